@@ -1,0 +1,39 @@
+# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | clean.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE ?= cmake
+DEPS := scripts/install-deps
+
+.PHONY: all deps build debug release asan demo check sanitize bench valgrind clean
+
+all: build
+
+deps:
+	@$(DEPS)
+
+build/%/CMakeCache.txt:
+	$(CMAKE) -S . -B build/$* -DCMAKE_BUILD_TYPE=$(patsubst debug,Debug,$(patsubst release,Release,$(patsubst asan,Asan,$*)))
+
+debug release asan: %: build/%/CMakeCache.txt
+	$(CMAKE) --build build/$* -j $(JOBS)
+
+build: release
+
+demo: deps release
+	scripts/demo
+
+check: deps debug
+	cd build/debug && ctest --output-on-failure -j $(JOBS)
+
+sanitize: deps asan
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+valgrind: deps debug
+	cd build/debug && ctest --output-on-failure -L valgrind
+
+bench: deps release
+	$(CMAKE) --build build/release -j $(JOBS) --target relais-bench
+	build/release/bench/relais-bench --quick
+
+clean:
+	rm -rf build

@@ -1,0 +1,106 @@
+/* status.c -- the stable status codes: names, sentences, wire mapping, per-thread detail. */
+#include "relais_proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    int code;             /* RELAIS_E_* */
+    const char *name;     /* stable name, as on the wire and the command line */
+    const char *sentence; /* what a person reads */
+} s_status_entry_t;
+
+static const s_status_entry_t s_statuses[] = {
+    {RELAIS_OK, "OK", "success"},
+    {RELAIS_E_BAD_SIGNATURE, "BAD_SIGNATURE", "the signature does not verify over the message body"},
+    {RELAIS_E_UNKNOWN_SENDER, "UNKNOWN_SENDER", "the sender is not in the hub's trust registry"},
+    {RELAIS_E_SENDER_MISMATCH, "SENDER_MISMATCH",
+     "the sender named in the message is not the identity that sent it"},
+    {RELAIS_E_MALFORMED, "MALFORMED", "the message does not decode or a required field is missing or invalid"},
+    {RELAIS_E_TOO_LARGE, "TOO_LARGE", "the message is larger than the hub accepts"},
+    {RELAIS_E_STALE, "STALE", "the message was created too far from the hub's clock"},
+    {RELAIS_E_DUPLICATE_CONFLICT, "DUPLICATE_CONFLICT",
+     "a different message with the same message id is already in the log"},
+    {RELAIS_E_NO_CONSENT, "NO_CONSENT", "the referral records neither the family's consent nor a parental request"},
+    {RELAIS_E_BAD_TRANSITION, "BAD_TRANSITION", "the case cannot move to that state from where it is"},
+    {RELAIS_E_FORBIDDEN, "FORBIDDEN", "this identity's role may not do that"},
+    {RELAIS_E_STORE_FULL, "STORE_FULL", "the store is full; nothing was written"},
+    {RELAIS_E_UNAVAILABLE, "UNAVAILABLE", "the hub cannot serve the request now; try again later"},
+    {RELAIS_E_CORRUPT, "CORRUPT", "stored data fails its own consistency checks"},
+    {RELAIS_E_VERSION, "VERSION", "the data was written by a newer format than this build reads"},
+    {RELAIS_E_NOT_FOUND, "NOT_FOUND", "no such record"},
+    {RELAIS_E_IO, "IO", "the operating system refused a file operation"},
+    {RELAIS_E_NOMEM, "NOMEM", "out of memory"},
+    {RELAIS_E_INVALID, "INVALID", "invalid argument"},
+    {RELAIS_E_CRYPTO, "CRYPTO", "the cryptographic library failed"},
+    {RELAIS_E_PROOF, "PROOF", "the proof or checkpoint does not verify"},
+    {RELAIS_E_TIMEOUT, "TIMEOUT", "no answer in the time allowed"},
+};
+
+#define S_DETAIL_MAX 512
+static _Thread_local char s_detail[S_DETAIL_MAX];
+
+static const s_status_entry_t *s_lookup(int status)
+{
+    for (size_t i = 0; i < sizeof s_statuses / sizeof s_statuses[0]; i++)
+        if (s_statuses[i].code == status)
+            return &s_statuses[i];
+    return NULL;
+}
+
+const char *relais_status_name(int status)
+{
+    const s_status_entry_t *e = s_lookup(status);
+    return e ? e->name : "UNKNOWN";
+}
+
+const char *relais_strerror(int status)
+{
+    const s_status_entry_t *e = s_lookup(status);
+    return e ? e->sentence : "unknown status code";
+}
+
+int relais_status_from_name(const char *name)
+{
+    if (!name)
+        return RELAIS_E_INVALID;
+    for (size_t i = 0; i < sizeof s_statuses / sizeof s_statuses[0]; i++)
+        if (strcmp(s_statuses[i].name, name) == 0)
+            return s_statuses[i].code;
+    return RELAIS_E_INVALID;
+}
+
+int relais_status_to_wire(int status)
+{
+    if (status < 0 && status >= RELAIS_E_WIRE_LAST)
+        return -status - RELAIS_E_BASE;
+    return 0;
+}
+
+int relais_status_from_wire(int wire_code)
+{
+    int status = -(RELAIS_E_BASE + wire_code);
+    if (wire_code < 1 || status < RELAIS_E_WIRE_LAST)
+        return RELAIS_E_MALFORMED; /* a code this build does not know is itself bad input */
+    return status;
+}
+
+int relais_status_set(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s_detail, sizeof s_detail, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *relais_status_detail(void)
+{
+    return s_detail;
+}
+
+void relais_status_clear(void)
+{
+    s_detail[0] = '\0';
+}

@@ -1,0 +1,214 @@
+/* relais_store.h -- the LMDB store: append-only log, Merkle tree, indexes and checkpoints.
+ *
+ * The store knows nothing of sockets, signatures or case rules: the broker verifies and
+ * decides, the store records. Every write goes through one LMDB write transaction that is
+ * committed with sync on (never MDB_NOSYNC or MDB_NOMETASYNC): when a commit returns 0 the
+ * batch is on disk.
+ *
+ * Threads: one relais_store_t may be shared by threads; reads run concurrently; one batch
+ * (write transaction) exists at a time and belongs to the thread that began it.
+ *
+ * Memory: every value handed out is either copied into caller-owned memory ("caller
+ * frees" with free()) or, for callbacks, valid only during the call.
+ *
+ * Layout (LMDB named databases, keys big-endian so that order is numeric):
+ *   meta     "format" -> u32, "created_ms" -> i64
+ *   log      seq (u64)                -> LogRecord bytes (the Merkle leaf)
+ *   nodes    level (u8) || index (u64) -> 32-byte hash of that perfect subtree
+ *   msgid    msg id (16 bytes)          -> seq (u64)
+ *   cases    case id (string)           -> case state (opaque bytes, the broker's cache)
+ *   history  case id || 0x00 || seq     -> empty
+ *   children child key (32 bytes)       -> case id of the child's open case
+ *   checkpoints tree size (u64)         -> time_ms (i64) || root (32) || signed note text
+ */
+#ifndef RELAIS_STORE_H
+#define RELAIS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relais_merkle.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* On-disk format this build writes and the newest it reads. */
+#define RELAIS_STORE_FORMAT 1
+#define RELAIS_MSG_ID_SIZE 16
+#define RELAIS_CHILD_KEY_SIZE 32
+#define RELAIS_CASE_ID_MAX 64 /* including the NUL */
+
+typedef struct relais_store relais_store_t;
+typedef struct relais_store_batch relais_store_batch_t;
+
+typedef struct {
+    uint64_t map_size; /* bytes the map may grow to; 0 = 4 GiB */
+    int read_only;     /* nonzero: open for reading only (audit of a copy) */
+} relais_store_options_t;
+
+/* Opens (creating if needed, unless read_only) the store in directory `dir`, which must
+ * exist. `opts` may be NULL. On success *out is the caller's, to release with
+ * relais_store_destroy(). Errors: RELAIS_E_VERSION (written by a newer format),
+ * RELAIS_E_CORRUPT, RELAIS_E_IO, RELAIS_E_NOMEM, RELAIS_E_INVALID. */
+int relais_store_open(const char *dir, const relais_store_options_t *opts, relais_store_t **out);
+
+/* Closes the store and sets *self_p to NULL; safe on NULL and twice. A batch still open
+ * is a programmer error. */
+void relais_store_destroy(relais_store_t **self_p);
+
+/* Number of records in the log, which is also the last sequence number (0 if empty). */
+int relais_store_head(relais_store_t *self, uint64_t *size);
+
+typedef struct {
+    uint64_t records;     /* log size */
+    uint64_t map_size;    /* bytes the map may grow to */
+    uint64_t used_bytes;  /* bytes of the map in use (pages in use x page size) */
+    uint64_t checkpoints; /* number of stored checkpoints */
+} relais_store_stat_t;
+
+int relais_store_stat(relais_store_t *self, relais_store_stat_t *out);
+
+/* ---- Appending ---------------------------------------------------------------------- */
+
+/* A verified message to append. */
+typedef struct {
+    const uint8_t *signed_message; /* SignedMessage bytes, stored untouched */
+    size_t signed_len;
+    const uint8_t *msg_id; /* RELAIS_MSG_ID_SIZE bytes, from the message's header */
+    int64_t received_ms;   /* broker's receive time */
+} relais_store_entry_t;
+
+/* What became of one entry. */
+typedef struct {
+    int status;                /* 0, or RELAIS_E_DUPLICATE_CONFLICT (nothing written) */
+    int duplicate;             /* 1: already stored with the same bytes; seq is the original's */
+    uint64_t seq;              /* sequence number given (or the original's) */
+    int64_t received_ms;       /* receive time stored with it */
+    relais_hash_t leaf_hash;   /* SHA-256(0x00 || LogRecord) */
+} relais_store_ack_t;
+
+/* Appends `n` entries in one write transaction, synced on commit. acks[i] tells what
+ * became of entries[i] (a duplicate or a conflict does not stop the others).
+ * Returns 0 when the transaction committed; on any other status nothing was written and
+ * the acks mean nothing. Errors: RELAIS_E_STORE_FULL, RELAIS_E_IO, RELAIS_E_INVALID. */
+int relais_store_append_batch(relais_store_t *self, const relais_store_entry_t *entries, size_t n,
+                              relais_store_ack_t *acks);
+
+/* Begins a write transaction (the broker's group commit: it reads case state, decides,
+ * appends, then commits once). Blocks while another batch is open. */
+int relais_store_batch_begin(relais_store_t *self, relais_store_batch_t **out);
+
+/* Appends one entry in the batch, with the duplicate rules of relais_store_append_batch.
+ * Returns 0 (see ack->status and ack->duplicate) or a store error, after which the batch
+ * can only be aborted. */
+int relais_store_batch_append(relais_store_batch_t *self, const relais_store_entry_t *entry,
+                              relais_store_ack_t *ack);
+
+/* Looks a message id up, seeing the batch's own appends. Fills *ack (status 0,
+ * duplicate 1) or returns RELAIS_E_NOT_FOUND. */
+int relais_store_batch_find_msg(relais_store_batch_t *self, const uint8_t *msg_id, relais_store_ack_t *ack);
+
+/* Log size as the batch sees it. */
+uint64_t relais_store_batch_head(relais_store_batch_t *self);
+
+/* Case index inside a batch. _case_get copies the state into *state (caller frees) or
+ * returns RELAIS_E_NOT_FOUND. _case_put replaces it. _case_link adds `seq` to the case's
+ * history. _child_get copies the open case of a child key into `case_id` (room
+ * RELAIS_CASE_ID_MAX) or returns RELAIS_E_NOT_FOUND; _child_put sets it; _child_del
+ * removes it (the case closed). */
+int relais_store_batch_case_get(relais_store_batch_t *self, const char *case_id, uint8_t **state, size_t *len);
+int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id, const uint8_t *state, size_t len);
+int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq);
+int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *child_key, char *case_id);
+int relais_store_batch_child_put(relais_store_batch_t *self, const uint8_t *child_key, const char *case_id);
+int relais_store_batch_child_del(relais_store_batch_t *self, const uint8_t *child_key);
+
+/* Commits with sync and releases the batch (*self_p = NULL, also on failure). On failure
+ * nothing of the batch is stored. Errors: RELAIS_E_STORE_FULL, RELAIS_E_IO. */
+int relais_store_batch_commit(relais_store_batch_t **self_p);
+
+/* Drops everything the batch did and releases it; safe on NULL. */
+void relais_store_batch_abort(relais_store_batch_t **self_p);
+
+/* ---- Reading the log ---------------------------------------------------------------- */
+
+/* Copies the LogRecord bytes of `seq` into *record (caller frees). Errors:
+ * RELAIS_E_NOT_FOUND. */
+int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record, size_t *len);
+
+/* The stored leaf hash of `seq`. Errors: RELAIS_E_NOT_FOUND. */
+int relais_store_get_leaf_hash(relais_store_t *self, uint64_t seq, relais_hash_t out);
+
+/* Looks a message id up in the committed log: fills *ack (duplicate = 1) or returns
+ * RELAIS_E_NOT_FOUND. */
+int relais_store_find_msg(relais_store_t *self, const uint8_t *msg_id, relais_store_ack_t *ack);
+
+/* Called for each record; `record` is valid only during the call. Return 0 to go on,
+ * anything else to stop iterating (that value is then returned by the iterator). */
+typedef int (*relais_store_record_fn)(void *ctx, uint64_t seq, const uint8_t *record, size_t len,
+                                      const relais_hash_t leaf_hash);
+
+/* Calls `fn` for every record from `from_seq` to `to_seq` inclusive (0 = the head), in
+ * order. Reads in bounded read transactions so that a long replay never pins old pages. */
+int relais_store_iterate(relais_store_t *self, uint64_t from_seq, uint64_t to_seq, relais_store_record_fn fn,
+                         void *ctx);
+
+/* ---- The Merkle tree ---------------------------------------------------------------- */
+
+/* Root of the tree of the first `size` records (size <= head), in O(log size) reads.
+ * Errors: RELAIS_E_INVALID (size > head). */
+int relais_store_root(relais_store_t *self, uint64_t size, relais_hash_t out);
+
+/* Inclusion proof of record `seq` in the tree of `size` (0 = head). See relais_merkle.h. */
+int relais_store_inclusion_proof(relais_store_t *self, uint64_t seq, uint64_t size, relais_hash_t *path,
+                                 size_t *path_len);
+
+/* Consistency proof between tree sizes old_size <= new_size <= head. */
+int relais_store_consistency_proof(relais_store_t *self, uint64_t old_size, uint64_t new_size, relais_hash_t *path,
+                                   size_t *path_len);
+
+/* ---- Cases (read side) -------------------------------------------------------------- */
+
+/* Copies a case's state into *state (caller frees). Errors: RELAIS_E_NOT_FOUND. */
+int relais_store_case_get(relais_store_t *self, const char *case_id, uint8_t **state, size_t *len);
+
+/* Called for each case, in case id order; `state` valid only during the call. Non-zero stops. */
+typedef int (*relais_store_case_fn)(void *ctx, const char *case_id, const uint8_t *state, size_t len);
+int relais_store_case_iterate(relais_store_t *self, relais_store_case_fn fn, void *ctx);
+
+/* Called for each sequence number in a case's history, in order. Non-zero stops. */
+typedef int (*relais_store_seq_fn)(void *ctx, uint64_t seq);
+int relais_store_case_history(relais_store_t *self, const char *case_id, relais_store_seq_fn fn, void *ctx);
+
+/* The open case of a child key, copied into `case_id` (room RELAIS_CASE_ID_MAX).
+ * Errors: RELAIS_E_NOT_FOUND. */
+int relais_store_child_case(relais_store_t *self, const uint8_t *child_key, char *case_id);
+
+/* ---- Checkpoints -------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t size;                   /* tree size */
+    relais_hash_t root;              /* root hash at that size */
+    int64_t time_ms;                 /* when it was signed */
+    char note[RELAIS_CHECKPOINT_MAX]; /* the signed note text, NUL-terminated */
+} relais_store_checkpoint_t;
+
+/* Stores a signed checkpoint. Refuses (RELAIS_E_INVALID) a size beyond the head, a root
+ * that is not the store's root at that size, or a second, different checkpoint of the same
+ * size: the store never keeps two checkpoints that disagree. The same checkpoint twice is 0.
+ * Errors also: RELAIS_E_STORE_FULL, RELAIS_E_IO. */
+int relais_store_checkpoint_put(relais_store_t *self, const relais_store_checkpoint_t *cp);
+
+/* The checkpoint of the largest size. Errors: RELAIS_E_NOT_FOUND. */
+int relais_store_checkpoint_latest(relais_store_t *self, relais_store_checkpoint_t *out);
+
+/* Called for each checkpoint in size order; `cp` valid only during the call. Non-zero stops. */
+typedef int (*relais_store_checkpoint_fn)(void *ctx, const relais_store_checkpoint_t *cp);
+int relais_store_checkpoint_iterate(relais_store_t *self, relais_store_checkpoint_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
