@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define RELAIS_HASH_SIZE 32
-/* A proof over a tree of at most 2^64 leaves never holds more hashes than this. */
+/* No proof over a tree of fewer than 2^63 leaves holds more hashes than this. */
 #define RELAIS_MERKLE_MAX_PATH 64
 
 typedef uint8_t relais_hash_t[RELAIS_HASH_SIZE];
