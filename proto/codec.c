@@ -1,9 +1,8 @@
-/* codec.c -- the only file that speaks protobuf-c: relais.proto's messages to and from plain C. */
-#include "relais_proto.h"
+/* codec.c -- the byte-exact encodings: the LogRecord (the Merkle leaf) and the signed envelope. */
+#include "proto_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
-
-#include "relais.pb-c.h"
 
 size_t relais_log_record_max_size(size_t signed_len)
 {
@@ -75,4 +74,75 @@ int relais_log_record_decode(const uint8_t *buf, size_t len, relais_log_record_t
     return RELAIS_OK;
 malformed:
     return relais_status_set(RELAIS_E_MALFORMED, "log record is not a canonical LogRecord encoding");
+}
+
+/* ---- The signed envelope ------------------------------------------------------------- */
+
+/* Bytes a varint of `v` takes. */
+static size_t s_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *s_write_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Hand decoding again, for the same reasons as the LogRecord: the signature covers `body`
+ * exactly as sent, so the envelope borrows it rather than copying, and a single canonical
+ * form means one signed message has one byte string in the log. */
+int relais_signed_decode(const uint8_t *buf, size_t len, relais_signed_t *out)
+{
+    const uint8_t *p = buf, *end = buf + len;
+    uint64_t blen = 0, slen = 0;
+    if (!buf || !out)
+        return relais_status_set(RELAIS_E_INVALID, "no signed message to decode");
+    if (p >= end || *p++ != 0x0a || s_read_varint(&p, end, &blen))
+        return relais_status_set(RELAIS_E_MALFORMED, "signed message: body field missing");
+    if (blen == 0 || blen > (uint64_t)(end - p))
+        return relais_status_set(RELAIS_E_MALFORMED, "signed message: body empty or truncated");
+    const uint8_t *body = p;
+    p += blen;
+    if (p >= end || *p++ != 0x12 || s_read_varint(&p, end, &slen) || slen != RELAIS_SIGNATURE_BYTES)
+        return relais_status_set(RELAIS_E_MALFORMED, "signed message: signature field missing or not %d bytes",
+                                 RELAIS_SIGNATURE_BYTES);
+    if ((size_t)(end - p) != RELAIS_SIGNATURE_BYTES)
+        return relais_status_set(RELAIS_E_MALFORMED, "signed message: signature truncated or trailing bytes");
+    out->body = body;
+    out->body_len = (size_t)blen;
+    out->signature = p;
+    return RELAIS_OK;
+}
+
+int relais_signed_encode(const uint8_t *body, size_t body_len, const uint8_t *signature, uint8_t **out,
+                         size_t *out_len)
+{
+    if (!body || body_len == 0 || !signature || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "signed message needs a non-empty body and a signature");
+    size_t total = 1 + s_varint_len(body_len) + body_len + 2 + RELAIS_SIGNATURE_BYTES;
+    uint8_t *buf = malloc(total);
+    if (!buf)
+        return relais_status_set(RELAIS_E_NOMEM, "%zu bytes for a signed message", total);
+    uint8_t *p = buf;
+    *p++ = 0x0a;
+    p = s_write_varint(p, body_len);
+    memcpy(p, body, body_len);
+    p += body_len;
+    *p++ = 0x12;
+    *p++ = RELAIS_SIGNATURE_BYTES;
+    memcpy(p, signature, RELAIS_SIGNATURE_BYTES);
+    *out = buf;
+    *out_len = total;
+    return RELAIS_OK;
 }

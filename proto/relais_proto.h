@@ -88,6 +88,351 @@ int relais_log_record_encode(const relais_log_record_t *rec, uint8_t *out, size_
  * Errors: RELAIS_E_MALFORMED. */
 int relais_log_record_decode(const uint8_t *buf, size_t len, relais_log_record_t *out);
 
+
+/* ---- The signed envelope ------------------------------------------------------------- */
+
+#define RELAIS_WIRE_VERSION 1
+#define RELAIS_MSG_ID_BYTES 16
+#define RELAIS_SIGNATURE_BYTES 64
+#define RELAIS_SIGN_CONTEXT "relais/v1/msg" /* followed by one 0x00 byte, then the body */
+
+/* A decoded SignedMessage, borrowing from the buffer it was decoded from. */
+typedef struct {
+    const uint8_t *body;      /* serialized Message, exactly as signed */
+    size_t body_len;
+    const uint8_t *signature; /* RELAIS_SIGNATURE_BYTES bytes */
+} relais_signed_t;
+
+/* Decodes a SignedMessage in its canonical form (body then a 64-byte signature).
+ * Errors: RELAIS_E_MALFORMED. */
+int relais_signed_decode(const uint8_t *buf, size_t len, relais_signed_t *out);
+
+/* Serializes body and signature into *out (caller frees), in the form relais_signed_decode()
+ * accepts (the same bytes protobuf would write). Errors: RELAIS_E_INVALID (no or empty body,
+ * no signature), RELAIS_E_NOMEM. */
+int relais_signed_encode(const uint8_t *body, size_t body_len, const uint8_t *signature, uint8_t **out,
+                         size_t *out_len);
+
+/* ---- Messages ------------------------------------------------------------------------ */
+
+typedef enum {
+    RELAIS_PAYLOAD_NONE = 0,
+    RELAIS_PAYLOAD_REFERRAL = 10,
+    RELAIS_PAYLOAD_CASE_UPDATE = 11,
+    RELAIS_PAYLOAD_ACCESS = 12,
+    RELAIS_PAYLOAD_CONTACT = 20,
+    RELAIS_PAYLOAD_LOST_FOUND = 21,
+} relais_payload_t;
+
+/* Case states and FHIR Task statuses: the numbering of relais.proto's enums. */
+typedef enum {
+    RELAIS_CASE_UNSPECIFIED = 0,
+    RELAIS_CASE_SUBMITTED,
+    RELAIS_CASE_TRIAGE,
+    RELAIS_CASE_AWAITING_AGREEMENT,
+    RELAIS_CASE_ACCEPTED,
+    RELAIS_CASE_DECLINED,
+    RELAIS_CASE_REDIRECTED,
+    RELAIS_CASE_DIAGNOSIS,
+    RELAIS_CASE_PATHWAY_PROPOSED,
+    RELAIS_CASE_FOLLOW_UP,
+    RELAIS_CASE_CLOSED_COMPLETED,
+    RELAIS_CASE_CLOSED_WITHDRAWN,
+    RELAIS_CASE_CLOSED_FAILED,
+    RELAIS_CASE_PAUSED,
+    RELAIS_CASE_ENTERED_IN_ERROR,
+    RELAIS_CASE_STATE_COUNT
+} relais_case_state_t;
+
+/* "triage", "pathway-proposed", ... (the DESIGN's spelling); NULL for 0 or an unknown value. */
+const char *relais_case_state_name(relais_case_state_t state);
+/* Parses either spelling ("pathway-proposed" or "PATHWAY_PROPOSED"; case, '-' and '_' do not
+ * matter); 0 when unknown. */
+relais_case_state_t relais_case_state_from_name(const char *name);
+
+typedef enum {
+    RELAIS_URGENCY_UNSPECIFIED = 0,
+    RELAIS_URGENCY_ROUTINE = 1,
+    RELAIS_URGENCY_PRIORITY = 2,
+    RELAIS_URGENCY_URGENT = 3,
+} relais_urgency_t;
+
+/* "routine", "priority", "urgent"; NULL for 0 or an unknown value. */
+const char *relais_urgency_name(relais_urgency_t urgency);
+/* Parses "urgent" or "URGENT" (like relais_case_state_from_name); 0 when unknown. */
+relais_urgency_t relais_urgency_from_name(const char *name);
+
+/* A decoded Message (opaque). */
+typedef struct relais_message relais_message_t;
+
+/* Decodes a Message body and checks its header: version RELAIS_WIRE_VERSION, a sender of 1 to
+ * 127 bytes, a 16-byte message id, a creation time > 0, a payload. The whole body must also be
+ * what this schema can read and in canonical encoding: no unknown fields, no enum values the
+ * schema lacks, UTF-8 strings, and as many bytes as re-encoding gives (which refuses strings
+ * with NULs, explicit defaults and repeated scalars). The detail names the field.
+ * Errors: RELAIS_E_MALFORMED, RELAIS_E_VERSION (checked first). *out is the caller's. */
+int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **out);
+
+/* Releases a message; *self_p becomes NULL; safe on NULL and twice. */
+void relais_message_destroy(relais_message_t **self_p);
+
+/* Header accessors; strings and bytes valid while the message lives. */
+const char *relais_message_sender(const relais_message_t *self);
+const uint8_t *relais_message_id(const relais_message_t *self); /* RELAIS_MSG_ID_BYTES */
+int64_t relais_message_created_ms(const relais_message_t *self);
+relais_payload_t relais_message_payload(const relais_message_t *self);
+
+/* What the broker's rules read of a referral; pointers valid while the message lives. */
+typedef struct {
+    const char *organisation;  /* referrer's organisation */
+    int referrer_role;         /* ReferrerRole value */
+    const char *family_name;   /* the child */
+    const char *const *given_names;
+    size_t given_count;
+    const char *birth_date;    /* ISO date */
+    const char *school;
+    const char *class_name;
+    relais_urgency_t urgency;
+    unsigned domains;          /* bit (1 << Domain value) per domain */
+    int has_consent;           /* consent obtained and recorded */
+    int has_parental_request;  /* the parents asked themselves */
+} relais_referral_view_t;
+
+/* Fills *out for a referral. Errors: RELAIS_E_INVALID (not a referral). */
+int relais_message_referral(const relais_message_t *self, relais_referral_view_t *out);
+
+/* What the broker's rules read of a case update; pointers valid while the message lives. */
+typedef struct {
+    const char *case_id;
+    relais_case_state_t from_state;
+    relais_case_state_t to_state;
+    const char *sub_status;
+    const char *reason_code;
+    const char *note;
+    const char *diagnosis;
+    const char *next_review_date;
+    const char *redirected_to;
+    size_t pathway_count;     /* number of pathway actions */
+} relais_case_update_view_t;
+
+/* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
+int relais_message_case_update(const relais_message_t *self, relais_case_update_view_t *out);
+
+/* The message as a JSON object {"header": {...}, "referral": {...}} (proto field names, enum
+ * value names, bytes in base64, 64-bit integers as numbers, defaults omitted). Caller frees.
+ * NULL on out-of-memory or for a value JSON cannot carry (a string that is not UTF-8, a uint64
+ * above 2^63 - 1), with the detail set. */
+char *relais_message_to_json(const relais_message_t *self);
+
+/* Builds a Message body from a JSON payload object such as {"referral": {...}} (the form
+ * the JSON Schema in schema/ documents) and the header values given here. Unknown fields,
+ * wrong types, unknown enum names, numbers out of range, nesting deeper than 16, two members
+ * of a oneof, invalid UTF-8, duplicate keys, a "header" or "access" key: all
+ * RELAIS_E_MALFORMED with a detail naming the field ("referral.child.birth_date: expected a
+ * string, got an integer"). A JSON null is the field's default. Consent is not checked here
+ * (the broker answers NO_CONSENT). Errors also: RELAIS_E_INVALID (header values), RELAIS_E_NOMEM.
+ * On success *body is the caller's. */
+int relais_message_from_json(const char *json, size_t json_len, const char *sender, const uint8_t *msg_id,
+                             int64_t created_ms, uint8_t **body, size_t *body_len);
+
+/* Builds the broker's own AccessRecord message (the audit trail of reads). */
+typedef struct {
+    const char *reader;  /* identity that read */
+    const char *action;  /* "case-show", "case-list", "feed", "audit-records", ... */
+    const char *case_id; /* or NULL */
+    uint64_t from_seq;   /* range served, or 0 */
+    uint64_t to_seq;
+} relais_access_t;
+
+/* Errors: RELAIS_E_INVALID (header values, no reader or action), RELAIS_E_NOMEM. */
+int relais_message_encode_access(const char *sender, const uint8_t *msg_id, int64_t created_ms,
+                                 const relais_access_t *access, uint8_t **body, size_t *body_len);
+
+/* ---- Cases: the broker's cached case state and the views it serves --------------------- */
+
+#define RELAIS_CASE_ID_LEN 64   /* room for a case id with its NUL */
+#define RELAIS_NAME_LEN 128     /* room for a name, school or organisation with its NUL */
+#define RELAIS_MAX_REFERRERS 16 /* referring identities kept per case */
+
+typedef struct {
+    char case_id[RELAIS_CASE_ID_LEN];
+    relais_case_state_t state;
+    int task_status;                 /* TaskStatus value */
+    char sub_status[RELAIS_NAME_LEN];
+    char reason_code[RELAIS_NAME_LEN];
+    relais_urgency_t urgency;
+    char child_display[RELAIS_NAME_LEN]; /* "Lina B. (2015)"-style, for the coordinator */
+    char school[RELAIS_NAME_LEN];
+    char referrers[RELAIS_MAX_REFERRERS][RELAIS_NAME_LEN]; /* organisations, in order */
+    size_t referrer_count;
+    int64_t opened_ms;
+    int64_t updated_ms;
+    int64_t due_ms;                  /* triage deadline or next review; 0 when none */
+    int overdue;
+    uint32_t referral_count;
+} relais_case_summary_t;
+
+/* The cache entry; replaying the log rebuilds it exactly. */
+typedef struct {
+    relais_case_summary_t summary;
+    uint8_t child_key[32];
+    char senders[RELAIS_MAX_REFERRERS][RELAIS_NAME_LEN]; /* identities that referred */
+    size_t sender_count;
+    uint64_t referral_seqs[RELAIS_MAX_REFERRERS];
+    size_t referral_seq_count;
+    uint64_t last_seq;
+    relais_case_state_t paused_from;
+} relais_case_record_t;
+
+/* CaseRecord to and from bytes (the store's case index value). Encode: *out caller frees;
+ * RELAIS_E_INVALID for an unterminated string, a count over RELAIS_MAX_REFERRERS or an
+ * unknown enum value. Decode: RELAIS_E_MALFORMED, also for a string longer than its buffer
+ * (refused, not cut: the encoder cannot have written it), a child key that is not 32 bytes or
+ * more than RELAIS_MAX_REFERRERS senders or referrals. */
+int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, size_t *out_len);
+int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record_t *out);
+
+/* ---- Requests (agent -> broker) -------------------------------------------------------- */
+
+typedef enum {
+    RELAIS_REQ_NONE = 0,
+    RELAIS_REQ_SUBMIT,
+    RELAIS_REQ_SUBSCRIBE,
+    RELAIS_REQ_CREDIT,
+    RELAIS_REQ_CASE_LIST,
+    RELAIS_REQ_CASE_SHOW,
+    RELAIS_REQ_AUDIT_RECORDS,
+    RELAIS_REQ_AUDIT_CHECKPOINT,
+    RELAIS_REQ_AUDIT_INCLUSION,
+    RELAIS_REQ_AUDIT_CONSISTENCY,
+    RELAIS_REQ_PING,
+} relais_request_kind_t;
+
+typedef struct {
+    uint64_t request_id;        /* echoed in the reply */
+    relais_request_kind_t kind;
+    /* SUBMIT: the serialized SignedMessage; owned by the request (see relais_request_clear) */
+    uint8_t *submit;
+    size_t submit_len;
+    /* SUBSCRIBE (from_seq, credit), CREDIT (credit), AUDIT_RECORDS (from_seq, to_seq),
+     * AUDIT_INCLUSION (seq, tree_size), AUDIT_CONSISTENCY (old_size, new_size) */
+    uint64_t from_seq;
+    uint64_t to_seq;
+    uint32_t credit;
+    uint64_t seq;
+    uint64_t tree_size;
+    uint64_t old_size;
+    uint64_t new_size;
+    /* CASE_SHOW */
+    char case_id[RELAIS_CASE_ID_LEN];
+    /* CASE_LIST filters: bit (1 << state) per wanted state (0 = all), urgency (0 = all),
+     * school and referrer substrings (empty = all), overdue only */
+    uint32_t states;
+    relais_urgency_t urgency;
+    char school[RELAIS_NAME_LEN];
+    char referrer[RELAIS_NAME_LEN];
+    int overdue_only;
+} relais_request_t;
+
+/* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),
+ * RELAIS_E_NOMEM. On success release with relais_request_clear(). */
+int relais_request_decode(const uint8_t *buf, size_t len, relais_request_t *out);
+/* *out caller frees. Errors: RELAIS_E_INVALID (unknown kind, no submit bytes, bad filter),
+ * RELAIS_E_NOMEM. */
+int relais_request_encode(const relais_request_t *req, uint8_t **out, size_t *out_len);
+/* Frees what the request owns and zeroes it. */
+void relais_request_clear(relais_request_t *req);
+
+/* ---- Replies (broker -> agent) ---------------------------------------------------------- */
+
+typedef enum {
+    RELAIS_REPLY_NONE = 0, /* the answer to a ping */
+    RELAIS_REPLY_ACK,
+    RELAIS_REPLY_ERROR,
+    RELAIS_REPLY_DELIVERY,
+    RELAIS_REPLY_CHECKPOINT,
+    RELAIS_REPLY_INCLUSION,
+    RELAIS_REPLY_CONSISTENCY,
+    RELAIS_REPLY_CASE_LIST,
+    RELAIS_REPLY_CASE_DETAIL,
+    RELAIS_REPLY_RECORDS,
+} relais_reply_kind_t;
+
+typedef struct {
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
+    uint64_t seq;
+    uint8_t leaf_hash[32];
+    int duplicate;
+    int64_t received_ms;
+    char case_id[RELAIS_CASE_ID_LEN]; /* empty when the message is not about a case */
+} relais_ack_t;
+
+typedef struct {
+    int status;              /* a wire RELAIS_E_* code */
+    char message[256];       /* one human sentence */
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
+    int has_msg_id;
+} relais_error_t;
+
+/* A closed-loop status, what a partner may know of a case it referred. */
+typedef struct {
+    char case_id[RELAIS_CASE_ID_LEN];
+    relais_case_state_t state;
+    int task_status;
+    char reason_code[RELAIS_NAME_LEN];
+    int64_t updated_ms;
+} relais_case_status_t;
+
+typedef struct {
+    uint64_t seq;
+    int64_t received_ms;
+    const uint8_t *record;   /* LogRecord bytes, or NULL for a partner's status-only view */
+    size_t record_len;
+    int has_status;
+    relais_case_status_t status;
+    int overdue;
+} relais_delivery_t;
+
+/* Lists of hashes, records and cases held by a decoded reply. */
+typedef struct {
+    uint64_t request_id;
+    relais_reply_kind_t kind;
+    relais_ack_t ack;                 /* ACK */
+    relais_error_t error;             /* ERROR */
+    relais_delivery_t delivery;       /* DELIVERY; record owned by the reply */
+    /* CHECKPOINT: size, root, time, note */
+    uint64_t tree_size;
+    uint8_t root[32];
+    int64_t time_ms;
+    char *note;                       /* owned */
+    /* INCLUSION (seq, tree_size, leaf_hash, path) and CONSISTENCY (old_size, tree_size, path) */
+    uint64_t seq;
+    uint64_t old_size;
+    uint8_t leaf_hash[32];
+    uint8_t (*path)[32];              /* owned */
+    size_t path_len;
+    /* CASE_LIST, CASE_DETAIL (one summary and its timeline) */
+    relais_case_summary_t *cases;     /* owned */
+    size_t case_count;
+    /* RECORDS and CASE_DETAIL timeline: LogRecord bytes, owned */
+    uint8_t **records;
+    size_t *record_lens;
+    size_t record_count;
+    uint64_t next_seq;                /* RECORDS: next page, 0 when done */
+} relais_reply_t;
+
+/* Errors: RELAIS_E_MALFORMED (also unknown fields or oneof members, hashes that are not 32
+ * bytes, ids or names longer than their buffers), RELAIS_E_NOMEM. The error sentence alone is
+ * cut to fit error.message (at a UTF-8 boundary), and an ErrorCode this build does not know
+ * decodes as RELAIS_E_MALFORMED. Release with relais_reply_clear(); a failed decode holds nothing. */
+int relais_reply_decode(const uint8_t *buf, size_t len, relais_reply_t *out);
+/* Serializes a reply built by the caller (pointers borrowed). *out caller frees. CASE_DETAIL
+ * takes cases[0] (case_count must be 1) and records as its timeline; ERROR needs a wire code.
+ * Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */
+int relais_reply_encode(const relais_reply_t *reply, uint8_t **out, size_t *out_len);
+/* Frees what a decoded reply owns and zeroes it. */
+void relais_reply_clear(relais_reply_t *reply);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,11 +1,15 @@
-/* test_proto.c -- status codes and the LogRecord codec (the exact leaf encoding auditors rely on). */
+/* test_proto.c -- the proto module: status codes, the exact leaf and envelope bytes, messages, JSON, cases, frames. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "relais_proto.h"
 
@@ -107,6 +111,1064 @@ static void test_log_record_refuses_bad_input(void **state)
     assert_true(back.seq == 2 && back.received_ms == 3 && back.signed_len == 1);
 }
 
+/* ---- Helpers: hand-written protobuf, for inputs our encoders refuse to produce ----------- */
+
+typedef struct {
+    uint8_t b[4096];
+    size_t n;
+} s_buf_t;
+
+static void s_varint(s_buf_t *w, uint64_t v)
+{
+    while (v >= 0x80) {
+        w->b[w->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    w->b[w->n++] = (uint8_t)v;
+}
+
+static void s_field_varint(s_buf_t *w, unsigned field, uint64_t v)
+{
+    s_varint(w, (uint64_t)field << 3);
+    s_varint(w, v);
+}
+
+static void s_field_bytes(s_buf_t *w, unsigned field, const void *data, size_t len)
+{
+    s_varint(w, (uint64_t)field << 3 | 2);
+    s_varint(w, len);
+    if (len)
+        memcpy(w->b + w->n, data, len);
+    w->n += len;
+}
+
+static const uint8_t s_id[RELAIS_MSG_ID_BYTES] = {0x5e, 0xa0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+                                                  0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0xff};
+#define S_CREATED_MS 1795687200000LL
+
+/* A Message body: header (fields left out when 0 / NULL) and an optional raw payload field. */
+static void s_message(s_buf_t *w, unsigned version, const char *sender, size_t id_len, int64_t created,
+                      unsigned payload_field, const s_buf_t *payload)
+{
+    s_buf_t h = {.n = 0};
+    if (version)
+        s_field_varint(&h, 1, version);
+    if (sender && sender[0])
+        s_field_bytes(&h, 2, sender, strlen(sender));
+    if (id_len)
+        s_field_bytes(&h, 3, s_id, id_len);
+    if (created)
+        s_field_varint(&h, 4, (uint64_t)created);
+    w->n = 0;
+    s_field_bytes(w, 1, h.b, h.n);
+    if (payload_field)
+        s_field_bytes(w, payload_field, payload ? payload->b : NULL, payload ? payload->n : 0);
+}
+
+static char *s_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = malloc(65536);
+    assert_non_null(text);
+    *len = fread(text, 1, 65535, f);
+    assert_true(feof(f));
+    fclose(f);
+    text[*len] = '\0';
+    return text;
+}
+
+static char *s_example(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/%s", RELAIS_SOURCE_DIR, name);
+    return s_read_file(path, len);
+}
+
+static int s_from_json(const char *json, uint8_t **body, size_t *len)
+{
+    return relais_message_from_json(json, strlen(json), "college-marie-curie", s_id, S_CREATED_MS, body, len);
+}
+
+static relais_message_t *s_decode_json(const char *json)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    assert_int_equal(s_from_json(json, &body, &len), 0);
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    free(body);
+    return msg;
+}
+
+static void s_expect_detail(int rc, int want, const char *fragment)
+{
+    if (rc != want || !strstr(relais_status_detail(), fragment))
+        fail_msg("got %s \"%s\", wanted %s with \"%s\"", relais_status_name(rc), relais_status_detail(),
+                 relais_status_name(want), fragment);
+}
+
+/* ---- The signed envelope ----------------------------------------------------------------- */
+
+static void test_signed_round_trip(void **state)
+{
+    (void)state;
+    uint8_t body[300], sig[RELAIS_SIGNATURE_BYTES];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)(i * 13 + 1);
+    memset(sig, 0xa5, sizeof sig);
+    size_t lens[] = {1, 127, 128, 300};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        uint8_t *out = NULL;
+        size_t out_len = 0;
+        assert_int_equal(relais_signed_encode(body, lens[i], sig, &out, &out_len), 0);
+        /* protobuf's own bytes: tag, length, body, tag, 64, signature */
+        assert_int_equal(out[0], 0x0a);
+        assert_int_equal(out_len, 1 + (lens[i] < 128 ? 1 : 2) + lens[i] + 2 + RELAIS_SIGNATURE_BYTES);
+        assert_int_equal(out[out_len - 66], 0x12);
+        assert_int_equal(out[out_len - 65], 64);
+        relais_signed_t sm;
+        assert_int_equal(relais_signed_decode(out, out_len, &sm), 0);
+        assert_int_equal(sm.body_len, lens[i]);
+        assert_ptr_equal(sm.body, out + out_len - 66 - lens[i]); /* borrowed, not copied */
+        assert_memory_equal(sm.body, body, lens[i]);
+        assert_ptr_equal(sm.signature, out + out_len - 64);
+        free(out);
+    }
+}
+
+static void test_signed_refuses_non_canonical(void **state)
+{
+    (void)state;
+    uint8_t sig[RELAIS_SIGNATURE_BYTES] = {0}, *out;
+    size_t out_len;
+    relais_signed_t sm;
+    assert_int_equal(relais_signed_encode((const uint8_t *)"x", 0, sig, &out, &out_len), RELAIS_E_INVALID);
+    assert_int_equal(relais_signed_encode((const uint8_t *)"abc", 3, sig, &out, &out_len), 0);
+    assert_int_equal(out_len, 71);
+    uint8_t bad[80];
+
+    assert_int_equal(relais_signed_decode(out, 0, &sm), RELAIS_E_MALFORMED);
+    assert_int_equal(relais_signed_decode(out, out_len - 1, &sm), RELAIS_E_MALFORMED); /* short signature */
+    memcpy(bad, out, out_len);
+    bad[out_len] = 0;
+    assert_int_equal(relais_signed_decode(bad, out_len + 1, &sm), RELAIS_E_MALFORMED); /* trailing byte */
+    bad[0] = 0x12;
+    assert_int_equal(relais_signed_decode(bad, out_len, &sm), RELAIS_E_MALFORMED); /* wrong first tag */
+    memcpy(bad, out, out_len);
+    bad[1] = 0x83, bad[2] = 0x00; /* over-long length varint, same value */
+    assert_int_equal(relais_signed_decode(bad, out_len, &sm), RELAIS_E_MALFORMED);
+    memcpy(bad, out, out_len);
+    bad[1] = 70; /* body length beyond the buffer */
+    assert_int_equal(relais_signed_decode(bad, out_len, &sm), RELAIS_E_MALFORMED);
+    memcpy(bad, out, out_len);
+    bad[6] = 63; /* signature length not 64 */
+    assert_int_equal(relais_signed_decode(bad, out_len, &sm), RELAIS_E_MALFORMED);
+    const uint8_t empty_body[] = {0x0a, 0x00, 0x12, 0x40};
+    assert_int_equal(relais_signed_decode(empty_body, sizeof empty_body, &sm), RELAIS_E_MALFORMED);
+    /* fields reversed: a valid protobuf, but not the canonical form */
+    s_buf_t w = {.n = 0};
+    s_field_bytes(&w, 2, sig, sizeof sig);
+    s_field_bytes(&w, 1, "abc", 3);
+    assert_int_equal(relais_signed_decode(w.b, w.n, &sm), RELAIS_E_MALFORMED);
+    /* signature alone */
+    w.n = 0;
+    s_field_bytes(&w, 2, sig, sizeof sig);
+    assert_int_equal(relais_signed_decode(w.b, w.n, &sm), RELAIS_E_MALFORMED);
+    free(out);
+}
+
+/* ---- Message decoding: each header rule ------------------------------------------------- */
+
+static void s_expect_decode(const s_buf_t *w, int want, const char *fragment)
+{
+    relais_message_t *msg = NULL;
+    int rc = relais_message_decode(w->b, w->n, &msg);
+    if (want == 0) {
+        assert_int_equal(rc, 0);
+        assert_non_null(msg);
+        relais_message_destroy(&msg);
+        assert_null(msg);
+        relais_message_destroy(&msg); /* safe twice */
+        return;
+    }
+    s_expect_detail(rc, want, fragment);
+    assert_null(msg);
+}
+
+static void test_message_header_rules(void **state)
+{
+    (void)state;
+    char longest[128], too_long[129];
+    memset(longest, 'a', 127), longest[127] = '\0';
+    memset(too_long, 'a', 128), too_long[128] = '\0';
+    s_buf_t w;
+    s_message(&w, 1, "pmi-les-blagis", 16, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, 0, "");
+    s_message(&w, 1, longest, 16, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, 0, "");
+    s_message(&w, 2, "pmi-les-blagis", 16, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_VERSION, "header.version");
+    s_message(&w, 0, "pmi-les-blagis", 16, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_VERSION, "header.version");
+    s_message(&w, 1, "", 16, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.sender");
+    s_message(&w, 1, too_long, 16, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.sender");
+    s_message(&w, 1, "pmi-les-blagis", 15, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.msg_id");
+    s_message(&w, 1, "pmi-les-blagis", 0, S_CREATED_MS, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.msg_id");
+    s_message(&w, 1, "pmi-les-blagis", 16, 0, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.created_ms");
+    s_message(&w, 1, "pmi-les-blagis", 16, -5, 10, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.created_ms");
+    s_message(&w, 1, "pmi-les-blagis", 16, S_CREATED_MS, 0, NULL);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "payload");
+    w.n = 0;
+    s_field_bytes(&w, 10, "", 0); /* a payload and no header */
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header: missing");
+    const s_buf_t garbage = {.b = {0xff, 0xff, 0xff}, .n = 3};
+    s_expect_decode(&garbage, RELAIS_E_MALFORMED, "does not decode");
+}
+
+static void test_message_body_checks(void **state)
+{
+    (void)state;
+    s_buf_t w, p = {.n = 0};
+    s_message(&w, 1, "pmi\xff", 16, S_CREATED_MS, 10, NULL); /* sender not UTF-8 */
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "header.sender: not valid UTF-8");
+    s_field_varint(&p, 8, 9); /* urgency 9: not in the enum */
+    s_message(&w, 1, "pmi", 16, S_CREATED_MS, 10, &p);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "referral.urgency: unknown value 9");
+    p.n = 0;
+    s_field_varint(&p, 30, 1); /* a field this schema does not have */
+    s_message(&w, 1, "pmi", 16, S_CREATED_MS, 10, &p);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "referral: unknown field number 30");
+    p.n = 0;
+    s_field_varint(&p, 8, 0); /* urgency written out at its default */
+    s_message(&w, 1, "pmi", 16, S_CREATED_MS, 10, &p);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "canonical");
+    p.n = 0;
+    s_field_bytes(&p, 7, "a\0b", 3); /* a NUL inside the description */
+    s_message(&w, 1, "pmi", 16, S_CREATED_MS, 10, &p);
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "canonical");
+    s_message(&w, 1, "pmi", 16, S_CREATED_MS, 17, NULL); /* reserved payload number */
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "payload");
+}
+
+static void test_message_accessors(void **state)
+{
+    (void)state;
+    s_buf_t w;
+    s_message(&w, 1, "cmp-sceaux", 16, S_CREATED_MS, 20, NULL);
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_decode(w.b, w.n, &msg), 0);
+    assert_string_equal(relais_message_sender(msg), "cmp-sceaux");
+    assert_memory_equal(relais_message_id(msg), s_id, sizeof s_id);
+    assert_true(relais_message_created_ms(msg) == S_CREATED_MS);
+    assert_int_equal(relais_message_payload(msg), RELAIS_PAYLOAD_CONTACT);
+    relais_referral_view_t rv;
+    relais_case_update_view_t uv;
+    assert_int_equal(relais_message_referral(msg, &rv), RELAIS_E_INVALID);
+    assert_int_equal(relais_message_case_update(msg, &uv), RELAIS_E_INVALID);
+    relais_message_destroy(&msg);
+}
+
+/* ---- The rules' views --------------------------------------------------------------------- */
+
+static relais_message_t *s_decode_example(const char *name)
+{
+    size_t len;
+    char *text = s_example(name, &len);
+    relais_message_t *msg = s_decode_json(text);
+    free(text);
+    return msg;
+}
+
+static void test_referral_view(void **state)
+{
+    (void)state;
+    relais_referral_view_t v;
+    relais_message_t *msg = s_decode_example("referral-college-marie-curie.json");
+    assert_int_equal(relais_message_payload(msg), RELAIS_PAYLOAD_REFERRAL);
+    assert_int_equal(relais_message_referral(msg, &v), 0);
+    assert_string_equal(v.organisation, "Collège Marie Curie");
+    assert_int_equal(v.referrer_role, 1); /* SCHOOL_HEAD */
+    assert_string_equal(v.family_name, "Benali");
+    assert_int_equal(v.given_count, 1);
+    assert_string_equal(v.given_names[0], "Lina");
+    assert_string_equal(v.birth_date, "2014-03-12");
+    assert_string_equal(v.school, "Collège Marie Curie");
+    assert_string_equal(v.class_name, "6e B");
+    assert_int_equal(v.urgency, RELAIS_URGENCY_PRIORITY);
+    assert_int_equal(v.domains, (1u << 1) | (1u << 4)); /* EDUCATIONAL, SOCIAL */
+    assert_true(v.has_consent && !v.has_parental_request);
+    relais_message_destroy(&msg);
+
+    msg = s_decode_example("referral-pmi-les-blagis.json");
+    assert_int_equal(relais_message_referral(msg, &v), 0);
+    assert_string_equal(v.family_name, "BÉNALI");
+    assert_string_equal(v.birth_date, "2014-03-12");
+    assert_string_equal(v.class_name, "");
+    assert_int_equal(v.referrer_role, 7); /* PMI */
+    relais_message_destroy(&msg);
+
+    msg = s_decode_example("referral-cmp-sceaux-parental-request.json");
+    assert_int_equal(relais_message_referral(msg, &v), 0);
+    assert_int_equal(v.given_count, 2);
+    assert_string_equal(v.given_names[1], "Adrien");
+    assert_true(!v.has_consent && v.has_parental_request);
+    relais_message_destroy(&msg);
+
+    msg = s_decode_example("invalid-no-consent.json");
+    assert_int_equal(relais_message_referral(msg, &v), 0);
+    assert_true(!v.has_consent && !v.has_parental_request);
+    relais_message_destroy(&msg);
+}
+
+/* Consent without a recorder or a time, or a request without a requester, does not count. */
+static void test_referral_view_basis(void **state)
+{
+    (void)state;
+    const char *cases[] = {
+        "{\"referral\": {\"consent\": {\"recorded_ms\": 1795422600000}}}",
+        "{\"referral\": {\"consent\": {\"recorded_by\": \"H. Garnier\"}}}",
+        "{\"referral\": {\"consent\": {}}}",
+        "{\"referral\": {\"parental_request\": {\"channel\": \"call\"}}}",
+        "{\"referral\": {}}",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        relais_message_t *msg = s_decode_json(cases[i]);
+        relais_referral_view_t v;
+        assert_int_equal(relais_message_referral(msg, &v), 0);
+        assert_false(v.has_consent);
+        assert_false(v.has_parental_request);
+        assert_string_equal(v.family_name, ""); /* no child: empty strings, never NULL */
+        assert_int_equal(v.given_count, 0);
+        relais_message_destroy(&msg);
+    }
+    relais_message_t *msg = s_decode_json(
+        "{\"referral\": {\"consent\": {\"recorded_by\": \"H. Garnier\", \"recorded_ms\": 1795422600000}}}");
+    relais_referral_view_t v;
+    assert_int_equal(relais_message_referral(msg, &v), 0);
+    assert_true(v.has_consent);
+    relais_message_destroy(&msg);
+}
+
+static const char s_update_json[] =
+    "{\"case_update\": {\"case_id\": \"C-12\", \"from_state\": \"DIAGNOSIS\", \"to_state\": \"PATHWAY_PROPOSED\","
+    " \"sub_status\": \"waiting-for-family-meeting\", \"diagnosis\": \"Décrochage lié à la garde du frère.\","
+    " \"pathway\": [{\"kind\": \"INDIVIDUAL\", \"description\": \"Tutorat\", \"partner\": \"Collège Marie Curie\","
+    " \"start_date\": \"2026-12-01\", \"frequency\": \"weekly\"},"
+    " {\"kind\": 2, \"description\": \"Atelier théâtre\"}],"
+    " \"next_review_date\": \"2027-01-15\"}}";
+
+static void test_case_update_view(void **state)
+{
+    (void)state;
+    relais_message_t *msg = s_decode_json(s_update_json);
+    relais_case_update_view_t v;
+    assert_int_equal(relais_message_payload(msg), RELAIS_PAYLOAD_CASE_UPDATE);
+    assert_int_equal(relais_message_case_update(msg, &v), 0);
+    assert_string_equal(v.case_id, "C-12");
+    assert_int_equal(v.from_state, RELAIS_CASE_DIAGNOSIS);
+    assert_int_equal(v.to_state, RELAIS_CASE_PATHWAY_PROPOSED);
+    assert_string_equal(v.sub_status, "waiting-for-family-meeting");
+    assert_string_equal(v.reason_code, "");
+    assert_string_equal(v.next_review_date, "2027-01-15");
+    assert_int_equal(v.pathway_count, 2);
+    relais_referral_view_t rv;
+    assert_int_equal(relais_message_referral(msg, &rv), RELAIS_E_INVALID);
+    relais_message_destroy(&msg);
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
+
+/* from_json -> decode -> to_json -> (header dropped) -> from_json gives the same body. */
+static void s_json_round_trip(const char *json, size_t len, const char *payload_key)
+{
+    uint8_t *body1 = NULL, *body2 = NULL;
+    size_t len1 = 0, len2 = 0;
+    int rc = relais_message_from_json(json, len, "pmi-les-blagis", s_id, S_CREATED_MS, &body1, &len1);
+    if (rc)
+        fail_msg("from_json: %s %s", relais_status_name(rc), relais_status_detail());
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_decode(body1, len1, &msg), 0);
+    char *text = relais_message_to_json(msg);
+    assert_non_null(text);
+
+    json_t *root = json_loads(text, 0, NULL);
+    assert_non_null(root);
+    json_t *hdr = json_object_get(root, "header");
+    assert_int_equal(json_integer_value(json_object_get(hdr, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(hdr, "sender")), "pmi-les-blagis");
+    assert_string_equal(json_string_value(json_object_get(hdr, "msg_id")), "XqABAgMEBQYHCAkKCwwN/w==");
+    assert_true(json_integer_value(json_object_get(hdr, "created_ms")) == S_CREATED_MS);
+    assert_non_null(json_object_get(root, payload_key));
+    assert_int_equal(json_object_del(root, "header"), 0);
+    char *again = json_dumps(root, 0);
+    assert_non_null(again);
+    assert_int_equal(relais_message_from_json(again, strlen(again), "pmi-les-blagis", s_id, S_CREATED_MS, &body2,
+                                              &len2),
+                     0);
+    assert_int_equal(len1, len2);
+    assert_memory_equal(body1, body2, len1);
+
+    free(again);
+    json_decref(root);
+    free(text);
+    relais_message_destroy(&msg);
+    free(body1);
+    free(body2);
+}
+
+static void test_json_examples_round_trip(void **state)
+{
+    (void)state;
+    char dir_path[512];
+    snprintf(dir_path, sizeof dir_path, "%s/examples", RELAIS_SOURCE_DIR);
+    DIR *dir = opendir(dir_path);
+    assert_non_null(dir);
+    int seen = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        size_t n = strlen(e->d_name), len;
+        if (n < 5 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        char *text = s_example(e->d_name, &len);
+        s_json_round_trip(text, len, "referral");
+        free(text);
+        seen++;
+    }
+    closedir(dir);
+    assert_true(seen >= 4);
+    s_json_round_trip(s_update_json, strlen(s_update_json), "case_update");
+    const char contact[] = "{\"contact\": {\"channel\": \"VISIT\", \"subject\": \"Bruit place de la Gare\","
+                           " \"requester\": \"M. Petit\", \"forwarded_to\": \"Police municipale\"}}";
+    s_json_round_trip(contact, strlen(contact), "contact");
+    const char lost[] = "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\","
+                        " \"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795687200000,"
+                        " \"item_ref\": \"OT-2026-311\"}}";
+    s_json_round_trip(lost, strlen(lost), "lost_found");
+}
+
+static void test_json_output_shape(void **state)
+{
+    (void)state;
+    relais_message_t *msg = s_decode_example("referral-college-marie-curie.json");
+    char *text = relais_message_to_json(msg);
+    json_t *root = json_loads(text, 0, NULL);
+    assert_non_null(root);
+    assert_int_equal(json_object_size(root), 2);
+    json_t *r = json_object_get(root, "referral");
+    assert_string_equal(json_string_value(json_object_get(r, "urgency")), "PRIORITY");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "referrer"), "role")), "SCHOOL_HEAD");
+    json_t *domains = json_object_get(r, "domains");
+    assert_int_equal(json_array_size(domains), 2);
+    assert_string_equal(json_string_value(json_array_get(domains, 1)), "SOCIAL");
+    assert_true(json_integer_value(json_object_get(json_object_get(r, "consent"), "recorded_ms")) == 1795422600000LL);
+    assert_null(json_object_get(json_object_get(r, "guardians") ? json_array_get(json_object_get(r, "guardians"), 0)
+                                                                : NULL,
+                                "email")); /* proto3: defaults are left out */
+    json_decref(root);
+    free(text);
+    relais_message_destroy(&msg);
+
+    /* an access record shows as such, though JSON can never create one */
+    relais_access_t access = {.reader = "coordination", .action = "case-show", .case_id = "C-12"};
+    uint8_t *body;
+    size_t len;
+    assert_int_equal(relais_message_encode_access("relais-broker", s_id, S_CREATED_MS, &access, &body, &len), 0);
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    text = relais_message_to_json(msg);
+    assert_non_null(
+        strstr(text, "\"access\":{\"reader\":\"coordination\",\"action\":\"case-show\",\"case_id\":\"C-12\"}"));
+    free(text);
+    relais_message_destroy(&msg);
+    free(body);
+}
+
+static void s_refuse(const char *json, size_t len, const char *fragment)
+{
+    uint8_t *body = (uint8_t *)"untouched";
+    size_t body_len = 0;
+    int rc = relais_message_from_json(json, len, "college-marie-curie", s_id, S_CREATED_MS, &body, &body_len);
+    s_expect_detail(rc, RELAIS_E_MALFORMED, fragment);
+    assert_string_equal((const char *)body, "untouched");
+}
+
+#define S_REFUSE(json, fragment) s_refuse(json, strlen(json), fragment)
+
+static void test_json_refusals(void **state)
+{
+    (void)state;
+    S_REFUSE("{\"referral\": {\"child\": {\"nickname\": \"Lili\"}}}", "referral.child.nickname: unknown field");
+    S_REFUSE("{\"referral\": {\"child\": {\"birth_date\": 20140312}}}",
+             "referral.child.birth_date: expected a string, got an integer");
+    S_REFUSE("{\"referral\": {\"guardians\": {\"name\": \"S. Benali\"}}}", "referral.guardians: expected an array");
+    S_REFUSE("{\"referral\": {\"guardians\": [{\"name\": 3}]}}", "referral.guardians[0].name: expected a string");
+    S_REFUSE("{\"referral\": {\"child\": {\"given_names\": [\"Lina\", null]}}}", "referral.child.given_names[1]");
+    S_REFUSE("{\"referral\": {\"consent\": {\"recorded_ms\": \"1795422600000\"}}}",
+             "referral.consent.recorded_ms: expected an integer, got a string");
+    S_REFUSE("{\"referral\": {\"consent\": {\"recorded_ms\": 1.5}}}",
+             "referral.consent.recorded_ms: expected an integer");
+    S_REFUSE("{\"referral\": {\"urgency\": \"VERY_URGENT\"}}", "referral.urgency: unknown value \"VERY_URGENT\"");
+    S_REFUSE("{\"referral\": {\"urgency\": 9}}", "referral.urgency: unknown value 9");
+    S_REFUSE("{\"referral\": {\"urgency\": 99999999999}}", "referral.urgency: 99999999999 out of range");
+    S_REFUSE("{\"referral\": {\"urgency\": true}}", "referral.urgency: expected a value name or number");
+    S_REFUSE("{\"referral\": {\"domains\": [\"SPORT\"]}}", "referral.domains[0]: unknown value");
+    S_REFUSE("{\"referral\": {\"consent\": {\"recorded_by\": \"H. Garnier\"}, \"parental_request\": {}}}",
+             "referral.parental_request: cannot be set together with consent");
+    S_REFUSE("{\"referral\": {}, \"contact\": {}}", "exactly one payload key");
+    S_REFUSE("{}", "exactly one payload key");
+    S_REFUSE("{\"access\": {\"reader\": \"me\", \"action\": \"case-show\"}}", "access: only the broker");
+    S_REFUSE("{\"header\": {\"sender\": \"someone-else\"}}", "header:");
+    S_REFUSE("{\"lost-found\": {}}", "lost-found: not a payload");
+    S_REFUSE("{\"referral\": 5}", "referral: expected an object");
+    S_REFUSE("[{\"referral\": {}}]", "expected an object");
+    S_REFUSE("{\"referral\": {\"description\": \"a\", \"description\": \"b\"}}", "JSON: duplicate");
+    S_REFUSE("{\"referral\": {", "JSON:");
+    S_REFUSE("{\"referral\": {\"description\": \"a\\u0000b\"}}", "JSON:");
+    const char bad_utf8[] = "{\"referral\": {\"description\": \"caf\xe9\"}}"; /* Latin-1, not UTF-8 */
+    s_refuse(bad_utf8, sizeof bad_utf8 - 1, "JSON:");
+    /* 17 levels: the root, the payload, the child and 14 arrays */
+    S_REFUSE("{\"referral\": {\"child\": {\"given_names\": [[[[[[[[[[[[[[\"x\"]]]]]]]]]]]]]]}}}",
+             "referral.child.given_names[0][0][0][0][0][0][0][0][0][0][0][0][0]: nested deeper than 16");
+    /* 16 levels are only refused for their type */
+    S_REFUSE("{\"referral\": {\"child\": {\"given_names\": [[[[[[[[[[[[[\"x\"]]]]]]]]]]]]]}}}",
+             "referral.child.given_names[0]: expected a string, got an array");
+
+    uint8_t *body;
+    size_t len;
+    const char ok[] = "{\"referral\": {\"external_ref\": null}}"; /* null: the default */
+    assert_int_equal(relais_message_from_json(ok, sizeof ok - 1, "", s_id, S_CREATED_MS, &body, &len),
+                     RELAIS_E_INVALID);
+    assert_int_equal(relais_message_from_json(ok, sizeof ok - 1, "pmi", s_id, 0, &body, &len), RELAIS_E_INVALID);
+    assert_int_equal(relais_message_from_json(ok, sizeof ok - 1, "pmi", NULL, S_CREATED_MS, &body, &len),
+                     RELAIS_E_INVALID);
+    assert_int_equal(relais_message_from_json(ok, sizeof ok - 1, "pmi", s_id, S_CREATED_MS, &body, &len), 0);
+    free(body);
+}
+
+static void test_access_record(void **state)
+{
+    (void)state;
+    relais_access_t access = {.reader = "auditeur-mairie", .action = "audit-records", .from_seq = 1, .to_seq = 500};
+    uint8_t *body;
+    size_t len;
+    assert_int_equal(relais_message_encode_access("relais-broker", s_id, S_CREATED_MS, &access, &body, &len), 0);
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    assert_int_equal(relais_message_payload(msg), RELAIS_PAYLOAD_ACCESS);
+    assert_string_equal(relais_message_sender(msg), "relais-broker");
+    char *text = relais_message_to_json(msg);
+    assert_non_null(strstr(text, "\"from_seq\":1,\"to_seq\":500"));
+    free(text);
+    relais_message_destroy(&msg);
+    free(body);
+    access.reader = "";
+    assert_int_equal(relais_message_encode_access("relais-broker", s_id, S_CREATED_MS, &access, &body, &len),
+                     RELAIS_E_INVALID);
+    access.reader = "x";
+    assert_int_equal(relais_message_encode_access("", s_id, S_CREATED_MS, &access, &body, &len), RELAIS_E_INVALID);
+}
+
+/* ---- Case records --------------------------------------------------------------------- */
+
+static void s_fill_summary(relais_case_summary_t *s, int variant)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->case_id, sizeof s->case_id, "C-%d", 12 + variant);
+    s->state = RELAIS_CASE_FOLLOW_UP;
+    s->task_status = 5; /* IN_PROGRESS */
+    snprintf(s->sub_status, sizeof s->sub_status, "review-%d", variant);
+    snprintf(s->reason_code, sizeof s->reason_code, "none");
+    s->urgency = RELAIS_URGENCY_URGENT;
+    snprintf(s->child_display, sizeof s->child_display, "Lina B. (2014)");
+    memset(s->school, 'e', sizeof s->school - 1); /* the longest string that fits */
+    for (int i = 0; i < 3 + variant; i++)
+        snprintf(s->referrers[i], RELAIS_NAME_LEN, "Partenaire n°%d", i);
+    s->referrer_count = (size_t)(3 + variant);
+    s->opened_ms = 1795422600000LL;
+    s->updated_ms = 1795687200000LL + variant;
+    s->due_ms = 1796000000000LL;
+    s->overdue = 1;
+    s->referral_count = 2;
+}
+
+static void test_case_record_round_trip(void **state)
+{
+    (void)state;
+    relais_case_record_t rec, back;
+    memset(&rec, 0, sizeof rec);
+    s_fill_summary(&rec.summary, 0);
+    rec.summary.referrer_count = RELAIS_MAX_REFERRERS;
+    for (int i = 0; i < RELAIS_MAX_REFERRERS; i++) {
+        snprintf(rec.summary.referrers[i], RELAIS_NAME_LEN, "Organisation %d", i);
+        snprintf(rec.senders[i], RELAIS_NAME_LEN, "sender-%d", i);
+        rec.referral_seqs[i] = (uint64_t)i * 1000 + 1;
+    }
+    rec.sender_count = rec.referral_seq_count = RELAIS_MAX_REFERRERS;
+    for (int i = 0; i < 32; i++)
+        rec.child_key[i] = (uint8_t)(i * 7);
+    rec.last_seq = 123456789;
+    rec.paused_from = RELAIS_CASE_DIAGNOSIS;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(relais_case_record_encode(&rec, &buf, &len), 0);
+    assert_int_equal(relais_case_record_decode(buf, len, &back), 0);
+    assert_memory_equal(&rec, &back, sizeof rec);
+    free(buf);
+
+    /* an empty record (no referrers yet) round-trips too */
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(relais_case_record_encode(&rec, &buf, &len), 0);
+    assert_int_equal(relais_case_record_decode(buf, len, &back), 0);
+    assert_memory_equal(&rec, &back, sizeof rec);
+    free(buf);
+
+    rec.sender_count = RELAIS_MAX_REFERRERS + 1;
+    assert_int_equal(relais_case_record_encode(&rec, &buf, &len), RELAIS_E_INVALID);
+    rec.sender_count = 0;
+    memset(rec.summary.school, 'x', sizeof rec.summary.school); /* no NUL */
+    assert_int_equal(relais_case_record_encode(&rec, &buf, &len), RELAIS_E_INVALID);
+}
+
+static void test_case_record_refuses(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {0};
+    char long_id[RELAIS_CASE_ID_LEN + 1];
+    memset(long_id, '7', sizeof long_id - 1);
+    long_id[0] = 'C', long_id[sizeof long_id - 1] = '\0';
+    relais_case_record_t back;
+    s_buf_t summary = {.n = 0}, w = {.n = 0};
+
+    s_field_bytes(&summary, 1, long_id, RELAIS_CASE_ID_LEN); /* 64 bytes: one too many */
+    s_field_bytes(&w, 1, summary.b, summary.n);
+    s_field_bytes(&w, 2, key, sizeof key);
+    s_expect_detail(relais_case_record_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "case_record.summary.case_id");
+    assert_string_equal(back.summary.case_id, "");
+
+    summary.n = w.n = 0;
+    s_field_bytes(&summary, 1, "C-1", 3);
+    s_field_bytes(&w, 1, summary.b, summary.n);
+    s_field_bytes(&w, 2, key, 31);
+    s_expect_detail(relais_case_record_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "case_record.child_key");
+
+    w.n = 0;
+    s_field_bytes(&w, 1, summary.b, summary.n);
+    s_field_bytes(&w, 2, key, sizeof key);
+    for (int i = 0; i <= RELAIS_MAX_REFERRERS; i++)
+        s_field_bytes(&w, 3, "pmi", 3);
+    s_expect_detail(relais_case_record_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "at most 16");
+
+    w.n = 0;
+    s_field_bytes(&w, 2, key, sizeof key);
+    s_expect_detail(relais_case_record_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "case_record.summary: missing");
+}
+
+/* ---- Requests ------------------------------------------------------------------------- */
+
+static void s_request_round_trip(const relais_request_t *req)
+{
+    uint8_t *buf;
+    size_t len;
+    relais_request_t back;
+    int rc = relais_request_encode(req, &buf, &len);
+    if (rc)
+        fail_msg("request kind %d: %s %s", (int)req->kind, relais_status_name(rc), relais_status_detail());
+    assert_int_equal(relais_request_decode(buf, len, &back), 0);
+    free(buf);
+    assert_int_equal(back.submit_len, req->submit_len);
+    if (req->submit_len)
+        assert_memory_equal(back.submit, req->submit, req->submit_len);
+    relais_request_t a = *req, b = back;
+    a.submit = b.submit = NULL;
+    assert_memory_equal(&a, &b, sizeof a);
+    relais_request_clear(&back);
+    assert_null(back.submit);
+}
+
+static void test_request_round_trips(void **state)
+{
+    (void)state;
+    uint8_t signed_msg[100];
+    memset(signed_msg, 0x42, sizeof signed_msg);
+    relais_request_t r;
+    for (int kind = RELAIS_REQ_SUBMIT; kind <= RELAIS_REQ_PING; kind++) {
+        memset(&r, 0, sizeof r);
+        r.request_id = 1000 + (uint64_t)kind;
+        r.kind = (relais_request_kind_t)kind;
+        switch (r.kind) {
+        case RELAIS_REQ_SUBMIT:
+            r.submit = signed_msg, r.submit_len = sizeof signed_msg;
+            break;
+        case RELAIS_REQ_SUBSCRIBE:
+            r.from_seq = 42, r.credit = 64;
+            break;
+        case RELAIS_REQ_CREDIT:
+            r.credit = 32;
+            break;
+        case RELAIS_REQ_CASE_LIST:
+            r.states = 1u << RELAIS_CASE_TRIAGE | 1u << RELAIS_CASE_ENTERED_IN_ERROR;
+            r.urgency = RELAIS_URGENCY_URGENT;
+            snprintf(r.school, sizeof r.school, "Collège Marie Curie");
+            snprintf(r.referrer, sizeof r.referrer, "PMI");
+            r.overdue_only = 1;
+            break;
+        case RELAIS_REQ_CASE_SHOW:
+            snprintf(r.case_id, sizeof r.case_id, "C-12");
+            break;
+        case RELAIS_REQ_AUDIT_RECORDS:
+            r.from_seq = 1, r.to_seq = UINT64_MAX;
+            break;
+        case RELAIS_REQ_AUDIT_INCLUSION:
+            r.seq = 7, r.tree_size = 9;
+            break;
+        case RELAIS_REQ_AUDIT_CONSISTENCY:
+            r.old_size = 5, r.new_size = 9;
+            break;
+        default: /* checkpoint, ping: the kind is everything */
+            break;
+        }
+        s_request_round_trip(&r);
+    }
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REQ_CASE_LIST; /* no filter at all */
+    s_request_round_trip(&r);
+
+    uint8_t *buf;
+    size_t len;
+    r.states = 1; /* bit 0: no such state */
+    assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
+    r.kind = RELAIS_REQ_NONE;
+    assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
+    r.kind = RELAIS_REQ_SUBMIT;
+    assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
+    r.kind = RELAIS_REQ_CASE_SHOW;
+    assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
+}
+
+static void test_request_refuses(void **state)
+{
+    (void)state;
+    relais_request_t back;
+    s_buf_t w = {.n = 0}, sub = {.n = 0};
+    s_field_varint(&w, 1, 5); /* an id and nothing asked */
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request: no request set");
+    s_field_bytes(&w, 5, "", 0); /* an empty case query */
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "neither list nor show");
+    w.n = 0;
+    s_field_bytes(&w, 6, "", 0); /* an empty audit request */
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.audit");
+    w.n = 0;
+    s_field_bytes(&w, 2, "", 0); /* an empty submission */
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.submit: empty");
+    w.n = 0;
+    s_field_varint(&w, 9, 1); /* a member this build does not know */
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 9");
+    char long_id[RELAIS_CASE_ID_LEN];
+    memset(long_id, '1', sizeof long_id);
+    w.n = 0;
+    s_field_bytes(&sub, 2, long_id, sizeof long_id);
+    s_field_bytes(&w, 5, sub.b, sub.n);
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.case_query.show");
+    assert_null(back.submit);
+}
+
+/* ---- Replies ---------------------------------------------------------------------------- */
+
+static void s_reply_round_trip(const relais_reply_t *reply, relais_reply_t *back)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = relais_reply_encode(reply, &buf, &len);
+    if (rc)
+        fail_msg("reply kind %d: %s %s", (int)reply->kind, relais_status_name(rc), relais_status_detail());
+    assert_int_equal(relais_reply_decode(buf, len, back), 0);
+    free(buf);
+    assert_true(back->request_id == reply->request_id);
+    assert_int_equal(back->kind, reply->kind);
+}
+
+static void s_expect_records(const relais_reply_t *back, uint8_t *const *recs, const size_t *lens, size_t n)
+{
+    assert_int_equal(back->record_count, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(back->record_lens[i], lens[i]);
+        if (lens[i])
+            assert_memory_equal(back->records[i], recs[i], lens[i]);
+    }
+}
+
+static void test_reply_simple_round_trips(void **state)
+{
+    (void)state;
+    relais_reply_t r, back;
+    memset(&r, 0, sizeof r);
+    r.request_id = 9;
+    s_reply_round_trip(&r, &back); /* NONE: the ping's answer */
+    relais_reply_clear(&back);
+
+    r.kind = RELAIS_REPLY_ACK;
+    memcpy(r.ack.msg_id, s_id, sizeof s_id);
+    r.ack.seq = 77;
+    memset(r.ack.leaf_hash, 0xcd, sizeof r.ack.leaf_hash);
+    r.ack.duplicate = 1;
+    r.ack.received_ms = S_CREATED_MS;
+    snprintf(r.ack.case_id, sizeof r.ack.case_id, "C-77");
+    s_reply_round_trip(&r, &back);
+    assert_memory_equal(&back.ack, &r.ack, sizeof r.ack);
+    relais_reply_clear(&back);
+
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_ERROR;
+    r.error.status = RELAIS_E_NO_CONSENT;
+    snprintf(r.error.message, sizeof r.error.message, "referral.consent: missing");
+    memcpy(r.error.msg_id, s_id, sizeof s_id);
+    r.error.has_msg_id = 1;
+    s_reply_round_trip(&r, &back);
+    assert_memory_equal(&back.error, &r.error, sizeof r.error);
+    relais_reply_clear(&back);
+    memset(r.error.msg_id, 0, sizeof r.error.msg_id);
+    r.error.has_msg_id = 0;
+    r.error.status = RELAIS_E_UNAVAILABLE;
+    s_reply_round_trip(&r, &back);
+    assert_memory_equal(&back.error, &r.error, sizeof r.error);
+    relais_reply_clear(&back);
+
+    uint8_t *buf;
+    size_t len;
+    r.error.status = RELAIS_E_CORRUPT; /* local codes never travel */
+    assert_int_equal(relais_reply_encode(&r, &buf, &len), RELAIS_E_INVALID);
+
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_CHECKPOINT;
+    r.tree_size = 1234;
+    memset(r.root, 0x11, sizeof r.root);
+    r.time_ms = S_CREATED_MS;
+    r.note = "relais.example/log\n1234\nERERERERERERERERERERERERERERERERERERERERERE=\n\n\xe2\x80\x94 relais Az3d\n";
+    s_reply_round_trip(&r, &back);
+    assert_true(back.tree_size == 1234 && back.time_ms == S_CREATED_MS);
+    assert_memory_equal(back.root, r.root, sizeof r.root);
+    assert_string_equal(back.note, r.note);
+    relais_reply_clear(&back);
+    assert_null(back.note);
+}
+
+static void test_reply_delivery_round_trips(void **state)
+{
+    (void)state;
+    uint8_t record[40];
+    memset(record, 0x08, sizeof record);
+    relais_reply_t r, back;
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_DELIVERY;
+    r.delivery.seq = 41;
+    r.delivery.received_ms = S_CREATED_MS;
+    r.delivery.record = record;
+    r.delivery.record_len = sizeof record;
+    r.delivery.overdue = 1;
+    s_reply_round_trip(&r, &back);
+    assert_true(back.delivery.seq == 41 && back.delivery.overdue && !back.delivery.has_status);
+    assert_int_equal(back.delivery.record_len, sizeof record);
+    assert_memory_equal(back.delivery.record, record, sizeof record);
+    relais_reply_clear(&back);
+
+    /* a partner's view: the status, no record */
+    memset(&r.delivery, 0, sizeof r.delivery);
+    r.delivery.seq = 42;
+    r.delivery.has_status = 1;
+    snprintf(r.delivery.status.case_id, sizeof r.delivery.status.case_id, "C-12");
+    r.delivery.status.state = RELAIS_CASE_ACCEPTED;
+    r.delivery.status.task_status = 3;
+    snprintf(r.delivery.status.reason_code, sizeof r.delivery.status.reason_code, "in-scope");
+    r.delivery.status.updated_ms = S_CREATED_MS;
+    s_reply_round_trip(&r, &back);
+    assert_null(back.delivery.record);
+    assert_int_equal(back.delivery.record_len, 0);
+    assert_memory_equal(&back.delivery.status, &r.delivery.status, sizeof r.delivery.status);
+    assert_true(back.delivery.has_status);
+    relais_reply_clear(&back);
+}
+
+static void test_reply_proof_round_trips(void **state)
+{
+    (void)state;
+    uint8_t path[3][32];
+    for (int i = 0; i < 3; i++)
+        memset(path[i], 0x30 + i, 32);
+    relais_reply_t r, back;
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_INCLUSION;
+    r.seq = 5;
+    r.tree_size = 8;
+    memset(r.leaf_hash, 0xee, sizeof r.leaf_hash);
+    r.path = path;
+    r.path_len = 3;
+    s_reply_round_trip(&r, &back);
+    assert_true(back.seq == 5 && back.tree_size == 8 && back.path_len == 3);
+    assert_memory_equal(back.leaf_hash, r.leaf_hash, 32);
+    assert_memory_equal(back.path, path, sizeof path);
+    relais_reply_clear(&back);
+
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_CONSISTENCY;
+    r.old_size = 3;
+    r.tree_size = 8;
+    r.path = path;
+    r.path_len = 2;
+    s_reply_round_trip(&r, &back);
+    assert_true(back.old_size == 3 && back.tree_size == 8 && back.path_len == 2);
+    assert_memory_equal(back.path, path, 2 * 32);
+    relais_reply_clear(&back);
+
+    r.path_len = 0; /* m == n: an empty proof */
+    s_reply_round_trip(&r, &back);
+    assert_null(back.path);
+    relais_reply_clear(&back);
+}
+
+static void test_reply_case_round_trips(void **state)
+{
+    (void)state;
+    relais_case_summary_t cases[2];
+    s_fill_summary(&cases[0], 0);
+    s_fill_summary(&cases[1], 1);
+    uint8_t rec_a[] = {0x08, 0x01}, rec_b[300];
+    memset(rec_b, 0x55, sizeof rec_b);
+    uint8_t *recs[] = {rec_a, rec_b};
+    size_t lens[] = {sizeof rec_a, sizeof rec_b};
+
+    relais_reply_t r, back;
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_CASE_LIST;
+    r.cases = cases;
+    r.case_count = 2;
+    s_reply_round_trip(&r, &back);
+    assert_int_equal(back.case_count, 2);
+    assert_memory_equal(back.cases, cases, sizeof cases);
+    relais_reply_clear(&back);
+
+    r.case_count = 0; /* nothing matches */
+    s_reply_round_trip(&r, &back);
+    assert_int_equal(back.case_count, 0);
+    relais_reply_clear(&back);
+
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_CASE_DETAIL;
+    r.cases = &cases[1];
+    r.case_count = 1;
+    r.records = recs;
+    r.record_lens = lens;
+    r.record_count = 2;
+    s_reply_round_trip(&r, &back);
+    assert_int_equal(back.case_count, 1);
+    assert_memory_equal(back.cases, &cases[1], sizeof cases[1]);
+    s_expect_records(&back, recs, lens, 2);
+    relais_reply_clear(&back);
+
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_RECORDS;
+    r.records = recs;
+    r.record_lens = lens;
+    r.record_count = 2;
+    r.next_seq = 3;
+    s_reply_round_trip(&r, &back);
+    s_expect_records(&back, recs, lens, 2);
+    assert_true(back.next_seq == 3);
+    relais_reply_clear(&back);
+    assert_null(back.records);
+}
+
+static void test_reply_refuses(void **state)
+{
+    (void)state;
+    relais_reply_t back;
+    s_buf_t w = {.n = 0}, sub = {.n = 0};
+    s_field_bytes(&w, 11, "", 0); /* a oneof member this build does not know */
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 11");
+
+    uint8_t hash[33] = {0};
+    s_field_bytes(&sub, 1, s_id, sizeof s_id);
+    s_field_varint(&sub, 2, 1);
+    s_field_bytes(&sub, 3, hash, 31);
+    w.n = 0;
+    s_field_bytes(&w, 2, sub.b, sub.n);
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "reply.ack.leaf_hash");
+
+    sub.n = w.n = 0;
+    s_field_bytes(&sub, 4, hash, 32);
+    s_field_bytes(&sub, 4, hash, 33);
+    s_field_bytes(&w, 6, sub.b, sub.n);
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "reply.inclusion");
+    assert_null(back.path); /* a failed decode holds nothing */
+
+    sub.n = w.n = 0; /* a case detail without its summary */
+    s_field_bytes(&sub, 2, "x", 1);
+    s_field_bytes(&w, 9, sub.b, sub.n);
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "reply.case_detail.summary");
+    assert_null(back.records);
+}
+
+/* A broker's detail longer than error.message is cut between characters, not refused. */
+static void test_reply_error_truncates(void **state)
+{
+    (void)state;
+    char text[400] = "";
+    while (strlen(text) < 300)
+        strcat(text, "é-");
+    relais_reply_t back;
+    s_buf_t w = {.n = 0}, sub = {.n = 0};
+    s_field_varint(&sub, 1, 4); /* MALFORMED */
+    s_field_bytes(&sub, 2, text, strlen(text));
+    s_field_bytes(&w, 3, sub.b, sub.n);
+    assert_int_equal(relais_reply_decode(w.b, w.n, &back), 0);
+    assert_int_equal(back.kind, RELAIS_REPLY_ERROR);
+    assert_int_equal(back.error.status, RELAIS_E_MALFORMED);
+    size_t n = strlen(back.error.message);
+    assert_true(n >= sizeof back.error.message - 4 && n < sizeof back.error.message);
+    assert_memory_equal(back.error.message, text, n);
+    assert_true(((uint8_t)text[n] & 0xc0) != 0x80); /* the cut falls before a character */
+    relais_reply_clear(&back);
+
+    sub.n = w.n = 0;
+    s_field_varint(&sub, 1, 99); /* an ErrorCode this build does not know */
+    s_field_bytes(&w, 3, sub.b, sub.n);
+    assert_int_equal(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED);
+}
+
+/* ---- Names ---------------------------------------------------------------------------- */
+
+static void test_case_state_names(void **state)
+{
+    (void)state;
+    const char *names[] = {"submitted",        "triage",           "awaiting-agreement", "accepted",
+                           "declined",         "redirected",       "diagnosis",          "pathway-proposed",
+                           "follow-up",        "closed-completed", "closed-withdrawn",   "closed-failed",
+                           "paused",           "entered-in-error"};
+    for (int i = 0; i < 14; i++) {
+        relais_case_state_t s = (relais_case_state_t)(i + 1);
+        assert_string_equal(relais_case_state_name(s), names[i]);
+        assert_int_equal(relais_case_state_from_name(names[i]), s);
+    }
+    assert_int_equal(relais_case_state_from_name("PATHWAY_PROPOSED"), RELAIS_CASE_PATHWAY_PROPOSED);
+    assert_int_equal(relais_case_state_from_name("ENTERED_IN_ERROR"), RELAIS_CASE_ENTERED_IN_ERROR);
+    assert_int_equal(relais_case_state_from_name("pathway"), RELAIS_CASE_UNSPECIFIED);
+    assert_int_equal(relais_case_state_from_name("unspecified"), RELAIS_CASE_UNSPECIFIED);
+    assert_int_equal(relais_case_state_from_name(NULL), RELAIS_CASE_UNSPECIFIED);
+    assert_null(relais_case_state_name(RELAIS_CASE_STATE_COUNT));
+    assert_null(relais_case_state_name(RELAIS_CASE_UNSPECIFIED));
+    assert_null(relais_urgency_name(RELAIS_URGENCY_UNSPECIFIED));
+    assert_string_equal(relais_urgency_name(RELAIS_URGENCY_ROUTINE), "routine");
+    assert_string_equal(relais_urgency_name(RELAIS_URGENCY_PRIORITY), "priority");
+    assert_string_equal(relais_urgency_name(RELAIS_URGENCY_URGENT), "urgent");
+    assert_null(relais_urgency_name((relais_urgency_t)4));
+    assert_int_equal(relais_urgency_from_name("URGENT"), RELAIS_URGENCY_URGENT);
+    assert_int_equal(relais_urgency_from_name("soon"), RELAIS_URGENCY_UNSPECIFIED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,6 +1177,29 @@ int main(void)
         cmocka_unit_test(test_log_record_known_bytes),
         cmocka_unit_test(test_log_record_round_trip),
         cmocka_unit_test(test_log_record_refuses_bad_input),
+        cmocka_unit_test(test_signed_round_trip),
+        cmocka_unit_test(test_signed_refuses_non_canonical),
+        cmocka_unit_test(test_message_header_rules),
+        cmocka_unit_test(test_message_body_checks),
+        cmocka_unit_test(test_message_accessors),
+        cmocka_unit_test(test_referral_view),
+        cmocka_unit_test(test_referral_view_basis),
+        cmocka_unit_test(test_case_update_view),
+        cmocka_unit_test(test_json_examples_round_trip),
+        cmocka_unit_test(test_json_output_shape),
+        cmocka_unit_test(test_json_refusals),
+        cmocka_unit_test(test_access_record),
+        cmocka_unit_test(test_case_record_round_trip),
+        cmocka_unit_test(test_case_record_refuses),
+        cmocka_unit_test(test_request_round_trips),
+        cmocka_unit_test(test_request_refuses),
+        cmocka_unit_test(test_reply_simple_round_trips),
+        cmocka_unit_test(test_reply_delivery_round_trips),
+        cmocka_unit_test(test_reply_proof_round_trips),
+        cmocka_unit_test(test_reply_case_round_trips),
+        cmocka_unit_test(test_reply_refuses),
+        cmocka_unit_test(test_reply_error_truncates),
+        cmocka_unit_test(test_case_state_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,205 @@
+/* case_record.c -- CaseSummary and CaseRecord to and from the fixed-size structs the broker caches. */
+#include "proto_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Fixed buffers hold at most cap - 1 bytes. A decoded string that is longer is refused rather
+ * than cut: the encoder cannot have written it, and a cut case id or name would silently
+ * name something else. */
+
+static int s_check_state(int state, const char *what)
+{
+    if (state < 0 || state >= RELAIS_CASE_STATE_COUNT)
+        return relais_status_set(RELAIS_E_INVALID, "%s: %d is not a case state", what, state);
+    return RELAIS_OK;
+}
+
+static int s_summary_strings(const relais_case_summary_t *in)
+{
+    size_t n;
+    int rc;
+    if ((rc = relais_proto_fixed_len(in->case_id, sizeof in->case_id, "summary.case_id", &n)) ||
+        (rc = relais_proto_fixed_len(in->sub_status, sizeof in->sub_status, "summary.sub_status", &n)) ||
+        (rc = relais_proto_fixed_len(in->reason_code, sizeof in->reason_code, "summary.reason_code", &n)) ||
+        (rc = relais_proto_fixed_len(in->child_display, sizeof in->child_display, "summary.child_display", &n)) ||
+        (rc = relais_proto_fixed_len(in->school, sizeof in->school, "summary.school", &n)))
+        return rc;
+    if (in->referrer_count > RELAIS_MAX_REFERRERS)
+        return relais_status_set(RELAIS_E_INVALID, "summary.referrers: %zu, at most %d", in->referrer_count,
+                                 RELAIS_MAX_REFERRERS);
+    for (size_t i = 0; i < in->referrer_count; i++)
+        if ((rc = relais_proto_fixed_len(in->referrers[i], RELAIS_NAME_LEN, "summary.referrers", &n)))
+            return rc;
+    return RELAIS_OK;
+}
+
+int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_pb_t *out)
+{
+    int rc = s_summary_strings(in);
+    if (rc == RELAIS_OK)
+        rc = s_check_state(in->state, "summary.state");
+    if (rc)
+        return rc;
+    if (in->task_status < 0 || in->task_status > RELAIS__V1__TASK_STATUS__TASK_ENTERED_IN_ERROR ||
+        (int)in->urgency < 0 || in->urgency > RELAIS_URGENCY_URGENT)
+        return relais_status_set(RELAIS_E_INVALID, "summary: task status %d or urgency %d unknown", in->task_status,
+                                 (int)in->urgency);
+    Relais__V1__CaseSummary *pb = &out->pb;
+    *pb = (Relais__V1__CaseSummary)RELAIS__V1__CASE_SUMMARY__INIT;
+    /* protobuf-c's fields are not const; packing only reads them */
+    pb->case_id = (char *)in->case_id;
+    pb->state = (Relais__V1__CaseState)in->state;
+    pb->task_status = (Relais__V1__TaskStatus)in->task_status;
+    pb->sub_status = (char *)in->sub_status;
+    pb->reason_code = (char *)in->reason_code;
+    pb->urgency = (Relais__V1__Urgency)in->urgency;
+    pb->child_display = (char *)in->child_display;
+    pb->school = (char *)in->school;
+    for (size_t i = 0; i < in->referrer_count; i++)
+        out->referrers[i] = (char *)in->referrers[i];
+    pb->n_referrers = in->referrer_count;
+    pb->referrers = in->referrer_count ? out->referrers : NULL;
+    pb->opened_ms = in->opened_ms;
+    pb->updated_ms = in->updated_ms;
+    pb->due_ms = in->due_ms;
+    pb->overdue = in->overdue ? 1 : 0;
+    pb->referral_count = in->referral_count;
+    return RELAIS_OK;
+}
+
+static int s_copy_field(char *dst, size_t cap, const char *src, const char *path, const char *name)
+{
+    char sub[RELAIS_PROTO_PATH_LEN];
+    relais_proto_path_field(sub, sizeof sub, path, name);
+    return relais_proto_copy_exact(dst, cap, src, sub);
+}
+
+static int s_summary_referrers(const Relais__V1__CaseSummary *pb, relais_case_summary_t *out, const char *path)
+{
+    char sub[RELAIS_PROTO_PATH_LEN];
+    relais_proto_path_field(sub, sizeof sub, path, "referrers");
+    if (pb->n_referrers > RELAIS_MAX_REFERRERS)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu, at most %d", sub, pb->n_referrers,
+                                 RELAIS_MAX_REFERRERS);
+    for (size_t i = 0; i < pb->n_referrers; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, sub, i);
+        int rc = relais_proto_copy_exact(out->referrers[i], RELAIS_NAME_LEN, pb->referrers[i], item);
+        if (rc)
+            return rc;
+    }
+    out->referrer_count = pb->n_referrers;
+    return RELAIS_OK;
+}
+
+/* Enum values were checked against the schema by relais_proto_check_tree() already. */
+int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_summary_t *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    if ((rc = s_copy_field(out->case_id, sizeof out->case_id, pb->case_id, path, "case_id")) ||
+        (rc = s_copy_field(out->sub_status, sizeof out->sub_status, pb->sub_status, path, "sub_status")) ||
+        (rc = s_copy_field(out->reason_code, sizeof out->reason_code, pb->reason_code, path, "reason_code")) ||
+        (rc = s_copy_field(out->child_display, sizeof out->child_display, pb->child_display, path,
+                           "child_display")) ||
+        (rc = s_copy_field(out->school, sizeof out->school, pb->school, path, "school")) ||
+        (rc = s_summary_referrers(pb, out, path)))
+        return rc;
+    out->state = (relais_case_state_t)pb->state;
+    out->task_status = (int)pb->task_status;
+    out->urgency = (relais_urgency_t)pb->urgency;
+    out->opened_ms = pb->opened_ms;
+    out->updated_ms = pb->updated_ms;
+    out->due_ms = pb->due_ms;
+    out->overdue = pb->overdue ? 1 : 0;
+    out->referral_count = pb->referral_count;
+    return RELAIS_OK;
+}
+
+/* ---- CaseRecord ---------------------------------------------------------------------- */
+
+static int s_record_lists(const relais_case_record_t *rec)
+{
+    size_t n;
+    if (rec->sender_count > RELAIS_MAX_REFERRERS || rec->referral_seq_count > RELAIS_MAX_REFERRERS)
+        return relais_status_set(RELAIS_E_INVALID, "case record: %zu senders, %zu referrals, at most %d each",
+                                 rec->sender_count, rec->referral_seq_count, RELAIS_MAX_REFERRERS);
+    for (size_t i = 0; i < rec->sender_count; i++) {
+        int rc = relais_proto_fixed_len(rec->senders[i], RELAIS_NAME_LEN, "case record sender", &n);
+        if (rc)
+            return rc;
+    }
+    return s_check_state(rec->paused_from, "case record paused_from");
+}
+
+int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, size_t *out_len)
+{
+    if (!rec || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "no case record to encode");
+    relais_summary_pb_t summary;
+    int rc = relais_proto_summary_to_pb(&rec->summary, &summary);
+    if (rc == RELAIS_OK)
+        rc = s_record_lists(rec);
+    if (rc)
+        return rc;
+    char *senders[RELAIS_MAX_REFERRERS];
+    for (size_t i = 0; i < rec->sender_count; i++)
+        senders[i] = (char *)rec->senders[i];
+    Relais__V1__CaseRecord pb = RELAIS__V1__CASE_RECORD__INIT;
+    pb.summary = &summary.pb;
+    pb.child_key.data = (uint8_t *)rec->child_key;
+    pb.child_key.len = sizeof rec->child_key;
+    pb.n_referrer_senders = rec->sender_count;
+    pb.referrer_senders = rec->sender_count ? senders : NULL;
+    pb.n_referral_seqs = rec->referral_seq_count;
+    pb.referral_seqs = rec->referral_seq_count ? (uint64_t *)rec->referral_seqs : NULL;
+    pb.last_seq = rec->last_seq;
+    pb.paused_from = (Relais__V1__CaseState)rec->paused_from;
+    return relais_proto_pack(&pb.base, out, out_len);
+}
+
+static int s_record_from_pb(const Relais__V1__CaseRecord *pb, relais_case_record_t *out)
+{
+    if (!pb->summary)
+        return relais_status_set(RELAIS_E_MALFORMED, "case_record.summary: missing");
+    int rc = relais_proto_summary_from_pb(pb->summary, &out->summary, "case_record.summary");
+    if (rc == RELAIS_OK)
+        rc = relais_proto_copy_bytes(out->child_key, sizeof out->child_key, &pb->child_key,
+                                     "case_record.child_key");
+    if (rc)
+        return rc;
+    if (pb->n_referrer_senders > RELAIS_MAX_REFERRERS || pb->n_referral_seqs > RELAIS_MAX_REFERRERS)
+        return relais_status_set(RELAIS_E_MALFORMED, "case_record: %zu senders, %zu referrals, at most %d each",
+                                 pb->n_referrer_senders, pb->n_referral_seqs, RELAIS_MAX_REFERRERS);
+    for (size_t i = 0; i < pb->n_referrer_senders; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, "case_record.referrer_senders", i);
+        if ((rc = relais_proto_copy_exact(out->senders[i], RELAIS_NAME_LEN, pb->referrer_senders[i], item)))
+            return rc;
+    }
+    out->sender_count = pb->n_referrer_senders;
+    if (pb->n_referral_seqs)
+        memcpy(out->referral_seqs, pb->referral_seqs, pb->n_referral_seqs * sizeof pb->referral_seqs[0]);
+    out->referral_seq_count = pb->n_referral_seqs;
+    out->last_seq = pb->last_seq;
+    out->paused_from = (relais_case_state_t)pb->paused_from;
+    return RELAIS_OK;
+}
+
+int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record_t *out)
+{
+    if (!out || (!buf && len))
+        return relais_status_set(RELAIS_E_INVALID, "no case record to decode");
+    Relais__V1__CaseRecord *pb = relais__v1__case_record__unpack(NULL, len, buf);
+    if (!pb)
+        return relais_status_set(RELAIS_E_MALFORMED, "case_record: does not decode as relais.v1.CaseRecord");
+    memset(out, 0, sizeof *out);
+    int rc = relais_proto_check_tree(&pb->base, "case_record");
+    if (rc == RELAIS_OK)
+        rc = s_record_from_pb(pb, out);
+    if (rc)
+        memset(out, 0, sizeof *out); /* no half-filled record for a caller who ignores the code */
+    relais__v1__case_record__free_unpacked(pb, NULL);
+    return rc;
+}

@@ -1,0 +1,282 @@
+/* message.c -- the signed Message: decoding with header checks, the rules' views, access records, names. */
+#include "proto_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest sender name: it must fit the RELAIS_NAME_LEN buffers the case cache keeps. */
+#define S_SENDER_MAX (RELAIS_NAME_LEN - 1)
+
+static int s_check_header(const Relais__V1__Message *pb)
+{
+    const Relais__V1__Header *h = pb->header;
+    if (!h)
+        return relais_status_set(RELAIS_E_MALFORMED, "header: missing");
+    if (h->version != RELAIS_WIRE_VERSION)
+        return relais_status_set(RELAIS_E_VERSION, "header.version: %u, this build reads %d", h->version,
+                                 RELAIS_WIRE_VERSION);
+    size_t slen = strlen(h->sender);
+    if (slen == 0 || slen > S_SENDER_MAX)
+        return relais_status_set(RELAIS_E_MALFORMED, "header.sender: %zu bytes, expected 1 to %d", slen,
+                                 S_SENDER_MAX);
+    if (h->msg_id.len != RELAIS_MSG_ID_BYTES)
+        return relais_status_set(RELAIS_E_MALFORMED, "header.msg_id: %zu bytes, expected %d", h->msg_id.len,
+                                 RELAIS_MSG_ID_BYTES);
+    if (h->created_ms <= 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "header.created_ms: missing or not positive");
+    if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD__NOT_SET)
+        return relais_status_set(RELAIS_E_MALFORMED, "payload: none set");
+    return RELAIS_OK;
+}
+
+/* Re-encoding must give back as many bytes as were sent: that refuses strings with embedded
+ * NULs (C would see a shorter name than the one signed), explicit default values, repeated
+ * fields and unpacked arrays, so that a signed body and its JSON form describe one message. */
+static int s_check_canonical(const Relais__V1__Message *pb, size_t len)
+{
+    size_t again = relais__v1__message__get_packed_size(pb);
+    if (again != len)
+        return relais_status_set(RELAIS_E_MALFORMED, "message: not in canonical encoding (%zu bytes, %zu expected)",
+                                 len, again);
+    return RELAIS_OK;
+}
+
+int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **out)
+{
+    if (!out || (!body && len))
+        return relais_status_set(RELAIS_E_INVALID, "no message to decode");
+    *out = NULL;
+    Relais__V1__Message *pb = relais__v1__message__unpack(NULL, len, body);
+    if (!pb)
+        return relais_status_set(RELAIS_E_MALFORMED, "message: does not decode as relais.v1.Message");
+    int rc = s_check_header(pb);
+    if (rc == RELAIS_OK)
+        rc = relais_proto_check_tree(&pb->base, "");
+    if (rc == RELAIS_OK)
+        rc = s_check_canonical(pb, len);
+    if (rc)
+        goto out_free_pb;
+    relais_message_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        rc = relais_status_set(RELAIS_E_NOMEM, "message handle");
+        goto out_free_pb;
+    }
+    self->pb = pb;
+    *out = self;
+    return RELAIS_OK;
+out_free_pb:
+    relais__v1__message__free_unpacked(pb, NULL);
+    return rc;
+}
+
+void relais_message_destroy(relais_message_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    relais__v1__message__free_unpacked((*self_p)->pb, NULL);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+const char *relais_message_sender(const relais_message_t *self)
+{
+    return self->pb->header->sender;
+}
+
+const uint8_t *relais_message_id(const relais_message_t *self)
+{
+    return self->pb->header->msg_id.data;
+}
+
+int64_t relais_message_created_ms(const relais_message_t *self)
+{
+    return self->pb->header->created_ms;
+}
+
+relais_payload_t relais_message_payload(const relais_message_t *self)
+{
+    return (relais_payload_t)self->pb->payload_case;
+}
+
+/* Bit (1 << value) per domain; the tree check has already refused values the schema lacks. */
+static unsigned s_domain_bits(const Relais__V1__Referral *r)
+{
+    unsigned bits = 0;
+    for (size_t i = 0; i < r->n_domains; i++)
+        if (r->domains[i] >= 0 && r->domains[i] < 32)
+            bits |= 1u << r->domains[i];
+    return bits;
+}
+
+/* Consent counts only when someone is named as having recorded it, and when. */
+static int s_has_consent(const Relais__V1__Referral *r)
+{
+    const Relais__V1__ConsentObtained *c = r->consent;
+    return r->basis_case == RELAIS__V1__REFERRAL__BASIS_CONSENT && c && c->recorded_by[0] && c->recorded_ms > 0;
+}
+
+static int s_has_parental_request(const Relais__V1__Referral *r)
+{
+    const Relais__V1__ParentalRequest *p = r->parental_request;
+    return r->basis_case == RELAIS__V1__REFERRAL__BASIS_PARENTAL_REQUEST && p && p->requester_name[0];
+}
+
+int relais_message_referral(const relais_message_t *self, relais_referral_view_t *out)
+{
+    if (!self || !out || self->pb->payload_case != RELAIS__V1__MESSAGE__PAYLOAD_REFERRAL)
+        return relais_status_set(RELAIS_E_INVALID, "message is not a referral");
+    const Relais__V1__Referral *r = self->pb->referral;
+    const Relais__V1__Referrer *who = r->referrer;
+    const Relais__V1__Child *c = r->child;
+    *out = (relais_referral_view_t){
+        .organisation = who ? who->organisation : "",
+        .referrer_role = who ? (int)who->role : 0,
+        .family_name = c ? c->family_name : "",
+        /* char ** to const char *const * is safe but C wants it spelled out */
+        .given_names = c ? (const char *const *)c->given_names : NULL,
+        .given_count = c ? c->n_given_names : 0,
+        .birth_date = c ? c->birth_date : "",
+        .school = c ? c->school : "",
+        .class_name = c ? c->class_name : "",
+        .urgency = (relais_urgency_t)r->urgency,
+        .domains = s_domain_bits(r),
+        .has_consent = s_has_consent(r),
+        .has_parental_request = s_has_parental_request(r),
+    };
+    return RELAIS_OK;
+}
+
+int relais_message_case_update(const relais_message_t *self, relais_case_update_view_t *out)
+{
+    if (!self || !out || self->pb->payload_case != RELAIS__V1__MESSAGE__PAYLOAD_CASE_UPDATE)
+        return relais_status_set(RELAIS_E_INVALID, "message is not a case update");
+    const Relais__V1__CaseUpdate *u = self->pb->case_update;
+    *out = (relais_case_update_view_t){
+        .case_id = u->case_id,
+        .from_state = (relais_case_state_t)u->from_state,
+        .to_state = (relais_case_state_t)u->to_state,
+        .sub_status = u->sub_status,
+        .reason_code = u->reason_code,
+        .note = u->note,
+        .diagnosis = u->diagnosis,
+        .next_review_date = u->next_review_date,
+        .redirected_to = u->redirected_to,
+        .pathway_count = u->n_pathway,
+    };
+    return RELAIS_OK;
+}
+
+int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,
+                             int64_t created_ms)
+{
+    size_t slen = sender ? strlen(sender) : 0;
+    if (slen == 0 || slen > S_SENDER_MAX || !relais_proto_utf8_valid(sender, slen))
+        return relais_status_set(RELAIS_E_INVALID, "sender: 1 to %d bytes of UTF-8 expected", S_SENDER_MAX);
+    if (!msg_id)
+        return relais_status_set(RELAIS_E_INVALID, "msg_id: missing");
+    if (created_ms <= 0)
+        return relais_status_set(RELAIS_E_INVALID, "created_ms: must be positive");
+    *hdr = (Relais__V1__Header)RELAIS__V1__HEADER__INIT;
+    hdr->version = RELAIS_WIRE_VERSION;
+    hdr->sender = (char *)sender;
+    hdr->msg_id.data = (uint8_t *)msg_id;
+    hdr->msg_id.len = RELAIS_MSG_ID_BYTES;
+    hdr->created_ms = created_ms;
+    return RELAIS_OK;
+}
+
+/* An access record's text comes from the broker, but a reader's name is still checked: the
+ * record must decode again with relais_message_decode(). */
+static int s_check_text(const char *s, const char *what, int required)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (required && n == 0)
+        return relais_status_set(RELAIS_E_INVALID, "access.%s: missing", what);
+    if (n && !relais_proto_utf8_valid(s, n))
+        return relais_status_set(RELAIS_E_INVALID, "access.%s: not valid UTF-8", what);
+    return RELAIS_OK;
+}
+
+int relais_message_encode_access(const char *sender, const uint8_t *msg_id, int64_t created_ms,
+                                 const relais_access_t *access, uint8_t **body, size_t *body_len)
+{
+    Relais__V1__Header hdr;
+    int rc = relais_proto_header_init(&hdr, sender, msg_id, created_ms);
+    if (rc)
+        return rc;
+    if (!access || !body || !body_len)
+        return relais_status_set(RELAIS_E_INVALID, "access: nothing to encode");
+    if ((rc = s_check_text(access->reader, "reader", 1)) || (rc = s_check_text(access->action, "action", 1)) ||
+        (rc = s_check_text(access->case_id, "case_id", 0)))
+        return rc;
+    Relais__V1__AccessRecord rec = RELAIS__V1__ACCESS_RECORD__INIT;
+    rec.reader = (char *)access->reader;
+    rec.action = (char *)access->action;
+    if (access->case_id)
+        rec.case_id = (char *)access->case_id;
+    rec.from_seq = access->from_seq;
+    rec.to_seq = access->to_seq;
+    Relais__V1__Message msg = RELAIS__V1__MESSAGE__INIT;
+    msg.header = &hdr;
+    msg.payload_case = RELAIS__V1__MESSAGE__PAYLOAD_ACCESS;
+    msg.access = &rec;
+    return relais_proto_pack(&msg.base, body, body_len);
+}
+
+/* ---- Names --------------------------------------------------------------------------- */
+
+/* UNSPECIFIED has no name: it is no state or urgency, and callers test for NULL to refuse it. */
+static const char *const s_state_names[RELAIS_CASE_STATE_COUNT] = {
+    NULL,               "submitted", "triage",           "awaiting-agreement", "accepted",
+    "declined",         "redirected", "diagnosis",       "pathway-proposed",   "follow-up",
+    "closed-completed", "closed-withdrawn", "closed-failed", "paused",          "entered-in-error",
+};
+
+static const char *const s_urgency_names[] = {NULL, "routine", "priority", "urgent"};
+
+/* The DESIGN's "pathway-proposed" and the schema's "PATHWAY_PROPOSED" name the same state. */
+static int s_same_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        int x = *a == '_' ? '-' : tolower((unsigned char)*a);
+        int y = *b == '_' ? '-' : tolower((unsigned char)*b);
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+const char *relais_case_state_name(relais_case_state_t state)
+{
+    if ((int)state < 0 || state >= RELAIS_CASE_STATE_COUNT)
+        return NULL;
+    return s_state_names[state];
+}
+
+relais_case_state_t relais_case_state_from_name(const char *name)
+{
+    if (!name)
+        return RELAIS_CASE_UNSPECIFIED;
+    for (int i = 1; i < RELAIS_CASE_STATE_COUNT; i++)
+        if (s_same_name(name, s_state_names[i]))
+            return (relais_case_state_t)i;
+    return RELAIS_CASE_UNSPECIFIED;
+}
+
+const char *relais_urgency_name(relais_urgency_t urgency)
+{
+    if ((int)urgency < 0 || urgency > RELAIS_URGENCY_URGENT)
+        return NULL;
+    return s_urgency_names[urgency];
+}
+
+relais_urgency_t relais_urgency_from_name(const char *name)
+{
+    if (!name)
+        return RELAIS_URGENCY_UNSPECIFIED;
+    for (int i = 1; i <= RELAIS_URGENCY_URGENT; i++)
+        if (s_same_name(name, s_urgency_names[i]))
+            return (relais_urgency_t)i;
+    return RELAIS_URGENCY_UNSPECIFIED;
+}

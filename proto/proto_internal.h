@@ -1,0 +1,75 @@
+/* proto_internal.h -- what the proto module's files share with each other and with nobody else.
+ *
+ * This is the one header besides the generated relais.pb-c.h that only proto/ includes: it
+ * names the opaque message's layout and the helpers the codec files have in common.
+ */
+#ifndef RELAIS_PROTO_INTERNAL_H
+#define RELAIS_PROTO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relais.pb-c.h"
+#include "relais_proto.h"
+
+/* Deepest nesting the JSON mapping and the tree checks accept (objects and arrays). */
+#define RELAIS_PROTO_MAX_DEPTH 16
+/* Room for a field path in a detail sentence ("referral.guardians[2].phone"). */
+#define RELAIS_PROTO_PATH_LEN 160
+
+/* The opaque decoded message: the protobuf-c tree, owned, freed with the message. */
+struct relais_message {
+    Relais__V1__Message *pb; /* unpacked by protobuf-c's default allocator */
+};
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool relais_proto_utf8_valid(const char *s, size_t len);
+
+/* Walks an unpacked tree: refuses unknown fields, enum values the schema does not list, strings
+ * that are not UTF-8 and nesting deeper than RELAIS_PROTO_MAX_DEPTH, naming the field under
+ * `path` in the detail.
+ * Errors: RELAIS_E_MALFORMED. */
+int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path);
+
+/* Bytes one element of a repeated field of `type` takes in protobuf-c's arrays. */
+size_t relais_proto_elem_size(ProtobufCType type);
+
+/* Appends ".name" (or "name" at the root) or "[index]" to a path, truncating safely. */
+void relais_proto_path_field(char *dst, size_t cap, const char *parent, const char *name);
+void relais_proto_path_index(char *dst, size_t cap, const char *parent, size_t index);
+
+/* Length of a fixed buffer's string; RELAIS_E_INVALID (naming `what`) when it has no NUL. */
+int relais_proto_fixed_len(const char *buf, size_t cap, const char *what, size_t *len);
+
+/* Copies a decoded string into a fixed buffer; RELAIS_E_MALFORMED naming `path` when it does not
+ * fit, because a peer that follows the schema never sends one longer than our buffers. */
+int relais_proto_copy_exact(char *dst, size_t cap, const char *src, const char *path);
+
+/* Copies `len` bytes of a decoded bytes field into `dst`, which must be exactly that long.
+ * Errors: RELAIS_E_MALFORMED naming `path`. */
+int relais_proto_copy_bytes(uint8_t *dst, size_t want, const ProtobufCBinaryData *src, const char *path);
+
+/* A CaseSummary built over a relais_case_summary_t (pointers borrowed from it). */
+typedef struct {
+    Relais__V1__CaseSummary pb;                /* the message to pack */
+    char *referrers[RELAIS_MAX_REFERRERS];     /* pb.referrers points here */
+} relais_summary_pb_t;
+
+/* Fills `out` from `in`; borrowed pointers, valid while `in` is.
+ * Errors: RELAIS_E_INVALID (unterminated buffer, too many referrers). */
+int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_pb_t *out);
+
+/* Copies a decoded CaseSummary into `out`. Errors: RELAIS_E_MALFORMED naming `path`. */
+int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_summary_t *out,
+                                 const char *path);
+
+/* Checks the header values a caller passes to a message builder and fills `hdr` with them
+ * (borrowed). Errors: RELAIS_E_INVALID. */
+int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,
+                             int64_t created_ms);
+
+/* Packs any message into a fresh buffer. Errors: RELAIS_E_NOMEM. */
+int relais_proto_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,534 @@
+/* reply.c -- the Reply frame the broker sends to an agent, to and from relais_reply_t. */
+#include "proto_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_HASH_BYTES 32
+
+/* ---- Encoding: a Reply built over the caller's struct ---------------------------------- */
+
+/* Every sub-message a reply may need; the arrays are the only heap parts. */
+typedef struct {
+    Relais__V1__Reply reply;                 /* the frame */
+    Relais__V1__Ack ack;                     /* ACK */
+    Relais__V1__Error error;                 /* ERROR */
+    Relais__V1__Delivery delivery;           /* DELIVERY */
+    Relais__V1__CaseStatusView status;       /* DELIVERY, partner's view */
+    Relais__V1__Checkpoint checkpoint;       /* CHECKPOINT */
+    Relais__V1__InclusionProof inclusion;    /* INCLUSION */
+    Relais__V1__ConsistencyProof consistency; /* CONSISTENCY */
+    Relais__V1__CaseList list;               /* CASE_LIST */
+    Relais__V1__CaseDetail detail;           /* CASE_DETAIL */
+    Relais__V1__RecordPage page;             /* RECORDS */
+    ProtobufCBinaryData *blobs;              /* path hashes or records, pointing into the caller's */
+    relais_summary_pb_t *summaries;          /* CASE_LIST, CASE_DETAIL */
+    Relais__V1__CaseSummary **summary_ptrs;  /* what CaseList.cases points to */
+} s_reply_pb_t;
+
+static void s_reply_pb_free(s_reply_pb_t *h)
+{
+    free(h->blobs);
+    free(h->summaries);
+    free(h->summary_ptrs);
+}
+
+static int s_ack_to_pb(const relais_ack_t *a, s_reply_pb_t *h)
+{
+    size_t n;
+    int rc = relais_proto_fixed_len(a->case_id, sizeof a->case_id, "ack case_id", &n);
+    if (rc)
+        return rc;
+    h->ack = (Relais__V1__Ack)RELAIS__V1__ACK__INIT;
+    h->ack.msg_id = (ProtobufCBinaryData){RELAIS_MSG_ID_BYTES, (uint8_t *)a->msg_id};
+    h->ack.seq = a->seq;
+    h->ack.leaf_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)a->leaf_hash};
+    h->ack.duplicate = a->duplicate ? 1 : 0;
+    h->ack.received_ms = a->received_ms;
+    h->ack.case_id = (char *)a->case_id;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_ACK;
+    h->reply.ack = &h->ack;
+    return RELAIS_OK;
+}
+
+static int s_error_to_pb(const relais_error_t *e, s_reply_pb_t *h)
+{
+    size_t n;
+    int wire = relais_status_to_wire(e->status);
+    if (wire == 0)
+        return relais_status_set(RELAIS_E_INVALID, "error reply: %s is not a wire code",
+                                 relais_status_name(e->status));
+    int rc = relais_proto_fixed_len(e->message, sizeof e->message, "error message", &n);
+    if (rc == RELAIS_OK && !relais_proto_utf8_valid(e->message, n))
+        rc = relais_status_set(RELAIS_E_INVALID, "error message: not valid UTF-8");
+    if (rc)
+        return rc;
+    h->error = (Relais__V1__Error)RELAIS__V1__ERROR__INIT;
+    h->error.code = (Relais__V1__ErrorCode)wire;
+    h->error.message = (char *)e->message;
+    if (e->has_msg_id)
+        h->error.msg_id = (ProtobufCBinaryData){RELAIS_MSG_ID_BYTES, (uint8_t *)e->msg_id};
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_ERROR;
+    h->reply.error = &h->error;
+    return RELAIS_OK;
+}
+
+static int s_status_to_pb(const relais_case_status_t *s, s_reply_pb_t *h)
+{
+    size_t n;
+    int rc;
+    if ((rc = relais_proto_fixed_len(s->case_id, sizeof s->case_id, "delivery status case_id", &n)) ||
+        (rc = relais_proto_fixed_len(s->reason_code, sizeof s->reason_code, "delivery status reason_code", &n)))
+        return rc;
+    if ((int)s->state < 0 || s->state >= RELAIS_CASE_STATE_COUNT || s->task_status < 0 ||
+        s->task_status > RELAIS__V1__TASK_STATUS__TASK_ENTERED_IN_ERROR)
+        return relais_status_set(RELAIS_E_INVALID, "delivery status: state %d or task status %d unknown",
+                                 (int)s->state, s->task_status);
+    h->status = (Relais__V1__CaseStatusView)RELAIS__V1__CASE_STATUS_VIEW__INIT;
+    h->status.case_id = (char *)s->case_id;
+    h->status.state = (Relais__V1__CaseState)s->state;
+    h->status.task_status = (Relais__V1__TaskStatus)s->task_status;
+    h->status.reason_code = (char *)s->reason_code;
+    h->status.updated_ms = s->updated_ms;
+    h->delivery.status = &h->status;
+    return RELAIS_OK;
+}
+
+static int s_delivery_to_pb(const relais_delivery_t *d, s_reply_pb_t *h)
+{
+    if (d->record_len && !d->record)
+        return relais_status_set(RELAIS_E_INVALID, "delivery: record length without record");
+    h->delivery = (Relais__V1__Delivery)RELAIS__V1__DELIVERY__INIT;
+    h->delivery.seq = d->seq;
+    h->delivery.received_ms = d->received_ms;
+    h->delivery.record = (ProtobufCBinaryData){d->record ? d->record_len : 0, (uint8_t *)d->record};
+    h->delivery.overdue = d->overdue ? 1 : 0;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_DELIVERY;
+    h->reply.delivery = &h->delivery;
+    return d->has_status ? s_status_to_pb(&d->status, h) : RELAIS_OK;
+}
+
+static void s_checkpoint_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    h->checkpoint = (Relais__V1__Checkpoint)RELAIS__V1__CHECKPOINT__INIT;
+    h->checkpoint.tree_size = r->tree_size;
+    h->checkpoint.root_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)r->root};
+    h->checkpoint.time_ms = r->time_ms;
+    if (r->note)
+        h->checkpoint.note = r->note;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_CHECKPOINT;
+    h->reply.checkpoint = &h->checkpoint;
+}
+
+/* Hangs `n` borrowed byte strings on h->blobs. */
+static int s_blobs(s_reply_pb_t *h, size_t n, const uint8_t *const *data, const size_t *lens, const uint8_t *flat,
+                   size_t flat_len)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    h->blobs = calloc(n, sizeof *h->blobs);
+    if (!h->blobs)
+        return relais_status_set(RELAIS_E_NOMEM, "reply: %zu byte strings", n);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = data ? data[i] : flat + i * flat_len;
+        size_t len = data ? lens[i] : flat_len;
+        if (!p && len)
+            return relais_status_set(RELAIS_E_INVALID, "reply: byte string %zu missing", i);
+        h->blobs[i] = (ProtobufCBinaryData){len, (uint8_t *)p};
+    }
+    return RELAIS_OK;
+}
+
+static int s_path_blobs(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->path_len && !r->path)
+        return relais_status_set(RELAIS_E_INVALID, "reply: proof path missing");
+    return s_blobs(h, r->path_len, NULL, NULL, r->path ? r->path[0] : NULL, S_HASH_BYTES);
+}
+
+static int s_record_blobs(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->record_count && (!r->records || !r->record_lens))
+        return relais_status_set(RELAIS_E_INVALID, "reply: records missing");
+    return s_blobs(h, r->record_count, (const uint8_t *const *)r->records, r->record_lens, NULL, 0);
+}
+
+static int s_proof_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    int rc = s_path_blobs(r, h);
+    if (rc)
+        return rc;
+    if (r->kind == RELAIS_REPLY_INCLUSION) {
+        h->inclusion = (Relais__V1__InclusionProof)RELAIS__V1__INCLUSION_PROOF__INIT;
+        h->inclusion.seq = r->seq;
+        h->inclusion.tree_size = r->tree_size;
+        h->inclusion.leaf_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)r->leaf_hash};
+        h->inclusion.n_path = r->path_len;
+        h->inclusion.path = h->blobs;
+        h->reply.what_case = RELAIS__V1__REPLY__WHAT_INCLUSION;
+        h->reply.inclusion = &h->inclusion;
+    } else {
+        h->consistency = (Relais__V1__ConsistencyProof)RELAIS__V1__CONSISTENCY_PROOF__INIT;
+        h->consistency.old_size = r->old_size;
+        h->consistency.new_size = r->tree_size;
+        h->consistency.n_path = r->path_len;
+        h->consistency.path = h->blobs;
+        h->reply.what_case = RELAIS__V1__REPLY__WHAT_CONSISTENCY;
+        h->reply.consistency = &h->consistency;
+    }
+    return RELAIS_OK;
+}
+
+static int s_summaries_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->case_count == 0)
+        return RELAIS_OK;
+    if (!r->cases)
+        return relais_status_set(RELAIS_E_INVALID, "reply: cases missing");
+    h->summaries = calloc(r->case_count, sizeof *h->summaries);
+    h->summary_ptrs = calloc(r->case_count, sizeof *h->summary_ptrs);
+    if (!h->summaries || !h->summary_ptrs)
+        return relais_status_set(RELAIS_E_NOMEM, "reply: %zu case summaries", r->case_count);
+    for (size_t i = 0; i < r->case_count; i++) {
+        int rc = relais_proto_summary_to_pb(&r->cases[i], &h->summaries[i]);
+        if (rc)
+            return rc;
+        h->summary_ptrs[i] = &h->summaries[i].pb;
+    }
+    return RELAIS_OK;
+}
+
+static int s_case_list_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    int rc = s_summaries_to_pb(r, h);
+    if (rc)
+        return rc;
+    h->list = (Relais__V1__CaseList)RELAIS__V1__CASE_LIST__INIT;
+    h->list.n_cases = r->case_count;
+    h->list.cases = h->summary_ptrs;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_LIST;
+    h->reply.case_list = &h->list;
+    return RELAIS_OK;
+}
+
+static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->case_count != 1)
+        return relais_status_set(RELAIS_E_INVALID, "case detail: one case expected, %zu given", r->case_count);
+    int rc = s_summaries_to_pb(r, h);
+    if (rc == RELAIS_OK)
+        rc = s_record_blobs(r, h);
+    if (rc)
+        return rc;
+    h->detail = (Relais__V1__CaseDetail)RELAIS__V1__CASE_DETAIL__INIT;
+    h->detail.summary = h->summary_ptrs[0];
+    h->detail.n_timeline = r->record_count;
+    h->detail.timeline = h->blobs;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
+    h->reply.case_detail = &h->detail;
+    return RELAIS_OK;
+}
+
+static int s_records_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    int rc = s_record_blobs(r, h);
+    if (rc)
+        return rc;
+    h->page = (Relais__V1__RecordPage)RELAIS__V1__RECORD_PAGE__INIT;
+    h->page.n_records = r->record_count;
+    h->page.records = h->blobs;
+    h->page.next_seq = r->next_seq;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_RECORDS;
+    h->reply.records = &h->page;
+    return RELAIS_OK;
+}
+
+static int s_reply_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    switch (r->kind) {
+    case RELAIS_REPLY_NONE:
+        return RELAIS_OK;
+    case RELAIS_REPLY_ACK:
+        return s_ack_to_pb(&r->ack, h);
+    case RELAIS_REPLY_ERROR:
+        return s_error_to_pb(&r->error, h);
+    case RELAIS_REPLY_DELIVERY:
+        return s_delivery_to_pb(&r->delivery, h);
+    case RELAIS_REPLY_CHECKPOINT:
+        s_checkpoint_to_pb(r, h);
+        return RELAIS_OK;
+    case RELAIS_REPLY_INCLUSION:
+    case RELAIS_REPLY_CONSISTENCY:
+        return s_proof_to_pb(r, h);
+    case RELAIS_REPLY_CASE_LIST:
+        return s_case_list_to_pb(r, h);
+    case RELAIS_REPLY_CASE_DETAIL:
+        return s_case_detail_to_pb(r, h);
+    case RELAIS_REPLY_RECORDS:
+        return s_records_to_pb(r, h);
+    default:
+        return relais_status_set(RELAIS_E_INVALID, "reply kind %d unknown", (int)r->kind);
+    }
+}
+
+int relais_reply_encode(const relais_reply_t *reply, uint8_t **out, size_t *out_len)
+{
+    if (!reply || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "no reply to encode");
+    s_reply_pb_t h = {.reply = RELAIS__V1__REPLY__INIT};
+    h.reply.request_id = reply->request_id;
+    int rc = s_reply_to_pb(reply, &h);
+    if (rc == RELAIS_OK)
+        rc = relais_proto_pack(&h.reply.base, out, out_len);
+    s_reply_pb_free(&h);
+    return rc;
+}
+
+/* ---- Decoding: the reply owns copies of everything ------------------------------------- */
+
+static int s_ack_from_pb(const Relais__V1__Ack *a, relais_reply_t *out)
+{
+    int rc;
+    if ((rc = relais_proto_copy_bytes(out->ack.msg_id, RELAIS_MSG_ID_BYTES, &a->msg_id, "reply.ack.msg_id")) ||
+        (rc = relais_proto_copy_bytes(out->ack.leaf_hash, S_HASH_BYTES, &a->leaf_hash, "reply.ack.leaf_hash")) ||
+        (rc = relais_proto_copy_exact(out->ack.case_id, sizeof out->ack.case_id, a->case_id, "reply.ack.case_id")))
+        return rc;
+    out->ack.seq = a->seq;
+    out->ack.duplicate = a->duplicate ? 1 : 0;
+    out->ack.received_ms = a->received_ms;
+    return RELAIS_OK;
+}
+
+/* Copies at most cap - 1 bytes, cutting before a UTF-8 sequence that would not fit. */
+static void s_copy_truncated(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((uint8_t)src[n] & 0xc0) == 0x80)
+            n--; /* src[n] would start the part left out: back up to a sequence's first byte */
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* The error sentence is for people; a broker's longer detail is cut, not refused. */
+static int s_error_from_pb(const Relais__V1__Error *e, relais_reply_t *out)
+{
+    out->error.status = relais_status_from_wire((int)e->code);
+    s_copy_truncated(out->error.message, sizeof out->error.message, e->message);
+    if (e->msg_id.len == 0)
+        return RELAIS_OK;
+    out->error.has_msg_id = 1;
+    return relais_proto_copy_bytes(out->error.msg_id, RELAIS_MSG_ID_BYTES, &e->msg_id, "reply.error.msg_id");
+}
+
+static int s_copy_blob(const ProtobufCBinaryData *b, uint8_t **data, size_t *len, const char *path)
+{
+    *len = 0;
+    *data = NULL;
+    if (b->len == 0)
+        return RELAIS_OK;
+    *data = malloc(b->len);
+    if (!*data)
+        return relais_status_set(RELAIS_E_NOMEM, "%s: %zu bytes", path, b->len);
+    memcpy(*data, b->data, b->len);
+    *len = b->len;
+    return RELAIS_OK;
+}
+
+static int s_status_from_pb(const Relais__V1__CaseStatusView *s, relais_case_status_t *out)
+{
+    int rc;
+    if ((rc = relais_proto_copy_exact(out->case_id, sizeof out->case_id, s->case_id,
+                                      "reply.delivery.status.case_id")) ||
+        (rc = relais_proto_copy_exact(out->reason_code, sizeof out->reason_code, s->reason_code,
+                                      "reply.delivery.status.reason_code")))
+        return rc;
+    out->state = (relais_case_state_t)s->state;
+    out->task_status = (int)s->task_status;
+    out->updated_ms = s->updated_ms;
+    return RELAIS_OK;
+}
+
+static int s_delivery_from_pb(const Relais__V1__Delivery *d, relais_reply_t *out)
+{
+    uint8_t *record;
+    int rc = s_copy_blob(&d->record, &record, &out->delivery.record_len, "reply.delivery.record");
+    if (rc)
+        return rc;
+    out->delivery.record = record;
+    out->delivery.seq = d->seq;
+    out->delivery.received_ms = d->received_ms;
+    out->delivery.overdue = d->overdue ? 1 : 0;
+    out->delivery.has_status = d->status != NULL;
+    return d->status ? s_status_from_pb(d->status, &out->delivery.status) : RELAIS_OK;
+}
+
+static int s_checkpoint_from_pb(const Relais__V1__Checkpoint *c, relais_reply_t *out)
+{
+    int rc = relais_proto_copy_bytes(out->root, S_HASH_BYTES, &c->root_hash, "reply.checkpoint.root_hash");
+    if (rc)
+        return rc;
+    out->note = strdup(c->note ? c->note : "");
+    if (!out->note)
+        return relais_status_set(RELAIS_E_NOMEM, "reply.checkpoint.note");
+    out->tree_size = c->tree_size;
+    out->time_ms = c->time_ms;
+    return RELAIS_OK;
+}
+
+/* Every sibling hash of a proof is exactly one SHA-256. */
+static int s_path_from_pb(size_t n, const ProtobufCBinaryData *path, const char *where, relais_reply_t *out)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    out->path = calloc(n, sizeof *out->path);
+    if (!out->path)
+        return relais_status_set(RELAIS_E_NOMEM, "%s: %zu hashes", where, n);
+    out->path_len = n;
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, where, i);
+        int rc = relais_proto_copy_bytes(out->path[i], S_HASH_BYTES, &path[i], item);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+static int s_inclusion_from_pb(const Relais__V1__InclusionProof *p, relais_reply_t *out)
+{
+    int rc = relais_proto_copy_bytes(out->leaf_hash, S_HASH_BYTES, &p->leaf_hash, "reply.inclusion.leaf_hash");
+    if (rc)
+        return rc;
+    out->seq = p->seq;
+    out->tree_size = p->tree_size;
+    return s_path_from_pb(p->n_path, p->path, "reply.inclusion.path", out);
+}
+
+static int s_consistency_from_pb(const Relais__V1__ConsistencyProof *p, relais_reply_t *out)
+{
+    out->old_size = p->old_size;
+    out->tree_size = p->new_size;
+    return s_path_from_pb(p->n_path, p->path, "reply.consistency.path", out);
+}
+
+static int s_summaries_from_pb(size_t n, Relais__V1__CaseSummary *const *cases, const char *where,
+                               relais_reply_t *out)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    out->cases = calloc(n, sizeof *out->cases);
+    if (!out->cases)
+        return relais_status_set(RELAIS_E_NOMEM, "%s: %zu cases", where, n);
+    out->case_count = n;
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, where, i);
+        int rc = relais_proto_summary_from_pb(cases[i], &out->cases[i], item);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+static int s_records_from_pb(size_t n, const ProtobufCBinaryData *recs, const char *where, relais_reply_t *out)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    out->records = calloc(n, sizeof *out->records);
+    out->record_lens = calloc(n, sizeof *out->record_lens);
+    if (!out->records || !out->record_lens)
+        return relais_status_set(RELAIS_E_NOMEM, "%s: %zu records", where, n);
+    out->record_count = n;
+    for (size_t i = 0; i < n; i++) {
+        int rc = s_copy_blob(&recs[i], &out->records[i], &out->record_lens[i], where);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t *out)
+{
+    if (!d->summary)
+        return relais_status_set(RELAIS_E_MALFORMED, "reply.case_detail.summary: missing");
+    Relais__V1__CaseSummary *one[1] = {d->summary};
+    int rc = s_summaries_from_pb(1, one, "reply.case_detail.summary", out);
+    if (rc)
+        return rc;
+    return s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
+}
+
+static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
+{
+    out->request_id = pb->request_id;
+    switch (pb->what_case) {
+    case RELAIS__V1__REPLY__WHAT__NOT_SET:
+        out->kind = RELAIS_REPLY_NONE; /* a ping's answer; unknown members were refused as unknown fields */
+        return RELAIS_OK;
+    case RELAIS__V1__REPLY__WHAT_ACK:
+        out->kind = RELAIS_REPLY_ACK;
+        return s_ack_from_pb(pb->ack, out);
+    case RELAIS__V1__REPLY__WHAT_ERROR:
+        out->kind = RELAIS_REPLY_ERROR;
+        return s_error_from_pb(pb->error, out);
+    case RELAIS__V1__REPLY__WHAT_DELIVERY:
+        out->kind = RELAIS_REPLY_DELIVERY;
+        return s_delivery_from_pb(pb->delivery, out);
+    case RELAIS__V1__REPLY__WHAT_CHECKPOINT:
+        out->kind = RELAIS_REPLY_CHECKPOINT;
+        return s_checkpoint_from_pb(pb->checkpoint, out);
+    case RELAIS__V1__REPLY__WHAT_INCLUSION:
+        out->kind = RELAIS_REPLY_INCLUSION;
+        return s_inclusion_from_pb(pb->inclusion, out);
+    case RELAIS__V1__REPLY__WHAT_CONSISTENCY:
+        out->kind = RELAIS_REPLY_CONSISTENCY;
+        return s_consistency_from_pb(pb->consistency, out);
+    case RELAIS__V1__REPLY__WHAT_CASE_LIST:
+        out->kind = RELAIS_REPLY_CASE_LIST;
+        return s_summaries_from_pb(pb->case_list->n_cases, pb->case_list->cases, "reply.case_list.cases", out);
+    case RELAIS__V1__REPLY__WHAT_CASE_DETAIL:
+        out->kind = RELAIS_REPLY_CASE_DETAIL;
+        return s_case_detail_from_pb(pb->case_detail, out);
+    case RELAIS__V1__REPLY__WHAT_RECORDS:
+        out->kind = RELAIS_REPLY_RECORDS;
+        out->next_seq = pb->records->next_seq;
+        return s_records_from_pb(pb->records->n_records, pb->records->records, "reply.records.records", out);
+    default:
+        return relais_status_set(RELAIS_E_MALFORMED, "reply: unknown member %d", (int)pb->what_case);
+    }
+}
+
+int relais_reply_decode(const uint8_t *buf, size_t len, relais_reply_t *out)
+{
+    if (!out || (!buf && len))
+        return relais_status_set(RELAIS_E_INVALID, "no reply to decode");
+    memset(out, 0, sizeof *out);
+    Relais__V1__Reply *pb = relais__v1__reply__unpack(NULL, len, buf);
+    if (!pb)
+        return relais_status_set(RELAIS_E_MALFORMED, "reply: does not decode as relais.v1.Reply");
+    int rc = relais_proto_check_tree(&pb->base, "reply");
+    if (rc == RELAIS_OK)
+        rc = s_reply_from_pb(pb, out);
+    if (rc)
+        relais_reply_clear(out);
+    relais__v1__reply__free_unpacked(pb, NULL);
+    return rc;
+}
+
+void relais_reply_clear(relais_reply_t *reply)
+{
+    if (!reply)
+        return;
+    free((void *)reply->delivery.record); /* const for readers; the decoded reply owns it */
+    free(reply->note);
+    free(reply->path);
+    free(reply->cases);
+    for (size_t i = 0; i < reply->record_count; i++)
+        free(reply->records[i]);
+    free(reply->records);
+    free(reply->record_lens);
+    memset(reply, 0, sizeof *reply);
+}

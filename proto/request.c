@@ -1,0 +1,284 @@
+/* request.c -- the Request frame an agent sends to the broker, to and from relais_request_t. */
+#include "proto_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Every sub-message a request may need, on the stack of relais_request_encode(). */
+typedef struct {
+    Relais__V1__Request req;                          /* the frame */
+    Relais__V1__Subscribe subscribe;                  /* SUBSCRIBE */
+    Relais__V1__Credit credit;                        /* CREDIT */
+    Relais__V1__CaseQuery query;                      /* CASE_LIST, CASE_SHOW */
+    Relais__V1__CaseListQuery list;                   /* CASE_LIST */
+    Relais__V1__CaseState states[RELAIS_CASE_STATE_COUNT]; /* CASE_LIST filter */
+    Relais__V1__AuditRequest audit;                   /* AUDIT_* */
+    Relais__V1__AuditRange range;                     /* AUDIT_RECORDS */
+    Relais__V1__InclusionQuery inclusion;             /* AUDIT_INCLUSION */
+    Relais__V1__ConsistencyQuery consistency;         /* AUDIT_CONSISTENCY */
+} s_request_pb_t;
+
+/* The states bitmask becomes the repeated CaseState list; only real states may be asked for. */
+static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    size_t n;
+    int rc;
+    if (r->states & ~(((1u << RELAIS_CASE_STATE_COUNT) - 1) & ~1u))
+        return relais_status_set(RELAIS_E_INVALID, "case list: states bitmask 0x%x has bits of no state", r->states);
+    if ((int)r->urgency < 0 || r->urgency > RELAIS_URGENCY_URGENT)
+        return relais_status_set(RELAIS_E_INVALID, "case list: urgency %d unknown", (int)r->urgency);
+    if ((rc = relais_proto_fixed_len(r->school, sizeof r->school, "case list school", &n)) ||
+        (rc = relais_proto_fixed_len(r->referrer, sizeof r->referrer, "case list referrer", &n)))
+        return rc;
+    h->list = (Relais__V1__CaseListQuery)RELAIS__V1__CASE_LIST_QUERY__INIT;
+    for (int s = 1; s < RELAIS_CASE_STATE_COUNT; s++)
+        if (r->states & (1u << s))
+            h->states[h->list.n_states++] = (Relais__V1__CaseState)s;
+    h->list.states = h->list.n_states ? h->states : NULL;
+    h->list.urgency = (Relais__V1__Urgency)r->urgency;
+    h->list.school = (char *)r->school;
+    h->list.referrer = (char *)r->referrer;
+    h->list.overdue_only = r->overdue_only ? 1 : 0;
+    h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_LIST;
+    h->query.list = &h->list;
+    return RELAIS_OK;
+}
+
+static int s_case_show_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    size_t n;
+    int rc = relais_proto_fixed_len(r->case_id, sizeof r->case_id, "case show case_id", &n);
+    if (rc == RELAIS_OK && n == 0)
+        rc = relais_status_set(RELAIS_E_INVALID, "case show: no case id");
+    if (rc)
+        return rc;
+    h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_SHOW;
+    h->query.show = (char *)r->case_id;
+    return RELAIS_OK;
+}
+
+static int s_case_query_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    h->query = (Relais__V1__CaseQuery)RELAIS__V1__CASE_QUERY__INIT;
+    h->req.what_case = RELAIS__V1__REQUEST__WHAT_CASE_QUERY;
+    h->req.case_query = &h->query;
+    return r->kind == RELAIS_REQ_CASE_LIST ? s_case_list_to_pb(r, h) : s_case_show_to_pb(r, h);
+}
+
+static void s_audit_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    h->audit = (Relais__V1__AuditRequest)RELAIS__V1__AUDIT_REQUEST__INIT;
+    h->req.what_case = RELAIS__V1__REQUEST__WHAT_AUDIT;
+    h->req.audit = &h->audit;
+    switch (r->kind) {
+    case RELAIS_REQ_AUDIT_RECORDS:
+        h->range = (Relais__V1__AuditRange)RELAIS__V1__AUDIT_RANGE__INIT;
+        h->range.from_seq = r->from_seq;
+        h->range.to_seq = r->to_seq;
+        h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_RECORDS;
+        h->audit.records = &h->range;
+        break;
+    case RELAIS_REQ_AUDIT_INCLUSION:
+        h->inclusion = (Relais__V1__InclusionQuery)RELAIS__V1__INCLUSION_QUERY__INIT;
+        h->inclusion.seq = r->seq;
+        h->inclusion.tree_size = r->tree_size;
+        h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_INCLUSION;
+        h->audit.inclusion = &h->inclusion;
+        break;
+    case RELAIS_REQ_AUDIT_CONSISTENCY:
+        h->consistency = (Relais__V1__ConsistencyQuery)RELAIS__V1__CONSISTENCY_QUERY__INIT;
+        h->consistency.old_size = r->old_size;
+        h->consistency.new_size = r->new_size;
+        h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_CONSISTENCY;
+        h->audit.consistency = &h->consistency;
+        break;
+    default: /* AUDIT_CHECKPOINT */
+        h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_LATEST_CHECKPOINT;
+        h->audit.latest_checkpoint = 1;
+        break;
+    }
+}
+
+static int s_submit_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    if (!r->submit || r->submit_len == 0)
+        return relais_status_set(RELAIS_E_INVALID, "submit: no signed message");
+    h->req.what_case = RELAIS__V1__REQUEST__WHAT_SUBMIT;
+    h->req.submit.data = r->submit;
+    h->req.submit.len = r->submit_len;
+    return RELAIS_OK;
+}
+
+static int s_request_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    relais__v1__request__init(&h->req); /* its INIT macro trips -Wmissing-braces on the bytes member */
+    h->req.request_id = r->request_id;
+    switch (r->kind) {
+    case RELAIS_REQ_SUBMIT:
+        return s_submit_to_pb(r, h);
+    case RELAIS_REQ_SUBSCRIBE:
+        h->subscribe = (Relais__V1__Subscribe)RELAIS__V1__SUBSCRIBE__INIT;
+        h->subscribe.from_seq = r->from_seq;
+        h->subscribe.credit = r->credit;
+        h->req.what_case = RELAIS__V1__REQUEST__WHAT_SUBSCRIBE;
+        h->req.subscribe = &h->subscribe;
+        return RELAIS_OK;
+    case RELAIS_REQ_CREDIT:
+        h->credit = (Relais__V1__Credit)RELAIS__V1__CREDIT__INIT;
+        h->credit.credit = r->credit;
+        h->req.what_case = RELAIS__V1__REQUEST__WHAT_CREDIT;
+        h->req.credit = &h->credit;
+        return RELAIS_OK;
+    case RELAIS_REQ_CASE_LIST:
+    case RELAIS_REQ_CASE_SHOW:
+        return s_case_query_to_pb(r, h);
+    case RELAIS_REQ_AUDIT_RECORDS:
+    case RELAIS_REQ_AUDIT_CHECKPOINT:
+    case RELAIS_REQ_AUDIT_INCLUSION:
+    case RELAIS_REQ_AUDIT_CONSISTENCY:
+        s_audit_to_pb(r, h);
+        return RELAIS_OK;
+    case RELAIS_REQ_PING:
+        h->req.what_case = RELAIS__V1__REQUEST__WHAT_PING;
+        h->req.ping = 1;
+        return RELAIS_OK;
+    default:
+        return relais_status_set(RELAIS_E_INVALID, "request kind %d unknown", (int)r->kind);
+    }
+}
+
+int relais_request_encode(const relais_request_t *req, uint8_t **out, size_t *out_len)
+{
+    if (!req || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "no request to encode");
+    s_request_pb_t h;
+    int rc = s_request_to_pb(req, &h);
+    if (rc)
+        return rc;
+    return relais_proto_pack(&h.req.base, out, out_len);
+}
+
+/* ---- Decoding ------------------------------------------------------------------------ */
+
+static int s_case_list_from_pb(const Relais__V1__CaseListQuery *q, relais_request_t *out)
+{
+    int rc;
+    for (size_t i = 0; i < q->n_states; i++) {
+        /* the tree check has kept the values within the enum; UNSPECIFIED would match nothing */
+        if (q->states[i] == RELAIS__V1__CASE_STATE__CASE_STATE_UNSPECIFIED)
+            return relais_status_set(RELAIS_E_MALFORMED, "request.case_query.list.states[%zu]: unspecified", i);
+        out->states |= 1u << q->states[i];
+    }
+    if ((rc = relais_proto_copy_exact(out->school, sizeof out->school, q->school, "request.case_query.list.school")) ||
+        (rc = relais_proto_copy_exact(out->referrer, sizeof out->referrer, q->referrer,
+                                      "request.case_query.list.referrer")))
+        return rc;
+    out->urgency = (relais_urgency_t)q->urgency;
+    out->overdue_only = q->overdue_only ? 1 : 0;
+    out->kind = RELAIS_REQ_CASE_LIST;
+    return RELAIS_OK;
+}
+
+static int s_case_query_from_pb(const Relais__V1__CaseQuery *q, relais_request_t *out)
+{
+    if (q->what_case == RELAIS__V1__CASE_QUERY__WHAT_LIST)
+        return s_case_list_from_pb(q->list, out);
+    if (q->what_case != RELAIS__V1__CASE_QUERY__WHAT_SHOW)
+        return relais_status_set(RELAIS_E_MALFORMED, "request.case_query: neither list nor show");
+    if (!q->show || !q->show[0])
+        return relais_status_set(RELAIS_E_MALFORMED, "request.case_query.show: empty case id");
+    out->kind = RELAIS_REQ_CASE_SHOW;
+    return relais_proto_copy_exact(out->case_id, sizeof out->case_id, q->show, "request.case_query.show");
+}
+
+static int s_audit_from_pb(const Relais__V1__AuditRequest *a, relais_request_t *out)
+{
+    switch (a->what_case) {
+    case RELAIS__V1__AUDIT_REQUEST__WHAT_RECORDS:
+        out->kind = RELAIS_REQ_AUDIT_RECORDS;
+        out->from_seq = a->records->from_seq;
+        out->to_seq = a->records->to_seq;
+        return RELAIS_OK;
+    case RELAIS__V1__AUDIT_REQUEST__WHAT_LATEST_CHECKPOINT:
+        out->kind = RELAIS_REQ_AUDIT_CHECKPOINT;
+        return RELAIS_OK;
+    case RELAIS__V1__AUDIT_REQUEST__WHAT_INCLUSION:
+        out->kind = RELAIS_REQ_AUDIT_INCLUSION;
+        out->seq = a->inclusion->seq;
+        out->tree_size = a->inclusion->tree_size;
+        return RELAIS_OK;
+    case RELAIS__V1__AUDIT_REQUEST__WHAT_CONSISTENCY:
+        out->kind = RELAIS_REQ_AUDIT_CONSISTENCY;
+        out->old_size = a->consistency->old_size;
+        out->new_size = a->consistency->new_size;
+        return RELAIS_OK;
+    default:
+        return relais_status_set(RELAIS_E_MALFORMED, "request.audit: no audit request set");
+    }
+}
+
+/* The signed bytes are copied: the request outlives the frame it came in. */
+static int s_submit_from_pb(const ProtobufCBinaryData *submit, relais_request_t *out)
+{
+    if (submit->len == 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "request.submit: empty");
+    out->submit = malloc(submit->len);
+    if (!out->submit)
+        return relais_status_set(RELAIS_E_NOMEM, "request.submit: %zu bytes", submit->len);
+    memcpy(out->submit, submit->data, submit->len);
+    out->submit_len = submit->len;
+    out->kind = RELAIS_REQ_SUBMIT;
+    return RELAIS_OK;
+}
+
+static int s_request_from_pb(const Relais__V1__Request *pb, relais_request_t *out)
+{
+    out->request_id = pb->request_id;
+    switch (pb->what_case) {
+    case RELAIS__V1__REQUEST__WHAT_SUBMIT:
+        return s_submit_from_pb(&pb->submit, out);
+    case RELAIS__V1__REQUEST__WHAT_SUBSCRIBE:
+        out->kind = RELAIS_REQ_SUBSCRIBE;
+        out->from_seq = pb->subscribe->from_seq;
+        out->credit = pb->subscribe->credit;
+        return RELAIS_OK;
+    case RELAIS__V1__REQUEST__WHAT_CREDIT:
+        out->kind = RELAIS_REQ_CREDIT;
+        out->credit = pb->credit->credit;
+        return RELAIS_OK;
+    case RELAIS__V1__REQUEST__WHAT_CASE_QUERY:
+        return s_case_query_from_pb(pb->case_query, out);
+    case RELAIS__V1__REQUEST__WHAT_AUDIT:
+        return s_audit_from_pb(pb->audit, out);
+    case RELAIS__V1__REQUEST__WHAT_PING:
+        out->kind = RELAIS_REQ_PING;
+        return RELAIS_OK;
+    default:
+        return relais_status_set(RELAIS_E_MALFORMED, "request: no request set");
+    }
+}
+
+int relais_request_decode(const uint8_t *buf, size_t len, relais_request_t *out)
+{
+    if (!out || (!buf && len))
+        return relais_status_set(RELAIS_E_INVALID, "no request to decode");
+    memset(out, 0, sizeof *out);
+    Relais__V1__Request *pb = relais__v1__request__unpack(NULL, len, buf);
+    if (!pb)
+        return relais_status_set(RELAIS_E_MALFORMED, "request: does not decode as relais.v1.Request");
+    int rc = relais_proto_check_tree(&pb->base, "request");
+    if (rc == RELAIS_OK)
+        rc = s_request_from_pb(pb, out);
+    if (rc)
+        relais_request_clear(out);
+    relais__v1__request__free_unpacked(pb, NULL);
+    return rc;
+}
+
+void relais_request_clear(relais_request_t *req)
+{
+    if (!req)
+        return;
+    free(req->submit);
+    memset(req, 0, sizeof *req);
+}

@@ -1,0 +1,187 @@
+/* support.c -- helpers the codec files share: UTF-8 and tree checks, field paths, fixed buffers. */
+#include "proto_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the UTF-8 sequence that starts with `b`, 0 when `b` cannot start one. */
+static size_t s_utf8_seq_len(uint8_t b)
+{
+    if (b < 0x80)
+        return 1;
+    if (b >= 0xc2 && b <= 0xdf)
+        return 2;
+    if (b >= 0xe0 && b <= 0xef)
+        return 3;
+    if (b >= 0xf0 && b <= 0xf4)
+        return 4;
+    return 0; /* continuation byte, overlong 0xc0/0xc1, or beyond U+10FFFF */
+}
+
+bool relais_proto_utf8_valid(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    while (p < end) {
+        size_t n = s_utf8_seq_len(p[0]);
+        if (n == 0 || (size_t)(end - p) < n)
+            return false;
+        for (size_t i = 1; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+        /* the second byte's range rules out overlongs, surrogates and code points past U+10FFFF */
+        if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
+            (p[0] == 0xf4 && p[1] > 0x8f))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+void relais_proto_path_field(char *dst, size_t cap, const char *parent, const char *name)
+{
+    snprintf(dst, cap, "%s%s%s", parent, parent[0] ? "." : "", name);
+}
+
+void relais_proto_path_index(char *dst, size_t cap, const char *parent, size_t index)
+{
+    snprintf(dst, cap, "%s[%zu]", parent, index);
+}
+
+/* Bytes one element of a repeated field takes in protobuf-c's array. */
+size_t relais_proto_elem_size(ProtobufCType type)
+{
+    switch (type) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return sizeof(uint64_t);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
+    default:
+        return sizeof(uint32_t); /* 32-bit numbers, floats and enums */
+    }
+}
+
+static int s_check_string(const char *s, const char *path)
+{
+    if (s && !relais_proto_utf8_valid(s, strlen(s)))
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: not valid UTF-8", path);
+    return RELAIS_OK;
+}
+
+static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth);
+
+/* Checks one value of a field: strings for UTF-8, messages recursively. */
+static int s_check_value(const ProtobufCFieldDescriptor *fd, const void *slot, const char *path, int depth)
+{
+    /* proto3 enums are open, but a v1 reader acting on a value it does not know would guess */
+    if (fd->type == PROTOBUF_C_TYPE_ENUM && !protobuf_c_enum_descriptor_get_value(fd->descriptor, *(const int *)slot))
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: unknown value %d", path, *(const int *)slot);
+    if (fd->type == PROTOBUF_C_TYPE_STRING)
+        return s_check_string(*(char *const *)slot, path);
+    if (fd->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *)slot)
+        return s_check_tree(*(ProtobufCMessage *const *)slot, path, depth + 1);
+    return RELAIS_OK;
+}
+
+static int s_check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd, const char *path,
+                         int depth)
+{
+    const char *base = (const char *)msg;
+    if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
+        return RELAIS_OK;
+    if (fd->label != PROTOBUF_C_LABEL_REPEATED)
+        return s_check_value(fd, base + fd->offset, path, depth);
+    size_t step = fd->type == PROTOBUF_C_TYPE_STRING    ? sizeof(char *)
+                  : fd->type == PROTOBUF_C_TYPE_MESSAGE ? sizeof(ProtobufCMessage *)
+                  : fd->type == PROTOBUF_C_TYPE_ENUM    ? sizeof(int)
+                                                        : 0;
+    if (step == 0)
+        return RELAIS_OK; /* numbers, booleans and bytes carry no text or structure to check */
+    size_t n = *(const size_t *)(base + fd->quantifier_offset);
+    const char *arr = *(char *const *)(base + fd->offset);
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, path, i);
+        int rc = s_check_value(fd, arr + i * step, item, depth);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth)
+{
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    if (depth > RELAIS_PROTO_MAX_DEPTH)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: nested deeper than %d levels", path,
+                                 RELAIS_PROTO_MAX_DEPTH);
+    /* a v1 reader that kept fields it cannot read would sign, store or show less than it got */
+    if (msg->n_unknown_fields)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s%sunknown field number %u", path, path[0] ? ": " : "",
+                                 msg->unknown_fields[0].tag);
+    for (unsigned f = 0; f < desc->n_fields; f++) {
+        char sub[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_field(sub, sizeof sub, path, desc->fields[f].name);
+        int rc = s_check_field(msg, &desc->fields[f], sub, depth);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path)
+{
+    return s_check_tree(msg, path, 1);
+}
+
+int relais_proto_fixed_len(const char *buf, size_t cap, const char *what, size_t *len)
+{
+    size_t n = strnlen(buf, cap);
+    if (n == cap)
+        return relais_status_set(RELAIS_E_INVALID, "%s: not NUL-terminated in its %zu-byte buffer", what, cap);
+    *len = n;
+    return RELAIS_OK;
+}
+
+int relais_proto_copy_exact(char *dst, size_t cap, const char *src, const char *path)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu bytes, at most %zu allowed", path, n, cap - 1);
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+    return RELAIS_OK;
+}
+
+int relais_proto_copy_bytes(uint8_t *dst, size_t want, const ProtobufCBinaryData *src, const char *path)
+{
+    if (src->len != want)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu bytes, expected %zu", path, src->len, want);
+    memcpy(dst, src->data, want);
+    return RELAIS_OK;
+}
+
+int relais_proto_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len)
+{
+    size_t need = protobuf_c_message_get_packed_size(msg);
+    /* malloc(0) may return NULL; an all-default message still gets a valid pointer */
+    uint8_t *buf = malloc(need ? need : 1);
+    if (!buf)
+        return relais_status_set(RELAIS_E_NOMEM, "%zu bytes for a serialized message", need);
+    *out_len = protobuf_c_message_pack(msg, buf);
+    *out = buf;
+    return RELAIS_OK;
+}
