@@ -1,0 +1,279 @@
+/* audit.c -- `relais audit`: dispatch to its subcommands, the trust keys, and export. */
+#include "audit_internal.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "relais_store.h"
+
+void relais_audit_usage(FILE *out)
+{
+    fputs("usage: relais audit verify --store DIR --certs DIR [--broker NAME] [--quiet]\n"
+          "       relais audit verify --endpoint E --key FILE --server-cert FILE --certs DIR [--quiet]\n"
+          "       relais audit export --store DIR [--from N] [--to M]\n"
+          "       relais audit prove SEQ [--size N] [--save-checkpoint NOTE_FILE]\n"
+          "                          (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
+          "       relais audit check-proof FILE.json --checkpoint NOTE_FILE --broker-cert FILE\n"
+          "       relais audit checkpoint [--size N] (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
+          "\n"
+          "verify checks every record (decoding, sequence, leaf hash, sender, signature, unique id)\n"
+          "and every checkpoint (broker signature, root recomputed from the records, consistency).\n"
+          "A registry's revoked/ folder is searched too. Exit 1 when the log fails, 2 on a local error.\n"
+          "prove prints an inclusion proof (JSON) for the latest signed checkpoint that holds SEQ;\n"
+          "checkpoint prints a signed note (C2SP tlog-checkpoint) that check-proof checks it against.\n"
+          "\n" RELAIS_CLI_CONN_HELP,
+          out);
+}
+
+int relais_cmd_audit(int argc, char **argv)
+{
+    static const struct {
+        const char *name;                  /* subcommand as typed */
+        int (*run)(int argc, char **argv); /* its entry point (audit_internal.h) */
+    } subs[] = {
+        {"verify", relais_audit_cmd_verify},
+        {"export", relais_audit_cmd_export},
+        {"prove", relais_audit_cmd_prove},
+        {"check-proof", relais_audit_cmd_check_proof},
+        {"checkpoint", relais_audit_cmd_checkpoint},
+    };
+    if (argc < 2) {
+        relais_audit_usage(stderr);
+        return RELAIS_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        relais_audit_usage(stdout);
+        return RELAIS_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            /* glibc's getopt keeps state between scans; 0 makes the next scan start afresh
+             * whatever main() parsed before us. */
+            optind = 0;
+            return subs[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "relais audit: unknown subcommand '%s'\n", argv[1]);
+    relais_audit_usage(stderr);
+    return RELAIS_EXIT_USAGE;
+}
+
+/* ---- Shared helpers ------------------------------------------------------------------- */
+
+/* Base64 of `len` bytes; caller frees; NULL when out of memory. */
+static char *s_base64(const uint8_t *in, size_t len)
+{
+    /* EVP_EncodeBlock takes an int length; a record never comes near it (the broker's
+     * size limit), but refuse rather than truncate. */
+    if (len > (size_t)INT32_MAX / 2)
+        return NULL;
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+    return out;
+}
+
+json_t *relais_audit_json_hex(const uint8_t *in, size_t len)
+{
+    char text[2 * RELAIS_HASH_SIZE + 1];
+    if (len > RELAIS_HASH_SIZE)
+        return NULL;
+    relais_cli_hex(in, len, text);
+    return json_string(text);
+}
+
+/* ---- Trust keys ----------------------------------------------------------------------- */
+
+int relais_audit_keys_load(const char *dir, relais_audit_keys_t *keys)
+{
+    char revoked[4096];
+    struct stat st;
+    memset(keys, 0, sizeof *keys);
+    int rc = relais_registry_load(dir, &keys->current);
+    if (rc)
+        return rc;
+    if (snprintf(revoked, sizeof revoked, "%s/revoked", dir) >= (int)sizeof revoked)
+        return relais_status_set(RELAIS_E_INVALID, "registry path too long: %s", dir);
+    if (stat(revoked, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = relais_registry_load(revoked, &keys->revoked);
+    return rc;
+}
+
+void relais_audit_keys_clear(relais_audit_keys_t *keys)
+{
+    relais_registry_destroy(&keys->current);
+    relais_registry_destroy(&keys->revoked);
+}
+
+const relais_peer_t *relais_audit_keys_find(const relais_audit_keys_t *keys, const char *name)
+{
+    const relais_peer_t *peer = relais_registry_by_name(keys->current, name);
+    if (!peer && keys->revoked)
+        peer = relais_registry_by_name(keys->revoked, name);
+    return peer;
+}
+
+const relais_peer_t *relais_audit_keys_broker(const relais_audit_keys_t *keys, const char *name, char *why,
+                                              size_t cap)
+{
+    const relais_peer_t *found = NULL;
+    if (name) {
+        found = relais_audit_keys_find(keys, name);
+        if (!found)
+            snprintf(why, cap, "no certificate named '%s' in the registry", name);
+        return found;
+    }
+    /* Only the current registry: a broker key in revoked/ is one the hub stopped using. */
+    for (size_t i = 0; i < relais_registry_count(keys->current); i++) {
+        const relais_peer_t *peer = relais_registry_at(keys->current, i);
+        if (peer->role != RELAIS_ROLE_BROKER)
+            continue;
+        if (found) {
+            snprintf(why, cap, "several broker certificates ('%s', '%s'): name one with --broker", found->name,
+                     peer->name);
+            return NULL;
+        }
+        found = peer;
+    }
+    if (!found)
+        snprintf(why, cap, "no certificate of role broker in the registry: name one with --broker");
+    return found;
+}
+
+/* ---- export --------------------------------------------------------------------------- */
+
+/* Where export writes and what went wrong first. */
+typedef struct {
+    int status;    /* first failure, 0 while all is well */
+    uint64_t seq;  /* the record it concerns */
+} s_export_t;
+
+/* Base64 of bytes as a JSON string value; NULL when out of memory. */
+static json_t *s_json_base64(const uint8_t *in, size_t len)
+{
+    char *text = s_base64(in, len);
+    json_t *value = text ? json_string(text) : NULL;
+    free(text);
+    return value;
+}
+
+/* The export line of one record; the fields the record does not yield make it fail. */
+static int s_export_line(uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf, json_t **out)
+{
+    relais_log_record_t rec;
+    relais_signed_t sig;
+    relais_message_t *msg = NULL;
+    int rc = relais_log_record_decode(record, len, &rec);
+    if (!rc)
+        rc = relais_signed_decode(rec.signed_message, rec.signed_len, &sig);
+    if (!rc)
+        rc = relais_message_decode(sig.body, sig.body_len, &msg);
+    if (rc)
+        return rc;
+    /* json_pack steals the "o" values, and fails as a whole when one of them is NULL. */
+    json_t *line = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:o}", "seq", (json_int_t)seq, "received_ms",
+                             (json_int_t)rec.received_ms, "sender", relais_message_sender(msg), "msg_id",
+                             relais_audit_json_hex(relais_message_id(msg), RELAIS_MSG_ID_BYTES), "body",
+                             s_json_base64(sig.body, sig.body_len), "signature",
+                             s_json_base64(sig.signature, RELAIS_SIGNATURE_BYTES), "leaf_hash",
+                             relais_audit_json_hex(leaf, RELAIS_HASH_SIZE));
+    relais_message_destroy(&msg);
+    if (!line)
+        return relais_status_set(RELAIS_E_NOMEM, "building the JSON of record %" PRIu64, seq);
+    *out = line;
+    return 0;
+}
+
+static int s_export_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+{
+    s_export_t *ex = ctx;
+    json_t *line = NULL;
+    int rc = s_export_line(seq, record, len, leaf, &line);
+    if (!rc) {
+        /* Not relais_cli_print_json: a whole log goes out here, buffered rather than flushed
+         * a line at a time, and a failed write (a full disk) must fail the export. */
+        rc = json_dumpf(line, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF
+                 ? relais_status_set(RELAIS_E_IO, "writing to standard output")
+                 : 0;
+        json_decref(line);
+    }
+    if (rc) {
+        ex->status = rc;
+        ex->seq = seq;
+    }
+    return rc;
+}
+
+/* Returns 1 to run, or 0 with the exit status in *status (--help, or a usage error). */
+static int s_export_parse(int argc, char **argv, const char **store_dir, uint64_t *from, uint64_t *to, int *status)
+{
+    static const struct option opts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    *status = RELAIS_EXIT_OK;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 's') {
+            *store_dir = optarg;
+        } else if (c == 'h') {
+            relais_audit_usage(stdout);
+            return 0;
+        } else if (!(c == 'f' && relais_cli_parse_u64(optarg, from) == 0) &&
+                   !(c == 't' && relais_cli_parse_u64(optarg, to) == 0)) {
+            *status = relais_cli_usage("audit export", "unknown option, or --from/--to without a number");
+            return 0;
+        }
+    }
+    if (*store_dir && optind == argc)
+        return 1;
+    *status = relais_cli_usage("audit export", "needs --store DIR and no other argument");
+    return 0;
+}
+
+int relais_audit_cmd_export(int argc, char **argv)
+{
+    const relais_store_options_t ro = {.read_only = 1};
+    relais_store_t *store = NULL;
+    const char *store_dir = NULL;
+    uint64_t from = 1, to = 0, head = 0;
+    s_export_t ex = {0, 0};
+    int status;
+    if (!s_export_parse(argc, argv, &store_dir, &from, &to, &status))
+        return status;
+    int rc = relais_store_open(store_dir, &ro, &store);
+    if (!rc)
+        rc = relais_store_head(store, &head);
+    if (rc) {
+        relais_store_destroy(&store);
+        return relais_cli_local(store_dir, rc);
+    }
+    if (to == 0 || to > head)
+        to = head;
+    if (from == 0)
+        from = 1;
+    /* An empty range (an empty log, or --from past the end) exports nothing, successfully. */
+    if (from <= to)
+        rc = relais_store_iterate(store, from, to, s_export_record, &ex);
+    relais_store_destroy(&store);
+    if (fflush(stdout) != 0 && !rc)
+        rc = relais_status_set(RELAIS_E_IO, "writing to standard output");
+    if (!rc)
+        return RELAIS_EXIT_OK;
+    char where[64];
+    snprintf(where, sizeof where, "audit export: record %" PRIu64, ex.seq);
+    relais_cli_local(ex.status ? where : store_dir, rc);
+    /* A record that does not decode is a finding about the log, not a local failure. */
+    return rc == RELAIS_E_MALFORMED || rc == RELAIS_E_VERSION || rc == RELAIS_E_CORRUPT ? RELAIS_EXIT_REFUSED
+                                                                                         : RELAIS_EXIT_USAGE;
+}

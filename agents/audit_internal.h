@@ -1,0 +1,160 @@
+/* audit_internal.h -- what the source files of `relais audit` share (not installed).
+ *
+ * The pieces an audit is made of, each usable alone: the trust keys (registry plus its
+ * revoked/ folder), the check of one record, the streaming Merkle root, the progress bar
+ * and the few encoders the JSON output needs.
+ */
+#ifndef RELAIS_AUDIT_INTERNAL_H
+#define RELAIS_AUDIT_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli_util.h"
+#include "relais_certs.h"
+#include "relais_merkle.h"
+#include "relais_proto.h"
+
+/* ---- Subcommands (audit.c dispatches to them) ----------------------------------------- */
+
+int relais_audit_cmd_verify(int argc, char **argv);
+int relais_audit_cmd_export(int argc, char **argv);
+int relais_audit_cmd_prove(int argc, char **argv);
+int relais_audit_cmd_check_proof(int argc, char **argv);
+int relais_audit_cmd_checkpoint(int argc, char **argv);
+
+/* Online modes (audit_online.c), over the shared connection flags. */
+int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, int quiet);
+int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t size, const char *save);
+int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size);
+
+/* Usage of all the audit subcommands, for --help and usage errors. */
+void relais_audit_usage(FILE *out);
+
+/* An inclusion proof as `prove` prints it and `check-proof` reads it. */
+typedef struct {
+    uint64_t seq;                                /* the record (leaf index seq - 1) */
+    uint64_t tree_size;                          /* the tree it is proven in */
+    relais_hash_t leaf;                          /* the record's leaf hash */
+    relais_hash_t path[RELAIS_MERKLE_MAX_PATH];  /* RFC 9162 audit path, bottom up */
+    size_t path_len;                             /* hashes in path */
+    relais_hash_t root;                          /* root of the tree of tree_size */
+} relais_audit_proof_t;
+
+/* One line of JSON on stdout: {"seq","tree_size","leaf_hash","path":[hex...],"root"}. */
+void relais_audit_proof_print(const relais_audit_proof_t *proof);
+
+/* Writes the signed note a proof leads to into `path` (prove --save-checkpoint), so that the
+ * proof and its checkpoint travel together even while the log grows. Errors:
+ * RELAIS_E_NOT_FOUND (`note` empty: no checkpoint of that size), RELAIS_E_IO. */
+int relais_audit_save_note(const char *path, const char *note);
+
+/* ---- Trust keys ----------------------------------------------------------------------- */
+
+/* The signing keys a log is checked against. A partner whose certificate was moved to the
+ * registry's revoked/ folder may no longer connect, but what it signed before stays
+ * verifiable: the audit looks there too. */
+typedef struct {
+    relais_registry_t *current; /* DIR */
+    relais_registry_t *revoked; /* DIR/revoked, NULL when there is no such folder */
+} relais_audit_keys_t;
+
+/* Loads DIR and DIR/revoked. Errors: those of relais_registry_load. Release with
+ * relais_audit_keys_clear() (also after a failure). */
+int relais_audit_keys_load(const char *dir, relais_audit_keys_t *keys);
+void relais_audit_keys_clear(relais_audit_keys_t *keys);
+
+/* The certificate named `name`, current first; NULL when neither folder has it. */
+const relais_peer_t *relais_audit_keys_find(const relais_audit_keys_t *keys, const char *name);
+
+/* The broker's certificate: `name` when given, else the one certificate of role broker.
+ * Returns NULL and writes why into `why` (room `cap`) when there is none or several. */
+const relais_peer_t *relais_audit_keys_broker(const relais_audit_keys_t *keys, const char *name, char *why,
+                                              size_t cap);
+
+/* ---- One record ----------------------------------------------------------------------- */
+
+/* What the check of one record found. */
+typedef struct {
+    int status;                          /* 0, or the RELAIS_E_* code of the first problem */
+    char problem[256];                   /* that problem in one sentence, empty when none */
+    relais_hash_t leaf;                  /* SHA-256(0x00 || record), recomputed */
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES]; /* from the message header */
+    char sender[RELAIS_IDENT_NAME_MAX];  /* from the message header */
+} relais_audit_verdict_t;
+
+/* Checks one LogRecord on its own: canonical decoding, its sequence number is `seq`, its
+ * leaf hash equals `stored_leaf` (skipped when NULL), the envelope and message decode,
+ * the sender is known and its Ed25519 signature verifies. Reads no state shared between
+ * records and writes only *out, so that a pool of workers may call it in parallel.
+ * Returns out->status. */
+int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                              const uint8_t *stored_leaf, relais_audit_verdict_t *out);
+
+/* ---- The streaming Merkle root ---------------------------------------------------------- */
+
+/* The roots of a growing tree in O(log n) memory: one hash per perfect subtree of the
+ * leaves seen so far (the set bits of their count), largest first. */
+typedef struct {
+    relais_hash_t stack[RELAIS_MERKLE_MAX_PATH]; /* perfect subtree hashes, left to right */
+    unsigned depth;                              /* hashes on the stack */
+    uint64_t size;                               /* leaves pushed */
+} relais_audit_tree_t;
+
+void relais_audit_tree_init(relais_audit_tree_t *tree);
+void relais_audit_tree_push(relais_audit_tree_t *tree, const relais_hash_t leaf);
+/* RFC 9162 MTH of the leaves pushed so far (the empty root when none). */
+void relais_audit_tree_root(const relais_audit_tree_t *tree, relais_hash_t out);
+
+/* ---- How a verification went ------------------------------------------------------------ */
+
+/* What verify found, offline or online; what its report prints. */
+typedef struct {
+    relais_audit_tree_t tree; /* roots of the records verified so far; tree.size of them */
+    uint64_t head;            /* records the log had when verification began */
+    uint64_t signatures;      /* records whose signature verified */
+    uint64_t checkpoints;     /* checkpoints verified */
+    int have_cp;              /* a checkpoint was verified: cp_* are set */
+    uint64_t cp_size;         /* size of the last verified checkpoint */
+    relais_hash_t cp_root;    /* its root */
+    char origin[256];         /* its origin line */
+    int status;               /* first problem's code, 0 while none */
+    char where[64];           /* where it is: "seq 12", "checkpoint of size 100" */
+    char problem[512];        /* what it is */
+} relais_audit_outcome_t;
+
+/* Records the first problem (later ones are ignored); returns RELAIS_AUDIT_STOP, positive so
+ * that an iteration callback can return it and it is never mistaken for a status. */
+#define RELAIS_AUDIT_STOP 1
+int relais_audit_fail(relais_audit_outcome_t *o, int status, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The problem (stderr) and, unless quiet, the summary (stdout). */
+void relais_audit_report(const relais_audit_outcome_t *o, int quiet);
+
+/* The exit status for a problem: a finding about the log is 1, a local failure 2. */
+int relais_audit_exit_status(int status);
+
+/* ---- Progress on a terminal ----------------------------------------------------------- */
+
+typedef struct {
+    int enabled;           /* stderr is a terminal and --quiet was not given */
+    uint64_t total;        /* records to go through */
+    uint64_t done;         /* records gone through */
+    struct timespec start; /* when the work began */
+    struct timespec shown; /* when the bar was last drawn */
+} relais_audit_progress_t;
+
+void relais_audit_progress_init(relais_audit_progress_t *p, uint64_t total, int quiet);
+/* Counts one record; redraws at most about ten times a second. */
+void relais_audit_progress_step(relais_audit_progress_t *p);
+/* Draws the final state and ends the line. */
+void relais_audit_progress_end(relais_audit_progress_t *p);
+
+/* ---- Encoding --------------------------------------------------------------------------- */
+
+/* Hex of at most RELAIS_HASH_SIZE bytes as a JSON string; NULL when out of memory or longer. */
+json_t *relais_audit_json_hex(const uint8_t *in, size_t len);
+
+#endif

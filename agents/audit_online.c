@@ -1,0 +1,369 @@
+/* audit_online.c -- `relais audit verify` and `prove` against a running broker, through librelais. */
+#include "audit_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "relais_client.h"
+
+/* ---- Connecting ------------------------------------------------------------------------- */
+
+/* A connection to the broker and the certificate whose key signs its checkpoints. */
+typedef struct {
+    relais_client_t *client; /* the connection */
+    relais_peer_t broker;    /* --server-cert */
+} s_remote_t;
+
+/* Connects with the shared flags (or the environment). 0, or the exit status after saying why. */
+static int s_connect(relais_cli_conn_t *conn, s_remote_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int status = relais_cli_connect(conn, NULL, 0, &r->client);
+    if (status)
+        return status;
+    /* The client keeps only the CURVE key of the server certificate; the checkpoints are
+     * signed with its Ed25519 key. */
+    int rc = relais_peer_load(conn->server_cert, &r->broker);
+    return rc ? relais_cli_local(conn->server_cert, rc) : 0;
+}
+
+/* The broker's own sentence when it refused, ours otherwise. */
+static const char *s_why(int rc, const relais_error_t *err)
+{
+    if (relais_status_to_wire(rc) && err->message[0])
+        return err->message;
+    const char *detail = relais_status_detail();
+    return detail && *detail ? detail : relais_strerror(rc);
+}
+
+/* The broker's latest checkpoint, its note verified with the server certificate's key and
+ * copied into `note` (room RELAIS_CHECKPOINT_MAX) unless NULL. */
+static int s_latest_checkpoint(s_remote_t *r, relais_checkpoint_t *cp, char *note, relais_error_t *err)
+{
+    relais_reply_t reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = relais_client_audit_checkpoint(r->client, &reply, err);
+    if (rc)
+        return rc;
+    if (!reply.note)
+        rc = relais_status_set(RELAIS_E_MALFORMED, "the broker's checkpoint has no signed note");
+    else
+        rc = relais_checkpoint_verify(reply.note, r->broker.name, r->broker.sign_public, cp);
+    if (!rc && (cp->size != reply.tree_size || memcmp(cp->root, reply.root, RELAIS_HASH_SIZE) != 0))
+        rc = relais_status_set(RELAIS_E_PROOF, "the checkpoint's size or root differ from its signed note");
+    if (!rc && note)
+        snprintf(note, RELAIS_CHECKPOINT_MAX, "%s", reply.note);
+    relais_reply_clear(&reply);
+    return rc;
+}
+
+/* ---- Message ids seen ------------------------------------------------------------------- */
+
+/* Online there is no id index to ask, so the ids seen are kept: 16 bytes a record, about 1%
+ * of what the records themselves take. Open addressing, at most half full. */
+typedef struct {
+    uint8_t (*ids)[RELAIS_MSG_ID_BYTES]; /* the slots */
+    uint8_t *used;                       /* 1 where a slot holds an id */
+    size_t cap;                          /* slots, a power of two */
+    size_t count;                        /* ids held */
+} s_idset_t;
+
+static size_t s_id_slot(const s_idset_t *set, const uint8_t *id)
+{
+    uint64_t a, b;
+    memcpy(&a, id, 8);
+    memcpy(&b, id + 8, 8);
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+    return (size_t)(h ^ (h >> 33)) & (set->cap - 1);
+}
+
+/* Where `id` is, or the free slot where it would go. */
+static size_t s_id_find(const s_idset_t *set, const uint8_t *id)
+{
+    size_t i = s_id_slot(set, id);
+    while (set->used[i] && memcmp(set->ids[i], id, RELAIS_MSG_ID_BYTES) != 0)
+        i = (i + 1) & (set->cap - 1);
+    return i;
+}
+
+static int s_id_grow(s_idset_t *set)
+{
+    s_idset_t bigger = {NULL, NULL, set->cap ? set->cap * 2 : 1024, 0};
+    bigger.ids = malloc(bigger.cap * RELAIS_MSG_ID_BYTES);
+    bigger.used = calloc(bigger.cap, 1);
+    if (!bigger.ids || !bigger.used) {
+        free(bigger.ids);
+        free(bigger.used);
+        return relais_status_set(RELAIS_E_NOMEM, "room for %zu message ids", bigger.cap);
+    }
+    for (size_t i = 0; i < set->cap; i++) {
+        if (!set->used[i])
+            continue;
+        size_t j = s_id_find(&bigger, set->ids[i]);
+        memcpy(bigger.ids[j], set->ids[i], RELAIS_MSG_ID_BYTES);
+        bigger.used[j] = 1;
+    }
+    bigger.count = set->count;
+    free(set->ids);
+    free(set->used);
+    *set = bigger;
+    return 0;
+}
+
+/* 0 when `id` is new (and now held), RELAIS_E_DUPLICATE_CONFLICT when seen before. */
+static int s_id_add(s_idset_t *set, const uint8_t *id)
+{
+    if (2 * (set->count + 1) > set->cap && s_id_grow(set) != 0)
+        return RELAIS_E_NOMEM;
+    size_t i = s_id_find(set, id);
+    if (set->used[i])
+        return RELAIS_E_DUPLICATE_CONFLICT;
+    memcpy(set->ids[i], id, RELAIS_MSG_ID_BYTES);
+    set->used[i] = 1;
+    set->count++;
+    return 0;
+}
+
+static void s_id_free(s_idset_t *set)
+{
+    free(set->ids);
+    free(set->used);
+    memset(set, 0, sizeof *set);
+}
+
+/* ---- verify ----------------------------------------------------------------------------- */
+
+/* One online verification. */
+typedef struct {
+    s_remote_t remote;                /* the broker */
+    relais_audit_keys_t keys;         /* senders' keys: --certs */
+    s_idset_t ids;                    /* message ids seen */
+    relais_audit_progress_t progress; /* the bar on stderr */
+    relais_audit_outcome_t out;       /* counts, root, first problem */
+} s_online_t;
+
+static int s_online_record(s_online_t *v, const uint8_t *record, size_t len)
+{
+    relais_audit_verdict_t verdict;
+    char where[64];
+    uint64_t seq = v->out.tree.size + 1;
+    snprintf(where, sizeof where, "seq %" PRIu64, seq);
+    if (relais_audit_check_record(&v->keys, seq, record, len, NULL, &verdict) != 0)
+        return relais_audit_fail(&v->out, verdict.status, where, "%s", verdict.problem);
+    v->out.signatures++;
+    int rc = s_id_add(&v->ids, verdict.msg_id);
+    if (rc)
+        return relais_audit_fail(&v->out, rc, where, "%s",
+                                 rc == RELAIS_E_NOMEM ? "out of memory"
+                                                      : "its message id is the id of an earlier record");
+    relais_audit_tree_push(&v->out.tree, verdict.leaf);
+    relais_audit_progress_step(&v->progress);
+    return 0;
+}
+
+/* Pages through records 1..size, verifying each as it comes. */
+static int s_online_records(s_online_t *v, uint64_t size)
+{
+    relais_error_t err;
+    relais_reply_t page;
+    char where[64];
+    while (v->out.tree.size < size) {
+        uint64_t from = v->out.tree.size + 1;
+        snprintf(where, sizeof where, "records from seq %" PRIu64, from);
+        memset(&page, 0, sizeof page);
+        memset(&err, 0, sizeof err);
+        int rc = relais_client_audit_records(v->remote.client, from, size, &page, &err);
+        if (rc)
+            return relais_audit_fail(&v->out, rc, where, "the broker did not send them: %s", s_why(rc, &err));
+        if (page.record_count == 0)
+            rc = relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the broker sent none, its checkpoint has %" PRIu64,
+                                   size);
+        for (size_t i = 0; !rc && i < page.record_count && v->out.tree.size < size; i++)
+            rc = s_online_record(v, page.records[i], page.record_lens[i]);
+        relais_reply_clear(&page);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The latest checkpoint, then every record it covers, then its root. */
+static void s_online_pass(s_online_t *v, int quiet)
+{
+    relais_checkpoint_t cp;
+    relais_error_t err;
+    relais_hash_t root;
+    memset(&err, 0, sizeof err);
+    int rc = s_latest_checkpoint(&v->remote, &cp, NULL, &err);
+    if (rc) {
+        relais_audit_fail(&v->out, rc, "latest checkpoint", "%s", s_why(rc, &err));
+        return;
+    }
+    v->out.head = cp.size;
+    relais_audit_progress_init(&v->progress, cp.size, quiet);
+    rc = s_online_records(v, cp.size);
+    relais_audit_progress_end(&v->progress);
+    if (rc)
+        return;
+    relais_audit_tree_root(&v->out.tree, root);
+    if (memcmp(root, cp.root, RELAIS_HASH_SIZE) != 0) {
+        relais_audit_fail(&v->out, RELAIS_E_PROOF, "latest checkpoint", "the records do not hash to the signed root");
+        return;
+    }
+    v->out.checkpoints = 1;
+    v->out.have_cp = 1;
+    v->out.cp_size = cp.size;
+    memcpy(v->out.cp_root, cp.root, RELAIS_HASH_SIZE);
+    snprintf(v->out.origin, sizeof v->out.origin, "%s", cp.origin);
+}
+
+int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, int quiet)
+{
+    s_online_t *v = calloc(1, sizeof *v);
+    if (!v)
+        return relais_cli_local("audit verify", relais_status_set(RELAIS_E_NOMEM, "a verification"));
+    relais_audit_tree_init(&v->out.tree);
+    int rc = relais_audit_keys_load(certs_dir, &v->keys);
+    int status = rc ? relais_cli_local(certs_dir, rc) : s_connect(conn, &v->remote);
+    if (status == 0) {
+        s_online_pass(v, quiet);
+        relais_audit_report(&v->out, quiet);
+        status = relais_audit_exit_status(v->out.status);
+    }
+    relais_client_destroy(&v->remote.client);
+    relais_audit_keys_clear(&v->keys);
+    s_id_free(&v->ids);
+    free(v);
+    return status;
+}
+
+/* ---- prove ------------------------------------------------------------------------------ */
+
+/* The record's own bytes give its leaf hash, so the proof does not rest on the broker's word
+ * for it. A partner may not read records (FORBIDDEN): it then compares the leaf hash with
+ * the one in its acknowledgement. */
+static int s_online_leaf(s_remote_t *r, uint64_t seq, const relais_hash_t claimed)
+{
+    relais_reply_t page;
+    relais_error_t err;
+    relais_hash_t leaf;
+    memset(&page, 0, sizeof page);
+    memset(&err, 0, sizeof err);
+    int rc = relais_client_audit_records(r->client, seq, seq, &page, &err);
+    if (rc == RELAIS_E_FORBIDDEN) {
+        fprintf(stderr, "relais audit prove: note: the broker does not let this identity read record %" PRIu64
+                        "; compare the leaf hash with your acknowledgement\n",
+                seq);
+        rc = 0;
+        goto out_clear;
+    }
+    if (!rc && page.record_count == 0)
+        rc = relais_status_set(RELAIS_E_PROOF, "the broker did not send record %" PRIu64, seq);
+    if (!rc) {
+        relais_merkle_leaf_hash(page.records[0], page.record_lens[0], leaf);
+        if (memcmp(leaf, claimed, RELAIS_HASH_SIZE) != 0)
+            rc = relais_status_set(RELAIS_E_PROOF, "record %" PRIu64 " does not hash to the proof's leaf hash", seq);
+    }
+out_clear:
+    relais_reply_clear(&page);
+    return rc;
+}
+
+/* Asks for the proof of `seq` in the tree of the verified checkpoint and checks it. */
+static int s_online_proof(s_remote_t *r, const relais_checkpoint_t *cp, relais_audit_proof_t *proof,
+                          relais_error_t *err)
+{
+    relais_reply_t reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = relais_client_audit_inclusion(r->client, proof->seq, cp->size, &reply, err);
+    if (rc)
+        return rc;
+    if (reply.seq != proof->seq || reply.tree_size != cp->size || reply.path_len > RELAIS_MERKLE_MAX_PATH)
+        rc = relais_status_set(RELAIS_E_PROOF, "the broker answered with a proof of something else");
+    if (!rc) {
+        proof->tree_size = cp->size;
+        memcpy(proof->leaf, reply.leaf_hash, RELAIS_HASH_SIZE);
+        memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
+        proof->path_len = reply.path_len;
+        memcpy(proof->root, cp->root, RELAIS_HASH_SIZE);
+        rc = relais_merkle_verify_inclusion(proof->seq - 1, proof->tree_size, proof->leaf, proof->path,
+                                            proof->path_len, proof->root);
+    }
+    relais_reply_clear(&reply);
+    return rc ? rc : s_online_leaf(r, proof->seq, proof->leaf);
+}
+
+/* Only the latest checkpoint is verified online, and a proof is only as good as the root it
+ * leads to, so the proof is for that checkpoint's size. */
+static int s_prove_size_ok(uint64_t seq, uint64_t size, const relais_checkpoint_t *cp)
+{
+    if (size && size != cp->size)
+        return relais_status_set(RELAIS_E_INVALID, "online proofs are for the broker's latest checkpoint (size %" PRIu64
+                                                   "): leave --size out",
+                                 cp->size);
+    if (seq > cp->size)
+        return relais_status_set(RELAIS_E_INVALID, "record %" PRIu64 " is not yet covered by the latest checkpoint "
+                                                   "(size %" PRIu64 ")",
+                                 seq, cp->size);
+    return 0;
+}
+
+/* The exit status of a failed online request: the broker's refusals as every command
+ * reports them; a proof or note that fails to verify is a finding of ours. */
+static int s_online_status(const char *what, int rc, const relais_error_t *err)
+{
+    if (relais_status_to_wire(rc) || rc == RELAIS_E_TIMEOUT)
+        return relais_cli_fail(what, rc, err);
+    relais_cli_local(what, rc);
+    return relais_audit_exit_status(rc);
+}
+
+int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t size, const char *save)
+{
+    char note[RELAIS_CHECKPOINT_MAX];
+    relais_audit_proof_t proof;
+    relais_checkpoint_t cp;
+    relais_error_t err;
+    s_remote_t r;
+    memset(&err, 0, sizeof err);
+    memset(&proof, 0, sizeof proof);
+    proof.seq = seq;
+    int status = s_connect(conn, &r);
+    if (status)
+        return status;
+    int rc = s_latest_checkpoint(&r, &cp, note, &err);
+    if (!rc)
+        rc = s_prove_size_ok(seq, size, &cp);
+    if (!rc)
+        rc = s_online_proof(&r, &cp, &proof, &err);
+    relais_client_destroy(&r.client);
+    if (!rc && save)
+        rc = relais_audit_save_note(save, note);
+    if (rc)
+        return s_online_status("audit prove", rc, &err);
+    relais_audit_proof_print(&proof);
+    return RELAIS_EXIT_OK;
+}
+
+int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
+{
+    char note[RELAIS_CHECKPOINT_MAX];
+    relais_checkpoint_t cp;
+    relais_error_t err;
+    s_remote_t r;
+    memset(&err, 0, sizeof err);
+    int status = s_connect(conn, &r);
+    if (status)
+        return status;
+    int rc = s_latest_checkpoint(&r, &cp, note, &err);
+    relais_client_destroy(&r.client);
+    if (!rc && size && size != cp.size)
+        rc = relais_status_set(RELAIS_E_INVALID, "the broker serves its latest checkpoint only (size %" PRIu64 ")",
+                               cp.size);
+    if (rc)
+        return s_online_status("audit checkpoint", rc, &err);
+    fputs(note, stdout);
+    return fflush(stdout) == 0 ? RELAIS_EXIT_OK : RELAIS_EXIT_USAGE;
+}

@@ -1,0 +1,55 @@
+/* cli.c -- the `relais` command: global help and version, dispatch to the subcommands. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;               /* subcommand as typed */
+    int (*run)(int argc, char **argv); /* its entry point (cli.h) */
+    const char *summary;            /* one line for `relais --help` */
+} s_commands[] = {
+    {"keygen", relais_cmd_keygen, "create an identity (CURVE and Ed25519 keys, certificate)"},
+    {"submit", relais_cmd_submit, "sign and submit payloads (files or a drop folder), durably"},
+    {"feed", relais_cmd_feed, "follow the live feed from a sequence number"},
+    {"case", relais_cmd_case, "list, show and update cases"},
+    {"audit", relais_cmd_audit, "verify, export and prove the log"},
+};
+
+static void s_usage(FILE *out)
+{
+    fputs("usage: relais COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", out);
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", s_commands[i].name, s_commands[i].summary);
+    fputs("\nOptions shared by the commands that talk to the broker (or the environment):\n"
+          "  --endpoint E (RELAIS_ENDPOINT)  --key FILE (RELAIS_KEY)  --server-cert FILE (RELAIS_SERVER_CERT)\n"
+          "\nExit status: 0 success, 1 refused by the broker (code and sentence on stderr), 2 usage or\n"
+          "local error. 'relais COMMAND --help' describes each command.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return RELAIS_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        s_usage(stdout);
+        return RELAIS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("relais %s\n", RELAIS_VERSION);
+        return RELAIS_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++) {
+        if (strcmp(argv[1], s_commands[i].name) == 0) {
+            optind = 0; /* glibc: the subcommand's getopt scan starts afresh */
+            return s_commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "relais: unknown command '%s'\n", argv[1]);
+    s_usage(stderr);
+    return RELAIS_EXIT_USAGE;
+}

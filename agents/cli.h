@@ -1,0 +1,20 @@
+/* cli.h -- the subcommands of the `relais` command, shared by its source files (not installed).
+ *
+ * Each entry point gets the arguments after its subcommand name (argv[0] is the subcommand)
+ * and returns the process exit status: 0 success, 1 refused by the broker (its code and
+ * sentence on stderr), 2 usage or local error.
+ */
+#ifndef RELAIS_CLI_H
+#define RELAIS_CLI_H
+
+#define RELAIS_EXIT_OK 0
+#define RELAIS_EXIT_REFUSED 1
+#define RELAIS_EXIT_USAGE 2
+
+int relais_cmd_keygen(int argc, char **argv);
+int relais_cmd_submit(int argc, char **argv);
+int relais_cmd_feed(int argc, char **argv);
+int relais_cmd_case(int argc, char **argv);
+int relais_cmd_audit(int argc, char **argv);
+
+#endif

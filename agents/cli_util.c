@@ -1,0 +1,376 @@
+/* cli_util.c -- shared pieces of the `relais` subcommands: connection flags, error reports, record lines. */
+#include "cli_util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static volatile sig_atomic_t s_stop;
+
+int relais_cli_conn_opt(relais_cli_conn_t *conn, int opt, const char *arg)
+{
+    switch (opt) {
+    case RELAIS_OPT_ENDPOINT:
+        conn->endpoint = arg;
+        return 1;
+    case RELAIS_OPT_KEY:
+        conn->key = arg;
+        return 1;
+    case RELAIS_OPT_SERVER_CERT:
+        conn->server_cert = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static const char *s_env(const char *given, const char *name)
+{
+    if (given && *given)
+        return given;
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeout_ms, relais_client_t **out)
+{
+    conn->endpoint = s_env(conn->endpoint, "RELAIS_ENDPOINT");
+    conn->key = s_env(conn->key, "RELAIS_KEY");
+    conn->server_cert = s_env(conn->server_cert, "RELAIS_SERVER_CERT");
+    relais_client_options_t opts = {
+        .endpoint = conn->endpoint,
+        .key_path = conn->key,
+        .server_cert_path = conn->server_cert,
+        .spool_dir = spool_dir,
+        .timeout_ms = timeout_ms,
+    };
+    relais_status_clear();
+    int rc = relais_client_new(&opts, out);
+    if (rc)
+        return relais_cli_local("cannot start the client", rc);
+    return RELAIS_EXIT_OK;
+}
+
+int relais_cli_local(const char *what, int status)
+{
+    const char *detail = relais_status_detail();
+    fprintf(stderr, "relais: %s: %s: %s\n", what, relais_status_name(status),
+            detail && *detail ? detail : relais_strerror(status));
+    return RELAIS_EXIT_USAGE;
+}
+
+int relais_cli_fail(const char *what, int status, const relais_error_t *err)
+{
+    if (status == RELAIS_E_TIMEOUT) {
+        fprintf(stderr, "relais: %s: UNAVAILABLE: %s\n", what,
+                err && *err->message ? err->message : "no answer from the broker in time");
+        return RELAIS_EXIT_REFUSED;
+    }
+    if (relais_status_to_wire(status) != 0) {
+        fprintf(stderr, "relais: refused: %s: %s\n", relais_status_name(status),
+                err && *err->message ? err->message : relais_strerror(status));
+        return RELAIS_EXIT_REFUSED;
+    }
+    return relais_cli_local(what, status);
+}
+
+int relais_cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "relais %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'relais %s --help')\n", cmd);
+    va_end(ap);
+    return RELAIS_EXIT_USAGE;
+}
+
+void relais_cli_hex(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void relais_cli_time(int64_t ms, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !localtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(out, cap, "-");
+}
+
+int relais_cli_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int relais_cli_read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t used = 0, cap = 0;
+    int rc = RELAIS_OK;
+    for (;;) {
+        if (used + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *grown = realloc(buf, cap);
+            if (!grown) {
+                rc = RELAIS_E_NOMEM;
+                break;
+            }
+            buf = grown;
+        }
+        size_t n = fread(buf + used, 1, cap - used - 1, f);
+        used += n;
+        if (n == 0)
+            break;
+    }
+    if (!rc && ferror(f))
+        rc = relais_status_set(RELAIS_E_IO, "%s: read error", path);
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    return RELAIS_OK;
+}
+
+void relais_cli_print_json(FILE *out, json_t *v)
+{
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    if (text) {
+        fputs(text, out);
+        fputc('\n', out);
+        free(text);
+    }
+    fflush(out);
+    json_decref(v);
+}
+
+const char *relais_cli_task_status(int task_status)
+{
+    static const char *const names[] = {"unspecified", "requested", "received",  "accepted",
+                                        "rejected",    "in-progress", "on-hold", "completed",
+                                        "cancelled",   "failed",    "entered-in-error"};
+    if (task_status < 0 || (size_t)task_status >= sizeof names / sizeof names[0])
+        return "?";
+    return names[task_status];
+}
+
+/* ---- Records --------------------------------------------------------------------------- */
+
+/* A decoded record's message, or NULL when its bytes do not decode. Caller destroys. */
+static relais_message_t *s_record_message(const uint8_t *record, size_t len)
+{
+    relais_log_record_t rec;
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    if (relais_log_record_decode(record, len, &rec) ||
+        relais_signed_decode(rec.signed_message, rec.signed_len, &sm) ||
+        relais_message_decode(sm.body, sm.body_len, &msg))
+        return NULL;
+    return msg;
+}
+
+static const char *s_payload_name(relais_payload_t p)
+{
+    switch (p) {
+    case RELAIS_PAYLOAD_REFERRAL:
+        return "referral";
+    case RELAIS_PAYLOAD_CASE_UPDATE:
+        return "case-update";
+    case RELAIS_PAYLOAD_ACCESS:
+        return "access";
+    case RELAIS_PAYLOAD_CONTACT:
+        return "contact";
+    case RELAIS_PAYLOAD_LOST_FOUND:
+        return "lost-found";
+    default:
+        return "?";
+    }
+}
+
+/* "Lina B. (6e B, Collège Marie Curie) educational,social priority" */
+static void s_referral_summary(const relais_message_t *msg, char *out, size_t cap)
+{
+    static const char *const domains[] = {"", "educational", "periscolaire", "cultural", "social", "health"};
+    relais_referral_view_t r;
+    if (relais_message_referral(msg, &r)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    char dom[96] = "";
+    for (unsigned d = 1; d < sizeof domains / sizeof domains[0]; d++) {
+        if (r.domains & (1u << d)) {
+            if (*dom)
+                strncat(dom, ",", sizeof dom - strlen(dom) - 1);
+            strncat(dom, domains[d], sizeof dom - strlen(dom) - 1);
+        }
+    }
+    const char *given = r.given_count ? r.given_names[0] : "?";
+    const char *urg = relais_urgency_name(r.urgency);
+    snprintf(out, cap, "%s %.1s. (%s%s%s) %s %s", given, r.family_name ? r.family_name : "?",
+             r.class_name ? r.class_name : "", r.class_name && *r.class_name ? ", " : "", r.school ? r.school : "",
+             *dom ? dom : "-", urg ? urg : "-");
+}
+
+/* "triage -> accepted reason=out-of-scope review=2026-12-10 \"note\"" */
+static void s_update_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id)
+{
+    relais_case_update_view_t u;
+    if (relais_message_case_update(msg, &u)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    *case_id = u.case_id;
+    const char *from = relais_case_state_name(u.from_state);
+    const char *to = relais_case_state_name(u.to_state);
+    int n = u.from_state == u.to_state ? snprintf(out, cap, "%s (note)", from ? from : "?")
+                                       : snprintf(out, cap, "%s -> %s", from ? from : "?", to ? to : "?");
+    size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap - 1;
+    if (u.sub_status && *u.sub_status)
+        used += (size_t)snprintf(out + used, cap - used, " [%s]", u.sub_status);
+    if (used < cap && u.reason_code && *u.reason_code)
+        used += (size_t)snprintf(out + used, cap - used, " reason=%s", u.reason_code);
+    if (used < cap && u.redirected_to && *u.redirected_to)
+        used += (size_t)snprintf(out + used, cap - used, " to=%s", u.redirected_to);
+    if (used < cap && u.next_review_date && *u.next_review_date)
+        used += (size_t)snprintf(out + used, cap - used, " review=%s", u.next_review_date);
+    if (used < cap && u.pathway_count)
+        used += (size_t)snprintf(out + used, cap - used, " pathway=%zu action(s)", u.pathway_count);
+    if (used < cap && u.note && *u.note)
+        snprintf(out + used, cap - used, " \"%s\"", u.note);
+}
+
+/* Other payloads through their JSON form: "case-show C-12 by coordination" for an access. */
+static void s_json_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id,
+                           json_t **keep)
+{
+    char *text = relais_message_to_json(msg);
+    json_t *root = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    json_t *access = json_object_get(root, "access");
+    snprintf(out, cap, "-");
+    if (access) {
+        const char *action = json_string_value(json_object_get(access, "action"));
+        const char *reader = json_string_value(json_object_get(access, "reader"));
+        *case_id = json_string_value(json_object_get(access, "case_id"));
+        snprintf(out, cap, "%s by %s", action ? action : "?", reader ? reader : "?");
+    } else if (json_object_get(root, "contact") || json_object_get(root, "lost_found")) {
+        json_t *p = json_object_get(root, "contact") ? json_object_get(root, "contact")
+                                                      : json_object_get(root, "lost_found");
+        const char *s = json_string_value(json_object_get(p, "subject"));
+        if (!s)
+            s = json_string_value(json_object_get(p, "description"));
+        snprintf(out, cap, "%s", s ? s : "-");
+    }
+    *keep = root; /* case_id points into it */
+}
+
+void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len,
+                             const char *case_id)
+{
+    char when[32], summary[512];
+    relais_cli_time(received_ms, when, sizeof when);
+    relais_message_t *msg = s_record_message(record, len);
+    if (!msg) {
+        fprintf(out, "#%llu %s (record does not decode)\n", (unsigned long long)seq, when);
+        return;
+    }
+    relais_payload_t kind = relais_message_payload(msg);
+    const char *cid = case_id;
+    json_t *keep = NULL;
+    if (kind == RELAIS_PAYLOAD_REFERRAL)
+        s_referral_summary(msg, summary, sizeof summary);
+    else if (kind == RELAIS_PAYLOAD_CASE_UPDATE)
+        s_update_summary(msg, summary, sizeof summary, &cid);
+    else
+        s_json_summary(msg, summary, sizeof summary, &cid, &keep);
+    char num[24];
+    snprintf(num, sizeof num, "#%llu", (unsigned long long)seq);
+    fprintf(out, "%-6s %s %-14s %-11s %-6s %s\n", num, when, relais_message_sender(msg),
+            s_payload_name(kind), cid && *cid ? cid : "-", summary);
+    json_decref(keep);
+    relais_message_destroy(&msg);
+}
+
+json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+    json_object_set_new(o, "received_ms", json_integer(received_ms));
+    uint8_t leaf[32];
+    char hex[65];
+    if (relais_leaf_hash(record, len, leaf) == RELAIS_OK) {
+        relais_cli_hex(leaf, sizeof leaf, hex);
+        json_object_set_new(o, "leaf_hash", json_string(hex));
+    }
+    relais_message_t *msg = s_record_message(record, len);
+    char *text = msg ? relais_message_to_json(msg) : NULL;
+    json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+    json_object_set_new(o, "message", m ? m : json_null());
+    free(text);
+    relais_message_destroy(&msg);
+    return o;
+}
+
+json_t *relais_cli_status_json(const relais_case_status_t *st)
+{
+    const char *state = relais_case_state_name(st->state);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I}", "case_id", st->case_id, "state", state ? state : "?", "task_status",
+                     relais_cli_task_status(st->task_status), "reason_code", st->reason_code, "updated_ms",
+                     (json_int_t)st->updated_ms);
+}
+
+int64_t relais_cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- Signals --------------------------------------------------------------------------- */
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+void relais_cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int relais_cli_stopping(void)
+{
+    return s_stop != 0;
+}

@@ -1,0 +1,95 @@
+/* cli_util.h -- what the `relais` subcommands that talk to the broker share: flags, errors, output.
+ *
+ * Not installed. Exit codes are cli.h's: 0 success, 1 refused, 2 usage or local error.
+ */
+#ifndef RELAIS_CLI_UTIL_H
+#define RELAIS_CLI_UTIL_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "relais_client.h"
+
+/* getopt_long values of the shared connection flags (beyond any short option). */
+enum {
+    RELAIS_OPT_ENDPOINT = 1000,
+    RELAIS_OPT_KEY,
+    RELAIS_OPT_SERVER_CERT,
+    RELAIS_OPT_HELP,
+    RELAIS_OPT_FIRST_FREE /* the subcommands number their own options from here */
+};
+
+#define RELAIS_CLI_CONN_OPTIONS                                                                                   \
+    {"endpoint", required_argument, NULL, RELAIS_OPT_ENDPOINT}, {"key", required_argument, NULL, RELAIS_OPT_KEY},    \
+        {"server-cert", required_argument, NULL, RELAIS_OPT_SERVER_CERT}, {"help", no_argument, NULL, RELAIS_OPT_HELP}
+
+#define RELAIS_CLI_CONN_HELP                                                                                      \
+    "  --endpoint E        broker endpoint (or RELAIS_ENDPOINT), e.g. tcp://127.0.0.1:7100\n"                         \
+    "  --key FILE          own NAME.cert_secret, NAME.sign.key beside it (or RELAIS_KEY)\n"                           \
+    "  --server-cert FILE  the broker's public certificate (or RELAIS_SERVER_CERT)\n"
+
+/* The shared connection flags. */
+typedef struct {
+    const char *endpoint;    /* --endpoint or RELAIS_ENDPOINT */
+    const char *key;         /* --key or RELAIS_KEY */
+    const char *server_cert; /* --server-cert or RELAIS_SERVER_CERT */
+} relais_cli_conn_t;
+
+/* Takes a shared flag: 1 when `opt` was one of them, 0 otherwise. */
+int relais_cli_conn_opt(relais_cli_conn_t *conn, int opt, const char *arg);
+
+/* Opens a client with the flags (environment for those not given). `spool_dir` may be NULL.
+ * Returns 0, or prints why and returns RELAIS_EXIT_USAGE. */
+int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeout_ms, relais_client_t **out);
+
+/* Reports a failed call on stderr and returns the exit status: the broker's refusals and an
+ * unanswered request (UNAVAILABLE) give RELAIS_EXIT_REFUSED, anything else RELAIS_EXIT_USAGE. */
+int relais_cli_fail(const char *what, int status, const relais_error_t *err);
+
+/* "relais: WHAT: detail" on stderr; returns RELAIS_EXIT_USAGE. */
+int relais_cli_local(const char *what, int status);
+
+/* Prints the usage error and the hint; returns RELAIS_EXIT_USAGE. */
+int relais_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Hex of `n` bytes into `out` (room 2n + 1). */
+void relais_cli_hex(const uint8_t *b, size_t n, char *out);
+
+/* Local time as "2026-11-26 08:14". */
+void relais_cli_time(int64_t ms, char *out, size_t cap);
+
+/* Parses a non-negative decimal integer; 0 or -1. */
+int relais_cli_parse_u64(const char *s, uint64_t *out);
+
+/* Reads a whole file (NUL-terminated for convenience). Caller frees. Errors: RELAIS_E_IO. */
+int relais_cli_read_file(const char *path, char **out, size_t *len);
+
+/* Writes one compact JSON value and a newline on `out`, flushed; steals `v`. */
+void relais_cli_print_json(FILE *out, json_t *v);
+
+/* FHIR spelling of a TaskStatus value ("in-progress"); "?" when unknown. */
+const char *relais_cli_task_status(int task_status);
+
+/* One line about a log record: "#12 2026-11-26 08:14 sender  kind  C-12  summary".
+ * `case_id` may be NULL or "" when unknown. */
+void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len,
+                             const char *case_id);
+
+/* A record as JSON: {"seq","received_ms","leaf_hash","message"}. NULL on out-of-memory. */
+json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len);
+
+/* A partner's status view as JSON. */
+json_t *relais_cli_status_json(const relais_case_status_t *st);
+
+/* Milliseconds of a monotonic clock. */
+int64_t relais_cli_now_ms(void);
+
+/* Installs SIGINT/SIGTERM handlers that only set the flag (no SA_RESTART, so waits end). */
+void relais_cli_catch_signals(void);
+int relais_cli_stopping(void);
+
+#endif

@@ -1,0 +1,152 @@
+/* client_query.c -- librelais's queries and coordinator moves: case list, show and update; online audit. */
+#include "client_internal.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Cases ----------------------------------------------------------------------------- */
+
+static int s_copy_text(char *dst, size_t cap, const char *src, const char *what)
+{
+    if (!src)
+        src = "";
+    if (strlen(src) >= cap)
+        return relais_status_set(RELAIS_E_INVALID, "%s: longer than %zu bytes", what, cap - 1);
+    memcpy(dst, src, strlen(src) + 1);
+    return RELAIS_OK;
+}
+
+int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *filter, relais_reply_t *out,
+                            relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_CASE_LIST};
+    if (filter) {
+        req.states = filter->states;
+        req.urgency = filter->urgency;
+        req.overdue_only = filter->overdue_only;
+        int rc = s_copy_text(req.school, sizeof req.school, filter->school, "school filter");
+        if (!rc)
+            rc = s_copy_text(req.referrer, sizeof req.referrer, filter->referrer, "referrer filter");
+        if (rc)
+            return rc;
+    }
+    return relais_client_call(self, &req, RELAIS_REPLY_CASE_LIST, out, err);
+}
+
+int relais_client_case_show(relais_client_t *self, const char *case_id, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_CASE_SHOW};
+    if (!case_id || !*case_id)
+        return relais_status_set(RELAIS_E_INVALID, "no case id");
+    int rc = s_copy_text(req.case_id, sizeof req.case_id, case_id, "case id");
+    if (rc)
+        return rc;
+    return relais_client_call(self, &req, RELAIS_REPLY_CASE_DETAIL, out, err);
+}
+
+/* "pathway-proposed" -> "PATHWAY_PROPOSED": the proto enum value name the JSON form uses. */
+static json_t *s_state_json(relais_case_state_t state)
+{
+    const char *name = relais_case_state_name(state);
+    char buf[64];
+    size_t i = 0;
+    for (; name && name[i] && i + 1 < sizeof buf; i++)
+        buf[i] = name[i] == '-' ? '_' : (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    buf[i] = '\0';
+    return json_string(buf);
+}
+
+static void s_set_text(json_t *obj, const char *key, const char *value)
+{
+    if (value && *value)
+        json_object_set_new(obj, key, json_string(value));
+}
+
+static json_t *s_pathway_json(const relais_pathway_action_t *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "kind", json_string(a->kind == RELAIS_PATHWAY_COLLECTIVE ? "COLLECTIVE" : "INDIVIDUAL"));
+    s_set_text(o, "description", a->description);
+    s_set_text(o, "partner", a->partner);
+    s_set_text(o, "start_date", a->start_date);
+    s_set_text(o, "frequency", a->frequency);
+    return o;
+}
+
+/* The update as the JSON payload relais_message_from_json reads. Caller frees. */
+static char *s_update_json(const relais_case_update_t *u)
+{
+    json_t *cu = json_object();
+    json_t *root = json_object();
+    json_t *path = json_array();
+    char *text = NULL;
+    if (!cu || !root || !path)
+        goto out;
+    s_set_text(cu, "case_id", u->case_id);
+    json_object_set_new(cu, "from_state", s_state_json(u->from_state));
+    json_object_set_new(cu, "to_state", s_state_json(u->to_state));
+    s_set_text(cu, "sub_status", u->sub_status);
+    s_set_text(cu, "reason_code", u->reason_code);
+    s_set_text(cu, "note", u->note);
+    s_set_text(cu, "diagnosis", u->diagnosis);
+    for (size_t i = 0; i < u->pathway_count; i++)
+        json_array_append_new(path, s_pathway_json(&u->pathway[i]));
+    if (u->pathway_count)
+        json_object_set(cu, "pathway", path);
+    s_set_text(cu, "next_review_date", u->next_review_date);
+    s_set_text(cu, "redirected_to", u->redirected_to);
+    json_object_set(root, "case_update", cu);
+    text = json_dumps(root, JSON_COMPACT);
+out:
+    json_decref(path);
+    json_decref(cu);
+    json_decref(root);
+    return text;
+}
+
+int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
+                              relais_error_t *err)
+{
+    if (!self || !update || !update->case_id || !*update->case_id)
+        return relais_status_set(RELAIS_E_INVALID, "case update: no case id");
+    if (!relais_case_state_name(update->from_state) || !relais_case_state_name(update->to_state))
+        return relais_status_set(RELAIS_E_INVALID, "case update: unknown state");
+    char *json = s_update_json(update);
+    if (!json)
+        return RELAIS_E_NOMEM;
+    int rc = relais_client_submit_json(self, json, strlen(json), ack, err);
+    free(json);
+    return rc;
+}
+
+/* ---- Audit ----------------------------------------------------------------------------- */
+
+int relais_client_audit_records(relais_client_t *self, uint64_t from_seq, uint64_t to_seq, relais_reply_t *out,
+                                relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = from_seq, .to_seq = to_seq};
+    return relais_client_call(self, &req, RELAIS_REPLY_RECORDS, out, err);
+}
+
+int relais_client_audit_checkpoint(relais_client_t *self, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_AUDIT_CHECKPOINT};
+    return relais_client_call(self, &req, RELAIS_REPLY_CHECKPOINT, out, err);
+}
+
+int relais_client_audit_inclusion(relais_client_t *self, uint64_t seq, uint64_t tree_size, relais_reply_t *out,
+                                  relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_AUDIT_INCLUSION, .seq = seq, .tree_size = tree_size};
+    return relais_client_call(self, &req, RELAIS_REPLY_INCLUSION, out, err);
+}
+
+int relais_client_audit_consistency(relais_client_t *self, uint64_t old_size, uint64_t new_size,
+                                    relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_AUDIT_CONSISTENCY, .old_size = old_size, .new_size = new_size};
+    return relais_client_call(self, &req, RELAIS_REPLY_CONSISTENCY, out, err);
+}

@@ -1,0 +1,379 @@
+/* client_submit.c -- librelais's submissions: signing, the spool, and the pipelined, retrying send loop. */
+#include "client_internal.h"
+
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_WINDOW 32            /* spooled messages in flight at once */
+#define S_BACKOFF_FIRST_MS 200 /* first wait after UNAVAILABLE or STORE_FULL */
+#define S_BACKOFF_MAX_MS 5000
+
+/* One message on its way: the encoded Request is kept and resent byte for byte. */
+typedef struct {
+    uint64_t key;              /* spool key; 0 for a direct submission */
+    char *tag;                 /* caller's tag, owned; NULL when none */
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
+    uint64_t request_id;       /* the same for every resend, so any answer matches */
+    uint8_t *req;              /* encoded Request, owned */
+    size_t req_len;
+    int64_t next_send_ms;      /* when to send (again) */
+    int sent;                  /* sent and not yet answered */
+    unsigned sent_gen;         /* connection it was sent on */
+    int backoff_ms;            /* next wait after a retryable refusal */
+    int done;                  /* final outcome reported */
+    relais_error_t last_error; /* last retryable refusal, reported if time runs out */
+} s_entry_t;
+
+/* Told an entry's final outcome (exactly one of ack and err). Returns 0 or a local error
+ * that stops the send loop. */
+typedef int(s_outcome_fn)(s_entry_t *e, const relais_ack_t *ack, const relais_error_t *err, void *arg);
+
+static int64_t s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- Signing ------------------------------------------------------------------------- */
+
+int relais_client_sign_json(relais_client_t *self, const char *json, size_t len, uint8_t msg_id[RELAIS_MSG_ID_BYTES],
+                            uint8_t **out, size_t *out_len)
+{
+    if (!self || !json || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "nothing to sign");
+    uint8_t id[RELAIS_MSG_ID_BYTES];
+    if (RAND_bytes(id, sizeof id) != 1)
+        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for a message id");
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    int rc = relais_message_from_json(json, len, relais_client_name(self), id, s_wall_ms(), &body, &body_len);
+    if (rc)
+        return rc;
+    uint8_t sig[RELAIS_SIGNATURE_BYTES];
+    rc = relais_identity_sign(self->identity, body, body_len, sig);
+    if (!rc)
+        rc = relais_signed_encode(body, body_len, sig, out, out_len);
+    free(body);
+    if (!rc && msg_id)
+        memcpy(msg_id, id, sizeof id);
+    return rc;
+}
+
+/* ---- Entries ------------------------------------------------------------------------- */
+
+/* The message id inside SignedMessage bytes; zeroes when they do not decode (the broker
+ * will say MALFORMED, which is the answer the caller needs anyway). */
+static void s_msg_id_of(const uint8_t *bytes, size_t len, uint8_t out[RELAIS_MSG_ID_BYTES])
+{
+    memset(out, 0, RELAIS_MSG_ID_BYTES);
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    if (relais_signed_decode(bytes, len, &sm) || relais_message_decode(sm.body, sm.body_len, &msg))
+        return;
+    memcpy(out, relais_message_id(msg), RELAIS_MSG_ID_BYTES);
+    relais_message_destroy(&msg);
+}
+
+static int s_entry_init(relais_client_t *self, s_entry_t *e, const uint8_t *bytes, size_t len, uint64_t key,
+                        const char *tag)
+{
+    memset(e, 0, sizeof *e);
+    e->key = key;
+    e->request_id = ++self->next_request_id;
+    e->backoff_ms = S_BACKOFF_FIRST_MS;
+    s_msg_id_of(bytes, len, e->msg_id);
+    if (tag && !(e->tag = strdup(tag)))
+        return RELAIS_E_NOMEM;
+    /* The request only borrows the bytes: it is encoded, never cleared. */
+    relais_request_t req = {.request_id = e->request_id, .kind = RELAIS_REQ_SUBMIT};
+    req.submit = (uint8_t *)bytes;
+    req.submit_len = len;
+    return relais_request_encode(&req, &e->req, &e->req_len);
+}
+
+static void s_entry_clear(s_entry_t *e)
+{
+    free(e->tag);
+    free(e->req);
+    memset(e, 0, sizeof *e);
+}
+
+/* ---- The send loop ------------------------------------------------------------------- */
+
+static void s_send_due(relais_client_t *self, s_entry_t *es, size_t n, int64_t now)
+{
+    relais_client_drain_events(self);
+    int blocked = 0;
+    for (size_t i = 0; i < n; i++) {
+        s_entry_t *e = &es[i];
+        int lost = e->sent && e->sent_gen != self->generation; /* sent on a connection now gone */
+        if (e->done || (now < e->next_send_ms && !lost))
+            continue;
+        if (!blocked && relais_client_send_raw(self, e->req, e->req_len) == RELAIS_OK) {
+            e->sent = 1;
+            e->sent_gen = self->generation;
+            e->next_send_ms = now + self->retry_ms;
+            continue;
+        }
+        /* Not connected, or the queue toward the broker is full: try again shortly. */
+        blocked = 1;
+        e->sent = 0;
+        e->next_send_ms = now + RELAIS_CLIENT_SEND_RETRY_MS;
+    }
+}
+
+static int64_t s_next_due(const s_entry_t *es, size_t n, int64_t deadline)
+{
+    int64_t due = deadline;
+    for (size_t i = 0; i < n; i++)
+        if (!es[i].done && es[i].next_send_ms < due)
+            due = es[i].next_send_ms;
+    return due;
+}
+
+static int s_retryable(int status)
+{
+    return status == RELAIS_E_UNAVAILABLE || status == RELAIS_E_STORE_FULL;
+}
+
+static int s_handle(s_entry_t *es, size_t n, const relais_reply_t *reply, s_outcome_fn *fn, void *arg)
+{
+    s_entry_t *e = NULL;
+    for (size_t i = 0; i < n && !e; i++)
+        if (!es[i].done && es[i].request_id == reply->request_id)
+            e = &es[i];
+    if (!e)
+        return RELAIS_OK; /* a second answer to a resent request */
+    if (reply->kind == RELAIS_REPLY_ACK) {
+        e->done = 1;
+        return fn(e, &reply->ack, NULL, arg);
+    }
+    if (reply->kind != RELAIS_REPLY_ERROR)
+        return RELAIS_OK;
+    relais_error_t err;
+    int status = relais_client_refusal(reply, &err);
+    if (s_retryable(status)) {
+        /* The broker cannot take it now: the same bytes again, later. */
+        e->last_error = err;
+        e->sent = 0;
+        e->next_send_ms = relais_client_now_ms() + e->backoff_ms;
+        e->backoff_ms = e->backoff_ms * 2 > S_BACKOFF_MAX_MS ? S_BACKOFF_MAX_MS : e->backoff_ms * 2;
+        return RELAIS_OK;
+    }
+    e->done = 1;
+    return fn(e, NULL, &err, arg);
+}
+
+/* One round: send what is due, wait for answers until the next send is due, handle them. */
+static int s_round(relais_client_t *self, s_entry_t *es, size_t n, int64_t deadline, s_outcome_fn *fn, void *arg)
+{
+    int64_t now = relais_client_now_ms();
+    s_send_due(self, es, n, now);
+    int64_t until = s_next_due(es, n, deadline);
+    int wait = until > now ? (int)(until - now) : 0;
+    relais_reply_t reply;
+    int rc = relais_client_recv(self, wait, &reply);
+    while (rc == RELAIS_OK) {
+        rc = s_handle(es, n, &reply, fn, arg);
+        relais_reply_clear(&reply);
+        if (rc)
+            return rc;
+        rc = relais_client_recv(self, 0, &reply); /* take what else is already here */
+    }
+    return rc == RELAIS_E_TIMEOUT ? RELAIS_OK : rc;
+}
+
+/* ---- Direct submission --------------------------------------------------------------- */
+
+typedef struct {
+    relais_ack_t *ack;   /* caller's, may be NULL */
+    relais_error_t *err; /* caller's, may be NULL */
+    int status;          /* outcome */
+} s_single_t;
+
+static int s_single_outcome(s_entry_t *e, const relais_ack_t *ack, const relais_error_t *err, void *arg)
+{
+    (void)e;
+    s_single_t *s = arg;
+    if (ack && s->ack)
+        *s->ack = *ack;
+    if (err && s->err)
+        *s->err = *err;
+    s->status = err ? err->status : RELAIS_OK;
+    return RELAIS_OK;
+}
+
+int relais_client_submit_signed(relais_client_t *self, const uint8_t *signed_msg, size_t len, relais_ack_t *ack,
+                                relais_error_t *err)
+{
+    if (!self || !signed_msg || !len)
+        return relais_status_set(RELAIS_E_INVALID, "nothing to submit");
+    s_entry_t e;
+    int rc = s_entry_init(self, &e, signed_msg, len, 0, NULL);
+    s_single_t s = {ack, err, RELAIS_E_TIMEOUT};
+    int64_t deadline = relais_client_now_ms() + self->timeout_ms;
+    while (!rc && !e.done && relais_client_now_ms() < deadline)
+        rc = s_round(self, &e, 1, deadline, s_single_outcome, &s);
+    if (!rc && e.done)
+        rc = s.status;
+    else if (!rc && e.last_error.status) {
+        rc = e.last_error.status; /* still refused as retryable when time ran out */
+        if (err)
+            *err = e.last_error;
+    } else if (!rc) {
+        rc = RELAIS_E_TIMEOUT;
+        relais_client_local_error(self, rc, err);
+    }
+    s_entry_clear(&e);
+    return rc;
+}
+
+int relais_client_submit_json(relais_client_t *self, const char *json, size_t len, relais_ack_t *ack,
+                              relais_error_t *err)
+{
+    uint8_t *bytes = NULL;
+    size_t blen = 0;
+    int rc = relais_client_sign_json(self, json, len, NULL, &bytes, &blen);
+    if (rc)
+        return rc;
+    rc = relais_client_submit_signed(self, bytes, blen, ack, err);
+    free(bytes);
+    return rc;
+}
+
+/* ---- The spool --------------------------------------------------------------------- */
+
+static int s_need_spool(relais_client_t *self)
+{
+    if (!self)
+        return RELAIS_E_INVALID;
+    return self->spool ? RELAIS_OK : relais_status_set(RELAIS_E_INVALID, "this client has no spool folder");
+}
+
+int relais_client_enqueue_signed(relais_client_t *self, const uint8_t *signed_msg, size_t len, const char *tag,
+                                 uint8_t msg_id[RELAIS_MSG_ID_BYTES])
+{
+    int rc = s_need_spool(self);
+    if (rc)
+        return rc;
+    rc = relais_spool_put(self->spool, signed_msg, len, tag, NULL);
+    if (!rc && msg_id)
+        s_msg_id_of(signed_msg, len, msg_id);
+    return rc;
+}
+
+int relais_client_enqueue_json(relais_client_t *self, const char *json, size_t len, const char *tag,
+                               uint8_t msg_id[RELAIS_MSG_ID_BYTES])
+{
+    int rc = s_need_spool(self);
+    if (rc)
+        return rc;
+    uint8_t *bytes = NULL;
+    size_t blen = 0;
+    rc = relais_client_sign_json(self, json, len, msg_id, &bytes, &blen);
+    if (!rc)
+        rc = relais_spool_put(self->spool, bytes, blen, tag, NULL);
+    free(bytes);
+    return rc;
+}
+
+int relais_client_spool_has_tag(relais_client_t *self, const char *tag)
+{
+    return s_need_spool(self) == RELAIS_OK && tag && relais_spool_find_tag(self->spool, tag, NULL) == RELAIS_OK;
+}
+
+int64_t relais_client_spool_count(relais_client_t *self)
+{
+    int rc = s_need_spool(self);
+    return rc ? rc : relais_spool_count(self->spool);
+}
+
+/* ---- Flush --------------------------------------------------------------------------- */
+
+typedef struct {
+    relais_client_t *client; /* whose spool */
+    relais_flush_fn *fn;     /* caller's callback, may be NULL */
+    void *arg;               /* its argument */
+} s_flush_t;
+
+/* The caller hears first, the spool forgets after: a crash in between repeats the callback,
+ * never loses it. */
+static int s_flush_outcome(s_entry_t *e, const relais_ack_t *ack, const relais_error_t *err, void *arg)
+{
+    s_flush_t *f = arg;
+    if (f->fn)
+        f->fn(f->arg, e->msg_id, e->tag, ack, err);
+    return relais_spool_remove(f->client->spool, e->key);
+}
+
+/* Fills the window from the spool, after the last key taken. */
+static int s_refill(relais_client_t *self, s_entry_t *win, size_t *n, uint64_t *last_key)
+{
+    while (*n < S_WINDOW) {
+        relais_spool_entry_t se;
+        int rc = relais_spool_next(self->spool, *last_key, &se);
+        if (rc == RELAIS_E_NOT_FOUND)
+            return RELAIS_OK;
+        if (rc)
+            return rc;
+        *last_key = se.key;
+        rc = s_entry_init(self, &win[*n], se.bytes, se.len, se.key, se.tag);
+        relais_spool_entry_clear(&se);
+        if (rc) {
+            s_entry_clear(&win[*n]);
+            return rc;
+        }
+        (*n)++;
+    }
+    return RELAIS_OK;
+}
+
+/* Drops finished entries, keeping the others in spool order. */
+static size_t s_compact(s_entry_t *win, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (win[i].done) {
+            s_entry_clear(&win[i]);
+            continue;
+        }
+        if (kept != i) {
+            win[kept] = win[i];
+            memset(&win[i], 0, sizeof win[i]);
+        }
+        kept++;
+    }
+    return kept;
+}
+
+int relais_client_flush(relais_client_t *self, int timeout_ms, relais_flush_fn *fn, void *arg)
+{
+    int rc = s_need_spool(self);
+    if (rc)
+        return rc;
+    s_entry_t win[S_WINDOW];
+    memset(win, 0, sizeof win);
+    size_t n = 0;
+    uint64_t last_key = 0;
+    s_flush_t f = {self, fn, arg};
+    int64_t deadline = relais_client_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        rc = s_refill(self, win, &n, &last_key);
+        if (rc || n == 0)
+            break;
+        if (relais_client_now_ms() >= deadline) {
+            rc = RELAIS_E_TIMEOUT;
+            break;
+        }
+        rc = s_round(self, win, n, deadline, s_flush_outcome, &f);
+        n = s_compact(win, n);
+        if (rc)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        s_entry_clear(&win[i]);
+    return rc;
+}

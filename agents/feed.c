@@ -1,0 +1,231 @@
+/* feed.c -- `relais feed`: the live feed as readable lines or JSON lines, resumable with a state file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+
+static const char s_help[] =
+    "usage: relais feed [--from SEQ] [--json] [--state FILE] [--follow | --count N] [--idle-exit SECONDS]\n"
+    "\n"
+    "Every record this identity may see, from SEQ on, then live, in order. A coordinator or\n"
+    "an auditor sees the records; a partner the status of the cases it referred.\n"
+    "\n" RELAIS_CLI_CONN_HELP
+    "  --from SEQ          first sequence number (default 1, or the state file's last + 1)\n"
+    "  --json              one JSON object per line: seq, received_ms, leaf_hash (SHA-256 of\n"
+    "                      0x00 || record) and message; or status for a partner\n"
+    "  --state FILE        remember the last sequence number printed and resume after it\n"
+    "  --follow            keep following (the default)\n"
+    "  --count N           stop after N deliveries\n"
+    "  --idle-exit SECONDS stop after SECONDS without a delivery\n"
+    "  --credit N          deliveries in flight (default 256)\n";
+
+enum { S_OPT_FROM = RELAIS_OPT_FIRST_FREE, S_OPT_JSON, S_OPT_STATE, S_OPT_FOLLOW, S_OPT_COUNT, S_OPT_IDLE,
+       S_OPT_CREDIT };
+
+typedef struct {
+    relais_cli_conn_t conn; /* shared flags */
+    uint64_t from;          /* --from, 0 when not given */
+    int json;               /* --json */
+    const char *state;      /* --state FILE */
+    uint64_t count;         /* --count, 0: unlimited */
+    int64_t idle_ms;        /* --idle-exit, 0: never */
+    uint32_t credit;        /* --credit */
+} s_opts_t;
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    static const struct option opts[] = {RELAIS_CLI_CONN_OPTIONS,
+                                         {"from", required_argument, NULL, S_OPT_FROM},
+                                         {"json", no_argument, NULL, S_OPT_JSON},
+                                         {"state", required_argument, NULL, S_OPT_STATE},
+                                         {"follow", no_argument, NULL, S_OPT_FOLLOW},
+                                         {"count", required_argument, NULL, S_OPT_COUNT},
+                                         {"idle-exit", required_argument, NULL, S_OPT_IDLE},
+                                         {"credit", required_argument, NULL, S_OPT_CREDIT},
+                                         {NULL, 0, NULL, 0}};
+    uint64_t v;
+    int c, follow = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (relais_cli_conn_opt(&o->conn, c, optarg))
+            continue;
+        switch (c) {
+        case RELAIS_OPT_HELP: fputs(s_help, stdout); return -1;
+        case S_OPT_JSON: o->json = 1; break;
+        case S_OPT_STATE: o->state = optarg; break;
+        case S_OPT_FOLLOW: follow = 1; break;
+        case S_OPT_FROM:
+            if (relais_cli_parse_u64(optarg, &o->from))
+                return relais_cli_usage("feed", "--from: expected a sequence number");
+            break;
+        case S_OPT_COUNT:
+            if (relais_cli_parse_u64(optarg, &o->count) || o->count == 0)
+                return relais_cli_usage("feed", "--count: expected a positive number");
+            break;
+        case S_OPT_IDLE:
+            if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 86400 * 365)
+                return relais_cli_usage("feed", "--idle-exit: expected seconds");
+            o->idle_ms = (int64_t)v * 1000;
+            break;
+        case S_OPT_CREDIT:
+            if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 4096)
+                return relais_cli_usage("feed", "--credit: expected 1 to 4096");
+            o->credit = (uint32_t)v;
+            break;
+        default: return relais_cli_usage("feed", "unknown option");
+        }
+    }
+    if (optind != argc)
+        return relais_cli_usage("feed", "unexpected argument '%s'", argv[optind]);
+    if (follow && o->count)
+        return relais_cli_usage("feed", "--follow and --count exclude each other");
+    return 0;
+}
+
+/* ---- State file ------------------------------------------------------------------------------ */
+
+/* The last sequence number printed, 0 when the file does not exist yet. */
+static int s_state_read(const char *path, uint64_t *last)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *last = 0;
+    if (access(path, F_OK) != 0)
+        return RELAIS_OK;
+    int rc = relais_cli_read_file(path, &text, &len);
+    if (rc)
+        return rc;
+    while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        text[--len] = '\0';
+    if (relais_cli_parse_u64(text, last))
+        rc = relais_status_set(RELAIS_E_MALFORMED, "%s: expected a sequence number", path);
+    free(text);
+    return rc;
+}
+
+/* Write-then-rename, synced: after a crash the file holds the old or the new number, whole. */
+static int s_state_write(const char *path, uint64_t last)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "%s: %s", tmp, strerror(errno));
+    char line[32];
+    int n = snprintf(line, sizeof line, "%" PRIu64 "\n", last);
+    int ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(saved));
+    }
+    return RELAIS_OK;
+}
+
+/* ---- Output ---------------------------------------------------------------------------------- */
+
+static void s_print_status(const relais_delivery_t *d)
+{
+    char when[32];
+    relais_cli_time(d->status.updated_ms ? d->status.updated_ms : d->received_ms, when, sizeof when);
+    const char *state = relais_case_state_name(d->status.state);
+    char num[24];
+    snprintf(num, sizeof num, "#%" PRIu64, d->seq);
+    printf("%-6s %s %-6s status %s (%s)%s%s%s\n", num, when, d->status.case_id, state ? state : "?",
+           relais_cli_task_status(d->status.task_status), *d->status.reason_code ? " reason=" : "",
+           d->status.reason_code, d->overdue ? " OVERDUE" : "");
+}
+
+static void s_print(const s_opts_t *o, const relais_delivery_t *d)
+{
+    if (o->json) {
+        json_t *j = d->record ? relais_cli_record_json(d->seq, d->received_ms, d->record, d->record_len)
+                              : json_pack("{s:I, s:I}", "seq", (json_int_t)d->seq, "received_ms",
+                                          (json_int_t)d->received_ms);
+        if (j && d->has_status)
+            json_object_set_new(j, "status", relais_cli_status_json(&d->status));
+        if (j && d->overdue)
+            json_object_set_new(j, "overdue", json_true());
+        relais_cli_print_json(stdout, j);
+        return;
+    }
+    if (d->record)
+        relais_cli_print_record(stdout, d->seq, d->received_ms, d->record, d->record_len,
+                                d->has_status ? d->status.case_id : NULL);
+    else if (d->has_status)
+        s_print_status(d);
+    else
+        printf("#%" PRIu64 " (nothing visible)\n", d->seq);
+    fflush(stdout);
+}
+
+/* ---- The loop -------------------------------------------------------------------------------- */
+
+/* Quiet is fine; never having reached the broker is not. */
+static int s_idle_exit(relais_client_t *client, uint64_t seen)
+{
+    if (seen || relais_client_is_connected(client))
+        return RELAIS_EXIT_OK;
+    relais_error_t err = {.status = RELAIS_E_TIMEOUT};
+    snprintf(err.message, sizeof err.message, "%s",
+             relais_client_auth_refused(client) ? "the broker refused our key at the handshake (not in its registry?)"
+                                                : "never reached the broker");
+    return relais_cli_fail("feed", RELAIS_E_TIMEOUT, &err);
+}
+
+static int s_follow(relais_client_t *client, const s_opts_t *o)
+{
+    uint64_t seen = 0;
+    int64_t last_at = relais_cli_now_ms();
+    while (!relais_cli_stopping()) {
+        relais_delivery_t d;
+        relais_error_t err;
+        int rc = relais_feed_next(client, 1000, &d, &err);
+        if (rc == RELAIS_E_TIMEOUT) {
+            if (o->idle_ms && relais_cli_now_ms() - last_at >= o->idle_ms)
+                return s_idle_exit(client, seen);
+            continue;
+        }
+        if (rc)
+            return relais_cli_fail("feed", rc, &err);
+        /* Printed first, remembered after: a crash in between repeats a line, never skips one. */
+        s_print(o, &d);
+        if (o->state && (rc = s_state_write(o->state, d.seq)) != 0)
+            return relais_cli_local("state file", rc);
+        last_at = relais_cli_now_ms();
+        if (o->count && ++seen >= o->count)
+            return RELAIS_EXIT_OK;
+    }
+    return RELAIS_EXIT_OK;
+}
+
+int relais_cmd_feed(int argc, char **argv)
+{
+    s_opts_t o = {.credit = 256};
+    int rc = s_parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? RELAIS_EXIT_OK : rc;
+    uint64_t from = o.from;
+    if (o.state && !from) {
+        uint64_t last;
+        relais_status_clear();
+        if ((rc = s_state_read(o.state, &last)) != 0)
+            return relais_cli_local("state file", rc);
+        from = last + 1;
+    }
+    relais_client_t *client = NULL;
+    if ((rc = relais_cli_connect(&o.conn, NULL, 0, &client)) != 0)
+        return rc;
+    relais_cli_catch_signals();
+    rc = relais_feed_subscribe(client, from, o.credit);
+    if (rc)
+        rc = relais_cli_fail("feed", rc, NULL);
+    else
+        rc = s_follow(client, &o);
+    relais_client_destroy(&client);
+    return rc;
+}

@@ -1,0 +1,206 @@
+/* relais_client.h -- librelais: the client library a partner's system links to talk to relaisd.
+ *
+ * The only header a partner includes. One relais_client_t is one CurveZMQ connection (a
+ * DEALER socket) to the broker, authenticated with the agent's own key file; it is not
+ * thread-safe: use one client per thread.
+ *
+ * Status convention (as everywhere in relais): 0 on success, a negative RELAIS_E_* code on
+ * failure (relais_strerror(), relais_status_name() and relais_status_detail() describe it).
+ * When the broker refuses a request the function returns the broker's code (a wire code such
+ * as RELAIS_E_NO_CONSENT) and fills the caller's relais_error_t with the broker's sentence;
+ * RELAIS_E_TIMEOUT means no answer came in time (the broker is down, or refused our key at
+ * the handshake: relais_client_auth_refused() tells which).
+ *
+ * No call waits forever: each takes a timeout or uses the client's.
+ */
+#ifndef RELAIS_CLIENT_H
+#define RELAIS_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relais_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct relais_client relais_client_t;
+
+typedef struct {
+    const char *endpoint;         /* broker endpoint, e.g. "tcp://127.0.0.1:7100" */
+    const char *key_path;         /* own NAME.cert_secret (NAME.sign.key beside it) */
+    const char *server_cert_path; /* the broker's public NAME.cert */
+    const char *spool_dir;        /* folder of the durable spool (created 0700); NULL: none */
+    int timeout_ms;               /* default wait for a reply; <= 0: 10000 */
+    int retry_ms;                 /* resend an unanswered request after this; <= 0: 10000
+                                   * (a lost connection resends at once, whatever this says) */
+} relais_client_options_t;
+
+/* Loads the identity, opens the spool (when asked) and connects. Connecting does not wait
+ * for the broker: requests wait for it, within their timeouts.
+ * Errors: RELAIS_E_INVALID (missing option), RELAIS_E_IO / RELAIS_E_MALFORMED (key files,
+ * server certificate, spool), RELAIS_E_NOMEM, RELAIS_E_UNAVAILABLE (ZeroMQ refused the
+ * socket or the endpoint). On success *out is the caller's (relais_client_destroy). */
+int relais_client_new(const relais_client_options_t *opts, relais_client_t **out);
+
+/* Closes the connection and the spool; *self_p becomes NULL; safe on NULL and twice.
+ * Messages in the spool stay there for the next flush. */
+void relais_client_destroy(relais_client_t **self_p);
+
+/* The identity's certificate name (the sender name); valid while the client lives. */
+const char *relais_client_name(const relais_client_t *self);
+
+/* True when the broker's last handshake refused our key (not in its registry). */
+int relais_client_auth_refused(const relais_client_t *self);
+
+/* True when a handshake with the broker has completed and the connection is up. */
+int relais_client_is_connected(relais_client_t *self);
+
+/* Liveness: 0 when the broker answered within timeout_ms (<= 0: the client's timeout). */
+int relais_client_ping(relais_client_t *self, int timeout_ms);
+
+/* ---- Submitting ---------------------------------------------------------------------- */
+
+/* Builds a Message from a JSON payload object ({"referral": {...}}, see schema/) with a
+ * fresh random 16-byte message id and created_ms = now, signs it and returns the
+ * SignedMessage bytes in *out (caller frees). `msg_id` (may be NULL) gets the id.
+ * Errors: RELAIS_E_MALFORMED (the detail names the field), RELAIS_E_CRYPTO, RELAIS_E_NOMEM. */
+int relais_client_sign_json(relais_client_t *self, const char *json, size_t len, uint8_t msg_id[RELAIS_MSG_ID_BYTES],
+                            uint8_t **out, size_t *out_len);
+
+/* Signs `json` and submits it, waiting up to the client's timeout for the broker's answer
+ * (resending the same bytes after a reconnection; the broker's idempotence makes that
+ * safe). On success *ack holds the acknowledgement. When the broker refuses, returns its
+ * code and fills *err. */
+int relais_client_submit_json(relais_client_t *self, const char *json, size_t len, relais_ack_t *ack,
+                              relais_error_t *err);
+
+/* The same for SignedMessage bytes signed elsewhere (or kept from an earlier attempt). */
+int relais_client_submit_signed(relais_client_t *self, const uint8_t *signed_msg, size_t len, relais_ack_t *ack,
+                                relais_error_t *err);
+
+/* The durable path: signs `json` and writes it to the spool (synced) before returning;
+ * the broker sees it at the next relais_client_flush(). `tag` (may be NULL) is kept with it
+ * and given back to the flush callback (e.g. the file the payload came from).
+ * Errors: RELAIS_E_INVALID (no spool), RELAIS_E_MALFORMED, RELAIS_E_STORE_FULL (spool full),
+ * RELAIS_E_IO. */
+int relais_client_enqueue_json(relais_client_t *self, const char *json, size_t len, const char *tag,
+                               uint8_t msg_id[RELAIS_MSG_ID_BYTES]);
+
+/* Puts SignedMessage bytes in the spool as they are. Errors as relais_client_enqueue_json. */
+int relais_client_enqueue_signed(relais_client_t *self, const uint8_t *signed_msg, size_t len, const char *tag,
+                                 uint8_t msg_id[RELAIS_MSG_ID_BYTES]);
+
+/* True when a spooled message carries `tag` (0 when none or on error); lets a restarted agent tell
+ * whether a file it was submitting before a crash is already in the spool. */
+int relais_client_spool_has_tag(relais_client_t *self, const char *tag);
+
+/* Number of messages waiting in the spool, or a negative code. */
+int64_t relais_client_spool_count(relais_client_t *self);
+
+/* Told the final outcome of one spooled message: exactly one of ack and err is non-NULL
+ * (err: the broker refused it for good). `tag` is the one given to enqueue, or NULL.
+ * The message leaves the spool only after the callback returns, so after a crash the
+ * callback may be told again about the same message (with the original, duplicate ack). */
+typedef void(relais_flush_fn)(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag,
+                              const relais_ack_t *ack, const relais_error_t *err);
+
+/* Sends every spooled message, in spool order and pipelined, until each is acknowledged or
+ * refused for good, or until timeout_ms has passed. UNAVAILABLE, STORE_FULL and unanswered
+ * requests are retried with backoff, always with the same bytes.
+ * Returns 0 when the spool is empty, RELAIS_E_TIMEOUT when messages remain (they stay in
+ * the spool), or another code (RELAIS_E_INVALID without a spool, RELAIS_E_IO). */
+int relais_client_flush(relais_client_t *self, int timeout_ms, relais_flush_fn *fn, void *arg);
+
+/* ---- The live feed ------------------------------------------------------------------- */
+
+/* Starts the feed at `from_seq` (0 or 1: the whole log) with `credit` deliveries in flight
+ * (0: 256). The client tops the credit up as deliveries are read, remembers the last
+ * sequence number seen and resubscribes from the next one after a reconnection, so the feed
+ * stays gap-free and without duplicates. Errors: RELAIS_E_UNAVAILABLE (cannot send now),
+ * RELAIS_E_NOMEM. */
+int relais_feed_subscribe(relais_client_t *self, uint64_t from_seq, uint32_t credit);
+
+/* Waits up to timeout_ms for the next delivery. *out (its record bytes included) is valid
+ * until the next call on this client. Returns 0, RELAIS_E_TIMEOUT when none came, the
+ * broker's code when it refused the subscription (err filled, may be NULL), or
+ * RELAIS_E_INVALID when not subscribed. */
+int relais_feed_next(relais_client_t *self, int timeout_ms, relais_delivery_t *out, relais_error_t *err);
+
+/* The last sequence number delivered (0 before any). */
+uint64_t relais_feed_last_seq(const relais_client_t *self);
+
+/* ---- Cases --------------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t states;          /* bit (1 << relais_case_state_t) per wanted state; 0: all */
+    relais_urgency_t urgency; /* 0: all */
+    const char *school;       /* substring; NULL or "": all */
+    const char *referrer;     /* substring of a referring organisation; NULL or "": all */
+    int overdue_only;         /* nonzero: only cases past their deadline */
+} relais_case_filter_t;
+
+/* Lists cases: on success out->cases / out->case_count (release with relais_reply_clear).
+ * `filter` may be NULL. */
+int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *filter, relais_reply_t *out,
+                            relais_error_t *err);
+
+/* One case and its timeline: out->cases[0] and out->records (LogRecord bytes). */
+int relais_client_case_show(relais_client_t *self, const char *case_id, relais_reply_t *out, relais_error_t *err);
+
+typedef enum {
+    RELAIS_PATHWAY_INDIVIDUAL = 1,
+    RELAIS_PATHWAY_COLLECTIVE = 2,
+} relais_pathway_kind_t;
+
+typedef struct {
+    relais_pathway_kind_t kind;
+    const char *description;
+    const char *partner;    /* the partner that delivers it; may be NULL */
+    const char *start_date; /* ISO date; may be NULL */
+    const char *frequency;  /* "weekly", ...; may be NULL */
+} relais_pathway_action_t;
+
+/* A coordinator's case update; NULL strings are left out. */
+typedef struct {
+    const char *case_id;
+    relais_case_state_t from_state; /* the state the author saw */
+    relais_case_state_t to_state;   /* equal to from_state for a note or a review */
+    const char *sub_status;
+    const char *reason_code;
+    const char *note;
+    const char *diagnosis;
+    const char *next_review_date;
+    const char *redirected_to;
+    const relais_pathway_action_t *pathway;
+    size_t pathway_count;
+} relais_case_update_t;
+
+/* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. */
+int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
+                              relais_error_t *err);
+
+/* ---- Audit (online) ------------------------------------------------------------------ */
+
+/* Each fills *out (release with relais_reply_clear): RECORDS (out->records, out->next_seq),
+ * CHECKPOINT (tree_size, root, time_ms, note), INCLUSION (seq, tree_size, leaf_hash, path),
+ * CONSISTENCY (old_size, tree_size, path). */
+int relais_client_audit_records(relais_client_t *self, uint64_t from_seq, uint64_t to_seq, relais_reply_t *out,
+                                relais_error_t *err);
+int relais_client_audit_checkpoint(relais_client_t *self, relais_reply_t *out, relais_error_t *err);
+int relais_client_audit_inclusion(relais_client_t *self, uint64_t seq, uint64_t tree_size, relais_reply_t *out,
+                                  relais_error_t *err);
+int relais_client_audit_consistency(relais_client_t *self, uint64_t old_size, uint64_t new_size,
+                                    relais_reply_t *out, relais_error_t *err);
+
+/* ---- Helpers ------------------------------------------------------------------------- */
+
+/* SHA-256(0x00 || record): the Merkle leaf hash of a LogRecord. Errors: RELAIS_E_CRYPTO. */
+int relais_leaf_hash(const uint8_t *record, size_t len, uint8_t out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,313 @@
+/* spool.c -- the durable outbox: LMDB with sync on, one message per increasing big-endian key. */
+#include "spool.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "relais_proto.h"
+
+#define S_DEFAULT_MAP (64u * 1024u * 1024u)
+
+struct relais_spool {
+    MDB_env *env;     /* the environment in the spool folder, owned */
+    MDB_dbi messages; /* key -> SignedMessage bytes */
+    MDB_dbi tags;     /* key -> tag text */
+};
+
+static int s_lmdb_fail(int rc, const char *what)
+{
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+        return relais_status_set(RELAIS_E_STORE_FULL, "spool %s: %s", what, mdb_strerror(rc));
+    return relais_status_set(RELAIS_E_IO, "spool %s: %s", what, mdb_strerror(rc));
+}
+
+static void s_key_encode(uint64_t key, uint8_t out[8])
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)(key & 0xff);
+        key >>= 8;
+    }
+}
+
+static uint64_t s_key_decode(const MDB_val *v)
+{
+    uint64_t key = 0;
+    const uint8_t *p = v->mv_data;
+    for (size_t i = 0; i < v->mv_size && i < 8; i++)
+        key = (key << 8) | p[i];
+    return key;
+}
+
+static int s_mkdir(const char *dir)
+{
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+        return RELAIS_OK;
+    return relais_status_set(RELAIS_E_IO, "spool folder %s: %s", dir, strerror(errno));
+}
+
+static int s_open_dbs(relais_spool_t *self)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "open");
+    rc = mdb_dbi_open(txn, "messages", MDB_CREATE, &self->messages);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "tags", MDB_CREATE, &self->tags);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "open");
+    }
+    rc = mdb_txn_commit(txn);
+    return rc ? s_lmdb_fail(rc, "open") : RELAIS_OK;
+}
+
+int relais_spool_open(const char *dir, size_t map_size, relais_spool_t **out)
+{
+    if (!dir || !*dir || !out)
+        return relais_status_set(RELAIS_E_INVALID, "spool: no folder");
+    *out = NULL;
+    int rc = s_mkdir(dir);
+    if (rc)
+        return rc;
+    relais_spool_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return RELAIS_E_NOMEM;
+    int mrc = mdb_env_create(&self->env);
+    if (mrc) {
+        free(self);
+        return s_lmdb_fail(mrc, "create");
+    }
+    /* Sync on (no MDB_NOSYNC / MDB_NOMETASYNC): an entry acknowledged to the caller is on disk. */
+    mdb_env_set_maxdbs(self->env, 4);
+    mdb_env_set_mapsize(self->env, map_size ? map_size : S_DEFAULT_MAP);
+    mrc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
+    if (mrc) {
+        rc = s_lmdb_fail(mrc, dir);
+        goto out_close;
+    }
+    rc = s_open_dbs(self);
+    if (rc)
+        goto out_close;
+    *out = self;
+    return RELAIS_OK;
+out_close:
+    mdb_env_close(self->env);
+    free(self);
+    return rc;
+}
+
+void relais_spool_close(relais_spool_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    mdb_env_close((*self_p)->env);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* The key after the largest present: spool order stays submission order. */
+static int s_next_key(relais_spool_t *self, MDB_txn *txn, uint64_t *key)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, self->messages, &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+        *key = 1;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    *key = s_key_decode(&k) + 1;
+    return 0;
+}
+
+int relais_spool_put(relais_spool_t *self, const uint8_t *bytes, size_t len, const char *tag, uint64_t *key)
+{
+    if (!self || !bytes || !len)
+        return relais_status_set(RELAIS_E_INVALID, "spool: nothing to put");
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "put");
+    uint64_t next;
+    rc = s_next_key(self, txn, &next);
+    uint8_t kb[8];
+    s_key_encode(next, kb);
+    MDB_val k = {sizeof kb, kb};
+    MDB_val v = {len, (void *)bytes};
+    if (!rc)
+        rc = mdb_put(txn, self->messages, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
+    if (!rc && tag) {
+        MDB_val t = {strlen(tag), (void *)tag};
+        rc = mdb_put(txn, self->tags, &k, &t, 0);
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "put");
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc)
+        return s_lmdb_fail(rc, "commit");
+    if (key)
+        *key = next;
+    return RELAIS_OK;
+}
+
+/* Copies the tag of `k` (if any) out of the transaction. */
+static int s_copy_tag(relais_spool_t *self, MDB_txn *txn, MDB_val *k, char **tag)
+{
+    MDB_val t;
+    int rc = mdb_get(txn, self->tags, k, &t);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    *tag = malloc(t.mv_size + 1);
+    if (!*tag)
+        return ENOMEM;
+    memcpy(*tag, t.mv_data, t.mv_size);
+    (*tag)[t.mv_size] = '\0';
+    return 0;
+}
+
+static int s_copy_entry(relais_spool_t *self, MDB_txn *txn, MDB_val *k, MDB_val *v, relais_spool_entry_t *out)
+{
+    out->key = s_key_decode(k);
+    out->len = v->mv_size;
+    out->bytes = malloc(v->mv_size ? v->mv_size : 1);
+    if (!out->bytes)
+        return RELAIS_E_NOMEM;
+    memcpy(out->bytes, v->mv_data, v->mv_size);
+    int rc = s_copy_tag(self, txn, k, &out->tag);
+    if (rc == ENOMEM)
+        return RELAIS_E_NOMEM;
+    return rc ? s_lmdb_fail(rc, "tag") : RELAIS_OK;
+}
+
+int relais_spool_next(relais_spool_t *self, uint64_t after, relais_spool_entry_t *out)
+{
+    if (!self || !out)
+        return RELAIS_E_INVALID;
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "read");
+    MDB_cursor *cur;
+    rc = mdb_cursor_open(txn, self->messages, &cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "read");
+    }
+    uint8_t kb[8];
+    s_key_encode(after + 1, kb);
+    MDB_val k = {sizeof kb, kb}, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    int status;
+    if (mrc == MDB_NOTFOUND)
+        status = RELAIS_E_NOT_FOUND;
+    else if (mrc)
+        status = s_lmdb_fail(mrc, "read");
+    else
+        status = s_copy_entry(self, txn, &k, &v, out);
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (status)
+        relais_spool_entry_clear(out);
+    return status;
+}
+
+int relais_spool_remove(relais_spool_t *self, uint64_t key)
+{
+    if (!self)
+        return RELAIS_E_INVALID;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "remove");
+    uint8_t kb[8];
+    s_key_encode(key, kb);
+    MDB_val k = {sizeof kb, kb};
+    rc = mdb_del(txn, self->messages, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    if (!rc) {
+        rc = mdb_del(txn, self->tags, &k, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "remove");
+    }
+    rc = mdb_txn_commit(txn);
+    return rc ? s_lmdb_fail(rc, "commit") : RELAIS_OK;
+}
+
+int64_t relais_spool_count(relais_spool_t *self)
+{
+    if (!self)
+        return RELAIS_E_INVALID;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "count");
+    MDB_stat st;
+    rc = mdb_stat(txn, self->messages, &st);
+    mdb_txn_abort(txn);
+    if (rc)
+        return s_lmdb_fail(rc, "count");
+    return (int64_t)st.ms_entries;
+}
+
+int relais_spool_find_tag(relais_spool_t *self, const char *tag, uint64_t *key)
+{
+    if (!self || !tag)
+        return RELAIS_E_INVALID;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "find");
+    MDB_cursor *cur;
+    rc = mdb_cursor_open(txn, self->tags, &cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "find");
+    }
+    /* A linear scan: a spool holds what could not be sent yet, a handful of entries. */
+    size_t tlen = strlen(tag);
+    int status = RELAIS_E_NOT_FOUND;
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (mrc == 0) {
+        if (v.mv_size == tlen && memcmp(v.mv_data, tag, tlen) == 0) {
+            if (key)
+                *key = s_key_decode(&k);
+            status = RELAIS_OK;
+            break;
+        }
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        status = s_lmdb_fail(mrc, "find");
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return status;
+}
+
+void relais_spool_entry_clear(relais_spool_entry_t *entry)
+{
+    if (!entry)
+        return;
+    free(entry->bytes);
+    free(entry->tag);
+    memset(entry, 0, sizeof *entry);
+}

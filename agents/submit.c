@@ -1,0 +1,273 @@
+/* submit.c -- `relais submit`: payload files (or a drop folder) through the spool to the broker, one JSON line each. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "relais_certs.h"
+#include "submit_internal.h"
+
+static const char s_help[] =
+    "usage: relais submit [--spool DIR] [--timeout SECONDS] FILE.json...\n"
+    "       relais submit --flush [--spool DIR] [--timeout SECONDS]\n"
+    "       relais submit --watch DIR [--done DIR] [--refused DIR] [--poll-ms N] [--once] [--timeout SECONDS]\n"
+    "\n"
+    "Each FILE holds one payload object ({\"referral\": {...}}, see schema/). Every message is\n"
+    "signed and written to the spool first, then sent; the command waits (across broker\n"
+    "restarts) until each is acknowledged or refused, or until --timeout (default 60 s).\n"
+    "One JSON line per message on stdout: an ack {\"file\",\"msg_id\",\"seq\",\"leaf_hash\",\n"
+    "\"duplicate\",\"case_id\"} or an error {\"file\",\"error\",\"message\"}.\n"
+    "\n" RELAIS_CLI_CONN_HELP
+    "  --spool DIR         the spool (default $RELAIS_SPOOL, or ~/.relais/spool-NAME;\n"
+    "                      in --watch mode DIR/.relais-spool)\n"
+    "  --timeout SECONDS   how long to wait for the broker (default 60)\n"
+    "  --flush             send what the spool holds, take no new file\n"
+    "  --watch DIR         drop folder: submit every *.json file renamed into DIR (files ending\n"
+    "                      in .tmp are ignored), move it to DIR/done/ once acknowledged, or to\n"
+    "                      DIR/refused/ with NAME.error.json beside it\n"
+    "  --done DIR, --refused DIR   other destinations (same file system as the drop folder)\n"
+    "  --poll-ms N         how often the folder is scanned (default 1000)\n"
+    "  --once              process what is there, wait for the answers, and exit\n"
+    "\n"
+    "Exit status: 0 all acknowledged, 1 some refused or unanswered (they stay in the spool),\n"
+    "2 a file is not a valid payload (the message names the field; nothing sent for it).\n";
+
+enum { S_OPT_SPOOL = RELAIS_OPT_FIRST_FREE, S_OPT_TIMEOUT, S_OPT_WATCH, S_OPT_DONE, S_OPT_REFUSED, S_OPT_POLL,
+       S_OPT_ONCE, S_OPT_FLUSH };
+
+/* ---- Shared: ack and error lines ---------------------------------------------------------- */
+
+json_t *relais_submit_ack_json(const char *file, const relais_ack_t *ack)
+{
+    char id[2 * RELAIS_MSG_ID_BYTES + 1], leaf[65];
+    relais_cli_hex(ack->msg_id, sizeof ack->msg_id, id);
+    relais_cli_hex(ack->leaf_hash, sizeof ack->leaf_hash, leaf);
+    json_t *o = json_object();
+    json_object_set_new(o, "file", file ? json_string(file) : json_null());
+    json_object_set_new(o, "msg_id", json_string(id));
+    json_object_set_new(o, "seq", json_integer((json_int_t)ack->seq));
+    json_object_set_new(o, "leaf_hash", json_string(leaf));
+    json_object_set_new(o, "duplicate", json_boolean(ack->duplicate));
+    json_object_set_new(o, "received_ms", json_integer(ack->received_ms));
+    json_object_set_new(o, "case_id", *ack->case_id ? json_string(ack->case_id) : json_null());
+    return o;
+}
+
+json_t *relais_submit_error_json(const char *file, const uint8_t *msg_id, int status, const char *message)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "file", file ? json_string(file) : json_null());
+    if (msg_id) {
+        char id[2 * RELAIS_MSG_ID_BYTES + 1];
+        relais_cli_hex(msg_id, RELAIS_MSG_ID_BYTES, id);
+        json_object_set_new(o, "msg_id", json_string(id));
+    }
+    json_object_set_new(o, "error", json_string(relais_status_name(status)));
+    json_object_set_new(o, "message", json_string(message && *message ? message : relais_strerror(status)));
+    return o;
+}
+
+/* ---- Options ------------------------------------------------------------------------------ */
+
+static int s_parse(int argc, char **argv, relais_submit_opts_t *o)
+{
+    static const struct option opts[] = {RELAIS_CLI_CONN_OPTIONS,
+                                         {"spool", required_argument, NULL, S_OPT_SPOOL},
+                                         {"timeout", required_argument, NULL, S_OPT_TIMEOUT},
+                                         {"watch", required_argument, NULL, S_OPT_WATCH},
+                                         {"done", required_argument, NULL, S_OPT_DONE},
+                                         {"refused", required_argument, NULL, S_OPT_REFUSED},
+                                         {"poll-ms", required_argument, NULL, S_OPT_POLL},
+                                         {"once", no_argument, NULL, S_OPT_ONCE},
+                                         {"flush", no_argument, NULL, S_OPT_FLUSH},
+                                         {NULL, 0, NULL, 0}};
+    uint64_t v;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (relais_cli_conn_opt(&o->conn, c, optarg))
+            continue;
+        switch (c) {
+        case RELAIS_OPT_HELP: fputs(s_help, stdout); return -1;
+        case S_OPT_SPOOL: o->spool_dir = optarg; break;
+        case S_OPT_WATCH: o->watch_dir = optarg; break;
+        case S_OPT_DONE: o->done_dir = optarg; break;
+        case S_OPT_REFUSED: o->refused_dir = optarg; break;
+        case S_OPT_ONCE: o->once = 1; break;
+        case S_OPT_FLUSH: o->flush_only = 1; break;
+        case S_OPT_TIMEOUT:
+            if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 86400 * 7)
+                return relais_cli_usage("submit", "--timeout: expected seconds, 1 to 604800");
+            o->timeout_ms = (int64_t)v * 1000;
+            break;
+        case S_OPT_POLL:
+            if (relais_cli_parse_u64(optarg, &v) || v < 10 || v > 3600000)
+                return relais_cli_usage("submit", "--poll-ms: expected 10 to 3600000");
+            o->poll_ms = (int)v;
+            break;
+        default: return relais_cli_usage("submit", "unknown option");
+        }
+    }
+    if (o->flush_only && (o->watch_dir || optind < argc))
+        return relais_cli_usage("submit", "--flush takes no FILE and no --watch");
+    if (!o->watch_dir && !o->flush_only && optind >= argc)
+        return relais_cli_usage("submit", "no FILE.json given");
+    if (o->watch_dir && optind < argc)
+        return relais_cli_usage("submit", "--watch takes no FILE arguments");
+    if (!o->watch_dir && (o->done_dir || o->refused_dir || o->once))
+        return relais_cli_usage("submit", "--done, --refused and --once go with --watch");
+    return 0;
+}
+
+/* $RELAIS_SPOOL, or ~/.relais/spool-NAME for the identity of the key file. */
+static int s_default_spool(const relais_cli_conn_t *conn, char *out, size_t cap)
+{
+    const char *env = getenv("RELAIS_SPOOL");
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return 0;
+    }
+    const char *key = conn->key && *conn->key ? conn->key : getenv("RELAIS_KEY");
+    const char *home = getenv("HOME");
+    relais_identity_t *id = NULL;
+    if (!key || !home || !*home)
+        return relais_cli_usage("submit", "no spool folder: give --spool, RELAIS_SPOOL, or a --key and a HOME");
+    int rc = relais_identity_load(key, &id);
+    if (rc)
+        return relais_cli_local("cannot read the key file", rc);
+    snprintf(out, cap, "%s/.relais", home);
+    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "relais submit: %s: %s\n", out, strerror(errno));
+        relais_identity_destroy(&id);
+        return RELAIS_EXIT_USAGE;
+    }
+    snprintf(out, cap, "%s/.relais/spool-%s", home, relais_identity_peer(id)->name);
+    relais_identity_destroy(&id);
+    return 0;
+}
+
+/* ---- File mode ---------------------------------------------------------------------------- */
+
+typedef struct {
+    char **files;                        /* the FILE arguments */
+    size_t count;
+    uint8_t (*ids)[RELAIS_MSG_ID_BYTES]; /* message id of each file once spooled */
+    int *state;                          /* S_PENDING, S_ACKED, S_REFUSED, S_LOCAL */
+} s_files_t;
+
+enum { S_PENDING, S_ACKED, S_REFUSED, S_LOCAL };
+
+static void s_mark(s_files_t *f, const uint8_t *msg_id, int state)
+{
+    for (size_t i = 0; i < f->count; i++)
+        if (f->state[i] == S_PENDING && memcmp(f->ids[i], msg_id, RELAIS_MSG_ID_BYTES) == 0)
+            f->state[i] = state;
+}
+
+/* Also told about messages an earlier run left in the spool: their tag is their file. */
+static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag,
+                         const relais_ack_t *ack, const relais_error_t *err)
+{
+    s_files_t *f = arg;
+    if (ack) {
+        relais_cli_print_json(stdout, relais_submit_ack_json(tag, ack));
+        s_mark(f, msg_id, S_ACKED);
+    } else {
+        relais_cli_print_json(stdout, relais_submit_error_json(tag, msg_id, err->status, err->message));
+        fprintf(stderr, "relais: refused: %s: %s%s%s\n", relais_status_name(err->status), err->message,
+                tag ? " -- " : "", tag ? tag : "");
+        s_mark(f, msg_id, S_REFUSED);
+    }
+}
+
+/* Signs and spools one file; a payload that does not build is reported and never sent. */
+static void s_spool_file(relais_client_t *client, s_files_t *f, size_t i)
+{
+    char *json = NULL;
+    size_t len = 0;
+    relais_status_clear();
+    int rc = relais_cli_read_file(f->files[i], &json, &len);
+    if (!rc)
+        rc = relais_client_enqueue_json(client, json, len, f->files[i], f->ids[i]);
+    free(json);
+    if (rc) {
+        const char *detail = relais_status_detail();
+        relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], NULL, rc, detail));
+        fprintf(stderr, "relais submit: %s: %s: %s\n", f->files[i], relais_status_name(rc),
+                *detail ? detail : relais_strerror(rc));
+        f->state[i] = S_LOCAL;
+    }
+}
+
+static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_t *client, const char *spool)
+{
+    int exit_code = RELAIS_EXIT_OK, local = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        if (f->state[i] == S_LOCAL)
+            local = 1;
+        if (f->state[i] == S_REFUSED)
+            exit_code = RELAIS_EXIT_REFUSED;
+        if (f->state[i] != S_PENDING)
+            continue;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and is sent by the next submit",
+                 relais_client_auth_refused(client) ? "the broker refused our key at the handshake"
+                 : flush_rc == RELAIS_E_TIMEOUT       ? "no answer from the broker in time"
+                                                      : relais_strerror(flush_rc),
+                 spool);
+        relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], f->ids[i], RELAIS_E_UNAVAILABLE, msg));
+        fprintf(stderr, "relais: UNAVAILABLE: %s -- %s\n", msg, f->files[i]);
+        exit_code = RELAIS_EXIT_REFUSED;
+    }
+    return local ? RELAIS_EXIT_USAGE : exit_code;
+}
+
+static int s_submit_files(relais_client_t *client, const relais_submit_opts_t *o, char **files, size_t count)
+{
+    s_files_t f = {files, count, calloc(count, sizeof *f.ids), calloc(count, sizeof *f.state)};
+    if (!f.ids || !f.state) {
+        free(f.ids);
+        free(f.state);
+        return relais_cli_local("submit", RELAIS_E_NOMEM);
+    }
+    for (size_t i = 0; i < count; i++)
+        s_spool_file(client, &f, i);
+    int rc = relais_client_flush(client, (int)o->timeout_ms, s_on_outcome, &f);
+    int exit_code = s_files_status(&f, rc, client, o->spool_dir);
+    if (rc && rc != RELAIS_E_TIMEOUT && exit_code == RELAIS_EXIT_OK)
+        exit_code = relais_cli_local("spool", rc);
+    free(f.ids);
+    free(f.state);
+    return exit_code;
+}
+
+int relais_cmd_submit(int argc, char **argv)
+{
+    relais_submit_opts_t o = {.timeout_ms = 60000, .poll_ms = 1000};
+    int rc = s_parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? RELAIS_EXIT_OK : rc;
+    char spool[4096];
+    if (!o.spool_dir && o.watch_dir) {
+        snprintf(spool, sizeof spool, "%s/.relais-spool", o.watch_dir);
+        o.spool_dir = spool;
+    } else if (!o.spool_dir) {
+        if ((rc = s_default_spool(&o.conn, spool, sizeof spool)) != 0)
+            return rc;
+        o.spool_dir = spool;
+    }
+    relais_client_t *client = NULL;
+    /* Each request waits at most 10 s before it is resent; the whole run is bounded by --timeout. */
+    rc = relais_cli_connect(&o.conn, o.spool_dir, 10000, &client);
+    if (rc)
+        return rc;
+    if (o.watch_dir)
+        rc = relais_submit_watch(client, &o);
+    else
+        rc = s_submit_files(client, &o, argv + optind, (size_t)(argc - optind));
+    relais_client_destroy(&client);
+    return rc;
+}

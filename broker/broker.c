@@ -1,0 +1,346 @@
+/* broker.c -- the broker's life: load keys, registry, store and hub secret; run; stop; destroy. */
+#include "broker_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+void relais_broker_options_default(relais_broker_options_t *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->verifiers = 0;
+    opts->checkpoint_every = 1000;
+    opts->checkpoint_interval_s = 10;
+    opts->max_message = 65536;
+    opts->max_age_s = 30 * 24 * 3600;
+    opts->max_skew_s = 300;
+    opts->map_size_mib = 0;
+    opts->batch_max = 512;
+    opts->triage_hours[0] = 4;
+    opts->triage_hours[1] = 24;
+    opts->triage_hours[2] = 72;
+    opts->max_subscribers = 1024;
+    opts->queue_hwm = 10000;
+}
+
+/* ---- Start-up ------------------------------------------------------------------------- */
+
+/* Prefixes the detail the failing module left (copied first: it is the buffer we rewrite). */
+static int s_fail(int rc, const char *what, const char *path)
+{
+    char detail[512];
+    const char *d = relais_status_detail();
+    snprintf(detail, sizeof detail, "%s", d && d[0] ? d : relais_strerror(rc));
+    return relais_status_set(rc, "cannot %s %s: %s", what, path, detail);
+}
+
+static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opts)
+{
+    if (!opts->endpoint || !opts->store_dir || !opts->certs_dir || !opts->key_path)
+        return relais_status_set(RELAIS_E_INVALID, "--endpoint, --store, --certs and --key are all required");
+    if (opts->checkpoint_every == 0 || opts->checkpoint_interval_s <= 0 || opts->max_message < 64 ||
+        opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
+        opts->queue_hwm <= 0 || opts->verifiers < 0)
+        return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
+    b->opts = *opts;
+    b->endpoint = strdup(opts->endpoint);
+    b->store_dir = strdup(opts->store_dir);
+    b->certs_dir = strdup(opts->certs_dir);
+    b->key_path = strdup(opts->key_path);
+    if (!b->endpoint || !b->store_dir || !b->certs_dir || !b->key_path)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    b->opts.endpoint = b->endpoint;
+    b->opts.store_dir = b->store_dir;
+    b->opts.certs_dir = b->certs_dir;
+    b->opts.key_path = b->key_path;
+    b->opts.origin = NULL;
+    if (b->opts.verifiers == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        b->opts.verifiers = cores > 0 ? (int)cores : 1;
+    }
+    return 0;
+}
+
+static int s_load_identity(relais_broker_t *b)
+{
+    int rc = relais_identity_load(b->key_path, &b->identity);
+    if (rc != 0)
+        return s_fail(rc, "load the broker key", b->key_path);
+    const relais_peer_t *me = relais_identity_peer(b->identity);
+    snprintf(b->name, sizeof b->name, "%s", me->name);
+    if (me->role != RELAIS_ROLE_BROKER)
+        broker_log("warn", "config", "what=\"broker key role is not broker\" name=%s role=%s", b->name,
+                   relais_role_name(me->role) ? relais_role_name(me->role) : "none");
+    return 0;
+}
+
+static int s_load_registry(relais_broker_t *b)
+{
+    int rc = relais_registry_load(b->certs_dir, &b->registry);
+    if (rc != 0)
+        return s_fail(rc, "load the registry", b->certs_dir);
+    if (!relais_registry_by_name(b->registry, b->name))
+        broker_log("warn", "config", "what=\"the broker's own certificate is not in the registry; auditors "
+                                     "cannot check its checkpoints and access records\" name=%s", b->name);
+    return 0;
+}
+
+static int s_open_store(relais_broker_t *b)
+{
+    if (mkdir(b->store_dir, 0700) != 0 && errno != EEXIST)
+        return relais_status_set(RELAIS_E_IO, "cannot create the store directory %s: %s", b->store_dir,
+                                 strerror(errno));
+    relais_store_options_t so = {.map_size = b->opts.map_size_mib * 1024ull * 1024ull, .read_only = 0};
+    int rc = relais_store_open(b->store_dir, &so, &b->store);
+    if (rc != 0)
+        return s_fail(rc, "open the store", b->store_dir);
+    return 0;
+}
+
+/* Signs a throw-away checkpoint so that a bad origin fails at start, not at the first commit. */
+static int s_check_origin(relais_broker_t *b, const char *origin)
+{
+    if (origin)
+        snprintf(b->origin, sizeof b->origin, "%s", origin);
+    else
+        snprintf(b->origin, sizeof b->origin, "relais/%s", b->name);
+    relais_checkpoint_t cp;
+    memset(&cp, 0, sizeof cp);
+    snprintf(cp.origin, sizeof cp.origin, "%s", b->origin);
+    char note[RELAIS_CHECKPOINT_MAX];
+    int rc = relais_checkpoint_sign(&cp, b->name, relais_identity_sign_seed(b->identity), note, sizeof note);
+    if (rc != 0)
+        return relais_status_set(rc, "cannot sign checkpoints with origin \"%s\" and key name %s", b->origin,
+                                 b->name);
+    return 0;
+}
+
+static int s_make_wake_pipe(relais_broker_t *b)
+{
+    if (pipe(b->wake_pipe) != 0)
+        return relais_status_set(RELAIS_E_IO, "pipe: %s", strerror(errno));
+    for (int i = 0; i < 2; i++) {
+        fcntl(b->wake_pipe[i], F_SETFL, fcntl(b->wake_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(b->wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    return 0;
+}
+
+int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out)
+{
+    if (!opts || !out)
+        return relais_status_set(RELAIS_E_INVALID, "no options");
+    relais_broker_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    b->wake_pipe[0] = b->wake_pipe[1] = -1;
+    pthread_rwlock_init(&b->registry_lock, NULL);
+    pthread_mutex_init(&b->sign_lock, NULL);
+    int rc = s_copy_options(b, opts);
+    if (rc == 0)
+        rc = s_load_identity(b);
+    if (rc == 0)
+        rc = s_check_origin(b, opts->origin);
+    if (rc == 0)
+        rc = s_load_registry(b);
+    if (rc == 0)
+        rc = s_open_store(b);
+    uint64_t head = 0;
+    if (rc == 0)
+        rc = relais_store_head(b->store, &head);
+    if (rc == 0)
+        rc = broker_hub_secret_load(b->store_dir, head == 0, b->hub_secret);
+    if (rc == 0)
+        rc = s_make_wake_pipe(b);
+    if (rc != 0) {
+        relais_broker_destroy(&b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+/* ---- Running ---------------------------------------------------------------------------- */
+
+int relais_broker_run(relais_broker_t *self)
+{
+    if (!self || atomic_exchange(&self->running, 1))
+        return relais_status_set(RELAIS_E_INVALID, "the broker runs once");
+    self->ctx = zmq_ctx_new();
+    if (!self->ctx)
+        return relais_status_set(RELAIS_E_NOMEM, "zmq_ctx_new: %s", zmq_strerror(errno));
+    int rc = broker_zap_start(self);
+    if (rc != 0)
+        goto out_term;
+    rc = broker_writer_start(self);
+    if (rc != 0)
+        goto out_zap;
+    rc = broker_verifiers_start(self);
+    if (rc != 0) {
+        /* The writer waits for work that will not come: tell it to leave. */
+        atomic_store(&self->writer_drain, 1);
+        broker_writer_join(self);
+        goto out_zap;
+    }
+    /* From here the intake loop owns the shutdown of the verifiers and the writer. */
+    rc = broker_intake_run(self);
+out_zap:
+    broker_zap_stop(self);
+out_term:
+    zmq_ctx_term(self->ctx);
+    self->ctx = NULL;
+    return rc;
+}
+
+void relais_broker_stop(relais_broker_t *self)
+{
+    if (!self)
+        return;
+    atomic_store(&self->stop_requested, 1);
+    if (self->wake_pipe[1] >= 0) {
+        ssize_t w = write(self->wake_pipe[1], "s", 1);
+        (void)w;
+    }
+}
+
+void relais_broker_reload(relais_broker_t *self)
+{
+    if (!self)
+        return;
+    atomic_store(&self->reload_requested, 1);
+    if (self->wake_pipe[1] >= 0) {
+        ssize_t w = write(self->wake_pipe[1], "r", 1);
+        (void)w;
+    }
+}
+
+void relais_broker_destroy(relais_broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    relais_broker_t *b = *self_p;
+    relais_store_destroy(&b->store);
+    relais_registry_destroy(&b->registry);
+    relais_identity_destroy(&b->identity);
+    for (int i = 0; i < 2; i++)
+        if (b->wake_pipe[i] >= 0)
+            close(b->wake_pipe[i]);
+    pthread_rwlock_destroy(&b->registry_lock);
+    pthread_mutex_destroy(&b->sign_lock);
+    free(b->verifier_threads);
+    free(b->endpoint);
+    free(b->store_dir);
+    free(b->certs_dir);
+    free(b->key_path);
+    memset(b->hub_secret, 0, sizeof b->hub_secret);
+    free(b);
+    *self_p = NULL;
+}
+
+/* ---- Registry and signing key, shared by threads ---------------------------------------- */
+
+int broker_peer_by_name(relais_broker_t *b, const char *name, relais_peer_t *out)
+{
+    pthread_rwlock_rdlock(&b->registry_lock);
+    const relais_peer_t *p = relais_registry_by_name(b->registry, name);
+    if (p)
+        *out = *p;
+    pthread_rwlock_unlock(&b->registry_lock);
+    return p ? 0 : RELAIS_E_UNKNOWN_SENDER;
+}
+
+int broker_peer_by_curve(relais_broker_t *b, const uint8_t key[32], relais_peer_t *out)
+{
+    pthread_rwlock_rdlock(&b->registry_lock);
+    const relais_peer_t *p = relais_registry_by_curve(b->registry, key);
+    if (p)
+        *out = *p;
+    pthread_rwlock_unlock(&b->registry_lock);
+    return p ? 0 : RELAIS_E_UNKNOWN_SENDER;
+}
+
+int broker_registry_reload(relais_broker_t *b)
+{
+    relais_registry_t *fresh = NULL;
+    int rc = relais_registry_load(b->certs_dir, &fresh);
+    if (rc != 0) {
+        char q[512];
+        broker_log("error", "registry-reload-failed", "code=%s dir=%s why=%s kept=old", relais_status_name(rc),
+                   b->certs_dir, broker_logq(q, sizeof q, relais_status_detail()));
+        return rc;
+    }
+    pthread_rwlock_wrlock(&b->registry_lock);
+    relais_registry_t *old = b->registry;
+    b->registry = fresh;
+    pthread_rwlock_unlock(&b->registry_lock);
+    relais_registry_destroy(&old);
+    broker_log("info", "registry-reloaded", "dir=%s peers=%zu", b->certs_dir, relais_registry_count(fresh));
+    return 0;
+}
+
+int broker_sign(relais_broker_t *b, const uint8_t *body, size_t len, uint8_t signature[64])
+{
+    pthread_mutex_lock(&b->sign_lock);
+    int rc = relais_identity_sign(b->identity, body, len, signature);
+    pthread_mutex_unlock(&b->sign_lock);
+    return rc;
+}
+
+/* ---- The hub secret of the child keys ---------------------------------------------------- */
+
+static int s_secret_read(const char *path, int fd, uint8_t out[32])
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return relais_status_set(RELAIS_E_IO, "cannot stat %s: %s", path, strerror(errno));
+    if (st.st_mode & 077)
+        return relais_status_set(RELAIS_E_IO, "%s is readable by others (mode %03o); it must be 0600", path,
+                                 (unsigned)(st.st_mode & 0777));
+    if (st.st_size != 32)
+        return relais_status_set(RELAIS_E_IO, "%s must hold exactly 32 bytes", path);
+    ssize_t n = read(fd, out, 32);
+    if (n != 32)
+        return relais_status_set(RELAIS_E_IO, "cannot read %s", path);
+    return 0;
+}
+
+static int s_secret_create(const char *path, uint8_t out[32])
+{
+    if (RAND_bytes(out, 32) != 1)
+        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the hub secret");
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
+    int ok = write(fd, out, 32) == 32 && fsync(fd) == 0;
+    close(fd);
+    if (!ok) {
+        unlink(path);
+        return relais_status_set(RELAIS_E_IO, "cannot write %s", path);
+    }
+    broker_log("info", "hub-secret-created", "path=%s", path);
+    return 0;
+}
+
+int broker_hub_secret_load(const char *store_dir, int may_create, uint8_t out[32])
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", store_dir, BROKER_HUB_SECRET_FILE) >= sizeof path)
+        return relais_status_set(RELAIS_E_IO, "store path too long");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && !may_create)
+        return relais_status_set(RELAIS_E_IO, "%s is missing but the log is not empty: without it no referral "
+                                              "finds its child's case; restore it from backup", path);
+    if (fd < 0 && errno == ENOENT)
+        return s_secret_create(path, out);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "cannot open %s: %s", path, strerror(errno));
+    int rc = s_secret_read(path, fd, out);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,262 @@
+/* feed.c -- the live feed: per-connection position and credit, served from the store.
+ *
+ * Runs in the intake thread. A subscriber is a position (next_seq) and a credit, nothing
+ * more: records are read from the store when they can be sent and sent with ZMQ_DONTWAIT.
+ * When a peer's pipe is full the feed stops there and retries on a later tick, so a slow
+ * or frozen subscriber costs a few bytes, never a queue, and never blocks anyone.
+ */
+#include "broker_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_SCAN_BUDGET 1024      /* records looked at per subscriber per tick (partners skip many) */
+#define S_CREDIT_MAX (1u << 20) /* credit beyond this is pointless and is capped */
+#define S_IDLE_EVICT_MS 60000   /* at the cap, a feed idle this long makes room for a new one */
+
+typedef struct {
+    uint8_t route[BROKER_ROUTE_MAX];  /* the connection (ROUTER routing id) */
+    size_t route_len;                 /* its length */
+    char user[RELAIS_IDENT_NAME_MAX]; /* its identity */
+    relais_role_t role;               /* what it may see */
+    uint64_t request_id;              /* the Subscribe's id, echoed in every delivery */
+    uint64_t next_seq;                /* the next record to look at */
+    uint64_t credit;                  /* deliveries it still accepts */
+    int active;                       /* its access record is stored: serve it */
+    int blocked;                      /* the last send found the pipe full */
+    int64_t last_seen_ms;             /* last request or delivery, for eviction at the cap */
+} s_sub_t;
+
+struct broker_feed {
+    relais_broker_t *b; /* the broker */
+    void *router;       /* the intake's ROUTER */
+    s_sub_t *subs;      /* the subscribers (opts.max_subscribers room) */
+    size_t count;       /* in use */
+    uint64_t head;      /* the log's size as the writer last told */
+};
+
+broker_feed_t *broker_feed_new(relais_broker_t *b, void *router)
+{
+    broker_feed_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->subs = calloc(b->opts.max_subscribers, sizeof *self->subs);
+    if (!self->subs) {
+        free(self);
+        return NULL;
+    }
+    self->b = b;
+    self->router = router;
+    relais_store_head(b->store, &self->head);
+    return self;
+}
+
+void broker_feed_destroy(broker_feed_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->subs);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static s_sub_t *s_find(broker_feed_t *self, const uint8_t *route, size_t route_len)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (self->subs[i].route_len == route_len && memcmp(self->subs[i].route, route, route_len) == 0)
+            return &self->subs[i];
+    return NULL;
+}
+
+static void s_remove(broker_feed_t *self, s_sub_t *sub, const char *why)
+{
+    broker_log("info", "feed-end", "user=%s next=%llu why=%s", sub->user, (unsigned long long)sub->next_seq, why);
+    *sub = self->subs[--self->count];
+}
+
+/* At the cap: the longest idle feed goes if it has been idle long enough. */
+static int s_evict_idle(broker_feed_t *self, int64_t now)
+{
+    s_sub_t *oldest = NULL;
+    for (size_t i = 0; i < self->count; i++)
+        if (!oldest || self->subs[i].last_seen_ms < oldest->last_seen_ms)
+            oldest = &self->subs[i];
+    if (!oldest || now - oldest->last_seen_ms < S_IDLE_EVICT_MS)
+        return -1;
+    s_remove(self, oldest, "evicted-idle");
+    return 0;
+}
+
+int broker_feed_subscribe(broker_feed_t *self, const broker_env_t *env, uint64_t from_seq, uint32_t credit)
+{
+    int64_t now = broker_now_ms();
+    s_sub_t *sub = s_find(self, env->route, env->route_len);
+    if (!sub && self->count == self->b->opts.max_subscribers && s_evict_idle(self, now) != 0)
+        return RELAIS_E_UNAVAILABLE;
+    if (!sub)
+        sub = &self->subs[self->count++];
+    memset(sub, 0, sizeof *sub);
+    memcpy(sub->route, env->route, env->route_len);
+    sub->route_len = env->route_len;
+    snprintf(sub->user, sizeof sub->user, "%s", env->user);
+    sub->role = (relais_role_t)env->role;
+    sub->request_id = env->request_id;
+    sub->next_seq = from_seq ? from_seq : 1;
+    sub->credit = credit > S_CREDIT_MAX ? S_CREDIT_MAX : credit;
+    sub->last_seen_ms = now;
+    return 0;
+}
+
+void broker_feed_ready(broker_feed_t *self, const broker_env_t *env)
+{
+    s_sub_t *sub = s_find(self, env->route, env->route_len);
+    /* A later subscribe on the same connection replaced this one: its own notice will come. */
+    if (!sub || sub->request_id != env->request_id)
+        return;
+    if (env->status != 0) {
+        s_remove(self, sub, "access-not-logged");
+        return;
+    }
+    sub->active = 1;
+    broker_log("info", "feed-start", "user=%s from=%llu credit=%llu request=%llu", sub->user,
+               (unsigned long long)sub->next_seq, (unsigned long long)sub->credit,
+               (unsigned long long)sub->request_id);
+}
+
+int broker_feed_credit(broker_feed_t *self, const uint8_t *route, size_t route_len, uint32_t credit)
+{
+    s_sub_t *sub = s_find(self, route, route_len);
+    if (!sub)
+        return RELAIS_E_NOT_FOUND;
+    sub->credit += credit;
+    if (sub->credit > S_CREDIT_MAX)
+        sub->credit = S_CREDIT_MAX;
+    sub->last_seen_ms = broker_now_ms();
+    return 0;
+}
+
+void broker_feed_forget(broker_feed_t *self, const uint8_t *route, size_t route_len)
+{
+    s_sub_t *sub = s_find(self, route, route_len);
+    if (sub)
+        s_remove(self, sub, "gone");
+}
+
+void broker_feed_head(broker_feed_t *self, uint64_t head)
+{
+    if (head > self->head)
+        self->head = head;
+}
+
+/* ---- Serving ------------------------------------------------------------------------------ */
+
+typedef enum { S_GO_ON = 0, S_STOP_CREDIT, S_STOP_FULL, S_STOP_GONE, S_STOP_BUDGET, S_STOP_ERROR } s_stop_t;
+
+typedef struct {
+    broker_feed_t *feed; /* the feed */
+    s_sub_t *sub;        /* the subscriber served */
+    size_t scanned;      /* records looked at this tick */
+    s_stop_t stop;       /* why the iteration stopped */
+} s_serve_t;
+
+/* What a partner may see of a record: the status of a case it referred; 0 when nothing. */
+static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, const uint8_t *record, size_t len,
+                          relais_delivery_t *d)
+{
+    relais_case_record_t rec;
+    char sender[RELAIS_IDENT_NAME_MAX];
+    relais_payload_t payload;
+    if (broker_record_case(self->b, record, len, &rec, sender, sizeof sender, &payload) != 0)
+        return 0;
+    if (!broker_case_has_sender(&rec, sub->user))
+        return 0;
+    d->has_status = 1;
+    snprintf(d->status.case_id, sizeof d->status.case_id, "%s", rec.summary.case_id);
+    d->status.state = rec.summary.state;
+    d->status.task_status = rec.summary.task_status;
+    snprintf(d->status.reason_code, sizeof d->status.reason_code, "%s", rec.summary.reason_code);
+    d->status.updated_ms = rec.summary.updated_ms;
+    d->overdue = broker_case_overdue(&rec, broker_now_ms());
+    return 1;
+}
+
+static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *reply)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (relais_reply_encode(reply, &bytes, &len) != 0)
+        return S_STOP_ERROR;
+    s_stop_t stop = S_GO_ON;
+    if (zmq_send(self->router, sub->route, sub->route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        stop = errno == EAGAIN ? S_STOP_FULL : S_STOP_GONE;
+    else if (zmq_send(self->router, bytes, len, ZMQ_DONTWAIT) < 0)
+        stop = S_STOP_GONE;
+    free(bytes);
+    return stop;
+}
+
+static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+{
+    (void)leaf;
+    s_serve_t *st = ctx;
+    s_sub_t *sub = st->sub;
+    if (sub->credit == 0)
+        return st->stop = S_STOP_CREDIT;
+    if (++st->scanned > S_SCAN_BUDGET)
+        return st->stop = S_STOP_BUDGET;
+    relais_log_record_t lr;
+    relais_reply_t reply;
+    memset(&reply, 0, sizeof reply);
+    reply.request_id = sub->request_id;
+    reply.kind = RELAIS_REPLY_DELIVERY;
+    reply.delivery.seq = seq;
+    reply.delivery.received_ms = relais_log_record_decode(record, len, &lr) == 0 ? lr.received_ms : 0;
+    int visible = 1;
+    if (sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR) {
+        reply.delivery.record = record;
+        reply.delivery.record_len = len;
+    } else {
+        visible = s_partner_view(st->feed, sub, record, len, &reply.delivery);
+    }
+    if (visible) {
+        s_stop_t stop = s_send(st->feed, sub, &reply);
+        if (stop != S_GO_ON)
+            return st->stop = stop;
+        sub->credit--;
+        sub->last_seen_ms = broker_now_ms();
+    }
+    sub->next_seq = seq + 1;
+    return S_GO_ON;
+}
+
+/* Serves one subscriber; returns 1 when it has more to do right now. */
+static int s_serve_one(broker_feed_t *self, s_sub_t *sub, int *gone)
+{
+    *gone = 0;
+    if (!sub->active || sub->credit == 0 || sub->next_seq > self->head)
+        return 0;
+    s_serve_t st = {self, sub, 0, S_GO_ON};
+    relais_store_iterate(self->b->store, sub->next_seq, self->head, s_serve_record, &st);
+    sub->blocked = st.stop == S_STOP_FULL;
+    if (st.stop == S_STOP_GONE) {
+        *gone = 1;
+        return 0;
+    }
+    return st.stop == S_STOP_BUDGET || st.stop == S_STOP_FULL;
+}
+
+int broker_feed_serve(broker_feed_t *self)
+{
+    int busy = 0;
+    for (size_t i = 0; i < self->count;) {
+        int gone = 0;
+        busy |= s_serve_one(self, &self->subs[i], &gone);
+        if (gone)
+            s_remove(self, &self->subs[i], "unreachable"); /* the last one moved to i: look again */
+        else
+            i++;
+    }
+    return busy;
+}

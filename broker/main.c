@@ -1,0 +1,241 @@
+/* main.c -- relaisd: command line, signals, start and stop of the broker. */
+#include "relais_broker.h"
+#include "relais_proto.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static relais_broker_t *s_broker; /* the one broker, for the signal handlers */
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: relaisd --endpoint ENDPOINT --store DIR --certs DIR --key FILE [options]\n"
+            "\n"
+            "The relais hub's broker: CURVE endpoint, signature checks, case rules, durable log, feed.\n"
+            "\n"
+            "required:\n"
+            "  --endpoint E              ZeroMQ endpoint to bind, e.g. tcp://127.0.0.1:7100\n"
+            "  --store DIR               store directory (created if missing)\n"
+            "  --certs DIR               trust registry: a folder of public .cert files (reloaded on SIGHUP)\n"
+            "  --key FILE                the broker's NAME.cert_secret (NAME.sign.key beside it)\n"
+            "options:\n"
+            "  --verifiers N             verifier threads (default: online cores)\n"
+            "  --checkpoint-every N      sign a checkpoint every N records (default 1000)\n"
+            "  --checkpoint-interval S   ... or S seconds after the log grew (default 10); one at clean stop\n"
+            "  --origin TEXT             checkpoint origin line (default relais/<broker name>)\n"
+            "  --max-message BYTES       largest request accepted (default 65536)\n"
+            "  --max-age SECONDS         oldest created_ms accepted (default 2592000, 30 days:\n"
+            "                            spooled messages arrive late after an outage)\n"
+            "  --max-skew SECONDS        how far in the future created_ms may be (default 300)\n"
+            "  --map-size MIB            LMDB map size (default: the store's, 4096)\n"
+            "  --batch-max N             largest group commit (default 512)\n"
+            "  --triage-hours U,P,R      triage targets in hours: urgent, priority, routine (default 4,24,72;\n"
+            "                            urgent counts clock hours, not working hours)\n"
+            "  --max-subscribers N       live feeds served at once (default 1024)\n"
+            "  --queue-hwm N             high-water mark of the internal queues (default 10000)\n"
+            "  --help                    this text\n"
+            "\n"
+            "Signals: SIGTERM/SIGINT stop (in-flight batch committed, final checkpoint, exit 0);\n"
+            "SIGHUP reloads the registry (the old one stays if the new one fails to load).\n"
+            "Log: one key=value line per event on stderr. Exit: 0 clean stop, 2 usage or start-up failure.\n");
+}
+
+static int s_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!text || text[0] == '-' || text[0] == '\0')
+        return -1;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int s_parse_triage(const char *text, unsigned hours[3])
+{
+    unsigned u, p, r;
+    char tail;
+    if (sscanf(text, "%u,%u,%u%c", &u, &p, &r, &tail) != 3 || u == 0 || p == 0 || r == 0 || u > 10000 ||
+        p > 10000 || r > 10000)
+        return -1;
+    hours[0] = u;
+    hours[1] = p;
+    hours[2] = r;
+    return 0;
+}
+
+enum {
+    S_OPT_ENDPOINT = 256,
+    S_OPT_STORE,
+    S_OPT_CERTS,
+    S_OPT_KEY,
+    S_OPT_VERIFIERS,
+    S_OPT_CP_EVERY,
+    S_OPT_CP_INTERVAL,
+    S_OPT_ORIGIN,
+    S_OPT_MAX_MESSAGE,
+    S_OPT_MAX_AGE,
+    S_OPT_MAX_SKEW,
+    S_OPT_MAP_SIZE,
+    S_OPT_BATCH_MAX,
+    S_OPT_TRIAGE,
+    S_OPT_MAX_SUBS,
+    S_OPT_QUEUE_HWM,
+    S_OPT_HELP,
+};
+
+static const struct option s_options[] = {
+    {"endpoint", required_argument, NULL, S_OPT_ENDPOINT},
+    {"store", required_argument, NULL, S_OPT_STORE},
+    {"certs", required_argument, NULL, S_OPT_CERTS},
+    {"key", required_argument, NULL, S_OPT_KEY},
+    {"verifiers", required_argument, NULL, S_OPT_VERIFIERS},
+    {"checkpoint-every", required_argument, NULL, S_OPT_CP_EVERY},
+    {"checkpoint-interval", required_argument, NULL, S_OPT_CP_INTERVAL},
+    {"origin", required_argument, NULL, S_OPT_ORIGIN},
+    {"max-message", required_argument, NULL, S_OPT_MAX_MESSAGE},
+    {"max-age", required_argument, NULL, S_OPT_MAX_AGE},
+    {"max-skew", required_argument, NULL, S_OPT_MAX_SKEW},
+    {"map-size", required_argument, NULL, S_OPT_MAP_SIZE},
+    {"batch-max", required_argument, NULL, S_OPT_BATCH_MAX},
+    {"triage-hours", required_argument, NULL, S_OPT_TRIAGE},
+    {"max-subscribers", required_argument, NULL, S_OPT_MAX_SUBS},
+    {"queue-hwm", required_argument, NULL, S_OPT_QUEUE_HWM},
+    {"help", no_argument, NULL, S_OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *s_option_name(int opt)
+{
+    for (const struct option *o = s_options; o->name; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
+}
+
+/* Applies one numeric option; -1 when its value is out of range. */
+static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
+{
+    uint64_t v = 0;
+    switch (opt) {
+    case S_OPT_VERIFIERS:
+        return s_parse_u64(arg, 1, 256, &v) ? -1 : (o->verifiers = (int)v, 0);
+    case S_OPT_CP_EVERY:
+        return s_parse_u64(arg, 1, UINT32_MAX, &v) ? -1 : (o->checkpoint_every = v, 0);
+    case S_OPT_CP_INTERVAL:
+        return s_parse_u64(arg, 1, 86400, &v) ? -1 : (o->checkpoint_interval_s = (int)v, 0);
+    case S_OPT_MAX_MESSAGE:
+        return s_parse_u64(arg, 1024, 64u << 20, &v) ? -1 : (o->max_message = (size_t)v, 0);
+    case S_OPT_MAX_AGE:
+        return s_parse_u64(arg, 1, 10ull * 365 * 86400, &v) ? -1 : (o->max_age_s = (int64_t)v, 0);
+    case S_OPT_MAX_SKEW:
+        return s_parse_u64(arg, 0, 86400, &v) ? -1 : (o->max_skew_s = (int64_t)v, 0);
+    case S_OPT_MAP_SIZE:
+        return s_parse_u64(arg, 1, 1u << 24, &v) ? -1 : (o->map_size_mib = v, 0);
+    case S_OPT_BATCH_MAX:
+        return s_parse_u64(arg, 1, 100000, &v) ? -1 : (o->batch_max = (size_t)v, 0);
+    case S_OPT_MAX_SUBS:
+        return s_parse_u64(arg, 1, 100000, &v) ? -1 : (o->max_subscribers = (size_t)v, 0);
+    case S_OPT_QUEUE_HWM:
+        return s_parse_u64(arg, 1, 1000000, &v) ? -1 : (o->queue_hwm = (int)v, 0);
+    case S_OPT_TRIAGE:
+        return s_parse_triage(arg, o->triage_hours);
+    default:
+        return -1;
+    }
+}
+
+/* Returns 0 to run, 1 after --help, 2 on a usage error (already reported). */
+static int s_parse(int argc, char **argv, relais_broker_options_t *o)
+{
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", s_options, NULL)) != -1) {
+        switch (opt) {
+        case S_OPT_ENDPOINT: o->endpoint = optarg; break;
+        case S_OPT_STORE: o->store_dir = optarg; break;
+        case S_OPT_CERTS: o->certs_dir = optarg; break;
+        case S_OPT_KEY: o->key_path = optarg; break;
+        case S_OPT_ORIGIN: o->origin = optarg; break;
+        case S_OPT_HELP: s_usage(stdout); return 1;
+        case '?':
+            fprintf(stderr, "relaisd: unknown option or missing value: %s (see --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            if (s_numeric(opt, optarg, o) != 0) {
+                fprintf(stderr, "relaisd: bad value for --%s: %s (see --help)\n", s_option_name(opt), optarg);
+                return 2;
+            }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "relaisd: unexpected argument: %s (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if (!o->endpoint || !o->store_dir || !o->certs_dir || !o->key_path) {
+        fprintf(stderr, "relaisd: --endpoint, --store, --certs and --key are required (see --help)\n");
+        return 2;
+    }
+    return 0;
+}
+
+static void s_on_stop(int sig)
+{
+    (void)sig;
+    relais_broker_stop(s_broker);
+}
+
+static void s_on_hup(int sig)
+{
+    (void)sig;
+    relais_broker_reload(s_broker);
+}
+
+static void s_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = s_on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = s_on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    relais_broker_options_t opts;
+    relais_broker_options_default(&opts);
+    int rc = s_parse(argc, argv, &opts);
+    if (rc != 0)
+        return rc == 1 ? 0 : 2;
+    relais_status_clear();
+    rc = relais_broker_new(&opts, &s_broker);
+    if (rc != 0) {
+        const char *detail = relais_status_detail();
+        fprintf(stderr, "relaisd: %s\n", detail && detail[0] ? detail : relais_strerror(rc));
+        return 2;
+    }
+    s_install_signals();
+    rc = relais_broker_run(s_broker);
+    if (rc != 0) {
+        const char *detail = relais_status_detail();
+        fprintf(stderr, "relaisd: %s\n", detail && detail[0] ? detail : relais_strerror(rc));
+    }
+    relais_broker_t *b = s_broker;
+    s_broker = NULL;
+    relais_broker_destroy(&b);
+    return rc == 0 ? 0 : 2;
+}

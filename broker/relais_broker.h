@@ -1,0 +1,65 @@
+/* relais_broker.h -- relaisd, the hub's broker: options, start, run, stop.
+ *
+ * One broker owns one store, one trust registry and one CURVE endpoint. The calling thread
+ * of relais_broker_run() becomes the intake thread (it owns the ROUTER socket and the live
+ * feed); the broker starts its own ZAP handler, verifier pool and single writer beside it.
+ */
+#ifndef RELAIS_BROKER_H
+#define RELAIS_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct relais_broker relais_broker_t;
+
+typedef struct {
+    const char *endpoint;         /* ZeroMQ endpoint to bind, e.g. "tcp://127.0.0.1:7100" */
+    const char *store_dir;        /* store directory (created if missing) */
+    const char *certs_dir;        /* trust registry: a folder of public .cert files */
+    const char *key_path;         /* the broker's NAME.cert_secret (NAME.sign.key beside it) */
+    const char *origin;           /* checkpoint origin line; NULL = "relais/<broker name>" */
+    int verifiers;                /* verifier threads; 0 = online cores */
+    uint64_t checkpoint_every;    /* sign a checkpoint every this many records */
+    int checkpoint_interval_s;    /* ... or this many seconds after the tree grew */
+    size_t max_message;           /* largest request frame accepted, bytes */
+    int64_t max_age_s;            /* oldest created_ms accepted (spooled messages come late) */
+    int64_t max_skew_s;           /* how far in the future created_ms may be */
+    uint64_t map_size_mib;        /* LMDB map size; 0 = the store's default */
+    size_t batch_max;             /* largest group commit, messages */
+    unsigned triage_hours[3];     /* triage targets: urgent, priority, routine */
+    size_t max_subscribers;       /* live feeds served at once */
+    int queue_hwm;                /* high-water mark of the internal queues, messages */
+} relais_broker_options_t;
+
+/* Fills `opts` with the documented defaults (endpoint/store/certs/key left NULL). */
+void relais_broker_options_default(relais_broker_options_t *opts);
+
+/* Loads the key, the registry, the hub secret and opens the store; binds nothing yet.
+ * Strings of `opts` are copied. On failure a detail is left in relais_status_detail().
+ * Errors: RELAIS_E_INVALID (options), RELAIS_E_IO, RELAIS_E_MALFORMED, RELAIS_E_VERSION,
+ * RELAIS_E_CORRUPT, RELAIS_E_NOMEM. */
+int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out);
+
+/* Starts the threads, binds the endpoint, logs `event=listening` and serves until
+ * relais_broker_stop(); then finishes the in-flight batch, signs a final checkpoint and
+ * returns 0. Returns a status when start-up fails (endpoint in use, ...). Call once. */
+int relais_broker_run(relais_broker_t *self);
+
+/* Asks a running broker to stop. Async-signal-safe. */
+void relais_broker_stop(relais_broker_t *self);
+
+/* Asks a running broker to reload its registry folder. Async-signal-safe. */
+void relais_broker_reload(relais_broker_t *self);
+
+/* Releases the broker; *self_p becomes NULL; safe on NULL and twice. */
+void relais_broker_destroy(relais_broker_t **self_p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

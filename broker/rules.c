@@ -1,0 +1,468 @@
+/* rules.c -- the case rules: child keys, the state machine, triage deadlines. Pure, no I/O.
+ *
+ * Everything here is a function of the events in the log (and the hub secret), so that a
+ * replay of the log rebuilds every case record byte for byte: times come from the records'
+ * received_ms, never from the clock.
+ */
+#include "broker_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+/* ---- Child keys ------------------------------------------------------------------------- */
+
+/* ASCII folding of U+00C0..U+017F (Latin-1 Supplement letters and Latin Extended-A), lower
+ * case; NULL keeps the character (the two signs, x and the division sign). */
+static const char *const s_fold[] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* U+00C0 */
+    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss", /* U+00D0 */
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* U+00E0 */
+    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y", /* U+00F0 */
+    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d", /* U+0100 */
+    "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g", /* U+0110 */
+    "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i", /* U+0120 */
+    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l", /* U+0130 */
+    "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o", /* U+0140 */
+    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s", /* U+0150 */
+    "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u", /* U+0160 */
+    "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s", /* U+0170 */
+};
+
+/* Decodes one UTF-8 code point at `s`; sets *len (1 for a byte that starts no sequence,
+ * which is then kept as it is: the codec has already refused invalid UTF-8). */
+static unsigned s_utf8_next(const unsigned char *s, size_t *len)
+{
+    if (s[0] < 0x80) {
+        *len = 1;
+        return s[0];
+    }
+    if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+        *len = 2;
+        return ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+    }
+    if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+        *len = 3;
+        return ((unsigned)(s[0] & 0x0f) << 12) | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+    }
+    *len = 1;
+    return 0xfffd;
+}
+
+/* Spaces, hyphens and apostrophes, ASCII and typographic: "Ben-Ali", "N'Diaye", "N’Diaye". */
+static int s_is_separator(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '-' || cp == '\'' || cp == 0x00a0 || cp == 0x2010 || cp == 0x2011 ||
+           cp == 0x2019 || cp == 0x02bc;
+}
+
+typedef struct {
+    char *out;    /* destination */
+    size_t cap;   /* its room */
+    size_t len;   /* bytes written */
+    int space;    /* a separator is pending */
+    int overflow; /* something did not fit */
+} s_norm_t;
+
+static void s_emit(s_norm_t *n, const char *bytes, size_t len)
+{
+    if (n->space && n->len > 0) {
+        if (n->len + 1 >= n->cap) {
+            n->overflow = 1;
+            return;
+        }
+        n->out[n->len++] = ' ';
+    }
+    n->space = 0;
+    if (n->len + len >= n->cap) {
+        n->overflow = 1;
+        return;
+    }
+    memcpy(n->out + n->len, bytes, len);
+    n->len += len;
+}
+
+int broker_normalise_name(const char *in, char *out, size_t cap)
+{
+    if (!in || !out || cap == 0)
+        return RELAIS_E_INVALID;
+    s_norm_t n = {out, cap, 0, 0, 0};
+    const unsigned char *s = (const unsigned char *)in;
+    while (*s) {
+        size_t len;
+        unsigned cp = s_utf8_next(s, &len);
+        if (s_is_separator(cp)) {
+            n.space = 1;
+        } else if (cp < 0x80) {
+            char c = (char)tolower(cp);
+            s_emit(&n, &c, 1);
+        } else if (cp >= 0xc0 && cp < 0x180 && s_fold[cp - 0xc0]) {
+            s_emit(&n, s_fold[cp - 0xc0], strlen(s_fold[cp - 0xc0]));
+        } else {
+            s_emit(&n, (const char *)s, len);
+        }
+        s += len;
+    }
+    out[n.len] = '\0';
+    return n.overflow ? relais_status_set(RELAIS_E_INVALID, "name too long to normalise") : 0;
+}
+
+/* Appends `text` and a NUL-free separator to the HMAC input. */
+static int s_hmac_input(char *buf, size_t cap, size_t *len, const char *text, int last)
+{
+    size_t n = strlen(text);
+    if (*len + n + 1 >= cap)
+        return RELAIS_E_MALFORMED;
+    memcpy(buf + *len, text, n);
+    *len += n;
+    if (!last)
+        buf[(*len)++] = '|';
+    return 0;
+}
+
+int broker_child_key(const uint8_t secret[32], const relais_referral_view_t *child, uint8_t out[32])
+{
+    char family[512], given[1024], joined[1024], birth[64], input[2048];
+    size_t jl = 0;
+    joined[0] = '\0';
+    for (size_t i = 0; i < child->given_count; i++) {
+        int w = snprintf(joined + jl, sizeof joined - jl, "%s%s", i ? " " : "", child->given_names[i]);
+        if (w < 0 || (size_t)w >= sizeof joined - jl)
+            return relais_status_set(RELAIS_E_MALFORMED, "child.given_names too long");
+        jl += (size_t)w;
+    }
+    if (!child->family_name || broker_normalise_name(child->family_name, family, sizeof family) != 0 ||
+        broker_normalise_name(joined, given, sizeof given) != 0 || !child->birth_date ||
+        broker_normalise_name(child->birth_date, birth, sizeof birth) != 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "child names or birth date too long");
+    if (!family[0])
+        return relais_status_set(RELAIS_E_MALFORMED, "child.family_name is required");
+    if (!birth[0])
+        return relais_status_set(RELAIS_E_MALFORMED, "child.birth_date is required");
+    size_t len = 0;
+    if (s_hmac_input(input, sizeof input, &len, family, 0) != 0 ||
+        s_hmac_input(input, sizeof input, &len, given, 0) != 0 ||
+        s_hmac_input(input, sizeof input, &len, birth, 1) != 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "child identification too long");
+    unsigned int mac_len = 0;
+    if (!HMAC(EVP_sha256(), secret, 32, (const unsigned char *)input, len, out, &mac_len) || mac_len != 32)
+        return relais_status_set(RELAIS_E_CRYPTO, "HMAC-SHA256 failed");
+    return 0;
+}
+
+/* ---- States ----------------------------------------------------------------------------- */
+
+/* Business state -> FHIR Task status (exchange with other systems):
+ *
+ *   submitted          requested        the referral is in, nobody has looked yet
+ *   triage             received         the coordinator has it and is assessing it
+ *   awaiting-agreement on-hold          waiting for the family to agree to the support
+ *   accepted           accepted         the hub takes the case
+ *   declined           rejected         the hub does not take it (reason_code says why)
+ *   redirected         rejected         not taken here; the family sent to redirected_to
+ *   diagnosis          in-progress      axis 2
+ *   pathway-proposed   in-progress      axis 3
+ *   follow-up          in-progress      axis 4
+ *   closed-completed   completed
+ *   closed-withdrawn   cancelled        the family or the referrer withdrew
+ *   closed-failed      failed           the support could not be delivered
+ *   paused             on-hold          any open state, suspended (resumes where it was)
+ *   entered-in-error   entered-in-error a tombstone: the case should not exist
+ */
+static const int s_task_status[RELAIS_CASE_STATE_COUNT] = {
+    [RELAIS_CASE_UNSPECIFIED] = BROKER_TASK_UNSPECIFIED,
+    [RELAIS_CASE_SUBMITTED] = BROKER_TASK_REQUESTED,
+    [RELAIS_CASE_TRIAGE] = BROKER_TASK_RECEIVED,
+    [RELAIS_CASE_AWAITING_AGREEMENT] = BROKER_TASK_ON_HOLD,
+    [RELAIS_CASE_ACCEPTED] = BROKER_TASK_ACCEPTED,
+    [RELAIS_CASE_DECLINED] = BROKER_TASK_REJECTED,
+    [RELAIS_CASE_REDIRECTED] = BROKER_TASK_REJECTED,
+    [RELAIS_CASE_DIAGNOSIS] = BROKER_TASK_IN_PROGRESS,
+    [RELAIS_CASE_PATHWAY_PROPOSED] = BROKER_TASK_IN_PROGRESS,
+    [RELAIS_CASE_FOLLOW_UP] = BROKER_TASK_IN_PROGRESS,
+    [RELAIS_CASE_CLOSED_COMPLETED] = BROKER_TASK_COMPLETED,
+    [RELAIS_CASE_CLOSED_WITHDRAWN] = BROKER_TASK_CANCELLED,
+    [RELAIS_CASE_CLOSED_FAILED] = BROKER_TASK_FAILED,
+    [RELAIS_CASE_PAUSED] = BROKER_TASK_ON_HOLD,
+    [RELAIS_CASE_ENTERED_IN_ERROR] = BROKER_TASK_ENTERED_IN_ERROR,
+};
+
+int broker_task_status(relais_case_state_t state)
+{
+    return (unsigned)state < RELAIS_CASE_STATE_COUNT ? s_task_status[state] : BROKER_TASK_UNSPECIFIED;
+}
+
+int broker_state_is_open(relais_case_state_t state)
+{
+    switch (state) {
+    case RELAIS_CASE_SUBMITTED:
+    case RELAIS_CASE_TRIAGE:
+    case RELAIS_CASE_AWAITING_AGREEMENT:
+    case RELAIS_CASE_ACCEPTED:
+    case RELAIS_CASE_DIAGNOSIS:
+    case RELAIS_CASE_PATHWAY_PROPOSED:
+    case RELAIS_CASE_FOLLOW_UP:
+    case RELAIS_CASE_PAUSED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+#define S_BIT(state) (1u << (state))
+
+/* The moves of the DESIGN's diagram, from each state (pause, resume, notes and
+ * entered-in-error are handled apart because they depend on more than the two states). */
+static const unsigned s_moves[RELAIS_CASE_STATE_COUNT] = {
+    [RELAIS_CASE_SUBMITTED] = S_BIT(RELAIS_CASE_TRIAGE),
+    [RELAIS_CASE_TRIAGE] = S_BIT(RELAIS_CASE_AWAITING_AGREEMENT) | S_BIT(RELAIS_CASE_ACCEPTED) |
+                           S_BIT(RELAIS_CASE_DECLINED) | S_BIT(RELAIS_CASE_REDIRECTED),
+    [RELAIS_CASE_AWAITING_AGREEMENT] = S_BIT(RELAIS_CASE_ACCEPTED) | S_BIT(RELAIS_CASE_DECLINED) |
+                                       S_BIT(RELAIS_CASE_REDIRECTED) | S_BIT(RELAIS_CASE_CLOSED_WITHDRAWN),
+    [RELAIS_CASE_ACCEPTED] = S_BIT(RELAIS_CASE_DIAGNOSIS),
+    [RELAIS_CASE_DIAGNOSIS] = S_BIT(RELAIS_CASE_PATHWAY_PROPOSED),
+    /* back to awaiting-agreement when the family must agree to the pathway (a contract) */
+    [RELAIS_CASE_PATHWAY_PROPOSED] = S_BIT(RELAIS_CASE_FOLLOW_UP) | S_BIT(RELAIS_CASE_AWAITING_AGREEMENT),
+    [RELAIS_CASE_FOLLOW_UP] = S_BIT(RELAIS_CASE_CLOSED_COMPLETED) | S_BIT(RELAIS_CASE_CLOSED_WITHDRAWN) |
+                              S_BIT(RELAIS_CASE_CLOSED_FAILED),
+};
+
+static int s_is_closing(relais_case_state_t to)
+{
+    return (unsigned)to < RELAIS_CASE_STATE_COUNT && !broker_state_is_open(to) && to != RELAIS_CASE_UNSPECIFIED;
+}
+
+static int s_needs_reason(relais_case_state_t to)
+{
+    return to == RELAIS_CASE_DECLINED || to == RELAIS_CASE_CLOSED_COMPLETED || to == RELAIS_CASE_CLOSED_WITHDRAWN ||
+           to == RELAIS_CASE_CLOSED_FAILED;
+}
+
+static const char *s_name(relais_case_state_t s)
+{
+    const char *n = relais_case_state_name(s);
+    return n ? n : "unknown";
+}
+
+/* Whether `cur` may move to `to`; a sentence in `why` when not. */
+static int s_move_allowed(const relais_case_record_t *cur, relais_case_state_t to, char *why, size_t cap)
+{
+    relais_case_state_t from = cur->summary.state;
+    if (to == RELAIS_CASE_ENTERED_IN_ERROR && from != RELAIS_CASE_ENTERED_IN_ERROR)
+        return 1;
+    if (to == from) {
+        if (broker_state_is_open(from))
+            return 1; /* a note or a review */
+        snprintf(why, cap, "case %s is closed (%s): no more notes", cur->summary.case_id, s_name(from));
+        return 0;
+    }
+    if (to == RELAIS_CASE_PAUSED) {
+        if (broker_state_is_open(from))
+            return 1;
+    } else if (from == RELAIS_CASE_PAUSED) {
+        if (to == cur->paused_from)
+            return 1;
+        snprintf(why, cap, "case %s is paused: it resumes to %s", cur->summary.case_id, s_name(cur->paused_from));
+        return 0;
+    } else if ((unsigned)to < RELAIS_CASE_STATE_COUNT && (s_moves[from] & S_BIT(to))) {
+        return 1;
+    }
+    snprintf(why, cap, "case %s cannot move from %s to %s", cur->summary.case_id, s_name(from), s_name(to));
+    return 0;
+}
+
+/* The static requirements of the target state (reasons, where to). */
+static int s_fields_ok(const relais_case_update_view_t *upd, relais_case_state_t from, char *why, size_t cap)
+{
+    int moving = upd->to_state != from;
+    if (moving && upd->to_state == RELAIS_CASE_REDIRECTED && (!upd->redirected_to || !upd->redirected_to[0])) {
+        snprintf(why, cap, "redirected needs redirected_to");
+        return 0;
+    }
+    if (moving && s_needs_reason(upd->to_state) && (!upd->reason_code || !upd->reason_code[0])) {
+        snprintf(why, cap, "%s needs a reason_code", s_name(upd->to_state));
+        return 0;
+    }
+    return 1;
+}
+
+/* "2026-12-01" -> midnight UTC in ms; -1 when it is not such a date. */
+static int64_t s_iso_date_ms(const char *date)
+{
+    int y, m, d;
+    char tail;
+    if (!date || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31 ||
+        y < 1970 || y > 9999)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    time_t t = timegm(&tm);
+    return t < 0 ? -1 : (int64_t)t * 1000;
+}
+
+static int s_copy(char *dst, size_t cap, const char *src)
+{
+    if (!src)
+        src = "";
+    size_t n = strlen(src);
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+/* Due date after an update: the triage deadline while in triage, else the review date. */
+static void s_update_due(relais_case_record_t *rec, relais_case_state_t to, int64_t review_ms)
+{
+    if (!broker_state_is_open(to) || to == RELAIS_CASE_PAUSED)
+        rec->summary.due_ms = 0;
+    else if (review_ms > 0)
+        rec->summary.due_ms = review_ms;
+    else if (to != RELAIS_CASE_SUBMITTED && to != RELAIS_CASE_TRIAGE && rec->summary.state != to)
+        rec->summary.due_ms = 0; /* the triage deadline no longer applies */
+}
+
+int broker_rules_update(relais_case_record_t *rec, const relais_case_update_view_t *upd, uint64_t seq,
+                        int64_t received_ms, int *unlink, char *why, size_t cap)
+{
+    relais_case_state_t from = rec->summary.state;
+    *unlink = 0;
+    if ((unsigned)upd->to_state >= RELAIS_CASE_STATE_COUNT || upd->to_state == RELAIS_CASE_UNSPECIFIED) {
+        snprintf(why, cap, "unknown target state");
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    if (upd->from_state != from) {
+        snprintf(why, cap, "case %s is %s, not %s", rec->summary.case_id, s_name(from), s_name(upd->from_state));
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    if (!s_move_allowed(rec, upd->to_state, why, cap) || !s_fields_ok(upd, from, why, cap))
+        return RELAIS_E_BAD_TRANSITION;
+    int64_t review_ms = 0;
+    if (upd->next_review_date && upd->next_review_date[0] && (review_ms = s_iso_date_ms(upd->next_review_date)) < 0) {
+        snprintf(why, cap, "next_review_date is not an ISO date");
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    relais_case_record_t next = *rec;
+    int moving = upd->to_state != from;
+    /* A transition replaces the sub-status and reason; a note only adds what it carries. */
+    if ((moving || (upd->sub_status && upd->sub_status[0])) &&
+        s_copy(next.summary.sub_status, sizeof next.summary.sub_status, upd->sub_status) != 0) {
+        snprintf(why, cap, "sub_status too long");
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    if ((moving || (upd->reason_code && upd->reason_code[0])) &&
+        s_copy(next.summary.reason_code, sizeof next.summary.reason_code, upd->reason_code) != 0) {
+        snprintf(why, cap, "reason_code too long");
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    if (upd->to_state == RELAIS_CASE_PAUSED && moving)
+        next.paused_from = from;
+    else if (from == RELAIS_CASE_PAUSED && moving)
+        next.paused_from = RELAIS_CASE_UNSPECIFIED;
+    s_update_due(&next, upd->to_state, review_ms);
+    next.summary.state = upd->to_state;
+    next.summary.task_status = broker_task_status(upd->to_state);
+    next.summary.updated_ms = received_ms;
+    next.summary.overdue = 0; /* derived at read time */
+    next.last_seq = seq;
+    *unlink = moving && s_is_closing(upd->to_state);
+    *rec = next;
+    return 0;
+}
+
+/* ---- Referrals -------------------------------------------------------------------------- */
+
+static int64_t s_triage_ms(relais_urgency_t urgency, const broker_triage_t *triage)
+{
+    /* "urgent" is 4 working hours in the deliberation; counted here as 4 clock hours, which
+     * is never later than the working-hours deadline. */
+    unsigned hours = urgency == RELAIS_URGENCY_URGENT     ? triage->hours[0]
+                     : urgency == RELAIS_URGENCY_PRIORITY ? triage->hours[1]
+                                                          : triage->hours[2];
+    return (int64_t)hours * 3600 * 1000;
+}
+
+static void s_add_name(char list[][RELAIS_NAME_LEN], size_t *count, const char *name)
+{
+    if (!name || !name[0])
+        return;
+    for (size_t i = 0; i < *count; i++)
+        if (strcmp(list[i], name) == 0)
+            return;
+    if (*count < RELAIS_MAX_REFERRERS && strlen(name) < RELAIS_NAME_LEN)
+        memcpy(list[(*count)++], name, strlen(name) + 1);
+}
+
+/* "Lina B. (2015)": enough for the coordinator's work list, not a full identity. */
+static void s_child_display(const relais_referral_view_t *ref, char *out, size_t cap)
+{
+    const char *given = ref->given_count ? ref->given_names[0] : "";
+    const char *family = ref->family_name ? ref->family_name : "";
+    size_t initial = 0;
+    if (family[0]) {
+        s_utf8_next((const unsigned char *)family, &initial);
+    }
+    char year[5] = "";
+    if (ref->birth_date && strlen(ref->birth_date) >= 4)
+        memcpy(year, ref->birth_date, 4);
+    snprintf(out, cap, "%.60s%s%.*s%s (%s)", given, given[0] && initial ? " " : "", (int)initial, family,
+             initial ? "." : "", year);
+}
+
+int broker_rules_open_case(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
+                           uint64_t seq, int64_t received_ms, const broker_triage_t *triage,
+                           relais_case_record_t *out)
+{
+    memset(out, 0, sizeof *out);
+    relais_case_summary_t *s = &out->summary;
+    snprintf(s->case_id, sizeof s->case_id, "C-%llu", (unsigned long long)seq);
+    s->state = RELAIS_CASE_SUBMITTED;
+    s->task_status = broker_task_status(RELAIS_CASE_SUBMITTED);
+    s->urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
+    s_child_display(ref, s->child_display, sizeof s->child_display);
+    snprintf(s->school, sizeof s->school, "%s", ref->school ? ref->school : "");
+    s->opened_ms = received_ms;
+    s->updated_ms = received_ms;
+    s->due_ms = received_ms + s_triage_ms(s->urgency, triage);
+    memcpy(out->child_key, child_key, 32);
+    return broker_rules_attach_referral(out, ref, sender, seq, received_ms, triage);
+}
+
+int broker_rules_attach_referral(relais_case_record_t *rec, const relais_referral_view_t *ref, const char *sender,
+                                 uint64_t seq, int64_t received_ms, const broker_triage_t *triage)
+{
+    relais_case_summary_t *s = &rec->summary;
+    s_add_name(s->referrers, &s->referrer_count, ref->organisation);
+    s_add_name(rec->senders, &rec->sender_count, sender);
+    if (rec->referral_seq_count < RELAIS_MAX_REFERRERS)
+        rec->referral_seqs[rec->referral_seq_count++] = seq;
+    s->referral_count++;
+    relais_urgency_t urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
+    if (urgency > s->urgency) {
+        s->urgency = urgency;
+        /* A more urgent referral brings the triage deadline forward, never back. */
+        int64_t due = received_ms + s_triage_ms(urgency, triage);
+        if ((s->state == RELAIS_CASE_SUBMITTED || s->state == RELAIS_CASE_TRIAGE) && due < s->due_ms)
+            s->due_ms = due;
+    }
+    s->updated_ms = received_ms;
+    rec->last_seq = seq;
+    return 0;
+}
+
+int broker_case_has_sender(const relais_case_record_t *rec, const char *sender)
+{
+    for (size_t i = 0; i < rec->sender_count && i < RELAIS_MAX_REFERRERS; i++)
+        if (strcmp(rec->senders[i], sender) == 0)
+            return 1;
+    return 0;
+}
+
+int broker_case_overdue(const relais_case_record_t *rec, int64_t now_ms)
+{
+    return rec->summary.due_ms > 0 && now_ms > rec->summary.due_ms && broker_state_is_open(rec->summary.state) &&
+           rec->summary.state != RELAIS_CASE_PAUSED;
+}

@@ -1,0 +1,237 @@
+/* verify.c -- the verifier pool: signatures, identities, clocks and roles, off the intake thread.
+ *
+ * Each verifier takes jobs from intake's bounded queue. A submission that passes every
+ * check goes on to the writer (a blocking send: when the writer falls behind, verifiers
+ * wait, their queue fills and intake answers UNAVAILABLE instead of queueing without end);
+ * a refusal goes straight back to intake. Queries are served here too, off the intake
+ * thread, because they read the store and sign access records.
+ */
+#include "broker_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Which roles may submit which payload (DESIGN: who may send what). */
+static int s_role_may_send(relais_role_t role, relais_payload_t payload)
+{
+    switch (payload) {
+    case RELAIS_PAYLOAD_REFERRAL:
+        return role == RELAIS_ROLE_PARTNER || role == RELAIS_ROLE_RECEPTION;
+    case RELAIS_PAYLOAD_CASE_UPDATE:
+        return role == RELAIS_ROLE_COORDINATOR;
+    case RELAIS_PAYLOAD_CONTACT:
+    case RELAIS_PAYLOAD_LOST_FOUND:
+        return role == RELAIS_ROLE_RECEPTION;
+    default:
+        return 0; /* access records are the broker's alone; auditors submit nothing */
+    }
+}
+
+static const char *s_detail_or(const char *fallback)
+{
+    const char *d = relais_status_detail();
+    return d && d[0] ? d : fallback;
+}
+
+/* Checks a referral's own content: the basis of consent and a child we can key. */
+static int s_check_referral(broker_worker_t *w, const relais_message_t *msg, broker_env_t *out, const char **why)
+{
+    relais_referral_view_t ref;
+    if (relais_message_referral(msg, &ref) != 0) {
+        *why = "not a referral";
+        return RELAIS_E_MALFORMED;
+    }
+    if (!ref.has_consent && !ref.has_parental_request) {
+        *why = "a referral needs the family's consent or a parental request";
+        return RELAIS_E_NO_CONSENT;
+    }
+    relais_status_clear();
+    int rc = broker_child_key(w->b->hub_secret, &ref, out->child_key);
+    if (rc != 0) {
+        *why = s_detail_or("the child cannot be identified");
+        return rc == RELAIS_E_CRYPTO ? RELAIS_E_UNAVAILABLE : RELAIS_E_MALFORMED;
+    }
+    out->has_child_key = 1;
+    return 0;
+}
+
+/* Everything a message must pass before the writer sees it, in the documented order. */
+static int s_check_message(broker_worker_t *w, const broker_env_t *env, const relais_signed_t *sm,
+                           const relais_message_t *msg, broker_env_t *out, const char **why)
+{
+    const char *sender = relais_message_sender(msg);
+    if (strcmp(sender, env->user) != 0) {
+        *why = "the header's sender is not the identity of this connection";
+        return RELAIS_E_SENDER_MISMATCH;
+    }
+    relais_peer_t peer;
+    if (broker_peer_by_name(w->b, sender, &peer) != 0) {
+        *why = "the sender is not in the registry";
+        return RELAIS_E_UNKNOWN_SENDER;
+    }
+    if (relais_signature_verify(peer.sign_public, sm->body, sm->body_len, sm->signature) != 0) {
+        *why = "the signature does not verify with the sender's sign-key";
+        return RELAIS_E_BAD_SIGNATURE;
+    }
+    int64_t created = relais_message_created_ms(msg);
+    if (created < env->received_ms - w->b->opts.max_age_s * 1000) {
+        *why = "created_ms is older than the broker accepts";
+        return RELAIS_E_STALE;
+    }
+    if (created > env->received_ms + w->b->opts.max_skew_s * 1000) {
+        *why = "created_ms is in the future";
+        return RELAIS_E_STALE;
+    }
+    relais_payload_t payload = relais_message_payload(msg);
+    if (!s_role_may_send(peer.role, payload)) {
+        *why = "this role may not submit this payload";
+        return RELAIS_E_FORBIDDEN;
+    }
+    if (payload == RELAIS_PAYLOAD_REFERRAL)
+        return s_check_referral(w, msg, out, why);
+    return 0;
+}
+
+static void s_verify(broker_worker_t *w, const broker_env_t *env, const uint8_t *bytes, size_t len)
+{
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    relais_status_clear();
+    if (relais_signed_decode(bytes, len, &sm) != 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "not a SignedMessage: %s",
+                          s_detail_or("does not decode"));
+        return;
+    }
+    int rc = relais_message_decode(sm.body, sm.body_len, &msg);
+    if (rc != 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "the message body %s: %s",
+                          rc == RELAIS_E_VERSION ? "has an unknown version" : "does not decode",
+                          s_detail_or("invalid"));
+        return;
+    }
+    broker_env_t out = *env;
+    out.kind = BROKER_WRITE_MESSAGE;
+    out.has_child_key = 0;
+    const char *why = NULL;
+    rc = s_check_message(w, env, &sm, msg, &out, &why);
+    if (rc != 0) {
+        broker_send_error(w->to_intake, env, rc, relais_message_id(msg), "%s", why);
+    } else if (broker_env_send(w->to_writer, &out, bytes, len, NULL, 0, 0) != 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, relais_message_id(msg), "the writer is gone");
+    }
+    relais_message_destroy(&msg);
+}
+
+static void s_dispatch(broker_worker_t *w, const broker_env_t *env, const uint8_t *d1, size_t len1)
+{
+    switch (env->kind) {
+    case BROKER_JOB_SUBMIT:
+        s_verify(w, env, d1, len1);
+        break;
+    case BROKER_JOB_QUERY:
+        broker_query_handle(w, env, d1, len1);
+        break;
+    case BROKER_JOB_SUBSCRIBE:
+        broker_query_subscribe(w, env);
+        break;
+    default:
+        broker_log("error", "internal", "what=\"unexpected job\" kind=%d", (int)env->kind);
+        break;
+    }
+}
+
+/* Takes one job; returns 0 when one was handled, 1 when the queue is empty, -1 on ETERM. */
+static int s_take_one(broker_worker_t *w)
+{
+    zmq_msg_t msg;
+    broker_env_t env;
+    const uint8_t *d1, *d2;
+    int rc = broker_env_recv(w->jobs, &msg, &env, &d1, &d2, ZMQ_DONTWAIT);
+    if (rc < 0)
+        return errno == EAGAIN || errno == EINTR ? 1 : -1;
+    if (rc > 0)
+        return 0;
+    s_dispatch(w, &env, d1, env.len1);
+    zmq_msg_close(&msg);
+    return 0;
+}
+
+static void *s_worker_thread(void *arg)
+{
+    broker_worker_t *w = arg;
+    for (;;) {
+        /* Read the flag before looking at the queue: once it is set intake sends no more,
+         * so an empty queue seen after it is empty for good. */
+        int draining = atomic_load(&w->b->verifiers_drain);
+        int rc = s_take_one(w);
+        if (rc < 0 || (rc == 1 && draining))
+            break;
+        if (rc == 1) {
+            zmq_pollitem_t item = {w->jobs, 0, ZMQ_POLLIN, 0};
+            zmq_poll(&item, 1, 100);
+        }
+    }
+    zmq_close(w->jobs);
+    zmq_close(w->to_writer);
+    zmq_close(w->to_intake);
+    atomic_fetch_sub(&w->b->verifiers_running, 1);
+    free(w);
+    return NULL;
+}
+
+static broker_worker_t *s_worker_new(relais_broker_t *b, int index)
+{
+    broker_worker_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->b = b;
+    w->index = index;
+    w->jobs = broker_queue_socket(b, ZMQ_PULL);
+    w->to_writer = broker_queue_socket(b, ZMQ_PUSH);
+    w->to_intake = broker_queue_socket(b, ZMQ_PUSH);
+    if (!w->jobs || !w->to_writer || !w->to_intake || zmq_connect(w->jobs, BROKER_EP_VERIFY) != 0 ||
+        zmq_connect(w->to_writer, BROKER_EP_WRITE) != 0 || zmq_connect(w->to_intake, BROKER_EP_REPLY) != 0) {
+        zmq_close(w->jobs);
+        zmq_close(w->to_writer);
+        zmq_close(w->to_intake);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int broker_verifiers_start(relais_broker_t *b)
+{
+    b->verifier_threads = calloc((size_t)b->opts.verifiers, sizeof *b->verifier_threads);
+    if (!b->verifier_threads)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    for (int i = 0; i < b->opts.verifiers; i++) {
+        broker_worker_t *w = s_worker_new(b, i);
+        if (!w) {
+            atomic_store(&b->verifiers_drain, 1);
+            broker_verifiers_join(b);
+            return relais_status_set(RELAIS_E_UNAVAILABLE, "cannot start verifier %d", i);
+        }
+        atomic_fetch_add(&b->verifiers_running, 1);
+        if (pthread_create(&b->verifier_threads[i], NULL, s_worker_thread, w) != 0) {
+            atomic_fetch_sub(&b->verifiers_running, 1);
+            zmq_close(w->jobs);
+            zmq_close(w->to_writer);
+            zmq_close(w->to_intake);
+            free(w);
+            atomic_store(&b->verifiers_drain, 1);
+            broker_verifiers_join(b);
+            return relais_status_set(RELAIS_E_NOMEM, "cannot start verifier %d", i);
+        }
+        b->verifier_count = i + 1;
+    }
+    return 0;
+}
+
+void broker_verifiers_join(relais_broker_t *b)
+{
+    for (int i = 0; i < b->verifier_count; i++)
+        pthread_join(b->verifier_threads[i], NULL);
+    b->verifier_count = 0;
+}

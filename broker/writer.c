@@ -1,0 +1,464 @@
+/* writer.c -- the single writer: group commit of verified messages, case rules, checkpoints.
+ *
+ * One thread owns every write transaction. It takes whatever is waiting (up to --batch-max):
+ * a lone message is committed at once; under load a batch is what arrived while the previous
+ * sync ran. It applies the case rules inside the transaction, commits with sync once, and
+ * only then answers: an ack never precedes the fsync. A failed commit fails the whole batch
+ * and acknowledges nothing.
+ */
+#include "broker_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    zmq_msg_t frame;                  /* the queue frame; env, d1 and d2 point into it */
+    broker_env_t env;                 /* who sent it and how to answer */
+    const uint8_t *d1;                /* the SignedMessage bytes */
+    const uint8_t *d2;                /* WRITE_ACCESS: the reply to send once stored */
+    relais_message_t *msg;            /* the decoded body, for the rules */
+    int status;                       /* 0, or why it was refused */
+    char why[256];                    /* the sentence of a refusal */
+    relais_store_ack_t ack;           /* what the store made of it */
+    char case_id[RELAIS_CASE_ID_LEN]; /* the case it concerns, for the ack */
+} s_item_t;
+
+typedef struct {
+    relais_broker_t *b;     /* the broker */
+    void *in;               /* PULL of verified messages */
+    void *out;              /* PUSH of replies and notices to intake */
+    s_item_t *items;        /* the batch being built (room opts.batch_max) */
+    size_t count;           /* items in it */
+    broker_triage_t triage; /* triage targets */
+    uint64_t cp_size;       /* size of the latest checkpoint */
+    int64_t cp_ms;          /* when it was signed (0: sign as soon as the tree grows) */
+    uint64_t head;          /* log size after the last commit */
+} s_writer_t;
+
+/* ---- Applying one message inside the batch ---------------------------------------------- */
+
+static int s_refuse(s_item_t *it, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Records why an item is refused; returns 0 because the batch itself goes on. */
+static int s_refuse(s_item_t *it, int status, const char *fmt, ...)
+{
+    it->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->why, sizeof it->why, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static int s_put_case(relais_store_batch_t *batch, const relais_case_record_t *rec)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_case_record_encode(rec, &bytes, &len);
+    if (rc != 0)
+        return rc;
+    rc = relais_store_batch_case_put(batch, rec->summary.case_id, bytes, len);
+    free(bytes);
+    return rc;
+}
+
+static int s_get_case(relais_store_batch_t *batch, const char *case_id, relais_case_record_t *out)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
+    if (rc != 0)
+        return rc;
+    rc = relais_case_record_decode(bytes, len, out);
+    free(bytes);
+    return rc == 0 ? 0 : RELAIS_E_CORRUPT;
+}
+
+/* Appends the item's bytes, expecting sequence number `seq` (0: any). */
+static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
+{
+    relais_store_entry_t entry = {.signed_message = it->d1,
+                                  .signed_len = it->env.len1,
+                                  .msg_id = relais_message_id(it->msg),
+                                  .received_ms = it->env.received_ms};
+    int rc = relais_store_batch_append(batch, &entry, &it->ack);
+    if (rc != 0)
+        return rc;
+    if (it->ack.status != 0 || it->ack.duplicate || (seq && it->ack.seq != seq))
+        return relais_status_set(RELAIS_E_CORRUPT, "append gave seq %llu, expected %llu",
+                                 (unsigned long long)it->ack.seq, (unsigned long long)seq);
+    return 0;
+}
+
+/* Stores the new state of a case touched by record `seq`. */
+static int s_store_case(relais_store_batch_t *batch, const relais_case_record_t *rec, uint64_t seq)
+{
+    int rc = s_put_case(batch, rec);
+    if (rc == 0)
+        rc = relais_store_batch_case_link(batch, rec->summary.case_id, seq);
+    return rc;
+}
+
+static int s_apply_referral(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    relais_referral_view_t ref;
+    if (!it->env.has_child_key || relais_message_referral(it->msg, &ref) != 0)
+        return s_refuse(it, RELAIS_E_MALFORMED, "not a verified referral");
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    relais_case_record_t rec;
+    char case_id[RELAIS_CASE_ID_MAX];
+    int rc = relais_store_batch_child_get(batch, it->env.child_key, case_id);
+    int fresh = rc == RELAIS_E_NOT_FOUND;
+    if (rc == 0)
+        rc = s_get_case(batch, case_id, &rec);
+    if (rc == 0)
+        rc = broker_rules_attach_referral(&rec, &ref, it->env.user, seq, it->env.received_ms, &w->triage);
+    else if (fresh)
+        rc = broker_rules_open_case(&ref, it->env.child_key, it->env.user, seq, it->env.received_ms, &w->triage,
+                                    &rec);
+    if (rc == 0)
+        rc = s_append(batch, it, seq);
+    if (rc == 0)
+        rc = s_store_case(batch, &rec, seq);
+    if (rc == 0 && fresh)
+        rc = relais_store_batch_child_put(batch, it->env.child_key, rec.summary.case_id);
+    if (rc == 0)
+        snprintf(it->case_id, sizeof it->case_id, "%s", rec.summary.case_id);
+    return rc;
+}
+
+/* A closed case no longer receives its child's referrals: a later one opens a new case. */
+static int s_unlink_child(relais_store_batch_t *batch, const relais_case_record_t *rec)
+{
+    char linked[RELAIS_CASE_ID_MAX];
+    int rc = relais_store_batch_child_get(batch, rec->child_key, linked);
+    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && strcmp(linked, rec->summary.case_id) != 0))
+        return 0;
+    return rc != 0 ? rc : relais_store_batch_child_del(batch, rec->child_key);
+}
+
+static int s_apply_update(relais_store_batch_t *batch, s_item_t *it)
+{
+    relais_case_update_view_t upd;
+    if (relais_message_case_update(it->msg, &upd) != 0)
+        return s_refuse(it, RELAIS_E_MALFORMED, "not a case update");
+    relais_case_record_t rec;
+    int rc = s_get_case(batch, upd.case_id, &rec);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return s_refuse(it, RELAIS_E_BAD_TRANSITION, "there is no case %s", upd.case_id);
+    if (rc != 0)
+        return rc;
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    int unlink = 0;
+    if (broker_rules_update(&rec, &upd, seq, it->env.received_ms, &unlink, it->why, sizeof it->why) != 0) {
+        it->status = RELAIS_E_BAD_TRANSITION;
+        return 0;
+    }
+    rc = s_append(batch, it, seq);
+    if (rc == 0)
+        rc = s_store_case(batch, &rec, seq);
+    if (rc == 0 && unlink)
+        rc = s_unlink_child(batch, &rec);
+    if (rc == 0)
+        snprintf(it->case_id, sizeof it->case_id, "%s", rec.summary.case_id);
+    return rc;
+}
+
+/* The case an already stored message was attached to, for its repeated ack. */
+static void s_duplicate_case(s_writer_t *w, s_item_t *it)
+{
+    relais_case_update_view_t upd;
+    relais_case_record_t rec;
+    if (relais_message_case_update(it->msg, &upd) == 0)
+        snprintf(it->case_id, sizeof it->case_id, "%s", upd.case_id);
+    else if (it->env.has_child_key &&
+             broker_case_of_referral(w->b->store, it->ack.seq, it->env.child_key, &rec) == 0)
+        snprintf(it->case_id, sizeof it->case_id, "%s", rec.summary.case_id);
+}
+
+/* Returns a store error (the batch is lost) or 0 (the item is applied or refused). */
+static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    relais_signed_t sm;
+    if (relais_signed_decode(it->d1, it->env.len1, &sm) != 0 ||
+        relais_message_decode(sm.body, sm.body_len, &it->msg) != 0)
+        return s_refuse(it, RELAIS_E_MALFORMED, "the message does not decode");
+    relais_store_ack_t found;
+    int rc = relais_store_batch_find_msg(batch, relais_message_id(it->msg), &found);
+    if (rc == 0) {
+        /* Stored before: the store tells the same bytes (the original ack) from others. */
+        rc = relais_store_batch_append(batch,
+                                       &(relais_store_entry_t){it->d1, it->env.len1, relais_message_id(it->msg),
+                                                               it->env.received_ms},
+                                       &it->ack);
+        if (rc == 0 && it->ack.status != 0)
+            return s_refuse(it, it->ack.status, "this message id is already stored with other bytes");
+        if (rc == 0)
+            s_duplicate_case(w, it);
+        return rc;
+    }
+    if (rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    if (it->env.kind == BROKER_WRITE_MESSAGE && relais_message_payload(it->msg) == RELAIS_PAYLOAD_REFERRAL)
+        return s_apply_referral(w, batch, it);
+    if (it->env.kind == BROKER_WRITE_MESSAGE && relais_message_payload(it->msg) == RELAIS_PAYLOAD_CASE_UPDATE)
+        return s_apply_update(batch, it);
+    return s_append(batch, it, 0);
+}
+
+/* ---- Answering ------------------------------------------------------------------------- */
+
+static void s_answer_message(s_writer_t *w, s_item_t *it)
+{
+    const uint8_t *id = it->msg ? relais_message_id(it->msg) : NULL;
+    if (it->status != 0) {
+        broker_send_error(w->out, &it->env, it->status, id, "%s", it->why[0] ? it->why : relais_strerror(it->status));
+        return;
+    }
+    relais_reply_t reply;
+    memset(&reply, 0, sizeof reply);
+    reply.request_id = it->env.request_id;
+    reply.kind = RELAIS_REPLY_ACK;
+    memcpy(reply.ack.msg_id, id, RELAIS_MSG_ID_BYTES);
+    reply.ack.seq = it->ack.seq;
+    memcpy(reply.ack.leaf_hash, it->ack.leaf_hash, 32);
+    reply.ack.duplicate = it->ack.duplicate;
+    reply.ack.received_ms = it->ack.received_ms;
+    snprintf(reply.ack.case_id, sizeof reply.ack.case_id, "%s", it->case_id);
+    broker_log("info", "ack", "sender=%s seq=%llu case=%s duplicate=%d request=%llu", it->env.user,
+               (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->ack.duplicate,
+               (unsigned long long)it->env.request_id);
+    if (broker_send_reply(w->out, &it->env, &reply) != 0)
+        broker_log("error", "internal", "what=\"cannot queue an ack\" seq=%llu", (unsigned long long)it->ack.seq);
+}
+
+static void s_answer_access(s_writer_t *w, s_item_t *it)
+{
+    broker_env_t out = it->env;
+    if (it->env.flags & BROKER_F_SUBSCRIBE) {
+        out.kind = BROKER_OUT_SUB_READY;
+        out.status = it->status;
+        broker_env_send(w->out, &out, NULL, 0, NULL, 0, 0);
+    } else if (it->status != 0) {
+        broker_send_error(w->out, &it->env, it->status, NULL, "the read could not be logged: %s",
+                          relais_strerror(it->status));
+    } else {
+        out.kind = BROKER_OUT_REPLY;
+        broker_env_send(w->out, &out, it->d2, it->env.len2, NULL, 0, 0);
+    }
+    if (it->status == 0)
+        broker_log("info", "access", "reader=%s seq=%llu request=%llu", it->env.user,
+                   (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id);
+}
+
+static void s_answer_all(s_writer_t *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        s_item_t *it = &w->items[i];
+        if (it->env.kind == BROKER_WRITE_ACCESS)
+            s_answer_access(w, it);
+        else
+            s_answer_message(w, it);
+    }
+}
+
+/* ---- The batch ------------------------------------------------------------------------- */
+
+/* Nothing of the batch is stored: every item gets the batch's failure (a local I/O error
+ * travels as UNAVAILABLE, which tells the agent to retry). */
+static void s_fail_batch(s_writer_t *w, int rc)
+{
+    char q[256];
+    broker_log("error", "commit-failed", "code=%s records=%zu why=%s", relais_status_name(rc), w->count,
+               broker_logq(q, sizeof q, relais_status_detail()));
+    int wire = rc == RELAIS_E_STORE_FULL ? rc : RELAIS_E_UNAVAILABLE;
+    for (size_t i = 0; i < w->count; i++) {
+        w->items[i].status = wire;
+        snprintf(w->items[i].why, sizeof w->items[i].why, "nothing was stored: %s", relais_strerror(rc));
+    }
+}
+
+static void s_commit(s_writer_t *w)
+{
+    int64_t t0 = broker_now_ms();
+    relais_store_batch_t *batch = NULL;
+    int rc = relais_store_batch_begin(w->b->store, &batch);
+    for (size_t i = 0; rc == 0 && i < w->count; i++)
+        rc = s_apply(w, batch, &w->items[i]);
+    uint64_t head = batch ? relais_store_batch_head(batch) : w->head;
+    if (rc == 0)
+        rc = relais_store_batch_commit(&batch);
+    else
+        relais_store_batch_abort(&batch);
+    if (rc != 0) {
+        s_fail_batch(w, rc);
+    } else {
+        broker_log("info", "commit", "records=%zu head=%llu ms=%lld", w->count, (unsigned long long)head,
+                   (long long)(broker_now_ms() - t0));
+    }
+    s_answer_all(w);
+    if (rc == 0 && head > w->head) {
+        w->head = head;
+        broker_env_t notice = {.kind = BROKER_OUT_HEAD, .seq = head};
+        broker_env_send(w->out, &notice, NULL, 0, NULL, 0, 0);
+    }
+}
+
+static void s_clear_batch(s_writer_t *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        relais_message_destroy(&w->items[i].msg);
+        zmq_msg_close(&w->items[i].frame);
+    }
+    w->count = 0;
+}
+
+/* Takes what is waiting, up to batch_max; waits up to `timeout_ms` for the first item. */
+static size_t s_collect(s_writer_t *w, long timeout_ms)
+{
+    zmq_pollitem_t item = {w->in, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&item, 1, timeout_ms) <= 0)
+        return 0;
+    while (w->count < w->b->opts.batch_max) {
+        s_item_t *it = &w->items[w->count];
+        memset(it, 0, sizeof *it);
+        int rc = broker_env_recv(w->in, &it->frame, &it->env, &it->d1, &it->d2, ZMQ_DONTWAIT);
+        if (rc < 0)
+            break;
+        if (rc == 0)
+            w->count++;
+    }
+    return w->count;
+}
+
+/* ---- Checkpoints ------------------------------------------------------------------------ */
+
+/* Signs and stores a checkpoint of the current head, if the tree grew since the last one.
+ * Sizes only grow, so the broker never signs two different checkpoints for one size. */
+static void s_checkpoint(s_writer_t *w)
+{
+    relais_broker_t *b = w->b;
+    uint64_t head = 0;
+    if (relais_store_head(b->store, &head) != 0 || head == 0 || head <= w->cp_size)
+        return;
+    relais_checkpoint_t cp;
+    memset(&cp, 0, sizeof cp);
+    snprintf(cp.origin, sizeof cp.origin, "%s", b->origin);
+    cp.size = head;
+    relais_store_checkpoint_t scp;
+    memset(&scp, 0, sizeof scp);
+    int rc = relais_store_root(b->store, head, cp.root);
+    if (rc == 0)
+        rc = relais_checkpoint_sign(&cp, b->name, relais_identity_sign_seed(b->identity), scp.note, sizeof scp.note);
+    scp.size = head;
+    memcpy(scp.root, cp.root, sizeof scp.root);
+    scp.time_ms = broker_now_ms();
+    if (rc == 0)
+        rc = relais_store_checkpoint_put(b->store, &scp);
+    w->cp_ms = scp.time_ms; /* also after a failure: retry at the next interval, not in a loop */
+    if (rc != 0) {
+        char q[256];
+        broker_log("error", "checkpoint-failed", "size=%llu code=%s why=%s", (unsigned long long)head,
+                   relais_status_name(rc), broker_logq(q, sizeof q, relais_status_detail()));
+        return;
+    }
+    char root[65];
+    broker_hex(cp.root, 32, root);
+    broker_log("info", "checkpoint", "size=%llu root=%s origin=%s", (unsigned long long)head, root, b->origin);
+    w->cp_size = head;
+}
+
+static void s_checkpoint_due(s_writer_t *w)
+{
+    int64_t now = broker_now_ms();
+    if (w->head >= w->cp_size + w->b->opts.checkpoint_every ||
+        (w->head > w->cp_size && now - w->cp_ms >= (int64_t)w->b->opts.checkpoint_interval_s * 1000))
+        s_checkpoint(w);
+}
+
+static long s_wait_ms(const s_writer_t *w)
+{
+    if (w->head <= w->cp_size)
+        return 250;
+    int64_t left = w->cp_ms + (int64_t)w->b->opts.checkpoint_interval_s * 1000 - broker_now_ms();
+    return left < 0 ? 0 : left > 250 ? 250 : (long)left;
+}
+
+/* ---- The thread ------------------------------------------------------------------------- */
+
+static void *s_writer_thread(void *arg)
+{
+    s_writer_t *w = arg;
+    for (;;) {
+        /* Read the flag first: once set, no verifier sends any more. */
+        int draining = atomic_load(&w->b->writer_drain);
+        size_t n = s_collect(w, draining ? 0 : s_wait_ms(w));
+        if (n > 0) {
+            s_commit(w);
+            s_clear_batch(w);
+        }
+        s_checkpoint_due(w);
+        if (n == 0 && draining)
+            break;
+    }
+    s_checkpoint(w); /* the final checkpoint of a clean stop */
+    zmq_close(w->in);
+    zmq_close(w->out);
+    free(w->items);
+    atomic_store(&w->b->writer_running, 0);
+    free(w);
+    return NULL;
+}
+
+static int s_writer_init(relais_broker_t *b, s_writer_t *w)
+{
+    w->b = b;
+    memcpy(w->triage.hours, b->opts.triage_hours, sizeof w->triage.hours);
+    w->items = calloc(b->opts.batch_max, sizeof *w->items);
+    if (!w->items)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    int rc = relais_store_head(b->store, &w->head);
+    if (rc != 0)
+        return rc;
+    relais_store_checkpoint_t latest;
+    if (relais_store_checkpoint_latest(b->store, &latest) == 0)
+        w->cp_size = latest.size;
+    w->cp_ms = 0; /* a log that outgrew its checkpoint (a crash) gets one at once */
+    w->in = broker_queue_socket(b, ZMQ_PULL);
+    w->out = broker_queue_socket(b, ZMQ_PUSH);
+    if (!w->in || !w->out || zmq_bind(w->in, BROKER_EP_WRITE) != 0 || zmq_connect(w->out, BROKER_EP_REPLY) != 0)
+        return relais_status_set(RELAIS_E_UNAVAILABLE, "writer queues: %s", zmq_strerror(errno));
+    return 0;
+}
+
+int broker_writer_start(relais_broker_t *b)
+{
+    s_writer_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    int rc = s_writer_init(b, w);
+    atomic_store(&b->writer_running, 1);
+    if (rc == 0 && pthread_create(&b->writer_thread, NULL, s_writer_thread, w) != 0)
+        rc = relais_status_set(RELAIS_E_NOMEM, "cannot start the writer");
+    if (rc != 0) {
+        atomic_store(&b->writer_running, 0);
+        zmq_close(w->in);
+        zmq_close(w->out);
+        free(w->items);
+        free(w);
+        return rc;
+    }
+    b->writer_started = 1;
+    return 0;
+}
+
+void broker_writer_join(relais_broker_t *b)
+{
+    if (!b->writer_started)
+        return;
+    pthread_join(b->writer_thread, NULL);
+    b->writer_started = 0;
+}

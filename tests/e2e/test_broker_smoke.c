@@ -1,0 +1,600 @@
+/* test_broker_smoke.c -- starts the real relaisd on loopback and walks submit, duplicate, refusal, feed, stop. */
+#define _GNU_SOURCE /* nftw */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "relais_certs.h"
+#include "relais_merkle.h"
+#include "relais_proto.h"
+
+#ifndef RELAISD_PATH
+#error "RELAISD_PATH must name the relaisd binary"
+#endif
+
+#define S_WAIT_LISTEN_MS 15000 /* the broker prints event=listening within this */
+#define S_WAIT_EXIT_MS 20000   /* and exits within this after SIGTERM */
+#define S_RECV_TIMEOUT_MS 10000
+#define S_BIND_ATTEMPTS 5
+
+typedef struct {
+    char dir[256];                   /* temporary folder, removed at the end */
+    char keys[300], registry[300], store[300], log[300];
+    relais_identity_t *hub, *partner, *coordo, *pmi, *auditor;
+    pid_t pid;                       /* relaisd, or 0 */
+    char endpoint[64];
+    void *ctx;
+    void *socks[16];                 /* open client sockets, closed by the teardown if a test fails */
+} s_fixture_t;
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void s_copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    assert_non_null(in);
+    FILE *out = fopen(to, "wb");
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+static relais_identity_t *s_identity(s_fixture_t *f, const char *name, relais_role_t role, const char *org)
+{
+    relais_identity_t *id = NULL;
+    assert_int_equal(relais_identity_generate(name, role, org, &id), 0);
+    assert_int_equal(relais_identity_save(id, f->keys), 0);
+    char from[400], to[400];
+    snprintf(from, sizeof from, "%s/%s.cert", f->keys, name);
+    snprintf(to, sizeof to, "%s/%s.cert", f->registry, name);
+    s_copy_file(from, to);
+    return id;
+}
+
+/* Whether the broker's log holds `needle`. */
+static int s_log_has(const s_fixture_t *f, const char *needle)
+{
+    FILE *in = fopen(f->log, "r");
+    if (!in)
+        return 0;
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, in))
+        found = strstr(line, needle) != NULL;
+    fclose(in);
+    return found;
+}
+
+static pid_t s_spawn(s_fixture_t *f)
+{
+    char key[400];
+    snprintf(key, sizeof key, "%s/hub.cert_secret", f->keys);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(f->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0)
+            _exit(127);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        execl(RELAISD_PATH, "relaisd", "--endpoint", f->endpoint, "--store", f->store, "--certs", f->registry,
+              "--key", key, "--verifiers", "2", "--checkpoint-interval", "1", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Starts relaisd on a free port; 0 when it says event=listening. */
+static int s_start(s_fixture_t *f)
+{
+    for (int attempt = 0; attempt < S_BIND_ATTEMPTS; attempt++) {
+        snprintf(f->endpoint, sizeof f->endpoint, "tcp://127.0.0.1:%d", 17000 + (getpid() + attempt * 97) % 1000);
+        f->pid = s_spawn(f);
+        if (f->pid < 0)
+            return -1;
+        for (int waited = 0; waited < S_WAIT_LISTEN_MS; waited += 20) {
+            if (s_log_has(f, "event=listening"))
+                return 0;
+            int status;
+            if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
+                f->pid = 0; /* exited: the port was taken, most likely; try another */
+                break;
+            }
+            s_sleep_ms(20);
+        }
+        if (f->pid > 0) {
+            kill(f->pid, SIGKILL);
+            waitpid(f->pid, NULL, 0);
+            f->pid = 0;
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static int s_setup(void **state)
+{
+    s_fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/relais-smoke-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->keys, sizeof f->keys, "%s/keys", f->dir);
+    snprintf(f->registry, sizeof f->registry, "%s/registry", f->dir);
+    snprintf(f->store, sizeof f->store, "%s/store", f->dir);
+    snprintf(f->log, sizeof f->log, "%s/relaisd.log", f->dir);
+    assert_int_equal(mkdir(f->keys, 0700), 0);
+    assert_int_equal(mkdir(f->registry, 0700), 0);
+    f->hub = s_identity(f, "hub", RELAIS_ROLE_BROKER, "Ville");
+    f->partner = s_identity(f, "college-curie", RELAIS_ROLE_PARTNER, "College Marie Curie");
+    f->coordo = s_identity(f, "coordo", RELAIS_ROLE_COORDINATOR, "Ville");
+    f->pmi = s_identity(f, "pmi-blagis", RELAIS_ROLE_PARTNER, "PMI Les Blagis");
+    f->auditor = s_identity(f, "audit", RELAIS_ROLE_AUDITOR, "CNIL");
+    f->ctx = zmq_ctx_new();
+    *state = f;
+    return s_start(f);
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *f = *state;
+    if (f->pid > 0) {
+        kill(f->pid, SIGKILL);
+        waitpid(f->pid, NULL, 0);
+    }
+    for (size_t i = 0; i < sizeof f->socks / sizeof f->socks[0]; i++)
+        if (f->socks[i])
+            zmq_close(f->socks[i]);
+    if (f->ctx)
+        zmq_ctx_term(f->ctx); /* would wait forever for a socket left open */
+    if (getenv("RELAIS_KEEP_TMP") == NULL)
+        nftw(f->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    else
+        fprintf(stderr, "kept %s\n", f->dir);
+    relais_identity_destroy(&f->hub);
+    relais_identity_destroy(&f->partner);
+    relais_identity_destroy(&f->coordo);
+    relais_identity_destroy(&f->pmi);
+    relais_identity_destroy(&f->auditor);
+    free(f);
+    return 0;
+}
+
+/* ---- A CURVE client ------------------------------------------------------------------- */
+
+static void *s_connect(s_fixture_t *f, const relais_identity_t *me)
+{
+    void *s = zmq_socket(f->ctx, ZMQ_DEALER);
+    assert_non_null(s);
+    int timeout = S_RECV_TIMEOUT_MS, linger = 0;
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    const char *server = relais_identity_peer(f->hub)->curve_public_z85;
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, strlen(server) + 1), 0);
+    const char *pub = relais_identity_curve_public_z85(me);
+    const char *sec = relais_identity_curve_secret_z85(me);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, strlen(pub) + 1), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, strlen(sec) + 1), 0);
+    assert_int_equal(zmq_connect(s, f->endpoint), 0);
+    for (size_t i = 0; i < sizeof f->socks / sizeof f->socks[0]; i++)
+        if (!f->socks[i]) {
+            f->socks[i] = s;
+            return s;
+        }
+    fail_msg("too many sockets");
+    return NULL;
+}
+
+static void s_close(s_fixture_t *f, void *s)
+{
+    for (size_t i = 0; i < sizeof f->socks / sizeof f->socks[0]; i++)
+        if (f->socks[i] == s)
+            f->socks[i] = NULL;
+    zmq_close(s);
+}
+
+static void s_send_request(void *sock, const relais_request_t *req)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_request_encode(req, &bytes, &len);
+    if (rc != 0)
+        fail_msg("request %llu does not encode: %s", (unsigned long long)req->request_id, relais_status_detail());
+    assert_int_equal(zmq_send(sock, bytes, len, 0), (int)len);
+    free(bytes);
+}
+
+static void s_recv_reply(void *sock, relais_reply_t *reply)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    int n = zmq_msg_recv(&msg, sock, 0);
+    assert_true(n >= 0); /* a timeout here means no answer from the broker */
+    assert_int_equal(relais_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), reply), 0);
+    zmq_msg_close(&msg);
+}
+
+static const char s_referral_json[] =
+    "{\"referral\": {\"referrer\": {\"organisation\": \"College Marie Curie\", \"role\": \"TEACHER\","
+    " \"name\": \"Mme Durand\", \"contact\": \"01 00 00 00 00\"},"
+    " \"child\": {\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2015-03-02\","
+    " \"school\": \"College Marie Curie\", \"class_name\": \"6e B\"},"
+    " \"domains\": [\"EDUCATIONAL\"], \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\","
+    " \"consent\": {\"recorded_by\": \"Mme Durand\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"}}}";
+
+/* A message built from `json` with `sender` in its header, signed by `signer`, as
+ * SignedMessage bytes; `corrupt` flips a bit of the signature. */
+static uint8_t *s_signed_json(const relais_identity_t *signer, const char *sender, const char *json,
+                              const uint8_t msg_id[16], int64_t created_ms, int corrupt, size_t *len)
+{
+    uint8_t *body = NULL, *out = NULL;
+    size_t body_len = 0;
+    uint8_t sig[64];
+    if (relais_message_from_json(json, strlen(json), sender, msg_id, created_ms, &body, &body_len) != 0)
+        fail_msg("%s: %s", json, relais_status_detail());
+    assert_int_equal(relais_identity_sign(signer, body, body_len, sig), 0);
+    if (corrupt)
+        sig[10] ^= 0x01;
+    assert_int_equal(relais_signed_encode(body, body_len, sig, &out, len), 0);
+    free(body);
+    return out;
+}
+
+static uint8_t *s_signed_referral(const relais_identity_t *me, const uint8_t msg_id[16], int corrupt, size_t *len)
+{
+    return s_signed_json(me, relais_identity_peer(me)->name, s_referral_json, msg_id, s_now_ms(), corrupt, len);
+}
+
+static void s_submit(void *sock, uint64_t request_id, uint8_t *signed_msg, size_t len, relais_reply_t *reply)
+{
+    relais_request_t req;
+    memset(&req, 0, sizeof req);
+    req.request_id = request_id;
+    req.kind = RELAIS_REQ_SUBMIT;
+    req.submit = signed_msg; /* borrowed: not cleared */
+    req.submit_len = len;
+    s_send_request(sock, &req);
+    s_recv_reply(sock, reply);
+    assert_int_equal(reply->request_id, request_id);
+}
+
+/* ---- The walk ------------------------------------------------------------------------- */
+
+static void s_submit_twice_and_refuse(s_fixture_t *f, void *partner)
+{
+    uint8_t id[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    size_t len = 0;
+    uint8_t *msg = s_signed_referral(f->partner, id, 0, &len);
+    relais_reply_t reply;
+    s_submit(partner, 1, msg, len, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
+    assert_int_equal(reply.ack.seq, 1);
+    assert_int_equal(reply.ack.duplicate, 0);
+    assert_string_equal(reply.ack.case_id, "C-1");
+    relais_reply_clear(&reply);
+
+    s_submit(partner, 2, msg, len, &reply); /* the same bytes again: the original ack */
+    assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
+    assert_int_equal(reply.ack.seq, 1);
+    assert_int_equal(reply.ack.duplicate, 1);
+    assert_string_equal(reply.ack.case_id, "C-1");
+    relais_reply_clear(&reply);
+    free(msg);
+
+    id[0] = 99;
+    msg = s_signed_referral(f->partner, id, 1, &len);
+    s_submit(partner, 3, msg, len, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_ERROR);
+    assert_int_equal(reply.error.status, RELAIS_E_BAD_SIGNATURE);
+    relais_reply_clear(&reply);
+    free(msg);
+}
+
+static void s_feed_as_coordinator(s_fixture_t *f)
+{
+    void *coordo = s_connect(f, f->coordo);
+    relais_request_t req;
+    memset(&req, 0, sizeof req);
+    req.request_id = 42;
+    req.kind = RELAIS_REQ_SUBSCRIBE;
+    req.from_seq = 1;
+    req.credit = 16;
+    s_send_request(coordo, &req);
+    /* Record 1 is the referral; record 2 is this feed's own access record. */
+    for (uint64_t want = 1; want <= 2; want++) {
+        relais_reply_t reply;
+        s_recv_reply(coordo, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
+        assert_int_equal(reply.request_id, 42);
+        assert_int_equal(reply.delivery.seq, want);
+        assert_non_null(reply.delivery.record);
+        relais_log_record_t rec;
+        assert_int_equal(relais_log_record_decode(reply.delivery.record, reply.delivery.record_len, &rec), 0);
+        assert_int_equal(rec.seq, want);
+        relais_reply_clear(&reply);
+    }
+    s_close(f, coordo);
+}
+
+/* SIGTERM, a bounded wait, exit 0 and a final checkpoint of `size` (0: any). */
+static void s_stop(s_fixture_t *f, uint64_t size)
+{
+    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    int status = 0;
+    pid_t done = 0;
+    for (int waited = 0; waited < S_WAIT_EXIT_MS && done == 0; waited += 20) {
+        done = waitpid(f->pid, &status, WNOHANG);
+        if (done == 0)
+            s_sleep_ms(20);
+    }
+    assert_int_equal(done, f->pid); /* else the teardown kills it */
+    f->pid = 0;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char want[64];
+    snprintf(want, sizeof want, "event=checkpoint size=%llu", (unsigned long long)size);
+    assert_true(s_log_has(f, size ? want : "event=checkpoint"));
+}
+
+static void test_smoke(void **state)
+{
+    s_fixture_t *f = *state;
+    void *partner = s_connect(f, f->partner);
+    s_submit_twice_and_refuse(f, partner);
+    s_close(f, partner);
+    s_feed_as_coordinator(f);
+    s_stop(f, 2);
+}
+
+/* ---- Cases, need-to-know, refusals, audit, registry reload ---------------------------- */
+
+static void s_request(void *sock, relais_request_t *req, relais_reply_t *reply)
+{
+    s_send_request(sock, req);
+    s_recv_reply(sock, reply);
+    assert_int_equal(reply->request_id, req->request_id);
+}
+
+/* A signed message and its length, built in one expression. */
+typedef struct {
+    uint8_t *bytes;
+    size_t len;
+} s_msg_t;
+
+static s_msg_t s_msg(const relais_identity_t *signer, const char *sender, const char *json, uint8_t id0,
+                     int64_t created_ms)
+{
+    uint8_t id[16] = {id0};
+    s_msg_t m;
+    m.bytes = s_signed_json(signer, sender, json, id, created_ms, 0, &m.len);
+    return m;
+}
+
+static void s_expect_error(void *sock, uint64_t rid, s_msg_t m, int status)
+{
+    relais_reply_t reply;
+    s_submit(sock, rid, m.bytes, m.len, &reply);
+    if (reply.kind != RELAIS_REPLY_ERROR || reply.error.status != status)
+        fail_msg("request %llu: expected %s, got kind %d status %s (%s)", (unsigned long long)rid,
+                 relais_status_name(status), reply.kind, relais_status_name(reply.error.status), reply.error.message);
+    relais_reply_clear(&reply);
+    free(m.bytes);
+}
+
+static void s_expect_ack(void *sock, uint64_t rid, s_msg_t m, uint64_t seq, const char *case_id)
+{
+    relais_reply_t reply;
+    s_submit(sock, rid, m.bytes, m.len, &reply);
+    if (reply.kind != RELAIS_REPLY_ACK)
+        fail_msg("request %llu: expected an ack, got %s (%s)", (unsigned long long)rid,
+                 relais_status_name(reply.error.status), reply.error.message);
+    assert_int_equal(reply.ack.seq, seq);
+    assert_string_equal(reply.ack.case_id, case_id);
+    relais_reply_clear(&reply);
+    free(m.bytes);
+}
+
+static const char s_pmi_json[] =
+    "{\"referral\": {\"referrer\": {\"organisation\": \"PMI Les Blagis\", \"role\": \"PMI\"},"
+    " \"child\": {\"family_name\": \"B\u00c9NALI\", \"given_names\": [\"LINA\"], \"birth_date\": \"2015-03-02\"},"
+    " \"urgency\": \"URGENT\","
+    " \"parental_request\": {\"requester_name\": \"Mme Benali\", \"channel\": \"visit\"}}}";
+static const char s_no_consent_json[] =
+    "{\"referral\": {\"referrer\": {\"organisation\": \"PMI Les Blagis\"},"
+    " \"child\": {\"family_name\": \"Martin\", \"given_names\": [\"Noe\"], \"birth_date\": \"2016-01-01\"}}}";
+static const char s_triage_json[] =
+    "{\"case_update\": {\"case_id\": \"C-1\", \"from_state\": \"SUBMITTED\", \"to_state\": \"TRIAGE\"}}";
+
+static void s_submissions(s_fixture_t *f, void *partner, void *pmi, void *coordo)
+{
+    int64_t now = s_now_ms();
+    const char *curie = "college-curie", *blagis = "pmi-blagis";
+    s_expect_ack(partner, 1, s_msg(f->partner, curie, s_referral_json, 1, now), 1, "C-1");
+    /* the same child, spelled otherwise, by another agency: the same case */
+    s_expect_ack(pmi, 2, s_msg(f->pmi, blagis, s_pmi_json, 2, now), 2, "C-1");
+    s_expect_ack(coordo, 3, s_msg(f->coordo, "coordo", s_triage_json, 3, now), 3, "C-1");
+    /* the case has moved on: the same update is now stale */
+    s_expect_error(coordo, 4, s_msg(f->coordo, "coordo", s_triage_json, 4, now), RELAIS_E_BAD_TRANSITION);
+    s_expect_error(partner, 5, s_msg(f->partner, curie, s_triage_json, 5, now), RELAIS_E_FORBIDDEN);
+    s_expect_error(pmi, 6, s_msg(f->pmi, blagis, s_no_consent_json, 6, now), RELAIS_E_NO_CONSENT);
+    s_expect_error(pmi, 7, s_msg(f->pmi, blagis, s_pmi_json, 7, now - 40ll * 86400 * 1000), RELAIS_E_STALE);
+    s_expect_error(pmi, 8, s_msg(f->pmi, blagis, s_pmi_json, 8, now + 3600 * 1000), RELAIS_E_STALE);
+    /* signed by the coordinator, sent over the partner's connection */
+    s_expect_error(pmi, 9, s_msg(f->coordo, "coordo", s_triage_json, 9, now), RELAIS_E_SENDER_MISMATCH);
+    /* message id 1 again with other bytes */
+    s_expect_error(pmi, 10, s_msg(f->pmi, blagis, s_pmi_json, 1, now), RELAIS_E_DUPLICATE_CONFLICT);
+    s_msg_t junk = {calloc(1, 70000), 70000};
+    s_expect_error(pmi, 11, junk, RELAIS_E_TOO_LARGE);
+}
+
+static void s_partner_views(void *partner)
+{
+    relais_request_t req = {.request_id = 20, .kind = RELAIS_REQ_CASE_LIST};
+    relais_reply_t reply;
+    s_request(partner, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CASE_LIST);
+    assert_int_equal(reply.case_count, 1);
+    assert_string_equal(reply.cases[0].case_id, "C-1");
+    assert_int_equal(reply.cases[0].state, RELAIS_CASE_TRIAGE);
+    assert_string_equal(reply.cases[0].child_display, ""); /* status only */
+    relais_reply_clear(&reply);
+
+    req = (relais_request_t){.request_id = 21, .kind = RELAIS_REQ_CASE_SHOW};
+    snprintf(req.case_id, sizeof req.case_id, "C-1");
+    s_request(partner, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CASE_DETAIL);
+    assert_int_equal(reply.record_count, 1); /* its own referral, not the PMI's, not the update */
+    relais_reply_clear(&reply);
+
+    snprintf(req.case_id, sizeof req.case_id, "C-999");
+    req.request_id = 22;
+    s_request(partner, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_ERROR);
+    assert_int_equal(reply.error.status, RELAIS_E_FORBIDDEN);
+    relais_reply_clear(&reply);
+
+    req = (relais_request_t){.request_id = 23, .kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = 1};
+    s_request(partner, &req, &reply);
+    assert_int_equal(reply.error.status, RELAIS_E_FORBIDDEN);
+    relais_reply_clear(&reply);
+
+    /* The feed: status views of the three events of its case, access records skipped. */
+    req = (relais_request_t){.request_id = 24, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 3};
+    s_send_request(partner, &req);
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        s_recv_reply(partner, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
+        assert_int_equal(reply.delivery.seq, seq);
+        assert_null(reply.delivery.record);
+        assert_true(reply.delivery.has_status);
+        assert_string_equal(reply.delivery.status.case_id, "C-1");
+        assert_int_equal(reply.delivery.status.state, RELAIS_CASE_TRIAGE);
+        relais_reply_clear(&reply);
+    }
+}
+
+static void s_audit(s_fixture_t *f, void *auditor)
+{
+    relais_request_t req = {.request_id = 30, .kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = 1};
+    relais_reply_t reply;
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_RECORDS);
+    assert_true(reply.record_count >= 3);
+    relais_reply_clear(&reply);
+    /* Records 4-7 are the access records of the reads so far; a checkpoint of the 7 records
+     * comes within the 1 s interval. */
+    for (int tries = 0; tries < 50 && !s_log_has(f, "event=checkpoint size=7"); tries++)
+        s_sleep_ms(100);
+    req = (relais_request_t){.request_id = 31, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
+    relais_checkpoint_t cp;
+    const relais_peer_t *hub = relais_identity_peer(f->hub);
+    assert_int_equal(relais_checkpoint_verify(reply.note, hub->name, hub->sign_public, &cp), 0);
+    assert_int_equal(cp.size, reply.tree_size);
+    assert_int_equal(cp.size, 7);
+    relais_reply_clear(&reply);
+    req = (relais_request_t){.request_id = 32, .kind = RELAIS_REQ_AUDIT_INCLUSION, .seq = 2, .tree_size = cp.size};
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_INCLUSION);
+    assert_int_equal(relais_merkle_verify_inclusion(1, cp.size, reply.leaf_hash, (const relais_hash_t *)reply.path,
+                                                    reply.path_len, cp.root),
+                     0);
+    relais_reply_clear(&reply);
+    req = (relais_request_t){.request_id = 33, .kind = RELAIS_REQ_AUDIT_CONSISTENCY, .old_size = 2,
+                             .new_size = cp.size};
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CONSISTENCY);
+    relais_reply_clear(&reply);
+}
+
+static void s_registry_reload(s_fixture_t *f)
+{
+    relais_identity_t *cmp = NULL;
+    assert_int_equal(relais_identity_generate("cmp-sceaux", RELAIS_ROLE_PARTNER, "CMP Sceaux", &cmp), 0);
+    assert_int_equal(relais_identity_save(cmp, f->keys), 0);
+    void *sock = s_connect(f, cmp);
+    int timeout = 1000;
+    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    relais_request_t ping = {.request_id = 40, .kind = RELAIS_REQ_PING};
+    s_send_request(sock, &ping);
+    char buf[64];
+    assert_int_equal(zmq_recv(sock, buf, sizeof buf, 0), -1); /* unknown key: no handshake */
+    s_close(f, sock);
+    char from[400], to[400];
+    snprintf(from, sizeof from, "%s/cmp-sceaux.cert", f->keys);
+    snprintf(to, sizeof to, "%s/cmp-sceaux.cert", f->registry);
+    s_copy_file(from, to);
+    assert_int_equal(kill(f->pid, SIGHUP), 0);
+    for (int tries = 0; tries < 100 && !s_log_has(f, "event=registry-reloaded"); tries++)
+        s_sleep_ms(50);
+    sock = s_connect(f, cmp);
+    relais_reply_t reply;
+    s_request(sock, &ping, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_NONE);
+    s_close(f, sock);
+    relais_identity_destroy(&cmp);
+}
+
+static void test_cases_and_audit(void **state)
+{
+    s_fixture_t *f = *state;
+    void *partner = s_connect(f, f->partner);
+    void *pmi = s_connect(f, f->pmi);
+    void *coordo = s_connect(f, f->coordo);
+    void *auditor = s_connect(f, f->auditor);
+    s_submissions(f, partner, pmi, coordo);
+    s_partner_views(partner);
+    s_audit(f, auditor);
+    s_close(f, partner);
+    s_close(f, pmi);
+    s_close(f, coordo);
+    s_close(f, auditor);
+    s_registry_reload(f);
+    s_stop(f, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_smoke, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_cases_and_audit, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
