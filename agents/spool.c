@@ -137,7 +137,7 @@ int relais_spool_put(relais_spool_t *self, const uint8_t *bytes, size_t len, con
     int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
     if (rc)
         return s_lmdb_fail(rc, "put");
-    uint64_t next;
+    uint64_t next = 0;
     rc = s_next_key(self, txn, &next);
     uint8_t kb[8];
     s_key_encode(next, kb);
