@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,24 +176,29 @@ int relais_broker_run(relais_broker_t *self)
     self->ctx = zmq_ctx_new();
     if (!self->ctx)
         return relais_status_set(RELAIS_E_NOMEM, "zmq_ctx_new: %s", zmq_strerror(errno));
+    /* Every thread started from here (ours and libzmq's) inherits a mask without the stop
+     * and reload signals, so that only the intake thread is interrupted by them. */
+    sigset_t signals, saved;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, &saved);
     int rc = broker_zap_start(self);
-    if (rc != 0)
-        goto out_term;
-    rc = broker_writer_start(self);
-    if (rc != 0)
-        goto out_zap;
-    rc = broker_verifiers_start(self);
-    if (rc != 0) {
+    if (rc == 0)
+        rc = broker_writer_start(self);
+    if (rc == 0 && (rc = broker_verifiers_start(self)) != 0) {
         /* The writer waits for work that will not come: tell it to leave. */
         atomic_store(&self->writer_drain, 1);
         broker_writer_join(self);
-        goto out_zap;
     }
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (rc != 0)
+        goto out_zap;
     /* From here the intake loop owns the shutdown of the verifiers and the writer. */
     rc = broker_intake_run(self);
 out_zap:
     broker_zap_stop(self);
-out_term:
     zmq_ctx_term(self->ctx);
     self->ctx = NULL;
     return rc;

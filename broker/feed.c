@@ -190,7 +190,7 @@ static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *
         return S_STOP_ERROR;
     s_stop_t stop = S_GO_ON;
     if (zmq_send(self->router, sub->route, sub->route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        stop = errno == EAGAIN ? S_STOP_FULL : S_STOP_GONE;
+        stop = errno == EAGAIN || errno == EINTR ? S_STOP_FULL : S_STOP_GONE;
     else if (zmq_send(self->router, bytes, len, ZMQ_DONTWAIT) < 0)
         stop = S_STOP_GONE;
     free(bytes);

@@ -17,6 +17,16 @@
 #define S_ROUTER_LINGER 2000 /* ms to flush the last acks at shutdown */
 #define S_RECV_BURST 256     /* requests read per loop turn before serving the rest */
 #define S_REPLY_BURST 4096   /* replies forwarded per loop turn */
+#define S_DEFER_MAX 1024     /* replies held for peers whose pipe is full ... */
+#define S_DEFER_BYTES (32u << 20) /* ... and their bytes: beyond either, a reply is dropped */
+
+/* A reply a live peer could not take yet (its pipe was full). */
+typedef struct {
+    uint8_t route[BROKER_ROUTE_MAX]; /* the peer */
+    size_t route_len;                /* its length */
+    uint8_t *bytes;                  /* the Reply frame, owned */
+    size_t len;                      /* its size */
+} s_deferred_t;
 
 typedef struct {
     relais_broker_t *b;  /* the broker */
@@ -24,21 +34,82 @@ typedef struct {
     void *to_verify;     /* PUSH of jobs to the verifier pool */
     void *replies;       /* PULL of replies and notices from verifiers and writer */
     broker_feed_t *feed; /* the live feeds */
+    s_deferred_t *deferred;             /* replies waiting for room in their peer's pipe (S_DEFER_MAX) */
+    size_t deferred_count;              /* how many */
+    size_t deferred_bytes;              /* their total size */
 } s_intake_t;
 
 /* ---- Sending to agents ----------------------------------------------------------------- */
 
-/* Sends one reply frame to a peer without waiting. A peer that has gone loses its feed. */
-static void s_send_to_peer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+/* Sends one frame to a peer without waiting: 0, or errno (EAGAIN: pipe full; else gone). */
+static int s_try_send(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
 {
     if (zmq_send(in->router, route, route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
         zmq_send(in->router, bytes, len, ZMQ_DONTWAIT) >= 0)
+        return 0;
+    return errno ? errno : EHOSTUNREACH;
+}
+
+/* Keeps a reply for a live peer whose pipe is full, within fixed bounds. */
+static void s_defer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+{
+    uint8_t *copy = NULL;
+    if (in->deferred && in->deferred_count < S_DEFER_MAX && in->deferred_bytes + len <= S_DEFER_BYTES)
+        copy = malloc(len ? len : 1);
+    if (!copy) {
+        /* The peer reads nothing; it resubmits what it misses (idempotent). */
+        broker_log("warn", "reply-dropped", "why=peer-full bytes=%zu deferred=%zu", len, in->deferred_count);
         return;
-    int err = errno;
-    if (err == EHOSTUNREACH)
-        broker_feed_forget(in->feed, route, route_len);
-    /* EAGAIN: the peer does not read its replies; it resubmits what it misses (idempotent). */
-    broker_log("warn", "reply-dropped", "why=%s bytes=%zu", err == EHOSTUNREACH ? "peer-gone" : "peer-full", len);
+    }
+    memcpy(copy, bytes, len);
+    s_deferred_t *d = &in->deferred[in->deferred_count++];
+    memcpy(d->route, route, route_len);
+    d->route_len = route_len;
+    d->bytes = copy;
+    d->len = len;
+    in->deferred_bytes += len;
+}
+
+/* Sends one reply frame to a peer without waiting. A peer that has gone loses its feed. */
+static void s_send_to_peer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+{
+    int err = s_try_send(in, route, route_len, bytes, len);
+    if (err == EAGAIN || err == EINTR) {
+        s_defer(in, route, route_len, bytes, len);
+    } else if (err != 0) {
+        if (in->feed)
+            broker_feed_forget(in->feed, route, route_len);
+        broker_log("info", "reply-dropped", "why=peer-gone bytes=%zu", len);
+    }
+}
+
+/* Retries the deferred replies; returns 1 when some are still waiting. */
+static int s_retry_deferred(s_intake_t *in)
+{
+    for (size_t i = 0; i < in->deferred_count;) {
+        s_deferred_t *d = &in->deferred[i];
+        int err = s_try_send(in, d->route, d->route_len, d->bytes, d->len);
+        if (err == EAGAIN || err == EINTR) {
+            i++;
+            continue;
+        }
+        if (err != 0)
+            broker_feed_forget(in->feed, d->route, d->route_len);
+        in->deferred_bytes -= d->len;
+        free(d->bytes);
+        *d = in->deferred[--in->deferred_count]; /* replies may arrive in any order (protocol) */
+    }
+    return in->deferred_count > 0;
+}
+
+static void s_drop_deferred(s_intake_t *in)
+{
+    if (in->deferred_count)
+        broker_log("warn", "reply-dropped", "why=shutdown count=%zu", in->deferred_count);
+    for (size_t i = 0; i < in->deferred_count; i++)
+        free(in->deferred[i].bytes);
+    in->deferred_count = 0;
+    in->deferred_bytes = 0;
 }
 
 static void s_reply(s_intake_t *in, const broker_env_t *env, const relais_reply_t *reply)
@@ -295,7 +366,8 @@ static int s_open(s_intake_t *in)
     if (rc != 0)
         return rc;
     in->feed = broker_feed_new(b, in->router);
-    return in->feed ? 0 : relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    in->deferred = calloc(S_DEFER_MAX, sizeof *in->deferred);
+    return in->feed && in->deferred ? 0 : relais_status_set(RELAIS_E_NOMEM, "out of memory");
 }
 
 /* ---- The loop ---------------------------------------------------------------------------- */
@@ -326,7 +398,7 @@ static void s_serve(s_intake_t *in)
         s_pump_replies(in);
         for (int i = 0; i < S_RECV_BURST && s_recv_one(in) == 0; i++) {
         }
-        busy = broker_feed_serve(in->feed);
+        busy = broker_feed_serve(in->feed) | s_retry_deferred(in);
     }
 }
 
@@ -357,6 +429,11 @@ static void s_shutdown(s_intake_t *in)
     if (in->replies)
         while (s_pump_replies(in) > 0) {
         }
+    if (in->deferred) {
+        s_retry_deferred(in);
+        s_drop_deferred(in);
+        free(in->deferred);
+    }
     broker_feed_destroy(&in->feed);
     if (in->router)
         zmq_close(in->router);
@@ -371,8 +448,9 @@ int broker_intake_run(relais_broker_t *b)
     s_intake_t in = {.b = b};
     int rc = s_open(&in);
     if (rc == 0) {
+        char q[300];
         broker_log("info", "listening", "endpoint=%s name=%s verifiers=%d origin=%s", b->endpoint, b->name,
-                   b->opts.verifiers, b->origin);
+                   b->opts.verifiers, broker_logq(q, sizeof q, b->origin));
         s_serve(&in);
         broker_log("info", "stopping", "why=signal");
     }

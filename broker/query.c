@@ -60,7 +60,9 @@ static void s_logged_reply(broker_worker_t *w, const broker_env_t *env, const re
     if (rc != 0 && (flags & BROKER_F_SUBSCRIBE)) {
         out.kind = BROKER_OUT_SUB_READY;
         out.status = rc;
-        broker_env_send(w->to_intake, &out, NULL, 0, NULL, 0, 0);
+        if (broker_env_send(w->to_intake, &out, NULL, 0, NULL, 0, 0) != 0)
+            broker_log("error", "internal", "what=\"cannot refuse a feed\" request=%llu",
+                       (unsigned long long)env->request_id);
     } else if (rc != 0) {
         broker_send_error(w->to_intake, env, rc, NULL, "the read could not be logged");
     }

@@ -405,10 +405,10 @@ static void s_child_display(const relais_referral_view_t *ref, char *out, size_t
     if (family[0]) {
         s_utf8_next((const unsigned char *)family, &initial);
     }
-    char year[5] = "";
+    char year[8] = "";
     if (ref->birth_date && strlen(ref->birth_date) >= 4)
-        memcpy(year, ref->birth_date, 4);
-    snprintf(out, cap, "%.60s%s%.*s%s (%s)", given, given[0] && initial ? " " : "", (int)initial, family,
+        snprintf(year, sizeof year, " (%.4s)", ref->birth_date);
+    snprintf(out, cap, "%.60s%s%.*s%s%s", given, given[0] && initial ? " " : "", (int)initial, family,
              initial ? "." : "", year);
 }
 

@@ -23,7 +23,11 @@ int broker_env_send(void *sock, const broker_env_t *env, const void *d1, size_t 
         memcpy(p + sizeof head, d1, head.len1);
     if (head.len2)
         memcpy(p + sizeof head + head.len1, d2, head.len2);
-    if (zmq_msg_send(&msg, sock, flags) < 0) {
+    int sent;
+    /* A blocking send interrupted by a signal is not a failure: the item must get through. */
+    while ((sent = zmq_msg_send(&msg, sock, flags)) < 0 && errno == EINTR && !(flags & ZMQ_DONTWAIT)) {
+    }
+    if (sent < 0) {
         int saved = errno;
         zmq_msg_close(&msg);
         errno = saved;

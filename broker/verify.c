@@ -56,6 +56,22 @@ static int s_check_referral(broker_worker_t *w, const relais_message_t *msg, bro
     return 0;
 }
 
+/* A case update must name a case the index can hold; the state rules are the writer's. */
+static int s_check_case_update(const relais_message_t *msg, const char **why)
+{
+    relais_case_update_view_t upd;
+    if (relais_message_case_update(msg, &upd) != 0) {
+        *why = "not a case update";
+        return RELAIS_E_MALFORMED;
+    }
+    size_t n = upd.case_id ? strlen(upd.case_id) : 0;
+    if (n == 0 || n >= RELAIS_CASE_ID_MAX) {
+        *why = "case_update.case_id is missing or too long";
+        return RELAIS_E_MALFORMED;
+    }
+    return 0;
+}
+
 /* Everything a message must pass before the writer sees it, in the documented order. */
 static int s_check_message(broker_worker_t *w, const broker_env_t *env, const relais_signed_t *sm,
                            const relais_message_t *msg, broker_env_t *out, const char **why)
@@ -90,6 +106,8 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
     }
     if (payload == RELAIS_PAYLOAD_REFERRAL)
         return s_check_referral(w, msg, out, why);
+    if (payload == RELAIS_PAYLOAD_CASE_UPDATE)
+        return s_check_case_update(msg, why);
     return 0;
 }
 

@@ -147,8 +147,9 @@ static int s_apply_update(relais_store_batch_t *batch, s_item_t *it)
         return s_refuse(it, RELAIS_E_MALFORMED, "not a case update");
     relais_case_record_t rec;
     int rc = s_get_case(batch, upd.case_id, &rec);
-    if (rc == RELAIS_E_NOT_FOUND)
-        return s_refuse(it, RELAIS_E_BAD_TRANSITION, "there is no case %s", upd.case_id);
+    /* A bad case id refuses this update only, never the batch (INVALID: not a key the index holds). */
+    if (rc == RELAIS_E_NOT_FOUND || rc == RELAIS_E_INVALID)
+        return s_refuse(it, RELAIS_E_BAD_TRANSITION, "there is no case %.64s", upd.case_id);
     if (rc != 0)
         return rc;
     uint64_t seq = relais_store_batch_head(batch) + 1;
@@ -228,9 +229,11 @@ static void s_answer_message(s_writer_t *w, s_item_t *it)
     reply.ack.duplicate = it->ack.duplicate;
     reply.ack.received_ms = it->ack.received_ms;
     snprintf(reply.ack.case_id, sizeof reply.ack.case_id, "%s", it->case_id);
-    broker_log("info", "ack", "sender=%s seq=%llu case=%s duplicate=%d request=%llu", it->env.user,
+    char hex[2 * RELAIS_MSG_ID_BYTES + 1];
+    broker_hex(id, RELAIS_MSG_ID_BYTES, hex);
+    broker_log("info", "ack", "sender=%s seq=%llu case=%s duplicate=%d request=%llu msg=%s", it->env.user,
                (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->ack.duplicate,
-               (unsigned long long)it->env.request_id);
+               (unsigned long long)it->env.request_id, hex);
     if (broker_send_reply(w->out, &it->env, &reply) != 0)
         broker_log("error", "internal", "what=\"cannot queue an ack\" seq=%llu", (unsigned long long)it->ack.seq);
 }
@@ -238,17 +241,21 @@ static void s_answer_message(s_writer_t *w, s_item_t *it)
 static void s_answer_access(s_writer_t *w, s_item_t *it)
 {
     broker_env_t out = it->env;
+    int rc = 0;
     if (it->env.flags & BROKER_F_SUBSCRIBE) {
         out.kind = BROKER_OUT_SUB_READY;
         out.status = it->status;
-        broker_env_send(w->out, &out, NULL, 0, NULL, 0, 0);
+        rc = broker_env_send(w->out, &out, NULL, 0, NULL, 0, 0);
     } else if (it->status != 0) {
-        broker_send_error(w->out, &it->env, it->status, NULL, "the read could not be logged: %s",
-                          relais_strerror(it->status));
+        rc = broker_send_error(w->out, &it->env, it->status, NULL, "the read could not be logged: %s",
+                               relais_strerror(it->status));
     } else {
         out.kind = BROKER_OUT_REPLY;
-        broker_env_send(w->out, &out, it->d2, it->env.len2, NULL, 0, 0);
+        rc = broker_env_send(w->out, &out, it->d2, it->env.len2, NULL, 0, 0);
     }
+    if (rc != 0)
+        broker_log("error", "internal", "what=\"cannot queue a read's answer\" request=%llu",
+                   (unsigned long long)it->env.request_id);
     if (it->status == 0)
         broker_log("info", "access", "reader=%s seq=%llu request=%llu", it->env.user,
                    (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id);
@@ -303,7 +310,9 @@ static void s_commit(s_writer_t *w)
     if (rc == 0 && head > w->head) {
         w->head = head;
         broker_env_t notice = {.kind = BROKER_OUT_HEAD, .seq = head};
-        broker_env_send(w->out, &notice, NULL, 0, NULL, 0, 0);
+        if (broker_env_send(w->out, &notice, NULL, 0, NULL, 0, 0) != 0)
+            broker_log("error", "internal", "what=\"cannot tell intake the new head\" head=%llu",
+                       (unsigned long long)head);
     }
 }
 
@@ -367,7 +376,9 @@ static void s_checkpoint(s_writer_t *w)
     }
     char root[65];
     broker_hex(cp.root, 32, root);
-    broker_log("info", "checkpoint", "size=%llu root=%s origin=%s", (unsigned long long)head, root, b->origin);
+    char q[300];
+    broker_log("info", "checkpoint", "size=%llu root=%s origin=%s", (unsigned long long)head, root,
+               broker_logq(q, sizeof q, b->origin));
     w->cp_size = head;
 }
 

@@ -73,17 +73,18 @@ int relais_status_from_name(const char *name)
 
 int relais_status_to_wire(int status)
 {
-    if (status < 0 && status >= RELAIS_E_WIRE_LAST)
+    /* only the codes from RELAIS_E_BAD_SIGNATURE on: -1 or -errno are not wire codes */
+    if (status <= -(RELAIS_E_BASE + 1) && status >= RELAIS_E_WIRE_LAST)
         return -status - RELAIS_E_BASE;
     return 0;
 }
 
 int relais_status_from_wire(int wire_code)
 {
-    int status = -(RELAIS_E_BASE + wire_code);
-    if (wire_code < 1 || status < RELAIS_E_WIRE_LAST)
+    /* range first: RELAIS_E_BASE + a code near INT_MAX would overflow */
+    if (wire_code < 1 || wire_code > -RELAIS_E_WIRE_LAST - RELAIS_E_BASE)
         return RELAIS_E_MALFORMED; /* a code this build does not know is itself bad input */
-    return status;
+    return -(RELAIS_E_BASE + wire_code);
 }
 
 int relais_status_set(int status, const char *fmt, ...)

@@ -326,29 +326,50 @@ static void s_submit_twice_and_refuse(s_fixture_t *f, void *partner)
     free(msg);
 }
 
-static void s_feed_as_coordinator(s_fixture_t *f)
+static void s_expect_delivery(void *sock, uint64_t seq)
+{
+    relais_reply_t reply;
+    s_recv_reply(sock, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
+    assert_int_equal(reply.request_id, 42);
+    assert_int_equal(reply.delivery.seq, seq);
+    assert_non_null(reply.delivery.record);
+    relais_log_record_t rec;
+    assert_int_equal(relais_log_record_decode(reply.delivery.record, reply.delivery.record_len, &rec), 0);
+    assert_int_equal(rec.seq, seq);
+    relais_reply_clear(&reply);
+}
+
+/* Catch-up, then a live record once credit allows it. */
+static void s_feed_as_coordinator(s_fixture_t *f, void *partner)
 {
     void *coordo = s_connect(f, f->coordo);
-    relais_request_t req;
-    memset(&req, 0, sizeof req);
-    req.request_id = 42;
-    req.kind = RELAIS_REQ_SUBSCRIBE;
-    req.from_seq = 1;
-    req.credit = 16;
+    relais_request_t req = {.request_id = 42, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 2};
     s_send_request(coordo, &req);
     /* Record 1 is the referral; record 2 is this feed's own access record. */
-    for (uint64_t want = 1; want <= 2; want++) {
-        relais_reply_t reply;
-        s_recv_reply(coordo, &reply);
-        assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
-        assert_int_equal(reply.request_id, 42);
-        assert_int_equal(reply.delivery.seq, want);
-        assert_non_null(reply.delivery.record);
-        relais_log_record_t rec;
-        assert_int_equal(relais_log_record_decode(reply.delivery.record, reply.delivery.record_len, &rec), 0);
-        assert_int_equal(rec.seq, want);
-        relais_reply_clear(&reply);
-    }
+    s_expect_delivery(coordo, 1);
+    s_expect_delivery(coordo, 2);
+
+    uint8_t id[16] = {77};
+    size_t len = 0;
+    uint8_t *msg = s_signed_referral(f->partner, id, 0, &len);
+    relais_reply_t reply;
+    s_submit(partner, 4, msg, len, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
+    assert_int_equal(reply.ack.seq, 3);
+    assert_string_equal(reply.ack.case_id, "C-1"); /* the same child: the same open case */
+    relais_reply_clear(&reply);
+    free(msg);
+
+    int timeout = 300;
+    zmq_setsockopt(coordo, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    char buf[16];
+    assert_int_equal(zmq_recv(coordo, buf, sizeof buf, 0), -1); /* no credit left */
+    timeout = S_RECV_TIMEOUT_MS;
+    zmq_setsockopt(coordo, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    req = (relais_request_t){.request_id = 43, .kind = RELAIS_REQ_CREDIT, .credit = 8};
+    s_send_request(coordo, &req);
+    s_expect_delivery(coordo, 3);
     s_close(f, coordo);
 }
 
@@ -377,9 +398,9 @@ static void test_smoke(void **state)
     s_fixture_t *f = *state;
     void *partner = s_connect(f, f->partner);
     s_submit_twice_and_refuse(f, partner);
+    s_feed_as_coordinator(f, partner);
     s_close(f, partner);
-    s_feed_as_coordinator(f);
-    s_stop(f, 2);
+    s_stop(f, 3);
 }
 
 /* ---- Cases, need-to-know, refusals, audit, registry reload ---------------------------- */
@@ -544,6 +565,26 @@ static void s_audit(s_fixture_t *f, void *auditor)
     relais_reply_clear(&reply);
 }
 
+/* A client without CURVE never completes a handshake with the broker. */
+static void s_plain_refused(s_fixture_t *f)
+{
+    void *sock = zmq_socket(f->ctx, ZMQ_DEALER);
+    int timeout = 500, linger = 0;
+    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_connect(sock, f->endpoint), 0);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    relais_request_t ping = {.request_id = 50, .kind = RELAIS_REQ_PING};
+    assert_int_equal(relais_request_encode(&ping, &bytes, &len), 0);
+    zmq_send(sock, bytes, len, ZMQ_DONTWAIT);
+    free(bytes);
+    char buf[64];
+    int n = zmq_recv(sock, buf, sizeof buf, 0);
+    zmq_close(sock);
+    assert_int_equal(n, -1);
+}
+
 static void s_registry_reload(s_fixture_t *f)
 {
     relais_identity_t *cmp = NULL;
@@ -572,6 +613,18 @@ static void s_registry_reload(s_fixture_t *f)
     relais_identity_destroy(&cmp);
 }
 
+static const char s_decline_json[] =
+    "{\"case_update\": {\"case_id\": \"C-1\", \"from_state\": \"TRIAGE\", \"to_state\": \"DECLINED\","
+    " \"reason_code\": \"out-of-scope\"}}";
+
+/* A closed case lets go of its child: the next referral opens a new case. */
+static void s_close_and_reopen(s_fixture_t *f, void *partner, void *coordo)
+{
+    int64_t now = s_now_ms();
+    s_expect_ack(coordo, 60, s_msg(f->coordo, "coordo", s_decline_json, 60, now), 8, "C-1");
+    s_expect_ack(partner, 61, s_msg(f->partner, "college-curie", s_referral_json, 61, now), 9, "C-9");
+}
+
 static void test_cases_and_audit(void **state)
 {
     s_fixture_t *f = *state;
@@ -582,12 +635,14 @@ static void test_cases_and_audit(void **state)
     s_submissions(f, partner, pmi, coordo);
     s_partner_views(partner);
     s_audit(f, auditor);
+    s_close_and_reopen(f, partner, coordo);
     s_close(f, partner);
     s_close(f, pmi);
     s_close(f, coordo);
     s_close(f, auditor);
+    s_plain_refused(f);
     s_registry_reload(f);
-    s_stop(f, 0);
+    s_stop(f, 9);
 }
 
 int main(void)

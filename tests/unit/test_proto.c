@@ -1,5 +1,6 @@
 /* test_proto.c -- the proto module: status codes, the exact leaf and envelope bytes, messages, JSON, cases, frames. */
 #include <dirent.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +32,13 @@ static void test_status_names_round_trip(void **state)
     assert_int_equal(relais_status_to_wire(RELAIS_E_CORRUPT), 0);
     assert_int_equal(relais_status_from_wire(0), RELAIS_E_MALFORMED);
     assert_int_equal(relais_status_from_wire(99), RELAIS_E_MALFORMED);
+    /* found by fuzz_request (corpus/fuzz_request/regress-status-to-wire): a negative code that
+     * is no RELAIS_E_* mapped to a negative wire value, and a huge wire code overflowed */
+    assert_int_equal(relais_status_to_wire(-248), 0);
+    assert_int_equal(relais_status_to_wire(-1), 0);
+    assert_int_equal(relais_status_to_wire(-RELAIS_E_BASE), 0);
+    assert_int_equal(relais_status_from_wire(INT_MAX), RELAIS_E_MALFORMED);
+    assert_int_equal(relais_status_from_wire(-1), RELAIS_E_MALFORMED);
     assert_int_equal(relais_status_from_name("NOPE"), RELAIS_E_INVALID);
     assert_string_equal(relais_status_name(12345), "UNKNOWN");
 }
