@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# crash.sh -- crash consistency: agents submit through their spools while relaisd is kill -9'd and restarted.
+# usage: crash.sh RELAIS RELAISD AGENTS REFERRALS_PER_AGENT KILLS [SEED]
+#
+# Several `relais submit --spool` agents send REFERRALS_PER_AGENT referrals each, in small
+# runs, while the broker is killed with SIGKILL KILLS times at random moments and restarted;
+# a coordinator's `relais feed --json --state` follows along and is itself restarted now and
+# then. At the end: every acknowledged message is in the log exactly once with the acked
+# sequence number, every message the agents were asked to send is there, `relais audit
+# verify` passes (and its case index check when it has one), and the subscriber saw every
+# sequence number once, in order. The counts are printed, and appended as key=value lines
+# to $RELAIS_TORTURE_SUMMARY when that is set (make torture).
+# Needs bash, coreutils, grep and sed. Binds 127.0.0.1 only; removes everything it made.
+set -euo pipefail
+
+relais=$1
+relaisd=$2
+agents=$3
+per_agent=$4
+kills=$5
+seed=${6:-$$}
+RANDOM=$seed
+run_size=10       # referrals per `relais submit` run
+submit_timeout=$((120 + per_agent / 5)) # seconds a run waits across restarts
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-crash.XXXXXX")
+broker_pid=
+feed_pid=
+agent_pids=()
+
+step() { printf '== %s\n' "$*"; }
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
+  [ -n "${RELAIS_KEEP_TMP:-}" ] && echo "kept $tmp" >&2
+  exit 1
+}
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
+
+cleanup() {
+  for p in "${agent_pids[@]}" $feed_pid $broker_pid; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "${RELAIS_KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pick_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+# Starts relaisd on $port; 1 when it exits at once (port taken), fails after 15 s of silence.
+start_broker() {
+  local lines
+  lines=$(wc -l <"$tmp/broker.log" 2>/dev/null || echo 0)
+  "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" --certs "$tmp/registry" \
+    --key "$tmp/keys/relaisd.cert_secret" --checkpoint-interval 1 --checkpoint-every 200 \
+    --verifiers 2 2>>"$tmp/broker.log" &
+  broker_pid=$!
+  for _ in $(seq 150); do
+    tail -n +"$((lines + 1))" "$tmp/broker.log" | grep -q 'event=listening' && return 0
+    kill -0 "$broker_pid" 2>/dev/null || { wait "$broker_pid" || true; broker_pid=; return 1; }
+    sleep 0.1
+  done
+  fail "relaisd did not start"
+}
+
+kill_broker() {
+  kill -KILL "$broker_pid" 2>/dev/null || true
+  wait "$broker_pid" 2>/dev/null || true
+  broker_pid=
+}
+
+# The coordinator's feed, resuming from its state file; appends to feed.out.
+start_feed() {
+  env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" feed --json --state "$tmp/feed.state" \
+    >>"$tmp/feed.out" 2>>"$tmp/feed.err" &
+  feed_pid=$!
+  feed_starts=$((feed_starts + 1))
+}
+stop_feed() {
+  kill -TERM "$feed_pid" 2>/dev/null || true
+  wait "$feed_pid" 2>/dev/null || true
+  feed_pid=
+}
+
+# One agent: runs of `relais submit --spool` over fresh referral files until all are sent.
+# A run that times out leaves its messages in the spool; the next run (or the final
+# flush) sends them.
+agent() {
+  local i=$1 name=partner-$1 n=0 run=0 files
+  mkdir -p "$tmp/in-$i"
+  while [ "$n" -lt "$per_agent" ]; do
+    files=()
+    for _ in $(seq "$run_size"); do
+      [ "$n" -lt "$per_agent" ] || break
+      n=$((n + 1))
+      # 61 children shared by every agent: referrals of one child by several agencies share a case.
+      local child=$(((n * 7 + i) % 61))
+      printf '{"referral": {"external_ref": "crash-%s-%d", "referrer": {"organisation": "Agence %s"},
+ "child": {"family_name": "Enfant%d", "given_names": ["Test"], "birth_date": "2015-01-%02d"},
+ "domains": ["EDUCATIONAL"], "description": "crash test %s #%d", "urgency": "ROUTINE",
+ "consent": {"recorded_by": "test", "recorded_ms": 1764000000000, "given_by": "parent"}}}\n' \
+        "$name" "$n" "$name" "$child" $((child % 28 + 1)) "$name" "$n" >"$tmp/in-$i/$n.json"
+      files+=("$tmp/in-$i/$n.json")
+    done
+    run=$((run + 1))
+    local rc=0
+    env RELAIS_KEY="$tmp/keys/$name.cert_secret" "$relais" submit --spool "$tmp/spool-$i" \
+      --timeout "$submit_timeout" "${files[@]}" >>"$tmp/acks-$i.jsonl" 2>>"$tmp/agent-$i.err" || rc=$?
+    [ "$rc" -eq 0 ] || echo "run $run exit $rc" >>"$tmp/agent-$i.runs"
+  done
+  echo "$n" >"$tmp/agent-$i.done"
+}
+
+# ---------------------------------------------------------------------------------------------
+step "PKI: broker, $agents partners, a coordinator"
+mkdir -p "$tmp/keys" "$tmp/registry"
+: >"$tmp/broker.log"
+"$relais" keygen relaisd --role broker --out "$tmp/keys" >/dev/null
+"$relais" keygen coordination --role coordinator --out "$tmp/keys" >/dev/null
+for i in $(seq "$agents"); do "$relais" keygen "partner-$i" --role partner --out "$tmp/keys" >/dev/null; done
+cp "$tmp/keys/"*.cert "$tmp/registry/"
+
+for _ in $(seq 5); do
+  port=$(pick_port) || fail "no free port"
+  start_broker && break
+done
+[ -n "$broker_pid" ] || fail "relaisd could not bind a port"
+export RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=
+export HOME="$tmp/home"
+mkdir -p "$HOME"
+
+feed_starts=0
+start_feed
+
+step "$agents agents x $per_agent referrals; $kills kill -9s of the broker (seed $seed)"
+for i in $(seq "$agents"); do
+  agent "$i" &
+  agent_pids+=($!)
+done
+
+agents_running() {
+  local i
+  for i in $(seq "$agents"); do [ -e "$tmp/agent-$i.done" ] || return 0; done
+  return 1
+}
+
+survived=0
+late_kills=0
+for k in $(seq "$kills"); do
+  # A random moment: 0.2 to 1.7 s of traffic.
+  ms=$((200 + RANDOM % 1500))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  agents_running || late_kills=$((late_kills + 1))
+  kill_broker
+  # Sometimes restart the subscriber too (cleanly: it resumes from its state file).
+  if [ $((RANDOM % 3)) -eq 0 ] || ! kill -0 "$feed_pid" 2>/dev/null; then
+    stop_feed
+    start_feed
+  fi
+  sleep "0.$((RANDOM % 5))"
+  start_broker || { sleep 1; start_broker; } || fail "relaisd did not restart after kill $k"
+  survived=$k
+  printf 'kill %d/%d survived (log head %s)\n' "$k" "$kills" \
+    "$(grep -o 'event=commit records=[0-9]* head=[0-9]*' "$tmp/broker.log" | tail -1 | sed 's/.*head=//')"
+done
+
+step "waiting for the agents"
+for p in "${agent_pids[@]}"; do wait "$p" || fail "an agent failed"; done
+agent_pids=()
+# Whatever a timed-out run left in a spool goes now.
+for i in $(seq "$agents"); do
+  env RELAIS_KEY="$tmp/keys/partner-$i.cert_secret" "$relais" submit --flush --spool "$tmp/spool-$i" \
+    --timeout 120 >>"$tmp/acks-$i.jsonl" 2>>"$tmp/agent-$i.err" || fail "final flush of agent $i failed"
+done
+
+step "waiting for the subscriber to reach the head"
+kill -0 "$feed_pid" 2>/dev/null || start_feed
+caught_up=0
+for _ in $(seq 600); do
+  last=$(cat "$tmp/feed.state" 2>/dev/null || echo 0)
+  if [ -z "$("$relais" audit export --store "$tmp/store" --from "$((last + 1))" 2>/dev/null | head -1)" ]; then
+    caught_up=1
+    break
+  fi
+  sleep 0.1
+done
+[ "$caught_up" -eq 1 ] || fail "the subscriber stopped at $(cat "$tmp/feed.state" 2>/dev/null)"
+stop_feed
+
+step "clean stop"
+kill -TERM "$broker_pid"
+rc=0
+wait "$broker_pid" || rc=$?
+broker_pid=
+[ "$rc" -eq 0 ] || fail "relaisd exited $rc on SIGTERM"
+
+# ---------------------------------------------------------------------------------------------
+step "checks"
+"$relais" audit export --store "$tmp/store" >"$tmp/export.jsonl"
+head=$(wc -l <"$tmp/export.jsonl")
+# seq msg_id sender, one line per record
+sed -n 's/^{"seq":\([0-9]*\),.*"sender":"\([^"]*\)".*"msg_id":"\([0-9a-f]*\)".*/\1 \3 \2/p' "$tmp/export.jsonl" \
+  >"$tmp/log.txt"
+[ "$(wc -l <"$tmp/log.txt")" -eq "$head" ] || fail "export lines do not parse: $(head -2 "$tmp/export.jsonl")"
+[ "$(cut -d' ' -f1 "$tmp/log.txt" | tr '\n' ' ')" = "$(seq "$head" | tr '\n' ' ')" ] || fail "the log is not 1..$head"
+
+cat "$tmp"/acks-*.jsonl >"$tmp/acks.jsonl"
+refused=$(grep -c '"error"' "$tmp/acks.jsonl" || true)
+[ "$refused" -eq 0 ] || fail "$refused refusals: $(grep '"error"' "$tmp/acks.jsonl" | head -3)"
+# file msg_id seq, once per file (a message told twice, the second time as a duplicate, counts once)
+sed -n 's/.*"file":"\([^"]*\)".*"msg_id":"\([0-9a-f]*\)".*"seq":\([0-9]*\).*/\1 \2 \3/p' "$tmp/acks.jsonl" |
+  sort -u >"$tmp/acked.txt"
+ack_lines=$(wc -l <"$tmp/acks.jsonl")
+acked=$(cut -d' ' -f1 "$tmp/acked.txt" | sort -u | wc -l)
+[ "$(cut -d' ' -f1 "$tmp/acked.txt" | sort | uniq -d | wc -l)" -eq 0 ] ||
+  fail "a file was acknowledged with two ids or sequence numbers: $(cut -d' ' -f1 "$tmp/acked.txt" | sort | uniq -d | head -3)"
+asked=$((agents * per_agent))
+find "$tmp"/in-* -name '*.json' | sort >"$tmp/asked.txt"
+[ "$(wc -l <"$tmp/asked.txt")" -eq "$asked" ] || fail "expected $asked files"
+lost_files=$(cut -d' ' -f1 "$tmp/acked.txt" | sort -u | comm -23 "$tmp/asked.txt" - | wc -l)
+
+# every acked (msg_id, seq) is a log line
+awk '{print $3, $2}' "$tmp/acked.txt" | sort -u >"$tmp/acked-pairs.txt"
+awk '{print $1, $2}' "$tmp/log.txt" | sort -u >"$tmp/log-pairs.txt"
+missing_acked=$(comm -23 "$tmp/acked-pairs.txt" "$tmp/log-pairs.txt" | wc -l)
+# exactly once: no message id twice, and each agent has exactly as many records as it was asked to send
+dup_ids=$(cut -d' ' -f2 "$tmp/log.txt" | sort | uniq -d | wc -l)
+extra=0
+for i in $(seq "$agents"); do
+  n=$(grep -c " partner-$i\$" "$tmp/log.txt" || true)
+  [ "$n" -le "$per_agent" ] || extra=$((extra + n - per_agent))
+  [ "$n" -ge "$per_agent" ] || lost_files=$((lost_files > per_agent - n ? lost_files : per_agent - n))
+done
+duplicates=$((dup_ids + extra))
+lost=$((lost_files + missing_acked))
+
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/registry" >"$tmp/verify.txt" 2>&1 ||
+  { cat "$tmp/verify.txt"; fail "audit verify failed"; }
+grep -qx 'result: ok' "$tmp/verify.txt" || { cat "$tmp/verify.txt"; fail "audit verify did not say ok"; }
+cases_line=$(grep '^cases:' "$tmp/verify.txt" || true)
+if [ -n "$cases_line" ]; then
+  grep -q 'rebuilt, equal to the index' <<<"$cases_line" || fail "case index differs from a rebuild: $cases_line"
+else
+  cases_line="(this audit verify has no case index check yet)"
+fi
+
+sed -n 's/^{"seq":\([0-9]*\),.*/\1/p' "$tmp/feed.out" >"$tmp/feed.seqs"
+feed_seen=$(wc -l <"$tmp/feed.seqs")
+feed_dups=$(sort -n "$tmp/feed.seqs" | uniq -d | wc -l)
+[ "$(tr '\n' ' ' <"$tmp/feed.seqs")" = "$(seq "$head" | tr '\n' ' ')" ] ||
+  fail "the subscriber did not see 1..$head once in order ($feed_seen lines, $feed_dups duplicates, first \
+$(head -1 "$tmp/feed.seqs"), last $(tail -1 "$tmp/feed.seqs"))"
+
+printf 'kills survived: %d (of which after the traffic: %d)\n' "$survived" "$late_kills"
+printf 'messages asked: %d\n' "$asked"
+printf 'messages acknowledged: %d (ack lines %d; runs that timed out: %d)\n' "$acked" "$ack_lines" \
+  "$(cat "$tmp"/agent-*.runs 2>/dev/null | wc -l)"
+printf 'messages told twice (the second time as the original, duplicate ack): %d\n' \
+  "$(grep -c '"duplicate":true' "$tmp/acks.jsonl" || true)"
+printf 'messages lost: %d\n' "$lost"
+printf 'duplicates: %d\n' "$duplicates"
+printf 'log records: %d; subscriber saw %d in order over %d runs\n' "$head" "$feed_seen" "$feed_starts"
+printf 'audit verify: ok; %s\n' "$cases_line"
+if [ -n "${RELAIS_TORTURE_SUMMARY:-}" ]; then
+  printf 'crash_kills=%d\ncrash_acked=%d\ncrash_lost=%d\ncrash_duplicates=%d\n' "$survived" "$acked" "$lost" \
+    "$duplicates" >>"$RELAIS_TORTURE_SUMMARY"
+fi
+[ "$lost" -eq 0 ] || fail "$lost messages lost"
+[ "$duplicates" -eq 0 ] || fail "$duplicates duplicates"
+[ "$acked" -eq "$asked" ] || fail "$acked of $asked acknowledged"
+echo "crash: all passed"

@@ -1,0 +1,19 @@
+# reliability.cmake -- the reliability tests (included by tests/CMakeLists.txt): crashes, hostile input, faults.
+
+# reliability: crash consistency (short form here; `make torture` runs the long one).
+add_test(NAME crash COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/crash.sh $<TARGET_FILE:relais> $<TARGET_FILE:relaisd>
+                                 3 300 3)
+set_tests_properties(crash PROPERTIES LABELS e2e TIMEOUT 300)
+
+# hostile input: the corpus of tests/corpus (gen_corpus writes it; the files are committed),
+# forgeries, handshakes, a full store, a frozen subscriber, TCP garbage, against the real relaisd.
+add_executable(gen_corpus corpus/gen_corpus.c)
+target_link_libraries(gen_corpus PRIVATE relais_proto OpenSSL::Crypto relais_build_flags)
+add_executable(test_hostile e2e/test_hostile.c)
+target_link_libraries(test_hostile PRIVATE relais_certs relais_store relais_proto PkgConfig::ZMQ PkgConfig::CMOCKA
+                      relais_build_flags)
+target_compile_definitions(test_hostile PRIVATE RELAISD_PATH="$<TARGET_FILE:relaisd>"
+                           RELAIS_PATH="$<TARGET_FILE:relais>" RELAIS_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus")
+add_dependencies(test_hostile relaisd relais)
+add_test(NAME hostile COMMAND test_hostile)
+set_tests_properties(hostile PROPERTIES LABELS e2e TIMEOUT 300)
