@@ -1,9 +1,10 @@
-# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | clean.
+# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | fuzz | clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 DEPS := scripts/install-deps
 
-.PHONY: all deps build debug release asan demo check sanitize bench valgrind clean
+.PHONY: all deps build debug release asan demo check sanitize bench valgrind fuzz fuzz-seeds clean
 
 all: build
 
@@ -34,6 +35,19 @@ valgrind: deps debug
 bench: deps release
 	$(CMAKE) --build build/release -j $(JOBS) --target relais-bench
 	build/release/bench/relais-bench --quick
+
+# libFuzzer wants clang; the Asan build type gives the libraries ASan + UBSan as well.
+build/fuzz/CMakeCache.txt:
+	CC=clang $(CMAKE) -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Asan -DRELAIS_FUZZ=ON
+
+fuzz: deps build/fuzz/CMakeCache.txt
+	$(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_targets
+	scripts/fuzz-run build/fuzz $(FUZZ_SECONDS)
+
+# Rewrites the generated seeds of tests/fuzz/corpus (the same bytes unless the codec changed).
+fuzz-seeds: build/fuzz/CMakeCache.txt
+	$(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_seeds
+	build/fuzz/tests/fuzz/fuzz_seeds examples tests/fuzz/corpus
 
 clean:
 	rm -rf build

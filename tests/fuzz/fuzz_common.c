@@ -1,0 +1,57 @@
+/* fuzz_common.c -- the fixed test keys, Ed25519 through OpenSSL (no identity files), and the abort. */
+#include "fuzz_common.h"
+
+#include "relais_proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+const uint8_t fuzz_msg_id[16] = {0xf0, 0x0d, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+
+const uint8_t fuzz_sign_seed[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+void fuzz_fail(const char *what, int status)
+{
+    fprintf(stderr, "fuzz invariant failed: %s (%s: %s)\n", what, relais_status_name(status),
+            relais_status_detail());
+    abort();
+}
+
+static EVP_PKEY *s_key(void)
+{
+    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, fuzz_sign_seed, sizeof fuzz_sign_seed);
+    FUZZ_CHECK(key != NULL, "OpenSSL made no Ed25519 key from the fixed seed", 0);
+    return key;
+}
+
+void fuzz_sign_public(uint8_t out[32])
+{
+    EVP_PKEY *key = s_key();
+    size_t len = 32;
+    int ok = EVP_PKEY_get_raw_public_key(key, out, &len) == 1 && len == 32;
+    EVP_PKEY_free(key);
+    FUZZ_CHECK(ok, "OpenSSL gave no public key for the fixed seed", 0);
+}
+
+void fuzz_sign_body(const uint8_t *body, size_t len, uint8_t sig[64])
+{
+    static const char context[] = RELAIS_SIGN_CONTEXT; /* sizeof counts the NUL: the 0x00 separator */
+    uint8_t *msg = malloc(sizeof context + len);
+    FUZZ_CHECK(msg != NULL, "no memory for the message to sign", 0);
+    memcpy(msg, context, sizeof context);
+    if (len)
+        memcpy(msg + sizeof context, body, len);
+    EVP_PKEY *key = s_key();
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    size_t sig_len = 64;
+    int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+             EVP_DigestSign(md, sig, &sig_len, msg, sizeof context + len) == 1 && sig_len == 64;
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(key);
+    free(msg);
+    FUZZ_CHECK(ok, "OpenSSL could not sign with the fixed seed", 0);
+}

@@ -1,0 +1,383 @@
+/* fuzz_seeds.c -- writes the fuzz targets' seed corpora: real, small, deterministic inputs of every kind.
+ *
+ *   fuzz_seeds EXAMPLES_DIR CORPUS_DIR
+ * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json and fuzz_proof
+ * (the folders must exist). Everything is derived from fixed keys, ids and times, so running
+ * it again rewrites the same bytes. Exit 0, or 1 with a sentence on stderr.
+ */
+#include "fuzz_common.h"
+
+#include "relais_merkle.h"
+#include "relais_proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_corpus;
+
+static void s_write(const char *target, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/%s", s_corpus, target, name);
+    FILE *f = fopen(path, "wb");
+    FUZZ_CHECK(f != NULL && fwrite(data, 1, len, f) == len && fclose(f) == 0, path, 0);
+}
+
+/* Caller frees; the whole file, NUL-terminated. */
+static char *s_read(const char *dir, const char *name, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    FUZZ_CHECK(f != NULL, path, 0);
+    char *buf = malloc(1 << 16);
+    FUZZ_CHECK(buf != NULL, "no memory for an example", 0);
+    *len = fread(buf, 1, (1 << 16) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* ---- Messages: JSON payloads, and the signed frames they become -------------------------- */
+
+static const char *const s_examples[] = {
+    "referral-college-marie-curie.json",
+    "referral-pmi-les-blagis.json",
+    "referral-cmp-sceaux-parental-request.json",
+    "invalid-no-consent.json", /* builds and signs; only the broker's rules refuse it */
+};
+
+static const struct {
+    const char *name; /* seed file name */
+    const char *json; /* the payload object */
+} s_payloads[] = {
+    {"case-update.json",
+     "{\"case_update\": {\"case_id\": \"C-2026-0007\", \"from_state\": \"DIAGNOSIS\", \"to_state\": "
+     "\"PATHWAY_PROPOSED\", \"sub_status\": \"awaiting-family\", \"note\": \"Atelier le mercredi\", "
+     "\"pathway\": [{\"kind\": \"COLLECTIVE\", \"description\": \"Atelier théâtre\", \"partner\": \"MJC\", "
+     "\"start_date\": \"2026-12-02\", \"frequency\": \"weekly\"}], \"next_review_date\": \"2027-01-15\"}}"},
+    {"contact.json", "{\"contact\": {\"channel\": \"VISIT\", \"subject\": \"Bruit place de la Gare\", "
+                     "\"requester\": \"M. Durand\", \"summary\": \"Signalé trois soirs\", \"forwarded_to\": \"police\"}}"},
+    {"lost-found.json", "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\", "
+                        "\"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795422600000, \"item_ref\": \"LF-31\"}}"},
+    {"referral-minimal.json",
+     "{\"referral\": {\"child\": {\"family_name\": \"B\", \"given_names\": [\"L\", \"M\"]}, \"domains\": "
+     "[\"HEALTH\"], \"urgency\": 3, \"parental_request\": {\"requester_name\": \"P\", \"channel\": null}}}"},
+};
+
+static void s_signed_seed(const char *name, const uint8_t *body, size_t body_len)
+{
+    uint8_t sig[64], *frame = NULL;
+    size_t frame_len = 0;
+    fuzz_sign_body(body, body_len, sig);
+    int rc = relais_signed_encode(body, body_len, sig, &frame, &frame_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "signed_encode", rc);
+    s_write("fuzz_message", name, frame, frame_len);
+    free(frame);
+}
+
+/* One payload: the JSON seed, its signed frame, and (for the first) a frame with a bad signature. */
+static void s_message_seeds(const char *name, const char *json, size_t len, uint8_t **first, size_t *first_len)
+{
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    int rc = relais_message_from_json(json, len, FUZZ_SENDER, fuzz_msg_id, FUZZ_CREATED_MS, &body, &body_len);
+    FUZZ_CHECK(rc == RELAIS_OK, name, rc);
+    s_write("fuzz_json", name, json, len);
+    char frame_name[256];
+    snprintf(frame_name, sizeof frame_name, "%.*s.signed", (int)(strlen(name) - 5), name);
+    s_signed_seed(frame_name, body, body_len);
+    if (*first == NULL) {
+        *first = body;
+        *first_len = body_len;
+    } else {
+        free(body);
+    }
+}
+
+static void s_messages(const char *examples, uint8_t **body, size_t *body_len)
+{
+    for (size_t i = 0; i < sizeof s_examples / sizeof s_examples[0]; i++) {
+        size_t len;
+        char *json = s_read(examples, s_examples[i], &len);
+        s_message_seeds(s_examples[i], json, len, body, body_len);
+        free(json);
+    }
+    for (size_t i = 0; i < sizeof s_payloads / sizeof s_payloads[0]; i++)
+        s_message_seeds(s_payloads[i].name, s_payloads[i].json, strlen(s_payloads[i].json), body, body_len);
+
+    /* the broker's own access record, with a from_seq JSON can still carry */
+    relais_access_t access = {.reader = "auditeur", .action = "audit-records", .from_seq = 1, .to_seq = 4096};
+    uint8_t *acc = NULL;
+    size_t acc_len = 0;
+    int rc = relais_message_encode_access("relais-hub", fuzz_msg_id, FUZZ_CREATED_MS, &access, &acc, &acc_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "encode_access", rc);
+    s_signed_seed("access.signed", acc, acc_len);
+    free(acc);
+
+    /* a valid frame whose signature is not the sender's: the verifier's refusal path */
+    uint8_t sig[64] = {0}, *frame = NULL;
+    size_t frame_len = 0;
+    fuzz_sign_body(*body, *body_len, sig);
+    sig[17] ^= 0x20;
+    rc = relais_signed_encode(*body, *body_len, sig, &frame, &frame_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "signed_encode", rc);
+    s_write("fuzz_message", "bad-signature.signed", frame, frame_len);
+    free(frame);
+}
+
+/* ---- Requests, replies, case records and log records -------------------------------------- */
+
+static void s_request_seed(const char *name, const relais_request_t *req)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    int rc = relais_request_encode(req, &out, &len);
+    FUZZ_CHECK(rc == RELAIS_OK, name, rc);
+    s_write("fuzz_request", name, out, len);
+    free(out);
+}
+
+static void s_requests(uint8_t *frame, size_t frame_len)
+{
+    relais_request_t r = {.request_id = 7, .kind = RELAIS_REQ_SUBMIT, .submit = frame, .submit_len = frame_len};
+    s_request_seed("req-submit", &r);
+    r = (relais_request_t){.request_id = 8, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 12, .credit = 64};
+    s_request_seed("req-subscribe", &r);
+    r = (relais_request_t){.request_id = 9, .kind = RELAIS_REQ_CREDIT, .credit = 32};
+    s_request_seed("req-credit", &r);
+    r = (relais_request_t){.request_id = 10, .kind = RELAIS_REQ_CASE_LIST, .states = (1u << 2) | (1u << 13),
+                           .urgency = RELAIS_URGENCY_URGENT, .school = "Collège", .referrer = "PMI",
+                           .overdue_only = 1};
+    s_request_seed("req-case-list", &r);
+    r = (relais_request_t){.request_id = 11, .kind = RELAIS_REQ_CASE_SHOW, .case_id = "C-2026-0007"};
+    s_request_seed("req-case-show", &r);
+    r = (relais_request_t){.request_id = 12, .kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = 1, .to_seq = 100};
+    s_request_seed("req-audit-records", &r);
+    r = (relais_request_t){.request_id = 13, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
+    s_request_seed("req-audit-checkpoint", &r);
+    r = (relais_request_t){.request_id = 14, .kind = RELAIS_REQ_AUDIT_INCLUSION, .seq = 5, .tree_size = 9};
+    s_request_seed("req-audit-inclusion", &r);
+    r = (relais_request_t){.request_id = 15, .kind = RELAIS_REQ_AUDIT_CONSISTENCY, .old_size = 3, .new_size = 9};
+    s_request_seed("req-audit-consistency", &r);
+    r = (relais_request_t){.request_id = 16, .kind = RELAIS_REQ_PING};
+    s_request_seed("req-ping", &r);
+}
+
+static void s_reply_seed(const char *name, const relais_reply_t *rep)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    int rc = relais_reply_encode(rep, &out, &len);
+    FUZZ_CHECK(rc == RELAIS_OK, name, rc);
+    s_write("fuzz_request", name, out, len);
+    free(out);
+}
+
+static relais_case_summary_t s_summary(void)
+{
+    relais_case_summary_t s = {.case_id = "C-2026-0007", .state = RELAIS_CASE_TRIAGE, .task_status = 2,
+                               .sub_status = "first-contact", .urgency = RELAIS_URGENCY_PRIORITY,
+                               .child_display = "Lina B. (2014)", .school = "Collège Marie Curie",
+                               .referrers = {"Collège Marie Curie", "PMI Les Blagis"}, .referrer_count = 2,
+                               .opened_ms = FUZZ_CREATED_MS, .updated_ms = FUZZ_CREATED_MS + 1000,
+                               .due_ms = FUZZ_CREATED_MS + 86400000, .referral_count = 2};
+    return s;
+}
+
+static void s_replies(uint8_t *record, size_t record_len, const relais_hash_t *path, size_t path_len)
+{
+    relais_reply_t r = {.request_id = 7, .kind = RELAIS_REPLY_ACK};
+    r.ack = (relais_ack_t){.seq = 1, .received_ms = FUZZ_CREATED_MS, .case_id = "C-2026-0007"};
+    memcpy(r.ack.msg_id, fuzz_msg_id, sizeof fuzz_msg_id);
+    memset(r.ack.leaf_hash, 0xab, sizeof r.ack.leaf_hash);
+    s_reply_seed("rep-ack", &r);
+    r = (relais_reply_t){.request_id = 7, .kind = RELAIS_REPLY_ERROR};
+    r.error = (relais_error_t){.status = RELAIS_E_NO_CONSENT, .message = "la référence n'a pas de consentement",
+                               .has_msg_id = 1};
+    memcpy(r.error.msg_id, fuzz_msg_id, sizeof fuzz_msg_id);
+    s_reply_seed("rep-error", &r);
+    relais_case_summary_t sum = s_summary();
+    r = (relais_reply_t){.request_id = 8, .kind = RELAIS_REPLY_DELIVERY};
+    r.delivery = (relais_delivery_t){.seq = 1, .received_ms = FUZZ_CREATED_MS, .record = record,
+                                     .record_len = record_len, .has_status = 1, .overdue = 1};
+    r.delivery.status = (relais_case_status_t){.case_id = "C-2026-0007", .state = RELAIS_CASE_ACCEPTED,
+                                               .task_status = 3, .reason_code = "ok", .updated_ms = 5};
+    s_reply_seed("rep-delivery", &r);
+    char note[] = "relais.example/fuzz\n9\nq83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=\n\n";
+    r = (relais_reply_t){.request_id = 13, .kind = RELAIS_REPLY_CHECKPOINT, .tree_size = 9, .time_ms = 77,
+                         .note = note};
+    memset(r.root, 0x5a, sizeof r.root);
+    s_reply_seed("rep-checkpoint", &r);
+    r = (relais_reply_t){.request_id = 14, .kind = RELAIS_REPLY_INCLUSION, .seq = 6, .tree_size = 9,
+                         .path = (uint8_t(*)[32])path, .path_len = path_len};
+    memset(r.leaf_hash, 0x11, sizeof r.leaf_hash);
+    s_reply_seed("rep-inclusion", &r);
+    r = (relais_reply_t){.request_id = 15, .kind = RELAIS_REPLY_CONSISTENCY, .old_size = 3, .tree_size = 9,
+                         .path = (uint8_t(*)[32])path, .path_len = path_len};
+    s_reply_seed("rep-consistency", &r);
+    relais_case_summary_t two[2] = {sum, sum};
+    strcpy(two[1].case_id, "C-2026-0008");
+    r = (relais_reply_t){.request_id = 10, .kind = RELAIS_REPLY_CASE_LIST, .cases = two, .case_count = 2};
+    s_reply_seed("rep-case-list", &r);
+    uint8_t *records[2] = {record, record};
+    size_t lens[2] = {record_len, record_len};
+    r = (relais_reply_t){.request_id = 11, .kind = RELAIS_REPLY_CASE_DETAIL, .cases = &sum, .case_count = 1,
+                         .records = records, .record_lens = lens, .record_count = 2};
+    s_reply_seed("rep-case-detail", &r);
+    r = (relais_reply_t){.request_id = 12, .kind = RELAIS_REPLY_RECORDS, .records = records, .record_lens = lens,
+                         .record_count = 1, .next_seq = 2};
+    s_reply_seed("rep-records", &r);
+    r = (relais_reply_t){.request_id = 16, .kind = RELAIS_REPLY_NONE};
+    s_reply_seed("rep-pong", &r);
+}
+
+static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, size_t *leaf_len)
+{
+    relais_case_record_t rec = {.summary = s_summary(), .senders = {"fuzz-partner", "pmi-les-blagis"},
+                                .sender_count = 2, .referral_seqs = {1, 4}, .referral_seq_count = 2,
+                                .last_seq = 4, .paused_from = RELAIS_CASE_UNSPECIFIED};
+    memset(rec.child_key, 0xc4, sizeof rec.child_key);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    int rc = relais_case_record_encode(&rec, &out, &len);
+    FUZZ_CHECK(rc == RELAIS_OK, "case_record_encode", rc);
+    s_write("fuzz_request", "case-record", out, len);
+    free(out);
+
+    relais_log_record_t lr = {.seq = 1, .received_ms = FUZZ_CREATED_MS + 20, .signed_message = frame,
+                              .signed_len = frame_len};
+    *leaf = malloc(relais_log_record_max_size(frame_len));
+    FUZZ_CHECK(*leaf != NULL, "no memory for a log record", 0);
+    rc = relais_log_record_encode(&lr, *leaf, relais_log_record_max_size(frame_len), leaf_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "log_record_encode", rc);
+    s_write("fuzz_request", "log-record", *leaf, *leaf_len);
+    uint8_t bare[RELAIS_HASH_SIZE];
+    lr = (relais_log_record_t){.seq = UINT64_MAX};
+    rc = relais_log_record_encode(&lr, bare, sizeof bare, &len);
+    FUZZ_CHECK(rc == RELAIS_OK, "log_record_encode", rc);
+    s_write("fuzz_request", "log-record-bare", bare, len);
+}
+
+/* ---- Proofs and a checkpoint -------------------------------------------------------------- */
+
+#define S_LEAVES 13
+
+/* Leaf i is "leaf-<i>"; a perfect subtree is hashed from its leaves each time (13 leaves). */
+static int s_get(void *ctx, unsigned level, uint64_t index, relais_hash_t out)
+{
+    (void)ctx;
+    if (level == 0) {
+        char leaf[32];
+        int n = snprintf(leaf, sizeof leaf, "leaf-%llu", (unsigned long long)index);
+        relais_merkle_leaf_hash((const uint8_t *)leaf, (size_t)n, out);
+        return 0;
+    }
+    relais_hash_t l, r;
+    s_get(ctx, level - 1, index * 2, l);
+    s_get(ctx, level - 1, index * 2 + 1, r);
+    relais_merkle_node_hash(l, r, out);
+    return 0;
+}
+
+static void s_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* The fuzz_proof layout: a, b (big-endian), x, y, path. */
+static void s_proof_seed(const char *name, uint64_t a, uint64_t b, const relais_hash_t x, const relais_hash_t y,
+                         const relais_hash_t *path, size_t len)
+{
+    uint8_t buf[16 + 2 * RELAIS_HASH_SIZE + (RELAIS_MERKLE_MAX_PATH + 1) * RELAIS_HASH_SIZE];
+    s_put_u64(buf, a);
+    s_put_u64(buf + 8, b);
+    memcpy(buf + 16, x, RELAIS_HASH_SIZE);
+    memcpy(buf + 16 + RELAIS_HASH_SIZE, y, RELAIS_HASH_SIZE);
+    memcpy(buf + 16 + 2 * RELAIS_HASH_SIZE, path, len * RELAIS_HASH_SIZE);
+    s_write("fuzz_proof", name, buf, 16 + 2 * RELAIS_HASH_SIZE + len * RELAIS_HASH_SIZE);
+}
+
+static void s_inclusion_seed(uint64_t m, uint64_t n, relais_hash_t *path, size_t *len)
+{
+    relais_hash_t leaf, root;
+    char name[64];
+    int rc = relais_merkle_inclusion_proof(s_get, NULL, m, n, path, len);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, n, root);
+    FUZZ_CHECK(rc == 0, "inclusion proof", rc);
+    s_get(NULL, 0, m, leaf);
+    FUZZ_CHECK(relais_merkle_verify_inclusion(m, n, leaf, path, *len, root) == 0, "inclusion seed verifies", 0);
+    snprintf(name, sizeof name, "inclusion-%llu-of-%llu", (unsigned long long)m, (unsigned long long)n);
+    s_proof_seed(name, m, n, leaf, root, path, *len);
+}
+
+static void s_consistency_seed(uint64_t m, uint64_t n)
+{
+    relais_hash_t old_root, root, path[RELAIS_MERKLE_MAX_PATH];
+    size_t len = 0;
+    char name[64];
+    int rc = relais_merkle_consistency_proof(s_get, NULL, m, n, path, &len);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, m, old_root);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, n, root);
+    FUZZ_CHECK(rc == 0, "consistency proof", rc);
+    FUZZ_CHECK(relais_merkle_verify_consistency(m, n, old_root, root, path, len) == 0, "consistency seed verifies",
+               0);
+    snprintf(name, sizeof name, "consistency-%llu-to-%llu", (unsigned long long)m, (unsigned long long)n);
+    s_proof_seed(name, m, n, old_root, root, path, len);
+}
+
+static void s_proofs(relais_hash_t *path, size_t *path_len)
+{
+    size_t len;
+    s_inclusion_seed(0, 1, path, &len);
+    s_inclusion_seed(12, S_LEAVES, path, &len);
+    s_inclusion_seed(5, 8, path, &len);
+    s_inclusion_seed(6, 9, path, path_len);
+    s_consistency_seed(3, 9);
+    s_consistency_seed(4, S_LEAVES);
+    s_consistency_seed(7, 7);
+    /* one hash more than any proof holds, so that the fuzzer starts from the bound */
+    relais_hash_t zero = {0}, *long_path = calloc(RELAIS_MERKLE_MAX_PATH + 1, sizeof *long_path);
+    FUZZ_CHECK(long_path != NULL, "no memory for a path", 0);
+    s_proof_seed("path-too-long", UINT64_MAX - 1, UINT64_MAX, zero, zero, long_path, RELAIS_MERKLE_MAX_PATH + 1);
+    free(long_path);
+
+    relais_checkpoint_t cp = {.origin = FUZZ_ORIGIN, .size = S_LEAVES};
+    char note[RELAIS_CHECKPOINT_MAX];
+    int rc = relais_merkle_root(s_get, NULL, S_LEAVES, cp.root);
+    rc = rc ? rc : relais_checkpoint_sign(&cp, FUZZ_KEY_NAME, fuzz_sign_seed, note, sizeof note);
+    FUZZ_CHECK(rc == 0, "checkpoint_sign", rc);
+    s_write("fuzz_proof", "checkpoint.note", note, strlen(note));
+    /* a second signer's line before ours, as a witness would add it */
+    char cosigned[RELAIS_CHECKPOINT_MAX * 2];
+    const char *sig = strstr(note, "\n\n") + 2;
+    snprintf(cosigned, sizeof cosigned, "%.*s\xE2\x80\x94 witness.example AAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+             (int)(sig - note), note, sig);
+    s_write("fuzz_proof", "checkpoint-cosigned.note", cosigned, strlen(cosigned));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: fuzz_seeds EXAMPLES_DIR CORPUS_DIR\n");
+        return 1;
+    }
+    s_corpus = argv[2];
+    uint8_t *body = NULL, *frame = NULL, *leaf = NULL, sig[64];
+    size_t body_len = 0, frame_len = 0, leaf_len = 0, path_len = 0;
+    relais_hash_t path[RELAIS_MERKLE_MAX_PATH];
+    s_messages(argv[1], &body, &body_len);
+    fuzz_sign_body(body, body_len, sig);
+    int rc = relais_signed_encode(body, body_len, sig, &frame, &frame_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "signed_encode", rc);
+    s_requests(frame, frame_len);
+    s_records(frame, frame_len, &leaf, &leaf_len);
+    s_proofs(path, &path_len);
+    s_replies(leaf, leaf_len, path, path_len);
+    free(body);
+    free(frame);
+    free(leaf);
+    return 0;
+}
