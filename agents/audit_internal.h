@@ -119,6 +119,8 @@ typedef struct {
     uint64_t cp_size;         /* size of the last verified checkpoint */
     relais_hash_t cp_root;    /* its root */
     char origin[256];         /* its origin line */
+    int cases_checked;        /* the case index was rebuilt from the log and found equal */
+    uint64_t cases;           /* how many cases that was */
     int status;               /* first problem's code, 0 while none */
     char where[64];           /* where it is: "seq 12", "checkpoint of size 100" */
     char problem[512];        /* what it is */
@@ -129,6 +131,14 @@ typedef struct {
 #define RELAIS_AUDIT_STOP 1
 int relais_audit_fail(relais_audit_outcome_t *o, int status, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The case replay (audit_cases.c): rebuilds every case from the log's records up to
+ * o->head with the broker's own rules (the hub secret is STORE_DIR/hub-child-key.secret) and
+ * compares the store's case index with it, event by event and case by case. Records the
+ * first difference in `o`, naming the case; on success sets o->cases_checked and o->cases.
+ * Returns 0 or RELAIS_AUDIT_STOP. */
+struct relais_store;
+int relais_audit_cases(struct relais_store *store, const char *store_dir, relais_audit_outcome_t *o);
 
 /* The problem (stderr) and, unless quiet, the summary (stdout). */
 void relais_audit_report(const relais_audit_outcome_t *o, int quiet);

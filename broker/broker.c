@@ -26,6 +26,8 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->triage_hours[0] = 4;
     opts->triage_hours[1] = 24;
     opts->triage_hours[2] = 72;
+    opts->work_hours[0] = 9 * 60;
+    opts->work_hours[1] = 18 * 60;
     opts->max_subscribers = 1024;
     opts->queue_hwm = 10000;
 }
@@ -47,9 +49,14 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         return relais_status_set(RELAIS_E_INVALID, "--endpoint, --store, --certs and --key are all required");
     if (opts->checkpoint_every == 0 || opts->checkpoint_interval_s <= 0 || opts->max_message < 64 ||
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
-        opts->queue_hwm <= 0 || opts->verifiers < 0)
+        opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->work_hours[0] >= opts->work_hours[1] ||
+        opts->work_hours[1] > 24 * 60)
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
     b->opts = *opts;
+    relais_cases_policy_default(&b->policy);
+    memcpy(b->policy.hours, opts->triage_hours, sizeof b->policy.hours);
+    b->policy.work_start_min = opts->work_hours[0];
+    b->policy.work_end_min = opts->work_hours[1];
     b->endpoint = strdup(opts->endpoint);
     b->store_dir = strdup(opts->store_dir);
     b->certs_dir = strdup(opts->certs_dir);
@@ -155,8 +162,11 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
     uint64_t head = 0;
     if (rc == 0)
         rc = relais_store_head(b->store, &head);
+    int created = 0;
     if (rc == 0)
-        rc = broker_hub_secret_load(b->store_dir, head == 0, b->hub_secret);
+        rc = relais_cases_secret_load(b->store_dir, head == 0, b->hub_secret, &created);
+    if (rc == 0 && created)
+        broker_log("info", "hub-secret-created", "dir=%s", b->store_dir);
     if (rc == 0)
         rc = s_make_wake_pipe(b);
     if (rc != 0) {
@@ -298,55 +308,3 @@ int broker_sign(relais_broker_t *b, const uint8_t *body, size_t len, uint8_t sig
     return rc;
 }
 
-/* ---- The hub secret of the child keys ---------------------------------------------------- */
-
-static int s_secret_read(const char *path, int fd, uint8_t out[32])
-{
-    struct stat st;
-    if (fstat(fd, &st) != 0)
-        return relais_status_set(RELAIS_E_IO, "cannot stat %s: %s", path, strerror(errno));
-    if (st.st_mode & 077)
-        return relais_status_set(RELAIS_E_IO, "%s is readable by others (mode %03o); it must be 0600", path,
-                                 (unsigned)(st.st_mode & 0777));
-    if (st.st_size != 32)
-        return relais_status_set(RELAIS_E_IO, "%s must hold exactly 32 bytes", path);
-    ssize_t n = read(fd, out, 32);
-    if (n != 32)
-        return relais_status_set(RELAIS_E_IO, "cannot read %s", path);
-    return 0;
-}
-
-static int s_secret_create(const char *path, uint8_t out[32])
-{
-    if (RAND_bytes(out, 32) != 1)
-        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the hub secret");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
-    int ok = write(fd, out, 32) == 32 && fsync(fd) == 0;
-    close(fd);
-    if (!ok) {
-        unlink(path);
-        return relais_status_set(RELAIS_E_IO, "cannot write %s", path);
-    }
-    broker_log("info", "hub-secret-created", "path=%s", path);
-    return 0;
-}
-
-int broker_hub_secret_load(const char *store_dir, int may_create, uint8_t out[32])
-{
-    char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", store_dir, BROKER_HUB_SECRET_FILE) >= sizeof path)
-        return relais_status_set(RELAIS_E_IO, "store path too long");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && !may_create)
-        return relais_status_set(RELAIS_E_IO, "%s is missing but the log is not empty: without it no referral "
-                                              "finds its child's case; restore it from backup", path);
-    if (fd < 0 && errno == ENOENT)
-        return s_secret_create(path, out);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "cannot open %s: %s", path, strerror(errno));
-    int rc = s_secret_read(path, fd, out);
-    close(fd);
-    return rc;
-}

@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include "relais_broker.h"
+#include "relais_cases.h"
 #include "relais_certs.h"
 #include "relais_proto.h"
 #include "relais_store.h"
@@ -31,24 +32,8 @@
 #define BROKER_EP_ZAP "inproc://zeromq.zap.01"
 #define BROKER_ZAP_DOMAIN "relais"
 #define BROKER_ROUTE_MAX 256 /* a ZeroMQ routing id is at most 255 bytes */
-#define BROKER_HUB_SECRET_FILE "hub-child-key.secret"
 #define BROKER_HEARTBEAT_IVL_MS 5000
 #define BROKER_HEARTBEAT_TIMEOUT_MS 15000
-
-/* FHIR Task statuses: the numbering of relais.proto's TaskStatus. */
-enum {
-    BROKER_TASK_UNSPECIFIED = 0,
-    BROKER_TASK_REQUESTED = 1,
-    BROKER_TASK_RECEIVED = 2,
-    BROKER_TASK_ACCEPTED = 3,
-    BROKER_TASK_REJECTED = 4,
-    BROKER_TASK_IN_PROGRESS = 5,
-    BROKER_TASK_ON_HOLD = 6,
-    BROKER_TASK_COMPLETED = 7,
-    BROKER_TASK_CANCELLED = 8,
-    BROKER_TASK_FAILED = 9,
-    BROKER_TASK_ENTERED_IN_ERROR = 10,
-};
 
 /* ---- The broker ---------------------------------------------------------------------- */
 
@@ -66,6 +51,7 @@ struct relais_broker {
     pthread_mutex_t sign_lock;       /* serialises use of the broker's signing key */
     relais_store_t *store;           /* the log */
     uint8_t hub_secret[32];          /* HMAC key of the child keys */
+    relais_cases_policy_t policy;    /* deadlines: triage targets, working hours */
     void *ctx;                       /* the ZeroMQ context of every socket */
     int wake_pipe[2];                /* signal handlers write here to wake the intake poll */
     atomic_int stop_requested;       /* SIGTERM/SIGINT seen */
@@ -229,69 +215,22 @@ void broker_feed_head(broker_feed_t *self, uint64_t head);
 /* Sends what credit and the socket allow; returns 1 when some feed still has work now. */
 int broker_feed_serve(broker_feed_t *self);
 
-/* ---- Rules (pure: no I/O, so that a replay reproduces them) ---------------------------- */
-
-typedef struct {
-    unsigned hours[3]; /* triage targets: urgent, priority, routine */
-} broker_triage_t;
-
-/* Normalises a name for the child key: Latin-1 and Latin Extended-A letters folded to ASCII,
- * lower case, runs of spaces, hyphens and apostrophes made one space, trimmed. Writes a
- * NUL-terminated string into `out`. Errors: RELAIS_E_INVALID (does not fit in `cap`). */
-int broker_normalise_name(const char *in, char *out, size_t cap);
-
-/* HMAC-SHA256(secret, norm(family) "|" norm(given names joined by spaces) "|" birth date).
- * Errors: RELAIS_E_MALFORMED (missing family name or birth date), RELAIS_E_CRYPTO. */
-int broker_child_key(const uint8_t secret[32], const relais_referral_view_t *child, uint8_t out[32]);
-
-/* FHIR Task status of a business state (the table is in rules.c). */
-int broker_task_status(relais_case_state_t state);
-
-/* True for the states in which a case is open (a referral attaches, notes are allowed). */
-int broker_state_is_open(relais_case_state_t state);
-
-/* The case a new referral opens: id "C-<seq>", state submitted, triage deadline. */
-int broker_rules_open_case(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
-                           uint64_t seq, int64_t received_ms, const broker_triage_t *triage,
-                           relais_case_record_t *out);
-
-/* Attaches a further referral to an open case (sender, organisation, urgency, seq). */
-int broker_rules_attach_referral(relais_case_record_t *rec, const relais_referral_view_t *ref, const char *sender,
-                                 uint64_t seq, int64_t received_ms, const broker_triage_t *triage);
-
-/* Applies a coordinator's update to `rec` in place. Returns 0, or RELAIS_E_BAD_TRANSITION
- * with a sentence in `why` (room `cap`), `rec` unchanged. *unlink is set when the case
- * closed and its child must no longer lead to it. */
-int broker_rules_update(relais_case_record_t *rec, const relais_case_update_view_t *upd, uint64_t seq,
-                        int64_t received_ms, int *unlink, char *why, size_t cap);
-
-/* True when `rec` names `sender` among the identities that referred the case. */
-int broker_case_has_sender(const relais_case_record_t *rec, const char *sender);
-
-/* Whether a case's deadline is past at `now_ms` (derived at read time, never stored). */
-int broker_case_overdue(const relais_case_record_t *rec, int64_t now_ms);
-
-/* ---- Case lookups shared by the writer, the feed and the queries ----------------------- */
+/* ---- The case index (cases.c): relais_cases' rules applied to the store ------------------- */
 
 /* Reads and decodes a case from the committed store. Errors: RELAIS_E_NOT_FOUND, ... */
 int broker_case_load(relais_store_t *store, const char *case_id, relais_case_record_t *out);
 
-/* The case a stored referral `seq` (by `sender`, child key `key`) is attached to: the child's
- * open case if it lists the referral, else "C-<seq>", else a scan of all cases.
- * Errors: RELAIS_E_NOT_FOUND. */
-int broker_case_of_referral(relais_store_t *store, uint64_t seq, const uint8_t key[32], relais_case_record_t *out);
+/* What message `msg`, log record `seq`, does to the cases (relais_cases_decide over the
+ * batch's index). Returns 0 (see step->about_case and step->status) or a store error. */
+int broker_cases_decide(relais_store_batch_t *batch, const uint8_t secret[32], const relais_message_t *msg,
+                        const uint8_t *child_key, uint64_t seq, int64_t received_ms, relais_cases_step_t *step);
 
-/* The case a stored record is about, when it is a referral or a case update, and the
- * decoded message's sender. Returns 0 (found), RELAIS_E_NOT_FOUND (not about a case) or a
- * status. */
-int broker_record_case(relais_broker_t *b, const uint8_t *record, size_t len, relais_case_record_t *out,
-                       char *sender, size_t sender_cap, relais_payload_t *payload);
+/* Records an accepted step once its message is appended as `seq`: the case, its history
+ * entry with the status after the event, the child index. Returns 0 or a store error. */
+int broker_cases_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
 
-/* ---- The hub secret ------------------------------------------------------------------ */
-
-/* Reads STORE_DIR/hub-child-key.secret, creating it (0600, 32 random bytes) when missing
- * and `may_create` (an empty log: a new secret would orphan every existing child key).
- * Errors: RELAIS_E_IO (with a detail), RELAIS_E_CRYPTO. */
-int broker_hub_secret_load(const char *store_dir, int may_create, uint8_t out[32]);
+/* The status right after event `seq` of a case, as stored with it. Errors:
+ * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */
+int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status);
 
 #endif

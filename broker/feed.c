@@ -161,25 +161,47 @@ typedef struct {
     s_stop_t stop;       /* why the iteration stopped */
 } s_serve_t;
 
-/* What a partner may see of a record: the status of a case it referred; 0 when nothing. */
+/* The payload and sender of a stored record; 0 when it does not decode (the feed then
+ * shows a partner nothing of it). */
+static int s_record_sender(const uint8_t *record, size_t len, relais_payload_t *payload, char *sender, size_t cap)
+{
+    relais_log_record_t lr;
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    if (relais_log_record_decode(record, len, &lr) != 0 || relais_signed_decode(lr.signed_message, lr.signed_len, &sm) != 0 ||
+        relais_message_decode(sm.body, sm.body_len, &msg) != 0)
+        return 0;
+    *payload = relais_message_payload(msg);
+    snprintf(sender, cap, "%s", relais_message_sender(msg));
+    relais_message_destroy(&msg);
+    return 1;
+}
+
+/* What a partner may see of a case event: its own referral, or an update of a case it
+ * referred, as the case's status right after that event (closed loop); never the record. */
 static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, const uint8_t *record, size_t len,
                           relais_delivery_t *d)
 {
-    relais_case_record_t rec;
-    char sender[RELAIS_IDENT_NAME_MAX];
     relais_payload_t payload;
-    if (broker_record_case(self->b, record, len, &rec, sender, sizeof sender, &payload) != 0)
+    char sender[RELAIS_IDENT_NAME_MAX];
+    if (!d->has_status || !s_record_sender(record, len, &payload, sender, sizeof sender))
         return 0;
-    if (!broker_case_has_sender(&rec, sub->user))
-        return 0;
-    d->has_status = 1;
-    snprintf(d->status.case_id, sizeof d->status.case_id, "%s", rec.summary.case_id);
-    d->status.state = rec.summary.state;
-    d->status.task_status = rec.summary.task_status;
-    snprintf(d->status.reason_code, sizeof d->status.reason_code, "%s", rec.summary.reason_code);
-    d->status.updated_ms = rec.summary.updated_ms;
-    d->overdue = broker_case_overdue(&rec, broker_now_ms());
-    return 1;
+    if (payload == RELAIS_PAYLOAD_REFERRAL)
+        return strcmp(sender, sub->user) == 0;
+    relais_case_record_t rec;
+    return broker_case_load(self->b->store, d->status.case_id, &rec) == 0 && relais_cases_has_sender(&rec, sub->user);
+}
+
+/* The case column of every case event, and for the coordinator whether that case is overdue now. */
+static void s_case_status(broker_feed_t *self, const s_sub_t *sub, uint64_t seq, relais_delivery_t *d)
+{
+    d->has_status = broker_case_event(self->b->store, seq, &d->status) == 0;
+    relais_case_record_t rec;
+    if (!d->has_status || sub->role != RELAIS_ROLE_COORDINATOR ||
+        broker_case_load(self->b->store, d->status.case_id, &rec) != 0)
+        return;
+    relais_cases_deadline(&rec, &self->b->policy, broker_now_ms());
+    d->overdue = rec.summary.overdue;
 }
 
 static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *reply)
@@ -214,6 +236,7 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     reply.delivery.seq = seq;
     reply.delivery.received_ms = relais_log_record_decode(record, len, &lr) == 0 ? lr.received_ms : 0;
     int visible = 1;
+    s_case_status(st->feed, sub, seq, &reply.delivery);
     if (sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR) {
         reply.delivery.record = record;
         reply.delivery.record_len = len;

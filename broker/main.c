@@ -1,5 +1,6 @@
 /* main.c -- relaisd: command line, signals, start and stop of the broker. */
 #include "relais_broker.h"
+#include "relais_cases.h"
 #include "relais_proto.h"
 
 #include <errno.h>
@@ -36,7 +37,10 @@ static void s_usage(FILE *out)
             "  --map-size MIB            LMDB map size (default: the store's, 4096)\n"
             "  --batch-max N             largest group commit (default 512)\n"
             "  --triage-hours U,P,R      triage targets in hours: urgent, priority, routine (default 4,24,72;\n"
-            "                            urgent counts clock hours, not working hours)\n"
+            "                            urgent counts working hours, the others clock hours)\n"
+            "  --working-hours HH:MM-HH:MM  the working day, Monday to Friday, in the local time zone (the TZ\n"
+            "                            environment variable; default 09:00-18:00; public holidays count as\n"
+            "                            working days). Deadlines are derived when a case is read.\n"
             "  --max-subscribers N       live feeds served at once (default 1024)\n"
             "  --queue-hwm N             high-water mark of the internal queues (default 10000)\n"
             "  --help                    this text\n"
@@ -72,6 +76,18 @@ static int s_parse_triage(const char *text, unsigned hours[3])
     return 0;
 }
 
+/* "09:00-18:00", through the case rules' own parser so that both read it alike. */
+static int s_parse_work_hours(const char *text, unsigned minutes[2])
+{
+    relais_cases_policy_t policy;
+    relais_cases_policy_default(&policy);
+    if (relais_cases_policy_hours(&policy, text) != 0)
+        return -1;
+    minutes[0] = policy.work_start_min;
+    minutes[1] = policy.work_end_min;
+    return 0;
+}
+
 enum {
     S_OPT_ENDPOINT = 256,
     S_OPT_STORE,
@@ -87,6 +103,7 @@ enum {
     S_OPT_MAP_SIZE,
     S_OPT_BATCH_MAX,
     S_OPT_TRIAGE,
+    S_OPT_WORK_HOURS,
     S_OPT_MAX_SUBS,
     S_OPT_QUEUE_HWM,
     S_OPT_HELP,
@@ -107,6 +124,7 @@ static const struct option s_options[] = {
     {"map-size", required_argument, NULL, S_OPT_MAP_SIZE},
     {"batch-max", required_argument, NULL, S_OPT_BATCH_MAX},
     {"triage-hours", required_argument, NULL, S_OPT_TRIAGE},
+    {"working-hours", required_argument, NULL, S_OPT_WORK_HOURS},
     {"max-subscribers", required_argument, NULL, S_OPT_MAX_SUBS},
     {"queue-hwm", required_argument, NULL, S_OPT_QUEUE_HWM},
     {"help", no_argument, NULL, S_OPT_HELP},
@@ -148,6 +166,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 1000000, &v) ? -1 : (o->queue_hwm = (int)v, 0);
     case S_OPT_TRIAGE:
         return s_parse_triage(arg, o->triage_hours);
+    case S_OPT_WORK_HOURS:
+        return s_parse_work_hours(arg, o->work_hours);
     default:
         return -1;
     }

@@ -98,6 +98,7 @@ typedef struct {
     relais_case_summary_t *list; /* the cases kept (grown as needed) */
     size_t count;                /* how many */
     size_t room;                 /* room of `list` */
+    const relais_cases_policy_t *policy; /* the hub's deadlines */
     int64_t now;                 /* for overdue */
     int nomem;                   /* the list could not grow */
 } s_list_t;
@@ -116,7 +117,7 @@ static int s_referrer_matches(const relais_case_record_t *rec, const char *text)
 static int s_filter(const s_list_t *l, const relais_case_record_t *rec)
 {
     const relais_request_t *q = l->req;
-    if (!s_sees_all(l->env->role) && !broker_case_has_sender(rec, l->env->user))
+    if (!s_sees_all(l->env->role) && !relais_cases_has_sender(rec, l->env->user))
         return 0;
     if (q->states && !(q->states & (1u << rec->summary.state)))
         return 0;
@@ -126,7 +127,7 @@ static int s_filter(const s_list_t *l, const relais_case_record_t *rec)
         return 0;
     if (q->referrer[0] && !s_referrer_matches(rec, q->referrer))
         return 0;
-    return !q->overdue_only || broker_case_overdue(rec, l->now);
+    return !q->overdue_only || rec->summary.overdue;
 }
 
 static int s_list_case(void *ctx, const char *case_id, const uint8_t *state, size_t len)
@@ -134,7 +135,10 @@ static int s_list_case(void *ctx, const char *case_id, const uint8_t *state, siz
     (void)case_id;
     s_list_t *l = ctx;
     relais_case_record_t rec;
-    if (relais_case_record_decode(state, len, &rec) != 0 || !s_filter(l, &rec))
+    if (relais_case_record_decode(state, len, &rec) != 0)
+        return 0;
+    relais_cases_deadline(&rec, l->policy, l->now);
+    if (!s_filter(l, &rec))
         return 0;
     if (l->count == S_CASE_LIST_MAX)
         return 1;
@@ -148,7 +152,6 @@ static int s_list_case(void *ctx, const char *case_id, const uint8_t *state, siz
         l->list = grown;
         l->room = room;
     }
-    rec.summary.overdue = broker_case_overdue(&rec, l->now);
     if (!s_sees_all(l->env->role))
         s_status_only(&rec.summary);
     l->list[l->count++] = rec.summary;
@@ -157,7 +160,7 @@ static int s_list_case(void *ctx, const char *case_id, const uint8_t *state, siz
 
 static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
-    s_list_t l = {env, req, NULL, 0, 0, broker_now_ms(), 0};
+    s_list_t l = {env, req, NULL, 0, 0, &w->b->policy, broker_now_ms(), 0};
     int rc = relais_store_case_iterate(w->b->store, s_list_case, &l);
     if (l.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
@@ -195,8 +198,10 @@ static int s_is_referral_by(const uint8_t *record, size_t len, const char *sende
     return yes;
 }
 
-static int s_timeline_add(void *ctx, uint64_t seq)
+static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t status_len)
 {
+    (void)status;
+    (void)status_len;
     s_timeline_t *t = ctx;
     if (t->count == S_TIMELINE_MAX)
         return 1;
@@ -222,7 +227,7 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
         goto out_free;
     }
     relais_store_case_history(w->b->store, rec->summary.case_id, s_timeline_add, &t);
-    rec->summary.overdue = broker_case_overdue(rec, broker_now_ms());
+    relais_cases_deadline(rec, &w->b->policy, broker_now_ms());
     if (!s_sees_all(env->role))
         s_status_only(&rec->summary);
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
@@ -246,7 +251,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
     int rc = broker_case_load(w->b->store, req->case_id, &rec);
     /* A partner learns nothing, not even whether a case it did not refer exists. */
     if ((rc == 0 || rc == RELAIS_E_NOT_FOUND) && !s_sees_all(env->role) &&
-        (rc != 0 || !broker_case_has_sender(&rec, env->user))) {
+        (rc != 0 || !relais_cases_has_sender(&rec, env->user))) {
         broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL, "this identity did not refer that case");
         return;
     }

@@ -30,7 +30,9 @@ typedef struct {
     int64_t max_skew_s;           /* how far in the future created_ms may be */
     uint64_t map_size_mib;        /* LMDB map size; 0 = the store's default */
     size_t batch_max;             /* largest group commit, messages */
-    unsigned triage_hours[3];     /* triage targets: urgent, priority, routine */
+    unsigned triage_hours[3];     /* triage targets: urgent (working hours), priority, routine (hours) */
+    unsigned work_hours[2];       /* working day, Monday to Friday, local time (TZ): start and end in
+                                   * minutes after midnight (default 09:00-18:00) */
     size_t max_subscribers;       /* live feeds served at once */
     int queue_hwm;                /* high-water mark of the internal queues, messages */
 } relais_broker_options_t;

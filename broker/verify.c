@@ -47,7 +47,7 @@ static int s_check_referral(broker_worker_t *w, const relais_message_t *msg, bro
         return RELAIS_E_NO_CONSENT;
     }
     relais_status_clear();
-    int rc = broker_child_key(w->b->hub_secret, &ref, out->child_key);
+    int rc = relais_cases_child_key(w->b->hub_secret, &ref, out->child_key);
     if (rc != 0) {
         *why = s_detail_or("the child cannot be identified");
         return rc == RELAIS_E_CRYPTO ? RELAIS_E_UNAVAILABLE : RELAIS_E_MALFORMED;

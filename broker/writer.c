@@ -32,7 +32,6 @@ typedef struct {
     void *out;              /* PUSH of replies and notices to intake */
     s_item_t *items;        /* the batch being built (room opts.batch_max) */
     size_t count;           /* items in it */
-    broker_triage_t triage; /* triage targets */
     uint64_t cp_size;       /* size of the latest checkpoint */
     int64_t cp_ms;          /* when it was signed (0: sign as soon as the tree grows) */
     uint64_t head;          /* log size after the last commit */
@@ -53,30 +52,6 @@ static int s_refuse(s_item_t *it, int status, const char *fmt, ...)
     return 0;
 }
 
-static int s_put_case(relais_store_batch_t *batch, const relais_case_record_t *rec)
-{
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = relais_case_record_encode(rec, &bytes, &len);
-    if (rc != 0)
-        return rc;
-    rc = relais_store_batch_case_put(batch, rec->summary.case_id, bytes, len);
-    free(bytes);
-    return rc;
-}
-
-static int s_get_case(relais_store_batch_t *batch, const char *case_id, relais_case_record_t *out)
-{
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
-    if (rc != 0)
-        return rc;
-    rc = relais_case_record_decode(bytes, len, out);
-    free(bytes);
-    return rc == 0 ? 0 : RELAIS_E_CORRUPT;
-}
-
 /* Appends the item's bytes, expecting sequence number `seq` (0: any). */
 static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
 {
@@ -93,91 +68,23 @@ static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
     return 0;
 }
 
-/* Stores the new state of a case touched by record `seq`. */
-static int s_store_case(relais_store_batch_t *batch, const relais_case_record_t *rec, uint64_t seq)
+/* A referral or a case update: the case rules decide, and only an accepted event is stored. */
+static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
 {
-    int rc = s_put_case(batch, rec);
-    if (rc == 0)
-        rc = relais_store_batch_case_link(batch, rec->summary.case_id, seq);
-    return rc;
-}
-
-static int s_apply_referral(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
-{
-    relais_referral_view_t ref;
-    if (!it->env.has_child_key || relais_message_referral(it->msg, &ref) != 0)
-        return s_refuse(it, RELAIS_E_MALFORMED, "not a verified referral");
+    relais_cases_step_t step;
+    const uint8_t *key = it->env.has_child_key ? it->env.child_key : NULL;
     uint64_t seq = relais_store_batch_head(batch) + 1;
-    relais_case_record_t rec;
-    char case_id[RELAIS_CASE_ID_MAX];
-    int rc = relais_store_batch_child_get(batch, it->env.child_key, case_id);
-    int fresh = rc == RELAIS_E_NOT_FOUND;
-    if (rc == 0)
-        rc = s_get_case(batch, case_id, &rec);
-    if (rc == 0)
-        rc = broker_rules_attach_referral(&rec, &ref, it->env.user, seq, it->env.received_ms, &w->triage);
-    else if (fresh)
-        rc = broker_rules_open_case(&ref, it->env.child_key, it->env.user, seq, it->env.received_ms, &w->triage,
-                                    &rec);
-    if (rc == 0)
-        rc = s_append(batch, it, seq);
-    if (rc == 0)
-        rc = s_store_case(batch, &rec, seq);
-    if (rc == 0 && fresh)
-        rc = relais_store_batch_child_put(batch, it->env.child_key, rec.summary.case_id);
-    if (rc == 0)
-        snprintf(it->case_id, sizeof it->case_id, "%s", rec.summary.case_id);
-    return rc;
-}
-
-/* A closed case no longer receives its child's referrals: a later one opens a new case. */
-static int s_unlink_child(relais_store_batch_t *batch, const relais_case_record_t *rec)
-{
-    char linked[RELAIS_CASE_ID_MAX];
-    int rc = relais_store_batch_child_get(batch, rec->child_key, linked);
-    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && strcmp(linked, rec->summary.case_id) != 0))
-        return 0;
-    return rc != 0 ? rc : relais_store_batch_child_del(batch, rec->child_key);
-}
-
-static int s_apply_update(relais_store_batch_t *batch, s_item_t *it)
-{
-    relais_case_update_view_t upd;
-    if (relais_message_case_update(it->msg, &upd) != 0)
-        return s_refuse(it, RELAIS_E_MALFORMED, "not a case update");
-    relais_case_record_t rec;
-    int rc = s_get_case(batch, upd.case_id, &rec);
-    /* A bad case id refuses this update only, never the batch (INVALID: not a key the index holds). */
-    if (rc == RELAIS_E_NOT_FOUND || rc == RELAIS_E_INVALID)
-        return s_refuse(it, RELAIS_E_BAD_TRANSITION, "there is no case %.64s", upd.case_id);
+    int rc = broker_cases_decide(batch, w->b->hub_secret, it->msg, key, seq, it->env.received_ms, &step);
     if (rc != 0)
         return rc;
-    uint64_t seq = relais_store_batch_head(batch) + 1;
-    int unlink = 0;
-    if (broker_rules_update(&rec, &upd, seq, it->env.received_ms, &unlink, it->why, sizeof it->why) != 0) {
-        it->status = RELAIS_E_BAD_TRANSITION;
-        return 0;
-    }
+    if (step.status != 0)
+        return s_refuse(it, step.status, "%s", step.why);
     rc = s_append(batch, it, seq);
     if (rc == 0)
-        rc = s_store_case(batch, &rec, seq);
-    if (rc == 0 && unlink)
-        rc = s_unlink_child(batch, &rec);
+        rc = broker_cases_record(batch, &step, seq);
     if (rc == 0)
-        snprintf(it->case_id, sizeof it->case_id, "%s", rec.summary.case_id);
+        snprintf(it->case_id, sizeof it->case_id, "%s", step.rec.summary.case_id);
     return rc;
-}
-
-/* The case an already stored message was attached to, for its repeated ack. */
-static void s_duplicate_case(s_writer_t *w, s_item_t *it)
-{
-    relais_case_update_view_t upd;
-    relais_case_record_t rec;
-    if (relais_message_case_update(it->msg, &upd) == 0)
-        snprintf(it->case_id, sizeof it->case_id, "%s", upd.case_id);
-    else if (it->env.has_child_key &&
-             broker_case_of_referral(w->b->store, it->ack.seq, it->env.child_key, &rec) == 0)
-        snprintf(it->case_id, sizeof it->case_id, "%s", rec.summary.case_id);
 }
 
 /* Returns a store error (the batch is lost) or 0 (the item is applied or refused). */
@@ -197,16 +104,17 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
                                        &it->ack);
         if (rc == 0 && it->ack.status != 0)
             return s_refuse(it, it->ack.status, "this message id is already stored with other bytes");
-        if (rc == 0)
-            s_duplicate_case(w, it);
+        /* The case the original was an event of, for the repeated ack (none for others). */
+        if (rc == 0 && relais_store_batch_seq_case(batch, it->ack.seq, it->case_id, NULL, NULL) != 0)
+            it->case_id[0] = '\0';
         return rc;
     }
     if (rc != RELAIS_E_NOT_FOUND)
         return rc;
-    if (it->env.kind == BROKER_WRITE_MESSAGE && relais_message_payload(it->msg) == RELAIS_PAYLOAD_REFERRAL)
-        return s_apply_referral(w, batch, it);
-    if (it->env.kind == BROKER_WRITE_MESSAGE && relais_message_payload(it->msg) == RELAIS_PAYLOAD_CASE_UPDATE)
-        return s_apply_update(batch, it);
+    relais_payload_t payload = relais_message_payload(it->msg);
+    if (it->env.kind == BROKER_WRITE_MESSAGE &&
+        (payload == RELAIS_PAYLOAD_REFERRAL || payload == RELAIS_PAYLOAD_CASE_UPDATE))
+        return s_apply_case(w, batch, it);
     return s_append(batch, it, 0);
 }
 
@@ -427,7 +335,6 @@ static void *s_writer_thread(void *arg)
 static int s_writer_init(relais_broker_t *b, s_writer_t *w)
 {
     w->b = b;
-    memcpy(w->triage.hours, b->opts.triage_hours, sizeof w->triage.hours);
     w->items = calloc(b->opts.batch_max, sizeof *w->items);
     if (!w->items)
         return relais_status_set(RELAIS_E_NOMEM, "out of memory");

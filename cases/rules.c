@@ -1,10 +1,10 @@
-/* rules.c -- the case rules: child keys, the state machine, triage deadlines. Pure, no I/O.
+/* rules.c -- the case rules on one record: child keys, the state machine, referrals. Pure, no I/O.
  *
  * Everything here is a function of the events in the log (and the hub secret), so that a
  * replay of the log rebuilds every case record byte for byte: times come from the records'
- * received_ms, never from the clock.
+ * received_ms, never from the clock, and nothing depends on the deadline policy.
  */
-#include "broker_internal.h"
+#include "relais_cases.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -86,7 +86,7 @@ static void s_emit(s_norm_t *n, const char *bytes, size_t len)
     n->len += len;
 }
 
-int broker_normalise_name(const char *in, char *out, size_t cap)
+int relais_cases_normalise_name(const char *in, char *out, size_t cap)
 {
     if (!in || !out || cap == 0)
         return RELAIS_E_INVALID;
@@ -124,7 +124,7 @@ static int s_hmac_input(char *buf, size_t cap, size_t *len, const char *text, in
     return 0;
 }
 
-int broker_child_key(const uint8_t secret[32], const relais_referral_view_t *child, uint8_t out[32])
+int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child, uint8_t out[32])
 {
     char family[512], given[1024], joined[1024], birth[64], input[2048];
     size_t jl = 0;
@@ -135,9 +135,9 @@ int broker_child_key(const uint8_t secret[32], const relais_referral_view_t *chi
             return relais_status_set(RELAIS_E_MALFORMED, "child.given_names too long");
         jl += (size_t)w;
     }
-    if (!child->family_name || broker_normalise_name(child->family_name, family, sizeof family) != 0 ||
-        broker_normalise_name(joined, given, sizeof given) != 0 || !child->birth_date ||
-        broker_normalise_name(child->birth_date, birth, sizeof birth) != 0)
+    if (!child->family_name || relais_cases_normalise_name(child->family_name, family, sizeof family) != 0 ||
+        relais_cases_normalise_name(joined, given, sizeof given) != 0 || !child->birth_date ||
+        relais_cases_normalise_name(child->birth_date, birth, sizeof birth) != 0)
         return relais_status_set(RELAIS_E_MALFORMED, "child names or birth date too long");
     if (!family[0])
         return relais_status_set(RELAIS_E_MALFORMED, "child.family_name is required");
@@ -174,29 +174,29 @@ int broker_child_key(const uint8_t secret[32], const relais_referral_view_t *chi
  *   entered-in-error   entered-in-error a tombstone: the case should not exist
  */
 static const int s_task_status[RELAIS_CASE_STATE_COUNT] = {
-    [RELAIS_CASE_UNSPECIFIED] = BROKER_TASK_UNSPECIFIED,
-    [RELAIS_CASE_SUBMITTED] = BROKER_TASK_REQUESTED,
-    [RELAIS_CASE_TRIAGE] = BROKER_TASK_RECEIVED,
-    [RELAIS_CASE_AWAITING_AGREEMENT] = BROKER_TASK_ON_HOLD,
-    [RELAIS_CASE_ACCEPTED] = BROKER_TASK_ACCEPTED,
-    [RELAIS_CASE_DECLINED] = BROKER_TASK_REJECTED,
-    [RELAIS_CASE_REDIRECTED] = BROKER_TASK_REJECTED,
-    [RELAIS_CASE_DIAGNOSIS] = BROKER_TASK_IN_PROGRESS,
-    [RELAIS_CASE_PATHWAY_PROPOSED] = BROKER_TASK_IN_PROGRESS,
-    [RELAIS_CASE_FOLLOW_UP] = BROKER_TASK_IN_PROGRESS,
-    [RELAIS_CASE_CLOSED_COMPLETED] = BROKER_TASK_COMPLETED,
-    [RELAIS_CASE_CLOSED_WITHDRAWN] = BROKER_TASK_CANCELLED,
-    [RELAIS_CASE_CLOSED_FAILED] = BROKER_TASK_FAILED,
-    [RELAIS_CASE_PAUSED] = BROKER_TASK_ON_HOLD,
-    [RELAIS_CASE_ENTERED_IN_ERROR] = BROKER_TASK_ENTERED_IN_ERROR,
+    [RELAIS_CASE_UNSPECIFIED] = RELAIS_TASK_UNSPECIFIED,
+    [RELAIS_CASE_SUBMITTED] = RELAIS_TASK_REQUESTED,
+    [RELAIS_CASE_TRIAGE] = RELAIS_TASK_RECEIVED,
+    [RELAIS_CASE_AWAITING_AGREEMENT] = RELAIS_TASK_ON_HOLD,
+    [RELAIS_CASE_ACCEPTED] = RELAIS_TASK_ACCEPTED,
+    [RELAIS_CASE_DECLINED] = RELAIS_TASK_REJECTED,
+    [RELAIS_CASE_REDIRECTED] = RELAIS_TASK_REJECTED,
+    [RELAIS_CASE_DIAGNOSIS] = RELAIS_TASK_IN_PROGRESS,
+    [RELAIS_CASE_PATHWAY_PROPOSED] = RELAIS_TASK_IN_PROGRESS,
+    [RELAIS_CASE_FOLLOW_UP] = RELAIS_TASK_IN_PROGRESS,
+    [RELAIS_CASE_CLOSED_COMPLETED] = RELAIS_TASK_COMPLETED,
+    [RELAIS_CASE_CLOSED_WITHDRAWN] = RELAIS_TASK_CANCELLED,
+    [RELAIS_CASE_CLOSED_FAILED] = RELAIS_TASK_FAILED,
+    [RELAIS_CASE_PAUSED] = RELAIS_TASK_ON_HOLD,
+    [RELAIS_CASE_ENTERED_IN_ERROR] = RELAIS_TASK_ENTERED_IN_ERROR,
 };
 
-int broker_task_status(relais_case_state_t state)
+int relais_cases_task_status(relais_case_state_t state)
 {
-    return (unsigned)state < RELAIS_CASE_STATE_COUNT ? s_task_status[state] : BROKER_TASK_UNSPECIFIED;
+    return (unsigned)state < RELAIS_CASE_STATE_COUNT ? s_task_status[state] : RELAIS_TASK_UNSPECIFIED;
 }
 
-int broker_state_is_open(relais_case_state_t state)
+int relais_cases_state_is_open(relais_case_state_t state)
 {
     switch (state) {
     case RELAIS_CASE_SUBMITTED:
@@ -231,11 +231,6 @@ static const unsigned s_moves[RELAIS_CASE_STATE_COUNT] = {
                               S_BIT(RELAIS_CASE_CLOSED_FAILED),
 };
 
-static int s_is_closing(relais_case_state_t to)
-{
-    return (unsigned)to < RELAIS_CASE_STATE_COUNT && !broker_state_is_open(to) && to != RELAIS_CASE_UNSPECIFIED;
-}
-
 static int s_needs_reason(relais_case_state_t to)
 {
     return to == RELAIS_CASE_DECLINED || to == RELAIS_CASE_CLOSED_COMPLETED || to == RELAIS_CASE_CLOSED_WITHDRAWN ||
@@ -255,13 +250,13 @@ static int s_move_allowed(const relais_case_record_t *cur, relais_case_state_t t
     if (to == RELAIS_CASE_ENTERED_IN_ERROR && from != RELAIS_CASE_ENTERED_IN_ERROR)
         return 1;
     if (to == from) {
-        if (broker_state_is_open(from))
+        if (relais_cases_state_is_open(from))
             return 1; /* a note or a review */
         snprintf(why, cap, "case %s is closed (%s): no more notes", cur->summary.case_id, s_name(from));
         return 0;
     }
     if (to == RELAIS_CASE_PAUSED) {
-        if (broker_state_is_open(from))
+        if (relais_cases_state_is_open(from))
             return 1;
     } else if (from == RELAIS_CASE_PAUSED) {
         if (to == cur->paused_from)
@@ -314,22 +309,41 @@ static int s_copy(char *dst, size_t cap, const char *src)
     return 0;
 }
 
-/* Due date after an update: the triage deadline while in triage, else the review date. */
-static void s_update_due(relais_case_record_t *rec, relais_case_state_t to, int64_t review_ms)
+/* The requirements of the target state that the transition table cannot say: a redirect
+ * names where to, a refusal or a closing says why, a pathway holds at least one action. */
+static int s_fields_needed(const relais_case_update_view_t *upd, relais_case_state_t from, char *why, size_t cap)
 {
-    if (!broker_state_is_open(to) || to == RELAIS_CASE_PAUSED)
-        rec->summary.due_ms = 0;
-    else if (review_ms > 0)
-        rec->summary.due_ms = review_ms;
-    else if (to != RELAIS_CASE_SUBMITTED && to != RELAIS_CASE_TRIAGE && rec->summary.state != to)
-        rec->summary.due_ms = 0; /* the triage deadline no longer applies */
+    if (upd->to_state == from)
+        return 1;
+    if (upd->to_state == RELAIS_CASE_PATHWAY_PROPOSED && upd->pathway_count == 0) {
+        snprintf(why, cap, "pathway-proposed needs at least one pathway action (individual or collective)");
+        return 0;
+    }
+    return s_fields_ok(upd, from, why, cap);
 }
 
-int broker_rules_update(relais_case_record_t *rec, const relais_case_update_view_t *upd, uint64_t seq,
-                        int64_t received_ms, int *unlink, char *why, size_t cap)
+/* Copies the sub-status and reason: a transition replaces them, a note only adds what it carries. */
+static int s_update_texts(relais_case_record_t *next, const relais_case_update_view_t *upd, int moving, char *why,
+                          size_t cap)
+{
+    if ((moving || (upd->sub_status && upd->sub_status[0])) &&
+        s_copy(next->summary.sub_status, sizeof next->summary.sub_status, upd->sub_status) != 0) {
+        snprintf(why, cap, "sub_status too long");
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    if ((moving || (upd->reason_code && upd->reason_code[0])) &&
+        s_copy(next->summary.reason_code, sizeof next->summary.reason_code, upd->reason_code) != 0) {
+        snprintf(why, cap, "reason_code too long");
+        return RELAIS_E_BAD_TRANSITION;
+    }
+    return 0;
+}
+
+int relais_cases_update(relais_case_record_t *rec, const relais_case_update_view_t *upd, uint64_t seq,
+                        int64_t received_ms, int *closed, char *why, size_t cap)
 {
     relais_case_state_t from = rec->summary.state;
-    *unlink = 0;
+    *closed = 0;
     if ((unsigned)upd->to_state >= RELAIS_CASE_STATE_COUNT || upd->to_state == RELAIS_CASE_UNSPECIFIED) {
         snprintf(why, cap, "unknown target state");
         return RELAIS_E_BAD_TRANSITION;
@@ -338,53 +352,49 @@ int broker_rules_update(relais_case_record_t *rec, const relais_case_update_view
         snprintf(why, cap, "case %s is %s, not %s", rec->summary.case_id, s_name(from), s_name(upd->from_state));
         return RELAIS_E_BAD_TRANSITION;
     }
-    if (!s_move_allowed(rec, upd->to_state, why, cap) || !s_fields_ok(upd, from, why, cap))
+    if (!s_move_allowed(rec, upd->to_state, why, cap) || !s_fields_needed(upd, from, why, cap))
         return RELAIS_E_BAD_TRANSITION;
     int64_t review_ms = 0;
     if (upd->next_review_date && upd->next_review_date[0] && (review_ms = s_iso_date_ms(upd->next_review_date)) < 0) {
-        snprintf(why, cap, "next_review_date is not an ISO date");
+        snprintf(why, cap, "next_review_date is not an ISO date (YYYY-MM-DD)");
         return RELAIS_E_BAD_TRANSITION;
     }
     relais_case_record_t next = *rec;
     int moving = upd->to_state != from;
-    /* A transition replaces the sub-status and reason; a note only adds what it carries. */
-    if ((moving || (upd->sub_status && upd->sub_status[0])) &&
-        s_copy(next.summary.sub_status, sizeof next.summary.sub_status, upd->sub_status) != 0) {
-        snprintf(why, cap, "sub_status too long");
-        return RELAIS_E_BAD_TRANSITION;
-    }
-    if ((moving || (upd->reason_code && upd->reason_code[0])) &&
-        s_copy(next.summary.reason_code, sizeof next.summary.reason_code, upd->reason_code) != 0) {
-        snprintf(why, cap, "reason_code too long");
-        return RELAIS_E_BAD_TRANSITION;
-    }
+    int rc = s_update_texts(&next, upd, moving, why, cap);
+    if (rc != 0)
+        return rc;
     if (upd->to_state == RELAIS_CASE_PAUSED && moving)
         next.paused_from = from;
     else if (from == RELAIS_CASE_PAUSED && moving)
         next.paused_from = RELAIS_CASE_UNSPECIFIED;
-    s_update_due(&next, upd->to_state, review_ms);
+    /* A review date holds until another replaces it; a closed case has none. */
+    if (review_ms > 0)
+        next.review_ms = review_ms;
+    *closed = moving && !relais_cases_state_is_open(upd->to_state);
+    if (*closed)
+        next.review_ms = 0;
     next.summary.state = upd->to_state;
-    next.summary.task_status = broker_task_status(upd->to_state);
+    next.summary.task_status = relais_cases_task_status(upd->to_state);
     next.summary.updated_ms = received_ms;
-    next.summary.overdue = 0; /* derived at read time */
     next.last_seq = seq;
-    *unlink = moving && s_is_closing(upd->to_state);
     *rec = next;
     return 0;
 }
 
-/* ---- Referrals -------------------------------------------------------------------------- */
-
-static int64_t s_triage_ms(relais_urgency_t urgency, const broker_triage_t *triage)
+void relais_cases_status(const relais_case_record_t *rec, relais_case_status_t *out)
 {
-    /* "urgent" is 4 working hours in the deliberation; counted here as 4 clock hours, which
-     * is never later than the working-hours deadline. */
-    unsigned hours = urgency == RELAIS_URGENCY_URGENT     ? triage->hours[0]
-                     : urgency == RELAIS_URGENCY_PRIORITY ? triage->hours[1]
-                                                          : triage->hours[2];
-    return (int64_t)hours * 3600 * 1000;
+    memset(out, 0, sizeof *out);
+    memcpy(out->case_id, rec->summary.case_id, sizeof out->case_id);
+    out->state = rec->summary.state;
+    out->task_status = rec->summary.task_status;
+    memcpy(out->reason_code, rec->summary.reason_code, sizeof out->reason_code);
+    out->updated_ms = rec->summary.updated_ms;
 }
 
+/* ---- Referrals -------------------------------------------------------------------------- */
+
+/* Adds `name` to a list once; a name that does not fit, or a full list, is left out. */
 static void s_add_name(char list[][RELAIS_NAME_LEN], size_t *count, const char *name)
 {
     if (!name || !name[0])
@@ -402,9 +412,8 @@ static void s_child_display(const relais_referral_view_t *ref, char *out, size_t
     const char *given = ref->given_count ? ref->given_names[0] : "";
     const char *family = ref->family_name ? ref->family_name : "";
     size_t initial = 0;
-    if (family[0]) {
+    if (family[0])
         s_utf8_next((const unsigned char *)family, &initial);
-    }
     char year[8] = "";
     if (ref->birth_date && strlen(ref->birth_date) >= 4)
         snprintf(year, sizeof year, " (%.4s)", ref->birth_date);
@@ -412,27 +421,25 @@ static void s_child_display(const relais_referral_view_t *ref, char *out, size_t
              initial ? "." : "", year);
 }
 
-int broker_rules_open_case(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
-                           uint64_t seq, int64_t received_ms, const broker_triage_t *triage,
-                           relais_case_record_t *out)
+int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
+                      uint64_t seq, int64_t received_ms, relais_case_record_t *out)
 {
     memset(out, 0, sizeof *out);
     relais_case_summary_t *s = &out->summary;
     snprintf(s->case_id, sizeof s->case_id, "C-%llu", (unsigned long long)seq);
     s->state = RELAIS_CASE_SUBMITTED;
-    s->task_status = broker_task_status(RELAIS_CASE_SUBMITTED);
+    s->task_status = relais_cases_task_status(RELAIS_CASE_SUBMITTED);
     s->urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
     s_child_display(ref, s->child_display, sizeof s->child_display);
     snprintf(s->school, sizeof s->school, "%s", ref->school ? ref->school : "");
     s->opened_ms = received_ms;
-    s->updated_ms = received_ms;
-    s->due_ms = received_ms + s_triage_ms(s->urgency, triage);
+    out->triage_from_ms = received_ms;
     memcpy(out->child_key, child_key, 32);
-    return broker_rules_attach_referral(out, ref, sender, seq, received_ms, triage);
+    return relais_cases_attach(out, ref, sender, seq, received_ms);
 }
 
-int broker_rules_attach_referral(relais_case_record_t *rec, const relais_referral_view_t *ref, const char *sender,
-                                 uint64_t seq, int64_t received_ms, const broker_triage_t *triage)
+int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t *ref, const char *sender,
+                        uint64_t seq, int64_t received_ms)
 {
     relais_case_summary_t *s = &rec->summary;
     s_add_name(s->referrers, &s->referrer_count, ref->organisation);
@@ -440,29 +447,23 @@ int broker_rules_attach_referral(relais_case_record_t *rec, const relais_referra
     if (rec->referral_seq_count < RELAIS_MAX_REFERRERS)
         rec->referral_seqs[rec->referral_seq_count++] = seq;
     s->referral_count++;
+    if (!s->school[0] && ref->school)
+        snprintf(s->school, sizeof s->school, "%s", ref->school);
     relais_urgency_t urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
     if (urgency > s->urgency) {
+        /* The more urgent target counts from the referral that raised it. */
         s->urgency = urgency;
-        /* A more urgent referral brings the triage deadline forward, never back. */
-        int64_t due = received_ms + s_triage_ms(urgency, triage);
-        if ((s->state == RELAIS_CASE_SUBMITTED || s->state == RELAIS_CASE_TRIAGE) && due < s->due_ms)
-            s->due_ms = due;
+        rec->triage_from_ms = received_ms;
     }
     s->updated_ms = received_ms;
     rec->last_seq = seq;
     return 0;
 }
 
-int broker_case_has_sender(const relais_case_record_t *rec, const char *sender)
+int relais_cases_has_sender(const relais_case_record_t *rec, const char *sender)
 {
     for (size_t i = 0; i < rec->sender_count && i < RELAIS_MAX_REFERRERS; i++)
         if (strcmp(rec->senders[i], sender) == 0)
             return 1;
     return 0;
-}
-
-int broker_case_overdue(const relais_case_record_t *rec, int64_t now_ms)
-{
-    return rec->summary.due_ms > 0 && now_ms > rec->summary.due_ms && broker_state_is_open(rec->summary.state) &&
-           rec->summary.state != RELAIS_CASE_PAUSED;
 }

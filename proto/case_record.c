@@ -1,4 +1,4 @@
-/* case_record.c -- CaseSummary and CaseRecord to and from the fixed-size structs the broker caches. */
+/* case_record.c -- CaseSummary, CaseRecord and CaseStatusView to and from the fixed-size structs the broker caches. */
 #include "proto_internal.h"
 
 #include <stdlib.h>
@@ -156,6 +156,8 @@ int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, si
     pb.referral_seqs = rec->referral_seq_count ? (uint64_t *)rec->referral_seqs : NULL;
     pb.last_seq = rec->last_seq;
     pb.paused_from = (Relais__V1__CaseState)rec->paused_from;
+    pb.triage_from_ms = rec->triage_from_ms;
+    pb.review_ms = rec->review_ms;
     return relais_proto_pack(&pb.base, out, out_len);
 }
 
@@ -184,6 +186,8 @@ static int s_record_from_pb(const Relais__V1__CaseRecord *pb, relais_case_record
     out->referral_seq_count = pb->n_referral_seqs;
     out->last_seq = pb->last_seq;
     out->paused_from = (relais_case_state_t)pb->paused_from;
+    out->triage_from_ms = pb->triage_from_ms;
+    out->review_ms = pb->review_ms;
     return RELAIS_OK;
 }
 
@@ -201,5 +205,65 @@ int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record
     if (rc)
         memset(out, 0, sizeof *out); /* no half-filled record for a caller who ignores the code */
     relais__v1__case_record__free_unpacked(pb, NULL);
+    return rc;
+}
+
+/* ---- CaseStatusView -------------------------------------------------------------------- */
+
+int relais_proto_status_to_pb(const relais_case_status_t *in, Relais__V1__CaseStatusView *out)
+{
+    size_t n;
+    int rc;
+    if ((rc = relais_proto_fixed_len(in->case_id, sizeof in->case_id, "case status case_id", &n)) ||
+        (rc = relais_proto_fixed_len(in->reason_code, sizeof in->reason_code, "case status reason_code", &n)))
+        return rc;
+    if ((int)in->state < 0 || in->state >= RELAIS_CASE_STATE_COUNT || in->task_status < 0 ||
+        in->task_status > RELAIS__V1__TASK_STATUS__TASK_ENTERED_IN_ERROR)
+        return relais_status_set(RELAIS_E_INVALID, "case status: state %d or task status %d unknown",
+                                 (int)in->state, in->task_status);
+    *out = (Relais__V1__CaseStatusView)RELAIS__V1__CASE_STATUS_VIEW__INIT;
+    out->case_id = (char *)in->case_id;
+    out->state = (Relais__V1__CaseState)in->state;
+    out->task_status = (Relais__V1__TaskStatus)in->task_status;
+    out->reason_code = (char *)in->reason_code;
+    out->updated_ms = in->updated_ms;
+    return RELAIS_OK;
+}
+
+int relais_proto_status_from_pb(const Relais__V1__CaseStatusView *pb, relais_case_status_t *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    if ((rc = s_copy_field(out->case_id, sizeof out->case_id, pb->case_id, path, "case_id")) ||
+        (rc = s_copy_field(out->reason_code, sizeof out->reason_code, pb->reason_code, path, "reason_code")))
+        return rc;
+    out->state = (relais_case_state_t)pb->state;
+    out->task_status = (int)pb->task_status;
+    out->updated_ms = pb->updated_ms;
+    return RELAIS_OK;
+}
+
+int relais_case_status_encode(const relais_case_status_t *st, uint8_t **out, size_t *out_len)
+{
+    if (!st || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "no case status to encode");
+    Relais__V1__CaseStatusView pb;
+    int rc = relais_proto_status_to_pb(st, &pb);
+    return rc ? rc : relais_proto_pack(&pb.base, out, out_len);
+}
+
+int relais_case_status_decode(const uint8_t *buf, size_t len, relais_case_status_t *out)
+{
+    if (!out || (!buf && len))
+        return relais_status_set(RELAIS_E_INVALID, "no case status to decode");
+    Relais__V1__CaseStatusView *pb = relais__v1__case_status_view__unpack(NULL, len, buf);
+    if (!pb)
+        return relais_status_set(RELAIS_E_MALFORMED, "case_status: does not decode as relais.v1.CaseStatusView");
+    int rc = relais_proto_check_tree(&pb->base, "case_status");
+    if (rc == RELAIS_OK)
+        rc = relais_proto_status_from_pb(pb, out, "case_status");
+    if (rc)
+        memset(out, 0, sizeof *out);
+    relais__v1__case_status_view__free_unpacked(pb, NULL);
     return rc;
 }

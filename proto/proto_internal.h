@@ -64,6 +64,13 @@ int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_p
 int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_summary_t *out,
                                  const char *path);
 
+/* Fills `out` from a case status (borrowed pointers, valid while `in` is).
+ * Errors: RELAIS_E_INVALID (unterminated buffer, unknown state or task status). */
+int relais_proto_status_to_pb(const relais_case_status_t *in, Relais__V1__CaseStatusView *out);
+
+/* Copies a decoded CaseStatusView into `out`. Errors: RELAIS_E_MALFORMED naming `path`. */
+int relais_proto_status_from_pb(const Relais__V1__CaseStatusView *pb, relais_case_status_t *out, const char *path);
+
 /* Checks the header values a caller passes to a message builder and fills `hdr` with them
  * (borrowed). Errors: RELAIS_E_INVALID. */
 int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,

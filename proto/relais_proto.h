@@ -252,7 +252,7 @@ int relais_message_encode_access(const char *sender, const uint8_t *msg_id, int6
 
 #define RELAIS_CASE_ID_LEN 64   /* room for a case id with its NUL */
 #define RELAIS_NAME_LEN 128     /* room for a name, school or organisation with its NUL */
-#define RELAIS_MAX_REFERRERS 16 /* referring identities kept per case */
+#define RELAIS_MAX_REFERRERS 16 /* referring identities (and first referral seqs) kept per case */
 
 typedef struct {
     char case_id[RELAIS_CASE_ID_LEN];
@@ -282,6 +282,8 @@ typedef struct {
     size_t referral_seq_count;
     uint64_t last_seq;
     relais_case_state_t paused_from;
+    int64_t triage_from_ms; /* when the triage target of the case's urgency started to count */
+    int64_t review_ms;      /* next review date (midnight UTC of the ISO date); 0 when none */
 } relais_case_record_t;
 
 /* CaseRecord to and from bytes (the store's case index value). Encode: *out caller frees;
@@ -382,6 +384,12 @@ typedef struct {
     char reason_code[RELAIS_NAME_LEN];
     int64_t updated_ms;
 } relais_case_status_t;
+
+/* CaseStatusView to and from bytes (the value of a case history entry in the store: the
+ * status right after that event). Encode: *out caller frees; RELAIS_E_INVALID for an
+ * unterminated string or an unknown state. Decode: RELAIS_E_MALFORMED. */
+int relais_case_status_encode(const relais_case_status_t *st, uint8_t **out, size_t *out_len);
+int relais_case_status_decode(const uint8_t *buf, size_t len, relais_case_status_t *out);
 
 typedef struct {
     uint64_t seq;

@@ -73,27 +73,6 @@ static int s_error_to_pb(const relais_error_t *e, s_reply_pb_t *h)
     return RELAIS_OK;
 }
 
-static int s_status_to_pb(const relais_case_status_t *s, s_reply_pb_t *h)
-{
-    size_t n;
-    int rc;
-    if ((rc = relais_proto_fixed_len(s->case_id, sizeof s->case_id, "delivery status case_id", &n)) ||
-        (rc = relais_proto_fixed_len(s->reason_code, sizeof s->reason_code, "delivery status reason_code", &n)))
-        return rc;
-    if ((int)s->state < 0 || s->state >= RELAIS_CASE_STATE_COUNT || s->task_status < 0 ||
-        s->task_status > RELAIS__V1__TASK_STATUS__TASK_ENTERED_IN_ERROR)
-        return relais_status_set(RELAIS_E_INVALID, "delivery status: state %d or task status %d unknown",
-                                 (int)s->state, s->task_status);
-    h->status = (Relais__V1__CaseStatusView)RELAIS__V1__CASE_STATUS_VIEW__INIT;
-    h->status.case_id = (char *)s->case_id;
-    h->status.state = (Relais__V1__CaseState)s->state;
-    h->status.task_status = (Relais__V1__TaskStatus)s->task_status;
-    h->status.reason_code = (char *)s->reason_code;
-    h->status.updated_ms = s->updated_ms;
-    h->delivery.status = &h->status;
-    return RELAIS_OK;
-}
-
 static int s_delivery_to_pb(const relais_delivery_t *d, s_reply_pb_t *h)
 {
     if (d->record_len && !d->record)
@@ -105,7 +84,12 @@ static int s_delivery_to_pb(const relais_delivery_t *d, s_reply_pb_t *h)
     h->delivery.overdue = d->overdue ? 1 : 0;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_DELIVERY;
     h->reply.delivery = &h->delivery;
-    return d->has_status ? s_status_to_pb(&d->status, h) : RELAIS_OK;
+    if (!d->has_status)
+        return RELAIS_OK;
+    int rc = relais_proto_status_to_pb(&d->status, &h->status);
+    if (rc == RELAIS_OK)
+        h->delivery.status = &h->status;
+    return rc;
 }
 
 static void s_checkpoint_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
@@ -337,20 +321,6 @@ static int s_copy_blob(const ProtobufCBinaryData *b, uint8_t **data, size_t *len
     return RELAIS_OK;
 }
 
-static int s_status_from_pb(const Relais__V1__CaseStatusView *s, relais_case_status_t *out)
-{
-    int rc;
-    if ((rc = relais_proto_copy_exact(out->case_id, sizeof out->case_id, s->case_id,
-                                      "reply.delivery.status.case_id")) ||
-        (rc = relais_proto_copy_exact(out->reason_code, sizeof out->reason_code, s->reason_code,
-                                      "reply.delivery.status.reason_code")))
-        return rc;
-    out->state = (relais_case_state_t)s->state;
-    out->task_status = (int)s->task_status;
-    out->updated_ms = s->updated_ms;
-    return RELAIS_OK;
-}
-
 static int s_delivery_from_pb(const Relais__V1__Delivery *d, relais_reply_t *out)
 {
     uint8_t *record;
@@ -362,7 +332,8 @@ static int s_delivery_from_pb(const Relais__V1__Delivery *d, relais_reply_t *out
     out->delivery.received_ms = d->received_ms;
     out->delivery.overdue = d->overdue ? 1 : 0;
     out->delivery.has_status = d->status != NULL;
-    return d->status ? s_status_from_pb(d->status, &out->delivery.status) : RELAIS_OK;
+    return d->status ? relais_proto_status_from_pb(d->status, &out->delivery.status, "reply.delivery.status")
+                     : RELAIS_OK;
 }
 
 static int s_checkpoint_from_pb(const Relais__V1__Checkpoint *c, relais_reply_t *out)

@@ -17,9 +17,12 @@
  *   nodes    level (u8) || index (u64) -> 32-byte hash of that perfect subtree
  *   msgid    msg id (16 bytes)          -> seq (u64)
  *   cases    case id (string)           -> case state (opaque bytes, the broker's cache)
- *   history  case id || 0x00 || seq     -> empty
+ *   history  case id || 0x00 || seq     -> the case's status after that event (opaque bytes)
+ *   seqcase  seq (u64)                  -> case id of the case record seq is an event of
  *   children child key (32 bytes)       -> case id of the child's open case
  *   checkpoints tree size (u64)         -> time_ms (i64) || root (32) || signed note text
+ * history and seqcase are written together (relais_store_batch_case_link), so each holds
+ * exactly the other's pairs.
  */
 #ifndef RELAIS_STORE_H
 #define RELAIS_STORE_H
@@ -33,8 +36,10 @@
 extern "C" {
 #endif
 
-/* On-disk format this build writes and the newest it reads. */
-#define RELAIS_STORE_FORMAT 1
+/* On-disk format this build writes and the newest it reads; and the oldest it reads (format
+ * 1 had no seqcase database and empty history values). */
+#define RELAIS_STORE_FORMAT 2
+#define RELAIS_STORE_FORMAT_OLDEST 2
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -113,13 +118,20 @@ int relais_store_batch_find_msg(relais_store_batch_t *self, const uint8_t *msg_i
 uint64_t relais_store_batch_head(relais_store_batch_t *self);
 
 /* Case index inside a batch. _case_get copies the state into *state (caller frees) or
- * returns RELAIS_E_NOT_FOUND. _case_put replaces it. _case_link adds `seq` to the case's
- * history. _child_get copies the open case of a child key into `case_id` (room
- * RELAIS_CASE_ID_MAX) or returns RELAIS_E_NOT_FOUND; _child_put sets it; _child_del
- * removes it (the case closed). */
+ * returns RELAIS_E_NOT_FOUND. _case_put replaces it. _case_link records that log record
+ * `seq` (already appended: seq <= the batch's head) is an event of `case_id`: it adds seq to
+ * the case's history with `status` (opaque bytes, copied; the broker keeps the case's status
+ * right after the event there) and maps seq back to the case id; linking a seq a second time
+ * is RELAIS_E_INVALID (an event belongs to one case). _seq_case reads that mapping as the
+ * batch sees it (see relais_store_seq_case). _child_get copies the open case of a child key
+ * into `case_id` (room RELAIS_CASE_ID_MAX) or returns RELAIS_E_NOT_FOUND; _child_put sets it;
+ * _child_del removes it (the case closed). */
 int relais_store_batch_case_get(relais_store_batch_t *self, const char *case_id, uint8_t **state, size_t *len);
 int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id, const uint8_t *state, size_t len);
-int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq);
+int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq, const uint8_t *status,
+                                 size_t status_len);
+int relais_store_batch_seq_case(relais_store_batch_t *self, uint64_t seq, char case_id[RELAIS_CASE_ID_MAX],
+                                uint8_t **status, size_t *len);
 int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *child_key, char *case_id);
 int relais_store_batch_child_put(relais_store_batch_t *self, const uint8_t *child_key, const char *case_id);
 int relais_store_batch_child_del(relais_store_batch_t *self, const uint8_t *child_key);
@@ -177,9 +189,17 @@ int relais_store_case_get(relais_store_t *self, const char *case_id, uint8_t **s
 typedef int (*relais_store_case_fn)(void *ctx, const char *case_id, const uint8_t *state, size_t len);
 int relais_store_case_iterate(relais_store_t *self, relais_store_case_fn fn, void *ctx);
 
-/* Called for each sequence number in a case's history, in order. Non-zero stops. */
-typedef int (*relais_store_seq_fn)(void *ctx, uint64_t seq);
-int relais_store_case_history(relais_store_t *self, const char *case_id, relais_store_seq_fn fn, void *ctx);
+/* Called for each event in a case's history, in sequence order, with the status blob linked
+ * to it (valid only during the call). Non-zero stops and is returned. */
+typedef int (*relais_store_event_fn)(void *ctx, uint64_t seq, const uint8_t *status, size_t len);
+int relais_store_case_history(relais_store_t *self, const char *case_id, relais_store_event_fn fn, void *ctx);
+
+/* The case log record `seq` is an event of: its id copied into `case_id`, and when `status`
+ * is not NULL the status blob linked with it copied into *status (caller frees, never NULL
+ * on success). Errors: RELAIS_E_NOT_FOUND (seq is no case's event: an access record, a
+ * refused message never stored, ...), RELAIS_E_CORRUPT, RELAIS_E_INVALID. */
+int relais_store_seq_case(relais_store_t *self, uint64_t seq, char case_id[RELAIS_CASE_ID_MAX], uint8_t **status,
+                          size_t *len);
 
 /* The open case of a child key, copied into `case_id` (room RELAIS_CASE_ID_MAX).
  * Errors: RELAIS_E_NOT_FOUND. */

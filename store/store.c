@@ -16,8 +16,8 @@
 #define S_ITERATE_CHUNK 1024
 #define S_NODE_KEY_SIZE (1 + 8)
 
-static const char *const s_db_names[STORE_DB_COUNT] = {"meta",  "log",     "nodes",    "msgid",
-                                                       "cases", "history", "children", "checkpoints"};
+static const char *const s_db_names[STORE_DB_COUNT] = {"meta",     "log",         "nodes", "msgid", "cases",
+                                                       "history",  "children",    "checkpoints", "seqcase"};
 
 /* ---- Encoding --------------------------------------------------------------------------- */
 
@@ -238,6 +238,13 @@ static int s_format_check(relais_store_t *self, MDB_txn *txn, const char *dir)
     uint32_t format = s_get_u32(v.mv_data);
     if (format == 0)
         return relais_status_set(RELAIS_E_CORRUPT, "store in %s has format 0, which no relais wrote", dir);
+    /* Format 1 kept no status per case event and no record -> case index: its feeds cannot be
+     * served as this build serves them. Nothing was deployed with it. */
+    if (format < RELAIS_STORE_FORMAT_OLDEST)
+        return relais_status_set(RELAIS_E_VERSION,
+                                 "store in %s has format %u, which this relais no longer reads (format %d and "
+                                 "newer): start a new store",
+                                 dir, format, RELAIS_STORE_FORMAT_OLDEST);
     if (format > RELAIS_STORE_FORMAT)
         return relais_status_set(RELAIS_E_VERSION,
                                  "store in %s was written by format %u; this relais reads format %d and older: "

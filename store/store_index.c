@@ -1,4 +1,4 @@
-/* store_index.c -- the store's indexes: case state, case histories, children's open cases, checkpoints. */
+/* store_index.c -- the store's indexes: case state, case histories and their reverse, children's open cases, checkpoints. */
 #include "relais_store.h"
 
 #include <lmdb.h>
@@ -76,22 +76,76 @@ int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id,
     return store_batch_put(self, STORE_DB_CASES, store_val(case_id, id_len), store_val(state, len), 0);
 }
 
-int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq)
+/* The case of `seq` in `txn`: 0, RELAIS_E_NOT_FOUND or an error. */
+static int s_seq_case(const relais_store_t *self, MDB_txn *txn, uint64_t seq, char *case_id, uint8_t **status,
+                      size_t *len)
 {
     uint8_t key[S_HISTORY_KEY_MAX];
+    MDB_val v, h;
+    if (!case_id || (status && !len))
+        return relais_status_set(RELAIS_E_INVALID, "reading a record's case needs room for its id");
+    store_put_u64(key, seq);
+    int rc = store_get(txn, self->dbi[STORE_DB_SEQCASE], key, STORE_SEQ_SIZE, &v);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return relais_status_set(rc, "record %llu is no case's event", (unsigned long long)seq);
+    if (rc)
+        return rc;
+    if (v.mv_size == 0 || v.mv_size >= RELAIS_CASE_ID_MAX || memchr(v.mv_data, 0, v.mv_size))
+        return store_corrupt("a record's case id has a wrong size");
+    memcpy(case_id, v.mv_data, v.mv_size);
+    case_id[v.mv_size] = '\0';
+    if (!status)
+        return 0;
+    /* The history entry under the same pair holds the status. */
+    memcpy(key, case_id, v.mv_size);
+    key[v.mv_size] = 0x00;
+    store_put_u64(key + v.mv_size + 1, seq);
+    rc = store_get(txn, self->dbi[STORE_DB_HISTORY], key, v.mv_size + 1 + STORE_SEQ_SIZE, &h);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return store_corrupt("a record's case lacks it in its history");
+    return rc ? rc : store_copy_out(&h, status, len);
+}
+
+int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq, const uint8_t *status,
+                                 size_t status_len)
+{
+    uint8_t key[S_HISTORY_KEY_MAX], seq_key[STORE_SEQ_SIZE];
     size_t id_len;
     int rc = store_batch_ready(self);
     if (!rc)
         rc = s_case_id_len(case_id, &id_len);
     if (rc)
         return rc;
+    if (!status && status_len > 0)
+        return relais_status_set(RELAIS_E_INVALID, "a status of %zu bytes needs its bytes", status_len);
     if (seq == 0 || seq > self->head)
         return relais_status_set(RELAIS_E_INVALID, "cannot link record %llu to case '%s': the log has %llu",
                                  (unsigned long long)seq, case_id, (unsigned long long)self->head);
+    store_put_u64(seq_key, seq);
     memcpy(key, case_id, id_len);
     key[id_len] = 0x00;
     store_put_u64(key + id_len + 1, seq);
-    return store_batch_put(self, STORE_DB_HISTORY, store_val(key, id_len + 1 + STORE_SEQ_SIZE), store_val(NULL, 0), 0);
+    /* A second link of one record would leave a history entry that the reverse index no
+     * longer names: refused before anything is written, so the batch stays usable. */
+    MDB_val old;
+    rc = store_get(self->txn, self->store->dbi[STORE_DB_SEQCASE], seq_key, sizeof seq_key, &old);
+    if (rc == 0)
+        return relais_status_set(RELAIS_E_INVALID, "record %llu is already linked to a case",
+                                 (unsigned long long)seq);
+    if (rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    rc = store_batch_put(self, STORE_DB_SEQCASE, store_val(seq_key, sizeof seq_key), store_val(case_id, id_len), 0);
+    if (rc)
+        return rc;
+    return store_batch_put(self, STORE_DB_HISTORY, store_val(key, id_len + 1 + STORE_SEQ_SIZE),
+                           store_val(status, status_len), 0);
+}
+
+int relais_store_batch_seq_case(relais_store_batch_t *self, uint64_t seq, char case_id[RELAIS_CASE_ID_MAX],
+                                uint8_t **status, size_t *len)
+{
+    int rc = store_batch_ready(self);
+    return rc ? rc : s_seq_case(self->store, self->txn, seq, case_id, status, len);
 }
 
 int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *child_key, char *case_id)
@@ -186,7 +240,7 @@ out_abort_txn:
 
 /* Walks the history keys that start with `prefix` (case id || 0x00); they are contiguous
  * because a case id holds no NUL. */
-static int s_history_walk(MDB_cursor *cur, const uint8_t *prefix, size_t prefix_len, relais_store_seq_fn fn,
+static int s_history_walk(MDB_cursor *cur, const uint8_t *prefix, size_t prefix_len, relais_store_event_fn fn,
                           void *ctx)
 {
     MDB_val k = store_val(prefix, prefix_len), v;
@@ -196,14 +250,14 @@ static int s_history_walk(MDB_cursor *cur, const uint8_t *prefix, size_t prefix_
             return 0;
         if (k.mv_size != prefix_len + STORE_SEQ_SIZE)
             return store_corrupt("a case history key has a wrong size");
-        rc = fn(ctx, store_get_u64((const uint8_t *)k.mv_data + prefix_len));
+        rc = fn(ctx, store_get_u64((const uint8_t *)k.mv_data + prefix_len), v.mv_data, v.mv_size);
         if (rc)
             return rc;
     }
     return rc == MDB_NOTFOUND ? 0 : store_lmdb_status(rc, "read a case history");
 }
 
-int relais_store_case_history(relais_store_t *self, const char *case_id, relais_store_seq_fn fn, void *ctx)
+int relais_store_case_history(relais_store_t *self, const char *case_id, relais_store_event_fn fn, void *ctx)
 {
     uint8_t prefix[RELAIS_CASE_ID_MAX];
     MDB_cursor *cur;
@@ -227,6 +281,20 @@ int relais_store_case_history(relais_store_t *self, const char *case_id, relais_
     rc = s_history_walk(cur, prefix, id_len + 1, fn, ctx);
     mdb_cursor_close(cur);
 out_abort_txn:
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int relais_store_seq_case(relais_store_t *self, uint64_t seq, char case_id[RELAIS_CASE_ID_MAX], uint8_t **status,
+                          size_t *len)
+{
+    MDB_txn *txn;
+    if (!self)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_seq_case needs a store");
+    int rc = store_read_begin(self, &txn);
+    if (rc)
+        return rc;
+    rc = s_seq_case(self, txn, seq, case_id, status, len);
     mdb_txn_abort(txn);
     return rc;
 }

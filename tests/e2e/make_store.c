@@ -21,6 +21,7 @@
 #include "relais_merkle.h"
 #include "relais_proto.h"
 #include "relais_store.h"
+#include "store_cases.h"
 
 #define S_ORIGIN "relais.sceaux.fr/enfance"
 #define S_BROKER "relais-hub"
@@ -180,6 +181,10 @@ static int s_build(char **argv)
         bad = s_batch(&b, done + 1, (size_t)n) || s_checkpoint(&b);
         done += n;
     }
+    /* The case index, as the broker's writer keeps it: audit verify compares it with the log. */
+    int rc = bad ? 0 : store_cases_index(b.store, argv[2], 1, count);
+    if (rc)
+        bad = s_fail(rc, "indexing the cases");
     relais_store_destroy(&b.store);
     relais_identity_destroy(&b.broker);
     for (size_t i = 0; i < S_PARTNERS; i++)

@@ -1,23 +1,28 @@
-/* test_rules.c -- the broker's case rules: child-key normalisation, transitions, pause, closing. */
+/* test_cases.c -- the case rules (relais_cases): child keys, transitions, pause, closing, replay, deadlines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
-#include "broker_internal.h"
+#include "relais_cases.h"
 
-static const broker_triage_t s_triage = {{4, 24, 72}};
+#define S_H (3600 * (int64_t)1000) /* an hour in ms */
+
 static const uint8_t s_secret[32] = {7};
+static relais_cases_policy_t s_policy; /* the defaults, set in main() */
 
 /* ---- Normalisation and child keys ---------------------------------------------------- */
 
 static void s_assert_norm(const char *in, const char *want)
 {
     char out[256];
-    assert_int_equal(broker_normalise_name(in, out, sizeof out), 0);
+    assert_int_equal(relais_cases_normalise_name(in, out, sizeof out), 0);
     assert_string_equal(out, want);
 }
 
@@ -35,7 +40,7 @@ static void test_normalise(void **state)
     s_assert_norm("\xc5\x81ukasz \xc5\xbd\xc5\xbe", "lukasz zz"); /* Latin Extended-A */
     s_assert_norm(" - ' ", "");
     char tiny[4];
-    assert_int_equal(broker_normalise_name("benali", tiny, sizeof tiny), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_normalise_name("benali", tiny, sizeof tiny), RELAIS_E_INVALID);
 }
 
 static void s_child(relais_referral_view_t *v, const char *family, const char *const *given, size_t n,
@@ -58,26 +63,26 @@ static void test_child_key(void **state)
     relais_referral_view_t v;
     uint8_t a[32], b[32], c[32];
     s_child(&v, "Benali", lina, 1, "2015-03-02");
-    assert_int_equal(broker_child_key(s_secret, &v, a), 0);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, a), 0);
     s_child(&v, "B\xc3\x89NALI", lina_up, 1, "2015-03-02");
-    assert_int_equal(broker_child_key(s_secret, &v, b), 0);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, b), 0);
     assert_memory_equal(a, b, 32);
     s_child(&v, "Benali", lina, 1, "2015-03-03");
-    assert_int_equal(broker_child_key(s_secret, &v, c), 0);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, c), 0);
     assert_memory_not_equal(a, c, 32);
     s_child(&v, "Benali", lina_sara, 2, "2015-03-02");
-    assert_int_equal(broker_child_key(s_secret, &v, b), 0);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, b), 0);
     s_child(&v, "Benali", lina_sara_one, 1, "2015-03-02");
-    assert_int_equal(broker_child_key(s_secret, &v, c), 0);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, c), 0);
     assert_memory_equal(b, c, 32);
     uint8_t other_secret[32] = {8};
     s_child(&v, "Benali", lina, 1, "2015-03-02");
-    assert_int_equal(broker_child_key(other_secret, &v, c), 0);
+    assert_int_equal(relais_cases_child_key(other_secret, &v, c), 0);
     assert_memory_not_equal(a, c, 32);
     s_child(&v, " - ", lina, 1, "2015-03-02");
-    assert_int_equal(broker_child_key(s_secret, &v, c), RELAIS_E_MALFORMED);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, c), RELAIS_E_MALFORMED);
     s_child(&v, "Benali", lina, 1, "");
-    assert_int_equal(broker_child_key(s_secret, &v, c), RELAIS_E_MALFORMED);
+    assert_int_equal(relais_cases_child_key(s_secret, &v, c), RELAIS_E_MALFORMED);
 }
 
 /* ---- Opening and attaching ------------------------------------------------------------- */
@@ -97,7 +102,7 @@ static void s_open(relais_case_record_t *rec, relais_urgency_t urgency)
     relais_referral_view_t v;
     uint8_t key[32] = {1};
     s_referral(&v, "College Marie Curie", urgency);
-    assert_int_equal(broker_rules_open_case(&v, key, "college-curie", 7, 1000, &s_triage, rec), 0);
+    assert_int_equal(relais_cases_open(&v, key, "college-curie", 7, 1000, rec), 0);
 }
 
 static void test_open_and_attach(void **state)
@@ -107,25 +112,30 @@ static void test_open_and_attach(void **state)
     s_open(&rec, RELAIS_URGENCY_ROUTINE);
     assert_string_equal(rec.summary.case_id, "C-7");
     assert_int_equal(rec.summary.state, RELAIS_CASE_SUBMITTED);
-    assert_int_equal(rec.summary.task_status, BROKER_TASK_REQUESTED);
-    assert_int_equal(rec.summary.due_ms, 1000 + 72ll * 3600 * 1000);
+    assert_int_equal(rec.summary.task_status, RELAIS_TASK_REQUESTED);
+    assert_int_equal(rec.summary.due_ms, 0); /* never stored: derived when read */
+    assert_int_equal(rec.triage_from_ms, 1000);
+    assert_int_equal(relais_cases_due_ms(&rec, &s_policy), 1000 + 72 * S_H);
     assert_string_equal(rec.summary.child_display, "Lina B. (2015)");
     assert_int_equal(rec.sender_count, 1);
-    assert_true(broker_case_has_sender(&rec, "college-curie"));
-    assert_false(broker_case_has_sender(&rec, "pmi-blagis"));
+    assert_true(relais_cases_has_sender(&rec, "college-curie"));
+    assert_false(relais_cases_has_sender(&rec, "pmi-blagis"));
 
     relais_referral_view_t v;
     s_referral(&v, "PMI Les Blagis", RELAIS_URGENCY_URGENT);
-    assert_int_equal(broker_rules_attach_referral(&rec, &v, "pmi-blagis", 9, 5000, &s_triage), 0);
+    assert_int_equal(relais_cases_attach(&rec, &v, "pmi-blagis", 9, 5000), 0);
     assert_int_equal(rec.summary.urgency, RELAIS_URGENCY_URGENT);
-    assert_int_equal(rec.summary.due_ms, 5000 + 4ll * 3600 * 1000); /* brought forward */
+    /* The urgent target counts from the urgent referral, in working hours: 1970-01-01 was a
+     * Thursday, so 09:00 + 4 h (TZ=UTC in this test). */
+    assert_int_equal(rec.triage_from_ms, 5000);
+    assert_int_equal(relais_cases_due_ms(&rec, &s_policy), 13 * S_H);
     assert_int_equal(rec.summary.referral_count, 2);
     assert_int_equal(rec.referral_seq_count, 2);
     assert_int_equal(rec.referral_seqs[1], 9);
     assert_int_equal(rec.summary.referrer_count, 2);
-    assert_true(broker_case_has_sender(&rec, "pmi-blagis"));
+    assert_true(relais_cases_has_sender(&rec, "pmi-blagis"));
     /* the same sender again is not listed twice */
-    assert_int_equal(broker_rules_attach_referral(&rec, &v, "pmi-blagis", 11, 6000, &s_triage), 0);
+    assert_int_equal(relais_cases_attach(&rec, &v, "pmi-blagis", 11, 6000), 0);
     assert_int_equal(rec.sender_count, 2);
     assert_int_equal(rec.summary.referral_count, 3);
 }
@@ -133,7 +143,7 @@ static void test_open_and_attach(void **state)
 /* ---- Transitions ------------------------------------------------------------------------ */
 
 /* Applies from -> to on a case put in state `from`; fills the fields the target needs. */
-static int s_move(relais_case_record_t *rec, relais_case_state_t from, relais_case_state_t to, int *unlink)
+static int s_move(relais_case_record_t *rec, relais_case_state_t from, relais_case_state_t to, int *closed)
 {
     rec->summary.state = from;
     relais_case_update_view_t u;
@@ -143,8 +153,9 @@ static int s_move(relais_case_record_t *rec, relais_case_state_t from, relais_ca
     u.to_state = to;
     u.reason_code = "family-refused";
     u.redirected_to = "CMP Sceaux";
+    u.pathway_count = 1;
     char why[256];
-    return broker_rules_update(rec, &u, 20, 9000, unlink, why, sizeof why);
+    return relais_cases_update(rec, &u, 20, 9000, closed, why, sizeof why);
 }
 
 typedef struct {
@@ -208,17 +219,17 @@ static void test_allowed_transitions(void **state)
     for (size_t i = 0; i < sizeof s_allowed / sizeof s_allowed[0]; i++) {
         relais_case_record_t rec;
         s_open(&rec, RELAIS_URGENCY_ROUTINE);
-        int unlink = -1;
-        int rc = s_move(&rec, s_allowed[i].from, s_allowed[i].to, &unlink);
+        int closed = -1;
+        int rc = s_move(&rec, s_allowed[i].from, s_allowed[i].to, &closed);
         if (rc != 0)
             fail_msg("%s -> %s refused", relais_case_state_name(s_allowed[i].from),
                      relais_case_state_name(s_allowed[i].to));
         assert_int_equal(rec.summary.state, s_allowed[i].to);
-        assert_int_equal(rec.summary.task_status, broker_task_status(s_allowed[i].to));
+        assert_int_equal(rec.summary.task_status, relais_cases_task_status(s_allowed[i].to));
         assert_int_equal(rec.last_seq, 20);
         assert_int_equal(rec.summary.updated_ms, 9000);
-        int closing = !broker_state_is_open(s_allowed[i].to) && s_allowed[i].to != s_allowed[i].from;
-        assert_int_equal(unlink, closing);
+        int closing = !relais_cases_state_is_open(s_allowed[i].to) && s_allowed[i].to != s_allowed[i].from;
+        assert_int_equal(closed, closing);
     }
 }
 
@@ -228,8 +239,8 @@ static void test_forbidden_transitions(void **state)
     for (size_t i = 0; i < sizeof s_forbidden / sizeof s_forbidden[0]; i++) {
         relais_case_record_t rec;
         s_open(&rec, RELAIS_URGENCY_ROUTINE);
-        int unlink = -1;
-        int rc = s_move(&rec, s_forbidden[i].from, s_forbidden[i].to, &unlink);
+        int closed = -1;
+        int rc = s_move(&rec, s_forbidden[i].from, s_forbidden[i].to, &closed);
         if (rc != RELAIS_E_BAD_TRANSITION)
             fail_msg("%s -> %s allowed", relais_case_state_name(s_forbidden[i].from),
                      relais_case_state_name(s_forbidden[i].to));
@@ -244,9 +255,9 @@ static void test_stale_from_state(void **state)
     relais_case_record_t rec;
     s_open(&rec, RELAIS_URGENCY_ROUTINE);
     relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_TRIAGE, .to_state = RELAIS_CASE_ACCEPTED};
-    int unlink;
+    int closed;
     char why[256];
-    assert_int_equal(broker_rules_update(&rec, &u, 8, 2000, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     assert_non_null(strstr(why, "submitted"));
 }
 
@@ -256,21 +267,21 @@ static void test_required_fields(void **state)
     relais_case_record_t rec;
     s_open(&rec, RELAIS_URGENCY_ROUTINE);
     rec.summary.state = RELAIS_CASE_TRIAGE;
-    int unlink;
+    int closed;
     char why[256];
     relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_TRIAGE, .to_state = RELAIS_CASE_DECLINED};
-    assert_int_equal(broker_rules_update(&rec, &u, 8, 2000, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     u.reason_code = "";
-    assert_int_equal(broker_rules_update(&rec, &u, 8, 2000, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     u.to_state = RELAIS_CASE_REDIRECTED;
     u.reason_code = "out-of-scope";
-    assert_int_equal(broker_rules_update(&rec, &u, 8, 2000, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     u.redirected_to = "CMP Sceaux";
-    assert_int_equal(broker_rules_update(&rec, &u, 8, 2000, &unlink, why, sizeof why), 0);
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), 0);
     assert_int_equal(rec.summary.state, RELAIS_CASE_REDIRECTED);
     assert_string_equal(rec.summary.reason_code, "out-of-scope");
-    assert_int_equal(rec.summary.due_ms, 0);
-    assert_int_equal(unlink, 1); /* closing unlinks the child: a later referral opens a new case */
+    assert_int_equal(relais_cases_due_ms(&rec, &s_policy), 0);
+    assert_int_equal(closed, 1); /* closing unlinks the child: a later referral opens a new case */
 }
 
 static void test_pause_resume(void **state)
@@ -278,25 +289,25 @@ static void test_pause_resume(void **state)
     (void)state;
     relais_case_record_t rec;
     s_open(&rec, RELAIS_URGENCY_ROUTINE);
-    int unlink;
-    assert_int_equal(s_move(&rec, RELAIS_CASE_DIAGNOSIS, RELAIS_CASE_PAUSED, &unlink), 0);
+    int closed;
+    assert_int_equal(s_move(&rec, RELAIS_CASE_DIAGNOSIS, RELAIS_CASE_PAUSED, &closed), 0);
     assert_int_equal(rec.paused_from, RELAIS_CASE_DIAGNOSIS);
-    assert_int_equal(rec.summary.task_status, BROKER_TASK_ON_HOLD);
-    assert_int_equal(unlink, 0);
+    assert_int_equal(rec.summary.task_status, RELAIS_TASK_ON_HOLD);
+    assert_int_equal(closed, 0);
     /* a note while paused is fine; resuming elsewhere is not */
     relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_PAUSED, .to_state = RELAIS_CASE_PAUSED,
                                    .note = "family on holiday"};
     char why[256];
-    assert_int_equal(broker_rules_update(&rec, &u, 21, 9500, &unlink, why, sizeof why), 0);
+    assert_int_equal(relais_cases_update(&rec, &u, 21, 9500, &closed, why, sizeof why), 0);
     u.to_state = RELAIS_CASE_TRIAGE;
-    assert_int_equal(broker_rules_update(&rec, &u, 22, 9600, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_update(&rec, &u, 22, 9600, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     u.to_state = RELAIS_CASE_FOLLOW_UP;
-    assert_int_equal(broker_rules_update(&rec, &u, 22, 9600, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_update(&rec, &u, 22, 9600, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     u.to_state = RELAIS_CASE_DIAGNOSIS;
-    assert_int_equal(broker_rules_update(&rec, &u, 22, 9600, &unlink, why, sizeof why), 0);
+    assert_int_equal(relais_cases_update(&rec, &u, 22, 9600, &closed, why, sizeof why), 0);
     assert_int_equal(rec.summary.state, RELAIS_CASE_DIAGNOSIS);
     assert_int_equal(rec.paused_from, RELAIS_CASE_UNSPECIFIED);
-    assert_int_equal(rec.summary.task_status, BROKER_TASK_IN_PROGRESS);
+    assert_int_equal(rec.summary.task_status, RELAIS_TASK_IN_PROGRESS);
 }
 
 static void test_review_date_and_overdue(void **state)
@@ -304,31 +315,267 @@ static void test_review_date_and_overdue(void **state)
     (void)state;
     relais_case_record_t rec;
     s_open(&rec, RELAIS_URGENCY_URGENT);
-    assert_false(broker_case_overdue(&rec, 1000 + 4ll * 3600 * 1000));
-    assert_true(broker_case_overdue(&rec, 1001 + 4ll * 3600 * 1000));
+    int64_t due = 13 * S_H; /* Thursday 09:00 + 4 working hours */
+    relais_cases_deadline(&rec, &s_policy, due);
+    assert_int_equal(rec.summary.due_ms, due);
+    assert_false(rec.summary.overdue);
+    relais_cases_deadline(&rec, &s_policy, due + 1);
+    assert_true(rec.summary.overdue);
     rec.summary.state = RELAIS_CASE_FOLLOW_UP;
     relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_FOLLOW_UP,
                                    .to_state = RELAIS_CASE_FOLLOW_UP, .next_review_date = "2026-12-01"};
-    int unlink;
+    int closed;
     char why[256];
-    assert_int_equal(broker_rules_update(&rec, &u, 30, 9000, &unlink, why, sizeof why), 0);
-    assert_int_equal(rec.summary.due_ms, 1796083200000ll); /* 2026-12-01T00:00:00Z */
+    assert_int_equal(relais_cases_update(&rec, &u, 30, 9000, &closed, why, sizeof why), 0);
+    assert_int_equal(rec.review_ms, 1796083200000ll); /* 2026-12-01T00:00:00Z */
+    /* due at the end of that day, local time; a note without a date keeps it */
+    u.next_review_date = NULL;
+    u.note = "met the family";
+    assert_int_equal(relais_cases_update(&rec, &u, 31, 9100, &closed, why, sizeof why), 0);
+    relais_cases_deadline(&rec, &s_policy, 1796083200000ll + 23 * S_H);
+    assert_int_equal(rec.summary.due_ms, 1796083200000ll + 24 * S_H);
+    assert_false(rec.summary.overdue);
+    relais_cases_deadline(&rec, &s_policy, 1796083200000ll + 25 * S_H);
+    assert_true(rec.summary.overdue);
+    /* paused: no deadline runs; closed: the review date is gone */
+    assert_int_equal(s_move(&rec, RELAIS_CASE_FOLLOW_UP, RELAIS_CASE_PAUSED, &closed), 0);
+    assert_int_equal(relais_cases_due_ms(&rec, &s_policy), 0);
+    assert_int_equal(s_move(&rec, RELAIS_CASE_FOLLOW_UP, RELAIS_CASE_CLOSED_COMPLETED, &closed), 0);
+    assert_int_equal(rec.review_ms, 0);
     u.next_review_date = "1st of December";
-    assert_int_equal(broker_rules_update(&rec, &u, 31, 9000, &unlink, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    rec.summary.state = RELAIS_CASE_FOLLOW_UP;
+    assert_int_equal(relais_cases_update(&rec, &u, 32, 9000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+}
+
+/* ---- Working hours ------------------------------------------------------------------------- */
+
+static int64_t s_utc(int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    return (int64_t)timegm(&tm) * 1000;
+}
+
+static void test_working_hours(void **state)
+{
+    (void)state;
+    /* Friday 2026-11-27 16:00 + 4 working hours: 2 on Friday, 2 on Monday from 09:00. */
+    assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 11, 27, 16, 0), 4),
+                     s_utc(2026, 11, 30, 11, 0));
+    /* Saturday night waits for Monday 09:00. */
+    assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 11, 28, 23, 0), 4),
+                     s_utc(2026, 11, 30, 13, 0));
+    /* Early morning waits for 09:00; a full day is 9 hours. */
+    assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 11, 24, 7, 30), 9),
+                     s_utc(2026, 11, 24, 18, 0));
+    assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 11, 24, 7, 30), 10),
+                     s_utc(2026, 11, 25, 10, 0));
+    relais_cases_policy_t p = s_policy;
+    assert_int_equal(relais_cases_policy_hours(&p, "08:30-12:00"), 0);
+    assert_int_equal(p.work_start_min, 8 * 60 + 30);
+    assert_int_equal(relais_cases_add_working_hours(&p, s_utc(2026, 11, 24, 11, 0), 4),
+                     s_utc(2026, 11, 25, 11, 30));
+    assert_int_equal(relais_cases_policy_hours(&p, "18:00-09:00"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_hours(&p, "9h-18h"), RELAIS_E_INVALID);
+    /* The hub's own time zone: 09:00 in Paris is 08:00 UTC in winter, 07:00 in summer. */
+    setenv("TZ", "Europe/Paris", 1);
+    tzset();
+    assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 11, 24, 6, 0), 1), s_utc(2026, 11, 24, 9, 0));
+    assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 6, 24, 6, 0), 1), s_utc(2026, 6, 24, 8, 0));
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+
+/* ---- Replaying events against an index ------------------------------------------------------ */
+
+#define S_FAKE_MAX 8
+
+/* An index in memory, as the auditor keeps one. */
+typedef struct {
+    relais_case_record_t cases[S_FAKE_MAX]; /* by insertion */
+    size_t case_count;
+    uint8_t keys[S_FAKE_MAX][32];             /* child key -> case id */
+    char key_case[S_FAKE_MAX][RELAIS_CASE_ID_LEN];
+    size_t key_count;
+} s_fake_t;
+
+static int s_fake_case_get(void *ctx, const char *case_id, relais_case_record_t *out)
+{
+    s_fake_t *f = ctx;
+    for (size_t i = 0; i < f->case_count; i++)
+        if (strcmp(f->cases[i].summary.case_id, case_id) == 0) {
+            *out = f->cases[i];
+            return 0;
+        }
+    return RELAIS_E_NOT_FOUND;
+}
+
+static int s_fake_child_get(void *ctx, const uint8_t key[32], char *case_id)
+{
+    s_fake_t *f = ctx;
+    for (size_t i = 0; i < f->key_count; i++)
+        if (memcmp(f->keys[i], key, 32) == 0 && f->key_case[i][0]) {
+            strcpy(case_id, f->key_case[i]);
+            return 0;
+        }
+    return RELAIS_E_NOT_FOUND;
+}
+
+static const relais_cases_index_t s_fake_index = {s_fake_case_get, s_fake_child_get};
+
+/* What the broker and the auditor do with an accepted step. */
+static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
+{
+    size_t i = 0;
+    while (i < f->case_count && strcmp(f->cases[i].summary.case_id, step->rec.summary.case_id) != 0)
+        i++;
+    assert_true(i < S_FAKE_MAX);
+    f->cases[i] = step->rec;
+    if (i == f->case_count)
+        f->case_count++;
+    for (size_t k = 0; k < f->key_count; k++)
+        if (memcmp(f->keys[k], step->rec.child_key, 32) == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
+            f->key_case[k][0] = '\0';
+    if (step->child == RELAIS_CASES_CHILD_LINK) {
+        memcpy(f->keys[f->key_count], step->rec.child_key, 32);
+        strcpy(f->key_case[f->key_count++], step->rec.summary.case_id);
+    }
+}
+
+/* Decides (and on acceptance records) one event given as a JSON payload. */
+static void s_event(s_fake_t *f, const char *sender, const char *json, uint64_t seq, relais_cases_step_t *step)
+{
+    uint8_t id[16] = {(uint8_t)seq}, *body = NULL;
+    size_t len = 0;
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_from_json(json, strlen(json), sender, id, 1000, &body, &len), 0);
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    assert_int_equal(relais_cases_decide(&s_fake_index, f, s_secret, msg, NULL, seq, (int64_t)seq * 1000, step), 0);
+    if (step->about_case && step->status == 0)
+        s_fake_record(f, step);
+    relais_message_destroy(&msg);
+    free(body);
+}
+
+static void s_refer(s_fake_t *f, const char *sender, const char *org, const char *family, const char *given,
+                    const char *basis, uint64_t seq, relais_cases_step_t *step)
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"referral\":{\"referrer\":{\"organisation\":\"%s\",\"role\":\"SCHOOL_HEAD\"},"
+             "\"child\":{\"family_name\":\"%s\",\"given_names\":[\"%s\"],\"birth_date\":\"2014-05-11\"},"
+             "\"urgency\":\"PRIORITY\"%s}}",
+             org, family, given, basis);
+    s_event(f, sender, json, seq, step);
+}
+
+static void s_update(s_fake_t *f, const char *case_id, const char *from, const char *to, const char *extra,
+                     uint64_t seq, relais_cases_step_t *step)
+{
+    char json[1024];
+    snprintf(json, sizeof json, "{\"case_update\":{\"case_id\":\"%s\",\"from_state\":\"%s\",\"to_state\":\"%s\"%s}}",
+             case_id, from, to, extra);
+    s_event(f, "coordination", json, seq, step);
+}
+
+static const char s_consent[] = ",\"consent\":{\"recorded_by\":\"Mme Roux\",\"recorded_ms\":1000}";
+static const char s_parents[] = ",\"parental_request\":{\"requester_name\":\"M. Petit\",\"channel\":\"visit\"}";
+
+static void test_replay_one_child_one_case(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f);
+    relais_cases_step_t step;
+    s_refer(f, "college-curie", "College Marie Curie", "Benali", "Lina", s_consent, 1, &step);
+    assert_int_equal(step.status, 0);
+    assert_string_equal(step.rec.summary.case_id, "C-1");
+    assert_int_equal(step.child, RELAIS_CASES_CHILD_LINK);
+    /* The PMI, the same day, writes her name otherwise: the same child, the same case. */
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "B\xc3\x89NALI", " lina ", s_parents, 2, &step);
+    assert_int_equal(step.status, 0);
+    assert_string_equal(step.rec.summary.case_id, "C-1");
+    assert_int_equal(step.child, RELAIS_CASES_CHILD_KEEP);
+    assert_int_equal(step.rec.summary.referral_count, 2);
+    assert_true(relais_cases_has_sender(&step.rec, "pmi-blagis"));
+    assert_string_equal(step.after.case_id, "C-1");
+    assert_int_equal(step.after.state, RELAIS_CASE_SUBMITTED);
+    /* Another child, and a referral without consent or parental request. */
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Petit", "Tom", s_parents, 3, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-3");
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Petit", "Tom", "", 4, &step);
+    assert_int_equal(step.status, RELAIS_E_NO_CONSENT);
+    assert_int_equal(f->case_count, 2);
+    free(f);
+}
+
+static void test_replay_updates(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f);
+    relais_cases_step_t step;
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Petit", "Tom", s_parents, 1, &step);
+    s_update(f, "C-1", "SUBMITTED", "TRIAGE", "", 2, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.after.state, RELAIS_CASE_TRIAGE);
+    assert_int_equal(step.after.task_status, RELAIS_TASK_RECEIVED);
+    s_update(f, "C-1", "TRIAGE", "DIAGNOSIS", "", 3, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    s_update(f, "C-9", "TRIAGE", "ACCEPTED", "", 3, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "no case C-9"));
+    /* Redirected: closed, the child unlinked, the status carries the reason. */
+    s_update(f, "C-1", "TRIAGE", "REDIRECTED",
+             ",\"reason_code\":\"cmp-follow-up\",\"redirected_to\":\"Programme de reussite educative\"", 3, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.child, RELAIS_CASES_CHILD_UNLINK);
+    assert_string_equal(step.after.reason_code, "cmp-follow-up");
+    assert_int_equal(step.after.task_status, RELAIS_TASK_REJECTED);
+    /* A later referral of the same child opens a new case. */
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Petit", "Tom", s_parents, 4, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-4");
+    assert_int_equal(step.child, RELAIS_CASES_CHILD_LINK);
+    /* Not about a case: nothing to record. */
+    relais_cases_step_t none;
+    uint8_t id[16] = {9}, *body = NULL;
+    size_t len = 0;
+    relais_message_t *msg = NULL;
+    relais_access_t access = {.reader = "auditor", .action = "case-list"};
+    assert_int_equal(relais_message_encode_access("relais-hub", id, 1000, &access, &body, &len), 0);
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    assert_int_equal(relais_cases_decide(&s_fake_index, f, s_secret, msg, NULL, 5, 5000, &none), 0);
+    assert_false(none.about_case);
+    relais_message_destroy(&msg);
+    free(body);
+    free(f);
+}
+
+static void test_pathway_needs_an_action(void **state)
+{
+    (void)state;
+    relais_case_record_t rec;
+    s_open(&rec, RELAIS_URGENCY_ROUTINE);
+    rec.summary.state = RELAIS_CASE_DIAGNOSIS;
+    relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_DIAGNOSIS,
+                                   .to_state = RELAIS_CASE_PATHWAY_PROPOSED};
+    int closed;
+    char why[256];
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(why, "pathway action"));
+    u.pathway_count = 2;
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), 0);
 }
 
 static void test_task_status_table(void **state)
 {
     (void)state;
-    assert_int_equal(broker_task_status(RELAIS_CASE_SUBMITTED), BROKER_TASK_REQUESTED);
-    assert_int_equal(broker_task_status(RELAIS_CASE_TRIAGE), BROKER_TASK_RECEIVED);
-    assert_int_equal(broker_task_status(RELAIS_CASE_AWAITING_AGREEMENT), BROKER_TASK_ON_HOLD);
-    assert_int_equal(broker_task_status(RELAIS_CASE_DECLINED), BROKER_TASK_REJECTED);
-    assert_int_equal(broker_task_status(RELAIS_CASE_CLOSED_COMPLETED), BROKER_TASK_COMPLETED);
-    assert_int_equal(broker_task_status(RELAIS_CASE_CLOSED_WITHDRAWN), BROKER_TASK_CANCELLED);
-    assert_int_equal(broker_task_status(RELAIS_CASE_CLOSED_FAILED), BROKER_TASK_FAILED);
-    assert_int_equal(broker_task_status(RELAIS_CASE_ENTERED_IN_ERROR), BROKER_TASK_ENTERED_IN_ERROR);
-    assert_int_equal(broker_task_status((relais_case_state_t)99), BROKER_TASK_UNSPECIFIED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_SUBMITTED), RELAIS_TASK_REQUESTED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_TRIAGE), RELAIS_TASK_RECEIVED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_AWAITING_AGREEMENT), RELAIS_TASK_ON_HOLD);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_DECLINED), RELAIS_TASK_REJECTED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_CLOSED_COMPLETED), RELAIS_TASK_COMPLETED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_CLOSED_WITHDRAWN), RELAIS_TASK_CANCELLED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_CLOSED_FAILED), RELAIS_TASK_FAILED);
+    assert_int_equal(relais_cases_task_status(RELAIS_CASE_ENTERED_IN_ERROR), RELAIS_TASK_ENTERED_IN_ERROR);
+    assert_int_equal(relais_cases_task_status((relais_case_state_t)99), RELAIS_TASK_UNSPECIFIED);
 }
 
 int main(void)
@@ -343,7 +590,15 @@ int main(void)
         cmocka_unit_test(test_required_fields),
         cmocka_unit_test(test_pause_resume),
         cmocka_unit_test(test_review_date_and_overdue),
+        cmocka_unit_test(test_working_hours),
+        cmocka_unit_test(test_replay_one_child_one_case),
+        cmocka_unit_test(test_replay_updates),
+        cmocka_unit_test(test_pathway_needs_an_action),
         cmocka_unit_test(test_task_status_table),
     };
+    /* Working hours are local time: the tests fix the zone (one of them moves it to Paris). */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    relais_cases_policy_default(&s_policy);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -531,9 +531,11 @@ static void test_batch_api(void **state)
 
 /* ---- Durability and failure ----------------------------------------------------------- */
 
-static int s_count_seq(void *ctx, uint64_t seq)
+static int s_count_seq(void *ctx, uint64_t seq, const uint8_t *status, size_t len)
 {
     (void)seq;
+    (void)status;
+    (void)len;
     (*(int *)ctx)++;
     return 0;
 }
@@ -556,7 +558,7 @@ static void test_abort_leaves_nothing(void **state)
     assert_int_equal(relais_store_batch_append(b, &e1, &ack), 0);
     assert_int_equal(relais_store_batch_append(b, &e2, &ack), 0);
     assert_int_equal(relais_store_batch_case_put(b, "case-1", (const uint8_t *)"x", 1), 0);
-    assert_int_equal(relais_store_batch_case_link(b, "case-1", 2), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "case-1", 2, (const uint8_t *)"st", 2), 0);
     assert_int_equal(relais_store_batch_child_put(b, child, "case-1"), 0);
     relais_store_batch_abort(&b);
     assert_null(b);
@@ -569,6 +571,7 @@ static void test_abort_leaves_nothing(void **state)
     assert_int_equal(relais_store_child_case(f->store, child, case_id), RELAIS_E_NOT_FOUND);
     assert_int_equal(relais_store_case_history(f->store, "case-1", s_count_seq, &count), 0);
     assert_int_equal(count, 0);
+    assert_int_equal(relais_store_seq_case(f->store, 2, case_id, NULL, NULL), RELAIS_E_NOT_FOUND);
     assert_int_equal(relais_store_append_batch(f->store, &e2, 1, &ack), 0);
     assert_int_equal(ack.seq, 1);
 }
@@ -727,8 +730,8 @@ static void test_reopen_keeps_everything(void **state)
     s_fill(f->store, 40, leaves);
     assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
     assert_int_equal(relais_store_batch_case_put(b, "case-7", (const uint8_t *)"state", 5), 0);
-    assert_int_equal(relais_store_batch_case_link(b, "case-7", 7), 0);
-    assert_int_equal(relais_store_batch_case_link(b, "case-7", 9), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "case-7", 7, (const uint8_t *)"a", 1), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "case-7", 9, NULL, 0), 0);
     assert_int_equal(relais_store_batch_child_put(b, child, "case-7"), 0);
     assert_int_equal(relais_store_batch_commit(&b), 0);
     assert_int_equal(relais_store_root(f->store, 40, cp.root), 0);
@@ -745,6 +748,10 @@ static void test_reopen_keeps_everything(void **state)
     free(st);
     assert_int_equal(relais_store_case_history(f->store, "case-7", s_count_seq, &count), 0);
     assert_int_equal(count, 2);
+    assert_int_equal(relais_store_seq_case(f->store, 9, case_id, &st, &len), 0);
+    assert_string_equal(case_id, "case-7");
+    assert_int_equal(len, 0);
+    free(st);
     assert_int_equal(relais_store_child_case(f->store, child, case_id), 0);
     assert_string_equal(case_id, "case-7");
     assert_int_equal(relais_store_checkpoint_latest(f->store, &got), 0);
@@ -762,6 +769,7 @@ static void test_newer_format_refused(void **state)
     relais_store_options_t ro = {.read_only = 1};
     relais_store_t *store = (relais_store_t *)f;
     uint8_t newer[4] = {0, 0, 0, RELAIS_STORE_FORMAT + 1}, current[4] = {0, 0, 0, RELAIS_STORE_FORMAT};
+    uint8_t older[4] = {0, 0, 0, RELAIS_STORE_FORMAT_OLDEST - 1};
     relais_store_destroy(&f->store);
     s_meta_format_put(f->dir, newer, sizeof newer);
     relais_status_clear();
@@ -772,6 +780,10 @@ static void test_newer_format_refused(void **state)
     relais_status_clear();
     assert_int_equal(relais_store_open(f->dir, &ro, &store), RELAIS_E_VERSION);
     s_assert_detail();
+    s_meta_format_put(f->dir, older, sizeof older);
+    relais_status_clear();
+    assert_int_equal(relais_store_open(f->dir, NULL, &store), RELAIS_E_VERSION);
+    assert_non_null(strstr(relais_status_detail(), "no longer reads"));
     s_meta_format_put(f->dir, current, 3);
     assert_int_equal(relais_store_open(f->dir, NULL, &store), RELAIS_E_CORRUPT);
     s_meta_format_put(f->dir, NULL, 0);
@@ -978,7 +990,7 @@ static void test_iterate(void **state)
 /* Collects what case_iterate or case_history passes. */
 typedef struct {
     char ids[8][RELAIS_CASE_ID_MAX]; /* case ids in call order */
-    char states[8][16];              /* their states, NUL-terminated */
+    char states[8][16];              /* their states (or history statuses), NUL-terminated */
     uint64_t seqs[8];                /* history sequence numbers */
     int n;                           /* calls so far */
     int stop_after;                  /* return 5 after this many calls (0: never) */
@@ -995,10 +1007,12 @@ static int s_on_case(void *ctx, const char *case_id, const uint8_t *state, size_
     return seen->n == seen->stop_after ? 5 : 0;
 }
 
-static int s_on_seq(void *ctx, uint64_t seq)
+static int s_on_seq(void *ctx, uint64_t seq, const uint8_t *status, size_t len)
 {
     s_cases_seen_t *seen = ctx;
-    assert_true(seen->n < 8);
+    assert_true(seen->n < 8 && len < 16);
+    memcpy(seen->states[seen->n], status, len);
+    seen->states[seen->n][len] = '\0';
     seen->seqs[seen->n++] = seq;
     return seen->n == seen->stop_after ? 5 : 0;
 }
@@ -1038,11 +1052,21 @@ static void s_write_cases(relais_store_t *store, const uint8_t *child_a, const u
     s_put_state(b, "c-2", "s2");
     s_put_state(b, "c-1", "s1b");
     s_assert_case(store, b, "c-1", "s1b");
-    assert_int_equal(relais_store_batch_case_link(b, "c-1", 3), 0);
-    assert_int_equal(relais_store_batch_case_link(b, "c-1", 1), 0);
-    assert_int_equal(relais_store_batch_case_link(b, "c-10", 2), 0);
-    assert_int_equal(relais_store_batch_case_link(b, "c-1", 4), RELAIS_E_INVALID);
-    assert_int_equal(relais_store_batch_case_link(b, "c-1", 0), RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_case_link(b, "c-1", 3, (const uint8_t *)"after3", 6), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "c-1", 1, (const uint8_t *)"after1", 6), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "c-10", 2, (const uint8_t *)"after2", 6), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "c-1", 4, (const uint8_t *)"x", 1), RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_case_link(b, "c-1", 0, (const uint8_t *)"x", 1), RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_case_link(b, "c-1", 2, NULL, 3), RELAIS_E_INVALID);
+    /* One record is the event of one case: a second link is refused, the batch stays usable. */
+    assert_int_equal(relais_store_batch_case_link(b, "c-2", 3, (const uint8_t *)"x", 1), RELAIS_E_INVALID);
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    assert_int_equal(relais_store_batch_seq_case(b, 3, case_id, &blob, &blob_len), 0);
+    assert_string_equal(case_id, "c-1");
+    assert_int_equal(blob_len, 6);
+    assert_memory_equal(blob, "after3", 6);
+    free(blob);
     assert_int_equal(relais_store_batch_child_get(b, child_a, case_id), RELAIS_E_NOT_FOUND);
     assert_int_equal(relais_store_batch_child_put(b, child_a, "c-1"), 0);
     assert_int_equal(relais_store_batch_child_get(b, child_a, case_id), 0);
@@ -1082,7 +1106,9 @@ static void test_cases(void **state)
     assert_int_equal(relais_store_case_history(f->store, "c-1", s_on_seq, &seen), 0);
     assert_int_equal(seen.n, 2);
     assert_int_equal(seen.seqs[0], 1);
+    assert_string_equal(seen.states[0], "after1");
     assert_int_equal(seen.seqs[1], 3);
+    assert_string_equal(seen.states[1], "after3");
     memset(&seen, 0, sizeof seen);
     seen.stop_after = 1;
     assert_int_equal(relais_store_case_history(f->store, "c-1", s_on_seq, &seen), 5);
@@ -1093,6 +1119,19 @@ static void test_cases(void **state)
     memset(&seen, 0, sizeof seen);
     assert_int_equal(relais_store_case_history(f->store, "c", s_on_seq, &seen), 0);
     assert_int_equal(seen.n, 0);
+
+    /* The reverse index: record -> case, with the status blob; not every record is an event. */
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    assert_int_equal(relais_store_seq_case(f->store, 2, case_id, &blob, &blob_len), 0);
+    assert_string_equal(case_id, "c-10");
+    assert_int_equal(blob_len, 6);
+    assert_memory_equal(blob, "after2", 6);
+    free(blob);
+    assert_int_equal(relais_store_seq_case(f->store, 1, case_id, NULL, NULL), 0);
+    assert_string_equal(case_id, "c-1");
+    assert_int_equal(relais_store_seq_case(f->store, 4, case_id, &blob, &blob_len), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_seq_case(f->store, 1, case_id, &blob, NULL), RELAIS_E_INVALID);
 
     assert_int_equal(relais_store_child_case(f->store, child_a, case_id), 0);
     assert_string_equal(case_id, "c-1");

@@ -1,0 +1,316 @@
+/* audit_cases.c -- the case replay of `relais audit verify`: every case rebuilt from the log, compared with the index.
+ *
+ * The case index in the store is a cache the broker writes as it commits events. The audit
+ * runs the very rules the broker runs (relais_cases) over the log, in order, into a map in
+ * memory, then compares: each event's entry in the store (record -> case, and the status
+ * after the event that partners are served), each case record byte for byte, each open
+ * child's link. Any difference fails the audit and names the case.
+ */
+#include "audit_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relais_cases.h"
+#include "relais_store.h"
+
+/* ---- A small map: byte-string keys to byte-string values (open addressing) ------------------ */
+
+typedef struct {
+    uint8_t *key;  /* owned; NULL: an empty slot */
+    size_t klen;   /* key length */
+    uint8_t *val;  /* owned */
+    size_t vlen;   /* value length */
+    int seen;      /* matched against the store's index */
+} s_slot_t;
+
+typedef struct {
+    s_slot_t *slots; /* power-of-two room */
+    size_t room;     /* slots */
+    size_t count;    /* used */
+} s_map_t;
+
+static uint64_t s_hash(const uint8_t *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ key[i]) * 1099511628211ull;
+    return h;
+}
+
+static s_slot_t *s_slot(const s_map_t *m, const void *key, size_t klen)
+{
+    size_t i = (size_t)s_hash(key, klen) & (m->room - 1);
+    while (m->slots[i].key && (m->slots[i].klen != klen || memcmp(m->slots[i].key, key, klen) != 0))
+        i = (i + 1) & (m->room - 1);
+    return &m->slots[i];
+}
+
+static int s_grow(s_map_t *m)
+{
+    s_map_t bigger = {calloc(m->room ? 2 * m->room : 1024, sizeof(s_slot_t)), m->room ? 2 * m->room : 1024,
+                      m->count};
+    if (!bigger.slots)
+        return RELAIS_E_NOMEM;
+    for (size_t i = 0; i < m->room; i++)
+        if (m->slots[i].key)
+            *s_slot(&bigger, m->slots[i].key, m->slots[i].klen) = m->slots[i];
+    free(m->slots);
+    *m = bigger;
+    return 0;
+}
+
+/* Sets key -> val (copied), replacing a previous value. */
+static int s_put(s_map_t *m, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    if (2 * (m->count + 1) > m->room && s_grow(m) != 0)
+        return RELAIS_E_NOMEM;
+    s_slot_t *s = s_slot(m, key, klen);
+    uint8_t *copy = malloc(vlen ? vlen : 1);
+    if (!copy)
+        return RELAIS_E_NOMEM;
+    memcpy(copy, val, vlen);
+    if (!s->key) {
+        if (!(s->key = malloc(klen ? klen : 1))) {
+            free(copy);
+            return RELAIS_E_NOMEM;
+        }
+        memcpy(s->key, key, klen);
+        s->klen = klen;
+        m->count++;
+    }
+    free(s->val);
+    s->val = copy;
+    s->vlen = vlen;
+    return 0;
+}
+
+static s_slot_t *s_get(const s_map_t *m, const void *key, size_t klen)
+{
+    if (!m->room)
+        return NULL;
+    s_slot_t *s = s_slot(m, key, klen);
+    return s->key ? s : NULL;
+}
+
+static void s_map_free(s_map_t *m)
+{
+    for (size_t i = 0; i < m->room; i++) {
+        free(m->slots[i].key);
+        free(m->slots[i].val);
+    }
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- The replay ------------------------------------------------------------------------------ */
+
+typedef struct {
+    relais_store_t *store;        /* the copy audited */
+    uint8_t secret[32];           /* the hub's child-key secret */
+    s_map_t cases;                /* case id -> encoded CaseRecord, as the replay makes it */
+    s_map_t children;             /* child key -> case id of the child's open case; "" when closed */
+    relais_audit_outcome_t *out;  /* where a finding goes */
+} s_replay_t;
+
+static int s_case_get(void *ctx, const char *case_id, relais_case_record_t *out)
+{
+    const s_replay_t *r = ctx;
+    const s_slot_t *s = s_get(&r->cases, case_id, strlen(case_id));
+    if (!s)
+        return RELAIS_E_NOT_FOUND;
+    return relais_case_record_decode(s->val, s->vlen, out);
+}
+
+static int s_child_get(void *ctx, const uint8_t key[32], char *case_id)
+{
+    const s_replay_t *r = ctx;
+    const s_slot_t *s = s_get(&r->children, key, 32);
+    if (!s || s->vlen == 0 || s->vlen >= RELAIS_CASE_ID_LEN)
+        return RELAIS_E_NOT_FOUND;
+    memcpy(case_id, s->val, s->vlen);
+    case_id[s->vlen] = '\0';
+    return 0;
+}
+
+static const relais_cases_index_t s_index = {s_case_get, s_child_get};
+
+/* The store's entry for event `seq` must name the case and hold the status after it. */
+static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t *step, const char *where)
+{
+    char case_id[RELAIS_CASE_ID_MAX];
+    uint8_t *stored = NULL, *mine = NULL;
+    size_t stored_len = 0, mine_len = 0;
+    int rc = relais_store_seq_case(r->store, seq, case_id, &stored, &stored_len);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "record %" PRIu64 " is an event of case %s, which the index does not link it to",
+                                 seq, step->rec.summary.case_id);
+    if (rc)
+        return relais_audit_fail(r->out, rc, where, "reading record %" PRIu64 "'s case: %s", seq, relais_status_detail());
+    rc = relais_case_status_encode(&step->after, &mine, &mine_len);
+    int same = rc == 0 && strcmp(case_id, step->rec.summary.case_id) == 0 && mine_len == stored_len &&
+               memcmp(mine, stored, mine_len) == 0;
+    free(stored);
+    free(mine);
+    if (!same)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where,
+                                 "record %" PRIu64 " is an event of case %s; the index links it to %s with another status",
+                                 seq, step->rec.summary.case_id, case_id);
+    return 0;
+}
+
+static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    const char *id = step->rec.summary.case_id;
+    int rc = relais_case_record_encode(&step->rec, &bytes, &len);
+    if (rc == 0)
+        rc = s_put(&r->cases, id, strlen(id), bytes, len);
+    free(bytes);
+    if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
+        rc = s_put(&r->children, step->rec.child_key, 32, id, strlen(id));
+    if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
+        rc = s_put(&r->children, step->rec.child_key, 32, "", 0);
+    return rc;
+}
+
+/* A record the rules say nothing about must not be linked to a case either. */
+static int s_check_no_event(s_replay_t *r, uint64_t seq, const char *where)
+{
+    char case_id[RELAIS_CASE_ID_MAX];
+    int rc = relais_store_seq_case(r->store, seq, case_id, NULL, NULL);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0;
+    return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "record %" PRIu64 " is no case's event, yet the index links it to case %s",
+                             seq, rc == 0 ? case_id : "?");
+}
+
+static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg, const char *where)
+{
+    relais_cases_step_t step;
+    int rc = relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
+    if (rc)
+        return relais_audit_fail(r->out, rc, where, "replaying the case rules: %s", relais_status_detail());
+    if (!step.about_case)
+        return s_check_no_event(r, seq, where);
+    if (step.status)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the log holds an event the case rules refuse (%s): %s",
+                                 relais_status_name(step.status), step.why);
+    if (s_check_event(r, seq, &step, where))
+        return RELAIS_AUDIT_STOP;
+    rc = s_record_step(r, &step);
+    return rc ? relais_audit_fail(r->out, rc, where, "out of memory replaying the cases") : 0;
+}
+
+static int s_on_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+{
+    (void)leaf;
+    s_replay_t *r = ctx;
+    relais_log_record_t lr;
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    char where[64];
+    snprintf(where, sizeof where, "seq %" PRIu64, seq);
+    /* The record pass checked these already; a failure here means the store changed under us. */
+    if (relais_log_record_decode(record, len, &lr) || relais_signed_decode(lr.signed_message, lr.signed_len, &sm) ||
+        relais_message_decode(sm.body, sm.body_len, &msg))
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the record no longer decodes");
+    int rc = s_apply(r, seq, lr.received_ms, msg, where);
+    relais_message_destroy(&msg);
+    return rc;
+}
+
+/* ---- The comparison ------------------------------------------------------------------------- */
+
+/* One sentence on how two versions of a case differ, for the finding. */
+static void s_difference(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, char *out, size_t cap)
+{
+    relais_case_record_t mine, theirs;
+    if (relais_case_record_decode(a, alen, &mine) || relais_case_record_decode(b, blen, &theirs)) {
+        snprintf(out, cap, "the index's record does not decode");
+        return;
+    }
+    const char *ms = relais_case_state_name(mine.summary.state), *ts = relais_case_state_name(theirs.summary.state);
+    snprintf(out, cap, "the log gives state %s, %" PRIu32 " referral(s), last event %" PRIu64
+             "; the index says %s, %" PRIu32 ", %" PRIu64 "%s",
+             ms ? ms : "?", mine.summary.referral_count, mine.last_seq, ts ? ts : "?", theirs.summary.referral_count,
+             theirs.last_seq,
+             mine.summary.state == theirs.summary.state && mine.last_seq == theirs.last_seq ? " (other fields differ)"
+                                                                                            : "");
+}
+
+static int s_on_index_case(void *ctx, const char *case_id, const uint8_t *state, size_t len)
+{
+    s_replay_t *r = ctx;
+    char where[96], diff[256];
+    snprintf(where, sizeof where, "case %s", case_id);
+    s_slot_t *s = s_get(&r->cases, case_id, strlen(case_id));
+    if (!s)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index holds a case that no event of the log makes");
+    if (s->vlen != len || memcmp(s->val, state, len) != 0) {
+        s_difference(s->val, s->vlen, state, len, diff, sizeof diff);
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index differs from the replay: %s", diff);
+    }
+    s->seen = 1;
+    return 0;
+}
+
+/* Every case the replay made is in the index, and every open child leads to its case. */
+static int s_check_complete(s_replay_t *r)
+{
+    char where[96], linked[RELAIS_CASE_ID_MAX];
+    for (size_t i = 0; i < r->cases.room; i++) {
+        const s_slot_t *s = &r->cases.slots[i];
+        if (s->key && !s->seen) {
+            snprintf(where, sizeof where, "case %.*s", (int)s->klen, (const char *)s->key);
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the log makes this case; the index lacks it");
+        }
+    }
+    for (size_t i = 0; i < r->children.room; i++) {
+        const s_slot_t *s = &r->children.slots[i];
+        if (!s->key)
+            continue;
+        snprintf(where, sizeof where, "case %.*s", (int)s->vlen, (const char *)s->val);
+        int rc = relais_store_child_case(r->store, s->key, linked);
+        int same = s->vlen == 0 ? rc == RELAIS_E_NOT_FOUND
+                                : rc == 0 && strlen(linked) == s->vlen && memcmp(linked, s->val, s->vlen) == 0;
+        if (!same)
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, s->vlen ? where : "children",
+                                     "a child's link to its open case differs from the replay");
+    }
+    return 0;
+}
+
+int relais_audit_cases(relais_store_t *store, const char *store_dir, relais_audit_outcome_t *out)
+{
+    s_replay_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return relais_audit_fail(out, RELAIS_E_NOMEM, "cases", "out of memory");
+    r->store = store;
+    r->out = out;
+    int rc = relais_cases_secret_load(store_dir, 0, r->secret, NULL);
+    if (rc) {
+        relais_audit_fail(out, RELAIS_E_IO, "cases", "cannot replay the cases without the hub's secret: %s",
+                          relais_status_detail());
+        goto out_free;
+    }
+    rc = relais_store_iterate(store, 1, out->head, s_on_record, r);
+    if (rc == 0)
+        rc = relais_store_case_iterate(store, s_on_index_case, r);
+    if (rc == 0)
+        rc = s_check_complete(r);
+    if (rc && rc != RELAIS_AUDIT_STOP)
+        relais_audit_fail(out, rc, "cases", "reading the case index: %s", relais_status_detail());
+    if (out->status == 0) {
+        out->cases_checked = 1;
+        out->cases = r->cases.count;
+    }
+out_free:
+    memset(r->secret, 0, sizeof r->secret);
+    s_map_free(&r->cases);
+    s_map_free(&r->children);
+    free(r);
+    return out->status ? RELAIS_AUDIT_STOP : 0;
+}

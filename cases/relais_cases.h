@@ -1,0 +1,174 @@
+/* relais_cases.h -- the partnership's case rules: child keys, the state machine, deadlines.
+ *
+ * One child, one case: a referral is filed under a child key (HMAC-SHA256 with the hub's
+ * secret over the normalised names and birth date) and attaches to the open case of that
+ * child; a coordinator's update moves a case along the DESIGN's state machine. A case is a
+ * function of its events in the log: relais_cases_decide() reads the current index through
+ * callbacks and says what one event makes of it, nothing else, so that the broker (writing
+ * the store's index) and the auditor (rebuilding it in memory from the log) run the very same
+ * code and must end with the very same records.
+ *
+ * Deadlines are not part of a case record: they depend on a policy (triage targets, working
+ * hours, the hub's time zone) that may change without the log changing, so they are derived
+ * at read time from what the record holds (the triage clock, the next review date).
+ *
+ * Depends on relais_proto and OpenSSL's libcrypto only.
+ */
+#ifndef RELAIS_CASES_H
+#define RELAIS_CASES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relais_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The hub's child-key secret, 32 raw bytes, in the store's directory. Whoever replays the
+ * case rules (the broker, an auditor) needs it; it never leaves the hub's machines. */
+#define RELAIS_CASES_SECRET_FILE "hub-child-key.secret"
+#define RELAIS_CASES_SECRET_SIZE 32
+
+/* FHIR Task statuses: the numbering of relais.proto's TaskStatus. */
+enum {
+    RELAIS_TASK_UNSPECIFIED = 0,
+    RELAIS_TASK_REQUESTED = 1,
+    RELAIS_TASK_RECEIVED = 2,
+    RELAIS_TASK_ACCEPTED = 3,
+    RELAIS_TASK_REJECTED = 4,
+    RELAIS_TASK_IN_PROGRESS = 5,
+    RELAIS_TASK_ON_HOLD = 6,
+    RELAIS_TASK_COMPLETED = 7,
+    RELAIS_TASK_CANCELLED = 8,
+    RELAIS_TASK_FAILED = 9,
+    RELAIS_TASK_ENTERED_IN_ERROR = 10,
+};
+
+/* ---- The hub secret ------------------------------------------------------------------ */
+
+/* Reads DIR/hub-child-key.secret; when it is missing and `may_create` (an empty log: a new
+ * secret would orphan every existing child key), creates it (0600, 32 random bytes, synced)
+ * and sets *created. `created` may be NULL. Errors: RELAIS_E_IO (with a detail: missing,
+ * unreadable, not 32 bytes), RELAIS_E_CRYPTO. */
+int relais_cases_secret_load(const char *dir, int may_create, uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created);
+
+/* ---- Child keys ---------------------------------------------------------------------- */
+
+/* Normalises a name for the child key: Latin-1 and Latin Extended-A letters folded to ASCII,
+ * lower case, runs of spaces, hyphens and apostrophes made one space, trimmed. Writes a
+ * NUL-terminated string into `out`. Errors: RELAIS_E_INVALID (does not fit in `cap`). */
+int relais_cases_normalise_name(const char *in, char *out, size_t cap);
+
+/* HMAC-SHA256(secret, norm(family) "|" norm(given names joined by spaces) "|" birth date).
+ * Errors: RELAIS_E_MALFORMED (missing family name or birth date), RELAIS_E_CRYPTO. */
+int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child,
+                           uint8_t out[32]);
+
+/* ---- States ---------------------------------------------------------------------------- */
+
+/* FHIR Task status of a business state (RELAIS_TASK_*; the table is in rules.c). */
+int relais_cases_task_status(relais_case_state_t state);
+
+/* True for the states in which a case is open (a referral attaches, notes are allowed). */
+int relais_cases_state_is_open(relais_case_state_t state);
+
+/* ---- Events on one case record (pure) ------------------------------------------------- */
+
+/* The case a new referral opens: id "C-<seq>", state submitted, the triage clock started. */
+int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
+                      uint64_t seq, int64_t received_ms, relais_case_record_t *out);
+
+/* Attaches a further referral to an open case (sender, organisation, urgency, seq). A more
+ * urgent referral restarts the triage clock at its own arrival. */
+int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t *ref, const char *sender,
+                        uint64_t seq, int64_t received_ms);
+
+/* Applies a coordinator's update to `rec` in place. Returns 0, or RELAIS_E_BAD_TRANSITION
+ * with a sentence in `why` (room `cap`), `rec` unchanged. *closed is set when the case left
+ * the open states with this update (its child must no longer lead to it). */
+int relais_cases_update(relais_case_record_t *rec, const relais_case_update_view_t *upd, uint64_t seq,
+                        int64_t received_ms, int *closed, char *why, size_t cap);
+
+/* The closed-loop status of a case as it stands (what a partner may know). */
+void relais_cases_status(const relais_case_record_t *rec, relais_case_status_t *out);
+
+/* True when `rec` names `sender` among the identities that referred the case. */
+int relais_cases_has_sender(const relais_case_record_t *rec, const char *sender);
+
+/* ---- Replaying events against an index ---------------------------------------------------- */
+
+/* How the rules read the current index (the store's inside a batch, or an auditor's map).
+ * Each returns 0, RELAIS_E_NOT_FOUND, or another status that stops the decision. */
+typedef struct {
+    /* The case `case_id`, decoded into *out. */
+    int (*case_get)(void *ctx, const char *case_id, relais_case_record_t *out);
+    /* The open case of a child key, copied into `case_id` (room RELAIS_CASE_ID_LEN). */
+    int (*child_get)(void *ctx, const uint8_t child_key[32], char *case_id);
+} relais_cases_index_t;
+
+typedef enum {
+    RELAIS_CASES_CHILD_KEEP = 0, /* the child index does not change */
+    RELAIS_CASES_CHILD_LINK,     /* child key -> this case (a new case opened) */
+    RELAIS_CASES_CHILD_UNLINK,   /* the case closed: the child key leads nowhere now */
+} relais_cases_child_t;
+
+/* What one event makes of the index: the caller records `rec` under its case id, links
+ * record `seq` to it with `status` (the case's status after the event), and changes the
+ * child index as `child` says. */
+typedef struct {
+    int about_case;             /* 0: the message is not about a case (nothing to record) */
+    int status;                 /* 0, or why the rules refuse the event (nothing to record) */
+    char why[256];              /* the refusal in one sentence */
+    relais_case_record_t rec;   /* the case after the event */
+    relais_case_status_t after; /* its closed-loop status after the event */
+    relais_cases_child_t child; /* what happens to the child index */
+} relais_cases_step_t;
+
+/* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
+ * For a referral, `child_key` is its key when the caller computed it already, else NULL and
+ * it is computed with `secret`. Refusals (RELAIS_E_BAD_TRANSITION for an update the state
+ * machine forbids or a case that does not exist, RELAIS_E_MALFORMED for a child that cannot
+ * be keyed) go into out->status; the return value is 0 or a status of the index callbacks
+ * (the decision could not be made). */
+int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                        const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
+                        relais_cases_step_t *out);
+
+/* ---- Deadlines (derived at read time) ------------------------------------------------- */
+
+/* When a case is due, as a hub decides it today. Triage targets count from the triage clock
+ * (the arrival of the first referral of the case's highest urgency): urgent in working
+ * hours (work_days, from work_start_min to work_end_min, in the process's local time zone,
+ * i.e. TZ), priority and routine in clock hours. The next review date is due at the end of
+ * that day, local time. Public holidays are not known: they count as working days. */
+typedef struct {
+    unsigned hours[3];      /* triage targets: urgent (working hours), priority, routine (hours) */
+    unsigned work_start_min; /* start of the working day, minutes after local midnight (540) */
+    unsigned work_end_min;   /* its end (1080) */
+    unsigned work_days;      /* bit (1 << tm_wday) per working day (Monday to Friday: 0x3e) */
+} relais_cases_policy_t;
+
+/* Defaults: urgent 4 working hours, priority 24 h, routine 72 h; Monday to Friday 09:00-18:00. */
+void relais_cases_policy_default(relais_cases_policy_t *policy);
+
+/* Parses "09:00-18:00" into the policy's working day. Errors: RELAIS_E_INVALID. */
+int relais_cases_policy_hours(relais_cases_policy_t *policy, const char *text);
+
+/* `hours` working hours after `from_ms` (a start outside working time waits for the next
+ * working period). A policy without working days or hours counts clock hours. */
+int64_t relais_cases_add_working_hours(const relais_cases_policy_t *policy, int64_t from_ms, unsigned hours);
+
+/* The deadline that applies to the case now (triage while submitted or in triage, else the
+ * next review), 0 when none (paused, closed, no review date). */
+int64_t relais_cases_due_ms(const relais_case_record_t *rec, const relais_cases_policy_t *policy);
+
+/* Fills summary.due_ms and summary.overdue for a reader at `now_ms`. */
+void relais_cases_deadline(relais_case_record_t *rec, const relais_cases_policy_t *policy, int64_t now_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,110 @@
+/* replay.c -- what one logged event does to the case index: the one fold the broker and the auditor share. */
+#include "relais_cases.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int s_refuse(relais_cases_step_t *out, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A refusal is a verdict on the event, not a failure of the decision: returns 0. */
+static int s_refuse(relais_cases_step_t *out, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->why, sizeof out->why, fmt, ap);
+    va_end(ap);
+    out->status = status;
+    return 0;
+}
+
+/* The open case of the child, or a new one; a child key that leads to a case the index does
+ * not hold is a broken index, not a reason to open a second case. */
+static int s_referral(const relais_cases_index_t *index, void *ctx, const relais_referral_view_t *ref,
+                      const uint8_t key[32], const char *sender, uint64_t seq, int64_t received_ms,
+                      relais_cases_step_t *out)
+{
+    char case_id[RELAIS_CASE_ID_LEN];
+    int rc = index->child_get(ctx, key, case_id);
+    if (rc == RELAIS_E_NOT_FOUND) {
+        out->child = RELAIS_CASES_CHILD_LINK;
+        return relais_cases_open(ref, key, sender, seq, received_ms, &out->rec);
+    }
+    if (rc == 0)
+        rc = index->case_get(ctx, case_id, &out->rec);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return relais_status_set(RELAIS_E_CORRUPT, "a child key leads to case %s, which the index lacks", case_id);
+    return rc ? rc : relais_cases_attach(&out->rec, ref, sender, seq, received_ms);
+}
+
+static int s_referral_event(const relais_cases_index_t *index, void *ctx, const uint8_t *secret,
+                            const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
+                            int64_t received_ms, relais_cases_step_t *out)
+{
+    relais_referral_view_t ref;
+    uint8_t key[32];
+    if (relais_message_referral(msg, &ref) != 0)
+        return s_refuse(out, RELAIS_E_MALFORMED, "not a referral");
+    if (!ref.has_consent && !ref.has_parental_request)
+        return s_refuse(out, RELAIS_E_NO_CONSENT, "a referral needs the family's consent or a parental request");
+    if (!child_key) {
+        relais_status_clear();
+        int rc = relais_cases_child_key(secret, &ref, key);
+        if (rc == RELAIS_E_CRYPTO)
+            return rc;
+        if (rc != 0)
+            return s_refuse(out, RELAIS_E_MALFORMED, "%s", relais_status_detail());
+        child_key = key;
+    }
+    return s_referral(index, ctx, &ref, child_key, relais_message_sender(msg), seq, received_ms, out);
+}
+
+/* Closing unlinks the child only when its key still leads to this very case. */
+static int s_update_event(const relais_cases_index_t *index, void *ctx, const relais_message_t *msg, uint64_t seq,
+                          int64_t received_ms, relais_cases_step_t *out)
+{
+    relais_case_update_view_t upd;
+    if (relais_message_case_update(msg, &upd) != 0)
+        return s_refuse(out, RELAIS_E_MALFORMED, "not a case update");
+    if (!upd.case_id || !upd.case_id[0] || strlen(upd.case_id) >= RELAIS_CASE_ID_LEN)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case_update.case_id is missing or too long");
+    int rc = index->case_get(ctx, upd.case_id, &out->rec);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "there is no case %s", upd.case_id);
+    if (rc)
+        return rc;
+    int closed = 0;
+    rc = relais_cases_update(&out->rec, &upd, seq, received_ms, &closed, out->why, sizeof out->why);
+    if (rc)
+        return s_refuse(out, rc, "%s", out->why);
+    char linked[RELAIS_CASE_ID_LEN];
+    if (!closed)
+        return 0;
+    rc = index->child_get(ctx, out->rec.child_key, linked);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0;
+    if (rc == 0 && strcmp(linked, out->rec.summary.case_id) == 0)
+        out->child = RELAIS_CASES_CHILD_UNLINK;
+    return rc;
+}
+
+int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                        const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
+                        relais_cases_step_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!index || !index->case_get || !index->child_get || !msg || (!secret && !child_key) || seq == 0)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_decide needs an index, a message and a secret");
+    relais_payload_t payload = relais_message_payload(msg);
+    int rc = 0;
+    if (payload == RELAIS_PAYLOAD_REFERRAL)
+        rc = s_referral_event(index, ctx, secret, msg, child_key, seq, received_ms, out);
+    else if (payload == RELAIS_PAYLOAD_CASE_UPDATE)
+        rc = s_update_event(index, ctx, msg, seq, received_ms, out);
+    else
+        return 0;
+    out->about_case = 1;
+    if (rc == 0 && out->status == 0)
+        relais_cases_status(&out->rec, &out->after);
+    return rc;
+}

@@ -1,0 +1,64 @@
+/* case_tamper.c -- test helper: rewrites one case of a store's case index, as a bug or an intruder could.
+ *
+ *   case_tamper STORE_DIR CASE_ID STATE
+ *       sets the cached state of CASE_ID to STATE ("closed-completed", ...), leaving the log
+ *       alone: `relais audit verify` must then find the index unequal to the log's replay.
+ * Exit 0 on success, 1 on failure (with a sentence on stderr).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "relais_proto.h"
+#include "relais_store.h"
+
+static int s_fail(int rc, const char *what)
+{
+    fprintf(stderr, "case_tamper: %s: %s (%s)\n", what, relais_status_name(rc), relais_status_detail());
+    return 1;
+}
+
+/* The case, decoded, its state changed, written back in its own batch. */
+static int s_rewrite(relais_store_t *store, const char *case_id, relais_case_state_t state)
+{
+    relais_store_batch_t *batch = NULL;
+    relais_case_record_t rec;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_store_batch_begin(store, &batch);
+    if (!rc)
+        rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
+    if (!rc)
+        rc = relais_case_record_decode(bytes, len, &rec);
+    free(bytes);
+    bytes = NULL;
+    rec.summary.state = state;
+    if (!rc)
+        rc = relais_case_record_encode(&rec, &bytes, &len);
+    if (!rc)
+        rc = relais_store_batch_case_put(batch, case_id, bytes, len);
+    free(bytes);
+    if (!rc)
+        return relais_store_batch_commit(&batch);
+    relais_store_batch_abort(&batch);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: case_tamper STORE_DIR CASE_ID STATE\n");
+        return 1;
+    }
+    relais_case_state_t state = relais_case_state_from_name(argv[3]);
+    if (state == RELAIS_CASE_UNSPECIFIED) {
+        fprintf(stderr, "case_tamper: unknown state '%s'\n", argv[3]);
+        return 1;
+    }
+    relais_store_t *store = NULL;
+    int rc = relais_store_open(argv[1], NULL, &store);
+    if (rc)
+        return s_fail(rc, argv[1]);
+    rc = s_rewrite(store, argv[2], state);
+    relais_store_destroy(&store);
+    return rc ? s_fail(rc, argv[2]) : 0;
+}
