@@ -1,10 +1,10 @@
-# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | fuzz | clean.
+# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | torture | fuzz | clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 DEPS := scripts/install-deps
 
-.PHONY: all deps build debug release asan demo check sanitize bench valgrind fuzz fuzz-seeds clean
+.PHONY: all deps build debug release asan demo check sanitize bench valgrind torture fuzz fuzz-seeds clean
 
 all: build
 
@@ -29,8 +29,13 @@ sanitize: deps asan
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# relaisd and the relais client under valgrind memcheck (tests/e2e/valgrind.sh); fails on any error or definite leak.
 valgrind: deps debug
-	cd build/debug && ctest --output-on-failure -L valgrind
+	cd build/debug && RELAIS_VALGRIND=1 ctest --output-on-failure -L valgrind
+
+# The long forms of the reliability tests: kill -9s, hostile input, faults; prints the figures.
+torture: deps debug
+	tests/e2e/torture.sh build/debug
 
 bench: deps release
 	$(CMAKE) --build build/release -j $(JOBS) --target relais-bench

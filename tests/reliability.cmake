@@ -17,3 +17,13 @@ target_compile_definitions(test_hostile PRIVATE RELAISD_PATH="$<TARGET_FILE:rela
 add_dependencies(test_hostile relaisd relais)
 add_test(NAME hostile COMMAND test_hostile)
 set_tests_properties(hostile PROPERTIES LABELS e2e TIMEOUT 300)
+
+# faults: bad start-up files, hostile JSON for `relais submit`, openssl over a relaisd store,
+# a disk that fails on commit (a small tmpfs: root only, skipped otherwise).
+add_test(NAME faults COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/faults.sh $<TARGET_FILE:relais> $<TARGET_FILE:relaisd>)
+set_tests_properties(faults PROPERTIES LABELS e2e TIMEOUT 300)
+
+# valgrind: relaisd and the relais client under memcheck (runs with RELAIS_VALGRIND=1: make valgrind).
+add_test(NAME valgrind COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/valgrind.sh $<TARGET_FILE:relais>
+                                    $<TARGET_FILE:relaisd> ${PROJECT_SOURCE_DIR}/examples)
+set_tests_properties(valgrind PROPERTIES LABELS valgrind SKIP_RETURN_CODE 77 TIMEOUT 900)

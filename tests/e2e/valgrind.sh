@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# valgrind.sh -- the end-to-end path with relaisd and the relais client under valgrind memcheck; any error or definite leak fails.
+# usage: valgrind.sh RELAIS RELAISD EXAMPLES_DIR
+# Runs only when RELAIS_VALGRIND=1 (make valgrind); otherwise exits 77, which ctest reports as
+# skipped. ASan builds are skipped too (valgrind cannot run them).
+set -euo pipefail
+
+relais=$1
+relaisd=$2
+examples=$3
+if [ "${RELAIS_VALGRIND:-0}" != 1 ]; then
+  echo "SKIP: set RELAIS_VALGRIND=1 (make valgrind) to run the valgrind test"
+  exit 77
+fi
+command -v valgrind >/dev/null || { echo "valgrind is not installed (scripts/install-deps)" >&2; exit 2; }
+if ldd "$relaisd" | grep -q libasan; then
+  echo "SKIP: $relaisd is an ASan build; valgrind needs a plain one (make valgrind uses build/debug)"
+  exit 77
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-valgrind.XXXXXX")
+broker_pid=
+vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+  --track-fds=no --num-callers=30)
+
+step() { printf '== %s\n' "$*"; }
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  for f in "$tmp"/vg-*.log; do [ -f "$f" ] && grep -q 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]' "$f" && cat "$f" >&2; done
+  [ -f "$tmp/broker.log" ] && tail -20 "$tmp/broker.log" >&2
+  exit 1
+}
+cleanup() {
+  [ -z "$broker_pid" ] || { kill -KILL "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; }
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pick_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+# A client command under valgrind: must exit with $1.
+client() {
+  local want=$1 got=0 name=$2
+  shift 2
+  timeout 300 "${vg[@]}" --log-file="$tmp/vg-$name.log" "$relais" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
+  [ "$got" -ne 99 ] || fail "valgrind found errors in relais $*"
+  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "relais $* exited $got, expected $want"; }
+  echo "   relais $1 $2: clean"
+}
+
+mkdir -p "$tmp/keys" "$tmp/registry" "$tmp/home"
+"$relais" keygen relaisd --role broker --out "$tmp/keys" >/dev/null
+"$relais" keygen college-curie --role partner --out "$tmp/keys" >/dev/null
+"$relais" keygen coordination --role coordinator --out "$tmp/keys" >/dev/null
+"$relais" keygen audit-ville --role auditor --out "$tmp/keys" >/dev/null
+cp "$tmp/keys/"*.cert "$tmp/registry/"
+export HOME="$tmp/home" RELAIS_SPOOL= RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert"
+
+step "relaisd under valgrind"
+port=$(pick_port) || fail "no free port"
+"${vg[@]}" --log-file="$tmp/vg-relaisd.log" "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" \
+  --certs "$tmp/registry" --key "$tmp/keys/relaisd.cert_secret" --checkpoint-interval 1 --verifiers 2 \
+  2>"$tmp/broker.log" &
+broker_pid=$!
+for _ in $(seq 600); do
+  grep -q 'event=listening' "$tmp/broker.log" && break
+  kill -0 "$broker_pid" 2>/dev/null || fail "relaisd exited at start"
+  sleep 0.1
+done
+grep -q 'event=listening' "$tmp/broker.log" || fail "relaisd did not start under valgrind"
+export RELAIS_ENDPOINT="tcp://127.0.0.1:$port"
+
+step "clients under valgrind: submit, refusal, duplicate, feed, case, audit"
+export RELAIS_KEY="$tmp/keys/college-curie.cert_secret"
+client 0 submit submit --spool "$tmp/spool" --timeout 120 "$examples/referral-college-marie-curie.json" \
+  "$examples/referral-cmp-sceaux-parental-request.json"
+case_id=$(sed -n 's/.*"case_id":"\([^"]*\)".*/\1/p' "$tmp/out" | head -1)
+client 1 refused submit --spool "$tmp/spool" --timeout 120 "$examples/invalid-no-consent.json"
+client 1 forbidden case update "$case_id" triage --from submitted
+export RELAIS_KEY="$tmp/keys/coordination.cert_secret"
+client 0 feed feed --json --from 1 --count 2
+client 0 caselist case list --json
+client 0 caseshow case show "$case_id"
+client 0 update case update "$case_id" triage --note "vu"
+export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
+client 0 auditonline audit verify --quiet --certs "$tmp/registry"
+kill -HUP "$broker_pid"
+sleep 1
+
+step "clean stop: relaisd's own verdict"
+kill -TERM "$broker_pid"
+rc=0
+wait "$broker_pid" || rc=$?
+broker_pid=
+[ "$rc" -ne 99 ] || fail "valgrind found errors or definite leaks in relaisd"
+[ "$rc" -eq 0 ] || fail "relaisd exited $rc"
+grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$tmp/vg-relaisd.log" | sed 's/^==[0-9]*== */   relaisd: /'
+client 0 auditoffline audit verify --quiet --store "$tmp/store" --certs "$tmp/registry"
+echo "valgrind: all clean"
