@@ -140,6 +140,23 @@ static void s_print_status(const relais_delivery_t *d)
            d->status.reason_code, d->overdue ? " OVERDUE" : "");
 }
 
+/* A record's line, marked at its end when its case is past a deadline (coordinator). */
+static void s_print_record(const relais_delivery_t *d)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem = d->overdue ? open_memstream(&line, &len) : NULL;
+    relais_cli_print_record(mem ? mem : stdout, d->seq, d->received_ms, d->record, d->record_len,
+                            d->has_status ? d->status.case_id : NULL);
+    if (!mem)
+        return;
+    fclose(mem);
+    while (len && line[len - 1] == '\n')
+        line[--len] = '\0';
+    printf("%s  OVERDUE\n", line);
+    free(line);
+}
+
 static void s_print(const s_opts_t *o, const relais_delivery_t *d)
 {
     if (o->json) {
@@ -154,8 +171,7 @@ static void s_print(const s_opts_t *o, const relais_delivery_t *d)
         return;
     }
     if (d->record)
-        relais_cli_print_record(stdout, d->seq, d->received_ms, d->record, d->record_len,
-                                d->has_status ? d->status.case_id : NULL);
+        s_print_record(d);
     else if (d->has_status)
         s_print_status(d);
     else

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# cases.sh -- end-to-end test of the case workflow against the real relaisd: one child one case,
+# transitions and refusals, need-to-know, deadlines, and the auditor's replay of the case index.
+# usage: cases.sh RELAIS RELAISD CASE_TAMPER SOURCE_DIR
+set -euo pipefail
+
+relais=$1
+relaisd=$2
+case_tamper=$3
+src=$4
+examples=$src/examples
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-cases.XXXXXX")
+broker_pid=
+
+step() { printf '== %s\n' "$*"; }
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
+  exit 1
+}
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
+# as WHO CMD...: with WHO's keys; the exit status must be $want (set by expect).
+as() {
+  local who=$1
+  shift
+  RELAIS_ENDPOINT=tcp://127.0.0.1:$port RELAIS_KEY=$tmp/pki/$who/$who.cert_secret \
+    RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert RELAIS_SPOOL=$tmp/spool/$who timeout 60 "$@"
+}
+# expect STATUS WHO ARGS...: `relais ARGS` as WHO exits STATUS; output in $tmp/out, $tmp/err.
+expect() {
+  local want=$1 who=$2 got=0
+  shift 2
+  as "$who" "$relais" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
+  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "$who: relais $* exited $got, expected $want"; }
+}
+refused() { # refused CODE WHO ARGS...: exit 1 with that error code
+  local code=$1
+  shift
+  expect 1 "$@"
+  grep -q "$code" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected $code from: $*"; }
+}
+
+stop_broker() {
+  [ -n "$broker_pid" ] || return 0
+  kill -TERM "$broker_pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$broker_pid" 2>/dev/null || true
+  wait "$broker_pid" 2>/dev/null || true
+  broker_pid=
+}
+trap 'stop_broker; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+
+start_broker() {
+  for _ in $(seq 5); do
+    port=$((20000 + RANDOM % 40000))
+    : >"$tmp/broker.log"
+    "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" --certs "$tmp/pki/registry" \
+      --key "$tmp/pki/relais-hub/relais-hub.cert_secret" --checkpoint-interval 1 2>>"$tmp/broker.log" &
+    broker_pid=$!
+    for _ in $(seq 100); do
+      grep -q 'event=listening' "$tmp/broker.log" && return 0
+      kill -0 "$broker_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    stop_broker
+  done
+  fail "relaisd did not start"
+}
+
+mkdir -p "$tmp/store" "$tmp/spool"
+RELAIS=$relais "$src/certs/make-pki" "$tmp/pki" >/dev/null
+start_broker
+
+step "one child, one case: the college and the PMI (name in capitals, with accents) the same day"
+expect 0 college-curie submit "$examples/referral-college-marie-curie.json"
+lina=$(field case_id "$(cat "$tmp/out")")
+[ -n "$lina" ] || fail "no case id in the college's ack"
+expect 0 pmi-blagis submit "$examples/referral-pmi-les-blagis.json"
+[ "$(field case_id "$(cat "$tmp/out")")" = "$lina" ] || fail "the PMI's referral opened another case"
+expect 0 cmp-sceaux submit "$examples/referral-cmp-sceaux-parental-request.json"
+tom=$(field case_id "$(cat "$tmp/out")")
+[ -n "$tom" ] && [ "$tom" != "$lina" ] || fail "Tom has no case of his own"
+refused NO_CONSENT college-curie submit "$examples/invalid-no-consent.json"
+expect 0 coordination case list --json
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "expected 2 cases, got: $(cat "$tmp/out")"
+grep "\"$lina\"" "$tmp/out" | grep -q '"referral_count": *2' || fail "$lina does not count 2 referrals"
+
+step "only a coordinator moves a case"
+refused FORBIDDEN college-curie case update "$lina" triage --from submitted
+refused FORBIDDEN audit-ville case update "$lina" triage --from submitted
+
+step "every transition is checked; a refused one stores nothing"
+refused BAD_TRANSITION coordination case update "$lina" accepted
+refused BAD_TRANSITION coordination case update "$lina" triage --from accepted
+expect 0 coordination case update "$lina" triage
+expect 0 coordination case update "$lina" accepted
+expect 0 coordination case update "$lina" diagnosis --diagnosis "SECRET-DIAGNOSIS lecture"
+refused BAD_TRANSITION coordination case update "$lina" pathway-proposed
+expect 0 coordination case update "$lina" pathway-proposed \
+  --action "collective;Atelier lecture;Médiathèque;2026-12-02;weekly" \
+  --action "individual;Tutorat;Service Jeunesse;2026-12-01;twice a week"
+expect 0 coordination case update "$lina" follow-up --note "SECRET-NOTE progrès" --review-date 2020-01-15
+expect 0 coordination case update "$lina" paused
+refused BAD_TRANSITION coordination case update "$lina" diagnosis
+expect 0 coordination case update "$lina" resume
+grep -q "paused -> follow-up" "$tmp/out" || fail "resume did not return to follow-up: $(cat "$tmp/out")"
+expect 0 coordination case update "$tom" triage
+refused BAD_TRANSITION coordination case update "$tom" declined
+expect 0 coordination case update "$tom" redirected --reason cmp-follow-up --redirect-to "Programme de réussite éducative"
+refused BAD_TRANSITION coordination case update "$tom" note --note "after the close"
+
+step "deadlines: a review date in the past makes the case overdue"
+expect 0 coordination case list --overdue --json
+grep -q "\"$lina\"" "$tmp/out" || fail "$lina is not overdue"
+grep -q "\"$tom\"" "$tmp/out" && fail "a closed case is overdue"
+expect 0 coordination feed --from 1 --idle-exit 1
+grep "case-update $lina" "$tmp/out" | grep -q OVERDUE || fail "the coordinator's feed has no OVERDUE mark"
+
+step "the work list's filters"
+expect 0 coordination case list --state follow-up --json
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$lina\"" "$tmp/out" || fail "--state follow-up"
+expect 0 coordination case list --referrer "CMP de Sceaux" --json
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$tom\"" "$tmp/out" || fail "--referrer"
+expect 0 coordination case list --school "Blagis" --json
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$tom\"" "$tmp/out" || fail "--school"
+expect 0 coordination case list --urgency priority --json
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$lina\"" "$tmp/out" || fail "--urgency"
+expect 0 coordination case show "$lina" --json
+grep -q "SECRET-DIAGNOSIS" "$tmp/out" || fail "the coordinator does not see the diagnosis"
+
+step "need-to-know: a partner sees its own referrals' status, never diagnosis, notes or others' referrals"
+refused FORBIDDEN cmp-sceaux case show "$lina"
+refused FORBIDDEN college-curie case show "$tom"
+expect 0 college-curie case list --json
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$lina\"" "$tmp/out" || fail "the college lists other cases"
+expect 0 college-curie feed --from 1 --idle-exit 1 --json
+grep -Eq "SECRET|pmi-blagis|PMI|Lefèvre|Tom" "$tmp/out" && fail "the college's feed shows more than its status: $(cat "$tmp/out")"
+states=$(sed -n 's/.*"state": *"\([a-z-]*\)".*/\1/p' "$tmp/out" | tr '\n' ' ')
+[ "$states" = "submitted triage accepted diagnosis pathway-proposed follow-up paused follow-up " ] ||
+  fail "the college's closed loop is not the status at each record: $states"
+expect 0 cmp-sceaux feed --from 1 --idle-exit 1 --json
+grep -q "\"$lina\"" "$tmp/out" && fail "the CMP sees Lina's case"
+grep -q '"reason_code": *"cmp-follow-up"' "$tmp/out" || fail "the CMP does not see its reason code"
+
+step "every read is logged, with who read what"
+expect 0 audit-ville feed --from 1 --idle-exit 1
+grep -q "case-show by coordination" "$tmp/out" && grep -q "feed by college-curie" "$tmp/out" ||
+  fail "reads are missing from the log"
+
+step "the auditor's replay equals the index; a tampered index fails, naming the case"
+stop_broker
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" >"$tmp/verify.txt" ||
+  { cat "$tmp/verify.txt"; fail "audit verify failed"; }
+grep -qx "cases: 2 rebuilt, equal to the index" "$tmp/verify.txt" || fail "no case replay: $(cat "$tmp/verify.txt")"
+"$case_tamper" "$tmp/store" "$lina" closed-completed
+got=0
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" >"$tmp/verify.txt" 2>&1 || got=$?
+[ "$got" -eq 1 ] || { cat "$tmp/verify.txt"; fail "audit verify of a tampered index exited $got"; }
+grep -q "case $lina: CORRUPT" "$tmp/verify.txt" || fail "the finding does not name $lina: $(cat "$tmp/verify.txt")"
+echo "ok"
