@@ -33,6 +33,7 @@ printf 'kills survived:                   %s\n' "$(get crash_kills)"
 printf 'messages acknowledged:            %s\n' "$(get crash_acked)"
 printf 'messages lost (must be 0):        %s\n' "$(get crash_lost)"
 printf 'duplicates (must be 0):           %s\n' "$(get crash_duplicates)"
+printf 'feed subscriber stalls (restarted): %s\n' "$(get crash_feed_stalls)"
 printf 'hostile inputs tried / refused:   %s / %s over CURVE, plus %s hostile JSON files refused locally\n' \
   "$(get hostile_tried)" "$(get hostile_refused)" "$(get json_tried)"
 printf 'peak broker RSS, frozen feed:     %s KiB (of which anonymous %s KiB)\n' "$(get frozen_peak_rss_kib)" \
