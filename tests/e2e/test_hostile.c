@@ -899,7 +899,11 @@ static void test_frozen_subscriber(void **state)
         s_summary("frozen_peak_rss_kib=%ld\nfrozen_peak_anon_kib=%ld\n", peak_rss, peak_anon);
     /* Bounded: a frozen feed costs at most its peer's pipe (HWM), never the whole log. The
      * file-backed part of RSS is the store's map, which the kernel can drop at will. */
+#ifdef __SANITIZE_ADDRESS__
+    printf("(the memory bound is not checked under ASan: its quarantine keeps freed memory resident)\n");
+#else
     assert_true(peak_anon - base_anon < 96 * 1024);
+#endif
     s_ping(curie);
 }
 
