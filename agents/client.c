@@ -240,12 +240,15 @@ static void s_feed_take(relais_client_t *self, relais_reply_t *reply)
     uint64_t seq = reply->delivery.seq;
     if (self->feed_unused > 0)
         self->feed_unused--;
+    self->feed_quiet_since_ms = relais_client_now_ms();
+    self->feed_backoff_ms = 0; /* the feed runs: a later refusal is retried at once again */
     if (seq <= self->feed_received_seq || !self->ring) {
         relais_reply_clear(reply);
         return;
     }
     if (self->ring_count == self->feed_batch) {
-        /* More than the credit: drop it and start again from what we hold, so no gap. */
+        /* More than the window (deliveries from before a re-grant were in flight): drop it
+         * and subscribe again from what we hold, so no gap. */
         relais_reply_clear(reply);
         self->feed_need_send = 1;
         return;
@@ -256,19 +259,40 @@ static void s_feed_take(relais_client_t *self, relais_reply_t *reply)
     memset(reply, 0, sizeof *reply);
 }
 
+/* The broker refused the Subscribe or a Credit (replies carry the Subscribe's request id).
+ * MALFORMED answers only a Credit on a connection without this feed (the broker restarted,
+ * or dropped an idle feed): subscribe again. UNAVAILABLE and STORE_FULL are retried after a
+ * backoff. Anything else (FORBIDDEN, UNKNOWN_SENDER...) ends the feed. */
+static void s_feed_refused(relais_client_t *self, const relais_reply_t *reply)
+{
+    relais_error_t err;
+    int status = relais_client_refusal(reply, &err);
+    if (status != RELAIS_E_MALFORMED && status != RELAIS_E_UNAVAILABLE && status != RELAIS_E_STORE_FULL) {
+        self->feed_failed = 1;
+        self->feed_error = err;
+        return;
+    }
+    self->feed_need_send = 1;
+    int64_t now = relais_client_now_ms();
+    if (self->feed_retry_at_ms < now + self->feed_backoff_ms)
+        self->feed_retry_at_ms = now + self->feed_backoff_ms;
+    self->feed_backoff_ms = self->feed_backoff_ms == 0 ? 200 : self->feed_backoff_ms * 2;
+    if (self->feed_backoff_ms > 5000)
+        self->feed_backoff_ms = 5000;
+}
+
 /* True when the reply belonged to the feed (and was taken or dropped). */
 static int s_route_feed(relais_client_t *self, relais_reply_t *reply)
 {
     if (!self->subscribed || reply->request_id != self->feed_request_id)
         return 0;
+    self->feed_progress = 1;
     if (reply->kind == RELAIS_REPLY_DELIVERY) {
         s_feed_take(self, reply);
         return 1;
     }
-    if (reply->kind == RELAIS_REPLY_ERROR) {
-        self->feed_failed = 1;
-        relais_client_refusal(reply, &self->feed_error);
-    }
+    if (reply->kind == RELAIS_REPLY_ERROR)
+        s_feed_refused(self, reply);
     relais_reply_clear(reply);
     return 1;
 }
@@ -298,6 +322,10 @@ int relais_client_recv(relais_client_t *self, int wait_ms, relais_reply_t *out)
         while (s_read_one(self, out)) {
             if (!s_route_feed(self, out))
                 return RELAIS_OK;
+        }
+        if (self->feed_waiting && self->feed_progress) {
+            self->feed_progress = 0; /* the feed has something: let relais_feed_next hand it out */
+            return RELAIS_E_TIMEOUT;
         }
         int64_t left = deadline - relais_client_now_ms();
         if (left <= 0)

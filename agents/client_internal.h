@@ -30,21 +30,29 @@ struct relais_client {
     int auth_refused;            /* the broker's last handshake refused our key */
 
     /* The feed (one per connection). Deliveries that arrive while another call waits are
-     * queued in `ring`, whose size is the credit batch: the broker never sends more than
-     * the credit, so the ring never overflows unless the broker misbehaves. */
+     * queued in `ring`, whose size is the credit batch (the window): the broker never holds
+     * more credit than that, so the ring overflows only when deliveries from before a
+     * re-grant were still in flight; they are then dropped and the feed subscribes again.
+     * Credit is counted per subscription: every (re)subscribe starts the count afresh, and
+     * no Credit goes out on a connection the current Subscribe was not sent on. */
     int subscribed;              /* relais_feed_subscribe was called */
     int feed_need_send;          /* the Subscribe must be (re)sent */
-    uint64_t feed_request_id;    /* request id of the current Subscribe */
+    uint64_t feed_request_id;    /* request id of the current Subscribe (Credits carry it too) */
     unsigned feed_generation;    /* connection the current Subscribe went out on */
     uint64_t feed_received_seq;  /* highest sequence number received (queued or handed out) */
     uint64_t feed_last_seq;      /* highest sequence number handed to the caller */
-    uint32_t feed_batch;         /* credit asked for at each (re)subscription */
-    uint32_t feed_unused;        /* credit the broker still holds for us */
+    uint32_t feed_batch;         /* the window: credit asked for at each (re)subscription */
+    uint32_t feed_unused;        /* credit we believe the broker still holds for us */
+    int64_t feed_quiet_since_ms; /* last delivery, (re)subscribe or grant: for the keepalive re-grant */
+    int64_t feed_retry_at_ms;    /* a refused Subscribe is sent again no earlier than this */
+    int feed_backoff_ms;         /* the wait before the next retry after a refusal (doubles) */
+    int feed_waiting;            /* relais_feed_next is waiting: wake it for any feed reply */
+    int feed_progress;           /* a feed reply was routed since the last look */
     relais_reply_t *ring;        /* queued deliveries, owned */
     size_t ring_head;            /* index of the oldest queued delivery */
     size_t ring_count;           /* deliveries queued */
     relais_reply_t current;      /* the delivery handed out last (owns its record) */
-    int feed_failed;             /* the broker refused the subscription */
+    int feed_failed;             /* the broker refused the subscription for good */
     relais_error_t feed_error;   /* its answer */
 };
 
@@ -59,7 +67,8 @@ void relais_client_drain_events(relais_client_t *self);
 int relais_client_send_raw(relais_client_t *self, const uint8_t *buf, size_t len);
 
 /* Waits up to wait_ms for one reply. Feed deliveries and errors are routed to the feed and
- * not returned. Returns 0 with *out filled (caller clears), or RELAIS_E_TIMEOUT. */
+ * not returned. Returns 0 with *out filled (caller clears), or RELAIS_E_TIMEOUT (also as soon
+ * as the feed got something while feed_waiting is set). */
 int relais_client_recv(relais_client_t *self, int wait_ms, relais_reply_t *out);
 
 /* Sends `req` (with a fresh request id) and waits up to the client's timeout for its reply,

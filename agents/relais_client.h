@@ -117,15 +117,17 @@ int relais_client_flush(relais_client_t *self, int timeout_ms, relais_flush_fn *
 
 /* Starts the feed at `from_seq` (0 or 1: the whole log) with `credit` deliveries in flight
  * (0: 256). The client tops the credit up as deliveries are read, remembers the last
- * sequence number seen and resubscribes from the next one after a reconnection, so the feed
- * stays gap-free and without duplicates. Errors: RELAIS_E_UNAVAILABLE (cannot send now),
- * RELAIS_E_NOMEM. */
+ * sequence number seen and resubscribes from the next one after a reconnection (or when
+ * the broker no longer has the feed), so the feed stays gap-free and without duplicates.
+ * After retry_ms / 2 without a delivery it grants its credit again, which also finds out a
+ * feed the broker has lost. Errors: RELAIS_E_NOMEM (not being connected yet is fine). */
 int relais_feed_subscribe(relais_client_t *self, uint64_t from_seq, uint32_t credit);
 
-/* Waits up to timeout_ms for the next delivery. *out (its record bytes included) is valid
- * until the next call on this client. Returns 0, RELAIS_E_TIMEOUT when none came, the
- * broker's code when it refused the subscription (err filled, may be NULL), or
- * RELAIS_E_INVALID when not subscribed. */
+/* Waits up to timeout_ms for the next delivery and returns as soon as one is there. *out
+ * (its record bytes included) is valid until the next call on this client. Returns 0,
+ * RELAIS_E_TIMEOUT when none came, the broker's code when it refused the subscription for
+ * good (FORBIDDEN, UNKNOWN_SENDER...; err filled, may be NULL: UNAVAILABLE and STORE_FULL
+ * are retried), or RELAIS_E_INVALID when not subscribed. */
 int relais_feed_next(relais_client_t *self, int timeout_ms, relais_delivery_t *out, relais_error_t *err);
 
 /* The last sequence number delivered (0 before any). */

@@ -2,6 +2,8 @@
  *
  * Runs in the intake thread. A subscriber is a position (next_seq) and a credit, nothing
  * more: records are read from the store when they can be sent and sent with ZMQ_DONTWAIT.
+ * A Subscribe replaces the connection's feed whole (position, credit, window, request id);
+ * a Credit adds to the credit up to the window, the largest credit granted in one request.
  * When a peer's pipe is full the feed stops there and retries on a later tick, so a slow
  * or frozen subscriber costs a few bytes, never a queue, and never blocks anyone.
  */
@@ -13,7 +15,7 @@
 #include <string.h>
 
 #define S_SCAN_BUDGET 1024      /* records looked at per subscriber per tick (partners skip many) */
-#define S_CREDIT_MAX (1u << 20) /* credit beyond this is pointless and is capped */
+#define S_CREDIT_MAX (1u << 20) /* no window is larger than this */
 #define S_IDLE_EVICT_MS 60000   /* at the cap, a feed idle this long makes room for a new one */
 
 typedef struct {
@@ -24,6 +26,7 @@ typedef struct {
     uint64_t request_id;              /* the Subscribe's id, echoed in every delivery */
     uint64_t next_seq;                /* the next record to look at */
     uint64_t credit;                  /* deliveries it still accepts */
+    uint64_t window;                  /* the most credit it may hold: its largest single grant */
     int active;                       /* its access record is stored: serve it */
     int blocked;                      /* the last send found the pipe full */
     int64_t last_seen_ms;             /* last request or delivery, for eviction at the cap */
@@ -104,7 +107,8 @@ int broker_feed_subscribe(broker_feed_t *self, const broker_env_t *env, uint64_t
     sub->role = (relais_role_t)env->role;
     sub->request_id = env->request_id;
     sub->next_seq = from_seq ? from_seq : 1;
-    sub->credit = credit > S_CREDIT_MAX ? S_CREDIT_MAX : credit;
+    sub->window = credit > S_CREDIT_MAX ? S_CREDIT_MAX : credit;
+    sub->credit = sub->window;
     sub->last_seen_ms = now;
     return 0;
 }
@@ -130,9 +134,12 @@ int broker_feed_credit(broker_feed_t *self, const uint8_t *route, size_t route_l
     s_sub_t *sub = s_find(self, route, route_len);
     if (!sub)
         return RELAIS_E_NOT_FOUND;
-    sub->credit += credit;
-    if (sub->credit > S_CREDIT_MAX)
-        sub->credit = S_CREDIT_MAX;
+    /* Additive, up to the window: an agent that grants again what it believes we still hold
+     * (its keepalive after a silence) never gets more than it has room for. */
+    uint64_t grant = credit > S_CREDIT_MAX ? S_CREDIT_MAX : credit;
+    if (grant > sub->window)
+        sub->window = grant;
+    sub->credit = sub->credit + grant > sub->window ? sub->window : sub->credit + grant;
     sub->last_seen_ms = broker_now_ms();
     return 0;
 }

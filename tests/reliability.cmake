@@ -5,6 +5,14 @@ add_test(NAME crash COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/crash.sh $<TARG
                                  3 300 3)
 set_tests_properties(crash PROPERTIES LABELS e2e TIMEOUT 300)
 
+# feed resume: librelais's feed against a scripted broker that loses the subscription or
+# restarts while deliveries are queued (the conditions of a stalled feed, made on purpose).
+add_executable(test_feed_resume e2e/test_feed_resume.c)
+target_link_libraries(test_feed_resume PRIVATE relais_client relais_certs relais_proto PkgConfig::ZMQ PkgConfig::CMOCKA
+                      relais_build_flags)
+add_test(NAME feed_resume COMMAND test_feed_resume)
+set_tests_properties(feed_resume PROPERTIES LABELS e2e TIMEOUT 120)
+
 # hostile input: the corpus of tests/corpus (gen_corpus writes it; the files are committed),
 # forgeries, handshakes, a full store, a frozen subscriber, TCP garbage, against the real relaisd.
 add_executable(gen_corpus corpus/gen_corpus.c)

@@ -730,6 +730,62 @@ static void test_feed_cap(void **state)
     assert_int_equal(s_head(f), head);
 }
 
+/* ---- Feed credit: additive up to the window, a Subscribe replaces the feed whole -------- */
+
+static void s_expect_deliveries(void *sock, uint64_t request_id, uint64_t first, uint64_t last, const char *what)
+{
+    for (uint64_t seq = first; seq <= last; seq++) {
+        relais_reply_t reply;
+        s_recv_reply(sock, &reply);
+        if (reply.kind != RELAIS_REPLY_DELIVERY || reply.request_id != request_id || reply.delivery.seq != seq)
+            fail_msg("%s: expected delivery #%llu of request %llu, got kind %d #%llu of request %llu", what,
+                     (unsigned long long)seq, (unsigned long long)request_id, reply.kind,
+                     (unsigned long long)reply.delivery.seq, (unsigned long long)reply.request_id);
+        relais_reply_clear(&reply);
+    }
+    /* and no more than the credit allowed */
+    s_set_timeout(sock, 300);
+    relais_reply_t extra;
+    if (s_try_recv_reply(sock, &extra) == 0)
+        fail_msg("%s: a delivery beyond the credit (#%llu)", what, (unsigned long long)extra.delivery.seq);
+    s_set_timeout(sock, S_RECV_TIMEOUT_MS);
+}
+
+static void test_feed_credit(void **state)
+{
+    s_fixture_t *f = *state;
+    void *curie = s_connect(f, f->curie);
+    int64_t now = s_now_ms();
+    relais_reply_t reply;
+    for (uint32_t i = 0; i < 12; i++) {
+        s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i, 1), 300 + i, now), 300 + i, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
+        relais_reply_clear(&reply);
+    }
+    void *coordo = s_connect(f, f->coordo);
+    relais_request_t req = {.request_id = 80, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 3};
+    s_send_request(coordo, &req);
+    s_expect_deliveries(coordo, 80, 1, 3, "the Subscribe's credit");
+    /* The same grant twice (a keepalive re-grant) tops up to the window, it does not add up. */
+    req = (relais_request_t){.request_id = 80, .kind = RELAIS_REQ_CREDIT, .credit = 3};
+    s_send_request(coordo, &req);
+    s_send_request(coordo, &req);
+    s_expect_deliveries(coordo, 80, 4, 6, "a grant repeated");
+    /* A larger grant is a larger window. */
+    req.credit = 5;
+    s_send_request(coordo, &req);
+    s_expect_deliveries(coordo, 80, 7, 11, "a larger grant");
+    /* A Subscribe on the same connection replaces the feed: position, credit, request id. */
+    req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 2, .credit = 2};
+    s_send_request(coordo, &req);
+    s_expect_deliveries(coordo, 81, 2, 3, "a Subscribe that replaces the feed");
+    /* A Credit where there is no feed: refused, so that the agent subscribes again. */
+    void *other = s_connect(f, f->coordo);
+    req = (relais_request_t){.request_id = 82, .kind = RELAIS_REQ_CREDIT, .credit = 3};
+    s_request(other, &req, &reply);
+    s_expect_refusal(&reply, RELAIS_E_MALFORMED, "a Credit on a connection without a feed");
+}
+
 /* ---- A full store: STORE_FULL to senders, nothing half-written, reads and feeds go on ---- */
 
 static void s_run(const char *cmd)
@@ -1015,6 +1071,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forbidden_reads, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_revoked_while_connected, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_feed_cap, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_credit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_store_full, s_setup_small_store, s_teardown),
         cmocka_unit_test_setup_teardown(test_frozen_subscriber, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_tcp_garbage, s_setup, s_teardown),

@@ -33,13 +33,14 @@ printf 'kills survived:                   %s\n' "$(get crash_kills)"
 printf 'messages acknowledged:            %s\n' "$(get crash_acked)"
 printf 'messages lost (must be 0):        %s\n' "$(get crash_lost)"
 printf 'duplicates (must be 0):           %s\n' "$(get crash_duplicates)"
-printf 'feed subscriber stalls (restarted): %s\n' "$(get crash_feed_stalls)"
+printf 'feed subscriber stalls (must be 0): %s\n' "$(get crash_feed_stalls)"
 printf 'hostile inputs tried / refused:   %s / %s over CURVE, plus %s hostile JSON files refused locally\n' \
   "$(get hostile_tried)" "$(get hostile_refused)" "$(get json_tried)"
 printf 'peak broker RSS, frozen feed:     %s KiB (of which anonymous %s KiB)\n' "$(get frozen_peak_rss_kib)" \
   "$(get frozen_peak_anon_kib)"
 echo "(fuzz executions and crashes: see make fuzz)"
-if [ "$status" -ne 0 ] || [ "$(get crash_lost)" != 0 ] || [ "$(get crash_duplicates)" != 0 ]; then
+if [ "$status" -ne 0 ] || [ "$(get crash_lost)" != 0 ] || [ "$(get crash_duplicates)" != 0 ] ||
+  [ "$(get crash_feed_stalls)" != 0 ]; then
   echo "torture: FAILED" >&2
   exit 1
 fi
