@@ -30,6 +30,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->work_hours[1] = 18 * 60;
     opts->max_subscribers = 1024;
     opts->queue_hwm = 10000;
+    opts->store_reserve_kib = RELAIS_BROKER_RESERVE_DEFAULT;
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */
@@ -108,6 +109,24 @@ static int s_open_store(relais_broker_t *b)
     int rc = relais_store_open(b->store_dir, &so, &b->store);
     if (rc != 0)
         return s_fail(rc, "open the store", b->store_dir);
+    /* The room kept for the broker's own records (writer.c): by default 2% of the map, at
+     * least 1 MiB, at most half of it. */
+    relais_store_stat_t st;
+    rc = relais_store_stat(b->store, &st);
+    if (rc != 0)
+        return s_fail(rc, "read the statistics of the store", b->store_dir);
+    const uint64_t mib = 1024ull * 1024ull;
+    if (b->opts.store_reserve_kib == RELAIS_BROKER_RESERVE_DEFAULT) {
+        b->store_reserve = st.map_size / 50 > mib ? st.map_size / 50 : mib;
+        if (b->store_reserve > st.map_size / 2)
+            b->store_reserve = st.map_size / 2;
+    } else if (b->opts.store_reserve_kib >= st.map_size / 1024) {
+        return relais_status_set(RELAIS_E_INVALID, "--store-reserve %llu KiB leaves nothing of the %llu KiB map",
+                                 (unsigned long long)b->opts.store_reserve_kib,
+                                 (unsigned long long)(st.map_size / 1024));
+    } else {
+        b->store_reserve = b->opts.store_reserve_kib * 1024;
+    }
     return 0;
 }
 

@@ -50,6 +50,7 @@ struct relais_broker {
     pthread_rwlock_t registry_lock;  /* readers copy peers out; reload swaps under the write lock */
     pthread_mutex_t sign_lock;       /* serialises use of the broker's signing key */
     relais_store_t *store;           /* the log */
+    uint64_t store_reserve;          /* bytes of the map kept for access records and checkpoints */
     uint8_t hub_secret[32];          /* HMAC key of the child keys */
     relais_cases_policy_t policy;    /* deadlines: triage targets, working hours */
     void *ctx;                       /* the ZeroMQ context of every socket */

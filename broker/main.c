@@ -43,6 +43,10 @@ static void s_usage(FILE *out)
             "                            working days). Deadlines are derived when a case is read.\n"
             "  --max-subscribers N       live feeds served at once (default 1024)\n"
             "  --queue-hwm N             high-water mark of the internal queues (default 10000)\n"
+            "  --store-reserve KIB       free store space kept for the hub's own access records and\n"
+            "                            checkpoints: below it messages get STORE_FULL while reads (which\n"
+            "                            are logged) and checkpoints go on (default 2%% of the map, at\n"
+            "                            least 1024, at most half the map)\n"
             "  --help                    this text\n"
             "\n"
             "Signals: SIGTERM/SIGINT stop (in-flight batch committed, final checkpoint, exit 0);\n"
@@ -106,6 +110,7 @@ enum {
     S_OPT_WORK_HOURS,
     S_OPT_MAX_SUBS,
     S_OPT_QUEUE_HWM,
+    S_OPT_STORE_RESERVE,
     S_OPT_HELP,
 };
 
@@ -127,6 +132,7 @@ static const struct option s_options[] = {
     {"working-hours", required_argument, NULL, S_OPT_WORK_HOURS},
     {"max-subscribers", required_argument, NULL, S_OPT_MAX_SUBS},
     {"queue-hwm", required_argument, NULL, S_OPT_QUEUE_HWM},
+    {"store-reserve", required_argument, NULL, S_OPT_STORE_RESERVE},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -164,6 +170,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 100000, &v) ? -1 : (o->max_subscribers = (size_t)v, 0);
     case S_OPT_QUEUE_HWM:
         return s_parse_u64(arg, 1, 1000000, &v) ? -1 : (o->queue_hwm = (int)v, 0);
+    case S_OPT_STORE_RESERVE:
+        return s_parse_u64(arg, 0, 1ull << 34, &v) ? -1 : (o->store_reserve_kib = v, 0);
     case S_OPT_TRIAGE:
         return s_parse_triage(arg, o->triage_hours);
     case S_OPT_WORK_HOURS:

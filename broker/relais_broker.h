@@ -35,7 +35,14 @@ typedef struct {
                                    * minutes after midnight (default 09:00-18:00) */
     size_t max_subscribers;       /* live feeds served at once */
     int queue_hwm;                /* high-water mark of the internal queues, messages */
+    uint64_t store_reserve_kib;   /* free map kept for the hub's own access records and checkpoints:
+                                   * incoming messages get STORE_FULL below it (so that reads, which
+                                   * are logged, and checkpoints go on with a full store);
+                                   * RELAIS_BROKER_RESERVE_DEFAULT = 2% of the map, at least 1 MiB
+                                   * (at most half the map) */
 } relais_broker_options_t;
+
+#define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX
 
 /* Fills `opts` with the documented defaults (endpoint/store/certs/key left NULL). */
 void relais_broker_options_default(relais_broker_options_t *opts);

@@ -5,6 +5,11 @@
  * sync ran. It applies the case rules inside the transaction, commits with sync once, and
  * only then answers: an ack never precedes the fsync. A failed commit fails the whole batch
  * and acknowledges nothing.
+ *
+ * The last part of the map (--store-reserve) is the hub's own: incoming messages get
+ * STORE_FULL once the free space would fall below it, while the broker's access records
+ * (every read is logged before it is served) and checkpoints still go in. A full store thus
+ * keeps answering reads, starting feeds and signing checkpoints.
  */
 #include "broker_internal.h"
 
@@ -13,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define S_BATCH_OVERHEAD (64ull * 1024ull) /* pages a commit copies besides the records (tree paths, free list) */
+#define S_RECORD_OVERHEAD 2048ull          /* a record's share of the indexes, the Merkle nodes and the case */
 
 typedef struct {
     zmq_msg_t frame;                  /* the queue frame; env, d1 and d2 point into it */
@@ -35,6 +43,7 @@ typedef struct {
     uint64_t cp_size;       /* size of the latest checkpoint */
     int64_t cp_ms;          /* when it was signed (0: sign as soon as the tree grows) */
     uint64_t head;          /* log size after the last commit */
+    uint64_t reserve;       /* bytes of the map kept for access records and checkpoints */
 } s_writer_t;
 
 /* ---- Applying one message inside the batch ---------------------------------------------- */
@@ -87,8 +96,16 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
     return rc;
 }
 
-/* Returns a store error (the batch is lost) or 0 (the item is applied or refused). */
-static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+/* What a new message may take of the map at most, as counted against the reserve: its bytes
+ * stored and copied into a page, and its share of the indexes. */
+static uint64_t s_message_cost(const s_item_t *it)
+{
+    return 2ull * it->env.len1 + S_RECORD_OVERHEAD;
+}
+
+/* Returns a store error (the batch is lost) or 0 (the item is applied or refused). `room` is
+ * what new incoming messages may still take of the map; access records are not counted. */
+static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uint64_t *room)
 {
     relais_signed_t sm;
     if (relais_signed_decode(it->d1, it->env.len1, &sm) != 0 ||
@@ -111,6 +128,14 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
     }
     if (rc != RELAIS_E_NOT_FOUND)
         return rc;
+    if (it->env.kind == BROKER_WRITE_MESSAGE) {
+        uint64_t cost = s_message_cost(it);
+        if (cost > *room)
+            return s_refuse(it, RELAIS_E_STORE_FULL,
+                            "the store is full: its last %llu KiB are kept for the hub's own records; retry later",
+                            (unsigned long long)(w->reserve / 1024));
+        *room -= cost;
+    }
     relais_payload_t payload = relais_message_payload(it->msg);
     if (it->env.kind == BROKER_WRITE_MESSAGE &&
         (payload == RELAIS_PAYLOAD_REFERRAL || payload == RELAIS_PAYLOAD_CASE_UPDATE))
@@ -196,18 +221,59 @@ static void s_fail_batch(s_writer_t *w, int rc)
     }
 }
 
-static void s_commit(s_writer_t *w)
+/* What new incoming messages may take of the map in this batch: the free space less the
+ * reserve and a commit's own overhead. Unknown (the statistics fail): no limit, the commit
+ * itself then says whether it fits. */
+static uint64_t s_room(const s_writer_t *w)
 {
-    int64_t t0 = broker_now_ms();
+    relais_store_stat_t st;
+    if (relais_store_stat(w->b->store, &st) != 0)
+        return UINT64_MAX;
+    uint64_t free_bytes = st.map_size > st.used_bytes ? st.map_size - st.used_bytes : 0;
+    uint64_t keep = w->reserve + S_BATCH_OVERHEAD;
+    return free_bytes > keep ? free_bytes - keep : 0;
+}
+
+/* Applies the batch in one transaction and commits it; *head is the log size it leaves. */
+static int s_commit_once(s_writer_t *w, uint64_t room, uint64_t *head)
+{
     relais_store_batch_t *batch = NULL;
     int rc = relais_store_batch_begin(w->b->store, &batch);
     for (size_t i = 0; rc == 0 && i < w->count; i++)
-        rc = s_apply(w, batch, &w->items[i]);
-    uint64_t head = batch ? relais_store_batch_head(batch) : w->head;
+        rc = s_apply(w, batch, &w->items[i], &room);
+    *head = batch ? relais_store_batch_head(batch) : w->head;
     if (rc == 0)
         rc = relais_store_batch_commit(&batch);
     else
         relais_store_batch_abort(&batch);
+    return rc;
+}
+
+/* Forgets what a failed attempt made of the items, so that they can be applied again. */
+static int s_reset_items(s_writer_t *w)
+{
+    int messages = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        s_item_t *it = &w->items[i];
+        messages |= it->env.kind == BROKER_WRITE_MESSAGE;
+        relais_message_destroy(&it->msg);
+        it->status = 0;
+        it->why[0] = '\0';
+        memset(&it->ack, 0, sizeof it->ack);
+        it->case_id[0] = '\0';
+    }
+    return messages;
+}
+
+static void s_commit(s_writer_t *w)
+{
+    int64_t t0 = broker_now_ms();
+    uint64_t head = w->head;
+    int rc = s_commit_once(w, s_room(w), &head);
+    /* The map filled up all the same (a message larger than its estimate): the messages wait,
+     * the hub's own records of the batch go in. */
+    if (rc == RELAIS_E_STORE_FULL && s_reset_items(w))
+        rc = s_commit_once(w, 0, &head);
     if (rc != 0) {
         s_fail_batch(w, rc);
     } else {
@@ -344,6 +410,7 @@ static int s_writer_init(relais_broker_t *b, s_writer_t *w)
     relais_store_checkpoint_t latest;
     if (relais_store_checkpoint_latest(b->store, &latest) == 0)
         w->cp_size = latest.size;
+    w->reserve = b->store_reserve;
     w->cp_ms = 0; /* a log that outgrew its checkpoint (a crash) gets one at once */
     w->in = broker_queue_socket(b, ZMQ_PULL);
     w->out = broker_queue_socket(b, ZMQ_PUSH);

@@ -93,11 +93,12 @@ export HOME="$tmp/home"
 
 # ---------------------------------------------------------------------------------------------
 step "unreadable key or registry: one sentence, exit 2"
-# start_fails WHAT KEY CERTS: relaisd must exit 2 at once with one line on stderr.
+# start_fails WHAT KEY CERTS [FLAG...]: relaisd must exit 2 at once with one line on stderr.
 start_fails() {
   local what=$1 key=$2 certs=$3 rc=0
+  shift 3
   timeout 20 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "$tmp/store-start" --certs "$certs" \
-    --key "$key" >"$tmp/out" 2>"$tmp/err" || rc=$?
+    --key "$key" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
   [ "$rc" -eq 2 ] || { cat "$tmp/err" >&2; fail "$what: relaisd exited $rc, expected 2"; }
   [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^relaisd: ' "$tmp/err" ||
     { cat "$tmp/err" >&2; fail "$what: not one relaisd: sentence"; }
@@ -117,6 +118,7 @@ start_fails "key is garbage" "$tmp/bad/garbage.cert_secret" "$tmp/registry"
 start_fails "registry missing" "$key" "$tmp/bad/nosuch"
 start_fails "registry is a file" "$key" "$tmp/bad/registry-file"
 start_fails "registry holds garbage" "$key" "$tmp/bad/garbage-registry"
+start_fails "reserve as large as the map" "$key" "$tmp/registry" --map-size 1 --store-reserve 1024
 if [ "$(id -u)" -ne 0 ]; then
   cp "$key" "$tmp/bad/locked.cert_secret"
   chmod 000 "$tmp/bad/locked.cert_secret"

@@ -235,12 +235,13 @@ static int s_setup(void **state)
     return s_start(f);
 }
 
-/* A store too small for many referrals. */
+/* A store too small for many referrals: 2 MiB, of which the default reserve keeps 1 MiB
+ * for the hub's own access records and checkpoints. */
 static int s_setup_small_store(void **state)
 {
     s_fixture_t *f = s_fixture_new();
     f->extra[0] = "--map-size";
-    f->extra[1] = "1";
+    f->extra[1] = "2";
     *state = f;
     return s_start(f);
 }
@@ -788,6 +789,33 @@ static void test_feed_credit(void **state)
 
 /* ---- A full store: STORE_FULL to senders, nothing half-written, reads and feeds go on ---- */
 
+/* The latest checkpoint stored (read-only, the broker stopped or not). */
+static uint64_t s_latest_checkpoint(const s_fixture_t *f)
+{
+    relais_store_options_t o = {.read_only = 1};
+    relais_store_t *store = NULL;
+    relais_store_checkpoint_t cp;
+    if (relais_store_open(f->store, &o, &store) != 0)
+        fail_msg("cannot open the store read-only: %s", relais_status_detail());
+    memset(&cp, 0, sizeof cp);
+    int rc = relais_store_checkpoint_latest(store, &cp);
+    relais_store_destroy(&store);
+    return rc == 0 ? cp.size : 0;
+}
+
+/* A logged read on a full store: answered, and its access record is in the log. */
+static void s_logged_read(s_fixture_t *f, void *sock, relais_request_t *req, relais_reply_kind_t kind,
+                          const char *what)
+{
+    uint64_t before = s_head(f);
+    relais_reply_t reply;
+    s_request(sock, req, &reply);
+    if (reply.kind != kind)
+        fail_msg("%s on a full store: %s (%s)", what, relais_status_name(reply.error.status), reply.error.message);
+    relais_reply_clear(&reply);
+    assert_int_equal(s_head(f), before + 1); /* its access record */
+}
+
 static void s_run(const char *cmd)
 {
     int rc = system(cmd);
@@ -816,6 +844,8 @@ static void test_store_full(void **state)
             continue;
         }
         full = 1;
+        if (!strstr(reply.error.message, "kept for the hub's own records"))
+            fail_msg("STORE_FULL without the reserve's reason: %s", reply.error.message);
         s_expect_refusal(&reply, RELAIS_E_STORE_FULL, "a referral to a full store");
     }
     assert_true(full);
@@ -835,34 +865,62 @@ static void test_store_full(void **state)
         seen = reply.delivery.seq;
         relais_reply_clear(&reply);
     }
-    /* Unlogged reads answer; logged reads use the room kept for them. */
+    /* Unlogged reads answer; logged reads use the room kept for them (the reserve), many of
+     * them: far more access records than the space a last refused referral left. */
     req = (relais_request_t){.request_id = 61, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
     s_request(coordo, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
     relais_reply_clear(&reply);
-    req = (relais_request_t){.request_id = 62, .kind = RELAIS_REQ_CASE_LIST};
     void *coordo2 = s_connect(f, f->coordo);
-    s_request(coordo2, &req, &reply);
-    if (reply.kind != RELAIS_REPLY_CASE_LIST)
-        fail_msg("case list on a full store: %s (%s)", relais_status_name(reply.error.status), reply.error.message);
+    void *auditor = s_connect(f, f->auditor);
+    const int reads = 300;
+    for (int i = 0; i < reads; i++) {
+        req = (relais_request_t){.request_id = 1000 + (uint64_t)i, .kind = RELAIS_REQ_CASE_LIST};
+        s_logged_read(f, coordo2, &req, RELAIS_REPLY_CASE_LIST, "case list");
+        if (i % 30 == 0) {
+            req = (relais_request_t){.request_id = 5000 + (uint64_t)i, .kind = RELAIS_REQ_AUDIT_RECORDS,
+                                     .from_seq = 1};
+            s_logged_read(f, auditor, &req, RELAIS_REPLY_RECORDS, "audit records");
+        }
+    }
+    req = (relais_request_t){.request_id = 62, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
     relais_reply_clear(&reply);
+    /* Senders are still refused, with the reserve now partly used. */
+    s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(8, 1), 99998, now), 99998, &reply);
+    s_expect_refusal(&reply, RELAIS_E_STORE_FULL, "a referral once reads used the reserve");
     req = (relais_request_t){.request_id = 63, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head - 2, .credit = 3};
     s_request(coordo2, &req, &reply);
     if (reply.kind != RELAIS_REPLY_DELIVERY)
         fail_msg("a new feed on a full store: %s (%s)", relais_status_name(reply.error.status), reply.error.message);
     assert_int_equal(reply.delivery.seq, head - 2);
     relais_reply_clear(&reply);
-    printf("store full after %llu records: senders get STORE_FULL, feeds and reads go on\n",
-           (unsigned long long)head);
+    uint64_t final = s_head(f);
+    assert_true(final >= head + (uint64_t)reads + 1);
+    /* Checkpoints go on while full: one of a size past the fill comes within the 1 s interval. */
+    for (int tries = 0; tries < 100 && s_latest_checkpoint(f) <= head; tries++)
+        s_sleep_ms(50);
+    assert_true(s_latest_checkpoint(f) > head);
+    printf("store full after %llu records: senders get STORE_FULL; %llu logged reads, a new feed and checkpoints "
+           "went on\n",
+           (unsigned long long)head, (unsigned long long)(final - head));
     s_close(f, coordo);
     s_close(f, coordo2);
+    s_close(f, auditor);
     s_close(f, curie);
-    /* A clean stop, and the log verifies: no half-written batch. */
+    /* A clean stop signs the final checkpoint, of the whole log, and the log verifies: no
+     * half-written batch. */
     assert_int_equal(kill(f->pid, SIGTERM), 0);
     int status = 0;
     assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
     f->pid = 0;
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    final = s_head(f);
+    assert_int_equal(s_latest_checkpoint(f), final);
+    char want[64];
+    snprintf(want, sizeof want, "event=checkpoint size=%llu", (unsigned long long)final);
+    assert_true(s_log_has(f, want));
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "'%s' audit verify --quiet --store '%s' --certs '%s'", RELAIS_PATH, f->store,
              f->registry);
