@@ -23,6 +23,16 @@ bool relais_proto_utf8_valid(const char *s, size_t len)
 {
     const uint8_t *p = (const uint8_t *)s, *end = p + len;
     while (p < end) {
+        /* Text is mostly ASCII: eight bytes without a high bit need no further look, which
+         * makes checking a referral's description several times faster. */
+        if (end - p >= 8) {
+            uint64_t word;
+            memcpy(&word, p, sizeof word);
+            if ((word & UINT64_C(0x8080808080808080)) == 0) {
+                p += 8;
+                continue;
+            }
+        }
         size_t n = s_utf8_seq_len(p[0]);
         if (n == 0 || (size_t)(end - p) < n)
             return false;
@@ -73,11 +83,13 @@ size_t relais_proto_elem_size(ProtobufCType type)
     }
 }
 
+/* In the tree checks below, a NULL `path` asks only whether the tree is good: no path is
+ * formatted and a failure returns RELAIS_E_MALFORMED without a detail. */
 static int s_check_string(const char *s, const char *path)
 {
-    if (s && !relais_proto_utf8_valid(s, strlen(s)))
-        return relais_status_set(RELAIS_E_MALFORMED, "%s: not valid UTF-8", path);
-    return RELAIS_OK;
+    if (!s || relais_proto_utf8_valid(s, strlen(s)))
+        return RELAIS_OK;
+    return path ? relais_status_set(RELAIS_E_MALFORMED, "%s: not valid UTF-8", path) : RELAIS_E_MALFORMED;
 }
 
 static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth);
@@ -87,7 +99,8 @@ static int s_check_value(const ProtobufCFieldDescriptor *fd, const void *slot, c
 {
     /* proto3 enums are open, but a v1 reader acting on a value it does not know would guess */
     if (fd->type == PROTOBUF_C_TYPE_ENUM && !protobuf_c_enum_descriptor_get_value(fd->descriptor, *(const int *)slot))
-        return relais_status_set(RELAIS_E_MALFORMED, "%s: unknown value %d", path, *(const int *)slot);
+        return path ? relais_status_set(RELAIS_E_MALFORMED, "%s: unknown value %d", path, *(const int *)slot)
+                    : RELAIS_E_MALFORMED;
     if (fd->type == PROTOBUF_C_TYPE_STRING)
         return s_check_string(*(char *const *)slot, path);
     if (fd->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *)slot)
@@ -113,8 +126,9 @@ static int s_check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescri
     const char *arr = *(char *const *)(base + fd->offset);
     for (size_t i = 0; i < n; i++) {
         char item[RELAIS_PROTO_PATH_LEN];
-        relais_proto_path_index(item, sizeof item, path, i);
-        int rc = s_check_value(fd, arr + i * step, item, depth);
+        if (path)
+            relais_proto_path_index(item, sizeof item, path, i);
+        int rc = s_check_value(fd, arr + i * step, path ? item : NULL, depth);
         if (rc)
             return rc;
     }
@@ -124,17 +138,20 @@ static int s_check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescri
 static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth)
 {
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    /* a v1 reader that kept fields it cannot read would sign, store or show less than it got */
+    if ((depth > RELAIS_PROTO_MAX_DEPTH || msg->n_unknown_fields) && !path)
+        return RELAIS_E_MALFORMED;
     if (depth > RELAIS_PROTO_MAX_DEPTH)
         return relais_status_set(RELAIS_E_MALFORMED, "%s: nested deeper than %d levels", path,
                                  RELAIS_PROTO_MAX_DEPTH);
-    /* a v1 reader that kept fields it cannot read would sign, store or show less than it got */
     if (msg->n_unknown_fields)
         return relais_status_set(RELAIS_E_MALFORMED, "%s%sunknown field number %u", path, path[0] ? ": " : "",
                                  msg->unknown_fields[0].tag);
     for (unsigned f = 0; f < desc->n_fields; f++) {
         char sub[RELAIS_PROTO_PATH_LEN];
-        relais_proto_path_field(sub, sizeof sub, path, desc->fields[f].name);
-        int rc = s_check_field(msg, &desc->fields[f], sub, depth);
+        if (path)
+            relais_proto_path_field(sub, sizeof sub, path, desc->fields[f].name);
+        int rc = s_check_field(msg, &desc->fields[f], path ? sub : NULL, depth);
         if (rc)
             return rc;
     }
@@ -143,6 +160,11 @@ static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth
 
 int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path)
 {
+    /* Naming every field costs a snprintf each, several times the checks themselves (every
+     * signature check pays it): walk without names, then again with them only to say where
+     * a bad message fails. */
+    if (s_check_tree(msg, NULL, 1) == RELAIS_OK)
+        return RELAIS_OK;
     return s_check_tree(msg, path, 1);
 }
 
