@@ -15,7 +15,7 @@
 
 void relais_audit_usage(FILE *out)
 {
-    fputs("usage: relais audit verify --store DIR --certs DIR [--broker NAME] [--quiet]\n"
+    fputs("usage: relais audit verify --store DIR --certs DIR [--broker NAME] [--jobs N] [--quiet]\n"
           "       relais audit verify --endpoint E --key FILE --server-cert FILE --certs DIR [--quiet]\n"
           "       relais audit export --store DIR [--from N] [--to M]\n"
           "       relais audit prove SEQ [--size N] [--save-checkpoint NOTE_FILE]\n"
@@ -26,6 +26,7 @@ void relais_audit_usage(FILE *out)
           "verify checks every record (decoding, sequence, leaf hash, sender, signature, unique id)\n"
           "and every checkpoint (broker signature, root recomputed from the records, consistency).\n"
           "A registry's revoked/ folder is searched too. Exit 1 when the log fails, 2 on a local error.\n"
+          "Offline, --jobs N checks signatures on N threads (default: the online cores).\n"
           "prove prints an inclusion proof (JSON) for the latest signed checkpoint that holds SEQ;\n"
           "checkpoint prints a signed note (C2SP tlog-checkpoint) that check-proof checks it against.\n"
           "\n" RELAIS_CLI_CONN_HELP,

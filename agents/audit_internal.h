@@ -92,6 +92,55 @@ typedef struct {
 int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                               const uint8_t *stored_leaf, relais_audit_verdict_t *out);
 
+/* ---- Checking records on worker threads (audit_pool.c) ---------------------------------- */
+
+/* Signature checks are nearly all of an audit's work and each record's check stands alone,
+ * so a pool of workers runs relais_audit_check_record while the caller's thread reads the
+ * store. The caller adds records in log order; the pool copies them into a bounded ring of
+ * chunks (memory does not grow with the log) and hands every verdict back on the caller's
+ * thread, in the order added, so that what must be sequential (Merkle tree, message id
+ * index, checkpoints) stays there and the first problem found is the first in the log. */
+typedef struct relais_audit_pool relais_audit_pool_t;
+
+/* Where verdicts go. Both run on the caller's thread, inside add, checkpoint or flush;
+ * a nonzero return stops the pool: what is still queued is dropped, and add, checkpoint
+ * and flush return that value from then on. */
+typedef struct {
+    int (*record)(void *ctx, uint64_t seq, const relais_audit_verdict_t *verdict); /* one record */
+    int (*checkpoint)(void *ctx, const relais_checkpoint_t *cp); /* the records before it are back */
+    void *ctx;                                                   /* passed to both */
+} relais_audit_pool_sink_t;
+
+/* Most workers a pool runs (--jobs). */
+#define RELAIS_AUDIT_MAX_JOBS 256
+
+/* Online cores, at least 1 and at most RELAIS_AUDIT_MAX_JOBS: the default for --jobs. */
+unsigned relais_audit_pool_default_jobs(void);
+
+/* Starts `jobs` worker threads (1..RELAIS_AUDIT_MAX_JOBS) that check records against `keys`, which must
+ * outlive the pool. On success *out is the caller's, to release with
+ * relais_audit_pool_destroy(). Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */
+int relais_audit_pool_new(const relais_audit_keys_t *keys, unsigned jobs, const relais_audit_pool_sink_t *sink,
+                          relais_audit_pool_t **out);
+
+/* Stops and joins the workers, frees the pool and sets *self_p to NULL; safe on NULL and
+ * twice. Verdicts not yet handed back are dropped. */
+void relais_audit_pool_destroy(relais_audit_pool_t **self_p);
+
+/* Copies record `seq` (the store's pointer need only be valid during the call) and queues
+ * it; while the ring is full, first hands back the oldest chunk's verdicts. Returns 0,
+ * what the sink stopped with, or RELAIS_E_NOMEM. */
+int relais_audit_pool_add(relais_audit_pool_t *self, uint64_t seq, const uint8_t *record, size_t len,
+                          const relais_hash_t stored_leaf);
+
+/* Queues `cp`, handed back after the verdicts of every record added before it. Returns 0
+ * or what the sink stopped with. */
+int relais_audit_pool_checkpoint(relais_audit_pool_t *self, const relais_checkpoint_t *cp);
+
+/* Hands back everything queued and waits until the workers hold nothing. Returns 0 or
+ * what the sink stopped with. */
+int relais_audit_pool_flush(relais_audit_pool_t *self);
+
 /* ---- The streaming Merkle root ---------------------------------------------------------- */
 
 /* The roots of a growing tree in O(log n) memory: one hash per perfect subtree of the

@@ -1,10 +1,12 @@
 /* audit_verify.c -- `relais audit verify` over a copy of the store: every record, every checkpoint. */
 #include "audit_internal.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -220,12 +222,18 @@ int relais_audit_exit_status(int status)
 
 /* ---- The offline pass ----------------------------------------------------------------- */
 
-/* One offline verification: what it checks against and what it found. */
+/* One offline verification: what it checks against and what it found. The caller's thread
+ * reads ahead of the pool's workers; what it finds while reading goes through s_fail, what
+ * comes back from the pool is already in log order. */
 typedef struct {
     relais_store_t *store;            /* the copy being audited, read-only */
     const relais_audit_keys_t *keys;  /* senders' keys */
     const relais_peer_t *broker;      /* whose key signs checkpoints; NULL: see broker_why */
     char broker_why[160];             /* why there is no broker key, when there is none */
+    relais_audit_pool_t *pool;        /* checks signatures on worker threads */
+    uint64_t next_seq;                /* the next record to read (and hand to the pool) */
+    int cp_read;                      /* a checkpoint was read and handed to the pool */
+    uint64_t cp_read_size;            /* the size of the last one */
     relais_audit_progress_t progress; /* the bar on stderr */
     relais_audit_outcome_t out;       /* counts, roots, first problem */
 } s_verify_t;
@@ -235,60 +243,90 @@ static void s_where_seq(char out[64], uint64_t seq)
     snprintf(out, 64, "seq %" PRIu64, seq);
 }
 
+/* A problem found while reading ahead: the records read before it are checked and handed
+ * back first, so that the problem reported is still the first in the log. */
+static int s_fail(s_verify_t *v, int status, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int s_fail(s_verify_t *v, int status, const char *where, const char *fmt, ...)
+{
+    char problem[sizeof v->out.problem];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof problem, fmt, ap);
+    va_end(ap);
+    if (v->pool)
+        relais_audit_pool_flush(v->pool);
+    return relais_audit_fail(&v->out, status, where, "%s", problem);
+}
+
 /* Message ids are unique when the id index maps each record's id back to that very record:
  * two records with one id cannot both be where the index points. Constant memory, and the
  * broker's idempotence relies on that index being right. */
-static int s_check_msg_id(s_verify_t *v, uint64_t seq, const uint8_t *msg_id, const char *where)
+static int s_check_msg_id(s_verify_t *v, uint64_t seq, const uint8_t *msg_id)
 {
     relais_store_ack_t ack;
-    char hex[2 * RELAIS_MSG_ID_BYTES + 1];
+    char hex[2 * RELAIS_MSG_ID_BYTES + 1], where[64];
     int rc = relais_store_find_msg(v->store, msg_id, &ack);
+    if (rc == 0 && ack.seq == seq)
+        return 0;
+    /* Formatting only on the way out: this runs once per record on the reading thread. */
     relais_cli_hex(msg_id, RELAIS_MSG_ID_BYTES, hex);
+    s_where_seq(where, seq);
     if (rc == RELAIS_E_NOT_FOUND)
         return relais_audit_fail(&v->out, RELAIS_E_CORRUPT, where, "message id %s is missing from the message id index",
                                  hex);
     if (rc)
         return relais_audit_fail(&v->out, rc, where, "looking message id %s up: %s", hex, relais_status_detail());
-    if (ack.seq != seq)
-        return relais_audit_fail(&v->out, RELAIS_E_DUPLICATE_CONFLICT, where,
-                                 "message id %s is also the id of record %" PRIu64, hex, ack.seq);
-    return 0;
+    return relais_audit_fail(&v->out, RELAIS_E_DUPLICATE_CONFLICT, where,
+                             "message id %s is also the id of record %" PRIu64, hex, ack.seq);
 }
 
-static int s_on_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+/* The pool's verdict on a record, in log order: what needs the records before it. */
+static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *verdict)
 {
     s_verify_t *v = ctx;
-    relais_audit_verdict_t verdict;
     char where[64];
-    s_where_seq(where, seq);
-    if (seq != v->out.tree.size + 1)
-        return relais_audit_fail(&v->out, RELAIS_E_CORRUPT, where, "record %" PRIu64 " was expected here",
-                                 v->out.tree.size + 1);
-    if (relais_audit_check_record(v->keys, seq, record, len, leaf, &verdict) != 0)
-        return relais_audit_fail(&v->out, verdict.status, where, "%s", verdict.problem);
+    if (verdict->status) {
+        s_where_seq(where, seq);
+        return relais_audit_fail(&v->out, verdict->status, where, "%s", verdict->problem);
+    }
     v->out.signatures++;
-    if (s_check_msg_id(v, seq, verdict.msg_id, where) != 0)
+    if (s_check_msg_id(v, seq, verdict->msg_id) != 0)
         return RELAIS_AUDIT_STOP;
-    relais_audit_tree_push(&v->out.tree, verdict.leaf);
+    relais_audit_tree_push(&v->out.tree, verdict->leaf);
     relais_audit_progress_step(&v->progress);
     return 0;
 }
 
-/* Streams the records up to `to` into the tree. 0 or RELAIS_AUDIT_STOP. */
+/* Hands each record to the pool, which copies it: `record` dies with the read transaction. */
+static int s_on_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+{
+    s_verify_t *v = ctx;
+    char where[64];
+    if (seq != v->next_seq) {
+        s_where_seq(where, seq);
+        return s_fail(v, RELAIS_E_CORRUPT, where, "record %" PRIu64 " was expected here", v->next_seq);
+    }
+    v->next_seq++;
+    return relais_audit_pool_add(v->pool, seq, record, len, leaf);
+}
+
+/* Reads the records up to `to` into the pool. 0 or RELAIS_AUDIT_STOP. */
 static int s_advance(s_verify_t *v, uint64_t to)
 {
     char where[64];
-    if (to <= v->out.tree.size)
+    if (to < v->next_seq)
         return 0;
-    int rc = relais_store_iterate(v->store, v->out.tree.size + 1, to, s_on_record, v);
+    int rc = relais_store_iterate(v->store, v->next_seq, to, s_on_record, v);
     if (rc == 0 || rc == RELAIS_AUDIT_STOP)
         return rc;
-    snprintf(where, sizeof where, "after seq %" PRIu64, v->out.tree.size);
-    return relais_audit_fail(&v->out, rc, where, "reading the log: %s", relais_status_detail());
+    snprintf(where, sizeof where, "after seq %" PRIu64, v->next_seq - 1);
+    return s_fail(v, rc, where, "reading the log: %s", relais_status_detail());
 }
 
 /* The root the tree recomputed against the store's own Merkle nodes, which serve the
- * proofs the broker hands out. */
+ * proofs the broker hands out. Only once the pool handed back every record before. */
 static int s_check_store_root(s_verify_t *v, const char *where)
 {
     relais_hash_t mine, stored;
@@ -324,14 +362,13 @@ static int s_check_note(s_verify_t *v, const relais_store_checkpoint_t *scp, rel
                         const char *where)
 {
     if (!v->broker)
-        return relais_audit_fail(&v->out, RELAIS_E_INVALID, where, "cannot check checkpoints: %s", v->broker_why);
+        return s_fail(v, RELAIS_E_INVALID, where, "cannot check checkpoints: %s", v->broker_why);
     int rc = relais_checkpoint_verify(scp->note, v->broker->name, v->broker->sign_public, cp);
     if (rc)
-        return relais_audit_fail(&v->out, rc, where, "the signed note does not verify with the key of '%s': %s",
-                                 v->broker->name, relais_status_detail());
+        return s_fail(v, rc, where, "the signed note does not verify with the key of '%s': %s", v->broker->name,
+                      relais_status_detail());
     if (cp->size != scp->size || memcmp(cp->root, scp->root, RELAIS_HASH_SIZE) != 0)
-        return relais_audit_fail(&v->out, RELAIS_E_CORRUPT, where,
-                                 "the signed note's size or root differ from those stored with it");
+        return s_fail(v, RELAIS_E_CORRUPT, where, "the signed note's size or root differ from those stored with it");
     return 0;
 }
 
@@ -341,39 +378,54 @@ static int s_refresh_head(s_verify_t *v)
 {
     int rc = relais_store_head(v->store, &v->out.head);
     if (rc)
-        return relais_audit_fail(&v->out, rc, "head", "reading the log's head: %s", relais_status_detail());
+        return s_fail(v, rc, "head", "reading the log's head: %s", relais_status_detail());
     v->progress.total = v->out.head;
     return 0;
 }
 
-static int s_on_checkpoint(void *ctx, const relais_store_checkpoint_t *scp)
+/* A checkpoint whose records the pool handed back: the tree now holds exactly cp->size
+ * leaves, and their root must be the signed one. */
+static int s_on_signed_root(void *ctx, const relais_checkpoint_t *cp)
 {
     s_verify_t *v = ctx;
     relais_audit_outcome_t *o = &v->out;
-    relais_checkpoint_t cp;
     relais_hash_t root;
     char where[64];
-    snprintf(where, sizeof where, "checkpoint of size %" PRIu64, scp->size);
-    if (o->have_cp && scp->size <= o->cp_size)
-        return relais_audit_fail(o, RELAIS_E_CORRUPT, where, "sizes do not increase (the previous is %" PRIu64 ")",
-                                 o->cp_size);
-    if (scp->size > o->head && s_refresh_head(v) != 0)
-        return RELAIS_AUDIT_STOP;
-    if (scp->size > o->head)
-        return relais_audit_fail(o, RELAIS_E_CORRUPT, where, "beyond the log's head %" PRIu64, o->head);
-    if (s_check_note(v, scp, &cp, where) || s_advance(v, scp->size))
-        return RELAIS_AUDIT_STOP;
+    snprintf(where, sizeof where, "checkpoint of size %" PRIu64, cp->size);
     relais_audit_tree_root(&o->tree, root);
-    if (memcmp(root, cp.root, RELAIS_HASH_SIZE) != 0)
+    if (memcmp(root, cp->root, RELAIS_HASH_SIZE) != 0)
         return relais_audit_fail(o, RELAIS_E_PROOF, where, "the records do not hash to the signed root");
-    if (s_check_store_root(v, where) || s_check_consistency(v, &cp, where))
+    if (s_check_store_root(v, where) || s_check_consistency(v, cp, where))
         return RELAIS_AUDIT_STOP;
     o->have_cp = 1;
-    o->cp_size = cp.size;
-    memcpy(o->cp_root, cp.root, RELAIS_HASH_SIZE);
-    snprintf(o->origin, sizeof o->origin, "%s", cp.origin);
+    o->cp_size = cp->size;
+    memcpy(o->cp_root, cp->root, RELAIS_HASH_SIZE);
+    snprintf(o->origin, sizeof o->origin, "%s", cp->origin);
     o->checkpoints++;
     return 0;
+}
+
+/* What a checkpoint says on its own is checked as it is read; its records are then read
+ * into the pool and the checkpoint queued behind them (s_on_signed_root), so that the
+ * workers never wait for a checkpoint. */
+static int s_on_checkpoint(void *ctx, const relais_store_checkpoint_t *scp)
+{
+    s_verify_t *v = ctx;
+    relais_checkpoint_t cp;
+    char where[64];
+    snprintf(where, sizeof where, "checkpoint of size %" PRIu64, scp->size);
+    if (v->cp_read && scp->size <= v->cp_read_size)
+        return s_fail(v, RELAIS_E_CORRUPT, where, "sizes do not increase (the previous is %" PRIu64 ")",
+                      v->cp_read_size);
+    if (scp->size > v->out.head && s_refresh_head(v) != 0)
+        return RELAIS_AUDIT_STOP;
+    if (scp->size > v->out.head)
+        return s_fail(v, RELAIS_E_CORRUPT, where, "beyond the log's head %" PRIu64, v->out.head);
+    if (s_check_note(v, scp, &cp, where) || s_advance(v, scp->size))
+        return RELAIS_AUDIT_STOP;
+    v->cp_read = 1;
+    v->cp_read_size = scp->size;
+    return relais_audit_pool_checkpoint(v->pool, &cp);
 }
 
 /* The whole pass: records in order, each checkpoint when the records reach its size, then
@@ -383,20 +435,36 @@ static void s_verify_pass(s_verify_t *v)
 {
     int rc = relais_store_checkpoint_iterate(v->store, s_on_checkpoint, v);
     if (rc && rc != RELAIS_AUDIT_STOP) {
-        relais_audit_fail(&v->out, rc, "checkpoints", "reading the checkpoints: %s", relais_status_detail());
+        s_fail(v, rc, "checkpoints", "reading the checkpoints: %s", relais_status_detail());
         return;
     }
-    if (rc == 0 && s_advance(v, v->out.head) == 0)
+    if (rc == 0 && s_advance(v, v->out.head) == 0 && relais_audit_pool_flush(v->pool) == 0)
         s_check_store_root(v, "head");
 }
 
-static int s_verify_offline(const char *store_dir, const char *certs_dir, const char *broker, int quiet)
+/* The pass with its pool of `jobs` workers around it. */
+static void s_verify_run(s_verify_t *v, unsigned jobs)
+{
+    const relais_audit_pool_sink_t sink = {.record = s_on_verdict, .checkpoint = s_on_signed_root, .ctx = v};
+    int rc = relais_audit_pool_new(v->keys, jobs, &sink, &v->pool);
+    if (rc) {
+        relais_audit_fail(&v->out, rc, "start", "%s", relais_status_detail());
+        return;
+    }
+    s_verify_pass(v);
+    relais_audit_pool_flush(v->pool); /* a stop leaves nothing in flight when the report is read */
+    relais_audit_pool_destroy(&v->pool);
+}
+
+static int s_verify_offline(const char *store_dir, const char *certs_dir, const char *broker, unsigned jobs,
+                            int quiet)
 {
     const relais_store_options_t ro = {.read_only = 1};
     relais_audit_keys_t keys;
     s_verify_t v;
     memset(&v, 0, sizeof v);
     relais_audit_tree_init(&v.out.tree);
+    v.next_seq = 1;
     int rc = relais_audit_keys_load(certs_dir, &keys);
     if (rc) {
         relais_audit_keys_clear(&keys);
@@ -413,7 +481,7 @@ static int s_verify_offline(const char *store_dir, const char *certs_dir, const 
     v.keys = &keys;
     v.broker = relais_audit_keys_broker(&keys, broker, v.broker_why, sizeof v.broker_why);
     relais_audit_progress_init(&v.progress, v.out.head, quiet);
-    s_verify_pass(&v);
+    s_verify_run(&v, jobs);
     relais_audit_progress_end(&v.progress);
     if (v.out.status == 0)
         relais_audit_cases(v.store, store_dir, &v.out); /* the case index is a cache of the log */
@@ -425,16 +493,30 @@ out_close:
     return relais_audit_exit_status(rc);
 }
 
+/* --jobs N: 1 to RELAIS_AUDIT_MAX_JOBS worker threads. */
+static int s_parse_jobs(const char *arg, unsigned *jobs)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || n < 1 || n > RELAIS_AUDIT_MAX_JOBS)
+        return -1;
+    *jobs = (unsigned)n;
+    return 0;
+}
+
 int relais_audit_cmd_verify(int argc, char **argv)
 {
-    enum { OPT_STORE = RELAIS_OPT_FIRST_FREE, OPT_CERTS, OPT_BROKER, OPT_QUIET };
+    enum { OPT_STORE = RELAIS_OPT_FIRST_FREE, OPT_CERTS, OPT_BROKER, OPT_QUIET, OPT_JOBS };
     static const struct option opts[] = {
         {"store", required_argument, NULL, OPT_STORE}, {"certs", required_argument, NULL, OPT_CERTS},
         {"broker", required_argument, NULL, OPT_BROKER}, {"quiet", no_argument, NULL, OPT_QUIET},
-        RELAIS_CLI_CONN_OPTIONS, {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, OPT_JOBS},   RELAIS_CLI_CONN_OPTIONS,
+        {NULL, 0, NULL, 0},
     };
-    const char *store = NULL, *certs = NULL, *broker = NULL;
+    const char *store = NULL, *certs = NULL, *broker = NULL, *jobs_arg = NULL;
     relais_cli_conn_t conn = {NULL, NULL, NULL};
+    unsigned jobs = relais_audit_pool_default_jobs();
     int quiet = 0, c;
     while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
         if (c == OPT_STORE)
@@ -445,6 +527,8 @@ int relais_audit_cmd_verify(int argc, char **argv)
             broker = optarg;
         else if (c == OPT_QUIET || c == 'q')
             quiet = 1;
+        else if (c == OPT_JOBS)
+            jobs_arg = optarg;
         else if (c == RELAIS_OPT_HELP)
             break;
         else if (!relais_cli_conn_opt(&conn, c, optarg))
@@ -456,7 +540,9 @@ int relais_audit_cmd_verify(int argc, char **argv)
     }
     if (optind != argc || !certs)
         return relais_cli_usage("audit verify", "needs --certs DIR (the registry) and --store DIR or a broker");
+    if (jobs_arg && s_parse_jobs(jobs_arg, &jobs) != 0)
+        return relais_cli_usage("audit verify", "--jobs takes a number of threads from 1 to 256");
     if (store)
-        return s_verify_offline(store, certs, broker, quiet);
+        return s_verify_offline(store, certs, broker, jobs, quiet);
     return relais_audit_online_verify(&conn, certs, quiet);
 }

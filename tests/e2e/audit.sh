@@ -29,9 +29,15 @@ mkdir -p "$tmp/store" "$tmp/certs" "$tmp/notes"
 "$make_store" build "$tmp/store" "$tmp/certs" "$tmp/notes" "$N" "$BATCHES"
 [ -s "$tmp/notes/latest.note" ] || fail "no checkpoint note written"
 
-step "verify passes and counts everything"
-"$relais" audit verify --store "$tmp/store" --certs "$tmp/certs" >"$tmp/verify.txt"
+step "verify passes and counts everything, on one worker thread and on two"
+"$relais" audit verify --jobs 1 --store "$tmp/store" --certs "$tmp/certs" >"$tmp/verify.txt"
 cat "$tmp/verify.txt"
+"$relais" audit verify --jobs 2 --store "$tmp/store" --certs "$tmp/certs" | cmp - "$tmp/verify.txt" ||
+  fail "--jobs 2 reports otherwise than --jobs 1"
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/certs" | cmp - "$tmp/verify.txt" ||
+  fail "the default --jobs reports otherwise than --jobs 1"
+"$relais" audit verify --jobs 9 --store "$tmp/store" --certs "$tmp/certs" | cmp - "$tmp/verify.txt" ||
+  fail "more workers than chunks report otherwise than --jobs 1"
 grep -qx "records: $N" "$tmp/verify.txt" || fail "wrong record count"
 grep -qx "signatures ok: $N" "$tmp/verify.txt" || fail "wrong signature count"
 grep -qx "checkpoints ok: $BATCHES" "$tmp/verify.txt" || fail "wrong checkpoint count"
@@ -118,20 +124,48 @@ mv "$tmp/certs-revoked/pmi-les-blagis.cert" "$tmp/certs-revoked/revoked/"
 step "a flipped byte in a stored record fails verification at that record"
 cp -r "$tmp/store" "$tmp/tampered"
 "$make_store" tamper "$tmp/tampered" 77
-expect_exit 1 "$relais" audit verify --store "$tmp/tampered" --certs "$tmp/certs"
-cat "$tmp/out"
-grep -q "FAILED at seq 77:" "$tmp/out" || fail "the failure does not name seq 77"
+for jobs in 1 2; do
+  expect_exit 1 "$relais" audit verify --jobs "$jobs" --store "$tmp/tampered" --certs "$tmp/certs"
+  cat "$tmp/out"
+  grep -q "FAILED at seq 77:" "$tmp/out" || fail "the failure does not name seq 77 (--jobs $jobs)"
+done
 expect_exit 1 "$relais" audit prove 77 --store "$tmp/tampered"
+
+# Workers check chunks of 256 records (agents/audit_pool.c) that also end at checkpoints: one
+# batch of 1000 gives chunks 1-256, 257-512, 513-768, 769-1000. Two workers finish chunks out
+# of order; the first problem in the log must still be the one reported.
+step "with two workers, the failure named is the first in the log, within a chunk or across"
+mkdir -p "$tmp/big" "$tmp/big-certs" "$tmp/big-notes"
+"$make_store" build "$tmp/big" "$tmp/big-certs" "$tmp/big-notes" 1000 1
+"$relais" audit verify --jobs 1 --store "$tmp/big" --certs "$tmp/big-certs" >"$tmp/big1.txt"
+"$relais" audit verify --jobs 2 --store "$tmp/big" --certs "$tmp/big-certs" | cmp - "$tmp/big1.txt" ||
+  fail "--jobs 2 reports otherwise than --jobs 1 on 1000 records"
+# seq: the records to flip, first the one that must be named.
+for seqs in "130" "256" "257" "1000" "600 700" "300 520" "257 256"; do
+  rm -rf "$tmp/big-t"
+  cp -r "$tmp/big" "$tmp/big-t"
+  for seq in $seqs; do "$make_store" tamper "$tmp/big-t" "$seq"; done
+  want=$(tr ' ' '\n' <<<"$seqs" | sort -n | head -1)
+  expect_exit 1 "$relais" audit verify --jobs 1 --store "$tmp/big-t" --certs "$tmp/big-certs"
+  cp "$tmp/out" "$tmp/out1"
+  expect_exit 1 "$relais" audit verify --jobs 2 --store "$tmp/big-t" --certs "$tmp/big-certs"
+  grep -q "FAILED at seq $want:" "$tmp/out" || { cat "$tmp/out"; fail "flipped $seqs: seq $want not named"; }
+  cmp "$tmp/out" "$tmp/out1" || fail "flipped $seqs: --jobs 2 reports otherwise than --jobs 1"
+done
 
 step "a sender missing from the registry fails verification"
 cp -r "$tmp/certs" "$tmp/certs-missing"
 rm "$tmp/certs-missing/pmi-les-blagis.cert"
-expect_exit 1 "$relais" audit verify --store "$tmp/store" --certs "$tmp/certs-missing"
-cat "$tmp/out"
-grep -q "FAILED at seq 1: UNKNOWN_SENDER" "$tmp/out" || fail "no UNKNOWN_SENDER at seq 1"
+for jobs in 1 2; do
+  expect_exit 1 "$relais" audit verify --jobs "$jobs" --store "$tmp/store" --certs "$tmp/certs-missing"
+  cat "$tmp/out"
+  grep -q "FAILED at seq 1: UNKNOWN_SENDER" "$tmp/out" || fail "no UNKNOWN_SENDER at seq 1 (--jobs $jobs)"
+done
 
 step "usage errors exit 2"
 expect_exit 2 "$relais" audit verify --store "$tmp/store"
+expect_exit 2 "$relais" audit verify --jobs 0 --store "$tmp/store" --certs "$tmp/certs"
+expect_exit 2 "$relais" audit verify --jobs 2x --store "$tmp/store" --certs "$tmp/certs"
 expect_exit 2 "$relais" audit frobnicate
 expect_exit 2 "$relais" audit verify --store "$tmp/nowhere" --certs "$tmp/certs"
 

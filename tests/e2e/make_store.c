@@ -1,9 +1,11 @@
 /* make_store.c -- test helper: builds a signed relais store without the broker, or tampers with one.
  *
- *   make_store build STORE_DIR CERTS_DIR NOTES_DIR COUNT BATCHES
+ *   make_store build STORE_DIR CERTS_DIR NOTES_DIR COUNT BATCHES [PAD]
  *       creates a broker (relais-hub) and two partners in CERTS_DIR, appends COUNT signed
  *       referrals in BATCHES batches, and after each batch signs a checkpoint, stores it and
- *       writes its note to NOTES_DIR/SIZE.note and NOTES_DIR/latest.note.
+ *       writes its note to NOTES_DIR/SIZE.note and NOTES_DIR/latest.note. PAD (default 0,
+ *       at most 4096) more characters of description make each record that much larger:
+ *       benchmarks of the audit use records of about 1 KiB, as partners send them.
  *   make_store tamper STORE_DIR SEQ
  *       flips one byte in the middle of record SEQ, straight through LMDB, as an attacker
  *       with write access to the disk would.
@@ -25,6 +27,7 @@
 
 #define S_ORIGIN "relais.sceaux.fr/enfance"
 #define S_BROKER "relais-hub"
+#define S_PAD_MAX 4096
 
 static const char *const s_partners[] = {"ecole-jean-moulin", "pmi-les-blagis"};
 #define S_PARTNERS (sizeof s_partners / sizeof s_partners[0])
@@ -35,6 +38,7 @@ typedef struct {
     relais_identity_t *partners[S_PARTNERS]; /* sign referrals, in turn */
     relais_store_t *store;                  /* the store being built */
     const char *notes_dir;                  /* where checkpoint notes go */
+    size_t pad;                             /* extra description characters per referral */
 } s_build_t;
 
 static int s_fail(int rc, const char *what)
@@ -68,17 +72,19 @@ static int s_referral(const s_build_t *b, uint64_t n, uint8_t msg_id[RELAIS_MSG_
                       size_t *out_len)
 {
     const relais_identity_t *id = b->partners[n % S_PARTNERS];
-    char json[1024];
+    char json[1024 + S_PAD_MAX], pad[S_PAD_MAX + 1];
     uint8_t *body = NULL, sig[64];
     size_t body_len = 0;
+    memset(pad, '.', b->pad);
+    pad[b->pad] = '\0';
     snprintf(json, sizeof json,
              "{\"referral\":{\"external_ref\":\"T-%" PRIu64 "\","
              "\"referrer\":{\"organisation\":\"Ecole Jean Moulin\",\"role\":\"TEACHER\",\"name\":\"M. Martin\"},"
              "\"child\":{\"family_name\":\"Enfant%" PRIu64 "\",\"given_names\":[\"Lina\"],"
              "\"birth_date\":\"2015-03-02\",\"school\":\"Ecole Jean Moulin\",\"class_name\":\"CM1\"},"
-             "\"domains\":[\"EDUCATIONAL\"],\"description\":\"Absences repetees.\",\"urgency\":\"ROUTINE\","
+             "\"domains\":[\"EDUCATIONAL\"],\"description\":\"Absences repetees.%s\",\"urgency\":\"ROUTINE\","
              "\"consent\":{\"recorded_by\":\"M. Martin\",\"recorded_ms\":1767225600000,\"given_by\":\"mere\"}}}",
-             n, n);
+             n, n, pad);
     memset(msg_id, 0xa5, RELAIS_MSG_ID_SIZE);
     for (int i = 0; i < 8; i++)
         msg_id[8 + i] = (uint8_t)(n >> (56 - 8 * i));
@@ -170,6 +176,14 @@ static int s_build(char **argv)
         return 1;
     }
     memset(&b, 0, sizeof b);
+    if (argv[7]) {
+        uint64_t pad = strtoull(argv[7], &end1, 10);
+        if (*end1 || pad > S_PAD_MAX) {
+            fprintf(stderr, "make_store: PAD must be a number from 0 to %d\n", S_PAD_MAX);
+            return 1;
+        }
+        b.pad = (size_t)pad;
+    }
     b.notes_dir = argv[4];
     int bad = s_identities(&b, argv[3]);
     if (!bad) {
@@ -256,11 +270,11 @@ static int s_tamper(char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc == 7 && strcmp(argv[1], "build") == 0)
+    if ((argc == 7 || argc == 8) && strcmp(argv[1], "build") == 0)
         return s_build(argv);
     if (argc == 4 && strcmp(argv[1], "tamper") == 0)
         return s_tamper(argv);
-    fprintf(stderr, "usage: make_store build STORE_DIR CERTS_DIR NOTES_DIR COUNT BATCHES\n"
+    fprintf(stderr, "usage: make_store build STORE_DIR CERTS_DIR NOTES_DIR COUNT BATCHES [PAD]\n"
                     "       make_store tamper STORE_DIR SEQ\n");
     return 2;
 }
