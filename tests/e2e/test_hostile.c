@@ -758,7 +758,7 @@ static void test_feed_credit(void **state)
     void *curie = s_connect(f, f->curie);
     int64_t now = s_now_ms();
     relais_reply_t reply;
-    for (uint32_t i = 0; i < 12; i++) {
+    for (uint32_t i = 0; i < 6; i++) {
         s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i, 1), 300 + i, now), 300 + i, &reply);
         assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
         relais_reply_clear(&reply);
@@ -767,22 +767,38 @@ static void test_feed_credit(void **state)
     relais_request_t req = {.request_id = 80, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 3};
     s_send_request(coordo, &req);
     s_expect_deliveries(coordo, 80, 1, 3, "the Subscribe's credit");
-    /* The same grant twice (a keepalive re-grant) tops up to the window, it does not add up. */
-    req = (relais_request_t){.request_id = 80, .kind = RELAIS_REQ_CREDIT, .credit = 3};
+    /* A Subscribe on the same connection replaces the feed: position, credit, request id. It
+     * starts past the head (its own access record included), so its credit waits. */
+    uint64_t head = s_head(f);
+    req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head + 2, .credit = 3};
+    s_send_request(coordo, &req);
+    /* The same grant twice while that credit waits (a keepalive re-grant): it tops up to the
+     * window, it does not add up. */
+    req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_CREDIT, .credit = 3};
     s_send_request(coordo, &req);
     s_send_request(coordo, &req);
-    s_expect_deliveries(coordo, 80, 4, 6, "a grant repeated");
+    s_ping(coordo); /* the Credits are read before what follows */
+    for (int tries = 0; tries < 200 && s_head(f) < head + 1; tries++)
+        s_sleep_ms(10); /* and the new feed's access record is stored (seq head + 1) */
+    assert_int_equal(s_head(f), head + 1);
+    for (uint32_t i = 6; i < 14; i++) {
+        s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i, 1), 300 + i, now), 300 + i, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
+        assert_int_equal(reply.ack.seq, head + 2 + (i - 6));
+        relais_reply_clear(&reply);
+    }
+    s_expect_deliveries(coordo, 81, head + 2, head + 4, "a grant repeated while credit waits");
     /* A larger grant is a larger window. */
     req.credit = 5;
     s_send_request(coordo, &req);
-    s_expect_deliveries(coordo, 80, 7, 11, "a larger grant");
-    /* A Subscribe on the same connection replaces the feed: position, credit, request id. */
-    req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 2, .credit = 2};
+    s_expect_deliveries(coordo, 81, head + 5, head + 9, "a larger grant");
+    /* Replaced again, from further back. */
+    req = (relais_request_t){.request_id = 82, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 2, .credit = 2};
     s_send_request(coordo, &req);
-    s_expect_deliveries(coordo, 81, 2, 3, "a Subscribe that replaces the feed");
+    s_expect_deliveries(coordo, 82, 2, 3, "a Subscribe that replaces the feed");
     /* A Credit where there is no feed: refused, so that the agent subscribes again. */
     void *other = s_connect(f, f->coordo);
-    req = (relais_request_t){.request_id = 82, .kind = RELAIS_REQ_CREDIT, .credit = 3};
+    req = (relais_request_t){.request_id = 83, .kind = RELAIS_REQ_CREDIT, .credit = 3};
     s_request(other, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_MALFORMED, "a Credit on a connection without a feed");
 }
