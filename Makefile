@@ -38,6 +38,7 @@ torture: deps debug
 	tests/e2e/torture.sh build/debug
 
 bench: deps release
+	@$(DEPS) bench
 	$(CMAKE) --build build/release -j $(JOBS) --target relais-bench
 	build/release/bench/relais-bench --quick
 

@@ -1,0 +1,242 @@
+/* bench.h -- what the files of relais-bench share: options, results, messages, processes, phases.
+ *
+ * relais_bench.c  options, the order of the run, the JSON report
+ * bench_setup.c   helpers, yardsticks, identities, signed messages, the prefill
+ * bench_proc.c    child processes: relaisd, redis-server and redis-benchmark, relais audit verify
+ * bench_load.c    the agents and subscribers over raw libzmq, the throughput and latency phases
+ *
+ * Times are CLOCK_MONOTONIC nanoseconds (bench_now_ns) unless a name says otherwise. A result
+ * that could not be measured is NAN and printed as JSON null.
+ */
+#ifndef RELAIS_BENCH_H
+#define RELAIS_BENCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "relais_certs.h"
+
+#define BENCH_PATH_MAX 4096
+#define BENCH_AGENT_PREFIX "bench-agent-"
+#define BENCH_BROKER_NAME "relais-hub"
+#define BENCH_COORDINATOR_NAME "bench-coordinator"
+#define BENCH_AUDITOR_NAME "bench-auditor"
+
+/* ---- Options and results ------------------------------------------------------------------ */
+
+typedef struct {
+    int agents;              /* K concurrent submitting agents */
+    int subscribers;         /* S live subscribers in the latency phase */
+    int tp_subscribers;      /* live subscribers during the throughput phase */
+    size_t size;             /* target SignedMessage size, bytes */
+    uint64_t count;          /* messages of the throughput phase (the cap when --duration is set) */
+    double duration;         /* throughput phase time limit, s (0: until count is acknowledged) */
+    double rate;             /* offered load of the latency phase, msg/s */
+    double latency_s;        /* length of the latency phase, s */
+    uint64_t prefill;        /* records written straight into the store before the broker starts */
+    int verifiers;           /* relaisd --verifiers (0: the broker's default, one per core) */
+    int batch_max;           /* relaisd --batch-max (0: the broker's default) */
+    int window;              /* outstanding submissions per agent in the throughput phase */
+    const char *dir;         /* work folder (NULL: a fresh one under $TMPDIR) */
+    int keep;                /* keep the work folder at the end */
+    const char *relaisd;     /* path of relaisd */
+    const char *relais;      /* path of relais, for the offline audit (may not exist) */
+    int audit;               /* run relais audit verify at the end */
+    int redis;               /* 1: run the Redis yardstick, 0: skip, -1: run if the tools are on PATH */
+    uint64_t redis_requests; /* XADDs redis-benchmark sends */
+    int quick;               /* --quick: small counts, done within about a minute */
+} bench_opts_t;
+
+typedef struct {
+    /* yardsticks */
+    double verify_sodium;  /* Ed25519 verifies/s on one core, libsodium */
+    double verify_openssl; /* the same with OpenSSL 3 EVP */
+    double verify_all;     /* libsodium on every core at once, total */
+    double fsync_ms;       /* median of 4 KiB pwrite + fdatasync in the store's folder */
+    double redis_xadd;     /* redis-benchmark XADD/s with appendfsync always */
+    /* throughput phase */
+    double acked_per_s;    /* acknowledged submissions per second */
+    uint64_t tp_sent;      /* submissions sent (first sends) */
+    uint64_t tp_acked;     /* acknowledged */
+    uint64_t tp_refused;   /* answered with an error other than UNAVAILABLE */
+    uint64_t tp_retried;   /* resent after UNAVAILABLE */
+    uint64_t tp_lost;      /* never answered within the bounded wait */
+    double tp_seconds;     /* first send to last ack */
+    double tp_ack_p50_ms, tp_ack_p99_ms; /* ack latency under full load */
+    double tp_feed_p50_ms, tp_feed_p99_ms; /* feed latency of the live subscriber(s) */
+    uint64_t tp_feed_missing; /* acked messages a live subscriber never received */
+    /* latency phase */
+    double ack_p50_ms, ack_p99_ms, ack_p999_ms;
+    double feed_p50_ms, feed_p99_ms;
+    double lat_offered_per_s; /* what the pacing achieved */
+    double send_lag_p99_ms;   /* how late the bench itself sent against its schedule */
+    uint64_t lat_sent, lat_acked, lat_refused, lat_lost;
+    uint64_t lat_feed_missing; /* (message, subscriber) pairs never delivered */
+    /* after */
+    double broker_rss_mib;      /* VmHWM of relaisd */
+    double broker_rss_now_mib;  /* VmRSS just before the stop */
+    double broker_rss_anon_mib; /* RssAnon then: the heap and stacks, without the store's mapped file */
+    double broker_anon_peak_mib; /* the largest RssAnon sampled during the phases */
+    double tp_broker_cores;     /* broker CPU seconds / wall seconds over the throughput phase */
+    double tp_bench_cores;      /* the same for this bench (agents, subscribers, its ZeroMQ I/O) */
+    double lat_broker_cores;    /* the same over the latency phase */
+    double lat_bench_cores;
+    uint64_t records;           /* log size at the end */
+    uint64_t records_at_start;  /* log size when the broker started (prefill) */
+    double bytes_per_msg;       /* data.mdb size / records */
+    double used_bytes_per_msg;  /* LMDB pages in use / records */
+    double audit_verify_per_s;  /* records / wall time of relais audit verify */
+    int audit_exit;             /* its exit status (-1: not run) */
+    double proof_us;            /* mean relais_store_inclusion_proof at the final size, map warm */
+    double proof_cold_us;       /* the same seqs the first time, in a freshly opened store */
+    size_t proof_len;           /* hashes in a proof at that size */
+    double prefill_per_s;       /* records/s the prefill appended (signing excluded) */
+    int verifiers_used;         /* the broker's verifier threads */
+} bench_result_t;
+
+/* ---- Small helpers (bench_setup.c) ---------------------------------------------------------- */
+
+int64_t bench_now_ns(void);
+/* Progress line on stderr, prefixed with the elapsed time. */
+void bench_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Percentile (0..1) of `n` samples sorted in place, in ms; NAN when n == 0. */
+double bench_percentile_ms(int64_t *samples_ns, size_t n, double p, int sorted);
+/* Sorts samples in place (ascending). */
+void bench_sort(int64_t *samples_ns, size_t n);
+/* A TCP port on 127.0.0.1 that was free a moment ago; 0 on failure. */
+int bench_free_port(void);
+/* Whether an executable of that name is on PATH. */
+int bench_on_path(const char *name);
+
+/* ---- Yardsticks ----------------------------------------------------------------------------- */
+
+/* Verifies one signature over "relais/v1/msg" || 0 || 1 KiB in a loop for `seconds` on this
+ * thread, with each library. Returns 0 or -1. */
+int bench_verify_rates(double seconds, double *sodium_per_s, double *openssl_per_s);
+/* The same libsodium loop on every core at once: the verify rate the whole machine offers
+ * (vCPUs may share physical cores). NAN on failure. */
+double bench_verify_all_cores(double seconds);
+/* Median of `rounds` x (4 KiB pwrite + fdatasync) in folder `dir`, ms; NAN on failure. */
+double bench_fsync_ms(const char *dir, int rounds);
+
+/* ---- Identities ----------------------------------------------------------------------------- */
+
+typedef struct {
+    char keys_dir[BENCH_PATH_MAX];     /* secrets and public certificates */
+    char registry_dir[BENCH_PATH_MAX]; /* public certificates only: the broker's --certs */
+    relais_identity_t *broker;         /* relais-hub, role broker */
+    relais_identity_t *coordinator;    /* the frozen subscriber */
+    relais_identity_t *auditor;        /* the live subscribers */
+    relais_identity_t **agents;        /* bench-agent-0 .. K-1, role partner */
+    int agent_count;
+} bench_ids_t;
+
+/* Loads the identities found in KEYS_DIR (a reused --dir) and creates the missing ones, then
+ * fills REGISTRY_DIR with every public certificate. Returns 0 or -1 (reported). */
+int bench_ids_setup(const char *work_dir, int agents, bench_ids_t *ids);
+void bench_ids_release(bench_ids_t *ids);
+/* The path of an identity's key file (NAME.cert_secret) in keys_dir. */
+void bench_ids_key_path(const bench_ids_t *ids, const relais_identity_t *id, char *out, size_t cap);
+
+/* ---- Signed referrals --------------------------------------------------------------------- */
+
+typedef struct bench_factory bench_factory_t;
+
+/* Builds each agent's referral template of about `size` signed bytes (`ids` must outlive the
+ * factory). `run_tag` makes this run's message ids and children its own. 0 or -1 (reported). */
+int bench_factory_new(size_t size, uint64_t run_tag, const bench_ids_t *ids, bench_factory_t **out);
+void bench_factory_destroy(bench_factory_t **self_p);
+/* Signed size of the factory's messages. */
+size_t bench_factory_signed_size(const bench_factory_t *self);
+/* The SignedMessage of global message `index`, sent and signed by agent `agent`, into `out`
+ * (room `cap`, at least bench_factory_signed_size + 16); its length in *len and its message
+ * id (index big-endian, then the run tag) in `msg_id`. Thread-safe. Returns 0 or -1. */
+int bench_factory_make(const bench_factory_t *self, uint64_t index, int agent, uint8_t *out, size_t cap,
+                       size_t *len, uint8_t msg_id[16]);
+/* The global index a message id carries when this run made it; -1 otherwise. */
+int64_t bench_factory_index_of(const bench_factory_t *self, const uint8_t msg_id[16]);
+
+/* A set of pre-built Request frames: message i (global index base + i) belongs to agent i % K. */
+typedef struct {
+    uint64_t base;   /* global index of message 0 (also its request_id) */
+    size_t n;        /* messages */
+    uint8_t *buf;    /* the Request frames, back to back */
+    size_t *off;     /* frame i starts at buf + off[i] */
+    uint32_t *len;   /* and has len[i] bytes */
+} bench_pool_t;
+
+/* Signs and encodes `n` submissions on all cores. Returns 0 or -1 (reported). */
+int bench_pool_build(const bench_factory_t *f, uint64_t base, size_t n, bench_pool_t *pool);
+void bench_pool_release(bench_pool_t *pool);
+
+/* Appends `n` valid signed referrals straight into the store in STORE_DIR (batches of 10,000,
+ * one synced transaction each, map size `map_bytes`) with the case index the broker would
+ * have written for them (relais_cases' rules, the store's hub secret). *per_s: records per
+ * second of the store's share (rules, appends, commits). Returns 0 or -1. */
+int bench_prefill(const bench_factory_t *f, const char *store_dir, uint64_t map_bytes, uint64_t base, uint64_t n,
+                  double *per_s);
+
+/* ---- Child processes ------------------------------------------------------------------------ */
+
+/* Every child started here is killed on any exit path (atexit and SIGINT/SIGTERM). */
+void bench_children_install(void);
+/* fork/exec argv[0] with stdout and stderr to `log_path` (NULL: /dev/null). 0 on failure. */
+pid_t bench_spawn(char *const argv[], const char *log_path);
+/* Waits up to timeout_ms for the child; returns its exit status (128+sig when killed), or
+ * -1 when it is still running. */
+int bench_wait(pid_t pid, int timeout_ms);
+/* SIGTERM, bounded wait, then SIGKILL; returns the exit status. */
+int bench_stop(pid_t pid, int timeout_ms);
+
+typedef struct {
+    pid_t pid;                  /* relaisd */
+    int port;                   /* its port on 127.0.0.1 */
+    char endpoint[64];          /* tcp://127.0.0.1:PORT */
+    char log_path[BENCH_PATH_MAX]; /* its stderr */
+} bench_broker_t;
+
+/* Starts relaisd and waits (bounded) for `event=listening` in its log. 0 or -1 (reported). */
+int bench_broker_start(const bench_opts_t *o, const bench_ids_t *ids, const char *work_dir, const char *store_dir,
+                       uint64_t map_mib, bench_broker_t *out);
+/* CPU seconds (user + system) a process has used so far; NAN when unreadable. */
+double bench_proc_cpu_s(pid_t pid);
+/* Samples a process's RssAnon every 50 ms in a thread until bench_rss_watch_stop, which
+ * returns the peak in MiB (NAN when never read). One watch at a time. */
+int bench_rss_watch_start(pid_t pid);
+double bench_rss_watch_stop(void);
+/* VmHWM, VmRSS and RssAnon of a process in MiB (NAN when unreadable). */
+void bench_proc_rss(pid_t pid, double *hwm_mib, double *rss_mib, double *anon_mib);
+
+/* redis-server with appendfsync always, then redis-benchmark XADD of a 1 KiB field; XADD/s or NAN. */
+double bench_redis_xadd(const char *work_dir, uint64_t requests, int clients, size_t value_size);
+
+/* Runs `relais audit verify --store --certs --quiet`; its wall time in seconds, NAN when it
+ * could not run; *exit_status gets its exit status. */
+double bench_audit_verify(const char *relais, const char *store_dir, const char *certs_dir, int *exit_status);
+
+/* ---- Load (bench_load.c) ------------------------------------------------------------------- */
+
+typedef struct bench_load bench_load_t;
+
+/* Connects one DEALER per agent (CURVE client) and checks each with a ping. 0 or -1. */
+int bench_load_new(const bench_opts_t *o, const bench_ids_t *ids, const bench_factory_t *f, const char *endpoint,
+                   bench_load_t **out);
+void bench_load_destroy(bench_load_t **self_p);
+
+/* Subscribes the frozen subscriber (coordinator, large credit, never reads) from the log's
+ * current end. 0 or -1. */
+int bench_load_freeze_one(bench_load_t *self, const bench_pool_t *probe, size_t probe_i);
+
+/* Throughput phase: every agent keeps `window` submissions in flight until the pool is
+ * acknowledged (or `duration` s pass), with `subs` live subscribers. Fills the tp_* results. */
+int bench_load_throughput(bench_load_t *self, const bench_pool_t *pool, const bench_pool_t *probe, size_t probe_i,
+                          int subs, bench_result_t *r);
+
+/* Latency phase: paced open-loop sends of the pool at `rate` msg/s across the agents, with
+ * `subs` live subscribers. Fills ack_p*, feed_p* and lat_*. */
+int bench_load_latency(bench_load_t *self, const bench_pool_t *pool, const bench_pool_t *probe, size_t probe_i,
+                       int subs, double rate, bench_result_t *r);
+
+#endif
