@@ -1,6 +1,7 @@
 # Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | torture | fuzz | clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+TORTURE_FUZZ_SECONDS ?= 300
 CMAKE ?= cmake
 DEPS := scripts/install-deps
 
@@ -34,8 +35,11 @@ valgrind: deps debug
 	cd build/debug && RELAIS_VALGRIND=1 ctest --output-on-failure -L valgrind
 
 # The long forms of the reliability tests: kill -9s, hostile input, faults; prints the figures.
-torture: deps debug
+# The long forms, then the fuzzers for longer than CI gives them; both print their figures.
+torture: deps debug build/fuzz/CMakeCache.txt
 	tests/e2e/torture.sh build/debug
+	$(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_targets
+	scripts/fuzz-run build/fuzz $(TORTURE_FUZZ_SECONDS)
 
 bench: deps release
 	@$(DEPS) bench
