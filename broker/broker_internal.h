@@ -213,7 +213,11 @@ int broker_feed_credit(broker_feed_t *self, const uint8_t *route, size_t route_l
 void broker_feed_forget(broker_feed_t *self, const uint8_t *route, size_t route_len);
 /* The log grew to `head`. */
 void broker_feed_head(broker_feed_t *self, uint64_t head);
-/* Sends what credit and the socket allow; returns 1 when some feed still has work now. */
+/* Sends what credit and the socket allow. Returns 0 when every feed is served, else a mix of
+ * BROKER_FEED_MORE (a feed stopped on its per-turn budget: serve again at once) and
+ * BROKER_FEED_BLOCKED (a peer's pipe is full: try again a little later). */
+#define BROKER_FEED_MORE 1
+#define BROKER_FEED_BLOCKED 2
 int broker_feed_serve(broker_feed_t *self);
 
 /* ---- The case index (cases.c): relais_cases' rules applied to the store ------------------- */

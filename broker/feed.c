@@ -261,7 +261,8 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     return S_GO_ON;
 }
 
-/* Serves one subscriber; returns 1 when it has more to do right now. */
+/* Serves one subscriber; returns BROKER_FEED_MORE when it stopped on its budget,
+ * BROKER_FEED_BLOCKED when its pipe is full, else 0. */
 static int s_serve_one(broker_feed_t *self, s_sub_t *sub, int *gone)
 {
     *gone = 0;
@@ -274,7 +275,7 @@ static int s_serve_one(broker_feed_t *self, s_sub_t *sub, int *gone)
         *gone = 1;
         return 0;
     }
-    return st.stop == S_STOP_BUDGET || st.stop == S_STOP_FULL;
+    return st.stop == S_STOP_BUDGET ? BROKER_FEED_MORE : st.stop == S_STOP_FULL ? BROKER_FEED_BLOCKED : 0;
 }
 
 int broker_feed_serve(broker_feed_t *self)

@@ -19,6 +19,7 @@
 #define S_REPLY_BURST 4096   /* replies forwarded per loop turn */
 #define S_DEFER_MAX 1024     /* replies held for peers whose pipe is full ... */
 #define S_DEFER_BYTES (32u << 20) /* ... and their bytes: beyond either, a reply is dropped */
+#define S_RETRY_MS 5              /* a peer whose pipe was full is tried again this soon */
 
 /* A reply a live peer could not take yet (its pipe was full). */
 typedef struct {
@@ -381,24 +382,34 @@ static void s_read_wake_pipe(relais_broker_t *b)
         broker_registry_reload(b);
 }
 
+/* One turn: the writer's acks first, as soon as they come, then the feed deliveries of what
+ * they stored, then new requests (and the feed again if one of them granted credit or
+ * subscribed). The poll waits for any of the three; it only times out early to retry a peer
+ * whose pipe was full, and not at all when a feed stopped on its budget with more to send. */
 static void s_serve(s_intake_t *in)
 {
     relais_broker_t *b = in->b;
-    int busy = 0;
+    int feed = 0, deferred = 0;
     while (!atomic_load(&b->stop_requested)) {
         zmq_pollitem_t items[] = {
             {in->router, 0, ZMQ_POLLIN, 0},
             {in->replies, 0, ZMQ_POLLIN, 0},
             {NULL, b->wake_pipe[0], ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 3, busy ? 5 : 500) < 0 && errno == ETERM)
+        long timeout = (feed & BROKER_FEED_MORE) ? 0 : ((feed & BROKER_FEED_BLOCKED) || deferred) ? S_RETRY_MS : 500;
+        if (zmq_poll(items, 3, timeout) < 0 && errno == ETERM)
             break;
         if (items[2].revents & ZMQ_POLLIN)
             s_read_wake_pipe(b);
-        s_pump_replies(in);
-        for (int i = 0; i < S_RECV_BURST && s_recv_one(in) == 0; i++) {
-        }
-        busy = broker_feed_serve(in->feed) | s_retry_deferred(in);
+        int replies = s_pump_replies(in);
+        if (replies > 0 || feed != 0)
+            feed = broker_feed_serve(in->feed);
+        int requests = 0;
+        while (requests < S_RECV_BURST && s_recv_one(in) == 0)
+            requests++;
+        if (requests > 0)
+            feed = broker_feed_serve(in->feed);
+        deferred = s_retry_deferred(in);
     }
 }
 

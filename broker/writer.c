@@ -162,13 +162,20 @@ static void s_answer_message(s_writer_t *w, s_item_t *it)
     reply.ack.duplicate = it->ack.duplicate;
     reply.ack.received_ms = it->ack.received_ms;
     snprintf(reply.ack.case_id, sizeof reply.ack.case_id, "%s", it->case_id);
+    if (broker_send_reply(w->out, &it->env, &reply) != 0)
+        broker_log("error", "internal", "what=\"cannot queue an ack\" seq=%llu", (unsigned long long)it->ack.seq);
+}
+
+/* The log line of a stored message, written once every answer of the batch is on its way. */
+static void s_log_message(const s_item_t *it)
+{
+    if (it->status != 0)
+        return; /* its refusal was logged as it was queued */
     char hex[2 * RELAIS_MSG_ID_BYTES + 1];
-    broker_hex(id, RELAIS_MSG_ID_BYTES, hex);
+    broker_hex(relais_message_id(it->msg), RELAIS_MSG_ID_BYTES, hex);
     broker_log("info", "ack", "sender=%s seq=%llu case=%s duplicate=%d request=%llu msg=%s", it->env.user,
                (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->ack.duplicate,
                (unsigned long long)it->env.request_id, hex);
-    if (broker_send_reply(w->out, &it->env, &reply) != 0)
-        broker_log("error", "internal", "what=\"cannot queue an ack\" seq=%llu", (unsigned long long)it->ack.seq);
 }
 
 static void s_answer_access(s_writer_t *w, s_item_t *it)
@@ -189,9 +196,6 @@ static void s_answer_access(s_writer_t *w, s_item_t *it)
     if (rc != 0)
         broker_log("error", "internal", "what=\"cannot queue a read's answer\" request=%llu",
                    (unsigned long long)it->env.request_id);
-    if (it->status == 0)
-        broker_log("info", "access", "reader=%s seq=%llu request=%llu", it->env.user,
-                   (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id);
 }
 
 static void s_answer_all(s_writer_t *w)
@@ -202,6 +206,20 @@ static void s_answer_all(s_writer_t *w)
             s_answer_access(w, it);
         else
             s_answer_message(w, it);
+    }
+}
+
+/* The batch's log lines, after its answers: a batch's last ack does not wait for the log
+ * lines of the others (one write(2) each, and stderr may be a slow pipe). */
+static void s_log_all(const s_writer_t *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        const s_item_t *it = &w->items[i];
+        if (it->env.kind != BROKER_WRITE_ACCESS)
+            s_log_message(it);
+        else if (it->status == 0)
+            broker_log("info", "access", "reader=%s seq=%llu request=%llu", it->env.user,
+                       (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id);
     }
 }
 
@@ -274,12 +292,10 @@ static void s_commit(s_writer_t *w)
      * the hub's own records of the batch go in. */
     if (rc == RELAIS_E_STORE_FULL && s_reset_items(w))
         rc = s_commit_once(w, 0, &head);
-    if (rc != 0) {
+    int64_t ms = broker_now_ms() - t0;
+    if (rc != 0)
         s_fail_batch(w, rc);
-    } else {
-        broker_log("info", "commit", "records=%zu head=%llu ms=%lld", w->count, (unsigned long long)head,
-                   (long long)(broker_now_ms() - t0));
-    }
+    /* Answers first, then the new head (the feeds), then the log lines. */
     s_answer_all(w);
     if (rc == 0 && head > w->head) {
         w->head = head;
@@ -287,6 +303,10 @@ static void s_commit(s_writer_t *w)
         if (broker_env_send(w->out, &notice, NULL, 0, NULL, 0, 0) != 0)
             broker_log("error", "internal", "what=\"cannot tell intake the new head\" head=%llu",
                        (unsigned long long)head);
+    }
+    if (rc == 0) {
+        broker_log("info", "commit", "records=%zu head=%llu ms=%lld", w->count, (unsigned long long)head, (long long)ms);
+        s_log_all(w);
     }
 }
 
