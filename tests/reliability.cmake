@@ -18,8 +18,8 @@ set_tests_properties(feed_resume PROPERTIES LABELS e2e TIMEOUT 120)
 add_executable(gen_corpus corpus/gen_corpus.c)
 target_link_libraries(gen_corpus PRIVATE relais_proto OpenSSL::Crypto relais_build_flags)
 add_executable(test_hostile e2e/test_hostile.c)
-target_link_libraries(test_hostile PRIVATE relais_certs relais_store relais_proto PkgConfig::ZMQ PkgConfig::CMOCKA
-                      relais_build_flags)
+target_link_libraries(test_hostile PRIVATE relais_e2e_harness relais_certs relais_store relais_proto PkgConfig::ZMQ
+                      PkgConfig::CMOCKA relais_build_flags)
 target_compile_definitions(test_hostile PRIVATE RELAISD_PATH="$<TARGET_FILE:relaisd>"
                            RELAIS_PATH="$<TARGET_FILE:relais>" RELAIS_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus")
 add_dependencies(test_hostile relaisd relais)

@@ -8,73 +8,9 @@ set -euo pipefail
 relais=$1
 relaisd=$2
 examples=$3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-agents.XXXXXX")
-broker_pid=
-bg_pids=()
-
-step() { printf '== %s\n' "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
-  exit 1
-}
-# The value of a string or number field of one compact JSON line.
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
-# Runs a command (bounded by `timeout`) that must exit with status $1; stdout to $tmp/out, stderr to $tmp/err.
-expect_exit() {
-  local want=$1 got=0
-  shift
-  timeout 90 "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill -TERM "$broker_pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=
-}
-cleanup() {
-  stop_broker
-  for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM # ctest's timeout: still stop the broker
-
-# A port nobody listens on (the broker's start is checked, and retried on another port).
-pick_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-
-start_broker() {
-  local lines
-  lines=$(wc -l <"$tmp/broker.log" 2>/dev/null || echo 0)
-  "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" --certs "$tmp/registry" \
-    --key "$tmp/keys/relaisd.cert_secret" --checkpoint-interval 1 2>>"$tmp/broker.log" &
-  broker_pid=$!
-  for _ in $(seq 100); do
-    tail -n +"$((lines + 1))" "$tmp/broker.log" | grep -q 'event=listening' && return 0
-    kill -0 "$broker_pid" 2>/dev/null || { wait "$broker_pid" || true; broker_pid=; return 1; }
-    sleep 0.1
-  done
-  fail "relaisd did not start"
-}
-start_broker_on_free_port() {
-  for _ in $(seq 5); do
-    port=$(pick_port) || fail "no free port"
-    start_broker && return 0
-  done
-  fail "relaisd could not bind a port"
-}
-
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init agents
 
 # ---------------------------------------------------------------------------------------------
 step "command line: help, version, usage errors"
@@ -89,21 +25,17 @@ expect_exit 2 "$relais" case show
 expect_exit 2 "$relais" keygen x --role nobody --out "$tmp/k"
 
 step "a throw-away PKI with relais keygen"
-mkdir -p "$tmp/keys" "$tmp/registry" "$tmp/outsider"
-"$relais" keygen relaisd --role broker --out "$tmp/keys" >/dev/null
+mkdir -p "$tmp/keys" "$tmp/outsider"
 "$relais" keygen college-curie --role partner --org "Collège Marie Curie" --out "$tmp/keys" >"$tmp/out"
 grep -q 'college-curie.cert_secret' "$tmp/out" || fail "keygen does not print the files it wrote"
-"$relais" keygen pmi-blagis --role partner --org "PMI Les Blagis" --out "$tmp/keys" >/dev/null
-"$relais" keygen cmp-sceaux --role partner --org "CMP Sceaux" --out "$tmp/keys" >/dev/null
-"$relais" keygen coordination --role coordinator --org "Ville" --out "$tmp/keys" >/dev/null
-"$relais" keygen audit-ville --role auditor --org "Ville" --out "$tmp/keys" >/dev/null
+make_pki relaisd:broker "pmi-blagis:partner:PMI Les Blagis" "cmp-sceaux:partner:CMP Sceaux" \
+  coordination:coordinator:Ville audit-ville:auditor:Ville
 "$relais" keygen intrus --role partner --out "$tmp/outsider" >/dev/null
 [ "$(stat -c %a "$tmp/keys/coordination.cert_secret")" = 600 ] || fail "secret key is not 0600"
 expect_exit 2 "$relais" keygen coordination --role coordinator --out "$tmp/keys" # never overwrites
-cp "$tmp/keys/"*.cert "$tmp/registry/"
 
 start_broker_on_free_port
-export RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=
+export RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=
 export HOME="$tmp/home"
 mkdir -p "$HOME"
 
@@ -285,9 +217,5 @@ expect_exit 0 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" submit
 [ -z "$(ls "$drop/.relais-inflight")" ] || fail "files left in flight"
 
 step "clean stop"
-kill -TERM "$broker_pid"
-rc=0
-wait "$broker_pid" || rc=$?
-broker_pid=
-[ "$rc" -eq 0 ] || fail "relaisd exited $rc on SIGTERM"
+stop_broker_clean
 echo "agents: all passed"

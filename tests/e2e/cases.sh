@@ -9,16 +9,13 @@ relaisd=$2
 case_tamper=$3
 src=$4
 examples=$src/examples
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-cases.XXXXXX")
-broker_pid=
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init cases
+# certs/make-pki's layout, not make_pki's
+broker_certs=$tmp/pki/registry
+broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
 
-step() { printf '== %s\n' "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
-  exit 1
-}
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
 # as WHO CMD...: with WHO's keys; the exit status must be $want (set by expect).
 as() {
   local who=$1
@@ -40,37 +37,9 @@ refused() { # refused CODE WHO ARGS...: exit 1 with that error code
   grep -q "$code" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected $code from: $*"; }
 }
 
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill -TERM "$broker_pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=
-}
-trap 'stop_broker; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-
-start_broker() {
-  for _ in $(seq 5); do
-    port=$((20000 + RANDOM % 40000))
-    : >"$tmp/broker.log"
-    "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" --certs "$tmp/pki/registry" \
-      --key "$tmp/pki/relais-hub/relais-hub.cert_secret" --checkpoint-interval 1 2>>"$tmp/broker.log" &
-    broker_pid=$!
-    for _ in $(seq 100); do
-      grep -q 'event=listening' "$tmp/broker.log" && return 0
-      kill -0 "$broker_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    stop_broker
-  done
-  fail "relaisd did not start"
-}
-
 mkdir -p "$tmp/store" "$tmp/spool"
 RELAIS=$relais "$src/certs/make-pki" "$tmp/pki" >/dev/null
-start_broker
+start_broker_on_free_port
 
 step "one child, one case: the college and the PMI (name in capitals, with accents) the same day"
 expect 0 college-curie submit "$examples/referral-college-marie-curie.json"

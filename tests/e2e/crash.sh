@@ -24,52 +24,17 @@ RANDOM=$seed
 run_size=10       # referrals per `relais submit` run
 submit_timeout=$((120 + per_agent / 5)) # seconds a run waits across restarts
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-crash.XXXXXX")
-broker_pid=
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init crash
+broker_args=(--checkpoint-every 200 --verifiers 2)
 feed_pid=
 agent_pids=()
-
-step() { printf '== %s\n' "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
-  [ -n "${RELAIS_KEEP_TMP:-}" ] && echo "kept $tmp" >&2
-  exit 1
-}
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
-
-cleanup() {
-  for p in "${agent_pids[@]}" $feed_pid $broker_pid; do kill -KILL "$p" 2>/dev/null || true; done
+stop_agents() {
+  for p in "${agent_pids[@]}" $feed_pid; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [ -n "${RELAIS_KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pick_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-
-# Starts relaisd on $port; 1 when it exits at once (port taken), fails after 15 s of silence.
-start_broker() {
-  local lines
-  lines=$(wc -l <"$tmp/broker.log" 2>/dev/null || echo 0)
-  "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" --certs "$tmp/registry" \
-    --key "$tmp/keys/relaisd.cert_secret" --checkpoint-interval 1 --checkpoint-every 200 \
-    --verifiers 2 2>>"$tmp/broker.log" &
-  broker_pid=$!
-  for _ in $(seq 150); do
-    tail -n +"$((lines + 1))" "$tmp/broker.log" | grep -q 'event=listening' && return 0
-    kill -0 "$broker_pid" 2>/dev/null || { wait "$broker_pid" || true; broker_pid=; return 1; }
-    sleep 0.1
-  done
-  fail "relaisd did not start"
-}
+on_cleanup=stop_agents
 
 kill_broker() {
   kill -KILL "$broker_pid" 2>/dev/null || true
@@ -121,19 +86,13 @@ agent() {
 
 # ---------------------------------------------------------------------------------------------
 step "PKI: broker, $agents partners, a coordinator"
-mkdir -p "$tmp/keys" "$tmp/registry"
 : >"$tmp/broker.log"
-"$relais" keygen relaisd --role broker --out "$tmp/keys" >/dev/null
-"$relais" keygen coordination --role coordinator --out "$tmp/keys" >/dev/null
-for i in $(seq "$agents"); do "$relais" keygen "partner-$i" --role partner --out "$tmp/keys" >/dev/null; done
-cp "$tmp/keys/"*.cert "$tmp/registry/"
+pki=(relaisd:broker coordination:coordinator)
+for i in $(seq "$agents"); do pki+=("partner-$i:partner"); done
+make_pki "${pki[@]}"
 
-for _ in $(seq 5); do
-  port=$(pick_port) || fail "no free port"
-  start_broker && break
-done
-[ -n "$broker_pid" ] || fail "relaisd could not bind a port"
-export RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=
+start_broker_on_free_port
+export RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=
 export HOME="$tmp/home"
 mkdir -p "$HOME"
 
@@ -219,11 +178,7 @@ stop_feed
 feed_failures=$(grep -c '^relais: ' "$tmp/feed.err" || true)
 
 step "clean stop"
-kill -TERM "$broker_pid"
-rc=0
-wait "$broker_pid" || rc=$?
-broker_pid=
-[ "$rc" -eq 0 ] || fail "relaisd exited $rc on SIGTERM"
+stop_broker_clean
 
 # ---------------------------------------------------------------------------------------------
 step "checks"

@@ -16,78 +16,18 @@ set -euo pipefail
 
 relais=$1
 relaisd=$2
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-faults.XXXXXX")
-broker_pid=
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init faults
 mounted=
+unmount_disk() { [ -z "$mounted" ] || umount "$mounted" 2>/dev/null || umount -l "$mounted" 2>/dev/null || true; }
+on_cleanup=unmount_disk
 
-step() { printf '== %s\n' "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
-  exit 1
-}
-field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
-expect_exit() {
-  local want=$1 got=0
-  shift
-  timeout 90 "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill -TERM "$broker_pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=
-}
-cleanup() {
-  stop_broker
-  [ -z "$mounted" ] || umount "$mounted" 2>/dev/null || umount -l "$mounted" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pick_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-# start_broker STORE [flags...]: on a free port; the log is $tmp/broker.log.
-start_broker() {
-  local store=$1 lines
-  shift
-  for _ in $(seq 5); do
-    port=$(pick_port) || fail "no free port"
-    lines=$(wc -l <"$tmp/broker.log")
-    "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$store" --certs "$tmp/registry" \
-      --key "$tmp/keys/relaisd.cert_secret" --checkpoint-interval 1 "$@" 2>>"$tmp/broker.log" &
-    broker_pid=$!
-    for _ in $(seq 150); do
-      if tail -n +"$((lines + 1))" "$tmp/broker.log" | grep -q 'event=listening'; then
-        export RELAIS_ENDPOINT="tcp://127.0.0.1:$port"
-        return 0
-      fi
-      kill -0 "$broker_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$broker_pid" 2>/dev/null || true
-    wait "$broker_pid" 2>/dev/null || true
-    broker_pid=
-  done
-  fail "relaisd did not start"
-}
 head_of() { "$relais" audit export --store "$1" | wc -l; }
 
-mkdir -p "$tmp/keys" "$tmp/registry" "$tmp/home"
+mkdir -p "$tmp/home"
 : >"$tmp/broker.log"
-"$relais" keygen relaisd --role broker --out "$tmp/keys" >/dev/null
-"$relais" keygen college-curie --role partner --out "$tmp/keys" >/dev/null
-cp "$tmp/keys/"*.cert "$tmp/registry/"
+make_pki relaisd:broker college-curie:partner
 export RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_KEY="$tmp/keys/college-curie.cert_secret" RELAIS_SPOOL=
 export HOME="$tmp/home"
 
@@ -128,7 +68,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-start_broker "$tmp/store"
+start_broker_on_free_port
 step "hostile JSON for relais submit: exit 2, nothing sent"
 printf '{"referral": {"referrer": {"organisation": "X"}, "child": {"family_name": "Ok", "given_names": ["A"],
  "birth_date": "2015-01-01"}, "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}' \
@@ -198,7 +138,8 @@ if ! mount -t tmpfs -o size=1m,mode=0700 relais-faults "$tmp/disk" 2>"$tmp/err";
   exit 0
 fi
 mounted="$tmp/disk"
-start_broker "$tmp/disk/store" --map-size 64
+broker_store=$tmp/disk/store
+start_broker_on_free_port --map-size 64
 mkdir -p "$tmp/in"
 n=0
 refused_runs=0

@@ -1,8 +1,4 @@
 /* test_broker_smoke.c -- starts the real relaisd on loopback and walks submit, duplicate, refusal, feed, stop. */
-#define _GNU_SOURCE /* nftw */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,10 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <zmq.h>
@@ -23,170 +16,39 @@
 #include "relais_merkle.h"
 #include "relais_proto.h"
 
+#include "harness.h"
+
 #ifndef RELAISD_PATH
 #error "RELAISD_PATH must name the relaisd binary"
 #endif
 
-#define S_WAIT_LISTEN_MS 15000 /* the broker prints event=listening within this */
-#define S_WAIT_EXIT_MS 20000   /* and exits within this after SIGTERM */
-#define S_RECV_TIMEOUT_MS 10000
-#define S_BIND_ATTEMPTS 5
+#define S_WAIT_EXIT_MS 20000 /* the broker exits within this after SIGTERM */
 
 typedef struct {
-    char dir[256];                   /* temporary folder, removed at the end */
-    char keys[300], registry[300], store[300], log[300];
+    h_env_t h; /* folder, relaisd, sockets */
     relais_identity_t *hub, *partner, *coordo, *pmi, *auditor;
-    pid_t pid;                       /* relaisd, or 0 */
-    char endpoint[64];
-    void *ctx;
-    void *socks[16];                 /* open client sockets, closed by the teardown if a test fails */
 } s_fixture_t;
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void s_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void s_copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    assert_non_null(in);
-    FILE *out = fopen(to, "wb");
-    assert_non_null(out);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
-static relais_identity_t *s_identity(s_fixture_t *f, const char *name, relais_role_t role, const char *org)
-{
-    relais_identity_t *id = NULL;
-    assert_int_equal(relais_identity_generate(name, role, org, &id), 0);
-    assert_int_equal(relais_identity_save(id, f->keys), 0);
-    char from[400], to[400];
-    snprintf(from, sizeof from, "%s/%s.cert", f->keys, name);
-    snprintf(to, sizeof to, "%s/%s.cert", f->registry, name);
-    s_copy_file(from, to);
-    return id;
-}
-
-/* Whether the broker's log holds `needle`. */
-static int s_log_has(const s_fixture_t *f, const char *needle)
-{
-    FILE *in = fopen(f->log, "r");
-    if (!in)
-        return 0;
-    char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, in))
-        found = strstr(line, needle) != NULL;
-    fclose(in);
-    return found;
-}
-
-static pid_t s_spawn(s_fixture_t *f)
-{
-    char key[400];
-    snprintf(key, sizeof key, "%s/hub.cert_secret", f->keys);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(f->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd < 0)
-            _exit(127);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-        execl(RELAISD_PATH, "relaisd", "--endpoint", f->endpoint, "--store", f->store, "--certs", f->registry,
-              "--key", key, "--verifiers", "2", "--checkpoint-interval", "1", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Starts relaisd on a free port; 0 when it says event=listening. */
-static int s_start(s_fixture_t *f)
-{
-    for (int attempt = 0; attempt < S_BIND_ATTEMPTS; attempt++) {
-        snprintf(f->endpoint, sizeof f->endpoint, "tcp://127.0.0.1:%d", 17000 + (getpid() + attempt * 97) % 1000);
-        f->pid = s_spawn(f);
-        if (f->pid < 0)
-            return -1;
-        for (int waited = 0; waited < S_WAIT_LISTEN_MS; waited += 20) {
-            if (s_log_has(f, "event=listening"))
-                return 0;
-            int status;
-            if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
-                f->pid = 0; /* exited: the port was taken, most likely; try another */
-                break;
-            }
-            s_sleep_ms(20);
-        }
-        if (f->pid > 0) {
-            kill(f->pid, SIGKILL);
-            waitpid(f->pid, NULL, 0);
-            f->pid = 0;
-            return -1;
-        }
-    }
-    return -1;
-}
 
 static int s_setup(void **state)
 {
     s_fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/relais-smoke-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->keys, sizeof f->keys, "%s/keys", f->dir);
-    snprintf(f->registry, sizeof f->registry, "%s/registry", f->dir);
-    snprintf(f->store, sizeof f->store, "%s/store", f->dir);
-    snprintf(f->log, sizeof f->log, "%s/relaisd.log", f->dir);
-    assert_int_equal(mkdir(f->keys, 0700), 0);
-    assert_int_equal(mkdir(f->registry, 0700), 0);
-    f->hub = s_identity(f, "hub", RELAIS_ROLE_BROKER, "Ville");
-    f->partner = s_identity(f, "college-curie", RELAIS_ROLE_PARTNER, "College Marie Curie");
-    f->coordo = s_identity(f, "coordo", RELAIS_ROLE_COORDINATOR, "Ville");
-    f->pmi = s_identity(f, "pmi-blagis", RELAIS_ROLE_PARTNER, "PMI Les Blagis");
-    f->auditor = s_identity(f, "audit", RELAIS_ROLE_AUDITOR, "CNIL");
-    f->ctx = zmq_ctx_new();
+    h_env_init(&f->h, "smoke", RELAISD_PATH);
+    f->h.port_base = 17000;
+    f->h.port_span = 1000;
+    f->hub = h_identity(&f->h, "hub", RELAIS_ROLE_BROKER, "Ville", 1);
+    f->partner = h_identity(&f->h, "college-curie", RELAIS_ROLE_PARTNER, "College Marie Curie", 1);
+    f->coordo = h_identity(&f->h, "coordo", RELAIS_ROLE_COORDINATOR, "Ville", 1);
+    f->pmi = h_identity(&f->h, "pmi-blagis", RELAIS_ROLE_PARTNER, "PMI Les Blagis", 1);
+    f->auditor = h_identity(&f->h, "audit", RELAIS_ROLE_AUDITOR, "CNIL", 1);
     *state = f;
-    return s_start(f);
+    return h_start(&f->h);
 }
 
 static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
-    if (f->pid > 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
-    for (size_t i = 0; i < sizeof f->socks / sizeof f->socks[0]; i++)
-        if (f->socks[i])
-            zmq_close(f->socks[i]);
-    if (f->ctx)
-        zmq_ctx_term(f->ctx); /* would wait forever for a socket left open */
-    if (getenv("RELAIS_KEEP_TMP") == NULL)
-        nftw(f->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    else
-        fprintf(stderr, "kept %s\n", f->dir);
+    h_env_cleanup(&f->h);
     relais_identity_destroy(&f->hub);
     relais_identity_destroy(&f->partner);
     relais_identity_destroy(&f->coordo);
@@ -200,54 +62,7 @@ static int s_teardown(void **state)
 
 static void *s_connect(s_fixture_t *f, const relais_identity_t *me)
 {
-    void *s = zmq_socket(f->ctx, ZMQ_DEALER);
-    assert_non_null(s);
-    int timeout = S_RECV_TIMEOUT_MS, linger = 0;
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    const char *server = relais_identity_peer(f->hub)->curve_public_z85;
-    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, strlen(server) + 1), 0);
-    const char *pub = relais_identity_curve_public_z85(me);
-    const char *sec = relais_identity_curve_secret_z85(me);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, strlen(pub) + 1), 0);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, strlen(sec) + 1), 0);
-    assert_int_equal(zmq_connect(s, f->endpoint), 0);
-    for (size_t i = 0; i < sizeof f->socks / sizeof f->socks[0]; i++)
-        if (!f->socks[i]) {
-            f->socks[i] = s;
-            return s;
-        }
-    fail_msg("too many sockets");
-    return NULL;
-}
-
-static void s_close(s_fixture_t *f, void *s)
-{
-    for (size_t i = 0; i < sizeof f->socks / sizeof f->socks[0]; i++)
-        if (f->socks[i] == s)
-            f->socks[i] = NULL;
-    zmq_close(s);
-}
-
-static void s_send_request(void *sock, const relais_request_t *req)
-{
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = relais_request_encode(req, &bytes, &len);
-    if (rc != 0)
-        fail_msg("request %llu does not encode: %s", (unsigned long long)req->request_id, relais_status_detail());
-    assert_int_equal(zmq_send(sock, bytes, len, 0), (int)len);
-    free(bytes);
-}
-
-static void s_recv_reply(void *sock, relais_reply_t *reply)
-{
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    int n = zmq_msg_recv(&msg, sock, 0);
-    assert_true(n >= 0); /* a timeout here means no answer from the broker */
-    assert_int_equal(relais_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), reply), 0);
-    zmq_msg_close(&msg);
+    return h_connect_as(&f->h, me, f->hub);
 }
 
 static const char s_referral_json[] =
@@ -266,9 +81,7 @@ static uint8_t *s_signed_json(const relais_identity_t *signer, const char *sende
     uint8_t *body = NULL, *out = NULL;
     size_t body_len = 0;
     uint8_t sig[64];
-    if (relais_message_from_json(json, strlen(json), sender, msg_id, created_ms, &body, &body_len) != 0)
-        fail_msg("%s: %s", json, relais_status_detail());
-    assert_int_equal(relais_identity_sign(signer, body, body_len, sig), 0);
+    h_sign_json(signer, sender, json, msg_id, created_ms, &body, &body_len, sig);
     if (corrupt)
         sig[10] ^= 0x01;
     assert_int_equal(relais_signed_encode(body, body_len, sig, &out, len), 0);
@@ -278,7 +91,7 @@ static uint8_t *s_signed_json(const relais_identity_t *signer, const char *sende
 
 static uint8_t *s_signed_referral(const relais_identity_t *me, const uint8_t msg_id[16], int corrupt, size_t *len)
 {
-    return s_signed_json(me, relais_identity_peer(me)->name, s_referral_json, msg_id, s_now_ms(), corrupt, len);
+    return s_signed_json(me, relais_identity_peer(me)->name, s_referral_json, msg_id, h_now_ms(), corrupt, len);
 }
 
 static void s_submit(void *sock, uint64_t request_id, uint8_t *signed_msg, size_t len, relais_reply_t *reply)
@@ -289,8 +102,8 @@ static void s_submit(void *sock, uint64_t request_id, uint8_t *signed_msg, size_
     req.kind = RELAIS_REQ_SUBMIT;
     req.submit = signed_msg; /* borrowed: not cleared */
     req.submit_len = len;
-    s_send_request(sock, &req);
-    s_recv_reply(sock, reply);
+    h_send_request(sock, &req);
+    h_recv_reply(sock, reply);
     assert_int_equal(reply->request_id, request_id);
 }
 
@@ -329,7 +142,7 @@ static void s_submit_twice_and_refuse(s_fixture_t *f, void *partner)
 static void s_expect_delivery(void *sock, uint64_t seq)
 {
     relais_reply_t reply;
-    s_recv_reply(sock, &reply);
+    h_recv_reply(sock, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
     assert_int_equal(reply.request_id, 42);
     assert_int_equal(reply.delivery.seq, seq);
@@ -345,7 +158,7 @@ static void s_feed_as_coordinator(s_fixture_t *f, void *partner)
 {
     void *coordo = s_connect(f, f->coordo);
     relais_request_t req = {.request_id = 42, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 2};
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     /* Record 1 is the referral; record 2 is this feed's own access record. */
     s_expect_delivery(coordo, 1);
     s_expect_delivery(coordo, 2);
@@ -365,32 +178,32 @@ static void s_feed_as_coordinator(s_fixture_t *f, void *partner)
     zmq_setsockopt(coordo, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     char buf[16];
     assert_int_equal(zmq_recv(coordo, buf, sizeof buf, 0), -1); /* no credit left */
-    timeout = S_RECV_TIMEOUT_MS;
+    timeout = H_RECV_TIMEOUT_MS;
     zmq_setsockopt(coordo, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     req = (relais_request_t){.request_id = 43, .kind = RELAIS_REQ_CREDIT, .credit = 8};
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     s_expect_delivery(coordo, 3);
-    s_close(f, coordo);
+    h_close(&f->h, coordo);
 }
 
 /* SIGTERM, a bounded wait, exit 0 and a final checkpoint of `size` (0: any). */
 static void s_stop(s_fixture_t *f, uint64_t size)
 {
-    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
     int status = 0;
     pid_t done = 0;
     for (int waited = 0; waited < S_WAIT_EXIT_MS && done == 0; waited += 20) {
-        done = waitpid(f->pid, &status, WNOHANG);
+        done = waitpid(f->h.pid, &status, WNOHANG);
         if (done == 0)
-            s_sleep_ms(20);
+            h_sleep_ms(20);
     }
-    assert_int_equal(done, f->pid); /* else the teardown kills it */
-    f->pid = 0;
+    assert_int_equal(done, f->h.pid); /* else the teardown kills it */
+    f->h.pid = 0;
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     char want[64];
     snprintf(want, sizeof want, "event=checkpoint size=%llu", (unsigned long long)size);
-    assert_true(s_log_has(f, size ? want : "event=checkpoint"));
+    assert_true(h_log_has(&f->h, size ? want : "event=checkpoint"));
 }
 
 static void test_smoke(void **state)
@@ -399,7 +212,7 @@ static void test_smoke(void **state)
     void *partner = s_connect(f, f->partner);
     s_submit_twice_and_refuse(f, partner);
     s_feed_as_coordinator(f, partner);
-    s_close(f, partner);
+    h_close(&f->h, partner);
     s_stop(f, 3);
 }
 
@@ -407,8 +220,7 @@ static void test_smoke(void **state)
 
 static void s_request(void *sock, relais_request_t *req, relais_reply_t *reply)
 {
-    s_send_request(sock, req);
-    s_recv_reply(sock, reply);
+    h_request(sock, req, reply);
     assert_int_equal(reply->request_id, req->request_id);
 }
 
@@ -464,7 +276,7 @@ static const char s_triage_json[] =
 
 static void s_submissions(s_fixture_t *f, void *partner, void *pmi, void *coordo)
 {
-    int64_t now = s_now_ms();
+    int64_t now = h_now_ms();
     const char *curie = "college-curie", *blagis = "pmi-blagis";
     s_expect_ack(partner, 1, s_msg(f->partner, curie, s_referral_json, 1, now), 1, "C-1");
     /* the same child, spelled otherwise, by another agency: the same case */
@@ -518,13 +330,13 @@ static void s_partner_views(void *partner)
     /* The feed (closed loop): its own referral and the update, each with the status the case
      * had right after it; the PMI's referral and the access records are skipped. */
     req = (relais_request_t){.request_id = 24, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 2};
-    s_send_request(partner, &req);
+    h_send_request(partner, &req);
     static const struct {
         uint64_t seq;
         relais_case_state_t state;
     } want[] = {{1, RELAIS_CASE_SUBMITTED}, {3, RELAIS_CASE_TRIAGE}};
     for (size_t i = 0; i < 2; i++) {
-        s_recv_reply(partner, &reply);
+        h_recv_reply(partner, &reply);
         assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
         assert_int_equal(reply.delivery.seq, want[i].seq);
         assert_null(reply.delivery.record);
@@ -545,8 +357,8 @@ static void s_audit(s_fixture_t *f, void *auditor)
     relais_reply_clear(&reply);
     /* Records 4-7 are the access records of the reads so far; a checkpoint of the 7 records
      * comes within the 1 s interval. */
-    for (int tries = 0; tries < 50 && !s_log_has(f, "event=checkpoint size=7"); tries++)
-        s_sleep_ms(100);
+    for (int tries = 0; tries < 50 && !h_log_has(&f->h, "event=checkpoint size=7"); tries++)
+        h_sleep_ms(100);
     req = (relais_request_t){.request_id = 31, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
     s_request(auditor, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
@@ -573,11 +385,11 @@ static void s_audit(s_fixture_t *f, void *auditor)
 /* A client without CURVE never completes a handshake with the broker. */
 static void s_plain_refused(s_fixture_t *f)
 {
-    void *sock = zmq_socket(f->ctx, ZMQ_DEALER);
+    void *sock = zmq_socket(f->h.ctx, ZMQ_DEALER);
     int timeout = 500, linger = 0;
     zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(sock, f->endpoint), 0);
+    assert_int_equal(zmq_connect(sock, f->h.endpoint), 0);
     uint8_t *bytes = NULL;
     size_t len = 0;
     relais_request_t ping = {.request_id = 50, .kind = RELAIS_REQ_PING};
@@ -594,27 +406,24 @@ static void s_registry_reload(s_fixture_t *f)
 {
     relais_identity_t *cmp = NULL;
     assert_int_equal(relais_identity_generate("cmp-sceaux", RELAIS_ROLE_PARTNER, "CMP Sceaux", &cmp), 0);
-    assert_int_equal(relais_identity_save(cmp, f->keys), 0);
+    assert_int_equal(relais_identity_save(cmp, f->h.keys), 0);
     void *sock = s_connect(f, cmp);
     int timeout = 1000;
     zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     relais_request_t ping = {.request_id = 40, .kind = RELAIS_REQ_PING};
-    s_send_request(sock, &ping);
+    h_send_request(sock, &ping);
     char buf[64];
     assert_int_equal(zmq_recv(sock, buf, sizeof buf, 0), -1); /* unknown key: no handshake */
-    s_close(f, sock);
-    char from[400], to[400];
-    snprintf(from, sizeof from, "%s/cmp-sceaux.cert", f->keys);
-    snprintf(to, sizeof to, "%s/cmp-sceaux.cert", f->registry);
-    s_copy_file(from, to);
-    assert_int_equal(kill(f->pid, SIGHUP), 0);
-    for (int tries = 0; tries < 100 && !s_log_has(f, "event=registry-reloaded"); tries++)
-        s_sleep_ms(50);
+    h_close(&f->h, sock);
+    h_register(&f->h, "cmp-sceaux");
+    assert_int_equal(kill(f->h.pid, SIGHUP), 0);
+    for (int tries = 0; tries < 100 && !h_log_has(&f->h, "event=registry-reloaded"); tries++)
+        h_sleep_ms(50);
     sock = s_connect(f, cmp);
     relais_reply_t reply;
     s_request(sock, &ping, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_NONE);
-    s_close(f, sock);
+    h_close(&f->h, sock);
     relais_identity_destroy(&cmp);
 }
 
@@ -625,7 +434,7 @@ static const char s_decline_json[] =
 /* A closed case lets go of its child: the next referral opens a new case. */
 static void s_close_and_reopen(s_fixture_t *f, void *partner, void *coordo)
 {
-    int64_t now = s_now_ms();
+    int64_t now = h_now_ms();
     s_expect_ack(coordo, 60, s_msg(f->coordo, "coordo", s_decline_json, 60, now), 8, "C-1");
     s_expect_ack(partner, 61, s_msg(f->partner, "college-curie", s_referral_json, 61, now), 9, "C-9");
 }
@@ -641,10 +450,10 @@ static void test_cases_and_audit(void **state)
     s_partner_views(partner);
     s_audit(f, auditor);
     s_close_and_reopen(f, partner, coordo);
-    s_close(f, partner);
-    s_close(f, pmi);
-    s_close(f, coordo);
-    s_close(f, auditor);
+    h_close(&f->h, partner);
+    h_close(&f->h, pmi);
+    h_close(&f->h, coordo);
+    h_close(&f->h, auditor);
     s_plain_refused(f);
     s_registry_reload(f);
     s_stop(f, 9);

@@ -12,11 +12,8 @@
  * RELAIS_TORTURE=1 runs the long forms (more messages, minutes of frozen subscriber, 5000
  * connections). RELAIS_TORTURE_SUMMARY names a file the figures are appended to.
  */
-#define _GNU_SOURCE /* nftw */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,9 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -39,27 +34,17 @@
 #include "relais_proto.h"
 #include "relais_store.h"
 
+#include "harness.h"
+
 #if !defined(RELAISD_PATH) || !defined(RELAIS_PATH) || !defined(RELAIS_CORPUS_DIR)
 #error "RELAISD_PATH, RELAIS_PATH and RELAIS_CORPUS_DIR must be defined"
 #endif
 
-#define S_WAIT_LISTEN_MS 15000
-#define S_WAIT_EXIT_MS 20000
-#define S_RECV_TIMEOUT_MS 10000
-#define S_BIND_ATTEMPTS 5
 #define S_MAX_MESSAGE "8192"
-#define S_SOCKS 16
 
 typedef struct {
-    char dir[256];                                   /* temporary folder, removed at the end */
-    char keys[300], registry[300], store[300], log[300];
+    h_env_t h; /* folder, relaisd (extra flags in h.flags), sockets */
     relais_identity_t *hub, *curie, *pmi, *coordo, *auditor, *outsider;
-    pid_t pid;                                       /* relaisd, or 0 */
-    int port;                                        /* its TCP port */
-    char endpoint[64];
-    const char *extra[4];                            /* more relaisd flags, NULL-terminated */
-    void *ctx;
-    void *socks[S_SOCKS];                            /* open sockets, closed by the teardown */
 } s_fixture_t;
 
 /* Figures for the summary of `make torture`. */
@@ -90,141 +75,21 @@ static void s_summary(const char *fmt, ...)
     }
 }
 
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void s_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void s_copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    assert_non_null(in);
-    FILE *out = fopen(to, "wb");
-    assert_non_null(out);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
-static relais_identity_t *s_identity(s_fixture_t *f, const char *name, relais_role_t role, int registered)
-{
-    relais_identity_t *id = NULL;
-    assert_int_equal(relais_identity_generate(name, role, "Test", &id), 0);
-    assert_int_equal(relais_identity_save(id, f->keys), 0);
-    if (registered) {
-        char from[400], to[400];
-        snprintf(from, sizeof from, "%s/%s.cert", f->keys, name);
-        snprintf(to, sizeof to, "%s/%s.cert", f->registry, name);
-        s_copy_file(from, to);
-    }
-    return id;
-}
-
-/* Whether the broker's log holds `needle`. */
-static int s_log_has(const s_fixture_t *f, const char *needle)
-{
-    FILE *in = fopen(f->log, "r");
-    if (!in)
-        return 0;
-    char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, in))
-        found = strstr(line, needle) != NULL;
-    fclose(in);
-    return found;
-}
-
-static pid_t s_spawn(s_fixture_t *f)
-{
-    char key[400];
-    snprintf(key, sizeof key, "%s/hub.cert_secret", f->keys);
-    const char *argv[32] = {"relaisd", "--endpoint", f->endpoint, "--store", f->store, "--certs", f->registry,
-                            "--key", key, "--verifiers", "2", "--checkpoint-interval", "1", "--max-message",
-                            S_MAX_MESSAGE, "--max-subscribers", "2"};
-    int argc = 17;
-    for (int i = 0; f->extra[i] && argc < 31; i++)
-        argv[argc++] = f->extra[i];
-    argv[argc] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd < 0)
-            _exit(127);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-        execv(RELAISD_PATH, (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int s_start(s_fixture_t *f)
-{
-    for (int attempt = 0; attempt < S_BIND_ATTEMPTS; attempt++) {
-        f->port = 18000 + (int)((getpid() * 31 + attempt * 97 + s_now_ms()) % 2000);
-        snprintf(f->endpoint, sizeof f->endpoint, "tcp://127.0.0.1:%d", f->port);
-        unlink(f->log);
-        f->pid = s_spawn(f);
-        if (f->pid < 0)
-            return -1;
-        for (int waited = 0; waited < S_WAIT_LISTEN_MS; waited += 20) {
-            if (s_log_has(f, "event=listening"))
-                return 0;
-            int status;
-            if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
-                f->pid = 0; /* the port was taken, most likely */
-                break;
-            }
-            s_sleep_ms(20);
-        }
-        if (f->pid > 0) {
-            kill(f->pid, SIGKILL);
-            waitpid(f->pid, NULL, 0);
-            f->pid = 0;
-            return -1;
-        }
-    }
-    return -1;
-}
-
 static s_fixture_t *s_fixture_new(void)
 {
     s_fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/relais-hostile-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->keys, sizeof f->keys, "%s/keys", f->dir);
-    snprintf(f->registry, sizeof f->registry, "%s/registry", f->dir);
-    snprintf(f->store, sizeof f->store, "%s/store", f->dir);
-    snprintf(f->log, sizeof f->log, "%s/relaisd.log", f->dir);
-    assert_int_equal(mkdir(f->keys, 0700), 0);
-    assert_int_equal(mkdir(f->registry, 0700), 0);
-    f->hub = s_identity(f, "hub", RELAIS_ROLE_BROKER, 1);
-    f->curie = s_identity(f, "college-curie", RELAIS_ROLE_PARTNER, 1);
-    f->pmi = s_identity(f, "pmi-blagis", RELAIS_ROLE_PARTNER, 1);
-    f->coordo = s_identity(f, "coordo", RELAIS_ROLE_COORDINATOR, 1);
-    f->auditor = s_identity(f, "audit", RELAIS_ROLE_AUDITOR, 1);
-    f->outsider = s_identity(f, "intrus", RELAIS_ROLE_PARTNER, 0);
-    f->ctx = zmq_ctx_new();
+    h_env_init(&f->h, "hostile", RELAISD_PATH);
+    f->h.flags[0] = "--max-message";
+    f->h.flags[1] = S_MAX_MESSAGE;
+    f->h.flags[2] = "--max-subscribers";
+    f->h.flags[3] = "2";
+    f->hub = h_identity(&f->h, "hub", RELAIS_ROLE_BROKER, "Test", 1);
+    f->curie = h_identity(&f->h, "college-curie", RELAIS_ROLE_PARTNER, "Test", 1);
+    f->pmi = h_identity(&f->h, "pmi-blagis", RELAIS_ROLE_PARTNER, "Test", 1);
+    f->coordo = h_identity(&f->h, "coordo", RELAIS_ROLE_COORDINATOR, "Test", 1);
+    f->auditor = h_identity(&f->h, "audit", RELAIS_ROLE_AUDITOR, "Test", 1);
+    f->outsider = h_identity(&f->h, "intrus", RELAIS_ROLE_PARTNER, "Test", 0);
     return f;
 }
 
@@ -232,7 +97,7 @@ static int s_setup(void **state)
 {
     s_fixture_t *f = s_fixture_new();
     *state = f;
-    return s_start(f);
+    return h_start(&f->h);
 }
 
 /* A store too small for many referrals: 2 MiB, of which the default reserve keeps 1 MiB
@@ -240,28 +105,16 @@ static int s_setup(void **state)
 static int s_setup_small_store(void **state)
 {
     s_fixture_t *f = s_fixture_new();
-    f->extra[0] = "--map-size";
-    f->extra[1] = "2";
+    f->h.flags[4] = "--map-size";
+    f->h.flags[5] = "2";
     *state = f;
-    return s_start(f);
+    return h_start(&f->h);
 }
 
 static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
-    if (f->pid > 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
-    for (size_t i = 0; i < S_SOCKS; i++)
-        if (f->socks[i])
-            zmq_close(f->socks[i]);
-    if (f->ctx)
-        zmq_ctx_term(f->ctx);
-    if (getenv("RELAIS_KEEP_TMP") == NULL)
-        nftw(f->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    else
-        fprintf(stderr, "kept %s\n", f->dir);
+    h_env_cleanup(&f->h);
     relais_identity_destroy(&f->hub);
     relais_identity_destroy(&f->curie);
     relais_identity_destroy(&f->pmi);
@@ -278,7 +131,7 @@ static uint64_t s_head(const s_fixture_t *f)
     relais_store_options_t o = {.read_only = 1};
     relais_store_t *store = NULL;
     uint64_t head = 0;
-    if (relais_store_open(f->store, &o, &store) != 0)
+    if (relais_store_open(f->h.store, &o, &store) != 0)
         fail_msg("cannot open the store read-only: %s", relais_status_detail());
     assert_int_equal(relais_store_head(store, &head), 0);
     relais_store_destroy(&store);
@@ -302,93 +155,14 @@ static long s_status_kib(pid_t pid, const char *key)
 
 /* ---- CURVE clients -------------------------------------------------------------------- */
 
-static void s_track(s_fixture_t *f, void *s)
-{
-    for (size_t i = 0; i < S_SOCKS; i++)
-        if (!f->socks[i]) {
-            f->socks[i] = s;
-            return;
-        }
-    fail_msg("too many sockets");
-}
-
-static void s_close(s_fixture_t *f, void *s)
-{
-    for (size_t i = 0; i < S_SOCKS; i++)
-        if (f->socks[i] == s)
-            f->socks[i] = NULL;
-    zmq_close(s);
-}
-
-static void s_set_timeout(void *s, int ms)
-{
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &ms, sizeof ms);
-}
-
-/* A DEALER with `me`'s CURVE keys toward the broker (server key: `server`, normally the hub). */
 static void *s_connect_as(s_fixture_t *f, const relais_identity_t *me, const relais_identity_t *server)
 {
-    void *s = zmq_socket(f->ctx, ZMQ_DEALER);
-    assert_non_null(s);
-    int linger = 0;
-    s_set_timeout(s, S_RECV_TIMEOUT_MS);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    const char *srv = relais_identity_peer(server)->curve_public_z85;
-    const char *pub = relais_identity_curve_public_z85(me);
-    const char *sec = relais_identity_curve_secret_z85(me);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, srv, strlen(srv) + 1), 0);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, strlen(pub) + 1), 0);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, strlen(sec) + 1), 0);
-    assert_int_equal(zmq_connect(s, f->endpoint), 0);
-    s_track(f, s);
-    return s;
+    return h_connect_as(&f->h, me, server);
 }
 
 static void *s_connect(s_fixture_t *f, const relais_identity_t *me)
 {
-    return s_connect_as(f, me, f->hub);
-}
-
-static void s_send_bytes(void *sock, const void *bytes, size_t len)
-{
-    assert_int_equal(zmq_send(sock, bytes, len, 0), (int)len);
-}
-
-static void s_send_request(void *sock, const relais_request_t *req)
-{
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    if (relais_request_encode(req, &bytes, &len) != 0)
-        fail_msg("request does not encode: %s", relais_status_detail());
-    s_send_bytes(sock, bytes, len);
-    free(bytes);
-}
-
-/* 0 and *reply filled, or -1 when nothing came within the socket's timeout. */
-static int s_try_recv_reply(void *sock, relais_reply_t *reply)
-{
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    if (zmq_msg_recv(&msg, sock, 0) < 0) {
-        zmq_msg_close(&msg);
-        return -1;
-    }
-    int rc = relais_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), reply);
-    zmq_msg_close(&msg);
-    assert_int_equal(rc, 0);
-    return 0;
-}
-
-static void s_recv_reply(void *sock, relais_reply_t *reply)
-{
-    if (s_try_recv_reply(sock, reply) != 0)
-        fail_msg("no answer from the broker");
-}
-
-static void s_request(void *sock, relais_request_t *req, relais_reply_t *reply)
-{
-    s_send_request(sock, req);
-    s_recv_reply(sock, reply);
+    return h_connect_as(&f->h, me, f->hub);
 }
 
 /* Expects an ERROR with `status` to a request; counts it as a hostile input refused. */
@@ -407,7 +181,7 @@ static void s_ping(void *sock)
 {
     relais_request_t req = {.request_id = 999999, .kind = RELAIS_REQ_PING};
     relais_reply_t reply;
-    s_request(sock, &req, &reply);
+    h_request(sock, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_NONE);
     relais_reply_clear(&reply);
 }
@@ -443,9 +217,7 @@ static s_parts_t s_parts(const relais_identity_t *signer, const char *sender, co
 {
     s_parts_t p;
     uint8_t msg_id[16] = {0xee, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
-    if (relais_message_from_json(json, strlen(json), sender, msg_id, created_ms, &p.body, &p.body_len) != 0)
-        fail_msg("%s: %s", json, relais_status_detail());
-    assert_int_equal(relais_identity_sign(signer, p.body, p.body_len, p.sig), 0);
+    h_sign_json(signer, sender, json, msg_id, created_ms, &p.body, &p.body_len, p.sig);
     return p;
 }
 
@@ -472,9 +244,9 @@ static void s_submit_parts(void *sock, s_parts_t p, uint64_t rid, relais_reply_t
 {
     size_t len = 0;
     uint8_t *frame = s_frame(&p, rid, &len);
-    s_send_bytes(sock, frame, len);
+    h_send_bytes(sock, frame, len);
     free(frame);
-    s_recv_reply(sock, reply);
+    h_recv_reply(sock, reply);
     assert_int_equal(reply->request_id, rid);
 }
 
@@ -529,10 +301,10 @@ static void test_corpus(void **state)
         snprintf(path, sizeof path, "%s/%s", RELAIS_CORPUS_DIR, file);
         size_t len = 0;
         uint8_t *bytes = s_read_file(path, &len);
-        s_send_bytes(curie, bytes, len);
+        h_send_bytes(curie, bytes, len);
         free(bytes);
         relais_reply_t reply;
-        s_recv_reply(curie, &reply);
+        h_recv_reply(curie, &reply);
         const char *got = reply.kind == RELAIS_REPLY_ERROR ? relais_status_name(reply.error.status) : "no error";
         if (strcmp(got, code) != 0)
             fail_msg("%s: expected %s, got %s (%s)", file, code, got, reply.error.message);
@@ -566,7 +338,7 @@ static void test_forgeries(void **state)
     void *curie = s_connect(f, f->curie);
     void *auditor = s_connect(f, f->auditor);
     const char *me = "college-curie";
-    int64_t now = s_now_ms();
+    int64_t now = h_now_ms();
     assert_int_equal(s_expect_ack(curie, s_parts(f->curie, me, s_referral(1, 1), 1, now), 1), 1);
     uint64_t head = s_head(f);
     assert_int_equal(head, 1);
@@ -606,11 +378,11 @@ static void test_forgeries(void **state)
     /* A request that asks nothing, credit without a feed, a two-frame request. */
     relais_request_t req = {.request_id = 24, .kind = RELAIS_REQ_CREDIT, .credit = 10};
     relais_reply_t reply;
-    s_request(curie, &req, &reply);
+    h_request(curie, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_MALFORMED, "credit without a feed");
     assert_int_equal(zmq_send(curie, "a", 1, ZMQ_SNDMORE), 1);
     assert_int_equal(zmq_send(curie, "b", 1, 0), 1);
-    s_recv_reply(curie, &reply);
+    h_recv_reply(curie, &reply);
     s_expect_refusal(&reply, RELAIS_E_MALFORMED, "a request of two frames");
 
     s_ping(curie);
@@ -623,7 +395,7 @@ static void test_forgeries(void **state)
 /* Sends a ping on `sock` and expects no answer within `ms`. */
 static void s_expect_silence(void *sock, int ms, const char *what)
 {
-    s_set_timeout(sock, ms);
+    h_set_timeout(sock, ms);
     relais_request_t req = {.request_id = 77, .kind = RELAIS_REQ_PING};
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -632,7 +404,7 @@ static void s_expect_silence(void *sock, int ms, const char *what)
     free(bytes);
     relais_reply_t reply;
     s_tried++;
-    if (s_try_recv_reply(sock, &reply) == 0)
+    if (h_try_recv_reply(sock, &reply) == 0)
         fail_msg("%s: the broker answered (kind %d)", what, reply.kind);
     s_refused++;
 }
@@ -643,20 +415,20 @@ static void test_handshakes(void **state)
     uint64_t head = s_head(f);
     void *s = s_connect(f, f->outsider);
     s_expect_silence(s, 1500, "an unknown CURVE key");
-    s_close(f, s);
-    assert_true(s_log_has(f, "event=zap-denied"));
+    h_close(&f->h, s);
+    assert_true(h_log_has(&f->h, "event=zap-denied"));
     /* A registered key that trusts another server key: CURVE itself fails. */
     s = s_connect_as(f, f->curie, f->pmi);
     s_expect_silence(s, 1000, "a client that expects another server key");
-    s_close(f, s);
+    h_close(&f->h, s);
     /* No CURVE at all. */
-    s = zmq_socket(f->ctx, ZMQ_DEALER);
+    s = zmq_socket(f->h.ctx, ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(s, f->endpoint), 0);
-    s_track(f, s);
+    assert_int_equal(zmq_connect(s, f->h.endpoint), 0);
+    h_track(&f->h, s);
     s_expect_silence(s, 1000, "a plain, non-CURVE connection");
-    s_close(f, s);
+    h_close(&f->h, s);
     s = s_connect(f, f->curie);
     s_ping(s);
     assert_int_equal(s_head(f), head);
@@ -669,18 +441,18 @@ static void test_forbidden_reads(void **state)
     s_fixture_t *f = *state;
     void *curie = s_connect(f, f->curie);
     void *pmi = s_connect(f, f->pmi);
-    assert_int_equal(s_expect_ack(curie, s_parts(f->curie, "college-curie", s_referral(1, 1), 1, s_now_ms()), 1), 1);
+    assert_int_equal(s_expect_ack(curie, s_parts(f->curie, "college-curie", s_referral(1, 1), 1, h_now_ms()), 1), 1);
     uint64_t head = s_head(f);
     relais_request_t req = {.request_id = 30, .kind = RELAIS_REQ_CASE_SHOW};
     snprintf(req.case_id, sizeof req.case_id, "C-1");
     relais_reply_t reply;
-    s_request(pmi, &req, &reply);
+    h_request(pmi, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_FORBIDDEN, "a partner reading another partner's case");
     req = (relais_request_t){.request_id = 31, .kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = 1};
-    s_request(pmi, &req, &reply);
+    h_request(pmi, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_FORBIDDEN, "a partner asking for the auditor's replay");
     req = (relais_request_t){.request_id = 32, .kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = 1, .to_seq = 1};
-    s_request(curie, &req, &reply);
+    h_request(curie, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_FORBIDDEN, "the referrer asking for the auditor's replay");
     assert_int_equal(s_head(f), head);
 }
@@ -692,17 +464,17 @@ static void test_revoked_while_connected(void **state)
     s_ping(pmi);
     uint64_t head = s_head(f);
     char path[400];
-    snprintf(path, sizeof path, "%s/pmi-blagis.cert", f->registry);
+    snprintf(path, sizeof path, "%s/pmi-blagis.cert", f->h.registry);
     assert_int_equal(unlink(path), 0);
-    assert_int_equal(kill(f->pid, SIGHUP), 0);
-    for (int tries = 0; tries < 100 && !s_log_has(f, "event=registry-reloaded"); tries++)
-        s_sleep_ms(50);
-    assert_true(s_log_has(f, "event=registry-reloaded"));
+    assert_int_equal(kill(f->h.pid, SIGHUP), 0);
+    for (int tries = 0; tries < 100 && !h_log_has(&f->h, "event=registry-reloaded"); tries++)
+        h_sleep_ms(50);
+    assert_true(h_log_has(&f->h, "event=registry-reloaded"));
     relais_reply_t reply;
-    s_submit_parts(pmi, s_parts(f->pmi, "pmi-blagis", s_referral(5, 1), 40, s_now_ms()), 40, &reply);
+    s_submit_parts(pmi, s_parts(f->pmi, "pmi-blagis", s_referral(5, 1), 40, h_now_ms()), 40, &reply);
     s_expect_refusal(&reply, RELAIS_E_UNKNOWN_SENDER, "a partner removed from the registry, still connected");
     relais_request_t req = {.request_id = 41, .kind = RELAIS_REQ_CASE_LIST};
-    s_request(pmi, &req, &reply);
+    h_request(pmi, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_UNKNOWN_SENDER, "a removed partner's read");
     void *again = s_connect(f, f->pmi);
     s_expect_silence(again, 1500, "a removed partner's new connection");
@@ -719,14 +491,14 @@ static void test_feed_cap(void **state)
     void *curie = s_connect(f, f->curie);
     relais_request_t req = {.request_id = 50, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 10};
     relais_reply_t reply;
-    s_request(coordo, &req, &reply); /* its own access record is record 1 */
+    h_request(coordo, &req, &reply); /* its own access record is record 1 */
     assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
     relais_reply_clear(&reply);
-    s_request(auditor, &req, &reply);
+    h_request(auditor, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
     relais_reply_clear(&reply);
     uint64_t head = s_head(f);
-    s_request(curie, &req, &reply);
+    h_request(curie, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_UNAVAILABLE, "a third feed over --max-subscribers 2");
     assert_int_equal(s_head(f), head);
 }
@@ -737,7 +509,7 @@ static void s_expect_deliveries(void *sock, uint64_t request_id, uint64_t first,
 {
     for (uint64_t seq = first; seq <= last; seq++) {
         relais_reply_t reply;
-        s_recv_reply(sock, &reply);
+        h_recv_reply(sock, &reply);
         if (reply.kind != RELAIS_REPLY_DELIVERY || reply.request_id != request_id || reply.delivery.seq != seq)
             fail_msg("%s: expected delivery #%llu of request %llu, got kind %d #%llu of request %llu", what,
                      (unsigned long long)seq, (unsigned long long)request_id, reply.kind,
@@ -745,18 +517,18 @@ static void s_expect_deliveries(void *sock, uint64_t request_id, uint64_t first,
         relais_reply_clear(&reply);
     }
     /* and no more than the credit allowed */
-    s_set_timeout(sock, 300);
+    h_set_timeout(sock, 300);
     relais_reply_t extra;
-    if (s_try_recv_reply(sock, &extra) == 0)
+    if (h_try_recv_reply(sock, &extra) == 0)
         fail_msg("%s: a delivery beyond the credit (#%llu)", what, (unsigned long long)extra.delivery.seq);
-    s_set_timeout(sock, S_RECV_TIMEOUT_MS);
+    h_set_timeout(sock, H_RECV_TIMEOUT_MS);
 }
 
 static void test_feed_credit(void **state)
 {
     s_fixture_t *f = *state;
     void *curie = s_connect(f, f->curie);
-    int64_t now = s_now_ms();
+    int64_t now = h_now_ms();
     relais_reply_t reply;
     for (uint32_t i = 0; i < 6; i++) {
         s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i, 1), 300 + i, now), 300 + i, &reply);
@@ -765,21 +537,21 @@ static void test_feed_credit(void **state)
     }
     void *coordo = s_connect(f, f->coordo);
     relais_request_t req = {.request_id = 80, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 3};
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     s_expect_deliveries(coordo, 80, 1, 3, "the Subscribe's credit");
     /* A Subscribe on the same connection replaces the feed: position, credit, request id. It
      * starts past the head (its own access record included), so its credit waits. */
     uint64_t head = s_head(f);
     req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head + 2, .credit = 3};
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     /* The same grant twice while that credit waits (a keepalive re-grant): it tops up to the
      * window, it does not add up. */
     req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_CREDIT, .credit = 3};
-    s_send_request(coordo, &req);
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     s_ping(coordo); /* the Credits are read before what follows */
     for (int tries = 0; tries < 200 && s_head(f) < head + 1; tries++)
-        s_sleep_ms(10); /* and the new feed's access record is stored (seq head + 1) */
+        h_sleep_ms(10); /* and the new feed's access record is stored (seq head + 1) */
     assert_int_equal(s_head(f), head + 1);
     for (uint32_t i = 6; i < 14; i++) {
         s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i, 1), 300 + i, now), 300 + i, &reply);
@@ -790,16 +562,16 @@ static void test_feed_credit(void **state)
     s_expect_deliveries(coordo, 81, head + 2, head + 4, "a grant repeated while credit waits");
     /* A larger grant is a larger window. */
     req.credit = 5;
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     s_expect_deliveries(coordo, 81, head + 5, head + 9, "a larger grant");
     /* Replaced again, from further back. */
     req = (relais_request_t){.request_id = 82, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 2, .credit = 2};
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     s_expect_deliveries(coordo, 82, 2, 3, "a Subscribe that replaces the feed");
     /* A Credit where there is no feed: refused, so that the agent subscribes again. */
     void *other = s_connect(f, f->coordo);
     req = (relais_request_t){.request_id = 83, .kind = RELAIS_REQ_CREDIT, .credit = 3};
-    s_request(other, &req, &reply);
+    h_request(other, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_MALFORMED, "a Credit on a connection without a feed");
 }
 
@@ -811,7 +583,7 @@ static uint64_t s_latest_checkpoint(const s_fixture_t *f)
     relais_store_options_t o = {.read_only = 1};
     relais_store_t *store = NULL;
     relais_store_checkpoint_t cp;
-    if (relais_store_open(f->store, &o, &store) != 0)
+    if (relais_store_open(f->h.store, &o, &store) != 0)
         fail_msg("cannot open the store read-only: %s", relais_status_detail());
     memset(&cp, 0, sizeof cp);
     int rc = relais_store_checkpoint_latest(store, &cp);
@@ -825,7 +597,7 @@ static void s_logged_read(s_fixture_t *f, void *sock, relais_request_t *req, rel
 {
     uint64_t before = s_head(f);
     relais_reply_t reply;
-    s_request(sock, req, &reply);
+    h_request(sock, req, &reply);
     if (reply.kind != kind)
         fail_msg("%s on a full store: %s (%s)", what, relais_status_name(reply.error.status), reply.error.message);
     relais_reply_clear(&reply);
@@ -846,11 +618,11 @@ static void test_store_full(void **state)
     void *coordo = s_connect(f, f->coordo);
     /* A feed that runs from before the store fills. */
     relais_request_t req = {.request_id = 60, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 4000};
-    s_send_request(coordo, &req);
+    h_send_request(coordo, &req);
     relais_reply_t reply;
     uint64_t acked = 0;
     int full = 0;
-    int64_t now = s_now_ms();
+    int64_t now = h_now_ms();
     for (uint32_t i = 0; i < 20000 && !full; i++) {
         s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i % 500, 1), 1000 + i, now), 1000 + i,
                        &reply);
@@ -875,7 +647,7 @@ static void test_store_full(void **state)
     /* The running feed delivers everything stored. */
     uint64_t seen = 0;
     while (seen < head) {
-        s_recv_reply(coordo, &reply);
+        h_recv_reply(coordo, &reply);
         assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
         assert_int_equal(reply.delivery.seq, seen + 1);
         seen = reply.delivery.seq;
@@ -884,7 +656,7 @@ static void test_store_full(void **state)
     /* Unlogged reads answer; logged reads use the room kept for them (the reserve), many of
      * them: far more access records than the space a last refused referral left. */
     req = (relais_request_t){.request_id = 61, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
-    s_request(coordo, &req, &reply);
+    h_request(coordo, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
     relais_reply_clear(&reply);
     void *coordo2 = s_connect(f, f->coordo);
@@ -900,14 +672,14 @@ static void test_store_full(void **state)
         }
     }
     req = (relais_request_t){.request_id = 62, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
-    s_request(auditor, &req, &reply);
+    h_request(auditor, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
     relais_reply_clear(&reply);
     /* Senders are still refused, with the reserve now partly used. */
     s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(8, 1), 99998, now), 99998, &reply);
     s_expect_refusal(&reply, RELAIS_E_STORE_FULL, "a referral once reads used the reserve");
     req = (relais_request_t){.request_id = 63, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head - 2, .credit = 3};
-    s_request(coordo2, &req, &reply);
+    h_request(coordo2, &req, &reply);
     if (reply.kind != RELAIS_REPLY_DELIVERY)
         fail_msg("a new feed on a full store: %s (%s)", relais_status_name(reply.error.status), reply.error.message);
     assert_int_equal(reply.delivery.seq, head - 2);
@@ -916,30 +688,30 @@ static void test_store_full(void **state)
     assert_true(final >= head + (uint64_t)reads + 1);
     /* Checkpoints go on while full: one of a size past the fill comes within the 1 s interval. */
     for (int tries = 0; tries < 100 && s_latest_checkpoint(f) <= head; tries++)
-        s_sleep_ms(50);
+        h_sleep_ms(50);
     assert_true(s_latest_checkpoint(f) > head);
     printf("store full after %llu records: senders get STORE_FULL; %llu logged reads, a new feed and checkpoints "
            "went on\n",
            (unsigned long long)head, (unsigned long long)(final - head));
-    s_close(f, coordo);
-    s_close(f, coordo2);
-    s_close(f, auditor);
-    s_close(f, curie);
+    h_close(&f->h, coordo);
+    h_close(&f->h, coordo2);
+    h_close(&f->h, auditor);
+    h_close(&f->h, curie);
     /* A clean stop signs the final checkpoint, of the whole log, and the log verifies: no
      * half-written batch. */
-    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
     int status = 0;
-    assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
-    f->pid = 0;
+    assert_int_equal(waitpid(f->h.pid, &status, 0), f->h.pid);
+    f->h.pid = 0;
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     final = s_head(f);
     assert_int_equal(s_latest_checkpoint(f), final);
     char want[64];
     snprintf(want, sizeof want, "event=checkpoint size=%llu", (unsigned long long)final);
-    assert_true(s_log_has(f, want));
+    assert_true(h_log_has(&f->h, want));
     char cmd[1400];
-    snprintf(cmd, sizeof cmd, "'%s' audit verify --quiet --store '%s' --certs '%s'", RELAIS_PATH, f->store,
-             f->registry);
+    snprintf(cmd, sizeof cmd, "'%s' audit verify --quiet --store '%s' --certs '%s'", RELAIS_PATH, f->h.store,
+             f->h.registry);
     s_run(cmd);
 }
 
@@ -951,19 +723,19 @@ static void s_flood(s_fixture_t *f, void *sock, uint32_t first, uint32_t count, 
 {
     const uint32_t window = 128;
     uint32_t sent = 0, acked = 0;
-    int64_t now = s_now_ms();
+    int64_t now = h_now_ms();
     while (acked < count) {
         while (sent < count && sent - acked < window) {
             uint32_t id = first + sent;
             s_parts_t p = s_parts(f->curie, "college-curie", s_referral(id % 997, 1), id, now);
             size_t len = 0;
             uint8_t *frame = s_frame(&p, id, &len);
-            s_send_bytes(sock, frame, len);
+            h_send_bytes(sock, frame, len);
             free(frame);
             sent++;
         }
         relais_reply_t reply;
-        s_recv_reply(sock, &reply);
+        h_recv_reply(sock, &reply);
         if (reply.kind == RELAIS_REPLY_ERROR && reply.error.status == RELAIS_E_UNAVAILABLE) {
             fail_msg("intake refused under load: %s", reply.error.message);
         }
@@ -988,35 +760,35 @@ static void test_frozen_subscriber(void **state)
     zmq_setsockopt(frozen, ZMQ_RCVHWM, &hwm, sizeof hwm);
     /* The largest credit the wire carries, then never another read. */
     relais_request_t req = {.request_id = 70, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = UINT32_MAX};
-    s_send_request(frozen, &req);
+    h_send_request(frozen, &req);
     void *curie = s_connect(f, f->curie);
     s_ping(curie);
-    long base_rss = s_status_kib(f->pid, "VmRSS"), base_anon = s_status_kib(f->pid, "RssAnon");
+    long base_rss = s_status_kib(f->h.pid, "VmRSS"), base_anon = s_status_kib(f->h.pid, "RssAnon");
     long peak_rss = base_rss, peak_anon = base_anon;
-    int64_t t0 = s_now_ms(), flood_ms = 0;
+    int64_t t0 = h_now_ms(), flood_ms = 0;
     uint32_t done = 0;
-    while (done < total || s_now_ms() - t0 < min_ms) {
+    while (done < total || h_now_ms() - t0 < min_ms) {
         uint32_t n = total - done < 2000 ? total - done : 2000;
         if (n == 0) {
-            s_sleep_ms(500);
-            long rss = s_status_kib(f->pid, "VmRSS"), anon = s_status_kib(f->pid, "RssAnon");
+            h_sleep_ms(500);
+            long rss = s_status_kib(f->h.pid, "VmRSS"), anon = s_status_kib(f->h.pid, "RssAnon");
             peak_rss = rss > peak_rss ? rss : peak_rss;
             peak_anon = anon > peak_anon ? anon : peak_anon;
             continue;
         }
-        s_flood(f, curie, 100 + done, n, f->pid, &peak_rss, &peak_anon);
+        s_flood(f, curie, 100 + done, n, f->h.pid, &peak_rss, &peak_anon);
         done += n;
-        flood_ms = s_now_ms() - t0;
+        flood_ms = h_now_ms() - t0;
     }
-    int64_t ms = s_now_ms() - t0;
+    int64_t ms = h_now_ms() - t0;
     /* Another subscriber is not held up by the frozen one: it gets the whole log. */
     void *reader = s_connect(f, f->auditor);
     uint64_t head = s_head(f);
     req = (relais_request_t){.request_id = 71, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head - 99, .credit = 100};
-    s_send_request(reader, &req);
+    h_send_request(reader, &req);
     relais_reply_t reply;
     for (uint64_t seq = head - 99; seq <= head; seq++) {
-        s_recv_reply(reader, &reply);
+        h_recv_reply(reader, &reply);
         assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
         assert_int_equal(reply.delivery.seq, seq);
         relais_reply_clear(&reply);
@@ -1062,10 +834,10 @@ static void test_tcp_garbage(void **state)
     uint64_t head = s_head(f);
     /* The first 10 bytes of a ZMTP 3 greeting, and nothing more: held open meanwhile. */
     static const uint8_t greeting[] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0};
-    int stalled = s_tcp_connect(f->port);
+    int stalled = s_tcp_connect(f->h.port);
     s_tcp_send(stalled, greeting, 10);
     /* A whole greeting asking for CURVE, then half a HELLO command. */
-    int half = s_tcp_connect(f->port);
+    int half = s_tcp_connect(f->h.port);
     uint8_t g[64] = {0};
     memcpy(g, greeting, sizeof greeting);
     memcpy(g + 12, "CURVE", 5);
@@ -1075,7 +847,7 @@ static void test_tcp_garbage(void **state)
     /* Garbage of every size, and a frame header announcing 2^62 bytes. */
     uint64_t rng = 0x1234567;
     for (int i = 0; i < 50; i++) {
-        int fd = s_tcp_connect(f->port);
+        int fd = s_tcp_connect(f->h.port);
         uint8_t junk[4096];
         size_t n = 1 + (size_t)(rng % sizeof junk);
         for (size_t j = 0; j < n; j++) {
@@ -1091,14 +863,14 @@ static void test_tcp_garbage(void **state)
         s_tried++;
         s_refused++;
     }
-    int huge = s_tcp_connect(f->port);
+    int huge = s_tcp_connect(f->h.port);
     s_tcp_send(huge, g, 64);
     static const uint8_t big_frame[] = {0x02, 0x40, 0, 0, 0, 0, 0, 0, 0};
     s_tcp_send(huge, big_frame, sizeof big_frame);
     /* Thousands of connections opened and dropped, half of them after starting a CURVE handshake. */
     int churn = s_long() ? 5000 : 500;
     for (int i = 0; i < churn; i++) {
-        int fd = s_tcp_connect(f->port);
+        int fd = s_tcp_connect(f->h.port);
         if (i % 2)
             s_tcp_send(fd, g, 64);
         if (i % 3 == 0) {
@@ -1109,7 +881,7 @@ static void test_tcp_garbage(void **state)
     }
     for (int i = 0; i < churn / 10; i++) {
         void *s = s_connect(f, f->curie);
-        s_close(f, s);
+        h_close(&f->h, s);
     }
     close(stalled);
     close(half);
@@ -1117,12 +889,12 @@ static void test_tcp_garbage(void **state)
     /* Still up, still serving, nothing stored. */
     void *curie = s_connect(f, f->curie);
     s_ping(curie);
-    assert_int_equal(s_expect_ack(curie, s_parts(f->curie, "college-curie", s_referral(1, 1), 1, s_now_ms()), 1),
+    assert_int_equal(s_expect_ack(curie, s_parts(f->curie, "college-curie", s_referral(1, 1), 1, h_now_ms()), 1),
                      head + 1);
-    assert_int_equal(waitpid(f->pid, NULL, WNOHANG), 0);
+    assert_int_equal(waitpid(f->h.pid, NULL, WNOHANG), 0);
     printf("tcp: 50 garbage streams, half frames, %d connections opened and dropped: broker up and serving; "
            "VmRSS %ld KiB\n",
-           churn, s_status_kib(f->pid, "VmRSS"));
+           churn, s_status_kib(f->h.pid, "VmRSS"));
 }
 
 /* The last test: the figures. */

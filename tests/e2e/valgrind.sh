@@ -18,32 +18,18 @@ if ldd "$relaisd" | grep -q libasan; then
   exit 77
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-valgrind.XXXXXX")
-broker_pid=
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init valgrind
 vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
   --track-fds=no --num-callers=30)
 
-step() { printf '== %s\n' "$*"; }
+# lib.sh's, plus the valgrind reports that found something.
 fail() {
   printf 'FAIL: %s\n' "$*" >&2
   for f in "$tmp"/vg-*.log; do [ -f "$f" ] && grep -q 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]' "$f" && cat "$f" >&2; done
   [ -f "$tmp/broker.log" ] && tail -20 "$tmp/broker.log" >&2
   exit 1
-}
-cleanup() {
-  [ -z "$broker_pid" ] || { kill -KILL "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; }
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pick_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
 }
 # A client command under valgrind: must exit with $1.
 client() {
@@ -55,26 +41,15 @@ client() {
   echo "   relais $1 $2: clean"
 }
 
-mkdir -p "$tmp/keys" "$tmp/registry" "$tmp/home"
-"$relais" keygen relaisd --role broker --out "$tmp/keys" >/dev/null
-"$relais" keygen college-curie --role partner --out "$tmp/keys" >/dev/null
-"$relais" keygen coordination --role coordinator --out "$tmp/keys" >/dev/null
-"$relais" keygen audit-ville --role auditor --out "$tmp/keys" >/dev/null
-cp "$tmp/keys/"*.cert "$tmp/registry/"
+mkdir -p "$tmp/home"
+make_pki relaisd:broker college-curie:partner coordination:coordinator audit-ville:auditor
 export HOME="$tmp/home" RELAIS_SPOOL= RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert"
 
 step "relaisd under valgrind"
+broker_wrap=("${vg[@]}" --log-file="$tmp/vg-relaisd.log")
+broker_wait=600
 port=$(pick_port) || fail "no free port"
-"${vg[@]}" --log-file="$tmp/vg-relaisd.log" "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store" \
-  --certs "$tmp/registry" --key "$tmp/keys/relaisd.cert_secret" --checkpoint-interval 1 --verifiers 2 \
-  2>"$tmp/broker.log" &
-broker_pid=$!
-for _ in $(seq 600); do
-  grep -q 'event=listening' "$tmp/broker.log" && break
-  kill -0 "$broker_pid" 2>/dev/null || fail "relaisd exited at start"
-  sleep 0.1
-done
-grep -q 'event=listening' "$tmp/broker.log" || fail "relaisd did not start under valgrind"
+start_broker --verifiers 2 || fail "relaisd exited at start"
 export RELAIS_ENDPOINT="tcp://127.0.0.1:$port"
 
 step "clients under valgrind: submit, refusal, duplicate, feed, case, audit"

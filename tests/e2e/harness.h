@@ -1,0 +1,74 @@
+/* harness.h -- the common ground of the end-to-end C tests that drive the real relaisd
+ * (test_broker_smoke, test_hostile): a scratch folder with a throw-away PKI, relaisd started on
+ * loopback, and raw-zmq CURVE clients that send requests and wait for the replies.
+ *
+ * The functions check with cmocka's assertions: call them from a test, its setup or teardown. */
+#ifndef RELAIS_E2E_HARNESS_H
+#define RELAIS_E2E_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "relais_certs.h"
+#include "relais_proto.h"
+
+#define H_WAIT_LISTEN_MS 15000 /* the broker prints event=listening within this */
+#define H_RECV_TIMEOUT_MS 10000
+#define H_BIND_ATTEMPTS 5
+#define H_SOCKS 16
+#define H_MAX_FLAGS 12
+
+typedef struct {
+    char dir[256];                         /* temporary folder, removed at the end */
+    char keys[300], registry[300], store[300], log[300];
+    const char *relaisd;                   /* the binary */
+    const char *flags[H_MAX_FLAGS + 1];    /* more relaisd flags, NULL-terminated */
+    int port_base, port_span;              /* h_start picks its port in [base, base + span) */
+    pid_t pid;                             /* relaisd, or 0 */
+    int port;                              /* its TCP port */
+    char endpoint[64];
+    void *ctx;
+    void *socks[H_SOCKS];                  /* open client sockets, closed by h_env_cleanup if a test fails */
+} h_env_t;
+
+int64_t h_now_ms(void); /* wall clock: also the created_ms of messages */
+void h_sleep_ms(int ms);
+
+/* /tmp/relais-NAME-XXXXXX with keys/ and registry/ in it, and a zmq context. */
+void h_env_init(h_env_t *h, const char *name, const char *relaisd);
+/* Kills relaisd, closes the sockets left open, ends the context and removes the folder
+ * (kept, and said so on stderr, when RELAIS_KEEP_TMP is set). */
+void h_env_cleanup(h_env_t *h);
+
+/* A new identity saved in keys/; its .cert copied to registry/ when `registered`. */
+relais_identity_t *h_identity(h_env_t *h, const char *name, relais_role_t role, const char *org, int registered);
+/* Copies keys/NAME.cert to registry/ (relaisd reads it at start or on SIGHUP). */
+void h_register(h_env_t *h, const char *name);
+
+/* Starts relaisd (key: keys/hub.cert_secret; --verifiers 2 --checkpoint-interval 1, then
+ * h->flags) on a free port, its stderr in h->log; 0 once it says event=listening. */
+int h_start(h_env_t *h);
+/* Whether the broker's log holds `needle`. */
+int h_log_has(const h_env_t *h, const char *needle);
+
+/* A DEALER with `me`'s CURVE keys toward the broker whose server key is `server`'s;
+ * receive timeout H_RECV_TIMEOUT_MS, no linger; closed by h_env_cleanup unless h_close'd. */
+void *h_connect_as(h_env_t *h, const relais_identity_t *me, const relais_identity_t *server);
+void h_track(h_env_t *h, void *sock);
+void h_close(h_env_t *h, void *sock);
+void h_set_timeout(void *sock, int ms);
+
+void h_send_bytes(void *sock, const void *bytes, size_t len);
+void h_send_request(void *sock, const relais_request_t *req);
+/* 0 and *reply filled, or -1 when nothing came within the socket's timeout. */
+int h_try_recv_reply(void *sock, relais_reply_t *reply);
+/* The next reply; fails the test when none comes. */
+void h_recv_reply(void *sock, relais_reply_t *reply);
+void h_request(void *sock, const relais_request_t *req, relais_reply_t *reply);
+
+/* The Message built from `json` with `sender` in its header (*body, malloc'd), and `signer`'s signature of it. */
+void h_sign_json(const relais_identity_t *signer, const char *sender, const char *json, const uint8_t msg_id[16],
+                 int64_t created_ms, uint8_t **body, size_t *body_len, uint8_t sig[64]);
+
+#endif

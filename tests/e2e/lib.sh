@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# lib.sh -- shared set-up of the end-to-end shell tests (sourced, not run): a scratch folder and
+# its cleanup, a throw-away PKI made with `relais keygen`, a free loopback port, relaisd started
+# and stopped. Each script keeps its own steps and checks.
+#
+# The caller sets relais and relaisd (the binaries) before calling e2e_init. Layout in $tmp:
+#   keys/NAME.cert{,_secret}  registry/*.cert  store/  broker.log (relaisd's stderr, appended)
+# Settings a script may change before start_broker (defaults in brackets):
+#   broker_store [$tmp/store]  broker_certs [$tmp/registry]  broker_key [$tmp/keys/relaisd.cert_secret]
+#   broker_args  relaisd flags given at every start, after --checkpoint-interval 1 [none]
+#   broker_wrap  a command relaisd runs under, e.g. valgrind [none]
+#   broker_wait  how long start_broker waits for event=listening, in tenths of a second [150]
+#   bg_pids      background processes killed at exit [none]
+#   on_cleanup   the name of a function the exit trap calls after the broker is stopped [none]
+# RELAIS_KEEP_TMP=1 keeps $tmp for a look after the run.
+
+step() { printf '== %s\n' "$*"; }
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  [ -f "$tmp/broker.log" ] && { echo "--- broker log (tail)" >&2; tail -20 "$tmp/broker.log" >&2; }
+  exit 1
+}
+# The value of a string or number field of one compact JSON line.
+field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2" | head -1; }
+# Runs a command (bounded by `timeout`) that must exit with status $1; stdout to $tmp/out, stderr to $tmp/err.
+expect_exit() {
+  local want=$1 got=0
+  shift
+  timeout 90 "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
+  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "'$*' exited $got, expected $want"; }
+}
+
+# e2e_init NAME: makes $tmp (relais-NAME.XXXXXX) and sets the exit trap; ctest's timeout
+# (INT, TERM) goes through it too, so the broker is always stopped.
+e2e_init() {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-$1.XXXXXX")
+  broker_pid=
+  bg_pids=()
+  broker_args=()
+  broker_wrap=()
+  broker_wait=150
+  on_cleanup=
+  trap e2e_cleanup EXIT
+  trap 'exit 1' INT TERM
+}
+e2e_cleanup() {
+  local p
+  stop_broker
+  for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  [ -z "$on_cleanup" ] || "$on_cleanup"
+  if [ -n "${RELAIS_KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+
+# make_pki NAME:ROLE[:ORG]...: keys in $tmp/keys (relais keygen), every .cert copied to $tmp/registry.
+make_pki() {
+  local spec name role org
+  mkdir -p "$tmp/keys" "$tmp/registry"
+  for spec in "$@"; do
+    IFS=: read -r name role org <<<"$spec"
+    "$relais" keygen "$name" --role "$role" ${org:+--org "$org"} --out "$tmp/keys" >/dev/null
+  done
+  cp "$tmp/keys/"*.cert "$tmp/registry/"
+}
+
+# A port nobody listens on (the broker's start is checked, and retried on another port).
+pick_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+# start_broker [FLAG...]: relaisd on $port, waiting for its event=listening; 1 when it exits at
+# once (the port is taken), fails after $broker_wait tenths of a second of silence.
+start_broker() {
+  local lines
+  lines=$(wc -l 2>/dev/null <"$tmp/broker.log" || echo 0)
+  ${broker_wrap[@]+"${broker_wrap[@]}"} "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "${broker_store:-$tmp/store}" \
+    --certs "${broker_certs:-$tmp/registry}" --key "${broker_key:-$tmp/keys/relaisd.cert_secret}" \
+    --checkpoint-interval 1 ${broker_args[@]+"${broker_args[@]}"} "$@" 2>>"$tmp/broker.log" &
+  broker_pid=$!
+  for _ in $(seq "$broker_wait"); do
+    tail -n +"$((lines + 1))" "$tmp/broker.log" | grep -q 'event=listening' && return 0
+    kill -0 "$broker_pid" 2>/dev/null || { wait "$broker_pid" || true; broker_pid=; return 1; }
+    sleep 0.1
+  done
+  fail "relaisd did not start"
+}
+# start_broker_on_free_port [FLAG...]: start_broker on a port pick_port finds (5 tries); exports RELAIS_ENDPOINT.
+start_broker_on_free_port() {
+  for _ in $(seq 5); do
+    port=$(pick_port) || fail "no free port"
+    if start_broker "$@"; then
+      export RELAIS_ENDPOINT="tcp://127.0.0.1:$port"
+      return 0
+    fi
+  done
+  fail "relaisd could not bind a port"
+}
+# SIGTERM, then SIGKILL after 10 s.
+stop_broker() {
+  [ -n "$broker_pid" ] || return 0
+  kill -TERM "$broker_pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$broker_pid" 2>/dev/null || true
+  wait "$broker_pid" 2>/dev/null || true
+  broker_pid=
+}
+# The clean stop every script ends with: SIGTERM, and relaisd must exit 0.
+stop_broker_clean() {
+  local rc=0
+  kill -TERM "$broker_pid"
+  wait "$broker_pid" || rc=$?
+  broker_pid=
+  [ "$rc" -eq 0 ] || fail "relaisd exited $rc on SIGTERM"
+}
