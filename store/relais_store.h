@@ -6,7 +6,11 @@
  * batch is on disk.
  *
  * Threads: one relais_store_t may be shared by threads; reads run concurrently; one batch
- * (write transaction) exists at a time and belongs to the thread that began it.
+ * (write transaction) exists at a time and belongs to the thread that began it. A read that
+ * begins after a commit returned sees that commit. A read that begins while a commit is in
+ * progress may already see it, and a read after it may not yet: two reads are not ordered
+ * by themselves (LMDB publishes a commit in two steps), so a reader that needs a size uses
+ * the one the writer announced after its commit returned, not a head read earlier.
  *
  * Memory: every value handed out is either copied into caller-owned memory ("caller
  * frees" with free()) or, for callbacks, valid only during the call.
