@@ -760,49 +760,6 @@ static void *s_prefill_worker(void *arg)
 }
 
 /* The case rules read the index inside the batch, as the broker's writer lets them. */
-static int s_idx_case_get(void *ctx, const char *case_id, relais_case_record_t *out)
-{
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = relais_store_batch_case_get(ctx, case_id, &bytes, &len);
-    if (rc == RELAIS_E_INVALID)
-        return RELAIS_E_NOT_FOUND;
-    if (rc == 0) {
-        rc = relais_case_record_decode(bytes, len, out) == 0 ? 0 : RELAIS_E_CORRUPT;
-        free(bytes);
-    }
-    return rc;
-}
-
-static int s_idx_child_get(void *ctx, const uint8_t child_key[32], char *case_id)
-{
-    return relais_store_batch_child_get(ctx, child_key, case_id);
-}
-
-static const relais_cases_index_t s_index = {s_idx_case_get, s_idx_child_get};
-
-/* Records what the rules decided, as the broker's writer does after its append. */
-static int s_record_case(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq)
-{
-    uint8_t *rec = NULL, *status = NULL;
-    size_t rec_len = 0, status_len = 0;
-    const char *case_id = step->rec.summary.case_id;
-    int rc = relais_case_record_encode(&step->rec, &rec, &rec_len);
-    if (rc == 0)
-        rc = relais_case_status_encode(&step->after, &status, &status_len);
-    if (rc == 0)
-        rc = relais_store_batch_case_put(batch, case_id, rec, rec_len);
-    if (rc == 0)
-        rc = relais_store_batch_case_link(batch, case_id, seq, status, status_len);
-    if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
-        rc = relais_store_batch_child_put(batch, step->rec.child_key, case_id);
-    if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
-        rc = relais_store_batch_child_del(batch, step->rec.child_key);
-    free(rec);
-    free(status);
-    return rc;
-}
-
 /* Appends entry i with its case, inside the open batch. */
 static int s_prefill_append(relais_store_batch_t *batch, const s_prefill_ctx_t *c, size_t i)
 {
@@ -810,7 +767,7 @@ static int s_prefill_append(relais_store_batch_t *batch, const s_prefill_ctx_t *
     uint64_t seq = relais_store_batch_head(batch) + 1;
     relais_cases_step_t step;
     relais_store_ack_t ack;
-    int rc = relais_cases_decide(&s_index, batch, c->secret, b->msgs[i], b->keys[i], seq, c->received_ms, &step);
+    int rc = relais_cases_batch_decide(batch, c->secret, b->msgs[i], b->keys[i], seq, c->received_ms, &step);
     if (rc == 0 && step.about_case && step.status != 0)
         return relais_status_set(step.status, "the case rules refuse a prefill referral: %s", step.why);
     if (rc == 0)
@@ -819,7 +776,7 @@ static int s_prefill_append(relais_store_batch_t *batch, const s_prefill_ctx_t *
         rc = relais_status_set(RELAIS_E_CORRUPT, "prefill record %llu was not appended as new",
                                (unsigned long long)seq);
     if (rc == 0 && step.about_case)
-        rc = s_record_case(batch, &step, seq);
+        rc = relais_cases_batch_record(batch, &step, seq);
     return rc;
 }
 

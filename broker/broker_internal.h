@@ -225,15 +225,6 @@ int broker_feed_serve(broker_feed_t *self);
 /* Reads and decodes a case from the committed store. Errors: RELAIS_E_NOT_FOUND, ... */
 int broker_case_load(relais_store_t *store, const char *case_id, relais_case_record_t *out);
 
-/* What message `msg`, log record `seq`, does to the cases (relais_cases_decide over the
- * batch's index). Returns 0 (see step->about_case and step->status) or a store error. */
-int broker_cases_decide(relais_store_batch_t *batch, const uint8_t secret[32], const relais_message_t *msg,
-                        const uint8_t *child_key, uint64_t seq, int64_t received_ms, relais_cases_step_t *step);
-
-/* Records an accepted step once its message is appended as `seq`: the case, its history
- * entry with the status after the event, the child index. Returns 0 or a store error. */
-int broker_cases_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
-
 /* The status right after event `seq` of a case, as stored with it. Errors:
  * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */
 int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status);

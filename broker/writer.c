@@ -83,14 +83,14 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
     relais_cases_step_t step;
     const uint8_t *key = it->env.has_child_key ? it->env.child_key : NULL;
     uint64_t seq = relais_store_batch_head(batch) + 1;
-    int rc = broker_cases_decide(batch, w->b->hub_secret, it->msg, key, seq, it->env.received_ms, &step);
+    int rc = relais_cases_batch_decide(batch, w->b->hub_secret, it->msg, key, seq, it->env.received_ms, &step);
     if (rc != 0)
         return rc;
     if (step.status != 0)
         return s_refuse(it, step.status, "%s", step.why);
     rc = s_append(batch, it, seq);
     if (rc == 0)
-        rc = broker_cases_record(batch, &step, seq);
+        rc = relais_cases_batch_record(batch, &step, seq);
     if (rc == 0)
         snprintf(it->case_id, sizeof it->case_id, "%s", step.rec.summary.case_id);
     return rc;

@@ -12,7 +12,7 @@
  * hours, the hub's time zone) that may change without the log changing, so they are derived
  * at read time from what the record holds (the triage clock, the next review date).
  *
- * Depends on relais_proto and OpenSSL's libcrypto only.
+ * Depends on relais_proto and OpenSSL's libcrypto; the store adapter at the end, on relais_store.
  */
 #ifndef RELAIS_CASES_H
 #define RELAIS_CASES_H
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "relais_proto.h"
+#include "relais_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -135,6 +136,18 @@ typedef struct {
 int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                         const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
                         relais_cases_step_t *out);
+
+/* ---- The index in a relais store ----------------------------------------------------- */
+
+/* relais_cases_decide() over the case and child indexes of an open store batch (seeing the
+ * batch's own writes). Same results as relais_cases_decide(). */
+int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                              const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
+                              int64_t received_ms, relais_cases_step_t *out);
+
+/* Writes what a step decided into the batch: the case record, the event's link with the
+ * status after it, and the child index. Returns 0 or the store's status. */
+int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
 
 /* ---- Deadlines (derived at read time) ------------------------------------------------- */
 

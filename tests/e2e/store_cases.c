@@ -3,7 +3,8 @@
 
 #include <stdlib.h>
 
-#include "broker_internal.h"
+#include "relais_cases.h"
+#include "relais_store.h"
 
 /* One stored record through the rules; a refusal means the helper built a bad log. */
 static int s_index_one(relais_store_batch_t *batch, const uint8_t *secret, uint64_t seq, const uint8_t *record,
@@ -19,11 +20,11 @@ static int s_index_one(relais_store_batch_t *batch, const uint8_t *secret, uint6
     if (!rc)
         rc = relais_message_decode(sm.body, sm.body_len, &msg);
     if (!rc)
-        rc = broker_cases_decide(batch, secret, msg, NULL, seq, lr.received_ms, &step);
+        rc = relais_cases_batch_decide(batch, secret, msg, NULL, seq, lr.received_ms, &step);
     if (!rc && step.about_case && step.status)
         rc = relais_status_set(step.status, "record %llu: %s", (unsigned long long)seq, step.why);
     if (!rc && step.about_case)
-        rc = broker_cases_record(batch, &step, seq);
+        rc = relais_cases_batch_record(batch, &step, seq);
     relais_message_destroy(&msg);
     return rc;
 }
