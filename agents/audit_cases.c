@@ -106,13 +106,16 @@ static void s_map_free(s_map_t *m)
 
 /* ---- The replay ------------------------------------------------------------------------------ */
 
-typedef struct {
+struct relais_audit_cases {
     relais_store_t *store;        /* the copy audited */
     uint8_t secret[32];           /* the hub's child-key secret */
     s_map_t cases;                /* case id -> encoded CaseRecord, as the replay makes it */
     s_map_t children;             /* child key -> case id of the child's open case; "" when closed */
-    relais_audit_outcome_t *out;  /* where a finding goes */
-} s_replay_t;
+    uint64_t next_seq;            /* the record the replay expects next */
+    relais_audit_outcome_t found; /* the replay's first finding, held back until the end */
+    relais_audit_outcome_t *out;  /* where a finding goes: &found while records come in */
+};
+typedef struct relais_audit_cases s_replay_t;
 
 static int s_case_get(void *ctx, const char *case_id, relais_case_record_t *out)
 {
@@ -204,22 +207,20 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relai
     return rc ? relais_audit_fail(r->out, rc, where, "out of memory replaying the cases") : 0;
 }
 
-static int s_on_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+void relais_audit_cases_record(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms,
+                               const relais_message_t *msg)
 {
-    (void)leaf;
-    s_replay_t *r = ctx;
-    relais_log_record_t lr;
-    relais_signed_t sm;
-    relais_message_t *msg = NULL;
     char where[64];
+    if (r->found.status)
+        return;
     snprintf(where, sizeof where, "seq %" PRIu64, seq);
-    /* The record pass checked these already; a failure here means the store changed under us. */
-    if (relais_log_record_decode(record, len, &lr) || relais_signed_decode(lr.signed_message, lr.signed_len, &sm) ||
-        relais_message_decode(sm.body, sm.body_len, &msg))
-        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the record no longer decodes");
-    int rc = s_apply(r, seq, lr.received_ms, msg, where);
-    relais_message_destroy(&msg);
-    return rc;
+    /* The pool hands back every record that verified, in order, with its message. */
+    if (seq != r->next_seq || !msg) {
+        relais_audit_fail(&r->found, RELAIS_E_CORRUPT, where, "the record no longer decodes");
+        return;
+    }
+    r->next_seq++;
+    s_apply(r, seq, received_ms, msg, where);
 }
 
 /* ---- The comparison ------------------------------------------------------------------------- */
@@ -283,31 +284,38 @@ static int s_check_complete(s_replay_t *r)
     return 0;
 }
 
-int relais_audit_cases(relais_store_t *store, const char *store_dir, relais_audit_outcome_t *out)
+relais_audit_cases_t *relais_audit_cases_begin(relais_store_t *store, const char *store_dir)
 {
     s_replay_t *r = calloc(1, sizeof *r);
     if (!r)
-        return relais_audit_fail(out, RELAIS_E_NOMEM, "cases", "out of memory");
+        return NULL;
     r->store = store;
-    r->out = out;
-    int rc = relais_cases_secret_load(store_dir, 0, r->secret, NULL);
-    if (rc) {
-        relais_audit_fail(out, RELAIS_E_IO, "cases", "cannot replay the cases without the hub's secret: %s",
+    r->out = &r->found;
+    r->next_seq = 1;
+    if (relais_cases_secret_load(store_dir, 0, r->secret, NULL) != 0)
+        relais_audit_fail(&r->found, RELAIS_E_IO, "cases", "cannot replay the cases without the hub's secret: %s",
                           relais_status_detail());
-        goto out_free;
-    }
-    rc = relais_store_iterate(store, 1, out->head, s_on_record, r);
-    if (rc == 0)
-        rc = relais_store_case_iterate(store, s_on_index_case, r);
-    if (rc == 0)
-        rc = s_check_complete(r);
-    if (rc && rc != RELAIS_AUDIT_STOP)
-        relais_audit_fail(out, rc, "cases", "reading the case index: %s", relais_status_detail());
+    return r;
+}
+
+int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
+{
+    if (!r)
+        return out->status ? RELAIS_AUDIT_STOP : 0;
+    if (out->status == 0 && r->found.status)
+        relais_audit_fail(out, r->found.status, r->found.where, "%s", r->found.problem);
     if (out->status == 0) {
-        out->cases_checked = 1;
-        out->cases = r->cases.count;
+        r->out = out;
+        int rc = relais_store_case_iterate(r->store, s_on_index_case, r);
+        if (rc == 0)
+            rc = s_check_complete(r);
+        if (rc && rc != RELAIS_AUDIT_STOP)
+            relais_audit_fail(out, rc, "cases", "reading the case index: %s", relais_status_detail());
+        if (out->status == 0) {
+            out->cases_checked = 1;
+            out->cases = r->cases.count;
+        }
     }
-out_free:
     memset(r->secret, 0, sizeof r->secret);
     s_map_free(&r->cases);
     s_map_free(&r->children);

@@ -82,6 +82,9 @@ typedef struct {
     relais_hash_t leaf;                  /* SHA-256(0x00 || record), recomputed */
     uint8_t msg_id[RELAIS_MSG_ID_BYTES]; /* from the message header */
     char sender[RELAIS_IDENT_NAME_MAX];  /* from the message header */
+    int64_t received_ms;                 /* from the LogRecord */
+    relais_message_t *msg;               /* the decoded message, kept only when asked (the pool's
+                                          * keep_messages) and only when status is 0; NULL else */
 } relais_audit_verdict_t;
 
 /* Checks one LogRecord on its own: canonical decoding, its sequence number is `seq`, its
@@ -91,6 +94,12 @@ typedef struct {
  * Returns out->status. */
 int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                               const uint8_t *stored_leaf, relais_audit_verdict_t *out);
+
+/* The same check, but a record that passes keeps its decoded message in out->msg, the
+ * caller's to release with relais_message_destroy(), so that what needs the message next
+ * (the case replay) does not decode it again. */
+int relais_audit_check_record_keep(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                                   const uint8_t *stored_leaf, relais_audit_verdict_t *out);
 
 /* ---- Checking records on worker threads (audit_pool.c) ---------------------------------- */
 
@@ -109,6 +118,9 @@ typedef struct {
     int (*record)(void *ctx, uint64_t seq, const relais_audit_verdict_t *verdict); /* one record */
     int (*checkpoint)(void *ctx, const relais_checkpoint_t *cp); /* the records before it are back */
     void *ctx;                                                   /* passed to both */
+    int keep_messages; /* verdicts carry their decoded message (verdict->msg), valid during `record`
+                        * only: the workers decode each message once, for the signature and the
+                        * in-order steps that need it; the pool releases it after */
 } relais_audit_pool_sink_t;
 
 /* Most workers a pool runs (--jobs). */
@@ -181,13 +193,28 @@ typedef struct {
 int relais_audit_fail(relais_audit_outcome_t *o, int status, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* The case replay (audit_cases.c): rebuilds every case from the log's records up to
- * o->head with the broker's own rules (the hub secret is STORE_DIR/hub-child-key.secret) and
- * compares the store's case index with it, event by event and case by case. Records the
- * first difference in `o`, naming the case; on success sets o->cases_checked and o->cases.
- * Returns 0 or RELAIS_AUDIT_STOP. */
+/* The case replay (audit_cases.c): rebuilds every case from the log's records with the
+ * broker's own rules (the hub secret is STORE_DIR/hub-child-key.secret) and compares the
+ * store's case index with it, event by event and case by case. It is fed in the same pass
+ * as the signatures, from the pool's in-order verdicts, so that no message is read or
+ * decoded twice. Its findings count only when the records verified: a replay problem is
+ * held back and reported by relais_audit_cases_end() only if `o` holds none. */
 struct relais_store;
-int relais_audit_cases(struct relais_store *store, const char *store_dir, relais_audit_outcome_t *o);
+typedef struct relais_audit_cases relais_audit_cases_t;
+
+/* Starts a replay of `store` (which must outlive it). A missing secret is held back like a
+ * finding. Returns NULL only when out of memory. */
+relais_audit_cases_t *relais_audit_cases_begin(struct relais_store *store, const char *store_dir);
+
+/* Applies record `seq` (its message and received time, in log order, every record from 1
+ * on) to the replay and checks its entry in the index. Nothing once a problem was found. */
+void relais_audit_cases_record(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms,
+                               const relais_message_t *msg);
+
+/* Unless `o` already holds a problem: records the replay's first difference in `o`, naming
+ * the case, or compares the whole index with the replay; on success sets o->cases_checked
+ * and o->cases. Frees `c` (safe on NULL: out of memory). Returns 0 or RELAIS_AUDIT_STOP. */
+int relais_audit_cases_end(relais_audit_cases_t *c, relais_audit_outcome_t *o);
 
 /* The problem (stderr) and, unless quiet, the summary (stdout). */
 void relais_audit_report(const relais_audit_outcome_t *o, int quiet);

@@ -52,14 +52,25 @@ struct relais_audit_pool {
 
 /* ---- Workers ---------------------------------------------------------------------------- */
 
-static void s_chunk_check(const relais_audit_keys_t *keys, s_chunk_t *c)
+static void s_chunk_check(const relais_audit_keys_t *keys, int keep, s_chunk_t *c)
 {
     size_t start = 0;
     for (size_t i = 0; i < c->count; i++) {
-        relais_audit_check_record(keys, c->first + i, c->bytes + start, c->end[i] - start, c->stored[i],
-                                  &c->verdicts[i]);
+        if (keep)
+            relais_audit_check_record_keep(keys, c->first + i, c->bytes + start, c->end[i] - start, c->stored[i],
+                                           &c->verdicts[i]);
+        else
+            relais_audit_check_record(keys, c->first + i, c->bytes + start, c->end[i] - start, c->stored[i],
+                                      &c->verdicts[i]);
         start = c->end[i];
     }
+}
+
+/* The messages the verdicts kept; a verdict's message never outlives its delivery. */
+static void s_chunk_release(s_chunk_t *c)
+{
+    for (size_t i = 0; i < S_CHUNK_RECORDS; i++)
+        relais_message_destroy(&c->verdicts[i].msg);
 }
 
 static void *s_worker(void *arg)
@@ -75,7 +86,7 @@ static void *s_worker(void *arg)
         int skip = p->cancel;
         pthread_mutex_unlock(&p->lock);
         if (!skip)
-            s_chunk_check(p->keys, c);
+            s_chunk_check(p->keys, p->sink.keep_messages, c);
         pthread_mutex_lock(&p->lock);
         c->finished = 1;
         pthread_cond_signal(&p->done); /* only the caller's thread waits on it */
@@ -130,6 +141,8 @@ static void s_deliver_oldest(relais_audit_pool_t *p)
         p->stopped = p->sink.checkpoint(p->sink.ctx, &c->cp);
     if (p->stopped)
         s_cancel(p);
+    for (size_t i = 0; i < c->count; i++)
+        relais_message_destroy(&c->verdicts[i].msg);
     s_chunk_recycle(c);
     p->delivered++;
 }
@@ -225,8 +238,10 @@ void relais_audit_pool_destroy(relais_audit_pool_t **self_p)
     pthread_mutex_unlock(&p->lock);
     for (size_t i = 0; i < p->started; i++)
         pthread_join(p->threads[i], NULL);
-    for (size_t i = 0; p->ring && i < p->slots; i++)
+    for (size_t i = 0; p->ring && i < p->slots; i++) {
+        s_chunk_release(&p->ring[i]);
         free(p->ring[i].bytes);
+    }
     pthread_cond_destroy(&p->done);
     pthread_cond_destroy(&p->work);
     pthread_mutex_destroy(&p->lock);

@@ -28,8 +28,9 @@ static int s_verdict(relais_audit_verdict_t *out, int status, const char *fmt, .
     return status;
 }
 
-/* The envelope and message inside a decoded record: sender known, signature good. */
-static int s_check_message(const relais_audit_keys_t *keys, const relais_log_record_t *rec,
+/* The envelope and message inside a decoded record: sender known, signature good. With
+ * `keep`, a message that passes stays in out->msg. */
+static int s_check_message(const relais_audit_keys_t *keys, const relais_log_record_t *rec, int keep,
                            relais_audit_verdict_t *out)
 {
     relais_signed_t sig;
@@ -42,18 +43,23 @@ static int s_check_message(const relais_audit_keys_t *keys, const relais_log_rec
         return s_verdict(out, rc, "the message does not decode: %s", relais_status_detail());
     snprintf(out->sender, sizeof out->sender, "%s", relais_message_sender(msg));
     memcpy(out->msg_id, relais_message_id(msg), RELAIS_MSG_ID_BYTES);
-    relais_message_destroy(&msg);
+    if (keep)
+        out->msg = msg;
+    else
+        relais_message_destroy(&msg);
     const relais_peer_t *peer = relais_audit_keys_find(keys, out->sender);
     if (!peer)
-        return s_verdict(out, RELAIS_E_UNKNOWN_SENDER,
-                         "sender '%s' is neither in the registry nor in its revoked/ folder", out->sender);
-    if (relais_signature_verify(peer->sign_public, sig.body, sig.body_len, sig.signature) != 0)
-        return s_verdict(out, RELAIS_E_BAD_SIGNATURE, "the signature by '%s' does not verify", out->sender);
-    return 0;
+        rc = s_verdict(out, RELAIS_E_UNKNOWN_SENDER,
+                       "sender '%s' is neither in the registry nor in its revoked/ folder", out->sender);
+    else if (relais_signature_verify(peer->sign_public, sig.body, sig.body_len, sig.signature) != 0)
+        rc = s_verdict(out, RELAIS_E_BAD_SIGNATURE, "the signature by '%s' does not verify", out->sender);
+    if (rc)
+        relais_message_destroy(&out->msg);
+    return rc;
 }
 
-int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
-                              const uint8_t *stored_leaf, relais_audit_verdict_t *out)
+static int s_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                          const uint8_t *stored_leaf, int keep, relais_audit_verdict_t *out)
 {
     relais_log_record_t rec;
     memset(out, 0, sizeof *out);
@@ -64,7 +70,20 @@ int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, con
         return s_verdict(out, RELAIS_E_CORRUPT, "the record says it is number %" PRIu64, rec.seq);
     if (stored_leaf && memcmp(out->leaf, stored_leaf, RELAIS_HASH_SIZE) != 0)
         return s_verdict(out, RELAIS_E_CORRUPT, "the record's bytes do not hash to its stored leaf hash");
-    return s_check_message(keys, &rec, out);
+    out->received_ms = rec.received_ms;
+    return s_check_message(keys, &rec, keep, out);
+}
+
+int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                              const uint8_t *stored_leaf, relais_audit_verdict_t *out)
+{
+    return s_check_record(keys, seq, record, len, stored_leaf, 0, out);
+}
+
+int relais_audit_check_record_keep(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                                   const uint8_t *stored_leaf, relais_audit_verdict_t *out)
+{
+    return s_check_record(keys, seq, record, len, stored_leaf, 1, out);
 }
 
 /* ---- The streaming Merkle root ---------------------------------------------------------- */
@@ -231,6 +250,7 @@ typedef struct {
     const relais_peer_t *broker;      /* whose key signs checkpoints; NULL: see broker_why */
     char broker_why[160];             /* why there is no broker key, when there is none */
     relais_audit_pool_t *pool;        /* checks signatures on worker threads */
+    relais_audit_cases_t *cases;      /* the case replay, fed in log order; NULL: out of memory */
     uint64_t next_seq;                /* the next record to read (and hand to the pool) */
     int cp_read;                      /* a checkpoint was read and handed to the pool */
     uint64_t cp_read_size;            /* the size of the last one */
@@ -295,6 +315,8 @@ static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *v
     if (s_check_msg_id(v, seq, verdict->msg_id) != 0)
         return RELAIS_AUDIT_STOP;
     relais_audit_tree_push(&v->out.tree, verdict->leaf);
+    if (v->cases)
+        relais_audit_cases_record(v->cases, seq, verdict->received_ms, verdict->msg);
     relais_audit_progress_step(&v->progress);
     return 0;
 }
@@ -445,7 +467,8 @@ static void s_verify_pass(s_verify_t *v)
 /* The pass with its pool of `jobs` workers around it. */
 static void s_verify_run(s_verify_t *v, unsigned jobs)
 {
-    const relais_audit_pool_sink_t sink = {.record = s_on_verdict, .checkpoint = s_on_signed_root, .ctx = v};
+    const relais_audit_pool_sink_t sink = {
+        .record = s_on_verdict, .checkpoint = s_on_signed_root, .ctx = v, .keep_messages = 1};
     int rc = relais_audit_pool_new(v->keys, jobs, &sink, &v->pool);
     if (rc) {
         relais_audit_fail(&v->out, rc, "start", "%s", relais_status_detail());
@@ -481,10 +504,12 @@ static int s_verify_offline(const char *store_dir, const char *certs_dir, const 
     v.keys = &keys;
     v.broker = relais_audit_keys_broker(&keys, broker, v.broker_why, sizeof v.broker_why);
     relais_audit_progress_init(&v.progress, v.out.head, quiet);
+    v.cases = relais_audit_cases_begin(v.store, store_dir); /* the case index is a cache of the log */
     s_verify_run(&v, jobs);
     relais_audit_progress_end(&v.progress);
-    if (v.out.status == 0)
-        relais_audit_cases(v.store, store_dir, &v.out); /* the case index is a cache of the log */
+    if (!v.cases && v.out.status == 0)
+        relais_audit_fail(&v.out, RELAIS_E_NOMEM, "cases", "out of memory");
+    relais_audit_cases_end(v.cases, &v.out);
     relais_audit_report(&v.out, quiet);
     rc = v.out.status;
 out_close:

@@ -11,8 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <pthread.h>
+
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 /* ---- Child keys ------------------------------------------------------------------------- */
 
@@ -111,6 +115,57 @@ int relais_cases_normalise_name(const char *in, char *out, size_t cap)
     return n.overflow ? relais_status_set(RELAIS_E_INVALID, "name too long to normalise") : 0;
 }
 
+/* HMAC-SHA256 through an EVP_MAC context each thread keeps: HMAC() fetches the MAC and the
+ * digest again on every call (EVP_Q_mac), which costs more than the MAC of a short name.
+ * The context is set up once with its digest; each call only re-keys it. */
+static pthread_once_t s_mac_once = PTHREAD_ONCE_INIT;
+static pthread_key_t s_mac_key;
+static int s_mac_key_ok;
+static EVP_MAC *s_mac; /* fetched once, kept for the life of the process */
+
+static void s_mac_ctx_free(void *ctx)
+{
+    EVP_MAC_CTX_free(ctx);
+}
+
+static void s_mac_setup(void)
+{
+    s_mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+    s_mac_key_ok = s_mac && pthread_key_create(&s_mac_key, s_mac_ctx_free) == 0;
+}
+
+/* This thread's HMAC-SHA256 context; NULL when OpenSSL cannot give one. */
+static EVP_MAC_CTX *s_mac_ctx(void)
+{
+    pthread_once(&s_mac_once, s_mac_setup);
+    if (!s_mac_key_ok)
+        return NULL;
+    EVP_MAC_CTX *ctx = pthread_getspecific(s_mac_key);
+    if (ctx)
+        return ctx;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+    ctx = EVP_MAC_CTX_new(s_mac);
+    if (!ctx || !EVP_MAC_CTX_set_params(ctx, params) || pthread_setspecific(s_mac_key, ctx) != 0) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static int s_hmac_sha256(const uint8_t key[32], const char *input, size_t len, uint8_t out[32])
+{
+    EVP_MAC_CTX *ctx = s_mac_ctx();
+    size_t mac_len = 0;
+    if (ctx && EVP_MAC_init(ctx, key, 32, NULL) && EVP_MAC_update(ctx, (const unsigned char *)input, len) &&
+        EVP_MAC_final(ctx, out, &mac_len, 32) && mac_len == 32)
+        return 0;
+    unsigned int one_shot_len = 0; /* no context: the one-shot call */
+    if (!HMAC(EVP_sha256(), key, 32, (const unsigned char *)input, len, out, &one_shot_len) || one_shot_len != 32)
+        return -1;
+    return 0;
+}
+
 /* Appends `text` and a NUL-free separator to the HMAC input. */
 static int s_hmac_input(char *buf, size_t cap, size_t *len, const char *text, int last)
 {
@@ -148,8 +203,7 @@ int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const
         s_hmac_input(input, sizeof input, &len, given, 0) != 0 ||
         s_hmac_input(input, sizeof input, &len, birth, 1) != 0)
         return relais_status_set(RELAIS_E_MALFORMED, "child identification too long");
-    unsigned int mac_len = 0;
-    if (!HMAC(EVP_sha256(), secret, 32, (const unsigned char *)input, len, out, &mac_len) || mac_len != 32)
+    if (s_hmac_sha256(secret, input, len, out) != 0)
         return relais_status_set(RELAIS_E_CRYPTO, "HMAC-SHA256 failed");
     return 0;
 }
