@@ -86,7 +86,7 @@ json_t *relais_audit_json_hex(const uint8_t *in, size_t len)
     char text[2 * RELAIS_HASH_SIZE + 1];
     if (len > RELAIS_HASH_SIZE)
         return NULL;
-    relais_cli_hex(in, len, text);
+    relais_hex_encode(in, len, text);
     return json_string(text);
 }
 
@@ -171,11 +171,7 @@ static int s_export_line(uint64_t seq, const uint8_t *record, size_t len, const 
     relais_log_record_t rec;
     relais_signed_t sig;
     relais_message_t *msg = NULL;
-    int rc = relais_log_record_decode(record, len, &rec);
-    if (!rc)
-        rc = relais_signed_decode(rec.signed_message, rec.signed_len, &sig);
-    if (!rc)
-        rc = relais_message_decode(sig.body, sig.body_len, &msg);
+    int rc = relais_record_message_decode(record, len, &rec, &sig, &msg);
     if (rc)
         return rc;
     /* json_pack steals the "o" values, and fails as a whole when one of them is NULL. */

@@ -210,7 +210,7 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
     if (quiet)
         return;
     relais_audit_tree_root(&o->tree, root);
-    relais_cli_hex(root, RELAIS_HASH_SIZE, hex);
+    relais_hex_encode(root, RELAIS_HASH_SIZE, hex);
     printf("records: %" PRIu64 "\n", o->tree.size);
     printf("signatures ok: %" PRIu64 "\n", o->signatures);
     printf("checkpoints ok: %" PRIu64 "\n", o->checkpoints);
@@ -291,7 +291,7 @@ static int s_check_msg_id(s_verify_t *v, uint64_t seq, const uint8_t *msg_id)
     if (rc == 0 && ack.seq == seq)
         return 0;
     /* Formatting only on the way out: this runs once per record on the reading thread. */
-    relais_cli_hex(msg_id, RELAIS_MSG_ID_BYTES, hex);
+    relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, hex);
     s_where_seq(where, seq);
     if (rc == RELAIS_E_NOT_FOUND)
         return relais_audit_fail(&v->out, RELAIS_E_CORRUPT, where, "message id %s is missing from the message id index",

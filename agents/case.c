@@ -225,13 +225,9 @@ static relais_case_state_t s_paused_from(const relais_reply_t *r)
 {
     relais_case_state_t found = RELAIS_CASE_UNSPECIFIED;
     for (size_t i = 0; i < r->record_count; i++) {
-        relais_log_record_t rec;
-        relais_signed_t sm;
         relais_message_t *msg = NULL;
         relais_case_update_view_t u;
-        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) ||
-            relais_signed_decode(rec.signed_message, rec.signed_len, &sm) ||
-            relais_message_decode(sm.body, sm.body_len, &msg))
+        if (relais_record_message_decode(r->records[i], r->record_lens[i], NULL, NULL, &msg))
             continue;
         if (relais_message_case_update(msg, &u) == RELAIS_OK && u.to_state == RELAIS_CASE_PAUSED &&
             u.from_state != RELAIS_CASE_PAUSED)
@@ -271,8 +267,8 @@ static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
 static void s_print_ack(const s_opts_t *o, const relais_ack_t *ack)
 {
     char id[2 * RELAIS_MSG_ID_BYTES + 1], leaf[65];
-    relais_cli_hex(ack->msg_id, sizeof ack->msg_id, id);
-    relais_cli_hex(ack->leaf_hash, sizeof ack->leaf_hash, leaf);
+    relais_hex_encode(ack->msg_id, sizeof ack->msg_id, id);
+    relais_hex_encode(ack->leaf_hash, sizeof ack->leaf_hash, leaf);
     if (o->json) {
         relais_cli_print_json(stdout,
                               json_pack("{s:s, s:s, s:I, s:s, s:b, s:s, s:s}", "case_id", o->update.case_id, "msg_id",

@@ -89,15 +89,6 @@ int relais_cli_usage(const char *cmd, const char *fmt, ...)
     return RELAIS_EXIT_USAGE;
 }
 
-void relais_cli_hex(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 void relais_cli_time(int64_t ms, char *out, size_t cap)
 {
@@ -183,14 +174,8 @@ const char *relais_cli_task_status(int task_status)
 /* A decoded record's message, or NULL when its bytes do not decode. Caller destroys. */
 static relais_message_t *s_record_message(const uint8_t *record, size_t len)
 {
-    relais_log_record_t rec;
-    relais_signed_t sm;
     relais_message_t *msg = NULL;
-    if (relais_log_record_decode(record, len, &rec) ||
-        relais_signed_decode(rec.signed_message, rec.signed_len, &sm) ||
-        relais_message_decode(sm.body, sm.body_len, &msg))
-        return NULL;
-    return msg;
+    return relais_record_message_decode(record, len, NULL, NULL, &msg) ? NULL : msg;
 }
 
 static const char *s_payload_name(relais_payload_t p)
@@ -325,7 +310,7 @@ json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t 
     uint8_t leaf[32];
     char hex[65];
     if (relais_leaf_hash(record, len, leaf) == RELAIS_OK) {
-        relais_cli_hex(leaf, sizeof leaf, hex);
+        relais_hex_encode(leaf, sizeof leaf, hex);
         json_object_set_new(o, "leaf_hash", json_string(hex));
     }
     relais_message_t *msg = s_record_message(record, len);

@@ -56,8 +56,6 @@ int relais_cli_local(const char *what, int status);
 /* Prints the usage error and the hint; returns RELAIS_EXIT_USAGE. */
 int relais_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Hex of `n` bytes into `out` (room 2n + 1). */
-void relais_cli_hex(const uint8_t *b, size_t n, char *out);
 
 /* Local time as "2026-11-26 08:14". */
 void relais_cli_time(int64_t ms, char *out, size_t cap);

@@ -44,8 +44,8 @@ enum { S_OPT_SPOOL = RELAIS_OPT_FIRST_FREE, S_OPT_TIMEOUT, S_OPT_WATCH, S_OPT_DO
 json_t *relais_submit_ack_json(const char *file, const relais_ack_t *ack)
 {
     char id[2 * RELAIS_MSG_ID_BYTES + 1], leaf[65];
-    relais_cli_hex(ack->msg_id, sizeof ack->msg_id, id);
-    relais_cli_hex(ack->leaf_hash, sizeof ack->leaf_hash, leaf);
+    relais_hex_encode(ack->msg_id, sizeof ack->msg_id, id);
+    relais_hex_encode(ack->leaf_hash, sizeof ack->leaf_hash, leaf);
     json_t *o = json_object();
     json_object_set_new(o, "file", file ? json_string(file) : json_null());
     json_object_set_new(o, "msg_id", json_string(id));
@@ -63,7 +63,7 @@ json_t *relais_submit_error_json(const char *file, const uint8_t *msg_id, int st
     json_object_set_new(o, "file", file ? json_string(file) : json_null());
     if (msg_id) {
         char id[2 * RELAIS_MSG_ID_BYTES + 1];
-        relais_cli_hex(msg_id, RELAIS_MSG_ID_BYTES, id);
+        relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, id);
         json_object_set_new(o, "msg_id", json_string(id));
     }
     json_object_set_new(o, "error", json_string(relais_status_name(status)));

@@ -445,12 +445,8 @@ typedef struct {
 /* The pool index of a delivered record, or -1 when it is not one of the phase's messages. */
 static int64_t s_delivered_index(s_sub_t *s, const relais_delivery_t *d)
 {
-    relais_log_record_t lr;
-    relais_signed_t sm;
     relais_message_t *msg = NULL;
-    if (!d->record || relais_log_record_decode(d->record, d->record_len, &lr) != 0 ||
-        relais_signed_decode(lr.signed_message, lr.signed_len, &sm) != 0 ||
-        relais_message_decode(sm.body, sm.body_len, &msg) != 0) {
+    if (!d->record || relais_record_message_decode(d->record, d->record_len, NULL, NULL, &msg) != 0) {
         s->undecodable++;
         return -1;
     }

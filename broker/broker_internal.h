@@ -154,9 +154,6 @@ void broker_log(const char *level, const char *event, const char *fmt, ...) __at
  * else double-quoted with escapes. Writes into `buf` (room `cap`) and returns it. */
 const char *broker_logq(char *buf, size_t cap, const char *s);
 
-/* Lower-case hex of `len` bytes into `out` (room 2 * len + 1). */
-void broker_hex(const uint8_t *bytes, size_t len, char *out);
-
 /* Wall clock, milliseconds since the epoch. */
 int64_t broker_now_ms(void);
 

@@ -172,11 +172,8 @@ typedef struct {
  * shows a partner nothing of it). */
 static int s_record_sender(const uint8_t *record, size_t len, relais_payload_t *payload, char *sender, size_t cap)
 {
-    relais_log_record_t lr;
-    relais_signed_t sm;
     relais_message_t *msg = NULL;
-    if (relais_log_record_decode(record, len, &lr) != 0 || relais_signed_decode(lr.signed_message, lr.signed_len, &sm) != 0 ||
-        relais_message_decode(sm.body, sm.body_len, &msg) != 0)
+    if (relais_record_message_decode(record, len, NULL, NULL, &msg) != 0)
         return 0;
     *payload = relais_message_payload(msg);
     snprintf(sender, cap, "%s", relais_message_sender(msg));

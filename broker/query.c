@@ -187,11 +187,8 @@ typedef struct {
 /* Whether a stored record is a referral sent by `sender`. */
 static int s_is_referral_by(const uint8_t *record, size_t len, const char *sender)
 {
-    relais_log_record_t lr;
-    relais_signed_t sm;
     relais_message_t *msg = NULL;
-    if (relais_log_record_decode(record, len, &lr) != 0 || relais_signed_decode(lr.signed_message, lr.signed_len, &sm) != 0 ||
-        relais_message_decode(sm.body, sm.body_len, &msg) != 0)
+    if (relais_record_message_decode(record, len, NULL, NULL, &msg) != 0)
         return 0;
     int yes = relais_message_payload(msg) == RELAIS_PAYLOAD_REFERRAL && strcmp(relais_message_sender(msg), sender) == 0;
     relais_message_destroy(&msg);

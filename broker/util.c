@@ -107,7 +107,7 @@ void broker_error_fill(relais_reply_t *reply, const broker_env_t *env, int statu
     char q[320];
     char id[2 * RELAIS_MSG_ID_BYTES + 1] = "-";
     if (msg_id)
-        broker_hex(msg_id, RELAIS_MSG_ID_BYTES, id);
+        relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, id);
     broker_log("info", "refused", "code=%s sender=%s request=%llu msg=%s why=%s",
                relais_status_name(reply->error.status), env->user[0] ? env->user : "-",
                (unsigned long long)env->request_id, id, broker_logq(q, sizeof q, reply->error.message));
@@ -190,15 +190,6 @@ void broker_log(const char *level, const char *event, const char *fmt, ...)
     (void)w;
 }
 
-void broker_hex(const uint8_t *bytes, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
 
 int64_t broker_now_ms(void)
 {

@@ -172,7 +172,7 @@ static void s_log_message(const s_item_t *it)
     if (it->status != 0)
         return; /* its refusal was logged as it was queued */
     char hex[2 * RELAIS_MSG_ID_BYTES + 1];
-    broker_hex(relais_message_id(it->msg), RELAIS_MSG_ID_BYTES, hex);
+    relais_hex_encode(relais_message_id(it->msg), RELAIS_MSG_ID_BYTES, hex);
     broker_log("info", "ack", "sender=%s seq=%llu case=%s duplicate=%d request=%llu msg=%s", it->env.user,
                (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->ack.duplicate,
                (unsigned long long)it->env.request_id, hex);
@@ -369,7 +369,7 @@ static void s_checkpoint(s_writer_t *w)
         return;
     }
     char root[65];
-    broker_hex(cp.root, 32, root);
+    relais_hex_encode(cp.root, 32, root);
     char q[300];
     broker_log("info", "checkpoint", "size=%llu root=%s origin=%s", (unsigned long long)head, root,
                broker_logq(q, sizeof q, b->origin));

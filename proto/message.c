@@ -79,6 +79,25 @@ void relais_message_destroy(relais_message_t **self_p)
     *self_p = NULL;
 }
 
+int relais_record_message_decode(const uint8_t *record, size_t len, relais_log_record_t *rec,
+                                 relais_signed_t *envelope, relais_message_t **msg)
+{
+    relais_log_record_t r;
+    relais_signed_t sm;
+    int rc = relais_log_record_decode(record, len, &r);
+    if (rc == 0)
+        rc = relais_signed_decode(r.signed_message, r.signed_len, &sm);
+    if (rc == 0)
+        rc = relais_message_decode(sm.body, sm.body_len, msg);
+    if (rc != 0)
+        return rc;
+    if (rec)
+        *rec = r;
+    if (envelope)
+        *envelope = sm;
+    return 0;
+}
+
 const char *relais_message_sender(const relais_message_t *self)
 {
     return self->pb->header->sender;

@@ -67,6 +67,10 @@ const char *relais_status_detail(void);
 /* Clears the calling thread's detail. */
 void relais_status_clear(void);
 
+/* Writes `len` bytes as lowercase hex and a NUL into `out` (room 2 * len + 1). Message ids and
+ * hashes travel in logs, JSON and on the command line in this form. */
+void relais_hex_encode(const uint8_t *bytes, size_t len, char *out);
+
 /* ---- The log record (the Merkle leaf) -------------------------------------------------- */
 
 /* A decoded LogRecord; `signed_message` points into the buffer it was decoded from. */
@@ -175,6 +179,12 @@ int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **ou
 
 /* Releases a message; *self_p becomes NULL; safe on NULL and twice. */
 void relais_message_destroy(relais_message_t **self_p);
+
+/* Decodes a stored LogRecord down to its message: the record into *rec and its envelope into
+ * *envelope (both optional, borrowing from `record`), the message into *msg (caller destroys).
+ * Errors: those of relais_log_record_decode, relais_signed_decode, relais_message_decode. */
+int relais_record_message_decode(const uint8_t *record, size_t len, relais_log_record_t *rec,
+                                 relais_signed_t *envelope, relais_message_t **msg);
 
 /* Header accessors; strings and bytes valid while the message lives. */
 const char *relais_message_sender(const relais_message_t *self);

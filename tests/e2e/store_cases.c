@@ -11,14 +11,9 @@ static int s_index_one(relais_store_batch_t *batch, const uint8_t *secret, uint6
                        size_t len)
 {
     relais_log_record_t lr;
-    relais_signed_t sm;
     relais_message_t *msg = NULL;
     relais_cases_step_t step;
-    int rc = relais_log_record_decode(record, len, &lr);
-    if (!rc)
-        rc = relais_signed_decode(lr.signed_message, lr.signed_len, &sm);
-    if (!rc)
-        rc = relais_message_decode(sm.body, sm.body_len, &msg);
+    int rc = relais_record_message_decode(record, len, &lr, NULL, &msg);
     if (!rc)
         rc = relais_cases_batch_decide(batch, secret, msg, NULL, seq, lr.received_ms, &step);
     if (!rc && step.about_case && step.status)
