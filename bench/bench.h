@@ -70,6 +70,8 @@ typedef struct {
     /* latency phase */
     double ack_p50_ms, ack_p99_ms, ack_p999_ms;
     double feed_p50_ms, feed_p99_ms;
+    double commit_p50_ms, commit_p99_ms; /* the broker's synced LMDB commits in that phase */
+    double batch_p50_ms, batch_p99_ms;   /* the writer's batches then: rules, appends and commit */
     double lat_offered_per_s; /* what the pacing achieved */
     double send_lag_p99_ms;   /* how late the bench itself sent against its schedule */
     uint64_t lat_sent, lat_acked, lat_refused, lat_lost;
@@ -196,6 +198,14 @@ typedef struct {
     char endpoint[64];          /* tcp://127.0.0.1:PORT */
     char log_path[BENCH_PATH_MAX]; /* its stderr */
 } bench_broker_t;
+
+/* The broker's log size now, to read what it logs from here on (0 on failure). */
+long bench_broker_log_mark(const bench_broker_t *br);
+/* The broker's synced commits logged since `mark` (`event=commit ... sync_us=`): median and
+ * 99th percentile of the commit itself, and of the writer's whole batch (rules, appends,
+ * commit), in ms. NANs when none was logged. */
+void bench_broker_commit_times(const bench_broker_t *br, long mark, double *sync_p50_ms, double *sync_p99_ms,
+                               double *batch_p50_ms, double *batch_p99_ms);
 
 /* Starts relaisd and waits (bounded) for `event=listening` in its log. 0 or -1 (reported). */
 int bench_broker_start(const bench_opts_t *o, const bench_ids_t *ids, const char *work_dir, const char *store_dir,

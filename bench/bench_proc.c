@@ -437,3 +437,59 @@ double bench_audit_verify(const char *relais, const char *store_dir, const char 
     }
     return pid ? secs : NAN;
 }
+
+/* ---- The broker's commits, read back from its log -------------------------------------------- */
+
+long bench_broker_log_mark(const bench_broker_t *br)
+{
+    struct stat st;
+    return stat(br->log_path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+static int64_t s_log_field(const char *line, const char *key)
+{
+    const char *at = strstr(line, key);
+    return at ? strtoll(at + strlen(key), NULL, 10) : -1;
+}
+
+void bench_broker_commit_times(const bench_broker_t *br, long mark, double *sync_p50_ms, double *sync_p99_ms,
+                               double *batch_p50_ms, double *batch_p99_ms)
+{
+    *sync_p50_ms = *sync_p99_ms = *batch_p50_ms = *batch_p99_ms = NAN;
+    FILE *f = fopen(br->log_path, "r");
+    if (!f)
+        return;
+    size_t n = 0, cap = 0;
+    int64_t *sync_ns = NULL, *batch_ns = NULL;
+    char line[1024];
+    if (fseek(f, mark, SEEK_SET) != 0)
+        goto done;
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, "event=commit "))
+            continue;
+        int64_t sync_us = s_log_field(line, " sync_us="), batch_us = s_log_field(line, " us=");
+        if (sync_us < 0 || batch_us < 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            int64_t *a = realloc(sync_ns, cap * sizeof *a);
+            if (a)
+                sync_ns = a;
+            int64_t *b = a ? realloc(batch_ns, cap * sizeof *b) : NULL;
+            if (!b)
+                goto done;
+            batch_ns = b;
+        }
+        sync_ns[n] = sync_us * 1000;
+        batch_ns[n] = batch_us * 1000;
+        n++;
+    }
+    *sync_p50_ms = bench_percentile_ms(sync_ns, n, 0.50, 0);
+    *sync_p99_ms = bench_percentile_ms(sync_ns, n, 0.99, 1);
+    *batch_p50_ms = bench_percentile_ms(batch_ns, n, 0.50, 0);
+    *batch_p99_ms = bench_percentile_ms(batch_ns, n, 0.99, 1);
+done:
+    free(sync_ns);
+    free(batch_ns);
+    fclose(f);
+}

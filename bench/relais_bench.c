@@ -426,6 +426,8 @@ static void s_json_details(const bench_result_t *r)
     s_json_u64(in, "latency_feed_missing", r->lat_feed_missing, 0);
     s_json_num(in, "latency_offered_per_s", r->lat_offered_per_s, 0);
     s_json_num(in, "latency_send_lag_p99_ms", r->send_lag_p99_ms, 0);
+    s_json_num(in, "latency_writer_batch_p50_ms", r->batch_p50_ms, 0);
+    s_json_num(in, "latency_writer_batch_p99_ms", r->batch_p99_ms, 0);
     s_json_num(in, "broker_vmrss_end_mib", r->broker_rss_now_mib, 0);
     s_json_num(in, "broker_rss_anon_end_mib", r->broker_rss_anon_mib, 0);
     s_json_num(in, "broker_rss_anon_peak_mib", r->broker_anon_peak_mib, 0);
@@ -455,6 +457,7 @@ static void s_json_ratios(const bench_result_t *r)
     s_json_num(in, "acked_vs_verify_1core", r->acked_per_s / verify, 0);
     s_json_num(in, "acked_vs_redis", r->acked_per_s / r->redis_xadd, 0);
     s_json_num(in, "ack_p99_vs_fsync", r->ack_p99_ms / r->fsync_ms, 0);
+    s_json_num(in, "commit_p50_vs_fsync", r->commit_p50_ms / r->fsync_ms, 0);
     s_json_num(in, "feed_p99_minus_ack_p99_ms", r->feed_p99_ms - r->ack_p99_ms, 0);
     s_json_num(in, "audit_vs_verify_1core", r->audit_verify_per_s / verify, 0);
     if (isnan(r->broker_rss_mib))
@@ -483,6 +486,8 @@ static void s_json(const bench_opts_t *o, const bench_result_t *r, uint64_t lat_
     s_json_num(in, "verify_per_s_1core_openssl", r->verify_openssl, 0);
     s_json_num(in, "verify_per_s_all_cores", r->verify_all, 0);
     s_json_num(in, "fsync_ms", r->fsync_ms, 0);
+    s_json_num(in, "commit_p50_ms", r->commit_p50_ms, 0);
+    s_json_num(in, "commit_p99_ms", r->commit_p99_ms, 0);
     s_json_num(in, "proof_us", r->proof_us, 0);
     s_json_num(in, "redis_xadd_per_s", r->redis_xadd, 0);
     s_json_conditions(o, r, lat_count);
@@ -625,10 +630,15 @@ static int s_drive(const bench_opts_t *o, const bench_ids_t *ids, const s_msgs_t
     if (rc == 0 && m->lat.n > 0) {
         bench_log("latency: %.0f msg/s for %.1f s, %d subscribers", o->rate, o->latency_s, o->subscribers);
         s_cpu_mark_t mark = s_cpu_mark(br->pid);
+        long log_mark = bench_broker_log_mark(br);
         rc = bench_load_latency(load, &m->lat, &m->probe, 2, o->subscribers, o->rate, r);
         s_cpu_since(&mark, br->pid, &r->lat_broker_cores, &r->lat_bench_cores);
-        bench_log("latency: ack p50 %.2f p99 %.2f p99.9 %.2f ms; feed p50 %.2f p99 %.2f ms", r->ack_p50_ms,
-                  r->ack_p99_ms, r->ack_p999_ms, r->feed_p50_ms, r->feed_p99_ms);
+        bench_broker_commit_times(br, log_mark, &r->commit_p50_ms, &r->commit_p99_ms, &r->batch_p50_ms,
+                                  &r->batch_p99_ms);
+        bench_log("latency: ack p50 %.2f p99 %.2f p99.9 %.2f ms; feed p50 %.2f p99 %.2f ms; broker's synced "
+                  "commits p50 %.2f p99 %.2f ms",
+                  r->ack_p50_ms, r->ack_p99_ms, r->ack_p999_ms, r->feed_p50_ms, r->feed_p99_ms, r->commit_p50_ms,
+                  r->commit_p99_ms);
     }
     r->broker_anon_peak_mib = bench_rss_watch_stop();
     bench_proc_rss(br->pid, &r->broker_rss_mib, &r->broker_rss_now_mib, &r->broker_rss_anon_mib);
@@ -669,7 +679,8 @@ static void s_result_init(bench_result_t *r)
                       &r->ack_p999_ms, &r->feed_p50_ms, &r->feed_p99_ms, &r->lat_offered_per_s,
                       &r->send_lag_p99_ms, &r->lat_broker_cores, &r->lat_bench_cores, &r->broker_rss_mib,
                       &r->broker_rss_now_mib, &r->broker_rss_anon_mib, &r->broker_anon_peak_mib, &r->bytes_per_msg,
-                      &r->used_bytes_per_msg, &r->audit_verify_per_s, &r->proof_us, &r->proof_cold_us, &r->prefill_per_s};
+                      &r->used_bytes_per_msg, &r->audit_verify_per_s, &r->proof_us, &r->proof_cold_us, &r->prefill_per_s,
+                      &r->commit_p50_ms, &r->commit_p99_ms, &r->batch_p50_ms, &r->batch_p99_ms};
     memset(r, 0, sizeof *r);
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i] = NAN;

@@ -157,6 +157,9 @@ const char *broker_logq(char *buf, size_t cap, const char *s);
 /* Wall clock, milliseconds since the epoch. */
 int64_t broker_now_ms(void);
 
+/* Monotonic clock in microseconds, for durations in the log. */
+int64_t broker_monotonic_us(void);
+
 /* ---- Threads ------------------------------------------------------------------------- */
 
 /* Binds the ZAP REP socket and starts its thread: after this returns 0, CURVE handshakes on

@@ -252,18 +252,21 @@ static uint64_t s_room(const s_writer_t *w)
     return free_bytes > keep ? free_bytes - keep : 0;
 }
 
-/* Applies the batch in one transaction and commits it; *head is the log size it leaves. */
-static int s_commit_once(s_writer_t *w, uint64_t room, uint64_t *head)
+/* Applies the batch in one transaction and commits it; *head is the log size it leaves and
+ * *sync_us the time the commit itself took (its writes and syncs). */
+static int s_commit_once(s_writer_t *w, uint64_t room, uint64_t *head, int64_t *sync_us)
 {
     relais_store_batch_t *batch = NULL;
     int rc = relais_store_batch_begin(w->b->store, &batch);
     for (size_t i = 0; rc == 0 && i < w->count; i++)
         rc = s_apply(w, batch, &w->items[i], &room);
     *head = batch ? relais_store_batch_head(batch) : w->head;
+    int64_t t0 = broker_monotonic_us();
     if (rc == 0)
         rc = relais_store_batch_commit(&batch);
     else
         relais_store_batch_abort(&batch);
+    *sync_us = broker_monotonic_us() - t0;
     return rc;
 }
 
@@ -285,14 +288,15 @@ static int s_reset_items(s_writer_t *w)
 
 static void s_commit(s_writer_t *w)
 {
-    int64_t t0 = broker_now_ms();
+    int64_t t0 = broker_monotonic_us();
     uint64_t head = w->head;
-    int rc = s_commit_once(w, s_room(w), &head);
+    int64_t sync_us = 0;
+    int rc = s_commit_once(w, s_room(w), &head, &sync_us);
     /* The map filled up all the same (a message larger than its estimate): the messages wait,
      * the hub's own records of the batch go in. */
     if (rc == RELAIS_E_STORE_FULL && s_reset_items(w))
-        rc = s_commit_once(w, 0, &head);
-    int64_t ms = broker_now_ms() - t0;
+        rc = s_commit_once(w, 0, &head, &sync_us);
+    int64_t us = broker_monotonic_us() - t0;
     if (rc != 0)
         s_fail_batch(w, rc);
     /* Answers first, then the new head (the feeds), then the log lines. */
@@ -305,7 +309,8 @@ static void s_commit(s_writer_t *w)
                        (unsigned long long)head);
     }
     if (rc == 0) {
-        broker_log("info", "commit", "records=%zu head=%llu ms=%lld", w->count, (unsigned long long)head, (long long)ms);
+        broker_log("info", "commit", "records=%zu head=%llu us=%lld sync_us=%lld", w->count, (unsigned long long)head,
+                   (long long)us, (long long)sync_us);
         s_log_all(w);
     }
 }
