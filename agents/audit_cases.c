@@ -9,6 +9,7 @@
 #include "audit_internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 typedef struct {
     uint8_t *key;  /* owned; NULL: an empty slot */
     size_t klen;   /* key length */
+    uint64_t hash; /* the key's hash: most probes that miss stop here, without reading the key */
     uint8_t *val;  /* owned */
     size_t vlen;   /* value length */
     int seen;      /* matched against the store's index */
@@ -39,12 +41,20 @@ static uint64_t s_hash(const uint8_t *key, size_t len)
     return h;
 }
 
+static s_slot_t *s_slot_hashed(const s_map_t *m, const void *key, size_t klen, uint64_t h)
+{
+    size_t i = (size_t)h & (m->room - 1);
+    for (const s_slot_t *s = &m->slots[i]; s->key; s = &m->slots[i]) {
+        if (s->hash == h && s->klen == klen && memcmp(s->key, key, klen) == 0)
+            break;
+        i = (i + 1) & (m->room - 1);
+    }
+    return &m->slots[i];
+}
+
 static s_slot_t *s_slot(const s_map_t *m, const void *key, size_t klen)
 {
-    size_t i = (size_t)s_hash(key, klen) & (m->room - 1);
-    while (m->slots[i].key && (m->slots[i].klen != klen || memcmp(m->slots[i].key, key, klen) != 0))
-        i = (i + 1) & (m->room - 1);
-    return &m->slots[i];
+    return s_slot_hashed(m, key, klen, s_hash(key, klen));
 }
 
 static int s_grow(s_map_t *m)
@@ -55,35 +65,46 @@ static int s_grow(s_map_t *m)
         return RELAIS_E_NOMEM;
     for (size_t i = 0; i < m->room; i++)
         if (m->slots[i].key)
-            *s_slot(&bigger, m->slots[i].key, m->slots[i].klen) = m->slots[i];
+            *s_slot_hashed(&bigger, m->slots[i].key, m->slots[i].klen, m->slots[i].hash) = m->slots[i];
     free(m->slots);
     *m = bigger;
     return 0;
 }
 
-/* Sets key -> val (copied), replacing a previous value. */
-static int s_put(s_map_t *m, const void *key, size_t klen, const void *val, size_t vlen)
+/* Sets key -> val, replacing a previous value; the map takes `val` (malloc'd) whatever the
+ * outcome. */
+static int s_put_owned(s_map_t *m, const void *key, size_t klen, uint8_t *val, size_t vlen)
 {
-    if (2 * (m->count + 1) > m->room && s_grow(m) != 0)
+    if (2 * (m->count + 1) > m->room && s_grow(m) != 0) {
+        free(val);
         return RELAIS_E_NOMEM;
-    s_slot_t *s = s_slot(m, key, klen);
-    uint8_t *copy = malloc(vlen ? vlen : 1);
-    if (!copy)
-        return RELAIS_E_NOMEM;
-    memcpy(copy, val, vlen);
+    }
+    uint64_t h = s_hash(key, klen);
+    s_slot_t *s = s_slot_hashed(m, key, klen, h);
     if (!s->key) {
         if (!(s->key = malloc(klen ? klen : 1))) {
-            free(copy);
+            free(val);
             return RELAIS_E_NOMEM;
         }
         memcpy(s->key, key, klen);
         s->klen = klen;
+        s->hash = h;
         m->count++;
     }
     free(s->val);
-    s->val = copy;
+    s->val = val;
     s->vlen = vlen;
     return 0;
+}
+
+/* Sets key -> a copy of val. */
+static int s_put(s_map_t *m, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    uint8_t *copy = malloc(vlen ? vlen : 1);
+    if (!copy)
+        return RELAIS_E_NOMEM;
+    memcpy(copy, val, vlen);
+    return s_put_owned(m, key, klen, copy, vlen);
 }
 
 static s_slot_t *s_get(const s_map_t *m, const void *key, size_t klen)
@@ -139,25 +160,40 @@ static int s_child_get(void *ctx, const uint8_t key[32], char *case_id)
 
 static const relais_cases_index_t s_index = {s_case_get, s_child_get};
 
+/* A finding at record `seq`; the place is formatted only then, never on the way of a good record. */
+static int s_fail_seq(s_replay_t *r, uint64_t seq, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int s_fail_seq(s_replay_t *r, uint64_t seq, int status, const char *fmt, ...)
+{
+    char where[64], problem[sizeof r->out->problem];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof problem, fmt, ap);
+    va_end(ap);
+    snprintf(where, sizeof where, "seq %" PRIu64, seq);
+    return relais_audit_fail(r->out, status, where, "%s", problem);
+}
+
 /* The store's entry for event `seq` must name the case and hold the status after it. */
-static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t *step, const char *where)
+static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t *step)
 {
     char case_id[RELAIS_CASE_ID_MAX];
     uint8_t *stored = NULL, *mine = NULL;
     size_t stored_len = 0, mine_len = 0;
     int rc = relais_store_seq_case(r->store, seq, case_id, &stored, &stored_len);
     if (rc == RELAIS_E_NOT_FOUND)
-        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "record %" PRIu64 " is an event of case %s, which the index does not link it to",
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "record %" PRIu64 " is an event of case %s, which the index does not link it to",
                                  seq, step->rec.summary.case_id);
     if (rc)
-        return relais_audit_fail(r->out, rc, where, "reading record %" PRIu64 "'s case: %s", seq, relais_status_detail());
+        return s_fail_seq(r, seq, rc, "reading record %" PRIu64 "'s case: %s", seq, relais_status_detail());
     rc = relais_case_status_encode(&step->after, &mine, &mine_len);
     int same = rc == 0 && strcmp(case_id, step->rec.summary.case_id) == 0 && mine_len == stored_len &&
                memcmp(mine, stored, mine_len) == 0;
     free(stored);
     free(mine);
     if (!same)
-        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where,
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT,
                                  "record %" PRIu64 " is an event of case %s; the index links it to %s with another status",
                                  seq, step->rec.summary.case_id, case_id);
     return 0;
@@ -170,8 +206,7 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
     const char *id = step->rec.summary.case_id;
     int rc = relais_case_record_encode(&step->rec, &bytes, &len);
     if (rc == 0)
-        rc = s_put(&r->cases, id, strlen(id), bytes, len);
-    free(bytes);
+        rc = s_put_owned(&r->cases, id, strlen(id), bytes, len);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
         rc = s_put(&r->children, step->rec.child_key, 32, id, strlen(id));
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
@@ -180,47 +215,45 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
 }
 
 /* A record the rules say nothing about must not be linked to a case either. */
-static int s_check_no_event(s_replay_t *r, uint64_t seq, const char *where)
+static int s_check_no_event(s_replay_t *r, uint64_t seq)
 {
     char case_id[RELAIS_CASE_ID_MAX];
     int rc = relais_store_seq_case(r->store, seq, case_id, NULL, NULL);
     if (rc == RELAIS_E_NOT_FOUND)
         return 0;
-    return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "record %" PRIu64 " is no case's event, yet the index links it to case %s",
+    return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "record %" PRIu64 " is no case's event, yet the index links it to case %s",
                              seq, rc == 0 ? case_id : "?");
 }
 
-static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg, const char *where)
+static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
 {
     relais_cases_step_t step;
     int rc = relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
     if (rc)
-        return relais_audit_fail(r->out, rc, where, "replaying the case rules: %s", relais_status_detail());
+        return s_fail_seq(r, seq, rc, "replaying the case rules: %s", relais_status_detail());
     if (!step.about_case)
-        return s_check_no_event(r, seq, where);
+        return s_check_no_event(r, seq);
     if (step.status)
-        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the log holds an event the case rules refuse (%s): %s",
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the log holds an event the case rules refuse (%s): %s",
                                  relais_status_name(step.status), step.why);
-    if (s_check_event(r, seq, &step, where))
+    if (s_check_event(r, seq, &step))
         return RELAIS_AUDIT_STOP;
     rc = s_record_step(r, &step);
-    return rc ? relais_audit_fail(r->out, rc, where, "out of memory replaying the cases") : 0;
+    return rc ? s_fail_seq(r, seq, rc, "out of memory replaying the cases") : 0;
 }
 
 void relais_audit_cases_record(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms,
                                const relais_message_t *msg)
 {
-    char where[64];
     if (r->found.status)
         return;
-    snprintf(where, sizeof where, "seq %" PRIu64, seq);
     /* The pool hands back every record that verified, in order, with its message. */
     if (seq != r->next_seq || !msg) {
-        relais_audit_fail(&r->found, RELAIS_E_CORRUPT, where, "the record no longer decodes");
+        s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the record no longer decodes");
         return;
     }
     r->next_seq++;
-    s_apply(r, seq, received_ms, msg, where);
+    s_apply(r, seq, received_ms, msg);
 }
 
 /* ---- The comparison ------------------------------------------------------------------------- */
