@@ -152,8 +152,9 @@ const relais_peer_t *relais_audit_keys_broker(const relais_audit_keys_t *keys, c
 
 /* Where export writes and what went wrong first. */
 typedef struct {
-    int status;    /* first failure, 0 while all is well */
-    uint64_t seq;  /* the record it concerns */
+    relais_store_t *store; /* the store exported */
+    int status;            /* first failure, 0 while all is well */
+    uint64_t seq;          /* the record it concerns */
 } s_export_t;
 
 /* Base64 of bytes as a JSON string value; NULL when out of memory. */
@@ -205,6 +206,8 @@ static int s_export_record(void *ctx, uint64_t seq, const uint8_t *record, size_
         ex->status = rc;
         ex->seq = seq;
     }
+    if (rc == 0 && seq % RELAIS_AUDIT_RELEASE_EVERY == 0)
+        (void)relais_store_release_mapped(ex->store); /* only memory is at stake */
     return rc;
 }
 
@@ -244,7 +247,7 @@ int relais_audit_cmd_export(int argc, char **argv)
     relais_store_t *store = NULL;
     const char *store_dir = NULL;
     uint64_t from = 1, to = 0, head = 0;
-    s_export_t ex = {0, 0};
+    s_export_t ex = {NULL, 0, 0};
     int status;
     if (!s_export_parse(argc, argv, &store_dir, &from, &to, &status))
         return status;
@@ -260,6 +263,7 @@ int relais_audit_cmd_export(int argc, char **argv)
     if (from == 0)
         from = 1;
     /* An empty range (an empty log, or --from past the end) exports nothing, successfully. */
+    ex.store = store;
     if (from <= to)
         rc = relais_store_iterate(store, from, to, s_export_record, &ex);
     relais_store_destroy(&store);

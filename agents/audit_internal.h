@@ -126,6 +126,12 @@ typedef struct {
 /* Most workers a pool runs (--jobs). */
 #define RELAIS_AUDIT_MAX_JOBS 256
 
+/* A pass over the whole log (verify, export) reads it once, front to back, through the
+ * store's map: the pages behind it are not read again, so the pass lets go of them every
+ * this many records (relais_store_release_mapped) and its resident memory stays the same for
+ * a log of ten years as for a day's. */
+#define RELAIS_AUDIT_RELEASE_EVERY 16384
+
 /* Online cores, at least 1 and at most RELAIS_AUDIT_MAX_JOBS: the default for --jobs. */
 unsigned relais_audit_pool_default_jobs(void);
 

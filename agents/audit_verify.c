@@ -331,7 +331,11 @@ static int s_on_record(void *ctx, uint64_t seq, const uint8_t *record, size_t le
         return s_fail(v, RELAIS_E_CORRUPT, where, "record %" PRIu64 " was expected here", v->next_seq);
     }
     v->next_seq++;
-    return relais_audit_pool_add(v->pool, seq, record, len, leaf);
+    int rc = relais_audit_pool_add(v->pool, seq, record, len, leaf);
+    /* Only memory is at stake: a store that cannot let go is audited all the same. */
+    if (rc == 0 && seq % RELAIS_AUDIT_RELEASE_EVERY == 0)
+        (void)relais_store_release_mapped(v->store);
+    return rc;
 }
 
 /* Reads the records up to `to` into the pool. 0 or RELAIS_AUDIT_STOP. */

@@ -78,6 +78,13 @@ typedef struct {
 
 int relais_store_stat(relais_store_t *self, relais_store_stat_t *out);
 
+/* Lets go of this process's mapping of the store's pages (LMDB reads through a read-only
+ * shared map of the file): they leave the process's resident set, stay in the kernel's page
+ * cache, and the next read of one maps it again, unchanged. A long-running reader calls it
+ * to keep its resident memory bounded whatever the store's size. Safe while other threads
+ * read or a batch is open: nothing is written through the map. Errors: RELAIS_E_IO. */
+int relais_store_release_mapped(relais_store_t *self);
+
 /* ---- Appending ---------------------------------------------------------------------- */
 
 /* A verified message to append. */

@@ -5,6 +5,10 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "relais_proto.h"
@@ -402,6 +406,47 @@ int relais_store_stat(relais_store_t *self, relais_store_stat_t *out)
 out_abort_txn:
     mdb_txn_abort(txn);
     return rc;
+}
+
+/* Where the data file is mapped in this process: LMDB does not say (mdb_env_info's address
+ * is only set for fixed maps), the kernel does, by device and inode in /proc/self/maps. */
+static int s_map_range(relais_store_t *self, uintptr_t *start, uintptr_t *end)
+{
+    int fd = -1;
+    struct stat st;
+    if (mdb_env_get_fd(self->env, &fd) != 0 || fstat(fd, &st) != 0)
+        return relais_status_set(RELAIS_E_IO, "cannot find the store's data file: %s", strerror(errno));
+    FILE *maps = fopen("/proc/self/maps", "r");
+    if (!maps)
+        return relais_status_set(RELAIS_E_IO, "cannot read /proc/self/maps: %s", strerror(errno));
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, maps)) {
+        unsigned long lo, hi, major, minor, inode;
+        if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &lo, &hi, &major, &minor, &inode) == 5 &&
+            inode == (unsigned long)st.st_ino && major == major(st.st_dev) && minor == minor(st.st_dev)) {
+            *start = lo;
+            *end = hi;
+            found = 1;
+        }
+    }
+    fclose(maps);
+    return found ? 0 : relais_status_set(RELAIS_E_IO, "the store's data file is not mapped");
+}
+
+int relais_store_release_mapped(relais_store_t *self)
+{
+    uintptr_t start = 0, end = 0;
+    if (!self)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_release_mapped needs a store");
+    int rc = s_map_range(self, &start, &end);
+    if (rc)
+        return rc;
+    /* The map is read-only and shared (no MDB_WRITEMAP), so dropping its pages discards
+     * nothing: a page read again faults back in from the page cache or the file. */
+    if (madvise((void *)start, end - start, MADV_DONTNEED) != 0)
+        return relais_status_set(RELAIS_E_IO, "cannot release the store's mapped pages: %s", strerror(errno));
+    return 0;
 }
 
 /* ---- Batches ---------------------------------------------------------------------------- */
