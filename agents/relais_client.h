@@ -63,7 +63,8 @@ int relais_client_ping(relais_client_t *self, int timeout_ms);
 /* ---- Submitting ---------------------------------------------------------------------- */
 
 /* Builds a Message from a JSON payload object ({"referral": {...}}, see schema/) with a
- * fresh random 16-byte message id and created_ms = now, signs it and returns the
+ * fresh 16-byte message id (created_ms in its first 6 bytes, big-endian, then 10 random
+ * bytes) and created_ms = now, signs it and returns the
  * SignedMessage bytes in *out (caller frees). `msg_id` (may be NULL) gets the id.
  * Errors: RELAIS_E_MALFORMED (the detail names the field), RELAIS_E_CRYPTO, RELAIS_E_NOMEM. */
 int relais_client_sign_json(relais_client_t *self, const char *json, size_t len, uint8_t msg_id[RELAIS_MSG_ID_BYTES],
