@@ -55,6 +55,7 @@ typedef struct {
     double verify_openssl; /* the same with OpenSSL 3 EVP */
     double verify_all;     /* libsodium on every core at once, total */
     double fsync_ms;       /* median of 4 KiB pwrite + fdatasync in the store's folder */
+    double fsync_p99_ms;   /* their 99th percentile */
     double redis_xadd;     /* redis-benchmark XADD/s with appendfsync always */
     /* throughput phase */
     double acked_per_s;    /* acknowledged submissions per second */
@@ -120,8 +121,9 @@ int bench_verify_rates(double seconds, double *sodium_per_s, double *openssl_per
 /* The same libsodium loop on every core at once: the verify rate the whole machine offers
  * (vCPUs may share physical cores). NAN on failure. */
 double bench_verify_all_cores(double seconds);
-/* Median of `rounds` x (4 KiB pwrite + fdatasync) in folder `dir`, ms; NAN on failure. */
-double bench_fsync_ms(const char *dir, int rounds);
+/* Median of `rounds` x (4 KiB pwrite + fdatasync) in folder `dir`, ms, and in *p99_ms their
+ * 99th percentile (the disk's own tail, under every synced commit); NAN on failure. */
+double bench_fsync_ms(const char *dir, int rounds, double *p99_ms);
 
 /* ---- Identities ----------------------------------------------------------------------------- */
 

@@ -232,9 +232,10 @@ double bench_verify_all_cores(double seconds)
     return failed ? NAN : total;
 }
 
-double bench_fsync_ms(const char *dir, int rounds)
+double bench_fsync_ms(const char *dir, int rounds, double *p99_ms)
 {
     char path[BENCH_PATH_MAX];
+    *p99_ms = NAN;
     if ((size_t)snprintf(path, sizeof path, "%s/bench-fsync.tmp", dir) >= sizeof path || rounds <= 0)
         return NAN;
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -259,6 +260,7 @@ double bench_fsync_ms(const char *dir, int rounds)
         t[i] = bench_now_ns() - t0;
     }
     median = bench_percentile_ms(t, (size_t)rounds, 0.5, 0);
+    *p99_ms = bench_percentile_ms(t, (size_t)rounds, 0.99, 1);
 out_close:
     free(t);
     close(fd);
