@@ -28,6 +28,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->triage_hours[2] = 72;
     opts->work_hours[0] = 9 * 60;
     opts->work_hours[1] = 18 * 60;
+    opts->holidays = RELAIS_CASES_HOLIDAYS_FR;
     opts->max_subscribers = 1024;
     opts->queue_hwm = 10000;
     opts->store_reserve_kib = RELAIS_BROKER_RESERVE_DEFAULT;
@@ -51,13 +52,15 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
     if (opts->checkpoint_every == 0 || opts->checkpoint_interval_s <= 0 || opts->max_message < 64 ||
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
         opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->work_hours[0] >= opts->work_hours[1] ||
-        opts->work_hours[1] > 24 * 60)
+        opts->work_hours[1] > 24 * 60 ||
+        (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
     b->opts = *opts;
     relais_cases_policy_default(&b->policy);
     memcpy(b->policy.hours, opts->triage_hours, sizeof b->policy.hours);
     b->policy.work_start_min = opts->work_hours[0];
     b->policy.work_end_min = opts->work_hours[1];
+    b->policy.holidays = (relais_cases_holidays_t)opts->holidays;
     b->endpoint = strdup(opts->endpoint);
     b->store_dir = strdup(opts->store_dir);
     b->certs_dir = strdup(opts->certs_dir);

@@ -39,8 +39,10 @@ static void s_usage(FILE *out)
             "  --triage-hours U,P,R      triage targets in hours: urgent, priority, routine (default 4,24,72;\n"
             "                            urgent counts working hours, the others clock hours)\n"
             "  --working-hours HH:MM-HH:MM  the working day, Monday to Friday, in the local time zone (the TZ\n"
-            "                            environment variable; default 09:00-18:00; public holidays count as\n"
-            "                            working days). Deadlines are derived when a case is read.\n"
+            "                            environment variable; default 09:00-18:00). Deadlines are derived\n"
+            "                            when a case is read.\n"
+            "  --holidays fr|none        public holidays that are not working days: France's eleven\n"
+            "                            (default) or none\n"
             "  --max-subscribers N       live feeds served at once (default 1024)\n"
             "  --queue-hwm N             high-water mark of the internal queues (default 10000)\n"
             "  --store-reserve KIB       free store space kept for the hub's own access records and\n"
@@ -92,6 +94,17 @@ static int s_parse_work_hours(const char *text, unsigned minutes[2])
     return 0;
 }
 
+/* "fr" or "none", likewise. */
+static int s_parse_holidays(const char *text, int *holidays)
+{
+    relais_cases_policy_t policy;
+    relais_cases_policy_default(&policy);
+    if (relais_cases_policy_holidays(&policy, text) != 0)
+        return -1;
+    *holidays = (int)policy.holidays;
+    return 0;
+}
+
 enum {
     S_OPT_ENDPOINT = 256,
     S_OPT_STORE,
@@ -108,6 +121,7 @@ enum {
     S_OPT_BATCH_MAX,
     S_OPT_TRIAGE,
     S_OPT_WORK_HOURS,
+    S_OPT_HOLIDAYS,
     S_OPT_MAX_SUBS,
     S_OPT_QUEUE_HWM,
     S_OPT_STORE_RESERVE,
@@ -130,6 +144,7 @@ static const struct option s_options[] = {
     {"batch-max", required_argument, NULL, S_OPT_BATCH_MAX},
     {"triage-hours", required_argument, NULL, S_OPT_TRIAGE},
     {"working-hours", required_argument, NULL, S_OPT_WORK_HOURS},
+    {"holidays", required_argument, NULL, S_OPT_HOLIDAYS},
     {"max-subscribers", required_argument, NULL, S_OPT_MAX_SUBS},
     {"queue-hwm", required_argument, NULL, S_OPT_QUEUE_HWM},
     {"store-reserve", required_argument, NULL, S_OPT_STORE_RESERVE},
@@ -176,6 +191,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_triage(arg, o->triage_hours);
     case S_OPT_WORK_HOURS:
         return s_parse_work_hours(arg, o->work_hours);
+    case S_OPT_HOLIDAYS:
+        return s_parse_holidays(arg, &o->holidays);
     default:
         return -1;
     }

@@ -33,6 +33,8 @@ typedef struct {
     unsigned triage_hours[3];     /* triage targets: urgent (working hours), priority, routine (hours) */
     unsigned work_hours[2];       /* working day, Monday to Friday, local time (TZ): start and end in
                                    * minutes after midnight (default 09:00-18:00) */
+    int holidays;                 /* relais_cases_holidays_t: public holidays that are not working
+                                   * days (default RELAIS_CASES_HOLIDAYS_FR) */
     size_t max_subscribers;       /* live feeds served at once */
     int queue_hwm;                /* high-water mark of the internal queues, messages */
     uint64_t store_reserve_kib;   /* free map kept for the hub's own access records and checkpoints:

@@ -22,6 +22,50 @@ void relais_cases_policy_default(relais_cases_policy_t *policy)
     policy->work_start_min = 9 * 60;
     policy->work_end_min = 18 * 60;
     policy->work_days = 0x3e; /* Monday (1) to Friday (5) */
+    policy->holidays = RELAIS_CASES_HOLIDAYS_FR;
+}
+
+int relais_cases_policy_holidays(relais_cases_policy_t *policy, const char *text)
+{
+    if (text && strcmp(text, "fr") == 0)
+        policy->holidays = RELAIS_CASES_HOLIDAYS_FR;
+    else if (text && strcmp(text, "none") == 0)
+        policy->holidays = RELAIS_CASES_HOLIDAYS_NONE;
+    else
+        return relais_status_set(RELAIS_E_INVALID, "public holidays are \"fr\" or \"none\"");
+    return 0;
+}
+
+/* Day of the year, 0 for 1 January, of a Gregorian date. */
+static int s_yday(int year, int month, int day)
+{
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return before[month - 1] + day - 1 + (leap && month > 2);
+}
+
+/* Easter Sunday of a Gregorian year as a day of the year: the anonymous Gregorian
+ * computus (Meeus/Jones/Butcher), in integers. */
+static int s_easter_yday(int year)
+{
+    int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
+    int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+    int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451;
+    int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+    return s_yday(year, month, day);
+}
+
+int relais_cases_is_holiday(relais_cases_holidays_t holidays, int year, int month, int day)
+{
+    if (holidays != RELAIS_CASES_HOLIDAYS_FR || month < 1 || month > 12)
+        return 0;
+    static const int fixed[][2] = {{1, 1}, {5, 1}, {5, 8}, {7, 14}, {8, 15}, {11, 1}, {11, 11}, {12, 25}};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (fixed[i][0] == month && fixed[i][1] == day)
+            return 1;
+    /* Easter Monday, Ascension Day (Thursday, 39 days after Easter), Whit Monday (50). */
+    int after_easter = s_yday(year, month, day) - s_easter_yday(year);
+    return after_easter == 1 || after_easter == 39 || after_easter == 50;
 }
 
 int relais_cases_policy_hours(relais_cases_policy_t *policy, const char *text)
@@ -53,7 +97,8 @@ static int s_working_day(const relais_cases_policy_t *policy, time_t t)
 {
     struct tm tm;
     localtime_r(&t, &tm);
-    return (policy->work_days >> tm.tm_wday) & 1;
+    return ((policy->work_days >> tm.tm_wday) & 1) &&
+           !relais_cases_is_holiday(policy->holidays, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 int64_t relais_cases_add_working_hours(const relais_cases_policy_t *policy, int64_t from_ms, unsigned hours)

@@ -154,20 +154,36 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
 /* When a case is due, as a hub decides it today. Triage targets count from the triage clock
  * (the arrival of the first referral of the case's highest urgency): urgent in working
  * hours (work_days, from work_start_min to work_end_min, in the process's local time zone,
- * i.e. TZ), priority and routine in clock hours. The next review date is due at the end of
- * that day, local time. Public holidays are not known: they count as working days. */
+ * i.e. TZ), priority and routine in clock hours; with RELAIS_CASES_HOLIDAYS_FR, France's
+ * eleven public holidays (jours fériés) are not working days. The next review date is due at
+ * the end of that day, local time. */
+typedef enum {
+    RELAIS_CASES_HOLIDAYS_NONE = 0, /* every work_days day is a working day */
+    RELAIS_CASES_HOLIDAYS_FR = 1,   /* 1 January, Easter Monday, 1 and 8 May, Ascension Day,
+                                     * Whit Monday, 14 July, 15 August, 1 and 11 November,
+                                     * 25 December (the Code du travail's list) */
+} relais_cases_holidays_t;
+
 typedef struct {
     unsigned hours[3];      /* triage targets: urgent (working hours), priority, routine (hours) */
     unsigned work_start_min; /* start of the working day, minutes after local midnight (540) */
     unsigned work_end_min;   /* its end (1080) */
     unsigned work_days;      /* bit (1 << tm_wday) per working day (Monday to Friday: 0x3e) */
+    relais_cases_holidays_t holidays; /* public holidays that are not working days */
 } relais_cases_policy_t;
 
-/* Defaults: urgent 4 working hours, priority 24 h, routine 72 h; Monday to Friday 09:00-18:00. */
+/* Defaults: urgent 4 working hours, priority 24 h, routine 72 h; Monday to Friday 09:00-18:00,
+ * French public holidays off. */
 void relais_cases_policy_default(relais_cases_policy_t *policy);
 
 /* Parses "09:00-18:00" into the policy's working day. Errors: RELAIS_E_INVALID. */
 int relais_cases_policy_hours(relais_cases_policy_t *policy, const char *text);
+
+/* Parses "fr" or "none" into the policy's public holidays. Errors: RELAIS_E_INVALID. */
+int relais_cases_policy_holidays(relais_cases_policy_t *policy, const char *text);
+
+/* Whether a calendar day (year, month 1-12, day 1-31) is a public holiday under `holidays`. */
+int relais_cases_is_holiday(relais_cases_holidays_t holidays, int year, int month, int day);
 
 /* `hours` working hours after `from_ms` (a start outside working time waits for the next
  * working period). A policy without working days or hours counts clock hours. */

@@ -59,6 +59,7 @@ start_fails "registry missing" "$key" "$tmp/bad/nosuch"
 start_fails "registry is a file" "$key" "$tmp/bad/registry-file"
 start_fails "registry holds garbage" "$key" "$tmp/bad/garbage-registry"
 start_fails "reserve as large as the map" "$key" "$tmp/registry" --map-size 1 --store-reserve 1024
+start_fails "holidays of no known list" "$key" "$tmp/registry" --holidays de
 if [ "$(id -u)" -ne 0 ]; then
   cp "$key" "$tmp/bad/locked.cert_secret"
   chmod 000 "$tmp/bad/locked.cert_secret"

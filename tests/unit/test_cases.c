@@ -126,9 +126,9 @@ static void test_open_and_attach(void **state)
     assert_int_equal(relais_cases_attach(&rec, &v, "pmi-blagis", 9, 5000), 0);
     assert_int_equal(rec.summary.urgency, RELAIS_URGENCY_URGENT);
     /* The urgent target counts from the urgent referral, in working hours: 1970-01-01 was a
-     * Thursday, so 09:00 + 4 h (TZ=UTC in this test). */
+     * Thursday and New Year's Day, so Friday 09:00 + 4 h (TZ=UTC in this test). */
     assert_int_equal(rec.triage_from_ms, 5000);
-    assert_int_equal(relais_cases_due_ms(&rec, &s_policy), 13 * S_H);
+    assert_int_equal(relais_cases_due_ms(&rec, &s_policy), 37 * S_H);
     assert_int_equal(rec.summary.referral_count, 2);
     assert_int_equal(rec.referral_seq_count, 2);
     assert_int_equal(rec.referral_seqs[1], 9);
@@ -315,7 +315,7 @@ static void test_review_date_and_overdue(void **state)
     (void)state;
     relais_case_record_t rec;
     s_open(&rec, RELAIS_URGENCY_URGENT);
-    int64_t due = 13 * S_H; /* Thursday 09:00 + 4 working hours */
+    int64_t due = 37 * S_H; /* Friday 2 January 1970 09:00 + 4 working hours (the 1st is a holiday) */
     relais_cases_deadline(&rec, &s_policy, due);
     assert_int_equal(rec.summary.due_ms, due);
     assert_false(rec.summary.overdue);
@@ -383,6 +383,43 @@ static void test_working_hours(void **state)
     assert_int_equal(relais_cases_add_working_hours(&s_policy, s_utc(2026, 6, 24, 6, 0), 1), s_utc(2026, 6, 24, 8, 0));
     setenv("TZ", "UTC", 1);
     tzset();
+}
+
+static void test_public_holidays(void **state)
+{
+    (void)state;
+    /* Easter Monday across the computus' cases, and the days that hang on Easter. */
+    const int easter_mondays[][3] = {{2000, 4, 24}, {2024, 4, 1}, {2025, 4, 21}, {2026, 4, 6},
+                                     {2027, 3, 29}, {2028, 4, 17}, {2038, 4, 26}};
+    for (size_t i = 0; i < sizeof easter_mondays / sizeof easter_mondays[0]; i++) {
+        const int *d = easter_mondays[i];
+        assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, d[0], d[1], d[2]));
+        assert_false(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, d[0], d[1], d[2] - 1 > 0 ? d[2] - 1 : 31));
+        assert_false(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_NONE, d[0], d[1], d[2]));
+    }
+    assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2026, 5, 14)); /* Ascension */
+    assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2026, 5, 25)); /* Whit Monday */
+    assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2025, 5, 29));
+    assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2025, 6, 9));
+    assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2026, 11, 11));
+    assert_true(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2028, 2 + 5, 14));
+    assert_false(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2026, 5, 13));
+    assert_false(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2024, 2, 29));
+    assert_false(relais_cases_is_holiday(RELAIS_CASES_HOLIDAYS_FR, 2026, 13, 1));
+
+    /* Wednesday 13 May 2026 16:00 + 4 working hours: 2 that day, Thursday is Ascension Day,
+     * 2 on Friday from 09:00. Without holidays, Thursday 11:00. */
+    relais_cases_policy_t p = s_policy;
+    assert_int_equal(p.holidays, RELAIS_CASES_HOLIDAYS_FR);
+    assert_int_equal(relais_cases_add_working_hours(&p, s_utc(2026, 5, 13, 16, 0), 4), s_utc(2026, 5, 15, 11, 0));
+    /* Thursday 24 December 2026 17:00: one hour, then Christmas Day and the weekend. */
+    assert_int_equal(relais_cases_add_working_hours(&p, s_utc(2026, 12, 24, 17, 0), 4), s_utc(2026, 12, 28, 12, 0));
+    assert_int_equal(relais_cases_policy_holidays(&p, "none"), 0);
+    assert_int_equal(relais_cases_add_working_hours(&p, s_utc(2026, 5, 13, 16, 0), 4), s_utc(2026, 5, 14, 11, 0));
+    assert_int_equal(relais_cases_policy_holidays(&p, "fr"), 0);
+    assert_int_equal(p.holidays, RELAIS_CASES_HOLIDAYS_FR);
+    assert_int_equal(relais_cases_policy_holidays(&p, "de"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_holidays(&p, NULL), RELAIS_E_INVALID);
 }
 
 /* ---- Replaying events against an index ------------------------------------------------------ */
@@ -591,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_pause_resume),
         cmocka_unit_test(test_review_date_and_overdue),
         cmocka_unit_test(test_working_hours),
+        cmocka_unit_test(test_public_holidays),
         cmocka_unit_test(test_replay_one_child_one_case),
         cmocka_unit_test(test_replay_updates),
         cmocka_unit_test(test_pathway_needs_an_action),
