@@ -184,6 +184,27 @@ static void s_print_detail(const relais_reply_t *r)
         fputs("  ", stdout);
         relais_cli_print_record(stdout, rec.seq, rec.received_ms, r->records[i], r->record_lens[i], c->case_id);
     }
+    printf("Status after each event:\n");
+    for (size_t i = 0; i < r->event_count; i++) {
+        const relais_case_status_t *st = &r->events[i].status;
+        char when[32];
+        relais_cli_time(st->updated_ms, when, sizeof when);
+        printf("  #%-8llu %s  %-17s %-9s %s\n", (unsigned long long)r->events[i].seq, when, s_state(st->state),
+               relais_cli_task_status(st->task_status), *st->reason_code ? st->reason_code : "");
+    }
+}
+
+static json_t *s_history_json(const relais_reply_t *r)
+{
+    json_t *history = json_array();
+    for (size_t i = 0; history && i < r->event_count; i++) {
+        const relais_case_status_t *st = &r->events[i].status;
+        json_array_append_new(history, json_pack("{s:I, s:s, s:s, s:s, s:I}", "seq", (json_int_t)r->events[i].seq,
+                                                 "state", s_state(st->state), "task_status",
+                                                 relais_cli_task_status(st->task_status), "reason_code",
+                                                 st->reason_code, "updated_ms", (json_int_t)st->updated_ms));
+    }
+    return history;
 }
 
 static json_t *s_detail_json(const relais_reply_t *r)
@@ -195,7 +216,8 @@ static json_t *s_detail_json(const relais_reply_t *r)
             json_array_append_new(timeline,
                                   relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i]));
     }
-    return json_pack("{s:o, s:o}", "summary", s_summary_json(&r->cases[0]), "timeline", timeline);
+    return json_pack("{s:o, s:o, s:o}", "summary", s_summary_json(&r->cases[0]), "timeline", timeline, "history",
+                     s_history_json(r));
 }
 
 static int s_show(relais_client_t *client, const s_opts_t *o, const char *case_id)

@@ -177,36 +177,52 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
 }
 
 typedef struct {
-    broker_worker_t *w;    /* for the store */
-    const char *only_from; /* a partner: only its own referrals; NULL: everything */
-    uint8_t **records;     /* LogRecord bytes, owned */
-    size_t *lens;          /* their lengths */
-    size_t count;          /* how many */
+    broker_worker_t *w;          /* for the store */
+    const char *only_from;       /* a partner: only its own referrals; NULL: everything */
+    uint8_t **records;           /* LogRecord bytes, owned */
+    size_t *lens;                /* their lengths */
+    size_t count;                /* how many */
+    relais_case_event_t *events; /* the status after each event the reader may see */
+    size_t event_count;          /* how many */
 } s_timeline_t;
 
-/* Whether a stored record is a referral sent by `sender`. */
-static int s_is_referral_by(const uint8_t *record, size_t len, const char *sender)
+typedef enum { S_HIDDEN, S_STATUS_ONLY, S_RECORD } s_sight_t;
+
+/* What a reader sees of one event of a case it may open: a coordinator or auditor the record;
+ * a partner its own referrals whole and the coordinator's updates as a status, never another
+ * partner's referral (the rule of its live feed). */
+static s_sight_t s_sight(const uint8_t *record, size_t len, const char *only_from)
 {
+    if (!only_from)
+        return S_RECORD;
     relais_message_t *msg = NULL;
     if (relais_record_message_decode(record, len, NULL, NULL, &msg) != 0)
-        return 0;
-    int yes = relais_message_payload(msg) == RELAIS_PAYLOAD_REFERRAL && strcmp(relais_message_sender(msg), sender) == 0;
+        return S_HIDDEN;
+    relais_payload_t payload = relais_message_payload(msg);
+    s_sight_t sight = payload == RELAIS_PAYLOAD_CASE_UPDATE ? S_STATUS_ONLY
+                      : payload == RELAIS_PAYLOAD_REFERRAL && strcmp(relais_message_sender(msg), only_from) == 0
+                          ? S_RECORD
+                          : S_HIDDEN;
     relais_message_destroy(&msg);
-    return yes;
+    return sight;
 }
 
 static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t status_len)
 {
-    (void)status;
-    (void)status_len;
     s_timeline_t *t = ctx;
-    if (t->count == S_TIMELINE_MAX)
+    if (t->count == S_TIMELINE_MAX || t->event_count == S_TIMELINE_MAX)
         return 1;
     uint8_t *record = NULL;
     size_t len = 0;
     if (relais_store_get_record(t->w->b->store, seq, &record, &len) != 0)
         return 0;
-    if (t->only_from && !s_is_referral_by(record, len, t->only_from)) {
+    s_sight_t sight = s_sight(record, len, t->only_from);
+    relais_case_event_t *ev = &t->events[t->event_count];
+    if (sight != S_HIDDEN && relais_case_status_decode(status, status_len, &ev->status) == 0) {
+        ev->seq = seq;
+        t->event_count++;
+    }
+    if (sight != S_RECORD) {
         free(record);
         return 0;
     }
@@ -217,9 +233,14 @@ static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t
 
 static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec)
 {
-    s_timeline_t t = {w, s_sees_all(env->role) ? NULL : env->user, calloc(S_TIMELINE_MAX, sizeof(uint8_t *)),
-                      calloc(S_TIMELINE_MAX, sizeof(size_t)), 0};
-    if (!t.records || !t.lens) {
+    s_timeline_t t = {w,
+                      s_sees_all(env->role) ? NULL : env->user,
+                      calloc(S_TIMELINE_MAX, sizeof(uint8_t *)),
+                      calloc(S_TIMELINE_MAX, sizeof(size_t)),
+                      0,
+                      calloc(S_TIMELINE_MAX, sizeof(relais_case_event_t)),
+                      0};
+    if (!t.records || !t.lens || !t.events) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         goto out_free;
     }
@@ -233,6 +254,8 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
     reply.records = t.records;
     reply.record_lens = t.lens;
     reply.record_count = t.count;
+    reply.events = t.events;
+    reply.event_count = t.event_count;
     relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id};
     s_logged_reply(w, env, &access, &reply, 0);
 out_free:
@@ -240,6 +263,7 @@ out_free:
         free(t.records[i]);
     free(t.records);
     free(t.lens);
+    free(t.events);
 }
 
 static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)

@@ -411,6 +411,12 @@ typedef struct {
     int overdue;
 } relais_delivery_t;
 
+/* One event of a case in a CASE_DETAIL's history: its seq and the status right after it. */
+typedef struct {
+    uint64_t seq;
+    relais_case_status_t status;
+} relais_case_event_t;
+
 /* Lists of hashes, records and cases held by a decoded reply. */
 typedef struct {
     uint64_t request_id;
@@ -437,6 +443,9 @@ typedef struct {
     size_t *record_lens;
     size_t record_count;
     uint64_t next_seq;                /* RECORDS: next page, 0 when done */
+    /* CASE_DETAIL history: the status after each event the reader may see, in log order */
+    relais_case_event_t *events;      /* owned when decoded */
+    size_t event_count;
 } relais_reply_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields or oneof members, hashes that are not 32
@@ -445,7 +454,8 @@ typedef struct {
  * decodes as RELAIS_E_MALFORMED. Release with relais_reply_clear(); a failed decode holds nothing. */
 int relais_reply_decode(const uint8_t *buf, size_t len, relais_reply_t *out);
 /* Serializes a reply built by the caller (pointers borrowed). *out caller frees. CASE_DETAIL
- * takes cases[0] (case_count must be 1) and records as its timeline; ERROR needs a wire code.
+ * takes cases[0] (case_count must be 1), records as its timeline and events as its history;
+ * ERROR needs a wire code.
  * Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */
 int relais_reply_encode(const relais_reply_t *reply, uint8_t **out, size_t *out_len);
 /* Frees what a decoded reply owns and zeroes it. */

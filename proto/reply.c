@@ -24,6 +24,9 @@ typedef struct {
     ProtobufCBinaryData *blobs;              /* path hashes or records, pointing into the caller's */
     relais_summary_pb_t *summaries;          /* CASE_LIST, CASE_DETAIL */
     Relais__V1__CaseSummary **summary_ptrs;  /* what CaseList.cases points to */
+    Relais__V1__CaseEvent *events;           /* CASE_DETAIL history */
+    Relais__V1__CaseStatusView *event_status; /* their statuses */
+    Relais__V1__CaseEvent **event_ptrs;      /* what CaseDetail.history points to */
 } s_reply_pb_t;
 
 static void s_reply_pb_free(s_reply_pb_t *h)
@@ -31,6 +34,9 @@ static void s_reply_pb_free(s_reply_pb_t *h)
     free(h->blobs);
     free(h->summaries);
     free(h->summary_ptrs);
+    free(h->events);
+    free(h->event_status);
+    free(h->event_ptrs);
 }
 
 static int s_ack_to_pb(const relais_ack_t *a, s_reply_pb_t *h)
@@ -195,6 +201,30 @@ static int s_case_list_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     return RELAIS_OK;
 }
 
+/* The history of a CASE_DETAIL: one CaseEvent and its status view per event. */
+static int s_events_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->event_count == 0)
+        return RELAIS_OK;
+    if (!r->events)
+        return relais_status_set(RELAIS_E_INVALID, "case detail: events missing");
+    h->events = calloc(r->event_count, sizeof *h->events);
+    h->event_status = calloc(r->event_count, sizeof *h->event_status);
+    h->event_ptrs = calloc(r->event_count, sizeof *h->event_ptrs);
+    if (!h->events || !h->event_status || !h->event_ptrs)
+        return relais_status_set(RELAIS_E_NOMEM, "case detail: %zu events", r->event_count);
+    for (size_t i = 0; i < r->event_count; i++) {
+        int rc = relais_proto_status_to_pb(&r->events[i].status, &h->event_status[i]);
+        if (rc)
+            return rc;
+        h->events[i] = (Relais__V1__CaseEvent)RELAIS__V1__CASE_EVENT__INIT;
+        h->events[i].seq = r->events[i].seq;
+        h->events[i].status = &h->event_status[i];
+        h->event_ptrs[i] = &h->events[i];
+    }
+    return RELAIS_OK;
+}
+
 static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
     if (r->case_count != 1)
@@ -202,12 +232,16 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     int rc = s_summaries_to_pb(r, h);
     if (rc == RELAIS_OK)
         rc = s_record_blobs(r, h);
+    if (rc == RELAIS_OK)
+        rc = s_events_to_pb(r, h);
     if (rc)
         return rc;
     h->detail = (Relais__V1__CaseDetail)RELAIS__V1__CASE_DETAIL__INIT;
     h->detail.summary = h->summary_ptrs[0];
     h->detail.n_timeline = r->record_count;
     h->detail.timeline = h->blobs;
+    h->detail.n_history = r->event_count;
+    h->detail.history = h->event_ptrs;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
     h->reply.case_detail = &h->detail;
     return RELAIS_OK;
@@ -421,15 +455,38 @@ static int s_records_from_pb(size_t n, const ProtobufCBinaryData *recs, const ch
     return RELAIS_OK;
 }
 
+static int s_events_from_pb(size_t n, Relais__V1__CaseEvent *const *events, relais_reply_t *out)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    out->events = calloc(n, sizeof *out->events);
+    if (!out->events)
+        return relais_status_set(RELAIS_E_NOMEM, "reply.case_detail.history: %zu events", n);
+    out->event_count = n;
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, "reply.case_detail.history", i);
+        if (!events[i]->status)
+            return relais_status_set(RELAIS_E_MALFORMED, "%s.status: missing", item);
+        out->events[i].seq = events[i]->seq;
+        int rc = relais_proto_status_from_pb(events[i]->status, &out->events[i].status, item);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
 static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t *out)
 {
     if (!d->summary)
         return relais_status_set(RELAIS_E_MALFORMED, "reply.case_detail.summary: missing");
     Relais__V1__CaseSummary *one[1] = {d->summary};
     int rc = s_summaries_from_pb(1, one, "reply.case_detail.summary", out);
-    if (rc)
-        return rc;
-    return s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
+    if (rc == RELAIS_OK)
+        rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
+    if (rc == RELAIS_OK)
+        rc = s_events_from_pb(d->n_history, d->history, out);
+    return rc;
 }
 
 static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
@@ -501,5 +558,6 @@ void relais_reply_clear(relais_reply_t *reply)
         free(reply->records[i]);
     free(reply->records);
     free(reply->record_lens);
+    free(reply->events);
     memset(reply, 0, sizeof *reply);
 }

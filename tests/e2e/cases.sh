@@ -108,6 +108,16 @@ grep -Eq "SECRET|pmi-blagis|PMI|Lefèvre|Tom" "$tmp/out" && fail "the college's 
 states=$(sed -n 's/.*"state": *"\([a-z-]*\)".*/\1/p' "$tmp/out" | tr '\n' ' ')
 [ "$states" = "submitted triage accepted diagnosis pathway-proposed follow-up paused follow-up " ] ||
   fail "the college's closed loop is not the status at each record: $states"
+expect 0 college-curie case show "$lina" --json
+grep -Eq "SECRET|pmi-blagis|PMI|Lefèvre|Tom" "$tmp/out" && fail "the college's case show shows more than its status: $(cat "$tmp/out")"
+states=$(sed 's/.*"history"://' "$tmp/out" | grep -o '"state":"[a-z-]*"' | sed 's/.*:"\(.*\)"/\1/' | tr '\n' ' ')
+[ "$states" = "submitted triage accepted diagnosis pathway-proposed follow-up paused follow-up " ] ||
+  fail "the college's case history is not the status after each event it may see: $states"
+expect 0 college-curie case show "$lina"
+grep -q "^Status after each event:" "$tmp/out" || fail "case show prints no status history"
+expect 0 coordination case show "$lina" --json
+n=$(sed 's/.*"history"://' "$tmp/out" | grep -o '"seq":' | wc -l)
+[ "$n" -eq 9 ] || fail "the coordinator's history has $n events, expected 9 (2 referrals, 7 updates)"
 expect 0 cmp-sceaux feed --from 1 --idle-exit 1 --json
 grep -q "\"$lina\"" "$tmp/out" && fail "the CMP sees Lina's case"
 grep -q '"reason_code": *"cmp-follow-up"' "$tmp/out" || fail "the CMP does not see its reason code"

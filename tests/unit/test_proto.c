@@ -1071,11 +1071,27 @@ static void test_reply_case_round_trips(void **state)
     r.records = recs;
     r.record_lens = lens;
     r.record_count = 2;
+    relais_case_event_t events[2];
+    memset(events, 0, sizeof events);
+    events[0].seq = 41;
+    snprintf(events[0].status.case_id, sizeof events[0].status.case_id, "C-41");
+    events[0].status.state = RELAIS_CASE_SUBMITTED;
+    events[0].status.updated_ms = 1764150000000;
+    events[1].seq = 57;
+    snprintf(events[1].status.case_id, sizeof events[1].status.case_id, "C-41");
+    events[1].status.state = RELAIS_CASE_REDIRECTED;
+    snprintf(events[1].status.reason_code, sizeof events[1].status.reason_code, "cmp-follow-up");
+    events[1].status.updated_ms = 1764160000000;
+    r.events = events;
+    r.event_count = 2;
     s_reply_round_trip(&r, &back);
     assert_int_equal(back.case_count, 1);
     assert_memory_equal(back.cases, &cases[1], sizeof cases[1]);
     s_expect_records(&back, recs, lens, 2);
+    assert_int_equal(back.event_count, 2);
+    assert_memory_equal(back.events, events, sizeof events);
     relais_reply_clear(&back);
+    assert_null(back.events);
 
     memset(&r, 0, sizeof r);
     r.kind = RELAIS_REPLY_RECORDS;
