@@ -7,10 +7,12 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "relais_cases.h"
 #include "relais_store.h"
 
 void relais_audit_usage(FILE *out)
@@ -22,6 +24,7 @@ void relais_audit_usage(FILE *out)
           "                          (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
           "       relais audit check-proof FILE.json --checkpoint NOTE_FILE --broker-cert FILE\n"
           "       relais audit checkpoint [--size N] (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
+          "       relais audit snapshot --store DIR --out DIR\n"
           "\n"
           "verify checks every record (decoding, sequence, leaf hash, sender, signature, unique id)\n"
           "and every checkpoint (broker signature, root recomputed from the records, consistency).\n"
@@ -29,6 +32,8 @@ void relais_audit_usage(FILE *out)
           "Offline, --jobs N checks signatures on N threads (default: the online cores).\n"
           "prove prints an inclusion proof (JSON) for the latest signed checkpoint that holds SEQ;\n"
           "checkpoint prints a signed note (C2SP tlog-checkpoint) that check-proof checks it against.\n"
+          "snapshot copies a store, even one a running relaisd writes to, as it is at one instant\n"
+          "(compacted, with the hub's child-key secret): the copy to audit offline, or a backup.\n"
           "\n" RELAIS_CLI_CONN_HELP,
           out);
 }
@@ -44,6 +49,7 @@ int relais_cmd_audit(int argc, char **argv)
         {"prove", relais_audit_cmd_prove},
         {"check-proof", relais_audit_cmd_check_proof},
         {"checkpoint", relais_audit_cmd_checkpoint},
+        {"snapshot", relais_audit_cmd_snapshot},
     };
     if (argc < 2) {
         relais_audit_usage(stderr);
@@ -277,4 +283,96 @@ int relais_audit_cmd_export(int argc, char **argv)
     /* A record that does not decode is a finding about the log, not a local failure. */
     return rc == RELAIS_E_MALFORMED || rc == RELAIS_E_VERSION || rc == RELAIS_E_CORRUPT ? RELAIS_EXIT_REFUSED
                                                                                          : RELAIS_EXIT_USAGE;
+}
+
+/* ---- snapshot ------------------------------------------------------------------------- */
+
+/* Returns 1 to run, or 0 with the exit status in *status (--help, or a usage error). */
+static int s_snapshot_parse(int argc, char **argv, const char **store_dir, const char **out_dir, int *status)
+{
+    static const struct option opts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    *status = RELAIS_EXIT_OK;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 's') {
+            *store_dir = optarg;
+        } else if (c == 'o') {
+            *out_dir = optarg;
+        } else if (c == 'h') {
+            relais_audit_usage(stdout);
+            return 0;
+        } else {
+            *status = relais_cli_usage("audit snapshot", "unknown option");
+            return 0;
+        }
+    }
+    if (*store_dir && *out_dir && optind == argc)
+        return 1;
+    *status = relais_cli_usage("audit snapshot", "needs --store DIR, --out DIR and no other argument");
+    return 0;
+}
+
+/* The hub's child-key secret goes with the copy: without it the copy's cases cannot be
+ * replayed. An empty log may have none yet. */
+static int s_snapshot_secret(const char *store_dir, const char *out_dir, uint64_t head)
+{
+    uint8_t secret[RELAIS_CASES_SECRET_SIZE];
+    int rc = relais_cases_secret_load(store_dir, 0, secret, NULL);
+    if (rc && head == 0)
+        return 0;
+    if (rc == 0)
+        rc = relais_cases_secret_save(out_dir, secret);
+    memset(secret, 0, sizeof secret);
+    return rc;
+}
+
+/* What the copy holds, read back from the copy itself. */
+static int s_snapshot_report(const char *out_dir)
+{
+    const relais_store_options_t ro = {.read_only = 1};
+    relais_store_t *copy = NULL;
+    relais_store_stat_t st;
+    relais_store_checkpoint_t cp;
+    int rc = relais_store_open(out_dir, &ro, &copy);
+    if (!rc)
+        rc = relais_store_stat(copy, &st);
+    int has_cp = !rc && relais_store_checkpoint_latest(copy, &cp) == 0;
+    relais_store_destroy(&copy);
+    if (rc)
+        return rc;
+    printf("snapshot: %" PRIu64 " records, %" PRIu64 " checkpoints, %.1f MiB, in %s\n", st.records, st.checkpoints,
+           (double)st.used_bytes / (1024.0 * 1024.0), out_dir);
+    if (has_cp)
+        printf("latest checkpoint: size %" PRIu64 "\n", cp.size);
+    return 0;
+}
+
+int relais_audit_cmd_snapshot(int argc, char **argv)
+{
+    const relais_store_options_t ro = {.read_only = 1};
+    relais_store_t *store = NULL;
+    const char *store_dir = NULL, *out_dir = NULL;
+    uint64_t head = 0;
+    int status;
+    if (!s_snapshot_parse(argc, argv, &store_dir, &out_dir, &status))
+        return status;
+    if (mkdir(out_dir, 0700) != 0 && errno != EEXIST)
+        return relais_cli_local(out_dir, relais_status_set(RELAIS_E_IO, "cannot create it: %s", strerror(errno)));
+    int rc = relais_store_open(store_dir, &ro, &store);
+    if (!rc)
+        rc = relais_store_head(store, &head);
+    if (!rc)
+        rc = relais_store_copy(store, out_dir);
+    relais_store_destroy(&store);
+    if (rc)
+        return relais_cli_local(store_dir, rc);
+    rc = s_snapshot_secret(store_dir, out_dir, head);
+    if (!rc)
+        rc = s_snapshot_report(out_dir);
+    return rc ? relais_cli_local(out_dir, rc) : RELAIS_EXIT_OK;
 }

@@ -23,6 +23,7 @@ int relais_audit_cmd_export(int argc, char **argv);
 int relais_audit_cmd_prove(int argc, char **argv);
 int relais_audit_cmd_check_proof(int argc, char **argv);
 int relais_audit_cmd_checkpoint(int argc, char **argv);
+int relais_audit_cmd_snapshot(int argc, char **argv);
 
 /* Online modes (audit_online.c), over the shared connection flags. */
 int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, int quiet);

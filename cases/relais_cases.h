@@ -55,6 +55,10 @@ enum {
  * unreadable, not 32 bytes), RELAIS_E_CRYPTO. */
 int relais_cases_secret_load(const char *dir, int may_create, uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created);
 
+/* Writes `secret` to DIR/hub-child-key.secret (0600, synced), for a copy of the store (a
+ * snapshot or a backup). Never replaces an existing file. Errors: RELAIS_E_IO. */
+int relais_cases_secret_save(const char *dir, const uint8_t secret[RELAIS_CASES_SECRET_SIZE]);
+
 /* ---- Child keys ---------------------------------------------------------------------- */
 
 /* Normalises a name for the child key: Latin-1 and Latin Extended-A letters folded to ASCII,

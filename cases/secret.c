@@ -26,20 +26,36 @@ static int s_secret_read(const char *path, int fd, uint8_t out[RELAIS_CASES_SECR
     return 0;
 }
 
-static int s_secret_create(const char *path, uint8_t out[RELAIS_CASES_SECRET_SIZE])
+/* Writes the secret to a new file (0600, synced); never over an existing one. */
+static int s_secret_write(const char *path, const uint8_t secret[RELAIS_CASES_SECRET_SIZE])
 {
-    if (RAND_bytes(out, RELAIS_CASES_SECRET_SIZE) != 1)
-        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the hub secret");
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
-    int ok = write(fd, out, RELAIS_CASES_SECRET_SIZE) == RELAIS_CASES_SECRET_SIZE && fsync(fd) == 0;
+    int ok = write(fd, secret, RELAIS_CASES_SECRET_SIZE) == RELAIS_CASES_SECRET_SIZE && fsync(fd) == 0;
     close(fd);
     if (!ok) {
         unlink(path);
         return relais_status_set(RELAIS_E_IO, "cannot write %s", path);
     }
     return 0;
+}
+
+static int s_secret_create(const char *path, uint8_t out[RELAIS_CASES_SECRET_SIZE])
+{
+    if (RAND_bytes(out, RELAIS_CASES_SECRET_SIZE) != 1)
+        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the hub secret");
+    return s_secret_write(path, out);
+}
+
+int relais_cases_secret_save(const char *dir, const uint8_t secret[RELAIS_CASES_SECRET_SIZE])
+{
+    char path[4096];
+    if (!dir || !secret)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_secret_save needs a directory and a secret");
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, RELAIS_CASES_SECRET_FILE) >= sizeof path)
+        return relais_status_set(RELAIS_E_IO, "store path too long");
+    return s_secret_write(path, secret);
 }
 
 int relais_cases_secret_load(const char *dir, int may_create, uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created)

@@ -85,6 +85,13 @@ int relais_store_stat(relais_store_t *self, relais_store_stat_t *out);
  * read or a batch is open: nothing is written through the map. Errors: RELAIS_E_IO. */
 int relais_store_release_mapped(relais_store_t *self);
 
+/* Writes a consistent copy of the store as it is now into directory `dir` (which must exist
+ * and hold no store), compacted (free pages left out), from one read transaction: safe while
+ * a broker writes to the store, and the copy is a store like any other (audit, backup).
+ * Copies the LMDB data only. Errors: RELAIS_E_INVALID (`dir` already holds a store),
+ * RELAIS_E_IO. */
+int relais_store_copy(relais_store_t *self, const char *dir);
+
 /* ---- Appending ---------------------------------------------------------------------- */
 
 /* A verified message to append. */

@@ -2,6 +2,7 @@
 #include "relais_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "relais_proto.h"
 #include "store_internal.h"
@@ -447,6 +449,31 @@ int relais_store_release_mapped(relais_store_t *self)
     if (madvise((void *)start, end - start, MADV_DONTNEED) != 0)
         return relais_status_set(RELAIS_E_IO, "cannot release the store's mapped pages: %s", strerror(errno));
     return 0;
+}
+
+int relais_store_copy(relais_store_t *self, const char *dir)
+{
+    char path[4096];
+    if (!self || !dir)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_copy needs a store and a directory");
+    if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path)
+        return relais_status_set(RELAIS_E_IO, "path too long: %s", dir);
+    /* Our own file, so that the copy of data about children is 0600 whatever the umask, and
+     * an existing store is never written over. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return relais_status_set(RELAIS_E_INVALID, "%s already holds a store; copy into an empty directory", dir);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
+    int rc = mdb_env_copyfd2(self->env, fd, MDB_CP_COMPACT);
+    /* A copy made for a backup must be on disk when the command says it is done. */
+    int synced = rc == 0 && fsync(fd) == 0;
+    close(fd);
+    if (synced)
+        return 0;
+    unlink(path); /* a half-written copy is no store */
+    return relais_status_set(RELAIS_E_IO, "cannot copy the store into %s: %s", dir,
+                             rc ? mdb_strerror(rc) : strerror(errno));
 }
 
 /* ---- Batches ---------------------------------------------------------------------------- */

@@ -127,6 +127,21 @@ expect 0 audit-ville feed --from 1 --idle-exit 1
 grep -q "case-show by coordination" "$tmp/out" && grep -q "feed by college-curie" "$tmp/out" ||
   fail "reads are missing from the log"
 
+step "a snapshot taken while the coordinator writes is a store the audit passes"
+(for i in $(seq 1 20); do as coordination "$relais" case update "$lina" note --note "point $i" >/dev/null 2>&1; done) &
+writes=$!
+"$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap" >"$tmp/snap.txt" || { cat "$tmp/snap.txt"; fail "audit snapshot failed"; }
+wait "$writes" || fail "a note was refused during the snapshot"
+[ "$(stat -c %a "$tmp/snap/data.mdb")" = 600 ] && [ "$(stat -c %a "$tmp/snap/hub-child-key.secret")" = 600 ] ||
+  fail "the snapshot's files are not 0600"
+"$relais" audit verify --store "$tmp/snap" --certs "$tmp/pki/registry" >"$tmp/verify.txt" ||
+  { cat "$tmp/verify.txt"; fail "audit verify of the snapshot failed"; }
+grep -qx "cases: 2 rebuilt, equal to the index" "$tmp/verify.txt" || fail "the snapshot's cases: $(cat "$tmp/verify.txt")"
+got=0
+"$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap" >/dev/null 2>"$tmp/err" || got=$?
+[ "$got" -eq 2 ] && grep -q "already holds a store" "$tmp/err" || fail "a snapshot over another exited $got"
+cat "$tmp/snap.txt"
+
 step "the auditor's replay equals the index; a tampered index fails, naming the case"
 stop_broker
 "$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" >"$tmp/verify.txt" ||

@@ -1034,6 +1034,39 @@ static void test_release_mapped(void **state)
     assert_int_equal(relais_store_release_mapped(NULL), RELAIS_E_INVALID);
 }
 
+static void test_copy(void **state)
+{
+    fixture_t *f = *state;
+    char dir[64];
+    relais_hash_t root, copied;
+    struct stat st;
+    assert_int_equal(s_append_range(f->store, 1, 300, 200, NULL), 0);
+    assert_int_equal(relais_store_root(f->store, 300, root), 0);
+    strcpy(dir, "/tmp/relais-copy-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(relais_store_copy(f->store, dir), 0);
+    /* The original goes on; the copy is the store as it was. */
+    assert_int_equal(s_append_range(f->store, 301, 10, 200, NULL), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    relais_store_t *copy = NULL;
+    const relais_store_options_t ro = {.read_only = 1};
+    uint64_t head = 0;
+    assert_int_equal(relais_store_open(dir, &ro, &copy), 0);
+    assert_int_equal(relais_store_head(copy, &head), 0);
+    assert_int_equal(head, 300);
+    assert_int_equal(relais_store_root(copy, 300, copied), 0);
+    assert_memory_equal(root, copied, sizeof root);
+    s_seen_t seen = s_iterate(copy, 0, 0, 0, 0);
+    assert_int_equal(seen.calls, 300);
+    /* Never over another store. */
+    assert_int_equal(relais_store_copy(f->store, dir), RELAIS_E_INVALID);
+    relais_store_destroy(&copy);
+    s_rmtree(dir);
+}
+
 /* ---- Cases ---------------------------------------------------------------------------------- */
 
 /* Collects what case_iterate or case_history passes. */
@@ -1320,6 +1353,7 @@ int main(void)
         S_TEST(test_readers_during_writes),
         S_TEST(test_iterate),
         S_TEST(test_release_mapped),
+        S_TEST(test_copy),
         S_TEST(test_cases),
         S_TEST(test_case_ids),
         S_TEST(test_checkpoints),
