@@ -14,7 +14,8 @@ static const struct {
     {"submit", relais_cmd_submit, "sign and submit payloads (files or a drop folder), durably"},
     {"feed", relais_cmd_feed, "follow the live feed from a sequence number"},
     {"case", relais_cmd_case, "list, show and update cases"},
-    {"audit", relais_cmd_audit, "verify, export and prove the log"},
+    {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
+    {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
 };
 
 static void s_usage(FILE *out)

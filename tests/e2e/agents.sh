@@ -18,11 +18,12 @@ expect_exit 0 "$relais" --help
 grep -q 'submit' "$tmp/out" || fail "--help does not list submit"
 expect_exit 0 "$relais" --version
 grep -q '^relais ' "$tmp/out" || fail "--version"
-for sub in keygen submit feed case; do expect_exit 0 "$relais" "$sub" --help; done
+for sub in keygen submit feed case ping; do expect_exit 0 "$relais" "$sub" --help; done
 expect_exit 2 "$relais" nosuch
 expect_exit 2 "$relais" submit
 expect_exit 2 "$relais" case show
 expect_exit 2 "$relais" keygen x --role nobody --out "$tmp/k"
+expect_exit 2 "$relais" ping --timeout 0
 
 step "a throw-away PKI with relais keygen"
 mkdir -p "$tmp/keys" "$tmp/outsider"
@@ -38,6 +39,14 @@ start_broker_on_free_port
 export RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=
 export HOME="$tmp/home"
 mkdir -p "$HOME"
+
+# ---------------------------------------------------------------------------------------------
+step "ping: the hub answers a known identity"
+expect_exit 0 env RELAIS_KEY="$tmp/keys/pmi-blagis.cert_secret" "$relais" ping --timeout 10
+grep -q "answered pmi-blagis in" "$tmp/out" || fail "ping: $(cat "$tmp/out")"
+expect_exit 1 env RELAIS_KEY="$tmp/keys/pmi-blagis.cert_secret" RELAIS_ENDPOINT="tcp://127.0.0.1:$(pick_port)" \
+  "$relais" ping --timeout 1
+grep -q "UNAVAILABLE: no answer" "$tmp/err" || fail "ping of no hub: $(cat "$tmp/err")"
 
 # ---------------------------------------------------------------------------------------------
 step "submit -> ack"
@@ -190,6 +199,8 @@ expect_exit 1 env RELAIS_KEY="$tmp/outsider/intrus.cert_secret" "$relais" submit
 grep -q 'handshake' "$tmp/err" || fail "the refusal does not say handshake: $(cat "$tmp/err")"
 grep -q 'event=zap-denied' "$tmp/broker.log" || fail "the broker did not deny the key"
 expect_exit 1 env RELAIS_KEY="$tmp/outsider/intrus.cert_secret" "$relais" feed --idle-exit 2
+expect_exit 1 env RELAIS_KEY="$tmp/outsider/intrus.cert_secret" "$relais" ping --timeout 3
+grep -q "does not accept intrus" "$tmp/err" || fail "ping of an unknown key: $(cat "$tmp/err")"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/audit-ville.cert_secret" "$relais" feed --json --from 1 --idle-exit 2
 grep -q '"sender":"intrus"' "$tmp/out" && fail "an outsider's message was stored"
 
