@@ -59,6 +59,8 @@ client 0 submit submit --spool "$tmp/spool" --timeout 120 "$examples/referral-co
 case_id=$(sed -n 's/.*"case_id":"\([^"]*\)".*/\1/p' "$tmp/out" | head -1)
 client 1 refused submit --spool "$tmp/spool" --timeout 120 "$examples/invalid-no-consent.json"
 client 1 forbidden case update "$case_id" triage --from submitted
+client 0 partnershow case show "$case_id" --json
+client 0 ping ping --timeout 120
 export RELAIS_KEY="$tmp/keys/coordination.cert_secret"
 client 0 feed feed --json --from 1 --count 2
 client 0 caselist case list --json
@@ -78,4 +80,6 @@ broker_pid=
 [ "$rc" -eq 0 ] || fail "relaisd exited $rc"
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$tmp/vg-relaisd.log" | sed 's/^==[0-9]*== */   relaisd: /'
 client 0 auditoffline audit verify --quiet --store "$tmp/store" --certs "$tmp/registry"
+client 0 snapshot audit snapshot --store "$tmp/store" --out "$tmp/snap"
+client 0 auditsnap audit verify --quiet --store "$tmp/snap" --certs "$tmp/registry"
 echo "valgrind: all clean"
