@@ -7,9 +7,11 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "relais_cases.h"
@@ -318,17 +320,33 @@ static int s_snapshot_parse(int argc, char **argv, const char **store_dir, const
 }
 
 /* The hub's child-key secret goes with the copy: without it the copy's cases cannot be
- * replayed. An empty log may have none yet. */
-static int s_snapshot_secret(const char *store_dir, const char *out_dir, uint64_t head)
+ * replayed. An empty log may have none yet (*have = 0). Read before anything is copied, so
+ * that a store whose secret is missing leaves no half snapshot behind. */
+static int s_snapshot_secret_load(const char *store_dir, uint64_t head, uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                                  int *have)
 {
-    uint8_t secret[RELAIS_CASES_SECRET_SIZE];
     int rc = relais_cases_secret_load(store_dir, 0, secret, NULL);
-    if (rc && head == 0)
+    *have = rc == 0;
+    return rc && head == 0 ? 0 : rc;
+}
+
+/* A snapshot goes into a new or empty directory: nothing already there (a lock file, a
+ * link) is ever opened or written through. */
+static int s_snapshot_dir(const char *out_dir)
+{
+    if (mkdir(out_dir, 0700) == 0)
         return 0;
-    if (rc == 0)
-        rc = relais_cases_secret_save(out_dir, secret);
-    memset(secret, 0, sizeof secret);
-    return rc;
+    if (errno != EEXIST)
+        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", out_dir, strerror(errno));
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return relais_status_set(RELAIS_E_IO, "cannot open %s: %s", out_dir, strerror(errno));
+    int empty = 1;
+    for (struct dirent *e; empty && (e = readdir(d)) != NULL;)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty ? 0 : relais_status_set(RELAIS_E_INVALID, "%s is not empty: a snapshot goes into a new or empty "
+                                                           "directory", out_dir);
 }
 
 /* What the copy holds, read back from the copy itself. */
@@ -357,22 +375,30 @@ int relais_audit_cmd_snapshot(int argc, char **argv)
     const relais_store_options_t ro = {.read_only = 1};
     relais_store_t *store = NULL;
     const char *store_dir = NULL, *out_dir = NULL;
+    uint8_t secret[RELAIS_CASES_SECRET_SIZE];
     uint64_t head = 0;
-    int status;
+    int status, have_secret = 0;
     if (!s_snapshot_parse(argc, argv, &store_dir, &out_dir, &status))
         return status;
-    if (mkdir(out_dir, 0700) != 0 && errno != EEXIST)
-        return relais_cli_local(out_dir, relais_status_set(RELAIS_E_IO, "cannot create it: %s", strerror(errno)));
-    int rc = relais_store_open(store_dir, &ro, &store);
+    int rc = s_snapshot_dir(out_dir);
+    if (rc)
+        return relais_cli_local("audit snapshot", rc);
+    rc = relais_store_open(store_dir, &ro, &store);
     if (!rc)
         rc = relais_store_head(store, &head);
     if (!rc)
+        rc = s_snapshot_secret_load(store_dir, head, secret, &have_secret);
+    if (!rc)
         rc = relais_store_copy(store, out_dir);
     relais_store_destroy(&store);
+    if (!rc && have_secret && (rc = relais_cases_secret_save(out_dir, secret)) != 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data.mdb", out_dir);
+        unlink(path); /* a copy without its secret is no snapshot */
+    }
+    memset(secret, 0, sizeof secret);
     if (rc)
         return relais_cli_local(store_dir, rc);
-    rc = s_snapshot_secret(store_dir, out_dir, head);
-    if (!rc)
-        rc = s_snapshot_report(out_dir);
+    rc = s_snapshot_report(out_dir);
     return rc ? relais_cli_local(out_dir, rc) : RELAIS_EXIT_OK;
 }

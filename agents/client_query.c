@@ -36,7 +36,7 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
 
 int relais_client_case_show(relais_client_t *self, const char *case_id, relais_reply_t *out, relais_error_t *err)
 {
-    relais_request_t req = {.kind = RELAIS_REQ_CASE_SHOW};
+    relais_request_t req = {.kind = RELAIS_REQ_CASE_SHOW, .with_history = 1};
     if (!case_id || !*case_id)
         return relais_status_set(RELAIS_E_INVALID, "no case id");
     int rc = s_copy_text(req.case_id, sizeof req.case_id, case_id, "case id");

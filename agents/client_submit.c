@@ -44,13 +44,10 @@ int relais_client_sign_json(relais_client_t *self, const char *json, size_t len,
 {
     if (!self || !json || !out || !out_len)
         return relais_status_set(RELAIS_E_INVALID, "nothing to sign");
-    /* Time first, then 80 random bits (no two ids alike within a millisecond): the broker's
-     * id index is a B-tree, and ids that come in order land on its last page instead of
-     * dirtying a page at random for every message once the log holds millions. */
+    /* Time first, then 80 random bits: no two ids alike within a millisecond. */
     uint8_t id[RELAIS_MSG_ID_BYTES];
     int64_t created_ms = s_wall_ms();
-    for (int i = 0; i < 6; i++)
-        id[i] = (uint8_t)((uint64_t)created_ms >> (40 - 8 * i));
+    relais_msg_id_stamp(id, created_ms);
     if (RAND_bytes(id + 6, sizeof id - 6) != 1)
         return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for a message id");
     uint8_t *body = NULL;

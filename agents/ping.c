@@ -67,17 +67,18 @@ int relais_cmd_ping(int argc, char **argv)
     double t0 = s_now_ms();
     rc = relais_client_ping(client, timeout_s * 1000);
     double ms = s_now_ms() - t0;
-    int refused = relais_client_auth_refused(client);
     const char *endpoint = conn.endpoint ? conn.endpoint : getenv("RELAIS_ENDPOINT");
+    int exit_status = RELAIS_EXIT_OK;
     if (rc == 0) {
         printf("%s answered %s in %.1f ms\n", endpoint ? endpoint : "the hub", relais_client_name(client), ms);
-    } else if (refused) {
+    } else if (relais_client_auth_refused(client)) {
         fprintf(stderr, "relais: refused: the hub does not accept %s (its certificate is not in the hub's "
                         "registry, or was revoked)\n", relais_client_name(client));
+        exit_status = RELAIS_EXIT_REFUSED;
     } else {
-        fprintf(stderr, "relais: ping: UNAVAILABLE: no answer from %s within %d s\n", endpoint ? endpoint : "the hub",
-                timeout_s);
+        /* No answer in time, an error the broker sent, or a local failure: each its own way. */
+        exit_status = relais_cli_fail("ping", rc, NULL);
     }
     relais_client_destroy(&client);
-    return rc == 0 ? RELAIS_EXIT_OK : RELAIS_EXIT_REFUSED;
+    return exit_status;
 }

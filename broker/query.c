@@ -32,9 +32,11 @@ static int s_access_message(relais_broker_t *b, const relais_access_t *access, u
     uint8_t signature[RELAIS_SIGNATURE_BYTES];
     uint8_t *body = NULL;
     size_t body_len = 0;
-    if (RAND_bytes(msg_id, sizeof msg_id) != 1)
+    int64_t now = broker_now_ms();
+    relais_msg_id_stamp(msg_id, now); /* in order, like librelais's: the id index grows at its end */
+    if (RAND_bytes(msg_id + 6, sizeof msg_id - 6) != 1)
         return RELAIS_E_CRYPTO;
-    int rc = relais_message_encode_access(b->name, msg_id, broker_now_ms(), access, &body, &body_len);
+    int rc = relais_message_encode_access(b->name, msg_id, now, access, &body, &body_len);
     if (rc == 0)
         rc = broker_sign(b, body, body_len, signature);
     if (rc == 0)
@@ -231,7 +233,7 @@ static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t
     return 0;
 }
 
-static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec)
+static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec, int with_history)
 {
     s_timeline_t t = {w,
                       s_sees_all(env->role) ? NULL : env->user,
@@ -254,8 +256,9 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
     reply.records = t.records;
     reply.record_lens = t.lens;
     reply.record_count = t.count;
-    reply.events = t.events;
-    reply.event_count = t.event_count;
+    /* Only when asked: an older client refuses a reply field it does not know. */
+    reply.events = with_history ? t.events : NULL;
+    reply.event_count = with_history ? t.event_count : 0;
     relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id};
     s_logged_reply(w, env, &access, &reply, 0);
 out_free:
@@ -284,7 +287,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
         broker_send_error(w->to_intake, env, rc, NULL, "the case cannot be read");
         return;
     }
-    s_case_show_reply(w, env, &rec);
+    s_case_show_reply(w, env, &rec, req->with_history);
 }
 
 /* ---- Audit --------------------------------------------------------------------------------- */

@@ -26,7 +26,23 @@ static int s_secret_read(const char *path, int fd, uint8_t out[RELAIS_CASES_SECR
     return 0;
 }
 
-/* Writes the secret to a new file (0600, synced); never over an existing one. */
+/* Syncs the directory `path` is in, so that a file just created there survives a crash. */
+static int s_sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    int fd = open(slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+/* Writes the secret to a new file (0600, synced with its directory); never over an existing
+ * one. */
 static int s_secret_write(const char *path, const uint8_t secret[RELAIS_CASES_SECRET_SIZE])
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -34,6 +50,7 @@ static int s_secret_write(const char *path, const uint8_t secret[RELAIS_CASES_SE
         return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
     int ok = write(fd, secret, RELAIS_CASES_SECRET_SIZE) == RELAIS_CASES_SECRET_SIZE && fsync(fd) == 0;
     close(fd);
+    ok = ok && s_sync_dir_of(path) == 0;
     if (!ok) {
         unlink(path);
         return relais_status_set(RELAIS_E_IO, "cannot write %s", path);

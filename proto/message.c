@@ -108,6 +108,12 @@ const uint8_t *relais_message_id(const relais_message_t *self)
     return self->pb->header->msg_id.data;
 }
 
+void relais_msg_id_stamp(uint8_t id[RELAIS_MSG_ID_BYTES], int64_t created_ms)
+{
+    for (int i = 0; i < 6; i++)
+        id[i] = (uint8_t)((uint64_t)created_ms >> (40 - 8 * i));
+}
+
 int64_t relais_message_created_ms(const relais_message_t *self)
 {
     return self->pb->header->created_ms;

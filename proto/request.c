@@ -54,6 +54,7 @@ static int s_case_show_to_pb(const relais_request_t *r, s_request_pb_t *h)
         return rc;
     h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_SHOW;
     h->query.show = (char *)r->case_id;
+    h->query.with_history = r->with_history ? 1 : 0;
     return RELAIS_OK;
 }
 
@@ -188,6 +189,7 @@ static int s_case_query_from_pb(const Relais__V1__CaseQuery *q, relais_request_t
     if (!q->show || !q->show[0])
         return relais_status_set(RELAIS_E_MALFORMED, "request.case_query.show: empty case id");
     out->kind = RELAIS_REQ_CASE_SHOW;
+    out->with_history = q->with_history ? 1 : 0;
     return relais_proto_copy_exact(out->case_id, sizeof out->case_id, q->show, "request.case_query.show");
 }
 

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -410,30 +408,37 @@ out_abort_txn:
     return rc;
 }
 
-/* Where the data file is mapped in this process: LMDB does not say (mdb_env_info's address
- * is only set for fixed maps), the kernel does, by device and inode in /proc/self/maps. */
+/* Where the data file is mapped in this process. LMDB does not say (mdb_env_info's address
+ * is only set for fixed maps), but any value a read transaction returns points into the map,
+ * and /proc/self/maps gives the mapping that holds that address. */
 static int s_map_range(relais_store_t *self, uintptr_t *start, uintptr_t *end)
 {
-    int fd = -1;
-    struct stat st;
-    if (mdb_env_get_fd(self->env, &fd) != 0 || fstat(fd, &st) != 0)
-        return relais_status_set(RELAIS_E_IO, "cannot find the store's data file: %s", strerror(errno));
+    static const char key[] = "format";
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    int rc = store_read_begin(self, &txn);
+    if (rc == 0)
+        rc = store_get(txn, self->dbi[STORE_DB_META], key, sizeof key - 1, &v);
+    uintptr_t inside = rc == 0 ? (uintptr_t)v.mv_data : 0;
+    if (txn)
+        mdb_txn_abort(txn);
+    if (rc)
+        return rc;
     FILE *maps = fopen("/proc/self/maps", "r");
     if (!maps)
         return relais_status_set(RELAIS_E_IO, "cannot read /proc/self/maps: %s", strerror(errno));
     char line[4096];
     int found = 0;
     while (!found && fgets(line, sizeof line, maps)) {
-        unsigned long lo, hi, major, minor, inode;
-        if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &lo, &hi, &major, &minor, &inode) == 5 &&
-            inode == (unsigned long)st.st_ino && major == major(st.st_dev) && minor == minor(st.st_dev)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= inside && inside < hi) {
             *start = lo;
             *end = hi;
             found = 1;
         }
     }
     fclose(maps);
-    return found ? 0 : relais_status_set(RELAIS_E_IO, "the store's data file is not mapped");
+    return found ? 0 : relais_status_set(RELAIS_E_IO, "the store's map is not in /proc/self/maps");
 }
 
 int relais_store_release_mapped(relais_store_t *self)
@@ -466,14 +471,21 @@ int relais_store_copy(relais_store_t *self, const char *dir)
     if (fd < 0)
         return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
     int rc = mdb_env_copyfd2(self->env, fd, MDB_CP_COMPACT);
-    /* A copy made for a backup must be on disk when the command says it is done. */
-    int synced = rc == 0 && fsync(fd) == 0;
+    /* A copy made for a backup must be on disk, name included, when the command says it is. */
+    int err = rc == 0 && fsync(fd) != 0 ? errno : 0;
     close(fd);
-    if (synced)
+    int dir_fd = rc == 0 && err == 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (dir_fd >= 0) {
+        err = fsync(dir_fd) != 0 ? errno : 0;
+        close(dir_fd);
+    } else if (rc == 0 && err == 0) {
+        err = errno;
+    }
+    if (rc == 0 && err == 0)
         return 0;
     unlink(path); /* a half-written copy is no store */
     return relais_status_set(RELAIS_E_IO, "cannot copy the store into %s: %s", dir,
-                             rc ? mdb_strerror(rc) : strerror(errno));
+                             rc ? mdb_strerror(rc) : strerror(err));
 }
 
 /* ---- Batches ---------------------------------------------------------------------------- */

@@ -313,7 +313,17 @@ static void s_partner_views(void *partner)
     s_request(partner, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CASE_DETAIL);
     assert_int_equal(reply.record_count, 1); /* its own referral, not the PMI's, not the update */
+    assert_int_equal(reply.event_count, 0);  /* no history unasked: what a client older than it gets */
     relais_reply_clear(&reply);
+    req.request_id = 24;
+    req.with_history = 1;
+    s_request(partner, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CASE_DETAIL);
+    assert_int_equal(reply.event_count, 2); /* its referral and the coordinator's update, not the PMI's */
+    assert_int_equal(reply.events[0].status.state, RELAIS_CASE_SUBMITTED);
+    assert_int_equal(reply.events[1].status.state, RELAIS_CASE_TRIAGE);
+    relais_reply_clear(&reply);
+    req.with_history = 0;
 
     snprintf(req.case_id, sizeof req.case_id, "C-999");
     req.request_id = 22;
@@ -355,9 +365,9 @@ static void s_audit(s_fixture_t *f, void *auditor)
     assert_int_equal(reply.kind, RELAIS_REPLY_RECORDS);
     assert_true(reply.record_count >= 3);
     relais_reply_clear(&reply);
-    /* Records 4-7 are the access records of the reads so far; a checkpoint of the 7 records
+    /* Records 4-8 are the access records of the reads so far; a checkpoint of the 8 records
      * comes within the 1 s interval. */
-    for (int tries = 0; tries < 50 && !h_log_has(&f->h, "event=checkpoint size=7"); tries++)
+    for (int tries = 0; tries < 50 && !h_log_has(&f->h, "event=checkpoint size=8"); tries++)
         h_sleep_ms(100);
     req = (relais_request_t){.request_id = 31, .kind = RELAIS_REQ_AUDIT_CHECKPOINT};
     s_request(auditor, &req, &reply);
@@ -366,7 +376,7 @@ static void s_audit(s_fixture_t *f, void *auditor)
     const relais_peer_t *hub = relais_identity_peer(f->hub);
     assert_int_equal(relais_checkpoint_verify(reply.note, hub->name, hub->sign_public, &cp), 0);
     assert_int_equal(cp.size, reply.tree_size);
-    assert_int_equal(cp.size, 7);
+    assert_int_equal(cp.size, 8);
     relais_reply_clear(&reply);
     req = (relais_request_t){.request_id = 32, .kind = RELAIS_REQ_AUDIT_INCLUSION, .seq = 2, .tree_size = cp.size};
     s_request(auditor, &req, &reply);
@@ -435,8 +445,8 @@ static const char s_decline_json[] =
 static void s_close_and_reopen(s_fixture_t *f, void *partner, void *coordo)
 {
     int64_t now = h_now_ms();
-    s_expect_ack(coordo, 60, s_msg(f->coordo, "coordo", s_decline_json, 60, now), 8, "C-1");
-    s_expect_ack(partner, 61, s_msg(f->partner, "college-curie", s_referral_json, 61, now), 9, "C-9");
+    s_expect_ack(coordo, 60, s_msg(f->coordo, "coordo", s_decline_json, 60, now), 9, "C-1");
+    s_expect_ack(partner, 61, s_msg(f->partner, "college-curie", s_referral_json, 61, now), 10, "C-10");
 }
 
 static void test_cases_and_audit(void **state)
@@ -456,7 +466,7 @@ static void test_cases_and_audit(void **state)
     h_close(&f->h, auditor);
     s_plain_refused(f);
     s_registry_reload(f);
-    s_stop(f, 9);
+    s_stop(f, 10);
 }
 
 int main(void)

@@ -827,6 +827,7 @@ static void test_request_round_trips(void **state)
             break;
         case RELAIS_REQ_CASE_SHOW:
             snprintf(r.case_id, sizeof r.case_id, "C-12");
+            r.with_history = 1;
             break;
         case RELAIS_REQ_AUDIT_RECORDS:
             r.from_seq = 1, r.to_seq = UINT64_MAX;
@@ -1193,11 +1194,29 @@ static void test_case_state_names(void **state)
     assert_int_equal(relais_urgency_from_name("soon"), RELAIS_URGENCY_UNSPECIFIED);
 }
 
+/* The time goes first, big-endian, over 6 bytes; the rest is left to the caller's random bytes. */
+static void test_msg_id_stamp(void **state)
+{
+    (void)state;
+    uint8_t id[RELAIS_MSG_ID_BYTES];
+    memset(id, 0xEE, sizeof id);
+    relais_msg_id_stamp(id, 1764150000123); /* 0x019ABF88B9FB */
+    static const uint8_t want[6] = {0x01, 0x9A, 0xBF, 0x88, 0xB9, 0xFB};
+    assert_memory_equal(id, want, sizeof want);
+    for (size_t i = 6; i < sizeof id; i++)
+        assert_int_equal(id[i], 0xEE);
+    uint8_t later[RELAIS_MSG_ID_BYTES];
+    memset(later, 0, sizeof later);
+    relais_msg_id_stamp(later, 1764150000124);
+    assert_true(memcmp(later, id, 6) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names_round_trip),
         cmocka_unit_test(test_status_detail),
+        cmocka_unit_test(test_msg_id_stamp),
         cmocka_unit_test(test_log_record_known_bytes),
         cmocka_unit_test(test_log_record_round_trip),
         cmocka_unit_test(test_log_record_refuses_bad_input),

@@ -995,17 +995,23 @@ static void test_iterate(void **state)
     assert_int_equal(relais_store_iterate(f->store, 1, 0, NULL, NULL), RELAIS_E_INVALID);
 }
 
-/* The process's resident file-backed memory (RssFile), in KiB; -1 when unknown. */
+/* The process's resident memory backed by files (RssFile, and RssShmem: a store on tmpfs is
+ * shared memory to the kernel), in KiB; -1 when unknown. */
 static long s_rss_file_kib(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
-    long kib = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "RssFile: %ld kB", &kib) == 1)
-            break;
+    long kib = -1, file = -1, shmem = -1, v;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "RssFile: %ld kB", &v) == 1)
+            file = v;
+        if (sscanf(line, "RssShmem: %ld kB", &v) == 1)
+            shmem = v;
+    }
     if (f)
         fclose(f);
+    if (file >= 0)
+        kib = file + (shmem > 0 ? shmem : 0);
     return kib;
 }
 
