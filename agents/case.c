@@ -198,11 +198,11 @@ static json_t *s_history_json(const relais_reply_t *r)
 {
     json_t *history = json_array();
     for (size_t i = 0; history && i < r->event_count; i++) {
-        const relais_case_status_t *st = &r->events[i].status;
-        json_array_append_new(history, json_pack("{s:I, s:s, s:s, s:s, s:I}", "seq", (json_int_t)r->events[i].seq,
-                                                 "state", s_state(st->state), "task_status",
-                                                 relais_cli_task_status(st->task_status), "reason_code",
-                                                 st->reason_code, "updated_ms", (json_int_t)st->updated_ms));
+        /* The status object the feed prints, with the event's seq. */
+        json_t *event = relais_cli_status_json(&r->events[i].status);
+        if (event)
+            json_object_set_new(event, "seq", json_integer((json_int_t)r->events[i].seq));
+        json_array_append_new(history, event);
     }
     return history;
 }

@@ -1,8 +1,6 @@
 /* ping.c -- `relais ping`: does the hub answer, and does it take this identity? */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "cli_util.h"
@@ -42,9 +40,8 @@ static int s_parse(int argc, char **argv, relais_cli_conn_t *conn, int *timeout_
         }
         if (relais_cli_conn_opt(conn, c, optarg))
             continue;
-        char *end = NULL;
-        long v = c == S_OPT_TIMEOUT && optarg ? strtol(optarg, &end, 10) : 0;
-        if (c != S_OPT_TIMEOUT || !end || *end || v < 1 || v > 3600)
+        uint64_t v = 0;
+        if (c != S_OPT_TIMEOUT || relais_cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 3600)
             return relais_cli_usage("ping", "unknown option, or --timeout without 1 to 3600 seconds");
         *timeout_s = (int)v;
     }
@@ -67,10 +64,9 @@ int relais_cmd_ping(int argc, char **argv)
     double t0 = s_now_ms();
     rc = relais_client_ping(client, timeout_s * 1000);
     double ms = s_now_ms() - t0;
-    const char *endpoint = conn.endpoint ? conn.endpoint : getenv("RELAIS_ENDPOINT");
     int exit_status = RELAIS_EXIT_OK;
     if (rc == 0) {
-        printf("%s answered %s in %.1f ms\n", endpoint ? endpoint : "the hub", relais_client_name(client), ms);
+        printf("%s answered %s in %.1f ms\n", conn.endpoint, relais_client_name(client), ms);
     } else if (relais_client_auth_refused(client)) {
         fprintf(stderr, "relais: refused: the hub does not accept %s (its certificate is not in the hub's "
                         "registry, or was revoked)\n", relais_client_name(client));

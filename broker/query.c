@@ -184,7 +184,7 @@ typedef struct {
     uint8_t **records;           /* LogRecord bytes, owned */
     size_t *lens;                /* their lengths */
     size_t count;                /* how many */
-    relais_case_event_t *events; /* the status after each event the reader may see */
+    relais_case_event_t *events; /* the status after each event the reader may see; NULL: not asked */
     size_t event_count;          /* how many */
 } s_timeline_t;
 
@@ -219,8 +219,8 @@ static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t
     if (relais_store_get_record(t->w->b->store, seq, &record, &len) != 0)
         return 0;
     s_sight_t sight = s_sight(record, len, t->only_from);
-    relais_case_event_t *ev = &t->events[t->event_count];
-    if (sight != S_HIDDEN && relais_case_status_decode(status, status_len, &ev->status) == 0) {
+    relais_case_event_t *ev = t->events ? &t->events[t->event_count] : NULL;
+    if (ev && sight != S_HIDDEN && relais_case_status_decode(status, status_len, &ev->status) == 0) {
         ev->seq = seq;
         t->event_count++;
     }
@@ -240,9 +240,9 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
                       calloc(S_TIMELINE_MAX, sizeof(uint8_t *)),
                       calloc(S_TIMELINE_MAX, sizeof(size_t)),
                       0,
-                      calloc(S_TIMELINE_MAX, sizeof(relais_case_event_t)),
+                      with_history ? calloc(S_TIMELINE_MAX, sizeof(relais_case_event_t)) : NULL,
                       0};
-    if (!t.records || !t.lens || !t.events) {
+    if (!t.records || !t.lens || (with_history && !t.events)) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         goto out_free;
     }
@@ -257,8 +257,8 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
     reply.record_lens = t.lens;
     reply.record_count = t.count;
     /* Only when asked: an older client refuses a reply field it does not know. */
-    reply.events = with_history ? t.events : NULL;
-    reply.event_count = with_history ? t.event_count : 0;
+    reply.events = t.events;
+    reply.event_count = t.event_count;
     relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id};
     s_logged_reply(w, env, &access, &reply, 0);
 out_free:

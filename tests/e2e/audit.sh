@@ -7,6 +7,10 @@ set -euo pipefail
 
 relais=$1
 make_store=$2
+# lib.sh for openssl_verify_line; this script, which starts no broker, keeps its own helpers
+# below (expect_exit puts both streams in $tmp/out).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-audit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -67,16 +71,8 @@ line=$(sed -n 42p "$tmp/export.jsonl")
 
 step "an exported signature verifies with openssl alone"
 sender=$(field sender "$line")
-sign_key=$(sed -n 's/^[[:space:]]*sign-key[[:space:]]*=[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' \
-  "$tmp/certs/$sender.cert")
-[ -n "$sign_key" ] || fail "no sign-key in $sender.cert"
-# SubjectPublicKeyInfo for Ed25519 is a fixed 12-byte header followed by the raw key.
-{ printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; base64 -d <<<"$sign_key"; } >"$tmp/pub.der"
-openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
-{ printf 'relais/v1/msg\0'; field body "$line" | base64 -d; } >"$tmp/signed.bin"
-field signature "$line" | base64 -d >"$tmp/sig.bin"
-openssl pkeyutl -verify -rawin -pubin -inkey "$tmp/pub.pem" -in "$tmp/signed.bin" -sigfile "$tmp/sig.bin" \
-  >"$tmp/out" || fail "openssl does not verify the exported signature: $(cat "$tmp/out")"
+openssl_verify_line "$line" "$tmp/certs/$sender.cert" ||
+  fail "openssl does not verify the exported signature: $(cat "$tmp/out")"
 printf 'X' >>"$tmp/signed.bin"
 expect_exit 1 openssl pkeyutl -verify -rawin -pubin -inkey "$tmp/pub.pem" -in "$tmp/signed.bin" \
   -sigfile "$tmp/sig.bin"

@@ -116,14 +116,8 @@ step "a message written by relaisd verifies with openssl alone"
 "$relais" audit export --store "$tmp/store" --from 1 --to 1 >"$tmp/export.jsonl"
 line=$(cat "$tmp/export.jsonl")
 [ "$(field sender "$line")" = college-curie ] || fail "record 1: $line"
-sign_key=$(sed -n 's/^[[:space:]]*sign-key[[:space:]]*=[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' \
-  "$tmp/registry/college-curie.cert")
-{ printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; base64 -d <<<"$sign_key"; } >"$tmp/pub.der"
-openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
-{ printf 'relais/v1/msg\0'; field body "$line" | base64 -d; } >"$tmp/signed.bin"
-field signature "$line" | base64 -d >"$tmp/sig.bin"
-openssl pkeyutl -verify -rawin -pubin -inkey "$tmp/pub.pem" -in "$tmp/signed.bin" -sigfile "$tmp/sig.bin" \
-  >"$tmp/out" || fail "openssl does not verify relaisd's stored message: $(cat "$tmp/out")"
+openssl_verify_line "$line" "$tmp/registry/college-curie.cert" ||
+  fail "openssl does not verify relaisd's stored message: $(cat "$tmp/out")"
 echo "   record 1: $(cat "$tmp/out")"
 stop_broker
 

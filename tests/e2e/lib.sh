@@ -51,6 +51,23 @@ e2e_cleanup() {
   if [ -n "${RELAIS_KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 
+# openssl_verify_line LINE CERT: checks the signature of an `audit export` LINE with openssl
+# alone, against the sign-key of the sender's CERT. Leaves $tmp/pub.pem, $tmp/signed.bin
+# ("relais/v1/msg" 0x00 body) and $tmp/sig.bin for more checks, openssl's words in $tmp/out,
+# and returns openssl's status.
+openssl_verify_line() {
+  local line=$1 cert=$2 sign_key
+  sign_key=$(sed -n 's/^[[:space:]]*sign-key[[:space:]]*=[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' "$cert")
+  [ -n "$sign_key" ] || fail "no sign-key in $cert"
+  # SubjectPublicKeyInfo for Ed25519 is a fixed 12-byte header followed by the raw key.
+  { printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; base64 -d <<<"$sign_key"; } >"$tmp/pub.der"
+  openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
+  { printf 'relais/v1/msg\0'; field body "$line" | base64 -d; } >"$tmp/signed.bin"
+  field signature "$line" | base64 -d >"$tmp/sig.bin"
+  openssl pkeyutl -verify -rawin -pubin -inkey "$tmp/pub.pem" -in "$tmp/signed.bin" -sigfile "$tmp/sig.bin" \
+    >"$tmp/out"
+}
+
 # make_pki NAME:ROLE[:ORG]...: keys in $tmp/keys (relais keygen), every .cert copied to $tmp/registry.
 make_pki() {
   local spec name role org

@@ -1,4 +1,5 @@
-/* fuzz_common.c -- the fixed test keys, Ed25519 through OpenSSL (no identity files), and the abort. */
+/* fuzz_common.c -- the fixed test keys, Ed25519 through OpenSSL (no identity files), the abort, and
+ * the payload of to_json's text. */
 #include "fuzz_common.h"
 
 #include "relais_proto.h"
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 const uint8_t fuzz_msg_id[16] = {0xf0, 0x0d, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
@@ -54,4 +56,17 @@ void fuzz_sign_body(const uint8_t *body, size_t len, uint8_t sig[64])
     EVP_PKEY_free(key);
     free(msg);
     FUZZ_CHECK(ok, "OpenSSL could not sign with the fixed seed", 0);
+}
+
+char *fuzz_payload_of(const char *to_json_text)
+{
+    json_error_t err;
+    json_t *root = json_loads(to_json_text, 0, &err);
+    FUZZ_CHECK(root != NULL && json_is_object(root), "to_json wrote text that is not a JSON object", 0);
+    FUZZ_CHECK(json_object_del(root, "header") == 0 && json_object_size(root) == 1,
+               "to_json wrote no header or not exactly one payload", 0);
+    char *payload = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    FUZZ_CHECK(payload != NULL, "no memory for the payload JSON", 0);
+    return payload;
 }

@@ -28,6 +28,11 @@ void fuzz_sign_body(const uint8_t *body, size_t len, uint8_t sig[64]);
  * so that libFuzzer keeps the input as a crash. Never for input that is merely refused. */
 void fuzz_fail(const char *what, int status) __attribute__((noreturn));
 
+/* The payload object of relais_message_to_json's text, without the header it adds, as
+ * compact JSON (what `relais submit` reads back); caller frees. Fails the run when the text
+ * is not one header and exactly one payload. */
+char *fuzz_payload_of(const char *to_json_text);
+
 #define FUZZ_CHECK(cond, what, status)                                                                             \
     do {                                                                                                           \
         if (!(cond))                                                                                               \

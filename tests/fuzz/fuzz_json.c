@@ -6,21 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-/* The payload object of to_json's output, without the header it adds; caller frees. */
-static char *s_payload_of(const char *text)
-{
-    json_error_t err;
-    json_t *root = json_loads(text, 0, &err);
-    FUZZ_CHECK(root != NULL && json_is_object(root), "to_json wrote text that is not a JSON object", 0);
-    FUZZ_CHECK(json_object_del(root, "header") == 0 && json_object_size(root) == 1,
-               "to_json wrote no header or not exactly one payload", 0);
-    char *payload = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    FUZZ_CHECK(payload != NULL, "no memory for the payload JSON", 0);
-    return payload;
-}
 
 /* A body from_json built is what the partner signs and the broker decodes: the broker must
  * accept it, show the header given, and its JSON must build the very same bytes again. */
@@ -35,7 +20,7 @@ static void s_round_trip(const uint8_t *body, size_t body_len)
                "the decoded header is not the one from_json was given", 0);
     char *text = relais_message_to_json(msg);
     FUZZ_CHECK(text != NULL, "to_json failed on a message from_json built", 0);
-    char *payload = s_payload_of(text);
+    char *payload = fuzz_payload_of(text);
     uint8_t *again = NULL;
     size_t again_len = 0;
     rc = relais_message_from_json(payload, strlen(payload), FUZZ_SENDER, fuzz_msg_id, FUZZ_CREATED_MS, &again,
