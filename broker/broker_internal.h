@@ -31,6 +31,7 @@
 #define BROKER_EP_REPLY "inproc://relais-reply"
 #define BROKER_EP_ZAP "inproc://zeromq.zap.01"
 #define BROKER_ZAP_DOMAIN "relais"
+#define BROKER_ZAP_KEY_PROPERTY "Relais-Curve-Key" /* ZAP metadata: the peer's CURVE key, Z85 */
 #define BROKER_ROUTE_MAX 256 /* a ZeroMQ routing id is at most 255 bytes */
 #define BROKER_HEARTBEAT_IVL_MS 5000
 #define BROKER_HEARTBEAT_TIMEOUT_MS 15000
@@ -47,6 +48,8 @@ struct relais_broker {
     relais_identity_t *identity;     /* the broker's own keys */
     char name[RELAIS_IDENT_NAME_MAX]; /* the broker's certificate name (access record sender) */
     relais_registry_t *registry;     /* current trust registry; swapped on SIGHUP */
+    atomic_uint registry_gen;        /* bumped by every reload: a peer authorised under an older
+                                      * generation is checked again before anything goes out */
     pthread_rwlock_t registry_lock;  /* readers copy peers out; reload swaps under the write lock */
     pthread_mutex_t sign_lock;       /* serialises use of the broker's signing key */
     relais_store_t *store;           /* the log */
@@ -96,6 +99,8 @@ typedef struct {
     uint8_t route[BROKER_ROUTE_MAX];     /* the peer's ROUTER routing id */
     size_t route_len;                    /* its length */
     char user[RELAIS_IDENT_NAME_MAX];    /* the peer's CURVE identity (ZAP User-Id) */
+    uint8_t curve_key[32];               /* the CURVE key it connected with (ZAP metadata) */
+    unsigned registry_gen;               /* the registry generation it was authorised under */
     int role;                            /* relais_role_t of that identity */
     uint64_t seq;                        /* OUT_HEAD: the head; SUBSCRIBE: from_seq */
     uint32_t credit;                     /* SUBSCRIBE: initial credit */
@@ -139,6 +144,15 @@ void *broker_queue_socket(relais_broker_t *b, int type);
 int broker_peer_by_name(relais_broker_t *b, const char *name, relais_peer_t *out);
 /* The same by raw CURVE public key. */
 int broker_peer_by_curve(relais_broker_t *b, const uint8_t key[32], relais_peer_t *out);
+/* The peer a connection speaks for, by the CURVE key it connected with: its certificate must
+ * still be in the registry under the same name (a revoked or re-keyed identity is not).
+ * `gen`, when not NULL, receives the registry generation the answer holds for. Errors:
+ * RELAIS_E_UNKNOWN_SENDER. */
+int broker_peer_authorise(relais_broker_t *b, const char *user, const uint8_t key[32], relais_peer_t *out,
+                          unsigned *gen);
+/* Whether a peer authorised under generation *gen is still trusted: at once when no reload
+ * happened since, else by the registry (and *gen moves to the current generation). */
+int broker_peer_trusted(relais_broker_t *b, const char *user, const uint8_t key[32], unsigned *gen);
 /* Loads the registry folder again; keeps the old one when the new one fails. */
 int broker_registry_reload(relais_broker_t *b);
 

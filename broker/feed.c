@@ -22,6 +22,8 @@ typedef struct {
     uint8_t route[BROKER_ROUTE_MAX];  /* the connection (ROUTER routing id) */
     size_t route_len;                 /* its length */
     char user[RELAIS_IDENT_NAME_MAX]; /* its identity */
+    uint8_t curve_key[32];            /* the CURVE key it connected with */
+    unsigned registry_gen;            /* the registry generation its identity was last checked under */
     relais_role_t role;               /* what it may see */
     uint64_t request_id;              /* the Subscribe's id, echoed in every delivery */
     uint64_t next_seq;                /* the next record to look at */
@@ -104,6 +106,8 @@ int broker_feed_subscribe(broker_feed_t *self, const broker_env_t *env, uint64_t
     memcpy(sub->route, env->route, env->route_len);
     sub->route_len = env->route_len;
     snprintf(sub->user, sizeof sub->user, "%s", env->user);
+    memcpy(sub->curve_key, env->curve_key, sizeof sub->curve_key);
+    sub->registry_gen = env->registry_gen;
     sub->role = (relais_role_t)env->role;
     sub->request_id = env->request_id;
     sub->next_seq = from_seq ? from_seq : 1;
@@ -263,6 +267,12 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
 static int s_serve_one(broker_feed_t *self, s_sub_t *sub, int *gone)
 {
     *gone = 0;
+    /* Reloads happen on this thread, between turns: checked here, the identity is checked
+     * before each delivery of the turn. */
+    if (!broker_peer_trusted(self->b, sub->user, sub->curve_key, &sub->registry_gen)) {
+        *gone = 2;
+        return 0;
+    }
     if (!sub->active || sub->credit == 0 || sub->next_seq > self->head)
         return 0;
     s_serve_t st = {self, sub, 0, S_GO_ON};
@@ -282,7 +292,7 @@ int broker_feed_serve(broker_feed_t *self)
         int gone = 0;
         busy |= s_serve_one(self, &self->subs[i], &gone);
         if (gone)
-            s_remove(self, &self->subs[i], "unreachable"); /* the last one moved to i: look again */
+            s_remove(self, &self->subs[i], gone == 2 ? "not-trusted" : "unreachable"); /* the last one moved to i */
         else
             i++;
     }

@@ -23,8 +23,7 @@
 
 /* A reply a live peer could not take yet (its pipe was full). */
 typedef struct {
-    uint8_t route[BROKER_ROUTE_MAX]; /* the peer */
-    size_t route_len;                /* its length */
+    broker_env_t peer;               /* the peer: route, identity, CURVE key, status of the reply */
     uint8_t *bytes;                  /* the Reply frame, owned */
     size_t len;                      /* its size */
 } s_deferred_t;
@@ -51,8 +50,22 @@ static int s_try_send(s_intake_t *in, const uint8_t *route, size_t route_len, co
     return errno ? errno : EHOSTUNREACH;
 }
 
+/* Whether anything may still go to this peer. Once its identity is no longer trusted
+ * (revoked, removed, or its name given another key) nothing does, but the refusal that
+ * tells it so. */
+static int s_may_deliver(s_intake_t *in, broker_env_t *peer)
+{
+    if (peer->status == RELAIS_E_UNKNOWN_SENDER)
+        return 1;
+    if (broker_peer_trusted(in->b, peer->user, peer->curve_key, &peer->registry_gen))
+        return 1;
+    broker_log("info", "reply-dropped", "why=not-trusted user=%s request=%llu", peer->user[0] ? peer->user : "-",
+               (unsigned long long)peer->request_id);
+    return 0;
+}
+
 /* Keeps a reply for a live peer whose pipe is full, within fixed bounds. */
-static void s_defer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+static void s_defer(s_intake_t *in, const broker_env_t *peer, const void *bytes, size_t len)
 {
     uint8_t *copy = NULL;
     if (in->deferred && in->deferred_count < S_DEFER_MAX && in->deferred_bytes + len <= S_DEFER_BYTES)
@@ -64,22 +77,24 @@ static void s_defer(s_intake_t *in, const uint8_t *route, size_t route_len, cons
     }
     memcpy(copy, bytes, len);
     s_deferred_t *d = &in->deferred[in->deferred_count++];
-    memcpy(d->route, route, route_len);
-    d->route_len = route_len;
+    d->peer = *peer;
     d->bytes = copy;
     d->len = len;
     in->deferred_bytes += len;
 }
 
 /* Sends one reply frame to a peer without waiting. A peer that has gone loses its feed. */
-static void s_send_to_peer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+static void s_send_to_peer(s_intake_t *in, const broker_env_t *env, const void *bytes, size_t len)
 {
-    int err = s_try_send(in, route, route_len, bytes, len);
+    broker_env_t peer = *env;
+    if (!s_may_deliver(in, &peer))
+        return;
+    int err = s_try_send(in, peer.route, peer.route_len, bytes, len);
     if (err == EAGAIN || err == EINTR) {
-        s_defer(in, route, route_len, bytes, len);
+        s_defer(in, &peer, bytes, len);
     } else if (err != 0) {
         if (in->feed)
-            broker_feed_forget(in->feed, route, route_len);
+            broker_feed_forget(in->feed, peer.route, peer.route_len);
         broker_log("info", "reply-dropped", "why=peer-gone bytes=%zu", len);
     }
 }
@@ -89,13 +104,13 @@ static int s_retry_deferred(s_intake_t *in)
 {
     for (size_t i = 0; i < in->deferred_count;) {
         s_deferred_t *d = &in->deferred[i];
-        int err = s_try_send(in, d->route, d->route_len, d->bytes, d->len);
+        int err = s_may_deliver(in, &d->peer) ? s_try_send(in, d->peer.route, d->peer.route_len, d->bytes, d->len) : 0;
         if (err == EAGAIN || err == EINTR) {
             i++;
             continue;
         }
         if (err != 0)
-            broker_feed_forget(in->feed, d->route, d->route_len);
+            broker_feed_forget(in->feed, d->peer.route, d->peer.route_len);
         in->deferred_bytes -= d->len;
         free(d->bytes);
         *d = in->deferred[--in->deferred_count]; /* replies may arrive in any order (protocol) */
@@ -119,7 +134,9 @@ static void s_reply(s_intake_t *in, const broker_env_t *env, const relais_reply_
     size_t len = 0;
     if (relais_reply_encode(reply, &bytes, &len) != 0)
         return;
-    s_send_to_peer(in, env->route, env->route_len, bytes, len);
+    broker_env_t peer = *env;
+    peer.status = reply->kind == RELAIS_REPLY_ERROR ? reply->error.status : 0;
+    s_send_to_peer(in, &peer, bytes, len);
     free(bytes);
 }
 
@@ -142,7 +159,7 @@ static void s_on_internal(s_intake_t *in, const broker_env_t *env, const uint8_t
 {
     switch (env->kind) {
     case BROKER_OUT_REPLY:
-        s_send_to_peer(in, env->route, env->route_len, d1, env->len1);
+        s_send_to_peer(in, env, d1, env->len1);
         break;
     case BROKER_OUT_HEAD:
         broker_feed_head(in->feed, env->seq);
@@ -216,8 +233,8 @@ static void s_handle_request(s_intake_t *in, broker_env_t *env, const uint8_t *f
     }
     env->request_id = req.request_id;
     relais_peer_t peer;
-    if (broker_peer_by_name(in->b, env->user, &peer) != 0) {
-        s_error(in, env, RELAIS_E_UNKNOWN_SENDER, "this identity is no longer in the registry");
+    if (broker_peer_authorise(in->b, env->user, env->curve_key, &peer, &env->registry_gen) != 0) {
+        s_error(in, env, RELAIS_E_UNKNOWN_SENDER, "this identity or its key is no longer in the registry");
         goto out_clear;
     }
     env->role = peer.role;
@@ -306,7 +323,9 @@ static int s_recv_one(s_intake_t *in)
         return 0;
     }
     const char *user = zmq_msg_gets(&body, "User-Id");
-    snprintf(env.user, sizeof env.user, "%s", user ? user : "");
+    const char *key = zmq_msg_gets(&body, BROKER_ZAP_KEY_PROPERTY);
+    if (user && key && strlen(key) == RELAIS_CURVE_Z85_LEN && zmq_z85_decode(env.curve_key, key))
+        snprintf(env.user, sizeof env.user, "%s", user);
     const uint8_t *frame = zmq_msg_data(&body);
     size_t len = zmq_msg_size(&body);
     if (zmq_msg_more(&body) && s_drain_more(in->router) > 0) {

@@ -86,6 +86,7 @@ int broker_send_reply(void *sock, const broker_env_t *env, const relais_reply_t 
     broker_env_t out = *env;
     out.kind = BROKER_OUT_REPLY;
     out.flags = 0;
+    out.status = reply->kind == RELAIS_REPLY_ERROR ? reply->error.status : 0; /* intake lets refusals of identity out */
     rc = broker_env_send(sock, &out, bytes, len, NULL, 0, 0) == 0 ? 0 : RELAIS_E_UNAVAILABLE;
     free(bytes);
     return rc;
