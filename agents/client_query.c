@@ -98,6 +98,7 @@ static char *s_update_json(const relais_case_update_t *u)
         json_object_set(cu, "pathway", path);
     s_set_text(cu, "next_review_date", u->next_review_date);
     s_set_text(cu, "redirected_to", u->redirected_to);
+    s_set_text(cu, "share_referral", u->share_referral);
     json_object_set(root, "case_update", cu);
     text = json_dumps(root, JSON_COMPACT);
 out:

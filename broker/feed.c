@@ -185,19 +185,31 @@ static int s_record_sender(const uint8_t *record, size_t len, relais_payload_t *
     return 1;
 }
 
-/* What a partner may see of a case event: its own referral, or an update of a case it
- * referred, as the case's status right after that event (closed loop); never the record. */
-static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, const uint8_t *record, size_t len,
+/* What a partner may see of a case event (the partner-view rule): its own referral, as a new
+ * referral under the referral's handle; a later event of a case one of its referrals follows
+ * from before that event, as the case's status right after it, under that referral's handle;
+ * never the record, never the case id, nothing before its referral. */
+static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, uint64_t seq, const uint8_t *record, size_t len,
                           relais_delivery_t *d)
 {
     relais_payload_t payload;
     char sender[RELAIS_IDENT_NAME_MAX];
     if (!d->has_status || !s_record_sender(record, len, &payload, sender, sizeof sender))
         return 0;
-    if (payload == RELAIS_PAYLOAD_REFERRAL)
-        return strcmp(sender, sub->user) == 0;
+    if (payload == RELAIS_PAYLOAD_REFERRAL) {
+        if (strcmp(sender, sub->user) != 0)
+            return 0;
+        relais_cases_referral_arrival(seq, d->received_ms, &d->status);
+        return 1;
+    }
     relais_case_record_t rec;
-    return broker_case_load(self->b->store, d->status.case_id, &rec) == 0 && relais_cases_has_sender(&rec, sub->user);
+    if (broker_case_load(self->b->store, d->status.case_id, &rec) != 0)
+        return 0;
+    const relais_case_follower_t *f = relais_cases_follower_at(&rec, sub->user, seq);
+    if (!f)
+        return 0;
+    relais_referral_handle(f->referral_seq, d->status.case_id);
+    return 1;
 }
 
 /* The case column of every case event, and for the coordinator whether that case is overdue now. */
@@ -249,7 +261,7 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
         reply.delivery.record = record;
         reply.delivery.record_len = len;
     } else {
-        visible = s_partner_view(st->feed, sub, record, len, &reply.delivery);
+        visible = s_partner_view(st->feed, sub, seq, record, len, &reply.delivery);
     }
     if (visible) {
         s_stop_t stop = s_send(st->feed, sub, &reply);

@@ -27,6 +27,8 @@ typedef struct {
     Relais__V1__CaseEvent *events;           /* CASE_DETAIL history */
     Relais__V1__CaseStatusView *event_status; /* their statuses */
     Relais__V1__CaseEvent **event_ptrs;      /* what CaseDetail.history points to */
+    Relais__V1__CaseFollower *followers;     /* CASE_DETAIL followers */
+    Relais__V1__CaseFollower **follower_ptrs; /* what CaseDetail.followers points to */
 } s_reply_pb_t;
 
 static void s_reply_pb_free(s_reply_pb_t *h)
@@ -37,6 +39,8 @@ static void s_reply_pb_free(s_reply_pb_t *h)
     free(h->events);
     free(h->event_status);
     free(h->event_ptrs);
+    free(h->followers);
+    free(h->follower_ptrs);
 }
 
 static int s_ack_to_pb(const relais_ack_t *a, s_reply_pb_t *h)
@@ -225,6 +229,19 @@ static int s_events_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     return RELAIS_OK;
 }
 
+static int s_followers_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->follower_count == 0)
+        return RELAIS_OK;
+    if (!r->followers || r->follower_count > RELAIS_MAX_FOLLOWERS)
+        return relais_status_set(RELAIS_E_INVALID, "case detail: %zu followers", r->follower_count);
+    h->followers = calloc(r->follower_count, sizeof *h->followers);
+    h->follower_ptrs = calloc(r->follower_count, sizeof *h->follower_ptrs);
+    if (!h->followers || !h->follower_ptrs)
+        return relais_status_set(RELAIS_E_NOMEM, "case detail: %zu followers", r->follower_count);
+    return relais_proto_followers_to_pb(r->followers, r->follower_count, h->followers, h->follower_ptrs);
+}
+
 static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
     if (r->case_count != 1)
@@ -234,6 +251,8 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
         rc = s_record_blobs(r, h);
     if (rc == RELAIS_OK)
         rc = s_events_to_pb(r, h);
+    if (rc == RELAIS_OK)
+        rc = s_followers_to_pb(r, h);
     if (rc)
         return rc;
     h->detail = (Relais__V1__CaseDetail)RELAIS__V1__CASE_DETAIL__INIT;
@@ -242,6 +261,8 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->detail.timeline = h->blobs;
     h->detail.n_history = r->event_count;
     h->detail.history = h->event_ptrs;
+    h->detail.n_followers = r->follower_count;
+    h->detail.followers = h->follower_ptrs;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
     h->reply.case_detail = &h->detail;
     return RELAIS_OK;
@@ -486,6 +507,17 @@ static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t
         rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
     if (rc == RELAIS_OK)
         rc = s_events_from_pb(d->n_history, d->history, out);
+    if (rc == RELAIS_OK && d->n_followers) {
+        if (d->n_followers > RELAIS_MAX_FOLLOWERS)
+            return relais_status_set(RELAIS_E_MALFORMED, "reply.case_detail.followers: %zu, at most %d",
+                                     d->n_followers, RELAIS_MAX_FOLLOWERS);
+        out->followers = calloc(d->n_followers, sizeof *out->followers);
+        if (!out->followers)
+            return relais_status_set(RELAIS_E_NOMEM, "reply.case_detail.followers");
+        out->follower_count = d->n_followers;
+        rc = relais_proto_followers_from_pb(d->followers, d->n_followers, out->followers,
+                                            "reply.case_detail.followers");
+    }
     return rc;
 }
 
@@ -559,5 +591,6 @@ void relais_reply_clear(relais_reply_t *reply)
     free(reply->records);
     free(reply->record_lens);
     free(reply->events);
+    free(reply->followers);
     memset(reply, 0, sizeof *reply);
 }

@@ -37,6 +37,7 @@ function(relais_attack_test name)
   set_tests_properties(${name} PROPERTIES LABELS e2e TIMEOUT 300)
 endfunction()
 relais_attack_test(revocation)
+relais_attack_test(partner_view)
 
 # faults: bad start-up files, hostile JSON for `relais submit`, openssl over a relaisd store,
 # a disk that fails on commit (a small tmpfs: root only, skipped otherwise).
