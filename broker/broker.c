@@ -32,6 +32,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->max_subscribers = 1024;
     opts->queue_hwm = 10000;
     opts->store_reserve_kib = RELAIS_BROKER_RESERVE_DEFAULT;
+    opts->brake_bad_signatures = 16;
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */

@@ -37,12 +37,13 @@ typedef struct {
 struct broker_feed {
     relais_broker_t *b; /* the broker */
     void *router;       /* the intake's ROUTER */
+    broker_out_t *out;  /* what goes out to each peer, in bytes */
     s_sub_t *subs;      /* the subscribers (opts.max_subscribers room) */
     size_t count;       /* in use */
     uint64_t head;      /* the log's size as the writer last told */
 };
 
-broker_feed_t *broker_feed_new(relais_broker_t *b, void *router)
+broker_feed_t *broker_feed_new(relais_broker_t *b, void *router, broker_out_t *out)
 {
     broker_feed_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -54,6 +55,7 @@ broker_feed_t *broker_feed_new(relais_broker_t *b, void *router)
     }
     self->b = b;
     self->router = router;
+    self->out = out;
     relais_store_head(b->store, &self->head);
     return self;
 }
@@ -230,13 +232,13 @@ static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *
     size_t len = 0;
     if (relais_reply_encode(reply, &bytes, &len) != 0)
         return S_STOP_ERROR;
-    s_stop_t stop = S_GO_ON;
-    if (zmq_send(self->router, sub->route, sub->route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        stop = errno == EAGAIN || errno == EINTR ? S_STOP_FULL : S_STOP_GONE;
-    else if (zmq_send(self->router, bytes, len, ZMQ_DONTWAIT) < 0)
-        stop = S_STOP_GONE;
+    /* Deliveries are bulk: a frozen subscriber holds at most its allowance, and all of them
+     * together at most the hub's. */
+    int err = broker_out_send(self->out, sub->route, sub->route_len, bytes, len, 1);
+    if (err == 0)
+        return S_GO_ON;
     free(bytes);
-    return stop;
+    return err == EAGAIN || err == EINTR ? S_STOP_FULL : S_STOP_GONE;
 }
 
 static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
