@@ -33,7 +33,7 @@
 #define BROKER_ZAP_DOMAIN "relais"
 #define BROKER_ZAP_KEY_PROPERTY "Relais-Curve-Key" /* ZAP metadata: the peer's CURVE key, Z85 */
 #define BROKER_ROUTE_MAX 256 /* a ZeroMQ routing id is at most 255 bytes */
-#define BROKER_VERIFY_DEPTH_PER_THREAD 32     /* jobs queued to each verifier at most (fair shares) */
+#define BROKER_VERIFY_DEPTH_PER_THREAD 16     /* jobs queued to each verifier at most (fair shares) */
 #define BROKER_FLOW_BYTES_MAX (16u << 20)     /* requests waiting or in flight, all identities */
 #define BROKER_OUT_PEER_MAX (1u << 20)        /* bytes queued to one connection before it reads */
 #define BROKER_OUT_BULK_MAX (16u << 20)       /* feed deliveries and large replies queued, all peers */
@@ -261,6 +261,10 @@ void broker_flow_destroy(broker_flow_t **self_p);
  * RELAIS_E_UNAVAILABLE with the sentence for the agent in `why`: the identity or the hub has
  * too much waiting, or the identity is braked for bad signatures. Sets env->job_bytes. */
 int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data, size_t len, char *why, size_t cap);
+/* Whether a submission of `len` bytes from `user` would be refused (braked, or its queue
+ * full), said before the frame is even decoded: a flood costs intake as little as possible.
+ * Returns 0 or RELAIS_E_UNAVAILABLE with the sentence in `why`. */
+int broker_flow_admit_submit(broker_flow_t *self, const char *user, size_t len, int64_t now, char *why, size_t cap);
 /* Hands waiting jobs to the verifiers, the identities in turn, while their queue has room.
  * Returns 1 when jobs still wait (the verifiers wake intake when room comes), else 0. */
 int broker_flow_dispatch(broker_flow_t *self);

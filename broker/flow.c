@@ -139,15 +139,10 @@ static void s_refused(s_tenant_t *t, const char *why, int64_t now)
     t->logged_ms = now;
 }
 
-int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data, size_t len, char *why, size_t cap)
+/* Whether a submission of `bytes` from `t` is refused before anything else is done with it. */
+static int s_refuse_submit(broker_flow_t *self, s_tenant_t *t, size_t bytes, int64_t now, char *why, size_t cap)
 {
-    int64_t now = env->received_ms;
-    s_tenant_t *t = s_tenant(self, env->user, 1);
-    if (!t) {
-        snprintf(why, cap, "the hub is out of memory; retry shortly");
-        return RELAIS_E_UNAVAILABLE;
-    }
-    if (env->kind == BROKER_JOB_SUBMIT && t->braked) {
+    if (t->braked) {
         if (s_bad_level(t, now) > self->brake_milli) {
             snprintf(why, cap, "too many messages from this identity failed their signature; it is slowed down "
                                "for a few seconds (check the signing key its agent uses)");
@@ -157,7 +152,32 @@ int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data,
         t->braked = 0;
         broker_log("info", "unbraked", "user=%s", t->user);
     }
+    if (t->count == S_TENANT_JOBS_MAX || t->queued + bytes > S_TENANT_BYTES_MAX) {
+        snprintf(why, cap, "this identity has too many requests waiting; retry shortly");
+        s_refused(t, "identity-queue-full", now);
+        return RELAIS_E_UNAVAILABLE;
+    }
+    return 0;
+}
+
+int broker_flow_admit_submit(broker_flow_t *self, const char *user, size_t len, int64_t now, char *why, size_t cap)
+{
+    s_tenant_t *t = s_tenant(self, user, 0);
+    return t ? s_refuse_submit(self, t, sizeof(broker_env_t) + len, now, why, cap) : 0;
+}
+
+int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data, size_t len, char *why, size_t cap)
+{
+    int64_t now = env->received_ms;
+    s_tenant_t *t = s_tenant(self, env->user, 1);
+    if (!t) {
+        snprintf(why, cap, "the hub is out of memory; retry shortly");
+        return RELAIS_E_UNAVAILABLE;
+    }
     size_t bytes = sizeof *env + len;
+    int rc = env->kind == BROKER_JOB_SUBMIT ? s_refuse_submit(self, t, bytes, now, why, cap) : 0;
+    if (rc)
+        return rc;
     if (t->count == S_TENANT_JOBS_MAX || t->queued + bytes > S_TENANT_BYTES_MAX) {
         snprintf(why, cap, "this identity has too many requests waiting; retry shortly");
         s_refused(t, "identity-queue-full", now);
@@ -225,8 +245,11 @@ int broker_flow_dispatch(broker_flow_t *self)
     relais_broker_t *b = self->b;
     while (self->round_count > 0) {
         if (atomic_load(&b->verify_pending) >= self->depth) {
-            atomic_store(&b->flow_waiting, 1); /* a verifier wakes us when room comes */
-            return 1;
+            /* A verifier wakes us when room comes; look again after saying we wait, in case
+             * the room came in between (then no verifier would know to wake us). */
+            atomic_store(&b->flow_waiting, 1);
+            if (atomic_load(&b->verify_pending) >= self->depth)
+                return 1;
         }
         s_tenant_t *t = self->tenants[self->round[self->cursor]];
         if (!self->turn_open) {

@@ -16,7 +16,8 @@
 #define S_ROUTER_SNDHWM 10000 /* frames queued to a peer (replies are also bounded in bytes: out.c) */
 #define S_ROUTER_RCVHWM 64    /* frames read ahead from a peer: intake takes them at once anyway */
 #define S_ROUTER_LINGER 2000 /* ms to flush the last acks at shutdown */
-#define S_RECV_BURST 256     /* requests read per loop turn before serving the rest */
+#define S_RECV_BURST 64      /* requests read per loop turn before serving the rest (a flood's
+                              * frames are read in turn with everyone's: keep a turn short) */
 #define S_REPLY_BURST 4096   /* replies forwarded per loop turn */
 #define S_DEFER_MAX 1024     /* replies held for peers whose pipe is full ... */
 #define S_DEFER_BYTES (4u << 20) /* ... and their bytes: beyond either, a reply is dropped */
@@ -321,19 +322,42 @@ static int s_drain_more(void *sock)
     return extra;
 }
 
-/* The request id of a frame refused before decoding (too large), so that the agent can still
- * match the refusal: serializers write field 1 (tag 0x08, a varint) first. 0 when absent. */
-static uint64_t s_peek_request_id(const uint8_t *frame, size_t len)
+/* The request id of a frame refused before decoding (too large, or a submission from an
+ * identity that may not submit now), so that the agent can still match the refusal:
+ * serializers write field 1 (tag 0x08, a varint) first. 0 when absent. *next is where the
+ * next field starts (0 when the id is absent or cut). */
+static uint64_t s_peek_request_id(const uint8_t *frame, size_t len, size_t *next)
 {
     uint64_t id = 0;
+    *next = 0;
     if (len < 2 || frame[0] != 0x08)
         return 0;
     for (size_t i = 1; i < len && i <= 10; i++) {
         id |= (uint64_t)(frame[i] & 0x7f) << (7 * (i - 1));
-        if (!(frame[i] & 0x80))
+        if (!(frame[i] & 0x80)) {
+            *next = i + 1;
             return id;
+        }
     }
     return 0;
+}
+
+/* A submission from an identity that is braked or has too much waiting is refused without
+ * being decoded: canonical Requests put `submit` (field 2, tag 0x12) right after the id. */
+static int s_refused_early(s_intake_t *in, broker_env_t *env, const uint8_t *frame, size_t len)
+{
+    size_t next = 0;
+    uint64_t id = s_peek_request_id(frame, len, &next);
+    if (next == 0 || next >= len || frame[next] != 0x12)
+        return 0;
+    relais_reply_t reply = {.request_id = id, .kind = RELAIS_REPLY_ERROR};
+    reply.error.status = broker_flow_admit_submit(in->flow, env->user, len, env->received_ms, reply.error.message,
+                                                  sizeof reply.error.message);
+    if (reply.error.status == 0)
+        return 0;
+    env->request_id = id;
+    s_reply(in, env, &reply);
+    return 1;
 }
 
 /* Reads one [routing id][request] message; returns 0, or -1 when nothing is waiting. */
@@ -370,10 +394,11 @@ static int s_recv_one(s_intake_t *in)
     } else if (!env.user[0]) {
         s_error(in, &env, RELAIS_E_UNKNOWN_SENDER, "the connection has no identity");
     } else if (len > in->b->opts.max_message) {
-        env.request_id = s_peek_request_id(frame, len);
+        size_t next;
+        env.request_id = s_peek_request_id(frame, len, &next);
         s_error(in, &env, RELAIS_E_TOO_LARGE, "the request is %zu bytes; the limit is %zu", len,
                 in->b->opts.max_message);
-    } else {
+    } else if (!s_refused_early(in, &env, frame, len)) {
         s_handle_request(in, &env, frame, len);
     }
     zmq_msg_close(&body);

@@ -13,8 +13,10 @@
 
 #include <openssl/rand.h>
 
-#define S_CASE_LIST_MAX 5000      /* cases in one list reply */
-#define S_TIMELINE_MAX 1000       /* records in one case's timeline */
+#define S_CASE_LIST_MAX 5000      /* lines in one list page ... */
+#define S_LIST_PAGE_BYTES (256 * 1024) /* ... and about this many bytes of them */
+#define S_TIMELINE_PAGE_BYTES (256 * 1024) /* records of a case's timeline in one page */
+#define S_EVENTS_MAX 5000         /* events in a case's history (the first page carries it whole) */
 #define S_PAGE_RECORDS 256        /* records in one audit page */
 #define S_PAGE_BYTES (512 * 1024) /* bytes in one audit page */
 
@@ -160,15 +162,31 @@ typedef struct {
     relais_case_summary_t *list; /* the lines kept (grown as needed) */
     size_t count;                /* how many */
     size_t room;                 /* room of `list` */
+    size_t bytes;                /* about what they take on the wire */
+    char last[RELAIS_CASE_ID_LEN]; /* the index key of the last line kept */
+    int full;                    /* the page is full: the next one starts after `last` */
     const relais_cases_policy_t *policy; /* the hub's deadlines */
     int64_t now;                 /* for overdue */
     int nomem;                   /* the list could not grow */
 } s_list_t;
 
-static int s_list_add(s_list_t *l, const relais_case_summary_t *line)
+/* About what a line takes encoded: its texts and a little for the numbers and tags. */
+static size_t s_line_bytes(const relais_case_summary_t *c)
 {
-    if (l->count == S_CASE_LIST_MAX)
+    size_t n = 64 + strlen(c->case_id) + strlen(c->sub_status) + strlen(c->reason_code) + strlen(c->child_display) +
+               strlen(c->school);
+    for (size_t i = 0; i < c->referrer_count; i++)
+        n += 2 + strlen(c->referrers[i]);
+    return n;
+}
+
+static int s_list_add(s_list_t *l, const char *key, const relais_case_summary_t *line)
+{
+    size_t bytes = s_line_bytes(line);
+    if (l->count == S_CASE_LIST_MAX || (l->count > 0 && l->bytes + bytes > S_LIST_PAGE_BYTES)) {
+        l->full = 1;
         return 1;
+    }
     if (l->count == l->room) {
         size_t room = l->room ? 2 * l->room : 16;
         relais_case_summary_t *grown = realloc(l->list, room * sizeof *grown);
@@ -180,6 +198,8 @@ static int s_list_add(s_list_t *l, const relais_case_summary_t *line)
         l->room = room;
     }
     l->list[l->count++] = *line;
+    l->bytes += bytes;
+    snprintf(l->last, sizeof l->last, "%s", key);
     return 0;
 }
 
@@ -193,7 +213,7 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0)
             return 0;
         relais_cases_deadline(&rec, l->policy, l->now);
-        return s_case_matches(l->req, &rec) ? s_list_add(l, &rec.summary) : 0;
+        return s_case_matches(l->req, &rec) ? s_list_add(l, key, &rec.summary) : 0;
     }
     relais_referral_record_t ref;
     if (!s_is_handle(key) || relais_referral_record_decode(value, len, &ref) != 0 ||
@@ -201,13 +221,13 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         return 0;
     relais_case_summary_t line;
     s_referral_summary(&ref, broker_case_load(l->store, ref.case_id, &rec) == 0 ? &rec : NULL, &line);
-    return s_referral_matches(l->req, &line) ? s_list_add(l, &line) : 0;
+    return s_referral_matches(l->req, &line) ? s_list_add(l, key, &line) : 0;
 }
 
 static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
-    s_list_t l = {env, req, w->b->store, NULL, 0, 0, &w->b->policy, broker_now_ms(), 0};
-    int rc = relais_store_case_iterate(w->b->store, s_list_entry, &l);
+    s_list_t l = {.env = env, .req = req, .store = w->b->store, .policy = &w->b->policy, .now = broker_now_ms()};
+    int rc = relais_store_case_iterate_after(w->b->store, req->after, s_list_entry, &l);
     if (l.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
     } else if (rc < 0) {
@@ -216,6 +236,8 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
         relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_LIST};
         reply.cases = l.list;
         reply.case_count = l.count;
+        if (l.full)
+            memcpy(reply.next_case, l.last, sizeof reply.next_case);
         relais_access_t access = {.reader = env->user, .action = "case-list"};
         s_logged_reply(w, env, &access, &reply, 0);
     }
@@ -226,25 +248,42 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
 
 typedef struct {
     broker_worker_t *w;          /* for the store */
-    uint8_t **records;           /* LogRecord bytes, owned */
+    uint64_t from;               /* the first record of the page */
+    uint8_t **records;           /* LogRecord bytes, owned (grown as needed) */
     size_t *lens;                /* their lengths */
-    size_t count;                /* how many */
-    relais_case_event_t *events; /* the status after each event; NULL: not asked */
-    size_t event_count;          /* how many */
+    size_t count, room;          /* how many, and room */
+    size_t bytes;                /* their total */
+    uint64_t next;               /* the first record left for the next page, 0 when none */
+    int nomem;                   /* the page could not grow */
 } s_timeline_t;
 
 static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t status_len)
 {
+    (void)status;
+    (void)status_len;
     s_timeline_t *t = ctx;
-    if (t->count == S_TIMELINE_MAX || t->event_count == S_TIMELINE_MAX)
+    if (seq < t->from)
+        return 0;
+    if (t->count > 0 && t->bytes >= S_TIMELINE_PAGE_BYTES) {
+        t->next = seq;
         return 1;
-    relais_case_event_t *ev = t->events ? &t->events[t->event_count] : NULL;
-    if (ev && relais_case_status_decode(status, status_len, &ev->status) == 0) {
-        ev->seq = seq;
-        t->event_count++;
+    }
+    if (t->count == t->room) {
+        size_t room = t->room ? 2 * t->room : 16;
+        uint8_t **records = realloc(t->records, room * sizeof *records);
+        size_t *lens = records ? realloc(t->lens, room * sizeof *lens) : NULL;
+        if (records)
+            t->records = records;
+        if (lens)
+            t->lens = lens;
+        if (!records || !lens) {
+            t->nomem = 1;
+            return 1;
+        }
+        t->room = room;
     }
     if (relais_store_get_record(t->w->b->store, seq, &t->records[t->count], &t->lens[t->count]) == 0)
-        t->count++;
+        t->bytes += t->lens[t->count++];
     return 0;
 }
 
@@ -254,18 +293,40 @@ static void s_timeline_free(s_timeline_t *t)
         free(t->records[i]);
     free(t->records);
     free(t->lens);
-    free(t->events);
 }
 
-static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec, int with_history)
+typedef struct {
+    relais_case_event_t *events; /* the status after each event, in log order */
+    size_t count;
+} s_events_t;
+
+static int s_event_add(void *ctx, uint64_t seq, const uint8_t *status, size_t len)
 {
-    s_timeline_t t = {w, calloc(S_TIMELINE_MAX, sizeof(uint8_t *)), calloc(S_TIMELINE_MAX, sizeof(size_t)), 0,
-                      with_history ? calloc(S_TIMELINE_MAX, sizeof(relais_case_event_t)) : NULL, 0};
-    if (!t.records || !t.lens || (with_history && !t.events)) {
+    s_events_t *e = ctx;
+    if (e->count == S_EVENTS_MAX)
+        return 1;
+    if (relais_case_status_decode(status, len, &e->events[e->count].status) == 0)
+        e->events[e->count++].seq = seq;
+    return 0;
+}
+
+static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec,
+                              const relais_request_t *req)
+{
+    int first_page = req->from_seq == 0;
+    s_timeline_t t = {.w = w, .from = req->from_seq};
+    s_events_t e = {first_page && req->with_history ? calloc(S_EVENTS_MAX, sizeof(relais_case_event_t)) : NULL, 0};
+    if (first_page && req->with_history && !e.events) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
+        return;
+    }
+    relais_store_case_history(w->b->store, rec->summary.case_id, s_timeline_add, &t);
+    if (e.events)
+        relais_store_case_history(w->b->store, rec->summary.case_id, s_event_add, &e);
+    if (t.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         goto out_free;
     }
-    relais_store_case_history(w->b->store, rec->summary.case_id, s_timeline_add, &t);
     relais_cases_deadline(rec, &w->b->policy, broker_now_ms());
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &rec->summary;
@@ -273,15 +334,18 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
     reply.records = t.records;
     reply.record_lens = t.lens;
     reply.record_count = t.count;
+    reply.next_seq = t.next;
     /* Only when asked: an older client refuses a reply field it does not know. */
-    reply.events = t.events;
-    reply.event_count = t.event_count;
-    reply.followers = with_history ? rec->followers : NULL;
-    reply.follower_count = with_history ? rec->follower_count : 0;
-    relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id};
+    reply.events = e.events;
+    reply.event_count = e.count;
+    reply.followers = e.events ? rec->followers : NULL;
+    reply.follower_count = e.events ? rec->follower_count : 0;
+    relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id,
+                              .from_seq = t.count ? req->from_seq : 0};
     s_logged_reply(w, env, &access, &reply, 0);
 out_free:
     s_timeline_free(&t);
+    free(e.events);
 }
 
 /* ---- Case show: a partner's view of one of its referrals ------------------------------------- */
@@ -300,7 +364,7 @@ typedef struct {
 static int s_referral_event(void *ctx, uint64_t seq, const uint8_t *status, size_t len)
 {
     s_referral_history_t *h = ctx;
-    if (h->count == S_TIMELINE_MAX)
+    if (h->count == S_EVENTS_MAX)
         return 1;
     relais_case_event_t *ev = &h->events[h->count];
     relais_referral_record_t other;
@@ -319,12 +383,13 @@ static int s_referral_event(void *ctx, uint64_t seq, const uint8_t *status, size
 }
 
 static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const relais_referral_record_t *ref,
-                            int with_history)
+                            const relais_request_t *req)
 {
+    int with_history = req->with_history && req->from_seq == 0; /* the first page carries it */
     relais_case_record_t rec;
     int loaded = broker_case_load(w->b->store, ref->case_id, &rec) == 0;
     s_referral_history_t h = {w->b->store, ref, loaded ? relais_cases_follower(&rec, ref->seq) : NULL,
-                              with_history ? calloc(S_TIMELINE_MAX, sizeof(relais_case_event_t)) : NULL, 0};
+                              with_history ? calloc(S_EVENTS_MAX, sizeof(relais_case_event_t)) : NULL, 0};
     uint8_t *record = NULL;
     size_t record_len = 0;
     if (with_history && !h.events) {
@@ -335,7 +400,7 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
         relais_store_case_history(w->b->store, ref->case_id, s_referral_event, &h);
     relais_case_summary_t summary;
     s_referral_summary(ref, loaded ? &rec : NULL, &summary);
-    int has_record = relais_store_get_record(w->b->store, ref->seq, &record, &record_len) == 0;
+    int has_record = req->from_seq <= ref->seq && relais_store_get_record(w->b->store, ref->seq, &record, &record_len) == 0;
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &summary;
     reply.case_count = 1;
@@ -367,7 +432,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
         } else if (rc != 0) {
             broker_send_error(w->to_intake, env, rc, NULL, "the referral cannot be read");
         } else {
-            s_referral_show(w, env, &ref, req->with_history);
+            s_referral_show(w, env, &ref, req);
         }
         return;
     }
@@ -391,7 +456,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
         broker_send_error(w->to_intake, env, rc, NULL, "the case cannot be read");
         return;
     }
-    s_case_show_reply(w, env, &rec, req->with_history);
+    s_case_show_reply(w, env, &rec, req);
 }
 
 /* ---- Audit --------------------------------------------------------------------------------- */

@@ -378,7 +378,8 @@ typedef struct {
     uint64_t tree_size;
     uint64_t old_size;
     uint64_t new_size;
-    /* CASE_SHOW, and whether the reply should carry the case's history */
+    /* CASE_SHOW, whether the reply should carry the case's history, and the timeline page
+     * wanted (from_seq: 0 for the first page) */
     char case_id[RELAIS_CASE_ID_LEN];
     int with_history;
     /* CASE_LIST filters: bit (1 << state) per wanted state (0 = all), urgency (0 = all),
@@ -388,6 +389,7 @@ typedef struct {
     char school[RELAIS_NAME_LEN];
     char referrer[RELAIS_NAME_LEN];
     int overdue_only;
+    char after[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the page after this line ("" first page) */
 } relais_request_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),
@@ -486,7 +488,8 @@ typedef struct {
     uint8_t **records;
     size_t *record_lens;
     size_t record_count;
-    uint64_t next_seq;                /* RECORDS: next page, 0 when done */
+    uint64_t next_seq;                /* RECORDS, CASE_DETAIL timeline: next page, 0 when done */
+    char next_case[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the next page starts after this, "" when done */
     /* CASE_DETAIL history: the status after each event the reader may see, in log order */
     relais_case_event_t *events;      /* owned when decoded */
     size_t event_count;

@@ -194,12 +194,16 @@ static int s_summaries_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 
 static int s_case_list_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
+    size_t n;
     int rc = s_summaries_to_pb(r, h);
+    if (rc == RELAIS_OK)
+        rc = relais_proto_fixed_len(r->next_case, sizeof r->next_case, "case list next", &n);
     if (rc)
         return rc;
     h->list = (Relais__V1__CaseList)RELAIS__V1__CASE_LIST__INIT;
     h->list.n_cases = r->case_count;
     h->list.cases = h->summary_ptrs;
+    h->list.next = (char *)r->next_case;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_LIST;
     h->reply.case_list = &h->list;
     return RELAIS_OK;
@@ -263,6 +267,7 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->detail.history = h->event_ptrs;
     h->detail.n_followers = r->follower_count;
     h->detail.followers = h->follower_ptrs;
+    h->detail.next_seq = r->next_seq;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
     h->reply.case_detail = &h->detail;
     return RELAIS_OK;
@@ -546,11 +551,15 @@ static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
     case RELAIS__V1__REPLY__WHAT_CONSISTENCY:
         out->kind = RELAIS_REPLY_CONSISTENCY;
         return s_consistency_from_pb(pb->consistency, out);
-    case RELAIS__V1__REPLY__WHAT_CASE_LIST:
+    case RELAIS__V1__REPLY__WHAT_CASE_LIST: {
         out->kind = RELAIS_REPLY_CASE_LIST;
-        return s_summaries_from_pb(pb->case_list->n_cases, pb->case_list->cases, "reply.case_list.cases", out);
+        int rc = relais_proto_copy_exact(out->next_case, sizeof out->next_case, pb->case_list->next,
+                                         "reply.case_list.next");
+        return rc ? rc : s_summaries_from_pb(pb->case_list->n_cases, pb->case_list->cases, "reply.case_list.cases", out);
+    }
     case RELAIS__V1__REPLY__WHAT_CASE_DETAIL:
         out->kind = RELAIS_REPLY_CASE_DETAIL;
+        out->next_seq = pb->case_detail->next_seq;
         return s_case_detail_from_pb(pb->case_detail, out);
     case RELAIS__V1__REPLY__WHAT_RECORDS:
         out->kind = RELAIS_REPLY_RECORDS;

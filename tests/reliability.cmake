@@ -38,6 +38,8 @@ function(relais_attack_test name)
 endfunction()
 relais_attack_test(revocation)
 relais_attack_test(partner_view)
+relais_attack_test(flood)
+target_link_libraries(test_flood PRIVATE Threads::Threads)
 
 # faults: bad start-up files, hostile JSON for `relais submit`, openssl over a relaisd store,
 # a disk that fails on commit (a small tmpfs: root only, skipped otherwise).
