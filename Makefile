@@ -4,6 +4,10 @@ FUZZ_SECONDS ?= 60
 TORTURE_FUZZ_SECONDS ?= 300
 CMAKE ?= cmake
 DEPS := scripts/install-deps
+# Configure and compile output goes to build/TYPE/*.log; the terminal gets the warnings, and the whole log on failure.
+STEP := scripts/quiet-step
+# cmake --build runs make beneath this one, which would otherwise announce every directory it enters.
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build debug release asan demo check sanitize bench valgrind torture fuzz fuzz-seeds clean
 
@@ -13,10 +17,11 @@ deps:
 	@$(DEPS)
 
 build/%/CMakeCache.txt:
-	$(CMAKE) -S . -B build/$* -DCMAKE_BUILD_TYPE=$(patsubst debug,Debug,$(patsubst release,Release,$(patsubst asan,Asan,$*)))
+	@$(STEP) build/$*/configure.log "configuring build/$*" \
+	  $(CMAKE) -S . -B build/$* -DCMAKE_BUILD_TYPE=$(patsubst debug,Debug,$(patsubst release,Release,$(patsubst asan,Asan,$*)))
 
 debug release asan: %: build/%/CMakeCache.txt
-	$(CMAKE) --build build/$* -j $(JOBS)
+	@$(STEP) build/$*/build.log "building build/$*" $(CMAKE) --build build/$* -j $(JOBS)
 
 build: release
 
@@ -38,25 +43,26 @@ valgrind: deps debug
 # The long forms, then the fuzzers for longer than CI gives them; both print their figures.
 torture: deps debug build/fuzz/CMakeCache.txt
 	tests/e2e/torture.sh build/debug
-	$(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_targets
+	@$(STEP) build/fuzz/build.log "building the fuzzers" $(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_targets
 	scripts/fuzz-run build/fuzz $(TORTURE_FUZZ_SECONDS)
 
 bench: deps release
 	@$(DEPS) bench
-	$(CMAKE) --build build/release -j $(JOBS) --target relais-bench
+	@$(STEP) build/release/bench.log "building relais-bench" $(CMAKE) --build build/release -j $(JOBS) --target relais-bench
 	build/release/bench/relais-bench --quick
 
 # libFuzzer wants clang; the Asan build type gives the libraries ASan + UBSan as well.
 build/fuzz/CMakeCache.txt:
-	CC=clang $(CMAKE) -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Asan -DRELAIS_FUZZ=ON
+	@CC=clang $(STEP) build/fuzz/configure.log "configuring build/fuzz" \
+	  $(CMAKE) -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Asan -DRELAIS_FUZZ=ON
 
 fuzz: deps build/fuzz/CMakeCache.txt
-	$(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_targets
+	@$(STEP) build/fuzz/build.log "building the fuzzers" $(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_targets
 	scripts/fuzz-run build/fuzz $(FUZZ_SECONDS)
 
 # Rewrites the generated seeds of tests/fuzz/corpus (the same bytes unless the codec changed).
 fuzz-seeds: build/fuzz/CMakeCache.txt
-	$(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_seeds
+	@$(STEP) build/fuzz/build.log "building fuzz_seeds" $(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_seeds
 	build/fuzz/tests/fuzz/fuzz_seeds examples tests/fuzz/corpus
 
 clean:
