@@ -1,4 +1,4 @@
-# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | torture | fuzz | clean.
+# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | torture | fuzz | fresh-check | clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 TORTURE_FUZZ_SECONDS ?= 300
@@ -9,7 +9,7 @@ STEP := scripts/quiet-step
 # cmake --build runs make beneath this one, which would otherwise announce every directory it enters.
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build debug release asan demo check sanitize bench valgrind torture fuzz fuzz-seeds clean
+.PHONY: all deps build debug release asan demo check sanitize bench valgrind torture fuzz fuzz-seeds fresh-check clean
 
 all: build
 
@@ -66,6 +66,10 @@ fuzz: deps build/fuzz/CMakeCache.txt
 fuzz-seeds: build/fuzz/CMakeCache.txt
 	@$(STEP) build/fuzz/build.log "building fuzz_seeds" $(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_seeds
 	build/fuzz/tests/fuzz/fuzz_seeds examples tests/fuzz/corpus
+
+# The README's first commands, as written, as root on a minimal Debian 12 made by debootstrap (by hand, not in CI).
+fresh-check:
+	scripts/fresh-check
 
 clean:
 	rm -rf build
