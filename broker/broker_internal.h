@@ -33,7 +33,7 @@
 #define BROKER_ZAP_DOMAIN "relais"
 #define BROKER_ZAP_KEY_PROPERTY "Relais-Curve-Key" /* ZAP metadata: the peer's CURVE key, Z85 */
 #define BROKER_ROUTE_MAX 256 /* a ZeroMQ routing id is at most 255 bytes */
-#define BROKER_VERIFY_DEPTH_PER_THREAD 16     /* jobs queued to each verifier at most (fair shares) */
+#define BROKER_VERIFY_DEPTH_PER_THREAD 8      /* jobs queued to each verifier at most (fair shares) */
 #define BROKER_FLOW_BYTES_MAX (16u << 20)     /* requests waiting or in flight, all identities */
 #define BROKER_OUT_PEER_MAX (1u << 20)        /* bytes queued to one connection before it reads */
 #define BROKER_OUT_BULK_MAX (16u << 20)       /* feed deliveries and large replies queued, all peers */

@@ -40,6 +40,8 @@ relais_attack_test(revocation)
 relais_attack_test(partner_view)
 relais_attack_test(flood)
 target_link_libraries(test_flood PRIVATE Threads::Threads)
+# It measures another partner's latency while it floods the machine's two cores: alone.
+set_tests_properties(flood PROPERTIES RUN_SERIAL TRUE)
 
 # faults: bad start-up files, hostile JSON for `relais submit`, openssl over a relaisd store,
 # a disk that fails on commit (a small tmpfs: root only, skipped otherwise).
