@@ -17,6 +17,9 @@
 #define S_SCAN_BUDGET 1024      /* records looked at per subscriber per tick (partners skip many) */
 #define S_CREDIT_MAX (1u << 20) /* no window is larger than this */
 #define S_IDLE_EVICT_MS 60000   /* at the cap, a feed idle this long makes room for a new one */
+#define S_FEEDS_PER_IDENTITY 4  /* an agent holds one; a few more ride out its reconnections */
+#define S_RESERVED_MAX 32       /* feeds only the coordinator and auditor roles may take ... */
+#define S_RESERVED_SHARE 4      /* ... at most a quarter of --max-subscribers */
 
 typedef struct {
     uint8_t route[BROKER_ROUTE_MAX];  /* the connection (ROUTER routing id) */
@@ -83,12 +86,19 @@ static void s_remove(broker_feed_t *self, s_sub_t *sub, const char *why)
     *sub = self->subs[--self->count];
 }
 
-/* At the cap: the longest idle feed goes if it has been idle long enough. */
-static int s_evict_idle(broker_feed_t *self, int64_t now)
+static int s_sees_all(relais_role_t role)
+{
+    return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR;
+}
+
+/* At the cap: the longest idle feed goes if it has been idle long enough; a feed of the
+ * coordinator or an auditor only to make room for another of theirs. */
+static int s_evict_idle(broker_feed_t *self, relais_role_t for_role, int64_t now)
 {
     s_sub_t *oldest = NULL;
     for (size_t i = 0; i < self->count; i++)
-        if (!oldest || self->subs[i].last_seen_ms < oldest->last_seen_ms)
+        if ((s_sees_all(for_role) || !s_sees_all(self->subs[i].role)) &&
+            (!oldest || self->subs[i].last_seen_ms < oldest->last_seen_ms))
             oldest = &self->subs[i];
     if (!oldest || now - oldest->last_seen_ms < S_IDLE_EVICT_MS)
         return -1;
@@ -96,12 +106,45 @@ static int s_evict_idle(broker_feed_t *self, int64_t now)
     return 0;
 }
 
+/* An identity holds at most S_FEEDS_PER_IDENTITY feeds: beyond, its own least recently active
+ * one makes room (an agent that reconnected leaves one behind until the heartbeat notices). */
+static void s_keep_quota(broker_feed_t *self, const char *user)
+{
+    s_sub_t *oldest = NULL;
+    size_t own = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        if (strcmp(self->subs[i].user, user) != 0)
+            continue;
+        own++;
+        if (!oldest || self->subs[i].last_seen_ms < oldest->last_seen_ms)
+            oldest = &self->subs[i];
+    }
+    if (own >= S_FEEDS_PER_IDENTITY)
+        s_remove(self, oldest, "identity-quota");
+}
+
+/* How many feeds a role may find taken and still open one: partners and the reception desk
+ * leave the last few for the coordinator and the auditors, whose feeds the hub needs most. */
+static size_t s_limit(const broker_feed_t *self, relais_role_t role)
+{
+    size_t max = self->b->opts.max_subscribers;
+    if (s_sees_all(role))
+        return max;
+    size_t reserved = max / S_RESERVED_SHARE < S_RESERVED_MAX ? max / S_RESERVED_SHARE : S_RESERVED_MAX;
+    return max - reserved;
+}
+
 int broker_feed_subscribe(broker_feed_t *self, const broker_env_t *env, uint64_t from_seq, uint32_t credit)
 {
     int64_t now = broker_now_ms();
     s_sub_t *sub = s_find(self, env->route, env->route_len);
-    if (!sub && self->count == self->b->opts.max_subscribers && s_evict_idle(self, now) != 0)
-        return RELAIS_E_UNAVAILABLE;
+    if (!sub) {
+        relais_role_t role = (relais_role_t)env->role;
+        s_keep_quota(self, env->user);
+        while (self->count >= s_limit(self, role))
+            if (s_evict_idle(self, role, now) != 0)
+                return RELAIS_E_UNAVAILABLE;
+    }
     if (!sub)
         sub = &self->subs[self->count++];
     memset(sub, 0, sizeof *sub);

@@ -16,7 +16,7 @@
 #define H_WAIT_LISTEN_MS 15000 /* the broker prints event=listening within this */
 #define H_RECV_TIMEOUT_MS 10000
 #define H_BIND_ATTEMPTS 5
-#define H_SOCKS 16
+#define H_SOCKS 64
 #define H_MAX_FLAGS 12
 
 typedef struct {

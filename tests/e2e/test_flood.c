@@ -45,7 +45,7 @@
 
 typedef struct {
     h_env_t h;
-    relais_identity_t *hub, *curie, *pmi, *coordo, *auditor, *intrus, *forger;
+    relais_identity_t *hub, *curie, *pmi, *coordo, *auditor, *intrus, *forger, *jeunesse;
 } s_fixture_t;
 
 static int s_long(void)
@@ -83,11 +83,21 @@ static s_fixture_t *s_fixture(const char *brake)
     f->auditor = h_identity(&f->h, "audit", RELAIS_ROLE_AUDITOR, "Ville", 1);
     f->intrus = h_identity(&f->h, "intrus", RELAIS_ROLE_PARTNER, "Partenaire compromis", 1);
     f->forger = h_identity(&f->h, "faussaire", RELAIS_ROLE_PARTNER, "Hors registre", 0);
+    f->jeunesse = h_identity(&f->h, "service-jeunesse", RELAIS_ROLE_PARTNER, "Service Jeunesse", 1);
     if (brake) {
         f->h.flags[0] = "--brake-bad-signatures";
         f->h.flags[1] = brake;
     }
     return f;
+}
+
+static int s_setup_few_feeds(void **state)
+{
+    s_fixture_t *f = s_fixture(NULL);
+    f->h.flags[0] = "--max-subscribers";
+    f->h.flags[1] = "16";
+    *state = f;
+    return h_start(&f->h);
 }
 
 static int s_setup(void **state)
@@ -115,6 +125,7 @@ static int s_teardown(void **state)
     relais_identity_destroy(&f->auditor);
     relais_identity_destroy(&f->intrus);
     relais_identity_destroy(&f->forger);
+    relais_identity_destroy(&f->jeunesse);
     free(f);
     return 0;
 }
@@ -402,12 +413,68 @@ static void test_flood_braked(void **state)
     assert_true(h_log_has(&f->h, "event=throttled user=intrus"));
 }
 
+/* ---- Feed slots: a quota per identity, and the last ones kept for the coordinator ----------- */
+
+/* Subscribes on `n` new connections of `who`; returns how many the broker refused. */
+static int s_subscribe_many(s_fixture_t *f, const relais_identity_t *who, int n, void **socks)
+{
+    int refused = 0;
+    for (int i = 0; i < n; i++) {
+        socks[i] = h_connect_as(&f->h, who, f->hub);
+        relais_request_t sub = {.request_id = 700 + (uint64_t)i, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1,
+                                .credit = 1000};
+        relais_reply_t reply;
+        h_request(socks[i], &sub, &reply); /* its own access record is delivered to it, or a refusal */
+        refused += reply.kind == RELAIS_REPLY_ERROR;
+        relais_reply_clear(&reply);
+    }
+    return refused;
+}
+
+static void test_feed_slots(void **state)
+{
+    s_fixture_t *f = *state;
+    void *socks[12];
+    char json[1024];
+    /* Every partner needs a referral of its own for its feed to show it something. */
+    const relais_identity_t *partners[] = {f->curie, f->pmi, f->intrus, f->jeunesse};
+    for (int i = 0; i < 4; i++)
+        h_expect_ack(h_connect_as(&f->h, partners[i], f->hub), partners[i],
+                     h_referral_json(json, sizeof json, "Partenaire", "Enfant", i % 2 ? "Lou" : "Noa", "2015-01-02"),
+                     (uint32_t)(800 + i), 1);
+    /* The college opens 12 feeds: it keeps its last 4, the others make room. */
+    int refused = s_subscribe_many(f, f->curie, 12, socks);
+    assert_int_equal(refused, 0);
+    for (int tries = 0; tries < 50 && h_log_count(&f->h, "why=identity-quota") < 8; tries++)
+        h_sleep_ms(20);
+    assert_int_equal(h_log_count(&f->h, "why=identity-quota"), 8);
+    /* Two more partners take their 4 each: 12 partner feeds, the most of a cap of 16 less the
+     * 4 kept for the coordinator and auditors. */
+    assert_int_equal(s_subscribe_many(f, f->pmi, 4, socks), 0);
+    assert_int_equal(s_subscribe_many(f, f->intrus, 4, socks), 0);
+    relais_reply_t reply;
+    void *late = h_connect_as(&f->h, f->jeunesse, f->hub);
+    relais_request_t sub = {.request_id = 900, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = 1, .credit = 10};
+    h_request(late, &sub, &reply);
+    h_expect_error(&reply, RELAIS_E_UNAVAILABLE, "a fourth partner's feed when partners hold all theirs");
+    /* The coordinator and the auditor still get theirs. */
+    void *coordo = h_connect_as(&f->h, f->coordo, f->hub);
+    h_request(coordo, &sub, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
+    relais_reply_clear(&reply);
+    void *auditor = h_connect_as(&f->h, f->auditor, f->hub);
+    h_request(auditor, &sub, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
+    relais_reply_clear(&reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_memory_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_flood_fair_shares, s_setup_no_brake, s_teardown),
         cmocka_unit_test_setup_teardown(test_flood_braked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_slots, s_setup_few_feeds, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
