@@ -32,6 +32,10 @@ bool relais_proto_utf8_valid(const char *s, size_t len);
  * Errors: RELAIS_E_MALFORMED. */
 int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path);
 
+/* True when protobuf-c writes `msg` as exactly buf[0..len): the one canonical encoding.
+ * *at (may be NULL) gets the offset of the first byte that differs. */
+bool relais_proto_is_canonical(const ProtobufCMessage *msg, const uint8_t *buf, size_t len, size_t *at);
+
 /* Bytes one element of a repeated field of `type` takes in protobuf-c's arrays. */
 size_t relais_proto_elem_size(ProtobufCType type);
 

@@ -172,8 +172,9 @@ typedef struct relais_message relais_message_t;
 /* Decodes a Message body and checks its header: version RELAIS_WIRE_VERSION, a sender of 1 to
  * 127 bytes, a 16-byte message id, a creation time > 0, a payload. The whole body must also be
  * what this schema can read and in canonical encoding: no unknown fields, no enum values the
- * schema lacks, UTF-8 strings, and as many bytes as re-encoding gives (which refuses strings
- * with NULs, explicit defaults and repeated scalars). The detail names the field.
+ * schema lacks, UTF-8 strings, and the very bytes re-encoding gives (which refuses strings with
+ * NULs, explicit defaults, repeated scalars, unpacked arrays and fields out of number order).
+ * The detail names the field.
  * Errors: RELAIS_E_MALFORMED, RELAIS_E_VERSION (checked first). *out is the caller's. */
 int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **out);
 

@@ -168,6 +168,40 @@ int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path)
     return s_check_tree(msg, path, 1);
 }
 
+/* A protobuf-c output buffer that writes nothing: it compares what the packer emits with the
+ * bytes received, so that the check costs no allocation. */
+typedef struct {
+    ProtobufCBuffer base; /* first: protobuf-c calls base.append */
+    const uint8_t *want;  /* the bytes received */
+    size_t len;           /* their length */
+    size_t at;            /* bytes matched so far */
+    bool differs;         /* a byte differed, or the packer wrote more than was received */
+} s_compare_t;
+
+static void s_compare_append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
+{
+    s_compare_t *c = (s_compare_t *)buffer;
+    if (c->differs)
+        return;
+    if (len <= c->len - c->at && memcmp(c->want + c->at, data, len) == 0) {
+        c->at += len;
+        return;
+    }
+    /* the rare path: find the byte to name in the detail */
+    for (size_t i = 0; i < len && c->at < c->len && c->want[c->at] == data[i]; i++)
+        c->at++;
+    c->differs = true;
+}
+
+bool relais_proto_is_canonical(const ProtobufCMessage *msg, const uint8_t *buf, size_t len, size_t *at)
+{
+    s_compare_t c = {.base = {.append = s_compare_append}, .want = buf, .len = len};
+    protobuf_c_message_pack_to_buffer(msg, &c.base);
+    if (at)
+        *at = c.at;
+    return !c.differs && c.at == len;
+}
+
 int relais_proto_fixed_len(const char *buf, size_t cap, const char *what, size_t *len)
 {
     size_t n = strnlen(buf, cap);

@@ -365,6 +365,43 @@ static void test_message_body_checks(void **state)
     s_expect_decode(&w, RELAIS_E_MALFORMED, "payload");
 }
 
+/* The two forgeries of the review: each is as long as its canonical encoding, so a check of the
+ * length alone took them; the bytes tell them apart. */
+static void test_message_canonical_bytes(void **state)
+{
+    (void)state;
+    s_buf_t canon, forged, h, p = {.n = 0}, unpacked = {.n = 0};
+    const uint8_t one_domain[] = {1};
+    s_field_bytes(&p, 5, one_domain, 1); /* domains [EDUCATIONAL], packed: 2a 01 01 */
+    s_message(&canon, 1, "college-curie", 16, S_CREATED_MS, 10, &p);
+    s_expect_decode(&canon, 0, "");
+
+    /* "college-curie\0": C reads one byte less than was signed; one unpacked domain (28 01,
+     * a byte shorter than packed) makes the length up. */
+    h.n = 0;
+    s_field_varint(&h, 1, 1);
+    s_field_bytes(&h, 2, "college-curie", 14);
+    s_field_bytes(&h, 3, s_id, 16);
+    s_field_varint(&h, 4, (uint64_t)S_CREATED_MS);
+    s_field_varint(&unpacked, 5, 1);
+    forged.n = 0;
+    s_field_bytes(&forged, 1, h.b, h.n);
+    s_field_bytes(&forged, 10, unpacked.b, unpacked.n);
+    assert_int_equal(forged.n, canon.n);
+    s_expect_decode(&forged, RELAIS_E_MALFORMED, "not in canonical encoding");
+
+    /* The payload before the header: the same fields, the same length, another order. */
+    s_buf_t header_only;
+    s_message(&header_only, 1, "college-curie", 16, S_CREATED_MS, 0, NULL);
+    forged.n = 0;
+    s_field_bytes(&forged, 10, p.b, p.n);
+    memcpy(forged.b + forged.n, header_only.b, header_only.n);
+    forged.n += header_only.n;
+    assert_int_equal(forged.n, canon.n);
+    s_expect_decode(&forged, RELAIS_E_MALFORMED, "differs at byte 0");
+
+}
+
 static void test_message_accessors(void **state)
 {
     (void)state;
@@ -1224,6 +1261,7 @@ int main(void)
         cmocka_unit_test(test_signed_refuses_non_canonical),
         cmocka_unit_test(test_message_header_rules),
         cmocka_unit_test(test_message_body_checks),
+        cmocka_unit_test(test_message_canonical_bytes),
         cmocka_unit_test(test_message_accessors),
         cmocka_unit_test(test_referral_view),
         cmocka_unit_test(test_referral_view_basis),
