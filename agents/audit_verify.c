@@ -38,7 +38,7 @@ static int s_check_message(const relais_audit_keys_t *keys, const relais_log_rec
     int rc = relais_signed_decode(rec->signed_message, rec->signed_len, &sig);
     if (rc)
         return s_verdict(out, rc, "the signed envelope does not decode: %s", relais_status_detail());
-    rc = relais_message_decode(sig.body, sig.body_len, &msg);
+    rc = relais_message_decode_stored(sig.body, sig.body_len, &msg);
     if (rc)
         return s_verdict(out, rc, "the message does not decode: %s", relais_status_detail());
     snprintf(out->sender, sizeof out->sender, "%s", relais_message_sender(msg));

@@ -409,8 +409,13 @@ int relais_message_from_json(const char *json, size_t json_len, const char *send
     if (rc == RELAIS_OK)
         rc = s_payload_from_json(root, pb);
     if (rc == RELAIS_OK) {
-        pb->header = &hdr; /* borrowed for the packing only: the tree's free must not see it */
-        rc = relais_proto_pack(&pb->base, body, body_len);
+        /* borrowed for the check and the packing only: the tree's free must not see it */
+        pb->header = &hdr;
+        /* the hub's own rules for text, here too: a partner hears of a stray control in a
+         * name when it writes the file, not from the hub */
+        rc = relais_proto_check_tree(&pb->base, "", RELAIS_PROTO_CHECK_TEXT);
+        if (rc == RELAIS_OK)
+            rc = relais_proto_pack(&pb->base, body, body_len);
         pb->header = NULL;
     }
     relais__v1__message__free_unpacked(pb, NULL);

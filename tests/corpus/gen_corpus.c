@@ -4,7 +4,7 @@
  *
  * Every file is one ZeroMQ frame as a hostile agent named "college-curie" would send it to
  * a broker run with --max-message 8192: empty, truncated, oversized, bit-flipped, of the
- * wrong message type, random, not in canonical encoding. MANIFEST lists "FILE CODE", the stable error code the broker
+ * wrong message type, random, not in canonical encoding, with controls in a name. MANIFEST lists "FILE CODE", the stable error code the broker
  * must answer; the code is derived here from the same decoders the broker uses, in the
  * broker's order of checks (size, Request, SignedMessage, Message, sender, signature).
  * Frames whose outcome is not a refusal (a random frame that happens to be a ping) are not
@@ -303,6 +303,19 @@ int main(int argc, char **argv)
     r = s_submit_body(body.b, body.n, 3002, &l);
     s_write("noncanonical-payload-first.bin", r, l);
     free(r);
+    /* Controls in a one-line field: the child's name clears the screen of whoever lists it. */
+    uint8_t *ref = NULL;
+    size_t ref_len = 0;
+    uint8_t cid[16] = {0xc0, 0x41};
+    if (relais_message_from_json(s_referral, strlen(s_referral), S_SENDER, cid, 1764000000000ll, &ref, &ref_len))
+        abort();
+    for (size_t i = 0; i + 7 <= ref_len; i++)
+        if (memcmp(ref + i, "Hostile", 7) == 0)
+            memcpy(ref + i, "Ho\x1b[2Je", 7); /* same length: the encoding stays whole */
+    r = s_submit_body(ref, ref_len, 3003, &l);
+    s_write("control-in-name.bin", r, l);
+    free(r);
+    free(ref);
     free(req);
     free(sm);
     fclose(s_manifest);
