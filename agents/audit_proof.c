@@ -358,7 +358,7 @@ static int s_check_proof(const char *proof_file, const char *note_file, const ch
     int parsed = s_proof_parse(doc, &proof, why, sizeof why);
     json_decref(doc);
     if (parsed != 0) {
-        fprintf(stderr, "relais audit check-proof: %s: not a proof: %s\n", proof_file, why);
+        relais_cli_line(stderr, "relais audit check-proof: %s: not a proof: %s", proof_file, why);
         return RELAIS_EXIT_USAGE;
     }
     int rc = s_read_note(note_file, note);
@@ -373,8 +373,8 @@ static int s_check_proof(const char *proof_file, const char *note_file, const ch
         relais_cli_local("audit check-proof: FAILED", rc);
         return RELAIS_EXIT_REFUSED;
     }
-    printf("ok: record %" PRIu64 " is in the tree of size %" PRIu64 " signed by %s (%s)\n", proof.seq, cp.size,
-           broker.name, cp.origin);
+    relais_cli_line(stdout, "ok: record %" PRIu64 " is in the tree of size %" PRIu64 " signed by %s (%s)", proof.seq,
+                    cp.size, broker.name, cp.origin);
     return RELAIS_EXIT_OK;
 }
 

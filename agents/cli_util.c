@@ -55,24 +55,71 @@ int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeo
     return RELAIS_EXIT_OK;
 }
 
+/* ---- Printing text safely ------------------------------------------------------------------ */
+
+static void s_vline(FILE *out, const char *fmt, va_list ap)
+{
+    char small[1024], *text = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small) {
+        text = malloc((size_t)n + 1);
+        if (text)
+            vsnprintf(text, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    if (n < 0 || !text) {
+        fputs("(a line that could not be formatted)\n", out);
+        return;
+    }
+    /* every byte may become a four-character escape */
+    size_t len = (size_t)n, cap = 4 * len + 1;
+    char *safe = malloc(cap);
+    if (safe) {
+        relais_text_escape(text, len, safe, cap);
+        fputs(safe, out);
+        fputc('\n', out);
+        free(safe);
+    }
+    if (text != small)
+        free(text);
+}
+
+void relais_cli_line(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vline(out, fmt, ap);
+    va_end(ap);
+}
+
+const char *relais_cli_safe(const char *s, char *buf, size_t cap)
+{
+    return relais_text_escape(s ? s : "", s ? strlen(s) : 0, buf, cap);
+}
+
 int relais_cli_local(const char *what, int status)
 {
     const char *detail = relais_status_detail();
-    fprintf(stderr, "relais: %s: %s: %s\n", what, relais_status_name(status),
-            detail && *detail ? detail : relais_strerror(status));
+    relais_cli_line(stderr, "relais: %s: %s: %s", what, relais_status_name(status),
+                    detail && *detail ? detail : relais_strerror(status));
     return RELAIS_EXIT_USAGE;
 }
 
 int relais_cli_fail(const char *what, int status, const relais_error_t *err)
 {
     if (status == RELAIS_E_TIMEOUT) {
-        fprintf(stderr, "relais: %s: UNAVAILABLE: %s\n", what,
-                err && *err->message ? err->message : "no answer from the broker in time");
+        const char *detail = relais_status_detail();
+        relais_cli_line(stderr, "relais: %s: UNAVAILABLE: %s", what,
+                        err && *err->message ? err->message
+                        : *detail            ? detail
+                                             : "no answer from the broker in time");
         return RELAIS_EXIT_REFUSED;
     }
     if (relais_status_to_wire(status) != 0) {
-        fprintf(stderr, "relais: refused: %s: %s\n", relais_status_name(status),
-                err && *err->message ? err->message : relais_strerror(status));
+        relais_cli_line(stderr, "relais: refused: %s: %s", relais_status_name(status),
+                        err && *err->message ? err->message : relais_strerror(status));
         return RELAIS_EXIT_REFUSED;
     }
     return relais_cli_local(what, status);
@@ -80,12 +127,14 @@ int relais_cli_fail(const char *what, int status, const relais_error_t *err)
 
 int relais_cli_usage(const char *cmd, const char *fmt, ...)
 {
+    char what[64];
+    snprintf(what, sizeof what, "relais %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "relais %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see 'relais %s --help')\n", cmd);
+    fputs(what, stderr);
+    s_vline(stderr, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "(see 'relais %s --help')\n", cmd);
     return RELAIS_EXIT_USAGE;
 }
 
@@ -147,11 +196,32 @@ int relais_cli_read_file(const char *path, char **out, size_t *len)
     return RELAIS_OK;
 }
 
+/* JSON text with its remaining controls as \uHHHH: json_dumps escapes those below U+0020 and
+ * leaves DEL, C1 and the others raw; inside a string an escape means the same. */
+static void s_put_json(FILE *out, const char *text)
+{
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = 0;
+        size_t n = relais_utf8_next(text + i, len - i, &cp);
+        if (n == 0) { /* json_dumps writes UTF-8 only; never copy a stray byte raw */
+            fputs("\\ufffd", out);
+            i++;
+        } else if (relais_text_is_control(cp)) {
+            fprintf(out, "\\u%04x", (unsigned)cp);
+            i += n;
+        } else {
+            fwrite(text + i, 1, n, out);
+            i += n;
+        }
+    }
+}
+
 void relais_cli_print_json(FILE *out, json_t *v)
 {
     char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
     if (text) {
-        fputs(text, out);
+        s_put_json(out, text);
         fputc('\n', out);
         free(text);
     }
@@ -215,7 +285,10 @@ static void s_referral_summary(const relais_message_t *msg, char *out, size_t ca
     }
     const char *given = r.given_count ? r.given_names[0] : "?";
     const char *urg = relais_urgency_name(r.urgency);
-    snprintf(out, cap, "%s %.1s. (%s%s%s) %s %s", given, r.family_name ? r.family_name : "?",
+    const char *family = r.family_name && *r.family_name ? r.family_name : "?";
+    uint32_t cp;
+    size_t initial = relais_utf8_next(family, strlen(family), &cp); /* "É", not half of it */
+    snprintf(out, cap, "%s %.*s. (%s%s%s) %s %s", given, (int)(initial ? initial : 1), family,
              r.class_name ? r.class_name : "", r.class_name && *r.class_name ? ", " : "", r.school ? r.school : "",
              *dom ? dom : "-", urg ? urg : "-");
 }
@@ -280,7 +353,7 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
     relais_cli_time(received_ms, when, sizeof when);
     relais_message_t *msg = s_record_message(record, len);
     if (!msg) {
-        fprintf(out, "#%llu %s (record does not decode)\n", (unsigned long long)seq, when);
+        relais_cli_line(out, "#%llu %s (record does not decode)", (unsigned long long)seq, when);
         return;
     }
     relais_payload_t kind = relais_message_payload(msg);
@@ -294,8 +367,8 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
         s_json_summary(msg, summary, sizeof summary, &cid, &keep);
     char num[24];
     snprintf(num, sizeof num, "#%llu", (unsigned long long)seq);
-    fprintf(out, "%-6s %s %-14s %-11s %-6s %s\n", num, when, relais_message_sender(msg),
-            s_payload_name(kind), cid && *cid ? cid : "-", summary);
+    relais_cli_line(out, "%-6s %s %-14s %-11s %-6s %s", num, when, relais_message_sender(msg), s_payload_name(kind),
+                    cid && *cid ? cid : "-", summary);
     json_decref(keep);
     relais_message_destroy(&msg);
 }

@@ -57,6 +57,18 @@ int relais_cli_local(const char *what, int status);
 int relais_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 
+/* ---- Printing text safely ------------------------------------------------------------------
+ * Names, schools, notes, reasons, case ids, file names and the broker's sentences come from
+ * others: a control in them (relais_text_is_control) would forge a row, clear the screen or
+ * retitle the window. Every line a command prints goes through these. */
+
+/* Formats one line, writes it on `out` with every control escaped (relais_text_escape: a line
+ * break inside becomes \n) and ends it with a newline. `fmt` has no trailing \n. */
+void relais_cli_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* `s` escaped into buf (room cap); returns buf. For columns, whose widths count what is shown. */
+const char *relais_cli_safe(const char *s, char *buf, size_t cap);
+
 /* Local time as "2026-11-26 08:14". */
 void relais_cli_time(int64_t ms, char *out, size_t cap);
 
@@ -66,7 +78,9 @@ int relais_cli_parse_u64(const char *s, uint64_t *out);
 /* Reads a whole file (NUL-terminated for convenience). Caller frees. Errors: RELAIS_E_IO. */
 int relais_cli_read_file(const char *path, char **out, size_t *len);
 
-/* Writes one compact JSON value and a newline on `out`, flushed; steals `v`. */
+/* Writes one compact JSON value and a newline on `out`, flushed; steals `v`. Controls that
+ * JSON lets through raw (DEL, C1, U+2028/2029, the bidirectional ones) are written as \uHHHH
+ * escapes too, so that a JSON line on a terminal is as safe as a text one. */
 void relais_cli_print_json(FILE *out, json_t *v);
 
 /* FHIR spelling of a TaskStatus value ("in-progress"); "?" when unknown. */

@@ -354,8 +354,9 @@ int relais_client_refusal(const relais_reply_t *reply, relais_error_t *err)
 
 void relais_client_local_error(const relais_client_t *self, int status, relais_error_t *err)
 {
+    relais_error_t local;
     if (!err)
-        return;
+        err = &local;
     memset(err, 0, sizeof *err);
     err->status = status;
     if (status == RELAIS_E_TIMEOUT && self->auth_refused)
@@ -367,6 +368,8 @@ void relais_client_local_error(const relais_client_t *self, int status, relais_e
     else
         snprintf(err->message, sizeof err->message, "%s", *relais_status_detail() ? relais_status_detail()
                                                                                     : relais_strerror(status));
+    /* the detail too, for callers that pass no relais_error_t (relais_client_ping) */
+    relais_status_set(status, "%s", err->message);
 }
 
 /* ---- One request, one reply -------------------------------------------------------------- */

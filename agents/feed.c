@@ -135,9 +135,9 @@ static void s_print_status(const relais_delivery_t *d)
     const char *state = relais_case_state_name(d->status.state);
     char num[24];
     snprintf(num, sizeof num, "#%" PRIu64, d->seq);
-    printf("%-6s %s %-6s status %s (%s)%s%s%s\n", num, when, d->status.case_id, state ? state : "?",
-           relais_cli_task_status(d->status.task_status), *d->status.reason_code ? " reason=" : "",
-           d->status.reason_code, d->overdue ? " OVERDUE" : "");
+    relais_cli_line(stdout, "%-6s %s %-6s status %s (%s)%s%s%s", num, when, d->status.case_id, state ? state : "?",
+                    relais_cli_task_status(d->status.task_status), *d->status.reason_code ? " reason=" : "",
+                    d->status.reason_code, d->overdue ? " OVERDUE" : "");
 }
 
 /* A record's line, marked at its end when its case is past a deadline (coordinator). */

@@ -180,7 +180,9 @@ typedef struct {
     size_t pathway_count;
 } relais_case_update_t;
 
-/* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. */
+/* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. An update that does
+ * not build (a control in a one-line field, say) returns RELAIS_E_MALFORMED with the detail
+ * naming the field and *err untouched: nothing was sent. */
 int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
                               relais_error_t *err);
 

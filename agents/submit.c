@@ -140,7 +140,7 @@ static int s_default_spool(const relais_cli_conn_t *conn, char *out, size_t cap)
         return relais_cli_local("cannot read the key file", rc);
     snprintf(out, cap, "%s/.relais", home);
     if (mkdir(out, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "relais submit: %s: %s\n", out, strerror(errno));
+        relais_cli_line(stderr, "relais submit: %s: %s", out, strerror(errno));
         relais_identity_destroy(&id);
         return RELAIS_EXIT_USAGE;
     }
@@ -177,8 +177,8 @@ static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], c
         s_mark(f, msg_id, S_ACKED);
     } else {
         relais_cli_print_json(stdout, relais_submit_error_json(tag, msg_id, err->status, err->message));
-        fprintf(stderr, "relais: refused: %s: %s%s%s\n", relais_status_name(err->status), err->message,
-                tag ? " -- " : "", tag ? tag : "");
+        relais_cli_line(stderr, "relais: refused: %s: %s%s%s", relais_status_name(err->status), err->message,
+                        tag ? " -- " : "", tag ? tag : "");
         s_mark(f, msg_id, S_REFUSED);
     }
 }
@@ -196,8 +196,8 @@ static void s_spool_file(relais_client_t *client, s_files_t *f, size_t i)
     if (rc) {
         const char *detail = relais_status_detail();
         relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], NULL, rc, detail));
-        fprintf(stderr, "relais submit: %s: %s: %s\n", f->files[i], relais_status_name(rc),
-                *detail ? detail : relais_strerror(rc));
+        relais_cli_line(stderr, "relais submit: %s: %s: %s", f->files[i], relais_status_name(rc),
+                        *detail ? detail : relais_strerror(rc));
         f->state[i] = S_LOCAL;
     }
 }
@@ -219,7 +219,7 @@ static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_
                                                       : relais_strerror(flush_rc),
                  spool);
         relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], f->ids[i], RELAIS_E_UNAVAILABLE, msg));
-        fprintf(stderr, "relais: UNAVAILABLE: %s -- %s\n", msg, f->files[i]);
+        relais_cli_line(stderr, "relais: UNAVAILABLE: %s -- %s", msg, f->files[i]);
         exit_code = RELAIS_EXIT_REFUSED;
     }
     return local ? RELAIS_EXIT_USAGE : exit_code;

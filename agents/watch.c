@@ -170,7 +170,7 @@ static void s_write_error(s_watch_t *w, const char *name, json_t *err)
     snprintf(tmp, sizeof tmp, "%s.tmp", target);
     if (json_dump_file(err, tmp, JSON_INDENT(2)) == 0 && rename(tmp, target) == 0)
         return;
-    fprintf(stderr, "relais submit: cannot write %s: %s\n", target, strerror(errno));
+    relais_cli_line(stderr, "relais submit: cannot write %s: %s", target, strerror(errno));
     unlink(tmp);
 }
 
@@ -182,8 +182,8 @@ static void s_refuse(s_watch_t *w, const char *name, const uint8_t *msg_id, int 
     if (s_move(w->inflight, name, w->refused, final, sizeof final))
         relais_cli_local("cannot move a refused file", RELAIS_E_IO);
     relais_cli_print_json(stdout, err);
-    fprintf(stderr, "relais: refused: %s: %s -- %s\n", relais_status_name(status),
-            message && *message ? message : relais_strerror(status), name);
+    relais_cli_line(stderr, "relais: refused: %s: %s -- %s", relais_status_name(status),
+                    message && *message ? message : relais_strerror(status), name);
 }
 
 static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag,
@@ -303,7 +303,7 @@ static int s_report_pending(s_watch_t *w)
                                                             : "no answer from the broker in time";
     for (size_t i = 0; i < n; i++) {
         relais_cli_print_json(stdout, relais_submit_error_json(names[i], NULL, RELAIS_E_UNAVAILABLE, why));
-        fprintf(stderr, "relais: UNAVAILABLE: %s; kept in the spool -- %s\n", why, names[i]);
+        relais_cli_line(stderr, "relais: UNAVAILABLE: %s; kept in the spool -- %s", why, names[i]);
     }
     s_free_names(names, n);
     return (int)n;
