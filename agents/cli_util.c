@@ -2,12 +2,14 @@
 #include "cli_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t s_stop;
 
@@ -160,40 +162,73 @@ int relais_cli_parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-int relais_cli_read_file(const char *path, char **out, size_t *len)
+int relais_cli_read_fd(int fd, const char *name, size_t max, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
     char *buf = NULL;
     size_t used = 0, cap = 0;
-    int rc = RELAIS_OK;
     for (;;) {
-        if (used + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                rc = RELAIS_E_NOMEM;
+        if (used == cap) {
+            /* grows to max + 1 at most: one byte more than allowed tells a file that is too large */
+            size_t want = cap ? cap * 2 : 8192;
+            if (want > max + 1)
+                want = max + 1;
+            if (want <= cap)
                 break;
+            char *grown = realloc(buf, want + 1);
+            if (!grown) {
+                free(buf);
+                return relais_status_set(RELAIS_E_NOMEM, "%s: %zu bytes", name, want);
             }
             buf = grown;
+            cap = want;
         }
-        size_t n = fread(buf + used, 1, cap - used - 1, f);
-        used += n;
+        ssize_t n = read(fd, buf + used, cap - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+            free(buf);
+            return relais_status_set(RELAIS_E_IO, "%s: %s", name, strerror(saved));
+        }
         if (n == 0)
             break;
+        used += (size_t)n;
     }
-    if (!rc && ferror(f))
-        rc = relais_status_set(RELAIS_E_IO, "%s: read error", path);
-    fclose(f);
-    if (rc) {
+    if (used > max) {
         free(buf);
-        return rc;
+        return relais_status_set(RELAIS_E_TOO_LARGE, "%s: more than %zu bytes, the most read", name, max);
     }
+    if (!buf && !(buf = malloc(1)))
+        return relais_status_set(RELAIS_E_NOMEM, "%s", name);
     buf[used] = '\0';
     *out = buf;
     *len = used;
     return RELAIS_OK;
+}
+
+int relais_cli_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len)
+{
+    int nofollow = (flags & RELAIS_CLI_READ_NOFOLLOW) != 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0 && nofollow && errno == ELOOP)
+        return relais_status_set(RELAIS_E_INVALID, "%s: a symbolic link, not a file (links are not followed here)",
+                                 path);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
+    /* What was opened is what is checked and read: no window between a look and the open. */
+    struct stat st;
+    int rc = RELAIS_OK;
+    if (fstat(fd, &st) != 0)
+        rc = relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = relais_status_set(RELAIS_E_INVALID, "%s: not a regular file", path);
+    else if ((uint64_t)st.st_size > max)
+        rc = relais_status_set(RELAIS_E_TOO_LARGE, "%s: %llu bytes, more than the %zu read at most", path,
+                               (unsigned long long)st.st_size, max);
+    else
+        rc = relais_cli_read_fd(fd, path, max, out, len);
+    close(fd);
+    return rc;
 }
 
 /* JSON text with its remaining controls as \uHHHH: json_dumps escapes those below U+0020 and

@@ -75,8 +75,19 @@ void relais_cli_time(int64_t ms, char *out, size_t cap);
 /* Parses a non-negative decimal integer; 0 or -1. */
 int relais_cli_parse_u64(const char *s, uint64_t *out);
 
-/* Reads a whole file (NUL-terminated for convenience). Caller frees. Errors: RELAIS_E_IO. */
-int relais_cli_read_file(const char *path, char **out, size_t *len);
+/* relais_cli_read_file's flags. NOFOLLOW: a symbolic link is refused, not followed (a drop
+ * folder's files, which whoever writes there could swap for a link to a key). */
+#define RELAIS_CLI_READ_NOFOLLOW 1u
+
+/* Reads a whole regular file of at most `max` bytes (NUL-terminated for convenience) through
+ * one descriptor: opened without waiting (a FIFO cannot hang us), checked with fstat, read
+ * no further than max + 1 bytes. Caller frees.
+ * Errors: RELAIS_E_TOO_LARGE (over max), RELAIS_E_INVALID (not a regular file, or a link
+ * with NOFOLLOW), RELAIS_E_IO, RELAIS_E_NOMEM. The detail names the path, never the content. */
+int relais_cli_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len);
+
+/* The same from an open descriptor (standard input, say); `name` is for the detail. */
+int relais_cli_read_fd(int fd, const char *name, size_t max, char **out, size_t *len);
 
 /* Writes one compact JSON value and a newline on `out`, flushed; steals `v`. Controls that
  * JSON lets through raw (DEL, C1, U+2028/2029, the bidirectional ones) are written as \uHHHH

@@ -95,7 +95,7 @@ static int s_state_read(const char *path, uint64_t *last)
     *last = 0;
     if (access(path, F_OK) != 0)
         return RELAIS_OK;
-    int rc = relais_cli_read_file(path, &text, &len);
+    int rc = relais_cli_read_file(path, 64, 0, &text, &len); /* one number and a newline */
     if (rc)
         return rc;
     while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))

@@ -154,6 +154,7 @@ static int s_default_spool(const relais_cli_conn_t *conn, char *out, size_t cap)
 typedef struct {
     char **files;                        /* the FILE arguments */
     size_t count;
+    size_t max_file;                     /* the largest file read */
     uint8_t (*ids)[RELAIS_MSG_ID_BYTES]; /* message id of each file once spooled */
     int *state;                          /* S_PENDING, S_ACKED, S_REFUSED, S_LOCAL */
 } s_files_t;
@@ -189,7 +190,7 @@ static void s_spool_file(relais_client_t *client, s_files_t *f, size_t i)
     char *json = NULL;
     size_t len = 0;
     relais_status_clear();
-    int rc = relais_cli_read_file(f->files[i], &json, &len);
+    int rc = relais_cli_read_file(f->files[i], f->max_file, 0, &json, &len);
     if (!rc)
         rc = relais_client_enqueue_json(client, json, len, f->files[i], f->ids[i]);
     free(json);
@@ -227,7 +228,7 @@ static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_
 
 static int s_submit_files(relais_client_t *client, const relais_submit_opts_t *o, char **files, size_t count)
 {
-    s_files_t f = {files, count, calloc(count, sizeof *f.ids), calloc(count, sizeof *f.state)};
+    s_files_t f = {files, count, o->max_file, calloc(count, sizeof *f.ids), calloc(count, sizeof *f.state)};
     if (!f.ids || !f.state) {
         free(f.ids);
         free(f.state);
@@ -250,6 +251,7 @@ int relais_cmd_submit(int argc, char **argv)
     int rc = s_parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? RELAIS_EXIT_OK : rc;
+    o.max_file = RELAIS_SUBMIT_FILE_FACTOR * (size_t)RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE;
     char spool[4096];
     if (!o.spool_dir && o.watch_dir) {
         snprintf(spool, sizeof spool, "%s/.relais-spool", o.watch_dir);

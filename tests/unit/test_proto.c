@@ -797,6 +797,13 @@ static void test_json_refusals(void **state)
     S_REFUSE("{\"referral\": {\"description\": \"a\", \"description\": \"b\"}}", "JSON: duplicate");
     S_REFUSE("{\"referral\": {", "JSON:");
     S_REFUSE("{\"referral\": {\"description\": \"a\\u0000b\"}}", "JSON:");
+    /* A file that is not JSON: the refusal says where, and copies none of its text. */
+    S_REFUSE("Dossier de Lina Benali, née le 12/03/2014", "JSON: not valid JSON (line 1, column ");
+    assert_null(strstr(relais_status_detail(), "Lina"));
+    S_REFUSE("{\"referral\": {\"description\": \"x\"}} Benali", "JSON: more text after the JSON value (line 1");
+    assert_null(strstr(relais_status_detail(), "Benali"));
+    S_REFUSE("{\"referral\": {\"description\": Benali}}", "JSON: not valid JSON (line 1");
+    assert_null(strstr(relais_status_detail(), "Benali"));
     const char bad_utf8[] = "{\"referral\": {\"description\": \"caf\xe9\"}}"; /* Latin-1, not UTF-8 */
     s_refuse(bad_utf8, sizeof bad_utf8 - 1, "JSON:");
     /* 17 levels: the root, the payload, the child and 14 arrays */
