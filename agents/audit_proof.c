@@ -269,7 +269,7 @@ static int s_parse_source(int argc, char **argv, const char *cmd, const char **s
 
 int relais_audit_cmd_prove(int argc, char **argv)
 {
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     const char *store = NULL, *save = NULL;
     uint64_t seq = 0, size = 0;
     int status;
@@ -301,7 +301,7 @@ static int s_checkpoint_offline(const char *store_dir, uint64_t size)
 
 int relais_audit_cmd_checkpoint(int argc, char **argv)
 {
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     const char *store = NULL;
     uint64_t size = 0;
     int status;

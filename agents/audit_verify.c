@@ -544,7 +544,7 @@ int relais_audit_cmd_verify(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *store = NULL, *certs = NULL, *broker = NULL, *jobs_arg = NULL;
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     unsigned jobs = relais_audit_pool_default_jobs();
     int quiet = 0, c;
     while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {

@@ -49,6 +49,7 @@ int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeo
         .server_cert_path = conn->server_cert,
         .spool_dir = spool_dir,
         .timeout_ms = timeout_ms,
+        .max_message = conn->max_message,
     };
     relais_status_clear();
     int rc = relais_client_new(&opts, out);

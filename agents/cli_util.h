@@ -37,6 +37,7 @@ typedef struct {
     const char *endpoint;    /* --endpoint or RELAIS_ENDPOINT */
     const char *key;         /* --key or RELAIS_KEY */
     const char *server_cert; /* --server-cert or RELAIS_SERVER_CERT */
+    size_t max_message;      /* the hub's --max-message (submit's own flag); 0: the default */
 } relais_cli_conn_t;
 
 /* Takes a shared flag: 1 when `opt` was one of them, 0 otherwise. */

@@ -11,6 +11,7 @@
 
 #define S_DEFAULT_TIMEOUT_MS 10000
 #define S_DEFAULT_RETRY_MS 10000
+#define S_DEFAULT_MAX_MESSAGE 65536        /* relaisd's own default */
 #define S_HWM 1000                         /* bounded queues both ways */
 #define S_MAX_REPLY (64 * 1024 * 1024)     /* a reply bigger than this is not from our broker */
 #define S_MONITOR_ENDPOINT "inproc://relais-client-monitor"
@@ -105,6 +106,7 @@ int relais_client_new(const relais_client_options_t *opts, relais_client_t **out
         return RELAIS_E_NOMEM;
     self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : S_DEFAULT_TIMEOUT_MS;
     self->retry_ms = opts->retry_ms > 0 ? opts->retry_ms : S_DEFAULT_RETRY_MS;
+    self->max_message = opts->max_message > 0 ? opts->max_message : S_DEFAULT_MAX_MESSAGE;
     self->endpoint = strdup(opts->endpoint);
     if (!self->endpoint) {
         rc = RELAIS_E_NOMEM;
@@ -317,8 +319,12 @@ int relais_client_recv(relais_client_t *self, int wait_ms, relais_reply_t *out)
 {
     memset(out, 0, sizeof *out);
     int64_t deadline = relais_client_now_ms() + (wait_ms > 0 ? wait_ms : 0);
+    int was_connected = self->connected;
     for (;;) {
         relais_client_drain_events(self);
+        if (!was_connected && self->connected)
+            return RELAIS_E_TIMEOUT; /* a handshake just completed: what was lost can go again now */
+        was_connected = self->connected;
         while (s_read_one(self, out)) {
             if (!s_route_feed(self, out))
                 return RELAIS_OK;

@@ -13,6 +13,8 @@
 
 /* Waits are cut into slices this long at most, so that a resend or a top-up is never late. */
 #define RELAIS_CLIENT_SEND_RETRY_MS 50
+/* Spooled messages whose lost connections the client remembers across flushes. */
+#define RELAIS_CLIENT_SUSPECTS 32
 
 struct relais_client {
     void *ctx;                   /* ZeroMQ context, owned (one per client: no global state) */
@@ -25,6 +27,11 @@ struct relais_client {
     int timeout_ms;              /* default wait for a reply */
     int retry_ms;                /* resend an unanswered request after this */
     uint64_t next_request_id;    /* last request id used */
+    size_t max_message;          /* largest Request frame the hub takes */
+    struct {
+        uint64_t key;            /* spool key, 0 for a free slot */
+        int losses;              /* connections lost while it was on the wire */
+    } suspects[RELAIS_CLIENT_SUSPECTS]; /* so that a flush started anew knows them */
     unsigned generation;         /* bumped at each lost connection: resend what went out before */
     int connected;               /* a handshake completed and no disconnect since */
     int auth_refused;            /* the broker's last handshake refused our key */
@@ -68,7 +75,8 @@ int relais_client_send_raw(relais_client_t *self, const uint8_t *buf, size_t len
 
 /* Waits up to wait_ms for one reply. Feed deliveries and errors are routed to the feed and
  * not returned. Returns 0 with *out filled (caller clears), or RELAIS_E_TIMEOUT (also as soon
- * as the feed got something while feed_waiting is set). */
+ * as the feed got something while feed_waiting is set, and as soon as a connection comes up,
+ * so that what the last one lost is sent again without waiting for retry_ms). */
 int relais_client_recv(relais_client_t *self, int wait_ms, relais_reply_t *out);
 
 /* Sends `req` (with a fresh request id) and waits up to the client's timeout for its reply,

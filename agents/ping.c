@@ -52,7 +52,7 @@ static int s_parse(int argc, char **argv, relais_cli_conn_t *conn, int *timeout_
 
 int relais_cmd_ping(int argc, char **argv)
 {
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     int timeout_s = 10;
     int rc = s_parse(argc, argv, &conn, &timeout_s);
     if (rc)

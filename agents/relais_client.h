@@ -35,6 +35,8 @@ typedef struct {
     int timeout_ms;               /* default wait for a reply; <= 0: 10000 */
     int retry_ms;                 /* resend an unanswered request after this; <= 0: 10000
                                    * (a lost connection resends at once, whatever this says) */
+    size_t max_message;           /* the hub's --max-message: the largest submission, as the
+                                   * Request frame that carries it; 0: 65536, the hub's default */
 } relais_client_options_t;
 
 /* Loads the identity, opens the spool (when asked) and connects. Connecting does not wait
@@ -66,7 +68,9 @@ int relais_client_ping(relais_client_t *self, int timeout_ms);
  * fresh 16-byte message id (created_ms in its first 6 bytes, big-endian, then 10 random
  * bytes) and created_ms = now, signs it and returns the
  * SignedMessage bytes in *out (caller frees). `msg_id` (may be NULL) gets the id.
- * Errors: RELAIS_E_MALFORMED (the detail names the field), RELAIS_E_CRYPTO, RELAIS_E_NOMEM. */
+ * Errors: RELAIS_E_MALFORMED (the detail names the field), RELAIS_E_TOO_LARGE (over
+ * max_message once in its Request: never sent, since the hub would refuse it, or cut the
+ * connection for one over four times its limit), RELAIS_E_CRYPTO, RELAIS_E_NOMEM. */
 int relais_client_sign_json(relais_client_t *self, const char *json, size_t len, uint8_t msg_id[RELAIS_MSG_ID_BYTES],
                             uint8_t **out, size_t *out_len);
 
@@ -77,15 +81,16 @@ int relais_client_sign_json(relais_client_t *self, const char *json, size_t len,
 int relais_client_submit_json(relais_client_t *self, const char *json, size_t len, relais_ack_t *ack,
                               relais_error_t *err);
 
-/* The same for SignedMessage bytes signed elsewhere (or kept from an earlier attempt). */
+/* The same for SignedMessage bytes signed elsewhere (or kept from an earlier attempt); bytes
+ * over max_message give RELAIS_E_TOO_LARGE without being sent. */
 int relais_client_submit_signed(relais_client_t *self, const uint8_t *signed_msg, size_t len, relais_ack_t *ack,
                                 relais_error_t *err);
 
 /* The durable path: signs `json` and writes it to the spool (synced) before returning;
  * the broker sees it at the next relais_client_flush(). `tag` (may be NULL) is kept with it
  * and given back to the flush callback (e.g. the file the payload came from).
- * Errors: RELAIS_E_INVALID (no spool), RELAIS_E_MALFORMED, RELAIS_E_STORE_FULL (spool full),
- * RELAIS_E_IO. */
+ * Errors: RELAIS_E_INVALID (no spool), RELAIS_E_MALFORMED, RELAIS_E_TOO_LARGE (over
+ * max_message: not spooled), RELAIS_E_STORE_FULL (spool full), RELAIS_E_IO. */
 int relais_client_enqueue_json(relais_client_t *self, const char *json, size_t len, const char *tag,
                                uint8_t msg_id[RELAIS_MSG_ID_BYTES]);
 
@@ -109,7 +114,11 @@ typedef void(relais_flush_fn)(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTE
 
 /* Sends every spooled message, in spool order and pipelined, until each is acknowledged or
  * refused for good, or until timeout_ms has passed. UNAVAILABLE, STORE_FULL and unanswered
- * requests are retried with backoff, always with the same bytes.
+ * requests are retried with backoff, always with the same bytes. A spooled message over
+ * max_message is refused here (TOO_LARGE, told to `fn`) and leaves the spool. A message that
+ * was on the wire twice when the connection dropped is sent alone from then on, with
+ * backoff, so that one whose bytes make the hub cut the connection cannot hold up the
+ * messages behind it.
  * Returns 0 when the spool is empty, RELAIS_E_TIMEOUT when messages remain (they stay in
  * the spool), or another code (RELAIS_E_INVALID without a spool, RELAIS_E_IO). */
 int relais_client_flush(relais_client_t *self, int timeout_ms, relais_flush_fn *fn, void *arg);

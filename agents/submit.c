@@ -32,12 +32,14 @@ static const char s_help[] =
     "  --done DIR, --refused DIR   other destinations (same file system as the drop folder)\n"
     "  --poll-ms N         how often the folder is scanned (default 1000)\n"
     "  --once              process what is there, wait for the answers, and exit\n"
+    "  --max-message BYTES the hub's --max-message (default 65536): a message over it is refused\n"
+    "                      here, before it is spooled; a file over 16 times it is not read\n"
     "\n"
     "Exit status: 0 all acknowledged, 1 some refused or unanswered (they stay in the spool),\n"
     "2 a file is not a valid payload (the message names the field; nothing sent for it).\n";
 
 enum { S_OPT_SPOOL = RELAIS_OPT_FIRST_FREE, S_OPT_TIMEOUT, S_OPT_WATCH, S_OPT_DONE, S_OPT_REFUSED, S_OPT_POLL,
-       S_OPT_ONCE, S_OPT_FLUSH };
+       S_OPT_ONCE, S_OPT_FLUSH, S_OPT_MAX_MESSAGE };
 
 /* ---- Shared: ack and error lines ---------------------------------------------------------- */
 
@@ -84,6 +86,7 @@ static int s_parse(int argc, char **argv, relais_submit_opts_t *o)
                                          {"poll-ms", required_argument, NULL, S_OPT_POLL},
                                          {"once", no_argument, NULL, S_OPT_ONCE},
                                          {"flush", no_argument, NULL, S_OPT_FLUSH},
+                                         {"max-message", required_argument, NULL, S_OPT_MAX_MESSAGE},
                                          {NULL, 0, NULL, 0}};
     uint64_t v;
     int c;
@@ -107,6 +110,11 @@ static int s_parse(int argc, char **argv, relais_submit_opts_t *o)
             if (relais_cli_parse_u64(optarg, &v) || v < 10 || v > 3600000)
                 return relais_cli_usage("submit", "--poll-ms: expected 10 to 3600000");
             o->poll_ms = (int)v;
+            break;
+        case S_OPT_MAX_MESSAGE: /* relaisd's own bounds */
+            if (relais_cli_parse_u64(optarg, &v) || v < 1024 || v > 64u << 20)
+                return relais_cli_usage("submit", "--max-message: expected 1024 to 67108864 bytes");
+            o->conn.max_message = (size_t)v;
             break;
         default: return relais_cli_usage("submit", "unknown option");
         }
@@ -251,7 +259,8 @@ int relais_cmd_submit(int argc, char **argv)
     int rc = s_parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? RELAIS_EXIT_OK : rc;
-    o.max_file = RELAIS_SUBMIT_FILE_FACTOR * (size_t)RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE;
+    o.max_file = RELAIS_SUBMIT_FILE_FACTOR *
+                 (o.conn.max_message ? o.conn.max_message : (size_t)RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE);
     char spool[4096];
     if (!o.spool_dir && o.watch_dir) {
         snprintf(spool, sizeof spool, "%s/.relais-spool", o.watch_dir);

@@ -17,7 +17,7 @@ typedef struct {
     int poll_ms;             /* --poll-ms */
     int once;                /* --once */
     int flush_only;          /* --flush: send the spool, take no new file */
-    size_t max_file;         /* the largest payload file read: RELAIS_SUBMIT_FILE_FACTOR x the message limit */
+    size_t max_file;         /* the largest payload file read: RELAIS_SUBMIT_FILE_FACTOR x --max-message */
 } relais_submit_opts_t;
 
 /* A payload file may be this many times the message limit: JSON spells out field names and

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# drop.sh -- `relais submit --watch`'s drop folder against hostile files, against the real relaisd on
-# loopback.
+# drop.sh -- `relais submit --watch`'s drop folder against hostile files, and a message that would
+# block the spool, against the real relaisd on loopback.
 # usage: drop.sh RELAIS RELAISD
 #
 # - a file name with a line break or an escape forges no line on stderr;
 # - a file that is not JSON is refused without a word of its content in the error file or the output;
-# - a symbolic link (to a key) and a FIFO are refused as what they are, never read, never waited on.
+# - a symbolic link (to a key) and a FIFO are refused as what they are, never read, never waited on;
+# - a file whose message is over the hub's limit goes to refused/ (TOO_LARGE) before it is
+#   spooled, and one over 16 times the limit is not even read; the files behind it go through;
+# - a message the hub cuts the connection over (over four times its --max-message, with a client
+#   that believes the limit larger) holds up none of the messages behind it, and a later run
+#   told the hub's limit refuses it from the spool instead of sending it forever.
 # Needs bash, coreutils, grep and sed. 127.0.0.1 only.
 set -euo pipefail
 
@@ -76,5 +81,43 @@ cat "$drop/refused/"*.error.json "$tmp/out" "$tmp/err" >"$tmp/all"
 grep -q 'PRIVATE KEY' "$tmp/all" && fail "the key behind the link was read"
 [ -f "$drop/done/z-ok.json" ] || fail "the file behind them did not go through: $(ls -R "$drop")"
 
+# ---------------------------------------------------------------------------------------------
+step "a message over the hub's limit: refused before the spool, the file behind it goes through"
+drop="$tmp/drop4"
+mkdir -p "$drop"
+referral Big 300000 >"$drop/a-big.json" # 300 kB: over 4 x 64 KiB, a frame the hub would cut the connection over
+referral Good >"$drop/b-good.json"
+watch_once
+[ "$rc" -eq 2 ] || fail "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+[ -f "$drop/done/b-good.json" ] || fail "the file behind the big one did not go through: $(cat "$tmp/err")"
+[ -f "$drop/refused/a-big.json" ] && grep -q '"error":"TOO_LARGE"' "$drop/refused/a-big.error.json" ||
+  fail "the big file is not refused TOO_LARGE: $(ls -R "$drop"; cat "$tmp/err")"
+grep -q 'at most 65536' "$drop/refused/a-big.error.json" || fail "no limit named: $(cat "$drop/refused/a-big.error.json")"
+[ -z "$(ls "$drop/.relais-inflight")" ] || fail "left in flight: $(ls "$drop/.relais-inflight")"
+referral Huge 40000 >"$drop/huge.json"
+watch_once --max-message 2048 # a file over 16 x 2048 bytes is not read at all
+[ "$rc" -eq 2 ] && grep -q 'more than the 32768 read at most' "$drop/refused/huge.error.json" ||
+  fail "a file over 16 times the limit: $(cat "$tmp/err")"
+
+# ---------------------------------------------------------------------------------------------
+step "a message the hub cuts the connection over holds up nothing behind it"
+stop_broker
+start_broker --max-message 2048 || fail "relaisd did not restart"
+drop="$tmp/drop5"
+mkdir -p "$drop"
+referral Mid 12000 >"$drop/a-mid.json" # over 4 x 2048: the hub cuts, unanswered; under the client's 64 KiB
+referral Good2 >"$drop/b-good.json"
+referral Good3 >"$drop/c-good.json"
+watch_timeout=10 watch_once
+[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+[ -f "$drop/done/b-good.json" ] && [ -f "$drop/done/c-good.json" ] ||
+  fail "the files behind the one the hub cuts over did not go through: $(ls -R "$drop"; cat "$tmp/err")"
+grep -q '"file":"a-mid.json".*"error":"UNAVAILABLE"' "$tmp/out" || fail "a-mid not reported pending: $(cat "$tmp/out")"
+watch_once --max-message 2048 # told the hub's limit: refused from the spool, not sent again
+[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+[ -f "$drop/refused/a-mid.json" ] && grep -q '"error":"TOO_LARGE"' "$drop/refused/a-mid.error.json" ||
+  fail "the spooled message over the limit was not refused: $(ls -R "$drop"; cat "$tmp/err")"
+[ -z "$(ls "$drop/.relais-inflight")" ] || fail "left in flight: $(ls "$drop/.relais-inflight")"
+grep -c 'event=ack' "$tmp/broker.log" >/dev/null || true
 stop_broker_clean
 echo "drop: all passed"
