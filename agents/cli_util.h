@@ -28,7 +28,7 @@ enum {
         {"server-cert", required_argument, NULL, RELAIS_OPT_SERVER_CERT}, {"help", no_argument, NULL, RELAIS_OPT_HELP}
 
 #define RELAIS_CLI_CONN_HELP                                                                                      \
-    "  --endpoint E        broker endpoint (or RELAIS_ENDPOINT), e.g. tcp://127.0.0.1:7100\n"                         \
+    "  --endpoint E        broker endpoint (or RELAIS_ENDPOINT): tcp://HOST:PORT or HOST:PORT\n"                        \
     "  --key FILE          own NAME.cert_secret, NAME.sign.key beside it (or RELAIS_KEY)\n"                           \
     "  --server-cert FILE  the broker's public certificate (or RELAIS_SERVER_CERT)\n"
 

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "endpoint.h"
 #include "relais_certs.h"
 #include "relais_client.h"
 #include "spool.h"
@@ -20,7 +21,9 @@ struct relais_client {
     void *ctx;                   /* ZeroMQ context, owned (one per client: no global state) */
     void *sock;                  /* DEALER to the broker, CURVE client, owned */
     void *mon;                   /* PAIR receiving the DEALER's monitor events, owned */
-    char *endpoint;              /* broker endpoint, owned */
+    char *endpoint;              /* broker endpoint as zmq_connect takes it, owned */
+    relais_endpoint_t where;     /* its host and port, for the sentences */
+    char resolve_error[256];     /* a name lookup that failed in a way that may pass; "" */
     relais_identity_t *identity; /* own CURVE and Ed25519 keys, owned */
     relais_peer_t server;        /* the broker's certificate */
     relais_spool_t *spool;       /* durable outbox; NULL without a spool folder */
@@ -35,6 +38,15 @@ struct relais_client {
     unsigned generation;         /* bumped at each lost connection: resend what went out before */
     int connected;               /* a handshake completed and no disconnect since */
     int auth_refused;            /* the broker's last handshake refused our key */
+    /* What the socket monitor saw, so that a request without an answer can say why: nothing
+     * listening, something that is not a hub, the wrong hub, or a hub that does not answer. */
+    unsigned tcp_connects;       /* TCP connections made */
+    unsigned tcp_drops;          /* of those, closed by the peer before any handshake outcome */
+    int tcp_pending;             /* a TCP connection is up, its handshake not yet decided */
+    unsigned tcp_failures;       /* attempts that made none (refused, unreachable) */
+    unsigned handshakes;         /* CURVE handshakes completed */
+    int handshake_failure;       /* the last failed handshake's event (NO_DETAIL, PROTOCOL), or 0 */
+    uint32_t handshake_value;    /* its value: an errno, or a ZMQ_PROTOCOL_ERROR_* code */
 
     /* The feed (one per connection). Deliveries that arrive while another call waits are
      * queued in `ring`, whose size is the credit batch (the window): the broker never holds

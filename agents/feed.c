@@ -187,9 +187,7 @@ static int s_idle_exit(relais_client_t *client, uint64_t seen)
     if (seen || relais_client_is_connected(client))
         return RELAIS_EXIT_OK;
     relais_error_t err = {.status = RELAIS_E_TIMEOUT};
-    snprintf(err.message, sizeof err.message, "%s",
-             relais_client_auth_refused(client) ? "the broker refused our key at the handshake (not in its registry?)"
-                                                : "never reached the broker");
+    relais_client_diagnose(client, err.message, sizeof err.message);
     return relais_cli_fail("feed", RELAIS_E_TIMEOUT, &err);
 }
 

@@ -39,11 +39,14 @@ typedef struct {
                                    * Request frame that carries it; 0: 65536, the hub's default */
 } relais_client_options_t;
 
-/* Loads the identity, opens the spool (when asked) and connects. Connecting does not wait
- * for the broker: requests wait for it, within their timeouts.
- * Errors: RELAIS_E_INVALID (missing option), RELAIS_E_IO / RELAIS_E_MALFORMED (key files,
- * server certificate, spool), RELAIS_E_NOMEM, RELAIS_E_UNAVAILABLE (ZeroMQ refused the
- * socket or the endpoint). On success *out is the caller's (relais_client_destroy). */
+/* Loads the identity, opens the spool (when asked) and connects. The endpoint is
+ * "tcp://HOST:PORT" or "HOST:PORT" (or "ipc://PATH"); its host name is looked up here.
+ * Connecting does not wait for the broker: requests wait for it, within their timeouts.
+ * Errors: RELAIS_E_INVALID (missing option, an endpoint that is not one, a host name the
+ * resolver does not know: the detail says which and what is expected), RELAIS_E_IO /
+ * RELAIS_E_MALFORMED (key files, server certificate, spool), RELAIS_E_NOMEM,
+ * RELAIS_E_UNAVAILABLE (ZeroMQ refused the socket). On success *out is the caller's
+ * (relais_client_destroy). */
 int relais_client_new(const relais_client_options_t *opts, relais_client_t **out);
 
 /* Closes the connection and the spool; *self_p becomes NULL; safe on NULL and twice.
@@ -55,6 +58,13 @@ const char *relais_client_name(const relais_client_t *self);
 
 /* True when the broker's last handshake refused our key (not in its registry). */
 int relais_client_auth_refused(const relais_client_t *self);
+
+/* Why the broker has not answered, from what this connection went through, as one sentence
+ * saying what to check (the one a RELAIS_E_TIMEOUT's relais_error_t carries): nothing accepts
+ * connections at the endpoint, what listens there is not a hub, the hub has another
+ * certificate than --server-cert, it refused our key, the host name could not be looked up,
+ * or the hub takes the connection but does not answer. */
+void relais_client_diagnose(relais_client_t *self, char *out, size_t cap);
 
 /* True when a handshake with the broker has completed and the connection is up. */
 int relais_client_is_connected(relais_client_t *self);

@@ -211,9 +211,14 @@ static void s_spool_file(relais_client_t *client, s_files_t *f, size_t i)
     }
 }
 
-static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_t *client, const char *spool)
+static int s_files_status(const s_files_t *f, int flush_rc, relais_client_t *client, const char *spool)
 {
     int exit_code = RELAIS_EXIT_OK, local = 0;
+    char why[256];
+    if (flush_rc == RELAIS_E_TIMEOUT)
+        relais_client_diagnose(client, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "%s", relais_strerror(flush_rc));
     for (size_t i = 0; i < f->count; i++) {
         if (f->state[i] == S_LOCAL)
             local = 1;
@@ -222,11 +227,7 @@ static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_
         if (f->state[i] != S_PENDING)
             continue;
         char msg[512];
-        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and is sent by the next submit",
-                 relais_client_auth_refused(client) ? "the broker refused our key at the handshake"
-                 : flush_rc == RELAIS_E_TIMEOUT       ? "no answer from the broker in time"
-                                                      : relais_strerror(flush_rc),
-                 spool);
+        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and is sent by the next submit", why, spool);
         relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], f->ids[i], RELAIS_E_UNAVAILABLE, msg));
         relais_cli_line(stderr, "relais: UNAVAILABLE: %s -- %s", msg, f->files[i]);
         exit_code = RELAIS_EXIT_REFUSED;

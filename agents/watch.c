@@ -317,8 +317,8 @@ static int s_report_pending(s_watch_t *w)
     size_t n = 0;
     if (s_list(w->inflight, &names, &n))
         return 0;
-    const char *why = relais_client_auth_refused(w->client) ? "the broker refused our key at the handshake"
-                                                            : "no answer from the broker in time";
+    char why[256];
+    relais_client_diagnose(w->client, why, sizeof why);
     for (size_t i = 0; i < n; i++) {
         relais_cli_print_json(stdout, relais_submit_error_json(names[i], NULL, RELAIS_E_UNAVAILABLE, why));
         relais_cli_line(stderr, "relais: UNAVAILABLE: %s; kept in the spool -- %s", why, names[i]);
