@@ -292,6 +292,10 @@ void relais_client_drain_events(relais_client_t *self)
 int relais_client_send_raw(relais_client_t *self, const uint8_t *buf, size_t len)
 {
     relais_client_drain_events(self);
+    /* Only on a connection whose handshake we saw: a frame libzmq takes in the moment after a
+     * disconnection goes down with that pipe, and no event would say it was lost. */
+    if (!self->connected)
+        return relais_status_set(RELAIS_E_UNAVAILABLE, "not connected to %s yet", self->endpoint);
     if (zmq_send(self->sock, buf, len, ZMQ_DONTWAIT) == (int)len)
         return RELAIS_OK;
     return relais_status_set(RELAIS_E_UNAVAILABLE, "cannot send to %s now: %s", self->endpoint,

@@ -81,8 +81,9 @@ int64_t relais_client_now_ms(void);
 /* Reads every pending monitor event (connection generation, refused handshakes). */
 void relais_client_drain_events(relais_client_t *self);
 
-/* Sends one encoded Request without blocking. Errors: RELAIS_E_UNAVAILABLE (not connected
- * yet, or the queue toward the broker is full: try again later). */
+/* Sends one encoded Request without blocking, on a connection whose handshake completed.
+ * Errors: RELAIS_E_UNAVAILABLE (not connected yet, or the queue toward the broker is full:
+ * try again later). */
 int relais_client_send_raw(relais_client_t *self, const uint8_t *buf, size_t len);
 
 /* Waits up to wait_ms for one reply. Feed deliveries and errors are routed to the feed and

@@ -228,7 +228,8 @@ static int s_send_suspect(relais_client_t *self, s_entry_t *es, size_t n, int64_
         if (e->sent && now < e->next_send_ms) {
             if (s_suspect(e) && now < e->alone_until)
                 return 1; /* one is on the wire alone */
-            waiting++;
+            if (!s_suspect(e))
+                waiting++; /* a suspect past its time alone is no longer waited for */
             continue;
         }
         if (!s_suspect(e))
