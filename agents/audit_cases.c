@@ -158,7 +158,18 @@ static int s_child_get(void *ctx, const uint8_t key[32], char *case_id)
     return 0;
 }
 
-static const relais_cases_index_t s_index = {s_case_get, s_child_get};
+static int s_referral_get(void *ctx, uint64_t seq, relais_referral_record_t *out)
+{
+    const s_replay_t *r = ctx;
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_referral_handle(seq, handle);
+    const s_slot_t *s = s_get(&r->cases, handle, strlen(handle));
+    if (!s)
+        return RELAIS_E_NOT_FOUND;
+    return relais_referral_record_decode(s->val, s->vlen, out);
+}
+
+static const relais_cases_index_t s_index = {s_case_get, s_child_get, s_referral_get};
 
 /* A finding at record `seq`; the place is formatted only then, never on the way of a good record. */
 static int s_fail_seq(s_replay_t *r, uint64_t seq, int status, const char *fmt, ...)
@@ -207,6 +218,13 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
     int rc = relais_case_record_encode(&step->rec, &bytes, &len);
     if (rc == 0)
         rc = s_put_owned(&r->cases, id, strlen(id), bytes, len);
+    if (rc == 0 && step->has_referral) {
+        char handle[RELAIS_CASE_ID_LEN];
+        relais_referral_handle(step->referral.seq, handle);
+        rc = relais_referral_record_encode(&step->referral, &bytes, &len);
+        if (rc == 0)
+            rc = s_put_owned(&r->cases, handle, strlen(handle), bytes, len);
+    }
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
         rc = s_put(&r->children, step->rec.child_key, 32, id, strlen(id));
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
@@ -275,16 +293,26 @@ static void s_difference(const uint8_t *a, size_t alen, const uint8_t *b, size_t
                                                                                             : "");
 }
 
+static int s_is_referral_entry(const char *key, size_t len)
+{
+    const size_t prefix = sizeof RELAIS_REFERRAL_HANDLE_PREFIX - 1;
+    return len > prefix && memcmp(key, RELAIS_REFERRAL_HANDLE_PREFIX, prefix) == 0;
+}
+
 static int s_on_index_case(void *ctx, const char *case_id, const uint8_t *state, size_t len)
 {
     s_replay_t *r = ctx;
     char where[96], diff[256];
-    snprintf(where, sizeof where, "case %s", case_id);
+    int referral = s_is_referral_entry(case_id, strlen(case_id));
+    snprintf(where, sizeof where, "%s %s", referral ? "referral" : "case", case_id);
     s_slot_t *s = s_get(&r->cases, case_id, strlen(case_id));
     if (!s)
-        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index holds a case that no event of the log makes");
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index holds an entry that no event of the log makes");
     if (s->vlen != len || memcmp(s->val, state, len) != 0) {
-        s_difference(s->val, s->vlen, state, len, diff, sizeof diff);
+        if (referral)
+            snprintf(diff, sizeof diff, "the referral's entry (its case, referrer or details) is not the log's");
+        else
+            s_difference(s->val, s->vlen, state, len, diff, sizeof diff);
         return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index differs from the replay: %s", diff);
     }
     s->seen = 1;
@@ -298,8 +326,11 @@ static int s_check_complete(s_replay_t *r)
     for (size_t i = 0; i < r->cases.room; i++) {
         const s_slot_t *s = &r->cases.slots[i];
         if (s->key && !s->seen) {
-            snprintf(where, sizeof where, "case %.*s", (int)s->klen, (const char *)s->key);
-            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the log makes this case; the index lacks it");
+            int referral = s_is_referral_entry((const char *)s->key, s->klen);
+            snprintf(where, sizeof where, "%s %.*s", referral ? "referral" : "case", (int)s->klen,
+                     (const char *)s->key);
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the log makes this %s; the index lacks it",
+                                     referral ? "referral's entry" : "case");
         }
     }
     for (size_t i = 0; i < r->children.room; i++) {
@@ -346,7 +377,10 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
             relais_audit_fail(out, rc, "cases", "reading the case index: %s", relais_status_detail());
         if (out->status == 0) {
             out->cases_checked = 1;
-            out->cases = r->cases.count;
+            out->cases = 0;
+            for (size_t i = 0; i < r->cases.room; i++)
+                out->cases += r->cases.slots[i].key && !s_is_referral_entry((const char *)r->cases.slots[i].key,
+                                                                               r->cases.slots[i].klen);
         }
     }
     memset(r->secret, 0, sizeof r->secret);

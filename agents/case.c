@@ -12,17 +12,26 @@ static const char s_help[] =
     "       relais case update CASE-ID ACTION [--from STATE] [--reason CODE] [--note TEXT] [--diagnosis TEXT]\n"
     "                          [--review-date YYYY-MM-DD] [--redirect-to BODY] [--sub-status TEXT]\n"
     "                          [--action 'individual|collective;description;partner;start;frequency']...\n"
+    "                          [--share R-N]\n"
+    "       relais case share CASE-ID R-N [--note TEXT]\n"
     "\n"
     "ACTION is the state to move to: triage, awaiting-agreement, accepted, declined, redirected,\n"
     "diagnosis, pathway-proposed, follow-up, closed-completed, closed-withdrawn, closed-failed,\n"
     "paused, entered-in-error; or resume (back to the state before the pause) or note (a note or\n"
     "review that keeps the state). Without --from the case is read first to learn its state.\n"
+    "\n"
+    "A partner knows what it referred by its referral's handle, R-N, never by the case: its acks,\n"
+    "its feed, `case list` and `case show R-N` give its referral's status. A referral that joined\n"
+    "a case already open shows only its own arrival until the coordinator shares the case with it\n"
+    "(`case share C-12 R-57`, or `--share` with any update); from then on its referrer sees the\n"
+    "case's status after each update. The coordinator may name a case by any of its referrals'\n"
+    "handles.\n"
     "\n" RELAIS_CLI_CONN_HELP
     "  --json   machine output: one JSON object per case (list), one object (show, update)\n";
 
 enum { S_OPT_JSON = RELAIS_OPT_FIRST_FREE, S_OPT_STATE, S_OPT_URGENCY, S_OPT_SCHOOL, S_OPT_REFERRER,
        S_OPT_OVERDUE, S_OPT_FROM, S_OPT_REASON, S_OPT_NOTE, S_OPT_DIAGNOSIS, S_OPT_REVIEW, S_OPT_REDIRECT,
-       S_OPT_SUB, S_OPT_ACTION };
+       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE };
 
 #define S_MAX_ACTIONS 16
 
@@ -36,6 +45,7 @@ typedef struct {
     int has_from;                   /* --from given */
     relais_pathway_action_t actions[S_MAX_ACTIONS];
     char *action_text[S_MAX_ACTIONS]; /* owned copies the actions point into */
+    char case_id[RELAIS_CASE_ID_LEN]; /* the case an update names, as the broker gave it */
 } s_opts_t;
 
 /* ---- Output helpers ---------------------------------------------------------------------- */
@@ -159,6 +169,39 @@ static int s_list(relais_client_t *client, s_opts_t *o)
 
 /* ---- show -------------------------------------------------------------------------------- */
 
+/* Who sees the case: the referrals that follow it, and those that still see only their own
+ * arrival (with the command that shares it with them). Coordinator and auditor only: a
+ * partner's view carries no followers. */
+static void s_print_sharing(const relais_reply_t *r)
+{
+    if (r->follower_count == 0)
+        return;
+    const char *case_id = r->cases[0].case_id;
+    printf("Referrers who see the case:\n");
+    for (size_t i = 0; i < r->follower_count; i++) {
+        const relais_case_follower_t *f = &r->followers[i];
+        relais_cli_line(stdout, "  R-%-8" PRIu64 " %-20s since #%" PRIu64 "%s", f->referral_seq, f->sender,
+                        f->since_seq, f->since_seq == f->referral_seq ? " (its referral opened the case)" : " (shared)");
+    }
+    int header = 0;
+    for (size_t i = 0; i < r->record_count; i++) {
+        relais_log_record_t rec;
+        relais_message_t *msg = NULL;
+        if (relais_record_message_decode(r->records[i], r->record_lens[i], &rec, NULL, &msg) != RELAIS_OK)
+            continue;
+        int follows = 0;
+        for (size_t k = 0; k < r->follower_count; k++)
+            follows |= r->followers[k].referral_seq == rec.seq;
+        if (relais_message_payload(msg) == RELAIS_PAYLOAD_REFERRAL && !follows) {
+            if (!header++)
+                printf("Referrals that see only their own arrival:\n");
+            relais_cli_line(stdout, "  R-%-8" PRIu64 " %-20s share with: relais case share %s R-%" PRIu64, rec.seq,
+                            relais_message_sender(msg), case_id, rec.seq);
+        }
+        relais_message_destroy(&msg);
+    }
+}
+
 static void s_print_detail(const relais_reply_t *r)
 {
     const relais_case_summary_t *c = &r->cases[0];
@@ -167,7 +210,8 @@ static void s_print_detail(const relais_reply_t *r)
     relais_cli_time(c->updated_ms, updated, sizeof updated);
     relais_cli_time(c->due_ms, due, sizeof due);
     s_referrers(c, refs, sizeof refs);
-    relais_cli_line(stdout, "Case %s  %s (%s)  urgency %s%s", c->case_id, s_state(c->state),
+    relais_cli_line(stdout, "%s %s  %s (%s)  urgency %s%s",
+                    relais_referral_handle_seq(c->case_id) ? "Referral" : "Case", c->case_id, s_state(c->state),
                     relais_cli_task_status(c->task_status), s_urgency(c->urgency), c->overdue ? "  OVERDUE" : "");
     if (*c->child_display || *c->school)
         relais_cli_line(stdout, "  child       %s%s%s", c->child_display, *c->school ? ", " : "", c->school);
@@ -187,6 +231,7 @@ static void s_print_detail(const relais_reply_t *r)
         fputs("  ", stdout);
         relais_cli_print_record(stdout, rec.seq, rec.received_ms, r->records[i], r->record_lens[i], c->case_id);
     }
+    s_print_sharing(r);
     printf("Status after each event:\n");
     for (size_t i = 0; i < r->event_count; i++) {
         const relais_case_status_t *st = &r->events[i].status;
@@ -220,8 +265,16 @@ static json_t *s_detail_json(const relais_reply_t *r)
             json_array_append_new(timeline,
                                   relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i]));
     }
-    return json_pack("{s:o, s:o, s:o}", "summary", s_summary_json(&r->cases[0]), "timeline", timeline, "history",
-                     s_history_json(r));
+    json_t *followers = json_array();
+    for (size_t i = 0; i < r->follower_count; i++) {
+        char handle[RELAIS_CASE_ID_LEN];
+        relais_referral_handle(r->followers[i].referral_seq, handle);
+        json_array_append_new(followers, json_pack("{s:s, s:s, s:I}", "referral", handle, "sender",
+                                                   r->followers[i].sender, "since_seq",
+                                                   (json_int_t)r->followers[i].since_seq));
+    }
+    return json_pack("{s:o, s:o, s:o, s:o}", "summary", s_summary_json(&r->cases[0]), "timeline", timeline, "history",
+                     s_history_json(r), "followers", followers);
 }
 
 static int s_show(relais_client_t *client, const s_opts_t *o, const char *case_id)
@@ -277,6 +330,9 @@ static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
     }
     if (!o->has_from)
         o->update.from_state = r.cases[0].state;
+    /* A referral's handle names the case it was filed in: the update names the case. */
+    snprintf(o->case_id, sizeof o->case_id, "%s", r.cases[0].case_id);
+    o->update.case_id = o->case_id;
     if (resume) {
         o->update.to_state = s_paused_from(&r);
         if (o->update.to_state == RELAIS_CASE_UNSPECIFIED) {
@@ -303,8 +359,14 @@ static void s_print_ack(const s_opts_t *o, const relais_ack_t *ack)
                                         s_state(o->update.to_state)));
         return;
     }
-    relais_cli_line(stdout, "%s: %s -> %s (#%" PRIu64 ")", o->update.case_id, s_state(o->update.from_state),
-                    s_state(o->update.to_state), ack->seq);
+    if (o->update.from_state == o->update.to_state)
+        relais_cli_line(stdout, "%s: note in %s (#%" PRIu64 ")%s%s", o->update.case_id, s_state(o->update.from_state),
+                        ack->seq, o->update.share_referral ? ", shared with " : "",
+                        o->update.share_referral ? o->update.share_referral : "");
+    else
+        relais_cli_line(stdout, "%s: %s -> %s (#%" PRIu64 ")%s%s", o->update.case_id, s_state(o->update.from_state),
+                        s_state(o->update.to_state), ack->seq, o->update.share_referral ? ", shared with " : "",
+                        o->update.share_referral ? o->update.share_referral : "");
 }
 
 static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, const char *action)
@@ -319,7 +381,7 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
     }
     if (resume && o->has_from && o->update.from_state != RELAIS_CASE_PAUSED)
         return relais_cli_usage("case", "resume: the case must be paused");
-    if (!o->has_from || resume) {
+    if (!o->has_from || resume || relais_referral_handle_seq(case_id)) {
         int rc = s_learn_state(client, o, resume);
         if (rc)
             return rc;
@@ -335,6 +397,15 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
         return relais_cli_fail("case update", rc, &err);
     s_print_ack(o, &ack);
     return RELAIS_EXIT_OK;
+}
+
+/* A note that shares the case with a referral's referrer. */
+static int s_share(relais_client_t *client, s_opts_t *o, const char *case_id, const char *handle)
+{
+    if (!relais_referral_handle_seq(handle))
+        return relais_cli_usage("case", "share: '%s' is not a referral's handle (R-N)", handle);
+    o->update.share_referral = handle;
+    return s_update(client, o, case_id, "note");
 }
 
 /* ---- Options ----------------------------------------------------------------------------- */
@@ -415,6 +486,11 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_REDIRECT: u->redirected_to = arg; return 0;
     case S_OPT_SUB: u->sub_status = arg; return 0;
     case S_OPT_ACTION: return s_parse_action(o, arg);
+    case S_OPT_SHARE:
+        if (!relais_referral_handle_seq(arg))
+            return relais_cli_usage("case", "--share: '%s' is not a referral's handle (R-N)", arg);
+        u->share_referral = arg;
+        return 0;
     default: return relais_cli_usage("case", "unknown option");
     }
 }
@@ -436,6 +512,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"redirect-to", required_argument, NULL, S_OPT_REDIRECT},
                                          {"sub-status", required_argument, NULL, S_OPT_SUB},
                                          {"action", required_argument, NULL, S_OPT_ACTION},
+                                         {"share", required_argument, NULL, S_OPT_SHARE},
                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -457,14 +534,20 @@ static int s_check_fit(const s_opts_t *o, const char *sub, int nargs)
 {
     const relais_case_update_t *u = &o->update;
     int update_opts = o->has_from || u->reason_code || u->note || u->diagnosis || u->next_review_date ||
-                      u->redirected_to || u->sub_status || u->pathway_count;
+                      u->redirected_to || u->sub_status || u->pathway_count || u->share_referral;
     if (strcmp(sub, "list") == 0)
         return nargs == 0 && !update_opts ? 0 : relais_cli_usage("case", "list takes filters only");
     if (strcmp(sub, "show") == 0)
         return nargs == 1 && !update_opts && !o->filtered ? 0 : relais_cli_usage("case", "usage: case show CASE-ID");
     if (strcmp(sub, "update") == 0)
         return nargs == 2 && !o->filtered ? 0 : relais_cli_usage("case", "usage: case update CASE-ID ACTION [options]");
-    return relais_cli_usage("case", "unknown subcommand '%s' (list, show or update)", sub);
+    if (strcmp(sub, "share") == 0) {
+        int only_note = !o->has_from && !u->reason_code && !u->diagnosis && !u->next_review_date && !u->redirected_to &&
+                        !u->sub_status && !u->pathway_count && !u->share_referral;
+        return nargs == 2 && !o->filtered && only_note ? 0
+                                                       : relais_cli_usage("case", "usage: case share CASE-ID R-N [--note TEXT]");
+    }
+    return relais_cli_usage("case", "unknown subcommand '%s' (list, show, update or share)", sub);
 }
 
 static int s_run(s_opts_t *o, const char *sub, char **args)
@@ -477,6 +560,8 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
         rc = s_list(client, o);
     else if (strcmp(sub, "show") == 0)
         rc = s_show(client, o, args[0]);
+    else if (strcmp(sub, "share") == 0)
+        rc = s_share(client, o, args[0], args[1]);
     else
         rc = s_update(client, o, args[0], args[1]);
     relais_client_destroy(&client);
@@ -486,7 +571,7 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
 int relais_cmd_case(int argc, char **argv)
 {
     if (argc < 2)
-        return relais_cli_usage("case", "expected list, show or update");
+        return relais_cli_usage("case", "expected list, show, update or share");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(s_help, stdout);
         return RELAIS_EXIT_OK;

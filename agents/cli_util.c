@@ -353,6 +353,8 @@ static void s_update_summary(const relais_message_t *msg, char *out, size_t cap,
         used += (size_t)snprintf(out + used, cap - used, " review=%s", u.next_review_date);
     if (used < cap && u.pathway_count)
         used += (size_t)snprintf(out + used, cap - used, " pathway=%zu action(s)", u.pathway_count);
+    if (used < cap && u.share_referral && *u.share_referral)
+        used += (size_t)snprintf(out + used, cap - used, " shared-with=%s", u.share_referral);
     if (used < cap && u.note && *u.note)
         snprintf(out + used, cap - used, " \"%s\"", u.note);
 }

@@ -21,6 +21,7 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
                             relais_error_t *err)
 {
     relais_request_t req = {.kind = RELAIS_REQ_CASE_LIST};
+    memset(out, 0, sizeof *out);
     if (filter) {
         req.states = filter->states;
         req.urgency = filter->urgency;
@@ -31,7 +32,55 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
         if (rc)
             return rc;
     }
-    return relais_client_call(self, &req, RELAIS_REPLY_CASE_LIST, out, err);
+    int rc = relais_client_call(self, &req, RELAIS_REPLY_CASE_LIST, out, err);
+    /* The hub sends a long list in pages: ask for the next until the last. */
+    while (rc == 0 && out->next_case[0]) {
+        if (strcmp(out->next_case, req.after) <= 0) {
+            rc = relais_status_set(RELAIS_E_MALFORMED, "case list: the hub's next page goes backwards");
+            break;
+        }
+        memcpy(req.after, out->next_case, sizeof req.after);
+        relais_reply_t page;
+        rc = relais_client_call(self, &req, RELAIS_REPLY_CASE_LIST, &page, err);
+        if (rc)
+            break;
+        relais_case_summary_t *all =
+            page.case_count ? realloc(out->cases, (out->case_count + page.case_count) * sizeof *all) : out->cases;
+        if (!all) {
+            relais_reply_clear(&page);
+            rc = relais_status_set(RELAIS_E_NOMEM, "case list: %zu lines", out->case_count + page.case_count);
+            break;
+        }
+        if (page.case_count)
+            memcpy(all + out->case_count, page.cases, page.case_count * sizeof *all);
+        out->cases = all;
+        out->case_count += page.case_count;
+        memcpy(out->next_case, page.next_case, sizeof out->next_case);
+        relais_reply_clear(&page);
+    }
+    if (rc)
+        relais_reply_clear(out);
+    return rc;
+}
+
+/* Appends a following page's timeline to the first (taking its records). */
+static int s_append_timeline(relais_reply_t *out, relais_reply_t *page)
+{
+    size_t n = out->record_count + page->record_count;
+    uint8_t **records = realloc(out->records, (n ? n : 1) * sizeof *records);
+    if (records)
+        out->records = records;
+    size_t *lens = records ? realloc(out->record_lens, (n ? n : 1) * sizeof *lens) : NULL;
+    if (lens)
+        out->record_lens = lens;
+    if (!records || !lens)
+        return relais_status_set(RELAIS_E_NOMEM, "case show: %zu records", n);
+    memcpy(out->records + out->record_count, page->records, page->record_count * sizeof *records);
+    memcpy(out->record_lens + out->record_count, page->record_lens, page->record_count * sizeof *lens);
+    out->record_count = n;
+    page->record_count = 0; /* the records are out's now */
+    out->next_seq = page->next_seq;
+    return 0;
 }
 
 int relais_client_case_show(relais_client_t *self, const char *case_id, relais_reply_t *out, relais_error_t *err)
@@ -42,7 +91,24 @@ int relais_client_case_show(relais_client_t *self, const char *case_id, relais_r
     int rc = s_copy_text(req.case_id, sizeof req.case_id, case_id, "case id");
     if (rc)
         return rc;
-    return relais_client_call(self, &req, RELAIS_REPLY_CASE_DETAIL, out, err);
+    rc = relais_client_call(self, &req, RELAIS_REPLY_CASE_DETAIL, out, err);
+    /* A long timeline comes in pages; the first carries the summary and the history. */
+    while (rc == 0 && out->next_seq) {
+        if (out->next_seq <= req.from_seq) {
+            rc = relais_status_set(RELAIS_E_MALFORMED, "case show: the hub's next page goes backwards");
+            break;
+        }
+        req.from_seq = out->next_seq;
+        req.with_history = 0;
+        relais_reply_t page;
+        rc = relais_client_call(self, &req, RELAIS_REPLY_CASE_DETAIL, &page, err);
+        if (rc == 0)
+            rc = s_append_timeline(out, &page);
+        relais_reply_clear(&page); /* zeroed by a failed call: safe */
+    }
+    if (rc)
+        relais_reply_clear(out);
+    return rc;
 }
 
 /* "pathway-proposed" -> "PATHWAY_PROPOSED": the proto enum value name the JSON form uses. */
@@ -98,6 +164,7 @@ static char *s_update_json(const relais_case_update_t *u)
         json_object_set(cu, "pathway", path);
     s_set_text(cu, "next_review_date", u->next_review_date);
     s_set_text(cu, "redirected_to", u->redirected_to);
+    s_set_text(cu, "share_referral", u->share_referral);
     json_object_set(root, "case_update", cu);
     text = json_dumps(root, JSON_COMPACT);
 out:

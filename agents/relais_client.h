@@ -168,7 +168,11 @@ typedef struct {
 int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *filter, relais_reply_t *out,
                             relais_error_t *err);
 
-/* One case and its timeline: out->cases[0] and out->records (LogRecord bytes). */
+/* One case and its timeline: out->cases[0] and out->records (LogRecord bytes), the status after
+ * each event (out->events) and, for the coordinator and the auditor, the referrals that follow
+ * the case (out->followers). `case_id` is a case id or a referral's handle ("R-<seq>"); a
+ * partner asks by the handles of its own referrals and gets the view the partner-view rule
+ * gives it. */
 int relais_client_case_show(relais_client_t *self, const char *case_id, relais_reply_t *out, relais_error_t *err);
 
 typedef enum {
@@ -197,6 +201,7 @@ typedef struct {
     const char *redirected_to;
     const relais_pathway_action_t *pathway;
     size_t pathway_count;
+    const char *share_referral; /* "R-<seq>": from this update on, that referral's referrer sees the case */
 } relais_case_update_t;
 
 /* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. An update that does

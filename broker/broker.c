@@ -33,6 +33,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->max_subscribers = 1024;
     opts->queue_hwm = 10000;
     opts->store_reserve_kib = RELAIS_BROKER_RESERVE_DEFAULT;
+    opts->brake_bad_signatures = 16;
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */
@@ -216,6 +217,7 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
         return relais_status_set(RELAIS_E_NOMEM, "out of memory");
     b->wake_pipe[0] = b->wake_pipe[1] = -1;
     b->store_lock = -1;
+    atomic_init(&b->registry_gen, 1); /* 0 in an envelope: never authorised */
     pthread_rwlock_init(&b->registry_lock, NULL);
     pthread_mutex_init(&b->sign_lock, NULL);
     int rc = s_copy_options(b, opts);
@@ -351,6 +353,27 @@ int broker_peer_by_curve(relais_broker_t *b, const uint8_t key[32], relais_peer_
     return p ? 0 : RELAIS_E_UNKNOWN_SENDER;
 }
 
+int broker_peer_authorise(relais_broker_t *b, const char *user, const uint8_t key[32], relais_peer_t *out,
+                          unsigned *gen)
+{
+    pthread_rwlock_rdlock(&b->registry_lock);
+    const relais_peer_t *p = relais_registry_by_curve(b->registry, key);
+    int ok = p && strcmp(p->name, user) == 0;
+    if (ok && out)
+        *out = *p;
+    if (gen)
+        *gen = atomic_load(&b->registry_gen);
+    pthread_rwlock_unlock(&b->registry_lock);
+    return ok ? 0 : RELAIS_E_UNKNOWN_SENDER;
+}
+
+int broker_peer_trusted(relais_broker_t *b, const char *user, const uint8_t key[32], unsigned *gen)
+{
+    if (*gen == atomic_load(&b->registry_gen))
+        return 1;
+    return broker_peer_authorise(b, user, key, NULL, gen) == 0;
+}
+
 int broker_registry_reload(relais_broker_t *b)
 {
     relais_registry_t *fresh = NULL;
@@ -364,6 +387,7 @@ int broker_registry_reload(relais_broker_t *b)
     pthread_rwlock_wrlock(&b->registry_lock);
     relais_registry_t *old = b->registry;
     b->registry = fresh;
+    atomic_fetch_add(&b->registry_gen, 1);
     pthread_rwlock_unlock(&b->registry_lock);
     relais_registry_destroy(&old);
     broker_log("info", "registry-reloaded", "dir=%s peers=%zu", b->certs_dir, relais_registry_count(fresh));

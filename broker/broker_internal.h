@@ -31,7 +31,13 @@
 #define BROKER_EP_REPLY "inproc://relais-reply"
 #define BROKER_EP_ZAP "inproc://zeromq.zap.01"
 #define BROKER_ZAP_DOMAIN "relais"
+#define BROKER_ZAP_KEY_PROPERTY "Relais-Curve-Key" /* ZAP metadata: the peer's CURVE key, Z85 */
 #define BROKER_ROUTE_MAX 256 /* a ZeroMQ routing id is at most 255 bytes */
+#define BROKER_VERIFY_DEPTH_PER_THREAD 8      /* jobs queued to each verifier at most (fair shares) */
+#define BROKER_FLOW_BYTES_MAX (16u << 20)     /* requests waiting or in flight, all identities */
+#define BROKER_OUT_PEER_MAX (1u << 20)        /* bytes queued to one connection before it reads */
+#define BROKER_OUT_BULK_MAX (16u << 20)       /* feed deliveries and large replies queued, all peers */
+#define BROKER_OUT_BULK_MIN 4096              /* a reply this large counts as bulk */
 #define BROKER_HEARTBEAT_IVL_MS 5000
 #define BROKER_HEARTBEAT_TIMEOUT_MS 15000
 
@@ -47,6 +53,8 @@ struct relais_broker {
     relais_identity_t *identity;     /* the broker's own keys */
     char name[RELAIS_IDENT_NAME_MAX]; /* the broker's certificate name (access record sender) */
     relais_registry_t *registry;     /* current trust registry; swapped on SIGHUP */
+    atomic_uint registry_gen;        /* bumped by every reload: a peer authorised under an older
+                                      * generation is checked again before anything goes out */
     pthread_rwlock_t registry_lock;  /* readers copy peers out; reload swaps under the write lock */
     pthread_mutex_t sign_lock;       /* serialises use of the broker's signing key */
     int store_lock;                  /* STORE_DIR/relaisd.lock, flock'ed for the process's life; -1 */
@@ -64,6 +72,8 @@ struct relais_broker {
     atomic_int writer_drain;         /* no more messages will come: writer commits the rest, leaves */
     atomic_int writer_running;       /* 1 while the writer thread runs */
     atomic_int running;              /* relais_broker_run has started */
+    atomic_int verify_pending;       /* jobs sent to the verifiers and not yet taken by one */
+    atomic_int flow_waiting;         /* intake holds jobs back until the verifiers take some */
     pthread_t zap_thread;            /* ZAP handler */
     int zap_started;                 /* the ZAP thread exists */
     void *zap_socket;                /* REP bound before the ROUTER, handed to the ZAP thread */
@@ -97,14 +107,22 @@ typedef struct {
     uint8_t route[BROKER_ROUTE_MAX];     /* the peer's ROUTER routing id */
     size_t route_len;                    /* its length */
     char user[RELAIS_IDENT_NAME_MAX];    /* the peer's CURVE identity (ZAP User-Id) */
+    uint8_t curve_key[32];               /* the CURVE key it connected with (ZAP metadata) */
+    unsigned registry_gen;               /* the registry generation it was authorised under */
     int role;                            /* relais_role_t of that identity */
     uint64_t seq;                        /* OUT_HEAD: the head; SUBSCRIBE: from_seq */
     uint32_t credit;                     /* SUBSCRIBE: initial credit */
     int has_child_key;                   /* WRITE_MESSAGE: child_key holds a referral's key */
     uint8_t child_key[32];               /* computed by the verifier, off the writer's path */
+    size_t job_bytes;                    /* a job's bytes as intake counted them (0: no job); its answer
+                                          * gives them back */
     size_t len1;                         /* bytes of d1 after the envelope */
     size_t len2;                         /* bytes of d2 after d1 */
 } broker_env_t;
+
+/* Builds one item's frame (env then d1 then d2) into `msg`. Returns 0, or -1 with errno. */
+int broker_env_frame(zmq_msg_t *msg, const broker_env_t *env, const void *d1, size_t len1, const void *d2,
+                     size_t len2);
 
 /* Sends one item: env then d1 then d2 in one frame. `flags` is 0 or ZMQ_DONTWAIT.
  * Returns 0, or -1 with errno (EAGAIN when the queue is full and ZMQ_DONTWAIT was given). */
@@ -140,6 +158,15 @@ void *broker_queue_socket(relais_broker_t *b, int type);
 int broker_peer_by_name(relais_broker_t *b, const char *name, relais_peer_t *out);
 /* The same by raw CURVE public key. */
 int broker_peer_by_curve(relais_broker_t *b, const uint8_t key[32], relais_peer_t *out);
+/* The peer a connection speaks for, by the CURVE key it connected with: its certificate must
+ * still be in the registry under the same name (a revoked or re-keyed identity is not).
+ * `gen`, when not NULL, receives the registry generation the answer holds for. Errors:
+ * RELAIS_E_UNKNOWN_SENDER. */
+int broker_peer_authorise(relais_broker_t *b, const char *user, const uint8_t key[32], relais_peer_t *out,
+                          unsigned *gen);
+/* Whether a peer authorised under generation *gen is still trusted: at once when no reload
+ * happened since, else by the registry (and *gen moves to the current generation). */
+int broker_peer_trusted(relais_broker_t *b, const char *user, const uint8_t key[32], unsigned *gen);
 /* Loads the registry folder again; keeps the old one when the new one fails. */
 int broker_registry_reload(relais_broker_t *b);
 
@@ -196,12 +223,67 @@ void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint
 /* Logs a feed subscription's access record; the writer then starts the feed. */
 void broker_query_subscribe(broker_worker_t *w, const broker_env_t *env);
 
+/* ---- Outbound bytes (out.c; the intake thread sends, libzmq's thread gives back) ----- */
+
+typedef struct broker_out broker_out_t;
+
+/* The counters of what goes out through `router`; NULL on out-of-memory. */
+broker_out_t *broker_out_new(void *router);
+/* Safe while libzmq still holds messages (a closed socket lingers): their counters outlive it. */
+void broker_out_destroy(broker_out_t **self_p);
+/* Whether a peer may take `len` more bytes now: at most BROKER_OUT_PEER_MAX queued to it (but one
+ * message of any size to a peer with nothing queued), and for `bulk` (feed deliveries, large
+ * replies) at most BROKER_OUT_BULK_MAX over all peers. */
+int broker_out_room(broker_out_t *self, const uint8_t *route, size_t route_len, size_t len, int bulk);
+/* Sends `bytes` (malloc'd) to a peer without waiting, counted until libzmq lets go of them.
+ * Returns 0 (the bytes are libzmq's, freed when it is done), or with the bytes still the
+ * caller's: EAGAIN (no room: try again later) or another errno (the peer is gone, or out of
+ * memory). */
+int broker_out_send(broker_out_t *self, const uint8_t *route, size_t route_len, uint8_t *bytes, size_t len, int bulk);
+/* Bytes queued to one peer, and bulk bytes queued to all. */
+size_t broker_out_queued(broker_out_t *self, const uint8_t *route, size_t route_len);
+size_t broker_out_bulk(broker_out_t *self);
+/* Intake's count of the bytes it holds back for a peer (its deferred replies); NULL on
+ * out-of-memory. */
+size_t *broker_out_deferred(broker_out_t *self, const uint8_t *route, size_t route_len);
+/* The peer has gone: its counter is dropped once libzmq holds nothing of it. */
+void broker_out_forget(broker_out_t *self, const uint8_t *route, size_t route_len);
+/* Forgets the peers that have nothing queued or held back and got nothing for `idle_ms`: a
+ * connection that closes quietly leaves no error to learn it by. */
+void broker_out_sweep(broker_out_t *self, int64_t idle_ms);
+
+/* ---- Fair shares of the verifiers (flow.c, intake thread) ---------------------------- */
+
+typedef struct broker_flow broker_flow_t;
+
+broker_flow_t *broker_flow_new(relais_broker_t *b, void *to_verify);
+void broker_flow_destroy(broker_flow_t **self_p);
+/* Queues job `env` (its kind set; `data` copied) under its identity. Returns 0, or
+ * RELAIS_E_UNAVAILABLE with the sentence for the agent in `why`: the identity or the hub has
+ * too much waiting, or the identity is braked for bad signatures. Sets env->job_bytes. */
+int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data, size_t len, char *why, size_t cap);
+/* Whether a submission of `len` bytes from `user` would be refused (braked, or its queue
+ * full), said before the frame is even decoded: a flood costs intake as little as possible.
+ * Returns 0 or RELAIS_E_UNAVAILABLE with the sentence in `why`. */
+int broker_flow_admit_submit(broker_flow_t *self, const char *user, size_t len, int64_t now, char *why, size_t cap);
+/* Hands waiting jobs to the verifiers, the identities in turn, while their queue has room.
+ * Returns 1 when jobs still wait (the verifiers wake intake when room comes), else 0. */
+int broker_flow_dispatch(broker_flow_t *self);
+/* The answer to a job passed through intake: its bytes are given back; a BAD_SIGNATURE counts
+ * against its identity. Items that are no job's answer are ignored. */
+void broker_flow_done(broker_flow_t *self, const broker_env_t *env);
+/* Bytes of requests waiting or in flight. */
+size_t broker_flow_bytes(const broker_flow_t *self);
+/* A verifier took a job when `pending_before` were waiting: wakes intake if it holds jobs back
+ * and the verifiers' queue has fallen to half. */
+void broker_flow_wake(relais_broker_t *b, int pending_before);
+
 /* ---- Feed (runs in the intake thread) ------------------------------------------------ */
 
 typedef struct broker_feed broker_feed_t;
 
-/* The feed of `router`'s peers; NULL on out-of-memory. */
-broker_feed_t *broker_feed_new(relais_broker_t *b, void *router);
+/* The feed of `router`'s peers, sent through `out`; NULL on out-of-memory. */
+broker_feed_t *broker_feed_new(relais_broker_t *b, void *router, broker_out_t *out);
 void broker_feed_destroy(broker_feed_t **self_p);
 
 /* Registers (or replaces) the pending feed of a peer. Errors: RELAIS_E_UNAVAILABLE (cap). */

@@ -22,6 +22,8 @@ typedef struct {
     uint8_t route[BROKER_ROUTE_MAX];  /* the connection (ROUTER routing id) */
     size_t route_len;                 /* its length */
     char user[RELAIS_IDENT_NAME_MAX]; /* its identity */
+    uint8_t curve_key[32];            /* the CURVE key it connected with */
+    unsigned registry_gen;            /* the registry generation its identity was last checked under */
     relais_role_t role;               /* what it may see */
     uint64_t request_id;              /* the Subscribe's id, echoed in every delivery */
     uint64_t next_seq;                /* the next record to look at */
@@ -35,12 +37,13 @@ typedef struct {
 struct broker_feed {
     relais_broker_t *b; /* the broker */
     void *router;       /* the intake's ROUTER */
+    broker_out_t *out;  /* what goes out to each peer, in bytes */
     s_sub_t *subs;      /* the subscribers (opts.max_subscribers room) */
     size_t count;       /* in use */
     uint64_t head;      /* the log's size as the writer last told */
 };
 
-broker_feed_t *broker_feed_new(relais_broker_t *b, void *router)
+broker_feed_t *broker_feed_new(relais_broker_t *b, void *router, broker_out_t *out)
 {
     broker_feed_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -52,6 +55,7 @@ broker_feed_t *broker_feed_new(relais_broker_t *b, void *router)
     }
     self->b = b;
     self->router = router;
+    self->out = out;
     relais_store_head(b->store, &self->head);
     return self;
 }
@@ -104,6 +108,8 @@ int broker_feed_subscribe(broker_feed_t *self, const broker_env_t *env, uint64_t
     memcpy(sub->route, env->route, env->route_len);
     sub->route_len = env->route_len;
     snprintf(sub->user, sizeof sub->user, "%s", env->user);
+    memcpy(sub->curve_key, env->curve_key, sizeof sub->curve_key);
+    sub->registry_gen = env->registry_gen;
     sub->role = (relais_role_t)env->role;
     sub->request_id = env->request_id;
     sub->next_seq = from_seq ? from_seq : 1;
@@ -181,19 +187,31 @@ static int s_record_sender(const uint8_t *record, size_t len, relais_payload_t *
     return 1;
 }
 
-/* What a partner may see of a case event: its own referral, or an update of a case it
- * referred, as the case's status right after that event (closed loop); never the record. */
-static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, const uint8_t *record, size_t len,
+/* What a partner may see of a case event (the partner-view rule): its own referral, as a new
+ * referral under the referral's handle; a later event of a case one of its referrals follows
+ * from before that event, as the case's status right after it, under that referral's handle;
+ * never the record, never the case id, nothing before its referral. */
+static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, uint64_t seq, const uint8_t *record, size_t len,
                           relais_delivery_t *d)
 {
     relais_payload_t payload;
     char sender[RELAIS_IDENT_NAME_MAX];
     if (!d->has_status || !s_record_sender(record, len, &payload, sender, sizeof sender))
         return 0;
-    if (payload == RELAIS_PAYLOAD_REFERRAL)
-        return strcmp(sender, sub->user) == 0;
+    if (payload == RELAIS_PAYLOAD_REFERRAL) {
+        if (strcmp(sender, sub->user) != 0)
+            return 0;
+        relais_cases_referral_arrival(seq, d->received_ms, &d->status);
+        return 1;
+    }
     relais_case_record_t rec;
-    return broker_case_load(self->b->store, d->status.case_id, &rec) == 0 && relais_cases_has_sender(&rec, sub->user);
+    if (broker_case_load(self->b->store, d->status.case_id, &rec) != 0)
+        return 0;
+    const relais_case_follower_t *f = relais_cases_follower_at(&rec, sub->user, seq);
+    if (!f)
+        return 0;
+    relais_referral_handle(f->referral_seq, d->status.case_id);
+    return 1;
 }
 
 /* The case column of every case event, and for the coordinator whether that case is overdue now. */
@@ -214,13 +232,13 @@ static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *
     size_t len = 0;
     if (relais_reply_encode(reply, &bytes, &len) != 0)
         return S_STOP_ERROR;
-    s_stop_t stop = S_GO_ON;
-    if (zmq_send(self->router, sub->route, sub->route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        stop = errno == EAGAIN || errno == EINTR ? S_STOP_FULL : S_STOP_GONE;
-    else if (zmq_send(self->router, bytes, len, ZMQ_DONTWAIT) < 0)
-        stop = S_STOP_GONE;
+    /* Deliveries are bulk: a frozen subscriber holds at most its allowance, and all of them
+     * together at most the hub's. */
+    int err = broker_out_send(self->out, sub->route, sub->route_len, bytes, len, 1);
+    if (err == 0)
+        return S_GO_ON;
     free(bytes);
-    return stop;
+    return err == EAGAIN || err == EINTR ? S_STOP_FULL : S_STOP_GONE;
 }
 
 static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
@@ -245,7 +263,7 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
         reply.delivery.record = record;
         reply.delivery.record_len = len;
     } else {
-        visible = s_partner_view(st->feed, sub, record, len, &reply.delivery);
+        visible = s_partner_view(st->feed, sub, seq, record, len, &reply.delivery);
     }
     if (visible) {
         s_stop_t stop = s_send(st->feed, sub, &reply);
@@ -263,6 +281,12 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
 static int s_serve_one(broker_feed_t *self, s_sub_t *sub, int *gone)
 {
     *gone = 0;
+    /* Reloads happen on this thread, between turns: checked here, the identity is checked
+     * before each delivery of the turn. */
+    if (!broker_peer_trusted(self->b, sub->user, sub->curve_key, &sub->registry_gen)) {
+        *gone = 2;
+        return 0;
+    }
     if (!sub->active || sub->credit == 0 || sub->next_seq > self->head)
         return 0;
     s_serve_t st = {self, sub, 0, S_GO_ON};
@@ -282,7 +306,7 @@ int broker_feed_serve(broker_feed_t *self)
         int gone = 0;
         busy |= s_serve_one(self, &self->subs[i], &gone);
         if (gone)
-            s_remove(self, &self->subs[i], "unreachable"); /* the last one moved to i: look again */
+            s_remove(self, &self->subs[i], gone == 2 ? "not-trusted" : "unreachable"); /* the last one moved to i */
         else
             i++;
     }

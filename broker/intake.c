@@ -13,18 +13,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_ROUTER_HWM 10000   /* frames queued per peer each way */
+#define S_ROUTER_SNDHWM 10000 /* frames queued to a peer (replies are also bounded in bytes: out.c) */
+#define S_ROUTER_RCVHWM 64    /* frames read ahead from a peer: intake takes them at once anyway */
 #define S_ROUTER_LINGER 2000 /* ms to flush the last acks at shutdown */
-#define S_RECV_BURST 256     /* requests read per loop turn before serving the rest */
+#define S_RECV_BURST 64      /* requests read per loop turn before serving the rest (a flood's
+                              * frames are read in turn with everyone's: keep a turn short) */
 #define S_REPLY_BURST 4096   /* replies forwarded per loop turn */
 #define S_DEFER_MAX 1024     /* replies held for peers whose pipe is full ... */
-#define S_DEFER_BYTES (32u << 20) /* ... and their bytes: beyond either, a reply is dropped */
+#define S_DEFER_BYTES (4u << 20) /* ... and their bytes: beyond either, a reply is dropped */
+#define S_DEFER_PEER_BYTES (256u << 10) /* ... and for one peer (but always one reply) */
 #define S_RETRY_MS 5              /* a peer whose pipe was full is tried again this soon */
+#define S_SWEEP_EVERY_MS 30000    /* peers idle this long are forgotten by the byte counters */
 
 /* A reply a live peer could not take yet (its pipe was full). */
 typedef struct {
-    uint8_t route[BROKER_ROUTE_MAX]; /* the peer */
-    size_t route_len;                /* its length */
+    broker_env_t peer;               /* the peer: route, identity, CURVE key, status of the reply */
     uint8_t *bytes;                  /* the Reply frame, owned */
     size_t len;                      /* its size */
 } s_deferred_t;
@@ -34,6 +37,8 @@ typedef struct {
     void *router;        /* the agents' socket (CURVE server) */
     void *to_verify;     /* PUSH of jobs to the verifier pool */
     void *replies;       /* PULL of replies and notices from verifiers and writer */
+    broker_out_t *out;   /* what is queued to each peer, in bytes */
+    broker_flow_t *flow; /* the identities' shares of the verifiers */
     broker_feed_t *feed; /* the live feeds */
     s_deferred_t *deferred;             /* replies waiting for room in their peer's pipe (S_DEFER_MAX) */
     size_t deferred_count;              /* how many */
@@ -42,46 +47,85 @@ typedef struct {
 
 /* ---- Sending to agents ----------------------------------------------------------------- */
 
-/* Sends one frame to a peer without waiting: 0, or errno (EAGAIN: pipe full; else gone). */
-static int s_try_send(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+/* Sends one frame to a peer without waiting: 0 (the bytes are libzmq's now), or errno with the
+ * bytes still the caller's (EAGAIN: no room yet; else the peer is gone). */
+static int s_try_send(s_intake_t *in, const broker_env_t *peer, uint8_t *bytes, size_t len)
 {
-    if (zmq_send(in->router, route, route_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-        zmq_send(in->router, bytes, len, ZMQ_DONTWAIT) >= 0)
-        return 0;
-    return errno ? errno : EHOSTUNREACH;
+    return broker_out_send(in->out, peer->route, peer->route_len, bytes, len, len >= BROKER_OUT_BULK_MIN);
 }
 
-/* Keeps a reply for a live peer whose pipe is full, within fixed bounds. */
-static void s_defer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
+static void s_peer_gone(s_intake_t *in, const uint8_t *route, size_t route_len)
 {
-    uint8_t *copy = NULL;
-    if (in->deferred && in->deferred_count < S_DEFER_MAX && in->deferred_bytes + len <= S_DEFER_BYTES)
-        copy = malloc(len ? len : 1);
+    if (in->feed)
+        broker_feed_forget(in->feed, route, route_len);
+    broker_out_forget(in->out, route, route_len);
+}
+
+/* Whether anything may still go to this peer. Once its identity is no longer trusted
+ * (revoked, removed, or its name given another key) nothing does, but the refusal that
+ * tells it so. */
+static int s_may_deliver(s_intake_t *in, broker_env_t *peer)
+{
+    if (peer->status == RELAIS_E_UNKNOWN_SENDER)
+        return 1;
+    if (broker_peer_trusted(in->b, peer->user, peer->curve_key, &peer->registry_gen))
+        return 1;
+    broker_log("info", "reply-dropped", "why=not-trusted user=%s request=%llu", peer->user[0] ? peer->user : "-",
+               (unsigned long long)peer->request_id);
+    return 0;
+}
+
+/* Keeps a reply (taken, malloc'd) for a live peer that has no room for it yet, within fixed
+ * bounds, for it and for all. */
+static void s_defer(s_intake_t *in, const broker_env_t *peer, uint8_t *bytes, size_t len)
+{
+    size_t *held = in->deferred ? broker_out_deferred(in->out, peer->route, peer->route_len) : NULL;
+    if (!held || in->deferred_count == S_DEFER_MAX || in->deferred_bytes + len > S_DEFER_BYTES ||
+        (*held > 0 && *held + len > S_DEFER_PEER_BYTES)) {
+        /* The peer reads nothing; it asks again for what it misses (submission is idempotent). */
+        broker_log("warn", "reply-dropped", "why=peer-full user=%s bytes=%zu deferred=%zu", peer->user, len,
+                   in->deferred_count);
+        free(bytes);
+        return;
+    }
+    s_deferred_t *d = &in->deferred[in->deferred_count++];
+    d->peer = *peer;
+    d->bytes = bytes;
+    d->len = len;
+    in->deferred_bytes += len;
+    *held += len;
+}
+
+/* Sends one reply frame (taken, malloc'd) to a peer without waiting. */
+static void s_send_owned(s_intake_t *in, const broker_env_t *env, uint8_t *bytes, size_t len)
+{
+    broker_env_t peer = *env;
+    if (!s_may_deliver(in, &peer)) {
+        free(bytes);
+        return;
+    }
+    int err = s_try_send(in, &peer, bytes, len);
+    if (err == 0)
+        return;
+    if (err == EAGAIN || err == EINTR) {
+        s_defer(in, &peer, bytes, len);
+        return;
+    }
+    free(bytes);
+    s_peer_gone(in, peer.route, peer.route_len);
+    broker_log("info", "reply-dropped", "why=peer-gone bytes=%zu", len);
+}
+
+/* The same for bytes the caller keeps. */
+static void s_send_to_peer(s_intake_t *in, const broker_env_t *env, const void *bytes, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
     if (!copy) {
-        /* The peer reads nothing; it resubmits what it misses (idempotent). */
-        broker_log("warn", "reply-dropped", "why=peer-full bytes=%zu deferred=%zu", len, in->deferred_count);
+        broker_log("error", "reply-dropped", "why=out-of-memory bytes=%zu", len);
         return;
     }
     memcpy(copy, bytes, len);
-    s_deferred_t *d = &in->deferred[in->deferred_count++];
-    memcpy(d->route, route, route_len);
-    d->route_len = route_len;
-    d->bytes = copy;
-    d->len = len;
-    in->deferred_bytes += len;
-}
-
-/* Sends one reply frame to a peer without waiting. A peer that has gone loses its feed. */
-static void s_send_to_peer(s_intake_t *in, const uint8_t *route, size_t route_len, const void *bytes, size_t len)
-{
-    int err = s_try_send(in, route, route_len, bytes, len);
-    if (err == EAGAIN || err == EINTR) {
-        s_defer(in, route, route_len, bytes, len);
-    } else if (err != 0) {
-        if (in->feed)
-            broker_feed_forget(in->feed, route, route_len);
-        broker_log("info", "reply-dropped", "why=peer-gone bytes=%zu", len);
-    }
+    s_send_owned(in, env, copy, len);
 }
 
 /* Retries the deferred replies; returns 1 when some are still waiting. */
@@ -89,15 +133,20 @@ static int s_retry_deferred(s_intake_t *in)
 {
     for (size_t i = 0; i < in->deferred_count;) {
         s_deferred_t *d = &in->deferred[i];
-        int err = s_try_send(in, d->route, d->route_len, d->bytes, d->len);
+        int err = s_may_deliver(in, &d->peer) ? s_try_send(in, &d->peer, d->bytes, d->len) : ECANCELED;
         if (err == EAGAIN || err == EINTR) {
             i++;
             continue;
         }
-        if (err != 0)
-            broker_feed_forget(in->feed, d->route, d->route_len);
+        if (err != 0) {
+            free(d->bytes);
+            if (err != ECANCELED)
+                s_peer_gone(in, d->peer.route, d->peer.route_len);
+        }
+        size_t *held = broker_out_deferred(in->out, d->peer.route, d->peer.route_len);
+        if (held)
+            *held -= *held < d->len ? *held : d->len;
         in->deferred_bytes -= d->len;
-        free(d->bytes);
         *d = in->deferred[--in->deferred_count]; /* replies may arrive in any order (protocol) */
     }
     return in->deferred_count > 0;
@@ -119,8 +168,9 @@ static void s_reply(s_intake_t *in, const broker_env_t *env, const relais_reply_
     size_t len = 0;
     if (relais_reply_encode(reply, &bytes, &len) != 0)
         return;
-    s_send_to_peer(in, env->route, env->route_len, bytes, len);
-    free(bytes);
+    broker_env_t peer = *env;
+    peer.status = reply->kind == RELAIS_REPLY_ERROR ? reply->error.status : 0;
+    s_send_owned(in, &peer, bytes, len);
 }
 
 static void s_error(s_intake_t *in, const broker_env_t *env, int status, const char *fmt, ...)
@@ -140,9 +190,11 @@ static void s_error(s_intake_t *in, const broker_env_t *env, int status, const c
 
 static void s_on_internal(s_intake_t *in, const broker_env_t *env, const uint8_t *d1)
 {
+    if (env->kind == BROKER_OUT_REPLY || env->kind == BROKER_OUT_SUB_READY)
+        broker_flow_done(in->flow, env); /* the job's answer: its bytes are free again */
     switch (env->kind) {
     case BROKER_OUT_REPLY:
-        s_send_to_peer(in, env->route, env->route_len, d1, env->len1);
+        s_send_to_peer(in, env, d1, env->len1);
         break;
     case BROKER_OUT_HEAD:
         broker_feed_head(in->feed, env->seq);
@@ -179,13 +231,16 @@ static int s_pump_replies(s_intake_t *in)
 
 /* ---- From agents ------------------------------------------------------------------------- */
 
-/* Hands a job to the verifier pool, or answers UNAVAILABLE when its queue is full. */
+/* Queues a job for the verifiers under its identity's share, or answers UNAVAILABLE (not
+ * logged one by one: a flood would fill the log; flow.c logs them by identity and second). */
 static int s_dispatch(s_intake_t *in, broker_env_t *env, broker_kind_t kind, const void *data, size_t len)
 {
     env->kind = kind;
-    if (broker_env_send(in->to_verify, env, data, len, NULL, 0, ZMQ_DONTWAIT) == 0)
+    relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_ERROR};
+    reply.error.status = broker_flow_submit(in->flow, env, data, len, reply.error.message, sizeof reply.error.message);
+    if (reply.error.status == 0)
         return 0;
-    s_error(in, env, RELAIS_E_UNAVAILABLE, "the hub is busy; retry shortly");
+    s_reply(in, env, &reply);
     return -1;
 }
 
@@ -216,8 +271,8 @@ static void s_handle_request(s_intake_t *in, broker_env_t *env, const uint8_t *f
     }
     env->request_id = req.request_id;
     relais_peer_t peer;
-    if (broker_peer_by_name(in->b, env->user, &peer) != 0) {
-        s_error(in, env, RELAIS_E_UNKNOWN_SENDER, "this identity is no longer in the registry");
+    if (broker_peer_authorise(in->b, env->user, env->curve_key, &peer, &env->registry_gen) != 0) {
+        s_error(in, env, RELAIS_E_UNKNOWN_SENDER, "this identity or its key is no longer in the registry");
         goto out_clear;
     }
     env->role = peer.role;
@@ -267,19 +322,42 @@ static int s_drain_more(void *sock)
     return extra;
 }
 
-/* The request id of a frame refused before it decodes (too large, not a Request), so that the agent can still
- * match the refusal: serializers write field 1 (tag 0x08, a varint) first. 0 when absent. */
-static uint64_t s_peek_request_id(const uint8_t *frame, size_t len)
+/* The request id of a frame refused before it decodes (too large, not a Request, or a
+ * submission from an identity that may not submit now), so that the agent can still match
+ * the refusal: serializers write field 1 (tag 0x08, a varint) first. 0 when absent. *next is
+ * where the next field starts (0 when the id is absent or cut). */
+static uint64_t s_peek_request_id(const uint8_t *frame, size_t len, size_t *next)
 {
     uint64_t id = 0;
+    *next = 0;
     if (len < 2 || frame[0] != 0x08)
         return 0;
     for (size_t i = 1; i < len && i <= 10; i++) {
         id |= (uint64_t)(frame[i] & 0x7f) << (7 * (i - 1));
-        if (!(frame[i] & 0x80))
+        if (!(frame[i] & 0x80)) {
+            *next = i + 1;
             return id;
+        }
     }
     return 0;
+}
+
+/* A submission from an identity that is braked or has too much waiting is refused without
+ * being decoded: canonical Requests put `submit` (field 2, tag 0x12) right after the id. */
+static int s_refused_early(s_intake_t *in, broker_env_t *env, const uint8_t *frame, size_t len)
+{
+    size_t next = 0;
+    uint64_t id = s_peek_request_id(frame, len, &next);
+    if (next == 0 || next >= len || frame[next] != 0x12)
+        return 0;
+    relais_reply_t reply = {.request_id = id, .kind = RELAIS_REPLY_ERROR};
+    reply.error.status = broker_flow_admit_submit(in->flow, env->user, len, env->received_ms, reply.error.message,
+                                                  sizeof reply.error.message);
+    if (reply.error.status == 0)
+        return 0;
+    env->request_id = id;
+    s_reply(in, env, &reply);
+    return 1;
 }
 
 /* Reads one [routing id][request] message; returns 0, or -1 when nothing is waiting. */
@@ -306,11 +384,14 @@ static int s_recv_one(s_intake_t *in)
         return 0;
     }
     const char *user = zmq_msg_gets(&body, "User-Id");
-    snprintf(env.user, sizeof env.user, "%s", user ? user : "");
+    const char *key = zmq_msg_gets(&body, BROKER_ZAP_KEY_PROPERTY);
+    if (user && key && strlen(key) == RELAIS_CURVE_Z85_LEN && zmq_z85_decode(env.curve_key, key))
+        snprintf(env.user, sizeof env.user, "%s", user);
     const uint8_t *frame = zmq_msg_data(&body);
     size_t len = zmq_msg_size(&body);
     /* Every refusal of a frame that does not decode echoes the id it starts with, if any. */
-    env.request_id = s_peek_request_id(frame, len);
+    size_t next;
+    env.request_id = s_peek_request_id(frame, len, &next);
     if (zmq_msg_more(&body) && s_drain_more(in->router) > 0) {
         s_error(in, &env, RELAIS_E_MALFORMED, "a request is exactly one frame");
     } else if (!env.user[0]) {
@@ -318,7 +399,7 @@ static int s_recv_one(s_intake_t *in)
     } else if (len > in->b->opts.max_message) {
         s_error(in, &env, RELAIS_E_TOO_LARGE, "the request is %zu bytes; the limit is %zu", len,
                 in->b->opts.max_message);
-    } else {
+    } else if (!s_refused_early(in, &env, frame, len)) {
         s_handle_request(in, &env, frame, len);
     }
     zmq_msg_close(&body);
@@ -343,8 +424,8 @@ static int s_router_open(s_intake_t *in)
     if (s_set_int(in->router, ZMQ_CURVE_SERVER, 1) != 0 ||
         zmq_setsockopt(in->router, ZMQ_CURVE_SECRETKEY, secret, strlen(secret) + 1) != 0 ||
         zmq_setsockopt(in->router, ZMQ_ZAP_DOMAIN, BROKER_ZAP_DOMAIN, strlen(BROKER_ZAP_DOMAIN)) != 0 ||
-        s_set_int(in->router, ZMQ_ROUTER_MANDATORY, 1) != 0 || s_set_int(in->router, ZMQ_SNDHWM, S_ROUTER_HWM) != 0 ||
-        s_set_int(in->router, ZMQ_RCVHWM, S_ROUTER_HWM) != 0 ||
+        s_set_int(in->router, ZMQ_ROUTER_MANDATORY, 1) != 0 || s_set_int(in->router, ZMQ_SNDHWM, S_ROUTER_SNDHWM) != 0 ||
+        s_set_int(in->router, ZMQ_RCVHWM, S_ROUTER_RCVHWM) != 0 ||
         s_set_int(in->router, ZMQ_HEARTBEAT_IVL, BROKER_HEARTBEAT_IVL_MS) != 0 ||
         s_set_int(in->router, ZMQ_HEARTBEAT_TIMEOUT, BROKER_HEARTBEAT_TIMEOUT_MS) != 0 ||
         s_set_int(in->router, ZMQ_HEARTBEAT_TTL, BROKER_HEARTBEAT_TIMEOUT_MS) != 0 ||
@@ -367,9 +448,11 @@ static int s_open(s_intake_t *in)
     int rc = s_router_open(in);
     if (rc != 0)
         return rc;
-    in->feed = broker_feed_new(b, in->router);
+    in->out = broker_out_new(in->router);
+    in->flow = broker_flow_new(b, in->to_verify);
+    in->feed = in->out ? broker_feed_new(b, in->router, in->out) : NULL;
     in->deferred = calloc(S_DEFER_MAX, sizeof *in->deferred);
-    return in->feed && in->deferred ? 0 : relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    return in->out && in->flow && in->feed && in->deferred ? 0 : relais_status_set(RELAIS_E_NOMEM, "out of memory");
 }
 
 /* ---- The loop ---------------------------------------------------------------------------- */
@@ -385,13 +468,20 @@ static void s_read_wake_pipe(relais_broker_t *b)
 
 /* One turn: the writer's acks first, as soon as they come, then the feed deliveries of what
  * they stored, then new requests (and the feed again if one of them granted credit or
- * subscribed). The poll waits for any of the three; it only times out early to retry a peer
- * whose pipe was full, and not at all when a feed stopped on its budget with more to send. */
+ * subscribed), then the identities' jobs to the verifiers, in turn. The poll waits for any of
+ * the three (a verifier that has room again writes to the wake pipe); it only times out
+ * early to retry a peer whose pipe was full, and not at all when a feed stopped on its budget
+ * with more to send. */
 static void s_serve(s_intake_t *in)
 {
     relais_broker_t *b = in->b;
     int feed = 0, deferred = 0;
+    int64_t swept_ms = broker_now_ms();
     while (!atomic_load(&b->stop_requested)) {
+        if (broker_now_ms() - swept_ms > S_SWEEP_EVERY_MS) {
+            broker_out_sweep(in->out, S_SWEEP_EVERY_MS);
+            swept_ms = broker_now_ms();
+        }
         zmq_pollitem_t items[] = {
             {in->router, 0, ZMQ_POLLIN, 0},
             {in->replies, 0, ZMQ_POLLIN, 0},
@@ -410,7 +500,19 @@ static void s_serve(s_intake_t *in)
             requests++;
         if (requests > 0)
             feed = broker_feed_serve(in->feed);
+        broker_flow_dispatch(in->flow);
         deferred = s_retry_deferred(in);
+    }
+}
+
+/* Hands the verifiers what identities still have queued, so that a clean stop answers every
+ * request it read; bounded, the stop must come. */
+static void s_flush_flow(s_intake_t *in)
+{
+    for (int waited = 0; in->flow && broker_flow_dispatch(in->flow) && waited < 10000; waited += 20) {
+        zmq_pollitem_t item = {in->replies, 0, ZMQ_POLLIN, 0};
+        zmq_poll(&item, 1, 20);
+        s_pump_replies(in);
     }
 }
 
@@ -430,6 +532,8 @@ static void s_wait_threads(s_intake_t *in, atomic_int *running)
 static void s_shutdown(s_intake_t *in)
 {
     relais_broker_t *b = in->b;
+    if (in->replies)
+        s_flush_flow(in);
     atomic_store(&b->verifiers_drain, 1);
     if (in->replies)
         s_wait_threads(in, &b->verifiers_running);
@@ -447,8 +551,10 @@ static void s_shutdown(s_intake_t *in)
         free(in->deferred);
     }
     broker_feed_destroy(&in->feed);
+    broker_flow_destroy(&in->flow);
     if (in->router)
         zmq_close(in->router);
+    broker_out_destroy(&in->out); /* counters of messages libzmq still holds live on until it lets go */
     if (in->to_verify)
         zmq_close(in->to_verify);
     if (in->replies)

@@ -49,6 +49,9 @@ static void s_usage(FILE *out)
             "                            checkpoints: below it messages get STORE_FULL while reads (which\n"
             "                            are logged) and checkpoints go on (default 2%% of the map, at\n"
             "                            least 1024, at most half the map)\n"
+            "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
+            "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
+            "                            refused unverified until the burst has drained; 0: never\n"
             "  --help                    this text\n"
             "\n"
             "Signals: SIGTERM/SIGINT stop (in-flight batch committed, final checkpoint, exit 0);\n"
@@ -125,6 +128,7 @@ enum {
     S_OPT_MAX_SUBS,
     S_OPT_QUEUE_HWM,
     S_OPT_STORE_RESERVE,
+    S_OPT_BRAKE,
     S_OPT_HELP,
 };
 
@@ -148,6 +152,7 @@ static const struct option s_options[] = {
     {"max-subscribers", required_argument, NULL, S_OPT_MAX_SUBS},
     {"queue-hwm", required_argument, NULL, S_OPT_QUEUE_HWM},
     {"store-reserve", required_argument, NULL, S_OPT_STORE_RESERVE},
+    {"brake-bad-signatures", required_argument, NULL, S_OPT_BRAKE},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -187,6 +192,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 1000000, &v) ? -1 : (o->queue_hwm = (int)v, 0);
     case S_OPT_STORE_RESERVE:
         return s_parse_u64(arg, 0, 1ull << 34, &v) ? -1 : (o->store_reserve_kib = v, 0);
+    case S_OPT_BRAKE:
+        return s_parse_u64(arg, 0, 1000000, &v) ? -1 : (o->brake_bad_signatures = (unsigned)v, 0);
     case S_OPT_TRIAGE:
         return s_parse_triage(arg, o->triage_hours);
     case S_OPT_WORK_HOURS:

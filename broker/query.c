@@ -13,8 +13,10 @@
 
 #include <openssl/rand.h>
 
-#define S_CASE_LIST_MAX 5000      /* cases in one list reply */
-#define S_TIMELINE_MAX 1000       /* records in one case's timeline */
+#define S_CASE_LIST_MAX 5000      /* lines in one list page ... */
+#define S_LIST_PAGE_BYTES (256 * 1024) /* ... and about this many bytes of them */
+#define S_TIMELINE_PAGE_BYTES (256 * 1024) /* records of a case's timeline in one page */
+#define S_EVENTS_MAX 5000         /* events in a case's history (the first page carries it whole) */
 #define S_PAGE_RECORDS 256        /* records in one audit page */
 #define S_PAGE_BYTES (512 * 1024) /* bytes in one audit page */
 
@@ -78,32 +80,12 @@ void broker_query_subscribe(broker_worker_t *w, const broker_env_t *env)
     s_logged_reply(w, env, &access, NULL, BROKER_F_SUBSCRIBE);
 }
 
-/* ---- Cases --------------------------------------------------------------------------------- */
+/* ---- Cases: the coordinator's and the auditor's view ---------------------------------------- */
 
-/* What a partner may know of a case it referred: its status, nothing of the child or notes. */
-static void s_status_only(relais_case_summary_t *s)
+static int s_is_handle(const char *key)
 {
-    relais_case_summary_t keep;
-    memset(&keep, 0, sizeof keep);
-    memcpy(keep.case_id, s->case_id, sizeof keep.case_id);
-    keep.state = s->state;
-    keep.task_status = s->task_status;
-    memcpy(keep.reason_code, s->reason_code, sizeof keep.reason_code);
-    keep.opened_ms = s->opened_ms;
-    keep.updated_ms = s->updated_ms;
-    *s = keep;
+    return strncmp(key, RELAIS_REFERRAL_HANDLE_PREFIX, sizeof RELAIS_REFERRAL_HANDLE_PREFIX - 1) == 0;
 }
-
-typedef struct {
-    const broker_env_t *env;     /* who asks */
-    const relais_request_t *req; /* the filters */
-    relais_case_summary_t *list; /* the cases kept (grown as needed) */
-    size_t count;                /* how many */
-    size_t room;                 /* room of `list` */
-    const relais_cases_policy_t *policy; /* the hub's deadlines */
-    int64_t now;                 /* for overdue */
-    int nomem;                   /* the list could not grow */
-} s_list_t;
 
 static int s_referrer_matches(const relais_case_record_t *rec, const char *text)
 {
@@ -116,11 +98,8 @@ static int s_referrer_matches(const relais_case_record_t *rec, const char *text)
     return 0;
 }
 
-static int s_filter(const s_list_t *l, const relais_case_record_t *rec)
+static int s_case_matches(const relais_request_t *q, const relais_case_record_t *rec)
 {
-    const relais_request_t *q = l->req;
-    if (!s_sees_all(l->env->role) && !relais_cases_has_sender(rec, l->env->user))
-        return 0;
     if (q->states && !(q->states & (1u << rec->summary.state)))
         return 0;
     if (q->urgency && rec->summary.urgency != q->urgency)
@@ -132,18 +111,82 @@ static int s_filter(const s_list_t *l, const relais_case_record_t *rec)
     return !q->overdue_only || rec->summary.overdue;
 }
 
-static int s_list_case(void *ctx, const char *case_id, const uint8_t *state, size_t len)
+/* ---- Cases: a partner's view of its referrals (the partner-view rule) ----------------------- */
+
+/* What a referrer may know of its referral: the status the rule gives it, and what the referral
+ * itself said (its urgency, the school, its organisation, the child as it named it); nothing
+ * of the case it joined, not even the case's opening date. `rec` may be NULL (unreadable). */
+static void s_referral_summary(const relais_referral_record_t *ref, const relais_case_record_t *rec,
+                               relais_case_summary_t *out)
 {
-    (void)case_id;
-    s_list_t *l = ctx;
-    relais_case_record_t rec;
-    if (relais_case_record_decode(state, len, &rec) != 0)
+    relais_case_status_t st;
+    relais_cases_referral_status(ref, rec, &st);
+    memset(out, 0, sizeof *out);
+    memcpy(out->case_id, st.case_id, sizeof out->case_id);
+    out->state = st.state;
+    out->task_status = st.task_status;
+    memcpy(out->reason_code, st.reason_code, sizeof out->reason_code);
+    out->updated_ms = st.updated_ms;
+    out->opened_ms = ref->received_ms;
+    out->urgency = ref->urgency;
+    memcpy(out->school, ref->school, sizeof out->school);
+    memcpy(out->child_display, ref->child_display, sizeof out->child_display);
+    if (ref->organisation[0]) {
+        memcpy(out->referrers[0], ref->organisation, sizeof out->referrers[0]);
+        out->referrer_count = 1;
+    }
+    out->referral_count = 1;
+}
+
+/* A partner's filters apply to what it may see of its referral, nothing else: its status, its
+ * own urgency, school and organisation. It sees no deadline, so --overdue lists nothing. */
+static int s_referral_matches(const relais_request_t *q, const relais_case_summary_t *s)
+{
+    if (q->states && !(q->states & (1u << s->state)))
         return 0;
-    relais_cases_deadline(&rec, l->policy, l->now);
-    if (!s_filter(l, &rec))
+    if (q->urgency && s->urgency != q->urgency)
         return 0;
-    if (l->count == S_CASE_LIST_MAX)
+    if (q->school[0] && !strstr(s->school, q->school))
+        return 0;
+    if (q->referrer[0] && !(s->referrer_count && strstr(s->referrers[0], q->referrer)))
+        return 0;
+    return !q->overdue_only;
+}
+
+/* ---- Case list --------------------------------------------------------------------------------- */
+
+typedef struct {
+    const broker_env_t *env;     /* who asks */
+    const relais_request_t *req; /* the filters */
+    relais_store_t *store;       /* for the cases a partner's referrals joined */
+    relais_case_summary_t *list; /* the lines kept (grown as needed) */
+    size_t count;                /* how many */
+    size_t room;                 /* room of `list` */
+    size_t bytes;                /* about what they take on the wire */
+    char last[RELAIS_CASE_ID_LEN]; /* the index key of the last line kept */
+    int full;                    /* the page is full: the next one starts after `last` */
+    const relais_cases_policy_t *policy; /* the hub's deadlines */
+    int64_t now;                 /* for overdue */
+    int nomem;                   /* the list could not grow */
+} s_list_t;
+
+/* About what a line takes encoded: its texts and a little for the numbers and tags. */
+static size_t s_line_bytes(const relais_case_summary_t *c)
+{
+    size_t n = 64 + strlen(c->case_id) + strlen(c->sub_status) + strlen(c->reason_code) + strlen(c->child_display) +
+               strlen(c->school);
+    for (size_t i = 0; i < c->referrer_count; i++)
+        n += 2 + strlen(c->referrers[i]);
+    return n;
+}
+
+static int s_list_add(s_list_t *l, const char *key, const relais_case_summary_t *line)
+{
+    size_t bytes = s_line_bytes(line);
+    if (l->count == S_CASE_LIST_MAX || (l->count > 0 && l->bytes + bytes > S_LIST_PAGE_BYTES)) {
+        l->full = 1;
         return 1;
+    }
     if (l->count == l->room) {
         size_t room = l->room ? 2 * l->room : 16;
         relais_case_summary_t *grown = realloc(l->list, room * sizeof *grown);
@@ -154,16 +197,37 @@ static int s_list_case(void *ctx, const char *case_id, const uint8_t *state, siz
         l->list = grown;
         l->room = room;
     }
-    if (!s_sees_all(l->env->role))
-        s_status_only(&rec.summary);
-    l->list[l->count++] = rec.summary;
+    l->list[l->count++] = *line;
+    l->bytes += bytes;
+    snprintf(l->last, sizeof l->last, "%s", key);
     return 0;
+}
+
+/* One entry of the case index: a case for the coordinator and the auditor, a referral of its
+ * own for a partner. */
+static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t len)
+{
+    s_list_t *l = ctx;
+    relais_case_record_t rec;
+    if (s_sees_all(l->env->role)) {
+        if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0)
+            return 0;
+        relais_cases_deadline(&rec, l->policy, l->now);
+        return s_case_matches(l->req, &rec) ? s_list_add(l, key, &rec.summary) : 0;
+    }
+    relais_referral_record_t ref;
+    if (!s_is_handle(key) || relais_referral_record_decode(value, len, &ref) != 0 ||
+        strcmp(ref.sender, l->env->user) != 0)
+        return 0;
+    relais_case_summary_t line;
+    s_referral_summary(&ref, broker_case_load(l->store, ref.case_id, &rec) == 0 ? &rec : NULL, &line);
+    return s_referral_matches(l->req, &line) ? s_list_add(l, key, &line) : 0;
 }
 
 static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
-    s_list_t l = {env, req, NULL, 0, 0, &w->b->policy, broker_now_ms(), 0};
-    int rc = relais_store_case_iterate(w->b->store, s_list_case, &l);
+    s_list_t l = {.env = env, .req = req, .store = w->b->store, .policy = &w->b->policy, .now = broker_now_ms()};
+    int rc = relais_store_case_iterate_after(w->b->store, req->after, s_list_entry, &l);
     if (l.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
     } else if (rc < 0) {
@@ -172,122 +236,227 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
         relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_LIST};
         reply.cases = l.list;
         reply.case_count = l.count;
+        if (l.full)
+            memcpy(reply.next_case, l.last, sizeof reply.next_case);
         relais_access_t access = {.reader = env->user, .action = "case-list"};
         s_logged_reply(w, env, &access, &reply, 0);
     }
     free(l.list);
 }
 
+/* ---- Case show: the coordinator's and the auditor's ------------------------------------------- */
+
 typedef struct {
     broker_worker_t *w;          /* for the store */
-    const char *only_from;       /* a partner: only its own referrals; NULL: everything */
-    uint8_t **records;           /* LogRecord bytes, owned */
+    uint64_t from;               /* the first record of the page */
+    uint8_t **records;           /* LogRecord bytes, owned (grown as needed) */
     size_t *lens;                /* their lengths */
-    size_t count;                /* how many */
-    relais_case_event_t *events; /* the status after each event the reader may see; NULL: not asked */
-    size_t event_count;          /* how many */
+    size_t count, room;          /* how many, and room */
+    size_t bytes;                /* their total */
+    uint64_t next;               /* the first record left for the next page, 0 when none */
+    int nomem;                   /* the page could not grow */
 } s_timeline_t;
-
-typedef enum { S_HIDDEN, S_STATUS_ONLY, S_RECORD } s_sight_t;
-
-/* What a reader sees of one event of a case it may open: a coordinator or auditor the record;
- * a partner its own referrals whole and the coordinator's updates as a status, never another
- * partner's referral (the rule of its live feed). */
-static s_sight_t s_sight(const uint8_t *record, size_t len, const char *only_from)
-{
-    if (!only_from)
-        return S_RECORD;
-    relais_message_t *msg = NULL;
-    if (relais_record_message_decode(record, len, NULL, NULL, &msg) != 0)
-        return S_HIDDEN;
-    relais_payload_t payload = relais_message_payload(msg);
-    s_sight_t sight = payload == RELAIS_PAYLOAD_CASE_UPDATE ? S_STATUS_ONLY
-                      : payload == RELAIS_PAYLOAD_REFERRAL && strcmp(relais_message_sender(msg), only_from) == 0
-                          ? S_RECORD
-                          : S_HIDDEN;
-    relais_message_destroy(&msg);
-    return sight;
-}
 
 static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t status_len)
 {
+    (void)status;
+    (void)status_len;
     s_timeline_t *t = ctx;
-    if (t->count == S_TIMELINE_MAX || t->event_count == S_TIMELINE_MAX)
+    if (seq < t->from)
+        return 0;
+    if (t->count > 0 && t->bytes >= S_TIMELINE_PAGE_BYTES) {
+        t->next = seq;
         return 1;
-    uint8_t *record = NULL;
-    size_t len = 0;
-    if (relais_store_get_record(t->w->b->store, seq, &record, &len) != 0)
-        return 0;
-    s_sight_t sight = s_sight(record, len, t->only_from);
-    relais_case_event_t *ev = t->events ? &t->events[t->event_count] : NULL;
-    if (ev && sight != S_HIDDEN && relais_case_status_decode(status, status_len, &ev->status) == 0) {
-        ev->seq = seq;
-        t->event_count++;
     }
-    if (sight != S_RECORD) {
-        free(record);
-        return 0;
+    if (t->count == t->room) {
+        size_t room = t->room ? 2 * t->room : 16;
+        uint8_t **records = realloc(t->records, room * sizeof *records);
+        size_t *lens = records ? realloc(t->lens, room * sizeof *lens) : NULL;
+        if (records)
+            t->records = records;
+        if (lens)
+            t->lens = lens;
+        if (!records || !lens) {
+            t->nomem = 1;
+            return 1;
+        }
+        t->room = room;
     }
-    t->records[t->count] = record;
-    t->lens[t->count++] = len;
+    if (relais_store_get_record(t->w->b->store, seq, &t->records[t->count], &t->lens[t->count]) == 0)
+        t->bytes += t->lens[t->count++];
     return 0;
 }
 
-static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec, int with_history)
+static void s_timeline_free(s_timeline_t *t)
 {
-    s_timeline_t t = {w,
-                      s_sees_all(env->role) ? NULL : env->user,
-                      calloc(S_TIMELINE_MAX, sizeof(uint8_t *)),
-                      calloc(S_TIMELINE_MAX, sizeof(size_t)),
-                      0,
-                      with_history ? calloc(S_TIMELINE_MAX, sizeof(relais_case_event_t)) : NULL,
-                      0};
-    if (!t.records || !t.lens || (with_history && !t.events)) {
+    for (size_t i = 0; i < t->count; i++)
+        free(t->records[i]);
+    free(t->records);
+    free(t->lens);
+}
+
+typedef struct {
+    relais_case_event_t *events; /* the status after each event, in log order */
+    size_t count;
+} s_events_t;
+
+static int s_event_add(void *ctx, uint64_t seq, const uint8_t *status, size_t len)
+{
+    s_events_t *e = ctx;
+    if (e->count == S_EVENTS_MAX)
+        return 1;
+    if (relais_case_status_decode(status, len, &e->events[e->count].status) == 0)
+        e->events[e->count++].seq = seq;
+    return 0;
+}
+
+static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relais_case_record_t *rec,
+                              const relais_request_t *req)
+{
+    int first_page = req->from_seq == 0;
+    s_timeline_t t = {.w = w, .from = req->from_seq};
+    s_events_t e = {first_page && req->with_history ? calloc(S_EVENTS_MAX, sizeof(relais_case_event_t)) : NULL, 0};
+    if (first_page && req->with_history && !e.events) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
+        return;
+    }
+    relais_store_case_history(w->b->store, rec->summary.case_id, s_timeline_add, &t);
+    if (e.events)
+        relais_store_case_history(w->b->store, rec->summary.case_id, s_event_add, &e);
+    if (t.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         goto out_free;
     }
-    relais_store_case_history(w->b->store, rec->summary.case_id, s_timeline_add, &t);
     relais_cases_deadline(rec, &w->b->policy, broker_now_ms());
-    if (!s_sees_all(env->role))
-        s_status_only(&rec->summary);
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &rec->summary;
     reply.case_count = 1;
     reply.records = t.records;
     reply.record_lens = t.lens;
     reply.record_count = t.count;
+    reply.next_seq = t.next;
     /* Only when asked: an older client refuses a reply field it does not know. */
-    reply.events = t.events;
-    reply.event_count = t.event_count;
-    relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id};
+    reply.events = e.events;
+    reply.event_count = e.count;
+    reply.followers = e.events ? rec->followers : NULL;
+    reply.follower_count = e.events ? rec->follower_count : 0;
+    relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id,
+                              .from_seq = t.count ? req->from_seq : 0};
     s_logged_reply(w, env, &access, &reply, 0);
 out_free:
-    for (size_t i = 0; i < t.count; i++)
-        free(t.records[i]);
-    free(t.records);
-    free(t.lens);
-    free(t.events);
+    s_timeline_free(&t);
+    free(e.events);
 }
+
+/* ---- Case show: a partner's view of one of its referrals ------------------------------------- */
+
+typedef struct {
+    relais_store_t *store;                   /* for the referral entries */
+    const relais_referral_record_t *ref;     /* the referral shown */
+    const relais_case_follower_t *follower;  /* its entry when it follows the case, else NULL */
+    relais_case_event_t *events;             /* what its referrer sees, in log order */
+    size_t count;
+} s_referral_history_t;
+
+/* The referral's own arrival, then, while it follows the case, the case's status after each
+ * later event that is no referral (another partner's, or another of its own, each with its
+ * own handle). */
+static int s_referral_event(void *ctx, uint64_t seq, const uint8_t *status, size_t len)
+{
+    s_referral_history_t *h = ctx;
+    if (h->count == S_EVENTS_MAX)
+        return 1;
+    relais_case_event_t *ev = &h->events[h->count];
+    relais_referral_record_t other;
+    if (seq == h->ref->seq) {
+        relais_cases_referral_arrival(seq, h->ref->received_ms, &ev->status);
+    } else if (seq < h->ref->seq || !h->follower || seq < h->follower->since_seq ||
+               relais_cases_referral_load(h->store, seq, &other) != RELAIS_E_NOT_FOUND ||
+               relais_case_status_decode(status, len, &ev->status) != 0) {
+        return 0;
+    } else {
+        relais_referral_handle(h->ref->seq, ev->status.case_id);
+    }
+    ev->seq = seq;
+    h->count++;
+    return 0;
+}
+
+static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const relais_referral_record_t *ref,
+                            const relais_request_t *req)
+{
+    int with_history = req->with_history && req->from_seq == 0; /* the first page carries it */
+    relais_case_record_t rec;
+    int loaded = broker_case_load(w->b->store, ref->case_id, &rec) == 0;
+    s_referral_history_t h = {w->b->store, ref, loaded ? relais_cases_follower(&rec, ref->seq) : NULL,
+                              with_history ? calloc(S_EVENTS_MAX, sizeof(relais_case_event_t)) : NULL, 0};
+    uint8_t *record = NULL;
+    size_t record_len = 0;
+    if (with_history && !h.events) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
+        return;
+    }
+    if (with_history && loaded)
+        relais_store_case_history(w->b->store, ref->case_id, s_referral_event, &h);
+    relais_case_summary_t summary;
+    s_referral_summary(ref, loaded ? &rec : NULL, &summary);
+    int has_record = req->from_seq <= ref->seq && relais_store_get_record(w->b->store, ref->seq, &record, &record_len) == 0;
+    relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
+    reply.cases = &summary;
+    reply.case_count = 1;
+    reply.records = has_record ? &record : NULL;
+    reply.record_lens = has_record ? &record_len : NULL;
+    reply.record_count = has_record ? 1 : 0;
+    reply.events = h.events;
+    reply.event_count = h.count;
+    relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = summary.case_id};
+    s_logged_reply(w, env, &access, &reply, 0);
+    free(record);
+    free(h.events);
+}
+
+/* ---- Case show: who asks for what ------------------------------------------------------------ */
 
 static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
-    relais_case_record_t rec;
-    int rc = broker_case_load(w->b->store, req->case_id, &rec);
-    /* A partner learns nothing, not even whether a case it did not refer exists. */
-    if ((rc == 0 || rc == RELAIS_E_NOT_FOUND) && !s_sees_all(env->role) &&
-        (rc != 0 || !relais_cases_has_sender(&rec, env->user))) {
-        broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL, "this identity did not refer that case");
+    uint64_t referral_seq = relais_referral_handle_seq(req->case_id);
+    relais_referral_record_t ref;
+    int rc = referral_seq ? relais_cases_referral_load(w->b->store, referral_seq, &ref) : RELAIS_E_NOT_FOUND;
+    if (!s_sees_all(env->role)) {
+        /* The same answer for a case id, another partner's referral and nothing at all: a
+         * partner learns nothing by asking. */
+        if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && strcmp(ref.sender, env->user) != 0)) {
+            broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL,
+                              "%s is not a referral of this identity; ask by your referral's handle (R-<number>)",
+                              req->case_id);
+        } else if (rc != 0) {
+            broker_send_error(w->to_intake, env, rc, NULL, "the referral cannot be read");
+        } else {
+            s_referral_show(w, env, &ref, req);
+        }
         return;
     }
+    if (referral_seq && rc == RELAIS_E_NOT_FOUND) {
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no referral %s", req->case_id);
+        return;
+    }
+    if (referral_seq && rc != 0) {
+        broker_send_error(w->to_intake, env, rc, NULL, "the referral cannot be read");
+        return;
+    }
+    /* A handle shows the case its referral was filed in. */
+    const char *case_id = referral_seq ? ref.case_id : req->case_id;
+    relais_case_record_t rec;
+    rc = broker_case_load(w->b->store, case_id, &rec);
     if (rc == RELAIS_E_NOT_FOUND) {
-        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no case %s", req->case_id);
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no case %s", case_id);
         return;
     }
     if (rc != 0) {
         broker_send_error(w->to_intake, env, rc, NULL, "the case cannot be read");
         return;
     }
-    s_case_show_reply(w, env, &rec, req->with_history);
+    s_case_show_reply(w, env, &rec, req);
 }
 
 /* ---- Audit --------------------------------------------------------------------------------- */

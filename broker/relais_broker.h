@@ -42,6 +42,8 @@ typedef struct {
                                    * are logged, and checkpoints go on with a full store);
                                    * RELAIS_BROKER_RESERVE_DEFAULT = 2% of the map, at least 1 MiB
                                    * (at most half the map) */
+    unsigned brake_bad_signatures; /* bad signatures from one identity, in a burst, before its
+                                    * submissions are refused unverified for a while (16; 0 never) */
 } relais_broker_options_t;
 
 #define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX

@@ -8,21 +8,29 @@
 #include <time.h>
 #include <unistd.h>
 
-int broker_env_send(void *sock, const broker_env_t *env, const void *d1, size_t len1, const void *d2,
-                    size_t len2, int flags)
+int broker_env_frame(zmq_msg_t *msg, const broker_env_t *env, const void *d1, size_t len1, const void *d2,
+                     size_t len2)
 {
     broker_env_t head = *env;
     head.len1 = d1 ? len1 : 0;
     head.len2 = d2 ? len2 : 0;
-    zmq_msg_t msg;
-    if (zmq_msg_init_size(&msg, sizeof head + head.len1 + head.len2) != 0)
+    if (zmq_msg_init_size(msg, sizeof head + head.len1 + head.len2) != 0)
         return -1;
-    uint8_t *p = zmq_msg_data(&msg);
+    uint8_t *p = zmq_msg_data(msg);
     memcpy(p, &head, sizeof head);
     if (head.len1)
         memcpy(p + sizeof head, d1, head.len1);
     if (head.len2)
         memcpy(p + sizeof head + head.len1, d2, head.len2);
+    return 0;
+}
+
+int broker_env_send(void *sock, const broker_env_t *env, const void *d1, size_t len1, const void *d2,
+                    size_t len2, int flags)
+{
+    zmq_msg_t msg;
+    if (broker_env_frame(&msg, env, d1, len1, d2, len2) != 0)
+        return -1;
     int sent;
     /* A blocking send interrupted by a signal is not a failure: the item must get through. */
     while ((sent = zmq_msg_send(&msg, sock, flags)) < 0 && errno == EINTR && !(flags & ZMQ_DONTWAIT)) {
@@ -86,6 +94,7 @@ int broker_send_reply(void *sock, const broker_env_t *env, const relais_reply_t 
     broker_env_t out = *env;
     out.kind = BROKER_OUT_REPLY;
     out.flags = 0;
+    out.status = reply->kind == RELAIS_REPLY_ERROR ? reply->error.status : 0; /* intake lets refusals of identity out */
     rc = broker_env_send(sock, &out, bytes, len, NULL, 0, 0) == 0 ? 0 : RELAIS_E_UNAVAILABLE;
     free(bytes);
     return rc;

@@ -82,8 +82,8 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
         return RELAIS_E_SENDER_MISMATCH;
     }
     relais_peer_t peer;
-    if (broker_peer_by_name(w->b, sender, &peer) != 0) {
-        *why = "the sender is not in the registry";
+    if (broker_peer_authorise(w->b, env->user, env->curve_key, &peer, NULL) != 0) {
+        *why = "the sender or the key it connected with is no longer in the registry";
         return RELAIS_E_UNKNOWN_SENDER;
     }
     if (relais_signature_verify(peer.sign_public, sm->body, sm->body_len, sm->signature) != 0) {
@@ -168,6 +168,7 @@ static int s_take_one(broker_worker_t *w)
     int rc = broker_env_recv(w->jobs, &msg, &env, &d1, &d2, ZMQ_DONTWAIT);
     if (rc < 0)
         return errno == EAGAIN || errno == EINTR ? 1 : -1;
+    broker_flow_wake(w->b, atomic_fetch_sub(&w->b->verify_pending, 1));
     if (rc > 0)
         return 0;
     s_dispatch(w, &env, d1, env.len1);

@@ -31,7 +31,8 @@ typedef struct {
     int status;                       /* 0, or why it was refused */
     char why[256];                    /* the sentence of a refusal */
     relais_store_ack_t ack;           /* what the store made of it */
-    char case_id[RELAIS_CASE_ID_LEN]; /* the case it concerns, for the ack */
+    char case_id[RELAIS_CASE_ID_LEN]; /* the case it concerns, for the log (and a case update's ack) */
+    char handle[RELAIS_CASE_ID_LEN];  /* a referral's own handle, all its ack names (partner-view rule) */
 } s_item_t;
 
 typedef struct {
@@ -93,6 +94,8 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
         rc = relais_cases_batch_record(batch, &step, seq);
     if (rc == 0)
         snprintf(it->case_id, sizeof it->case_id, "%s", step.rec.summary.case_id);
+    if (rc == 0 && step.has_referral)
+        relais_referral_handle(seq, it->handle);
     return rc;
 }
 
@@ -124,6 +127,8 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
         /* The case the original was an event of, for the repeated ack (none for others). */
         if (rc == 0 && relais_store_batch_seq_case(batch, it->ack.seq, it->case_id, NULL, NULL) != 0)
             it->case_id[0] = '\0';
+        if (rc == 0 && it->case_id[0] && relais_message_payload(it->msg) == RELAIS_PAYLOAD_REFERRAL)
+            relais_referral_handle(it->ack.seq, it->handle);
         return rc;
     }
     if (rc != RELAIS_E_NOT_FOUND)
@@ -161,7 +166,7 @@ static void s_answer_message(s_writer_t *w, s_item_t *it)
     memcpy(reply.ack.leaf_hash, it->ack.leaf_hash, 32);
     reply.ack.duplicate = it->ack.duplicate;
     reply.ack.received_ms = it->ack.received_ms;
-    snprintf(reply.ack.case_id, sizeof reply.ack.case_id, "%s", it->case_id);
+    snprintf(reply.ack.case_id, sizeof reply.ack.case_id, "%s", it->handle[0] ? it->handle : it->case_id);
     if (broker_send_reply(w->out, &it->env, &reply) != 0)
         broker_log("error", "internal", "what=\"cannot queue an ack\" seq=%llu", (unsigned long long)it->ack.seq);
 }
@@ -173,9 +178,9 @@ static void s_log_message(const s_item_t *it)
         return; /* its refusal was logged as it was queued */
     char hex[2 * RELAIS_MSG_ID_BYTES + 1];
     relais_hex_encode(relais_message_id(it->msg), RELAIS_MSG_ID_BYTES, hex);
-    broker_log("info", "ack", "sender=%s seq=%llu case=%s duplicate=%d request=%llu msg=%s", it->env.user,
-               (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->ack.duplicate,
-               (unsigned long long)it->env.request_id, hex);
+    broker_log("info", "ack", "sender=%s seq=%llu case=%s referral=%s duplicate=%d request=%llu msg=%s", it->env.user,
+               (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->handle[0] ? it->handle : "-",
+               it->ack.duplicate, (unsigned long long)it->env.request_id, hex);
 }
 
 static void s_answer_access(s_writer_t *w, s_item_t *it)
@@ -282,6 +287,7 @@ static int s_reset_items(s_writer_t *w)
         it->why[0] = '\0';
         memset(&it->ack, 0, sizeof it->ack);
         it->case_id[0] = '\0';
+        it->handle[0] = '\0';
     }
     return messages;
 }

@@ -66,7 +66,8 @@ static void s_frame_text(zmq_msg_t *m, char *out, size_t cap)
 }
 
 /* Decides one request: 200 with the certificate name, or 400 with the reason. */
-static int s_decide(relais_broker_t *b, s_zap_request_t *req, char *user, size_t user_cap, const char **why)
+static int s_decide(relais_broker_t *b, s_zap_request_t *req, char *user, size_t user_cap, char *key_z85,
+                    const char **why)
 {
     if (req->count < 6 || !s_frame_is(&req->frames[0], "1.0")) {
         *why = "bad ZAP request";
@@ -90,6 +91,7 @@ static int s_decide(relais_broker_t *b, s_zap_request_t *req, char *user, size_t
         return 400;
     }
     snprintf(user, user_cap, "%s", peer.name);
+    memcpy(key_z85, peer.curve_public_z85, RELAIS_CURVE_Z85_LEN + 1);
     *why = "OK";
     return 200;
 }
@@ -99,13 +101,36 @@ static int s_send_text(void *sock, const void *data, size_t len, int more)
     return zmq_send(sock, data, len, more ? ZMQ_SNDMORE : 0) < 0 ? -1 : 0;
 }
 
-static int s_reply(void *sock, zmq_msg_t *request_id, int code, const char *text, const char *user)
+/* The metadata frame of an admitted peer (ZMTP property encoding: name length, name, 4-byte
+ * big-endian value length, value): its CURVE key, which every frame then carries, so that
+ * the broker authorises the key a connection holds and not only the name it was given. */
+static size_t s_metadata(uint8_t *out, size_t cap, const char *key_z85)
+{
+    size_t name_len = strlen(BROKER_ZAP_KEY_PROPERTY), value_len = strlen(key_z85);
+    if (!key_z85[0] || 1 + name_len + 4 + value_len > cap)
+        return 0;
+    size_t n = 0;
+    out[n++] = (uint8_t)name_len;
+    memcpy(out + n, BROKER_ZAP_KEY_PROPERTY, name_len);
+    n += name_len;
+    out[n++] = 0;
+    out[n++] = 0;
+    out[n++] = 0;
+    out[n++] = (uint8_t)value_len;
+    memcpy(out + n, key_z85, value_len);
+    return n + value_len;
+}
+
+static int s_reply(void *sock, zmq_msg_t *request_id, int code, const char *text, const char *user,
+                   const char *key_z85)
 {
     const char *status = code == 200 ? "200" : "400";
+    uint8_t metadata[128];
+    size_t metadata_len = code == 200 ? s_metadata(metadata, sizeof metadata, key_z85) : 0;
     if (s_send_text(sock, "1.0", 3, 1) != 0 ||
         s_send_text(sock, zmq_msg_data(request_id), zmq_msg_size(request_id), 1) != 0 ||
         s_send_text(sock, status, 3, 1) != 0 || s_send_text(sock, text, strlen(text), 1) != 0 ||
-        s_send_text(sock, user, strlen(user), 1) != 0 || s_send_text(sock, "", 0, 0) != 0)
+        s_send_text(sock, user, strlen(user), 1) != 0 || s_send_text(sock, metadata, metadata_len, 0) != 0)
         return -1;
     return 0;
 }
@@ -116,8 +141,9 @@ static void s_handle(relais_broker_t *b, void *sock)
     if (s_request_recv(sock, &req) != 0)
         return;
     char user[RELAIS_IDENT_NAME_MAX] = "";
+    char key_z85[RELAIS_CURVE_Z85_LEN + 1] = "";
     const char *why = "bad ZAP request";
-    int code = s_decide(b, &req, user, sizeof user, &why);
+    int code = s_decide(b, &req, user, sizeof user, key_z85, &why);
     char address[64] = "-", mechanism[16] = "-";
     if (req.count > 3)
         s_frame_text(&req.frames[3], address, sizeof address);
@@ -125,7 +151,7 @@ static void s_handle(relais_broker_t *b, void *sock)
         s_frame_text(&req.frames[5], mechanism, sizeof mechanism);
     zmq_msg_t empty;
     zmq_msg_init(&empty);
-    int rc = s_reply(sock, req.count > 1 ? &req.frames[1] : &empty, code, why, user);
+    int rc = s_reply(sock, req.count > 1 ? &req.frames[1] : &empty, code, why, user, key_z85);
     zmq_msg_close(&empty);
     s_request_close(&req);
     if (rc != 0)

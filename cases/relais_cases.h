@@ -81,7 +81,11 @@ int relais_cases_state_is_open(relais_case_state_t state);
 
 /* ---- Events on one case record (pure) ------------------------------------------------- */
 
-/* The case a new referral opens: id "C-<seq>", state submitted, the triage clock started. */
+/* "Lina B. (2015)": the child as a work list names it, enough to recognise, not a full identity. */
+void relais_cases_child_display(const relais_referral_view_t *ref, char *out, size_t cap);
+
+/* The case a new referral opens: id "C-<seq>", state submitted, the triage clock started;
+ * the referral follows it from the start (it learns nothing by it: the case is its own). */
 int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
                       uint64_t seq, int64_t received_ms, relais_case_record_t *out);
 
@@ -102,6 +106,29 @@ void relais_cases_status(const relais_case_record_t *rec, relais_case_status_t *
 /* True when `rec` names `sender` among the identities that referred the case. */
 int relais_cases_has_sender(const relais_case_record_t *rec, const char *sender);
 
+/* ---- The partner-view rule (docs/cases.md) ---------------------------------------------- */
+
+/* A referrer knows what it referred only through its referral's handle, and learns nothing of
+ * the case the referral joined but what follows the referral: the referral itself (at the
+ * state a new referral has, submitted), then, once the referral follows the case (it opened
+ * it, or the coordinator shared the case with it), the case's status after each event. */
+
+/* The follower entry of referral `referral_seq` in `rec`, or NULL when it does not follow. */
+const relais_case_follower_t *relais_cases_follower(const relais_case_record_t *rec, uint64_t referral_seq);
+
+/* The first referral of `sender` that follows `rec` at event `seq` (since_seq <= seq), or NULL:
+ * whether, and under which handle, that referrer sees the event. */
+const relais_case_follower_t *relais_cases_follower_at(const relais_case_record_t *rec, const char *sender,
+                                                       uint64_t seq);
+
+/* What a referrer sees of its referral `ref` now: the case's status when the referral follows
+ * `rec`, else the status of a new referral at its arrival; named by the referral's handle. */
+void relais_cases_referral_status(const relais_referral_record_t *ref, const relais_case_record_t *rec,
+                                  relais_case_status_t *out);
+
+/* The status of a new referral at its arrival (submitted, requested), named by its handle. */
+void relais_cases_referral_arrival(uint64_t seq, int64_t received_ms, relais_case_status_t *out);
+
 /* ---- Replaying events against an index ---------------------------------------------------- */
 
 /* How the rules read the current index (the store's inside a batch, or an auditor's map).
@@ -111,6 +138,8 @@ typedef struct {
     int (*case_get)(void *ctx, const char *case_id, relais_case_record_t *out);
     /* The open case of a child key, copied into `case_id` (room RELAIS_CASE_ID_LEN). */
     int (*child_get)(void *ctx, const uint8_t child_key[32], char *case_id);
+    /* The index entry of referral `seq` (kept under its handle), decoded into *out. */
+    int (*referral_get)(void *ctx, uint64_t seq, relais_referral_record_t *out);
 } relais_cases_index_t;
 
 typedef enum {
@@ -120,8 +149,8 @@ typedef enum {
 } relais_cases_child_t;
 
 /* What one event makes of the index: the caller records `rec` under its case id, links
- * record `seq` to it with `status` (the case's status after the event), and changes the
- * child index as `child` says. */
+ * record `seq` to it with `status` (the case's status after the event), records a referral's
+ * entry under its handle, and changes the child index as `child` says. */
 typedef struct {
     int about_case;             /* 0: the message is not about a case (nothing to record) */
     int status;                 /* 0, or why the rules refuse the event (nothing to record) */
@@ -129,6 +158,8 @@ typedef struct {
     relais_case_record_t rec;   /* the case after the event */
     relais_case_status_t after; /* its closed-loop status after the event */
     relais_cases_child_t child; /* what happens to the child index */
+    int has_referral;           /* the event is a referral: record `referral` under its handle */
+    relais_referral_record_t referral;
 } relais_cases_step_t;
 
 /* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
@@ -149,8 +180,12 @@ int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[
                               const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
                               int64_t received_ms, relais_cases_step_t *out);
 
+/* The index entry of referral `seq`, read from the committed store. Errors: RELAIS_E_NOT_FOUND,
+ * RELAIS_E_CORRUPT (it does not decode), the store's. */
+int relais_cases_referral_load(relais_store_t *store, uint64_t seq, relais_referral_record_t *out);
+
 /* Writes what a step decided into the batch: the case record, the event's link with the
- * status after it, and the child index. Returns 0 or the store's status. */
+ * status after it, a referral's entry, and the child index. Returns 0 or the store's status. */
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
 
 /* ---- Deadlines (derived at read time) ------------------------------------------------- */

@@ -28,13 +28,30 @@ static int s_referral(const relais_cases_index_t *index, void *ctx, const relais
     int rc = index->child_get(ctx, key, case_id);
     if (rc == RELAIS_E_NOT_FOUND) {
         out->child = RELAIS_CASES_CHILD_LINK;
-        return relais_cases_open(ref, key, sender, seq, received_ms, &out->rec);
+        rc = relais_cases_open(ref, key, sender, seq, received_ms, &out->rec);
+    } else {
+        if (rc == 0)
+            rc = index->case_get(ctx, case_id, &out->rec);
+        if (rc == RELAIS_E_NOT_FOUND)
+            return relais_status_set(RELAIS_E_CORRUPT, "a child key leads to case %s, which the index lacks", case_id);
+        if (rc == 0)
+            rc = relais_cases_attach(&out->rec, ref, sender, seq, received_ms);
     }
-    if (rc == 0)
-        rc = index->case_get(ctx, case_id, &out->rec);
-    if (rc == RELAIS_E_NOT_FOUND)
-        return relais_status_set(RELAIS_E_CORRUPT, "a child key leads to case %s, which the index lacks", case_id);
-    return rc ? rc : relais_cases_attach(&out->rec, ref, sender, seq, received_ms);
+    if (rc)
+        return rc;
+    /* The referral's own entry: all its referrer will ever be answered from. */
+    relais_referral_record_t *r = &out->referral;
+    memset(r, 0, sizeof *r);
+    r->seq = seq;
+    snprintf(r->case_id, sizeof r->case_id, "%s", out->rec.summary.case_id);
+    snprintf(r->sender, sizeof r->sender, "%s", sender);
+    r->received_ms = received_ms;
+    r->urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
+    snprintf(r->school, sizeof r->school, "%s", ref->school ? ref->school : "");
+    snprintf(r->organisation, sizeof r->organisation, "%s", ref->organisation ? ref->organisation : "");
+    relais_cases_child_display(ref, r->child_display, sizeof r->child_display);
+    out->has_referral = 1;
+    return 0;
 }
 
 static int s_referral_event(const relais_cases_index_t *index, void *ctx, const uint8_t *secret,
@@ -59,6 +76,35 @@ static int s_referral_event(const relais_cases_index_t *index, void *ctx, const 
     return s_referral(index, ctx, &ref, child_key, relais_message_sender(msg), seq, received_ms, out);
 }
 
+/* The coordinator shares the case with the referrer of one of its referrals: from this event
+ * on, that referral follows the case. */
+static int s_share(const relais_cases_index_t *index, void *ctx, const char *handle, uint64_t seq,
+                   relais_cases_step_t *out)
+{
+    uint64_t referral_seq = relais_referral_handle_seq(handle);
+    if (referral_seq == 0)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "share_referral: '%.64s' is not a referral's handle (R-<number>)",
+                        handle);
+    relais_referral_record_t ref;
+    int rc = index->referral_get(ctx, referral_seq, &ref);
+    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && strcmp(ref.case_id, out->rec.summary.case_id) != 0))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s is not a referral of case %s", handle,
+                        out->rec.summary.case_id);
+    if (rc)
+        return rc;
+    if (relais_cases_follower(&out->rec, referral_seq))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s is already shared with %s", out->rec.summary.case_id,
+                        handle);
+    if (out->rec.follower_count >= RELAIS_MAX_FOLLOWERS)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s is shared with %d referrals already, the most it keeps",
+                        out->rec.summary.case_id, RELAIS_MAX_FOLLOWERS);
+    relais_case_follower_t *f = &out->rec.followers[out->rec.follower_count++];
+    f->referral_seq = referral_seq;
+    f->since_seq = seq;
+    snprintf(f->sender, sizeof f->sender, "%s", ref.sender);
+    return 0;
+}
+
 /* Closing unlinks the child only when its key still leads to this very case. */
 static int s_update_event(const relais_cases_index_t *index, void *ctx, const relais_message_t *msg, uint64_t seq,
                           int64_t received_ms, relais_cases_step_t *out)
@@ -77,6 +123,11 @@ static int s_update_event(const relais_cases_index_t *index, void *ctx, const re
     rc = relais_cases_update(&out->rec, &upd, seq, received_ms, &closed, out->why, sizeof out->why);
     if (rc)
         return s_refuse(out, rc, "%s", out->why);
+    if (upd.share_referral && upd.share_referral[0]) {
+        rc = s_share(index, ctx, upd.share_referral, seq, out);
+        if (rc || out->status)
+            return rc;
+    }
     char linked[RELAIS_CASE_ID_LEN];
     if (!closed)
         return 0;
@@ -93,7 +144,8 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
                         relais_cases_step_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (!index || !index->case_get || !index->child_get || !msg || (!secret && !child_key) || seq == 0)
+    if (!index || !index->case_get || !index->child_get || !index->referral_get || !msg || (!secret && !child_key) ||
+        seq == 0)
         return relais_status_set(RELAIS_E_INVALID, "relais_cases_decide needs an index, a message and a secret");
     relais_payload_t payload = relais_message_payload(msg);
     int rc = 0;

@@ -460,8 +460,7 @@ static void s_add_name(char list[][RELAIS_NAME_LEN], size_t *count, const char *
         memcpy(list[(*count)++], name, strlen(name) + 1);
 }
 
-/* "Lina B. (2015)": enough for the coordinator's work list, not a full identity. */
-static void s_child_display(const relais_referral_view_t *ref, char *out, size_t cap)
+void relais_cases_child_display(const relais_referral_view_t *ref, char *out, size_t cap)
 {
     const char *given = ref->given_count ? ref->given_names[0] : "";
     const char *family = ref->family_name ? ref->family_name : "";
@@ -484,11 +483,15 @@ int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key
     s->state = RELAIS_CASE_SUBMITTED;
     s->task_status = relais_cases_task_status(RELAIS_CASE_SUBMITTED);
     s->urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
-    s_child_display(ref, s->child_display, sizeof s->child_display);
+    relais_cases_child_display(ref, s->child_display, sizeof s->child_display);
     snprintf(s->school, sizeof s->school, "%s", ref->school ? ref->school : "");
     s->opened_ms = received_ms;
     out->triage_from_ms = received_ms;
     memcpy(out->child_key, child_key, 32);
+    relais_case_follower_t *opener = &out->followers[out->follower_count++];
+    opener->referral_seq = seq;
+    opener->since_seq = seq;
+    snprintf(opener->sender, sizeof opener->sender, "%s", sender ? sender : "");
     return relais_cases_attach(out, ref, sender, seq, received_ms);
 }
 
@@ -520,4 +523,46 @@ int relais_cases_has_sender(const relais_case_record_t *rec, const char *sender)
         if (strcmp(rec->senders[i], sender) == 0)
             return 1;
     return 0;
+}
+
+/* ---- The partner-view rule ---------------------------------------------------------------- */
+
+const relais_case_follower_t *relais_cases_follower(const relais_case_record_t *rec, uint64_t referral_seq)
+{
+    for (size_t i = 0; i < rec->follower_count && i < RELAIS_MAX_FOLLOWERS; i++)
+        if (rec->followers[i].referral_seq == referral_seq)
+            return &rec->followers[i];
+    return NULL;
+}
+
+const relais_case_follower_t *relais_cases_follower_at(const relais_case_record_t *rec, const char *sender,
+                                                       uint64_t seq)
+{
+    const relais_case_follower_t *first = NULL;
+    for (size_t i = 0; i < rec->follower_count && i < RELAIS_MAX_FOLLOWERS; i++) {
+        const relais_case_follower_t *f = &rec->followers[i];
+        if (f->since_seq <= seq && strcmp(f->sender, sender) == 0 && (!first || f->referral_seq < first->referral_seq))
+            first = f;
+    }
+    return first;
+}
+
+void relais_cases_referral_arrival(uint64_t seq, int64_t received_ms, relais_case_status_t *out)
+{
+    memset(out, 0, sizeof *out);
+    relais_referral_handle(seq, out->case_id);
+    out->state = RELAIS_CASE_SUBMITTED;
+    out->task_status = relais_cases_task_status(RELAIS_CASE_SUBMITTED);
+    out->updated_ms = received_ms;
+}
+
+void relais_cases_referral_status(const relais_referral_record_t *ref, const relais_case_record_t *rec,
+                                  relais_case_status_t *out)
+{
+    if (!rec || !relais_cases_follower(rec, ref->seq)) {
+        relais_cases_referral_arrival(ref->seq, ref->received_ms, out);
+        return;
+    }
+    relais_cases_status(rec, out);
+    relais_referral_handle(ref->seq, out->case_id);
 }

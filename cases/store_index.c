@@ -25,13 +25,63 @@ static int s_batch_child_get(void *ctx, const uint8_t child_key[32], char *case_
     return relais_store_batch_child_get(ctx, child_key, case_id);
 }
 
-static const relais_cases_index_t s_batch_index = {s_batch_case_get, s_batch_child_get};
+/* A referral's entry, read by `get` (the batch's view or the committed store's) under its handle. */
+static int s_referral_read(int (*get)(void *, const char *, uint8_t **, size_t *), void *from, uint64_t seq,
+                           relais_referral_record_t *out)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_referral_handle(seq, handle);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = get(from, handle, &bytes, &len);
+    if (rc != 0)
+        return rc;
+    rc = relais_referral_record_decode(bytes, len, out);
+    free(bytes);
+    return rc == 0 ? 0 : RELAIS_E_CORRUPT;
+}
+
+static int s_batch_get(void *batch, const char *key, uint8_t **bytes, size_t *len)
+{
+    return relais_store_batch_case_get(batch, key, bytes, len);
+}
+
+static int s_store_get(void *store, const char *key, uint8_t **bytes, size_t *len)
+{
+    return relais_store_case_get(store, key, bytes, len);
+}
+
+static int s_batch_referral_get(void *ctx, uint64_t seq, relais_referral_record_t *out)
+{
+    return s_referral_read(s_batch_get, ctx, seq, out);
+}
+
+int relais_cases_referral_load(relais_store_t *store, uint64_t seq, relais_referral_record_t *out)
+{
+    return s_referral_read(s_store_get, store, seq, out);
+}
+
+static const relais_cases_index_t s_batch_index = {s_batch_case_get, s_batch_child_get, s_batch_referral_get};
 
 int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                               const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
                               int64_t received_ms, relais_cases_step_t *out)
 {
     return relais_cases_decide(&s_batch_index, batch, secret, msg, child_key, seq, received_ms, out);
+}
+
+/* A referral's entry lives in the case index under its handle, beside the cases. */
+static int s_put_referral(relais_store_batch_t *batch, const relais_referral_record_t *ref)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_referral_handle(ref->seq, handle);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_referral_record_encode(ref, &bytes, &len);
+    if (rc == 0)
+        rc = relais_store_batch_case_put(batch, handle, bytes, len);
+    free(bytes);
+    return rc;
 }
 
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq)
@@ -46,6 +96,8 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
         rc = relais_store_batch_case_put(batch, case_id, rec, rec_len);
     if (rc == 0)
         rc = relais_store_batch_case_link(batch, case_id, seq, status, status_len);
+    if (rc == 0 && step->has_referral)
+        rc = s_put_referral(batch, &step->referral);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
         rc = relais_store_batch_child_put(batch, step->rec.child_key, case_id);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)

@@ -1,6 +1,8 @@
-/* case_record.c -- CaseSummary, CaseRecord and CaseStatusView to and from the fixed-size structs the broker caches. */
+/* case_record.c -- CaseSummary, CaseRecord, ReferralRecord and CaseStatusView to and from the fixed-size structs the broker caches. */
 #include "proto_internal.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,18 +121,87 @@ int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_
 
 /* ---- CaseRecord ---------------------------------------------------------------------- */
 
+/* ---- Referral handles ------------------------------------------------------------------ */
+
+void relais_referral_handle(uint64_t seq, char *out)
+{
+    snprintf(out, RELAIS_CASE_ID_LEN, RELAIS_REFERRAL_HANDLE_PREFIX "%" PRIu64, seq);
+}
+
+uint64_t relais_referral_handle_seq(const char *text)
+{
+    const size_t prefix = sizeof RELAIS_REFERRAL_HANDLE_PREFIX - 1;
+    if (!text || strncmp(text, RELAIS_REFERRAL_HANDLE_PREFIX, prefix) != 0 || text[prefix] < '1' ||
+        text[prefix] > '9')
+        return 0;
+    uint64_t seq = 0;
+    for (const char *p = text + prefix; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (seq > (UINT64_MAX - digit) / 10)
+            return 0;
+        seq = seq * 10 + digit;
+    }
+    return seq;
+}
+
+/* ---- CaseRecord ---------------------------------------------------------------------- */
+
 static int s_record_lists(const relais_case_record_t *rec)
 {
     size_t n;
-    if (rec->sender_count > RELAIS_MAX_REFERRERS || rec->referral_seq_count > RELAIS_MAX_REFERRERS)
-        return relais_status_set(RELAIS_E_INVALID, "case record: %zu senders, %zu referrals, at most %d each",
-                                 rec->sender_count, rec->referral_seq_count, RELAIS_MAX_REFERRERS);
+    if (rec->sender_count > RELAIS_MAX_REFERRERS || rec->referral_seq_count > RELAIS_MAX_REFERRERS ||
+        rec->follower_count > RELAIS_MAX_FOLLOWERS)
+        return relais_status_set(RELAIS_E_INVALID,
+                                 "case record: %zu senders, %zu referrals, %zu followers, at most %d, %d, %d",
+                                 rec->sender_count, rec->referral_seq_count, rec->follower_count, RELAIS_MAX_REFERRERS,
+                                 RELAIS_MAX_REFERRERS, RELAIS_MAX_FOLLOWERS);
     for (size_t i = 0; i < rec->sender_count; i++) {
         int rc = relais_proto_fixed_len(rec->senders[i], RELAIS_NAME_LEN, "case record sender", &n);
         if (rc)
             return rc;
     }
+    for (size_t i = 0; i < rec->follower_count; i++) {
+        int rc = relais_proto_fixed_len(rec->followers[i].sender, RELAIS_NAME_LEN, "case record follower", &n);
+        if (rc)
+            return rc;
+    }
     return s_check_state(rec->paused_from, "case record paused_from");
+}
+
+int relais_proto_followers_to_pb(const relais_case_follower_t *in, size_t n, Relais__V1__CaseFollower *items,
+                                 Relais__V1__CaseFollower **ptrs)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        int rc = relais_proto_fixed_len(in[i].sender, RELAIS_NAME_LEN, "follower sender", &len);
+        if (rc)
+            return rc;
+        items[i] = (Relais__V1__CaseFollower)RELAIS__V1__CASE_FOLLOWER__INIT;
+        items[i].referral_seq = in[i].referral_seq;
+        items[i].sender = (char *)in[i].sender;
+        items[i].since_seq = in[i].since_seq;
+        ptrs[i] = &items[i];
+    }
+    return RELAIS_OK;
+}
+
+int relais_proto_followers_from_pb(Relais__V1__CaseFollower *const *pb, size_t n, relais_case_follower_t *out,
+                                   const char *path)
+{
+    if (n > RELAIS_MAX_FOLLOWERS)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu, at most %d", path, n, RELAIS_MAX_FOLLOWERS);
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, path, i);
+        int rc = s_copy_field(out[i].sender, sizeof out[i].sender, pb[i]->sender, item, "sender");
+        if (rc)
+            return rc;
+        out[i].referral_seq = pb[i]->referral_seq;
+        out[i].since_seq = pb[i]->since_seq;
+    }
+    return RELAIS_OK;
 }
 
 int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, size_t *out_len)
@@ -146,6 +217,10 @@ int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, si
     char *senders[RELAIS_MAX_REFERRERS];
     for (size_t i = 0; i < rec->sender_count; i++)
         senders[i] = (char *)rec->senders[i];
+    Relais__V1__CaseFollower followers[RELAIS_MAX_FOLLOWERS], *follower_ptrs[RELAIS_MAX_FOLLOWERS];
+    rc = relais_proto_followers_to_pb(rec->followers, rec->follower_count, followers, follower_ptrs);
+    if (rc)
+        return rc;
     Relais__V1__CaseRecord pb = RELAIS__V1__CASE_RECORD__INIT;
     pb.summary = &summary.pb;
     pb.child_key.data = (uint8_t *)rec->child_key;
@@ -158,6 +233,8 @@ int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, si
     pb.paused_from = (Relais__V1__CaseState)rec->paused_from;
     pb.triage_from_ms = rec->triage_from_ms;
     pb.review_ms = rec->review_ms;
+    pb.n_followers = rec->follower_count;
+    pb.followers = rec->follower_count ? follower_ptrs : NULL;
     return relais_proto_pack(&pb.base, out, out_len);
 }
 
@@ -188,7 +265,10 @@ static int s_record_from_pb(const Relais__V1__CaseRecord *pb, relais_case_record
     out->paused_from = (relais_case_state_t)pb->paused_from;
     out->triage_from_ms = pb->triage_from_ms;
     out->review_ms = pb->review_ms;
-    return RELAIS_OK;
+    rc = relais_proto_followers_from_pb(pb->followers, pb->n_followers, out->followers, "case_record.followers");
+    if (rc == RELAIS_OK)
+        out->follower_count = pb->n_followers;
+    return rc;
 }
 
 int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record_t *out)
@@ -205,6 +285,69 @@ int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record
     if (rc)
         memset(out, 0, sizeof *out); /* no half-filled record for a caller who ignores the code */
     relais__v1__case_record__free_unpacked(pb, NULL);
+    return rc;
+}
+
+/* ---- ReferralRecord ---------------------------------------------------------------------- */
+
+int relais_referral_record_encode(const relais_referral_record_t *rec, uint8_t **out, size_t *out_len)
+{
+    if (!rec || !out || !out_len)
+        return relais_status_set(RELAIS_E_INVALID, "no referral record to encode");
+    size_t n;
+    int rc;
+    if ((rc = relais_proto_fixed_len(rec->case_id, sizeof rec->case_id, "referral record case_id", &n)) ||
+        (rc = relais_proto_fixed_len(rec->sender, sizeof rec->sender, "referral record sender", &n)) ||
+        (rc = relais_proto_fixed_len(rec->school, sizeof rec->school, "referral record school", &n)) ||
+        (rc = relais_proto_fixed_len(rec->organisation, sizeof rec->organisation, "referral record organisation", &n)) ||
+        (rc = relais_proto_fixed_len(rec->child_display, sizeof rec->child_display, "referral record child_display",
+                                     &n)))
+        return rc;
+    if ((int)rec->urgency < 0 || rec->urgency > RELAIS_URGENCY_URGENT)
+        return relais_status_set(RELAIS_E_INVALID, "referral record: urgency %d unknown", (int)rec->urgency);
+    Relais__V1__ReferralRecord pb = RELAIS__V1__REFERRAL_RECORD__INIT;
+    pb.seq = rec->seq;
+    pb.case_id = (char *)rec->case_id;
+    pb.sender = (char *)rec->sender;
+    pb.received_ms = rec->received_ms;
+    pb.urgency = (Relais__V1__Urgency)rec->urgency;
+    pb.school = (char *)rec->school;
+    pb.organisation = (char *)rec->organisation;
+    pb.child_display = (char *)rec->child_display;
+    return relais_proto_pack(&pb.base, out, out_len);
+}
+
+static int s_referral_from_pb(const Relais__V1__ReferralRecord *pb, relais_referral_record_t *out)
+{
+    int rc;
+    if ((rc = s_copy_field(out->case_id, sizeof out->case_id, pb->case_id, "referral_record", "case_id")) ||
+        (rc = s_copy_field(out->sender, sizeof out->sender, pb->sender, "referral_record", "sender")) ||
+        (rc = s_copy_field(out->school, sizeof out->school, pb->school, "referral_record", "school")) ||
+        (rc = s_copy_field(out->organisation, sizeof out->organisation, pb->organisation, "referral_record",
+                           "organisation")) ||
+        (rc = s_copy_field(out->child_display, sizeof out->child_display, pb->child_display, "referral_record",
+                           "child_display")))
+        return rc;
+    out->seq = pb->seq;
+    out->received_ms = pb->received_ms;
+    out->urgency = (relais_urgency_t)pb->urgency;
+    return RELAIS_OK;
+}
+
+int relais_referral_record_decode(const uint8_t *buf, size_t len, relais_referral_record_t *out)
+{
+    if (!out || (!buf && len))
+        return relais_status_set(RELAIS_E_INVALID, "no referral record to decode");
+    Relais__V1__ReferralRecord *pb = relais__v1__referral_record__unpack(NULL, len, buf);
+    if (!pb)
+        return relais_status_set(RELAIS_E_MALFORMED, "referral_record: does not decode as relais.v1.ReferralRecord");
+    memset(out, 0, sizeof *out);
+    int rc = relais_proto_check_tree(&pb->base, "referral_record", 0);
+    if (rc == RELAIS_OK)
+        rc = s_referral_from_pb(pb, out);
+    if (rc)
+        memset(out, 0, sizeof *out);
+    relais__v1__referral_record__free_unpacked(pb, NULL);
     return rc;
 }
 

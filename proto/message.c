@@ -203,6 +203,7 @@ int relais_message_case_update(const relais_message_t *self, relais_case_update_
         .next_review_date = u->next_review_date,
         .redirected_to = u->redirected_to,
         .pathway_count = u->n_pathway,
+        .share_referral = u->share_referral,
     };
     return RELAIS_OK;
 }

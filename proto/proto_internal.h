@@ -85,6 +85,14 @@ int relais_proto_status_to_pb(const relais_case_status_t *in, Relais__V1__CaseSt
 /* Copies a decoded CaseStatusView into `out`. Errors: RELAIS_E_MALFORMED naming `path`. */
 int relais_proto_status_from_pb(const Relais__V1__CaseStatusView *pb, relais_case_status_t *out, const char *path);
 
+/* Followers to protobuf (items and the pointers a repeated field wants, room n each; borrowed
+ * pointers) and back. Errors: RELAIS_E_INVALID; RELAIS_E_MALFORMED naming `path` (more than
+ * RELAIS_MAX_FOLLOWERS, a sender longer than its buffer). */
+int relais_proto_followers_to_pb(const relais_case_follower_t *in, size_t n, Relais__V1__CaseFollower *items,
+                                 Relais__V1__CaseFollower **ptrs);
+int relais_proto_followers_from_pb(Relais__V1__CaseFollower *const *pb, size_t n, relais_case_follower_t *out,
+                                   const char *path);
+
 /* Checks the header values a caller passes to a message builder and fills `hdr` with them
  * (borrowed). Errors: RELAIS_E_INVALID. */
 int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,

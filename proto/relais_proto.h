@@ -254,6 +254,7 @@ typedef struct {
     const char *next_review_date;
     const char *redirected_to;
     size_t pathway_count;     /* number of pathway actions */
+    const char *share_referral; /* a referral's handle "R-<seq>" the case is shared with, or "" */
 } relais_case_update_view_t;
 
 /* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
@@ -300,6 +301,15 @@ int relais_message_encode_access(const char *sender, const uint8_t *msg_id, int6
 #define RELAIS_CASE_ID_LEN 64   /* room for a case id with its NUL */
 #define RELAIS_NAME_LEN 128     /* room for a name, school or organisation with its NUL */
 #define RELAIS_MAX_REFERRERS 16 /* referring identities (and first referral seqs) kept per case */
+#define RELAIS_MAX_FOLLOWERS 32 /* referrals that follow one case (its opener and those shared) */
+
+/* A referral's handle, "R-<seq>": the only name by which its referrer knows what it referred
+ * (the partner-view rule: never the case it joined). */
+#define RELAIS_REFERRAL_HANDLE_PREFIX "R-"
+/* Writes "R-<seq>" into `out` (room RELAIS_CASE_ID_LEN). */
+void relais_referral_handle(uint64_t seq, char *out);
+/* The sequence number a handle names; 0 when `text` is not "R-" and a decimal number > 0. */
+uint64_t relais_referral_handle_seq(const char *text);
 
 typedef struct {
     char case_id[RELAIS_CASE_ID_LEN];
@@ -319,6 +329,14 @@ typedef struct {
     uint32_t referral_count;
 } relais_case_summary_t;
 
+/* A referral that follows its case: its referrer sees the case's status after each event
+ * from since_seq on (the referral itself when it opened the case, else the coordinator's share). */
+typedef struct {
+    uint64_t referral_seq;        /* its handle is "R-<referral_seq>" */
+    char sender[RELAIS_NAME_LEN]; /* the identity that sent it */
+    uint64_t since_seq;
+} relais_case_follower_t;
+
 /* The cache entry; replaying the log rebuilds it exactly. */
 typedef struct {
     relais_case_summary_t summary;
@@ -331,6 +349,8 @@ typedef struct {
     relais_case_state_t paused_from;
     int64_t triage_from_ms; /* when the triage target of the case's urgency started to count */
     int64_t review_ms;      /* next review date (midnight UTC of the ISO date); 0 when none */
+    relais_case_follower_t followers[RELAIS_MAX_FOLLOWERS]; /* in the order they began to follow */
+    size_t follower_count;
 } relais_case_record_t;
 
 /* CaseRecord to and from bytes (the store's case index value). Encode: *out caller frees;
@@ -340,6 +360,23 @@ typedef struct {
  * more than RELAIS_MAX_REFERRERS senders or referrals. */
 int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, size_t *out_len);
 int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record_t *out);
+
+/* The index entry of one referral, kept beside the cases under its handle: what its referrer
+ * sent and where it was filed. */
+typedef struct {
+    uint64_t seq;                        /* the referral's sequence number */
+    char case_id[RELAIS_CASE_ID_LEN];    /* the case it was filed in (never shown to its referrer) */
+    char sender[RELAIS_NAME_LEN];        /* the identity that sent it */
+    int64_t received_ms;
+    relais_urgency_t urgency;
+    char school[RELAIS_NAME_LEN];        /* the child's school, as the referral gave it */
+    char organisation[RELAIS_NAME_LEN];  /* the referrer's organisation, as the referral gave it */
+    char child_display[RELAIS_NAME_LEN]; /* the child as the referral named it ("Lina B. (2015)") */
+} relais_referral_record_t;
+
+/* ReferralRecord to and from bytes, with the errors of relais_case_record_encode/_decode. */
+int relais_referral_record_encode(const relais_referral_record_t *rec, uint8_t **out, size_t *out_len);
+int relais_referral_record_decode(const uint8_t *buf, size_t len, relais_referral_record_t *out);
 
 /* ---- Requests (agent -> broker) -------------------------------------------------------- */
 
@@ -372,7 +409,8 @@ typedef struct {
     uint64_t tree_size;
     uint64_t old_size;
     uint64_t new_size;
-    /* CASE_SHOW, and whether the reply should carry the case's history */
+    /* CASE_SHOW, whether the reply should carry the case's history, and the timeline page
+     * wanted (from_seq: 0 for the first page) */
     char case_id[RELAIS_CASE_ID_LEN];
     int with_history;
     /* CASE_LIST filters: bit (1 << state) per wanted state (0 = all), urgency (0 = all),
@@ -382,6 +420,7 @@ typedef struct {
     char school[RELAIS_NAME_LEN];
     char referrer[RELAIS_NAME_LEN];
     int overdue_only;
+    char after[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the page after this line ("" first page) */
 } relais_request_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),
@@ -480,10 +519,14 @@ typedef struct {
     uint8_t **records;
     size_t *record_lens;
     size_t record_count;
-    uint64_t next_seq;                /* RECORDS: next page, 0 when done */
+    uint64_t next_seq;                /* RECORDS, CASE_DETAIL timeline: next page, 0 when done */
+    char next_case[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the next page starts after this, "" when done */
     /* CASE_DETAIL history: the status after each event the reader may see, in log order */
     relais_case_event_t *events;      /* owned when decoded */
     size_t event_count;
+    /* CASE_DETAIL, coordinator and auditor: the referrals that follow the case */
+    relais_case_follower_t *followers; /* owned when decoded */
+    size_t follower_count;
 } relais_reply_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields or oneof members, hashes that are not 32

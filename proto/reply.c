@@ -27,6 +27,8 @@ typedef struct {
     Relais__V1__CaseEvent *events;           /* CASE_DETAIL history */
     Relais__V1__CaseStatusView *event_status; /* their statuses */
     Relais__V1__CaseEvent **event_ptrs;      /* what CaseDetail.history points to */
+    Relais__V1__CaseFollower *followers;     /* CASE_DETAIL followers */
+    Relais__V1__CaseFollower **follower_ptrs; /* what CaseDetail.followers points to */
 } s_reply_pb_t;
 
 static void s_reply_pb_free(s_reply_pb_t *h)
@@ -37,6 +39,8 @@ static void s_reply_pb_free(s_reply_pb_t *h)
     free(h->events);
     free(h->event_status);
     free(h->event_ptrs);
+    free(h->followers);
+    free(h->follower_ptrs);
 }
 
 static int s_ack_to_pb(const relais_ack_t *a, s_reply_pb_t *h)
@@ -190,12 +194,16 @@ static int s_summaries_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 
 static int s_case_list_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
+    size_t n;
     int rc = s_summaries_to_pb(r, h);
+    if (rc == RELAIS_OK)
+        rc = relais_proto_fixed_len(r->next_case, sizeof r->next_case, "case list next", &n);
     if (rc)
         return rc;
     h->list = (Relais__V1__CaseList)RELAIS__V1__CASE_LIST__INIT;
     h->list.n_cases = r->case_count;
     h->list.cases = h->summary_ptrs;
+    h->list.next = (char *)r->next_case;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_LIST;
     h->reply.case_list = &h->list;
     return RELAIS_OK;
@@ -225,6 +233,19 @@ static int s_events_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     return RELAIS_OK;
 }
 
+static int s_followers_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->follower_count == 0)
+        return RELAIS_OK;
+    if (!r->followers || r->follower_count > RELAIS_MAX_FOLLOWERS)
+        return relais_status_set(RELAIS_E_INVALID, "case detail: %zu followers", r->follower_count);
+    h->followers = calloc(r->follower_count, sizeof *h->followers);
+    h->follower_ptrs = calloc(r->follower_count, sizeof *h->follower_ptrs);
+    if (!h->followers || !h->follower_ptrs)
+        return relais_status_set(RELAIS_E_NOMEM, "case detail: %zu followers", r->follower_count);
+    return relais_proto_followers_to_pb(r->followers, r->follower_count, h->followers, h->follower_ptrs);
+}
+
 static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
     if (r->case_count != 1)
@@ -234,6 +255,8 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
         rc = s_record_blobs(r, h);
     if (rc == RELAIS_OK)
         rc = s_events_to_pb(r, h);
+    if (rc == RELAIS_OK)
+        rc = s_followers_to_pb(r, h);
     if (rc)
         return rc;
     h->detail = (Relais__V1__CaseDetail)RELAIS__V1__CASE_DETAIL__INIT;
@@ -242,6 +265,9 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->detail.timeline = h->blobs;
     h->detail.n_history = r->event_count;
     h->detail.history = h->event_ptrs;
+    h->detail.n_followers = r->follower_count;
+    h->detail.followers = h->follower_ptrs;
+    h->detail.next_seq = r->next_seq;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
     h->reply.case_detail = &h->detail;
     return RELAIS_OK;
@@ -486,6 +512,17 @@ static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t
         rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
     if (rc == RELAIS_OK)
         rc = s_events_from_pb(d->n_history, d->history, out);
+    if (rc == RELAIS_OK && d->n_followers) {
+        if (d->n_followers > RELAIS_MAX_FOLLOWERS)
+            return relais_status_set(RELAIS_E_MALFORMED, "reply.case_detail.followers: %zu, at most %d",
+                                     d->n_followers, RELAIS_MAX_FOLLOWERS);
+        out->followers = calloc(d->n_followers, sizeof *out->followers);
+        if (!out->followers)
+            return relais_status_set(RELAIS_E_NOMEM, "reply.case_detail.followers");
+        out->follower_count = d->n_followers;
+        rc = relais_proto_followers_from_pb(d->followers, d->n_followers, out->followers,
+                                            "reply.case_detail.followers");
+    }
     return rc;
 }
 
@@ -514,11 +551,15 @@ static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
     case RELAIS__V1__REPLY__WHAT_CONSISTENCY:
         out->kind = RELAIS_REPLY_CONSISTENCY;
         return s_consistency_from_pb(pb->consistency, out);
-    case RELAIS__V1__REPLY__WHAT_CASE_LIST:
+    case RELAIS__V1__REPLY__WHAT_CASE_LIST: {
         out->kind = RELAIS_REPLY_CASE_LIST;
-        return s_summaries_from_pb(pb->case_list->n_cases, pb->case_list->cases, "reply.case_list.cases", out);
+        int rc = relais_proto_copy_exact(out->next_case, sizeof out->next_case, pb->case_list->next,
+                                         "reply.case_list.next");
+        return rc ? rc : s_summaries_from_pb(pb->case_list->n_cases, pb->case_list->cases, "reply.case_list.cases", out);
+    }
     case RELAIS__V1__REPLY__WHAT_CASE_DETAIL:
         out->kind = RELAIS_REPLY_CASE_DETAIL;
+        out->next_seq = pb->case_detail->next_seq;
         return s_case_detail_from_pb(pb->case_detail, out);
     case RELAIS__V1__REPLY__WHAT_RECORDS:
         out->kind = RELAIS_REPLY_RECORDS;
@@ -559,5 +600,6 @@ void relais_reply_clear(relais_reply_t *reply)
     free(reply->records);
     free(reply->record_lens);
     free(reply->events);
+    free(reply->followers);
     memset(reply, 0, sizeof *reply);
 }

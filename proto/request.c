@@ -28,7 +28,8 @@ static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
     if ((int)r->urgency < 0 || r->urgency > RELAIS_URGENCY_URGENT)
         return relais_status_set(RELAIS_E_INVALID, "case list: urgency %d unknown", (int)r->urgency);
     if ((rc = relais_proto_fixed_len(r->school, sizeof r->school, "case list school", &n)) ||
-        (rc = relais_proto_fixed_len(r->referrer, sizeof r->referrer, "case list referrer", &n)))
+        (rc = relais_proto_fixed_len(r->referrer, sizeof r->referrer, "case list referrer", &n)) ||
+        (rc = relais_proto_fixed_len(r->after, sizeof r->after, "case list after", &n)))
         return rc;
     h->list = (Relais__V1__CaseListQuery)RELAIS__V1__CASE_LIST_QUERY__INIT;
     for (int s = 1; s < RELAIS_CASE_STATE_COUNT; s++)
@@ -39,6 +40,7 @@ static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->list.school = (char *)r->school;
     h->list.referrer = (char *)r->referrer;
     h->list.overdue_only = r->overdue_only ? 1 : 0;
+    h->list.after = (char *)r->after;
     h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_LIST;
     h->query.list = &h->list;
     return RELAIS_OK;
@@ -55,6 +57,7 @@ static int s_case_show_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_SHOW;
     h->query.show = (char *)r->case_id;
     h->query.with_history = r->with_history ? 1 : 0;
+    h->query.timeline_from = r->from_seq;
     return RELAIS_OK;
 }
 
@@ -172,7 +175,8 @@ static int s_case_list_from_pb(const Relais__V1__CaseListQuery *q, relais_reques
     }
     if ((rc = relais_proto_copy_exact(out->school, sizeof out->school, q->school, "request.case_query.list.school")) ||
         (rc = relais_proto_copy_exact(out->referrer, sizeof out->referrer, q->referrer,
-                                      "request.case_query.list.referrer")))
+                                      "request.case_query.list.referrer")) ||
+        (rc = relais_proto_copy_exact(out->after, sizeof out->after, q->after, "request.case_query.list.after")))
         return rc;
     out->urgency = (relais_urgency_t)q->urgency;
     out->overdue_only = q->overdue_only ? 1 : 0;
@@ -190,6 +194,7 @@ static int s_case_query_from_pb(const Relais__V1__CaseQuery *q, relais_request_t
         return relais_status_set(RELAIS_E_MALFORMED, "request.case_query.show: empty case id");
     out->kind = RELAIS_REQ_CASE_SHOW;
     out->with_history = q->with_history ? 1 : 0;
+    out->from_seq = q->timeline_from;
     return relais_proto_copy_exact(out->case_id, sizeof out->case_id, q->show, "request.case_query.show");
 }
 

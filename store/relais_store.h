@@ -206,6 +206,9 @@ int relais_store_case_get(relais_store_t *self, const char *case_id, uint8_t **s
 /* Called for each case, in case id order; `state` valid only during the call. Non-zero stops. */
 typedef int (*relais_store_case_fn)(void *ctx, const char *case_id, const uint8_t *state, size_t len);
 int relais_store_case_iterate(relais_store_t *self, relais_store_case_fn fn, void *ctx);
+/* The same for the entries whose id comes after `after` in that order (all when it is "" or
+ * NULL): a page that follows another. */
+int relais_store_case_iterate_after(relais_store_t *self, const char *after, relais_store_case_fn fn, void *ctx);
 
 /* Called for each event in a case's history, in sequence order, with the status blob linked
  * to it (valid only during the call). Non-zero stops and is returned. */

@@ -200,11 +200,20 @@ int relais_store_case_get(relais_store_t *self, const char *case_id, uint8_t **s
     return rc;
 }
 
-static int s_case_walk(MDB_cursor *cur, relais_store_case_fn fn, void *ctx)
+static int s_case_walk(MDB_cursor *cur, const char *after, relais_store_case_fn fn, void *ctx)
 {
     char id[RELAIS_CASE_ID_MAX];
     MDB_val k, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    int rc;
+    if (after && after[0]) {
+        k.mv_data = (void *)after;
+        k.mv_size = strlen(after);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    }
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size == 0 || k.mv_size >= sizeof id || memchr(k.mv_data, 0, k.mv_size))
             return store_corrupt("a case id has a wrong size");
@@ -219,10 +228,16 @@ static int s_case_walk(MDB_cursor *cur, relais_store_case_fn fn, void *ctx)
 
 int relais_store_case_iterate(relais_store_t *self, relais_store_case_fn fn, void *ctx)
 {
+    return relais_store_case_iterate_after(self, NULL, fn, ctx);
+}
+
+int relais_store_case_iterate_after(relais_store_t *self, const char *after, relais_store_case_fn fn, void *ctx)
+{
     MDB_cursor *cur;
     MDB_txn *txn;
-    if (!self || !fn)
-        return relais_status_set(RELAIS_E_INVALID, "relais_store_case_iterate needs a store and a callback");
+    if (!self || !fn || (after && strlen(after) >= RELAIS_CASE_ID_MAX))
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_case_iterate needs a store, a callback and a "
+                                                   "case id that fits");
     int rc = store_read_begin(self, &txn);
     if (rc)
         return rc;
@@ -231,7 +246,7 @@ int relais_store_case_iterate(relais_store_t *self, relais_store_case_fn fn, voi
         rc = store_lmdb_status(rc, "open a cursor on the cases");
         goto out_abort_txn;
     }
-    rc = s_case_walk(cur, fn, ctx);
+    rc = s_case_walk(cur, after, fn, ctx);
     mdb_cursor_close(cur);
 out_abort_txn:
     mdb_txn_abort(txn);

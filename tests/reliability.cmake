@@ -26,6 +26,23 @@ add_dependencies(test_hostile relaisd relais)
 add_test(NAME hostile COMMAND test_hostile)
 set_tests_properties(hostile PROPERTIES LABELS e2e TIMEOUT 300)
 
+# hardening: the attacks of the security review, each reproduced against the real relaisd.
+function(relais_attack_test name)
+  add_executable(test_${name} e2e/test_${name}.c)
+  target_link_libraries(test_${name} PRIVATE relais_e2e_harness relais_certs relais_store relais_proto PkgConfig::ZMQ
+                        PkgConfig::CMOCKA relais_build_flags)
+  target_compile_definitions(test_${name} PRIVATE RELAISD_PATH="$<TARGET_FILE:relaisd>")
+  add_dependencies(test_${name} relaisd)
+  add_test(NAME ${name} COMMAND test_${name})
+  set_tests_properties(${name} PROPERTIES LABELS e2e TIMEOUT 300)
+endfunction()
+relais_attack_test(revocation)
+relais_attack_test(partner_view)
+relais_attack_test(flood)
+target_link_libraries(test_flood PRIVATE Threads::Threads)
+# It measures another partner's latency while it floods the machine's two cores: alone.
+set_tests_properties(flood PROPERTIES RUN_SERIAL TRUE)
+
 # faults: bad start-up files, hostile JSON for `relais submit`, openssl over a relaisd store,
 # a disk that fails on commit (a small tmpfs: root only, skipped otherwise).
 add_test(NAME faults COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/faults.sh $<TARGET_FILE:relais> $<TARGET_FILE:relaisd>)

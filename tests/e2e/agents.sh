@@ -53,12 +53,19 @@ step "submit -> ack"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/college-curie.cert_secret" "$relais" submit --timeout 30 "$examples/referral-college-marie-curie.json"
 ack=$(cat "$tmp/out")
 seq1=$(field seq "$ack")
-case1=$(field case_id "$ack")
+ref1=$(field case_id "$ack")
 [[ "$seq1" =~ ^[0-9]+$ ]] || fail "no seq in the ack: $ack"
 [[ "$(field msg_id "$ack")" =~ ^[0-9a-f]{32}$ ]] || fail "msg_id: $ack"
 [[ "$(field leaf_hash "$ack")" =~ ^[0-9a-f]{64}$ ]] || fail "leaf_hash: $ack"
 [ "$(field duplicate "$ack")" = false ] || fail "first submission flagged duplicate: $ack"
-[[ "$case1" =~ ^C-[0-9]+$ ]] || fail "no case id: $ack"
+[[ "$ref1" =~ ^R-[0-9]+$ ]] || fail "the ack does not name the referral by its handle: $ack"
+# case_of HANDLE: the case a referral was filed in, which only the coordinator learns.
+case_of() {
+  env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" case show "$1" --json |
+    sed -n 's/.*"summary": *{"case_id": *"\([^"]*\)".*/\1/p'
+}
+case1=$(case_of "$ref1")
+[[ "$case1" =~ ^C-[0-9]+$ ]] || fail "the coordinator finds no case for $ref1: $case1"
 [ -d "$HOME/.relais/spool-college-curie" ] || fail "default spool folder not used"
 
 step "feed: the coordinator sees it"
@@ -96,12 +103,14 @@ grep -q 'given_names' "$tmp/err" || fail "the field path is not named: $(cat "$t
 step "a partner cannot see another partner's case"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" submit --timeout 30 "$examples/referral-cmp-sceaux-parental-request.json"
 case_cmp=$(field case_id "$(cat "$tmp/out")")
-[ "$case_cmp" != "$case1" ] || fail "two children in one case"
+[ "$(case_of "$case_cmp")" != "$case1" ] || fail "two children in one case"
 expect_exit 1 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" case show "$case1"
 grep -q '^relais: refused: FORBIDDEN: ' "$tmp/err" || fail "not FORBIDDEN: $(cat "$tmp/err")"
+expect_exit 1 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" case show "$ref1"
+grep -q '^relais: refused: FORBIDDEN: ' "$tmp/err" || fail "another partner's referral is not FORBIDDEN: $(cat "$tmp/err")"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" case list --json
-grep -q "\"case_id\":\"$case1\"" "$tmp/out" && fail "a partner lists another partner's case"
-grep -q "\"case_id\":\"$case_cmp\"" "$tmp/out" || fail "a partner does not list its own case"
+grep -Eq "\"case_id\":\"($case1|$ref1)\"" "$tmp/out" && fail "a partner lists another partner's case"
+grep -q "\"case_id\":\"$case_cmp\"" "$tmp/out" || fail "a partner does not list its own referral"
 expect_exit 1 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" case update "$case_cmp" triage --from submitted
 grep -q 'FORBIDDEN' "$tmp/err" || fail "a partner moved a case: $(cat "$tmp/err")"
 
@@ -114,7 +123,8 @@ expect_exit 0 env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" case
 expect_exit 0 env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" case update "$case1" resume --json
 grep -q '"to":"triage"' "$tmp/out" || fail "resume did not go back to triage: $(cat "$tmp/out")"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/college-curie.cert_secret" "$relais" feed --json --idle-exit 2
-grep -q "\"case_id\":\"$case1\"" "$tmp/out" || fail "the referrer's feed has no status of its case"
+grep -q "\"case_id\":\"$ref1\"" "$tmp/out" || fail "the referrer's feed has no status of its referral"
+grep -q "\"case_id\":\"C-" "$tmp/out" && fail "the referrer's feed names a case"
 grep -q "\"state\":\"triage\"" "$tmp/out" || fail "the referrer does not see triage"
 grep -q '"message"' "$tmp/out" && fail "a partner's feed carries records"
 grep -q "vu avec la principale" "$tmp/out" && fail "a partner's feed carries the coordinator's note"
@@ -163,7 +173,7 @@ late=$(cat "$tmp/late.out")
 late_seq=$(field seq "$late")
 [ "$(field msg_id "$late")" = "$pending_id" ] || fail "the spool sent another message: $late"
 [ "$(field duplicate "$late")" = false ] || fail "flagged duplicate: $late"
-[ "$(field case_id "$late")" = "$case1" ] || fail "the PMI's referral of the same child opened another case: $late"
+[ "$(case_of "$(field case_id "$late")")" = "$case1" ] || fail "the PMI's referral of the same child opened another case: $late"
 
 step "duplicate: the same signed bytes again give the same seq"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/pmi-blagis.cert_secret" "$relais" submit --flush --spool "$tmp/spool-b" --timeout 30

@@ -41,15 +41,26 @@ mkdir -p "$tmp/store" "$tmp/spool"
 RELAIS=$relais "$src/certs/make-pki" "$tmp/pki" >/dev/null
 start_broker_on_free_port
 
+# case_of HANDLE: the case a referral was filed in, as the coordinator sees it.
+case_of() {
+  expect 0 coordination case show "$1" --json
+  sed -n 's/.*"summary": *{"case_id": *"\([^"]*\)".*/\1/p' "$tmp/out"
+}
+
 step "one child, one case: the college and the PMI (name in capitals, with accents) the same day"
 expect 0 college-curie submit "$examples/referral-college-marie-curie.json"
-lina=$(field case_id "$(cat "$tmp/out")")
-[ -n "$lina" ] || fail "no case id in the college's ack"
+lina_r=$(field case_id "$(cat "$tmp/out")")
+[[ "$lina_r" == R-* ]] || fail "the college's ack does not name its referral: $lina_r"
 expect 0 pmi-blagis submit "$examples/referral-pmi-les-blagis.json"
-[ "$(field case_id "$(cat "$tmp/out")")" = "$lina" ] || fail "the PMI's referral opened another case"
+pmi_r=$(field case_id "$(cat "$tmp/out")")
+[[ "$pmi_r" == R-* ]] && [ "$pmi_r" != "$lina_r" ] || fail "the PMI's ack does not name its own referral: $pmi_r"
 expect 0 cmp-sceaux submit "$examples/referral-cmp-sceaux-parental-request.json"
-tom=$(field case_id "$(cat "$tmp/out")")
-[ -n "$tom" ] && [ "$tom" != "$lina" ] || fail "Tom has no case of his own"
+tom_r=$(field case_id "$(cat "$tmp/out")")
+lina=$(case_of "$lina_r")
+[[ "$lina" == C-* ]] || fail "the coordinator cannot find the college's case: $lina"
+[ "$(case_of "$pmi_r")" = "$lina" ] || fail "the PMI's referral opened another case"
+tom=$(case_of "$tom_r")
+[[ "$tom" == C-* ]] && [ "$tom" != "$lina" ] || fail "Tom has no case of his own"
 refused NO_CONSENT college-curie submit "$examples/invalid-no-consent.json"
 expect 0 coordination case list --json
 [ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "expected 2 cases, got: $(cat "$tmp/out")"
@@ -99,28 +110,49 @@ expect 0 coordination case show "$lina" --json
 grep -q "SECRET-DIAGNOSIS" "$tmp/out" || fail "the coordinator does not see the diagnosis"
 
 step "need-to-know: a partner sees its own referrals' status, never diagnosis, notes or others' referrals"
-refused FORBIDDEN cmp-sceaux case show "$lina"
-refused FORBIDDEN college-curie case show "$tom"
+refused FORBIDDEN cmp-sceaux case show "$lina_r"
+refused FORBIDDEN college-curie case show "$tom_r"
+refused FORBIDDEN college-curie case show "$lina"
 expect 0 college-curie case list --json
-[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$lina\"" "$tmp/out" || fail "the college lists other cases"
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "\"$lina_r\"" "$tmp/out" || fail "the college lists other cases"
+grep -q '"C-' "$tmp/out" && fail "the college's list names a case: $(cat "$tmp/out")"
 expect 0 college-curie feed --from 1 --idle-exit 1 --json
-grep -Eq "SECRET|pmi-blagis|PMI|Lefèvre|Tom" "$tmp/out" && fail "the college's feed shows more than its status: $(cat "$tmp/out")"
+grep -Eq "SECRET|pmi-blagis|PMI|Lefèvre|Tom|\"C-" "$tmp/out" && fail "the college's feed shows more than its status: $(cat "$tmp/out")"
 states=$(sed -n 's/.*"state": *"\([a-z-]*\)".*/\1/p' "$tmp/out" | tr '\n' ' ')
 [ "$states" = "submitted triage accepted diagnosis pathway-proposed follow-up paused follow-up " ] ||
   fail "the college's closed loop is not the status at each record: $states"
-expect 0 college-curie case show "$lina" --json
+expect 0 college-curie case show "$lina_r" --json
 grep -Eq "SECRET|pmi-blagis|PMI|Lefèvre|Tom" "$tmp/out" && fail "the college's case show shows more than its status: $(cat "$tmp/out")"
 states=$(sed 's/.*"history"://' "$tmp/out" | grep -o '"state":"[a-z-]*"' | sed 's/.*:"\(.*\)"/\1/' | tr '\n' ' ')
 [ "$states" = "submitted triage accepted diagnosis pathway-proposed follow-up paused follow-up " ] ||
   fail "the college's case history is not the status after each event it may see: $states"
-expect 0 college-curie case show "$lina"
+expect 0 college-curie case show "$lina_r"
 grep -q "^Status after each event:" "$tmp/out" || fail "case show prints no status history"
 expect 0 coordination case show "$lina" --json
 n=$(sed 's/.*"history"://' "$tmp/out" | grep -o '"seq":' | wc -l)
 [ "$n" -eq 9 ] || fail "the coordinator's history has $n events, expected 9 (2 referrals, 7 updates)"
 expect 0 cmp-sceaux feed --from 1 --idle-exit 1 --json
-grep -q "\"$lina\"" "$tmp/out" && fail "the CMP sees Lina's case"
+grep -Eq "\"$lina\"|\"$lina_r\"|\"$pmi_r\"" "$tmp/out" && fail "the CMP sees Lina's case"
 grep -q '"reason_code": *"cmp-follow-up"' "$tmp/out" || fail "the CMP does not see its reason code"
+
+step "the PMI joined a case already open: it sees its referral's arrival, nothing more, until the coordinator shares"
+expect 0 pmi-blagis feed --from 1 --idle-exit 1 --json
+states=$(sed -n 's/.*"state": *"\([a-z-]*\)".*/\1/p' "$tmp/out" | tr '\n' ' ')
+[ "$states" = "submitted " ] || fail "the PMI sees more than its referral's arrival: $states"
+grep -q "\"$pmi_r\"" "$tmp/out" || fail "the PMI's feed does not name its referral"
+expect 0 pmi-blagis case show "$pmi_r" --json
+grep -Eq "SECRET|$lina\"|follow-up|college" "$tmp/out" && fail "the PMI's case show tells of the case: $(cat "$tmp/out")"
+expect 0 coordination case show "$lina"
+grep -q "relais case share $lina $pmi_r" "$tmp/out" || fail "the coordinator is not told the PMI's referral is not shared"
+expect 0 coordination case share "$lina" "$pmi_r" --note "Vu en instance partenariale"
+refused BAD_TRANSITION coordination case share "$lina" "$pmi_r"
+refused BAD_TRANSITION coordination case share "$lina" "$tom_r"
+expect 0 pmi-blagis feed --from 1 --idle-exit 1 --json
+states=$(sed -n 's/.*"state": *"\([a-z-]*\)".*/\1/p' "$tmp/out" | tr '\n' ' ')
+[ "$states" = "submitted follow-up " ] || fail "the PMI's feed after the share: $states"
+grep -q "\"$lina\"" "$tmp/out" && fail "the PMI's feed names the case"
+expect 0 pmi-blagis case list --json
+grep -q '"state": *"follow-up"' "$tmp/out" && grep -q "\"$pmi_r\"" "$tmp/out" || fail "the PMI's list after the share: $(cat "$tmp/out")"
 
 step "every read is logged, with who read what"
 expect 0 audit-ville feed --from 1 --idle-exit 1

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* nftw */
 #include "harness.h"
 
+#include "relais_store.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -263,4 +265,132 @@ void h_sign_json(const relais_identity_t *signer, const char *sender, const char
     if (relais_message_from_json(json, strlen(json), sender, msg_id, created_ms, body, body_len) != 0)
         fail_msg("%s: %s", json, relais_status_detail());
     assert_int_equal(relais_identity_sign(signer, *body, *body_len, sig), 0);
+}
+
+/* ---- Shared steps of the tests that attack or load the hub ---------------------------- */
+
+uint64_t h_head(const h_env_t *h)
+{
+    relais_store_options_t o = {.read_only = 1};
+    relais_store_t *store = NULL;
+    uint64_t head = 0;
+    if (relais_store_open(h->store, &o, &store) != 0)
+        fail_msg("cannot open the store read-only: %s", relais_status_detail());
+    assert_int_equal(relais_store_head(store, &head), 0);
+    relais_store_destroy(&store);
+    return head;
+}
+
+long h_proc_kib(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *in = fopen(path, "r");
+    long v = -1;
+    size_t n = strlen(key);
+    while (in && fgets(line, sizeof line, in))
+        if (strncmp(line, key, n) == 0 && line[n] == ':')
+            v = strtol(line + n + 1, NULL, 10);
+    if (in)
+        fclose(in);
+    return v;
+}
+
+int h_log_count(const h_env_t *h, const char *needle)
+{
+    FILE *in = fopen(h->log, "r");
+    if (!in)
+        return 0;
+    char line[4096];
+    int count = 0;
+    while (fgets(line, sizeof line, in))
+        count += strstr(line, needle) != NULL;
+    fclose(in);
+    return count;
+}
+
+void h_reload(h_env_t *h)
+{
+    int before = h_log_count(h, "event=registry-reloaded");
+    assert_int_equal(kill(h->pid, SIGHUP), 0);
+    for (int tries = 0; tries < 200 && h_log_count(h, "event=registry-reloaded") == before; tries++)
+        h_sleep_ms(25);
+    if (h_log_count(h, "event=registry-reloaded") == before)
+        fail_msg("the broker did not reload its registry");
+}
+
+uint8_t *h_submit_frame(const relais_identity_t *signer, const char *sender, const char *json, uint32_t id,
+                        int64_t created_ms, uint64_t request_id, size_t *len)
+{
+    uint8_t msg_id[16] = {0xe2, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    uint8_t *body = NULL, *sm = NULL, *out = NULL, sig[64];
+    size_t body_len = 0, sm_len = 0;
+    h_sign_json(signer, sender, json, msg_id, created_ms, &body, &body_len, sig);
+    assert_int_equal(relais_signed_encode(body, body_len, sig, &sm, &sm_len), 0);
+    free(body);
+    relais_request_t req;
+    memset(&req, 0, sizeof req);
+    req.request_id = request_id;
+    req.kind = RELAIS_REQ_SUBMIT;
+    req.submit = sm;
+    req.submit_len = sm_len;
+    assert_int_equal(relais_request_encode(&req, &out, len), 0);
+    free(sm);
+    return out;
+}
+
+void h_submit(void *sock, const relais_identity_t *signer, const char *json, uint32_t id, uint64_t request_id,
+              relais_reply_t *reply)
+{
+    size_t len = 0;
+    uint8_t *frame =
+        h_submit_frame(signer, relais_identity_peer(signer)->name, json, id, h_now_ms(), request_id, &len);
+    h_send_bytes(sock, frame, len);
+    free(frame);
+    h_recv_reply(sock, reply);
+    assert_int_equal(reply->request_id, request_id);
+}
+
+relais_ack_t h_expect_ack(void *sock, const relais_identity_t *signer, const char *json, uint32_t id,
+                          uint64_t request_id)
+{
+    relais_reply_t reply;
+    h_submit(sock, signer, json, id, request_id, &reply);
+    if (reply.kind != RELAIS_REPLY_ACK)
+        fail_msg("request %llu: expected an ack, got %s (%s)", (unsigned long long)request_id,
+                 relais_status_name(reply.error.status), reply.error.message);
+    relais_ack_t ack = reply.ack;
+    relais_reply_clear(&reply);
+    return ack;
+}
+
+void h_expect_error(relais_reply_t *reply, int status, const char *what)
+{
+    if (reply->kind != RELAIS_REPLY_ERROR || reply->error.status != status)
+        fail_msg("%s: expected %s, got kind %d %s (%s)", what, relais_status_name(status), reply->kind,
+                 reply->kind == RELAIS_REPLY_ERROR ? relais_status_name(reply->error.status) : "-",
+                 reply->kind == RELAIS_REPLY_ERROR ? reply->error.message : "");
+    relais_reply_clear(reply);
+}
+
+void h_expect_nothing(void *sock, int ms, const char *what)
+{
+    h_set_timeout(sock, ms);
+    relais_reply_t reply;
+    if (h_try_recv_reply(sock, &reply) == 0)
+        fail_msg("%s: the broker sent something (kind %d, seq %llu)", what, reply.kind,
+                 (unsigned long long)reply.delivery.seq);
+    h_set_timeout(sock, H_RECV_TIMEOUT_MS);
+}
+
+const char *h_referral_json(char *buf, size_t cap, const char *org, const char *family, const char *given,
+                            const char *birth)
+{
+    snprintf(buf, cap,
+             "{\"referral\": {\"referrer\": {\"organisation\": \"%s\"},"
+             " \"child\": {\"family_name\": \"%s\", \"given_names\": [\"%s\"], \"birth_date\": \"%s\"},"
+             " \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\","
+             " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"}}}",
+             org, family, given, birth);
+    return buf;
 }

@@ -71,4 +71,34 @@ void h_request(void *sock, const relais_request_t *req, relais_reply_t *reply);
 void h_sign_json(const relais_identity_t *signer, const char *sender, const char *json, const uint8_t msg_id[16],
                  int64_t created_ms, uint8_t **body, size_t *body_len, uint8_t sig[64]);
 
+/* ---- Shared steps of the tests that attack or load the hub ---------------------------- */
+
+/* The log's head, read from the store beside the running broker (LMDB readers never block). */
+uint64_t h_head(const h_env_t *h);
+/* A field of /proc/PID/status in KiB (VmRSS, RssAnon, VmHWM, ...); -1 when unreadable. */
+long h_proc_kib(pid_t pid, const char *key);
+/* Sends SIGHUP and waits until the broker logged one more registry reload. */
+void h_reload(h_env_t *h);
+/* How many lines of the broker's log hold `needle`. */
+int h_log_count(const h_env_t *h, const char *needle);
+
+/* The SUBMIT Request frame of `json`, signed by `signer` with `sender` in the header and
+ * message id number `id` (*len set; caller frees). */
+uint8_t *h_submit_frame(const relais_identity_t *signer, const char *sender, const char *json, uint32_t id,
+                        int64_t created_ms, uint64_t request_id, size_t *len);
+/* Submits `json` as `signer` (its own name as sender, now as created_ms) and waits for the reply. */
+void h_submit(void *sock, const relais_identity_t *signer, const char *json, uint32_t id, uint64_t request_id,
+              relais_reply_t *reply);
+/* Submits and expects an ACK; returns it (the reply is cleared). */
+relais_ack_t h_expect_ack(void *sock, const relais_identity_t *signer, const char *json, uint32_t id,
+                          uint64_t request_id);
+/* Fails unless `reply` is an ERROR with `status`; clears it. */
+void h_expect_error(relais_reply_t *reply, int status, const char *what);
+/* Fails when anything arrives on `sock` within `ms` (the socket's timeout is restored). */
+void h_expect_nothing(void *sock, int ms, const char *what);
+
+/* A referral JSON of child `family` `given` born `birth` (with consent), from organisation `org`. */
+const char *h_referral_json(char *buf, size_t cap, const char *org, const char *family, const char *given,
+                            const char *birth);
+
 #endif

@@ -119,14 +119,14 @@ static void s_submit_twice_and_refuse(s_fixture_t *f, void *partner)
     assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
     assert_int_equal(reply.ack.seq, 1);
     assert_int_equal(reply.ack.duplicate, 0);
-    assert_string_equal(reply.ack.case_id, "C-1");
+    assert_string_equal(reply.ack.case_id, "R-1"); /* the referral's own handle, not the case */
     relais_reply_clear(&reply);
 
     s_submit(partner, 2, msg, len, &reply); /* the same bytes again: the original ack */
     assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
     assert_int_equal(reply.ack.seq, 1);
     assert_int_equal(reply.ack.duplicate, 1);
-    assert_string_equal(reply.ack.case_id, "C-1");
+    assert_string_equal(reply.ack.case_id, "R-1");
     relais_reply_clear(&reply);
     free(msg);
 
@@ -170,7 +170,7 @@ static void s_feed_as_coordinator(s_fixture_t *f, void *partner)
     s_submit(partner, 4, msg, len, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
     assert_int_equal(reply.ack.seq, 3);
-    assert_string_equal(reply.ack.case_id, "C-1"); /* the same child: the same open case */
+    assert_string_equal(reply.ack.case_id, "R-3"); /* its own referral's handle, whatever case it joined */
     relais_reply_clear(&reply);
     free(msg);
 
@@ -278,9 +278,10 @@ static void s_submissions(s_fixture_t *f, void *partner, void *pmi, void *coordo
 {
     int64_t now = h_now_ms();
     const char *curie = "college-curie", *blagis = "pmi-blagis";
-    s_expect_ack(partner, 1, s_msg(f->partner, curie, s_referral_json, 1, now), 1, "C-1");
-    /* the same child, spelled otherwise, by another agency: the same case */
-    s_expect_ack(pmi, 2, s_msg(f->pmi, blagis, s_pmi_json, 2, now), 2, "C-1");
+    s_expect_ack(partner, 1, s_msg(f->partner, curie, s_referral_json, 1, now), 1, "R-1");
+    /* the same child, spelled otherwise, by another agency: the same case, which the PMI's ack
+     * does not name (test_partner_view checks that it is C-1) */
+    s_expect_ack(pmi, 2, s_msg(f->pmi, blagis, s_pmi_json, 2, now), 2, "R-2");
     s_expect_ack(coordo, 3, s_msg(f->coordo, "coordo", s_triage_json, 3, now), 3, "C-1");
     /* the case has moved on: the same update is now stale */
     s_expect_error(coordo, 4, s_msg(f->coordo, "coordo", s_triage_json, 4, now), RELAIS_E_BAD_TRANSITION);
@@ -303,13 +304,14 @@ static void s_partner_views(void *partner)
     s_request(partner, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CASE_LIST);
     assert_int_equal(reply.case_count, 1);
-    assert_string_equal(reply.cases[0].case_id, "C-1");
+    assert_string_equal(reply.cases[0].case_id, "R-1"); /* its referral, which opened the case and follows it */
     assert_int_equal(reply.cases[0].state, RELAIS_CASE_TRIAGE);
-    assert_string_equal(reply.cases[0].child_display, ""); /* status only */
+    assert_string_equal(reply.cases[0].child_display, "Lina B. (2015)"); /* as its own referral named her */
+    assert_int_equal(reply.cases[0].referrer_count, 1);                  /* its own organisation only */
     relais_reply_clear(&reply);
 
     req = (relais_request_t){.request_id = 21, .kind = RELAIS_REQ_CASE_SHOW};
-    snprintf(req.case_id, sizeof req.case_id, "C-1");
+    snprintf(req.case_id, sizeof req.case_id, "R-1");
     s_request(partner, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CASE_DETAIL);
     assert_int_equal(reply.record_count, 1); /* its own referral, not the PMI's, not the update */
@@ -351,7 +353,7 @@ static void s_partner_views(void *partner)
         assert_int_equal(reply.delivery.seq, want[i].seq);
         assert_null(reply.delivery.record);
         assert_true(reply.delivery.has_status);
-        assert_string_equal(reply.delivery.status.case_id, "C-1");
+        assert_string_equal(reply.delivery.status.case_id, "R-1");
         assert_int_equal(reply.delivery.status.state, want[i].state);
         relais_reply_clear(&reply);
     }
@@ -475,7 +477,15 @@ static void s_close_and_reopen(s_fixture_t *f, void *partner, void *coordo)
 {
     int64_t now = h_now_ms();
     s_expect_ack(coordo, 60, s_msg(f->coordo, "coordo", s_decline_json, 60, now), 9, "C-1");
-    s_expect_ack(partner, 61, s_msg(f->partner, "college-curie", s_referral_json, 61, now), 10, "C-10");
+    s_expect_ack(partner, 61, s_msg(f->partner, "college-curie", s_referral_json, 61, now), 10, "R-10");
+    /* The coordinator may name a case by any of its referrals' handles. */
+    relais_request_t req = {.request_id = 62, .kind = RELAIS_REQ_CASE_SHOW};
+    snprintf(req.case_id, sizeof req.case_id, "R-10");
+    relais_reply_t reply;
+    s_request(coordo, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CASE_DETAIL);
+    assert_string_equal(reply.cases[0].case_id, "C-10");
+    relais_reply_clear(&reply);
 }
 
 static void test_cases_and_audit(void **state)
@@ -496,7 +506,7 @@ static void test_cases_and_audit(void **state)
     h_close(&f->h, auditor);
     s_plain_refused(f);
     s_registry_reload(f);
-    s_stop(f, 10);
+    s_stop(f, 11); /* ten records and the access record of the coordinator's last read */
 }
 
 int main(void)

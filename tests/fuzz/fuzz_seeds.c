@@ -237,7 +237,9 @@ static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, si
 {
     relais_case_record_t rec = {.summary = s_summary(), .senders = {"fuzz-partner", "pmi-les-blagis"},
                                 .sender_count = 2, .referral_seqs = {1, 4}, .referral_seq_count = 2,
-                                .last_seq = 4, .paused_from = RELAIS_CASE_UNSPECIFIED};
+                                .last_seq = 4, .paused_from = RELAIS_CASE_UNSPECIFIED,
+                                .followers = {{1, "fuzz-partner", 1}, {4, "pmi-les-blagis", 9}},
+                                .follower_count = 2};
     memset(rec.child_key, 0xc4, sizeof rec.child_key);
     uint8_t *out = NULL;
     size_t len = 0;
@@ -245,6 +247,14 @@ static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, si
     FUZZ_CHECK(rc == RELAIS_OK, "case_record_encode", rc);
     s_write("fuzz_request", "case-record", out, len);
     free(out);
+    relais_referral_record_t ref = {.seq = 4, .case_id = "C-1", .sender = "pmi-les-blagis", .received_ms = 1,
+                                    .urgency = RELAIS_URGENCY_URGENT, .school = "College Marie Curie",
+                                    .organisation = "PMI Les Blagis", .child_display = "Lina B. (2014)"};
+    rc = relais_referral_record_encode(&ref, &out, &len);
+    FUZZ_CHECK(rc == RELAIS_OK, "referral_record_encode", rc);
+    s_write("fuzz_request", "referral-record", out, len);
+    free(out);
+    s_write("fuzz_request", "referral-handle", (const uint8_t *)"R-18446744073709551615", 22);
 
     relais_log_record_t lr = {.seq = 1, .received_ms = FUZZ_CREATED_MS + 20, .signed_message = frame,
                               .signed_len = frame_len};

@@ -433,6 +433,8 @@ typedef struct {
     uint8_t keys[S_FAKE_MAX][32];             /* child key -> case id */
     char key_case[S_FAKE_MAX][RELAIS_CASE_ID_LEN];
     size_t key_count;
+    relais_referral_record_t referrals[S_FAKE_MAX]; /* the referrals' entries */
+    size_t referral_count;
 } s_fake_t;
 
 static int s_fake_case_get(void *ctx, const char *case_id, relais_case_record_t *out)
@@ -457,7 +459,18 @@ static int s_fake_child_get(void *ctx, const uint8_t key[32], char *case_id)
     return RELAIS_E_NOT_FOUND;
 }
 
-static const relais_cases_index_t s_fake_index = {s_fake_case_get, s_fake_child_get};
+static int s_fake_referral_get(void *ctx, uint64_t seq, relais_referral_record_t *out)
+{
+    s_fake_t *f = ctx;
+    for (size_t i = 0; i < f->referral_count; i++)
+        if (f->referrals[i].seq == seq) {
+            *out = f->referrals[i];
+            return 0;
+        }
+    return RELAIS_E_NOT_FOUND;
+}
+
+static const relais_cases_index_t s_fake_index = {s_fake_case_get, s_fake_child_get, s_fake_referral_get};
 
 /* What the broker and the auditor do with an accepted step. */
 static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
@@ -475,6 +488,10 @@ static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
     if (step->child == RELAIS_CASES_CHILD_LINK) {
         memcpy(f->keys[f->key_count], step->rec.child_key, 32);
         strcpy(f->key_case[f->key_count++], step->rec.summary.case_id);
+    }
+    if (step->has_referral) {
+        assert_true(f->referral_count < S_FAKE_MAX);
+        f->referrals[f->referral_count++] = step->referral;
     }
 }
 
@@ -542,6 +559,78 @@ static void test_replay_one_child_one_case(void **state)
     assert_int_equal(step.status, RELAIS_E_NO_CONSENT);
     assert_int_equal(f->case_count, 2);
     free(f);
+}
+
+/* The partner-view rule: the opener follows its case; a referral that joins an advanced case
+ * sees only its own arrival until the coordinator shares the case with it. */
+static void test_partner_view(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f);
+    relais_cases_step_t step;
+    s_refer(f, "college-curie", "College Marie Curie", "Benali", "Lina", s_consent, 1, &step);
+    assert_true(step.has_referral);
+    assert_string_equal(step.referral.case_id, "C-1");
+    assert_string_equal(step.referral.sender, "college-curie");
+    assert_int_equal(step.rec.follower_count, 1);
+    assert_int_equal(step.rec.followers[0].referral_seq, 1);
+    assert_int_equal(step.rec.followers[0].since_seq, 1);
+    s_update(f, "C-1", "SUBMITTED", "TRIAGE", "", 2, &step);
+    s_update(f, "C-1", "TRIAGE", "ACCEPTED", "", 3, &step);
+    s_update(f, "C-1", "ACCEPTED", "DIAGNOSIS", "", 4, &step);
+    /* The PMI refers the same child: it joins C-1, and does not follow it. */
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "Benali", "Lina", s_consent, 5, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-1");
+    assert_int_equal(step.rec.follower_count, 1);
+    relais_case_record_t rec = step.rec;
+    relais_case_status_t seen;
+    relais_cases_referral_status(&step.referral, &rec, &seen);
+    assert_string_equal(seen.case_id, "R-5");
+    assert_int_equal(seen.state, RELAIS_CASE_SUBMITTED);
+    assert_int_equal(seen.updated_ms, 5000);
+    assert_null(relais_cases_follower_at(&rec, "pmi-blagis", 6));
+    assert_non_null(relais_cases_follower_at(&rec, "college-curie", 2));
+    assert_null(relais_cases_follower_at(&rec, "college-curie", 0));
+    relais_referral_record_t pmi = step.referral;
+    /* Shares: a handle of another case, of nothing, not a handle at all; then the right one. */
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Petit", "Tom", s_parents, 6, &step);
+    s_update(f, "C-1", "DIAGNOSIS", "DIAGNOSIS", ",\"share_referral\":\"R-6\"", 7, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    s_update(f, "C-1", "DIAGNOSIS", "DIAGNOSIS", ",\"share_referral\":\"R-99\"", 7, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    s_update(f, "C-1", "DIAGNOSIS", "DIAGNOSIS", ",\"share_referral\":\"C-1\"", 7, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    s_update(f, "C-1", "DIAGNOSIS", "DIAGNOSIS", ",\"share_referral\":\"R-5\"", 7, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.rec.follower_count, 2);
+    assert_string_equal(step.rec.followers[1].sender, "pmi-blagis");
+    assert_int_equal(step.rec.followers[1].since_seq, 7);
+    relais_cases_referral_status(&pmi, &step.rec, &seen);
+    assert_string_equal(seen.case_id, "R-5");
+    assert_int_equal(seen.state, RELAIS_CASE_DIAGNOSIS);
+    assert_non_null(relais_cases_follower_at(&step.rec, "pmi-blagis", 7));
+    assert_null(relais_cases_follower_at(&step.rec, "pmi-blagis", 6));
+    /* Twice is refused. */
+    s_update(f, "C-1", "DIAGNOSIS", "DIAGNOSIS", ",\"share_referral\":\"R-5\"", 8, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    free(f);
+}
+
+static void test_referral_handles(void **state)
+{
+    (void)state;
+    char h[RELAIS_CASE_ID_LEN];
+    relais_referral_handle(42, h);
+    assert_string_equal(h, "R-42");
+    assert_int_equal(relais_referral_handle_seq("R-42"), 42);
+    assert_int_equal(relais_referral_handle_seq("R-18446744073709551615"), UINT64_MAX);
+    assert_int_equal(relais_referral_handle_seq("R-18446744073709551616"), 0);
+    assert_int_equal(relais_referral_handle_seq("R-0"), 0);
+    assert_int_equal(relais_referral_handle_seq("R-07"), 0);
+    assert_int_equal(relais_referral_handle_seq("R-"), 0);
+    assert_int_equal(relais_referral_handle_seq("R-4x"), 0);
+    assert_int_equal(relais_referral_handle_seq("C-42"), 0);
+    assert_int_equal(relais_referral_handle_seq(NULL), 0);
 }
 
 static void test_replay_updates(void **state)
@@ -630,6 +719,8 @@ int main(void)
         cmocka_unit_test(test_working_hours),
         cmocka_unit_test(test_public_holidays),
         cmocka_unit_test(test_replay_one_child_one_case),
+        cmocka_unit_test(test_partner_view),
+        cmocka_unit_test(test_referral_handles),
         cmocka_unit_test(test_replay_updates),
         cmocka_unit_test(test_pathway_needs_an_action),
         cmocka_unit_test(test_task_status_table),

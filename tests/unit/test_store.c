@@ -1189,6 +1189,22 @@ static void test_cases(void **state)
     seen.stop_after = 2;
     assert_int_equal(relais_store_case_iterate(f->store, s_on_case, &seen), 5);
     assert_int_equal(seen.n, 2);
+    /* A following page: strictly after an id that is there, or after one that is not. */
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(relais_store_case_iterate_after(f->store, "c-10", s_on_case, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.ids[0], "c-2");
+    assert_string_equal(seen.ids[1], "c-empty");
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(relais_store_case_iterate_after(f->store, "c-11", s_on_case, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.ids[0], "c-2");
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(relais_store_case_iterate_after(f->store, "c-empty", s_on_case, &seen), 0);
+    assert_int_equal(seen.n, 0);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(relais_store_case_iterate_after(f->store, "", s_on_case, &seen), 0);
+    assert_int_equal(seen.n, 4);
 
     memset(&seen, 0, sizeof seen);
     assert_int_equal(relais_store_case_history(f->store, "c-1", s_on_seq, &seen), 0);
