@@ -69,7 +69,7 @@ int relais_cmd_audit(int argc, char **argv)
             return subs[i].run(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "relais audit: unknown subcommand '%s'\n", argv[1]);
+    relais_cli_line(stderr, "relais audit: unknown subcommand '%s'", argv[1]);
     relais_audit_usage(stderr);
     return RELAIS_EXIT_USAGE;
 }
@@ -363,8 +363,8 @@ static int s_snapshot_report(const char *out_dir)
     relais_store_destroy(&copy);
     if (rc)
         return rc;
-    printf("snapshot: %" PRIu64 " records, %" PRIu64 " checkpoints, %.1f MiB, in %s\n", st.records, st.checkpoints,
-           (double)st.used_bytes / (1024.0 * 1024.0), out_dir);
+    relais_cli_line(stdout, "snapshot: %" PRIu64 " records, %" PRIu64 " checkpoints, %.1f MiB, in %s", st.records,
+                    st.checkpoints, (double)st.used_bytes / (1024.0 * 1024.0), out_dir);
     if (has_cp)
         printf("latest checkpoint: size %" PRIu64 "\n", cp.size);
     return 0;

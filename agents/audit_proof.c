@@ -11,6 +11,9 @@
 #include "cli.h"
 #include "relais_store.h"
 
+/* A proof is a few dozen hashes: a file far larger is not one, and is not read whole. */
+#define S_PROOF_MAX (1024 * 1024)
+
 /* ---- The proof as JSON ------------------------------------------------------------------ */
 
 static int s_nibble(char c)
@@ -266,7 +269,7 @@ static int s_parse_source(int argc, char **argv, const char *cmd, const char **s
 
 int relais_audit_cmd_prove(int argc, char **argv)
 {
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     const char *store = NULL, *save = NULL;
     uint64_t seq = 0, size = 0;
     int status;
@@ -298,7 +301,7 @@ static int s_checkpoint_offline(const char *store_dir, uint64_t size)
 
 int relais_audit_cmd_checkpoint(int argc, char **argv)
 {
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     const char *store = NULL;
     uint64_t size = 0;
     int status;
@@ -316,7 +319,10 @@ static int s_read_note(const char *path, char *note)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = relais_cli_read_file(path, &text, &len);
+    int rc = relais_cli_read_file(path, RELAIS_CHECKPOINT_MAX, 0, &text, &len);
+    if (rc == RELAIS_E_TOO_LARGE)
+        rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note (over %d bytes)", path,
+                               RELAIS_CHECKPOINT_MAX);
     if (rc)
         return rc;
     if (len >= RELAIS_CHECKPOINT_MAX || strlen(text) != len)
@@ -350,15 +356,24 @@ static int s_check_proof(const char *proof_file, const char *note_file, const ch
     relais_checkpoint_t cp;
     relais_peer_t broker;
     json_error_t jerr;
-    json_t *doc = strcmp(proof_file, "-") == 0 ? json_loadf(stdin, 0, &jerr) : json_load_file(proof_file, 0, &jerr);
+    char *text = NULL;
+    size_t len = 0;
+    int read_rc = strcmp(proof_file, "-") == 0 ? relais_cli_read_fd(0, "standard input", S_PROOF_MAX, &text, &len)
+                                               : relais_cli_read_file(proof_file, S_PROOF_MAX, 0, &text, &len);
+    if (read_rc)
+        return relais_cli_local("audit check-proof", read_rc);
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
     if (!doc) {
-        fprintf(stderr, "relais audit check-proof: %s: %s (line %d)\n", proof_file, jerr.text, jerr.line);
+        /* jansson's words quote the text near the error: the line and column say where */
+        relais_cli_line(stderr, "relais audit check-proof: %s: not valid JSON (line %d, column %d)", proof_file,
+                        jerr.line, jerr.column);
         return RELAIS_EXIT_USAGE;
     }
     int parsed = s_proof_parse(doc, &proof, why, sizeof why);
     json_decref(doc);
     if (parsed != 0) {
-        fprintf(stderr, "relais audit check-proof: %s: not a proof: %s\n", proof_file, why);
+        relais_cli_line(stderr, "relais audit check-proof: %s: not a proof: %s", proof_file, why);
         return RELAIS_EXIT_USAGE;
     }
     int rc = s_read_note(note_file, note);
@@ -373,8 +388,8 @@ static int s_check_proof(const char *proof_file, const char *note_file, const ch
         relais_cli_local("audit check-proof: FAILED", rc);
         return RELAIS_EXIT_REFUSED;
     }
-    printf("ok: record %" PRIu64 " is in the tree of size %" PRIu64 " signed by %s (%s)\n", proof.seq, cp.size,
-           broker.name, cp.origin);
+    relais_cli_line(stdout, "ok: record %" PRIu64 " is in the tree of size %" PRIu64 " signed by %s (%s)", proof.seq,
+                    cp.size, broker.name, cp.origin);
     return RELAIS_EXIT_OK;
 }
 

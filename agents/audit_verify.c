@@ -38,7 +38,7 @@ static int s_check_message(const relais_audit_keys_t *keys, const relais_log_rec
     int rc = relais_signed_decode(rec->signed_message, rec->signed_len, &sig);
     if (rc)
         return s_verdict(out, rc, "the signed envelope does not decode: %s", relais_status_detail());
-    rc = relais_message_decode(sig.body, sig.body_len, &msg);
+    rc = relais_message_decode_stored(sig.body, sig.body_len, &msg);
     if (rc)
         return s_verdict(out, rc, "the message does not decode: %s", relais_status_detail());
     snprintf(out->sender, sizeof out->sender, "%s", relais_message_sender(msg));
@@ -206,7 +206,7 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
     char hex[2 * RELAIS_HASH_SIZE + 1];
     relais_hash_t root;
     if (o->status)
-        fprintf(stderr, "relais audit verify: %s: %s: %s\n", o->where, relais_status_name(o->status), o->problem);
+        relais_cli_line(stderr, "relais audit verify: %s: %s: %s", o->where, relais_status_name(o->status), o->problem);
     if (quiet)
         return;
     relais_audit_tree_root(&o->tree, root);
@@ -215,12 +215,12 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
     printf("signatures ok: %" PRIu64 "\n", o->signatures);
     printf("checkpoints ok: %" PRIu64 "\n", o->checkpoints);
     if (o->have_cp)
-        printf("latest checkpoint: size %" PRIu64 ", origin %s\n", o->cp_size, o->origin);
+        relais_cli_line(stdout, "latest checkpoint: size %" PRIu64 ", origin %s", o->cp_size, o->origin);
     if (o->cases_checked)
         printf("cases: %" PRIu64 " rebuilt, equal to the index\n", o->cases);
     if (o->status) {
         printf("root at seq %" PRIu64 ": %s\n", o->tree.size, hex);
-        printf("result: FAILED at %s: %s: %s\n", o->where, relais_status_name(o->status), o->problem);
+        relais_cli_line(stdout, "result: FAILED at %s: %s: %s", o->where, relais_status_name(o->status), o->problem);
         return;
     }
     printf("root at head: %s\n", hex);
@@ -544,7 +544,7 @@ int relais_audit_cmd_verify(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *store = NULL, *certs = NULL, *broker = NULL, *jobs_arg = NULL;
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     unsigned jobs = relais_audit_pool_default_jobs();
     int quiet = 0, c;
     while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {

@@ -108,18 +108,21 @@ static json_t *s_summary_json(const relais_case_summary_t *c)
 
 #define S_COLS 8
 
+/* The cells as shown: every text from the hub escaped, so that no name can forge a row. */
 static void s_row(const relais_case_summary_t *c, char cells[S_COLS][512])
 {
-    snprintf(cells[0], 512, "%s", c->case_id);
+    char refs[1024];
+    relais_cli_safe(c->case_id, cells[0], 512);
     snprintf(cells[1], 512, "%s", s_state(c->state));
     snprintf(cells[2], 512, "%s", s_urgency(c->urgency));
     relais_cli_time(c->due_ms, cells[3], 512);
     if (c->overdue)
         strncat(cells[3], " !", 511 - strlen(cells[3]));
-    snprintf(cells[4], 512, "%s", c->child_display);
-    snprintf(cells[5], 512, "%s", c->school);
+    relais_cli_safe(c->child_display, cells[4], 512);
+    relais_cli_safe(c->school, cells[5], 512);
     relais_cli_time(c->updated_ms, cells[6], 512);
-    s_referrers(c, cells[7], 512);
+    s_referrers(c, refs, sizeof refs);
+    relais_cli_safe(refs, cells[7], 512);
 }
 
 static void s_print_table(const relais_reply_t *r)
@@ -177,8 +180,8 @@ static void s_print_sharing(const relais_reply_t *r)
     printf("Referrers who see the case:\n");
     for (size_t i = 0; i < r->follower_count; i++) {
         const relais_case_follower_t *f = &r->followers[i];
-        printf("  R-%-8" PRIu64 " %-20s since #%" PRIu64 "%s\n", f->referral_seq, f->sender, f->since_seq,
-               f->since_seq == f->referral_seq ? " (its referral opened the case)" : " (shared)");
+        relais_cli_line(stdout, "  R-%-8" PRIu64 " %-20s since #%" PRIu64 "%s", f->referral_seq, f->sender,
+                        f->since_seq, f->since_seq == f->referral_seq ? " (its referral opened the case)" : " (shared)");
     }
     int header = 0;
     for (size_t i = 0; i < r->record_count; i++) {
@@ -192,8 +195,8 @@ static void s_print_sharing(const relais_reply_t *r)
         if (relais_message_payload(msg) == RELAIS_PAYLOAD_REFERRAL && !follows) {
             if (!header++)
                 printf("Referrals that see only their own arrival:\n");
-            printf("  R-%-8" PRIu64 " %-20s share with: relais case share %s R-%" PRIu64 "\n", rec.seq,
-                   relais_message_sender(msg), case_id, rec.seq);
+            relais_cli_line(stdout, "  R-%-8" PRIu64 " %-20s share with: relais case share %s R-%" PRIu64, rec.seq,
+                            relais_message_sender(msg), case_id, rec.seq);
         }
         relais_message_destroy(&msg);
     }
@@ -207,17 +210,17 @@ static void s_print_detail(const relais_reply_t *r)
     relais_cli_time(c->updated_ms, updated, sizeof updated);
     relais_cli_time(c->due_ms, due, sizeof due);
     s_referrers(c, refs, sizeof refs);
-    printf("%s %s  %s (%s)  urgency %s%s\n", relais_referral_handle_seq(c->case_id) ? "Referral" : "Case", c->case_id,
-           s_state(c->state), relais_cli_task_status(c->task_status), s_urgency(c->urgency),
-           c->overdue ? "  OVERDUE" : "");
+    relais_cli_line(stdout, "%s %s  %s (%s)  urgency %s%s",
+                    relais_referral_handle_seq(c->case_id) ? "Referral" : "Case", c->case_id, s_state(c->state),
+                    relais_cli_task_status(c->task_status), s_urgency(c->urgency), c->overdue ? "  OVERDUE" : "");
     if (*c->child_display || *c->school)
-        printf("  child       %s%s%s\n", c->child_display, *c->school ? ", " : "", c->school);
-    printf("  referred by %s (%u referral%s)\n", *refs ? refs : "-", c->referral_count,
-           c->referral_count == 1 ? "" : "s");
-    printf("  opened      %s   updated %s   due %s\n", opened, updated, due);
+        relais_cli_line(stdout, "  child       %s%s%s", c->child_display, *c->school ? ", " : "", c->school);
+    relais_cli_line(stdout, "  referred by %s (%u referral%s)", *refs ? refs : "-", c->referral_count,
+                    c->referral_count == 1 ? "" : "s");
+    relais_cli_line(stdout, "  opened      %s   updated %s   due %s", opened, updated, due);
     if (*c->sub_status || *c->reason_code)
-        printf("  sub-status  %s   reason %s\n", *c->sub_status ? c->sub_status : "-",
-               *c->reason_code ? c->reason_code : "-");
+        relais_cli_line(stdout, "  sub-status  %s   reason %s", *c->sub_status ? c->sub_status : "-",
+                        *c->reason_code ? c->reason_code : "-");
     printf("Timeline:\n");
     for (size_t i = 0; i < r->record_count; i++) {
         relais_log_record_t rec;
@@ -234,8 +237,9 @@ static void s_print_detail(const relais_reply_t *r)
         const relais_case_status_t *st = &r->events[i].status;
         char when[32];
         relais_cli_time(st->updated_ms, when, sizeof when);
-        printf("  #%-8llu %s  %-17s %-9s %s\n", (unsigned long long)r->events[i].seq, when, s_state(st->state),
-               relais_cli_task_status(st->task_status), *st->reason_code ? st->reason_code : "");
+        relais_cli_line(stdout, "  #%-8llu %s  %-17s %-9s %s", (unsigned long long)r->events[i].seq, when,
+                        s_state(st->state), relais_cli_task_status(st->task_status),
+                        *st->reason_code ? st->reason_code : "");
     }
 }
 
@@ -282,7 +286,7 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *case_i
         return relais_cli_fail("case show", rc, &err);
     if (r.case_count == 0) {
         relais_reply_clear(&r);
-        fprintf(stderr, "relais case show: the broker sent no summary for %s\n", case_id);
+        relais_cli_line(stderr, "relais case show: the broker sent no summary for %s", case_id);
         return RELAIS_EXIT_USAGE;
     }
     if (o->json)
@@ -333,8 +337,8 @@ static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
         o->update.to_state = s_paused_from(&r);
         if (o->update.to_state == RELAIS_CASE_UNSPECIFIED) {
             relais_reply_clear(&r);
-            fprintf(stderr, "relais case update: %s is not paused (it is %s)\n", o->update.case_id,
-                    s_state(o->update.from_state));
+            relais_cli_line(stderr, "relais case update: %s is not paused (it is %s)", o->update.case_id,
+                            s_state(o->update.from_state));
             return RELAIS_EXIT_USAGE;
         }
     }
@@ -356,13 +360,13 @@ static void s_print_ack(const s_opts_t *o, const relais_ack_t *ack)
         return;
     }
     if (o->update.from_state == o->update.to_state)
-        printf("%s: note in %s (#%" PRIu64 ")", o->update.case_id, s_state(o->update.from_state), ack->seq);
+        relais_cli_line(stdout, "%s: note in %s (#%" PRIu64 ")%s%s", o->update.case_id, s_state(o->update.from_state),
+                        ack->seq, o->update.share_referral ? ", shared with " : "",
+                        o->update.share_referral ? o->update.share_referral : "");
     else
-        printf("%s: %s -> %s (#%" PRIu64 ")", o->update.case_id, s_state(o->update.from_state),
-               s_state(o->update.to_state), ack->seq);
-    if (o->update.share_referral)
-        printf(", shared with %s", o->update.share_referral);
-    fputc('\n', stdout);
+        relais_cli_line(stdout, "%s: %s -> %s (#%" PRIu64 ")%s%s", o->update.case_id, s_state(o->update.from_state),
+                        s_state(o->update.to_state), ack->seq, o->update.share_referral ? ", shared with " : "",
+                        o->update.share_referral ? o->update.share_referral : "");
 }
 
 static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, const char *action)
@@ -385,8 +389,10 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
     if (note)
         o->update.to_state = o->update.from_state;
     relais_ack_t ack;
-    relais_error_t err;
+    relais_error_t err = {0};
     int rc = relais_client_case_update(client, &o->update, &ack, &err);
+    if (rc && !err.status) /* refused here, before anything was sent: the detail names the field */
+        return relais_cli_local("case update", rc);
     if (rc)
         return relais_cli_fail("case update", rc, &err);
     s_print_ack(o, &ack);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_util.h"
 
 static const struct {
     const char *name;               /* subcommand as typed */
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
             return s_commands[i].run(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "relais: unknown command '%s'\n", argv[1]);
+    relais_cli_line(stderr, "relais: unknown command '%s'", argv[1]);
     s_usage(stderr);
     return RELAIS_EXIT_USAGE;
 }

@@ -2,12 +2,14 @@
 #include "cli_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t s_stop;
 
@@ -47,6 +49,7 @@ int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeo
         .server_cert_path = conn->server_cert,
         .spool_dir = spool_dir,
         .timeout_ms = timeout_ms,
+        .max_message = conn->max_message,
     };
     relais_status_clear();
     int rc = relais_client_new(&opts, out);
@@ -55,24 +58,71 @@ int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeo
     return RELAIS_EXIT_OK;
 }
 
+/* ---- Printing text safely ------------------------------------------------------------------ */
+
+static void s_vline(FILE *out, const char *fmt, va_list ap)
+{
+    char small[1024], *text = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small) {
+        text = malloc((size_t)n + 1);
+        if (text)
+            vsnprintf(text, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    if (n < 0 || !text) {
+        fputs("(a line that could not be formatted)\n", out);
+        return;
+    }
+    /* every byte may become a four-character escape */
+    size_t len = (size_t)n, cap = 4 * len + 1;
+    char *safe = malloc(cap);
+    if (safe) {
+        relais_text_escape(text, len, safe, cap);
+        fputs(safe, out);
+        fputc('\n', out);
+        free(safe);
+    }
+    if (text != small)
+        free(text);
+}
+
+void relais_cli_line(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vline(out, fmt, ap);
+    va_end(ap);
+}
+
+const char *relais_cli_safe(const char *s, char *buf, size_t cap)
+{
+    return relais_text_escape(s ? s : "", s ? strlen(s) : 0, buf, cap);
+}
+
 int relais_cli_local(const char *what, int status)
 {
     const char *detail = relais_status_detail();
-    fprintf(stderr, "relais: %s: %s: %s\n", what, relais_status_name(status),
-            detail && *detail ? detail : relais_strerror(status));
+    relais_cli_line(stderr, "relais: %s: %s: %s", what, relais_status_name(status),
+                    detail && *detail ? detail : relais_strerror(status));
     return RELAIS_EXIT_USAGE;
 }
 
 int relais_cli_fail(const char *what, int status, const relais_error_t *err)
 {
     if (status == RELAIS_E_TIMEOUT) {
-        fprintf(stderr, "relais: %s: UNAVAILABLE: %s\n", what,
-                err && *err->message ? err->message : "no answer from the broker in time");
+        const char *detail = relais_status_detail();
+        relais_cli_line(stderr, "relais: %s: UNAVAILABLE: %s", what,
+                        err && *err->message ? err->message
+                        : *detail            ? detail
+                                             : "no answer from the broker in time");
         return RELAIS_EXIT_REFUSED;
     }
     if (relais_status_to_wire(status) != 0) {
-        fprintf(stderr, "relais: refused: %s: %s\n", relais_status_name(status),
-                err && *err->message ? err->message : relais_strerror(status));
+        relais_cli_line(stderr, "relais: refused: %s: %s", relais_status_name(status),
+                        err && *err->message ? err->message : relais_strerror(status));
         return RELAIS_EXIT_REFUSED;
     }
     return relais_cli_local(what, status);
@@ -80,12 +130,14 @@ int relais_cli_fail(const char *what, int status, const relais_error_t *err)
 
 int relais_cli_usage(const char *cmd, const char *fmt, ...)
 {
+    char what[64];
+    snprintf(what, sizeof what, "relais %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "relais %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see 'relais %s --help')\n", cmd);
+    fputs(what, stderr);
+    s_vline(stderr, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "(see 'relais %s --help')\n", cmd);
     return RELAIS_EXIT_USAGE;
 }
 
@@ -111,47 +163,101 @@ int relais_cli_parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-int relais_cli_read_file(const char *path, char **out, size_t *len)
+int relais_cli_read_fd(int fd, const char *name, size_t max, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
     char *buf = NULL;
     size_t used = 0, cap = 0;
-    int rc = RELAIS_OK;
     for (;;) {
-        if (used + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                rc = RELAIS_E_NOMEM;
+        if (used == cap) {
+            /* grows to max + 1 at most: one byte more than allowed tells a file that is too large */
+            size_t want = cap ? cap * 2 : 8192;
+            if (want > max + 1)
+                want = max + 1;
+            if (want <= cap)
                 break;
+            char *grown = realloc(buf, want + 1);
+            if (!grown) {
+                free(buf);
+                return relais_status_set(RELAIS_E_NOMEM, "%s: %zu bytes", name, want);
             }
             buf = grown;
+            cap = want;
         }
-        size_t n = fread(buf + used, 1, cap - used - 1, f);
-        used += n;
+        ssize_t n = read(fd, buf + used, cap - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+            free(buf);
+            return relais_status_set(RELAIS_E_IO, "%s: %s", name, strerror(saved));
+        }
         if (n == 0)
             break;
+        used += (size_t)n;
     }
-    if (!rc && ferror(f))
-        rc = relais_status_set(RELAIS_E_IO, "%s: read error", path);
-    fclose(f);
-    if (rc) {
+    if (used > max) {
         free(buf);
-        return rc;
+        return relais_status_set(RELAIS_E_TOO_LARGE, "%s: more than %zu bytes, the most read", name, max);
     }
+    if (!buf && !(buf = malloc(1)))
+        return relais_status_set(RELAIS_E_NOMEM, "%s", name);
     buf[used] = '\0';
     *out = buf;
     *len = used;
     return RELAIS_OK;
 }
 
+int relais_cli_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len)
+{
+    int nofollow = (flags & RELAIS_CLI_READ_NOFOLLOW) != 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0 && nofollow && errno == ELOOP)
+        return relais_status_set(RELAIS_E_INVALID, "%s: a symbolic link, not a file (links are not followed here)",
+                                 path);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
+    /* What was opened is what is checked and read: no window between a look and the open. */
+    struct stat st;
+    int rc = RELAIS_OK;
+    if (fstat(fd, &st) != 0)
+        rc = relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = relais_status_set(RELAIS_E_INVALID, "%s: not a regular file", path);
+    else if ((uint64_t)st.st_size > max)
+        rc = relais_status_set(RELAIS_E_TOO_LARGE, "%s: %llu bytes, more than the %zu read at most", path,
+                               (unsigned long long)st.st_size, max);
+    else
+        rc = relais_cli_read_fd(fd, path, max, out, len);
+    close(fd);
+    return rc;
+}
+
+/* JSON text with its remaining controls as \uHHHH: json_dumps escapes those below U+0020 and
+ * leaves DEL, C1 and the others raw; inside a string an escape means the same. */
+static void s_put_json(FILE *out, const char *text)
+{
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = 0;
+        size_t n = relais_utf8_next(text + i, len - i, &cp);
+        if (n == 0) { /* json_dumps writes UTF-8 only; never copy a stray byte raw */
+            fputs("\\ufffd", out);
+            i++;
+        } else if (relais_text_is_control(cp)) {
+            fprintf(out, "\\u%04x", (unsigned)cp);
+            i += n;
+        } else {
+            fwrite(text + i, 1, n, out);
+            i += n;
+        }
+    }
+}
+
 void relais_cli_print_json(FILE *out, json_t *v)
 {
     char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
     if (text) {
-        fputs(text, out);
+        s_put_json(out, text);
         fputc('\n', out);
         free(text);
     }
@@ -215,7 +321,10 @@ static void s_referral_summary(const relais_message_t *msg, char *out, size_t ca
     }
     const char *given = r.given_count ? r.given_names[0] : "?";
     const char *urg = relais_urgency_name(r.urgency);
-    snprintf(out, cap, "%s %.1s. (%s%s%s) %s %s", given, r.family_name ? r.family_name : "?",
+    const char *family = r.family_name && *r.family_name ? r.family_name : "?";
+    uint32_t cp;
+    size_t initial = relais_utf8_next(family, strlen(family), &cp); /* "É", not half of it */
+    snprintf(out, cap, "%s %.*s. (%s%s%s) %s %s", given, (int)(initial ? initial : 1), family,
              r.class_name ? r.class_name : "", r.class_name && *r.class_name ? ", " : "", r.school ? r.school : "",
              *dom ? dom : "-", urg ? urg : "-");
 }
@@ -282,7 +391,7 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
     relais_cli_time(received_ms, when, sizeof when);
     relais_message_t *msg = s_record_message(record, len);
     if (!msg) {
-        fprintf(out, "#%llu %s (record does not decode)\n", (unsigned long long)seq, when);
+        relais_cli_line(out, "#%llu %s (record does not decode)", (unsigned long long)seq, when);
         return;
     }
     relais_payload_t kind = relais_message_payload(msg);
@@ -296,8 +405,8 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
         s_json_summary(msg, summary, sizeof summary, &cid, &keep);
     char num[24];
     snprintf(num, sizeof num, "#%llu", (unsigned long long)seq);
-    fprintf(out, "%-6s %s %-14s %-11s %-6s %s\n", num, when, relais_message_sender(msg),
-            s_payload_name(kind), cid && *cid ? cid : "-", summary);
+    relais_cli_line(out, "%-6s %s %-14s %-11s %-6s %s", num, when, relais_message_sender(msg), s_payload_name(kind),
+                    cid && *cid ? cid : "-", summary);
     json_decref(keep);
     relais_message_destroy(&msg);
 }

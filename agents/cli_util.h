@@ -28,7 +28,7 @@ enum {
         {"server-cert", required_argument, NULL, RELAIS_OPT_SERVER_CERT}, {"help", no_argument, NULL, RELAIS_OPT_HELP}
 
 #define RELAIS_CLI_CONN_HELP                                                                                      \
-    "  --endpoint E        broker endpoint (or RELAIS_ENDPOINT), e.g. tcp://127.0.0.1:7100\n"                         \
+    "  --endpoint E        broker endpoint (or RELAIS_ENDPOINT): tcp://HOST:PORT or HOST:PORT\n"                        \
     "  --key FILE          own NAME.cert_secret, NAME.sign.key beside it (or RELAIS_KEY)\n"                           \
     "  --server-cert FILE  the broker's public certificate (or RELAIS_SERVER_CERT)\n"
 
@@ -37,6 +37,7 @@ typedef struct {
     const char *endpoint;    /* --endpoint or RELAIS_ENDPOINT */
     const char *key;         /* --key or RELAIS_KEY */
     const char *server_cert; /* --server-cert or RELAIS_SERVER_CERT */
+    size_t max_message;      /* the hub's --max-message (submit's own flag); 0: the default */
 } relais_cli_conn_t;
 
 /* Takes a shared flag: 1 when `opt` was one of them, 0 otherwise. */
@@ -57,16 +58,41 @@ int relais_cli_local(const char *what, int status);
 int relais_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 
+/* ---- Printing text safely ------------------------------------------------------------------
+ * Names, schools, notes, reasons, case ids, file names and the broker's sentences come from
+ * others: a control in them (relais_text_is_control) would forge a row, clear the screen or
+ * retitle the window. Every line a command prints goes through these. */
+
+/* Formats one line, writes it on `out` with every control escaped (relais_text_escape: a line
+ * break inside becomes \n) and ends it with a newline. `fmt` has no trailing \n. */
+void relais_cli_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* `s` escaped into buf (room cap); returns buf. For columns, whose widths count what is shown. */
+const char *relais_cli_safe(const char *s, char *buf, size_t cap);
+
 /* Local time as "2026-11-26 08:14". */
 void relais_cli_time(int64_t ms, char *out, size_t cap);
 
 /* Parses a non-negative decimal integer; 0 or -1. */
 int relais_cli_parse_u64(const char *s, uint64_t *out);
 
-/* Reads a whole file (NUL-terminated for convenience). Caller frees. Errors: RELAIS_E_IO. */
-int relais_cli_read_file(const char *path, char **out, size_t *len);
+/* relais_cli_read_file's flags. NOFOLLOW: a symbolic link is refused, not followed (a drop
+ * folder's files, which whoever writes there could swap for a link to a key). */
+#define RELAIS_CLI_READ_NOFOLLOW 1u
 
-/* Writes one compact JSON value and a newline on `out`, flushed; steals `v`. */
+/* Reads a whole regular file of at most `max` bytes (NUL-terminated for convenience) through
+ * one descriptor: opened without waiting (a FIFO cannot hang us), checked with fstat, read
+ * no further than max + 1 bytes. Caller frees.
+ * Errors: RELAIS_E_TOO_LARGE (over max), RELAIS_E_INVALID (not a regular file, or a link
+ * with NOFOLLOW), RELAIS_E_IO, RELAIS_E_NOMEM. The detail names the path, never the content. */
+int relais_cli_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len);
+
+/* The same from an open descriptor (standard input, say); `name` is for the detail. */
+int relais_cli_read_fd(int fd, const char *name, size_t max, char **out, size_t *len);
+
+/* Writes one compact JSON value and a newline on `out`, flushed; steals `v`. Controls that
+ * JSON lets through raw (DEL, C1, U+2028/2029, the bidirectional ones) are written as \uHHHH
+ * escapes too, so that a JSON line on a terminal is as safe as a text one. */
 void relais_cli_print_json(FILE *out, json_t *v);
 
 /* FHIR spelling of a TaskStatus value ("in-progress"); "?" when unknown. */

@@ -2,6 +2,7 @@
 #include "client_internal.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #define S_DEFAULT_TIMEOUT_MS 10000
 #define S_DEFAULT_RETRY_MS 10000
+#define S_DEFAULT_MAX_MESSAGE 65536        /* relaisd's own default */
 #define S_HWM 1000                         /* bounded queues both ways */
 #define S_MAX_REPLY (64 * 1024 * 1024)     /* a reply bigger than this is not from our broker */
 #define S_MONITOR_ENDPOINT "inproc://relais-client-monitor"
@@ -67,8 +69,9 @@ static int s_open_socket(relais_client_t *self)
     int rc = s_configure(self);
     if (rc)
         return rc;
-    int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED;
+    int events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED;
     if (zmq_socket_monitor(self->sock, S_MONITOR_ENDPOINT, events) != 0)
         return relais_status_set(RELAIS_E_UNAVAILABLE, "zmq monitor: %s", zmq_strerror(zmq_errno()));
     self->mon = zmq_socket(self->ctx, ZMQ_PAIR);
@@ -76,6 +79,36 @@ static int s_open_socket(relais_client_t *self)
         return relais_status_set(RELAIS_E_UNAVAILABLE, "zmq monitor: %s", zmq_strerror(zmq_errno()));
     if (zmq_connect(self->sock, self->endpoint) != 0)
         return relais_status_set(RELAIS_E_UNAVAILABLE, "endpoint %s: %s", self->endpoint, zmq_strerror(zmq_errno()));
+    return RELAIS_OK;
+}
+
+/* The host's name is looked up now, so that a typo in it is said at once and plainly (libzmq
+ * would only retry, silently). A name the resolver does not know fails the client; a lookup
+ * that may work later (no network yet, a DNS server away) is only remembered, for the
+ * sentence of a request that gets no answer: a spool must not stop on it. */
+static int s_resolve(relais_client_t *self)
+{
+    if (!self->where.host[0])
+        return RELAIS_OK;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(self->where.host, self->where.port, &hints, &res);
+    if (res)
+        freeaddrinfo(res);
+    if (rc == 0)
+        return RELAIS_OK;
+    if (rc == EAI_NONAME
+#ifdef EAI_NODATA
+        || rc == EAI_NODATA
+#endif
+    )
+        return relais_status_set(RELAIS_E_INVALID, "the host name '%s' does not resolve (%s): check the host in the "
+                                 "endpoint %s", self->where.host, gai_strerror(rc), self->endpoint);
+    snprintf(self->resolve_error, sizeof self->resolve_error, "the host name '%.120s' could not be looked up (%.80s)",
+             self->where.host, gai_strerror(rc));
     return RELAIS_OK;
 }
 
@@ -105,7 +138,11 @@ int relais_client_new(const relais_client_options_t *opts, relais_client_t **out
         return RELAIS_E_NOMEM;
     self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : S_DEFAULT_TIMEOUT_MS;
     self->retry_ms = opts->retry_ms > 0 ? opts->retry_ms : S_DEFAULT_RETRY_MS;
-    self->endpoint = strdup(opts->endpoint);
+    self->max_message = opts->max_message > 0 ? opts->max_message : S_DEFAULT_MAX_MESSAGE;
+    rc = relais_endpoint_parse(opts->endpoint, &self->where);
+    if (rc)
+        goto out_destroy;
+    self->endpoint = strdup(self->where.zmq);
     if (!self->endpoint) {
         rc = RELAIS_E_NOMEM;
         goto out_destroy;
@@ -115,6 +152,8 @@ int relais_client_new(const relais_client_options_t *opts, relais_client_t **out
         rc = relais_peer_load(opts->server_cert_path, &self->server);
     if (!rc && opts->spool_dir)
         rc = relais_spool_open(opts->spool_dir, 0, &self->spool);
+    if (!rc)
+        rc = s_resolve(self);
     if (!rc)
         rc = s_open_socket(self);
     if (rc)
@@ -177,20 +216,42 @@ int relais_client_is_connected(relais_client_t *self)
 
 /* ---- Events, sending, receiving -------------------------------------------------------- */
 
-static void s_on_event(relais_client_t *self, uint16_t event)
+static void s_on_event(relais_client_t *self, uint16_t event, uint32_t value)
 {
     switch (event) {
+    case ZMQ_EVENT_CONNECTED:
+        self->tcp_connects++;
+        self->tcp_pending = 1;
+        break;
+    case ZMQ_EVENT_CONNECT_RETRIED:
+        /* also after a lost connection: only a retry with no connection ever made means that
+         * nothing takes them (s_diagnose) */
+        self->tcp_failures++;
+        break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
         self->connected = 1;
         self->auth_refused = 0;
+        self->handshakes++;
+        self->handshake_failure = 0;
+        self->tcp_pending = 0;
         break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         self->auth_refused = 1;
+        self->tcp_pending = 0;
+        break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        self->handshake_failure = event;
+        self->handshake_value = value;
+        self->tcp_pending = 0;
         break;
     case ZMQ_EVENT_DISCONNECTED:
         /* What was sent on the lost connection may never have reached the broker. */
         self->connected = 0;
         self->generation++;
+        if (self->tcp_pending)
+            self->tcp_drops++; /* closed before a word of ZMTP: what listens there is no hub */
+        self->tcp_pending = 0;
         break;
     default:
         break;
@@ -207,8 +268,11 @@ void relais_client_drain_events(relais_client_t *self)
             return;
         }
         uint16_t event = 0;
-        if (zmq_msg_size(&frame) >= 6)
+        uint32_t value = 0;
+        if (zmq_msg_size(&frame) >= 6) {
             memcpy(&event, zmq_msg_data(&frame), sizeof event);
+            memcpy(&value, (const uint8_t *)zmq_msg_data(&frame) + sizeof event, sizeof value);
+        }
         int more = zmq_msg_more(&frame);
         zmq_msg_close(&frame);
         /* The second frame is the endpoint text; read it so the next event starts clean. */
@@ -221,13 +285,17 @@ void relais_client_drain_events(relais_client_t *self)
             more = zmq_msg_more(&frame);
             zmq_msg_close(&frame);
         }
-        s_on_event(self, event);
+        s_on_event(self, event, value);
     }
 }
 
 int relais_client_send_raw(relais_client_t *self, const uint8_t *buf, size_t len)
 {
     relais_client_drain_events(self);
+    /* Only on a connection whose handshake we saw: a frame libzmq takes in the moment after a
+     * disconnection goes down with that pipe, and no event would say it was lost. */
+    if (!self->connected)
+        return relais_status_set(RELAIS_E_UNAVAILABLE, "not connected to %s yet", self->endpoint);
     if (zmq_send(self->sock, buf, len, ZMQ_DONTWAIT) == (int)len)
         return RELAIS_OK;
     return relais_status_set(RELAIS_E_UNAVAILABLE, "cannot send to %s now: %s", self->endpoint,
@@ -317,8 +385,12 @@ int relais_client_recv(relais_client_t *self, int wait_ms, relais_reply_t *out)
 {
     memset(out, 0, sizeof *out);
     int64_t deadline = relais_client_now_ms() + (wait_ms > 0 ? wait_ms : 0);
+    int was_connected = self->connected;
     for (;;) {
         relais_client_drain_events(self);
+        if (!was_connected && self->connected)
+            return RELAIS_E_TIMEOUT; /* a handshake just completed: what was lost can go again now */
+        was_connected = self->connected;
         while (s_read_one(self, out)) {
             if (!s_route_feed(self, out))
                 return RELAIS_OK;
@@ -352,21 +424,76 @@ int relais_client_refusal(const relais_reply_t *reply, relais_error_t *err)
     return status;
 }
 
+/* Why a request got no answer, from what the monitor saw, most telling first; each sentence
+ * says what to check. */
+static void s_diagnose(const relais_client_t *self, char *out, size_t cap)
+{
+    const char *at = self->endpoint;
+    if (self->auth_refused)
+        snprintf(out, cap, "the broker at %s refused our key at the handshake (is %s in its registry?)", at,
+                 relais_client_name(self));
+    else if (self->handshakes)
+        snprintf(out, cap,
+                 "no answer from the hub at %s in time: it takes our connections but did not answer (overloaded, "
+                 "stopped, or it cut the connection over this request: its log says which)",
+                 at);
+    else if (self->handshake_failure == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        snprintf(out, cap,
+                 "what answers at %s is not a relais hub, or not the one --server-cert names: the CURVE handshake "
+                 "failed (ZMTP error 0x%08x); check the port and the hub's certificate",
+                 at, (unsigned)self->handshake_value);
+    else if (self->handshake_failure == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        snprintf(out, cap,
+                 "%s closed the connection during the CURVE handshake: most likely --server-cert is not this hub's "
+                 "certificate, or the port is not a relais hub's",
+                 at);
+    else if (self->tcp_drops)
+        snprintf(out, cap,
+                 "what listens at %s is not a relais hub: it closed the connection without a ZMTP handshake; check "
+                 "the port",
+                 at);
+    else if (self->tcp_connects)
+        snprintf(out, cap,
+                 "%s accepted the connection but no CURVE handshake completed in time: is it a relais hub, and is it "
+                 "running (not stopped, not overloaded)?",
+                 at);
+    else if (self->resolve_error[0])
+        snprintf(out, cap, "%s, so %s could not be reached: check the network and the DNS", self->resolve_error, at);
+    else if (self->tcp_failures)
+        snprintf(out, cap,
+                 "nothing accepts connections at %s (refused or unreachable): is relaisd running on that host and "
+                 "port, and does no firewall stand between?",
+                 at);
+    else
+        snprintf(out, cap, "no connection to %s in time: is the host up, and does no firewall drop the port?", at);
+}
+
+void relais_client_diagnose(relais_client_t *self, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return;
+    if (!self) {
+        snprintf(out, cap, "no client");
+        return;
+    }
+    relais_client_drain_events(self);
+    s_diagnose(self, out, cap);
+}
+
 void relais_client_local_error(const relais_client_t *self, int status, relais_error_t *err)
 {
+    relais_error_t local;
     if (!err)
-        return;
+        err = &local;
     memset(err, 0, sizeof *err);
     err->status = status;
-    if (status == RELAIS_E_TIMEOUT && self->auth_refused)
-        snprintf(err->message, sizeof err->message,
-                 "the broker at %s refused our key at the handshake (is %s in its registry?)", self->endpoint,
-                 relais_client_name(self));
-    else if (status == RELAIS_E_TIMEOUT)
-        snprintf(err->message, sizeof err->message, "no answer from the broker at %s in time", self->endpoint);
+    if (status == RELAIS_E_TIMEOUT)
+        s_diagnose(self, err->message, sizeof err->message);
     else
         snprintf(err->message, sizeof err->message, "%s", *relais_status_detail() ? relais_status_detail()
                                                                                     : relais_strerror(status));
+    /* the detail too, for callers that pass no relais_error_t (relais_client_ping) */
+    relais_status_set(status, "%s", err->message);
 }
 
 /* ---- One request, one reply -------------------------------------------------------------- */

@@ -9,6 +9,8 @@
 #define S_WINDOW 32            /* spooled messages in flight at once */
 #define S_BACKOFF_FIRST_MS 200 /* first wait after UNAVAILABLE or STORE_FULL */
 #define S_BACKOFF_MAX_MS 5000
+#define S_SUSPECT_LOSSES 2     /* on the wire this often when a connection dropped: sent alone */
+#define S_ALONE_MS 2000        /* how long a suspect keeps the connection to itself */
 
 /* One message on its way: the encoded Request is kept and resent byte for byte. */
 typedef struct {
@@ -23,6 +25,9 @@ typedef struct {
     unsigned sent_gen;         /* connection it was sent on */
     int backoff_ms;            /* next wait after a retryable refusal */
     int done;                  /* final outcome reported */
+    int losses;                /* connections lost while it was on the wire, unanswered */
+    int queued;                /* a suspect waiting for the others to be answered */
+    int64_t alone_until;       /* a suspect sent alone: nothing else goes before this */
     relais_error_t last_error; /* last retryable refusal, reported if time runs out */
 } s_entry_t;
 
@@ -35,6 +40,31 @@ static int64_t s_wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- Size ---------------------------------------------------------------------------- */
+
+/* The largest Request frame that carries `signed_len` bytes: a tag, a request id of at most
+ * ten bytes, a tag, the length, the bytes. The hub counts the frame. */
+static size_t s_request_size(size_t signed_len)
+{
+    size_t n = 1;
+    for (size_t v = signed_len; v >= 0x80; v >>= 7)
+        n++;
+    return 1 + 10 + 1 + n + signed_len;
+}
+
+/* Checked before a message is spooled or sent: the hub refuses one over its limit, and cuts
+ * the connection of one over four times it without a word, which would be resent forever. */
+static int s_check_size(const relais_client_t *self, size_t signed_len)
+{
+    size_t need = s_request_size(signed_len);
+    if (need <= self->max_message)
+        return RELAIS_OK;
+    return relais_status_set(RELAIS_E_TOO_LARGE,
+                             "the message takes %zu bytes signed, %zu as a request; the hub takes at most %zu "
+                             "(its --max-message)",
+                             signed_len, need, self->max_message);
 }
 
 /* ---- Signing ------------------------------------------------------------------------- */
@@ -60,9 +90,50 @@ int relais_client_sign_json(relais_client_t *self, const char *json, size_t len,
     if (!rc)
         rc = relais_signed_encode(body, body_len, sig, out, out_len);
     free(body);
+    if (!rc && (rc = s_check_size(self, *out_len)) != 0) {
+        free(*out);
+        *out = NULL;
+    }
     if (!rc && msg_id)
         memcpy(msg_id, id, sizeof id);
     return rc;
+}
+
+/* ---- Suspects ------------------------------------------------------------------------ */
+
+/* A spooled message's lost connections outlive one flush: the drop folder flushes in slices. */
+static int s_recall_losses(const relais_client_t *self, uint64_t key)
+{
+    for (size_t i = 0; key && i < RELAIS_CLIENT_SUSPECTS; i++)
+        if (self->suspects[i].key == key)
+            return self->suspects[i].losses;
+    return 0;
+}
+
+/* Keeps `losses` for `key` (0 forgets it); when the table is full the oldest slot goes. */
+static void s_remember_losses(relais_client_t *self, uint64_t key, int losses)
+{
+    if (!key)
+        return;
+    size_t slot = RELAIS_CLIENT_SUSPECTS, oldest = 0;
+    for (size_t i = 0; i < RELAIS_CLIENT_SUSPECTS; i++) {
+        if (self->suspects[i].key == key)
+            slot = i;
+        if (self->suspects[i].key < self->suspects[oldest].key)
+            oldest = i;
+    }
+    if (slot == RELAIS_CLIENT_SUSPECTS) {
+        if (!losses)
+            return;
+        slot = oldest;
+    }
+    self->suspects[slot].key = losses ? key : 0;
+    self->suspects[slot].losses = losses;
+}
+
+static int s_suspect(const s_entry_t *e)
+{
+    return e->losses >= S_SUSPECT_LOSSES;
 }
 
 /* ---- Entries ------------------------------------------------------------------------- */
@@ -87,6 +158,7 @@ static int s_entry_init(relais_client_t *self, s_entry_t *e, const uint8_t *byte
     e->key = key;
     e->request_id = ++self->next_request_id;
     e->backoff_ms = S_BACKOFF_FIRST_MS;
+    e->losses = s_recall_losses(self, key);
     s_msg_id_of(bytes, len, e->msg_id);
     if (tag && !(e->tag = strdup(tag)))
         return RELAIS_E_NOMEM;
@@ -106,25 +178,98 @@ static void s_entry_clear(s_entry_t *e)
 
 /* ---- The send loop ------------------------------------------------------------------- */
 
+static int s_send_one(relais_client_t *self, s_entry_t *e, int64_t now)
+{
+    if (relais_client_send_raw(self, e->req, e->req_len) != RELAIS_OK) {
+        /* Not connected, or the queue toward the broker is full: try again shortly. */
+        e->sent = 0;
+        e->next_send_ms = now + RELAIS_CLIENT_SEND_RETRY_MS;
+        return -1;
+    }
+    e->sent = 1;
+    e->sent_gen = self->generation;
+    e->next_send_ms = now + self->retry_ms;
+    return 0;
+}
+
+/* What was on the wire when its connection dropped goes again: at once, or after a backoff
+ * for a suspect, one that was there at two drops in a row (the hub cuts a connection over a
+ * frame it will not read, and the frames behind it on that connection go with it). */
+static void s_count_losses(relais_client_t *self, s_entry_t *es, size_t n, int64_t now)
+{
+    for (size_t i = 0; i < n; i++) {
+        s_entry_t *e = &es[i];
+        if (e->done || !e->sent || e->sent_gen == self->generation)
+            continue;
+        e->sent = 0;
+        e->losses++;
+        s_remember_losses(self, e->key, e->losses);
+        e->next_send_ms = now;
+        if (s_suspect(e)) {
+            e->next_send_ms = now + e->backoff_ms;
+            e->backoff_ms = e->backoff_ms * 2 > S_BACKOFF_MAX_MS ? S_BACKOFF_MAX_MS : e->backoff_ms * 2;
+        }
+    }
+}
+
+/* A suspect goes alone: once nothing else waits for an answer (nothing new goes out while a
+ * suspect waits its turn), and nothing goes with it until it is answered, lost, or
+ * S_ALONE_MS have passed. A suspect in its backoff holds nothing back. Returns 1 while the
+ * others are held. */
+static int s_send_suspect(relais_client_t *self, s_entry_t *es, size_t n, int64_t now)
+{
+    size_t waiting = 0;
+    int held = 0;
+    s_entry_t *turn = NULL;
+    for (size_t i = 0; i < n; i++) {
+        s_entry_t *e = &es[i];
+        if (e->done)
+            continue;
+        if (e->sent && now < e->next_send_ms) {
+            if (s_suspect(e) && now < e->alone_until)
+                return 1; /* one is on the wire alone */
+            if (!s_suspect(e))
+                waiting++; /* a suspect past its time alone is no longer waited for */
+            continue;
+        }
+        if (!s_suspect(e))
+            continue;
+        if (now >= e->next_send_ms) {
+            e->queued = 1;
+            if (!turn)
+                turn = e;
+        }
+        held |= e->queued;
+    }
+    if (turn && waiting == 0 && s_send_one(self, turn, now) == 0) {
+        turn->queued = 0;
+        turn->alone_until = now + S_ALONE_MS;
+        return 1;
+    }
+    /* The queued ones wait for the others' answers or the connection: look again soon, not in
+     * a spin. */
+    for (size_t i = 0; i < n; i++)
+        if (!es[i].done && es[i].queued && now >= es[i].next_send_ms)
+            es[i].next_send_ms = now + RELAIS_CLIENT_SEND_RETRY_MS;
+    return held;
+}
+
 static void s_send_due(relais_client_t *self, s_entry_t *es, size_t n, int64_t now)
 {
     relais_client_drain_events(self);
-    int blocked = 0;
+    s_count_losses(self, es, n, now);
+    if (s_send_suspect(self, es, n, now))
+        return;
     for (size_t i = 0; i < n; i++) {
         s_entry_t *e = &es[i];
-        int lost = e->sent && e->sent_gen != self->generation; /* sent on a connection now gone */
-        if (e->done || (now < e->next_send_ms && !lost))
+        if (e->done || now < e->next_send_ms || s_suspect(e))
             continue;
-        if (!blocked && relais_client_send_raw(self, e->req, e->req_len) == RELAIS_OK) {
-            e->sent = 1;
-            e->sent_gen = self->generation;
-            e->next_send_ms = now + self->retry_ms;
-            continue;
+        if (s_send_one(self, e, now) != 0) {
+            for (size_t j = i + 1; j < n; j++)
+                if (!es[j].done && now >= es[j].next_send_ms)
+                    es[j].next_send_ms = now + RELAIS_CLIENT_SEND_RETRY_MS;
+            return;
         }
-        /* Not connected, or the queue toward the broker is full: try again shortly. */
-        blocked = 1;
-        e->sent = 0;
-        e->next_send_ms = now + RELAIS_CLIENT_SEND_RETRY_MS;
     }
 }
 
@@ -142,7 +287,8 @@ static int s_retryable(int status)
     return status == RELAIS_E_UNAVAILABLE || status == RELAIS_E_STORE_FULL;
 }
 
-static int s_handle(s_entry_t *es, size_t n, const relais_reply_t *reply, s_outcome_fn *fn, void *arg)
+static int s_handle(relais_client_t *self, s_entry_t *es, size_t n, const relais_reply_t *reply, s_outcome_fn *fn,
+                    void *arg)
 {
     s_entry_t *e = NULL;
     for (size_t i = 0; i < n && !e; i++)
@@ -150,12 +296,16 @@ static int s_handle(s_entry_t *es, size_t n, const relais_reply_t *reply, s_outc
             e = &es[i];
     if (!e)
         return RELAIS_OK; /* a second answer to a resent request */
+    if (reply->kind != RELAIS_REPLY_ACK && reply->kind != RELAIS_REPLY_ERROR)
+        return RELAIS_OK;
+    /* Answered: its bytes do not cut the connection. */
+    e->losses = 0;
+    e->queued = 0;
+    s_remember_losses(self, e->key, 0);
     if (reply->kind == RELAIS_REPLY_ACK) {
         e->done = 1;
         return fn(e, &reply->ack, NULL, arg);
     }
-    if (reply->kind != RELAIS_REPLY_ERROR)
-        return RELAIS_OK;
     relais_error_t err;
     int status = relais_client_refusal(reply, &err);
     if (s_retryable(status)) {
@@ -180,7 +330,7 @@ static int s_round(relais_client_t *self, s_entry_t *es, size_t n, int64_t deadl
     relais_reply_t reply;
     int rc = relais_client_recv(self, wait, &reply);
     while (rc == RELAIS_OK) {
-        rc = s_handle(es, n, &reply, fn, arg);
+        rc = s_handle(self, es, n, &reply, fn, arg);
         relais_reply_clear(&reply);
         if (rc)
             return rc;
@@ -214,8 +364,13 @@ int relais_client_submit_signed(relais_client_t *self, const uint8_t *signed_msg
 {
     if (!self || !signed_msg || !len)
         return relais_status_set(RELAIS_E_INVALID, "nothing to submit");
+    int rc = s_check_size(self, len);
+    if (rc) {
+        relais_client_local_error(self, rc, err);
+        return rc;
+    }
     s_entry_t e;
-    int rc = s_entry_init(self, &e, signed_msg, len, 0, NULL);
+    rc = s_entry_init(self, &e, signed_msg, len, 0, NULL);
     s_single_t s = {ack, err, RELAIS_E_TIMEOUT};
     int64_t deadline = relais_client_now_ms() + self->timeout_ms;
     while (!rc && !e.done && relais_client_now_ms() < deadline)
@@ -260,6 +415,8 @@ int relais_client_enqueue_signed(relais_client_t *self, const uint8_t *signed_ms
                                  uint8_t msg_id[RELAIS_MSG_ID_BYTES])
 {
     int rc = s_need_spool(self);
+    if (!rc && len)
+        rc = s_check_size(self, len);
     if (rc)
         return rc;
     rc = relais_spool_put(self->spool, signed_msg, len, tag, NULL);
@@ -312,8 +469,22 @@ static int s_flush_outcome(s_entry_t *e, const relais_ack_t *ack, const relais_e
     return relais_spool_remove(f->client->spool, e->key);
 }
 
+/* A spooled message the hub would not take (spooled by an older librelais, or under a larger
+ * max_message): refused here, for good, so that it is not sent again and again. */
+static int s_refuse_too_large(relais_client_t *self, const relais_spool_entry_t *se, s_flush_t *f)
+{
+    s_entry_t e;
+    memset(&e, 0, sizeof e);
+    e.key = se->key;
+    e.tag = se->tag;
+    s_msg_id_of(se->bytes, se->len, e.msg_id);
+    relais_error_t err;
+    relais_client_local_error(self, RELAIS_E_TOO_LARGE, &err);
+    return s_flush_outcome(&e, NULL, &err, f);
+}
+
 /* Fills the window from the spool, after the last key taken. */
-static int s_refill(relais_client_t *self, s_entry_t *win, size_t *n, uint64_t *last_key)
+static int s_refill(relais_client_t *self, s_entry_t *win, size_t *n, uint64_t *last_key, s_flush_t *f)
 {
     while (*n < S_WINDOW) {
         relais_spool_entry_t se;
@@ -323,6 +494,13 @@ static int s_refill(relais_client_t *self, s_entry_t *win, size_t *n, uint64_t *
         if (rc)
             return rc;
         *last_key = se.key;
+        if (s_check_size(self, se.len) != RELAIS_OK) {
+            rc = s_refuse_too_large(self, &se, f);
+            relais_spool_entry_clear(&se);
+            if (rc)
+                return rc;
+            continue;
+        }
         rc = s_entry_init(self, &win[*n], se.bytes, se.len, se.key, se.tag);
         relais_spool_entry_clear(&se);
         if (rc) {
@@ -364,7 +542,7 @@ int relais_client_flush(relais_client_t *self, int timeout_ms, relais_flush_fn *
     s_flush_t f = {self, fn, arg};
     int64_t deadline = relais_client_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
-        rc = s_refill(self, win, &n, &last_key);
+        rc = s_refill(self, win, &n, &last_key, &f);
         if (rc || n == 0)
             break;
         if (relais_client_now_ms() >= deadline) {

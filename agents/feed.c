@@ -95,7 +95,7 @@ static int s_state_read(const char *path, uint64_t *last)
     *last = 0;
     if (access(path, F_OK) != 0)
         return RELAIS_OK;
-    int rc = relais_cli_read_file(path, &text, &len);
+    int rc = relais_cli_read_file(path, 64, 0, &text, &len); /* one number and a newline */
     if (rc)
         return rc;
     while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
@@ -135,9 +135,9 @@ static void s_print_status(const relais_delivery_t *d)
     const char *state = relais_case_state_name(d->status.state);
     char num[24];
     snprintf(num, sizeof num, "#%" PRIu64, d->seq);
-    printf("%-6s %s %-6s status %s (%s)%s%s%s\n", num, when, d->status.case_id, state ? state : "?",
-           relais_cli_task_status(d->status.task_status), *d->status.reason_code ? " reason=" : "",
-           d->status.reason_code, d->overdue ? " OVERDUE" : "");
+    relais_cli_line(stdout, "%-6s %s %-6s status %s (%s)%s%s%s", num, when, d->status.case_id, state ? state : "?",
+                    relais_cli_task_status(d->status.task_status), *d->status.reason_code ? " reason=" : "",
+                    d->status.reason_code, d->overdue ? " OVERDUE" : "");
 }
 
 /* A record's line, marked at its end when its case is past a deadline (coordinator). */
@@ -187,9 +187,7 @@ static int s_idle_exit(relais_client_t *client, uint64_t seen)
     if (seen || relais_client_is_connected(client))
         return RELAIS_EXIT_OK;
     relais_error_t err = {.status = RELAIS_E_TIMEOUT};
-    snprintf(err.message, sizeof err.message, "%s",
-             relais_client_auth_refused(client) ? "the broker refused our key at the handshake (not in its registry?)"
-                                                : "never reached the broker");
+    relais_client_diagnose(client, err.message, sizeof err.message);
     return relais_cli_fail("feed", RELAIS_E_TIMEOUT, &err);
 }
 

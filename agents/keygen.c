@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cli_util.h"
 #include "relais_certs.h"
 #include "relais_proto.h"
 
@@ -22,8 +22,8 @@ static const char s_help[] =
 static int s_fail(const char *what, int status)
 {
     const char *detail = relais_status_detail();
-    fprintf(stderr, "relais keygen: %s: %s: %s\n", what, relais_status_name(status),
-            detail && *detail ? detail : relais_strerror(status));
+    relais_cli_line(stderr, "relais keygen: %s: %s: %s", what, relais_status_name(status),
+                    detail && *detail ? detail : relais_strerror(status));
     return RELAIS_EXIT_USAGE;
 }
 
@@ -60,7 +60,7 @@ int relais_cmd_keygen(int argc, char **argv)
         return s_usage("--role: expected partner, coordinator, auditor, reception or broker");
     const char *name = argv[optind];
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "relais keygen: %s: %s\n", dir, strerror(errno));
+        relais_cli_line(stderr, "relais keygen: %s: %s", dir, strerror(errno));
         return RELAIS_EXIT_USAGE;
     }
     relais_identity_t *id = NULL;
@@ -71,6 +71,8 @@ int relais_cmd_keygen(int argc, char **argv)
     relais_identity_destroy(&id);
     if (rc)
         return s_fail("cannot write the files", rc);
-    printf("%s/%s.cert\n%s/%s.cert_secret\n%s/%s.sign.key\n", dir, name, dir, name, dir, name);
+    relais_cli_line(stdout, "%s/%s.cert", dir, name);
+    relais_cli_line(stdout, "%s/%s.cert_secret", dir, name);
+    relais_cli_line(stdout, "%s/%s.sign.key", dir, name);
     return RELAIS_EXIT_OK;
 }

@@ -52,7 +52,7 @@ static int s_parse(int argc, char **argv, relais_cli_conn_t *conn, int *timeout_
 
 int relais_cmd_ping(int argc, char **argv)
 {
-    relais_cli_conn_t conn = {NULL, NULL, NULL};
+    relais_cli_conn_t conn = {0};
     int timeout_s = 10;
     int rc = s_parse(argc, argv, &conn, &timeout_s);
     if (rc)
@@ -66,10 +66,11 @@ int relais_cmd_ping(int argc, char **argv)
     double ms = s_now_ms() - t0;
     int exit_status = RELAIS_EXIT_OK;
     if (rc == 0) {
-        printf("%s answered %s in %.1f ms\n", conn.endpoint, relais_client_name(client), ms);
+        relais_cli_line(stdout, "%s answered %s in %.1f ms", conn.endpoint, relais_client_name(client), ms);
     } else if (relais_client_auth_refused(client)) {
-        fprintf(stderr, "relais: refused: the hub does not accept %s (its certificate is not in the hub's "
-                        "registry, or was revoked)\n", relais_client_name(client));
+        relais_cli_line(stderr, "relais: refused: the hub does not accept %s (its certificate is not in the hub's "
+                                "registry, or was revoked)",
+                        relais_client_name(client));
         exit_status = RELAIS_EXIT_REFUSED;
     } else {
         /* No answer in time, an error the broker sent, or a local failure: each its own way. */

@@ -35,13 +35,18 @@ typedef struct {
     int timeout_ms;               /* default wait for a reply; <= 0: 10000 */
     int retry_ms;                 /* resend an unanswered request after this; <= 0: 10000
                                    * (a lost connection resends at once, whatever this says) */
+    size_t max_message;           /* the hub's --max-message: the largest submission, as the
+                                   * Request frame that carries it; 0: 65536, the hub's default */
 } relais_client_options_t;
 
-/* Loads the identity, opens the spool (when asked) and connects. Connecting does not wait
- * for the broker: requests wait for it, within their timeouts.
- * Errors: RELAIS_E_INVALID (missing option), RELAIS_E_IO / RELAIS_E_MALFORMED (key files,
- * server certificate, spool), RELAIS_E_NOMEM, RELAIS_E_UNAVAILABLE (ZeroMQ refused the
- * socket or the endpoint). On success *out is the caller's (relais_client_destroy). */
+/* Loads the identity, opens the spool (when asked) and connects. The endpoint is
+ * "tcp://HOST:PORT" or "HOST:PORT" (or "ipc://PATH"); its host name is looked up here.
+ * Connecting does not wait for the broker: requests wait for it, within their timeouts.
+ * Errors: RELAIS_E_INVALID (missing option, an endpoint that is not one, a host name the
+ * resolver does not know: the detail says which and what is expected), RELAIS_E_IO /
+ * RELAIS_E_MALFORMED (key files, server certificate, spool), RELAIS_E_NOMEM,
+ * RELAIS_E_UNAVAILABLE (ZeroMQ refused the socket). On success *out is the caller's
+ * (relais_client_destroy). */
 int relais_client_new(const relais_client_options_t *opts, relais_client_t **out);
 
 /* Closes the connection and the spool; *self_p becomes NULL; safe on NULL and twice.
@@ -53,6 +58,13 @@ const char *relais_client_name(const relais_client_t *self);
 
 /* True when the broker's last handshake refused our key (not in its registry). */
 int relais_client_auth_refused(const relais_client_t *self);
+
+/* Why the broker has not answered, from what this connection went through, as one sentence
+ * saying what to check (the one a RELAIS_E_TIMEOUT's relais_error_t carries): nothing accepts
+ * connections at the endpoint, what listens there is not a hub, the hub has another
+ * certificate than --server-cert, it refused our key, the host name could not be looked up,
+ * or the hub takes the connection but does not answer. */
+void relais_client_diagnose(relais_client_t *self, char *out, size_t cap);
 
 /* True when a handshake with the broker has completed and the connection is up. */
 int relais_client_is_connected(relais_client_t *self);
@@ -66,7 +78,9 @@ int relais_client_ping(relais_client_t *self, int timeout_ms);
  * fresh 16-byte message id (created_ms in its first 6 bytes, big-endian, then 10 random
  * bytes) and created_ms = now, signs it and returns the
  * SignedMessage bytes in *out (caller frees). `msg_id` (may be NULL) gets the id.
- * Errors: RELAIS_E_MALFORMED (the detail names the field), RELAIS_E_CRYPTO, RELAIS_E_NOMEM. */
+ * Errors: RELAIS_E_MALFORMED (the detail names the field), RELAIS_E_TOO_LARGE (over
+ * max_message once in its Request: never sent, since the hub would refuse it, or cut the
+ * connection for one over four times its limit), RELAIS_E_CRYPTO, RELAIS_E_NOMEM. */
 int relais_client_sign_json(relais_client_t *self, const char *json, size_t len, uint8_t msg_id[RELAIS_MSG_ID_BYTES],
                             uint8_t **out, size_t *out_len);
 
@@ -77,15 +91,16 @@ int relais_client_sign_json(relais_client_t *self, const char *json, size_t len,
 int relais_client_submit_json(relais_client_t *self, const char *json, size_t len, relais_ack_t *ack,
                               relais_error_t *err);
 
-/* The same for SignedMessage bytes signed elsewhere (or kept from an earlier attempt). */
+/* The same for SignedMessage bytes signed elsewhere (or kept from an earlier attempt); bytes
+ * over max_message give RELAIS_E_TOO_LARGE without being sent. */
 int relais_client_submit_signed(relais_client_t *self, const uint8_t *signed_msg, size_t len, relais_ack_t *ack,
                                 relais_error_t *err);
 
 /* The durable path: signs `json` and writes it to the spool (synced) before returning;
  * the broker sees it at the next relais_client_flush(). `tag` (may be NULL) is kept with it
  * and given back to the flush callback (e.g. the file the payload came from).
- * Errors: RELAIS_E_INVALID (no spool), RELAIS_E_MALFORMED, RELAIS_E_STORE_FULL (spool full),
- * RELAIS_E_IO. */
+ * Errors: RELAIS_E_INVALID (no spool), RELAIS_E_MALFORMED, RELAIS_E_TOO_LARGE (over
+ * max_message: not spooled), RELAIS_E_STORE_FULL (spool full), RELAIS_E_IO. */
 int relais_client_enqueue_json(relais_client_t *self, const char *json, size_t len, const char *tag,
                                uint8_t msg_id[RELAIS_MSG_ID_BYTES]);
 
@@ -109,7 +124,11 @@ typedef void(relais_flush_fn)(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTE
 
 /* Sends every spooled message, in spool order and pipelined, until each is acknowledged or
  * refused for good, or until timeout_ms has passed. UNAVAILABLE, STORE_FULL and unanswered
- * requests are retried with backoff, always with the same bytes.
+ * requests are retried with backoff, always with the same bytes. A spooled message over
+ * max_message is refused here (TOO_LARGE, told to `fn`) and leaves the spool. A message that
+ * was on the wire twice when the connection dropped is sent alone from then on, with
+ * backoff, so that one whose bytes make the hub cut the connection cannot hold up the
+ * messages behind it.
  * Returns 0 when the spool is empty, RELAIS_E_TIMEOUT when messages remain (they stay in
  * the spool), or another code (RELAIS_E_INVALID without a spool, RELAIS_E_IO). */
 int relais_client_flush(relais_client_t *self, int timeout_ms, relais_flush_fn *fn, void *arg);
@@ -185,7 +204,9 @@ typedef struct {
     const char *share_referral; /* "R-<seq>": from this update on, that referral's referrer sees the case */
 } relais_case_update_t;
 
-/* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. */
+/* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. An update that does
+ * not build (a control in a one-line field, say) returns RELAIS_E_MALFORMED with the detail
+ * naming the field and *err untouched: nothing was sent. */
 int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
                               relais_error_t *err);
 

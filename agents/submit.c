@@ -32,12 +32,14 @@ static const char s_help[] =
     "  --done DIR, --refused DIR   other destinations (same file system as the drop folder)\n"
     "  --poll-ms N         how often the folder is scanned (default 1000)\n"
     "  --once              process what is there, wait for the answers, and exit\n"
+    "  --max-message BYTES the hub's --max-message (default 65536): a message over it is refused\n"
+    "                      here, before it is spooled; a file over 16 times it is not read\n"
     "\n"
     "Exit status: 0 all acknowledged, 1 some refused or unanswered (they stay in the spool),\n"
     "2 a file is not a valid payload (the message names the field; nothing sent for it).\n";
 
 enum { S_OPT_SPOOL = RELAIS_OPT_FIRST_FREE, S_OPT_TIMEOUT, S_OPT_WATCH, S_OPT_DONE, S_OPT_REFUSED, S_OPT_POLL,
-       S_OPT_ONCE, S_OPT_FLUSH };
+       S_OPT_ONCE, S_OPT_FLUSH, S_OPT_MAX_MESSAGE };
 
 /* ---- Shared: ack and error lines ---------------------------------------------------------- */
 
@@ -84,6 +86,7 @@ static int s_parse(int argc, char **argv, relais_submit_opts_t *o)
                                          {"poll-ms", required_argument, NULL, S_OPT_POLL},
                                          {"once", no_argument, NULL, S_OPT_ONCE},
                                          {"flush", no_argument, NULL, S_OPT_FLUSH},
+                                         {"max-message", required_argument, NULL, S_OPT_MAX_MESSAGE},
                                          {NULL, 0, NULL, 0}};
     uint64_t v;
     int c;
@@ -107,6 +110,11 @@ static int s_parse(int argc, char **argv, relais_submit_opts_t *o)
             if (relais_cli_parse_u64(optarg, &v) || v < 10 || v > 3600000)
                 return relais_cli_usage("submit", "--poll-ms: expected 10 to 3600000");
             o->poll_ms = (int)v;
+            break;
+        case S_OPT_MAX_MESSAGE: /* relaisd's own bounds */
+            if (relais_cli_parse_u64(optarg, &v) || v < 1024 || v > 64u << 20)
+                return relais_cli_usage("submit", "--max-message: expected 1024 to 67108864 bytes");
+            o->conn.max_message = (size_t)v;
             break;
         default: return relais_cli_usage("submit", "unknown option");
         }
@@ -140,7 +148,7 @@ static int s_default_spool(const relais_cli_conn_t *conn, char *out, size_t cap)
         return relais_cli_local("cannot read the key file", rc);
     snprintf(out, cap, "%s/.relais", home);
     if (mkdir(out, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "relais submit: %s: %s\n", out, strerror(errno));
+        relais_cli_line(stderr, "relais submit: %s: %s", out, strerror(errno));
         relais_identity_destroy(&id);
         return RELAIS_EXIT_USAGE;
     }
@@ -154,6 +162,7 @@ static int s_default_spool(const relais_cli_conn_t *conn, char *out, size_t cap)
 typedef struct {
     char **files;                        /* the FILE arguments */
     size_t count;
+    size_t max_file;                     /* the largest file read */
     uint8_t (*ids)[RELAIS_MSG_ID_BYTES]; /* message id of each file once spooled */
     int *state;                          /* S_PENDING, S_ACKED, S_REFUSED, S_LOCAL */
 } s_files_t;
@@ -177,8 +186,8 @@ static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], c
         s_mark(f, msg_id, S_ACKED);
     } else {
         relais_cli_print_json(stdout, relais_submit_error_json(tag, msg_id, err->status, err->message));
-        fprintf(stderr, "relais: refused: %s: %s%s%s\n", relais_status_name(err->status), err->message,
-                tag ? " -- " : "", tag ? tag : "");
+        relais_cli_line(stderr, "relais: refused: %s: %s%s%s", relais_status_name(err->status), err->message,
+                        tag ? " -- " : "", tag ? tag : "");
         s_mark(f, msg_id, S_REFUSED);
     }
 }
@@ -189,22 +198,27 @@ static void s_spool_file(relais_client_t *client, s_files_t *f, size_t i)
     char *json = NULL;
     size_t len = 0;
     relais_status_clear();
-    int rc = relais_cli_read_file(f->files[i], &json, &len);
+    int rc = relais_cli_read_file(f->files[i], f->max_file, 0, &json, &len);
     if (!rc)
         rc = relais_client_enqueue_json(client, json, len, f->files[i], f->ids[i]);
     free(json);
     if (rc) {
         const char *detail = relais_status_detail();
         relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], NULL, rc, detail));
-        fprintf(stderr, "relais submit: %s: %s: %s\n", f->files[i], relais_status_name(rc),
-                *detail ? detail : relais_strerror(rc));
+        relais_cli_line(stderr, "relais submit: %s: %s: %s", f->files[i], relais_status_name(rc),
+                        *detail ? detail : relais_strerror(rc));
         f->state[i] = S_LOCAL;
     }
 }
 
-static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_t *client, const char *spool)
+static int s_files_status(const s_files_t *f, int flush_rc, relais_client_t *client, const char *spool)
 {
     int exit_code = RELAIS_EXIT_OK, local = 0;
+    char why[256];
+    if (flush_rc == RELAIS_E_TIMEOUT)
+        relais_client_diagnose(client, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "%s", relais_strerror(flush_rc));
     for (size_t i = 0; i < f->count; i++) {
         if (f->state[i] == S_LOCAL)
             local = 1;
@@ -213,13 +227,9 @@ static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_
         if (f->state[i] != S_PENDING)
             continue;
         char msg[512];
-        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and is sent by the next submit",
-                 relais_client_auth_refused(client) ? "the broker refused our key at the handshake"
-                 : flush_rc == RELAIS_E_TIMEOUT       ? "no answer from the broker in time"
-                                                      : relais_strerror(flush_rc),
-                 spool);
+        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and is sent by the next submit", why, spool);
         relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], f->ids[i], RELAIS_E_UNAVAILABLE, msg));
-        fprintf(stderr, "relais: UNAVAILABLE: %s -- %s\n", msg, f->files[i]);
+        relais_cli_line(stderr, "relais: UNAVAILABLE: %s -- %s", msg, f->files[i]);
         exit_code = RELAIS_EXIT_REFUSED;
     }
     return local ? RELAIS_EXIT_USAGE : exit_code;
@@ -227,7 +237,7 @@ static int s_files_status(const s_files_t *f, int flush_rc, const relais_client_
 
 static int s_submit_files(relais_client_t *client, const relais_submit_opts_t *o, char **files, size_t count)
 {
-    s_files_t f = {files, count, calloc(count, sizeof *f.ids), calloc(count, sizeof *f.state)};
+    s_files_t f = {files, count, o->max_file, calloc(count, sizeof *f.ids), calloc(count, sizeof *f.state)};
     if (!f.ids || !f.state) {
         free(f.ids);
         free(f.state);
@@ -250,6 +260,8 @@ int relais_cmd_submit(int argc, char **argv)
     int rc = s_parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? RELAIS_EXIT_OK : rc;
+    o.max_file = RELAIS_SUBMIT_FILE_FACTOR *
+                 (o.conn.max_message ? o.conn.max_message : (size_t)RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE);
     char spool[4096];
     if (!o.spool_dir && o.watch_dir) {
         snprintf(spool, sizeof spool, "%s/.relais-spool", o.watch_dir);

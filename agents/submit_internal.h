@@ -17,7 +17,14 @@ typedef struct {
     int poll_ms;             /* --poll-ms */
     int once;                /* --once */
     int flush_only;          /* --flush: send the spool, take no new file */
+    size_t max_file;         /* the largest payload file read: RELAIS_SUBMIT_FILE_FACTOR x --max-message */
 } relais_submit_opts_t;
+
+/* A payload file may be this many times the message limit: JSON spells out field names and
+ * escapes that protobuf does not. A larger file cannot hold a message the hub takes, and is
+ * refused without being read whole. */
+#define RELAIS_SUBMIT_FILE_FACTOR 16
+#define RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE 65536
 
 /* {"file","msg_id","seq","leaf_hash","duplicate","received_ms","case_id"}; `file` may be NULL. */
 json_t *relais_submit_ack_json(const char *file, const relais_ack_t *ack);

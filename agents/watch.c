@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ typedef struct {
     char inflight[PATH_MAX]; /* DIR/.relais-inflight */
     char done[PATH_MAX];     /* where acknowledged files go */
     char refused[PATH_MAX];  /* where refused files go, with their .error.json */
+    size_t max_file;         /* the largest file read */
     int refused_count;       /* files the broker refused */
     int invalid_count;       /* files that are not a valid payload, or could not be handled */
 } s_watch_t;
@@ -47,14 +49,17 @@ static int s_has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Partners write NAME.json.tmp (or anything) and rename to NAME.json: only those are taken. */
+/* Partners write NAME.json.tmp (or anything) and rename to NAME.json: only those are taken.
+ * A NAME.json that is not a regular file (a link, a FIFO) is taken too, to be refused with the
+ * reason rather than left there unexplained; what it is, is decided on the descriptor that
+ * reads it (s_spool), not on this look. */
 static int s_is_candidate(const char *dir, const char *name)
 {
     if (name[0] == '.' || !s_has_suffix(name, ".json") || s_has_suffix(name, ".tmp"))
         return 0;
     char path[PATH_MAX];
     struct stat st;
-    return s_join(path, sizeof path, dir, name) == RELAIS_OK && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return s_join(path, sizeof path, dir, name) == RELAIS_OK && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 static int s_cmp(const void *a, const void *b)
@@ -160,7 +165,9 @@ static int s_same_fs(const char *a, const char *b)
 
 /* ---- Outcomes ----------------------------------------------------------------------------- */
 
-/* NAME.error.json (NAME without .json) beside the refused file, written then renamed. */
+/* NAME.error.json (NAME without .json) beside the refused file, written then renamed. It says
+ * why in our words and never copies the file's content: a file refused for what it holds may
+ * hold anything. */
 static void s_write_error(s_watch_t *w, const char *name, json_t *err)
 {
     char stem[NAME_MAX + 1], target[PATH_MAX], tmp[PATH_MAX + 8];
@@ -168,9 +175,16 @@ static void s_write_error(s_watch_t *w, const char *name, json_t *err)
     if (s_unique(w->refused, stem, target, sizeof target))
         return;
     snprintf(tmp, sizeof tmp, "%s.tmp", target);
-    if (json_dump_file(err, tmp, JSON_INDENT(2)) == 0 && rename(tmp, target) == 0)
-        return;
-    fprintf(stderr, "relais submit: cannot write %s: %s\n", target, strerror(errno));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f) {
+        relais_cli_print_json(f, json_incref(err));
+        if (fclose(f) == 0 && rename(tmp, target) == 0)
+            return;
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    relais_cli_line(stderr, "relais submit: cannot write %s: %s", target, strerror(errno));
     unlink(tmp);
 }
 
@@ -182,8 +196,8 @@ static void s_refuse(s_watch_t *w, const char *name, const uint8_t *msg_id, int 
     if (s_move(w->inflight, name, w->refused, final, sizeof final))
         relais_cli_local("cannot move a refused file", RELAIS_E_IO);
     relais_cli_print_json(stdout, err);
-    fprintf(stderr, "relais: refused: %s: %s -- %s\n", relais_status_name(status),
-            message && *message ? message : relais_strerror(status), name);
+    relais_cli_line(stderr, "relais: refused: %s: %s -- %s", relais_status_name(status),
+                    message && *message ? message : relais_strerror(status), name);
 }
 
 static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag,
@@ -207,7 +221,11 @@ static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], c
 
 /* ---- Taking files ------------------------------------------------------------------------- */
 
-/* Spools the in-flight file NAME under the tag NAME; an invalid payload goes to refused/. */
+/* Spools the in-flight file NAME under the tag NAME. A file that cannot be a message goes to
+ * refused/ with the reason, before anything is spooled: not a regular file (a link, a FIFO),
+ * over max_file bytes, not a valid payload, or a message over the hub's limit. The file is
+ * read through the descriptor it was opened with, without following a link, so a file
+ * swapped for a link after the listing is refused rather than read. */
 static void s_spool(s_watch_t *w, const char *name)
 {
     char path[PATH_MAX];
@@ -216,11 +234,11 @@ static void s_spool(s_watch_t *w, const char *name)
     relais_status_clear();
     int rc = s_join(path, sizeof path, w->inflight, name);
     if (!rc)
-        rc = relais_cli_read_file(path, &json, &len);
+        rc = relais_cli_read_file(path, w->max_file, RELAIS_CLI_READ_NOFOLLOW, &json, &len);
     if (!rc)
         rc = relais_client_enqueue_json(w->client, json, len, name, NULL);
     free(json);
-    if (rc == RELAIS_E_MALFORMED || rc == RELAIS_E_VERSION || rc == RELAIS_E_INVALID) {
+    if (rc == RELAIS_E_MALFORMED || rc == RELAIS_E_VERSION || rc == RELAIS_E_INVALID || rc == RELAIS_E_TOO_LARGE) {
         w->invalid_count++;
         s_refuse(w, name, NULL, rc, relais_status_detail());
     } else if (rc) {
@@ -299,11 +317,11 @@ static int s_report_pending(s_watch_t *w)
     size_t n = 0;
     if (s_list(w->inflight, &names, &n))
         return 0;
-    const char *why = relais_client_auth_refused(w->client) ? "the broker refused our key at the handshake"
-                                                            : "no answer from the broker in time";
+    char why[256];
+    relais_client_diagnose(w->client, why, sizeof why);
     for (size_t i = 0; i < n; i++) {
         relais_cli_print_json(stdout, relais_submit_error_json(names[i], NULL, RELAIS_E_UNAVAILABLE, why));
-        fprintf(stderr, "relais: UNAVAILABLE: %s; kept in the spool -- %s\n", why, names[i]);
+        relais_cli_line(stderr, "relais: UNAVAILABLE: %s; kept in the spool -- %s", why, names[i]);
     }
     s_free_names(names, n);
     return (int)n;
@@ -354,6 +372,7 @@ int relais_submit_watch(relais_client_t *client, const relais_submit_opts_t *o)
     if (!w)
         return relais_cli_local("submit", RELAIS_E_NOMEM);
     w->client = client;
+    w->max_file = o->max_file;
     relais_status_clear();
     int rc = s_setup(w, o);
     if (!rc)

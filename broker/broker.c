@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,9 +88,13 @@ static int s_load_identity(relais_broker_t *b)
         return s_fail(rc, "load the broker key", b->key_path);
     const relais_peer_t *me = relais_identity_peer(b->identity);
     snprintf(b->name, sizeof b->name, "%s", me->name);
+    /* A partner's key would sign checkpoints and access records no auditor takes for the
+     * hub's, and agents pin the hub's certificate: the mistake is caught now, not by them. */
     if (me->role != RELAIS_ROLE_BROKER)
-        broker_log("warn", "config", "what=\"broker key role is not broker\" name=%s role=%s", b->name,
-                   relais_role_name(me->role) ? relais_role_name(me->role) : "none");
+        return relais_status_set(RELAIS_E_INVALID,
+                                 "the key %s is the identity %s, of role %s: relaisd runs with the hub's own key, of "
+                                 "role broker (relais keygen NAME --role broker)",
+                                 b->key_path, b->name, relais_role_name(me->role) ? relais_role_name(me->role) : "none");
     return 0;
 }
 
@@ -104,11 +109,51 @@ static int s_load_registry(relais_broker_t *b)
     return 0;
 }
 
+/* One relaisd a store: the writer's head, the checkpoints it signs and the hub secret assume
+ * no other writer, and LMDB lets two processes write one store. The lock is the kernel's,
+ * so a relaisd killed with SIGKILL leaves none behind; the file holds the pid for the
+ * sentence. Readers (relais audit snapshot, audit verify) take no lock and keep working. */
+static int s_lock_store(relais_broker_t *b)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/relaisd.lock", b->store_dir) >= (int)sizeof path)
+        return relais_status_set(RELAIS_E_INVALID, "the store path %s is too long", b->store_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "cannot open %s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (saved == EWOULDBLOCK)
+            return relais_status_set(RELAIS_E_UNAVAILABLE,
+                                     "the store %s is in use by another relaisd%s%s%s: stop that one first, or give "
+                                     "this one a store of its own",
+                                     b->store_dir, *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        return relais_status_set(RELAIS_E_IO, "cannot lock %s: %s", path, strerror(saved));
+    }
+    char line[32];
+    int len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)len, 0) != len) {
+        int saved = errno;
+        close(fd);
+        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", path, strerror(saved));
+    }
+    b->store_lock = fd;
+    return 0;
+}
+
 static int s_open_store(relais_broker_t *b)
 {
     if (mkdir(b->store_dir, 0700) != 0 && errno != EEXIST)
         return relais_status_set(RELAIS_E_IO, "cannot create the store directory %s: %s", b->store_dir,
                                  strerror(errno));
+    int lrc = s_lock_store(b);
+    if (lrc != 0)
+        return lrc;
     relais_store_options_t so = {.map_size = b->opts.map_size_mib * 1024ull * 1024ull, .read_only = 0};
     int rc = relais_store_open(b->store_dir, &so, &b->store);
     if (rc != 0)
@@ -171,6 +216,7 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
     if (!b)
         return relais_status_set(RELAIS_E_NOMEM, "out of memory");
     b->wake_pipe[0] = b->wake_pipe[1] = -1;
+    b->store_lock = -1;
     atomic_init(&b->registry_gen, 1); /* 0 in an envelope: never authorised */
     pthread_rwlock_init(&b->registry_lock, NULL);
     pthread_mutex_init(&b->sign_lock, NULL);
@@ -266,6 +312,8 @@ void relais_broker_destroy(relais_broker_t **self_p)
         return;
     relais_broker_t *b = *self_p;
     relais_store_destroy(&b->store);
+    if (b->store_lock >= 0)
+        close(b->store_lock); /* the lock goes with it, after the store is closed */
     relais_registry_destroy(&b->registry);
     relais_identity_destroy(&b->identity);
     for (int i = 0; i < 2; i++)

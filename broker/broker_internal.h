@@ -57,6 +57,7 @@ struct relais_broker {
                                       * generation is checked again before anything goes out */
     pthread_rwlock_t registry_lock;  /* readers copy peers out; reload swaps under the write lock */
     pthread_mutex_t sign_lock;       /* serialises use of the broker's signing key */
+    int store_lock;                  /* STORE_DIR/relaisd.lock, flock'ed for the process's life; -1 */
     relais_store_t *store;           /* the log */
     uint64_t store_reserve;          /* bytes of the map kept for access records and checkpoints */
     uint8_t hub_secret[32];          /* HMAC key of the child keys */

@@ -322,10 +322,10 @@ static int s_drain_more(void *sock)
     return extra;
 }
 
-/* The request id of a frame refused before decoding (too large, or a submission from an
- * identity that may not submit now), so that the agent can still match the refusal:
- * serializers write field 1 (tag 0x08, a varint) first. 0 when absent. *next is where the
- * next field starts (0 when the id is absent or cut). */
+/* The request id of a frame refused before it decodes (too large, not a Request, or a
+ * submission from an identity that may not submit now), so that the agent can still match
+ * the refusal: serializers write field 1 (tag 0x08, a varint) first. 0 when absent. *next is
+ * where the next field starts (0 when the id is absent or cut). */
 static uint64_t s_peek_request_id(const uint8_t *frame, size_t len, size_t *next)
 {
     uint64_t id = 0;
@@ -389,13 +389,14 @@ static int s_recv_one(s_intake_t *in)
         snprintf(env.user, sizeof env.user, "%s", user);
     const uint8_t *frame = zmq_msg_data(&body);
     size_t len = zmq_msg_size(&body);
+    /* Every refusal of a frame that does not decode echoes the id it starts with, if any. */
+    size_t next;
+    env.request_id = s_peek_request_id(frame, len, &next);
     if (zmq_msg_more(&body) && s_drain_more(in->router) > 0) {
         s_error(in, &env, RELAIS_E_MALFORMED, "a request is exactly one frame");
     } else if (!env.user[0]) {
         s_error(in, &env, RELAIS_E_UNKNOWN_SENDER, "the connection has no identity");
     } else if (len > in->b->opts.max_message) {
-        size_t next;
-        env.request_id = s_peek_request_id(frame, len, &next);
         s_error(in, &env, RELAIS_E_TOO_LARGE, "the request is %zu bytes; the limit is %zu", len,
                 in->b->opts.max_message);
     } else if (!s_refused_early(in, &env, frame, len)) {

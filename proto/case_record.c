@@ -279,7 +279,7 @@ int relais_case_record_decode(const uint8_t *buf, size_t len, relais_case_record
     if (!pb)
         return relais_status_set(RELAIS_E_MALFORMED, "case_record: does not decode as relais.v1.CaseRecord");
     memset(out, 0, sizeof *out);
-    int rc = relais_proto_check_tree(&pb->base, "case_record");
+    int rc = relais_proto_check_tree(&pb->base, "case_record", 0);
     if (rc == RELAIS_OK)
         rc = s_record_from_pb(pb, out);
     if (rc)
@@ -342,7 +342,7 @@ int relais_referral_record_decode(const uint8_t *buf, size_t len, relais_referra
     if (!pb)
         return relais_status_set(RELAIS_E_MALFORMED, "referral_record: does not decode as relais.v1.ReferralRecord");
     memset(out, 0, sizeof *out);
-    int rc = relais_proto_check_tree(&pb->base, "referral_record");
+    int rc = relais_proto_check_tree(&pb->base, "referral_record", 0);
     if (rc == RELAIS_OK)
         rc = s_referral_from_pb(pb, out);
     if (rc)
@@ -402,7 +402,7 @@ int relais_case_status_decode(const uint8_t *buf, size_t len, relais_case_status
     Relais__V1__CaseStatusView *pb = relais__v1__case_status_view__unpack(NULL, len, buf);
     if (!pb)
         return relais_status_set(RELAIS_E_MALFORMED, "case_status: does not decode as relais.v1.CaseStatusView");
-    int rc = relais_proto_check_tree(&pb->base, "case_status");
+    int rc = relais_proto_check_tree(&pb->base, "case_status", 0);
     if (rc == RELAIS_OK)
         rc = relais_proto_status_from_pb(pb, out, "case_status");
     if (rc)

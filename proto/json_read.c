@@ -375,14 +375,24 @@ static int s_payload_from_json(json_t *root, Relais__V1__Message *pb)
     return s_field_from_json(&pb->base, fd, v, key);
 }
 
-/* jansson's own words, except where they would name its flags instead of the problem. */
+/* Our own words, never jansson's: its sentences quote the text near the error, and a file
+ * that is not JSON (a letter, a spreadsheet) would have a piece of its content copied into
+ * the error file and the logs. The line and column say where. */
 static int s_parse_error(const json_error_t *err)
 {
-    const char *what = err->text;
-    if (json_error_code(err) == json_error_invalid_utf8)
-        what = "invalid UTF-8";
-    else if (json_error_code(err) == json_error_null_character)
-        what = "NUL character (\\u0000) in a string";
+    const char *what;
+    switch (json_error_code(err)) {
+    case json_error_invalid_utf8: what = "invalid UTF-8"; break;
+    case json_error_null_character: what = "NUL character (\\u0000) in a string"; break;
+    case json_error_null_byte_in_key: what = "NUL character (\\u0000) in a key"; break;
+    case json_error_premature_end_of_input: what = "the text ends inside the JSON value"; break;
+    case json_error_end_of_input_expected: what = "more text after the JSON value"; break;
+    case json_error_duplicate_key: what = "duplicate key in an object"; break;
+    case json_error_stack_overflow: what = "nested too deeply"; break;
+    case json_error_numeric_overflow: what = "a number out of range"; break;
+    case json_error_out_of_memory: what = "out of memory"; break;
+    default: what = "not valid JSON"; break;
+    }
     return relais_status_set(RELAIS_E_MALFORMED, "JSON: %s (line %d, column %d)", what, err->line, err->column);
 }
 
@@ -409,8 +419,13 @@ int relais_message_from_json(const char *json, size_t json_len, const char *send
     if (rc == RELAIS_OK)
         rc = s_payload_from_json(root, pb);
     if (rc == RELAIS_OK) {
-        pb->header = &hdr; /* borrowed for the packing only: the tree's free must not see it */
-        rc = relais_proto_pack(&pb->base, body, body_len);
+        /* borrowed for the check and the packing only: the tree's free must not see it */
+        pb->header = &hdr;
+        /* the hub's own rules for text, here too: a partner hears of a stray control in a
+         * name when it writes the file, not from the hub */
+        rc = relais_proto_check_tree(&pb->base, "", RELAIS_PROTO_CHECK_TEXT);
+        if (rc == RELAIS_OK)
+            rc = relais_proto_pack(&pb->base, body, body_len);
         pb->header = NULL;
     }
     relais__v1__message__free_unpacked(pb, NULL);

@@ -30,19 +30,24 @@ static int s_check_header(const Relais__V1__Message *pb)
     return RELAIS_OK;
 }
 
-/* Re-encoding must give back as many bytes as were sent: that refuses strings with embedded
- * NULs (C would see a shorter name than the one signed), explicit default values, repeated
- * fields and unpacked arrays, so that a signed body and its JSON form describe one message. */
-static int s_check_canonical(const Relais__V1__Message *pb, size_t len)
+/* Re-encoding must give back the very bytes that were sent: that refuses strings with embedded
+ * NULs (C would see a shorter name than the one signed, and an unpacked field elsewhere can
+ * make up the length), explicit default values, repeated fields, unpacked arrays and fields
+ * out of order (a payload before the header), so that a signed body and its JSON form
+ * describe one message. */
+static int s_check_canonical(const Relais__V1__Message *pb, const uint8_t *body, size_t len)
 {
-    size_t again = relais__v1__message__get_packed_size(pb);
-    if (again != len)
-        return relais_status_set(RELAIS_E_MALFORMED, "message: not in canonical encoding (%zu bytes, %zu expected)",
-                                 len, again);
-    return RELAIS_OK;
+    size_t at = 0;
+    if (relais_proto_is_canonical(&pb->base, body, len, &at))
+        return RELAIS_OK;
+    return relais_status_set(RELAIS_E_MALFORMED,
+                             "message: not in canonical encoding (re-encoding it differs at byte %zu of %zu: fields in "
+                             "number order, defaults left out, repeated numbers packed)",
+                             at, len);
 }
 
-int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **out)
+/* `flags`: RELAIS_PROTO_CHECK_TEXT for a message on its way in, none for one the log holds. */
+static int s_decode(const uint8_t *body, size_t len, unsigned flags, relais_message_t **out)
 {
     if (!out || (!body && len))
         return relais_status_set(RELAIS_E_INVALID, "no message to decode");
@@ -52,9 +57,9 @@ int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **ou
         return relais_status_set(RELAIS_E_MALFORMED, "message: does not decode as relais.v1.Message");
     int rc = s_check_header(pb);
     if (rc == RELAIS_OK)
-        rc = relais_proto_check_tree(&pb->base, "");
+        rc = relais_proto_check_tree(&pb->base, "", flags);
     if (rc == RELAIS_OK)
-        rc = s_check_canonical(pb, len);
+        rc = s_check_canonical(pb, body, len);
     if (rc)
         goto out_free_pb;
     relais_message_t *self = calloc(1, sizeof *self);
@@ -68,6 +73,16 @@ int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **ou
 out_free_pb:
     relais__v1__message__free_unpacked(pb, NULL);
     return rc;
+}
+
+int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **out)
+{
+    return s_decode(body, len, RELAIS_PROTO_CHECK_TEXT, out);
+}
+
+int relais_message_decode_stored(const uint8_t *body, size_t len, relais_message_t **out)
+{
+    return s_decode(body, len, 0, out);
 }
 
 void relais_message_destroy(relais_message_t **self_p)
@@ -88,7 +103,7 @@ int relais_record_message_decode(const uint8_t *record, size_t len, relais_log_r
     if (rc == 0)
         rc = relais_signed_decode(r.signed_message, r.signed_len, &sm);
     if (rc == 0)
-        rc = relais_message_decode(sm.body, sm.body_len, msg);
+        rc = relais_message_decode_stored(sm.body, sm.body_len, msg);
     if (rc != 0)
         return rc;
     if (rec)

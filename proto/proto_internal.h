@@ -26,11 +26,25 @@ struct relais_message {
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool relais_proto_utf8_valid(const char *s, size_t len);
 
+/* relais_proto_check_tree's flags. TEXT: the hub's rule for new text (relais_proto_check_text),
+ * with the multi-line fields of s_multiline in support.c. */
+#define RELAIS_PROTO_CHECK_TEXT 1u
+
 /* Walks an unpacked tree: refuses unknown fields, enum values the schema does not list, strings
- * that are not UTF-8 and nesting deeper than RELAIS_PROTO_MAX_DEPTH, naming the field under
- * `path` in the detail.
+ * that are not UTF-8 and nesting deeper than RELAIS_PROTO_MAX_DEPTH (and with CHECK_TEXT
+ * controls in text), naming the field under `path` in the detail.
  * Errors: RELAIS_E_MALFORMED. */
-int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path);
+int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path, unsigned flags);
+
+/* The hub's rule for a text field of a new message or request: no control
+ * (relais_text_is_control), except line breaks (\n, \r\n) and tabs when `multiline`. The detail
+ * names `path`, the code point and its byte offset; a NULL `path` sets no detail. `s` is UTF-8.
+ * Errors: RELAIS_E_MALFORMED. */
+int relais_proto_check_text(const char *s, int multiline, const char *path);
+
+/* True when protobuf-c writes `msg` as exactly buf[0..len): the one canonical encoding.
+ * *at (may be NULL) gets the offset of the first byte that differs. */
+bool relais_proto_is_canonical(const ProtobufCMessage *msg, const uint8_t *buf, size_t len, size_t *at);
 
 /* Bytes one element of a repeated field of `type` takes in protobuf-c's arrays. */
 size_t relais_proto_elem_size(ProtobufCType type);

@@ -71,6 +71,27 @@ void relais_status_clear(void);
  * hashes travel in logs, JSON and on the command line in this form. */
 void relais_hex_encode(const uint8_t *bytes, size_t len, char *out);
 
+/* ---- Text shown to people ---------------------------------------------------------------
+ * A control, for relais, is what can steer a terminal or a line-oriented log rather than be
+ * read: C0 (U+0000-U+001F), DEL (U+007F), C1 (U+0080-U+009F), the line and paragraph
+ * separators (U+2028, U+2029) and the bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069). The hub refuses them in new messages (see
+ * relais_message_decode); whatever prints text escapes them all the same, since a log holds
+ * what older hubs accepted. */
+
+/* The code point at the start of s[0..len) in *cp and the bytes it takes (1 to 4); 0 when s
+ * does not start with well-formed UTF-8 (or len is 0). */
+size_t relais_utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/* True when `cp` is a control as above. */
+int relais_text_is_control(uint32_t cp);
+
+/* Copies s[0..len) into `out` (room `cap` > 0, always NUL-terminated) with every control
+ * written as an escape: \n, \r, \t, \xHH for the others below U+0080, \uHHHH above; and every
+ * byte that is not well-formed UTF-8 as \xHH. What does not fit is cut at a character or
+ * escape boundary. Returns `out`. */
+char *relais_text_escape(const char *s, size_t len, char *out, size_t cap);
+
 /* ---- The log record (the Merkle leaf) -------------------------------------------------- */
 
 /* A decoded LogRecord; `signed_message` points into the buffer it was decoded from. */
@@ -169,13 +190,23 @@ relais_urgency_t relais_urgency_from_name(const char *name);
 /* A decoded Message (opaque). */
 typedef struct relais_message relais_message_t;
 
-/* Decodes a Message body and checks its header: version RELAIS_WIRE_VERSION, a sender of 1 to
- * 127 bytes, a 16-byte message id, a creation time > 0, a payload. The whole body must also be
- * what this schema can read and in canonical encoding: no unknown fields, no enum values the
- * schema lacks, UTF-8 strings, and as many bytes as re-encoding gives (which refuses strings
- * with NULs, explicit defaults and repeated scalars). The detail names the field.
+/* Decodes a Message body on its way in (the hub's intake, a spool) and checks its header:
+ * version RELAIS_WIRE_VERSION, a sender of 1 to 127 bytes, a 16-byte message id, a creation
+ * time > 0, a payload. The whole body must also be what this schema can read and in canonical
+ * encoding: no unknown fields, no enum values the schema lacks, UTF-8 strings, and the very
+ * bytes re-encoding gives (which refuses strings with NULs, explicit defaults, repeated
+ * scalars, unpacked arrays and fields out of number order). Its text follows the hub's rule:
+ * no control (relais_text_is_control) in any text field, except line breaks (\n, \r\n) and
+ * tabs in the multi-line ones (referral description and support_in_place, guardian address,
+ * case update note and diagnosis, pathway action description, contact summary, lost-and-found
+ * description). The detail names the field.
  * Errors: RELAIS_E_MALFORMED, RELAIS_E_VERSION (checked first). *out is the caller's. */
 int relais_message_decode(const uint8_t *body, size_t len, relais_message_t **out);
+
+/* The same for a message the log already holds, without the rule for text, which is newer
+ * than the oldest logs: a log keeps what it accepted, and what shows its text escapes it
+ * (relais_text_escape). */
+int relais_message_decode_stored(const uint8_t *body, size_t len, relais_message_t **out);
 
 /* Releases a message; *self_p becomes NULL; safe on NULL and twice. */
 void relais_message_destroy(relais_message_t **self_p);

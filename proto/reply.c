@@ -578,7 +578,7 @@ int relais_reply_decode(const uint8_t *buf, size_t len, relais_reply_t *out)
     Relais__V1__Reply *pb = relais__v1__reply__unpack(NULL, len, buf);
     if (!pb)
         return relais_status_set(RELAIS_E_MALFORMED, "reply: does not decode as relais.v1.Reply");
-    int rc = relais_proto_check_tree(&pb->base, "reply");
+    int rc = relais_proto_check_tree(&pb->base, "reply", 0);
     if (rc == RELAIS_OK)
         rc = s_reply_from_pb(pb, out);
     if (rc)

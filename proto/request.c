@@ -273,7 +273,7 @@ int relais_request_decode(const uint8_t *buf, size_t len, relais_request_t *out)
     Relais__V1__Request *pb = relais__v1__request__unpack(NULL, len, buf);
     if (!pb)
         return relais_status_set(RELAIS_E_MALFORMED, "request: does not decode as relais.v1.Request");
-    int rc = relais_proto_check_tree(&pb->base, "request");
+    int rc = relais_proto_check_tree(&pb->base, "request", RELAIS_PROTO_CHECK_TEXT);
     if (rc == RELAIS_OK)
         rc = s_request_from_pb(pb, out);
     if (rc)

@@ -83,39 +83,75 @@ size_t relais_proto_elem_size(ProtobufCType type)
     }
 }
 
-/* In the tree checks below, a NULL `path` asks only whether the tree is good: no path is
- * formatted and a failure returns RELAIS_E_MALFORMED without a detail. */
-static int s_check_string(const char *s, const char *path)
+/* The text fields a person writes in paragraphs: they keep line breaks and tabs. Every other
+ * text field (names, schools, classes, organisations, ids, codes, dates) is one line. */
+static const struct {
+    const ProtobufCMessageDescriptor *msg;
+    const char *field;
+} s_multiline[] = {
+    {&relais__v1__referral__descriptor, "support_in_place"},
+    {&relais__v1__referral__descriptor, "description"},
+    {&relais__v1__guardian__descriptor, "address"},
+    {&relais__v1__case_update__descriptor, "note"},
+    {&relais__v1__case_update__descriptor, "diagnosis"},
+    {&relais__v1__pathway_action__descriptor, "description"},
+    {&relais__v1__contact_log__descriptor, "summary"},
+    {&relais__v1__lost_found_item__descriptor, "description"},
+};
+
+static int s_is_multiline(const ProtobufCMessageDescriptor *msg, const ProtobufCFieldDescriptor *fd)
 {
-    if (!s || relais_proto_utf8_valid(s, strlen(s)))
-        return RELAIS_OK;
-    return path ? relais_status_set(RELAIS_E_MALFORMED, "%s: not valid UTF-8", path) : RELAIS_E_MALFORMED;
+    for (size_t i = 0; i < sizeof s_multiline / sizeof s_multiline[0]; i++)
+        if (s_multiline[i].msg == msg && strcmp(s_multiline[i].field, fd->name) == 0)
+            return 1;
+    return 0;
 }
 
-static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth);
+/* What a walk carries down the tree. */
+typedef struct {
+    unsigned flags; /* RELAIS_PROTO_CHECK_* */
+} s_walk_t;
 
-/* Checks one value of a field: strings for UTF-8, messages recursively. */
-static int s_check_value(const ProtobufCFieldDescriptor *fd, const void *slot, const char *path, int depth)
+/* In the tree checks below, a NULL `path` asks only whether the tree is good: no path is
+ * formatted and a failure returns RELAIS_E_MALFORMED without a detail. */
+static int s_check_string(const s_walk_t *w, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
+                          const char *s, const char *path)
+{
+    if (!s)
+        return RELAIS_OK;
+    size_t n = strlen(s);
+    if (!relais_proto_utf8_valid(s, n))
+        return path ? relais_status_set(RELAIS_E_MALFORMED, "%s: not valid UTF-8", path) : RELAIS_E_MALFORMED;
+    if (w->flags & RELAIS_PROTO_CHECK_TEXT)
+        return relais_proto_check_text(s, s_is_multiline(msg->descriptor, fd), path);
+    return RELAIS_OK;
+}
+
+static int s_check_tree(const s_walk_t *w, const ProtobufCMessage *msg, const char *path, int depth);
+
+/* Checks one value of a field of `msg`: strings for UTF-8 (and text), messages recursively. */
+static int s_check_value(const s_walk_t *w, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
+                         const void *slot, const char *path, int depth)
 {
     /* proto3 enums are open, but a v1 reader acting on a value it does not know would guess */
     if (fd->type == PROTOBUF_C_TYPE_ENUM && !protobuf_c_enum_descriptor_get_value(fd->descriptor, *(const int *)slot))
         return path ? relais_status_set(RELAIS_E_MALFORMED, "%s: unknown value %d", path, *(const int *)slot)
                     : RELAIS_E_MALFORMED;
     if (fd->type == PROTOBUF_C_TYPE_STRING)
-        return s_check_string(*(char *const *)slot, path);
+        return s_check_string(w, msg, fd, *(char *const *)slot, path);
     if (fd->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *)slot)
-        return s_check_tree(*(ProtobufCMessage *const *)slot, path, depth + 1);
+        return s_check_tree(w, *(ProtobufCMessage *const *)slot, path, depth + 1);
     return RELAIS_OK;
 }
 
-static int s_check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd, const char *path,
-                         int depth)
+static int s_check_field(const s_walk_t *w, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd,
+                         const char *path, int depth)
 {
     const char *base = (const char *)msg;
     if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
         return RELAIS_OK;
     if (fd->label != PROTOBUF_C_LABEL_REPEATED)
-        return s_check_value(fd, base + fd->offset, path, depth);
+        return s_check_value(w, msg, fd, base + fd->offset, path, depth);
     size_t step = fd->type == PROTOBUF_C_TYPE_STRING    ? sizeof(char *)
                   : fd->type == PROTOBUF_C_TYPE_MESSAGE ? sizeof(ProtobufCMessage *)
                   : fd->type == PROTOBUF_C_TYPE_ENUM    ? sizeof(int)
@@ -128,14 +164,14 @@ static int s_check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescri
         char item[RELAIS_PROTO_PATH_LEN];
         if (path)
             relais_proto_path_index(item, sizeof item, path, i);
-        int rc = s_check_value(fd, arr + i * step, path ? item : NULL, depth);
+        int rc = s_check_value(w, msg, fd, arr + i * step, path ? item : NULL, depth);
         if (rc)
             return rc;
     }
     return RELAIS_OK;
 }
 
-static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth)
+static int s_check_tree(const s_walk_t *w, const ProtobufCMessage *msg, const char *path, int depth)
 {
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     /* a v1 reader that kept fields it cannot read would sign, store or show less than it got */
@@ -151,21 +187,56 @@ static int s_check_tree(const ProtobufCMessage *msg, const char *path, int depth
         char sub[RELAIS_PROTO_PATH_LEN];
         if (path)
             relais_proto_path_field(sub, sizeof sub, path, desc->fields[f].name);
-        int rc = s_check_field(msg, &desc->fields[f], path ? sub : NULL, depth);
+        int rc = s_check_field(w, msg, &desc->fields[f], path ? sub : NULL, depth);
         if (rc)
             return rc;
     }
     return RELAIS_OK;
 }
 
-int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path)
+int relais_proto_check_tree(const ProtobufCMessage *msg, const char *path, unsigned flags)
 {
     /* Naming every field costs a snprintf each, several times the checks themselves (every
      * signature check pays it): walk without names, then again with them only to say where
      * a bad message fails. */
-    if (s_check_tree(msg, NULL, 1) == RELAIS_OK)
+    const s_walk_t w = {flags};
+    if (s_check_tree(&w, msg, NULL, 1) == RELAIS_OK)
         return RELAIS_OK;
-    return s_check_tree(msg, path, 1);
+    return s_check_tree(&w, msg, path, 1);
+}
+
+/* A protobuf-c output buffer that writes nothing: it compares what the packer emits with the
+ * bytes received, so that the check costs no allocation. */
+typedef struct {
+    ProtobufCBuffer base; /* first: protobuf-c calls base.append */
+    const uint8_t *want;  /* the bytes received */
+    size_t len;           /* their length */
+    size_t at;            /* bytes matched so far */
+    bool differs;         /* a byte differed, or the packer wrote more than was received */
+} s_compare_t;
+
+static void s_compare_append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
+{
+    s_compare_t *c = (s_compare_t *)buffer;
+    if (c->differs)
+        return;
+    if (len <= c->len - c->at && memcmp(c->want + c->at, data, len) == 0) {
+        c->at += len;
+        return;
+    }
+    /* the rare path: find the byte to name in the detail */
+    for (size_t i = 0; i < len && c->at < c->len && c->want[c->at] == data[i]; i++)
+        c->at++;
+    c->differs = true;
+}
+
+bool relais_proto_is_canonical(const ProtobufCMessage *msg, const uint8_t *buf, size_t len, size_t *at)
+{
+    s_compare_t c = {.base = {.append = s_compare_append}, .want = buf, .len = len};
+    protobuf_c_message_pack_to_buffer(msg, &c.base);
+    if (at)
+        *at = c.at;
+    return !c.differs && c.at == len;
 }
 
 int relais_proto_fixed_len(const char *buf, size_t cap, const char *what, size_t *len)

@@ -4,7 +4,7 @@
  *
  * Every file is one ZeroMQ frame as a hostile agent named "college-curie" would send it to
  * a broker run with --max-message 8192: empty, truncated, oversized, bit-flipped, of the
- * wrong message type, random. MANIFEST lists "FILE CODE", the stable error code the broker
+ * wrong message type, random, not in canonical encoding, with controls in a name. MANIFEST lists "FILE CODE", the stable error code the broker
  * must answer; the code is derived here from the same decoders the broker uses, in the
  * broker's order of checks (size, Request, SignedMessage, Message, sender, signature).
  * Frames whose outcome is not a refusal (a random frame that happens to be a ping) are not
@@ -123,6 +123,57 @@ static const char *s_expect(const uint8_t *frame, size_t len)
     return code;
 }
 
+/* ---- Hand-written bodies, for what our encoders refuse to write -------------------------- */
+
+typedef struct {
+    uint8_t b[512];
+    size_t n;
+} s_buf_t;
+
+static void s_varint(s_buf_t *w, uint64_t v)
+{
+    while (v >= 0x80) {
+        w->b[w->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    w->b[w->n++] = (uint8_t)v;
+}
+
+static void s_bytes(s_buf_t *w, unsigned field, const void *data, size_t len)
+{
+    s_varint(w, (uint64_t)field << 3 | 2);
+    s_varint(w, len);
+    memcpy(w->b + w->n, data, len);
+    w->n += len;
+}
+
+/* The header of the sample, its sender `sender_len` bytes of `sender` (a NUL may follow). */
+static void s_header(s_buf_t *w, const char *sender, size_t sender_len)
+{
+    s_buf_t h = {.n = 0};
+    uint8_t id[16] = {0xc0, 0x40};
+    s_varint(&h, 1 << 3);
+    s_varint(&h, 1);
+    s_bytes(&h, 2, sender, sender_len);
+    s_bytes(&h, 3, id, sizeof id);
+    s_varint(&h, 4 << 3);
+    s_varint(&h, 1764000000000ull);
+    s_bytes(w, 1, h.b, h.n);
+}
+
+/* A SUBMIT Request of `body` signed with the corpus key. */
+static uint8_t *s_submit_body(const uint8_t *body, size_t body_len, uint64_t request_id, size_t *len)
+{
+    uint8_t sig[64], *sm = NULL;
+    size_t sm_len = 0;
+    s_sign(body, body_len, sig);
+    if (relais_signed_encode(body, body_len, sig, &sm, &sm_len))
+        abort();
+    uint8_t *r = s_request(sm, sm_len, request_id, len);
+    free(sm);
+    return r;
+}
+
 static void s_write(const char *name, const uint8_t *frame, size_t len)
 {
     const char *code = s_expect(frame, len);
@@ -233,6 +284,38 @@ int main(int argc, char **argv)
             free(r);
         }
     }
+    /* Bodies as long as their canonical encoding but not it: a sender with a NUL that C would
+     * read shorter, made up for by an unpacked repeated field; the payload before the header. */
+    s_buf_t body = {.n = 0}, payload = {.n = 0};
+    s_varint(&payload, 5 << 3); /* referral.domains [EDUCATIONAL], unpacked */
+    s_varint(&payload, 1);
+    s_header(&body, S_SENDER, sizeof S_SENDER); /* with its NUL */
+    s_bytes(&body, 10, payload.b, payload.n);
+    r = s_submit_body(body.b, body.n, 3001, &l);
+    s_write("noncanonical-sender-nul.bin", r, l);
+    free(r);
+    body.n = 0;
+    payload.n = 0;
+    const uint8_t packed[] = {1};
+    s_bytes(&payload, 5, packed, sizeof packed);
+    s_bytes(&body, 10, payload.b, payload.n);
+    s_header(&body, S_SENDER, strlen(S_SENDER));
+    r = s_submit_body(body.b, body.n, 3002, &l);
+    s_write("noncanonical-payload-first.bin", r, l);
+    free(r);
+    /* Controls in a one-line field: the child's name clears the screen of whoever lists it. */
+    uint8_t *ref = NULL;
+    size_t ref_len = 0;
+    uint8_t cid[16] = {0xc0, 0x41};
+    if (relais_message_from_json(s_referral, strlen(s_referral), S_SENDER, cid, 1764000000000ll, &ref, &ref_len))
+        abort();
+    for (size_t i = 0; i + 7 <= ref_len; i++)
+        if (memcmp(ref + i, "Hostile", 7) == 0)
+            memcpy(ref + i, "Ho\x1b[2Je", 7); /* same length: the encoding stays whole */
+    r = s_submit_body(ref, ref_len, 3003, &l);
+    s_write("control-in-name.bin", r, l);
+    free(r);
+    free(ref);
     free(req);
     free(sm);
     fclose(s_manifest);

@@ -2,8 +2,10 @@
 # faults.sh -- faults around relaisd: bad start-up files, hostile JSON for `relais submit`, a disk that fails on commit.
 # usage: faults.sh RELAIS RELAISD
 #
-# - the broker's key or registry missing, a directory, garbage (or mode 000 when not root):
-#   one sentence on stderr and exit 2;
+# - the broker's key or registry missing, a directory, garbage (or mode 000 when not root), or
+#   a key whose role is not broker: one sentence on stderr and exit 2;
+# - a second relaisd on a store another one has open: one sentence naming the first one's pid,
+#   exit 2, the first one unharmed; the auditor's read-only commands work beside it;
 # - JSON input that is malformed, too deep, of the wrong types or not UTF-8: `relais submit`
 #   exits 2 and sends nothing (the log's head does not move);
 # - a message written by relaisd verifies with `openssl pkeyutl -verify -rawin` alone;
@@ -60,6 +62,9 @@ start_fails "registry is a file" "$key" "$tmp/bad/registry-file"
 start_fails "registry holds garbage" "$key" "$tmp/bad/garbage-registry"
 start_fails "reserve as large as the map" "$key" "$tmp/registry" --map-size 1 --store-reserve 1024
 start_fails "holidays of no known list" "$key" "$tmp/registry" --holidays de
+start_fails "a partner's key" "$tmp/keys/college-curie.cert_secret" "$tmp/registry"
+grep -q 'of role partner: relaisd runs with the hub.s own key, of role broker' "$tmp/err" ||
+  fail "the partner's key is not named as such: $(cat "$tmp/err")"
 if [ "$(id -u)" -ne 0 ]; then
   cp "$key" "$tmp/bad/locked.cert_secret"
   chmod 000 "$tmp/bad/locked.cert_secret"
@@ -70,6 +75,22 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 start_broker_on_free_port
+step "a second relaisd on the same store: refused, the first one unharmed"
+second_rc=0
+timeout 20 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "$tmp/store" --certs "$tmp/registry" \
+  --key "$key" >"$tmp/out" 2>"$tmp/err" || second_rc=$?
+[ "$second_rc" -eq 2 ] || { cat "$tmp/err" >&2; fail "the second relaisd exited $second_rc, expected 2"; }
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^relaisd: .*in use by another relaisd (pid $broker_pid)" "$tmp/err" ||
+  fail "not one sentence naming the first relaisd: $(cat "$tmp/err")"
+grep -q 'event=listening' "$tmp/err" && fail "the second relaisd listened"
+printf '   %s\n' "$(cat "$tmp/err")"
+kill -0 "$broker_pid" || fail "the first relaisd is gone"
+expect_exit 0 "$relais" ping --timeout 10
+expect_exit 0 "$relais" audit verify --quiet --store "$tmp/store" --certs "$tmp/registry"
+expect_exit 0 "$relais" audit snapshot --store "$tmp/store" --out "$tmp/snapshot"
+stop_broker
+start_broker || fail "relaisd did not start again once the first one stopped" # the lock went with it
+
 step "hostile JSON for relais submit: exit 2, nothing sent"
 printf '{"referral": {"referrer": {"organisation": "X"}, "child": {"family_name": "Ok", "given_names": ["A"],
  "birth_date": "2015-01-01"}, "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}' \

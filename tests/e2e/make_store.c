@@ -6,6 +6,10 @@
  *       writes its note to NOTES_DIR/SIZE.note and NOTES_DIR/latest.note. PAD (default 0,
  *       at most 4096) more characters of description make each record that much larger:
  *       benchmarks of the audit use records of about 1 KiB, as partners send them.
+ *   make_store build-controls STORE_DIR CERTS_DIR NOTES_DIR
+ *       the same with one referral whose names, school, class and organisation hold the
+ *       controls an older hub let through (escape sequences, a line break, C1, a bidi
+ *       override): a log the commands must still show, escaped.
  *   make_store tamper STORE_DIR SEQ
  *       flips one byte in the middle of record SEQ, straight through LMDB, as an attacker
  *       with write access to the disk would.
@@ -39,7 +43,33 @@ typedef struct {
     relais_store_t *store;                  /* the store being built */
     const char *notes_dir;                  /* where checkpoint notes go */
     size_t pad;                             /* extra description characters per referral */
+    int controls;                           /* build-controls */
 } s_build_t;
+
+/* build-controls: each placeholder of the JSON is swapped in the body for text of its length
+ * that the JSON reader (and today's hub) refuses. */
+static const struct {
+    const char *placeholder;
+    const char *text;
+} s_controls[] = {
+    {"QQQQQQQQQQ", "Ben\x1b[2Jali"},                  /* family name: clears the screen */
+    {"WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "Curie\n#99   2026-01-01 00:00 forged"}, /* school: a forged row */
+    {"XXXXXXXXXX", "\x1b]0;pwned\x07"},                /* organisation: retitles the window */
+    {"YYYYYYY", "Lina\xe2\x80\xae"},                   /* given name: a bidi override */
+    {"ZZZZZZ", "6e\xc2\x9b" "1m"},                      /* class: a C1 CSI */
+};
+
+static void s_swap_controls(uint8_t *body, size_t len)
+{
+    for (size_t k = 0; k < sizeof s_controls / sizeof s_controls[0]; k++) {
+        size_t n = strlen(s_controls[k].placeholder);
+        if (strlen(s_controls[k].text) != n)
+            abort(); /* a swap must keep every length of the encoding */
+        for (size_t i = 0; i + n <= len; i++)
+            if (memcmp(body + i, s_controls[k].placeholder, n) == 0)
+                memcpy(body + i, s_controls[k].text, n);
+    }
+}
 
 static int s_fail(int rc, const char *what)
 {
@@ -85,11 +115,20 @@ static int s_referral(const s_build_t *b, uint64_t n, uint8_t msg_id[RELAIS_MSG_
              "\"domains\":[\"EDUCATIONAL\"],\"description\":\"Absences repetees.%s\",\"urgency\":\"ROUTINE\","
              "\"consent\":{\"recorded_by\":\"M. Martin\",\"recorded_ms\":1767225600000,\"given_by\":\"mere\"}}}",
              n, n, pad);
+    if (b->controls)
+        snprintf(json, sizeof json,
+                 "{\"referral\":{\"referrer\":{\"organisation\":\"XXXXXXXXXX\",\"role\":\"TEACHER\"},"
+                 "\"child\":{\"family_name\":\"QQQQQQQQQQ\",\"given_names\":[\"YYYYYYY\"],"
+                 "\"birth_date\":\"2015-03-02\",\"school\":\"WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW\","
+                 "\"class_name\":\"ZZZZZZ\"},\"urgency\":\"URGENT\","
+                 "\"consent\":{\"recorded_by\":\"M. Martin\",\"recorded_ms\":1767225600000,\"given_by\":\"mere\"}}}");
     memset(msg_id, 0xa5, RELAIS_MSG_ID_SIZE);
     for (int i = 0; i < 8; i++)
         msg_id[8 + i] = (uint8_t)(n >> (56 - 8 * i));
     const char *sender = relais_identity_peer(id)->name;
     int rc = relais_message_from_json(json, strlen(json), sender, msg_id, s_now_ms(), &body, &body_len);
+    if (!rc && b->controls)
+        s_swap_controls(body, body_len);
     if (!rc)
         rc = relais_identity_sign(id, body, body_len, sig);
     if (!rc)
@@ -166,17 +205,18 @@ static int s_batch(s_build_t *b, uint64_t first, size_t n)
     return rc ? s_fail(rc, "appending a batch") : 0;
 }
 
-static int s_build(char **argv)
+static int s_build(char **argv, int controls)
 {
     s_build_t b;
-    char *end1, *end2;
-    uint64_t count = strtoull(argv[5], &end1, 10), batches = strtoull(argv[6], &end2, 10);
+    char *end1 = "", *end2 = "";
+    uint64_t count = controls ? 1 : strtoull(argv[5], &end1, 10), batches = controls ? 1 : strtoull(argv[6], &end2, 10);
     if (*end1 || *end2 || batches == 0 || count < batches) {
         fprintf(stderr, "make_store: COUNT and BATCHES must be numbers, 0 < BATCHES <= COUNT\n");
         return 1;
     }
     memset(&b, 0, sizeof b);
-    if (argv[7]) {
+    b.controls = controls;
+    if (!controls && argv[7]) {
         uint64_t pad = strtoull(argv[7], &end1, 10);
         if (*end1 || pad > S_PAD_MAX) {
             fprintf(stderr, "make_store: PAD must be a number from 0 to %d\n", S_PAD_MAX);
@@ -271,10 +311,13 @@ static int s_tamper(char **argv)
 int main(int argc, char **argv)
 {
     if ((argc == 7 || argc == 8) && strcmp(argv[1], "build") == 0)
-        return s_build(argv);
+        return s_build(argv, 0);
+    if (argc == 5 && strcmp(argv[1], "build-controls") == 0)
+        return s_build(argv, 1);
     if (argc == 4 && strcmp(argv[1], "tamper") == 0)
         return s_tamper(argv);
     fprintf(stderr, "usage: make_store build STORE_DIR CERTS_DIR NOTES_DIR COUNT BATCHES [PAD]\n"
+                    "       make_store build-controls STORE_DIR CERTS_DIR NOTES_DIR\n"
                     "       make_store tamper STORE_DIR SEQ\n");
     return 2;
 }

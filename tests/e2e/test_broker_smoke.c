@@ -394,6 +394,35 @@ static void s_audit(s_fixture_t *f, void *auditor)
     relais_reply_clear(&reply);
 }
 
+/* A frame that is not a Request but starts with a readable request id gets its refusal under
+ * that id, so that the agent can match it instead of waiting for an answer that never comes. */
+static void s_malformed_echoes_id(void *sock)
+{
+    static const struct {
+        const uint8_t frame[16];
+        size_t len;
+        uint64_t id;
+    } frames[] = {
+        /* id 77, case_query.show "C-1" ESC: a control in a case id */
+        {{0x08, 0x4d, 0x2a, 0x06, 0x12, 0x04, 'C', '-', '1', 0x1b}, 10, 77},
+        /* id 300, then a field this schema does not have */
+        {{0x08, 0xac, 0x02, 0xf8, 0x01, 0x01}, 6, 300},
+        /* id 78, then a submit whose length runs past the frame */
+        {{0x08, 0x4e, 0x12, 0x40, 0x01}, 5, 78},
+    };
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
+        relais_reply_t reply;
+        h_send_bytes(sock, frames[i].frame, frames[i].len);
+        h_recv_reply(sock, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_ERROR);
+        assert_int_equal(reply.error.status, RELAIS_E_MALFORMED);
+        if (reply.request_id != frames[i].id)
+            fail_msg("frame %zu: refused under request id %llu, not %llu (%s)", i,
+                     (unsigned long long)reply.request_id, (unsigned long long)frames[i].id, reply.error.message);
+        relais_reply_clear(&reply);
+    }
+}
+
 /* A client without CURVE never completes a handshake with the broker. */
 static void s_plain_refused(s_fixture_t *f)
 {
@@ -469,6 +498,7 @@ static void test_cases_and_audit(void **state)
     s_submissions(f, partner, pmi, coordo);
     s_partner_views(partner);
     s_audit(f, auditor);
+    s_malformed_echoes_id(coordo);
     s_close_and_reopen(f, partner, coordo);
     h_close(&f->h, partner);
     h_close(&f->h, pmi);

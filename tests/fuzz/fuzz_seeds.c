@@ -1,7 +1,7 @@
 /* fuzz_seeds.c -- writes the fuzz targets' seed corpora: real, small, deterministic inputs of every kind.
  *
  *   fuzz_seeds EXAMPLES_DIR CORPUS_DIR
- * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json and fuzz_proof
+ * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json, fuzz_proof and fuzz_text
  * (the folders must exist). Everything is derived from fixed keys, ids and times, so running
  * it again rewrites the same bytes. Exit 0, or 1 with a sentence on stderr.
  */
@@ -368,6 +368,29 @@ static void s_proofs(relais_hash_t *path, size_t *path_len)
     s_write("fuzz_proof", "checkpoint-cosigned.note", cosigned, strlen(cosigned));
 }
 
+/* ---- Text: what people type and read -------------------------------------------------------- */
+
+static void s_texts(void)
+{
+    static const struct {
+        const char *name;
+        const char *text;
+    } seeds[] = {
+        {"endpoint-tcp", "tcp://hub.example:7100"},
+        {"endpoint-bare", "127.0.0.1:7423"},
+        {"endpoint-ipv6", "tcp://[2001:db8::1]:7100"},
+        {"endpoint-ipc", "ipc:///run/relais/hub"},
+        {"endpoint-no-port", "tcp://hub.example"},
+        {"name-accents", "Ch\xc3\xa9rif N\xe2\x80\x99" "Diaye, Coll\xc3\xa8ge Marie Curie"},
+        {"name-escape", "Ben\x1b[2Jali\x1b]0;pwned\x07"},
+        {"name-c1-bidi", "Lina\xe2\x80\xae 6e\xc2\x9b" "1m"},
+        {"note-lines", "Vu en instance.\r\n\t- absences\n#99 forged"},
+        {"bad-utf8", "caf\xe9 \xed\xa0\x80 \xf4\x90\x80\x80"},
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
+        s_write("fuzz_text", seeds[i].name, seeds[i].text, strlen(seeds[i].text));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -386,6 +409,7 @@ int main(int argc, char **argv)
     s_records(frame, frame_len, &leaf, &leaf_len);
     s_proofs(path, &path_len);
     s_replies(leaf, leaf_len, path, path_len);
+    s_texts();
     free(body);
     free(frame);
     free(leaf);

@@ -365,6 +365,166 @@ static void test_message_body_checks(void **state)
     s_expect_decode(&w, RELAIS_E_MALFORMED, "payload");
 }
 
+/* The two forgeries of the review: each is as long as its canonical encoding, so a check of the
+ * length alone took them; the bytes tell them apart. */
+static void test_message_canonical_bytes(void **state)
+{
+    (void)state;
+    s_buf_t canon, forged, h, p = {.n = 0}, unpacked = {.n = 0};
+    const uint8_t one_domain[] = {1};
+    s_field_bytes(&p, 5, one_domain, 1); /* domains [EDUCATIONAL], packed: 2a 01 01 */
+    s_message(&canon, 1, "college-curie", 16, S_CREATED_MS, 10, &p);
+    s_expect_decode(&canon, 0, "");
+
+    /* "college-curie\0": C reads one byte less than was signed; one unpacked domain (28 01,
+     * a byte shorter than packed) makes the length up. */
+    h.n = 0;
+    s_field_varint(&h, 1, 1);
+    s_field_bytes(&h, 2, "college-curie", 14);
+    s_field_bytes(&h, 3, s_id, 16);
+    s_field_varint(&h, 4, (uint64_t)S_CREATED_MS);
+    s_field_varint(&unpacked, 5, 1);
+    forged.n = 0;
+    s_field_bytes(&forged, 1, h.b, h.n);
+    s_field_bytes(&forged, 10, unpacked.b, unpacked.n);
+    assert_int_equal(forged.n, canon.n);
+    s_expect_decode(&forged, RELAIS_E_MALFORMED, "not in canonical encoding");
+
+    /* The payload before the header: the same fields, the same length, another order. */
+    s_buf_t header_only;
+    s_message(&header_only, 1, "college-curie", 16, S_CREATED_MS, 0, NULL);
+    forged.n = 0;
+    s_field_bytes(&forged, 10, p.b, p.n);
+    memcpy(forged.b + forged.n, header_only.b, header_only.n);
+    forged.n += header_only.n;
+    assert_int_equal(forged.n, canon.n);
+    s_expect_decode(&forged, RELAIS_E_MALFORMED, "differs at byte 0");
+
+    /* A stored message is held to the same encoding: the log keeps one byte string a message. */
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_decode_stored(forged.b, forged.n, &msg), RELAIS_E_MALFORMED);
+    assert_null(msg);
+}
+
+/* ---- Controls in text ---------------------------------------------------------------------- */
+
+/* A referral whose child has `text` in its field `child_field`, and `description` (may be NULL). */
+static void s_referral_text(s_buf_t *w, unsigned child_field, const char *text, const char *description)
+{
+    s_buf_t child = {.n = 0}, p = {.n = 0};
+    if (text)
+        s_field_bytes(&child, child_field, text, strlen(text));
+    s_field_bytes(&p, 3, child.b, child.n);
+    if (description)
+        s_field_bytes(&p, 7, description, strlen(description));
+    s_message(w, 1, "college-curie", 16, S_CREATED_MS, 10, &p);
+}
+
+/* What forged rows, cleared screens and retitled windows in `relais case list`: refused in every
+ * one-line field, with the field named; the multi-line ones keep line breaks and tabs only. */
+static void test_message_text_rules(void **state)
+{
+    (void)state;
+    s_buf_t w;
+    static const struct {
+        unsigned field;   /* in Child: 1 family_name, 2 given_names, 4 school, 5 class_name */
+        const char *text;
+        const char *want; /* fragment of the detail */
+    } bad[] = {
+        {1, "Benali\x1b[2J", "referral.child.family_name: control character U+001B (ESC) at byte 6"},
+        {4, "Coll\xc3\xa8ge\n#99 forged row", "referral.child.school: control character U+000A (LF)"},
+        {4, "\x1b]0;pwned\x07", "referral.child.school: control character U+001B"},
+        {5, "6e\tB", "referral.child.class_name: control character U+0009 (TAB)"},
+        {5, "6e\rB", "U+000D (CR)"},
+        {1, "Ben\x7f" "ali", "U+007F (DEL)"},
+        {1, "Ben\xc2\x9b" "2J", "U+009B (C1 control)"},
+        {2, "Lina\xe2\x80\xae", "referral.child.given_names[0]: control character U+202E (bidirectional"},
+        {2, "Lina\xe2\x81\xa6", "U+2066"},
+        {4, "Curie\xe2\x80\xa8", "U+2028 (line or paragraph separator)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_referral_text(&w, bad[i].field, bad[i].text, NULL);
+        s_expect_decode(&w, RELAIS_E_MALFORMED, bad[i].want);
+        s_expect_detail(RELAIS_E_MALFORMED, RELAIS_E_MALFORMED, "one-line field");
+        /* a log written before the rule still reads */
+        relais_message_t *msg = NULL;
+        assert_int_equal(relais_message_decode_stored(w.b, w.n, &msg), 0);
+        relais_message_destroy(&msg);
+    }
+    /* Accents, the apostrophe and the no-break space are text, not controls. */
+    s_referral_text(&w, 1, "N\xe2\x80\x99" "Diaye\xc2\xa0" "Bénali", NULL);
+    s_expect_decode(&w, 0, "");
+    /* Multi-line text keeps \n, \r\n and \t, and nothing else. */
+    s_referral_text(&w, 1, "Benali", "Bavarde.\r\nSe lève en classe.\n\t- souvent");
+    s_expect_decode(&w, 0, "");
+    s_referral_text(&w, 1, "Benali", "ok\x1b[31mrouge");
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "referral.description: control character U+001B (ESC) at byte 2; this "
+                                            "text may hold line breaks");
+    s_referral_text(&w, 1, "Benali", "a lone\rreturn");
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "referral.description: control character U+000D");
+    s_referral_text(&w, 1, "Benali", "end\r");
+    s_expect_decode(&w, RELAIS_E_MALFORMED, "U+000D");
+    /* The JSON reader applies the same rule, so a partner hears of it before signing. */
+    uint8_t *body = NULL;
+    size_t len = 0;
+    s_expect_detail(s_from_json("{\"referral\": {\"child\": {\"school\": \"Curie\\u001b]0;x\\u0007\"}}}", &body, &len),
+                    RELAIS_E_MALFORMED, "referral.child.school: control character U+001B (ESC) at byte 5");
+    assert_null(body);
+    s_expect_detail(s_from_json("{\"case_update\": {\"case_id\": \"C-1\\n\", \"note\": \"ok\"}}", &body, &len),
+                    RELAIS_E_MALFORMED, "case_update.case_id: control character U+000A");
+    assert_int_equal(s_from_json("{\"case_update\": {\"case_id\": \"C-1\", \"note\": \"l1\\nl2\\tx\"}}", &body, &len),
+                     0);
+    free(body);
+    /* And a request's text: the case id of a show, the filters of a list. */
+    relais_request_t back;
+    s_buf_t q = {.n = 0}, r = {.n = 0};
+    s_field_bytes(&q, 2, "C-1\x1b[2J", 7);
+    s_field_varint(&r, 1, 9);
+    s_field_bytes(&r, 5, q.b, q.n);
+    s_expect_detail(relais_request_decode(r.b, r.n, &back), RELAIS_E_MALFORMED,
+                    "request.case_query.show: control character U+001B");
+}
+
+static void test_text_escape(void **state)
+{
+    (void)state;
+    char out[128];
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        {"Lina B. (6e B, Coll\xc3\xa8ge)", 0, "Lina B. (6e B, Coll\xc3\xa8ge)"},
+        {"a\nb\rc\td", 0, "a\\nb\\rc\\td"},
+        {"\x1b[2J\x1b]0;t\x07", 0, "\\x1b[2J\\x1b]0;t\\x07"},
+        {"x\x7fy", 0, "x\\x7fy"},
+        {"\xc2\x9b" "2J", 0, "\\u009b2J"},
+        {"abc\xe2\x80\xae" "fed", 0, "abc\\u202efed"},
+        {"\xe2\x81\xa9\xe2\x80\xa9", 0, "\\u2069\\u2029"},
+        {"bad \xff\xc3 utf8 \xed\xa0\x80", 0, "bad \\xff\\xc3 utf8 \\xed\\xa0\\x80"},
+        {"nul\0inside", 10, "nul\\x00inside"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+        assert_string_equal(relais_text_escape(cases[i].in, len, out, sizeof out), cases[i].want);
+    }
+    /* Cut at an escape or character boundary, never inside one. */
+    char small[6];
+    assert_string_equal(relais_text_escape("ab\x1b" "cd", 5, small, sizeof small), "ab");
+    assert_string_equal(relais_text_escape("ab\xc3\xa8" "cd", 6, small, 5), "ab\xc3\xa8");
+    assert_string_equal(relais_text_escape("abcdefgh", 8, small, sizeof small), "abcde");
+    assert_string_equal(relais_text_escape(NULL, 0, small, sizeof small), "");
+    uint32_t cp = 0;
+    assert_int_equal(relais_utf8_next("\xf0\x9f\x98\x80", 4, &cp), 4);
+    assert_int_equal(cp, 0x1f600);
+    assert_int_equal(relais_utf8_next("\xf0\x9f\x98", 3, &cp), 0);
+    assert_int_equal(relais_utf8_next("\xc0\xaf", 2, &cp), 0);
+    assert_int_equal(relais_utf8_next("", 0, &cp), 0);
+    assert_true(relais_text_is_control(0x1b) && relais_text_is_control(0x85) && relais_text_is_control(0x2067));
+    assert_false(relais_text_is_control(' ') || relais_text_is_control(0xa0) || relais_text_is_control(0x2019) ||
+                 relais_text_is_control(0x200e));
+}
+
 static void test_message_accessors(void **state)
 {
     (void)state;
@@ -637,6 +797,13 @@ static void test_json_refusals(void **state)
     S_REFUSE("{\"referral\": {\"description\": \"a\", \"description\": \"b\"}}", "JSON: duplicate");
     S_REFUSE("{\"referral\": {", "JSON:");
     S_REFUSE("{\"referral\": {\"description\": \"a\\u0000b\"}}", "JSON:");
+    /* A file that is not JSON: the refusal says where, and copies none of its text. */
+    S_REFUSE("Dossier de Lina Benali, née le 12/03/2014", "JSON: not valid JSON (line 1, column ");
+    assert_null(strstr(relais_status_detail(), "Lina"));
+    S_REFUSE("{\"referral\": {\"description\": \"x\"}} Benali", "JSON: more text after the JSON value (line 1");
+    assert_null(strstr(relais_status_detail(), "Benali"));
+    S_REFUSE("{\"referral\": {\"description\": Benali}}", "JSON: not valid JSON (line 1");
+    assert_null(strstr(relais_status_detail(), "Benali"));
     const char bad_utf8[] = "{\"referral\": {\"description\": \"caf\xe9\"}}"; /* Latin-1, not UTF-8 */
     s_refuse(bad_utf8, sizeof bad_utf8 - 1, "JSON:");
     /* 17 levels: the root, the payload, the child and 14 arrays */
@@ -1224,6 +1391,9 @@ int main(void)
         cmocka_unit_test(test_signed_refuses_non_canonical),
         cmocka_unit_test(test_message_header_rules),
         cmocka_unit_test(test_message_body_checks),
+        cmocka_unit_test(test_message_canonical_bytes),
+        cmocka_unit_test(test_message_text_rules),
+        cmocka_unit_test(test_text_escape),
         cmocka_unit_test(test_message_accessors),
         cmocka_unit_test(test_referral_view),
         cmocka_unit_test(test_referral_view_basis),

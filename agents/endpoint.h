@@ -1,0 +1,23 @@
+/* endpoint.h -- the broker endpoint an agent is given, checked and spelled the way ZeroMQ takes it.
+ *
+ * Internal to librelais (client.c) and its fuzz target: partners give a plain string in
+ * relais_client_options_t. Depends on nothing but libc, so that the fuzzer links it alone.
+ */
+#ifndef RELAIS_ENDPOINT_H
+#define RELAIS_ENDPOINT_H
+
+#define RELAIS_ENDPOINT_HOST_MAX 254 /* a DNS name, with its NUL */
+
+typedef struct {
+    char zmq[300];                      /* what zmq_connect gets: "tcp://HOST:PORT" or "ipc://PATH" */
+    char host[RELAIS_ENDPOINT_HOST_MAX]; /* the host, without an IPv6 address's brackets; "" for ipc:// */
+    char port[6];                       /* the TCP port, 1 to 65535, in decimal; "" for ipc:// */
+} relais_endpoint_t;
+
+/* Parses "tcp://HOST:PORT", "HOST:PORT" (taken as tcp://, the only transport a hub listens
+ * on over a network) or "ipc://PATH". HOST is a name, an IPv4 address or an IPv6 address in
+ * brackets ("[::1]:7100"). Errors: RELAIS_E_INVALID with a sentence saying what is expected.
+ * `out` is filled only on success. */
+int relais_endpoint_parse(const char *text, relais_endpoint_t *out);
+
+#endif

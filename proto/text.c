@@ -1,0 +1,120 @@
+/* text.c -- text that reaches people: which characters are controls, the hub's rule for fields, escaping. */
+#include "proto_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+size_t relais_utf8_next(const char *s, size_t len, uint32_t *cp)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    if (len == 0)
+        return 0;
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    if (n == 0 || len < n)
+        return 0;
+    uint32_t v = p[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3f);
+    }
+    /* the shortest form only, no surrogates, nothing past U+10FFFF */
+    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+int relais_text_is_control(uint32_t cp)
+{
+    /* C0, DEL and C1 move the cursor, clear the screen or retitle the window; U+2028 and
+     * U+2029 break lines where \n is not looked for; the bidirectional embeddings, overrides
+     * and isolates make a line read in another order than it is stored. */
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The name a person can look up, for the detail sentence of a refusal. */
+static const char *s_control_name(uint32_t cp)
+{
+    static const char *const c0[] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "TAB", "LF",
+                                     "VT",  "FF",  "CR",  "SO",  "SI",  "DLE", "DC1", "DC2", "DC3", "DC4", "NAK",
+                                     "SYN", "ETB", "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+    if (cp < 0x20)
+        return c0[cp];
+    if (cp == 0x7f)
+        return "DEL";
+    if (cp <= 0x9f)
+        return "C1 control";
+    if (cp == 0x2028 || cp == 0x2029)
+        return "line or paragraph separator";
+    return "bidirectional control";
+}
+
+int relais_proto_check_text(const char *s, int multiline, const char *path)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = relais_utf8_next(s + i, len - i, &cp);
+        if (n == 0) /* the UTF-8 check, made before, says where */
+            return path ? relais_status_set(RELAIS_E_MALFORMED, "%s: not valid UTF-8", path) : RELAIS_E_MALFORMED;
+        int allowed = multiline && (cp == '\n' || cp == '\t' || (cp == '\r' && s[i + 1] == '\n'));
+        if (relais_text_is_control(cp) && !allowed) {
+            if (!path)
+                return RELAIS_E_MALFORMED;
+            return relais_status_set(RELAIS_E_MALFORMED, "%s: control character U+%04X (%s) at byte %zu; %s", path,
+                                     (unsigned)cp, s_control_name(cp), i,
+                                     multiline ? "this text may hold line breaks (\\n or \\r\\n) and tabs, no other "
+                                                 "control"
+                                               : "a one-line field holds no line break, tab or other control");
+        }
+        i += n;
+    }
+    return RELAIS_OK;
+}
+
+/* Appends `piece` when it fits whole; 0 when it does not (the output stops there). */
+static int s_put(char *out, size_t cap, size_t *used, const char *piece, size_t n)
+{
+    if (*used + n >= cap)
+        return 0;
+    memcpy(out + *used, piece, n);
+    *used += n;
+    return 1;
+}
+
+char *relais_text_escape(const char *s, size_t len, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return out;
+    size_t used = 0;
+    for (size_t i = 0; s && i < len;) {
+        uint32_t cp = 0;
+        size_t n = relais_utf8_next(s + i, len - i, &cp);
+        char esc[16];
+        int ok;
+        if (n == 0) {
+            snprintf(esc, sizeof esc, "\\x%02x", (unsigned)(uint8_t)s[i]);
+            ok = s_put(out, cap, &used, esc, 4);
+            n = 1;
+        } else if (!relais_text_is_control(cp)) {
+            ok = s_put(out, cap, &used, s + i, n);
+        } else {
+            const char *named = cp == '\n' ? "\\n" : cp == '\r' ? "\\r" : cp == '\t' ? "\\t" : NULL;
+            int k = named ? snprintf(esc, sizeof esc, "%s", named)
+                    : cp < 0x80 ? snprintf(esc, sizeof esc, "\\x%02x", (unsigned)cp)
+                                : snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+            ok = s_put(out, cap, &used, esc, (size_t)k);
+        }
+        if (!ok)
+            break;
+        i += n;
+    }
+    out[used] = '\0';
+    return out;
+}

@@ -1,0 +1,68 @@
+/* fuzz_text.c -- libFuzzer target: text others write that relais shows (escapes) or connects to (endpoints). */
+#include "fuzz_common.h"
+
+#include "endpoint.h"
+#include "relais_proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The escape of any bytes is well-formed UTF-8 without a control, and text that has neither a
+ * control nor a bad byte comes out as it went in. */
+static void s_escape(const uint8_t *data, size_t size)
+{
+    size_t cap = 4 * size + 1;
+    char *out = malloc(cap);
+    FUZZ_CHECK(out != NULL, "no memory", 0);
+    relais_text_escape((const char *)data, size, out, cap);
+    size_t len = strlen(out), clean = 1;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = relais_utf8_next(out + i, len - i, &cp);
+        FUZZ_CHECK(n > 0, "the escaped text is not UTF-8", 0);
+        FUZZ_CHECK(!relais_text_is_control(cp), "a control survived the escape", 0);
+        i += n;
+    }
+    for (size_t i = 0; i < size && clean;) {
+        uint32_t cp;
+        size_t n = relais_utf8_next((const char *)data + i, size - i, &cp);
+        clean = n > 0 && !relais_text_is_control(cp);
+        i += n ? n : 1;
+    }
+    if (clean)
+        FUZZ_CHECK(len == size && memcmp(out, data, size) == 0, "clean text changed in the escape", 0);
+    free(out);
+}
+
+/* An endpoint that parses is one zmq takes as is, and parses again to itself. */
+static void s_endpoint(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    FUZZ_CHECK(text != NULL, "no memory", 0);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    relais_endpoint_t ep, again;
+    int rc = relais_endpoint_parse(text, &ep);
+    free(text);
+    if (rc != RELAIS_OK) {
+        FUZZ_CHECK(rc == RELAIS_E_INVALID, "an endpoint refused with a code other than INVALID", rc);
+        return;
+    }
+    int tcp = strncmp(ep.zmq, "tcp://", 6) == 0;
+    FUZZ_CHECK(tcp || strncmp(ep.zmq, "ipc://", 6) == 0, "an endpoint of another transport", 0);
+    if (tcp) {
+        long port = strtol(ep.port, NULL, 10);
+        FUZZ_CHECK(ep.host[0] && port >= 1 && port <= 65535, "a tcp endpoint without host or port", 0);
+    }
+    rc = relais_endpoint_parse(ep.zmq, &again);
+    FUZZ_CHECK(rc == RELAIS_OK && strcmp(again.zmq, ep.zmq) == 0 && strcmp(again.host, ep.host) == 0 &&
+                   strcmp(again.port, ep.port) == 0,
+               "a parsed endpoint does not parse to itself", rc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    s_escape(data, size);
+    s_endpoint(data, size);
+    return 0;
+}
