@@ -33,7 +33,8 @@
 #define BROKER_ZAP_DOMAIN "relais"
 #define BROKER_ZAP_KEY_PROPERTY "Relais-Curve-Key" /* ZAP metadata: the peer's CURVE key, Z85 */
 #define BROKER_ROUTE_MAX 256 /* a ZeroMQ routing id is at most 255 bytes */
-#define BROKER_VERIFY_DEPTH_PER_THREAD 8      /* jobs queued to each verifier at most (fair shares) */
+#define BROKER_VERIFY_DEPTH_PER_THREAD 64     /* jobs queued to each verifier at most (fair shares) */
+#define BROKER_VERIFY_BYTES_PER_THREAD (128u << 10) /* and their bytes (large frames cost more) */
 #define BROKER_FLOW_BYTES_MAX (16u << 20)     /* requests waiting or in flight, all identities */
 #define BROKER_OUT_PEER_MAX (1u << 20)        /* bytes queued to one connection before it reads */
 #define BROKER_OUT_BULK_MAX (16u << 20)       /* feed deliveries and large replies queued, all peers */
@@ -73,6 +74,7 @@ struct relais_broker {
     atomic_int writer_running;       /* 1 while the writer thread runs */
     atomic_int running;              /* relais_broker_run has started */
     atomic_int verify_pending;       /* jobs sent to the verifiers and not yet taken by one */
+    atomic_size_t verify_pending_bytes; /* their bytes */
     atomic_int flow_waiting;         /* intake holds jobs back until the verifiers take some */
     pthread_t zap_thread;            /* ZAP handler */
     int zap_started;                 /* the ZAP thread exists */
@@ -274,9 +276,9 @@ int broker_flow_dispatch(broker_flow_t *self);
 void broker_flow_done(broker_flow_t *self, const broker_env_t *env);
 /* Bytes of requests waiting or in flight. */
 size_t broker_flow_bytes(const broker_flow_t *self);
-/* A verifier took a job when `pending_before` were waiting: wakes intake if it holds jobs back
- * and the verifiers' queue has fallen to half. */
-void broker_flow_wake(relais_broker_t *b, int pending_before);
+/* A verifier took a job of `job_bytes` (its frame): counts it out of the verifiers' queue, and
+ * wakes intake once if it holds jobs back and the queue has fallen to half. */
+void broker_flow_wake(relais_broker_t *b, size_t job_bytes);
 
 /* ---- Feed (runs in the intake thread) ------------------------------------------------ */
 

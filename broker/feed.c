@@ -17,7 +17,8 @@
 #define S_SCAN_BUDGET 1024      /* records looked at per subscriber per tick (partners skip many) */
 #define S_CREDIT_MAX (1u << 20) /* no window is larger than this */
 #define S_IDLE_EVICT_MS 60000   /* at the cap, a feed idle this long makes room for a new one */
-#define S_FEEDS_PER_IDENTITY 4  /* an agent holds one; a few more ride out its reconnections */
+#define S_FEEDS_PER_PARTNER 4   /* a partner's agent holds one; a few more ride out its reconnections */
+#define S_FEEDS_PER_READER 64   /* the coordinator and auditors: one per desk or tool */
 #define S_RESERVED_MAX 32       /* feeds only the coordinator and auditor roles may take ... */
 #define S_RESERVED_SHARE 4      /* ... at most a quarter of --max-subscribers */
 
@@ -72,6 +73,11 @@ void broker_feed_destroy(broker_feed_t **self_p)
     *self_p = NULL;
 }
 
+static int s_sees_all(relais_role_t role)
+{
+    return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR;
+}
+
 static s_sub_t *s_find(broker_feed_t *self, const uint8_t *route, size_t route_len)
 {
     for (size_t i = 0; i < self->count; i++)
@@ -84,11 +90,6 @@ static void s_remove(broker_feed_t *self, s_sub_t *sub, const char *why)
 {
     broker_log("info", "feed-end", "user=%s next=%llu why=%s", sub->user, (unsigned long long)sub->next_seq, why);
     *sub = self->subs[--self->count];
-}
-
-static int s_sees_all(relais_role_t role)
-{
-    return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR;
 }
 
 /* At the cap: the longest idle feed goes if it has been idle long enough; a feed of the
@@ -106,9 +107,9 @@ static int s_evict_idle(broker_feed_t *self, relais_role_t for_role, int64_t now
     return 0;
 }
 
-/* An identity holds at most S_FEEDS_PER_IDENTITY feeds: beyond, its own least recently active
+/* An identity holds at most its role's quota of feeds: beyond, its own least recently active
  * one makes room (an agent that reconnected leaves one behind until the heartbeat notices). */
-static void s_keep_quota(broker_feed_t *self, const char *user)
+static void s_keep_quota(broker_feed_t *self, const char *user, relais_role_t role)
 {
     s_sub_t *oldest = NULL;
     size_t own = 0;
@@ -119,7 +120,7 @@ static void s_keep_quota(broker_feed_t *self, const char *user)
         if (!oldest || self->subs[i].last_seen_ms < oldest->last_seen_ms)
             oldest = &self->subs[i];
     }
-    if (own >= S_FEEDS_PER_IDENTITY)
+    if (own >= (s_sees_all(role) ? S_FEEDS_PER_READER : S_FEEDS_PER_PARTNER))
         s_remove(self, oldest, "identity-quota");
 }
 
@@ -140,7 +141,7 @@ int broker_feed_subscribe(broker_feed_t *self, const broker_env_t *env, uint64_t
     s_sub_t *sub = s_find(self, env->route, env->route_len);
     if (!sub) {
         relais_role_t role = (relais_role_t)env->role;
-        s_keep_quota(self, env->user);
+        s_keep_quota(self, env->user, role);
         while (self->count >= s_limit(self, role))
             if (s_evict_idle(self, role, now) != 0)
                 return RELAIS_E_UNAVAILABLE;

@@ -57,7 +57,8 @@ struct broker_flow {
     size_t cursor;            /* whose turn it is */
     int turn_open;            /* the cursor's identity already got its quantum this turn */
     size_t total;             /* bytes waiting and in flight, every identity */
-    int depth;                /* jobs the verifiers may hold (not yet taken) */
+    int depth;                /* jobs the verifiers may hold (not yet taken) ... */
+    size_t depth_bytes;       /* ... and their bytes */
     int64_t brake_milli;      /* the bad-signature bucket's brim, x1000 (0: no brake) */
 };
 
@@ -68,7 +69,9 @@ broker_flow_t *broker_flow_new(relais_broker_t *b, void *to_verify)
         return NULL;
     self->b = b;
     self->to_verify = to_verify;
-    self->depth = BROKER_VERIFY_DEPTH_PER_THREAD * (b->opts.verifiers > 0 ? b->opts.verifiers : 1);
+    int verifiers = b->opts.verifiers > 0 ? b->opts.verifiers : 1;
+    self->depth = BROKER_VERIFY_DEPTH_PER_THREAD * verifiers;
+    self->depth_bytes = (size_t)BROKER_VERIFY_BYTES_PER_THREAD * (size_t)verifiers;
     self->brake_milli = (int64_t)b->opts.brake_bad_signatures * 1000;
     return self;
 }
@@ -240,32 +243,45 @@ static void s_next_turn(broker_flow_t *self)
     self->cursor = self->round_count ? (self->cursor + 1) % self->round_count : 0;
 }
 
+/* Whether the verifiers may take a job of `bytes` more: a few jobs each, and few bytes, so
+ * that what an identity sends waits behind at most a millisecond or two of others' work. An
+ * empty queue takes any job. */
+static int s_verifiers_have_room(const broker_flow_t *self, size_t bytes)
+{
+    relais_broker_t *b = self->b;
+    int jobs = atomic_load(&b->verify_pending);
+    size_t queued = atomic_load(&b->verify_pending_bytes);
+    return jobs == 0 || (jobs < self->depth && queued + bytes <= self->depth_bytes);
+}
+
 int broker_flow_dispatch(broker_flow_t *self)
 {
     relais_broker_t *b = self->b;
     while (self->round_count > 0) {
-        if (atomic_load(&b->verify_pending) >= self->depth) {
+        s_tenant_t *t = self->tenants[self->round[self->cursor]];
+        zmq_msg_t *job = &t->jobs[t->head];
+        size_t bytes = zmq_msg_size(job);
+        if (!s_verifiers_have_room(self, bytes)) {
             /* A verifier wakes us when room comes; look again after saying we wait, in case
              * the room came in between (then no verifier would know to wake us). */
             atomic_store(&b->flow_waiting, 1);
-            if (atomic_load(&b->verify_pending) >= self->depth)
+            if (!s_verifiers_have_room(self, bytes))
                 return 1;
         }
-        s_tenant_t *t = self->tenants[self->round[self->cursor]];
         if (!self->turn_open) {
             t->deficit += S_QUANTUM;
             self->turn_open = 1;
         }
-        zmq_msg_t *job = &t->jobs[t->head];
-        size_t bytes = zmq_msg_size(job);
         int64_t cost = (int64_t)bytes + S_JOB_COST;
         if (cost > t->deficit) {
             s_next_turn(self);
             continue;
         }
         atomic_fetch_add(&b->verify_pending, 1);
+        atomic_fetch_add(&b->verify_pending_bytes, bytes);
         if (zmq_msg_send(job, self->to_verify, ZMQ_DONTWAIT) < 0) {
             atomic_fetch_sub(&b->verify_pending, 1);
+            atomic_fetch_sub(&b->verify_pending_bytes, bytes);
             return 1; /* the inproc queue itself is full: try on the next turn of the loop */
         }
         t->head = (t->head + 1) % t->cap;
@@ -306,11 +322,15 @@ size_t broker_flow_bytes(const broker_flow_t *self)
     return self->total;
 }
 
-void broker_flow_wake(relais_broker_t *b, int pending_before)
+void broker_flow_wake(relais_broker_t *b, size_t job_bytes)
 {
-    /* The verifiers' queue fell to half: if intake holds jobs, it should send more now. */
-    if (pending_before == BROKER_VERIFY_DEPTH_PER_THREAD * b->opts.verifiers / 2 && atomic_load(&b->flow_waiting) &&
-        b->wake_pipe[1] >= 0) {
+    int jobs = atomic_fetch_sub(&b->verify_pending, 1) - 1;
+    size_t queued = atomic_fetch_sub(&b->verify_pending_bytes, job_bytes) - job_bytes;
+    int verifiers = b->opts.verifiers > 0 ? b->opts.verifiers : 1;
+    /* Half empty, and intake holds jobs back: one of us tells it, once. */
+    if ((jobs <= BROKER_VERIFY_DEPTH_PER_THREAD * verifiers / 2 ||
+         queued <= (size_t)BROKER_VERIFY_BYTES_PER_THREAD * (size_t)verifiers / 2) &&
+        atomic_load(&b->flow_waiting) && atomic_exchange(&b->flow_waiting, 0) && b->wake_pipe[1] >= 0) {
         ssize_t w = write(b->wake_pipe[1], "f", 1);
         (void)w;
     }

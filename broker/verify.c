@@ -168,7 +168,7 @@ static int s_take_one(broker_worker_t *w)
     int rc = broker_env_recv(w->jobs, &msg, &env, &d1, &d2, ZMQ_DONTWAIT);
     if (rc < 0)
         return errno == EAGAIN || errno == EINTR ? 1 : -1;
-    broker_flow_wake(w->b, atomic_fetch_sub(&w->b->verify_pending, 1));
+    broker_flow_wake(w->b, rc == 0 ? zmq_msg_size(&msg) : 0); /* a bad frame (a bug) is closed already */
     if (rc > 0)
         return 0;
     s_dispatch(w, &env, d1, env.len1);

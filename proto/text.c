@@ -55,10 +55,22 @@ static const char *s_control_name(uint32_t cp)
     return "bidirectional control";
 }
 
+/* Whether the byte at `p` can start a control: every control is ASCII, or a C1 (C2 80..9F),
+ * or one of U+2028..202E and U+2066..2069 (E2 80 A8..AE, E2 81 A6..A9). Text is mostly
+ * printable ASCII and letters: those bytes are passed over without decoding. */
+static int s_may_start_control(const uint8_t *p)
+{
+    return p[0] < 0x20 || p[0] == 0x7f || p[0] == 0xc2 || p[0] == 0xe2;
+}
+
 int relais_proto_check_text(const char *s, int multiline, const char *path)
 {
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
+        if (!s_may_start_control((const uint8_t *)s + i)) {
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t n = relais_utf8_next(s + i, len - i, &cp);
         if (n == 0) /* the UTF-8 check, made before, says where */
