@@ -127,8 +127,14 @@ static void s_refusal(void *sock, const char *id, char *sentence, size_t cap)
 static void test_advanced_case_gives_nothing_away(void **state)
 {
     s_fixture_t *f = *state;
-    /* Lina's case, well advanced, before the PMI says anything. */
-    relais_ack_t first = s_refer(f->curie_s, f->curie, "College Marie Curie", "Benali", "Lina");
+    /* Lina's case, well advanced, before the PMI says anything; the college flagged it urgent. */
+    char urgent[1024];
+    h_referral_json(urgent, sizeof urgent, "College Marie Curie", "Benali", "Lina", "2014-05-21");
+    char *routine = strstr(urgent, "\"ROUTINE\"");
+    assert_non_null(routine);
+    memcpy(routine, "\"URGENT\" ", 9);
+    relais_ack_t first = h_expect_ack(f->curie_s, f->curie, urgent, s_next_id, s_next_id);
+    s_next_id++;
     char lina[RELAIS_CASE_ID_LEN];
     snprintf(lina, sizeof lina, "C-%llu", (unsigned long long)first.seq);
     assert_string_equal(first.case_id, "R-1");
@@ -205,6 +211,22 @@ static void test_advanced_case_gives_nothing_away(void **state)
     h_request(f->pmi_s, &list, &reply);
     assert_int_equal(reply.case_count, 0);
     relais_reply_clear(&reply);
+    list.referrer[0] = '\0';
+    list.urgency = RELAIS_URGENCY_URGENT; /* the case is urgent; its referral is not */
+    h_request(f->pmi_s, &list, &reply);
+    assert_int_equal(reply.case_count, 0);
+    relais_reply_clear(&reply);
+    list.urgency = RELAIS_URGENCY_ROUTINE;
+    h_request(f->pmi_s, &list, &reply);
+    assert_int_equal(reply.case_count, 2);
+    assert_int_equal(reply.cases[0].urgency, RELAIS_URGENCY_ROUTINE);
+    relais_reply_clear(&reply);
+    list.urgency = 0;
+    list.overdue_only = 1; /* the urgent case is overdue soon enough; a partner sees no deadline */
+    h_request(f->pmi_s, &list, &reply);
+    assert_int_equal(reply.case_count, 0);
+    relais_reply_clear(&reply);
+    list.overdue_only = 0;
 
     /* Its case show of the known child's referral is that of the unknown child's. */
     relais_reply_t a, b;
