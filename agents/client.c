@@ -329,13 +329,14 @@ static void s_feed_take(relais_client_t *self, relais_reply_t *reply)
 
 /* The broker refused the Subscribe or a Credit (replies carry the Subscribe's request id).
  * MALFORMED answers only a Credit on a connection without this feed (the broker restarted,
- * or dropped an idle feed): subscribe again. UNAVAILABLE and STORE_FULL are retried after a
- * backoff. Anything else (FORBIDDEN, UNKNOWN_SENDER...) ends the feed. */
+ * or dropped an idle feed): subscribe again. UNAVAILABLE, STORE_FULL and RATE_LIMITED are
+ * retried after a backoff. Anything else (FORBIDDEN, UNKNOWN_SENDER...) ends the feed. */
 static void s_feed_refused(relais_client_t *self, const relais_reply_t *reply)
 {
     relais_error_t err;
     int status = relais_client_refusal(reply, &err);
-    if (status != RELAIS_E_MALFORMED && status != RELAIS_E_UNAVAILABLE && status != RELAIS_E_STORE_FULL) {
+    if (status != RELAIS_E_MALFORMED && status != RELAIS_E_UNAVAILABLE && status != RELAIS_E_STORE_FULL &&
+        status != RELAIS_E_RATE_LIMITED) {
         self->feed_failed = 1;
         self->feed_error = err;
         return;

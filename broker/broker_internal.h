@@ -99,6 +99,7 @@ typedef enum {
 } broker_kind_t;
 
 #define BROKER_F_SUBSCRIBE 1u /* WRITE_ACCESS: on commit, start the feed instead of replying */
+#define BROKER_F_LOGGED_READ 2u /* a job that reads content (logged): it takes from the read budget */
 
 typedef struct {
     broker_kind_t kind;                  /* what this item is */
@@ -171,6 +172,9 @@ int broker_peer_authorise(relais_broker_t *b, const char *user, const uint8_t ke
 int broker_peer_trusted(relais_broker_t *b, const char *user, const uint8_t key[32], unsigned *gen);
 /* Loads the registry folder again; keeps the old one when the new one fails. */
 int broker_registry_reload(relais_broker_t *b);
+
+/* The broker's signed AccessRecord (a SignedMessage, *out caller frees): who read what. */
+int broker_access_sign(relais_broker_t *b, const relais_access_t *access, uint8_t **out, size_t *out_len);
 
 /* Signs `body` with the broker's key (serialised: one key, many threads). */
 int broker_sign(relais_broker_t *b, const uint8_t *body, size_t len, uint8_t signature[64]);
@@ -260,9 +264,10 @@ typedef struct broker_flow broker_flow_t;
 
 broker_flow_t *broker_flow_new(relais_broker_t *b, void *to_verify);
 void broker_flow_destroy(broker_flow_t **self_p);
-/* Queues job `env` (its kind set; `data` copied) under its identity. Returns 0, or
- * RELAIS_E_UNAVAILABLE with the sentence for the agent in `why`: the identity or the hub has
- * too much waiting, or the identity is braked for bad signatures. Sets env->job_bytes. */
+/* Queues job `env` (its kind set; `data` copied) under its identity. Returns 0, or with the
+ * sentence for the agent in `why`: RELAIS_E_UNAVAILABLE (the identity or the hub has too much
+ * waiting, or the identity is braked for bad signatures), RELAIS_E_RATE_LIMITED (a read,
+ * BROKER_F_LOGGED_READ, beyond its role's read budget). Sets env->job_bytes. */
 int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data, size_t len, char *why, size_t cap);
 /* Whether a submission of `len` bytes from `user` would be refused (braked, or its queue
  * full), said before the frame is even decoded: a flood costs intake as little as possible.

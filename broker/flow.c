@@ -31,6 +31,27 @@
 #define S_BAD_LEAK_PER_S 1600          /* the bucket drains this much a second, x1000 */
 #define S_LOG_EVERY_MS 1000            /* refusals of one identity are logged at most this often */
 
+/* Reads an identity may make (each logged with an access record): a burst, then so many a
+ * second. Sized by role: a partner reads its few referrals; the coordinator works the list all
+ * day; an auditor's online `audit verify` of a million-record log (about 4,000 pages) fits in
+ * its burst and its rate is above what verification can ask for. */
+typedef struct {
+    int64_t burst;
+    int64_t per_s;
+} s_budget_t;
+
+static s_budget_t s_read_budget(int role)
+{
+    switch (role) {
+    case RELAIS_ROLE_COORDINATOR:
+        return (s_budget_t){3000, 50};
+    case RELAIS_ROLE_AUDITOR:
+        return (s_budget_t){50000, 2000};
+    default:
+        return (s_budget_t){120, 2};
+    }
+}
+
 typedef struct {
     char user[RELAIS_IDENT_NAME_MAX]; /* the identity */
     size_t index;                     /* its place in the flow's tenants */
@@ -43,6 +64,9 @@ typedef struct {
     int64_t bad_milli;                /* the bad-signature bucket, x1000 */
     int64_t bad_ms;                   /* when the bucket was last drained */
     int braked;                       /* its submissions are refused */
+    int64_t reads_milli;              /* reads it may still make, x1000 (its budget's bucket) */
+    int64_t reads_ms;                 /* when the bucket was last filled */
+    int reads_init;                   /* the bucket has been filled once (it starts full) */
     unsigned refused;                 /* refusals not yet logged */
     int64_t logged_ms;                /* when its refusals were last logged */
 } s_tenant_t;
@@ -163,6 +187,31 @@ static int s_refuse_submit(broker_flow_t *self, s_tenant_t *t, size_t bytes, int
     return 0;
 }
 
+/* Takes one read from the identity's budget; RELAIS_E_RATE_LIMITED when it has none. */
+static int s_take_read(s_tenant_t *t, int role, int64_t now, char *why, size_t cap)
+{
+    s_budget_t b = s_read_budget(role);
+    if (!t->reads_init) {
+        t->reads_milli = b.burst * 1000;
+        t->reads_init = 1;
+    } else if (now > t->reads_ms) {
+        t->reads_milli += (now - t->reads_ms) * b.per_s;
+        if (t->reads_milli > b.burst * 1000)
+            t->reads_milli = b.burst * 1000;
+    }
+    t->reads_ms = now;
+    if (t->reads_milli >= 1000) {
+        t->reads_milli -= 1000;
+        return 0;
+    }
+    int64_t wait_ms = (1000 - t->reads_milli + b.per_s - 1) / b.per_s;
+    snprintf(why, cap, "this identity has read %lld times in a short while, the most its role may; it may read "
+                       "again in %lld ms",
+             (long long)b.burst, (long long)wait_ms);
+    s_refused(t, "read-budget", now);
+    return RELAIS_E_RATE_LIMITED;
+}
+
 int broker_flow_admit_submit(broker_flow_t *self, const char *user, size_t len, int64_t now, char *why, size_t cap)
 {
     s_tenant_t *t = s_tenant(self, user, 0);
@@ -179,6 +228,8 @@ int broker_flow_submit(broker_flow_t *self, broker_env_t *env, const void *data,
     }
     size_t bytes = sizeof *env + len;
     int rc = env->kind == BROKER_JOB_SUBMIT ? s_refuse_submit(self, t, bytes, now, why, cap) : 0;
+    if (rc == 0 && (env->flags & BROKER_F_LOGGED_READ))
+        rc = s_take_read(t, env->role, now, why, cap);
     if (rc)
         return rc;
     if (t->count == S_TENANT_JOBS_MAX || t->queued + bytes > S_TENANT_BYTES_MAX) {

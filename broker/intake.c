@@ -256,6 +256,7 @@ static void s_subscribe(s_intake_t *in, broker_env_t *env, const relais_request_
     }
     env->seq = req->from_seq;
     env->credit = req->credit;
+    env->flags |= BROKER_F_LOGGED_READ;
     /* The feed starts once its access record is stored (the writer says so). */
     if (s_dispatch(in, env, BROKER_JOB_SUBSCRIBE, NULL, 0) != 0)
         broker_feed_forget(in->feed, env->route, env->route_len);
@@ -296,7 +297,10 @@ static void s_handle_request(s_intake_t *in, broker_env_t *env, const uint8_t *f
         s_error(in, env, RELAIS_E_MALFORMED, "the request asks for nothing");
         break;
     default:
-        /* Case and audit queries read the store: a verifier serves them. */
+        /* Case and audit queries read the store: a verifier serves them. Those that read
+         * content are logged, and take from the identity's read budget. */
+        if (req.kind == RELAIS_REQ_CASE_LIST || req.kind == RELAIS_REQ_CASE_SHOW || req.kind == RELAIS_REQ_AUDIT_RECORDS)
+            env->flags |= BROKER_F_LOGGED_READ;
         s_dispatch(in, env, BROKER_JOB_QUERY, frame, len);
         break;
     }

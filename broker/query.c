@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
 
 #define S_CASE_LIST_MAX 5000      /* lines in one list page ... */
 #define S_LIST_PAGE_BYTES (256 * 1024) /* ... and about this many bytes of them */
@@ -27,26 +26,6 @@ static int s_sees_all(int role)
 
 /* ---- Access records ------------------------------------------------------------------------ */
 
-/* Builds the broker's signed AccessRecord for this read; *out caller frees. */
-static int s_access_message(relais_broker_t *b, const relais_access_t *access, uint8_t **out, size_t *out_len)
-{
-    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
-    uint8_t signature[RELAIS_SIGNATURE_BYTES];
-    uint8_t *body = NULL;
-    size_t body_len = 0;
-    int64_t now = broker_now_ms();
-    relais_msg_id_stamp(msg_id, now); /* in order, like librelais's: the id index grows at its end */
-    if (RAND_bytes(msg_id + 6, sizeof msg_id - 6) != 1)
-        return RELAIS_E_CRYPTO;
-    int rc = relais_message_encode_access(b->name, msg_id, now, access, &body, &body_len);
-    if (rc == 0)
-        rc = broker_sign(b, body, body_len, signature);
-    if (rc == 0)
-        rc = relais_signed_encode(body, body_len, signature, out, out_len);
-    free(body);
-    return rc;
-}
-
 /* Sends the access record to the writer with the reply it releases once stored. */
 static void s_logged_reply(broker_worker_t *w, const broker_env_t *env, const relais_access_t *access,
                            const relais_reply_t *reply, unsigned flags)
@@ -55,7 +34,7 @@ static void s_logged_reply(broker_worker_t *w, const broker_env_t *env, const re
     size_t signed_len = 0, len = 0;
     int rc = reply ? relais_reply_encode(reply, &bytes, &len) : 0;
     if (rc == 0)
-        rc = s_access_message(w->b, access, &signed_msg, &signed_len);
+        rc = broker_access_sign(w->b, access, &signed_msg, &signed_len);
     broker_env_t out = *env;
     out.kind = BROKER_WRITE_ACCESS;
     out.flags = flags;

@@ -33,7 +33,18 @@ typedef struct {
     relais_store_ack_t ack;           /* what the store made of it */
     char case_id[RELAIS_CASE_ID_LEN]; /* the case it concerns, for the log (and a case update's ack) */
     char handle[RELAIS_CASE_ID_LEN];  /* a referral's own handle, all its ack names (partner-view rule) */
+    uint8_t *lease;                   /* a read while the store is full: the lease record stored in its
+                                       * place (owned), or NULL */
+    size_t lease_len;                 /* its size */
+    uint64_t covered_by;              /* a read a lease covers: that lease's seq (no record of its own) */
 } s_item_t;
+
+/* A reader's lease while the store is full: its reads until `until_ms` are covered by record `seq`. */
+typedef struct {
+    char user[RELAIS_IDENT_NAME_MAX];
+    int64_t until_ms;
+    uint64_t seq;
+} s_lease_t;
 
 typedef struct {
     relais_broker_t *b;     /* the broker */
@@ -45,7 +56,15 @@ typedef struct {
     int64_t cp_ms;          /* when it was signed (0: sign as soon as the tree grows) */
     uint64_t head;          /* log size after the last commit */
     uint64_t reserve;       /* bytes of the map kept for access records and checkpoints */
+    uint64_t free_bytes;    /* the map's free bytes before this batch (UINT64_MAX: unknown) */
+    s_lease_t *leases;      /* the readers' leases while the store is full */
+    size_t lease_count;     /* how many */
+    size_t lease_room;      /* room of `leases` */
 } s_writer_t;
+
+#define S_LEASE_S 60               /* a store-full lease covers a reader's reads this long */
+#define S_CHECKPOINT_GUARD_MIN (256ull * 1024ull) /* the end of the map no access record takes ... */
+#define S_CHECKPOINT_GUARD_SHARE 4 /* ... at least a quarter of the reserve: checkpoints' alone */
 
 /* ---- Applying one message inside the batch ---------------------------------------------- */
 
@@ -106,10 +125,91 @@ static uint64_t s_message_cost(const s_item_t *it)
     return 2ull * it->env.len1 + S_RECORD_OVERHEAD;
 }
 
+/* ---- Reads while the store is full ---------------------------------------------------- */
+
+static s_lease_t *s_lease(s_writer_t *w, const char *user)
+{
+    for (size_t i = 0; i < w->lease_count; i++)
+        if (strcmp(w->leases[i].user, user) == 0)
+            return &w->leases[i];
+    return NULL;
+}
+
+/* Whether the store is down to its reserve: incoming messages are refused, and reads are
+ * logged by leases, one per reader and S_LEASE_S, so that a read loop cannot eat the room the
+ * checkpoints and the other readers need. */
+static int s_store_full(const s_writer_t *w)
+{
+    return w->free_bytes != UINT64_MAX && w->free_bytes <= w->reserve + S_BATCH_OVERHEAD;
+}
+
+/* A read while the store is full: covered by its reader's lease, or a new lease record is
+ * stored in place of the read's own (when the end of the map kept for checkpoints allows). */
+static int s_apply_leased(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    int64_t now = broker_now_ms();
+    s_lease_t *lease = s_lease(w, it->env.user);
+    if (lease && now < lease->until_ms) {
+        it->covered_by = lease->seq;
+        return 0;
+    }
+    uint64_t guard = w->reserve / S_CHECKPOINT_GUARD_SHARE;
+    if (guard < S_CHECKPOINT_GUARD_MIN)
+        guard = S_CHECKPOINT_GUARD_MIN;
+    if (w->free_bytes <= guard + S_BATCH_OVERHEAD)
+        return s_refuse(it, RELAIS_E_STORE_FULL, "the store is full, down to the room kept for the hub's checkpoints: "
+                                                 "no read can be logged; the operator must give the store more room");
+    if (!it->lease) {
+        relais_access_t access = {.reader = it->env.user, .action = "reads-while-store-full", .lease_s = S_LEASE_S};
+        int rc = broker_access_sign(w->b, &access, &it->lease, &it->lease_len);
+        if (rc != 0)
+            return s_refuse(it, rc, "the read could not be logged");
+    }
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    int rc = relais_signed_decode(it->lease, it->lease_len, &sm);
+    if (rc == 0)
+        rc = relais_message_decode_stored(sm.body, sm.body_len, &msg);
+    if (rc != 0)
+        return s_refuse(it, RELAIS_E_UNAVAILABLE, "the read's lease does not decode");
+    relais_store_entry_t entry = {it->lease, it->lease_len, relais_message_id(msg), it->env.received_ms};
+    rc = relais_store_batch_append(batch, &entry, &it->ack);
+    relais_message_destroy(&msg);
+    return rc;
+}
+
+/* After the commit: the new leases hold, from the records just stored. */
+static void s_record_leases(s_writer_t *w)
+{
+    int64_t now = broker_now_ms();
+    for (size_t i = 0; i < w->count; i++) {
+        s_item_t *it = &w->items[i];
+        if (!it->lease || it->status != 0 || it->ack.seq == 0)
+            continue;
+        s_lease_t *lease = s_lease(w, it->env.user);
+        if (!lease) {
+            if (w->lease_count == w->lease_room) {
+                size_t room = w->lease_room ? 2 * w->lease_room : 16;
+                s_lease_t *grown = realloc(w->leases, room * sizeof *grown);
+                if (!grown)
+                    continue; /* the reader's next read takes a lease of its own again */
+                w->leases = grown;
+                w->lease_room = room;
+            }
+            lease = &w->leases[w->lease_count++];
+            snprintf(lease->user, sizeof lease->user, "%s", it->env.user);
+        }
+        lease->until_ms = now + S_LEASE_S * 1000;
+        lease->seq = it->ack.seq;
+    }
+}
+
 /* Returns a store error (the batch is lost) or 0 (the item is applied or refused). `room` is
  * what new incoming messages may still take of the map; access records are not counted. */
 static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uint64_t *room)
 {
+    if (it->env.kind == BROKER_WRITE_ACCESS && s_store_full(w))
+        return s_apply_leased(w, batch, it);
     relais_signed_t sm;
     if (relais_signed_decode(it->d1, it->env.len1, &sm) != 0 ||
         relais_message_decode_stored(sm.body, sm.body_len, &it->msg) != 0) /* the verifier applied the text rule */
@@ -222,9 +322,13 @@ static void s_log_all(const s_writer_t *w)
         const s_item_t *it = &w->items[i];
         if (it->env.kind != BROKER_WRITE_ACCESS)
             s_log_message(it);
+        else if (it->status == 0 && it->covered_by)
+            broker_log("info", "access", "reader=%s covered_by=%llu request=%llu", it->env.user,
+                       (unsigned long long)it->covered_by, (unsigned long long)it->env.request_id);
         else if (it->status == 0)
-            broker_log("info", "access", "reader=%s seq=%llu request=%llu", it->env.user,
-                       (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id);
+            broker_log("info", "access", "reader=%s seq=%llu request=%llu lease_s=%d", it->env.user,
+                       (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id,
+                       it->lease ? S_LEASE_S : 0);
     }
 }
 
@@ -247,14 +351,15 @@ static void s_fail_batch(s_writer_t *w, int rc)
 /* What new incoming messages may take of the map in this batch: the free space less the
  * reserve and a commit's own overhead. Unknown (the statistics fail): no limit, the commit
  * itself then says whether it fits. */
-static uint64_t s_room(const s_writer_t *w)
+static uint64_t s_room(s_writer_t *w)
 {
     relais_store_stat_t st;
+    w->free_bytes = UINT64_MAX;
     if (relais_store_stat(w->b->store, &st) != 0)
         return UINT64_MAX;
-    uint64_t free_bytes = st.map_size > st.used_bytes ? st.map_size - st.used_bytes : 0;
+    w->free_bytes = st.map_size > st.used_bytes ? st.map_size - st.used_bytes : 0;
     uint64_t keep = w->reserve + S_BATCH_OVERHEAD;
-    return free_bytes > keep ? free_bytes - keep : 0;
+    return w->free_bytes > keep ? w->free_bytes - keep : 0;
 }
 
 /* Applies the batch in one transaction and commits it; *head is the log size it leaves and
@@ -288,6 +393,7 @@ static int s_reset_items(s_writer_t *w)
         memset(&it->ack, 0, sizeof it->ack);
         it->case_id[0] = '\0';
         it->handle[0] = '\0';
+        it->covered_by = 0;
     }
     return messages;
 }
@@ -315,6 +421,7 @@ static void s_commit(s_writer_t *w)
                        (unsigned long long)head);
     }
     if (rc == 0) {
+        s_record_leases(w);
         broker_log("info", "commit", "records=%zu head=%llu us=%lld sync_us=%lld", w->count, (unsigned long long)head,
                    (long long)us, (long long)sync_us);
         s_log_all(w);
@@ -325,6 +432,7 @@ static void s_clear_batch(s_writer_t *w)
 {
     for (size_t i = 0; i < w->count; i++) {
         relais_message_destroy(&w->items[i].msg);
+        free(w->items[i].lease);
         zmq_msg_close(&w->items[i].frame);
     }
     w->count = 0;
@@ -424,6 +532,7 @@ static void *s_writer_thread(void *arg)
     zmq_close(w->in);
     zmq_close(w->out);
     free(w->items);
+    free(w->leases);
     atomic_store(&w->b->writer_running, 0);
     free(w);
     return NULL;

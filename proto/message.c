@@ -258,6 +258,7 @@ int relais_message_encode_access(const char *sender, const uint8_t *msg_id, int6
         rec.case_id = (char *)access->case_id;
     rec.from_seq = access->from_seq;
     rec.to_seq = access->to_seq;
+    rec.lease_s = access->lease_s;
     Relais__V1__Message msg = RELAIS__V1__MESSAGE__INIT;
     msg.header = &hdr;
     msg.payload_case = RELAIS__V1__MESSAGE__PAYLOAD_ACCESS;

@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /* ---- Status codes ---------------------------------------------------------------------
- * The first twelve are the wire's ErrorCode values (code = -(RELAIS_E_BASE + wire value));
+ * The first thirteen are the wire's ErrorCode values (code = -(RELAIS_E_BASE + wire value));
  * the rest are local and never sent. The range cannot clash with -errno or LMDB's codes. */
 #define RELAIS_OK 0
 #define RELAIS_E_BASE 40000
@@ -32,7 +32,8 @@ extern "C" {
 #define RELAIS_E_FORBIDDEN (-40010)          /* role may not send or read this */
 #define RELAIS_E_STORE_FULL (-40011)         /* the store's map is full; nothing written */
 #define RELAIS_E_UNAVAILABLE (-40012)        /* broker or store cannot serve now; retry later */
-#define RELAIS_E_WIRE_LAST RELAIS_E_UNAVAILABLE
+#define RELAIS_E_RATE_LIMITED (-40013)       /* the identity's read budget is spent for now */
+#define RELAIS_E_WIRE_LAST RELAIS_E_RATE_LIMITED
 #define RELAIS_E_CORRUPT (-40050)            /* stored data fails its own checks */
 #define RELAIS_E_VERSION (-40051)            /* store or message of a format this build cannot read */
 #define RELAIS_E_NOT_FOUND (-40052)          /* no such record, case or checkpoint */
@@ -290,6 +291,7 @@ typedef struct {
     const char *case_id; /* or NULL */
     uint64_t from_seq;   /* range served, or 0 */
     uint64_t to_seq;
+    uint32_t lease_s;    /* a store-full lease: the reader's reads for this long, or 0 */
 } relais_access_t;
 
 /* Errors: RELAIS_E_INVALID (header values, no reader or action), RELAIS_E_NOMEM. */

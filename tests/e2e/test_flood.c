@@ -468,6 +468,77 @@ static void test_feed_slots(void **state)
     relais_reply_clear(&reply);
 }
 
+/* ---- Reads on a full store: a partner's read loop cannot take the room the others need ------- */
+
+static int s_setup_small_store(void **state)
+{
+    s_fixture_t *f = s_fixture(NULL);
+    f->h.flags[0] = "--map-size";
+    f->h.flags[1] = "2";
+    *state = f;
+    return h_start(&f->h);
+}
+
+static void test_reads_on_full_store(void **state)
+{
+    s_fixture_t *f = *state;
+    void *curie = h_connect_as(&f->h, f->curie, f->hub);
+    char json[1024];
+    int full = 0;
+    for (uint32_t i = 0; i < 20000 && !full; i++) {
+        char family[32];
+        snprintf(family, sizeof family, "Rempli%u", i % 500);
+        relais_reply_t reply;
+        h_submit(curie, f->curie, h_referral_json(json, sizeof json, "College Marie Curie", family, "Eva", "2015-01-02"),
+                 i + 1, i + 1, &reply);
+        full = reply.kind == RELAIS_REPLY_ERROR && reply.error.status == RELAIS_E_STORE_FULL;
+        relais_reply_clear(&reply);
+    }
+    assert_true(full);
+    uint64_t head = h_head(&f->h);
+    /* The college reads in a loop as fast as it can. */
+    unsigned served = 0, limited = 0, other = 0;
+    for (uint64_t i = 0; i < 3000; i++) {
+        relais_request_t list = {.request_id = 50000 + i, .kind = RELAIS_REQ_CASE_LIST};
+        relais_reply_t reply;
+        h_request(curie, &list, &reply);
+        if (reply.kind == RELAIS_REPLY_CASE_LIST)
+            served++;
+        else if (reply.error.status == RELAIS_E_RATE_LIMITED)
+            limited++;
+        else
+            other++;
+        relais_reply_clear(&reply);
+    }
+    uint64_t after = h_head(&f->h);
+    s_summary("reads on a full store: the college read %u times (%u served, %u refused RATE_LIMITED, %u otherwise); "
+              "the log grew by %llu records\n",
+              3000u, served, limited, other, (unsigned long long)(after - head));
+    assert_int_equal(other, 0);
+    assert_true(limited > 0);
+    assert_true(after - head <= 2); /* its lease, and a checkpoint's record is no log record */
+    /* The coordinator and an auditor still read, and a new feed starts. */
+    void *coordo = h_connect_as(&f->h, f->coordo, f->hub);
+    void *auditor = h_connect_as(&f->h, f->auditor, f->hub);
+    for (int i = 0; i < 50; i++) {
+        relais_request_t list = {.request_id = 60000 + (uint64_t)i, .kind = RELAIS_REQ_CASE_LIST};
+        relais_reply_t reply;
+        h_request(coordo, &list, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_CASE_LIST);
+        relais_reply_clear(&reply);
+        relais_request_t page = {.request_id = 70000 + (uint64_t)i, .kind = RELAIS_REQ_AUDIT_RECORDS,
+                                 .from_seq = 1 + (uint64_t)i * 10, .to_seq = 10 + (uint64_t)i * 10};
+        h_request(auditor, &page, &reply);
+        assert_int_equal(reply.kind, RELAIS_REPLY_RECORDS);
+        relais_reply_clear(&reply);
+    }
+    relais_request_t sub = {.request_id = 80000, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head, .credit = 5};
+    relais_reply_t reply;
+    h_request(auditor, &sub, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
+    relais_reply_clear(&reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flood_fair_shares, s_setup_no_brake, s_teardown),
         cmocka_unit_test_setup_teardown(test_flood_braked, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_feed_slots, s_setup_few_feeds, s_teardown),
+        cmocka_unit_test_setup_teardown(test_reads_on_full_store, s_setup_small_store, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,7 +155,7 @@ static void s_log_record(const uint8_t *data, size_t size)
 }
 
 /* The first bytes as a status and as a wire code: the mapping a reply's ErrorCode goes through
- * must stay within the twelve wire codes, both ways, for any int. */
+ * must stay within the wire codes, both ways, for any int. */
 static void s_status(const uint8_t *data, size_t size)
 {
     int32_t v[2] = {0, 0};

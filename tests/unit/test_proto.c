@@ -19,8 +19,9 @@ static void test_status_names_round_trip(void **state)
     (void)state;
     const char *wire[] = {"BAD_SIGNATURE", "UNKNOWN_SENDER", "SENDER_MISMATCH", "MALFORMED",
                           "TOO_LARGE",     "STALE",          "DUPLICATE_CONFLICT", "NO_CONSENT",
-                          "BAD_TRANSITION", "FORBIDDEN",     "STORE_FULL",      "UNAVAILABLE"};
-    for (int i = 0; i < 12; i++) {
+                          "BAD_TRANSITION", "FORBIDDEN",     "STORE_FULL",      "UNAVAILABLE",
+                          "RATE_LIMITED"};
+    for (int i = 0; i < 13; i++) {
         int code = relais_status_from_name(wire[i]);
         assert_true(code < 0);
         assert_string_equal(relais_status_name(code), wire[i]);
