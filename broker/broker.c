@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->queue_hwm = 10000;
     opts->store_reserve_kib = RELAIS_BROKER_RESERVE_DEFAULT;
     opts->brake_bad_signatures = 16;
+    opts->handshake_timeout_ms = 5000;
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */
@@ -53,7 +55,7 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         return relais_status_set(RELAIS_E_INVALID, "--endpoint, --store, --certs and --key are all required");
     if (opts->checkpoint_every == 0 || opts->checkpoint_interval_s <= 0 || opts->max_message < 64 ||
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
-        opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->work_hours[0] >= opts->work_hours[1] ||
+        opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->handshake_timeout_ms < 100 || opts->work_hours[0] >= opts->work_hours[1] ||
         opts->work_hours[1] > 24 * 60 ||
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
@@ -249,10 +251,28 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
 
 /* ---- Running ---------------------------------------------------------------------------- */
 
+/* Every connection is a descriptor, those that never complete a handshake too: the hub takes
+ * all the system allows it (the hard limit; its systemd unit sets it) and says how many. */
+static void s_raise_descriptors(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return;
+    rlim_t was = lim.rlim_cur;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+            lim.rlim_cur = was;
+    }
+    broker_log(lim.rlim_cur < 4096 ? "warn" : "info", "limits", "nofile=%llu was=%llu",
+               (unsigned long long)lim.rlim_cur, (unsigned long long)was);
+}
+
 int relais_broker_run(relais_broker_t *self)
 {
     if (!self || atomic_exchange(&self->running, 1))
         return relais_status_set(RELAIS_E_INVALID, "the broker runs once");
+    s_raise_descriptors();
     self->ctx = zmq_ctx_new();
     if (!self->ctx)
         return relais_status_set(RELAIS_E_NOMEM, "zmq_ctx_new: %s", zmq_strerror(errno));

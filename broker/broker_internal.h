@@ -258,6 +258,21 @@ void broker_out_forget(broker_out_t *self, const uint8_t *route, size_t route_le
  * connection that closes quietly leaves no error to learn it by. */
 void broker_out_sweep(broker_out_t *self, int64_t idle_ms);
 
+/* ---- Connections accepted and their handshakes (monitor.c, intake thread) ------------- */
+
+typedef struct broker_monitor broker_monitor_t;
+
+/* Starts monitoring `router`'s connections; NULL when libzmq refuses (the hub runs without). */
+broker_monitor_t *broker_monitor_new(relais_broker_t *b, void *router);
+void broker_monitor_destroy(broker_monitor_t **self_p, void *router);
+/* The PAIR socket to poll for events. */
+void *broker_monitor_socket(broker_monitor_t *self);
+/* Takes the events waiting. */
+void broker_monitor_read(broker_monitor_t *self);
+/* Logs failed accepts (at most once a second) and the connections' counts when they changed
+ * (every 10 s): handshakes pending, done, failed. */
+void broker_monitor_tick(broker_monitor_t *self);
+
 /* ---- Fair shares of the verifiers (flow.c, intake thread) ---------------------------- */
 
 typedef struct broker_flow broker_flow_t;

@@ -16,6 +16,8 @@
 #define S_ROUTER_SNDHWM 10000 /* frames queued to a peer (replies are also bounded in bytes: out.c) */
 #define S_ROUTER_RCVHWM 64    /* frames read ahead from a peer: intake takes them at once anyway */
 #define S_ROUTER_LINGER 2000 /* ms to flush the last acks at shutdown */
+#define S_ROUTER_BACKLOG 1024 /* connections waiting to be accepted: a partner's waits there while
+                               * idle ones hold every descriptor, until their handshake times out */
 #define S_RECV_BURST 64      /* requests read per loop turn before serving the rest (a flood's
                               * frames are read in turn with everyone's: keep a turn short) */
 #define S_REPLY_BURST 4096   /* replies forwarded per loop turn */
@@ -40,6 +42,7 @@ typedef struct {
     broker_out_t *out;   /* what is queued to each peer, in bytes */
     broker_flow_t *flow; /* the identities' shares of the verifiers */
     broker_feed_t *feed; /* the live feeds */
+    broker_monitor_t *monitor; /* the connections' handshakes, or NULL */
     s_deferred_t *deferred;             /* replies waiting for room in their peer's pipe (S_DEFER_MAX) */
     size_t deferred_count;              /* how many */
     size_t deferred_bytes;              /* their total size */
@@ -434,6 +437,8 @@ static int s_router_open(s_intake_t *in)
         s_set_int(in->router, ZMQ_HEARTBEAT_TIMEOUT, BROKER_HEARTBEAT_TIMEOUT_MS) != 0 ||
         s_set_int(in->router, ZMQ_HEARTBEAT_TTL, BROKER_HEARTBEAT_TIMEOUT_MS) != 0 ||
         s_set_int(in->router, ZMQ_LINGER, S_ROUTER_LINGER) != 0 ||
+        s_set_int(in->router, ZMQ_HANDSHAKE_IVL, b->opts.handshake_timeout_ms) != 0 ||
+        s_set_int(in->router, ZMQ_BACKLOG, S_ROUTER_BACKLOG) != 0 ||
         zmq_setsockopt(in->router, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0)
         return relais_status_set(RELAIS_E_UNAVAILABLE, "ROUTER options: %s", zmq_strerror(errno));
     if (zmq_bind(in->router, b->endpoint) != 0)
@@ -452,6 +457,9 @@ static int s_open(s_intake_t *in)
     int rc = s_router_open(in);
     if (rc != 0)
         return rc;
+    in->monitor = broker_monitor_new(b, in->router);
+    if (!in->monitor)
+        broker_log("warn", "config", "what=\"no socket monitor: pending handshakes are not counted\"");
     in->out = broker_out_new(in->router);
     in->flow = broker_flow_new(b, in->to_verify);
     in->feed = in->out ? broker_feed_new(b, in->router, in->out) : NULL;
@@ -490,12 +498,18 @@ static void s_serve(s_intake_t *in)
             {in->router, 0, ZMQ_POLLIN, 0},
             {in->replies, 0, ZMQ_POLLIN, 0},
             {NULL, b->wake_pipe[0], ZMQ_POLLIN, 0},
+            {in->monitor ? broker_monitor_socket(in->monitor) : NULL, 0, ZMQ_POLLIN, 0},
         };
         long timeout = (feed & BROKER_FEED_MORE) ? 0 : ((feed & BROKER_FEED_BLOCKED) || deferred) ? S_RETRY_MS : 500;
-        if (zmq_poll(items, 3, timeout) < 0 && errno == ETERM)
+        if (zmq_poll(items, in->monitor ? 4 : 3, timeout) < 0 && errno == ETERM)
             break;
         if (items[2].revents & ZMQ_POLLIN)
             s_read_wake_pipe(b);
+        if (in->monitor) {
+            if (items[3].revents & ZMQ_POLLIN)
+                broker_monitor_read(in->monitor);
+            broker_monitor_tick(in->monitor);
+        }
         int replies = s_pump_replies(in);
         if (replies > 0 || feed != 0)
             feed = broker_feed_serve(in->feed);
@@ -556,6 +570,7 @@ static void s_shutdown(s_intake_t *in)
     }
     broker_feed_destroy(&in->feed);
     broker_flow_destroy(&in->flow);
+    broker_monitor_destroy(&in->monitor, in->router);
     if (in->router)
         zmq_close(in->router);
     broker_out_destroy(&in->out); /* counters of messages libzmq still holds live on until it lets go */

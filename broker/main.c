@@ -49,6 +49,9 @@ static void s_usage(FILE *out)
             "                            checkpoints: below it messages get STORE_FULL while reads (which\n"
             "                            are logged) and checkpoints go on (default 2%% of the map, at\n"
             "                            least 1024, at most half the map)\n"
+            "  --handshake-timeout MS    a connection that has not completed its CURVE handshake by then\n"
+            "                            is closed (default 5000): connections held idle by someone\n"
+            "                            without a key cannot hold the hub's descriptors for long\n"
             "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
             "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
             "                            refused unverified until the burst has drained; 0: never\n"
@@ -129,6 +132,7 @@ enum {
     S_OPT_QUEUE_HWM,
     S_OPT_STORE_RESERVE,
     S_OPT_BRAKE,
+    S_OPT_HANDSHAKE,
     S_OPT_HELP,
 };
 
@@ -153,6 +157,7 @@ static const struct option s_options[] = {
     {"queue-hwm", required_argument, NULL, S_OPT_QUEUE_HWM},
     {"store-reserve", required_argument, NULL, S_OPT_STORE_RESERVE},
     {"brake-bad-signatures", required_argument, NULL, S_OPT_BRAKE},
+    {"handshake-timeout", required_argument, NULL, S_OPT_HANDSHAKE},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -192,6 +197,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 1000000, &v) ? -1 : (o->queue_hwm = (int)v, 0);
     case S_OPT_STORE_RESERVE:
         return s_parse_u64(arg, 0, 1ull << 34, &v) ? -1 : (o->store_reserve_kib = v, 0);
+    case S_OPT_HANDSHAKE:
+        return s_parse_u64(arg, 100, 600000, &v) ? -1 : (o->handshake_timeout_ms = (int)v, 0);
     case S_OPT_BRAKE:
         return s_parse_u64(arg, 0, 1000000, &v) ? -1 : (o->brake_bad_signatures = (unsigned)v, 0);
     case S_OPT_TRIAGE:

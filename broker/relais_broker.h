@@ -44,6 +44,9 @@ typedef struct {
                                    * (at most half the map) */
     unsigned brake_bad_signatures; /* bad signatures from one identity, in a burst, before its
                                     * submissions are refused unverified for a while (16; 0 never) */
+    int handshake_timeout_ms;      /* a connection that has not completed its CURVE handshake by
+                                    * then is closed (5000): idle connections cannot hold the
+                                    * hub's descriptors for long */
 } relais_broker_options_t;
 
 #define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,6 +141,11 @@ static pid_t h_spawn(h_env_t *h)
         int fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd < 0)
             _exit(127);
+        if (h->nofile > 0) {
+            struct rlimit lim = {(rlim_t)h->nofile, (rlim_t)h->nofile};
+            if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+                _exit(126);
+        }
         dup2(fd, STDERR_FILENO);
         close(fd);
         execv(h->relaisd, (char *const *)argv);

@@ -25,6 +25,7 @@ typedef struct {
     const char *relaisd;                   /* the binary */
     const char *flags[H_MAX_FLAGS + 1];    /* more relaisd flags, NULL-terminated */
     int port_base, port_span;              /* h_start picks its port in [base, base + span) */
+    long nofile;                           /* relaisd's descriptor limit, soft and hard (0: inherited) */
     pid_t pid;                             /* relaisd, or 0 */
     int port;                              /* its TCP port */
     char endpoint[64];

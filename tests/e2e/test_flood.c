@@ -13,9 +13,20 @@
  *    form in make check asserts 250 ms, far below what an unfair hub gives, and prints the
  *    figures.
  *
+ *  - feed slots: one partner cannot take them all, and the last ones are the coordinator's;
+ *  - reads on a full store: a partner's read loop is refused (RATE_LIMITED) and logged by one
+ *    lease a minute, and the coordinator, the auditor and a new feed still read;
+ *  - idle connections: the systemd unit's 8,192 descriptors held by connections that never
+ *    complete a handshake; a partner connecting then is acknowledged within the handshake
+ *    interval plus 2 s, and the broker logs the failed accepts and the pending handshakes.
+ *
  * RELAIS_TORTURE=1 runs the long forms (1024 referrals of 60 KB, 2000 timed referrals);
  * RELAIS_TORTURE_SUMMARY names a file the figures are appended to (make torture prints them).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <zmq.h>
@@ -539,6 +553,124 @@ static void test_reads_on_full_store(void **state)
     relais_reply_clear(&reply);
 }
 
+/* ---- Idle connections from someone without a key -------------------------------------------- */
+
+#define S_UNIT_NOFILE 8192 /* the descriptor limit of relaisd's systemd unit (LimitNOFILE) */
+#define S_HANDSHAKE_MS 5000 /* relaisd's --handshake-timeout, its default */
+
+static int s_setup_unit_limits(void **state)
+{
+    s_fixture_t *f = s_fixture(NULL);
+    f->h.nofile = S_UNIT_NOFILE;
+    *state = f;
+    return h_start(&f->h);
+}
+
+/* Someone without a key holds `count` connections open and idle: as the broker closes one at
+ * the end of its handshake interval, it opens another. */
+typedef struct {
+    struct sockaddr_in to;
+    int count;
+    int *fds;
+    atomic_int stop;
+    atomic_ulong opened;
+} s_holder_t;
+
+static int s_idle_connect(const struct sockaddr_in *to)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)to, sizeof *to) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static void *s_hold(void *arg)
+{
+    s_holder_t *h = arg;
+    struct pollfd *p = calloc((size_t)h->count, sizeof *p);
+    assert_non_null(p);
+    for (int i = 0; i < h->count; i++) {
+        h->fds[i] = s_idle_connect(&h->to);
+        atomic_fetch_add(&h->opened, 1);
+    }
+    char sink[64];
+    while (!atomic_load(&h->stop)) {
+        for (int i = 0; i < h->count; i++)
+            p[i] = (struct pollfd){.fd = h->fds[i], .events = POLLIN};
+        if (poll(p, (nfds_t)h->count, 50) <= 0)
+            continue;
+        for (int i = 0; i < h->count; i++) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (read(h->fds[i], sink, sizeof sink) > 0)
+                continue;
+            close(h->fds[i]); /* closed by the broker: another takes its place */
+            h->fds[i] = s_idle_connect(&h->to);
+            atomic_fetch_add(&h->opened, 1);
+        }
+    }
+    for (int i = 0; i < h->count; i++)
+        if (h->fds[i] >= 0)
+            close(h->fds[i]);
+    free(p);
+    return NULL;
+}
+
+static void test_idle_connections(void **state)
+{
+    s_fixture_t *f = *state;
+    const int idle = S_UNIT_NOFILE + 100;
+    struct rlimit lim;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur < (rlim_t)idle + 256) {
+        printf("(skipped: this test holds %d connections and may open only %llu descriptors)\n", idle,
+               (unsigned long long)lim.rlim_cur);
+        skip();
+    }
+    s_holder_t holder = {.count = idle, .fds = calloc((size_t)idle, sizeof(int))};
+    assert_non_null(holder.fds);
+    holder.to = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)f->h.port)};
+    holder.to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    pthread_t thread;
+    int64_t t0 = h_now_ms();
+    assert_int_equal(pthread_create(&thread, NULL, s_hold, &holder), 0);
+    /* The broker runs out of descriptors: it says so. */
+    for (int tries = 0; tries < 400 && !h_log_has(&f->h, "event=accept-failed"); tries++)
+        h_sleep_ms(50);
+    int64_t t1 = h_now_ms();
+    /* A registered partner connects now, and sends a referral. */
+    void *pmi = h_connect_as(&f->h, f->pmi, f->hub);
+    char json[1024];
+    relais_reply_t reply;
+    h_set_timeout(pmi, S_HANDSHAKE_MS + 10000);
+    h_submit(pmi, f->pmi, h_referral_json(json, sizeof json, "PMI Les Blagis", "Pendant", "Noe", "2015-01-02"), 1, 1,
+             &reply);
+    int64_t waited = h_now_ms() - t1;
+    assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
+    relais_reply_clear(&reply);
+    for (int tries = 0; tries < 300 && !h_log_has(&f->h, "event=connections pending_handshakes="); tries++)
+        h_sleep_ms(50);
+    atomic_store(&holder.stop, 1);
+    pthread_join(thread, NULL);
+    free(holder.fds);
+    s_summary("idle connections: %d held without a handshake (%lu opened in all) against a broker limited to %d "
+              "descriptors, which ran out of them %.1f s in; a partner's referral acknowledged %.2f s after it "
+              "connected (bound %.1f s); broker logged failed accepts: %s, pending handshakes: %s\n",
+              idle, (unsigned long)atomic_load(&holder.opened), S_UNIT_NOFILE, (t1 - t0) / 1000.0, waited / 1000.0,
+              (S_HANDSHAKE_MS + 2000) / 1000.0, h_log_has(&f->h, "event=accept-failed") ? "yes" : "no",
+              h_log_has(&f->h, "event=connections pending_handshakes=") ? "yes" : "no");
+    if (getenv("RELAIS_TORTURE_SUMMARY"))
+        s_summary("idle_ack_s=%.2f\n", waited / 1000.0);
+    assert_true(h_log_has(&f->h, "event=limits nofile=8192"));
+    assert_true(h_log_has(&f->h, "event=accept-failed"));
+    assert_true(h_log_has(&f->h, "event=connections pending_handshakes="));
+    assert_true(waited <= S_HANDSHAKE_MS + 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +679,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flood_braked, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_feed_slots, s_setup_few_feeds, s_teardown),
         cmocka_unit_test_setup_teardown(test_reads_on_full_store, s_setup_small_store, s_teardown),
+        cmocka_unit_test_setup_teardown(test_idle_connections, s_setup_unit_limits, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

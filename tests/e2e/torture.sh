@@ -45,6 +45,7 @@ printf 'peak broker RSS, frozen feed:     %s KiB (of which anonymous %s KiB)\n' 
 printf 'peak broker anonymous memory under the memory attack: %s KiB (bound 65536)\n' "$(get attack_peak_anon_kib)"
 printf "another partner's ack p99 under a bad-signature flood: %s ms with fair shares alone, %s ms with the brake (bound 50)\n" \
   "$(get flood_fair-shares_p99_ms)" "$(get flood_brake_p99_ms)"
+printf "a partner's ack while idle connections hold every descriptor: %s s (bound 7)\n" "$(get idle_ack_s)"
 echo "(fuzz executions and crashes: see make fuzz)"
 if [ "$status" -ne 0 ] || [ "$(get crash_lost)" != 0 ] || [ "$(get crash_duplicates)" != 0 ] ||
   [ "$(get crash_feed_stalls)" != 0 ]; then
