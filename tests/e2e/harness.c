@@ -88,6 +88,8 @@ void h_env_cleanup(h_env_t *h)
     if (h->ctx)
         zmq_ctx_term(h->ctx); /* would wait forever for a socket left open */
     h->ctx = NULL;
+    for (size_t i = 0; i < H_IDENTITIES; i++)
+        relais_identity_destroy(&h->ids[i]);
     if (getenv("RELAIS_KEEP_TMP") == NULL)
         nftw(h->dir, h_rm, 16, FTW_DEPTH | FTW_PHYS);
     else
@@ -101,6 +103,12 @@ relais_identity_t *h_identity(h_env_t *h, const char *name, relais_role_t role, 
     assert_int_equal(relais_identity_save(id, h->keys), 0);
     if (registered)
         h_register(h, name);
+    size_t slot = 0;
+    while (slot < H_IDENTITIES && h->ids[slot])
+        slot++;
+    if (slot == H_IDENTITIES)
+        fail_msg("more than %d identities in one test", H_IDENTITIES);
+    h->ids[slot] = id;
     return id;
 }
 
@@ -274,6 +282,28 @@ void h_sign_json(const relais_identity_t *signer, const char *sender, const char
 }
 
 /* ---- Shared steps of the tests that attack or load the hub ---------------------------- */
+
+int h_torture(void)
+{
+    const char *t = getenv("RELAIS_TORTURE");
+    return t && *t && strcmp(t, "0") != 0;
+}
+
+void h_summary(const char *fmt, ...)
+{
+    const char *path = getenv("RELAIS_TORTURE_SUMMARY");
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    FILE *f = path && *path ? fopen(path, "a") : NULL;
+    if (f) {
+        va_start(ap, fmt);
+        vfprintf(f, fmt, ap);
+        va_end(ap);
+        fclose(f);
+    }
+}
 
 uint64_t h_head(const h_env_t *h)
 {

@@ -18,6 +18,7 @@
 #define H_BIND_ATTEMPTS 5
 #define H_SOCKS 64
 #define H_MAX_FLAGS 12
+#define H_IDENTITIES 16
 
 typedef struct {
     char dir[256];                         /* temporary folder, removed at the end */
@@ -31,6 +32,7 @@ typedef struct {
     char endpoint[64];
     void *ctx;
     void *socks[H_SOCKS];                  /* open client sockets, closed by h_env_cleanup if a test fails */
+    relais_identity_t *ids[H_IDENTITIES];  /* the identities h_identity made, destroyed by h_env_cleanup */
 } h_env_t;
 
 int64_t h_now_ms(void); /* wall clock: also the created_ms of messages */
@@ -42,7 +44,8 @@ void h_env_init(h_env_t *h, const char *name, const char *relaisd);
  * (kept, and said so on stderr, when RELAIS_KEEP_TMP is set). */
 void h_env_cleanup(h_env_t *h);
 
-/* A new identity saved in keys/; its .cert copied to registry/ when `registered`. */
+/* A new identity saved in keys/; its .cert copied to registry/ when `registered`. The
+ * environment owns it (h_env_cleanup destroys it). */
 relais_identity_t *h_identity(h_env_t *h, const char *name, relais_role_t role, const char *org, int registered);
 /* Copies keys/NAME.cert to registry/ (relaisd reads it at start or on SIGHUP). */
 void h_register(h_env_t *h, const char *name);
@@ -73,6 +76,11 @@ void h_sign_json(const relais_identity_t *signer, const char *sender, const char
                  int64_t created_ms, uint8_t **body, size_t *body_len, uint8_t sig[64]);
 
 /* ---- Shared steps of the tests that attack or load the hub ---------------------------- */
+
+/* Whether RELAIS_TORTURE asks for the long forms (make torture). */
+int h_torture(void);
+/* Prints a figure, and appends it to the file RELAIS_TORTURE_SUMMARY names (make torture's). */
+void h_summary(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The log's head, read from the store beside the running broker (LMDB readers never block). */
 uint64_t h_head(const h_env_t *h);

@@ -62,29 +62,6 @@ typedef struct {
     relais_identity_t *hub, *curie, *pmi, *coordo, *auditor, *intrus, *forger, *jeunesse;
 } s_fixture_t;
 
-static int s_long(void)
-{
-    const char *t = getenv("RELAIS_TORTURE");
-    return t && *t && strcmp(t, "0") != 0;
-}
-
-static void s_summary(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void s_summary(const char *fmt, ...)
-{
-    const char *path = getenv("RELAIS_TORTURE_SUMMARY");
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    FILE *f = path && *path ? fopen(path, "a") : NULL;
-    if (f) {
-        va_start(ap, fmt);
-        vfprintf(f, fmt, ap);
-        va_end(ap);
-        fclose(f);
-    }
-}
-
 static s_fixture_t *s_fixture(const char *brake)
 {
     s_fixture_t *f = calloc(1, sizeof *f);
@@ -132,14 +109,6 @@ static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
     h_env_cleanup(&f->h);
-    relais_identity_destroy(&f->hub);
-    relais_identity_destroy(&f->curie);
-    relais_identity_destroy(&f->pmi);
-    relais_identity_destroy(&f->coordo);
-    relais_identity_destroy(&f->auditor);
-    relais_identity_destroy(&f->intrus);
-    relais_identity_destroy(&f->forger);
-    relais_identity_destroy(&f->jeunesse);
     free(f);
     return 0;
 }
@@ -227,7 +196,7 @@ static void *s_quiet_socket(s_fixture_t *f, const relais_identity_t *who)
 static void test_memory_bounded(void **state)
 {
     s_fixture_t *f = *state;
-    const unsigned big = s_long() ? 1024 : 256, load = s_long() ? 20000 : 4000;
+    const unsigned big = h_torture() ? 1024 : 256, load = h_torture() ? 20000 : 4000;
     void *curie = h_connect_as(&f->h, f->curie, f->hub);
     char *json = s_big_referral("Benali", 60000);
     int64_t t0 = h_now_ms();
@@ -266,13 +235,13 @@ static void test_memory_bounded(void **state)
     atomic_store(&sampler.stop, 1);
     pthread_join(thread, NULL);
 
-    s_summary("memory: %u referrals of 60 KB in one case (%.1f s), then 40 unread case shows, 40 unread audit "
+    h_summary("memory: %u referrals of 60 KB in one case (%.1f s), then 40 unread case shows, 40 unread audit "
               "pages, 3 frozen auditor feeds and %u referrals at full speed (%u acked, %.0f/s): broker anonymous "
               "memory %ld -> peak %ld KiB (bound %d KiB)\n",
               big, fill_ms / 1000.0, load, acked, acked * 1000.0 / (double)(load_ms ? load_ms : 1), sampler.base_anon,
               sampler.peak_anon, S_MEMORY_BOUND_KIB);
     if (getenv("RELAIS_TORTURE_SUMMARY"))
-        s_summary("attack_peak_anon_kib=%ld\n", sampler.peak_anon);
+        h_summary("attack_peak_anon_kib=%ld\n", sampler.peak_anon);
     /* The unread replies were bounded, not the hub: a fresh reader is served, a page at a time. */
     relais_reply_t reply;
     void *reader = h_connect_as(&f->h, f->coordo, f->hub);
@@ -357,9 +326,9 @@ static int s_cmp_double(const void *a, const void *b)
  * depending on the machine's other load: S_P99_CHECK_MS. ASan slows the broker down 5 times. */
 static void s_flood_run(s_fixture_t *f, const char *form, double bound_ms)
 {
-    if (!s_long())
+    if (!h_torture())
         bound_ms = S_P99_CHECK_MS;
-    const unsigned timed = s_long() ? 2000 : 200;
+    const unsigned timed = h_torture() ? 2000 : 200;
     /* The partner measured has a context of its own: the flooders' I/O thread, busy encrypting,
      * must not be what delays it. */
     void *own_ctx = zmq_ctx_new();
@@ -394,11 +363,11 @@ static void s_flood_run(s_fixture_t *f, const char *form, double bound_ms)
     qsort(lat, timed, sizeof *lat, s_cmp_double);
     double p50 = lat[timed / 2], p99 = lat[(timed * 99) / 100];
     int braked = h_log_has(&f->h, "event=braked");
-    s_summary("flood (%s): %d connections sent %lu frames of 30 KB with bad signatures; another partner's ack over "
+    h_summary("flood (%s): %d connections sent %lu frames of 30 KB with bad signatures; another partner's ack over "
               "%u referrals: p50 %.2f ms, p99 %.2f ms (bound %.0f ms); flooder braked: %s\n",
               form, S_FLOODERS, sent, timed, p50, p99, bound_ms, braked ? "yes" : "no");
     if (getenv("RELAIS_TORTURE_SUMMARY"))
-        s_summary("flood_%s_p99_ms=%.2f\n", form, p99);
+        h_summary("flood_%s_p99_ms=%.2f\n", form, p99);
     free(lat);
 #ifdef __SANITIZE_ADDRESS__
     assert_true(p99 <= 5 * bound_ms);
@@ -525,7 +494,7 @@ static void test_reads_on_full_store(void **state)
         relais_reply_clear(&reply);
     }
     uint64_t after = h_head(&f->h);
-    s_summary("reads on a full store: the college read %u times (%u served, %u refused RATE_LIMITED, %u otherwise); "
+    h_summary("reads on a full store: the college read %u times (%u served, %u refused RATE_LIMITED, %u otherwise); "
               "the log grew by %llu records\n",
               3000u, served, limited, other, (unsigned long long)(after - head));
     assert_int_equal(other, 0);
@@ -657,14 +626,14 @@ static void test_idle_connections(void **state)
     atomic_store(&holder.stop, 1);
     pthread_join(thread, NULL);
     free(holder.fds);
-    s_summary("idle connections: %d held without a handshake (%lu opened in all) against a broker limited to %d "
+    h_summary("idle connections: %d held without a handshake (%lu opened in all) against a broker limited to %d "
               "descriptors, which ran out of them %.1f s in; a partner's referral acknowledged %.2f s after it "
               "connected (bound %.1f s); broker logged failed accepts: %s, pending handshakes: %s\n",
               idle, (unsigned long)atomic_load(&holder.opened), S_UNIT_NOFILE, (t1 - t0) / 1000.0, waited / 1000.0,
               (S_HANDSHAKE_MS + 2000) / 1000.0, h_log_has(&f->h, "event=accept-failed") ? "yes" : "no",
               h_log_has(&f->h, "event=connections pending_handshakes=") ? "yes" : "no");
     if (getenv("RELAIS_TORTURE_SUMMARY"))
-        s_summary("idle_ack_s=%.2f\n", waited / 1000.0);
+        h_summary("idle_ack_s=%.2f\n", waited / 1000.0);
     assert_true(h_log_has(&f->h, "event=limits nofile=8192"));
     assert_true(h_log_has(&f->h, "event=accept-failed"));
     assert_true(h_log_has(&f->h, "event=connections pending_handshakes="));

@@ -50,31 +50,6 @@ typedef struct {
 /* Figures for the summary of `make torture`. */
 static unsigned s_tried, s_refused;
 
-static int s_long(void)
-{
-    const char *t = getenv("RELAIS_TORTURE");
-    return t && *t && strcmp(t, "0") != 0;
-}
-
-static void s_summary(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void s_summary(const char *fmt, ...)
-{
-    const char *path = getenv("RELAIS_TORTURE_SUMMARY");
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    if (path && *path) {
-        FILE *f = fopen(path, "a");
-        if (f) {
-            va_start(ap, fmt);
-            vfprintf(f, fmt, ap);
-            va_end(ap);
-            fclose(f);
-        }
-    }
-}
-
 static s_fixture_t *s_fixture_new(void)
 {
     s_fixture_t *f = calloc(1, sizeof *f);
@@ -119,42 +94,8 @@ static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
     h_env_cleanup(&f->h);
-    relais_identity_destroy(&f->hub);
-    relais_identity_destroy(&f->curie);
-    relais_identity_destroy(&f->pmi);
-    relais_identity_destroy(&f->coordo);
-    relais_identity_destroy(&f->auditor);
-    relais_identity_destroy(&f->outsider);
     free(f);
     return 0;
-}
-
-/* The log's head, read from the store beside the running broker (LMDB readers never block). */
-static uint64_t s_head(const s_fixture_t *f)
-{
-    relais_store_options_t o = {.read_only = 1};
-    relais_store_t *store = NULL;
-    uint64_t head = 0;
-    if (relais_store_open(f->h.store, &o, &store) != 0)
-        fail_msg("cannot open the store read-only: %s", relais_status_detail());
-    assert_int_equal(relais_store_head(store, &head), 0);
-    relais_store_destroy(&store);
-    return head;
-}
-
-static long s_status_kib(pid_t pid, const char *key)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *in = fopen(path, "r");
-    long v = -1;
-    size_t n = strlen(key);
-    while (in && fgets(line, sizeof line, in))
-        if (strncmp(line, key, n) == 0 && line[n] == ':')
-            v = strtol(line + n + 1, NULL, 10);
-    if (in)
-        fclose(in);
-    return v;
 }
 
 /* ---- CURVE clients -------------------------------------------------------------------- */
@@ -292,7 +233,7 @@ static void test_corpus(void **state)
     s_fixture_t *f = *state;
     void *curie = s_connect(f, f->curie);
     s_ping(curie);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     FILE *manifest = fopen(RELAIS_CORPUS_DIR "/MANIFEST", "r");
     assert_non_null(manifest);
     char line[512];
@@ -318,7 +259,7 @@ static void test_corpus(void **state)
     fclose(manifest);
     assert_true(frames >= 50);
     s_ping(curie);
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
     printf("corpus: %u frames, each refused with its code; nothing stored\n", frames);
 }
 
@@ -344,7 +285,7 @@ static void test_forgeries(void **state)
     const char *me = "college-curie";
     int64_t now = h_now_ms();
     assert_int_equal(s_expect_ack(curie, s_parts(f->curie, me, s_referral(1, 1), 1, now), 1), 1);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     assert_int_equal(head, 1);
 
     s_parts_t p = s_parts(f->curie, me, s_referral(2, 1), 2, now);
@@ -390,7 +331,7 @@ static void test_forgeries(void **state)
     s_expect_refusal(&reply, RELAIS_E_MALFORMED, "a request of two frames");
 
     s_ping(curie);
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
     printf("forgeries: every one refused with its code; head still %llu\n", (unsigned long long)head);
 }
 
@@ -416,7 +357,7 @@ static void s_expect_silence(void *sock, int ms, const char *what)
 static void test_handshakes(void **state)
 {
     s_fixture_t *f = *state;
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     void *s = s_connect(f, f->outsider);
     s_expect_silence(s, 1500, "an unknown CURVE key");
     h_close(&f->h, s);
@@ -435,7 +376,7 @@ static void test_handshakes(void **state)
     h_close(&f->h, s);
     s = s_connect(f, f->curie);
     s_ping(s);
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
 }
 
 /* ---- Reads a partner may not make, and a partner revoked while connected --------------- */
@@ -446,7 +387,7 @@ static void test_forbidden_reads(void **state)
     void *curie = s_connect(f, f->curie);
     void *pmi = s_connect(f, f->pmi);
     assert_int_equal(s_expect_ack(curie, s_parts(f->curie, "college-curie", s_referral(1, 1), 1, h_now_ms()), 1), 1);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     relais_request_t req = {.request_id = 30, .kind = RELAIS_REQ_CASE_SHOW};
     snprintf(req.case_id, sizeof req.case_id, "C-1");
     relais_reply_t reply;
@@ -458,7 +399,7 @@ static void test_forbidden_reads(void **state)
     req = (relais_request_t){.request_id = 32, .kind = RELAIS_REQ_AUDIT_RECORDS, .from_seq = 1, .to_seq = 1};
     h_request(curie, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_FORBIDDEN, "the referrer asking for the auditor's replay");
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
 }
 
 static void test_revoked_while_connected(void **state)
@@ -466,7 +407,7 @@ static void test_revoked_while_connected(void **state)
     s_fixture_t *f = *state;
     void *pmi = s_connect(f, f->pmi);
     s_ping(pmi);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     char path[400];
     snprintf(path, sizeof path, "%s/pmi-blagis.cert", f->h.registry);
     assert_int_equal(unlink(path), 0);
@@ -482,7 +423,7 @@ static void test_revoked_while_connected(void **state)
     s_expect_refusal(&reply, RELAIS_E_UNKNOWN_SENDER, "a removed partner's read");
     void *again = s_connect(f, f->pmi);
     s_expect_silence(again, 1500, "a removed partner's new connection");
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
 }
 
 /* ---- The feed cap: UNAVAILABLE ---------------------------------------------------------- */
@@ -501,10 +442,10 @@ static void test_feed_cap(void **state)
     h_request(auditor, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_DELIVERY);
     relais_reply_clear(&reply);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     h_request(curie, &req, &reply);
     s_expect_refusal(&reply, RELAIS_E_UNAVAILABLE, "a third feed over --max-subscribers 2");
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
 }
 
 /* ---- Feed credit: additive up to the window, a Subscribe replaces the feed whole -------- */
@@ -545,7 +486,7 @@ static void test_feed_credit(void **state)
     s_expect_deliveries(coordo, 80, 1, 3, "the Subscribe's credit");
     /* A Subscribe on the same connection replaces the feed: position, credit, request id. It
      * starts past the head (its own access record included), so its credit waits. */
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     req = (relais_request_t){.request_id = 81, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head + 2, .credit = 3};
     h_send_request(coordo, &req);
     /* The same grant twice while that credit waits (a keepalive re-grant): it tops up to the
@@ -554,9 +495,9 @@ static void test_feed_credit(void **state)
     h_send_request(coordo, &req);
     h_send_request(coordo, &req);
     s_ping(coordo); /* the Credits are read before what follows */
-    for (int tries = 0; tries < 200 && s_head(f) < head + 1; tries++)
+    for (int tries = 0; tries < 200 && h_head(&f->h) < head + 1; tries++)
         h_sleep_ms(10); /* and the new feed's access record is stored (seq head + 1) */
-    assert_int_equal(s_head(f), head + 1);
+    assert_int_equal(h_head(&f->h), head + 1);
     for (uint32_t i = 6; i < 14; i++) {
         s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(i, 1), 300 + i, now), 300 + i, &reply);
         assert_int_equal(reply.kind, RELAIS_REPLY_ACK);
@@ -599,13 +540,13 @@ static uint64_t s_latest_checkpoint(const s_fixture_t *f)
 static void s_logged_read(s_fixture_t *f, void *sock, relais_request_t *req, relais_reply_kind_t kind,
                           const char *what)
 {
-    uint64_t before = s_head(f);
+    uint64_t before = h_head(&f->h);
     relais_reply_t reply;
     h_request(sock, req, &reply);
     if (reply.kind != kind)
         fail_msg("%s on a full store: %s (%s)", what, relais_status_name(reply.error.status), reply.error.message);
     relais_reply_clear(&reply);
-    assert_true(s_head(f) <= before + 1); /* its reader's lease, when it had none yet */
+    assert_true(h_head(&f->h) <= before + 1); /* its reader's lease, when it had none yet */
 }
 
 static void s_run(const char *cmd)
@@ -641,13 +582,13 @@ static void test_store_full(void **state)
         s_expect_refusal(&reply, RELAIS_E_STORE_FULL, "a referral to a full store");
     }
     assert_true(full);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     assert_true(head >= acked);
     /* Still full, still nothing written; the broker still answers. */
     s_submit_parts(curie, s_parts(f->curie, "college-curie", s_referral(7, 1), 99999, now), 99999, &reply);
     s_expect_refusal(&reply, RELAIS_E_STORE_FULL, "another referral to a full store");
     s_ping(curie);
-    assert_int_equal(s_head(f), head);
+    assert_int_equal(h_head(&f->h), head);
     /* The running feed delivers everything stored. */
     uint64_t seen = 0;
     while (seen < head) {
@@ -691,7 +632,7 @@ static void test_store_full(void **state)
     /* While the store is full, a reader's reads are logged by one lease a minute (reads-while-
      * store-full), not one record each: the coordinator's and the auditor's leases, the new
      * feed's is the coordinator's too. */
-    uint64_t final = s_head(f);
+    uint64_t final = h_head(&f->h);
     assert_true(final >= head + 2 && final <= head + 4);
     assert_true(h_log_count(&f->h, "covered_by=") >= reads);
     /* Checkpoints go on while full: one of a size past the fill comes within the 1 s interval. */
@@ -712,7 +653,7 @@ static void test_store_full(void **state)
     assert_int_equal(waitpid(f->h.pid, &status, 0), f->h.pid);
     f->h.pid = 0;
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    final = s_head(f);
+    final = h_head(&f->h);
     assert_int_equal(s_latest_checkpoint(f), final);
     char want[64];
     snprintf(want, sizeof want, "event=checkpoint size=%llu", (unsigned long long)final);
@@ -751,7 +692,7 @@ static void s_flood(s_fixture_t *f, void *sock, uint32_t first, uint32_t count, 
         relais_reply_clear(&reply);
         acked++;
         if (acked % 500 == 0) {
-            long rss = s_status_kib(watch, "VmRSS"), anon = s_status_kib(watch, "RssAnon");
+            long rss = h_proc_kib(watch, "VmRSS"), anon = h_proc_kib(watch, "RssAnon");
             *peak_rss = rss > *peak_rss ? rss : *peak_rss;
             *peak_anon = anon > *peak_anon ? anon : *peak_anon;
         }
@@ -761,8 +702,8 @@ static void s_flood(s_fixture_t *f, void *sock, uint32_t first, uint32_t count, 
 static void test_frozen_subscriber(void **state)
 {
     s_fixture_t *f = *state;
-    const uint32_t total = s_long() ? 100000 : 10000;
-    const int64_t min_ms = s_long() ? 180000 : 3000; /* how long the subscriber stays frozen at least */
+    const uint32_t total = h_torture() ? 100000 : 10000;
+    const int64_t min_ms = h_torture() ? 180000 : 3000; /* how long the subscriber stays frozen at least */
     void *frozen = s_connect(f, f->coordo);
     int hwm = 1;
     zmq_setsockopt(frozen, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -771,7 +712,7 @@ static void test_frozen_subscriber(void **state)
     h_send_request(frozen, &req);
     void *curie = s_connect(f, f->curie);
     s_ping(curie);
-    long base_rss = s_status_kib(f->h.pid, "VmRSS"), base_anon = s_status_kib(f->h.pid, "RssAnon");
+    long base_rss = h_proc_kib(f->h.pid, "VmRSS"), base_anon = h_proc_kib(f->h.pid, "RssAnon");
     long peak_rss = base_rss, peak_anon = base_anon;
     int64_t t0 = h_now_ms(), flood_ms = 0;
     uint32_t done = 0;
@@ -779,7 +720,7 @@ static void test_frozen_subscriber(void **state)
         uint32_t n = total - done < 2000 ? total - done : 2000;
         if (n == 0) {
             h_sleep_ms(500);
-            long rss = s_status_kib(f->h.pid, "VmRSS"), anon = s_status_kib(f->h.pid, "RssAnon");
+            long rss = h_proc_kib(f->h.pid, "VmRSS"), anon = h_proc_kib(f->h.pid, "RssAnon");
             peak_rss = rss > peak_rss ? rss : peak_rss;
             peak_anon = anon > peak_anon ? anon : peak_anon;
             continue;
@@ -791,7 +732,7 @@ static void test_frozen_subscriber(void **state)
     int64_t ms = h_now_ms() - t0;
     /* Another subscriber is not held up by the frozen one: it gets the whole log. */
     void *reader = s_connect(f, f->auditor);
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     req = (relais_request_t){.request_id = 71, .kind = RELAIS_REQ_SUBSCRIBE, .from_seq = head - 99, .credit = 100};
     h_send_request(reader, &req);
     relais_reply_t reply;
@@ -801,12 +742,12 @@ static void test_frozen_subscriber(void **state)
         assert_int_equal(reply.delivery.seq, seq);
         relais_reply_clear(&reply);
     }
-    s_summary("frozen subscriber: frozen for %.1f s while %u messages went in (%.1f s, %.0f/s); broker VmRSS %ld -> "
+    h_summary("frozen subscriber: frozen for %.1f s while %u messages went in (%.1f s, %.0f/s); broker VmRSS %ld -> "
               "peak %ld KiB, anonymous %ld -> peak %ld KiB\n",
               ms / 1000.0, total, flood_ms / 1000.0, total * 1000.0 / (double)(flood_ms ? flood_ms : 1), base_rss,
               peak_rss, base_anon, peak_anon);
     if (getenv("RELAIS_TORTURE_SUMMARY"))
-        s_summary("frozen_peak_rss_kib=%ld\nfrozen_peak_anon_kib=%ld\n", peak_rss, peak_anon);
+        h_summary("frozen_peak_rss_kib=%ld\nfrozen_peak_anon_kib=%ld\n", peak_rss, peak_anon);
     /* Bounded: a frozen feed costs at most its peer's pipe (HWM), never the whole log. The
      * file-backed part of RSS is the store's map, which the kernel can drop at will. */
 #ifdef __SANITIZE_ADDRESS__
@@ -839,7 +780,7 @@ static void s_tcp_send(int fd, const void *bytes, size_t len)
 static void test_tcp_garbage(void **state)
 {
     s_fixture_t *f = *state;
-    uint64_t head = s_head(f);
+    uint64_t head = h_head(&f->h);
     /* The first 10 bytes of a ZMTP 3 greeting, and nothing more: held open meanwhile. */
     static const uint8_t greeting[] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0};
     int stalled = s_tcp_connect(f->h.port);
@@ -876,7 +817,7 @@ static void test_tcp_garbage(void **state)
     static const uint8_t big_frame[] = {0x02, 0x40, 0, 0, 0, 0, 0, 0, 0};
     s_tcp_send(huge, big_frame, sizeof big_frame);
     /* Thousands of connections opened and dropped, half of them after starting a CURVE handshake. */
-    int churn = s_long() ? 5000 : 500;
+    int churn = h_torture() ? 5000 : 500;
     for (int i = 0; i < churn; i++) {
         int fd = s_tcp_connect(f->h.port);
         if (i % 2)
@@ -902,16 +843,16 @@ static void test_tcp_garbage(void **state)
     assert_int_equal(waitpid(f->h.pid, NULL, WNOHANG), 0);
     printf("tcp: 50 garbage streams, half frames, %d connections opened and dropped: broker up and serving; "
            "VmRSS %ld KiB\n",
-           churn, s_status_kib(f->h.pid, "VmRSS"));
+           churn, h_proc_kib(f->h.pid, "VmRSS"));
 }
 
 /* The last test: the figures. */
 static void test_summary(void **state)
 {
     (void)state;
-    s_summary("hostile inputs tried: %u, refused: %u\n", s_tried, s_refused);
+    h_summary("hostile inputs tried: %u, refused: %u\n", s_tried, s_refused);
     if (getenv("RELAIS_TORTURE_SUMMARY"))
-        s_summary("hostile_tried=%u\nhostile_refused=%u\n", s_tried, s_refused);
+        h_summary("hostile_tried=%u\nhostile_refused=%u\n", s_tried, s_refused);
     assert_int_equal(s_tried, s_refused);
 }
 

@@ -52,11 +52,6 @@ static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
     h_env_cleanup(&f->h);
-    relais_identity_destroy(&f->hub);
-    relais_identity_destroy(&f->curie);
-    relais_identity_destroy(&f->pmi);
-    relais_identity_destroy(&f->coordo);
-    relais_identity_destroy(&f->auditor);
     free(f);
     return 0;
 }
