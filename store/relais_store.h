@@ -41,9 +41,11 @@ extern "C" {
 #endif
 
 /* On-disk format this build writes and the newest it reads; and the oldest it reads (format
- * 1 had no seqcase database and empty history values). */
-#define RELAIS_STORE_FORMAT 2
-#define RELAIS_STORE_FORMAT_OLDEST 2
+ * 1 had no seqcase database and empty history values; in format 2 the case index held no
+ * referral entries and no followers, so that a referrer would be answered about its case
+ * instead of its referral: the partner-view rule needs format 3's index). */
+#define RELAIS_STORE_FORMAT 3
+#define RELAIS_STORE_FORMAT_OLDEST 3
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
