@@ -749,7 +749,8 @@ static int s_prefill_one(const s_prefill_ctx_t *c, size_t i)
         relais_signed_decode(slot, len, &sm) != 0 || relais_message_decode(sm.body, sm.body_len, &b->msgs[i]) != 0 ||
         relais_message_referral(b->msgs[i], &ref) != 0 || relais_cases_child_key(c->secret, &ref, b->keys[i]) != 0)
         return -1;
-    b->entries[i] = (relais_store_entry_t){slot, len, b->ids[i], c->received_ms};
+    b->entries[i] = (relais_store_entry_t){.signed_message = slot, .signed_len = len, .msg_id = b->ids[i],
+                                           .received_ms = c->received_ms};
     return 0;
 }
 

@@ -172,7 +172,8 @@ static int s_apply_leased(s_writer_t *w, relais_store_batch_t *batch, s_item_t *
         rc = relais_message_decode_stored(sm.body, sm.body_len, &msg);
     if (rc != 0)
         return s_refuse(it, RELAIS_E_UNAVAILABLE, "the read's lease does not decode");
-    relais_store_entry_t entry = {it->lease, it->lease_len, relais_message_id(msg), it->env.received_ms};
+    relais_store_entry_t entry = {.signed_message = it->lease, .signed_len = it->lease_len,
+                                  .msg_id = relais_message_id(msg), .received_ms = it->env.received_ms};
     rc = relais_store_batch_append(batch, &entry, &it->ack);
     relais_message_destroy(&msg);
     return rc;
@@ -219,8 +220,10 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
     if (rc == 0) {
         /* Stored before: the store tells the same bytes (the original ack) from others. */
         rc = relais_store_batch_append(batch,
-                                       &(relais_store_entry_t){it->d1, it->env.len1, relais_message_id(it->msg),
-                                                               it->env.received_ms},
+                                       &(relais_store_entry_t){.signed_message = it->d1,
+                                                               .signed_len = it->env.len1,
+                                                               .msg_id = relais_message_id(it->msg),
+                                                               .received_ms = it->env.received_ms},
                                        &it->ack);
         if (rc == 0 && it->ack.status != 0)
             return s_refuse(it, it->ack.status, "this message id is already stored with other bytes");

@@ -6,19 +6,28 @@
 
 size_t relais_log_record_max_size(size_t signed_len)
 {
-    /* three tags, two 10-byte varints, one length varint and the payload */
-    return 3 + 10 + 10 + 10 + signed_len;
+    /* five tags, three 10-byte varints, two length varints, the nonce, the payload and its tag */
+    return 5 + 10 + 10 + 10 + 10 + 10 + RELAIS_SEAL_NONCE_BYTES + signed_len + RELAIS_SEAL_TAG_BYTES;
 }
 
 int relais_log_record_encode(const relais_log_record_t *rec, uint8_t *out, size_t cap, size_t *out_len)
 {
     if (!rec || !out || !out_len || rec->seq == 0 || (rec->signed_len && !rec->signed_message))
         return relais_status_set(RELAIS_E_INVALID, "log record without sequence number or message");
+    if (rec->key_id && (rec->signed_len || !rec->nonce || !rec->sealed || rec->sealed_len <= RELAIS_SEAL_TAG_BYTES))
+        return relais_status_set(RELAIS_E_INVALID, "a sealed log record holds a nonce and a ciphertext, nothing in clear");
     Relais__V1__LogRecord msg = RELAIS__V1__LOG_RECORD__INIT;
     msg.seq = rec->seq;
     msg.received_ms = rec->received_ms;
     msg.signed_message.data = (uint8_t *)rec->signed_message;
     msg.signed_message.len = rec->signed_len;
+    if (rec->key_id) {
+        msg.key_id = rec->key_id;
+        msg.nonce.data = (uint8_t *)rec->nonce;
+        msg.nonce.len = RELAIS_SEAL_NONCE_BYTES;
+        msg.sealed.data = (uint8_t *)rec->sealed;
+        msg.sealed.len = rec->sealed_len;
+    }
     size_t need = relais__v1__log_record__get_packed_size(&msg);
     if (need > cap)
         return relais_status_set(RELAIS_E_INVALID, "log record needs %zu bytes, buffer has %zu", need, cap);
@@ -50,12 +59,34 @@ static int s_read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return -1;
 }
 
+/* The sealed part: key id (field 4), nonce (field 5, 12 bytes), ciphertext (field 6), to the end. */
+static int s_read_sealed(const uint8_t *p, const uint8_t *end, relais_log_record_t *out)
+{
+    uint64_t key_id = 0, nlen = 0, clen = 0;
+    if (p >= end || *p++ != 0x20 || s_read_varint(&p, end, &key_id) || key_id == 0)
+        return -1;
+    if (p >= end || *p++ != 0x2a || s_read_varint(&p, end, &nlen) || nlen != RELAIS_SEAL_NONCE_BYTES ||
+        (uint64_t)(end - p) < nlen)
+        return -1;
+    const uint8_t *nonce = p;
+    p += nlen;
+    if (p >= end || *p++ != 0x32 || s_read_varint(&p, end, &clen) || clen <= RELAIS_SEAL_TAG_BYTES ||
+        clen != (uint64_t)(end - p))
+        return -1;
+    out->key_id = key_id;
+    out->nonce = nonce;
+    out->sealed = p;
+    out->sealed_len = (size_t)clen;
+    return 0;
+}
+
 int relais_log_record_decode(const uint8_t *buf, size_t len, relais_log_record_t *out)
 {
     const uint8_t *p = buf, *end = buf + len;
     uint64_t seq = 0, received = 0, slen = 0;
     if (!buf || !out)
         return relais_status_set(RELAIS_E_INVALID, "no record to decode");
+    memset(out, 0, sizeof *out);
     if (p >= end || *p++ != 0x08 || s_read_varint(&p, end, &seq) || seq == 0)
         goto malformed;
     if (p < end && *p == 0x10) {
@@ -63,16 +94,20 @@ int relais_log_record_decode(const uint8_t *buf, size_t len, relais_log_record_t
         if (s_read_varint(&p, end, &received) || received == 0)
             goto malformed;
     }
-    if (p < end) {
+    if (p < end && *p == 0x20) {
+        if (s_read_sealed(p, end, out) != 0)
+            goto malformed;
+    } else if (p < end) {
         if (*p++ != 0x1a || s_read_varint(&p, end, &slen) || slen == 0 || slen != (uint64_t)(end - p))
             goto malformed;
+        out->signed_message = p;
+        out->signed_len = (size_t)slen;
     }
     out->seq = seq;
     out->received_ms = (int64_t)received;
-    out->signed_message = slen ? p : NULL;
-    out->signed_len = (size_t)slen;
     return RELAIS_OK;
 malformed:
+    memset(out, 0, sizeof *out);
     return relais_status_set(RELAIS_E_MALFORMED, "log record is not a canonical LogRecord encoding");
 }
 

@@ -95,15 +95,25 @@ char *relais_text_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* ---- The log record (the Merkle leaf) -------------------------------------------------- */
 
-/* A decoded LogRecord; `signed_message` points into the buffer it was decoded from. */
+#define RELAIS_SEAL_NONCE_BYTES 12 /* AES-256-GCM's nonce */
+#define RELAIS_SEAL_TAG_BYTES 16   /* and its tag, at the end of what it seals */
+
+/* A decoded LogRecord; its pointers point into the buffer it was decoded from. A record is in
+ * clear (key_id 0: the SignedMessage itself) or sealed (key_id > 0: the SignedMessage
+ * encrypted under data key `key_id`, the leaf committing to the ciphertext). */
 typedef struct {
     uint64_t seq;                  /* position in the log, from 1 */
     int64_t received_ms;           /* broker's receive time */
-    const uint8_t *signed_message; /* SignedMessage bytes as received (borrowed) */
+    const uint8_t *signed_message; /* in clear: SignedMessage bytes as received (borrowed); else NULL */
     size_t signed_len;             /* their length */
+    uint64_t key_id;               /* sealed: the data key it is sealed under; 0 in clear */
+    const uint8_t *nonce;          /* sealed: RELAIS_SEAL_NONCE_BYTES (borrowed) */
+    const uint8_t *sealed;         /* sealed: the ciphertext and its tag (borrowed) */
+    size_t sealed_len;             /* their length: the SignedMessage's + RELAIS_SEAL_TAG_BYTES */
 } relais_log_record_t;
 
-/* Upper bound of relais_log_record_encode's output for a signed message of `signed_len`. */
+/* Upper bound of relais_log_record_encode's output for a signed message of `signed_len`, in
+ * clear or sealed. */
 size_t relais_log_record_max_size(size_t signed_len);
 
 /* Serializes `rec` as the LogRecord protobuf into `out` (room `cap`); sets *out_len.

@@ -43,9 +43,11 @@ extern "C" {
 /* On-disk format this build writes and the newest it reads; and the oldest it reads (format
  * 1 had no seqcase database and empty history values; in format 2 the case index held no
  * referral entries and no followers, so that a referrer would be answered about its case
- * instead of its referral: the partner-view rule needs format 3's index). */
-#define RELAIS_STORE_FORMAT 3
-#define RELAIS_STORE_FORMAT_OLDEST 3
+ * instead of its referral: the partner-view rule needs format 3's index; format 4 has the
+ * sealed records, the wrapped data keys and message ids indexed with the hash of their
+ * SignedMessage). */
+#define RELAIS_STORE_FORMAT 4
+#define RELAIS_STORE_FORMAT_OLDEST 4
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -98,10 +100,14 @@ int relais_store_copy(relais_store_t *self, const char *dir);
 
 /* A verified message to append. */
 typedef struct {
-    const uint8_t *signed_message; /* SignedMessage bytes, stored untouched */
+    const uint8_t *signed_message; /* SignedMessage bytes, stored untouched (in clear when key_id is 0) */
     size_t signed_len;
     const uint8_t *msg_id; /* RELAIS_MSG_ID_SIZE bytes, from the message's header */
     int64_t received_ms;   /* broker's receive time */
+    uint64_t key_id;               /* > 0: store the record sealed under this data key instead ... */
+    const uint8_t *nonce;          /* ... with this nonce (RELAIS_SEAL_NONCE_BYTES) ... */
+    const uint8_t *sealed;         /* ... and this ciphertext of signed_message (with its tag) */
+    size_t sealed_len;
 } relais_store_entry_t;
 
 /* What became of one entry. */
@@ -162,6 +168,12 @@ int relais_store_batch_commit(relais_store_batch_t **self_p);
 
 /* Drops everything the batch did and releases it; safe on NULL. */
 void relais_store_batch_abort(relais_store_batch_t **self_p);
+
+/* The data keys, wrapped (opaque bytes to the store): _key_put sets key `key_id` (a rotation
+ * writes every key again); _key_get copies it into *wrapped (caller frees) or returns
+ * RELAIS_E_NOT_FOUND. */
+int relais_store_batch_key_put(relais_store_batch_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len);
+int relais_store_batch_key_get(relais_store_batch_t *self, uint64_t key_id, uint8_t **wrapped, size_t *len);
 
 /* ---- Reading the log ---------------------------------------------------------------- */
 
@@ -227,6 +239,16 @@ int relais_store_seq_case(relais_store_t *self, uint64_t seq, char case_id[RELAI
 /* The open case of a child key, copied into `case_id` (room RELAIS_CASE_ID_MAX).
  * Errors: RELAIS_E_NOT_FOUND. */
 int relais_store_child_case(relais_store_t *self, const uint8_t *child_key, char *case_id);
+
+/* ---- Data keys (read side) ---------------------------------------------------------- */
+
+/* Copies wrapped data key `key_id` into *wrapped (caller frees). Errors: RELAIS_E_NOT_FOUND. */
+int relais_store_key_get(relais_store_t *self, uint64_t key_id, uint8_t **wrapped, size_t *len);
+
+/* Called for each wrapped key in key id order; `wrapped` valid only during the call. Non-zero
+ * stops and is returned. */
+typedef int (*relais_store_key_fn)(void *ctx, uint64_t key_id, const uint8_t *wrapped, size_t len);
+int relais_store_key_iterate(relais_store_t *self, relais_store_key_fn fn, void *ctx);
 
 /* ---- Checkpoints -------------------------------------------------------------------- */
 

@@ -20,8 +20,10 @@
 #define S_ITERATE_CHUNK 1024
 #define S_NODE_KEY_SIZE (1 + 8)
 
-static const char *const s_db_names[STORE_DB_COUNT] = {"meta",     "log",         "nodes", "msgid", "cases",
-                                                       "history",  "children",    "checkpoints", "seqcase"};
+static const char *const s_db_names[STORE_DB_COUNT] = {"meta",     "log",      "nodes",       "msgid",
+                                                       "cases",    "history",  "children",    "checkpoints",
+                                                       "seqcase",  "keys"};
+#define S_MSGID_VALUE_SIZE (STORE_SEQ_SIZE + RELAIS_HASH_SIZE) /* seq, then the SignedMessage's hash */
 
 /* ---- Encoding --------------------------------------------------------------------------- */
 
@@ -163,24 +165,27 @@ static int s_record_load(const relais_store_t *self, MDB_txn *txn, uint64_t seq,
     return 0;
 }
 
-/* Looks `msg_id` up and fills *ack as a duplicate; *rec borrows the stored record. */
+/* Looks `msg_id` up and fills *ack as a duplicate; `content` gets the hash of the stored
+ * SignedMessage (a sealed record's too: a resend is recognised without opening it). */
 static int s_find_msg(const relais_store_t *self, MDB_txn *txn, const uint8_t *msg_id, relais_store_ack_t *ack,
-                      relais_log_record_t *rec)
+                      relais_hash_t content)
 {
     MDB_val v;
+    relais_log_record_t rec;
     int rc = store_get(txn, self->dbi[STORE_DB_MSGID], msg_id, RELAIS_MSG_ID_SIZE, &v);
     if (rc)
         return rc;
-    if (v.mv_size != STORE_SEQ_SIZE)
-        return store_corrupt("a message id index value is not 8 bytes");
+    if (v.mv_size != S_MSGID_VALUE_SIZE)
+        return store_corrupt("a message id index value is not a sequence number and a hash");
     uint64_t seq = store_get_u64(v.mv_data);
-    rc = s_record_load(self, txn, seq, rec);
+    memcpy(content, (const uint8_t *)v.mv_data + STORE_SEQ_SIZE, RELAIS_HASH_SIZE);
+    rc = s_record_load(self, txn, seq, &rec);
     if (rc)
         return rc;
     memset(ack, 0, sizeof *ack);
     ack->duplicate = 1;
     ack->seq = seq;
-    ack->received_ms = rec->received_ms;
+    ack->received_ms = rec.received_ms;
     rc = s_node_get(self, txn, 0, seq - 1, ack->leaf_hash);
     return rc == RELAIS_E_NOT_FOUND ? store_corrupt("a record has no leaf hash") : rc;
 }
@@ -552,15 +557,25 @@ static int s_complete_subtrees(relais_store_batch_t *b, uint64_t leaf_index, con
     return 0;
 }
 
-static int s_append_new(relais_store_batch_t *b, const relais_store_entry_t *e, relais_store_ack_t *ack)
+static int s_append_new(relais_store_batch_t *b, const relais_store_entry_t *e, const relais_hash_t content,
+                        relais_store_ack_t *ack)
 {
-    uint8_t seq_key[STORE_SEQ_SIZE], node_key[S_NODE_KEY_SIZE];
+    uint8_t seq_key[STORE_SEQ_SIZE], node_key[S_NODE_KEY_SIZE], msgid_value[S_MSGID_VALUE_SIZE];
     relais_hash_t leaf;
     size_t len;
     if (b->head == UINT64_MAX)
         return relais_status_set(RELAIS_E_INVALID, "the log cannot grow beyond 2^64 - 1 records");
-    relais_log_record_t rec = {b->head + 1, e->received_ms, e->signed_message, e->signed_len};
-    int rc = s_reserve(b, relais_log_record_max_size(e->signed_len));
+    relais_log_record_t rec = {.seq = b->head + 1, .received_ms = e->received_ms};
+    if (e->key_id) {
+        rec.key_id = e->key_id;
+        rec.nonce = e->nonce;
+        rec.sealed = e->sealed;
+        rec.sealed_len = e->sealed_len;
+    } else {
+        rec.signed_message = e->signed_message;
+        rec.signed_len = e->signed_len;
+    }
+    int rc = s_reserve(b, relais_log_record_max_size(e->key_id ? e->sealed_len : e->signed_len));
     if (!rc)
         rc = relais_log_record_encode(&rec, b->buf, b->cap, &len);
     if (rc)
@@ -573,9 +588,11 @@ static int s_append_new(relais_store_batch_t *b, const relais_store_entry_t *e, 
         rc = store_batch_put(b, STORE_DB_NODES, store_val(node_key, sizeof node_key), store_val(leaf, sizeof leaf), 0);
     if (!rc)
         rc = s_complete_subtrees(b, rec.seq - 1, leaf);
+    memcpy(msgid_value, seq_key, sizeof seq_key);
+    memcpy(msgid_value + sizeof seq_key, content, RELAIS_HASH_SIZE);
     if (!rc)
         rc = store_batch_put(b, STORE_DB_MSGID, store_val(e->msg_id, RELAIS_MSG_ID_SIZE),
-                             store_val(seq_key, sizeof seq_key), MDB_NOOVERWRITE);
+                             store_val(msgid_value, sizeof msgid_value), MDB_NOOVERWRITE);
     if (rc)
         return rc;
     b->head = rec.seq;
@@ -590,13 +607,14 @@ static int s_append_new(relais_store_batch_t *b, const relais_store_entry_t *e, 
  * refused when they differ; either way nothing is written. */
 static int s_append(relais_store_batch_t *b, const relais_store_entry_t *e, relais_store_ack_t *ack)
 {
-    relais_log_record_t old;
-    int rc = s_find_msg(b->store, b->txn, e->msg_id, ack, &old);
+    relais_hash_t content, old;
+    relais_merkle_leaf_hash(e->signed_message, e->signed_len, content);
+    int rc = s_find_msg(b->store, b->txn, e->msg_id, ack, old);
     if (rc == RELAIS_E_NOT_FOUND)
-        return s_append_new(b, e, ack);
+        return s_append_new(b, e, content, ack);
     if (rc)
         return rc;
-    if (old.signed_len != e->signed_len || memcmp(old.signed_message, e->signed_message, e->signed_len) != 0) {
+    if (memcmp(old, content, RELAIS_HASH_SIZE) != 0) {
         memset(ack, 0, sizeof *ack);
         ack->status = RELAIS_E_DUPLICATE_CONFLICT;
     }
@@ -641,8 +659,10 @@ int relais_store_batch_append(relais_store_batch_t *self, const relais_store_ent
     int rc = store_batch_ready(self);
     if (rc)
         return rc;
-    if (!entry || !ack || !entry->msg_id || !entry->signed_message)
-        return relais_status_set(RELAIS_E_INVALID, "an entry needs a message id and signed message bytes");
+    if (!entry || !ack || !entry->msg_id || !entry->signed_message ||
+        (entry->key_id && (!entry->nonce || !entry->sealed || entry->sealed_len != entry->signed_len + RELAIS_SEAL_TAG_BYTES)))
+        return relais_status_set(RELAIS_E_INVALID, "an entry needs a message id and signed message bytes, and when "
+                                                   "sealed a nonce and their ciphertext");
     rc = s_append(self, entry, ack);
     /* INVALID is only ever found before anything is written; any other failure may
      * leave half an entry in the transaction. */
@@ -653,13 +673,13 @@ int relais_store_batch_append(relais_store_batch_t *self, const relais_store_ent
 
 int relais_store_batch_find_msg(relais_store_batch_t *self, const uint8_t *msg_id, relais_store_ack_t *ack)
 {
-    relais_log_record_t rec;
+    relais_hash_t content;
     int rc = store_batch_ready(self);
     if (rc)
         return rc;
     if (!msg_id || !ack)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_batch_find_msg needs a message id and an ack");
-    return s_find_msg(self->store, self->txn, msg_id, ack, &rec);
+    return s_find_msg(self->store, self->txn, msg_id, ack, content);
 }
 
 uint64_t relais_store_batch_head(relais_store_batch_t *self)
@@ -758,14 +778,14 @@ int relais_store_get_leaf_hash(relais_store_t *self, uint64_t seq, relais_hash_t
 
 int relais_store_find_msg(relais_store_t *self, const uint8_t *msg_id, relais_store_ack_t *ack)
 {
-    relais_log_record_t rec;
+    relais_hash_t content;
     MDB_txn *txn;
     if (!self || !msg_id || !ack)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_find_msg needs a store, a message id and an ack");
     int rc = store_read_begin(self, &txn);
     if (rc)
         return rc;
-    rc = s_find_msg(self, txn, msg_id, ack, &rec);
+    rc = s_find_msg(self, txn, msg_id, ack, content);
     mdb_txn_abort(txn);
     return rc;
 }

@@ -472,3 +472,87 @@ int relais_store_checkpoint_iterate(relais_store_t *self, relais_store_checkpoin
         return relais_status_set(RELAIS_E_INVALID, "relais_store_checkpoint_iterate needs a store and a callback");
     return s_cp_walk(self, MDB_FIRST, fn, ctx, &cp);
 }
+
+/* ---- Wrapped data keys ----------------------------------------------------------------------- */
+
+static int s_copy_out(const MDB_val *v, uint8_t **out, size_t *len)
+{
+    *out = malloc(v->mv_size ? v->mv_size : 1);
+    if (!*out)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory reading a data key");
+    memcpy(*out, v->mv_data, v->mv_size);
+    *len = v->mv_size;
+    return 0;
+}
+
+int relais_store_batch_key_put(relais_store_batch_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len)
+{
+    int rc = store_batch_ready(self);
+    if (rc)
+        return rc;
+    if (!wrapped || len == 0)
+        return relais_status_set(RELAIS_E_INVALID, "a data key needs its wrapped bytes");
+    uint8_t key[STORE_SEQ_SIZE];
+    store_put_u64(key, key_id);
+    return store_batch_put(self, STORE_DB_KEYS, store_val(key, sizeof key), store_val(wrapped, len), 0);
+}
+
+static int s_key_get(const relais_store_t *self, MDB_txn *txn, uint64_t key_id, uint8_t **wrapped, size_t *len)
+{
+    uint8_t key[STORE_SEQ_SIZE];
+    MDB_val v;
+    store_put_u64(key, key_id);
+    int rc = store_get(txn, self->dbi[STORE_DB_KEYS], key, sizeof key, &v);
+    return rc ? rc : s_copy_out(&v, wrapped, len);
+}
+
+int relais_store_batch_key_get(relais_store_batch_t *self, uint64_t key_id, uint8_t **wrapped, size_t *len)
+{
+    int rc = store_batch_ready(self);
+    if (rc)
+        return rc;
+    if (!wrapped || !len)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_batch_key_get needs somewhere to put the key");
+    return s_key_get(self->store, self->txn, key_id, wrapped, len);
+}
+
+int relais_store_key_get(relais_store_t *self, uint64_t key_id, uint8_t **wrapped, size_t *len)
+{
+    MDB_txn *txn;
+    if (!self || !wrapped || !len)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_key_get needs a store and somewhere to put the key");
+    int rc = store_read_begin(self, &txn);
+    if (rc)
+        return rc;
+    rc = s_key_get(self, txn, key_id, wrapped, len);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int relais_store_key_iterate(relais_store_t *self, relais_store_key_fn fn, void *ctx)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (!self || !fn)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_key_iterate needs a store and a callback");
+    int rc = store_read_begin(self, &txn);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_open(txn, self->dbi[STORE_DB_KEYS], &cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return store_lmdb_status(rc, "open a cursor on the data keys");
+    }
+    MDB_val k, v;
+    int result = 0, got;
+    for (got = mdb_cursor_get(cur, &k, &v, MDB_FIRST); got == 0 && result == 0;
+         got = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        result = k.mv_size == STORE_SEQ_SIZE ? fn(ctx, store_get_u64(k.mv_data), v.mv_data, v.mv_size)
+                                             : store_corrupt("a data key's id is not 8 bytes");
+    if (result == 0 && got != 0 && got != MDB_NOTFOUND)
+        result = store_lmdb_status(got, "read the data keys");
+    rc = result;
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return rc;
+}

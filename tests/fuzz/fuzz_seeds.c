@@ -263,6 +263,14 @@ static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, si
     rc = relais_log_record_encode(&lr, *leaf, relais_log_record_max_size(frame_len), leaf_len);
     FUZZ_CHECK(rc == RELAIS_OK, "log_record_encode", rc);
     s_write("fuzz_request", "log-record", *leaf, *leaf_len);
+    uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], sealed_leaf[128];
+    size_t sealed_leaf_len = 0;
+    memset(nonce, 0x11, sizeof nonce);
+    relais_log_record_t sealed = {.seq = 2, .received_ms = FUZZ_CREATED_MS + 30, .key_id = 1, .nonce = nonce,
+                                  .sealed = frame, .sealed_len = frame_len < 64 ? frame_len : 64};
+    rc = relais_log_record_encode(&sealed, sealed_leaf, sizeof sealed_leaf, &sealed_leaf_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "log_record_encode (sealed)", rc);
+    s_write("fuzz_request", "log-record-sealed", sealed_leaf, sealed_leaf_len);
     uint8_t bare[RELAIS_HASH_SIZE];
     lr = (relais_log_record_t){.seq = UINT64_MAX};
     rc = relais_log_record_encode(&lr, bare, sizeof bare, &len);

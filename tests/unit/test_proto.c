@@ -67,6 +67,52 @@ static void test_log_record_known_bytes(void **state)
     assert_memory_equal(out, expect, sizeof expect);
 }
 
+/* A sealed record's bytes, as the README documents them: seq 300, received 1, key 7, a nonce of
+ * twelve 0x11 and a ciphertext (with its tag) of seventeen 0x22. */
+static void test_log_record_sealed_known_bytes(void **state)
+{
+    (void)state;
+    uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], sealed[17];
+    memset(nonce, 0x11, sizeof nonce);
+    memset(sealed, 0x22, sizeof sealed);
+    relais_log_record_t rec = {.seq = 300, .received_ms = 1, .key_id = 7, .nonce = nonce, .sealed = sealed,
+                               .sealed_len = sizeof sealed};
+    uint8_t out[64];
+    size_t len = 0;
+    assert_int_equal(relais_log_record_encode(&rec, out, sizeof out, &len), 0);
+    uint8_t expect[5 + 2 + 2 + 12 + 2 + 17] = {0x08, 0xac, 0x02, 0x10, 0x01, 0x20, 0x07, 0x2a, 0x0c};
+    memset(expect + 9, 0x11, 12);
+    expect[21] = 0x32;
+    expect[22] = 0x11;
+    memset(expect + 23, 0x22, 17);
+    assert_int_equal(len, sizeof expect);
+    assert_memory_equal(out, expect, sizeof expect);
+    relais_log_record_t back;
+    assert_int_equal(relais_log_record_decode(out, len, &back), 0);
+    assert_int_equal(back.key_id, 7);
+    assert_null(back.signed_message);
+    assert_ptr_equal(back.nonce, out + 9);
+    assert_ptr_equal(back.sealed, out + 23);
+    assert_int_equal(back.sealed_len, 17);
+    /* Not canonical: a nonce of another length, a ciphertext no longer than its tag, the clear
+     * field beside the sealed ones, trailing bytes. */
+    uint8_t bad[64];
+    memcpy(bad, out, len);
+    bad[8] = 0x0b;
+    assert_int_equal(relais_log_record_decode(bad, len, &back), RELAIS_E_MALFORMED);
+    memcpy(bad, out, len);
+    bad[22] = 0x10;
+    assert_int_equal(relais_log_record_decode(bad, 23 + 16, &back), RELAIS_E_MALFORMED);
+    memcpy(bad, out, len);
+    bad[len] = 0x1a;
+    assert_int_equal(relais_log_record_decode(bad, len + 1, &back), RELAIS_E_MALFORMED);
+    const uint8_t both[] = {0x08, 0x01, 0x1a, 0x01, 0xaa, 0x20, 0x01};
+    assert_int_equal(relais_log_record_decode(both, sizeof both, &back), RELAIS_E_MALFORMED);
+    rec.signed_message = sealed;
+    rec.signed_len = 3;
+    assert_int_equal(relais_log_record_encode(&rec, out, sizeof out, &len), RELAIS_E_INVALID);
+}
+
 static void test_log_record_round_trip(void **state)
 {
     (void)state;
@@ -1386,6 +1432,7 @@ int main(void)
         cmocka_unit_test(test_status_detail),
         cmocka_unit_test(test_msg_id_stamp),
         cmocka_unit_test(test_log_record_known_bytes),
+        cmocka_unit_test(test_log_record_sealed_known_bytes),
         cmocka_unit_test(test_log_record_round_trip),
         cmocka_unit_test(test_log_record_refuses_bad_input),
         cmocka_unit_test(test_signed_round_trip),

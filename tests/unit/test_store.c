@@ -94,7 +94,8 @@ static void s_msg_make(s_msg_t *m, uint64_t n, size_t len, int variant)
 
 static relais_store_entry_t s_entry(const s_msg_t *m, int64_t received_ms)
 {
-    relais_store_entry_t e = {m->bytes, m->len, m->msg_id, received_ms};
+    relais_store_entry_t e = {.signed_message = m->bytes, .signed_len = m->len, .msg_id = m->msg_id,
+                              .received_ms = received_ms};
     return e;
 }
 

@@ -1,0 +1,251 @@
+/* kek.c -- the key-encryption key's file, wrapping data keys under it, and sealing with AES-256-GCM. */
+#include "relais_keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define S_FILE_MAGIC "relais-data-key 1"
+#define S_WRAP_FORMAT 1
+#define S_FILE_MAX 4096
+
+struct relais_kek {
+    uint8_t key[RELAIS_DATA_KEY_BYTES]; /* the KEK itself */
+    uint32_t generation;                /* which one it is */
+};
+
+/* ---- Sealing ----------------------------------------------------------------------------- */
+
+static int s_gcm(int encrypt, const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *nonce, const uint8_t *ad,
+                 size_t ad_len, const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, ok = ctx && len <= INT32_MAX && ad_len <= INT32_MAX &&
+                    EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, encrypt) == 1 &&
+                    EVP_CipherUpdate(ctx, NULL, &n, ad, (int)ad_len) == 1 &&
+                    (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1);
+    if (ok && !encrypt)
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, RELAIS_SEAL_TAG_BYTES, tag) == 1;
+    if (ok)
+        ok = EVP_CipherFinal_ex(ctx, out + n, &n) == 1;
+    if (ok && encrypt)
+        ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, RELAIS_SEAL_TAG_BYTES, tag) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+int relais_seal(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, size_t ad_len, const uint8_t *plain,
+                size_t len, uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], uint8_t *out)
+{
+    if (RAND_bytes(nonce, RELAIS_SEAL_NONCE_BYTES) != 1 || s_gcm(1, key, nonce, ad, ad_len, plain, len, out, out + len))
+        return relais_status_set(RELAIS_E_CRYPTO, "AES-256-GCM sealing failed");
+    return 0;
+}
+
+int relais_open(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, size_t ad_len,
+                const uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], const uint8_t *sealed, size_t sealed_len, uint8_t *out)
+{
+    if (sealed_len < RELAIS_SEAL_TAG_BYTES)
+        return relais_status_set(RELAIS_E_CRYPTO, "sealed bytes shorter than their tag");
+    size_t len = sealed_len - RELAIS_SEAL_TAG_BYTES;
+    uint8_t tag[RELAIS_SEAL_TAG_BYTES];
+    memcpy(tag, sealed + len, sizeof tag);
+    if (s_gcm(0, key, nonce, ad, ad_len, sealed, len, out, tag) != 0) {
+        OPENSSL_cleanse(out, len);
+        return relais_status_set(RELAIS_E_CRYPTO, "the sealed bytes do not open with this key at this place "
+                                                  "(another key, or altered)");
+    }
+    return 0;
+}
+
+static void s_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+void relais_record_ad(uint64_t seq, uint64_t key_id, uint8_t ad[RELAIS_RECORD_AD_BYTES])
+{
+    memcpy(ad, "relais/v1/rec", 13);
+    s_put_u64(ad + 13, seq);
+    s_put_u64(ad + 21, key_id);
+}
+
+/* ---- The KEK file -------------------------------------------------------------------------- */
+
+int relais_kek_create(const char *path, uint32_t generation)
+{
+    if (!path || generation == 0)
+        return relais_status_set(RELAIS_E_INVALID, "a data key file needs a path and a generation from 1");
+    uint8_t key[RELAIS_DATA_KEY_BYTES];
+    if (RAND_bytes(key, sizeof key) != 1)
+        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the data key");
+    char b64[64];
+    EVP_EncodeBlock((unsigned char *)b64, key, sizeof key);
+    char text[256];
+    int n = snprintf(text, sizeof text,
+                     "# The relais hub's data key: it opens every case's data. Keep it secret and apart from\n"
+                     "# the store and its backups.\n" S_FILE_MAGIC "\ngeneration %u\nkey %s\n",
+                     generation, b64);
+    OPENSSL_cleanse(key, sizeof key);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        OPENSSL_cleanse(text, sizeof text);
+        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
+    }
+    int ok = write(fd, text, (size_t)n) == n && fsync(fd) == 0;
+    int saved = errno;
+    close(fd);
+    OPENSSL_cleanse(text, sizeof text);
+    if (!ok) {
+        unlink(path);
+        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", path, strerror(saved));
+    }
+    return 0;
+}
+
+/* Reads the whole file, refusing one that others may read. */
+static int s_read_secret(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "cannot open the data key %s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = relais_status_set(RELAIS_E_IO, "the data key %s is not a regular file", path);
+    else if (st.st_mode & 077)
+        rc = relais_status_set(RELAIS_E_IO, "the data key %s may be read by others (mode %o): chmod 600 it", path,
+                               (unsigned)(st.st_mode & 0777));
+    ssize_t n = rc ? -1 : read(fd, buf, cap - 1);
+    close(fd);
+    if (rc)
+        return rc;
+    if (n < 0 || (size_t)n >= cap - 1)
+        return relais_status_set(RELAIS_E_MALFORMED, "the data key %s is unreadable or too long", path);
+    buf[n] = '\0';
+    return 0;
+}
+
+static int s_parse(const char *path, char *text, relais_kek_t *out)
+{
+    int magic = 0, have_generation = 0, have_key = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned long generation;
+        char b64[128], extra;
+        if (line[0] == '#')
+            continue;
+        if (strcmp(line, S_FILE_MAGIC) == 0) {
+            magic = 1;
+        } else if (sscanf(line, "generation %lu%c", &generation, &extra) == 1 && generation >= 1 &&
+                   generation <= UINT32_MAX) {
+            out->generation = (uint32_t)generation;
+            have_generation = 1;
+        } else if (sscanf(line, "key %127s%c", b64, &extra) == 1 && strlen(b64) == 44) {
+            uint8_t raw[36];
+            have_key = EVP_DecodeBlock(raw, (const unsigned char *)b64, 44) == 33 && b64[43] == '=' && b64[42] != '=';
+            if (have_key)
+                memcpy(out->key, raw, sizeof out->key);
+            OPENSSL_cleanse(raw, sizeof raw);
+            OPENSSL_cleanse(b64, sizeof b64);
+        } else {
+            return relais_status_set(RELAIS_E_MALFORMED, "%s: a line that is no part of a relais data key", path);
+        }
+    }
+    if (!magic || !have_generation || !have_key)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s is not a relais data key (it needs \"%s\", a generation and "
+                                                     "a key of 32 bytes in base64)",
+                                 path, S_FILE_MAGIC);
+    return 0;
+}
+
+int relais_kek_load(const char *path, relais_kek_t **out)
+{
+    if (!path || !out)
+        return relais_status_set(RELAIS_E_INVALID, "relais_kek_load needs a path");
+    *out = NULL;
+    char text[S_FILE_MAX];
+    int rc = s_read_secret(path, text, sizeof text);
+    relais_kek_t *kek = rc ? NULL : calloc(1, sizeof *kek);
+    if (!rc && !kek)
+        rc = relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    if (!rc)
+        rc = s_parse(path, text, kek);
+    OPENSSL_cleanse(text, sizeof text);
+    if (rc) {
+        relais_kek_destroy(&kek);
+        return rc;
+    }
+    *out = kek;
+    return 0;
+}
+
+void relais_kek_destroy(relais_kek_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    OPENSSL_cleanse(*self_p, sizeof **self_p);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+uint32_t relais_kek_generation(const relais_kek_t *self)
+{
+    return self ? self->generation : 0;
+}
+
+/* ---- Wrapping -------------------------------------------------------------------------------- */
+
+/* "relais/v1/key" || key_id || generation: a wrapped key opens only as the key it was made for. */
+static void s_wrap_ad(uint64_t key_id, uint32_t generation, uint8_t ad[13 + 8 + 4])
+{
+    memcpy(ad, "relais/v1/key", 13);
+    s_put_u64(ad + 13, key_id);
+    for (int i = 3; i >= 0; i--, generation >>= 8)
+        ad[21 + i] = (uint8_t)generation;
+}
+
+int relais_kek_wrap(const relais_kek_t *self, uint64_t key_id, const uint8_t key[RELAIS_DATA_KEY_BYTES],
+                    uint8_t out[RELAIS_WRAPPED_KEY_BYTES])
+{
+    uint8_t ad[25];
+    s_wrap_ad(key_id, self->generation, ad);
+    out[0] = S_WRAP_FORMAT;
+    memcpy(out + 1, ad + 21, 4);
+    return relais_seal(self->key, ad, sizeof ad, key, RELAIS_DATA_KEY_BYTES, out + 5, out + 5 + RELAIS_SEAL_NONCE_BYTES);
+}
+
+uint32_t relais_wrapped_generation(const uint8_t *wrapped, size_t len)
+{
+    if (!wrapped || len != RELAIS_WRAPPED_KEY_BYTES || wrapped[0] != S_WRAP_FORMAT)
+        return 0;
+    return (uint32_t)wrapped[1] << 24 | (uint32_t)wrapped[2] << 16 | (uint32_t)wrapped[3] << 8 | wrapped[4];
+}
+
+int relais_kek_unwrap(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
+                      uint8_t key[RELAIS_DATA_KEY_BYTES])
+{
+    uint32_t generation = relais_wrapped_generation(wrapped, len);
+    if (generation == 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "data key %llu: not a wrapped key", (unsigned long long)key_id);
+    if (generation != self->generation)
+        return relais_status_set(RELAIS_E_CRYPTO, "data key %llu was wrapped under data key generation %u; the one "
+                                                  "given is generation %u",
+                                 (unsigned long long)key_id, generation, self->generation);
+    uint8_t ad[25];
+    s_wrap_ad(key_id, generation, ad);
+    if (relais_open(self->key, ad, sizeof ad, wrapped + 5, wrapped + 5 + RELAIS_SEAL_NONCE_BYTES,
+                    RELAIS_DATA_KEY_BYTES + RELAIS_SEAL_TAG_BYTES, key) != 0)
+        return relais_status_set(RELAIS_E_CRYPTO, "data key %llu does not open with the data key given (generation %u): "
+                                                  "it is another hub's, or the store was altered",
+                                 (unsigned long long)key_id, generation);
+    return 0;
+}

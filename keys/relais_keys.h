@@ -1,0 +1,115 @@
+/* relais_keys.h -- the hub's keys for data at rest: the key-encryption key, the data keys, sealing.
+ *
+ * Every record about a case is sealed under the case's data key (AES-256-GCM, a random nonce,
+ * the record's place as associated data); the data keys are kept in the store wrapped under
+ * the hub's key-encryption key (KEK), which lives in a file of its own outside the store
+ * folder and carries a generation number so that it can be rotated. Whoever holds a copy of
+ * the store without the KEK holds ciphertext and the tree over it: enough to check the log's
+ * integrity, nothing to read.
+ *
+ * Depends on relais_proto (status codes), relais_store (the wrapped keys) and OpenSSL.
+ */
+#ifndef RELAIS_KEYS_H
+#define RELAIS_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relais_proto.h"
+#include "relais_store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RELAIS_DATA_KEY_BYTES 32
+/* A data key wrapped under the KEK: format (1) || KEK generation (4, big-endian) || nonce (12)
+ * || ciphertext of the key (32) || tag (16). */
+#define RELAIS_WRAPPED_KEY_BYTES (1 + 4 + RELAIS_SEAL_NONCE_BYTES + RELAIS_DATA_KEY_BYTES + RELAIS_SEAL_TAG_BYTES)
+
+/* The key id of the hub's child-key secret, wrapped with the data keys (those are case and
+ * entry ids, from 1). */
+#define RELAIS_KEY_ID_CHILD_SECRET 0
+
+/* ---- The key-encryption key ------------------------------------------------------------ */
+
+typedef struct relais_kek relais_kek_t;
+
+/* Writes a new KEK of `generation` (>= 1) to `path`, created 0600 and never over an existing
+ * file, synced. Errors: RELAIS_E_IO, RELAIS_E_INVALID, RELAIS_E_CRYPTO. */
+int relais_kek_create(const char *path, uint32_t generation);
+
+/* Reads a KEK file; it must not be readable by group or others. Errors: RELAIS_E_IO (missing,
+ * unreadable, or readable by others), RELAIS_E_MALFORMED (not a relais data key file). */
+int relais_kek_load(const char *path, relais_kek_t **out);
+
+void relais_kek_destroy(relais_kek_t **self_p);
+
+/* Its generation number. */
+uint32_t relais_kek_generation(const relais_kek_t *self);
+
+/* Wraps data key `key_id` under the KEK. Errors: RELAIS_E_CRYPTO. */
+int relais_kek_wrap(const relais_kek_t *self, uint64_t key_id, const uint8_t key[RELAIS_DATA_KEY_BYTES],
+                    uint8_t out[RELAIS_WRAPPED_KEY_BYTES]);
+
+/* Opens a wrapped data key. Errors: RELAIS_E_MALFORMED (not a wrapped key), RELAIS_E_CRYPTO
+ * (it was wrapped under another KEK or another generation, or altered: the detail says which). */
+int relais_kek_unwrap(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
+                      uint8_t key[RELAIS_DATA_KEY_BYTES]);
+
+/* The KEK generation a wrapped key was made under; 0 when it is no wrapped key. */
+uint32_t relais_wrapped_generation(const uint8_t *wrapped, size_t len);
+
+/* ---- Sealing --------------------------------------------------------------------------- */
+
+/* AES-256-GCM of `plain` under `key` with a fresh random nonce (written to `nonce`) and
+ * associated data `ad`; `out` gets len + RELAIS_SEAL_TAG_BYTES bytes. Errors: RELAIS_E_CRYPTO. */
+int relais_seal(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, size_t ad_len, const uint8_t *plain,
+                size_t len, uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], uint8_t *out);
+
+/* Opens what relais_seal made; `out` gets sealed_len - RELAIS_SEAL_TAG_BYTES bytes. Errors:
+ * RELAIS_E_CRYPTO (wrong key, other associated data, or altered bytes). */
+int relais_open(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, size_t ad_len,
+                const uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], const uint8_t *sealed, size_t sealed_len, uint8_t *out);
+
+/* The associated data of a sealed log record: "relais/v1/rec" || seq || key_id (big-endian);
+ * `ad` has room RELAIS_RECORD_AD_BYTES. */
+#define RELAIS_RECORD_AD_BYTES (13 + 8 + 8)
+void relais_record_ad(uint64_t seq, uint64_t key_id, uint8_t ad[RELAIS_RECORD_AD_BYTES]);
+
+/* ---- The data keys of a store ---------------------------------------------------------- */
+
+/* The data keys a process uses, unwrapped once and kept in memory (thread-safe). */
+typedef struct relais_keyring relais_keyring_t;
+
+/* A keyring over `kek` (borrowed: it must outlive the keyring). Errors: RELAIS_E_NOMEM. */
+int relais_keyring_new(const relais_kek_t *kek, relais_keyring_t **out);
+
+/* Zeroes every key it holds and frees it. */
+void relais_keyring_destroy(relais_keyring_t **self_p);
+
+/* Data key `key_id`: from memory, or unwrapped from the store (through `batch` when not NULL,
+ * so that a batch sees the keys it made). Errors: RELAIS_E_NOT_FOUND (no such key),
+ * RELAIS_E_CRYPTO (it does not open with this KEK), the store's. */
+int relais_keyring_key(relais_keyring_t *self, relais_store_t *store, relais_store_batch_t *batch, uint64_t key_id,
+                       uint8_t key[RELAIS_DATA_KEY_BYTES]);
+
+/* Makes data key `key_id` (random), stores it wrapped in `batch` and keeps it in memory.
+ * Errors: RELAIS_E_CRYPTO, the store's. */
+int relais_keyring_create(relais_keyring_t *self, relais_store_batch_t *batch, uint64_t key_id,
+                          uint8_t key[RELAIS_DATA_KEY_BYTES]);
+
+/* Opens a sealed log record into its SignedMessage (*signed, caller frees; *len). A record in
+ * clear is copied as it is. Errors: RELAIS_E_CRYPTO (it does not open: altered, or its key
+ * does not), RELAIS_E_NOT_FOUND (its key is not in the store), RELAIS_E_NOMEM. */
+int relais_keyring_open_record(relais_keyring_t *self, relais_store_t *store, const relais_log_record_t *rec,
+                               uint8_t **signed_message, size_t *len);
+
+/* The KEK the keyring opens keys with. */
+const relais_kek_t *relais_keyring_kek(const relais_keyring_t *self);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,195 @@
+/* test_keys.c -- the data key file, wrapping, sealing, and a store's sealed records opened again. */
+#define _GNU_SOURCE /* nftw */
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "relais_keys.h"
+#include "relais_proto.h"
+#include "relais_store.h"
+
+typedef struct {
+    char dir[64];
+    char kek_path[128];
+} s_fixture_t;
+
+static int s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int s_setup(void **state)
+{
+    s_fixture_t *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/relais-keys-XXXXXX");
+    if (!f || !mkdtemp(f->dir))
+        return -1;
+    snprintf(f->kek_path, sizeof f->kek_path, "%s/data.key", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *f = *state;
+    nftw(f->dir, s_rm, 8, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static void test_kek_file(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_kek_t *kek = NULL;
+    assert_int_equal(relais_kek_create(f->kek_path, 3), 0);
+    struct stat st;
+    assert_int_equal(stat(f->kek_path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(relais_kek_create(f->kek_path, 4), RELAIS_E_IO); /* never over another */
+    assert_int_equal(relais_kek_load(f->kek_path, &kek), 0);
+    assert_int_equal(relais_kek_generation(kek), 3);
+    relais_kek_destroy(&kek);
+    assert_null(kek);
+    /* Readable by others: refused, as ssh refuses such keys. */
+    assert_int_equal(chmod(f->kek_path, 0640), 0);
+    assert_int_equal(relais_kek_load(f->kek_path, &kek), RELAIS_E_IO);
+    assert_non_null(strstr(relais_status_detail(), "chmod 600"));
+    /* Not a data key at all. */
+    char other[160];
+    snprintf(other, sizeof other, "%s/other.key", f->dir);
+    int fd = open(other, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "relais-data-key 1\ngeneration 1\nkey c2hvcnQ=\n", 44), 44);
+    close(fd);
+    assert_int_equal(relais_kek_load(other, &kek), RELAIS_E_MALFORMED);
+    assert_int_equal(relais_kek_create(f->kek_path, 0), RELAIS_E_INVALID);
+}
+
+static void test_wrap_and_seal(void **state)
+{
+    s_fixture_t *f = *state;
+    char second[160];
+    snprintf(second, sizeof second, "%s/second.key", f->dir);
+    relais_kek_t *kek = NULL, *other = NULL;
+    assert_int_equal(relais_kek_create(f->kek_path, 1), 0);
+    assert_int_equal(relais_kek_create(second, 1), 0);
+    assert_int_equal(relais_kek_load(f->kek_path, &kek), 0);
+    assert_int_equal(relais_kek_load(second, &other), 0);
+    uint8_t key[RELAIS_DATA_KEY_BYTES], back[RELAIS_DATA_KEY_BYTES], wrapped[RELAIS_WRAPPED_KEY_BYTES];
+    memset(key, 0x5a, sizeof key);
+    assert_int_equal(relais_kek_wrap(kek, 42, key, wrapped), 0);
+    assert_int_equal(relais_wrapped_generation(wrapped, sizeof wrapped), 1);
+    assert_int_equal(relais_kek_unwrap(kek, 42, wrapped, sizeof wrapped, back), 0);
+    assert_memory_equal(key, back, sizeof key);
+    assert_int_equal(relais_kek_unwrap(kek, 43, wrapped, sizeof wrapped, back), RELAIS_E_CRYPTO); /* another key's place */
+    assert_int_equal(relais_kek_unwrap(other, 42, wrapped, sizeof wrapped, back), RELAIS_E_CRYPTO);
+    wrapped[20] ^= 1;
+    assert_int_equal(relais_kek_unwrap(kek, 42, wrapped, sizeof wrapped, back), RELAIS_E_CRYPTO);
+    assert_int_equal(relais_kek_unwrap(kek, 42, wrapped, 10, back), RELAIS_E_MALFORMED);
+
+    const char plain[] = "Lina B., CM1, Ecole des Blagis";
+    uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], nonce2[RELAIS_SEAL_NONCE_BYTES], ad[RELAIS_RECORD_AD_BYTES];
+    uint8_t sealed[sizeof plain + RELAIS_SEAL_TAG_BYTES], sealed2[sizeof sealed], opened[sizeof plain];
+    relais_record_ad(7, 42, ad);
+    assert_int_equal(relais_seal(key, ad, sizeof ad, (const uint8_t *)plain, sizeof plain, nonce, sealed), 0);
+    assert_null(memmem(sealed, sizeof sealed, "Lina", 4));
+    assert_int_equal(relais_open(key, ad, sizeof ad, nonce, sealed, sizeof sealed, opened), 0);
+    assert_memory_equal(opened, plain, sizeof plain);
+    /* Fresh nonces: the same text seals otherwise every time. */
+    assert_int_equal(relais_seal(key, ad, sizeof ad, (const uint8_t *)plain, sizeof plain, nonce2, sealed2), 0);
+    assert_memory_not_equal(nonce, nonce2, sizeof nonce);
+    /* Another place in the log, another key, an altered byte: none opens. */
+    uint8_t elsewhere[RELAIS_RECORD_AD_BYTES];
+    relais_record_ad(8, 42, elsewhere);
+    assert_int_equal(relais_open(key, elsewhere, sizeof elsewhere, nonce, sealed, sizeof sealed, opened),
+                     RELAIS_E_CRYPTO);
+    assert_int_equal(relais_open(back, ad, sizeof ad, nonce, sealed, sizeof sealed, opened), RELAIS_E_CRYPTO);
+    sealed[3] ^= 0x80;
+    assert_int_equal(relais_open(key, ad, sizeof ad, nonce, sealed, sizeof sealed, opened), RELAIS_E_CRYPTO);
+    relais_kek_destroy(&kek);
+    relais_kek_destroy(&other);
+}
+
+/* A sealed record goes into a store and comes back out through a fresh keyring. */
+static void test_store_sealed_records(void **state)
+{
+    s_fixture_t *f = *state;
+    char store_dir[128];
+    snprintf(store_dir, sizeof store_dir, "%s/store", f->dir);
+    assert_int_equal(mkdir(store_dir, 0700), 0);
+    relais_kek_t *kek = NULL;
+    relais_keyring_t *ring = NULL, *fresh = NULL;
+    relais_store_t *store = NULL;
+    assert_int_equal(relais_kek_create(f->kek_path, 1), 0);
+    assert_int_equal(relais_kek_load(f->kek_path, &kek), 0);
+    assert_int_equal(relais_keyring_new(kek, &ring), 0);
+    assert_int_equal(relais_store_open(store_dir, NULL, &store), 0);
+
+    const uint8_t signed_msg[] = "a SignedMessage about Lina";
+    uint8_t msg_id[16] = {1}, key[RELAIS_DATA_KEY_BYTES], nonce[RELAIS_SEAL_NONCE_BYTES];
+    uint8_t sealed[sizeof signed_msg + RELAIS_SEAL_TAG_BYTES], ad[RELAIS_RECORD_AD_BYTES];
+    relais_store_batch_t *b = NULL;
+    relais_store_ack_t ack;
+    assert_int_equal(relais_store_batch_begin(store, &b), 0);
+    assert_int_equal(relais_keyring_create(ring, b, 1, key), 0);
+    relais_record_ad(1, 1, ad);
+    assert_int_equal(relais_seal(key, ad, sizeof ad, signed_msg, sizeof signed_msg, nonce, sealed), 0);
+    relais_store_entry_t e = {signed_msg, sizeof signed_msg, msg_id, 1000, 1, nonce, sealed, sizeof sealed};
+    assert_int_equal(relais_store_batch_append(b, &e, &ack), 0);
+    assert_int_equal(ack.seq, 1);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+
+    /* The same message again: recognised by its hash, without opening the record. */
+    assert_int_equal(relais_store_append_batch(store, &e, 1, &ack), 0);
+    assert_true(ack.duplicate);
+    assert_int_equal(ack.seq, 1);
+    const uint8_t other[] = "another SignedMessage ....";
+    relais_store_entry_t clash = {other, sizeof other, msg_id, 1000, 0, NULL, NULL, 0};
+    assert_int_equal(relais_store_append_batch(store, &clash, 1, &ack), 0);
+    assert_int_equal(ack.status, RELAIS_E_DUPLICATE_CONFLICT);
+
+    uint8_t *record = NULL, *opened = NULL;
+    size_t len = 0, opened_len = 0;
+    relais_log_record_t rec;
+    assert_int_equal(relais_store_get_record(store, 1, &record, &len), 0);
+    assert_null(memmem(record, len, "Lina", 4));
+    assert_int_equal(relais_log_record_decode(record, len, &rec), 0);
+    assert_int_equal(rec.key_id, 1);
+    assert_null(rec.signed_message);
+    assert_int_equal(relais_keyring_new(kek, &fresh), 0);
+    assert_int_equal(relais_keyring_open_record(fresh, store, &rec, &opened, &opened_len), 0);
+    assert_int_equal(opened_len, sizeof signed_msg);
+    assert_memory_equal(opened, signed_msg, sizeof signed_msg);
+    free(opened);
+    /* One flipped bit of the ciphertext in the record: it no longer opens. */
+    ((uint8_t *)rec.sealed)[2] ^= 1;
+    assert_int_equal(relais_keyring_open_record(fresh, store, &rec, &opened, &opened_len), RELAIS_E_CRYPTO);
+    free(record);
+    relais_keyring_destroy(&ring);
+    relais_keyring_destroy(&fresh);
+    relais_store_destroy(&store);
+    relais_kek_destroy(&kek);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_kek_file, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_wrap_and_seal, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_store_sealed_records, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
