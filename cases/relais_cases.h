@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relais_keys.h"
 #include "relais_proto.h"
 #include "relais_store.h"
 
@@ -58,6 +59,19 @@ int relais_cases_secret_load(const char *dir, int may_create, uint8_t out[RELAIS
 /* Writes `secret` to DIR/hub-child-key.secret (0600, synced), for a copy of the store (a
  * snapshot or a backup). Never replaces an existing file. Errors: RELAIS_E_IO. */
 int relais_cases_secret_save(const char *dir, const uint8_t secret[RELAIS_CASES_SECRET_SIZE]);
+
+/* In a store sealed with a data key, the secret is kept wrapped in the store (data key id
+ * RELAIS_KEY_ID_CHILD_SECRET), never in a file: a copy of the store cannot be used to test
+ * whether a name and a birth date are known. Reads it through `ring`; when the store has none
+ * and `may_create` (an empty log), makes it (in its own committed batch) and sets *created.
+ * Errors: RELAIS_E_NOT_FOUND (none, and not to be made), RELAIS_E_CRYPTO (the data key does not
+ * open it), the store's. */
+int relais_cases_secret_load_sealed(relais_store_t *store, relais_keyring_t *ring, int may_create,
+                                    uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created);
+
+/* Seals the store's case index under the cases' data keys from now on (see sealer.c), or with
+ * `ring` NULL stops sealing. */
+void relais_cases_seal_store(relais_store_t *store, relais_keyring_t *ring);
 
 /* ---- Child keys ---------------------------------------------------------------------- */
 

@@ -100,3 +100,26 @@ int relais_cases_secret_load(const char *dir, int may_create, uint8_t out[RELAIS
     close(fd);
     return rc;
 }
+
+int relais_cases_secret_load_sealed(relais_store_t *store, relais_keyring_t *ring, int may_create,
+                                    uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created)
+{
+    if (created)
+        *created = 0;
+    if (!store || !ring || !out)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_secret_load_sealed needs a store and a keyring");
+    int rc = relais_keyring_key(ring, store, NULL, RELAIS_KEY_ID_CHILD_SECRET, out);
+    if (rc != RELAIS_E_NOT_FOUND || !may_create)
+        return rc;
+    relais_store_batch_t *batch = NULL;
+    rc = relais_store_batch_begin(store, &batch);
+    if (rc == 0)
+        rc = relais_keyring_create(ring, batch, RELAIS_KEY_ID_CHILD_SECRET, out);
+    if (rc == 0)
+        rc = relais_store_batch_commit(&batch);
+    else
+        relais_store_batch_abort(&batch);
+    if (rc == 0 && created)
+        *created = 1;
+    return rc;
+}

@@ -212,6 +212,31 @@ int relais_store_inclusion_proof(relais_store_t *self, uint64_t seq, uint64_t si
 int relais_store_consistency_proof(relais_store_t *self, uint64_t old_size, uint64_t new_size, relais_hash_t *path,
                                    size_t *path_len);
 
+/* ---- Sealed case values --------------------------------------------------------------- */
+
+/* Whoever holds the data keys may have the store seal what the case index keeps: a case's
+ * record or a referral's entry (kind CASE, under its id), and the status after each event
+ * (kind HISTORY, under case id || 0x00 || seq). Every put then stores what `seal` makes of the
+ * value, and every read (gets, iterations, histories) hands out what `open` makes of what is
+ * stored; the callers see the values as they were put. `batch` is the batch writing or
+ * reading, NULL for a read of the committed store. Both return 0 or a status, *out malloc'd. */
+typedef enum {
+    RELAIS_STORE_VALUE_CASE = 1,
+    RELAIS_STORE_VALUE_HISTORY = 2,
+} relais_store_value_t;
+
+typedef struct {
+    int (*seal)(void *ctx, relais_store_batch_t *batch, relais_store_value_t kind, const uint8_t *key, size_t key_len,
+                const uint8_t *plain, size_t len, uint8_t **out, size_t *out_len);
+    int (*open)(void *ctx, relais_store_t *store, relais_store_batch_t *batch, relais_store_value_t kind,
+                const uint8_t *key, size_t key_len, const uint8_t *stored, size_t len, uint8_t **out, size_t *out_len);
+    void *ctx;
+} relais_store_sealer_t;
+
+/* Sets (or with NULL removes) the sealer; set it before any batch or read that should use it.
+ * Not thread-safe against those. */
+void relais_store_set_sealer(relais_store_t *self, const relais_store_sealer_t *sealer);
+
 /* ---- Cases (read side) -------------------------------------------------------------- */
 
 /* Copies a case's state into *state (caller frees). Errors: RELAIS_E_NOT_FOUND. */

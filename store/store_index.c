@@ -23,9 +23,43 @@ static int s_case_id_len(const char *case_id, size_t *len)
     return 0;
 }
 
+/* ---- Sealed values ------------------------------------------------------------------------ */
+
+void relais_store_set_sealer(relais_store_t *self, const relais_store_sealer_t *sealer)
+{
+    if (self)
+        self->sealer = sealer ? *sealer : (relais_store_sealer_t){0};
+}
+
+/* What is kept of a value: *stored is `plain` itself (owned 0) or the sealer's (owned 1). */
+static int s_value_in(relais_store_batch_t *b, relais_store_value_t kind, const void *key, size_t key_len,
+                      const uint8_t *plain, size_t len, uint8_t **stored, size_t *stored_len, int *owned)
+{
+    const relais_store_sealer_t *sealer = &b->store->sealer;
+    *owned = 0;
+    if (!sealer->seal) {
+        *stored = (uint8_t *)plain;
+        *stored_len = len;
+        return 0;
+    }
+    int rc = sealer->seal(sealer->ctx, b, kind, key, key_len, plain, len, stored, stored_len);
+    *owned = rc == 0;
+    return rc;
+}
+
+/* A value as it was put (*out, caller frees), from what is kept. */
+static int s_value_out(relais_store_t *self, relais_store_batch_t *b, relais_store_value_t kind, const void *key,
+                       size_t key_len, const MDB_val *v, uint8_t **out, size_t *len)
+{
+    if (!self->sealer.open)
+        return store_copy_out(v, out, len);
+    return self->sealer.open(self->sealer.ctx, self, b, kind, key, key_len, v->mv_data, v->mv_size, out, len);
+}
+
 /* ---- Cases inside a batch --------------------------------------------------------------- */
 
-static int s_case_get(const relais_store_t *self, MDB_txn *txn, const char *case_id, uint8_t **state, size_t *len)
+static int s_case_get(relais_store_t *self, MDB_txn *txn, relais_store_batch_t *b, const char *case_id,
+                      uint8_t **state, size_t *len)
 {
     MDB_val v;
     size_t id_len;
@@ -37,7 +71,7 @@ static int s_case_get(const relais_store_t *self, MDB_txn *txn, const char *case
     rc = store_get(txn, self->dbi[STORE_DB_CASES], case_id, id_len, &v);
     if (rc == RELAIS_E_NOT_FOUND)
         return relais_status_set(rc, "no case '%s'", case_id);
-    return rc ? rc : store_copy_out(&v, state, len);
+    return rc ? rc : s_value_out(self, b, RELAIS_STORE_VALUE_CASE, case_id, id_len, &v, state, len);
 }
 
 static int s_child_get(const relais_store_t *self, MDB_txn *txn, const uint8_t *child_key, char *case_id)
@@ -60,7 +94,7 @@ static int s_child_get(const relais_store_t *self, MDB_txn *txn, const uint8_t *
 int relais_store_batch_case_get(relais_store_batch_t *self, const char *case_id, uint8_t **state, size_t *len)
 {
     int rc = store_batch_ready(self);
-    return rc ? rc : s_case_get(self->store, self->txn, case_id, state, len);
+    return rc ? rc : s_case_get(self->store, self->txn, self, case_id, state, len);
 }
 
 int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id, const uint8_t *state, size_t len)
@@ -73,12 +107,20 @@ int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id,
         return rc;
     if (!state && len > 0)
         return relais_status_set(RELAIS_E_INVALID, "a case state of %zu bytes needs its bytes", len);
-    return store_batch_put(self, STORE_DB_CASES, store_val(case_id, id_len), store_val(state, len), 0);
+    uint8_t *stored;
+    size_t stored_len;
+    int owned;
+    rc = s_value_in(self, RELAIS_STORE_VALUE_CASE, case_id, id_len, state, len, &stored, &stored_len, &owned);
+    if (rc == 0)
+        rc = store_batch_put(self, STORE_DB_CASES, store_val(case_id, id_len), store_val(stored, stored_len), 0);
+    if (owned)
+        free(stored);
+    return rc;
 }
 
 /* The case of `seq` in `txn`: 0, RELAIS_E_NOT_FOUND or an error. */
-static int s_seq_case(const relais_store_t *self, MDB_txn *txn, uint64_t seq, char *case_id, uint8_t **status,
-                      size_t *len)
+static int s_seq_case(relais_store_t *self, MDB_txn *txn, relais_store_batch_t *b, uint64_t seq, char *case_id,
+                      uint8_t **status, size_t *len)
 {
     uint8_t key[S_HISTORY_KEY_MAX];
     MDB_val v, h;
@@ -100,10 +142,11 @@ static int s_seq_case(const relais_store_t *self, MDB_txn *txn, uint64_t seq, ch
     memcpy(key, case_id, v.mv_size);
     key[v.mv_size] = 0x00;
     store_put_u64(key + v.mv_size + 1, seq);
-    rc = store_get(txn, self->dbi[STORE_DB_HISTORY], key, v.mv_size + 1 + STORE_SEQ_SIZE, &h);
+    size_t key_len = v.mv_size + 1 + STORE_SEQ_SIZE;
+    rc = store_get(txn, self->dbi[STORE_DB_HISTORY], key, key_len, &h);
     if (rc == RELAIS_E_NOT_FOUND)
         return store_corrupt("a record's case lacks it in its history");
-    return rc ? rc : store_copy_out(&h, status, len);
+    return rc ? rc : s_value_out(self, b, RELAIS_STORE_VALUE_HISTORY, key, key_len, &h, status, len);
 }
 
 int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq, const uint8_t *status,
@@ -134,18 +177,26 @@ int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id
                                  (unsigned long long)seq);
     if (rc != RELAIS_E_NOT_FOUND)
         return rc;
-    rc = store_batch_put(self, STORE_DB_SEQCASE, store_val(seq_key, sizeof seq_key), store_val(case_id, id_len), 0);
-    if (rc)
-        return rc;
-    return store_batch_put(self, STORE_DB_HISTORY, store_val(key, id_len + 1 + STORE_SEQ_SIZE),
-                           store_val(status, status_len), 0);
+    uint8_t *stored;
+    size_t stored_len;
+    int owned;
+    rc = s_value_in(self, RELAIS_STORE_VALUE_HISTORY, key, id_len + 1 + STORE_SEQ_SIZE, status, status_len, &stored,
+                    &stored_len, &owned);
+    if (rc == 0)
+        rc = store_batch_put(self, STORE_DB_SEQCASE, store_val(seq_key, sizeof seq_key), store_val(case_id, id_len), 0);
+    if (rc == 0)
+        rc = store_batch_put(self, STORE_DB_HISTORY, store_val(key, id_len + 1 + STORE_SEQ_SIZE),
+                             store_val(stored, stored_len), 0);
+    if (owned)
+        free(stored);
+    return rc;
 }
 
 int relais_store_batch_seq_case(relais_store_batch_t *self, uint64_t seq, char case_id[RELAIS_CASE_ID_MAX],
                                 uint8_t **status, size_t *len)
 {
     int rc = store_batch_ready(self);
-    return rc ? rc : s_seq_case(self->store, self->txn, seq, case_id, status, len);
+    return rc ? rc : s_seq_case(self->store, self->txn, self, seq, case_id, status, len);
 }
 
 int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *child_key, char *case_id)
@@ -195,12 +246,40 @@ int relais_store_case_get(relais_store_t *self, const char *case_id, uint8_t **s
     int rc = store_read_begin(self, &txn);
     if (rc)
         return rc;
-    rc = s_case_get(self, txn, case_id, state, len);
+    rc = s_case_get(self, txn, NULL, case_id, state, len);
     mdb_txn_abort(txn);
     return rc;
 }
 
-static int s_case_walk(MDB_cursor *cur, const char *after, relais_store_case_fn fn, void *ctx)
+/* Hands one kept value to `fn` as it was put. */
+static int s_value_call(relais_store_t *self, relais_store_value_t kind, const void *key, size_t key_len,
+                        const MDB_val *v, int (*call)(void *call_ctx, const uint8_t *value, size_t len),
+                        void *call_ctx)
+{
+    if (!self->sealer.open)
+        return call(call_ctx, v->mv_data, v->mv_size);
+    uint8_t *plain = NULL;
+    size_t len = 0;
+    int rc = s_value_out(self, NULL, kind, key, key_len, v, &plain, &len);
+    if (rc == 0)
+        rc = call(call_ctx, plain, len);
+    free(plain);
+    return rc;
+}
+
+typedef struct {
+    relais_store_case_fn fn;
+    void *ctx;
+    const char *id;
+} s_case_call_t;
+
+static int s_case_call(void *call_ctx, const uint8_t *value, size_t len)
+{
+    s_case_call_t *c = call_ctx;
+    return c->fn(c->ctx, c->id, value, len);
+}
+
+static int s_case_walk(relais_store_t *self, MDB_cursor *cur, const char *after, relais_store_case_fn fn, void *ctx)
 {
     char id[RELAIS_CASE_ID_MAX];
     MDB_val k, v;
@@ -219,7 +298,8 @@ static int s_case_walk(MDB_cursor *cur, const char *after, relais_store_case_fn 
             return store_corrupt("a case id has a wrong size");
         memcpy(id, k.mv_data, k.mv_size);
         id[k.mv_size] = '\0';
-        rc = fn(ctx, id, v.mv_data, v.mv_size);
+        s_case_call_t call = {fn, ctx, id};
+        rc = s_value_call(self, RELAIS_STORE_VALUE_CASE, k.mv_data, k.mv_size, &v, s_case_call, &call);
         if (rc)
             return rc;
     }
@@ -246,17 +326,29 @@ int relais_store_case_iterate_after(relais_store_t *self, const char *after, rel
         rc = store_lmdb_status(rc, "open a cursor on the cases");
         goto out_abort_txn;
     }
-    rc = s_case_walk(cur, after, fn, ctx);
+    rc = s_case_walk(self, cur, after, fn, ctx);
     mdb_cursor_close(cur);
 out_abort_txn:
     mdb_txn_abort(txn);
     return rc;
 }
 
+typedef struct {
+    relais_store_event_fn fn;
+    void *ctx;
+    uint64_t seq;
+} s_event_call_t;
+
+static int s_event_call(void *call_ctx, const uint8_t *value, size_t len)
+{
+    s_event_call_t *c = call_ctx;
+    return c->fn(c->ctx, c->seq, value, len);
+}
+
 /* Walks the history keys that start with `prefix` (case id || 0x00); they are contiguous
  * because a case id holds no NUL. */
-static int s_history_walk(MDB_cursor *cur, const uint8_t *prefix, size_t prefix_len, relais_store_event_fn fn,
-                          void *ctx)
+static int s_history_walk(relais_store_t *self, MDB_cursor *cur, const uint8_t *prefix, size_t prefix_len,
+                          relais_store_event_fn fn, void *ctx)
 {
     MDB_val k = store_val(prefix, prefix_len), v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -265,7 +357,8 @@ static int s_history_walk(MDB_cursor *cur, const uint8_t *prefix, size_t prefix_
             return 0;
         if (k.mv_size != prefix_len + STORE_SEQ_SIZE)
             return store_corrupt("a case history key has a wrong size");
-        rc = fn(ctx, store_get_u64((const uint8_t *)k.mv_data + prefix_len), v.mv_data, v.mv_size);
+        s_event_call_t call = {fn, ctx, store_get_u64((const uint8_t *)k.mv_data + prefix_len)};
+        rc = s_value_call(self, RELAIS_STORE_VALUE_HISTORY, k.mv_data, k.mv_size, &v, s_event_call, &call);
         if (rc)
             return rc;
     }
@@ -293,7 +386,7 @@ int relais_store_case_history(relais_store_t *self, const char *case_id, relais_
         rc = store_lmdb_status(rc, "open a cursor on the case histories");
         goto out_abort_txn;
     }
-    rc = s_history_walk(cur, prefix, id_len + 1, fn, ctx);
+    rc = s_history_walk(self, cur, prefix, id_len + 1, fn, ctx);
     mdb_cursor_close(cur);
 out_abort_txn:
     mdb_txn_abort(txn);
@@ -309,7 +402,7 @@ int relais_store_seq_case(relais_store_t *self, uint64_t seq, char case_id[RELAI
     int rc = store_read_begin(self, &txn);
     if (rc)
         return rc;
-    rc = s_seq_case(self, txn, seq, case_id, status, len);
+    rc = s_seq_case(self, txn, NULL, seq, case_id, status, len);
     mdb_txn_abort(txn);
     return rc;
 }

@@ -34,6 +34,7 @@ struct relais_store {
     MDB_dbi dbi[STORE_DB_COUNT]; /* the named databases, indexed by STORE_DB_* */
     int read_only;               /* opened with MDB_RDONLY: no batch, no checkpoint */
     char *dir;                   /* the directory, for error sentences */
+    relais_store_sealer_t sealer; /* seals the case values; sealer.seal NULL: they are kept as given */
 };
 
 struct relais_store_batch {

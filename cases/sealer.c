@@ -1,0 +1,133 @@
+/* sealer.c -- the case index sealed under each case's data key: what a copy of the store shows of a case is ciphertext.
+ *
+ * Installed on a store (relais_cases_seal_store), it seals every value the case index keeps:
+ * a case's record and its referrals' entries (under the case's id and the referrals' handles)
+ * and the status after each of its events. A value is sealed under its case's data key, so
+ * that destroying that one key (the case's erasure, later) leaves nothing of the case readable;
+ * its key id travels with it, and its place in the index is its associated data, so that a
+ * sealed value cannot be moved to another entry. The case's key is made when its record is
+ * first written, which is when the case opens.
+ *
+ *   stored value = 'S' || key_id (8, big-endian) || nonce (12) || AES-256-GCM(value) || tag (16)
+ *   associated data = "relais/v1/idx" || kind (1: case or referral entry, 2: history) || index key
+ */
+#include "relais_cases.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "relais_keys.h"
+
+#define S_MAGIC 'S'
+#define S_HEAD (1 + 8 + RELAIS_SEAL_NONCE_BYTES)
+#define S_AD_MAX (13 + 1 + RELAIS_CASE_ID_MAX + 9)
+
+/* The number of a case id, "C-<n>"; 0 when it is none. */
+static uint64_t s_case_number(const uint8_t *id, size_t len)
+{
+    if (len < 3 || id[0] != 'C' || id[1] != '-' || id[2] < '1' || id[2] > '9')
+        return 0;
+    uint64_t n = 0;
+    for (size_t i = 2; i < len; i++) {
+        if (id[i] < '0' || id[i] > '9' || n > (UINT64_MAX - 9) / 10)
+            return 0;
+        n = n * 10 + (uint64_t)(id[i] - '0');
+    }
+    return n;
+}
+
+/* The data key a value is sealed under: its case's. */
+static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_len, const uint8_t *plain, size_t len,
+                    uint64_t *key_id)
+{
+    if (kind == RELAIS_STORE_VALUE_HISTORY) {
+        const uint8_t *nul = memchr(key, 0, key_len);
+        *key_id = nul ? s_case_number(key, (size_t)(nul - key)) : 0;
+    } else if (key_len > 2 && key[0] == 'R' && key[1] == '-') {
+        relais_referral_record_t ref;
+        *key_id = relais_referral_record_decode(plain, len, &ref) == 0
+                      ? s_case_number((const uint8_t *)ref.case_id, strlen(ref.case_id))
+                      : 0;
+    } else {
+        *key_id = s_case_number(key, key_len);
+    }
+    return *key_id ? 0 : relais_status_set(RELAIS_E_INVALID, "a case index value names no case to seal it under");
+}
+
+static size_t s_ad(relais_store_value_t kind, const uint8_t *key, size_t key_len, uint8_t ad[S_AD_MAX])
+{
+    memcpy(ad, "relais/v1/idx", 13);
+    ad[13] = (uint8_t)kind;
+    if (key_len > S_AD_MAX - 14)
+        key_len = S_AD_MAX - 14;
+    memcpy(ad + 14, key, key_len);
+    return 14 + key_len;
+}
+
+static int s_seal(void *ctx, relais_store_batch_t *batch, relais_store_value_t kind, const uint8_t *key,
+                  size_t key_len, const uint8_t *plain, size_t len, uint8_t **out, size_t *out_len)
+{
+    relais_keyring_t *ring = ctx;
+    uint64_t key_id = 0;
+    uint8_t data_key[RELAIS_DATA_KEY_BYTES], ad[S_AD_MAX];
+    int rc = s_key_id(kind, key, key_len, plain, len, &key_id);
+    if (rc == 0)
+        rc = relais_keyring_key(ring, NULL, batch, key_id, data_key);
+    /* A case's first value is its record, written when it opens: its key is made then. */
+    if (rc == RELAIS_E_NOT_FOUND && kind == RELAIS_STORE_VALUE_CASE && key[0] == 'C')
+        rc = relais_keyring_create(ring, batch, key_id, data_key);
+    uint8_t *sealed = rc == 0 ? malloc(S_HEAD + len + RELAIS_SEAL_TAG_BYTES) : NULL;
+    if (rc == 0 && !sealed)
+        rc = relais_status_set(RELAIS_E_NOMEM, "out of memory sealing a case value");
+    if (rc == 0) {
+        sealed[0] = S_MAGIC;
+        for (int i = 0; i < 8; i++)
+            sealed[1 + i] = (uint8_t)(key_id >> (56 - 8 * i));
+        rc = relais_seal(data_key, ad, s_ad(kind, key, key_len, ad), plain, len, sealed + 9, sealed + S_HEAD);
+    }
+    memset(data_key, 0, sizeof data_key);
+    if (rc) {
+        free(sealed);
+        return rc;
+    }
+    *out = sealed;
+    *out_len = S_HEAD + len + RELAIS_SEAL_TAG_BYTES;
+    return 0;
+}
+
+static int s_open(void *ctx, relais_store_t *store, relais_store_batch_t *batch, relais_store_value_t kind,
+                  const uint8_t *key, size_t key_len, const uint8_t *stored, size_t len, uint8_t **out, size_t *out_len)
+{
+    relais_keyring_t *ring = ctx;
+    if (len < S_HEAD + RELAIS_SEAL_TAG_BYTES || stored[0] != S_MAGIC)
+        return relais_status_set(RELAIS_E_CORRUPT, "a case index value is not sealed: this store was written "
+                                                   "without a data key, or altered");
+    uint64_t key_id = 0;
+    for (int i = 0; i < 8; i++)
+        key_id = key_id << 8 | stored[1 + i];
+    uint8_t data_key[RELAIS_DATA_KEY_BYTES], ad[S_AD_MAX];
+    size_t plain_len = len - S_HEAD - RELAIS_SEAL_TAG_BYTES;
+    uint8_t *plain = malloc(plain_len ? plain_len : 1);
+    int rc = plain ? relais_keyring_key(ring, store, batch, key_id, data_key)
+                   : relais_status_set(RELAIS_E_NOMEM, "out of memory opening a case value");
+    if (rc == 0 && relais_open(data_key, ad, s_ad(kind, key, key_len, ad), stored + 9, stored + S_HEAD,
+                               len - S_HEAD, plain) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the case index entry %.*s does not open with its case's key: it "
+                                                 "was altered or moved",
+                               (int)(kind == RELAIS_STORE_VALUE_HISTORY ? strnlen((const char *)key, key_len) : key_len),
+                               (const char *)key);
+    memset(data_key, 0, sizeof data_key);
+    if (rc) {
+        free(plain);
+        return rc;
+    }
+    *out = plain;
+    *out_len = plain_len;
+    return 0;
+}
+
+void relais_cases_seal_store(relais_store_t *store, relais_keyring_t *ring)
+{
+    relais_store_sealer_t sealer = {s_seal, s_open, ring};
+    relais_store_set_sealer(store, ring ? &sealer : NULL);
+}
