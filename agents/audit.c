@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,10 @@
 
 void relais_audit_usage(FILE *out)
 {
-    fputs("usage: relais audit verify --store DIR --certs DIR [--broker NAME] [--jobs N] [--quiet]\n"
+    fputs("usage: relais audit verify --store DIR --certs DIR [--data-key FILE] [--broker NAME] [--jobs N]\n"
+          "                           [--quiet]\n"
           "       relais audit verify --endpoint E --key FILE --server-cert FILE --certs DIR [--quiet]\n"
-          "       relais audit export --store DIR [--from N] [--to M]\n"
+          "       relais audit export --store DIR [--data-key FILE] [--from N] [--to M]\n"
           "       relais audit prove SEQ [--size N] [--save-checkpoint NOTE_FILE]\n"
           "                          (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
           "       relais audit check-proof FILE.json --checkpoint NOTE_FILE --broker-cert FILE\n"
@@ -30,12 +32,18 @@ void relais_audit_usage(FILE *out)
           "\n"
           "verify checks every record (decoding, sequence, leaf hash, sender, signature, unique id)\n"
           "and every checkpoint (broker signature, root recomputed from the records, consistency).\n"
+          "Records about children are stored sealed: without the hub's data key (--data-key) a copy\n"
+          "is checked as stored (the tree, every leaf, the checkpoints) and verify says so; with it,\n"
+          "every record is opened, its author's signature checked and the cases replayed. Online, the\n"
+          "hub opens them for its auditor, and logs the reads. export gives sealed records as stored\n"
+          "without the data key, opened with it.\n"
           "A registry's revoked/ folder is searched too. Exit 1 when the log fails, 2 on a local error.\n"
           "Offline, --jobs N checks signatures on N threads (default: the online cores).\n"
           "prove prints an inclusion proof (JSON) for the latest signed checkpoint that holds SEQ;\n"
           "checkpoint prints a signed note (C2SP tlog-checkpoint) that check-proof checks it against.\n"
           "snapshot copies a store, even one a running relaisd writes to, as it is at one instant\n"
-          "(compacted, with the hub's child-key secret): the copy to audit offline, or a backup.\n"
+          "(compacted; its data keys wrapped, so that it is read only with the hub's data key of its\n"
+          "generation): the copy to audit offline, or a backup.\n"
           "\n" RELAIS_CLI_CONN_HELP,
           out);
 }
@@ -160,9 +168,10 @@ const relais_peer_t *relais_audit_keys_broker(const relais_audit_keys_t *keys, c
 
 /* Where export writes and what went wrong first. */
 typedef struct {
-    relais_store_t *store; /* the store exported */
-    int status;            /* first failure, 0 while all is well */
-    uint64_t seq;          /* the record it concerns */
+    relais_store_t *store;     /* the store exported */
+    relais_audit_keys_t *keys; /* its data keys (--data-key), or keys->ring NULL */
+    int status;                /* first failure, 0 while all is well */
+    uint64_t seq;              /* the record it concerns */
 } s_export_t;
 
 /* Base64 of bytes as a JSON string value; NULL when out of memory. */
@@ -174,15 +183,50 @@ static json_t *s_json_base64(const uint8_t *in, size_t len)
     return value;
 }
 
-/* The export line of one record; the fields the record does not yield make it fail. */
-static int s_export_line(uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf, json_t **out)
+/* A sealed record as stored, for whoever checks its leaf without the data key: the fields of
+ * its canonical LogRecord (docs/log.md), its ciphertext in base64. */
+static int s_export_sealed(const relais_log_record_t *rec, const relais_hash_t leaf, json_t **out)
+{
+    json_t *line = json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "seq", (json_int_t)rec->seq, "received_ms",
+                             (json_int_t)rec->received_ms, "key_id", (json_int_t)rec->key_id, "nonce",
+                             relais_audit_json_hex(rec->nonce, RELAIS_SEAL_NONCE_BYTES), "sealed",
+                             s_json_base64(rec->sealed, rec->sealed_len), "leaf_hash",
+                             relais_audit_json_hex(leaf, RELAIS_HASH_SIZE));
+    if (!line)
+        return relais_status_set(RELAIS_E_NOMEM, "building the JSON of record %" PRIu64, rec->seq);
+    *out = line;
+    return 0;
+}
+
+/* The export line of one record; the fields the record does not yield make it fail. A sealed
+ * record is opened when the data key was given, and exported as stored when not. */
+static int s_export_line(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                         const relais_hash_t leaf, json_t **out)
 {
     relais_log_record_t rec;
     relais_signed_t sig;
     relais_message_t *msg = NULL;
-    int rc = relais_record_message_decode(record, len, &rec, &sig, &msg);
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    int rc = relais_log_record_decode(record, len, &rec);
     if (rc)
         return rc;
+    if (rec.key_id && !keys->ring)
+        return s_export_sealed(&rec, leaf, out);
+    if (rec.key_id) {
+        rc = relais_keyring_open_record(keys->ring, keys->store, &rec, &plain, &plain_len);
+        if (rc)
+            return rc;
+        rec.signed_message = plain;
+        rec.signed_len = plain_len;
+    }
+    rc = relais_signed_decode(rec.signed_message, rec.signed_len, &sig);
+    if (!rc)
+        rc = relais_message_decode_stored(sig.body, sig.body_len, &msg);
+    if (rc) {
+        free(plain);
+        return rc;
+    }
     /* json_pack steals the "o" values, and fails as a whole when one of them is NULL. */
     json_t *line = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:o}", "seq", (json_int_t)seq, "received_ms",
                              (json_int_t)rec.received_ms, "sender", relais_message_sender(msg), "msg_id",
@@ -191,6 +235,9 @@ static int s_export_line(uint64_t seq, const uint8_t *record, size_t len, const 
                              s_json_base64(sig.signature, RELAIS_SIGNATURE_BYTES), "leaf_hash",
                              relais_audit_json_hex(leaf, RELAIS_HASH_SIZE));
     relais_message_destroy(&msg);
+    if (plain)
+        OPENSSL_cleanse(plain, plain_len);
+    free(plain);
     if (!line)
         return relais_status_set(RELAIS_E_NOMEM, "building the JSON of record %" PRIu64, seq);
     *out = line;
@@ -201,7 +248,7 @@ static int s_export_record(void *ctx, uint64_t seq, const uint8_t *record, size_
 {
     s_export_t *ex = ctx;
     json_t *line = NULL;
-    int rc = s_export_line(seq, record, len, leaf, &line);
+    int rc = s_export_line(ex->keys, seq, record, len, leaf, &line);
     if (!rc) {
         /* Not relais_cli_print_json: a whole log goes out here, buffered rather than flushed
          * a line at a time, and a failed write (a full disk) must fail the export. */
@@ -220,10 +267,12 @@ static int s_export_record(void *ctx, uint64_t seq, const uint8_t *record, size_
 }
 
 /* Returns 1 to run, or 0 with the exit status in *status (--help, or a usage error). */
-static int s_export_parse(int argc, char **argv, const char **store_dir, uint64_t *from, uint64_t *to, int *status)
+static int s_export_parse(int argc, char **argv, const char **store_dir, const char **data_key, uint64_t *from,
+                          uint64_t *to, int *status)
 {
     static const struct option opts[] = {
         {"store", required_argument, NULL, 's'},
+        {"data-key", required_argument, NULL, 'k'},
         {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -234,6 +283,8 @@ static int s_export_parse(int argc, char **argv, const char **store_dir, uint64_
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 's') {
             *store_dir = optarg;
+        } else if (c == 'k') {
+            *data_key = optarg;
         } else if (c == 'h') {
             relais_audit_usage(stdout);
             return 0;
@@ -253,11 +304,14 @@ int relais_audit_cmd_export(int argc, char **argv)
 {
     const relais_store_options_t ro = {.read_only = 1};
     relais_store_t *store = NULL;
-    const char *store_dir = NULL;
+    const char *store_dir = NULL, *data_key = NULL;
     uint64_t from = 1, to = 0, head = 0;
-    s_export_t ex = {NULL, 0, 0};
+    relais_audit_keys_t keys;
+    relais_kek_t *kek = NULL;
+    memset(&keys, 0, sizeof keys);
+    s_export_t ex = {NULL, &keys, 0, 0};
     int status;
-    if (!s_export_parse(argc, argv, &store_dir, &from, &to, &status))
+    if (!s_export_parse(argc, argv, &store_dir, &data_key, &from, &to, &status))
         return status;
     int rc = relais_store_open(store_dir, &ro, &store);
     if (!rc)
@@ -265,6 +319,12 @@ int relais_audit_cmd_export(int argc, char **argv)
     if (rc) {
         relais_store_destroy(&store);
         return relais_cli_local(store_dir, rc);
+    }
+    rc = relais_audit_open_keys(store, data_key, &kek, &keys);
+    if (rc) {
+        relais_audit_close_keys(&kek, &keys);
+        relais_store_destroy(&store);
+        return relais_cli_local(data_key, rc);
     }
     if (to == 0 || to > head)
         to = head;
@@ -274,6 +334,7 @@ int relais_audit_cmd_export(int argc, char **argv)
     ex.store = store;
     if (from <= to)
         rc = relais_store_iterate(store, from, to, s_export_record, &ex);
+    relais_audit_close_keys(&kek, &keys);
     relais_store_destroy(&store);
     if (fflush(stdout) != 0 && !rc)
         rc = relais_status_set(RELAIS_E_IO, "writing to standard output");
@@ -319,12 +380,23 @@ static int s_snapshot_parse(int argc, char **argv, const char **store_dir, const
     return 0;
 }
 
-/* The hub's child-key secret goes with the copy: without it the copy's cases cannot be
- * replayed. An empty log may have none yet (*have = 0). Read before anything is copied, so
- * that a store whose secret is missing leaves no half snapshot behind. */
-static int s_snapshot_secret_load(const char *store_dir, uint64_t head, uint8_t secret[RELAIS_CASES_SECRET_SIZE],
-                                  int *have)
+/* A store in clear keeps the hub's child-key secret in a file beside it, which goes with the
+ * copy: without it the copy's cases cannot be replayed. A sealed store keeps it wrapped among
+ * its data keys, and the copy holds it as it holds them, wrapped: *generation says under which
+ * KEK generation, without which the copy cannot be read. An empty log may have no secret yet
+ * (*have = 0). Read before anything is copied, so that a store whose secret is missing leaves
+ * no half snapshot behind. */
+static int s_snapshot_secret_load(relais_store_t *store, const char *store_dir, uint64_t head,
+                                  uint8_t secret[RELAIS_CASES_SECRET_SIZE], int *have, uint32_t *generation)
 {
+    uint8_t *wrapped = NULL;
+    size_t len = 0;
+    *have = 0;
+    if (relais_store_key_get(store, RELAIS_KEY_ID_CHILD_SECRET, &wrapped, &len) == 0) {
+        *generation = relais_wrapped_generation(wrapped, len);
+        free(wrapped);
+        return 0;
+    }
     int rc = relais_cases_secret_load(store_dir, 0, secret, NULL);
     *have = rc == 0;
     return rc && head == 0 ? 0 : rc;
@@ -350,7 +422,7 @@ static int s_snapshot_dir(const char *out_dir)
 }
 
 /* What the copy holds, read back from the copy itself. */
-static int s_snapshot_report(const char *out_dir)
+static int s_snapshot_report(const char *out_dir, uint32_t generation)
 {
     const relais_store_options_t ro = {.read_only = 1};
     relais_store_t *copy = NULL;
@@ -367,6 +439,9 @@ static int s_snapshot_report(const char *out_dir)
                     st.checkpoints, (double)st.used_bytes / (1024.0 * 1024.0), out_dir);
     if (has_cp)
         printf("latest checkpoint: size %" PRIu64 "\n", cp.size);
+    if (generation)
+        printf("sealed under data key generation %" PRIu32 ": the copy is read with that generation's file, and "
+               "checked without it\n", generation);
     return 0;
 }
 
@@ -377,6 +452,7 @@ int relais_audit_cmd_snapshot(int argc, char **argv)
     const char *store_dir = NULL, *out_dir = NULL;
     uint8_t secret[RELAIS_CASES_SECRET_SIZE];
     uint64_t head = 0;
+    uint32_t generation = 0;
     int status, have_secret = 0;
     if (!s_snapshot_parse(argc, argv, &store_dir, &out_dir, &status))
         return status;
@@ -387,7 +463,7 @@ int relais_audit_cmd_snapshot(int argc, char **argv)
     if (!rc)
         rc = relais_store_head(store, &head);
     if (!rc)
-        rc = s_snapshot_secret_load(store_dir, head, secret, &have_secret);
+        rc = s_snapshot_secret_load(store, store_dir, head, secret, &have_secret, &generation);
     if (!rc)
         rc = relais_store_copy(store, out_dir);
     relais_store_destroy(&store);
@@ -399,6 +475,6 @@ int relais_audit_cmd_snapshot(int argc, char **argv)
     memset(secret, 0, sizeof secret);
     if (rc)
         return relais_cli_local(store_dir, rc);
-    rc = s_snapshot_report(out_dir);
+    rc = s_snapshot_report(out_dir, generation);
     return rc ? relais_cli_local(out_dir, rc) : RELAIS_EXIT_OK;
 }

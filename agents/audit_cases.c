@@ -348,7 +348,7 @@ static int s_check_complete(s_replay_t *r)
     return 0;
 }
 
-relais_audit_cases_t *relais_audit_cases_begin(relais_store_t *store, const char *store_dir)
+relais_audit_cases_t *relais_audit_cases_begin(relais_store_t *store, const char *store_dir, relais_keyring_t *ring)
 {
     s_replay_t *r = calloc(1, sizeof *r);
     if (!r)
@@ -356,7 +356,9 @@ relais_audit_cases_t *relais_audit_cases_begin(relais_store_t *store, const char
     r->store = store;
     r->out = &r->found;
     r->next_seq = 1;
-    if (relais_cases_secret_load(store_dir, 0, r->secret, NULL) != 0)
+    int rc = ring ? relais_cases_secret_load_sealed(store, ring, 0, r->secret, NULL)
+                  : relais_cases_secret_load(store_dir, 0, r->secret, NULL);
+    if (rc != 0)
         relais_audit_fail(&r->found, RELAIS_E_IO, "cases", "cannot replay the cases without the hub's secret: %s",
                           relais_status_detail());
     return r;

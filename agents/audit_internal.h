@@ -13,6 +13,7 @@
 
 #include "cli_util.h"
 #include "relais_certs.h"
+#include "relais_keys.h"
 #include "relais_merkle.h"
 #include "relais_proto.h"
 
@@ -59,12 +60,22 @@ int relais_audit_save_note(const char *path, const char *note);
 typedef struct {
     relais_registry_t *current; /* DIR */
     relais_registry_t *revoked; /* DIR/revoked, NULL when there is no such folder */
+    relais_keyring_t *ring;     /* the store's data keys (audit --data-key), or NULL: sealed
+                                 * records are then checked as stored, not opened */
+    relais_store_t *store;      /* where `ring` finds the wrapped keys */
 } relais_audit_keys_t;
 
 /* Loads DIR and DIR/revoked. Errors: those of relais_registry_load. Release with
  * relais_audit_keys_clear() (also after a failure). */
 int relais_audit_keys_load(const char *dir, relais_audit_keys_t *keys);
 void relais_audit_keys_clear(relais_audit_keys_t *keys);
+
+/* With `data_key` (a KEK file; NULL: none), unwraps `store`'s keys into keys->ring and has the
+ * store open its sealed case index, checking at once that the KEK opens the store's keys; keys
+ * (loaded first) gets the store either way. Release with relais_audit_close_keys(). Errors:
+ * those of relais_kek_load, RELAIS_E_CRYPTO (another hub's KEK, or another generation). */
+int relais_audit_open_keys(relais_store_t *store, const char *data_key, relais_kek_t **kek, relais_audit_keys_t *keys);
+void relais_audit_close_keys(relais_kek_t **kek, relais_audit_keys_t *keys);
 
 /* The certificate named `name`, current first; NULL when neither folder has it. */
 const relais_peer_t *relais_audit_keys_find(const relais_audit_keys_t *keys, const char *name);
@@ -86,13 +97,16 @@ typedef struct {
     int64_t received_ms;                 /* from the LogRecord */
     relais_message_t *msg;               /* the decoded message, kept only when asked (the pool's
                                           * keep_messages) and only when status is 0; NULL else */
+    int sealed;                          /* sealed and not opened (no data key): its leaf is
+                                          * checked, not its message; msg_id and sender are empty */
 } relais_audit_verdict_t;
 
 /* Checks one LogRecord on its own: canonical decoding, its sequence number is `seq`, its
  * leaf hash equals `stored_leaf` (skipped when NULL), the envelope and message decode,
- * the sender is known and its Ed25519 signature verifies. Reads no state shared between
- * records and writes only *out, so that a pool of workers may call it in parallel.
- * Returns out->status. */
+ * the sender is known and its Ed25519 signature verifies. A sealed record is opened with
+ * keys->ring first (it must open); without a ring its check ends at the leaf (out->sealed).
+ * Reads no state shared between records and writes only *out, so that a pool of workers may
+ * call it in parallel. Returns out->status. */
 int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                               const uint8_t *stored_leaf, relais_audit_verdict_t *out);
 
@@ -101,6 +115,11 @@ int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, con
  * (the case replay) does not decode it again. */
 int relais_audit_check_record_keep(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                                    const uint8_t *stored_leaf, relais_audit_verdict_t *out);
+
+/* A record the hub opened for its reader (online, from a sealed store): its message checked as
+ * above, and out->leaf is `leaf`, the stored leaf's hash the hub sent with it. */
+int relais_audit_check_opened(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                              const relais_hash_t leaf, relais_audit_verdict_t *out);
 
 /* ---- Checking records on worker threads (audit_pool.c) ---------------------------------- */
 
@@ -177,6 +196,10 @@ void relais_audit_tree_root(const relais_audit_tree_t *tree, relais_hash_t out);
 
 /* ---- How a verification went ------------------------------------------------------------ */
 
+/* Who opened the sealed records an audit checked. */
+#define RELAIS_AUDIT_KEYED_OFFLINE 1 /* the auditor, with --data-key */
+#define RELAIS_AUDIT_KEYED_BY_HUB 2  /* the hub, online, for its auditor (every read logged) */
+
 /* What verify found, offline or online; what its report prints. */
 typedef struct {
     relais_audit_tree_t tree; /* roots of the records verified so far; tree.size of them */
@@ -187,6 +210,8 @@ typedef struct {
     uint64_t cp_size;         /* size of the last verified checkpoint */
     relais_hash_t cp_root;    /* its root */
     char origin[256];         /* its origin line */
+    uint64_t sealed;          /* sealed records checked as stored only (no data key) */
+    int keyed;                /* sealed records were opened: RELAIS_AUDIT_KEYED_* */
     int cases_checked;        /* the case index was rebuilt from the log and found equal */
     uint64_t cases;           /* how many cases that was */
     int status;               /* first problem's code, 0 while none */
@@ -201,7 +226,8 @@ int relais_audit_fail(relais_audit_outcome_t *o, int status, const char *where, 
     __attribute__((format(printf, 4, 5)));
 
 /* The case replay (audit_cases.c): rebuilds every case from the log's records with the
- * broker's own rules (the hub secret is STORE_DIR/hub-child-key.secret) and compares the
+ * broker's own rules (the hub secret is STORE_DIR/hub-child-key.secret, or for a sealed store
+ * the one it keeps wrapped, opened with `ring`, whose sealer the store must have) and compares the
  * store's case index with it, event by event and case by case. It is fed in the same pass
  * as the signatures, from the pool's in-order verdicts, so that no message is read or
  * decoded twice. Its findings count only when the records verified: a replay problem is
@@ -211,7 +237,8 @@ typedef struct relais_audit_cases relais_audit_cases_t;
 
 /* Starts a replay of `store` (which must outlive it). A missing secret is held back like a
  * finding. Returns NULL only when out of memory. */
-relais_audit_cases_t *relais_audit_cases_begin(struct relais_store *store, const char *store_dir);
+relais_audit_cases_t *relais_audit_cases_begin(struct relais_store *store, const char *store_dir,
+                                               relais_keyring_t *ring);
 
 /* Applies record `seq` (its message and received time, in log order, every record from 1
  * on) to the replay and checks its entry in the index. Nothing once a problem was found. */

@@ -144,16 +144,26 @@ typedef struct {
     relais_audit_outcome_t out;       /* counts, root, first problem */
 } s_online_t;
 
-static int s_online_record(s_online_t *v, const uint8_t *record, size_t len)
+/* From a sealed store the hub sends each record opened, with its stored leaf's hash: the tree is
+ * checked over those hashes, each author's signature over the opened message. That the one
+ * is the other's ciphertext rests on the hub's word; the offline audit with the data key
+ * checks it. */
+static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, const uint8_t *leaf)
 {
     relais_audit_verdict_t verdict;
     char where[64];
     uint64_t seq = v->out.tree.size + 1;
     snprintf(where, sizeof where, "seq %" PRIu64, seq);
-    if (relais_audit_check_record(&v->keys, seq, record, len, NULL, &verdict) != 0)
+    int rc = leaf ? relais_audit_check_opened(&v->keys, seq, record, len, leaf, &verdict)
+                  : relais_audit_check_record(&v->keys, seq, record, len, NULL, &verdict);
+    if (rc != 0)
         return relais_audit_fail(&v->out, verdict.status, where, "%s", verdict.problem);
+    if (verdict.sealed)
+        return relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the hub sent the record sealed");
+    if (leaf)
+        v->out.keyed = RELAIS_AUDIT_KEYED_BY_HUB;
     v->out.signatures++;
-    int rc = s_id_add(&v->ids, verdict.msg_id);
+    rc = s_id_add(&v->ids, verdict.msg_id);
     if (rc)
         return relais_audit_fail(&v->out, rc, where, "%s",
                                  rc == RELAIS_E_NOMEM ? "out of memory"
@@ -181,7 +191,8 @@ static int s_online_records(s_online_t *v, uint64_t size)
             rc = relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the broker sent none, its checkpoint has %" PRIu64,
                                    size);
         for (size_t i = 0; !rc && i < page.record_count && v->out.tree.size < size; i++)
-            rc = s_online_record(v, page.records[i], page.record_lens[i]);
+            rc = s_online_record(v, page.records[i], page.record_lens[i],
+                                 i < page.leaf_hash_count ? page.leaf_hashes[i] : NULL);
         relais_reply_clear(&page);
         if (rc)
             return rc;
@@ -262,7 +273,11 @@ static int s_online_leaf(s_remote_t *r, uint64_t seq, const relais_hash_t claime
     if (!rc && page.record_count == 0)
         rc = relais_status_set(RELAIS_E_PROOF, "the broker did not send record %" PRIu64, seq);
     if (!rc) {
-        relais_merkle_leaf_hash(page.records[0], page.record_lens[0], leaf);
+        /* A sealed record comes opened, with the hash of its leaf as stored. */
+        if (page.leaf_hash_count)
+            memcpy(leaf, page.leaf_hashes[0], RELAIS_HASH_SIZE);
+        else
+            relais_merkle_leaf_hash(page.records[0], page.record_lens[0], leaf);
         if (memcmp(leaf, claimed, RELAIS_HASH_SIZE) != 0)
             rc = relais_status_set(RELAIS_E_PROOF, "record %" PRIu64 " does not hash to the proof's leaf hash", seq);
     }

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
+#include "relais_cases.h"
 #include "relais_store.h"
 
 /* ---- One record ----------------------------------------------------------------------- */
@@ -58,12 +61,40 @@ static int s_check_message(const relais_audit_keys_t *keys, const relais_log_rec
     return rc;
 }
 
+/* A sealed record's message, opened with its data key: whoever holds the KEK checks what the
+ * author signed; without it the leaf (over the ciphertext) is all there is to check. */
+static int s_check_sealed(const relais_audit_keys_t *keys, relais_log_record_t *rec, int keep,
+                          relais_audit_verdict_t *out)
+{
+    if (!keys->ring) {
+        out->sealed = 1;
+        return 0;
+    }
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    int rc = relais_keyring_open_record(keys->ring, keys->store, rec, &plain, &plain_len);
+    if (rc)
+        return s_verdict(out, rc, "the sealed record does not open with data key %" PRIu64 ": %s", rec->key_id,
+                         relais_status_detail());
+    rec->signed_message = plain;
+    rec->signed_len = plain_len;
+    rc = s_check_message(keys, rec, keep, out);
+    OPENSSL_cleanse(plain, plain_len);
+    free(plain);
+    return rc;
+}
+
+/* `given_leaf`: the record was opened by the hub, which sent its stored leaf's hash. */
 static int s_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
-                          const uint8_t *stored_leaf, int keep, relais_audit_verdict_t *out)
+                          const uint8_t *stored_leaf, const uint8_t *given_leaf, int keep,
+                          relais_audit_verdict_t *out)
 {
     relais_log_record_t rec;
     memset(out, 0, sizeof *out);
-    relais_merkle_leaf_hash(record, len, out->leaf);
+    if (given_leaf)
+        memcpy(out->leaf, given_leaf, RELAIS_HASH_SIZE);
+    else
+        relais_merkle_leaf_hash(record, len, out->leaf);
     if (relais_log_record_decode(record, len, &rec) != 0)
         return s_verdict(out, RELAIS_E_MALFORMED, "the record is not a canonical LogRecord");
     if (rec.seq != seq)
@@ -71,19 +102,27 @@ static int s_check_record(const relais_audit_keys_t *keys, uint64_t seq, const u
     if (stored_leaf && memcmp(out->leaf, stored_leaf, RELAIS_HASH_SIZE) != 0)
         return s_verdict(out, RELAIS_E_CORRUPT, "the record's bytes do not hash to its stored leaf hash");
     out->received_ms = rec.received_ms;
+    if (rec.key_id)
+        return s_check_sealed(keys, &rec, keep, out);
     return s_check_message(keys, &rec, keep, out);
 }
 
 int relais_audit_check_record(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                               const uint8_t *stored_leaf, relais_audit_verdict_t *out)
 {
-    return s_check_record(keys, seq, record, len, stored_leaf, 0, out);
+    return s_check_record(keys, seq, record, len, stored_leaf, NULL, 0, out);
 }
 
 int relais_audit_check_record_keep(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                                    const uint8_t *stored_leaf, relais_audit_verdict_t *out)
 {
-    return s_check_record(keys, seq, record, len, stored_leaf, 1, out);
+    return s_check_record(keys, seq, record, len, stored_leaf, NULL, 1, out);
+}
+
+int relais_audit_check_opened(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
+                              const relais_hash_t leaf, relais_audit_verdict_t *out)
+{
+    return s_check_record(keys, seq, record, len, NULL, leaf, 0, out);
 }
 
 /* ---- The streaming Merkle root ---------------------------------------------------------- */
@@ -212,6 +251,20 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
     relais_audit_tree_root(&o->tree, root);
     relais_hex_encode(root, RELAIS_HASH_SIZE, hex);
     printf("records: %" PRIu64 "\n", o->tree.size);
+    if (o->sealed)
+        printf("level: integrity only (no data key): the tree, every leaf and the checkpoints; %" PRIu64
+               " sealed records' signatures and the cases not checked (--data-key FILE checks them)\n",
+               o->sealed);
+    else if (o->keyed == RELAIS_AUDIT_KEYED_OFFLINE)
+        printf("level: full, with the data key: the tree, every leaf, the checkpoints, every author's signature "
+               "on the opened records%s\n", o->cases_checked ? ", the cases replayed" : "");
+    else if (o->keyed == RELAIS_AUDIT_KEYED_BY_HUB)
+        printf("level: full, the hub opening the records: the tree over the stored leaves, the checkpoint, every "
+               "author's signature (that the leaves seal these records is the hub's word: --data-key checks it "
+               "offline)\n");
+    else
+        printf("level: full (a store in clear): the tree, every leaf, the checkpoints, every signature%s\n",
+               o->cases_checked ? ", the cases replayed" : "");
     printf("signatures ok: %" PRIu64 "\n", o->signatures);
     printf("checkpoints ok: %" PRIu64 "\n", o->checkpoints);
     if (o->have_cp)
@@ -311,10 +364,16 @@ static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *v
         s_where_seq(where, seq);
         return relais_audit_fail(&v->out, verdict->status, where, "%s", verdict->problem);
     }
+    relais_audit_tree_push(&v->out.tree, verdict->leaf);
+    if (verdict->sealed) {
+        /* Its message id is sealed with it: the id index is checked where records open. */
+        v->out.sealed++;
+        relais_audit_progress_step(&v->progress);
+        return 0;
+    }
     v->out.signatures++;
     if (s_check_msg_id(v, seq, verdict->msg_id) != 0)
         return RELAIS_AUDIT_STOP;
-    relais_audit_tree_push(&v->out.tree, verdict->leaf);
     if (v->cases)
         relais_audit_cases_record(v->cases, seq, verdict->received_ms, verdict->msg);
     relais_audit_progress_step(&v->progress);
@@ -483,11 +542,50 @@ static void s_verify_run(s_verify_t *v, unsigned jobs)
     relais_audit_pool_destroy(&v->pool);
 }
 
-static int s_verify_offline(const char *store_dir, const char *certs_dir, const char *broker, unsigned jobs,
-                            int quiet)
+/* A sealed store keeps the child-key secret wrapped among its data keys. */
+static int s_store_sealed(relais_store_t *store)
+{
+    uint8_t *wrapped = NULL;
+    size_t len = 0;
+    int sealed = relais_store_key_get(store, RELAIS_KEY_ID_CHILD_SECRET, &wrapped, &len) == 0;
+    free(wrapped);
+    return sealed;
+}
+
+int relais_audit_open_keys(relais_store_t *store, const char *data_key, relais_kek_t **kek, relais_audit_keys_t *keys)
+{
+    keys->ring = NULL;
+    keys->store = store;
+    if (!data_key)
+        return 0;
+    int rc = relais_kek_load(data_key, kek);
+    if (rc == 0)
+        rc = relais_keyring_new(*kek, &keys->ring);
+    uint8_t probe[RELAIS_DATA_KEY_BYTES];
+    /* The child secret is key 0 of every sealed store: a wrong KEK is told at once, not at the
+     * first record. */
+    if (rc == 0 && s_store_sealed(store))
+        rc = relais_keyring_key(keys->ring, store, NULL, RELAIS_KEY_ID_CHILD_SECRET, probe);
+    OPENSSL_cleanse(probe, sizeof probe);
+    if (rc == 0 && keys->ring)
+        relais_cases_seal_store(store, keys->ring);
+    return rc;
+}
+
+void relais_audit_close_keys(relais_kek_t **kek, relais_audit_keys_t *keys)
+{
+    if (keys->store && keys->ring)
+        relais_cases_seal_store(keys->store, NULL);
+    relais_keyring_destroy(&keys->ring);
+    relais_kek_destroy(kek);
+}
+
+static int s_verify_offline(const char *store_dir, const char *certs_dir, const char *data_key, const char *broker,
+                            unsigned jobs, int quiet)
 {
     const relais_store_options_t ro = {.read_only = 1};
     relais_audit_keys_t keys;
+    relais_kek_t *kek = NULL;
     s_verify_t v;
     memset(&v, 0, sizeof v);
     relais_audit_tree_init(&v.out.tree);
@@ -505,18 +603,30 @@ static int s_verify_offline(const char *store_dir, const char *certs_dir, const 
         rc = RELAIS_E_IO; /* a store that cannot be opened is a local failure, not a finding */
         goto out_close;
     }
+    rc = relais_audit_open_keys(v.store, data_key, &kek, &keys);
+    if (rc) {
+        relais_cli_local(data_key, rc);
+        rc = RELAIS_E_IO; /* a data key that does not open the store is the auditor's to fix */
+        goto out_close;
+    }
+    int sealed = s_store_sealed(v.store);
     v.keys = &keys;
+    v.out.keyed = sealed && keys.ring ? RELAIS_AUDIT_KEYED_OFFLINE : 0;
     v.broker = relais_audit_keys_broker(&keys, broker, v.broker_why, sizeof v.broker_why);
     relais_audit_progress_init(&v.progress, v.out.head, quiet);
-    v.cases = relais_audit_cases_begin(v.store, store_dir); /* the case index is a cache of the log */
+    /* The case index is a cache of the log; sealed, it is replayed only with the data key. */
+    int replay = !sealed || keys.ring;
+    v.cases = replay ? relais_audit_cases_begin(v.store, store_dir, keys.ring) : NULL;
     s_verify_run(&v, jobs);
     relais_audit_progress_end(&v.progress);
-    if (!v.cases && v.out.status == 0)
+    if (replay && !v.cases && v.out.status == 0)
         relais_audit_fail(&v.out, RELAIS_E_NOMEM, "cases", "out of memory");
-    relais_audit_cases_end(v.cases, &v.out);
+    if (replay)
+        relais_audit_cases_end(v.cases, &v.out);
     relais_audit_report(&v.out, quiet);
     rc = v.out.status;
 out_close:
+    relais_audit_close_keys(&kek, &keys);
     relais_store_destroy(&v.store);
     relais_audit_keys_clear(&keys);
     return relais_audit_exit_status(rc);
@@ -536,14 +646,14 @@ static int s_parse_jobs(const char *arg, unsigned *jobs)
 
 int relais_audit_cmd_verify(int argc, char **argv)
 {
-    enum { OPT_STORE = RELAIS_OPT_FIRST_FREE, OPT_CERTS, OPT_BROKER, OPT_QUIET, OPT_JOBS };
+    enum { OPT_STORE = RELAIS_OPT_FIRST_FREE, OPT_CERTS, OPT_BROKER, OPT_QUIET, OPT_JOBS, OPT_DATA_KEY };
     static const struct option opts[] = {
-        {"store", required_argument, NULL, OPT_STORE}, {"certs", required_argument, NULL, OPT_CERTS},
+        {"store", required_argument, NULL, OPT_STORE},   {"certs", required_argument, NULL, OPT_CERTS},
         {"broker", required_argument, NULL, OPT_BROKER}, {"quiet", no_argument, NULL, OPT_QUIET},
-        {"jobs", required_argument, NULL, OPT_JOBS},   RELAIS_CLI_CONN_OPTIONS,
-        {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, OPT_JOBS},     {"data-key", required_argument, NULL, OPT_DATA_KEY},
+        RELAIS_CLI_CONN_OPTIONS,                         {NULL, 0, NULL, 0},
     };
-    const char *store = NULL, *certs = NULL, *broker = NULL, *jobs_arg = NULL;
+    const char *store = NULL, *certs = NULL, *broker = NULL, *jobs_arg = NULL, *data_key = NULL;
     relais_cli_conn_t conn = {0};
     unsigned jobs = relais_audit_pool_default_jobs();
     int quiet = 0, c;
@@ -558,6 +668,8 @@ int relais_audit_cmd_verify(int argc, char **argv)
             quiet = 1;
         else if (c == OPT_JOBS)
             jobs_arg = optarg;
+        else if (c == OPT_DATA_KEY)
+            data_key = optarg;
         else if (c == RELAIS_OPT_HELP)
             break;
         else if (!relais_cli_conn_opt(&conn, c, optarg))
@@ -571,7 +683,10 @@ int relais_audit_cmd_verify(int argc, char **argv)
         return relais_cli_usage("audit verify", "needs --certs DIR (the registry) and --store DIR or a broker");
     if (jobs_arg && s_parse_jobs(jobs_arg, &jobs) != 0)
         return relais_cli_usage("audit verify", "--jobs takes a number of threads from 1 to 256");
+    if (data_key && !store)
+        return relais_cli_usage("audit verify", "--data-key is for a copy of the store (--store DIR); online, the "
+                                                "hub opens the records for its auditor");
     if (store)
-        return s_verify_offline(store, certs, broker, jobs, quiet);
+        return s_verify_offline(store, certs, data_key, broker, jobs, quiet);
     return relais_audit_online_verify(&conn, certs, quiet);
 }

@@ -263,7 +263,8 @@ static json_t *s_detail_json(const relais_reply_t *r)
         relais_log_record_t rec;
         if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) == RELAIS_OK)
             json_array_append_new(timeline,
-                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i]));
+                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
+                                                         i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL));
     }
     json_t *followers = json_array();
     for (size_t i = 0; i < r->follower_count; i++) {

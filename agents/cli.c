@@ -16,6 +16,7 @@ static const struct {
     {"case", relais_cmd_case, "list, show and update cases"},
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
+    {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},
 };
 
 static void s_usage(FILE *out)

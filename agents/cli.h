@@ -17,5 +17,6 @@ int relais_cmd_feed(int argc, char **argv);
 int relais_cmd_case(int argc, char **argv);
 int relais_cmd_audit(int argc, char **argv);
 int relais_cmd_ping(int argc, char **argv);
+int relais_cmd_datakey(int argc, char **argv);
 
 #endif

@@ -411,7 +411,8 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
     relais_message_destroy(&msg);
 }
 
-json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len)
+json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len,
+                               const uint8_t *leaf_hash)
 {
     json_t *o = json_object();
     if (!o)
@@ -420,7 +421,9 @@ json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t 
     json_object_set_new(o, "received_ms", json_integer(received_ms));
     uint8_t leaf[32];
     char hex[65];
-    if (relais_leaf_hash(record, len, leaf) == RELAIS_OK) {
+    if (leaf_hash)
+        memcpy(leaf, leaf_hash, sizeof leaf);
+    if (leaf_hash || relais_leaf_hash(record, len, leaf) == RELAIS_OK) {
         relais_hex_encode(leaf, sizeof leaf, hex);
         json_object_set_new(o, "leaf_hash", json_string(hex));
     }

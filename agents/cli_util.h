@@ -103,8 +103,11 @@ const char *relais_cli_task_status(int task_status);
 void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len,
                              const char *case_id);
 
-/* A record as JSON: {"seq","received_ms","leaf_hash","message"}. NULL on out-of-memory. */
-json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len);
+/* A record as JSON: {"seq","received_ms","leaf_hash","message"}. `leaf_hash` is the stored
+ * leaf's hash the hub sent with a record it opened from a sealed store; NULL: the record is as
+ * stored, and its hash is computed. NULL on out-of-memory. */
+json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len,
+                               const uint8_t *leaf_hash);
 
 /* A partner's status view as JSON. */
 json_t *relais_cli_status_json(const relais_case_status_t *st);

@@ -160,7 +160,8 @@ static void s_print_record(const relais_delivery_t *d)
 static void s_print(const s_opts_t *o, const relais_delivery_t *d)
 {
     if (o->json) {
-        json_t *j = d->record ? relais_cli_record_json(d->seq, d->received_ms, d->record, d->record_len)
+        json_t *j = d->record ? relais_cli_record_json(d->seq, d->received_ms, d->record, d->record_len,
+                                                  d->has_leaf_hash ? d->leaf_hash : NULL)
                               : json_pack("{s:I, s:I}", "seq", (json_int_t)d->seq, "received_ms",
                                           (json_int_t)d->received_ms);
         if (j && d->has_status)

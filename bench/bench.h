@@ -47,6 +47,9 @@ typedef struct {
     int redis;               /* 1: run the Redis yardstick, 0: skip, -1: run if the tools are on PATH */
     uint64_t redis_requests; /* XADDs redis-benchmark sends */
     int quick;               /* --quick: small counts, done within about a minute */
+    int encryption;          /* 1: relaisd seals the store (--data-key), and a second, shorter run in
+                              * clear measures what that costs; 0 (--no-encryption): in clear only */
+    char data_key[BENCH_PATH_MAX]; /* the hub's data key in the work folder, when encryption */
 } bench_opts_t;
 
 typedef struct {
@@ -90,8 +93,14 @@ typedef struct {
     uint64_t records_at_start;  /* log size when the broker started (prefill) */
     double bytes_per_msg;       /* data.mdb size / records */
     double used_bytes_per_msg;  /* LMDB pages in use / records */
-    double audit_verify_per_s;  /* records / wall time of relais audit verify */
+    double audit_verify_per_s;  /* records / wall time of relais audit verify (with the data key
+                                 * when the store is sealed) */
     int audit_exit;             /* its exit status (-1: not run) */
+    double audit_unkeyed_per_s; /* the same without the data key: the integrity-only level */
+    /* the same throughput phase and audit in clear (relaisd --no-encryption), when encryption */
+    double clear_acked_per_s;
+    double clear_audit_per_s;
+    uint64_t clear_records;
     double proof_us;            /* mean relais_store_inclusion_proof at the final size, map warm */
     double proof_cold_us;       /* the same seqs the first time, in a freshly opened store */
     size_t proof_len;           /* hashes in a proof at that size */
@@ -177,10 +186,11 @@ void bench_pool_release(bench_pool_t *pool);
 
 /* Appends `n` valid signed referrals straight into the store in STORE_DIR (batches of 10,000,
  * one synced transaction each, map size `map_bytes`) with the case index the broker would
- * have written for them (relais_cases' rules, the store's hub secret). *per_s: records per
- * second of the store's share (rules, appends, commits). Returns 0 or -1. */
-int bench_prefill(const bench_factory_t *f, const char *store_dir, uint64_t map_bytes, uint64_t base, uint64_t n,
-                  double *per_s);
+ * have written for them (relais_cases' rules, the store's hub secret), sealed as the broker
+ * seals them under `data_key` (a KEK file; NULL: in clear). *per_s: records per second of the
+ * store's share (rules, sealing, appends, commits). Returns 0 or -1. */
+int bench_prefill(const bench_factory_t *f, const char *store_dir, const char *data_key, uint64_t map_bytes,
+                  uint64_t base, uint64_t n, double *per_s);
 
 /* ---- Child processes ------------------------------------------------------------------------ */
 
@@ -209,9 +219,10 @@ long bench_broker_log_mark(const bench_broker_t *br);
 void bench_broker_commit_times(const bench_broker_t *br, long mark, double *sync_p50_ms, double *sync_p99_ms,
                                double *batch_p50_ms, double *batch_p99_ms);
 
-/* Starts relaisd and waits (bounded) for `event=listening` in its log. 0 or -1 (reported). */
+/* Starts relaisd with `data_key` (NULL: --no-encryption) and waits (bounded) for
+ * `event=listening` in its log. 0 or -1 (reported). */
 int bench_broker_start(const bench_opts_t *o, const bench_ids_t *ids, const char *work_dir, const char *store_dir,
-                       uint64_t map_mib, bench_broker_t *out);
+                       const char *data_key, uint64_t map_mib, bench_broker_t *out);
 /* CPU seconds (user + system) a process has used so far; NAN when unreadable. */
 double bench_proc_cpu_s(pid_t pid);
 /* Samples a process's RssAnon every 50 ms in a thread until bench_rss_watch_stop, which
@@ -224,9 +235,10 @@ void bench_proc_rss(pid_t pid, double *hwm_mib, double *rss_mib, double *anon_mi
 /* redis-server with appendfsync always, then redis-benchmark XADD of a 1 KiB field; XADD/s or NAN. */
 double bench_redis_xadd(const char *work_dir, uint64_t requests, int clients, size_t value_size);
 
-/* Runs `relais audit verify --store --certs --quiet`; its wall time in seconds, NAN when it
- * could not run; *exit_status gets its exit status. */
-double bench_audit_verify(const char *relais, const char *store_dir, const char *certs_dir, int *exit_status);
+/* Runs `relais audit verify --store --certs --quiet` (with --data-key `data_key` unless NULL);
+ * its wall time in seconds, NAN when it could not run; *exit_status gets its exit status. */
+double bench_audit_verify(const char *relais, const char *store_dir, const char *certs_dir, const char *data_key,
+                          int *exit_status);
 
 /* ---- Load (bench_load.c) ------------------------------------------------------------------- */
 

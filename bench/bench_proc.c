@@ -170,8 +170,8 @@ static int s_wait_listening(const bench_broker_t *br)
     return -1;
 }
 
-static int s_broker_try(const bench_opts_t *o, const bench_ids_t *ids, const char *store_dir, uint64_t map_mib,
-                        bench_broker_t *br)
+static int s_broker_try(const bench_opts_t *o, const bench_ids_t *ids, const char *store_dir, const char *data_key,
+                        uint64_t map_mib, bench_broker_t *br)
 {
     char key[BENCH_PATH_MAX], map[32], ver[32], batch[32];
     bench_ids_key_path(ids, ids->broker, key, sizeof key);
@@ -190,6 +190,10 @@ static int s_broker_try(const bench_opts_t *o, const bench_ids_t *ids, const cha
     argv[a++] = "--certs", argv[a++] = (char *)ids->registry_dir;
     argv[a++] = "--key", argv[a++] = key;
     argv[a++] = "--map-size", argv[a++] = map;
+    if (data_key)
+        argv[a++] = "--data-key", argv[a++] = (char *)data_key;
+    else
+        argv[a++] = "--no-encryption";
     if (o->verifiers > 0)
         argv[a++] = "--verifiers", argv[a++] = ver;
     if (o->batch_max > 0)
@@ -208,17 +212,19 @@ static int s_broker_try(const bench_opts_t *o, const bench_ids_t *ids, const cha
 }
 
 int bench_broker_start(const bench_opts_t *o, const bench_ids_t *ids, const char *work_dir, const char *store_dir,
-                       uint64_t map_mib, bench_broker_t *out)
+                       const char *data_key, uint64_t map_mib, bench_broker_t *out)
 {
     memset(out, 0, sizeof *out);
-    if ((size_t)snprintf(out->log_path, sizeof out->log_path, "%s/relaisd.log", work_dir) >= sizeof out->log_path)
+    /* The run in clear that measures what sealing costs logs apart from the main run. */
+    const char *log = !data_key && o->encryption ? "relaisd-clear.log" : "relaisd.log";
+    if ((size_t)snprintf(out->log_path, sizeof out->log_path, "%s/%s", work_dir, log) >= sizeof out->log_path)
         return -1;
     if (access(o->relaisd, X_OK) != 0) {
         bench_log("error: no relaisd at %s (build it, or pass --relaisd PATH)", o->relaisd);
         return -1;
     }
     for (int attempt = 0; attempt < S_BROKER_TRIES; attempt++) {
-        int rc = s_broker_try(o, ids, store_dir, map_mib, out);
+        int rc = s_broker_try(o, ids, store_dir, data_key, map_mib, out);
         if (rc == 0)
             return 0;
         /* Exited: most likely the port was taken between our probe and its bind; else fatal. */
@@ -411,7 +417,8 @@ double bench_redis_xadd(const char *work_dir, uint64_t requests, int clients, si
 
 /* ---- Offline audit -------------------------------------------------------------------------- */
 
-double bench_audit_verify(const char *relais, const char *store_dir, const char *certs_dir, int *exit_status)
+double bench_audit_verify(const char *relais, const char *store_dir, const char *certs_dir, const char *data_key,
+                          int *exit_status)
 {
     *exit_status = -1;
     if (!relais || access(relais, X_OK) != 0)
@@ -420,7 +427,7 @@ double bench_audit_verify(const char *relais, const char *store_dir, const char 
     if ((size_t)snprintf(log_path, sizeof log_path, "%s/../audit-verify.log", store_dir) >= sizeof log_path)
         return NAN;
     char *argv[] = {(char *)relais, "audit", "verify", "--store", (char *)store_dir, "--certs", (char *)certs_dir,
-                    "--quiet", NULL};
+                    "--quiet", data_key ? "--data-key" : NULL, (char *)data_key, NULL};
     int64_t t0 = bench_now_ns();
     pid_t pid = bench_spawn(argv, log_path);
     int st = pid ? bench_wait(pid, S_AUDIT_MS) : -1;

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "relais_cases.h"
+#include "relais_keys.h"
 #include "relais_proto.h"
 #include "relais_store.h"
 
@@ -733,6 +734,7 @@ typedef struct {
     uint64_t first;             /* global index of entry 0 */
     int64_t received_ms;        /* receive time stored */
     uint8_t secret[RELAIS_CASES_SECRET_SIZE]; /* the hub's child-key secret */
+    relais_keyring_t *ring;     /* the store's data keys, NULL in clear */
 } s_prefill_ctx_t;
 
 /* Signs entry i, decodes it back and derives its child key, as a verifier would. */
@@ -773,8 +775,14 @@ static int s_prefill_append(relais_store_batch_t *batch, const s_prefill_ctx_t *
     int rc = relais_cases_batch_decide(batch, c->secret, b->msgs[i], b->keys[i], seq, c->received_ms, &step);
     if (rc == 0 && step.about_case && step.status != 0)
         return relais_status_set(step.status, "the case rules refuse a prefill referral: %s", step.why);
+    relais_store_entry_t entry = b->entries[i];
+    uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], *sealed = NULL;
+    if (rc == 0 && c->ring)
+        rc = relais_keyring_seal_entry(c->ring, batch, relais_cases_key_id(step.rec.summary.case_id), step.child ==
+                                       RELAIS_CASES_CHILD_LINK, seq, &entry, nonce, &sealed);
     if (rc == 0)
-        rc = relais_store_batch_append(batch, &b->entries[i], &ack);
+        rc = relais_store_batch_append(batch, &entry, &ack);
+    free(sealed);
     if (rc == 0 && (ack.status != 0 || ack.duplicate || ack.seq != seq))
         rc = relais_status_set(RELAIS_E_CORRUPT, "prefill record %llu was not appended as new",
                                (unsigned long long)seq);
@@ -793,6 +801,7 @@ static int s_prefill_commit(relais_store_t *store, const s_prefill_ctx_t *c, siz
         rc = relais_store_batch_commit(&batch);
     else
         relais_store_batch_abort(&batch);
+    relais_keyring_settle(c->ring, rc == 0);
     if (rc != 0)
         bench_log("error: prefill: %s (%s)", relais_strerror(rc), relais_status_detail());
     return rc;
@@ -840,16 +849,27 @@ static int s_prefill_batch(relais_store_t *store, s_prefill_ctx_t *c, size_t n, 
     return rc;
 }
 
-/* Opens the store and its hub secret (created with an empty log, as the broker would). */
-static int s_prefill_open(const char *store_dir, uint64_t map_bytes, relais_store_t **store, uint8_t *secret)
+/* Opens the store and its hub secret (created with an empty log, as the broker would), and
+ * with a data key, its keys, the case index sealed. */
+static int s_prefill_open(const char *store_dir, const char *data_key, uint64_t map_bytes, relais_store_t **store,
+                          relais_kek_t **kek, s_prefill_ctx_t *c)
 {
     relais_store_options_t so = {.map_size = map_bytes, .read_only = 0};
     uint64_t head = 0;
     int rc = relais_store_open(store_dir, &so, store);
     if (rc == 0)
         rc = relais_store_head(*store, &head);
-    if (rc == 0)
-        rc = relais_cases_secret_load(store_dir, head == 0, secret, NULL);
+    if (rc == 0 && data_key) {
+        rc = relais_kek_load(data_key, kek);
+        if (rc == 0)
+            rc = relais_keyring_new(*kek, &c->ring);
+        if (rc == 0)
+            rc = relais_cases_secret_load_sealed(*store, c->ring, head == 0, c->secret, NULL);
+        if (rc == 0)
+            relais_cases_seal_store(*store, c->ring);
+    } else if (rc == 0) {
+        rc = relais_cases_secret_load(store_dir, head == 0, c->secret, NULL);
+    }
     if (rc != 0) {
         bench_log("error: prefill: %s (%s)", relais_strerror(rc), relais_status_detail());
         relais_store_destroy(store);
@@ -857,16 +877,20 @@ static int s_prefill_open(const char *store_dir, uint64_t map_bytes, relais_stor
     return rc;
 }
 
-int bench_prefill(const bench_factory_t *f, const char *store_dir, uint64_t map_bytes, uint64_t base, uint64_t n,
-                  double *per_s)
+int bench_prefill(const bench_factory_t *f, const char *store_dir, const char *data_key, uint64_t map_bytes,
+                  uint64_t base, uint64_t n, double *per_s)
 {
     *per_s = NAN;
     relais_store_t *store = NULL;
+    relais_kek_t *kek = NULL;
     s_batch_t b;
     memset(&b, 0, sizeof b);
     s_prefill_ctx_t c = {.f = f, .b = &b};
-    if (s_self_check(f) != 0 || s_prefill_open(store_dir, map_bytes, &store, c.secret) != 0)
+    if (s_self_check(f) != 0 || s_prefill_open(store_dir, data_key, map_bytes, &store, &kek, &c) != 0) {
+        relais_keyring_destroy(&c.ring);
+        relais_kek_destroy(&kek);
         return -1;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     c.received_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -884,6 +908,8 @@ int bench_prefill(const bench_factory_t *f, const char *store_dir, uint64_t map_
     }
     s_batch_free(&b);
     relais_store_destroy(&store);
+    relais_keyring_destroy(&c.ring);
+    relais_kek_destroy(&kek);
     sodium_memzero(c.secret, sizeof c.secret);
     if (ok && store_ns > 0)
         *per_s = (double)n / ((double)store_ns / 1e9);

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "relais_keys.h"
 #include "relais_proto.h"
 #include "relais_store.h"
 
@@ -25,9 +26,10 @@
 #define S_PROOFS 1000               /* inclusion proofs timed */
 
 typedef struct {
-    char work[BENCH_PATH_MAX];  /* the work folder */
-    char store[BENCH_PATH_MAX]; /* the store folder in it */
-    int owned;                  /* we made it: we remove it unless --keep */
+    char work[BENCH_PATH_MAX];        /* the work folder */
+    char store[BENCH_PATH_MAX];       /* the store folder in it */
+    char store_clear[BENCH_PATH_MAX]; /* the store of the run in clear, when encryption */
+    int owned;                        /* we made it: we remove it unless --keep */
 } s_dirs_t;
 
 /* ---- Options -------------------------------------------------------------------------------- */
@@ -61,6 +63,9 @@ static void s_usage(FILE *out)
             "  --relaisd PATH      the broker binary (default: the one built beside this bench)\n"
             "  --relais PATH       the relais command, for the offline audit (default: likewise)\n"
             "  --no-audit          skip relais audit verify (long on a large prefilled store)\n"
+            "  --no-encryption     relaisd without a data key: the store in clear. By default the store\n"
+            "                      is sealed, and the throughput phase and the audit run a second time\n"
+            "                      in clear, on a store of their own, for the ratios of what sealing costs\n"
             "  --redis, --no-redis run or skip the Redis Streams yardstick (default: run it when\n"
             "                      redis-server and redis-benchmark are on PATH)\n"
             "  --quick             small counts: done within about a minute on 2 cores\n"
@@ -99,6 +104,7 @@ static void s_defaults(bench_opts_t *o)
     o->window = 32;
     o->redis = -1;
     o->audit = 1;
+    o->encryption = 1;
 #ifdef RELAIS_BENCH_RELAISD
     o->relaisd = s_default_tool(RELAIS_BENCH_RELAISD, "broker", "relaisd");
 #else
@@ -125,7 +131,7 @@ static int s_num(const char *text, double min, double max, double *out)
 enum {
     S_O_AGENTS = 256, S_O_SUBS, S_O_SIZE, S_O_COUNT, S_O_DURATION, S_O_WINDOW, S_O_RATE, S_O_LATSEC,
     S_O_PREFILL, S_O_VERIFIERS, S_O_BATCH, S_O_DIR, S_O_KEEP, S_O_RELAISD, S_O_RELAIS, S_O_REDIS,
-    S_O_NOREDIS, S_O_NOAUDIT, S_O_QUICK, S_O_HELP,
+    S_O_NOREDIS, S_O_NOAUDIT, S_O_QUICK, S_O_NOENC, S_O_HELP,
 };
 
 static const struct option s_longopts[] = {
@@ -138,7 +144,7 @@ static const struct option s_longopts[] = {
     {"keep", no_argument, NULL, S_O_KEEP},                 {"relaisd", required_argument, NULL, S_O_RELAISD},
     {"relais", required_argument, NULL, S_O_RELAIS},       {"redis", no_argument, NULL, S_O_REDIS},
     {"no-redis", no_argument, NULL, S_O_NOREDIS},          {"no-audit", no_argument, NULL, S_O_NOAUDIT},
-    {"quick", no_argument, NULL, S_O_QUICK},
+    {"quick", no_argument, NULL, S_O_QUICK},               {"no-encryption", no_argument, NULL, S_O_NOENC},
     {"help", no_argument, NULL, S_O_HELP},                 {NULL, 0, NULL, 0},
 };
 
@@ -185,6 +191,7 @@ static int s_parse(int argc, char **argv, bench_opts_t *o)
         case S_O_NOREDIS: o->redis = 0; break;
         case S_O_NOAUDIT: o->audit = 0; break;
         case S_O_QUICK: o->quick = 1; break;
+        case S_O_NOENC: o->encryption = 0; break;
         case S_O_HELP: s_usage(stdout); return 1;
         case '?': fprintf(stderr, "relais-bench: unknown option or missing value: %s\n", argv[optind - 1]); return 2;
         default:
@@ -222,6 +229,9 @@ static int s_dirs(const bench_opts_t *o, s_dirs_t *d)
             return -1;
         d->owned = 1;
     }
+    if ((size_t)snprintf(d->store_clear, sizeof d->store_clear, "%s/store-clear", d->work) >= sizeof d->store_clear ||
+        (mkdir(d->store_clear, 0700) != 0 && errno != EEXIST))
+        return -1;
     if ((size_t)snprintf(d->store, sizeof d->store, "%s/store", d->work) >= sizeof d->store ||
         (mkdir(d->store, 0700) != 0 && errno != EEXIST))
         return -1;
@@ -400,6 +410,7 @@ static void s_json_conditions(const bench_opts_t *o, const bench_result_t *r, ui
     s_json_u64(in, "cores", (uint64_t)sysconf(_SC_NPROCESSORS_ONLN), 0);
     s_json_str("kernel", u.release, 0);
     s_json_str("cpu", cpu, 0);
+    s_json_u64(in, "encryption", (uint64_t)o->encryption, 0);
     s_json_u64(in, "quick", (uint64_t)o->quick, 1);
     printf("  },\n");
 }
@@ -461,6 +472,9 @@ static void s_json_ratios(const bench_result_t *r)
     s_json_num(in, "ack_p99_vs_fsync_p99", r->ack_p99_ms / r->fsync_p99_ms, 0);
     s_json_num(in, "feed_p99_minus_ack_p99_ms", r->feed_p99_ms - r->ack_p99_ms, 0);
     s_json_num(in, "audit_vs_verify_1core", r->audit_verify_per_s / verify, 0);
+    /* What sealing costs (1.0: nothing): sealed over clear, from the same run. */
+    s_json_num(in, "encryption_acked_ratio", r->acked_per_s / r->clear_acked_per_s, 0);
+    s_json_num(in, "encryption_audit_ratio", r->audit_verify_per_s / r->clear_audit_per_s, 0);
     if (isnan(r->broker_rss_mib))
         printf("    \"rss_target_64mib_ok\": null\n");
     else
@@ -480,6 +494,9 @@ static void s_json(const bench_opts_t *o, const bench_result_t *r, uint64_t lat_
     s_json_num(in, "feed_p50_ms", r->feed_p50_ms, 0);
     s_json_num(in, "feed_p99_ms", r->feed_p99_ms, 0);
     s_json_num(in, "audit_verify_per_s", r->audit_verify_per_s, 0);
+    s_json_num(in, "audit_unkeyed_per_s", r->audit_unkeyed_per_s, 0);
+    s_json_num(in, "clear_acked_per_s", r->clear_acked_per_s, 0);
+    s_json_num(in, "clear_audit_verify_per_s", r->clear_audit_per_s, 0);
     s_json_num(in, "broker_rss_mib", r->broker_rss_mib, 0);
     s_json_num(in, "bytes_per_msg", r->bytes_per_msg, 0);
     s_json_num(in, "verify_per_s_1core", verify, 0);
@@ -554,6 +571,27 @@ static void s_messages_free(s_msgs_t *m)
     bench_factory_destroy(&m->f);
 }
 
+/* relaisd's --data-key: NULL runs it in clear. */
+static const char *s_data_key(const bench_opts_t *o)
+{
+    return o->encryption ? o->data_key : NULL;
+}
+
+/* The hub's data key in the work folder: made once, reused with a reused --dir. */
+static int s_data_key_setup(bench_opts_t *o, const s_dirs_t *d)
+{
+    if (!o->encryption)
+        return 0;
+    if ((size_t)snprintf(o->data_key, sizeof o->data_key, "%s/data.key", d->work) >= sizeof o->data_key)
+        return -1;
+    if (access(o->data_key, F_OK) == 0)
+        return 0;
+    int rc = relais_kek_create(o->data_key, 1);
+    if (rc != 0)
+        bench_log("error: cannot make the data key %s: %s", o->data_key, relais_status_detail());
+    return rc;
+}
+
 static int s_prefill(const bench_opts_t *o, const s_dirs_t *d, const s_msgs_t *m, uint64_t map_mib,
                      bench_result_t *r)
 {
@@ -561,7 +599,8 @@ static int s_prefill(const bench_opts_t *o, const s_dirs_t *d, const s_msgs_t *m
         return 0;
     bench_log("prefill: %" PRIu64 " records into %s", o->prefill, d->store);
     int64_t t0 = bench_now_ns();
-    if (bench_prefill(m->f, d->store, map_mib << 20, S_PREFILL_BASE, o->prefill, &r->prefill_per_s) != 0)
+    if (bench_prefill(m->f, d->store, s_data_key(o), map_mib << 20, S_PREFILL_BASE, o->prefill,
+                      &r->prefill_per_s) != 0)
         return -1;
     bench_log("prefill: done in %.1f s (appends %.0f records/s)", (double)(bench_now_ns() - t0) / 1e9,
               r->prefill_per_s);
@@ -658,14 +697,24 @@ static void s_after(const bench_opts_t *o, const bench_ids_t *ids, const s_dirs_
     s_store_figures(d->store, seed, r);
     bench_log("store: %" PRIu64 " records, %.0f bytes/record, proof %.1f us (%.1f us on a cold map)", r->records,
               r->bytes_per_msg, r->proof_us, r->proof_cold_us);
-    double secs = o->audit ? bench_audit_verify(o->relais, d->store, ids->registry_dir, &r->audit_exit) : NAN;
+    double secs = o->audit ? bench_audit_verify(o->relais, d->store, ids->registry_dir, s_data_key(o), &r->audit_exit)
+                           : NAN;
     if (!isnan(secs) && r->audit_exit == 0 && r->records > 0)
         r->audit_verify_per_s = (double)r->records / secs;
     if (r->audit_exit < 0)
         bench_log("audit: not run (%s%s): audit_verify_per_s is null", o->audit ? "no relais at " : "--no-audit",
                   o->audit ? o->relais : "");
     else
-        bench_log("audit: verify of %" PRIu64 " records in %.2f s (exit %d)", r->records, secs, r->audit_exit);
+        bench_log("audit: verify of %" PRIu64 " records%s in %.2f s (exit %d)", r->records,
+                  o->encryption ? " with the data key" : "", secs, r->audit_exit);
+    if (o->audit && o->encryption && r->audit_exit == 0) {
+        int st = -1;
+        secs = bench_audit_verify(o->relais, d->store, ids->registry_dir, NULL, &st);
+        if (!isnan(secs) && st == 0 && r->records > 0)
+            r->audit_unkeyed_per_s = (double)r->records / secs;
+        bench_log("audit: verify of %" PRIu64 " records without the data key (integrity only) in %.2f s (exit %d)",
+                  r->records, secs, st);
+    }
     int redis = o->redis >= 0 ? o->redis : bench_on_path("redis-server") && bench_on_path("redis-benchmark");
     if (redis) {
         bench_log("yardstick: Redis XADD, appendfsync always, 50 clients, %" PRIu64 " requests", o->redis_requests);
@@ -684,11 +733,49 @@ static void s_result_init(bench_result_t *r)
                       &r->broker_rss_now_mib, &r->broker_rss_anon_mib, &r->broker_anon_peak_mib, &r->bytes_per_msg,
                       &r->used_bytes_per_msg, &r->audit_verify_per_s, &r->proof_us, &r->proof_cold_us, &r->prefill_per_s,
                       &r->commit_p50_ms, &r->commit_p99_ms, &r->batch_p50_ms, &r->batch_p99_ms,
-                      &r->fsync_p99_ms};
+                      &r->fsync_p99_ms, &r->audit_unkeyed_per_s, &r->clear_acked_per_s, &r->clear_audit_per_s};
     memset(r, 0, sizeof *r);
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i] = NAN;
     r->audit_exit = -1;
+}
+
+/* What sealing costs: the throughput phase again, on a store of its own that relaisd keeps in
+ * clear (--no-encryption), prefilled alike, then its audit, for the ratios. */
+static int s_clear_run(const bench_opts_t *o, const bench_ids_t *ids, const s_dirs_t *d, const s_msgs_t *m,
+                       uint64_t map_mib, bench_result_t *r)
+{
+    bench_result_t scratch;
+    double per_s = NAN;
+    s_result_init(&scratch);
+    bench_log("in clear: the throughput phase and the audit again, relaisd --no-encryption, for the ratios");
+    if (o->prefill && bench_prefill(m->f, d->store_clear, NULL, map_mib << 20, S_PREFILL_BASE, o->prefill, &per_s))
+        return -1;
+    bench_broker_t br;
+    int rc = bench_broker_start(o, ids, d->work, d->store_clear, NULL, map_mib, &br);
+    bench_load_t *load = NULL;
+    if (rc == 0)
+        rc = bench_load_new(o, ids, m->f, br.endpoint, &load);
+    if (rc == 0)
+        rc = bench_load_freeze_one(load, &m->probe, 0);
+    if (rc == 0)
+        rc = bench_load_throughput(load, &m->tp, &m->probe, 1, o->tp_subscribers, &scratch);
+    bench_load_destroy(&load);
+    if (br.pid)
+        bench_stop(br.pid, 60000);
+    if (rc != 0)
+        return rc;
+    r->clear_acked_per_s = scratch.acked_per_s;
+    bench_log("in clear: %" PRIu64 " acked in %.2f s = %.0f/s (sealed: %.0f/s)", scratch.tp_acked, scratch.tp_seconds,
+              scratch.acked_per_s, r->acked_per_s);
+    r->clear_records = s_store_head(d->store_clear);
+    int st = -1;
+    double secs = o->audit ? bench_audit_verify(o->relais, d->store_clear, ids->registry_dir, NULL, &st) : NAN;
+    if (!isnan(secs) && st == 0 && r->clear_records > 0)
+        r->clear_audit_per_s = (double)r->clear_records / secs;
+    if (o->audit)
+        bench_log("in clear: audit of %" PRIu64 " records in %.2f s (exit %d)", r->clear_records, secs, st);
+    return 0;
 }
 
 /* Everything between the folders and the report; 0 when the figures are worth printing. */
@@ -709,7 +796,7 @@ static int s_run(const bench_opts_t *o, const s_dirs_t *d, bench_result_t *r, ui
     memset(&br, 0, sizeof br);
     if (rc == 0) {
         r->records_at_start = s_store_head(d->store);
-        rc = bench_broker_start(o, &ids, d->work, d->store, map_mib, &br);
+        rc = bench_broker_start(o, &ids, d->work, d->store, s_data_key(o), map_mib, &br);
     }
     if (rc == 0) {
         r->verifiers_used = s_broker_verifiers(&br);
@@ -721,6 +808,8 @@ static int s_run(const bench_opts_t *o, const s_dirs_t *d, bench_result_t *r, ui
     }
     if (rc == 0)
         s_after(o, &ids, d, m.run_tag, r);
+    if (rc == 0 && o->encryption)
+        rc = s_clear_run(o, &ids, d, &m, map_mib, r);
     s_messages_free(&m);
     bench_ids_release(&ids);
     return rc;
@@ -739,6 +828,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "relais-bench: cannot create the work folder: %s\n", strerror(errno));
         return 1;
     }
+    if (s_data_key_setup(&o, &d) != 0)
+        return 1;
     bench_log("work folder %s; relaisd %s", d.work, o.relaisd);
     bench_result_t r;
     s_result_init(&r);

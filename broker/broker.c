@@ -1,13 +1,14 @@
 /* broker.c -- the broker's life: load keys, registry, store and hub secret; run; stop; destroy. */
 #include "broker_internal.h"
 
+#include <openssl/crypto.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,8 +70,10 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
     b->store_dir = strdup(opts->store_dir);
     b->certs_dir = strdup(opts->certs_dir);
     b->key_path = strdup(opts->key_path);
-    if (!b->endpoint || !b->store_dir || !b->certs_dir || !b->key_path)
+    b->data_key_path = opts->data_key_path ? strdup(opts->data_key_path) : NULL;
+    if (!b->endpoint || !b->store_dir || !b->certs_dir || !b->key_path || (opts->data_key_path && !b->data_key_path))
         return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    b->opts.data_key_path = b->data_key_path;
     b->opts.endpoint = b->endpoint;
     b->opts.store_dir = b->store_dir;
     b->opts.certs_dir = b->certs_dir;
@@ -111,49 +114,12 @@ static int s_load_registry(relais_broker_t *b)
     return 0;
 }
 
-/* One relaisd a store: the writer's head, the checkpoints it signs and the hub secret assume
- * no other writer, and LMDB lets two processes write one store. The lock is the kernel's,
- * so a relaisd killed with SIGKILL leaves none behind; the file holds the pid for the
- * sentence. Readers (relais audit snapshot, audit verify) take no lock and keep working. */
-static int s_lock_store(relais_broker_t *b)
-{
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/relaisd.lock", b->store_dir) >= (int)sizeof path)
-        return relais_status_set(RELAIS_E_INVALID, "the store path %s is too long", b->store_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "cannot open %s: %s", path, strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int saved = errno;
-        char pid[32] = "";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
-        close(fd);
-        if (saved == EWOULDBLOCK)
-            return relais_status_set(RELAIS_E_UNAVAILABLE,
-                                     "the store %s is in use by another relaisd%s%s%s: stop that one first, or give "
-                                     "this one a store of its own",
-                                     b->store_dir, *pid ? " (pid " : "", pid, *pid ? ")" : "");
-        return relais_status_set(RELAIS_E_IO, "cannot lock %s: %s", path, strerror(saved));
-    }
-    char line[32];
-    int len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)len, 0) != len) {
-        int saved = errno;
-        close(fd);
-        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", path, strerror(saved));
-    }
-    b->store_lock = fd;
-    return 0;
-}
-
 static int s_open_store(relais_broker_t *b)
 {
     if (mkdir(b->store_dir, 0700) != 0 && errno != EEXIST)
         return relais_status_set(RELAIS_E_IO, "cannot create the store directory %s: %s", b->store_dir,
                                  strerror(errno));
-    int lrc = s_lock_store(b);
+    int lrc = relais_store_lock_writer(b->store_dir, "relaisd", &b->store_lock);
     if (lrc != 0)
         return lrc;
     relais_store_options_t so = {.map_size = b->opts.map_size_mib * 1024ull * 1024ull, .read_only = 0};
@@ -210,6 +176,97 @@ static int s_make_wake_pipe(relais_broker_t *b)
     return 0;
 }
 
+/* The hub secret of the child keys, and for a sealed store the data keys. A store is sealed or
+ * in clear for its whole life: in clear its secret is a file beside it, sealed it is a key in
+ * it, wrapped under the data key. */
+static int s_open_secrets(relais_broker_t *b)
+{
+    uint64_t head = 0;
+    int created = 0, rc = relais_store_head(b->store, &head);
+    if (rc != 0)
+        return rc;
+    char clear_secret[4096];
+    snprintf(clear_secret, sizeof clear_secret, "%s/%s", b->store_dir, RELAIS_CASES_SECRET_FILE);
+    int in_clear = access(clear_secret, F_OK) == 0;
+    if (!b->data_key_path) {
+        uint8_t *wrapped = NULL;
+        size_t wrapped_len = 0;
+        if (!in_clear && relais_store_key_get(b->store, RELAIS_KEY_ID_CHILD_SECRET, &wrapped, &wrapped_len) == 0) {
+            free(wrapped);
+            return relais_status_set(RELAIS_E_INVALID, "the store %s is sealed: start relaisd with its --data-key, "
+                                                       "not --no-encryption",
+                                     b->store_dir);
+        }
+        rc = relais_cases_secret_load(b->store_dir, head == 0, b->hub_secret, &created);
+    } else if (in_clear) {
+        return relais_status_set(RELAIS_E_INVALID, "the store %s was made in clear (--no-encryption): it cannot "
+                                                   "be sealed afterwards; start relaisd with --no-encryption, or on "
+                                                   "a new store",
+                                 b->store_dir);
+    } else {
+        rc = relais_kek_load(b->data_key_path, &b->kek);
+        if (rc == 0)
+            rc = relais_keyring_new(b->kek, &b->keyring);
+        if (rc == 0)
+            rc = relais_cases_secret_load_sealed(b->store, b->keyring, head == 0, b->hub_secret, &created);
+        if (rc == RELAIS_E_NOT_FOUND)
+            return relais_status_set(RELAIS_E_INVALID, "the store %s holds no data key: it was not made with one",
+                                     b->store_dir);
+        if (rc == RELAIS_E_CRYPTO)
+            return relais_status_set(RELAIS_E_CRYPTO, "the data key %s does not open this store's keys: %s",
+                                     b->data_key_path, relais_status_detail());
+        if (rc == 0)
+            relais_cases_seal_store(b->store, b->keyring);
+    }
+    if (rc != 0)
+        return rc;
+    if (created)
+        broker_log("info", "hub-secret-created", "dir=%s sealed=%d", b->store_dir, b->keyring != NULL);
+    if (b->keyring)
+        broker_log("info", "data-key", "generation=%u", relais_kek_generation(b->kek));
+    else
+        broker_log("warn", "config", "what=\"no --data-key: the store keeps the children's data in clear\"");
+    return 0;
+}
+
+int broker_record_opened(relais_broker_t *b, const uint8_t *record, size_t len, uint8_t **out, size_t *out_len,
+                         relais_hash_t leaf)
+{
+    relais_log_record_t rec;
+    if (leaf)
+        relais_merkle_leaf_hash(record, len, leaf);
+    if (relais_log_record_decode(record, len, &rec) != 0)
+        return relais_status_set(RELAIS_E_CORRUPT, "a stored record does not decode");
+    if (!rec.key_id) {
+        *out = malloc(len ? len : 1);
+        if (!*out)
+            return RELAIS_E_NOMEM;
+        memcpy(*out, record, len);
+        *out_len = len;
+        return 0;
+    }
+    if (!b->keyring)
+        return relais_status_set(RELAIS_E_CRYPTO, "record %llu is sealed and this hub has no data key",
+                                 (unsigned long long)rec.seq);
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    int rc = relais_keyring_open_record(b->keyring, b->store, &rec, &plain, &plain_len);
+    if (rc != 0)
+        return rc;
+    relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .signed_message = plain,
+                                  .signed_len = plain_len};
+    size_t cap = relais_log_record_max_size(plain_len);
+    *out = malloc(cap);
+    rc = *out ? relais_log_record_encode(&opened, *out, cap, out_len) : RELAIS_E_NOMEM;
+    OPENSSL_cleanse(plain, plain_len);
+    free(plain);
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out)
 {
     if (!opts || !out)
@@ -231,14 +288,8 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
         rc = s_load_registry(b);
     if (rc == 0)
         rc = s_open_store(b);
-    uint64_t head = 0;
     if (rc == 0)
-        rc = relais_store_head(b->store, &head);
-    int created = 0;
-    if (rc == 0)
-        rc = relais_cases_secret_load(b->store_dir, head == 0, b->hub_secret, &created);
-    if (rc == 0 && created)
-        broker_log("info", "hub-secret-created", "dir=%s", b->store_dir);
+        rc = s_open_secrets(b);
     if (rc == 0)
         rc = s_make_wake_pipe(b);
     if (rc != 0) {
@@ -332,6 +383,9 @@ void relais_broker_destroy(relais_broker_t **self_p)
         return;
     relais_broker_t *b = *self_p;
     relais_store_destroy(&b->store);
+    relais_keyring_destroy(&b->keyring);
+    relais_kek_destroy(&b->kek);
+    free(b->data_key_path);
     if (b->store_lock >= 0)
         close(b->store_lock); /* the lock goes with it, after the store is closed */
     relais_registry_destroy(&b->registry);

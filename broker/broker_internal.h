@@ -23,6 +23,7 @@
 #include "relais_broker.h"
 #include "relais_cases.h"
 #include "relais_certs.h"
+#include "relais_keys.h"
 #include "relais_proto.h"
 #include "relais_store.h"
 
@@ -60,6 +61,9 @@ struct relais_broker {
     pthread_mutex_t sign_lock;       /* serialises use of the broker's signing key */
     int store_lock;                  /* STORE_DIR/relaisd.lock, flock'ed for the process's life; -1 */
     relais_store_t *store;           /* the log */
+    char *data_key_path;             /* opts.data_key_path, owned, or NULL */
+    relais_kek_t *kek;               /* the hub's data key, or NULL: a store in clear */
+    relais_keyring_t *keyring;       /* the store's data keys, unwrapped by the KEK, or NULL */
     uint64_t store_reserve;          /* bytes of the map kept for access records and checkpoints */
     uint8_t hub_secret[32];          /* HMAC key of the child keys */
     relais_cases_policy_t policy;    /* deadlines: triage targets, working hours */
@@ -175,6 +179,13 @@ int broker_registry_reload(relais_broker_t *b);
 
 /* The broker's signed AccessRecord (a SignedMessage, *out caller frees): who read what. */
 int broker_access_sign(relais_broker_t *b, const relais_access_t *access, uint8_t **out, size_t *out_len);
+
+/* A stored record as a reader entitled to it gets it: its SignedMessage in clear (the record
+ * opened with its case's data key, or copied when stored in clear) as a LogRecord (*out,
+ * caller frees), and the hash of the leaf as stored (when `leaf` is not NULL). Errors: RELAIS_E_CRYPTO, RELAIS_E_CORRUPT,
+ * RELAIS_E_NOMEM. */
+int broker_record_opened(relais_broker_t *b, const uint8_t *record, size_t len, uint8_t **out, size_t *out_len,
+                         relais_hash_t leaf);
 
 /* Signs `body` with the broker's key (serialised: one key, many threads). */
 int broker_sign(relais_broker_t *b, const uint8_t *body, size_t len, uint8_t signature[64]);

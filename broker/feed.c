@@ -285,9 +285,29 @@ static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *
     return err == EAGAIN || err == EINTR ? S_STOP_FULL : S_STOP_GONE;
 }
 
+/* What the subscriber may be shown of a stored record: from a sealed store, the record opened
+ * (its leaf's hash beside it) for whoever sees records, and for a partner's view of a case event
+ * (which needs its payload and sender). *view is the record itself when nothing was opened. */
+static int s_open_for(broker_feed_t *self, const s_sub_t *sub, const relais_delivery_t *d, uint64_t seq,
+                      const uint8_t *record, size_t len, uint8_t **opened, const uint8_t **view, size_t *view_len)
+{
+    *opened = NULL;
+    *view = record;
+    *view_len = len;
+    int sees_records = sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR;
+    if (!self->b->keyring || (!sees_records && !d->has_status))
+        return 0;
+    int rc = broker_record_opened(self->b, record, len, opened, view_len, NULL);
+    if (rc != 0) {
+        broker_log("error", "record-unreadable", "seq=%llu code=%s", (unsigned long long)seq, relais_status_name(rc));
+        return rc;
+    }
+    *view = *opened;
+    return 0;
+}
+
 static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
 {
-    (void)leaf;
     s_serve_t *st = ctx;
     s_sub_t *sub = st->sub;
     if (sub->credit == 0)
@@ -301,18 +321,27 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     reply.kind = RELAIS_REPLY_DELIVERY;
     reply.delivery.seq = seq;
     reply.delivery.received_ms = relais_log_record_decode(record, len, &lr) == 0 ? lr.received_ms : 0;
-    int visible = 1;
     s_case_status(st->feed, sub, seq, &reply.delivery);
-    if (sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR) {
-        reply.delivery.record = record;
-        reply.delivery.record_len = len;
-    } else {
-        visible = s_partner_view(st->feed, sub, seq, record, len, &reply.delivery);
+    uint8_t *opened = NULL;
+    const uint8_t *view = NULL;
+    size_t view_len = 0;
+    /* A record that cannot be opened is not shown (the error is logged; the audit names it). */
+    int visible = s_open_for(st->feed, sub, &reply.delivery, seq, record, len, &opened, &view, &view_len) == 0;
+    if (visible && (sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR)) {
+        reply.delivery.record = view;
+        reply.delivery.record_len = view_len;
+        if (opened) {
+            reply.delivery.has_leaf_hash = 1;
+            memcpy(reply.delivery.leaf_hash, leaf, sizeof reply.delivery.leaf_hash);
+        }
+    } else if (visible) {
+        visible = s_partner_view(st->feed, sub, seq, view, view_len, &reply.delivery);
     }
+    s_stop_t stop = visible ? s_send(st->feed, sub, &reply) : S_GO_ON;
+    free(opened);
+    if (stop != S_GO_ON)
+        return st->stop = stop;
     if (visible) {
-        s_stop_t stop = s_send(st->feed, sub, &reply);
-        if (stop != S_GO_ON)
-            return st->stop = stop;
         sub->credit--;
         sub->last_seen_ms = broker_now_ms();
     }

@@ -49,6 +49,11 @@ static void s_usage(FILE *out)
             "                            checkpoints: below it messages get STORE_FULL while reads (which\n"
             "                            are logged) and checkpoints go on (default 2%% of the map, at\n"
             "                            least 1024, at most half the map)\n"
+            "  --data-key FILE           the hub's data key (required; make it with relais datakey new, keep\n"
+            "                            it outside the store folder): every record about a child and the\n"
+            "                            case index are stored sealed under keys it wraps\n"
+            "  --no-encryption           no data key: the store keeps everything in clear. For benchmarks\n"
+            "                            that measure what sealing costs, never for children's data\n"
             "  --handshake-timeout MS    a connection that has not completed its CURVE handshake by then\n"
             "                            is closed (default 5000): connections held idle by someone\n"
             "                            without a key cannot hold the hub's descriptors for long\n"
@@ -133,6 +138,8 @@ enum {
     S_OPT_STORE_RESERVE,
     S_OPT_BRAKE,
     S_OPT_HANDSHAKE,
+    S_OPT_DATA_KEY,
+    S_OPT_NO_ENCRYPTION,
     S_OPT_HELP,
 };
 
@@ -158,6 +165,8 @@ static const struct option s_options[] = {
     {"store-reserve", required_argument, NULL, S_OPT_STORE_RESERVE},
     {"brake-bad-signatures", required_argument, NULL, S_OPT_BRAKE},
     {"handshake-timeout", required_argument, NULL, S_OPT_HANDSHAKE},
+    {"data-key", required_argument, NULL, S_OPT_DATA_KEY},
+    {"no-encryption", no_argument, NULL, S_OPT_NO_ENCRYPTION},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -215,7 +224,7 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
 /* Returns 0 to run, 1 after --help, 2 on a usage error (already reported). */
 static int s_parse(int argc, char **argv, relais_broker_options_t *o)
 {
-    int opt;
+    int opt, no_encryption = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", s_options, NULL)) != -1) {
         switch (opt) {
@@ -224,6 +233,8 @@ static int s_parse(int argc, char **argv, relais_broker_options_t *o)
         case S_OPT_CERTS: o->certs_dir = optarg; break;
         case S_OPT_KEY: o->key_path = optarg; break;
         case S_OPT_ORIGIN: o->origin = optarg; break;
+        case S_OPT_DATA_KEY: o->data_key_path = optarg; break;
+        case S_OPT_NO_ENCRYPTION: no_encryption = 1; break;
         case S_OPT_HELP: s_usage(stdout); return 1;
         case '?':
             fprintf(stderr, "relaisd: unknown option or missing value: %s (see --help)\n", argv[optind - 1]);
@@ -241,6 +252,13 @@ static int s_parse(int argc, char **argv, relais_broker_options_t *o)
     }
     if (!o->endpoint || !o->store_dir || !o->certs_dir || !o->key_path) {
         fprintf(stderr, "relaisd: --endpoint, --store, --certs and --key are required (see --help)\n");
+        return 2;
+    }
+    if (!o->data_key_path == !no_encryption) {
+        fprintf(stderr, "relaisd: %s\n", no_encryption ? "--data-key and --no-encryption exclude each other"
+                                                       : "--data-key FILE is required: the store keeps children's "
+                                                         "data sealed under it (make one with: relais datakey new "
+                                                         "--out FILE)");
         return 2;
     }
     return 0;

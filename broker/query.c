@@ -225,11 +225,31 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
 
 /* ---- Case show: the coordinator's and the auditor's ------------------------------------------- */
 
+/* Record `seq` as its reader gets it (opened from a sealed store), and its stored leaf's hash. */
+static int s_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, size_t *out_len, relais_hash_t leaf)
+{
+    uint8_t *stored = NULL;
+    size_t len = 0;
+    int rc = relais_store_get_record(b->store, seq, &stored, &len);
+    if (rc == 0 && !b->keyring) {
+        *out = stored;
+        *out_len = len;
+        return 0;
+    }
+    if (rc == 0)
+        rc = broker_record_opened(b, stored, len, out, out_len, leaf);
+    if (rc != 0 && rc != RELAIS_E_NOT_FOUND)
+        broker_log("error", "record-unreadable", "seq=%llu code=%s", (unsigned long long)seq, relais_status_name(rc));
+    free(stored);
+    return rc;
+}
+
 typedef struct {
     broker_worker_t *w;          /* for the store */
     uint64_t from;               /* the first record of the page */
-    uint8_t **records;           /* LogRecord bytes, owned (grown as needed) */
+    uint8_t **records;           /* LogRecord bytes, owned (grown as needed), opened when sealed */
     size_t *lens;                /* their lengths */
+    relais_hash_t *leaves;       /* from a sealed store: their stored leaves' hashes */
     size_t count, room;          /* how many, and room */
     size_t bytes;                /* their total */
     uint64_t next;               /* the first record left for the next page, 0 when none */
@@ -251,17 +271,20 @@ static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t
         size_t room = t->room ? 2 * t->room : 16;
         uint8_t **records = realloc(t->records, room * sizeof *records);
         size_t *lens = records ? realloc(t->lens, room * sizeof *lens) : NULL;
+        relais_hash_t *leaves = lens ? realloc(t->leaves, room * sizeof *leaves) : NULL;
         if (records)
             t->records = records;
         if (lens)
             t->lens = lens;
-        if (!records || !lens) {
+        if (leaves)
+            t->leaves = leaves;
+        if (!records || !lens || !leaves) {
             t->nomem = 1;
             return 1;
         }
         t->room = room;
     }
-    if (relais_store_get_record(t->w->b->store, seq, &t->records[t->count], &t->lens[t->count]) == 0)
+    if (s_get_opened(t->w->b, seq, &t->records[t->count], &t->lens[t->count], t->leaves[t->count]) == 0)
         t->bytes += t->lens[t->count++];
     return 0;
 }
@@ -272,6 +295,7 @@ static void s_timeline_free(s_timeline_t *t)
         free(t->records[i]);
     free(t->records);
     free(t->lens);
+    free(t->leaves);
 }
 
 typedef struct {
@@ -313,6 +337,8 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
     reply.records = t.records;
     reply.record_lens = t.lens;
     reply.record_count = t.count;
+    reply.leaf_hashes = w->b->keyring ? t.leaves : NULL;
+    reply.leaf_hash_count = w->b->keyring ? t.count : 0;
     reply.next_seq = t.next;
     /* Only when asked: an older client refuses a reply field it does not know. */
     reply.events = e.events;
@@ -371,6 +397,7 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
                               with_history ? calloc(S_EVENTS_MAX, sizeof(relais_case_event_t)) : NULL, 0};
     uint8_t *record = NULL;
     size_t record_len = 0;
+    relais_hash_t leaf;
     if (with_history && !h.events) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         return;
@@ -379,13 +406,15 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
         relais_store_case_history(w->b->store, ref->case_id, s_referral_event, &h);
     relais_case_summary_t summary;
     s_referral_summary(ref, loaded ? &rec : NULL, &summary);
-    int has_record = req->from_seq <= ref->seq && relais_store_get_record(w->b->store, ref->seq, &record, &record_len) == 0;
+    int has_record = req->from_seq <= ref->seq && s_get_opened(w->b, ref->seq, &record, &record_len, leaf) == 0;
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &summary;
     reply.case_count = 1;
     reply.records = has_record ? &record : NULL;
     reply.record_lens = has_record ? &record_len : NULL;
     reply.record_count = has_record ? 1 : 0;
+    reply.leaf_hashes = has_record && w->b->keyring ? &leaf : NULL;
+    reply.leaf_hash_count = has_record && w->b->keyring ? 1 : 0;
     reply.events = h.events;
     reply.event_count = h.count;
     relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = summary.case_id};
@@ -441,26 +470,29 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
 /* ---- Audit --------------------------------------------------------------------------------- */
 
 typedef struct {
-    uint8_t **records; /* page records, owned */
-    size_t *lens;      /* their lengths */
-    size_t count;      /* how many */
+    relais_broker_t *b;     /* to open sealed records */
+    uint8_t **records;      /* page records, owned, opened when sealed */
+    size_t *lens;           /* their lengths */
+    relais_hash_t *leaves;  /* their stored leaves' hashes */
+    size_t count;           /* how many */
     size_t bytes;      /* their total size */
     uint64_t last;     /* last sequence number taken */
 } s_page_t;
 
 static int s_page_add(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
 {
-    (void)leaf;
     s_page_t *p = ctx;
     if (p->count == S_PAGE_RECORDS || (p->count > 0 && p->bytes + len > S_PAGE_BYTES))
         return 1;
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy)
-        return RELAIS_E_NOMEM;
-    memcpy(copy, record, len);
+    uint8_t *copy = NULL;
+    size_t copy_len = 0;
+    int rc = broker_record_opened(p->b, record, len, &copy, &copy_len, NULL);
+    if (rc != 0)
+        return rc;
+    memcpy(p->leaves[p->count], leaf, sizeof p->leaves[p->count]);
     p->records[p->count] = copy;
-    p->lens[p->count++] = len;
-    p->bytes += len;
+    p->lens[p->count++] = copy_len;
+    p->bytes += copy_len;
     p->last = seq;
     return 0;
 }
@@ -475,8 +507,9 @@ static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const r
     relais_store_head(w->b->store, &head);
     uint64_t from = req->from_seq ? req->from_seq : 1;
     uint64_t to = req->to_seq && req->to_seq < head ? req->to_seq : head;
-    s_page_t p = {calloc(S_PAGE_RECORDS, sizeof(uint8_t *)), calloc(S_PAGE_RECORDS, sizeof(size_t)), 0, 0, 0};
-    int rc = p.records && p.lens ? 0 : RELAIS_E_NOMEM;
+    s_page_t p = {w->b, calloc(S_PAGE_RECORDS, sizeof(uint8_t *)), calloc(S_PAGE_RECORDS, sizeof(size_t)),
+                  calloc(S_PAGE_RECORDS, sizeof(relais_hash_t)), 0, 0, 0};
+    int rc = p.records && p.lens && p.leaves ? 0 : RELAIS_E_NOMEM;
     if (rc == 0 && from <= to)
         rc = relais_store_iterate(w->b->store, from, to, s_page_add, &p);
     if (rc < 0) {
@@ -486,6 +519,8 @@ static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const r
         reply.records = p.records;
         reply.record_lens = p.lens;
         reply.record_count = p.count;
+        reply.leaf_hashes = w->b->keyring ? p.leaves : NULL;
+        reply.leaf_hash_count = w->b->keyring ? p.count : 0;
         reply.next_seq = p.count && p.last < to ? p.last + 1 : 0;
         relais_access_t access = {.reader = env->user, .action = "audit-records", .from_seq = p.count ? from : 0,
                                   .to_seq = p.last};
@@ -495,6 +530,7 @@ static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const r
         free(p.records[i]);
     free(p.records);
     free(p.lens);
+    free(p.leaves);
 }
 
 static void s_audit_checkpoint(broker_worker_t *w, const broker_env_t *env)

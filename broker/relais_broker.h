@@ -44,6 +44,8 @@ typedef struct {
                                    * (at most half the map) */
     unsigned brake_bad_signatures; /* bad signatures from one identity, in a burst, before its
                                     * submissions are refused unverified for a while (16; 0 never) */
+    const char *data_key_path;     /* the hub's data key (KEK) file: records and the case index are
+                                    * stored sealed under it; NULL runs a store in clear */
     int handshake_timeout_ms;      /* a connection that has not completed its CURVE handshake by
                                     * then is closed (5000): idle connections cannot hold the
                                     * hub's descriptors for long */

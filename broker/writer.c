@@ -37,6 +37,9 @@ typedef struct {
                                        * place (owned), or NULL */
     size_t lease_len;                 /* its size */
     uint64_t covered_by;              /* a read a lease covers: that lease's seq (no record of its own) */
+    uint64_t key_id;                  /* sealed: the data key its record is sealed under; 0 in clear */
+    uint8_t nonce[RELAIS_SEAL_NONCE_BYTES]; /* sealed: the record's nonce */
+    uint8_t *sealed;                  /* sealed: the ciphertext of d1 and its tag (owned) */
 } s_item_t;
 
 /* A reader's lease while the store is full: its reads until `until_ms` are covered by record `seq`. */
@@ -81,13 +84,32 @@ static int s_refuse(s_item_t *it, int status, const char *fmt, ...)
     return 0;
 }
 
-/* Appends the item's bytes, expecting sequence number `seq` (0: any). */
+/* Seals the item's message for record `seq` under data key `key_id` (made now when `create`:
+ * a new case's, or a reception entry's own). Nothing to do for a store in clear. */
+static int s_seal(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uint64_t key_id, uint64_t seq, int create)
+{
+    if (!w->b->keyring)
+        return 0;
+    relais_store_entry_t entry = {.signed_message = it->d1, .signed_len = it->env.len1};
+    free(it->sealed);
+    int rc = relais_keyring_seal_entry(w->b->keyring, batch, key_id, create, seq, &entry, it->nonce, &it->sealed);
+    if (rc == 0)
+        it->key_id = key_id;
+    return rc;
+}
+
+/* Appends the item's bytes (sealed when s_seal sealed them), expecting sequence number `seq`
+ * (0: any). */
 static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
 {
     relais_store_entry_t entry = {.signed_message = it->d1,
                                   .signed_len = it->env.len1,
                                   .msg_id = relais_message_id(it->msg),
-                                  .received_ms = it->env.received_ms};
+                                  .received_ms = it->env.received_ms,
+                                  .key_id = it->key_id,
+                                  .nonce = it->key_id ? it->nonce : NULL,
+                                  .sealed = it->key_id ? it->sealed : NULL,
+                                  .sealed_len = it->key_id ? it->env.len1 + RELAIS_SEAL_TAG_BYTES : 0};
     int rc = relais_store_batch_append(batch, &entry, &it->ack);
     if (rc != 0)
         return rc;
@@ -108,7 +130,11 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
         return rc;
     if (step.status != 0)
         return s_refuse(it, step.status, "%s", step.why);
-    rc = s_append(batch, it, seq);
+    /* Every record about a case is sealed under the case's key; a new case's is made now. */
+    rc = s_seal(w, batch, it, relais_cases_key_id(step.rec.summary.case_id), seq,
+                step.child == RELAIS_CASES_CHILD_LINK);
+    if (rc == 0)
+        rc = s_append(batch, it, seq);
     if (rc == 0)
         rc = relais_cases_batch_record(batch, &step, seq);
     if (rc == 0)
@@ -248,6 +274,13 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
     if (it->env.kind == BROKER_WRITE_MESSAGE &&
         (payload == RELAIS_PAYLOAD_REFERRAL || payload == RELAIS_PAYLOAD_CASE_UPDATE))
         return s_apply_case(w, batch, it);
+    /* The reception's entries get a key each; the hub's own access records stay in clear:
+     * they name a reader and a case id, nothing of a child. */
+    if (it->env.kind == BROKER_WRITE_MESSAGE) {
+        uint64_t seq = relais_store_batch_head(batch) + 1;
+        rc = s_seal(w, batch, it, seq, seq, 1);
+        return rc ? rc : s_append(batch, it, seq);
+    }
     return s_append(batch, it, 0);
 }
 
@@ -379,6 +412,7 @@ static int s_commit_once(s_writer_t *w, uint64_t room, uint64_t *head, int64_t *
         rc = relais_store_batch_commit(&batch);
     else
         relais_store_batch_abort(&batch);
+    relais_keyring_settle(w->b->keyring, rc == 0);
     *sync_us = broker_monotonic_us() - t0;
     return rc;
 }
@@ -397,6 +431,7 @@ static int s_reset_items(s_writer_t *w)
         it->case_id[0] = '\0';
         it->handle[0] = '\0';
         it->covered_by = 0;
+        it->key_id = 0;
     }
     return messages;
 }
@@ -436,6 +471,7 @@ static void s_clear_batch(s_writer_t *w)
     for (size_t i = 0; i < w->count; i++) {
         relais_message_destroy(&w->items[i].msg);
         free(w->items[i].lease);
+        free(w->items[i].sealed);
         zmq_msg_close(&w->items[i].frame);
     }
     w->count = 0;

@@ -69,6 +69,10 @@ int relais_cases_secret_save(const char *dir, const uint8_t secret[RELAIS_CASES_
 int relais_cases_secret_load_sealed(relais_store_t *store, relais_keyring_t *ring, int may_create,
                                     uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created);
 
+/* The data key every record and index entry of a case is sealed under: n, for case "C-<n>";
+ * 0 when `case_id` is no case id. */
+uint64_t relais_cases_key_id(const char *case_id);
+
 /* Seals the store's case index under the cases' data keys from now on (see sealer.c), or with
  * `ring` NULL stops sealing. */
 void relais_cases_seal_store(relais_store_t *store, relais_keyring_t *ring);

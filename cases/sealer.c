@@ -36,6 +36,11 @@ static uint64_t s_case_number(const uint8_t *id, size_t len)
     return n;
 }
 
+uint64_t relais_cases_key_id(const char *case_id)
+{
+    return case_id ? s_case_number((const uint8_t *)case_id, strlen(case_id)) : 0;
+}
+
 /* The data key a value is sealed under: its case's. */
 static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_len, const uint8_t *plain, size_t len,
                     uint64_t *key_id)

@@ -119,6 +119,7 @@ int relais_cases_secret_load_sealed(relais_store_t *store, relais_keyring_t *rin
         rc = relais_store_batch_commit(&batch);
     else
         relais_store_batch_abort(&batch);
+    relais_keyring_settle(ring, rc == 0);
     if (rc == 0 && created)
         *created = 1;
     return rc;

@@ -112,6 +112,33 @@ int relais_kek_create(const char *path, uint32_t generation)
     return 0;
 }
 
+int relais_kek_erase(const char *path)
+{
+    relais_kek_t *kek = NULL;
+    int rc = relais_kek_load(path, &kek); /* never erase a file that is no data key */
+    relais_kek_destroy(&kek);
+    if (rc != 0)
+        return rc;
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        return relais_status_set(RELAIS_E_IO, "cannot open %s to erase it: %s", path, strerror(saved));
+    }
+    /* Overwritten before it is unlinked: that helps where a file system writes in place; a
+     * copy-on-write file system or an SSD may keep the old blocks (docs/security.md). */
+    char zeros[S_FILE_MAX] = {0};
+    size_t size = (size_t)st.st_size < sizeof zeros ? (size_t)st.st_size : sizeof zeros;
+    int ok = pwrite(fd, zeros, size, 0) == (ssize_t)size && fsync(fd) == 0;
+    int saved = errno;
+    close(fd);
+    if (!ok || unlink(path) != 0)
+        return relais_status_set(RELAIS_E_IO, "cannot erase %s: %s", path, strerror(ok ? errno : saved));
+    return 0;
+}
+
 /* Reads the whole file, refusing one that others may read. */
 static int s_read_secret(const char *path, char *buf, size_t cap)
 {

@@ -45,6 +45,11 @@ int relais_kek_load(const char *path, relais_kek_t **out);
 
 void relais_kek_destroy(relais_kek_t **self_p);
 
+/* Overwrites a KEK file with zeros and removes it: what a rotation does to the old generation
+ * once nothing uses it. Refuses a file that is no data key. Errors: those of relais_kek_load,
+ * RELAIS_E_IO. */
+int relais_kek_erase(const char *path);
+
 /* Its generation number. */
 uint32_t relais_kek_generation(const relais_kek_t *self);
 
@@ -95,15 +100,42 @@ int relais_keyring_key(relais_keyring_t *self, relais_store_t *store, relais_sto
                        uint8_t key[RELAIS_DATA_KEY_BYTES]);
 
 /* Makes data key `key_id` (random), stores it wrapped in `batch` and keeps it in memory.
- * Errors: RELAIS_E_CRYPTO, the store's. */
+ * Errors: RELAIS_E_CRYPTO, the store's. A key made or read through a batch is pending until
+ * relais_keyring_settle() says how the batch ended. */
 int relais_keyring_create(relais_keyring_t *self, relais_store_batch_t *batch, uint64_t key_id,
                           uint8_t key[RELAIS_DATA_KEY_BYTES]);
+
+/* Whoever makes or reads keys through a batch calls this once the batch committed (1) or was
+ * aborted or failed to commit (0): the keys of a batch that did not commit are forgotten, so
+ * that nothing is ever sealed under a key the store does not keep. */
+void relais_keyring_settle(relais_keyring_t *self, int committed);
+
+/* Seals entry->signed_message as log record `seq` under data key `key_id` (> 0; made in
+ * `batch` when missing and `create`, an error when missing and not), with a fresh nonce written
+ * to `nonce`: sets entry's key_id, nonce, sealed and sealed_len, the store then keeps only the
+ * ciphertext. *sealed is the ciphertext's buffer, the caller's to free once the entry is
+ * appended. Errors: RELAIS_E_INVALID, RELAIS_E_CORRUPT (the key is missing), RELAIS_E_CRYPTO,
+ * RELAIS_E_NOMEM, the store's. */
+int relais_keyring_seal_entry(relais_keyring_t *self, relais_store_batch_t *batch, uint64_t key_id, int create,
+                              uint64_t seq, relais_store_entry_t *entry, uint8_t nonce[RELAIS_SEAL_NONCE_BYTES],
+                              uint8_t **sealed);
 
 /* Opens a sealed log record into its SignedMessage (*signed, caller frees; *len). A record in
  * clear is copied as it is. Errors: RELAIS_E_CRYPTO (it does not open: altered, or its key
  * does not), RELAIS_E_NOT_FOUND (its key is not in the store), RELAIS_E_NOMEM. */
 int relais_keyring_open_record(relais_keyring_t *self, relais_store_t *store, const relais_log_record_t *rec,
                                uint8_t **signed_message, size_t *len);
+
+/* ---- Rotation ------------------------------------------------------------------------- */
+
+/* Wraps every data key of `store` (the child-key secret with them) again under `new_kek`,
+ * whose generation must be above `old_kek`'s, in one write transaction: either every key
+ * moves to the new generation or none does (a key `old_kek` does not open stops it, with that
+ * key's error). *rewrapped (may be NULL) gets how many keys moved. The store must have no
+ * other writer. Errors: RELAIS_E_INVALID, RELAIS_E_NOT_FOUND (no data key in the store),
+ * RELAIS_E_CRYPTO, RELAIS_E_CORRUPT, the store's. */
+int relais_keys_rotate(relais_store_t *store, const relais_kek_t *old_kek, const relais_kek_t *new_kek,
+                       uint64_t *rewrapped);
 
 /* The KEK the keyring opens keys with. */
 const relais_kek_t *relais_keyring_kek(const relais_keyring_t *self);

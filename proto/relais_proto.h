@@ -498,6 +498,8 @@ typedef struct {
     int has_status;
     relais_case_status_t status;
     int overdue;
+    int has_leaf_hash;        /* the record is opened from a sealed leaf, whose hash this is */
+    uint8_t leaf_hash[32];
 } relais_delivery_t;
 
 /* One event of a case in a CASE_DETAIL's history: its seq and the status right after it. */
@@ -532,6 +534,9 @@ typedef struct {
     size_t *record_lens;
     size_t record_count;
     uint64_t next_seq;                /* RECORDS, CASE_DETAIL timeline: next page, 0 when done */
+    /* RECORDS, CASE_DETAIL from a sealed store: the stored leaves' hashes, one a record (or none) */
+    uint8_t (*leaf_hashes)[32];       /* owned when decoded */
+    size_t leaf_hash_count;
     char next_case[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the next page starts after this, "" when done */
     /* CASE_DETAIL history: the status after each event the reader may see, in log order */
     relais_case_event_t *events;      /* owned when decoded */

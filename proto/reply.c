@@ -22,6 +22,7 @@ typedef struct {
     Relais__V1__CaseDetail detail;           /* CASE_DETAIL */
     Relais__V1__RecordPage page;             /* RECORDS */
     ProtobufCBinaryData *blobs;              /* path hashes or records, pointing into the caller's */
+    ProtobufCBinaryData *leaf_blobs;         /* RECORDS, CASE_DETAIL: the stored leaves' hashes */
     relais_summary_pb_t *summaries;          /* CASE_LIST, CASE_DETAIL */
     Relais__V1__CaseSummary **summary_ptrs;  /* what CaseList.cases points to */
     Relais__V1__CaseEvent *events;           /* CASE_DETAIL history */
@@ -34,6 +35,7 @@ typedef struct {
 static void s_reply_pb_free(s_reply_pb_t *h)
 {
     free(h->blobs);
+    free(h->leaf_blobs);
     free(h->summaries);
     free(h->summary_ptrs);
     free(h->events);
@@ -92,6 +94,8 @@ static int s_delivery_to_pb(const relais_delivery_t *d, s_reply_pb_t *h)
     h->delivery.received_ms = d->received_ms;
     h->delivery.record = (ProtobufCBinaryData){d->record ? d->record_len : 0, (uint8_t *)d->record};
     h->delivery.overdue = d->overdue ? 1 : 0;
+    if (d->has_leaf_hash)
+        h->delivery.leaf_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)d->leaf_hash};
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_DELIVERY;
     h->reply.delivery = &h->delivery;
     if (!d->has_status)
@@ -144,6 +148,16 @@ static int s_record_blobs(const relais_reply_t *r, s_reply_pb_t *h)
 {
     if (r->record_count && (!r->records || !r->record_lens))
         return relais_status_set(RELAIS_E_INVALID, "reply: records missing");
+    if (r->leaf_hash_count && (r->leaf_hash_count != r->record_count || !r->leaf_hashes))
+        return relais_status_set(RELAIS_E_INVALID, "reply: %zu leaf hashes for %zu records", r->leaf_hash_count,
+                                 r->record_count);
+    if (r->leaf_hash_count) {
+        h->leaf_blobs = calloc(r->leaf_hash_count, sizeof *h->leaf_blobs);
+        if (!h->leaf_blobs)
+            return relais_status_set(RELAIS_E_NOMEM, "reply: %zu leaf hashes", r->leaf_hash_count);
+        for (size_t i = 0; i < r->leaf_hash_count; i++)
+            h->leaf_blobs[i] = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)r->leaf_hashes[i]};
+    }
     return s_blobs(h, r->record_count, (const uint8_t *const *)r->records, r->record_lens, NULL, 0);
 }
 
@@ -268,6 +282,8 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->detail.n_followers = r->follower_count;
     h->detail.followers = h->follower_ptrs;
     h->detail.next_seq = r->next_seq;
+    h->detail.n_leaf_hashes = r->leaf_hash_count;
+    h->detail.leaf_hashes = h->leaf_blobs;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
     h->reply.case_detail = &h->detail;
     return RELAIS_OK;
@@ -282,6 +298,8 @@ static int s_records_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->page.n_records = r->record_count;
     h->page.records = h->blobs;
     h->page.next_seq = r->next_seq;
+    h->page.n_leaf_hashes = r->leaf_hash_count;
+    h->page.leaf_hashes = h->leaf_blobs;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_RECORDS;
     h->reply.records = &h->page;
     return RELAIS_OK;
@@ -391,6 +409,12 @@ static int s_delivery_from_pb(const Relais__V1__Delivery *d, relais_reply_t *out
     out->delivery.seq = d->seq;
     out->delivery.received_ms = d->received_ms;
     out->delivery.overdue = d->overdue ? 1 : 0;
+    if (d->leaf_hash.len) {
+        rc = relais_proto_copy_bytes(out->delivery.leaf_hash, S_HASH_BYTES, &d->leaf_hash, "reply.delivery.leaf_hash");
+        if (rc)
+            return rc;
+        out->delivery.has_leaf_hash = 1;
+    }
     out->delivery.has_status = d->status != NULL;
     return d->status ? relais_proto_status_from_pb(d->status, &out->delivery.status, "reply.delivery.status")
                      : RELAIS_OK;
@@ -409,23 +433,29 @@ static int s_checkpoint_from_pb(const Relais__V1__Checkpoint *c, relais_reply_t 
     return RELAIS_OK;
 }
 
-/* Every sibling hash of a proof is exactly one SHA-256. */
-static int s_path_from_pb(size_t n, const ProtobufCBinaryData *path, const char *where, relais_reply_t *out)
+/* A list of hashes, each exactly one SHA-256: a proof's siblings, the leaves of records. */
+static int s_hashes_from_pb(size_t n, const ProtobufCBinaryData *hashes, const char *where, uint8_t (**out)[32],
+                            size_t *count)
 {
     if (n == 0)
         return RELAIS_OK;
-    out->path = calloc(n, sizeof *out->path);
-    if (!out->path)
+    *out = calloc(n, sizeof **out);
+    if (!*out)
         return relais_status_set(RELAIS_E_NOMEM, "%s: %zu hashes", where, n);
-    out->path_len = n;
+    *count = n;
     for (size_t i = 0; i < n; i++) {
         char item[RELAIS_PROTO_PATH_LEN];
         relais_proto_path_index(item, sizeof item, where, i);
-        int rc = relais_proto_copy_bytes(out->path[i], S_HASH_BYTES, &path[i], item);
+        int rc = relais_proto_copy_bytes((*out)[i], S_HASH_BYTES, &hashes[i], item);
         if (rc)
             return rc;
     }
     return RELAIS_OK;
+}
+
+static int s_path_from_pb(size_t n, const ProtobufCBinaryData *path, const char *where, relais_reply_t *out)
+{
+    return s_hashes_from_pb(n, path, where, &out->path, &out->path_len);
 }
 
 static int s_inclusion_from_pb(const Relais__V1__InclusionProof *p, relais_reply_t *out)
@@ -462,6 +492,14 @@ static int s_summaries_from_pb(size_t n, Relais__V1__CaseSummary *const *cases, 
             return rc;
     }
     return RELAIS_OK;
+}
+
+static int s_leaf_hashes_from_pb(size_t n, size_t records, const ProtobufCBinaryData *hashes, const char *where,
+                                 relais_reply_t *out)
+{
+    if (n != 0 && n != records)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu hashes for %zu records", where, n, records);
+    return s_hashes_from_pb(n, hashes, where, &out->leaf_hashes, &out->leaf_hash_count);
 }
 
 static int s_records_from_pb(size_t n, const ProtobufCBinaryData *recs, const char *where, relais_reply_t *out)
@@ -510,6 +548,9 @@ static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t
     int rc = s_summaries_from_pb(1, one, "reply.case_detail.summary", out);
     if (rc == RELAIS_OK)
         rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
+    if (rc == RELAIS_OK)
+        rc = s_leaf_hashes_from_pb(d->n_leaf_hashes, d->n_timeline, d->leaf_hashes,
+                                   "reply.case_detail.leaf_hashes", out);
     if (rc == RELAIS_OK)
         rc = s_events_from_pb(d->n_history, d->history, out);
     if (rc == RELAIS_OK && d->n_followers) {
@@ -561,10 +602,13 @@ static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
         out->kind = RELAIS_REPLY_CASE_DETAIL;
         out->next_seq = pb->case_detail->next_seq;
         return s_case_detail_from_pb(pb->case_detail, out);
-    case RELAIS__V1__REPLY__WHAT_RECORDS:
+    case RELAIS__V1__REPLY__WHAT_RECORDS: {
         out->kind = RELAIS_REPLY_RECORDS;
         out->next_seq = pb->records->next_seq;
-        return s_records_from_pb(pb->records->n_records, pb->records->records, "reply.records.records", out);
+        int rc = s_records_from_pb(pb->records->n_records, pb->records->records, "reply.records.records", out);
+        return rc ? rc : s_leaf_hashes_from_pb(pb->records->n_leaf_hashes, pb->records->n_records,
+                                               pb->records->leaf_hashes, "reply.records.leaf_hashes", out);
+    }
     default:
         return relais_status_set(RELAIS_E_MALFORMED, "reply: unknown member %d", (int)pb->what_case);
     }
@@ -599,6 +643,7 @@ void relais_reply_clear(relais_reply_t *reply)
         free(reply->records[i]);
     free(reply->records);
     free(reply->record_lens);
+    free(reply->leaf_hashes);
     free(reply->events);
     free(reply->followers);
     memset(reply, 0, sizeof *reply);

@@ -90,10 +90,14 @@ int relais_status_from_wire(int wire_code)
 
 int relais_status_set(int status, const char *fmt, ...)
 {
+    /* Formatted aside first: a caller may pass relais_status_detail() itself as an argument,
+     * to add to the detail of the failure it reports. */
+    char detail[sizeof s_detail];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s_detail, sizeof s_detail, fmt, ap);
+    vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    memcpy(s_detail, detail, sizeof s_detail);
     return status;
 }
 

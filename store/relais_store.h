@@ -60,6 +60,14 @@ typedef struct {
     int read_only;     /* nonzero: open for reading only (audit of a copy) */
 } relais_store_options_t;
 
+/* One writing process a store: the writer's head, the checkpoints it signs and the keys assume
+ * no other writer, and LMDB lets two processes write one store. Takes DIR/relaisd.lock for as
+ * long as *fd stays open (the kernel's lock: a process killed with SIGKILL leaves none behind);
+ * the file names the holder, `who` (one word) and its pid, for the sentence another gets.
+ * Readers (audit verify, snapshot) take no lock. Errors: RELAIS_E_UNAVAILABLE (another process
+ * holds it: the detail names it), RELAIS_E_IO, RELAIS_E_INVALID. */
+int relais_store_lock_writer(const char *dir, const char *who, int *fd);
+
 /* Opens (creating if needed, unless read_only) the store in directory `dir`, which must
  * exist. `opts` may be NULL. On success *out is the caller's, to release with
  * relais_store_destroy(). Errors: RELAIS_E_VERSION (written by a newer format),

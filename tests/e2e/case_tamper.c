@@ -1,13 +1,17 @@
 /* case_tamper.c -- test helper: rewrites one case of a store's case index, as a bug or an intruder could.
  *
- *   case_tamper STORE_DIR CASE_ID STATE
+ *   case_tamper STORE_DIR CASE_ID STATE [DATA_KEY]
  *       sets the cached state of CASE_ID to STATE ("closed-completed", ...), leaving the log
  *       alone: `relais audit verify` must then find the index unequal to the log's replay.
+ *       A sealed store's index is rewritten sealed, with the hub's data key (DATA_KEY): what
+ *       someone holding that key, or a bug in the hub, could do.
  * Exit 0 on success, 1 on failure (with a sentence on stderr).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "relais_cases.h"
+#include "relais_keys.h"
 #include "relais_proto.h"
 #include "relais_store.h"
 
@@ -45,8 +49,8 @@ static int s_rewrite(relais_store_t *store, const char *case_id, relais_case_sta
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: case_tamper STORE_DIR CASE_ID STATE\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: case_tamper STORE_DIR CASE_ID STATE [DATA_KEY]\n");
         return 1;
     }
     relais_case_state_t state = relais_case_state_from_name(argv[3]);
@@ -55,10 +59,17 @@ int main(int argc, char **argv)
         return 1;
     }
     relais_store_t *store = NULL;
+    relais_kek_t *kek = NULL;
+    relais_keyring_t *ring = NULL;
     int rc = relais_store_open(argv[1], NULL, &store);
     if (rc)
         return s_fail(rc, argv[1]);
-    rc = s_rewrite(store, argv[2], state);
+    if (argc == 5 && (rc = relais_kek_load(argv[4], &kek)) == 0 && (rc = relais_keyring_new(kek, &ring)) == 0)
+        relais_cases_seal_store(store, ring);
+    if (!rc)
+        rc = s_rewrite(store, argv[2], state);
     relais_store_destroy(&store);
+    relais_keyring_destroy(&ring);
+    relais_kek_destroy(&kek);
     return rc ? s_fail(rc, argv[2]) : 0;
 }

@@ -15,6 +15,7 @@ e2e_init cases
 # certs/make-pki's layout, not make_pki's
 broker_certs=$tmp/pki/registry
 broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
+broker_data_key=$tmp/pki/relais-hub/data.key
 
 # as WHO CMD...: with WHO's keys; the exit status must be $want (set by expect).
 as() {
@@ -164,10 +165,17 @@ step "a snapshot taken while the coordinator writes is a store the audit passes"
 writes=$!
 "$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap" >"$tmp/snap.txt" || { cat "$tmp/snap.txt"; fail "audit snapshot failed"; }
 wait "$writes" || fail "a note was refused during the snapshot"
-[ "$(stat -c %a "$tmp/snap/data.mdb")" = 600 ] && [ "$(stat -c %a "$tmp/snap/hub-child-key.secret")" = 600 ] ||
-  fail "the snapshot's files are not 0600"
+[ "$(stat -c %a "$tmp/snap/data.mdb")" = 600 ] || fail "the snapshot's data is not 0600"
+# The child-key secret travels wrapped, inside the copy: no secret file beside it.
+[ ! -e "$tmp/snap/hub-child-key.secret" ] || fail "the snapshot holds a secret file: $(ls "$tmp/snap")"
+grep -q "sealed under data key generation 1" "$tmp/snap.txt" || fail "the snapshot does not say its generation"
 "$relais" audit verify --store "$tmp/snap" --certs "$tmp/pki/registry" >"$tmp/verify.txt" ||
-  { cat "$tmp/verify.txt"; fail "audit verify of the snapshot failed"; }
+  { cat "$tmp/verify.txt"; fail "audit verify of the snapshot, without the data key, failed"; }
+grep -q "^level: integrity only" "$tmp/verify.txt" || fail "the unkeyed audit does not say its level: $(cat "$tmp/verify.txt")"
+grep -q "^cases:" "$tmp/verify.txt" && fail "cases replayed without the data key: $(cat "$tmp/verify.txt")"
+"$relais" audit verify --store "$tmp/snap" --certs "$tmp/pki/registry" --data-key "$broker_data_key" \
+  >"$tmp/verify.txt" || { cat "$tmp/verify.txt"; fail "audit verify of the snapshot failed"; }
+grep -q "^level: full, with the data key" "$tmp/verify.txt" || fail "the keyed audit's level: $(cat "$tmp/verify.txt")"
 grep -qx "cases: 2 rebuilt, equal to the index" "$tmp/verify.txt" || fail "the snapshot's cases: $(cat "$tmp/verify.txt")"
 got=0
 "$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap" >/dev/null 2>"$tmp/err" || got=$?
@@ -176,12 +184,13 @@ cat "$tmp/snap.txt"
 
 step "the auditor's replay equals the index; a tampered index fails, naming the case"
 stop_broker
-"$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" >"$tmp/verify.txt" ||
-  { cat "$tmp/verify.txt"; fail "audit verify failed"; }
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" --data-key "$broker_data_key" \
+  >"$tmp/verify.txt" || { cat "$tmp/verify.txt"; fail "audit verify failed"; }
 grep -qx "cases: 2 rebuilt, equal to the index" "$tmp/verify.txt" || fail "no case replay: $(cat "$tmp/verify.txt")"
-"$case_tamper" "$tmp/store" "$lina" closed-completed
+"$case_tamper" "$tmp/store" "$lina" closed-completed "$broker_data_key"
 got=0
-"$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" >"$tmp/verify.txt" 2>&1 || got=$?
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/pki/registry" --data-key "$broker_data_key" \
+  >"$tmp/verify.txt" 2>&1 || got=$?
 [ "$got" -eq 1 ] || { cat "$tmp/verify.txt"; fail "audit verify of a tampered index exited $got"; }
 grep -q "case $lina: CORRUPT" "$tmp/verify.txt" || fail "the finding does not name $lina: $(cat "$tmp/verify.txt")"
 echo "ok"

@@ -182,7 +182,7 @@ stop_broker_clean
 
 # ---------------------------------------------------------------------------------------------
 step "checks"
-"$relais" audit export --store "$tmp/store" >"$tmp/export.jsonl"
+"$relais" audit export --store "$tmp/store" --data-key "$tmp/keys/data.key" >"$tmp/export.jsonl"
 head=$(wc -l <"$tmp/export.jsonl")
 # seq msg_id sender, one line per record
 sed -n 's/^{"seq":\([0-9]*\),.*"sender":"\([^"]*\)".*"msg_id":"\([0-9a-f]*\)".*/\1 \3 \2/p' "$tmp/export.jsonl" \
@@ -220,7 +220,7 @@ done
 duplicates=$((dup_ids + extra))
 lost=$((lost_files + missing_acked))
 
-"$relais" audit verify --store "$tmp/store" --certs "$tmp/registry" >"$tmp/verify.txt" 2>&1 ||
+"$relais" audit verify --store "$tmp/store" --certs "$tmp/registry" --data-key "$tmp/keys/data.key" >"$tmp/verify.txt" 2>&1 ||
   { cat "$tmp/verify.txt"; fail "audit verify failed"; }
 grep -qx 'result: ok' "$tmp/verify.txt" || { cat "$tmp/verify.txt"; fail "audit verify did not say ok"; }
 cases_line=$(grep '^cases:' "$tmp/verify.txt" || true)

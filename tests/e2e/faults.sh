@@ -39,8 +39,9 @@ step "unreadable key or registry: one sentence, exit 2"
 start_fails() {
   local what=$1 key=$2 certs=$3 rc=0
   shift 3
-  timeout 20 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "$tmp/store-start" --certs "$certs" \
-    --key "$key" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  # shellcheck disable=SC2046 # data_key_flag gives two words
+  timeout 20 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "${start_store:-$tmp/store-start}" \
+    --certs "$certs" --key "$key" $(data_key_flag) "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
   [ "$rc" -eq 2 ] || { cat "$tmp/err" >&2; fail "$what: relaisd exited $rc, expected 2"; }
   [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^relaisd: ' "$tmp/err" ||
     { cat "$tmp/err" >&2; fail "$what: not one relaisd: sentence"; }
@@ -73,12 +74,28 @@ else
   echo "   (running as root: mode 000 files stay readable, that case is skipped)"
 fi
 
+step "the data key: required, private, and the store's own"
+rc=0
+timeout 20 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "$tmp/store-start" --certs "$tmp/registry" \
+  --key "$key" >"$tmp/out" 2>"$tmp/err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--data-key FILE is required" "$tmp/err" || fail "no data key: exit $rc, $(cat "$tmp/err")"
+printf '   %-28s %s\n' "no --data-key" "$(cat "$tmp/err")"
+"$relais" datakey new --out "$tmp/bad/other.key" >/dev/null
+cp "$tmp/keys/data.key" "$tmp/bad/open.key"
+chmod 644 "$tmp/bad/open.key"
+start_fails "data key missing" "$key" "$tmp/registry" --data-key "$tmp/bad/nosuch.key"
+start_fails "data key readable by others" "$key" "$tmp/registry" --data-key "$tmp/bad/open.key"
+grep -q "may be read by others" "$tmp/err" || fail "the open data key is not named as such: $(cat "$tmp/err")"
+start_fails "data key is garbage" "$key" "$tmp/registry" --data-key "$tmp/bad/garbage.cert_secret"
+start_fails "both --data-key and clear" "$key" "$tmp/registry" --no-encryption
+
 # ---------------------------------------------------------------------------------------------
 start_broker_on_free_port
 step "a second relaisd on the same store: refused, the first one unharmed"
 second_rc=0
+# shellcheck disable=SC2046 # data_key_flag gives two words
 timeout 20 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "$tmp/store" --certs "$tmp/registry" \
-  --key "$key" >"$tmp/out" 2>"$tmp/err" || second_rc=$?
+  --key "$key" $(data_key_flag) >"$tmp/out" 2>"$tmp/err" || second_rc=$?
 [ "$second_rc" -eq 2 ] || { cat "$tmp/err" >&2; fail "the second relaisd exited $second_rc, expected 2"; }
 [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^relaisd: .*in use by another relaisd (pid $broker_pid)" "$tmp/err" ||
   fail "not one sentence naming the first relaisd: $(cat "$tmp/err")"
@@ -89,6 +106,13 @@ expect_exit 0 "$relais" ping --timeout 10
 expect_exit 0 "$relais" audit verify --quiet --store "$tmp/store" --certs "$tmp/registry"
 expect_exit 0 "$relais" audit snapshot --store "$tmp/store" --out "$tmp/snapshot"
 stop_broker
+step "another hub's data key, or a store in clear, on a sealed store: refused, saying why"
+start_store=$tmp/store
+start_fails "another hub's data key" "$key" "$tmp/registry" --data-key "$tmp/bad/other.key"
+grep -q "does not open this store's keys" "$tmp/err" || fail "the wrong data key is not named: $(cat "$tmp/err")"
+broker_data_key=none start_fails "no encryption on a sealed store" "$key" "$tmp/registry" --no-encryption
+grep -q "is sealed" "$tmp/err" || fail "the sealed store is not named: $(cat "$tmp/err")"
+start_store=
 start_broker || fail "relaisd did not start again once the first one stopped" # the lock went with it
 
 step "hostile JSON for relais submit: exit 2, nothing sent"
@@ -134,7 +158,7 @@ echo "   $tried hostile JSON inputs: exit 2, nothing sent"
 [ -z "${RELAIS_TORTURE_SUMMARY:-}" ] || echo "json_tried=$tried" >>"$RELAIS_TORTURE_SUMMARY"
 
 step "a message written by relaisd verifies with openssl alone"
-"$relais" audit export --store "$tmp/store" --from 1 --to 1 >"$tmp/export.jsonl"
+"$relais" audit export --store "$tmp/store" --data-key "$tmp/keys/data.key" --from 1 --to 1 >"$tmp/export.jsonl"
 line=$(cat "$tmp/export.jsonl")
 [ "$(field sender "$line")" = college-curie ] || fail "record 1: $line"
 openssl_verify_line "$line" "$tmp/registry/college-curie.cert" ||
@@ -182,7 +206,7 @@ pending=$(grep -c '"error":"UNAVAILABLE"' "$tmp/disk-acks.jsonl" || true)
 acked_before=$(grep -c '"seq"' "$tmp/disk-acks.jsonl" || true)
 stored=$(head_of "$tmp/disk/store")
 # Nothing of a failed batch is stored: every record is an acked message, and no refused id is in the log.
-"$relais" audit export --store "$tmp/disk/store" >"$tmp/disk-export.jsonl"
+"$relais" audit export --store "$tmp/disk/store" --data-key "$tmp/keys/data.key" >"$tmp/disk-export.jsonl"
 sed -n 's/.*"msg_id":"\([0-9a-f]*\)".*/\1/p' "$tmp/disk-export.jsonl" | sort >"$tmp/log-ids"
 grep '"error"' "$tmp/disk-acks.jsonl" | sed -n 's/.*"msg_id":"\([0-9a-f]*\)".*/\1/p' | sort -u >"$tmp/refused-ids"
 [ -z "$(comm -12 "$tmp/log-ids" "$tmp/refused-ids")" ] || fail "a refused message is in the log"
@@ -190,7 +214,7 @@ grep '"seq"' "$tmp/disk-acks.jsonl" | sed -n 's/.*"msg_id":"\([0-9a-f]*\)".*/\1/
 [ -z "$(comm -23 "$tmp/acked-ids" "$tmp/log-ids")" ] || fail "an acknowledged message is not in the log"
 # The records are the acks plus the broker's own access records, if any.
 [ "$stored" -ge "$acked_before" ] || fail "$stored records for $acked_before acks"
-"$relais" audit verify --quiet --store "$tmp/disk/store" --certs "$tmp/registry" || fail "the log does not verify"
+"$relais" audit verify --quiet --store "$tmp/disk/store" --certs "$tmp/registry" --data-key "$tmp/keys/data.key" || fail "the log does not verify"
 echo "   $acked_before acknowledged, $pending refused as UNAVAILABLE after a failed commit; log verifies"
 
 step "room again: the spooled messages go through, once each"
@@ -200,10 +224,10 @@ cat "$tmp/out" >>"$tmp/disk-acks.jsonl"
 grep '"seq"' "$tmp/disk-acks.jsonl" | sed -n 's/.*"file":"\([^"]*\)".*/\1/p' | sort -u >"$tmp/acked-files"
 [ "$(wc -l <"$tmp/acked-files")" -eq "$n" ] || fail "$(wc -l <"$tmp/acked-files") of $n files acknowledged"
 stop_broker
-"$relais" audit export --store "$tmp/disk/store" >"$tmp/disk-export.jsonl"
+"$relais" audit export --store "$tmp/disk/store" --data-key "$tmp/keys/data.key" >"$tmp/disk-export.jsonl"
 dups=$(sed -n 's/.*"msg_id":"\([0-9a-f]*\)".*/\1/p' "$tmp/disk-export.jsonl" | sort | uniq -d | wc -l)
 [ "$dups" -eq 0 ] || fail "$dups duplicates after the disk came back"
 [ "$(grep -c '"sender":"college-curie"' "$tmp/disk-export.jsonl")" -eq "$n" ] || fail "not $n referrals in the log"
-"$relais" audit verify --quiet --store "$tmp/disk/store" --certs "$tmp/registry" || fail "the log does not verify"
+"$relais" audit verify --quiet --store "$tmp/disk/store" --certs "$tmp/registry" --data-key "$tmp/keys/data.key" || fail "the log does not verify"
 echo "   all $n referrals stored once; log verifies"
 echo "faults: all passed"

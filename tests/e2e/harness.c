@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* nftw */
 #include "harness.h"
 
+#include "relais_keys.h"
 #include "relais_store.h"
 
 #include <fcntl.h>
@@ -66,6 +67,8 @@ void h_env_init(h_env_t *h, const char *name, const char *relaisd)
     snprintf(h->store, sizeof h->store, "%s/store", h->dir);
     snprintf(h->log, sizeof h->log, "%s/relaisd.log", h->dir);
     assert_int_equal(mkdir(h->keys, 0700), 0);
+    snprintf(h->data_key, sizeof h->data_key, "%s/data.key", h->keys);
+    assert_int_equal(relais_kek_create(h->data_key, 1), 0);
     assert_int_equal(mkdir(h->registry, 0700), 0);
     h->relaisd = relaisd;
     h->port_base = 18000;
@@ -137,10 +140,10 @@ static pid_t h_spawn(h_env_t *h)
 {
     char key[400];
     snprintf(key, sizeof key, "%s/hub.cert_secret", h->keys);
-    const char *argv[16 + H_MAX_FLAGS] = {"relaisd", "--endpoint", h->endpoint, "--store", h->store, "--certs",
+    const char *argv[18 + H_MAX_FLAGS] = {"relaisd", "--endpoint", h->endpoint, "--store", h->store, "--certs",
                                           h->registry, "--key", key, "--verifiers", "2", "--checkpoint-interval",
-                                          "1"};
-    int argc = 13;
+                                          "1", "--data-key", h->data_key};
+    int argc = 15;
     for (int i = 0; i < H_MAX_FLAGS && h->flags[i]; i++)
         argv[argc++] = h->flags[i];
     argv[argc] = NULL;

@@ -23,6 +23,7 @@
 typedef struct {
     char dir[256];                         /* temporary folder, removed at the end */
     char keys[300], registry[300], store[300], log[300];
+    char data_key[320];                    /* keys/data.key: relaisd's --data-key */
     const char *relaisd;                   /* the binary */
     const char *flags[H_MAX_FLAGS + 1];    /* more relaisd flags, NULL-terminated */
     int port_base, port_span;              /* h_start picks its port in [base, base + span) */
@@ -50,8 +51,9 @@ relais_identity_t *h_identity(h_env_t *h, const char *name, relais_role_t role, 
 /* Copies keys/NAME.cert to registry/ (relaisd reads it at start or on SIGHUP). */
 void h_register(h_env_t *h, const char *name);
 
-/* Starts relaisd (key: keys/hub.cert_secret; --verifiers 2 --checkpoint-interval 1, then
- * h->flags) on a free port, its stderr in h->log; 0 once it says event=listening. */
+/* Starts relaisd (key: keys/hub.cert_secret; --verifiers 2 --checkpoint-interval 1 --data-key
+ * keys/data.key, then h->flags) on a free port, its stderr in h->log; 0 once it says
+ * event=listening. */
 int h_start(h_env_t *h);
 /* Whether the broker's log holds `needle`. */
 int h_log_has(const h_env_t *h, const char *needle);

@@ -4,9 +4,10 @@
 # and stopped. Each script keeps its own steps and checks.
 #
 # The caller sets relais and relaisd (the binaries) before calling e2e_init. Layout in $tmp:
-#   keys/NAME.cert{,_secret}  registry/*.cert  store/  broker.log (relaisd's stderr, appended)
+#   keys/NAME.cert{,_secret}  keys/data.key  registry/*.cert  store/  broker.log (relaisd's stderr, appended)
 # Settings a script may change before start_broker (defaults in brackets):
 #   broker_store [$tmp/store]  broker_certs [$tmp/registry]  broker_key [$tmp/keys/relaisd.cert_secret]
+#   broker_data_key  relaisd's --data-key [$tmp/keys/data.key]; "none": --no-encryption
 #   broker_args  relaisd flags given at every start, after --checkpoint-interval 1 [none]
 #   broker_wrap  a command relaisd runs under, e.g. valgrind [none]
 #   broker_wait  how long start_broker waits for event=listening, in tenths of a second [150]
@@ -68,7 +69,8 @@ openssl_verify_line() {
     >"$tmp/out"
 }
 
-# make_pki NAME:ROLE[:ORG]...: keys in $tmp/keys (relais keygen), every .cert copied to $tmp/registry.
+# make_pki NAME:ROLE[:ORG]...: keys in $tmp/keys (relais keygen), every .cert copied to $tmp/registry,
+# and the hub's data key, $tmp/keys/data.key.
 make_pki() {
   local spec name role org
   mkdir -p "$tmp/keys" "$tmp/registry"
@@ -77,6 +79,7 @@ make_pki() {
     "$relais" keygen "$name" --role "$role" ${org:+--org "$org"} --out "$tmp/keys" >/dev/null
   done
   cp "$tmp/keys/"*.cert "$tmp/registry/"
+  [ -f "$tmp/keys/data.key" ] || "$relais" datakey new --out "$tmp/keys/data.key" >/dev/null
 }
 
 # A port nobody listens on (the broker's start is checked, and retried on another port).
@@ -89,6 +92,10 @@ pick_port() {
   return 1
 }
 
+# relaisd's data key flag (one word each: the paths of the tests hold no spaces).
+data_key_flag() {
+  if [ "${broker_data_key:-}" = none ]; then echo --no-encryption; else echo "--data-key ${broker_data_key:-$tmp/keys/data.key}"; fi
+}
 # start_broker [FLAG...]: relaisd on $port, waiting for its event=listening; 1 when it exits at
 # once (the port is taken), fails after $broker_wait tenths of a second of silence.
 start_broker() {
@@ -96,7 +103,7 @@ start_broker() {
   lines=$(wc -l 2>/dev/null <"$tmp/broker.log" || echo 0)
   ${broker_wrap[@]+"${broker_wrap[@]}"} "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "${broker_store:-$tmp/store}" \
     --certs "${broker_certs:-$tmp/registry}" --key "${broker_key:-$tmp/keys/relaisd.cert_secret}" \
-    --checkpoint-interval 1 ${broker_args[@]+"${broker_args[@]}"} "$@" 2>>"$tmp/broker.log" &
+    --checkpoint-interval 1 $(data_key_flag) ${broker_args[@]+"${broker_args[@]}"} "$@" 2>>"$tmp/broker.log" &
   broker_pid=$!
   for _ in $(seq "$broker_wait"); do
     tail -n +"$((lines + 1))" "$tmp/broker.log" | grep -q 'event=listening' && return 0

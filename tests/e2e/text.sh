@@ -3,7 +3,7 @@
 # error lines print of names, schools, notes and case ids, against the real relaisd on loopback.
 # usage: text.sh RELAIS RELAISD MAKE_STORE
 #
-# - a log written by an older hub (make_store build-controls) holds a child whose names, school,
+# - a log written in clear without the hub's checks (make_store build-controls) holds a child whose names, school,
 #   class and organisation carry escape sequences, a line break, a C1 CSI and a bidi override:
 #   every text and JSON view shows them escaped, one row per case;
 # - a note may hold line breaks (a multi-line field): the timeline shows it on its own row;
@@ -31,12 +31,13 @@ no_controls() {
   if LC_ALL=C grep -q -F -e "$c1" -e "$rlo" "$1"; then cat -v "$1" >&2; fail "$2: a C1 or bidi control reached the output"; fi
 }
 
-step "a log from an older hub, with controls in a child's names, school, class and organisation"
+step "a log written without the hub's checks (in clear), with controls in a child's names, school, class and organisation"
 mkdir -p "$tmp/keys" "$tmp/notes" "$tmp/store" "$tmp/registry"
 "$make_store" build-controls "$tmp/store" "$tmp/keys" "$tmp/notes"
 "$relais" keygen coordination --role coordinator --org Ville --out "$tmp/keys" >/dev/null
 cp "$tmp/keys/"*.cert "$tmp/registry/"
 broker_key=$tmp/keys/relais-hub.cert_secret
+broker_data_key=none # make_store writes a store in clear
 start_broker_on_free_port
 export RELAIS_KEY="$tmp/keys/coordination.cert_secret" RELAIS_SERVER_CERT="$tmp/keys/relais-hub.cert"
 export HOME="$tmp/home"

@@ -80,6 +80,10 @@ broker_pid=
 [ "$rc" -eq 0 ] || fail "relaisd exited $rc"
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$tmp/vg-relaisd.log" | sed 's/^==[0-9]*== */   relaisd: /'
 client 0 auditoffline audit verify --quiet --store "$tmp/store" --certs "$tmp/registry"
+client 0 auditkeyed audit verify --quiet --store "$tmp/store" --certs "$tmp/registry" --data-key "$tmp/keys/data.key"
+client 0 export audit export --store "$tmp/store" --data-key "$tmp/keys/data.key"
 client 0 snapshot audit snapshot --store "$tmp/store" --out "$tmp/snap"
 client 0 auditsnap audit verify --quiet --store "$tmp/snap" --certs "$tmp/registry"
+client 0 datakeyrotate datakey rotate --store "$tmp/snap" --data-key "$tmp/keys/data.key" --out "$tmp/keys/data-2.key" \
+  --keep-old
 echo "valgrind: all clean"

@@ -184,12 +184,129 @@ static void test_store_sealed_records(void **state)
     relais_kek_destroy(&kek);
 }
 
+/* A store of `keys` data keys (ids 1..keys) under a new KEK at `kek_path`, generation 1. */
+static relais_store_t *s_store_with_keys(const s_fixture_t *f, relais_kek_t **kek, relais_keyring_t **ring, int keys)
+{
+    char store_dir[128];
+    snprintf(store_dir, sizeof store_dir, "%s/store", f->dir);
+    assert_int_equal(mkdir(store_dir, 0700), 0);
+    relais_store_t *store = NULL;
+    assert_int_equal(relais_kek_create(f->kek_path, 1), 0);
+    assert_int_equal(relais_kek_load(f->kek_path, kek), 0);
+    assert_int_equal(relais_keyring_new(*kek, ring), 0);
+    assert_int_equal(relais_store_open(store_dir, NULL, &store), 0);
+    relais_store_batch_t *b = NULL;
+    uint8_t key[RELAIS_DATA_KEY_BYTES];
+    assert_int_equal(relais_store_batch_begin(store, &b), 0);
+    for (int id = 1; id <= keys; id++)
+        assert_int_equal(relais_keyring_create(*ring, b, (uint64_t)id, key), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    relais_keyring_settle(*ring, 1);
+    return store;
+}
+
+static void test_aborted_batch_forgets_its_keys(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_kek_t *kek = NULL;
+    relais_keyring_t *ring = NULL;
+    relais_store_t *store = s_store_with_keys(f, &kek, &ring, 300);
+    uint8_t key[RELAIS_DATA_KEY_BYTES], again[RELAIS_DATA_KEY_BYTES];
+    relais_store_batch_t *b = NULL;
+    /* A batch makes key 301 and reads key 7, then fails: 301 must not be used afterwards, as
+     * the store never kept it; 7 is still there. */
+    assert_int_equal(relais_store_batch_begin(store, &b), 0);
+    assert_int_equal(relais_keyring_create(ring, b, 301, key), 0);
+    assert_int_equal(relais_keyring_key(ring, store, b, 301, again), 0);
+    assert_int_equal(relais_keyring_key(ring, store, b, 7, again), 0);
+    relais_store_batch_abort(&b);
+    relais_keyring_settle(ring, 0);
+    assert_int_equal(relais_keyring_key(ring, store, NULL, 301, again), RELAIS_E_NOT_FOUND);
+    for (uint64_t id = 1; id <= 300; id++)
+        assert_int_equal(relais_keyring_key(ring, store, NULL, id, again), 0);
+    /* Made again and committed, it is kept, and a fresh keyring reads the same key. */
+    assert_int_equal(relais_store_batch_begin(store, &b), 0);
+    assert_int_equal(relais_keyring_create(ring, b, 301, key), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    relais_keyring_settle(ring, 1);
+    relais_keyring_t *fresh = NULL;
+    assert_int_equal(relais_keyring_new(kek, &fresh), 0);
+    assert_int_equal(relais_keyring_key(fresh, store, NULL, 301, again), 0);
+    assert_memory_equal(key, again, sizeof key);
+    relais_keyring_destroy(&fresh);
+    relais_keyring_destroy(&ring);
+    relais_store_destroy(&store);
+    relais_kek_destroy(&kek);
+}
+
+static void test_rotation(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_kek_t *kek = NULL, *next = NULL, *forged = NULL;
+    relais_keyring_t *ring = NULL, *ring2 = NULL;
+    relais_store_t *store = s_store_with_keys(f, &kek, &ring, 40);
+    uint8_t before[RELAIS_DATA_KEY_BYTES], after[RELAIS_DATA_KEY_BYTES];
+    assert_int_equal(relais_keyring_key(ring, store, NULL, 17, before), 0);
+    char next_path[160], forged_path[160];
+    snprintf(next_path, sizeof next_path, "%s/data-2.key", f->dir);
+    snprintf(forged_path, sizeof forged_path, "%s/forged-2.key", f->dir);
+    assert_int_equal(relais_kek_create(next_path, 2), 0);
+    assert_int_equal(relais_kek_load(next_path, &next), 0);
+    /* Not backwards, and not with a KEK that does not open the keys: nothing moves. */
+    assert_int_equal(relais_keys_rotate(store, next, kek, NULL), RELAIS_E_INVALID);
+    assert_int_equal(relais_kek_create(forged_path, 1), 0);
+    assert_int_equal(relais_kek_load(forged_path, &forged), 0);
+    assert_int_equal(relais_keys_rotate(store, forged, next, NULL), RELAIS_E_CRYPTO);
+    uint8_t *wrapped = NULL;
+    size_t len = 0;
+    assert_int_equal(relais_store_key_get(store, 40, &wrapped, &len), 0);
+    assert_int_equal(relais_wrapped_generation(wrapped, len), 1);
+    free(wrapped);
+
+    uint64_t moved = 0;
+    assert_int_equal(relais_keys_rotate(store, kek, next, &moved), 0);
+    assert_int_equal(moved, 40);
+    assert_int_equal(relais_store_key_get(store, 40, &wrapped, &len), 0);
+    assert_int_equal(relais_wrapped_generation(wrapped, len), 2);
+    free(wrapped);
+    /* The same data keys, now opened by generation 2 only. */
+    assert_int_equal(relais_keyring_new(next, &ring2), 0);
+    assert_int_equal(relais_keyring_key(ring2, store, NULL, 17, after), 0);
+    assert_memory_equal(before, after, sizeof before);
+    relais_keyring_t *old_ring = NULL;
+    assert_int_equal(relais_keyring_new(kek, &old_ring), 0);
+    assert_int_equal(relais_keyring_key(old_ring, store, NULL, 17, after), RELAIS_E_CRYPTO);
+    relais_keyring_destroy(&old_ring);
+
+    /* The old file is erased: zeros, then gone; a file that is no data key is refused. */
+    assert_int_equal(relais_kek_erase(f->kek_path), 0);
+    assert_int_equal(access(f->kek_path, F_OK), -1);
+    char other[160];
+    snprintf(other, sizeof other, "%s/notes.txt", f->dir);
+    FILE *out = fopen(other, "w");
+    assert_non_null(out);
+    fputs("not a key\n", out);
+    fclose(out);
+    chmod(other, 0600);
+    assert_int_not_equal(relais_kek_erase(other), 0);
+    assert_int_equal(access(other, F_OK), 0);
+
+    relais_keyring_destroy(&ring);
+    relais_keyring_destroy(&ring2);
+    relais_store_destroy(&store);
+    relais_kek_destroy(&kek);
+    relais_kek_destroy(&next);
+    relais_kek_destroy(&forged);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_kek_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_wrap_and_seal, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_store_sealed_records, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_aborted_batch_forgets_its_keys, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rotation, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

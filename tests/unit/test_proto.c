@@ -1197,6 +1197,15 @@ static void test_reply_delivery_round_trips(void **state)
     assert_true(back.delivery.seq == 41 && back.delivery.overdue && !back.delivery.has_status);
     assert_int_equal(back.delivery.record_len, sizeof record);
     assert_memory_equal(back.delivery.record, record, sizeof record);
+    assert_false(back.delivery.has_leaf_hash);
+    relais_reply_clear(&back);
+
+    /* opened from a sealed store: the stored leaf's hash comes with it */
+    r.delivery.has_leaf_hash = 1;
+    memset(r.delivery.leaf_hash, 0x5a, sizeof r.delivery.leaf_hash);
+    s_reply_round_trip(&r, &back);
+    assert_true(back.delivery.has_leaf_hash);
+    assert_memory_equal(back.delivery.leaf_hash, r.delivery.leaf_hash, sizeof r.delivery.leaf_hash);
     relais_reply_clear(&back);
 
     /* a partner's view: the status, no record */
@@ -1317,8 +1326,26 @@ static void test_reply_case_round_trips(void **state)
     s_reply_round_trip(&r, &back);
     s_expect_records(&back, recs, lens, 2);
     assert_true(back.next_seq == 3);
+    assert_int_equal(back.leaf_hash_count, 0);
     relais_reply_clear(&back);
     assert_null(back.records);
+
+    /* from a sealed store: one stored leaf hash a record, in order; never another count */
+    uint8_t leaves[2][32];
+    memset(leaves[0], 0x11, 32);
+    memset(leaves[1], 0x22, 32);
+    r.leaf_hashes = leaves;
+    r.leaf_hash_count = 2;
+    s_reply_round_trip(&r, &back);
+    assert_int_equal(back.leaf_hash_count, 2);
+    assert_memory_equal(back.leaf_hashes, leaves, sizeof leaves);
+    relais_reply_clear(&back);
+    assert_null(back.leaf_hashes);
+    r.leaf_hash_count = 1;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(relais_reply_encode(&r, &bytes, &len), RELAIS_E_INVALID);
+    assert_null(bytes);
 }
 
 static void test_reply_refuses(void **state)
