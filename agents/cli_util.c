@@ -226,7 +226,12 @@ int relais_cli_read_file(const char *path, size_t max, unsigned flags, char **ou
     else if ((uint64_t)st.st_size > max)
         rc = relais_status_set(RELAIS_E_TOO_LARGE, "%s: %llu bytes, more than the %zu read at most", path,
                                (unsigned long long)st.st_size, max);
-    else
+    if (rc == RELAIS_OK && (flags & RELAIS_CLI_READ_PRIVATE) && (st.st_mode & 077) &&
+        fchmod(fd, st.st_mode & 0700) != 0)
+        relais_cli_line(stderr, "relais: warning: %s may be read by others (mode %o) and cannot be made 0600: %s; "
+                                "have whoever writes the drop folder create its files 0600",
+                        path, (unsigned)(st.st_mode & 0777), strerror(errno));
+    if (rc == RELAIS_OK)
         rc = relais_cli_read_fd(fd, path, max, out, len);
     close(fd);
     return rc;

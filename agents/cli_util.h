@@ -79,6 +79,10 @@ int relais_cli_parse_u64(const char *s, uint64_t *out);
 /* relais_cli_read_file's flags. NOFOLLOW: a symbolic link is refused, not followed (a drop
  * folder's files, which whoever writes there could swap for a link to a key). */
 #define RELAIS_CLI_READ_NOFOLLOW 1u
+/* PRIVATE: a file others may read is made 0600 (its owner's bits kept) before it is read: a
+ * referral taken from a drop folder names a child. A file this process may not chmod is read
+ * all the same, with a warning on stderr. */
+#define RELAIS_CLI_READ_PRIVATE 2u
 
 /* Reads a whole regular file of at most `max` bytes (NUL-terminated for convenience) through
  * one descriptor: opened without waiting (a FIFO cannot hang us), checked with fstat, read

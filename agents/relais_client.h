@@ -225,7 +225,9 @@ int relais_client_audit_consistency(relais_client_t *self, uint64_t old_size, ui
 
 /* ---- Helpers ------------------------------------------------------------------------- */
 
-/* SHA-256(0x00 || record): the Merkle leaf hash of a LogRecord. Errors: RELAIS_E_CRYPTO. */
+/* SHA-256(0x00 || record): the Merkle leaf hash of a LogRecord as stored. A record the hub
+ * opened from its sealed store comes with its stored leaf's hash instead (delivery.leaf_hash,
+ * reply.leaf_hashes). Errors: RELAIS_E_CRYPTO. */
 int relais_leaf_hash(const uint8_t *record, size_t len, uint8_t out[32]);
 
 #ifdef __cplusplus

@@ -234,7 +234,7 @@ static void s_spool(s_watch_t *w, const char *name)
     relais_status_clear();
     int rc = s_join(path, sizeof path, w->inflight, name);
     if (!rc)
-        rc = relais_cli_read_file(path, w->max_file, RELAIS_CLI_READ_NOFOLLOW, &json, &len);
+        rc = relais_cli_read_file(path, w->max_file, RELAIS_CLI_READ_NOFOLLOW | RELAIS_CLI_READ_PRIVATE, &json, &len);
     if (!rc)
         rc = relais_client_enqueue_json(w->client, json, len, name, NULL);
     free(json);

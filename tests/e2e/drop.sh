@@ -65,6 +65,16 @@ cat "$drop/refused/letter.error.json" "$tmp/out" "$tmp/err" >"$tmp/all"
 grep -q -e Benali -e signalement "$tmp/all" && fail "the content was echoed: $(cat "$tmp/all")"
 grep -q 'line 1, column' "$drop/refused/letter.error.json" || fail "no position: $(cat "$drop/refused/letter.error.json")"
 
+step "a referral dropped readable by all is made private (0600) as it is taken"
+drop="$tmp/drop-mode"
+mkdir -p "$drop"
+referral Open >"$drop/open.json"
+chmod 644 "$drop/open.json"
+watch_once
+[ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$tmp/err")"
+[ "$(stat -c %a "$drop/done/open.json")" = 600 ] || fail "done/open.json is $(stat -c %a "$drop/done/open.json")"
+[ "$(stat -c %a "$drop/done")" = 700 ] || fail "done/ is $(stat -c %a "$drop/done")"
+
 step "a symbolic link to a key and a FIFO: refused as what they are, never read"
 drop="$tmp/drop3"
 mkdir -p "$drop"

@@ -145,7 +145,7 @@ static void s_log_record(const uint8_t *data, size_t size)
     FUZZ_CHECK(rec.signed_len == 0 ||
                    (rec.signed_message >= data && rec.signed_message + rec.signed_len == data + size),
                "log record's message points outside its input", 0);
-    size_t cap = relais_log_record_max_size(rec.signed_len), len = 0;
+    size_t cap = relais_log_record_max_size(rec.key_id ? rec.sealed_len : rec.signed_len), len = 0;
     uint8_t *enc = malloc(cap);
     FUZZ_CHECK(enc != NULL, "no memory for a log record", 0);
     int rc = relais_log_record_encode(&rec, enc, cap, &len);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "relais_keys.h"
+#include "relais_merkle.h"
 #include "relais_proto.h"
 #include "relais_store.h"
 
@@ -184,6 +185,33 @@ static void test_store_sealed_records(void **state)
     relais_kek_destroy(&kek);
 }
 
+/* The sealed record of README's "The log, for auditors", byte for byte: what an independent
+ * implementation checks itself against. */
+static void test_documented_sealed_record(void **state)
+{
+    (void)state;
+    static const uint8_t leaf[] = {0x08, 0xac, 0x02, 0x10, 0x01, 0x20, 0x07, 0x2a, 0x0c, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4,
+                                   0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0x32, 0x13, 0x4c, 0xa3, 0xb0, 0x16, 0x6b,
+                                   0x84, 0xad, 0x26, 0xcd, 0xb9, 0x57, 0x6f, 0xf4, 0x2e, 0x6e, 0xa6, 0xdd, 0x41, 0xc2};
+    static const char leaf_hash_hex[] = "39d53d86df472be67bfd5377612547dfc8a90c86d2e0fc01f566f77f3b38b8d1";
+    uint8_t key[RELAIS_DATA_KEY_BYTES], ad[RELAIS_RECORD_AD_BYTES], plain[3];
+    for (int i = 0; i < RELAIS_DATA_KEY_BYTES; i++)
+        key[i] = (uint8_t)i;
+    relais_log_record_t rec;
+    assert_int_equal(relais_log_record_decode(leaf, sizeof leaf, &rec), 0);
+    assert_true(rec.seq == 300 && rec.received_ms == 1 && rec.key_id == 7 && rec.sealed_len == 19);
+    relais_record_ad(rec.seq, rec.key_id, ad);
+    assert_memory_equal(ad, "relais/v1/rec\0\0\0\0\0\0\x01\x2c\0\0\0\0\0\0\0\x07", sizeof ad);
+    assert_int_equal(relais_open(key, ad, sizeof ad, rec.nonce, rec.sealed, rec.sealed_len, plain), 0);
+    assert_memory_equal(plain, "\xaa\xbb\xcc", 3);
+    relais_hash_t hash;
+    char hex[2 * sizeof hash + 1];
+    relais_merkle_leaf_hash(leaf, sizeof leaf, hash);
+    for (size_t i = 0; i < sizeof hash; i++)
+        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    assert_string_equal(hex, leaf_hash_hex);
+}
+
 /* A store of `keys` data keys (ids 1..keys) under a new KEK at `kek_path`, generation 1. */
 static relais_store_t *s_store_with_keys(const s_fixture_t *f, relais_kek_t **kek, relais_keyring_t **ring, int keys)
 {
@@ -306,6 +334,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrap_and_seal, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_store_sealed_records, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_aborted_batch_forgets_its_keys, s_setup, s_teardown),
+        cmocka_unit_test(test_documented_sealed_record),
         cmocka_unit_test_setup_teardown(test_rotation, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
