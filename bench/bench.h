@@ -97,9 +97,12 @@ typedef struct {
                                  * when the store is sealed) */
     int audit_exit;             /* its exit status (-1: not run) */
     double audit_unkeyed_per_s; /* the same without the data key: the integrity-only level */
-    /* the same throughput phase and audit in clear (relaisd --no-encryption), when encryption */
+    /* what sealing costs, when encryption: the throughput phase and the audit in clear
+     * (relaisd --no-encryption) and sealed again, the best of each kind */
     double clear_acked_per_s;
     double clear_audit_per_s;
+    double sealed_acked_best_per_s;
+    double keyed_audit_best_per_s;
     uint64_t clear_records;
     double proof_us;            /* mean relais_store_inclusion_proof at the final size, map warm */
     double proof_cold_us;       /* the same seqs the first time, in a freshly opened store */

@@ -225,7 +225,8 @@ static int s_open_secrets(relais_broker_t *b)
     if (b->keyring)
         broker_log("info", "data-key", "generation=%u", relais_kek_generation(b->kek));
     else
-        broker_log("warn", "config", "what=\"no --data-key: the store keeps the children's data in clear\"");
+        broker_log("warn", "config",
+                   "what=\"--no-encryption: the store keeps everything in clear (benchmarks only)\"");
     return 0;
 }
 
@@ -248,19 +249,21 @@ int broker_record_opened(relais_broker_t *b, const uint8_t *record, size_t len, 
     if (!b->keyring)
         return relais_status_set(RELAIS_E_CRYPTO, "record %llu is sealed and this hub has no data key",
                                  (unsigned long long)rec.seq);
-    uint8_t *plain = NULL;
-    size_t plain_len = 0;
-    int rc = relais_keyring_open_record(b->keyring, b->store, &rec, &plain, &plain_len);
-    if (rc != 0)
-        return rc;
-    relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .signed_message = plain,
+    /* The record in clear is encoded around the ciphertext, which is as long as the message,
+     * and the message is then opened over it: one buffer, no copy of the message in clear. */
+    size_t plain_len = relais_log_record_opened_len(&rec);
+    relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .signed_message = rec.sealed,
                                   .signed_len = plain_len};
     size_t cap = relais_log_record_max_size(plain_len);
-    *out = malloc(cap);
-    rc = *out ? relais_log_record_encode(&opened, *out, cap, out_len) : RELAIS_E_NOMEM;
-    OPENSSL_cleanse(plain, plain_len);
-    free(plain);
+    *out = plain_len ? malloc(cap) : NULL;
+    int rc = *out ? relais_log_record_encode(&opened, *out, cap, out_len)
+                  : relais_status_set(plain_len ? RELAIS_E_NOMEM : RELAIS_E_CORRUPT, "record %llu cannot be opened",
+                                      (unsigned long long)rec.seq);
+    if (rc == 0)
+        rc = relais_keyring_open_record_to(b->keyring, b->store, &rec, *out + *out_len - plain_len);
     if (rc != 0) {
+        if (*out)
+            OPENSSL_cleanse(*out, cap);
         free(*out);
         *out = NULL;
     }

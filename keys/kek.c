@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,122 @@ struct relais_kek {
 
 /* ---- Sealing ----------------------------------------------------------------------------- */
 
+/* Each thread keeps AES-256-GCM contexts, set up once with the cipher: a new context for
+ * every record (allocating it, looking the cipher up) cost as much as sealing a record of
+ * 1 KiB. A call sets the nonce, and the key only when no context of its direction holds it
+ * already: the key schedule is most of the cost of sealing a short value, and the writer
+ * seals a record and its case's index entries one after the other under the case's key,
+ * wrapping the case's new key under the KEK in between (so two contexts a direction). */
+#define S_CTX_WAYS 2
+
+typedef struct {
+    EVP_CIPHER_CTX *ctx[2][S_CTX_WAYS];                /* [0] opens, [1] seals */
+    uint8_t key[2][S_CTX_WAYS][RELAIS_DATA_KEY_BYTES]; /* the key each context holds */
+    int keyed[2][S_CTX_WAYS];                          /* the context holds its key[] */
+    int last[2];                                       /* the way used last, kept */
+    uint8_t random[4096];    /* random bytes drawn ahead: one RAND_bytes call costs half of
+                              * sealing a small value. Wiped as they are handed out. */
+    size_t random_used;      /* how many of them were handed out */
+} s_gcm_ctx_t;
+
+static pthread_once_t s_gcm_once = PTHREAD_ONCE_INIT;
+static pthread_key_t s_gcm_key;
+static int s_gcm_key_ok;
+
+static void s_gcm_ctx_free(void *p)
+{
+    s_gcm_ctx_t *c = p;
+    for (int d = 0; d < 2; d++)
+        for (int w = 0; w < S_CTX_WAYS; w++)
+            EVP_CIPHER_CTX_free(c->ctx[d][w]);
+    OPENSSL_cleanse(c, sizeof *c);
+    free(c);
+}
+
+static void s_gcm_setup(void)
+{
+    s_gcm_key_ok = pthread_key_create(&s_gcm_key, s_gcm_ctx_free) == 0;
+}
+
+/* This thread's contexts; NULL when there are none to be had. */
+static s_gcm_ctx_t *s_thread_ctx(void)
+{
+    pthread_once(&s_gcm_once, s_gcm_setup);
+    if (!s_gcm_key_ok)
+        return NULL;
+    s_gcm_ctx_t *c = pthread_getspecific(s_gcm_key);
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c || pthread_setspecific(s_gcm_key, c) != 0) {
+            free(c);
+            return NULL;
+        }
+        c->random_used = sizeof c->random;
+    }
+    return c;
+}
+
+/* `n` (at most 64) fresh random bytes, from this thread's bytes drawn ahead, each handed out
+ * once and wiped. */
+static int s_random(uint8_t *out, size_t n)
+{
+    s_gcm_ctx_t *c = s_thread_ctx();
+    if (!c || n > 64)
+        return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+    if (c->random_used + n > sizeof c->random) {
+        if (RAND_bytes(c->random, sizeof c->random) != 1)
+            return -1;
+        c->random_used = 0;
+    }
+    memcpy(out, c->random + c->random_used, n);
+    OPENSSL_cleanse(c->random + c->random_used, n);
+    c->random_used += n;
+    return 0;
+}
+
+int relais_random_key(uint8_t key[RELAIS_DATA_KEY_BYTES])
+{
+    return s_random(key, RELAIS_DATA_KEY_BYTES) == 0
+               ? 0
+               : relais_status_set(RELAIS_E_CRYPTO, "no random bytes for a data key");
+}
+
+/* This thread's context for `encrypt`, holding `key` and ready for `nonce`; NULL when there is
+ * none to be had. */
+static EVP_CIPHER_CTX *s_gcm_ctx(int encrypt, const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *nonce)
+{
+    s_gcm_ctx_t *c = s_thread_ctx();
+    if (!c)
+        return NULL;
+    int way = -1;
+    for (int w = 0; w < S_CTX_WAYS && way < 0; w++)
+        if (c->keyed[encrypt][w] && CRYPTO_memcmp(c->key[encrypt][w], key, RELAIS_DATA_KEY_BYTES) == 0)
+            way = w;
+    int same = way >= 0;
+    if (!same)
+        way = (c->last[encrypt] + 1) % S_CTX_WAYS; /* the one not used last */
+    if (!c->ctx[encrypt][way]) {
+        EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+        if (!ctx || EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, encrypt) != 1) {
+            EVP_CIPHER_CTX_free(ctx);
+            return NULL;
+        }
+        c->ctx[encrypt][way] = ctx;
+    }
+    c->keyed[encrypt][way] = 0;
+    if (EVP_CipherInit_ex(c->ctx[encrypt][way], NULL, NULL, same ? NULL : key, nonce, encrypt) != 1)
+        return NULL;
+    memcpy(c->key[encrypt][way], key, RELAIS_DATA_KEY_BYTES);
+    c->keyed[encrypt][way] = 1;
+    c->last[encrypt] = way;
+    return c->ctx[encrypt][way];
+}
+
 static int s_gcm(int encrypt, const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *nonce, const uint8_t *ad,
                  size_t ad_len, const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    EVP_CIPHER_CTX *ctx = s_gcm_ctx(encrypt != 0, key, nonce);
     int n = 0, ok = ctx && len <= INT32_MAX && ad_len <= INT32_MAX &&
-                    EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, encrypt) == 1 &&
                     EVP_CipherUpdate(ctx, NULL, &n, ad, (int)ad_len) == 1 &&
                     (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1);
     if (ok && !encrypt)
@@ -38,14 +149,13 @@ static int s_gcm(int encrypt, const uint8_t key[RELAIS_DATA_KEY_BYTES], const ui
         ok = EVP_CipherFinal_ex(ctx, out + n, &n) == 1;
     if (ok && encrypt)
         ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, RELAIS_SEAL_TAG_BYTES, tag) == 1;
-    EVP_CIPHER_CTX_free(ctx);
     return ok ? 0 : -1;
 }
 
 int relais_seal(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, size_t ad_len, const uint8_t *plain,
                 size_t len, uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], uint8_t *out)
 {
-    if (RAND_bytes(nonce, RELAIS_SEAL_NONCE_BYTES) != 1 || s_gcm(1, key, nonce, ad, ad_len, plain, len, out, out + len))
+    if (s_random(nonce, RELAIS_SEAL_NONCE_BYTES) != 0 || s_gcm(1, key, nonce, ad, ad_len, plain, len, out, out + len))
         return relais_status_set(RELAIS_E_CRYPTO, "AES-256-GCM sealing failed");
     return 0;
 }

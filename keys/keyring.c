@@ -8,6 +8,11 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+/* The keys kept in memory at most, by default: beyond, those no open batch holds are forgotten
+ * and read again from the store when needed. A store holds one key a case and a reception
+ * entry; the broker's memory must not grow with them. 16,384 keys take 1.5 MiB. */
+#define S_CACHE_DEFAULT 16384
+
 typedef struct {
     uint64_t key_id;                    /* the key's id */
     int used;                           /* the slot holds a key */
@@ -17,11 +22,14 @@ typedef struct {
 
 struct relais_keyring {
     const relais_kek_t *kek; /* opens the wrapped keys (borrowed) */
-    pthread_mutex_t lock;    /* the writer, the verifiers and intake share the keyring */
+    pthread_rwlock_t lock;   /* the writer, the verifiers and intake share the keyring; most
+                              * calls only look a key up */
     s_slot_t *slots;         /* open addressing by key id */
     size_t room;             /* a power of two */
     size_t count;            /* keys held */
-    size_t pending;          /* of which pending */
+    uint64_t *pending;       /* the ids of the pending keys, so that settling costs what a batch did */
+    size_t pending_count, pending_room;
+    size_t cache_max;        /* keys kept at most (but the pending ones) */
 };
 
 int relais_keyring_new(const relais_kek_t *kek, relais_keyring_t **out)
@@ -32,9 +40,17 @@ int relais_keyring_new(const relais_kek_t *kek, relais_keyring_t **out)
     if (!self)
         return relais_status_set(RELAIS_E_NOMEM, "out of memory");
     self->kek = kek;
-    pthread_mutex_init(&self->lock, NULL);
+    self->cache_max = S_CACHE_DEFAULT;
+    pthread_rwlock_init(&self->lock, NULL);
     *out = self;
     return 0;
+}
+
+void relais_keyring_set_cache(relais_keyring_t *self, size_t max_keys)
+{
+    pthread_rwlock_wrlock(&self->lock);
+    self->cache_max = max_keys;
+    pthread_rwlock_unlock(&self->lock);
 }
 
 void relais_keyring_destroy(relais_keyring_t **self_p)
@@ -45,7 +61,8 @@ void relais_keyring_destroy(relais_keyring_t **self_p)
     if (self->slots)
         OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
     free(self->slots);
-    pthread_mutex_destroy(&self->lock);
+    free(self->pending);
+    pthread_rwlock_destroy(&self->lock);
     free(self);
     *self_p = NULL;
 }
@@ -55,16 +72,16 @@ const relais_kek_t *relais_keyring_kek(const relais_keyring_t *self)
     return self->kek;
 }
 
-static size_t s_index(const relais_keyring_t *self, uint64_t key_id)
+static size_t s_index(uint64_t key_id, size_t room)
 {
-    return (size_t)((key_id * 0x9e3779b97f4a7c15ull) >> 20) & (self->room - 1);
+    return (size_t)((key_id * 0x9e3779b97f4a7c15ull) >> 20) & (room - 1);
 }
 
 static s_slot_t *s_find(relais_keyring_t *self, uint64_t key_id)
 {
     if (!self->room)
         return NULL;
-    for (size_t i = s_index(self, key_id);; i = (i + 1) & (self->room - 1)) {
+    for (size_t i = s_index(key_id, self->room);; i = (i + 1) & (self->room - 1)) {
         if (!self->slots[i].used)
             return NULL;
         if (self->slots[i].key_id == key_id)
@@ -72,17 +89,43 @@ static s_slot_t *s_find(relais_keyring_t *self, uint64_t key_id)
     }
 }
 
-/* Places every used slot of `from` (room `from_room`) into `to` (room `room`, zeroed). */
-static void s_rehash(s_slot_t *to, size_t room, const s_slot_t *from, size_t from_room)
+/* A table of `room` slots holding the keys of the current one that are pending (`pending` 1)
+ * or not (0), or all of them (-1); the old table is wiped. Linear probing cannot leave holes
+ * in a probe chain, so keys leave by a rebuild. */
+static int s_rebuild(relais_keyring_t *self, size_t room, int pending)
 {
-    for (size_t k = 0; k < from_room; k++) {
-        if (!from[k].used)
+    s_slot_t *slots = calloc(room, sizeof *slots);
+    if (!slots)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory for the data keys");
+    size_t count = 0;
+    for (size_t k = 0; k < self->room; k++) {
+        const s_slot_t *from = &self->slots[k];
+        if (!from->used || (pending >= 0 && from->pending != pending))
             continue;
-        size_t i = (size_t)((from[k].key_id * 0x9e3779b97f4a7c15ull) >> 20) & (room - 1);
-        while (to[i].used)
+        size_t i = s_index(from->key_id, room);
+        while (slots[i].used)
             i = (i + 1) & (room - 1);
-        to[i] = from[k];
+        slots[i] = *from;
+        count++;
     }
+    if (self->slots)
+        OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
+    free(self->slots);
+    self->slots = slots;
+    self->room = room;
+    self->count = count;
+    return 0;
+}
+
+/* Room for one more key: the table doubles up to twice the cache's size; a full cache keeps
+ * only the pending keys. */
+static int s_make_room(relais_keyring_t *self)
+{
+    if (2 * (self->count + 1) <= self->room)
+        return 0;
+    if (self->count >= self->cache_max && self->pending_count < self->cache_max / 2)
+        return s_rebuild(self, self->room, 1);
+    return s_rebuild(self, self->room ? 2 * self->room : 256, -1);
 }
 
 /* Keeps `key` under `key_id`, as pending when it comes from a batch: a key that a batch made
@@ -91,20 +134,19 @@ static void s_rehash(s_slot_t *to, size_t room, const s_slot_t *from, size_t fro
 static int s_keep(relais_keyring_t *self, uint64_t key_id, const uint8_t key[RELAIS_DATA_KEY_BYTES], int pending)
 {
     s_slot_t *slot = s_find(self, key_id);
-    if (!slot && 2 * (self->count + 1) > self->room) {
-        size_t room = self->room ? 2 * self->room : 256;
-        s_slot_t *slots = calloc(room, sizeof *slots);
-        if (!slots)
+    if (pending && !(slot && slot->pending) && self->pending_count == self->pending_room) {
+        size_t room = self->pending_room ? 2 * self->pending_room : 64;
+        uint64_t *ids = realloc(self->pending, room * sizeof *ids);
+        if (!ids)
             return relais_status_set(RELAIS_E_NOMEM, "out of memory for the data keys");
-        s_rehash(slots, room, self->slots, self->room);
-        if (self->slots)
-            OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
-        free(self->slots);
-        self->slots = slots;
-        self->room = room;
+        self->pending = ids;
+        self->pending_room = room;
     }
     if (!slot) {
-        size_t i = s_index(self, key_id);
+        int rc = s_make_room(self);
+        if (rc != 0)
+            return rc;
+        size_t i = s_index(key_id, self->room);
         while (self->slots[i].used)
             i = (i + 1) & (self->room - 1);
         slot = &self->slots[i];
@@ -112,9 +154,10 @@ static int s_keep(relais_keyring_t *self, uint64_t key_id, const uint8_t key[REL
         slot->key_id = key_id;
         self->count++;
     }
-    if (pending && !slot->pending)
-        self->pending++;
-    slot->pending |= pending;
+    if (pending && !slot->pending) {
+        self->pending[self->pending_count++] = key_id;
+        slot->pending = 1;
+    }
     memcpy(slot->key, key, RELAIS_DATA_KEY_BYTES);
     return 0;
 }
@@ -123,41 +166,30 @@ void relais_keyring_settle(relais_keyring_t *self, int committed)
 {
     if (!self)
         return;
-    pthread_mutex_lock(&self->lock);
-    if (self->pending && committed) {
-        for (size_t i = 0; i < self->room; i++)
-            self->slots[i].pending = 0;
-    } else if (self->pending) {
-        /* Rebuilt without them: open addressing cannot leave holes in a probe chain. */
-        s_slot_t *slots = calloc(self->room, sizeof *slots);
-        for (size_t i = 0; slots && i < self->room; i++)
-            if (self->slots[i].pending)
-                OPENSSL_cleanse(&self->slots[i], sizeof self->slots[i]);
-        if (slots) {
-            s_rehash(slots, self->room, self->slots, self->room);
-            self->count -= self->pending;
-        } else {
-            /* No memory to rebuild: forget every key; they are read again from the store. */
-            self->count = 0;
+    pthread_rwlock_wrlock(&self->lock);
+    if (committed) {
+        for (size_t i = 0; i < self->pending_count; i++) {
+            s_slot_t *slot = s_find(self, self->pending[i]);
+            if (slot)
+                slot->pending = 0;
         }
+    } else if (self->pending_count && s_rebuild(self, self->room, 0) != 0) {
+        /* No memory to rebuild without them: forget every key; they are read again. */
         OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
-        free(self->slots);
-        self->slots = slots;
-        if (!slots)
-            self->room = 0;
+        self->count = 0;
     }
-    self->pending = 0;
-    pthread_mutex_unlock(&self->lock);
+    self->pending_count = 0;
+    pthread_rwlock_unlock(&self->lock);
 }
 
 int relais_keyring_key(relais_keyring_t *self, relais_store_t *store, relais_store_batch_t *batch, uint64_t key_id,
                        uint8_t key[RELAIS_DATA_KEY_BYTES])
 {
-    pthread_mutex_lock(&self->lock);
+    pthread_rwlock_rdlock(&self->lock);
     s_slot_t *slot = s_find(self, key_id);
     if (slot)
         memcpy(key, slot->key, RELAIS_DATA_KEY_BYTES);
-    pthread_mutex_unlock(&self->lock);
+    pthread_rwlock_unlock(&self->lock);
     if (slot)
         return 0;
     uint8_t *wrapped = NULL;
@@ -168,9 +200,9 @@ int relais_keyring_key(relais_keyring_t *self, relais_store_t *store, relais_sto
         rc = relais_kek_unwrap(self->kek, key_id, wrapped, len, key);
     free(wrapped);
     if (rc == 0) {
-        pthread_mutex_lock(&self->lock);
+        pthread_rwlock_wrlock(&self->lock);
         rc = s_keep(self, key_id, key, batch != NULL);
-        pthread_mutex_unlock(&self->lock);
+        pthread_rwlock_unlock(&self->lock);
     }
     return rc;
 }
@@ -179,15 +211,15 @@ int relais_keyring_create(relais_keyring_t *self, relais_store_batch_t *batch, u
                           uint8_t key[RELAIS_DATA_KEY_BYTES])
 {
     uint8_t wrapped[RELAIS_WRAPPED_KEY_BYTES];
-    if (RAND_bytes(key, RELAIS_DATA_KEY_BYTES) != 1)
+    if (relais_random_key(key) != 0)
         return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for data key %llu", (unsigned long long)key_id);
     int rc = relais_kek_wrap(self->kek, key_id, key, wrapped);
     if (rc == 0)
         rc = relais_store_batch_key_put(batch, key_id, wrapped, sizeof wrapped);
     if (rc == 0) {
-        pthread_mutex_lock(&self->lock);
+        pthread_rwlock_wrlock(&self->lock);
         rc = s_keep(self, key_id, key, 1);
-        pthread_mutex_unlock(&self->lock);
+        pthread_rwlock_unlock(&self->lock);
     }
     return rc;
 }
@@ -201,9 +233,8 @@ int relais_keyring_seal_entry(relais_keyring_t *self, relais_store_batch_t *batc
     if (key_id == 0)
         return relais_status_set(RELAIS_E_INVALID, "record %llu: data key 0 is the child-key secret's",
                                  (unsigned long long)seq);
-    int rc = relais_keyring_key(self, NULL, batch, key_id, key);
-    if (rc == RELAIS_E_NOT_FOUND && create)
-        rc = relais_keyring_create(self, batch, key_id, key);
+    /* A new case's or entry's key cannot exist yet: no need to look for it first. */
+    int rc = create ? relais_keyring_create(self, batch, key_id, key) : relais_keyring_key(self, NULL, batch, key_id, key);
     if (rc == RELAIS_E_NOT_FOUND)
         rc = relais_status_set(RELAIS_E_CORRUPT, "data key %llu is missing from the store", (unsigned long long)key_id);
     uint8_t *out = rc == 0 ? malloc(entry->signed_len + RELAIS_SEAL_TAG_BYTES) : NULL;
@@ -225,27 +256,33 @@ int relais_keyring_seal_entry(relais_keyring_t *self, relais_store_batch_t *batc
     return 0;
 }
 
+int relais_keyring_open_record_to(relais_keyring_t *self, relais_store_t *store, const relais_log_record_t *rec,
+                                  uint8_t *out)
+{
+    if (!rec->key_id) {
+        memcpy(out, rec->signed_message, rec->signed_len);
+        return 0;
+    }
+    if (rec->sealed_len < RELAIS_SEAL_TAG_BYTES)
+        return relais_status_set(RELAIS_E_CRYPTO, "record %llu is too short to be sealed", (unsigned long long)rec->seq);
+    uint8_t key[RELAIS_DATA_KEY_BYTES], ad[RELAIS_RECORD_AD_BYTES];
+    int rc = relais_keyring_key(self, store, NULL, rec->key_id, key);
+    relais_record_ad(rec->seq, rec->key_id, ad);
+    if (rc == 0 && relais_open(key, ad, sizeof ad, rec->nonce, rec->sealed, rec->sealed_len, out) != 0)
+        rc = relais_status_set(RELAIS_E_CRYPTO, "record %llu does not open with its data key %llu: it was altered",
+                               (unsigned long long)rec->seq, (unsigned long long)rec->key_id);
+    OPENSSL_cleanse(key, sizeof key);
+    return rc;
+}
+
 int relais_keyring_open_record(relais_keyring_t *self, relais_store_t *store, const relais_log_record_t *rec,
                                uint8_t **signed_message, size_t *len)
 {
-    if (rec->key_id && rec->sealed_len < RELAIS_SEAL_TAG_BYTES)
-        return relais_status_set(RELAIS_E_CRYPTO, "record %llu is too short to be sealed", (unsigned long long)rec->seq);
-    size_t n = rec->key_id ? rec->sealed_len - RELAIS_SEAL_TAG_BYTES : rec->signed_len;
+    size_t n = relais_log_record_opened_len(rec);
     uint8_t *out = malloc(n ? n : 1);
     if (!out)
         return relais_status_set(RELAIS_E_NOMEM, "out of memory opening record %llu", (unsigned long long)rec->seq);
-    int rc = 0;
-    if (!rec->key_id) {
-        memcpy(out, rec->signed_message, n);
-    } else {
-        uint8_t key[RELAIS_DATA_KEY_BYTES], ad[RELAIS_RECORD_AD_BYTES];
-        rc = relais_keyring_key(self, store, NULL, rec->key_id, key);
-        relais_record_ad(rec->seq, rec->key_id, ad);
-        if (rc == 0 && relais_open(key, ad, sizeof ad, rec->nonce, rec->sealed, rec->sealed_len, out) != 0)
-            rc = relais_status_set(RELAIS_E_CRYPTO, "record %llu does not open with its data key %llu: it was altered",
-                                   (unsigned long long)rec->seq, (unsigned long long)rec->key_id);
-        OPENSSL_cleanse(key, sizeof key);
-    }
+    int rc = relais_keyring_open_record_to(self, store, rec, out);
     if (rc) {
         free(out);
         return rc;

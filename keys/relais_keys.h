@@ -77,6 +77,10 @@ int relais_seal(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, siz
 int relais_open(const uint8_t key[RELAIS_DATA_KEY_BYTES], const uint8_t *ad, size_t ad_len,
                 const uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], const uint8_t *sealed, size_t sealed_len, uint8_t *out);
 
+/* A new random data key (from OpenSSL's generator, drawn ahead by the thread and wiped as it is
+ * handed out). Errors: RELAIS_E_CRYPTO. */
+int relais_random_key(uint8_t key[RELAIS_DATA_KEY_BYTES]);
+
 /* The associated data of a sealed log record: "relais/v1/rec" || seq || key_id (big-endian);
  * `ad` has room RELAIS_RECORD_AD_BYTES. */
 #define RELAIS_RECORD_AD_BYTES (13 + 8 + 8)
@@ -89,6 +93,11 @@ typedef struct relais_keyring relais_keyring_t;
 
 /* A keyring over `kek` (borrowed: it must outlive the keyring). Errors: RELAIS_E_NOMEM. */
 int relais_keyring_new(const relais_kek_t *kek, relais_keyring_t **out);
+
+/* How many keys it keeps in memory at most (16,384, 1.5 MiB, unless set): beyond, it forgets
+ * those no open batch holds and reads them again when needed. An audit, which holds every
+ * case of the log in memory anyway, keeps them all (SIZE_MAX). */
+void relais_keyring_set_cache(relais_keyring_t *self, size_t max_keys);
 
 /* Zeroes every key it holds and frees it. */
 void relais_keyring_destroy(relais_keyring_t **self_p);
@@ -110,8 +119,9 @@ int relais_keyring_create(relais_keyring_t *self, relais_store_batch_t *batch, u
  * that nothing is ever sealed under a key the store does not keep. */
 void relais_keyring_settle(relais_keyring_t *self, int committed);
 
-/* Seals entry->signed_message as log record `seq` under data key `key_id` (> 0; made in
- * `batch` when missing and `create`, an error when missing and not), with a fresh nonce written
+/* Seals entry->signed_message as log record `seq` under data key `key_id` (> 0; with `create`,
+ * a new case's or entry's key, made now in `batch`: it must not exist yet; else an error when
+ * it is missing), with a fresh nonce written
  * to `nonce`: sets entry's key_id, nonce, sealed and sealed_len, the store then keeps only the
  * ciphertext. *sealed is the ciphertext's buffer, the caller's to free once the entry is
  * appended. Errors: RELAIS_E_INVALID, RELAIS_E_CORRUPT (the key is missing), RELAIS_E_CRYPTO,
@@ -136,6 +146,17 @@ int relais_keyring_open_record(relais_keyring_t *self, relais_store_t *store, co
  * RELAIS_E_CRYPTO, RELAIS_E_CORRUPT, the store's. */
 int relais_keys_rotate(relais_store_t *store, const relais_kek_t *old_kek, const relais_kek_t *new_kek,
                        uint64_t *rewrapped);
+
+/* The same into `out`, which has room for relais_log_record_opened_len(rec) bytes. */
+int relais_keyring_open_record_to(relais_keyring_t *self, relais_store_t *store, const relais_log_record_t *rec,
+                                  uint8_t *out);
+
+/* The length of a record's SignedMessage once opened (0 for a sealed record too short to be one). */
+static inline size_t relais_log_record_opened_len(const relais_log_record_t *rec)
+{
+    return rec->key_id ? (rec->sealed_len >= RELAIS_SEAL_TAG_BYTES ? rec->sealed_len - RELAIS_SEAL_TAG_BYTES : 0)
+                       : rec->signed_len;
+}
 
 /* The KEK the keyring opens keys with. */
 const relais_kek_t *relais_keyring_kek(const relais_keyring_t *self);

@@ -607,8 +607,9 @@ static void test_idle_connections(void **state)
     pthread_t thread;
     int64_t t0 = h_now_ms();
     assert_int_equal(pthread_create(&thread, NULL, s_hold, &holder), 0);
-    /* The broker runs out of descriptors: it says so. */
-    for (int tries = 0; tries < 400 && !h_log_has(&f->h, "event=accept-failed"); tries++)
+    /* The broker runs out of descriptors: it says so. Bounded generously: on a loaded machine
+     * the holder reopens what the hub closes more slowly, and the hub runs out later. */
+    for (int tries = 0; tries < 1200 && !h_log_has(&f->h, "event=accept-failed"); tries++)
         h_sleep_ms(50);
     int64_t t1 = h_now_ms();
     /* A registered partner connects now, and sends a referral. */

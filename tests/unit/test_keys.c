@@ -120,6 +120,21 @@ static void test_wrap_and_seal(void **state)
     assert_int_equal(relais_open(back, ad, sizeof ad, nonce, sealed, sizeof sealed, opened), RELAIS_E_CRYPTO);
     sealed[3] ^= 0x80;
     assert_int_equal(relais_open(key, ad, sizeof ad, nonce, sealed, sizeof sealed, opened), RELAIS_E_CRYPTO);
+    sealed[3] ^= 0x80;
+    /* Keys in turn, each used twice in a row: every call uses its own key, whatever the one
+     * before it used (the contexts keep a key between calls). */
+    uint8_t key2[RELAIS_DATA_KEY_BYTES];
+    memset(key2, 0xa5, sizeof key2);
+    for (int round = 0; round < 3; round++) {
+        const uint8_t *k = round % 2 ? key2 : key, *wrong = round % 2 ? key : key2;
+        assert_int_equal(relais_seal(k, ad, sizeof ad, (const uint8_t *)plain, sizeof plain, nonce2, sealed2), 0);
+        assert_int_equal(relais_seal(k, ad, sizeof ad, (const uint8_t *)plain, sizeof plain, nonce2, sealed2), 0);
+        assert_int_equal(relais_open(wrong, ad, sizeof ad, nonce2, sealed2, sizeof sealed2, opened), RELAIS_E_CRYPTO);
+        assert_int_equal(relais_open(k, ad, sizeof ad, nonce2, sealed2, sizeof sealed2, opened), 0);
+        assert_int_equal(relais_open(k, ad, sizeof ad, nonce2, sealed2, sizeof sealed2, opened), 0);
+        assert_memory_equal(opened, plain, sizeof plain);
+        assert_int_equal(relais_open(key, ad, sizeof ad, nonce, sealed, sizeof sealed, opened), 0);
+    }
     relais_kek_destroy(&kek);
     relais_kek_destroy(&other);
 }
@@ -267,6 +282,29 @@ static void test_aborted_batch_forgets_its_keys(void **state)
     relais_kek_destroy(&kek);
 }
 
+/* More keys than the keyring keeps in memory: one batch makes them all (pending, all kept
+ * until it settles), then a fresh keyring reads them in turn, forgetting older ones, and the
+ * first keyring gives the same key for each. */
+static void test_many_keys(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_kek_t *kek = NULL;
+    relais_keyring_t *ring = NULL, *fresh = NULL;
+    relais_store_t *store = s_store_with_keys(f, &kek, &ring, 40000);
+    assert_int_equal(relais_keyring_new(kek, &fresh), 0);
+    uint8_t a[RELAIS_DATA_KEY_BYTES], b[RELAIS_DATA_KEY_BYTES];
+    for (int round = 0; round < 2; round++)
+        for (uint64_t id = 1; id <= 40000; id += 1 + (uint64_t)round * 6) {
+            assert_int_equal(relais_keyring_key(fresh, store, NULL, id, a), 0);
+            assert_int_equal(relais_keyring_key(ring, store, NULL, id, b), 0);
+            assert_memory_equal(a, b, sizeof a);
+        }
+    relais_keyring_destroy(&fresh);
+    relais_keyring_destroy(&ring);
+    relais_store_destroy(&store);
+    relais_kek_destroy(&kek);
+}
+
 static void test_rotation(void **state)
 {
     s_fixture_t *f = *state;
@@ -335,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_sealed_records, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_aborted_batch_forgets_its_keys, s_setup, s_teardown),
         cmocka_unit_test(test_documented_sealed_record),
+        cmocka_unit_test_setup_teardown(test_many_keys, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_rotation, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
