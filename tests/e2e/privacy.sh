@@ -107,6 +107,14 @@ openssl_verify_line "$opened_line" "$run/pki/registry/$sender.cert" ||
 [ "$(field leaf_hash "$opened_line")" = "$(field leaf_hash "$sealed_line")" ] || fail "two leaf hashes for one record"
 echo "   record $sealed_seq by $sender: sealed in the store, its author's signature checked by openssl once opened"
 
+step "an inclusion proof of the sealed record, made and checked without any key"
+expect_exit 0 "$relais" audit prove "$sealed_seq" --store "$tmp/snap" --save-checkpoint "$tmp/cp.note"
+cp "$tmp/out" "$tmp/proof.json"
+[ "$(field leaf_hash "$(cat "$tmp/proof.json")")" = "$leaf" ] || fail "the proof is of another leaf: $(cat "$tmp/proof.json")"
+expect_exit 0 "$relais" audit check-proof "$tmp/proof.json" --checkpoint "$tmp/cp.note" \
+  --broker-cert "$run/pki/registry/relais-hub.cert"
+echo "   $(head -1 "$tmp/out")"
+
 step "one byte of a ciphertext altered on disk: the audit without the data key fails"
 cp -r "$tmp/snap" "$tmp/tampered"
 "$make_store" tamper "$tmp/tampered" "$sealed_seq"
