@@ -206,6 +206,52 @@ int relais_cases_referral_load(relais_store_t *store, uint64_t seq, relais_refer
  * status after it, a referral's entry, and the child index. Returns 0 or the store's status. */
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
 
+/* ---- A case's lifecycle (docs/privacy.md) ---------------------------------------------- */
+
+/* How long a case stays in each tier: in the active base until `active_ms` after its last
+ * event (its last contact), then in the intermediate archive for `archive_ms`, then erased. */
+typedef struct {
+    int64_t active_ms;
+    int64_t archive_ms;
+} relais_cases_retention_t;
+
+/* Two years after the last contact (the CNIL's child-protection référentiel), then five years
+ * of intermediate archive (the limitation period of art. 2224 Code civil). */
+#define RELAIS_CASES_ACTIVE_DAYS_DEFAULT 730
+#define RELAIS_CASES_ARCHIVE_DAYS_DEFAULT 1826
+void relais_cases_retention_default(relais_cases_retention_t *retention);
+
+/* A case event (a referral, an update, a rectification) accepted as record `seq`: the case's
+ * last contact, and its state after it. */
+void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t received_ms, relais_case_state_t state);
+
+/* Whether a rectification may name `field` ("child.birth_date", "guardian.2.phone", ...). */
+int relais_cases_rectifiable(const char *field);
+
+/* What Privacy record `p` (record `seq`) does to the lifecycle of its case: applied to *lc
+ * and 0, or a refusal with its sentence in `why` and *lc unchanged: RELAIS_E_BAD_TRANSITION
+ * (no such case (`exists` 0), an erased case, a move its tier does not allow, a rectification
+ * of a record that is not the case's: `record_case` is the case the caller's index files
+ * record p->record_seq under, "" for none), RELAIS_E_LEGAL_HOLD (an erasure while a hold is
+ * set), RELAIS_E_MALFORMED (no reason where one is needed, a field that cannot be corrected,
+ * a birth date that is no date). Who may sign which kind is the broker's to check. */
+int relais_cases_lifecycle_apply(relais_lifecycle_t *lc, int exists, const relais_privacy_view_t *p,
+                                 const char *record_case, uint64_t seq, int64_t received_ms, char *why, size_t cap);
+
+typedef enum {
+    RELAIS_CASES_MOVE_NONE = 0,
+    RELAIS_CASES_MOVE_ARCHIVE, /* active -> intermediate archive */
+    RELAIS_CASES_MOVE_ERASE,   /* archive -> erased */
+} relais_cases_move_t;
+
+/* What the sweep does to a case at `now_ms`: an active case is archived at the end of its
+ * active period, or at once when its erasure was asked (and no hold is set); an archived
+ * case is erased at the end of the archive period, or at once when its erasure was asked;
+ * never while a legal hold is set. *due_ms (may be NULL) gets when its next move falls due
+ * (0: never, as things stand). */
+relais_cases_move_t relais_cases_sweep_move(const relais_lifecycle_t *lc, const relais_cases_retention_t *retention,
+                                            int64_t now_ms, int64_t *due_ms);
+
 /* ---- Deadlines (derived at read time) ------------------------------------------------- */
 
 /* When a case is due, as a hub decides it today. Triage targets count from the triage clock

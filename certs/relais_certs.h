@@ -32,6 +32,9 @@ typedef enum {
     RELAIS_ROLE_AUDITOR,     /* reads and verifies everything, writes nothing */
     RELAIS_ROLE_RECEPTION,   /* the Tranquillite urbaine reception desk */
     RELAIS_ROLE_BROKER,      /* the hub itself (signs checkpoints and access records) */
+    RELAIS_ROLE_DPO,         /* the town's data protection officer: the family's rights, and
+                              * the only one who can open the intermediate archive (its CURVE
+                              * key, an X25519 key, is what archived cases are sealed to) */
 } relais_role_t;
 
 /* "partner", "coordinator", ...; NULL for an unknown role. */

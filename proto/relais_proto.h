@@ -33,7 +33,8 @@ extern "C" {
 #define RELAIS_E_STORE_FULL (-40011)         /* the store's map is full; nothing written */
 #define RELAIS_E_UNAVAILABLE (-40012)        /* broker or store cannot serve now; retry later */
 #define RELAIS_E_RATE_LIMITED (-40013)       /* the identity's read budget is spent for now */
-#define RELAIS_E_WIRE_LAST RELAIS_E_RATE_LIMITED
+#define RELAIS_E_LEGAL_HOLD (-40014)         /* the case is under a legal hold: not erased */
+#define RELAIS_E_WIRE_LAST RELAIS_E_LEGAL_HOLD
 #define RELAIS_E_CORRUPT (-40050)            /* stored data fails its own checks */
 #define RELAIS_E_VERSION (-40051)            /* store or message of a format this build cannot read */
 #define RELAIS_E_NOT_FOUND (-40052)          /* no such record, case or checkpoint */
@@ -156,6 +157,7 @@ typedef enum {
     RELAIS_PAYLOAD_REFERRAL = 10,
     RELAIS_PAYLOAD_CASE_UPDATE = 11,
     RELAIS_PAYLOAD_ACCESS = 12,
+    RELAIS_PAYLOAD_PRIVACY = 13,
     RELAIS_PAYLOAD_CONTACT = 20,
     RELAIS_PAYLOAD_LOST_FOUND = 21,
 } relais_payload_t;
@@ -307,6 +309,70 @@ typedef struct {
 /* Errors: RELAIS_E_INVALID (header values, no reader or action), RELAIS_E_NOMEM. */
 int relais_message_encode_access(const char *sender, const uint8_t *msg_id, int64_t created_ms,
                                  const relais_access_t *access, uint8_t **body, size_t *body_len);
+
+/* ---- The data's lifecycle and the family's rights (relais.proto's Privacy) ----------------- */
+
+typedef enum {
+    RELAIS_PRIVACY_UNSPECIFIED = 0,
+    RELAIS_PRIVACY_ARCHIVED = 1,          /* the hub: the case left the active base */
+    RELAIS_PRIVACY_ERASED = 2,            /* the hub: the case's key is destroyed */
+    RELAIS_PRIVACY_ERASURE_REQUESTED = 3, /* coordinator or dpo: erase on request */
+    RELAIS_PRIVACY_HOLD_SET = 4,          /* coordinator or dpo: a legal hold */
+    RELAIS_PRIVACY_HOLD_LIFTED = 5,
+    RELAIS_PRIVACY_RECTIFIED = 6,         /* coordinator or dpo: a corrected value */
+    RELAIS_PRIVACY_ARCHIVE_OPENED = 7,    /* dpo: an opening of the archive */
+    RELAIS_PRIVACY_KIND_COUNT
+} relais_privacy_kind_t;
+
+/* "archived", "erased", "erasure-requested", "legal-hold-set", "legal-hold-lifted",
+ * "rectified", "archive-opened"; NULL for 0 or an unknown value. */
+const char *relais_privacy_kind_name(relais_privacy_kind_t kind);
+
+/* What the rules read of a Privacy message (or what the hub writes in one); strings valid
+ * while the message lives. */
+typedef struct {
+    relais_privacy_kind_t kind;
+    const char *case_id;
+    const char *reason;
+    uint64_t record_seq; /* RECTIFIED: the record corrected */
+    const char *field;   /* RECTIFIED: "child.birth_date", ... */
+    const char *value;   /* RECTIFIED: the corrected value */
+} relais_privacy_view_t;
+
+/* Fills *out for a Privacy message. Errors: RELAIS_E_INVALID (not one). */
+int relais_message_privacy(const relais_message_t *self, relais_privacy_view_t *out);
+
+/* Builds a Privacy message body (the hub's ARCHIVED and ERASED records). Errors:
+ * RELAIS_E_INVALID (header values, no kind or case id, text not UTF-8), RELAIS_E_NOMEM. */
+int relais_message_encode_privacy(const char *sender, const uint8_t *msg_id, int64_t created_ms,
+                                  const relais_privacy_view_t *privacy, uint8_t **body, size_t *body_len);
+
+/* Where a case stands in its lifecycle (relais.proto's CaseLifecycle). */
+typedef enum {
+    RELAIS_TIER_ACTIVE = 0,
+    RELAIS_TIER_ARCHIVED = 1,
+    RELAIS_TIER_ERASED = 2,
+} relais_tier_t;
+
+/* "active", "archived", "erased"; NULL for an unknown value. */
+const char *relais_tier_name(relais_tier_t tier);
+
+typedef struct {
+    relais_tier_t tier;
+    uint64_t last_event_seq;
+    int64_t last_event_ms;
+    uint64_t hold_seq;
+    uint64_t erasure_requested_seq;
+    uint64_t archived_seq;
+    int64_t archived_ms;
+    uint64_t erased_seq;
+    relais_case_state_t state;
+} relais_lifecycle_t;
+
+/* Its canonical encoding into *out (caller frees). Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */
+int relais_lifecycle_encode(const relais_lifecycle_t *in, uint8_t **out, size_t *len);
+/* Decodes one; it must be canonical. Errors: RELAIS_E_MALFORMED. */
+int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *out);
 
 /* ---- Cases: the broker's cached case state and the views it serves --------------------- */
 

@@ -28,6 +28,7 @@ static const s_status_entry_t s_statuses[] = {
     {RELAIS_E_STORE_FULL, "STORE_FULL", "the store is full; nothing was written"},
     {RELAIS_E_UNAVAILABLE, "UNAVAILABLE", "the hub cannot serve the request now; try again later"},
     {RELAIS_E_RATE_LIMITED, "RATE_LIMITED", "this identity has read as much as its role may for now; read again later"},
+    {RELAIS_E_LEGAL_HOLD, "LEGAL_HOLD", "the case is under a legal hold: it cannot be erased until the hold is lifted"},
     {RELAIS_E_CORRUPT, "CORRUPT", "stored data fails its own consistency checks"},
     {RELAIS_E_VERSION, "VERSION", "the data was written by a newer format than this build reads"},
     {RELAIS_E_NOT_FOUND, "NOT_FOUND", "no such record"},

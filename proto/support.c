@@ -97,6 +97,7 @@ static const struct {
     {&relais__v1__pathway_action__descriptor, "description"},
     {&relais__v1__contact_log__descriptor, "summary"},
     {&relais__v1__lost_found_item__descriptor, "description"},
+    {&relais__v1__privacy__descriptor, "value"},
 };
 
 static int s_is_multiline(const ProtobufCMessageDescriptor *msg, const ProtobufCFieldDescriptor *fd)

@@ -25,6 +25,10 @@
  *   seqcase  seq (u64)                  -> case id of the case record seq is an event of
  *   children child key (32 bytes)       -> case id of the child's open case
  *   checkpoints tree size (u64)         -> time_ms (i64) || root (32) || signed note text
+ *   keys     key id (u64)               -> a data key wrapped under the hub's KEK
+ *   lifecycle case id (string)          -> the case's CaseLifecycle (in clear: its tier, times, hold)
+ *   archive  key id (u64)               -> an archived case's data key, sealed to the DPO
+ *   stats    "retired"                  -> the statistics of the cases gone from the active base
  * history and seqcase are written together (relais_store_batch_case_link), so each holds
  * exactly the other's pairs.
  */
@@ -45,9 +49,10 @@ extern "C" {
  * referral entries and no followers, so that a referrer would be answered about its case
  * instead of its referral: the partner-view rule needs format 3's index; format 4 has the
  * sealed records, the wrapped data keys and message ids indexed with the hash of their
- * SignedMessage). */
-#define RELAIS_STORE_FORMAT 4
-#define RELAIS_STORE_FORMAT_OLDEST 4
+ * SignedMessage; format 5 the lifecycle index, the archive's keys and the retired cases'
+ * statistics, without which a store cannot keep its retention periods). */
+#define RELAIS_STORE_FORMAT 5
+#define RELAIS_STORE_FORMAT_OLDEST 5
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -304,6 +309,34 @@ int relais_store_checkpoint_latest(relais_store_t *self, relais_store_checkpoint
 /* Called for each checkpoint in size order; `cp` valid only during the call. Non-zero stops. */
 typedef int (*relais_store_checkpoint_fn)(void *ctx, const relais_store_checkpoint_t *cp);
 int relais_store_checkpoint_iterate(relais_store_t *self, relais_store_checkpoint_fn fn, void *ctx);
+
+/* ---- A case's lifecycle: the lifecycle index, the archive, what is forgotten -------------- */
+
+/* The lifecycle index (values are the caller's encoding, kept in clear). */
+int relais_store_batch_lifecycle_get(relais_store_batch_t *self, const char *case_id, uint8_t **value, size_t *len);
+int relais_store_batch_lifecycle_put(relais_store_batch_t *self, const char *case_id, const uint8_t *value,
+                                     size_t len);
+int relais_store_lifecycle_get(relais_store_t *self, const char *case_id, uint8_t **value, size_t *len);
+typedef int (*relais_store_lifecycle_fn)(void *ctx, const char *case_id, const uint8_t *value, size_t len);
+/* In case id order (byte order: "C-10" before "C-9"). */
+int relais_store_lifecycle_iterate(relais_store_t *self, relais_store_lifecycle_fn fn, void *ctx);
+
+/* An archived case's data key, sealed to the data protection officer. */
+int relais_store_batch_archive_put(relais_store_batch_t *self, uint64_t key_id, const uint8_t *box, size_t len);
+int relais_store_archive_get(relais_store_t *self, uint64_t key_id, uint8_t **box, size_t *len);
+/* Deleting what is not there gives RELAIS_E_NOT_FOUND and leaves the batch usable. */
+int relais_store_batch_archive_del(relais_store_batch_t *self, uint64_t key_id);
+int relais_store_batch_key_del(relais_store_batch_t *self, uint64_t key_id);
+
+/* Forgets a case from the case index: its record, the status after each of its events (with
+ * the reverse entries) and the entries of its referrals. The log keeps its records. Errors:
+ * RELAIS_E_NOT_FOUND (no such case), the store's. */
+int relais_store_batch_case_forget(relais_store_batch_t *self, const char *case_id);
+
+/* The retired cases' statistics (opaque bytes, sealed by the caller). */
+int relais_store_batch_stats_get(relais_store_batch_t *self, uint8_t **value, size_t *len);
+int relais_store_batch_stats_put(relais_store_batch_t *self, const uint8_t *value, size_t len);
+int relais_store_stats_get(relais_store_t *self, uint8_t **value, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -22,7 +22,8 @@
 
 static const char *const s_db_names[STORE_DB_COUNT] = {"meta",     "log",      "nodes",       "msgid",
                                                        "cases",    "history",  "children",    "checkpoints",
-                                                       "seqcase",  "keys"};
+                                                       "seqcase",  "keys",     "lifecycle",   "archive",
+                                                       "stats"};
 #define S_MSGID_VALUE_SIZE (STORE_SEQ_SIZE + RELAIS_HASH_SIZE) /* seq, then the SignedMessage's hash */
 
 /* ---- Encoding --------------------------------------------------------------------------- */
@@ -508,6 +509,16 @@ int store_batch_put(relais_store_batch_t *b, int db, MDB_val key, MDB_val val, u
     int rc = mdb_put(b->txn, b->store->dbi[db], &key, &val, flags);
     if (rc)
         b->error = store_lmdb_status(rc, "write to the store");
+    return rc ? b->error : 0;
+}
+
+int store_batch_del(relais_store_batch_t *b, int db, MDB_val key)
+{
+    int rc = mdb_del(b->txn, b->store->dbi[db], &key, NULL);
+    if (rc == MDB_NOTFOUND)
+        return relais_status_set(RELAIS_E_NOT_FOUND, "nothing to delete");
+    if (rc)
+        b->error = store_lmdb_status(rc, "delete from the store");
     return rc ? b->error : 0;
 }
 

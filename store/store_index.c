@@ -2,6 +2,7 @@
 #include "relais_store.h"
 
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,7 @@
 #define S_CP_HEAD_SIZE (8 + RELAIS_HASH_SIZE) /* time_ms || root, then the note */
 #define S_HISTORY_KEY_MAX (RELAIS_CASE_ID_MAX + STORE_SEQ_SIZE)
 
-/* Checks a case id and gives its length without the NUL. */
-static int s_case_id_len(const char *case_id, size_t *len)
+int store_case_id_len(const char *case_id, size_t *len)
 {
     *len = 0;
     if (!case_id)
@@ -63,7 +63,7 @@ static int s_case_get(relais_store_t *self, MDB_txn *txn, relais_store_batch_t *
 {
     MDB_val v;
     size_t id_len;
-    int rc = s_case_id_len(case_id, &id_len);
+    int rc = store_case_id_len(case_id, &id_len);
     if (rc)
         return rc;
     if (!state || !len)
@@ -102,7 +102,7 @@ int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id,
     size_t id_len;
     int rc = store_batch_ready(self);
     if (!rc)
-        rc = s_case_id_len(case_id, &id_len);
+        rc = store_case_id_len(case_id, &id_len);
     if (rc)
         return rc;
     if (!state && len > 0)
@@ -156,7 +156,7 @@ int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id
     size_t id_len;
     int rc = store_batch_ready(self);
     if (!rc)
-        rc = s_case_id_len(case_id, &id_len);
+        rc = store_case_id_len(case_id, &id_len);
     if (rc)
         return rc;
     if (!status && status_len > 0)
@@ -210,7 +210,7 @@ int relais_store_batch_child_put(relais_store_batch_t *self, const uint8_t *chil
     size_t id_len;
     int rc = store_batch_ready(self);
     if (!rc)
-        rc = s_case_id_len(case_id, &id_len);
+        rc = store_case_id_len(case_id, &id_len);
     if (rc)
         return rc;
     if (!child_key)
@@ -373,7 +373,7 @@ int relais_store_case_history(relais_store_t *self, const char *case_id, relais_
     size_t id_len;
     if (!self || !fn)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_case_history needs a store and a callback");
-    int rc = s_case_id_len(case_id, &id_len);
+    int rc = store_case_id_len(case_id, &id_len);
     if (rc)
         return rc;
     memcpy(prefix, case_id, id_len);
@@ -622,30 +622,51 @@ int relais_store_key_get(relais_store_t *self, uint64_t key_id, uint8_t **wrappe
     return rc;
 }
 
+typedef struct {
+    relais_store_key_fn fn;
+    void *ctx;
+} s_key_walk_t;
+
+static int s_key_pair(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    const s_key_walk_t *walk = ctx;
+    if (k->mv_size != STORE_SEQ_SIZE)
+        return store_corrupt("a data key's id is not 8 bytes");
+    return walk->fn(walk->ctx, store_get_u64(k->mv_data), v->mv_data, v->mv_size);
+}
+
 int relais_store_key_iterate(relais_store_t *self, relais_store_key_fn fn, void *ctx)
+{
+    if (!self || !fn)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_key_iterate needs a store and a callback");
+    s_key_walk_t walk = {fn, ctx};
+    return store_walk(self, STORE_DB_KEYS, s_key_pair, &walk, "the data keys");
+}
+
+int store_walk(relais_store_t *self, int db, store_pair_fn fn, void *ctx, const char *what)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
-    if (!self || !fn)
-        return relais_status_set(RELAIS_E_INVALID, "relais_store_key_iterate needs a store and a callback");
+    char sentence[96];
     int rc = store_read_begin(self, &txn);
     if (rc)
         return rc;
-    rc = mdb_cursor_open(txn, self->dbi[STORE_DB_KEYS], &cur);
+    rc = mdb_cursor_open(txn, self->dbi[db], &cur);
     if (rc) {
         mdb_txn_abort(txn);
-        return store_lmdb_status(rc, "open a cursor on the data keys");
+        snprintf(sentence, sizeof sentence, "open a cursor on %s", what);
+        return store_lmdb_status(rc, sentence);
     }
     MDB_val k, v;
     int result = 0, got;
     for (got = mdb_cursor_get(cur, &k, &v, MDB_FIRST); got == 0 && result == 0;
          got = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-        result = k.mv_size == STORE_SEQ_SIZE ? fn(ctx, store_get_u64(k.mv_data), v.mv_data, v.mv_size)
-                                             : store_corrupt("a data key's id is not 8 bytes");
-    if (result == 0 && got != 0 && got != MDB_NOTFOUND)
-        result = store_lmdb_status(got, "read the data keys");
-    rc = result;
+        result = fn(ctx, &k, &v);
+    if (result == 0 && got != 0 && got != MDB_NOTFOUND) {
+        snprintf(sentence, sizeof sentence, "read %s", what);
+        result = store_lmdb_status(got, sentence);
+    }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    return rc;
+    return result;
 }

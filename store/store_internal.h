@@ -26,6 +26,9 @@ enum {
     STORE_DB_CHECKPOINTS,
     STORE_DB_SEQCASE,
     STORE_DB_KEYS,
+    STORE_DB_LIFECYCLE,
+    STORE_DB_ARCHIVE,
+    STORE_DB_STATS,
     STORE_DB_COUNT
 };
 
@@ -101,5 +104,17 @@ int store_batch_ready(const relais_store_batch_t *b);
 
 /* Every write of a batch goes through here, so that a failed put spoils the batch. */
 int store_batch_put(relais_store_batch_t *b, int db, MDB_val key, MDB_val val, unsigned flags);
+
+/* Deletes a key: RELAIS_E_NOT_FOUND (the batch stays usable) when it is not there; any other
+ * failure spoils the batch. */
+int store_batch_del(relais_store_batch_t *b, int db, MDB_val key);
+
+/* Calls `fn` for every pair of database `db` in key order, in one read transaction, until it
+ * returns nonzero (which is returned); `what` names the database in an error. */
+typedef int (*store_pair_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
+int store_walk(relais_store_t *self, int db, store_pair_fn fn, void *ctx, const char *what);
+
+/* Checks a case id and gives its length without the NUL. */
+int store_case_id_len(const char *case_id, size_t *len);
 
 #endif

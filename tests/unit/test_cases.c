@@ -704,6 +704,121 @@ static void test_task_status_table(void **state)
     assert_int_equal(relais_cases_task_status((relais_case_state_t)99), RELAIS_TASK_UNSPECIFIED);
 }
 
+/* ---- A case's lifecycle ---------------------------------------------------------------- */
+
+static int s_apply(relais_lifecycle_t *lc, relais_privacy_kind_t kind, const char *reason, uint64_t seq, char *why)
+{
+    relais_privacy_view_t p = {.kind = kind, .case_id = "C-3", .reason = reason};
+    return relais_cases_lifecycle_apply(lc, 1, &p, "", seq, 1000 * (int64_t)seq, why, 256);
+}
+
+static void test_lifecycle_rights(void **state)
+{
+    (void)state;
+    char why[256];
+    relais_lifecycle_t lc = {0};
+    relais_cases_lifecycle_touch(&lc, 3, 3000, RELAIS_CASE_SUBMITTED);
+    relais_privacy_view_t none = {.kind = RELAIS_PRIVACY_HOLD_SET, .case_id = "C-9", .reason = "x"};
+    assert_int_equal(relais_cases_lifecycle_apply(&lc, 0, &none, "", 4, 4000, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(why, "no case C-9"));
+    /* A hold needs its reason, and stops an erasure on request. */
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_HOLD_SET, "", 4, why), RELAIS_E_MALFORMED);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_HOLD_SET, "information préoccupante, CRIP 92", 4, why), 0);
+    assert_int_equal(lc.hold_seq, 4);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_HOLD_SET, "again", 5, why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ERASURE_REQUESTED, "demande de la mère", 5, why), RELAIS_E_LEGAL_HOLD);
+    assert_non_null(strstr(why, "legal hold of record 4"));
+    assert_int_equal(lc.erasure_requested_seq, 0);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_HOLD_LIFTED, "", 6, why), 0);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_HOLD_LIFTED, "", 7, why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ERASURE_REQUESTED, "demande de la mère", 7, why), 0);
+    assert_int_equal(lc.erasure_requested_seq, 7);
+    /* The archive is opened only once the case is there; then erased, nothing more. */
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ARCHIVE_OPENED, "réquisition", 8, why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ERASED, "", 8, why), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ARCHIVED, "", 8, why), 0);
+    assert_int_equal(lc.tier, RELAIS_TIER_ARCHIVED);
+    assert_int_equal(lc.archived_ms, 8000);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ARCHIVE_OPENED, "réquisition", 9, why), 0);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_ERASED, "", 10, why), 0);
+    assert_int_equal(lc.tier, RELAIS_TIER_ERASED);
+    assert_int_equal(lc.erased_seq, 10);
+    assert_int_equal(s_apply(&lc, RELAIS_PRIVACY_HOLD_SET, "late", 11, why), RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(why, "erased by record 10"));
+}
+
+static void test_lifecycle_rectification(void **state)
+{
+    (void)state;
+    char why[256];
+    relais_lifecycle_t lc = {0};
+    relais_cases_lifecycle_touch(&lc, 3, 3000, RELAIS_CASE_TRIAGE);
+    relais_privacy_view_t p = {.kind = RELAIS_PRIVACY_RECTIFIED, .case_id = "C-3", .reason = "erreur de saisie",
+                               .record_seq = 3, .field = "child.birth_date", .value = "2014-02-30"};
+    assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-3", 5, 5000, why, sizeof why), RELAIS_E_MALFORMED);
+    p.value = "2016-02-29";
+    assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-4", 5, 5000, why, sizeof why),
+                     RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-3", 5, 5000, why, sizeof why), 0);
+    assert_int_equal(lc.last_event_seq, 5);
+    assert_int_equal(lc.state, RELAIS_CASE_TRIAGE);
+    p.field = "child.shoe_size";
+    assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-3", 6, 6000, why, sizeof why), RELAIS_E_MALFORMED);
+    assert_true(relais_cases_rectifiable("guardian.2.phone"));
+    assert_false(relais_cases_rectifiable("guardian.0.phone"));
+    assert_false(relais_cases_rectifiable("guardian.2.shoe"));
+    assert_true(relais_cases_rectifiable("diagnosis"));
+}
+
+static void test_sweep_moves(void **state)
+{
+    (void)state;
+    const int64_t day = 24LL * 3600 * 1000;
+    relais_cases_retention_t r;
+    relais_cases_retention_default(&r);
+    relais_lifecycle_t lc = {0};
+    relais_cases_lifecycle_touch(&lc, 3, 100 * day, RELAIS_CASE_CLOSED_COMPLETED);
+    int64_t due = 0;
+    assert_int_equal(relais_cases_sweep_move(&lc, &r, 100 * day + 729 * day, &due), RELAIS_CASES_MOVE_NONE);
+    assert_int_equal(due, 830 * day);
+    assert_int_equal(relais_cases_sweep_move(&lc, &r, 830 * day, NULL), RELAIS_CASES_MOVE_ARCHIVE);
+    lc.tier = RELAIS_TIER_ARCHIVED;
+    lc.archived_ms = 830 * day;
+    assert_int_equal(relais_cases_sweep_move(&lc, &r, 830 * day + 1825 * day, &due), RELAIS_CASES_MOVE_NONE);
+    assert_int_equal(relais_cases_sweep_move(&lc, &r, 830 * day + 1826 * day, NULL), RELAIS_CASES_MOVE_ERASE);
+    lc.hold_seq = 9; /* a hold keeps it in the archive */
+    assert_int_equal(relais_cases_sweep_move(&lc, &r, 9000 * day, &due), RELAIS_CASES_MOVE_NONE);
+    assert_int_equal(due, 0);
+    /* An erasure asked for: archived at once, erased at the next sweep. */
+    relais_lifecycle_t asked = {.last_event_ms = 100 * day, .erasure_requested_seq = 7};
+    assert_int_equal(relais_cases_sweep_move(&asked, &r, 101 * day, NULL), RELAIS_CASES_MOVE_ARCHIVE);
+    asked.tier = RELAIS_TIER_ARCHIVED;
+    assert_int_equal(relais_cases_sweep_move(&asked, &r, 101 * day, NULL), RELAIS_CASES_MOVE_ERASE);
+}
+
+static void test_lifecycle_record(void **state)
+{
+    (void)state;
+    relais_lifecycle_t in = {.tier = RELAIS_TIER_ARCHIVED, .last_event_seq = 12, .last_event_ms = 1700000000000,
+                             .hold_seq = 0, .erasure_requested_seq = 14, .archived_seq = 15,
+                             .archived_ms = 1700000005000, .state = RELAIS_CASE_CLOSED_WITHDRAWN};
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(relais_lifecycle_encode(&in, &bytes, &len), 0);
+    relais_lifecycle_t out;
+    assert_int_equal(relais_lifecycle_decode(bytes, len, &out), 0);
+    assert_int_equal(out.tier, in.tier);
+    assert_int_equal(out.last_event_seq, in.last_event_seq);
+    assert_int_equal(out.last_event_ms, in.last_event_ms);
+    assert_int_equal(out.erasure_requested_seq, in.erasure_requested_seq);
+    assert_int_equal(out.archived_seq, in.archived_seq);
+    assert_int_equal(out.archived_ms, in.archived_ms);
+    assert_int_equal(out.state, in.state);
+    bytes[0] ^= 0x80;
+    assert_int_equal(relais_lifecycle_decode(bytes, len, &out), RELAIS_E_MALFORMED);
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +839,10 @@ int main(void)
         cmocka_unit_test(test_replay_updates),
         cmocka_unit_test(test_pathway_needs_an_action),
         cmocka_unit_test(test_task_status_table),
+        cmocka_unit_test(test_lifecycle_rights),
+        cmocka_unit_test(test_lifecycle_rectification),
+        cmocka_unit_test(test_sweep_moves),
+        cmocka_unit_test(test_lifecycle_record),
     };
     /* Working hours are local time: the tests fix the zone (one of them moves it to Paris). */
     setenv("TZ", "UTC", 1);

@@ -20,8 +20,8 @@ static void test_status_names_round_trip(void **state)
     const char *wire[] = {"BAD_SIGNATURE", "UNKNOWN_SENDER", "SENDER_MISMATCH", "MALFORMED",
                           "TOO_LARGE",     "STALE",          "DUPLICATE_CONFLICT", "NO_CONSENT",
                           "BAD_TRANSITION", "FORBIDDEN",     "STORE_FULL",      "UNAVAILABLE",
-                          "RATE_LIMITED"};
-    for (int i = 0; i < 13; i++) {
+                          "RATE_LIMITED",  "LEGAL_HOLD"};
+    for (int i = 0; i < 14; i++) {
         int code = relais_status_from_name(wire[i]);
         assert_true(code < 0);
         assert_string_equal(relais_status_name(code), wire[i]);

@@ -1349,6 +1349,92 @@ static void test_checkpoints(void **state)
     assert_int_equal(st.checkpoints, 2);
 }
 
+static int s_on_lifecycle(void *ctx, const char *case_id, const uint8_t *value, size_t len)
+{
+    char *seen = ctx;
+    size_t at = strlen(seen);
+    snprintf(seen + at, 64 - at, "%s=%.*s;", case_id, (int)len, (const char *)value);
+    return 0;
+}
+
+/* A case leaving the active base: its lifecycle entry, its key sealed for the archive, the
+ * wrapped key deleted, its index forgotten (and another case's kept), the statistics. */
+static void test_lifecycle(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_append_range(f->store, 1, 5, 40, NULL), 0);
+    relais_store_batch_t *b = NULL;
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    s_put_state(b, "C-1", "case one");
+    s_put_state(b, "C-4", "case four");
+    s_put_state(b, "R-1", "referral 1");
+    s_put_state(b, "R-3", "referral 3");
+    s_put_state(b, "R-4", "referral 4");
+    assert_int_equal(relais_store_batch_case_link(b, "C-1", 1, (const uint8_t *)"a1", 2), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "C-1", 2, (const uint8_t *)"a2", 2), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "C-1", 3, (const uint8_t *)"a3", 2), 0);
+    assert_int_equal(relais_store_batch_case_link(b, "C-4", 4, (const uint8_t *)"a4", 2), 0);
+    assert_int_equal(relais_store_batch_key_put(b, 1, (const uint8_t *)"wrapped1", 8), 0);
+    assert_int_equal(relais_store_batch_key_put(b, 4, (const uint8_t *)"wrapped4", 8), 0);
+    assert_int_equal(relais_store_batch_lifecycle_put(b, "C-1", (const uint8_t *)"t0", 2), 0);
+    assert_int_equal(relais_store_batch_lifecycle_put(b, "C-4", (const uint8_t *)"t0", 2), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    assert_int_equal(relais_store_batch_case_forget(b, "C-1"), 0);
+    assert_int_equal(relais_store_batch_case_forget(b, "C-9"), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_batch_key_del(b, 1), 0);
+    assert_int_equal(relais_store_batch_key_del(b, 1), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_batch_archive_put(b, 1, (const uint8_t *)"box1", 4), 0);
+    assert_int_equal(relais_store_batch_lifecycle_put(b, "C-1", (const uint8_t *)"t1", 2), 0);
+    uint8_t *v = NULL;
+    size_t len = 0;
+    assert_int_equal(relais_store_batch_lifecycle_get(b, "C-1", &v, &len), 0);
+    assert_int_equal(len, 2);
+    assert_memory_equal(v, "t1", 2);
+    free(v);
+    assert_int_equal(relais_store_batch_stats_get(b, &v, &len), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_batch_stats_put(b, (const uint8_t *)"counts", 6), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+
+    /* C-1 is gone from the case index, every event and referral entry with it; C-4 stays. */
+    char case_id[RELAIS_CASE_ID_MAX];
+    assert_int_equal(relais_store_case_get(f->store, "C-1", &v, &len), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_case_get(f->store, "R-1", &v, &len), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_case_get(f->store, "R-3", &v, &len), RELAIS_E_NOT_FOUND);
+    for (uint64_t seq = 1; seq <= 3; seq++)
+        assert_int_equal(relais_store_seq_case(f->store, seq, case_id, NULL, NULL), RELAIS_E_NOT_FOUND);
+    int events = 0;
+    assert_int_equal(relais_store_case_history(f->store, "C-1", s_count_seq, &events), 0);
+    assert_int_equal(events, 0);
+    s_assert_case(f->store, NULL, "C-4", "case four");
+    s_assert_case(f->store, NULL, "R-4", "referral 4");
+    assert_int_equal(relais_store_seq_case(f->store, 4, case_id, NULL, NULL), 0);
+    assert_string_equal(case_id, "C-4");
+    assert_int_equal(relais_store_case_history(f->store, "C-4", s_count_seq, &events), 0);
+    assert_int_equal(events, 1);
+    assert_int_equal(relais_store_key_get(f->store, 1, &v, &len), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_key_get(f->store, 4, &v, &len), 0);
+    free(v);
+    assert_int_equal(relais_store_archive_get(f->store, 1, &v, &len), 0);
+    assert_int_equal(len, 4);
+    assert_memory_equal(v, "box1", 4);
+    free(v);
+    assert_int_equal(relais_store_stats_get(f->store, &v, &len), 0);
+    assert_memory_equal(v, "counts", 6);
+    free(v);
+    char seen[64] = "";
+    assert_int_equal(relais_store_lifecycle_iterate(f->store, s_on_lifecycle, seen), 0);
+    assert_string_equal(seen, "C-1=t1;C-4=t0;");
+
+    /* Erased: the archive's key deleted too. */
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    assert_int_equal(relais_store_batch_archive_del(b, 1), 0);
+    assert_int_equal(relais_store_batch_archive_del(b, 1), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    assert_int_equal(relais_store_archive_get(f->store, 1, &v, &len), RELAIS_E_NOT_FOUND);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
 int main(void)
@@ -1380,6 +1466,7 @@ int main(void)
         S_TEST(test_cases),
         S_TEST(test_case_ids),
         S_TEST(test_checkpoints),
+        S_TEST(test_lifecycle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
