@@ -132,6 +132,8 @@ struct relais_audit_cases {
     uint8_t secret[32];           /* the hub's child-key secret */
     s_map_t cases;                /* case id -> encoded CaseRecord, as the replay makes it */
     s_map_t children;             /* child key -> case id of the child's open case; "" when closed */
+    s_map_t lifecycles;           /* case id -> relais_lifecycle_t (its bytes) */
+    s_map_t gone;                 /* key id (8 bytes) -> "": keys found gone from the store */
     uint64_t next_seq;            /* the record the replay expects next */
     relais_audit_outcome_t found; /* the replay's first finding, held back until the end */
     relais_audit_outcome_t *out;  /* where a finding goes: &found while records come in */
@@ -243,8 +245,80 @@ static int s_check_no_event(s_replay_t *r, uint64_t seq)
                              seq, rc == 0 ? case_id : "?");
 }
 
+/* ---- The lifecycle ----------------------------------------------------------------------- */
+
+static int s_lifecycle(const s_replay_t *r, const char *case_id, relais_lifecycle_t *out)
+{
+    s_slot_t *s = s_get(&r->lifecycles, case_id, strlen(case_id));
+    if (!s || s->vlen != sizeof *out) {
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
+    memcpy(out, s->val, sizeof *out);
+    return 1;
+}
+
+static int s_touch(s_replay_t *r, const char *case_id, uint64_t seq, int64_t received_ms)
+{
+    relais_lifecycle_t lc;
+    s_lifecycle(r, case_id, &lc);
+    relais_cases_lifecycle_touch(&lc, seq, received_ms);
+    return s_put(&r->lifecycles, case_id, strlen(case_id), &lc, sizeof lc);
+}
+
+/* A Privacy record: the lifecycle rules the hub ran must accept it; a rectification is an
+ * event of its case, linked with the case's status as it stands. */
+static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
+{
+    relais_privacy_view_t p;
+    relais_lifecycle_t lc;
+    char record_case[RELAIS_CASE_ID_MAX] = "", why[256];
+    if (relais_message_privacy(msg, &p) != 0 || !p.case_id)
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the record no longer decodes");
+    int exists = s_lifecycle(r, p.case_id, &lc);
+    if (p.kind == RELAIS_PRIVACY_RECTIFIED && p.record_seq &&
+        relais_store_seq_case(r->store, p.record_seq, record_case, NULL, NULL) != 0)
+        record_case[0] = '\0';
+    int refused = relais_cases_lifecycle_apply(&lc, exists, &p, record_case, seq, received_ms, why, sizeof why);
+    if (refused)
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the log holds a privacy record its rules refuse (%s): %s",
+                          relais_status_name(refused), why);
+    if (s_put(&r->lifecycles, p.case_id, strlen(p.case_id), &lc, sizeof lc))
+        return s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the cases");
+    if (p.kind != RELAIS_PRIVACY_RECTIFIED)
+        return s_check_no_event(r, seq);
+    relais_cases_step_t step;
+    memset(&step, 0, sizeof step);
+    if (s_case_get(r, p.case_id, &step.rec) != 0)
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "a rectification of %s, which the replay does not hold", p.case_id);
+    relais_cases_status(&step.rec, &step.after);
+    return s_check_event(r, seq, &step) ? RELAIS_AUDIT_STOP : 0;
+}
+
+void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms, uint64_t key_id)
+{
+    if (r->found.status)
+        return;
+    if (seq != r->next_seq) {
+        s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the record no longer decodes");
+        return;
+    }
+    r->next_seq++;
+    char case_id[RELAIS_CASE_ID_LEN];
+    snprintf(case_id, sizeof case_id, "C-%" PRIu64, key_id);
+    uint8_t id[8];
+    for (int i = 7; i >= 0; i--, key_id >>= 8)
+        id[i] = (uint8_t)key_id;
+    if (s_touch(r, case_id, seq, received_ms) || s_put(&r->gone, id, sizeof id, "", 0))
+        s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the cases");
+    else
+        s_check_no_event(r, seq);
+}
+
 static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
 {
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_PRIVACY)
+        return s_apply_privacy(r, seq, received_ms, msg);
     relais_cases_step_t step;
     int rc = relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
     if (rc)
@@ -257,6 +331,8 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relai
     if (s_check_event(r, seq, &step))
         return RELAIS_AUDIT_STOP;
     rc = s_record_step(r, &step);
+    if (rc == 0)
+        rc = s_touch(r, step.rec.summary.case_id, seq, received_ms);
     return rc ? s_fail_seq(r, seq, rc, "out of memory replaying the cases") : 0;
 }
 
@@ -348,6 +424,70 @@ static int s_check_complete(s_replay_t *r)
     return 0;
 }
 
+/* The store's lifecycle index equals the replay's, entry for entry; a key gone from the store is
+ * that of a case the log archived; an archived or erased case keeps no data key. */
+static int s_on_index_lifecycle(void *ctx, const char *case_id, const uint8_t *value, size_t len)
+{
+    s_replay_t *r = ctx;
+    char where[96];
+    snprintf(where, sizeof where, "case %s", case_id);
+    s_slot_t *s = s_get(&r->lifecycles, case_id, strlen(case_id));
+    uint8_t *mine = NULL;
+    size_t mine_len = 0;
+    int same = s && s->vlen == sizeof(relais_lifecycle_t) &&
+               relais_lifecycle_encode((const relais_lifecycle_t *)s->val, &mine, &mine_len) == 0 && mine_len == len &&
+               memcmp(mine, value, len) == 0;
+    free(mine);
+    if (!same)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where,
+                                 s ? "its lifecycle (tier, last contact, hold, erasure) differs from the log's"
+                                   : "the lifecycle index holds a case no event of the log makes");
+    s->seen = 1;
+    return 0;
+}
+
+static int s_check_lifecycles(s_replay_t *r)
+{
+    char where[96];
+    int rc = relais_store_lifecycle_iterate(r->store, s_on_index_lifecycle, r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->lifecycles.room; i++) {
+        const s_slot_t *s = &r->lifecycles.slots[i];
+        if (!s->key)
+            continue;
+        snprintf(where, sizeof where, "case %.*s", (int)s->klen, (const char *)s->key);
+        if (!s->seen)
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the log gives this case a lifecycle; the "
+                                                                      "index lacks it");
+        const relais_lifecycle_t *lc = (const relais_lifecycle_t *)s->val;
+        uint64_t key_id = relais_cases_key_id(where + 5);
+        uint8_t *wrapped = NULL;
+        size_t len = 0;
+        int kept = relais_store_key_get(r->store, key_id, &wrapped, &len) == 0;
+        free(wrapped);
+        if (lc->tier != RELAIS_TIER_ACTIVE && kept)
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the case left the active base at record %" PRIu64
+                                     ", yet the store still holds its data key",
+                                     lc->archived_seq);
+    }
+    for (size_t i = 0; i < r->gone.room; i++) {
+        const s_slot_t *s = &r->gone.slots[i];
+        if (!s->key || s->klen != 8)
+            continue;
+        uint64_t key_id = 0;
+        for (int k = 0; k < 8; k++)
+            key_id = key_id << 8 | s->key[k];
+        snprintf(where, sizeof where, "C-%" PRIu64, key_id);
+        relais_lifecycle_t lc;
+        if (!s_lifecycle(r, where, &lc) || lc.tier == RELAIS_TIER_ACTIVE)
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, "keys",
+                                     "data key %" PRIu64 " is gone from the store, though the log never archived %s",
+                                     key_id, where);
+    }
+    return 0;
+}
+
 relais_audit_cases_t *relais_audit_cases_begin(relais_store_t *store, const char *store_dir, relais_keyring_t *ring)
 {
     s_replay_t *r = calloc(1, sizeof *r);
@@ -375,6 +515,8 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
         int rc = relais_store_case_iterate(r->store, s_on_index_case, r);
         if (rc == 0)
             rc = s_check_complete(r);
+        if (rc == 0)
+            rc = s_check_lifecycles(r);
         if (rc && rc != RELAIS_AUDIT_STOP)
             relais_audit_fail(out, rc, "cases", "reading the case index: %s", relais_status_detail());
         if (out->status == 0) {
@@ -388,6 +530,8 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
     memset(r->secret, 0, sizeof r->secret);
     s_map_free(&r->cases);
     s_map_free(&r->children);
+    s_map_free(&r->lifecycles);
+    s_map_free(&r->gone);
     free(r);
     return out->status ? RELAIS_AUDIT_STOP : 0;
 }

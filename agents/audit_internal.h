@@ -99,6 +99,9 @@ typedef struct {
                                           * keep_messages) and only when status is 0; NULL else */
     int sealed;                          /* sealed and not opened (no data key): its leaf is
                                           * checked, not its message; msg_id and sender are empty */
+    int gone;                            /* sealed, and its data key is no longer in the store: its
+                                          * case left the active base (the replay checks that it did) */
+    uint64_t key_id;                     /* a sealed record's data key */
 } relais_audit_verdict_t;
 
 /* Checks one LogRecord on its own: canonical decoding, its sequence number is `seq`, its
@@ -117,7 +120,8 @@ int relais_audit_check_record_keep(const relais_audit_keys_t *keys, uint64_t seq
                                    const uint8_t *stored_leaf, relais_audit_verdict_t *out);
 
 /* A record the hub opened for its reader (online, from a sealed store): its message checked as
- * above, and out->leaf is `leaf`, the stored leaf's hash the hub sent with it. */
+ * above (and kept, like relais_audit_check_record_keep), and out->leaf is `leaf`, the stored
+ * leaf's hash the hub sent with it. */
 int relais_audit_check_opened(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                               const relais_hash_t leaf, relais_audit_verdict_t *out);
 
@@ -211,6 +215,9 @@ typedef struct {
     relais_hash_t cp_root;    /* its root */
     char origin[256];         /* its origin line */
     uint64_t sealed;          /* sealed records checked as stored only (no data key) */
+    uint64_t gone;            /* sealed records whose key is gone (archived or erased cases) */
+    uint64_t erased;          /* the hub's records of an erasure seen */
+    char erasures[1024];      /* the first of them, one "C-3 by record 57" a line */
     int keyed;                /* sealed records were opened: RELAIS_AUDIT_KEYED_* */
     int cases_checked;        /* the case index was rebuilt from the log and found equal */
     uint64_t cases;           /* how many cases that was */
@@ -244,6 +251,13 @@ relais_audit_cases_t *relais_audit_cases_begin(struct relais_store *store, const
  * on) to the replay and checks its entry in the index. Nothing once a problem was found. */
 void relais_audit_cases_record(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms,
                                const relais_message_t *msg);
+
+/* Record `seq` cannot be opened: its data key `key_id` is gone from the store. It is an event
+ * of case C-<key_id> all the same (its last contact), and the log must archive that case. */
+void relais_audit_cases_gone(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms, uint64_t key_id);
+
+/* Notes the hub's erasure records for the report (any audit, keyed or not). */
+void relais_audit_note_privacy(relais_audit_outcome_t *o, uint64_t seq, const relais_message_t *msg);
 
 /* Unless `o` already holds a problem: records the replay's first difference in `o`, naming
  * the case, or compares the whole index with the replay; on success sets o->cases_checked

@@ -155,11 +155,22 @@ static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, con
     uint64_t seq = v->out.tree.size + 1;
     snprintf(where, sizeof where, "seq %" PRIu64, seq);
     int rc = leaf ? relais_audit_check_opened(&v->keys, seq, record, len, leaf, &verdict)
-                  : relais_audit_check_record(&v->keys, seq, record, len, NULL, &verdict);
+                  : relais_audit_check_record_keep(&v->keys, seq, record, len, NULL, &verdict);
     if (rc != 0)
         return relais_audit_fail(&v->out, verdict.status, where, "%s", verdict.problem);
-    if (verdict.sealed)
-        return relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the hub sent the record sealed");
+    if (verdict.sealed) {
+        /* The hub sends a record whose case left the active base as stored: its leaf is its own. */
+        relais_hash_t own;
+        relais_merkle_leaf_hash(record, len, own);
+        if (!leaf || memcmp(own, leaf, RELAIS_HASH_SIZE) != 0)
+            return relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the hub sent the record sealed");
+        v->out.gone++;
+        relais_audit_tree_push(&v->out.tree, verdict.leaf);
+        relais_audit_progress_step(&v->progress);
+        return 0;
+    }
+    relais_audit_note_privacy(&v->out, seq, verdict.msg);
+    relais_message_destroy(&verdict.msg);
     if (leaf)
         v->out.keyed = RELAIS_AUDIT_KEYED_BY_HUB;
     v->out.signatures++;

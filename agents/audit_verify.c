@@ -77,7 +77,12 @@ static int s_check_sealed(const relais_audit_keys_t *keys, relais_log_record_t *
     if (!plain)
         return s_verdict(out, RELAIS_E_NOMEM, "out of memory opening a record of %zu bytes", plain_len);
     int rc = relais_keyring_open_record_to(keys->ring, keys->store, rec, plain);
-    if (rc == 0) {
+    if (rc == RELAIS_E_NOT_FOUND) {
+        /* Its case was archived or erased: only the leaf is left to check. */
+        out->sealed = out->gone = 1;
+        out->key_id = rec->key_id;
+        rc = 0;
+    } else if (rc == 0) {
         rec->signed_message = plain;
         rec->signed_len = plain_len;
         rc = s_check_message(keys, rec, keep, out);
@@ -129,7 +134,7 @@ int relais_audit_check_record_keep(const relais_audit_keys_t *keys, uint64_t seq
 int relais_audit_check_opened(const relais_audit_keys_t *keys, uint64_t seq, const uint8_t *record, size_t len,
                               const relais_hash_t leaf, relais_audit_verdict_t *out)
 {
-    return s_check_record(keys, seq, record, len, NULL, leaf, 0, out);
+    return s_check_record(keys, seq, record, len, NULL, leaf, 1, out);
 }
 
 /* ---- The streaming Merkle root ---------------------------------------------------------- */
@@ -272,6 +277,12 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
     else
         printf("level: full (a store in clear): the tree, every leaf, the checkpoints, every signature%s\n",
                o->cases_checked ? ", the cases replayed" : "");
+    if (o->gone)
+        printf("archived or erased: %" PRIu64 " records whose cases left the active base: their keys are gone "
+               "from the store, their leaves checked\n",
+               o->gone);
+    if (o->erased)
+        printf("erasures: %" PRIu64 "\n%s", o->erased, o->erasures);
     printf("signatures ok: %" PRIu64 "\n", o->signatures);
     printf("checkpoints ok: %" PRIu64 "\n", o->checkpoints);
     if (o->have_cp)
@@ -288,6 +299,20 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
         printf("unsigned tail: records %" PRIu64 "..%" PRIu64 " are not yet covered by a checkpoint\n",
                o->cp_size + 1, o->head);
     printf("result: ok\n");
+}
+
+void relais_audit_note_privacy(relais_audit_outcome_t *o, uint64_t seq, const relais_message_t *msg)
+{
+    relais_privacy_view_t p;
+    if (!msg || relais_message_privacy(msg, &p) != 0 || p.kind != RELAIS_PRIVACY_ERASED)
+        return;
+    o->erased++;
+    size_t at = strlen(o->erasures);
+    if (o->erased <= 10)
+        snprintf(o->erasures + at, sizeof o->erasures - at, "  %.64s erased by record %" PRIu64 " (%s): %.200s\n",
+                 p.case_id, seq, relais_message_sender(msg), p.reason);
+    else if (o->erased == 11)
+        snprintf(o->erasures + at, sizeof o->erasures - at, "  and more (relais audit export lists them all)\n");
 }
 
 int relais_audit_exit_status(int status)
@@ -372,6 +397,13 @@ static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *v
         return relais_audit_fail(&v->out, verdict->status, where, "%s", verdict->problem);
     }
     relais_audit_tree_push(&v->out.tree, verdict->leaf);
+    if (verdict->gone) {
+        v->out.gone++;
+        if (v->cases)
+            relais_audit_cases_gone(v->cases, seq, verdict->received_ms, verdict->key_id);
+        relais_audit_progress_step(&v->progress);
+        return 0;
+    }
     if (verdict->sealed) {
         /* Its message id is sealed with it: the id index is checked where records open. */
         v->out.sealed++;
@@ -381,6 +413,7 @@ static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *v
     v->out.signatures++;
     if (s_check_msg_id(v, seq, verdict->msg_id) != 0)
         return RELAIS_AUDIT_STOP;
+    relais_audit_note_privacy(&v->out, seq, verdict->msg);
     if (v->cases)
         relais_audit_cases_record(v->cases, seq, verdict->received_ms, verdict->msg);
     relais_audit_progress_step(&v->progress);

@@ -17,6 +17,7 @@ static const struct {
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
     {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},
+    {"privacy", relais_cmd_privacy, "the family's rights: export, rectify, erase; legal holds"},
 };
 
 static void s_usage(FILE *out)

@@ -37,6 +37,10 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->store_reserve_kib = RELAIS_BROKER_RESERVE_DEFAULT;
     opts->brake_bad_signatures = 16;
     opts->handshake_timeout_ms = 5000;
+    opts->active_days = RELAIS_CASES_ACTIVE_DAYS_DEFAULT;
+    opts->archive_days = RELAIS_CASES_ARCHIVE_DAYS_DEFAULT;
+    opts->backup_days = 30;
+    opts->sweep_interval_s = 86400;
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */
@@ -57,7 +61,8 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
     if (opts->checkpoint_every == 0 || opts->checkpoint_interval_s <= 0 || opts->max_message < 64 ||
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
         opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->handshake_timeout_ms < 100 || opts->work_hours[0] >= opts->work_hours[1] ||
-        opts->work_hours[1] > 24 * 60 ||
+        opts->work_hours[1] > 24 * 60 || opts->active_days == 0 || opts->archive_days == 0 ||
+        opts->sweep_interval_s == 0 ||
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
     b->opts = *opts;
@@ -71,8 +76,13 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
     b->certs_dir = strdup(opts->certs_dir);
     b->key_path = strdup(opts->key_path);
     b->data_key_path = opts->data_key_path ? strdup(opts->data_key_path) : NULL;
-    if (!b->endpoint || !b->store_dir || !b->certs_dir || !b->key_path || (opts->data_key_path && !b->data_key_path))
+    b->sweep_clock_path = opts->sweep_clock_path ? strdup(opts->sweep_clock_path) : NULL;
+    b->retired_dir = broker_retired_dir(opts->data_key_path, opts->retired_keys_dir);
+    if (!b->endpoint || !b->store_dir || !b->certs_dir || !b->key_path || (opts->data_key_path && !b->data_key_path) ||
+        (opts->sweep_clock_path && !b->sweep_clock_path) || (opts->data_key_path && !b->retired_dir))
         return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    b->opts.sweep_clock_path = b->sweep_clock_path;
+    b->opts.retired_keys_dir = b->retired_dir;
     b->opts.data_key_path = b->data_key_path;
     b->opts.endpoint = b->endpoint;
     b->opts.store_dir = b->store_dir;
@@ -204,7 +214,9 @@ static int s_open_secrets(relais_broker_t *b)
                                                    "a new store",
                                  b->store_dir);
     } else {
-        rc = relais_kek_load(b->data_key_path, &b->kek);
+        rc = broker_rotation_recover(b);
+        if (rc == 0)
+            rc = relais_kek_load(b->data_key_path, &b->kek);
         if (rc == 0)
             rc = relais_keyring_new(b->kek, &b->keyring);
         if (rc == 0)
@@ -389,6 +401,8 @@ void relais_broker_destroy(relais_broker_t **self_p)
     relais_keyring_destroy(&b->keyring);
     relais_kek_destroy(&b->kek);
     free(b->data_key_path);
+    free(b->sweep_clock_path);
+    free(b->retired_dir);
     if (b->store_lock >= 0)
         close(b->store_lock); /* the lock goes with it, after the store is closed */
     relais_registry_destroy(&b->registry);

@@ -64,6 +64,8 @@ struct relais_broker {
     char *data_key_path;             /* opts.data_key_path, owned, or NULL */
     relais_kek_t *kek;               /* the hub's data key, or NULL: a store in clear */
     relais_keyring_t *keyring;       /* the store's data keys, unwrapped by the KEK, or NULL */
+    char *sweep_clock_path;          /* opts.sweep_clock_path, owned, or NULL */
+    char *retired_dir;               /* the backup-key store of retired KEK generations, owned */
     uint64_t store_reserve;          /* bytes of the map kept for access records and checkpoints */
     uint8_t hub_secret[32];          /* HMAC key of the child keys */
     relais_cases_policy_t policy;    /* deadlines: triage targets, working hours */
@@ -335,6 +337,23 @@ void broker_feed_head(broker_feed_t *self, uint64_t head);
 #define BROKER_FEED_MORE 1
 #define BROKER_FEED_BLOCKED 2
 int broker_feed_serve(broker_feed_t *self);
+
+/* ---- A case's lifecycle (sweep.c): the retention sweep, the KEK rotation after it ---------- */
+
+/* The backup-key store's folder: `dir`, or "retired" beside the data key file (malloc'd; NULL
+ * without a data key or out of memory). */
+char *broker_retired_dir(const char *data_key_path, const char *dir);
+
+/* At start, before the KEK is read: a rotation the hub did not finish (its next generation
+ * written beside the data key) is completed when the store's keys were moved to it, else
+ * undone. Errors: RELAIS_E_IO, RELAIS_E_CRYPTO. */
+int broker_rotation_recover(relais_broker_t *b);
+
+/* The sweep (writer thread, between batches): moves every case whose time has come (archive,
+ * erase), one signed record each, in one transaction; then rotates the KEK if it moved any, and
+ * destroys the retired generations whose backup period is over. *head gets the log size after
+ * it. Returns 0 or a status (logged; nothing moved). */
+int broker_sweep(relais_broker_t *b, uint64_t *head);
 
 /* ---- The case index (cases.c): relais_cases' rules applied to the store ------------------- */
 

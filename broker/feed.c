@@ -298,6 +298,8 @@ static int s_open_for(broker_feed_t *self, const s_sub_t *sub, const relais_deli
     if (!self->b->keyring || (!sees_records && !d->has_status))
         return 0;
     int rc = broker_record_opened(self->b, record, len, opened, view_len, NULL);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return rc; /* its case left the active base: nothing of it is shown any more */
     if (rc != 0) {
         broker_log("error", "record-unreadable", "seq=%llu code=%s", (unsigned long long)seq, relais_status_name(rc));
         return rc;

@@ -44,6 +44,7 @@ static s_budget_t s_read_budget(int role)
 {
     switch (role) {
     case RELAIS_ROLE_COORDINATOR:
+    case RELAIS_ROLE_DPO:
         return (s_budget_t){3000, 50};
     case RELAIS_ROLE_AUDITOR:
         return (s_budget_t){50000, 2000};

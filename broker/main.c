@@ -57,6 +57,15 @@ static void s_usage(FILE *out)
             "  --handshake-timeout MS    a connection that has not completed its CURVE handshake by then\n"
             "                            is closed (default 5000): connections held idle by someone\n"
             "                            without a key cannot hold the hub's descriptors for long\n"
+            "  --active-days N           retention: a case leaves the active base N days after its last\n"
+            "                            event (default 730: two years after the last contact)\n"
+            "  --archive-days N          then stays N days in the intermediate archive, sealed to the data\n"
+            "                            protection officer, before it is erased (default 1826)\n"
+            "  --backup-days N           a retired data key generation (kept for restoring backups) is\n"
+            "                            destroyed N days after the rotation that retired it (default 30)\n"
+            "  --retired-keys DIR        where retired generations go (default: retired/ beside --data-key)\n"
+            "  --sweep-interval S        the retention sweep runs at start, then every S seconds (86400)\n"
+            "  --sweep-clock FILE        tests only: the sweep's time, read from FILE (ms since the epoch)\n"
             "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
             "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
             "                            refused unverified until the burst has drained; 0: never\n"
@@ -140,6 +149,12 @@ enum {
     S_OPT_HANDSHAKE,
     S_OPT_DATA_KEY,
     S_OPT_NO_ENCRYPTION,
+    S_OPT_ACTIVE_DAYS,
+    S_OPT_ARCHIVE_DAYS,
+    S_OPT_BACKUP_DAYS,
+    S_OPT_RETIRED_KEYS,
+    S_OPT_SWEEP_INTERVAL,
+    S_OPT_SWEEP_CLOCK,
     S_OPT_HELP,
 };
 
@@ -167,6 +182,12 @@ static const struct option s_options[] = {
     {"handshake-timeout", required_argument, NULL, S_OPT_HANDSHAKE},
     {"data-key", required_argument, NULL, S_OPT_DATA_KEY},
     {"no-encryption", no_argument, NULL, S_OPT_NO_ENCRYPTION},
+    {"active-days", required_argument, NULL, S_OPT_ACTIVE_DAYS},
+    {"archive-days", required_argument, NULL, S_OPT_ARCHIVE_DAYS},
+    {"backup-days", required_argument, NULL, S_OPT_BACKUP_DAYS},
+    {"retired-keys", required_argument, NULL, S_OPT_RETIRED_KEYS},
+    {"sweep-interval", required_argument, NULL, S_OPT_SWEEP_INTERVAL},
+    {"sweep-clock", required_argument, NULL, S_OPT_SWEEP_CLOCK},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -210,6 +231,14 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 100, 600000, &v) ? -1 : (o->handshake_timeout_ms = (int)v, 0);
     case S_OPT_BRAKE:
         return s_parse_u64(arg, 0, 1000000, &v) ? -1 : (o->brake_bad_signatures = (unsigned)v, 0);
+    case S_OPT_ACTIVE_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->active_days = (unsigned)v, 0);
+    case S_OPT_ARCHIVE_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->archive_days = (unsigned)v, 0);
+    case S_OPT_BACKUP_DAYS:
+        return s_parse_u64(arg, 0, 3650, &v) ? -1 : (o->backup_days = (unsigned)v, 0);
+    case S_OPT_SWEEP_INTERVAL:
+        return s_parse_u64(arg, 1, 7 * 86400, &v) ? -1 : (o->sweep_interval_s = (unsigned)v, 0);
     case S_OPT_TRIAGE:
         return s_parse_triage(arg, o->triage_hours);
     case S_OPT_WORK_HOURS:
@@ -234,6 +263,8 @@ static int s_parse(int argc, char **argv, relais_broker_options_t *o)
         case S_OPT_KEY: o->key_path = optarg; break;
         case S_OPT_ORIGIN: o->origin = optarg; break;
         case S_OPT_DATA_KEY: o->data_key_path = optarg; break;
+        case S_OPT_RETIRED_KEYS: o->retired_keys_dir = optarg; break;
+        case S_OPT_SWEEP_CLOCK: o->sweep_clock_path = optarg; break;
         case S_OPT_NO_ENCRYPTION: no_encryption = 1; break;
         case S_OPT_HELP: s_usage(stdout); return 1;
         case '?':

@@ -19,9 +19,32 @@
 #define S_PAGE_RECORDS 256        /* records in one audit page */
 #define S_PAGE_BYTES (512 * 1024) /* bytes in one audit page */
 
+/* The data protection officer reads cases to serve the family's rights (access, rectification). */
 static int s_sees_all(int role)
 {
-    return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR;
+    return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR || role == RELAIS_ROLE_DPO;
+}
+
+/* Why a case the index does not hold is not there: it left the active base, or never was. */
+static void s_case_missing(broker_worker_t *w, const broker_env_t *env, const char *case_id)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    relais_lifecycle_t lc;
+    int known = relais_store_lifecycle_get(w->b->store, case_id, &bytes, &len) == 0 &&
+                relais_lifecycle_decode(bytes, len, &lc) == 0;
+    free(bytes);
+    if (known && lc.tier == RELAIS_TIER_ERASED)
+        broker_send_error(w->to_intake, env, RELAIS_E_BAD_TRANSITION, NULL,
+                          "%s was erased by record %llu: nothing of it is held any more", case_id,
+                          (unsigned long long)lc.erased_seq);
+    else if (known && lc.tier == RELAIS_TIER_ARCHIVED)
+        broker_send_error(w->to_intake, env, RELAIS_E_BAD_TRANSITION, NULL,
+                          "%s left the active base with record %llu: it is sealed for the data protection officer "
+                          "and the hub can no longer read it",
+                          case_id, (unsigned long long)lc.archived_seq);
+    else
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no case %s", case_id);
 }
 
 /* ---- Access records ------------------------------------------------------------------------ */
@@ -457,7 +480,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
     relais_case_record_t rec;
     rc = broker_case_load(w->b->store, case_id, &rec);
     if (rc == RELAIS_E_NOT_FOUND) {
-        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no case %s", case_id);
+        s_case_missing(w, env, case_id);
         return;
     }
     if (rc != 0) {
@@ -487,6 +510,12 @@ static int s_page_add(void *ctx, uint64_t seq, const uint8_t *record, size_t len
     uint8_t *copy = NULL;
     size_t copy_len = 0;
     int rc = broker_record_opened(p->b, record, len, &copy, &copy_len, NULL);
+    if (rc == RELAIS_E_NOT_FOUND && (copy = malloc(len))) {
+        /* Its case left the active base: the hub cannot open it, the auditor checks its leaf. */
+        memcpy(copy, record, len);
+        copy_len = len;
+        rc = 0;
+    }
     if (rc != 0)
         return rc;
     memcpy(p->leaves[p->count], leaf, sizeof p->leaves[p->count]);

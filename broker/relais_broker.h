@@ -49,6 +49,16 @@ typedef struct {
     int handshake_timeout_ms;      /* a connection that has not completed its CURVE handshake by
                                     * then is closed (5000): idle connections cannot hold the
                                     * hub's descriptors for long */
+    unsigned active_days;          /* retention: a case leaves the active base this many days after
+                                    * its last event (730) */
+    unsigned archive_days;         /* then stays in the intermediate archive this long (1826) */
+    unsigned backup_days;          /* a retired data key generation is destroyed this long after it
+                                    * was retired (30): the backup period */
+    unsigned sweep_interval_s;     /* the retention sweep runs at start, then this often (86400) */
+    const char *sweep_clock_path;  /* tests only: a file holding the sweep's time, milliseconds since
+                                    * the epoch; NULL: the wall clock */
+    const char *retired_keys_dir;  /* where retired data key generations go (the backup-key store);
+                                    * NULL: "retired" beside the data key file */
 } relais_broker_options_t;
 
 #define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX

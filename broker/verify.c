@@ -23,6 +23,8 @@ static int s_role_may_send(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_CONTACT:
     case RELAIS_PAYLOAD_LOST_FOUND:
         return role == RELAIS_ROLE_RECEPTION;
+    case RELAIS_PAYLOAD_PRIVACY:
+        return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_DPO;
     default:
         return 0; /* access records are the broker's alone; auditors submit nothing */
     }
@@ -72,6 +74,35 @@ static int s_check_case_update(const relais_message_t *msg, const char **why)
     return 0;
 }
 
+/* The family's rights are served by the coordinator or the data protection officer; the moves
+ * of the sweep are the hub's own; the archive is the officer's alone to open. */
+static int s_check_privacy(const relais_message_t *msg, relais_role_t role, const char **why)
+{
+    relais_privacy_view_t p;
+    if (relais_message_privacy(msg, &p) != 0) {
+        *why = "not a privacy record";
+        return RELAIS_E_MALFORMED;
+    }
+    size_t n = p.case_id ? strlen(p.case_id) : 0;
+    if (n == 0 || n >= RELAIS_CASE_ID_MAX) {
+        *why = "privacy.case_id is missing or too long";
+        return RELAIS_E_MALFORMED;
+    }
+    if (p.kind == RELAIS_PRIVACY_UNSPECIFIED) {
+        *why = "privacy.kind is missing";
+        return RELAIS_E_MALFORMED;
+    }
+    if (p.kind == RELAIS_PRIVACY_ARCHIVED || p.kind == RELAIS_PRIVACY_ERASED) {
+        *why = "only the hub moves a case to the archive or erases it, as its retention periods say";
+        return RELAIS_E_FORBIDDEN;
+    }
+    if (p.kind == RELAIS_PRIVACY_ARCHIVE_OPENED && role != RELAIS_ROLE_DPO) {
+        *why = "only the data protection officer opens the archive";
+        return RELAIS_E_FORBIDDEN;
+    }
+    return 0;
+}
+
 /* Everything a message must pass before the writer sees it, in the documented order. */
 static int s_check_message(broker_worker_t *w, const broker_env_t *env, const relais_signed_t *sm,
                            const relais_message_t *msg, broker_env_t *out, const char **why)
@@ -108,6 +139,8 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
         return s_check_referral(w, msg, out, why);
     if (payload == RELAIS_PAYLOAD_CASE_UPDATE)
         return s_check_case_update(msg, why);
+    if (payload == RELAIS_PAYLOAD_PRIVACY)
+        return s_check_privacy(msg, peer.role, why);
     return 0;
 }
 

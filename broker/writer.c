@@ -63,6 +63,8 @@ typedef struct {
     s_lease_t *leases;      /* the readers' leases while the store is full */
     size_t lease_count;     /* how many */
     size_t lease_room;      /* room of `leases` */
+    int64_t sweep_at_ms;    /* when the retention sweep runs next (0: at once) */
+    int sweep_due;          /* a batch asked for a sweep (an erasure on request) */
 } s_writer_t;
 
 #define S_LEASE_S 60               /* a store-full lease covers a reader's reads this long */
@@ -117,6 +119,67 @@ static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
         return relais_status_set(RELAIS_E_CORRUPT, "append gave seq %llu, expected %llu",
                                  (unsigned long long)it->ack.seq, (unsigned long long)seq);
     return 0;
+}
+
+/* A rectification is an event of its case: linked to it with the case's status, unchanged. */
+static int s_link_rectification(relais_store_batch_t *batch, const char *case_id, uint64_t seq)
+{
+    uint8_t *bytes = NULL, *status_bytes = NULL;
+    size_t len = 0, status_len = 0;
+    relais_case_record_t rec;
+    relais_case_status_t status;
+    int rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
+    if (rc == 0)
+        rc = relais_case_record_decode(bytes, len, &rec);
+    if (rc == 0) {
+        relais_cases_status(&rec, &status);
+        rc = relais_case_status_encode(&status, &status_bytes, &status_len);
+    }
+    if (rc == 0)
+        rc = relais_store_batch_case_link(batch, case_id, seq, status_bytes, status_len);
+    free(bytes);
+    free(status_bytes);
+    return rc;
+}
+
+/* A right of the family served, or a hold: the lifecycle rules decide. A rectification is sealed
+ * under its case's key like the record it corrects; the rest stays in clear, readable once the
+ * case is gone. */
+static int s_apply_privacy(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    relais_privacy_view_t p;
+    if (relais_message_privacy(it->msg, &p) != 0)
+        return s_refuse(it, RELAIS_E_MALFORMED, "not a privacy record");
+    relais_lifecycle_t lc = {0};
+    int rc = relais_cases_batch_lifecycle_get(batch, p.case_id, &lc);
+    if (rc != 0 && rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    int exists = rc == 0;
+    char record_case[RELAIS_CASE_ID_MAX] = "";
+    if (p.kind == RELAIS_PRIVACY_RECTIFIED && p.record_seq &&
+        relais_store_batch_seq_case(batch, p.record_seq, record_case, NULL, NULL) != 0)
+        record_case[0] = '\0';
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    char why[256];
+    int refused = relais_cases_lifecycle_apply(&lc, exists, &p, record_case, seq, it->env.received_ms, why, sizeof why);
+    if (refused)
+        return s_refuse(it, refused, "%s", why);
+    if (p.kind == RELAIS_PRIVACY_RECTIFIED) {
+        rc = s_seal(w, batch, it, relais_cases_key_id(p.case_id), seq, 0);
+        if (rc == 0)
+            rc = s_append(batch, it, seq);
+        if (rc == 0)
+            rc = s_link_rectification(batch, p.case_id, seq);
+    } else {
+        rc = s_append(batch, it, seq);
+    }
+    if (rc == 0)
+        rc = relais_cases_batch_lifecycle_put(batch, p.case_id, &lc);
+    if (rc == 0)
+        snprintf(it->case_id, sizeof it->case_id, "%s", p.case_id);
+    if (rc == 0 && p.kind == RELAIS_PRIVACY_ERASURE_REQUESTED)
+        w->sweep_due = 1; /* sealed for the archive at once, not at the next daily sweep */
+    return rc;
 }
 
 /* A referral or a case update: the case rules decide, and only an accepted event is stored. */
@@ -274,6 +337,8 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
     if (it->env.kind == BROKER_WRITE_MESSAGE &&
         (payload == RELAIS_PAYLOAD_REFERRAL || payload == RELAIS_PAYLOAD_CASE_UPDATE))
         return s_apply_case(w, batch, it);
+    if (it->env.kind == BROKER_WRITE_MESSAGE && payload == RELAIS_PAYLOAD_PRIVACY)
+        return s_apply_privacy(w, batch, it);
     /* The reception's entries get a key each; the hub's own access records stay in clear:
      * they name a reader and a case id, nothing of a child. */
     if (it->env.kind == BROKER_WRITE_MESSAGE) {
@@ -552,6 +617,26 @@ static long s_wait_ms(const s_writer_t *w)
 
 /* ---- The thread ------------------------------------------------------------------------- */
 
+/* The retention sweep, at start, then every --sweep-interval, and at once after an erasure on
+ * request; the records it appends go to the feeds like any others. */
+static void s_sweep_due(s_writer_t *w)
+{
+    int64_t now = broker_now_ms();
+    if (!w->sweep_due && now < w->sweep_at_ms)
+        return;
+    w->sweep_due = 0;
+    w->sweep_at_ms = now + (int64_t)w->b->opts.sweep_interval_s * 1000;
+    uint64_t head = w->head;
+    broker_sweep(w->b, &head);
+    if (head > w->head) {
+        w->head = head;
+        broker_env_t notice = {.kind = BROKER_OUT_HEAD, .seq = head};
+        if (broker_env_send(w->out, &notice, NULL, 0, NULL, 0, 0) != 0)
+            broker_log("error", "internal", "what=\"cannot tell intake the new head\" head=%llu",
+                       (unsigned long long)head);
+    }
+}
+
 static void *s_writer_thread(void *arg)
 {
     s_writer_t *w = arg;
@@ -563,6 +648,8 @@ static void *s_writer_thread(void *arg)
             s_commit(w);
             s_clear_batch(w);
         }
+        if (!draining)
+            s_sweep_due(w);
         s_checkpoint_due(w);
         if (n == 0 && draining)
             break;

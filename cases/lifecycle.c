@@ -17,11 +17,10 @@ void relais_cases_retention_default(relais_cases_retention_t *retention)
     retention->archive_ms = RELAIS_CASES_ARCHIVE_DAYS_DEFAULT * S_DAY_MS;
 }
 
-void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t received_ms, relais_case_state_t state)
+void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t received_ms)
 {
     lc->last_event_seq = seq;
     lc->last_event_ms = received_ms;
-    lc->state = state;
 }
 
 /* A Gregorian calendar date, YYYY-MM-DD, no later than 9999. */
@@ -156,7 +155,7 @@ int relais_cases_lifecycle_apply(relais_lifecycle_t *lc, int exists, const relai
     case RELAIS_PRIVACY_RECTIFIED: {
         int rc = s_rectify(lc, p, record_case, seq, why, cap);
         if (rc == 0)
-            relais_cases_lifecycle_touch(lc, seq, received_ms, lc->state);
+            relais_cases_lifecycle_touch(lc, seq, received_ms);
         return rc;
     }
     case RELAIS_PRIVACY_ARCHIVE_OPENED:

@@ -178,6 +178,7 @@ typedef struct {
     relais_cases_child_t child; /* what happens to the child index */
     int has_referral;           /* the event is a referral: record `referral` under its handle */
     relais_referral_record_t referral;
+    int64_t received_ms;        /* when the event was received: the case's last contact */
 } relais_cases_step_t;
 
 /* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
@@ -203,8 +204,14 @@ int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[
 int relais_cases_referral_load(relais_store_t *store, uint64_t seq, relais_referral_record_t *out);
 
 /* Writes what a step decided into the batch: the case record, the event's link with the
- * status after it, a referral's entry, and the child index. Returns 0 or the store's status. */
+ * status after it, a referral's entry, the child index, and the case's last contact in the
+ * lifecycle index. Returns 0 or the store's status. */
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
+
+/* The lifecycle of `case_id` as the batch sees it, and its update. Errors: RELAIS_E_NOT_FOUND,
+ * RELAIS_E_CORRUPT (it does not decode), the store's. */
+int relais_cases_batch_lifecycle_get(relais_store_batch_t *batch, const char *case_id, relais_lifecycle_t *out);
+int relais_cases_batch_lifecycle_put(relais_store_batch_t *batch, const char *case_id, const relais_lifecycle_t *lc);
 
 /* ---- A case's lifecycle (docs/privacy.md) ---------------------------------------------- */
 
@@ -215,15 +222,17 @@ typedef struct {
     int64_t archive_ms;
 } relais_cases_retention_t;
 
-/* Two years after the last contact (the CNIL's child-protection référentiel), then five years
- * of intermediate archive (the limitation period of art. 2224 Code civil). */
+/* Two years after the last contact (the CNIL's child-protection référentiel, délibération
+ * n° 2022-008), then five years of intermediate archive: the four years in which a claim
+ * against a commune is barred (loi n° 68-1250, art. 1), counted from the archiving, with a
+ * margin for a harm that comes to light late (docs/privacy.md, "Retention"). */
 #define RELAIS_CASES_ACTIVE_DAYS_DEFAULT 730
 #define RELAIS_CASES_ARCHIVE_DAYS_DEFAULT 1826
 void relais_cases_retention_default(relais_cases_retention_t *retention);
 
-/* A case event (a referral, an update, a rectification) accepted as record `seq`: the case's
- * last contact, and its state after it. */
-void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t received_ms, relais_case_state_t state);
+/* A case event (a referral, an update, a rectification: a record sealed under the case's key)
+ * stored as record `seq`: the case's last contact. */
+void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t received_ms);
 
 /* Whether a rectification may name `field` ("child.birth_date", "guardian.2.phone", ...). */
 int relais_cases_rectifiable(const char *field);

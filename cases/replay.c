@@ -144,6 +144,7 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
                         relais_cases_step_t *out)
 {
     memset(out, 0, sizeof *out);
+    out->received_ms = received_ms;
     if (!index || !index->case_get || !index->child_get || !index->referral_get || !msg || (!secret && !child_key) ||
         seq == 0)
         return relais_status_set(RELAIS_E_INVALID, "relais_cases_decide needs an index, a message and a secret");

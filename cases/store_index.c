@@ -84,6 +84,39 @@ static int s_put_referral(relais_store_batch_t *batch, const relais_referral_rec
     return rc;
 }
 
+int relais_cases_batch_lifecycle_get(relais_store_batch_t *batch, const char *case_id, relais_lifecycle_t *out)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_store_batch_lifecycle_get(batch, case_id, &bytes, &len);
+    if (rc == 0 && relais_lifecycle_decode(bytes, len, out) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the lifecycle of %s does not decode", case_id);
+    free(bytes);
+    return rc;
+}
+
+int relais_cases_batch_lifecycle_put(relais_store_batch_t *batch, const char *case_id, const relais_lifecycle_t *lc)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_lifecycle_encode(lc, &bytes, &len);
+    if (rc == 0)
+        rc = relais_store_batch_lifecycle_put(batch, case_id, bytes, len);
+    free(bytes);
+    return rc;
+}
+
+/* An event of a case: its last contact, from which its active period counts. */
+static int s_touch(relais_store_batch_t *batch, const char *case_id, uint64_t seq, int64_t received_ms)
+{
+    relais_lifecycle_t lc = {0};
+    int rc = relais_cases_batch_lifecycle_get(batch, case_id, &lc);
+    if (rc != 0 && rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    relais_cases_lifecycle_touch(&lc, seq, received_ms);
+    return relais_cases_batch_lifecycle_put(batch, case_id, &lc);
+}
+
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq)
 {
     uint8_t *rec = NULL, *status = NULL;
@@ -102,6 +135,8 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
         rc = relais_store_batch_child_put(batch, step->rec.child_key, case_id);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
         rc = relais_store_batch_child_del(batch, step->rec.child_key);
+    if (rc == 0)
+        rc = s_touch(batch, case_id, seq, step->received_ms);
     free(rec);
     free(status);
     return rc;

@@ -16,6 +16,7 @@
 
 #define S_FILE_MAGIC "relais-data-key 1"
 #define S_WRAP_FORMAT 1
+#define S_ARCHIVE_FORMAT 2
 #define S_FILE_MAX 4096
 
 struct relais_kek {
@@ -191,21 +192,19 @@ void relais_record_ad(uint64_t seq, uint64_t key_id, uint8_t ad[RELAIS_RECORD_AD
 
 /* ---- The KEK file -------------------------------------------------------------------------- */
 
-int relais_kek_create(const char *path, uint32_t generation)
+/* Writes a KEK file: created 0600 and never over an existing file, synced. */
+static int s_write_file(const char *path, const uint8_t key[RELAIS_DATA_KEY_BYTES], uint32_t generation)
 {
     if (!path || generation == 0)
         return relais_status_set(RELAIS_E_INVALID, "a data key file needs a path and a generation from 1");
-    uint8_t key[RELAIS_DATA_KEY_BYTES];
-    if (RAND_bytes(key, sizeof key) != 1)
-        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the data key");
     char b64[64];
-    EVP_EncodeBlock((unsigned char *)b64, key, sizeof key);
+    EVP_EncodeBlock((unsigned char *)b64, key, RELAIS_DATA_KEY_BYTES);
     char text[256];
     int n = snprintf(text, sizeof text,
                      "# The relais hub's data key: it opens every case's data. Keep it secret and apart from\n"
                      "# the store and its backups.\n" S_FILE_MAGIC "\ngeneration %u\nkey %s\n",
                      generation, b64);
-    OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(b64, sizeof b64);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         OPENSSL_cleanse(text, sizeof text);
@@ -220,6 +219,16 @@ int relais_kek_create(const char *path, uint32_t generation)
         return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", path, strerror(saved));
     }
     return 0;
+}
+
+int relais_kek_create(const char *path, uint32_t generation)
+{
+    uint8_t key[RELAIS_DATA_KEY_BYTES];
+    if (RAND_bytes(key, sizeof key) != 1)
+        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for the data key");
+    int rc = s_write_file(path, key, generation);
+    OPENSSL_cleanse(key, sizeof key);
+    return rc;
 }
 
 int relais_kek_erase(const char *path)
@@ -341,48 +350,87 @@ uint32_t relais_kek_generation(const relais_kek_t *self)
 
 /* ---- Wrapping -------------------------------------------------------------------------------- */
 
-/* "relais/v1/key" || key_id || generation: a wrapped key opens only as the key it was made for. */
-static void s_wrap_ad(uint64_t key_id, uint32_t generation, uint8_t ad[13 + 8 + 4])
+/* LABEL || key_id || generation: a wrapped value opens only as the value it was made for, of
+ * the kind it was made as ("relais/v1/key" a data key, "relais/v1/arc" an archived key). */
+static void s_wrap_ad(const char label[13], uint64_t key_id, uint32_t generation, uint8_t ad[13 + 8 + 4])
 {
-    memcpy(ad, "relais/v1/key", 13);
+    memcpy(ad, label, 13);
     s_put_u64(ad + 13, key_id);
     for (int i = 3; i >= 0; i--, generation >>= 8)
         ad[21 + i] = (uint8_t)generation;
 }
 
+/* format (1) || generation (4) || nonce || ciphertext of `len` bytes || tag. */
+static int s_wrap(const relais_kek_t *self, const char label[13], uint8_t format, uint64_t key_id, const uint8_t *in,
+                  size_t len, uint8_t *out)
+{
+    uint8_t ad[25];
+    s_wrap_ad(label, key_id, self->generation, ad);
+    out[0] = format;
+    memcpy(out + 1, ad + 21, 4);
+    return relais_seal(self->key, ad, sizeof ad, in, len, out + 5, out + 5 + RELAIS_SEAL_NONCE_BYTES);
+}
+
+static uint32_t s_generation(const uint8_t *wrapped, size_t len, uint8_t format, size_t want)
+{
+    if (!wrapped || len != want || wrapped[0] != format)
+        return 0;
+    return (uint32_t)wrapped[1] << 24 | (uint32_t)wrapped[2] << 16 | (uint32_t)wrapped[3] << 8 | wrapped[4];
+}
+
+static int s_unwrap(const relais_kek_t *self, const char label[13], uint8_t format, const char *what, uint64_t key_id,
+                    const uint8_t *wrapped, size_t len, size_t plain_len, uint8_t *out)
+{
+    uint32_t generation = s_generation(wrapped, len, format, 5 + RELAIS_SEAL_NONCE_BYTES + plain_len + RELAIS_SEAL_TAG_BYTES);
+    if (generation == 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s %llu: not a wrapped key", what, (unsigned long long)key_id);
+    if (generation != self->generation)
+        return relais_status_set(RELAIS_E_CRYPTO, "%s %llu was wrapped under data key generation %u; the one "
+                                                  "given is generation %u",
+                                 what, (unsigned long long)key_id, generation, self->generation);
+    uint8_t ad[25];
+    s_wrap_ad(label, key_id, generation, ad);
+    if (relais_open(self->key, ad, sizeof ad, wrapped + 5, wrapped + 5 + RELAIS_SEAL_NONCE_BYTES,
+                    plain_len + RELAIS_SEAL_TAG_BYTES, out) != 0)
+        return relais_status_set(RELAIS_E_CRYPTO, "%s %llu does not open with the data key given (generation %u): "
+                                                  "it is another hub's, or the store was altered",
+                                 what, (unsigned long long)key_id, generation);
+    return 0;
+}
+
 int relais_kek_wrap(const relais_kek_t *self, uint64_t key_id, const uint8_t key[RELAIS_DATA_KEY_BYTES],
                     uint8_t out[RELAIS_WRAPPED_KEY_BYTES])
 {
-    uint8_t ad[25];
-    s_wrap_ad(key_id, self->generation, ad);
-    out[0] = S_WRAP_FORMAT;
-    memcpy(out + 1, ad + 21, 4);
-    return relais_seal(self->key, ad, sizeof ad, key, RELAIS_DATA_KEY_BYTES, out + 5, out + 5 + RELAIS_SEAL_NONCE_BYTES);
+    return s_wrap(self, "relais/v1/key", S_WRAP_FORMAT, key_id, key, RELAIS_DATA_KEY_BYTES, out);
 }
 
 uint32_t relais_wrapped_generation(const uint8_t *wrapped, size_t len)
 {
-    if (!wrapped || len != RELAIS_WRAPPED_KEY_BYTES || wrapped[0] != S_WRAP_FORMAT)
-        return 0;
-    return (uint32_t)wrapped[1] << 24 | (uint32_t)wrapped[2] << 16 | (uint32_t)wrapped[3] << 8 | wrapped[4];
+    uint32_t g = s_generation(wrapped, len, S_WRAP_FORMAT, RELAIS_WRAPPED_KEY_BYTES);
+    return g ? g : s_generation(wrapped, len, S_ARCHIVE_FORMAT, RELAIS_WRAPPED_ARCHIVE_BYTES);
 }
 
 int relais_kek_unwrap(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
                       uint8_t key[RELAIS_DATA_KEY_BYTES])
 {
-    uint32_t generation = relais_wrapped_generation(wrapped, len);
-    if (generation == 0)
-        return relais_status_set(RELAIS_E_MALFORMED, "data key %llu: not a wrapped key", (unsigned long long)key_id);
-    if (generation != self->generation)
-        return relais_status_set(RELAIS_E_CRYPTO, "data key %llu was wrapped under data key generation %u; the one "
-                                                  "given is generation %u",
-                                 (unsigned long long)key_id, generation, self->generation);
-    uint8_t ad[25];
-    s_wrap_ad(key_id, generation, ad);
-    if (relais_open(self->key, ad, sizeof ad, wrapped + 5, wrapped + 5 + RELAIS_SEAL_NONCE_BYTES,
-                    RELAIS_DATA_KEY_BYTES + RELAIS_SEAL_TAG_BYTES, key) != 0)
-        return relais_status_set(RELAIS_E_CRYPTO, "data key %llu does not open with the data key given (generation %u): "
-                                                  "it is another hub's, or the store was altered",
-                                 (unsigned long long)key_id, generation);
-    return 0;
+    return s_unwrap(self, "relais/v1/key", S_WRAP_FORMAT, "data key", key_id, wrapped, len, RELAIS_DATA_KEY_BYTES,
+                    key);
+}
+
+int relais_kek_wrap_archive(const relais_kek_t *self, uint64_t key_id, const uint8_t box[RELAIS_ARCHIVED_KEY_BYTES],
+                            uint8_t out[RELAIS_WRAPPED_ARCHIVE_BYTES])
+{
+    return s_wrap(self, "relais/v1/arc", S_ARCHIVE_FORMAT, key_id, box, RELAIS_ARCHIVED_KEY_BYTES, out);
+}
+
+int relais_kek_unwrap_archive(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
+                              uint8_t box[RELAIS_ARCHIVED_KEY_BYTES])
+{
+    return s_unwrap(self, "relais/v1/arc", S_ARCHIVE_FORMAT, "archived key", key_id, wrapped, len,
+                    RELAIS_ARCHIVED_KEY_BYTES, box);
+}
+
+int relais_kek_save(const relais_kek_t *self, const char *path)
+{
+    return s_write_file(path, self->key, self->generation);
 }

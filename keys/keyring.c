@@ -162,6 +162,32 @@ static int s_keep(relais_keyring_t *self, uint64_t key_id, const uint8_t key[REL
     return 0;
 }
 
+void relais_keyring_set_kek(relais_keyring_t *self, const relais_kek_t *kek)
+{
+    /* Waits for every unwrap in progress under the old KEK, which the caller then destroys. */
+    pthread_rwlock_wrlock(&self->lock);
+    self->kek = kek;
+    pthread_rwlock_unlock(&self->lock);
+}
+
+void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id)
+{
+    if (!self)
+        return;
+    pthread_rwlock_wrlock(&self->lock);
+    s_slot_t *slot = s_find(self, key_id);
+    if (slot) {
+        OPENSSL_cleanse(slot->key, sizeof slot->key);
+        slot->used = 0;
+        /* The rebuild places every other key again, so no probe chain keeps the hole. */
+        if (s_rebuild(self, self->room, -1) != 0) {
+            OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
+            self->count = 0;
+        }
+    }
+    pthread_rwlock_unlock(&self->lock);
+}
+
 void relais_keyring_settle(relais_keyring_t *self, int committed)
 {
     if (!self)
@@ -196,8 +222,12 @@ int relais_keyring_key(relais_keyring_t *self, relais_store_t *store, relais_sto
     size_t len = 0;
     int rc = batch ? relais_store_batch_key_get(batch, key_id, &wrapped, &len)
                    : relais_store_key_get(store, key_id, &wrapped, &len);
-    if (rc == 0)
+    if (rc == 0) {
+        /* Under the lock: a rotation swaps the KEK and destroys the old one once no one uses it. */
+        pthread_rwlock_rdlock(&self->lock);
         rc = relais_kek_unwrap(self->kek, key_id, wrapped, len, key);
+        pthread_rwlock_unlock(&self->lock);
+    }
     free(wrapped);
     if (rc == 0) {
         pthread_rwlock_wrlock(&self->lock);
@@ -213,7 +243,9 @@ int relais_keyring_create(relais_keyring_t *self, relais_store_batch_t *batch, u
     uint8_t wrapped[RELAIS_WRAPPED_KEY_BYTES];
     if (relais_random_key(key) != 0)
         return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for data key %llu", (unsigned long long)key_id);
+    pthread_rwlock_rdlock(&self->lock);
     int rc = relais_kek_wrap(self->kek, key_id, key, wrapped);
+    pthread_rwlock_unlock(&self->lock);
     if (rc == 0)
         rc = relais_store_batch_key_put(batch, key_id, wrapped, sizeof wrapped);
     if (rc == 0) {

@@ -27,6 +27,12 @@ extern "C" {
  * || ciphertext of the key (32) || tag (16). */
 #define RELAIS_WRAPPED_KEY_BYTES (1 + 4 + RELAIS_SEAL_NONCE_BYTES + RELAIS_DATA_KEY_BYTES + RELAIS_SEAL_TAG_BYTES)
 
+/* A data key sealed to the data protection officer's X25519 key (its CURVE key): a libsodium
+ * sealed box of the key id and the key, which the hub cannot open. */
+#define RELAIS_ARCHIVE_PUBLIC_BYTES 32
+#define RELAIS_ARCHIVE_SECRET_BYTES 32
+#define RELAIS_ARCHIVED_KEY_BYTES (48 + 8 + RELAIS_DATA_KEY_BYTES)
+
 /* The key id of the hub's child-key secret, wrapped with the data keys (those are case and
  * entry ids, from 1). */
 #define RELAIS_KEY_ID_CHILD_SECRET 0
@@ -62,7 +68,22 @@ int relais_kek_wrap(const relais_kek_t *self, uint64_t key_id, const uint8_t key
 int relais_kek_unwrap(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
                       uint8_t key[RELAIS_DATA_KEY_BYTES]);
 
-/* The KEK generation a wrapped key was made under; 0 when it is no wrapped key. */
+/* Writes the KEK to `path` as relais_kek_create() writes a new one (0600, never over a file,
+ * synced): the copy of a retired generation. Errors: RELAIS_E_IO. */
+int relais_kek_save(const relais_kek_t *self, const char *path);
+
+/* An archived key (a sealed box for the data protection officer) wrapped under the KEK as
+ * well: format (2) || generation (4) || nonce (12) || ciphertext (88) || tag (16), associated
+ * data "relais/v1/arc" || key_id || generation. The officer's key never changes; the KEK does,
+ * so that a box left in an old snapshot or a free page dies with its generation. */
+#define RELAIS_WRAPPED_ARCHIVE_BYTES (1 + 4 + RELAIS_SEAL_NONCE_BYTES + RELAIS_ARCHIVED_KEY_BYTES + RELAIS_SEAL_TAG_BYTES)
+int relais_kek_wrap_archive(const relais_kek_t *self, uint64_t key_id, const uint8_t box[RELAIS_ARCHIVED_KEY_BYTES],
+                            uint8_t out[RELAIS_WRAPPED_ARCHIVE_BYTES]);
+/* Errors: those of relais_kek_unwrap. */
+int relais_kek_unwrap_archive(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
+                              uint8_t box[RELAIS_ARCHIVED_KEY_BYTES]);
+
+/* The KEK generation a wrapped key or archived key was made under; 0 when it is neither. */
 uint32_t relais_wrapped_generation(const uint8_t *wrapped, size_t len);
 
 /* ---- Sealing --------------------------------------------------------------------------- */
@@ -138,7 +159,8 @@ int relais_keyring_open_record(relais_keyring_t *self, relais_store_t *store, co
 
 /* ---- Rotation ------------------------------------------------------------------------- */
 
-/* Wraps every data key of `store` (the child-key secret with them) again under `new_kek`,
+/* Wraps every data key of `store` (the child-key secret with them) and every archived key
+ * again under `new_kek`,
  * whose generation must be above `old_kek`'s, in one write transaction: either every key
  * moves to the new generation or none does (a key `old_kek` does not open stops it, with that
  * key's error). *rewrapped (may be NULL) gets how many keys moved. The store must have no
@@ -157,6 +179,24 @@ static inline size_t relais_log_record_opened_len(const relais_log_record_t *rec
     return rec->key_id ? (rec->sealed_len >= RELAIS_SEAL_TAG_BYTES ? rec->sealed_len - RELAIS_SEAL_TAG_BYTES : 0)
                        : rec->signed_len;
 }
+
+/* Uses `kek` from now on (a rotation replaced the hub's KEK); the keys it holds stay. */
+void relais_keyring_set_kek(relais_keyring_t *self, const relais_kek_t *kek);
+
+/* Forgets data key `key_id` (wiped): its case left the active base. */
+void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id);
+
+/* ---- The intermediate archive ------------------------------------------------------------ */
+
+/* Seals a data key for the archive (RELAIS_ARCHIVED_KEY_BYTES above). Errors: RELAIS_E_CRYPTO. */
+int relais_keys_archive_seal(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTES], uint64_t key_id,
+                             const uint8_t key[RELAIS_DATA_KEY_BYTES], uint8_t out[RELAIS_ARCHIVED_KEY_BYTES]);
+
+/* Opens an archived key with the officer's key pair. Errors: RELAIS_E_MALFORMED (not an
+ * archived key), RELAIS_E_CRYPTO (another recipient, altered, or another key id). */
+int relais_keys_archive_open(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTES],
+                             const uint8_t dpo_secret[RELAIS_ARCHIVE_SECRET_BYTES], uint64_t key_id,
+                             const uint8_t *box, size_t len, uint8_t key[RELAIS_DATA_KEY_BYTES]);
 
 /* The KEK the keyring opens keys with. */
 const relais_kek_t *relais_keyring_kek(const relais_keyring_t *self);

@@ -80,8 +80,7 @@ int relais_message_encode_privacy(const char *sender, const uint8_t *msg_id, int
 
 int relais_lifecycle_encode(const relais_lifecycle_t *in, uint8_t **out, size_t *len)
 {
-    if (!in || !out || !len || !relais_tier_name(in->tier) || (int)in->state < 0 ||
-        in->state >= RELAIS_CASE_STATE_COUNT)
+    if (!in || !out || !len || !relais_tier_name(in->tier))
         return relais_status_set(RELAIS_E_INVALID, "lifecycle: nothing valid to encode");
     Relais__V1__CaseLifecycle pb = RELAIS__V1__CASE_LIFECYCLE__INIT;
     pb.tier = (Relais__V1__CaseLifecycle__Tier)in->tier;
@@ -92,7 +91,6 @@ int relais_lifecycle_encode(const relais_lifecycle_t *in, uint8_t **out, size_t 
     pb.archived_seq = in->archived_seq;
     pb.archived_ms = in->archived_ms;
     pb.erased_seq = in->erased_seq;
-    pb.state = (Relais__V1__CaseState)in->state;
     return relais_proto_pack(&pb.base, out, len);
 }
 
@@ -105,9 +103,8 @@ int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *
         return relais_status_set(RELAIS_E_MALFORMED, "lifecycle: does not decode");
     size_t at = 0;
     int rc = RELAIS_OK;
-    if (!relais_tier_name((relais_tier_t)pb->tier) || (int)pb->state < 0 || (int)pb->state >= RELAIS_CASE_STATE_COUNT ||
-        !relais_proto_is_canonical(&pb->base, buf, len, &at))
-        rc = relais_status_set(RELAIS_E_MALFORMED, "lifecycle: not a canonical record of a known tier and state");
+    if (!relais_tier_name((relais_tier_t)pb->tier) || !relais_proto_is_canonical(&pb->base, buf, len, &at))
+        rc = relais_status_set(RELAIS_E_MALFORMED, "lifecycle: not a canonical record of a known tier");
     else
         *out = (relais_lifecycle_t){
             .tier = (relais_tier_t)pb->tier,
@@ -118,7 +115,6 @@ int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *
             .archived_seq = pb->archived_seq,
             .archived_ms = pb->archived_ms,
             .erased_seq = pb->erased_seq,
-            .state = (relais_case_state_t)pb->state,
         };
     relais__v1__case_lifecycle__free_unpacked(pb, NULL);
     return rc;

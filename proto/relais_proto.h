@@ -366,7 +366,6 @@ typedef struct {
     uint64_t archived_seq;
     int64_t archived_ms;
     uint64_t erased_seq;
-    relais_case_state_t state;
 } relais_lifecycle_t;
 
 /* Its canonical encoding into *out (caller frees). Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */

@@ -324,6 +324,8 @@ int relais_store_lifecycle_iterate(relais_store_t *self, relais_store_lifecycle_
 /* An archived case's data key, sealed to the data protection officer. */
 int relais_store_batch_archive_put(relais_store_batch_t *self, uint64_t key_id, const uint8_t *box, size_t len);
 int relais_store_archive_get(relais_store_t *self, uint64_t key_id, uint8_t **box, size_t *len);
+/* Every archived key, in key id order (the same callback as the data keys'). */
+int relais_store_archive_iterate(relais_store_t *self, relais_store_key_fn fn, void *ctx);
 /* Deleting what is not there gives RELAIS_E_NOT_FOUND and leaves the batch usable. */
 int relais_store_batch_archive_del(relais_store_batch_t *self, uint64_t key_id);
 int relais_store_batch_key_del(relais_store_batch_t *self, uint64_t key_id);

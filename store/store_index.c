@@ -643,6 +643,14 @@ int relais_store_key_iterate(relais_store_t *self, relais_store_key_fn fn, void 
     return store_walk(self, STORE_DB_KEYS, s_key_pair, &walk, "the data keys");
 }
 
+int relais_store_archive_iterate(relais_store_t *self, relais_store_key_fn fn, void *ctx)
+{
+    if (!self || !fn)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_archive_iterate needs a store and a callback");
+    s_key_walk_t walk = {fn, ctx};
+    return store_walk(self, STORE_DB_ARCHIVE, s_key_pair, &walk, "the archived keys");
+}
+
 int store_walk(relais_store_t *self, int db, store_pair_fn fn, void *ctx, const char *what)
 {
     MDB_txn *txn;

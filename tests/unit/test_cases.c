@@ -717,7 +717,7 @@ static void test_lifecycle_rights(void **state)
     (void)state;
     char why[256];
     relais_lifecycle_t lc = {0};
-    relais_cases_lifecycle_touch(&lc, 3, 3000, RELAIS_CASE_SUBMITTED);
+    relais_cases_lifecycle_touch(&lc, 3, 3000);
     relais_privacy_view_t none = {.kind = RELAIS_PRIVACY_HOLD_SET, .case_id = "C-9", .reason = "x"};
     assert_int_equal(relais_cases_lifecycle_apply(&lc, 0, &none, "", 4, 4000, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     assert_non_null(strstr(why, "no case C-9"));
@@ -752,7 +752,7 @@ static void test_lifecycle_rectification(void **state)
     (void)state;
     char why[256];
     relais_lifecycle_t lc = {0};
-    relais_cases_lifecycle_touch(&lc, 3, 3000, RELAIS_CASE_TRIAGE);
+    relais_cases_lifecycle_touch(&lc, 3, 3000);
     relais_privacy_view_t p = {.kind = RELAIS_PRIVACY_RECTIFIED, .case_id = "C-3", .reason = "erreur de saisie",
                                .record_seq = 3, .field = "child.birth_date", .value = "2014-02-30"};
     assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-3", 5, 5000, why, sizeof why), RELAIS_E_MALFORMED);
@@ -761,7 +761,6 @@ static void test_lifecycle_rectification(void **state)
                      RELAIS_E_BAD_TRANSITION);
     assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-3", 5, 5000, why, sizeof why), 0);
     assert_int_equal(lc.last_event_seq, 5);
-    assert_int_equal(lc.state, RELAIS_CASE_TRIAGE);
     p.field = "child.shoe_size";
     assert_int_equal(relais_cases_lifecycle_apply(&lc, 1, &p, "C-3", 6, 6000, why, sizeof why), RELAIS_E_MALFORMED);
     assert_true(relais_cases_rectifiable("guardian.2.phone"));
@@ -777,7 +776,7 @@ static void test_sweep_moves(void **state)
     relais_cases_retention_t r;
     relais_cases_retention_default(&r);
     relais_lifecycle_t lc = {0};
-    relais_cases_lifecycle_touch(&lc, 3, 100 * day, RELAIS_CASE_CLOSED_COMPLETED);
+    relais_cases_lifecycle_touch(&lc, 3, 100 * day);
     int64_t due = 0;
     assert_int_equal(relais_cases_sweep_move(&lc, &r, 100 * day + 729 * day, &due), RELAIS_CASES_MOVE_NONE);
     assert_int_equal(due, 830 * day);
@@ -801,7 +800,7 @@ static void test_lifecycle_record(void **state)
     (void)state;
     relais_lifecycle_t in = {.tier = RELAIS_TIER_ARCHIVED, .last_event_seq = 12, .last_event_ms = 1700000000000,
                              .hold_seq = 0, .erasure_requested_seq = 14, .archived_seq = 15,
-                             .archived_ms = 1700000005000, .state = RELAIS_CASE_CLOSED_WITHDRAWN};
+                             .archived_ms = 1700000005000};
     uint8_t *bytes = NULL;
     size_t len = 0;
     assert_int_equal(relais_lifecycle_encode(&in, &bytes, &len), 0);
@@ -813,7 +812,6 @@ static void test_lifecycle_record(void **state)
     assert_int_equal(out.erasure_requested_seq, in.erasure_requested_seq);
     assert_int_equal(out.archived_seq, in.archived_seq);
     assert_int_equal(out.archived_ms, in.archived_ms);
-    assert_int_equal(out.state, in.state);
     bytes[0] ^= 0x80;
     assert_int_equal(relais_lifecycle_decode(bytes, len, &out), RELAIS_E_MALFORMED);
     free(bytes);

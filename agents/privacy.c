@@ -1,0 +1,413 @@
+/* privacy.c -- `relais privacy`: the rights of the child and the family, served by the coordinator or
+ * the data protection officer: access (export), rectification, erasure on request, legal holds.
+ *
+ * Each right but access is a signed Privacy record the hub checks against the case's lifecycle
+ * (docs/privacy.md); access reads the case as the hub holds it and prints everything, with the
+ * corrections applied where they were made and said so.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "cli_util.h"
+#include "relais_client.h"
+
+static const char s_help[] =
+    "usage: relais privacy export CASE [--json]\n"
+    "       relais privacy rectify CASE --record N --field FIELD --value TEXT --reason TEXT\n"
+    "       relais privacy erase CASE --reason TEXT\n"
+    "       relais privacy hold CASE --reason TEXT\n"
+    "       relais privacy release CASE [--reason TEXT]\n"
+    "\n"
+    "The rights of the child and the family (GDPR art. 15 to 17), for the coordinator and the data\n"
+    "protection officer (role dpo). Each but export is a signed record in the log.\n"
+    "\n"
+    "  export    everything the hub holds about the case's child: its summary, every referral and\n"
+    "            update as sent (corrected values shown beside the originals), the status after\n"
+    "            each event, who follows it. In French text, or --json. A case that left the\n"
+    "            active base gives what the hub says of it, and nothing personal.\n"
+    "  rectify   a correction of one field of one record of the case (art. 16): views show the\n"
+    "            corrected value; the original stays signed and sealed. FIELD is one of\n"
+    "            child.family_name, child.given_names, child.birth_date, child.school,\n"
+    "            child.class_name, guardian.N.name|relationship|phone|email|address (N from 1),\n"
+    "            referrer.name, referrer.contact, description, support_in_place, note, diagnosis.\n"
+    "  erase     erasure on request (art. 17): the case is sealed for the archive at once, and\n"
+    "            erased at the hub's next sweep. Refused (LEGAL_HOLD) while a legal hold is set.\n"
+    "  hold      a legal hold (an information préoccupante sent to the département, a judge's\n"
+    "            request): the case is not erased while it is set. The reason is a reference,\n"
+    "            never a fact about the child: it stays once the case is gone.\n"
+    "  release   lifts the hold.\n"
+    "\n"
+    "\n" RELAIS_CLI_CONN_HELP;
+
+enum {
+    S_OPT_JSON = RELAIS_OPT_FIRST_FREE,
+    S_OPT_RECORD,
+    S_OPT_FIELD,
+    S_OPT_VALUE,
+    S_OPT_REASON,
+};
+
+typedef struct {
+    relais_cli_conn_t conn;
+    int json;
+    uint64_t record;
+    const char *field;
+    const char *value;
+    const char *reason;
+} s_opts_t;
+
+/* ---- The records the family's rights are served by ---------------------------------------- */
+
+static int s_submit(relais_client_t *client, const char *what, const char *kind, const char *case_id,
+                    const s_opts_t *o)
+{
+    json_t *p = json_pack("{s:s, s:s}", "kind", kind, "case_id", case_id);
+    if (p && o->reason)
+        json_object_set_new(p, "reason", json_string(o->reason));
+    if (p && o->record)
+        json_object_set_new(p, "record_seq", json_integer((json_int_t)o->record));
+    if (p && o->field)
+        json_object_set_new(p, "field", json_string(o->field));
+    if (p && o->value)
+        json_object_set_new(p, "value", json_string(o->value));
+    json_t *root = p ? json_pack("{s:o}", "privacy", p) : NULL;
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (!text)
+        return relais_cli_local(what, RELAIS_E_NOMEM);
+    relais_ack_t ack;
+    relais_error_t err = {0};
+    int rc = relais_client_submit_json(client, text, strlen(text), &ack, &err);
+    free(text);
+    if (rc && !err.status)
+        return relais_cli_local(what, rc);
+    if (rc)
+        return relais_cli_fail(what, rc, &err);
+    relais_cli_line(stdout, "%s: %s (#%" PRIu64 ")", case_id, what + strlen("privacy "), ack.seq);
+    return RELAIS_EXIT_OK;
+}
+
+/* ---- Access: the export ---------------------------------------------------------------------- */
+
+/* A correction's place in a message's JSON: the payload member and the path under it. */
+static json_t *s_target(json_t *message, const char *field, char *leaf, size_t cap)
+{
+    json_t *payload = json_object_get(message, "referral");
+    json_t *update = json_object_get(message, "case_update");
+    unsigned index;
+    int n = 0;
+    if (strcmp(field, "note") == 0 || strcmp(field, "diagnosis") == 0) {
+        snprintf(leaf, cap, "%s", field);
+        return update;
+    }
+    if (!payload)
+        return NULL;
+    if (strncmp(field, "child.", 6) == 0 || strncmp(field, "referrer.", 9) == 0) {
+        const char *dot = strchr(field, '.');
+        char member[16];
+        snprintf(member, sizeof member, "%.*s", (int)(dot - field), field);
+        snprintf(leaf, cap, "%s", dot + 1);
+        json_t *o = json_object_get(payload, member);
+        if (!o) {
+            o = json_object();
+            json_object_set_new(payload, member, o);
+        }
+        return o;
+    }
+    if (sscanf(field, "guardian.%u.%n", &index, &n) == 1 && n > 0) {
+        json_t *list = json_object_get(payload, "guardians");
+        snprintf(leaf, cap, "%s", field + n);
+        return json_array_get(list, index - 1);
+    }
+    snprintf(leaf, cap, "%s", field);
+    return payload;
+}
+
+/* Applies one rectification to the timeline's message it names, keeping the original beside. */
+static void s_rectify_view(json_t *timeline, const relais_privacy_view_t *p, uint64_t seq, int64_t when)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(timeline, i, entry)
+    {
+        json_t *s = json_object_get(entry, "seq");
+        if (!json_is_integer(s) || (uint64_t)json_integer_value(s) != p->record_seq)
+            continue;
+        char leaf[64];
+        json_t *where = s_target(json_object_get(entry, "message"), p->field, leaf, sizeof leaf);
+        if (!where)
+            return;
+        json_t *old = json_object_get(where, leaf);
+        json_t *corrected = json_string(p->value);
+        if (strcmp(leaf, "given_names") == 0) {
+            json_decref(corrected);
+            corrected = json_array();
+            char *copy = strdup(p->value), *save = NULL;
+            for (char *t = copy ? strtok_r(copy, " ", &save) : NULL; t; t = strtok_r(NULL, " ", &save))
+                json_array_append_new(corrected, json_string(t));
+            free(copy);
+        }
+        json_t *rectifications = json_object_get(entry, "rectifications");
+        if (!rectifications) {
+            rectifications = json_array();
+            json_object_set_new(entry, "rectifications", rectifications);
+        }
+        json_array_append_new(rectifications,
+                              json_pack("{s:s, s:O?, s:O, s:s, s:I, s:I}", "field", p->field, "original", old,
+                                        "corrected", corrected, "reason", p->reason, "by_record", (json_int_t)seq,
+                                        "received_ms", (json_int_t)when));
+        json_object_set_new(where, leaf, corrected);
+        return;
+    }
+}
+
+static json_t *s_export_json(const relais_reply_t *r)
+{
+    json_t *timeline = json_array();
+    for (size_t i = 0; i < r->record_count; i++) {
+        relais_log_record_t rec;
+        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) == RELAIS_OK)
+            json_array_append_new(timeline,
+                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
+                                                         i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL));
+    }
+    for (size_t i = 0; i < r->record_count; i++) {
+        relais_log_record_t rec;
+        relais_message_t *msg = NULL;
+        relais_privacy_view_t p;
+        if (relais_record_message_decode(r->records[i], r->record_lens[i], &rec, NULL, &msg) == RELAIS_OK &&
+            relais_message_privacy(msg, &p) == RELAIS_OK && p.kind == RELAIS_PRIVACY_RECTIFIED)
+            s_rectify_view(timeline, &p, rec.seq, rec.received_ms);
+        relais_message_destroy(&msg);
+    }
+    const relais_case_summary_t *c = &r->cases[0];
+    json_t *history = json_array();
+    for (size_t i = 0; i < r->event_count; i++) {
+        json_t *event = relais_cli_status_json(&r->events[i].status);
+        if (event)
+            json_object_set_new(event, "seq", json_integer((json_int_t)r->events[i].seq));
+        json_array_append_new(history, event);
+    }
+    json_t *followers = json_array();
+    for (size_t i = 0; i < r->follower_count; i++) {
+        char handle[RELAIS_CASE_ID_LEN];
+        relais_referral_handle(r->followers[i].referral_seq, handle);
+        json_array_append_new(followers, json_pack("{s:s, s:s, s:I}", "referral", handle, "recipient",
+                                                   r->followers[i].sender, "since_seq",
+                                                   (json_int_t)r->followers[i].since_seq));
+    }
+    json_t *referrers = json_array();
+    for (size_t i = 0; i < c->referrer_count; i++)
+        json_array_append_new(referrers, json_string(c->referrers[i]));
+    const char *state = relais_case_state_name(c->state);
+    return json_pack("{s:s, s:{s:s, s:s, s:s, s:o, s:I, s:I}, s:o, s:o, s:o}", "case_id", c->case_id, "summary",
+                     "state", state ? state : "?", "child", c->child_display, "school", c->school, "referrers",
+                     referrers, "opened_ms", (json_int_t)c->opened_ms, "updated_ms", (json_int_t)c->updated_ms,
+                     "records", timeline, "status_history", history, "shared_with", followers);
+}
+
+/* One value of a message's JSON as a line of the French text, walking objects and arrays. */
+static void s_text_value(const char *label, json_t *v, int depth)
+{
+    char pad[32];
+    snprintf(pad, sizeof pad, "%*s", 4 + 2 * depth, "");
+    if (json_is_object(v)) {
+        relais_cli_line(stdout, "%s%s :", pad, label);
+        const char *key;
+        json_t *sub;
+        json_object_foreach(v, key, sub) s_text_value(key, sub, depth + 1);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        char name[80];
+        json_array_foreach(v, i, item)
+        {
+            snprintf(name, sizeof name, "%s %zu", label, i + 1);
+            s_text_value(name, item, depth);
+        }
+    } else if (json_is_string(v)) {
+        relais_cli_line(stdout, "%s%s : %s", pad, label, json_string_value(v));
+    } else if (json_is_integer(v)) {
+        relais_cli_line(stdout, "%s%s : %" JSON_INTEGER_FORMAT, pad, label, json_integer_value(v));
+    } else if (json_is_boolean(v)) {
+        relais_cli_line(stdout, "%s%s : %s", pad, label, json_is_true(v) ? "oui" : "non");
+    }
+}
+
+static void s_export_text(json_t *e)
+{
+    json_t *summary = json_object_get(e, "summary");
+    char when[32];
+    relais_cli_line(stdout, "Dossier %s : ce que le hub détient sur l'enfant", json_string_value(json_object_get(e, "case_id")));
+    relais_cli_line(stdout, "  Enfant : %s   École : %s   État : %s",
+                    json_string_value(json_object_get(summary, "child")),
+                    json_string_value(json_object_get(summary, "school")),
+                    json_string_value(json_object_get(summary, "state")));
+    relais_cli_time(json_integer_value(json_object_get(summary, "opened_ms")), when, sizeof when);
+    relais_cli_line(stdout, "  Ouvert le %s", when);
+    printf("\nSignalements et suites, tels qu'ils ont été envoyés :\n");
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(e, "records"), i, entry)
+    {
+        json_t *m = json_object_get(entry, "message");
+        relais_cli_time(json_integer_value(json_object_get(entry, "received_ms")), when, sizeof when);
+        relais_cli_line(stdout, "  n° %" JSON_INTEGER_FORMAT ", reçu le %s, de %s",
+                        json_integer_value(json_object_get(entry, "seq")), when,
+                        json_string_value(json_object_get(json_object_get(m, "header"), "sender")));
+        const char *key;
+        json_t *v;
+        json_object_foreach(m, key, v) if (strcmp(key, "header") != 0) s_text_value(key, v, 0);
+        size_t k;
+        json_t *fix;
+        json_array_foreach(json_object_get(entry, "rectifications"), k, fix)
+        {
+            relais_cli_time(json_integer_value(json_object_get(fix, "received_ms")), when, sizeof when);
+            relais_cli_line(stdout, "    (rectifié le %s, n° %" JSON_INTEGER_FORMAT " : %s ; motif : %s ; la valeur "
+                            "d'origine reste conservée, signée)",
+                            when, json_integer_value(json_object_get(fix, "by_record")),
+                            json_string_value(json_object_get(fix, "field")),
+                            json_string_value(json_object_get(fix, "reason")));
+        }
+    }
+    printf("\nÉtat du dossier après chaque événement :\n");
+    json_array_foreach(json_object_get(e, "status_history"), i, entry)
+    {
+        relais_cli_time(json_integer_value(json_object_get(entry, "updated_ms")), when, sizeof when);
+        relais_cli_line(stdout, "  n° %-6" JSON_INTEGER_FORMAT " %s  %s", json_integer_value(json_object_get(entry, "seq")),
+                        when, json_string_value(json_object_get(entry, "state")));
+    }
+    printf("\nPartenaires qui suivent le dossier :\n");
+    json_array_foreach(json_object_get(e, "shared_with"), i, entry)
+        relais_cli_line(stdout, "  %s (signalement %s)", json_string_value(json_object_get(entry, "recipient")),
+                        json_string_value(json_object_get(entry, "referral")));
+}
+
+static int s_export(relais_client_t *client, const s_opts_t *o, const char *case_id)
+{
+    relais_reply_t r;
+    relais_error_t err = {0};
+    int rc = relais_client_case_show(client, case_id, &r, &err);
+    if (rc && err.status == RELAIS_E_BAD_TRANSITION) {
+        /* The case left the active base: what the hub says of it is all there is, nothing personal. */
+        if (o->json)
+            relais_cli_print_json(stdout, json_pack("{s:s, s:b, s:s}", "case_id", case_id, "held", 0, "hub_says",
+                                                    err.message));
+        else
+            relais_cli_line(stdout, "Dossier %s : le hub ne détient plus rien de personnel. Il dit : %s", case_id,
+                            err.message);
+        return RELAIS_EXIT_OK;
+    }
+    if (rc)
+        return relais_cli_fail("privacy export", rc, &err);
+    if (r.case_count == 0) {
+        relais_reply_clear(&r);
+        return relais_cli_local("privacy export", RELAIS_E_MALFORMED);
+    }
+    json_t *e = s_export_json(&r);
+    relais_reply_clear(&r);
+    if (!e)
+        return relais_cli_local("privacy export", RELAIS_E_NOMEM);
+    if (o->json) {
+        relais_cli_print_json(stdout, e);
+    } else {
+        s_export_text(e);
+        json_decref(e);
+    }
+    return RELAIS_EXIT_OK;
+}
+
+/* ---- The command ------------------------------------------------------------------------------ */
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    static const struct option opts[] = {RELAIS_CLI_CONN_OPTIONS,
+                                         {"json", no_argument, NULL, S_OPT_JSON},
+                                         {"record", required_argument, NULL, S_OPT_RECORD},
+                                         {"field", required_argument, NULL, S_OPT_FIELD},
+                                         {"value", required_argument, NULL, S_OPT_VALUE},
+                                         {"reason", required_argument, NULL, S_OPT_REASON},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (relais_cli_conn_opt(&o->conn, c, optarg))
+            continue;
+        switch (c) {
+        case RELAIS_OPT_HELP: fputs(s_help, stdout); return -1;
+        case S_OPT_JSON: o->json = 1; break;
+        case S_OPT_RECORD:
+            if (relais_cli_parse_u64(optarg, &o->record) != 0 || o->record == 0)
+                return relais_cli_usage("privacy", "--record: a record's number (the #N of case show)");
+            break;
+        case S_OPT_FIELD: o->field = optarg; break;
+        case S_OPT_VALUE: o->value = optarg; break;
+        case S_OPT_REASON: o->reason = optarg; break;
+        default: return relais_cli_usage("privacy", "unknown option or missing value");
+        }
+    }
+    return 0;
+}
+
+static int s_check(const s_opts_t *o, const char *sub, int nargs)
+{
+    int fix = o->record || o->field || o->value;
+    if (nargs != 1)
+        return relais_cli_usage("privacy", "%s takes one case id (C-N)", sub);
+    if (strcmp(sub, "export") == 0)
+        return fix || o->reason ? relais_cli_usage("privacy", "export takes --json only") : 0;
+    if (strcmp(sub, "rectify") == 0)
+        return o->record && o->field && o->value && o->reason
+                   ? 0
+                   : relais_cli_usage("privacy", "rectify needs --record, --field, --value and --reason");
+    if (strcmp(sub, "erase") == 0 || strcmp(sub, "hold") == 0)
+        return !fix && o->reason ? 0 : relais_cli_usage("privacy", "%s needs --reason, and no correction", sub);
+    if (strcmp(sub, "release") == 0)
+        return !fix ? 0 : relais_cli_usage("privacy", "release takes --reason only");
+    return relais_cli_usage("privacy", "unknown subcommand '%s' (export, rectify, erase, hold or release)", sub);
+}
+
+static int s_run(const s_opts_t *o, const char *sub, const char *case_id)
+{
+    relais_client_t *client = NULL;
+    int rc = relais_cli_connect((relais_cli_conn_t *)&o->conn, NULL, 0, &client);
+    if (rc)
+        return rc;
+    if (strcmp(sub, "export") == 0)
+        rc = s_export(client, o, case_id);
+    else if (strcmp(sub, "rectify") == 0)
+        rc = s_submit(client, "privacy rectified", "RECTIFIED", case_id, o);
+    else if (strcmp(sub, "erase") == 0)
+        rc = s_submit(client, "privacy erasure asked", "ERASURE_REQUESTED", case_id, o);
+    else if (strcmp(sub, "hold") == 0)
+        rc = s_submit(client, "privacy legal hold set", "LEGAL_HOLD_SET", case_id, o);
+    else
+        rc = s_submit(client, "privacy legal hold lifted", "LEGAL_HOLD_LIFTED", case_id, o);
+    relais_client_destroy(&client);
+    return rc;
+}
+
+int relais_cmd_privacy(int argc, char **argv)
+{
+    if (argc < 2)
+        return relais_cli_usage("privacy", "expected export, rectify, erase, hold or release");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(s_help, stdout);
+        return RELAIS_EXIT_OK;
+    }
+    s_opts_t o;
+    memset(&o, 0, sizeof o);
+    const char *sub = argv[1];
+    optind = 0;
+    int rc = s_parse(argc - 1, argv + 1, &o);
+    if (rc == 0)
+        rc = s_check(&o, sub, argc - 1 - optind);
+    if (rc == 0)
+        rc = s_run(&o, sub, argv[1 + optind]);
+    return rc < 0 ? RELAIS_EXIT_OK : rc;
+}

@@ -1,0 +1,566 @@
+/* sweep.c -- the retention sweep: cases moved from the active base to the archive and erased, the
+ * hub's data key rotated after, its retired generations kept for the backup period and destroyed.
+ *
+ * Runs on the writer thread between batches, so that it is the store's only writer. A case
+ * archived has its data key sealed to the data protection officer (and wrapped under the KEK,
+ * so that the box dies with the generation in old snapshots), its KEK-wrapped key deleted and
+ * its case index forgotten: from then on the hub cannot read it. A case erased loses the box.
+ * Each move is a record the hub signs. Destroying a key in LMDB leaves its old bytes in free
+ * pages and in snapshots taken before, still opened by the same KEK: so every sweep that moved a
+ * case rotates the KEK, and the old generation goes to the backup-key store, destroyed when the
+ * backup period ends (docs/privacy.md).
+ */
+#include "broker_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "relais_stats.h"
+
+#define S_DAY_MS (24LL * 3600 * 1000)
+#define S_RETIRED_PREFIX "data-key.gen-"
+#define S_STATS_KEY_ID UINT64_MAX /* the retired cases' statistics, sealed under a data key of their own */
+
+/* ---- Clocks and paths ------------------------------------------------------------------------ */
+
+/* The sweep's time: the test clock's file when there is one, else the wall clock. */
+static int64_t s_now(const relais_broker_t *b)
+{
+    if (!b->sweep_clock_path)
+        return broker_now_ms();
+    FILE *f = fopen(b->sweep_clock_path, "r");
+    long long ms = 0;
+    int ok = f && fscanf(f, "%lld", &ms) == 1 && ms > 0;
+    if (f)
+        fclose(f);
+    if (!ok) {
+        broker_log("warn", "sweep-clock", "what=\"unreadable, the wall clock is used\"");
+        return broker_now_ms();
+    }
+    return (int64_t)ms;
+}
+
+char *broker_retired_dir(const char *data_key_path, const char *dir)
+{
+    if (dir)
+        return strdup(dir);
+    if (!data_key_path)
+        return NULL;
+    const char *slash = strrchr(data_key_path, '/');
+    size_t n = slash ? (size_t)(slash - data_key_path) : 1;
+    char *out = malloc(n + sizeof "/retired");
+    if (out)
+        snprintf(out, n + sizeof "/retired", "%.*s/retired", (int)n, slash ? data_key_path : ".");
+    return out;
+}
+
+static int s_sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : relais_status_set(RELAIS_E_IO, "cannot sync the folder of %s: %s", path, strerror(errno));
+}
+
+/* ---- The KEK's rotation ------------------------------------------------------------------ */
+
+static void s_next_path(const relais_broker_t *b, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s.next", b->data_key_path);
+}
+
+/* The next generation takes the data key file's place: the old file is overwritten and removed
+ * first (its copy is in the backup-key store), then the new one renamed over. */
+static int s_promote(const relais_broker_t *b, const char *next)
+{
+    int rc = access(b->data_key_path, F_OK) == 0 ? relais_kek_erase(b->data_key_path) : 0;
+    if (rc == 0 && rename(next, b->data_key_path) != 0)
+        rc = relais_status_set(RELAIS_E_IO, "cannot rename %s to %s: %s", next, b->data_key_path, strerror(errno));
+    return rc ? rc : s_sync_dir_of(b->data_key_path);
+}
+
+int broker_rotation_recover(relais_broker_t *b)
+{
+    char next[4096];
+    s_next_path(b, next, sizeof next);
+    if (access(next, F_OK) != 0)
+        return 0;
+    relais_kek_t *kek = NULL;
+    relais_keyring_t *ring = NULL;
+    uint8_t probe[RELAIS_DATA_KEY_BYTES];
+    int rc = relais_kek_load(next, &kek);
+    if (rc == 0)
+        rc = relais_keyring_new(kek, &ring);
+    /* The child secret, key 0, moves with every other key in the rotation's one transaction. */
+    int moved = rc == 0 && relais_keyring_key(ring, b->store, NULL, RELAIS_KEY_ID_CHILD_SECRET, probe) == 0;
+    OPENSSL_cleanse(probe, sizeof probe);
+    relais_keyring_destroy(&ring);
+    relais_kek_destroy(&kek);
+    if (moved) {
+        rc = s_promote(b, next);
+        broker_log("warn", "data-key-rotation-finished", "what=\"an interrupted rotation was completed at start\"");
+    } else {
+        rc = relais_kek_erase(next);
+        broker_log("warn", "data-key-rotation-undone", "what=\"an interrupted rotation left the store's keys as they "
+                                                       "were; its new generation was erased\"");
+    }
+    return rc;
+}
+
+/* The current generation's copy goes to the backup-key store, named by its generation and
+ * when it was retired (the sweep's clock: the backup period counts from it). */
+static int s_retire(relais_broker_t *b, int64_t now, char *path, size_t cap)
+{
+    if (mkdir(b->retired_dir, 0700) != 0 && errno != EEXIST)
+        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", b->retired_dir, strerror(errno));
+    snprintf(path, cap, "%s/" S_RETIRED_PREFIX "%u.retired-%lld", b->retired_dir, relais_kek_generation(b->kek),
+             (long long)now);
+    int rc = relais_kek_save(b->kek, path);
+    return rc ? rc : s_sync_dir_of(path);
+}
+
+static int s_rotate(relais_broker_t *b, int64_t now)
+{
+    char next[4096], retired[4096];
+    s_next_path(b, next, sizeof next);
+    relais_kek_t *fresh = NULL;
+    uint64_t moved = 0;
+    int rc = access(next, F_OK) == 0 ? relais_kek_erase(next) : 0;
+    if (rc == 0)
+        rc = relais_kek_create(next, relais_kek_generation(b->kek) + 1);
+    if (rc == 0)
+        rc = relais_kek_load(next, &fresh);
+    if (rc == 0)
+        rc = s_retire(b, now, retired, sizeof retired);
+    if (rc == 0)
+        rc = relais_keys_rotate(b->store, b->kek, fresh, &moved);
+    if (rc != 0) {
+        relais_kek_destroy(&fresh);
+        (void)relais_kek_erase(next);
+        return rc;
+    }
+    /* From here the store's keys are the new generation's: the hub uses it at once. */
+    relais_kek_t *old = b->kek;
+    relais_keyring_set_kek(b->keyring, fresh);
+    b->kek = fresh;
+    relais_kek_destroy(&old);
+    rc = s_promote(b, next);
+    char q[4200];
+    broker_log(rc ? "error" : "info", "data-key-rotated", "generation=%u keys=%" PRIu64 " retired=%s%s",
+               relais_kek_generation(b->kek), moved, broker_logq(q, sizeof q, retired),
+               rc ? " what=\"the new file could not take the old one's place: it is left as .next\"" : "");
+    return rc;
+}
+
+/* Destroys the retired generations whose backup period is over. */
+static void s_expire_retired(relais_broker_t *b, int64_t now)
+{
+    DIR *d = opendir(b->retired_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        unsigned generation;
+        long long retired_ms;
+        int n = 0;
+        if (sscanf(e->d_name, S_RETIRED_PREFIX "%u.retired-%lld%n", &generation, &retired_ms, &n) != 2 ||
+            e->d_name[n] != '\0' || now < retired_ms + (int64_t)b->opts.backup_days * S_DAY_MS)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", b->retired_dir, e->d_name);
+        int rc = relais_kek_erase(path);
+        char q[256];
+        broker_log(rc ? "error" : "info", "retired-key-destroyed", "generation=%u code=%s why=%s", generation,
+                   rc ? relais_status_name(rc) : "OK",
+                   broker_logq(q, sizeof q, rc ? relais_status_detail() : "its backup period is over"));
+    }
+    closedir(d);
+}
+
+/* ---- The moves --------------------------------------------------------------------------- */
+
+typedef struct {
+    char case_id[RELAIS_CASE_ID_LEN];
+    relais_lifecycle_t lc;
+    relais_cases_move_t move;
+} s_move_t;
+
+typedef struct {
+    const relais_cases_retention_t *retention;
+    int64_t now;
+    s_move_t *moves;
+    size_t count, room;
+} s_plan_t;
+
+static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, size_t len)
+{
+    s_plan_t *plan = ctx;
+    relais_lifecycle_t lc;
+    if (relais_lifecycle_decode(value, len, &lc) != 0)
+        return relais_status_set(RELAIS_E_CORRUPT, "the lifecycle of %s does not decode", case_id);
+    relais_cases_move_t move = relais_cases_sweep_move(&lc, plan->retention, plan->now, NULL);
+    if (move == RELAIS_CASES_MOVE_NONE)
+        return 0;
+    if (plan->count == plan->room) {
+        size_t room = plan->room ? 2 * plan->room : 16;
+        s_move_t *grown = realloc(plan->moves, room * sizeof *grown);
+        if (!grown)
+            return relais_status_set(RELAIS_E_NOMEM, "out of memory planning the sweep");
+        plan->moves = grown;
+        plan->room = room;
+    }
+    s_move_t *m = &plan->moves[plan->count++];
+    snprintf(m->case_id, sizeof m->case_id, "%s", case_id);
+    m->lc = lc;
+    m->move = move;
+    return 0;
+}
+
+/* The data protection officer's X25519 key: the CURVE key of the registry's one dpo identity. */
+static int s_dpo_key(relais_broker_t *b, uint8_t out[RELAIS_ARCHIVE_PUBLIC_BYTES], char *name, size_t cap)
+{
+    int found = 0;
+    pthread_rwlock_rdlock(&b->registry_lock);
+    for (size_t i = 0; i < relais_registry_count(b->registry); i++) {
+        const relais_peer_t *p = relais_registry_at(b->registry, i);
+        if (p->role != RELAIS_ROLE_DPO)
+            continue;
+        if (found++ == 0) {
+            memcpy(out, p->curve_public, RELAIS_ARCHIVE_PUBLIC_BYTES);
+            snprintf(name, cap, "%s", p->name);
+        }
+    }
+    pthread_rwlock_unlock(&b->registry_lock);
+    if (found == 1)
+        return 0;
+    return relais_status_set(RELAIS_E_INVALID, found ? "the registry holds %d identities of role dpo: the archive is "
+                                                       "sealed to one"
+                                                     : "the registry holds no identity of role dpo%.0d: nothing can be "
+                                                       "archived until the data protection officer has one",
+                             found);
+}
+
+/* The hub's record of a move, appended to the batch. */
+static int s_append_move(relais_broker_t *b, relais_store_batch_t *batch, relais_privacy_kind_t kind,
+                         const char *case_id, const char *reason, int64_t received_ms, uint64_t *seq)
+{
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES], signature[RELAIS_SIGNATURE_BYTES];
+    uint8_t *body = NULL, *signed_message = NULL;
+    size_t body_len = 0, signed_len = 0;
+    relais_msg_id_stamp(msg_id, received_ms);
+    if (RAND_bytes(msg_id + 6, sizeof msg_id - 6) != 1)
+        return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for a message id");
+    relais_privacy_view_t view = {.kind = kind, .case_id = case_id, .reason = reason};
+    int rc = relais_message_encode_privacy(b->name, msg_id, received_ms, &view, &body, &body_len);
+    if (rc == 0)
+        rc = broker_sign(b, body, body_len, signature);
+    if (rc == 0)
+        rc = relais_signed_encode(body, body_len, signature, &signed_message, &signed_len);
+    relais_store_ack_t ack;
+    if (rc == 0)
+        rc = relais_store_batch_append(batch,
+                                       &(relais_store_entry_t){.signed_message = signed_message,
+                                                               .signed_len = signed_len,
+                                                               .msg_id = msg_id,
+                                                               .received_ms = received_ms},
+                                       &ack);
+    if (rc == 0 && (ack.status != 0 || ack.duplicate))
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's record of a move was not appended");
+    free(body);
+    free(signed_message);
+    *seq = rc == 0 ? ack.seq : 0;
+    return rc;
+}
+
+/* Age in whole years on `at_ms` of someone born on an ISO date; -1 when it is no date. */
+static int s_age(const char *birth_date, int64_t at_ms)
+{
+    int y, m, d;
+    if (!birth_date || sscanf(birth_date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return -1;
+    time_t t = (time_t)(at_ms / 1000);
+    struct tm now;
+    if (!gmtime_r(&t, &now))
+        return -1;
+    int age = now.tm_year + 1900 - y - ((now.tm_mon + 1 < m || (now.tm_mon + 1 == m && now.tm_mday < d)) ? 1 : 0);
+    return age < 0 ? -1 : age;
+}
+
+/* What the case leaves to the statistics: read from its record and its first referral while
+ * the hub can still open them. */
+static int s_profile(relais_broker_t *b, const relais_case_record_t *rec, relais_stats_case_t *out)
+{
+    *out = (relais_stats_case_t){.opened_ms = rec->summary.opened_ms,
+                                 .age_years = -1,
+                                 .duration_ms = rec->summary.updated_ms - rec->summary.opened_ms,
+                                 .outcome = rec->summary.state};
+    if (rec->referral_seq_count == 0)
+        return 0;
+    uint8_t *record = NULL, *opened = NULL;
+    size_t len = 0, opened_len = 0;
+    relais_message_t *msg = NULL;
+    relais_log_record_t lr;
+    relais_signed_t sm;
+    int rc = relais_store_get_record(b->store, rec->referral_seqs[0], &record, &len);
+    if (rc == 0)
+        rc = relais_log_record_decode(record, len, &lr);
+    if (rc == 0)
+        rc = relais_keyring_open_record(b->keyring, b->store, &lr, &opened, &opened_len);
+    if (rc == 0)
+        rc = relais_signed_decode(opened, opened_len, &sm);
+    if (rc == 0)
+        rc = relais_message_decode_stored(sm.body, sm.body_len, &msg);
+    relais_referral_view_t ref;
+    if (rc == 0 && relais_message_referral(msg, &ref) == 0) {
+        out->source = ref.referrer_role;
+        out->domains = ref.domains;
+        out->age_years = s_age(ref.birth_date, rec->summary.opened_ms);
+    }
+    relais_message_destroy(&msg);
+    if (opened)
+        OPENSSL_cleanse(opened, opened_len);
+    free(opened);
+    free(record);
+    return rc;
+}
+
+typedef struct {
+    relais_broker_t *b;
+    relais_store_batch_t *batch;
+    int64_t now;                             /* the sweep's clock */
+    int64_t received_ms;                     /* the wall clock: the hub's records' receive time */
+    int have_dpo;                            /* dpo_key holds the officer's key */
+    uint8_t dpo_key[RELAIS_ARCHIVE_PUBLIC_BYTES];
+    relais_stats_t *retired;                 /* the retired cases' statistics, loaded once archiving */
+    uint64_t forgotten[64];                  /* keys to forget from the keyring once committed */
+    size_t forgotten_count;
+} s_sweep_t;
+
+static int s_stats_load(s_sweep_t *s)
+{
+    if (s->retired)
+        return 0;
+    uint8_t *stored = NULL, *plain = NULL, key[RELAIS_DATA_KEY_BYTES];
+    size_t len = 0;
+    int rc = relais_store_batch_stats_get(s->batch, &stored, &len);
+    if (rc == RELAIS_E_NOT_FOUND) {
+        free(stored);
+        return relais_stats_new(&s->retired);
+    }
+    size_t head = RELAIS_SEAL_NONCE_BYTES;
+    if (rc == 0 && len < head + RELAIS_SEAL_TAG_BYTES)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the retired cases' statistics are too short");
+    if (rc == 0)
+        rc = relais_keyring_key(s->b->keyring, s->b->store, s->batch, S_STATS_KEY_ID, key);
+    if (rc == 0 && !(plain = malloc(len - head)))
+        rc = relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    uint8_t ad[RELAIS_RECORD_AD_BYTES];
+    relais_record_ad(0, S_STATS_KEY_ID, ad);
+    if (rc == 0 && relais_open(key, ad, sizeof ad, stored, stored + head, len - head, plain) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the retired cases' statistics do not open");
+    if (rc == 0)
+        rc = relais_stats_decode(plain, len - head - RELAIS_SEAL_TAG_BYTES, &s->retired);
+    OPENSSL_cleanse(key, sizeof key);
+    free(plain);
+    free(stored);
+    return rc;
+}
+
+/* nonce || AES-256-GCM of the counts under their own data key, like a record at place 0. */
+static int s_stats_save(s_sweep_t *s)
+{
+    if (!s->retired)
+        return 0;
+    char *json = NULL;
+    size_t len = 0;
+    uint8_t key[RELAIS_DATA_KEY_BYTES], ad[RELAIS_RECORD_AD_BYTES];
+    int rc = relais_keyring_key(s->b->keyring, s->b->store, s->batch, S_STATS_KEY_ID, key);
+    if (rc == RELAIS_E_NOT_FOUND)
+        rc = relais_keyring_create(s->b->keyring, s->batch, S_STATS_KEY_ID, key);
+    if (rc == 0)
+        rc = relais_stats_encode(s->retired, &json, &len);
+    uint8_t *sealed = rc == 0 ? malloc(RELAIS_SEAL_NONCE_BYTES + len + RELAIS_SEAL_TAG_BYTES) : NULL;
+    if (rc == 0 && !sealed)
+        rc = relais_status_set(RELAIS_E_NOMEM, "out of memory");
+    relais_record_ad(0, S_STATS_KEY_ID, ad);
+    if (rc == 0)
+        rc = relais_seal(key, ad, sizeof ad, (const uint8_t *)json, len, sealed, sealed + RELAIS_SEAL_NONCE_BYTES);
+    if (rc == 0)
+        rc = relais_store_batch_stats_put(s->batch, sealed, RELAIS_SEAL_NONCE_BYTES + len + RELAIS_SEAL_TAG_BYTES);
+    OPENSSL_cleanse(key, sizeof key);
+    free(json);
+    free(sealed);
+    return rc;
+}
+
+static void s_reason(const s_move_t *m, const relais_broker_t *b, char *out, size_t cap)
+{
+    if (m->lc.erasure_requested_seq)
+        snprintf(out, cap, "erasure asked by record %" PRIu64, m->lc.erasure_requested_seq);
+    else if (m->move == RELAIS_CASES_MOVE_ARCHIVE)
+        snprintf(out, cap, "%u days without an event since record %" PRIu64 ": the end of the active period",
+                 b->opts.active_days, m->lc.last_event_seq);
+    else
+        snprintf(out, cap, "%u days in the intermediate archive since record %" PRIu64 ": the end of the archive period",
+                 b->opts.archive_days, m->lc.archived_seq);
+}
+
+static int s_archive(s_sweep_t *s, s_move_t *m)
+{
+    relais_broker_t *b = s->b;
+    uint64_t key_id = relais_cases_key_id(m->case_id);
+    if (!s->have_dpo)
+        return RELAIS_E_NOT_FOUND; /* told once, by the caller */
+    if (s->forgotten_count == sizeof s->forgotten / sizeof s->forgotten[0])
+        return RELAIS_E_UNAVAILABLE; /* the next sweep takes the rest */
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    relais_case_record_t rec;
+    int rc = relais_store_batch_case_get(s->batch, m->case_id, &bytes, &len);
+    if (rc == 0)
+        rc = relais_case_record_decode(bytes, len, &rec);
+    free(bytes);
+    relais_stats_case_t profile;
+    if (rc == 0)
+        rc = s_profile(b, &rec, &profile);
+    if (rc == 0)
+        rc = s_stats_load(s);
+    if (rc == 0)
+        rc = relais_stats_add(s->retired, &profile);
+    /* A case still open leaves its child: the next referral of the child opens a new case. */
+    char linked[RELAIS_CASE_ID_MAX];
+    if (rc == 0 && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
+        strcmp(linked, m->case_id) == 0)
+        rc = relais_store_batch_child_del(s->batch, rec.child_key);
+    uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES];
+    if (rc == 0)
+        rc = relais_keyring_key(b->keyring, b->store, s->batch, key_id, key);
+    if (rc == 0)
+        rc = relais_keys_archive_seal(s->dpo_key, key_id, key, box);
+    OPENSSL_cleanse(key, sizeof key);
+    if (rc == 0)
+        rc = relais_kek_wrap_archive(b->kek, key_id, box, wrapped);
+    if (rc == 0)
+        rc = relais_store_batch_archive_put(s->batch, key_id, wrapped, sizeof wrapped);
+    if (rc == 0)
+        rc = relais_store_batch_key_del(s->batch, key_id);
+    if (rc == 0)
+        rc = relais_store_batch_case_forget(s->batch, m->case_id);
+    if (rc == 0)
+        s->forgotten[s->forgotten_count++] = key_id;
+    return rc;
+}
+
+static int s_erase(s_sweep_t *s, s_move_t *m)
+{
+    int rc = relais_store_batch_archive_del(s->batch, relais_cases_key_id(m->case_id));
+    return rc == RELAIS_E_NOT_FOUND ? relais_status_set(RELAIS_E_CORRUPT, "the archive holds no key of %s", m->case_id)
+                                    : rc;
+}
+
+/* One move and its record; the lifecycle after it. */
+static int s_move(s_sweep_t *s, s_move_t *m, uint64_t *seq)
+{
+    int rc = m->move == RELAIS_CASES_MOVE_ARCHIVE ? s_archive(s, m) : s_erase(s, m);
+    if (rc)
+        return rc;
+    char reason[200], why[256];
+    s_reason(m, s->b, reason, sizeof reason);
+    relais_privacy_kind_t kind = m->move == RELAIS_CASES_MOVE_ARCHIVE ? RELAIS_PRIVACY_ARCHIVED : RELAIS_PRIVACY_ERASED;
+    rc = s_append_move(s->b, s->batch, kind, m->case_id, reason, s->received_ms, seq);
+    relais_privacy_view_t view = {.kind = kind, .case_id = m->case_id, .reason = reason};
+    if (rc == 0 && relais_cases_lifecycle_apply(&m->lc, 1, &view, "", *seq, s->received_ms, why, sizeof why) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the sweep's own move is refused: %s", why);
+    return rc ? rc : relais_cases_batch_lifecycle_put(s->batch, m->case_id, &m->lc);
+}
+
+/* Applies the plan in one transaction; *moved counts the moves made. */
+static int s_apply_plan(s_sweep_t *s, s_plan_t *plan, size_t *moved)
+{
+    relais_broker_t *b = s->b;
+    int rc = relais_store_batch_begin(b->store, &s->batch);
+    int told = 0;
+    for (size_t i = 0; rc == 0 && i < plan->count; i++) {
+        s_move_t *m = &plan->moves[i];
+        uint64_t seq = 0;
+        int r = s_move(s, m, &seq);
+        if (r == RELAIS_E_NOT_FOUND && m->move == RELAIS_CASES_MOVE_ARCHIVE && !s->have_dpo) {
+            if (!told++)
+                broker_log("error", "sweep-blocked", "what=\"cases are due for the archive, and %s\"",
+                           relais_status_detail());
+            continue;
+        }
+        if (r == RELAIS_E_UNAVAILABLE)
+            break;
+        rc = r;
+        if (rc == 0) {
+            (*moved)++;
+            broker_log("info", m->move == RELAIS_CASES_MOVE_ARCHIVE ? "archived" : "erased", "case=%s seq=%" PRIu64,
+                       m->case_id, seq);
+        }
+    }
+    if (rc == 0)
+        rc = s_stats_save(s);
+    if (rc == 0 && *moved)
+        rc = relais_store_batch_commit(&s->batch);
+    else
+        relais_store_batch_abort(&s->batch);
+    relais_keyring_settle(b->keyring, rc == 0 && *moved);
+    if (rc == 0)
+        for (size_t i = 0; i < s->forgotten_count; i++)
+            relais_keyring_forget(b->keyring, s->forgotten[i]);
+    return rc;
+}
+
+int broker_sweep(relais_broker_t *b, uint64_t *head)
+{
+    if (!b->keyring)
+        return 0; /* a store in clear has nothing sealed to archive */
+    relais_cases_retention_t retention = {.active_ms = (int64_t)b->opts.active_days * S_DAY_MS,
+                                          .archive_ms = (int64_t)b->opts.archive_days * S_DAY_MS};
+    s_sweep_t s = {.b = b, .now = s_now(b), .received_ms = broker_now_ms()};
+    s_plan_t plan = {.retention = &retention, .now = s.now};
+    char name[RELAIS_IDENT_NAME_MAX];
+    int rc = relais_store_lifecycle_iterate(b->store, s_plan_case, &plan);
+    size_t moved = 0;
+    if (rc == 0 && plan.count) {
+        s.have_dpo = s_dpo_key(b, s.dpo_key, name, sizeof name) == 0;
+        rc = s_apply_plan(&s, &plan, &moved);
+    }
+    relais_stats_destroy(&s.retired);
+    free(plan.moves);
+    char q[256];
+    if (rc != 0)
+        broker_log("error", "sweep-failed", "code=%s why=%s", relais_status_name(rc),
+                   broker_logq(q, sizeof q, relais_status_detail()));
+    /* Whatever a sweep moved must leave no key of it openable by the live hub's KEK. */
+    if (rc == 0 && moved) {
+        int r = s_rotate(b, s.now);
+        if (r != 0)
+            broker_log("error", "data-key-rotation-failed", "code=%s why=%s", relais_status_name(r),
+                       broker_logq(q, sizeof q, relais_status_detail()));
+    }
+    s_expire_retired(b, s.now);
+    broker_log("info", "sweep", "moved=%zu due=%zu", moved, plan.count);
+    (void)relais_store_head(b->store, head);
+    return rc;
+}
