@@ -7,7 +7,8 @@
 #include "cli_util.h"
 
 static const char s_help[] =
-    "usage: relais case list [--state S]... [--urgency U] [--school TEXT] [--referrer TEXT] [--overdue] [--json]\n"
+    "usage: relais case list [--state S]... [--urgency U] [--school TEXT] [--referrer TEXT] [--overdue]\n"
+    "                        [--expiring DAYS] [--json]\n"
     "       relais case show CASE-ID [--json]\n"
     "       relais case update CASE-ID ACTION [--from STATE] [--reason CODE] [--note TEXT] [--diagnosis TEXT]\n"
     "                          [--review-date YYYY-MM-DD] [--redirect-to BODY] [--sub-status TEXT]\n"
@@ -26,12 +27,15 @@ static const char s_help[] =
     "(`case share C-12 R-57`, or `--share` with any update); from then on its referrer sees the\n"
     "case's status after each update. The coordinator may name a case by any of its referrals'\n"
     "handles.\n"
+    "\n"
+    "--expiring DAYS lists the cases that leave the active base within DAYS days (two years after\n"
+    "their last event, or at once when their erasure was asked; docs/privacy.md), with the date.\n"
     "\n" RELAIS_CLI_CONN_HELP
     "  --json   machine output: one JSON object per case (list), one object (show, update)\n";
 
 enum { S_OPT_JSON = RELAIS_OPT_FIRST_FREE, S_OPT_STATE, S_OPT_URGENCY, S_OPT_SCHOOL, S_OPT_REFERRER,
        S_OPT_OVERDUE, S_OPT_FROM, S_OPT_REASON, S_OPT_NOTE, S_OPT_DIAGNOSIS, S_OPT_REVIEW, S_OPT_REDIRECT,
-       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE };
+       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE, S_OPT_EXPIRING };
 
 #define S_MAX_ACTIONS 16
 
@@ -104,6 +108,15 @@ static json_t *s_summary_json(const relais_case_summary_t *c)
                      c->overdue, "referral_count", (int)c->referral_count);
 }
 
+/* The summary with the date its case leaves the active base, for an --expiring list. */
+static json_t *s_expiring_json(const relais_case_summary_t *c)
+{
+    json_t *o = s_summary_json(c);
+    if (o && c->retention_due_ms)
+        json_object_set_new(o, "retention_due_ms", json_integer((json_int_t)c->retention_due_ms));
+    return o;
+}
+
 /* ---- list -------------------------------------------------------------------------------- */
 
 #define S_COLS 8
@@ -159,9 +172,14 @@ static int s_list(relais_client_t *client, s_opts_t *o)
         return relais_cli_fail("case list", rc, &err);
     if (o->json) {
         for (size_t i = 0; i < r.case_count; i++)
-            relais_cli_print_json(stdout, s_summary_json(&r.cases[i]));
+            relais_cli_print_json(stdout, s_expiring_json(&r.cases[i]));
     } else {
         s_print_table(&r);
+        for (size_t i = 0; o->filter.expiring_days && i < r.case_count; i++) {
+            char when[32];
+            relais_cli_time(r.cases[i].retention_due_ms, when, sizeof when);
+            relais_cli_line(stdout, "%s leaves the active base on %s", r.cases[i].case_id, when);
+        }
     }
     relais_reply_clear(&r);
     return RELAIS_EXIT_OK;
@@ -468,7 +486,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
 {
     relais_case_update_t *u = &o->update;
     o->filtered |= c == S_OPT_STATE || c == S_OPT_URGENCY || c == S_OPT_SCHOOL || c == S_OPT_REFERRER ||
-                   c == S_OPT_OVERDUE;
+                   c == S_OPT_OVERDUE || c == S_OPT_EXPIRING;
     switch (c) {
     case S_OPT_JSON: o->json = 1; return 0;
     case S_OPT_STATE: return s_parse_state_filter(o, arg);
@@ -476,6 +494,13 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_SCHOOL: o->filter.school = arg; return 0;
     case S_OPT_REFERRER: o->filter.referrer = arg; return 0;
     case S_OPT_OVERDUE: o->filter.overdue_only = 1; return 0;
+    case S_OPT_EXPIRING: {
+        uint64_t days;
+        if (relais_cli_parse_u64(arg, &days) != 0 || days == 0 || days > 36500)
+            return relais_cli_usage("case", "--expiring: a number of days, 1 to 36500");
+        o->filter.expiring_days = (unsigned)days;
+        return 0;
+    }
     case S_OPT_FROM:
         u->from_state = relais_case_state_from_name(arg);
         o->has_from = 1;
@@ -505,6 +530,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"school", required_argument, NULL, S_OPT_SCHOOL},
                                          {"referrer", required_argument, NULL, S_OPT_REFERRER},
                                          {"overdue", no_argument, NULL, S_OPT_OVERDUE},
+                                         {"expiring", required_argument, NULL, S_OPT_EXPIRING},
                                          {"from", required_argument, NULL, S_OPT_FROM},
                                          {"reason", required_argument, NULL, S_OPT_REASON},
                                          {"note", required_argument, NULL, S_OPT_NOTE},

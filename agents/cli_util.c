@@ -302,6 +302,8 @@ static const char *s_payload_name(relais_payload_t p)
         return "contact";
     case RELAIS_PAYLOAD_LOST_FOUND:
         return "lost-found";
+    case RELAIS_PAYLOAD_PRIVACY:
+        return "privacy";
     default:
         return "?";
     }
@@ -364,6 +366,22 @@ static void s_update_summary(const relais_message_t *msg, char *out, size_t cap,
         snprintf(out + used, cap - used, " \"%s\"", u.note);
 }
 
+/* "rectified #57 child.birth_date = 2017-04-09 (erreur de saisie)", "legal-hold-set (IP réf. 2026-014)" */
+static void s_privacy_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id)
+{
+    relais_privacy_view_t p;
+    if (relais_message_privacy(msg, &p)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    *case_id = p.case_id;
+    const char *kind = relais_privacy_kind_name(p.kind);
+    if (p.kind == RELAIS_PRIVACY_RECTIFIED)
+        snprintf(out, cap, "%s #%llu %s = %s (%s)", kind, (unsigned long long)p.record_seq, p.field, p.value, p.reason);
+    else
+        snprintf(out, cap, "%s (%s)", kind ? kind : "?", p.reason && *p.reason ? p.reason : "-");
+}
+
 /* Other payloads through their JSON form: "case-show C-12 by coordination" for an access. */
 static void s_json_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id,
                            json_t **keep)
@@ -406,6 +424,8 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
         s_referral_summary(msg, summary, sizeof summary);
     else if (kind == RELAIS_PAYLOAD_CASE_UPDATE)
         s_update_summary(msg, summary, sizeof summary, &cid);
+    else if (kind == RELAIS_PAYLOAD_PRIVACY)
+        s_privacy_summary(msg, summary, sizeof summary, &cid);
     else
         s_json_summary(msg, summary, sizeof summary, &cid, &keep);
     char num[24];

@@ -26,6 +26,7 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
         req.states = filter->states;
         req.urgency = filter->urgency;
         req.overdue_only = filter->overdue_only;
+        req.expiring_days = filter->expiring_days;
         int rc = s_copy_text(req.school, sizeof req.school, filter->school, "school filter");
         if (!rc)
             rc = s_copy_text(req.referrer, sizeof req.referrer, filter->referrer, "referrer filter");
@@ -109,6 +110,22 @@ int relais_client_case_show(relais_client_t *self, const char *case_id, relais_r
     if (rc)
         relais_reply_clear(out);
     return rc;
+}
+
+int relais_client_archive_read(relais_client_t *self, const char *case_id, uint64_t opening_seq, relais_reply_t *out,
+                               relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_CASE_SHOW, .opening_seq = opening_seq};
+    memset(out, 0, sizeof *out);
+    int rc = s_copy_text(req.case_id, sizeof req.case_id, case_id, "case id");
+    return rc ? rc : relais_client_call(self, &req, RELAIS_REPLY_CASE_DETAIL, out, err);
+}
+
+int relais_client_statistics(relais_client_t *self, unsigned threshold, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_STATS, .threshold = threshold};
+    memset(out, 0, sizeof *out);
+    return relais_client_call(self, &req, RELAIS_REPLY_STATISTICS, out, err);
 }
 
 /* "pathway-proposed" -> "PATHWAY_PROPOSED": the proto enum value name the JSON form uses. */

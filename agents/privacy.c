@@ -12,10 +12,15 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <zmq.h>
 
 #include "cli.h"
 #include "cli_util.h"
+#include "relais_cases.h"
+#include "relais_certs.h"
 #include "relais_client.h"
+#include "relais_keys.h"
 
 static const char s_help[] =
     "usage: relais privacy export CASE [--json]\n"
@@ -23,6 +28,8 @@ static const char s_help[] =
     "       relais privacy erase CASE --reason TEXT\n"
     "       relais privacy hold CASE --reason TEXT\n"
     "       relais privacy release CASE [--reason TEXT]\n"
+    "       relais privacy open-archive CASE --reason TEXT [--json]\n"
+    "       relais privacy stats [--threshold N] [--json]\n"
     "\n"
     "The rights of the child and the family (GDPR art. 15 to 17), for the coordinator and the data\n"
     "protection officer (role dpo). Each but export is a signed record in the log.\n"
@@ -42,6 +49,13 @@ static const char s_help[] =
     "            request): the case is not erased while it is set. The reason is a reference,\n"
     "            never a fact about the child: it stays once the case is gone.\n"
     "  release   lifts the hold.\n"
+    "  open-archive  the data protection officer alone (its key opens the archive): a signed\n"
+    "            opening with its legal reason (a judge's request, the family's access request),\n"
+    "            then the case as the export shows it, opened on this machine; the hub never\n"
+    "            holds the key. One opening serves for an hour.\n"
+    "  stats     the partnership's statistics, the erased cases counted in, by month, source,\n"
+    "            domain, age band, duration and outcome; cells under the threshold (5, or more)\n"
+    "            are secret, with as many others as keep them from being recomputed.\n"
     "\n"
     "\n" RELAIS_CLI_CONN_HELP;
 
@@ -51,6 +65,7 @@ enum {
     S_OPT_FIELD,
     S_OPT_VALUE,
     S_OPT_REASON,
+    S_OPT_THRESHOLD,
 };
 
 typedef struct {
@@ -60,12 +75,13 @@ typedef struct {
     const char *field;
     const char *value;
     const char *reason;
+    uint64_t threshold;
 } s_opts_t;
 
 /* ---- The records the family's rights are served by ---------------------------------------- */
 
 static int s_submit(relais_client_t *client, const char *what, const char *kind, const char *case_id,
-                    const s_opts_t *o)
+                    const s_opts_t *o, uint64_t *seq)
 {
     json_t *p = json_pack("{s:s, s:s}", "kind", kind, "case_id", case_id);
     if (p && o->reason)
@@ -89,7 +105,10 @@ static int s_submit(relais_client_t *client, const char *what, const char *kind,
         return relais_cli_local(what, rc);
     if (rc)
         return relais_cli_fail(what, rc, &err);
-    relais_cli_line(stdout, "%s: %s (#%" PRIu64 ")", case_id, what + strlen("privacy "), ack.seq);
+    if (seq)
+        *seq = ack.seq;
+    else
+        relais_cli_line(stdout, "%s: %s (#%" PRIu64 ")", case_id, what + strlen("privacy "), ack.seq);
     return RELAIS_EXIT_OK;
 }
 
@@ -323,6 +342,104 @@ static int s_export(relais_client_t *client, const s_opts_t *o, const char *case
     return RELAIS_EXIT_OK;
 }
 
+/* ---- The archive, opened by the data protection officer ----------------------------------- */
+
+/* Each record of the archived case opened with its key, in place, as the hub would have sent it. */
+static int s_open_records(relais_reply_t *r, const uint8_t key[RELAIS_DATA_KEY_BYTES])
+{
+    for (size_t i = 0; i < r->record_count; i++) {
+        relais_log_record_t rec;
+        uint8_t ad[RELAIS_RECORD_AD_BYTES];
+        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) != 0 || !rec.key_id)
+            return relais_status_set(RELAIS_E_MALFORMED, "the hub sent a record of the archive that is not sealed");
+        size_t plain_len = relais_log_record_opened_len(&rec);
+        uint8_t *plain = malloc(plain_len ? plain_len : 1);
+        relais_record_ad(rec.seq, rec.key_id, ad);
+        if (!plain)
+            return relais_status_set(RELAIS_E_NOMEM, "out of memory");
+        if (relais_open(key, ad, sizeof ad, rec.nonce, rec.sealed, rec.sealed_len, plain) != 0) {
+            free(plain);
+            return relais_status_set(RELAIS_E_CRYPTO, "record %llu does not open with the archived key",
+                                     (unsigned long long)rec.seq);
+        }
+        relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .signed_message = plain,
+                                      .signed_len = plain_len};
+        size_t cap = relais_log_record_max_size(plain_len), len = 0;
+        uint8_t *bytes = malloc(cap);
+        int rc = bytes ? relais_log_record_encode(&opened, bytes, cap, &len) : RELAIS_E_NOMEM;
+        free(plain);
+        if (rc) {
+            free(bytes);
+            return rc;
+        }
+        free(r->records[i]);
+        r->records[i] = bytes;
+        r->record_lens[i] = len;
+    }
+    return 0;
+}
+
+static int s_open_archive(relais_client_t *client, const s_opts_t *o, const char *case_id)
+{
+    uint64_t opening = 0;
+    int rc = s_submit(client, "privacy archive opened", "ARCHIVE_OPENED", case_id, o, &opening);
+    if (rc)
+        return rc;
+    relais_reply_t r;
+    relais_error_t err = {0};
+    rc = relais_client_archive_read(client, case_id, opening, &r, &err);
+    if (rc)
+        return relais_cli_fail("privacy open-archive", rc, &err);
+    relais_identity_t *me = NULL;
+    uint8_t pk[32], sk[32], key[RELAIS_DATA_KEY_BYTES];
+    rc = relais_identity_load(o->conn.key ? o->conn.key : getenv("RELAIS_KEY"), &me);
+    if (rc == 0 && (!zmq_z85_decode(pk, relais_identity_curve_public_z85(me)) ||
+                    !zmq_z85_decode(sk, relais_identity_curve_secret_z85(me))))
+        rc = relais_status_set(RELAIS_E_MALFORMED, "the officer's CURVE keys do not decode");
+    relais_identity_destroy(&me);
+    if (rc == 0)
+        rc = relais_keys_archive_open(pk, sk, relais_cases_key_id(case_id), r.archived_key, r.archived_key_len, key);
+    OPENSSL_cleanse(sk, sizeof sk);
+    if (rc == 0)
+        rc = s_open_records(&r, key);
+    OPENSSL_cleanse(key, sizeof key);
+    json_t *e = rc == 0 ? s_export_json(&r) : NULL;
+    relais_reply_clear(&r);
+    if (rc)
+        return relais_cli_local("privacy open-archive", rc);
+    if (!e)
+        return relais_cli_local("privacy open-archive", RELAIS_E_NOMEM);
+    json_object_set_new(e, "opening_seq", json_integer((json_int_t)opening));
+    if (o->json) {
+        relais_cli_print_json(stdout, e);
+    } else {
+        relais_cli_line(stdout, "Ouverture n° %" PRIu64 " des archives, motif : %s", opening, o->reason);
+        s_export_text(e);
+        json_decref(e);
+    }
+    return RELAIS_EXIT_OK;
+}
+
+/* ---- The statistics ------------------------------------------------------------------------ */
+
+static int s_stats(relais_client_t *client, const s_opts_t *o)
+{
+    relais_reply_t r;
+    relais_error_t err = {0};
+    int rc = relais_client_statistics(client, (unsigned)o->threshold, &r, &err);
+    if (rc)
+        return relais_cli_fail("privacy stats", rc, &err);
+    if (o->json) {
+        json_t *v = json_loads(r.stats_json, 0, NULL);
+        if (v)
+            relais_cli_print_json(stdout, v);
+    } else {
+        fputs(r.stats_text, stdout);
+    }
+    relais_reply_clear(&r);
+    return RELAIS_EXIT_OK;
+}
+
 /* ---- The command ------------------------------------------------------------------------------ */
 
 static int s_parse(int argc, char **argv, s_opts_t *o)
@@ -333,6 +450,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"field", required_argument, NULL, S_OPT_FIELD},
                                          {"value", required_argument, NULL, S_OPT_VALUE},
                                          {"reason", required_argument, NULL, S_OPT_REASON},
+                                         {"threshold", required_argument, NULL, S_OPT_THRESHOLD},
                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -348,6 +466,10 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         case S_OPT_FIELD: o->field = optarg; break;
         case S_OPT_VALUE: o->value = optarg; break;
         case S_OPT_REASON: o->reason = optarg; break;
+        case S_OPT_THRESHOLD:
+            if (relais_cli_parse_u64(optarg, &o->threshold) != 0 || o->threshold > 1000000)
+                return relais_cli_usage("privacy", "--threshold: a count");
+            break;
         default: return relais_cli_usage("privacy", "unknown option or missing value");
         }
     }
@@ -357,6 +479,10 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
 static int s_check(const s_opts_t *o, const char *sub, int nargs)
 {
     int fix = o->record || o->field || o->value;
+    if (strcmp(sub, "stats") == 0)
+        return nargs == 0 && !fix && !o->reason ? 0 : relais_cli_usage("privacy", "stats takes --threshold and --json");
+    if (o->threshold)
+        return relais_cli_usage("privacy", "--threshold is for stats");
     if (nargs != 1)
         return relais_cli_usage("privacy", "%s takes one case id (C-N)", sub);
     if (strcmp(sub, "export") == 0)
@@ -369,7 +495,10 @@ static int s_check(const s_opts_t *o, const char *sub, int nargs)
         return !fix && o->reason ? 0 : relais_cli_usage("privacy", "%s needs --reason, and no correction", sub);
     if (strcmp(sub, "release") == 0)
         return !fix ? 0 : relais_cli_usage("privacy", "release takes --reason only");
-    return relais_cli_usage("privacy", "unknown subcommand '%s' (export, rectify, erase, hold or release)", sub);
+    if (strcmp(sub, "open-archive") == 0)
+        return !fix && o->reason ? 0 : relais_cli_usage("privacy", "open-archive needs --reason: the legal reason");
+    return relais_cli_usage("privacy",
+                            "unknown subcommand '%s' (export, rectify, erase, hold, release, open-archive or stats)", sub);
 }
 
 static int s_run(const s_opts_t *o, const char *sub, const char *case_id)
@@ -380,14 +509,18 @@ static int s_run(const s_opts_t *o, const char *sub, const char *case_id)
         return rc;
     if (strcmp(sub, "export") == 0)
         rc = s_export(client, o, case_id);
+    else if (strcmp(sub, "stats") == 0)
+        rc = s_stats(client, o);
+    else if (strcmp(sub, "open-archive") == 0)
+        rc = s_open_archive(client, o, case_id);
     else if (strcmp(sub, "rectify") == 0)
-        rc = s_submit(client, "privacy rectified", "RECTIFIED", case_id, o);
+        rc = s_submit(client, "privacy rectified", "RECTIFIED", case_id, o, NULL);
     else if (strcmp(sub, "erase") == 0)
-        rc = s_submit(client, "privacy erasure asked", "ERASURE_REQUESTED", case_id, o);
+        rc = s_submit(client, "privacy erasure asked", "ERASURE_REQUESTED", case_id, o, NULL);
     else if (strcmp(sub, "hold") == 0)
-        rc = s_submit(client, "privacy legal hold set", "LEGAL_HOLD_SET", case_id, o);
+        rc = s_submit(client, "privacy legal hold set", "LEGAL_HOLD_SET", case_id, o, NULL);
     else
-        rc = s_submit(client, "privacy legal hold lifted", "LEGAL_HOLD_LIFTED", case_id, o);
+        rc = s_submit(client, "privacy legal hold lifted", "LEGAL_HOLD_LIFTED", case_id, o, NULL);
     relais_client_destroy(&client);
     return rc;
 }
@@ -408,6 +541,6 @@ int relais_cmd_privacy(int argc, char **argv)
     if (rc == 0)
         rc = s_check(&o, sub, argc - 1 - optind);
     if (rc == 0)
-        rc = s_run(&o, sub, argv[1 + optind]);
+        rc = s_run(&o, sub, optind + 1 < argc ? argv[1 + optind] : NULL);
     return rc < 0 ? RELAIS_EXIT_OK : rc;
 }

@@ -161,6 +161,8 @@ typedef struct {
     const char *school;       /* substring; NULL or "": all */
     const char *referrer;     /* substring of a referring organisation; NULL or "": all */
     int overdue_only;         /* nonzero: only cases past their deadline */
+    unsigned expiring_days;   /* nonzero: only cases whose next lifecycle move (archive, erasure)
+                               * falls within this many days; their retention_due_ms is set */
 } relais_case_filter_t;
 
 /* Lists cases: on success out->cases / out->case_count (release with relais_reply_clear).
@@ -174,6 +176,16 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
  * partner asks by the handles of its own referrals and gets the view the partner-view rule
  * gives it. */
 int relais_client_case_show(relais_client_t *self, const char *case_id, relais_reply_t *out, relais_error_t *err);
+
+/* The data protection officer's reading of an archived case, once its opening (a Privacy
+ * ARCHIVE_OPENED record, `opening_seq`) is in the log: out->archived_key (the case's key sealed
+ * to the officer) and out->records, the case's records as stored, sealed. */
+int relais_client_archive_read(relais_client_t *self, const char *case_id, uint64_t opening_seq, relais_reply_t *out,
+                               relais_error_t *err);
+
+/* The partnership's statistics, published with no cell under `threshold` (the hub's own floor
+ * when higher): out->stats_json and out->stats_text. */
+int relais_client_statistics(relais_client_t *self, unsigned threshold, relais_reply_t *out, relais_error_t *err);
 
 typedef enum {
     RELAIS_PATHWAY_INDIVIDUAL = 1,

@@ -25,6 +25,7 @@
 #include "relais_certs.h"
 #include "relais_keys.h"
 #include "relais_proto.h"
+#include "relais_stats.h"
 #include "relais_store.h"
 
 #define BROKER_EP_VERIFY "inproc://relais-verify"
@@ -354,6 +355,17 @@ int broker_rotation_recover(relais_broker_t *b);
  * destroys the retired generations whose backup period is over. *head gets the log size after
  * it. Returns 0 or a status (logged; nothing moved). */
 int broker_sweep(relais_broker_t *b, uint64_t *head);
+
+/* The sweep's time: the test clock's file when there is one (--sweep-clock), else the wall clock. */
+int64_t broker_sweep_clock(const relais_broker_t *b);
+
+/* What a case leaves to the statistics, read from its record and its first referral (which the
+ * hub opens). Errors: the store's, the keys'. */
+int broker_case_profile(relais_broker_t *b, const relais_case_record_t *rec, relais_stats_case_t *out);
+
+/* The counts of the cases gone from the active base, as stored (sealed) in the store, through
+ * `batch` when not NULL; an empty aggregate when none left yet. *out is the caller's. */
+int broker_retired_stats(relais_broker_t *b, relais_store_batch_t *batch, relais_stats_t **out);
 
 /* ---- The case index (cases.c): relais_cases' rules applied to the store ------------------- */
 

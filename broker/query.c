@@ -25,8 +25,13 @@ static int s_sees_all(int role)
     return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR || role == RELAIS_ROLE_DPO;
 }
 
-/* Why a case the index does not hold is not there: it left the active base, or never was. */
-static void s_case_missing(broker_worker_t *w, const broker_env_t *env, const char *case_id)
+static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req,
+                              const relais_lifecycle_t *lc);
+
+/* Why a case the index does not hold is not there: it left the active base, or never was. The
+ * data protection officer, with the record of an opening, gets an archived case sealed. */
+static void s_case_missing(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req,
+                           const char *case_id)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -34,7 +39,9 @@ static void s_case_missing(broker_worker_t *w, const broker_env_t *env, const ch
     int known = relais_store_lifecycle_get(w->b->store, case_id, &bytes, &len) == 0 &&
                 relais_lifecycle_decode(bytes, len, &lc) == 0;
     free(bytes);
-    if (known && lc.tier == RELAIS_TIER_ERASED)
+    if (known && lc.tier == RELAIS_TIER_ARCHIVED && env->role == RELAIS_ROLE_DPO && req->opening_seq)
+        s_archive_opening(w, env, req, &lc);
+    else if (known && lc.tier == RELAIS_TIER_ERASED)
         broker_send_error(w->to_intake, env, RELAIS_E_BAD_TRANSITION, NULL,
                           "%s was erased by record %llu: nothing of it is held any more", case_id,
                           (unsigned long long)lc.erased_seq);
@@ -169,6 +176,8 @@ typedef struct {
     int full;                    /* the page is full: the next one starts after `last` */
     const relais_cases_policy_t *policy; /* the hub's deadlines */
     int64_t now;                 /* for overdue */
+    relais_cases_retention_t retention; /* the hub's retention periods (expiring_days) */
+    int64_t sweep_now;           /* the sweep's time, which the retention counts in */
     int nomem;                   /* the list could not grow */
 } s_list_t;
 
@@ -205,6 +214,20 @@ static int s_list_add(s_list_t *l, const char *key, const relais_case_summary_t 
     return 0;
 }
 
+/* Whether the case's next lifecycle move falls within the days asked; sets its date. */
+static int s_expiring(s_list_t *l, const char *case_id, relais_case_record_t *rec)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    relais_lifecycle_t lc;
+    int64_t due = 0;
+    if (relais_store_lifecycle_get(l->store, case_id, &bytes, &len) == 0 && relais_lifecycle_decode(bytes, len, &lc) == 0)
+        relais_cases_sweep_move(&lc, &l->retention, l->sweep_now, &due);
+    free(bytes);
+    rec->summary.retention_due_ms = due;
+    return due && due <= l->sweep_now + (int64_t)l->req->expiring_days * 24 * 3600 * 1000;
+}
+
 /* One entry of the case index: a case for the coordinator and the auditor, a referral of its
  * own for a partner. */
 static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t len)
@@ -215,6 +238,8 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0)
             return 0;
         relais_cases_deadline(&rec, l->policy, l->now);
+        if (l->req->expiring_days && !s_expiring(l, key, &rec))
+            return 0;
         return s_case_matches(l->req, &rec) ? s_list_add(l, key, &rec.summary) : 0;
     }
     relais_referral_record_t ref;
@@ -228,7 +253,14 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
 
 static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
-    s_list_t l = {.env = env, .req = req, .store = w->b->store, .policy = &w->b->policy, .now = broker_now_ms()};
+    s_list_t l = {.env = env,
+                  .req = req,
+                  .store = w->b->store,
+                  .policy = &w->b->policy,
+                  .now = broker_now_ms(),
+                  .retention = {(int64_t)w->b->opts.active_days * 24 * 3600 * 1000,
+                                (int64_t)w->b->opts.archive_days * 24 * 3600 * 1000},
+                  .sweep_now = broker_sweep_clock(w->b)};
     int rc = relais_store_case_iterate_after(w->b->store, req->after, s_list_entry, &l);
     if (l.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
@@ -480,7 +512,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
     relais_case_record_t rec;
     rc = broker_case_load(w->b->store, case_id, &rec);
     if (rc == RELAIS_E_NOT_FOUND) {
-        s_case_missing(w, env, case_id);
+        s_case_missing(w, env, req, case_id);
         return;
     }
     if (rc != 0) {
@@ -488,6 +520,186 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
         return;
     }
     s_case_show_reply(w, env, &rec, req);
+}
+
+/* ---- The intermediate archive, opened by the data protection officer ----------------------- */
+
+#define S_OPENING_MAX_AGE_MS (3600LL * 1000)
+
+/* The opening record must be the officer's own, for this case, and recent: each opening is a
+ * signed request with its legal reason, in the log before anything is read. */
+static int s_opening_valid(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req, char *why,
+                           size_t cap)
+{
+    uint8_t *record = NULL;
+    size_t len = 0;
+    relais_message_t *msg = NULL;
+    relais_log_record_t lr;
+    relais_privacy_view_t p;
+    int ok = relais_store_get_record(w->b->store, req->opening_seq, &record, &len) == 0 &&
+             relais_record_message_decode(record, len, &lr, NULL, &msg) == 0 &&
+             relais_message_privacy(msg, &p) == 0 && p.kind == RELAIS_PRIVACY_ARCHIVE_OPENED &&
+             strcmp(p.case_id, req->case_id) == 0 && strcmp(relais_message_sender(msg), env->user) == 0;
+    if (!ok)
+        snprintf(why, cap, "record %llu is not this officer's opening of %s", (unsigned long long)req->opening_seq,
+                 req->case_id);
+    else if (broker_now_ms() - lr.received_ms > S_OPENING_MAX_AGE_MS)
+        snprintf(why, cap, "the opening of record %llu is more than an hour old: open the archive again, with its "
+                           "reason", (unsigned long long)req->opening_seq);
+    relais_message_destroy(&msg);
+    free(record);
+    return ok && broker_now_ms() - lr.received_ms <= S_OPENING_MAX_AGE_MS;
+}
+
+typedef struct {
+    uint64_t key_id;
+    uint8_t **records;
+    size_t *lens;
+    size_t count, room;
+    int nomem;
+} s_sealed_t;
+
+/* A record of the archived case: sealed under its key, sent as stored. */
+static int s_sealed_add(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+{
+    (void)seq;
+    (void)leaf;
+    s_sealed_t *s = ctx;
+    relais_log_record_t lr;
+    if (relais_log_record_decode(record, len, &lr) != 0 || lr.key_id != s->key_id)
+        return 0;
+    if (s->count == s->room) {
+        size_t room = s->room ? 2 * s->room : 16;
+        uint8_t **records = realloc(s->records, room * sizeof *records);
+        size_t *lens = records ? realloc(s->lens, room * sizeof *lens) : NULL;
+        if (records)
+            s->records = records;
+        if (!records || !lens)
+            return s->nomem = 1;
+        s->lens = lens;
+        s->room = room;
+    }
+    if (!(s->records[s->count] = malloc(len)))
+        return s->nomem = 1;
+    memcpy(s->records[s->count], record, len);
+    s->lens[s->count++] = len;
+    return 0;
+}
+
+static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req,
+                              const relais_lifecycle_t *lc)
+{
+    char why[256];
+    if (!s_opening_valid(w, env, req, why, sizeof why)) {
+        broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL, "%s", why);
+        return;
+    }
+    uint64_t key_id = relais_cases_key_id(req->case_id);
+    uint8_t *wrapped = NULL, box[RELAIS_ARCHIVED_KEY_BYTES];
+    size_t wrapped_len = 0;
+    int rc = relais_store_archive_get(w->b->store, key_id, &wrapped, &wrapped_len);
+    if (rc == 0)
+        rc = relais_keyring_unwrap_archive(w->b->keyring, key_id, wrapped, wrapped_len, box);
+    free(wrapped);
+    /* The case's records: from its first (its id is that referral's number) to its last event. */
+    s_sealed_t s = {.key_id = key_id};
+    if (rc == 0)
+        rc = relais_store_iterate(w->b->store, key_id, lc->last_event_seq, s_sealed_add, &s);
+    if (rc == 0 && s.nomem)
+        rc = RELAIS_E_NOMEM;
+    if (rc != 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "the archived case cannot be read");
+    } else {
+        relais_case_summary_t summary;
+        memset(&summary, 0, sizeof summary);
+        snprintf(summary.case_id, sizeof summary.case_id, "%s", req->case_id);
+        relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
+        reply.cases = &summary;
+        reply.case_count = 1;
+        reply.records = s.records;
+        reply.record_lens = s.lens;
+        reply.record_count = s.count;
+        reply.archived_key = box;
+        reply.archived_key_len = sizeof box;
+        relais_access_t access = {.reader = env->user, .action = "archive-opening", .case_id = req->case_id,
+                                  .from_seq = req->opening_seq};
+        s_logged_reply(w, env, &access, &reply, 0);
+    }
+    for (size_t i = 0; i < s.count; i++)
+        free(s.records[i]);
+    free(s.records);
+    free(s.lens);
+}
+
+/* ---- The partnership's statistics ----------------------------------------------------------- */
+
+#define S_STATS_THRESHOLD_FLOOR RELAIS_STATS_THRESHOLD_DEFAULT
+
+typedef struct {
+    relais_broker_t *b;
+    relais_stats_t *stats;
+    int rc;
+} s_count_t;
+
+static int s_count_case(void *ctx, const char *key, const uint8_t *value, size_t len)
+{
+    s_count_t *c = ctx;
+    relais_case_record_t rec;
+    relais_stats_case_t profile;
+    if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0)
+        return 0;
+    c->rc = broker_case_profile(c->b, &rec, &profile);
+    if (c->rc == 0)
+        c->rc = relais_stats_add(c->stats, &profile);
+    return c->rc ? 1 : 0;
+}
+
+/* Counts over the active cases and the retired ones' stored counts; only what survives the
+ * suppression leaves the hub. */
+static void s_statistics(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
+{
+    if (!s_sees_all(env->role)) {
+        broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL,
+                          "the statistics are the coordinator's, the data protection officer's and the auditors'");
+        return;
+    }
+    unsigned threshold = req->threshold > S_STATS_THRESHOLD_FLOOR ? req->threshold : S_STATS_THRESHOLD_FLOOR;
+    s_count_t c = {.b = w->b};
+    relais_stats_t *retired = NULL;
+    char *json = NULL, *text = NULL;
+    size_t text_len = 0;
+    int rc = relais_stats_new(&c.stats);
+    if (rc == 0)
+        rc = relais_store_case_iterate(w->b->store, s_count_case, &c);
+    if (rc == 0)
+        rc = c.rc;
+    if (rc == 0 && w->b->keyring)
+        rc = broker_retired_stats(w->b, NULL, &retired);
+    if (rc == 0 && retired)
+        rc = relais_stats_merge(c.stats, retired);
+    if (rc == 0)
+        rc = relais_stats_publish_json(c.stats, threshold, &json);
+    FILE *f = rc == 0 ? open_memstream(&text, &text_len) : NULL;
+    if (rc == 0 && !f)
+        rc = RELAIS_E_NOMEM;
+    if (f) {
+        rc = relais_stats_publish_text(c.stats, threshold, f);
+        fclose(f);
+    }
+    if (rc != 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "the statistics cannot be counted");
+    } else {
+        relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_STATISTICS};
+        reply.stats_json = json;
+        reply.stats_text = text;
+        reply.threshold = threshold;
+        relais_access_t access = {.reader = env->user, .action = "statistics"};
+        s_logged_reply(w, env, &access, &reply, 0);
+    }
+    relais_stats_destroy(&c.stats);
+    relais_stats_destroy(&retired);
+    free(json);
+    free(text);
 }
 
 /* ---- Audit --------------------------------------------------------------------------------- */
@@ -647,6 +859,9 @@ void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint
         break;
     case RELAIS_REQ_AUDIT_CONSISTENCY:
         s_audit_consistency(w, env, &req);
+        break;
+    case RELAIS_REQ_STATS:
+        s_statistics(w, env, &req);
         break;
     default:
         broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "not a query");

@@ -34,8 +34,7 @@
 
 /* ---- Clocks and paths ------------------------------------------------------------------------ */
 
-/* The sweep's time: the test clock's file when there is one, else the wall clock. */
-static int64_t s_now(const relais_broker_t *b)
+int64_t broker_sweep_clock(const relais_broker_t *b)
 {
     if (!b->sweep_clock_path)
         return broker_now_ms();
@@ -305,9 +304,7 @@ static int s_age(const char *birth_date, int64_t at_ms)
     return age < 0 ? -1 : age;
 }
 
-/* What the case leaves to the statistics: read from its record and its first referral while
- * the hub can still open them. */
-static int s_profile(relais_broker_t *b, const relais_case_record_t *rec, relais_stats_case_t *out)
+int broker_case_profile(relais_broker_t *b, const relais_case_record_t *rec, relais_stats_case_t *out)
 {
     *out = (relais_stats_case_t){.opened_ms = rec->summary.opened_ms,
                                  .age_years = -1,
@@ -355,22 +352,20 @@ typedef struct {
     size_t forgotten_count;
 } s_sweep_t;
 
-static int s_stats_load(s_sweep_t *s)
+int broker_retired_stats(relais_broker_t *b, relais_store_batch_t *batch, relais_stats_t **out)
 {
-    if (s->retired)
-        return 0;
     uint8_t *stored = NULL, *plain = NULL, key[RELAIS_DATA_KEY_BYTES];
     size_t len = 0;
-    int rc = relais_store_batch_stats_get(s->batch, &stored, &len);
+    int rc = batch ? relais_store_batch_stats_get(batch, &stored, &len) : relais_store_stats_get(b->store, &stored, &len);
     if (rc == RELAIS_E_NOT_FOUND) {
         free(stored);
-        return relais_stats_new(&s->retired);
+        return relais_stats_new(out);
     }
     size_t head = RELAIS_SEAL_NONCE_BYTES;
     if (rc == 0 && len < head + RELAIS_SEAL_TAG_BYTES)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the retired cases' statistics are too short");
     if (rc == 0)
-        rc = relais_keyring_key(s->b->keyring, s->b->store, s->batch, S_STATS_KEY_ID, key);
+        rc = relais_keyring_key(b->keyring, b->store, batch, S_STATS_KEY_ID, key);
     if (rc == 0 && !(plain = malloc(len - head)))
         rc = relais_status_set(RELAIS_E_NOMEM, "out of memory");
     uint8_t ad[RELAIS_RECORD_AD_BYTES];
@@ -378,11 +373,16 @@ static int s_stats_load(s_sweep_t *s)
     if (rc == 0 && relais_open(key, ad, sizeof ad, stored, stored + head, len - head, plain) != 0)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the retired cases' statistics do not open");
     if (rc == 0)
-        rc = relais_stats_decode(plain, len - head - RELAIS_SEAL_TAG_BYTES, &s->retired);
+        rc = relais_stats_decode(plain, len - head - RELAIS_SEAL_TAG_BYTES, out);
     OPENSSL_cleanse(key, sizeof key);
     free(plain);
     free(stored);
     return rc;
+}
+
+static int s_stats_load(s_sweep_t *s)
+{
+    return s->retired ? 0 : broker_retired_stats(s->b, s->batch, &s->retired);
 }
 
 /* nonce || AES-256-GCM of the counts under their own data key, like a record at place 0. */
@@ -441,7 +441,7 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     free(bytes);
     relais_stats_case_t profile;
     if (rc == 0)
-        rc = s_profile(b, &rec, &profile);
+        rc = broker_case_profile(b, &rec, &profile);
     if (rc == 0)
         rc = s_stats_load(s);
     if (rc == 0)
@@ -537,7 +537,7 @@ int broker_sweep(relais_broker_t *b, uint64_t *head)
         return 0; /* a store in clear has nothing sealed to archive */
     relais_cases_retention_t retention = {.active_ms = (int64_t)b->opts.active_days * S_DAY_MS,
                                           .archive_ms = (int64_t)b->opts.archive_days * S_DAY_MS};
-    s_sweep_t s = {.b = b, .now = s_now(b), .received_ms = broker_now_ms()};
+    s_sweep_t s = {.b = b, .now = broker_sweep_clock(b), .received_ms = broker_now_ms()};
     s_plan_t plan = {.retention = &retention, .now = s.now};
     char name[RELAIS_IDENT_NAME_MAX];
     int rc = relais_store_lifecycle_iterate(b->store, s_plan_case, &plan);

@@ -170,6 +170,15 @@ void relais_keyring_set_kek(relais_keyring_t *self, const relais_kek_t *kek)
     pthread_rwlock_unlock(&self->lock);
 }
 
+int relais_keyring_unwrap_archive(relais_keyring_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
+                                  uint8_t box[RELAIS_ARCHIVED_KEY_BYTES])
+{
+    pthread_rwlock_rdlock(&self->lock);
+    int rc = relais_kek_unwrap_archive(self->kek, key_id, wrapped, len, box);
+    pthread_rwlock_unlock(&self->lock);
+    return rc;
+}
+
 void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id)
 {
     if (!self)

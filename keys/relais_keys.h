@@ -183,6 +183,11 @@ static inline size_t relais_log_record_opened_len(const relais_log_record_t *rec
 /* Uses `kek` from now on (a rotation replaced the hub's KEK); the keys it holds stay. */
 void relais_keyring_set_kek(relais_keyring_t *self, const relais_kek_t *kek);
 
+/* Takes the KEK layer off an archived key (relais_kek_unwrap_archive with the keyring's KEK,
+ * which a rotation may swap meanwhile). */
+int relais_keyring_unwrap_archive(relais_keyring_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
+                                  uint8_t box[RELAIS_ARCHIVED_KEY_BYTES]);
+
 /* Forgets data key `key_id` (wiped): its case left the active base. */
 void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id);
 

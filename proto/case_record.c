@@ -67,6 +67,7 @@ int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_p
     pb->due_ms = in->due_ms;
     pb->overdue = in->overdue ? 1 : 0;
     pb->referral_count = in->referral_count;
+    pb->retention_due_ms = in->retention_due_ms;
     return RELAIS_OK;
 }
 
@@ -116,6 +117,7 @@ int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_
     out->due_ms = pb->due_ms;
     out->overdue = pb->overdue ? 1 : 0;
     out->referral_count = pb->referral_count;
+    out->retention_due_ms = pb->retention_due_ms;
     return RELAIS_OK;
 }
 

@@ -404,6 +404,7 @@ typedef struct {
     int64_t due_ms;                  /* triage deadline or next review; 0 when none */
     int overdue;
     uint32_t referral_count;
+    int64_t retention_due_ms;        /* the next lifecycle move, when a list asked (expiring_days) */
 } relais_case_summary_t;
 
 /* A referral that follows its case: its referrer sees the case's status after each event
@@ -469,6 +470,7 @@ typedef enum {
     RELAIS_REQ_AUDIT_INCLUSION,
     RELAIS_REQ_AUDIT_CONSISTENCY,
     RELAIS_REQ_PING,
+    RELAIS_REQ_STATS,
 } relais_request_kind_t;
 
 typedef struct {
@@ -498,6 +500,9 @@ typedef struct {
     char referrer[RELAIS_NAME_LEN];
     int overdue_only;
     char after[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the page after this line ("" first page) */
+    uint32_t expiring_days;     /* CASE_LIST: only cases whose next lifecycle move is this close */
+    uint64_t opening_seq;       /* CASE_SHOW of an archived case: the officer's opening record */
+    uint32_t threshold;         /* STATS: the smallest cell published */
 } relais_request_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),
@@ -522,6 +527,7 @@ typedef enum {
     RELAIS_REPLY_CASE_LIST,
     RELAIS_REPLY_CASE_DETAIL,
     RELAIS_REPLY_RECORDS,
+    RELAIS_REPLY_STATISTICS,
 } relais_reply_kind_t;
 
 typedef struct {
@@ -609,6 +615,13 @@ typedef struct {
     /* CASE_DETAIL, coordinator and auditor: the referrals that follow the case */
     relais_case_follower_t *followers; /* owned when decoded */
     size_t follower_count;
+    /* CASE_DETAIL of an archived case, for the data protection officer: its sealed key */
+    uint8_t *archived_key;            /* owned when decoded */
+    size_t archived_key_len;
+    /* STATISTICS: the published tables, JSON and French text (owned when decoded) */
+    char *stats_json;
+    char *stats_text;
+    uint32_t threshold;
 } relais_reply_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields or oneof members, hashes that are not 32

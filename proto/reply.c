@@ -21,6 +21,7 @@ typedef struct {
     Relais__V1__CaseList list;               /* CASE_LIST */
     Relais__V1__CaseDetail detail;           /* CASE_DETAIL */
     Relais__V1__RecordPage page;             /* RECORDS */
+    Relais__V1__Statistics statistics;       /* STATISTICS */
     ProtobufCBinaryData *blobs;              /* path hashes or records, pointing into the caller's */
     ProtobufCBinaryData *leaf_blobs;         /* RECORDS, CASE_DETAIL: the stored leaves' hashes */
     relais_summary_pb_t *summaries;          /* CASE_LIST, CASE_DETAIL */
@@ -284,6 +285,7 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->detail.next_seq = r->next_seq;
     h->detail.n_leaf_hashes = r->leaf_hash_count;
     h->detail.leaf_hashes = h->leaf_blobs;
+    h->detail.archived_key = (ProtobufCBinaryData){r->archived_key_len, r->archived_key};
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CASE_DETAIL;
     h->reply.case_detail = &h->detail;
     return RELAIS_OK;
@@ -328,6 +330,14 @@ static int s_reply_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
         return s_case_detail_to_pb(r, h);
     case RELAIS_REPLY_RECORDS:
         return s_records_to_pb(r, h);
+    case RELAIS_REPLY_STATISTICS:
+        h->statistics = (Relais__V1__Statistics)RELAIS__V1__STATISTICS__INIT;
+        h->statistics.json = r->stats_json ? r->stats_json : "";
+        h->statistics.text = r->stats_text ? r->stats_text : "";
+        h->statistics.threshold = r->threshold;
+        h->reply.what_case = RELAIS__V1__REPLY__WHAT_STATISTICS;
+        h->reply.statistics = &h->statistics;
+        return RELAIS_OK;
     default:
         return relais_status_set(RELAIS_E_INVALID, "reply kind %d unknown", (int)r->kind);
     }
@@ -553,6 +563,13 @@ static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t
                                    "reply.case_detail.leaf_hashes", out);
     if (rc == RELAIS_OK)
         rc = s_events_from_pb(d->n_history, d->history, out);
+    if (rc == RELAIS_OK && d->archived_key.len) {
+        out->archived_key = malloc(d->archived_key.len);
+        if (!out->archived_key)
+            return relais_status_set(RELAIS_E_NOMEM, "reply.case_detail.archived_key");
+        memcpy(out->archived_key, d->archived_key.data, d->archived_key.len);
+        out->archived_key_len = d->archived_key.len;
+    }
     if (rc == RELAIS_OK && d->n_followers) {
         if (d->n_followers > RELAIS_MAX_FOLLOWERS)
             return relais_status_set(RELAIS_E_MALFORMED, "reply.case_detail.followers: %zu, at most %d",
@@ -609,6 +626,13 @@ static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
         return rc ? rc : s_leaf_hashes_from_pb(pb->records->n_leaf_hashes, pb->records->n_records,
                                                pb->records->leaf_hashes, "reply.records.leaf_hashes", out);
     }
+    case RELAIS__V1__REPLY__WHAT_STATISTICS:
+        out->kind = RELAIS_REPLY_STATISTICS;
+        out->threshold = pb->statistics->threshold;
+        out->stats_json = strdup(pb->statistics->json);
+        out->stats_text = strdup(pb->statistics->text);
+        return out->stats_json && out->stats_text ? RELAIS_OK
+                                                  : relais_status_set(RELAIS_E_NOMEM, "reply.statistics");
     default:
         return relais_status_set(RELAIS_E_MALFORMED, "reply: unknown member %d", (int)pb->what_case);
     }
@@ -646,5 +670,8 @@ void relais_reply_clear(relais_reply_t *reply)
     free(reply->leaf_hashes);
     free(reply->events);
     free(reply->followers);
+    free(reply->archived_key);
+    free(reply->stats_json);
+    free(reply->stats_text);
     memset(reply, 0, sizeof *reply);
 }

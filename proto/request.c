@@ -11,6 +11,7 @@ typedef struct {
     Relais__V1__Credit credit;                        /* CREDIT */
     Relais__V1__CaseQuery query;                      /* CASE_LIST, CASE_SHOW */
     Relais__V1__CaseListQuery list;                   /* CASE_LIST */
+    Relais__V1__StatsQuery stats;                     /* STATS */
     Relais__V1__CaseState states[RELAIS_CASE_STATE_COUNT]; /* CASE_LIST filter */
     Relais__V1__AuditRequest audit;                   /* AUDIT_* */
     Relais__V1__AuditRange range;                     /* AUDIT_RECORDS */
@@ -41,6 +42,7 @@ static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->list.referrer = (char *)r->referrer;
     h->list.overdue_only = r->overdue_only ? 1 : 0;
     h->list.after = (char *)r->after;
+    h->list.expiring_days = r->expiring_days;
     h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_LIST;
     h->query.list = &h->list;
     return RELAIS_OK;
@@ -58,6 +60,16 @@ static int s_case_show_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->query.show = (char *)r->case_id;
     h->query.with_history = r->with_history ? 1 : 0;
     h->query.timeline_from = r->from_seq;
+    h->query.opening_seq = r->opening_seq;
+    return RELAIS_OK;
+}
+
+static int s_stats_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    h->stats = (Relais__V1__StatsQuery)RELAIS__V1__STATS_QUERY__INIT;
+    h->stats.threshold = r->threshold;
+    h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_STATS;
+    h->query.stats = &h->stats;
     return RELAIS_OK;
 }
 
@@ -66,6 +78,8 @@ static int s_case_query_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->query = (Relais__V1__CaseQuery)RELAIS__V1__CASE_QUERY__INIT;
     h->req.what_case = RELAIS__V1__REQUEST__WHAT_CASE_QUERY;
     h->req.case_query = &h->query;
+    if (r->kind == RELAIS_REQ_STATS)
+        return s_stats_to_pb(r, h);
     return r->kind == RELAIS_REQ_CASE_LIST ? s_case_list_to_pb(r, h) : s_case_show_to_pb(r, h);
 }
 
@@ -135,6 +149,7 @@ static int s_request_to_pb(const relais_request_t *r, s_request_pb_t *h)
         return RELAIS_OK;
     case RELAIS_REQ_CASE_LIST:
     case RELAIS_REQ_CASE_SHOW:
+    case RELAIS_REQ_STATS:
         return s_case_query_to_pb(r, h);
     case RELAIS_REQ_AUDIT_RECORDS:
     case RELAIS_REQ_AUDIT_CHECKPOINT:
@@ -180,6 +195,7 @@ static int s_case_list_from_pb(const Relais__V1__CaseListQuery *q, relais_reques
         return rc;
     out->urgency = (relais_urgency_t)q->urgency;
     out->overdue_only = q->overdue_only ? 1 : 0;
+    out->expiring_days = q->expiring_days;
     out->kind = RELAIS_REQ_CASE_LIST;
     return RELAIS_OK;
 }
@@ -188,6 +204,11 @@ static int s_case_query_from_pb(const Relais__V1__CaseQuery *q, relais_request_t
 {
     if (q->what_case == RELAIS__V1__CASE_QUERY__WHAT_LIST)
         return s_case_list_from_pb(q->list, out);
+    if (q->what_case == RELAIS__V1__CASE_QUERY__WHAT_STATS) {
+        out->kind = RELAIS_REQ_STATS;
+        out->threshold = q->stats->threshold;
+        return RELAIS_OK;
+    }
     if (q->what_case != RELAIS__V1__CASE_QUERY__WHAT_SHOW)
         return relais_status_set(RELAIS_E_MALFORMED, "request.case_query: neither list nor show");
     if (!q->show || !q->show[0])
@@ -195,6 +216,7 @@ static int s_case_query_from_pb(const Relais__V1__CaseQuery *q, relais_request_t
     out->kind = RELAIS_REQ_CASE_SHOW;
     out->with_history = q->with_history ? 1 : 0;
     out->from_seq = q->timeline_from;
+    out->opening_seq = q->opening_seq;
     return relais_proto_copy_exact(out->case_id, sizeof out->case_id, q->show, "request.case_query.show");
 }
 

@@ -72,6 +72,17 @@ tom=C-$tom_referral
 expect 0 coordination case update "$lina" triage --note "Vue en instance partenariale"
 expect 0 coordination case update "$lina" declined --reason "family-declined" --note "La famille ne souhaite pas de suivi"
 expect 0 coordination case show "$tom"
+# Five more children the college refers, so that the statistics have enough cases to show.
+for family in Martin Bernard Petit Durand Moreau; do
+  sed "s/\"Benali\"/\"$family\"/" "$examples/referral-college-marie-curie.json" >"$tmp/$family.json"
+  expect 0 college-curie submit "$tmp/$family.json"
+done
+
+step "the cases that leave the active base within 800 days, and none within 700"
+expect 0 coordination case list --expiring 800
+grep -q "^$lina leaves the active base on" "$tmp/out" || fail "--expiring 800: $(cat "$tmp/out")"
+expect 0 coordination case list --expiring 700
+grep -q '^0 cases' "$tmp/out" || fail "--expiring 700: $(cat "$tmp/out")"
 
 step "rectification: Tom's birth date was mistyped; the correction is signed, the original stays"
 expect 0 coordination privacy rectify "$tom" --record "$tom_referral" --field child.birth_date --value 2017-04-09 \
@@ -101,6 +112,14 @@ grep -q "event=archived case=$tom" "$tmp/broker.log" || fail "the erasure asked 
 expect 1 coordination case show "$tom"
 grep -q 'left the active base' "$tmp/err" || fail "an archived case shown: $(cat "$tmp/err")"
 expect 0 coordination case show "$lina"
+
+step "the archive is the data protection officer's to open, with a signed reason"
+expect 1 coordination privacy open-archive "$tom" --reason "curiosité"
+grep -q FORBIDDEN "$tmp/err" || fail "the coordinator opened the archive: $(cat "$tmp/err")"
+expect 0 dpd-ville privacy open-archive "$tom" --reason "demande d'accès des parents, courrier du 4 décembre" --json
+grep -q '"Lefèvre"' "$tmp/out" && grep -q '"birth_date":"2017-04-09"' "$tmp/out" ||
+  fail "the officer's opening: $(head -c 800 "$tmp/out")"
+grep -q "event=access reader=dpd-ville" "$tmp/broker.log" || fail "the opening's read was not logged"
 
 step "two years and a day after Lina's last event: archived; Tom's erased"
 set_clock $((t0 + 731 * day))
@@ -151,6 +170,18 @@ expect_exit 0 "$relais" audit verify --store "$tmp/snap-after" --certs "$broker_
 grep -q '^level: full, with the data key' "$tmp/out" && grep -q "^  $lina erased by record" "$tmp/out" &&
   grep -q '^archived or erased: ' "$tmp/out" || fail "keyed audit: $(cat "$tmp/out")"
 sed 's/^/   /' "$tmp/out"
+
+step "the statistics keep the erased cases' counts, and suppress the small cells"
+expect 0 coordination privacy stats --json
+tr -d ' \n' <"$tmp/out" >"$tmp/stats"
+grep -q '"cases":7' "$tmp/stats" || fail "the counts were not kept: $(cat "$tmp/stats")"
+# By source: six cases of the college, one of the CMP: the CMP's cell is under 5, and the college's
+# would give it away (7 - 6): both are secret.
+grep -q '"cmp":"secret"' "$tmp/stats" && grep -q '"school-head":"secret"' "$tmp/stats" ||
+  fail "the CMP's one case shown, or the college's count gives it away: $(cat "$tmp/stats")"
+expect 0 coordination privacy stats
+grep -q 'Statistiques du partenariat' "$tmp/out" || fail "the French statistics: $(cat "$tmp/out")"
+sed 's/^/   /' "$tmp/out" | head -20
 
 step "the export of an erased case: nothing personal"
 expect 0 coordination privacy export "$lina" --json

@@ -1018,7 +1018,7 @@ static void test_request_round_trips(void **state)
     uint8_t signed_msg[100];
     memset(signed_msg, 0x42, sizeof signed_msg);
     relais_request_t r;
-    for (int kind = RELAIS_REQ_SUBMIT; kind <= RELAIS_REQ_PING; kind++) {
+    for (int kind = RELAIS_REQ_SUBMIT; kind <= RELAIS_REQ_STATS; kind++) {
         memset(&r, 0, sizeof r);
         r.request_id = 1000 + (uint64_t)kind;
         r.kind = (relais_request_kind_t)kind;
@@ -1038,10 +1038,15 @@ static void test_request_round_trips(void **state)
             snprintf(r.school, sizeof r.school, "Collège Marie Curie");
             snprintf(r.referrer, sizeof r.referrer, "PMI");
             r.overdue_only = 1;
+            r.expiring_days = 30;
             break;
         case RELAIS_REQ_CASE_SHOW:
             snprintf(r.case_id, sizeof r.case_id, "C-12");
             r.with_history = 1;
+            r.opening_seq = 77;
+            break;
+        case RELAIS_REQ_STATS:
+            r.threshold = 10;
             break;
         case RELAIS_REQ_AUDIT_RECORDS:
             r.from_seq = 1, r.to_seq = UINT64_MAX;
@@ -1262,6 +1267,41 @@ static void test_reply_proof_round_trips(void **state)
     relais_reply_clear(&back);
 }
 
+/* The statistics, and an archived case's key for the data protection officer. */
+static void test_reply_privacy_round_trips(void **state)
+{
+    (void)state;
+    relais_reply_t r, back;
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_STATISTICS;
+    r.stats_json = "{\"cases\":7}";
+    r.stats_text = "Statistiques du partenariat\n";
+    r.threshold = 5;
+    s_reply_round_trip(&r, &back);
+    assert_string_equal(back.stats_json, r.stats_json);
+    assert_string_equal(back.stats_text, r.stats_text);
+    assert_int_equal(back.threshold, 5);
+    relais_reply_clear(&back);
+
+    relais_case_summary_t summary;
+    memset(&summary, 0, sizeof summary);
+    snprintf(summary.case_id, sizeof summary.case_id, "C-3");
+    summary.retention_due_ms = 1893456000000;
+    uint8_t box[88];
+    memset(box, 0xa5, sizeof box);
+    memset(&r, 0, sizeof r);
+    r.kind = RELAIS_REPLY_CASE_DETAIL;
+    r.cases = &summary;
+    r.case_count = 1;
+    r.archived_key = box;
+    r.archived_key_len = sizeof box;
+    s_reply_round_trip(&r, &back);
+    assert_int_equal(back.archived_key_len, sizeof box);
+    assert_memory_equal(back.archived_key, box, sizeof box);
+    assert_true(back.cases[0].retention_due_ms == summary.retention_due_ms);
+    relais_reply_clear(&back);
+}
+
 static void test_reply_case_round_trips(void **state)
 {
     (void)state;
@@ -1353,8 +1393,8 @@ static void test_reply_refuses(void **state)
     (void)state;
     relais_reply_t back;
     s_buf_t w = {.n = 0}, sub = {.n = 0};
-    s_field_bytes(&w, 11, "", 0); /* a oneof member this build does not know */
-    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 11");
+    s_field_bytes(&w, 12, "", 0); /* a oneof member this build does not know */
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 12");
 
     uint8_t hash[33] = {0};
     s_field_bytes(&sub, 1, s_id, sizeof s_id);
@@ -1486,6 +1526,7 @@ int main(void)
         cmocka_unit_test(test_reply_proof_round_trips),
         cmocka_unit_test(test_reply_case_round_trips),
         cmocka_unit_test(test_reply_refuses),
+        cmocka_unit_test(test_reply_privacy_round_trips),
         cmocka_unit_test(test_reply_error_truncates),
         cmocka_unit_test(test_case_state_names),
     };
