@@ -1,7 +1,10 @@
-/* datakey.c -- `relais datakey new|rotate`: the hub's data key (KEK) file, and its rotation. */
+/* datakey.c -- `relais datakey`: the hub's data key (KEK) file, its rotation, and the backup-key
+ * store of retired generations. */
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +15,9 @@
 static const char s_help[] =
     "usage: relais datakey new --out FILE\n"
     "       relais datakey rotate --store DIR --data-key FILE --out NEW_FILE [--keep-old]\n"
+    "       relais datakey retired --dir DIR [--backup-days N]\n"
+    "       relais datakey export-retired --dir DIR --generation N --out FILE\n"
+    "       relais datakey destroy --dir DIR --generation N\n"
     "\n"
     "new     writes a new data key (generation 1) to FILE, mode 0600, never over an existing file.\n"
     "        relaisd --data-key FILE seals every record about a child, and the case index, under\n"
@@ -20,7 +26,17 @@ static const char s_help[] =
     "rotate  with relaisd stopped: writes the next generation to NEW_FILE, wraps every data key of\n"
     "        the store again under it in one pass (all or nothing), checks that NEW_FILE opens them,\n"
     "        then erases FILE (zeros, then removed): snapshots taken before can then no longer be\n"
-    "        read. --keep-old keeps FILE, for as long as such snapshots must stay readable.\n";
+    "        read. --keep-old keeps FILE, for as long as such snapshots must stay readable.\n"
+    "\n"
+    "The backup-key store (DIR: relaisd's --retired-keys, retired/ beside its data key): relaisd\n"
+    "rotates its data key after every sweep that archived or erased a case, and keeps the old\n"
+    "generation there, since only it opens the snapshots taken before; it destroys it when the\n"
+    "backup period ends (--backup-days, 30).\n"
+    "retired         lists the generations kept, when each was retired and when it goes.\n"
+    "export-retired  copies one to FILE (0600, never over a file): to an offline medium the town\n"
+    "                keeps with its backups, and destroys with them.\n"
+    "destroy         overwrites one with zeros and removes it: the snapshots it opened are then\n"
+    "                unreadable for good.\n";
 
 static int s_fail(const char *what, int status)
 {
@@ -112,15 +128,100 @@ static int s_rotate(const char *store_dir, const char *old_path, const char *new
     return RELAIS_EXIT_OK;
 }
 
+/* ---- The backup-key store ---------------------------------------------------------------- */
+
+static int s_retired(const char *dir, uint64_t backup_days)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        relais_cli_line(stderr, "relais datakey: %s: no backup-key store here (relaisd makes it at its first "
+                                "rotation)", dir);
+        return RELAIS_EXIT_USAGE;
+    }
+    struct dirent *e;
+    int count = 0;
+    while ((e = readdir(d)) != NULL) {
+        uint32_t generation;
+        int64_t retired_ms;
+        if (relais_kek_retired_parse(e->d_name, &generation, &retired_ms) != 0)
+            continue;
+        char retired[32], until[32];
+        relais_cli_time(retired_ms, retired, sizeof retired);
+        relais_cli_time(retired_ms + (int64_t)backup_days * 24 * 3600 * 1000, until, sizeof until);
+        relais_cli_line(stdout, "generation %" PRIu32 "  retired %s  destroyed by relaisd after %s  (%s/%s)",
+                        generation, retired, until, dir, e->d_name);
+        count++;
+    }
+    closedir(d);
+    printf("%d retired generation%s\n", count, count == 1 ? "" : "s");
+    return RELAIS_EXIT_OK;
+}
+
+/* The file of generation `generation` in the store `dir`, into `path`. */
+static int s_find_retired(const char *dir, uint64_t generation, char *path, size_t cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d)) != NULL) {
+        uint32_t g;
+        int64_t ms;
+        if (relais_kek_retired_parse(e->d_name, &g, &ms) == 0 && g == generation) {
+            snprintf(path, cap, "%s/%s", dir, e->d_name);
+            found = 1;
+        }
+    }
+    if (d)
+        closedir(d);
+    if (!found)
+        relais_cli_line(stderr, "relais datakey: %s holds no generation %" PRIu64, dir, generation);
+    return found ? 0 : RELAIS_EXIT_USAGE;
+}
+
+static int s_export_retired(const char *dir, uint64_t generation, const char *out)
+{
+    char path[4096];
+    relais_kek_t *kek = NULL;
+    int rc = s_find_retired(dir, generation, path, sizeof path);
+    if (rc)
+        return rc;
+    rc = relais_kek_load(path, &kek);
+    if (rc == 0)
+        rc = relais_kek_save(kek, out);
+    relais_kek_destroy(&kek);
+    if (rc)
+        return s_fail(out, rc);
+    relais_cli_line(stdout, "%s: generation %" PRIu64 ", for the backups taken under it", out, generation);
+    return RELAIS_EXIT_OK;
+}
+
+static int s_destroy(const char *dir, uint64_t generation)
+{
+    char path[4096];
+    int rc = s_find_retired(dir, generation, path, sizeof path);
+    if (rc)
+        return rc;
+    rc = relais_kek_erase(path);
+    if (rc)
+        return s_fail(path, rc);
+    relais_cli_line(stdout, "generation %" PRIu64 " destroyed: the snapshots taken under it can no longer be read",
+                    generation);
+    return RELAIS_EXIT_OK;
+}
+
 int relais_cmd_datakey(int argc, char **argv)
 {
     static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
                                          {"store", required_argument, NULL, 's'},
                                          {"data-key", required_argument, NULL, 'k'},
                                          {"keep-old", no_argument, NULL, 'K'},
+                                         {"dir", required_argument, NULL, 'd'},
+                                         {"generation", required_argument, NULL, 'g'},
+                                         {"backup-days", required_argument, NULL, 'b'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *out = NULL, *store = NULL, *old = NULL;
+    const char *out = NULL, *store = NULL, *old = NULL, *dir = NULL;
+    uint64_t generation = 0, backup_days = 30;
     int keep_old = 0, c;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(s_help, stdout);
@@ -136,12 +237,33 @@ int relais_cmd_datakey(int argc, char **argv)
         case 's': store = optarg; break;
         case 'k': old = optarg; break;
         case 'K': keep_old = 1; break;
+        case 'd': dir = optarg; break;
+        case 'g':
+            if (relais_cli_parse_u64(optarg, &generation) != 0 || generation == 0 || generation > UINT32_MAX)
+                return relais_cli_usage("datakey", "--generation: a generation number, from 1");
+            break;
+        case 'b':
+            if (relais_cli_parse_u64(optarg, &backup_days) != 0 || backup_days > 3650)
+                return relais_cli_usage("datakey", "--backup-days: 0 to 3650");
+            break;
         case 'h': fputs(s_help, stdout); return RELAIS_EXIT_OK;
         default: return relais_cli_usage("datakey", "unknown option");
         }
     }
     if (optind != argc - 1)
         return relais_cli_usage("datakey", "unexpected argument %s", argv[1 + optind]);
+    int retired_opts = dir || generation;
+    if (strcmp(sub, "retired") == 0)
+        return dir && !generation && !out && !store && !old ? s_retired(dir, backup_days)
+                                                             : relais_cli_usage("datakey", "retired takes --dir DIR");
+    if (strcmp(sub, "export-retired") == 0)
+        return dir && generation && out ? s_export_retired(dir, generation, out)
+                                        : relais_cli_usage("datakey", "export-retired needs --dir, --generation, --out");
+    if (strcmp(sub, "destroy") == 0)
+        return dir && generation && !out ? s_destroy(dir, generation)
+                                         : relais_cli_usage("datakey", "destroy needs --dir and --generation");
+    if (retired_opts)
+        return relais_cli_usage("datakey", "--dir and --generation are for retired, export-retired and destroy");
     if (strcmp(sub, "new") == 0) {
         if (!out || store || old || keep_old)
             return relais_cli_usage("datakey", "new takes --out FILE and nothing else");
@@ -152,5 +274,5 @@ int relais_cmd_datakey(int argc, char **argv)
             return relais_cli_usage("datakey", "rotate needs --store DIR, --data-key FILE and --out NEW_FILE");
         return s_rotate(store, old, out, keep_old);
     }
-    return relais_cli_usage("datakey", "expected new or rotate, not %s", sub);
+    return relais_cli_usage("datakey", "expected new, rotate, retired, export-retired or destroy, not %s", sub);
 }

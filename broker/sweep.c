@@ -29,7 +29,6 @@
 #include "relais_stats.h"
 
 #define S_DAY_MS (24LL * 3600 * 1000)
-#define S_RETIRED_PREFIX "data-key.gen-"
 #define S_STATS_KEY_ID UINT64_MAX /* the retired cases' statistics, sealed under a data key of their own */
 
 /* ---- Clocks and paths ------------------------------------------------------------------------ */
@@ -131,8 +130,9 @@ static int s_retire(relais_broker_t *b, int64_t now, char *path, size_t cap)
 {
     if (mkdir(b->retired_dir, 0700) != 0 && errno != EEXIST)
         return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", b->retired_dir, strerror(errno));
-    snprintf(path, cap, "%s/" S_RETIRED_PREFIX "%u.retired-%lld", b->retired_dir, relais_kek_generation(b->kek),
-             (long long)now);
+    char name[96];
+    relais_kek_retired_name(relais_kek_generation(b->kek), now, name, sizeof name);
+    snprintf(path, cap, "%s/%s", b->retired_dir, name);
     int rc = relais_kek_save(b->kek, path);
     return rc ? rc : s_sync_dir_of(path);
 }
@@ -178,11 +178,10 @@ static void s_expire_retired(relais_broker_t *b, int64_t now)
         return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        unsigned generation;
-        long long retired_ms;
-        int n = 0;
-        if (sscanf(e->d_name, S_RETIRED_PREFIX "%u.retired-%lld%n", &generation, &retired_ms, &n) != 2 ||
-            e->d_name[n] != '\0' || now < retired_ms + (int64_t)b->opts.backup_days * S_DAY_MS)
+        uint32_t generation;
+        int64_t retired_ms;
+        if (relais_kek_retired_parse(e->d_name, &generation, &retired_ms) != 0 ||
+            now < retired_ms + (int64_t)b->opts.backup_days * S_DAY_MS)
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", b->retired_dir, e->d_name);

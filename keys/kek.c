@@ -406,8 +406,12 @@ int relais_kek_wrap(const relais_kek_t *self, uint64_t key_id, const uint8_t key
 
 uint32_t relais_wrapped_generation(const uint8_t *wrapped, size_t len)
 {
-    uint32_t g = s_generation(wrapped, len, S_WRAP_FORMAT, RELAIS_WRAPPED_KEY_BYTES);
-    return g ? g : s_generation(wrapped, len, S_ARCHIVE_FORMAT, RELAIS_WRAPPED_ARCHIVE_BYTES);
+    return s_generation(wrapped, len, S_WRAP_FORMAT, RELAIS_WRAPPED_KEY_BYTES);
+}
+
+uint32_t relais_wrapped_archive_generation(const uint8_t *wrapped, size_t len)
+{
+    return s_generation(wrapped, len, S_ARCHIVE_FORMAT, RELAIS_WRAPPED_ARCHIVE_BYTES);
 }
 
 int relais_kek_unwrap(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
@@ -428,6 +432,25 @@ int relais_kek_unwrap_archive(const relais_kek_t *self, uint64_t key_id, const u
 {
     return s_unwrap(self, "relais/v1/arc", S_ARCHIVE_FORMAT, "archived key", key_id, wrapped, len,
                     RELAIS_ARCHIVED_KEY_BYTES, box);
+}
+
+#define S_RETIRED_PREFIX "data-key.gen-"
+
+void relais_kek_retired_name(uint32_t generation, int64_t retired_ms, char *out, size_t cap)
+{
+    snprintf(out, cap, S_RETIRED_PREFIX "%u.retired-%lld", generation, (long long)retired_ms);
+}
+
+int relais_kek_retired_parse(const char *name, uint32_t *generation, int64_t *retired_ms)
+{
+    unsigned g;
+    long long ms;
+    int n = 0;
+    if (sscanf(name, S_RETIRED_PREFIX "%u.retired-%lld%n", &g, &ms, &n) != 2 || name[n] != '\0' || g == 0 || ms <= 0)
+        return -1;
+    *generation = g;
+    *retired_ms = ms;
+    return 0;
 }
 
 int relais_kek_save(const relais_kek_t *self, const char *path)

@@ -72,6 +72,13 @@ int relais_kek_unwrap(const relais_kek_t *self, uint64_t key_id, const uint8_t *
  * synced): the copy of a retired generation. Errors: RELAIS_E_IO. */
 int relais_kek_save(const relais_kek_t *self, const char *path);
 
+/* The backup-key store: a folder of retired generations, each the file
+ * "data-key.gen-<generation>.retired-<ms>" (the time it was retired, from which the backup
+ * period counts). The name into `out` (room `cap`); and its parts from a name (0, or -1 when the
+ * name is no retired generation's). */
+void relais_kek_retired_name(uint32_t generation, int64_t retired_ms, char *out, size_t cap);
+int relais_kek_retired_parse(const char *name, uint32_t *generation, int64_t *retired_ms);
+
 /* An archived key (a sealed box for the data protection officer) wrapped under the KEK as
  * well: format (2) || generation (4) || nonce (12) || ciphertext (88) || tag (16), associated
  * data "relais/v1/arc" || key_id || generation. The officer's key never changes; the KEK does,
@@ -83,8 +90,10 @@ int relais_kek_wrap_archive(const relais_kek_t *self, uint64_t key_id, const uin
 int relais_kek_unwrap_archive(const relais_kek_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
                               uint8_t box[RELAIS_ARCHIVED_KEY_BYTES]);
 
-/* The KEK generation a wrapped key or archived key was made under; 0 when it is neither. */
+/* The KEK generation a wrapped key was made under; 0 when it is no wrapped key. */
 uint32_t relais_wrapped_generation(const uint8_t *wrapped, size_t len);
+/* The same for an archived key wrapped under the KEK. */
+uint32_t relais_wrapped_archive_generation(const uint8_t *wrapped, size_t len);
 
 /* ---- Sealing --------------------------------------------------------------------------- */
 

@@ -148,6 +148,15 @@ search 1 "$tmp"/snap-archived/*
 grep -q 'the archived key of key 1' "$tmp/search" || fail "the backup period keeps nothing: $(cat "$tmp/search")"
 sed -n 's/^OPENS [^ ]*\/\([^/]* offset\)/   \1/p' "$tmp/search" | head -2
 
+step "the backup-key store: its generations listed, one exported to an offline medium, which opens the backup"
+expect_exit 0 "$relais" datakey retired --dir "$retired"
+grep -q '^generation 3  retired ' "$tmp/out" || fail "datakey retired: $(cat "$tmp/out")"
+sed 's/^/   /' "$tmp/out"
+expect_exit 0 "$relais" datakey export-retired --dir "$retired" --generation 3 --out "$tmp/offline.key"
+"$key_search" 1 "$tmp/pki/dpd-ville/dpd-ville.cert_secret" "$tmp/offline.key" -- "$tmp"/snap-archived/* >"$tmp/search"
+grep -q '^OPENS' "$tmp/search" || fail "the exported generation opens nothing: $(cat "$tmp/search")"
+expect_exit 2 "$relais" datakey destroy --dir "$retired" --generation 99
+
 step "the backup period over: the retired generations destroyed; no key that still exists opens anything"
 set_clock $((t0 + (731 + 1827 + 31) * day))
 wait_sweep

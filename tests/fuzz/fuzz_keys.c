@@ -81,6 +81,20 @@ static void s_wrapped(const uint8_t *data, size_t size)
     uint32_t generation = relais_wrapped_generation(data, size);
     FUZZ_CHECK(generation == 0 ? rc == RELAIS_E_MALFORMED : rc == RELAIS_E_CRYPTO,
                "a wrapped key refused with the wrong code", rc);
+    /* The same bytes as an archived key wrapped under the KEK. */
+    uint8_t box[RELAIS_ARCHIVED_KEY_BYTES];
+    rc = relais_kek_unwrap_archive(s_kek, 9, data, size, box);
+    FUZZ_CHECK(rc != RELAIS_OK, "bytes nobody wrapped opened as an archived key", 0);
+    generation = relais_wrapped_archive_generation(data, size);
+    FUZZ_CHECK(generation == 0 ? rc == RELAIS_E_MALFORMED : rc == RELAIS_E_CRYPTO,
+               "an archived key refused with the wrong code", rc);
+    /* And as the sealed box itself, as the data protection officer's machine receives it. */
+    uint8_t pk[RELAIS_ARCHIVE_PUBLIC_BYTES], sk[RELAIS_ARCHIVE_SECRET_BYTES], key2[RELAIS_DATA_KEY_BYTES];
+    memset(pk, 0x11, sizeof pk);
+    memset(sk, 0x22, sizeof sk);
+    rc = relais_keys_archive_open(pk, sk, 9, data, size, key2);
+    FUZZ_CHECK(size == RELAIS_ARCHIVED_KEY_BYTES ? rc == RELAIS_E_CRYPTO : rc == RELAIS_E_MALFORMED,
+               "a box nobody sealed refused with the wrong code", rc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

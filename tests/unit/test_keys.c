@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -365,6 +366,60 @@ static void test_rotation(void **state)
     relais_kek_destroy(&forged);
 }
 
+/* An archived case's key: sealed to the officer's X25519 key, opened only with its secret and
+ * as the key it was sealed as; wrapped under the KEK, moved by a rotation with the data keys,
+ * and then dead under the old generation. */
+static void test_archived_key(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_kek_t *kek = NULL, *next = NULL;
+    relais_keyring_t *ring = NULL;
+    relais_store_t *store = s_store_with_keys(f, &kek, &ring, 4);
+    uint8_t pk[32], sk[32], other_pk[32], other_sk[32], key[RELAIS_DATA_KEY_BYTES], back[RELAIS_DATA_KEY_BYTES];
+    crypto_box_keypair(pk, sk);
+    crypto_box_keypair(other_pk, other_sk);
+    assert_int_equal(relais_keyring_key(ring, store, NULL, 3, key), 0);
+    uint8_t box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES], unwrapped[RELAIS_ARCHIVED_KEY_BYTES];
+    assert_int_equal(relais_keys_archive_seal(pk, 3, key, box), 0);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 3, box, sizeof box, back), 0);
+    assert_memory_equal(key, back, sizeof key);
+    assert_int_equal(relais_keys_archive_open(other_pk, other_sk, 3, box, sizeof box, back), RELAIS_E_CRYPTO);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 4, box, sizeof box, back), RELAIS_E_CRYPTO);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 3, box, sizeof box - 1, back), RELAIS_E_MALFORMED);
+
+    assert_int_equal(relais_kek_wrap_archive(kek, 3, box, wrapped), 0);
+    assert_int_equal(relais_wrapped_archive_generation(wrapped, sizeof wrapped), 1);
+    assert_int_equal(relais_wrapped_generation(wrapped, sizeof wrapped), 0);
+    assert_int_equal(relais_kek_unwrap_archive(kek, 4, wrapped, sizeof wrapped, unwrapped), RELAIS_E_CRYPTO);
+    relais_store_batch_t *batch = NULL;
+    assert_int_equal(relais_store_batch_begin(store, &batch), 0);
+    assert_int_equal(relais_store_batch_archive_put(batch, 3, wrapped, sizeof wrapped), 0);
+    assert_int_equal(relais_store_batch_key_del(batch, 3), 0);
+    assert_int_equal(relais_store_batch_commit(&batch), 0);
+
+    char next_path[160];
+    snprintf(next_path, sizeof next_path, "%s/data-2.key", f->dir);
+    assert_int_equal(relais_kek_create(next_path, 2), 0);
+    assert_int_equal(relais_kek_load(next_path, &next), 0);
+    uint64_t moved = 0;
+    assert_int_equal(relais_keys_rotate(store, kek, next, &moved), 0);
+    assert_int_equal(moved, 4); /* three data keys and the archived one */
+    uint8_t *stored = NULL;
+    size_t len = 0;
+    assert_int_equal(relais_store_archive_get(store, 3, &stored, &len), 0);
+    assert_int_equal(relais_wrapped_archive_generation(stored, len), 2);
+    assert_int_equal(relais_kek_unwrap_archive(kek, 3, stored, len, unwrapped), RELAIS_E_CRYPTO);
+    assert_int_equal(relais_kek_unwrap_archive(next, 3, stored, len, unwrapped), 0);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 3, unwrapped, sizeof unwrapped, back), 0);
+    assert_memory_equal(key, back, sizeof key);
+    free(stored);
+
+    relais_keyring_destroy(&ring);
+    relais_store_destroy(&store);
+    relais_kek_destroy(&kek);
+    relais_kek_destroy(&next);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_documented_sealed_record),
         cmocka_unit_test_setup_teardown(test_many_keys, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_rotation, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_archived_key, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
