@@ -292,6 +292,7 @@ static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, con
     if (s_case_get(r, p.case_id, &step.rec) != 0)
         return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "a rectification of %s, which the replay does not hold", p.case_id);
     relais_cases_status(&step.rec, &step.after);
+    step.after.rectification = 1;
     return s_check_event(r, seq, &step) ? RELAIS_AUDIT_STOP : 0;
 }
 

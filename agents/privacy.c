@@ -231,22 +231,62 @@ static json_t *s_export_json(const relais_reply_t *r)
                      "records", timeline, "status_history", history, "shared_with", followers);
 }
 
-/* One value of a message's JSON as a line of the French text, walking objects and arrays. */
-static void s_text_value(const char *label, json_t *v, int depth)
+/* The French words for the fields of referrals, updates and corrections (relais.proto's names). */
+static const char *const s_labels[][2] = {
+    {"referral", "Signalement"}, {"case_update", "Suite donnée"}, {"privacy", "Protection des données"},
+    {"external_ref", "Référence du partenaire"}, {"referrer", "Auteur du signalement"},
+    {"organisation", "Organisme"}, {"role", "Fonction"}, {"name", "Nom"}, {"contact", "Contact"},
+    {"child", "Enfant"}, {"family_name", "Nom de famille"}, {"given_names", "Prénom"},
+    {"birth_date", "Date de naissance"}, {"school", "École"}, {"class_name", "Classe"},
+    {"guardians", "Responsable légal"}, {"relationship", "Lien"}, {"phone", "Téléphone"},
+    {"email", "Courriel"}, {"address", "Adresse"}, {"domains", "Domaine"},
+    {"support_in_place", "Accompagnement déjà en place"}, {"description", "Description"},
+    {"urgency", "Urgence"}, {"consent", "Accord de la famille"}, {"parental_request", "Demande des parents"},
+    {"recorded_by", "Recueilli par"}, {"recorded_ms", "Recueilli le"}, {"document_ref", "Document"},
+    {"given_by", "Donné par"}, {"requester_name", "Demandeur"}, {"received_ms", "Reçu le"},
+    {"channel", "Canal"}, {"case_id", "Dossier"}, {"from_state", "État précédent"}, {"to_state", "Nouvel état"},
+    {"sub_status", "Précision"}, {"reason_code", "Motif"}, {"note", "Note"}, {"diagnosis", "Diagnostic"},
+    {"pathway", "Action du parcours"}, {"kind", "Type"}, {"partner", "Partenaire"}, {"start_date", "Début"},
+    {"frequency", "Fréquence"}, {"next_review_date", "Prochain bilan"}, {"redirected_to", "Orienté vers"},
+    {"share_referral", "Partagé avec"}, {"reason", "Motif"}, {"record_seq", "Pièce corrigée"},
+    {"field", "Champ"}, {"value", "Valeur"},
+};
+
+static const char *s_label(const char *key)
 {
-    char pad[32];
+    for (size_t i = 0; i < sizeof s_labels / sizeof s_labels[0]; i++)
+        if (strcmp(s_labels[i][0], key) == 0)
+            return s_labels[i][1];
+    return key;
+}
+
+/* One value of a message's JSON as a line of the French text, walking objects and arrays. */
+static void s_text_value(const char *key, json_t *v, int depth)
+{
+    char pad[32], when[32];
+    const char *label = s_label(key);
     snprintf(pad, sizeof pad, "%*s", 4 + 2 * depth, "");
+    size_t n = strlen(key);
+    if (json_is_integer(v) && n > 3 && strcmp(key + n - 3, "_ms") == 0) {
+        relais_cli_time(json_integer_value(v), when, sizeof when);
+        relais_cli_line(stdout, "%s%s : %s", pad, label, when);
+        return;
+    }
     if (json_is_object(v)) {
         relais_cli_line(stdout, "%s%s :", pad, label);
-        const char *key;
+        const char *member;
         json_t *sub;
-        json_object_foreach(v, key, sub) s_text_value(key, sub, depth + 1);
+        json_object_foreach(v, member, sub) s_text_value(member, sub, depth + 1);
     } else if (json_is_array(v)) {
         size_t i;
         json_t *item;
         char name[80];
         json_array_foreach(v, i, item)
         {
+            if (json_array_size(v) == 1) {
+                s_text_value(key, item, depth);
+                continue;
+            }
             snprintf(name, sizeof name, "%s %zu", label, i + 1);
             s_text_value(name, item, depth);
         }

@@ -248,6 +248,9 @@ static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, uint64_t seq,
         relais_cases_referral_arrival(seq, d->received_ms, &d->status);
         return 1;
     }
+    /* A correction of the case's records changes nothing a referrer sees: not even that it happened. */
+    if (payload == RELAIS_PAYLOAD_PRIVACY)
+        return 0;
     relais_case_record_t rec;
     if (broker_case_load(self->b->store, d->status.case_id, &rec) != 0)
         return 0;

@@ -432,7 +432,7 @@ static int s_referral_event(void *ctx, uint64_t seq, const uint8_t *status, size
         relais_cases_referral_arrival(seq, h->ref->received_ms, &ev->status);
     } else if (seq < h->ref->seq || !h->follower || seq < h->follower->since_seq ||
                relais_cases_referral_load(h->store, seq, &other) != RELAIS_E_NOT_FOUND ||
-               relais_case_status_decode(status, len, &ev->status) != 0) {
+               relais_case_status_decode(status, len, &ev->status) != 0 || ev->status.rectification) {
         return 0;
     } else {
         relais_referral_handle(h->ref->seq, ev->status.case_id);

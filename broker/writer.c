@@ -133,6 +133,7 @@ static int s_link_rectification(relais_store_batch_t *batch, const char *case_id
         rc = relais_case_record_decode(bytes, len, &rec);
     if (rc == 0) {
         relais_cases_status(&rec, &status);
+        status.rectification = 1;
         rc = relais_case_status_encode(&status, &status_bytes, &status_len);
     }
     if (rc == 0)

@@ -372,6 +372,7 @@ int relais_proto_status_to_pb(const relais_case_status_t *in, Relais__V1__CaseSt
     out->task_status = (Relais__V1__TaskStatus)in->task_status;
     out->reason_code = (char *)in->reason_code;
     out->updated_ms = in->updated_ms;
+    out->rectification = in->rectification ? 1 : 0;
     return RELAIS_OK;
 }
 
@@ -385,6 +386,7 @@ int relais_proto_status_from_pb(const Relais__V1__CaseStatusView *pb, relais_cas
     out->state = (relais_case_state_t)pb->state;
     out->task_status = (int)pb->task_status;
     out->updated_ms = pb->updated_ms;
+    out->rectification = pb->rectification ? 1 : 0;
     return RELAIS_OK;
 }
 

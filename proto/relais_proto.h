@@ -553,6 +553,7 @@ typedef struct {
     int task_status;
     char reason_code[RELAIS_NAME_LEN];
     int64_t updated_ms;
+    int rectification;       /* the event corrected the case's records (index only, never shown to a partner) */
 } relais_case_status_t;
 
 /* CaseStatusView to and from bytes (the value of a case history entry in the store: the

@@ -85,15 +85,26 @@ expect 0 coordination case list --expiring 700
 grep -q '^0 cases' "$tmp/out" || fail "--expiring 700: $(cat "$tmp/out")"
 
 step "rectification: Tom's birth date was mistyped; the correction is signed, the original stays"
+expect 0 cmp-sceaux feed --from 1 --idle-exit 1 --json
+cp "$tmp/out" "$tmp/cmp-feed-before"
+expect 0 cmp-sceaux case show "R-$tom_referral" --json
+cp "$tmp/out" "$tmp/cmp-show-before"
 expect 0 coordination privacy rectify "$tom" --record "$tom_referral" --field child.birth_date --value 2017-04-09 \
   --reason "erreur de saisie signalée par la mère"
 expect 1 coordination privacy rectify "$tom" --record "$tom_referral" --field child.shoe_size --value 38 --reason x
 grep -q MALFORMED "$tmp/err" || fail "an unknown field: $(cat "$tmp/err")"
+# The CMP, whose referral it is, learns nothing of the correction, not even that it happened.
+expect 0 cmp-sceaux feed --from 1 --idle-exit 1 --json
+cmp -s "$tmp/out" "$tmp/cmp-feed-before" || fail "the CMP's feed shows the rectification: $(diff "$tmp/cmp-feed-before" "$tmp/out")"
+expect 0 cmp-sceaux case show "R-$tom_referral" --json
+cmp -s "$tmp/out" "$tmp/cmp-show-before" || fail "the CMP's view shows the rectification"
+expect 0 coordination case show "$tom"
+grep -q "rectified #$tom_referral child.birth_date = 2017-04-09" "$tmp/out" || fail "the coordinator's timeline: $(cat "$tmp/out")"
 expect 0 coordination privacy export "$tom" --json
 grep -q '"birth_date":"2017-04-09"' "$tmp/out" || fail "the export does not show the corrected date"
 grep -q '"original":"2017-09-04"' "$tmp/out" || fail "the export does not keep the original: $(head -c 600 "$tmp/out")"
 expect 0 coordination privacy export "$tom"
-grep -q 'rectifié le' "$tmp/out" && grep -q 'birth_date : 2017-04-09' "$tmp/out" ||
+grep -q 'rectifié le' "$tmp/out" && grep -q 'Date de naissance : 2017-04-09' "$tmp/out" ||
   fail "the French export: $(cat "$tmp/out")"
 
 step "a legal hold: the erasure asked for is refused until it is lifted"
