@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "relais_cases.h"
 #include "relais_client.h"
 
 /* ---- Connecting ------------------------------------------------------------------------- */
@@ -140,9 +141,53 @@ typedef struct {
     s_remote_t remote;                /* the broker */
     relais_audit_keys_t keys;         /* senders' keys: --certs */
     s_idset_t ids;                    /* message ids seen */
+    uint64_t *gone, *archived;        /* key ids of the records sent sealed; cases the log archived */
+    size_t gone_count, gone_room, archived_count, archived_room;
+    int nomem;                        /* those lists could not grow */
     relais_audit_progress_t progress; /* the bar on stderr */
     relais_audit_outcome_t out;       /* counts, root, first problem */
 } s_online_t;
+
+static void s_note_id(s_online_t *v, uint64_t **list, size_t *count, size_t *room, uint64_t id)
+{
+    if (*count == *room) {
+        size_t bigger = *room ? 2 * *room : 64;
+        uint64_t *grown = realloc(*list, bigger * sizeof *grown);
+        if (!grown) {
+            v->nomem = 1;
+            return;
+        }
+        *list = grown;
+        *room = bigger;
+    }
+    (*list)[(*count)++] = id;
+}
+
+static int s_cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A record the hub sent sealed is one the hub can no longer open: its case must be one the
+ * log archived, or the hub would be hiding a record from the signature check. */
+static void s_check_gone(s_online_t *v)
+{
+    if (v->out.status || !v->gone_count)
+        return;
+    if (v->nomem) {
+        relais_audit_fail(&v->out, RELAIS_E_NOMEM, "records", "out of memory");
+        return;
+    }
+    qsort(v->archived, v->archived_count, sizeof *v->archived, s_cmp_id);
+    for (size_t i = 0; i < v->gone_count; i++)
+        if (!bsearch(&v->gone[i], v->archived, v->archived_count, sizeof *v->archived, s_cmp_id)) {
+            relais_audit_fail(&v->out, RELAIS_E_PROOF, "records",
+                              "the hub sent a record of key %" PRIu64 " sealed, and the log never archived C-%" PRIu64,
+                              v->gone[i], v->gone[i]);
+            return;
+        }
+}
 
 /* From a sealed store the hub sends each record opened, with its stored leaf's hash: the tree is
  * checked over those hashes, each author's signature over the opened message. That the one
@@ -165,11 +210,19 @@ static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, con
         if (!leaf || memcmp(own, leaf, RELAIS_HASH_SIZE) != 0)
             return relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the hub sent the record sealed");
         v->out.gone++;
+        relais_log_record_t sealed;
+        if (relais_log_record_decode(record, len, &sealed) == 0)
+            s_note_id(v, &v->gone, &v->gone_count, &v->gone_room, sealed.key_id);
         relais_audit_tree_push(&v->out.tree, verdict.leaf);
         relais_audit_progress_step(&v->progress);
         return 0;
     }
     relais_audit_note_privacy(&v->out, seq, verdict.msg);
+    relais_privacy_view_t p;
+    const relais_peer_t *signer = verdict.msg ? relais_audit_keys_find(&v->keys, relais_message_sender(verdict.msg)) : NULL;
+    if (signer && signer->role == RELAIS_ROLE_BROKER && relais_message_privacy(verdict.msg, &p) == 0 &&
+        p.kind == RELAIS_PRIVACY_ARCHIVED)
+        s_note_id(v, &v->archived, &v->archived_count, &v->archived_room, relais_cases_key_id(p.case_id));
     relais_message_destroy(&verdict.msg);
     if (leaf)
         v->out.keyed = RELAIS_AUDIT_KEYED_BY_HUB;
@@ -251,12 +304,15 @@ int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, i
     int status = rc ? relais_cli_local(certs_dir, rc) : s_connect(conn, &v->remote);
     if (status == 0) {
         s_online_pass(v, quiet);
+        s_check_gone(v);
         relais_audit_report(&v->out, quiet);
         status = relais_audit_exit_status(v->out.status);
     }
     relais_client_destroy(&v->remote.client);
     relais_audit_keys_clear(&v->keys);
     s_id_free(&v->ids);
+    free(v->gone);
+    free(v->archived);
     free(v);
     return status;
 }

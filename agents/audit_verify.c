@@ -310,7 +310,7 @@ void relais_audit_note_privacy(relais_audit_outcome_t *o, uint64_t seq, const re
     size_t at = strlen(o->erasures);
     if (o->erased <= 10)
         snprintf(o->erasures + at, sizeof o->erasures - at, "  %.64s erased by record %" PRIu64 " (%s): %.200s\n",
-                 p.case_id, seq, relais_message_sender(msg), p.reason);
+                 p.case_id, seq, relais_message_sender(msg), p.reason ? p.reason : "");
     else if (o->erased == 11)
         snprintf(o->erasures + at, sizeof o->erasures - at, "  and more (relais audit export lists them all)\n");
 }

@@ -407,6 +407,7 @@ static int s_open_records(relais_reply_t *r, const uint8_t key[RELAIS_DATA_KEY_B
         size_t cap = relais_log_record_max_size(plain_len), len = 0;
         uint8_t *bytes = malloc(cap);
         int rc = bytes ? relais_log_record_encode(&opened, bytes, cap, &len) : RELAIS_E_NOMEM;
+        OPENSSL_cleanse(plain, plain_len);
         free(plain);
         if (rc) {
             free(bytes);
@@ -471,8 +472,12 @@ static int s_stats(relais_client_t *client, const s_opts_t *o)
         return relais_cli_fail("privacy stats", rc, &err);
     if (o->json) {
         json_t *v = json_loads(r.stats_json, 0, NULL);
-        if (v)
-            relais_cli_print_json(stdout, v);
+        if (!v) {
+            relais_reply_clear(&r);
+            return relais_cli_local("privacy stats", relais_status_set(RELAIS_E_MALFORMED, "the hub's statistics are "
+                                                                                           "not JSON"));
+        }
+        relais_cli_print_json(stdout, v);
     } else {
         fputs(r.stats_text, stdout);
     }

@@ -67,6 +67,9 @@ struct relais_broker {
     relais_keyring_t *keyring;       /* the store's data keys, unwrapped by the KEK, or NULL */
     char *sweep_clock_path;          /* opts.sweep_clock_path, owned, or NULL */
     char *retired_dir;               /* the backup-key store of retired KEK generations, owned */
+    int rotation_owed;               /* a sweep moved a case and the KEK's rotation after it failed
+                                      * (writer thread only): the next sweep rotates */
+    int sweep_more;                  /* a sweep stopped before every move due (writer thread only) */
     uint64_t store_reserve;          /* bytes of the map kept for access records and checkpoints */
     uint8_t hub_secret[32];          /* HMAC key of the child keys */
     relais_cases_policy_t policy;    /* deadlines: triage targets, working hours */

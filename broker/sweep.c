@@ -86,14 +86,34 @@ static void s_next_path(const relais_broker_t *b, char *out, size_t cap)
     snprintf(out, cap, "%s.next", b->data_key_path);
 }
 
-/* The next generation takes the data key file's place: the old file is overwritten and removed
- * first (its copy is in the backup-key store), then the new one renamed over. */
+/* The next generation takes the data key file's place in one rename: the old generation's copy
+ * is in the backup-key store already, and a crash leaves one file or the other, never none. */
 static int s_promote(const relais_broker_t *b, const char *next)
 {
-    int rc = access(b->data_key_path, F_OK) == 0 ? relais_kek_erase(b->data_key_path) : 0;
-    if (rc == 0 && rename(next, b->data_key_path) != 0)
-        rc = relais_status_set(RELAIS_E_IO, "cannot rename %s to %s: %s", next, b->data_key_path, strerror(errno));
-    return rc ? rc : s_sync_dir_of(b->data_key_path);
+    if (rename(next, b->data_key_path) != 0)
+        return relais_status_set(RELAIS_E_IO, "cannot rename %s to %s: %s", next, b->data_key_path, strerror(errno));
+    return s_sync_dir_of(b->data_key_path);
+}
+
+/* The generation the store's keys are wrapped under (the child secret's, key 0, which moves with
+ * every other key in a rotation's one transaction); 0 when it cannot be read. */
+static uint32_t s_store_generation(relais_store_t *store)
+{
+    uint8_t *wrapped = NULL;
+    size_t len = 0;
+    uint32_t generation = 0;
+    if (relais_store_key_get(store, RELAIS_KEY_ID_CHILD_SECRET, &wrapped, &len) == 0)
+        generation = relais_wrapped_generation(wrapped, len);
+    free(wrapped);
+    return generation;
+}
+
+static uint32_t s_file_generation(const char *path)
+{
+    relais_kek_t *kek = NULL;
+    uint32_t generation = relais_kek_load(path, &kek) == 0 ? relais_kek_generation(kek) : 0;
+    relais_kek_destroy(&kek);
+    return generation;
 }
 
 int broker_rotation_recover(relais_broker_t *b)
@@ -102,33 +122,32 @@ int broker_rotation_recover(relais_broker_t *b)
     s_next_path(b, next, sizeof next);
     if (access(next, F_OK) != 0)
         return 0;
-    relais_kek_t *kek = NULL;
-    relais_keyring_t *ring = NULL;
-    uint8_t probe[RELAIS_DATA_KEY_BYTES];
-    int rc = relais_kek_load(next, &kek);
-    if (rc == 0)
-        rc = relais_keyring_new(kek, &ring);
-    /* The child secret, key 0, moves with every other key in the rotation's one transaction. */
-    int moved = rc == 0 && relais_keyring_key(ring, b->store, NULL, RELAIS_KEY_ID_CHILD_SECRET, probe) == 0;
-    OPENSSL_cleanse(probe, sizeof probe);
-    relais_keyring_destroy(&ring);
-    relais_kek_destroy(&kek);
-    if (moved) {
-        rc = s_promote(b, next);
+    uint32_t store_gen = s_store_generation(b->store), next_gen = s_file_generation(next);
+    if (store_gen == 0)
+        return relais_status_set(RELAIS_E_CORRUPT, "%s is left from a rotation, and the store's keys do not say "
+                                                   "which generation they are under", next);
+    if (next_gen == store_gen) {
         broker_log("warn", "data-key-rotation-finished", "what=\"an interrupted rotation was completed at start\"");
-    } else {
-        rc = relais_kek_erase(next);
-        broker_log("warn", "data-key-rotation-undone", "what=\"an interrupted rotation left the store's keys as they "
-                                                       "were; its new generation was erased\"");
+        return s_promote(b, next);
     }
-    return rc;
+    if (s_file_generation(b->data_key_path) != store_gen)
+        return relais_status_set(RELAIS_E_CRYPTO, "neither %s nor %s left by a rotation opens the store's keys "
+                                                  "(generation %u)", b->data_key_path, next, store_gen);
+    /* The store never moved to it: a rotation stopped before its commit. */
+    broker_log("warn", "data-key-rotation-undone", "what=\"an interrupted rotation left the store's keys as they "
+                                                   "were; its new generation was removed\"");
+    if (next_gen && relais_kek_erase(next) == 0)
+        return 0;
+    return unlink(next) == 0 ? 0 : relais_status_set(RELAIS_E_IO, "cannot remove %s: %s", next, strerror(errno));
 }
 
 /* The current generation's copy goes to the backup-key store, named by its generation and
  * when it was retired (the sweep's clock: the backup period counts from it). */
 static int s_retire(relais_broker_t *b, int64_t now, char *path, size_t cap)
 {
-    if (mkdir(b->retired_dir, 0700) != 0 && errno != EEXIST)
+    if (mkdir(b->retired_dir, 0700) == 0)
+        (void)s_sync_dir_of(b->retired_dir);
+    else if (errno != EEXIST)
         return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", b->retired_dir, strerror(errno));
     char name[96];
     relais_kek_retired_name(relais_kek_generation(b->kek), now, name, sizeof name);
@@ -137,25 +156,46 @@ static int s_retire(relais_broker_t *b, int64_t now, char *path, size_t cap)
     return rc ? rc : s_sync_dir_of(path);
 }
 
+/* A file left at .next by an earlier rotation: the live generation, whose promotion failed
+ * (finish it), or a generation the store never moved to (remove it). */
+static int s_settle_next(relais_broker_t *b, const char *next)
+{
+    if (access(next, F_OK) != 0)
+        return 0;
+    uint32_t generation = s_file_generation(next);
+    if (generation == relais_kek_generation(b->kek))
+        return s_promote(b, next);
+    if (generation && relais_kek_erase(next) == 0)
+        return 0;
+    return unlink(next) == 0 ? 0 : relais_status_set(RELAIS_E_IO, "cannot remove %s: %s", next, strerror(errno));
+}
+
 static int s_rotate(relais_broker_t *b, int64_t now)
 {
-    char next[4096], retired[4096];
+    char next[4096], retired[4096] = "";
     s_next_path(b, next, sizeof next);
     relais_kek_t *fresh = NULL;
     uint64_t moved = 0;
-    int rc = access(next, F_OK) == 0 ? relais_kek_erase(next) : 0;
+    int rc = s_settle_next(b, next);
     if (rc == 0)
         rc = relais_kek_create(next, relais_kek_generation(b->kek) + 1);
+    if (rc == 0)
+        rc = s_sync_dir_of(next); /* the new file's name is on disk before the store depends on it */
     if (rc == 0)
         rc = relais_kek_load(next, &fresh);
     if (rc == 0)
         rc = s_retire(b, now, retired, sizeof retired);
     if (rc == 0)
         rc = relais_keys_rotate(b->store, b->kek, fresh, &moved);
+    /* A commit that failed after it reached the disk is a rotation all the same. */
+    if (rc != 0 && fresh && s_store_generation(b->store) == relais_kek_generation(fresh))
+        rc = 0;
     if (rc != 0) {
+        int saved = rc;
         relais_kek_destroy(&fresh);
-        (void)relais_kek_erase(next);
-        return rc;
+        if (access(next, F_OK) == 0)
+            (void)relais_kek_erase(next);
+        return saved;
     }
     /* From here the store's keys are the new generation's: the hub uses it at once. */
     relais_kek_t *old = b->kek;
@@ -166,7 +206,9 @@ static int s_rotate(relais_broker_t *b, int64_t now)
     char q[4200];
     broker_log(rc ? "error" : "info", "data-key-rotated", "generation=%u keys=%" PRIu64 " retired=%s%s",
                relais_kek_generation(b->kek), moved, broker_logq(q, sizeof q, retired),
-               rc ? " what=\"the new file could not take the old one's place: it is left as .next\"" : "");
+               rc ? " what=\"the new file could not take the old one's place: it is left as .next, and taken at "
+                    "the next start or rotation\""
+                  : "");
     return rc;
 }
 
@@ -423,6 +465,10 @@ static void s_reason(const s_move_t *m, const relais_broker_t *b, char *out, siz
                  b->opts.archive_days, m->lc.archived_seq);
 }
 
+/* What an archiving needs, read before anything is written: a case that cannot be read is
+ * skipped (S_SKIP, the detail says why) and the others move. */
+#define S_SKIP 1
+
 static int s_archive(s_sweep_t *s, s_move_t *m)
 {
     relais_broker_t *b = s->b;
@@ -434,23 +480,14 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     uint8_t *bytes = NULL;
     size_t len = 0;
     relais_case_record_t rec;
+    relais_stats_case_t profile;
+    uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES];
     int rc = relais_store_batch_case_get(s->batch, m->case_id, &bytes, &len);
     if (rc == 0)
         rc = relais_case_record_decode(bytes, len, &rec);
     free(bytes);
-    relais_stats_case_t profile;
     if (rc == 0)
         rc = broker_case_profile(b, &rec, &profile);
-    if (rc == 0)
-        rc = s_stats_load(s);
-    if (rc == 0)
-        rc = relais_stats_add(s->retired, &profile);
-    /* A case still open leaves its child: the next referral of the child opens a new case. */
-    char linked[RELAIS_CASE_ID_MAX];
-    if (rc == 0 && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
-        strcmp(linked, m->case_id) == 0)
-        rc = relais_store_batch_child_del(s->batch, rec.child_key);
-    uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES];
     if (rc == 0)
         rc = relais_keyring_key(b->keyring, b->store, s->batch, key_id, key);
     if (rc == 0)
@@ -458,6 +495,16 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     OPENSSL_cleanse(key, sizeof key);
     if (rc == 0)
         rc = relais_kek_wrap_archive(b->kek, key_id, box, wrapped);
+    if (rc != 0)
+        return S_SKIP;
+    rc = s_stats_load(s);
+    if (rc == 0)
+        rc = relais_stats_add(s->retired, &profile);
+    /* A case still open leaves its child: the next referral of the child opens a new case. */
+    char linked[RELAIS_CASE_ID_MAX];
+    if (rc == 0 && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
+        strcmp(linked, m->case_id) == 0)
+        rc = relais_store_batch_child_del(s->batch, rec.child_key);
     if (rc == 0)
         rc = relais_store_batch_archive_put(s->batch, key_id, wrapped, sizeof wrapped);
     if (rc == 0)
@@ -472,8 +519,11 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
 static int s_erase(s_sweep_t *s, s_move_t *m)
 {
     int rc = relais_store_batch_archive_del(s->batch, relais_cases_key_id(m->case_id));
-    return rc == RELAIS_E_NOT_FOUND ? relais_status_set(RELAIS_E_CORRUPT, "the archive holds no key of %s", m->case_id)
-                                    : rc;
+    if (rc == RELAIS_E_NOT_FOUND) {
+        relais_status_set(RELAIS_E_CORRUPT, "the archive holds no key of %s", m->case_id);
+        return S_SKIP;
+    }
+    return rc;
 }
 
 /* One move and its record; the lifecycle after it. */
@@ -508,8 +558,17 @@ static int s_apply_plan(s_sweep_t *s, s_plan_t *plan, size_t *moved)
                            relais_status_detail());
             continue;
         }
-        if (r == RELAIS_E_UNAVAILABLE)
+        if (r == RELAIS_E_UNAVAILABLE) {
+            b->sweep_more = 1;
             break;
+        }
+        if (r == S_SKIP) {
+            char q[256];
+            broker_log("error", "sweep-skipped", "case=%s move=%s why=%s", m->case_id,
+                       m->move == RELAIS_CASES_MOVE_ARCHIVE ? "archive" : "erase",
+                       broker_logq(q, sizeof q, relais_status_detail()));
+            continue;
+        }
         rc = r;
         if (rc == 0) {
             (*moved)++;
@@ -551,9 +610,11 @@ int broker_sweep(relais_broker_t *b, uint64_t *head)
     if (rc != 0)
         broker_log("error", "sweep-failed", "code=%s why=%s", relais_status_name(rc),
                    broker_logq(q, sizeof q, relais_status_detail()));
-    /* Whatever a sweep moved must leave no key of it openable by the live hub's KEK. */
-    if (rc == 0 && moved) {
+    /* Whatever a sweep moved must leave no key of it openable by the live hub's KEK: a rotation
+     * that failed is owed, and tried again at every sweep until it is done. */
+    if (rc == 0 && (moved || b->rotation_owed)) {
         int r = s_rotate(b, s.now);
+        b->rotation_owed = r != 0;
         if (r != 0)
             broker_log("error", "data-key-rotation-failed", "code=%s why=%s", relais_status_name(r),
                        broker_logq(q, sizeof q, relais_status_detail()));

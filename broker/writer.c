@@ -628,7 +628,9 @@ static void s_sweep_due(s_writer_t *w)
     w->sweep_due = 0;
     w->sweep_at_ms = now + (int64_t)w->b->opts.sweep_interval_s * 1000;
     uint64_t head = w->head;
+    w->b->sweep_more = 0;
     broker_sweep(w->b, &head);
+    w->sweep_due = w->b->sweep_more; /* what one sweep could not take, the next at once */
     if (head > w->head) {
         w->head = head;
         broker_env_t notice = {.kind = BROKER_OUT_HEAD, .seq = head};

@@ -30,6 +30,8 @@ struct relais_keyring {
     uint64_t *pending;       /* the ids of the pending keys, so that settling costs what a batch did */
     size_t pending_count, pending_room;
     size_t cache_max;        /* keys kept at most (but the pending ones) */
+    uint64_t forgets;        /* how many keys were forgotten: a key read from the store before a
+                              * forget is not kept after it (its case may have left the base) */
 };
 
 int relais_keyring_new(const relais_kek_t *kek, relais_keyring_t **out)
@@ -184,6 +186,7 @@ void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id)
     if (!self)
         return;
     pthread_rwlock_wrlock(&self->lock);
+    self->forgets++;
     s_slot_t *slot = s_find(self, key_id);
     if (slot) {
         OPENSSL_cleanse(slot->key, sizeof slot->key);
@@ -224,23 +227,35 @@ int relais_keyring_key(relais_keyring_t *self, relais_store_t *store, relais_sto
     s_slot_t *slot = s_find(self, key_id);
     if (slot)
         memcpy(key, slot->key, RELAIS_DATA_KEY_BYTES);
+    uint64_t forgets = self->forgets;
     pthread_rwlock_unlock(&self->lock);
     if (slot)
         return 0;
-    uint8_t *wrapped = NULL;
-    size_t len = 0;
-    int rc = batch ? relais_store_batch_key_get(batch, key_id, &wrapped, &len)
+    int rc;
+    /* A read of the store that began before a rotation's commit gives the key under the old
+     * generation, which the keyring may no longer hold: read it again once. */
+    for (int attempt = 0;; attempt++) {
+        uint8_t *wrapped = NULL;
+        size_t len = 0;
+        uint32_t held = 0;
+        rc = batch ? relais_store_batch_key_get(batch, key_id, &wrapped, &len)
                    : relais_store_key_get(store, key_id, &wrapped, &len);
-    if (rc == 0) {
-        /* Under the lock: a rotation swaps the KEK and destroys the old one once no one uses it. */
-        pthread_rwlock_rdlock(&self->lock);
-        rc = relais_kek_unwrap(self->kek, key_id, wrapped, len, key);
-        pthread_rwlock_unlock(&self->lock);
+        if (rc == 0) {
+            /* Under the lock: a rotation swaps the KEK and destroys the old one once no one uses it. */
+            pthread_rwlock_rdlock(&self->lock);
+            rc = relais_kek_unwrap(self->kek, key_id, wrapped, len, key);
+            held = relais_kek_generation(self->kek);
+            pthread_rwlock_unlock(&self->lock);
+        }
+        int stale = rc == RELAIS_E_CRYPTO && !batch && relais_wrapped_generation(wrapped, len) < held;
+        free(wrapped);
+        if (!stale || attempt == 1)
+            break;
     }
-    free(wrapped);
     if (rc == 0) {
         pthread_rwlock_wrlock(&self->lock);
-        rc = s_keep(self, key_id, key, batch != NULL);
+        if (batch || self->forgets == forgets)
+            rc = s_keep(self, key_id, key, batch != NULL);
         pthread_rwlock_unlock(&self->lock);
     }
     return rc;

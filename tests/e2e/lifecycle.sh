@@ -190,6 +190,11 @@ expect_exit 0 "$relais" audit verify --store "$tmp/snap-after" --certs "$broker_
 grep -q '^level: full, with the data key' "$tmp/out" && grep -q "^  $lina erased by record" "$tmp/out" &&
   grep -q '^archived or erased: ' "$tmp/out" || fail "keyed audit: $(cat "$tmp/out")"
 sed 's/^/   /' "$tmp/out"
+# Online, the hub sends the records it can no longer open as stored: the auditor checks that the
+# log archived their cases.
+expect 0 audit-ville audit verify --certs "$broker_certs"
+grep -q '^archived or erased: ' "$tmp/out" && grep -q "^  $lina erased by record" "$tmp/out" ||
+  fail "online audit: $(cat "$tmp/out" "$tmp/err")"
 
 step "the statistics keep the erased cases' counts, and suppress the small cells"
 expect 0 coordination privacy stats --json
@@ -210,5 +215,26 @@ for needle in Benali Lina 2014 Curie; do
 done
 grep -q 'erased by record' "$tmp/out" || fail "the export does not say the case is gone: $(cat "$tmp/out")"
 echo "   $(cat "$tmp/out")"
+stop_broker_clean
+
+step "a rotation interrupted: the hub finishes it or undoes it at start"
+set_clock $(($(date +%s) * 1000)) # back to today: a new case is not due for the archive at once
+# The store moved to the next generation, the file did not take the old one's place.
+expect_exit 0 "$relais" datakey rotate --store "$tmp/store" --data-key "$broker_data_key" \
+  --out "$broker_data_key.next" --keep-old
+start_broker_on_free_port
+grep -q 'event=data-key-rotation-finished' "$tmp/broker.log" || fail "the interrupted rotation was not finished"
+[ ! -e "$broker_data_key.next" ] || fail ".next is still there"
+expect 0 pmi-blagis submit "$examples/referral-pmi-les-blagis.json" # the child secret opens: the key is live
+expect 0 coordination case list
+grep -q '^1 case$' "$tmp/out" || fail "after the finished rotation: $(cat "$tmp/out")"
+stop_broker_clean
+# A generation the store never moved to.
+expect_exit 0 "$relais" datakey new --out "$broker_data_key.next"
+start_broker_on_free_port
+grep -q 'event=data-key-rotation-undone' "$tmp/broker.log" || fail "the stray generation was not removed"
+[ ! -e "$broker_data_key.next" ] || fail ".next is still there"
+expect 0 coordination case list
+grep -q '^1 case$' "$tmp/out" || fail "after the undone rotation: $(cat "$tmp/out")"
 stop_broker_clean
 echo "lifecycle: ok"
