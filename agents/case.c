@@ -261,19 +261,6 @@ static void s_print_detail(const relais_reply_t *r)
     }
 }
 
-static json_t *s_history_json(const relais_reply_t *r)
-{
-    json_t *history = json_array();
-    for (size_t i = 0; history && i < r->event_count; i++) {
-        /* The status object the feed prints, with the event's seq. */
-        json_t *event = relais_cli_status_json(&r->events[i].status);
-        if (event)
-            json_object_set_new(event, "seq", json_integer((json_int_t)r->events[i].seq));
-        json_array_append_new(history, event);
-    }
-    return history;
-}
-
 static json_t *s_detail_json(const relais_reply_t *r)
 {
     json_t *timeline = json_array();
@@ -293,7 +280,7 @@ static json_t *s_detail_json(const relais_reply_t *r)
                                                    (json_int_t)r->followers[i].since_seq));
     }
     return json_pack("{s:o, s:o, s:o, s:o}", "summary", s_summary_json(&r->cases[0]), "timeline", timeline, "history",
-                     s_history_json(r), "followers", followers);
+                     relais_cli_history_json(r), "followers", followers);
 }
 
 static int s_show(relais_client_t *client, const s_opts_t *o, const char *case_id)

@@ -461,6 +461,19 @@ json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t 
     return o;
 }
 
+json_t *relais_cli_history_json(const relais_reply_t *r)
+{
+    json_t *history = json_array();
+    for (size_t i = 0; history && i < r->event_count; i++) {
+        /* The status object the feed prints, with the event's seq. */
+        json_t *event = relais_cli_status_json(&r->events[i].status);
+        if (event)
+            json_object_set_new(event, "seq", json_integer((json_int_t)r->events[i].seq));
+        json_array_append_new(history, event);
+    }
+    return history;
+}
+
 json_t *relais_cli_status_json(const relais_case_status_t *st)
 {
     const char *state = relais_case_state_name(st->state);

@@ -116,6 +116,9 @@ json_t *relais_cli_record_json(uint64_t seq, int64_t received_ms, const uint8_t 
 /* A partner's status view as JSON. */
 json_t *relais_cli_status_json(const relais_case_status_t *st);
 
+/* A CASE_DETAIL's history: each event's status as relais_cli_status_json gives it, with its seq. */
+json_t *relais_cli_history_json(const relais_reply_t *r);
+
 /* Milliseconds of a monotonic clock. */
 int64_t relais_cli_now_ms(void);
 

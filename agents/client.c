@@ -31,7 +31,7 @@ static int s_setopt_int(void *sock, int opt, int value)
     return zmq_setsockopt(sock, opt, &value, sizeof value);
 }
 
-/* CURVE client keys and the bounds the DESIGN asks of every socket. */
+/* CURVE client keys and the bounds every socket of relais keeps (docs/protocol.md, "Transport"). */
 static int s_configure(relais_client_t *self)
 {
     const char *pub = relais_identity_curve_public_z85(self->identity);

@@ -206,13 +206,7 @@ static json_t *s_export_json(const relais_reply_t *r)
         relais_message_destroy(&msg);
     }
     const relais_case_summary_t *c = &r->cases[0];
-    json_t *history = json_array();
-    for (size_t i = 0; i < r->event_count; i++) {
-        json_t *event = relais_cli_status_json(&r->events[i].status);
-        if (event)
-            json_object_set_new(event, "seq", json_integer((json_int_t)r->events[i].seq));
-        json_array_append_new(history, event);
-    }
+    json_t *history = relais_cli_history_json(r);
     json_t *followers = json_array();
     for (size_t i = 0; i < r->follower_count; i++) {
         char handle[RELAIS_CASE_ID_LEN];
@@ -573,7 +567,7 @@ static int s_run(const s_opts_t *o, const char *sub, const char *case_id)
 int relais_cmd_privacy(int argc, char **argv)
 {
     if (argc < 2)
-        return relais_cli_usage("privacy", "expected export, rectify, erase, hold or release");
+        return relais_cli_usage("privacy", "expected export, rectify, erase, hold, release, open-archive or stats");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(s_help, stdout);
         return RELAIS_EXIT_OK;

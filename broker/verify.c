@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Which roles may submit which payload (DESIGN: who may send what). */
+/* Which roles may submit which payload (docs/protocol.md, "Submit"). */
 static int s_role_may_send(relais_role_t role, relais_payload_t payload)
 {
     switch (payload) {

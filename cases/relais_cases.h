@@ -2,7 +2,7 @@
  *
  * One child, one case: a referral is filed under a child key (HMAC-SHA256 with the hub's
  * secret over the normalised names and birth date) and attaches to the open case of that
- * child; a coordinator's update moves a case along the DESIGN's state machine. A case is a
+ * child; a coordinator's update moves a case along the state machine of rules.c. A case is a
  * function of its events in the log: relais_cases_decide() reads the current index through
  * callbacks and says what one event makes of it, nothing else, so that the broker (writing
  * the store's index) and the auditor (rebuilding it in memory from the log) run the very same

@@ -269,7 +269,7 @@ int relais_cases_state_is_open(relais_case_state_t state)
 
 #define S_BIT(state) (1u << (state))
 
-/* The moves of the DESIGN's diagram, from each state (pause, resume, notes and
+/* The moves of the case's state machine, from each state (pause, resume, notes and
  * entered-in-error are handled apart because they depend on more than the two states). */
 static const unsigned s_moves[RELAIS_CASE_STATE_COUNT] = {
     [RELAIS_CASE_SUBMITTED] = S_BIT(RELAIS_CASE_TRIAGE),

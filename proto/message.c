@@ -277,7 +277,7 @@ static const char *const s_state_names[RELAIS_CASE_STATE_COUNT] = {
 
 static const char *const s_urgency_names[] = {NULL, "routine", "priority", "urgent"};
 
-/* The DESIGN's "pathway-proposed" and the schema's "PATHWAY_PROPOSED" name the same state. */
+/* The command line's "pathway-proposed" and the schema's "PATHWAY_PROPOSED" name the same state. */
 static int s_same_name(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {

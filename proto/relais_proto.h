@@ -182,7 +182,7 @@ typedef enum {
     RELAIS_CASE_STATE_COUNT
 } relais_case_state_t;
 
-/* "triage", "pathway-proposed", ... (the DESIGN's spelling); NULL for 0 or an unknown value. */
+/* "triage", "pathway-proposed", ... (the command line's spelling); NULL for 0 or an unknown value. */
 const char *relais_case_state_name(relais_case_state_t state);
 /* Parses either spelling ("pathway-proposed" or "PATHWAY_PROPOSED"; case, '-' and '_' do not
  * matter); 0 when unknown. */
