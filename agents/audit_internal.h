@@ -220,6 +220,8 @@ typedef struct {
     char erasures[1024];      /* the first of them, one "C-3 by record 57" a line */
     int keyed;                /* sealed records were opened: RELAIS_AUDIT_KEYED_* */
     int cases_checked;        /* the case index was rebuilt from the log and found equal */
+    int index_not_compared;   /* the cases were replayed, but the store's indexes could not be read */
+    char index_why[200];      /* why */
     uint64_t cases;           /* how many cases that was */
     int status;               /* first problem's code, 0 while none */
     char where[64];           /* where it is: "seq 12", "checkpoint of size 100" */

@@ -289,6 +289,8 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
         relais_cli_line(stdout, "latest checkpoint: size %" PRIu64 ", origin %s", o->cp_size, o->origin);
     if (o->cases_checked)
         printf("cases: %" PRIu64 " rebuilt, equal to the index\n", o->cases);
+    if (o->index_not_compared)
+        relais_cli_line(stdout, "cases: replayed by the rules; the index was not compared: %s", o->index_why);
     if (o->status) {
         printf("root at seq %" PRIu64 ": %s\n", o->tree.size, hex);
         relais_cli_line(stdout, "result: FAILED at %s: %s: %s", o->where, relais_status_name(o->status), o->problem);

@@ -41,6 +41,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->archive_days = RELAIS_CASES_ARCHIVE_DAYS_DEFAULT;
     opts->backup_days = 30;
     opts->sweep_interval_s = 86400;
+    opts->index_settle_ms = 1000;
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */
@@ -62,7 +63,7 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
         opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->handshake_timeout_ms < 100 || opts->work_hours[0] >= opts->work_hours[1] ||
         opts->work_hours[1] > 24 * 60 || opts->active_days == 0 || opts->archive_days == 0 ||
-        opts->sweep_interval_s == 0 ||
+        opts->sweep_interval_s == 0 || opts->index_settle_ms == 0 ||
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
     b->opts = *opts;
@@ -242,6 +243,48 @@ static int s_open_secrets(relais_broker_t *b)
     return 0;
 }
 
+typedef struct {
+    int64_t started_us, told_us;
+    uint64_t from;
+} s_rebuild_t;
+
+static void s_rebuild_progress(void *ctx, uint64_t applied, uint64_t head)
+{
+    s_rebuild_t *r = ctx;
+    int64_t now = broker_monotonic_us();
+    if (applied < head && now - r->told_us < 2000000)
+        return;
+    r->told_us = now;
+    broker_log("info", "index-rebuild-progress", "applied=%llu head=%llu percent=%.1f", (unsigned long long)applied,
+               (unsigned long long)head, head ? 100.0 * (double)applied / (double)head : 100.0);
+}
+
+int broker_index_catch_up(relais_broker_t *b, const char *when)
+{
+    relais_store_index_t index;
+    uint64_t head = 0;
+    int rc = relais_store_index_state(b->store, &index);
+    if (rc == 0)
+        rc = relais_store_head(b->store, &head);
+    if (rc != 0 || index.applied == head)
+        return rc;
+    char q[300];
+    broker_log("info", "index-rebuild", "when=%s applied=%llu head=%llu why=%s", when,
+               (unsigned long long)index.applied, (unsigned long long)head, broker_logq(q, sizeof q, index.why));
+    s_rebuild_t r = {.started_us = broker_monotonic_us(), .from = index.applied};
+    r.told_us = r.started_us;
+    rc = relais_cases_index_catch_up(b->store, b->keyring, b->hub_secret, 0, s_rebuild_progress, &r);
+    double s = (double)(broker_monotonic_us() - r.started_us) / 1e6;
+    if (rc != 0) {
+        broker_log("error", "index-rebuild-failed", "code=%s why=%s", relais_status_name(rc),
+                   broker_logq(q, sizeof q, relais_status_detail()));
+        return relais_status_set(rc, "the store's indexes cannot be rebuilt from its log: %s", relais_status_detail());
+    }
+    broker_log("info", "index-rebuilt", "records=%llu seconds=%.3f per_s=%.0f", (unsigned long long)(head - r.from), s,
+               s > 0 ? (double)(head - r.from) / s : 0.0);
+    return 0;
+}
+
 int broker_record_opened(relais_broker_t *b, const uint8_t *record, size_t len, uint8_t **out, size_t *out_len,
                          relais_hash_t leaf)
 {
@@ -305,6 +348,8 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
         rc = s_open_store(b);
     if (rc == 0)
         rc = s_open_secrets(b);
+    if (rc == 0)
+        rc = broker_index_catch_up(b, "start");
     if (rc == 0)
         rc = s_make_wake_pipe(b);
     if (rc != 0) {

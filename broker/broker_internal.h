@@ -208,6 +208,10 @@ const char *broker_logq(char *buf, size_t cap, const char *s);
 /* Wall clock, milliseconds since the epoch. */
 int64_t broker_now_ms(void);
 
+/* Brings the store's derived indexes up to its log, with log lines (`when`: start, or the
+ * writer after an index commit that failed). */
+int broker_index_catch_up(relais_broker_t *b, const char *when);
+
 /* Monotonic clock in microseconds, for durations in the log. */
 int64_t broker_monotonic_us(void);
 

@@ -66,6 +66,8 @@ static void s_usage(FILE *out)
             "  --retired-keys DIR        where retired generations go (default: retired/ beside --data-key)\n"
             "  --sweep-interval S        the retention sweep runs at start, then every S seconds (86400)\n"
             "  --sweep-clock FILE        tests only: the sweep's time, read from FILE (ms since the epoch)\n"
+            "  --index-settle MS         idle this long after a commit, the hub syncs its derived indexes\n"
+            "                            and marks them clean, so that a crash costs no rebuild (1000)\n"
             "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
             "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
             "                            refused unverified until the burst has drained; 0: never\n"
@@ -154,6 +156,7 @@ enum {
     S_OPT_BACKUP_DAYS,
     S_OPT_RETIRED_KEYS,
     S_OPT_SWEEP_INTERVAL,
+    S_OPT_INDEX_SETTLE,
     S_OPT_SWEEP_CLOCK,
     S_OPT_HELP,
 };
@@ -187,6 +190,7 @@ static const struct option s_options[] = {
     {"backup-days", required_argument, NULL, S_OPT_BACKUP_DAYS},
     {"retired-keys", required_argument, NULL, S_OPT_RETIRED_KEYS},
     {"sweep-interval", required_argument, NULL, S_OPT_SWEEP_INTERVAL},
+    {"index-settle", required_argument, NULL, S_OPT_INDEX_SETTLE},
     {"sweep-clock", required_argument, NULL, S_OPT_SWEEP_CLOCK},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -239,6 +243,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 0, 3650, &v) ? -1 : (o->backup_days = (unsigned)v, 0);
     case S_OPT_SWEEP_INTERVAL:
         return s_parse_u64(arg, 1, 7 * 86400, &v) ? -1 : (o->sweep_interval_s = (unsigned)v, 0);
+    case S_OPT_INDEX_SETTLE:
+        return s_parse_u64(arg, 1, 3600000, &v) ? -1 : (o->index_settle_ms = (unsigned)v, 0);
     case S_OPT_TRIAGE:
         return s_parse_triage(arg, o->triage_hours);
     case S_OPT_WORK_HOURS:

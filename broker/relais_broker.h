@@ -59,6 +59,8 @@ typedef struct {
                                     * the epoch; NULL: the wall clock */
     const char *retired_keys_dir;  /* where retired data key generations go (the backup-key store);
                                     * NULL: "retired" beside the data key file */
+    unsigned index_settle_ms;      /* idle this long after a commit, the derived indexes are synced
+                                    * and marked clean in the log (1000) */
 } relais_broker_options_t;
 
 #define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX

@@ -65,6 +65,8 @@ typedef struct {
     size_t lease_room;      /* room of `leases` */
     int64_t sweep_at_ms;    /* when the retention sweep runs next (0: at once) */
     int sweep_due;          /* a batch asked for a sweep (an erasure on request) */
+    int settle_due;         /* the indexes took commits since they were last settled */
+    int64_t last_commit_us; /* when the last batch committed (monotonic) */
 } s_writer_t;
 
 #define S_LEASE_S 60               /* a store-full lease covers a reader's reads this long */
@@ -121,28 +123,6 @@ static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
     return 0;
 }
 
-/* A rectification is an event of its case: linked to it with the case's status, unchanged. */
-static int s_link_rectification(relais_store_batch_t *batch, const char *case_id, uint64_t seq)
-{
-    uint8_t *bytes = NULL, *status_bytes = NULL;
-    size_t len = 0, status_len = 0;
-    relais_case_record_t rec;
-    relais_case_status_t status;
-    int rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
-    if (rc == 0)
-        rc = relais_case_record_decode(bytes, len, &rec);
-    if (rc == 0) {
-        relais_cases_status(&rec, &status);
-        status.rectification = 1;
-        rc = relais_case_status_encode(&status, &status_bytes, &status_len);
-    }
-    if (rc == 0)
-        rc = relais_store_batch_case_link(batch, case_id, seq, status_bytes, status_len);
-    free(bytes);
-    free(status_bytes);
-    return rc;
-}
-
 /* A right of the family served, or a hold: the lifecycle rules decide. A rectification is sealed
  * under its case's key like the record it corrects; the rest stays in clear, readable once the
  * case is gone. */
@@ -151,31 +131,21 @@ static int s_apply_privacy(s_writer_t *w, relais_store_batch_t *batch, s_item_t 
     relais_privacy_view_t p;
     if (relais_message_privacy(it->msg, &p) != 0)
         return s_refuse(it, RELAIS_E_MALFORMED, "not a privacy record");
-    relais_lifecycle_t lc = {0};
-    int rc = relais_cases_batch_lifecycle_get(batch, p.case_id, &lc);
-    if (rc != 0 && rc != RELAIS_E_NOT_FOUND)
-        return rc;
-    int exists = rc == 0;
-    char record_case[RELAIS_CASE_ID_MAX] = "";
-    if (p.kind == RELAIS_PRIVACY_RECTIFIED && p.record_seq &&
-        relais_store_batch_seq_case(batch, p.record_seq, record_case, NULL, NULL) != 0)
-        record_case[0] = '\0';
     uint64_t seq = relais_store_batch_head(batch) + 1;
+    relais_lifecycle_t lc;
     char why[256];
-    int refused = relais_cases_lifecycle_apply(&lc, exists, &p, record_case, seq, it->env.received_ms, why, sizeof why);
+    int refused = 0;
+    int rc = relais_cases_batch_privacy(batch, &p, seq, it->env.received_ms, &lc, &refused, why, sizeof why);
+    if (rc != 0)
+        return rc;
     if (refused)
         return s_refuse(it, refused, "%s", why);
-    if (p.kind == RELAIS_PRIVACY_RECTIFIED) {
+    if (p.kind == RELAIS_PRIVACY_RECTIFIED)
         rc = s_seal(w, batch, it, relais_cases_key_id(p.case_id), seq, 0);
-        if (rc == 0)
-            rc = s_append(batch, it, seq);
-        if (rc == 0)
-            rc = s_link_rectification(batch, p.case_id, seq);
-    } else {
-        rc = s_append(batch, it, seq);
-    }
     if (rc == 0)
-        rc = relais_cases_batch_lifecycle_put(batch, p.case_id, &lc);
+        rc = s_append(batch, it, seq);
+    if (rc == 0)
+        rc = relais_cases_batch_privacy_record(batch, &p, &lc, seq);
     if (rc == 0)
         snprintf(it->case_id, sizeof it->case_id, "%s", p.case_id);
     if (rc == 0 && p.kind == RELAIS_PRIVACY_ERASURE_REQUESTED)
@@ -507,7 +477,11 @@ static void s_commit(s_writer_t *w)
     int64_t t0 = broker_monotonic_us();
     uint64_t head = w->head;
     int64_t sync_us = 0;
-    int rc = s_commit_once(w, s_room(w), &head, &sync_us);
+    /* Indexes left behind by a commit of theirs that failed are caught up before anything is
+     * appended again: the rules read them. */
+    int rc = broker_index_catch_up(w->b, "writer");
+    if (rc == 0)
+        rc = s_commit_once(w, s_room(w), &head, &sync_us);
     /* The map filled up all the same (a message larger than its estimate): the messages wait,
      * the hub's own records of the batch go in. */
     if (rc == RELAIS_E_STORE_FULL && s_reset_items(w))
@@ -525,6 +499,8 @@ static void s_commit(s_writer_t *w)
                        (unsigned long long)head);
     }
     if (rc == 0) {
+        w->settle_due = 1;
+        w->last_commit_us = broker_monotonic_us();
         s_record_leases(w);
         broker_log("info", "commit", "records=%zu head=%llu us=%lld sync_us=%lld", w->count, (unsigned long long)head,
                    (long long)us, (long long)sync_us);
@@ -640,6 +616,22 @@ static void s_sweep_due(s_writer_t *w)
     }
 }
 
+/* Idle for a while: the indexes are synced and marked clean, so that a crash or a power loss
+ * from now until the next batch costs no rebuild at the next start. Under load they are not:
+ * the next commit would withdraw the mark at once. */
+static void s_settle_due(s_writer_t *w)
+{
+    if (!w->settle_due || broker_monotonic_us() - w->last_commit_us < (int64_t)w->b->opts.index_settle_ms * 1000)
+        return;
+    w->settle_due = 0;
+    int rc = relais_store_index_settle(w->b->store);
+    if (rc != 0) {
+        char q[256];
+        broker_log("warn", "index-settle-failed", "code=%s why=%s", relais_status_name(rc),
+                   broker_logq(q, sizeof q, relais_status_detail()));
+    }
+}
+
 static void *s_writer_thread(void *arg)
 {
     s_writer_t *w = arg;
@@ -654,6 +646,8 @@ static void *s_writer_thread(void *arg)
         if (!draining)
             s_sweep_due(w);
         s_checkpoint_due(w);
+        if (n == 0)
+            s_settle_due(w);
         if (n == 0 && draining)
             break;
     }

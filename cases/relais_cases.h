@@ -213,6 +213,29 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
 int relais_cases_batch_lifecycle_get(relais_store_batch_t *batch, const char *case_id, relais_lifecycle_t *out);
 int relais_cases_batch_lifecycle_put(relais_store_batch_t *batch, const char *case_id, const relais_lifecycle_t *lc);
 
+/* What Privacy record `p`, to be stored (or stored) as record `seq`, does to the lifecycle of its
+ * case as the batch sees it: *lc is the lifecycle after it, or *refused the status the rules
+ * refuse it with (why in `why`), nothing written either way. Returns 0 or the store's status. */
+int relais_cases_batch_privacy(relais_store_batch_t *batch, const relais_privacy_view_t *p, uint64_t seq,
+                               int64_t received_ms, relais_lifecycle_t *lc, int *refused, char *why, size_t cap);
+
+/* Writes what relais_cases_batch_privacy decided once the record is appended: the lifecycle,
+ * and for a rectification its link to its case, with the case's status marked as rectified. */
+int relais_cases_batch_privacy_record(relais_store_batch_t *batch, const relais_privacy_view_t *p,
+                                      const relais_lifecycle_t *lc, uint64_t seq);
+
+/* Brings the store's derived indexes up to its log: every record they do not reflect yet is
+ * folded in, in order, as the writer did when it stored it (the case rules, the lifecycle rules;
+ * a record whose data key is gone touches the lifecycle of the case its key names), in batches
+ * of `chunk` records (0: a default), each telling `progress` (may be NULL) how far it got.
+ * `ring` opens sealed records (NULL for a store in clear). Nothing to do for current indexes.
+ * Errors: RELAIS_E_CORRUPT (a record the rules refuse, or that does not decode: the indexes
+ * cannot be made from this log), RELAIS_E_CRYPTO, the store's. */
+typedef void (*relais_cases_progress_fn)(void *ctx, uint64_t applied, uint64_t head);
+int relais_cases_index_catch_up(relais_store_t *store, relais_keyring_t *ring,
+                                const uint8_t secret[RELAIS_CASES_SECRET_SIZE], size_t chunk,
+                                relais_cases_progress_fn progress, void *ctx);
+
 /* ---- A case's lifecycle (docs/privacy.md) ---------------------------------------------- */
 
 /* How long a case stays in each tier: in the active base until `active_ms` after its last

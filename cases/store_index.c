@@ -1,7 +1,11 @@
 /* store_index.c -- the case index kept in a relais store: the rules decided over a batch, and what they decided written back. */
 #include "relais_cases.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "relais_store.h"
 
@@ -140,4 +144,176 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
     free(rec);
     free(status);
     return rc;
+}
+
+/* ---- Privacy records ------------------------------------------------------------------------ */
+
+int relais_cases_batch_privacy(relais_store_batch_t *batch, const relais_privacy_view_t *p, uint64_t seq,
+                               int64_t received_ms, relais_lifecycle_t *lc, int *refused, char *why, size_t cap)
+{
+    memset(lc, 0, sizeof *lc);
+    int rc = relais_cases_batch_lifecycle_get(batch, p->case_id, lc);
+    if (rc != 0 && rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    int exists = rc == 0;
+    char record_case[RELAIS_CASE_ID_MAX] = "";
+    if (p->kind == RELAIS_PRIVACY_RECTIFIED && p->record_seq &&
+        relais_store_batch_seq_case(batch, p->record_seq, record_case, NULL, NULL) != 0)
+        record_case[0] = '\0';
+    *refused = relais_cases_lifecycle_apply(lc, exists, p, record_case, seq, received_ms, why, cap);
+    return 0;
+}
+
+/* A rectification is an event of its case: linked to it with the case's status, unchanged. */
+static int s_link_rectification(relais_store_batch_t *batch, const char *case_id, uint64_t seq)
+{
+    uint8_t *bytes = NULL, *status_bytes = NULL;
+    size_t len = 0, status_len = 0;
+    relais_case_record_t rec;
+    relais_case_status_t status;
+    int rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
+    if (rc == 0)
+        rc = relais_case_record_decode(bytes, len, &rec);
+    if (rc == 0) {
+        relais_cases_status(&rec, &status);
+        status.rectification = 1;
+        rc = relais_case_status_encode(&status, &status_bytes, &status_len);
+    }
+    if (rc == 0)
+        rc = relais_store_batch_case_link(batch, case_id, seq, status_bytes, status_len);
+    free(bytes);
+    free(status_bytes);
+    return rc;
+}
+
+int relais_cases_batch_privacy_record(relais_store_batch_t *batch, const relais_privacy_view_t *p,
+                                      const relais_lifecycle_t *lc, uint64_t seq)
+{
+    int rc = p->kind == RELAIS_PRIVACY_RECTIFIED ? s_link_rectification(batch, p->case_id, seq) : 0;
+    return rc ? rc : relais_cases_batch_lifecycle_put(batch, p->case_id, lc);
+}
+
+/* ---- Catching the indexes up with the log ----------------------------------------------------- */
+
+#define S_CATCH_UP_CHUNK 4096
+
+typedef struct {
+    relais_store_batch_t *batch;
+    relais_store_t *store;
+    relais_keyring_t *ring;
+    const uint8_t *secret;
+} s_fold_t;
+
+static int s_refused(uint64_t seq, int status, const char *why)
+{
+    return relais_status_set(RELAIS_E_CORRUPT, "record %llu is an event the rules refuse (%s: %s): the indexes "
+                                               "cannot be made from this log",
+                             (unsigned long long)seq, relais_status_name(status), why);
+}
+
+/* A stored message: what the writer did with it when it stored it. */
+static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
+{
+    relais_payload_t payload = relais_message_payload(msg);
+    if (payload == RELAIS_PAYLOAD_PRIVACY) {
+        relais_privacy_view_t p;
+        relais_lifecycle_t lc;
+        char why[256];
+        int refused = 0;
+        if (relais_message_privacy(msg, &p) != 0 || !p.case_id)
+            return relais_status_set(RELAIS_E_CORRUPT, "record %llu is no privacy record", (unsigned long long)seq);
+        int rc = relais_cases_batch_privacy(f->batch, &p, seq, received_ms, &lc, &refused, why, sizeof why);
+        if (rc == 0 && refused)
+            rc = s_refused(seq, refused, why);
+        return rc ? rc : relais_cases_batch_privacy_record(f->batch, &p, &lc, seq);
+    }
+    if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE)
+        return 0; /* a reception entry, an access record: nothing of the cases */
+    relais_cases_step_t step;
+    int rc = relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);
+    if (rc == 0 && step.status != 0)
+        rc = s_refused(seq, step.status, step.why);
+    return rc ? rc : relais_cases_batch_record(f->batch, &step, seq);
+}
+
+static int s_fold(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
+{
+    s_fold_t *f = ctx;
+    relais_log_record_t rec;
+    (void)leaf;
+    if (relais_log_record_decode(record, len, &rec) != 0 || rec.seq != seq)
+        return relais_status_set(RELAIS_E_CORRUPT, "record %llu does not decode", (unsigned long long)seq);
+    uint8_t *opened = NULL;
+    size_t opened_len = 0;
+    const uint8_t *signed_message = rec.signed_message;
+    size_t signed_len = rec.signed_len;
+    if (rec.key_id) {
+        if (!f->ring)
+            return relais_status_set(RELAIS_E_CRYPTO, "record %llu is sealed and no data key was given",
+                                     (unsigned long long)seq);
+        int rc = relais_keyring_open_record(f->ring, f->store, &rec, &opened, &opened_len);
+        if (rc == RELAIS_E_NOT_FOUND) {
+            /* Its case left the active base: its key is gone, and so is everything of it in the
+             * indexes but its lifecycle, which its key names. */
+            char case_id[RELAIS_CASE_ID_LEN];
+            snprintf(case_id, sizeof case_id, "C-%llu", (unsigned long long)rec.key_id);
+            return s_touch(f->batch, case_id, seq, rec.received_ms);
+        }
+        if (rc)
+            return rc;
+        signed_message = opened;
+        signed_len = opened_len;
+    }
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    int rc = relais_signed_decode(signed_message, signed_len, &sm);
+    if (rc == 0)
+        rc = relais_message_decode_stored(sm.body, sm.body_len, &msg);
+    if (rc != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "record %llu holds no message", (unsigned long long)seq);
+    if (rc == 0)
+        rc = s_fold_message(f, seq, rec.received_ms, msg);
+    relais_message_destroy(&msg);
+    if (opened)
+        OPENSSL_cleanse(opened, opened_len);
+    free(opened);
+    return rc;
+}
+
+int relais_cases_index_catch_up(relais_store_t *store, relais_keyring_t *ring,
+                                const uint8_t secret[RELAIS_CASES_SECRET_SIZE], size_t chunk,
+                                relais_cases_progress_fn progress, void *ctx)
+{
+    if (!store || !secret)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_index_catch_up needs a store and the hub secret");
+    s_fold_t f = {.store = store, .ring = ring, .secret = secret};
+    for (;;) {
+        int catching_up = 0;
+        int rc = relais_store_batch_begin(store, &f.batch);
+        if (rc)
+            return rc;
+        uint64_t applied = relais_store_batch_applied(f.batch, &catching_up);
+        uint64_t head = relais_store_batch_head(f.batch);
+        if (!catching_up) {
+            relais_store_batch_abort(&f.batch);
+            return 0;
+        }
+        uint64_t to = head - applied > (chunk ? chunk : S_CATCH_UP_CHUNK) ? applied + (chunk ? chunk : S_CATCH_UP_CHUNK)
+                                                                           : head;
+        rc = relais_store_iterate(store, applied + 1, to, s_fold, &f);
+        if (rc == 0)
+            rc = relais_store_batch_set_applied(f.batch, to);
+        if (rc) {
+            relais_store_batch_abort(&f.batch);
+            return rc;
+        }
+        rc = relais_store_batch_commit(&f.batch);
+        relais_store_index_t index;
+        if (rc == 0 && (rc = relais_store_index_state(store, &index)) == 0 && index.applied != to)
+            rc = relais_status_set(RELAIS_E_IO, "%s", index.why);
+        if (rc)
+            return rc;
+        if (progress)
+            progress(ctx, to, head);
+    }
 }

@@ -1,9 +1,10 @@
 /* relais_store.h -- the LMDB store: append-only log, Merkle tree, indexes and checkpoints.
  *
  * The store knows nothing of sockets, signatures or case rules: the broker verifies and
- * decides, the store records. Every write goes through one LMDB write transaction that is
- * committed with sync on (never MDB_NOSYNC or MDB_NOMETASYNC): when a commit returns 0 the
- * batch is on disk.
+ * decides, the store records.
+ *
+ * Durability: the log's commits are synced; the indexes' are not (see the layout below). When
+ * a batch's commit returns 0 its log part is on disk.
  *
  * Threads: one relais_store_t may be shared by threads; reads run concurrently; one batch
  * (write transaction) exists at a time and belongs to the thread that began it. A read that
@@ -15,22 +16,33 @@
  * Memory: every value handed out is either copied into caller-owned memory ("caller
  * frees" with free()) or, for callbacks, valid only during the call.
  *
- * Layout (LMDB named databases, keys big-endian so that order is numeric):
- *   meta     "format" -> u32, "created_ms" -> i64
+ * Two LMDB environments in the store's directory (keys big-endian so that order is numeric):
+ *
+ * The log (DIR/data.mdb), synced at every commit: everything the hub is recovered from.
+ *   meta     "format" -> u32, "created_ms" -> i64, "index" -> the index marker (below)
  *   log      seq (u64)                -> LogRecord bytes (the Merkle leaf)
  *   nodes    level (u8) || index (u64) -> 32-byte hash of that perfect subtree
- *   msgid    msg id (16 bytes)          -> seq (u64)
+ *   msgid    msg id (16 bytes)          -> seq (u64) || hash of the SignedMessage
+ *   checkpoints tree size (u64)         -> time_ms (i64) || root (32) || signed note text
+ *   keys     key id (u64)               -> a data key wrapped under the hub's KEK
+ *   archive  key id (u64)               -> an archived case's data key, sealed to the DPO
+ *   stats    "retired"                  -> the statistics of the cases gone from the active base
+ *
+ * The indexes (DIR/index/data.mdb), derived from the log by the case rules, written by the same
+ * batches but synced lazily (MDB_NOSYNC): a crash can tear them, so they are trusted at open
+ * only when the log's marker says they were left clean (see relais_store_index_t).
+ *   imeta    "id" -> the 16 bytes the marker names, "applied" -> u64 log size they reflect
  *   cases    case id (string)           -> case state (opaque bytes, the broker's cache)
  *   history  case id || 0x00 || seq     -> the case's status after that event (opaque bytes)
  *   seqcase  seq (u64)                  -> case id of the case record seq is an event of
  *   children child key (32 bytes)       -> case id of the child's open case
- *   checkpoints tree size (u64)         -> time_ms (i64) || root (32) || signed note text
- *   keys     key id (u64)               -> a data key wrapped under the hub's KEK
  *   lifecycle case id (string)          -> the case's CaseLifecycle (in clear: its tier, times, hold)
- *   archive  key id (u64)               -> an archived case's data key, sealed to the DPO
- *   stats    "retired"                  -> the statistics of the cases gone from the active base
  * history and seqcase are written together (relais_store_batch_case_link), so each holds
  * exactly the other's pairs.
+ *
+ * The index marker: state (1 byte: 0 written since, 1 clean) || the index's id (16) || the
+ * index environment's last transaction id (u64) || the log size it reflects (u64). A batch that
+ * follows a clean marker sets it to 0 in its log commit, which precedes its index commit.
  */
 #ifndef RELAIS_STORE_H
 #define RELAIS_STORE_H
@@ -50,9 +62,10 @@ extern "C" {
  * instead of its referral: the partner-view rule needs format 3's index; format 4 has the
  * sealed records, the wrapped data keys and message ids indexed with the hash of their
  * SignedMessage; format 5 the lifecycle index, the archive's keys and the retired cases'
- * statistics, without which a store cannot keep its retention periods). */
-#define RELAIS_STORE_FORMAT 5
-#define RELAIS_STORE_FORMAT_OLDEST 5
+ * statistics, without which a store cannot keep its retention periods; format 6 keeps the
+ * derived indexes in an environment of their own). */
+#define RELAIS_STORE_FORMAT 6
+#define RELAIS_STORE_FORMAT_OLDEST 6
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -102,12 +115,43 @@ int relais_store_stat(relais_store_t *self, relais_store_stat_t *out);
  * read or a batch is open: nothing is written through the map. Errors: RELAIS_E_IO. */
 int relais_store_release_mapped(relais_store_t *self);
 
-/* Writes a consistent copy of the store as it is now into directory `dir` (which must exist
- * and hold no store), compacted (free pages left out), from one read transaction: safe while
- * a broker writes to the store, and the copy is a store like any other (audit, backup).
- * Copies the LMDB data only. Errors: RELAIS_E_INVALID (`dir` already holds a store),
+/* Writes a copy of the store as it is now into directory `dir` (which must exist and hold no
+ * store), compacted (free pages left out): the indexes first, then the log, each from one read
+ * transaction, so that the log copied reaches at least as far as the indexes. Safe while a
+ * broker writes to the store; the copy is a store like any other (audit, backup), whose indexes
+ * are marked clean when they reflect its whole log and are rebuilt at its first writer's open
+ * otherwise. Copies the LMDB data only. Errors: RELAIS_E_INVALID (`dir` already holds a store),
  * RELAIS_E_IO. */
 int relais_store_copy(relais_store_t *self, const char *dir);
+
+/* ---- The indexes' standing ------------------------------------------------------------ */
+
+/* What the store knows of its derived indexes. A writer's open trusts them when the log's
+ * marker says they were left clean (synced, nothing written since) and names this very index
+ * environment (its id, its last transaction, the log size it reflects, a file as long as its
+ * pages); otherwise (lost, truncated, torn by a crash, stale, another store's) it makes them
+ * anew, empty, and the owner rebuilds them from the log before it appends. */
+typedef struct {
+    uint64_t applied; /* the log size the indexes reflect: the head when they are current */
+    int trusted;      /* 1: taken as they were left; 0: made anew at this open, or (read-only) not to be read */
+    char why[200];    /* when not trusted: why, for the log */
+} relais_store_index_t;
+
+int relais_store_index_state(relais_store_t *self, relais_store_index_t *out);
+
+/* Syncs the indexes and marks them clean in the log (one synced commit), so that the next open
+ * trusts them: for a writer that has nothing to do. Not while a batch is open on this thread
+ * (it would wait for itself); nothing to do for indexes behind the log or already clean.
+ * relais_store_destroy settles a writer's store. Errors: RELAIS_E_IO, RELAIS_E_STORE_FULL. */
+int relais_store_index_settle(relais_store_t *self);
+
+/* In a batch begun while the indexes were behind the log (its appends are refused with
+ * RELAIS_E_INVALID): they reflect the log up to `applied` (after the batch's current mark, at
+ * most its head) once the batch commits. The rebuild's step. */
+int relais_store_batch_set_applied(relais_store_batch_t *self, uint64_t applied);
+
+/* The log size the indexes reflect as the batch sees it, and whether it began behind the log. */
+uint64_t relais_store_batch_applied(relais_store_batch_t *self, int *catching_up);
 
 /* ---- Appending ---------------------------------------------------------------------- */
 
@@ -175,8 +219,11 @@ int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *chil
 int relais_store_batch_child_put(relais_store_batch_t *self, const uint8_t *child_key, const char *case_id);
 int relais_store_batch_child_del(relais_store_batch_t *self, const uint8_t *child_key);
 
-/* Commits with sync and releases the batch (*self_p = NULL, also on failure). On failure
- * nothing of the batch is stored. Errors: RELAIS_E_STORE_FULL, RELAIS_E_IO. */
+/* Commits the log part with sync, then the index part, and releases the batch (*self_p = NULL,
+ * also on failure). 0: the log part is on disk; should the index part fail after it (its own
+ * I/O), the indexes are left behind the log (relais_store_index_state says so, and the next
+ * batch begins catching up). On failure nothing of the batch is stored. Errors:
+ * RELAIS_E_STORE_FULL, RELAIS_E_IO. */
 int relais_store_batch_commit(relais_store_batch_t **self_p);
 
 /* Drops everything the batch did and releases it; safe on NULL. */

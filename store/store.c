@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,10 +21,9 @@
 #define S_ITERATE_CHUNK 1024
 #define S_NODE_KEY_SIZE (1 + 8)
 
-static const char *const s_db_names[STORE_DB_COUNT] = {"meta",     "log",      "nodes",       "msgid",
-                                                       "cases",    "history",  "children",    "checkpoints",
-                                                       "seqcase",  "keys",     "lifecycle",   "archive",
-                                                       "stats"};
+const char *const store_db_names[STORE_DB_COUNT] = {"meta",  "log",     "nodes",    "msgid",    "checkpoints",
+                                                   "keys",  "archive", "stats",    "imeta",    "cases",
+                                                   "history", "children", "seqcase", "lifecycle"};
 #define S_MSGID_VALUE_SIZE (STORE_SEQ_SIZE + RELAIS_HASH_SIZE) /* seq, then the SignedMessage's hash */
 
 /* ---- Encoding --------------------------------------------------------------------------- */
@@ -77,9 +77,13 @@ int store_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, MDB_va
     return rc ? store_lmdb_status(rc, "read") : 0;
 }
 
-int store_read_begin(const relais_store_t *self, MDB_txn **txn)
+int store_read_begin(const relais_store_t *self, int db, MDB_txn **txn)
 {
-    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, txn);
+    MDB_env *env = store_db_in_index(db) ? self->ienv : self->env;
+    *txn = NULL;
+    if (!env)
+        return relais_status_set(RELAIS_E_NOT_FOUND, "the store in %s has no index to read", self->dir);
+    int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, txn);
     return rc ? store_lmdb_status(rc, "begin a read transaction") : 0;
 }
 
@@ -202,21 +206,10 @@ static int64_t s_now_ms(void)
 
 static int s_env_open(relais_store_t *self, const char *dir, uint64_t map_size)
 {
-    unsigned flags = MDB_NOTLS | (self->read_only ? MDB_RDONLY : 0);
-    int rc = mdb_env_create(&self->env);
+    int rc = store_env_open(&self->env, dir, self->read_only ? MDB_RDONLY : 0, map_size);
     if (rc)
-        return store_lmdb_status(rc, "create the LMDB environment");
-    rc = mdb_env_set_maxdbs(self->env, STORE_DB_COUNT);
-    if (!rc)
-        rc = mdb_env_set_mapsize(self->env, map_size ? map_size : S_DEFAULT_MAP_SIZE);
-    if (!rc)
-        rc = mdb_env_open(self->env, dir, flags, 0600);
-    if (rc) {
-        mdb_env_close(self->env);
-        self->env = NULL;
         return relais_status_set(rc == MDB_MAP_FULL ? RELAIS_E_STORE_FULL : RELAIS_E_IO,
                                  "cannot open the store in %s: %s", dir, mdb_strerror(rc));
-    }
     return 0;
 }
 
@@ -279,13 +272,13 @@ static int s_format_write(relais_store_t *self, MDB_txn *txn)
     return rc ? store_lmdb_status(rc, "write the store's format") : 0;
 }
 
-/* Opens databases first..STORE_DB_COUNT-1; a missing one in an existing store is corruption. */
+/* Opens the log's databases from `first` on; a missing one in an existing store is corruption. */
 static int s_dbis_open(relais_store_t *self, MDB_txn *txn, int first, unsigned flags, const char *dir)
 {
-    for (int i = first; i < STORE_DB_COUNT; i++) {
-        int rc = mdb_dbi_open(txn, s_db_names[i], flags, &self->dbi[i]);
+    for (int i = first; i < STORE_DB_FIRST_INDEX; i++) {
+        int rc = mdb_dbi_open(txn, store_db_names[i], flags, &self->dbi[i]);
         if (rc == MDB_NOTFOUND)
-            return relais_status_set(RELAIS_E_CORRUPT, "store in %s has no '%s' database", dir, s_db_names[i]);
+            return relais_status_set(RELAIS_E_CORRUPT, "store in %s has no '%s' database", dir, store_db_names[i]);
         if (rc)
             return store_lmdb_status(rc, "open a database");
     }
@@ -295,7 +288,7 @@ static int s_dbis_open(relais_store_t *self, MDB_txn *txn, int first, unsigned f
 /* Reads the format before creating anything, so that a newer store is left untouched. */
 static int s_layout_open(relais_store_t *self, MDB_txn *txn, const char *dir)
 {
-    int rc = mdb_dbi_open(txn, s_db_names[STORE_DB_META], 0, &self->dbi[STORE_DB_META]);
+    int rc = mdb_dbi_open(txn, store_db_names[STORE_DB_META], 0, &self->dbi[STORE_DB_META]);
     if (rc == MDB_NOTFOUND && !self->read_only) {
         rc = s_check_empty(txn, dir);
         if (!rc)
@@ -347,12 +340,16 @@ int relais_store_open(const char *dir, const relais_store_options_t *opts, relai
     if (rc)
         goto out_free_self;
     rc = s_dbs_open(self, dir);
+    if (rc == 0)
+        rc = store_index_open(self, opts ? opts->map_size : 0);
     if (rc)
         goto out_close_env;
     *out = self;
     return 0;
 
 out_close_env:
+    if (self->ienv)
+        mdb_env_close(self->ienv);
     mdb_env_close(self->env);
 out_free_self:
     free(self->dir);
@@ -365,6 +362,11 @@ void relais_store_destroy(relais_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     relais_store_t *self = *self_p;
+    /* A writer that stops cleanly leaves indexes the next open can trust; should this fail, that
+     * open rebuilds them. */
+    (void)relais_store_index_settle(self);
+    if (self->ienv)
+        mdb_env_close(self->ienv);
     mdb_env_close(self->env);
     free(self->dir);
     free(self);
@@ -376,7 +378,7 @@ int relais_store_head(relais_store_t *self, uint64_t *size)
     MDB_txn *txn;
     if (!self || !size)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_head needs a store and an output");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
     rc = store_head(self, txn, size);
@@ -391,7 +393,7 @@ int relais_store_stat(relais_store_t *self, relais_store_stat_t *out)
     MDB_txn *txn;
     if (!self || !out)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_stat needs a store and an output");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
     rc = store_head(self, txn, &out->records);
@@ -409,6 +411,10 @@ int relais_store_stat(relais_store_t *self, relais_store_stat_t *out)
     out->map_size = info.me_mapsize;
     out->used_bytes = ((uint64_t)info.me_last_pgno + 1) * env_st.ms_psize;
     out->checkpoints = cp_st.ms_entries;
+    /* The two maps are as large: the fuller one is the one that fills first. */
+    if (self->ienv && mdb_env_info(self->ienv, &info) == 0 && mdb_env_stat(self->ienv, &env_st) == 0 &&
+        ((uint64_t)info.me_last_pgno + 1) * env_st.ms_psize > out->used_bytes)
+        out->used_bytes = ((uint64_t)info.me_last_pgno + 1) * env_st.ms_psize;
 out_abort_txn:
     mdb_txn_abort(txn);
     return rc;
@@ -422,7 +428,7 @@ static int s_map_range(relais_store_t *self, uintptr_t *start, uintptr_t *end)
     static const char key[] = "format";
     MDB_txn *txn = NULL;
     MDB_val v;
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc == 0)
         rc = store_get(txn, self->dbi[STORE_DB_META], key, sizeof key - 1, &v);
     uintptr_t inside = rc == 0 ? (uintptr_t)v.mv_data : 0;
@@ -462,38 +468,6 @@ int relais_store_release_mapped(relais_store_t *self)
     return 0;
 }
 
-int relais_store_copy(relais_store_t *self, const char *dir)
-{
-    char path[4096];
-    if (!self || !dir)
-        return relais_status_set(RELAIS_E_INVALID, "relais_store_copy needs a store and a directory");
-    if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path)
-        return relais_status_set(RELAIS_E_IO, "path too long: %s", dir);
-    /* Our own file, so that the copy of data about children is 0600 whatever the umask, and
-     * an existing store is never written over. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST)
-        return relais_status_set(RELAIS_E_INVALID, "%s already holds a store; copy into an empty directory", dir);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "cannot create %s: %s", path, strerror(errno));
-    int rc = mdb_env_copyfd2(self->env, fd, MDB_CP_COMPACT);
-    /* A copy made for a backup must be on disk, name included, when the command says it is. */
-    int err = rc == 0 && fsync(fd) != 0 ? errno : 0;
-    close(fd);
-    int dir_fd = rc == 0 && err == 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (dir_fd >= 0) {
-        err = fsync(dir_fd) != 0 ? errno : 0;
-        close(dir_fd);
-    } else if (rc == 0 && err == 0) {
-        err = errno;
-    }
-    if (rc == 0 && err == 0)
-        return 0;
-    unlink(path); /* a half-written copy is no store */
-    return relais_status_set(RELAIS_E_IO, "cannot copy the store into %s: %s", dir,
-                             rc ? mdb_strerror(rc) : strerror(err));
-}
-
 /* ---- Batches ---------------------------------------------------------------------------- */
 
 static void s_batch_free(relais_store_batch_t *b)
@@ -506,7 +480,7 @@ static void s_batch_free(relais_store_batch_t *b)
  * unusable, and so is the batch. */
 int store_batch_put(relais_store_batch_t *b, int db, MDB_val key, MDB_val val, unsigned flags)
 {
-    int rc = mdb_put(b->txn, b->store->dbi[db], &key, &val, flags);
+    int rc = mdb_put(store_batch_txn(b, db), b->store->dbi[db], &key, &val, flags);
     if (rc)
         b->error = store_lmdb_status(rc, "write to the store");
     return rc ? b->error : 0;
@@ -514,7 +488,7 @@ int store_batch_put(relais_store_batch_t *b, int db, MDB_val key, MDB_val val, u
 
 int store_batch_del(relais_store_batch_t *b, int db, MDB_val key)
 {
-    int rc = mdb_del(b->txn, b->store->dbi[db], &key, NULL);
+    int rc = mdb_del(store_batch_txn(b, db), b->store->dbi[db], &key, NULL);
     if (rc == MDB_NOTFOUND)
         return relais_status_set(RELAIS_E_NOT_FOUND, "nothing to delete");
     if (rc)
@@ -651,13 +625,22 @@ int relais_store_batch_begin(relais_store_t *self, relais_store_batch_t **out)
         rc = store_lmdb_status(rc, "begin a write transaction");
         goto out_free_batch;
     }
+    rc = mdb_txn_begin(self->ienv, NULL, 0, &b->itxn);
+    if (rc) {
+        rc = store_lmdb_status(rc, "begin a write transaction on the indexes");
+        goto out_abort_txn;
+    }
     rc = store_head(self, b->txn, &b->head);
+    if (rc == 0)
+        rc = store_index_batch_prepare(b);
     if (rc)
         goto out_abort_txn;
     *out = b;
     return 0;
 
 out_abort_txn:
+    if (b->itxn)
+        mdb_txn_abort(b->itxn);
     mdb_txn_abort(b->txn);
 out_free_batch:
     s_batch_free(b);
@@ -670,6 +653,10 @@ int relais_store_batch_append(relais_store_batch_t *self, const relais_store_ent
     int rc = store_batch_ready(self);
     if (rc)
         return rc;
+    if (self->catching_up)
+        return relais_status_set(RELAIS_E_INVALID, "the indexes are behind the log (they reflect %llu of %llu "
+                                                   "records): they are rebuilt before anything is appended",
+                                 (unsigned long long)self->applied, (unsigned long long)self->head);
     if (!entry || !ack || !entry->msg_id || !entry->signed_message ||
         (entry->key_id && (!entry->nonce || !entry->sealed || entry->sealed_len != entry->signed_len + RELAIS_SEAL_TAG_BYTES)))
         return relais_status_set(RELAIS_E_INVALID, "an entry needs a message id and signed message bytes, and when "
@@ -705,14 +692,20 @@ int relais_store_batch_commit(relais_store_batch_t **self_p)
         return relais_status_set(RELAIS_E_INVALID, "no batch to commit");
     relais_store_batch_t *b = *self_p;
     *self_p = NULL;
-    if (b->error) {
+    rc = b->error ? b->error : store_index_batch_seal(b);
+    if (rc) {
+        mdb_txn_abort(b->itxn);
         mdb_txn_abort(b->txn);
-        rc = b->error;
     } else {
-        /* mdb_txn_commit frees the transaction whether it succeeds or not. */
+        /* The log first, synced: once it is on disk the batch stands, whatever becomes of its
+         * indexes. mdb_txn_commit frees the transaction whether it succeeds or not. */
         rc = mdb_txn_commit(b->txn);
-        if (rc)
+        if (rc) {
             rc = store_lmdb_status(rc, "commit the batch");
+            mdb_txn_abort(b->itxn);
+        } else {
+            store_index_batch_finish(b);
+        }
     }
     s_batch_free(b);
     return rc;
@@ -722,6 +715,7 @@ void relais_store_batch_abort(relais_store_batch_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    mdb_txn_abort((*self_p)->itxn);
     mdb_txn_abort((*self_p)->txn);
     s_batch_free(*self_p);
     *self_p = NULL;
@@ -757,7 +751,7 @@ int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record
     MDB_val v;
     if (!self || !record || !len)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_get_record needs a store and outputs");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
     store_put_u64(key, seq);
@@ -777,7 +771,7 @@ int relais_store_get_leaf_hash(relais_store_t *self, uint64_t seq, relais_hash_t
         return relais_status_set(RELAIS_E_INVALID, "relais_store_get_leaf_hash needs a store and an output");
     if (seq == 0)
         return relais_status_set(RELAIS_E_NOT_FOUND, "sequence numbers start at 1");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
     rc = s_node_get(self, txn, 0, seq - 1, out);
@@ -793,7 +787,7 @@ int relais_store_find_msg(relais_store_t *self, const uint8_t *msg_id, relais_st
     MDB_txn *txn;
     if (!self || !msg_id || !ack)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_find_msg needs a store, a message id and an ack");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
     rc = s_find_msg(self, txn, msg_id, ack, content);
@@ -850,7 +844,7 @@ int relais_store_iterate(relais_store_t *self, uint64_t from_seq, uint64_t to_se
     uint64_t head;
     if (!self || !fn)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_iterate needs a store and a callback");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
     rc = store_head(self, txn, &head);
@@ -885,7 +879,7 @@ out_abort_txn:
 static int s_tree_begin(relais_store_t *self, store_tree_ctx_t *tree, uint64_t *head)
 {
     tree->store = self;
-    int rc = store_read_begin(self, &tree->txn);
+    int rc = store_read_begin(self, STORE_DB_LOG, &tree->txn);
     if (rc)
         return rc;
     rc = store_head(self, tree->txn, head);

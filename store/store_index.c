@@ -94,7 +94,7 @@ static int s_child_get(const relais_store_t *self, MDB_txn *txn, const uint8_t *
 int relais_store_batch_case_get(relais_store_batch_t *self, const char *case_id, uint8_t **state, size_t *len)
 {
     int rc = store_batch_ready(self);
-    return rc ? rc : s_case_get(self->store, self->txn, self, case_id, state, len);
+    return rc ? rc : s_case_get(self->store, store_batch_txn(self, STORE_DB_CASES), self, case_id, state, len);
 }
 
 int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id, const uint8_t *state, size_t len)
@@ -171,7 +171,7 @@ int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id
     /* A second link of one record would leave a history entry that the reverse index no
      * longer names: refused before anything is written, so the batch stays usable. */
     MDB_val old;
-    rc = store_get(self->txn, self->store->dbi[STORE_DB_SEQCASE], seq_key, sizeof seq_key, &old);
+    rc = store_get(store_batch_txn(self, STORE_DB_SEQCASE), self->store->dbi[STORE_DB_SEQCASE], seq_key, sizeof seq_key, &old);
     if (rc == 0)
         return relais_status_set(RELAIS_E_INVALID, "record %llu is already linked to a case",
                                  (unsigned long long)seq);
@@ -196,13 +196,13 @@ int relais_store_batch_seq_case(relais_store_batch_t *self, uint64_t seq, char c
                                 uint8_t **status, size_t *len)
 {
     int rc = store_batch_ready(self);
-    return rc ? rc : s_seq_case(self->store, self->txn, self, seq, case_id, status, len);
+    return rc ? rc : s_seq_case(self->store, store_batch_txn(self, STORE_DB_SEQCASE), self, seq, case_id, status, len);
 }
 
 int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *child_key, char *case_id)
 {
     int rc = store_batch_ready(self);
-    return rc ? rc : s_child_get(self->store, self->txn, child_key, case_id);
+    return rc ? rc : s_child_get(self->store, store_batch_txn(self, STORE_DB_CHILDREN), child_key, case_id);
 }
 
 int relais_store_batch_child_put(relais_store_batch_t *self, const uint8_t *child_key, const char *case_id)
@@ -227,7 +227,7 @@ int relais_store_batch_child_del(relais_store_batch_t *self, const uint8_t *chil
     if (!child_key)
         return relais_status_set(RELAIS_E_INVALID, "no child key given");
     MDB_val k = store_val(child_key, RELAIS_CHILD_KEY_SIZE);
-    rc = mdb_del(self->txn, self->store->dbi[STORE_DB_CHILDREN], &k, NULL);
+    rc = mdb_del(store_batch_txn(self, STORE_DB_CHILDREN), self->store->dbi[STORE_DB_CHILDREN], &k, NULL);
     /* Deleting what is not there changes nothing, so the batch stays usable. */
     if (rc == MDB_NOTFOUND)
         return relais_status_set(RELAIS_E_NOT_FOUND, "no open case for this child");
@@ -243,7 +243,7 @@ int relais_store_case_get(relais_store_t *self, const char *case_id, uint8_t **s
     MDB_txn *txn;
     if (!self)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_case_get needs a store");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_CASES, &txn);
     if (rc)
         return rc;
     rc = s_case_get(self, txn, NULL, case_id, state, len);
@@ -318,7 +318,9 @@ int relais_store_case_iterate_after(relais_store_t *self, const char *after, rel
     if (!self || !fn || (after && strlen(after) >= RELAIS_CASE_ID_MAX))
         return relais_status_set(RELAIS_E_INVALID, "relais_store_case_iterate needs a store, a callback and a "
                                                    "case id that fits");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_CASES, &txn);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0; /* no index to walk */
     if (rc)
         return rc;
     rc = mdb_cursor_open(txn, self->dbi[STORE_DB_CASES], &cur);
@@ -378,7 +380,9 @@ int relais_store_case_history(relais_store_t *self, const char *case_id, relais_
         return rc;
     memcpy(prefix, case_id, id_len);
     prefix[id_len] = 0x00;
-    rc = store_read_begin(self, &txn);
+    rc = store_read_begin(self, STORE_DB_HISTORY, &txn);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0; /* no index to walk */
     if (rc)
         return rc;
     rc = mdb_cursor_open(txn, self->dbi[STORE_DB_HISTORY], &cur);
@@ -399,7 +403,7 @@ int relais_store_seq_case(relais_store_t *self, uint64_t seq, char case_id[RELAI
     MDB_txn *txn;
     if (!self)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_seq_case needs a store");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_SEQCASE, &txn);
     if (rc)
         return rc;
     rc = s_seq_case(self, txn, NULL, seq, case_id, status, len);
@@ -412,7 +416,7 @@ int relais_store_child_case(relais_store_t *self, const uint8_t *child_key, char
     MDB_txn *txn;
     if (!self)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_child_case needs a store");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_CHILDREN, &txn);
     if (rc)
         return rc;
     rc = s_child_get(self, txn, child_key, case_id);
@@ -526,7 +530,7 @@ static int s_cp_walk(relais_store_t *self, MDB_cursor_op op, relais_store_checkp
     MDB_txn *txn;
     MDB_val k, v;
     int found;
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_CHECKPOINTS, &txn);
     if (rc)
         return rc;
     rc = mdb_cursor_open(txn, self->dbi[STORE_DB_CHECKPOINTS], &cur);
@@ -614,7 +618,7 @@ int relais_store_key_get(relais_store_t *self, uint64_t key_id, uint8_t **wrappe
     MDB_txn *txn;
     if (!self || !wrapped || !len)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_key_get needs a store and somewhere to put the key");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, STORE_DB_KEYS, &txn);
     if (rc)
         return rc;
     rc = s_key_get(self, txn, key_id, wrapped, len);
@@ -656,7 +660,9 @@ int store_walk(relais_store_t *self, int db, store_pair_fn fn, void *ctx, const 
     MDB_txn *txn;
     MDB_cursor *cur;
     char sentence[96];
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, db, &txn);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0; /* no index to walk */
     if (rc)
         return rc;
     rc = mdb_cursor_open(txn, self->dbi[db], &cur);

@@ -14,36 +14,55 @@
 
 #define STORE_SEQ_SIZE 8 /* a sequence number or tree size as a key: u64 big-endian */
 
-/* The named databases (see relais_store.h for their layout), indexing dbi[]. */
+/* The named databases (see relais_store.h for their layout), indexing dbi[]. Those from
+ * STORE_DB_FIRST_INDEX on live in the index environment, the others in the log's. */
 enum {
     STORE_DB_META,
     STORE_DB_LOG,
     STORE_DB_NODES,
     STORE_DB_MSGID,
+    STORE_DB_CHECKPOINTS,
+    STORE_DB_KEYS,
+    STORE_DB_ARCHIVE,
+    STORE_DB_STATS,
+    STORE_DB_IMETA, /* the index environment's own: its id and the log size it reflects */
     STORE_DB_CASES,
     STORE_DB_HISTORY,
     STORE_DB_CHILDREN,
-    STORE_DB_CHECKPOINTS,
     STORE_DB_SEQCASE,
-    STORE_DB_KEYS,
     STORE_DB_LIFECYCLE,
-    STORE_DB_ARCHIVE,
-    STORE_DB_STATS,
     STORE_DB_COUNT
 };
+#define STORE_DB_FIRST_INDEX STORE_DB_IMETA
+
+#define STORE_INDEX_ID_SIZE 16
+
+static inline int store_db_in_index(int db)
+{
+    return db >= STORE_DB_FIRST_INDEX;
+}
 
 struct relais_store {
-    MDB_env *env;                /* the environment, opened with MDB_NOTLS */
+    MDB_env *env;                /* the log's environment, synced at every commit (MDB_NOTLS) */
+    MDB_env *ienv;               /* the indexes' environment, synced lazily; NULL when a read-only
+                                  * open finds none */
     MDB_dbi dbi[STORE_DB_COUNT]; /* the named databases, indexed by STORE_DB_* */
     int read_only;               /* opened with MDB_RDONLY: no batch, no checkpoint */
     char *dir;                   /* the directory, for error sentences */
     relais_store_sealer_t sealer; /* seals the case values; sealer.seal NULL: they are kept as given */
+    relais_store_index_t index;  /* the indexes' standing */
+    uint8_t index_id[STORE_INDEX_ID_SIZE]; /* ties the index environment to this log */
+    int index_marked_clean;      /* the log's marker says the index is clean: the next batch says otherwise */
+    int index_unsynced;          /* the index took commits since it was last synced */
 };
 
 struct relais_store_batch {
     relais_store_t *store; /* the store written to */
-    MDB_txn *txn;          /* the write transaction */
+    MDB_txn *txn;          /* the log's write transaction */
+    MDB_txn *itxn;         /* the indexes' write transaction */
     uint64_t head;         /* log size as this batch sees it */
+    uint64_t applied;      /* the log size the indexes reflect once this batch commits */
+    int catching_up;       /* the indexes were behind the log at the batch's start: no appends */
     int error;             /* first failure after which the batch can only be aborted */
     uint8_t *buf;          /* scratch for encoding LogRecords */
     size_t cap;            /* room in buf */
@@ -87,8 +106,16 @@ int store_corrupt(const char *what);
 /* 0 with `val` borrowed from the transaction, RELAIS_E_NOT_FOUND, or an error. */
 int store_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, MDB_val *val);
 
-/* Begins a read-only transaction (MDB_NOTLS: any thread, several per thread). */
-int store_read_begin(const relais_store_t *self, MDB_txn **txn);
+/* Begins a read-only transaction on the environment that holds database `db` (MDB_NOTLS: any
+ * thread, several per thread). An index database of a store opened read-only without an index
+ * environment gives RELAIS_E_NOT_FOUND. */
+int store_read_begin(const relais_store_t *self, int db, MDB_txn **txn);
+
+/* The batch's transaction on the environment that holds database `db`. */
+static inline MDB_txn *store_batch_txn(const relais_store_batch_t *b, int db)
+{
+    return store_db_in_index(db) ? b->itxn : b->txn;
+}
 
 /* Copies `val` into a new buffer the caller frees (never NULL, even for 0 bytes). */
 int store_copy_out(const MDB_val *val, uint8_t **out, size_t *len);
@@ -116,5 +143,33 @@ int store_walk(relais_store_t *self, int db, store_pair_fn fn, void *ctx, const 
 
 /* Checks a case id and gives its length without the NUL. */
 int store_case_id_len(const char *case_id, size_t *len);
+
+/* ---- The two environments (store_envs.c) ---- */
+
+extern const char *const store_db_names[STORE_DB_COUNT];
+
+/* Whether a writer (relaisd) holds the store's lock in `dir` now: its indexes are then whole in
+ * memory, whatever the marker says. */
+int store_writer_running(const char *dir);
+
+/* Creates and opens an LMDB environment at `path` with `flags` added to MDB_NOTLS. */
+int store_env_open(MDB_env **env, const char *path, unsigned flags, uint64_t map_size);
+
+/* Opens the index environment of an opened log and settles its standing (self->index): trusted
+ * when the log's marker says it was left clean and it is the one the marker names, made anew
+ * (and to be rebuilt) otherwise. Read-only: nothing is changed, an untrusted index is reported. */
+int store_index_open(relais_store_t *self, uint64_t map_size);
+
+/* At a batch's start: the log size the indexes reflect, and whether they are behind the log. */
+int store_index_batch_prepare(relais_store_batch_t *b);
+
+/* Before a batch's commits: the log's transaction says the indexes are no longer clean (when its
+ * marker says they were), the indexes' says which log size they reflect. */
+int store_index_batch_seal(relais_store_batch_t *b);
+
+/* After a batch's log commit: commits its index transaction (the log part is on disk whatever
+ * becomes of it). */
+void store_index_batch_finish(relais_store_batch_t *b);
+
 
 #endif

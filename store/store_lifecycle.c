@@ -27,7 +27,7 @@ static int s_read(relais_store_t *self, int db, const void *key, size_t key_len,
     MDB_txn *txn;
     if (!self)
         return relais_status_set(RELAIS_E_INVALID, "no store given");
-    int rc = store_read_begin(self, &txn);
+    int rc = store_read_begin(self, db, &txn);
     if (rc)
         return rc;
     rc = s_get_copy(txn, self->dbi[db], key, key_len, value, len);
@@ -53,7 +53,7 @@ int relais_store_batch_lifecycle_get(relais_store_batch_t *self, const char *cas
     int rc = store_batch_ready(self);
     if (!rc)
         rc = store_case_id_len(case_id, &id_len);
-    return rc ? rc : s_get_copy(self->txn, self->store->dbi[STORE_DB_LIFECYCLE], case_id, id_len, value, len);
+    return rc ? rc : s_get_copy(store_batch_txn(self, STORE_DB_LIFECYCLE), self->store->dbi[STORE_DB_LIFECYCLE], case_id, id_len, value, len);
 }
 
 int relais_store_batch_lifecycle_put(relais_store_batch_t *self, const char *case_id, const uint8_t *value,
@@ -167,7 +167,7 @@ int relais_store_batch_case_forget(relais_store_batch_t *self, const char *case_
     prefix[id_len] = 0x00;
     size_t prefix_len = id_len + 1;
     MDB_cursor *cur;
-    int got = mdb_cursor_open(self->txn, self->store->dbi[STORE_DB_HISTORY], &cur);
+    int got = mdb_cursor_open(store_batch_txn(self, STORE_DB_HISTORY), self->store->dbi[STORE_DB_HISTORY], &cur);
     if (got) {
         self->error = store_lmdb_status(got, "open a cursor on the case histories");
         return self->error;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "relais_proto.h"
+#include "store_internal.h"
 
 /* Who holds the lock, for the sentence: "relaisd (pid 123)", from the file's one line. */
 static void s_holder(int fd, char *out, size_t cap)
@@ -38,7 +39,14 @@ int relais_store_lock_writer(const char *dir, const char *who, int *fd_out)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return relais_status_set(RELAIS_E_IO, "cannot open %s: %s", path, strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    /* A reader's probe (store_writer_running) holds the lock shared for an instant: a few tries
+     * keep it from failing a start. */
+    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    for (int tries = 0; !locked && errno == EWOULDBLOCK && tries < 20; tries++) {
+        usleep(10000);
+        locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    }
+    if (!locked) {
         int saved = errno;
         char holder[128];
         s_holder(fd, holder, sizeof holder);
@@ -59,4 +67,17 @@ int relais_store_lock_writer(const char *dir, const char *who, int *fd_out)
     }
     *fd_out = fd;
     return 0;
+}
+
+int store_writer_running(const char *dir)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/relaisd.lock", dir) >= sizeof path)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    int running = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd); /* lets go of the shared lock, if it was taken */
+    return running;
 }

@@ -2,7 +2,7 @@
  *
  *   key_search [--bytes-from STORE] KEY_ID DPO_KEY KEK_FILE... -- FILE...
  *
- * Scans every byte of every FILE (store files, free pages included, snapshots) for what could be
+ * Scans every byte of every FILE (store files and the files of a folder given, free pages included, snapshots) for what could be
  * a data key of KEY_ID wrapped under a KEK (format 1 and the generation of one of the KEK files
  * given) or its archived key (format 2: the sealed box for the data protection officer, wrapped
  * under a KEK), and tries to open each candidate with every KEK given, then an archived one with
@@ -11,9 +11,11 @@
  * very bytes that STORE (a snapshot taken before) keeps for the key: what is still there,
  * whether or not anything opens it. Exit 0 unless the arguments are wrong.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <zmq.h>
 
@@ -66,6 +68,24 @@ static void s_try(s_search_t *s, const char *file, size_t at, const uint8_t *p, 
 
 static int s_scan(s_search_t *s, const char *file)
 {
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return 0; /* a file that went away (the store's lock) has nothing to search */
+    if (S_ISDIR(st.st_mode)) {
+        /* A store's index environment is a folder of its own: its files are searched too. */
+        DIR *d = opendir(file);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char path[4096];
+            if (e->d_name[0] != '.' && (size_t)snprintf(path, sizeof path, "%s/%s", file, e->d_name) < sizeof path)
+                s_scan(s, path);
+        }
+        if (d)
+            closedir(d);
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode))
+        return 0;
     FILE *f = fopen(file, "rb");
     if (!f)
         return 0; /* a file that went away (the store's lock) has nothing to search */
