@@ -4,6 +4,7 @@
  * bench_setup.c   helpers, yardsticks, identities, signed messages, the prefill
  * bench_proc.c    child processes: relaisd, redis-server and redis-benchmark, relais audit verify
  * bench_load.c    the agents and subscribers over raw libzmq, the throughput and latency phases
+ * bench_rabbitmq.c the RabbitMQ peer: a node of its own and publishers with confirms (rabbitmq-c)
  *
  * Times are CLOCK_MONOTONIC nanoseconds (bench_now_ns) unless a name says otherwise. A result
  * that could not be measured is NAN and printed as JSON null.
@@ -46,6 +47,9 @@ typedef struct {
     int audit;               /* run relais audit verify at the end */
     int redis;               /* 1: run the Redis yardstick, 0: skip, -1: run if the tools are on PATH */
     uint64_t redis_requests; /* XADDs redis-benchmark sends */
+    int rabbitmq;            /* the RabbitMQ peer, likewise: 1 run, 0 skip, -1 run if installed */
+    uint64_t rabbitmq_messages; /* messages its publishers send at most */
+    double rabbitmq_seconds; /* and for how long at most, s */
     int quick;               /* --quick: small counts, done within about a minute */
     int encryption;          /* 1: relaisd seals the store (--data-key), and a second, shorter run in
                               * clear measures what that costs; 0 (--no-encryption): in clear only */
@@ -59,7 +63,18 @@ typedef struct {
     double verify_all;     /* libsodium on every core at once, total */
     double fsync_ms;       /* median of 4 KiB pwrite + fdatasync in the store's folder */
     double fsync_p99_ms;   /* their 99th percentile */
+    double lmdb_commit_ms; /* median of a bare one-record synced LMDB write transaction, same filesystem */
+    double lmdb_commit_p99_ms; /* their 99th percentile */
     double redis_xadd;     /* redis-benchmark XADD/s with appendfsync always */
+    /* the RabbitMQ peer: a quorum queue, persistent messages, publisher confirms */
+    double rabbitmq_confirmed_per_s; /* confirmed publishes / (first publish to last confirm) */
+    uint64_t rabbitmq_sent, rabbitmq_confirmed, rabbitmq_nacked;
+    uint64_t rabbitmq_unconfirmed;   /* published, neither acked nor nacked within the bounded wait */
+    double rabbitmq_seconds;         /* first publish to last confirm */
+    double rabbitmq_confirm_p50_ms, rabbitmq_confirm_p99_ms; /* publish -> its confirm */
+    size_t rabbitmq_message_bytes;   /* body size, the relais messages' signed size */
+    uint64_t rabbitmq_in_flight;     /* unconfirmed publishes allowed: publishers x window */
+    const char *rabbitmq_status;     /* "measured", or why not (a static string) */
     /* throughput phase */
     double acked_per_s;    /* acknowledged submissions per second */
     uint64_t tp_sent;      /* submissions sent (first sends) */
@@ -124,6 +139,8 @@ void bench_sort(int64_t *samples_ns, size_t n);
 int bench_free_port(void);
 /* Whether an executable of that name is on PATH. */
 int bench_on_path(const char *name);
+/* Removes a folder and everything in it (no symlink followed). 0, or -1 when something stayed. */
+int bench_remove_tree(const char *path);
 
 /* ---- Yardsticks ----------------------------------------------------------------------------- */
 
@@ -136,6 +153,11 @@ double bench_verify_all_cores(double seconds);
 /* Median of `rounds` x (4 KiB pwrite + fdatasync) in folder `dir`, ms, and in *p99_ms their
  * 99th percentile (the disk's own tail, under every synced commit); NAN on failure. */
 double bench_fsync_ms(const char *dir, int rounds, double *p99_ms);
+/* Median of `rounds` bare LMDB write transactions (one small new record each, default sync,
+ * so a synced commit) in an environment of its own made in folder `dir` and removed after, ms,
+ * and in *p99_ms their 99th percentile: what the broker's commit costs before its own pages.
+ * NAN on failure. */
+double bench_lmdb_commit_ms(const char *dir, int rounds, double *p99_ms);
 
 /* ---- Identities ----------------------------------------------------------------------------- */
 
@@ -201,11 +223,22 @@ int bench_prefill(const bench_factory_t *f, const char *store_dir, const char *d
 void bench_children_install(void);
 /* fork/exec argv[0] with stdout and stderr to `log_path` (NULL: /dev/null). 0 on failure. */
 pid_t bench_spawn(char *const argv[], const char *log_path);
+/* bench_spawn with the environment `envp` (NULL: this process's), in folder `cwd` (NULL: this
+ * one's) and, when `own_group`, as the leader of a process group of its own that every exit
+ * path kills whole: for a launcher script whose server runs as its child. 0 on failure. */
+pid_t bench_spawn_in(char *const argv[], char *const envp[], const char *cwd, const char *log_path, int own_group);
 /* Waits up to timeout_ms for the child; returns its exit status (128+sig when killed), or
  * -1 when it is still running. */
 int bench_wait(pid_t pid, int timeout_ms);
 /* SIGTERM, bounded wait, then SIGKILL; returns the exit status. */
 int bench_stop(pid_t pid, int timeout_ms);
+/* bench_stop for a group leader started with own_group: SIGTERM to the leader, a bounded wait
+ * for it to exit, then SIGKILL to whatever is left in its group; reaped. Its exit status. */
+int bench_stop_group(pid_t leader, int timeout_ms);
+/* Whether something accepts TCP connections on 127.0.0.1:port. */
+int bench_port_open(int port);
+/* Prints the end of a log on stderr, so that a failed start says why. */
+void bench_show_tail(const char *path);
 
 typedef struct {
     pid_t pid;                  /* relaisd */
@@ -237,6 +270,19 @@ void bench_proc_rss(pid_t pid, double *hwm_mib, double *rss_mib, double *anon_mi
 
 /* redis-server with appendfsync always, then redis-benchmark XADD of a 1 KiB field; XADD/s or NAN. */
 double bench_redis_xadd(const char *work_dir, uint64_t requests, int clients, size_t value_size);
+
+/* ---- The RabbitMQ peer (bench_rabbitmq.c) -------------------------------------------------- */
+
+/* Whether rabbitmq-server (Debian's scripts), erl and epmd are installed. */
+int bench_rabbitmq_installed(void);
+/* Starts a RabbitMQ node of its own under WORK_DIR/rabbitmq (127.0.0.1, free ports, its data,
+ * logs, config and Erlang cookie in that folder), declares a quorum queue, and has o->agents
+ * publishers keep o->window persistent messages of `message_bytes` each unconfirmed (publisher
+ * confirms) for o->rabbitmq_messages messages or o->rabbitmq_seconds; then stops the node and
+ * its epmd, bounded, killed if need be. Fills the measured r->rabbitmq_* and rabbitmq_status
+ * (the caller sets message_bytes and in_flight). 0, or -1 when not measured (the reason in
+ * r->rabbitmq_status, and logged). */
+int bench_rabbitmq_run(const bench_opts_t *o, const char *work_dir, size_t message_bytes, bench_result_t *r);
 
 /* Runs `relais audit verify --store --certs --quiet` (with --data-key `data_key` unless NULL);
  * its wall time in seconds, NAN when it could not run; *exit_status gets its exit status. */

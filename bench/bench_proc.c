@@ -1,4 +1,5 @@
 /* bench_proc.c -- relais-bench's child processes: relaisd, Redis and its benchmark, relais audit verify. */
+#define _GNU_SOURCE /* execvpe */
 #include "bench.h"
 
 #include <errno.h>
@@ -26,14 +27,20 @@
 #define S_REDIS_BENCH_MS 300000  /* redis-benchmark must finish within this */
 #define S_AUDIT_MS 1800000       /* relais audit verify must finish within this */
 
-/* Children to kill on any exit path; read by the signal handler, so plain words. */
+/* Children to kill on any exit path; read by the signal handler, so plain words. A group
+ * leader's whole group goes with it: a launcher script's server is the script's child. */
 static volatile pid_t s_children[S_MAX_CHILDREN];
+static volatile sig_atomic_t s_child_group[S_MAX_CHILDREN];
 
 static void s_kill_children(void)
 {
-    for (int i = 0; i < S_MAX_CHILDREN; i++)
-        if (s_children[i] > 0)
-            kill(s_children[i], SIGKILL);
+    for (int i = 0; i < S_MAX_CHILDREN; i++) {
+        pid_t pid = s_children[i];
+        if (pid > 0 && s_child_group[i])
+            kill(-pid, SIGKILL);
+        if (pid > 0)
+            kill(pid, SIGKILL);
+    }
 }
 
 static void s_on_signal(int sig)
@@ -57,18 +64,23 @@ void bench_children_install(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-static void s_track(pid_t pid, pid_t replace)
+static void s_track(pid_t pid, pid_t replace, int group)
 {
     for (int i = 0; i < S_MAX_CHILDREN; i++) {
         if (s_children[i] == replace) {
+            /* Cleared before the pid goes in: the handler must never see a stale group flag. */
+            s_child_group[i] = 0;
             s_children[i] = pid;
+            s_child_group[i] = pid > 0 && group;
             return;
         }
     }
 }
 
-/* In the child: output to the log, no inherited descriptors, die with the bench. */
-static void s_child_exec(char *const argv[], const char *log_path)
+/* In the child: output to the log, no inherited descriptors, die with the bench. Only
+ * async-signal-safe calls: the bench has threads when it forks. */
+static void s_child_exec(char *const argv[], char *const envp[], const char *cwd, const char *log_path,
+                         int own_group)
 {
     int in = open("/dev/null", O_RDONLY);
     int out = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -76,15 +88,20 @@ static void s_child_exec(char *const argv[], const char *log_path)
         _exit(127);
     for (int fd = 3; fd < 4096; fd++)
         close(fd);
+    if ((cwd && chdir(cwd) != 0) || (own_group && setpgid(0, 0) != 0))
+        _exit(127);
     /* If the bench is killed outright, its children must not outlive it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)
         _exit(127);
-    execvp(argv[0], argv);
+    if (envp)
+        execvpe(argv[0], argv, envp);
+    else
+        execvp(argv[0], argv);
     _exit(127);
 }
 
-pid_t bench_spawn(char *const argv[], const char *log_path)
+pid_t bench_spawn_in(char *const argv[], char *const envp[], const char *cwd, const char *log_path, int own_group)
 {
     fflush(stdout);
     fflush(stderr);
@@ -94,9 +111,17 @@ pid_t bench_spawn(char *const argv[], const char *log_path)
         return 0;
     }
     if (pid == 0)
-        s_child_exec(argv, log_path);
-    s_track(pid, 0);
+        s_child_exec(argv, envp, cwd, log_path, own_group);
+    /* Set here too: a kill of the group must not miss it while the child has yet to run. */
+    if (own_group)
+        setpgid(pid, pid);
+    s_track(pid, 0, own_group);
     return pid;
+}
+
+pid_t bench_spawn(char *const argv[], const char *log_path)
+{
+    return bench_spawn_in(argv, NULL, NULL, log_path, 0);
 }
 
 static int s_status(int st)
@@ -110,7 +135,7 @@ int bench_wait(pid_t pid, int timeout_ms)
         int st = 0;
         pid_t r = waitpid(pid, &st, WNOHANG);
         if (r == pid || (r < 0 && errno == ECHILD)) {
-            s_track(0, pid);
+            s_track(0, pid, 0);
             return r == pid ? s_status(st) : 255;
         }
         if (waited >= timeout_ms)
@@ -132,6 +157,41 @@ int bench_stop(pid_t pid, int timeout_ms)
     return bench_wait(pid, 5000);
 }
 
+/* Waits up to timeout_ms for the child to exit without reaping it: 1 when it has exited, 0
+ * when it still runs, -1 when it is no child of ours (reaped already). */
+static int s_exited_unreaped(pid_t pid, int timeout_ms)
+{
+    for (int waited = 0;; waited += 10) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+            return errno == EINTR ? 0 : -1;
+        if (info.si_pid == pid)
+            return 1;
+        if (waited >= timeout_ms)
+            return 0;
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+}
+
+int bench_stop_group(pid_t leader, int timeout_ms)
+{
+    if (leader <= 0)
+        return -1;
+    int exited = s_exited_unreaped(leader, 0);
+    if (exited < 0)
+        return bench_wait(leader, 0); /* its id may be another process's by now: no signal to it */
+    if (!exited) {
+        kill(leader, SIGTERM);
+        exited = s_exited_unreaped(leader, timeout_ms);
+    }
+    if (!exited)
+        bench_log("warning: pid %d did not stop within %d ms: SIGKILL to its group", (int)leader, timeout_ms);
+    /* The leader unreaped still holds its group id, so this reaches only its own group. */
+    kill(-leader, SIGKILL);
+    return bench_wait(leader, 5000);
+}
+
 /* ---- relaisd -------------------------------------------------------------------------------- */
 
 /* Reads up to cap-1 bytes of a file into buf; 0 or -1. */
@@ -146,8 +206,7 @@ static int s_read_file(const char *path, char *buf, size_t cap)
     return n < 0 ? -1 : 0;
 }
 
-/* Prints the end of a log on stderr, so that a failed start says why. */
-static void s_show_tail(const char *path)
+void bench_show_tail(const char *path)
 {
     static char buf[1 << 16];
     if (s_read_file(path, buf, sizeof buf) != 0)
@@ -233,7 +292,7 @@ int bench_broker_start(const bench_opts_t *o, const bench_ids_t *ids, const char
             break;
     }
     bench_log("error: relaisd did not start (log: %s)", out->log_path);
-    s_show_tail(out->log_path);
+    bench_show_tail(out->log_path);
     return -1;
 }
 
@@ -315,7 +374,7 @@ void bench_proc_rss(pid_t pid, double *hwm_mib, double *rss_mib, double *anon_mi
 
 /* ---- Redis yardstick ------------------------------------------------------------------------ */
 
-static int s_port_open(int port)
+int bench_port_open(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -356,7 +415,7 @@ static pid_t s_redis_start(const char *dir, int *port_out)
                     "--protected-mode", "yes", NULL};
     pid_t pid = bench_spawn(argv, log_path);
     for (int waited = 0; pid && waited < S_REDIS_START_MS; waited += 50) {
-        if (s_port_open(p)) {
+        if (bench_port_open(p)) {
             *port_out = p;
             return pid;
         }
@@ -440,7 +499,7 @@ double bench_audit_verify(const char *relais, const char *store_dir, const char 
     *exit_status = st;
     if (st != 0) {
         bench_log("warning: relais audit verify exited %d (log: %s)", st, log_path);
-        s_show_tail(log_path);
+        bench_show_tail(log_path);
     }
     return pid ? secs : NAN;
 }

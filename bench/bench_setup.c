@@ -1,9 +1,10 @@
 /* bench_setup.c -- relais-bench's helpers, yardsticks, identities, signed referrals and the prefill. */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, nftw */
 #include "bench.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <lmdb.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -29,6 +31,8 @@
 #define S_MAX_THREADS 64           /* signing threads at most */
 #define S_NAME_LETTERS 18          /* family name: 6 letters of run tag, 12 of the index */
 #define S_NAME_MARK "Qzqzqzqzqzqzqzqzqz" /* its placeholder in the template (S_NAME_LETTERS long) */
+#define S_LMDB_WARMUP 32           /* untimed commits first: the file's growth is not a commit's cost */
+#define S_LMDB_VALUE 64            /* bytes of the yardstick's record */
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
 
@@ -121,6 +125,21 @@ int bench_on_path(const char *name)
             path++;
     }
     return 0;
+}
+
+static int s_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int bench_remove_tree(const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return errno == ENOENT ? 0 : -1;
+    return nftw(path, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
 /* ---- Yardsticks --------------------------------------------------------------------------- */
@@ -266,6 +285,80 @@ out_close:
     free(t);
     close(fd);
     unlink(path);
+    return median;
+}
+
+/* One write transaction of one new record, committed (LMDB syncs the data, then the meta page). */
+static int s_lmdb_put_one(MDB_env *env, MDB_dbi dbi, uint64_t round, int64_t *elapsed_ns)
+{
+    uint8_t key[8], value[S_LMDB_VALUE];
+    for (int b = 0; b < 8; b++)
+        key[b] = (uint8_t)(round >> (56 - 8 * b)); /* big-endian: keys append, like the log's */
+    memset(value, 0x5a, sizeof value);
+    MDB_txn *txn = NULL;
+    MDB_val k = {sizeof key, key}, v = {sizeof value, value};
+    int64_t t0 = bench_now_ns();
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_put(txn, dbi, &k, &v, 0);
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    *elapsed_ns = bench_now_ns() - t0;
+    if (txn)
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        bench_log("warning: LMDB yardstick: %s", mdb_strerror(rc));
+    return rc == 0 ? 0 : -1;
+}
+
+/* The main database's handle, opened once (a handle outlives the transaction that opened it). */
+static int s_lmdb_main_dbi(MDB_env *env, MDB_dbi *dbi)
+{
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, NULL, 0, dbi)) != 0)
+        mdb_txn_abort(txn);
+    else if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    return rc == 0 ? 0 : -1;
+}
+
+double bench_lmdb_commit_ms(const char *dir, int rounds, double *p99_ms)
+{
+    char env_dir[BENCH_PATH_MAX];
+    *p99_ms = NAN;
+    if (rounds <= 0 || (size_t)snprintf(env_dir, sizeof env_dir, "%s/lmdb-commit-yardstick", dir) >= sizeof env_dir)
+        return NAN;
+    /* A fresh environment each run: a reused --dir must not time a larger tree. */
+    if (bench_remove_tree(env_dir) != 0 || mkdir(env_dir, 0700) != 0)
+        return NAN;
+    int64_t *t = calloc((size_t)rounds, sizeof *t);
+    MDB_env *env = NULL;
+    MDB_dbi dbi;
+    double median = NAN;
+    int64_t unused;
+    if (!t || mdb_env_create(&env) != 0)
+        goto out;
+    /* Flags 0: the default, synced commits, as the broker opens its store. */
+    if (mdb_env_set_mapsize(env, (size_t)64 << 20) != 0 || mdb_env_open(env, env_dir, 0, 0600) != 0 ||
+        s_lmdb_main_dbi(env, &dbi) != 0)
+        goto out;
+    for (int i = 0; i < S_LMDB_WARMUP; i++)
+        if (s_lmdb_put_one(env, dbi, (uint64_t)i, &unused) != 0)
+            goto out;
+    for (int i = 0; i < rounds; i++)
+        if (s_lmdb_put_one(env, dbi, (uint64_t)(S_LMDB_WARMUP + i), &t[i]) != 0)
+            goto out;
+    median = bench_percentile_ms(t, (size_t)rounds, 0.5, 0);
+    *p99_ms = bench_percentile_ms(t, (size_t)rounds, 0.99, 1);
+out:
+    if (env)
+        mdb_env_close(env);
+    free(t);
+    if (bench_remove_tree(env_dir) != 0)
+        bench_log("warning: could not remove %s", env_dir);
     return median;
 }
 

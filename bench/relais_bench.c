@@ -1,9 +1,8 @@
 /* relais_bench.c -- relais-bench: drives a real relaisd and prints one JSON object of its figures (issue 6). */
-#define _GNU_SOURCE /* nftw, getrandom */
+#define _GNU_SOURCE /* getrandom */
 #include "bench.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -41,8 +40,10 @@ static void s_usage(FILE *out)
             "\n"
             "Starts a real relaisd on 127.0.0.1 (CURVE, store synced on every commit), drives it with K\n"
             "agents submitting signed referrals and S feed subscribers, and prints one JSON object:\n"
-            "throughput, ack and feed latencies, broker memory, store size, offline audit rate, and the\n"
-            "machine's yardsticks (Ed25519 verify, fsync, Redis). Progress goes to stderr.\n"
+            "throughput, ack and feed latencies, broker and bench CPU, broker memory, store size, offline\n"
+            "audit rate, the machine's yardsticks (Ed25519 verify on one and on all cores, fsync, a bare\n"
+            "synced LMDB commit), the peers' figures (Redis, RabbitMQ) and the ratios between them.\n"
+            "Progress goes to stderr.\n"
             "\n"
             "  --agents K          concurrent submitting agents (default 50)\n"
             "  --subscribers S     live feed subscribers in the latency phase (default 20; 1 in the\n"
@@ -67,8 +68,19 @@ static void s_usage(FILE *out)
             "                      is sealed, and then the throughput phase runs in clear, sealed and in\n"
             "                      clear again, and the audit with the data key and in clear twice, for\n"
             "                      the ratios of what sealing costs (best of each kind)\n"
-            "  --redis, --no-redis run or skip the Redis Streams yardstick (default: run it when\n"
+            "  --redis, --no-redis run or skip the Redis peer: redis-benchmark XADD to a stream,\n"
+            "                      appendfsync always, 50 clients, 1 KiB (default: run it when\n"
             "                      redis-server and redis-benchmark are on PATH)\n"
+            "  --rabbitmq, --no-rabbitmq\n"
+            "                      run or skip the RabbitMQ peer: a node of its own in the work folder\n"
+            "                      (127.0.0.1, free ports), a durable quorum queue, persistent messages\n"
+            "                      of the relais messages' size, publisher confirms, K publishers with\n"
+            "                      --window unconfirmed each (default: run it when rabbitmq-server is\n"
+            "                      installed and the bench was built with rabbitmq-c, librabbitmq-dev)\n"
+            "  --rabbitmq-count N  messages the RabbitMQ publishers send (default 500000; --quick 100000)\n"
+            "  --rabbitmq-seconds S  and for S seconds at most (default 120; --quick 20)\n"
+            "  --peers, --no-peers run every peer (and say why one could not run), or none; the\n"
+            "                      default runs every peer that is installed\n"
             "  --quick             small counts: done within about a minute on 2 cores\n"
             "  --help              this text\n");
 }
@@ -104,6 +116,7 @@ static void s_defaults(bench_opts_t *o)
     o->rate = 1000;
     o->window = 32;
     o->redis = -1;
+    o->rabbitmq = -1;
     o->audit = 1;
     o->encryption = 1;
 #ifdef RELAIS_BENCH_RELAISD
@@ -132,7 +145,8 @@ static int s_num(const char *text, double min, double max, double *out)
 enum {
     S_O_AGENTS = 256, S_O_SUBS, S_O_SIZE, S_O_COUNT, S_O_DURATION, S_O_WINDOW, S_O_RATE, S_O_LATSEC,
     S_O_PREFILL, S_O_VERIFIERS, S_O_BATCH, S_O_DIR, S_O_KEEP, S_O_RELAISD, S_O_RELAIS, S_O_REDIS,
-    S_O_NOREDIS, S_O_NOAUDIT, S_O_QUICK, S_O_NOENC, S_O_HELP,
+    S_O_NOREDIS, S_O_NOAUDIT, S_O_QUICK, S_O_NOENC, S_O_HELP, S_O_RABBITMQ, S_O_NORABBITMQ, S_O_PEERS,
+    S_O_NOPEERS, S_O_RMQ_COUNT, S_O_RMQ_SECONDS,
 };
 
 static const struct option s_longopts[] = {
@@ -146,6 +160,10 @@ static const struct option s_longopts[] = {
     {"relais", required_argument, NULL, S_O_RELAIS},       {"redis", no_argument, NULL, S_O_REDIS},
     {"no-redis", no_argument, NULL, S_O_NOREDIS},          {"no-audit", no_argument, NULL, S_O_NOAUDIT},
     {"quick", no_argument, NULL, S_O_QUICK},               {"no-encryption", no_argument, NULL, S_O_NOENC},
+    {"rabbitmq", no_argument, NULL, S_O_RABBITMQ},         {"no-rabbitmq", no_argument, NULL, S_O_NORABBITMQ},
+    {"peers", no_argument, NULL, S_O_PEERS},               {"no-peers", no_argument, NULL, S_O_NOPEERS},
+    {"rabbitmq-count", required_argument, NULL, S_O_RMQ_COUNT},
+    {"rabbitmq-seconds", required_argument, NULL, S_O_RMQ_SECONDS},
     {"help", no_argument, NULL, S_O_HELP},                 {NULL, 0, NULL, 0},
 };
 
@@ -157,22 +175,31 @@ static const char *s_option_name(int opt)
     return "?";
 }
 
+/* Options given on the command line, against which --quick's smaller defaults give way. */
+typedef struct {
+    int count, latency_s, rabbitmq_count, rabbitmq_s;
+} s_given_t;
+
 /* One numeric option into its field; -1 when out of range. */
-static int s_numeric(int opt, const char *arg, bench_opts_t *o, int *count_set, int *latsec_set)
+static int s_numeric(int opt, const char *arg, bench_opts_t *o, s_given_t *given)
 {
     double v = 0;
     switch (opt) {
     case S_O_AGENTS: return s_num(arg, 1, 1000, &v) ? -1 : (o->agents = (int)v, 0);
     case S_O_SUBS: return s_num(arg, 0, 500, &v) ? -1 : (o->subscribers = (int)v, 0);
     case S_O_SIZE: return s_num(arg, 256, 60000, &v) ? -1 : (o->size = (size_t)v, 0);
-    case S_O_COUNT: return s_num(arg, 1, 50e6, &v) ? -1 : (o->count = (uint64_t)v, *count_set = 1, 0);
+    case S_O_COUNT: return s_num(arg, 1, 50e6, &v) ? -1 : (o->count = (uint64_t)v, given->count = 1, 0);
     case S_O_DURATION: return s_num(arg, 0.1, 86400, &v) ? -1 : (o->duration = v, 0);
     case S_O_WINDOW: return s_num(arg, 1, 10000, &v) ? -1 : (o->window = (int)v, 0);
     case S_O_RATE: return s_num(arg, 1, 1e6, &v) ? -1 : (o->rate = v, 0);
-    case S_O_LATSEC: return s_num(arg, 0.5, 3600, &v) ? -1 : (o->latency_s = v, *latsec_set = 1, 0);
+    case S_O_LATSEC: return s_num(arg, 0.5, 3600, &v) ? -1 : (o->latency_s = v, given->latency_s = 1, 0);
     case S_O_PREFILL: return s_num(arg, 0, 1e9, &v) ? -1 : (o->prefill = (uint64_t)v, 0);
     case S_O_VERIFIERS: return s_num(arg, 1, 256, &v) ? -1 : (o->verifiers = (int)v, 0);
     case S_O_BATCH: return s_num(arg, 1, 100000, &v) ? -1 : (o->batch_max = (int)v, 0);
+    case S_O_RMQ_COUNT:
+        return s_num(arg, 1, 50e6, &v) ? -1 : (o->rabbitmq_messages = (uint64_t)v, given->rabbitmq_count = 1, 0);
+    case S_O_RMQ_SECONDS:
+        return s_num(arg, 0.1, 86400, &v) ? -1 : (o->rabbitmq_seconds = v, given->rabbitmq_s = 1, 0);
     default: return -1;
     }
 }
@@ -180,7 +207,8 @@ static int s_numeric(int opt, const char *arg, bench_opts_t *o, int *count_set, 
 /* 0 to run, 1 after --help, 2 on a usage error. */
 static int s_parse(int argc, char **argv, bench_opts_t *o)
 {
-    int opt, count_set = 0, latsec_set = 0;
+    int opt;
+    s_given_t given = {0, 0, 0, 0};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", s_longopts, NULL)) != -1) {
         switch (opt) {
@@ -190,13 +218,17 @@ static int s_parse(int argc, char **argv, bench_opts_t *o)
         case S_O_RELAIS: o->relais = optarg; break;
         case S_O_REDIS: o->redis = 1; break;
         case S_O_NOREDIS: o->redis = 0; break;
+        case S_O_RABBITMQ: o->rabbitmq = 1; break;
+        case S_O_NORABBITMQ: o->rabbitmq = 0; break;
+        case S_O_PEERS: o->redis = o->rabbitmq = 1; break;
+        case S_O_NOPEERS: o->redis = o->rabbitmq = 0; break;
         case S_O_NOAUDIT: o->audit = 0; break;
         case S_O_QUICK: o->quick = 1; break;
         case S_O_NOENC: o->encryption = 0; break;
         case S_O_HELP: s_usage(stdout); return 1;
         case '?': fprintf(stderr, "relais-bench: unknown option or missing value: %s\n", argv[optind - 1]); return 2;
         default:
-            if (s_numeric(opt, optarg, o, &count_set, &latsec_set) != 0) {
+            if (s_numeric(opt, optarg, o, &given) != 0) {
                 fprintf(stderr, "relais-bench: bad value for --%s: %s (see --help)\n", s_option_name(opt), optarg);
                 return 2;
             }
@@ -206,11 +238,17 @@ static int s_parse(int argc, char **argv, bench_opts_t *o)
         fprintf(stderr, "relais-bench: unexpected argument: %s\n", argv[optind]);
         return 2;
     }
-    if (!count_set)
+    if (!given.count)
         o->count = o->duration > 0 ? (uint64_t)(o->duration * 30000) : o->quick ? 20000 : 200000;
-    if (!latsec_set)
+    if (!given.latency_s)
         o->latency_s = o->quick ? 3 : 10;
     o->redis_requests = o->quick ? 20000 : 100000;
+    /* RabbitMQ confirms several times faster than Redis answers here: fewer messages would be
+     * over in a fraction of a second, too short a run to be a figure. */
+    if (!given.rabbitmq_count)
+        o->rabbitmq_messages = o->quick ? 100000 : 500000;
+    if (!given.rabbitmq_s)
+        o->rabbitmq_seconds = o->quick ? 20 : 120;
     return 0;
 }
 
@@ -239,14 +277,6 @@ static int s_dirs(const bench_opts_t *o, s_dirs_t *d)
     return 0;
 }
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* Removes a folder we made, unless asked to keep it or the run failed (its logs say why). */
 static void s_dirs_cleanup(const bench_opts_t *o, const s_dirs_t *d, int failed)
 {
@@ -254,7 +284,7 @@ static void s_dirs_cleanup(const bench_opts_t *o, const s_dirs_t *d, int failed)
         bench_log("work folder kept: %s", d->work);
         return;
     }
-    if (d->work[0] && nftw(d->work, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    if (d->work[0] && bench_remove_tree(d->work) != 0)
         bench_log("warning: could not remove %s", d->work);
 }
 
@@ -411,6 +441,8 @@ static void s_json_conditions(const bench_opts_t *o, const bench_result_t *r, ui
     s_json_u64(in, "cores", (uint64_t)sysconf(_SC_NPROCESSORS_ONLN), 0);
     s_json_str("kernel", u.release, 0);
     s_json_str("cpu", cpu, 0);
+    s_json_u64(in, "rabbitmq_count", o->rabbitmq_messages, 0);
+    s_json_num(in, "rabbitmq_max_seconds", o->rabbitmq_seconds, 0);
     s_json_u64(in, "encryption", (uint64_t)o->encryption, 0);
     s_json_u64(in, "quick", (uint64_t)o->quick, 1);
     printf("  },\n");
@@ -452,7 +484,17 @@ static void s_json_details(const bench_result_t *r)
     s_json_u64(in, "proof_hashes", (uint64_t)r->proof_len, 0);
     s_json_num(in, "proof_cold_us", r->proof_cold_us, 0);
     s_json_int(in, "audit_exit_status", r->audit_exit, 0);
-    s_json_num(in, "prefill_append_per_s", r->prefill_per_s, 1);
+    s_json_num(in, "prefill_append_per_s", r->prefill_per_s, 0);
+    s_json_str("rabbitmq_status", r->rabbitmq_status, 0);
+    s_json_u64(in, "rabbitmq_sent", r->rabbitmq_sent, 0);
+    s_json_u64(in, "rabbitmq_confirmed", r->rabbitmq_confirmed, 0);
+    s_json_u64(in, "rabbitmq_nacked", r->rabbitmq_nacked, 0);
+    s_json_u64(in, "rabbitmq_unconfirmed", r->rabbitmq_unconfirmed, 0);
+    s_json_num(in, "rabbitmq_seconds", r->rabbitmq_seconds, 0);
+    s_json_u64(in, "rabbitmq_in_flight", r->rabbitmq_in_flight, 0);
+    s_json_u64(in, "rabbitmq_message_bytes", (uint64_t)r->rabbitmq_message_bytes, 0);
+    s_json_num(in, "rabbitmq_confirm_p50_ms", r->rabbitmq_confirm_p50_ms, 0);
+    s_json_num(in, "rabbitmq_confirm_p99_ms", r->rabbitmq_confirm_p99_ms, 1);
     printf("  },\n");
 }
 
@@ -467,12 +509,17 @@ static void s_json_ratios(const bench_result_t *r)
     double verify = s_max(r->verify_sodium, r->verify_openssl);
     printf("  \"ratios\": {\n");
     s_json_num(in, "acked_vs_verify_1core", r->acked_per_s / verify, 0);
+    s_json_num(in, "acked_vs_verify_all_cores", r->acked_per_s / r->verify_all, 0);
     s_json_num(in, "acked_vs_redis", r->acked_per_s / r->redis_xadd, 0);
+    s_json_num(in, "acked_vs_rabbitmq", r->acked_per_s / r->rabbitmq_confirmed_per_s, 0);
     s_json_num(in, "ack_p99_vs_fsync", r->ack_p99_ms / r->fsync_ms, 0);
     s_json_num(in, "commit_p50_vs_fsync", r->commit_p50_ms / r->fsync_ms, 0);
     s_json_num(in, "ack_p99_vs_fsync_p99", r->ack_p99_ms / r->fsync_p99_ms, 0);
+    s_json_num(in, "ack_p99_vs_lmdb_commit_p99", r->ack_p99_ms / r->lmdb_commit_p99_ms, 0);
     s_json_num(in, "feed_p99_minus_ack_p99_ms", r->feed_p99_ms - r->ack_p99_ms, 0);
     s_json_num(in, "audit_vs_verify_1core", r->audit_verify_per_s / verify, 0);
+    /* The audit of the main store: with the data key when it is sealed (the default). */
+    s_json_num(in, "audit_vs_verify_all_cores", r->audit_verify_per_s / r->verify_all, 0);
     /* What sealing costs (1.0: nothing): sealed over clear, from the same run. */
     s_json_num(in, "encryption_acked_ratio", r->sealed_acked_best_per_s / r->clear_acked_per_s, 0);
     s_json_num(in, "encryption_audit_ratio", r->keyed_audit_best_per_s / r->clear_audit_per_s, 0);
@@ -508,10 +555,13 @@ static void s_json(const bench_opts_t *o, const bench_result_t *r, uint64_t lat_
     s_json_num(in, "verify_per_s_all_cores", r->verify_all, 0);
     s_json_num(in, "fsync_ms", r->fsync_ms, 0);
     s_json_num(in, "fsync_p99_ms", r->fsync_p99_ms, 0);
+    s_json_num(in, "lmdb_commit_ms", r->lmdb_commit_ms, 0);
+    s_json_num(in, "lmdb_commit_p99_ms", r->lmdb_commit_p99_ms, 0);
     s_json_num(in, "commit_p50_ms", r->commit_p50_ms, 0);
     s_json_num(in, "commit_p99_ms", r->commit_p99_ms, 0);
     s_json_num(in, "proof_us", r->proof_us, 0);
     s_json_num(in, "redis_xadd_per_s", r->redis_xadd, 0);
+    s_json_num(in, "rabbitmq_confirmed_per_s", r->rabbitmq_confirmed_per_s, 0);
     s_json_conditions(o, r, lat_count);
     s_json_details(r);
     s_json_ratios(r);
@@ -528,9 +578,12 @@ static void s_yardsticks(const s_dirs_t *d, bench_result_t *r)
         bench_log("warning: a verify yardstick failed");
     r->verify_all = bench_verify_all_cores(1.0);
     r->fsync_ms = bench_fsync_ms(d->store, 1000, &r->fsync_p99_ms);
+    /* In the work folder beside the store, so on its filesystem; the store itself stays the broker's. */
+    r->lmdb_commit_ms = bench_lmdb_commit_ms(d->work, 1000, &r->lmdb_commit_p99_ms);
     bench_log("yardstick: libsodium %.0f/s, OpenSSL %.0f/s, libsodium on all cores %.0f/s, fsync median %.3f ms "
-              "p99 %.3f ms",
-              r->verify_sodium, r->verify_openssl, r->verify_all, r->fsync_ms, r->fsync_p99_ms);
+              "p99 %.3f ms, bare LMDB commit median %.3f ms p99 %.3f ms",
+              r->verify_sodium, r->verify_openssl, r->verify_all, r->fsync_ms, r->fsync_p99_ms, r->lmdb_commit_ms,
+              r->lmdb_commit_p99_ms);
 }
 
 /* LMDB map for the whole run: every record with its indexes and the B-trees' slack. */
@@ -694,8 +747,33 @@ static int s_drive(const bench_opts_t *o, const bench_ids_t *ids, const s_msgs_t
     return rc;
 }
 
+/* The peers, after the relais phases so that neither shares the machine with the other. */
+static void s_peers(const bench_opts_t *o, const s_dirs_t *d, size_t message_bytes, bench_result_t *r)
+{
+    int redis = o->redis >= 0 ? o->redis : bench_on_path("redis-server") && bench_on_path("redis-benchmark");
+    if (redis) {
+        bench_log("yardstick: Redis XADD, appendfsync always, 50 clients, %" PRIu64 " requests", o->redis_requests);
+        r->redis_xadd = bench_redis_xadd(d->work, o->redis_requests, 50, 1024);
+        bench_log("yardstick: Redis %.0f XADD/s", r->redis_xadd);
+    }
+    /* What the peer is held to, said even when it cannot run: as many unconfirmed messages as
+     * the relais agents keep in flight, of the relais messages' size. */
+    r->rabbitmq_message_bytes = message_bytes;
+    r->rabbitmq_in_flight = (uint64_t)o->agents * (uint64_t)o->window;
+    int rabbitmq = o->rabbitmq >= 0 ? o->rabbitmq : bench_rabbitmq_installed();
+    if (rabbitmq) {
+        /* Failures are logged and leave the figures null: the relais figures still stand. */
+        (void)bench_rabbitmq_run(o, d->work, message_bytes, r);
+    } else if (o->rabbitmq == 0) {
+        r->rabbitmq_status = "skipped (--no-rabbitmq or --no-peers)";
+    } else {
+        r->rabbitmq_status = "unavailable: rabbitmq-server is not installed";
+        bench_log("peer: RabbitMQ unavailable: rabbitmq-server is not installed (scripts/install-deps bench)");
+    }
+}
+
 static void s_after(const bench_opts_t *o, const bench_ids_t *ids, const s_dirs_t *d, uint64_t seed,
-                    bench_result_t *r)
+                    size_t message_bytes, bench_result_t *r)
 {
     s_store_figures(d->store, seed, r);
     bench_log("store: %" PRIu64 " records, %.0f bytes/record, proof %.1f us (%.1f us on a cold map)", r->records,
@@ -718,12 +796,7 @@ static void s_after(const bench_opts_t *o, const bench_ids_t *ids, const s_dirs_
         bench_log("audit: verify of %" PRIu64 " records without the data key (integrity only) in %.2f s (exit %d)",
                   r->records, secs, st);
     }
-    int redis = o->redis >= 0 ? o->redis : bench_on_path("redis-server") && bench_on_path("redis-benchmark");
-    if (redis) {
-        bench_log("yardstick: Redis XADD, appendfsync always, 50 clients, %" PRIu64 " requests", o->redis_requests);
-        r->redis_xadd = bench_redis_xadd(d->work, o->redis_requests, 50, 1024);
-        bench_log("yardstick: Redis %.0f XADD/s", r->redis_xadd);
-    }
+    s_peers(o, d, message_bytes, r);
 }
 
 static void s_result_init(bench_result_t *r)
@@ -737,11 +810,14 @@ static void s_result_init(bench_result_t *r)
                       &r->used_bytes_per_msg, &r->audit_verify_per_s, &r->proof_us, &r->proof_cold_us, &r->prefill_per_s,
                       &r->commit_p50_ms, &r->commit_p99_ms, &r->batch_p50_ms, &r->batch_p99_ms,
                       &r->fsync_p99_ms, &r->audit_unkeyed_per_s, &r->clear_acked_per_s, &r->clear_audit_per_s,
-                      &r->sealed_acked_best_per_s, &r->keyed_audit_best_per_s};
+                      &r->sealed_acked_best_per_s, &r->keyed_audit_best_per_s, &r->lmdb_commit_ms,
+                      &r->lmdb_commit_p99_ms, &r->rabbitmq_confirmed_per_s, &r->rabbitmq_seconds,
+                      &r->rabbitmq_confirm_p50_ms, &r->rabbitmq_confirm_p99_ms};
     memset(r, 0, sizeof *r);
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i] = NAN;
     r->audit_exit = -1;
+    r->rabbitmq_status = "not run";
 }
 
 /* The throughput phase alone against a relaisd of its own on `store_dir` (sealed under
@@ -852,7 +928,7 @@ static int s_run(const bench_opts_t *o, const s_dirs_t *d, bench_result_t *r, ui
         bench_log("relaisd stopped (exit %d)", st);
     }
     if (rc == 0)
-        s_after(o, &ids, d, m.run_tag, r);
+        s_after(o, &ids, d, m.run_tag, bench_factory_signed_size(m.f), r);
     if (rc == 0 && o->encryption)
         rc = s_cost_runs(o, &ids, d, &m, map_mib, r);
     s_messages_free(&m);
