@@ -19,6 +19,7 @@
 
 #include "relais_certs.h"
 
+#define BENCH_STAGES_MAX 12 /* the broker's stage trace: stages read back at most */
 #define BENCH_PATH_MAX 4096
 #define BENCH_AGENT_PREFIX "bench-agent-"
 #define BENCH_BROKER_NAME "relais-hub"
@@ -37,6 +38,10 @@ typedef struct {
     double rate;             /* offered load of the latency phase, msg/s */
     double latency_s;        /* length of the latency phase, s */
     uint64_t prefill;        /* records written straight into the store before the broker starts */
+    int sealing_cost;        /* with encryption: the runs in clear and sealed again that measure what
+                              * sealing costs (--no-sealing-cost skips them: growth runs) */
+    int rebuild;             /* remove the store's derived indexes before the broker starts: it
+                              * rebuilds them from the log, and the bench reports how fast */
     int verifiers;           /* relaisd --verifiers (0: the broker's default, one per core) */
     int batch_max;           /* relaisd --batch-max (0: the broker's default) */
     int window;              /* outstanding submissions per agent in the throughput phase */
@@ -101,6 +106,9 @@ typedef struct {
     double broker_rss_anon_mib; /* RssAnon then: the heap and stacks, without the store's mapped file */
     double broker_anon_peak_mib; /* the largest RssAnon sampled during the phases */
     double tp_broker_cores;     /* broker CPU seconds / wall seconds over the throughput phase */
+    int stage_count;            /* the broker's stage trace over the throughput phase: stages found */
+    char stage_names[BENCH_STAGES_MAX][16];
+    double stage_us[BENCH_STAGES_MAX]; /* each one's mean microseconds a message */
     double tp_bench_cores;      /* the same for this bench (agents, subscribers, its ZeroMQ I/O) */
     double lat_broker_cores;    /* the same over the latency phase */
     double lat_bench_cores;
@@ -123,6 +131,8 @@ typedef struct {
     double proof_cold_us;       /* the same seqs the first time, in a freshly opened store */
     size_t proof_len;           /* hashes in a proof at that size */
     double prefill_per_s;       /* records/s the prefill appended (signing excluded) */
+    double rebuild_seconds;     /* --rebuild: the broker's rebuild of its indexes at start, as it logged it */
+    uint64_t rebuild_records;   /* ... over this many records */
     int verifiers_used;         /* the broker's verifier threads */
 } bench_result_t;
 
@@ -249,6 +259,15 @@ typedef struct {
 
 /* The broker's log size now, to read what it logs from here on (0 on failure). */
 long bench_broker_log_mark(const bench_broker_t *br);
+
+/* The broker's stage trace (event=stages lines) from log offset `mark` on: each stage's mean
+ * microseconds a message, weighted by the lines' messages, in the broker's order (names[]);
+ * the number of stages, or 0 when no line was found. */
+int bench_broker_stages(const bench_broker_t *br, long mark, char names[][16], double *us);
+
+/* The rebuild of the indexes the broker logged at start (event=index-rebuilt): 0 and its figures,
+ * or -1 when it logged none. */
+int bench_broker_rebuild(const bench_broker_t *br, uint64_t *records, double *seconds);
 /* The broker's synced commits logged since `mark` (`event=commit ... sync_us=`): median and
  * 99th percentile of the commit itself, and of the writer's whole batch (rules, appends,
  * commit), in ms. NANs when none was logged. */

@@ -21,7 +21,8 @@
 #include <arpa/inet.h>
 
 #define S_MAX_CHILDREN 8
-#define S_BROKER_START_MS 60000  /* relaisd must log event=listening within this */
+#define S_BROKER_START_MS 60000  /* relaisd must log event=listening within this ... */
+#define S_BROKER_REBUILD_MS 3600000 /* ... or this, while it says it rebuilds its indexes */
 #define S_BROKER_TRIES 3         /* fresh ports tried when the port was taken meanwhile */
 #define S_REDIS_START_MS 10000   /* redis-server must accept connections within this */
 #define S_REDIS_BENCH_MS 300000  /* redis-benchmark must finish within this */
@@ -219,9 +220,11 @@ void bench_show_tail(const char *path)
 static int s_wait_listening(const bench_broker_t *br)
 {
     static char buf[1 << 16];
-    for (int waited = 0; waited < S_BROKER_START_MS; waited += 20) {
+    int rebuilding = 0;
+    for (int waited = 0; waited < (rebuilding ? S_BROKER_REBUILD_MS : S_BROKER_START_MS); waited += 20) {
         if (s_read_file(br->log_path, buf, sizeof buf) == 0 && strstr(buf, "event=listening"))
             return 0;
+        rebuilding = strstr(buf, "event=index-rebuild ") != NULL;
         if (bench_wait(br->pid, 0) >= 0)
             return 1;
         nanosleep(&(struct timespec){0, 20000000}, NULL);
@@ -516,6 +519,62 @@ static int64_t s_log_field(const char *line, const char *key)
 {
     const char *at = strstr(line, key);
     return at ? strtoll(at + strlen(key), NULL, 10) : -1;
+}
+
+int bench_broker_stages(const bench_broker_t *br, long mark, char names[][16], double *us)
+{
+    FILE *f = fopen(br->log_path, "r");
+    char line[1024];
+    double total[BENCH_STAGES_MAX] = {0}, messages = 0;
+    int count = 0;
+    if (f && fseek(f, mark, SEEK_SET) != 0) {
+        fclose(f);
+        f = NULL;
+    }
+    while (f && fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, "event=stages messages=");
+        if (!at)
+            continue;
+        double n = strtod(at + strlen("event=stages messages="), NULL);
+        int k = 0;
+        /* Every "name_us=value" after the count, in order. */
+        for (const char *p = strchr(at, ' '); p && k < BENCH_STAGES_MAX; p = strchr(p + 1, ' ')) {
+            const char *eq = strstr(p, "_us=");
+            const char *next = strchr(p + 1, ' ');
+            if (!eq || (next && eq > next))
+                continue;
+            size_t len = (size_t)(eq - p - 1);
+            snprintf(names[k], 16, "%.*s", (int)(len < 15 ? len : 15), p + 1);
+            total[k] += n * strtod(eq + 4, NULL);
+            k++;
+        }
+        messages += n;
+        count = k;
+    }
+    if (f)
+        fclose(f);
+    for (int k = 0; k < count; k++)
+        us[k] = messages > 0 ? total[k] / messages : NAN;
+    return messages > 0 ? count : 0;
+}
+
+int bench_broker_rebuild(const bench_broker_t *br, uint64_t *records, double *seconds)
+{
+    FILE *f = fopen(br->log_path, "r");
+    char line[1024];
+    int found = -1;
+    while (f && found != 0 && fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, "event=index-rebuilt ");
+        const char *secs = at ? strstr(at, " seconds=") : NULL;
+        if (secs && s_log_field(at, " records=") >= 0) {
+            *records = (uint64_t)s_log_field(at, " records=");
+            *seconds = strtod(secs + strlen(" seconds="), NULL);
+            found = 0;
+        }
+    }
+    if (f)
+        fclose(f);
+    return found;
 }
 
 void bench_broker_commit_times(const bench_broker_t *br, long mark, double *sync_p50_ms, double *sync_p99_ms,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -55,6 +56,10 @@ static void s_usage(FILE *out)
             "  --window N          submissions in flight per agent in the throughput phase (default 32)\n"
             "  --rate R            offered load of the latency phase, msg/s (default 1000)\n"
             "  --latency-seconds S length of the latency phase (default 10; --quick 3)\n"
+            "  --no-sealing-cost   skip the runs in clear and sealed again that measure what sealing\n"
+            "                      costs (each prefills a store of its own: long growth runs)\n"
+            "  --rebuild           remove the store's derived indexes before the broker starts (after\n"
+            "                      --prefill): it rebuilds them from the log; prints how fast\n"
             "  --prefill N         before the broker starts, append N signed referrals to the store\n"
             "                      with the case index the broker's rules give them (growth runs)\n"
             "  --verifiers N       relaisd --verifiers (default: the broker's, one per core)\n"
@@ -116,6 +121,7 @@ static void s_defaults(bench_opts_t *o)
     o->rate = 1000;
     o->window = 32;
     o->redis = -1;
+    o->sealing_cost = 1;
     o->rabbitmq = -1;
     o->audit = 1;
     o->encryption = 1;
@@ -144,7 +150,7 @@ static int s_num(const char *text, double min, double max, double *out)
 
 enum {
     S_O_AGENTS = 256, S_O_SUBS, S_O_SIZE, S_O_COUNT, S_O_DURATION, S_O_WINDOW, S_O_RATE, S_O_LATSEC,
-    S_O_PREFILL, S_O_VERIFIERS, S_O_BATCH, S_O_DIR, S_O_KEEP, S_O_RELAISD, S_O_RELAIS, S_O_REDIS,
+    S_O_PREFILL, S_O_REBUILD, S_O_NO_SEALING_COST, S_O_VERIFIERS, S_O_BATCH, S_O_DIR, S_O_KEEP, S_O_RELAISD, S_O_RELAIS, S_O_REDIS,
     S_O_NOREDIS, S_O_NOAUDIT, S_O_QUICK, S_O_NOENC, S_O_HELP, S_O_RABBITMQ, S_O_NORABBITMQ, S_O_PEERS,
     S_O_NOPEERS, S_O_RMQ_COUNT, S_O_RMQ_SECONDS,
 };
@@ -154,7 +160,8 @@ static const struct option s_longopts[] = {
     {"size", required_argument, NULL, S_O_SIZE},           {"count", required_argument, NULL, S_O_COUNT},
     {"duration", required_argument, NULL, S_O_DURATION},   {"window", required_argument, NULL, S_O_WINDOW},
     {"rate", required_argument, NULL, S_O_RATE},           {"latency-seconds", required_argument, NULL, S_O_LATSEC},
-    {"prefill", required_argument, NULL, S_O_PREFILL},     {"verifiers", required_argument, NULL, S_O_VERIFIERS},
+    {"prefill", required_argument, NULL, S_O_PREFILL},     {"rebuild", no_argument, NULL, S_O_REBUILD},
+    {"no-sealing-cost", no_argument, NULL, S_O_NO_SEALING_COST},     {"verifiers", required_argument, NULL, S_O_VERIFIERS},
     {"batch-max", required_argument, NULL, S_O_BATCH},     {"dir", required_argument, NULL, S_O_DIR},
     {"keep", no_argument, NULL, S_O_KEEP},                 {"relaisd", required_argument, NULL, S_O_RELAISD},
     {"relais", required_argument, NULL, S_O_RELAIS},       {"redis", no_argument, NULL, S_O_REDIS},
@@ -194,6 +201,8 @@ static int s_numeric(int opt, const char *arg, bench_opts_t *o, s_given_t *given
     case S_O_RATE: return s_num(arg, 1, 1e6, &v) ? -1 : (o->rate = v, 0);
     case S_O_LATSEC: return s_num(arg, 0.5, 3600, &v) ? -1 : (o->latency_s = v, given->latency_s = 1, 0);
     case S_O_PREFILL: return s_num(arg, 0, 1e9, &v) ? -1 : (o->prefill = (uint64_t)v, 0);
+    case S_O_REBUILD: o->rebuild = 1; return 0;
+    case S_O_NO_SEALING_COST: o->sealing_cost = 0; return 0;
     case S_O_VERIFIERS: return s_num(arg, 1, 256, &v) ? -1 : (o->verifiers = (int)v, 0);
     case S_O_BATCH: return s_num(arg, 1, 100000, &v) ? -1 : (o->batch_max = (int)v, 0);
     case S_O_RMQ_COUNT:
@@ -476,6 +485,11 @@ static void s_json_details(const bench_result_t *r)
     s_json_num(in, "broker_rss_anon_end_mib", r->broker_rss_anon_mib, 0);
     s_json_num(in, "broker_rss_anon_peak_mib", r->broker_anon_peak_mib, 0);
     s_json_num(in, "throughput_broker_cpu_cores", r->tp_broker_cores, 0);
+    for (int k = 0; k < r->stage_count; k++) {
+        char key[40];
+        snprintf(key, sizeof key, "throughput_stage_%s_us", r->stage_names[k]);
+        s_json_num(in, key, r->stage_us[k], 0);
+    }
     s_json_num(in, "throughput_bench_cpu_cores", r->tp_bench_cores, 0);
     s_json_num(in, "latency_broker_cpu_cores", r->lat_broker_cores, 0);
     s_json_num(in, "latency_bench_cpu_cores", r->lat_bench_cores, 0);
@@ -485,6 +499,9 @@ static void s_json_details(const bench_result_t *r)
     s_json_num(in, "proof_cold_us", r->proof_cold_us, 0);
     s_json_int(in, "audit_exit_status", r->audit_exit, 0);
     s_json_num(in, "prefill_append_per_s", r->prefill_per_s, 0);
+    s_json_num(in, "rebuild_seconds", r->rebuild_seconds, 0);
+    s_json_u64(in, "rebuild_records", r->rebuild_records, 0);
+    s_json_num(in, "rebuild_per_s", r->rebuild_seconds > 0 ? (double)r->rebuild_records / r->rebuild_seconds : NAN, 0);
     s_json_str("rabbitmq_status", r->rabbitmq_status, 0);
     s_json_u64(in, "rabbitmq_sent", r->rabbitmq_sent, 0);
     s_json_u64(in, "rabbitmq_confirmed", r->rabbitmq_confirmed, 0);
@@ -718,8 +735,12 @@ static int s_drive(const bench_opts_t *o, const bench_ids_t *ids, const s_msgs_t
         bench_log("throughput: %d agents, window %d, %zu messages, %d live + 1 frozen subscriber", o->agents,
                   o->window, m->tp.n, o->tp_subscribers);
         s_cpu_mark_t mark = s_cpu_mark(br->pid);
+        long stage_mark = bench_broker_log_mark(br);
         rc = bench_load_throughput(load, &m->tp, &m->probe, 1, o->tp_subscribers, r);
         s_cpu_since(&mark, br->pid, &r->tp_broker_cores, &r->tp_bench_cores);
+        /* The writer closes its trace when it finds nothing more to do (within 250 ms). */
+        nanosleep(&(struct timespec){0, 400000000}, NULL);
+        r->stage_count = bench_broker_stages(br, stage_mark, r->stage_names, r->stage_us);
         bench_log("throughput: %" PRIu64 " acked in %.2f s = %.0f/s (refused %" PRIu64 ", unanswered %" PRIu64
                   ", ack p50 %.2f ms p99 %.2f ms)",
                   r->tp_acked, r->tp_seconds, r->acked_per_s, r->tp_refused, r->tp_lost, r->tp_ack_p50_ms,
@@ -899,6 +920,21 @@ static int s_cost_runs(const bench_opts_t *o, const bench_ids_t *ids, const s_di
     return 0;
 }
 
+/* --rebuild: the derived indexes go, as a lost index folder would; the broker makes them again. */
+static int s_drop_indexes(const char *store)
+{
+    static const char *const files[] = {"index/data.mdb", "index/lock.mdb"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[BENCH_PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", store, files[i]) >= sizeof path ||
+            (unlink(path) != 0 && errno != ENOENT)) {
+            bench_log("error: --rebuild: cannot remove %s", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Everything between the folders and the report; 0 when the figures are worth printing. */
 static int s_run(const bench_opts_t *o, const s_dirs_t *d, bench_result_t *r, uint64_t *lat_count)
 {
@@ -915,9 +951,18 @@ static int s_run(const bench_opts_t *o, const s_dirs_t *d, bench_result_t *r, ui
         rc = s_prefill(o, d, &m, map_mib, r);
     bench_broker_t br;
     memset(&br, 0, sizeof br);
+    if (rc == 0 && o->rebuild)
+        rc = s_drop_indexes(d->store);
     if (rc == 0) {
         r->records_at_start = s_store_head(d->store);
         rc = bench_broker_start(o, &ids, d->work, d->store, s_data_key(o), map_mib, &br);
+    }
+    r->rebuild_seconds = NAN;
+    if (rc == 0 && o->rebuild) {
+        if (bench_broker_rebuild(&br, &r->rebuild_records, &r->rebuild_seconds) != 0)
+            bench_log("warning: --rebuild: relaisd logged no rebuild of its indexes");
+        else
+            bench_log("rebuild: %" PRIu64 " records in %.1f s at start", r->rebuild_records, r->rebuild_seconds);
     }
     if (rc == 0) {
         r->verifiers_used = s_broker_verifiers(&br);
@@ -929,7 +974,7 @@ static int s_run(const bench_opts_t *o, const s_dirs_t *d, bench_result_t *r, ui
     }
     if (rc == 0)
         s_after(o, &ids, d, m.run_tag, bench_factory_signed_size(m.f), r);
-    if (rc == 0 && o->encryption)
+    if (rc == 0 && o->encryption && o->sealing_cost)
         rc = s_cost_runs(o, &ids, d, &m, map_mib, r);
     s_messages_free(&m);
     bench_ids_release(&ids);

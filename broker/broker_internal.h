@@ -46,6 +46,22 @@
 
 /* ---- The broker ---------------------------------------------------------------------- */
 
+/* The stages of a message through the broker, for the stage trace (stages.c): where its time
+ * goes, beside its signature. Each is timed on the thread that runs it, so a busy stage's time is
+ * its CPU; COMMIT alone is mostly waiting on the disk. */
+typedef enum {
+    BROKER_STAGE_RECEIVE, /* intake: a request read from the ROUTER, checked, handed on */
+    BROKER_STAGE_VERIFY,  /* verifier: the Ed25519 signature */
+    BROKER_STAGE_CHECK,   /* verifier: decoding, the text rule, the sender's checks, the child key */
+    BROKER_STAGE_RULES,   /* writer: decoding again, duplicates, the case and lifecycle rules, the indexes */
+    BROKER_STAGE_SEAL,    /* writer: sealing the record under its data key */
+    BROKER_STAGE_APPEND,  /* writer: the record, its Merkle nodes and its id into the log */
+    BROKER_STAGE_COMMIT,  /* writer: the log's synced commit and the indexes' */
+    BROKER_STAGE_ANSWER,  /* writer: the acks and the new head queued, the log lines written */
+    BROKER_STAGE_FEED,    /* intake: the feeds' deliveries */
+    BROKER_STAGE_COUNT
+} broker_stage_t;
+
 struct relais_broker {
     relais_broker_options_t opts;    /* copy of the options; strings below are owned */
     char *endpoint;                  /* opts.endpoint, owned */
@@ -93,6 +109,9 @@ struct relais_broker {
     int writer_started;              /* the writer thread exists */
     pthread_t *verifier_threads;     /* the verifier pool */
     int verifier_count;              /* threads started */
+    _Atomic uint64_t stage_ns[BROKER_STAGE_COUNT]; /* time spent in each stage since the last trace line */
+    _Atomic uint64_t stage_messages; /* messages stored since then */
+    int64_t stage_logged_ms;         /* writer: when the last trace line went out */
 };
 
 /* ---- Envelopes on the internal queues -------------------------------------------------- */
@@ -201,12 +220,31 @@ int broker_sign(relais_broker_t *b, const uint8_t *body, size_t len, uint8_t sig
 /* One `ts=... level=... event=... <fields>` line on stderr, written with one write(2). */
 void broker_log(const char *level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Log lines gathered and written a few at a time (a batch's: one write a pipe's atomic size
+ * rather than one a line), all with the time of broker_logbuf_begin. Lines never split. */
+typedef struct {
+    char stamp[40]; /* "ts=... " */
+    size_t len;     /* bytes waiting in data */
+    char data[4096];
+} broker_logbuf_t;
+void broker_logbuf_begin(broker_logbuf_t *lb);
+void broker_logbuf_add(broker_logbuf_t *lb, const char *level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void broker_logbuf_flush(broker_logbuf_t *lb);
+
 /* `s` as a log value: unchanged when it has no space, quote, '=' or control character,
  * else double-quoted with escapes. Writes into `buf` (room `cap`) and returns it. */
 const char *broker_logq(char *buf, size_t cap, const char *s);
 
 /* Wall clock, milliseconds since the epoch. */
 int64_t broker_now_ms(void);
+
+/* The stage trace: a monotonic clock in nanoseconds, time added to a stage, and (writer, after a
+ * commit of `messages` messages) a line `event=stages` every few seconds with each stage's mean
+ * microseconds a message since the last one. */
+int64_t broker_clock_ns(void);
+void broker_stage_add(relais_broker_t *b, broker_stage_t stage, int64_t ns);
+void broker_stages_commit(relais_broker_t *b, uint64_t messages, int force);
 
 /* Brings the store's derived indexes up to its log, with log lines (`when`: start, or the
  * writer after an index commit that failed). */

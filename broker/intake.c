@@ -485,6 +485,14 @@ static void s_read_wake_pipe(relais_broker_t *b)
  * the three (a verifier that has room again writes to the wake pipe); it only times out
  * early to retry a peer whose pipe was full, and not at all when a feed stopped on its budget
  * with more to send. */
+static int s_feed_serve_timed(s_intake_t *in)
+{
+    int64_t t0 = broker_clock_ns();
+    int busy = broker_feed_serve(in->feed);
+    broker_stage_add(in->b, BROKER_STAGE_FEED, broker_clock_ns() - t0);
+    return busy;
+}
+
 static void s_serve(s_intake_t *in)
 {
     relais_broker_t *b = in->b;
@@ -513,12 +521,14 @@ static void s_serve(s_intake_t *in)
         }
         int replies = s_pump_replies(in);
         if (replies > 0 || feed != 0)
-            feed = broker_feed_serve(in->feed);
+            feed = s_feed_serve_timed(in);
         int requests = 0;
+        int64_t t0 = broker_clock_ns();
         while (requests < S_RECV_BURST && s_recv_one(in) == 0)
             requests++;
+        broker_stage_add(b, BROKER_STAGE_RECEIVE, requests ? broker_clock_ns() - t0 : 0);
         if (requests > 0)
-            feed = broker_feed_serve(in->feed);
+            feed = s_feed_serve_timed(in);
         broker_flow_dispatch(in->flow);
         deferred = s_retry_deferred(in);
     }

@@ -195,33 +195,76 @@ const char *broker_logq(char *buf, size_t cap, const char *s)
     return buf;
 }
 
-void broker_log(const char *level, const char *event, const char *fmt, ...)
+static size_t s_stamp(char out[40], size_t cap)
 {
-    char line[2048];
     int64_t now = broker_now_ms();
     time_t secs = (time_t)(now / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    int n = snprintf(line, sizeof line, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s event=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (int)(now % 1000), level, event);
-    if (n < 0 || (size_t)n >= sizeof line)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
+    int n = snprintf(out, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", (tm.tm_year + 1900) % 10000,
+                     (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
+                     (int)(now % 1000));
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* One line into `line` (room `cap` > 2): the stamp, level, event, the fields, a newline. */
+static size_t s_line(char *line, size_t cap, const char *stamp, const char *level, const char *event, const char *fmt,
+                     va_list ap)
+{
+    int n = snprintf(line, cap, "%slevel=%s event=%s ", stamp, level, event);
+    if (n < 0 || (size_t)n >= cap)
+        return 0;
+    int m = vsnprintf(line + n, cap - (size_t)n, fmt, ap);
     size_t len = (m < 0) ? (size_t)n : (size_t)n + (size_t)m;
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
+    if (len > cap - 2)
+        len = cap - 2;
     while (len > 0 && line[len - 1] == ' ')
         len--;
     line[len++] = '\n';
+    return len;
+}
+
+void broker_log(const char *level, const char *event, const char *fmt, ...)
+{
+    char line[2048], stamp[40];
+    s_stamp(stamp, sizeof stamp);
+    va_list ap;
+    va_start(ap, fmt);
+    size_t len = s_line(line, sizeof line, stamp, level, event, fmt, ap);
+    va_end(ap);
     /* One write per line, so that threads never interleave inside a line. */
     ssize_t w = write(STDERR_FILENO, line, len);
     (void)w;
 }
 
+void broker_logbuf_begin(broker_logbuf_t *lb)
+{
+    s_stamp(lb->stamp, sizeof lb->stamp);
+    lb->len = 0;
+}
+
+void broker_logbuf_flush(broker_logbuf_t *lb)
+{
+    /* At most PIPE_BUF (4096) bytes: a pipe writes them whole, never mixed with another thread's. */
+    if (lb->len > 0) {
+        ssize_t w = write(STDERR_FILENO, lb->data, lb->len);
+        (void)w;
+    }
+    lb->len = 0;
+}
+
+void broker_logbuf_add(broker_logbuf_t *lb, const char *level, const char *event, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t len = s_line(line, sizeof line, lb->stamp, level, event, fmt, ap);
+    va_end(ap);
+    if (lb->len + len > sizeof lb->data)
+        broker_logbuf_flush(lb);
+    memcpy(lb->data + lb->len, line, len);
+    lb->len += len;
+}
 
 int64_t broker_now_ms(void)
 {

@@ -66,6 +66,7 @@ typedef struct {
     int64_t sweep_at_ms;    /* when the retention sweep runs next (0: at once) */
     int sweep_due;          /* a batch asked for a sweep (an erasure on request) */
     int settle_due;         /* the indexes took commits since they were last settled */
+    int64_t inner_ns;       /* stage trace: the seal and append time within the item being applied */
     int64_t last_commit_us; /* when the last batch committed (monotonic) */
 } s_writer_t;
 
@@ -96,15 +97,19 @@ static int s_seal(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uint
         return 0;
     relais_store_entry_t entry = {.signed_message = it->d1, .signed_len = it->env.len1};
     free(it->sealed);
+    int64_t t0 = broker_clock_ns();
     int rc = relais_keyring_seal_entry(w->b->keyring, batch, key_id, create, seq, &entry, it->nonce, &it->sealed);
     if (rc == 0)
         it->key_id = key_id;
+    int64_t ns = broker_clock_ns() - t0;
+    broker_stage_add(w->b, BROKER_STAGE_SEAL, ns);
+    w->inner_ns += ns;
     return rc;
 }
 
 /* Appends the item's bytes (sealed when s_seal sealed them), expecting sequence number `seq`
  * (0: any). */
-static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
+static int s_append_entry(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
 {
     relais_store_entry_t entry = {.signed_message = it->d1,
                                   .signed_len = it->env.len1,
@@ -121,6 +126,16 @@ static int s_append(relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
         return relais_status_set(RELAIS_E_CORRUPT, "append gave seq %llu, expected %llu",
                                  (unsigned long long)it->ack.seq, (unsigned long long)seq);
     return 0;
+}
+
+static int s_append(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uint64_t seq)
+{
+    int64_t t0 = broker_clock_ns();
+    int rc = s_append_entry(batch, it, seq);
+    int64_t ns = broker_clock_ns() - t0;
+    broker_stage_add(w->b, BROKER_STAGE_APPEND, ns);
+    w->inner_ns += ns;
+    return rc;
 }
 
 /* A right of the family served, or a hold: the lifecycle rules decide. A rectification is sealed
@@ -143,7 +158,7 @@ static int s_apply_privacy(s_writer_t *w, relais_store_batch_t *batch, s_item_t 
     if (p.kind == RELAIS_PRIVACY_RECTIFIED)
         rc = s_seal(w, batch, it, relais_cases_key_id(p.case_id), seq, 0);
     if (rc == 0)
-        rc = s_append(batch, it, seq);
+        rc = s_append(w, batch, it, seq);
     if (rc == 0)
         rc = relais_cases_batch_privacy_record(batch, &p, &lc, seq);
     if (rc == 0)
@@ -168,7 +183,7 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
     rc = s_seal(w, batch, it, relais_cases_key_id(step.rec.summary.case_id), seq,
                 step.child == RELAIS_CASES_CHILD_LINK);
     if (rc == 0)
-        rc = s_append(batch, it, seq);
+        rc = s_append(w, batch, it, seq);
     if (rc == 0)
         rc = relais_cases_batch_record(batch, &step, seq);
     if (rc == 0)
@@ -315,9 +330,9 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
     if (it->env.kind == BROKER_WRITE_MESSAGE) {
         uint64_t seq = relais_store_batch_head(batch) + 1;
         rc = s_seal(w, batch, it, seq, seq, 1);
-        return rc ? rc : s_append(batch, it, seq);
+        return rc ? rc : s_append(w, batch, it, seq);
     }
-    return s_append(batch, it, 0);
+    return s_append(w, batch, it, 0);
 }
 
 /* ---- Answering ------------------------------------------------------------------------- */
@@ -344,15 +359,15 @@ static void s_answer_message(s_writer_t *w, s_item_t *it)
 }
 
 /* The log line of a stored message, written once every answer of the batch is on its way. */
-static void s_log_message(const s_item_t *it)
+static void s_log_message(broker_logbuf_t *lb, const s_item_t *it)
 {
     if (it->status != 0)
         return; /* its refusal was logged as it was queued */
     char hex[2 * RELAIS_MSG_ID_BYTES + 1];
     relais_hex_encode(relais_message_id(it->msg), RELAIS_MSG_ID_BYTES, hex);
-    broker_log("info", "ack", "sender=%s seq=%llu case=%s referral=%s duplicate=%d request=%llu msg=%s", it->env.user,
-               (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-", it->handle[0] ? it->handle : "-",
-               it->ack.duplicate, (unsigned long long)it->env.request_id, hex);
+    broker_logbuf_add(lb, "info", "ack", "sender=%s seq=%llu case=%s referral=%s duplicate=%d request=%llu msg=%s",
+                      it->env.user, (unsigned long long)it->ack.seq, it->case_id[0] ? it->case_id : "-",
+                      it->handle[0] ? it->handle : "-", it->ack.duplicate, (unsigned long long)it->env.request_id, hex);
 }
 
 static void s_answer_access(s_writer_t *w, s_item_t *it)
@@ -388,20 +403,21 @@ static void s_answer_all(s_writer_t *w)
 
 /* The batch's log lines, after its answers: a batch's last ack does not wait for the log
  * lines of the others (one write(2) each, and stderr may be a slow pipe). */
-static void s_log_all(const s_writer_t *w)
+static void s_log_all(const s_writer_t *w, broker_logbuf_t *lb)
 {
     for (size_t i = 0; i < w->count; i++) {
         const s_item_t *it = &w->items[i];
         if (it->env.kind != BROKER_WRITE_ACCESS)
-            s_log_message(it);
+            s_log_message(lb, it);
         else if (it->status == 0 && it->covered_by)
-            broker_log("info", "access", "reader=%s covered_by=%llu request=%llu", it->env.user,
-                       (unsigned long long)it->covered_by, (unsigned long long)it->env.request_id);
+            broker_logbuf_add(lb, "info", "access", "reader=%s covered_by=%llu request=%llu", it->env.user,
+                              (unsigned long long)it->covered_by, (unsigned long long)it->env.request_id);
         else if (it->status == 0)
-            broker_log("info", "access", "reader=%s seq=%llu request=%llu lease_s=%d", it->env.user,
-                       (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id,
-                       it->lease ? S_LEASE_S : 0);
+            broker_logbuf_add(lb, "info", "access", "reader=%s seq=%llu request=%llu lease_s=%d", it->env.user,
+                              (unsigned long long)it->ack.seq, (unsigned long long)it->env.request_id,
+                              it->lease ? S_LEASE_S : 0);
     }
+    broker_logbuf_flush(lb);
 }
 
 /* ---- The batch ------------------------------------------------------------------------- */
@@ -439,17 +455,22 @@ static uint64_t s_room(s_writer_t *w)
 static int s_commit_once(s_writer_t *w, uint64_t room, uint64_t *head, int64_t *sync_us)
 {
     relais_store_batch_t *batch = NULL;
+    int64_t t0 = broker_clock_ns();
+    w->inner_ns = 0;
     int rc = relais_store_batch_begin(w->b->store, &batch);
     for (size_t i = 0; rc == 0 && i < w->count; i++)
         rc = s_apply(w, batch, &w->items[i], &room);
     *head = batch ? relais_store_batch_head(batch) : w->head;
-    int64_t t0 = broker_monotonic_us();
+    int64_t t1 = broker_clock_ns();
+    broker_stage_add(w->b, BROKER_STAGE_RULES, t1 - t0 - w->inner_ns);
     if (rc == 0)
         rc = relais_store_batch_commit(&batch);
     else
         relais_store_batch_abort(&batch);
     relais_keyring_settle(w->b->keyring, rc == 0);
-    *sync_us = broker_monotonic_us() - t0;
+    int64_t t2 = broker_clock_ns();
+    broker_stage_add(w->b, BROKER_STAGE_COMMIT, t2 - t1);
+    *sync_us = (t2 - t1) / 1000;
     return rc;
 }
 
@@ -490,6 +511,7 @@ static void s_commit(s_writer_t *w)
     if (rc != 0)
         s_fail_batch(w, rc);
     /* Answers first, then the new head (the feeds), then the log lines. */
+    int64_t answer_t0 = broker_clock_ns();
     s_answer_all(w);
     if (rc == 0 && head > w->head) {
         w->head = head;
@@ -502,10 +524,17 @@ static void s_commit(s_writer_t *w)
         w->settle_due = 1;
         w->last_commit_us = broker_monotonic_us();
         s_record_leases(w);
-        broker_log("info", "commit", "records=%zu head=%llu us=%lld sync_us=%lld", w->count, (unsigned long long)head,
-                   (long long)us, (long long)sync_us);
-        s_log_all(w);
+        broker_logbuf_t lb;
+        broker_logbuf_begin(&lb);
+        broker_logbuf_add(&lb, "info", "commit", "records=%zu head=%llu us=%lld sync_us=%lld", w->count,
+                          (unsigned long long)head, (long long)us, (long long)sync_us);
+        s_log_all(w, &lb);
     }
+    broker_stage_add(w->b, BROKER_STAGE_ANSWER, broker_clock_ns() - answer_t0);
+    uint64_t messages = 0;
+    for (size_t i = 0; rc == 0 && i < w->count; i++)
+        messages += w->items[i].env.kind == BROKER_WRITE_MESSAGE && w->items[i].status == 0;
+    broker_stages_commit(w->b, messages, 0);
 }
 
 static void s_clear_batch(s_writer_t *w)
@@ -646,12 +675,15 @@ static void *s_writer_thread(void *arg)
         if (!draining)
             s_sweep_due(w);
         s_checkpoint_due(w);
-        if (n == 0)
+        if (n == 0) {
+            broker_stages_commit(w->b, 0, 1); /* the end of a burst closes its trace */
             s_settle_due(w);
+        }
         if (n == 0 && draining)
             break;
     }
     s_checkpoint(w); /* the final checkpoint of a clean stop */
+    broker_stages_commit(w->b, 0, 1);
     zmq_close(w->in);
     zmq_close(w->out);
     free(w->items);
