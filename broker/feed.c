@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define S_SCAN_BUDGET 1024      /* records looked at per subscriber per tick (partners skip many) */
+#define S_DELIVERY_OVERHEAD 512 /* a delivery's bytes beside its record: its reply, status and hashes */
 #define S_CREDIT_MAX (1u << 20) /* no window is larger than this */
 #define S_IDLE_EVICT_MS 60000   /* at the cap, a feed idle this long makes room for a new one */
 #define S_FEEDS_PER_PARTNER 4   /* a partner's agent holds one; a few more ride out its reconnections */
@@ -319,6 +320,10 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
         return st->stop = S_STOP_CREDIT;
     if (++st->scanned > S_SCAN_BUDGET)
         return st->stop = S_STOP_BUDGET;
+    /* A subscriber whose pipe is full (a frozen one) would have its delivery made, opened and
+     * encoded at every turn only to be refused: look first. */
+    if (!broker_out_room(st->feed->out, sub->route, sub->route_len, len + S_DELIVERY_OVERHEAD, 1))
+        return st->stop = S_STOP_FULL;
     relais_log_record_t lr;
     relais_reply_t reply;
     memset(&reply, 0, sizeof reply);
