@@ -1438,6 +1438,171 @@ static void test_lifecycle(void **state)
     assert_int_equal(relais_store_archive_get(f->store, 1, &v, &len), RELAIS_E_NOT_FOUND);
 }
 
+/* ---- The indexes' standing ------------------------------------------------------------------ */
+
+/* Appends records first..first+count-1 in one batch and gives each a case "case-<n>". */
+static void s_append_cases(relais_store_t *store, uint64_t first, size_t count)
+{
+    relais_store_batch_t *b = NULL;
+    assert_int_equal(relais_store_batch_begin(store, &b), 0);
+    for (uint64_t n = first; n < first + count; n++) {
+        s_msg_t m;
+        relais_store_ack_t ack;
+        char id[32];
+        s_msg_make(&m, n, 200, 0);
+        relais_store_entry_t e = s_entry(&m, 1000);
+        assert_int_equal(relais_store_batch_append(b, &e, &ack), 0);
+        snprintf(id, sizeof id, "case-%llu", (unsigned long long)n);
+        assert_int_equal(relais_store_batch_case_put(b, id, (const uint8_t *)"state", 5), 0);
+        assert_int_equal(relais_store_batch_case_link(b, id, ack.seq, (const uint8_t *)"st", 2), 0);
+    }
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+}
+
+static void s_index_state(relais_store_t *store, int trusted, uint64_t applied, const char *why)
+{
+    relais_store_index_t index;
+    assert_int_equal(relais_store_index_state(store, &index), 0);
+    assert_int_equal(index.trusted, trusted);
+    assert_int_equal(index.applied, applied);
+    if (why && !strstr(index.why, why))
+        fail_msg("the index's why is \"%s\", not \"%s\"", index.why, why);
+}
+
+static int s_has_case(relais_store_t *store, uint64_t n)
+{
+    char id[32];
+    uint8_t *state = NULL;
+    size_t len = 0;
+    snprintf(id, sizeof id, "case-%llu", (unsigned long long)n);
+    int rc = relais_store_case_get(store, id, &state, &len);
+    free(state);
+    return rc == 0;
+}
+
+/* A writer that stops without closing its store, as relaisd killed with SIGKILL would. */
+static void s_child_writes_and_dies(const char *dir)
+{
+    relais_store_t *store = NULL;
+    if (relais_store_open(dir, NULL, &store) != 0)
+        _exit(3);
+    s_append_cases(store, 4, 2);
+    _exit(0);
+}
+
+static void test_index_trusted_after_a_clean_close(void **state)
+{
+    fixture_t *f = *state;
+    s_append_cases(f->store, 1, 3);
+    s_reopen(f, NULL);
+    s_index_state(f->store, 1, 3, NULL);
+    assert_true(s_has_case(f->store, 2));
+    /* A batch begun on current indexes appends as usual. */
+    s_append_cases(f->store, 4, 1);
+    s_index_state(f->store, 1, 4, NULL);
+}
+
+static void test_index_made_anew_after_a_crash(void **state)
+{
+    fixture_t *f = *state;
+    int status = 0;
+    s_append_cases(f->store, 1, 3);
+    relais_store_destroy(&f->store);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        s_child_writes_and_dies(f->dir);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* A reader leaves indexes a crash left alone: nothing to read, nothing changed. */
+    relais_store_t *reader = NULL;
+    const relais_store_options_t ro = {.read_only = 1};
+    assert_int_equal(relais_store_open(f->dir, &ro, &reader), 0);
+    s_index_state(reader, 0, 0, "stopped without settling");
+    assert_false(s_has_case(reader, 1));
+    uint64_t head = 0;
+    assert_int_equal(relais_store_head(reader, &head), 0);
+    assert_int_equal(head, 5);
+    relais_store_destroy(&reader);
+
+    /* The writer makes them anew, empty, behind the log: nothing is appended until they are
+     * caught up. */
+    assert_int_equal(relais_store_open(f->dir, NULL, &f->store), 0);
+    s_index_state(f->store, 0, 0, "stopped without settling");
+    assert_false(s_has_case(f->store, 1));
+    relais_store_batch_t *b = NULL;
+    int catching_up = 0;
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    assert_int_equal(relais_store_batch_applied(b, &catching_up), 0);
+    assert_true(catching_up);
+    s_msg_t m;
+    relais_store_ack_t ack;
+    s_msg_make(&m, 6, 100, 0);
+    relais_store_entry_t e = s_entry(&m, 1000);
+    assert_int_equal(relais_store_batch_append(b, &e, &ack), RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_set_applied(b, 6), RELAIS_E_INVALID); /* beyond the log */
+    assert_int_equal(relais_store_batch_case_put(b, "case-1", (const uint8_t *)"state", 5), 0);
+    assert_int_equal(relais_store_batch_set_applied(b, 5), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    s_index_state(f->store, 0, 5, NULL);
+    assert_true(s_has_case(f->store, 1));
+    /* Caught up: closed cleanly, then trusted. */
+    s_reopen(f, NULL);
+    s_index_state(f->store, 1, 5, NULL);
+    assert_true(s_has_case(f->store, 1));
+}
+
+static void test_index_truncated_or_stale(void **state)
+{
+    fixture_t *f = *state;
+    char index_file[128], saved[128], cmd[512];
+    snprintf(index_file, sizeof index_file, "%s/index/data.mdb", f->dir);
+    snprintf(saved, sizeof saved, "%s/index-earlier", f->dir);
+    s_append_cases(f->store, 1, 50);
+    relais_store_destroy(&f->store);
+    /* Truncated: fewer pages than its meta page counts. */
+    assert_int_equal(truncate(index_file, 8192), 0);
+    assert_int_equal(relais_store_open(f->dir, NULL, &f->store), 0);
+    s_index_state(f->store, 0, 0, "truncated");
+    relais_store_destroy(&f->store);
+
+    /* Stale: a copy of a clean index from before more records, put back. */
+    assert_int_equal(relais_store_open(f->dir, NULL, &f->store), 0);
+    relais_store_batch_t *b = NULL;
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    assert_int_equal(relais_store_batch_set_applied(b, 50), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    relais_store_destroy(&f->store);
+    snprintf(cmd, sizeof cmd, "cp -a %s/index %s", f->dir, saved);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(relais_store_open(f->dir, NULL, &f->store), 0);
+    s_index_state(f->store, 1, 50, NULL);
+    s_append_cases(f->store, 51, 2);
+    relais_store_destroy(&f->store);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/index && mv %s %s/index", f->dir, saved, f->dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(relais_store_open(f->dir, NULL, &f->store), 0);
+    s_index_state(f->store, 0, 0, "not the one the log marked clean");
+}
+
+static void test_index_of_a_copy(void **state)
+{
+    fixture_t *f = *state;
+    char copy_dir[128];
+    s_append_cases(f->store, 1, 20);
+    snprintf(copy_dir, sizeof copy_dir, "%s/copy", f->dir);
+    assert_int_equal(mkdir(copy_dir, 0700), 0);
+    /* Copied from a writer that has not settled: the copy's own marker says its indexes are whole. */
+    assert_int_equal(relais_store_copy(f->store, copy_dir), 0);
+    relais_store_t *copy = NULL;
+    assert_int_equal(relais_store_open(copy_dir, NULL, &copy), 0);
+    s_index_state(copy, 1, 20, NULL);
+    assert_true(s_has_case(copy, 20));
+    relais_store_destroy(&copy);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
 int main(void)
@@ -1470,6 +1635,10 @@ int main(void)
         S_TEST(test_case_ids),
         S_TEST(test_checkpoints),
         S_TEST(test_lifecycle),
+        S_TEST(test_index_trusted_after_a_clean_close),
+        S_TEST(test_index_made_anew_after_a_crash),
+        S_TEST(test_index_truncated_or_stale),
+        S_TEST(test_index_of_a_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
