@@ -22,6 +22,8 @@
 #define S_FEEDS_PER_READER 64   /* the coordinator and auditors: one per desk or tool */
 #define S_RESERVED_MAX 32       /* feeds only the coordinator and auditor roles may take ... */
 #define S_RESERVED_SHARE 4      /* ... at most a quarter of --max-subscribers */
+#define S_PREPARED_SLOTS 64     /* records prepared in one turn, shared by every subscriber that reaches them */
+#define S_PREPARED_BYTES (1u << 20) /* records opened and kept for the turn, at most */
 
 typedef struct {
     uint8_t route[BROKER_ROUTE_MAX];  /* the connection (ROUTER routing id) */
@@ -39,6 +41,22 @@ typedef struct {
     int64_t last_seen_ms;             /* last request or delivery, for eviction at the cap */
 } s_sub_t;
 
+/* What every subscriber's delivery of record `seq` starts from, made once a turn: its case's
+ * status, whether that case is overdue now, the record opened. With twenty subscribers, each
+ * record was read, opened and its case decoded twenty times. Kept for the turn only: records in
+ * clear do not outlive the moment they are sent. */
+typedef struct {
+    uint64_t seq;                /* 0: the slot is empty */
+    int64_t received_ms;         /* from the record */
+    int has_status;              /* a case event: its status is below */
+    relais_case_status_t status; /* the case's status right after the event */
+    int overdue_known, overdue;  /* the case is overdue now (the coordinator's column) */
+    int open_rc;                 /* opening the record: 0, or why it cannot be shown */
+    int opened_known;            /* open_rc and opened are set */
+    uint8_t *opened;             /* the record opened (NULL: shown as stored) */
+    size_t opened_len;
+} s_prepared_t;
+
 struct broker_feed {
     relais_broker_t *b; /* the broker */
     void *router;       /* the intake's ROUTER */
@@ -46,7 +64,22 @@ struct broker_feed {
     s_sub_t *subs;      /* the subscribers (opts.max_subscribers room) */
     size_t count;       /* in use */
     uint64_t head;      /* the log's size as the writer last told */
+    s_prepared_t prepared[S_PREPARED_SLOTS]; /* this turn's records, by seq modulo the slots */
+    size_t prepared_bytes;                   /* opened bytes held there */
+    int prepared_used;                       /* a slot was filled this turn */
 };
+
+static void s_prepared_clear(broker_feed_t *self)
+{
+    if (!self->prepared_used)
+        return;
+    self->prepared_used = 0;
+    for (size_t i = 0; i < S_PREPARED_SLOTS; i++) {
+        free(self->prepared[i].opened);
+        memset(&self->prepared[i], 0, sizeof self->prepared[i]);
+    }
+    self->prepared_bytes = 0;
+}
 
 broker_feed_t *broker_feed_new(relais_broker_t *b, void *router, broker_out_t *out)
 {
@@ -69,6 +102,7 @@ void broker_feed_destroy(broker_feed_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    s_prepared_clear(*self_p);
     free((*self_p)->subs);
     free(*self_p);
     *self_p = NULL;
@@ -262,16 +296,36 @@ static int s_partner_view(broker_feed_t *self, const s_sub_t *sub, uint64_t seq,
     return 1;
 }
 
-/* The case column of every case event, and for the coordinator whether that case is overdue now. */
-static void s_case_status(broker_feed_t *self, const s_sub_t *sub, uint64_t seq, relais_delivery_t *d)
+/* Record `seq`'s slot for this turn, made when another record held it: its time and the case
+ * column every case event carries. */
+static s_prepared_t *s_prepared(broker_feed_t *self, uint64_t seq, const uint8_t *record, size_t len)
 {
-    d->has_status = broker_case_event(self->b->store, seq, &d->status) == 0;
+    s_prepared_t *p = &self->prepared[seq % S_PREPARED_SLOTS];
+    if (p->seq == seq)
+        return p;
+    self->prepared_bytes -= p->opened ? p->opened_len : 0;
+    free(p->opened);
+    memset(p, 0, sizeof *p);
+    p->seq = seq;
+    self->prepared_used = 1;
+    relais_log_record_t lr;
+    p->received_ms = relais_log_record_decode(record, len, &lr) == 0 ? lr.received_ms : 0;
+    p->has_status = broker_case_event(self->b->store, seq, &p->status) == 0;
+    return p;
+}
+
+/* Whether the record's case is overdue now: the coordinator's column, which needs the case. */
+static int s_prepared_overdue(broker_feed_t *self, s_prepared_t *p)
+{
+    if (p->overdue_known)
+        return p->overdue;
     relais_case_record_t rec;
-    if (!d->has_status || sub->role != RELAIS_ROLE_COORDINATOR ||
-        broker_case_load(self->b->store, d->status.case_id, &rec) != 0)
-        return;
-    relais_cases_deadline(&rec, &self->b->policy, broker_now_ms());
-    d->overdue = rec.summary.overdue;
+    if (p->has_status && broker_case_load(self->b->store, p->status.case_id, &rec) == 0) {
+        relais_cases_deadline(&rec, &self->b->policy, broker_now_ms());
+        p->overdue = rec.summary.overdue;
+    }
+    p->overdue_known = 1;
+    return p->overdue;
 }
 
 static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *reply)
@@ -291,24 +345,40 @@ static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *
 
 /* What the subscriber may be shown of a stored record: from a sealed store, the record opened
  * (its leaf's hash beside it) for whoever sees records, and for a partner's view of a case event
- * (which needs its payload and sender). *view is the record itself when nothing was opened. */
-static int s_open_for(broker_feed_t *self, const s_sub_t *sub, const relais_delivery_t *d, uint64_t seq,
-                      const uint8_t *record, size_t len, uint8_t **opened, const uint8_t **view, size_t *view_len)
+ * (which needs its payload and sender). *view is the record itself when nothing was opened; it
+ * is the turn's opened copy, or one in *owned (the caller frees) past the turn's allowance. */
+static int s_open_for(broker_feed_t *self, const s_sub_t *sub, s_prepared_t *p, const uint8_t *record, size_t len,
+                      uint8_t **owned, const uint8_t **view, size_t *view_len)
 {
-    *opened = NULL;
+    *owned = NULL;
     *view = record;
     *view_len = len;
-    int sees_records = sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR;
-    if (!self->b->keyring || (!sees_records && !d->has_status))
+    if (!self->b->keyring || (!s_sees_all(sub->role) && !p->has_status))
         return 0;
-    int rc = broker_record_opened(self->b, record, len, opened, view_len, NULL);
-    if (rc == RELAIS_E_NOT_FOUND)
-        return rc; /* its case left the active base: nothing of it is shown any more */
-    if (rc != 0) {
-        broker_log("error", "record-unreadable", "seq=%llu code=%s", (unsigned long long)seq, relais_status_name(rc));
-        return rc;
+    if (!p->opened_known) {
+        uint8_t *opened = NULL;
+        size_t opened_len = 0;
+        int rc = broker_record_opened(self->b, record, len, &opened, &opened_len, NULL);
+        /* NOT_FOUND: its case left the active base, and nothing of it is shown any more. */
+        if (rc != 0 && rc != RELAIS_E_NOT_FOUND)
+            broker_log("error", "record-unreadable", "seq=%llu code=%s", (unsigned long long)p->seq,
+                       relais_status_name(rc));
+        if (rc == 0 && self->prepared_bytes + opened_len > S_PREPARED_BYTES) {
+            *owned = opened;
+            *view = opened;
+            *view_len = opened_len;
+            return 0;
+        }
+        p->open_rc = rc;
+        p->opened = opened;
+        p->opened_len = rc == 0 ? opened_len : 0;
+        p->opened_known = 1;
+        self->prepared_bytes += p->opened_len;
     }
-    *view = *opened;
+    if (p->open_rc != 0)
+        return p->open_rc;
+    *view = p->opened;
+    *view_len = p->opened_len;
     return 0;
 }
 
@@ -324,23 +394,27 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
      * encoded at every turn only to be refused: look first. */
     if (!broker_out_room(st->feed->out, sub->route, sub->route_len, len + S_DELIVERY_OVERHEAD, 1))
         return st->stop = S_STOP_FULL;
-    relais_log_record_t lr;
+    s_prepared_t *p = s_prepared(st->feed, seq, record, len);
     relais_reply_t reply;
     memset(&reply, 0, sizeof reply);
     reply.request_id = sub->request_id;
     reply.kind = RELAIS_REPLY_DELIVERY;
     reply.delivery.seq = seq;
-    reply.delivery.received_ms = relais_log_record_decode(record, len, &lr) == 0 ? lr.received_ms : 0;
-    s_case_status(st->feed, sub, seq, &reply.delivery);
-    uint8_t *opened = NULL;
+    reply.delivery.received_ms = p->received_ms;
+    reply.delivery.has_status = p->has_status;
+    if (p->has_status)
+        reply.delivery.status = p->status;
+    if (p->has_status && sub->role == RELAIS_ROLE_COORDINATOR)
+        reply.delivery.overdue = s_prepared_overdue(st->feed, p);
+    uint8_t *owned = NULL;
     const uint8_t *view = NULL;
     size_t view_len = 0;
     /* A record that cannot be opened is not shown (the error is logged; the audit names it). */
-    int visible = s_open_for(st->feed, sub, &reply.delivery, seq, record, len, &opened, &view, &view_len) == 0;
-    if (visible && (sub->role == RELAIS_ROLE_COORDINATOR || sub->role == RELAIS_ROLE_AUDITOR)) {
+    int visible = s_open_for(st->feed, sub, p, record, len, &owned, &view, &view_len) == 0;
+    if (visible && s_sees_all(sub->role)) {
         reply.delivery.record = view;
         reply.delivery.record_len = view_len;
-        if (opened) {
+        if (view != record) {
             reply.delivery.has_leaf_hash = 1;
             memcpy(reply.delivery.leaf_hash, leaf, sizeof reply.delivery.leaf_hash);
         }
@@ -348,7 +422,7 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
         visible = s_partner_view(st->feed, sub, seq, view, view_len, &reply.delivery);
     }
     s_stop_t stop = visible ? s_send(st->feed, sub, &reply) : S_GO_ON;
-    free(opened);
+    free(owned);
     if (stop != S_GO_ON)
         return st->stop = stop;
     if (visible) {
@@ -393,5 +467,6 @@ int broker_feed_serve(broker_feed_t *self)
         else
             i++;
     }
+    s_prepared_clear(self);
     return busy;
 }
