@@ -42,6 +42,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->backup_days = 30;
     opts->sweep_interval_s = 86400;
     opts->index_settle_ms = 1000;
+    relais_validation_limits_default(&opts->limits);
 }
 
 /* ---- Start-up ------------------------------------------------------------------------- */
@@ -64,6 +65,7 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->handshake_timeout_ms < 100 || opts->work_hours[0] >= opts->work_hours[1] ||
         opts->work_hours[1] > 24 * 60 || opts->active_days == 0 || opts->archive_days == 0 ||
         opts->sweep_interval_s == 0 || opts->index_settle_ms == 0 ||
+        opts->limits.child_age_min < 0 || opts->limits.child_age_max < opts->limits.child_age_min ||
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
     b->opts = *opts;

@@ -279,6 +279,7 @@ typedef struct {
     void *jobs;          /* PULL from intake */
     void *to_writer;     /* PUSH to the writer */
     void *to_intake;     /* PUSH of replies to intake */
+    char why[256];       /* the sentence of the last content refusal */
 } broker_worker_t;
 
 /* Serves a case or audit query (`req` = the Request bytes) and sends its reply, through the

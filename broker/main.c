@@ -68,6 +68,10 @@ static void s_usage(FILE *out)
             "  --sweep-clock FILE        tests only: the sweep's time, read from FILE (ms since the epoch)\n"
             "  --index-settle MS         idle this long after a commit, the hub syncs its derived indexes\n"
             "                            and marks them clean, so that a crash costs no rebuild (1000)\n"
+            "  --child-ages MIN-MAX      a referral's child is MIN to MAX years old (0-18: the programme's)\n"
+            "  --consent-days N          a consent or parental request older than N days is refused (730;\n"
+            "                            0: no limit)\n"
+            "  --review-days N           a review date or an action's start at most N days from today (730)\n"
             "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
             "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
             "                            refused unverified until the burst has drained; 0: never\n"
@@ -158,6 +162,9 @@ enum {
     S_OPT_SWEEP_INTERVAL,
     S_OPT_INDEX_SETTLE,
     S_OPT_SWEEP_CLOCK,
+    S_OPT_CHILD_AGES,
+    S_OPT_CONSENT_DAYS,
+    S_OPT_REVIEW_DAYS,
     S_OPT_HELP,
 };
 
@@ -192,6 +199,9 @@ static const struct option s_options[] = {
     {"sweep-interval", required_argument, NULL, S_OPT_SWEEP_INTERVAL},
     {"index-settle", required_argument, NULL, S_OPT_INDEX_SETTLE},
     {"sweep-clock", required_argument, NULL, S_OPT_SWEEP_CLOCK},
+    {"child-ages", required_argument, NULL, S_OPT_CHILD_AGES},
+    {"consent-days", required_argument, NULL, S_OPT_CONSENT_DAYS},
+    {"review-days", required_argument, NULL, S_OPT_REVIEW_DAYS},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -245,6 +255,19 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 7 * 86400, &v) ? -1 : (o->sweep_interval_s = (unsigned)v, 0);
     case S_OPT_INDEX_SETTLE:
         return s_parse_u64(arg, 1, 3600000, &v) ? -1 : (o->index_settle_ms = (unsigned)v, 0);
+    case S_OPT_CONSENT_DAYS:
+        return s_parse_u64(arg, 0, 36500, &v) ? -1 : (o->limits.consent_max_age_days = (int)v, 0);
+    case S_OPT_REVIEW_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->limits.review_max_days = (int)v, 0);
+    case S_OPT_CHILD_AGES: {
+        unsigned lo = 0, hi = 0;
+        int n = 0;
+        if (sscanf(arg, "%3u-%3u%n", &lo, &hi, &n) != 2 || arg[n] != '\0' || lo > hi || hi > 120)
+            return -1;
+        o->limits.child_age_min = (int)lo;
+        o->limits.child_age_max = (int)hi;
+        return 0;
+    }
     case S_OPT_TRIAGE:
         return s_parse_triage(arg, o->triage_hours);
     case S_OPT_WORK_HOURS:

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relais_proto.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -61,6 +63,8 @@ typedef struct {
                                     * NULL: "retired" beside the data key file */
     unsigned index_settle_ms;      /* idle this long after a commit, the derived indexes are synced
                                     * and marked clean in the log (1000) */
+    relais_validation_limits_t limits; /* the hub's own content rules (ages, consent and review
+                                        * windows); skew_ms follows max_skew_s */
 } relais_broker_options_t;
 
 #define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX

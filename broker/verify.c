@@ -30,6 +30,25 @@ static int s_role_may_send(relais_role_t role, relais_payload_t payload)
     }
 }
 
+/* Why a role may not send a payload, in the words of the person refused. */
+static const char *s_role_refusal(relais_role_t role, relais_payload_t payload)
+{
+    switch (payload) {
+    case RELAIS_PAYLOAD_CASE_UPDATE:
+        return role == RELAIS_ROLE_PARTNER ? "a partner cannot move a case or add to it; ask the coordinator"
+                                           : "only the coordinator moves a case or adds to it";
+    case RELAIS_PAYLOAD_REFERRAL:
+        return "only a partner or the reception desk refers a child; the coordinator and the auditors do not";
+    case RELAIS_PAYLOAD_CONTACT:
+    case RELAIS_PAYLOAD_LOST_FOUND:
+        return "only the reception desk registers what comes to the reception";
+    case RELAIS_PAYLOAD_PRIVACY:
+        return "only the coordinator or the data protection officer serves the family's rights";
+    default:
+        return "this kind of message is the hub's own; no one submits it";
+    }
+}
+
 static const char *s_detail_or(const char *fallback)
 {
     const char *d = relais_status_detail();
@@ -135,8 +154,15 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
     }
     relais_payload_t payload = relais_message_payload(msg);
     if (!s_role_may_send(peer.role, payload)) {
-        *why = "this role may not submit this payload";
+        *why = s_role_refusal(peer.role, payload);
         return RELAIS_E_FORBIDDEN;
+    }
+    /* The content's rules, the schemas' and the hub's own, against the time it arrived. */
+    relais_validation_limits_t limits = w->b->opts.limits;
+    limits.skew_ms = w->b->opts.max_skew_s * 1000;
+    if (relais_message_validate(msg, &limits, env->received_ms, w->why, sizeof w->why) != 0) {
+        *why = w->why;
+        return RELAIS_E_MALFORMED;
     }
     if (payload == RELAIS_PAYLOAD_REFERRAL)
         return s_check_referral(w, msg, out, why);

@@ -23,18 +23,6 @@ void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t 
     lc->last_event_ms = received_ms;
 }
 
-/* A Gregorian calendar date, YYYY-MM-DD, no later than 9999. */
-static int s_calendar_date(const char *text)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, n = 0;
-    if (!text || strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 1900 ||
-        m < 1 || m > 12 || d < 1)
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
 /* The fields a rectification may name: what a referral or a case update says of the child and
  * family, and the professionals' text about them. "guardian.N.x" names the N-th guardian of
  * the referral (from 1). */
@@ -90,7 +78,7 @@ static int s_rectify(const relais_lifecycle_t *lc, const relais_privacy_view_t *
                  p->field ? p->field : "");
         return RELAIS_E_MALFORMED;
     }
-    if (strcmp(p->field, "child.birth_date") == 0 && !s_calendar_date(p->value)) {
+    if (strcmp(p->field, "child.birth_date") == 0 && !relais_calendar_date(p->value, NULL, NULL, NULL)) {
         snprintf(why, cap, "privacy.value: a corrected birth date is a calendar date, YYYY-MM-DD");
         return RELAIS_E_MALFORMED;
     }

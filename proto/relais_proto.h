@@ -273,6 +273,29 @@ typedef struct {
 /* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
 int relais_message_case_update(const relais_message_t *self, relais_case_update_view_t *out);
 
+/* Whether `text` is a calendar date written YYYY-MM-DD (2013-02-30 is not); its parts into
+ * the optional outputs. */
+int relais_calendar_date(const char *text, int *year, int *month, int *day);
+
+/* The hub's own limits on a referral's or case update's content: those that depend on today's
+ * date or on its configuration, beside the schemas' (docs/cases.md, "What the hub checks"). */
+typedef struct {
+    int child_age_min, child_age_max; /* the programme's ages, in whole years at the referral (0, 18) */
+    int consent_max_age_days;         /* a consent or parental request older than this is refused (730; 0: none) */
+    int review_max_days;              /* a review or an action's start at most this far from today (730) */
+    int64_t skew_ms;                  /* the clock skew allowed for times given by a person (5 min) */
+} relais_validation_limits_t;
+
+void relais_validation_limits_default(relais_validation_limits_t *lim);
+
+/* Checks the content of a referral or case update (other payloads pass): first the rules the
+ * JSON Schemas in schema/ state (required text, lengths in characters, enumerations, case ids
+ * and referral handles, calendar dates), then, when `lim` is given, the hub's own against
+ * `now_ms`. RELAIS_E_MALFORMED with `why` naming the field and what is expected
+ * ("referral.child.birth_date: 2013-02-30 is not a date; expected YYYY-MM-DD"). */
+int relais_message_validate(const relais_message_t *self, const relais_validation_limits_t *lim, int64_t now_ms,
+                            char *why, size_t cap);
+
 /* The message as a JSON object {"header": {...}, "referral": {...}} (proto field names, enum
  * value names, bytes in base64, 64-bit integers as numbers, defaults omitted). Caller frees.
  * NULL on out-of-memory or for a value JSON cannot carry (a string that is not UTF-8, a uint64

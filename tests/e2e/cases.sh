@@ -79,9 +79,9 @@ expect 0 coordination case update "$lina" accepted
 expect 0 coordination case update "$lina" diagnosis --diagnosis "SECRET-DIAGNOSIS lecture"
 refused BAD_TRANSITION coordination case update "$lina" pathway-proposed
 expect 0 coordination case update "$lina" pathway-proposed \
-  --action "collective;Atelier lecture;Médiathèque;2026-12-02;weekly" \
-  --action "individual;Tutorat;Service Jeunesse;2026-12-01;twice a week"
-expect 0 coordination case update "$lina" follow-up --note "SECRET-NOTE progrès" --review-date 2020-01-15
+  --action "collective;Atelier lecture;Médiathèque;$(date -u +%F);weekly" \
+  --action "individual;Tutorat;Service Jeunesse;$(date -u -d "+7 days" +%F);twice a week"
+expect 0 coordination case update "$lina" follow-up --note "SECRET-NOTE progrès" --review-date "$(date -u -d "-1 day" +%F)"
 expect 0 coordination case update "$lina" paused
 refused BAD_TRANSITION coordination case update "$lina" diagnosis
 expect 0 coordination case update "$lina" resume
@@ -91,7 +91,7 @@ refused BAD_TRANSITION coordination case update "$tom" declined
 expect 0 coordination case update "$tom" redirected --reason cmp-follow-up --redirect-to "Programme de réussite éducative"
 refused BAD_TRANSITION coordination case update "$tom" note --note "after the close"
 
-step "deadlines: a review date in the past makes the case overdue"
+step "deadlines: a review date past (yesterday, the earliest the hub takes) makes the case overdue"
 expect 0 coordination case list --overdue --json
 grep -q "\"$lina\"" "$tmp/out" || fail "$lina is not overdue"
 grep -q "\"$tom\"" "$tmp/out" && fail "a closed case is overdue"

@@ -68,7 +68,7 @@ agent() {
       n=$((n + 1))
       # 61 children shared by every agent: referrals of one child by several agencies share a case.
       local child=$(((n * 7 + i) % 61))
-      printf '{"referral": {"external_ref": "crash-%s-%d", "referrer": {"organisation": "Agence %s"},
+      printf '{"referral": {"external_ref": "crash-%s-%d", "referrer": {"organisation": "Agence %s", "role": "OTHER"},
  "child": {"family_name": "Enfant%d", "given_names": ["Test"], "birth_date": "2015-01-%02d"},
  "domains": ["EDUCATIONAL"], "description": "crash test %s #%d", "urgency": "ROUTINE",
  "consent": {"recorded_by": "test", "recorded_ms": 1764000000000, "given_by": "parent"}}}\n' \

@@ -28,7 +28,7 @@ export HOME="$tmp/home"
 # referral NAME [DESCRIPTION_BYTES]: a valid referral, its description padded to that many bytes.
 referral() {
   local pad=${2:-10}
-  printf '{"referral": {"referrer": {"organisation": "College Marie Curie"}, "child": {"family_name": "%s",
+  printf '{"referral": {"referrer": {"organisation": "College Marie Curie", "role": "TEACHER"}, "domains": ["EDUCATIONAL"], "child": {"family_name": "%s",
  "given_names": ["A"], "birth_date": "2015-01-01"}, "description": "%s", "urgency": "ROUTINE",
  "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}\n' \
     "$1" "$(head -c "$pad" /dev/zero | tr '\0' 'x')"

@@ -116,8 +116,8 @@ start_store=
 start_broker || fail "relaisd did not start again once the first one stopped" # the lock went with it
 
 step "hostile JSON for relais submit: exit 2, nothing sent"
-printf '{"referral": {"referrer": {"organisation": "X"}, "child": {"family_name": "Ok", "given_names": ["A"],
- "birth_date": "2015-01-01"}, "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}' \
+printf '{"referral": {"referrer": {"organisation": "X", "role": "TEACHER"}, "child": {"family_name": "Ok", "given_names": ["A"],
+ "birth_date": "2015-01-01"}, "domains": ["EDUCATIONAL"], "description": "ok", "urgency": "ROUTINE", "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}' \
   >"$tmp/ok.json"
 expect_exit 0 "$relais" submit --spool "$tmp/spool" --timeout 30 "$tmp/ok.json"
 line=$(cat "$tmp/out")
@@ -188,8 +188,8 @@ for run in $(seq 200); do
   files=()
   for _ in $(seq 40); do
     n=$((n + 1))
-    printf '{"referral": {"referrer": {"organisation": "X"}, "child": {"family_name": "Disk%d",
- "given_names": ["A"], "birth_date": "2015-01-01"}, "description": "%0400d",
+    printf '{"referral": {"referrer": {"organisation": "X", "role": "TEACHER"}, "child": {"family_name": "Disk%d",
+ "given_names": ["A"], "birth_date": "2015-01-01"}, "domains": ["EDUCATIONAL"], "urgency": "ROUTINE", "description": "%0400d",
  "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}\n' "$n" "$n" >"$tmp/in/$n.json"
     files+=("$tmp/in/$n.json")
   done

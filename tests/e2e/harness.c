@@ -426,7 +426,8 @@ const char *h_referral_json(char *buf, size_t cap, const char *org, const char *
                             const char *birth)
 {
     snprintf(buf, cap,
-             "{\"referral\": {\"referrer\": {\"organisation\": \"%s\"},"
+             "{\"referral\": {\"referrer\": {\"organisation\": \"%s\", \"role\": \"TEACHER\"},"
+             " \"domains\": [\"EDUCATIONAL\"],"
              " \"child\": {\"family_name\": \"%s\", \"given_names\": [\"%s\"], \"birth_date\": \"%s\"},"
              " \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\","
              " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"}}}",

@@ -261,11 +261,12 @@ static void s_expect_ack(void *sock, uint64_t rid, s_msg_t m, uint64_t seq, cons
 static const char s_pmi_json[] =
     "{\"referral\": {\"referrer\": {\"organisation\": \"PMI Les Blagis\", \"role\": \"PMI\"},"
     " \"child\": {\"family_name\": \"B\u00c9NALI\", \"given_names\": [\"LINA\"], \"birth_date\": \"2015-03-02\"},"
-    " \"urgency\": \"URGENT\","
+    " \"domains\": [\"HEALTH\"], \"description\": \"demande de la famille\", \"urgency\": \"URGENT\","
     " \"parental_request\": {\"requester_name\": \"Mme Benali\", \"channel\": \"visit\"}}}";
 static const char s_no_consent_json[] =
-    "{\"referral\": {\"referrer\": {\"organisation\": \"PMI Les Blagis\"},"
-    " \"child\": {\"family_name\": \"Martin\", \"given_names\": [\"Noe\"], \"birth_date\": \"2016-01-01\"}}}";
+    "{\"referral\": {\"referrer\": {\"organisation\": \"PMI Les Blagis\", \"role\": \"PMI\"},"
+    " \"child\": {\"family_name\": \"Martin\", \"given_names\": [\"Noe\"], \"birth_date\": \"2016-01-01\"},"
+    " \"domains\": [\"HEALTH\"], \"description\": \"suivi PMI\", \"urgency\": \"ROUTINE\"}}";
 static const char s_triage_json[] =
     "{\"case_update\": {\"case_id\": \"C-1\", \"from_state\": \"SUBMITTED\", \"to_state\": \"TRIAGE\"}}";
 

@@ -119,7 +119,8 @@ static char *s_big_referral(const char *family, size_t pad)
     char *json = malloc(pad + 1024);
     assert_non_null(json);
     int n = snprintf(json, 1024,
-                     "{\"referral\": {\"referrer\": {\"organisation\": \"College Marie Curie\"},"
+                     "{\"referral\": {\"referrer\": {\"organisation\": \"College Marie Curie\", \"role\": \"TEACHER\"},"
+                     " \"domains\": [\"EDUCATIONAL\"], \"urgency\": \"ROUTINE\","
                      " \"child\": {\"family_name\": \"%s\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"},"
                      " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"},"
                      " \"description\": \"",

@@ -139,7 +139,8 @@ static char s_json[2048];
 static const char *s_referral(unsigned child, int consent)
 {
     snprintf(s_json, sizeof s_json,
-             "{\"referral\": {\"referrer\": {\"organisation\": \"Test\"},"
+             "{\"referral\": {\"referrer\": {\"organisation\": \"Test\", \"role\": \"TEACHER\"},"
+             " \"domains\": [\"EDUCATIONAL\"],"
              " \"child\": {\"family_name\": \"Hostile%u\", \"given_names\": [\"Enfant\"], \"birth_date\": \"2015-03-02\"},"
              " \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\"%s}}",
              child,

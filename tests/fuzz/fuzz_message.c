@@ -46,6 +46,13 @@ static void s_views(const relais_message_t *msg)
                        (int)upd.to_state >= 0 && upd.to_state < RELAIS_CASE_STATE_COUNT,
                    "case update view with a state the schema lacks", 0);
     }
+    /* The content rules read every field of a referral or case update: at any date, with the
+     * default limits, a refusal says which field. */
+    relais_validation_limits_t lim;
+    relais_validation_limits_default(&lim);
+    char why[256];
+    int rc = relais_message_validate(msg, &lim, relais_message_created_ms(msg), why, sizeof why);
+    FUZZ_CHECK(rc == 0 || (rc == RELAIS_E_MALFORMED && strchr(why, ':')), "a content refusal names no field", 0);
     volatile size_t total = n;
     (void)total;
 }

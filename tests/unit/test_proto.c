@@ -263,6 +263,175 @@ static void s_expect_detail(int rc, int want, const char *fragment)
                  relais_status_name(want), fragment);
 }
 
+/* ---- Content rules (validate.c) ----------------------------------------------------------- */
+
+#define S_NOW_MS 1796256000000LL /* 2026-12-03 00:00 UTC */
+
+/* A referral that meets every rule, but for the child, the extra fields and the consent time given. */
+static char *s_referral_with(const char *child, const char *extra, const char *consent_ms)
+{
+    static char json[4096];
+    snprintf(json, sizeof json,
+             "{\"referral\": {\"external_ref\": \"ENT-2026-117\", \"referrer\": {\"organisation\": \"Collège Marie "
+             "Curie\", \"role\": \"TEACHER\"}, \"child\": {%s}, \"domains\": [\"EDUCATIONAL\"], \"description\": "
+             "\"Absences répétées.\", \"urgency\": \"ROUTINE\", \"consent\": {\"recorded_by\": \"CPE\", "
+             "\"recorded_ms\": %s}%s}}",
+             child ? child : "\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"",
+             consent_ms ? consent_ms : "1795000000000", extra ? extra : "");
+    return json;
+}
+
+static void s_expect_valid(const char *json, const char *fragment)
+{
+    relais_message_t *msg = s_decode_json(json);
+    relais_validation_limits_t lim;
+    relais_validation_limits_default(&lim);
+    char why[256] = "";
+    int rc = relais_message_validate(msg, &lim, S_NOW_MS, why, sizeof why);
+    relais_message_destroy(&msg);
+    if (fragment && (rc != RELAIS_E_MALFORMED || !strstr(why, fragment)))
+        fail_msg("got %s \"%s\", wanted MALFORMED with \"%s\"", relais_status_name(rc), why, fragment);
+    if (!fragment && rc != 0)
+        fail_msg("refused: %s", why);
+}
+
+static void test_validate_calendar_dates(void **state)
+{
+    (void)state;
+    int y = 0, m = 0, d = 0;
+    assert_true(relais_calendar_date("2016-02-29", &y, &m, &d));
+    assert_int_equal(y * 10000 + m * 100 + d, 20160229);
+    const char *bad[] = {"2013-02-30", "2015-02-29", "1900-02-29", "21/05/2013", "2013-5-21", "2013-13-01",
+                         "2013-00-10", "2013-04-31", "2013-05-21T00:00", "", "abcd-ef-gh", "2013-05-2x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (relais_calendar_date(bad[i], NULL, NULL, NULL))
+            fail_msg("%s taken for a date", bad[i]);
+    assert_true(relais_calendar_date("2000-02-29", NULL, NULL, NULL));
+}
+
+static void test_validate_referral_schema_rules(void **state)
+{
+    (void)state;
+    s_expect_valid(s_referral_with(NULL, NULL, NULL), NULL);
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"2013-02-30\"", NULL, NULL),
+                   "referral.child.birth_date: 2013-02-30 is not a date; expected YYYY-MM-DD");
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"21/05/2013\"", NULL, NULL),
+                   "referral.child.birth_date: 21/05/2013 is not a date");
+    s_expect_valid(s_referral_with("\"family_name\": \"\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"2014-05-21\"", NULL, NULL),
+                   "referral.child.family_name: required");
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\", \"\"], \"birth_date\": "
+                                   "\"2014-05-21\"", NULL, NULL),
+                   "referral.child.given_names.2: required");
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"birth_date\": \"2014-05-21\"", NULL, NULL),
+                   "referral.child.given_names: required");
+    char long_name[200], child[400];
+    memset(long_name, 'a', 101);
+    long_name[101] = '\0';
+    snprintf(child, sizeof child, "\"family_name\": \"%s\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"",
+             long_name);
+    s_expect_valid(s_referral_with(child, NULL, NULL), "referral.child.family_name: 101 characters; expected at most 100");
+    /* Characters, not bytes: 100 accented letters (200 bytes) pass. */
+    char accented[256] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(accented, "\xc3\xa9");
+    snprintf(child, sizeof child, "\"family_name\": \"%s\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"",
+             accented);
+    s_expect_valid(s_referral_with(child, NULL, NULL), NULL);
+
+    const char *no_description =
+        "{\"referral\": {\"referrer\": {\"organisation\": \"Collège Marie Curie\", \"role\": \"TEACHER\"}, \"child\": "
+        "{\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"}, \"domains\": "
+        "[\"EDUCATIONAL\"], \"urgency\": \"ROUTINE\", \"consent\": {\"recorded_by\": \"CPE\", \"recorded_ms\": "
+        "1795000000000}}}";
+    s_expect_valid(no_description, "referral.description: required");
+    const char *no_role = "{\"referral\": {\"referrer\": {\"organisation\": \"Collège Marie Curie\"}, \"child\": "
+                          "{\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"}, "
+                          "\"domains\": [\"EDUCATIONAL\"], \"description\": \"x\", \"urgency\": \"ROUTINE\"}}";
+    s_expect_valid(no_role, "referral.referrer.role: required");
+    const char *twice = "{\"referral\": {\"referrer\": {\"organisation\": \"PMI\", \"role\": \"PMI\"}, \"child\": "
+                        "{\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"}, "
+                        "\"domains\": [\"HEALTH\", \"HEALTH\"], \"description\": \"x\", \"urgency\": \"ROUTINE\"}}";
+    s_expect_valid(twice, "referral.domains.2: given twice");
+    const char *no_urgency = "{\"referral\": {\"referrer\": {\"organisation\": \"PMI\", \"role\": \"PMI\"}, \"child\": "
+                             "{\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                             "\"2014-05-21\"}, \"domains\": [\"HEALTH\"], \"description\": \"x\"}}";
+    s_expect_valid(no_urgency, "referral.urgency: required");
+    s_expect_valid(s_referral_with(NULL, ", \"guardians\": [{\"name\": \"Mme Benali\"}, {\"email\": \"@\"}]", NULL),
+                   NULL);
+}
+
+static void test_validate_referral_hub_rules(void **state)
+{
+    (void)state;
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"2031-01-01\"", NULL, NULL),
+                   "referral.child.birth_date: 2031-01-01 is in the future");
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"1990-01-01\"", NULL, NULL),
+                   "makes the child 36; expected a child of 0 to 18 years");
+    /* 18 until the day before the 19th birthday. */
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"2007-12-04\"", NULL, NULL),
+                   NULL);
+    s_expect_valid(s_referral_with("\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": "
+                                   "\"2007-12-03\"", NULL, NULL),
+                   "makes the child 19");
+    s_expect_valid(s_referral_with(NULL, NULL, "1795000000"), "expected milliseconds since 1970-01-01 UTC (not seconds)");
+    s_expect_valid(s_referral_with(NULL, NULL, "1797000000000"), "referral.consent.recorded_ms: 2026-12-11 is in the future");
+    s_expect_valid(s_referral_with(NULL, NULL, "1700000000000"), "is more than 730 days ago");
+
+    relais_message_t *msg = s_decode_json(s_referral_with(
+        "\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2024-01-01\"", NULL, NULL));
+    relais_validation_limits_t lim;
+    relais_validation_limits_default(&lim);
+    lim.child_age_min = 3;
+    char why[256];
+    assert_int_equal(relais_message_validate(msg, &lim, S_NOW_MS, why, sizeof why), RELAIS_E_MALFORMED);
+    assert_non_null(strstr(why, "expected a child of 3 to 18 years"));
+    /* Without limits, only the schema's rules. */
+    assert_int_equal(relais_message_validate(msg, NULL, S_NOW_MS, why, sizeof why), 0);
+    relais_message_destroy(&msg);
+}
+
+static void test_validate_case_update_rules(void **state)
+{
+    (void)state;
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"TRIAGE\", \"to_state\": \"DIAGNOSIS\"}}",
+                   NULL);
+    s_expect_valid("{\"case_update\": {\"case_id\": \"c-14\", \"from_state\": \"TRIAGE\", \"to_state\": \"DIAGNOSIS\"}}",
+                   "case_update.case_id: c-14 is not a case id; expected C-<number>");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-014\", \"from_state\": \"TRIAGE\", \"to_state\": "
+                   "\"DIAGNOSIS\"}}",
+                   "case_update.case_id: C-014 is not a case id");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"to_state\": \"DIAGNOSIS\"}}",
+                   "case_update.from_state: required");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"FOLLOW_UP\", \"to_state\": "
+                   "\"FOLLOW_UP\", \"next_review_date\": \"15/03/2027\"}}",
+                   "case_update.next_review_date: 15/03/2027 is not a date; expected YYYY-MM-DD");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"FOLLOW_UP\", \"to_state\": "
+                   "\"FOLLOW_UP\", \"next_review_date\": \"2026-11-01\"}}",
+                   "case_update.next_review_date: 2026-11-01 is in the past; expected today or a later date");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"FOLLOW_UP\", \"to_state\": "
+                   "\"FOLLOW_UP\", \"next_review_date\": \"2026-12-02\"}}",
+                   NULL);
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"FOLLOW_UP\", \"to_state\": "
+                   "\"FOLLOW_UP\", \"next_review_date\": \"2031-01-01\"}}",
+                   "is more than 730 days ahead");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"DIAGNOSIS\", \"to_state\": "
+                   "\"PATHWAY_PROPOSED\", \"pathway\": [{\"kind\": \"COLLECTIVE\", \"description\": \"Atelier "
+                   "lecture\", \"start_date\": \"2027-01-04\"}, {\"kind\": \"INDIVIDUAL\"}]}}",
+                   "case_update.pathway.2.description: required");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"DIAGNOSIS\", \"to_state\": "
+                   "\"PATHWAY_PROPOSED\", \"pathway\": [{\"description\": \"Atelier\"}]}}",
+                   "case_update.pathway.1.kind: required; expected INDIVIDUAL or COLLECTIVE");
+    s_expect_valid("{\"case_update\": {\"case_id\": \"C-14\", \"from_state\": \"FOLLOW_UP\", \"to_state\": "
+                   "\"FOLLOW_UP\", \"share_referral\": \"R14\"}}",
+                   "case_update.share_referral: R14 is not a referral's handle; expected R-<number>");
+}
+
 /* ---- The signed envelope ----------------------------------------------------------------- */
 
 static void test_signed_round_trip(void **state)
@@ -1529,6 +1698,10 @@ int main(void)
         cmocka_unit_test(test_reply_privacy_round_trips),
         cmocka_unit_test(test_reply_error_truncates),
         cmocka_unit_test(test_case_state_names),
+        cmocka_unit_test(test_validate_calendar_dates),
+        cmocka_unit_test(test_validate_referral_schema_rules),
+        cmocka_unit_test(test_validate_referral_hub_rules),
+        cmocka_unit_test(test_validate_case_update_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,441 @@
+/* validate.c -- what the hub checks of a referral's or a case update's content before it stores it.
+ *
+ * Two kinds of rule, in this order: those the JSON Schemas in schema/ state (required text,
+ * lengths in characters, enumerations, patterns, calendar dates), which the hub enforces
+ * whatever client sent the message, and the hub's own, which depend on today's date or on
+ * its configuration (the child's age, the consent's and the review's windows). The first
+ * refusal is returned, naming the field and what is expected. docs/cases.md lists both kinds.
+ */
+#include "proto_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define S_DAY_MS (86400LL * 1000)
+#define S_YEAR_2000_MS 946684800000LL /* 2000-01-01 00:00 UTC: no consent in relais is older */
+
+/* Lengths in characters, as the schemas count them (JSON Schema's maxLength counts code points). */
+enum {
+    S_NAME_MAX = 100,       /* a person's family or given name */
+    S_GIVEN_MAX_COUNT = 10, /* given names */
+    S_LABEL_MAX = 200,      /* an organisation, a professional's name, a contact, a school */
+    S_CLASS_MAX = 50,       /* a class or level */
+    S_CODE_MAX = 100,       /* an external reference, a sub-status, a reason code, a frequency */
+    S_ADDRESS_MAX = 500,    /* a postal address */
+    S_TEXT_MAX = 60000,     /* a description, a note, a diagnosis */
+    S_GUARDIANS_MAX = 10,
+    S_PATHWAY_MAX = 20,
+    S_ACTION_TEXT_MAX = 2000,
+};
+
+typedef struct {
+    char *why;
+    size_t cap;
+} s_out_t;
+
+__attribute__((format(printf, 2, 3))) static int s_refuse(s_out_t *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->why, o->cap, fmt, ap);
+    va_end(ap);
+    return RELAIS_E_MALFORMED;
+}
+
+static size_t s_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    return n;
+}
+
+/* `s` at most `max` characters, and at least one when `required`. */
+static int s_text(s_out_t *o, const char *path, const char *s, size_t max, int required)
+{
+    size_t n = s ? s_chars(s) : 0;
+    if (required && n == 0)
+        return s_refuse(o, "%s: required; expected text", path);
+    if (n > max)
+        return s_refuse(o, "%s: %zu characters; expected at most %zu", path, n, max);
+    return 0;
+}
+
+int relais_calendar_date(const char *text, int *year, int *month, int *day)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
+            return 0;
+    int y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+    int m = (text[5] - '0') * 10 + (text[6] - '0'), d = (text[8] - '0') * 10 + (text[9] - '0');
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days[m - 1] + (m == 2 && leap))
+        return 0;
+    if (year)
+        *year = y;
+    if (month)
+        *month = m;
+    if (day)
+        *day = d;
+    return 1;
+}
+
+/* A calendar date, YYYY-MM-DD; empty is allowed unless `required`. */
+static int s_date(s_out_t *o, const char *path, const char *s, int required)
+{
+    if (!s || !s[0])
+        return required ? s_refuse(o, "%s: required; expected a date, YYYY-MM-DD", path) : 0;
+    if (!relais_calendar_date(s, NULL, NULL, NULL)) {
+        char shown[48];
+        relais_text_escape(s, strlen(s), shown, sizeof shown);
+        return s_refuse(o, "%s: %s is not a date; expected YYYY-MM-DD", path, shown);
+    }
+    return 0;
+}
+
+/* "C-" or "R-" and a number without leading zeros. */
+static int s_handle(s_out_t *o, const char *path, const char *s, char prefix, const char *what, int required)
+{
+    if (!s || !s[0])
+        return required ? s_refuse(o, "%s: required; expected %s, %c-<number>", path, what, prefix) : 0;
+    int ok = s[0] == prefix && s[1] == '-' && s[2] >= '1' && s[2] <= '9' && strlen(s) <= 22;
+    for (const char *p = s + 2; ok && *p; p++)
+        ok = *p >= '0' && *p <= '9';
+    if (ok)
+        return 0;
+    char shown[48];
+    relais_text_escape(s, strlen(s), shown, sizeof shown);
+    return s_refuse(o, "%s: %s is not %s; expected %c-<number>, e.g. %c-14", path, shown, what, prefix, prefix);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t s_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void s_civil_today(int64_t now_ms, int *y, int *m, int *d)
+{
+    time_t t = (time_t)(now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    *y = tm.tm_year + 1900;
+    *m = tm.tm_mon + 1;
+    *d = tm.tm_mday;
+}
+
+static void s_day_text(int64_t ms, char out[16])
+{
+    int y, m, d;
+    s_civil_today(ms, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+}
+
+/* ---- The schema's rules --------------------------------------------------------------------- */
+
+static int s_referrer(s_out_t *o, const Relais__V1__Referrer *r)
+{
+    if (!r)
+        return s_refuse(o, "referral.referrer: required; expected the referrer's organisation and role");
+    int rc = s_text(o, "referral.referrer.organisation", r->organisation, S_LABEL_MAX, 1);
+    if (!rc && r->role == RELAIS__V1__REFERRER_ROLE__REFERRER_ROLE_UNSPECIFIED)
+        rc = s_refuse(o, "referral.referrer.role: required; expected one of SCHOOL_HEAD, TEACHER, RASED, "
+                         "GUIDANCE_COUNSELLOR, MUNICIPAL_YOUTH, MUNICIPAL_SOCIAL, PMI, CMP, PARENT, OTHER");
+    if (!rc)
+        rc = s_text(o, "referral.referrer.name", r->name, S_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "referral.referrer.contact", r->contact, S_LABEL_MAX, 0);
+    return rc;
+}
+
+static int s_child(s_out_t *o, const Relais__V1__Child *c)
+{
+    if (!c)
+        return s_refuse(o, "referral.child: required; expected the child's names and birth date");
+    int rc = s_text(o, "referral.child.family_name", c->family_name, S_NAME_MAX, 1);
+    if (!rc && c->n_given_names == 0)
+        rc = s_refuse(o, "referral.child.given_names: required; expected at least one given name");
+    if (!rc && c->n_given_names > S_GIVEN_MAX_COUNT)
+        rc = s_refuse(o, "referral.child.given_names: %zu names; expected at most %d", c->n_given_names,
+                      S_GIVEN_MAX_COUNT);
+    for (size_t i = 0; !rc && i < c->n_given_names; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "referral.child.given_names.%zu", i + 1);
+        rc = s_text(o, path, c->given_names[i], S_NAME_MAX, 1);
+    }
+    if (!rc)
+        rc = s_date(o, "referral.child.birth_date", c->birth_date, 1);
+    if (!rc)
+        rc = s_text(o, "referral.child.school", c->school, S_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "referral.child.class_name", c->class_name, S_CLASS_MAX, 0);
+    return rc;
+}
+
+static int s_guardians(s_out_t *o, const Relais__V1__Referral *r)
+{
+    if (r->n_guardians > S_GUARDIANS_MAX)
+        return s_refuse(o, "referral.guardians: %zu guardians; expected at most %d", r->n_guardians, S_GUARDIANS_MAX);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < r->n_guardians; i++) {
+        const Relais__V1__Guardian *g = r->guardians[i];
+        char path[64];
+#define S_GUARDIAN_FIELD(field, max)                                                                                   \
+    (snprintf(path, sizeof path, "referral.guardians.%zu." #field, i + 1), s_text(o, path, g->field, max, 0))
+        rc = S_GUARDIAN_FIELD(name, S_LABEL_MAX);
+        if (!rc)
+            rc = S_GUARDIAN_FIELD(relationship, S_CODE_MAX);
+        if (!rc)
+            rc = S_GUARDIAN_FIELD(phone, S_CODE_MAX);
+        if (!rc)
+            rc = S_GUARDIAN_FIELD(email, S_LABEL_MAX);
+        if (!rc)
+            rc = S_GUARDIAN_FIELD(address, S_ADDRESS_MAX);
+#undef S_GUARDIAN_FIELD
+    }
+    return rc;
+}
+
+static int s_domains(s_out_t *o, const Relais__V1__Referral *r)
+{
+    if (r->n_domains == 0)
+        return s_refuse(o, "referral.domains: required; expected at least one of EDUCATIONAL, PERISCOLAIRE, "
+                           "CULTURAL, SOCIAL, HEALTH");
+    unsigned seen = 0;
+    for (size_t i = 0; i < r->n_domains; i++) {
+        int d = (int)r->domains[i];
+        if (d <= 0 || d > 5)
+            return s_refuse(o, "referral.domains.%zu: expected one of EDUCATIONAL, PERISCOLAIRE, CULTURAL, SOCIAL, "
+                               "HEALTH", i + 1);
+        if (seen & (1u << d))
+            return s_refuse(o, "referral.domains.%zu: given twice; expected each domain once", i + 1);
+        seen |= 1u << d;
+    }
+    return 0;
+}
+
+static int s_basis(s_out_t *o, const Relais__V1__Referral *r)
+{
+    if (r->basis_case == RELAIS__V1__REFERRAL__BASIS_CONSENT && r->consent) {
+        const Relais__V1__ConsentObtained *c = r->consent;
+        int rc = s_text(o, "referral.consent.recorded_by", c->recorded_by, S_LABEL_MAX, 1);
+        if (!rc && c->recorded_ms <= 0)
+            rc = s_refuse(o, "referral.consent.recorded_ms: required; expected when the family agreed, in "
+                             "milliseconds since 1970-01-01 UTC");
+        if (!rc)
+            rc = s_text(o, "referral.consent.document_ref", c->document_ref, S_LABEL_MAX, 0);
+        if (!rc)
+            rc = s_text(o, "referral.consent.given_by", c->given_by, S_LABEL_MAX, 0);
+        return rc;
+    }
+    if (r->basis_case == RELAIS__V1__REFERRAL__BASIS_PARENTAL_REQUEST && r->parental_request) {
+        const Relais__V1__ParentalRequest *p = r->parental_request;
+        int rc = s_text(o, "referral.parental_request.requester_name", p->requester_name, S_LABEL_MAX, 1);
+        if (!rc && p->received_ms < 0)
+            rc = s_refuse(o, "referral.parental_request.received_ms: expected milliseconds since 1970-01-01 UTC");
+        if (!rc)
+            rc = s_text(o, "referral.parental_request.relationship", p->relationship, S_CODE_MAX, 0);
+        if (!rc)
+            rc = s_text(o, "referral.parental_request.channel", p->channel, S_CODE_MAX, 0);
+        return rc;
+    }
+    return 0; /* neither: the broker answers NO_CONSENT */
+}
+
+static int s_referral(s_out_t *o, const Relais__V1__Referral *r)
+{
+    int rc = s_text(o, "referral.external_ref", r->external_ref, S_CODE_MAX, 0);
+    if (!rc)
+        rc = s_referrer(o, r->referrer);
+    if (!rc)
+        rc = s_child(o, r->child);
+    if (!rc)
+        rc = s_guardians(o, r);
+    if (!rc)
+        rc = s_domains(o, r);
+    if (!rc)
+        rc = s_text(o, "referral.support_in_place", r->support_in_place, S_TEXT_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "referral.description", r->description, S_TEXT_MAX, 1);
+    if (!rc && r->urgency == RELAIS__V1__URGENCY__URGENCY_UNSPECIFIED)
+        rc = s_refuse(o, "referral.urgency: required; expected ROUTINE, PRIORITY or URGENT");
+    if (!rc)
+        rc = s_basis(o, r);
+    return rc;
+}
+
+static int s_action(s_out_t *o, size_t i, const Relais__V1__PathwayAction *a)
+{
+    char path[64];
+    snprintf(path, sizeof path, "case_update.pathway.%zu.kind", i + 1);
+    if (a->kind == RELAIS__V1__PATHWAY_ACTION__KIND__KIND_UNSPECIFIED)
+        return s_refuse(o, "%s: required; expected INDIVIDUAL or COLLECTIVE", path);
+    snprintf(path, sizeof path, "case_update.pathway.%zu.description", i + 1);
+    int rc = s_text(o, path, a->description, S_ACTION_TEXT_MAX, 1);
+    if (!rc) {
+        snprintf(path, sizeof path, "case_update.pathway.%zu.partner", i + 1);
+        rc = s_text(o, path, a->partner, S_LABEL_MAX, 0);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "case_update.pathway.%zu.start_date", i + 1);
+        rc = s_date(o, path, a->start_date, 0);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "case_update.pathway.%zu.frequency", i + 1);
+        rc = s_text(o, path, a->frequency, S_CODE_MAX, 0);
+    }
+    return rc;
+}
+
+static int s_case_update(s_out_t *o, const Relais__V1__CaseUpdate *u)
+{
+    int rc = s_handle(o, "case_update.case_id", u->case_id, 'C', "a case id", 1);
+    if (!rc && u->from_state == RELAIS__V1__CASE_STATE__CASE_STATE_UNSPECIFIED)
+        rc = s_refuse(o, "case_update.from_state: required; expected the state the case is in");
+    if (!rc && u->to_state == RELAIS__V1__CASE_STATE__CASE_STATE_UNSPECIFIED)
+        rc = s_refuse(o, "case_update.to_state: required; expected the state asked for");
+    if (!rc)
+        rc = s_text(o, "case_update.sub_status", u->sub_status, S_CODE_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "case_update.reason_code", u->reason_code, S_CODE_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "case_update.note", u->note, S_TEXT_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "case_update.diagnosis", u->diagnosis, S_TEXT_MAX, 0);
+    if (!rc && u->n_pathway > S_PATHWAY_MAX)
+        rc = s_refuse(o, "case_update.pathway: %zu actions; expected at most %d", u->n_pathway, S_PATHWAY_MAX);
+    for (size_t i = 0; !rc && i < u->n_pathway; i++)
+        rc = s_action(o, i, u->pathway[i]);
+    if (!rc)
+        rc = s_date(o, "case_update.next_review_date", u->next_review_date, 0);
+    if (!rc)
+        rc = s_text(o, "case_update.redirected_to", u->redirected_to, S_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_handle(o, "case_update.share_referral", u->share_referral, 'R', "a referral's handle", 0);
+    return rc;
+}
+
+/* ---- The hub's own rules -------------------------------------------------------------------- */
+
+static int s_birth_in_range(s_out_t *o, const char *birth, const relais_validation_limits_t *lim, int64_t now_ms)
+{
+    int by, bm, bd, ty, tm, td;
+    if (!relais_calendar_date(birth, &by, &bm, &bd))
+        return 0; /* the schema's rule said so already */
+    s_civil_today(now_ms, &ty, &tm, &td);
+    if (s_days_from_civil(by, bm, bd) > s_days_from_civil(ty, tm, td))
+        return s_refuse(o, "referral.child.birth_date: %s is in the future", birth);
+    int age = ty - by - (tm < bm || (tm == bm && td < bd));
+    if (age < lim->child_age_min || age > lim->child_age_max)
+        return s_refuse(o, "referral.child.birth_date: %s makes the child %d; expected a child of %d to %d years "
+                           "(the programme's ages)",
+                        birth, age, lim->child_age_min, lim->child_age_max);
+    return 0;
+}
+
+/* A time a person gave: not after now (with the clock skew the hub allows), and not older than
+ * `max_days` (0: no limit but the Unix epoch's first day, where a time in seconds lands). */
+static int s_time_in_range(s_out_t *o, const char *path, int64_t ms, int max_days, const relais_validation_limits_t *lim,
+                           int64_t now_ms)
+{
+    char when[16], today[16];
+    s_day_text(ms, when);
+    s_day_text(now_ms, today);
+    if (ms > now_ms + lim->skew_ms)
+        return s_refuse(o, "%s: %s is in the future (today is %s)", path, when, today);
+    if (ms < S_YEAR_2000_MS)
+        return s_refuse(o, "%s: %lld reads as %s; expected milliseconds since 1970-01-01 UTC (not seconds)", path,
+                        (long long)ms, when);
+    if (max_days > 0 && ms < now_ms - (int64_t)max_days * S_DAY_MS)
+        return s_refuse(o, "%s: %s is more than %d days ago; expected a recent agreement", path, when, max_days);
+    return 0;
+}
+
+static int s_date_window(s_out_t *o, const char *path, const char *date, int back_days, int ahead_days,
+                         int64_t now_ms)
+{
+    int y, m, d, ty, tm, td;
+    if (!date || !date[0] || !relais_calendar_date(date, &y, &m, &d))
+        return 0;
+    s_civil_today(now_ms, &ty, &tm, &td);
+    int64_t delta = s_days_from_civil(y, m, d) - s_days_from_civil(ty, tm, td);
+    if (delta < -(int64_t)back_days && back_days <= 1)
+        return s_refuse(o, "%s: %s is in the past; expected today or a later date", path, date);
+    if (delta < -(int64_t)back_days)
+        return s_refuse(o, "%s: %s is more than %d days ago; expected a date from %d days ago on", path, date,
+                        back_days, back_days);
+    if (delta > ahead_days)
+        return s_refuse(o, "%s: %s is more than %d days ahead; expected a date within %d days", path, date,
+                        ahead_days, ahead_days);
+    return 0;
+}
+
+static int s_referral_hub(s_out_t *o, const Relais__V1__Referral *r, const relais_validation_limits_t *lim,
+                          int64_t now_ms)
+{
+    int rc = s_birth_in_range(o, r->child->birth_date, lim, now_ms);
+    if (!rc && r->basis_case == RELAIS__V1__REFERRAL__BASIS_CONSENT && r->consent)
+        rc = s_time_in_range(o, "referral.consent.recorded_ms", r->consent->recorded_ms, lim->consent_max_age_days,
+                             lim, now_ms);
+    if (!rc && r->basis_case == RELAIS__V1__REFERRAL__BASIS_PARENTAL_REQUEST && r->parental_request &&
+        r->parental_request->received_ms)
+        rc = s_time_in_range(o, "referral.parental_request.received_ms", r->parental_request->received_ms,
+                             lim->consent_max_age_days, lim, now_ms);
+    return rc;
+}
+
+static int s_case_update_hub(s_out_t *o, const Relais__V1__CaseUpdate *u, const relais_validation_limits_t *lim,
+                             int64_t now_ms)
+{
+    /* A review is planned: from today on (yesterday allowed, for a clock in another time zone). */
+    int rc = s_date_window(o, "case_update.next_review_date", u->next_review_date, 1, lim->review_max_days, now_ms);
+    for (size_t i = 0; !rc && i < u->n_pathway; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "case_update.pathway.%zu.start_date", i + 1);
+        rc = s_date_window(o, path, u->pathway[i]->start_date, lim->review_max_days, lim->review_max_days, now_ms);
+    }
+    return rc;
+}
+
+void relais_validation_limits_default(relais_validation_limits_t *lim)
+{
+    *lim = (relais_validation_limits_t){
+        .child_age_min = 0,
+        .child_age_max = 18,
+        .consent_max_age_days = 730,
+        .review_max_days = 730,
+        .skew_ms = 300 * 1000,
+    };
+}
+
+int relais_message_validate(const relais_message_t *self, const relais_validation_limits_t *lim, int64_t now_ms,
+                            char *why, size_t cap)
+{
+    char scratch[8];
+    s_out_t o = {why && cap ? why : scratch, why && cap ? cap : sizeof scratch};
+    o.why[0] = '\0';
+    if (!self)
+        return s_refuse(&o, "no message");
+    const Relais__V1__Message *pb = self->pb;
+    int rc = 0;
+    if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_REFERRAL) {
+        rc = s_referral(&o, pb->referral);
+        if (!rc && lim)
+            rc = s_referral_hub(&o, pb->referral, lim, now_ms);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_CASE_UPDATE) {
+        rc = s_case_update(&o, pb->case_update);
+        if (!rc && lim)
+            rc = s_case_update_hub(&o, pb->case_update, lim, now_ms);
+    }
+    return rc;
+}
