@@ -31,6 +31,8 @@
 #define S_MAX_THREADS 64           /* signing threads at most */
 #define S_NAME_LETTERS 18          /* family name: 6 letters of run tag, 12 of the index */
 #define S_NAME_MARK "Qzqzqzqzqzqzqzqzqz" /* its placeholder in the template (S_NAME_LETTERS long) */
+#define S_REF_LETTERS 20           /* external_ref: "E", 6 letters of run tag, "-", 12 digits of the index */
+#define S_REF_MARK "Rzrzrzrzrzrzrzrzrzrz" /* its placeholder (S_REF_LETTERS long) */
 #define S_LMDB_WARMUP 32           /* untimed commits first: the file's growth is not a commit's cost */
 #define S_LMDB_VALUE 64            /* bytes of the yardstick's record */
 
@@ -469,6 +471,7 @@ typedef struct {
     size_t len;      /* its length */
     size_t id_off;   /* offset of the 16-byte message id */
     size_t name_off; /* offset of the S_NAME_LETTERS-byte family name */
+    size_t ref_off;  /* offset of the S_REF_LETTERS-byte partner's reference */
 } s_template_t;
 
 struct bench_factory {
@@ -483,7 +486,7 @@ struct bench_factory {
 static const uint8_t s_id_mark[16] = {0xb3, 0x9c, 0x17, 0xe2, 0x5a, 0x60, 0xd4, 0x0f,
                                       0x88, 0x21, 0xfe, 0x3b, 0x91, 0x4c, 0x75, 0xaa};
 
-static int s_template_json(size_t pad, char **out)
+static int s_template_json(size_t pad, int64_t created_ms, char **out)
 {
     char *pad_text = malloc(pad + 1);
     size_t cap = pad + 1024;
@@ -496,13 +499,13 @@ static int s_template_json(size_t pad, char **out)
     memset(pad_text, 'x', pad);
     pad_text[pad] = '\0';
     snprintf(json, cap,
-             "{\"referral\":{\"external_ref\":\"BENCH\",\"referrer\":{\"organisation\":\"Ecole Bench\","
+             "{\"referral\":{\"external_ref\":\"%s\",\"referrer\":{\"organisation\":\"Ecole Bench\","
              "\"role\":\"TEACHER\",\"name\":\"M. Bench\",\"contact\":\"01 99 00 00 00\"},\"child\":{"
              "\"family_name\":\"%s\",\"given_names\":[\"Lina\"],\"birth_date\":\"2015-03-12\","
              "\"school\":\"Ecole Bench\",\"class_name\":\"CM1\"},\"domains\":[\"EDUCATIONAL\"],"
              "\"description\":\"Charge de test. %s\",\"urgency\":\"ROUTINE\",\"consent\":{"
-             "\"recorded_by\":\"M. Bench\",\"recorded_ms\":1795535100000}}}",
-             S_NAME_MARK, pad_text);
+             "\"recorded_by\":\"M. Bench\",\"recorded_ms\":%lld}}}",
+             S_REF_MARK, S_NAME_MARK, pad_text, (long long)(created_ms - 86400 * 1000)); /* agreed the day before */
     free(pad_text);
     *out = json;
     return 0;
@@ -520,7 +523,7 @@ static int s_find(const uint8_t *hay, size_t len, const void *needle, size_t nle
 static int s_template_build(const char *sender, int64_t created_ms, size_t pad, s_template_t *t)
 {
     char *json = NULL;
-    if (s_template_json(pad, &json) != 0)
+    if (s_template_json(pad, created_ms, &json) != 0)
         return -1;
     int rc = relais_message_from_json(json, strlen(json), sender, s_id_mark, created_ms, &t->body, &t->len);
     free(json);
@@ -529,7 +532,8 @@ static int s_template_build(const char *sender, int64_t created_ms, size_t pad, 
         return -1;
     }
     if (s_find(t->body, t->len, s_id_mark, sizeof s_id_mark, &t->id_off) != 0 ||
-        s_find(t->body, t->len, S_NAME_MARK, S_NAME_LETTERS, &t->name_off) != 0) {
+        s_find(t->body, t->len, S_NAME_MARK, S_NAME_LETTERS, &t->name_off) != 0 ||
+        s_find(t->body, t->len, S_REF_MARK, S_REF_LETTERS, &t->ref_off) != 0) {
         bench_log("error: template: placeholders not found once in the body");
         return -1;
     }
@@ -633,6 +637,18 @@ static void s_family_name(uint64_t run_tag, uint64_t index, char out[S_NAME_LETT
         out[i] = (char)('a' + index % 26);
 }
 
+/* The partner's own reference, growing with the index as a partner's system numbers its
+ * referrals (each agent's share of the indexes grows in order). */
+static void s_reference(uint64_t run_tag, uint64_t index, char out[S_REF_LETTERS])
+{
+    out[0] = 'E';
+    for (int i = 6; i >= 1; i--, run_tag /= 26)
+        out[i] = (char)('A' + run_tag % 26);
+    out[7] = '-';
+    for (int i = S_REF_LETTERS - 1; i >= 8; i--, index /= 10)
+        out[i] = (char)('0' + index % 10);
+}
+
 int bench_factory_make(const bench_factory_t *self, uint64_t index, int agent, uint8_t *out, size_t cap,
                        size_t *len, uint8_t msg_id[16])
 {
@@ -646,6 +662,7 @@ int bench_factory_make(const bench_factory_t *self, uint64_t index, int agent, u
     s_put_be64(msg_id + 8, self->run_tag);
     memcpy(body + t->id_off, msg_id, 16);
     s_family_name(self->run_tag, index, (char *)body + t->name_off);
+    s_reference(self->run_tag, index, (char *)body + t->ref_off);
     uint8_t sig[RELAIS_SIGNATURE_BYTES];
     uint8_t *sm = NULL;
     size_t sm_len = 0;
@@ -819,6 +836,8 @@ typedef struct {
     relais_store_entry_t *entries; /* what the store appends */
     relais_message_t **msgs;       /* the decoded messages, for the case rules */
     uint8_t (*keys)[32];           /* their child keys */
+    uint8_t (*refs)[32];           /* their partners' references' keys */
+    uint8_t (*contents)[32];       /* what each says (the reference's content hash) */
 } s_batch_t;
 
 typedef struct {
@@ -842,7 +861,15 @@ static int s_prefill_one(const s_prefill_ctx_t *c, size_t i)
     if (bench_factory_make(c->f, index, (int)(index % (uint64_t)c->f->ids->agent_count), slot, b->stride, &len,
                            b->ids[i]) != 0 ||
         relais_signed_decode(slot, len, &sm) != 0 || relais_message_decode(sm.body, sm.body_len, &b->msgs[i]) != 0 ||
-        relais_message_referral(b->msgs[i], &ref) != 0 || relais_cases_child_key(c->secret, &ref, b->keys[i]) != 0)
+        relais_message_referral(b->msgs[i], &ref) != 0 || relais_cases_child_key(c->secret, &ref, b->keys[i]) != 0 ||
+        relais_cases_ref_key(c->secret, relais_message_sender(b->msgs[i]), ref.external_ref, b->refs[i]) != 0)
+        return -1;
+    uint8_t *payload = NULL;
+    size_t payload_len = 0;
+    int ok = relais_message_payload_pack(b->msgs[i], &payload, &payload_len) == 0 &&
+             EVP_Digest(payload, payload_len, b->contents[i], NULL, EVP_sha256(), NULL) == 1;
+    free(payload);
+    if (!ok)
         return -1;
     b->entries[i] = (relais_store_entry_t){.signed_message = slot, .signed_len = len, .msg_id = b->ids[i],
                                            .received_ms = c->received_ms};
@@ -881,6 +908,11 @@ static int s_prefill_append(relais_store_batch_t *batch, const s_prefill_ctx_t *
                                (unsigned long long)seq);
     if (rc == 0 && step.about_case)
         rc = relais_cases_batch_record(batch, &step, seq);
+    if (rc == 0 && step.has_referral) {
+        relais_store_ref_t ref = {.seq = seq, .received_ms = c->received_ms};
+        memcpy(ref.content, b->contents[i], sizeof ref.content);
+        rc = relais_store_batch_ref_put(batch, b->refs[i], &ref);
+    }
     return rc;
 }
 
@@ -908,7 +940,9 @@ static int s_batch_alloc(s_batch_t *b, size_t stride)
     b->entries = calloc(S_PREFILL_BATCH, sizeof *b->entries);
     b->msgs = calloc(S_PREFILL_BATCH, sizeof *b->msgs);
     b->keys = calloc(S_PREFILL_BATCH, sizeof *b->keys);
-    return b->buf && b->ids && b->entries && b->msgs && b->keys ? 0 : -1;
+    b->refs = calloc(S_PREFILL_BATCH, sizeof *b->refs);
+    b->contents = calloc(S_PREFILL_BATCH, sizeof *b->contents);
+    return b->buf && b->ids && b->entries && b->msgs && b->keys && b->refs && b->contents ? 0 : -1;
 }
 
 static void s_batch_clear(s_batch_t *b)
@@ -925,6 +959,8 @@ static void s_batch_free(s_batch_t *b)
     free(b->entries);
     free(b->msgs);
     free(b->keys);
+    free(b->refs);
+    free(b->contents);
 }
 
 /* Signs and stores one batch of n records in one synced transaction; adds the store's

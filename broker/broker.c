@@ -42,6 +42,7 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->backup_days = 30;
     opts->sweep_interval_s = 86400;
     opts->index_settle_ms = 1000;
+    opts->reference_days = 400;
     relais_validation_limits_default(&opts->limits);
 }
 

@@ -146,6 +146,9 @@ typedef struct {
     uint32_t credit;                     /* SUBSCRIBE: initial credit */
     int has_child_key;                   /* WRITE_MESSAGE: child_key holds a referral's key */
     uint8_t child_key[32];               /* computed by the verifier, off the writer's path */
+    int has_ref;                         /* WRITE_MESSAGE: a referral that names its partner's reference */
+    uint8_t ref_key[32];                 /* the reference's key in the store (keyed hash, with the sender) */
+    uint8_t ref_content[32];             /* SHA-256 of the referral alone: "sent again" or "other content" */
     size_t job_bytes;                    /* a job's bytes as intake counted them (0: no job); its answer
                                           * gives them back */
     size_t len1;                         /* bytes of d1 after the envelope */
@@ -417,6 +420,8 @@ int broker_retired_stats(relais_broker_t *b, relais_store_batch_t *batch, relais
 
 /* Reads and decodes a case from the committed store. Errors: RELAIS_E_NOT_FOUND, ... */
 int broker_case_load(relais_store_t *store, const char *case_id, relais_case_record_t *out);
+/* The same, as a batch sees it (its own writes included). */
+int broker_case_load_batch(relais_store_batch_t *batch, const char *case_id, relais_case_record_t *out);
 
 /* The status right after event `seq` of a case, as stored with it. Errors:
  * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */

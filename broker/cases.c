@@ -5,17 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A case's bytes read (rc) decoded into *out, and freed. */
+static int s_decode_case(int rc, uint8_t *bytes, size_t len, relais_case_record_t *out)
+{
+    if (rc == 0)
+        rc = relais_case_record_decode(bytes, len, out);
+    free(bytes);
+    return rc;
+}
+
 int broker_case_load(relais_store_t *store, const char *case_id, relais_case_record_t *out)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
     int rc = relais_store_case_get(store, case_id, &bytes, &len);
-    if (rc != 0)
-        return rc;
-    rc = relais_case_record_decode(bytes, len, out);
-    free(bytes);
-    return rc;
+    return s_decode_case(rc, bytes, len, out);
 }
+
+int broker_case_load_batch(relais_store_batch_t *batch, const char *case_id, relais_case_record_t *out)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_store_batch_case_get(batch, case_id, &bytes, &len);
+    return s_decode_case(rc, bytes, len, out);
+}
+
 
 /* ---- Reading events back ------------------------------------------------------------------ */
 

@@ -71,6 +71,8 @@ static void s_usage(FILE *out)
             "  --child-ages MIN-MAX      a referral's child is MIN to MAX years old (0-18: the programme's)\n"
             "  --consent-days N          a consent or parental request older than N days is refused (730;\n"
             "                            0: no limit)\n"
+            "  --reference-days N        a partner's reference (external_ref) names a new referral only\n"
+            "                            once its first one's case is closed and N days old (400)\n"
             "  --review-days N           a review date or an action's start at most N days from today (730)\n"
             "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
             "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
@@ -165,6 +167,7 @@ enum {
     S_OPT_CHILD_AGES,
     S_OPT_CONSENT_DAYS,
     S_OPT_REVIEW_DAYS,
+    S_OPT_REFERENCE_DAYS,
     S_OPT_HELP,
 };
 
@@ -202,6 +205,7 @@ static const struct option s_options[] = {
     {"child-ages", required_argument, NULL, S_OPT_CHILD_AGES},
     {"consent-days", required_argument, NULL, S_OPT_CONSENT_DAYS},
     {"review-days", required_argument, NULL, S_OPT_REVIEW_DAYS},
+    {"reference-days", required_argument, NULL, S_OPT_REFERENCE_DAYS},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -259,6 +263,8 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 0, 36500, &v) ? -1 : (o->limits.consent_max_age_days = (int)v, 0);
     case S_OPT_REVIEW_DAYS:
         return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->limits.review_max_days = (int)v, 0);
+    case S_OPT_REFERENCE_DAYS:
+        return s_parse_u64(arg, 0, 36500, &v) ? -1 : (o->reference_days = (unsigned)v, 0);
     case S_OPT_CHILD_AGES: {
         unsigned lo = 0, hi = 0;
         int n = 0;

@@ -63,6 +63,8 @@ typedef struct {
                                     * NULL: "retired" beside the data key file */
     unsigned index_settle_ms;      /* idle this long after a commit, the derived indexes are synced
                                     * and marked clean in the log (1000) */
+    unsigned reference_days;       /* a partner's reference may name a new referral once its first one's
+                                    * case is closed and this old (400: a school year and more) */
     relais_validation_limits_t limits; /* the hub's own content rules (ages, consent and review
                                         * windows); skew_ms follows max_skew_s */
 } relais_broker_options_t;

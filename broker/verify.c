@@ -9,6 +9,8 @@
 #include "broker_internal.h"
 
 #include <errno.h>
+
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,31 @@ static const char *s_detail_or(const char *fallback)
     return d && d[0] ? d : fallback;
 }
 
+/* A partner's own reference for the referral: its key in the store and what the referral says,
+ * so that the writer can tell the same referral sent again from another under the same
+ * reference. None for an empty reference. */
+static int s_referral_reference(broker_worker_t *w, const relais_message_t *msg, const relais_referral_view_t *ref,
+                                broker_env_t *out, const char **why)
+{
+    out->has_ref = 0;
+    if (!ref->external_ref || !ref->external_ref[0])
+        return 0;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_cases_ref_key(w->b->hub_secret, relais_message_sender(msg), ref->external_ref, out->ref_key);
+    if (rc == 0)
+        rc = relais_message_payload_pack(msg, &bytes, &len);
+    if (rc == 0 && EVP_Digest(bytes, len, out->ref_content, NULL, EVP_sha256(), NULL) != 1)
+        rc = RELAIS_E_CRYPTO;
+    free(bytes);
+    if (rc != 0) {
+        *why = "the partner's reference could not be keyed";
+        return rc == RELAIS_E_MALFORMED ? RELAIS_E_MALFORMED : RELAIS_E_UNAVAILABLE;
+    }
+    out->has_ref = 1;
+    return 0;
+}
+
 /* Checks a referral's own content: the basis of consent and a child we can key. */
 static int s_check_referral(broker_worker_t *w, const relais_message_t *msg, broker_env_t *out, const char **why)
 {
@@ -74,7 +101,7 @@ static int s_check_referral(broker_worker_t *w, const relais_message_t *msg, bro
         return rc == RELAIS_E_CRYPTO ? RELAIS_E_UNAVAILABLE : RELAIS_E_MALFORMED;
     }
     out->has_child_key = 1;
-    return 0;
+    return s_referral_reference(w, msg, &ref, out, why);
 }
 
 /* A case update must name a case the index can hold; the state rules are the writer's. */
@@ -194,6 +221,7 @@ static void s_verify_timed(broker_worker_t *w, const broker_env_t *env, const ui
     broker_env_t out = *env;
     out.kind = BROKER_WRITE_MESSAGE;
     out.has_child_key = 0;
+    out.has_ref = 0;
     const char *why = NULL;
     rc = s_check_message(w, env, &sm, msg, &out, &why, verify_ns);
     if (rc != 0) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_BATCH_OVERHEAD (64ull * 1024ull) /* pages a commit copies besides the records (tree paths, free list) */
 #define S_RECORD_OVERHEAD 2048ull          /* a record's share of the indexes, the Merkle nodes and the case */
@@ -186,11 +187,67 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
         rc = s_append(w, batch, it, seq);
     if (rc == 0)
         rc = relais_cases_batch_record(batch, &step, seq);
+    if (rc == 0 && step.has_referral && it->env.has_ref) {
+        relais_store_ref_t ref = {.seq = seq, .received_ms = it->env.received_ms};
+        memcpy(ref.content, it->env.ref_content, sizeof ref.content);
+        rc = relais_store_batch_ref_put(batch, it->env.ref_key, &ref);
+    }
     if (rc == 0)
         snprintf(it->case_id, sizeof it->case_id, "%s", step.rec.summary.case_id);
     if (rc == 0 && step.has_referral)
         relais_referral_handle(seq, it->handle);
     return rc;
+}
+
+/* A partner's reference seen before (the log's own index, synced with it). The same referral
+ * sent again gets the first one's acknowledgement, marked duplicate, and nothing is stored
+ * (*answered). Another referral under the same reference is refused, naming the first, unless
+ * the first one's case is closed and older than --reference-days: a new school year may number
+ * its referrals from the start again. */
+static int s_check_reference(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, int *answered)
+{
+    *answered = 0;
+    relais_store_ref_t first;
+    int rc = relais_store_batch_ref_get(batch, it->env.ref_key, &first);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0;
+    if (rc)
+        return rc;
+    char first_handle[RELAIS_CASE_ID_LEN], case_id[RELAIS_CASE_ID_MAX];
+    relais_referral_handle(first.seq, first_handle);
+    int have_case = relais_store_batch_seq_case(batch, first.seq, case_id, NULL, NULL) == 0;
+    if (memcmp(first.content, it->env.ref_content, sizeof first.content) == 0) {
+        memset(&it->ack, 0, sizeof it->ack);
+        it->ack.duplicate = 1;
+        it->ack.seq = first.seq;
+        it->ack.received_ms = first.received_ms;
+        rc = relais_store_batch_leaf_hash(batch, first.seq, it->ack.leaf_hash);
+        if (rc)
+            return rc;
+        snprintf(it->case_id, sizeof it->case_id, "%s", have_case ? case_id : "");
+        snprintf(it->handle, sizeof it->handle, "%s", first_handle);
+        *answered = 1;
+        return 0;
+    }
+    relais_case_record_t rec;
+    int closed = have_case && broker_case_load_batch(batch, case_id, &rec) == 0 &&
+                 !relais_cases_state_is_open(rec.summary.state);
+    int64_t age_ms = it->env.received_ms - first.received_ms;
+    if (closed && age_ms >= (int64_t)w->b->opts.reference_days * 86400 * 1000)
+        return 0;
+    char when[32] = "?", ref[128];
+    time_t t = (time_t)(first.received_ms / 1000);
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d", &tm);
+    relais_referral_view_t view;
+    relais_message_referral(it->msg, &view);
+    relais_text_escape(view.external_ref, strlen(view.external_ref), ref, sizeof ref);
+    return s_refuse(it, RELAIS_E_DUPLICATE_CONFLICT,
+                    "external_ref %s is already referral %s (received %s), which says something else; a correction "
+                    "goes to the coordinator, a new referral takes a new reference%s",
+                    ref, first_handle, when,
+                    closed ? "" : " (a reference is free again once its case is closed and old enough)");
 }
 
 /* What a new message may take of the map at most, as counted against the reserve: its bytes
@@ -311,6 +368,13 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
     }
     if (rc != RELAIS_E_NOT_FOUND)
         return rc;
+    /* A referral sent again under its reference is answered even when the store is full. */
+    if (it->env.kind == BROKER_WRITE_MESSAGE && it->env.has_ref) {
+        int answered = 0;
+        rc = s_check_reference(w, batch, it, &answered);
+        if (rc || answered || it->status)
+            return rc;
+    }
     if (it->env.kind == BROKER_WRITE_MESSAGE) {
         uint64_t cost = s_message_cost(it);
         if (cost > *room)

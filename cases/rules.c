@@ -208,6 +208,23 @@ int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const
     return 0;
 }
 
+int relais_cases_ref_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const char *sender, const char *external_ref,
+                         uint8_t out[32])
+{
+    /* A leading NUL: no child key's input (NUL-free text) can equal a reference's. */
+    char input[1024];
+    size_t sl = sender ? strlen(sender) : 0, rl = external_ref ? strlen(external_ref) : 0;
+    if (sl == 0 || rl == 0 || 5 + sl + 1 + rl > sizeof input)
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.external_ref: empty or too long");
+    memcpy(input, "\0ref\0", 5);
+    memcpy(input + 5, sender, sl);
+    input[5 + sl] = '\0';
+    memcpy(input + 6 + sl, external_ref, rl);
+    if (s_hmac_sha256(secret, input, 6 + sl + rl, out) != 0)
+        return relais_status_set(RELAIS_E_CRYPTO, "HMAC-SHA256 failed");
+    return 0;
+}
+
 /* ---- States ----------------------------------------------------------------------------- */
 
 /* Business state -> FHIR Task status (exchange with other systems):

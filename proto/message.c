@@ -183,7 +183,26 @@ int relais_message_referral(const relais_message_t *self, relais_referral_view_t
         .domains = s_domain_bits(r),
         .has_consent = s_has_consent(r),
         .has_parental_request = s_has_parental_request(r),
+        .external_ref = r->external_ref ? r->external_ref : "",
     };
+    return RELAIS_OK;
+}
+
+int relais_message_payload_pack(const relais_message_t *self, uint8_t **out, size_t *len)
+{
+    if (!self || !out || !len)
+        return relais_status_set(RELAIS_E_INVALID, "relais_message_payload_pack needs a message and room");
+    const ProtobufCMessage *payload = NULL;
+    switch (self->pb->payload_case) {
+    case RELAIS__V1__MESSAGE__PAYLOAD_REFERRAL: payload = &self->pb->referral->base; break;
+    case RELAIS__V1__MESSAGE__PAYLOAD_CASE_UPDATE: payload = &self->pb->case_update->base; break;
+    default: return relais_status_set(RELAIS_E_INVALID, "this message's payload is not packed alone");
+    }
+    *len = protobuf_c_message_get_packed_size(payload);
+    *out = malloc(*len ? *len : 1);
+    if (!*out)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory packing a payload");
+    protobuf_c_message_pack(payload, *out);
     return RELAIS_OK;
 }
 

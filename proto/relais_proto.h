@@ -250,6 +250,7 @@ typedef struct {
     unsigned domains;          /* bit (1 << Domain value) per domain */
     int has_consent;           /* consent obtained and recorded */
     int has_parental_request;  /* the parents asked themselves */
+    const char *external_ref;  /* the partner's own reference, "" when none */
 } relais_referral_view_t;
 
 /* Fills *out for a referral. Errors: RELAIS_E_INVALID (not a referral). */
@@ -272,6 +273,11 @@ typedef struct {
 
 /* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
 int relais_message_case_update(const relais_message_t *self, relais_case_update_view_t *out);
+
+/* The payload alone (the referral, the case update...) in its canonical encoding, into a new
+ * buffer the caller frees: what a message says, apart from who sent it when. Errors:
+ * RELAIS_E_NOMEM, RELAIS_E_INVALID (no payload). */
+int relais_message_payload_pack(const relais_message_t *self, uint8_t **out, size_t *len);
 
 /* Whether `text` is a calendar date written YYYY-MM-DD (2013-02-30 is not); its parts into
  * the optional outputs. */

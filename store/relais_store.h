@@ -27,6 +27,8 @@
  *   keys     key id (u64)               -> a data key wrapped under the hub's KEK
  *   archive  key id (u64)               -> an archived case's data key, sealed to the DPO
  *   stats    "retired"                  -> the statistics of the cases gone from the active base
+ *   refs     reference key (32 bytes)   -> seq (u64) || received_ms (i64) || hash of the referral
+ *   refseq   seq (u64)                  -> reference key: the one that names referral seq
  *
  * The indexes (DIR/index/data.mdb), derived from the log by the case rules, written by the same
  * batches but synced lazily (MDB_NOSYNC): a crash can tear them, so they are trusted at open
@@ -64,8 +66,8 @@ extern "C" {
  * SignedMessage; format 5 the lifecycle index, the archive's keys and the retired cases'
  * statistics, without which a store cannot keep its retention periods; format 6 keeps the
  * derived indexes in an environment of their own). */
-#define RELAIS_STORE_FORMAT 6
-#define RELAIS_STORE_FORMAT_OLDEST 6
+#define RELAIS_STORE_FORMAT 7
+#define RELAIS_STORE_FORMAT_OLDEST 7
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -219,6 +221,24 @@ int relais_store_batch_child_get(relais_store_batch_t *self, const uint8_t *chil
 int relais_store_batch_child_put(relais_store_batch_t *self, const uint8_t *child_key, const char *case_id);
 int relais_store_batch_child_del(relais_store_batch_t *self, const uint8_t *child_key);
 
+/* A partner's own reference for a referral (`external_ref`, with its sender), kept in the log's
+ * environment and so synced with it: the hub answers a referral sent again under the same
+ * reference from it. The key is a keyed hash the caller makes (the store never sees the
+ * reference); `content` a hash of what the referral says. Forgotten with its referral's case
+ * (relais_store_batch_case_forget). */
+#define RELAIS_STORE_REF_KEY_SIZE 32
+typedef struct {
+    uint64_t seq;                       /* the referral that first came with this reference */
+    int64_t received_ms;                /* when it was received */
+    uint8_t content[RELAIS_HASH_SIZE];  /* what it said */
+} relais_store_ref_t;
+/* RELAIS_E_NOT_FOUND when no referral came with this reference (or it was forgotten). */
+int relais_store_batch_ref_get(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_REF_KEY_SIZE],
+                               relais_store_ref_t *out);
+/* Points the reference at `ref` (replacing an older referral's, which then keeps none). */
+int relais_store_batch_ref_put(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_REF_KEY_SIZE],
+                               const relais_store_ref_t *ref);
+
 /* Commits the log part with sync, then the index part, and releases the batch (*self_p = NULL,
  * also on failure). 0: the log part is on disk; should the index part fail after it (its own
  * I/O), the indexes are left behind the log (relais_store_index_state says so, and the next
@@ -240,6 +260,10 @@ int relais_store_batch_key_get(relais_store_batch_t *self, uint64_t key_id, uint
 /* Copies the LogRecord bytes of `seq` into *record (caller frees). Errors:
  * RELAIS_E_NOT_FOUND. */
 int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record, size_t *len);
+
+/* The leaf hash of `seq` as the batch sees the log (its own appends included). Errors:
+ * RELAIS_E_NOT_FOUND. */
+int relais_store_batch_leaf_hash(relais_store_batch_t *self, uint64_t seq, relais_hash_t out);
 
 /* The stored leaf hash of `seq`. Errors: RELAIS_E_NOT_FOUND. */
 int relais_store_get_leaf_hash(relais_store_t *self, uint64_t seq, relais_hash_t out);

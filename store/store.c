@@ -21,9 +21,10 @@
 #define S_ITERATE_CHUNK 1024
 #define S_NODE_KEY_SIZE (1 + 8)
 
-const char *const store_db_names[STORE_DB_COUNT] = {"meta",  "log",     "nodes",    "msgid",    "checkpoints",
-                                                   "keys",  "archive", "stats",    "imeta",    "cases",
-                                                   "history", "children", "seqcase", "lifecycle"};
+const char *const store_db_names[STORE_DB_COUNT] = {"meta",  "log",     "nodes",    "msgid",   "checkpoints",
+                                                   "keys",  "archive", "stats",    "refs",    "refseq",
+                                                   "imeta", "cases",   "history",  "children", "seqcase",
+                                                   "lifecycle"};
 #define S_MSGID_VALUE_SIZE (STORE_SEQ_SIZE + RELAIS_HASH_SIZE) /* seq, then the SignedMessage's hash */
 
 /* ---- Encoding --------------------------------------------------------------------------- */
@@ -762,6 +763,16 @@ int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record
         rc = store_copy_out(&v, record, len);
     mdb_txn_abort(txn);
     return rc;
+}
+
+int relais_store_batch_leaf_hash(relais_store_batch_t *self, uint64_t seq, relais_hash_t out)
+{
+    int rc = store_batch_ready(self);
+    if (rc)
+        return rc;
+    if (!out || seq == 0 || seq > self->head)
+        return relais_status_set(RELAIS_E_NOT_FOUND, "no record %llu in the log", (unsigned long long)seq);
+    return s_node_get(self->store, self->txn, 0, seq - 1, out);
 }
 
 int relais_store_get_leaf_hash(relais_store_t *self, uint64_t seq, relais_hash_t out)

@@ -25,6 +25,8 @@ enum {
     STORE_DB_KEYS,
     STORE_DB_ARCHIVE,
     STORE_DB_STATS,
+    STORE_DB_REFS,    /* a partner's reference (keyed hash) -> its referral: seq, time, content hash */
+    STORE_DB_REFSEQ,  /* a referral's seq -> its reference's key, to forget it with the referral */
     STORE_DB_IMETA, /* the index environment's own: its id and the log size it reflects */
     STORE_DB_CASES,
     STORE_DB_HISTORY,
@@ -140,6 +142,9 @@ int store_batch_del(relais_store_batch_t *b, int db, MDB_val key);
  * returns nonzero (which is returned); `what` names the database in an error. */
 typedef int (*store_pair_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
 int store_walk(relais_store_t *self, int db, store_pair_fn fn, void *ctx, const char *what);
+
+/* Forgets the partner's reference of referral `seq`, if it has one (store_refs.c). */
+int store_ref_forget(relais_store_batch_t *b, uint64_t seq);
 
 /* Checks a case id and gives its length without the NUL. */
 int store_case_id_len(const char *case_id, size_t *len);

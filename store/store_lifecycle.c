@@ -146,6 +146,8 @@ static int s_forget_event(relais_store_batch_t *self, uint64_t seq)
     char handle[RELAIS_CASE_ID_LEN];
     relais_referral_handle(seq, handle);
     rc = store_batch_del(self, STORE_DB_CASES, store_val(handle, strlen(handle)));
+    if (rc == 0)
+        rc = store_ref_forget(self, seq); /* a partner's reference goes with its referral */
     return rc == RELAIS_E_NOT_FOUND ? 0 : rc;
 }
 

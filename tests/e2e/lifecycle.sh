@@ -74,7 +74,7 @@ expect 0 coordination case update "$lina" declined --reason "family-declined" --
 expect 0 coordination case show "$tom"
 # Five more children the college refers, so that the statistics have enough cases to show.
 for family in Martin Bernard Petit Durand Moreau; do
-  sed "s/\"Benali\"/\"$family\"/" "$examples/referral-college-marie-curie.json" >"$tmp/$family.json"
+  sed "s/\"Benali\"/\"$family\"/; s/MC-2026-014/MC-2026-$family/" "$examples/referral-college-marie-curie.json" >"$tmp/$family.json"
   expect 0 college-curie submit "$tmp/$family.json"
 done
 
