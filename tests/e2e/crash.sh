@@ -71,7 +71,7 @@ agent() {
       printf '{"referral": {"external_ref": "crash-%s-%d", "referrer": {"organisation": "Agence %s", "role": "OTHER"},
  "child": {"family_name": "Enfant%d", "given_names": ["Test"], "birth_date": "2015-01-%02d"},
  "domains": ["EDUCATIONAL"], "description": "crash test %s #%d", "urgency": "ROUTINE",
- "consent": {"recorded_by": "test", "recorded_ms": 1764000000000, "given_by": "parent"}}}\n' \
+ "consent": {"recorded_by": "test", "recorded_ms": '"$consent_ms"', "given_by": "parent"}}}\n' \
         "$name" "$n" "$name" "$child" $((child % 28 + 1)) "$name" "$n" >"$tmp/in-$i/$n.json"
       files+=("$tmp/in-$i/$n.json")
     done

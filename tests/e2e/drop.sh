@@ -30,7 +30,7 @@ referral() {
   local pad=${2:-10}
   printf '{"referral": {"referrer": {"organisation": "College Marie Curie", "role": "TEACHER"}, "domains": ["EDUCATIONAL"], "child": {"family_name": "%s",
  "given_names": ["A"], "birth_date": "2015-01-01"}, "description": "%s", "urgency": "ROUTINE",
- "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}\n' \
+ "consent": {"recorded_by": "x", "recorded_ms": '"$consent_ms"', "given_by": "mere"}}}\n' \
     "$1" "$(head -c "$pad" /dev/zero | tr '\0' 'x')"
 }
 # watch_once [FLAG...]: one --watch --once run over $drop; exit status in $rc, output in $tmp/out, $tmp/err.

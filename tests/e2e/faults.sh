@@ -117,7 +117,7 @@ start_broker || fail "relaisd did not start again once the first one stopped" # 
 
 step "hostile JSON for relais submit: exit 2, nothing sent"
 printf '{"referral": {"referrer": {"organisation": "X", "role": "TEACHER"}, "child": {"family_name": "Ok", "given_names": ["A"],
- "birth_date": "2015-01-01"}, "domains": ["EDUCATIONAL"], "description": "ok", "urgency": "ROUTINE", "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}' \
+ "birth_date": "2015-01-01"}, "domains": ["EDUCATIONAL"], "description": "ok", "urgency": "ROUTINE", "consent": {"recorded_by": "x", "recorded_ms": '"$consent_ms"', "given_by": "mere"}}}' \
   >"$tmp/ok.json"
 expect_exit 0 "$relais" submit --spool "$tmp/spool" --timeout 30 "$tmp/ok.json"
 line=$(cat "$tmp/out")
@@ -190,7 +190,7 @@ for run in $(seq 200); do
     n=$((n + 1))
     printf '{"referral": {"referrer": {"organisation": "X", "role": "TEACHER"}, "child": {"family_name": "Disk%d",
  "given_names": ["A"], "birth_date": "2015-01-01"}, "domains": ["EDUCATIONAL"], "urgency": "ROUTINE", "description": "%0400d",
- "consent": {"recorded_by": "x", "recorded_ms": 1764000000000, "given_by": "mere"}}}\n' "$n" "$n" >"$tmp/in/$n.json"
+ "consent": {"recorded_by": "x", "recorded_ms": '"$consent_ms"', "given_by": "mere"}}}\n' "$n" "$n" >"$tmp/in/$n.json"
     files+=("$tmp/in/$n.json")
   done
   rc=0

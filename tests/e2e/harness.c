@@ -276,11 +276,38 @@ void h_request(void *sock, const relais_request_t *req, relais_reply_t *reply)
     h_recv_reply(sock, reply);
 }
 
+/* `json` with each H_CONSENT_MS replaced by a time the day before `created_ms`: a consent the
+ * hub's window takes whatever the day the tests run (caller frees). */
+static char *s_with_times(const char *json, int64_t created_ms)
+{
+    char ms[24];
+    snprintf(ms, sizeof ms, "%lld", (long long)(created_ms - 86400 * 1000));
+    size_t mark = strlen(H_CONSENT_MS), n = 0;
+    for (const char *p = strstr(json, H_CONSENT_MS); p; p = strstr(p + mark, H_CONSENT_MS))
+        n++;
+    char *out = malloc(strlen(json) + n * strlen(ms) + 1), *w = out;
+    assert_non_null(out);
+    for (const char *p = json, *q; *p; p = q + mark) {
+        q = strstr(p, H_CONSENT_MS);
+        size_t take = q ? (size_t)(q - p) : strlen(p);
+        memcpy(w, p, take);
+        w += take;
+        if (!q)
+            break;
+        memcpy(w, ms, strlen(ms));
+        w += strlen(ms);
+    }
+    *w = '\0';
+    return out;
+}
+
 void h_sign_json(const relais_identity_t *signer, const char *sender, const char *json, const uint8_t msg_id[16],
                  int64_t created_ms, uint8_t **body, size_t *body_len, uint8_t sig[64])
 {
-    if (relais_message_from_json(json, strlen(json), sender, msg_id, created_ms, body, body_len) != 0)
-        fail_msg("%s: %s", json, relais_status_detail());
+    char *filled = s_with_times(json, created_ms);
+    if (relais_message_from_json(filled, strlen(filled), sender, msg_id, created_ms, body, body_len) != 0)
+        fail_msg("%s: %s", filled, relais_status_detail());
+    free(filled);
     assert_int_equal(relais_identity_sign(signer, *body, *body_len, sig), 0);
 }
 
@@ -430,7 +457,7 @@ const char *h_referral_json(char *buf, size_t cap, const char *org, const char *
              " \"domains\": [\"EDUCATIONAL\"],"
              " \"child\": {\"family_name\": \"%s\", \"given_names\": [\"%s\"], \"birth_date\": \"%s\"},"
              " \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\","
-             " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"}}}",
+             " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": " H_CONSENT_MS ", \"given_by\": \"mere\"}}}",
              org, family, given, birth);
     return buf;
 }

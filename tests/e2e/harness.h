@@ -73,7 +73,12 @@ int h_try_recv_reply(void *sock, relais_reply_t *reply);
 void h_recv_reply(void *sock, relais_reply_t *reply);
 void h_request(void *sock, const relais_request_t *req, relais_reply_t *reply);
 
-/* The Message built from `json` with `sender` in its header (*body, malloc'd), and `signer`'s signature of it. */
+/* Stands for a consent time in a test's JSON: h_sign_json puts the day before the message's
+ * creation in its place, inside the hub's consent window whatever the day the tests run. */
+#define H_CONSENT_MS "@CONSENT_MS@"
+
+/* The Message built from `json` with `sender` in its header (*body, malloc'd), and `signer`'s
+ * signature of it; H_CONSENT_MS in `json` is filled in first. */
 void h_sign_json(const relais_identity_t *signer, const char *sender, const char *json, const uint8_t msg_id[16],
                  int64_t created_ms, uint8_t **body, size_t *body_len, uint8_t sig[64]);
 

@@ -35,6 +35,8 @@ expect_exit() {
 # (INT, TERM) goes through it too, so the broker is always stopped.
 e2e_init() {
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/relais-$1.XXXXXX")
+  # A consent recorded the day before: inside the hub's consent window whatever the day.
+  consent_ms=$((($(date +%s) - 86400) * 1000))
   broker_pid=
   bg_pids=()
   broker_args=()

@@ -31,7 +31,7 @@ as() {
 referral() {
   printf '{"referral": {"referrer": {"organisation": "Collège Marie Curie", "role": "TEACHER"}, "domains": ["EDUCATIONAL"], "child": {"family_name": "%s",
  "given_names": ["%s"], "birth_date": "%s"}, "description": "Absences répétées, fatigue en classe.",
- "urgency": "ROUTINE", "consent": {"recorded_by": "CPE", "recorded_ms": 1764000000000, "given_by": "mere"}}}\n' \
+ "urgency": "ROUTINE", "consent": {"recorded_by": "CPE", "recorded_ms": '"$consent_ms"', "given_by": "mere"}}}\n' \
     "$2" "$3" "$4" >"$1"
 }
 # some_traffic N TAG: N referrals (every third one for a child already referred), triage and a note

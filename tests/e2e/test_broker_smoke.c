@@ -66,7 +66,7 @@ static const char s_referral_json[] =
     " \"child\": {\"family_name\": \"Benali\", \"given_names\": [\"Lina\"], \"birth_date\": \"2015-03-02\","
     " \"school\": \"College Marie Curie\", \"class_name\": \"6e B\"},"
     " \"domains\": [\"EDUCATIONAL\"], \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\","
-    " \"consent\": {\"recorded_by\": \"Mme Durand\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"}}}";
+    " \"consent\": {\"recorded_by\": \"Mme Durand\", \"recorded_ms\": " H_CONSENT_MS ", \"given_by\": \"mere\"}}}";
 
 /* A message built from `json` with `sender` in its header, signed by `signer`, as
  * SignedMessage bytes; `corrupt` flips a bit of the signature. */

@@ -122,7 +122,7 @@ static char *s_big_referral(const char *family, size_t pad)
                      "{\"referral\": {\"referrer\": {\"organisation\": \"College Marie Curie\", \"role\": \"TEACHER\"},"
                      " \"domains\": [\"EDUCATIONAL\"], \"urgency\": \"ROUTINE\","
                      " \"child\": {\"family_name\": \"%s\", \"given_names\": [\"Lina\"], \"birth_date\": \"2014-05-21\"},"
-                     " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"},"
+                     " \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": " H_CONSENT_MS ", \"given_by\": \"mere\"},"
                      " \"description\": \"",
                      family);
     memset(json + n, 'a', pad);

@@ -144,7 +144,7 @@ static const char *s_referral(unsigned child, int consent)
              " \"child\": {\"family_name\": \"Hostile%u\", \"given_names\": [\"Enfant\"], \"birth_date\": \"2015-03-02\"},"
              " \"description\": \"absences repetees\", \"urgency\": \"ROUTINE\"%s}}",
              child,
-             consent ? ", \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": 1764000000000, \"given_by\": \"mere\"}"
+             consent ? ", \"consent\": {\"recorded_by\": \"x\", \"recorded_ms\": " H_CONSENT_MS ", \"given_by\": \"mere\"}"
                      : "");
     return s_json;
 }
