@@ -4,18 +4,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include "case_show.h"
 #include "cli_util.h"
 
 static const char s_help[] =
-    "usage: relais case list [--state S]... [--urgency U] [--school TEXT] [--referrer TEXT] [--overdue]\n"
-    "                        [--expiring DAYS] [--json]\n"
-    "       relais case show CASE-ID [--json]\n"
+    "usage: relais case list [--state S]... [--urgency U] [--school TEXT] [--referrer TEXT] [--name TEXT]\n"
+    "                        [--overdue] [--expiring DAYS] [--sort due|updated|opened|case] [--json]\n"
+    "       relais case show CASE-ID [--lang fr|en] [--json]\n"
     "       relais case update CASE-ID ACTION [--from STATE] [--reason CODE] [--note TEXT] [--diagnosis TEXT]\n"
     "                          [--review-date YYYY-MM-DD] [--redirect-to BODY] [--sub-status TEXT]\n"
     "                          [--action 'individual|collective;description;partner;start;frequency']...\n"
     "                          [--share R-N]\n"
     "       relais case share CASE-ID R-N [--note TEXT]\n"
     "\n"
+    "CASE-ID is a case id, C-14 (also c-14 or 14), or a referral's handle, R-57 (also r-57).\n"
     "ACTION is the state to move to: triage, awaiting-agreement, accepted, declined, redirected,\n"
     "diagnosis, pathway-proposed, follow-up, closed-completed, closed-withdrawn, closed-failed,\n"
     "paused, entered-in-error; or resume (back to the state before the pause) or note (a note or\n"
@@ -28,14 +30,28 @@ static const char s_help[] =
     "case's status after each update. The coordinator may name a case by any of its referrals'\n"
     "handles.\n"
     "\n"
-    "--expiring DAYS lists the cases that leave the active base within DAYS days (two years after\n"
-    "their last event, or at once when their erasure was asked; docs/privacy.md), with the date.\n"
+    "list: the cases (a partner: its referrals), soonest due first, those without a deadline last.\n"
+    "--school, --referrer and --name find text inside the school, a referring organisation and the\n"
+    "child's family or given names, whatever the case and the accents (\"benali\" finds \"BÉNALI\");\n"
+    "a partner searches its own referrals only. --sort updated: latest first; opened: oldest\n"
+    "first; case: by number. --expiring DAYS lists the cases that leave the active base within\n"
+    "DAYS days (two years after their last event, or at once when their erasure was asked;\n"
+    "docs/privacy.md), with the date.\n"
+    "\n"
+    "show: a page to read or print: the child, each referral (referrer, description, consent), the\n"
+    "family's contacts, the diagnosis, the pathway, reviews and notes, and the history, with local\n"
+    "dates (the TZ environment variable sets the time zone); in French, or --lang en. A partner's\n"
+    "page holds its own referral and the statuses the coordinator shared, nothing more.\n"
     "\n" RELAIS_CLI_CONN_HELP
-    "  --json   machine output: one JSON object per case (list), one object (show, update)\n";
+    "  --json   machine output: one JSON object per case (list), one object (show, update),\n"
+    "           times in milliseconds since 1970\n";
 
 enum { S_OPT_JSON = RELAIS_OPT_FIRST_FREE, S_OPT_STATE, S_OPT_URGENCY, S_OPT_SCHOOL, S_OPT_REFERRER,
        S_OPT_OVERDUE, S_OPT_FROM, S_OPT_REASON, S_OPT_NOTE, S_OPT_DIAGNOSIS, S_OPT_REVIEW, S_OPT_REDIRECT,
-       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE, S_OPT_EXPIRING };
+       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE, S_OPT_EXPIRING, S_OPT_NAME, S_OPT_SORT, S_OPT_LANG };
+
+/* The orders of a list. */
+typedef enum { S_SORT_DUE = 0, S_SORT_UPDATED, S_SORT_OPENED, S_SORT_CASE } s_sort_t;
 
 #define S_MAX_ACTIONS 16
 
@@ -50,6 +66,11 @@ typedef struct {
     relais_pathway_action_t actions[S_MAX_ACTIONS];
     char *action_text[S_MAX_ACTIONS]; /* owned copies the actions point into */
     char case_id[RELAIS_CASE_ID_LEN]; /* the case an update names, as the broker gave it */
+    char share[RELAIS_CASE_ID_LEN];   /* --share, as the hub spells it */
+    s_sort_t sort;                  /* list: --sort */
+    int sorted;                     /* --sort given */
+    relais_cli_lang_t lang;         /* show: --lang */
+    int has_lang;                   /* --lang given */
 } s_opts_t;
 
 /* ---- Output helpers ---------------------------------------------------------------------- */
@@ -93,6 +114,18 @@ static const char *s_urgency(relais_urgency_t u)
 {
     const char *n = relais_urgency_name(u);
     return n ? n : "-";
+}
+
+/* The states' names, comma-separated, for a refusal that says what is valid; `targets` leaves
+ * out submitted, which no update moves a case to. */
+static const char *s_state_names(char *out, size_t cap, int targets)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int s = targets ? RELAIS_CASE_SUBMITTED + 1 : RELAIS_CASE_SUBMITTED; s < RELAIS_CASE_STATE_COUNT && used < cap;
+         s++)
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", s_state((relais_case_state_t)s));
+    return out;
 }
 
 static json_t *s_summary_json(const relais_case_summary_t *c)
@@ -163,6 +196,52 @@ static void s_print_table(const relais_reply_t *r)
     free(cells);
 }
 
+/* The number of "C-14" or "R-57", for an order by number rather than by text ("C-9" < "C-10"). */
+static uint64_t s_id_number(const char *id)
+{
+    const char *dash = strchr(id, '-');
+    return dash ? strtoull(dash + 1, NULL, 10) : 0;
+}
+
+static int s_by_number(const relais_case_summary_t *a, const relais_case_summary_t *b)
+{
+    uint64_t x = s_id_number(a->case_id), y = s_id_number(b->case_id);
+    return x < y ? -1 : x > y;
+}
+
+/* Soonest due first; the cases without a deadline (paused, closed, a partner's lines) last. */
+static int s_by_due(const void *pa, const void *pb)
+{
+    const relais_case_summary_t *a = pa, *b = pb;
+    if (a->due_ms != b->due_ms)
+        return !a->due_ms ? 1 : !b->due_ms ? -1 : a->due_ms < b->due_ms ? -1 : 1;
+    return s_by_number(a, b);
+}
+
+static int s_by_updated(const void *pa, const void *pb)
+{
+    const relais_case_summary_t *a = pa, *b = pb;
+    return a->updated_ms != b->updated_ms ? (a->updated_ms > b->updated_ms ? -1 : 1) : s_by_number(a, b);
+}
+
+static int s_by_opened(const void *pa, const void *pb)
+{
+    const relais_case_summary_t *a = pa, *b = pb;
+    return a->opened_ms != b->opened_ms ? (a->opened_ms < b->opened_ms ? -1 : 1) : s_by_number(a, b);
+}
+
+static int s_by_case(const void *pa, const void *pb)
+{
+    return s_by_number(pa, pb);
+}
+
+static void s_sort(relais_reply_t *r, s_sort_t sort)
+{
+    static int (*const by[])(const void *, const void *) = {s_by_due, s_by_updated, s_by_opened, s_by_case};
+    if (r->case_count > 1)
+        qsort(r->cases, r->case_count, sizeof r->cases[0], by[sort]);
+}
+
 static int s_list(relais_client_t *client, s_opts_t *o)
 {
     relais_reply_t r;
@@ -170,6 +249,7 @@ static int s_list(relais_client_t *client, s_opts_t *o)
     int rc = relais_client_case_list(client, &o->filter, &r, &err);
     if (rc)
         return relais_cli_fail("case list", rc, &err);
+    s_sort(&r, o->sort);
     if (o->json) {
         for (size_t i = 0; i < r.case_count; i++)
             relais_cli_print_json(stdout, s_expiring_json(&r.cases[i]));
@@ -187,90 +267,10 @@ static int s_list(relais_client_t *client, s_opts_t *o)
 
 /* ---- show -------------------------------------------------------------------------------- */
 
-/* Who sees the case: the referrals that follow it, and those that still see only their own
- * arrival (with the command that shares it with them). Coordinator and auditor only: a
- * partner's view carries no followers. */
-static void s_print_sharing(const relais_reply_t *r)
-{
-    if (r->follower_count == 0)
-        return;
-    const char *case_id = r->cases[0].case_id;
-    printf("Referrers who see the case:\n");
-    for (size_t i = 0; i < r->follower_count; i++) {
-        const relais_case_follower_t *f = &r->followers[i];
-        relais_cli_line(stdout, "  R-%-8" PRIu64 " %-20s since #%" PRIu64 "%s", f->referral_seq, f->sender,
-                        f->since_seq, f->since_seq == f->referral_seq ? " (its referral opened the case)" : " (shared)");
-    }
-    int header = 0;
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_log_record_t rec;
-        relais_message_t *msg = NULL;
-        if (relais_record_message_decode(r->records[i], r->record_lens[i], &rec, NULL, &msg) != RELAIS_OK)
-            continue;
-        int follows = 0;
-        for (size_t k = 0; k < r->follower_count; k++)
-            follows |= r->followers[k].referral_seq == rec.seq;
-        if (relais_message_payload(msg) == RELAIS_PAYLOAD_REFERRAL && !follows) {
-            if (!header++)
-                printf("Referrals that see only their own arrival:\n");
-            relais_cli_line(stdout, "  R-%-8" PRIu64 " %-20s share with: relais case share %s R-%" PRIu64, rec.seq,
-                            relais_message_sender(msg), case_id, rec.seq);
-        }
-        relais_message_destroy(&msg);
-    }
-}
-
-static void s_print_detail(const relais_reply_t *r)
-{
-    const relais_case_summary_t *c = &r->cases[0];
-    char opened[32], updated[32], due[32], refs[1024];
-    relais_cli_time(c->opened_ms, opened, sizeof opened);
-    relais_cli_time(c->updated_ms, updated, sizeof updated);
-    relais_cli_time(c->due_ms, due, sizeof due);
-    s_referrers(c, refs, sizeof refs);
-    relais_cli_line(stdout, "%s %s  %s (%s)  urgency %s%s",
-                    relais_referral_handle_seq(c->case_id) ? "Referral" : "Case", c->case_id, s_state(c->state),
-                    relais_cli_task_status(c->task_status), s_urgency(c->urgency), c->overdue ? "  OVERDUE" : "");
-    if (*c->child_display || *c->school)
-        relais_cli_line(stdout, "  child       %s%s%s", c->child_display, *c->school ? ", " : "", c->school);
-    relais_cli_line(stdout, "  referred by %s (%u referral%s)", *refs ? refs : "-", c->referral_count,
-                    c->referral_count == 1 ? "" : "s");
-    relais_cli_line(stdout, "  opened      %s   updated %s   due %s", opened, updated, due);
-    if (*c->sub_status || *c->reason_code)
-        relais_cli_line(stdout, "  sub-status  %s   reason %s", *c->sub_status ? c->sub_status : "-",
-                        *c->reason_code ? c->reason_code : "-");
-    printf("Timeline:\n");
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_log_record_t rec;
-        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) != RELAIS_OK) {
-            printf("  (a record that does not decode)\n");
-            continue;
-        }
-        fputs("  ", stdout);
-        relais_cli_print_record(stdout, rec.seq, rec.received_ms, r->records[i], r->record_lens[i], c->case_id);
-    }
-    s_print_sharing(r);
-    printf("Status after each event:\n");
-    for (size_t i = 0; i < r->event_count; i++) {
-        const relais_case_status_t *st = &r->events[i].status;
-        char when[32];
-        relais_cli_time(st->updated_ms, when, sizeof when);
-        relais_cli_line(stdout, "  #%-8llu %s  %-17s %-9s %s", (unsigned long long)r->events[i].seq, when,
-                        s_state(st->state), relais_cli_task_status(st->task_status),
-                        *st->reason_code ? st->reason_code : "");
-    }
-}
-
+/* The records as stored (no correction applied: --json is what the hub holds, signed). */
 static json_t *s_detail_json(const relais_reply_t *r)
 {
-    json_t *timeline = json_array();
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_log_record_t rec;
-        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) == RELAIS_OK)
-            json_array_append_new(timeline,
-                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
-                                                         i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL));
-    }
+    json_t *timeline = relais_cli_timeline_json(r, 0);
     json_t *followers = json_array();
     for (size_t i = 0; i < r->follower_count; i++) {
         char handle[RELAIS_CASE_ID_LEN];
@@ -295,10 +295,12 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *case_i
         relais_cli_line(stderr, "relais case show: the broker sent no summary for %s", case_id);
         return RELAIS_EXIT_USAGE;
     }
-    if (o->json)
+    if (o->json) {
         relais_cli_print_json(stdout, s_detail_json(&r));
-    else
-        s_print_detail(&r);
+    } else if ((rc = relais_case_page_print(stdout, &r, o->lang)) != 0) {
+        relais_reply_clear(&r);
+        return relais_cli_local("case show", rc);
+    }
     relais_reply_clear(&r);
     return RELAIS_EXIT_OK;
 }
@@ -382,8 +384,10 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
     int note = strcmp(action, "note") == 0;
     if (!resume && !note) {
         o->update.to_state = relais_case_state_from_name(action);
+        char names[512];
         if (o->update.to_state == RELAIS_CASE_UNSPECIFIED)
-            return relais_cli_usage("case", "unknown ACTION '%s'", action);
+            return relais_cli_usage("case", "unknown ACTION '%s'; expected one of: %s, resume or note", action,
+                                    s_state_names(names, sizeof names, 1));
     }
     if (resume && o->has_from && o->update.from_state != RELAIS_CASE_PAUSED)
         return relais_cli_usage("case", "resume: the case must be paused");
@@ -405,12 +409,10 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
     return RELAIS_EXIT_OK;
 }
 
-/* A note that shares the case with a referral's referrer. */
-static int s_share(relais_client_t *client, s_opts_t *o, const char *case_id, const char *handle)
+/* A note that shares the case with a referral's referrer (the handle checked with the options). */
+static int s_share(relais_client_t *client, s_opts_t *o, const char *case_id)
 {
-    if (!relais_referral_handle_seq(handle))
-        return relais_cli_usage("case", "share: '%s' is not a referral's handle (R-N)", handle);
-    o->update.share_referral = handle;
+    o->update.share_referral = o->share;
     return s_update(client, o, case_id, "note");
 }
 
@@ -442,6 +444,8 @@ static int s_parse_action(s_opts_t *o, const char *text)
         return relais_cli_usage("case", "--action: a description is required");
     a->description = fields[1];
     a->partner = fields[2];
+    if (fields[3] && *fields[3] && !relais_calendar_date(fields[3], NULL, NULL, NULL))
+        return relais_cli_usage("case", "--action: start date '%s' is not a date; expected YYYY-MM-DD", fields[3]);
     a->start_date = fields[3];
     a->frequency = fields[4];
     o->update.pathway = o->actions;
@@ -452,8 +456,10 @@ static int s_parse_action(s_opts_t *o, const char *text)
 static int s_parse_state_filter(s_opts_t *o, const char *name)
 {
     relais_case_state_t s = relais_case_state_from_name(name);
+    char names[512];
     if (s == RELAIS_CASE_UNSPECIFIED)
-        return relais_cli_usage("case", "--state: unknown state '%s'", name);
+        return relais_cli_usage("case", "--state: unknown state '%s'; expected one of: %s", name,
+                                s_state_names(names, sizeof names, 0));
     o->filter.states |= 1u << s;
     return 0;
 }
@@ -469,17 +475,45 @@ static int s_parse_urgency(s_opts_t *o, const char *name)
     return relais_cli_usage("case", "--urgency: expected routine, priority or urgent");
 }
 
+static int s_parse_sort(s_opts_t *o, const char *name)
+{
+    static const char *const names[] = {"due", "updated", "opened", "case"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcasecmp(name, names[i]) == 0) {
+            o->sort = (s_sort_t)i;
+            o->sorted = 1;
+            return 0;
+        }
+    }
+    return relais_cli_usage("case", "--sort: expected due, updated, opened or case");
+}
+
+static int s_parse_lang(s_opts_t *o, const char *name)
+{
+    o->has_lang = 1;
+    if (strcasecmp(name, "fr") == 0)
+        o->lang = RELAIS_CLI_FR;
+    else if (strcasecmp(name, "en") == 0)
+        o->lang = RELAIS_CLI_EN;
+    else
+        return relais_cli_usage("case", "--lang: expected fr or en");
+    return 0;
+}
+
 static int s_option(s_opts_t *o, int c, const char *arg)
 {
     relais_case_update_t *u = &o->update;
     o->filtered |= c == S_OPT_STATE || c == S_OPT_URGENCY || c == S_OPT_SCHOOL || c == S_OPT_REFERRER ||
-                   c == S_OPT_OVERDUE || c == S_OPT_EXPIRING;
+                   c == S_OPT_OVERDUE || c == S_OPT_EXPIRING || c == S_OPT_NAME;
     switch (c) {
     case S_OPT_JSON: o->json = 1; return 0;
     case S_OPT_STATE: return s_parse_state_filter(o, arg);
     case S_OPT_URGENCY: return s_parse_urgency(o, arg);
     case S_OPT_SCHOOL: o->filter.school = arg; return 0;
     case S_OPT_REFERRER: o->filter.referrer = arg; return 0;
+    case S_OPT_NAME: o->filter.name = arg; return 0;
+    case S_OPT_SORT: return s_parse_sort(o, arg);
+    case S_OPT_LANG: return s_parse_lang(o, arg);
     case S_OPT_OVERDUE: o->filter.overdue_only = 1; return 0;
     case S_OPT_EXPIRING: {
         uint64_t days;
@@ -488,21 +522,30 @@ static int s_option(s_opts_t *o, int c, const char *arg)
         o->filter.expiring_days = (unsigned)days;
         return 0;
     }
-    case S_OPT_FROM:
+    case S_OPT_FROM: {
+        char names[512];
         u->from_state = relais_case_state_from_name(arg);
         o->has_from = 1;
-        return u->from_state ? 0 : relais_cli_usage("case", "--from: unknown state '%s'", arg);
+        return u->from_state ? 0
+                             : relais_cli_usage("case", "--from: unknown state '%s'; expected one of: %s", arg,
+                                                s_state_names(names, sizeof names, 0));
+    }
     case S_OPT_REASON: u->reason_code = arg; return 0;
     case S_OPT_NOTE: u->note = arg; return 0;
     case S_OPT_DIAGNOSIS: u->diagnosis = arg; return 0;
-    case S_OPT_REVIEW: u->next_review_date = arg; return 0;
+    case S_OPT_REVIEW:
+        /* said here, naming the option, rather than by the hub naming the message's field */
+        if (!relais_calendar_date(arg, NULL, NULL, NULL))
+            return relais_cli_usage("case", "--review-date: '%s' is not a date; expected YYYY-MM-DD", arg);
+        u->next_review_date = arg;
+        return 0;
     case S_OPT_REDIRECT: u->redirected_to = arg; return 0;
     case S_OPT_SUB: u->sub_status = arg; return 0;
     case S_OPT_ACTION: return s_parse_action(o, arg);
     case S_OPT_SHARE:
-        if (!relais_referral_handle_seq(arg))
-            return relais_cli_usage("case", "--share: '%s' is not a referral's handle (R-N)", arg);
-        u->share_referral = arg;
+        if (relais_cli_case_ref(arg, RELAIS_CLI_REF_HANDLE, o->share, sizeof o->share) != 0)
+            return relais_cli_usage("case", "--share: %s", relais_status_detail());
+        u->share_referral = o->share;
         return 0;
     default: return relais_cli_usage("case", "unknown option");
     }
@@ -527,6 +570,9 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"sub-status", required_argument, NULL, S_OPT_SUB},
                                          {"action", required_argument, NULL, S_OPT_ACTION},
                                          {"share", required_argument, NULL, S_OPT_SHARE},
+                                         {"name", required_argument, NULL, S_OPT_NAME},
+                                         {"sort", required_argument, NULL, S_OPT_SORT},
+                                         {"lang", required_argument, NULL, S_OPT_LANG},
                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -550,9 +596,14 @@ static int s_check_fit(const s_opts_t *o, const char *sub, int nargs)
     int update_opts = o->has_from || u->reason_code || u->note || u->diagnosis || u->next_review_date ||
                       u->redirected_to || u->sub_status || u->pathway_count || u->share_referral;
     if (strcmp(sub, "list") == 0)
-        return nargs == 0 && !update_opts ? 0 : relais_cli_usage("case", "list takes filters only");
+        return nargs == 0 && !update_opts && !o->has_lang ? 0
+                                                          : relais_cli_usage("case", "list takes filters and --sort only");
+    if (o->sorted)
+        return relais_cli_usage("case", "--sort is for list");
     if (strcmp(sub, "show") == 0)
         return nargs == 1 && !update_opts && !o->filtered ? 0 : relais_cli_usage("case", "usage: case show CASE-ID");
+    if (o->has_lang)
+        return relais_cli_usage("case", "--lang is for show");
     if (strcmp(sub, "update") == 0)
         return nargs == 2 && !o->filtered ? 0 : relais_cli_usage("case", "usage: case update CASE-ID ACTION [options]");
     if (strcmp(sub, "share") == 0) {
@@ -564,20 +615,35 @@ static int s_check_fit(const s_opts_t *o, const char *sub, int nargs)
     return relais_cli_usage("case", "unknown subcommand '%s' (list, show, update or share)", sub);
 }
 
+/* The ids as the hub spells them, checked before anything is sent: "c-14" and "14" are C-14. */
+static int s_check_ids(s_opts_t *o, const char *sub, char **args, char *target, size_t cap)
+{
+    if (strcmp(sub, "list") == 0)
+        return 0;
+    if (relais_cli_case_ref(args[0], RELAIS_CLI_REF_CASE | RELAIS_CLI_REF_HANDLE, target, cap) != 0)
+        return relais_cli_usage("case", "%s", relais_status_detail());
+    if (strcmp(sub, "share") == 0 && relais_cli_case_ref(args[1], RELAIS_CLI_REF_HANDLE, o->share, sizeof o->share) != 0)
+        return relais_cli_usage("case", "share: %s", relais_status_detail());
+    return 0;
+}
+
 static int s_run(s_opts_t *o, const char *sub, char **args)
 {
-    relais_client_t *client = NULL;
-    int rc = relais_cli_connect(&o->conn, NULL, 0, &client);
+    char target[RELAIS_CASE_ID_LEN];
+    int rc = s_check_ids(o, sub, args, target, sizeof target);
     if (rc)
+        return rc;
+    relais_client_t *client = NULL;
+    if ((rc = relais_cli_connect(&o->conn, NULL, 0, &client)) != 0)
         return rc;
     if (strcmp(sub, "list") == 0)
         rc = s_list(client, o);
     else if (strcmp(sub, "show") == 0)
-        rc = s_show(client, o, args[0]);
+        rc = s_show(client, o, target);
     else if (strcmp(sub, "share") == 0)
-        rc = s_share(client, o, args[0], args[1]);
+        rc = s_share(client, o, target);
     else
-        rc = s_update(client, o, args[0], args[1]);
+        rc = s_update(client, o, target, args[1]);
     relais_client_destroy(&client);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -148,6 +149,74 @@ void relais_cli_time(int64_t ms, char *out, size_t cap)
     struct tm tm;
     if (ms <= 0 || !localtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%d %H:%M", &tm) == 0)
         snprintf(out, cap, "-");
+}
+
+/* ---- Pages for people ------------------------------------------------------------------------ */
+
+/* Fixed, not the locale's: a page reads the same on every machine, and a test can compare it. */
+static const char *const s_months_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+static void s_day(int year, int month, int day, relais_cli_lang_t lang, char *out, size_t cap)
+{
+    if (lang == RELAIS_CLI_EN)
+        snprintf(out, cap, "%d %s %04d", day, s_months_en[(month - 1) % 12], year);
+    else
+        snprintf(out, cap, "%02d/%02d/%04d", day, month, year);
+}
+
+void relais_cli_date_time(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap)
+{
+    static int zone_read;
+    if (!zone_read) {
+        tzset(); /* TZ as it is now: localtime_r alone need not read it */
+        zone_read = 1;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !localtime_r(&t, &tm)) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    char day[32];
+    s_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, lang, day, sizeof day);
+    snprintf(out, cap, "%s %02d:%02d", day, tm.tm_hour, tm.tm_min);
+}
+
+void relais_cli_date(const char *iso, relais_cli_lang_t lang, char *out, size_t cap)
+{
+    int year, month, day;
+    if (iso && relais_calendar_date(iso, &year, &month, &day))
+        s_day(year, month, day, lang, out, cap);
+    else
+        relais_cli_safe(iso, out, cap);
+}
+
+/* ---- Case ids as people type them ------------------------------------------------------------ */
+
+/* The number after an optional prefix: digits only, not zero. */
+static int s_ref_number(const char *digits, uint64_t *n)
+{
+    return relais_cli_parse_u64(digits, n) == 0 && *n > 0 ? 0 : -1;
+}
+
+int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap)
+{
+    uint64_t n = 0;
+    char prefix = 0;
+    if (text && (text[0] == 'C' || text[0] == 'c') && text[1] == '-' && (accept & RELAIS_CLI_REF_CASE))
+        prefix = 'C';
+    else if (text && (text[0] == 'R' || text[0] == 'r') && text[1] == '-' && (accept & RELAIS_CLI_REF_HANDLE))
+        prefix = 'R';
+    const char *digits = prefix ? text + 2 : text;
+    if (text && (prefix || (accept & RELAIS_CLI_REF_CASE)) && s_ref_number(digits, &n) == 0) {
+        snprintf(out, cap, "%c-%" PRIu64, prefix ? prefix : 'C', n);
+        return RELAIS_OK;
+    }
+    const char *expected = accept == RELAIS_CLI_REF_HANDLE ? "a referral's handle (R-57 or r-57)"
+                           : accept == RELAIS_CLI_REF_CASE ? "a case id (C-14, c-14 or 14)"
+                                                           : "a case id (C-14, c-14 or 14) or a referral's handle (R-57)";
+    return relais_status_set(RELAIS_E_INVALID, "'%.64s' is not %s", text ? text : "", expected);
 }
 
 int relais_cli_parse_u64(const char *s, uint64_t *out)
@@ -472,6 +541,100 @@ json_t *relais_cli_history_json(const relais_reply_t *r)
         json_array_append_new(history, event);
     }
     return history;
+}
+
+/* A correction's place in a message's JSON: the payload member and the path under it. */
+static json_t *s_target(json_t *message, const char *field, char *leaf, size_t cap)
+{
+    json_t *payload = json_object_get(message, "referral");
+    json_t *update = json_object_get(message, "case_update");
+    unsigned index;
+    int n = 0;
+    if (strcmp(field, "note") == 0 || strcmp(field, "diagnosis") == 0) {
+        snprintf(leaf, cap, "%s", field);
+        return update;
+    }
+    if (!payload)
+        return NULL;
+    if (strncmp(field, "child.", 6) == 0 || strncmp(field, "referrer.", 9) == 0) {
+        const char *dot = strchr(field, '.');
+        char member[16];
+        snprintf(member, sizeof member, "%.*s", (int)(dot - field), field);
+        snprintf(leaf, cap, "%s", dot + 1);
+        json_t *o = json_object_get(payload, member);
+        if (!o) {
+            o = json_object();
+            json_object_set_new(payload, member, o);
+        }
+        return o;
+    }
+    if (sscanf(field, "guardian.%u.%n", &index, &n) == 1 && n > 0) {
+        json_t *list = json_object_get(payload, "guardians");
+        snprintf(leaf, cap, "%s", field + n);
+        return json_array_get(list, index - 1);
+    }
+    snprintf(leaf, cap, "%s", field);
+    return payload;
+}
+
+/* Applies one rectification to the timeline's message it names, keeping the original beside. */
+static void s_rectify_view(json_t *timeline, const relais_privacy_view_t *p, uint64_t seq, int64_t when)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(timeline, i, entry)
+    {
+        json_t *s = json_object_get(entry, "seq");
+        if (!json_is_integer(s) || (uint64_t)json_integer_value(s) != p->record_seq)
+            continue;
+        char leaf[64];
+        json_t *where = s_target(json_object_get(entry, "message"), p->field, leaf, sizeof leaf);
+        if (!where)
+            return;
+        json_t *old = json_object_get(where, leaf);
+        json_t *corrected = json_string(p->value);
+        if (strcmp(leaf, "given_names") == 0) {
+            json_decref(corrected);
+            corrected = json_array();
+            char *copy = strdup(p->value), *save = NULL;
+            for (char *t = copy ? strtok_r(copy, " ", &save) : NULL; t; t = strtok_r(NULL, " ", &save))
+                json_array_append_new(corrected, json_string(t));
+            free(copy);
+        }
+        json_t *rectifications = json_object_get(entry, "rectifications");
+        if (!rectifications) {
+            rectifications = json_array();
+            json_object_set_new(entry, "rectifications", rectifications);
+        }
+        json_array_append_new(rectifications,
+                              json_pack("{s:s, s:O?, s:O, s:s, s:I, s:I}", "field", p->field, "original", old,
+                                        "corrected", corrected, "reason", p->reason, "by_record", (json_int_t)seq,
+                                        "received_ms", (json_int_t)when));
+        json_object_set_new(where, leaf, corrected);
+        return;
+    }
+}
+
+json_t *relais_cli_timeline_json(const relais_reply_t *r, int rectified)
+{
+    json_t *timeline = json_array();
+    for (size_t i = 0; timeline && i < r->record_count; i++) {
+        relais_log_record_t rec;
+        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) == RELAIS_OK)
+            json_array_append_new(timeline,
+                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
+                                                         i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL));
+    }
+    for (size_t i = 0; timeline && rectified && i < r->record_count; i++) {
+        relais_log_record_t rec;
+        relais_message_t *msg = NULL;
+        relais_privacy_view_t p;
+        if (relais_record_message_decode(r->records[i], r->record_lens[i], &rec, NULL, &msg) == RELAIS_OK &&
+            relais_message_privacy(msg, &p) == RELAIS_OK && p.kind == RELAIS_PRIVACY_RECTIFIED)
+            s_rectify_view(timeline, &p, rec.seq, rec.received_ms);
+        relais_message_destroy(&msg);
+    }
+    return timeline;
 }
 
 json_t *relais_cli_status_json(const relais_case_status_t *st)

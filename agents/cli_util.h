@@ -73,6 +73,29 @@ const char *relais_cli_safe(const char *s, char *buf, size_t cap);
 /* Local time as "2026-11-26 08:14". */
 void relais_cli_time(int64_t ms, char *out, size_t cap);
 
+/* ---- Pages for people: the language, local dates ------------------------------------------- */
+
+/* The language of a page a person reads (`case show`): French, the town's, unless asked. */
+typedef enum { RELAIS_CLI_FR = 0, RELAIS_CLI_EN } relais_cli_lang_t;
+
+/* A time as a local date and time, in the machine's time zone (TZ when set): "02/12/2026 14:05"
+ * in French, "2 Dec 2026 14:05" in English (month names fixed, whatever the locale); "-" for 0. */
+void relais_cli_date_time(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap);
+
+/* A calendar date given as YYYY-MM-DD ("2026-12-02") as the reader writes it: "02/12/2026",
+ * "2 Dec 2026". Text that is no such date is copied escaped, as it was given. */
+void relais_cli_date(const char *iso, relais_cli_lang_t lang, char *out, size_t cap);
+
+/* ---- Case ids as people type them ---------------------------------------------------------- */
+
+#define RELAIS_CLI_REF_CASE 1u   /* a case id: C-14, c-14 or 14 */
+#define RELAIS_CLI_REF_HANDLE 2u /* a referral's handle: R-57 or r-57 */
+
+/* Writes the id as the hub spells it ("C-14", "R-57") into `out` (room RELAIS_CASE_ID_LEN), from
+ * the forms `accept` allows; leading zeros of the number are dropped. Errors: RELAIS_E_INVALID,
+ * the detail saying which forms are expected (it quotes the text given, to be printed escaped). */
+int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap);
+
 /* Parses a non-negative decimal integer; 0 or -1. */
 int relais_cli_parse_u64(const char *s, uint64_t *out);
 
@@ -118,6 +141,13 @@ json_t *relais_cli_status_json(const relais_case_status_t *st);
 
 /* A CASE_DETAIL's history: each event's status as relais_cli_status_json gives it, with its seq. */
 json_t *relais_cli_history_json(const relais_reply_t *r);
+
+/* A CASE_DETAIL's timeline as a JSON array of relais_cli_record_json entries. With `rectified`,
+ * the corrections the timeline holds (Privacy RECTIFIED records) are applied to the records they
+ * name, each entry corrected keeping a "rectifications" list beside it ({field, original,
+ * corrected, reason, by_record, received_ms}): what a person reads is the corrected value, and
+ * is told it was corrected. NULL on out-of-memory. */
+json_t *relais_cli_timeline_json(const relais_reply_t *r, int rectified);
 
 /* Milliseconds of a monotonic clock. */
 int64_t relais_cli_now_ms(void);

@@ -201,6 +201,12 @@ const char *relais_client_name(const relais_client_t *self)
     return self ? relais_identity_peer(self->identity)->name : "";
 }
 
+const char *relais_client_role(const relais_client_t *self)
+{
+    const char *role = self ? relais_role_name(relais_identity_peer(self->identity)->role) : NULL;
+    return role ? role : "";
+}
+
 int relais_client_auth_refused(const relais_client_t *self)
 {
     return self ? self->auth_refused : 0;

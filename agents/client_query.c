@@ -30,6 +30,8 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
         int rc = s_copy_text(req.school, sizeof req.school, filter->school, "school filter");
         if (!rc)
             rc = s_copy_text(req.referrer, sizeof req.referrer, filter->referrer, "referrer filter");
+        if (!rc)
+            rc = s_copy_text(req.name, sizeof req.name, filter->name, "name filter");
         if (rc)
             return rc;
     }

@@ -10,21 +10,28 @@
 
 static const char s_help[] =
     "usage: relais feed [--from SEQ] [--json] [--state FILE] [--follow | --count N] [--idle-exit SECONDS]\n"
+    "                   [--with-access]\n"
     "\n"
     "Every record this identity may see, from SEQ on, then live, in order. A coordinator or\n"
-    "an auditor sees the records; a partner the status of the cases it referred.\n"
+    "an auditor sees the records; a partner the status of the cases it referred. A case past\n"
+    "its deadline is marked OVERDUE on the line of its latest event, the one that says where it\n"
+    "stands now, never on its past events.\n"
     "\n" RELAIS_CLI_CONN_HELP
     "  --from SEQ          first sequence number (default 1, or the state file's last + 1)\n"
     "  --json              one JSON object per line: seq, received_ms, leaf_hash (SHA-256 of\n"
     "                      0x00 || record) and message; or status for a partner\n"
-    "  --state FILE        remember the last sequence number printed and resume after it\n"
+    "  --state FILE        remember the last sequence number received (shown or left out) and\n"
+    "                      resume after it\n"
     "  --follow            keep following (the default)\n"
     "  --count N           stop after N deliveries\n"
     "  --idle-exit SECONDS stop after SECONDS without a delivery\n"
-    "  --credit N          deliveries in flight (default 256)\n";
+    "  --credit N          deliveries in flight (default 256)\n"
+    "  --with-access       the coordinator's lines also show the hub's records of who read what\n"
+    "                      (left out by default; --json always carries every record, so that a\n"
+    "                      program following the feed can tell it missed none)\n";
 
 enum { S_OPT_FROM = RELAIS_OPT_FIRST_FREE, S_OPT_JSON, S_OPT_STATE, S_OPT_FOLLOW, S_OPT_COUNT, S_OPT_IDLE,
-       S_OPT_CREDIT };
+       S_OPT_CREDIT, S_OPT_WITH_ACCESS };
 
 typedef struct {
     relais_cli_conn_t conn; /* shared flags */
@@ -34,6 +41,8 @@ typedef struct {
     uint64_t count;         /* --count, 0: unlimited */
     int64_t idle_ms;        /* --idle-exit, 0: never */
     uint32_t credit;        /* --credit */
+    int with_access;        /* --with-access */
+    int hide_access;        /* the lines leave out access records: a coordinator's, without --with-access */
 } s_opts_t;
 
 static int s_parse(int argc, char **argv, s_opts_t *o)
@@ -46,6 +55,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"count", required_argument, NULL, S_OPT_COUNT},
                                          {"idle-exit", required_argument, NULL, S_OPT_IDLE},
                                          {"credit", required_argument, NULL, S_OPT_CREDIT},
+                                         {"with-access", no_argument, NULL, S_OPT_WITH_ACCESS},
                                          {NULL, 0, NULL, 0}};
     uint64_t v;
     int c, follow = 0;
@@ -57,6 +67,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         case S_OPT_JSON: o->json = 1; break;
         case S_OPT_STATE: o->state = optarg; break;
         case S_OPT_FOLLOW: follow = 1; break;
+        case S_OPT_WITH_ACCESS: o->with_access = 1; break;
         case S_OPT_FROM:
             if (relais_cli_parse_u64(optarg, &o->from))
                 return relais_cli_usage("feed", "--from: expected a sequence number");
@@ -140,7 +151,9 @@ static void s_print_status(const relais_delivery_t *d)
                     d->status.reason_code, d->overdue ? " OVERDUE" : "");
 }
 
-/* A record's line, marked at its end when its case is past a deadline (coordinator). */
+/* A record's line, marked at its end when it is the latest event of a case past a deadline
+ * (coordinator): the hub marks only that delivery (broker/feed.c), the one that tells where the
+ * case stands now, so a replayed history is not marked line after line. */
 static void s_print_record(const relais_delivery_t *d)
 {
     char *line = NULL;
@@ -157,6 +170,17 @@ static void s_print_record(const relais_delivery_t *d)
     free(line);
 }
 
+/* Whether the delivery is one of the hub's own records of a read (an AccessRecord). */
+static int s_is_access(const relais_delivery_t *d)
+{
+    relais_message_t *msg = NULL;
+    if (!d->record || relais_record_message_decode(d->record, d->record_len, NULL, NULL, &msg) != 0)
+        return 0;
+    int access = relais_message_payload(msg) == RELAIS_PAYLOAD_ACCESS;
+    relais_message_destroy(&msg);
+    return access;
+}
+
 static void s_print(const s_opts_t *o, const relais_delivery_t *d)
 {
     if (o->json) {
@@ -171,6 +195,10 @@ static void s_print(const s_opts_t *o, const relais_delivery_t *d)
         relais_cli_print_json(stdout, j);
         return;
     }
+    /* Every read leaves a record: on the coordinator's screen they outnumber the cases' own
+     * lines. Left out of the lines only; the state file still moves past them. */
+    if (o->hide_access && s_is_access(d))
+        return;
     if (d->record)
         s_print_record(d);
     else if (d->has_status)
@@ -235,6 +263,7 @@ int relais_cmd_feed(int argc, char **argv)
     relais_client_t *client = NULL;
     if ((rc = relais_cli_connect(&o.conn, NULL, 0, &client)) != 0)
         return rc;
+    o.hide_access = !o.json && !o.with_access && strcmp(relais_client_role(client), "coordinator") == 0;
     relais_cli_catch_signals();
     rc = relais_feed_subscribe(client, from, o.credit);
     if (rc)

@@ -23,7 +23,7 @@
 #include "relais_keys.h"
 
 static const char s_help[] =
-    "usage: relais privacy export CASE [--json]\n"
+    "usage: relais privacy export CASE [--json]            (CASE: C-14, c-14 or 14)\n"
     "       relais privacy rectify CASE --record N --field FIELD --value TEXT --reason TEXT\n"
     "       relais privacy erase CASE --reason TEXT\n"
     "       relais privacy hold CASE --reason TEXT\n"
@@ -114,97 +114,9 @@ static int s_submit(relais_client_t *client, const char *what, const char *kind,
 
 /* ---- Access: the export ---------------------------------------------------------------------- */
 
-/* A correction's place in a message's JSON: the payload member and the path under it. */
-static json_t *s_target(json_t *message, const char *field, char *leaf, size_t cap)
-{
-    json_t *payload = json_object_get(message, "referral");
-    json_t *update = json_object_get(message, "case_update");
-    unsigned index;
-    int n = 0;
-    if (strcmp(field, "note") == 0 || strcmp(field, "diagnosis") == 0) {
-        snprintf(leaf, cap, "%s", field);
-        return update;
-    }
-    if (!payload)
-        return NULL;
-    if (strncmp(field, "child.", 6) == 0 || strncmp(field, "referrer.", 9) == 0) {
-        const char *dot = strchr(field, '.');
-        char member[16];
-        snprintf(member, sizeof member, "%.*s", (int)(dot - field), field);
-        snprintf(leaf, cap, "%s", dot + 1);
-        json_t *o = json_object_get(payload, member);
-        if (!o) {
-            o = json_object();
-            json_object_set_new(payload, member, o);
-        }
-        return o;
-    }
-    if (sscanf(field, "guardian.%u.%n", &index, &n) == 1 && n > 0) {
-        json_t *list = json_object_get(payload, "guardians");
-        snprintf(leaf, cap, "%s", field + n);
-        return json_array_get(list, index - 1);
-    }
-    snprintf(leaf, cap, "%s", field);
-    return payload;
-}
-
-/* Applies one rectification to the timeline's message it names, keeping the original beside. */
-static void s_rectify_view(json_t *timeline, const relais_privacy_view_t *p, uint64_t seq, int64_t when)
-{
-    size_t i;
-    json_t *entry;
-    json_array_foreach(timeline, i, entry)
-    {
-        json_t *s = json_object_get(entry, "seq");
-        if (!json_is_integer(s) || (uint64_t)json_integer_value(s) != p->record_seq)
-            continue;
-        char leaf[64];
-        json_t *where = s_target(json_object_get(entry, "message"), p->field, leaf, sizeof leaf);
-        if (!where)
-            return;
-        json_t *old = json_object_get(where, leaf);
-        json_t *corrected = json_string(p->value);
-        if (strcmp(leaf, "given_names") == 0) {
-            json_decref(corrected);
-            corrected = json_array();
-            char *copy = strdup(p->value), *save = NULL;
-            for (char *t = copy ? strtok_r(copy, " ", &save) : NULL; t; t = strtok_r(NULL, " ", &save))
-                json_array_append_new(corrected, json_string(t));
-            free(copy);
-        }
-        json_t *rectifications = json_object_get(entry, "rectifications");
-        if (!rectifications) {
-            rectifications = json_array();
-            json_object_set_new(entry, "rectifications", rectifications);
-        }
-        json_array_append_new(rectifications,
-                              json_pack("{s:s, s:O?, s:O, s:s, s:I, s:I}", "field", p->field, "original", old,
-                                        "corrected", corrected, "reason", p->reason, "by_record", (json_int_t)seq,
-                                        "received_ms", (json_int_t)when));
-        json_object_set_new(where, leaf, corrected);
-        return;
-    }
-}
-
 static json_t *s_export_json(const relais_reply_t *r)
 {
-    json_t *timeline = json_array();
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_log_record_t rec;
-        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) == RELAIS_OK)
-            json_array_append_new(timeline,
-                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
-                                                         i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL));
-    }
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_log_record_t rec;
-        relais_message_t *msg = NULL;
-        relais_privacy_view_t p;
-        if (relais_record_message_decode(r->records[i], r->record_lens[i], &rec, NULL, &msg) == RELAIS_OK &&
-            relais_message_privacy(msg, &p) == RELAIS_OK && p.kind == RELAIS_PRIVACY_RECTIFIED)
-            s_rectify_view(timeline, &p, rec.seq, rec.received_ms);
-        relais_message_destroy(&msg);
-    }
+    json_t *timeline = relais_cli_timeline_json(r, 1);
     const relais_case_summary_t *c = &r->cases[0];
     json_t *history = relais_cli_history_json(r);
     json_t *followers = json_array();
@@ -579,7 +491,12 @@ int relais_cmd_privacy(int argc, char **argv)
     int rc = s_parse(argc - 1, argv + 1, &o);
     if (rc == 0)
         rc = s_check(&o, sub, argc - 1 - optind);
+    /* "c-14" and "14" are C-14; export, like case show, also takes a referral's handle */
+    char case_id[RELAIS_CASE_ID_LEN] = "";
+    unsigned forms = RELAIS_CLI_REF_CASE | (strcmp(sub, "export") == 0 ? RELAIS_CLI_REF_HANDLE : 0);
+    if (rc == 0 && strcmp(sub, "stats") != 0 && relais_cli_case_ref(argv[1 + optind], forms, case_id, sizeof case_id))
+        rc = relais_cli_usage("privacy", "%s", relais_status_detail());
     if (rc == 0)
-        rc = s_run(&o, sub, optind + 1 < argc ? argv[1 + optind] : NULL);
+        rc = s_run(&o, sub, case_id);
     return rc < 0 ? RELAIS_EXIT_OK : rc;
 }

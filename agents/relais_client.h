@@ -56,6 +56,10 @@ void relais_client_destroy(relais_client_t **self_p);
 /* The identity's certificate name (the sender name); valid while the client lives. */
 const char *relais_client_name(const relais_client_t *self);
 
+/* The identity's role as its certificate names it ("partner", "coordinator", "auditor", ...),
+ * which decides what the hub shows it; "" when unknown. Valid while the client lives. */
+const char *relais_client_role(const relais_client_t *self);
+
 /* True when the broker's last handshake refused our key (not in its registry). */
 int relais_client_auth_refused(const relais_client_t *self);
 
@@ -163,7 +167,10 @@ typedef struct {
     int overdue_only;         /* nonzero: only cases past their deadline */
     unsigned expiring_days;   /* nonzero: only cases whose next lifecycle move (archive, erasure)
                                * falls within this many days; their retention_due_ms is set */
+    const char *name;         /* substring of the child's family or given names; NULL or "": all */
 } relais_case_filter_t;
+/* The hub compares school, referrer and name with case and accents folded ("benali" finds
+ * "BÉNALI"); a partner's search reads only its own referrals. */
 
 /* Lists cases: on success out->cases / out->case_count (release with relais_reply_clear).
  * `filter` may be NULL. */

@@ -50,7 +50,7 @@ typedef struct {
     int64_t received_ms;         /* from the record */
     int has_status;              /* a case event: its status is below */
     relais_case_status_t status; /* the case's status right after the event */
-    int overdue_known, overdue;  /* the case is overdue now (the coordinator's column) */
+    int overdue_known, overdue;  /* the record is its case's latest event, and the case is overdue now */
     int open_rc;                 /* opening the record: 0, or why it cannot be shown */
     int opened_known;            /* open_rc and opened are set */
     uint8_t *opened;             /* the record opened (NULL: shown as stored) */
@@ -314,13 +314,19 @@ static s_prepared_t *s_prepared(broker_feed_t *self, uint64_t seq, const uint8_t
     return p;
 }
 
-/* Whether the record's case is overdue now: the coordinator's column, which needs the case. */
+/* Whether the record's case is overdue now: the coordinator's column, which needs the case.
+ * Only the case's latest event (the referral or update that left it where it is) carries the
+ * mark. The deadline is today's, and a past event of an overdue case was on time when it
+ * happened: marking every line of the case's history made a replayed feed read as if each had
+ * been late. It is decided here rather than by the reader, who cannot know while a feed is
+ * replayed whether a later event of the same case is still to come. A later event then
+ * carries the mark in its turn (its line is the case's state from then on). */
 static int s_prepared_overdue(broker_feed_t *self, s_prepared_t *p)
 {
     if (p->overdue_known)
         return p->overdue;
     relais_case_record_t rec;
-    if (p->has_status && broker_case_load(self->b->store, p->status.case_id, &rec) == 0) {
+    if (p->has_status && broker_case_load(self->b->store, p->status.case_id, &rec) == 0 && rec.last_seq == p->seq) {
         relais_cases_deadline(&rec, &self->b->policy, broker_now_ms());
         p->overdue = rec.summary.overdue;
     }

@@ -51,7 +51,9 @@ static void s_case_missing(broker_worker_t *w, const broker_env_t *env, const re
                           "and the hub can no longer read it",
                           case_id, (unsigned long long)lc.archived_seq);
     else
-        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no case %s", case_id);
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no case %s; `relais case list` lists the cases, `relais case show R-<number>` finds the "
+                          "case of a referral",
+                          case_id);
 }
 
 /* ---- Access records ------------------------------------------------------------------------ */
@@ -96,28 +98,122 @@ static int s_is_handle(const char *key)
     return strncmp(key, RELAIS_REFERRAL_HANDLE_PREFIX, sizeof RELAIS_REFERRAL_HANDLE_PREFIX - 1) == 0;
 }
 
-static int s_referrer_matches(const relais_case_record_t *rec, const char *text)
+/* ---- Searches: case and accents folded ------------------------------------------------------ */
+
+/* The texts a list searches for, folded once a request as the child key folds names
+ * (relais_cases_normalise_name: case, Latin-1 and Latin Extended-A accents, runs of spaces,
+ * hyphens and apostrophes), so that "college marie-curie" finds "Collège Marie Curie" and
+ * "benali" finds "BÉNALI": people type names as they hear them. "" searches for nothing. */
+typedef struct {
+    char school[RELAIS_NAME_LEN];
+    char referrer[RELAIS_NAME_LEN];
+    char name[RELAIS_NAME_LEN];
+} s_search_t;
+
+static int s_search_fold(const relais_request_t *q, s_search_t *out)
 {
-    for (size_t i = 0; i < rec->summary.referrer_count; i++)
-        if (strstr(rec->summary.referrers[i], text))
-            return 1;
-    for (size_t i = 0; i < rec->sender_count; i++)
-        if (strstr(rec->senders[i], text))
+    /* folding never makes a text longer, so a buffer of the filter's size holds it */
+    int rc = relais_cases_normalise_name(q->school, out->school, sizeof out->school);
+    if (rc == 0)
+        rc = relais_cases_normalise_name(q->referrer, out->referrer, sizeof out->referrer);
+    if (rc == 0)
+        rc = relais_cases_normalise_name(q->name, out->name, sizeof out->name);
+    return rc;
+}
+
+/* Whether `text`, folded, contains `folded` (a folded search text; "" is in every text). */
+static int s_contains(const char *text, const char *folded)
+{
+    if (!folded[0])
+        return 1;
+    size_t cap = strlen(text) + 1;
+    char small[2 * RELAIS_NAME_LEN], *buf = cap <= sizeof small ? small : malloc(cap);
+    int hit = buf && relais_cases_normalise_name(text, buf, cap) == 0 && strstr(buf, folded) != NULL;
+    if (buf != small)
+        free(buf);
+    return hit;
+}
+
+static int s_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, size_t *out_len, relais_hash_t leaf);
+
+/* "family given..." or "given... family", so that either order of a full name is found. */
+static int s_names_contain(const relais_referral_view_t *v, const char *folded, int family_first)
+{
+    size_t cap = strlen(v->family_name ? v->family_name : "") + 2;
+    for (size_t i = 0; i < v->given_count; i++)
+        cap += strlen(v->given_names[i]) + 1;
+    char *all = malloc(cap);
+    if (!all)
+        return 0;
+    all[0] = '\0';
+    if (family_first && v->family_name)
+        strcat(strcat(all, v->family_name), " ");
+    for (size_t i = 0; i < v->given_count; i++)
+        strcat(strcat(all, v->given_names[i]), " ");
+    if (!family_first && v->family_name)
+        strcat(all, v->family_name);
+    int hit = s_contains(all, folded);
+    free(all);
+    return hit;
+}
+
+/* Whether the child's names, as referral `seq` gave them, contain the folded text. The referral
+ * is opened for it: a name search reads the names the reader may see, which the index does not
+ * keep (it has the child key and "Lina B." only). */
+static int s_referral_names_match(relais_broker_t *b, uint64_t seq, const char *folded)
+{
+    uint8_t *record = NULL;
+    size_t len = 0;
+    relais_hash_t leaf;
+    relais_message_t *msg = NULL;
+    relais_referral_view_t v;
+    int hit = s_get_opened(b, seq, &record, &len, leaf) == 0 &&
+              relais_record_message_decode(record, len, NULL, NULL, &msg) == 0 &&
+              relais_message_referral(msg, &v) == 0 &&
+              (s_names_contain(&v, folded, 1) || s_names_contain(&v, folded, 0));
+    relais_message_destroy(&msg);
+    free(record);
+    return hit;
+}
+
+/* Every referral of the case names the child (they share its child key); the first that
+ * matches is enough. */
+static int s_case_names_match(relais_broker_t *b, const relais_case_record_t *rec, const char *folded)
+{
+    if (!folded[0])
+        return 1;
+    for (size_t i = 0; i < rec->referral_seq_count && i < RELAIS_MAX_REFERRERS; i++)
+        if (s_referral_names_match(b, rec->referral_seqs[i], folded))
             return 1;
     return 0;
 }
 
-static int s_case_matches(const relais_request_t *q, const relais_case_record_t *rec)
+static int s_referrer_matches(const relais_case_record_t *rec, const char *folded)
+{
+    if (!folded[0])
+        return 1;
+    for (size_t i = 0; i < rec->summary.referrer_count; i++)
+        if (s_contains(rec->summary.referrers[i], folded))
+            return 1;
+    for (size_t i = 0; i < rec->sender_count; i++)
+        if (s_contains(rec->senders[i], folded))
+            return 1;
+    return 0;
+}
+
+/* The cheap filters first: a name search opens records. */
+static int s_case_matches(relais_broker_t *b, const relais_request_t *q, const s_search_t *text,
+                          const relais_case_record_t *rec)
 {
     if (q->states && !(q->states & (1u << rec->summary.state)))
         return 0;
     if (q->urgency && rec->summary.urgency != q->urgency)
         return 0;
-    if (q->school[0] && !strstr(rec->summary.school, q->school))
+    if (!s_contains(rec->summary.school, text->school) || !s_referrer_matches(rec, text->referrer))
         return 0;
-    if (q->referrer[0] && !s_referrer_matches(rec, q->referrer))
+    if (q->overdue_only && !rec->summary.overdue)
         return 0;
-    return !q->overdue_only || rec->summary.overdue;
+    return s_case_names_match(b, rec, text->name);
 }
 
 /* ---- Cases: a partner's view of its referrals (the partner-view rule) ----------------------- */
@@ -148,18 +244,22 @@ static void s_referral_summary(const relais_referral_record_t *ref, const relais
 }
 
 /* A partner's filters apply to what it may see of its referral, nothing else: its status, its
- * own urgency, school and organisation. It sees no deadline, so --overdue lists nothing. */
-static int s_referral_matches(const relais_request_t *q, const relais_case_summary_t *s)
+ * own urgency, school and organisation, the child as its own referral named it. It sees no
+ * deadline, so --overdue lists nothing. */
+static int s_referral_matches(relais_broker_t *b, const relais_request_t *q, const s_search_t *text,
+                              const relais_referral_record_t *ref, const relais_case_summary_t *s)
 {
     if (q->states && !(q->states & (1u << s->state)))
         return 0;
     if (q->urgency && s->urgency != q->urgency)
         return 0;
-    if (q->school[0] && !strstr(s->school, q->school))
+    if (!s_contains(s->school, text->school))
         return 0;
-    if (q->referrer[0] && !(s->referrer_count && strstr(s->referrers[0], q->referrer)))
+    if (text->referrer[0] && !(s->referrer_count && s_contains(s->referrers[0], text->referrer)))
         return 0;
-    return !q->overdue_only;
+    if (q->overdue_only)
+        return 0;
+    return !text->name[0] || s_referral_names_match(b, ref->seq, text->name);
 }
 
 /* ---- Case list --------------------------------------------------------------------------------- */
@@ -167,6 +267,8 @@ static int s_referral_matches(const relais_request_t *q, const relais_case_summa
 typedef struct {
     const broker_env_t *env;     /* who asks */
     const relais_request_t *req; /* the filters */
+    s_search_t text;             /* its texts, folded */
+    relais_broker_t *b;          /* to open the referrals a name search reads */
     relais_store_t *store;       /* for the cases a partner's referrals joined */
     relais_case_summary_t *list; /* the lines kept (grown as needed) */
     size_t count;                /* how many */
@@ -240,7 +342,7 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         relais_cases_deadline(&rec, l->policy, l->now);
         if (l->req->expiring_days && !s_expiring(l, key, &rec))
             return 0;
-        return s_case_matches(l->req, &rec) ? s_list_add(l, key, &rec.summary) : 0;
+        return s_case_matches(l->b, l->req, &l->text, &rec) ? s_list_add(l, key, &rec.summary) : 0;
     }
     relais_referral_record_t ref;
     if (!s_is_handle(key) || relais_referral_record_decode(value, len, &ref) != 0 ||
@@ -248,19 +350,24 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         return 0;
     relais_case_summary_t line;
     s_referral_summary(&ref, broker_case_load(l->store, ref.case_id, &rec) == 0 ? &rec : NULL, &line);
-    return s_referral_matches(l->req, &line) ? s_list_add(l, key, &line) : 0;
+    return s_referral_matches(l->b, l->req, &l->text, &ref, &line) ? s_list_add(l, key, &line) : 0;
 }
 
 static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
     s_list_t l = {.env = env,
                   .req = req,
+                  .b = w->b,
                   .store = w->b->store,
                   .policy = &w->b->policy,
                   .now = broker_now_ms(),
                   .retention = {(int64_t)w->b->opts.active_days * 24 * 3600 * 1000,
                                 (int64_t)w->b->opts.archive_days * 24 * 3600 * 1000},
                   .sweep_now = broker_sweep_clock(w->b)};
+    if (s_search_fold(req, &l.text) != 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "a search text cannot be compared");
+        return;
+    }
     int rc = relais_store_case_iterate_after(w->b->store, req->after, s_list_entry, &l);
     if (l.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
@@ -500,7 +607,7 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
         return;
     }
     if (referral_seq && rc == RELAIS_E_NOT_FOUND) {
-        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no referral %s", req->case_id);
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "there is no referral %s; `relais case list` lists the cases and their referrals", req->case_id);
         return;
     }
     if (referral_seq && rc != 0) {
@@ -741,7 +848,7 @@ static int s_page_add(void *ctx, uint64_t seq, const uint8_t *record, size_t len
 static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
     if (!s_sees_all(env->role)) {
-        broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL, "only auditors and coordinators read the log");
+        broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL, "only the auditors, the coordinator and the data protection officer read the log");
         return;
     }
     uint64_t head = 0;

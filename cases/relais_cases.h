@@ -105,6 +105,11 @@ int relais_cases_state_is_open(relais_case_state_t state);
 
 /* ---- Events on one case record (pure) ------------------------------------------------- */
 
+/* Copies `text` (NULL: "") into `out` (room `cap`), cut between two characters when it does not
+ * fit: a case record keeps a long school or name shortened, never with a broken character (its
+ * encoding would not decode, and the commit that holds it would fail). */
+void relais_cases_copy_text(char *out, size_t cap, const char *text);
+
 /* "Lina B. (2015)": the child as a work list names it, enough to recognise, not a full identity. */
 void relais_cases_child_display(const relais_referral_view_t *ref, char *out, size_t cap);
 

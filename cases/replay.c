@@ -47,8 +47,8 @@ static int s_referral(const relais_cases_index_t *index, void *ctx, const relais
     snprintf(r->sender, sizeof r->sender, "%s", sender);
     r->received_ms = received_ms;
     r->urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
-    snprintf(r->school, sizeof r->school, "%s", ref->school ? ref->school : "");
-    snprintf(r->organisation, sizeof r->organisation, "%s", ref->organisation ? ref->organisation : "");
+    relais_cases_copy_text(r->school, sizeof r->school, ref->school);
+    relais_cases_copy_text(r->organisation, sizeof r->organisation, ref->organisation);
     relais_cases_child_display(ref, r->child_display, sizeof r->child_display);
     out->has_referral = 1;
     return 0;
@@ -116,13 +116,18 @@ static int s_update_event(const relais_cases_index_t *index, void *ctx, const re
         return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case_update.case_id is missing or too long");
     int rc = index->case_get(ctx, upd.case_id, &out->rec);
     if (rc == RELAIS_E_NOT_FOUND)
-        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "there is no case %s", upd.case_id);
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "there is no case %s; `relais case list` lists the cases, `relais case show R-<number>` "
+                        "finds the case of a referral",
+                        upd.case_id);
     if (rc)
         return rc;
     int closed = 0;
     rc = relais_cases_update(&out->rec, &upd, seq, received_ms, &closed, out->why, sizeof out->why);
-    if (rc)
-        return s_refuse(out, rc, "%s", out->why);
+    if (rc) {
+        out->status = rc; /* the sentence is in out->why already: formatting it onto itself would overlap */
+        return 0;
+    }
     if (upd.share_referral && upd.share_referral[0]) {
         rc = s_share(index, ctx, upd.share_referral, seq, out);
         if (rc || out->status)

@@ -53,6 +53,13 @@ static unsigned s_utf8_next(const unsigned char *s, size_t *len)
         *len = 3;
         return ((unsigned)(s[0] & 0x0f) << 12) | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
     }
+    /* Beyond the BMP too, so that a child display takes a family name's first letter whole (a
+     * name keeps the bytes of such a letter as they are: its child key is the same either way). */
+    if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
+        *len = 4;
+        return ((unsigned)(s[0] & 0x07) << 18) | ((unsigned)(s[1] & 0x3f) << 12) | ((unsigned)(s[2] & 0x3f) << 6) |
+               (s[3] & 0x3f);
+    }
     *len = 1;
     return 0xfffd;
 }
@@ -314,30 +321,75 @@ static const char *s_name(relais_case_state_t s)
     return n ? n : "unknown";
 }
 
-/* Whether `cur` may move to `to`; a sentence in `why` when not. */
-static int s_move_allowed(const relais_case_record_t *cur, relais_case_state_t to, char *why, size_t cap)
+/* Whether `cur` may take an update to `to`: a move, a pause or its resume, a note (to == from,
+ * in an open state), or entered-in-error from anything but itself. */
+static int s_can_move(const relais_case_record_t *cur, relais_case_state_t to)
 {
     relais_case_state_t from = cur->summary.state;
-    if (to == RELAIS_CASE_ENTERED_IN_ERROR && from != RELAIS_CASE_ENTERED_IN_ERROR)
-        return 1;
-    if (to == from) {
-        if (relais_cases_state_is_open(from))
-            return 1; /* a note or a review */
-        snprintf(why, cap, "case %s is closed (%s): no more notes", cur->summary.case_id, s_name(from));
+    if ((unsigned)to >= RELAIS_CASE_STATE_COUNT || to == RELAIS_CASE_UNSPECIFIED)
         return 0;
+    if (to == RELAIS_CASE_ENTERED_IN_ERROR)
+        return from != RELAIS_CASE_ENTERED_IN_ERROR;
+    if (to == from || to == RELAIS_CASE_PAUSED)
+        return relais_cases_state_is_open(from); /* a note or a review; a pause */
+    if (from == RELAIS_CASE_PAUSED)
+        return to == cur->paused_from;
+    return (unsigned)from < RELAIS_CASE_STATE_COUNT && (s_moves[from] & S_BIT(to)) != 0;
+}
+
+/* Where the case stands, as the coordinator would say it: "in triage", "paused (it was in
+ * follow-up)", "closed (declined)", "entered in error". */
+static void s_where(const relais_case_record_t *cur, char *out, size_t cap)
+{
+    relais_case_state_t from = cur->summary.state;
+    if (from == RELAIS_CASE_PAUSED)
+        snprintf(out, cap, "paused (it was in %s)", s_name(cur->paused_from));
+    else if (from == RELAIS_CASE_ENTERED_IN_ERROR)
+        snprintf(out, cap, "entered in error");
+    else if (relais_cases_state_is_open(from))
+        snprintf(out, cap, "in %s", s_name(from));
+    else
+        snprintf(out, cap, "closed (%s)", s_name(from));
+}
+
+/* What the case may do next, in the command line's words (`relais case update C-3 ACTION`):
+ * "from triage it can move to: awaiting-agreement, ..., entered-in-error, or take a note".
+ * Derived from s_can_move, so that the sentence never disagrees with the rule. */
+static void s_next(const relais_case_record_t *cur, char *out, size_t cap)
+{
+    relais_case_state_t from = cur->summary.state;
+    if (from == RELAIS_CASE_ENTERED_IN_ERROR) {
+        snprintf(out, cap, "it can no longer move or take a note");
+        return;
     }
-    if (to == RELAIS_CASE_PAUSED) {
-        if (relais_cases_state_is_open(from))
-            return 1;
-    } else if (from == RELAIS_CASE_PAUSED) {
-        if (to == cur->paused_from)
-            return 1;
-        snprintf(why, cap, "case %s is paused: it resumes to %s", cur->summary.case_id, s_name(cur->paused_from));
-        return 0;
-    } else if ((unsigned)to < RELAIS_CASE_STATE_COUNT && (s_moves[from] & S_BIT(to))) {
+    size_t used = (size_t)snprintf(out, cap, "from %s it can %smove to:", s_name(from),
+                                   relais_cases_state_is_open(from) ? "" : "only ");
+    int listed = 0;
+    for (int t = 1; t < RELAIS_CASE_STATE_COUNT && used < cap; t++) {
+        if (t == (int)from || !s_can_move(cur, (relais_case_state_t)t))
+            continue;
+        int resume = from == RELAIS_CASE_PAUSED && t == (int)cur->paused_from;
+        used += (size_t)snprintf(out + used, cap - used, "%s %s%s", listed ? "," : "", s_name((relais_case_state_t)t),
+                                 resume ? " (resume)" : "");
+        listed++;
+    }
+    if (used < cap && s_can_move(cur, from))
+        snprintf(out + used, cap - used, "%s take a note", listed ? ", or" : " only");
+}
+
+/* Whether `cur` may move to `to`; when not, a sentence in `why` that says where the case
+ * stands and what it may do instead. */
+static int s_move_allowed(const relais_case_record_t *cur, relais_case_state_t to, char *why, size_t cap)
+{
+    if (s_can_move(cur, to))
         return 1;
-    }
-    snprintf(why, cap, "case %s cannot move from %s to %s", cur->summary.case_id, s_name(from), s_name(to));
+    char where[64], moves[200];
+    s_where(cur, where, sizeof where);
+    s_next(cur, moves, sizeof moves);
+    if (to == cur->summary.state)
+        snprintf(why, cap, "case %s is %s and takes no more notes; %s", cur->summary.case_id, where, moves);
+    else
+        snprintf(why, cap, "case %s is %s and cannot move to %s; %s", cur->summary.case_id, where, s_name(to), moves);
     return 0;
 }
 
@@ -415,12 +467,17 @@ int relais_cases_update(relais_case_record_t *rec, const relais_case_update_view
 {
     relais_case_state_t from = rec->summary.state;
     *closed = 0;
+    char where[64], moves[200];
     if ((unsigned)upd->to_state >= RELAIS_CASE_STATE_COUNT || upd->to_state == RELAIS_CASE_UNSPECIFIED) {
-        snprintf(why, cap, "unknown target state");
+        s_next(rec, moves, sizeof moves);
+        snprintf(why, cap, "case %s: unknown target state; %s", rec->summary.case_id, moves);
         return RELAIS_E_BAD_TRANSITION;
     }
     if (upd->from_state != from) {
-        snprintf(why, cap, "case %s is %s, not %s", rec->summary.case_id, s_name(from), s_name(upd->from_state));
+        /* The author saw another state: the case moved on since, or --from was wrong. */
+        s_where(rec, where, sizeof where);
+        s_next(rec, moves, sizeof moves);
+        snprintf(why, cap, "case %s is %s, not %s; %s", rec->summary.case_id, where, s_name(upd->from_state), moves);
         return RELAIS_E_BAD_TRANSITION;
     }
     if (!s_move_allowed(rec, upd->to_state, why, cap) || !s_fields_needed(upd, from, why, cap))
@@ -477,9 +534,27 @@ static void s_add_name(char list[][RELAIS_NAME_LEN], size_t *count, const char *
         memcpy(list[(*count)++], name, strlen(name) + 1);
 }
 
+void relais_cases_copy_text(char *out, size_t cap, const char *text)
+{
+    if (cap == 0)
+        return;
+    size_t n = text ? strlen(text) : 0;
+    if (n >= cap) {
+        /* The text is UTF-8 (the codec checked it): back off the continuation bytes to the start
+         * of the character that does not fit. */
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(out, text, n);
+    out[n] = '\0';
+}
+
 void relais_cases_child_display(const relais_referral_view_t *ref, char *out, size_t cap)
 {
-    const char *given = ref->given_count ? ref->given_names[0] : "";
+    char given[61];
+    relais_cases_copy_text(given, sizeof given, ref->given_count ? ref->given_names[0] : "");
     const char *family = ref->family_name ? ref->family_name : "";
     size_t initial = 0;
     if (family[0])
@@ -487,8 +562,10 @@ void relais_cases_child_display(const relais_referral_view_t *ref, char *out, si
     char year[8] = "";
     if (ref->birth_date && strlen(ref->birth_date) >= 4)
         snprintf(year, sizeof year, " (%.4s)", ref->birth_date);
-    snprintf(out, cap, "%.60s%s%.*s%s%s", given, given[0] && initial ? " " : "", (int)initial, family,
+    char display[RELAIS_NAME_LEN];
+    snprintf(display, sizeof display, "%s%s%.*s%s%s", given, given[0] && initial ? " " : "", (int)initial, family,
              initial ? "." : "", year);
+    relais_cases_copy_text(out, cap, display);
 }
 
 int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key[32], const char *sender,
@@ -501,7 +578,7 @@ int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key
     s->task_status = relais_cases_task_status(RELAIS_CASE_SUBMITTED);
     s->urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
     relais_cases_child_display(ref, s->child_display, sizeof s->child_display);
-    snprintf(s->school, sizeof s->school, "%s", ref->school ? ref->school : "");
+    relais_cases_copy_text(s->school, sizeof s->school, ref->school);
     s->opened_ms = received_ms;
     out->triage_from_ms = received_ms;
     memcpy(out->child_key, child_key, 32);
@@ -522,7 +599,7 @@ int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t 
         rec->referral_seqs[rec->referral_seq_count++] = seq;
     s->referral_count++;
     if (!s->school[0] && ref->school)
-        snprintf(s->school, sizeof s->school, "%s", ref->school);
+        relais_cases_copy_text(s->school, sizeof s->school, ref->school);
     relais_urgency_t urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
     if (urgency > s->urgency) {
         /* The more urgent target counts from the referral that raised it. */

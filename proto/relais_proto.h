@@ -522,11 +522,13 @@ typedef struct {
     char case_id[RELAIS_CASE_ID_LEN];
     int with_history;
     /* CASE_LIST filters: bit (1 << state) per wanted state (0 = all), urgency (0 = all),
-     * school and referrer substrings (empty = all), overdue only */
+     * school, referrer and child's name substrings (empty = all; case and accents folded),
+     * overdue only */
     uint32_t states;
     relais_urgency_t urgency;
     char school[RELAIS_NAME_LEN];
     char referrer[RELAIS_NAME_LEN];
+    char name[RELAIS_NAME_LEN];
     int overdue_only;
     char after[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the page after this line ("" first page) */
     uint32_t expiring_days;     /* CASE_LIST: only cases whose next lifecycle move is this close */

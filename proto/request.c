@@ -30,6 +30,7 @@ static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
         return relais_status_set(RELAIS_E_INVALID, "case list: urgency %d unknown", (int)r->urgency);
     if ((rc = relais_proto_fixed_len(r->school, sizeof r->school, "case list school", &n)) ||
         (rc = relais_proto_fixed_len(r->referrer, sizeof r->referrer, "case list referrer", &n)) ||
+        (rc = relais_proto_fixed_len(r->name, sizeof r->name, "case list name", &n)) ||
         (rc = relais_proto_fixed_len(r->after, sizeof r->after, "case list after", &n)))
         return rc;
     h->list = (Relais__V1__CaseListQuery)RELAIS__V1__CASE_LIST_QUERY__INIT;
@@ -40,6 +41,7 @@ static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->list.urgency = (Relais__V1__Urgency)r->urgency;
     h->list.school = (char *)r->school;
     h->list.referrer = (char *)r->referrer;
+    h->list.name = (char *)r->name;
     h->list.overdue_only = r->overdue_only ? 1 : 0;
     h->list.after = (char *)r->after;
     h->list.expiring_days = r->expiring_days;
@@ -191,6 +193,7 @@ static int s_case_list_from_pb(const Relais__V1__CaseListQuery *q, relais_reques
     if ((rc = relais_proto_copy_exact(out->school, sizeof out->school, q->school, "request.case_query.list.school")) ||
         (rc = relais_proto_copy_exact(out->referrer, sizeof out->referrer, q->referrer,
                                       "request.case_query.list.referrer")) ||
+        (rc = relais_proto_copy_exact(out->name, sizeof out->name, q->name, "request.case_query.list.name")) ||
         (rc = relais_proto_copy_exact(out->after, sizeof out->after, q->after, "request.case_query.list.after")))
         return rc;
     out->urgency = (relais_urgency_t)q->urgency;

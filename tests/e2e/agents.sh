@@ -86,7 +86,7 @@ grep -q "\"case_id\":\"$case1\"" "$tmp/out" || fail "case list --json"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" case list --json --state closed-completed
 grep -q "\"case_id\":\"$case1\"" "$tmp/out" && fail "the state filter is ignored"
 expect_exit 0 env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" case show "$case1"
-grep -q "Timeline" "$tmp/out" && grep -q "Lina B." "$tmp/out" || { cat "$tmp/out"; fail "case show"; }
+grep -q "^Historique" "$tmp/out" && grep -q "Lina B." "$tmp/out" || { cat "$tmp/out"; fail "case show"; }
 expect_exit 0 env RELAIS_KEY="$tmp/keys/coordination.cert_secret" "$relais" case show "$case1" --json
 grep -q '"timeline":\[{"seq"' "$tmp/out" || fail "case show --json"
 

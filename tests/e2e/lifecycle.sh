@@ -99,7 +99,8 @@ cmp -s "$tmp/out" "$tmp/cmp-feed-before" || fail "the CMP's feed shows the recti
 expect 0 cmp-sceaux case show "R-$tom_referral" --json
 cmp -s "$tmp/out" "$tmp/cmp-show-before" || fail "the CMP's view shows the rectification"
 expect 0 coordination case show "$tom"
-grep -q "rectified #$tom_referral child.birth_date = 2017-04-09" "$tmp/out" || fail "the coordinator's timeline: $(cat "$tmp/out")"
+grep -q "rectification du n° $tom_referral : child.birth_date" "$tmp/out" && grep -q "Né(e) le  *09/04/2017" "$tmp/out" ||
+  fail "the coordinator's page: $(cat "$tmp/out")"
 expect 0 coordination privacy export "$tom" --json
 grep -q '"birth_date":"2017-04-09"' "$tmp/out" || fail "the export does not show the corrected date"
 grep -q '"original":"2017-09-04"' "$tmp/out" || fail "the export does not keep the original: $(head -c 600 "$tmp/out")"

@@ -6,9 +6,10 @@
 # - a log written in clear without the hub's checks (make_store build-controls) holds a child whose names, school,
 #   class and organisation carry escape sequences, a line break, a C1 CSI and a bidi override:
 #   every text and JSON view shows them escaped, one row per case;
-# - a note may hold line breaks (a multi-line field): the timeline shows it on its own row;
-# - a control in a one-line field is refused before anything is sent, and a case id with one
-#   is refused by the hub; neither error line carries it raw.
+# - a note may hold line breaks (a multi-line field): the page quotes each of its lines under a
+#   bar, so that none passes for a line of the page;
+# - a control in a one-line field, or in a case id, is refused before anything is sent; no error
+#   line carries it raw.
 # Needs bash, coreutils, grep and sed. 127.0.0.1 only.
 set -euo pipefail
 
@@ -69,22 +70,22 @@ expect_exit 0 "$relais" feed --json --from 1 --count 1
 no_controls "$tmp/out" "feed --json"
 grep -qF 'Lina\u202e' "$tmp/out" || fail "feed --json: $(cat "$tmp/out")"
 
-step "a note keeps its line break, on its own row"
+step "a note keeps its line break, quoted under the bar"
 expect_exit 0 "$relais" case update C-1 triage --note $'vu en instance\n#98 2026-01-01 00:00 forged row'
 expect_exit 0 "$relais" case show C-1
 no_controls "$tmp/out" "case show with a note"
 grep -q '^ *#98' "$tmp/out" && fail "case show: the note forged a row: $(cat "$tmp/out")"
-grep -qF 'vu en instance\n#98' "$tmp/out" || fail "case show: the note: $(cat "$tmp/out")"
+grep -q '^ *│ vu en instance$' "$tmp/out" && grep -q '^ *│ #98 2026-01-01 00:00 forged row$' "$tmp/out" ||
+  fail "case show: the note: $(cat "$tmp/out")"
 
 step "a control in a one-line field: refused before anything is sent"
 head=$("$relais" audit export --store "$tmp/store" 2>/dev/null | wc -l || true)
 expect_exit 2 "$relais" case update C-1 note --reason "family${esc}]0;x"
 grep -q 'case_update.reason_code: control character U+001B' "$tmp/err" || fail "no field named: $(cat "$tmp/err")"
 no_controls "$tmp/err" "the local refusal"
-expect_exit 1 "$relais" case show "C-1${esc}[2J"
-grep -q 'MALFORMED' "$tmp/err" && grep -q 'case_query.show: control character U+001B' "$tmp/err" ||
-  fail "the hub did not refuse the case id: $(cat "$tmp/err")"
-no_controls "$tmp/err" "the hub's refusal"
+expect_exit 2 "$relais" case show "C-1${esc}[2J"
+grep -qF "'C-1\x1b[2J' is not a case id" "$tmp/err" || fail "the case id is not refused, escaped: $(cat "$tmp/err")"
+no_controls "$tmp/err" "the refusal of the case id"
 expect_exit 2 "$relais" case show "C-1${esc}[2J" --bogus
 no_controls "$tmp/err" "a usage error"
 stop_broker_clean

@@ -85,6 +85,74 @@ static void test_child_key(void **state)
     assert_int_equal(relais_cases_child_key(s_secret, &v, c), RELAIS_E_MALFORMED);
 }
 
+/* A letter beyond the BMP (4 bytes in UTF-8) is kept whole: the child key is the formula's over
+ * the very bytes given ("\xf0\x9f\x98\x80" is U+1F600), as it always was. */
+static void test_letters_beyond_the_bmp(void **state)
+{
+    (void)state;
+    s_assert_norm("Zo\xc3\xa9 \xf0\x9f\x98\x80-Lou", "zoe \xf0\x9f\x98\x80 lou");
+    const char *const lina[] = {"Lina"};
+    relais_referral_view_t v;
+    uint8_t key[32];
+    /* HMAC-SHA256({7, 0...}, "\xf0\x9f\x98\x80" "benali|lina|2015 03 02") */
+    static const uint8_t want[32] = {0xeb, 0x7a, 0xa8, 0x5f, 0x02, 0x4e, 0x1f, 0x28, 0xf3, 0xc9, 0x0e,
+                                     0x26, 0x48, 0xbf, 0x0f, 0x03, 0x29, 0xbb, 0x03, 0x46, 0x1f, 0xec,
+                                     0xf4, 0x11, 0xab, 0xa1, 0x37, 0xa3, 0x65, 0x0d, 0x69, 0x93};
+    s_child(&v, "\xf0\x9f\x98\x80" "Benali", lina, 1, "2015-03-02");
+    assert_int_equal(relais_cases_child_key(s_secret, &v, key), 0);
+    assert_memory_equal(key, want, 32);
+}
+
+/* What a case record keeps of a long text is cut between characters, never inside one: a broken
+ * character would not decode, and the commit holding it would fail with every message in it. */
+static void test_long_texts_cut_between_characters(void **state)
+{
+    (void)state;
+    char out[4];
+    relais_cases_copy_text(out, sizeof out, "abcdef");
+    assert_string_equal(out, "abc");
+    relais_cases_copy_text(out, sizeof out, "\xc3\xa9\xc3\xa9\xc3\xa9"); /* 3 accented letters, 6 bytes */
+    assert_string_equal(out, "\xc3\xa9");
+    relais_cases_copy_text(out, sizeof out, "a\xf0\x9f\x98\x80");
+    assert_string_equal(out, "a");
+    relais_cases_copy_text(out, sizeof out, NULL);
+    assert_string_equal(out, "");
+    relais_cases_copy_text(out, sizeof out, "abc");
+    assert_string_equal(out, "abc");
+
+    /* A given name of 40 accented letters shows its first 30 (60 bytes); a family name's first
+     * letter beyond the BMP shows whole. */
+    char given_name[81] = "", want[128] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(given_name, "\xc3\xa9");
+    for (int i = 0; i < 30; i++)
+        strcat(want, "\xc3\xa9");
+    strcat(want, " \xf0\x9f\x98\x80. (2015)");
+    const char *const given[] = {given_name};
+    relais_referral_view_t v;
+    s_child(&v, "\xf0\x9f\x98\x80" "Benali", given, 1, "2015-03-02");
+    char display[RELAIS_NAME_LEN];
+    relais_cases_child_display(&v, display, sizeof display);
+    assert_string_equal(display, want);
+
+    /* A school of 100 accented letters (200 bytes): the case keeps 63 of them, and decodes. */
+    char school[201] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(school, "\xc3\xa9");
+    v.school = school;
+    v.organisation = "Coll\xc3\xa8ge Marie Curie";
+    uint8_t child_key[32] = {1}, *bytes = NULL;
+    size_t len = 0;
+    relais_case_record_t rec, back;
+    assert_int_equal(relais_cases_open(&v, child_key, "college-curie", 7, 1000, &rec), 0);
+    assert_int_equal(strlen(rec.summary.school), 126);
+    assert_int_equal(relais_case_record_encode(&rec, &bytes, &len), 0);
+    assert_int_equal(relais_case_record_decode(bytes, len, &back), 0);
+    assert_string_equal(back.summary.school, rec.summary.school);
+    assert_string_equal(back.summary.child_display, want);
+    free(bytes);
+}
+
 /* ---- Opening and attaching ------------------------------------------------------------- */
 
 static void s_referral(relais_referral_view_t *v, const char *org, relais_urgency_t urgency)
@@ -259,6 +327,100 @@ static void test_stale_from_state(void **state)
     char why[256];
     assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
     assert_non_null(strstr(why, "submitted"));
+}
+
+/* The refusal of a move `to` on a case in `from` (paused from `paused_from`), into `why`. */
+static void s_refusal(relais_case_state_t from, relais_case_state_t paused_from, relais_case_state_t to, char *why,
+                      size_t cap)
+{
+    relais_case_record_t rec;
+    s_open(&rec, RELAIS_URGENCY_ROUTINE);
+    rec.summary.state = from;
+    rec.paused_from = paused_from;
+    relais_case_update_view_t u = {.case_id = "C-7", .from_state = from, .to_state = to};
+    int closed;
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, cap), RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(rec.summary.state, from);
+}
+
+/* A refusal says where the case stands and what it may do instead, in the command line's words. */
+static void test_refusals_say_the_moves(void **state)
+{
+    (void)state;
+    char why[256];
+    s_refusal(RELAIS_CASE_TRIAGE, 0, RELAIS_CASE_DIAGNOSIS, why, sizeof why);
+    assert_string_equal(why, "case C-7 is in triage and cannot move to diagnosis; from triage it can move to: "
+                             "awaiting-agreement, accepted, declined, redirected, paused, entered-in-error, or take "
+                             "a note");
+    s_refusal(RELAIS_CASE_PAUSED, RELAIS_CASE_DIAGNOSIS, RELAIS_CASE_TRIAGE, why, sizeof why);
+    assert_string_equal(why, "case C-7 is paused (it was in diagnosis) and cannot move to triage; from paused it can "
+                             "move to: diagnosis (resume), entered-in-error, or take a note");
+    s_refusal(RELAIS_CASE_DECLINED, 0, RELAIS_CASE_DECLINED, why, sizeof why);
+    assert_string_equal(why, "case C-7 is closed (declined) and takes no more notes; from declined it can only move "
+                             "to: entered-in-error");
+    s_refusal(RELAIS_CASE_CLOSED_COMPLETED, 0, RELAIS_CASE_FOLLOW_UP, why, sizeof why);
+    assert_string_equal(why, "case C-7 is closed (closed-completed) and cannot move to follow-up; from "
+                             "closed-completed it can only move to: entered-in-error");
+    s_refusal(RELAIS_CASE_ENTERED_IN_ERROR, 0, RELAIS_CASE_TRIAGE, why, sizeof why);
+    assert_string_equal(why, "case C-7 is entered in error and cannot move to triage; it can no longer move or take a "
+                             "note");
+    s_refusal(RELAIS_CASE_TRIAGE, 0, RELAIS_CASE_UNSPECIFIED, why, sizeof why);
+    assert_non_null(strstr(why, "unknown target state; from triage it can move to: awaiting-agreement"));
+
+    /* The author saw another state (the case moved on, or --from was wrong). */
+    relais_case_record_t rec;
+    s_open(&rec, RELAIS_URGENCY_ROUTINE);
+    relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_TRIAGE, .to_state = RELAIS_CASE_ACCEPTED};
+    int closed;
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_string_equal(why, "case C-7 is in submitted, not triage; from submitted it can move to: triage, paused, "
+                             "entered-in-error, or take a note");
+
+    /* The longest sentence (the longest case id, the longest list) still fits the wire's 256 bytes. */
+    s_open(&rec, RELAIS_URGENCY_ROUTINE);
+    snprintf(rec.summary.case_id, sizeof rec.summary.case_id, "C-%s", "18446744073709551615");
+    rec.summary.state = RELAIS_CASE_AWAITING_AGREEMENT;
+    u = (relais_case_update_view_t){.case_id = rec.summary.case_id, .from_state = RELAIS_CASE_AWAITING_AGREEMENT,
+                                    .to_state = RELAIS_CASE_PATHWAY_PROPOSED};
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_true(strlen(why) < sizeof why - 1);
+    assert_non_null(strstr(why, "closed-withdrawn, paused, entered-in-error, or take a note"));
+}
+
+/* The moves a refusal lists are exactly those the rules allow, from every state. */
+static void test_refusals_list_the_rule(void **state)
+{
+    (void)state;
+    for (int from = 1; from < RELAIS_CASE_STATE_COUNT; from++) {
+        relais_case_state_t paused_from = from == RELAIS_CASE_PAUSED ? RELAIS_CASE_FOLLOW_UP : RELAIS_CASE_UNSPECIFIED;
+        char why[256], list[300];
+        /* no move ever leads back to submitted, so asking for it is refused from every state but itself */
+        s_refusal((relais_case_state_t)from, paused_from,
+                  from == RELAIS_CASE_SUBMITTED ? RELAIS_CASE_ACCEPTED : RELAIS_CASE_SUBMITTED, why, sizeof why);
+        const char *colon = strstr(why, "move to:");
+        /* the list with its items fenced by spaces and commas: " a, b (resume), or take a note," */
+        snprintf(list, sizeof list, "%s,", colon ? colon + strlen("move to:") : "");
+        for (int to = 1; to < RELAIS_CASE_STATE_COUNT; to++) {
+            relais_case_record_t rec;
+            s_open(&rec, RELAIS_URGENCY_ROUTINE);
+            rec.summary.state = (relais_case_state_t)from;
+            rec.paused_from = paused_from;
+            relais_case_update_view_t u = {.case_id = "C-7", .from_state = (relais_case_state_t)from,
+                                           .to_state = (relais_case_state_t)to, .reason_code = "r",
+                                           .redirected_to = "CMP", .pathway_count = 1};
+            int closed;
+            char ignored[256], item[64], resumed[64];
+            int allowed = relais_cases_update(&rec, &u, 8, 2000, &closed, ignored, sizeof ignored) == 0;
+            snprintf(item, sizeof item, " %s,", relais_case_state_name((relais_case_state_t)to));
+            snprintf(resumed, sizeof resumed, " %s (resume),", relais_case_state_name((relais_case_state_t)to));
+            int listed = to == from ? strstr(list, " take a note,") != NULL
+                                    : strstr(list, item) != NULL || strstr(list, resumed) != NULL;
+            if (allowed != listed)
+                fail_msg("from %s, %s is %s but %s: %s", relais_case_state_name((relais_case_state_t)from),
+                         relais_case_state_name((relais_case_state_t)to), allowed ? "allowed" : "refused",
+                         listed ? "listed" : "not listed", why);
+        }
+    }
 }
 
 static void test_required_fields(void **state)
@@ -822,10 +984,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise),
         cmocka_unit_test(test_child_key),
+        cmocka_unit_test(test_letters_beyond_the_bmp),
         cmocka_unit_test(test_open_and_attach),
+        cmocka_unit_test(test_long_texts_cut_between_characters),
         cmocka_unit_test(test_allowed_transitions),
         cmocka_unit_test(test_forbidden_transitions),
         cmocka_unit_test(test_stale_from_state),
+        cmocka_unit_test(test_refusals_say_the_moves),
+        cmocka_unit_test(test_refusals_list_the_rule),
         cmocka_unit_test(test_required_fields),
         cmocka_unit_test(test_pause_resume),
         cmocka_unit_test(test_review_date_and_overdue),

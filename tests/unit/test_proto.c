@@ -1206,6 +1206,7 @@ static void test_request_round_trips(void **state)
             r.urgency = RELAIS_URGENCY_URGENT;
             snprintf(r.school, sizeof r.school, "Collège Marie Curie");
             snprintf(r.referrer, sizeof r.referrer, "PMI");
+            snprintf(r.name, sizeof r.name, "Bénali");
             r.overdue_only = 1;
             r.expiring_days = 30;
             break;

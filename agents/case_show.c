@@ -1,0 +1,815 @@
+/* case_show.c -- `relais case show` as a page: what a coordinator prints before a partnership
+ * meeting, what a partner reads of its referral.
+ *
+ * The page is made from what the hub sent, read back through the messages' JSON form (every
+ * field of a referral and an update, which the rules' views do not carry), with the corrections
+ * the case holds applied (relais_cli_timeline_json). French by default, the town's language,
+ * English on request; dates are local. Nothing is printed raw: each line goes through
+ * relais_cli_line, and the multi-line texts (descriptions, notes, a diagnosis, an address) are
+ * quoted under a bar, their lines wrapped, so that no text can pass for a line of the page.
+ */
+#include "case_show.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relais_cases.h"
+
+#define S_WIDTH 92       /* a printed page's columns, bars and indents included */
+#define S_LABEL_WIDTH 22 /* the labels' column in a block of fields */
+#define S_BAR "\xe2\x94\x82" /* U+2502, the bar multi-line texts are quoted under */
+
+/* French or English: the page's two languages, one literal each, so that formats stay checked. */
+#define S_T(p, fr, en) ((p)->lang == RELAIS_CLI_EN ? (en) : (fr))
+
+typedef struct {
+    FILE *out;
+    relais_cli_lang_t lang;
+    const relais_reply_t *r;
+    const relais_case_summary_t *c;
+    json_t *timeline; /* the records the hub sent, corrected, as relais_cli_record_json entries */
+    json_t *child;    /* the child as the first referral names it (borrowed from the timeline) */
+    int partner;      /* a partner's view of its own referral: no case, no diagnosis, no notes */
+} s_page_t;
+
+/* ---- Words ------------------------------------------------------------------------------------ */
+
+static const char *s_state(const s_page_t *p, relais_case_state_t state)
+{
+    static const char *const fr[RELAIS_CASE_STATE_COUNT] = {
+        "?",     "reçu",         "en cours d'examen", "en attente de l'accord de la famille",
+        "accepté", "non retenu",  "réorienté",         "diagnostic",
+        "parcours proposé",       "suivi",             "clos, parcours mené à terme",
+        "clos, retrait de la famille", "clos sans résultat", "en pause", "saisi par erreur"};
+    if ((unsigned)state >= RELAIS_CASE_STATE_COUNT || state == RELAIS_CASE_UNSPECIFIED)
+        return "?";
+    return p->lang == RELAIS_CLI_EN ? relais_case_state_name(state) : fr[state];
+}
+
+/* The state as the header gives it: the French word and the command line's name beside. */
+static void s_state_long(const s_page_t *p, relais_case_state_t state, char *out, size_t cap)
+{
+    const char *name = relais_case_state_name(state);
+    if (p->lang == RELAIS_CLI_EN || !name)
+        snprintf(out, cap, "%s", s_state(p, state));
+    else
+        snprintf(out, cap, "%s (%s)", s_state(p, state), name);
+}
+
+static const char *s_urgency(const s_page_t *p, relais_urgency_t u)
+{
+    switch (u) {
+    case RELAIS_URGENCY_ROUTINE: return S_T(p, "ordinaire", "routine");
+    case RELAIS_URGENCY_PRIORITY: return S_T(p, "prioritaire", "priority");
+    case RELAIS_URGENCY_URGENT: return S_T(p, "urgent", "urgent");
+    default: return "-";
+    }
+}
+
+/* An enumeration's value as the JSON form names it ("SCHOOL_HEAD"), in the page's language. */
+typedef struct {
+    const char *name, *fr, *en;
+} s_word_t;
+
+static const char *s_word(const s_page_t *p, const s_word_t *words, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(words[i].name, name) == 0)
+            return p->lang == RELAIS_CLI_EN ? words[i].en : words[i].fr;
+    return name ? name : "";
+}
+
+static const char *s_role(const s_page_t *p, const char *name)
+{
+    static const s_word_t roles[] = {
+        {"SCHOOL_HEAD", "chef d'établissement", "head of school"},
+        {"TEACHER", "enseignant", "teacher"},
+        {"RASED", "RASED", "RASED"},
+        {"GUIDANCE_COUNSELLOR", "conseiller d'orientation", "guidance counsellor"},
+        {"MUNICIPAL_YOUTH", "service Animation, Jeunesse et prévention", "municipal youth service"},
+        {"MUNICIPAL_SOCIAL", "service Action sociale santé handicap", "municipal social service"},
+        {"PMI", "PMI", "PMI"},
+        {"CMP", "CMP", "CMP"},
+        {"PARENT", "parent", "parent"},
+        {"OTHER", "autre", "other"},
+    };
+    return s_word(p, roles, sizeof roles / sizeof roles[0], name);
+}
+
+static const char *s_domain(const s_page_t *p, const char *name)
+{
+    static const s_word_t domains[] = {
+        {"EDUCATIONAL", "éducatif", "educational"}, {"PERISCOLAIRE", "périscolaire", "out-of-school"},
+        {"CULTURAL", "culturel", "cultural"},       {"SOCIAL", "social", "social"},
+        {"HEALTH", "sanitaire", "health"},
+    };
+    return s_word(p, domains, sizeof domains / sizeof domains[0], name);
+}
+
+static const char *s_str(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static int64_t s_int(json_t *o, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* "n° 14" or "#14": how a record is named on the page (and in `privacy rectify --record`). */
+static void s_number(const s_page_t *p, int64_t seq, char *out, size_t cap)
+{
+    snprintf(out, cap, S_T(p, "n° %" PRId64, "#%" PRId64), seq);
+}
+
+/* ---- Lines ------------------------------------------------------------------------------------ */
+
+/* Characters shown, not bytes: "École" is five wide. */
+static size_t s_cols(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void s_heading(const s_page_t *p, const char *title)
+{
+    char rule[S_WIDTH + 1];
+    size_t n = s_cols(title);
+    if (n > S_WIDTH)
+        n = S_WIDTH;
+    memset(rule, '-', n);
+    rule[n] = '\0';
+    fputc('\n', p->out);
+    relais_cli_line(p->out, "%s", title);
+    relais_cli_line(p->out, "%s", rule);
+}
+
+static size_t s_cut(const char *s, size_t cols);
+
+/* `lead` (the page's own words, `column` characters wide) then the value, escaped and wrapped
+ * under itself: "  Label                 value that runs on / and on". */
+static void s_wrap(const s_page_t *p, const char *lead, int column, const char *value)
+{
+    size_t cap = 4 * strlen(value) + 1;
+    char *safe = malloc(cap);
+    if (!safe) {
+        relais_cli_line(p->out, "%s%s", lead, value);
+        return;
+    }
+    relais_text_escape(value, strlen(value), safe, cap);
+    size_t cols = column < S_WIDTH - 20 ? (size_t)(S_WIDTH - column) : 20;
+    const char *rest = safe;
+    for (int first = 1; first || *rest; first = 0) {
+        size_t cut = s_cut(rest, cols), end = cut;
+        while (end > 0 && rest[end - 1] == ' ')
+            end--;
+        relais_cli_line(p->out, "%s%*s%.*s", first ? lead : "", first ? 0 : column, "", (int)end, rest);
+        rest += cut;
+        while (*rest == ' ')
+            rest++;
+    }
+    free(safe);
+}
+
+/* "  Label                 value"; nothing when the value is empty. */
+static void s_field(const s_page_t *p, int indent, const char *label, const char *value)
+{
+    if (!value || !*value)
+        return;
+    char lead[256];
+    size_t n = s_cols(label);
+    int pad = n < S_LABEL_WIDTH ? (int)(S_LABEL_WIDTH - n) : 1;
+    snprintf(lead, sizeof lead, "%*s%s%*s", indent, "", label, pad, "");
+    s_wrap(p, lead, indent + (int)n + pad, value);
+}
+
+/* Where to cut `s` (escaped text) to show at most `cols` characters: at the last space that
+ * fits, or, in a word longer than the line, at the character that does not. */
+static size_t s_cut(const char *s, size_t cols)
+{
+    size_t chars = 0, space = 0, i = 0;
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) == 0x80)
+            continue;
+        if (chars == cols)
+            return space ? space : i;
+        if (s[i] == ' ')
+            space = i;
+        chars++;
+    }
+    return i;
+}
+
+/* One line of a multi-line text, escaped, wrapped under the bar. */
+static void s_quote_line(const s_page_t *p, int indent, const char *line, size_t len)
+{
+    size_t cap = 4 * len + 1;
+    char *safe = malloc(cap);
+    if (!safe) {
+        relais_cli_line(p->out, "%*s" S_BAR " (?)", indent, "");
+        return;
+    }
+    relais_text_escape(line, len, safe, cap);
+    size_t cols = S_WIDTH - (size_t)indent - 2;
+    char *rest = safe;
+    do {
+        size_t cut = s_cut(rest, cols), end = cut;
+        while (end > 0 && rest[end - 1] == ' ')
+            end--;
+        if (end)
+            relais_cli_line(p->out, "%*s" S_BAR " %.*s", indent, "", (int)end, rest);
+        else
+            relais_cli_line(p->out, "%*s" S_BAR, indent, "");
+        rest += cut;
+        while (*rest == ' ')
+            rest++;
+    } while (*rest);
+    free(safe);
+}
+
+/* A multi-line text under a bar, line by line (\r\n is a line break as \n is). */
+static void s_quote(const s_page_t *p, int indent, const char *text)
+{
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl ? (size_t)(nl - text) : strlen(text);
+        s_quote_line(p, indent, text, len && text[len - 1] == '\r' ? len - 1 : len);
+        text = nl ? nl + 1 : text + len;
+    }
+}
+
+/* A labelled text that may run over several lines: on the label's line when it is one short
+ * line, else quoted under it. */
+static void s_text_field(const s_page_t *p, int indent, const char *label, const char *text)
+{
+    if (!text || !*text)
+        return;
+    if (!strchr(text, '\n') && s_cols(text) + S_LABEL_WIDTH + (size_t)indent <= S_WIDTH) {
+        s_field(p, indent, label, text);
+        return;
+    }
+    relais_cli_line(p->out, "%*s%s", indent, "", label);
+    s_quote(p, indent + 2, text);
+}
+
+/* ---- The records ------------------------------------------------------------------------------ */
+
+static json_t *s_message(json_t *entry)
+{
+    return json_object_get(entry, "message");
+}
+
+static const char *s_sender(json_t *entry)
+{
+    return s_str(json_object_get(s_message(entry), "header"), "sender");
+}
+
+/* Given names joined by spaces. */
+static void s_given(json_t *child, char *out, size_t cap)
+{
+    size_t i;
+    json_t *g;
+    out[0] = '\0';
+    json_array_foreach(json_object_get(child, "given_names"), i, g)
+    {
+        if (i)
+            strncat(out, " ", cap - strlen(out) - 1);
+        strncat(out, json_string_value(g) ? json_string_value(g) : "", cap - strlen(out) - 1);
+    }
+}
+
+/* ---- Header ----------------------------------------------------------------------------------- */
+
+static void s_print_header(const s_page_t *p)
+{
+    const relais_case_summary_t *c = p->c;
+    char title[512], rule[S_WIDTH + 1], when[64], state[160], refs[1024] = "";
+    snprintf(title, sizeof title, "%s %s%s%s", p->partner ? S_T(p, "Signalement", "Referral") : S_T(p, "Dossier", "Case"),
+             c->case_id, *c->child_display ? " \xe2\x80\x94 " : "", c->child_display);
+    size_t n = s_cols(title) < S_WIDTH ? s_cols(title) : S_WIDTH;
+    memset(rule, '=', n);
+    rule[n] = '\0';
+    relais_cli_line(p->out, "%s", title);
+    relais_cli_line(p->out, "%s", rule);
+    fputc('\n', p->out);
+    s_state_long(p, c->state, state, sizeof state);
+    s_field(p, 2, S_T(p, "État", "State"), state);
+    s_field(p, 2, S_T(p, "Précision", "Sub-status"), c->sub_status);
+    s_field(p, 2, S_T(p, "Motif", "Reason"), c->reason_code);
+    s_field(p, 2, S_T(p, "Urgence", "Urgency"), s_urgency(p, c->urgency));
+    for (size_t i = 0; i < c->referrer_count && i < RELAIS_MAX_REFERRERS; i++) {
+        if (i)
+            strncat(refs, ", ", sizeof refs - strlen(refs) - 1);
+        strncat(refs, c->referrers[i], sizeof refs - strlen(refs) - 1);
+    }
+    if (!p->partner && *refs) {
+        size_t used = strlen(refs);
+        snprintf(refs + used, sizeof refs - used, S_T(p, " (%u signalement%s)", " (%u referral%s)"), c->referral_count,
+                 c->referral_count == 1 ? "" : "s");
+    }
+    s_field(p, 2, S_T(p, "Signalé par", "Referred by"), refs);
+    relais_cli_date_time(c->opened_ms, p->lang, when, sizeof when);
+    s_field(p, 2, p->partner ? S_T(p, "Envoyé le", "Sent") : S_T(p, "Ouvert le", "Opened"), when);
+    relais_cli_date_time(c->updated_ms, p->lang, when, sizeof when);
+    s_field(p, 2, S_T(p, "Mis à jour le", "Updated"), when);
+    if (c->due_ms) {
+        relais_cli_date_time(c->due_ms, p->lang, when, sizeof when);
+        if (c->overdue)
+            strncat(when, S_T(p, " \xe2\x80\x94 EN RETARD", " \xe2\x80\x94 OVERDUE"), sizeof when - strlen(when) - 1);
+        s_field(p, 2, S_T(p, "Échéance", "Due"), when);
+    }
+}
+
+/* ---- The child -------------------------------------------------------------------------------- */
+
+/* "BÉNALI LINA, 12/03/2014, collège Marie-Curie, 6e B": a child as one referral named it. */
+static void s_child_line(const s_page_t *p, json_t *child, char *out, size_t cap)
+{
+    char given[512], born[64];
+    s_given(child, given, sizeof given);
+    relais_cli_date(s_str(child, "birth_date"), p->lang, born, sizeof born);
+    snprintf(out, cap, "%s %s", s_str(child, "family_name"), given);
+    const char *parts[] = {*s_str(child, "birth_date") ? born : "", s_str(child, "school"),
+                           s_str(child, "class_name")};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (!*parts[i])
+            continue;
+        strncat(out, ", ", cap - strlen(out) - 1);
+        strncat(out, parts[i], cap - strlen(out) - 1);
+    }
+}
+
+static void s_print_child(const s_page_t *p)
+{
+    if (!p->child)
+        return;
+    char given[512], born[64];
+    s_heading(p, S_T(p, "Enfant", "Child"));
+    s_given(p->child, given, sizeof given);
+    s_field(p, 2, S_T(p, "Nom", "Family name"), s_str(p->child, "family_name"));
+    s_field(p, 2, S_T(p, "Prénoms", "Given names"), given);
+    relais_cli_date(s_str(p->child, "birth_date"), p->lang, born, sizeof born);
+    s_field(p, 2, S_T(p, "Né(e) le", "Born"), *s_str(p->child, "birth_date") ? born : "");
+    s_field(p, 2, S_T(p, "École", "School"), s_str(p->child, "school"));
+    s_field(p, 2, S_T(p, "Classe", "Class"), s_str(p->child, "class_name"));
+}
+
+/* ---- Referrals -------------------------------------------------------------------------------- */
+
+static int s_same_child(json_t *a, json_t *b)
+{
+    static const char *const keys[] = {"family_name", "birth_date", "school", "class_name"};
+    char ga[512], gb[512];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(s_str(a, keys[i]), s_str(b, keys[i])) != 0)
+            return 0;
+    s_given(a, ga, sizeof ga);
+    s_given(b, gb, sizeof gb);
+    return strcmp(ga, gb) == 0;
+}
+
+/* How the family's agreement was recorded, or the parents' own request. */
+static void s_print_basis(const s_page_t *p, json_t *ref)
+{
+    char text[1024], when[64];
+    json_t *consent = json_object_get(ref, "consent");
+    json_t *request = json_object_get(ref, "parental_request");
+    if (consent) {
+        relais_cli_date_time(s_int(consent, "recorded_ms"), p->lang, when, sizeof when);
+        snprintf(text, sizeof text, S_T(p, "donné par %s ; recueilli le %s par %s", "given by %s; recorded on %s by %s"),
+                 *s_str(consent, "given_by") ? s_str(consent, "given_by") : "?", when, s_str(consent, "recorded_by"));
+        if (*s_str(consent, "document_ref")) {
+            size_t used = strlen(text);
+            snprintf(text + used, sizeof text - used, S_T(p, " ; document %s", "; document %s"),
+                     s_str(consent, "document_ref"));
+        }
+        s_field(p, 4, S_T(p, "Accord de la famille", "Family consent"), text);
+    } else if (request) {
+        relais_cli_date_time(s_int(request, "received_ms"), p->lang, when, sizeof when);
+        snprintf(text, sizeof text, S_T(p, "%s%s%s%s, reçue le %s%s%s", "%s%s%s%s, received %s%s%s"),
+                 s_str(request, "requester_name"), *s_str(request, "relationship") ? " (" : "",
+                 s_str(request, "relationship"), *s_str(request, "relationship") ? ")" : "", when,
+                 *s_str(request, "channel") ? S_T(p, ", par ", ", by ") : "", s_str(request, "channel"));
+        s_field(p, 4, S_T(p, "Demande des parents", "Parents' request"), text);
+    }
+}
+
+/* The corrections made to the referral (coordinator): the value shown is the corrected one. */
+static void s_print_corrections(const s_page_t *p, json_t *entry)
+{
+    size_t i;
+    json_t *fix;
+    json_array_foreach(json_object_get(entry, "rectifications"), i, fix)
+    {
+        char when[64], num[32], text[1024];
+        relais_cli_date_time(s_int(fix, "received_ms"), p->lang, when, sizeof when);
+        s_number(p, s_int(fix, "by_record"), num, sizeof num);
+        json_t *original = json_object_get(fix, "original");
+        snprintf(text, sizeof text,
+                 S_T(p, "%s le %s (%s) ; motif : %s ; valeur d'origine : %s",
+                     "%s on %s (%s); reason: %s; original value: %s"),
+                 s_str(fix, "field"), when, num, s_str(fix, "reason"),
+                 json_is_string(original) ? json_string_value(original) : "-");
+        s_field(p, 4, S_T(p, "Rectifié", "Corrected"), text);
+    }
+}
+
+/* Whether the referral's referrer sees the case, and the command that shares it when not. */
+static void s_print_sharing(const s_page_t *p, int64_t seq)
+{
+    char text[512], num[32], handle[RELAIS_CASE_ID_LEN];
+    relais_referral_handle((uint64_t)seq, handle);
+    for (size_t i = 0; i < p->r->follower_count; i++) {
+        const relais_case_follower_t *f = &p->r->followers[i];
+        if ((int64_t)f->referral_seq != seq)
+            continue;
+        s_number(p, (int64_t)f->since_seq, num, sizeof num);
+        snprintf(text, sizeof text, "%s %s%s", S_T(p, "depuis le", "since"), num,
+                 f->since_seq == f->referral_seq ? S_T(p, " (son signalement l'a ouvert)", " (its referral opened it)")
+                                                 : S_T(p, " (partagé)", " (shared)"));
+        s_field(p, 4, S_T(p, "Voit le dossier", "Sees the case"), text);
+        return;
+    }
+    s_field(p, 4, S_T(p, "Voit le dossier", "Sees the case"),
+            S_T(p, "non, seulement l'arrivée de son signalement", "no, only its referral's arrival"));
+    snprintf(text, sizeof text, "relais case share %s %s", p->c->case_id, handle);
+    s_field(p, 4, S_T(p, "Pour le partager", "To share it"), text);
+}
+
+static void s_print_referral(const s_page_t *p, json_t *entry)
+{
+    json_t *ref = json_object_get(s_message(entry), "referral");
+    json_t *who = json_object_get(ref, "referrer");
+    char handle[RELAIS_CASE_ID_LEN], when[64], text[1024];
+    relais_referral_handle((uint64_t)s_int(entry, "seq"), handle);
+    relais_cli_date_time(s_int(entry, "received_ms"), p->lang, when, sizeof when);
+    fputc('\n', p->out);
+    relais_cli_line(p->out, S_T(p, "  %s \xe2\x80\x94 reçu le %s de %s", "  %s \xe2\x80\x94 received %s from %s"), handle,
+                    when, s_sender(entry));
+    s_field(p, 4, S_T(p, "Organisme", "Organisation"), s_str(who, "organisation"));
+    snprintf(text, sizeof text, "%s%s%s%s", s_str(who, "name"), *s_str(who, "name") ? " (" : "",
+             s_role(p, s_str(who, "role")), *s_str(who, "name") ? ")" : "");
+    s_field(p, 4, S_T(p, "Auteur", "Written by"), text);
+    s_field(p, 4, S_T(p, "Contact", "Contact"), s_str(who, "contact"));
+    s_field(p, 4, S_T(p, "Référence", "Reference"), s_str(ref, "external_ref"));
+    s_field(p, 4, S_T(p, "Urgence", "Urgency"),
+            s_urgency(p, relais_urgency_from_name(s_str(ref, "urgency")) ? relais_urgency_from_name(s_str(ref, "urgency"))
+                                                                         : RELAIS_URGENCY_ROUTINE));
+    text[0] = '\0';
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(ref, "domains"), i, d)
+    {
+        if (i)
+            strncat(text, ", ", sizeof text - strlen(text) - 1);
+        strncat(text, s_domain(p, json_string_value(d)), sizeof text - strlen(text) - 1);
+    }
+    s_field(p, 4, S_T(p, "Domaines", "Domains"), text);
+    json_t *child = json_object_get(ref, "child");
+    if (child && p->child && !s_same_child(child, p->child)) {
+        s_child_line(p, child, text, sizeof text);
+        s_field(p, 4, S_T(p, "Enfant nommé", "Child as named"), text);
+    }
+    s_print_basis(p, ref);
+    s_text_field(p, 4, S_T(p, "Description", "Description"), s_str(ref, "description"));
+    s_text_field(p, 4, S_T(p, "Déjà en place", "Support in place"), s_str(ref, "support_in_place"));
+    s_print_corrections(p, entry);
+    if (!p->partner)
+        s_print_sharing(p, s_int(entry, "seq"));
+}
+
+static void s_print_referrals(const s_page_t *p)
+{
+    size_t i, n = 0;
+    json_t *entry;
+    json_array_foreach(p->timeline, i, entry) n += json_object_get(s_message(entry), "referral") != NULL;
+    char title[64];
+    snprintf(title, sizeof title, S_T(p, "Signalements (%zu)", "Referrals (%zu)"), n);
+    s_heading(p, title);
+    json_array_foreach(p->timeline, i, entry) if (json_object_get(s_message(entry), "referral")) s_print_referral(p, entry);
+}
+
+/* ---- The family ------------------------------------------------------------------------------- */
+
+/* Two referrals name the same parent ("Samira Benali", "Samira Bénali"): once, with what each
+ * gave. Compared folded as the child key folds names. */
+static json_t *s_find_guardian(json_t *list, const char *name)
+{
+    char a[512], b[512];
+    if (relais_cases_normalise_name(name, a, sizeof a) != 0)
+        return NULL;
+    size_t i;
+    json_t *g;
+    json_array_foreach(list, i, g) if (relais_cases_normalise_name(s_str(g, "name"), b, sizeof b) == 0 &&
+                                       strcmp(a, b) == 0) return g;
+    return NULL;
+}
+
+static json_t *s_guardians(const s_page_t *p)
+{
+    json_t *list = json_array();
+    size_t i, k;
+    json_t *entry, *g;
+    json_array_foreach(p->timeline, i, entry)
+    {
+        json_array_foreach(json_object_get(json_object_get(s_message(entry), "referral"), "guardians"), k, g)
+        {
+            json_t *same = *s_str(g, "name") ? s_find_guardian(list, s_str(g, "name")) : NULL;
+            if (!same) {
+                json_array_append_new(list, json_deep_copy(g));
+                continue;
+            }
+            const char *key;
+            json_t *v;
+            json_object_foreach(g, key, v) if (!json_object_get(same, key)) json_object_set(same, key, v);
+        }
+    }
+    return list;
+}
+
+static void s_print_family(const s_page_t *p)
+{
+    json_t *list = s_guardians(p);
+    if (!list)
+        return;
+    s_heading(p, S_T(p, "Famille : responsables légaux", "Family: parents and guardians"));
+    size_t i;
+    json_t *g;
+    json_array_foreach(list, i, g)
+    {
+        const char *rel = s_str(g, "relationship");
+        relais_cli_line(p->out, "  %s%s%s%s", *s_str(g, "name") ? s_str(g, "name") : "?", *rel ? " (" : "", rel,
+                        *rel ? ")" : "");
+        s_field(p, 4, S_T(p, "Téléphone", "Phone"), s_str(g, "phone"));
+        s_field(p, 4, S_T(p, "Courriel", "E-mail"), s_str(g, "email"));
+        s_text_field(p, 4, S_T(p, "Adresse", "Address"), s_str(g, "address"));
+    }
+    if (json_array_size(list) == 0)
+        relais_cli_line(p->out, "  %s", S_T(p, "Aucun responsable légal indiqué.", "No parent or guardian given."));
+    json_decref(list);
+}
+
+/* ---- The coordinator's work: diagnosis, pathway, reviews -------------------------------------- */
+
+/* "03/12/2026 06:11 (n° 7, coordination)": when and by whom an update was made. */
+static void s_update_line(const s_page_t *p, json_t *entry, const char *what)
+{
+    char when[64], num[32];
+    relais_cli_date_time(s_int(entry, "received_ms"), p->lang, when, sizeof when);
+    s_number(p, s_int(entry, "seq"), num, sizeof num);
+    relais_cli_line(p->out, "  %s%s%s (%s, %s)", what, *what ? " " : "", when, num, s_sender(entry));
+}
+
+static json_t *s_update(json_t *entry)
+{
+    return json_object_get(s_message(entry), "case_update");
+}
+
+static void s_print_diagnosis(const s_page_t *p)
+{
+    size_t i, n = 0;
+    json_t *entry;
+    s_heading(p, S_T(p, "Diagnostic", "Diagnosis"));
+    json_array_foreach(p->timeline, i, entry)
+    {
+        const char *text = s_str(s_update(entry), "diagnosis");
+        if (!*text)
+            continue;
+        if (n++)
+            fputc('\n', p->out);
+        s_update_line(p, entry, "");
+        s_quote(p, 4, text);
+    }
+    if (!n)
+        relais_cli_line(p->out, "  %s", S_T(p, "Aucun diagnostic enregistré.", "No diagnosis recorded."));
+}
+
+/* "1. Action collective — avec Médiathèque — à partir du 03/12/2026 — weekly": what, who, when. */
+static void s_print_action(const s_page_t *p, size_t k, json_t *a)
+{
+    char line[1024], start[64];
+    const char *kind = s_str(a, "kind");
+    snprintf(line, sizeof line, "    %zu. %s", k + 1,
+             strcmp(kind, "COLLECTIVE") == 0 ? S_T(p, "Action collective", "Collective action")
+             : strcmp(kind, "INDIVIDUAL") == 0 ? S_T(p, "Action individuelle", "Individual action")
+                                               : S_T(p, "Action", "Action"));
+    if (*s_str(a, "partner")) {
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, S_T(p, " \xe2\x80\x94 avec %s", " \xe2\x80\x94 with %s"),
+                 s_str(a, "partner"));
+    }
+    if (*s_str(a, "start_date")) {
+        size_t used = strlen(line);
+        relais_cli_date(s_str(a, "start_date"), p->lang, start, sizeof start);
+        snprintf(line + used, sizeof line - used, S_T(p, " \xe2\x80\x94 à partir du %s", " \xe2\x80\x94 from %s"),
+                 start);
+    }
+    if (*s_str(a, "frequency")) {
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof line - used, " \xe2\x80\x94 %s", s_str(a, "frequency"));
+    }
+    relais_cli_line(p->out, "%s", line);
+    s_quote(p, 7, s_str(a, "description"));
+}
+
+static void s_print_pathway(const s_page_t *p)
+{
+    size_t i, k, n = 0;
+    json_t *entry, *a;
+    s_heading(p, S_T(p, "Parcours éducatif", "Educational pathway"));
+    json_array_foreach(p->timeline, i, entry)
+    {
+        json_t *actions = json_object_get(s_update(entry), "pathway");
+        if (!json_array_size(actions))
+            continue;
+        if (n++)
+            fputc('\n', p->out);
+        s_update_line(p, entry, S_T(p, "Proposé le", "Proposed"));
+        json_array_foreach(actions, k, a) s_print_action(p, k, a);
+    }
+    if (!n)
+        relais_cli_line(p->out, "  %s", S_T(p, "Aucun parcours proposé.", "No pathway proposed."));
+}
+
+static void s_print_reviews(const s_page_t *p)
+{
+    size_t i, n = 0;
+    json_t *entry;
+    s_heading(p, S_T(p, "Suivi : bilans et notes", "Follow-up: reviews and notes"));
+    json_array_foreach(p->timeline, i, entry)
+    {
+        json_t *u = s_update(entry);
+        const char *note = s_str(u, "note"), *review = s_str(u, "next_review_date");
+        if (!*note && !*review)
+            continue;
+        char date[64];
+        if (n++)
+            fputc('\n', p->out);
+        s_update_line(p, entry, "");
+        relais_cli_date(review, p->lang, date, sizeof date);
+        s_field(p, 4, S_T(p, "Prochain bilan le", "Next review"), *review ? date : "");
+        s_text_field(p, 4, S_T(p, "Note", "Note"), note);
+    }
+    if (!n)
+        relais_cli_line(p->out, "  %s", S_T(p, "Aucun bilan ni note.", "No review or note."));
+}
+
+/* ---- History ---------------------------------------------------------------------------------- */
+
+/* What an update did, in a few words: "en cours d'examen → retenu ; motif : out-of-scope". */
+static void s_update_words(const s_page_t *p, json_t *u, char *out, size_t cap)
+{
+    relais_case_state_t from = relais_case_state_from_name(s_str(u, "from_state"));
+    relais_case_state_t to = relais_case_state_from_name(s_str(u, "to_state"));
+    char date[64];
+    if (from == to)
+        snprintf(out, cap, S_T(p, "%s (inchangé)", "%s (unchanged)"), s_state(p, from));
+    else
+        snprintf(out, cap, "%s \xe2\x86\x92 %s", s_state(p, from), s_state(p, to));
+    struct {
+        const char *key, *fr, *en;
+    } extra[] = {{"sub_status", "précision", "sub-status"}, {"reason_code", "motif", "reason"},
+                 {"redirected_to", "orienté vers", "redirected to"}, {"share_referral", "partagé avec", "shared with"}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        size_t used = strlen(out);
+        if (*s_str(u, extra[i].key) && used < cap)
+            snprintf(out + used, cap - used, S_T(p, " ; %s : %s", "; %s: %s"), S_T(p, extra[i].fr, extra[i].en),
+                     s_str(u, extra[i].key));
+    }
+    size_t used = strlen(out);
+    if (*s_str(u, "diagnosis") && used < cap)
+        used += (size_t)snprintf(out + used, cap - used, "%s", S_T(p, " ; diagnostic posé", "; diagnosis recorded"));
+    if (json_array_size(json_object_get(u, "pathway")) && used < cap)
+        used += (size_t)snprintf(out + used, cap - used,
+                                 S_T(p, " ; parcours de %zu action%s", "; pathway of %zu action%s"),
+                                 json_array_size(json_object_get(u, "pathway")),
+                                 json_array_size(json_object_get(u, "pathway")) == 1 ? "" : "s");
+    if (*s_str(u, "note") && used < cap)
+        used += (size_t)snprintf(out + used, cap - used, "%s", S_T(p, " ; note", "; note"));
+    if (*s_str(u, "next_review_date") && used < cap) {
+        relais_cli_date(s_str(u, "next_review_date"), p->lang, date, sizeof date);
+        snprintf(out + used, cap - used, S_T(p, " ; prochain bilan le %s", "; next review %s"), date);
+    }
+}
+
+/* What a record was, in a few words, for the history's line. */
+static void s_record_words(const s_page_t *p, json_t *entry, char *out, size_t cap)
+{
+    json_t *m = s_message(entry);
+    json_t *ref = json_object_get(m, "referral"), *u = json_object_get(m, "case_update");
+    json_t *priv = json_object_get(m, "privacy");
+    char handle[RELAIS_CASE_ID_LEN], words[768], num[32];
+    if (ref) {
+        relais_referral_handle((uint64_t)s_int(entry, "seq"), handle);
+        snprintf(words, sizeof words, S_T(p, "signalement %s (%s)", "referral %s (%s)"), handle,
+                 s_str(json_object_get(ref, "referrer"), "organisation"));
+    } else if (u) {
+        s_update_words(p, u, words, sizeof words);
+    } else if (priv && strcmp(s_str(priv, "kind"), "RECTIFIED") == 0) {
+        s_number(p, s_int(priv, "record_seq"), num, sizeof num);
+        snprintf(words, sizeof words, S_T(p, "rectification du %s : %s ; motif : %s", "correction of %s: %s; reason: %s"),
+                 num, s_str(priv, "field"), s_str(priv, "reason"));
+    } else if (priv) {
+        snprintf(words, sizeof words, S_T(p, "protection des données : %s ; motif : %s", "data protection: %s; reason: %s"),
+                 s_str(priv, "kind"), s_str(priv, "reason"));
+    } else {
+        snprintf(words, sizeof words, "?");
+    }
+    snprintf(out, cap, S_T(p, "%s : %s", "%s: %s"), s_sender(entry), words);
+}
+
+/* One dated line: "03/12/2026 06:10  n° 1     college-curie : signalement R-1 (Collège Marie Curie)". */
+static void s_history_line(const s_page_t *p, int64_t when_ms, uint64_t seq, const char *what)
+{
+    char when[64], num[32];
+    relais_cli_date_time(when_ms, p->lang, when, sizeof when);
+    s_number(p, (int64_t)seq, num, sizeof num);
+    int pad_when = s_cols(when) < 18 ? 18 - (int)s_cols(when) : 1;
+    int pad_num = s_cols(num) < 9 ? 9 - (int)s_cols(num) : 1;
+    char lead[128];
+    snprintf(lead, sizeof lead, "  %s%*s%s%*s", when, pad_when, "", num, pad_num, "");
+    s_wrap(p, lead, 2 + (int)s_cols(when) + pad_when + (int)s_cols(num) + pad_num, what);
+}
+
+/* The event's status, for an event the reader sees without its record (a partner's view of
+ * the coordinator's moves after a share). */
+static void s_status_words(const s_page_t *p, const relais_case_status_t *st, char *out, size_t cap)
+{
+    snprintf(out, cap, S_T(p, "état du dossier : %s", "case state: %s"), s_state(p, st->state));
+    size_t used = strlen(out);
+    if (*st->reason_code && used < cap)
+        snprintf(out + used, cap - used, S_T(p, " ; motif : %s", "; reason: %s"), st->reason_code);
+}
+
+/* The records and the events side by side, by sequence number: the coordinator has a record
+ * for each event; a partner has its referral's record and the statuses it may see. */
+static void s_print_history(const s_page_t *p)
+{
+    const relais_reply_t *r = p->r;
+    size_t i = 0, e = 0, n = json_array_size(p->timeline);
+    char what[1024];
+    s_heading(p, S_T(p, "Historique", "History"));
+    while (i < n || e < r->event_count) {
+        json_t *entry = json_array_get(p->timeline, i);
+        uint64_t rseq = i < n ? (uint64_t)s_int(entry, "seq") : UINT64_MAX;
+        uint64_t eseq = e < r->event_count ? r->events[e].seq : UINT64_MAX;
+        if (rseq <= eseq) {
+            s_record_words(p, entry, what, sizeof what);
+            s_history_line(p, s_int(entry, "received_ms"), rseq, what);
+            i++;
+            e += rseq == eseq;
+        } else {
+            s_status_words(p, &r->events[e].status, what, sizeof what);
+            s_history_line(p, r->events[e].status.updated_ms, eseq, what);
+            e++;
+        }
+    }
+    if (!n && !r->event_count)
+        relais_cli_line(p->out, "  -");
+}
+
+/* ---- The page --------------------------------------------------------------------------------- */
+
+/* The child as the first referral the reader may see names it. */
+static json_t *s_first_child(json_t *timeline)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(timeline, i, entry)
+    {
+        json_t *child = json_object_get(json_object_get(s_message(entry), "referral"), "child");
+        if (child)
+            return child;
+    }
+    return NULL;
+}
+
+int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t lang)
+{
+    if (!r || r->case_count == 0)
+        return relais_status_set(RELAIS_E_INVALID, "the hub sent no summary of the case");
+    s_page_t p = {.out = out, .lang = lang, .r = r, .c = &r->cases[0]};
+    p.timeline = relais_cli_timeline_json(r, 1);
+    if (!p.timeline)
+        return relais_status_set(RELAIS_E_NOMEM, "case show: the page");
+    /* A partner is answered under its referral's handle, never a case id. */
+    p.partner = relais_referral_handle_seq(p.c->case_id) != 0;
+    p.child = s_first_child(p.timeline);
+    s_print_header(&p);
+    s_print_child(&p);
+    s_print_referrals(&p);
+    s_print_family(&p);
+    if (!p.partner) {
+        s_print_diagnosis(&p);
+        s_print_pathway(&p);
+        s_print_reviews(&p);
+    }
+    s_print_history(&p);
+    json_decref(p.timeline);
+    return fflush(out) == 0 ? RELAIS_OK : relais_status_set(RELAIS_E_IO, "case show: the page could not be written");
+}

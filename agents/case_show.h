@@ -1,0 +1,19 @@
+/* case_show.h -- the page `relais case show` prints for a person (not installed). */
+#ifndef RELAIS_CASE_SHOW_H
+#define RELAIS_CASE_SHOW_H
+
+#include <stdio.h>
+
+#include "cli_util.h"
+
+/* Prints the case (or, for a partner, its referral) of a CASE_DETAIL reply as a page to read or
+ * print before a partnership meeting: the child, each referral with its description, referrer
+ * and the family's contacts, the diagnosis, the pathway, reviews and notes, and the history as
+ * a dated list, in `lang`, with local dates. It prints what the hub sent and nothing else: a
+ * partner's reply holds its own referral and the statuses it may see, so its page has no
+ * diagnosis, pathway or notes. Every text from the hub is escaped; multi-line texts are quoted
+ * under a bar, so that none of their lines passes for a line of the page.
+ * Errors: RELAIS_E_INVALID (no summary), RELAIS_E_NOMEM. */
+int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t lang);
+
+#endif
