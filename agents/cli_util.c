@@ -61,7 +61,7 @@ int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeo
 
 /* ---- Printing text safely ------------------------------------------------------------------ */
 
-static void s_vline(FILE *out, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void s_vline(FILE *out, const char *fmt, va_list ap)
 {
     char small[1024], *text = small;
     va_list again;

@@ -208,8 +208,9 @@ static size_t s_stamp(char out[40], size_t cap)
 }
 
 /* One line into `line` (room `cap` > 2): the stamp, level, event, the fields, a newline. */
-static size_t s_line(char *line, size_t cap, const char *stamp, const char *level, const char *event, const char *fmt,
-                     va_list ap)
+__attribute__((format(printf, 6, 0))) static size_t s_line(char *line, size_t cap, const char *stamp,
+                                                            const char *level, const char *event, const char *fmt,
+                                                            va_list ap)
 {
     int n = snprintf(line, cap, "%slevel=%s event=%s ", stamp, level, event);
     if (n < 0 || (size_t)n >= cap)
