@@ -84,9 +84,11 @@ void relais_cases_seal_store(relais_store_t *store, relais_keyring_t *ring);
  * NUL-terminated string into `out`. Errors: RELAIS_E_INVALID (does not fit in `cap`). */
 int relais_cases_normalise_name(const char *in, char *out, size_t cap);
 
-/* The key of a partner's own reference for a referral in the store: HMAC-SHA256(secret, a
- * domain tag, the sender, the reference), so that the store holds no reference in clear.
- * Errors: RELAIS_E_MALFORMED (empty or too long), RELAIS_E_CRYPTO. */
+/* The key of a partner's own reference for a referral in the store, so that the store holds no
+ * reference in clear yet keeps a partner's references in their order: 8 bytes of HMAC-SHA256
+ * of the sender and the reference's stem (what precedes its trailing digits), the trailing
+ * number (u64 big-endian, at most 18 digits), 16 bytes of HMAC-SHA256 of the sender and the
+ * whole reference. Errors: RELAIS_E_MALFORMED (empty or too long), RELAIS_E_CRYPTO. */
 int relais_cases_ref_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const char *sender, const char *external_ref,
                          uint8_t out[32]);
 

@@ -186,50 +186,92 @@ static int s_hmac_input(char *buf, size_t cap, size_t *len, const char *text, in
     return 0;
 }
 
+/* Room for the longest names the schema allows (proto/validate.c): 100 characters of up to 4
+ * bytes; the given names, 10 of them joined by spaces. Normalising never lengthens a name (a
+ * folded letter is no longer than its UTF-8), so the same room holds the normalised text. Only
+ * the room grew: a name that fitted before keys the same bytes. */
+#define S_NAME_BYTES (100 * 4 + 1)
+#define S_GIVEN_BYTES (10 * (100 * 4 + 1))
+
 int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child, uint8_t out[32])
 {
-    char family[512], given[1024], joined[1024], birth[64], input[2048];
+    char family[S_NAME_BYTES], given[S_GIVEN_BYTES], joined[S_GIVEN_BYTES], birth[64];
+    char input[S_NAME_BYTES + S_GIVEN_BYTES + 64];
     size_t jl = 0;
     joined[0] = '\0';
     for (size_t i = 0; i < child->given_count; i++) {
         int w = snprintf(joined + jl, sizeof joined - jl, "%s%s", i ? " " : "", child->given_names[i]);
         if (w < 0 || (size_t)w >= sizeof joined - jl)
-            return relais_status_set(RELAIS_E_MALFORMED, "child.given_names too long");
+            return relais_status_set(RELAIS_E_MALFORMED, "referral.child.given_names: more than %zu bytes together; "
+                                     "expected at most 10 names of 100 characters", sizeof joined - 1);
         jl += (size_t)w;
     }
     if (!child->family_name || relais_cases_normalise_name(child->family_name, family, sizeof family) != 0 ||
         relais_cases_normalise_name(joined, given, sizeof given) != 0 || !child->birth_date ||
         relais_cases_normalise_name(child->birth_date, birth, sizeof birth) != 0)
-        return relais_status_set(RELAIS_E_MALFORMED, "child names or birth date too long");
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.child: names or birth date too long; expected names of "
+                                 "at most 100 characters and a date YYYY-MM-DD");
     if (!family[0])
-        return relais_status_set(RELAIS_E_MALFORMED, "child.family_name is required");
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.child.family_name: no letter or digit; expected a name");
     if (!birth[0])
-        return relais_status_set(RELAIS_E_MALFORMED, "child.birth_date is required");
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.child.birth_date: required; expected a date, "
+                                 "YYYY-MM-DD");
     size_t len = 0;
     if (s_hmac_input(input, sizeof input, &len, family, 0) != 0 ||
         s_hmac_input(input, sizeof input, &len, given, 0) != 0 ||
         s_hmac_input(input, sizeof input, &len, birth, 1) != 0)
-        return relais_status_set(RELAIS_E_MALFORMED, "child identification too long");
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.child: names too long to key the child");
     if (s_hmac_sha256(secret, input, len, out) != 0)
         return relais_status_set(RELAIS_E_CRYPTO, "HMAC-SHA256 failed");
+    return 0;
+}
+
+/* HMAC-SHA256 of a reference's parts under a domain tag (a leading NUL: no child key's input,
+ * NUL-free text, can equal it), its first `n` bytes into `out`. */
+static int s_ref_mac(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const char *tag, const char *sender,
+                     const char *text, size_t text_len, uint8_t *out, size_t n)
+{
+    char input[1024];
+    size_t tl = strlen(tag), sl = strlen(sender);
+    if (2 + tl + sl + 1 + text_len > sizeof input)
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.external_ref: too long");
+    input[0] = '\0';
+    memcpy(input + 1, tag, tl);
+    input[1 + tl] = '\0';
+    memcpy(input + 2 + tl, sender, sl);
+    input[2 + tl + sl] = '\0';
+    memcpy(input + 3 + tl + sl, text, text_len);
+    uint8_t mac[32];
+    if (s_hmac_sha256(secret, input, 3 + tl + sl + text_len, mac) != 0)
+        return relais_status_set(RELAIS_E_CRYPTO, "HMAC-SHA256 failed");
+    memcpy(out, mac, n);
     return 0;
 }
 
 int relais_cases_ref_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const char *sender, const char *external_ref,
                          uint8_t out[32])
 {
-    /* A leading NUL: no child key's input (NUL-free text) can equal a reference's. */
-    char input[1024];
-    size_t sl = sender ? strlen(sender) : 0, rl = external_ref ? strlen(external_ref) : 0;
-    if (sl == 0 || rl == 0 || 5 + sl + 1 + rl > sizeof input)
-        return relais_status_set(RELAIS_E_MALFORMED, "referral.external_ref: empty or too long");
-    memcpy(input, "\0ref\0", 5);
-    memcpy(input + 5, sender, sl);
-    input[5 + sl] = '\0';
-    memcpy(input + 6 + sl, external_ref, rl);
-    if (s_hmac_sha256(secret, input, 6 + sl + rl, out) != 0)
-        return relais_status_set(RELAIS_E_CRYPTO, "HMAC-SHA256 failed");
-    return 0;
+    size_t rl = external_ref ? strlen(external_ref) : 0;
+    if (!sender || !sender[0] || rl == 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.external_ref: empty");
+    /* Partners number their referrals in order ("MC-2026-014", "MC-2026-015"): the key keeps
+     * that order, so that the log's synced index takes each new reference at the end of its
+     * partner's run instead of on a random page of its own (a page written and synced per
+     * referral, which at millions of references made intake half as fast). The stem before the
+     * trailing digits is hashed with the sender, the trailing number is kept as a number, and a
+     * hash of the whole reference tells apart those that share both ("014" and "14"). */
+    size_t stem = rl, digits = 0;
+    while (stem > 0 && digits < 18 && external_ref[stem - 1] >= '0' && external_ref[stem - 1] <= '9') {
+        stem--;
+        digits++;
+    }
+    uint64_t number = 0;
+    for (size_t k = stem; k < rl; k++)
+        number = number * 10 + (uint64_t)(external_ref[k] - '0');
+    int rc = s_ref_mac(secret, "ref-stem", sender, external_ref, stem, out, 8);
+    for (int k = 0; rc == 0 && k < 8; k++)
+        out[8 + k] = (uint8_t)(number >> (56 - 8 * k));
+    return rc ? rc : s_ref_mac(secret, "ref", sender, external_ref, rl, out + 16, 16);
 }
 
 /* ---- States ----------------------------------------------------------------------------- */

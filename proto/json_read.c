@@ -1,8 +1,8 @@
 /* json_read.c -- JSON to a Message body, strictly: the payload object relais submit reads.
  *
  * Generic over protobuf-c's descriptors like json_write.c, and stricter than proto3's JSON
- * mapping on input: no unknown fields, no numbers in quotes, no reals for integers, one member
- * per oneof, a bounded nesting; every refusal names the field's path.
+ * mapping on input: no unknown fields, no numbers in quotes, no reals with a fraction for
+ * integers, one member per oneof, a bounded nesting; every refusal names the field's path.
  */
 #include "proto_internal.h"
 
@@ -124,11 +124,39 @@ static int s_check_depth(json_t *v, const char *path, int depth)
     return RELAIS_OK;
 }
 
+/* 2^53: below it a double holds every integer exactly; from it on, 9007199254740993.0 reads as
+ * ...992, and the value written can no longer be told. */
+#define S_EXACT_REAL_MAX 9007199254740992.0
+
+/* An integer, or a real with no fractional part (1795000000000.0): JSON Schema counts such a
+ * real as an integer, so a partner's validator passes it and its serialiser may write it so. */
+static int s_integral_from_json(const json_t *v, const char *path, json_int_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return RELAIS_OK;
+    }
+    if (!json_is_real(v))
+        return s_type_error(path, "an integer", v);
+    double x = json_real_value(v);
+    /* the bound first: it makes the cast below defined */
+    if (x >= S_EXACT_REAL_MAX || x <= -S_EXACT_REAL_MAX)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: a real number beyond 2^53, where it may not be the integer "
+                                 "written; expected it written as an integer", path);
+    json_int_t whole = (json_int_t)x;
+    if ((double)whole != x)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: expected an integer, got a real number with a fraction",
+                                 path);
+    *out = whole;
+    return RELAIS_OK;
+}
+
 static int s_int_from_json(const json_t *v, json_int_t lo, json_int_t hi, const char *path, json_int_t *out)
 {
-    if (!json_is_integer(v))
-        return s_type_error(path, "an integer", v);
-    json_int_t x = json_integer_value(v);
+    json_int_t x;
+    int rc = s_integral_from_json(v, path, &x);
+    if (rc)
+        return rc;
     if (x < lo || x > hi)
         return relais_status_set(RELAIS_E_MALFORMED, "%s: %" JSON_INTEGER_FORMAT " out of range [%" JSON_INTEGER_FORMAT
                                  ", %" JSON_INTEGER_FORMAT "]", path, x, lo, hi);
@@ -163,8 +191,8 @@ static int s_enum_from_json(const ProtobufCEnumDescriptor *ed, const json_t *v, 
         return RELAIS_OK;
     }
     json_int_t x;
-    int rc = json_is_integer(v) ? s_int_from_json(v, INT32_MIN, INT32_MAX, path, &x)
-                                : s_type_error(path, "a value name or number", v);
+    int rc = json_is_number(v) ? s_int_from_json(v, INT32_MIN, INT32_MAX, path, &x)
+                               : s_type_error(path, "a value name or number", v);
     if (rc)
         return rc;
     if (!protobuf_c_enum_descriptor_get_value(ed, (int)x)) {

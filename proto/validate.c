@@ -22,7 +22,8 @@ enum {
     S_GIVEN_MAX_COUNT = 10, /* given names */
     S_LABEL_MAX = 200,      /* an organisation, a professional's name, a contact, a school */
     S_CLASS_MAX = 50,       /* a class or level */
-    S_CODE_MAX = 100,       /* an external reference, a sub-status, a reason code, a frequency */
+    S_CODE_MAX = 100,       /* an external reference, a relationship, a phone, a channel, a frequency */
+    S_STATUS_MAX = 31,      /* a sub-status, a reason code: the case summary keeps 127 bytes, 31 characters of 4 */
     S_ADDRESS_MAX = 500,    /* a postal address */
     S_TEXT_MAX = 60000,     /* a description, a note, a diagnosis */
     S_GUARDIANS_MAX = 10,
@@ -60,6 +61,34 @@ static int s_text(s_out_t *o, const char *path, const char *s, size_t max, int r
         return s_refuse(o, "%s: required; expected text", path);
     if (n > max)
         return s_refuse(o, "%s: %zu characters; expected at most %zu", path, n, max);
+    return 0;
+}
+
+/* At least one letter or digit, as the schema's pattern states it: an ASCII letter or digit, or
+ * a character from U+00C0 on but the multiplication and division signs and the typographic
+ * hyphens and apostrophes. The child key drops spaces, hyphens and apostrophes: a name of
+ * nothing else would key every such child alike. */
+static int s_has_letter(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p) {
+        unsigned cp = *p;
+        size_t len = 1;
+        if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+            cp = ((unsigned)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+            len = 2;
+        } else if ((p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+            cp = ((unsigned)(p[0] & 0x0f) << 12) | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+            len = 3;
+        } else if (p[0] >= 0xf0) {
+            return 1; /* beyond the BMP: never one of the signs */
+        }
+        if ((cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z'))
+            return 1;
+        if (cp >= 0xc0 && cp != 0xd7 && cp != 0xf7 && cp != 0x2bc && cp != 0x2010 && cp != 0x2011 && cp != 0x2019)
+            return 1;
+        p += len;
+    }
     return 0;
 }
 
@@ -163,6 +192,9 @@ static int s_child(s_out_t *o, const Relais__V1__Child *c)
     if (!c)
         return s_refuse(o, "referral.child: required; expected the child's names and birth date");
     int rc = s_text(o, "referral.child.family_name", c->family_name, S_NAME_MAX, 1);
+    if (!rc && !s_has_letter(c->family_name))
+        rc = s_refuse(o, "referral.child.family_name: no letter or digit; expected a name (spaces, hyphens and "
+                         "apostrophes alone are not one)");
     if (!rc && c->n_given_names == 0)
         rc = s_refuse(o, "referral.child.given_names: required; expected at least one given name");
     if (!rc && c->n_given_names > S_GIVEN_MAX_COUNT)
@@ -305,9 +337,9 @@ static int s_case_update(s_out_t *o, const Relais__V1__CaseUpdate *u)
     if (!rc && u->to_state == RELAIS__V1__CASE_STATE__CASE_STATE_UNSPECIFIED)
         rc = s_refuse(o, "case_update.to_state: required; expected the state asked for");
     if (!rc)
-        rc = s_text(o, "case_update.sub_status", u->sub_status, S_CODE_MAX, 0);
+        rc = s_text(o, "case_update.sub_status", u->sub_status, S_STATUS_MAX, 0);
     if (!rc)
-        rc = s_text(o, "case_update.reason_code", u->reason_code, S_CODE_MAX, 0);
+        rc = s_text(o, "case_update.reason_code", u->reason_code, S_STATUS_MAX, 0);
     if (!rc)
         rc = s_text(o, "case_update.note", u->note, S_TEXT_MAX, 0);
     if (!rc)

@@ -16,31 +16,7 @@ examples=$src/examples
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init cases
-# certs/make-pki's layout, not make_pki's
-broker_certs=$tmp/pki/registry
-broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
-broker_data_key=$tmp/pki/relais-hub/data.key
-
-# as WHO CMD...: with WHO's keys; the exit status must be $want (set by expect).
-as() {
-  local who=$1
-  shift
-  RELAIS_ENDPOINT=tcp://127.0.0.1:$port RELAIS_KEY=$tmp/pki/$who/$who.cert_secret \
-    RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert RELAIS_SPOOL=$tmp/spool/$who timeout 60 "$@"
-}
-# expect STATUS WHO ARGS...: `relais ARGS` as WHO exits STATUS; output in $tmp/out, $tmp/err.
-expect() {
-  local want=$1 who=$2 got=0
-  shift 2
-  as "$who" "$relais" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "$who: relais $* exited $got, expected $want"; }
-}
-refused() { # refused CODE WHO ARGS...: exit 1 with that error code
-  local code=$1
-  shift
-  expect 1 "$@"
-  grep -q "$code" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected $code from: $*"; }
-}
+pki_broker # certs/make-pki's layout, not make_pki's
 said() { # said TEXT: the last command's stderr holds TEXT, word for word
   grep -qF -- "$1" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected on stderr: $1"; }
 }

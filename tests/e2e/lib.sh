@@ -142,3 +142,32 @@ stop_broker_clean() {
   broker_pid=
   [ "$rc" -eq 0 ] || fail "relaisd exited $rc on SIGTERM"
 }
+
+# ---- Tests on certs/make-pki's scratch PKI ($tmp/pki): a person's identity is a folder there.
+# pki_broker: relaisd runs as the hub of that PKI (its registry, key and data key).
+pki_broker() {
+  broker_certs=$tmp/pki/registry
+  broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
+  broker_data_key=$tmp/pki/relais-hub/data.key
+}
+# as WHO CMD...: CMD with WHO's keys, against the broker on $port.
+as() {
+  local who=$1
+  shift
+  RELAIS_ENDPOINT=tcp://127.0.0.1:$port RELAIS_KEY=$tmp/pki/$who/$who.cert_secret \
+    RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert RELAIS_SPOOL=$tmp/spool/$who timeout 60 "$@"
+}
+# expect STATUS WHO ARGS...: `$relais ARGS` as WHO exits STATUS; output in $tmp/out, $tmp/err.
+expect() {
+  local want=$1 who=$2 got=0
+  shift 2
+  as "$who" "$relais" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
+  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "$who: relais $* exited $got, expected $want"; }
+}
+# refused CODE WHO ARGS...: exit 1 with that error code.
+refused() {
+  local code=$1
+  shift
+  expect 1 "$@"
+  grep -q "$code" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected $code from: $*"; }
+}

@@ -19,25 +19,11 @@ examples=$src/examples
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init lifecycle
-broker_certs=$tmp/pki/registry
-broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
-broker_data_key=$tmp/pki/relais-hub/data.key
+pki_broker
 retired=$tmp/pki/relais-hub/retired
 clock=$tmp/clock
 day=$((24 * 3600 * 1000))
 
-as() {
-  local who=$1
-  shift
-  RELAIS_ENDPOINT=tcp://127.0.0.1:$port RELAIS_KEY=$tmp/pki/$who/$who.cert_secret \
-    RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert RELAIS_SPOOL=$tmp/spool/$who timeout 60 "$@"
-}
-expect() {
-  local want=$1 who=$2 got=0
-  shift 2
-  as "$who" "$relais" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "$who: relais $* exited $got, expected $want"; }
-}
 # set_clock MS: the sweep's time; wait_sweep N: until the broker has logged N sweeps in all.
 set_clock() { echo "$1" >"$clock.new" && mv "$clock.new" "$clock"; }
 sweeps() { grep -c 'event=sweep moved' "$tmp/broker.log" || true; }

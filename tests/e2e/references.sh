@@ -14,22 +14,8 @@ examples=$src/examples
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init references
-broker_certs=$tmp/pki/registry
-broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
-broker_data_key=$tmp/pki/relais-hub/data.key
+pki_broker
 
-as() {
-  local who=$1
-  shift
-  RELAIS_ENDPOINT=tcp://127.0.0.1:$port RELAIS_KEY=$tmp/pki/$who/$who.cert_secret \
-    RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert RELAIS_SPOOL=$tmp/spool/$who timeout 60 "$@"
-}
-expect() {
-  local want=$1 who=$2 got=0
-  shift 2
-  as "$who" "$relais" "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-  [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "$who: relais $* exited $got, expected $want"; }
-}
 # restart [FLAG...]: a clean stop and a start on the same port, with FLAG... for relaisd.
 restart() {
   stop_broker_clean

@@ -122,6 +122,10 @@ stop_broker_clean
 grep -q "^cases: [0-9]* rebuilt, equal to the index" "$tmp/verify.txt" ||
   fail "no case replay: $(cat "$tmp/verify.txt")"
 
-step "the disagreements known today (each asserted as it is: a change shows here)"
-cat "$tmp/known.txt"
+# A document marked known (schema_corpus.py's `known=`) is a disagreement parked while it is
+# fixed: listed here, so that none stays unnoticed.
+step "the disagreements known today: none expected"
+if [ -s "$tmp/known.txt" ]; then
+  cat "$tmp/known.txt"
+fi
 echo "ok"
