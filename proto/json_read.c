@@ -153,7 +153,7 @@ static int s_integral_from_json(const json_t *v, const char *path, json_int_t *o
 
 static int s_int_from_json(const json_t *v, json_int_t lo, json_int_t hi, const char *path, json_int_t *out)
 {
-    json_int_t x;
+    json_int_t x = 0;
     int rc = s_integral_from_json(v, path, &x);
     if (rc)
         return rc;
@@ -190,7 +190,7 @@ static int s_enum_from_json(const ProtobufCEnumDescriptor *ed, const json_t *v, 
         *out = ev->value;
         return RELAIS_OK;
     }
-    json_int_t x;
+    json_int_t x = 0;
     int rc = json_is_number(v) ? s_int_from_json(v, INT32_MIN, INT32_MAX, path, &x)
                                : s_type_error(path, "a value name or number", v);
     if (rc)
