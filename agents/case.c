@@ -330,6 +330,12 @@ static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
     relais_reply_t r;
     relais_error_t err;
     int rc = relais_client_case_show(client, o->update.case_id, &r, &err);
+    /* A partner cannot read a case by its id either: the refusal that matters is the move's. */
+    const char *role = relais_client_role(client);
+    if (rc && err.status == RELAIS_E_FORBIDDEN && role && strcmp(role, "coordinator") != 0)
+        snprintf(err.message, sizeof err.message, "%s",
+                 strcmp(role, "partner") == 0 ? "a partner cannot move a case or add to it; ask the coordinator"
+                                              : "only the coordinator moves a case or adds to it");
     if (rc)
         return relais_cli_fail("case update: reading the case", rc, &err);
     if (r.case_count == 0) {

@@ -55,6 +55,8 @@ refused FORBIDDEN college-curie case update "$lina" triage --from submitted
 said "a partner cannot move a case or add to it; ask the coordinator"
 refused FORBIDDEN audit-ville case update "$lina" triage --from submitted
 said "only the coordinator moves a case or adds to it"
+refused FORBIDDEN college-curie case update "$lina" triage # without --from: the case is read first
+said "a partner cannot move a case or add to it; ask the coordinator"
 refused FORBIDDEN coordination submit "$examples/referral-college-marie-curie.json"
 said "only a partner or the reception desk refers a child"
 
