@@ -97,6 +97,32 @@ int relais_cases_ref_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const c
 int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child,
                            uint8_t out[32]);
 
+/* ---- Likely duplicates (docs/cases.md, "Likely duplicates: the name rule") --------------- */
+
+/* Besides the exact child key, the hub will flag a new case as a possible duplicate of an
+ * open one when the birth dates are equal and the names are close; a flag is a question for
+ * the coordinator, never a merge. The hub does not flag yet: this is the rule it will use. */
+
+/* A French-aware phonetic key of a family name (after relais_cases_normalise_name), for a
+ * blocking index: the first token, with leading particles and initials glued to it ("Le Gall"
+ * and "Legall", "N'Diaye" and "Ndiaye" key alike; "Martin-Durand" keys as "Martin"), written
+ * through the table of match.c (PH->F, QU/C/CK->K, soft C->S, soft G->J, CH/SCH->S, EAU/AU->O,
+ * AI/EI->E, OU->U, Y->I, W->V, Z->S, H silent, double letters once, a final E, S/X and T/D/P
+ * dropped). Lower-case ASCII into `out`. Errors: RELAIS_E_INVALID (NULL, or does not fit in
+ * `cap`), RELAIS_E_MALFORMED (no letter a-z to key). */
+int relais_cases_phonetic_key(const char *family_name, char *out, size_t cap);
+
+/* 1 when the names of `a` and `b` may be one child's written twice, 0 when not (the birth
+ * dates are the caller's to compare). Close: the family names are equal once normalised or
+ * glued, one typo apart (one edit or two neighbours swapped, on a part of 4+ letters), one is
+ * the other compound name shortened, or they sound alike part by part; and the given names
+ * are equal, one typo apart, or one side's are a subset of the other's (a missing or extra
+ * given name), or one side has none. Or the family and given names are swapped, or the same
+ * names come in another order. Given names that differ by a final E (Louis / Louise) are
+ * never one typo apart: twins get them. Errors: RELAIS_E_INVALID (NULL), RELAIS_E_MALFORMED
+ * (no family name, names too long). */
+int relais_cases_names_close(const relais_referral_view_t *a, const relais_referral_view_t *b);
+
 /* ---- States ---------------------------------------------------------------------------- */
 
 /* FHIR Task status of a business state (RELAIS_TASK_*; the table is in rules.c). */
