@@ -75,22 +75,12 @@ typedef struct {
 
 /* ---- Output helpers ---------------------------------------------------------------------- */
 
-/* Columns are aligned on characters, not bytes: "École" is five wide. */
-static size_t s_width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
 static void s_cell(const char *s, size_t width, int last)
 {
     fputs(s, stdout);
     if (last)
         return;
-    for (size_t i = s_width(s); i < width + 2; i++)
+    for (size_t i = relais_utf8_chars(s); i < width + 2; i++)
         fputc(' ', stdout);
 }
 
@@ -185,8 +175,8 @@ static void s_print_table(const relais_reply_t *r)
         s_row(&r->cases[i], cells[i + 1]);
     for (size_t i = 0; i <= r->case_count; i++)
         for (int k = 0; k < S_COLS; k++)
-            if (s_width(cells[i][k]) > width[k])
-                width[k] = s_width(cells[i][k]);
+            if (relais_utf8_chars(cells[i][k]) > width[k])
+                width[k] = relais_utf8_chars(cells[i][k]);
     for (size_t i = 0; i <= r->case_count; i++) {
         for (int k = 0; k < S_COLS; k++)
             s_cell(cells[i][k], width[k], k == S_COLS - 1);

@@ -126,20 +126,10 @@ static void s_number(const s_page_t *p, int64_t seq, char *out, size_t cap)
 
 /* ---- Lines ------------------------------------------------------------------------------------ */
 
-/* Characters shown, not bytes: "École" is five wide. */
-static size_t s_cols(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
 static void s_heading(const s_page_t *p, const char *title)
 {
     char rule[S_WIDTH + 1];
-    size_t n = s_cols(title);
+    size_t n = relais_utf8_chars(title);
     if (n > S_WIDTH)
         n = S_WIDTH;
     memset(rule, '-', n);
@@ -182,7 +172,7 @@ static void s_field(const s_page_t *p, int indent, const char *label, const char
     if (!value || !*value)
         return;
     char lead[256];
-    size_t n = s_cols(label);
+    size_t n = relais_utf8_chars(label);
     int pad = n < S_LABEL_WIDTH ? (int)(S_LABEL_WIDTH - n) : 1;
     snprintf(lead, sizeof lead, "%*s%s%*s", indent, "", label, pad, "");
     s_wrap(p, lead, indent + (int)n + pad, value);
@@ -249,7 +239,7 @@ static void s_text_field(const s_page_t *p, int indent, const char *label, const
 {
     if (!text || !*text)
         return;
-    if (!strchr(text, '\n') && s_cols(text) + S_LABEL_WIDTH + (size_t)indent <= S_WIDTH) {
+    if (!strchr(text, '\n') && relais_utf8_chars(text) + S_LABEL_WIDTH + (size_t)indent <= S_WIDTH) {
         s_field(p, indent, label, text);
         return;
     }
@@ -291,7 +281,7 @@ static void s_print_header(const s_page_t *p)
     char title[512], rule[S_WIDTH + 1], when[64], state[160], refs[1024] = "";
     snprintf(title, sizeof title, "%s %s%s%s", p->partner ? S_T(p, "Signalement", "Referral") : S_T(p, "Dossier", "Case"),
              c->case_id, *c->child_display ? " \xe2\x80\x94 " : "", c->child_display);
-    size_t n = s_cols(title) < S_WIDTH ? s_cols(title) : S_WIDTH;
+    size_t n = relais_utf8_chars(title) < S_WIDTH ? relais_utf8_chars(title) : S_WIDTH;
     memset(rule, '=', n);
     rule[n] = '\0';
     relais_cli_line(p->out, "%s", title);
@@ -729,11 +719,11 @@ static void s_history_line(const s_page_t *p, int64_t when_ms, uint64_t seq, con
     char when[64], num[32];
     relais_cli_date_time(when_ms, p->lang, when, sizeof when);
     s_number(p, (int64_t)seq, num, sizeof num);
-    int pad_when = s_cols(when) < 18 ? 18 - (int)s_cols(when) : 1;
-    int pad_num = s_cols(num) < 9 ? 9 - (int)s_cols(num) : 1;
+    int pad_when = relais_utf8_chars(when) < 18 ? 18 - (int)relais_utf8_chars(when) : 1;
+    int pad_num = relais_utf8_chars(num) < 9 ? 9 - (int)relais_utf8_chars(num) : 1;
     char lead[128];
     snprintf(lead, sizeof lead, "  %s%*s%s%*s", when, pad_when, "", num, pad_num, "");
-    s_wrap(p, lead, 2 + (int)s_cols(when) + pad_when + (int)s_cols(num) + pad_num, what);
+    s_wrap(p, lead, 2 + (int)relais_utf8_chars(when) + pad_when + (int)relais_utf8_chars(num) + pad_num, what);
 }
 
 /* The event's status, for an event the reader sees without its record (a partner's view of

@@ -70,6 +70,7 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
         return relais_status_set(RELAIS_E_INVALID, "an option is out of range (see --help)");
     b->opts = *opts;
+    b->opts.limits.skew_ms = b->opts.max_skew_s * 1000; /* one clock skew for the header and the content */
     relais_cases_policy_default(&b->policy);
     memcpy(b->policy.hours, opts->triage_hours, sizeof b->policy.hours);
     b->policy.work_start_min = opts->work_hours[0];

@@ -66,7 +66,7 @@ typedef struct {
     unsigned reference_days;       /* a partner's reference may name a new referral once its first one's
                                     * case is closed and this old (400: a school year and more) */
     relais_validation_limits_t limits; /* the hub's own content rules (ages, consent and review
-                                        * windows); skew_ms follows max_skew_s */
+                                        * windows); the broker sets skew_ms from max_skew_s */
 } relais_broker_options_t;
 
 #define RELAIS_BROKER_RESERVE_DEFAULT UINT64_MAX

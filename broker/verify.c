@@ -185,9 +185,7 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
         return RELAIS_E_FORBIDDEN;
     }
     /* The content's rules, the schemas' and the hub's own, against the time it arrived. */
-    relais_validation_limits_t limits = w->b->opts.limits;
-    limits.skew_ms = w->b->opts.max_skew_s * 1000;
-    if (relais_message_validate(msg, &limits, env->received_ms, w->why, sizeof w->why) != 0) {
+    if (relais_message_validate(msg, &w->b->opts.limits, env->received_ms, w->why, sizeof w->why) != 0) {
         *why = w->why;
         return RELAIS_E_MALFORMED;
     }

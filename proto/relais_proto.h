@@ -85,6 +85,10 @@ void relais_hex_encode(const uint8_t *bytes, size_t len, char *out);
  * does not start with well-formed UTF-8 (or len is 0). */
 size_t relais_utf8_next(const char *s, size_t len, uint32_t *cp);
 
+/* Characters (code points) of NUL-terminated UTF-8 text: the length JSON Schema's maxLength
+ * counts, and the columns a label takes on a terminal. */
+size_t relais_utf8_chars(const char *s);
+
 /* True when `cp` is a control as above. */
 int relais_text_is_control(uint32_t cp);
 

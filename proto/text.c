@@ -29,6 +29,14 @@ size_t relais_utf8_next(const char *s, size_t len, uint32_t *cp)
     return n;
 }
 
+size_t relais_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    return n;
+}
+
 int relais_text_is_control(uint32_t cp)
 {
     /* C0, DEL and C1 move the cursor, clear the screen or retitle the window; U+2028 and

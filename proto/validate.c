@@ -45,18 +45,10 @@ __attribute__((format(printf, 2, 3))) static int s_refuse(s_out_t *o, const char
     return RELAIS_E_MALFORMED;
 }
 
-static size_t s_chars(const char *s)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += (*p & 0xc0) != 0x80;
-    return n;
-}
-
 /* `s` at most `max` characters, and at least one when `required`. */
 static int s_text(s_out_t *o, const char *path, const char *s, size_t max, int required)
 {
-    size_t n = s ? s_chars(s) : 0;
+    size_t n = s ? relais_utf8_chars(s) : 0;
     if (required && n == 0)
         return s_refuse(o, "%s: required; expected text", path);
     if (n > max)

@@ -306,15 +306,6 @@ static void s_cell_french(const s_table_t *t, const s_cell_t *c, char *out, size
         snprintf(out, cap, "%s", stats_label_french(t->dim, (size_t)c->label));
 }
 
-/* Characters on screen of UTF-8 text (every label here is one column a character). */
-static size_t s_columns(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
 /* A bar in eighths of a block; a non-zero month gets one eighth at least, so that it shows. */
 static void s_bar(FILE *out, uint64_t count, uint64_t longest)
 {
@@ -347,7 +338,7 @@ static void s_table_text(const s_publication_t *p, const s_table_t *t, FILE *out
     for (size_t i = 0; i < t->n; i++) {
         char label[64], count[24];
         s_cell_french(t, &t->cells[i], label, sizeof label);
-        label_width = s_columns(label) > label_width ? s_columns(label) : label_width;
+        label_width = relais_utf8_chars(label) > label_width ? relais_utf8_chars(label) : label_width;
         if (!t->cells[i].secret) {
             snprintf(count, sizeof count, "%" PRIu64, t->cells[i].count);
             count_width = strlen(count) > count_width ? strlen(count) : count_width;
@@ -362,7 +353,7 @@ static void s_table_text(const s_publication_t *p, const s_table_t *t, FILE *out
             snprintf(count, sizeof count, "secret");
         else
             snprintf(count, sizeof count, "%" PRIu64, c->count);
-        fprintf(out, "  %s%*s  %*s", label, (int)(label_width - s_columns(label)), "", (int)count_width, count);
+        fprintf(out, "  %s%*s  %*s", label, (int)(label_width - relais_utf8_chars(label)), "", (int)count_width, count);
         if (t->dim == RELAIS_STATS_MONTH && !c->secret && c->count) {
             fputs("  ", out);
             s_bar(out, c->count, longest);
