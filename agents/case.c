@@ -123,12 +123,19 @@ static json_t *s_summary_json(const relais_case_summary_t *c)
     json_t *refs = json_array();
     for (size_t i = 0; i < c->referrer_count && i < RELAIS_MAX_REFERRERS; i++)
         json_array_append_new(refs, json_string(c->referrers[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:b, s:i}", "case_id", c->case_id,
-                     "state", s_state(c->state), "task_status", relais_cli_task_status(c->task_status), "sub_status",
-                     c->sub_status, "reason_code", c->reason_code, "urgency", s_urgency(c->urgency), "child",
-                     c->child_display, "school", c->school, "referrers", refs, "opened_ms", (json_int_t)c->opened_ms,
-                     "updated_ms", (json_int_t)c->updated_ms, "due_ms", (json_int_t)c->due_ms, "overdue",
-                     c->overdue, "referral_count", (int)c->referral_count);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:b, s:i}", "case_id", c->case_id,
+                          "state", s_state(c->state), "task_status", relais_cli_task_status(c->task_status),
+                          "sub_status", c->sub_status, "reason_code", c->reason_code, "urgency", s_urgency(c->urgency),
+                          "child", c->child_display, "school", c->school, "referrers", refs, "opened_ms",
+                          (json_int_t)c->opened_ms, "updated_ms", (json_int_t)c->updated_ms, "due_ms",
+                          (json_int_t)c->due_ms, "overdue", c->overdue, "referral_count", (int)c->referral_count);
+    if (o && c->duplicate_count) {
+        json_t *dups = json_array();
+        for (size_t i = 0; i < c->duplicate_count && i < RELAIS_MAX_DUPLICATES; i++)
+            json_array_append_new(dups, json_string(c->duplicates[i]));
+        json_object_set_new(o, "possible_duplicates", dups);
+    }
+    return o;
 }
 
 /* The summary with the date its case leaves the active base, for an --expiring list. */
@@ -149,6 +156,8 @@ static void s_row(const relais_case_summary_t *c, char cells[S_COLS][512])
 {
     char refs[1024];
     relais_cli_safe(c->case_id, cells[0], 512);
+    if (c->duplicate_count)
+        strncat(cells[0], " *", 511 - strlen(cells[0]));
     snprintf(cells[1], 512, "%s", s_state(c->state));
     snprintf(cells[2], 512, "%s", s_urgency(c->urgency));
     relais_cli_time(c->due_ms, cells[3], 512);
@@ -183,6 +192,16 @@ static void s_print_table(const relais_reply_t *r)
         fputc('\n', stdout);
     }
     printf("%zu case%s\n", r->case_count, r->case_count == 1 ? "" : "s");
+    for (size_t i = 0; i < r->case_count; i++) {
+        const relais_case_summary_t *c = &r->cases[i];
+        if (!c->duplicate_count)
+            continue;
+        char ids[RELAIS_MAX_DUPLICATES * RELAIS_CASE_ID_LEN * 4], safe[RELAIS_CASE_ID_LEN * 4];
+        relais_cli_ids(c->duplicates, c->duplicate_count, ids, sizeof ids);
+        relais_cli_safe(c->case_id, safe, sizeof safe);
+        relais_cli_line(stdout, "* %s may be a duplicate of %s (same birth date, close names): relais case show %s",
+                        safe, ids, safe);
+    }
     free(cells);
 }
 

@@ -275,6 +275,21 @@ static void s_given(json_t *child, char *out, size_t cap)
 
 /* ---- Header ----------------------------------------------------------------------------------- */
 
+/* The hub's question to the coordinator: the open cases this child may already have. */
+static void s_print_duplicates(const s_page_t *p)
+{
+    const relais_case_summary_t *c = p->c;
+    if (p->partner || c->duplicate_count == 0)
+        return;
+    char ids[RELAIS_MAX_DUPLICATES * RELAIS_CASE_ID_LEN * 4], line[sizeof ids + 256];
+    relais_cli_ids(c->duplicates, c->duplicate_count, ids, sizeof ids);
+    snprintf(line, sizeof line,
+             S_T(p, "%s (même date de naissance, noms proches) \xe2\x80\x94 à comparer : relais case show %s",
+                 "%s (same birth date, close names) \xe2\x80\x94 compare: relais case show %s"),
+             ids, c->duplicates[0]);
+    s_field(p, 2, S_T(p, "Doublon possible", "Possible duplicate"), line);
+}
+
 static void s_print_header(const s_page_t *p)
 {
     const relais_case_summary_t *c = p->c;
@@ -313,6 +328,7 @@ static void s_print_header(const s_page_t *p)
             strncat(when, S_T(p, " \xe2\x80\x94 EN RETARD", " \xe2\x80\x94 OVERDUE"), sizeof when - strlen(when) - 1);
         s_field(p, 2, S_T(p, "Échéance", "Due"), when);
     }
+    s_print_duplicates(p);
 }
 
 /* ---- The child -------------------------------------------------------------------------------- */

@@ -103,6 +103,21 @@ const char *relais_cli_safe(const char *s, char *buf, size_t cap)
     return relais_text_escape(s ? s : "", s ? strlen(s) : 0, buf, cap);
 }
 
+const char *relais_cli_ids(const char ids[][RELAIS_CASE_ID_LEN], size_t n, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 1 < cap; i++) {
+        char safe[RELAIS_CASE_ID_LEN * 4];
+        relais_cli_safe(ids[i], safe, sizeof safe);
+        int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", safe);
+        if (w < 0 || (size_t)w >= cap - used)
+            break; /* cut: snprintf left what fitted, terminated */
+        used += (size_t)w;
+    }
+    return buf;
+}
+
 int relais_cli_local(const char *what, int status)
 {
     const char *detail = relais_status_detail();

@@ -70,6 +70,9 @@ void relais_cli_line(FILE *out, const char *fmt, ...) __attribute__((format(prin
 /* `s` escaped into buf (room cap); returns buf. For columns, whose widths count what is shown. */
 const char *relais_cli_safe(const char *s, char *buf, size_t cap);
 
+/* Case ids ("C-3, C-7"), each escaped, joined by commas into buf (room cap); returns buf. */
+const char *relais_cli_ids(const char ids[][RELAIS_CASE_ID_LEN], size_t n, char *buf, size_t cap);
+
 /* Local time as "2026-11-26 08:14". */
 void relais_cli_time(int64_t ms, char *out, size_t cap);
 

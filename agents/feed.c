@@ -153,12 +153,13 @@ static void s_print_status(const relais_delivery_t *d)
 
 /* A record's line, marked at its end when it is the latest event of a case past a deadline
  * (coordinator): the hub marks only that delivery (broker/feed.c), the one that tells where the
- * case stands now, so a replayed history is not marked line after line. */
+ * case stands now, so a replayed history is not marked line after line. The referral that
+ * opened a case the hub suspects to duplicate others names them. */
 static void s_print_record(const relais_delivery_t *d)
 {
     char *line = NULL;
     size_t len = 0;
-    FILE *mem = d->overdue ? open_memstream(&line, &len) : NULL;
+    FILE *mem = d->overdue || d->duplicate_count ? open_memstream(&line, &len) : NULL;
     relais_cli_print_record(mem ? mem : stdout, d->seq, d->received_ms, d->record, d->record_len,
                             d->has_status ? d->status.case_id : NULL);
     if (!mem)
@@ -166,7 +167,13 @@ static void s_print_record(const relais_delivery_t *d)
     fclose(mem);
     while (len && line[len - 1] == '\n')
         line[--len] = '\0';
-    printf("%s  OVERDUE\n", line);
+    fputs(line, stdout);
+    if (d->overdue)
+        fputs("  OVERDUE", stdout);
+    char ids[RELAIS_MAX_DUPLICATES * RELAIS_CASE_ID_LEN * 4];
+    if (d->duplicate_count)
+        printf("  POSSIBLE DUPLICATE OF %s", relais_cli_ids(d->duplicates, d->duplicate_count, ids, sizeof ids));
+    fputc('\n', stdout);
     free(line);
 }
 
@@ -192,6 +199,12 @@ static void s_print(const s_opts_t *o, const relais_delivery_t *d)
             json_object_set_new(j, "status", relais_cli_status_json(&d->status));
         if (j && d->overdue)
             json_object_set_new(j, "overdue", json_true());
+        if (j && d->duplicate_count) {
+            json_t *dups = json_array();
+            for (size_t i = 0; i < d->duplicate_count && i < RELAIS_MAX_DUPLICATES; i++)
+                json_array_append_new(dups, json_string(d->duplicates[i]));
+            json_object_set_new(j, "possible_duplicates", dups);
+        }
         relais_cli_print_json(stdout, j);
         return;
     }

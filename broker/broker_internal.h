@@ -423,6 +423,11 @@ int broker_case_load(relais_store_t *store, const char *case_id, relais_case_rec
 /* The same, as a batch sees it (its own writes included). */
 int broker_case_load_batch(relais_store_batch_t *batch, const char *case_id, relais_case_record_t *out);
 
+/* Takes out of a case's likely duplicates those that left the active base since it opened:
+ * nothing of them can be shown or decided any more (and the audit, which cannot open them,
+ * never finds them). */
+void broker_case_live_duplicates(relais_store_t *store, relais_case_summary_t *summary);
+
 /* The status right after event `seq` of a case, as stored with it. Errors:
  * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */
 int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status);

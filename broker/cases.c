@@ -30,6 +30,21 @@ int broker_case_load_batch(relais_store_batch_t *batch, const char *case_id, rel
     return s_decode_case(rc, bytes, len, out);
 }
 
+void broker_case_live_duplicates(relais_store_t *store, relais_case_summary_t *summary)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < summary->duplicate_count; i++) {
+        relais_case_record_t other;
+        /* Only a case gone from the index (archived, erased) is dropped: an unreadable one is
+         * still a question for the coordinator, and its read logs why. */
+        if (broker_case_load(store, summary->duplicates[i], &other) == RELAIS_E_NOT_FOUND)
+            continue;
+        if (kept != i)
+            memcpy(summary->duplicates[kept], summary->duplicates[i], sizeof summary->duplicates[kept]);
+        kept++;
+    }
+    summary->duplicate_count = kept;
+}
 
 /* ---- Reading events back ------------------------------------------------------------------ */
 

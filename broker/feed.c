@@ -51,6 +51,9 @@ typedef struct {
     int has_status;              /* a case event: its status is below */
     relais_case_status_t status; /* the case's status right after the event */
     int overdue_known, overdue;  /* the record is its case's latest event, and the case is overdue now */
+    int duplicates_known;        /* duplicates and duplicate_count are set */
+    char duplicates[RELAIS_MAX_DUPLICATES][RELAIS_CASE_ID_LEN]; /* the record opened a case that may duplicate these */
+    size_t duplicate_count;
     int open_rc;                 /* opening the record: 0, or why it cannot be shown */
     int opened_known;            /* open_rc and opened are set */
     uint8_t *opened;             /* the record opened (NULL: shown as stored) */
@@ -334,6 +337,26 @@ static int s_prepared_overdue(broker_feed_t *self, s_prepared_t *p)
     return p->overdue;
 }
 
+/* The coordinator's mark on the referral that opened a case the hub suspects to duplicate
+ * others: while the suspicion stands (the coordinator has not decided it, and the other case is
+ * still in the active base), whenever that delivery is read again. */
+static void s_prepared_duplicates(broker_feed_t *self, s_prepared_t *p, relais_delivery_t *out)
+{
+    if (!p->duplicates_known) {
+        relais_case_record_t rec;
+        p->duplicate_count = 0;
+        if (p->has_status && relais_cases_key_id(p->status.case_id) == p->seq &&
+            broker_case_load(self->b->store, p->status.case_id, &rec) == 0 && rec.summary.duplicate_count) {
+            broker_case_live_duplicates(self->b->store, &rec.summary);
+            memcpy(p->duplicates, rec.summary.duplicates, sizeof p->duplicates);
+            p->duplicate_count = rec.summary.duplicate_count;
+        }
+        p->duplicates_known = 1;
+    }
+    memcpy(out->duplicates, p->duplicates, p->duplicate_count * sizeof out->duplicates[0]);
+    out->duplicate_count = p->duplicate_count;
+}
+
 static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *reply)
 {
     uint8_t *bytes = NULL;
@@ -410,8 +433,10 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     reply.delivery.has_status = p->has_status;
     if (p->has_status)
         reply.delivery.status = p->status;
-    if (p->has_status && sub->role == RELAIS_ROLE_COORDINATOR)
+    if (p->has_status && sub->role == RELAIS_ROLE_COORDINATOR) {
         reply.delivery.overdue = s_prepared_overdue(st->feed, p);
+        s_prepared_duplicates(st->feed, p, &reply.delivery);
+    }
     uint8_t *owned = NULL;
     const uint8_t *view = NULL;
     size_t view_len = 0;

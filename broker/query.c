@@ -342,6 +342,8 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         relais_cases_deadline(&rec, l->policy, l->now);
         if (l->req->expiring_days && !s_expiring(l, key, &rec))
             return 0;
+        if (rec.summary.duplicate_count)
+            broker_case_live_duplicates(l->store, &rec.summary);
         return s_case_matches(l->b, l->req, &l->text, &rec) ? s_list_add(l, key, &rec.summary) : 0;
     }
     relais_referral_record_t ref;
@@ -493,6 +495,7 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
         goto out_free;
     }
     relais_cases_deadline(rec, &w->b->policy, broker_now_ms());
+    broker_case_live_duplicates(w->b->store, &rec->summary);
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &rec->summary;
     reply.case_count = 1;

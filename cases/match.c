@@ -2,10 +2,10 @@
  *
  * The child key (rules.c) files a referral under an exact match of the normalised names and
  * the birth date. Partners write the same child differently ("KACI Yanis" and "Kaci Yanis
- * Karim", "Martin-Durand" and "Martin"), so the hub will also flag a new case as a possible
+ * Karim", "Martin-Durand" and "Martin"), so the hub also flags a new case as a possible
  * duplicate of an open one, for the coordinator to decide; it never merges on its own. This
  * file is that rule, pure and deterministic, so that a measurement (tests/match) judges the
- * very code the hub will run. The hub does not flag yet (docs/cases.md).
+ * very code the hub runs (replay.c), with the names a blocking entry keeps beside it.
  */
 #include "relais_cases.h"
 
@@ -405,4 +405,63 @@ int relais_cases_names_close(const relais_referral_view_t *a, const relais_refer
     if (rc != 0)
         return rc;
     return s_lists_close(&all_a, &all_b, S_GIVEN_TOKENS, 1);
+}
+
+/* ---- Names kept beside a blocking entry ---------------------------------------------------- */
+
+int relais_cases_names_pack(const relais_referral_view_t *child, char *out, size_t cap, size_t *len)
+{
+    if (!child || !out || !len || !child->birth_date || !child->family_name ||
+        child->given_count > RELAIS_CASES_NAMES_GIVEN_MAX)
+        return relais_status_set(RELAIS_E_INVALID, "names to pack need a birth date, a family name and at most %d "
+                                 "given names", RELAIS_CASES_NAMES_GIVEN_MAX);
+    /* One a line: validated names hold no line break (proto/validate.c refuses control
+     * characters in them). */
+    size_t at = 0;
+    for (size_t i = 0; i < 2 + child->given_count; i++) {
+        const char *part = i == 0 ? child->birth_date : i == 1 ? child->family_name : child->given_names[i - 2];
+        size_t pl = part ? strlen(part) : 0;
+        if (at + pl + 1 > cap || (part && memchr(part, '\n', pl)))
+            return relais_status_set(RELAIS_E_INVALID, "names do not fit in %zu bytes, or hold a line break", cap);
+        if (i)
+            out[at++] = '\n';
+        memcpy(out + at, part ? part : "", pl);
+        at += pl;
+    }
+    *len = at;
+    return 0;
+}
+
+int relais_cases_names_unpack(const uint8_t *packed, size_t len, char *buf, size_t cap, const char **given,
+                              relais_referral_view_t *view)
+{
+    if (!packed || !buf || !given || !view || len + 1 > cap)
+        return relais_status_set(RELAIS_E_INVALID, "packed names of %zu bytes need more room", len);
+    memcpy(buf, packed, len);
+    buf[len] = '\0';
+    if (memchr(buf, '\0', len))
+        return relais_status_set(RELAIS_E_MALFORMED, "packed names hold a NUL");
+    memset(view, 0, sizeof *view);
+    char *line = buf;
+    size_t count = 0;
+    for (size_t i = 0; line; i++) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (i == 0)
+            view->birth_date = line;
+        else if (i == 1)
+            view->family_name = line;
+        else if (count < RELAIS_CASES_NAMES_GIVEN_MAX)
+            given[count++] = line;
+        else
+            return relais_status_set(RELAIS_E_MALFORMED, "packed names hold more than %d given names",
+                                     RELAIS_CASES_NAMES_GIVEN_MAX);
+        line = next;
+    }
+    if (!view->family_name)
+        return relais_status_set(RELAIS_E_MALFORMED, "packed names lack a family name");
+    view->given_names = given;
+    view->given_count = count;
+    return 0;
 }

@@ -97,11 +97,13 @@ int relais_cases_ref_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const c
 int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child,
                            uint8_t out[32]);
 
-/* ---- Likely duplicates (docs/cases.md, "Likely duplicates: the name rule") --------------- */
+/* ---- Likely duplicates (docs/cases.md, "Likely duplicates") ------------------------------- */
 
-/* Besides the exact child key, the hub will flag a new case as a possible duplicate of an
- * open one when the birth dates are equal and the names are close; a flag is a question for
- * the coordinator, never a merge. The hub does not flag yet: this is the rule it will use. */
+/* Besides the exact child key, the hub flags a new case as a possible duplicate of an open
+ * one when the birth dates are equal and the names are close; a flag is a question for the
+ * coordinator, never a merge. The candidates come from a blocking index whose keys are keyed
+ * hashes (no clear name in the store); their names, kept sealed under their case's key beside
+ * each entry, are then compared with relais_cases_names_close. */
 
 /* A French-aware phonetic key of a family name (after relais_cases_normalise_name), for a
  * blocking index: the first token, with leading particles and initials glued to it ("Le Gall"
@@ -122,6 +124,28 @@ int relais_cases_phonetic_key(const char *family_name, char *out, size_t cap);
  * never one typo apart: twins get them. Errors: RELAIS_E_INVALID (NULL), RELAIS_E_MALFORMED
  * (no family name, names too long). */
 int relais_cases_names_close(const relais_referral_view_t *a, const relais_referral_view_t *b);
+
+/* The blocking keys of a child: HMAC-SHA256(secret, "block|" birth date "|" phonetic key),
+ * for the phonetic key of its family name and, when it differs, of its first given name (so
+ * that swapped names, and a typo in one of the two, still meet). *count gets 0 to
+ * RELAIS_CASES_BLOCK_KEYS (0: no name yields a key, the child cannot be blocked). Errors:
+ * RELAIS_E_MALFORMED (no birth date), RELAIS_E_CRYPTO. */
+#define RELAIS_CASES_BLOCK_KEYS 2
+#define RELAIS_CASES_BLOCK_KEY_SIZE 32
+int relais_cases_block_keys(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child,
+                            uint8_t keys[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE], size_t *count);
+
+/* A child's names as a blocking entry keeps them (sealed under its case's key): the birth date,
+ * the family name and each given name, one a line. Pack writes them into `out` (room `cap`,
+ * RELAIS_CASES_NAMES_MAX is always enough for a referral the hub accepted); unpack reads them
+ * back into `view` (family, given names, birth date), pointing into `buf` (room `cap`, a copy;
+ * `given` room for RELAIS_CASES_NAMES_GIVEN_MAX pointers). Errors: RELAIS_E_INVALID (no room),
+ * RELAIS_E_MALFORMED (not packed names). */
+#define RELAIS_CASES_NAMES_MAX 4608
+#define RELAIS_CASES_NAMES_GIVEN_MAX 10
+int relais_cases_names_pack(const relais_referral_view_t *child, char *out, size_t cap, size_t *len);
+int relais_cases_names_unpack(const uint8_t *packed, size_t len, char *buf, size_t cap, const char **given,
+                              relais_referral_view_t *view);
 
 /* ---- States ---------------------------------------------------------------------------- */
 
@@ -197,6 +221,11 @@ typedef struct {
     int (*child_get)(void *ctx, const uint8_t child_key[32], char *case_id);
     /* The index entry of referral `seq` (kept under its handle), decoded into *out. */
     int (*referral_get)(void *ctx, uint64_t seq, relais_referral_record_t *out);
+    /* The cases filed under a blocking key, with the names each was filed with (packed), in
+     * any order: calls `fn` for each until it returns nonzero (which is returned). NULL: the
+     * index keeps no blocking entries, and no case is flagged. */
+    int (*block_scan)(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
+                      int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len), void *fn_ctx);
 } relais_cases_index_t;
 
 typedef enum {
@@ -218,6 +247,13 @@ typedef struct {
     int has_referral;           /* the event is a referral: record `referral` under its handle */
     relais_referral_record_t referral;
     int64_t received_ms;        /* when the event was received: the case's last contact */
+    /* A new case: file it under these blocking keys with these names (packed), so that a
+     * later case of a close child finds it. rec.summary.duplicates holds what it was found to
+     * be a likely duplicate of. */
+    size_t block_count;
+    uint8_t block_keys[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE];
+    char block_names[RELAIS_CASES_NAMES_MAX];
+    size_t block_names_len;
 } relais_cases_step_t;
 
 /* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
@@ -230,6 +266,11 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
                         const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
                         relais_cases_step_t *out);
 
+/* The likely-duplicate search of relais_cases_decide over `index`, alone (see
+ * relais_cases_batch_duplicates). */
+int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                            const relais_referral_view_t *child, relais_cases_step_t *out);
+
 /* ---- The index in a relais store ----------------------------------------------------- */
 
 /* relais_cases_decide() over the case and child indexes of an open store batch (seeing the
@@ -237,6 +278,13 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
 int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                               const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
                               int64_t received_ms, relais_cases_step_t *out);
+
+/* The likely-duplicate search alone, as relais_cases_decide runs it for a referral that opens a
+ * new case: the open cases of the batch's index that `child` may duplicate, into
+ * out->rec.summary.duplicates, and the blocking keys and names to file it under (the bench
+ * measures its cost with this). Returns 0 or a status of the index. */
+int relais_cases_batch_duplicates(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                                  const relais_referral_view_t *child, relais_cases_step_t *out);
 
 /* The index entry of referral `seq`, read from the committed store. Errors: RELAIS_E_NOT_FOUND,
  * RELAIS_E_CORRUPT (it does not decode), the store's. */

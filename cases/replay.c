@@ -18,17 +18,101 @@ static int s_refuse(relais_cases_step_t *out, int status, const char *fmt, ...)
     return 0;
 }
 
+/* ---- Likely duplicates ------------------------------------------------------------------- */
+
+typedef struct {
+    const relais_cases_index_t *index;
+    void *ctx;
+    const relais_referral_view_t *child;
+    relais_case_summary_t *summary; /* the new case's: its duplicates */
+    int failed;                     /* a status of the index that stops the decision */
+} s_suspects_t;
+
+
+/* One candidate of a blocking key: kept when its names are close and its case is still open. */
+static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, size_t len)
+{
+    s_suspects_t *s = ctx;
+    relais_case_summary_t *sum = s->summary;
+    for (size_t i = 0; i < sum->duplicate_count; i++)
+        if (strcmp(sum->duplicates[i], case_id) == 0)
+            return 0;
+    char buf[RELAIS_CASES_NAMES_MAX];
+    const char *given[RELAIS_CASES_NAMES_GIVEN_MAX];
+    relais_referral_view_t other;
+    if (relais_cases_names_unpack(names, len, buf, sizeof buf, given, &other) != 0) {
+        s->failed = relais_status_set(RELAIS_E_CORRUPT, "the blocking entry of %s does not hold names", case_id);
+        return 1;
+    }
+    if (strcmp(other.birth_date, s->child->birth_date) != 0 || relais_cases_names_close(s->child, &other) != 1)
+        return 0;
+    relais_case_record_t rec;
+    int rc = s->index->case_get(s->ctx, case_id, &rec);
+    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && !relais_cases_state_is_open(rec.summary.state)))
+        return 0;
+    if (rc) {
+        s->failed = rc;
+        return 1;
+    }
+    /* Kept in case order, the lowest numbers first, so that the broker and the audit, whose
+     * indexes scan in different orders, keep the same ones. */
+    uint64_t n = relais_cases_key_id(case_id);
+    size_t at = sum->duplicate_count;
+    while (at > 0 && relais_cases_key_id(sum->duplicates[at - 1]) > n)
+        at--;
+    if (at == RELAIS_MAX_DUPLICATES)
+        return 0;
+    size_t last = sum->duplicate_count < RELAIS_MAX_DUPLICATES ? sum->duplicate_count : RELAIS_MAX_DUPLICATES - 1;
+    memmove(sum->duplicates[at + 1], sum->duplicates[at], (last - at) * sizeof sum->duplicates[0]);
+    snprintf(sum->duplicates[at], sizeof sum->duplicates[at], "%s", case_id);
+    if (sum->duplicate_count < RELAIS_MAX_DUPLICATES)
+        sum->duplicate_count++;
+    return 0;
+}
+
+/* A new case: the open cases whose child may be this one, and the blocking entries that let a
+ * later case find it. A child that cannot be blocked (no name yields a key) is filed as it is. */
+int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                            const relais_referral_view_t *ref, relais_cases_step_t *out)
+{
+    if (!index || !ref || !out)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_duplicates needs an index, a child and room");
+    if (!index->block_scan || !secret)
+        return 0;
+    relais_status_clear();
+    int rc = relais_cases_block_keys(secret, ref, out->block_keys, &out->block_count);
+    if (rc == 0)
+        rc = relais_cases_names_pack(ref, out->block_names, sizeof out->block_names, &out->block_names_len);
+    if (rc == RELAIS_E_CRYPTO)
+        return rc;
+    if (rc) {
+        out->block_count = 0;
+        return 0;
+    }
+    s_suspects_t s = {index, ctx, ref, &out->rec.summary, 0};
+    for (size_t i = 0; i < out->block_count; i++) {
+        rc = index->block_scan(ctx, out->block_keys[i], s_on_candidate, &s);
+        if (s.failed)
+            return s.failed;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* The open case of the child, or a new one; a child key that leads to a case the index does
  * not hold is a broken index, not a reason to open a second case. */
-static int s_referral(const relais_cases_index_t *index, void *ctx, const relais_referral_view_t *ref,
-                      const uint8_t key[32], const char *sender, uint64_t seq, int64_t received_ms,
-                      relais_cases_step_t *out)
+static int s_referral(const relais_cases_index_t *index, void *ctx, const uint8_t *secret,
+                      const relais_referral_view_t *ref, const uint8_t key[32], const char *sender, uint64_t seq,
+                      int64_t received_ms, relais_cases_step_t *out)
 {
     char case_id[RELAIS_CASE_ID_LEN];
     int rc = index->child_get(ctx, key, case_id);
     if (rc == RELAIS_E_NOT_FOUND) {
         out->child = RELAIS_CASES_CHILD_LINK;
         rc = relais_cases_open(ref, key, sender, seq, received_ms, &out->rec);
+        if (rc == 0)
+            rc = relais_cases_duplicates(index, ctx, secret, ref, out);
     } else {
         if (rc == 0)
             rc = index->case_get(ctx, case_id, &out->rec);
@@ -73,7 +157,7 @@ static int s_referral_event(const relais_cases_index_t *index, void *ctx, const 
             return s_refuse(out, RELAIS_E_MALFORMED, "%s", relais_status_detail());
         child_key = key;
     }
-    return s_referral(index, ctx, &ref, child_key, relais_message_sender(msg), seq, received_ms, out);
+    return s_referral(index, ctx, secret, &ref, child_key, relais_message_sender(msg), seq, received_ms, out);
 }
 
 /* The coordinator shares the case with the referrer of one of its referrals: from this event

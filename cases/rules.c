@@ -226,15 +226,15 @@ int relais_cases_child_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const
     return 0;
 }
 
-/* HMAC-SHA256 of a reference's parts under a domain tag (a leading NUL: no child key's input,
- * NUL-free text, can equal it), its first `n` bytes into `out`. */
-static int s_ref_mac(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const char *tag, const char *sender,
-                     const char *text, size_t text_len, uint8_t *out, size_t n)
+/* HMAC-SHA256 of two parts under a domain tag (a leading NUL: no child key's input, NUL-free
+ * text, can equal it), its first `n` bytes into `out`; `field` names the input in an error. */
+static int s_tagged_mac(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const char *tag, const char *sender,
+                        const char *text, size_t text_len, uint8_t *out, size_t n, const char *field)
 {
     char input[1024];
     size_t tl = strlen(tag), sl = strlen(sender);
     if (2 + tl + sl + 1 + text_len > sizeof input)
-        return relais_status_set(RELAIS_E_MALFORMED, "referral.external_ref: too long");
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: too long", field);
     input[0] = '\0';
     memcpy(input + 1, tag, tl);
     input[1 + tl] = '\0';
@@ -268,10 +268,39 @@ int relais_cases_ref_key(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const c
     uint64_t number = 0;
     for (size_t k = stem; k < rl; k++)
         number = number * 10 + (uint64_t)(external_ref[k] - '0');
-    int rc = s_ref_mac(secret, "ref-stem", sender, external_ref, stem, out, 8);
+    int rc = s_tagged_mac(secret, "ref-stem", sender, external_ref, stem, out, 8, "referral.external_ref");
     for (int k = 0; rc == 0 && k < 8; k++)
         out[8 + k] = (uint8_t)(number >> (56 - 8 * k));
-    return rc ? rc : s_ref_mac(secret, "ref", sender, external_ref, rl, out + 16, 16);
+    return rc ? rc : s_tagged_mac(secret, "ref", sender, external_ref, rl, out + 16, 16, "referral.external_ref");
+}
+
+int relais_cases_block_keys(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child,
+                            uint8_t keys[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE], size_t *count)
+{
+    if (!secret || !child || !keys || !count)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_block_keys needs a secret, a child and room");
+    *count = 0;
+    if (!child->birth_date || !child->birth_date[0])
+        return relais_status_set(RELAIS_E_MALFORMED, "referral.child.birth_date: required to block the child");
+    /* The family name's key, then the first given name's: a child written with its names
+     * swapped, or with a typo that changes one of the two keys, still meets its twin entry
+     * through the other. A name with no letter to key (digits, letters normalisation does not
+     * fold) gives no key. */
+    const char *names[RELAIS_CASES_BLOCK_KEYS] = {child->family_name, child->given_count ? child->given_names[0] : NULL};
+    char phonetic[RELAIS_CASES_BLOCK_KEYS][128];
+    for (size_t i = 0; i < RELAIS_CASES_BLOCK_KEYS; i++) {
+        if (!names[i] || relais_cases_phonetic_key(names[i], phonetic[*count], sizeof phonetic[*count]) != 0)
+            continue;
+        if (*count == 1 && strcmp(phonetic[0], phonetic[1]) == 0)
+            continue;
+        int rc = s_tagged_mac(secret, "block", child->birth_date, phonetic[*count], strlen(phonetic[*count]),
+                              keys[*count], RELAIS_CASES_BLOCK_KEY_SIZE, "referral.child");
+        if (rc)
+            return rc;
+        (*count)++;
+    }
+    relais_status_clear();
+    return 0;
 }
 
 /* ---- States ----------------------------------------------------------------------------- */

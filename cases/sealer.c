@@ -1,15 +1,16 @@
 /* sealer.c -- the case index sealed under each case's data key: what a copy of the store shows of a case is ciphertext.
  *
  * Installed on a store (relais_cases_seal_store), it seals every value the case index keeps:
- * a case's record and its referrals' entries (under the case's id and the referrals' handles)
- * and the status after each of its events. A value is sealed under its case's data key, so
+ * a case's record and its referrals' entries (under the case's id and the referrals' handles),
+ * the status after each of its events and the names its blocking entries keep. A value is sealed under its case's data key, so
  * that destroying that one key (the case's erasure, later) leaves nothing of the case readable;
  * its key id travels with it, and its place in the index is its associated data, so that a
  * sealed value cannot be moved to another entry. The case's key is made when its record is
  * first written, which is when the case opens.
  *
  *   stored value = 'S' || key_id (8, big-endian) || nonce (12) || AES-256-GCM(value) || tag (16)
- *   associated data = "relais/v1/idx" || kind (1: case or referral entry, 2: history) || index key
+ *   associated data = "relais/v1/idx" || kind (1: case or referral entry, 2: history, 3: blocking
+ *                     entry) || index key
  */
 #include "relais_cases.h"
 
@@ -20,7 +21,7 @@
 
 #define S_MAGIC 'S'
 #define S_HEAD (1 + 8 + RELAIS_SEAL_NONCE_BYTES)
-#define S_AD_MAX (13 + 1 + RELAIS_CASE_ID_MAX + 9)
+#define S_AD_MAX (13 + 1 + RELAIS_STORE_BLOCK_KEY_SIZE + RELAIS_CASE_ID_MAX + 9)
 
 /* The number of a case id, "C-<n>"; 0 when it is none. */
 static uint64_t s_case_number(const uint8_t *id, size_t len)
@@ -48,6 +49,10 @@ static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_le
     if (kind == RELAIS_STORE_VALUE_HISTORY) {
         const uint8_t *nul = memchr(key, 0, key_len);
         *key_id = nul ? s_case_number(key, (size_t)(nul - key)) : 0;
+    } else if (kind == RELAIS_STORE_VALUE_BLOCK) {
+        *key_id = key_len > RELAIS_STORE_BLOCK_KEY_SIZE
+                      ? s_case_number(key + RELAIS_STORE_BLOCK_KEY_SIZE, key_len - RELAIS_STORE_BLOCK_KEY_SIZE)
+                      : 0;
     } else if (key_len > 2 && key[0] == 'R' && key[1] == '-') {
         relais_referral_record_t ref;
         *key_id = relais_referral_record_decode(plain, len, &ref) == 0
@@ -115,12 +120,20 @@ static int s_open(void *ctx, relais_store_t *store, relais_store_batch_t *batch,
     uint8_t *plain = malloc(plain_len ? plain_len : 1);
     int rc = plain ? relais_keyring_key(ring, store, batch, key_id, data_key)
                    : relais_status_set(RELAIS_E_NOMEM, "out of memory opening a case value");
+    /* The entry as a sentence names it: its case id, without the blocking key or the seq. */
+    const char *named = (const char *)key;
+    size_t named_len = key_len;
+    if (kind == RELAIS_STORE_VALUE_BLOCK && key_len > RELAIS_STORE_BLOCK_KEY_SIZE) {
+        named += RELAIS_STORE_BLOCK_KEY_SIZE;
+        named_len -= RELAIS_STORE_BLOCK_KEY_SIZE;
+    } else if (kind == RELAIS_STORE_VALUE_HISTORY) {
+        named_len = strnlen(named, key_len);
+    }
     if (rc == 0 && relais_open(data_key, ad, s_ad(kind, key, key_len, ad), stored + 9, stored + S_HEAD,
                                len - S_HEAD, plain) != 0)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the case index entry %.*s does not open with its case's key: it "
                                                  "was altered or moved",
-                               (int)(kind == RELAIS_STORE_VALUE_HISTORY ? strnlen((const char *)key, key_len) : key_len),
-                               (const char *)key);
+                               (int)named_len, named);
     memset(data_key, 0, sizeof data_key);
     if (rc) {
         free(plain);

@@ -65,13 +65,27 @@ int relais_cases_referral_load(relais_store_t *store, uint64_t seq, relais_refer
     return s_referral_read(s_store_get, store, seq, out);
 }
 
-static const relais_cases_index_t s_batch_index = {s_batch_case_get, s_batch_child_get, s_batch_referral_get};
+static int s_batch_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
+                              int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len),
+                              void *fn_ctx)
+{
+    return relais_store_batch_block_scan(ctx, key, fn, fn_ctx);
+}
+
+static const relais_cases_index_t s_batch_index = {s_batch_case_get, s_batch_child_get, s_batch_referral_get,
+                                                   s_batch_block_scan};
 
 int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                               const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
                               int64_t received_ms, relais_cases_step_t *out)
 {
     return relais_cases_decide(&s_batch_index, batch, secret, msg, child_key, seq, received_ms, out);
+}
+
+int relais_cases_batch_duplicates(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                                  const relais_referral_view_t *child, relais_cases_step_t *out)
+{
+    return relais_cases_duplicates(&s_batch_index, batch, secret, child, out);
 }
 
 /* A referral's entry lives in the case index under its handle, beside the cases. */
@@ -137,6 +151,9 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
         rc = s_put_referral(batch, &step->referral);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
         rc = relais_store_batch_child_put(batch, step->rec.child_key, case_id);
+    for (size_t i = 0; rc == 0 && i < step->block_count; i++)
+        rc = relais_store_batch_block_put(batch, step->block_keys[i], case_id, (const uint8_t *)step->block_names,
+                                          step->block_names_len);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
         rc = relais_store_batch_child_del(batch, step->rec.child_key);
     if (rc == 0)

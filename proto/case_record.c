@@ -33,6 +33,12 @@ static int s_summary_strings(const relais_case_summary_t *in)
     for (size_t i = 0; i < in->referrer_count; i++)
         if ((rc = relais_proto_fixed_len(in->referrers[i], RELAIS_NAME_LEN, "summary.referrers", &n)))
             return rc;
+    if (in->duplicate_count > RELAIS_MAX_DUPLICATES)
+        return relais_status_set(RELAIS_E_INVALID, "summary.possible_duplicates: %zu, at most %d", in->duplicate_count,
+                                 RELAIS_MAX_DUPLICATES);
+    for (size_t i = 0; i < in->duplicate_count; i++)
+        if ((rc = relais_proto_fixed_len(in->duplicates[i], RELAIS_CASE_ID_LEN, "summary.possible_duplicates", &n)))
+            return rc;
     return RELAIS_OK;
 }
 
@@ -68,6 +74,10 @@ int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_p
     pb->overdue = in->overdue ? 1 : 0;
     pb->referral_count = in->referral_count;
     pb->retention_due_ms = in->retention_due_ms;
+    for (size_t i = 0; i < in->duplicate_count; i++)
+        out->duplicates[i] = (char *)in->duplicates[i];
+    pb->n_possible_duplicates = in->duplicate_count;
+    pb->possible_duplicates = in->duplicate_count ? out->duplicates : NULL;
     return RELAIS_OK;
 }
 
@@ -78,22 +88,16 @@ static int s_copy_field(char *dst, size_t cap, const char *src, const char *path
     return relais_proto_copy_exact(dst, cap, src, sub);
 }
 
-static int s_summary_referrers(const Relais__V1__CaseSummary *pb, relais_case_summary_t *out, const char *path)
+static int s_summary_lists(const Relais__V1__CaseSummary *pb, relais_case_summary_t *out, const char *path)
 {
     char sub[RELAIS_PROTO_PATH_LEN];
     relais_proto_path_field(sub, sizeof sub, path, "referrers");
-    if (pb->n_referrers > RELAIS_MAX_REFERRERS)
-        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu, at most %d", sub, pb->n_referrers,
-                                 RELAIS_MAX_REFERRERS);
-    for (size_t i = 0; i < pb->n_referrers; i++) {
-        char item[RELAIS_PROTO_PATH_LEN];
-        relais_proto_path_index(item, sizeof item, sub, i);
-        int rc = relais_proto_copy_exact(out->referrers[i], RELAIS_NAME_LEN, pb->referrers[i], item);
-        if (rc)
-            return rc;
-    }
-    out->referrer_count = pb->n_referrers;
-    return RELAIS_OK;
+    int rc = relais_proto_copy_list(out->referrers[0], RELAIS_NAME_LEN, RELAIS_MAX_REFERRERS, pb->referrers,
+                                    pb->n_referrers, sub, &out->referrer_count);
+    relais_proto_path_field(sub, sizeof sub, path, "possible_duplicates");
+    return rc ? rc
+              : relais_proto_copy_list(out->duplicates[0], RELAIS_CASE_ID_LEN, RELAIS_MAX_DUPLICATES,
+                                       pb->possible_duplicates, pb->n_possible_duplicates, sub, &out->duplicate_count);
 }
 
 /* Enum values were checked against the schema by relais_proto_check_tree() already. */
@@ -107,7 +111,7 @@ int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_
         (rc = s_copy_field(out->child_display, sizeof out->child_display, pb->child_display, path,
                            "child_display")) ||
         (rc = s_copy_field(out->school, sizeof out->school, pb->school, path, "school")) ||
-        (rc = s_summary_referrers(pb, out, path)))
+        (rc = s_summary_lists(pb, out, path)))
         return rc;
     out->state = (relais_case_state_t)pb->state;
     out->task_status = (int)pb->task_status;

@@ -60,6 +60,12 @@ int relais_proto_fixed_len(const char *buf, size_t cap, const char *what, size_t
  * fit, because a peer that follows the schema never sends one longer than our buffers. */
 int relais_proto_copy_exact(char *dst, size_t cap, const char *src, const char *path);
 
+/* Copies a decoded list of `n` strings into rows of `cap` bytes from `dst` (at most `max`), as
+ * relais_proto_copy_exact each, and sets *count; RELAIS_E_MALFORMED naming `path` (and the
+ * item) for too many or one too long. */
+int relais_proto_copy_list(char *dst, size_t cap, size_t max, char *const *src, size_t n, const char *path,
+                           size_t *count);
+
 /* Copies `len` bytes of a decoded bytes field into `dst`, which must be exactly that long.
  * Errors: RELAIS_E_MALFORMED naming `path`. */
 int relais_proto_copy_bytes(uint8_t *dst, size_t want, const ProtobufCBinaryData *src, const char *path);
@@ -68,6 +74,7 @@ int relais_proto_copy_bytes(uint8_t *dst, size_t want, const ProtobufCBinaryData
 typedef struct {
     Relais__V1__CaseSummary pb;                /* the message to pack */
     char *referrers[RELAIS_MAX_REFERRERS];     /* pb.referrers points here */
+    char *duplicates[RELAIS_MAX_DUPLICATES];   /* pb.possible_duplicates points here */
 } relais_summary_pb_t;
 
 /* Fills `out` from `in`; borrowed pointers, valid while `in` is.

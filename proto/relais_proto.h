@@ -412,6 +412,7 @@ int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *
 #define RELAIS_NAME_LEN 128     /* room for a name, school or organisation with its NUL */
 #define RELAIS_MAX_REFERRERS 16 /* referring identities (and first referral seqs) kept per case */
 #define RELAIS_MAX_FOLLOWERS 32 /* referrals that follow one case (its opener and those shared) */
+#define RELAIS_MAX_DUPLICATES 8 /* open cases one case may be flagged as a likely duplicate of */
 
 /* A referral's handle, "R-<seq>": the only name by which its referrer knows what it referred
  * (the partner-view rule: never the case it joined). */
@@ -438,6 +439,9 @@ typedef struct {
     int overdue;
     uint32_t referral_count;
     int64_t retention_due_ms;        /* the next lifecycle move, when a list asked (expiring_days) */
+    /* The open cases it may duplicate (coordinator and auditor only), by case number. */
+    char duplicates[RELAIS_MAX_DUPLICATES][RELAIS_CASE_ID_LEN];
+    size_t duplicate_count;
 } relais_case_summary_t;
 
 /* A referral that follows its case: its referrer sees the case's status after each event
@@ -607,6 +611,9 @@ typedef struct {
     int overdue;
     int has_leaf_hash;        /* the record is opened from a sealed leaf, whose hash this is */
     uint8_t leaf_hash[32];
+    /* The coordinator's: the record opened a case the hub suspects to duplicate these. */
+    char duplicates[RELAIS_MAX_DUPLICATES][RELAIS_CASE_ID_LEN];
+    size_t duplicate_count;
 } relais_delivery_t;
 
 /* One event of a case in a CASE_DETAIL's history: its seq and the status right after it. */

@@ -15,6 +15,7 @@ typedef struct {
     Relais__V1__Error error;                 /* ERROR */
     Relais__V1__Delivery delivery;           /* DELIVERY */
     Relais__V1__CaseStatusView status;       /* DELIVERY, partner's view */
+    char *duplicates[RELAIS_MAX_DUPLICATES]; /* DELIVERY, the coordinator's possible duplicates */
     Relais__V1__Checkpoint checkpoint;       /* CHECKPOINT */
     Relais__V1__InclusionProof inclusion;    /* INCLUSION */
     Relais__V1__ConsistencyProof consistency; /* CONSISTENCY */
@@ -95,6 +96,18 @@ static int s_delivery_to_pb(const relais_delivery_t *d, s_reply_pb_t *h)
     h->delivery.received_ms = d->received_ms;
     h->delivery.record = (ProtobufCBinaryData){d->record ? d->record_len : 0, (uint8_t *)d->record};
     h->delivery.overdue = d->overdue ? 1 : 0;
+    if (d->duplicate_count > RELAIS_MAX_DUPLICATES)
+        return relais_status_set(RELAIS_E_INVALID, "delivery: %zu possible duplicates, at most %d", d->duplicate_count,
+                                 RELAIS_MAX_DUPLICATES);
+    for (size_t i = 0; i < d->duplicate_count; i++) {
+        size_t n;
+        int rc = relais_proto_fixed_len(d->duplicates[i], RELAIS_CASE_ID_LEN, "delivery possible duplicate", &n);
+        if (rc)
+            return rc;
+        h->duplicates[i] = (char *)d->duplicates[i];
+    }
+    h->delivery.n_possible_duplicates = d->duplicate_count;
+    h->delivery.possible_duplicates = d->duplicate_count ? h->duplicates : NULL;
     if (d->has_leaf_hash)
         h->delivery.leaf_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)d->leaf_hash};
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_DELIVERY;
@@ -419,6 +432,11 @@ static int s_delivery_from_pb(const Relais__V1__Delivery *d, relais_reply_t *out
     out->delivery.seq = d->seq;
     out->delivery.received_ms = d->received_ms;
     out->delivery.overdue = d->overdue ? 1 : 0;
+    rc = relais_proto_copy_list(out->delivery.duplicates[0], RELAIS_CASE_ID_LEN, RELAIS_MAX_DUPLICATES,
+                                d->possible_duplicates, d->n_possible_duplicates, "reply.delivery.possible_duplicates",
+                                &out->delivery.duplicate_count);
+    if (rc)
+        return rc;
     if (d->leaf_hash.len) {
         rc = relais_proto_copy_bytes(out->delivery.leaf_hash, S_HASH_BYTES, &d->leaf_hash, "reply.delivery.leaf_hash");
         if (rc)

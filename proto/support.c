@@ -260,6 +260,22 @@ int relais_proto_copy_exact(char *dst, size_t cap, const char *src, const char *
     return RELAIS_OK;
 }
 
+int relais_proto_copy_list(char *dst, size_t cap, size_t max, char *const *src, size_t n, const char *path,
+                           size_t *count)
+{
+    if (n > max)
+        return relais_status_set(RELAIS_E_MALFORMED, "%s: %zu, at most %zu", path, n, max);
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, path, i);
+        int rc = relais_proto_copy_exact(dst + i * cap, cap, src[i], item);
+        if (rc)
+            return rc;
+    }
+    *count = n;
+    return RELAIS_OK;
+}
+
 int relais_proto_copy_bytes(uint8_t *dst, size_t want, const ProtobufCBinaryData *src, const char *path)
 {
     if (src->len != want)

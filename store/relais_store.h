@@ -39,6 +39,8 @@
  *   seqcase  seq (u64)                  -> case id of the case record seq is an event of
  *   children child key (32 bytes)       -> case id of the child's open case
  *   lifecycle case id (string)          -> the case's CaseLifecycle (in clear: its tier, times, hold)
+ *   blocks   blocking key (32) || case id -> the names the case was filed with (sealed)
+ *   caseblocks case id || 0x00 || blocking key -> nothing: the case's blocking entries, to forget them
  * history and seqcase are written together (relais_store_batch_case_link), so each holds
  * exactly the other's pairs.
  *
@@ -65,9 +67,11 @@ extern "C" {
  * sealed records, the wrapped data keys and message ids indexed with the hash of their
  * SignedMessage; format 5 the lifecycle index, the archive's keys and the retired cases'
  * statistics, without which a store cannot keep its retention periods; format 6 keeps the
- * derived indexes in an environment of their own). */
-#define RELAIS_STORE_FORMAT 7
-#define RELAIS_STORE_FORMAT_OLDEST 7
+ * derived indexes in an environment of their own; format 7 the partners' references; format
+ * 8 the blocking index of likely duplicates, without which a new case is never compared with
+ * the cases opened before). */
+#define RELAIS_STORE_FORMAT 8
+#define RELAIS_STORE_FORMAT_OLDEST 8
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -239,6 +243,19 @@ int relais_store_batch_ref_get(relais_store_batch_t *self, const uint8_t key[REL
 int relais_store_batch_ref_put(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_REF_KEY_SIZE],
                                const relais_store_ref_t *ref);
 
+/* The likely duplicates' blocking index (derived, in the index environment): a case is filed
+ * under a few blocking keys (keyed hashes the caller makes; the store never sees a name) with
+ * `value` (the names to compare, sealed by the sealer as kind BLOCK under its case's key).
+ * _block_put files it (replacing the same pair's value); _block_scan calls `fn` with each case
+ * filed under `key` and its value as it was put, in case id order, until `fn` returns nonzero
+ * (which it returns). The entries go with their case (relais_store_batch_case_forget). */
+#define RELAIS_STORE_BLOCK_KEY_SIZE 32
+typedef int (*relais_store_block_fn)(void *ctx, const char *case_id, const uint8_t *value, size_t len);
+int relais_store_batch_block_put(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_BLOCK_KEY_SIZE],
+                                 const char *case_id, const uint8_t *value, size_t len);
+int relais_store_batch_block_scan(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_BLOCK_KEY_SIZE],
+                                  relais_store_block_fn fn, void *ctx);
+
 /* Commits the log part with sync, then the index part, and releases the batch (*self_p = NULL,
  * also on failure). 0: the log part is on disk; should the index part fail after it (its own
  * I/O), the indexes are left behind the log (relais_store_index_state says so, and the next
@@ -307,6 +324,7 @@ int relais_store_consistency_proof(relais_store_t *self, uint64_t old_size, uint
 typedef enum {
     RELAIS_STORE_VALUE_CASE = 1,
     RELAIS_STORE_VALUE_HISTORY = 2,
+    RELAIS_STORE_VALUE_BLOCK = 3, /* under blocking key (32) || case id */
 } relais_store_value_t;
 
 typedef struct {

@@ -31,8 +31,7 @@ void relais_store_set_sealer(relais_store_t *self, const relais_store_sealer_t *
         self->sealer = sealer ? *sealer : (relais_store_sealer_t){0};
 }
 
-/* What is kept of a value: *stored is `plain` itself (owned 0) or the sealer's (owned 1). */
-static int s_value_in(relais_store_batch_t *b, relais_store_value_t kind, const void *key, size_t key_len,
+int store_value_in(relais_store_batch_t *b, relais_store_value_t kind, const void *key, size_t key_len,
                       const uint8_t *plain, size_t len, uint8_t **stored, size_t *stored_len, int *owned)
 {
     const relais_store_sealer_t *sealer = &b->store->sealer;
@@ -47,8 +46,7 @@ static int s_value_in(relais_store_batch_t *b, relais_store_value_t kind, const 
     return rc;
 }
 
-/* A value as it was put (*out, caller frees), from what is kept. */
-static int s_value_out(relais_store_t *self, relais_store_batch_t *b, relais_store_value_t kind, const void *key,
+int store_value_out(relais_store_t *self, relais_store_batch_t *b, relais_store_value_t kind, const void *key,
                        size_t key_len, const MDB_val *v, uint8_t **out, size_t *len)
 {
     if (!self->sealer.open)
@@ -71,7 +69,7 @@ static int s_case_get(relais_store_t *self, MDB_txn *txn, relais_store_batch_t *
     rc = store_get(txn, self->dbi[STORE_DB_CASES], case_id, id_len, &v);
     if (rc == RELAIS_E_NOT_FOUND)
         return relais_status_set(rc, "no case '%s'", case_id);
-    return rc ? rc : s_value_out(self, b, RELAIS_STORE_VALUE_CASE, case_id, id_len, &v, state, len);
+    return rc ? rc : store_value_out(self, b, RELAIS_STORE_VALUE_CASE, case_id, id_len, &v, state, len);
 }
 
 static int s_child_get(const relais_store_t *self, MDB_txn *txn, const uint8_t *child_key, char *case_id)
@@ -110,7 +108,7 @@ int relais_store_batch_case_put(relais_store_batch_t *self, const char *case_id,
     uint8_t *stored;
     size_t stored_len;
     int owned;
-    rc = s_value_in(self, RELAIS_STORE_VALUE_CASE, case_id, id_len, state, len, &stored, &stored_len, &owned);
+    rc = store_value_in(self, RELAIS_STORE_VALUE_CASE, case_id, id_len, state, len, &stored, &stored_len, &owned);
     if (rc == 0)
         rc = store_batch_put(self, STORE_DB_CASES, store_val(case_id, id_len), store_val(stored, stored_len), 0);
     if (owned)
@@ -146,7 +144,7 @@ static int s_seq_case(relais_store_t *self, MDB_txn *txn, relais_store_batch_t *
     rc = store_get(txn, self->dbi[STORE_DB_HISTORY], key, key_len, &h);
     if (rc == RELAIS_E_NOT_FOUND)
         return store_corrupt("a record's case lacks it in its history");
-    return rc ? rc : s_value_out(self, b, RELAIS_STORE_VALUE_HISTORY, key, key_len, &h, status, len);
+    return rc ? rc : store_value_out(self, b, RELAIS_STORE_VALUE_HISTORY, key, key_len, &h, status, len);
 }
 
 int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id, uint64_t seq, const uint8_t *status,
@@ -180,7 +178,7 @@ int relais_store_batch_case_link(relais_store_batch_t *self, const char *case_id
     uint8_t *stored;
     size_t stored_len;
     int owned;
-    rc = s_value_in(self, RELAIS_STORE_VALUE_HISTORY, key, id_len + 1 + STORE_SEQ_SIZE, status, status_len, &stored,
+    rc = store_value_in(self, RELAIS_STORE_VALUE_HISTORY, key, id_len + 1 + STORE_SEQ_SIZE, status, status_len, &stored,
                     &stored_len, &owned);
     if (rc == 0)
         rc = store_batch_put(self, STORE_DB_SEQCASE, store_val(seq_key, sizeof seq_key), store_val(case_id, id_len), 0);
@@ -260,7 +258,7 @@ static int s_value_call(relais_store_t *self, relais_store_value_t kind, const v
         return call(call_ctx, v->mv_data, v->mv_size);
     uint8_t *plain = NULL;
     size_t len = 0;
-    int rc = s_value_out(self, NULL, kind, key, key_len, v, &plain, &len);
+    int rc = store_value_out(self, NULL, kind, key, key_len, v, &plain, &len);
     if (rc == 0)
         rc = call(call_ctx, plain, len);
     free(plain);

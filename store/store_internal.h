@@ -33,6 +33,8 @@ enum {
     STORE_DB_CHILDREN,
     STORE_DB_SEQCASE,
     STORE_DB_LIFECYCLE,
+    STORE_DB_BLOCKS,     /* blocking key || case id -> the case's child's names (sealed) */
+    STORE_DB_CASEBLOCKS, /* case id || 0x00 || blocking key -> nothing: to forget them */
     STORE_DB_COUNT
 };
 #define STORE_DB_FIRST_INDEX STORE_DB_IMETA
@@ -101,6 +103,18 @@ static inline MDB_val store_val(const void *data, size_t size)
 /* An LMDB error as a relais status with a detail sentence: MDB_MAP_FULL is
  * RELAIS_E_STORE_FULL, LMDB's own corruption codes RELAIS_E_CORRUPT, the rest RELAIS_E_IO. */
 int store_lmdb_status(int rc, const char *what);
+
+/* What is kept of a case index value: *stored is `plain` itself (owned 0) or what the sealer
+ * made of it (owned 1, caller frees). */
+int store_value_in(relais_store_batch_t *b, relais_store_value_t kind, const void *key, size_t key_len,
+                   const uint8_t *plain, size_t len, uint8_t **stored, size_t *stored_len, int *owned);
+
+/* A case index value as it was put (*out, caller frees), from what is kept under `key`. */
+int store_value_out(relais_store_t *self, relais_store_batch_t *b, relais_store_value_t kind, const void *key,
+                    size_t key_len, const MDB_val *v, uint8_t **out, size_t *len);
+
+/* Deletes the blocking entries of `case_id` (the case leaves the index). */
+int store_blocks_forget(relais_store_batch_t *b, const char *case_id, size_t id_len);
 
 /* RELAIS_E_CORRUPT with "the store is corrupt: <what>". */
 int store_corrupt(const char *what);

@@ -189,6 +189,8 @@ int relais_store_batch_case_forget(relais_store_batch_t *self, const char *case_
     mdb_cursor_close(cur);
     if (rc == 0 && got != 0 && got != MDB_NOTFOUND && got != EINVAL)
         rc = self->error = store_lmdb_status(got, "read a case's history");
+    if (rc == 0)
+        rc = store_blocks_forget(self, case_id, id_len);
     if (rc && !self->error)
         self->error = rc;
     return rc;

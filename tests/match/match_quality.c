@@ -1,12 +1,17 @@
 /* match_quality.c -- how well the likely-duplicate rule does on sets of pairs it was not tuned to.
  *
- * Usage: match_quality FILE.tsv...  Each line (after '#' comments) is a pair of children:
+ * Usage: match_quality [-v] FILE.tsv...  Each line (after '#' comments) is a pair of children:
  *   kind  expected  a_family  a_given  a_birth  b_family  b_given  b_birth
  * with `expected` "duplicate" or "distinct" and given names separated by ';'. A pair is flagged
- * exactly as the hub will flag it: equal birth dates and relais_cases_names_close(). Prints the
- * recall on duplicates and the rate of distinct pairs flagged, overall and per kind, and exits
- * 1 when a set misses more than 5 % of its duplicates or flags more than 1 % of its distinct pairs
- * (the issue's targets), 2 when a file cannot be read.
+ * exactly as the hub flags it: the birth dates are equal, the two children share a key of the
+ * blocking index (relais_cases_block_keys, with a fixed secret: a key's value does not matter,
+ * only which children share it), and relais_cases_names_close() holds. The rule alone (equal
+ * birth dates and names close, whatever the blocking) is printed beside it, with the true
+ * duplicates the blocking loses (close by the rule, no key in common) and a few of them.
+ * Prints the recall on duplicates and the rate of distinct pairs flagged, overall and per kind,
+ * and exits 1 when a set, through the blocking index, misses more than 5 % of its duplicates or
+ * flags more than 1 % of its distinct pairs (the issue's targets), 2 when a file cannot be read.
+ * -v lists each pair judged wrong and each duplicate the blocking lost.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +23,24 @@
 #define S_MAX_FALSE_POSITIVES 0.01
 #define S_MAX_KINDS 32
 #define S_MAX_GIVEN 10
+#define S_LOST_EXAMPLES 6 /* duplicates lost by the blocking shown without -v */
+
+/* Any fixed 32 bytes: the hub's secret changes the keys' values, never which children share one. */
+static const uint8_t s_secret[RELAIS_CASES_SECRET_SIZE] = "match_quality: a fixed secret..";
 
 typedef struct {
     char name[32];
     int duplicate; /* the kind's pairs are one child */
     unsigned pairs;
-    unsigned flagged;
+    unsigned rule;    /* flagged by the rule alone */
+    unsigned flagged; /* flagged through the blocking index, as the hub does */
 } s_kind_t;
 
 typedef struct {
     s_kind_t kind[S_MAX_KINDS];
     size_t count;
-    unsigned duplicates, duplicates_flagged, distinct, distinct_flagged;
+    unsigned duplicates, duplicates_rule, duplicates_flagged, duplicates_blocked;
+    unsigned distinct, distinct_rule, distinct_flagged, distinct_blocked; /* blocked: a key in common */
 } s_tally_t;
 
 /* Splits `line` at tabs in place; returns the number of fields (at most `max`). */
@@ -62,6 +73,13 @@ static size_t s_given(char *text, const char **given)
     return n;
 }
 
+/* Puts back the ';' that s_given() cut, so that a pair is printed as it was read. */
+static void s_given_unsplit(const char **given, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        ((char *)given[i])[-1] = ';';
+}
+
 static s_kind_t *s_kind(s_tally_t *t, const char *name, int duplicate)
 {
     for (size_t i = 0; i < t->count; i++)
@@ -80,6 +98,38 @@ static double s_rate(unsigned part, unsigned whole)
     return whole ? (double)part / whole : 0.0;
 }
 
+/* 1 when `a` and `b` share a blocking key, 0 when not, <0 when the keys cannot be made. */
+static int s_share_block_key(const relais_referral_view_t *a, const relais_referral_view_t *b)
+{
+    uint8_t ka[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE];
+    uint8_t kb[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE];
+    size_t na = 0, nb = 0;
+    int rc = relais_cases_block_keys(s_secret, a, ka, &na);
+    if (rc == 0)
+        rc = relais_cases_block_keys(s_secret, b, kb, &nb);
+    if (rc)
+        return rc < 0 ? rc : -rc;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (memcmp(ka[i], kb[j], RELAIS_CASES_BLOCK_KEY_SIZE) == 0)
+                return 1;
+    return 0;
+}
+
+static void s_print_pair(const char *what, char *const *field)
+{
+    printf("  %s %s: %s | %s | %s  ~  %s | %s | %s\n", what, field[0], field[2], field[3], field[4], field[5], field[6],
+           field[7]);
+}
+
+static void s_print_rates(const char *path, const char *how, unsigned dup_flagged, unsigned dups, unsigned dist_flagged,
+                          unsigned dist)
+{
+    printf("%s, %s: recall %.1f %% (%u/%u duplicates flagged), false positives %.2f %% (%u/%u distinct pairs)\n",
+           path, how, 100 * s_rate(dup_flagged, dups), dup_flagged, dups, 100 * s_rate(dist_flagged, dist),
+           dist_flagged, dist);
+}
+
 /* Reads and judges one file; returns 0 on target, 1 off target, 2 when unreadable. */
 static int s_measure(const char *path, int verbose)
 {
@@ -91,6 +141,8 @@ static int s_measure(const char *path, int verbose)
     s_tally_t t;
     memset(&t, 0, sizeof t);
     char line[4096];
+    char lost[S_LOST_EXAMPLES][512]; /* the first duplicates lost by the blocking, shown without -v */
+    size_t lost_shown = 0;
     unsigned lineno = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
@@ -111,8 +163,8 @@ static int s_measure(const char *path, int verbose)
         relais_referral_view_t b = {.family_name = field[5], .given_names = given_b, .birth_date = field[7]};
         a.given_count = s_given(field[3], given_a);
         b.given_count = s_given(field[6], given_b);
-        /* The rule as the hub applies it: the birth date first (the blocking index holds it). */
-        int flagged = 0;
+        /* The rule alone: the birth dates, then the names. */
+        int rule = 0;
         if (strcmp(a.birth_date, b.birth_date) == 0) {
             int rc = relais_cases_names_close(&a, &b);
             if (rc < 0) {
@@ -120,8 +172,19 @@ static int s_measure(const char *path, int verbose)
                 fclose(f);
                 return 2;
             }
-            flagged = rc == 1;
+            rule = rc == 1;
         }
+        /* As the hub applies it: only to the candidates that share a blocking key. */
+        int blocked = s_share_block_key(&a, &b);
+        if (blocked < 0) {
+            fprintf(stderr, "match_quality: %s:%u: no blocking keys (%d: %s)\n", path, lineno, blocked,
+                    relais_status_detail());
+            fclose(f);
+            return 2;
+        }
+        int flagged = rule && blocked;
+        s_given_unsplit(given_a, a.given_count);
+        s_given_unsplit(given_b, b.given_count);
         s_kind_t *k = s_kind(&t, field[0], duplicate);
         if (!k) {
             fprintf(stderr, "match_quality: %s: more than %d kinds\n", path, S_MAX_KINDS);
@@ -129,41 +192,65 @@ static int s_measure(const char *path, int verbose)
             return 2;
         }
         k->pairs++;
+        k->rule += (unsigned)rule;
         k->flagged += (unsigned)flagged;
         if (duplicate) {
             t.duplicates++;
+            t.duplicates_rule += (unsigned)rule;
             t.duplicates_flagged += (unsigned)flagged;
+            t.duplicates_blocked += (unsigned)blocked;
         } else {
             t.distinct++;
+            t.distinct_rule += (unsigned)rule;
             t.distinct_flagged += (unsigned)flagged;
+            t.distinct_blocked += (unsigned)blocked;
         }
-        if (verbose && flagged != duplicate)
-            printf("  %s %s: %s | %s | %s  ~  %s | %s | %s\n", duplicate ? "missed" : "flagged", field[0], field[2],
-                   field[3], field[4], field[5], field[6], field[7]);
+        if (duplicate && rule && !flagged) { /* close by the rule, but no key in common */
+            if (verbose)
+                s_print_pair("missed (lost by the blocking)", field);
+            else if (lost_shown < S_LOST_EXAMPLES)
+                snprintf(lost[lost_shown++], sizeof lost[0], "%s: %s | %s | %s  ~  %s | %s | %s", field[0], field[2],
+                         field[3], field[4], field[5], field[6], field[7]);
+        } else if (verbose && flagged != duplicate) {
+            s_print_pair(duplicate ? "missed" : "flagged", field);
+        }
     }
     fclose(f);
 
     double recall = s_rate(t.duplicates_flagged, t.duplicates);
     double false_positives = s_rate(t.distinct_flagged, t.distinct);
-    printf("%s: recall %.1f %% (%u/%u duplicates flagged), false positives %.2f %% (%u/%u distinct pairs)\n", path,
-           100 * recall, t.duplicates_flagged, t.duplicates, 100 * false_positives, t.distinct_flagged, t.distinct);
+    s_print_rates(path, "the rule alone", t.duplicates_rule, t.duplicates, t.distinct_rule, t.distinct);
+    s_print_rates(path, "through the blocking index", t.duplicates_flagged, t.duplicates, t.distinct_flagged,
+                  t.distinct);
+    printf("%s: the blocking lost %u of the %u true duplicates the rule flags (no block key in common), and dropped "
+           "%u of its %u false positives\n",
+           path, t.duplicates_rule - t.duplicates_flagged, t.duplicates_rule, t.distinct_rule - t.distinct_flagged,
+           t.distinct_rule);
+    printf("%s: a block key in common for %u/%u duplicate pairs and %u/%u distinct pairs\n", path, t.duplicates_blocked,
+           t.duplicates, t.distinct_blocked, t.distinct);
+    printf("  %-9s %-16s %5s  %12s  %12s\n", "", "kind", "pairs", "rule alone", "with blocks");
     for (size_t i = 0; i < t.count; i++)
-        printf("  %-9s %-16s %5u pairs, %5.1f %% flagged\n", t.kind[i].duplicate ? "duplicate" : "distinct",
-               t.kind[i].name, t.kind[i].pairs, 100 * s_rate(t.kind[i].flagged, t.kind[i].pairs));
+        printf("  %-9s %-16s %5u  %10.1f %%  %10.1f %%\n", t.kind[i].duplicate ? "duplicate" : "distinct",
+               t.kind[i].name, t.kind[i].pairs, 100 * s_rate(t.kind[i].rule, t.kind[i].pairs),
+               100 * s_rate(t.kind[i].flagged, t.kind[i].pairs));
+    for (size_t i = 0; i < lost_shown; i++)
+        printf("  lost by the blocking, %s\n", lost[i]);
+    if (lost_shown == S_LOST_EXAMPLES && t.duplicates_rule - t.duplicates_flagged > S_LOST_EXAMPLES)
+        printf("  ... (-v lists them all)\n");
     if (t.duplicates == 0 || t.distinct == 0) {
         fprintf(stderr, "match_quality: %s: needs both duplicate and distinct pairs\n", path);
         return 2;
     }
     int on_target = recall >= S_MIN_RECALL && false_positives <= S_MAX_FALSE_POSITIVES;
     if (!on_target)
-        printf("%s: OFF TARGET (recall at least %.0f %%, false positives at most %.0f %%)\n", path,
-               100 * S_MIN_RECALL, 100 * S_MAX_FALSE_POSITIVES);
+        printf("%s: OFF TARGET through the blocking index (recall at least %.0f %%, false positives at most %.0f %%)\n",
+               path, 100 * S_MIN_RECALL, 100 * S_MAX_FALSE_POSITIVES);
     return on_target ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
-    int verbose = argc > 1 && strcmp(argv[1], "-v") == 0; /* -v: list each pair judged wrong */
+    int verbose = argc > 1 && strcmp(argv[1], "-v") == 0; /* -v: list each pair judged wrong, and each lost */
     if (argc < 2 + verbose) {
         fprintf(stderr, "usage: match_quality [-v] FILE.tsv...\n");
         return 2;

@@ -653,6 +653,10 @@ typedef struct {
     size_t key_count;
     relais_referral_record_t referrals[S_FAKE_MAX]; /* the referrals' entries */
     size_t referral_count;
+    uint8_t block_keys[2 * S_FAKE_MAX][RELAIS_CASES_BLOCK_KEY_SIZE]; /* blocking entries */
+    char block_case[2 * S_FAKE_MAX][RELAIS_CASE_ID_LEN];
+    char block_names[2 * S_FAKE_MAX][256];
+    size_t block_count;
 } s_fake_t;
 
 static int s_fake_case_get(void *ctx, const char *case_id, relais_case_record_t *out)
@@ -688,7 +692,23 @@ static int s_fake_referral_get(void *ctx, uint64_t seq, relais_referral_record_t
     return RELAIS_E_NOT_FOUND;
 }
 
-static const relais_cases_index_t s_fake_index = {s_fake_case_get, s_fake_child_get, s_fake_referral_get};
+static int s_fake_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
+                             int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len),
+                             void *fn_ctx)
+{
+    s_fake_t *f = ctx;
+    /* Newest first: the rules must not depend on the order an index hands candidates out. */
+    for (size_t i = f->block_count; i-- > 0;)
+        if (memcmp(f->block_keys[i], key, RELAIS_CASES_BLOCK_KEY_SIZE) == 0) {
+            int rc = fn(fn_ctx, f->block_case[i], (const uint8_t *)f->block_names[i], strlen(f->block_names[i]));
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+static const relais_cases_index_t s_fake_index = {s_fake_case_get, s_fake_child_get, s_fake_referral_get,
+                                                  s_fake_block_scan};
 
 /* What the broker and the auditor do with an accepted step. */
 static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
@@ -710,6 +730,13 @@ static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
     if (step->has_referral) {
         assert_true(f->referral_count < S_FAKE_MAX);
         f->referrals[f->referral_count++] = step->referral;
+    }
+    for (size_t k = 0; k < step->block_count; k++) {
+        assert_true(f->block_count < 2 * S_FAKE_MAX && step->block_names_len < sizeof f->block_names[0]);
+        memcpy(f->block_keys[f->block_count], step->block_keys[k], RELAIS_CASES_BLOCK_KEY_SIZE);
+        strcpy(f->block_case[f->block_count], step->rec.summary.case_id);
+        memcpy(f->block_names[f->block_count], step->block_names, step->block_names_len);
+        f->block_names[f->block_count++][step->block_names_len] = '\0';
     }
 }
 
@@ -777,6 +804,106 @@ static void test_replay_one_child_one_case(void **state)
     assert_int_equal(step.status, RELAIS_E_NO_CONSENT);
     assert_int_equal(f->case_count, 2);
     free(f);
+}
+
+/* A child written otherwise by another partner opens a case of its own, flagged as a likely
+ * duplicate of the open case it may be; a twin is not; a closed case is no candidate. */
+static void test_likely_duplicates(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f);
+    relais_cases_step_t step;
+    s_refer(f, "college-curie", "College Marie Curie", "KACI", "Yanis", s_consent, 1, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.rec.summary.duplicate_count, 0);
+    assert_int_equal(step.block_count, 2);
+    /* The PMI adds his second given name: another child key, a new case, flagged. */
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "Kaci", "Yanis\",\"Karim", s_parents, 2, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-2");
+    assert_int_equal(step.rec.summary.duplicate_count, 1);
+    assert_string_equal(step.rec.summary.duplicates[0], "C-1");
+    /* His twin sister is no duplicate of either. */
+    s_refer(f, "college-curie", "College Marie Curie", "Kaci", "Sarah", s_consent, 3, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-3");
+    assert_int_equal(step.rec.summary.duplicate_count, 0);
+    /* Names swapped: found through the given name's blocking key; both earlier cases. */
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Yanis", "Kaci", s_consent, 4, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-4");
+    assert_int_equal(step.rec.summary.duplicate_count, 2);
+    assert_string_equal(step.rec.summary.duplicates[0], "C-1");
+    assert_string_equal(step.rec.summary.duplicates[1], "C-2");
+    /* The status a partner is served says nothing of it. */
+    assert_string_equal(step.after.case_id, "C-4");
+    /* A closed case is no candidate any more. */
+    s_update(f, "C-1", "SUBMITTED", "TRIAGE", "", 5, &step);
+    s_update(f, "C-1", "TRIAGE", "DECLINED", ",\"reason_code\":\"out-of-scope\"", 6, &step);
+    assert_int_equal(step.status, 0);
+    s_refer(f, "rased", "RASED Jean Jaures", "Kacy", "Yanis", s_consent, 7, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-7");
+    assert_int_equal(step.rec.summary.duplicate_count, 2);
+    assert_string_equal(step.rec.summary.duplicates[0], "C-2");
+    assert_string_equal(step.rec.summary.duplicates[1], "C-4");
+    /* Without a blocking index, nothing is flagged and nothing is filed. */
+    relais_cases_index_t bare = s_fake_index;
+    bare.block_scan = NULL;
+    uint8_t id[16] = {8}, *body = NULL;
+    size_t len = 0;
+    relais_message_t *msg = NULL;
+    const char *json = "{\"referral\":{\"referrer\":{\"organisation\":\"PMI\",\"role\":\"PMI\"},\"child\":"
+                       "{\"family_name\":\"Kaci\",\"given_names\":[\"Yaniss\"],\"birth_date\":\"2014-05-11\"},"
+                       "\"urgency\":\"ROUTINE\",\"consent\":{\"recorded_by\":\"Mme Roux\",\"recorded_ms\":1000}}}";
+    assert_int_equal(relais_message_from_json(json, strlen(json), "pmi-blagis", id, 1000, &body, &len), 0);
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    assert_int_equal(relais_cases_decide(&bare, f, s_secret, msg, NULL, 8, 8000, &step), 0);
+    assert_int_equal(step.rec.summary.duplicate_count, 0);
+    assert_int_equal(step.block_count, 0);
+    relais_message_destroy(&msg);
+    free(body);
+    free(f);
+}
+
+static void test_block_keys(void **state)
+{
+    (void)state;
+    uint8_t a[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE], b[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE];
+    size_t na = 0, nb = 0;
+    const char *yanis[] = {"Yanis"}, *kaci[] = {"Kaci"}, *digits[] = {"123"};
+    relais_referral_view_t child = {.family_name = "Kaci", .given_names = yanis, .given_count = 1,
+                                    .birth_date = "2014-05-11"};
+    relais_referral_view_t swapped = {.family_name = "Yanis", .given_names = kaci, .given_count = 1,
+                                      .birth_date = "2014-05-11"};
+    assert_int_equal(relais_cases_block_keys(s_secret, &child, a, &na), 0);
+    assert_int_equal(relais_cases_block_keys(s_secret, &swapped, b, &nb), 0);
+    assert_int_equal(na, 2);
+    assert_int_equal(nb, 2);
+    assert_memory_equal(a[0], b[1], RELAIS_CASES_BLOCK_KEY_SIZE);
+    assert_memory_equal(a[1], b[0], RELAIS_CASES_BLOCK_KEY_SIZE);
+    /* Another birth date, other keys; a name with no letter gives none; no date is an error. */
+    swapped.birth_date = "2014-05-12";
+    swapped.family_name = "Kaci";
+    swapped.given_names = yanis;
+    assert_int_equal(relais_cases_block_keys(s_secret, &swapped, b, &nb), 0);
+    assert_memory_not_equal(a[0], b[0], RELAIS_CASES_BLOCK_KEY_SIZE);
+    child.given_names = digits;
+    assert_int_equal(relais_cases_block_keys(s_secret, &child, a, &na), 0);
+    assert_int_equal(na, 1);
+    child.birth_date = NULL;
+    assert_int_equal(relais_cases_block_keys(s_secret, &child, a, &na), RELAIS_E_MALFORMED);
+    /* Names packed for an entry come back as they went. */
+    char packed[RELAIS_CASES_NAMES_MAX], buf[RELAIS_CASES_NAMES_MAX];
+    const char *given[RELAIS_CASES_NAMES_GIVEN_MAX], *two[] = {"Yanis", "Karim"};
+    relais_referral_view_t back, in = {.family_name = "Kaci", .given_names = two, .given_count = 2,
+                                       .birth_date = "2014-05-11"};
+    size_t len = 0;
+    assert_int_equal(relais_cases_names_pack(&in, packed, sizeof packed, &len), 0);
+    assert_int_equal(relais_cases_names_unpack((const uint8_t *)packed, len, buf, sizeof buf, given, &back), 0);
+    assert_string_equal(back.birth_date, "2014-05-11");
+    assert_string_equal(back.family_name, "Kaci");
+    assert_int_equal(back.given_count, 2);
+    assert_string_equal(back.given_names[1], "Karim");
+    assert_int_equal(relais_cases_names_pack(&in, packed, 8, &len), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_names_unpack((const uint8_t *)"2014", 4, buf, sizeof buf, given, &back),
+                     RELAIS_E_MALFORMED);
 }
 
 /* The partner-view rule: the opener follows its case; a referral that joins an advanced case
@@ -1056,6 +1183,8 @@ int main(void)
         cmocka_unit_test(test_working_hours),
         cmocka_unit_test(test_public_holidays),
         cmocka_unit_test(test_replay_one_child_one_case),
+        cmocka_unit_test(test_likely_duplicates),
+        cmocka_unit_test(test_block_keys),
         cmocka_unit_test(test_partner_view),
         cmocka_unit_test(test_referral_handles),
         cmocka_unit_test(test_replay_updates),
