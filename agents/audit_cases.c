@@ -220,7 +220,15 @@ static int s_block_put(s_replay_t *r, const relais_cases_step_t *step)
     return 0;
 }
 
-static const relais_cases_index_t s_index = {s_case_get, s_child_get, s_referral_get, s_block_scan};
+static int s_lifecycle(const s_replay_t *r, const char *case_id, relais_lifecycle_t *out);
+
+static int s_case_gone(void *ctx, const char *case_id)
+{
+    relais_lifecycle_t lc;
+    return !s_get(&((const s_replay_t *)ctx)->cases, case_id, strlen(case_id)) && s_lifecycle(ctx, case_id, &lc);
+}
+
+static const relais_cases_index_t s_index = {s_case_get, s_child_get, s_referral_get, s_block_scan, s_case_gone};
 
 /* A finding at record `seq`; the place is formatted only then, never on the way of a good record. */
 static int s_fail_seq(s_replay_t *r, uint64_t seq, int status, const char *fmt, ...)
@@ -284,6 +292,14 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
         rc = s_put(&r->children, step->rec.child_key, 32, "", 0);
     if (rc == 0 && step->block_count)
         rc = s_block_put(r, step);
+    if (rc == 0 && step->has_merged) {
+        const char *merged = step->merged.summary.case_id;
+        rc = relais_case_record_encode(&step->merged, &bytes, &len);
+        if (rc == 0)
+            rc = s_put_owned(&r->cases, merged, strlen(merged), bytes, len);
+        if (rc == 0 && step->relink_child)
+            rc = s_put(&r->children, step->merged.child_key, 32, id, strlen(id));
+    }
     return rc;
 }
 
@@ -321,6 +337,17 @@ static int s_touch(s_replay_t *r, const char *case_id, uint64_t seq, int64_t rec
     return s_put(&r->lifecycles, case_id, strlen(case_id), &lc, sizeof lc);
 }
 
+/* The surviving case's half of a MERGED record. */
+static int s_adopt(s_replay_t *r, const relais_privacy_view_t *p, relais_lifecycle_t *merged)
+{
+    relais_lifecycle_t survivor;
+    if (!s_lifecycle(r, p->value, &survivor))
+        return relais_status_set(RELAIS_E_CORRUPT, "%s is merged into %s, which no event of the log made", p->case_id,
+                                 p->value);
+    int rc = relais_cases_lifecycle_adopt(&survivor, p->case_id, merged);
+    return rc ? rc : s_put(&r->lifecycles, p->value, strlen(p->value), &survivor, sizeof survivor);
+}
+
 /* A Privacy record: the lifecycle rules the hub ran must accept it; a rectification is an
  * event of its case, linked with the case's status as it stands. */
 static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
@@ -338,6 +365,8 @@ static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, con
     if (refused)
         return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the log holds a privacy record its rules refuse (%s): %s",
                           relais_status_name(refused), why);
+    if (p.kind == RELAIS_PRIVACY_MERGED && s_adopt(r, &p, &lc) != 0)
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "%s", relais_status_detail());
     if (s_put(&r->lifecycles, p.case_id, strlen(p.case_id), &lc, sizeof lc))
         return s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the cases");
     if (p.kind != RELAIS_PRIVACY_RECTIFIED)

@@ -9,13 +9,15 @@
 
 static const char s_help[] =
     "usage: relais case list [--state S]... [--urgency U] [--school TEXT] [--referrer TEXT] [--name TEXT]\n"
-    "                        [--overdue] [--expiring DAYS] [--sort due|updated|opened|case] [--json]\n"
+    "                        [--overdue] [--expiring DAYS] [--mine] [--sort due|updated|opened|case] [--json]\n"
     "       relais case show CASE-ID [--lang fr|en] [--json]\n"
     "       relais case update CASE-ID ACTION [--from STATE] [--reason CODE] [--note TEXT] [--diagnosis TEXT]\n"
     "                          [--review-date YYYY-MM-DD] [--redirect-to BODY] [--sub-status TEXT]\n"
-    "                          [--action 'individual|collective;description;partner;start;frequency']...\n"
-    "                          [--share R-N]\n"
+    "                          [--action 'individual|collective;description;partner;start;frequency;responsible']...\n"
+    "                          [--share R-N] [--owner NAME]\n"
     "       relais case share CASE-ID R-N [--note TEXT]\n"
+    "       relais case dismiss CASE-ID OTHER-CASE-ID [--note TEXT]\n"
+    "       relais case merge CASE-ID INTO-CASE-ID [--note TEXT]\n"
     "\n"
     "CASE-ID is a case id, C-14 (also c-14 or 14), or a referral's handle, R-57 (also r-57).\n"
     "ACTION is the state to move to: triage, awaiting-agreement, accepted, declined, redirected,\n"
@@ -30,13 +32,26 @@ static const char s_help[] =
     "case's status after each update. The coordinator may name a case by any of its referrals'\n"
     "handles.\n"
     "\n"
+    "Likely duplicates: when a new case may be the child of an open case (same birth date, close\n"
+    "names), the hub flags it (`case list`, `case show`, `feed`) and the coordinator decides:\n"
+    "`case dismiss C-14 C-9` (C-14 is not C-9's child: the flag goes away) or `case merge C-14 C-9`\n"
+    "(C-14 is entered in error and merged into C-9, which takes its referrals, history and\n"
+    "followers; C-14's partners see C-9's status from the merge on, never its earlier history).\n"
+    "\n"
     "list: the cases (a partner: its referrals), soonest due first, those without a deadline last.\n"
     "--school, --referrer and --name find text inside the school, a referring organisation and the\n"
     "child's family or given names, whatever the case and the accents (\"benali\" finds \"BÉNALI\");\n"
     "a partner searches its own referrals only. --sort updated: latest first; opened: oldest\n"
     "first; case: by number. --expiring DAYS lists the cases that leave the active base within\n"
     "DAYS days (two years after their last event, or at once when their erasure was asked;\n"
-    "docs/privacy.md), with the date.\n"
+    "docs/privacy.md), with the date. --mine: only the cases the reader owns (a partner's list is\n"
+    "its own referrals already: --mine changes nothing for it).\n"
+    "\n"
+    "update --owner NAME hands the case to NAME, an identity name of the registry (relais keygen\n"
+    "NAME): the coordinator or a named professional of a partner organisation; any update may\n"
+    "carry it, a note too. An --action's sixth field names the person responsible for it (\"Mme\n"
+    "Roux, CMP de Sceaux\"). The coordinator and the auditors see both; a partner's views carry\n"
+    "neither, even for a case it owns.\n"
     "\n"
     "show: a page to read or print: the child, each referral (referrer, description, consent), the\n"
     "family's contacts, the diagnosis, the pathway, reviews and notes, and the history, with local\n"
@@ -48,7 +63,8 @@ static const char s_help[] =
 
 enum { S_OPT_JSON = RELAIS_OPT_FIRST_FREE, S_OPT_STATE, S_OPT_URGENCY, S_OPT_SCHOOL, S_OPT_REFERRER,
        S_OPT_OVERDUE, S_OPT_FROM, S_OPT_REASON, S_OPT_NOTE, S_OPT_DIAGNOSIS, S_OPT_REVIEW, S_OPT_REDIRECT,
-       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE, S_OPT_EXPIRING, S_OPT_NAME, S_OPT_SORT, S_OPT_LANG };
+       S_OPT_SUB, S_OPT_ACTION, S_OPT_SHARE, S_OPT_EXPIRING, S_OPT_NAME, S_OPT_SORT, S_OPT_LANG, S_OPT_MINE,
+       S_OPT_OWNER };
 
 /* The orders of a list. */
 typedef enum { S_SORT_DUE = 0, S_SORT_UPDATED, S_SORT_OPENED, S_SORT_CASE } s_sort_t;
@@ -66,7 +82,7 @@ typedef struct {
     relais_pathway_action_t actions[S_MAX_ACTIONS];
     char *action_text[S_MAX_ACTIONS]; /* owned copies the actions point into */
     char case_id[RELAIS_CASE_ID_LEN]; /* the case an update names, as the broker gave it */
-    char share[RELAIS_CASE_ID_LEN];   /* --share, as the hub spells it */
+    char share[RELAIS_CASE_ID_LEN];   /* --share, or the second id of share, dismiss, merge, as the hub spells it */
     s_sort_t sort;                  /* list: --sort */
     int sorted;                     /* --sort given */
     relais_cli_lang_t lang;         /* show: --lang */
@@ -118,6 +134,14 @@ static const char *s_state_names(char *out, size_t cap, int targets)
     return out;
 }
 
+static json_t *s_ids_json(const char ids[][RELAIS_CASE_ID_LEN], size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_string(ids[i]));
+    return list;
+}
+
 static json_t *s_summary_json(const relais_case_summary_t *c)
 {
     json_t *refs = json_array();
@@ -129,12 +153,14 @@ static json_t *s_summary_json(const relais_case_summary_t *c)
                           "child", c->child_display, "school", c->school, "referrers", refs, "opened_ms",
                           (json_int_t)c->opened_ms, "updated_ms", (json_int_t)c->updated_ms, "due_ms",
                           (json_int_t)c->due_ms, "overdue", c->overdue, "referral_count", (int)c->referral_count);
-    if (o && c->duplicate_count) {
-        json_t *dups = json_array();
-        for (size_t i = 0; i < c->duplicate_count && i < RELAIS_MAX_DUPLICATES; i++)
-            json_array_append_new(dups, json_string(c->duplicates[i]));
-        json_object_set_new(o, "possible_duplicates", dups);
-    }
+    if (o && c->duplicate_count)
+        json_object_set_new(o, "possible_duplicates", s_ids_json(c->duplicates, c->duplicate_count));
+    if (o && c->merged_into[0])
+        json_object_set_new(o, "merged_into", json_string(c->merged_into));
+    if (o && c->merged_count)
+        json_object_set_new(o, "merged_from", s_ids_json(c->merged_from, c->merged_count));
+    if (o && c->owner[0]) /* the coordinator's and the auditor's: a partner's summary has none */
+        json_object_set_new(o, "owner", json_string(c->owner));
     return o;
 }
 
@@ -382,14 +408,17 @@ static void s_print_ack(const s_opts_t *o, const relais_ack_t *ack)
                                         s_state(o->update.to_state)));
         return;
     }
-    if (o->update.from_state == o->update.to_state)
-        relais_cli_line(stdout, "%s: note in %s (#%" PRIu64 ")%s%s", o->update.case_id, s_state(o->update.from_state),
-                        ack->seq, o->update.share_referral ? ", shared with " : "",
-                        o->update.share_referral ? o->update.share_referral : "");
+    const relais_case_update_t *u = &o->update;
+    const char *what = u->merge_into ? ", merged into " : u->dismiss_duplicate ? ", not a duplicate of "
+                       : u->share_referral ? ", shared with " : "";
+    const char *other = u->merge_into ? u->merge_into : u->dismiss_duplicate ? u->dismiss_duplicate
+                        : u->share_referral ? u->share_referral : "";
+    if (u->from_state == u->to_state)
+        relais_cli_line(stdout, "%s: note in %s (#%" PRIu64 ")%s%s", u->case_id, s_state(u->from_state), ack->seq,
+                        what, other);
     else
-        relais_cli_line(stdout, "%s: %s -> %s (#%" PRIu64 ")%s%s", o->update.case_id, s_state(o->update.from_state),
-                        s_state(o->update.to_state), ack->seq, o->update.share_referral ? ", shared with " : "",
-                        o->update.share_referral ? o->update.share_referral : "");
+        relais_cli_line(stdout, "%s: %s -> %s (#%" PRIu64 ")%s%s", u->case_id, s_state(u->from_state),
+                        s_state(u->to_state), ack->seq, what, other);
 }
 
 static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, const char *action)
@@ -424,16 +453,43 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
     return RELAIS_EXIT_OK;
 }
 
-/* A note that shares the case with a referral's referrer (the handle checked with the options). */
-static int s_share(relais_client_t *client, s_opts_t *o, const char *case_id)
+/* The coordinator's decisions on a case that name a second case or referral: each an update
+ * with one field set, sent as a note, or to entered-in-error for a merge. */
+typedef struct {
+    const char *name;   /* the subcommand */
+    unsigned ref_kind;  /* what its second argument names */
+    const char *action; /* the update it sends */
+    const char *usage;
+} s_decision_t;
+
+static const s_decision_t s_decisions[] = {
+    {"share", RELAIS_CLI_REF_HANDLE, "note", "case share CASE-ID R-N [--note TEXT]"},
+    {"dismiss", RELAIS_CLI_REF_CASE, "note", "case dismiss CASE-ID OTHER-CASE-ID [--note TEXT]"},
+    {"merge", RELAIS_CLI_REF_CASE, "entered-in-error", "case merge CASE-ID INTO-CASE-ID [--note TEXT]"},
+};
+
+static const s_decision_t *s_decision(const char *sub)
 {
-    o->update.share_referral = o->share;
-    return s_update(client, o, case_id, "note");
+    for (size_t i = 0; i < sizeof s_decisions / sizeof s_decisions[0]; i++)
+        if (strcmp(s_decisions[i].name, sub) == 0)
+            return &s_decisions[i];
+    return NULL;
+}
+
+static int s_decide(relais_client_t *client, s_opts_t *o, const s_decision_t *d, const char *case_id)
+{
+    if (strcmp(d->name, "share") == 0)
+        o->update.share_referral = o->share;
+    else if (strcmp(d->name, "dismiss") == 0)
+        o->update.dismiss_duplicate = o->share;
+    else
+        o->update.merge_into = o->share;
+    return s_update(client, o, case_id, d->action);
 }
 
 /* ---- Options ----------------------------------------------------------------------------- */
 
-/* 'individual|collective;description;partner;start;frequency' */
+/* 'individual|collective;description;partner;start;frequency;responsible' */
 static int s_parse_action(s_opts_t *o, const char *text)
 {
     size_t n = o->update.pathway_count;
@@ -443,11 +499,12 @@ static int s_parse_action(s_opts_t *o, const char *text)
     if (!copy)
         return RELAIS_EXIT_USAGE;
     o->action_text[n] = copy;
-    char *fields[5] = {NULL};
+    char *fields[6] = {NULL};
     char *p = copy;
     /* strsep keeps empty fields, so "individual;;partner" leaves the description empty, not shifted */
     for (int k = 0; k < 5 && p; k++)
         fields[k] = strsep(&p, ";");
+    fields[5] = p; /* the responsible person: the rest, a ';' in a name included */
     relais_pathway_action_t *a = &o->actions[n];
     if (!fields[0] || strcmp(fields[0], "individual") == 0)
         a->kind = RELAIS_PATHWAY_INDIVIDUAL;
@@ -463,6 +520,7 @@ static int s_parse_action(s_opts_t *o, const char *text)
         return relais_cli_usage("case", "--action: start date '%s' is not a date; expected YYYY-MM-DD", fields[3]);
     a->start_date = fields[3];
     a->frequency = fields[4];
+    a->responsible = fields[5];
     o->update.pathway = o->actions;
     o->update.pathway_count = n + 1;
     return 0;
@@ -519,7 +577,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
 {
     relais_case_update_t *u = &o->update;
     o->filtered |= c == S_OPT_STATE || c == S_OPT_URGENCY || c == S_OPT_SCHOOL || c == S_OPT_REFERRER ||
-                   c == S_OPT_OVERDUE || c == S_OPT_EXPIRING || c == S_OPT_NAME;
+                   c == S_OPT_OVERDUE || c == S_OPT_EXPIRING || c == S_OPT_NAME || c == S_OPT_MINE;
     switch (c) {
     case S_OPT_JSON: o->json = 1; return 0;
     case S_OPT_STATE: return s_parse_state_filter(o, arg);
@@ -530,6 +588,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_SORT: return s_parse_sort(o, arg);
     case S_OPT_LANG: return s_parse_lang(o, arg);
     case S_OPT_OVERDUE: o->filter.overdue_only = 1; return 0;
+    case S_OPT_MINE: o->filter.mine = 1; return 0;
     case S_OPT_EXPIRING: {
         uint64_t days;
         if (relais_cli_parse_u64(arg, &days) != 0 || days == 0 || days > 36500)
@@ -556,6 +615,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
         return 0;
     case S_OPT_REDIRECT: u->redirected_to = arg; return 0;
     case S_OPT_SUB: u->sub_status = arg; return 0;
+    case S_OPT_OWNER: u->owner = arg; return 0;
     case S_OPT_ACTION: return s_parse_action(o, arg);
     case S_OPT_SHARE:
         if (relais_cli_case_ref(arg, RELAIS_CLI_REF_HANDLE, o->share, sizeof o->share) != 0)
@@ -588,6 +648,8 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"name", required_argument, NULL, S_OPT_NAME},
                                          {"sort", required_argument, NULL, S_OPT_SORT},
                                          {"lang", required_argument, NULL, S_OPT_LANG},
+                                         {"mine", no_argument, NULL, S_OPT_MINE},
+                                         {"owner", required_argument, NULL, S_OPT_OWNER},
                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -609,7 +671,7 @@ static int s_check_fit(const s_opts_t *o, const char *sub, int nargs)
 {
     const relais_case_update_t *u = &o->update;
     int update_opts = o->has_from || u->reason_code || u->note || u->diagnosis || u->next_review_date ||
-                      u->redirected_to || u->sub_status || u->pathway_count || u->share_referral;
+                      u->redirected_to || u->sub_status || u->pathway_count || u->share_referral || u->owner;
     if (strcmp(sub, "list") == 0)
         return nargs == 0 && !update_opts && !o->has_lang ? 0
                                                           : relais_cli_usage("case", "list takes filters and --sort only");
@@ -621,13 +683,13 @@ static int s_check_fit(const s_opts_t *o, const char *sub, int nargs)
         return relais_cli_usage("case", "--lang is for show");
     if (strcmp(sub, "update") == 0)
         return nargs == 2 && !o->filtered ? 0 : relais_cli_usage("case", "usage: case update CASE-ID ACTION [options]");
-    if (strcmp(sub, "share") == 0) {
+    const s_decision_t *d = s_decision(sub);
+    if (d) {
         int only_note = !o->has_from && !u->reason_code && !u->diagnosis && !u->next_review_date && !u->redirected_to &&
-                        !u->sub_status && !u->pathway_count && !u->share_referral;
-        return nargs == 2 && !o->filtered && only_note ? 0
-                                                       : relais_cli_usage("case", "usage: case share CASE-ID R-N [--note TEXT]");
+                        !u->sub_status && !u->pathway_count && !u->share_referral && !u->owner;
+        return nargs == 2 && !o->filtered && only_note ? 0 : relais_cli_usage("case", "usage: %s", d->usage);
     }
-    return relais_cli_usage("case", "unknown subcommand '%s' (list, show, update or share)", sub);
+    return relais_cli_usage("case", "unknown subcommand '%s' (list, show, update, share, dismiss or merge)", sub);
 }
 
 /* The ids as the hub spells them, checked before anything is sent: "c-14" and "14" are C-14. */
@@ -637,8 +699,9 @@ static int s_check_ids(s_opts_t *o, const char *sub, char **args, char *target, 
         return 0;
     if (relais_cli_case_ref(args[0], RELAIS_CLI_REF_CASE | RELAIS_CLI_REF_HANDLE, target, cap) != 0)
         return relais_cli_usage("case", "%s", relais_status_detail());
-    if (strcmp(sub, "share") == 0 && relais_cli_case_ref(args[1], RELAIS_CLI_REF_HANDLE, o->share, sizeof o->share) != 0)
-        return relais_cli_usage("case", "share: %s", relais_status_detail());
+    const s_decision_t *d = s_decision(sub);
+    if (d && relais_cli_case_ref(args[1], d->ref_kind, o->share, sizeof o->share) != 0)
+        return relais_cli_usage("case", "%s: %s", sub, relais_status_detail());
     return 0;
 }
 
@@ -655,8 +718,8 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
         rc = s_list(client, o);
     else if (strcmp(sub, "show") == 0)
         rc = s_show(client, o, target);
-    else if (strcmp(sub, "share") == 0)
-        rc = s_share(client, o, target);
+    else if (s_decision(sub))
+        rc = s_decide(client, o, s_decision(sub), target);
     else
         rc = s_update(client, o, target, args[1]);
     relais_client_destroy(&client);
@@ -666,7 +729,7 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
 int relais_cmd_case(int argc, char **argv)
 {
     if (argc < 2)
-        return relais_cli_usage("case", "expected list, show, update or share");
+        return relais_cli_usage("case", "expected list, show, update, share, dismiss or merge");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(s_help, stdout);
         return RELAIS_EXIT_OK;

@@ -290,6 +290,27 @@ static void s_print_duplicates(const s_page_t *p)
     s_field(p, 2, S_T(p, "Doublon possible", "Possible duplicate"), line);
 }
 
+/* A merge, seen from either side: where this case went, or which cases it took in. */
+static void s_print_merges(const s_page_t *p)
+{
+    const relais_case_summary_t *c = p->c;
+    char ids[RELAIS_MAX_MERGED * RELAIS_CASE_ID_LEN * 4], line[sizeof ids + 256];
+    if (p->partner)
+        return;
+    if (c->merged_into[0]) {
+        relais_cli_safe(c->merged_into, ids, sizeof ids);
+        snprintf(line, sizeof line,
+                 S_T(p, "%s, qui en tient les signalements et l'historique : relais case show %s",
+                     "%s, which holds its referrals and history: relais case show %s"),
+                 ids, ids);
+        s_field(p, 2, S_T(p, "Fusionné dans", "Merged into"), line);
+    }
+    if (c->merged_count) {
+        relais_cli_ids(c->merged_from, c->merged_count, ids, sizeof ids);
+        s_field(p, 2, S_T(p, "Dossiers fusionnés", "Merged cases"), ids);
+    }
+}
+
 static void s_print_header(const s_page_t *p)
 {
     const relais_case_summary_t *c = p->c;
@@ -318,6 +339,8 @@ static void s_print_header(const s_page_t *p)
                  c->referral_count == 1 ? "" : "s");
     }
     s_field(p, 2, S_T(p, "Signalé par", "Referred by"), refs);
+    if (!p->partner) /* the hub sends a partner no owner; the page would not show one either */
+        s_field(p, 2, S_T(p, "Référent", "Owner"), c->owner);
     relais_cli_date_time(c->opened_ms, p->lang, when, sizeof when);
     s_field(p, 2, p->partner ? S_T(p, "Envoyé le", "Sent") : S_T(p, "Ouvert le", "Opened"), when);
     relais_cli_date_time(c->updated_ms, p->lang, when, sizeof when);
@@ -329,6 +352,7 @@ static void s_print_header(const s_page_t *p)
         s_field(p, 2, S_T(p, "Échéance", "Due"), when);
     }
     s_print_duplicates(p);
+    s_print_merges(p);
 }
 
 /* ---- The child -------------------------------------------------------------------------------- */
@@ -620,6 +644,7 @@ static void s_print_action(const s_page_t *p, size_t k, json_t *a)
         snprintf(line + used, sizeof line - used, " \xe2\x80\x94 %s", s_str(a, "frequency"));
     }
     relais_cli_line(p->out, "%s", line);
+    s_field(p, 7, S_T(p, "Responsable", "Responsible"), s_str(a, "responsible"));
     s_quote(p, 7, s_str(a, "description"));
 }
 
@@ -680,7 +705,9 @@ static void s_update_words(const s_page_t *p, json_t *u, char *out, size_t cap)
     struct {
         const char *key, *fr, *en;
     } extra[] = {{"sub_status", "précision", "sub-status"}, {"reason_code", "motif", "reason"},
-                 {"redirected_to", "orienté vers", "redirected to"}, {"share_referral", "partagé avec", "shared with"}};
+                 {"redirected_to", "orienté vers", "redirected to"}, {"share_referral", "partagé avec", "shared with"},
+                 {"owner", "référent", "owner"}, {"merge_into", "fusionné dans", "merged into"},
+                 {"dismiss_duplicate", "pas un doublon de", "not a duplicate of"}};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
         size_t used = strlen(out);
         if (*s_str(u, extra[i].key) && used < cap)

@@ -446,6 +446,10 @@ static void s_update_summary(const relais_message_t *msg, char *out, size_t cap,
         used += (size_t)snprintf(out + used, cap - used, " pathway=%zu action(s)", u.pathway_count);
     if (used < cap && u.share_referral && *u.share_referral)
         used += (size_t)snprintf(out + used, cap - used, " shared-with=%s", u.share_referral);
+    if (used < cap && u.merge_into && *u.merge_into)
+        used += (size_t)snprintf(out + used, cap - used, " merged-into=%s", u.merge_into);
+    if (used < cap && u.dismiss_duplicate && *u.dismiss_duplicate)
+        used += (size_t)snprintf(out + used, cap - used, " not-a-duplicate-of=%s", u.dismiss_duplicate);
     if (used < cap && u.note && *u.note)
         snprintf(out + used, cap - used, " \"%s\"", u.note);
 }

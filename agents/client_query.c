@@ -27,6 +27,7 @@ int relais_client_case_list(relais_client_t *self, const relais_case_filter_t *f
         req.urgency = filter->urgency;
         req.overdue_only = filter->overdue_only;
         req.expiring_days = filter->expiring_days;
+        req.mine = filter->mine;
         int rc = s_copy_text(req.school, sizeof req.school, filter->school, "school filter");
         if (!rc)
             rc = s_copy_text(req.referrer, sizeof req.referrer, filter->referrer, "referrer filter");
@@ -158,6 +159,7 @@ static json_t *s_pathway_json(const relais_pathway_action_t *a)
     s_set_text(o, "partner", a->partner);
     s_set_text(o, "start_date", a->start_date);
     s_set_text(o, "frequency", a->frequency);
+    s_set_text(o, "responsible", a->responsible);
     return o;
 }
 
@@ -184,6 +186,9 @@ static char *s_update_json(const relais_case_update_t *u)
     s_set_text(cu, "next_review_date", u->next_review_date);
     s_set_text(cu, "redirected_to", u->redirected_to);
     s_set_text(cu, "share_referral", u->share_referral);
+    s_set_text(cu, "dismiss_duplicate", u->dismiss_duplicate);
+    s_set_text(cu, "merge_into", u->merge_into);
+    s_set_text(cu, "owner", u->owner);
     json_object_set(root, "case_update", cu);
     text = json_dumps(root, JSON_COMPACT);
 out:

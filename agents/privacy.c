@@ -154,7 +154,9 @@ static const char *const s_labels[][2] = {
     {"sub_status", "Précision"}, {"reason_code", "Motif"}, {"note", "Note"}, {"diagnosis", "Diagnostic"},
     {"pathway", "Action du parcours"}, {"kind", "Type"}, {"partner", "Partenaire"}, {"start_date", "Début"},
     {"frequency", "Fréquence"}, {"next_review_date", "Prochain bilan"}, {"redirected_to", "Orienté vers"},
-    {"share_referral", "Partagé avec"}, {"reason", "Motif"}, {"record_seq", "Pièce corrigée"},
+    {"share_referral", "Partagé avec"}, {"merge_into", "Fusionné dans"}, {"dismiss_duplicate", "Pas un doublon de"},
+    {"responsible", "Responsable"}, {"owner", "Référent"},
+    {"reason", "Motif"}, {"record_seq", "Pièce corrigée"},
     {"field", "Champ"}, {"value", "Valeur"},
 };
 

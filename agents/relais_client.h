@@ -168,6 +168,7 @@ typedef struct {
     unsigned expiring_days;   /* nonzero: only cases whose next lifecycle move (archive, erasure)
                                * falls within this many days; their retention_due_ms is set */
     const char *name;         /* substring of the child's family or given names; NULL or "": all */
+    int mine;                 /* nonzero: only the cases the reader owns (a partner: no change) */
 } relais_case_filter_t;
 /* The hub compares school, referrer and name with case and accents folded ("benali" finds
  * "BÉNALI"); a partner's search reads only its own referrals. */
@@ -205,6 +206,7 @@ typedef struct {
     const char *partner;    /* the partner that delivers it; may be NULL */
     const char *start_date; /* ISO date; may be NULL */
     const char *frequency;  /* "weekly", ...; may be NULL */
+    const char *responsible; /* the person responsible; may be NULL */
 } relais_pathway_action_t;
 
 /* A coordinator's case update; NULL strings are left out. */
@@ -221,6 +223,9 @@ typedef struct {
     const relais_pathway_action_t *pathway;
     size_t pathway_count;
     const char *share_referral; /* "R-<seq>": from this update on, that referral's referrer sees the case */
+    const char *dismiss_duplicate; /* "C-<n>": the case is not a duplicate of that one */
+    const char *merge_into;        /* "C-<n>": the case is merged into that one (to ENTERED_IN_ERROR) */
+    const char *owner;             /* the identity that owns the case from now on */
 } relais_case_update_t;
 
 /* Builds, signs and submits a CaseUpdate; as relais_client_submit_json. An update that does

@@ -5,6 +5,7 @@
  * bench_proc.c    child processes: relaisd, redis-server and redis-benchmark, relais audit verify
  * bench_load.c    the agents and subscribers over raw libzmq, the throughput and latency phases
  * bench_rabbitmq.c the RabbitMQ peer: a node of its own and publishers with confirms (rabbitmq-c)
+ * bench_matcher.c --matcher: the likely-duplicate search a new case runs, on a store of N children
  *
  * Times are CLOCK_MONOTONIC nanoseconds (bench_now_ns) unless a name says otherwise. A result
  * that could not be measured is NAN and printed as JSON null.
@@ -59,6 +60,9 @@ typedef struct {
     int encryption;          /* 1: relaisd seals the store (--data-key), and a second, shorter run in
                               * clear measures what that costs; 0 (--no-encryption): in clear only */
     char data_key[BENCH_PATH_MAX]; /* the hub's data key in the work folder, when encryption */
+    int matcher_mode;        /* --matcher: time the likely-duplicate search alone, no relaisd */
+    uint64_t matcher;        /* ... on a store of this many children */
+    uint64_t matcher_referrals; /* ... for this many new referrals */
 } bench_opts_t;
 
 typedef struct {
@@ -330,5 +334,25 @@ int bench_load_throughput(bench_load_t *self, const bench_pool_t *pool, const be
  * `subs` live subscribers. Fills ack_p*, feed_p* and lat_*. */
 int bench_load_latency(bench_load_t *self, const bench_pool_t *pool, const bench_pool_t *probe, size_t probe_i,
                        int subs, double rate, bench_result_t *r);
+
+/* ---- The likely-duplicate search (bench_matcher.c) ---------------------------------------- */
+
+/* --matcher: fills a store of its own in WORK_DIR/matcher-store (sealed under o->data_key unless
+ * --no-encryption; reused when a kept --dir holds a finished fill of the same size) with
+ * o->matcher children drawn from French names with a fixed seed, a tenth of them referred a
+ * second time written otherwise, each referral through the writer's path; then times
+ * relais_cases_batch_duplicates for o->matcher_referrals new referrals (half close variants of
+ * children in the store, half new children) in one write batch, aborted. Prints its figures on
+ * stdout, progress on stderr. 0 or -1 (reported). */
+int bench_matcher_run(const bench_opts_t *o, const char *work_dir);
+
+/* Work on every core: `fn` runs on one thread per core, each given a bench_slice_t of [0, n)
+ * (and `ctx`), and sets `failed` when an item of its slice failed. Returns 0 when none did. */
+typedef struct {
+    void *ctx;       /* what the work reads and fills */
+    size_t from, to; /* the slice of this thread */
+    int failed;      /* an item of the slice failed */
+} bench_slice_t;
+int bench_parallel(void *ctx, size_t n, void *(*fn)(void *));
 
 #endif

@@ -712,22 +712,15 @@ static int s_self_check(const bench_factory_t *f)
 
 /* ---- Work on every core ---------------------------------------------------------------------- */
 
-typedef struct {
-    void *ctx;        /* what the work reads and fills */
-    size_t from, to;  /* the slice of this thread */
-    int failed;       /* an item of the slice failed */
-} s_slice_t;
-
-/* Runs `fn` over [0, n) split into one slice per core; returns 0 when no slice failed. */
-static int s_parallel(void *ctx, size_t n, void *(*fn)(void *))
+int bench_parallel(void *ctx, size_t n, void *(*fn)(void *))
 {
     int t = s_threads();
-    s_slice_t slices[S_MAX_THREADS];
+    bench_slice_t slices[S_MAX_THREADS];
     pthread_t th[S_MAX_THREADS];
     int started[S_MAX_THREADS];
     int failed = 0;
     for (int i = 0; i < t; i++) {
-        slices[i] = (s_slice_t){ctx, n * (size_t)i / (size_t)t, n * (size_t)(i + 1) / (size_t)t, 0};
+        slices[i] = (bench_slice_t){ctx, n * (size_t)i / (size_t)t, n * (size_t)(i + 1) / (size_t)t, 0};
         started[i] = pthread_create(&th[i], NULL, fn, &slices[i]) == 0;
         if (!started[i])
             fn(&slices[i]); /* no thread: do the slice here, slower but complete */
@@ -775,7 +768,7 @@ static int s_pool_one(const s_pool_ctx_t *c, size_t i, uint8_t *sm)
 
 static void *s_pool_worker(void *arg)
 {
-    s_slice_t *s = arg;
+    bench_slice_t *s = arg;
     const s_pool_ctx_t *c = s->ctx;
     uint8_t *sm = malloc(c->stride);
     for (size_t i = s->from; sm && i < s->to; i++) {
@@ -809,7 +802,7 @@ int bench_pool_build(const bench_factory_t *f, uint64_t base, size_t n, bench_po
     for (size_t i = 0; i < n; i++)
         pool->off[i] = i * stride;
     s_pool_ctx_t ctx = {.f = f, .pool = pool, .stride = stride};
-    if (s_parallel(&ctx, n, s_pool_worker) != 0) {
+    if (bench_parallel(&ctx, n, s_pool_worker) != 0) {
         bench_log("error: could not sign and encode the messages: %s", relais_status_detail());
         bench_pool_release(pool);
         return -1;
@@ -878,7 +871,7 @@ static int s_prefill_one(const s_prefill_ctx_t *c, size_t i)
 
 static void *s_prefill_worker(void *arg)
 {
-    s_slice_t *s = arg;
+    bench_slice_t *s = arg;
     for (size_t i = s->from; i < s->to && !s->failed; i++)
         s->failed = s_prefill_one(s->ctx, i) != 0;
     return NULL;
@@ -967,7 +960,7 @@ static void s_batch_free(s_batch_t *b)
  * share of the time (rules, appends, commit) to *store_ns. */
 static int s_prefill_batch(relais_store_t *store, s_prefill_ctx_t *c, size_t n, int64_t *store_ns)
 {
-    int rc = s_parallel(c, n, s_prefill_worker);
+    int rc = bench_parallel(c, n, s_prefill_worker);
     if (rc != 0)
         bench_log("error: prefill: a record could not be made: %s", relais_status_detail());
     int64_t t0 = bench_now_ns();

@@ -86,6 +86,12 @@ static void s_usage(FILE *out)
             "  --rabbitmq-seconds S  and for S seconds at most (default 120; --quick 20)\n"
             "  --peers, --no-peers run every peer (and say why one could not run), or none; the\n"
             "                      default runs every peer that is installed\n"
+            "  --matcher [N]       instead of the above, no relaisd: fill a store of its own (sealed, or\n"
+            "                      in clear with --no-encryption) with N children (default 1000000;\n"
+            "                      --quick 20000) through the writer's path, then time the likely-\n"
+            "                      duplicate search a new case runs (relais_cases_batch_duplicates)\n"
+            "  --matcher-referrals M  referrals that search times, half close variants of children\n"
+            "                      in the store, half new children (default 10000; --quick 2000)\n"
             "  --quick             small counts: done within about a minute on 2 cores\n"
             "  --help              this text\n");
 }
@@ -152,7 +158,7 @@ enum {
     S_O_AGENTS = 256, S_O_SUBS, S_O_SIZE, S_O_COUNT, S_O_DURATION, S_O_WINDOW, S_O_RATE, S_O_LATSEC,
     S_O_PREFILL, S_O_REBUILD, S_O_NO_SEALING_COST, S_O_VERIFIERS, S_O_BATCH, S_O_DIR, S_O_KEEP, S_O_RELAISD, S_O_RELAIS, S_O_REDIS,
     S_O_NOREDIS, S_O_NOAUDIT, S_O_QUICK, S_O_NOENC, S_O_HELP, S_O_RABBITMQ, S_O_NORABBITMQ, S_O_PEERS,
-    S_O_NOPEERS, S_O_RMQ_COUNT, S_O_RMQ_SECONDS,
+    S_O_NOPEERS, S_O_RMQ_COUNT, S_O_RMQ_SECONDS, S_O_MATCHER, S_O_MATCHER_REFS,
 };
 
 static const struct option s_longopts[] = {
@@ -171,6 +177,8 @@ static const struct option s_longopts[] = {
     {"peers", no_argument, NULL, S_O_PEERS},               {"no-peers", no_argument, NULL, S_O_NOPEERS},
     {"rabbitmq-count", required_argument, NULL, S_O_RMQ_COUNT},
     {"rabbitmq-seconds", required_argument, NULL, S_O_RMQ_SECONDS},
+    {"matcher", optional_argument, NULL, S_O_MATCHER},
+    {"matcher-referrals", required_argument, NULL, S_O_MATCHER_REFS},
     {"help", no_argument, NULL, S_O_HELP},                 {NULL, 0, NULL, 0},
 };
 
@@ -184,7 +192,7 @@ static const char *s_option_name(int opt)
 
 /* Options given on the command line, against which --quick's smaller defaults give way. */
 typedef struct {
-    int count, latency_s, rabbitmq_count, rabbitmq_s;
+    int count, latency_s, rabbitmq_count, rabbitmq_s, matcher, matcher_refs;
 } s_given_t;
 
 /* One numeric option into its field; -1 when out of range. */
@@ -209,6 +217,11 @@ static int s_numeric(int opt, const char *arg, bench_opts_t *o, s_given_t *given
         return s_num(arg, 1, 50e6, &v) ? -1 : (o->rabbitmq_messages = (uint64_t)v, given->rabbitmq_count = 1, 0);
     case S_O_RMQ_SECONDS:
         return s_num(arg, 0.1, 86400, &v) ? -1 : (o->rabbitmq_seconds = v, given->rabbitmq_s = 1, 0);
+    case S_O_MATCHER:
+        o->matcher_mode = 1;
+        return !arg ? 0 : s_num(arg, 1, 1e9, &v) ? -1 : (o->matcher = (uint64_t)v, given->matcher = 1, 0);
+    case S_O_MATCHER_REFS:
+        return s_num(arg, 1, 1e7, &v) ? -1 : (o->matcher_referrals = (uint64_t)v, given->matcher_refs = 1, 0);
     default: return -1;
     }
 }
@@ -217,7 +230,7 @@ static int s_numeric(int opt, const char *arg, bench_opts_t *o, s_given_t *given
 static int s_parse(int argc, char **argv, bench_opts_t *o)
 {
     int opt;
-    s_given_t given = {0, 0, 0, 0};
+    s_given_t given = {0, 0, 0, 0, 0, 0};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", s_longopts, NULL)) != -1) {
         switch (opt) {
@@ -236,6 +249,11 @@ static int s_parse(int argc, char **argv, bench_opts_t *o)
         case S_O_NOENC: o->encryption = 0; break;
         case S_O_HELP: s_usage(stdout); return 1;
         case '?': fprintf(stderr, "relais-bench: unknown option or missing value: %s\n", argv[optind - 1]); return 2;
+        case S_O_MATCHER:
+            /* `--matcher N` as well as `--matcher=N`: a number right after it is its count. */
+            if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                optarg = argv[optind++];
+            /* fall through */
         default:
             if (s_numeric(opt, optarg, o, &given) != 0) {
                 fprintf(stderr, "relais-bench: bad value for --%s: %s (see --help)\n", s_option_name(opt), optarg);
@@ -258,6 +276,10 @@ static int s_parse(int argc, char **argv, bench_opts_t *o)
         o->rabbitmq_messages = o->quick ? 100000 : 500000;
     if (!given.rabbitmq_s)
         o->rabbitmq_seconds = o->quick ? 20 : 120;
+    if (!given.matcher)
+        o->matcher = o->quick ? 20000 : 1000000;
+    if (!given.matcher_refs)
+        o->matcher_referrals = o->quick ? 2000 : 10000;
     return 0;
 }
 
@@ -996,6 +1018,18 @@ int main(int argc, char **argv)
     }
     if (s_data_key_setup(&o, &d) != 0)
         return 1;
+    if (o.matcher_mode) {
+        /* The search alone, in this process: no broker, no report but its own lines. */
+        bench_log("work folder %s; --matcher %" PRIu64 ", %" PRIu64 " referrals", d.work, o.matcher,
+                  o.matcher_referrals);
+        rc = bench_matcher_run(&o, d.work);
+        if (rc == 0 && ferror(stdout)) {
+            bench_log("error: cannot write the figures on stdout");
+            rc = -1;
+        }
+        s_dirs_cleanup(&o, &d, rc != 0);
+        return rc == 0 ? 0 : 1;
+    }
     bench_log("work folder %s; relaisd %s", d.work, o.relaisd);
     bench_result_t r;
     s_result_init(&r);

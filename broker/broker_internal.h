@@ -412,6 +412,11 @@ int64_t broker_sweep_clock(const relais_broker_t *b);
  * hub opens). Errors: the store's, the keys'. */
 int broker_case_profile(relais_broker_t *b, const relais_case_record_t *rec, relais_stats_case_t *out);
 
+/* A Privacy record the hub signs (a move of the sweep, a merge's lifecycle), appended in clear
+ * to the batch as record *seq. The caller applies it to the lifecycles. */
+int broker_append_privacy(relais_broker_t *b, relais_store_batch_t *batch, const relais_privacy_view_t *view,
+                          int64_t received_ms, uint64_t *seq);
+
 /* The counts of the cases gone from the active base, as stored (sealed) in the store, through
  * `batch` when not NULL; an empty aggregate when none left yet. *out is the caller's. */
 int broker_retired_stats(relais_broker_t *b, relais_store_batch_t *batch, relais_stats_t **out);
@@ -422,6 +427,16 @@ int broker_retired_stats(relais_broker_t *b, relais_store_batch_t *batch, relais
 int broker_case_load(relais_store_t *store, const char *case_id, relais_case_record_t *out);
 /* The same, as a batch sees it (its own writes included). */
 int broker_case_load_batch(relais_store_batch_t *batch, const char *case_id, relais_case_record_t *out);
+
+/* The case as it stands now: `case_id`'s record, or, when it was merged, the record of the case
+ * it was merged into (to the end of the chain). Errors: those of broker_case_load,
+ * RELAIS_E_CORRUPT (a chain longer than a case may hold). */
+int broker_case_load_current(relais_store_t *store, const char *case_id, relais_case_record_t *out);
+
+/* Calls `fn` for each event of `rec` and of the cases merged into it, in sequence order (as
+ * relais_store_case_history does for one case). */
+int broker_case_history_all(relais_store_t *store, const relais_case_record_t *rec, relais_store_event_fn fn,
+                            void *ctx);
 
 /* Takes out of a case's likely duplicates those that left the active base since it opened:
  * nothing of them can be shown or decided any more (and the audit, which cannot open them,

@@ -287,7 +287,7 @@ typedef struct {
 static size_t s_line_bytes(const relais_case_summary_t *c)
 {
     size_t n = 64 + strlen(c->case_id) + strlen(c->sub_status) + strlen(c->reason_code) + strlen(c->child_display) +
-               strlen(c->school);
+               strlen(c->school) + strlen(c->owner);
     for (size_t i = 0; i < c->referrer_count; i++)
         n += 2 + strlen(c->referrers[i]);
     return n;
@@ -331,13 +331,16 @@ static int s_expiring(s_list_t *l, const char *case_id, relais_case_record_t *re
 }
 
 /* One entry of the case index: a case for the coordinator and the auditor, a referral of its
- * own for a partner. */
+ * own for a partner. --mine keeps the cases the reader owns; a partner's lines are its own
+ * referrals already, and carry no owner (the partner-view rule), so it changes nothing there. */
 static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t len)
 {
     s_list_t *l = ctx;
     relais_case_record_t rec;
     if (s_sees_all(l->env->role)) {
         if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0)
+            return 0;
+        if (l->req->mine && strcmp(rec.summary.owner, l->env->user) != 0)
             return 0;
         relais_cases_deadline(&rec, l->policy, l->now);
         if (l->req->expiring_days && !s_expiring(l, key, &rec))
@@ -351,7 +354,7 @@ static int s_list_entry(void *ctx, const char *key, const uint8_t *value, size_t
         strcmp(ref.sender, l->env->user) != 0)
         return 0;
     relais_case_summary_t line;
-    s_referral_summary(&ref, broker_case_load(l->store, ref.case_id, &rec) == 0 ? &rec : NULL, &line);
+    s_referral_summary(&ref, broker_case_load_current(l->store, ref.case_id, &rec) == 0 ? &rec : NULL, &line);
     return s_referral_matches(l->b, l->req, &l->text, &ref, &line) ? s_list_add(l, key, &line) : 0;
 }
 
@@ -487,9 +490,9 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         return;
     }
-    relais_store_case_history(w->b->store, rec->summary.case_id, s_timeline_add, &t);
+    broker_case_history_all(w->b->store, rec, s_timeline_add, &t);
     if (e.events)
-        relais_store_case_history(w->b->store, rec->summary.case_id, s_event_add, &e);
+        broker_case_history_all(w->b->store, rec, s_event_add, &e);
     if (t.nomem) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "out of memory");
         goto out_free;
@@ -560,6 +563,16 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
     int loaded = broker_case_load(w->b->store, ref->case_id, &rec) == 0;
     s_referral_history_t h = {w->b->store, ref, loaded ? relais_cases_follower(&rec, ref->seq) : NULL,
                               with_history ? calloc(S_EVENTS_MAX, sizeof(relais_case_event_t)) : NULL, 0};
+    /* A referral whose case was merged: what it saw of that case, then, from the merge on, what
+     * it sees of the case it was merged into (the partner-view rule: never that case's past). */
+    for (int hops = 0; loaded && rec.summary.merged_into[0] && hops <= RELAIS_MAX_MERGED; hops++) {
+        if (with_history && h.events)
+            relais_store_case_history(w->b->store, rec.summary.case_id, s_referral_event, &h);
+        char next[RELAIS_CASE_ID_LEN];
+        memcpy(next, rec.summary.merged_into, sizeof next);
+        loaded = broker_case_load(w->b->store, next, &rec) == 0;
+        h.follower = loaded ? relais_cases_follower(&rec, ref->seq) : NULL;
+    }
     uint8_t *record = NULL;
     size_t record_len = 0;
     relais_hash_t leaf;
@@ -568,7 +581,7 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
         return;
     }
     if (with_history && loaded)
-        relais_store_case_history(w->b->store, ref->case_id, s_referral_event, &h);
+        relais_store_case_history(w->b->store, rec.summary.case_id, s_referral_event, &h);
     relais_case_summary_t summary;
     s_referral_summary(ref, loaded ? &rec : NULL, &summary);
     int has_record = req->from_seq <= ref->seq && s_get_opened(w->b, ref->seq, &record, &record_len, leaf) == 0;
@@ -617,10 +630,10 @@ static void s_case_show(broker_worker_t *w, const broker_env_t *env, const relai
         broker_send_error(w->to_intake, env, rc, NULL, "the referral cannot be read");
         return;
     }
-    /* A handle shows the case its referral was filed in. */
+    /* A handle shows the case its referral was filed in, or the case that one was merged into. */
     const char *case_id = referral_seq ? ref.case_id : req->case_id;
     relais_case_record_t rec;
-    rc = broker_case_load(w->b->store, case_id, &rec);
+    rc = referral_seq ? broker_case_load_current(w->b->store, case_id, &rec) : broker_case_load(w->b->store, case_id, &rec);
     if (rc == RELAIS_E_NOT_FOUND) {
         s_case_missing(w, env, req, case_id);
         return;

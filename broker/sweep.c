@@ -242,6 +242,8 @@ typedef struct {
     char case_id[RELAIS_CASE_ID_LEN];
     relais_lifecycle_t lc;
     relais_cases_move_t move;
+    const char *follows;  /* a merged case: the case it moves with */
+    uint64_t follows_seq; /* and that case's record of the move */
 } s_move_t;
 
 typedef struct {
@@ -269,6 +271,7 @@ static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, siz
         plan->room = room;
     }
     s_move_t *m = &plan->moves[plan->count++];
+    *m = (s_move_t){.move = move};
     snprintf(m->case_id, sizeof m->case_id, "%s", case_id);
     m->lc = lc;
     m->move = move;
@@ -299,9 +302,8 @@ static int s_dpo_key(relais_broker_t *b, uint8_t out[RELAIS_ARCHIVE_PUBLIC_BYTES
                              found);
 }
 
-/* The hub's record of a move, appended to the batch. */
-static int s_append_move(relais_broker_t *b, relais_store_batch_t *batch, relais_privacy_kind_t kind,
-                         const char *case_id, const char *reason, int64_t received_ms, uint64_t *seq)
+int broker_append_privacy(relais_broker_t *b, relais_store_batch_t *batch, const relais_privacy_view_t *view,
+                          int64_t received_ms, uint64_t *seq)
 {
     uint8_t msg_id[RELAIS_MSG_ID_BYTES], signature[RELAIS_SIGNATURE_BYTES];
     uint8_t *body = NULL, *signed_message = NULL;
@@ -309,8 +311,7 @@ static int s_append_move(relais_broker_t *b, relais_store_batch_t *batch, relais
     relais_msg_id_stamp(msg_id, received_ms);
     if (RAND_bytes(msg_id + 6, sizeof msg_id - 6) != 1)
         return relais_status_set(RELAIS_E_CRYPTO, "no random bytes for a message id");
-    relais_privacy_view_t view = {.kind = kind, .case_id = case_id, .reason = reason};
-    int rc = relais_message_encode_privacy(b->name, msg_id, received_ms, &view, &body, &body_len);
+    int rc = relais_message_encode_privacy(b->name, msg_id, received_ms, view, &body, &body_len);
     if (rc == 0)
         rc = broker_sign(b, body, body_len, signature);
     if (rc == 0)
@@ -324,7 +325,8 @@ static int s_append_move(relais_broker_t *b, relais_store_batch_t *batch, relais
                                                                .received_ms = received_ms},
                                        &ack);
     if (rc == 0 && (ack.status != 0 || ack.duplicate))
-        rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's record of a move was not appended");
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's %s record was not appended",
+                               relais_privacy_kind_name(view->kind));
     free(body);
     free(signed_message);
     *seq = rc == 0 ? ack.seq : 0;
@@ -455,7 +457,10 @@ static int s_stats_save(s_sweep_t *s)
 
 static void s_reason(const s_move_t *m, const relais_broker_t *b, char *out, size_t cap)
 {
-    if (m->lc.erasure_requested_seq)
+    if (m->follows)
+        snprintf(out, cap, "merged into %s, which %s with record %" PRIu64, m->follows,
+                 m->move == RELAIS_CASES_MOVE_ARCHIVE ? "left the active base" : "was erased", m->follows_seq);
+    else if (m->lc.erasure_requested_seq)
         snprintf(out, cap, "erasure asked by record %" PRIu64, m->lc.erasure_requested_seq);
     else if (m->move == RELAIS_CASES_MOVE_ARCHIVE)
         snprintf(out, cap, "%u days without an event since record %" PRIu64 ": the end of the active period",
@@ -526,6 +531,28 @@ static int s_erase(s_sweep_t *s, s_move_t *m)
     return rc;
 }
 
+static int s_move(s_sweep_t *s, s_move_t *m, uint64_t *seq);
+
+/* The cases merged into a case that moved move with it, each with a record of its own. */
+static int s_move_merged(s_sweep_t *s, const s_move_t *m, uint64_t seq)
+{
+    for (size_t i = 0; i < m->lc.merged_count; i++) {
+        s_move_t follower = {.move = m->move, .follows = m->case_id, .follows_seq = seq};
+        snprintf(follower.case_id, sizeof follower.case_id, "%s", m->lc.merged[i]);
+        uint64_t its_seq = 0;
+        int rc = relais_cases_batch_lifecycle_get(s->batch, follower.case_id, &follower.lc);
+        if (rc == 0)
+            rc = s_move(s, &follower, &its_seq);
+        if (rc)
+            return rc == S_SKIP ? relais_status_set(RELAIS_E_CORRUPT, "%s, merged into %s, cannot move with it: %s",
+                                                    follower.case_id, m->case_id, relais_status_detail())
+                                : rc;
+        broker_log("info", m->move == RELAIS_CASES_MOVE_ARCHIVE ? "archived" : "erased",
+                   "case=%s seq=%" PRIu64 " merged-into=%s", follower.case_id, its_seq, m->case_id);
+    }
+    return 0;
+}
+
 /* One move and its record; the lifecycle after it. */
 static int s_move(s_sweep_t *s, s_move_t *m, uint64_t *seq)
 {
@@ -535,11 +562,13 @@ static int s_move(s_sweep_t *s, s_move_t *m, uint64_t *seq)
     char reason[200], why[256];
     s_reason(m, s->b, reason, sizeof reason);
     relais_privacy_kind_t kind = m->move == RELAIS_CASES_MOVE_ARCHIVE ? RELAIS_PRIVACY_ARCHIVED : RELAIS_PRIVACY_ERASED;
-    rc = s_append_move(s->b, s->batch, kind, m->case_id, reason, s->received_ms, seq);
     relais_privacy_view_t view = {.kind = kind, .case_id = m->case_id, .reason = reason};
+    rc = broker_append_privacy(s->b, s->batch, &view, s->received_ms, seq);
     if (rc == 0 && relais_cases_lifecycle_apply(&m->lc, 1, &view, "", *seq, s->received_ms, why, sizeof why) != 0)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the sweep's own move is refused: %s", why);
-    return rc ? rc : relais_cases_batch_lifecycle_put(s->batch, m->case_id, &m->lc);
+    if (rc == 0)
+        rc = relais_cases_batch_lifecycle_put(s->batch, m->case_id, &m->lc);
+    return rc ? rc : s_move_merged(s, m, *seq);
 }
 
 /* Applies the plan in one transaction; *moved counts the moves made. */

@@ -104,8 +104,36 @@ static int s_check_referral(broker_worker_t *w, const relais_message_t *msg, bro
     return s_referral_reference(w, msg, &ref, out, why);
 }
 
-/* A case update must name a case the index can hold; the state rules are the writer's. */
-static int s_check_case_update(const relais_message_t *msg, const char **why)
+/* A case's owner is someone the partnership knows by name: an identity of the registry that
+ * works cases, the coordinator or a partner's professional. Checked here, against the registry
+ * in force when the update arrives, because the rules (and the audit's replay) have no registry:
+ * they take the log's word for a name the hub once accepted. */
+static int s_check_owner(broker_worker_t *w, const char *owner, const char **why)
+{
+    if (!owner || !owner[0])
+        return 0;
+    relais_peer_t peer;
+    int known = broker_peer_by_name(w->b, owner, &peer) == 0;
+    if (known && (peer.role == RELAIS_ROLE_COORDINATOR || peer.role == RELAIS_ROLE_PARTNER))
+        return 0;
+    char shown[100]; /* the name is at most 63 characters (checked), cut whole if it is wider */
+    relais_cases_copy_text(shown, sizeof shown, owner);
+    if (known)
+        snprintf(w->why, sizeof w->why,
+                 "case_update.owner: '%s' is an identity of role %s; a case's owner is the coordinator or a partner",
+                 shown, relais_role_name(peer.role) ? relais_role_name(peer.role) : "none");
+    else
+        snprintf(w->why, sizeof w->why,
+                 "case_update.owner: '%s' is no coordinator or partner of the registry; expected an identity name "
+                 "(relais keygen NAME)",
+                 shown);
+    *why = w->why;
+    return RELAIS_E_MALFORMED;
+}
+
+/* A case update must name a case the index can hold, and an owner the registry knows; the
+ * state rules are the writer's. */
+static int s_check_case_update(broker_worker_t *w, const relais_message_t *msg, const char **why)
 {
     relais_case_update_view_t upd;
     if (relais_message_case_update(msg, &upd) != 0) {
@@ -117,7 +145,7 @@ static int s_check_case_update(const relais_message_t *msg, const char **why)
         *why = "case_update.case_id is missing or too long";
         return RELAIS_E_MALFORMED;
     }
-    return 0;
+    return s_check_owner(w, upd.owner, why);
 }
 
 /* The family's rights are served by the coordinator or the data protection officer; the moves
@@ -140,6 +168,10 @@ static int s_check_privacy(const relais_message_t *msg, relais_role_t role, cons
     }
     if (p.kind == RELAIS_PRIVACY_ARCHIVED || p.kind == RELAIS_PRIVACY_ERASED) {
         *why = "only the hub moves a case to the archive or erases it, as its retention periods say";
+        return RELAIS_E_FORBIDDEN;
+    }
+    if (p.kind == RELAIS_PRIVACY_MERGED) {
+        *why = "only the hub records a merge's lifecycle; the coordinator merges with `relais case merge`";
         return RELAIS_E_FORBIDDEN;
     }
     if (p.kind == RELAIS_PRIVACY_ARCHIVE_OPENED && role != RELAIS_ROLE_DPO) {
@@ -192,7 +224,7 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
     if (payload == RELAIS_PAYLOAD_REFERRAL)
         return s_check_referral(w, msg, out, why);
     if (payload == RELAIS_PAYLOAD_CASE_UPDATE)
-        return s_check_case_update(msg, why);
+        return s_check_case_update(w, msg, why);
     if (payload == RELAIS_PAYLOAD_PRIVACY)
         return s_check_privacy(msg, peer.role, why);
     return 0;

@@ -14,6 +14,7 @@
 #include "broker_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,30 @@ static int s_apply_privacy(s_writer_t *w, relais_store_batch_t *batch, s_item_t 
     return rc;
 }
 
+/* After a merge, the hub's MERGED record: the merged case's lifecycle follows the surviving
+ * case's from now on, which the log must say in clear (its records may one day be unreadable). */
+static int s_record_merge_lifecycle(s_writer_t *w, relais_store_batch_t *batch, const relais_cases_step_t *step,
+                                    uint64_t merge_seq, int64_t received_ms)
+{
+    char reason[160];
+    snprintf(reason, sizeof reason, "merged into %s by record %" PRIu64, step->rec.summary.case_id, merge_seq);
+    relais_privacy_view_t p = {.kind = RELAIS_PRIVACY_MERGED,
+                               .case_id = step->merged.summary.case_id,
+                               .reason = reason,
+                               .record_seq = merge_seq,
+                               .value = step->rec.summary.case_id};
+    uint64_t seq = relais_store_batch_head(batch) + 1, got = 0;
+    relais_lifecycle_t lc;
+    char why[256];
+    int refused = 0;
+    int rc = relais_cases_batch_privacy(batch, &p, seq, received_ms, &lc, &refused, why, sizeof why);
+    if (rc == 0 && refused)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's own MERGED record is refused: %s", why);
+    if (rc == 0)
+        rc = broker_append_privacy(w->b, batch, &p, received_ms, &got);
+    return rc ? rc : relais_cases_batch_privacy_record(batch, &p, &lc, got);
+}
+
 /* A referral or a case update: the case rules decide, and only an accepted event is stored. */
 static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
 {
@@ -187,6 +212,8 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
         rc = s_append(w, batch, it, seq);
     if (rc == 0)
         rc = relais_cases_batch_record(batch, &step, seq);
+    if (rc == 0 && step.has_merged)
+        rc = s_record_merge_lifecycle(w, batch, &step, seq, it->env.received_ms);
     if (rc == 0 && step.has_referral && it->env.has_ref) {
         relais_store_ref_t ref = {.seq = seq, .received_ms = it->env.received_ms};
         memcpy(ref.content, it->env.ref_content, sizeof ref.content);

@@ -95,6 +95,12 @@ int relais_cases_lifecycle_apply(relais_lifecycle_t *lc, int exists, const relai
     if (lc->tier == RELAIS_TIER_ERASED)
         return s_refuse(RELAIS_E_BAD_TRANSITION, why, cap, "%s was erased by record %llu: nothing of it is left", id,
                         (unsigned long long)lc->erased_seq);
+    /* A merged case lives and goes with the case it was merged into: the family's requests are
+     * that case's. */
+    if (lc->merged_into[0] && (p->kind == RELAIS_PRIVACY_ERASURE_REQUESTED || p->kind == RELAIS_PRIVACY_HOLD_SET ||
+                               p->kind == RELAIS_PRIVACY_HOLD_LIFTED))
+        return s_refuse(RELAIS_E_BAD_TRANSITION, why, cap, "%s was merged into %s: ask for %s, whose records it holds",
+                        id, lc->merged_into, lc->merged_into);
     int needs_reason = p->kind == RELAIS_PRIVACY_ERASURE_REQUESTED || p->kind == RELAIS_PRIVACY_HOLD_SET ||
                        p->kind == RELAIS_PRIVACY_ARCHIVE_OPENED || p->kind == RELAIS_PRIVACY_RECTIFIED;
     if (needs_reason && (!p->reason || !p->reason[0])) {
@@ -150,6 +156,13 @@ int relais_cases_lifecycle_apply(relais_lifecycle_t *lc, int exists, const relai
         if (lc->tier != RELAIS_TIER_ARCHIVED)
             return s_refuse(RELAIS_E_BAD_TRANSITION, why, cap, "%s is not in the archive", id);
         return 0;
+    case RELAIS_PRIVACY_MERGED:
+        if (lc->tier != RELAIS_TIER_ACTIVE || lc->merged_into[0] || !p->value ||
+            relais_cases_key_id(p->value) == 0 || strcmp(p->value, id) == 0)
+            return s_refuse(RELAIS_E_BAD_TRANSITION, why, cap, "%s cannot be merged into '%.64s'", id,
+                            p->value ? p->value : "");
+        snprintf(lc->merged_into, sizeof lc->merged_into, "%s", p->value);
+        return 0;
     default:
         snprintf(why, cap, "privacy.kind: missing or unknown");
         return RELAIS_E_MALFORMED;
@@ -161,7 +174,9 @@ relais_cases_move_t relais_cases_sweep_move(const relais_lifecycle_t *lc, const 
 {
     int64_t due = 0;
     relais_cases_move_t move = RELAIS_CASES_MOVE_NONE;
-    if (lc->tier == RELAIS_TIER_ACTIVE) {
+    if (lc->merged_into[0]) {
+        /* A merged case moves with the case it was merged into, never on its own clock. */
+    } else if (lc->tier == RELAIS_TIER_ACTIVE) {
         due = lc->erasure_requested_seq && !lc->hold_seq ? now_ms : lc->last_event_ms + retention->active_ms;
         move = now_ms >= due ? RELAIS_CASES_MOVE_ARCHIVE : RELAIS_CASES_MOVE_NONE;
     } else if (lc->tier == RELAIS_TIER_ARCHIVED && !(unsigned long long)lc->hold_seq) {
@@ -171,4 +186,15 @@ relais_cases_move_t relais_cases_sweep_move(const relais_lifecycle_t *lc, const 
     if (due_ms)
         *due_ms = due;
     return move;
+}
+
+int relais_cases_lifecycle_adopt(relais_lifecycle_t *survivor, const char *merged_id, relais_lifecycle_t *merged)
+{
+    if (survivor->merged_count + 1 + merged->merged_count > RELAIS_MAX_MERGED)
+        return relais_status_set(RELAIS_E_CORRUPT, "a case would hold more than %d merged cases", RELAIS_MAX_MERGED);
+    snprintf(survivor->merged[survivor->merged_count++], RELAIS_CASE_ID_LEN, "%s", merged_id);
+    memcpy(survivor->merged[survivor->merged_count], merged->merged, merged->merged_count * sizeof merged->merged[0]);
+    survivor->merged_count += merged->merged_count;
+    merged->merged_count = 0;
+    return 0;
 }

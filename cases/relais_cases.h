@@ -226,6 +226,11 @@ typedef struct {
      * index keeps no blocking entries, and no case is flagged. */
     int (*block_scan)(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
                       int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len), void *fn_ctx);
+    /* 1 when case `case_id` existed and is no longer in the index: it has left the active base
+     * (the index forgot it), or its records can no longer be opened (a replay after that), so
+     * what depended on it then (a flag, its dismissal) cannot be judged again. 0 otherwise
+     * (a case in the index, or one that never was). NULL: no case ever leaves. */
+    int (*case_gone)(void *ctx, const char *case_id);
 } relais_cases_index_t;
 
 typedef enum {
@@ -254,6 +259,12 @@ typedef struct {
     uint8_t block_keys[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE];
     char block_names[RELAIS_CASES_NAMES_MAX];
     size_t block_names_len;
+    /* A merge: `rec` is the surviving case (the event is its own), `merged` the case merged
+     * into it, recorded too; when the merged case's child key still led to it, it leads to the
+     * surviving case from now on (relink_child). */
+    int has_merged;
+    relais_case_record_t merged;
+    int relink_child;
 } relais_cases_step_t;
 
 /* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
@@ -267,7 +278,9 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
                         relais_cases_step_t *out);
 
 /* The likely-duplicate search of relais_cases_decide over `index`, alone (see
- * relais_cases_batch_duplicates). */
+ * relais_cases_batch_duplicates): the duplicates found are added to out->rec.summary's and the
+ * blocking keys and names set in *out, so start from a zeroed step. Errors: RELAIS_E_INVALID
+ * (an index with blocking entries and no secret), the index's. */
 int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                             const relais_referral_view_t *child, relais_cases_step_t *out);
 
@@ -281,8 +294,9 @@ int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[
 
 /* The likely-duplicate search alone, as relais_cases_decide runs it for a referral that opens a
  * new case: the open cases of the batch's index that `child` may duplicate, into
- * out->rec.summary.duplicates, and the blocking keys and names to file it under (the bench
- * measures its cost with this). Returns 0 or a status of the index. */
+ * out->rec.summary.duplicates (added to: start from a zeroed step), and the blocking keys and
+ * names to file it under (the bench measures its cost with this). Returns 0 or a status of the
+ * index. */
 int relais_cases_batch_duplicates(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                                   const relais_referral_view_t *child, relais_cases_step_t *out);
 
@@ -344,6 +358,12 @@ void relais_cases_retention_default(relais_cases_retention_t *retention);
  * stored as record `seq`: the case's last contact. */
 void relais_cases_lifecycle_touch(relais_lifecycle_t *lc, uint64_t seq, int64_t received_ms);
 
+/* The other half of a MERGED record (relais_cases_lifecycle_apply does the merged case's half,
+ * its pointer): the surviving case lists `merged_id` and the cases merged into it before, which
+ * the merged case no longer lists; the sweep moves them all with the survivor. Errors:
+ * RELAIS_E_CORRUPT (more than RELAIS_MAX_MERGED: the case rules refuse such a merge). */
+int relais_cases_lifecycle_adopt(relais_lifecycle_t *survivor, const char *merged_id, relais_lifecycle_t *merged);
+
 /* Whether a rectification may name `field` ("child.birth_date", "guardian.2.phone", ...). */
 int relais_cases_rectifiable(const char *field);
 
@@ -366,8 +386,9 @@ typedef enum {
 /* What the sweep does to a case at `now_ms`: an active case is archived at the end of its
  * active period, or at once when its erasure was asked (and no hold is set); an archived
  * case is erased at the end of the archive period, or at once when its erasure was asked;
- * never while a legal hold is set. *due_ms (may be NULL) gets when its next move falls due
- * (0: never, as things stand). */
+ * never while a legal hold is set; a merged case never on its own (the sweep moves it with the
+ * case it was merged into). *due_ms (may be NULL) gets when its next move falls due (0: never,
+ * as things stand). */
 relais_cases_move_t relais_cases_sweep_move(const relais_lifecycle_t *lc, const relais_cases_retention_t *retention,
                                             int64_t now_ms, int64_t *due_ms);
 

@@ -20,12 +20,18 @@ static int s_refuse(relais_cases_step_t *out, int status, const char *fmt, ...)
 
 /* ---- Likely duplicates ------------------------------------------------------------------- */
 
+/* Candidates remembered so that a case filed under both blocking keys is opened and compared
+ * once; past this many, a repeat is compared again (the same verdict, a little more work). */
+#define S_SEEN_MAX 32
+
 typedef struct {
     const relais_cases_index_t *index;
     void *ctx;
     const relais_referral_view_t *child;
     relais_case_summary_t *summary; /* the new case's: its duplicates */
     int failed;                     /* a status of the index that stops the decision */
+    char seen[S_SEEN_MAX][RELAIS_CASE_ID_LEN]; /* compared already (under the other blocking key) */
+    size_t seen_count;
 } s_suspects_t;
 
 
@@ -34,9 +40,14 @@ static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, 
 {
     s_suspects_t *s = ctx;
     relais_case_summary_t *sum = s->summary;
+    for (size_t i = 0; i < s->seen_count; i++)
+        if (strcmp(s->seen[i], case_id) == 0)
+            return 0;
     for (size_t i = 0; i < sum->duplicate_count; i++)
         if (strcmp(sum->duplicates[i], case_id) == 0)
             return 0;
+    if (s->seen_count < S_SEEN_MAX)
+        snprintf(s->seen[s->seen_count++], RELAIS_CASE_ID_LEN, "%s", case_id);
     char buf[RELAIS_CASES_NAMES_MAX];
     const char *given[RELAIS_CASES_NAMES_GIVEN_MAX];
     relais_referral_view_t other;
@@ -44,6 +55,7 @@ static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, 
         s->failed = relais_status_set(RELAIS_E_CORRUPT, "the blocking entry of %s does not hold names", case_id);
         return 1;
     }
+    /* The birth date is in the blocking key; compared again against a collision of the hash. */
     if (strcmp(other.birth_date, s->child->birth_date) != 0 || relais_cases_names_close(s->child, &other) != 1)
         return 0;
     relais_case_record_t rec;
@@ -77,8 +89,10 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
 {
     if (!index || !ref || !out)
         return relais_status_set(RELAIS_E_INVALID, "relais_cases_duplicates needs an index, a child and room");
-    if (!index->block_scan || !secret)
+    if (!index->block_scan)
         return 0;
+    if (!secret)
+        return relais_status_set(RELAIS_E_INVALID, "the likely-duplicate search needs the hub's secret");
     relais_status_clear();
     int rc = relais_cases_block_keys(secret, ref, out->block_keys, &out->block_count);
     if (rc == 0)
@@ -89,7 +103,7 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
         out->block_count = 0;
         return 0;
     }
-    s_suspects_t s = {index, ctx, ref, &out->rec.summary, 0};
+    s_suspects_t s = {.index = index, .ctx = ctx, .child = ref, .summary = &out->rec.summary};
     for (size_t i = 0; i < out->block_count; i++) {
         rc = index->block_scan(ctx, out->block_keys[i], s_on_candidate, &s);
         if (s.failed)
@@ -100,6 +114,9 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
     return 0;
 }
 
+static int s_file_referral(const relais_referral_view_t *ref, const char *sender, uint64_t seq, int64_t received_ms,
+                           int rc, relais_cases_step_t *out);
+
 /* The open case of the child, or a new one; a child key that leads to a case the index does
  * not hold is a broken index, not a reason to open a second case. */
 static int s_referral(const relais_cases_index_t *index, void *ctx, const uint8_t *secret,
@@ -108,22 +125,36 @@ static int s_referral(const relais_cases_index_t *index, void *ctx, const uint8_
 {
     char case_id[RELAIS_CASE_ID_LEN];
     int rc = index->child_get(ctx, key, case_id);
-    if (rc == RELAIS_E_NOT_FOUND) {
-        out->child = RELAIS_CASES_CHILD_LINK;
-        rc = relais_cases_open(ref, key, sender, seq, received_ms, &out->rec);
-        if (rc == 0)
-            rc = relais_cases_duplicates(index, ctx, secret, ref, out);
-    } else {
-        if (rc == 0)
-            rc = index->case_get(ctx, case_id, &out->rec);
+    if (rc == 0) {
+        rc = index->case_get(ctx, case_id, &out->rec);
         if (rc == RELAIS_E_NOT_FOUND)
             return relais_status_set(RELAIS_E_CORRUPT, "a child key leads to case %s, which the index lacks", case_id);
-        if (rc == 0)
-            rc = relais_cases_attach(&out->rec, ref, sender, seq, received_ms);
+        if (rc)
+            return rc;
+        /* A merged case's child key leads to the surviving case, which may have closed since:
+         * the child is free again, as a closed case's is. */
+        if (relais_cases_state_is_open(out->rec.summary.state))
+            return s_file_referral(ref, sender, seq, received_ms, relais_cases_attach(&out->rec, ref, sender, seq,
+                                                                                   received_ms), out);
+        memset(&out->rec, 0, sizeof out->rec);
+        rc = RELAIS_E_NOT_FOUND;
     }
+    if (rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    out->child = RELAIS_CASES_CHILD_LINK;
+    rc = relais_cases_open(ref, key, sender, seq, received_ms, &out->rec);
+    if (rc == 0)
+        rc = relais_cases_duplicates(index, ctx, secret, ref, out);
+    return s_file_referral(ref, sender, seq, received_ms, rc, out);
+}
+
+/* The referral's own entry, once its case is decided (`rc` 0): all its referrer will ever be
+ * answered from. */
+static int s_file_referral(const relais_referral_view_t *ref, const char *sender, uint64_t seq, int64_t received_ms,
+                           int rc, relais_cases_step_t *out)
+{
     if (rc)
         return rc;
-    /* The referral's own entry: all its referrer will ever be answered from. */
     relais_referral_record_t *r = &out->referral;
     memset(r, 0, sizeof *r);
     r->seq = seq;
@@ -189,6 +220,150 @@ static int s_share(const relais_cases_index_t *index, void *ctx, const char *han
     return 0;
 }
 
+/* ---- The coordinator's decisions on likely duplicates ---------------------------------------- */
+
+static void s_ids(const char ids[][RELAIS_CASE_ID_LEN], size_t n, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < cap; i++) {
+        int w = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", ids[i]);
+        used = w > 0 ? used + (size_t)w : used;
+    }
+}
+
+/* Takes `other` out of the case's possible duplicates; 0 when it was not among them. */
+static int s_drop_duplicate(relais_case_summary_t *sum, const char *other)
+{
+    for (size_t i = 0; i < sum->duplicate_count; i++)
+        if (strcmp(sum->duplicates[i], other) == 0) {
+            memmove(sum->duplicates[i], sum->duplicates[i + 1], (sum->duplicate_count - i - 1) * sizeof sum->duplicates[0]);
+            sum->duplicate_count--;
+            return 1;
+        }
+    return 0;
+}
+
+/* The coordinator says the case's child is not the child of `other`: the question is closed.
+ * A case that has left the active base since cannot be opened by a replay, which therefore
+ * never flagged it: its dismissal stands as it was accepted. */
+static int s_dismiss(const relais_cases_index_t *index, void *ctx, const char *other, relais_cases_step_t *out)
+{
+    relais_case_summary_t *sum = &out->rec.summary;
+    char ids[RELAIS_MAX_DUPLICATES * RELAIS_CASE_ID_LEN];
+    s_ids(sum->duplicates, sum->duplicate_count, ids, sizeof ids);
+    if (s_drop_duplicate(sum, other) || (index->case_gone && index->case_gone(ctx, other) == 1))
+        return 0;
+    if (sum->duplicate_count)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "case %s is not flagged as a possible duplicate of %s; it is flagged for: %s", sum->case_id,
+                        other, ids);
+    return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s is not flagged as a possible duplicate of any case",
+                    sum->case_id);
+}
+
+static int s_add_text(char list[][RELAIS_NAME_LEN], size_t *count, size_t max, const char *text)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (strcmp(list[i], text) == 0)
+            return 0;
+    if (*count == max)
+        return 0; /* the first ones are kept, as attaching a referral does */
+    snprintf(list[(*count)++], RELAIS_NAME_LEN, "%s", text);
+    return 0;
+}
+
+/* What the surviving case takes of the merged one: its referrals (counted, their referrers and
+ * first sequence numbers), its followers, who see the surviving case from the merge on and
+ * never its earlier history (the partner-view rule), and the cases merged into it before. */
+static int s_absorb(relais_case_record_t *into, const relais_case_record_t *from, uint64_t seq, int64_t received_ms,
+                    relais_cases_step_t *out)
+{
+    relais_case_summary_t *sum = &into->summary;
+    size_t followers = into->follower_count;
+    for (size_t i = 0; i < from->follower_count; i++)
+        followers += relais_cases_follower(into, from->followers[i].referral_seq) == NULL;
+    if (followers > RELAIS_MAX_FOLLOWERS)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s would have %zu followers with those of %s, more than the "
+                        "%d a case keeps", sum->case_id, followers, from->summary.case_id, RELAIS_MAX_FOLLOWERS);
+    if (into->summary.merged_count + 1 + from->summary.merged_count > RELAIS_MAX_MERGED)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s would hold more than %d merged cases",
+                        sum->case_id, RELAIS_MAX_MERGED);
+    for (size_t i = 0; i < from->follower_count; i++)
+        if (!relais_cases_follower(into, from->followers[i].referral_seq)) {
+            relais_case_follower_t *f = &into->followers[into->follower_count++];
+            *f = from->followers[i];
+            f->since_seq = seq;
+        }
+    snprintf(into->summary.merged_from[into->summary.merged_count++], RELAIS_CASE_ID_LEN, "%s", from->summary.case_id);
+    for (size_t i = 0; i < from->summary.merged_count; i++)
+        snprintf(into->summary.merged_from[into->summary.merged_count++], RELAIS_CASE_ID_LEN, "%s", from->summary.merged_from[i]);
+    for (size_t i = 0; i < from->summary.referrer_count; i++)
+        s_add_text(sum->referrers, &sum->referrer_count, RELAIS_MAX_REFERRERS, from->summary.referrers[i]);
+    for (size_t i = 0; i < from->sender_count; i++)
+        s_add_text(into->senders, &into->sender_count, RELAIS_MAX_REFERRERS, from->senders[i]);
+    for (size_t i = 0; i < from->referral_seq_count && into->referral_seq_count < RELAIS_MAX_REFERRERS; i++)
+        into->referral_seqs[into->referral_seq_count++] = from->referral_seqs[i];
+    sum->referral_count += from->summary.referral_count;
+    /* A more urgent referral of the merged case counts from its own arrival, as attaching does. */
+    if (from->summary.urgency > sum->urgency) {
+        sum->urgency = from->summary.urgency;
+        into->triage_from_ms = from->triage_from_ms;
+    }
+    if (!into->review_ms)
+        into->review_ms = from->review_ms;
+    s_drop_duplicate(sum, from->summary.case_id);
+    into->last_seq = seq;
+    sum->updated_ms = received_ms;
+    return 0;
+}
+
+/* Merges case out->rec into upd->merge_into: the merged case is entered in error with a pointer
+ * to the surviving one, which takes its referrals, followers and merged cases; the event is the
+ * surviving case's. */
+static int s_merge(const relais_cases_index_t *index, void *ctx, const relais_case_update_view_t *upd, uint64_t seq,
+                   int64_t received_ms, relais_cases_step_t *out)
+{
+    const char *id = out->rec.summary.case_id;
+    if (upd->to_state != RELAIS_CASE_ENTERED_IN_ERROR)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "a merge enters case %s in error: to_state must be "
+                        "ENTERED_IN_ERROR", id);
+    if (strcmp(upd->merge_into, id) == 0)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s cannot be merged into itself", id);
+    if (!relais_cases_state_is_open(out->rec.summary.state))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s is %s: only an open case is merged", id,
+                        relais_case_state_name(out->rec.summary.state));
+    relais_case_record_t survivor;
+    int rc = index->case_get(ctx, upd->merge_into, &survivor);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "there is no case %s to merge %s into", upd->merge_into, id);
+    if (rc)
+        return rc;
+    if (!relais_cases_state_is_open(survivor.summary.state))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s is %s: a case is merged into an open one",
+                        upd->merge_into, relais_case_state_name(survivor.summary.state));
+    int closed = 0;
+    rc = relais_cases_update(&out->rec, upd, seq, received_ms, &closed, out->why, sizeof out->why);
+    if (rc) {
+        out->status = rc;
+        return 0;
+    }
+    snprintf(out->rec.summary.merged_into, sizeof out->rec.summary.merged_into, "%s", survivor.summary.case_id);
+    rc = s_absorb(&survivor, &out->rec, seq, received_ms, out);
+    if (rc || out->status)
+        return rc;
+    out->merged = out->rec;
+    out->rec = survivor;
+    out->has_merged = 1;
+    char linked[RELAIS_CASE_ID_LEN];
+    rc = index->child_get(ctx, out->merged.child_key, linked);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0;
+    if (rc == 0 && strcmp(linked, out->merged.summary.case_id) == 0)
+        out->relink_child = 1;
+    return rc;
+}
+
 /* Closing unlinks the child only when its key still leads to this very case. */
 static int s_update_event(const relais_cases_index_t *index, void *ctx, const relais_message_t *msg, uint64_t seq,
                           int64_t received_ms, relais_cases_step_t *out)
@@ -206,11 +381,18 @@ static int s_update_event(const relais_cases_index_t *index, void *ctx, const re
                         upd.case_id);
     if (rc)
         return rc;
+    if (upd.merge_into && upd.merge_into[0])
+        return s_merge(index, ctx, &upd, seq, received_ms, out);
     int closed = 0;
     rc = relais_cases_update(&out->rec, &upd, seq, received_ms, &closed, out->why, sizeof out->why);
     if (rc) {
         out->status = rc; /* the sentence is in out->why already: formatting it onto itself would overlap */
         return 0;
+    }
+    if (upd.dismiss_duplicate && upd.dismiss_duplicate[0]) {
+        rc = s_dismiss(index, ctx, upd.dismiss_duplicate, out);
+        if (rc || out->status)
+            return rc;
     }
     if (upd.share_referral && upd.share_referral[0]) {
         rc = s_share(index, ctx, upd.share_referral, seq, out);

@@ -516,10 +516,16 @@ static int s_fields_needed(const relais_case_update_view_t *upd, relais_case_sta
     return s_fields_ok(upd, from, why, cap);
 }
 
-/* Copies the sub-status and reason: a transition replaces them, a note only adds what it carries. */
+/* Copies the sub-status and reason: a transition replaces them, a note only adds what it carries.
+ * The owner changes only when named: no update takes it away, whatever the move (the hub checked
+ * the name against the registry; a replay takes the log's word for it). */
 static int s_update_texts(relais_case_record_t *next, const relais_case_update_view_t *upd, int moving, char *why,
                           size_t cap)
 {
+    if (upd->owner && upd->owner[0] && s_copy(next->summary.owner, sizeof next->summary.owner, upd->owner) != 0) {
+        snprintf(why, cap, "owner too long");
+        return RELAIS_E_BAD_TRANSITION;
+    }
     if ((moving || (upd->sub_status && upd->sub_status[0])) &&
         s_copy(next->summary.sub_status, sizeof next->summary.sub_status, upd->sub_status) != 0) {
         snprintf(why, cap, "sub_status too long");

@@ -72,8 +72,16 @@ static int s_batch_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KE
     return relais_store_batch_block_scan(ctx, key, fn, fn_ctx);
 }
 
+static int s_batch_case_gone(void *ctx, const char *case_id)
+{
+    relais_lifecycle_t lc;
+    relais_case_record_t rec;
+    return s_batch_case_get(ctx, case_id, &rec) == RELAIS_E_NOT_FOUND &&
+           relais_cases_batch_lifecycle_get(ctx, case_id, &lc) == 0;
+}
+
 static const relais_cases_index_t s_batch_index = {s_batch_case_get, s_batch_child_get, s_batch_referral_get,
-                                                   s_batch_block_scan};
+                                                   s_batch_block_scan, s_batch_case_gone};
 
 int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                               const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
@@ -135,6 +143,22 @@ static int s_touch(relais_store_batch_t *batch, const char *case_id, uint64_t se
     return relais_cases_batch_lifecycle_put(batch, case_id, &lc);
 }
 
+/* A merge: the merged case's record and its child (when it still led to it). Its lifecycle is
+ * the hub's MERGED record's, which follows. */
+static int s_record_merge(relais_store_batch_t *batch, const relais_cases_step_t *step)
+{
+    const char *merged = step->merged.summary.case_id, *survivor = step->rec.summary.case_id;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = relais_case_record_encode(&step->merged, &bytes, &len);
+    if (rc == 0)
+        rc = relais_store_batch_case_put(batch, merged, bytes, len);
+    free(bytes);
+    if (rc == 0 && step->relink_child)
+        rc = relais_store_batch_child_put(batch, step->merged.child_key, survivor);
+    return rc;
+}
+
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq)
 {
     uint8_t *rec = NULL, *status = NULL;
@@ -156,6 +180,8 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
                                           step->block_names_len);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_UNLINK)
         rc = relais_store_batch_child_del(batch, step->rec.child_key);
+    if (rc == 0)
+        rc = step->has_merged ? s_record_merge(batch, step) : 0;
     if (rc == 0)
         rc = s_touch(batch, case_id, seq, step->received_ms);
     free(rec);
@@ -207,6 +233,18 @@ int relais_cases_batch_privacy_record(relais_store_batch_t *batch, const relais_
                                       const relais_lifecycle_t *lc, uint64_t seq)
 {
     int rc = p->kind == RELAIS_PRIVACY_RECTIFIED ? s_link_rectification(batch, p->case_id, seq) : 0;
+    if (rc == 0 && p->kind == RELAIS_PRIVACY_MERGED) {
+        relais_lifecycle_t survivor, merged = *lc;
+        rc = relais_cases_batch_lifecycle_get(batch, p->value, &survivor);
+        if (rc == RELAIS_E_NOT_FOUND)
+            rc = relais_status_set(RELAIS_E_CORRUPT, "%s is merged into %s, which has no lifecycle", p->case_id,
+                                   p->value);
+        if (rc == 0)
+            rc = relais_cases_lifecycle_adopt(&survivor, p->case_id, &merged);
+        if (rc == 0)
+            rc = relais_cases_batch_lifecycle_put(batch, p->value, &survivor);
+        return rc ? rc : relais_cases_batch_lifecycle_put(batch, p->case_id, &merged);
+    }
     return rc ? rc : relais_cases_batch_lifecycle_put(batch, p->case_id, lc);
 }
 

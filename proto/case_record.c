@@ -25,7 +25,9 @@ static int s_summary_strings(const relais_case_summary_t *in)
         (rc = relais_proto_fixed_len(in->sub_status, sizeof in->sub_status, "summary.sub_status", &n)) ||
         (rc = relais_proto_fixed_len(in->reason_code, sizeof in->reason_code, "summary.reason_code", &n)) ||
         (rc = relais_proto_fixed_len(in->child_display, sizeof in->child_display, "summary.child_display", &n)) ||
-        (rc = relais_proto_fixed_len(in->school, sizeof in->school, "summary.school", &n)))
+        (rc = relais_proto_fixed_len(in->school, sizeof in->school, "summary.school", &n)) ||
+        (rc = relais_proto_fixed_len(in->owner, sizeof in->owner, "summary.owner", &n)) ||
+        (rc = relais_proto_fixed_len(in->merged_into, sizeof in->merged_into, "summary.merged_into", &n)))
         return rc;
     if (in->referrer_count > RELAIS_MAX_REFERRERS)
         return relais_status_set(RELAIS_E_INVALID, "summary.referrers: %zu, at most %d", in->referrer_count,
@@ -38,6 +40,12 @@ static int s_summary_strings(const relais_case_summary_t *in)
                                  RELAIS_MAX_DUPLICATES);
     for (size_t i = 0; i < in->duplicate_count; i++)
         if ((rc = relais_proto_fixed_len(in->duplicates[i], RELAIS_CASE_ID_LEN, "summary.possible_duplicates", &n)))
+            return rc;
+    if (in->merged_count > RELAIS_MAX_MERGED)
+        return relais_status_set(RELAIS_E_INVALID, "summary.merged_from: %zu, at most %d", in->merged_count,
+                                 RELAIS_MAX_MERGED);
+    for (size_t i = 0; i < in->merged_count; i++)
+        if ((rc = relais_proto_fixed_len(in->merged_from[i], RELAIS_CASE_ID_LEN, "summary.merged_from", &n)))
             return rc;
     return RELAIS_OK;
 }
@@ -74,10 +82,16 @@ int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_p
     pb->overdue = in->overdue ? 1 : 0;
     pb->referral_count = in->referral_count;
     pb->retention_due_ms = in->retention_due_ms;
+    pb->owner = (char *)in->owner;
     for (size_t i = 0; i < in->duplicate_count; i++)
         out->duplicates[i] = (char *)in->duplicates[i];
     pb->n_possible_duplicates = in->duplicate_count;
     pb->possible_duplicates = in->duplicate_count ? out->duplicates : NULL;
+    pb->merged_into = (char *)in->merged_into;
+    for (size_t i = 0; i < in->merged_count; i++)
+        out->merged_from[i] = (char *)in->merged_from[i];
+    pb->n_merged_from = in->merged_count;
+    pb->merged_from = in->merged_count ? out->merged_from : NULL;
     return RELAIS_OK;
 }
 
@@ -95,9 +109,14 @@ static int s_summary_lists(const Relais__V1__CaseSummary *pb, relais_case_summar
     int rc = relais_proto_copy_list(out->referrers[0], RELAIS_NAME_LEN, RELAIS_MAX_REFERRERS, pb->referrers,
                                     pb->n_referrers, sub, &out->referrer_count);
     relais_proto_path_field(sub, sizeof sub, path, "possible_duplicates");
-    return rc ? rc
-              : relais_proto_copy_list(out->duplicates[0], RELAIS_CASE_ID_LEN, RELAIS_MAX_DUPLICATES,
-                                       pb->possible_duplicates, pb->n_possible_duplicates, sub, &out->duplicate_count);
+    if (rc == RELAIS_OK)
+        rc = relais_proto_copy_list(out->duplicates[0], RELAIS_CASE_ID_LEN, RELAIS_MAX_DUPLICATES,
+                                    pb->possible_duplicates, pb->n_possible_duplicates, sub, &out->duplicate_count);
+    relais_proto_path_field(sub, sizeof sub, path, "merged_from");
+    if (rc == RELAIS_OK)
+        rc = relais_proto_copy_list(out->merged_from[0], RELAIS_CASE_ID_LEN, RELAIS_MAX_MERGED, pb->merged_from,
+                                    pb->n_merged_from, sub, &out->merged_count);
+    return rc;
 }
 
 /* Enum values were checked against the schema by relais_proto_check_tree() already. */
@@ -111,6 +130,8 @@ int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_
         (rc = s_copy_field(out->child_display, sizeof out->child_display, pb->child_display, path,
                            "child_display")) ||
         (rc = s_copy_field(out->school, sizeof out->school, pb->school, path, "school")) ||
+        (rc = s_copy_field(out->owner, sizeof out->owner, pb->owner, path, "owner")) ||
+        (rc = s_copy_field(out->merged_into, sizeof out->merged_into, pb->merged_into, path, "merged_into")) ||
         (rc = s_summary_lists(pb, out, path)))
         return rc;
     out->state = (relais_case_state_t)pb->state;

@@ -223,6 +223,9 @@ int relais_message_case_update(const relais_message_t *self, relais_case_update_
         .redirected_to = u->redirected_to,
         .pathway_count = u->n_pathway,
         .share_referral = u->share_referral,
+        .dismiss_duplicate = u->dismiss_duplicate,
+        .merge_into = u->merge_into,
+        .owner = u->owner,
     };
     return RELAIS_OK;
 }

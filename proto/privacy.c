@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const s_kind_names[RELAIS_PRIVACY_KIND_COUNT] = {
-    NULL, "archived", "erased", "erasure-requested", "legal-hold-set", "legal-hold-lifted", "rectified", "archive-opened",
+    NULL, "archived", "erased", "erasure-requested", "legal-hold-set", "legal-hold-lifted", "rectified", "archive-opened", "merged",
 };
 
 const char *relais_privacy_kind_name(relais_privacy_kind_t kind)
@@ -80,9 +80,21 @@ int relais_message_encode_privacy(const char *sender, const uint8_t *msg_id, int
 
 int relais_lifecycle_encode(const relais_lifecycle_t *in, uint8_t **out, size_t *len)
 {
-    if (!in || !out || !len || !relais_tier_name(in->tier))
+    if (!in || !out || !len || !relais_tier_name(in->tier) || in->merged_count > RELAIS_MAX_MERGED)
         return relais_status_set(RELAIS_E_INVALID, "lifecycle: nothing valid to encode");
+    size_t n;
+    int rc = relais_proto_fixed_len(in->merged_into, sizeof in->merged_into, "lifecycle merged_into", &n);
+    char *merged[RELAIS_MAX_MERGED];
+    for (size_t i = 0; rc == RELAIS_OK && i < in->merged_count; i++) {
+        rc = relais_proto_fixed_len(in->merged[i], RELAIS_CASE_ID_LEN, "lifecycle merged", &n);
+        merged[i] = (char *)in->merged[i];
+    }
+    if (rc)
+        return rc;
     Relais__V1__CaseLifecycle pb = RELAIS__V1__CASE_LIFECYCLE__INIT;
+    pb.merged_into = (char *)in->merged_into;
+    pb.n_merged = in->merged_count;
+    pb.merged = in->merged_count ? merged : NULL;
     pb.tier = (Relais__V1__CaseLifecycle__Tier)in->tier;
     pb.last_event_seq = in->last_event_seq;
     pb.last_event_ms = in->last_event_ms;
@@ -103,9 +115,9 @@ int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *
         return relais_status_set(RELAIS_E_MALFORMED, "lifecycle: does not decode");
     size_t at = 0;
     int rc = RELAIS_OK;
-    if (!relais_tier_name((relais_tier_t)pb->tier) || !relais_proto_is_canonical(&pb->base, buf, len, &at))
+    if (!relais_tier_name((relais_tier_t)pb->tier) || !relais_proto_is_canonical(&pb->base, buf, len, &at)) {
         rc = relais_status_set(RELAIS_E_MALFORMED, "lifecycle: not a canonical record of a known tier");
-    else
+    } else {
         *out = (relais_lifecycle_t){
             .tier = (relais_tier_t)pb->tier,
             .last_event_seq = pb->last_event_seq,
@@ -116,6 +128,12 @@ int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *
             .archived_ms = pb->archived_ms,
             .erased_seq = pb->erased_seq,
         };
+        rc = relais_proto_copy_exact(out->merged_into, sizeof out->merged_into, pb->merged_into,
+                                     "lifecycle.merged_into");
+        if (rc == RELAIS_OK)
+            rc = relais_proto_copy_list(out->merged[0], RELAIS_CASE_ID_LEN, RELAIS_MAX_MERGED, pb->merged,
+                                        pb->n_merged, "lifecycle.merged", &out->merged_count);
+    }
     relais__v1__case_lifecycle__free_unpacked(pb, NULL);
     return rc;
 }

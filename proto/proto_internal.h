@@ -75,6 +75,7 @@ typedef struct {
     Relais__V1__CaseSummary pb;                /* the message to pack */
     char *referrers[RELAIS_MAX_REFERRERS];     /* pb.referrers points here */
     char *duplicates[RELAIS_MAX_DUPLICATES];   /* pb.possible_duplicates points here */
+    char *merged_from[RELAIS_MAX_MERGED];      /* pb.merged_from points here */
 } relais_summary_pb_t;
 
 /* Fills `out` from `in`; borrowed pointers, valid while `in` is.

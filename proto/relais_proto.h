@@ -273,6 +273,9 @@ typedef struct {
     const char *redirected_to;
     size_t pathway_count;     /* number of pathway actions */
     const char *share_referral; /* a referral's handle "R-<seq>" the case is shared with, or "" */
+    const char *dismiss_duplicate; /* "C-<n>": not a duplicate of that case, or "" */
+    const char *merge_into;        /* "C-<n>": this case is merged into that one, or "" */
+    const char *owner;             /* the case's owner from now on (an identity name), or "" */
 } relais_case_update_view_t;
 
 /* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
@@ -354,11 +357,12 @@ typedef enum {
     RELAIS_PRIVACY_HOLD_LIFTED = 5,
     RELAIS_PRIVACY_RECTIFIED = 6,         /* coordinator or dpo: a corrected value */
     RELAIS_PRIVACY_ARCHIVE_OPENED = 7,    /* dpo: an opening of the archive */
+    RELAIS_PRIVACY_MERGED = 8,            /* the hub: case_id merged into `value` by record_seq */
     RELAIS_PRIVACY_KIND_COUNT
 } relais_privacy_kind_t;
 
 /* "archived", "erased", "erasure-requested", "legal-hold-set", "legal-hold-lifted",
- * "rectified", "archive-opened"; NULL for 0 or an unknown value. */
+ * "rectified", "archive-opened", "merged"; NULL for 0 or an unknown value. */
 const char *relais_privacy_kind_name(relais_privacy_kind_t kind);
 
 /* What the rules read of a Privacy message (or what the hub writes in one); strings valid
@@ -390,6 +394,9 @@ typedef enum {
 /* "active", "archived", "erased"; NULL for an unknown value. */
 const char *relais_tier_name(relais_tier_t tier);
 
+#define RELAIS_CASE_ID_LEN 64 /* room for a case id with its NUL */
+#define RELAIS_MAX_MERGED 16  /* cases merged into one, those merged into them included */
+
 typedef struct {
     relais_tier_t tier;
     uint64_t last_event_seq;
@@ -399,6 +406,9 @@ typedef struct {
     uint64_t archived_seq;
     int64_t archived_ms;
     uint64_t erased_seq;
+    char merged_into[RELAIS_CASE_ID_LEN];                /* merged: the case it follows */
+    char merged[RELAIS_MAX_MERGED][RELAIS_CASE_ID_LEN]; /* the cases that follow it */
+    size_t merged_count;
 } relais_lifecycle_t;
 
 /* Its canonical encoding into *out (caller frees). Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */
@@ -408,7 +418,6 @@ int relais_lifecycle_decode(const uint8_t *buf, size_t len, relais_lifecycle_t *
 
 /* ---- Cases: the broker's cached case state and the views it serves --------------------- */
 
-#define RELAIS_CASE_ID_LEN 64   /* room for a case id with its NUL */
 #define RELAIS_NAME_LEN 128     /* room for a name, school or organisation with its NUL */
 #define RELAIS_MAX_REFERRERS 16 /* referring identities (and first referral seqs) kept per case */
 #define RELAIS_MAX_FOLLOWERS 32 /* referrals that follow one case (its opener and those shared) */
@@ -442,6 +451,10 @@ typedef struct {
     /* The open cases it may duplicate (coordinator and auditor only), by case number. */
     char duplicates[RELAIS_MAX_DUPLICATES][RELAIS_CASE_ID_LEN];
     size_t duplicate_count;
+    char owner[RELAIS_NAME_LEN];     /* the identity that owns the case, "" when none */
+    char merged_into[RELAIS_CASE_ID_LEN]; /* merged: the surviving case; "" otherwise */
+    char merged_from[RELAIS_MAX_MERGED][RELAIS_CASE_ID_LEN]; /* the cases merged into this one */
+    size_t merged_count;
 } relais_case_summary_t;
 
 /* A referral that follows its case: its referrer sees the case's status after each event
@@ -540,6 +553,7 @@ typedef struct {
     int overdue_only;
     char after[RELAIS_CASE_ID_LEN]; /* CASE_LIST: the page after this line ("" first page) */
     uint32_t expiring_days;     /* CASE_LIST: only cases whose next lifecycle move is this close */
+    int mine;                   /* CASE_LIST: only the cases the reader owns (a partner: ignored) */
     uint64_t opening_seq;       /* CASE_SHOW of an archived case: the officer's opening record */
     uint32_t threshold;         /* STATS: the smallest cell published */
 } relais_request_t;

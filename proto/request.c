@@ -45,6 +45,7 @@ static int s_case_list_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->list.overdue_only = r->overdue_only ? 1 : 0;
     h->list.after = (char *)r->after;
     h->list.expiring_days = r->expiring_days;
+    h->list.mine = r->mine ? 1 : 0;
     h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_LIST;
     h->query.list = &h->list;
     return RELAIS_OK;
@@ -199,6 +200,7 @@ static int s_case_list_from_pb(const Relais__V1__CaseListQuery *q, relais_reques
     out->urgency = (relais_urgency_t)q->urgency;
     out->overdue_only = q->overdue_only ? 1 : 0;
     out->expiring_days = q->expiring_days;
+    out->mine = q->mine ? 1 : 0;
     out->kind = RELAIS_REQ_CASE_LIST;
     return RELAIS_OK;
 }

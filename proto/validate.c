@@ -24,6 +24,7 @@ enum {
     S_CLASS_MAX = 50,       /* a class or level */
     S_CODE_MAX = 100,       /* an external reference, a relationship, a phone, a channel, a frequency */
     S_STATUS_MAX = 31,      /* a sub-status, a reason code: the case summary keeps 127 bytes, 31 characters of 4 */
+    S_OWNER_MAX = 63,       /* an identity name: a certificate name (the registry keeps 63 bytes) */
     S_ADDRESS_MAX = 500,    /* a postal address */
     S_TEXT_MAX = 60000,     /* a description, a note, a diagnosis */
     S_GUARDIANS_MAX = 10,
@@ -318,6 +319,10 @@ static int s_action(s_out_t *o, size_t i, const Relais__V1__PathwayAction *a)
         snprintf(path, sizeof path, "case_update.pathway.%zu.frequency", i + 1);
         rc = s_text(o, path, a->frequency, S_CODE_MAX, 0);
     }
+    if (!rc) {
+        snprintf(path, sizeof path, "case_update.pathway.%zu.responsible", i + 1);
+        rc = s_text(o, path, a->responsible, S_LABEL_MAX, 0);
+    }
     return rc;
 }
 
@@ -346,6 +351,12 @@ static int s_case_update(s_out_t *o, const Relais__V1__CaseUpdate *u)
         rc = s_text(o, "case_update.redirected_to", u->redirected_to, S_LABEL_MAX, 0);
     if (!rc)
         rc = s_handle(o, "case_update.share_referral", u->share_referral, 'R', "a referral's handle", 0);
+    if (!rc)
+        rc = s_handle(o, "case_update.dismiss_duplicate", u->dismiss_duplicate, 'C', "a case id", 0);
+    if (!rc)
+        rc = s_handle(o, "case_update.merge_into", u->merge_into, 'C', "a case id", 0);
+    if (!rc)
+        rc = s_text(o, "case_update.owner", u->owner, S_OWNER_MAX, 0);
     return rc;
 }
 

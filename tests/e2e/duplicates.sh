@@ -96,14 +96,70 @@ grep -q "\"possible_duplicates\": *\[\"$lina\", *\"$second\"\]" "$tmp/out" || fa
 step "the audit replays the flags"
 verify_offline
 
-step "the first case leaves the active base: no case names it any more, and the audit agrees"
+step "a cousin born the same day, 'Lena Benaly', is flagged; the coordinator dismisses it"
+child "$tmp/cousin.json" Benaly '["Lena"]' "Collège Marie Curie" SCHOOL_HEAD
+expect 0 college-curie submit "$tmp/cousin.json"
+cousin=$(case_of "$(field case_id "$(cat "$tmp/out")")")
+expect 0 coordination case show "$cousin" --json
+grep -q "\"possible_duplicates\": *\[\"$lina\"" "$tmp/out" || fail "the cousin is not flagged: $(cat "$tmp/out")"
+expect 0 coordination case dismiss "$cousin" "$lina" --note "cousine, même date de naissance"
+grep -q "^$cousin: note in submitted (#[0-9]*), not a duplicate of $lina$" "$tmp/out" || fail "dismiss: $(cat "$tmp/out")"
+expect 0 coordination case show "$cousin" --json
+! grep -q "\"possible_duplicates\": *\[\"$lina\"" "$tmp/out" || fail "the dismissed flag stays: $(cat "$tmp/out")"
+refused BAD_TRANSITION coordination case dismiss "$cousin" "$lina"
+grep -q "case $cousin is not flagged as a possible duplicate of $lina" "$tmp/err" || fail "the second dismissal: $(cat "$tmp/err")"
+refused FORBIDDEN college-curie case dismiss "$cousin" "$lina"
+
+step "the coordinator moves Lina's case to triage, then merges the PMI's case into it"
+expect 0 coordination case update "$lina" triage
+triage_seq=$(sed -n 's/.*(#\([0-9]*\)).*/\1/p' "$tmp/out")
+refused BAD_TRANSITION coordination case merge "$second" "$second"
+grep -q "cannot be merged into itself" "$tmp/err" || fail "a merge into itself: $(cat "$tmp/err")"
+expect 0 coordination case merge "$second" "$lina" --note "même enfant, écrit autrement par la PMI"
+grep -q "^$second: submitted -> entered-in-error (#[0-9]*), merged into $lina$" "$tmp/out" || fail "merge: $(cat "$tmp/out")"
+merge_seq=$(sed -n 's/.*(#\([0-9]*\)).*/\1/p' "$tmp/out")
+expect 0 coordination case show "$second" --lang en
+grep -q "Merged into.*$lina, which holds its referrals and history" "$tmp/out" || fail "the merged page: $(cat "$tmp/out")"
+expect 0 coordination case show "$lina" --lang en
+grep -q "Merged cases.*$second" "$tmp/out" || fail "the surviving page lacks the merged case: $(cat "$tmp/out")"
+grep -q "referral $pmi_ref (PMI Les Blagis)" "$tmp/out" || fail "the PMI's referral is not in the surviving case: $(cat "$tmp/out")"
+expect 0 coordination case show "$lina" --json
+grep -q "\"merged_from\": *\[\"$second\"\]" "$tmp/out" || fail "the JSON page lacks merged_from: $(cat "$tmp/out")"
+printf '{"privacy":{"kind":"MERGED","case_id":"%s","value":"%s","reason":"forged"}}' "$cousin" "$lina" >"$tmp/forged.json"
+refused FORBIDDEN coordination submit "$tmp/forged.json"
+grep -q "only the hub records a merge" "$tmp/err" "$tmp/out" || fail "a forged MERGED record: $(cat "$tmp/err")"
+refused BAD_TRANSITION dpd-ville privacy erase "$second" --reason "demande"
+grep -q "$second was merged into $lina: ask for $lina" "$tmp/err" || fail "an erasure of the merged case: $(cat "$tmp/err")"
+
+step "the PMI sees its referral follow the surviving case from the merge on, never its past"
+expect 0 pmi-blagis case show "$pmi_ref" --json
+grep -q '"state": *"triage"' "$tmp/out" || fail "the PMI does not see the surviving case's state: $(cat "$tmp/out")"
+! grep -q "\"seq\": *$triage_seq\b" "$tmp/out" || fail "the PMI sees the surviving case's history: $(cat "$tmp/out")"
+grep -q "\"seq\": *$merge_seq\b" "$tmp/out" || fail "the PMI does not see the merge: $(cat "$tmp/out")"
+! grep -qE "(^|[^A-Z])C-[0-9]|possible_duplicates|merged" "$tmp/out" || fail "the PMI sees a case: $(cat "$tmp/out")"
+expect 0 coordination case update "$lina" accepted
+expect 0 pmi-blagis case list --json
+grep -q '"state": *"accepted"' "$tmp/out" || fail "the PMI's list does not follow: $(cat "$tmp/out")"
+expect 0 pmi-blagis feed --from 1 --idle-exit 1 --json
+grep -q '"state": *"accepted"' "$tmp/out" || fail "the PMI's feed does not follow: $(cat "$tmp/out")"
+! grep -q "\"seq\": *$triage_seq," "$tmp/out" || fail "the PMI's feed shows the surviving case's past: $(cat "$tmp/out")"
+
+step "the PMI writes the child as before: the referral joins the surviving case"
+child "$tmp/pmi2.json" BENALI-HADDAD '["Lina", "Sarah"]' "PMI Les Blagis" PMI
+sed -i 's/11 demi-journées/14 demi-journées/' "$tmp/pmi2.json"
+expect 0 pmi-blagis submit "$tmp/pmi2.json"
+[ "$(case_of "$(field case_id "$(cat "$tmp/out")")")" = "$lina" ] || fail "the PMI's new referral did not join $lina"
+
+step "the audit replays the dismissal and the merge"
+verify_offline
+
+step "Lina's case leaves the active base: the merged case goes with it; no case names either; the audit agrees"
 expect 0 dpd-ville privacy erase "$lina" --reason "demande des parents du 2 décembre"
-for _ in $(seq 100); do grep -q "event=archived case=$lina " "$tmp/broker.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "event=archived case=$second .*merged-into=$lina" "$tmp/broker.log" && break; sleep 0.1; done
 grep -q "event=archived case=$lina " "$tmp/broker.log" || fail "the sweep did not archive $lina"
-expect 0 coordination case show "$second" --json
-! grep -q "possible_duplicates" "$tmp/out" || fail "an archived case is still named: $(cat "$tmp/out")"
+grep -q "event=archived case=$second .*merged-into=$lina" "$tmp/broker.log" || fail "the merged case did not go with it"
 expect 0 coordination case show "$swapped" --json
-grep -q "\"possible_duplicates\": *\[\"$second\"\]" "$tmp/out" || fail "the swapped names after: $(cat "$tmp/out")"
+! grep -q "possible_duplicates" "$tmp/out" || fail "an archived case is still named: $(cat "$tmp/out")"
 stop_broker_clean
 verify_offline
 

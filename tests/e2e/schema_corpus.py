@@ -9,8 +9,10 @@ rule), with the schema's verdict on each (JSON Schema Draft 2020-12, formats che
   schema_corpus.py make KIND SCHEMA_DIR OUT_DIR [NAME=VALUE...]
       KIND: referral (the agreement corpus of referrals), case_update (of case updates: needs
       case=C-N, the case the notes go to, in triage, and share=R-N, a referral of that case
-      that does not follow it yet), hub (the hub-only rules: needs case=C-N and the relaisd
-      options in force: ages=MIN-MAX consent_days=N review_days=N).
+      that does not follow it yet; owner=NAME, an identity of the registry, coordination unless
+      given), hub (the hub-only rules: needs case=C-N and the relaisd options in force:
+      ages=MIN-MAX consent_days=N review_days=N; the registry's partner=NAME and hub=NAME,
+      college-curie and relaisd unless given, as schema.sh's PKI names them).
       Writes OUT_DIR/*.json and OUT_DIR/manifest.jsonl, one line a document: {"file", "what",
       "schema": true|false, "schema_error", "expect": "ACK"|"MALFORMED"|..., "hint" (what a
       refusal must name), "known" (why the hub differs, for a known disagreement)}.
@@ -386,7 +388,7 @@ def make_case_updates(c, args):
                                 "diagnosis": "Difficultés de lecture.", "next_review_date": review,
                                 "pathway": [{"kind": "INDIVIDUAL", "description": "Tutorat",
                                              "partner": "Service Jeunesse", "start_date": start,
-                                             "frequency": "weekly"}],
+                                             "frequency": "weekly", "responsible": "Mme Roux"}],
                                 "redirected_to": ""}}
 
     c.add("the base update (a note in triage)", base())
@@ -394,7 +396,8 @@ def make_case_updates(c, args):
     for path, limit in ((["case_update", "note"], 60000), (["case_update", "diagnosis"], 60000),
                         (["case_update", "redirected_to"], 200),
                         (["case_update", "pathway", 0, "partner"], 200),
-                        (["case_update", "pathway", 0, "frequency"], 100)):
+                        (["case_update", "pathway", 0, "frequency"], 100),
+                        (["case_update", "pathway", 0, "responsible"], 200)):
         name = ".".join(str(k) for k in path)
         c.add("%s empty" % name, put(base(), path, ""))
         c.add("%s of %d accented letters" % (name, limit), put(base(), path, text(limit)))
@@ -428,6 +431,28 @@ def make_case_updates(c, args):
                 share + "\n", "R-1" + "0" * 20):
         c.add("case_update.share_referral %r" % bad, put(base(), ["case_update", "share_referral"], bad),
               hint="share_referral")
+
+    # The coordinator's decisions on likely duplicates: well formed, they name a case or a
+    # referral the rules then judge (none here: BAD_TRANSITION); ill formed, MALFORMED.
+    for field, prefix in (("dismiss_duplicate", "C"), ("merge_into", "C")):
+        path = ["case_update", field]
+        c.add("case_update.%s %s-999999, naming nothing" % (field, prefix), put(base(), path, prefix + "-999999"),
+              expect="BAD_TRANSITION")
+        c.add("case_update.%s empty" % field, put(base(), path, ""))
+        c.add("case_update.%s null" % field, put(base(), path, None))
+        other = "R" if prefix == "C" else "C"
+        for bad in (prefix.lower() + "-12", prefix + "-012", prefix + "-", other + "-12", prefix + "-12\n",
+                    prefix + "-1" + "0" * 20):
+            c.add("case_update.%s %r" % (field, bad), put(base(), path, bad), hint=field)
+
+    # The owner: an identity name of the registry (a certificate name, at most 63 characters).
+    # The schema's rule is the length; whether the name is a coordinator or partner of the
+    # registry is the hub's (make_hub), so the one named here is schema.sh's coordinator.
+    owner, path = args.get("owner", "coordination"), ["case_update", "owner"]
+    c.add("case_update.owner %s, an identity of the registry" % owner, put(base(), path, owner))
+    c.add("case_update.owner empty", put(base(), path, ""))
+    c.add("case_update.owner null", put(base(), path, None))
+    c.add("case_update.owner of 64 letters", put(base(), path, owner + "a" * (64 - len(owner))), hint="owner")
 
     # States.
     for path in (["case_update", "from_state"], ["case_update", "to_state"]):
@@ -583,6 +608,16 @@ def make_hub(c, args):
         # The case must exist: a schema-valid update of a case that does not is the state machine's.
         cases.append(("an update of a case that does not exist", update(["case_update", "case_id"], "C-99999999"),
                       None, "there is no case C-99999999"))
+        # The owner must be a coordinator or a partner of the registry: a name of none, and the
+        # hub's own identity (role broker), are refused; schema.sh's college is one.
+        owner = ["case_update", "owner"]
+        cases += [
+            ("an owner of 63 letters naming no identity", update(owner, "a" * 63), False, "owner"),
+            ("an owner that is the hub's identity (%s)" % args.get("hub", "relaisd"),
+             update(owner, args.get("hub", "relaisd")), False, "role broker"),
+            ("an owner that is a partner (%s)" % args.get("partner", "college-curie"),
+             update(owner, args.get("partner", "college-curie")), True, ""),
+        ]
     for what, doc, ok, hint in cases:
         code, hint = ("BAD_TRANSITION", hint) if ok is None else expect(ok, hint)
         if not c.schema_verdict(doc)[0]:

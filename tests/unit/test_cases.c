@@ -528,6 +528,60 @@ static void test_pause_resume(void **state)
     assert_int_equal(rec.summary.task_status, RELAIS_TASK_IN_PROGRESS);
 }
 
+/* The owner: set by any update the machine allows (a note too), kept by those that name none,
+ * untouched by a refused one; the case record carries it (the audit's replay compares it). */
+static void test_owner(void **state)
+{
+    (void)state;
+    relais_case_record_t rec;
+    s_open(&rec, RELAIS_URGENCY_ROUTINE);
+    assert_string_equal(rec.summary.owner, "");
+    relais_case_update_view_t u = {.case_id = "C-7", .from_state = RELAIS_CASE_SUBMITTED,
+                                   .to_state = RELAIS_CASE_SUBMITTED, .owner = "coordination"};
+    int closed;
+    char why[256];
+    assert_int_equal(relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why), 0);
+    assert_string_equal(rec.summary.owner, "coordination");
+    /* a move that names no owner keeps it */
+    u.owner = "";
+    u.to_state = RELAIS_CASE_TRIAGE;
+    assert_int_equal(relais_cases_update(&rec, &u, 9, 2100, &closed, why, sizeof why), 0);
+    assert_string_equal(rec.summary.owner, "coordination");
+    /* a move may hand the case over */
+    u.owner = "cmp-sceaux";
+    u.from_state = RELAIS_CASE_TRIAGE;
+    u.to_state = RELAIS_CASE_ACCEPTED;
+    assert_int_equal(relais_cases_update(&rec, &u, 10, 2200, &closed, why, sizeof why), 0);
+    assert_string_equal(rec.summary.owner, "cmp-sceaux");
+    /* a refused move changes nothing, the owner neither */
+    u.owner = "pmi-blagis";
+    u.from_state = RELAIS_CASE_ACCEPTED;
+    u.to_state = RELAIS_CASE_FOLLOW_UP;
+    assert_int_equal(relais_cases_update(&rec, &u, 11, 2300, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_string_equal(rec.summary.owner, "cmp-sceaux");
+    char long_name[RELAIS_NAME_LEN + 1];
+    memset(long_name, 'a', RELAIS_NAME_LEN);
+    long_name[RELAIS_NAME_LEN] = '\0';
+    u.owner = long_name;
+    u.to_state = RELAIS_CASE_ACCEPTED;
+    assert_int_equal(relais_cases_update(&rec, &u, 11, 2300, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_string_equal(why, "owner too long");
+    assert_string_equal(rec.summary.owner, "cmp-sceaux");
+    /* a closed case takes no note, so no new owner; the owner it had stays on the record */
+    assert_int_equal(s_move(&rec, RELAIS_CASE_TRIAGE, RELAIS_CASE_DECLINED, &closed), 0);
+    u.owner = "pmi-blagis";
+    u.from_state = u.to_state = RELAIS_CASE_DECLINED;
+    assert_int_equal(relais_cases_update(&rec, &u, 12, 2400, &closed, why, sizeof why), RELAIS_E_BAD_TRANSITION);
+    assert_string_equal(rec.summary.owner, "cmp-sceaux");
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    relais_case_record_t back;
+    assert_int_equal(relais_case_record_encode(&rec, &bytes, &len), 0);
+    assert_int_equal(relais_case_record_decode(bytes, len, &back), 0);
+    free(bytes);
+    assert_string_equal(back.summary.owner, "cmp-sceaux");
+}
+
 static void test_review_date_and_overdue(void **state)
 {
     (void)state;
@@ -708,7 +762,7 @@ static int s_fake_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY
 }
 
 static const relais_cases_index_t s_fake_index = {s_fake_case_get, s_fake_child_get, s_fake_referral_get,
-                                                  s_fake_block_scan};
+                                                  s_fake_block_scan, NULL};
 
 /* What the broker and the auditor do with an accepted step. */
 static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
@@ -730,6 +784,16 @@ static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
     if (step->has_referral) {
         assert_true(f->referral_count < S_FAKE_MAX);
         f->referrals[f->referral_count++] = step->referral;
+    }
+    if (step->has_merged) {
+        size_t m = 0;
+        while (m < f->case_count && strcmp(f->cases[m].summary.case_id, step->merged.summary.case_id) != 0)
+            m++;
+        assert_true(m < f->case_count);
+        f->cases[m] = step->merged;
+        for (size_t k = 0; step->relink_child && k < f->key_count; k++)
+            if (memcmp(f->keys[k], step->merged.child_key, 32) == 0)
+                strcpy(f->key_case[k], step->rec.summary.case_id);
     }
     for (size_t k = 0; k < step->block_count; k++) {
         assert_true(f->block_count < 2 * S_FAKE_MAX && step->block_names_len < sizeof f->block_names[0]);
@@ -859,6 +923,71 @@ static void test_likely_duplicates(void **state)
     assert_int_equal(step.block_count, 0);
     relais_message_destroy(&msg);
     free(body);
+    free(f);
+}
+
+/* The coordinator's decisions: a dismissal takes the flag away; a merge enters the merged case
+ * in error with a pointer, and the surviving case takes its referrals, followers (from the
+ * merge on) and child key; what cannot be merged is refused, nothing changed. */
+static void test_dismiss_and_merge(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f);
+    relais_cases_step_t step;
+    s_refer(f, "college-curie", "College Marie Curie", "KACI", "Yanis", s_consent, 1, &step);
+    s_update(f, "C-1", "SUBMITTED", "TRIAGE", "", 2, &step);
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "Kaci", "Yanis\",\"Karim", s_parents, 3, &step);
+    assert_string_equal(step.rec.summary.duplicates[0], "C-1");
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Kacy", "Yanis", s_consent, 4, &step);
+    assert_int_equal(step.rec.summary.duplicate_count, 2);
+    /* Dismissed: the CMP's child is another; a second dismissal is refused. */
+    s_update(f, "C-4", "SUBMITTED", "SUBMITTED", ",\"dismiss_duplicate\":\"C-1\"", 5, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.rec.summary.duplicate_count, 1);
+    assert_string_equal(step.rec.summary.duplicates[0], "C-3");
+    s_update(f, "C-4", "SUBMITTED", "SUBMITTED", ",\"dismiss_duplicate\":\"C-1\"", 6, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "is not flagged as a possible duplicate of C-1; it is flagged for: C-3"));
+    /* What cannot be merged. */
+    s_update(f, "C-3", "SUBMITTED", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-3\"", 6, &step);
+    assert_non_null(strstr(step.why, "cannot be merged into itself"));
+    s_update(f, "C-3", "SUBMITTED", "TRIAGE", ",\"merge_into\":\"C-1\"", 6, &step);
+    assert_non_null(strstr(step.why, "to_state must be ENTERED_IN_ERROR"));
+    s_update(f, "C-3", "SUBMITTED", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-99\"", 6, &step);
+    assert_non_null(strstr(step.why, "there is no case C-99 to merge C-3 into"));
+    s_update(f, "C-3", "TRIAGE", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-1\"", 6, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION); /* C-3 is in submitted */
+    /* The merge: the event is the surviving case's. */
+    s_update(f, "C-3", "SUBMITTED", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-1\"", 7, &step);
+    assert_int_equal(step.status, 0);
+    assert_true(step.has_merged);
+    assert_true(step.relink_child);
+    assert_string_equal(step.rec.summary.case_id, "C-1");
+    assert_int_equal(step.rec.summary.state, RELAIS_CASE_TRIAGE);
+    assert_int_equal(step.rec.summary.referral_count, 2);
+    assert_int_equal(step.rec.summary.merged_count, 1);
+    assert_string_equal(step.rec.summary.merged_from[0], "C-3");
+    assert_true(relais_cases_has_sender(&step.rec, "pmi-blagis"));
+    const relais_case_follower_t *pmi = relais_cases_follower(&step.rec, 3);
+    assert_non_null(pmi);
+    assert_int_equal(pmi->since_seq, 7);
+    assert_null(relais_cases_follower_at(&step.rec, "pmi-blagis", 2)); /* never C-1's past */
+    assert_string_equal(step.after.case_id, "C-1");
+    assert_string_equal(step.merged.summary.case_id, "C-3");
+    assert_int_equal(step.merged.summary.state, RELAIS_CASE_ENTERED_IN_ERROR);
+    assert_string_equal(step.merged.summary.merged_into, "C-1");
+    /* A case merged away is no candidate, and takes no more decisions. */
+    s_update(f, "C-3", "ENTERED_IN_ERROR", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-1\"", 8, &step);
+    assert_non_null(strstr(step.why, "only an open case is merged"));
+    /* The PMI's spelling now leads to the surviving case. */
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "Kaci", "Yanis\",\"Karim", s_parents, 9, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-1");
+    assert_int_equal(step.rec.summary.referral_count, 3);
+    /* Closed, the surviving case lets go of both children's keys: a new case opens. */
+    s_update(f, "C-1", "TRIAGE", "DECLINED", ",\"reason_code\":\"out-of-scope\"", 10, &step);
+    assert_int_equal(step.status, 0);
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "Kaci", "Yanis\",\"Karim", s_parents, 11, &step);
+    assert_string_equal(step.rec.summary.case_id, "C-11");
     free(f);
 }
 
@@ -1179,12 +1308,14 @@ int main(void)
         cmocka_unit_test(test_refusals_list_the_rule),
         cmocka_unit_test(test_required_fields),
         cmocka_unit_test(test_pause_resume),
+        cmocka_unit_test(test_owner),
         cmocka_unit_test(test_review_date_and_overdue),
         cmocka_unit_test(test_working_hours),
         cmocka_unit_test(test_public_holidays),
         cmocka_unit_test(test_replay_one_child_one_case),
         cmocka_unit_test(test_likely_duplicates),
         cmocka_unit_test(test_block_keys),
+        cmocka_unit_test(test_dismiss_and_merge),
         cmocka_unit_test(test_partner_view),
         cmocka_unit_test(test_referral_handles),
         cmocka_unit_test(test_replay_updates),

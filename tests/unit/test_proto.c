@@ -1209,6 +1209,7 @@ static void test_request_round_trips(void **state)
             snprintf(r.name, sizeof r.name, "Bénali");
             r.overdue_only = 1;
             r.expiring_days = 30;
+            r.mine = 1;
             break;
         case RELAIS_REQ_CASE_SHOW:
             snprintf(r.case_id, sizeof r.case_id, "C-12");
