@@ -134,7 +134,9 @@ struct relais_audit_cases {
     s_map_t children;             /* child key -> case id of the child's open case; "" when closed */
     s_map_t lifecycles;           /* case id -> relais_lifecycle_t (its bytes) */
     s_map_t gone;                 /* key id (8 bytes) -> "": keys found gone from the store */
+    s_map_t meetings;             /* meeting id || 0x00 || seq (8) -> case id: the meetings' index the log makes */
     s_map_t blocks;               /* blocking key -> its cases: (id length (1), id, names length (2), names)... */
+    s_map_t caseblocks;           /* case id -> its blocking keys (32 bytes each), to take its entries away */
     uint64_t next_seq;            /* the record the replay expects next */
     int compare;                  /* the store's indexes can be read: each event is checked against them */
     relais_audit_outcome_t found; /* the replay's first finding, held back until the end */
@@ -173,21 +175,40 @@ static int s_referral_get(void *ctx, uint64_t seq, relais_referral_record_t *out
     return relais_referral_record_decode(s->val, s->vlen, out);
 }
 
+/* One case of a blocking key's list, at byte `at` of its value; 0 past the end. */
+typedef struct {
+    const uint8_t *id; /* the case id, id_len bytes, not terminated */
+    size_t id_len;
+    const uint8_t *names;
+    size_t names_len;
+    size_t size; /* the entry's bytes in the list */
+} s_block_entry_t;
+
+static int s_block_entry(const s_slot_t *s, size_t at, s_block_entry_t *e)
+{
+    if (!s || !s->key || at + 3 > s->vlen)
+        return 0;
+    e->id_len = s->val[at];
+    e->id = s->val + at + 1;
+    e->names_len = (size_t)s->val[at + 1 + e->id_len] << 8 | s->val[at + 2 + e->id_len];
+    e->names = s->val + at + 3 + e->id_len;
+    e->size = 3 + e->id_len + e->names_len;
+    return 1;
+}
+
 static int s_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
                         int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len), void *fn_ctx)
 {
     const s_replay_t *r = ctx;
     const s_slot_t *s = s_get(&r->blocks, key, RELAIS_CASES_BLOCK_KEY_SIZE);
-    for (size_t at = 0; s && at + 3 <= s->vlen;) {
+    s_block_entry_t e;
+    for (size_t at = 0; s_block_entry(s, at, &e); at += e.size) {
         char case_id[RELAIS_CASE_ID_LEN];
-        size_t id_len = s->val[at];
-        size_t names_len = (size_t)s->val[at + 1 + id_len] << 8 | s->val[at + 2 + id_len];
-        memcpy(case_id, s->val + at + 1, id_len);
-        case_id[id_len] = '\0';
-        int rc = fn(fn_ctx, case_id, s->val + at + 3 + id_len, names_len);
+        memcpy(case_id, e.id, e.id_len);
+        case_id[e.id_len] = '\0';
+        int rc = fn(fn_ctx, case_id, e.names, e.names_len);
         if (rc)
             return rc;
-        at += 3 + id_len + names_len;
     }
     return 0;
 }
@@ -217,6 +238,28 @@ static int s_block_put(s_replay_t *r, const relais_cases_step_t *step)
         if (rc)
             return rc;
     }
+    return s_put(&r->caseblocks, id, id_len, step->block_keys, step->block_count * RELAIS_CASES_BLOCK_KEY_SIZE);
+}
+
+/* A case that left the open states is no candidate: its entries go, as the hub's do. */
+static int s_block_forget(s_replay_t *r, const char *case_id)
+{
+    size_t id_len = strlen(case_id);
+    s_slot_t *keys = s_get(&r->caseblocks, case_id, id_len);
+    for (size_t k = 0; keys && k + RELAIS_CASES_BLOCK_KEY_SIZE <= keys->vlen; k += RELAIS_CASES_BLOCK_KEY_SIZE) {
+        s_slot_t *s = s_get(&r->blocks, keys->val + k, RELAIS_CASES_BLOCK_KEY_SIZE);
+        size_t kept = 0;
+        s_block_entry_t e;
+        for (size_t at = 0; s_block_entry(s, at, &e); at += e.size)
+            if (e.id_len != id_len || memcmp(e.id, case_id, id_len) != 0) {
+                memmove(s->val + kept, s->val + at, e.size);
+                kept += e.size;
+            }
+        if (s)
+            s->vlen = kept;
+    }
+    if (keys)
+        keys->vlen = 0;
     return 0;
 }
 
@@ -292,6 +335,8 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
         rc = s_put(&r->children, step->rec.child_key, 32, "", 0);
     if (rc == 0 && step->block_count)
         rc = s_block_put(r, step);
+    if (rc == 0 && step->unblock)
+        rc = s_block_forget(r, step->has_merged ? step->merged.summary.case_id : id);
     if (rc == 0 && step->has_merged) {
         const char *merged = step->merged.summary.case_id;
         rc = relais_case_record_encode(&step->merged, &bytes, &len);
@@ -299,6 +344,56 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
             rc = s_put_owned(&r->cases, merged, strlen(merged), bytes, len);
         if (rc == 0 && step->relink_child)
             rc = s_put(&r->children, step->merged.child_key, 32, id, strlen(id));
+    }
+    return rc;
+}
+
+/* ---- The meetings' index ------------------------------------------------------------------ */
+
+/* meeting id || 0x00 || seq, as the store keys its meetings' index. */
+static size_t s_meeting_key(const char *meeting_id, uint64_t seq, uint8_t key[RELAIS_MEETING_ID_LEN + 8])
+{
+    size_t id_len = strnlen(meeting_id, RELAIS_MEETING_ID_LEN - 1);
+    memcpy(key, meeting_id, id_len);
+    key[id_len] = 0x00;
+    for (int i = 7; i >= 0; i--, seq >>= 8)
+        key[id_len + 1 + i] = (uint8_t)seq;
+    return id_len + 1 + 8;
+}
+
+static int s_meeting_put(s_replay_t *r, const char *meeting_id, uint64_t seq, const char *case_id)
+{
+    uint8_t key[RELAIS_MEETING_ID_LEN + 8];
+    return s_put(&r->meetings, key, s_meeting_key(meeting_id, seq, key), case_id, strlen(case_id));
+}
+
+/* One entry of the store's meetings' index: the log made it, for that case. */
+static int s_on_index_meeting(void *ctx, const char *meeting_id, uint64_t seq, const char *case_id)
+{
+    s_replay_t *r = ctx;
+    uint8_t key[RELAIS_MEETING_ID_LEN + 8];
+    char where[96];
+    s_slot_t *s = s_get(&r->meetings, key, s_meeting_key(meeting_id, seq, key));
+    snprintf(where, sizeof where, "meeting %s", meeting_id);
+    if (!s || s->vlen != strlen(case_id) || memcmp(s->val, case_id, s->vlen) != 0)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where,
+                                 s ? "the index files record %" PRIu64 " under another case than the log's"
+                                   : "the index files record %" PRIu64 " under this meeting; the log does not",
+                                 seq);
+    s->seen = 1;
+    return 0;
+}
+
+/* The store's meetings' index equals the replay's, entry for entry. */
+static int s_check_meetings(s_replay_t *r)
+{
+    int rc = relais_store_meeting_iterate(r->store, s_on_index_meeting, r);
+    for (size_t i = 0; rc == 0 && i < r->meetings.room; i++) {
+        const s_slot_t *s = &r->meetings.slots[i];
+        if (s->key && !s->seen)
+            return relais_audit_fail(r->out, RELAIS_E_CORRUPT, "meetings",
+                                     "the log makes meeting %s's record of %.*s; the index lacks it",
+                                     (const char *)s->key, (int)s->vlen, (const char *)s->val);
     }
     return rc;
 }
@@ -416,6 +511,8 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relai
     if (s_check_event(r, seq, &step))
         return RELAIS_AUDIT_STOP;
     rc = s_record_step(r, &step);
+    if (rc == 0 && step.meeting_id[0])
+        rc = s_meeting_put(r, step.meeting_id, seq, step.rec.summary.case_id);
     if (rc == 0)
         rc = s_touch(r, step.rec.summary.case_id, seq, received_ms);
     return rc ? s_fail_seq(r, seq, rc, "out of memory replaying the cases") : 0;
@@ -601,6 +698,52 @@ static int s_check_lifecycles(s_replay_t *r)
     return 0;
 }
 
+/* The store's blocking index holds exactly the replay's entries: each (key, case) with the
+ * names the replay filed it with. */
+typedef struct {
+    s_replay_t *r;
+    size_t count; /* the store's entries */
+} s_blocks_check_t;
+
+static int s_on_index_block(void *ctx, const uint8_t key[RELAIS_STORE_BLOCK_KEY_SIZE], const char *case_id,
+                            const uint8_t *value, size_t len)
+{
+    s_blocks_check_t *c = ctx;
+    char where[96];
+    snprintf(where, sizeof where, "case %s", case_id);
+    const s_slot_t *s = s_get(&c->r->blocks, key, RELAIS_CASES_BLOCK_KEY_SIZE);
+    size_t id_len = strlen(case_id);
+    s_block_entry_t e;
+    for (size_t at = 0; s_block_entry(s, at, &e); at += e.size)
+        if (e.id_len == id_len && memcmp(e.id, case_id, id_len) == 0) {
+            if (e.names_len != len || memcmp(e.names, value, len) != 0)
+                return relais_audit_fail(c->r->out, RELAIS_E_CORRUPT, where,
+                                         "its blocking entry keeps other names than the log's");
+            c->count++;
+            return 0;
+        }
+    return relais_audit_fail(c->r->out, RELAIS_E_CORRUPT, where,
+                             "the blocking index files it under a key the log does not give it, or it is no "
+                             "longer open");
+}
+
+static int s_check_blocks(s_replay_t *r)
+{
+    s_blocks_check_t c = {r, 0};
+    int rc = relais_store_block_iterate(r->store, s_on_index_block, &c);
+    if (rc)
+        return rc;
+    size_t mine = 0;
+    s_block_entry_t e;
+    for (size_t i = 0; i < r->blocks.room; i++)
+        for (size_t at = 0; s_block_entry(&r->blocks.slots[i], at, &e); at += e.size)
+            mine++;
+    if (mine != c.count)
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, "blocks",
+                                 "the blocking index holds %zu entries; the log makes %zu", c.count, mine);
+    return 0;
+}
+
 relais_audit_cases_t *relais_audit_cases_begin(relais_store_t *store, const char *store_dir, relais_keyring_t *ring)
 {
     s_replay_t *r = calloc(1, sizeof *r);
@@ -642,6 +785,10 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
             rc = s_check_complete(r);
         if (rc == 0)
             rc = s_check_lifecycles(r);
+        if (rc == 0)
+            rc = s_check_blocks(r);
+        if (rc == 0)
+            rc = s_check_meetings(r);
         if (rc && rc != RELAIS_AUDIT_STOP)
             relais_audit_fail(out, rc, "cases", "reading the case index: %s", relais_status_detail());
         if (out->status == 0) {
@@ -656,8 +803,10 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
     s_map_free(&r->cases);
     s_map_free(&r->children);
     s_map_free(&r->blocks);
+    s_map_free(&r->caseblocks);
     s_map_free(&r->lifecycles);
     s_map_free(&r->gone);
+    s_map_free(&r->meetings);
     free(r);
     return out->status ? RELAIS_AUDIT_STOP : 0;
 }

@@ -564,13 +564,7 @@ static int s_parse_sort(s_opts_t *o, const char *name)
 static int s_parse_lang(s_opts_t *o, const char *name)
 {
     o->has_lang = 1;
-    if (strcasecmp(name, "fr") == 0)
-        o->lang = RELAIS_CLI_FR;
-    else if (strcasecmp(name, "en") == 0)
-        o->lang = RELAIS_CLI_EN;
-    else
-        return relais_cli_usage("case", "--lang: expected fr or en");
-    return 0;
+    return relais_cli_lang_parse(name, &o->lang) ? relais_cli_usage("case", "%s", relais_status_detail()) : 0;
 }
 
 static int s_option(s_opts_t *o, int c, const char *arg)

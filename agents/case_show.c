@@ -311,18 +311,25 @@ static void s_print_merges(const s_page_t *p)
     }
 }
 
-static void s_print_header(const s_page_t *p)
+/* The page's title, underlined with '=', and a blank line. */
+static void s_title(const s_page_t *p, const char *title)
 {
-    const relais_case_summary_t *c = p->c;
-    char title[512], rule[S_WIDTH + 1], when[64], state[160], refs[1024] = "";
-    snprintf(title, sizeof title, "%s %s%s%s", p->partner ? S_T(p, "Signalement", "Referral") : S_T(p, "Dossier", "Case"),
-             c->case_id, *c->child_display ? " \xe2\x80\x94 " : "", c->child_display);
+    char rule[S_WIDTH + 1];
     size_t n = relais_utf8_chars(title) < S_WIDTH ? relais_utf8_chars(title) : S_WIDTH;
     memset(rule, '=', n);
     rule[n] = '\0';
     relais_cli_line(p->out, "%s", title);
     relais_cli_line(p->out, "%s", rule);
     fputc('\n', p->out);
+}
+
+static void s_print_header(const s_page_t *p)
+{
+    const relais_case_summary_t *c = p->c;
+    char title[512], when[64], state[160], refs[1024] = "";
+    snprintf(title, sizeof title, "%s %s%s%s", p->partner ? S_T(p, "Signalement", "Referral") : S_T(p, "Dossier", "Case"),
+             c->case_id, *c->child_display ? " \xe2\x80\x94 " : "", c->child_display);
+    s_title(p, title);
     s_state_long(p, c->state, state, sizeof state);
     s_field(p, 2, S_T(p, "État", "State"), state);
     s_field(p, 2, S_T(p, "Précision", "Sub-status"), c->sub_status);
@@ -690,6 +697,78 @@ static void s_print_reviews(const s_page_t *p)
         relais_cli_line(p->out, "  %s", S_T(p, "Aucun bilan ni note.", "No review or note."));
 }
 
+/* ---- Partnership meetings ------------------------------------------------------------------- */
+
+/* "Mme Roux, psychologue, CMP de Sceaux": a professional present, the parts given. */
+void relais_page_attendee(json_t *attendee, char *out, size_t cap)
+{
+    const char *parts[] = {s_str(attendee, "name"), s_str(attendee, "role"), s_str(attendee, "organisation")};
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && used < cap; i++)
+        if (*parts[i])
+            used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", parts[i]);
+}
+
+/* The first line of a multi-line text, at most `max` characters, "…" when there is more. */
+static void s_first_line(const char *text, size_t max, char *out, size_t cap)
+{
+    size_t at = 0, chars = 0, len = strcspn(text, "\r\n");
+    uint32_t cp;
+    for (size_t step; at < len && chars < max && (step = relais_utf8_next(text + at, len - at, &cp)) > 0; chars++)
+        at += step;
+    snprintf(out, cap, "%.*s%s", (int)at, text, text[at] ? "\xe2\x80\xa6" : "");
+}
+
+/* "instance du 10/12/2026 (M-20261210-a3f9) : Orientation vers le CMP… ; prochain bilan le 15/01/2027" */
+static void s_meeting_words(const s_page_t *p, json_t *meeting, char *out, size_t cap)
+{
+    char date[64], decision[400];
+    relais_cli_date(s_str(meeting, "date"), p->lang, date, sizeof date);
+    s_first_line(s_str(meeting, "decision"), 80, decision, sizeof decision);
+    int n = snprintf(out, cap, S_T(p, "instance du %s (%s) : %s", "meeting of %s (%s): %s"), date,
+                     s_str(meeting, "meeting_id"), decision);
+    size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+    if (*s_str(meeting, "next_review_date") && used < cap) {
+        relais_cli_date(s_str(meeting, "next_review_date"), p->lang, date, sizeof date);
+        snprintf(out + used, cap - used, S_T(p, " ; prochain bilan le %s", "; next review %s"), date);
+    }
+}
+
+/* What the partnership meetings decided for the case, each in full; no section for a case no
+ * meeting reviewed. */
+static void s_print_meetings(const s_page_t *p)
+{
+    size_t i, k, n = 0;
+    json_t *entry, *a;
+    json_array_foreach(p->timeline, i, entry) n += json_object_get(s_message(entry), "meeting") != NULL;
+    if (!n)
+        return;
+    s_heading(p, S_T(p, "Instances partenariales", "Partnership meetings"));
+    n = 0;
+    json_array_foreach(p->timeline, i, entry)
+    {
+        json_t *m = json_object_get(s_message(entry), "meeting");
+        if (!m)
+            continue;
+        char date[64], what[256], who[1024];
+        if (n++)
+            fputc('\n', p->out);
+        relais_cli_date(s_str(m, "date"), p->lang, date, sizeof date);
+        snprintf(what, sizeof what, S_T(p, "Instance du %s (%s), enregistrée le", "Meeting of %s (%s), recorded"), date,
+                 s_str(m, "meeting_id"));
+        s_update_line(p, entry, what);
+        json_array_foreach(json_object_get(m, "present"), k, a)
+        {
+            relais_page_attendee(a, who, sizeof who);
+            s_field(p, 4, k ? "" : S_T(p, "Présents", "Present"), who);
+        }
+        s_text_field(p, 4, S_T(p, "Décision", "Decision"), s_str(m, "decision"));
+        relais_cli_date(s_str(m, "next_review_date"), p->lang, date, sizeof date);
+        s_field(p, 4, S_T(p, "Prochain bilan le", "Next review"), *s_str(m, "next_review_date") ? date : "");
+    }
+}
+
 /* ---- History ---------------------------------------------------------------------------------- */
 
 /* What an update did, in a few words: "en cours d'examen → retenu ; motif : out-of-scope". */
@@ -735,7 +814,7 @@ static void s_record_words(const s_page_t *p, json_t *entry, char *out, size_t c
 {
     json_t *m = s_message(entry);
     json_t *ref = json_object_get(m, "referral"), *u = json_object_get(m, "case_update");
-    json_t *priv = json_object_get(m, "privacy");
+    json_t *priv = json_object_get(m, "privacy"), *meeting = json_object_get(m, "meeting");
     char handle[RELAIS_CASE_ID_LEN], words[768], num[32];
     if (ref) {
         relais_referral_handle((uint64_t)s_int(entry, "seq"), handle);
@@ -743,6 +822,8 @@ static void s_record_words(const s_page_t *p, json_t *entry, char *out, size_t c
                  s_str(json_object_get(ref, "referrer"), "organisation"));
     } else if (u) {
         s_update_words(p, u, words, sizeof words);
+    } else if (meeting) {
+        s_meeting_words(p, meeting, words, sizeof words);
     } else if (priv && strcmp(s_str(priv, "kind"), "RECTIFIED") == 0) {
         s_number(p, s_int(priv, "record_seq"), num, sizeof num);
         snprintf(words, sizeof words, S_T(p, "rectification du %s : %s ; motif : %s", "correction of %s: %s; reason: %s"),
@@ -841,8 +922,47 @@ int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t
         s_print_diagnosis(&p);
         s_print_pathway(&p);
         s_print_reviews(&p);
+        s_print_meetings(&p);
     }
     s_print_history(&p);
     json_decref(p.timeline);
     return fflush(out) == 0 ? RELAIS_OK : relais_status_set(RELAIS_E_IO, "case show: the page could not be written");
+}
+
+/* ---- The page's parts, for a meeting's pages ------------------------------------------------- */
+
+const char *relais_page_state(relais_case_state_t state, relais_cli_lang_t lang)
+{
+    s_page_t p = {.lang = lang};
+    return s_state(&p, state);
+}
+
+const char *relais_page_urgency(relais_urgency_t urgency, relais_cli_lang_t lang)
+{
+    s_page_t p = {.lang = lang};
+    return s_urgency(&p, urgency);
+}
+
+void relais_page_title(FILE *out, const char *title)
+{
+    s_page_t p = {.out = out};
+    s_title(&p, title);
+}
+
+void relais_page_heading(FILE *out, const char *title)
+{
+    s_page_t p = {.out = out};
+    s_heading(&p, title);
+}
+
+void relais_page_field(FILE *out, int indent, const char *label, const char *value)
+{
+    s_page_t p = {.out = out};
+    s_field(&p, indent, label, value);
+}
+
+void relais_page_text(FILE *out, int indent, const char *label, const char *text)
+{
+    s_page_t p = {.out = out};
+    s_text_field(&p, indent, label, text);
 }

@@ -16,4 +16,17 @@
  * Errors: RELAIS_E_INVALID (no summary), RELAIS_E_NOMEM. */
 int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t lang);
 
+/* The page's parts, for the pages of a partnership meeting (meeting.c), each line escaped: a
+ * case's state and urgency in words ("en cours d'examen", "prioritaire"), the title underlined with '=', a heading
+ * underlined with '-', "  Label    value" wrapped under itself (nothing for an empty value),
+ * a labelled text that may run over lines (quoted under a bar), and a professional present
+ * ("Mme Roux, psychologue, CMP de Sceaux", from a MeetingRecord's JSON `present` item). */
+const char *relais_page_state(relais_case_state_t state, relais_cli_lang_t lang);
+const char *relais_page_urgency(relais_urgency_t urgency, relais_cli_lang_t lang);
+void relais_page_title(FILE *out, const char *title);
+void relais_page_heading(FILE *out, const char *title);
+void relais_page_field(FILE *out, int indent, const char *label, const char *value);
+void relais_page_text(FILE *out, int indent, const char *label, const char *text);
+void relais_page_attendee(json_t *attendee, char *out, size_t cap);
+
 #endif

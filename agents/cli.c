@@ -14,6 +14,7 @@ static const struct {
     {"submit", relais_cmd_submit, "sign and submit payloads (files or a drop folder), durably"},
     {"feed", relais_cmd_feed, "follow the live feed from a sequence number"},
     {"case", relais_cmd_case, "list, show and update cases"},
+    {"meeting", relais_cmd_meeting, "the partnership meeting: record its decisions, list, show, agenda"},
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
     {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,6 +208,17 @@ void relais_cli_date(const char *iso, relais_cli_lang_t lang, char *out, size_t 
         relais_cli_safe(iso, out, cap);
 }
 
+int relais_cli_lang_parse(const char *name, relais_cli_lang_t *lang)
+{
+    if (name && strcasecmp(name, "fr") == 0)
+        *lang = RELAIS_CLI_FR;
+    else if (name && strcasecmp(name, "en") == 0)
+        *lang = RELAIS_CLI_EN;
+    else
+        return relais_status_set(RELAIS_E_INVALID, "--lang: expected fr or en");
+    return 0;
+}
+
 /* ---- Case ids as people type them ------------------------------------------------------------ */
 
 /* The number after an optional prefix: digits only, not zero. */
@@ -388,6 +400,8 @@ static const char *s_payload_name(relais_payload_t p)
         return "lost-found";
     case RELAIS_PAYLOAD_PRIVACY:
         return "privacy";
+    case RELAIS_PAYLOAD_MEETING:
+        return "meeting";
     default:
         return "?";
     }
@@ -454,6 +468,23 @@ static void s_update_summary(const relais_message_t *msg, char *out, size_t cap,
         snprintf(out + used, cap - used, " \"%s\"", u.note);
 }
 
+/* "M-20261210-a3f9 2026-12-10 present=3 review=2027-01-15 \"decision\"" */
+static void s_meeting_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id)
+{
+    relais_meeting_view_t m;
+    if (relais_message_meeting(msg, &m)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    *case_id = m.case_id;
+    int n = snprintf(out, cap, "%s %s present=%zu", m.meeting_id, m.date, m.present_count);
+    size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap - 1;
+    if (used < cap && m.next_review_date && *m.next_review_date)
+        used += (size_t)snprintf(out + used, cap - used, " review=%s", m.next_review_date);
+    if (used < cap && m.decision && *m.decision)
+        snprintf(out + used, cap - used, " \"%s\"", m.decision);
+}
+
 /* "rectified #57 child.birth_date = 2017-04-09 (erreur de saisie)", "legal-hold-set (IP réf. 2026-014)" */
 static void s_privacy_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id)
 {
@@ -514,6 +545,8 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
         s_update_summary(msg, summary, sizeof summary, &cid);
     else if (kind == RELAIS_PAYLOAD_PRIVACY)
         s_privacy_summary(msg, summary, sizeof summary, &cid);
+    else if (kind == RELAIS_PAYLOAD_MEETING)
+        s_meeting_summary(msg, summary, sizeof summary, &cid);
     else
         s_json_summary(msg, summary, sizeof summary, &cid, &keep);
     char num[24];

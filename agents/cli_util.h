@@ -89,6 +89,9 @@ void relais_cli_date_time(int64_t ms, relais_cli_lang_t lang, char *out, size_t 
  * "2 Dec 2026". Text that is no such date is copied escaped, as it was given. */
 void relais_cli_date(const char *iso, relais_cli_lang_t lang, char *out, size_t cap);
 
+/* --lang's value: "fr" or "en", any case. Errors: RELAIS_E_INVALID. */
+int relais_cli_lang_parse(const char *name, relais_cli_lang_t *lang);
+
 /* ---- Case ids as people type them ---------------------------------------------------------- */
 
 #define RELAIS_CLI_REF_CASE 1u   /* a case id: C-14, c-14 or 14 */

@@ -1,4 +1,4 @@
-/* client_query.c -- librelais's queries and coordinator moves: case list, show and update; online audit. */
+/* client_query.c -- librelais's queries and coordinator moves: case list, show and update; meetings; online audit. */
 #include "client_internal.h"
 
 #include <jansson.h>
@@ -211,6 +211,73 @@ int relais_client_case_update(relais_client_t *self, const relais_case_update_t 
     int rc = relais_client_submit_json(self, json, strlen(json), ack, err);
     free(json);
     return rc;
+}
+
+/* ---- Partnership meetings --------------------------------------------------------------- */
+
+static json_t *s_attendee_json(const relais_attendee_t *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    s_set_text(o, "name", a->name);
+    s_set_text(o, "role", a->role);
+    s_set_text(o, "organisation", a->organisation);
+    return o;
+}
+
+/* The record as the JSON payload relais_message_from_json reads. Caller frees. */
+static char *s_meeting_json(const relais_meeting_record_t *m)
+{
+    json_t *mr = json_object(), *root = json_object(), *present = json_array();
+    char *text = NULL;
+    if (!mr || !root || !present)
+        goto out;
+    s_set_text(mr, "meeting_id", m->meeting_id);
+    s_set_text(mr, "date", m->date);
+    for (size_t i = 0; i < m->present_count; i++)
+        json_array_append_new(present, s_attendee_json(&m->present[i]));
+    if (m->present_count)
+        json_object_set(mr, "present", present);
+    s_set_text(mr, "case_id", m->case_id);
+    s_set_text(mr, "decision", m->decision);
+    s_set_text(mr, "next_review_date", m->next_review_date);
+    json_object_set(root, "meeting", mr);
+    text = json_dumps(root, JSON_COMPACT);
+out:
+    json_decref(present);
+    json_decref(mr);
+    json_decref(root);
+    return text;
+}
+
+int relais_client_meeting_record(relais_client_t *self, const relais_meeting_record_t *record, relais_ack_t *ack,
+                                 relais_error_t *err)
+{
+    if (!self || !record || !record->case_id || !*record->case_id || !record->meeting_id || !*record->meeting_id)
+        return relais_status_set(RELAIS_E_INVALID, "meeting record: no case or meeting id");
+    char *json = s_meeting_json(record);
+    if (!json)
+        return RELAIS_E_NOMEM;
+    int rc = relais_client_submit_json(self, json, strlen(json), ack, err);
+    free(json);
+    return rc;
+}
+
+int relais_client_meeting_list(relais_client_t *self, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_MEETING_LIST};
+    memset(out, 0, sizeof *out);
+    return relais_client_call(self, &req, RELAIS_REPLY_CASE_LIST, out, err);
+}
+
+int relais_client_meeting_show(relais_client_t *self, const char *meeting_id, relais_reply_t *out,
+                               relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_MEETING_SHOW};
+    memset(out, 0, sizeof *out);
+    int rc = s_copy_text(req.case_id, sizeof req.case_id, meeting_id, "meeting id");
+    return rc ? rc : relais_client_call(self, &req, RELAIS_REPLY_CASE_DETAIL, out, err);
 }
 
 /* ---- Audit ----------------------------------------------------------------------------- */

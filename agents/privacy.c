@@ -137,7 +137,7 @@ static json_t *s_export_json(const relais_reply_t *r)
                      "records", timeline, "status_history", history, "shared_with", followers);
 }
 
-/* The French words for the fields of referrals, updates and corrections (relais.proto's names). */
+/* The French words for the fields of referrals, updates, meetings' records and corrections (relais.proto's names). */
 static const char *const s_labels[][2] = {
     {"referral", "Signalement"}, {"case_update", "Suite donnée"}, {"privacy", "Protection des données"},
     {"external_ref", "Référence du partenaire"}, {"referrer", "Auteur du signalement"},
@@ -156,6 +156,8 @@ static const char *const s_labels[][2] = {
     {"frequency", "Fréquence"}, {"next_review_date", "Prochain bilan"}, {"redirected_to", "Orienté vers"},
     {"share_referral", "Partagé avec"}, {"merge_into", "Fusionné dans"}, {"dismiss_duplicate", "Pas un doublon de"},
     {"responsible", "Responsable"}, {"owner", "Référent"},
+    {"meeting", "Instance partenariale"}, {"meeting_id", "Instance"}, {"date", "Date"}, {"present", "Présent"},
+    {"decision", "Décision"},
     {"reason", "Motif"}, {"record_seq", "Pièce corrigée"},
     {"field", "Champ"}, {"value", "Valeur"},
 };

@@ -234,6 +234,40 @@ typedef struct {
 int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
                               relais_error_t *err);
 
+/* ---- Partnership meetings (the coordinator's) ----------------------------------------- */
+
+/* A professional present at a meeting; NULL strings are left out. */
+typedef struct {
+    const char *name;
+    const char *role;         /* "psychologue", "CPE", ... */
+    const char *organisation; /* required */
+} relais_attendee_t;
+
+/* A meeting's record of one case it reviewed: a meeting of three cases is three records sharing
+ * meeting_id, date and present. */
+typedef struct {
+    const char *meeting_id; /* "M-" YYYYMMDD "-" 1 to 16 of a-z0-9, the date's: "M-20261210-a3f9" */
+    const char *date;       /* the meeting's ISO date */
+    const relais_attendee_t *present;
+    size_t present_count;
+    const char *case_id;          /* the case reviewed, "C-<n>" */
+    const char *decision;         /* multi-line */
+    const char *next_review_date; /* ISO date; may be NULL */
+} relais_meeting_record_t;
+
+/* Builds, signs and submits a MeetingRecord; as relais_client_case_update. */
+int relais_client_meeting_record(relais_client_t *self, const relais_meeting_record_t *record, relais_ack_t *ack,
+                                 relais_error_t *err);
+
+/* The meetings: a line each in out->cases (case_id the meeting's id, opened_ms its date at
+ * midnight UTC, referral_count the cases it reviewed), in date order. */
+int relais_client_meeting_list(relais_client_t *self, relais_reply_t *out, relais_error_t *err);
+
+/* One meeting: out->cases[0] names it (as a list line), out->records are its records (one per
+ * case reviewed, opened) and out->cases[1 + i] the case record i is about, as it stands now. */
+int relais_client_meeting_show(relais_client_t *self, const char *meeting_id, relais_reply_t *out,
+                               relais_error_t *err);
+
 /* ---- Audit (online) ------------------------------------------------------------------ */
 
 /* Each fills *out (release with relais_reply_clear): RECORDS (out->records, out->next_seq),

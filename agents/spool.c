@@ -41,9 +41,26 @@ static uint64_t s_key_decode(const MDB_val *v)
     return key;
 }
 
+/* The spool folder and any missing folder above it (~/.relais on a first run), each 0700: a
+ * newcomer's first `relais submit` must not fail for want of a folder. */
 static int s_mkdir(const char *dir)
 {
-    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+    char path[4096];
+    size_t len = strlen(dir);
+    if (len == 0 || len >= sizeof path)
+        return relais_status_set(RELAIS_E_IO, "spool folder '%s': no such path", dir);
+    memcpy(path, dir, len + 1);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int made = mkdir(path, 0700) == 0 || errno == EEXIST;
+        *p = '/';
+        if (!made)
+            return relais_status_set(RELAIS_E_IO, "spool folder %s: cannot make %.*s: %s", dir, (int)(p - path), path,
+                                     strerror(errno));
+    }
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
         return RELAIS_OK;
     return relais_status_set(RELAIS_E_IO, "spool folder %s: %s", dir, strerror(errno));
 }

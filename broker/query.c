@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 
 #define S_CASE_LIST_MAX 5000      /* lines in one list page ... */
@@ -754,6 +755,176 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
     free(s.lens);
 }
 
+/* ---- Partnership meetings: the coordinator's and the auditors' ----------------------------- */
+
+#define S_MEETING_RECORDS_MAX 1000 /* records of one meeting shown (a meeting reviews tens of cases) */
+
+/* A meeting's line: its id, its date (from the id: midnight UTC), how many cases it reviewed. */
+static void s_meeting_summary(const char *meeting_id, relais_case_summary_t *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->case_id, sizeof out->case_id, "%s", meeting_id);
+    struct tm tm = {0};
+    if (relais_meeting_id_valid(meeting_id, NULL) && sscanf(meeting_id + 2, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon,
+                                                           &tm.tm_mday) == 3) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        out->opened_ms = (int64_t)timegm(&tm) * 1000;
+    }
+}
+
+static int s_meetings_allowed(broker_worker_t *w, const broker_env_t *env)
+{
+    if (env->role == RELAIS_ROLE_COORDINATOR || env->role == RELAIS_ROLE_AUDITOR)
+        return 1;
+    broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL,
+                      "the partnership meetings are the coordinator's and the auditors' to read");
+    return 0;
+}
+
+typedef struct {
+    relais_case_summary_t *list; /* a line per meeting (grown as needed) */
+    size_t count, room;
+    int nomem;
+} s_meetings_t;
+
+/* The index hands a meeting's records together: a new id is a new line, a repeat one more case. */
+static int s_meeting_line(void *ctx, const char *meeting_id, uint64_t seq, const char *case_id)
+{
+    (void)seq;
+    (void)case_id;
+    s_meetings_t *m = ctx;
+    if (m->count && strcmp(m->list[m->count - 1].case_id, meeting_id) == 0) {
+        m->list[m->count - 1].referral_count++;
+        return 0;
+    }
+    if (m->count == S_CASE_LIST_MAX)
+        return 1;
+    if (m->count == m->room) {
+        size_t room = m->room ? 2 * m->room : 16;
+        relais_case_summary_t *grown = realloc(m->list, room * sizeof *grown);
+        if (!grown)
+            return m->nomem = 1;
+        m->list = grown;
+        m->room = room;
+    }
+    s_meeting_summary(meeting_id, &m->list[m->count]);
+    m->list[m->count++].referral_count = 1;
+    return 0;
+}
+
+static void s_meeting_list(broker_worker_t *w, const broker_env_t *env)
+{
+    if (!s_meetings_allowed(w, env))
+        return;
+    s_meetings_t m = {0};
+    int rc = relais_store_meeting_iterate(w->b->store, s_meeting_line, &m);
+    if (m.nomem || rc < 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "the meetings' index cannot be read");
+    } else {
+        relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_LIST};
+        reply.cases = m.list;
+        reply.case_count = m.count;
+        relais_access_t access = {.reader = env->user, .action = "meeting-list"};
+        s_logged_reply(w, env, &access, &reply, 0);
+    }
+    free(m.list);
+}
+
+typedef struct {
+    relais_broker_t *b;
+    relais_case_summary_t *cases; /* [0]: the meeting's; then the case of each record */
+    uint8_t **records;            /* the records, opened */
+    size_t *lens;
+    relais_hash_t *leaves;
+    size_t count, room;           /* records taken, and room (cases: one more) */
+    uint64_t first, last;         /* their sequence numbers, for the access record */
+    int nomem;                    /* the arrays could not grow */
+} s_meeting_show_t;
+
+static int s_meeting_grow(s_meeting_show_t *m)
+{
+    size_t room = m->room ? 2 * m->room : 16;
+    relais_case_summary_t *cases = realloc(m->cases, (1 + room) * sizeof *cases);
+    if (cases)
+        m->cases = cases;
+    uint8_t **records = cases ? realloc(m->records, room * sizeof *records) : NULL;
+    if (records)
+        m->records = records;
+    size_t *lens = records ? realloc(m->lens, room * sizeof *lens) : NULL;
+    if (lens)
+        m->lens = lens;
+    relais_hash_t *leaves = lens ? realloc(m->leaves, room * sizeof *leaves) : NULL;
+    if (leaves)
+        m->leaves = leaves;
+    if (!leaves)
+        return m->nomem = 1;
+    m->room = room;
+    return 0;
+}
+
+/* One record of the meeting, opened, and the case it is about as it stands now. A record whose
+ * case cannot be read (it left the index in the meantime) is left out. */
+static int s_meeting_record(void *ctx, const char *meeting_id, uint64_t seq, const char *case_id)
+{
+    (void)meeting_id;
+    s_meeting_show_t *m = ctx;
+    if (m->count == S_MEETING_RECORDS_MAX || (m->count == m->room && s_meeting_grow(m)))
+        return 1;
+    relais_case_record_t rec;
+    if (broker_case_load(m->b->store, case_id, &rec) != 0)
+        return 0;
+    if (s_get_opened(m->b, seq, &m->records[m->count], &m->lens[m->count], m->leaves[m->count]) != 0)
+        return 0;
+    relais_cases_deadline(&rec, &m->b->policy, broker_now_ms());
+    m->cases[1 + m->count++] = rec.summary;
+    m->first = m->first ? m->first : seq;
+    m->last = seq;
+    return 0;
+}
+
+static void s_meeting_show(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
+{
+    if (!s_meetings_allowed(w, env))
+        return;
+    if (!relais_meeting_id_valid(req->case_id, NULL)) {
+        char shown[RELAIS_CASE_ID_LEN * 4];
+        relais_text_escape(req->case_id, strlen(req->case_id), shown, sizeof shown);
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL,
+                          "'%s' is not a meeting id; expected M-YYYYMMDD-tag, e.g. M-20261210-a3f9", shown);
+        return;
+    }
+    s_meeting_show_t m = {.b = w->b};
+    int rc = relais_store_meeting_records(w->b->store, req->case_id, s_meeting_record, &m);
+    if (rc < 0 || m.nomem) {
+        broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "the meeting cannot be read");
+    } else if (m.count == 0) {
+        broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL,
+                          "there is no meeting %s; `relais meeting list` lists the meetings", req->case_id);
+    } else {
+        s_meeting_summary(req->case_id, &m.cases[0]);
+        m.cases[0].referral_count = (uint32_t)m.count;
+        relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
+        reply.cases = m.cases;
+        reply.case_count = 1 + m.count;
+        reply.records = m.records;
+        reply.record_lens = m.lens;
+        reply.record_count = m.count;
+        reply.leaf_hashes = w->b->keyring ? m.leaves : NULL;
+        reply.leaf_hash_count = w->b->keyring ? m.count : 0;
+        /* Named by the meeting (its records' cases are in the meetings' index, in clear). */
+        relais_access_t access = {.reader = env->user, .action = "meeting-show", .case_id = req->case_id,
+                                  .from_seq = m.first, .to_seq = m.last};
+        s_logged_reply(w, env, &access, &reply, 0);
+    }
+    for (size_t i = 0; m.records && i < m.count; i++)
+        free(m.records[i]);
+    free(m.cases);
+    free(m.records);
+    free(m.lens);
+    free(m.leaves);
+}
+
 /* ---- The partnership's statistics ----------------------------------------------------------- */
 
 #define S_STATS_THRESHOLD_FLOOR RELAIS_STATS_THRESHOLD_DEFAULT
@@ -985,6 +1156,12 @@ void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint
         break;
     case RELAIS_REQ_STATS:
         s_statistics(w, env, &req);
+        break;
+    case RELAIS_REQ_MEETING_LIST:
+        s_meeting_list(w, env);
+        break;
+    case RELAIS_REQ_MEETING_SHOW:
+        s_meeting_show(w, env, &req);
         break;
     default:
         broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "not a query");

@@ -21,6 +21,7 @@ static int s_role_may_send(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_REFERRAL:
         return role == RELAIS_ROLE_PARTNER || role == RELAIS_ROLE_RECEPTION;
     case RELAIS_PAYLOAD_CASE_UPDATE:
+    case RELAIS_PAYLOAD_MEETING:
         return role == RELAIS_ROLE_COORDINATOR;
     case RELAIS_PAYLOAD_CONTACT:
     case RELAIS_PAYLOAD_LOST_FOUND:
@@ -39,6 +40,8 @@ static const char *s_role_refusal(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_CASE_UPDATE:
         return role == RELAIS_ROLE_PARTNER ? "a partner cannot move a case or add to it; ask the coordinator"
                                            : "only the coordinator moves a case or adds to it";
+    case RELAIS_PAYLOAD_MEETING:
+        return "only the coordinator records the partnership meeting's decisions";
     case RELAIS_PAYLOAD_REFERRAL:
         return "only a partner or the reception desk refers a child; the coordinator and the auditors do not";
     case RELAIS_PAYLOAD_CONTACT:

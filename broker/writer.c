@@ -194,7 +194,8 @@ static int s_record_merge_lifecycle(s_writer_t *w, relais_store_batch_t *batch, 
     return rc ? rc : relais_cases_batch_privacy_record(batch, &p, &lc, got);
 }
 
-/* A referral or a case update: the case rules decide, and only an accepted event is stored. */
+/* A referral, a case update or a meeting's record of a case: the case rules decide, and only an
+ * accepted event is stored. */
 static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
 {
     relais_cases_step_t step;
@@ -411,8 +412,8 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
         *room -= cost;
     }
     relais_payload_t payload = relais_message_payload(it->msg);
-    if (it->env.kind == BROKER_WRITE_MESSAGE &&
-        (payload == RELAIS_PAYLOAD_REFERRAL || payload == RELAIS_PAYLOAD_CASE_UPDATE))
+    if (it->env.kind == BROKER_WRITE_MESSAGE && (payload == RELAIS_PAYLOAD_REFERRAL ||
+                                                 payload == RELAIS_PAYLOAD_CASE_UPDATE || payload == RELAIS_PAYLOAD_MEETING))
         return s_apply_case(w, batch, it);
     if (it->env.kind == BROKER_WRITE_MESSAGE && payload == RELAIS_PAYLOAD_PRIVACY)
         return s_apply_privacy(w, batch, it);

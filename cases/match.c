@@ -9,6 +9,7 @@
  */
 #include "relais_cases.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Room for the normalised names: the child key's limits (10 given names of 100 characters,
@@ -381,30 +382,67 @@ static int s_all_names(const s_child_names_t *c, s_tokens_t *out)
     return 0;
 }
 
+struct relais_cases_names {
+    s_child_names_t names;
+    s_tokens_t all; /* every name, in one list */
+};
+
+static int s_prepare(const relais_referral_view_t *child, relais_cases_names_t *out)
+{
+    int rc = s_child_names(child, &out->names);
+    return rc ? rc : s_all_names(&out->names, &out->all);
+}
+
+static int s_close(const relais_cases_names_t *a, const relais_cases_names_t *b)
+{
+    const s_child_names_t *na = &a->names, *nb = &b->names;
+    if (s_family_close(&na->family, &nb->family) && s_given_close(&na->given, &nb->given))
+        return 1;
+    /* Family and given names swapped: each side's family name is the other's given name. */
+    if (na->given.count && nb->given.count && s_family_close(&na->family, &nb->given) &&
+        s_family_close(&nb->family, &na->given))
+        return 1;
+    return s_lists_close(&a->all, &b->all, S_GIVEN_TOKENS, 1);
+}
+
+int relais_cases_names_prepare(const relais_referral_view_t *child, relais_cases_names_t **out)
+{
+    if (!child || !out)
+        return RELAIS_E_INVALID;
+    *out = malloc(sizeof **out);
+    if (!*out)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory preparing names to compare");
+    int rc = s_prepare(child, *out);
+    if (rc)
+        relais_cases_names_free(out);
+    return rc;
+}
+
+void relais_cases_names_free(relais_cases_names_t **names)
+{
+    if (names) {
+        free(*names);
+        *names = NULL;
+    }
+}
+
+int relais_cases_names_close_to(const relais_cases_names_t *a, const relais_referral_view_t *b)
+{
+    if (!a || !b)
+        return RELAIS_E_INVALID;
+    /* Several kilobytes: static storage would make the rule unsafe across threads. */
+    relais_cases_names_t nb;
+    int rc = s_prepare(b, &nb);
+    return rc ? rc : s_close(a, &nb);
+}
+
 int relais_cases_names_close(const relais_referral_view_t *a, const relais_referral_view_t *b)
 {
     if (!a || !b)
         return RELAIS_E_INVALID;
-    /* Several kilobytes each: static storage would make the rule unsafe across threads. */
-    s_child_names_t na, nb;
-    int rc = s_child_names(a, &na);
-    if (rc == 0)
-        rc = s_child_names(b, &nb);
-    if (rc != 0)
-        return rc;
-    if (s_family_close(&na.family, &nb.family) && s_given_close(&na.given, &nb.given))
-        return 1;
-    /* Family and given names swapped: each side's family name is the other's given name. */
-    if (na.given.count && nb.given.count && s_family_close(&na.family, &nb.given) &&
-        s_family_close(&nb.family, &na.given))
-        return 1;
-    s_tokens_t all_a, all_b;
-    rc = s_all_names(&na, &all_a);
-    if (rc == 0)
-        rc = s_all_names(&nb, &all_b);
-    if (rc != 0)
-        return rc;
-    return s_lists_close(&all_a, &all_b, S_GIVEN_TOKENS, 1);
+    relais_cases_names_t na;
+    int rc = s_prepare(a, &na);
+    return rc ? rc : relais_cases_names_close_to(&na, b);
 }
 
 /* ---- Names kept beside a blocking entry ---------------------------------------------------- */

@@ -147,6 +147,15 @@ int relais_cases_names_pack(const relais_referral_view_t *child, char *out, size
 int relais_cases_names_unpack(const uint8_t *packed, size_t len, char *buf, size_t cap, const char **given,
                               relais_referral_view_t *view);
 
+/* A child's names normalised once for many comparisons with relais_cases_names_close_to (the
+ * same rule as relais_cases_names_close): a new case is compared with each candidate without
+ * folding its own names again. Prepare: *out to free with relais_cases_names_free; errors those
+ * of relais_cases_names_close, RELAIS_E_NOMEM. */
+typedef struct relais_cases_names relais_cases_names_t;
+int relais_cases_names_prepare(const relais_referral_view_t *child, relais_cases_names_t **out);
+int relais_cases_names_close_to(const relais_cases_names_t *a, const relais_referral_view_t *b);
+void relais_cases_names_free(relais_cases_names_t **names);
+
 /* ---- States ---------------------------------------------------------------------------- */
 
 /* FHIR Task status of a business state (RELAIS_TASK_*; the table is in rules.c). */
@@ -252,6 +261,8 @@ typedef struct {
     int has_referral;           /* the event is a referral: record `referral` under its handle */
     relais_referral_record_t referral;
     int64_t received_ms;        /* when the event was received: the case's last contact */
+    /* A partnership meeting's record of the case: filed under the meeting's id, "" otherwise. */
+    char meeting_id[RELAIS_MEETING_ID_LEN];
     /* A new case: file it under these blocking keys with these names (packed), so that a
      * later case of a close child finds it. rec.summary.duplicates holds what it was found to
      * be a likely duplicate of. */
@@ -265,13 +276,18 @@ typedef struct {
     int has_merged;
     relais_case_record_t merged;
     int relink_child;
+    /* The case left the open states (closed, entered in error, merged: `merged`'s then): its
+     * blocking entries go, for only an open case is a candidate. */
+    int unblock;
 } relais_cases_step_t;
 
 /* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
  * For a referral, `child_key` is its key when the caller computed it already, else NULL and
- * it is computed with `secret`. Refusals (RELAIS_E_BAD_TRANSITION for an update the state
- * machine forbids or a case that does not exist, RELAIS_E_MALFORMED for a child that cannot
- * be keyed) go into out->status; the return value is 0 or a status of the index callbacks
+ * it is computed with `secret`. A partnership meeting's record of a case is an event of that
+ * case that keeps its state (its next review date, when it gives one, is the case's). Refusals
+ * (RELAIS_E_BAD_TRANSITION for an update the state machine forbids, a case that does not exist,
+ * a meeting's record of a case that is closed, entered in error or merged; RELAIS_E_MALFORMED
+ * for a child that cannot be keyed) go into out->status; the return value is 0 or a status of the index callbacks
  * (the decision could not be made). */
 int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                         const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
@@ -305,8 +321,8 @@ int relais_cases_batch_duplicates(relais_store_batch_t *batch, const uint8_t sec
 int relais_cases_referral_load(relais_store_t *store, uint64_t seq, relais_referral_record_t *out);
 
 /* Writes what a step decided into the batch: the case record, the event's link with the
- * status after it, a referral's entry, the child index, and the case's last contact in the
- * lifecycle index. Returns 0 or the store's status. */
+ * status after it, a referral's entry, a meeting's record's entry, the child index, and the
+ * case's last contact in the lifecycle index. Returns 0 or the store's status. */
 int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_step_t *step, uint64_t seq);
 
 /* The lifecycle of `case_id` as the batch sees it, and its update. Errors: RELAIS_E_NOT_FOUND,

@@ -28,6 +28,7 @@ typedef struct {
     const relais_cases_index_t *index;
     void *ctx;
     const relais_referral_view_t *child;
+    relais_cases_names_t *names;    /* the child's, prepared at the first candidate */
     relais_case_summary_t *summary; /* the new case's: its duplicates */
     int failed;                     /* a status of the index that stops the decision */
     char seen[S_SEEN_MAX][RELAIS_CASE_ID_LEN]; /* compared already (under the other blocking key) */
@@ -35,7 +36,8 @@ typedef struct {
 } s_suspects_t;
 
 
-/* One candidate of a blocking key: kept when its names are close and its case is still open. */
+/* One candidate of a blocking key (an open case: a case's entries go when it leaves the open
+ * states): kept when its names are close. */
 static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, size_t len)
 {
     s_suspects_t *s = ctx;
@@ -56,16 +58,21 @@ static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, 
         return 1;
     }
     /* The birth date is in the blocking key; compared again against a collision of the hash. */
-    if (strcmp(other.birth_date, s->child->birth_date) != 0 || relais_cases_names_close(s->child, &other) != 1)
+    if (strcmp(other.birth_date, s->child->birth_date) != 0)
         return 0;
-    relais_case_record_t rec;
-    int rc = s->index->case_get(s->ctx, case_id, &rec);
-    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && !relais_cases_state_is_open(rec.summary.state)))
-        return 0;
-    if (rc) {
-        s->failed = rc;
-        return 1;
+    if (!s->names) {
+        int rc = relais_cases_names_prepare(s->child, &s->names);
+        if (rc == RELAIS_E_NOMEM) {
+            s->failed = rc;
+            return 1;
+        }
+        if (rc) { /* names the rule cannot compare: filed, never found close to another */
+            relais_status_clear();
+            return 1;
+        }
     }
+    if (relais_cases_names_close_to(s->names, &other) != 1)
+        return 0;
     /* Kept in case order, the lowest numbers first, so that the broker and the audit, whose
      * indexes scan in different orders, keep the same ones. */
     uint64_t n = relais_cases_key_id(case_id);
@@ -104,14 +111,13 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
         return 0;
     }
     s_suspects_t s = {.index = index, .ctx = ctx, .child = ref, .summary = &out->rec.summary};
-    for (size_t i = 0; i < out->block_count; i++) {
+    for (size_t i = 0; rc == 0 && i < out->block_count; i++) {
         rc = index->block_scan(ctx, out->block_keys[i], s_on_candidate, &s);
         if (s.failed)
-            return s.failed;
-        if (rc)
-            return rc;
+            rc = s.failed;
     }
-    return 0;
+    relais_cases_names_free(&s.names);
+    return rc == 1 && !s.failed ? 0 : rc;
 }
 
 static int s_file_referral(const relais_referral_view_t *ref, const char *sender, uint64_t seq, int64_t received_ms,
@@ -355,6 +361,7 @@ static int s_merge(const relais_cases_index_t *index, void *ctx, const relais_ca
     out->merged = out->rec;
     out->rec = survivor;
     out->has_merged = 1;
+    out->unblock = 1;
     char linked[RELAIS_CASE_ID_LEN];
     rc = index->child_get(ctx, out->merged.child_key, linked);
     if (rc == RELAIS_E_NOT_FOUND)
@@ -362,6 +369,14 @@ static int s_merge(const relais_cases_index_t *index, void *ctx, const relais_ca
     if (rc == 0 && strcmp(linked, out->merged.summary.case_id) == 0)
         out->relink_child = 1;
     return rc;
+}
+
+static int s_no_case(relais_cases_step_t *out, const char *case_id)
+{
+    return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                    "there is no case %s; `relais case list` lists the cases, `relais case show R-<number>` finds the "
+                    "case of a referral",
+                    case_id);
 }
 
 /* Closing unlinks the child only when its key still leads to this very case. */
@@ -375,10 +390,7 @@ static int s_update_event(const relais_cases_index_t *index, void *ctx, const re
         return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case_update.case_id is missing or too long");
     int rc = index->case_get(ctx, upd.case_id, &out->rec);
     if (rc == RELAIS_E_NOT_FOUND)
-        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
-                        "there is no case %s; `relais case list` lists the cases, `relais case show R-<number>` "
-                        "finds the case of a referral",
-                        upd.case_id);
+        return s_no_case(out, upd.case_id);
     if (rc)
         return rc;
     if (upd.merge_into && upd.merge_into[0])
@@ -402,12 +414,57 @@ static int s_update_event(const relais_cases_index_t *index, void *ctx, const re
     char linked[RELAIS_CASE_ID_LEN];
     if (!closed)
         return 0;
+    out->unblock = 1;
     rc = index->child_get(ctx, out->rec.child_key, linked);
     if (rc == RELAIS_E_NOT_FOUND)
         return 0;
     if (rc == 0 && strcmp(linked, out->rec.summary.case_id) == 0)
         out->child = RELAIS_CASES_CHILD_UNLINK;
     return rc;
+}
+
+/* A partnership meeting's record of a case: an event of the case that keeps its state, as a note
+ * does (its review date, when it gives one, is the case's from then on). A meeting reviews the
+ * open cases: a closed case takes no more records, a case entered in error is not one, and a
+ * merged case's follow-up is the case it was merged into. */
+static int s_meeting_event(const relais_cases_index_t *index, void *ctx, const relais_message_t *msg, uint64_t seq,
+                           int64_t received_ms, relais_cases_step_t *out)
+{
+    relais_meeting_view_t m;
+    if (relais_message_meeting(msg, &m) != 0)
+        return s_refuse(out, RELAIS_E_MALFORMED, "not a meeting record");
+    if (!m.case_id || !m.case_id[0] || strlen(m.case_id) >= RELAIS_CASE_ID_LEN ||
+        !relais_meeting_id_valid(m.meeting_id, NULL))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "meeting.case_id or meeting.meeting_id is missing or too long");
+    int rc = index->case_get(ctx, m.case_id, &out->rec);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return s_no_case(out, m.case_id);
+    if (rc)
+        return rc;
+    const relais_case_summary_t *sum = &out->rec.summary;
+    if (sum->merged_into[0])
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s was merged into %s: the meeting reviews %s", sum->case_id,
+                        sum->merged_into, sum->merged_into);
+    if (sum->state == RELAIS_CASE_ENTERED_IN_ERROR)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s was entered in error: a meeting does not review it",
+                        sum->case_id);
+    if (!relais_cases_state_is_open(sum->state))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "case %s is closed (%s): a meeting reviews the open cases; a new referral of the child opens "
+                        "a new case",
+                        sum->case_id, relais_case_state_name(sum->state));
+    relais_case_update_view_t note = {.case_id = m.case_id,
+                                      .from_state = sum->state,
+                                      .to_state = sum->state,
+                                      .next_review_date = m.next_review_date};
+    int closed = 0;
+    rc = relais_cases_update(&out->rec, &note, seq, received_ms, &closed, out->why, sizeof out->why);
+    if (rc) {
+        out->status = rc;
+        return 0;
+    }
+    snprintf(out->meeting_id, sizeof out->meeting_id, "%s", m.meeting_id);
+    return 0;
 }
 
 int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
@@ -425,6 +482,8 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
         rc = s_referral_event(index, ctx, secret, msg, child_key, seq, received_ms, out);
     else if (payload == RELAIS_PAYLOAD_CASE_UPDATE)
         rc = s_update_event(index, ctx, msg, seq, received_ms, out);
+    else if (payload == RELAIS_PAYLOAD_MEETING)
+        rc = s_meeting_event(index, ctx, msg, seq, received_ms, out);
     else
         return 0;
     out->about_case = 1;

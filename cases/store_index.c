@@ -173,8 +173,12 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
         rc = relais_store_batch_case_link(batch, case_id, seq, status, status_len);
     if (rc == 0 && step->has_referral)
         rc = s_put_referral(batch, &step->referral);
+    if (rc == 0 && step->meeting_id[0])
+        rc = relais_store_batch_meeting_put(batch, step->meeting_id, seq, case_id);
     if (rc == 0 && step->child == RELAIS_CASES_CHILD_LINK)
         rc = relais_store_batch_child_put(batch, step->rec.child_key, case_id);
+    if (rc == 0 && step->unblock)
+        rc = relais_store_batch_block_forget(batch, step->has_merged ? step->merged.summary.case_id : case_id);
     for (size_t i = 0; rc == 0 && i < step->block_count; i++)
         rc = relais_store_batch_block_put(batch, step->block_keys[i], case_id, (const uint8_t *)step->block_names,
                                           step->block_names_len);
@@ -282,7 +286,7 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, const 
             rc = s_refused(seq, refused, why);
         return rc ? rc : relais_cases_batch_privacy_record(f->batch, &p, &lc, seq);
     }
-    if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE)
+    if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE && payload != RELAIS_PAYLOAD_MEETING)
         return 0; /* a reception entry, an access record: nothing of the cases */
     relais_cases_step_t step;
     int rc = relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);

@@ -230,6 +230,22 @@ int relais_message_case_update(const relais_message_t *self, relais_case_update_
     return RELAIS_OK;
 }
 
+int relais_message_meeting(const relais_message_t *self, relais_meeting_view_t *out)
+{
+    if (!self || !out || self->pb->payload_case != RELAIS__V1__MESSAGE__PAYLOAD_MEETING)
+        return relais_status_set(RELAIS_E_INVALID, "message is not a meeting record");
+    const Relais__V1__MeetingRecord *m = self->pb->meeting;
+    *out = (relais_meeting_view_t){
+        .meeting_id = m->meeting_id,
+        .date = m->date,
+        .present_count = m->n_present,
+        .case_id = m->case_id,
+        .decision = m->decision,
+        .next_review_date = m->next_review_date,
+    };
+    return RELAIS_OK;
+}
+
 int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,
                              int64_t created_ms)
 {

@@ -164,6 +164,7 @@ typedef enum {
     RELAIS_PAYLOAD_PRIVACY = 13,
     RELAIS_PAYLOAD_CONTACT = 20,
     RELAIS_PAYLOAD_LOST_FOUND = 21,
+    RELAIS_PAYLOAD_MEETING = 22,
 } relais_payload_t;
 
 /* Case states and FHIR Task statuses: the numbering of relais.proto's enums. */
@@ -281,6 +282,26 @@ typedef struct {
 /* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
 int relais_message_case_update(const relais_message_t *self, relais_case_update_view_t *out);
 
+/* A partnership meeting's id: "M-", its date as YYYYMMDD, "-", 1 to 16 of a-z and 0-9
+ * ("M-20261210-a3f9"); room for the longest with its NUL. */
+#define RELAIS_MEETING_ID_LEN 32
+
+/* What the rules read of a meeting's record of one case; pointers valid while the message lives. */
+typedef struct {
+    const char *meeting_id;       /* "M-20261210-a3f9" */
+    const char *date;             /* the meeting's ISO date */
+    size_t present_count;         /* professionals present */
+    const char *case_id;          /* the case reviewed, "C-<n>" */
+    const char *decision;         /* the meeting's decision for it */
+    const char *next_review_date; /* ISO date, or "" */
+} relais_meeting_view_t;
+
+/* Fills *out for a meeting record. Errors: RELAIS_E_INVALID (not one). */
+int relais_message_meeting(const relais_message_t *self, relais_meeting_view_t *out);
+
+/* Whether `id` is a meeting id as above whose date part is `date` (YYYY-MM-DD; NULL: any date). */
+int relais_meeting_id_valid(const char *id, const char *date);
+
 /* The payload alone (the referral, the case update...) in its canonical encoding, into a new
  * buffer the caller frees: what a message says, apart from who sent it when. Errors:
  * RELAIS_E_NOMEM, RELAIS_E_INVALID (no payload). */
@@ -301,9 +322,10 @@ typedef struct {
 
 void relais_validation_limits_default(relais_validation_limits_t *lim);
 
-/* Checks the content of a referral or case update (other payloads pass): first the rules the
- * JSON Schemas in schema/ state (required text, lengths in characters, enumerations, case ids
- * and referral handles, calendar dates), then, when `lim` is given, the hub's own against
+/* Checks the content of a referral, a case update or a meeting record (other payloads pass):
+ * first the rules the JSON Schemas in schema/ state (required text, lengths in characters,
+ * enumerations, case ids, referral handles and meeting ids, calendar dates; and a meeting id's
+ * date, which no schema can compare), then, when `lim` is given, the hub's own against
  * `now_ms`. RELAIS_E_MALFORMED with `why` naming the field and what is expected
  * ("referral.child.birth_date: 2013-02-30 is not a date; expected YYYY-MM-DD"). */
 int relais_message_validate(const relais_message_t *self, const relais_validation_limits_t *lim, int64_t now_ms,
@@ -521,6 +543,8 @@ typedef enum {
     RELAIS_REQ_AUDIT_CONSISTENCY,
     RELAIS_REQ_PING,
     RELAIS_REQ_STATS,
+    RELAIS_REQ_MEETING_SHOW, /* the meeting named in case_id */
+    RELAIS_REQ_MEETING_LIST,
 } relais_request_kind_t;
 
 typedef struct {
@@ -538,8 +562,8 @@ typedef struct {
     uint64_t tree_size;
     uint64_t old_size;
     uint64_t new_size;
-    /* CASE_SHOW, whether the reply should carry the case's history, and the timeline page
-     * wanted (from_seq: 0 for the first page) */
+    /* CASE_SHOW (MEETING_SHOW: the meeting's id), whether the reply should carry the case's
+     * history, and the timeline page wanted (from_seq: 0 for the first page) */
     char case_id[RELAIS_CASE_ID_LEN];
     int with_history;
     /* CASE_LIST filters: bit (1 << state) per wanted state (0 = all), urgency (0 = all),
@@ -654,7 +678,8 @@ typedef struct {
     uint8_t leaf_hash[32];
     uint8_t (*path)[32];              /* owned */
     size_t path_len;
-    /* CASE_LIST, CASE_DETAIL (one summary and its timeline) */
+    /* CASE_LIST, CASE_DETAIL (one summary and its timeline; a meeting's: the summary, then the
+     * summaries of the cases its records are about, CaseDetail.reviewed) */
     relais_case_summary_t *cases;     /* owned */
     size_t case_count;
     /* RECORDS and CASE_DETAIL timeline: LogRecord bytes, owned */
@@ -687,7 +712,8 @@ typedef struct {
  * decodes as RELAIS_E_MALFORMED. Release with relais_reply_clear(); a failed decode holds nothing. */
 int relais_reply_decode(const uint8_t *buf, size_t len, relais_reply_t *out);
 /* Serializes a reply built by the caller (pointers borrowed). *out caller frees. CASE_DETAIL
- * takes cases[0] (case_count must be 1), records as its timeline and events as its history;
+ * takes cases[0] as its summary (case_count at least 1) and the others as its `reviewed` (a
+ * meeting's), records as its timeline and events as its history;
  * ERROR needs a wire code.
  * Errors: RELAIS_E_INVALID, RELAIS_E_NOMEM. */
 int relais_reply_encode(const relais_reply_t *reply, uint8_t **out, size_t *out_len);

@@ -276,8 +276,8 @@ static int s_followers_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 
 static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
-    if (r->case_count != 1)
-        return relais_status_set(RELAIS_E_INVALID, "case detail: one case expected, %zu given", r->case_count);
+    if (r->case_count == 0)
+        return relais_status_set(RELAIS_E_INVALID, "case detail: no summary given");
     int rc = s_summaries_to_pb(r, h);
     if (rc == RELAIS_OK)
         rc = s_record_blobs(r, h);
@@ -289,6 +289,8 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
         return rc;
     h->detail = (Relais__V1__CaseDetail)RELAIS__V1__CASE_DETAIL__INIT;
     h->detail.summary = h->summary_ptrs[0];
+    h->detail.n_reviewed = r->case_count - 1;
+    h->detail.reviewed = r->case_count > 1 ? h->summary_ptrs + 1 : NULL;
     h->detail.n_timeline = r->record_count;
     h->detail.timeline = h->blobs;
     h->detail.n_history = r->event_count;
@@ -572,8 +574,15 @@ static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t
 {
     if (!d->summary)
         return relais_status_set(RELAIS_E_MALFORMED, "reply.case_detail.summary: missing");
-    Relais__V1__CaseSummary *one[1] = {d->summary};
-    int rc = s_summaries_from_pb(1, one, "reply.case_detail.summary", out);
+    /* The summary, then a meeting's reviewed cases: one list, cases[0] first. */
+    Relais__V1__CaseSummary **all = malloc((1 + d->n_reviewed) * sizeof *all);
+    if (!all)
+        return relais_status_set(RELAIS_E_NOMEM, "reply.case_detail: %zu summaries", 1 + d->n_reviewed);
+    all[0] = d->summary;
+    if (d->n_reviewed)
+        memcpy(all + 1, d->reviewed, d->n_reviewed * sizeof *all);
+    int rc = s_summaries_from_pb(1 + d->n_reviewed, all, "reply.case_detail.summary", out);
+    free(all);
     if (rc == RELAIS_OK)
         rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.case_detail.timeline", out);
     if (rc == RELAIS_OK)

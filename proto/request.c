@@ -76,6 +76,24 @@ static int s_stats_to_pb(const relais_request_t *r, s_request_pb_t *h)
     return RELAIS_OK;
 }
 
+static int s_meeting_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    size_t n;
+    if (r->kind == RELAIS_REQ_MEETING_LIST) {
+        h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_MEETINGS;
+        h->query.meetings = 1;
+        return RELAIS_OK;
+    }
+    int rc = relais_proto_fixed_len(r->case_id, sizeof r->case_id, "meeting show id", &n);
+    if (rc == RELAIS_OK && n == 0)
+        rc = relais_status_set(RELAIS_E_INVALID, "meeting show: no meeting id");
+    if (rc)
+        return rc;
+    h->query.what_case = RELAIS__V1__CASE_QUERY__WHAT_MEETING;
+    h->query.meeting = (char *)r->case_id;
+    return RELAIS_OK;
+}
+
 static int s_case_query_to_pb(const relais_request_t *r, s_request_pb_t *h)
 {
     h->query = (Relais__V1__CaseQuery)RELAIS__V1__CASE_QUERY__INIT;
@@ -83,6 +101,8 @@ static int s_case_query_to_pb(const relais_request_t *r, s_request_pb_t *h)
     h->req.case_query = &h->query;
     if (r->kind == RELAIS_REQ_STATS)
         return s_stats_to_pb(r, h);
+    if (r->kind == RELAIS_REQ_MEETING_SHOW || r->kind == RELAIS_REQ_MEETING_LIST)
+        return s_meeting_to_pb(r, h);
     return r->kind == RELAIS_REQ_CASE_LIST ? s_case_list_to_pb(r, h) : s_case_show_to_pb(r, h);
 }
 
@@ -153,6 +173,8 @@ static int s_request_to_pb(const relais_request_t *r, s_request_pb_t *h)
     case RELAIS_REQ_CASE_LIST:
     case RELAIS_REQ_CASE_SHOW:
     case RELAIS_REQ_STATS:
+    case RELAIS_REQ_MEETING_SHOW:
+    case RELAIS_REQ_MEETING_LIST:
         return s_case_query_to_pb(r, h);
     case RELAIS_REQ_AUDIT_RECORDS:
     case RELAIS_REQ_AUDIT_CHECKPOINT:
@@ -214,8 +236,19 @@ static int s_case_query_from_pb(const Relais__V1__CaseQuery *q, relais_request_t
         out->threshold = q->stats->threshold;
         return RELAIS_OK;
     }
+    if (q->what_case == RELAIS__V1__CASE_QUERY__WHAT_MEETINGS) {
+        out->kind = RELAIS_REQ_MEETING_LIST;
+        return RELAIS_OK;
+    }
+    if (q->what_case == RELAIS__V1__CASE_QUERY__WHAT_MEETING) {
+        if (!q->meeting || !q->meeting[0])
+            return relais_status_set(RELAIS_E_MALFORMED, "request.case_query.meeting: empty meeting id");
+        out->kind = RELAIS_REQ_MEETING_SHOW;
+        return relais_proto_copy_exact(out->case_id, sizeof out->case_id, q->meeting, "request.case_query.meeting");
+    }
     if (q->what_case != RELAIS__V1__CASE_QUERY__WHAT_SHOW)
-        return relais_status_set(RELAIS_E_MALFORMED, "request.case_query: neither list nor show");
+        return relais_status_set(RELAIS_E_MALFORMED,
+                                 "request.case_query: no query set (list, show, stats, meeting or meetings)");
     if (!q->show || !q->show[0])
         return relais_status_set(RELAIS_E_MALFORMED, "request.case_query.show: empty case id");
     out->kind = RELAIS_REQ_CASE_SHOW;

@@ -98,6 +98,7 @@ static const struct {
     {&relais__v1__contact_log__descriptor, "summary"},
     {&relais__v1__lost_found_item__descriptor, "description"},
     {&relais__v1__privacy__descriptor, "value"},
+    {&relais__v1__meeting_record__descriptor, "decision"},
 };
 
 static int s_is_multiline(const ProtobufCMessageDescriptor *msg, const ProtobufCFieldDescriptor *fd)

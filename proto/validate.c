@@ -1,4 +1,4 @@
-/* validate.c -- what the hub checks of a referral's or a case update's content before it stores it.
+/* validate.c -- what the hub checks of a referral's, a case update's or a meeting's record's content before storing it.
  *
  * Two kinds of rule, in this order: those the JSON Schemas in schema/ state (required text,
  * lengths in characters, enumerations, patterns, calendar dates), which the hub enforces
@@ -30,6 +30,8 @@ enum {
     S_GUARDIANS_MAX = 10,
     S_PATHWAY_MAX = 20,
     S_ACTION_TEXT_MAX = 2000,
+    S_ATTENDEES_MAX = 30,   /* professionals present at a partnership meeting */
+    S_MEETING_TAG_MAX = 16, /* the client's part of a meeting id */
 };
 
 typedef struct {
@@ -360,6 +362,69 @@ static int s_case_update(s_out_t *o, const Relais__V1__CaseUpdate *u)
     return rc;
 }
 
+int relais_meeting_id_valid(const char *id, const char *date)
+{
+    /* "M-" YYYYMMDD "-" then 1 to 16 of [a-z0-9]: a key of the store's meeting index, in clear */
+    size_t n = id ? strlen(id) : 0;
+    if (n < 12 || n > 11 + S_MEETING_TAG_MAX || id[0] != 'M' || id[1] != '-' || id[10] != '-')
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (i != 10 && !((id[i] >= '0' && id[i] <= '9') || (i > 10 && id[i] >= 'a' && id[i] <= 'z')))
+            return 0;
+    if (!date)
+        return 1;
+    return strlen(date) == 10 && memcmp(id + 2, date, 4) == 0 && memcmp(id + 6, date + 5, 2) == 0 &&
+           memcmp(id + 8, date + 8, 2) == 0;
+}
+
+static int s_attendee(s_out_t *o, size_t i, const Relais__V1__Attendee *a)
+{
+    const struct {
+        const char *field, *value;
+        size_t max;
+        int required;
+    } texts[] = {{"name", a->name, S_LABEL_MAX, 0}, {"role", a->role, S_CODE_MAX, 0},
+                 {"organisation", a->organisation, S_LABEL_MAX, 1}};
+    int rc = 0;
+    for (size_t t = 0; !rc && t < sizeof texts / sizeof texts[0]; t++) {
+        char path[64];
+        snprintf(path, sizeof path, "meeting.present.%zu.%s", i + 1, texts[t].field);
+        rc = s_text(o, path, texts[t].value, texts[t].max, texts[t].required);
+    }
+    return rc;
+}
+
+static int s_meeting(s_out_t *o, const Relais__V1__MeetingRecord *m)
+{
+    int rc = 0;
+    if (!m->meeting_id || !m->meeting_id[0])
+        rc = s_refuse(o, "meeting.meeting_id: required; expected M-YYYYMMDD-tag, e.g. M-20261210-a3f9");
+    else if (!relais_meeting_id_valid(m->meeting_id, NULL)) {
+        char shown[48];
+        relais_text_escape(m->meeting_id, strlen(m->meeting_id), shown, sizeof shown);
+        rc = s_refuse(o, "meeting.meeting_id: %s is not a meeting id; expected M-, the date as YYYYMMDD, - and 1 to "
+                         "%d lower-case letters or digits, e.g. M-20261210-a3f9", shown, S_MEETING_TAG_MAX);
+    }
+    if (!rc)
+        rc = s_date(o, "meeting.date", m->date, 1);
+    if (!rc && !relais_meeting_id_valid(m->meeting_id, m->date))
+        rc = s_refuse(o, "meeting.meeting_id: %.27s is not of the meeting's date %s; expected M-%.4s%.2s%.2s-...",
+                      m->meeting_id, m->date, m->date, m->date + 5, m->date + 8);
+    if (!rc && m->n_present == 0)
+        rc = s_refuse(o, "meeting.present: required; expected the professionals present");
+    if (!rc && m->n_present > S_ATTENDEES_MAX)
+        rc = s_refuse(o, "meeting.present: %zu people; expected at most %d", m->n_present, S_ATTENDEES_MAX);
+    for (size_t i = 0; !rc && i < m->n_present; i++)
+        rc = s_attendee(o, i, m->present[i]);
+    if (!rc)
+        rc = s_handle(o, "meeting.case_id", m->case_id, 'C', "a case id", 1);
+    if (!rc)
+        rc = s_text(o, "meeting.decision", m->decision, S_TEXT_MAX, 1);
+    if (!rc)
+        rc = s_date(o, "meeting.next_review_date", m->next_review_date, 0);
+    return rc;
+}
+
 /* ---- The hub's own rules -------------------------------------------------------------------- */
 
 static int s_birth_in_range(s_out_t *o, const char *birth, const relais_validation_limits_t *lim, int64_t now_ms)
@@ -442,6 +507,22 @@ static int s_case_update_hub(s_out_t *o, const Relais__V1__CaseUpdate *u, const 
     return rc;
 }
 
+/* A meeting is recorded once it has taken place (tomorrow allowed, for a clock in another time
+ * zone), within the review window; its next review is planned as a case update's is. */
+static int s_meeting_hub(s_out_t *o, const Relais__V1__MeetingRecord *m, const relais_validation_limits_t *lim,
+                         int64_t now_ms)
+{
+    int y, mo, d, ty, tm, td;
+    if (relais_calendar_date(m->date, &y, &mo, &d)) {
+        s_civil_today(now_ms, &ty, &tm, &td);
+        if (s_days_from_civil(y, mo, d) > s_days_from_civil(ty, tm, td) + 1)
+            return s_refuse(o, "meeting.date: %s is in the future; expected the date of a meeting that took place",
+                            m->date);
+    }
+    int rc = s_date_window(o, "meeting.date", m->date, lim->review_max_days, 1, now_ms);
+    return rc ? rc : s_date_window(o, "meeting.next_review_date", m->next_review_date, 1, lim->review_max_days, now_ms);
+}
+
 void relais_validation_limits_default(relais_validation_limits_t *lim)
 {
     *lim = (relais_validation_limits_t){
@@ -471,6 +552,10 @@ int relais_message_validate(const relais_message_t *self, const relais_validatio
         rc = s_case_update(&o, pb->case_update);
         if (!rc && lim)
             rc = s_case_update_hub(&o, pb->case_update, lim, now_ms);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_MEETING) {
+        rc = s_meeting(&o, pb->meeting);
+        if (!rc && lim)
+            rc = s_meeting_hub(&o, pb->meeting, lim, now_ms);
     }
     return rc;
 }

@@ -41,6 +41,8 @@
  *   lifecycle case id (string)          -> the case's CaseLifecycle (in clear: its tier, times, hold)
  *   blocks   blocking key (32) || case id -> the names the case was filed with (sealed)
  *   caseblocks case id || 0x00 || blocking key -> nothing: the case's blocking entries, to forget them
+ *   meetings meeting id || 0x00 || seq  -> case id: record seq is that meeting's record of that case
+ *   meetingseq seq (u64)                -> meeting id: the reverse, to forget it with its case
  * history and seqcase are written together (relais_store_batch_case_link), so each holds
  * exactly the other's pairs.
  *
@@ -248,13 +250,33 @@ int relais_store_batch_ref_put(relais_store_batch_t *self, const uint8_t key[REL
  * `value` (the names to compare, sealed by the sealer as kind BLOCK under its case's key).
  * _block_put files it (replacing the same pair's value); _block_scan calls `fn` with each case
  * filed under `key` and its value as it was put, in case id order, until `fn` returns nonzero
- * (which it returns). The entries go with their case (relais_store_batch_case_forget). */
+ * (which it returns). _block_forget takes a case's entries away (it is no longer open: it
+ * cannot be a candidate); they also go with their case (relais_store_batch_case_forget). */
 #define RELAIS_STORE_BLOCK_KEY_SIZE 32
 typedef int (*relais_store_block_fn)(void *ctx, const char *case_id, const uint8_t *value, size_t len);
 int relais_store_batch_block_put(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_BLOCK_KEY_SIZE],
                                  const char *case_id, const uint8_t *value, size_t len);
 int relais_store_batch_block_scan(relais_store_batch_t *self, const uint8_t key[RELAIS_STORE_BLOCK_KEY_SIZE],
                                   relais_store_block_fn fn, void *ctx);
+int relais_store_batch_block_forget(relais_store_batch_t *self, const char *case_id);
+/* Every entry of the committed blocking index, its value as it was put (for the audit). */
+typedef int (*relais_store_block_entry_fn)(void *ctx, const uint8_t key[RELAIS_STORE_BLOCK_KEY_SIZE],
+                                           const char *case_id, const uint8_t *value, size_t len);
+int relais_store_block_iterate(relais_store_t *self, relais_store_block_entry_fn fn, void *ctx);
+
+/* The partnership meetings' index (derived, in the index environment, in clear: a meeting's id
+ * holds its date and a tag, nothing of a child, and a case id is an index key already): record
+ * `seq` is meeting `meeting_id`'s record of case `case_id` (the record itself is sealed under
+ * the case's key). _meeting_put files it; relais_store_meeting_iterate calls `fn` with every
+ * entry, in meeting id order and, within a meeting, in sequence order, until `fn` returns
+ * nonzero (which it returns); relais_store_meeting_records with one meeting's entries alone.
+ * An entry goes with its case (relais_store_batch_case_forget). Errors: RELAIS_E_INVALID (a
+ * meeting id of 0 or RELAIS_MEETING_ID_LEN bytes or more, a bad case id), the store's. */
+typedef int (*relais_store_meeting_fn)(void *ctx, const char *meeting_id, uint64_t seq, const char *case_id);
+int relais_store_batch_meeting_put(relais_store_batch_t *self, const char *meeting_id, uint64_t seq,
+                                   const char *case_id);
+int relais_store_meeting_iterate(relais_store_t *self, relais_store_meeting_fn fn, void *ctx);
+int relais_store_meeting_records(relais_store_t *self, const char *meeting_id, relais_store_meeting_fn fn, void *ctx);
 
 /* Commits the log part with sync, then the index part, and releases the batch (*self_p = NULL,
  * also on failure). 0: the log part is on disk; should the index part fail after it (its own
@@ -420,7 +442,8 @@ int relais_store_batch_archive_del(relais_store_batch_t *self, uint64_t key_id);
 int relais_store_batch_key_del(relais_store_batch_t *self, uint64_t key_id);
 
 /* Forgets a case from the case index: its record, the status after each of its events (with
- * the reverse entries) and the entries of its referrals. The log keeps its records. Errors:
+ * the reverse entries), the entries of its referrals and its meetings' records. The log keeps
+ * its records. Errors:
  * RELAIS_E_NOT_FOUND (no such case), the store's. */
 int relais_store_batch_case_forget(relais_store_batch_t *self, const char *case_id);
 

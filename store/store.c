@@ -24,7 +24,7 @@
 const char *const store_db_names[STORE_DB_COUNT] = {"meta",  "log",     "nodes",    "msgid",   "checkpoints",
                                                    "keys",  "archive", "stats",    "refs",    "refseq",
                                                    "imeta", "cases",   "history",  "children", "seqcase",
-                                                   "lifecycle", "blocks", "caseblocks"};
+                                                   "lifecycle", "blocks", "caseblocks", "meetings", "meetingseq"};
 #define S_MSGID_VALUE_SIZE (STORE_SEQ_SIZE + RELAIS_HASH_SIZE) /* seq, then the SignedMessage's hash */
 
 /* ---- Encoding --------------------------------------------------------------------------- */

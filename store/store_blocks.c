@@ -91,6 +91,13 @@ int relais_store_batch_block_scan(relais_store_batch_t *self, const uint8_t key[
     return rc;
 }
 
+int relais_store_batch_block_forget(relais_store_batch_t *self, const char *case_id)
+{
+    size_t id_len = 0;
+    int rc = s_check(self, (const uint8_t *)"", case_id, &id_len);
+    return rc ? rc : store_blocks_forget(self, case_id, id_len);
+}
+
 int store_blocks_forget(relais_store_batch_t *b, const char *case_id, size_t id_len)
 {
     uint8_t prefix[RELAIS_CASE_ID_MAX + 1];
@@ -122,4 +129,36 @@ int store_blocks_forget(relais_store_batch_t *b, const char *case_id, size_t id_
     if (rc == 0 && got != 0 && got != MDB_NOTFOUND && got != EINVAL)
         rc = store_lmdb_status(got, "read a case's blocking entries");
     return rc;
+}
+
+typedef struct {
+    relais_store_t *store;
+    relais_store_block_entry_fn fn;
+    void *ctx;
+} s_walk_t;
+
+static int s_entry(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    const s_walk_t *walk = ctx;
+    if (k->mv_size <= RELAIS_STORE_BLOCK_KEY_SIZE || k->mv_size >= S_KEY_MAX)
+        return store_corrupt("a blocking entry's key has a wrong size");
+    char case_id[RELAIS_CASE_ID_MAX];
+    size_t id_len = k->mv_size - RELAIS_STORE_BLOCK_KEY_SIZE;
+    memcpy(case_id, (const uint8_t *)k->mv_data + RELAIS_STORE_BLOCK_KEY_SIZE, id_len);
+    case_id[id_len] = '\0';
+    uint8_t *value = NULL;
+    size_t len = 0;
+    int rc = store_value_out(walk->store, NULL, RELAIS_STORE_VALUE_BLOCK, k->mv_data, k->mv_size, v, &value, &len);
+    if (rc == 0)
+        rc = walk->fn(walk->ctx, k->mv_data, case_id, value, len);
+    free(value);
+    return rc;
+}
+
+int relais_store_block_iterate(relais_store_t *self, relais_store_block_entry_fn fn, void *ctx)
+{
+    if (!self || !fn)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_block_iterate needs a store and a callback");
+    s_walk_t walk = {self, fn, ctx};
+    return store_walk(self, STORE_DB_BLOCKS, s_entry, &walk, "the blocking index");
 }

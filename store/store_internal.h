@@ -35,6 +35,8 @@ enum {
     STORE_DB_LIFECYCLE,
     STORE_DB_BLOCKS,     /* blocking key || case id -> the case's child's names (sealed) */
     STORE_DB_CASEBLOCKS, /* case id || 0x00 || blocking key -> nothing: to forget them */
+    STORE_DB_MEETINGS,   /* meeting id || 0x00 || seq -> the case id record seq is about */
+    STORE_DB_MEETINGSEQ, /* seq -> meeting id: to forget a meeting's record with its case */
     STORE_DB_COUNT
 };
 #define STORE_DB_FIRST_INDEX STORE_DB_IMETA
@@ -115,6 +117,10 @@ int store_value_out(relais_store_t *self, relais_store_batch_t *b, relais_store_
 
 /* Deletes the blocking entries of `case_id` (the case leaves the index). */
 int store_blocks_forget(relais_store_batch_t *b, const char *case_id, size_t id_len);
+
+/* Deletes the meeting index's entry of record `seq`, if it is a meeting's (its case leaves the
+ * index). */
+int store_meeting_forget(relais_store_batch_t *b, uint64_t seq);
 
 /* RELAIS_E_CORRUPT with "the store is corrupt: <what>". */
 int store_corrupt(const char *what);

@@ -133,7 +133,8 @@ int relais_store_batch_key_del(relais_store_batch_t *self, uint64_t key_id)
 
 /* ---- Forgetting a case ------------------------------------------------------------------ */
 
-/* The entries of one event of the case: its reverse entry and, for a referral, its own. */
+/* The entries of one event of the case: its reverse entry, a meeting's record's entry and, for a
+ * referral, its own. */
 static int s_forget_event(relais_store_batch_t *self, uint64_t seq)
 {
     uint8_t seq_key[STORE_SEQ_SIZE];
@@ -141,6 +142,8 @@ static int s_forget_event(relais_store_batch_t *self, uint64_t seq)
     int rc = store_batch_del(self, STORE_DB_SEQCASE, store_val(seq_key, sizeof seq_key));
     if (rc == RELAIS_E_NOT_FOUND)
         return store_corrupt("a case's event lacks its reverse entry");
+    if (rc == 0)
+        rc = store_meeting_forget(self, seq);
     if (rc)
         return rc;
     char handle[RELAIS_CASE_ID_LEN];

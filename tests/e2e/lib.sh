@@ -171,3 +171,25 @@ refused() {
   expect 1 "$@"
   grep -q "$code" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected $code from: $*"; }
 }
+
+# ---- Children and cases for the tests of the coordinator's decisions (duplicates, meetings) ----
+# child FILE FAMILY GIVEN-NAMES-JSON ORGANISATION ROLE: the college's example ($examples) for
+# another child or partner, without its reference (each referral made so is a new one).
+child() {
+  sed -e "s/\"family_name\": \"Benali\"/\"family_name\": \"$2\"/" -e "s/\"given_names\": \[\"Lina\"\]/\"given_names\": $3/" \
+    -e "s/\"Collège Marie Curie\",$/\"$4\",/" -e "s/\"SCHOOL_HEAD\"/\"$5\"/" -e '/"external_ref"/d' \
+    "$examples/referral-college-marie-curie.json" >"$1"
+}
+# case_of HANDLE: the case a referral was filed in, as the coordinator sees it.
+case_of() {
+  expect 0 coordination case show "$1" --json
+  sed -n 's/.*"summary": *{"case_id": *"\([^"]*\)".*/\1/p' "$tmp/out"
+}
+# verify_offline: the audit of a snapshot of the store, with the data key: every case replayed
+# and compared with the index.
+verify_offline() {
+  rm -rf "$tmp/snap"
+  "$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap" >/dev/null
+  expect_exit 0 "$relais" audit verify --store "$tmp/snap" --certs "$broker_certs" --data-key "$broker_data_key"
+  grep -q "rebuilt, equal to the index" "$tmp/out" || fail "the audit compared no case: $(cat "$tmp/out")"
+}

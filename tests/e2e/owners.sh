@@ -18,10 +18,6 @@ pki_broker
 said() { # said TEXT: the last command's stderr holds TEXT, word for word
   grep -qF -- "$1" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected on stderr: $1"; }
 }
-case_of() { # case_of HANDLE: the case a referral was filed in, as the coordinator sees it
-  expect 0 coordination case show "$1" --json
-  sed -n 's/.*"summary": *{"case_id": *"\([^"]*\)".*/\1/p' "$tmp/out"
-}
 # mine WHO EXPECTED...: `case list --mine --json` as WHO lists exactly those ids.
 mine() {
   local who=$1 got want

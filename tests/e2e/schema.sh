@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# schema.sh -- the schemas of schema/ and the hub agree, both ways: every referral and case update
-# of a corpus at the boundaries of the schemas' rules (schema_corpus.py) is judged by Python's
+# schema.sh -- the schemas of schema/ and the hub agree, both ways: every referral, case update and
+# meeting's record of a corpus at the boundaries of the schemas' rules (schema_corpus.py) is judged by Python's
 # jsonschema (Draft 2020-12, formats checked) and sent to a real relaisd with `relais submit`;
 # what the schema accepts must be acknowledged, what it refuses refused (MALFORMED, or NO_CONSENT
 # where only the consent/parental_request oneOf fails; a refusal by relais itself, before
@@ -90,6 +90,12 @@ submit coordination "$tmp/updates.out" "$tmp"/updates/update-*.json
 compare "$tmp/updates/manifest.jsonl" "$tmp/updates.out"
 grep '^known: ' "$tmp/check.txt" >>"$tmp/known.txt" || true
 
+step "meetings' records: what the schema accepts is acknowledged, what it refuses is refused"
+python3 "$corpus" make meeting "$src/schema" "$tmp/meetings" "case=$case_id"
+submit coordination "$tmp/meetings.out" "$tmp"/meetings/meeting-*.json
+compare "$tmp/meetings/manifest.jsonl" "$tmp/meetings.out"
+grep '^known: ' "$tmp/check.txt" >>"$tmp/known.txt" || true
+
 # hub_rules ROUND [NAME=VALUE...]: the hub's own rules under the options relaisd runs with now.
 hub_rules() {
   local round=$1 dir=$tmp/hub-$1
@@ -97,7 +103,8 @@ hub_rules() {
   python3 "$corpus" make hub "$src/schema" "$dir" "case=$case_id" "round=$round" "$@"
   submit college-curie "$dir.referrals.out" "$dir"/referral-*.json
   submit coordination "$dir.updates.out" "$dir"/update-*.json
-  compare "$dir/manifest.jsonl" "$dir.referrals.out" "$dir.updates.out"
+  submit coordination "$dir.meetings.out" "$dir"/meeting-*.json
+  compare "$dir/manifest.jsonl" "$dir.referrals.out" "$dir.updates.out" "$dir.meetings.out"
 }
 restart() {
   stop_broker_clean

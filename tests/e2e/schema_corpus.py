@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """schema_corpus.py -- the documents of schema.sh and the comparison of verdicts.
 
-Writes referrals and case updates at the boundary of each rule of schema/referral.schema.json
-and schema/case_update.schema.json (one valid base, then variants that each break or meet one
+Writes referrals, case updates and meetings' records at the boundary of each rule of
+schema/referral.schema.json, schema/case_update.schema.json and schema/meeting.schema.json (one
+valid base, then variants that each break or meet one
 rule), with the schema's verdict on each (JSON Schema Draft 2020-12, formats checked, so that
 "format": "date" counts), and reads back what `relais submit` answered for each file.
 
@@ -10,7 +11,8 @@ rule), with the schema's verdict on each (JSON Schema Draft 2020-12, formats che
       KIND: referral (the agreement corpus of referrals), case_update (of case updates: needs
       case=C-N, the case the notes go to, in triage, and share=R-N, a referral of that case
       that does not follow it yet; owner=NAME, an identity of the registry, coordination unless
-      given), hub (the hub-only rules: needs case=C-N and the relaisd options in force:
+      given), meeting (of meetings' records: needs case=C-N, an open case they review), hub
+      (the hub-only rules: needs case=C-N and the relaisd options in force:
       ages=MIN-MAX consent_days=N review_days=N; the registry's partner=NAME and hub=NAME,
       college-curie and relaisd unless given, as schema.sh's PKI names them).
       Writes OUT_DIR/*.json and OUT_DIR/manifest.jsonl, one line a document: {"file", "what",
@@ -118,7 +120,8 @@ class Corpus:
         valid, errors = self.schema_verdict(doc)
         if expect is None:
             expect = "ACK" if valid else self.refusal_code(doc, errors)
-        prefix = self.prefix or ("update" if isinstance(doc, dict) and "case_update" in doc else "referral")
+        kind = next((k for k in ("case_update", "meeting") if isinstance(doc, dict) and k in doc), None)
+        prefix = self.prefix or {"case_update": "update", "meeting": "meeting"}.get(kind, "referral")
         name = os.path.join(self.out_dir, "%s-%03d.json" % (prefix, len(self.entries) + 1))
         with open(name, "w", encoding="utf-8") as f:
             f.write(raw if raw is not None else json.dumps(doc, ensure_ascii=False))
@@ -511,6 +514,83 @@ def make_case_updates(c, args):
         c.add("%s null" % ".".join(path), put(base(), path, None), hint=path[-1])
 
 
+# ---- Meetings' records -----------------------------------------------------------------------
+
+def make_meetings(c, args):
+    case = args["case"]
+    today = utc_today()
+    held = (today - datetime.timedelta(days=1)).isoformat()  # inside the hub's window whatever the hour
+    review = (today + datetime.timedelta(days=30)).isoformat()
+    count = [0]
+
+    def meeting_id(date=held, tag=None):
+        count[0] += 1
+        return "M-%s-%s" % (date.replace("-", ""), tag if tag is not None else "c%d" % count[0])
+
+    def base():
+        return {"meeting": {"meeting_id": meeting_id(), "date": held,
+                            "present": [{"name": "Mme Roux", "role": "psychologue", "organisation": "CMP de Sceaux"},
+                                        {"name": "M. Petit", "role": "CPE", "organisation": "Collège Marie Curie"}],
+                            "case_id": case, "decision": "Orientation vers le CMP acceptée.\nPoint en janvier.",
+                            "next_review_date": review}}
+
+    c.add("the base record (two professionals present)", base())
+    c.add("the least record", {"meeting": {"meeting_id": meeting_id(), "date": held,
+                                           "present": [{"organisation": "CMP"}], "case_id": case, "decision": "x"}})
+    # Texts.
+    path = ["meeting", "decision"]
+    c.add("meeting.decision of 60000 accented letters", put(base(), path, text(60000)))
+    c.add("meeting.decision of 60001 accented letters", put(base(), path, text(60001)), hint="decision")
+    for bad, what in (("", "empty"), (DELETE, "missing"), (None, "null"), (3, "a number")):
+        c.add("meeting.decision %s" % what, put(base(), path, bad), hint="decision")
+    for field, limit in (("name", 200), ("role", 100), ("organisation", 200)):
+        path = ["meeting", "present", 0, field]
+        c.add("meeting.present.0.%s of %d accented letters" % (field, limit), put(base(), path, text(limit)))
+        c.add("meeting.present.0.%s of %d accented letters" % (field, limit + 1), put(base(), path, text(limit + 1)),
+              hint=field)
+    for field in ("name", "role"):
+        c.add("meeting.present.0.%s null" % field, put(base(), ["meeting", "present", 0, field], None))
+        c.add("meeting.present.0.%s empty" % field, put(base(), ["meeting", "present", 0, field], ""))
+    for bad, what in (("", "empty"), (DELETE, "missing"), (None, "null")):
+        c.add("meeting.present.0.organisation %s" % what, put(base(), ["meeting", "present", 0, "organisation"], bad),
+              hint="organisation")
+    c.add("an unknown field in an attendee", put(base(), ["meeting", "present", 0, "phone"], "01"), hint="phone")
+    # The professionals present: 1 to 30.
+    one = {"organisation": "CMP de Sceaux"}
+    c.add("meeting.present, 30 people", put(base(), ["meeting", "present"], [one] * 30))
+    c.add("meeting.present, 31 people", put(base(), ["meeting", "present"], [one] * 31), hint="present")
+    for bad, what in (([], "empty"), (DELETE, "missing"), (None, "null")):
+        c.add("meeting.present %s" % what, put(base(), ["meeting", "present"], bad), hint="present")
+    # The meeting's id: M-, the date's YYYYMMDD, -, 1 to 16 of a-z0-9.
+    day = held.replace("-", "")
+    c.add("meeting.meeting_id with a tag of 16", put(base(), ["meeting", "meeting_id"], meeting_id(tag="a" * 15 + "9")))
+    c.add("meeting.meeting_id with a tag of 1", put(base(), ["meeting", "meeting_id"], meeting_id(tag="7")))
+    for bad in ("M-%s-" % day, "M-%s-%s" % (day, "a" * 17), "M-%s-A3F9" % day, "m-%s-a3f9" % day, "M-%s-a3 f9" % day,
+                "M-%s-a3f9" % day[:7], "M-%s_a3f9" % day, "%s-a3f9" % day, "M-%s-a3-f9" % day):
+        c.add("meeting.meeting_id %r" % bad, put(base(), ["meeting", "meeting_id"], bad), hint="meeting_id")
+    for bad, what in (("", "empty"), (DELETE, "missing"), (None, "null")):
+        c.add("meeting.meeting_id %s" % what, put(base(), ["meeting", "meeting_id"], bad), hint="meeting_id")
+    # Dates.
+    for bad in ("15/03/2027", "2026-02-30", "2026-04-31", "2026-1-05", "2026-01-05T10:00", "20270105"):
+        c.add("meeting.date %r" % bad, put(base(), ["meeting", "date"], bad), hint="date")
+        c.add("meeting.next_review_date %r" % bad, put(base(), ["meeting", "next_review_date"], bad),
+              hint="next_review_date")
+    for bad, what in (("", "empty"), (DELETE, "missing"), (None, "null")):
+        c.add("meeting.date %s" % what, put(base(), ["meeting", "date"], bad), hint="date")
+    for ok, what in (("", "empty"), (None, "null"), (DELETE, "missing")):
+        c.add("meeting.next_review_date %s" % what, put(base(), ["meeting", "next_review_date"], ok))
+    # The case.
+    for bad in ("c-14", "C-014", "C-", "14", "C-1 ", "R-14", "C-" + "1" * 21):
+        c.add("meeting.case_id %r" % bad, put(base(), ["meeting", "case_id"], bad), hint="case_id")
+    for bad, what in (("", "empty"), (DELETE, "missing"), (None, "null")):
+        c.add("meeting.case_id %s" % what, put(base(), ["meeting", "case_id"], bad), hint="case_id")
+    # Shape.
+    c.add("an unknown field in meeting", put(base(), ["meeting", "place"], "mairie"), hint="place")
+    c.add("meeting an array", {"meeting": []}, hint="meeting")
+    c.add("a meeting's record and a case update together",
+          {"meeting": base()["meeting"], "case_update": {"case_id": case, "from_state": "TRIAGE", "to_state": "TRIAGE"}})
+
+
 # ---- The hub's own rules ---------------------------------------------------------------------
 
 def make_hub(c, args):
@@ -585,6 +665,13 @@ def make_hub(c, args):
     def day(n):
         return (today + datetime.timedelta(days=n)).isoformat()
 
+    def meeting(held, extra=None):
+        count[0] += 1
+        doc = {"meeting": {"meeting_id": "M-%s-h%d" % (held.replace("-", ""), count[0]), "date": held,
+                           "present": [{"organisation": "CMP de Sceaux"}], "case_id": case, "decision": "x"}}
+        doc["meeting"].update(extra or {})
+        return doc
+
     review = ["case_update", "next_review_date"]
     start = ["case_update", "pathway", 0, "start_date"]
     cases += [
@@ -599,6 +686,16 @@ def make_hub(c, args):
         ("an action starting %d days ahead" % review_days, update(start, day(review_days)), True, ""),
         ("an action starting %d days ahead" % (review_days + 1), update(start, day(review_days + 1)), False,
          "is more than %d days ahead" % review_days),
+        ("a meeting held tomorrow (a clock in another time zone)", meeting(day(1)), True, ""),
+        ("a meeting held the day after tomorrow", meeting(day(2)), False, "is in the future"),
+        ("a meeting held %d days ago" % review_days, meeting(day(-review_days)), True, ""),
+        ("a meeting held %d days ago" % (review_days + 1), meeting(day(-review_days - 1)), False,
+         "is more than %d days ago" % review_days),
+        ("a meeting's next review yesterday", meeting(day(0), {"next_review_date": day(-1)}), True, ""),
+        ("a meeting's next review two days ago", meeting(day(0), {"next_review_date": day(-2)}), False,
+         "is in the past"),
+        ("a meeting's next review %d days ahead" % (review_days + 1),
+         meeting(day(0), {"next_review_date": day(review_days + 1)}), False, "is more than %d days ahead" % review_days),
     ]
     if args.get("round", "0") == "0":
         # Not a date rule: text with a control character, which the schemas let through
@@ -608,6 +705,12 @@ def make_hub(c, args):
         # The case must exist: a schema-valid update of a case that does not is the state machine's.
         cases.append(("an update of a case that does not exist", update(["case_update", "case_id"], "C-99999999"),
                       None, "there is no case C-99999999"))
+        cases.append(("a meeting's record of a case that does not exist",
+                      meeting(day(0), {"case_id": "C-99999999"}), None, "there is no case C-99999999"))
+        # A meeting's id holds its date: which date, no schema can compare.
+        cases.append(("a meeting id of another date than the meeting's",
+                      meeting(day(0), {"meeting_id": "M-%s-other" % day(-1).replace("-", "")}), False,
+                      "is not of the meeting's date"))
         # The owner must be a coordinator or a partner of the registry: a name of none, and the
         # hub's own identity (role broker), are refused; schema.sh's college is one.
         owner = ["case_update", "owner"]
@@ -672,7 +775,7 @@ def check(manifest, outputs):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "check":
         return check(argv[2], argv[3:])
-    if len(argv) < 5 or argv[1] != "make" or argv[2] not in ("referral", "case_update", "hub"):
+    if len(argv) < 5 or argv[1] != "make" or argv[2] not in ("referral", "case_update", "meeting", "hub"):
         print(__doc__, file=sys.stderr)
         return 2
     kind, schema_dir, out_dir = argv[2], argv[3], argv[4]
@@ -684,17 +787,21 @@ def main(argv):
     elif kind == "case_update":
         c = Corpus(load_validator(schema_dir, "case_update.schema.json"), out_dir, "update")
         make_case_updates(c, args)
+    elif kind == "meeting":
+        c = Corpus(load_validator(schema_dir, "meeting.schema.json"), out_dir, "meeting")
+        make_meetings(c, args)
     else:
         # Each document is judged by the schema of its own kind.
         ref = load_validator(schema_dir, "referral.schema.json")
         upd = load_validator(schema_dir, "case_update.schema.json")
+        meet = load_validator(schema_dir, "meeting.schema.json")
 
-        class Both:
+        class All:
             @staticmethod
             def iter_errors(doc):
-                return (upd if "case_update" in doc else ref).iter_errors(doc)
+                return (upd if "case_update" in doc else meet if "meeting" in doc else ref).iter_errors(doc)
 
-        c = Corpus(Both, out_dir, None)  # files named by their kind: each goes to its sender
+        c = Corpus(All, out_dir, None)  # files named by their kind: each goes to its sender
         make_hub(c, args)
     c.write_manifest()
     print("%s: %d documents" % (kind, len(c.entries)))

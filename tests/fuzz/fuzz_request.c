@@ -103,6 +103,30 @@ static void s_case_record(const uint8_t *data, size_t size)
     free(rec2);
 }
 
+/* A case's lifecycle (the index keeps it in clear) round-trips, merged cases included. */
+static void s_lifecycle(const uint8_t *data, size_t size)
+{
+    relais_lifecycle_t *lc = malloc(sizeof *lc), *lc2 = malloc(sizeof *lc2);
+    uint8_t *enc = NULL, *enc2 = NULL;
+    size_t len = 0, len2 = 0;
+    FUZZ_CHECK(lc != NULL && lc2 != NULL, "no memory for lifecycles", 0);
+    int rc = relais_lifecycle_decode(data, size, lc);
+    if (rc == RELAIS_OK) {
+        FUZZ_CHECK(lc->merged_count <= RELAIS_MAX_MERGED, "merged cases overflow their room", 0);
+        rc = relais_lifecycle_encode(lc, &enc, &len);
+        FUZZ_CHECK(rc == RELAIS_OK, "lifecycle_encode refused a decoded lifecycle", rc);
+        rc = relais_lifecycle_decode(enc, len, lc2);
+        FUZZ_CHECK(rc == RELAIS_OK, "lifecycle_decode refused what lifecycle_encode wrote", rc);
+        rc = relais_lifecycle_encode(lc2, &enc2, &len2);
+        FUZZ_CHECK(rc == RELAIS_OK && len2 == len && memcmp(enc, enc2, len) == 0, "lifecycle does not re-encode stably",
+                   rc);
+    }
+    free(enc);
+    free(enc2);
+    free(lc);
+    free(lc2);
+}
+
 /* A referral's index entry (and a referral handle read from the same bytes) round-trips too. */
 static void s_referral_record(const uint8_t *data, size_t size)
 {
@@ -176,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_reply(data, size);
     s_case_record(data, size);
     s_referral_record(data, size);
+    s_lifecycle(data, size);
     s_log_record(data, size);
     return 0;
 }

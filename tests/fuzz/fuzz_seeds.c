@@ -57,6 +57,11 @@ static const struct {
      "\"PATHWAY_PROPOSED\", \"sub_status\": \"awaiting-family\", \"note\": \"Atelier le mercredi\", "
      "\"pathway\": [{\"kind\": \"COLLECTIVE\", \"description\": \"Atelier théâtre\", \"partner\": \"MJC\", "
      "\"start_date\": \"2026-12-02\", \"frequency\": \"weekly\"}], \"next_review_date\": \"2027-01-15\"}}"},
+    {"meeting.json",
+     "{\"meeting\": {\"meeting_id\": \"M-20261202-a3f9\", \"date\": \"2026-12-02\", \"present\": [{\"name\": "
+     "\"Mme Roux\", \"role\": \"psychologue\", \"organisation\": \"CMP de Sceaux\"}, {\"organisation\": \"MJC\"}], "
+     "\"case_id\": \"C-7\", \"decision\": \"Orientation vers le CMP.\\nPoint en janvier.\", "
+     "\"next_review_date\": \"2027-01-15\"}}"},
     {"contact.json", "{\"contact\": {\"channel\": \"VISIT\", \"subject\": \"Bruit place de la Gare\", "
                      "\"requester\": \"M. Durand\", \"summary\": \"Signalé trois soirs\", \"forwarded_to\": \"police\"}}"},
     {"lost-found.json", "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\", "
@@ -163,6 +168,10 @@ static void s_requests(uint8_t *frame, size_t frame_len)
     s_request_seed("req-audit-consistency", &r);
     r = (relais_request_t){.request_id = 16, .kind = RELAIS_REQ_PING};
     s_request_seed("req-ping", &r);
+    r = (relais_request_t){.request_id = 17, .kind = RELAIS_REQ_MEETING_LIST};
+    s_request_seed("req-meeting-list", &r);
+    r = (relais_request_t){.request_id = 18, .kind = RELAIS_REQ_MEETING_SHOW, .case_id = "M-20261202-a3f9"};
+    s_request_seed("req-meeting-show", &r);
 }
 
 static void s_reply_seed(const char *name, const relais_reply_t *rep)
@@ -394,6 +403,9 @@ static void s_texts(void)
         {"name-c1-bidi", "Lina\xe2\x80\xae 6e\xc2\x9b" "1m"},
         {"note-lines", "Vu en instance.\r\n\t- absences\n#99 forged"},
         {"bad-utf8", "caf\xe9 \xed\xa0\x80 \xf4\x90\x80\x80"},
+        {"names-packed", "2014-03-12\nBENALI-HADDAD\nLina\nSarah"},
+        {"names-particles", "2015-06-01\nLe Gall\nJean-Baptiste\nMa\xc3\xabl"},
+        {"names-swapped", "2013-11-30\nYanis\nKaci"},
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
         s_write("fuzz_text", seeds[i].name, seeds[i].text, strlen(seeds[i].text));

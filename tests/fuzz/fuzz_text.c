@@ -1,7 +1,8 @@
-/* fuzz_text.c -- libFuzzer target: text others write that relais shows (escapes) or connects to (endpoints). */
+/* fuzz_text.c -- libFuzzer target: text others write that relais shows (escapes), connects to (endpoints) or compares (children's names). */
 #include "fuzz_common.h"
 
 #include "endpoint.h"
+#include "relais_cases.h"
 #include "relais_proto.h"
 
 #include <stdlib.h>
@@ -60,9 +61,40 @@ static void s_endpoint(const uint8_t *data, size_t size)
                "a parsed endpoint does not parse to itself", rc);
 }
 
+/* Names as a blocking entry keeps them: what unpacks packs back to the same bytes; any names a
+ * partner may write get a phonetic key or a clear refusal, and the rule judges them without
+ * reading past them, the same both ways. */
+static void s_names(const uint8_t *data, size_t size)
+{
+    char buf[RELAIS_CASES_NAMES_MAX], packed[RELAIS_CASES_NAMES_MAX], key[128];
+    const char *given[RELAIS_CASES_NAMES_GIVEN_MAX];
+    relais_referral_view_t view;
+    size_t len = 0;
+    if (size < sizeof buf && relais_cases_names_unpack(data, size, buf, sizeof buf, given, &view) == RELAIS_OK) {
+        int rc = relais_cases_names_pack(&view, packed, sizeof packed, &len);
+        FUZZ_CHECK(rc == RELAIS_OK && len == size && memcmp(packed, data, size) == 0,
+                   "unpacked names do not pack back", rc);
+        rc = relais_cases_phonetic_key(view.family_name, key, sizeof key);
+        FUZZ_CHECK(rc == RELAIS_OK || rc == RELAIS_E_MALFORMED || rc == RELAIS_E_INVALID,
+                   "a phonetic key refused with another code", rc);
+        relais_referral_view_t swapped = view;
+        const char *family[1] = {view.family_name};
+        if (view.given_count) {
+            swapped.family_name = view.given_names[0];
+            swapped.given_names = family;
+            swapped.given_count = 1;
+        }
+        int ab = relais_cases_names_close(&view, &swapped), ba = relais_cases_names_close(&swapped, &view);
+        FUZZ_CHECK(ab == ba, "the name rule is not the same both ways", ab);
+        FUZZ_CHECK(relais_cases_names_close(&view, &view) != 0 || !view.family_name[0],
+                   "names are not close to themselves", 0);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     s_escape(data, size);
     s_endpoint(data, size);
+    s_names(data, size);
     return 0;
 }

@@ -753,7 +753,7 @@ static int s_fake_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY
     s_fake_t *f = ctx;
     /* Newest first: the rules must not depend on the order an index hands candidates out. */
     for (size_t i = f->block_count; i-- > 0;)
-        if (memcmp(f->block_keys[i], key, RELAIS_CASES_BLOCK_KEY_SIZE) == 0) {
+        if (f->block_case[i][0] && memcmp(f->block_keys[i], key, RELAIS_CASES_BLOCK_KEY_SIZE) == 0) {
             int rc = fn(fn_ctx, f->block_case[i], (const uint8_t *)f->block_names[i], strlen(f->block_names[i]));
             if (rc)
                 return rc;
@@ -795,6 +795,9 @@ static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
             if (memcmp(f->keys[k], step->merged.child_key, 32) == 0)
                 strcpy(f->key_case[k], step->rec.summary.case_id);
     }
+    for (size_t k = 0; step->unblock && k < f->block_count; k++)
+        if (strcmp(f->block_case[k], step->has_merged ? step->merged.summary.case_id : step->rec.summary.case_id) == 0)
+            f->block_case[k][0] = '\0'; /* no candidate any more */
     for (size_t k = 0; k < step->block_count; k++) {
         assert_true(f->block_count < 2 * S_FAKE_MAX && step->block_names_len < sizeof f->block_names[0]);
         memcpy(f->block_keys[f->block_count], step->block_keys[k], RELAIS_CASES_BLOCK_KEY_SIZE);
@@ -1090,6 +1093,87 @@ static void test_partner_view(void **state)
     free(f);
 }
 
+/* A partnership meeting's record of `case_id`, with a next review date when `review` is given. */
+static void s_meeting(s_fake_t *f, const char *case_id, const char *review, uint64_t seq, relais_cases_step_t *step)
+{
+    char json[1024], extra[64] = "";
+    if (review)
+        snprintf(extra, sizeof extra, ",\"next_review_date\":\"%s\"", review);
+    snprintf(json, sizeof json,
+             "{\"meeting\":{\"meeting_id\":\"M-20261210-a3f9\",\"date\":\"2026-12-10\",\"present\":"
+             "[{\"name\":\"Mme Roux\",\"role\":\"psychologue\",\"organisation\":\"CMP de Sceaux\"}],"
+             "\"case_id\":\"%s\",\"decision\":\"Orientation vers le CMP\"%s}}",
+             case_id, extra);
+    s_event(f, "coordination", json, seq, step);
+}
+
+/* A meeting's record is an event of its case that keeps its state, as a note does, and sets its
+ * review date when it gives one; a case that does not exist, is closed, entered in error or
+ * merged is refused, nothing changed. */
+static void test_meeting_records(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f);
+    relais_cases_step_t step;
+    s_refer(f, "college-curie", "College Marie Curie", "Benali", "Lina", s_consent, 1, &step);
+    s_update(f, "C-1", "SUBMITTED", "TRIAGE", "", 2, &step);
+    s_update(f, "C-1", "TRIAGE", "ACCEPTED", ",\"next_review_date\":\"2027-01-04\"", 3, &step);
+    int64_t review = step.rec.review_ms;
+    assert_true(review > 0);
+    s_meeting(f, "C-1", NULL, 4, &step);
+    assert_int_equal(step.status, 0);
+    assert_true(step.about_case);
+    assert_string_equal(step.meeting_id, "M-20261210-a3f9");
+    assert_string_equal(step.rec.summary.case_id, "C-1");
+    assert_int_equal(step.rec.summary.state, RELAIS_CASE_ACCEPTED);
+    assert_int_equal(step.rec.review_ms, review); /* none given: the review date holds */
+    assert_int_equal(step.rec.last_seq, 4);
+    assert_int_equal(step.rec.summary.updated_ms, 4000);
+    assert_int_equal(step.child, RELAIS_CASES_CHILD_KEEP);
+    assert_false(step.has_referral);
+    /* Its referrer sees the case's status after it, nothing more: the status is a note's. */
+    assert_string_equal(step.after.case_id, "C-1");
+    assert_int_equal(step.after.state, RELAIS_CASE_ACCEPTED);
+    assert_non_null(relais_cases_follower_at(&step.rec, "college-curie", 4));
+    s_meeting(f, "C-1", "2027-01-15", 5, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.rec.review_ms - review, 11LL * 86400 * 1000);
+    /* A paused case is reviewed too, and stays paused. */
+    s_update(f, "C-1", "ACCEPTED", "PAUSED", "", 6, &step);
+    s_meeting(f, "C-1", NULL, 7, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.rec.summary.state, RELAIS_CASE_PAUSED);
+    assert_int_equal(step.rec.paused_from, RELAIS_CASE_ACCEPTED);
+    /* Refused: no such case, a closed one, one entered in error, one merged. */
+    s_meeting(f, "C-99", NULL, 8, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "there is no case C-99"));
+    assert_string_equal(step.meeting_id, "");
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Petit", "Tom", s_parents, 8, &step);
+    s_update(f, "C-8", "SUBMITTED", "TRIAGE", "", 9, &step);
+    s_update(f, "C-8", "TRIAGE", "DECLINED", ",\"reason_code\":\"out-of-scope\"", 10, &step);
+    s_meeting(f, "C-8", "2027-01-15", 11, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "case C-8 is closed (declined): a meeting reviews the open cases"));
+    relais_case_record_t tom;
+    assert_int_equal(s_fake_case_get(f, "C-8", &tom), 0);
+    assert_int_equal(tom.last_seq, 10);
+    assert_int_equal(tom.review_ms, 0);
+    s_refer(f, "cmp-sceaux", "CMP Sceaux", "Roux", "Sarah", s_parents, 12, &step);
+    s_update(f, "C-12", "SUBMITTED", "ENTERED_IN_ERROR", "", 13, &step);
+    s_meeting(f, "C-12", NULL, 14, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "case C-12 was entered in error: a meeting does not review it"));
+    s_refer(f, "college-curie", "College Marie Curie", "KACI", "Yanis", s_consent, 15, &step);
+    s_refer(f, "pmi-blagis", "PMI Les Blagis", "Kaci", "Yanis\",\"Karim", s_parents, 16, &step);
+    s_update(f, "C-16", "SUBMITTED", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-15\"", 17, &step);
+    assert_int_equal(step.status, 0);
+    s_meeting(f, "C-16", NULL, 18, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "case C-16 was merged into C-15: the meeting reviews C-15"));
+    free(f);
+}
+
 static void test_referral_handles(void **state)
 {
     (void)state;
@@ -1317,6 +1401,7 @@ int main(void)
         cmocka_unit_test(test_block_keys),
         cmocka_unit_test(test_dismiss_and_merge),
         cmocka_unit_test(test_partner_view),
+        cmocka_unit_test(test_meeting_records),
         cmocka_unit_test(test_referral_handles),
         cmocka_unit_test(test_replay_updates),
         cmocka_unit_test(test_pathway_needs_an_action),

@@ -432,6 +432,69 @@ static void test_validate_case_update_rules(void **state)
                    "case_update.share_referral: R14 is not a referral's handle; expected R-<number>");
 }
 
+/* A meeting's record that meets every rule, with `id`, `date` and the fields in `extra` (present,
+ * decision, review date) as given. */
+static char *s_meeting_with(const char *id, const char *date, const char *extra)
+{
+    static char json[8192];
+    snprintf(json, sizeof json, "{\"meeting\": {\"meeting_id\": \"%s\", \"date\": \"%s\", \"case_id\": \"C-12\"%s}}", id,
+             date, extra ? extra
+                         : ", \"present\": [{\"name\": \"Mme Roux\", \"role\": \"psychologue\", \"organisation\": "
+                           "\"CMP de Sceaux\"}], \"decision\": \"Orientation vers le CMP.\\nPoint en janvier.\", "
+                           "\"next_review_date\": \"2027-01-15\"");
+    return json;
+}
+
+static void test_validate_meeting_rules(void **state)
+{
+    (void)state;
+    assert_true(relais_meeting_id_valid("M-20261202-a3f9", "2026-12-02"));
+    assert_true(relais_meeting_id_valid("M-20261202-0123456789abcdef", NULL));
+    assert_true(relais_meeting_id_valid("M-20261202-7", NULL));
+    const char *bad[] = {"M-20261202-", "M-2026120-a3f9", "M-20261202-A3F9", "M-20261202-a3f9!", "m-20261202-a3f9",
+                         "M-20261202-0123456789abcdef0", "M-2026-12-02-a", "", NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (relais_meeting_id_valid(bad[i], NULL))
+            fail_msg("%s taken for a meeting id", bad[i] ? bad[i] : "NULL");
+    assert_false(relais_meeting_id_valid("M-20261202-a3f9", "2026-12-01"));
+
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02", NULL), NULL);
+    s_expect_valid(s_meeting_with("M-2026120-a3f9", "2026-12-02", NULL),
+                   "meeting.meeting_id: M-2026120-a3f9 is not a meeting id; expected M-, the date as YYYYMMDD");
+    s_expect_valid(s_meeting_with("M-20261201-a3f9", "2026-12-02", NULL),
+                   "meeting.meeting_id: M-20261201-a3f9 is not of the meeting's date 2026-12-02; expected M-20261202-");
+    s_expect_valid(s_meeting_with("M-20260230-a3f9", "2026-02-30", NULL), "meeting.date: 2026-02-30 is not a date");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "", NULL), "meeting.date: required");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02", ", \"decision\": \"x\""),
+                   "meeting.present: required");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02",
+                                  ", \"present\": [{\"name\": \"Mme Roux\"}], \"decision\": \"x\""),
+                   "meeting.present.1.organisation: required");
+    char many[4096] = ", \"present\": [", *end = many + strlen(many);
+    for (int i = 0; i < 31; i++)
+        end += sprintf(end, "%s{\"organisation\": \"CMP\"}", i ? ", " : "");
+    strcpy(end, "], \"decision\": \"x\"");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02", many), "meeting.present: 31 people; expected at most 30");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02", ", \"present\": [{\"organisation\": \"CMP\"}]"),
+                   "meeting.decision: required");
+    s_expect_valid("{\"meeting\": {\"meeting_id\": \"M-20261202-a3f9\", \"date\": \"2026-12-02\", \"present\": "
+                   "[{\"organisation\": \"CMP\"}], \"case_id\": \"c-12\", \"decision\": \"x\"}}",
+                   "meeting.case_id: c-12 is not a case id");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02",
+                                  ", \"present\": [{\"organisation\": \"CMP\"}], \"decision\": \"x\", "
+                                  "\"next_review_date\": \"15/01/2027\""),
+                   "meeting.next_review_date: 15/01/2027 is not a date");
+    /* The hub's own: a meeting that took place (tomorrow allowed, another time zone), within the
+     * window; its next review from today on. */
+    s_expect_valid(s_meeting_with("M-20261204-a3f9", "2026-12-04", NULL), NULL);
+    s_expect_valid(s_meeting_with("M-20261205-a3f9", "2026-12-05", NULL), "meeting.date: 2026-12-05 is in the future");
+    s_expect_valid(s_meeting_with("M-20240101-a3f9", "2024-01-01", NULL), "meeting.date: 2024-01-01 is more than 730 days ago");
+    s_expect_valid(s_meeting_with("M-20261202-a3f9", "2026-12-02",
+                                  ", \"present\": [{\"organisation\": \"CMP\"}], \"decision\": \"x\", "
+                                  "\"next_review_date\": \"2026-11-01\""),
+                   "meeting.next_review_date: 2026-11-01 is in the past");
+}
+
 /* ---- The signed envelope ----------------------------------------------------------------- */
 
 static void test_signed_round_trip(void **state)
@@ -936,6 +999,35 @@ static void test_json_examples_round_trip(void **state)
     s_json_round_trip(lost, strlen(lost), "lost_found");
 }
 
+static void test_meeting_view(void **state)
+{
+    (void)state;
+    const char *json = s_meeting_with("M-20261202-a3f9", "2026-12-02", NULL);
+    relais_message_t *msg = s_decode_json(json);
+    relais_meeting_view_t v;
+    assert_int_equal(relais_message_payload(msg), RELAIS_PAYLOAD_MEETING);
+    assert_int_equal(relais_message_meeting(msg, &v), 0);
+    assert_string_equal(v.meeting_id, "M-20261202-a3f9");
+    assert_string_equal(v.date, "2026-12-02");
+    assert_string_equal(v.case_id, "C-12");
+    assert_string_equal(v.decision, "Orientation vers le CMP.\nPoint en janvier.");
+    assert_string_equal(v.next_review_date, "2027-01-15");
+    assert_int_equal(v.present_count, 1);
+    relais_case_update_view_t u;
+    assert_int_equal(relais_message_case_update(msg, &u), RELAIS_E_INVALID);
+    relais_message_destroy(&msg);
+    relais_message_t *other = s_decode_json(s_update_json);
+    assert_int_equal(relais_message_meeting(other, &v), RELAIS_E_INVALID);
+    relais_message_destroy(&other);
+    /* A line break is a decision's only: in a meeting id, a name or an organisation it is refused. */
+    uint8_t *body = NULL;
+    size_t len = 0;
+    s_expect_detail(s_from_json("{\"meeting\": {\"meeting_id\": \"M-20261202-a3f9\", \"present\": [{\"organisation\": "
+                                "\"CMP\\nde Sceaux\"}]}}", &body, &len),
+                    RELAIS_E_MALFORMED, "meeting.present[0].organisation");
+    s_json_round_trip(json, strlen(json), "meeting");
+}
+
 static void test_json_output_shape(void **state)
 {
     (void)state;
@@ -1187,7 +1279,7 @@ static void test_request_round_trips(void **state)
     uint8_t signed_msg[100];
     memset(signed_msg, 0x42, sizeof signed_msg);
     relais_request_t r;
-    for (int kind = RELAIS_REQ_SUBMIT; kind <= RELAIS_REQ_STATS; kind++) {
+    for (int kind = RELAIS_REQ_SUBMIT; kind <= RELAIS_REQ_MEETING_LIST; kind++) {
         memset(&r, 0, sizeof r);
         r.request_id = 1000 + (uint64_t)kind;
         r.kind = (relais_request_kind_t)kind;
@@ -1219,6 +1311,9 @@ static void test_request_round_trips(void **state)
         case RELAIS_REQ_STATS:
             r.threshold = 10;
             break;
+        case RELAIS_REQ_MEETING_SHOW:
+            snprintf(r.case_id, sizeof r.case_id, "M-20261210-a3f9");
+            break;
         case RELAIS_REQ_AUDIT_RECORDS:
             r.from_seq = 1, r.to_seq = UINT64_MAX;
             break;
@@ -1247,6 +1342,8 @@ static void test_request_round_trips(void **state)
     assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
     r.kind = RELAIS_REQ_CASE_SHOW;
     assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
+    r.kind = RELAIS_REQ_MEETING_SHOW; /* no meeting id */
+    assert_int_equal(relais_request_encode(&r, &buf, &len), RELAIS_E_INVALID);
 }
 
 static void test_request_refuses(void **state)
@@ -1257,7 +1354,7 @@ static void test_request_refuses(void **state)
     s_field_varint(&w, 1, 5); /* an id and nothing asked */
     s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request: no request set");
     s_field_bytes(&w, 5, "", 0); /* an empty case query */
-    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "neither list nor show");
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.case_query: no query set");
     w.n = 0;
     s_field_bytes(&w, 6, "", 0); /* an empty audit request */
     s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.audit");
@@ -1528,6 +1625,21 @@ static void test_reply_case_round_trips(void **state)
     relais_reply_clear(&back);
     assert_null(back.events);
 
+    /* A meeting: its summary, then the summaries of the cases its records are about. */
+    r.cases = cases;
+    r.case_count = 2;
+    r.events = NULL;
+    r.event_count = 0;
+    s_reply_round_trip(&r, &back);
+    assert_int_equal(back.case_count, 2);
+    assert_memory_equal(back.cases, cases, sizeof cases);
+    s_expect_records(&back, recs, lens, 2);
+    relais_reply_clear(&back);
+    r.case_count = 0;
+    uint8_t *none = NULL;
+    size_t none_len = 0;
+    assert_int_equal(relais_reply_encode(&r, &none, &none_len), RELAIS_E_INVALID);
+
     memset(&r, 0, sizeof r);
     r.kind = RELAIS_REPLY_RECORDS;
     r.records = recs;
@@ -1704,6 +1816,8 @@ int main(void)
         cmocka_unit_test(test_validate_referral_schema_rules),
         cmocka_unit_test(test_validate_referral_hub_rules),
         cmocka_unit_test(test_validate_case_update_rules),
+        cmocka_unit_test(test_validate_meeting_rules),
+        cmocka_unit_test(test_meeting_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

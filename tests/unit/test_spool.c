@@ -182,10 +182,32 @@ static void test_bad_input(void **state)
     relais_spool_t *sp = NULL;
     assert_int_equal(relais_spool_open(NULL, 0, &sp), RELAIS_E_INVALID);
     assert_int_equal(relais_spool_open("", 0, &sp), RELAIS_E_INVALID);
-    assert_int_equal(relais_spool_open("/nonexistent-relais-folder/spool", 0, &sp), RELAIS_E_IO);
+    /* Under a file, no folder can be made (whoever runs the test: root too). */
+    char blocked[300];
+    snprintf(blocked, sizeof blocked, "%s-file", f->dir);
+    FILE *file = fopen(blocked, "w");
+    assert_non_null(file);
+    fclose(file);
+    strncat(blocked, "/spool", sizeof blocked - strlen(blocked) - 1);
+    assert_int_equal(relais_spool_open(blocked, 0, &sp), RELAIS_E_IO);
     assert_int_equal(relais_spool_open(f->dir, 0, &sp), RELAIS_OK);
     assert_int_equal(relais_spool_put(sp, NULL, 0, NULL, NULL), RELAIS_E_INVALID);
     assert_int_equal(relais_spool_put(sp, (const uint8_t *)"", 0, NULL, NULL), RELAIS_E_INVALID);
+    relais_spool_close(&sp);
+}
+
+/* A first run: the folders above the spool (~/.relais) are made too. */
+static void test_missing_parents(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_spool_t *sp = NULL;
+    char nested[300];
+    snprintf(nested, sizeof nested, "%s/relais/spool-college", f->dir);
+    assert_int_equal(relais_spool_open(nested, 0, &sp), RELAIS_OK);
+    s_put_text(sp, "kept", NULL, NULL);
+    relais_spool_close(&sp);
+    assert_int_equal(relais_spool_open(nested, 0, &sp), RELAIS_OK);
+    assert_int_equal(relais_spool_count(sp), 1);
     relais_spool_close(&sp);
 }
 
@@ -216,6 +238,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_after_put, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_full, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_parents, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1438,6 +1438,56 @@ static void test_lifecycle(void **state)
     assert_int_equal(relais_store_archive_get(f->store, 1, &v, &len), RELAIS_E_NOT_FOUND);
 }
 
+/* Appends "meeting:seq:case;" to the text at ctx (room 256). */
+static int s_on_meeting(void *ctx, const char *meeting_id, uint64_t seq, const char *case_id)
+{
+    char *seen = ctx;
+    size_t used = strlen(seen);
+    snprintf(seen + used, 256 - used, "%s:%llu:%s;", meeting_id, (unsigned long long)seq, case_id);
+    return 0;
+}
+
+static void s_assert_meetings(relais_store_t *store, const char *meeting_id, const char *want)
+{
+    char seen[256] = "";
+    assert_int_equal(meeting_id ? relais_store_meeting_records(store, meeting_id, s_on_meeting, seen)
+                                : relais_store_meeting_iterate(store, s_on_meeting, seen),
+                     0);
+    assert_string_equal(seen, want);
+}
+
+/* The meetings' index: a meeting's records together, in log order; gone with their case. */
+static void test_meetings(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_append_range(f->store, 1, 5, 40, NULL), 0);
+    relais_store_batch_t *b = NULL;
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    s_put_state(b, "C-1", "case one");
+    s_put_state(b, "C-4", "case four");
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        assert_int_equal(relais_store_batch_case_link(b, seq < 4 ? "C-1" : "C-4", seq, (const uint8_t *)"st", 2), 0);
+    assert_int_equal(relais_store_batch_meeting_put(b, "M-20261210-a3f9", 4, "C-4"), 0);
+    assert_int_equal(relais_store_batch_meeting_put(b, "M-20261210-a3f9", 2, "C-1"), 0);
+    assert_int_equal(relais_store_batch_meeting_put(b, "M-20261112-b1", 3, "C-1"), 0);
+    assert_int_equal(relais_store_batch_meeting_put(b, "", 5, "C-4"), RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_meeting_put(b, "M-20261210-0123456789abcdef0123456", 5, "C-4"),
+                     RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_meeting_put(b, "M-20261210-a3f9", 5, ""), RELAIS_E_INVALID);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    s_assert_meetings(f->store, NULL, "M-20261112-b1:3:C-1;M-20261210-a3f9:2:C-1;M-20261210-a3f9:4:C-4;");
+    s_assert_meetings(f->store, "M-20261210-a3f9", "M-20261210-a3f9:2:C-1;M-20261210-a3f9:4:C-4;");
+    s_assert_meetings(f->store, "M-20261210-a3f", "");
+    s_assert_meetings(f->store, "M-20270101-zz", "");
+    assert_int_equal(relais_store_meeting_records(f->store, "", s_on_meeting, NULL), RELAIS_E_INVALID);
+
+    assert_int_equal(relais_store_batch_begin(f->store, &b), 0);
+    assert_int_equal(relais_store_batch_case_forget(b, "C-1"), 0);
+    assert_int_equal(relais_store_batch_commit(&b), 0);
+    s_assert_meetings(f->store, NULL, "M-20261210-a3f9:4:C-4;");
+    s_assert_meetings(f->store, "M-20261112-b1", "");
+}
+
 /* ---- The indexes' standing ------------------------------------------------------------------ */
 
 /* Appends records first..first+count-1 in one batch and gives each a case "case-<n>". */
@@ -1635,6 +1685,7 @@ int main(void)
         S_TEST(test_case_ids),
         S_TEST(test_checkpoints),
         S_TEST(test_lifecycle),
+        S_TEST(test_meetings),
         S_TEST(test_index_trusted_after_a_clean_close),
         S_TEST(test_index_made_anew_after_a_crash),
         S_TEST(test_index_truncated_or_stale),
