@@ -940,7 +940,8 @@ static int s_count_case(void *ctx, const char *key, const uint8_t *value, size_t
     s_count_t *c = ctx;
     relais_case_record_t rec;
     relais_stats_case_t profile;
-    if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0)
+    /* A case merged into another is the same child: it is counted with the surviving case. */
+    if (s_is_handle(key) || relais_case_record_decode(value, len, &rec) != 0 || rec.summary.merged_into[0])
         return 0;
     c->rc = broker_case_profile(c->b, &rec, &profile);
     if (c->rc == 0)

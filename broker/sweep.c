@@ -503,7 +503,8 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     if (rc != 0)
         return S_SKIP;
     rc = s_stats_load(s);
-    if (rc == 0)
+    /* A merged case was the surviving case's child: counted with it, never on its own. */
+    if (rc == 0 && !rec.summary.merged_into[0])
         rc = relais_stats_add(s->retired, &profile);
     /* A case still open leaves its child: the next referral of the child opens a new case. */
     char linked[RELAIS_CASE_ID_MAX];

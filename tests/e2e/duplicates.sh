@@ -110,6 +110,12 @@ grep -q "\"merged_from\": *\[\"$second\"\]" "$tmp/out" || fail "the JSON page la
 printf '{"privacy":{"kind":"MERGED","case_id":"%s","value":"%s","reason":"forged"}}' "$cousin" "$lina" >"$tmp/forged.json"
 refused FORBIDDEN coordination submit "$tmp/forged.json"
 grep -q "only the hub records a merge" "$tmp/err" "$tmp/out" || fail "a forged MERGED record: $(cat "$tmp/err")"
+for other in Martin Durand; do
+  child "$tmp/other.json" "$other" '["Tom"]' "Collège Marie Curie" SCHOOL_HEAD
+  expect 0 college-curie submit "$tmp/other.json"
+done
+expect 0 coordination privacy stats --json # 7 cases, one merged into another: 6 children
+tr -d ' \n' <"$tmp/out" | grep -q '"cases":6' || fail "the merged case is counted on its own: $(cat "$tmp/out")"
 refused BAD_TRANSITION dpd-ville privacy erase "$second" --reason "demande"
 grep -q "$second was merged into $lina: ask for $lina" "$tmp/err" || fail "an erasure of the merged case: $(cat "$tmp/err")"
 
