@@ -105,13 +105,17 @@ void broker_case_live_duplicates(relais_store_t *store, relais_case_summary_t *s
     size_t kept = 0;
     for (size_t i = 0; i < summary->duplicate_count; i++) {
         relais_case_record_t other;
-        /* Only a case gone from the index (archived, erased) is dropped: an unreadable one is
+        /* A case gone from the index (archived, erased) is dropped; one merged since is shown as
+         * the case it was merged into (once, and never as this case itself); an unreadable one is
          * still a question for the coordinator, and its read logs why. */
-        if (broker_case_load(store, summary->duplicates[i], &other) == RELAIS_E_NOT_FOUND)
+        int rc = broker_case_load_current(store, summary->duplicates[i], &other);
+        const char *shown = rc == 0 ? other.summary.case_id : summary->duplicates[i];
+        int repeat = strcmp(shown, summary->case_id) == 0;
+        for (size_t k = 0; k < kept && !repeat; k++)
+            repeat = strcmp(summary->duplicates[k], shown) == 0;
+        if (rc == RELAIS_E_NOT_FOUND || repeat)
             continue;
-        if (kept != i)
-            memcpy(summary->duplicates[kept], summary->duplicates[i], sizeof summary->duplicates[kept]);
-        kept++;
+        memmove(summary->duplicates[kept++], shown, strlen(shown) + 1);
     }
     summary->duplicate_count = kept;
 }

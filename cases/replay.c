@@ -253,12 +253,41 @@ static int s_drop_duplicate(relais_case_summary_t *sum, const char *other)
 /* The coordinator says the case's child is not the child of `other`: the question is closed.
  * A case that has left the active base since cannot be opened by a replay, which therefore
  * never flagged it: its dismissal stands as it was accepted. */
+/* Whether flag `flagged` names `other`, itself or through the merges that led `flagged` into it
+ * (a flagged case merged since is shown, and decided, as the case it was merged into). */
+static int s_names_case(const relais_cases_index_t *index, void *ctx, const char *flagged, const char *other, int *rc)
+{
+    relais_case_record_t rec;
+    char id[RELAIS_CASE_ID_LEN];
+    snprintf(id, sizeof id, "%s", flagged);
+    for (int hops = 0; hops <= RELAIS_MAX_MERGED; hops++) {
+        if (strcmp(id, other) == 0)
+            return 1;
+        *rc = index->case_get(ctx, id, &rec);
+        if (*rc == RELAIS_E_NOT_FOUND)
+            *rc = 0;
+        if (*rc || !rec.summary.merged_into[0])
+            return 0;
+        snprintf(id, sizeof id, "%s", rec.summary.merged_into);
+    }
+    return 0;
+}
+
 static int s_dismiss(const relais_cases_index_t *index, void *ctx, const char *other, relais_cases_step_t *out)
 {
     relais_case_summary_t *sum = &out->rec.summary;
     char ids[RELAIS_MAX_DUPLICATES * RELAIS_CASE_ID_LEN];
     s_ids(sum->duplicates, sum->duplicate_count, ids, sizeof ids);
-    if (s_drop_duplicate(sum, other) || (index->case_gone && index->case_gone(ctx, other) == 1))
+    size_t kept = 0;
+    int rc = 0;
+    for (size_t i = 0; i < sum->duplicate_count && rc == 0; i++)
+        if (!s_names_case(index, ctx, sum->duplicates[i], other, &rc))
+            memmove(sum->duplicates[kept++], sum->duplicates[i], sizeof sum->duplicates[0]);
+    if (rc)
+        return rc;
+    int dropped = kept < sum->duplicate_count;
+    sum->duplicate_count = kept;
+    if (dropped || (index->case_gone && index->case_gone(ctx, other) == 1))
         return 0;
     if (sum->duplicate_count)
         return s_refuse(out, RELAIS_E_BAD_TRANSITION,

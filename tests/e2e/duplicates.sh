@@ -116,6 +116,9 @@ for other in Martin Durand; do
 done
 expect 0 coordination privacy stats --json # 7 cases, one merged into another: 6 children
 tr -d ' \n' <"$tmp/out" | grep -q '"cases":6' || fail "the merged case is counted on its own: $(cat "$tmp/out")"
+expect 0 coordination case show "$swapped" --json
+grep -q "\"possible_duplicates\": *\[\"$lina\"\]" "$tmp/out" ||
+  fail "a flag for the merged case is not shown as the surviving one: $(cat "$tmp/out")"
 refused BAD_TRANSITION dpd-ville privacy erase "$second" --reason "demande"
 grep -q "$second was merged into $lina: ask for $lina" "$tmp/err" || fail "an erasure of the merged case: $(cat "$tmp/err")"
 

@@ -979,6 +979,10 @@ static void test_dismiss_and_merge(void **state)
     assert_string_equal(step.merged.summary.case_id, "C-3");
     assert_int_equal(step.merged.summary.state, RELAIS_CASE_ENTERED_IN_ERROR);
     assert_string_equal(step.merged.summary.merged_into, "C-1");
+    /* C-4's flag for C-3 is now a question about C-1: dismissing C-1 answers it. */
+    s_update(f, "C-4", "SUBMITTED", "SUBMITTED", ",\"dismiss_duplicate\":\"C-1\"", 8, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.rec.summary.duplicate_count, 0);
     /* A case merged away is no candidate, and takes no more decisions. */
     s_update(f, "C-3", "ENTERED_IN_ERROR", "ENTERED_IN_ERROR", ",\"merge_into\":\"C-1\"", 8, &step);
     assert_non_null(strstr(step.why, "only an open case is merged"));
