@@ -184,6 +184,13 @@ int relais_cases_open(const relais_referral_view_t *ref, const uint8_t child_key
 int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t *ref, const char *sender,
                         uint64_t seq, int64_t received_ms);
 
+/* A merge, record `seq`: `into` takes what `from` holds (its referrals counted, their referrers
+ * and first sequence numbers, its urgency when higher, its merged cases), and `from`'s followers
+ * follow `into` from the merge on, never its earlier events (the partner-view rule). The caller
+ * refuses beforehand a merge that does not fit (followers, merged cases). */
+void relais_cases_absorb(relais_case_record_t *into, const relais_case_record_t *from, uint64_t seq,
+                         int64_t received_ms);
+
 /* Applies a coordinator's update to `rec` in place. Returns 0, or RELAIS_E_BAD_TRANSITION
  * with a sentence in `why` (room `cap`), `rec` unchanged. *closed is set when the case left
  * the open states with this update (its child must no longer lead to it). */

@@ -297,17 +297,6 @@ static int s_dismiss(const relais_cases_index_t *index, void *ctx, const char *o
                     sum->case_id);
 }
 
-static int s_add_text(char list[][RELAIS_NAME_LEN], size_t *count, size_t max, const char *text)
-{
-    for (size_t i = 0; i < *count; i++)
-        if (strcmp(list[i], text) == 0)
-            return 0;
-    if (*count == max)
-        return 0; /* the first ones are kept, as attaching a referral does */
-    snprintf(list[(*count)++], RELAIS_NAME_LEN, "%s", text);
-    return 0;
-}
-
 /* What the surviving case takes of the merged one: its referrals (counted, their referrers and
  * first sequence numbers), its followers, who see the surviving case from the merge on and
  * never its earlier history (the partner-view rule), and the cases merged into it before. */
@@ -324,32 +313,8 @@ static int s_absorb(relais_case_record_t *into, const relais_case_record_t *from
     if (into->summary.merged_count + 1 + from->summary.merged_count > RELAIS_MAX_MERGED)
         return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s would hold more than %d merged cases",
                         sum->case_id, RELAIS_MAX_MERGED);
-    for (size_t i = 0; i < from->follower_count; i++)
-        if (!relais_cases_follower(into, from->followers[i].referral_seq)) {
-            relais_case_follower_t *f = &into->followers[into->follower_count++];
-            *f = from->followers[i];
-            f->since_seq = seq;
-        }
-    snprintf(into->summary.merged_from[into->summary.merged_count++], RELAIS_CASE_ID_LEN, "%s", from->summary.case_id);
-    for (size_t i = 0; i < from->summary.merged_count; i++)
-        snprintf(into->summary.merged_from[into->summary.merged_count++], RELAIS_CASE_ID_LEN, "%s", from->summary.merged_from[i]);
-    for (size_t i = 0; i < from->summary.referrer_count; i++)
-        s_add_text(sum->referrers, &sum->referrer_count, RELAIS_MAX_REFERRERS, from->summary.referrers[i]);
-    for (size_t i = 0; i < from->sender_count; i++)
-        s_add_text(into->senders, &into->sender_count, RELAIS_MAX_REFERRERS, from->senders[i]);
-    for (size_t i = 0; i < from->referral_seq_count && into->referral_seq_count < RELAIS_MAX_REFERRERS; i++)
-        into->referral_seqs[into->referral_seq_count++] = from->referral_seqs[i];
-    sum->referral_count += from->summary.referral_count;
-    /* A more urgent referral of the merged case counts from its own arrival, as attaching does. */
-    if (from->summary.urgency > sum->urgency) {
-        sum->urgency = from->summary.urgency;
-        into->triage_from_ms = from->triage_from_ms;
-    }
-    if (!into->review_ms)
-        into->review_ms = from->review_ms;
+    relais_cases_absorb(into, from, seq, received_ms);
     s_drop_duplicate(sum, from->summary.case_id);
-    into->last_seq = seq;
-    sum->updated_ms = received_ms;
     return 0;
 }
 

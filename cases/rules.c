@@ -688,6 +688,39 @@ int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t 
     return 0;
 }
 
+void relais_cases_absorb(relais_case_record_t *into, const relais_case_record_t *from, uint64_t seq,
+                         int64_t received_ms)
+{
+    relais_case_summary_t *s = &into->summary;
+    for (size_t i = 0; i < from->follower_count && into->follower_count < RELAIS_MAX_FOLLOWERS; i++)
+        if (!relais_cases_follower(into, from->followers[i].referral_seq)) {
+            relais_case_follower_t *f = &into->followers[into->follower_count++];
+            *f = from->followers[i];
+            f->since_seq = seq;
+        }
+    const char *merged[1 + RELAIS_MAX_MERGED] = {from->summary.case_id};
+    for (size_t i = 0; i < from->summary.merged_count; i++)
+        merged[1 + i] = from->summary.merged_from[i];
+    for (size_t i = 0; i < 1 + from->summary.merged_count && s->merged_count < RELAIS_MAX_MERGED; i++)
+        snprintf(s->merged_from[s->merged_count++], RELAIS_CASE_ID_LEN, "%s", merged[i]);
+    for (size_t i = 0; i < from->summary.referrer_count; i++)
+        s_add_name(s->referrers, &s->referrer_count, from->summary.referrers[i]);
+    for (size_t i = 0; i < from->sender_count; i++)
+        s_add_name(into->senders, &into->sender_count, from->senders[i]);
+    for (size_t i = 0; i < from->referral_seq_count && into->referral_seq_count < RELAIS_MAX_REFERRERS; i++)
+        into->referral_seqs[into->referral_seq_count++] = from->referral_seqs[i];
+    s->referral_count += from->summary.referral_count;
+    /* A more urgent referral of the merged case counts from its own arrival, as attaching does. */
+    if (from->summary.urgency > s->urgency) {
+        s->urgency = from->summary.urgency;
+        into->triage_from_ms = from->triage_from_ms;
+    }
+    if (!into->review_ms)
+        into->review_ms = from->review_ms;
+    into->last_seq = seq;
+    s->updated_ms = received_ms;
+}
+
 int relais_cases_has_sender(const relais_case_record_t *rec, const char *sender)
 {
     for (size_t i = 0; i < rec->sender_count && i < RELAIS_MAX_REFERRERS; i++)
