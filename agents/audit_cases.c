@@ -137,6 +137,9 @@ struct relais_audit_cases {
     s_map_t meetings;             /* meeting id || 0x00 || seq (8) -> case id: the meetings' index the log makes */
     s_map_t blocks;               /* blocking key -> its cases: (id length (1), id, names length (2), names)... */
     s_map_t caseblocks;           /* case id -> its blocking keys (32 bytes each), to take its entries away */
+    s_map_t moved;                /* seq (8) -> 1 byte: a referral the index files elsewhere than its case
+                                   * then; a split must have moved it (0 once its copy showed where) */
+    s_map_t split_keys;           /* key id (8) -> the split's seq (8): keys a split destroyed */
     uint64_t next_seq;            /* the record the replay expects next */
     int compare;                  /* the store's indexes can be read: each event is checked against them */
     relais_audit_outcome_t found; /* the replay's first finding, held back until the end */
@@ -170,8 +173,8 @@ static int s_referral_get(void *ctx, uint64_t seq, relais_referral_record_t *out
     char handle[RELAIS_CASE_ID_LEN];
     relais_referral_handle(seq, handle);
     const s_slot_t *s = s_get(&r->cases, handle, strlen(handle));
-    if (!s)
-        return RELAIS_E_NOT_FOUND;
+    if (!s || s->vlen == 0)
+        return RELAIS_E_NOT_FOUND; /* none, or forgotten (its case left the active base) */
     return relais_referral_record_decode(s->val, s->vlen, out);
 }
 
@@ -288,6 +291,17 @@ static int s_fail_seq(s_replay_t *r, uint64_t seq, int status, const char *fmt, 
     return relais_audit_fail(r->out, status, where, "%s", problem);
 }
 
+/* A referral the index files elsewhere than the case it joined: a later split must have moved
+ * it, and its copy says where (s_check_moved); the end of the replay fails what none explained. */
+static int s_defer_move(s_replay_t *r, uint64_t seq)
+{
+    uint8_t key[8], pending = 1;
+    relais_u64_put(key, seq);
+    return s_put(&r->moved, key, sizeof key, &pending, 1) ? s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory "
+                                                                                               "replaying the cases")
+                                                          : 0;
+}
+
 /* The store's entry for event `seq` must name the case and hold the status after it. */
 static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t *step)
 {
@@ -297,6 +311,8 @@ static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t 
     if (!r->compare)
         return 0;
     int rc = relais_store_seq_case(r->store, seq, case_id, &stored, &stored_len);
+    if (rc == RELAIS_E_NOT_FOUND && step->has_referral)
+        return s_defer_move(r, seq);
     if (rc == RELAIS_E_NOT_FOUND)
         return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "record %" PRIu64 " is an event of case %s, which the index does not link it to",
                                  seq, step->rec.summary.case_id);
@@ -307,10 +323,54 @@ static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t 
                memcmp(mine, stored, mine_len) == 0;
     free(stored);
     free(mine);
+    if (!same && step->has_referral && strcmp(case_id, step->rec.summary.case_id) != 0)
+        return s_defer_move(r, seq);
     if (!same)
         return s_fail_seq(r, seq, RELAIS_E_CORRUPT,
                                  "record %" PRIu64 " is an event of case %s; the index links it to %s with another status",
                                  seq, step->rec.summary.case_id, case_id);
+    return 0;
+}
+
+/* The index's link of a referral that a split moved out, once the log says where to: its new
+ * case `case_id` with the status after its copy (`status`), or none when that case has left the
+ * active base since (case_id NULL). */
+static int s_check_moved(s_replay_t *r, uint64_t copy_seq, uint64_t moved, const char *case_id,
+                         const relais_case_status_t *status)
+{
+    uint8_t key[8];
+    relais_u64_put(key, moved);
+    s_slot_t *pending = s_get(&r->moved, key, sizeof key);
+    char linked[RELAIS_CASE_ID_MAX];
+    uint8_t *stored = NULL, *mine = NULL;
+    size_t stored_len = 0, mine_len = 0;
+    if (!r->compare)
+        return 0;
+    int rc = relais_store_seq_case(r->store, moved, linked, &stored, &stored_len);
+    int same = case_id ? rc == 0 && strcmp(linked, case_id) == 0 && relais_case_status_encode(status, &mine, &mine_len) == 0 &&
+                             mine_len == stored_len && memcmp(mine, stored, mine_len) == 0
+                       : rc == RELAIS_E_NOT_FOUND;
+    free(stored);
+    free(mine);
+    if (!same || !pending)
+        return s_fail_seq(r, copy_seq, RELAIS_E_CORRUPT,
+                          case_id ? "record %" PRIu64 " moves R-%" PRIu64 " into case %s; the index does not file it there"
+                                  : "record %" PRIu64 " moved R-%" PRIu64 " into a case that has left the active base; the "
+                                    "index still files it%s",
+                          copy_seq, moved, case_id ? case_id : "");
+    pending->val[0] = 0;
+    return 0;
+}
+
+/* Forgets referral `seq`'s entry: an empty value, which no lookup finds and the comparison
+ * counts as absent. */
+static int s_forget_referral(s_replay_t *r, uint64_t seq)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_referral_handle(seq, handle);
+    s_slot_t *s = s_get(&r->cases, handle, strlen(handle));
+    if (s)
+        s->vlen = 0;
     return 0;
 }
 
@@ -322,7 +382,13 @@ static int s_record_step(s_replay_t *r, const relais_cases_step_t *step)
     int rc = relais_case_record_encode(&step->rec, &bytes, &len);
     if (rc == 0)
         rc = s_put_owned(&r->cases, id, strlen(id), bytes, len);
-    if (rc == 0 && step->has_referral) {
+    if (rc == 0 && step->split_key) {
+        uint8_t key[8], split[8];
+        relais_u64_put(key, step->split_key);
+        relais_u64_put(split, step->rec.last_seq);
+        rc = s_put(&r->split_keys, key, sizeof key, split, sizeof split);
+    }
+    if (rc == 0 && (step->has_referral || step->split_of || step->copy_of)) {
         char handle[RELAIS_CASE_ID_LEN];
         relais_referral_handle(step->referral.seq, handle);
         rc = relais_referral_record_encode(&step->referral, &bytes, &len);
@@ -356,8 +422,7 @@ static size_t s_meeting_key(const char *meeting_id, uint64_t seq, uint8_t key[RE
     size_t id_len = strnlen(meeting_id, RELAIS_MEETING_ID_LEN - 1);
     memcpy(key, meeting_id, id_len);
     key[id_len] = 0x00;
-    for (int i = 7; i >= 0; i--, seq >>= 8)
-        key[id_len + 1 + i] = (uint8_t)seq;
+    relais_u64_put(key + id_len + 1, seq);
     return id_len + 1 + 8;
 }
 
@@ -475,7 +540,8 @@ static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, con
     return s_check_event(r, seq, &step) ? RELAIS_AUDIT_STOP : 0;
 }
 
-void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms, uint64_t key_id)
+void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms, uint64_t key_id,
+                             uint64_t copy_of)
 {
     if (r->found.status)
         return;
@@ -484,23 +550,45 @@ void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t rece
         return;
     }
     r->next_seq++;
+    relais_cases_step_t step;
+    int rc = relais_cases_decide_gone(&s_index, r, key_id, copy_of, seq, received_ms, &step);
+    if (rc) {
+        s_fail_seq(r, seq, rc, "replaying the case rules: %s", relais_status_detail());
+        return;
+    }
+    if (step.status) {
+        s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the log holds a record the case rules refuse (%s): %s",
+                   relais_status_name(step.status), step.why);
+        return;
+    }
     char case_id[RELAIS_CASE_ID_LEN];
-    snprintf(case_id, sizeof case_id, "C-%" PRIu64, key_id);
+    snprintf(case_id, sizeof case_id, "C-%" PRIu64, relais_key_id_owner(key_id));
     uint8_t id[8];
-    for (int i = 7; i >= 0; i--, key_id >>= 8)
-        id[i] = (uint8_t)key_id;
-    if (s_touch(r, case_id, seq, received_ms) || s_put(&r->gone, id, sizeof id, "", 0))
+    relais_u64_put(id, key_id);
+    if (s_put(&r->gone, id, sizeof id, "", 0) || (step.about_case && s_record_step(r, &step)) ||
+        s_touch(r, case_id, seq, received_ms)) {
         s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the cases");
-    else
-        s_check_no_event(r, seq);
+        return;
+    }
+    /* A referral a split took out since: an event of its case then, whose details are gone. */
+    if (step.about_case) {
+        s_check_event(r, seq, &step);
+        return;
+    }
+    /* A split's copy whose case has left the active base: the moved referral went with it. */
+    if (step.forget_referral && (s_forget_referral(r, step.forget_referral) ||
+                                 s_check_moved(r, seq, step.forget_referral, NULL, NULL)))
+        return;
+    s_check_no_event(r, seq);
 }
 
-static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
+static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, uint64_t copy_of, const relais_message_t *msg)
 {
-    if (relais_message_payload(msg) == RELAIS_PAYLOAD_PRIVACY)
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_PRIVACY && !copy_of)
         return s_apply_privacy(r, seq, received_ms, msg);
     relais_cases_step_t step;
-    int rc = relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
+    int rc = copy_of ? relais_cases_decide_copy(&s_index, r, r->secret, msg, copy_of, seq, received_ms, &step)
+                     : relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
     if (rc)
         return s_fail_seq(r, seq, rc, "replaying the case rules: %s", relais_status_detail());
     if (!step.about_case)
@@ -508,7 +596,8 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relai
     if (step.status)
         return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "the log holds an event the case rules refuse (%s): %s",
                                  relais_status_name(step.status), step.why);
-    if (s_check_event(r, seq, &step))
+    if (s_check_event(r, seq, &step) || (step.copy_of && s_check_moved(r, seq, step.copy_of, step.rec.summary.case_id,
+                                                                       &step.after)))
         return RELAIS_AUDIT_STOP;
     rc = s_record_step(r, &step);
     if (rc == 0 && step.meeting_id[0])
@@ -518,7 +607,7 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, const relai
     return rc ? s_fail_seq(r, seq, rc, "out of memory replaying the cases") : 0;
 }
 
-void relais_audit_cases_record(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms,
+void relais_audit_cases_record(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms, uint64_t copy_of,
                                const relais_message_t *msg)
 {
     if (r->found.status)
@@ -529,7 +618,7 @@ void relais_audit_cases_record(relais_audit_cases_t *r, uint64_t seq, int64_t re
         return;
     }
     r->next_seq++;
-    s_apply(r, seq, received_ms, msg);
+    s_apply(r, seq, received_ms, copy_of, msg);
 }
 
 /* ---- The comparison ------------------------------------------------------------------------- */
@@ -586,7 +675,7 @@ static int s_on_index_case(void *ctx, const char *case_id, const uint8_t *state,
     int referral = s_is_referral_entry(case_id, strlen(case_id));
     snprintf(where, sizeof where, "%s %s", referral ? "referral" : "case", case_id);
     s_slot_t *s = s_get(&r->cases, case_id, strlen(case_id));
-    if (!s)
+    if (!s || s->vlen == 0)
         return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index holds an entry that no event of the log makes");
     uint8_t *kept = NULL;
     if (!referral && s_without_gone_duplicates(r, state, len, &kept, &len) == 0 && kept)
@@ -610,7 +699,7 @@ static int s_check_complete(s_replay_t *r)
     char where[96], linked[RELAIS_CASE_ID_MAX];
     for (size_t i = 0; i < r->cases.room; i++) {
         const s_slot_t *s = &r->cases.slots[i];
-        if (s->key && !s->seen) {
+        if (s->key && s->vlen && !s->seen) {
             int referral = s_is_referral_entry((const char *)s->key, s->klen);
             snprintf(where, sizeof where, "%s %.*s", referral ? "referral" : "case", (int)s->klen,
                      (const char *)s->key);
@@ -655,6 +744,42 @@ static int s_on_index_lifecycle(void *ctx, const char *case_id, const uint8_t *v
     return 0;
 }
 
+static int s_count_key(void *ctx, uint64_t key_id, const uint8_t *wrapped, size_t len)
+{
+    (void)key_id;
+    (void)wrapped;
+    (void)len;
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+/* What the splits left: every referral filed elsewhere than its case was moved by one, and every
+ * key a split destroyed is gone from the store. */
+static int s_check_splits(s_replay_t *r)
+{
+    char where[64];
+    for (size_t i = 0; i < r->moved.room; i++) {
+        const s_slot_t *s = &r->moved.slots[i];
+        if (!s->key || s->vlen != 1 || s->val[0] == 0)
+            continue;
+        snprintf(where, sizeof where, "seq %" PRIu64, relais_u64_get(s->key));
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the index files this referral elsewhere than the "
+                                 "case it joined, and no split of the log moved it");
+    }
+    for (size_t i = 0; i < r->split_keys.room; i++) {
+        const s_slot_t *s = &r->split_keys.slots[i];
+        uint8_t *wrapped = NULL;
+        size_t len = 0;
+        if (!s->key || s->vlen != 8 || relais_store_key_get(r->store, relais_u64_get(s->key), &wrapped, &len) != 0)
+            continue;
+        free(wrapped);
+        snprintf(where, sizeof where, "seq %" PRIu64, relais_u64_get(s->val));
+        return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "this split destroys data key %" PRIu64 ", which the "
+                                 "store still holds", relais_u64_get(s->key));
+    }
+    return 0;
+}
+
 static int s_check_lifecycles(s_replay_t *r)
 {
     char where[96];
@@ -672,30 +797,30 @@ static int s_check_lifecycles(s_replay_t *r)
         const relais_lifecycle_t *lc = (const relais_lifecycle_t *)s->val;
         if (lc->tier == RELAIS_TIER_ACTIVE)
             continue;
-        uint8_t *wrapped = NULL;
-        size_t len = 0;
-        int kept = relais_store_key_get(r->store, relais_cases_key_id(where + 5), &wrapped, &len) == 0;
-        free(wrapped);
+        uint64_t n = relais_cases_number(where + 5), kept = 0;
+        rc = relais_store_key_range(r->store, NULL, RELAIS_STORE_KEYS_LIVE, relais_key_id_of(n, 0),
+                                    relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX), s_count_key, &kept);
+        if (rc)
+            return rc;
         if (kept)
             return relais_audit_fail(r->out, RELAIS_E_CORRUPT, where, "the case left the active base at record %" PRIu64
-                                     ", yet the store still holds its data key",
-                                     lc->archived_seq);
+                                     ", yet the store still holds %" PRIu64 " of its data keys",
+                                     lc->archived_seq, kept);
     }
     for (size_t i = 0; i < r->gone.room; i++) {
         const s_slot_t *s = &r->gone.slots[i];
-        if (!s->key || s->klen != 8)
+        if (!s->key || s->klen != 8 || s_get(&r->split_keys, s->key, s->klen))
             continue;
-        uint64_t key_id = 0;
-        for (int k = 0; k < 8; k++)
-            key_id = key_id << 8 | s->key[k];
-        snprintf(where, sizeof where, "C-%" PRIu64, key_id);
+        uint64_t key_id = relais_u64_get(s->key);
+        snprintf(where, sizeof where, "C-%" PRIu64, relais_key_id_owner(key_id));
         relais_lifecycle_t lc;
         if (!s_lifecycle(r, where, &lc) || lc.tier == RELAIS_TIER_ACTIVE)
             return relais_audit_fail(r->out, RELAIS_E_CORRUPT, "keys",
-                                     "data key %" PRIu64 " is gone from the store, though the log never archived %s",
+                                     "data key %" PRIu64 " is gone from the store, though the log never archived %s "
+                                     "nor split out the referral it sealed",
                                      key_id, where);
     }
-    return 0;
+    return s_check_splits(r);
 }
 
 /* The store's blocking index holds exactly the replay's entries: each (key, case) with the
@@ -806,6 +931,8 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
     s_map_free(&r->caseblocks);
     s_map_free(&r->lifecycles);
     s_map_free(&r->gone);
+    s_map_free(&r->moved);
+    s_map_free(&r->split_keys);
     s_map_free(&r->meetings);
     free(r);
     return out->status ? RELAIS_AUDIT_STOP : 0;

@@ -102,6 +102,7 @@ typedef struct {
     int gone;                            /* sealed, and its data key is no longer in the store: its
                                           * case left the active base (the replay checks that it did) */
     uint64_t key_id;                     /* a sealed record's data key */
+    uint64_t copy_of;                    /* a split's copy of that record (LogRecord.copy_of), or 0 */
 } relais_audit_verdict_t;
 
 /* Checks one LogRecord on its own: canonical decoding, its sequence number is `seq`, its
@@ -251,12 +252,14 @@ relais_audit_cases_t *relais_audit_cases_begin(struct relais_store *store, const
 
 /* Applies record `seq` (its message and received time, in log order, every record from 1
  * on) to the replay and checks its entry in the index. Nothing once a problem was found. */
-void relais_audit_cases_record(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms,
+void relais_audit_cases_record(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms, uint64_t copy_of,
                                const relais_message_t *msg);
 
 /* Record `seq` cannot be opened: its data key `key_id` is gone from the store. It is an event
- * of case C-<key_id> all the same (its last contact), and the log must archive that case. */
-void relais_audit_cases_gone(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms, uint64_t key_id);
+ * of the case its key names all the same (its last contact), and the log must archive that
+ * case, or have split the referral it holds out of it (relais_cases_decide_gone). */
+void relais_audit_cases_gone(relais_audit_cases_t *c, uint64_t seq, int64_t received_ms, uint64_t key_id,
+                             uint64_t copy_of);
 
 /* Notes the hub's erasure records for the report (any audit, keyed or not). */
 void relais_audit_note_privacy(relais_audit_outcome_t *o, uint64_t seq, const relais_message_t *msg);

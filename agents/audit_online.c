@@ -141,8 +141,10 @@ typedef struct {
     s_remote_t remote;                /* the broker */
     relais_audit_keys_t keys;         /* senders' keys: --certs */
     s_idset_t ids;                    /* message ids seen */
-    uint64_t *gone, *archived;        /* key ids of the records sent sealed; cases the log archived */
-    size_t gone_count, gone_room, archived_count, archived_room;
+    uint64_t *gone, *gone_seqs;       /* key ids and numbers of the records sent sealed */
+    uint64_t *archived, *copied;      /* cases the log archived; records a split's copy names */
+    size_t gone_count, gone_room, gone_seq_count, gone_seq_room, archived_count, archived_room, copied_count,
+        copied_room;
     int nomem;                        /* those lists could not grow */
     relais_audit_progress_t progress; /* the bar on stderr */
     relais_audit_outcome_t out;       /* counts, root, first problem */
@@ -170,23 +172,31 @@ static int s_cmp_id(const void *a, const void *b)
 }
 
 /* A record the hub sent sealed is one the hub can no longer open: its case must be one the
- * log archived, or the hub would be hiding a record from the signature check. */
+ * log archived, or the record a referral that a split moved out (the log holds the hub's copy
+ * of it, which the hub sends opened), or the hub would be hiding a record from the signature
+ * check. */
 static void s_check_gone(s_online_t *v)
 {
     if (v->out.status || !v->gone_count)
         return;
-    if (v->nomem) {
+    if (v->nomem || v->gone_seq_count != v->gone_count) {
         relais_audit_fail(&v->out, RELAIS_E_NOMEM, "records", "out of memory");
         return;
     }
     qsort(v->archived, v->archived_count, sizeof *v->archived, s_cmp_id);
-    for (size_t i = 0; i < v->gone_count; i++)
-        if (!bsearch(&v->gone[i], v->archived, v->archived_count, sizeof *v->archived, s_cmp_id)) {
-            relais_audit_fail(&v->out, RELAIS_E_PROOF, "records",
-                              "the hub sent a record of key %" PRIu64 " sealed, and the log never archived C-%" PRIu64,
-                              v->gone[i], v->gone[i]);
-            return;
-        }
+    qsort(v->copied, v->copied_count, sizeof *v->copied, s_cmp_id);
+    for (size_t i = 0; i < v->gone_count; i++) {
+        uint64_t owner = relais_key_id_owner(v->gone[i]);
+        if (bsearch(&owner, v->archived, v->archived_count, sizeof *v->archived, s_cmp_id) ||
+            (relais_key_id_part(v->gone[i]) >= 2 &&
+             bsearch(&v->gone_seqs[i], v->copied, v->copied_count, sizeof *v->copied, s_cmp_id)))
+            continue;
+        relais_audit_fail(&v->out, RELAIS_E_PROOF, "records",
+                          "the hub sent record %" PRIu64 " (data key %" PRIu64 ") sealed, and the log neither archived "
+                          "C-%" PRIu64 " nor moved the record out of it by a split",
+                          v->gone_seqs[i], v->gone[i], owner);
+        return;
+    }
 }
 
 /* From a sealed store the hub sends each record opened, with its stored leaf's hash: the tree is
@@ -211,8 +221,10 @@ static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, con
             return relais_audit_fail(&v->out, RELAIS_E_PROOF, where, "the hub sent the record sealed");
         v->out.gone++;
         relais_log_record_t sealed;
-        if (relais_log_record_decode(record, len, &sealed) == 0)
+        if (relais_log_record_decode(record, len, &sealed) == 0) {
             s_note_id(v, &v->gone, &v->gone_count, &v->gone_room, sealed.key_id);
+            s_note_id(v, &v->gone_seqs, &v->gone_seq_count, &v->gone_seq_room, seq);
+        }
         relais_audit_tree_push(&v->out.tree, verdict.leaf);
         relais_audit_progress_step(&v->progress);
         return 0;
@@ -222,12 +234,15 @@ static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, con
     const relais_peer_t *signer = verdict.msg ? relais_audit_keys_find(&v->keys, relais_message_sender(verdict.msg)) : NULL;
     if (signer && signer->role == RELAIS_ROLE_BROKER && relais_message_privacy(verdict.msg, &p) == 0 &&
         p.kind == RELAIS_PRIVACY_ARCHIVED)
-        s_note_id(v, &v->archived, &v->archived_count, &v->archived_room, relais_cases_key_id(p.case_id));
+        s_note_id(v, &v->archived, &v->archived_count, &v->archived_room, relais_cases_number(p.case_id));
+    if (verdict.copy_of)
+        s_note_id(v, &v->copied, &v->copied_count, &v->copied_room, verdict.copy_of);
     relais_message_destroy(&verdict.msg);
     if (leaf)
         v->out.keyed = RELAIS_AUDIT_KEYED_BY_HUB;
     v->out.signatures++;
-    rc = s_id_add(&v->ids, verdict.msg_id);
+    /* A split's copy keeps the id of the record it copies, which the hub sent sealed. */
+    rc = verdict.copy_of ? 0 : s_id_add(&v->ids, verdict.msg_id);
     if (rc)
         return relais_audit_fail(&v->out, rc, where, "%s",
                                  rc == RELAIS_E_NOMEM ? "out of memory"
@@ -312,6 +327,8 @@ int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, i
     relais_audit_keys_clear(&v->keys);
     s_id_free(&v->ids);
     free(v->gone);
+    free(v->gone_seqs);
+    free(v->copied);
     free(v->archived);
     free(v);
     return status;

@@ -109,6 +109,7 @@ static int s_check_record(const relais_audit_keys_t *keys, uint64_t seq, const u
         relais_merkle_leaf_hash(record, len, out->leaf);
     if (relais_log_record_decode(record, len, &rec) != 0)
         return s_verdict(out, RELAIS_E_MALFORMED, "the record is not a canonical LogRecord");
+    out->copy_of = rec.copy_of;
     if (rec.seq != seq)
         return s_verdict(out, RELAIS_E_CORRUPT, "the record says it is number %" PRIu64, rec.seq);
     if (stored_leaf && memcmp(out->leaf, stored_leaf, RELAIS_HASH_SIZE) != 0)
@@ -278,8 +279,8 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
         printf("level: full (a store in clear): the tree, every leaf, the checkpoints, every signature%s\n",
                o->cases_checked ? ", the cases replayed" : "");
     if (o->gone)
-        printf("archived or erased: %" PRIu64 " records whose cases left the active base: their keys are gone "
-               "from the store, their leaves checked\n",
+        printf("archived or erased: %" PRIu64 " records whose keys are gone from the store (their cases left the "
+               "active base, or a split moved them out), their leaves checked\n",
                o->gone);
     if (o->erased)
         printf("erasures: %" PRIu64 "\n%s", o->erased, o->erasures);
@@ -370,12 +371,13 @@ static int s_fail(s_verify_t *v, int status, const char *where, const char *fmt,
 /* Message ids are unique when the id index maps each record's id back to that very record:
  * two records with one id cannot both be where the index points. Constant memory, and the
  * broker's idempotence relies on that index being right. */
-static int s_check_msg_id(s_verify_t *v, uint64_t seq, const uint8_t *msg_id)
+static int s_check_msg_id(s_verify_t *v, uint64_t seq, uint64_t copy_of, const uint8_t *msg_id)
 {
     relais_store_ack_t ack;
     char hex[2 * RELAIS_MSG_ID_BYTES + 1], where[64];
     int rc = relais_store_find_msg(v->store, msg_id, &ack);
-    if (rc == 0 && ack.seq == seq)
+    /* A split's copy keeps its original's id, which the index maps to the original. */
+    if (rc == 0 && ack.seq == (copy_of ? copy_of : seq))
         return 0;
     /* Formatting only on the way out: this runs once per record on the reading thread. */
     relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, hex);
@@ -402,7 +404,7 @@ static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *v
     if (verdict->gone) {
         v->out.gone++;
         if (v->cases)
-            relais_audit_cases_gone(v->cases, seq, verdict->received_ms, verdict->key_id);
+            relais_audit_cases_gone(v->cases, seq, verdict->received_ms, verdict->key_id, verdict->copy_of);
         relais_audit_progress_step(&v->progress);
         return 0;
     }
@@ -413,11 +415,11 @@ static int s_on_verdict(void *ctx, uint64_t seq, const relais_audit_verdict_t *v
         return 0;
     }
     v->out.signatures++;
-    if (s_check_msg_id(v, seq, verdict->msg_id) != 0)
+    if (s_check_msg_id(v, seq, verdict->copy_of, verdict->msg_id) != 0)
         return RELAIS_AUDIT_STOP;
     relais_audit_note_privacy(&v->out, seq, verdict->msg);
     if (v->cases)
-        relais_audit_cases_record(v->cases, seq, verdict->received_ms, verdict->msg);
+        relais_audit_cases_record(v->cases, seq, verdict->received_ms, verdict->copy_of, verdict->msg);
     relais_audit_progress_step(&v->progress);
     return 0;
 }

@@ -18,6 +18,7 @@ static const char s_help[] =
     "       relais case share CASE-ID R-N [--note TEXT]\n"
     "       relais case dismiss CASE-ID OTHER-CASE-ID [--note TEXT]\n"
     "       relais case merge CASE-ID INTO-CASE-ID [--note TEXT]\n"
+    "       relais case split CASE-ID R-N [--note TEXT]\n"
     "\n"
     "CASE-ID is a case id, C-14 (also c-14 or 14), or a referral's handle, R-57 (also r-57).\n"
     "ACTION is the state to move to: triage, awaiting-agreement, accepted, declined, redirected,\n"
@@ -37,6 +38,9 @@ static const char s_help[] =
     "`case dismiss C-14 C-9` (C-14 is not C-9's child: the flag goes away) or `case merge C-14 C-9`\n"
     "(C-14 is entered in error and merged into C-9, which takes its referrals, history and\n"
     "followers; C-14's partners see C-9's status from the merge on, never its earlier history).\n"
+    "`case split C-9 R-31` moves a referral that joined C-9 but names another child into a case of\n"
+    "its own (C-<n>, n the record of the hub's copy): the copy is sealed under the new case's key\n"
+    "and the old one's key destroyed; R-31's referrer follows the new case under the same handle.\n"
     "\n"
     "list: the cases (a partner: its referrals), soonest due first, those without a deadline last.\n"
     "--school, --referrer and --name find text inside the school, a referring organisation and the\n"
@@ -159,6 +163,8 @@ static json_t *s_summary_json(const relais_case_summary_t *c)
         json_object_set_new(o, "merged_into", json_string(c->merged_into));
     if (o && c->merged_count)
         json_object_set_new(o, "merged_from", s_ids_json(c->merged_from, c->merged_count));
+    if (o && c->split_from[0])
+        json_object_set_new(o, "split_from", json_string(c->split_from));
     if (o && c->owner[0]) /* the coordinator's and the auditor's: a partner's summary has none */
         json_object_set_new(o, "owner", json_string(c->owner));
     return o;
@@ -410,9 +416,10 @@ static void s_print_ack(const s_opts_t *o, const relais_ack_t *ack)
     }
     const relais_case_update_t *u = &o->update;
     const char *what = u->merge_into ? ", merged into " : u->dismiss_duplicate ? ", not a duplicate of "
+                       : u->split_referral ? ", moved out into a case of its own: "
                        : u->share_referral ? ", shared with " : "";
     const char *other = u->merge_into ? u->merge_into : u->dismiss_duplicate ? u->dismiss_duplicate
-                        : u->share_referral ? u->share_referral : "";
+                        : u->split_referral ? u->split_referral : u->share_referral ? u->share_referral : "";
     if (u->from_state == u->to_state)
         relais_cli_line(stdout, "%s: note in %s (#%" PRIu64 ")%s%s", u->case_id, s_state(u->from_state), ack->seq,
                         what, other);
@@ -466,6 +473,7 @@ static const s_decision_t s_decisions[] = {
     {"share", RELAIS_CLI_REF_HANDLE, "note", "case share CASE-ID R-N [--note TEXT]"},
     {"dismiss", RELAIS_CLI_REF_CASE, "note", "case dismiss CASE-ID OTHER-CASE-ID [--note TEXT]"},
     {"merge", RELAIS_CLI_REF_CASE, "entered-in-error", "case merge CASE-ID INTO-CASE-ID [--note TEXT]"},
+    {"split", RELAIS_CLI_REF_HANDLE, "note", "case split CASE-ID R-N [--note TEXT]"},
 };
 
 static const s_decision_t *s_decision(const char *sub)
@@ -482,6 +490,8 @@ static int s_decide(relais_client_t *client, s_opts_t *o, const s_decision_t *d,
         o->update.share_referral = o->share;
     else if (strcmp(d->name, "dismiss") == 0)
         o->update.dismiss_duplicate = o->share;
+    else if (strcmp(d->name, "split") == 0)
+        o->update.split_referral = o->share;
     else
         o->update.merge_into = o->share;
     return s_update(client, o, case_id, d->action);
@@ -683,7 +693,7 @@ static int s_check_fit(const s_opts_t *o, const char *sub, int nargs)
                         !u->sub_status && !u->pathway_count && !u->share_referral && !u->owner;
         return nargs == 2 && !o->filtered && only_note ? 0 : relais_cli_usage("case", "usage: %s", d->usage);
     }
-    return relais_cli_usage("case", "unknown subcommand '%s' (list, show, update, share, dismiss or merge)", sub);
+    return relais_cli_usage("case", "unknown subcommand '%s' (list, show, update, share, dismiss, merge or split)", sub);
 }
 
 /* The ids as the hub spells them, checked before anything is sent: "c-14" and "14" are C-14. */
@@ -723,7 +733,7 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
 int relais_cmd_case(int argc, char **argv)
 {
     if (argc < 2)
-        return relais_cli_usage("case", "expected list, show, update, share, dismiss or merge");
+        return relais_cli_usage("case", "expected list, show, update, share, dismiss, merge or split");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(s_help, stdout);
         return RELAIS_EXIT_OK;

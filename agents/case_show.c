@@ -309,6 +309,14 @@ static void s_print_merges(const s_page_t *p)
         relais_cli_ids(c->merged_from, c->merged_count, ids, sizeof ids);
         s_field(p, 2, S_T(p, "Dossiers fusionnés", "Merged cases"), ids);
     }
+    if (c->split_from[0]) {
+        relais_cli_safe(c->split_from, ids, sizeof ids);
+        snprintf(line, sizeof line,
+                 S_T(p, "%s, dont son signalement a été détaché : relais case show %s",
+                     "%s, which its referral was moved out of: relais case show %s"),
+                 ids, ids);
+        s_field(p, 2, S_T(p, "Détaché de", "Split from"), line);
+    }
 }
 
 /* The page's title, underlined with '=', and a blank line. */
@@ -478,12 +486,20 @@ static void s_print_sharing(const s_page_t *p, int64_t seq)
     s_field(p, 4, S_T(p, "Pour le partager", "To share it"), text);
 }
 
+/* The number a referral's handle names: its own record's, or for a split's copy the record it
+ * copies (the referral keeps its handle in its new case). */
+static uint64_t s_referral_seq(json_t *entry)
+{
+    int64_t copy_of = s_int(entry, "copy_of");
+    return (uint64_t)(copy_of ? copy_of : s_int(entry, "seq"));
+}
+
 static void s_print_referral(const s_page_t *p, json_t *entry)
 {
     json_t *ref = json_object_get(s_message(entry), "referral");
     json_t *who = json_object_get(ref, "referrer");
     char handle[RELAIS_CASE_ID_LEN], when[64], text[1024];
-    relais_referral_handle((uint64_t)s_int(entry, "seq"), handle);
+    relais_referral_handle(s_referral_seq(entry), handle);
     relais_cli_date_time(s_int(entry, "received_ms"), p->lang, when, sizeof when);
     fputc('\n', p->out);
     relais_cli_line(p->out, S_T(p, "  %s \xe2\x80\x94 reçu le %s de %s", "  %s \xe2\x80\x94 received %s from %s"), handle,
@@ -517,7 +533,7 @@ static void s_print_referral(const s_page_t *p, json_t *entry)
     s_text_field(p, 4, S_T(p, "Déjà en place", "Support in place"), s_str(ref, "support_in_place"));
     s_print_corrections(p, entry);
     if (!p->partner)
-        s_print_sharing(p, s_int(entry, "seq"));
+        s_print_sharing(p, (int64_t)s_referral_seq(entry));
 }
 
 static void s_print_referrals(const s_page_t *p)
@@ -786,7 +802,8 @@ static void s_update_words(const s_page_t *p, json_t *u, char *out, size_t cap)
     } extra[] = {{"sub_status", "précision", "sub-status"}, {"reason_code", "motif", "reason"},
                  {"redirected_to", "orienté vers", "redirected to"}, {"share_referral", "partagé avec", "shared with"},
                  {"owner", "référent", "owner"}, {"merge_into", "fusionné dans", "merged into"},
-                 {"dismiss_duplicate", "pas un doublon de", "not a duplicate of"}};
+                 {"dismiss_duplicate", "pas un doublon de", "not a duplicate of"},
+                 {"split_referral", "signalement détaché dans un dossier à part", "referral moved out into a case of its own"}};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
         size_t used = strlen(out);
         if (*s_str(u, extra[i].key) && used < cap)
@@ -817,7 +834,7 @@ static void s_record_words(const s_page_t *p, json_t *entry, char *out, size_t c
     json_t *priv = json_object_get(m, "privacy"), *meeting = json_object_get(m, "meeting");
     char handle[RELAIS_CASE_ID_LEN], words[768], num[32];
     if (ref) {
-        relais_referral_handle((uint64_t)s_int(entry, "seq"), handle);
+        relais_referral_handle(s_referral_seq(entry), handle);
         snprintf(words, sizeof words, S_T(p, "signalement %s (%s)", "referral %s (%s)"), handle,
                  s_str(json_object_get(ref, "referrer"), "organisation"));
     } else if (u) {

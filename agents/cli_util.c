@@ -462,6 +462,8 @@ static void s_update_summary(const relais_message_t *msg, char *out, size_t cap,
         used += (size_t)snprintf(out + used, cap - used, " shared-with=%s", u.share_referral);
     if (used < cap && u.merge_into && *u.merge_into)
         used += (size_t)snprintf(out + used, cap - used, " merged-into=%s", u.merge_into);
+    if (used < cap && u.split_referral && *u.split_referral)
+        used += (size_t)snprintf(out + used, cap - used, " split-out=%s", u.split_referral);
     if (used < cap && u.dismiss_duplicate && *u.dismiss_duplicate)
         used += (size_t)snprintf(out + used, cap - used, " not-a-duplicate-of=%s", u.dismiss_duplicate);
     if (used < cap && u.note && *u.note)
@@ -672,10 +674,14 @@ json_t *relais_cli_timeline_json(const relais_reply_t *r, int rectified)
     json_t *timeline = json_array();
     for (size_t i = 0; timeline && i < r->record_count; i++) {
         relais_log_record_t rec;
-        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) == RELAIS_OK)
-            json_array_append_new(timeline,
-                                  relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
-                                                         i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL));
+        if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) != RELAIS_OK)
+            continue;
+        json_t *entry = relais_cli_record_json(rec.seq, rec.received_ms, r->records[i], r->record_lens[i],
+                                               i < r->leaf_hash_count ? r->leaf_hashes[i] : NULL);
+        /* A split's copy of a referral: the referral it moved, which keeps its handle. */
+        if (entry && rec.copy_of)
+            json_object_set_new(entry, "copy_of", json_integer((json_int_t)rec.copy_of));
+        json_array_append_new(timeline, entry);
     }
     for (size_t i = 0; timeline && rectified && i < r->record_count; i++) {
         relais_log_record_t rec;

@@ -188,6 +188,7 @@ static char *s_update_json(const relais_case_update_t *u)
     s_set_text(cu, "share_referral", u->share_referral);
     s_set_text(cu, "dismiss_duplicate", u->dismiss_duplicate);
     s_set_text(cu, "merge_into", u->merge_into);
+    s_set_text(cu, "split_referral", u->split_referral);
     s_set_text(cu, "owner", u->owner);
     json_object_set(root, "case_update", cu);
     text = json_dumps(root, JSON_COMPACT);

@@ -155,6 +155,7 @@ static const char *const s_labels[][2] = {
     {"pathway", "Action du parcours"}, {"kind", "Type"}, {"partner", "Partenaire"}, {"start_date", "Début"},
     {"frequency", "Fréquence"}, {"next_review_date", "Prochain bilan"}, {"redirected_to", "Orienté vers"},
     {"share_referral", "Partagé avec"}, {"merge_into", "Fusionné dans"}, {"dismiss_duplicate", "Pas un doublon de"},
+    {"split_referral", "Signalement détaché"},
     {"responsible", "Responsable"}, {"owner", "Référent"},
     {"meeting", "Instance partenariale"}, {"meeting_id", "Instance"}, {"date", "Date"}, {"present", "Présent"},
     {"decision", "Décision"},
@@ -294,14 +295,56 @@ static int s_export(relais_client_t *client, const s_opts_t *o, const char *case
 
 /* ---- The archive, opened by the data protection officer ----------------------------------- */
 
+/* The archived case's keys, opened with the officer's key pair: the case's own and its
+ * referrals', one box each. */
+typedef struct {
+    uint64_t ids[64];
+    uint8_t keys[64][RELAIS_DATA_KEY_BYTES];
+    size_t count;
+} s_archived_keys_t;
+
+static int s_open_boxes(const uint8_t pk[32], const uint8_t sk[32], const char *case_id, const relais_reply_t *r,
+                        s_archived_keys_t *out)
+{
+    uint64_t n = relais_cases_number(case_id);
+    out->count = 0;
+    if (r->archived_key_len == 0 || r->archived_key_len % RELAIS_ARCHIVED_KEY_BYTES != 0)
+        return relais_status_set(RELAIS_E_MALFORMED, "the hub sent no archived key of %s", case_id);
+    size_t boxes = r->archived_key_len / RELAIS_ARCHIVED_KEY_BYTES;
+    if (boxes > sizeof out->ids / sizeof out->ids[0])
+        return relais_status_set(RELAIS_E_MALFORMED, "the hub sent %zu archived keys of %s, more than %zu", boxes,
+                                 case_id, sizeof out->ids / sizeof out->ids[0]);
+    for (size_t i = 0; i < boxes; i++) {
+        int rc = relais_keys_archive_open(pk, sk, relais_key_id_of(n, 0), relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX),
+                                          r->archived_key + i * RELAIS_ARCHIVED_KEY_BYTES, RELAIS_ARCHIVED_KEY_BYTES,
+                                          &out->ids[i], out->keys[i]);
+        if (rc)
+            return rc;
+        out->count++;
+    }
+    return 0;
+}
+
+static const uint8_t *s_archived_key(const s_archived_keys_t *keys, uint64_t key_id)
+{
+    for (size_t i = 0; i < keys->count; i++)
+        if (keys->ids[i] == key_id)
+            return keys->keys[i];
+    return NULL;
+}
+
 /* Each record of the archived case opened with its key, in place, as the hub would have sent it. */
-static int s_open_records(relais_reply_t *r, const uint8_t key[RELAIS_DATA_KEY_BYTES])
+static int s_open_records(relais_reply_t *r, const s_archived_keys_t *keys)
 {
     for (size_t i = 0; i < r->record_count; i++) {
         relais_log_record_t rec;
         uint8_t ad[RELAIS_RECORD_AD_BYTES];
         if (relais_log_record_decode(r->records[i], r->record_lens[i], &rec) != 0 || !rec.key_id)
             return relais_status_set(RELAIS_E_MALFORMED, "the hub sent a record of the archive that is not sealed");
+        const uint8_t *key = s_archived_key(keys, rec.key_id);
+        if (!key)
+            return relais_status_set(RELAIS_E_CRYPTO, "record %llu is sealed under data key %llu, which the archive "
+                                     "does not hold", (unsigned long long)rec.seq, (unsigned long long)rec.key_id);
         size_t plain_len = relais_log_record_opened_len(&rec);
         uint8_t *plain = malloc(plain_len ? plain_len : 1);
         relais_record_ad(rec.seq, rec.key_id, ad);
@@ -312,7 +355,8 @@ static int s_open_records(relais_reply_t *r, const uint8_t key[RELAIS_DATA_KEY_B
             return relais_status_set(RELAIS_E_CRYPTO, "record %llu does not open with the archived key",
                                      (unsigned long long)rec.seq);
         }
-        relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .signed_message = plain,
+        relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .copy_of = rec.copy_of,
+                                      .signed_message = plain,
                                       .signed_len = plain_len};
         size_t cap = relais_log_record_max_size(plain_len), len = 0;
         uint8_t *bytes = malloc(cap);
@@ -342,18 +386,19 @@ static int s_open_archive(relais_client_t *client, const s_opts_t *o, const char
     if (rc)
         return relais_cli_fail("privacy open-archive", rc, &err);
     relais_identity_t *me = NULL;
-    uint8_t pk[32], sk[32], key[RELAIS_DATA_KEY_BYTES];
+    uint8_t pk[32], sk[32];
+    s_archived_keys_t keys = {.count = 0};
     rc = relais_identity_load(o->conn.key ? o->conn.key : getenv("RELAIS_KEY"), &me);
     if (rc == 0 && (!zmq_z85_decode(pk, relais_identity_curve_public_z85(me)) ||
                     !zmq_z85_decode(sk, relais_identity_curve_secret_z85(me))))
         rc = relais_status_set(RELAIS_E_MALFORMED, "the officer's CURVE keys do not decode");
     relais_identity_destroy(&me);
     if (rc == 0)
-        rc = relais_keys_archive_open(pk, sk, relais_cases_key_id(case_id), r.archived_key, r.archived_key_len, key);
+        rc = s_open_boxes(pk, sk, case_id, &r, &keys);
     OPENSSL_cleanse(sk, sizeof sk);
     if (rc == 0)
-        rc = s_open_records(&r, key);
-    OPENSSL_cleanse(key, sizeof key);
+        rc = s_open_records(&r, &keys);
+    OPENSSL_cleanse(&keys, sizeof keys);
     json_t *e = rc == 0 ? s_export_json(&r) : NULL;
     relais_reply_clear(&r);
     if (rc)

@@ -225,6 +225,7 @@ typedef struct {
     const char *share_referral; /* "R-<seq>": from this update on, that referral's referrer sees the case */
     const char *dismiss_duplicate; /* "C-<n>": the case is not a duplicate of that one */
     const char *merge_into;        /* "C-<n>": the case is merged into that one (to ENTERED_IN_ERROR) */
+    const char *split_referral;    /* "R-<seq>": that referral moves out into a case of its own */
     const char *owner;             /* the identity that owns the case from now on */
 } relais_case_update_t;
 

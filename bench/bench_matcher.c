@@ -520,9 +520,10 @@ static int s_store_one(relais_store_batch_t *batch, s_fill_t *f, const s_made_t 
                                   .msg_id = relais_message_id(m->msg), .received_ms = f->now_ms};
     uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], *sealed = NULL;
     relais_store_ack_t ack;
+    int create = 0;
+    uint64_t key_id = relais_cases_step_key_id(step, &create);
     if (rc == 0 && f->ring)
-        rc = relais_keyring_seal_entry(f->ring, batch, relais_cases_key_id(step->rec.summary.case_id),
-                                       step->child == RELAIS_CASES_CHILD_LINK, seq, &entry, nonce, &sealed);
+        rc = relais_keyring_seal_entry(f->ring, batch, key_id, create, seq, &entry, nonce, &sealed);
     if (rc == 0)
         rc = relais_store_batch_append(batch, &entry, &ack);
     free(sealed);

@@ -613,19 +613,6 @@ size_t bench_factory_signed_size(const bench_factory_t *self)
     return self->max_signed;
 }
 
-static void s_put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t s_get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* A distinct child per message: letters from the run tag, then from the index. */
 static void s_family_name(uint64_t run_tag, uint64_t index, char out[S_NAME_LETTERS])
@@ -658,8 +645,8 @@ int bench_factory_make(const bench_factory_t *self, uint64_t index, int agent, u
     if (!body)
         return -1;
     memcpy(body, t->body, t->len);
-    s_put_be64(msg_id, index);
-    s_put_be64(msg_id + 8, self->run_tag);
+    relais_u64_put(msg_id, index);
+    relais_u64_put(msg_id + 8, self->run_tag);
     memcpy(body + t->id_off, msg_id, 16);
     s_family_name(self->run_tag, index, (char *)body + t->name_off);
     s_reference(self->run_tag, index, (char *)body + t->ref_off);
@@ -681,9 +668,9 @@ int bench_factory_make(const bench_factory_t *self, uint64_t index, int agent, u
 
 int64_t bench_factory_index_of(const bench_factory_t *self, const uint8_t msg_id[16])
 {
-    if (s_get_be64(msg_id + 8) != self->run_tag)
+    if (relais_u64_get(msg_id + 8) != self->run_tag)
         return -1;
-    uint64_t v = s_get_be64(msg_id);
+    uint64_t v = relais_u64_get(msg_id);
     return v > INT64_MAX ? -1 : (int64_t)v;
 }
 
@@ -890,9 +877,10 @@ static int s_prefill_append(relais_store_batch_t *batch, const s_prefill_ctx_t *
         return relais_status_set(step.status, "the case rules refuse a prefill referral: %s", step.why);
     relais_store_entry_t entry = b->entries[i];
     uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], *sealed = NULL;
+    int create = 0;
+    uint64_t key_id = relais_cases_step_key_id(&step, &create);
     if (rc == 0 && c->ring)
-        rc = relais_keyring_seal_entry(c->ring, batch, relais_cases_key_id(step.rec.summary.case_id), step.child ==
-                                       RELAIS_CASES_CHILD_LINK, seq, &entry, nonce, &sealed);
+        rc = relais_keyring_seal_entry(c->ring, batch, key_id, create, seq, &entry, nonce, &sealed);
     if (rc == 0)
         rc = relais_store_batch_append(batch, &entry, &ack);
     free(sealed);

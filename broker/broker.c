@@ -312,14 +312,16 @@ int broker_record_opened(relais_broker_t *b, const uint8_t *record, size_t len, 
      * and the message is then opened over it: one buffer, no copy of the message in clear. */
     size_t plain_len = relais_log_record_opened_len(&rec);
     relais_log_record_t opened = {.seq = rec.seq, .received_ms = rec.received_ms, .signed_message = rec.sealed,
-                                  .signed_len = plain_len};
+                                  .signed_len = plain_len, .copy_of = rec.copy_of}, placed;
     size_t cap = relais_log_record_max_size(plain_len);
     *out = plain_len ? malloc(cap) : NULL;
     int rc = *out ? relais_log_record_encode(&opened, *out, cap, out_len)
                   : relais_status_set(plain_len ? RELAIS_E_NOMEM : RELAIS_E_CORRUPT, "record %llu cannot be opened",
                                       (unsigned long long)rec.seq);
     if (rc == 0)
-        rc = relais_keyring_open_record_to(b->keyring, b->store, &rec, *out + *out_len - plain_len);
+        rc = relais_log_record_decode(*out, *out_len, &placed);
+    if (rc == 0)
+        rc = relais_keyring_open_record_to(b->keyring, b->store, &rec, *out + (placed.signed_message - *out));
     if (rc != 0) {
         if (*out)
             OPENSSL_cleanse(*out, cap);

@@ -443,6 +443,10 @@ int broker_case_history_all(relais_store_t *store, const relais_case_record_t *r
  * never finds them). */
 void broker_case_live_duplicates(relais_store_t *store, relais_case_summary_t *summary);
 
+/* The record that holds referral `seq`'s message now: its own, or, for a referral a split moved
+ * into a case of its own (whose first copy's key is destroyed), the hub's copy of it. */
+uint64_t broker_referral_record(relais_store_t *store, uint64_t seq);
+
 /* The status right after event `seq` of a case, as stored with it. Errors:
  * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */
 int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status);

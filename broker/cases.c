@@ -122,6 +122,15 @@ void broker_case_live_duplicates(relais_store_t *store, relais_case_summary_t *s
 
 /* ---- Reading events back ------------------------------------------------------------------ */
 
+uint64_t broker_referral_record(relais_store_t *store, uint64_t seq)
+{
+    relais_referral_record_t ref;
+    /* The copy is the record right after the split's. */
+    if (relais_cases_referral_load(store, seq, &ref) == 0 && ref.split_by)
+        return ref.split_by + 1;
+    return seq;
+}
+
 int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status)
 {
     char case_id[RELAIS_CASE_ID_MAX];

@@ -257,13 +257,15 @@ typedef struct {
 } s_serve_t;
 
 /* The payload and sender of a stored record; 0 when it does not decode (the feed then
- * shows a partner nothing of it). */
+ * shows a partner nothing of it). A split's copy of a referral is an event of the case it
+ * opens, no new referral: its payload is given as a case update's. */
 static int s_record_sender(const uint8_t *record, size_t len, relais_payload_t *payload, char *sender, size_t cap)
 {
     relais_message_t *msg = NULL;
-    if (relais_record_message_decode(record, len, NULL, NULL, &msg) != 0)
+    relais_log_record_t lr;
+    if (relais_record_message_decode(record, len, &lr, NULL, &msg) != 0)
         return 0;
-    *payload = relais_message_payload(msg);
+    *payload = lr.copy_of ? RELAIS_PAYLOAD_CASE_UPDATE : relais_message_payload(msg);
     snprintf(sender, cap, "%s", relais_message_sender(msg));
     relais_message_destroy(&msg);
     return 1;
@@ -345,7 +347,7 @@ static void s_prepared_duplicates(broker_feed_t *self, s_prepared_t *p, relais_d
     if (!p->duplicates_known) {
         relais_case_record_t rec;
         p->duplicate_count = 0;
-        if (p->has_status && relais_cases_key_id(p->status.case_id) == p->seq &&
+        if (p->has_status && relais_cases_number(p->status.case_id) == p->seq &&
             broker_case_load(self->b->store, p->status.case_id, &rec) == 0 && rec.summary.duplicate_count) {
             broker_case_live_duplicates(self->b->store, &rec.summary);
             memcpy(p->duplicates, rec.summary.duplicates, sizeof p->duplicates);

@@ -26,6 +26,28 @@ static int s_sees_all(int role)
     return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_AUDITOR || role == RELAIS_ROLE_DPO;
 }
 
+/* The archived case's keys, each sealed to the officer: the KEK's layer taken off, one box after
+ * the other. */
+typedef struct {
+    relais_broker_t *b;
+    uint8_t *bytes;
+    size_t count;
+} s_boxes_t;
+
+static int s_box_add(void *ctx, uint64_t key_id, const uint8_t *wrapped, size_t len)
+{
+    s_boxes_t *boxes = ctx;
+    uint8_t *bytes = realloc(boxes->bytes, (boxes->count + 1) * RELAIS_ARCHIVED_KEY_BYTES);
+    if (!bytes)
+        return RELAIS_E_NOMEM;
+    boxes->bytes = bytes;
+    int rc = relais_keyring_unwrap_archive(boxes->b->keyring, key_id, wrapped, len,
+                                           bytes + boxes->count * RELAIS_ARCHIVED_KEY_BYTES);
+    if (rc == 0)
+        boxes->count++;
+    return rc;
+}
+
 static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req,
                               const relais_lifecycle_t *lc);
 
@@ -168,7 +190,7 @@ static int s_referral_names_match(relais_broker_t *b, uint64_t seq, const char *
     relais_hash_t leaf;
     relais_message_t *msg = NULL;
     relais_referral_view_t v;
-    int hit = s_get_opened(b, seq, &record, &len, leaf) == 0 &&
+    int hit = s_get_opened(b, broker_referral_record(b->store, seq), &record, &len, leaf) == 0 &&
               relais_record_message_decode(record, len, NULL, NULL, &msg) == 0 &&
               relais_message_referral(msg, &v) == 0 &&
               (s_names_contain(&v, folded, 1) || s_names_contain(&v, folded, 0));
@@ -676,7 +698,7 @@ static int s_opening_valid(broker_worker_t *w, const broker_env_t *env, const re
 }
 
 typedef struct {
-    uint64_t key_id;
+    uint64_t owner; /* the case's number: its records are those sealed under its keys */
     uint8_t **records;
     size_t *lens;
     size_t count, room;
@@ -690,7 +712,7 @@ static int s_sealed_add(void *ctx, uint64_t seq, const uint8_t *record, size_t l
     (void)leaf;
     s_sealed_t *s = ctx;
     relais_log_record_t lr;
-    if (relais_log_record_decode(record, len, &lr) != 0 || lr.key_id != s->key_id)
+    if (relais_log_record_decode(record, len, &lr) != 0 || !lr.key_id || relais_key_id_owner(lr.key_id) != s->owner)
         return 0;
     if (s->count == s->room) {
         size_t room = s->room ? 2 * s->room : 16;
@@ -718,17 +740,16 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
         broker_send_error(w->to_intake, env, RELAIS_E_FORBIDDEN, NULL, "%s", why);
         return;
     }
-    uint64_t key_id = relais_cases_key_id(req->case_id);
-    uint8_t *wrapped = NULL, box[RELAIS_ARCHIVED_KEY_BYTES];
-    size_t wrapped_len = 0;
-    int rc = relais_store_archive_get(w->b->store, key_id, &wrapped, &wrapped_len);
-    if (rc == 0)
-        rc = relais_keyring_unwrap_archive(w->b->keyring, key_id, wrapped, wrapped_len, box);
-    free(wrapped);
+    uint64_t n = relais_cases_number(req->case_id);
+    s_boxes_t boxes = {.b = w->b};
+    int rc = relais_store_key_range(w->b->store, NULL, RELAIS_STORE_KEYS_ARCHIVED, relais_key_id_of(n, 0),
+                                    relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX), s_box_add, &boxes);
+    if (rc == 0 && boxes.count == 0)
+        rc = RELAIS_E_NOT_FOUND;
     /* The case's records: from its first (its id is that referral's number) to its last event. */
-    s_sealed_t s = {.key_id = key_id};
+    s_sealed_t s = {.owner = n};
     if (rc == 0)
-        rc = relais_store_iterate(w->b->store, key_id, lc->last_event_seq, s_sealed_add, &s);
+        rc = relais_store_iterate(w->b->store, n, lc->last_event_seq, s_sealed_add, &s);
     if (rc == 0 && s.nomem)
         rc = RELAIS_E_NOMEM;
     if (rc != 0) {
@@ -743,8 +764,8 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
         reply.records = s.records;
         reply.record_lens = s.lens;
         reply.record_count = s.count;
-        reply.archived_key = box;
-        reply.archived_key_len = sizeof box;
+        reply.archived_key = boxes.bytes;
+        reply.archived_key_len = boxes.count * RELAIS_ARCHIVED_KEY_BYTES;
         relais_access_t access = {.reader = env->user, .action = "archive-opening", .case_id = req->case_id,
                                   .from_seq = req->opening_seq};
         s_logged_reply(w, env, &access, &reply, 0);
@@ -753,6 +774,7 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
         free(s.records[i]);
     free(s.records);
     free(s.lens);
+    free(boxes.bytes);
 }
 
 /* ---- Partnership meetings: the coordinator's and the auditors' ----------------------------- */

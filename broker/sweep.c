@@ -360,7 +360,7 @@ int broker_case_profile(relais_broker_t *b, const relais_case_record_t *rec, rel
     relais_message_t *msg = NULL;
     relais_log_record_t lr;
     relais_signed_t sm;
-    int rc = relais_store_get_record(b->store, rec->referral_seqs[0], &record, &len);
+    int rc = relais_store_get_record(b->store, broker_referral_record(b->store, rec->referral_seqs[0]), &record, &len);
     if (rc == 0)
         rc = relais_log_record_decode(record, len, &lr);
     if (rc == 0)
@@ -391,7 +391,7 @@ typedef struct {
     int have_dpo;                            /* dpo_key holds the officer's key */
     uint8_t dpo_key[RELAIS_ARCHIVE_PUBLIC_BYTES];
     relais_stats_t *retired;                 /* the retired cases' statistics, loaded once archiving */
-    uint64_t forgotten[64];                  /* keys to forget from the keyring once committed */
+    uint64_t forgotten[64];                  /* cases whose keys the keyring forgets once committed */
     size_t forgotten_count;
 } s_sweep_t;
 
@@ -474,10 +474,63 @@ static void s_reason(const s_move_t *m, const relais_broker_t *b, char *out, siz
  * skipped (S_SKIP, the detail says why) and the others move. */
 #define S_SKIP 1
 
+/* The ids of a case's keys: its own, and its referrals' (those a split left it). */
+typedef struct {
+    uint64_t *ids;
+    size_t count, room;
+} s_key_ids_t;
+
+static int s_key_id_add(void *ctx, uint64_t key_id, const uint8_t *wrapped, size_t len)
+{
+    (void)wrapped;
+    (void)len;
+    s_key_ids_t *k = ctx;
+    if (k->count == k->room) {
+        size_t room = k->room ? 2 * k->room : 8;
+        uint64_t *ids = realloc(k->ids, room * sizeof *ids);
+        if (!ids)
+            return relais_status_set(RELAIS_E_NOMEM, "out of memory listing a case's keys");
+        k->ids = ids;
+        k->room = room;
+    }
+    k->ids[k->count++] = key_id;
+    return 0;
+}
+
+static int s_case_key_ids(relais_store_t *store, relais_store_batch_t *batch, relais_store_keys_t which,
+                          const char *case_id, s_key_ids_t *out)
+{
+    uint64_t n = relais_cases_number(case_id);
+    memset(out, 0, sizeof *out);
+    return relais_store_key_range(store, batch, which, relais_key_id_of(n, 0), relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX),
+                                  s_key_id_add, out);
+}
+
+/* Each key of the case sealed to the officer and wrapped under the KEK (a box each), in place of
+ * the key itself. */
+static int s_archive_keys(s_sweep_t *s, const s_key_ids_t *ids)
+{
+    relais_broker_t *b = s->b;
+    int rc = ids->count ? 0 : relais_status_set(RELAIS_E_NOT_FOUND, "the case has no data key");
+    for (size_t i = 0; rc == 0 && i < ids->count; i++) {
+        uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES];
+        rc = relais_keyring_key(b->keyring, b->store, s->batch, ids->ids[i], key);
+        if (rc == 0)
+            rc = relais_keys_archive_seal(s->dpo_key, ids->ids[i], key, box);
+        OPENSSL_cleanse(key, sizeof key);
+        if (rc == 0)
+            rc = relais_kek_wrap_archive(b->kek, ids->ids[i], box, wrapped);
+        if (rc == 0)
+            rc = relais_store_batch_archive_put(s->batch, ids->ids[i], wrapped, sizeof wrapped);
+        if (rc == 0)
+            rc = relais_store_batch_key_del(s->batch, ids->ids[i]);
+    }
+    return rc;
+}
+
 static int s_archive(s_sweep_t *s, s_move_t *m)
 {
     relais_broker_t *b = s->b;
-    uint64_t key_id = relais_cases_key_id(m->case_id);
     if (!s->have_dpo)
         return RELAIS_E_NOT_FOUND; /* told once, by the caller */
     if (s->forgotten_count == sizeof s->forgotten / sizeof s->forgotten[0])
@@ -486,7 +539,7 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     size_t len = 0;
     relais_case_record_t rec;
     relais_stats_case_t profile;
-    uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES];
+    s_key_ids_t ids = {0};
     int rc = relais_store_batch_case_get(s->batch, m->case_id, &bytes, &len);
     if (rc == 0)
         rc = relais_case_record_decode(bytes, len, &rec);
@@ -494,14 +547,19 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     if (rc == 0)
         rc = broker_case_profile(b, &rec, &profile);
     if (rc == 0)
-        rc = relais_keyring_key(b->keyring, b->store, s->batch, key_id, key);
-    if (rc == 0)
-        rc = relais_keys_archive_seal(s->dpo_key, key_id, key, box);
-    OPENSSL_cleanse(key, sizeof key);
-    if (rc == 0)
-        rc = relais_kek_wrap_archive(b->kek, key_id, box, wrapped);
-    if (rc != 0)
+        rc = s_case_key_ids(b->store, s->batch, RELAIS_STORE_KEYS_LIVE, m->case_id, &ids);
+    if (rc == 0 && ids.count == 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the store holds no data key of %s", m->case_id);
+    /* Every key must open before anything is written: a case that cannot be read is skipped. */
+    for (size_t i = 0; rc == 0 && i < ids.count; i++) {
+        uint8_t key[RELAIS_DATA_KEY_BYTES];
+        rc = relais_keyring_key(b->keyring, b->store, s->batch, ids.ids[i], key);
+        OPENSSL_cleanse(key, sizeof key);
+    }
+    if (rc != 0) {
+        free(ids.ids);
         return S_SKIP;
+    }
     rc = s_stats_load(s);
     /* A merged case was the surviving case's child: counted with it, never on its own. */
     if (rc == 0 && !rec.summary.merged_into[0])
@@ -512,23 +570,26 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
         strcmp(linked, m->case_id) == 0)
         rc = relais_store_batch_child_del(s->batch, rec.child_key);
     if (rc == 0)
-        rc = relais_store_batch_archive_put(s->batch, key_id, wrapped, sizeof wrapped);
-    if (rc == 0)
-        rc = relais_store_batch_key_del(s->batch, key_id);
+        rc = s_archive_keys(s, &ids);
+    free(ids.ids);
     if (rc == 0)
         rc = relais_store_batch_case_forget(s->batch, m->case_id);
     if (rc == 0)
-        s->forgotten[s->forgotten_count++] = key_id;
+        s->forgotten[s->forgotten_count++] = relais_cases_number(m->case_id);
     return rc;
 }
 
 static int s_erase(s_sweep_t *s, s_move_t *m)
 {
-    int rc = relais_store_batch_archive_del(s->batch, relais_cases_key_id(m->case_id));
-    if (rc == RELAIS_E_NOT_FOUND) {
+    s_key_ids_t ids;
+    int rc = s_case_key_ids(s->b->store, s->batch, RELAIS_STORE_KEYS_ARCHIVED, m->case_id, &ids);
+    if (rc == 0 && ids.count == 0) {
         relais_status_set(RELAIS_E_CORRUPT, "the archive holds no key of %s", m->case_id);
-        return S_SKIP;
+        rc = S_SKIP;
     }
+    for (size_t i = 0; rc == 0 && i < ids.count; i++)
+        rc = relais_store_batch_archive_del(s->batch, ids.ids[i]);
+    free(ids.ids);
     return rc;
 }
 
@@ -615,7 +676,8 @@ static int s_apply_plan(s_sweep_t *s, s_plan_t *plan, size_t *moved)
     relais_keyring_settle(b->keyring, rc == 0 && *moved);
     if (rc == 0)
         for (size_t i = 0; i < s->forgotten_count; i++)
-            relais_keyring_forget(b->keyring, s->forgotten[i]);
+            relais_keyring_forget(b->keyring, relais_key_id_of(s->forgotten[i], 0),
+                                  relais_key_id_of(s->forgotten[i], RELAIS_KEY_ID_PART_MAX));
     return rc;
 }
 

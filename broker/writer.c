@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,76 @@ static int s_record_merge_lifecycle(s_writer_t *w, relais_store_batch_t *batch, 
     return rc ? rc : relais_cases_batch_privacy_record(batch, &p, &lc, got);
 }
 
+/* After a split, the hub's copy of the referral moved out, as the very next record: the
+ * referrer's message exactly as received (its signature still checks), sealed under the new
+ * case's key. The old copy's key is destroyed: nothing the hub keeps opens it any more, and the
+ * next rotation of the KEK, owed from now on, leaves no copy of that key openable in the store's
+ * free pages or in a backup made after the backup period. */
+static int s_record_split_copy(s_writer_t *w, relais_store_batch_t *batch, const relais_cases_step_t *split,
+                               int64_t received_ms)
+{
+    relais_broker_t *b = w->b;
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    uint8_t *stored = NULL, *opened = NULL, *sealed = NULL, nonce[RELAIS_SEAL_NONCE_BYTES];
+    size_t stored_len = 0, opened_len = 0;
+    relais_log_record_t lr;
+    relais_signed_t sm;
+    relais_message_t *msg = NULL;
+    relais_cases_step_t step;
+    int rc = relais_store_batch_get_record(batch, split->split_of, &stored, &stored_len);
+    if (rc == 0 && relais_log_record_decode(stored, stored_len, &lr) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "record %" PRIu64 " does not decode", split->split_of);
+    if (rc == 0 && lr.key_id) {
+        rc = relais_keyring_open_record(b->keyring, b->store, &lr, &opened, &opened_len);
+        if (rc == 0 && lr.key_id != split->split_key)
+            rc = relais_status_set(RELAIS_E_CORRUPT, "R-%" PRIu64 " is sealed under key %" PRIu64 ", not %" PRIu64,
+                                   split->split_of, lr.key_id, split->split_key);
+    } else if (rc == 0) {
+        rc = (opened = malloc(lr.signed_len)) ? 0 : RELAIS_E_NOMEM;
+        if (rc == 0)
+            memcpy(opened, lr.signed_message, opened_len = lr.signed_len);
+    }
+    if (rc == 0 && (relais_signed_decode(opened, opened_len, &sm) != 0 ||
+                    relais_message_decode_stored(sm.body, sm.body_len, &msg) != 0))
+        rc = relais_status_set(RELAIS_E_CORRUPT, "record %" PRIu64 " holds no message", split->split_of);
+    if (rc == 0)
+        rc = relais_cases_batch_decide_copy(batch, b->hub_secret, msg, split->split_of, seq, received_ms, &step);
+    if (rc == 0 && step.status)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's copy of R-%" PRIu64 " is refused: %s", split->split_of,
+                               step.why);
+    relais_store_entry_t entry = {.signed_message = opened,
+                                  .signed_len = opened_len,
+                                  .msg_id = msg ? relais_message_id(msg) : NULL,
+                                  .received_ms = received_ms,
+                                  .copy_of = split->split_of};
+    if (rc == 0 && b->keyring)
+        rc = relais_keyring_seal_entry(b->keyring, batch, relais_key_id_of(seq, step.referral.key_part), 1, seq, &entry,
+                                       nonce, &sealed);
+    relais_store_ack_t ack;
+    if (rc == 0)
+        rc = relais_store_batch_append(batch, &entry, &ack);
+    if (rc == 0 && (ack.status || ack.seq != seq))
+        rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's copy of R-%" PRIu64 " was not appended", split->split_of);
+    if (rc == 0)
+        rc = relais_cases_batch_record(batch, &step, seq);
+    if (rc == 0 && b->keyring) {
+        rc = relais_store_batch_key_del(batch, split->split_key);
+        relais_keyring_forget(b->keyring, split->split_key, split->split_key);
+        b->rotation_owed = 1;
+        w->sweep_due = 1;
+    }
+    if (rc == 0)
+        broker_log("info", "split", "referral=R-%" PRIu64 " from=%s case=%s seq=%" PRIu64, split->split_of,
+                   split->rec.summary.case_id, step.rec.summary.case_id, seq);
+    relais_message_destroy(&msg);
+    if (opened)
+        OPENSSL_cleanse(opened, opened_len);
+    free(opened);
+    free(sealed);
+    free(stored);
+    return rc;
+}
+
 /* A referral, a case update or a meeting's record of a case: the case rules decide, and only an
  * accepted event is stored. */
 static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
@@ -206,15 +277,19 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
         return rc;
     if (step.status != 0)
         return s_refuse(it, step.status, "%s", step.why);
-    /* Every record about a case is sealed under the case's key; a new case's is made now. */
-    rc = s_seal(w, batch, it, relais_cases_key_id(step.rec.summary.case_id), seq,
-                step.child == RELAIS_CASES_CHILD_LINK);
+    /* A referral is sealed under a key of its own, made now, so that a split can move it out;
+     * the case's other records under the case's own (which its index makes as the case opens). */
+    int create = 0;
+    uint64_t key_id = relais_cases_step_key_id(&step, &create);
+    rc = s_seal(w, batch, it, key_id, seq, create);
     if (rc == 0)
         rc = s_append(w, batch, it, seq);
     if (rc == 0)
         rc = relais_cases_batch_record(batch, &step, seq);
     if (rc == 0 && step.has_merged)
         rc = s_record_merge_lifecycle(w, batch, &step, seq, it->env.received_ms);
+    if (rc == 0 && step.split_of)
+        rc = s_record_split_copy(w, batch, &step, it->env.received_ms);
     if (rc == 0 && step.has_referral && it->env.has_ref) {
         relais_store_ref_t ref = {.seq = seq, .received_ms = it->env.received_ms};
         memcpy(ref.content, it->env.ref_content, sizeof ref.content);
@@ -421,7 +496,7 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
      * they name a reader and a case id, nothing of a child. */
     if (it->env.kind == BROKER_WRITE_MESSAGE) {
         uint64_t seq = relais_store_batch_head(batch) + 1;
-        rc = s_seal(w, batch, it, seq, seq, 1);
+        rc = s_seal(w, batch, it, relais_key_id_of(seq, 0), seq, 1);
         return rc ? rc : s_append(w, batch, it, seq);
     }
     return s_append(w, batch, it, 0);

@@ -158,7 +158,7 @@ int relais_cases_lifecycle_apply(relais_lifecycle_t *lc, int exists, const relai
         return 0;
     case RELAIS_PRIVACY_MERGED:
         if (lc->tier != RELAIS_TIER_ACTIVE || lc->merged_into[0] || !p->value ||
-            relais_cases_key_id(p->value) == 0 || strcmp(p->value, id) == 0)
+            relais_cases_number(p->value) == 0 || strcmp(p->value, id) == 0)
             return s_refuse(RELAIS_E_BAD_TRANSITION, why, cap, "%s cannot be merged into '%.64s'", id,
                             p->value ? p->value : "");
         snprintf(lc->merged_into, sizeof lc->merged_into, "%s", p->value);

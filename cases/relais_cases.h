@@ -69,8 +69,12 @@ int relais_cases_secret_save(const char *dir, const uint8_t secret[RELAIS_CASES_
 int relais_cases_secret_load_sealed(relais_store_t *store, relais_keyring_t *ring, int may_create,
                                     uint8_t out[RELAIS_CASES_SECRET_SIZE], int *created);
 
-/* The data key every record and index entry of a case is sealed under: n, for case "C-<n>";
- * 0 when `case_id` is no case id. */
+/* The number n of case "C-<n>" (the record that opened it); 0 when `case_id` is no case id. */
+uint64_t relais_cases_number(const char *case_id);
+
+/* The case's own data key (relais_key_id_of(n, 0)), which its updates, its meetings' records
+ * and its index entries are sealed under (its referrals have keys of their own: parts 1 and
+ * on); 0 when `case_id` is no case id. */
 uint64_t relais_cases_key_id(const char *case_id);
 
 /* Seals the store's case index under the cases' data keys from now on (see sealer.c), or with
@@ -191,6 +195,13 @@ int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t 
 void relais_cases_absorb(relais_case_record_t *into, const relais_case_record_t *from, uint64_t seq,
                          int64_t received_ms);
 
+/* What its referrals bring to a case, made again from the entries `refs` of those it keeps (in
+ * the order it lists them): their organisations and referrers, the child's school (the first
+ * given), the highest urgency and the arrival of the first referral that gave it, from which its
+ * triage counts. A split calls it once the referral moved out is off the list. Nothing changes
+ * for `count` 0. */
+void relais_cases_recount(relais_case_record_t *rec, const relais_referral_record_t *refs, size_t count);
+
 /* Applies a coordinator's update to `rec` in place. Returns 0, or RELAIS_E_BAD_TRANSITION
  * with a sentence in `why` (room `cap`), `rec` unchanged. *closed is set when the case left
  * the open states with this update (its child must no longer lead to it). */
@@ -286,6 +297,18 @@ typedef struct {
     /* The case left the open states (closed, entered in error, merged: `merged`'s then): its
      * blocking entries go, for only an open case is a candidate. */
     int unblock;
+    /* A split (docs/cases.md, "Splitting a case"): the update moves referral `split_of` out of
+     * `rec`, which no longer counts it; `referral` is its entry, marked as split by this record
+     * (the hub's copy of it must follow as the very next record), and its event leaves the case's
+     * history. The key it was sealed under (`split_key`) is destroyed. */
+    uint64_t split_of;
+    uint64_t split_key;
+    /* A split's copy (relais_cases_decide_copy): `rec` is the case it opens, `referral` the moved
+     * referral's entry, filed in it; the referral's own event joins its history too. */
+    uint64_t copy_of;
+    /* A record that can no longer be opened was a split's copy whose case has left the active
+     * base since: the moved referral's entry goes, as it went with that case. */
+    uint64_t forget_referral;
 } relais_cases_step_t;
 
 /* Decides what message `msg` (record `seq`, received at `received_ms`) does to the cases.
@@ -300,6 +323,25 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
                         const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
                         relais_cases_step_t *out);
 
+/* The hub's copy of a referral a split moved out (LogRecord.copy_of = `copy_of`, record `seq`,
+ * the referrer's message `msg`): it opens case "C-<seq>" with that referral, which follows it
+ * from now on under its own handle. Refused (out->status) unless the record before it split that
+ * very referral. Same return values as relais_cases_decide. */
+int relais_cases_decide_copy(const relais_cases_index_t *index, void *ctx,
+                             const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_message_t *msg,
+                             uint64_t copy_of, uint64_t seq, int64_t received_ms, relais_cases_step_t *out);
+
+/* A record that can no longer be opened (its data key `key_id` is gone; `copy_of` from its
+ * LogRecord): what it still does to the index, for a replay. A referral's own key (part 2 and on)
+ * whose case the index still holds was destroyed by a split: the referral joined that case then,
+ * and is filed as a referral whose details are gone (the split takes it out again, and the case
+ * is recomputed from the referrals it keeps). A split's copy: its case has left the active base,
+ * and the moved referral's entry with it (forget_referral). Anything else: out->about_case 0,
+ * and the caller counts the record as an event of the case its key names. Refusals as
+ * relais_cases_decide's (a referral key out of order). */
+int relais_cases_decide_gone(const relais_cases_index_t *index, void *ctx, uint64_t key_id, uint64_t copy_of,
+                             uint64_t seq, int64_t received_ms, relais_cases_step_t *out);
+
 /* The likely-duplicate search of relais_cases_decide over `index`, alone (see
  * relais_cases_batch_duplicates): the duplicates found are added to out->rec.summary's and the
  * blocking keys and names set in *out, so start from a zeroed step. Errors: RELAIS_E_INVALID
@@ -309,11 +351,22 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
 
 /* ---- The index in a relais store ----------------------------------------------------- */
 
+/* The data key the event a step decided is sealed under: a referral's own (made now: *create 1)
+ * or its case's own (*create 0). */
+uint64_t relais_cases_step_key_id(const relais_cases_step_t *step, int *create);
+
 /* relais_cases_decide() over the case and child indexes of an open store batch (seeing the
  * batch's own writes). Same results as relais_cases_decide(). */
 int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                               const relais_message_t *msg, const uint8_t *child_key, uint64_t seq,
                               int64_t received_ms, relais_cases_step_t *out);
+
+/* relais_cases_decide_copy and relais_cases_decide_gone over an open store batch. */
+int relais_cases_batch_decide_copy(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                                   const relais_message_t *msg, uint64_t copy_of, uint64_t seq, int64_t received_ms,
+                                   relais_cases_step_t *out);
+int relais_cases_batch_decide_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t copy_of, uint64_t seq,
+                                   int64_t received_ms, relais_cases_step_t *out);
 
 /* The likely-duplicate search alone, as relais_cases_decide runs it for a referral that opens a
  * new case: the open cases of the batch's index that `child` may duplicate, into

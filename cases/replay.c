@@ -75,9 +75,9 @@ static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, 
         return 0;
     /* Kept in case order, the lowest numbers first, so that the broker and the audit, whose
      * indexes scan in different orders, keep the same ones. */
-    uint64_t n = relais_cases_key_id(case_id);
+    uint64_t n = relais_cases_number(case_id);
     size_t at = sum->duplicate_count;
-    while (at > 0 && relais_cases_key_id(sum->duplicates[at - 1]) > n)
+    while (at > 0 && relais_cases_number(sum->duplicates[at - 1]) > n)
         at--;
     if (at == RELAIS_MAX_DUPLICATES)
         return 0;
@@ -89,15 +89,10 @@ static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, 
     return 0;
 }
 
-/* A new case: the open cases whose child may be this one, and the blocking entries that let a
- * later case find it. A child that cannot be blocked (no name yields a key) is filed as it is. */
-int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
-                            const relais_referral_view_t *ref, relais_cases_step_t *out)
+/* The blocking entries that let a later case find a new one; a child that cannot be blocked (no
+ * name yields a key) is filed as it is (out->block_count 0). */
+static int s_block_entries(const uint8_t *secret, const relais_referral_view_t *ref, relais_cases_step_t *out)
 {
-    if (!index || !ref || !out)
-        return relais_status_set(RELAIS_E_INVALID, "relais_cases_duplicates needs an index, a child and room");
-    if (!index->block_scan)
-        return 0;
     if (!secret)
         return relais_status_set(RELAIS_E_INVALID, "the likely-duplicate search needs the hub's secret");
     relais_status_clear();
@@ -106,10 +101,23 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
         rc = relais_cases_names_pack(ref, out->block_names, sizeof out->block_names, &out->block_names_len);
     if (rc == RELAIS_E_CRYPTO)
         return rc;
-    if (rc) {
+    if (rc)
         out->block_count = 0;
+    return 0;
+}
+
+/* A new case: the open cases whose child may be this one, and the blocking entries that let a
+ * later case find it. */
+int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                            const relais_referral_view_t *ref, relais_cases_step_t *out)
+{
+    if (!index || !ref || !out)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_duplicates needs an index, a child and room");
+    if (!index->block_scan)
         return 0;
-    }
+    int rc = s_block_entries(secret, ref, out);
+    if (rc || out->block_count == 0)
+        return rc;
     s_suspects_t s = {.index = index, .ctx = ctx, .child = ref, .summary = &out->rec.summary};
     for (size_t i = 0; rc == 0 && i < out->block_count; i++) {
         rc = index->block_scan(ctx, out->block_keys[i], s_on_candidate, &s);
@@ -171,6 +179,9 @@ static int s_file_referral(const relais_referral_view_t *ref, const char *sender
     relais_cases_copy_text(r->school, sizeof r->school, ref->school);
     relais_cases_copy_text(r->organisation, sizeof r->organisation, ref->organisation);
     relais_cases_child_display(ref, r->child_display, sizeof r->child_display);
+    /* Sealed under a key of its own, so that a split can move it out (past the last part, it
+     * shares the case's own key and stays). */
+    r->key_part = out->rec.referral_keys <= RELAIS_KEY_ID_PART_MAX ? out->rec.referral_keys : 0;
     out->has_referral = 1;
     return 0;
 }
@@ -365,6 +376,184 @@ static int s_merge(const relais_cases_index_t *index, void *ctx, const relais_ca
     return rc;
 }
 
+/* ---- Splitting a case ------------------------------------------------------------------------ */
+
+/* What the case's referrals bring to it, made again from the entries of those it keeps (the
+ * first RELAIS_MAX_REFERRERS it lists): their organisations and referrers, the child's school,
+ * the highest urgency and the arrival of the first referral that gave it. The referral a split
+ * moved out takes its share with it, and a replay that can no longer open it makes the very
+ * same record. */
+static int s_recount(const relais_cases_index_t *index, void *ctx, relais_case_record_t *rec)
+{
+    relais_referral_record_t refs[RELAIS_MAX_REFERRERS];
+    for (size_t i = 0; i < rec->referral_seq_count && i < RELAIS_MAX_REFERRERS; i++) {
+        int rc = index->referral_get(ctx, rec->referral_seqs[i], &refs[i]);
+        if (rc == RELAIS_E_NOT_FOUND)
+            return relais_status_set(RELAIS_E_CORRUPT, "case %s lists referral %llu, which the index lacks",
+                                     rec->summary.case_id, (unsigned long long)rec->referral_seqs[i]);
+        if (rc)
+            return rc;
+    }
+    relais_cases_recount(rec, refs, rec->referral_seq_count);
+    return 0;
+}
+
+/* The coordinator moves referral `handle` out of case out->rec: it was another child's. Only a
+ * referral that joined a case moves (the one that opened a case is that case's child), and only
+ * one sealed under a key of its own, which the hub then destroys. */
+static int s_split(const relais_cases_index_t *index, void *ctx, const relais_case_update_view_t *upd, uint64_t seq,
+                   relais_cases_step_t *out)
+{
+    relais_case_record_t *rec = &out->rec;
+    const char *id = rec->summary.case_id, *handle = upd->split_referral;
+    uint64_t m = relais_referral_handle_seq(handle);
+    if (m == 0)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "split_referral: '%.64s' is not a referral's handle (R-<number>)",
+                        handle);
+    if (upd->to_state != upd->from_state)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "a split keeps case %s's state: to_state must be from_state", id);
+    if (!relais_cases_state_is_open(rec->summary.state))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "case %s is %s: only an open case is split", id,
+                        relais_case_state_name(rec->summary.state));
+    relais_referral_record_t ref;
+    int rc = index->referral_get(ctx, m, &ref);
+    if (rc && rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    int in_case = rc == 0 && strcmp(ref.case_id, id) == 0;
+    for (size_t i = 0; rc == 0 && !in_case && i < rec->summary.merged_count; i++)
+        in_case = strcmp(ref.case_id, rec->summary.merged_from[i]) == 0;
+    if (!in_case)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s is not a referral of case %s", handle, id);
+    if (relais_cases_number(ref.case_id) == m)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "%s opened case %s, whose child it names: a split moves out a referral that joined a case",
+                        handle, ref.case_id);
+    if (ref.key_part < 2)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "%s shares its case's own key (a case's 65,535th referral and later): it cannot be moved out",
+                        handle);
+    size_t kept = 0;
+    for (size_t i = 0; i < rec->referral_seq_count; i++)
+        if (rec->referral_seqs[i] != m)
+            rec->referral_seqs[kept++] = rec->referral_seqs[i];
+    rec->referral_seq_count = kept;
+    kept = 0;
+    for (size_t i = 0; i < rec->follower_count; i++)
+        if (rec->followers[i].referral_seq != m)
+            rec->followers[kept++] = rec->followers[i];
+    rec->follower_count = kept;
+    rec->summary.referral_count--;
+    rc = s_recount(index, ctx, rec);
+    if (rc)
+        return rc;
+    out->split_key = relais_key_id_of(relais_cases_number(ref.case_id), ref.key_part);
+    out->split_of = m;
+    out->referral = ref;
+    snprintf(out->referral.case_id, sizeof out->referral.case_id, "%s", id);
+    out->referral.split_by = seq;
+    return 0;
+}
+
+int relais_cases_decide_copy(const relais_cases_index_t *index, void *ctx,
+                             const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_message_t *msg,
+                             uint64_t copy_of, uint64_t seq, int64_t received_ms, relais_cases_step_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->received_ms = received_ms;
+    if (!index || !index->case_get || !index->child_get || !index->referral_get || !msg || !secret || seq < 2 ||
+        copy_of == 0 || copy_of >= seq)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_decide_copy needs an index, a message, a secret and "
+                                                   "the record copied");
+    out->about_case = 1;
+    relais_referral_view_t view;
+    if (relais_message_referral(msg, &view) != 0)
+        return s_refuse(out, RELAIS_E_MALFORMED, "record %llu copies no referral", (unsigned long long)seq);
+    relais_referral_record_t ref;
+    int rc = index->referral_get(ctx, copy_of, &ref);
+    if (rc && rc != RELAIS_E_NOT_FOUND)
+        return rc;
+    if (rc || ref.split_by == 0 || ref.split_by + 1 != seq)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "record %llu copies R-%llu, which the record before it did not "
+                        "split", (unsigned long long)seq, (unsigned long long)copy_of);
+    uint8_t key[32];
+    relais_status_clear();
+    rc = relais_cases_child_key(secret, &view, key);
+    if (rc == RELAIS_E_CRYPTO)
+        return rc;
+    if (rc)
+        return s_refuse(out, RELAIS_E_MALFORMED, "%s", relais_status_detail());
+    rc = relais_cases_open(&view, key, relais_message_sender(msg), seq, received_ms, &out->rec);
+    if (rc)
+        return rc;
+    /* The referral keeps its handle: its referrer follows the new case under it. */
+    out->rec.followers[0].referral_seq = copy_of;
+    out->rec.referral_seqs[0] = copy_of;
+    snprintf(out->rec.summary.split_from, sizeof out->rec.summary.split_from, "%s", ref.case_id);
+    /* The child's key leads to the new case unless another open case of the child holds it: a
+     * split separates two children written alike, and the coordinator decides which a new
+     * referral is. */
+    char linked[RELAIS_CASE_ID_LEN];
+    relais_case_record_t other;
+    rc = index->child_get(ctx, key, linked);
+    if (rc == 0)
+        rc = index->case_get(ctx, linked, &other);
+    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && !relais_cases_state_is_open(other.summary.state)))
+        out->child = RELAIS_CASES_CHILD_LINK;
+    else if (rc)
+        return rc;
+    /* Found by a later case of a close child, but flagged as nothing: the coordinator has just
+     * told the two children apart. */
+    rc = s_block_entries(secret, &view, out);
+    /* Its entry as its referrer sent it (a replay may have known it only as a referral whose
+     * details were gone), in its new case. */
+    if (rc == 0)
+        rc = s_file_referral(&view, relais_message_sender(msg), copy_of, ref.received_ms, 0, out);
+    if (rc)
+        return rc;
+    out->referral.split_by = ref.split_by;
+    out->copy_of = copy_of;
+    relais_cases_status(&out->rec, &out->after);
+    return 0;
+}
+
+int relais_cases_decide_gone(const relais_cases_index_t *index, void *ctx, uint64_t key_id, uint64_t copy_of,
+                             uint64_t seq, int64_t received_ms, relais_cases_step_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->received_ms = received_ms;
+    if (!index || !index->case_get || seq == 0)
+        return relais_status_set(RELAIS_E_INVALID, "relais_cases_decide_gone needs an index and a record");
+    if (copy_of) {
+        out->forget_referral = copy_of;
+        return 0;
+    }
+    uint32_t part = relais_key_id_part(key_id);
+    if (part < 2)
+        return 0;
+    char case_id[RELAIS_CASE_ID_LEN];
+    snprintf(case_id, sizeof case_id, "C-%llu", (unsigned long long)relais_key_id_owner(key_id));
+    int rc = index->case_get(ctx, case_id, &out->rec);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0;
+    if (rc)
+        return rc;
+    out->about_case = 1;
+    const relais_referral_view_t unknown = {0};
+    relais_cases_attach(&out->rec, &unknown, "", seq, received_ms);
+    if (out->rec.referral_keys != part)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "record %llu is sealed under referral key %u of %s, which had made "
+                        "%u", (unsigned long long)seq, part, case_id, out->rec.referral_keys - 1);
+    relais_referral_record_t *r = &out->referral;
+    r->seq = seq;
+    snprintf(r->case_id, sizeof r->case_id, "%s", case_id);
+    r->received_ms = received_ms;
+    r->urgency = RELAIS_URGENCY_ROUTINE;
+    r->key_part = part;
+    out->has_referral = 1;
+    relais_cases_status(&out->rec, &out->after);
+    return 0;
+}
+
 static int s_no_case(relais_cases_step_t *out, const char *case_id)
 {
     return s_refuse(out, RELAIS_E_BAD_TRANSITION,
@@ -402,6 +591,11 @@ static int s_update_event(const relais_cases_index_t *index, void *ctx, const re
     }
     if (upd.share_referral && upd.share_referral[0]) {
         rc = s_share(index, ctx, upd.share_referral, seq, out);
+        if (rc || out->status)
+            return rc;
+    }
+    if (upd.split_referral && upd.split_referral[0]) {
+        rc = s_split(index, ctx, &upd, seq, out);
         if (rc || out->status)
             return rc;
     }

@@ -675,6 +675,7 @@ int relais_cases_attach(relais_case_record_t *rec, const relais_referral_view_t 
     if (rec->referral_seq_count < RELAIS_MAX_REFERRERS)
         rec->referral_seqs[rec->referral_seq_count++] = seq;
     s->referral_count++;
+    rec->referral_keys++;
     if (!s->school[0] && ref->school)
         relais_cases_copy_text(s->school, sizeof s->school, ref->school);
     relais_urgency_t urgency = ref->urgency ? ref->urgency : RELAIS_URGENCY_ROUTINE;
@@ -719,6 +720,28 @@ void relais_cases_absorb(relais_case_record_t *into, const relais_case_record_t 
         into->review_ms = from->review_ms;
     into->last_seq = seq;
     s->updated_ms = received_ms;
+}
+
+void relais_cases_recount(relais_case_record_t *rec, const relais_referral_record_t *refs, size_t count)
+{
+    relais_case_summary_t *s = &rec->summary;
+    if (count == 0)
+        return;
+    s->referrer_count = 0;
+    rec->sender_count = 0;
+    s->school[0] = '\0';
+    s->urgency = RELAIS_URGENCY_UNSPECIFIED;
+    for (size_t i = 0; i < count; i++) {
+        s_add_name(s->referrers, &s->referrer_count, refs[i].organisation);
+        s_add_name(rec->senders, &rec->sender_count, refs[i].sender);
+        if (!s->school[0])
+            memcpy(s->school, refs[i].school, sizeof s->school);
+        relais_urgency_t urgency = refs[i].urgency ? refs[i].urgency : RELAIS_URGENCY_ROUTINE;
+        if (urgency > s->urgency) {
+            s->urgency = urgency;
+            rec->triage_from_ms = refs[i].received_ms;
+        }
+    }
 }
 
 int relais_cases_has_sender(const relais_case_record_t *rec, const char *sender)

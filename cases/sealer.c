@@ -37,30 +37,44 @@ static uint64_t s_case_number(const uint8_t *id, size_t len)
     return n;
 }
 
-uint64_t relais_cases_key_id(const char *case_id)
+uint64_t relais_cases_number(const char *case_id)
 {
     return case_id ? s_case_number((const uint8_t *)case_id, strlen(case_id)) : 0;
 }
 
-/* The data key a value is sealed under: its case's. */
+uint64_t relais_cases_key_id(const char *case_id)
+{
+    return relais_key_id_of(relais_cases_number(case_id), 0);
+}
+
+uint64_t relais_cases_step_key_id(const relais_cases_step_t *step, int *create)
+{
+    uint64_t n = relais_cases_number(step->rec.summary.case_id);
+    *create = step->has_referral && step->referral.key_part;
+    return relais_key_id_of(n, *create ? step->referral.key_part : 0);
+}
+
+/* The data key a value is sealed under: its case's own. */
 static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_len, const uint8_t *plain, size_t len,
                     uint64_t *key_id)
 {
+    uint64_t n;
     if (kind == RELAIS_STORE_VALUE_HISTORY) {
         const uint8_t *nul = memchr(key, 0, key_len);
-        *key_id = nul ? s_case_number(key, (size_t)(nul - key)) : 0;
+        n = nul ? s_case_number(key, (size_t)(nul - key)) : 0;
     } else if (kind == RELAIS_STORE_VALUE_BLOCK) {
-        *key_id = key_len > RELAIS_STORE_BLOCK_KEY_SIZE
-                      ? s_case_number(key + RELAIS_STORE_BLOCK_KEY_SIZE, key_len - RELAIS_STORE_BLOCK_KEY_SIZE)
-                      : 0;
+        n = key_len > RELAIS_STORE_BLOCK_KEY_SIZE
+                ? s_case_number(key + RELAIS_STORE_BLOCK_KEY_SIZE, key_len - RELAIS_STORE_BLOCK_KEY_SIZE)
+                : 0;
     } else if (key_len > 2 && key[0] == 'R' && key[1] == '-') {
         relais_referral_record_t ref;
-        *key_id = relais_referral_record_decode(plain, len, &ref) == 0
-                      ? s_case_number((const uint8_t *)ref.case_id, strlen(ref.case_id))
-                      : 0;
+        n = relais_referral_record_decode(plain, len, &ref) == 0
+                ? s_case_number((const uint8_t *)ref.case_id, strlen(ref.case_id))
+                : 0;
     } else {
-        *key_id = s_case_number(key, key_len);
+        n = s_case_number(key, key_len);
     }
+    *key_id = relais_key_id_of(n, 0);
     return *key_id ? 0 : relais_status_set(RELAIS_E_INVALID, "a case index value names no case to seal it under");
 }
 
@@ -91,8 +105,7 @@ static int s_seal(void *ctx, relais_store_batch_t *batch, relais_store_value_t k
         rc = relais_status_set(RELAIS_E_NOMEM, "out of memory sealing a case value");
     if (rc == 0) {
         sealed[0] = S_MAGIC;
-        for (int i = 0; i < 8; i++)
-            sealed[1 + i] = (uint8_t)(key_id >> (56 - 8 * i));
+        relais_u64_put(sealed + 1, key_id);
         rc = relais_seal(data_key, ad, s_ad(kind, key, key_len, ad), plain, len, sealed + 9, sealed + S_HEAD);
     }
     memset(data_key, 0, sizeof data_key);
@@ -112,9 +125,7 @@ static int s_open(void *ctx, relais_store_t *store, relais_store_batch_t *batch,
     if (len < S_HEAD + RELAIS_SEAL_TAG_BYTES || stored[0] != S_MAGIC)
         return relais_status_set(RELAIS_E_CORRUPT, "a case index value is not sealed: this store was written "
                                                    "without a data key, or altered");
-    uint64_t key_id = 0;
-    for (int i = 0; i < 8; i++)
-        key_id = key_id << 8 | stored[1 + i];
+    uint64_t key_id = relais_u64_get(stored + 1);
     uint8_t data_key[RELAIS_DATA_KEY_BYTES], ad[S_AD_MAX];
     size_t plain_len = len - S_HEAD - RELAIS_SEAL_TAG_BYTES;
     uint8_t *plain = malloc(plain_len ? plain_len : 1);

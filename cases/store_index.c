@@ -90,6 +90,19 @@ int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[
     return relais_cases_decide(&s_batch_index, batch, secret, msg, child_key, seq, received_ms, out);
 }
 
+int relais_cases_batch_decide_copy(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
+                                   const relais_message_t *msg, uint64_t copy_of, uint64_t seq, int64_t received_ms,
+                                   relais_cases_step_t *out)
+{
+    return relais_cases_decide_copy(&s_batch_index, batch, secret, msg, copy_of, seq, received_ms, out);
+}
+
+int relais_cases_batch_decide_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t copy_of, uint64_t seq,
+                                   int64_t received_ms, relais_cases_step_t *out)
+{
+    return relais_cases_decide_gone(&s_batch_index, batch, key_id, copy_of, seq, received_ms, out);
+}
+
 int relais_cases_batch_duplicates(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
                                   const relais_referral_view_t *child, relais_cases_step_t *out)
 {
@@ -171,7 +184,12 @@ int relais_cases_batch_record(relais_store_batch_t *batch, const relais_cases_st
         rc = relais_store_batch_case_put(batch, case_id, rec, rec_len);
     if (rc == 0)
         rc = relais_store_batch_case_link(batch, case_id, seq, status, status_len);
-    if (rc == 0 && step->has_referral)
+    /* A split takes the referral's event out of its case; its copy files it in the new one. */
+    if (rc == 0 && step->split_of)
+        rc = relais_store_batch_case_unlink(batch, step->split_of);
+    if (rc == 0 && step->copy_of)
+        rc = relais_store_batch_case_link(batch, case_id, step->copy_of, status, status_len);
+    if (rc == 0 && (step->has_referral || step->split_of || step->copy_of))
         rc = s_put_referral(batch, &step->referral);
     if (rc == 0 && step->meeting_id[0])
         rc = relais_store_batch_meeting_put(batch, step->meeting_id, seq, case_id);
@@ -271,7 +289,8 @@ static int s_refused(uint64_t seq, int status, const char *why)
 }
 
 /* A stored message: what the writer did with it when it stored it. */
-static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
+static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64_t copy_of,
+                          const relais_message_t *msg)
 {
     relais_payload_t payload = relais_message_payload(msg);
     if (payload == RELAIS_PAYLOAD_PRIVACY) {
@@ -289,10 +308,28 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, const 
     if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE && payload != RELAIS_PAYLOAD_MEETING)
         return 0; /* a reception entry, an access record: nothing of the cases */
     relais_cases_step_t step;
-    int rc = relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);
+    int rc = copy_of ? relais_cases_batch_decide_copy(f->batch, f->secret, msg, copy_of, seq, received_ms, &step)
+                     : relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);
     if (rc == 0 && step.status != 0)
         rc = s_refused(seq, step.status, step.why);
     return rc ? rc : relais_cases_batch_record(f->batch, &step, seq);
+}
+
+/* A record whose key is gone: its case left the active base, and so did everything of it in the
+ * indexes but its lifecycle, which its key names; or a split moved it out (the rules say). */
+static int s_fold_gone(s_fold_t *f, const relais_log_record_t *rec)
+{
+    relais_cases_step_t step;
+    int rc = relais_cases_batch_decide_gone(f->batch, rec->key_id, rec->copy_of, rec->seq, rec->received_ms, &step);
+    if (rc == 0 && step.status)
+        rc = s_refused(rec->seq, step.status, step.why);
+    if (rc == 0 && step.about_case)
+        return relais_cases_batch_record(f->batch, &step, rec->seq);
+    if (rc == 0 && step.forget_referral)
+        rc = relais_store_batch_referral_forget(f->batch, step.forget_referral);
+    char case_id[RELAIS_CASE_ID_LEN];
+    snprintf(case_id, sizeof case_id, "C-%llu", (unsigned long long)relais_key_id_owner(rec->key_id));
+    return rc ? rc : s_touch(f->batch, case_id, rec->seq, rec->received_ms);
 }
 
 static int s_fold(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
@@ -311,13 +348,8 @@ static int s_fold(void *ctx, uint64_t seq, const uint8_t *record, size_t len, co
             return relais_status_set(RELAIS_E_CRYPTO, "record %llu is sealed and no data key was given",
                                      (unsigned long long)seq);
         int rc = relais_keyring_open_record(f->ring, f->store, &rec, &opened, &opened_len);
-        if (rc == RELAIS_E_NOT_FOUND) {
-            /* Its case left the active base: its key is gone, and so is everything of it in the
-             * indexes but its lifecycle, which its key names. */
-            char case_id[RELAIS_CASE_ID_LEN];
-            snprintf(case_id, sizeof case_id, "C-%llu", (unsigned long long)rec.key_id);
-            return s_touch(f->batch, case_id, seq, rec.received_ms);
-        }
+        if (rc == RELAIS_E_NOT_FOUND)
+            return s_fold_gone(f, &rec);
         if (rc)
             return rc;
         signed_message = opened;
@@ -331,7 +363,7 @@ static int s_fold(void *ctx, uint64_t seq, const uint8_t *record, size_t len, co
     if (rc != 0)
         rc = relais_status_set(RELAIS_E_CORRUPT, "record %llu holds no message", (unsigned long long)seq);
     if (rc == 0)
-        rc = s_fold_message(f, seq, rec.received_ms, msg);
+        rc = s_fold_message(f, seq, rec.received_ms, rec.copy_of, msg);
     relais_message_destroy(&msg);
     if (opened)
         OPENSSL_cleanse(opened, opened_len);

@@ -21,12 +21,6 @@ static int s_sodium(void)
     return sodium_init() < 0 ? relais_status_set(RELAIS_E_CRYPTO, "libsodium failed to initialise") : 0;
 }
 
-static void s_put_id(uint8_t *p, uint64_t id)
-{
-    for (int i = 7; i >= 0; i--, id >>= 8)
-        p[i] = (uint8_t)id;
-}
-
 int relais_keys_archive_seal(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTES], uint64_t key_id,
                              const uint8_t key[RELAIS_DATA_KEY_BYTES], uint8_t out[RELAIS_ARCHIVED_KEY_BYTES])
 {
@@ -34,7 +28,7 @@ int relais_keys_archive_seal(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTE
     int rc = s_sodium();
     if (rc)
         return rc;
-    s_put_id(plain, key_id);
+    relais_u64_put(plain, key_id);
     memcpy(plain + 8, key, RELAIS_DATA_KEY_BYTES);
     rc = crypto_box_seal(out, plain, sizeof plain, dpo_public);
     sodium_memzero(plain, sizeof plain);
@@ -43,25 +37,27 @@ int relais_keys_archive_seal(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTE
 }
 
 int relais_keys_archive_open(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTES],
-                             const uint8_t dpo_secret[RELAIS_ARCHIVE_SECRET_BYTES], uint64_t key_id,
-                             const uint8_t *box, size_t len, uint8_t key[RELAIS_DATA_KEY_BYTES])
+                             const uint8_t dpo_secret[RELAIS_ARCHIVE_SECRET_BYTES], uint64_t first, uint64_t last,
+                             const uint8_t *box, size_t len, uint64_t *key_id, uint8_t key[RELAIS_DATA_KEY_BYTES])
 {
-    uint8_t plain[8 + RELAIS_DATA_KEY_BYTES], id[8];
+    uint8_t plain[8 + RELAIS_DATA_KEY_BYTES];
     int rc = s_sodium();
     if (rc)
         return rc;
-    if (!box || len != RELAIS_ARCHIVED_KEY_BYTES)
+    if (!box || len != RELAIS_ARCHIVED_KEY_BYTES || !key_id)
         return relais_status_set(RELAIS_E_MALFORMED, "an archived key is %d bytes, not %zu", RELAIS_ARCHIVED_KEY_BYTES,
                                  len);
     if (crypto_box_seal_open(plain, box, len, dpo_public, dpo_secret) != 0)
-        return relais_status_set(RELAIS_E_CRYPTO, "archived key %llu does not open with this key: it was sealed "
-                                                  "to another data protection officer, or altered",
-                                 (unsigned long long)key_id);
-    s_put_id(id, key_id);
-    if (sodium_memcmp(plain, id, sizeof id) != 0)
-        rc = relais_status_set(RELAIS_E_CRYPTO, "this archived key is not data key %llu", (unsigned long long)key_id);
-    else
+        return relais_status_set(RELAIS_E_CRYPTO, "an archived key does not open with this key: it was sealed to "
+                                                  "another data protection officer, or altered");
+    uint64_t id = relais_u64_get(plain);
+    if (id < first || id > last) {
+        rc = relais_status_set(RELAIS_E_CRYPTO, "this archived key is data key %llu, not one of this case's",
+                               (unsigned long long)id);
+    } else {
+        *key_id = id;
         memcpy(key, plain + 8, RELAIS_DATA_KEY_BYTES);
+    }
     sodium_memzero(plain, sizeof plain);
     return rc;
 }

@@ -181,21 +181,25 @@ int relais_keyring_unwrap_archive(relais_keyring_t *self, uint64_t key_id, const
     return rc;
 }
 
-void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id)
+void relais_keyring_forget(relais_keyring_t *self, uint64_t first, uint64_t last)
 {
     if (!self)
         return;
     pthread_rwlock_wrlock(&self->lock);
     self->forgets++;
-    s_slot_t *slot = s_find(self, key_id);
-    if (slot) {
-        OPENSSL_cleanse(slot->key, sizeof slot->key);
-        slot->used = 0;
-        /* The rebuild places every other key again, so no probe chain keeps the hole. */
-        if (s_rebuild(self, self->room, -1) != 0) {
-            OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
-            self->count = 0;
+    int holes = 0;
+    for (size_t i = 0; i < self->room; i++) {
+        s_slot_t *slot = &self->slots[i];
+        if (slot->used && slot->key_id >= first && slot->key_id <= last) {
+            OPENSSL_cleanse(slot->key, sizeof slot->key);
+            slot->used = 0;
+            holes = 1;
         }
+    }
+    /* The rebuild places every other key again, so no probe chain keeps a hole. */
+    if (holes && s_rebuild(self, self->room, -1) != 0) {
+        OPENSSL_cleanse(self->slots, self->room * sizeof *self->slots);
+        self->count = 0;
     }
     pthread_rwlock_unlock(&self->lock);
 }

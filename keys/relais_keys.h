@@ -33,9 +33,37 @@ extern "C" {
 #define RELAIS_ARCHIVE_SECRET_BYTES 32
 #define RELAIS_ARCHIVED_KEY_BYTES (48 + 8 + RELAIS_DATA_KEY_BYTES)
 
-/* The key id of the hub's child-key secret, wrapped with the data keys (those are case and
- * entry ids, from 1). */
+/* The key id of the hub's child-key secret, wrapped with the data keys. */
 #define RELAIS_KEY_ID_CHILD_SECRET 0
+
+/* A data key's id names what it seals: the record n that opened a case ("C-<n>") or a reception
+ * entry gives its keys the ids n << RELAIS_KEY_ID_SHIFT (the case's own records: its updates, its
+ * index, its meetings' records) to (n << RELAIS_KEY_ID_SHIFT) | RELAIS_KEY_ID_PART_MAX, the parts:
+ * each referral filed in a case is sealed under a key of its own, so that it can be moved out
+ * of the case (a split) and its old copy made unreadable without touching the rest. Record
+ * numbers stay below 2^48. */
+#define RELAIS_KEY_ID_SHIFT 16
+#define RELAIS_KEY_ID_PART_MAX 0xffffu
+#define RELAIS_KEY_ID_OWNER_MAX ((UINT64_C(1) << (64 - RELAIS_KEY_ID_SHIFT)) - 1)
+
+/* Key `part` of record n's keys; 0 when n is 0 or beyond RELAIS_KEY_ID_OWNER_MAX, or part
+ * beyond RELAIS_KEY_ID_PART_MAX. */
+static inline uint64_t relais_key_id_of(uint64_t n, uint32_t part)
+{
+    return n && n < RELAIS_KEY_ID_OWNER_MAX && part <= RELAIS_KEY_ID_PART_MAX ? n << RELAIS_KEY_ID_SHIFT | part : 0;
+}
+
+/* The record n whose keys key `key_id` is one of (its case's number, or its entry's). */
+static inline uint64_t relais_key_id_owner(uint64_t key_id)
+{
+    return key_id >> RELAIS_KEY_ID_SHIFT;
+}
+
+/* Which of its owner's keys `key_id` is: 0 for the case's own, j >= 1 for a referral's. */
+static inline uint32_t relais_key_id_part(uint64_t key_id)
+{
+    return (uint32_t)(key_id & RELAIS_KEY_ID_PART_MAX);
+}
 
 /* ---- The key-encryption key ------------------------------------------------------------ */
 
@@ -197,8 +225,9 @@ void relais_keyring_set_kek(relais_keyring_t *self, const relais_kek_t *kek);
 int relais_keyring_unwrap_archive(relais_keyring_t *self, uint64_t key_id, const uint8_t *wrapped, size_t len,
                                   uint8_t box[RELAIS_ARCHIVED_KEY_BYTES]);
 
-/* Forgets data key `key_id` (wiped): its case left the active base. */
-void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id);
+/* Forgets the data keys whose ids lie in [first, last] (wiped): their case left the active base,
+ * or a split destroyed one. */
+void relais_keyring_forget(relais_keyring_t *self, uint64_t first, uint64_t last);
 
 /* ---- The intermediate archive ------------------------------------------------------------ */
 
@@ -206,11 +235,12 @@ void relais_keyring_forget(relais_keyring_t *self, uint64_t key_id);
 int relais_keys_archive_seal(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTES], uint64_t key_id,
                              const uint8_t key[RELAIS_DATA_KEY_BYTES], uint8_t out[RELAIS_ARCHIVED_KEY_BYTES]);
 
-/* Opens an archived key with the officer's key pair. Errors: RELAIS_E_MALFORMED (not an
- * archived key), RELAIS_E_CRYPTO (another recipient, altered, or another key id). */
+/* Opens an archived key with the officer's key pair: the key of an id in [first, last], which
+ * goes to *key_id. Errors: RELAIS_E_MALFORMED (not an archived key), RELAIS_E_CRYPTO (another
+ * recipient, altered, or a key id out of the range). */
 int relais_keys_archive_open(const uint8_t dpo_public[RELAIS_ARCHIVE_PUBLIC_BYTES],
-                             const uint8_t dpo_secret[RELAIS_ARCHIVE_SECRET_BYTES], uint64_t key_id,
-                             const uint8_t *box, size_t len, uint8_t key[RELAIS_DATA_KEY_BYTES]);
+                             const uint8_t dpo_secret[RELAIS_ARCHIVE_SECRET_BYTES], uint64_t first, uint64_t last,
+                             const uint8_t *box, size_t len, uint64_t *key_id, uint8_t key[RELAIS_DATA_KEY_BYTES]);
 
 /* The KEK the keyring opens keys with. */
 const relais_kek_t *relais_keyring_kek(const relais_keyring_t *self);

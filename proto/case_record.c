@@ -27,7 +27,8 @@ static int s_summary_strings(const relais_case_summary_t *in)
         (rc = relais_proto_fixed_len(in->child_display, sizeof in->child_display, "summary.child_display", &n)) ||
         (rc = relais_proto_fixed_len(in->school, sizeof in->school, "summary.school", &n)) ||
         (rc = relais_proto_fixed_len(in->owner, sizeof in->owner, "summary.owner", &n)) ||
-        (rc = relais_proto_fixed_len(in->merged_into, sizeof in->merged_into, "summary.merged_into", &n)))
+        (rc = relais_proto_fixed_len(in->merged_into, sizeof in->merged_into, "summary.merged_into", &n)) ||
+        (rc = relais_proto_fixed_len(in->split_from, sizeof in->split_from, "summary.split_from", &n)))
         return rc;
     if (in->referrer_count > RELAIS_MAX_REFERRERS)
         return relais_status_set(RELAIS_E_INVALID, "summary.referrers: %zu, at most %d", in->referrer_count,
@@ -88,6 +89,7 @@ int relais_proto_summary_to_pb(const relais_case_summary_t *in, relais_summary_p
     pb->n_possible_duplicates = in->duplicate_count;
     pb->possible_duplicates = in->duplicate_count ? out->duplicates : NULL;
     pb->merged_into = (char *)in->merged_into;
+    pb->split_from = (char *)in->split_from;
     for (size_t i = 0; i < in->merged_count; i++)
         out->merged_from[i] = (char *)in->merged_from[i];
     pb->n_merged_from = in->merged_count;
@@ -132,6 +134,7 @@ int relais_proto_summary_from_pb(const Relais__V1__CaseSummary *pb, relais_case_
         (rc = s_copy_field(out->school, sizeof out->school, pb->school, path, "school")) ||
         (rc = s_copy_field(out->owner, sizeof out->owner, pb->owner, path, "owner")) ||
         (rc = s_copy_field(out->merged_into, sizeof out->merged_into, pb->merged_into, path, "merged_into")) ||
+        (rc = s_copy_field(out->split_from, sizeof out->split_from, pb->split_from, path, "split_from")) ||
         (rc = s_summary_lists(pb, out, path)))
         return rc;
     out->state = (relais_case_state_t)pb->state;
@@ -262,6 +265,7 @@ int relais_case_record_encode(const relais_case_record_t *rec, uint8_t **out, si
     pb.review_ms = rec->review_ms;
     pb.n_followers = rec->follower_count;
     pb.followers = rec->follower_count ? follower_ptrs : NULL;
+    pb.referral_keys = rec->referral_keys;
     return relais_proto_pack(&pb.base, out, out_len);
 }
 
@@ -292,6 +296,7 @@ static int s_record_from_pb(const Relais__V1__CaseRecord *pb, relais_case_record
     out->paused_from = (relais_case_state_t)pb->paused_from;
     out->triage_from_ms = pb->triage_from_ms;
     out->review_ms = pb->review_ms;
+    out->referral_keys = pb->referral_keys;
     rc = relais_proto_followers_from_pb(pb->followers, pb->n_followers, out->followers, "case_record.followers");
     if (rc == RELAIS_OK)
         out->follower_count = pb->n_followers;
@@ -341,6 +346,8 @@ int relais_referral_record_encode(const relais_referral_record_t *rec, uint8_t *
     pb.school = (char *)rec->school;
     pb.organisation = (char *)rec->organisation;
     pb.child_display = (char *)rec->child_display;
+    pb.key_part = rec->key_part;
+    pb.split_by = rec->split_by;
     return relais_proto_pack(&pb.base, out, out_len);
 }
 
@@ -358,6 +365,8 @@ static int s_referral_from_pb(const Relais__V1__ReferralRecord *pb, relais_refer
     out->seq = pb->seq;
     out->received_ms = pb->received_ms;
     out->urgency = (relais_urgency_t)pb->urgency;
+    out->key_part = pb->key_part;
+    out->split_by = pb->split_by;
     return RELAIS_OK;
 }
 

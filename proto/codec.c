@@ -6,8 +6,8 @@
 
 size_t relais_log_record_max_size(size_t signed_len)
 {
-    /* five tags, three 10-byte varints, two length varints, the nonce, the payload and its tag */
-    return 5 + 10 + 10 + 10 + 10 + 10 + RELAIS_SEAL_NONCE_BYTES + signed_len + RELAIS_SEAL_TAG_BYTES;
+    /* six tags, four 10-byte varints, two length varints, the nonce, the payload and its tag */
+    return 6 + 10 + 10 + 10 + 10 + 10 + 10 + RELAIS_SEAL_NONCE_BYTES + signed_len + RELAIS_SEAL_TAG_BYTES;
 }
 
 int relais_log_record_encode(const relais_log_record_t *rec, uint8_t *out, size_t cap, size_t *out_len)
@@ -16,6 +16,9 @@ int relais_log_record_encode(const relais_log_record_t *rec, uint8_t *out, size_
         return relais_status_set(RELAIS_E_INVALID, "log record without sequence number or message");
     if (rec->key_id && (rec->signed_len || !rec->nonce || !rec->sealed || rec->sealed_len <= RELAIS_SEAL_TAG_BYTES))
         return relais_status_set(RELAIS_E_INVALID, "a sealed log record holds a nonce and a ciphertext, nothing in clear");
+    if (rec->copy_of >= rec->seq)
+        return relais_status_set(RELAIS_E_INVALID, "record %llu cannot copy record %llu, which is not before it",
+                                 (unsigned long long)rec->seq, (unsigned long long)rec->copy_of);
     Relais__V1__LogRecord msg = RELAIS__V1__LOG_RECORD__INIT;
     msg.seq = rec->seq;
     msg.received_ms = rec->received_ms;
@@ -28,6 +31,7 @@ int relais_log_record_encode(const relais_log_record_t *rec, uint8_t *out, size_
         msg.sealed.data = (uint8_t *)rec->sealed;
         msg.sealed.len = rec->sealed_len;
     }
+    msg.copy_of = rec->copy_of;
     size_t need = relais__v1__log_record__get_packed_size(&msg);
     if (need > cap)
         return relais_status_set(RELAIS_E_INVALID, "log record needs %zu bytes, buffer has %zu", need, cap);
@@ -59,8 +63,9 @@ static int s_read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return -1;
 }
 
-/* The sealed part: key id (field 4), nonce (field 5, 12 bytes), ciphertext (field 6), to the end. */
-static int s_read_sealed(const uint8_t *p, const uint8_t *end, relais_log_record_t *out)
+/* The sealed part: key id (field 4), nonce (field 5, 12 bytes), ciphertext (field 6); *next is
+ * what follows. */
+static int s_read_sealed(const uint8_t *p, const uint8_t *end, relais_log_record_t *out, const uint8_t **next)
 {
     uint64_t key_id = 0, nlen = 0, clen = 0;
     if (p >= end || *p++ != 0x20 || s_read_varint(&p, end, &key_id) || key_id == 0)
@@ -71,12 +76,13 @@ static int s_read_sealed(const uint8_t *p, const uint8_t *end, relais_log_record
     const uint8_t *nonce = p;
     p += nlen;
     if (p >= end || *p++ != 0x32 || s_read_varint(&p, end, &clen) || clen <= RELAIS_SEAL_TAG_BYTES ||
-        clen != (uint64_t)(end - p))
+        clen > (uint64_t)(end - p))
         return -1;
     out->key_id = key_id;
     out->nonce = nonce;
     out->sealed = p;
     out->sealed_len = (size_t)clen;
+    *next = p + clen;
     return 0;
 }
 
@@ -95,14 +101,23 @@ int relais_log_record_decode(const uint8_t *buf, size_t len, relais_log_record_t
             goto malformed;
     }
     if (p < end && *p == 0x20) {
-        if (s_read_sealed(p, end, out) != 0)
+        if (s_read_sealed(p, end, out, &p) != 0)
             goto malformed;
-    } else if (p < end) {
-        if (*p++ != 0x1a || s_read_varint(&p, end, &slen) || slen == 0 || slen != (uint64_t)(end - p))
+    } else if (p < end && *p == 0x1a) {
+        p++;
+        if (s_read_varint(&p, end, &slen) || slen == 0 || slen > (uint64_t)(end - p))
             goto malformed;
         out->signed_message = p;
         out->signed_len = (size_t)slen;
+        p += slen;
     }
+    /* A split's copy names the record it copies, last (field 7, never 0). */
+    uint64_t copy_of = 0;
+    if (p < end && (*p++ != 0x38 || s_read_varint(&p, end, &copy_of) || copy_of == 0 || copy_of >= seq))
+        goto malformed;
+    if (p != end)
+        goto malformed;
+    out->copy_of = copy_of;
     out->seq = seq;
     out->received_ms = (int64_t)received;
     return RELAIS_OK;

@@ -226,6 +226,7 @@ int relais_message_case_update(const relais_message_t *self, relais_case_update_
         .dismiss_duplicate = u->dismiss_duplicate,
         .merge_into = u->merge_into,
         .owner = u->owner,
+        .split_referral = u->split_referral,
     };
     return RELAIS_OK;
 }

@@ -69,6 +69,21 @@ const char *relais_status_detail(void);
 /* Clears the calling thread's detail. */
 void relais_status_clear(void);
 
+/* A u64 as 8 big-endian bytes, and back: sequence numbers and key ids as keys that sort. */
+static inline void relais_u64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+static inline uint64_t relais_u64_get(const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | in[i];
+    return v;
+}
+
 /* Writes `len` bytes as lowercase hex and a NUL into `out` (room 2 * len + 1). Message ids and
  * hashes travel in logs, JSON and on the command line in this form. */
 void relais_hex_encode(const uint8_t *bytes, size_t len, char *out);
@@ -115,6 +130,7 @@ typedef struct {
     const uint8_t *nonce;          /* sealed: RELAIS_SEAL_NONCE_BYTES (borrowed) */
     const uint8_t *sealed;         /* sealed: the ciphertext and its tag (borrowed) */
     size_t sealed_len;             /* their length: the SignedMessage's + RELAIS_SEAL_TAG_BYTES */
+    uint64_t copy_of;              /* a split's copy of referral record `copy_of`; 0 otherwise */
 } relais_log_record_t;
 
 /* Upper bound of relais_log_record_encode's output for a signed message of `signed_len`, in
@@ -277,6 +293,7 @@ typedef struct {
     const char *dismiss_duplicate; /* "C-<n>": not a duplicate of that case, or "" */
     const char *merge_into;        /* "C-<n>": this case is merged into that one, or "" */
     const char *owner;             /* the case's owner from now on (an identity name), or "" */
+    const char *split_referral;    /* "R-<seq>": that referral moves out into a case of its own, or "" */
 } relais_case_update_view_t;
 
 /* Fills *out for a case update. Errors: RELAIS_E_INVALID (not a case update). */
@@ -477,6 +494,7 @@ typedef struct {
     char merged_into[RELAIS_CASE_ID_LEN]; /* merged: the surviving case; "" otherwise */
     char merged_from[RELAIS_MAX_MERGED][RELAIS_CASE_ID_LEN]; /* the cases merged into this one */
     size_t merged_count;
+    char split_from[RELAIS_CASE_ID_LEN]; /* opened by a split: the case its referral left; "" otherwise */
 } relais_case_summary_t;
 
 /* A referral that follows its case: its referrer sees the case's status after each event
@@ -501,6 +519,7 @@ typedef struct {
     int64_t review_ms;      /* next review date (midnight UTC of the ISO date); 0 when none */
     relais_case_follower_t followers[RELAIS_MAX_FOLLOWERS]; /* in the order they began to follow */
     size_t follower_count;
+    uint32_t referral_keys; /* referral keys made: parts 1.. of the case's keys, one a referral */
 } relais_case_record_t;
 
 /* CaseRecord to and from bytes (the store's case index value). Encode: *out caller frees;
@@ -522,6 +541,8 @@ typedef struct {
     char school[RELAIS_NAME_LEN];        /* the child's school, as the referral gave it */
     char organisation[RELAIS_NAME_LEN];  /* the referrer's organisation, as the referral gave it */
     char child_display[RELAIS_NAME_LEN]; /* the child as the referral named it ("Lina B. (2015)") */
+    uint32_t key_part;                   /* its key, a part of its case's: 1 opened it, 2.. joined */
+    uint64_t split_by;                   /* the update that moved it out of its case by a split; 0 */
 } relais_referral_record_t;
 
 /* ReferralRecord to and from bytes, with the errors of relais_case_record_encode/_decode. */

@@ -359,6 +359,8 @@ static int s_case_update(s_out_t *o, const Relais__V1__CaseUpdate *u)
         rc = s_handle(o, "case_update.merge_into", u->merge_into, 'C', "a case id", 0);
     if (!rc)
         rc = s_text(o, "case_update.owner", u->owner, S_OWNER_MAX, 0);
+    if (!rc)
+        rc = s_handle(o, "case_update.split_referral", u->split_referral, 'R', "a referral's handle", 0);
     return rc;
 }
 

@@ -72,8 +72,8 @@ extern "C" {
  * derived indexes in an environment of their own; format 7 the partners' references; format
  * 8 the blocking index of likely duplicates, without which a new case is never compared with
  * the cases opened before). */
-#define RELAIS_STORE_FORMAT 8
-#define RELAIS_STORE_FORMAT_OLDEST 8
+#define RELAIS_STORE_FORMAT 9
+#define RELAIS_STORE_FORMAT_OLDEST 9
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -173,6 +173,8 @@ typedef struct {
     const uint8_t *nonce;          /* ... with this nonce (RELAIS_SEAL_NONCE_BYTES) ... */
     const uint8_t *sealed;         /* ... and this ciphertext of signed_message (with its tag) */
     size_t sealed_len;
+    uint64_t copy_of;              /* a split's copy of record `copy_of` (of the same message: its
+                                    * id stays the original's, and no id entry is written) */
 } relais_store_entry_t;
 
 /* What became of one entry. */
@@ -299,6 +301,8 @@ int relais_store_batch_key_get(relais_store_batch_t *self, uint64_t key_id, uint
 /* Copies the LogRecord bytes of `seq` into *record (caller frees). Errors:
  * RELAIS_E_NOT_FOUND. */
 int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record, size_t *len);
+/* The same, as the batch sees the log. */
+int relais_store_batch_get_record(relais_store_batch_t *self, uint64_t seq, uint8_t **record, size_t *len);
 
 /* The leaf hash of `seq` as the batch sees the log (its own appends included). Errors:
  * RELAIS_E_NOT_FOUND. */
@@ -440,6 +444,24 @@ int relais_store_archive_iterate(relais_store_t *self, relais_store_key_fn fn, v
 /* Deleting what is not there gives RELAIS_E_NOT_FOUND and leaves the batch usable. */
 int relais_store_batch_archive_del(relais_store_batch_t *self, uint64_t key_id);
 int relais_store_batch_key_del(relais_store_batch_t *self, uint64_t key_id);
+
+/* The data keys (RELAIS_STORE_KEYS_LIVE) or the archived ones (RELAIS_STORE_KEYS_ARCHIVED) whose
+ * ids lie in [first, last], in id order: a case's keys are a range of ids. Read through `batch`
+ * when not NULL (seeing its writes; the callback must not write), else from the committed store.
+ * Non-zero from `fn` stops and is returned. */
+typedef enum { RELAIS_STORE_KEYS_LIVE = 0, RELAIS_STORE_KEYS_ARCHIVED } relais_store_keys_t;
+int relais_store_key_range(relais_store_t *self, relais_store_batch_t *batch, relais_store_keys_t which,
+                           uint64_t first, uint64_t last, relais_store_key_fn fn, void *ctx);
+
+/* Takes record `seq` out of its case's history (its entry and the reverse entry), as a split does
+ * with the referral it moves out; relais_store_batch_case_link then files it in its new case.
+ * Errors: RELAIS_E_NOT_FOUND (not linked), the store's. */
+int relais_store_batch_case_unlink(relais_store_batch_t *self, uint64_t seq);
+
+/* Forgets referral `seq`'s entry and its partner's reference, as forgetting its case would (a
+ * replay that meets the copy of a referral whose new case has left the active base). Nothing to
+ * forget is 0. */
+int relais_store_batch_referral_forget(relais_store_batch_t *self, uint64_t seq);
 
 /* Forgets a case from the case index: its record, the status after each of its events (with
  * the reverse entries), the entries of its referrals and its meetings' records. The log keeps

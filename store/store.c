@@ -551,7 +551,7 @@ static int s_append_new(relais_store_batch_t *b, const relais_store_entry_t *e, 
     size_t len;
     if (b->head == UINT64_MAX)
         return relais_status_set(RELAIS_E_INVALID, "the log cannot grow beyond 2^64 - 1 records");
-    relais_log_record_t rec = {.seq = b->head + 1, .received_ms = e->received_ms};
+    relais_log_record_t rec = {.seq = b->head + 1, .received_ms = e->received_ms, .copy_of = e->copy_of};
     if (e->key_id) {
         rec.key_id = e->key_id;
         rec.nonce = e->nonce;
@@ -576,7 +576,7 @@ static int s_append_new(relais_store_batch_t *b, const relais_store_entry_t *e, 
         rc = s_complete_subtrees(b, rec.seq - 1, leaf);
     memcpy(msgid_value, seq_key, sizeof seq_key);
     memcpy(msgid_value + sizeof seq_key, content, RELAIS_HASH_SIZE);
-    if (!rc)
+    if (!rc && !e->copy_of)
         rc = store_batch_put(b, STORE_DB_MSGID, store_val(e->msg_id, RELAIS_MSG_ID_SIZE),
                              store_val(msgid_value, sizeof msgid_value), MDB_NOOVERWRITE);
     if (rc)
@@ -595,6 +595,8 @@ static int s_append(relais_store_batch_t *b, const relais_store_entry_t *e, rela
 {
     relais_hash_t content, old;
     relais_merkle_leaf_hash(e->signed_message, e->signed_len, content);
+    if (e->copy_of)
+        return s_append_new(b, e, content, ack);
     int rc = s_find_msg(b->store, b->txn, e->msg_id, ack, old);
     if (rc == RELAIS_E_NOT_FOUND)
         return s_append_new(b, e, content, ack);
@@ -745,24 +747,38 @@ int relais_store_append_batch(relais_store_t *self, const relais_store_entry_t *
 
 /* ---- Reading the log -------------------------------------------------------------------- */
 
-int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record, size_t *len)
+static int s_record_copy(const relais_store_t *self, MDB_txn *txn, uint64_t seq, uint8_t **record, size_t *len)
 {
     uint8_t key[STORE_SEQ_SIZE];
-    MDB_txn *txn;
     MDB_val v;
+    store_put_u64(key, seq);
+    int rc = store_get(txn, self->dbi[STORE_DB_LOG], key, sizeof key, &v);
+    if (rc == RELAIS_E_NOT_FOUND)
+        rc = relais_status_set(rc, "no record %llu in the log", (unsigned long long)seq);
+    return rc ? rc : store_copy_out(&v, record, len);
+}
+
+int relais_store_get_record(relais_store_t *self, uint64_t seq, uint8_t **record, size_t *len)
+{
+    MDB_txn *txn;
     if (!self || !record || !len)
         return relais_status_set(RELAIS_E_INVALID, "relais_store_get_record needs a store and outputs");
     int rc = store_read_begin(self, STORE_DB_LOG, &txn);
     if (rc)
         return rc;
-    store_put_u64(key, seq);
-    rc = store_get(txn, self->dbi[STORE_DB_LOG], key, sizeof key, &v);
-    if (rc == RELAIS_E_NOT_FOUND)
-        rc = relais_status_set(rc, "no record %llu in the log", (unsigned long long)seq);
-    if (!rc)
-        rc = store_copy_out(&v, record, len);
+    rc = s_record_copy(self, txn, seq, record, len);
     mdb_txn_abort(txn);
     return rc;
+}
+
+int relais_store_batch_get_record(relais_store_batch_t *self, uint64_t seq, uint8_t **record, size_t *len)
+{
+    int rc = store_batch_ready(self);
+    if (rc)
+        return rc;
+    if (!record || !len)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_batch_get_record needs outputs");
+    return s_record_copy(self->store, self->txn, seq, record, len);
 }
 
 int relais_store_batch_leaf_hash(relais_store_batch_t *self, uint64_t seq, relais_hash_t out)

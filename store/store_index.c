@@ -645,6 +645,48 @@ int relais_store_key_iterate(relais_store_t *self, relais_store_key_fn fn, void 
     return store_walk(self, STORE_DB_KEYS, s_key_pair, &walk, "the data keys");
 }
 
+int relais_store_key_range(relais_store_t *self, relais_store_batch_t *batch, relais_store_keys_t which,
+                           uint64_t first, uint64_t last, relais_store_key_fn fn, void *ctx)
+{
+    if (!self || !fn || (batch && batch->store != self))
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_key_range needs a store, its batch or none, and a "
+                                                   "callback");
+    int db = which == RELAIS_STORE_KEYS_ARCHIVED ? STORE_DB_ARCHIVE : STORE_DB_KEYS;
+    MDB_txn *txn = NULL;
+    int rc = batch ? store_batch_ready(batch) : store_read_begin(self, db, &txn);
+    if (rc == RELAIS_E_NOT_FOUND)
+        return 0;
+    if (rc)
+        return rc;
+    MDB_cursor *cur;
+    int got = mdb_cursor_open(batch ? store_batch_txn(batch, db) : txn, self->dbi[db], &cur);
+    if (got) {
+        if (txn)
+            mdb_txn_abort(txn);
+        return store_lmdb_status(got, "open a cursor on the data keys");
+    }
+    uint8_t from[STORE_SEQ_SIZE];
+    store_put_u64(from, first);
+    MDB_val k = store_val(from, sizeof from), v;
+    for (got = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); got == 0 && rc == 0;
+         got = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != STORE_SEQ_SIZE) {
+            rc = store_corrupt("a data key's id is not 8 bytes");
+            break;
+        }
+        uint64_t id = store_get_u64(k.mv_data);
+        if (id > last)
+            break;
+        rc = fn(ctx, id, v.mv_data, v.mv_size);
+    }
+    if (rc == 0 && got != 0 && got != MDB_NOTFOUND)
+        rc = store_lmdb_status(got, "read the data keys");
+    mdb_cursor_close(cur);
+    if (txn)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
 int relais_store_archive_iterate(relais_store_t *self, relais_store_key_fn fn, void *ctx)
 {
     if (!self || !fn)

@@ -133,6 +133,41 @@ int relais_store_batch_key_del(relais_store_batch_t *self, uint64_t key_id)
 
 /* ---- Forgetting a case ------------------------------------------------------------------ */
 
+int relais_store_batch_case_unlink(relais_store_batch_t *self, uint64_t seq)
+{
+    char case_id[RELAIS_CASE_ID_MAX];
+    uint8_t seq_key[STORE_SEQ_SIZE], key[RELAIS_CASE_ID_MAX + STORE_SEQ_SIZE];
+    int rc = relais_store_batch_seq_case(self, seq, case_id, NULL, NULL);
+    if (rc)
+        return rc;
+    size_t id_len = strlen(case_id);
+    store_put_u64(seq_key, seq);
+    memcpy(key, case_id, id_len);
+    key[id_len] = 0x00;
+    store_put_u64(key + id_len + 1, seq);
+    rc = store_batch_del(self, STORE_DB_SEQCASE, store_val(seq_key, sizeof seq_key));
+    if (rc == 0)
+        rc = store_batch_del(self, STORE_DB_HISTORY, store_val(key, id_len + 1 + STORE_SEQ_SIZE));
+    if (rc == RELAIS_E_NOT_FOUND)
+        rc = store_corrupt("a case's event lacks its history entry");
+    if (rc && !self->error)
+        self->error = rc;
+    return rc;
+}
+
+int relais_store_batch_referral_forget(relais_store_batch_t *self, uint64_t seq)
+{
+    int rc = store_batch_ready(self);
+    if (rc)
+        return rc;
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_referral_handle(seq, handle);
+    rc = store_batch_del(self, STORE_DB_CASES, store_val(handle, strlen(handle)));
+    if (rc == 0 || rc == RELAIS_E_NOT_FOUND)
+        rc = store_ref_forget(self, seq);
+    return rc == RELAIS_E_NOT_FOUND ? 0 : rc;
+}
+
 /* The entries of one event of the case: its reverse entry, a meeting's record's entry and, for a
  * referral, its own. */
 static int s_forget_event(relais_store_batch_t *self, uint64_t seq)

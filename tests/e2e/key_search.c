@@ -56,7 +56,8 @@ static void s_try(s_search_t *s, const char *file, size_t at, const uint8_t *p, 
         int rc = archive ? relais_kek_unwrap_archive(s->keks[k], s->key_id, p, need, box)
                          : relais_kek_unwrap(s->keks[k], s->key_id, p, need, key);
         if (rc == 0 && archive)
-            rc = relais_keys_archive_open(s->dpo_public, s->dpo_secret, s->key_id, box, sizeof box, key);
+            rc = relais_keys_archive_open(s->dpo_public, s->dpo_secret, s->key_id, s->key_id, box, sizeof box,
+                                          &(uint64_t){0}, key);
         if (rc == 0) {
             s->opened++;
             printf("OPENS %s offset %zu: %s of key %llu with %s (generation %u)%s\n", file, at,

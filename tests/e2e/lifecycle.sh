@@ -55,6 +55,10 @@ expect 0 cmp-sceaux submit "$examples/referral-cmp-sceaux-parental-request.json"
 tom_referral=$(field seq "$(cat "$tmp/out")")
 lina=C-1
 tom=C-$tom_referral
+# A case's data keys (docs/privacy.md): its own, number << 16, and one for each referral after it.
+lina_key=$((1 << 16))
+lina_keys="$lina_key $((lina_key | 1)) $((lina_key | 2))"
+tom_keys="$((tom_referral << 16)) $(((tom_referral << 16) | 1))"
 expect 0 coordination case update "$lina" triage --note "Vue en instance partenariale"
 expect 0 coordination case update "$lina" declined --reason "family-declined" --note "La famille ne souhaite pas de suivi"
 expect 0 coordination case show "$tom"
@@ -136,14 +140,14 @@ stop_broker_clean
 start_broker_on_free_port # the live hub, restarted on the rotated key
 
 step "the live hub's key opens no copy of Lina's key: store files (free pages too), snapshots before"
-"$key_search" --bytes-from "$tmp/snap-archived" 1 "$tmp/pki/dpd-ville/dpd-ville.cert_secret" "$broker_data_key" -- \
+"$key_search" --bytes-from "$tmp/snap-archived" "$lina_key" "$tmp/pki/dpd-ville/dpd-ville.cert_secret" "$broker_data_key" -- \
   "$tmp"/store/* "$tmp"/snap-before/* "$tmp"/snap-archived/* >"$tmp/search"
 grep -q 'opened 0$' "$tmp/search" || fail "the live key opens: $(cat "$tmp/search")"
 grep -q '^copies of the bytes .* kept [1-9]' "$tmp/search" || fail "the search found not even the snapshot's copy"
 echo "   $(sed 's/of the bytes [^ ]* kept/of the archived key as the snapshot keeps it:/' "$tmp/search" | tr '\n' ' ')"
 echo "   the retired generation, within the backup period, still opens the archive's copy (backups restore):"
-search 1 "$tmp"/snap-archived/*
-grep -q 'the archived key of key 1' "$tmp/search" || fail "the backup period keeps nothing: $(cat "$tmp/search")"
+search "$lina_key" "$tmp"/snap-archived/*
+grep -q "the archived key of key $lina_key" "$tmp/search" || fail "the backup period keeps nothing: $(cat "$tmp/search")"
 sed -n 's/^OPENS [^ ]*\/\([^/]* offset\)/   \1/p' "$tmp/search" | head -2
 
 step "the backup-key store: its generations listed, one exported to an offline medium, which opens the backup"
@@ -151,7 +155,7 @@ expect_exit 0 "$relais" datakey retired --dir "$retired"
 grep -q '^generation 3  retired ' "$tmp/out" || fail "datakey retired: $(cat "$tmp/out")"
 sed 's/^/   /' "$tmp/out"
 expect_exit 0 "$relais" datakey export-retired --dir "$retired" --generation 3 --out "$tmp/offline.key"
-"$key_search" 1 "$tmp/pki/dpd-ville/dpd-ville.cert_secret" "$tmp/offline.key" -- "$tmp"/snap-archived/* >"$tmp/search"
+"$key_search" "$lina_key" "$tmp/pki/dpd-ville/dpd-ville.cert_secret" "$tmp/offline.key" -- "$tmp"/snap-archived/* >"$tmp/search"
 grep -q '^OPENS' "$tmp/search" || fail "the exported generation opens nothing: $(cat "$tmp/search")"
 expect_exit 2 "$relais" datakey destroy --dir "$retired" --generation 99
 
@@ -160,7 +164,8 @@ set_clock $((t0 + (731 + 1827 + 31) * day))
 wait_sweep
 grep -q 'event=retired-key-destroyed' "$tmp/broker.log" || fail "no retired generation destroyed"
 [ -z "$(find "$retired" -type f)" ] || fail "retired generations left: $(ls "$retired")"
-for id in 1 "$tom_referral"; do
+# shellcheck disable=SC2086 # the key ids, one word each
+for id in $lina_keys $tom_keys; do
   bytes_from=$tmp/snap-before search "$id" "$tmp"/store/* "$tmp"/snap-before/* "$tmp"/snap-archived/*
   grep -q 'opened 0$' "$tmp/search" || fail "key $id still opens: $(cat "$tmp/search")"
   grep -q '^copies of the bytes .* kept [1-9]' "$tmp/search" || fail "the search found not even the snapshot's copy"

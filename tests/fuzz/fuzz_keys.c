@@ -92,7 +92,8 @@ static void s_wrapped(const uint8_t *data, size_t size)
     uint8_t pk[RELAIS_ARCHIVE_PUBLIC_BYTES], sk[RELAIS_ARCHIVE_SECRET_BYTES], key2[RELAIS_DATA_KEY_BYTES];
     memset(pk, 0x11, sizeof pk);
     memset(sk, 0x22, sizeof sk);
-    rc = relais_keys_archive_open(pk, sk, 9, data, size, key2);
+    uint64_t id = 0;
+    rc = relais_keys_archive_open(pk, sk, 0, UINT64_MAX, data, size, &id, key2);
     FUZZ_CHECK(size == RELAIS_ARCHIVED_KEY_BYTES ? rc == RELAIS_E_CRYPTO : rc == RELAIS_E_MALFORMED,
                "a box nobody sealed refused with the wrong code", rc);
 }

@@ -164,7 +164,7 @@ static void test_store_sealed_records(void **state)
     assert_int_equal(relais_keyring_create(ring, b, 1, key), 0);
     relais_record_ad(1, 1, ad);
     assert_int_equal(relais_seal(key, ad, sizeof ad, signed_msg, sizeof signed_msg, nonce, sealed), 0);
-    relais_store_entry_t e = {signed_msg, sizeof signed_msg, msg_id, 1000, 1, nonce, sealed, sizeof sealed};
+    relais_store_entry_t e = {signed_msg, sizeof signed_msg, msg_id, 1000, 1, nonce, sealed, sizeof sealed, 0};
     assert_int_equal(relais_store_batch_append(b, &e, &ack), 0);
     assert_int_equal(ack.seq, 1);
     assert_int_equal(relais_store_batch_commit(&b), 0);
@@ -174,7 +174,7 @@ static void test_store_sealed_records(void **state)
     assert_true(ack.duplicate);
     assert_int_equal(ack.seq, 1);
     const uint8_t other[] = "another SignedMessage ....";
-    relais_store_entry_t clash = {other, sizeof other, msg_id, 1000, 0, NULL, NULL, 0};
+    relais_store_entry_t clash = {other, sizeof other, msg_id, 1000, 0, NULL, NULL, 0, 0};
     assert_int_equal(relais_store_append_batch(store, &clash, 1, &ack), 0);
     assert_int_equal(ack.status, RELAIS_E_DUPLICATE_CONFLICT);
 
@@ -380,12 +380,14 @@ static void test_archived_key(void **state)
     crypto_box_keypair(other_pk, other_sk);
     assert_int_equal(relais_keyring_key(ring, store, NULL, 3, key), 0);
     uint8_t box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES], unwrapped[RELAIS_ARCHIVED_KEY_BYTES];
+    uint64_t id = 0;
     assert_int_equal(relais_keys_archive_seal(pk, 3, key, box), 0);
-    assert_int_equal(relais_keys_archive_open(pk, sk, 3, box, sizeof box, back), 0);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 3, 3, box, sizeof box, &id, back), 0);
+    assert_int_equal(id, 3);
     assert_memory_equal(key, back, sizeof key);
-    assert_int_equal(relais_keys_archive_open(other_pk, other_sk, 3, box, sizeof box, back), RELAIS_E_CRYPTO);
-    assert_int_equal(relais_keys_archive_open(pk, sk, 4, box, sizeof box, back), RELAIS_E_CRYPTO);
-    assert_int_equal(relais_keys_archive_open(pk, sk, 3, box, sizeof box - 1, back), RELAIS_E_MALFORMED);
+    assert_int_equal(relais_keys_archive_open(other_pk, other_sk, 3, 3, box, sizeof box, &id, back), RELAIS_E_CRYPTO);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 4, 9, box, sizeof box, &id, back), RELAIS_E_CRYPTO);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 0, 9, box, sizeof box - 1, &id, back), RELAIS_E_MALFORMED);
 
     assert_int_equal(relais_kek_wrap_archive(kek, 3, box, wrapped), 0);
     assert_int_equal(relais_wrapped_archive_generation(wrapped, sizeof wrapped), 1);
@@ -410,7 +412,7 @@ static void test_archived_key(void **state)
     assert_int_equal(relais_wrapped_archive_generation(stored, len), 2);
     assert_int_equal(relais_kek_unwrap_archive(kek, 3, stored, len, unwrapped), RELAIS_E_CRYPTO);
     assert_int_equal(relais_kek_unwrap_archive(next, 3, stored, len, unwrapped), 0);
-    assert_int_equal(relais_keys_archive_open(pk, sk, 3, unwrapped, sizeof unwrapped, back), 0);
+    assert_int_equal(relais_keys_archive_open(pk, sk, 0, 9, unwrapped, sizeof unwrapped, &id, back), 0);
     assert_memory_equal(key, back, sizeof key);
     free(stored);
 
