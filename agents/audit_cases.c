@@ -141,6 +141,8 @@ struct relais_audit_cases {
                                    * then; a split must have moved it (0 once its copy showed where) */
     s_map_t split_keys;           /* key id (8) -> the split's seq (8): keys a split destroyed */
     uint64_t next_seq;            /* the record the replay expects next */
+    uint64_t gone_seq;            /* the last record whose key is gone ... */
+    char gone_case[RELAIS_CASE_ID_LEN]; /* ... and the case its key names */
     int compare;                  /* the store's indexes can be read: each event is checked against them */
     relais_audit_outcome_t found; /* the replay's first finding, held back until the end */
     relais_audit_outcome_t *out;  /* where a finding goes: &found while records come in */
@@ -352,13 +354,14 @@ static int s_check_moved(s_replay_t *r, uint64_t copy_seq, uint64_t moved, const
                        : rc == RELAIS_E_NOT_FOUND;
     free(stored);
     free(mine);
-    if (!same || !pending)
+    if (!same || (case_id && !pending))
         return s_fail_seq(r, copy_seq, RELAIS_E_CORRUPT,
                           case_id ? "record %" PRIu64 " moves R-%" PRIu64 " into case %s; the index does not file it there"
                                   : "record %" PRIu64 " moved R-%" PRIu64 " into a case that has left the active base; the "
                                     "index still files it%s",
                           copy_seq, moved, case_id ? case_id : "");
-    pending->val[0] = 0;
+    if (pending)
+        pending->val[0] = 0;
     return 0;
 }
 
@@ -537,6 +540,17 @@ static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, con
         return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "a rectification of %s, which the replay does not hold", p.case_id);
     relais_cases_status(&step.rec, &step.after);
     step.after.rectification = 1;
+    /* A referral rectified keeps the correction's record on its entry, as the hub's index does. */
+    if (p.record_seq && s_referral_get(r, p.record_seq, &step.referral) == 0 && !step.referral.rectified_by) {
+        step.referral.rectified_by = seq;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        char handle[RELAIS_CASE_ID_LEN];
+        relais_referral_handle(p.record_seq, handle);
+        if (relais_referral_record_encode(&step.referral, &bytes, &len) != 0 ||
+            s_put_owned(&r->cases, handle, strlen(handle), bytes, len) != 0)
+            return s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the cases");
+    }
     return s_check_event(r, seq, &step) ? RELAIS_AUDIT_STOP : 0;
 }
 
@@ -563,6 +577,8 @@ void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t rece
     }
     char case_id[RELAIS_CASE_ID_LEN];
     snprintf(case_id, sizeof case_id, "C-%" PRIu64, relais_key_id_owner(key_id));
+    r->gone_seq = seq;
+    memcpy(r->gone_case, case_id, sizeof case_id);
     uint8_t id[8];
     relais_u64_put(id, key_id);
     if (s_put(&r->gone, id, sizeof id, "", 0) || (step.about_case && s_record_step(r, &step)) ||
@@ -579,7 +595,31 @@ void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t rece
     if (step.forget_referral && (s_forget_referral(r, step.forget_referral) ||
                                  s_check_moved(r, seq, step.forget_referral, NULL, NULL)))
         return;
-    s_check_no_event(r, seq);
+    /* A referral that joined a case gone since may have been split out before: its copy says
+     * where the index must file it. */
+    char linked[RELAIS_CASE_ID_MAX];
+    if (relais_key_id_part(key_id) >= 2 && r->compare && relais_store_seq_case(r->store, seq, linked, NULL, NULL) == 0)
+        s_defer_move(r, seq);
+    else
+        s_check_no_event(r, seq);
+}
+
+/* A split's copy: the referral it copies was received when its own record says; a split the
+ * replay could not open (the record just before) stands as the hub accepted it. */
+static int s_decide_copy(s_replay_t *r, uint64_t seq, int64_t received_ms, uint64_t copy_of,
+                         const relais_message_t *msg, relais_cases_step_t *step)
+{
+    uint8_t *copied = NULL;
+    size_t len = 0;
+    relais_log_record_t lr;
+    int rc = relais_store_get_record(r->store, copy_of, &copied, &len);
+    if (rc == 0 && relais_log_record_decode(copied, len, &lr) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "record %" PRIu64 " does not decode", copy_of);
+    relais_cases_copy_t copy = {.copy_of = copy_of,
+                                .copied_ms = rc == 0 ? lr.received_ms : 0,
+                                .split_unseen = r->gone_seq + 1 == seq ? r->gone_case : NULL};
+    free(copied);
+    return rc ? rc : relais_cases_decide_copy(&s_index, r, r->secret, msg, &copy, seq, received_ms, step);
 }
 
 static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, uint64_t copy_of, const relais_message_t *msg)
@@ -587,7 +627,7 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, uint64_t co
     if (relais_message_payload(msg) == RELAIS_PAYLOAD_PRIVACY && !copy_of)
         return s_apply_privacy(r, seq, received_ms, msg);
     relais_cases_step_t step;
-    int rc = copy_of ? relais_cases_decide_copy(&s_index, r, r->secret, msg, copy_of, seq, received_ms, &step)
+    int rc = copy_of ? s_decide_copy(r, seq, received_ms, copy_of, msg, &step)
                      : relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
     if (rc)
         return s_fail_seq(r, seq, rc, "replaying the case rules: %s", relais_status_detail());

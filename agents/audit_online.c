@@ -183,12 +183,14 @@ static void s_check_gone(s_online_t *v)
         relais_audit_fail(&v->out, RELAIS_E_NOMEM, "records", "out of memory");
         return;
     }
-    qsort(v->archived, v->archived_count, sizeof *v->archived, s_cmp_id);
-    qsort(v->copied, v->copied_count, sizeof *v->copied, s_cmp_id);
+    if (v->archived_count)
+        qsort(v->archived, v->archived_count, sizeof *v->archived, s_cmp_id);
+    if (v->copied_count)
+        qsort(v->copied, v->copied_count, sizeof *v->copied, s_cmp_id);
     for (size_t i = 0; i < v->gone_count; i++) {
         uint64_t owner = relais_key_id_owner(v->gone[i]);
-        if (bsearch(&owner, v->archived, v->archived_count, sizeof *v->archived, s_cmp_id) ||
-            (relais_key_id_part(v->gone[i]) >= 2 &&
+        if ((v->archived_count && bsearch(&owner, v->archived, v->archived_count, sizeof *v->archived, s_cmp_id)) ||
+            (relais_key_id_part(v->gone[i]) >= 2 && v->copied_count &&
              bsearch(&v->gone_seqs[i], v->copied, v->copied_count, sizeof *v->copied, s_cmp_id)))
             continue;
         relais_audit_fail(&v->out, RELAIS_E_PROOF, "records",

@@ -298,10 +298,19 @@ static int s_export(relais_client_t *client, const s_opts_t *o, const char *case
 /* The archived case's keys, opened with the officer's key pair: the case's own and its
  * referrals', one box each. */
 typedef struct {
-    uint64_t ids[64];
-    uint8_t keys[64][RELAIS_DATA_KEY_BYTES];
+    uint64_t *ids;
+    uint8_t (*keys)[RELAIS_DATA_KEY_BYTES];
     size_t count;
 } s_archived_keys_t;
+
+static void s_archived_keys_free(s_archived_keys_t *k)
+{
+    if (k->keys)
+        OPENSSL_cleanse(k->keys, k->count * sizeof k->keys[0]);
+    free(k->keys);
+    free(k->ids);
+    memset(k, 0, sizeof *k);
+}
 
 static int s_open_boxes(const uint8_t pk[32], const uint8_t sk[32], const char *case_id, const relais_reply_t *r,
                         s_archived_keys_t *out)
@@ -311,9 +320,10 @@ static int s_open_boxes(const uint8_t pk[32], const uint8_t sk[32], const char *
     if (r->archived_key_len == 0 || r->archived_key_len % RELAIS_ARCHIVED_KEY_BYTES != 0)
         return relais_status_set(RELAIS_E_MALFORMED, "the hub sent no archived key of %s", case_id);
     size_t boxes = r->archived_key_len / RELAIS_ARCHIVED_KEY_BYTES;
-    if (boxes > sizeof out->ids / sizeof out->ids[0])
-        return relais_status_set(RELAIS_E_MALFORMED, "the hub sent %zu archived keys of %s, more than %zu", boxes,
-                                 case_id, sizeof out->ids / sizeof out->ids[0]);
+    out->ids = calloc(boxes, sizeof *out->ids);
+    out->keys = calloc(boxes, sizeof *out->keys);
+    if (!out->ids || !out->keys)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory for %zu archived keys", boxes);
     for (size_t i = 0; i < boxes; i++) {
         int rc = relais_keys_archive_open(pk, sk, relais_key_id_of(n, 0), relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX),
                                           r->archived_key + i * RELAIS_ARCHIVED_KEY_BYTES, RELAIS_ARCHIVED_KEY_BYTES,
@@ -387,7 +397,7 @@ static int s_open_archive(relais_client_t *client, const s_opts_t *o, const char
         return relais_cli_fail("privacy open-archive", rc, &err);
     relais_identity_t *me = NULL;
     uint8_t pk[32], sk[32];
-    s_archived_keys_t keys = {.count = 0};
+    s_archived_keys_t keys = {0};
     rc = relais_identity_load(o->conn.key ? o->conn.key : getenv("RELAIS_KEY"), &me);
     if (rc == 0 && (!zmq_z85_decode(pk, relais_identity_curve_public_z85(me)) ||
                     !zmq_z85_decode(sk, relais_identity_curve_secret_z85(me))))
@@ -398,7 +408,7 @@ static int s_open_archive(relais_client_t *client, const s_opts_t *o, const char
     OPENSSL_cleanse(sk, sizeof sk);
     if (rc == 0)
         rc = s_open_records(&r, &keys);
-    OPENSSL_cleanse(&keys, sizeof keys);
+    s_archived_keys_free(&keys);
     json_t *e = rc == 0 ? s_export_json(&r) : NULL;
     relais_reply_clear(&r);
     if (rc)

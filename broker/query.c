@@ -31,6 +31,7 @@ static int s_sees_all(int role)
 typedef struct {
     relais_broker_t *b;
     uint8_t *bytes;
+    uint64_t *ids;
     size_t count;
 } s_boxes_t;
 
@@ -38,13 +39,16 @@ static int s_box_add(void *ctx, uint64_t key_id, const uint8_t *wrapped, size_t 
 {
     s_boxes_t *boxes = ctx;
     uint8_t *bytes = realloc(boxes->bytes, (boxes->count + 1) * RELAIS_ARCHIVED_KEY_BYTES);
-    if (!bytes)
+    if (bytes)
+        boxes->bytes = bytes;
+    uint64_t *ids = bytes ? realloc(boxes->ids, (boxes->count + 1) * sizeof *ids) : NULL;
+    if (!ids)
         return RELAIS_E_NOMEM;
-    boxes->bytes = bytes;
+    boxes->ids = ids;
     int rc = relais_keyring_unwrap_archive(boxes->b->keyring, key_id, wrapped, len,
                                            bytes + boxes->count * RELAIS_ARCHIVED_KEY_BYTES);
     if (rc == 0)
-        boxes->count++;
+        boxes->ids[boxes->count++] = key_id;
     return rc;
 }
 
@@ -607,7 +611,9 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
         relais_store_case_history(w->b->store, rec.summary.case_id, s_referral_event, &h);
     relais_case_summary_t summary;
     s_referral_summary(ref, loaded ? &rec : NULL, &summary);
-    int has_record = req->from_seq <= ref->seq && s_get_opened(w->b, ref->seq, &record, &record_len, leaf) == 0;
+    /* The referral as its referrer sent it: after a split, the hub's copy (the first's key is gone). */
+    int has_record = req->from_seq <= ref->seq &&
+                     s_get_opened(w->b, broker_referral_record(w->b->store, ref->seq), &record, &record_len, leaf) == 0;
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &summary;
     reply.case_count = 1;
@@ -698,12 +704,22 @@ static int s_opening_valid(broker_worker_t *w, const broker_env_t *env, const re
 }
 
 typedef struct {
-    uint64_t owner; /* the case's number: its records are those sealed under its keys */
+    uint64_t owner;           /* the case's number: its records are those sealed under its keys ... */
+    const uint64_t *key_ids;  /* ... that the archive holds (not a key a split destroyed) */
+    size_t key_count;
     uint8_t **records;
     size_t *lens;
     size_t count, room;
     int nomem;
 } s_sealed_t;
+
+static int s_box_of(const s_sealed_t *s, uint64_t key_id)
+{
+    for (size_t i = 0; i < s->key_count; i++)
+        if (s->key_ids[i] == key_id)
+            return 1;
+    return 0;
+}
 
 /* A record of the archived case: sealed under its key, sent as stored. */
 static int s_sealed_add(void *ctx, uint64_t seq, const uint8_t *record, size_t len, const relais_hash_t leaf)
@@ -712,7 +728,8 @@ static int s_sealed_add(void *ctx, uint64_t seq, const uint8_t *record, size_t l
     (void)leaf;
     s_sealed_t *s = ctx;
     relais_log_record_t lr;
-    if (relais_log_record_decode(record, len, &lr) != 0 || !lr.key_id || relais_key_id_owner(lr.key_id) != s->owner)
+    if (relais_log_record_decode(record, len, &lr) != 0 || !lr.key_id || relais_key_id_owner(lr.key_id) != s->owner ||
+        !s_box_of(s, lr.key_id))
         return 0;
     if (s->count == s->room) {
         size_t room = s->room ? 2 * s->room : 16;
@@ -747,7 +764,7 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
     if (rc == 0 && boxes.count == 0)
         rc = RELAIS_E_NOT_FOUND;
     /* The case's records: from its first (its id is that referral's number) to its last event. */
-    s_sealed_t s = {.owner = n};
+    s_sealed_t s = {.owner = n, .key_ids = boxes.ids, .key_count = boxes.count};
     if (rc == 0)
         rc = relais_store_iterate(w->b->store, n, lc->last_event_seq, s_sealed_add, &s);
     if (rc == 0 && s.nomem)
@@ -775,6 +792,7 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
     free(s.records);
     free(s.lens);
     free(boxes.bytes);
+    free(boxes.ids);
 }
 
 /* ---- Partnership meetings: the coordinator's and the auditors' ----------------------------- */

@@ -564,10 +564,11 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     /* A merged case was the surviving case's child: counted with it, never on its own. */
     if (rc == 0 && !rec.summary.merged_into[0])
         rc = relais_stats_add(s->retired, &profile);
-    /* A case still open leaves its child: the next referral of the child opens a new case. */
+    /* A case still open leaves its child: the next referral of the child opens a new case. A
+     * merged case's child key led to the case it was merged into, which leaves with it. */
     char linked[RELAIS_CASE_ID_MAX];
     if (rc == 0 && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
-        strcmp(linked, m->case_id) == 0)
+        (strcmp(linked, m->case_id) == 0 || (m->follows && strcmp(linked, m->follows) == 0)))
         rc = relais_store_batch_child_del(s->batch, rec.child_key);
     if (rc == 0)
         rc = s_archive_keys(s, &ids);

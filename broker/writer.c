@@ -228,7 +228,9 @@ static int s_record_split_copy(s_writer_t *w, relais_store_batch_t *batch, const
                     relais_message_decode_stored(sm.body, sm.body_len, &msg) != 0))
         rc = relais_status_set(RELAIS_E_CORRUPT, "record %" PRIu64 " holds no message", split->split_of);
     if (rc == 0)
-        rc = relais_cases_batch_decide_copy(batch, b->hub_secret, msg, split->split_of, seq, received_ms, &step);
+        rc = relais_cases_batch_decide_copy(batch, b->hub_secret, msg,
+                                            &(relais_cases_copy_t){.copy_of = split->split_of, .copied_ms = lr.received_ms},
+                                            seq, received_ms, &step);
     if (rc == 0 && step.status)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's copy of R-%" PRIu64 " is refused: %s", split->split_of,
                                step.why);

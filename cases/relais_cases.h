@@ -323,13 +323,24 @@ int relais_cases_decide(const relais_cases_index_t *index, void *ctx, const uint
                         const relais_message_t *msg, const uint8_t *child_key, uint64_t seq, int64_t received_ms,
                         relais_cases_step_t *out);
 
-/* The hub's copy of a referral a split moved out (LogRecord.copy_of = `copy_of`, record `seq`,
- * the referrer's message `msg`): it opens case "C-<seq>" with that referral, which follows it
- * from now on under its own handle. Refused (out->status) unless the record before it split that
- * very referral. Same return values as relais_cases_decide. */
+/* What the log says of a split's copy besides its message: the referral it copies and when that
+ * one was received (its LogRecord's), and, when the record before the copy (the split) can no
+ * longer be opened because its case has left the active base, the case that record's key names:
+ * a replay then takes the split as it was accepted. */
+typedef struct {
+    uint64_t copy_of;         /* LogRecord.copy_of */
+    int64_t copied_ms;        /* that record's received_ms */
+    const char *split_unseen; /* NULL, or the case of a split the replay could not open */
+} relais_cases_copy_t;
+
+/* The hub's copy of a referral a split moved out (record `seq`, the referrer's message `msg`):
+ * it opens case "C-<seq>" with that referral, which follows it from now on under its own
+ * handle. Refused (out->status) unless the record before it split that very referral (or could
+ * not be opened: copy->split_unseen). Same return values as relais_cases_decide. */
 int relais_cases_decide_copy(const relais_cases_index_t *index, void *ctx,
                              const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_message_t *msg,
-                             uint64_t copy_of, uint64_t seq, int64_t received_ms, relais_cases_step_t *out);
+                             const relais_cases_copy_t *copy, uint64_t seq, int64_t received_ms,
+                             relais_cases_step_t *out);
 
 /* A record that can no longer be opened (its data key `key_id` is gone; `copy_of` from its
  * LogRecord): what it still does to the index, for a replay. A referral's own key (part 2 and on)
@@ -363,8 +374,8 @@ int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[
 
 /* relais_cases_decide_copy and relais_cases_decide_gone over an open store batch. */
 int relais_cases_batch_decide_copy(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
-                                   const relais_message_t *msg, uint64_t copy_of, uint64_t seq, int64_t received_ms,
-                                   relais_cases_step_t *out);
+                                   const relais_message_t *msg, const relais_cases_copy_t *copy, uint64_t seq,
+                                   int64_t received_ms, relais_cases_step_t *out);
 int relais_cases_batch_decide_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t copy_of, uint64_t seq,
                                    int64_t received_ms, relais_cases_step_t *out);
 

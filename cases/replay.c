@@ -428,9 +428,14 @@ static int s_split(const relais_cases_index_t *index, void *ctx, const relais_ca
         return s_refuse(out, RELAIS_E_BAD_TRANSITION,
                         "%s opened case %s, whose child it names: a split moves out a referral that joined a case",
                         handle, ref.case_id);
+    if (ref.rectified_by)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "%s was corrected at the family's request (record %llu), and the correction stays with case "
+                        "%s: it cannot be moved out",
+                        handle, (unsigned long long)ref.rectified_by, id);
     if (ref.key_part < 2)
         return s_refuse(out, RELAIS_E_BAD_TRANSITION,
-                        "%s shares its case's own key (a case's 65,535th referral and later): it cannot be moved out",
+                        "%s shares its case's own key (a case's 65,536th referral and later): it cannot be moved out",
                         handle);
     size_t kept = 0;
     for (size_t i = 0; i < rec->referral_seq_count; i++)
@@ -456,14 +461,16 @@ static int s_split(const relais_cases_index_t *index, void *ctx, const relais_ca
 
 int relais_cases_decide_copy(const relais_cases_index_t *index, void *ctx,
                              const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_message_t *msg,
-                             uint64_t copy_of, uint64_t seq, int64_t received_ms, relais_cases_step_t *out)
+                             const relais_cases_copy_t *copy, uint64_t seq, int64_t received_ms,
+                             relais_cases_step_t *out)
 {
     memset(out, 0, sizeof *out);
     out->received_ms = received_ms;
     if (!index || !index->case_get || !index->child_get || !index->referral_get || !msg || !secret || seq < 2 ||
-        copy_of == 0 || copy_of >= seq)
+        !copy || copy->copy_of == 0 || copy->copy_of >= seq)
         return relais_status_set(RELAIS_E_INVALID, "relais_cases_decide_copy needs an index, a message, a secret and "
                                                    "the record copied");
+    uint64_t copy_of = copy->copy_of;
     out->about_case = 1;
     relais_referral_view_t view;
     if (relais_message_referral(msg, &view) != 0)
@@ -472,9 +479,16 @@ int relais_cases_decide_copy(const relais_cases_index_t *index, void *ctx,
     int rc = index->referral_get(ctx, copy_of, &ref);
     if (rc && rc != RELAIS_E_NOT_FOUND)
         return rc;
-    if (rc || ref.split_by == 0 || ref.split_by + 1 != seq)
+    /* A split the replay could not open stands as it was accepted (its case has left the active
+     * base, and the referral's entry with it); it named the case its key names. */
+    if (rc == RELAIS_E_NOT_FOUND && copy->split_unseen) {
+        memset(&ref, 0, sizeof ref);
+        snprintf(ref.case_id, sizeof ref.case_id, "%s", copy->split_unseen);
+        ref.split_by = seq - 1;
+    } else if (rc || ref.split_by == 0 || ref.split_by + 1 != seq) {
         return s_refuse(out, RELAIS_E_BAD_TRANSITION, "record %llu copies R-%llu, which the record before it did not "
                         "split", (unsigned long long)seq, (unsigned long long)copy_of);
+    }
     uint8_t key[32];
     relais_status_clear();
     rc = relais_cases_child_key(secret, &view, key);
@@ -489,25 +503,17 @@ int relais_cases_decide_copy(const relais_cases_index_t *index, void *ctx,
     out->rec.followers[0].referral_seq = copy_of;
     out->rec.referral_seqs[0] = copy_of;
     snprintf(out->rec.summary.split_from, sizeof out->rec.summary.split_from, "%s", ref.case_id);
-    /* The child's key leads to the new case unless another open case of the child holds it: a
-     * split separates two children written alike, and the coordinator decides which a new
-     * referral is. */
-    char linked[RELAIS_CASE_ID_LEN];
-    relais_case_record_t other;
-    rc = index->child_get(ctx, key, linked);
-    if (rc == 0)
-        rc = index->case_get(ctx, linked, &other);
-    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && !relais_cases_state_is_open(other.summary.state)))
-        out->child = RELAIS_CASES_CHILD_LINK;
-    else if (rc)
-        return rc;
-    /* Found by a later case of a close child, but flagged as nothing: the coordinator has just
-     * told the two children apart. */
+    /* The child's key is left where it leads: a split separates two children written alike, and
+     * which of them a later referral written the same way names is the coordinator's to say (it
+     * joins the case the key leads to, or opens one flagged as a likely duplicate of this one).
+     * Nor would a replay that can no longer open the case the key led to then decide the same.
+     * The new case is found by a later case of a close child, but flagged as nothing: the
+     * coordinator has just told the two children apart. */
     rc = s_block_entries(secret, &view, out);
     /* Its entry as its referrer sent it (a replay may have known it only as a referral whose
      * details were gone), in its new case. */
     if (rc == 0)
-        rc = s_file_referral(&view, relais_message_sender(msg), copy_of, ref.received_ms, 0, out);
+        rc = s_file_referral(&view, relais_message_sender(msg), copy_of, copy->copied_ms, 0, out);
     if (rc)
         return rc;
     out->referral.split_by = ref.split_by;

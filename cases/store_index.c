@@ -91,10 +91,10 @@ int relais_cases_batch_decide(relais_store_batch_t *batch, const uint8_t secret[
 }
 
 int relais_cases_batch_decide_copy(relais_store_batch_t *batch, const uint8_t secret[RELAIS_CASES_SECRET_SIZE],
-                                   const relais_message_t *msg, uint64_t copy_of, uint64_t seq, int64_t received_ms,
-                                   relais_cases_step_t *out)
+                                   const relais_message_t *msg, const relais_cases_copy_t *copy, uint64_t seq,
+                                   int64_t received_ms, relais_cases_step_t *out)
 {
-    return relais_cases_decide_copy(&s_batch_index, batch, secret, msg, copy_of, seq, received_ms, out);
+    return relais_cases_decide_copy(&s_batch_index, batch, secret, msg, copy, seq, received_ms, out);
 }
 
 int relais_cases_batch_decide_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t copy_of, uint64_t seq,
@@ -251,10 +251,27 @@ static int s_link_rectification(relais_store_batch_t *batch, const char *case_id
     return rc;
 }
 
+/* A referral rectified keeps its correction's record on its entry: the correction is sealed with
+ * its case, so a split may no longer move the referral out. */
+static int s_mark_rectified(relais_store_batch_t *batch, uint64_t record_seq, uint64_t seq)
+{
+    relais_referral_record_t ref;
+    int rc = s_batch_referral_get(batch, record_seq, &ref);
+    if (rc == RELAIS_E_NOT_FOUND || (rc == 0 && ref.rectified_by))
+        return 0;
+    if (rc == 0) {
+        ref.rectified_by = seq;
+        rc = s_put_referral(batch, &ref);
+    }
+    return rc;
+}
+
 int relais_cases_batch_privacy_record(relais_store_batch_t *batch, const relais_privacy_view_t *p,
                                       const relais_lifecycle_t *lc, uint64_t seq)
 {
     int rc = p->kind == RELAIS_PRIVACY_RECTIFIED ? s_link_rectification(batch, p->case_id, seq) : 0;
+    if (rc == 0 && p->kind == RELAIS_PRIVACY_RECTIFIED)
+        rc = s_mark_rectified(batch, p->record_seq, seq);
     if (rc == 0 && p->kind == RELAIS_PRIVACY_MERGED) {
         relais_lifecycle_t survivor, merged = *lc;
         rc = relais_cases_batch_lifecycle_get(batch, p->value, &survivor);
@@ -279,6 +296,8 @@ typedef struct {
     relais_store_t *store;
     relais_keyring_t *ring;
     const uint8_t *secret;
+    uint64_t gone_seq;                  /* the last record whose key is gone ... */
+    char gone_case[RELAIS_CASE_ID_LEN]; /* ... and the case its key names */
 } s_fold_t;
 
 static int s_refused(uint64_t seq, int status, const char *why)
@@ -286,6 +305,23 @@ static int s_refused(uint64_t seq, int status, const char *why)
     return relais_status_set(RELAIS_E_CORRUPT, "record %llu is an event the rules refuse (%s: %s): the indexes "
                                                "cannot be made from this log",
                              (unsigned long long)seq, relais_status_name(status), why);
+}
+
+/* A split's copy: the referral it copies was received when its own record says. */
+static int s_fold_copy(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64_t copy_of, const relais_message_t *msg,
+                       relais_cases_step_t *step)
+{
+    uint8_t *copied = NULL;
+    size_t len = 0;
+    relais_log_record_t lr;
+    int rc = relais_store_batch_get_record(f->batch, copy_of, &copied, &len);
+    if (rc == 0 && relais_log_record_decode(copied, len, &lr) != 0)
+        rc = relais_status_set(RELAIS_E_CORRUPT, "record %llu does not decode", (unsigned long long)copy_of);
+    relais_cases_copy_t copy = {.copy_of = copy_of,
+                                .copied_ms = rc == 0 ? lr.received_ms : 0,
+                                .split_unseen = f->gone_seq + 1 == seq ? f->gone_case : NULL};
+    free(copied);
+    return rc ? rc : relais_cases_batch_decide_copy(f->batch, f->secret, msg, &copy, seq, received_ms, step);
 }
 
 /* A stored message: what the writer did with it when it stored it. */
@@ -308,7 +344,7 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64
     if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE && payload != RELAIS_PAYLOAD_MEETING)
         return 0; /* a reception entry, an access record: nothing of the cases */
     relais_cases_step_t step;
-    int rc = copy_of ? relais_cases_batch_decide_copy(f->batch, f->secret, msg, copy_of, seq, received_ms, &step)
+    int rc = copy_of ? s_fold_copy(f, seq, received_ms, copy_of, msg, &step)
                      : relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);
     if (rc == 0 && step.status != 0)
         rc = s_refused(seq, step.status, step.why);
@@ -319,6 +355,8 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64
  * indexes but its lifecycle, which its key names; or a split moved it out (the rules say). */
 static int s_fold_gone(s_fold_t *f, const relais_log_record_t *rec)
 {
+    f->gone_seq = rec->seq;
+    snprintf(f->gone_case, sizeof f->gone_case, "C-%llu", (unsigned long long)relais_key_id_owner(rec->key_id));
     relais_cases_step_t step;
     int rc = relais_cases_batch_decide_gone(f->batch, rec->key_id, rec->copy_of, rec->seq, rec->received_ms, &step);
     if (rc == 0 && step.status)

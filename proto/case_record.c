@@ -348,6 +348,7 @@ int relais_referral_record_encode(const relais_referral_record_t *rec, uint8_t *
     pb.child_display = (char *)rec->child_display;
     pb.key_part = rec->key_part;
     pb.split_by = rec->split_by;
+    pb.rectified_by = rec->rectified_by;
     return relais_proto_pack(&pb.base, out, out_len);
 }
 
@@ -367,6 +368,7 @@ static int s_referral_from_pb(const Relais__V1__ReferralRecord *pb, relais_refer
     out->urgency = (relais_urgency_t)pb->urgency;
     out->key_part = pb->key_part;
     out->split_by = pb->split_by;
+    out->rectified_by = pb->rectified_by;
     return RELAIS_OK;
 }
 

@@ -543,6 +543,7 @@ typedef struct {
     char child_display[RELAIS_NAME_LEN]; /* the child as the referral named it ("Lina B. (2015)") */
     uint32_t key_part;                   /* its key, a part of its case's: 1 opened it, 2.. joined */
     uint64_t split_by;                   /* the update that moved it out of its case by a split; 0 */
+    uint64_t rectified_by;               /* its first rectification's record; 0 */
 } relais_referral_record_t;
 
 /* ReferralRecord to and from bytes, with the errors of relais_case_record_encode/_decode. */

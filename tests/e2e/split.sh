@@ -64,6 +64,33 @@ refused FORBIDDEN cmp-sceaux case split "$lina" "$cmp_ref"
 expect 2 coordination case split "$lina"
 expect 2 coordination case split "$lina" C-3
 
+step "a referral corrected at the family's request stays: the correction is sealed with its case"
+child "$tmp/pmi.json" Benali '["Lina"]' "PMI Les Blagis" PMI
+expect 0 pmi-blagis submit "$tmp/pmi.json"
+pmi_ref=$(field case_id "$(cat "$tmp/out")")
+[ "$(case_of "$pmi_ref")" = "$lina" ] || fail "the PMI's referral did not join $lina"
+expect 0 coordination privacy rectify "$lina" --record "${pmi_ref#R-}" --field child.class_name --value "CM2" \
+  --reason "erreur de classe signalée par la mère"
+refused BAD_TRANSITION coordination case split "$lina" "$pmi_ref"
+grep -q "$pmi_ref was corrected at the family's request" "$tmp/err" || fail "splitting a corrected referral: $(cat "$tmp/err")"
+
+step "a referral that joined a case merged into Lina's can be split out of it; the merged case's opener cannot"
+child "$tmp/rased.json" BENALI-HADDAD '["Lina", "Sarah"]' "PMI Les Blagis" PMI
+expect 0 pmi-blagis submit "$tmp/rased.json"
+rased_ref=$(field case_id "$(cat "$tmp/out")")
+merged=$(case_of "$rased_ref")
+[ "$merged" != "$lina" ] || fail "the PMI's second spelling joined $lina"
+sed -i 's/11 demi-journées/12 demi-journées/' "$tmp/rased.json"
+expect 0 pmi-blagis submit "$tmp/rased.json"
+rased_again=$(field case_id "$(cat "$tmp/out")")
+expect 0 coordination case merge "$merged" "$lina" --note "même enfant, écrit autrement par la PMI"
+refused BAD_TRANSITION coordination case split "$lina" "$rased_ref"
+grep -q "$rased_ref opened case $merged" "$tmp/err" || fail "splitting the merged case's opener: $(cat "$tmp/err")"
+expect 0 coordination case split "$lina" "$rased_again" --note "le second signalement de la PMI est un autre enfant"
+rased_case=$(case_of "$rased_again")
+[ "$rased_case" != "$lina" ] && [ "$rased_case" != "$merged" ] || fail "$rased_again is still in $rased_case"
+verify_offline
+
 step "the coordinator splits the CMP's referral out: a new case, the old copy's key destroyed"
 expect 0 coordination case split "$lina" "$cmp_ref" --note "homonyme : autre enfant, autre école, autres parents"
 grep -q "^$lina: note in triage (#[0-9]*), moved out into a case of its own: $cmp_ref$" "$tmp/out" ||
@@ -82,9 +109,9 @@ expect 0 coordination case show "$namesake" --json
 grep -q '"state": *"submitted"' "$tmp/out" && grep -q '"urgency": *"urgent"' "$tmp/out" ||
   fail "the new case's state and urgency: $(cat "$tmp/out")"
 expect 0 coordination case show "$lina" --json
-grep -q '"referral_count": *1' "$tmp/out" && grep -q '"urgency": *"priority"' "$tmp/out" ||
+grep -q '"referral_count": *3' "$tmp/out" && grep -q '"urgency": *"priority"' "$tmp/out" ||
   fail "Lina's case still counts the CMP's referral: $(cat "$tmp/out")"
-! grep -q "Blagis\|CMP" "$tmp/out" || fail "Lina's case still names the CMP or its school: $(cat "$tmp/out")"
+! grep -q "École élémentaire des Blagis\|CMP de Sceaux" "$tmp/out" || fail "Lina's case still names the CMP or its school: $(cat "$tmp/out")"
 expect 0 coordination case show "$lina" --lang en
 tr -s ' \n' ' ' <"$tmp/out" | grep -q "referral moved out into a case of its own: $cmp_ref" || fail "Lina's history lacks the split: $(cat "$tmp/out")"
 
@@ -96,6 +123,7 @@ expect 0 cmp-sceaux case show "$cmp_ref" --json
 grep -q '"state": *"triage"' "$tmp/out" || fail "the CMP does not see the new case's state: $(cat "$tmp/out")"
 ! grep -q "\"seq\": *$accepted_seq\b" "$tmp/out" || fail "the CMP sees Lina's case after the split: $(cat "$tmp/out")"
 ! grep -qE "(^|[^A-Z])C-[0-9]" "$tmp/out" || fail "the CMP sees a case id: $(cat "$tmp/out")"
+grep -q '"École élémentaire des Blagis"' "$tmp/out" || fail "the CMP's page lacks its referral: $(cat "$tmp/out")"
 expect 0 cmp-sceaux feed --from 1 --idle-exit 1 --json
 ! grep -q '"state": *"accepted"' "$tmp/out" || fail "the CMP's feed shows Lina's case after the split: $(cat "$tmp/out")"
 grep -q "\"case_id\": *\"$cmp_ref\".*\"state\": *\"triage\"" "$tmp/out" || grep -q '"state": *"triage"' "$tmp/out" ||
@@ -114,7 +142,7 @@ expect 0 college-curie submit "$tmp/again.json"
 step "the audits replay the split: offline with the data key, and online through the hub"
 verify_offline
 expect 0 audit-ville audit verify --certs "$broker_certs"
-grep -q "^result: ok" "$tmp/out" && grep -q "^archived or erased: 1 records" "$tmp/out" ||
+grep -q "^result: ok" "$tmp/out" && grep -q "^archived or erased: 2 records" "$tmp/out" ||
   fail "the online audit: $(cat "$tmp/out")"
 rebuild_index "after the split"
 
@@ -123,12 +151,21 @@ expect 0 dpd-ville privacy erase "$namesake" --reason "demande des parents du 3 
 for _ in $(seq 100); do grep -q "event=archived case=$namesake" "$tmp/broker.log" && break; sleep 0.1; done
 grep -q "event=archived case=$namesake" "$tmp/broker.log" || fail "the new case was not archived"
 expect 0 coordination case show "$lina" --json
-grep -q '"state": *"accepted"' "$tmp/out" && grep -q '"referral_count": *2' "$tmp/out" ||
+grep -q '"state": *"accepted"' "$tmp/out" && grep -q '"referral_count": *4' "$tmp/out" ||
   fail "Lina's case after the erasure: $(cat "$tmp/out")"
 expect 0 dpd-ville privacy open-archive "$namesake" --reason "demande d'accès des parents" --json
 grep -q '"École élémentaire des Blagis"' "$tmp/out" || fail "the officer's opening of the new case: $(head -c 600 "$tmp/out")"
 verify_offline
 rebuild_index "after the erasure"
+
+step "erasing Lina's case: the officer opens its archive, without the referral moved out"
+expect 0 dpd-ville privacy erase "$lina" --reason "demande des parents du 4 décembre"
+for _ in $(seq 100); do grep -q "event=archived case=$lina " "$tmp/broker.log" && break; sleep 0.1; done
+grep -q "event=archived case=$lina " "$tmp/broker.log" || fail "Lina's case was not archived"
+expect 0 dpd-ville privacy open-archive "$lina" --reason "demande d'accès des parents" --json
+grep -q '"Collège Marie Curie"' "$tmp/out" || fail "the officer's opening of Lina's case: $(head -c 600 "$tmp/out")"
+! grep -q '"École élémentaire des Blagis"' "$tmp/out" || fail "Lina's archive holds the referral moved out"
 stop_broker_clean
+verify_offline
 
 echo "split: all passed"

@@ -166,9 +166,12 @@ static void s_log_record(const uint8_t *data, size_t size)
     if (relais_log_record_decode(data, size, &rec) != RELAIS_OK)
         return;
     FUZZ_CHECK(rec.seq > 0, "a decoded log record has sequence number 0", 0);
+    /* The message runs to the end, but for a split's copy's number after it. */
     FUZZ_CHECK(rec.signed_len == 0 ||
-                   (rec.signed_message >= data && rec.signed_message + rec.signed_len == data + size),
+                   (rec.signed_message >= data && rec.signed_message + rec.signed_len <= data + size &&
+                    (rec.copy_of || rec.signed_message + rec.signed_len == data + size)),
                "log record's message points outside its input", 0);
+    FUZZ_CHECK(rec.copy_of < rec.seq, "a log record copies itself or a later record", 0);
     size_t cap = relais_log_record_max_size(rec.key_id ? rec.sealed_len : rec.signed_len), len = 0;
     uint8_t *enc = malloc(cap);
     FUZZ_CHECK(enc != NULL, "no memory for a log record", 0);

@@ -258,7 +258,8 @@ static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, si
     free(out);
     relais_referral_record_t ref = {.seq = 4, .case_id = "C-1", .sender = "pmi-les-blagis", .received_ms = 1,
                                     .urgency = RELAIS_URGENCY_URGENT, .school = "College Marie Curie",
-                                    .organisation = "PMI Les Blagis", .child_display = "Lina B. (2014)"};
+                                    .organisation = "PMI Les Blagis", .child_display = "Lina B. (2014)",
+                                    .key_part = 2, .split_by = 40};
     rc = relais_referral_record_encode(&ref, &out, &len);
     FUZZ_CHECK(rc == RELAIS_OK, "referral_record_encode", rc);
     s_write("fuzz_request", "referral-record", out, len);
@@ -280,6 +281,11 @@ static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, si
     rc = relais_log_record_encode(&sealed, sealed_leaf, sizeof sealed_leaf, &sealed_leaf_len);
     FUZZ_CHECK(rc == RELAIS_OK, "log_record_encode (sealed)", rc);
     s_write("fuzz_request", "log-record-sealed", sealed_leaf, sealed_leaf_len);
+    sealed.seq = 9;
+    sealed.copy_of = 2; /* a split's copy */
+    rc = relais_log_record_encode(&sealed, sealed_leaf, sizeof sealed_leaf, &sealed_leaf_len);
+    FUZZ_CHECK(rc == RELAIS_OK, "log_record_encode (copy)", rc);
+    s_write("fuzz_request", "log-record-copy", sealed_leaf, sealed_leaf_len);
     uint8_t bare[RELAIS_HASH_SIZE];
     lr = (relais_log_record_t){.seq = UINT64_MAX};
     rc = relais_log_record_encode(&lr, bare, sizeof bare, &len);

@@ -781,9 +781,14 @@ static void s_fake_record(s_fake_t *f, const relais_cases_step_t *step)
         memcpy(f->keys[f->key_count], step->rec.child_key, 32);
         strcpy(f->key_case[f->key_count++], step->rec.summary.case_id);
     }
-    if (step->has_referral) {
-        assert_true(f->referral_count < S_FAKE_MAX);
-        f->referrals[f->referral_count++] = step->referral;
+    if (step->has_referral || step->split_of || step->copy_of) {
+        size_t r = 0;
+        while (r < f->referral_count && f->referrals[r].seq != step->referral.seq)
+            r++;
+        assert_true(r < S_FAKE_MAX);
+        f->referrals[r] = step->referral;
+        if (r == f->referral_count)
+            f->referral_count++;
     }
     if (step->has_merged) {
         size_t m = 0;
@@ -927,6 +932,125 @@ static void test_likely_duplicates(void **state)
     relais_message_destroy(&msg);
     free(body);
     free(f);
+}
+
+static const char s_namesake[] = "{\"referral\":{\"referrer\":{\"organisation\":\"CMP Sceaux\",\"role\":\"CMP\"},"
+                                 "\"child\":{\"family_name\":\"Benali\",\"given_names\":[\"Lina\"],"
+                                 "\"birth_date\":\"2014-05-11\",\"school\":\"Ecole des Blagis\"},"
+                                 "\"urgency\":\"URGENT\",\"consent\":{\"recorded_by\":\"Dr Roux\",\"recorded_ms\":1000}}}";
+
+/* The hub's copy of a referral a split moved out, as record `seq`. */
+static void s_copy(s_fake_t *f, const char *json, uint64_t copy_of, uint64_t seq, relais_cases_step_t *step)
+{
+    uint8_t id[16] = {(uint8_t)copy_of}, *body = NULL;
+    size_t len = 0;
+    relais_message_t *msg = NULL;
+    assert_int_equal(relais_message_from_json(json, strlen(json), "cmp-sceaux", id, 1000, &body, &len), 0);
+    assert_int_equal(relais_message_decode(body, len, &msg), 0);
+    relais_cases_copy_t copy = {.copy_of = copy_of, .copied_ms = (int64_t)copy_of * 1000};
+    assert_int_equal(relais_cases_decide_copy(&s_fake_index, f, s_secret, msg, &copy, seq, (int64_t)seq * 1000, step), 0);
+    if (step->status == 0)
+        s_fake_record(f, step);
+    relais_message_destroy(&msg);
+    free(body);
+}
+
+/* The events of a split's story up to the split: Lina's case (C-1), a namesake's referral that
+ * joins it (R-2, the CMP's, urgent; `gone`: replayed as a record whose key is gone), Tom's case
+ * (C-3), the case shared with R-2. */
+static void s_split_story(s_fake_t *f, int gone, relais_cases_step_t *step)
+{
+    s_refer(f, "college-curie", "College Marie Curie", "Benali", "Lina", s_consent, 1, step);
+    if (gone) {
+        assert_int_equal(relais_cases_decide_gone(&s_fake_index, f, relais_key_id_of(1, 2), 0, 2, 2000, step), 0);
+        assert_int_equal(step->status, 0);
+        assert_true(step->about_case);
+        s_fake_record(f, step);
+    } else {
+        s_event(f, "cmp-sceaux", s_namesake, 2, step);
+    }
+    assert_string_equal(step->rec.summary.case_id, "C-1");
+    assert_int_equal(step->referral.key_part, 2);
+    s_refer(f, "college-curie", "College Marie Curie", "Martin", "Tom", s_consent, 3, step);
+    s_update(f, "C-1", "SUBMITTED", "SUBMITTED", ",\"share_referral\":\"R-2\"", 4, step);
+    assert_int_equal(step->status, 0);
+}
+
+/* A split: what it refuses, what it leaves of the case, the case its copy opens; a replay that
+ * can no longer open the referral makes the very same case. */
+static void test_split(void **state)
+{
+    (void)state;
+    s_fake_t *f = calloc(1, sizeof *f), *g = calloc(1, sizeof *g);
+    relais_cases_step_t step;
+    s_split_story(f, 0, &step);
+    assert_int_equal(step.rec.summary.urgency, RELAIS_URGENCY_URGENT);
+    assert_int_equal(step.rec.summary.referrer_count, 2);
+    s_update(f, "C-1", "SUBMITTED", "SUBMITTED", ",\"split_referral\":\"R-1\"", 5, &step);
+    assert_non_null(strstr(step.why, "R-1 opened case C-1"));
+    s_update(f, "C-1", "SUBMITTED", "SUBMITTED", ",\"split_referral\":\"R-3\"", 5, &step);
+    assert_non_null(strstr(step.why, "R-3 is not a referral of case C-1"));
+    s_update(f, "C-1", "SUBMITTED", "SUBMITTED", ",\"split_referral\":\"R-99\"", 5, &step);
+    assert_non_null(strstr(step.why, "R-99 is not a referral of case C-1"));
+    s_update(f, "C-1", "SUBMITTED", "TRIAGE", ",\"split_referral\":\"R-2\"", 5, &step);
+    assert_non_null(strstr(step.why, "a split keeps case C-1's state"));
+    s_update(f, "C-1", "SUBMITTED", "SUBMITTED", ",\"split_referral\":\"R-2\"", 5, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.split_of, 2);
+    assert_int_equal(step.split_key, relais_key_id_of(1, 2));
+    assert_int_equal(step.referral.split_by, 5);
+    assert_int_equal(step.rec.summary.referral_count, 1);
+    assert_int_equal(step.rec.summary.referrer_count, 1);
+    assert_string_equal(step.rec.summary.referrers[0], "College Marie Curie");
+    assert_int_equal(step.rec.summary.urgency, RELAIS_URGENCY_PRIORITY);
+    assert_null(relais_cases_follower(&step.rec, 2));
+    assert_false(relais_cases_has_sender(&step.rec, "cmp-sceaux"));
+    relais_case_record_t source = step.rec;
+    /* The copy must come right after the split. */
+    s_copy(f, s_namesake, 2, 7, &step);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_non_null(strstr(step.why, "the record before it did not split"));
+    s_copy(f, s_namesake, 2, 6, &step);
+    assert_int_equal(step.status, 0);
+    assert_int_equal(step.copy_of, 2);
+    assert_string_equal(step.rec.summary.case_id, "C-6");
+    assert_string_equal(step.rec.summary.split_from, "C-1");
+    assert_string_equal(step.rec.summary.school, "Ecole des Blagis");
+    assert_int_equal(step.rec.summary.urgency, RELAIS_URGENCY_URGENT);
+    assert_int_equal(step.rec.summary.duplicate_count, 0);
+    assert_int_equal(step.child, RELAIS_CASES_CHILD_KEEP); /* Lina's open case keeps the key */
+    assert_string_equal(step.referral.case_id, "C-6");
+    assert_int_equal(step.referral.key_part, 1);
+    assert_int_equal(step.referral.seq, 2);
+    const relais_case_follower_t *cmp = relais_cases_follower_at(&step.rec, "cmp-sceaux", 6);
+    assert_non_null(cmp);
+    assert_int_equal(cmp->referral_seq, 2);
+    /* The replay that can no longer open R-2 makes the same Lina's case. */
+    s_split_story(g, 1, &step);
+    assert_string_equal(step.rec.followers[1].sender, ""); /* the placeholder's details are gone */
+    s_update(g, "C-1", "SUBMITTED", "SUBMITTED", ",\"split_referral\":\"R-2\"", 5, &step);
+    assert_int_equal(step.status, 0);
+    uint8_t *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    assert_int_equal(relais_case_record_encode(&source, &a, &alen), 0);
+    assert_int_equal(relais_case_record_encode(&step.rec, &b, &blen), 0);
+    assert_int_equal(alen, blen);
+    assert_memory_equal(a, b, alen);
+    free(a);
+    free(b);
+    /* A copy whose case left the active base: the moved referral's entry goes. A record under a
+     * referral key out of order is refused; a case's own key names nothing to replay. */
+    assert_int_equal(relais_cases_decide_gone(&s_fake_index, g, relais_key_id_of(6, 1), 2, 6, 6000, &step), 0);
+    assert_int_equal(step.forget_referral, 2);
+    assert_false(step.about_case);
+    assert_int_equal(relais_cases_decide_gone(&s_fake_index, g, relais_key_id_of(1, 5), 0, 7, 7000, &step), 0);
+    assert_int_equal(step.status, RELAIS_E_BAD_TRANSITION);
+    assert_int_equal(relais_cases_decide_gone(&s_fake_index, g, relais_key_id_of(1, 0), 0, 7, 7000, &step), 0);
+    assert_false(step.about_case);
+    assert_int_equal(relais_cases_decide_gone(&s_fake_index, g, relais_key_id_of(99, 2), 0, 7, 7000, &step), 0);
+    assert_false(step.about_case);
+    free(f);
+    free(g);
 }
 
 /* The coordinator's decisions: a dismissal takes the flag away; a merge enters the merged case
@@ -1404,6 +1528,7 @@ int main(void)
         cmocka_unit_test(test_likely_duplicates),
         cmocka_unit_test(test_block_keys),
         cmocka_unit_test(test_dismiss_and_merge),
+        cmocka_unit_test(test_split),
         cmocka_unit_test(test_partner_view),
         cmocka_unit_test(test_meeting_records),
         cmocka_unit_test(test_referral_handles),

@@ -113,6 +113,43 @@ static void test_log_record_sealed_known_bytes(void **state)
     assert_int_equal(relais_log_record_encode(&rec, out, sizeof out, &len), RELAIS_E_INVALID);
 }
 
+/* A split's copy names the record it copies, last (field 7): canonical only, and always an
+ * earlier record. */
+static void test_log_record_copy(void **state)
+{
+    (void)state;
+    uint8_t nonce[RELAIS_SEAL_NONCE_BYTES], sealed[17], out[64], bad[64];
+    memset(nonce, 0x11, sizeof nonce);
+    memset(sealed, 0x22, sizeof sealed);
+    relais_log_record_t rec = {.seq = 300, .received_ms = 1, .key_id = 7, .nonce = nonce, .sealed = sealed,
+                               .sealed_len = sizeof sealed, .copy_of = 200}, back;
+    size_t len = 0;
+    assert_int_equal(relais_log_record_encode(&rec, out, sizeof out, &len), 0);
+    assert_int_equal(len, 40 + 3);
+    assert_memory_equal(out + 40, ((const uint8_t[]){0x38, 0xc8, 0x01}), 3);
+    assert_int_equal(relais_log_record_decode(out, len, &back), 0);
+    assert_int_equal(back.copy_of, 200);
+    assert_int_equal(back.sealed_len, 17);
+    assert_ptr_equal(back.sealed, out + 23);
+    /* In clear, too. */
+    relais_log_record_t clear = {.seq = 5, .received_ms = 1, .signed_message = sealed, .signed_len = 4, .copy_of = 3};
+    assert_int_equal(relais_log_record_encode(&clear, out, sizeof out, &len), 0);
+    assert_int_equal(relais_log_record_decode(out, len, &back), 0);
+    assert_int_equal(back.copy_of, 3);
+    assert_int_equal(back.signed_len, 4);
+    /* Not canonical or not a copy: 0, itself or a later record, anything after it. */
+    memcpy(bad, out, len);
+    bad[len - 1] = 0x00;
+    assert_int_equal(relais_log_record_decode(bad, len, &back), RELAIS_E_MALFORMED);
+    bad[len - 1] = 0x05;
+    assert_int_equal(relais_log_record_decode(bad, len, &back), RELAIS_E_MALFORMED);
+    bad[len - 1] = 0x03;
+    bad[len] = 0x38;
+    assert_int_equal(relais_log_record_decode(bad, len + 1, &back), RELAIS_E_MALFORMED);
+    clear.copy_of = 5;
+    assert_int_equal(relais_log_record_encode(&clear, out, sizeof out, &len), RELAIS_E_INVALID);
+}
+
 static void test_log_record_round_trip(void **state)
 {
     (void)state;
@@ -1784,6 +1821,7 @@ int main(void)
         cmocka_unit_test(test_log_record_known_bytes),
         cmocka_unit_test(test_log_record_sealed_known_bytes),
         cmocka_unit_test(test_log_record_round_trip),
+        cmocka_unit_test(test_log_record_copy),
         cmocka_unit_test(test_log_record_refuses_bad_input),
         cmocka_unit_test(test_signed_round_trip),
         cmocka_unit_test(test_signed_refuses_non_canonical),
