@@ -194,6 +194,8 @@ static int s_export_sealed(const relais_log_record_t *rec, const relais_hash_t l
                              relais_audit_json_hex(leaf, RELAIS_HASH_SIZE));
     if (!line)
         return relais_status_set(RELAIS_E_NOMEM, "building the JSON of record %" PRIu64, rec->seq);
+    if (rec->copy_of)
+        json_object_set_new(line, "copy_of", json_integer((json_int_t)rec->copy_of));
     *out = line;
     return 0;
 }
@@ -215,6 +217,9 @@ static int s_export_line(const relais_audit_keys_t *keys, uint64_t seq, const ui
         return s_export_sealed(&rec, leaf, out);
     if (rec.key_id) {
         rc = relais_keyring_open_record(keys->ring, keys->store, &rec, &plain, &plain_len);
+        /* Its key is gone (its case left the active base, or a split moved it out): as stored. */
+        if (rc == RELAIS_E_NOT_FOUND)
+            return s_export_sealed(&rec, leaf, out);
         if (rc)
             return rc;
         rec.signed_message = plain;
@@ -240,6 +245,8 @@ static int s_export_line(const relais_audit_keys_t *keys, uint64_t seq, const ui
     free(plain);
     if (!line)
         return relais_status_set(RELAIS_E_NOMEM, "building the JSON of record %" PRIu64, seq);
+    if (rec.copy_of)
+        json_object_set_new(line, "copy_of", json_integer((json_int_t)rec.copy_of));
     *out = line;
     return 0;
 }

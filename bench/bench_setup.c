@@ -31,6 +31,11 @@
 #define S_MAX_THREADS 64           /* signing threads at most */
 #define S_NAME_LETTERS 18          /* family name: 6 letters of run tag, 12 of the index */
 #define S_NAME_MARK "Qzqzqzqzqzqzqzqzqz" /* its placeholder in the template (S_NAME_LETTERS long) */
+#define S_GIVEN_LETTERS 8          /* given name, from the index (spread, not in order) */
+#define S_GIVEN_MARK "Gzgzgzgz"
+#define S_BIRTH_MARK "1901-02-03"  /* birth date, from the index: a town's children over 12 years */
+#define S_BIRTH_LEN 10
+#define S_BIRTH_DAYS 4383
 #define S_REF_LETTERS 20           /* external_ref: "E", 6 letters of run tag, "-", 12 digits of the index */
 #define S_REF_MARK "Rzrzrzrzrzrzrzrzrzrz" /* its placeholder (S_REF_LETTERS long) */
 #define S_LMDB_WARMUP 32           /* untimed commits first: the file's growth is not a commit's cost */
@@ -471,6 +476,8 @@ typedef struct {
     size_t len;      /* its length */
     size_t id_off;   /* offset of the 16-byte message id */
     size_t name_off; /* offset of the S_NAME_LETTERS-byte family name */
+    size_t given_off; /* offset of the S_GIVEN_LETTERS-byte given name */
+    size_t birth_off; /* offset of the birth date */
     size_t ref_off;  /* offset of the S_REF_LETTERS-byte partner's reference */
 } s_template_t;
 
@@ -501,11 +508,11 @@ static int s_template_json(size_t pad, int64_t created_ms, char **out)
     snprintf(json, cap,
              "{\"referral\":{\"external_ref\":\"%s\",\"referrer\":{\"organisation\":\"Ecole Bench\","
              "\"role\":\"TEACHER\",\"name\":\"M. Bench\",\"contact\":\"01 99 00 00 00\"},\"child\":{"
-             "\"family_name\":\"%s\",\"given_names\":[\"Lina\"],\"birth_date\":\"2015-03-12\","
+             "\"family_name\":\"%s\",\"given_names\":[\"%s\"],\"birth_date\":\"%s\","
              "\"school\":\"Ecole Bench\",\"class_name\":\"CM1\"},\"domains\":[\"EDUCATIONAL\"],"
              "\"description\":\"Charge de test. %s\",\"urgency\":\"ROUTINE\",\"consent\":{"
              "\"recorded_by\":\"M. Bench\",\"recorded_ms\":%lld}}}",
-             S_REF_MARK, S_NAME_MARK, pad_text, (long long)(created_ms - 86400 * 1000)); /* agreed the day before */
+             S_REF_MARK, S_NAME_MARK, S_GIVEN_MARK, S_BIRTH_MARK, pad_text, (long long)(created_ms - 86400 * 1000)); /* agreed the day before */
     free(pad_text);
     *out = json;
     return 0;
@@ -533,6 +540,8 @@ static int s_template_build(const char *sender, int64_t created_ms, size_t pad, 
     }
     if (s_find(t->body, t->len, s_id_mark, sizeof s_id_mark, &t->id_off) != 0 ||
         s_find(t->body, t->len, S_NAME_MARK, S_NAME_LETTERS, &t->name_off) != 0 ||
+        s_find(t->body, t->len, S_GIVEN_MARK, S_GIVEN_LETTERS, &t->given_off) != 0 ||
+        s_find(t->body, t->len, S_BIRTH_MARK, S_BIRTH_LEN, &t->birth_off) != 0 ||
         s_find(t->body, t->len, S_REF_MARK, S_REF_LETTERS, &t->ref_off) != 0) {
         bench_log("error: template: placeholders not found once in the body");
         return -1;
@@ -624,6 +633,21 @@ static void s_family_name(uint64_t run_tag, uint64_t index, char out[S_NAME_LETT
         out[i] = (char)('a' + index % 26);
 }
 
+/* Its given name and birth date, spread over the index (a multiplicative hash), so that the
+ * likely-duplicate search meets buckets of a town's size rather than every child born the same
+ * day with the same name. */
+static void s_given_and_birth(uint64_t index, char given[S_GIVEN_LETTERS], char birth[S_BIRTH_LEN + 1])
+{
+    uint64_t h = index * 0x9e3779b97f4a7c15ull;
+    given[0] = (char)('A' + (h >> 59) % 26);
+    for (int i = 1; i < S_GIVEN_LETTERS; i++, h /= 26)
+        given[i] = (char)('a' + h % 26);
+    time_t t = (time_t)(1262304000 + (int64_t)(index * 7919 % S_BIRTH_DAYS) * 86400); /* from 2010-01-01 */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(birth, S_BIRTH_LEN + 1, "%Y-%m-%d", &tm); /* years 2010 to 2021: always 10 bytes */
+}
+
 /* The partner's own reference, growing with the index as a partner's system numbers its
  * referrals (each agent's share of the indexes grows in order). */
 static void s_reference(uint64_t run_tag, uint64_t index, char out[S_REF_LETTERS])
@@ -649,6 +673,9 @@ int bench_factory_make(const bench_factory_t *self, uint64_t index, int agent, u
     relais_u64_put(msg_id + 8, self->run_tag);
     memcpy(body + t->id_off, msg_id, 16);
     s_family_name(self->run_tag, index, (char *)body + t->name_off);
+    char birth[S_BIRTH_LEN + 1];
+    s_given_and_birth(index, (char *)body + t->given_off, birth);
+    memcpy(body + t->birth_off, birth, S_BIRTH_LEN);
     s_reference(self->run_tag, index, (char *)body + t->ref_off);
     uint8_t sig[RELAIS_SIGNATURE_BYTES];
     uint8_t *sm = NULL;

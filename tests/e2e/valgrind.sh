@@ -65,6 +65,14 @@ client 0 feed feed --json --from 1 --count 2
 client 0 caselist case list --json
 client 0 caseshow case show "$case_id"
 client 0 update case update "$case_id" triage --note "vu"
+# A second referral of the same child joins the case; the coordinator splits it out (the hub's
+# copy, a key destroyed, the data key rotated).
+sed -e 's/MC-2026-014/MC-2026-114/' -e 's/11 demi-journées/13 demi-journées/' \
+  "$examples/referral-college-marie-curie.json" >"$tmp/again.json"
+RELAIS_KEY="$tmp/keys/college-curie.cert_secret" "$relais" submit --spool "$tmp/spool" --timeout 120 "$tmp/again.json" >"$tmp/out"
+again=$(sed -n 's/.*"case_id":"\(R-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
+[ -n "$again" ] || fail "the second referral: $(cat "$tmp/out")"
+client 0 split case split "$case_id" "$again" --note "un autre enfant"
 export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
 client 0 auditonline audit verify --quiet --certs "$tmp/registry"
 kill -HUP "$broker_pid"
