@@ -201,21 +201,44 @@ static int s_block_entry(const s_slot_t *s, size_t at, s_block_entry_t *e)
     return 1;
 }
 
+/* The store's order of a blocking key's cases: their ids' bytes, the shorter first on a tie. */
+static int s_block_order(const void *a, const void *b)
+{
+    const s_block_entry_t *x = a, *y = b;
+    int c = memcmp(x->id, y->id, x->id_len < y->id_len ? x->id_len : y->id_len);
+    return c ? c : (x->id_len > y->id_len) - (x->id_len < y->id_len);
+}
+
 static int s_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
                         int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len), void *fn_ctx)
 {
     const s_replay_t *r = ctx;
     const s_slot_t *s = s_get(&r->blocks, key, RELAIS_CASES_BLOCK_KEY_SIZE);
-    s_block_entry_t e;
+    s_block_entry_t e, *all = NULL;
+    size_t count = 0, room = 0;
     for (size_t at = 0; s_block_entry(s, at, &e); at += e.size) {
-        char case_id[RELAIS_CASE_ID_LEN];
-        memcpy(case_id, e.id, e.id_len);
-        case_id[e.id_len] = '\0';
-        int rc = fn(fn_ctx, case_id, e.names, e.names_len);
-        if (rc)
-            return rc;
+        if (count == room) {
+            room = room ? 2 * room : 16;
+            s_block_entry_t *grown = realloc(all, room * sizeof *grown);
+            if (!grown) {
+                free(all);
+                return relais_status_set(RELAIS_E_NOMEM, "out of memory replaying the blocking index");
+            }
+            all = grown;
+        }
+        all[count++] = e;
     }
-    return 0;
+    if (count > 1)
+        qsort(all, count, sizeof *all, s_block_order);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        char case_id[RELAIS_CASE_ID_LEN];
+        memcpy(case_id, all[i].id, all[i].id_len);
+        case_id[all[i].id_len] = '\0';
+        rc = fn(fn_ctx, case_id, all[i].names, all[i].names_len);
+    }
+    free(all);
+    return rc;
 }
 
 /* Files a new case under its blocking keys, as the hub's index does. */

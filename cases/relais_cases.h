@@ -135,6 +135,10 @@ int relais_cases_names_close(const relais_referral_view_t *a, const relais_refer
  * RELAIS_CASES_BLOCK_KEYS (0: no name yields a key, the child cannot be blocked). Errors:
  * RELAIS_E_MALFORMED (no birth date), RELAIS_E_CRYPTO. */
 #define RELAIS_CASES_BLOCK_KEYS 2
+/* The open cases compared under one blocking key at most: a town's children born on one day
+ * whose names sound alike are a handful, and a partner that sent thousands alike would
+ * otherwise make every later search compare them all (those past it are not searched). */
+#define RELAIS_CASES_BLOCK_SCAN_MAX 64
 #define RELAIS_CASES_BLOCK_KEY_SIZE 32
 int relais_cases_block_keys(const uint8_t secret[RELAIS_CASES_SECRET_SIZE], const relais_referral_view_t *child,
                             uint8_t keys[RELAIS_CASES_BLOCK_KEYS][RELAIS_CASES_BLOCK_KEY_SIZE], size_t *count);
@@ -248,9 +252,12 @@ typedef struct {
     int (*child_get)(void *ctx, const uint8_t child_key[32], char *case_id);
     /* The index entry of referral `seq` (kept under its handle), decoded into *out. */
     int (*referral_get)(void *ctx, uint64_t seq, relais_referral_record_t *out);
-    /* The cases filed under a blocking key, with the names each was filed with (packed), in
-     * any order: calls `fn` for each until it returns nonzero (which is returned). NULL: the
-     * index keeps no blocking entries, and no case is flagged. */
+    /* The cases filed under a blocking key, with the names each was filed with (packed), in the
+     * order of their ids' bytes (the shorter first when one begins the other: "C-1", "C-10",
+     * "C-2"), as the store keeps them: calls `fn` for each until it returns nonzero (which is
+     * returned). The search stops a key's scan after RELAIS_CASES_BLOCK_SCAN_MAX cases, so an
+     * index that listed them in another order would flag other cases. NULL: the index keeps no
+     * blocking entries, and no case is flagged. */
     int (*block_scan)(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
                       int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len), void *fn_ctx);
     /* 1 when case `case_id` existed and is no longer in the index: it has left the active base

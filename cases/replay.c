@@ -31,6 +31,8 @@ typedef struct {
     relais_cases_names_t *names;    /* the child's, prepared at the first candidate */
     relais_case_summary_t *summary; /* the new case's: its duplicates */
     int failed;                     /* a status of the index that stops the decision */
+    size_t scanned;                 /* cases met under the blocking key scanned now */
+    int bounded;                    /* the scan of that key stopped at RELAIS_CASES_BLOCK_SCAN_MAX */
     char seen[S_SEEN_MAX][RELAIS_CASE_ID_LEN]; /* compared already (under the other blocking key) */
     size_t seen_count;
 } s_suspects_t;
@@ -42,6 +44,10 @@ static int s_on_candidate(void *ctx, const char *case_id, const uint8_t *names, 
 {
     s_suspects_t *s = ctx;
     relais_case_summary_t *sum = s->summary;
+    if (++s->scanned > RELAIS_CASES_BLOCK_SCAN_MAX) {
+        s->bounded = 1;
+        return 1;
+    }
     for (size_t i = 0; i < s->seen_count; i++)
         if (strcmp(s->seen[i], case_id) == 0)
             return 0;
@@ -120,7 +126,11 @@ int relais_cases_duplicates(const relais_cases_index_t *index, void *ctx, const 
         return rc;
     s_suspects_t s = {.index = index, .ctx = ctx, .child = ref, .summary = &out->rec.summary};
     for (size_t i = 0; rc == 0 && i < out->block_count; i++) {
+        s.scanned = 0;
+        s.bounded = 0;
         rc = index->block_scan(ctx, out->block_keys[i], s_on_candidate, &s);
+        if (rc == 1 && s.bounded && !s.failed)
+            rc = 0; /* that key's bound: the other key is still searched */
         if (s.failed)
             rc = s.failed;
     }

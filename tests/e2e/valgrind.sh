@@ -72,7 +72,9 @@ sed -e 's/MC-2026-014/MC-2026-114/' -e 's/11 demi-journées/13 demi-journées/' 
 RELAIS_KEY="$tmp/keys/college-curie.cert_secret" "$relais" submit --spool "$tmp/spool" --timeout 120 "$tmp/again.json" >"$tmp/out"
 again=$(sed -n 's/.*"case_id":"\(R-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
 [ -n "$again" ] || fail "the second referral: $(cat "$tmp/out")"
-client 0 split case split "$case_id" "$again" --note "un autre enfant"
+# The case is named by the referral's own handle (the two first submissions may be stored in
+# either order, so $case_id may be the other child's).
+client 0 split case split "$again" "$again" --note "un autre enfant"
 export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
 client 0 auditonline audit verify --quiet --certs "$tmp/registry"
 kill -HUP "$broker_pid"

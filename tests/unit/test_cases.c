@@ -1053,6 +1053,52 @@ static void test_split(void **state)
     free(g);
 }
 
+/* A blocking key with 100 open cases of children born the same day: the search compares the
+ * first RELAIS_CASES_BLOCK_SCAN_MAX in the index's order and no more, under each key. */
+typedef struct {
+    size_t calls;
+} s_crowd_t;
+
+static int s_crowd_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE],
+                        int (*fn)(void *fn_ctx, const char *case_id, const uint8_t *names, size_t len), void *fn_ctx)
+{
+    (void)key;
+    s_crowd_t *crowd = ctx;
+    for (int i = 0; i < 100; i++) {
+        char family[32], case_id[RELAIS_CASE_ID_LEN], packed[RELAIS_CASES_NAMES_MAX];
+        size_t len = 0;
+        snprintf(family, sizeof family, i == 10 || i == 80 ? "Benali" : "Famille%c%c", 'a' + i / 26, 'a' + i % 26);
+        const char *given[] = {"Lina"};
+        relais_referral_view_t other = {.family_name = family, .given_names = given, .given_count = 1,
+                                        .birth_date = "2014-05-11"};
+        snprintf(case_id, sizeof case_id, "C-%d", 100 + i);
+        assert_int_equal(relais_cases_names_pack(&other, packed, sizeof packed, &len), 0);
+        crowd->calls++;
+        int rc = fn(fn_ctx, case_id, (const uint8_t *)packed, len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void test_block_scan_bound(void **state)
+{
+    (void)state;
+    s_crowd_t crowd = {0};
+    relais_cases_index_t index = {s_fake_case_get, s_fake_child_get, s_fake_referral_get, s_crowd_scan, NULL};
+    const char *given[] = {"Lina"};
+    relais_referral_view_t child = {.family_name = "BENALI", .given_names = given, .given_count = 1,
+                                    .birth_date = "2014-05-11"};
+    relais_cases_step_t *step = calloc(1, sizeof *step);
+    assert_int_equal(relais_cases_duplicates(&index, &crowd, s_secret, &child, step), 0);
+    assert_int_equal(step->block_count, 2);
+    /* Each key's scan stopped at the bound (the 65th case ends it); C-110 was found, C-180 not. */
+    assert_int_equal(crowd.calls, 2 * (RELAIS_CASES_BLOCK_SCAN_MAX + 1));
+    assert_int_equal(step->rec.summary.duplicate_count, 1);
+    assert_string_equal(step->rec.summary.duplicates[0], "C-110");
+    free(step);
+}
+
 /* The coordinator's decisions: a dismissal takes the flag away; a merge enters the merged case
  * in error with a pointer, and the surviving case takes its referrals, followers (from the
  * merge on) and child key; what cannot be merged is refused, nothing changed. */
@@ -1529,6 +1575,7 @@ int main(void)
         cmocka_unit_test(test_block_keys),
         cmocka_unit_test(test_dismiss_and_merge),
         cmocka_unit_test(test_split),
+        cmocka_unit_test(test_block_scan_bound),
         cmocka_unit_test(test_partner_view),
         cmocka_unit_test(test_meeting_records),
         cmocka_unit_test(test_referral_handles),
