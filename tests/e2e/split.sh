@@ -165,6 +165,8 @@ grep -q "event=archived case=$lina " "$tmp/broker.log" || fail "Lina's case was 
 expect 0 dpd-ville privacy open-archive "$lina" --reason "demande d'accès des parents" --json
 grep -q '"Collège Marie Curie"' "$tmp/out" || fail "the officer's opening of Lina's case: $(head -c 600 "$tmp/out")"
 ! grep -q '"École élémentaire des Blagis"' "$tmp/out" || fail "Lina's archive holds the referral moved out"
+expect 0 coordination case show "$rased_case" --json
+grep -q '"BENALI-HADDAD"' "$tmp/out" || fail "the case split out of Lina's is gone with it: $(head -c 600 "$tmp/out")"
 stop_broker_clean
 verify_offline
 
