@@ -224,6 +224,9 @@ static int s_open_secrets(relais_broker_t *b)
             rc = relais_kek_load(b->data_key_path, &b->kek);
         if (rc == 0)
             rc = relais_keyring_new(b->kek, &b->keyring);
+        /* A key destroyed before the hub stopped, and no rotation since: the first sweep rotates. */
+        if (rc == 0)
+            rc = relais_store_rotation_owed(b->store, &b->rotation_owed);
         if (rc == 0)
             rc = relais_cases_secret_load_sealed(b->store, b->keyring, head == 0, b->hub_secret, &created);
         if (rc == RELAIS_E_NOT_FOUND)

@@ -671,6 +671,8 @@ static int s_apply_plan(s_sweep_t *s, s_plan_t *plan, size_t *moved)
     if (rc == 0)
         rc = s_stats_save(s);
     if (rc == 0 && *moved)
+        rc = relais_store_batch_rotation_owed(s->batch, 1);
+    if (rc == 0 && *moved)
         rc = relais_store_batch_commit(&s->batch);
     else
         relais_store_batch_abort(&s->batch);

@@ -251,6 +251,8 @@ static int s_record_split_copy(s_writer_t *w, relais_store_batch_t *batch, const
         rc = relais_cases_batch_record(batch, &step, seq);
     if (rc == 0 && b->keyring) {
         rc = relais_store_batch_key_del(batch, split->split_key);
+        if (rc == 0)
+            rc = relais_store_batch_rotation_owed(batch, 1);
         relais_keyring_forget(b->keyring, split->split_key, split->split_key);
         b->rotation_owed = 1;
         w->sweep_due = 1;

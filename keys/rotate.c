@@ -69,7 +69,10 @@ static int s_rewrap_all(relais_store_t *store, const relais_kek_t *old_kek, cons
         OPENSSL_cleanse(key, sizeof key);
         OPENSSL_cleanse(box, sizeof box);
     }
-    /* All or nothing: a key the old KEK does not open leaves every key as it was. */
+    /* All or nothing: a key the old KEK does not open leaves every key as it was. Whatever was
+     * destroyed before is no longer opened by the live KEK: the rotation owed is paid. */
+    if (rc == 0)
+        rc = relais_store_batch_rotation_owed(batch, 0);
     if (rc == 0)
         return relais_store_batch_commit(&batch);
     relais_store_batch_abort(&batch);

@@ -469,6 +469,15 @@ int relais_store_batch_referral_forget(relais_store_batch_t *self, uint64_t seq)
  * RELAIS_E_NOT_FOUND (no such case), the store's. */
 int relais_store_batch_case_forget(relais_store_batch_t *self, const char *case_id);
 
+/* Whether a rotation of the KEK is owed: a data key was destroyed (a case archived or erased,
+ * a referral split out) since the last rotation, and its old bytes in free pages and earlier
+ * snapshots still open with the live KEK. Set (1) in the batch that destroys the key, cleared
+ * (0) by the rotation's; kept with the log, so that a hub that stops in between still rotates
+ * when it starts again. */
+int relais_store_batch_rotation_owed(relais_store_batch_t *self, int owed);
+/* *owed gets 1 when a rotation is owed, else 0. */
+int relais_store_rotation_owed(relais_store_t *self, int *owed);
+
 /* The retired cases' statistics (opaque bytes, sealed by the caller). */
 int relais_store_batch_stats_get(relais_store_batch_t *self, uint8_t **value, size_t *len);
 int relais_store_batch_stats_put(relais_store_batch_t *self, const uint8_t *value, size_t len);

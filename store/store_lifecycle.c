@@ -11,6 +11,7 @@
 #include "store_internal.h"
 
 static const char s_stats_key[] = "retired";
+static const char s_rotation_key[] = "rotation-owed";
 
 static int s_get_copy(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_len, uint8_t **value, size_t *len)
 {
@@ -232,6 +233,31 @@ int relais_store_batch_case_forget(relais_store_batch_t *self, const char *case_
     if (rc && !self->error)
         self->error = rc;
     return rc;
+}
+
+/* ---- The KEK's rotation owed -------------------------------------------------------------- */
+
+int relais_store_batch_rotation_owed(relais_store_batch_t *self, int owed)
+{
+    static const uint8_t one = 1;
+    if (owed)
+        return s_put(self, STORE_DB_META, s_rotation_key, sizeof s_rotation_key - 1, &one, 1);
+    int rc = store_batch_ready(self);
+    if (rc == 0)
+        rc = store_batch_del(self, STORE_DB_META, store_val(s_rotation_key, sizeof s_rotation_key - 1));
+    return rc == RELAIS_E_NOT_FOUND ? 0 : rc;
+}
+
+int relais_store_rotation_owed(relais_store_t *self, int *owed)
+{
+    uint8_t *value = NULL;
+    size_t len = 0;
+    if (!owed)
+        return relais_status_set(RELAIS_E_INVALID, "no room for the answer");
+    int rc = s_read(self, STORE_DB_META, s_rotation_key, sizeof s_rotation_key - 1, &value, &len);
+    free(value);
+    *owed = rc == 0;
+    return rc == RELAIS_E_NOT_FOUND ? 0 : rc;
 }
 
 /* ---- The retired cases' statistics ---------------------------------------------------------- */

@@ -173,6 +173,9 @@ grep -q "only the coordinator records the partnership meeting's decisions" "$tmp
 step "a record of an unknown case, of a closed one, or of another date is refused, and nothing stored"
 expect 0 coordination case update "$yanis" triage
 expect 0 coordination case update "$yanis" declined --reason out-of-scope
+# The hub writes its log lines a few at a time: the count starts once the last ack is written.
+declined_seq=$(sed -n 's/.*(#\([0-9]*\)).*/\1/p' "$tmp/out")
+for _ in $(seq 100); do grep -q "event=ack .*seq=$declined_seq " "$tmp/broker.log" && break; sleep 0.1; done
 acks=$(grep -c "event=ack" "$tmp/broker.log")
 refused BAD_TRANSITION coordination meeting record --date "$today" --present ";;Service Jeunesse" --case "C-999;à revoir"
 grep -q "there is no case C-999" "$tmp/err" || fail "an unknown case: $(cat "$tmp/err")"

@@ -397,7 +397,11 @@ static void test_archived_key(void **state)
     assert_int_equal(relais_store_batch_begin(store, &batch), 0);
     assert_int_equal(relais_store_batch_archive_put(batch, 3, wrapped, sizeof wrapped), 0);
     assert_int_equal(relais_store_batch_key_del(batch, 3), 0);
+    assert_int_equal(relais_store_batch_rotation_owed(batch, 1), 0);
     assert_int_equal(relais_store_batch_commit(&batch), 0);
+    int owed = 0;
+    assert_int_equal(relais_store_rotation_owed(store, &owed), 0);
+    assert_int_equal(owed, 1); /* kept with the log until the rotation below */
 
     char next_path[160];
     snprintf(next_path, sizeof next_path, "%s/data-2.key", f->dir);
@@ -406,6 +410,8 @@ static void test_archived_key(void **state)
     uint64_t moved = 0;
     assert_int_equal(relais_keys_rotate(store, kek, next, &moved), 0);
     assert_int_equal(moved, 4); /* three data keys and the archived one */
+    assert_int_equal(relais_store_rotation_owed(store, &owed), 0);
+    assert_int_equal(owed, 0);
     uint8_t *stored = NULL;
     size_t len = 0;
     assert_int_equal(relais_store_archive_get(store, 3, &stored, &len), 0);
