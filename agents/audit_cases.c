@@ -135,7 +135,8 @@ struct relais_audit_cases {
     s_map_t lifecycles;           /* case id -> relais_lifecycle_t (its bytes) */
     s_map_t gone;                 /* key id (8 bytes) -> "": keys found gone from the store */
     s_map_t meetings;             /* meeting id || 0x00 || seq (8) -> case id: the meetings' index the log makes */
-    s_map_t blocks;               /* blocking key -> its cases: (id length (1), id, names length (2), names)... */
+    s_map_t blocks;               /* blocking key -> its cases in the store's order: (id length (1), id, names
+                                   * length (2), names)... */
     s_map_t caseblocks;           /* case id -> its blocking keys (32 bytes each), to take its entries away */
     s_map_t moved;                /* seq (8) -> 1 byte: a referral the index files elsewhere than its case
                                    * then; a split must have moved it (0 once its copy showed where) */
@@ -202,9 +203,8 @@ static int s_block_entry(const s_slot_t *s, size_t at, s_block_entry_t *e)
 }
 
 /* The store's order of a blocking key's cases: their ids' bytes, the shorter first on a tie. */
-static int s_block_order(const void *a, const void *b)
+static int s_block_order(const s_block_entry_t *x, const s_block_entry_t *y)
 {
-    const s_block_entry_t *x = a, *y = b;
     int c = memcmp(x->id, y->id, x->id_len < y->id_len ? x->id_len : y->id_len);
     return c ? c : (x->id_len > y->id_len) - (x->id_len < y->id_len);
 }
@@ -214,31 +214,16 @@ static int s_block_scan(void *ctx, const uint8_t key[RELAIS_CASES_BLOCK_KEY_SIZE
 {
     const s_replay_t *r = ctx;
     const s_slot_t *s = s_get(&r->blocks, key, RELAIS_CASES_BLOCK_KEY_SIZE);
-    s_block_entry_t e, *all = NULL;
-    size_t count = 0, room = 0;
+    s_block_entry_t e;
     for (size_t at = 0; s_block_entry(s, at, &e); at += e.size) {
-        if (count == room) {
-            room = room ? 2 * room : 16;
-            s_block_entry_t *grown = realloc(all, room * sizeof *grown);
-            if (!grown) {
-                free(all);
-                return relais_status_set(RELAIS_E_NOMEM, "out of memory replaying the blocking index");
-            }
-            all = grown;
-        }
-        all[count++] = e;
-    }
-    if (count > 1)
-        qsort(all, count, sizeof *all, s_block_order);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < count; i++) {
         char case_id[RELAIS_CASE_ID_LEN];
-        memcpy(case_id, all[i].id, all[i].id_len);
-        case_id[all[i].id_len] = '\0';
-        rc = fn(fn_ctx, case_id, all[i].names, all[i].names_len);
+        memcpy(case_id, e.id, e.id_len);
+        case_id[e.id_len] = '\0';
+        int rc = fn(fn_ctx, case_id, e.names, e.names_len);
+        if (rc)
+            return rc;
     }
-    free(all);
-    return rc;
+    return 0;
 }
 
 /* Files a new case under its blocking keys, as the hub's index does. */
@@ -248,21 +233,27 @@ static int s_block_put(s_replay_t *r, const relais_cases_step_t *step)
     size_t id_len = strlen(id), names_len = step->block_names_len;
     if (id_len >= RELAIS_CASE_ID_LEN || names_len > UINT16_MAX)
         return RELAIS_E_INVALID;
+    const s_block_entry_t mine = {.id = (const uint8_t *)id, .id_len = id_len};
     for (size_t i = 0; i < step->block_count; i++) {
         const s_slot_t *s = s_get(&r->blocks, step->block_keys[i], RELAIS_CASES_BLOCK_KEY_SIZE);
-        size_t old = s ? s->vlen : 0;
-        uint8_t *val = malloc(old + 3 + id_len + names_len);
+        size_t old = s ? s->vlen : 0, at = 0, size = 3 + id_len + names_len;
+        /* Kept in the store's order, so that a scan lists the cases as the store's does. */
+        s_block_entry_t e;
+        while (s_block_entry(s, at, &e) && s_block_order(&e, &mine) < 0)
+            at += e.size;
+        uint8_t *val = malloc(old + size);
         if (!val)
             return RELAIS_E_NOMEM;
-        if (old)
-            memcpy(val, s->val, old);
-        val[old] = (uint8_t)id_len;
-        memcpy(val + old + 1, id, id_len);
-        val[old + 1 + id_len] = (uint8_t)(names_len >> 8);
-        val[old + 2 + id_len] = (uint8_t)names_len;
-        memcpy(val + old + 3 + id_len, step->block_names, names_len);
-        int rc = s_put_owned(&r->blocks, step->block_keys[i], RELAIS_CASES_BLOCK_KEY_SIZE, val,
-                             old + 3 + id_len + names_len);
+        if (at)
+            memcpy(val, s->val, at);
+        val[at] = (uint8_t)id_len;
+        memcpy(val + at + 1, id, id_len);
+        val[at + 1 + id_len] = (uint8_t)(names_len >> 8);
+        val[at + 2 + id_len] = (uint8_t)names_len;
+        memcpy(val + at + 3 + id_len, step->block_names, names_len);
+        if (old > at)
+            memcpy(val + at + size, s->val + at, old - at);
+        int rc = s_put_owned(&r->blocks, step->block_keys[i], RELAIS_CASES_BLOCK_KEY_SIZE, val, old + size);
         if (rc)
             return rc;
     }
@@ -327,15 +318,29 @@ static int s_defer_move(s_replay_t *r, uint64_t seq)
                                                           : 0;
 }
 
+/* The store's link of record `seq`: its case into `linked`, and *same when that is `case_id`
+ * with `status` after the event. Returns the store's status (RELAIS_E_NOT_FOUND: no link). */
+static int s_stored_link(const s_replay_t *r, uint64_t seq, const char *case_id, const relais_case_status_t *status,
+                         char linked[RELAIS_CASE_ID_MAX], int *same)
+{
+    uint8_t *stored = NULL, *mine = NULL;
+    size_t stored_len = 0, mine_len = 0;
+    int rc = relais_store_seq_case(r->store, seq, linked, &stored, &stored_len);
+    *same = rc == 0 && strcmp(linked, case_id) == 0 && relais_case_status_encode(status, &mine, &mine_len) == 0 &&
+            mine_len == stored_len && memcmp(mine, stored, mine_len) == 0;
+    free(stored);
+    free(mine);
+    return rc;
+}
+
 /* The store's entry for event `seq` must name the case and hold the status after it. */
 static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t *step)
 {
     char case_id[RELAIS_CASE_ID_MAX];
-    uint8_t *stored = NULL, *mine = NULL;
-    size_t stored_len = 0, mine_len = 0;
+    int same = 0;
     if (!r->compare)
         return 0;
-    int rc = relais_store_seq_case(r->store, seq, case_id, &stored, &stored_len);
+    int rc = s_stored_link(r, seq, step->rec.summary.case_id, &step->after, case_id, &same);
     if (rc == RELAIS_E_NOT_FOUND && step->has_referral)
         return s_defer_move(r, seq);
     if (rc == RELAIS_E_NOT_FOUND)
@@ -343,11 +348,6 @@ static int s_check_event(s_replay_t *r, uint64_t seq, const relais_cases_step_t 
                                  seq, step->rec.summary.case_id);
     if (rc)
         return s_fail_seq(r, seq, rc, "reading record %" PRIu64 "'s case: %s", seq, relais_status_detail());
-    rc = relais_case_status_encode(&step->after, &mine, &mine_len);
-    int same = rc == 0 && strcmp(case_id, step->rec.summary.case_id) == 0 && mine_len == stored_len &&
-               memcmp(mine, stored, mine_len) == 0;
-    free(stored);
-    free(mine);
     if (!same && step->has_referral && strcmp(case_id, step->rec.summary.case_id) != 0)
         return s_defer_move(r, seq);
     if (!same)
@@ -367,16 +367,13 @@ static int s_check_moved(s_replay_t *r, uint64_t copy_seq, uint64_t moved, const
     relais_u64_put(key, moved);
     s_slot_t *pending = s_get(&r->moved, key, sizeof key);
     char linked[RELAIS_CASE_ID_MAX];
-    uint8_t *stored = NULL, *mine = NULL;
-    size_t stored_len = 0, mine_len = 0;
+    int same = 0;
     if (!r->compare)
         return 0;
-    int rc = relais_store_seq_case(r->store, moved, linked, &stored, &stored_len);
-    int same = case_id ? rc == 0 && strcmp(linked, case_id) == 0 && relais_case_status_encode(status, &mine, &mine_len) == 0 &&
-                             mine_len == stored_len && memcmp(mine, stored, mine_len) == 0
-                       : rc == RELAIS_E_NOT_FOUND;
-    free(stored);
-    free(mine);
+    if (case_id)
+        s_stored_link(r, moved, case_id, status, linked, &same);
+    else
+        same = relais_store_seq_case(r->store, moved, linked, NULL, NULL) == RELAIS_E_NOT_FOUND;
     if (!same || (case_id && !pending))
         return s_fail_seq(r, copy_seq, RELAIS_E_CORRUPT,
                           case_id ? "record %" PRIu64 " moves R-%" PRIu64 " into case %s; the index does not file it there"

@@ -506,24 +506,21 @@ static int s_case_key_ids(relais_store_t *store, relais_store_batch_t *batch, re
                                   s_key_id_add, out);
 }
 
-/* Each key of the case sealed to the officer and wrapped under the KEK (a box each), in place of
- * the key itself. */
-static int s_archive_keys(s_sweep_t *s, const s_key_ids_t *ids)
+/* Each key of the case sealed to the officer and wrapped under the KEK (a box each), made before
+ * anything is written: a case whose keys cannot be read is skipped. *boxes: the caller frees. */
+static int s_seal_boxes(s_sweep_t *s, const s_key_ids_t *ids, uint8_t (**boxes)[RELAIS_WRAPPED_ARCHIVE_BYTES])
 {
     relais_broker_t *b = s->b;
-    int rc = ids->count ? 0 : relais_status_set(RELAIS_E_NOT_FOUND, "the case has no data key");
+    *boxes = calloc(ids->count ? ids->count : 1, sizeof **boxes);
+    int rc = *boxes ? 0 : relais_status_set(RELAIS_E_NOMEM, "out of memory archiving a case's keys");
     for (size_t i = 0; rc == 0 && i < ids->count; i++) {
-        uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES], wrapped[RELAIS_WRAPPED_ARCHIVE_BYTES];
+        uint8_t key[RELAIS_DATA_KEY_BYTES], box[RELAIS_ARCHIVED_KEY_BYTES];
         rc = relais_keyring_key(b->keyring, b->store, s->batch, ids->ids[i], key);
         if (rc == 0)
             rc = relais_keys_archive_seal(s->dpo_key, ids->ids[i], key, box);
         OPENSSL_cleanse(key, sizeof key);
         if (rc == 0)
-            rc = relais_kek_wrap_archive(b->kek, ids->ids[i], box, wrapped);
-        if (rc == 0)
-            rc = relais_store_batch_archive_put(s->batch, ids->ids[i], wrapped, sizeof wrapped);
-        if (rc == 0)
-            rc = relais_store_batch_key_del(s->batch, ids->ids[i]);
+            rc = relais_kek_wrap_archive(b->kek, ids->ids[i], box, (*boxes)[i]);
     }
     return rc;
 }
@@ -550,14 +547,12 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
         rc = s_case_key_ids(b->store, s->batch, RELAIS_STORE_KEYS_LIVE, m->case_id, &ids);
     if (rc == 0 && ids.count == 0)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the store holds no data key of %s", m->case_id);
-    /* Every key must open before anything is written: a case that cannot be read is skipped. */
-    for (size_t i = 0; rc == 0 && i < ids.count; i++) {
-        uint8_t key[RELAIS_DATA_KEY_BYTES];
-        rc = relais_keyring_key(b->keyring, b->store, s->batch, ids.ids[i], key);
-        OPENSSL_cleanse(key, sizeof key);
-    }
+    uint8_t (*boxes)[RELAIS_WRAPPED_ARCHIVE_BYTES] = NULL;
+    if (rc == 0)
+        rc = s_seal_boxes(s, &ids, &boxes);
     if (rc != 0) {
         free(ids.ids);
+        free(boxes);
         return S_SKIP;
     }
     rc = s_stats_load(s);
@@ -570,9 +565,14 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     if (rc == 0 && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
         (strcmp(linked, m->case_id) == 0 || (m->follows && strcmp(linked, m->follows) == 0)))
         rc = relais_store_batch_child_del(s->batch, rec.child_key);
-    if (rc == 0)
-        rc = s_archive_keys(s, &ids);
+    /* The boxes in place of the keys themselves. */
+    for (size_t i = 0; rc == 0 && i < ids.count; i++) {
+        rc = relais_store_batch_archive_put(s->batch, ids.ids[i], boxes[i], sizeof boxes[i]);
+        if (rc == 0)
+            rc = relais_store_batch_key_del(s->batch, ids.ids[i]);
+    }
     free(ids.ids);
+    free(boxes);
     if (rc == 0)
         rc = relais_store_batch_case_forget(s->batch, m->case_id);
     if (rc == 0)

@@ -207,6 +207,8 @@ static int s_record_split_copy(s_writer_t *w, relais_store_batch_t *batch, const
     uint64_t seq = relais_store_batch_head(batch) + 1;
     uint8_t *stored = NULL, *opened = NULL, *sealed = NULL, nonce[RELAIS_SEAL_NONCE_BYTES];
     size_t stored_len = 0, opened_len = 0;
+    const uint8_t *message = NULL; /* the referrer's SignedMessage: opened, or as stored in clear */
+    size_t message_len = 0;
     relais_log_record_t lr;
     relais_signed_t sm;
     relais_message_t *msg = NULL;
@@ -219,12 +221,13 @@ static int s_record_split_copy(s_writer_t *w, relais_store_batch_t *batch, const
         if (rc == 0 && lr.key_id != split->split_key)
             rc = relais_status_set(RELAIS_E_CORRUPT, "R-%" PRIu64 " is sealed under key %" PRIu64 ", not %" PRIu64,
                                    split->split_of, lr.key_id, split->split_key);
+        message = opened;
+        message_len = opened_len;
     } else if (rc == 0) {
-        rc = (opened = malloc(lr.signed_len)) ? 0 : RELAIS_E_NOMEM;
-        if (rc == 0)
-            memcpy(opened, lr.signed_message, opened_len = lr.signed_len);
+        message = lr.signed_message;
+        message_len = lr.signed_len;
     }
-    if (rc == 0 && (relais_signed_decode(opened, opened_len, &sm) != 0 ||
+    if (rc == 0 && (relais_signed_decode(message, message_len, &sm) != 0 ||
                     relais_message_decode_stored(sm.body, sm.body_len, &msg) != 0))
         rc = relais_status_set(RELAIS_E_CORRUPT, "record %" PRIu64 " holds no message", split->split_of);
     if (rc == 0)
@@ -234,8 +237,8 @@ static int s_record_split_copy(s_writer_t *w, relais_store_batch_t *batch, const
     if (rc == 0 && step.status)
         rc = relais_status_set(RELAIS_E_CORRUPT, "the hub's copy of R-%" PRIu64 " is refused: %s", split->split_of,
                                step.why);
-    relais_store_entry_t entry = {.signed_message = opened,
-                                  .signed_len = opened_len,
+    relais_store_entry_t entry = {.signed_message = message,
+                                  .signed_len = message_len,
                                   .msg_id = msg ? relais_message_id(msg) : NULL,
                                   .received_ms = received_ms,
                                   .copy_of = split->split_of};
