@@ -15,6 +15,8 @@ static const struct {
     {"feed", relais_cmd_feed, "follow the live feed from a sequence number"},
     {"case", relais_cmd_case, "list, show and update cases"},
     {"meeting", relais_cmd_meeting, "the partnership meeting: record its decisions, list, show, agenda"},
+    {"reception", relais_cmd_reception, "the Tranquillite urbaine desk's register: record, follow up, transfer, count"},
+    {"streets", relais_cmd_streets, "the town's street list (BAN): import it, find a street as typed"},
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
     {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},

@@ -396,6 +396,12 @@ static const char *s_payload_name(relais_payload_t p)
         return "access";
     case RELAIS_PAYLOAD_CONTACT:
         return "contact";
+    case RELAIS_PAYLOAD_CONTACT_UPDATE:
+        return "contact-upd";
+    case RELAIS_PAYLOAD_TRANSFER:
+        return "transfer";
+    case RELAIS_PAYLOAD_TRANSFER_ANSWER:
+        return "answer";
     case RELAIS_PAYLOAD_LOST_FOUND:
         return "lost-found";
     case RELAIS_PAYLOAD_PRIVACY:
@@ -487,6 +493,41 @@ static void s_meeting_summary(const relais_message_t *msg, char *out, size_t cap
         snprintf(out + used, cap - used, " \"%s\"", m.decision);
 }
 
+/* The register's records: "call noise \"Bruit nocturne\" Rue Houdan", "closed \"Réglé\"",
+ * "T-14 to police-municipale (Police municipale de Sceaux) by phone", "accepted \"...\"". */
+static void s_reception_summary(const relais_message_t *msg, uint64_t seq, char *out, size_t cap,
+                                const char **case_id, char *handle)
+{
+    relais_contact_view_t c;
+    relais_contact_update_view_t u;
+    relais_transfer_view_t t;
+    relais_transfer_answer_view_t a;
+    const char *none = "";
+    if (relais_message_contact(msg, &c) == 0) {
+        relais_entry_handle(seq, handle);
+        *case_id = seq ? handle : NULL;
+        snprintf(out, cap, "%s %s \"%s\"%s%s", relais_channel_name(c.channel) ? relais_channel_name(c.channel) : "?",
+                 relais_category_name(c.category) ? relais_category_name(c.category) : "?", c.subject,
+                 c.street[0] ? " " : none, c.street);
+    } else if (relais_message_contact_update(msg, &u) == 0) {
+        *case_id = u.entry_id;
+        snprintf(out, cap, "%s%s%s%s", relais_handling_name(u.handling) ? relais_handling_name(u.handling) : "update",
+                 u.note[0] ? " \"" : none, u.note, u.note[0] ? "\"" : none);
+    } else if (relais_message_transfer(msg, &t) == 0) {
+        *case_id = t.entry_id;
+        relais_transfer_handle(seq, handle);
+        snprintf(out, cap, "%s to %s (%s) by %s", seq ? handle : "T-?",
+                 relais_recipient_name(t.recipient) ? relais_recipient_name(t.recipient) : "?", t.recipient_name,
+                 relais_means_name(t.means) ? relais_means_name(t.means) : "?");
+    } else if (relais_message_transfer_answer(msg, &a) == 0) {
+        *case_id = a.transfer_id;
+        snprintf(out, cap, "%s%s%s%s", relais_answer_name(a.answer) ? relais_answer_name(a.answer) : "?",
+                 a.note[0] ? " \"" : none, a.note, a.note[0] ? "\"" : none);
+    } else {
+        snprintf(out, cap, "?");
+    }
+}
+
 /* "rectified #57 child.birth_date = 2017-04-09 (erreur de saisie)", "legal-hold-set (IP réf. 2026-014)" */
 static void s_privacy_summary(const relais_message_t *msg, char *out, size_t cap, const char **case_id)
 {
@@ -531,7 +572,7 @@ static void s_json_summary(const relais_message_t *msg, char *out, size_t cap, c
 void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const uint8_t *record, size_t len,
                              const char *case_id)
 {
-    char when[32], summary[512];
+    char when[32], summary[512], handle[RELAIS_CASE_ID_LEN];
     relais_cli_time(received_ms, when, sizeof when);
     relais_message_t *msg = s_record_message(record, len);
     if (!msg) {
@@ -549,6 +590,8 @@ void relais_cli_print_record(FILE *out, uint64_t seq, int64_t received_ms, const
         s_privacy_summary(msg, summary, sizeof summary, &cid);
     else if (kind == RELAIS_PAYLOAD_MEETING)
         s_meeting_summary(msg, summary, sizeof summary, &cid);
+    else if (relais_payload_is_reception(kind))
+        s_reception_summary(msg, seq, summary, sizeof summary, &cid, handle);
     else
         s_json_summary(msg, summary, sizeof summary, &cid, &keep);
     char num[24];

@@ -131,6 +131,34 @@ int relais_client_statistics(relais_client_t *self, unsigned threshold, relais_r
     return relais_client_call(self, &req, RELAIS_REPLY_STATISTICS, out, err);
 }
 
+int relais_client_reception_list(relais_client_t *self, const relais_request_t *filter, relais_reply_t *out,
+                                 relais_error_t *err)
+{
+    relais_request_t req = *filter;
+    req.kind = RELAIS_REQ_RECEPTION_LIST;
+    req.submit = NULL;
+    memset(out, 0, sizeof *out);
+    return relais_client_call(self, &req, RELAIS_REPLY_CONTACT_LIST, out, err);
+}
+
+int relais_client_reception_show(relais_client_t *self, const char *entry, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_RECEPTION_SHOW};
+    memset(out, 0, sizeof *out);
+    if (!entry || snprintf(req.case_id, sizeof req.case_id, "%s", entry) >= (int)sizeof req.case_id)
+        return relais_status_set(RELAIS_E_INVALID, "reception show: no entry, or one too long");
+    return relais_client_call(self, &req, RELAIS_REPLY_CONTACT_DETAIL, out, err);
+}
+
+int relais_client_reception_stats(relais_client_t *self, int64_t from_ms, int64_t to_ms, unsigned threshold,
+                                  relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_RECEPTION_STATS, .from_ms = from_ms, .to_ms = to_ms,
+                            .threshold = threshold};
+    memset(out, 0, sizeof *out);
+    return relais_client_call(self, &req, RELAIS_REPLY_STATISTICS, out, err);
+}
+
 /* "pathway-proposed" -> "PATHWAY_PROPOSED": the proto enum value name the JSON form uses. */
 static json_t *s_state_json(relais_case_state_t state)
 {

@@ -199,6 +199,12 @@ static void s_print(const s_opts_t *o, const relais_delivery_t *d)
             json_object_set_new(j, "status", relais_cli_status_json(&d->status));
         if (j && d->overdue)
             json_object_set_new(j, "overdue", json_true());
+        relais_log_record_t entry;
+        if (j && d->transferred_entry_len &&
+            relais_log_record_decode(d->transferred_entry, d->transferred_entry_len, &entry) == 0)
+            json_object_set_new(j, "transferred_entry",
+                                relais_cli_record_json(entry.seq, entry.received_ms, d->transferred_entry,
+                                                       d->transferred_entry_len, d->transferred_entry_leaf_hash));
         if (j && d->duplicate_count) {
             json_t *dups = json_array();
             for (size_t i = 0; i < d->duplicate_count && i < RELAIS_MAX_DUPLICATES; i++)
@@ -212,9 +218,15 @@ static void s_print(const s_opts_t *o, const relais_delivery_t *d)
      * lines. Left out of the lines only; the state file still moves past them. */
     if (o->hide_access && s_is_access(d))
         return;
-    if (d->record)
+    relais_log_record_t entry;
+    if (d->record) {
         s_print_record(d);
-    else if (d->has_status)
+        /* A transfer to this reader: the entry it transfers, on the next line. */
+        if (d->transferred_entry_len &&
+            relais_log_record_decode(d->transferred_entry, d->transferred_entry_len, &entry) == 0)
+            relais_cli_print_record(stdout, entry.seq, entry.received_ms, d->transferred_entry,
+                                    d->transferred_entry_len, NULL);
+    } else if (d->has_status)
         s_print_status(d);
     else
         printf("#%" PRIu64 " (nothing visible)\n", d->seq);

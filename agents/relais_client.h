@@ -195,6 +195,18 @@ int relais_client_archive_read(relais_client_t *self, const char *case_id, uint6
  * when higher): out->stats_json and out->stats_text. */
 int relais_client_statistics(relais_client_t *self, unsigned threshold, relais_reply_t *out, relais_error_t *err);
 
+/* The reception's register (docs/reception.md). The desk and the auditors read it all; the
+ * coordinator and a partner the entries transferred to them. list: `filter`'s RECEPTION_LIST
+ * fields (search, street, category, from_ms, to_ms, open_only, overdue_only, before), the
+ * entries in out->contacts, newest first, out->next_seq the page after (0: the last). show: an
+ * entry ("A-<seq>", or a transfer's "T-<seq>") in out->contacts[0], its records in out->records.
+ * stats: the figures of [from_ms, to_ms) in out->stats_json, _text and _csv. */
+int relais_client_reception_list(relais_client_t *self, const relais_request_t *filter, relais_reply_t *out,
+                                 relais_error_t *err);
+int relais_client_reception_show(relais_client_t *self, const char *entry, relais_reply_t *out, relais_error_t *err);
+int relais_client_reception_stats(relais_client_t *self, int64_t from_ms, int64_t to_ms, unsigned threshold,
+                                  relais_reply_t *out, relais_error_t *err);
+
 typedef enum {
     RELAIS_PATHWAY_INDIVIDUAL = 1,
     RELAIS_PATHWAY_COLLECTIVE = 2,

@@ -618,7 +618,7 @@ static int s_store_open(const char *dir, const char *data_key, uint64_t map_byte
         rc = relais_cases_secret_load(dir, *head == 0, f->secret, NULL);
     }
     if (rc == 0 && *head > 0)
-        rc = relais_cases_index_catch_up(f->store, f->ring, f->secret, 0, NULL, NULL);
+        rc = relais_cases_index_catch_up(f->store, f->ring, f->secret, 0, NULL, NULL, NULL);
     if (rc != 0)
         bench_log("error: matcher: store %s: %s (%s)", dir, relais_strerror(rc), relais_status_detail());
     return rc;

@@ -280,7 +280,7 @@ int broker_index_catch_up(relais_broker_t *b, const char *when)
                (unsigned long long)index.applied, (unsigned long long)head, broker_logq(q, sizeof q, index.why));
     s_rebuild_t r = {.started_us = broker_monotonic_us(), .from = index.applied};
     r.told_us = r.started_us;
-    rc = relais_cases_index_catch_up(b->store, b->keyring, b->hub_secret, 0, s_rebuild_progress, &r);
+    rc = relais_cases_index_catch_up(b->store, b->keyring, b->hub_secret, 0, relais_reception_fold, s_rebuild_progress, &r);
     double s = (double)(broker_monotonic_us() - r.started_us) / 1e6;
     if (rc != 0) {
         broker_log("error", "index-rebuild-failed", "code=%s why=%s", relais_status_name(rc),

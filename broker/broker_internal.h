@@ -25,6 +25,7 @@
 #include "relais_certs.h"
 #include "relais_keys.h"
 #include "relais_proto.h"
+#include "relais_reception.h"
 #include "relais_stats.h"
 #include "relais_store.h"
 
@@ -288,6 +289,19 @@ typedef struct {
 /* Serves a case or audit query (`req` = the Request bytes) and sends its reply, through the
  * writer when the read must be logged first. */
 void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint8_t *req, size_t len);
+
+/* Sends the access record of a read to the writer, with the reply it releases once stored
+ * (`flags` BROKER_F_SUBSCRIBE: the feed starts instead). */
+void broker_logged_reply(broker_worker_t *w, const broker_env_t *env, const relais_access_t *access,
+                         const relais_reply_t *reply, unsigned flags);
+
+/* Record `seq` as its reader gets it (opened from a sealed store; *out caller frees) and its
+ * stored leaf's hash. Errors: RELAIS_E_NOT_FOUND (no such record, or its key is gone), the
+ * store's and the keyring's (logged). */
+int broker_record_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, size_t *out_len, relais_hash_t leaf);
+
+/* The reception's register (reception.c): a list, an entry, the figures. */
+void broker_reception_query(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req);
 
 /* Logs a feed subscription's access record; the writer then starts the feed. */
 void broker_query_subscribe(broker_worker_t *w, const broker_env_t *env);

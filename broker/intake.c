@@ -303,7 +303,9 @@ static void s_handle_request(s_intake_t *in, broker_env_t *env, const uint8_t *f
         /* Case and audit queries read the store: a verifier serves them. Those that read
          * content are logged, and take from the identity's read budget. */
         if (req.kind == RELAIS_REQ_CASE_LIST || req.kind == RELAIS_REQ_CASE_SHOW || req.kind == RELAIS_REQ_AUDIT_RECORDS ||
-            req.kind == RELAIS_REQ_STATS || req.kind == RELAIS_REQ_MEETING_LIST || req.kind == RELAIS_REQ_MEETING_SHOW)
+            req.kind == RELAIS_REQ_STATS || req.kind == RELAIS_REQ_MEETING_LIST || req.kind == RELAIS_REQ_MEETING_SHOW ||
+            req.kind == RELAIS_REQ_RECEPTION_LIST || req.kind == RELAIS_REQ_RECEPTION_SHOW ||
+            req.kind == RELAIS_REQ_RECEPTION_STATS)
             env->flags |= BROKER_F_LOGGED_READ;
         s_dispatch(in, env, BROKER_JOB_QUERY, frame, len);
         break;

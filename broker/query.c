@@ -86,7 +86,7 @@ static void s_case_missing(broker_worker_t *w, const broker_env_t *env, const re
 /* ---- Access records ------------------------------------------------------------------------ */
 
 /* Sends the access record to the writer with the reply it releases once stored. */
-static void s_logged_reply(broker_worker_t *w, const broker_env_t *env, const relais_access_t *access,
+void broker_logged_reply(broker_worker_t *w, const broker_env_t *env, const relais_access_t *access,
                            const relais_reply_t *reply, unsigned flags)
 {
     uint8_t *signed_msg = NULL, *bytes = NULL;
@@ -115,7 +115,7 @@ static void s_logged_reply(broker_worker_t *w, const broker_env_t *env, const re
 void broker_query_subscribe(broker_worker_t *w, const broker_env_t *env)
 {
     relais_access_t access = {.reader = env->user, .action = "feed", .from_seq = env->seq ? env->seq : 1};
-    s_logged_reply(w, env, &access, NULL, BROKER_F_SUBSCRIBE);
+    broker_logged_reply(w, env, &access, NULL, BROKER_F_SUBSCRIBE);
 }
 
 /* ---- Cases: the coordinator's and the auditor's view ---------------------------------------- */
@@ -161,7 +161,6 @@ static int s_contains(const char *text, const char *folded)
     return hit;
 }
 
-static int s_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, size_t *out_len, relais_hash_t leaf);
 
 /* "family given..." or "given... family", so that either order of a full name is found. */
 static int s_names_contain(const relais_referral_view_t *v, const char *folded, int family_first)
@@ -194,7 +193,7 @@ static int s_referral_names_match(relais_broker_t *b, uint64_t seq, const char *
     relais_hash_t leaf;
     relais_message_t *msg = NULL;
     relais_referral_view_t v;
-    int hit = s_get_opened(b, broker_referral_record(b->store, seq), &record, &len, leaf) == 0 &&
+    int hit = broker_record_get_opened(b, broker_referral_record(b->store, seq), &record, &len, leaf) == 0 &&
               relais_record_message_decode(record, len, NULL, NULL, &msg) == 0 &&
               relais_message_referral(msg, &v) == 0 &&
               (s_names_contain(&v, folded, 1) || s_names_contain(&v, folded, 0));
@@ -412,7 +411,7 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
         if (l.full)
             memcpy(reply.next_case, l.last, sizeof reply.next_case);
         relais_access_t access = {.reader = env->user, .action = "case-list"};
-        s_logged_reply(w, env, &access, &reply, 0);
+        broker_logged_reply(w, env, &access, &reply, 0);
     }
     free(l.list);
 }
@@ -420,7 +419,7 @@ static void s_case_list(broker_worker_t *w, const broker_env_t *env, const relai
 /* ---- Case show: the coordinator's and the auditor's ------------------------------------------- */
 
 /* Record `seq` as its reader gets it (opened from a sealed store), and its stored leaf's hash. */
-static int s_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, size_t *out_len, relais_hash_t leaf)
+int broker_record_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, size_t *out_len, relais_hash_t leaf)
 {
     uint8_t *stored = NULL;
     size_t len = 0;
@@ -478,7 +477,7 @@ static int s_timeline_add(void *ctx, uint64_t seq, const uint8_t *status, size_t
         }
         t->room = room;
     }
-    if (s_get_opened(t->w->b, seq, &t->records[t->count], &t->lens[t->count], t->leaves[t->count]) == 0)
+    if (broker_record_get_opened(t->w->b, seq, &t->records[t->count], &t->lens[t->count], t->leaves[t->count]) == 0)
         t->bytes += t->lens[t->count++];
     return 0;
 }
@@ -542,7 +541,7 @@ static void s_case_show_reply(broker_worker_t *w, const broker_env_t *env, relai
     reply.follower_count = e.events ? rec->follower_count : 0;
     relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = rec->summary.case_id,
                               .from_seq = t.count ? req->from_seq : 0};
-    s_logged_reply(w, env, &access, &reply, 0);
+    broker_logged_reply(w, env, &access, &reply, 0);
 out_free:
     s_timeline_free(&t);
     free(e.events);
@@ -613,7 +612,7 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
     s_referral_summary(ref, loaded ? &rec : NULL, &summary);
     /* The referral as its referrer sent it: after a split, the hub's copy (the first's key is gone). */
     int has_record = req->from_seq <= ref->seq &&
-                     s_get_opened(w->b, broker_referral_record(w->b->store, ref->seq), &record, &record_len, leaf) == 0;
+                     broker_record_get_opened(w->b, broker_referral_record(w->b->store, ref->seq), &record, &record_len, leaf) == 0;
     relais_reply_t reply = {.request_id = env->request_id, .kind = RELAIS_REPLY_CASE_DETAIL};
     reply.cases = &summary;
     reply.case_count = 1;
@@ -625,7 +624,7 @@ static void s_referral_show(broker_worker_t *w, const broker_env_t *env, const r
     reply.events = h.events;
     reply.event_count = h.count;
     relais_access_t access = {.reader = env->user, .action = "case-show", .case_id = summary.case_id};
-    s_logged_reply(w, env, &access, &reply, 0);
+    broker_logged_reply(w, env, &access, &reply, 0);
     free(record);
     free(h.events);
 }
@@ -785,7 +784,7 @@ static void s_archive_opening(broker_worker_t *w, const broker_env_t *env, const
         reply.archived_key_len = boxes.count * RELAIS_ARCHIVED_KEY_BYTES;
         relais_access_t access = {.reader = env->user, .action = "archive-opening", .case_id = req->case_id,
                                   .from_seq = req->opening_seq};
-        s_logged_reply(w, env, &access, &reply, 0);
+        broker_logged_reply(w, env, &access, &reply, 0);
     }
     for (size_t i = 0; i < s.count; i++)
         free(s.records[i]);
@@ -866,7 +865,7 @@ static void s_meeting_list(broker_worker_t *w, const broker_env_t *env)
         reply.cases = m.list;
         reply.case_count = m.count;
         relais_access_t access = {.reader = env->user, .action = "meeting-list"};
-        s_logged_reply(w, env, &access, &reply, 0);
+        broker_logged_reply(w, env, &access, &reply, 0);
     }
     free(m.list);
 }
@@ -914,7 +913,7 @@ static int s_meeting_record(void *ctx, const char *meeting_id, uint64_t seq, con
     relais_case_record_t rec;
     if (broker_case_load(m->b->store, case_id, &rec) != 0)
         return 0;
-    if (s_get_opened(m->b, seq, &m->records[m->count], &m->lens[m->count], m->leaves[m->count]) != 0)
+    if (broker_record_get_opened(m->b, seq, &m->records[m->count], &m->lens[m->count], m->leaves[m->count]) != 0)
         return 0;
     relais_cases_deadline(&rec, &m->b->policy, broker_now_ms());
     m->cases[1 + m->count++] = rec.summary;
@@ -955,7 +954,7 @@ static void s_meeting_show(broker_worker_t *w, const broker_env_t *env, const re
         /* Named by the meeting (its records' cases are in the meetings' index, in clear). */
         relais_access_t access = {.reader = env->user, .action = "meeting-show", .case_id = req->case_id,
                                   .from_seq = m.first, .to_seq = m.last};
-        s_logged_reply(w, env, &access, &reply, 0);
+        broker_logged_reply(w, env, &access, &reply, 0);
     }
     for (size_t i = 0; m.records && i < m.count; i++)
         free(m.records[i]);
@@ -1029,7 +1028,7 @@ static void s_statistics(broker_worker_t *w, const broker_env_t *env, const rela
         reply.stats_text = text;
         reply.threshold = threshold;
         relais_access_t access = {.reader = env->user, .action = "statistics"};
-        s_logged_reply(w, env, &access, &reply, 0);
+        broker_logged_reply(w, env, &access, &reply, 0);
     }
     relais_stats_destroy(&c.stats);
     relais_stats_destroy(&retired);
@@ -1100,7 +1099,7 @@ static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const r
         reply.next_seq = p.count && p.last < to ? p.last + 1 : 0;
         relais_access_t access = {.reader = env->user, .action = "audit-records", .from_seq = p.count ? from : 0,
                                   .to_seq = p.last};
-        s_logged_reply(w, env, &access, &reply, 0);
+        broker_logged_reply(w, env, &access, &reply, 0);
     }
     for (size_t i = 0; i < p.count; i++)
         free(p.records[i]);
@@ -1203,6 +1202,11 @@ void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint
         break;
     case RELAIS_REQ_MEETING_SHOW:
         s_meeting_show(w, env, &req);
+        break;
+    case RELAIS_REQ_RECEPTION_LIST:
+    case RELAIS_REQ_RECEPTION_SHOW:
+    case RELAIS_REQ_RECEPTION_STATS:
+        broker_reception_query(w, env, &req);
         break;
     default:
         broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "not a query");

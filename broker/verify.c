@@ -24,8 +24,12 @@ static int s_role_may_send(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_MEETING:
         return role == RELAIS_ROLE_COORDINATOR;
     case RELAIS_PAYLOAD_CONTACT:
+    case RELAIS_PAYLOAD_CONTACT_UPDATE:
+    case RELAIS_PAYLOAD_TRANSFER:
     case RELAIS_PAYLOAD_LOST_FOUND:
         return role == RELAIS_ROLE_RECEPTION;
+    case RELAIS_PAYLOAD_TRANSFER_ANSWER:
+        return role == RELAIS_ROLE_PARTNER || role == RELAIS_ROLE_COORDINATOR;
     case RELAIS_PAYLOAD_PRIVACY:
         return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_DPO;
     default:
@@ -45,8 +49,12 @@ static const char *s_role_refusal(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_REFERRAL:
         return "only a partner or the reception desk refers a child; the coordinator and the auditors do not";
     case RELAIS_PAYLOAD_CONTACT:
+    case RELAIS_PAYLOAD_CONTACT_UPDATE:
+    case RELAIS_PAYLOAD_TRANSFER:
     case RELAIS_PAYLOAD_LOST_FOUND:
-        return "only the reception desk registers what comes to the reception";
+        return "only the reception desk registers what comes to the reception, follows it up and transfers it";
+    case RELAIS_PAYLOAD_TRANSFER_ANSWER:
+        return "only the partner or the coordinator an entry was transferred to answers the transfer";
     case RELAIS_PAYLOAD_PRIVACY:
         return "only the coordinator or the data protection officer serves the family's rights";
     default:
@@ -130,6 +138,31 @@ static int s_check_owner(broker_worker_t *w, const char *owner, const char **why
                  "case_update.owner: '%s' is no coordinator or partner of the registry; expected an identity name "
                  "(relais keygen NAME)",
                  shown);
+    *why = w->why;
+    return RELAIS_E_MALFORMED;
+}
+
+/* A transfer to someone of the hub names an identity that can receive it: a partner or the
+ * coordinator of the registry in force (the rules, and the audit's replay, take the log's word). */
+static int s_check_transfer(broker_worker_t *w, const relais_message_t *msg, const char **why)
+{
+    relais_transfer_view_t t;
+    if (relais_message_transfer(msg, &t) != 0) {
+        *why = "not a transfer";
+        return RELAIS_E_MALFORMED;
+    }
+    if (t.recipient != RELAIS_RECIPIENT_HUB)
+        return 0;
+    relais_peer_t peer;
+    int known = broker_peer_by_name(w->b, t.recipient_name, &peer) == 0;
+    if (known && (peer.role == RELAIS_ROLE_COORDINATOR || peer.role == RELAIS_ROLE_PARTNER))
+        return 0;
+    char shown[100];
+    relais_cases_copy_text(shown, sizeof shown, t.recipient_name);
+    snprintf(w->why, sizeof w->why,
+             "transfer.recipient_name: '%s' is %s; a transfer in the hub goes to a partner or the coordinator, by "
+             "its identity name",
+             shown, known ? "not a partner nor the coordinator" : "no identity of the registry");
     *why = w->why;
     return RELAIS_E_MALFORMED;
 }
@@ -230,6 +263,8 @@ static int s_check_message(broker_worker_t *w, const broker_env_t *env, const re
         return s_check_case_update(w, msg, why);
     if (payload == RELAIS_PAYLOAD_PRIVACY)
         return s_check_privacy(msg, peer.role, why);
+    if (payload == RELAIS_PAYLOAD_TRANSFER)
+        return s_check_transfer(w, msg, why);
     return 0;
 }
 

@@ -92,6 +92,19 @@ static int s_refuse(s_item_t *it, int status, const char *fmt, ...)
     return 0;
 }
 
+/* The handle a reception record's acknowledgement names: a transfer's own ("T-<seq>"), an
+ * answer's transfer, else the entry ("A-<seq>"). */
+static void s_reception_handle(const relais_message_t *msg, uint64_t seq, uint64_t entry_seq, char *out)
+{
+    relais_transfer_answer_view_t a;
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_TRANSFER)
+        relais_transfer_handle(seq, out);
+    else if (relais_message_transfer_answer(msg, &a) == 0)
+        snprintf(out, RELAIS_CASE_ID_LEN, "%s", a.transfer_id);
+    else
+        relais_entry_handle(entry_seq, out);
+}
+
 /* Seals the item's message for record `seq` under data key `key_id` (made now when `create`:
  * a new case's, or a reception entry's own). Nothing to do for a store in clear. */
 static int s_seal(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uint64_t key_id, uint64_t seq, int create)
@@ -309,6 +322,34 @@ static int s_apply_case(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it
     return rc;
 }
 
+/* A record of the reception's register: its rules decide. A new entry is sealed under a key of
+ * its own, made now; what follows it (updates, transfers, answers) under the entry's, so that the
+ * entry and everything of it leave the store together. */
+static int s_apply_reception(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    relais_reception_step_t *step = malloc(sizeof *step);
+    if (!step)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory applying a reception record");
+    int rc = relais_reception_batch_decide(batch, it->msg, seq, it->env.received_ms, step);
+    if (rc == 0 && step->status) {
+        s_refuse(it, step->status, "%s", step->why);
+        free(step);
+        return 0;
+    }
+    int opens = step->entry_seq == seq;
+    if (rc == 0)
+        rc = s_seal(w, batch, it, relais_key_id_of(step->entry_seq, 0), seq, opens);
+    if (rc == 0)
+        rc = s_append(w, batch, it, seq);
+    if (rc == 0)
+        rc = relais_reception_batch_record(batch, step, seq);
+    if (rc == 0)
+        s_reception_handle(it->msg, seq, step->entry_seq, it->handle);
+    free(step);
+    return rc;
+}
+
 /* A partner's reference seen before (the log's own index, synced with it). The same referral
  * sent again gets the first one's acknowledgement, marked duplicate, and nothing is stored
  * (*answered). Another referral under the same reference is refused, naming the first, unless
@@ -474,6 +515,10 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
             it->case_id[0] = '\0';
         if (rc == 0 && it->case_id[0] && relais_message_payload(it->msg) == RELAIS_PAYLOAD_REFERRAL)
             relais_referral_handle(it->ack.seq, it->handle);
+        uint64_t entry_seq = 0;
+        if (rc == 0 && relais_payload_is_reception(relais_message_payload(it->msg)) &&
+            relais_store_batch_contact_of(batch, it->ack.seq, &entry_seq) == 0)
+            s_reception_handle(it->msg, it->ack.seq, entry_seq, it->handle);
         return rc;
     }
     if (rc != RELAIS_E_NOT_FOUND)
@@ -499,7 +544,9 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
         return s_apply_case(w, batch, it);
     if (it->env.kind == BROKER_WRITE_MESSAGE && payload == RELAIS_PAYLOAD_PRIVACY)
         return s_apply_privacy(w, batch, it);
-    /* The reception's entries get a key each; the hub's own access records stay in clear:
+    if (it->env.kind == BROKER_WRITE_MESSAGE && relais_payload_is_reception(payload))
+        return s_apply_reception(w, batch, it);
+    /* A lost-and-found item gets a key of its own; the hub's own access records stay in clear:
      * they name a reader and a case id, nothing of a child. */
     if (it->env.kind == BROKER_WRITE_MESSAGE) {
         uint64_t seq = relais_store_batch_head(batch) + 1;

@@ -10,7 +10,7 @@
  *
  *   stored value = 'S' || key_id (8, big-endian) || nonce (12) || AES-256-GCM(value) || tag (16)
  *   associated data = "relais/v1/idx" || kind (1: case or referral entry, 2: history, 3: blocking
- *                     entry) || index key
+ *                     entry, 4: an entry of the reception's register) || index key
  */
 #include "relais_cases.h"
 
@@ -59,7 +59,9 @@ static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_le
                     uint64_t *key_id)
 {
     uint64_t n;
-    if (kind == RELAIS_STORE_VALUE_HISTORY) {
+    if (kind == RELAIS_STORE_VALUE_CONTACT) {
+        n = key_len == 8 ? relais_u64_get(key) : 0; /* an entry of the register: under its own key */
+    } else if (kind == RELAIS_STORE_VALUE_HISTORY) {
         const uint8_t *nul = memchr(key, 0, key_len);
         n = nul ? s_case_number(key, (size_t)(nul - key)) : 0;
     } else if (kind == RELAIS_STORE_VALUE_BLOCK) {

@@ -296,6 +296,7 @@ typedef struct {
     relais_store_t *store;
     relais_keyring_t *ring;
     const uint8_t *secret;
+    relais_cases_other_fn other;        /* the register's records, or NULL */
     uint64_t gone_seq;                  /* the last record whose key is gone ... */
     char gone_case[RELAIS_CASE_ID_LEN]; /* ... and the case its key names */
 } s_fold_t;
@@ -342,7 +343,7 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64
         return rc ? rc : relais_cases_batch_privacy_record(f->batch, &p, &lc, seq);
     }
     if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE && payload != RELAIS_PAYLOAD_MEETING)
-        return 0; /* a reception entry, an access record: nothing of the cases */
+        return f->other ? f->other(f->batch, msg, seq, received_ms) : 0; /* the register's, an access record's */
     relais_cases_step_t step;
     int rc = copy_of ? s_fold_copy(f, seq, received_ms, copy_of, msg, &step)
                      : relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);
@@ -411,11 +412,11 @@ static int s_fold(void *ctx, uint64_t seq, const uint8_t *record, size_t len, co
 
 int relais_cases_index_catch_up(relais_store_t *store, relais_keyring_t *ring,
                                 const uint8_t secret[RELAIS_CASES_SECRET_SIZE], size_t chunk,
-                                relais_cases_progress_fn progress, void *ctx)
+                                relais_cases_other_fn other, relais_cases_progress_fn progress, void *ctx)
 {
     if (!store || !secret)
         return relais_status_set(RELAIS_E_INVALID, "relais_cases_index_catch_up needs a store and the hub secret");
-    s_fold_t f = {.store = store, .ring = ring, .secret = secret};
+    s_fold_t f = {.store = store, .ring = ring, .secret = secret, .other = other};
     for (;;) {
         int catching_up = 0;
         int rc = relais_store_batch_begin(store, &f.batch);

@@ -394,7 +394,8 @@ static int s_payload_from_json(json_t *root, Relais__V1__Message *pb)
         return relais_status_set(RELAIS_E_MALFORMED, "header: set from the sender's identity, not from the JSON");
     if (!fd)
         return relais_status_set(RELAIS_E_MALFORMED,
-                                 "%s: not a payload (expected referral, case_update, privacy, meeting, contact or lost_found)",
+                                 "%s: not a payload (expected referral, case_update, privacy, meeting, contact, contact_update, "
+                                 "transfer, transfer_answer or lost_found)",
                                  key);
     if (fd->id == RELAIS__V1__MESSAGE__PAYLOAD_ACCESS)
         return relais_status_set(RELAIS_E_MALFORMED, "access: only the broker writes access records");

@@ -317,7 +317,7 @@ static const char *const s_state_names[RELAIS_CASE_STATE_COUNT] = {
 static const char *const s_urgency_names[] = {NULL, "routine", "priority", "urgent"};
 
 /* The command line's "pathway-proposed" and the schema's "PATHWAY_PROPOSED" name the same state. */
-static int s_same_name(const char *a, const char *b)
+int relais_proto_same_name(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
         int x = *a == '_' ? '-' : tolower((unsigned char)*a);
@@ -340,7 +340,7 @@ relais_case_state_t relais_case_state_from_name(const char *name)
     if (!name)
         return RELAIS_CASE_UNSPECIFIED;
     for (int i = 1; i < RELAIS_CASE_STATE_COUNT; i++)
-        if (s_same_name(name, s_state_names[i]))
+        if (relais_proto_same_name(name, s_state_names[i]))
             return (relais_case_state_t)i;
     return RELAIS_CASE_UNSPECIFIED;
 }
@@ -357,7 +357,7 @@ relais_urgency_t relais_urgency_from_name(const char *name)
     if (!name)
         return RELAIS_URGENCY_UNSPECIFIED;
     for (int i = 1; i <= RELAIS_URGENCY_URGENT; i++)
-        if (s_same_name(name, s_urgency_names[i]))
+        if (relais_proto_same_name(name, s_urgency_names[i]))
             return (relais_urgency_t)i;
     return RELAIS_URGENCY_UNSPECIFIED;
 }

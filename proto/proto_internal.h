@@ -101,10 +101,26 @@ int relais_proto_followers_to_pb(const relais_case_follower_t *in, size_t n, Rel
 int relais_proto_followers_from_pb(Relais__V1__CaseFollower *const *pb, size_t n, relais_case_follower_t *out,
                                    const char *path);
 
+/* A ContactRecord built over a relais_contact_record_t (pointers borrowed from it), and back. */
+typedef struct {
+    Relais__V1__ContactRecord pb;
+    Relais__V1__TransferState items[RELAIS_MAX_TRANSFERS];
+    Relais__V1__TransferState *ptrs[RELAIS_MAX_TRANSFERS];
+} relais_contact_pb_t;
+
+/* Errors: RELAIS_E_INVALID (an unterminated buffer, an unknown enum value, too many transfers). */
+int relais_proto_contact_to_pb(const relais_contact_record_t *in, relais_contact_pb_t *out);
+/* Errors: RELAIS_E_MALFORMED naming `path`. */
+int relais_proto_contact_from_pb(const Relais__V1__ContactRecord *pb, relais_contact_record_t *out, const char *path);
+
 /* Checks the header values a caller passes to a message builder and fills `hdr` with them
  * (borrowed). Errors: RELAIS_E_INVALID. */
 int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,
                              int64_t created_ms);
+
+/* Whether two spellings name the same enum value: case, '-' and '_' do not matter
+ * ("pathway-proposed" is "PATHWAY_PROPOSED"). */
+int relais_proto_same_name(const char *a, const char *b);
 
 /* Packs any message into a fresh buffer. Errors: RELAIS_E_NOMEM. */
 int relais_proto_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len);

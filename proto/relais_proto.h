@@ -181,7 +181,14 @@ typedef enum {
     RELAIS_PAYLOAD_CONTACT = 20,
     RELAIS_PAYLOAD_LOST_FOUND = 21,
     RELAIS_PAYLOAD_MEETING = 22,
+    RELAIS_PAYLOAD_CONTACT_UPDATE = 23,
+    RELAIS_PAYLOAD_TRANSFER = 24,
+    RELAIS_PAYLOAD_TRANSFER_ANSWER = 25,
 } relais_payload_t;
+
+/* Whether a payload is the reception desk's register (an entry, its update, a transfer, an
+ * answer): never about a child's case (docs/reception.md). */
+int relais_payload_is_reception(relais_payload_t payload);
 
 /* Case states and FHIR Task statuses: the numbering of relais.proto's enums. */
 typedef enum {
@@ -550,6 +557,191 @@ typedef struct {
 int relais_referral_record_encode(const relais_referral_record_t *rec, uint8_t **out, size_t *out_len);
 int relais_referral_record_decode(const uint8_t *buf, size_t len, relais_referral_record_t *out);
 
+/* ---- The reception desk's register (docs/reception.md) ---------------------------------- */
+
+/* relais.proto's ContactLog enums, by value. */
+typedef enum {
+    RELAIS_CHANNEL_UNSPECIFIED = 0,
+    RELAIS_CHANNEL_CALL,
+    RELAIS_CHANNEL_VISIT,
+    RELAIS_CHANNEL_LETTER,
+    RELAIS_CHANNEL_EMAIL,
+    RELAIS_CHANNEL_FORM,
+    RELAIS_CHANNEL_COUNT
+} relais_channel_t;
+
+typedef enum {
+    RELAIS_CATEGORY_UNSPECIFIED = 0,
+    RELAIS_CATEGORY_NOISE,
+    RELAIS_CATEGORY_NEIGHBOURHOOD_DISPUTE,
+    RELAIS_CATEGORY_INCIVILITY,
+    RELAIS_CATEGORY_PUBLIC_SPACE,
+    RELAIS_CATEGORY_PARKING_TRAFFIC,
+    RELAIS_CATEGORY_VICTIM_SUPPORT,
+    RELAIS_CATEGORY_LOST_PROPERTY,
+    RELAIS_CATEGORY_DECREE_INFORMATION,
+    RELAIS_CATEGORY_OTHER,
+    RELAIS_CATEGORY_COUNT
+} relais_category_t;
+
+typedef enum {
+    RELAIS_HANDLING_UNSPECIFIED = 0,
+    RELAIS_HANDLING_ANSWERED_ON_SPOT,
+    RELAIS_HANDLING_FOLLOW_UP,
+    RELAIS_HANDLING_TRANSFERRED,
+    RELAIS_HANDLING_CLOSED,
+    RELAIS_HANDLING_COUNT
+} relais_handling_t;
+
+typedef enum {
+    RELAIS_RECIPIENT_UNSPECIFIED = 0,
+    RELAIS_RECIPIENT_POLICE_MUNICIPALE,
+    RELAIS_RECIPIENT_POLICE_NATIONALE,
+    RELAIS_RECIPIENT_VICTIM_SUPPORT,
+    RELAIS_RECIPIENT_MUNICIPAL_SERVICE,
+    RELAIS_RECIPIENT_HUB,
+    RELAIS_RECIPIENT_COUNT
+} relais_recipient_t;
+
+typedef enum {
+    RELAIS_MEANS_UNSPECIFIED = 0,
+    RELAIS_MEANS_BY_HUB,
+    RELAIS_MEANS_BY_PHONE,
+    RELAIS_MEANS_BY_EMAIL,
+    RELAIS_MEANS_BY_LETTER,
+    RELAIS_MEANS_IN_PERSON,
+    RELAIS_MEANS_COUNT
+} relais_means_t;
+
+typedef enum {
+    RELAIS_ANSWER_UNSPECIFIED = 0,
+    RELAIS_ANSWER_ACCEPTED,
+    RELAIS_ANSWER_DECLINED,
+    RELAIS_ANSWER_COUNT
+} relais_answer_t;
+
+/* The command line's spellings ("call", "neighbourhood-dispute", "answered-on-spot",
+ * "police-municipale", "phone", "accepted"), NULL for 0 or an unknown value; and back (either
+ * spelling, as relais_case_state_from_name: "POLICE_MUNICIPALE" too), 0 when unknown. */
+const char *relais_channel_name(relais_channel_t v);
+relais_channel_t relais_channel_from_name(const char *name);
+const char *relais_category_name(relais_category_t v);
+relais_category_t relais_category_from_name(const char *name);
+const char *relais_handling_name(relais_handling_t v);
+relais_handling_t relais_handling_from_name(const char *name);
+const char *relais_recipient_name(relais_recipient_t v);
+relais_recipient_t relais_recipient_from_name(const char *name);
+const char *relais_means_name(relais_means_t v);
+relais_means_t relais_means_from_name(const char *name);
+const char *relais_answer_name(relais_answer_t v);
+relais_answer_t relais_answer_from_name(const char *name);
+
+/* Handles: an entry of the register is "A-<seq>" (accueil), a transfer "T-<seq>". Write into
+ * `out` (room RELAIS_CASE_ID_LEN); read back the seq, 0 when `text` is no such handle. */
+void relais_entry_handle(uint64_t seq, char *out);
+uint64_t relais_entry_handle_seq(const char *text);
+void relais_transfer_handle(uint64_t seq, char *out);
+uint64_t relais_transfer_handle_seq(const char *text);
+
+/* What the register's rules read of its payloads; pointers valid while the message lives. */
+typedef struct {
+    relais_channel_t channel;
+    const char *subject;
+    const char *requester;
+    const char *summary;
+    int64_t occurred_ms;
+    relais_category_t category;
+    const char *street;
+    const char *house_number;
+    const char *contact_details;
+    int contact_agreed;
+    relais_handling_t handling;
+    const char *acknowledged_date;
+    const char *response_due_date;
+} relais_contact_view_t;
+
+typedef struct {
+    const char *entry_id;
+    relais_handling_t handling;
+    const char *note;
+    const char *acknowledged_date;
+    const char *response_due_date;
+    relais_category_t category;
+    const char *street;
+    const char *house_number;
+    const char *subject;
+} relais_contact_update_view_t;
+
+typedef struct {
+    const char *entry_id;
+    relais_recipient_t recipient;
+    const char *recipient_name;
+    relais_means_t means;
+    const char *note;
+} relais_transfer_view_t;
+
+typedef struct {
+    const char *transfer_id;
+    relais_answer_t answer;
+    const char *note;
+} relais_transfer_answer_view_t;
+
+/* Fill *out for their payload. Errors: RELAIS_E_INVALID (another payload). */
+int relais_message_contact(const relais_message_t *self, relais_contact_view_t *out);
+int relais_message_contact_update(const relais_message_t *self, relais_contact_update_view_t *out);
+int relais_message_transfer(const relais_message_t *self, relais_transfer_view_t *out);
+int relais_message_transfer_answer(const relais_message_t *self, relais_transfer_answer_view_t *out);
+
+/* A written request (letter, e-mail, form): acknowledged, and answered by a due date. */
+int relais_channel_is_written(relais_channel_t channel);
+
+#define RELAIS_CONTACT_LABEL_LEN 512  /* a subject, a name, a street: at most 120 characters */
+#define RELAIS_CONTACT_TEXT_LEN 4096  /* a summary: at most 1,000 characters */
+#define RELAIS_DATE_LEN 16            /* "2026-12-03" */
+#define RELAIS_MAX_TRANSFERS 16       /* transfers of one entry */
+
+/* One transfer of an entry, and its hub recipient's answer. */
+typedef struct {
+    uint64_t seq;                    /* the Transfer record: "T-<seq>" */
+    relais_recipient_t recipient;
+    char recipient_name[RELAIS_CONTACT_LABEL_LEN];
+    relais_means_t means;
+    int64_t transferred_ms;
+    char sender[RELAIS_NAME_LEN];    /* the desk identity that made it */
+    relais_answer_t answer;          /* 0 until answered */
+    uint64_t answer_seq;
+    int64_t answered_ms;
+} relais_transfer_state_t;
+
+/* The register's index entry of one entry (ContactRecord): replaying the log rebuilds it. */
+typedef struct {
+    uint64_t seq;                    /* the ContactLog record: "A-<seq>" */
+    char sender[RELAIS_NAME_LEN];
+    int64_t received_ms;
+    int64_t occurred_ms;
+    relais_channel_t channel;
+    relais_category_t category;
+    char street[RELAIS_CONTACT_LABEL_LEN];
+    char house_number[RELAIS_DATE_LEN * 2];
+    char subject[RELAIS_CONTACT_LABEL_LEN];
+    char requester[RELAIS_CONTACT_LABEL_LEN];
+    char summary[RELAIS_CONTACT_TEXT_LEN];
+    relais_handling_t handling;
+    char acknowledged_date[RELAIS_DATE_LEN];
+    char response_due_date[RELAIS_DATE_LEN];
+    int64_t closed_ms;
+    uint64_t last_seq;
+    int64_t updated_ms;
+    relais_transfer_state_t transfers[RELAIS_MAX_TRANSFERS];
+    size_t transfer_count;
+    int overdue;                     /* filled when served */
+    int contact_agreed;
+} relais_contact_record_t;
+
+/* ContactRecord to and from bytes, with the errors of relais_case_record_encode/_decode. */
+int relais_contact_record_encode(const relais_contact_record_t *rec, uint8_t **out, size_t *out_len);
+int relais_contact_record_decode(const uint8_t *buf, size_t len, relais_contact_record_t *out);
+
 /* ---- Requests (agent -> broker) -------------------------------------------------------- */
 
 typedef enum {
@@ -567,6 +759,9 @@ typedef enum {
     RELAIS_REQ_STATS,
     RELAIS_REQ_MEETING_SHOW, /* the meeting named in case_id */
     RELAIS_REQ_MEETING_LIST,
+    RELAIS_REQ_RECEPTION_LIST,  /* the register's entries, newest first */
+    RELAIS_REQ_RECEPTION_SHOW,  /* the entry named in case_id ("A-<seq>") */
+    RELAIS_REQ_RECEPTION_STATS, /* the reception's figures over [from_ms, to_ms) */
 } relais_request_kind_t;
 
 typedef struct {
@@ -601,7 +796,16 @@ typedef struct {
     uint32_t expiring_days;     /* CASE_LIST: only cases whose next lifecycle move is this close */
     int mine;                   /* CASE_LIST: only the cases the reader owns (a partner: ignored) */
     uint64_t opening_seq;       /* CASE_SHOW of an archived case: the officer's opening record */
-    uint32_t threshold;         /* STATS: the smallest cell published */
+    uint32_t threshold;         /* STATS, RECEPTION_STATS: the smallest cell published */
+    /* RECEPTION_LIST: filters (search and street compared folded; 0 or "" for all), and the
+     * page: the entries older than `before` (0: from the newest). RECEPTION_STATS: the period. */
+    char search[RELAIS_NAME_LEN];
+    char street[RELAIS_CONTACT_LABEL_LEN];
+    relais_category_t category;
+    int64_t from_ms;
+    int64_t to_ms;
+    int open_only;
+    uint64_t before;
 } relais_request_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),
@@ -627,6 +831,8 @@ typedef enum {
     RELAIS_REPLY_CASE_DETAIL,
     RELAIS_REPLY_RECORDS,
     RELAIS_REPLY_STATISTICS,
+    RELAIS_REPLY_CONTACT_LIST,
+    RELAIS_REPLY_CONTACT_DETAIL,
 } relais_reply_kind_t;
 
 typedef struct {
@@ -674,6 +880,10 @@ typedef struct {
     /* The coordinator's: the record opened a case the hub suspects to duplicate these. */
     char duplicates[RELAIS_MAX_DUPLICATES][RELAIS_CASE_ID_LEN];
     size_t duplicate_count;
+    /* A transfer's recipient: the entry it transfers, opened, and its stored leaf's hash. */
+    const uint8_t *transferred_entry; /* owned by a decoded reply */
+    size_t transferred_entry_len;
+    uint8_t transferred_entry_leaf_hash[32];
 } relais_delivery_t;
 
 /* One event of a case in a CASE_DETAIL's history: its seq and the status right after it. */
@@ -725,7 +935,12 @@ typedef struct {
     /* STATISTICS: the published tables, JSON and French text (owned when decoded) */
     char *stats_json;
     char *stats_text;
+    char *stats_csv;                  /* the reception's figures as CSV too */
     uint32_t threshold;
+    /* CONTACT_LIST (the next page: next_seq, 0 when done), CONTACT_DETAIL (contacts[0], its
+     * timeline in records and leaf_hashes): the register's entries (owned when decoded) */
+    relais_contact_record_t *contacts;
+    size_t contact_count;
 } relais_reply_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields or oneof members, hashes that are not 32

@@ -32,6 +32,10 @@ typedef struct {
     Relais__V1__CaseEvent **event_ptrs;      /* what CaseDetail.history points to */
     Relais__V1__CaseFollower *followers;     /* CASE_DETAIL followers */
     Relais__V1__CaseFollower **follower_ptrs; /* what CaseDetail.followers points to */
+    Relais__V1__ContactList contact_list;    /* CONTACT_LIST */
+    Relais__V1__ContactDetail contact_detail; /* CONTACT_DETAIL */
+    relais_contact_pb_t *contacts;           /* CONTACT_LIST, CONTACT_DETAIL */
+    Relais__V1__ContactRecord **contact_ptrs; /* what ContactList.entries points to */
 } s_reply_pb_t;
 
 static void s_reply_pb_free(s_reply_pb_t *h)
@@ -45,6 +49,8 @@ static void s_reply_pb_free(s_reply_pb_t *h)
     free(h->event_ptrs);
     free(h->followers);
     free(h->follower_ptrs);
+    free(h->contacts);
+    free(h->contact_ptrs);
 }
 
 static int s_ack_to_pb(const relais_ack_t *a, s_reply_pb_t *h)
@@ -110,6 +116,13 @@ static int s_delivery_to_pb(const relais_delivery_t *d, s_reply_pb_t *h)
     h->delivery.possible_duplicates = d->duplicate_count ? h->duplicates : NULL;
     if (d->has_leaf_hash)
         h->delivery.leaf_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)d->leaf_hash};
+    if (d->transferred_entry_len && !d->transferred_entry)
+        return relais_status_set(RELAIS_E_INVALID, "delivery: transferred entry length without entry");
+    if (d->transferred_entry_len) {
+        h->delivery.transferred_entry = (ProtobufCBinaryData){d->transferred_entry_len, (uint8_t *)d->transferred_entry};
+        h->delivery.transferred_entry_leaf_hash =
+            (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)d->transferred_entry_leaf_hash};
+    }
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_DELIVERY;
     h->reply.delivery = &h->delivery;
     if (!d->has_status)
@@ -306,6 +319,60 @@ static int s_case_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     return RELAIS_OK;
 }
 
+static int s_contacts_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->contact_count == 0)
+        return RELAIS_OK;
+    if (!r->contacts)
+        return relais_status_set(RELAIS_E_INVALID, "reply: contacts missing");
+    h->contacts = calloc(r->contact_count, sizeof *h->contacts);
+    h->contact_ptrs = calloc(r->contact_count, sizeof *h->contact_ptrs);
+    if (!h->contacts || !h->contact_ptrs)
+        return relais_status_set(RELAIS_E_NOMEM, "reply: %zu entries of the register", r->contact_count);
+    for (size_t i = 0; i < r->contact_count; i++) {
+        int rc = relais_proto_contact_to_pb(&r->contacts[i], &h->contacts[i]);
+        if (rc)
+            return rc;
+        h->contact_ptrs[i] = &h->contacts[i].pb;
+    }
+    return RELAIS_OK;
+}
+
+static int s_contact_list_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    int rc = s_contacts_to_pb(r, h);
+    if (rc)
+        return rc;
+    h->contact_list = (Relais__V1__ContactList)RELAIS__V1__CONTACT_LIST__INIT;
+    h->contact_list.n_entries = r->contact_count;
+    h->contact_list.entries = h->contact_ptrs;
+    h->contact_list.next = r->next_seq;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_CONTACT_LIST;
+    h->reply.contact_list = &h->contact_list;
+    return RELAIS_OK;
+}
+
+static int s_contact_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->contact_count != 1)
+        return relais_status_set(RELAIS_E_INVALID, "reply: an entry's detail holds one entry, not %zu",
+                                 r->contact_count);
+    int rc = s_contacts_to_pb(r, h);
+    if (rc == RELAIS_OK)
+        rc = s_record_blobs(r, h);
+    if (rc)
+        return rc;
+    h->contact_detail = (Relais__V1__ContactDetail)RELAIS__V1__CONTACT_DETAIL__INIT;
+    h->contact_detail.entry = h->contact_ptrs[0];
+    h->contact_detail.n_timeline = r->record_count;
+    h->contact_detail.timeline = h->blobs;
+    h->contact_detail.n_leaf_hashes = r->leaf_hash_count;
+    h->contact_detail.leaf_hashes = h->leaf_blobs;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_CONTACT_DETAIL;
+    h->reply.contact_detail = &h->contact_detail;
+    return RELAIS_OK;
+}
+
 static int s_records_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
     int rc = s_record_blobs(r, h);
@@ -350,9 +417,14 @@ static int s_reply_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
         h->statistics.json = r->stats_json ? r->stats_json : "";
         h->statistics.text = r->stats_text ? r->stats_text : "";
         h->statistics.threshold = r->threshold;
+        h->statistics.csv = r->stats_csv ? r->stats_csv : "";
         h->reply.what_case = RELAIS__V1__REPLY__WHAT_STATISTICS;
         h->reply.statistics = &h->statistics;
         return RELAIS_OK;
+    case RELAIS_REPLY_CONTACT_LIST:
+        return s_contact_list_to_pb(r, h);
+    case RELAIS_REPLY_CONTACT_DETAIL:
+        return s_contact_detail_to_pb(r, h);
     default:
         return relais_status_set(RELAIS_E_INVALID, "reply kind %d unknown", (int)r->kind);
     }
@@ -444,6 +516,18 @@ static int s_delivery_from_pb(const Relais__V1__Delivery *d, relais_reply_t *out
         if (rc)
             return rc;
         out->delivery.has_leaf_hash = 1;
+    }
+    if (d->transferred_entry.len) {
+        uint8_t *entry;
+        rc = s_copy_blob(&d->transferred_entry, &entry, &out->delivery.transferred_entry_len,
+                         "reply.delivery.transferred_entry");
+        if (rc)
+            return rc;
+        out->delivery.transferred_entry = entry;
+        rc = relais_proto_copy_bytes(out->delivery.transferred_entry_leaf_hash, S_HASH_BYTES,
+                                     &d->transferred_entry_leaf_hash, "reply.delivery.transferred_entry_leaf_hash");
+        if (rc)
+            return rc;
     }
     out->delivery.has_status = d->status != NULL;
     return d->status ? relais_proto_status_from_pb(d->status, &out->delivery.status, "reply.delivery.status")
@@ -611,6 +695,39 @@ static int s_case_detail_from_pb(const Relais__V1__CaseDetail *d, relais_reply_t
     return rc;
 }
 
+static int s_contacts_from_pb(size_t n, Relais__V1__ContactRecord *const *entries, const char *where,
+                              relais_reply_t *out)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    out->contacts = calloc(n, sizeof *out->contacts);
+    if (!out->contacts)
+        return relais_status_set(RELAIS_E_NOMEM, "%s: %zu entries", where, n);
+    out->contact_count = n;
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, where, i);
+        int rc = relais_proto_contact_from_pb(entries[i], &out->contacts[i], item);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+static int s_contact_detail_from_pb(const Relais__V1__ContactDetail *d, relais_reply_t *out)
+{
+    if (!d->entry)
+        return relais_status_set(RELAIS_E_MALFORMED, "reply.contact_detail.entry: missing");
+    Relais__V1__ContactRecord *one[1] = {d->entry};
+    int rc = s_contacts_from_pb(1, one, "reply.contact_detail.entry", out);
+    if (rc == RELAIS_OK)
+        rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.contact_detail.timeline", out);
+    if (rc == RELAIS_OK)
+        rc = s_leaf_hashes_from_pb(d->n_leaf_hashes, d->n_timeline, d->leaf_hashes,
+                                   "reply.contact_detail.leaf_hashes", out);
+    return rc;
+}
+
 static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
 {
     out->request_id = pb->request_id;
@@ -658,8 +775,18 @@ static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
         out->threshold = pb->statistics->threshold;
         out->stats_json = strdup(pb->statistics->json);
         out->stats_text = strdup(pb->statistics->text);
-        return out->stats_json && out->stats_text ? RELAIS_OK
-                                                  : relais_status_set(RELAIS_E_NOMEM, "reply.statistics");
+        out->stats_csv = strdup(pb->statistics->csv);
+        return out->stats_json && out->stats_text && out->stats_csv
+                   ? RELAIS_OK
+                   : relais_status_set(RELAIS_E_NOMEM, "reply.statistics");
+    case RELAIS__V1__REPLY__WHAT_CONTACT_LIST:
+        out->kind = RELAIS_REPLY_CONTACT_LIST;
+        out->next_seq = pb->contact_list->next;
+        return s_contacts_from_pb(pb->contact_list->n_entries, pb->contact_list->entries,
+                                  "reply.contact_list.entries", out);
+    case RELAIS__V1__REPLY__WHAT_CONTACT_DETAIL:
+        out->kind = RELAIS_REPLY_CONTACT_DETAIL;
+        return s_contact_detail_from_pb(pb->contact_detail, out);
     default:
         return relais_status_set(RELAIS_E_MALFORMED, "reply: unknown member %d", (int)pb->what_case);
     }
@@ -687,6 +814,7 @@ void relais_reply_clear(relais_reply_t *reply)
     if (!reply)
         return;
     free((void *)reply->delivery.record); /* const for readers; the decoded reply owns it */
+    free((void *)reply->delivery.transferred_entry);
     free(reply->note);
     free(reply->path);
     free(reply->cases);
@@ -700,5 +828,7 @@ void relais_reply_clear(relais_reply_t *reply)
     free(reply->archived_key);
     free(reply->stats_json);
     free(reply->stats_text);
+    free(reply->stats_csv);
+    free(reply->contacts);
     memset(reply, 0, sizeof *reply);
 }

@@ -17,6 +17,9 @@ typedef struct {
     Relais__V1__AuditRange range;                     /* AUDIT_RECORDS */
     Relais__V1__InclusionQuery inclusion;             /* AUDIT_INCLUSION */
     Relais__V1__ConsistencyQuery consistency;         /* AUDIT_CONSISTENCY */
+    Relais__V1__ReceptionQuery reception;             /* RECEPTION_* */
+    Relais__V1__ReceptionListQuery reception_list;    /* RECEPTION_LIST */
+    Relais__V1__ReceptionStatsQuery reception_stats;  /* RECEPTION_STATS */
 } s_request_pb_t;
 
 /* The states bitmask becomes the repeated CaseState list; only real states may be asked for. */
@@ -106,6 +109,50 @@ static int s_case_query_to_pb(const relais_request_t *r, s_request_pb_t *h)
     return r->kind == RELAIS_REQ_CASE_LIST ? s_case_list_to_pb(r, h) : s_case_show_to_pb(r, h);
 }
 
+static int s_reception_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    size_t n;
+    int rc;
+    h->reception = (Relais__V1__ReceptionQuery)RELAIS__V1__RECEPTION_QUERY__INIT;
+    h->req.what_case = RELAIS__V1__REQUEST__WHAT_RECEPTION;
+    h->req.reception = &h->reception;
+    if (r->kind == RELAIS_REQ_RECEPTION_STATS) {
+        h->reception_stats = (Relais__V1__ReceptionStatsQuery)RELAIS__V1__RECEPTION_STATS_QUERY__INIT;
+        h->reception_stats.from_ms = r->from_ms;
+        h->reception_stats.to_ms = r->to_ms;
+        h->reception_stats.threshold = r->threshold;
+        h->reception.what_case = RELAIS__V1__RECEPTION_QUERY__WHAT_STATS;
+        h->reception.stats = &h->reception_stats;
+        return RELAIS_OK;
+    }
+    if (r->kind == RELAIS_REQ_RECEPTION_SHOW) {
+        rc = relais_proto_fixed_len(r->case_id, sizeof r->case_id, "reception show entry", &n);
+        if (rc == RELAIS_OK && n == 0)
+            rc = relais_status_set(RELAIS_E_INVALID, "reception show: no entry");
+        h->reception.what_case = RELAIS__V1__RECEPTION_QUERY__WHAT_SHOW;
+        h->reception.show = (char *)r->case_id;
+        return rc;
+    }
+    if ((int)r->category < 0 || r->category >= RELAIS_CATEGORY_COUNT)
+        return relais_status_set(RELAIS_E_INVALID, "reception list: category %d unknown", (int)r->category);
+    if ((rc = relais_proto_fixed_len(r->search, sizeof r->search, "reception list search", &n)) ||
+        (rc = relais_proto_fixed_len(r->street, sizeof r->street, "reception list street", &n)))
+        return rc;
+    Relais__V1__ReceptionListQuery *l = &h->reception_list;
+    *l = (Relais__V1__ReceptionListQuery)RELAIS__V1__RECEPTION_LIST_QUERY__INIT;
+    l->overdue_only = r->overdue_only ? 1 : 0;
+    l->search = (char *)r->search;
+    l->category = (Relais__V1__ContactLog__Category)r->category;
+    l->street = (char *)r->street;
+    l->from_ms = r->from_ms;
+    l->to_ms = r->to_ms;
+    l->open_only = r->open_only ? 1 : 0;
+    l->before = r->before;
+    h->reception.what_case = RELAIS__V1__RECEPTION_QUERY__WHAT_LIST;
+    h->reception.list = l;
+    return RELAIS_OK;
+}
+
 static void s_audit_to_pb(const relais_request_t *r, s_request_pb_t *h)
 {
     h->audit = (Relais__V1__AuditRequest)RELAIS__V1__AUDIT_REQUEST__INIT;
@@ -182,6 +229,10 @@ static int s_request_to_pb(const relais_request_t *r, s_request_pb_t *h)
     case RELAIS_REQ_AUDIT_CONSISTENCY:
         s_audit_to_pb(r, h);
         return RELAIS_OK;
+    case RELAIS_REQ_RECEPTION_LIST:
+    case RELAIS_REQ_RECEPTION_SHOW:
+    case RELAIS_REQ_RECEPTION_STATS:
+        return s_reception_to_pb(r, h);
     case RELAIS_REQ_PING:
         h->req.what_case = RELAIS__V1__REQUEST__WHAT_PING;
         h->req.ping = 1;
@@ -284,6 +335,40 @@ static int s_audit_from_pb(const Relais__V1__AuditRequest *a, relais_request_t *
     }
 }
 
+static int s_reception_from_pb(const Relais__V1__ReceptionQuery *q, relais_request_t *out)
+{
+    switch (q->what_case) {
+    case RELAIS__V1__RECEPTION_QUERY__WHAT_LIST: {
+        const Relais__V1__ReceptionListQuery *l = q->list;
+        int rc;
+        if ((rc = relais_proto_copy_exact(out->search, sizeof out->search, l->search, "request.reception.list.search")) ||
+            (rc = relais_proto_copy_exact(out->street, sizeof out->street, l->street, "request.reception.list.street")))
+            return rc;
+        out->kind = RELAIS_REQ_RECEPTION_LIST;
+        out->overdue_only = l->overdue_only ? 1 : 0;
+        out->category = (relais_category_t)l->category;
+        out->from_ms = l->from_ms;
+        out->to_ms = l->to_ms;
+        out->open_only = l->open_only ? 1 : 0;
+        out->before = l->before;
+        return RELAIS_OK;
+    }
+    case RELAIS__V1__RECEPTION_QUERY__WHAT_SHOW:
+        if (!q->show || !q->show[0])
+            return relais_status_set(RELAIS_E_MALFORMED, "request.reception.show: empty entry");
+        out->kind = RELAIS_REQ_RECEPTION_SHOW;
+        return relais_proto_copy_exact(out->case_id, sizeof out->case_id, q->show, "request.reception.show");
+    case RELAIS__V1__RECEPTION_QUERY__WHAT_STATS:
+        out->kind = RELAIS_REQ_RECEPTION_STATS;
+        out->from_ms = q->stats->from_ms;
+        out->to_ms = q->stats->to_ms;
+        out->threshold = q->stats->threshold;
+        return RELAIS_OK;
+    default:
+        return relais_status_set(RELAIS_E_MALFORMED, "request.reception: no query set (list, show or stats)");
+    }
+}
+
 /* The signed bytes are copied: the request outlives the frame it came in. */
 static int s_submit_from_pb(const ProtobufCBinaryData *submit, relais_request_t *out)
 {
@@ -317,6 +402,8 @@ static int s_request_from_pb(const Relais__V1__Request *pb, relais_request_t *ou
         return s_case_query_from_pb(pb->case_query, out);
     case RELAIS__V1__REQUEST__WHAT_AUDIT:
         return s_audit_from_pb(pb->audit, out);
+    case RELAIS__V1__REQUEST__WHAT_RECEPTION:
+        return s_reception_from_pb(pb->reception, out);
     case RELAIS__V1__REQUEST__WHAT_PING:
         out->kind = RELAIS_REQ_PING;
         return RELAIS_OK;

@@ -32,6 +32,10 @@ enum {
     S_ACTION_TEXT_MAX = 2000,
     S_ATTENDEES_MAX = 30,   /* professionals present at a partnership meeting */
     S_MEETING_TAG_MAX = 16, /* the client's part of a meeting id */
+    S_DESK_LABEL_MAX = 120, /* the reception's subject, resident, street, recipient: RELAIS_CONTACT_LABEL_LEN bytes */
+    S_DESK_NUMBER_MAX = 10, /* a house number ("12 bis") */
+    S_DESK_SUMMARY_MAX = 1000, /* what a resident said or wrote: the register's index keeps it for the search */
+    S_DESK_NOTE_MAX = 4000, /* a follow-up's note, a transfer's, an answer's */
 };
 
 typedef struct {
@@ -482,6 +486,125 @@ static int s_date_window(s_out_t *o, const char *path, const char *date, int bac
     return 0;
 }
 
+/* ---- The reception desk's register --------------------------------------------------- */
+
+static int s_enum_set(s_out_t *o, const char *path, int v, const char *expected)
+{
+    return v == 0 ? s_refuse(o, "%s: required; expected one of %s", path, expected) : 0;
+}
+
+#define S_CHANNELS "CALL, VISIT, LETTER, EMAIL, FORM"
+#define S_CATEGORIES                                                                                                  \
+    "NOISE, NEIGHBOURHOOD_DISPUTE, INCIVILITY, PUBLIC_SPACE, PARKING_TRAFFIC, VICTIM_SUPPORT, LOST_PROPERTY, "          \
+    "DECREE_INFORMATION, OTHER_CATEGORY"
+
+static int s_contact(s_out_t *o, const Relais__V1__ContactLog *c)
+{
+    int rc = s_enum_set(o, "contact.channel", c->channel, S_CHANNELS);
+    if (!rc)
+        rc = s_text(o, "contact.subject", c->subject, S_DESK_LABEL_MAX, 1);
+    if (!rc)
+        rc = s_text(o, "contact.requester", c->requester, S_DESK_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "contact.summary", c->summary, S_DESK_SUMMARY_MAX, 1);
+    if (!rc && c->occurred_ms <= 0)
+        rc = s_refuse(o, "contact.occurred_ms: required; expected when the solicitation came, in milliseconds since "
+                         "1970-01-01 UTC");
+    if (!rc)
+        rc = s_enum_set(o, "contact.category", c->category, S_CATEGORIES);
+    if (!rc)
+        rc = s_text(o, "contact.street", c->street, S_DESK_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "contact.house_number", c->house_number, S_DESK_NUMBER_MAX, 0);
+    if (!rc && c->house_number[0] && !c->street[0])
+        rc = s_refuse(o, "contact.house_number: given without a street; expected the street too");
+    if (!rc)
+        rc = s_text(o, "contact.contact_details", c->contact_details, S_DESK_LABEL_MAX, 0);
+    if (!rc && c->contact_details[0] && !c->contact_agreed)
+        rc = s_refuse(o, "contact.contact_details: given without the resident's agreement; set contact_agreed once "
+                         "they agree to be reached back, or leave their details out");
+    if (!rc && c->handling != RELAIS__V1__CONTACT_LOG__HANDLING__ANSWERED_ON_SPOT &&
+        c->handling != RELAIS__V1__CONTACT_LOG__HANDLING__FOLLOW_UP)
+        rc = s_refuse(o, "contact.handling: expected ANSWERED_ON_SPOT or FOLLOW_UP as it is recorded (a transfer and "
+                         "a closing come later)");
+    if (!rc)
+        rc = s_date(o, "contact.acknowledged_date", c->acknowledged_date, 0);
+    int written = relais_channel_is_written((relais_channel_t)c->channel);
+    if (!rc)
+        rc = s_date(o, "contact.response_due_date", c->response_due_date, written);
+    if (!rc && !written && c->acknowledged_date[0])
+        rc = s_refuse(o, "contact.acknowledged_date: only a written request (LETTER, EMAIL, FORM) is acknowledged");
+    return rc;
+}
+
+static int s_contact_update(s_out_t *o, const Relais__V1__ContactUpdate *u)
+{
+    int rc = s_handle(o, "contact_update.entry_id", u->entry_id, 'A', "an entry of the register", 1);
+    if (!rc && u->handling != RELAIS__V1__CONTACT_LOG__HANDLING__HANDLING_UNSPECIFIED &&
+        u->handling != RELAIS__V1__CONTACT_LOG__HANDLING__FOLLOW_UP &&
+        u->handling != RELAIS__V1__CONTACT_LOG__HANDLING__CLOSED)
+        rc = s_refuse(o, "contact_update.handling: expected FOLLOW_UP or CLOSED (a transfer is a payload of its own)");
+    if (!rc)
+        rc = s_text(o, "contact_update.note", u->note, S_DESK_NOTE_MAX, 0);
+    if (!rc)
+        rc = s_date(o, "contact_update.acknowledged_date", u->acknowledged_date, 0);
+    if (!rc)
+        rc = s_date(o, "contact_update.response_due_date", u->response_due_date, 0);
+    if (!rc)
+        rc = s_text(o, "contact_update.street", u->street, S_DESK_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "contact_update.house_number", u->house_number, S_DESK_NUMBER_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "contact_update.subject", u->subject, S_DESK_LABEL_MAX, 0);
+    if (!rc && !u->handling && !u->note[0] && !u->acknowledged_date[0] && !u->response_due_date[0] && !u->category &&
+        !u->street[0] && !u->house_number[0] && !u->subject[0])
+        rc = s_refuse(o, "contact_update: nothing to update; expected a note, a handling or a field to change");
+    return rc;
+}
+
+static int s_transfer(s_out_t *o, const Relais__V1__Transfer *t)
+{
+    int rc = s_handle(o, "transfer.entry_id", t->entry_id, 'A', "an entry of the register", 1);
+    if (!rc)
+        rc = s_enum_set(o, "transfer.recipient", t->recipient,
+                        "POLICE_MUNICIPALE, POLICE_NATIONALE, VICTIM_SUPPORT_ASSOCIATION, MUNICIPAL_SERVICE, HUB");
+    int hub = t->recipient == RELAIS__V1__TRANSFER__RECIPIENT__HUB;
+    if (!rc)
+        rc = s_text(o, "transfer.recipient_name", t->recipient_name, hub ? S_OWNER_MAX : S_DESK_LABEL_MAX, 1);
+    if (!rc)
+        rc = s_enum_set(o, "transfer.means", t->means, "BY_HUB, BY_PHONE, BY_EMAIL, BY_LETTER, IN_PERSON");
+    if (!rc && hub != (t->means == RELAIS__V1__TRANSFER__MEANS__BY_HUB))
+        rc = s_refuse(o, hub ? "transfer.means: a recipient of the hub receives the entry on its feed; expected BY_HUB"
+                             : "transfer.means: BY_HUB is for a recipient of the hub (recipient HUB); expected how "
+                               "the entry was passed on (BY_PHONE, BY_EMAIL, BY_LETTER, IN_PERSON)");
+    if (!rc)
+        rc = s_text(o, "transfer.note", t->note, S_DESK_NOTE_MAX, 0);
+    return rc;
+}
+
+static int s_transfer_answer(s_out_t *o, const Relais__V1__TransferAnswer *a)
+{
+    int rc = s_handle(o, "transfer_answer.transfer_id", a->transfer_id, 'T', "a transfer", 1);
+    if (!rc)
+        rc = s_enum_set(o, "transfer_answer.answer", a->answer, "ACCEPTED, DECLINED");
+    if (!rc)
+        rc = s_text(o, "transfer_answer.note", a->note, S_DESK_NOTE_MAX,
+                    a->answer == RELAIS__V1__TRANSFER_ANSWER__ANSWER__DECLINED);
+    return rc;
+}
+
+/* A solicitation is registered once it came (not in the future), and its due date is not
+ * before it came. */
+static int s_contact_hub(s_out_t *o, const Relais__V1__ContactLog *c, const relais_validation_limits_t *lim,
+                         int64_t now_ms)
+{
+    int rc = s_time_in_range(o, "contact.occurred_ms", c->occurred_ms, lim->review_max_days, lim, now_ms);
+    if (!rc && c->response_due_date[0])
+        rc = s_date_window(o, "contact.response_due_date", c->response_due_date, lim->review_max_days,
+                           lim->review_max_days, now_ms);
+    return rc;
+}
+
 static int s_referral_hub(s_out_t *o, const Relais__V1__Referral *r, const relais_validation_limits_t *lim,
                           int64_t now_ms)
 {
@@ -558,6 +681,16 @@ int relais_message_validate(const relais_message_t *self, const relais_validatio
         rc = s_meeting(&o, pb->meeting);
         if (!rc && lim)
             rc = s_meeting_hub(&o, pb->meeting, lim, now_ms);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_CONTACT) {
+        rc = s_contact(&o, pb->contact);
+        if (!rc && lim)
+            rc = s_contact_hub(&o, pb->contact, lim, now_ms);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_CONTACT_UPDATE) {
+        rc = s_contact_update(&o, pb->contact_update);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER) {
+        rc = s_transfer(&o, pb->transfer);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER_ANSWER) {
+        rc = s_transfer_answer(&o, pb->transfer_answer);
     }
     return rc;
 }

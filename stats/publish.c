@@ -1,4 +1,5 @@
-/* publish.c -- the suppression rule (told in words in relais_stats.h) and the two published forms. */
+/* publish.c -- the suppression rule (told in words in relais_stats.h) and the text layout, both shared with
+ * reception.c, and the cases' two published forms. */
 #include "stats_internal.h"
 
 #include <inttypes.h>
@@ -8,14 +9,8 @@
 #include <jansson.h>
 
 typedef struct {
-    uint64_t count;
-    int32_t label; /* the month key, or the index of a fixed dimension's label */
-    int secret;
-} s_cell_t;
-
-typedef struct {
     relais_stats_dimension_t dim;
-    s_cell_t *cells; /* every label, zeros too; months from the first to the last with a case */
+    stats_cell_t *cells; /* every label, zeros too; months from the first to the last with a case */
     size_t n;
 } s_table_t;
 
@@ -67,11 +62,11 @@ static uint64_t s_domain_low(uint64_t m, uint64_t published_sum, uint64_t nsd, u
  * that have a domain, counts are those of some set of cases exactly when every domain holds at
  * most M and the domains together at least M. Each secret cell must admit two values under
  * these bounds: the lowest and the highest value it can take must differ. */
-static int s_domain_protected(const s_table_t *t, uint64_t total, uint64_t cap)
+static int s_domain_protected(const stats_cell_t *cells, uint64_t total, uint64_t cap)
 {
     uint64_t published_max = 0, published_sum = 0, nsd = 0;
     for (size_t i = 0; i < 5; i++) {
-        const s_cell_t *c = &t->cells[i];
+        const stats_cell_t *c = &cells[i];
         if (c->secret)
             nsd++;
         else {
@@ -81,7 +76,7 @@ static int s_domain_protected(const s_table_t *t, uint64_t total, uint64_t cap)
     }
     /* the range of M: fixed when u is published; else from u in [1, cap], bounded below by
      * every domain (a secret one holds 1 at least) and above by what the domains can hold */
-    const s_cell_t *u = &t->cells[5];
+    const stats_cell_t *u = &cells[5];
     uint64_t m_low = total - u->count, m_high = m_low;
     if (u->secret) {
         m_low = published_max;
@@ -105,15 +100,17 @@ static int s_domain_protected(const s_table_t *t, uint64_t total, uint64_t cap)
     return low < high;
 }
 
-/* Whether a table with k secret cells holding `sum` cases together is safe (see relais_stats.h). */
-static int s_protected(const s_table_t *t, uint64_t total, uint64_t threshold, uint64_t k, uint64_t sum, uint64_t cap)
+/* Whether a table with k secret cells holding `sum` cases together is safe (see relais_stats.h);
+ * `domain`: the cells are the domain table's, else a single-valued table's. */
+static int s_protected(const stats_cell_t *cells, int domain, uint64_t total, uint64_t threshold, uint64_t k,
+                       uint64_t sum, uint64_t cap)
 {
     if (k == 0)
         return 1;
     if (k == 1 || sum < threshold || sum < k + 1)
         return 0;
-    if (t->dim == RELAIS_STATS_DOMAIN)
-        return s_domain_protected(t, total, cap);
+    if (domain)
+        return s_domain_protected(cells, total, cap);
     /* the cells sum to the total, so the secret ones to `sum`: each lies in
      * [max(1, sum - (k - 1) cap), min(cap, sum - (k - 1))], the others taking the rest */
     uint64_t low = s_sub0(sum, s_mul_sat(k - 1, cap));
@@ -136,14 +133,14 @@ static int s_candidate_order(const void *a, const void *b)
     return (x->at > y->at) - (x->at < y->at);
 }
 
-/* Primary then complementary suppression in one table; *protected is false when even all its
- * non-zero cells secret do not protect it (then nothing may be published, see rule 4). */
-static int s_suppress(s_table_t *t, uint64_t total, uint64_t threshold, int *protected)
+/* Primary then complementary suppression in one table of n cells; *protected is false when even
+ * all its non-zero cells secret do not protect it (then nothing may be published, see rule 4). */
+static int s_suppress(stats_cell_t *cells, size_t n, int domain, uint64_t total, uint64_t threshold, int *protected)
 {
     uint64_t k = 0, sum = 0;
     size_t n_candidates = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        s_cell_t *c = &t->cells[i];
+    for (size_t i = 0; i < n; i++) {
+        stats_cell_t *c = &cells[i];
         if (c->count && c->count < threshold) {
             c->secret = 1;
             k++;
@@ -160,25 +157,30 @@ static int s_suppress(s_table_t *t, uint64_t total, uint64_t threshold, int *pro
         candidates = malloc(n_candidates * sizeof *candidates);
         if (!candidates)
             return relais_status_set(RELAIS_E_NOMEM, "statistics: suppression");
-        for (size_t i = 0, j = 0; i < t->n; i++)
-            if (!t->cells[i].secret && t->cells[i].count)
-                candidates[j++] = (s_candidate_t){t->cells[i].count, i};
+        for (size_t i = 0, j = 0; i < n; i++)
+            if (!cells[i].secret && cells[i].count)
+                candidates[j++] = (s_candidate_t){cells[i].count, i};
         qsort(candidates, n_candidates, sizeof *candidates, s_candidate_order);
     }
     /* sorted once: each step makes the next candidate secret, and the one after is the cap */
     size_t next = 0;
-    while (!s_protected(t, total, threshold, k, sum, next < n_candidates ? candidates[next].count : total)) {
+    while (!s_protected(cells, domain, total, threshold, k, sum, next < n_candidates ? candidates[next].count : total)) {
         if (next == n_candidates) {
             *protected = 0;
             break;
         }
-        t->cells[candidates[next].at].secret = 1;
+        cells[candidates[next].at].secret = 1;
         k++;
         sum += candidates[next].count;
         next++;
     }
     free(candidates);
     return RELAIS_OK;
+}
+
+int stats_suppress_single(stats_cell_t *cells, size_t n, uint64_t total, uint64_t threshold, int *protected)
+{
+    return s_suppress(cells, n, 0, total, threshold, protected);
 }
 
 static int s_table_build(const relais_stats_t *stats, relais_stats_dimension_t dim, s_table_t *t)
@@ -203,7 +205,7 @@ static int s_table_build(const relais_stats_t *stats, relais_stats_dimension_t d
     if (!t->cells)
         return relais_status_set(RELAIS_E_NOMEM, "statistics: tables");
     for (size_t i = 0; i < t->n; i++)
-        t->cells[i] = (s_cell_t){.count = stats->cells[dim][i], .label = (int32_t)i};
+        t->cells[i] = (stats_cell_t){.count = stats->cells[dim][i], .label = (int32_t)i};
     return RELAIS_OK;
 }
 
@@ -224,7 +226,8 @@ static int s_publication_make(const relais_stats_t *stats, unsigned threshold, s
         int rc = s_table_build(stats, (relais_stats_dimension_t)d, &p->tables[d]);
         int protected = 1;
         if (rc == RELAIS_OK && !p->withheld)
-            rc = s_suppress(&p->tables[d], p->total, p->threshold, &protected);
+            rc = s_suppress(p->tables[d].cells, p->tables[d].n, d == RELAIS_STATS_DOMAIN, p->total, p->threshold,
+                            &protected);
         if (rc) {
             s_publication_clear(p);
             return rc;
@@ -236,7 +239,7 @@ static int s_publication_make(const relais_stats_t *stats, unsigned threshold, s
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
-static void s_cell_key(const s_table_t *t, const s_cell_t *c, char out[STATS_MONTH_LABEL_LEN], const char **key)
+static void s_cell_key(const s_table_t *t, const stats_cell_t *c, char out[STATS_MONTH_LABEL_LEN], const char **key)
 {
     if (t->dim == RELAIS_STATS_MONTH) {
         stats_month_label(c->label, out);
@@ -296,17 +299,23 @@ int relais_stats_publish_json(const relais_stats_t *self, unsigned threshold, ch
 static const char *const s_month_names[12] = {"janvier", "février", "mars",      "avril",   "mai",      "juin",
                                               "juillet", "août",    "septembre", "octobre", "novembre", "décembre"};
 
-#define S_BAR_WIDTH 40 /* characters of the longest month's bar */
-
-static void s_cell_french(const s_table_t *t, const s_cell_t *c, char *out, size_t cap)
+const char *stats_month_french(int month)
 {
+    return month >= 0 && month < 12 ? s_month_names[month] : "?";
+}
+
+#define S_BAR_WIDTH 40 /* characters of the longest bar */
+
+static void s_cell_french(const void *table, const stats_cell_t *c, char *out, size_t cap)
+{
+    const s_table_t *t = table;
     if (t->dim == RELAIS_STATS_MONTH)
         snprintf(out, cap, "%s %d", s_month_names[c->label % 12], (int)(c->label / 12));
     else
         snprintf(out, cap, "%s", stats_label_french(t->dim, (size_t)c->label));
 }
 
-/* A bar in eighths of a block; a non-zero month gets one eighth at least, so that it shows. */
+/* A bar in eighths of a block; a non-zero count gets one eighth at least, so that it shows. */
 static void s_bar(FILE *out, uint64_t count, uint64_t longest)
 {
     static const char *const s_parts[8] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
@@ -318,6 +327,37 @@ static void s_bar(FILE *out, uint64_t count, uint64_t longest)
     for (uint64_t i = 0; i < eighths / 8; i++)
         fputs("█", out);
     fputs(s_parts[eighths % 8], out);
+}
+
+void stats_text_rows(FILE *out, const stats_cell_t *cells, size_t n, stats_french_fn label, const void *ctx, int bars)
+{
+    size_t label_width = 0, count_width = strlen("secret");
+    uint64_t longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        char text[STATS_FRENCH_LABEL_LEN], count[24];
+        label(ctx, &cells[i], text, sizeof text);
+        label_width = relais_utf8_chars(text) > label_width ? relais_utf8_chars(text) : label_width;
+        if (!cells[i].secret) {
+            snprintf(count, sizeof count, "%" PRIu64, cells[i].count);
+            count_width = strlen(count) > count_width ? strlen(count) : count_width;
+            longest = cells[i].count > longest ? cells[i].count : longest;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const stats_cell_t *c = &cells[i];
+        char text[STATS_FRENCH_LABEL_LEN], count[24];
+        label(ctx, c, text, sizeof text);
+        if (c->secret)
+            snprintf(count, sizeof count, "secret");
+        else
+            snprintf(count, sizeof count, "%" PRIu64, c->count);
+        fprintf(out, "  %s%*s  %*s", text, (int)(label_width - relais_utf8_chars(text)), "", (int)count_width, count);
+        if (bars && !c->secret && c->count) {
+            fputs("  ", out);
+            s_bar(out, c->count, longest);
+        }
+        fputc('\n', out);
+    }
 }
 
 static void s_table_text(const s_publication_t *p, const s_table_t *t, FILE *out)
@@ -333,33 +373,7 @@ static void s_table_text(const s_publication_t *p, const s_table_t *t, FILE *out
         fputs("  aucun dossier\n", out);
         return;
     }
-    size_t label_width = 0, count_width = strlen("secret");
-    uint64_t longest = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        char label[64], count[24];
-        s_cell_french(t, &t->cells[i], label, sizeof label);
-        label_width = relais_utf8_chars(label) > label_width ? relais_utf8_chars(label) : label_width;
-        if (!t->cells[i].secret) {
-            snprintf(count, sizeof count, "%" PRIu64, t->cells[i].count);
-            count_width = strlen(count) > count_width ? strlen(count) : count_width;
-            longest = t->cells[i].count > longest ? t->cells[i].count : longest;
-        }
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        const s_cell_t *c = &t->cells[i];
-        char label[64], count[24];
-        s_cell_french(t, c, label, sizeof label);
-        if (c->secret)
-            snprintf(count, sizeof count, "secret");
-        else
-            snprintf(count, sizeof count, "%" PRIu64, c->count);
-        fprintf(out, "  %s%*s  %*s", label, (int)(label_width - relais_utf8_chars(label)), "", (int)count_width, count);
-        if (t->dim == RELAIS_STATS_MONTH && !c->secret && c->count) {
-            fputs("  ", out);
-            s_bar(out, c->count, longest);
-        }
-        fputc('\n', out);
-    }
+    stats_text_rows(out, t->cells, t->n, s_cell_french, t, t->dim == RELAIS_STATS_MONTH);
 }
 
 int relais_stats_publish_text(const relais_stats_t *self, unsigned threshold, FILE *out)

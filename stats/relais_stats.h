@@ -165,6 +165,137 @@ int relais_stats_publish_json(const relais_stats_t *self, unsigned threshold, ch
  * RELAIS_E_NOMEM. */
 int relais_stats_publish_text(const relais_stats_t *self, unsigned threshold, FILE *out);
 
+/* ---- The reception desk's figures ----------------------------------------------------------
+ *
+ * The Tranquillité urbaine reception desk registers every call, visit, letter, e-mail and form
+ * (docs/reception.md); what the town reads of it are counts over a period, told here, and
+ * published with the suppression rule at the top of this file. A resident is as findable in a
+ * small cell as a child is: "2 letters about a decree in week 49" may be two neighbours that
+ * the street knows. Counts only: an entry gives no name, no address, no text to them.
+ *
+ * The tables, in the order every form lists them, by their stored labels:
+ *   week              each ISO week of the period (Monday first, local time), zeros too: "2026-W49"
+ *   channel           call, visit, letter, email, form, unspecified
+ *   category          noise, neighbourhood-dispute, incivility, public-space, parking-traffic,
+ *                     victim-support, lost-property, decree-information, other, unspecified
+ *   outcome           the entry's handling now: answered-on-spot, follow-up, transferred, closed,
+ *                     unspecified
+ *   transfers         police-municipale, police-nationale, victim-support-association,
+ *                     municipal-service, then "hub:<identity name>" for each partner of the hub
+ *                     that received one, by name
+ *   answered_in_time  "due", the written requests with a response due date; "in_time", those
+ *                     answered no later than the end of it; and their share of "due"
+ * Each is single-valued: each thing it counts is in exactly one cell. The first four count the
+ * entries and sum to the publication's total, "contacts". The two others have totals of their
+ * own: the transfers table counts transfers, not entries (an entry transferred to two recipients
+ * counts twice, once in each), and sums to the number of transfers; answered_in_time is the
+ * table {in time, not in time} of the "due" requests.
+ *
+ * The rule is that of the cases, rules 1 to 4 (the same code: publish.c), with "contacts" as the
+ * total. What a table with a total of its own adds:
+ *  - under the threshold t, such a total is secret with its whole table (0 is published: it is
+ *    nobody). A reader then knows it holds from 1 to t - 1: two values at least when t >= 3; at
+ *    t = 2 it could only be 1, and the whole publication is secret, as in rule 4.
+ *  - at t or more, rules 2 to 4 apply to its cells against its own total.
+ * So the share answered in time is published only when "due" is at least t and neither the
+ * answered nor the not-answered count is a small cell (0 < count < t); else it is secret, and
+ * both counts with it (rule 3: one secret count is "due" less the other). A share is no shield:
+ * 100 % of 3 requests tells each of the 3 residents that the 2 others were answered in time, and
+ * 33 % of 3 tells the one answered in time that the 2 others were not.
+ *
+ * As for the cases, two publications of nearly the same entries (November, then November and
+ * the 1st of December) can be subtracted from each other: publish each period once.
+ */
+
+/* The most weeks a period may span (about 21 years): every week is listed, zeros too, so a
+ * period is a report's (a month, a year, a mandate), not the register's whole life. */
+#define RELAIS_RECEPTION_MAX_WEEKS 1100u
+
+/* The longest identity name in a "hub:<name>" transfer label. */
+#define RELAIS_RECEPTION_HUB_NAME_MAX 127u
+
+/* One entry of the reception's register, as the figures count it: no name, no text. Its values
+ * are those of relais.proto's ContactLog.Channel, ContactLog.Category and Handling. */
+typedef struct {
+    int64_t occurred_ms; /* when the solicitation came; counts in its ISO week (Monday first), in
+                          * local time (TZ as tzset() last read it) */
+    int channel;         /* 1 call, 2 visit, 3 letter, 4 email, 5 form; 0 unspecified */
+    int category;        /* 1 noise, 2 neighbourhood-dispute, 3 incivility, 4 public-space,
+                          * 5 parking-traffic, 6 victim-support, 7 lost-property,
+                          * 8 decree-information, 9 other; 0 unspecified */
+    int handling;        /* its handling now: 1 answered-on-spot, 2 follow-up, 3 transferred,
+                          * 4 closed; 0 unspecified */
+    int has_due;         /* 1: a written request with a response due date; else 0 */
+    int answered_in_time; /* 1: has_due, and closed no later than the end of its due date; else 0 */
+    const char *const *transfers; /* the recipients it was transferred to, one label a transfer:
+                                   * "police-municipale", "police-nationale",
+                                   * "victim-support-association", "municipal-service", or
+                                   * "hub:" and the partner's identity name, 1 to
+                                   * RELAIS_RECEPTION_HUB_NAME_MAX of [a-z0-9._-] ("hub:cmp-sceaux") */
+    size_t transfer_count; /* how many labels `transfers` holds; NULL may go with 0 */
+} relais_reception_fact_t;
+
+typedef struct relais_reception_figures relais_reception_figures_t;
+
+/* Empty figures for the period [from_ms, to_ms): from its first millisecond to the one before
+ * to_ms. Its weeks are that of from_ms, that of to_ms - 1 and all between, in local time: set TZ
+ * once, before, since every add reads it again. Errors: RELAIS_E_INVALID (no period: from_ms >=
+ * to_ms; a date of it or of its weeks outside the years 0 to 9999; more than
+ * RELAIS_RECEPTION_MAX_WEEKS weeks), RELAIS_E_NOMEM. On success *out is the caller's. */
+int relais_reception_figures_new(int64_t from_ms, int64_t to_ms, relais_reception_figures_t **out);
+
+/* Frees the figures and sets *self_p to NULL; safe on NULL and twice. */
+void relais_reception_figures_destroy(relais_reception_figures_t **self_p);
+
+/* Counts one entry in every table, or none. Its values are checked first, whatever its time:
+ * a channel, category and handling this build knows, has_due and answered_in_time 0 or 1,
+ * answered_in_time only with has_due, and every transfer label one of the above. Then an entry
+ * that occurred outside the period is left out, and that is no error (a caller may hand over the
+ * whole register and let the figures choose); relais_reception_figures_outside counts them.
+ * Errors: RELAIS_E_INVALID (a value above, with a detail naming it; or the contacts or the
+ * transfers at RELAIS_STATS_MAX_CASES), RELAIS_E_NOMEM; on error nothing is counted. */
+int relais_reception_figures_add(relais_reception_figures_t *self, const relais_reception_fact_t *fact);
+
+/* How many entries the figures count (the contacts); how many valid ones they left out, having
+ * occurred outside the period. */
+uint64_t relais_reception_figures_total(const relais_reception_figures_t *self);
+uint64_t relais_reception_figures_outside(const relais_reception_figures_t *self);
+
+/* The figures after the suppression rule at threshold t (RELAIS_STATS_THRESHOLD_DEFAULT unless
+ * the town's agreement sets another), in three forms of the same cells. In all three a secret
+ * cell or total is written "secret", and so is a table withheld whole (no label of it is listed);
+ * zeros are listed. The two forms for programs are strings, like relais_stats_publish_json; the
+ * one for people is written to a stream, like relais_stats_publish_text. */
+
+/* Indented JSON:
+ *   {"threshold":5,"from":"2026-11-01","to":"2026-12-01","contacts":412,
+ *    "week":{"2026-W44":31,...},"channel":{"call":198,...},"category":{...},"outcome":{...},
+ *    "transfers":{"total":57,"police-municipale":21,...,"hub:cmp-sceaux":"secret"},
+ *    "answered_in_time":{"due":64,"in_time":60,"share_percent":93.8}}
+ * "from" and "to" are the local dates of from_ms and to_ms (to_ms excluded: a period of whole
+ * days ends at the next midnight); share_percent is rounded to a tenth, null when "due" is 0.
+ * *out (NUL-terminated) is the caller's to free. Errors: RELAIS_E_INVALID (no figures or no
+ * out), RELAIS_E_NOMEM. */
+int relais_reception_figures_publish_json(const relais_reception_figures_t *self, unsigned threshold, char **out);
+
+/* CSV (RFC 4180: CRLF line ends; no field is quoted, no label holding a comma, quote or line
+ * end): the header "table,label,count", then one row per value of the JSON above, its key as the
+ * table and its key within as the label, in the same order: "threshold,,5", "from,,2026-11-01",
+ * "to,,2026-12-01", "contacts,,412", "week,2026-W44,31", ..., "transfers,total,57", ...,
+ * "answered_in_time,share_percent,93.8" (an empty count when "due" is 0). A table withheld whole
+ * is one row with an empty label: "transfers,,secret". *out is the caller's to free. Errors:
+ * RELAIS_E_INVALID (no figures or no out), RELAIS_E_NOMEM. */
+int relais_reception_figures_publish_csv(const relais_reception_figures_t *self, unsigned threshold, char **out);
+
+/* For a person to read or print, in French: a title with the period ("Accueil Tranquillité
+ * urbaine — sollicitations du 1er novembre 2026 au 30 novembre 2026"), the total, the rule in
+ * a sentence, one table per dimension with its French labels, the weeks drawn as bars (a secret
+ * week as nothing; a week the period holds only some days of is marked "en partie"), the
+ * transfers with their total, and the share answered in time as a sentence. Errors:
+ * RELAIS_E_INVALID (no figures or no stream), RELAIS_E_IO (the stream refused a write),
+ * RELAIS_E_NOMEM. */
+int relais_reception_figures_publish_text(const relais_reception_figures_t *self, unsigned threshold, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

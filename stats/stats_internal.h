@@ -1,10 +1,12 @@
-/* stats_internal.h -- what stats.c and publish.c share with each other and with nobody else:
- * the aggregate's layout and the labels of its tables. */
+/* stats_internal.h -- what the stats module's files share with each other and with nobody else:
+ * the aggregate's layout, the labels of its tables, and the suppression rule and text layout that
+ * the cases' tables (publish.c) and the reception desk's (reception.c) both go through. */
 #ifndef RELAIS_STATS_INTERNAL_H
 #define RELAIS_STATS_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "relais_stats.h"
 
@@ -42,5 +44,34 @@ const char *stats_heading(relais_stats_dimension_t dim);
 
 /* "YYYY-MM" for a month key (0 <= key < 10000 * 12). */
 void stats_month_label(int32_t key, char out[STATS_MONTH_LABEL_LEN]);
+
+/* ---- Publishing, shared by every table of the module ------------------------------------ */
+
+/* One cell of a table being published. */
+typedef struct {
+    uint64_t count;
+    int32_t label; /* what the table's labels make of it: a month key, a week's or a label's index */
+    int secret;    /* set by the suppression rule */
+} stats_cell_t;
+
+/* Rules 2 and 3 of relais_stats.h in one single-valued table: its n cells sum to `total` (each
+ * counted thing in exactly one cell). Marks the secret cells; *protected is false when even all
+ * its non-zero cells secret do not protect it, and then the caller withholds the whole
+ * publication (rule 4). Rule 1 is the caller's. Errors: RELAIS_E_NOMEM. */
+int stats_suppress_single(stats_cell_t *cells, size_t n, uint64_t total, uint64_t threshold, int *protected);
+
+/* Room for a French label of a row, its NUL included. */
+#define STATS_FRENCH_LABEL_LEN 192
+
+/* Writes the French label of `cell` (of the table `ctx`) into out[cap]. */
+typedef void (*stats_french_fn)(const void *ctx, const stats_cell_t *cell, char *out, size_t cap);
+
+/* A table's rows for a person to read, labels and counts aligned, secret cells written "secret";
+ * with `bars`, each published non-zero count drawn as a bar scaled to the largest (a secret one
+ * as nothing). Write errors are left in the stream's error flag. */
+void stats_text_rows(FILE *out, const stats_cell_t *cells, size_t n, stats_french_fn label, const void *ctx, int bars);
+
+/* The French name of a month, 0 for janvier. */
+const char *stats_month_french(int month);
 
 #endif

@@ -43,6 +43,9 @@
  *   caseblocks case id || 0x00 || blocking key -> nothing: the case's blocking entries, to forget them
  *   meetings meeting id || 0x00 || seq  -> case id: record seq is that meeting's record of that case
  *   meetingseq seq (u64)                -> meeting id: the reverse, to forget it with its case
+ *   contacts entry seq (u64)            -> the reception register's entry (sealed under its key)
+ *   contactevents entry seq || seq      -> nothing: the entry's events (its record, updates, transfers, answers)
+ *   contactseq seq (u64)                -> entry seq: the entry record seq is an event of
  * history and seqcase are written together (relais_store_batch_case_link), so each holds
  * exactly the other's pairs.
  *
@@ -71,9 +74,10 @@ extern "C" {
  * statistics, without which a store cannot keep its retention periods; format 6 keeps the
  * derived indexes in an environment of their own; format 7 the partners' references; format
  * 8 the blocking index of likely duplicates, without which a new case is never compared with
- * the cases opened before). */
-#define RELAIS_STORE_FORMAT 9
-#define RELAIS_STORE_FORMAT_OLDEST 9
+ * the cases opened before; format 9 per-referral keys; format 10 the reception's register,
+ * whose entries an older log holds in a shape the register's rules no longer read). */
+#define RELAIS_STORE_FORMAT 10
+#define RELAIS_STORE_FORMAT_OLDEST 10
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -280,6 +284,31 @@ int relais_store_batch_meeting_put(relais_store_batch_t *self, const char *meeti
 int relais_store_meeting_iterate(relais_store_t *self, relais_store_meeting_fn fn, void *ctx);
 int relais_store_meeting_records(relais_store_t *self, const char *meeting_id, relais_store_meeting_fn fn, void *ctx);
 
+/* The reception desk's register (derived, in the index environment): each entry's state under
+ * its number (the ContactLog record that opened it; sealed as RELAIS_STORE_VALUE_CONTACT under
+ * the entry's key), and which entry each of its records (the entry itself, its updates, transfers
+ * and answers) belongs to. _contact_get copies an entry's state into *value (caller frees) or
+ * gives RELAIS_E_NOT_FOUND; _contact_put replaces it; _contact_link files record `seq` (appended
+ * already, not before its entry) as an event of entry `entry_seq`, once (RELAIS_E_INVALID a second
+ * time); _contact_of reads which entry a record belongs to (RELAIS_E_NOT_FOUND: none);
+ * _contact_events calls `fn` with each event of an entry in log order; _contact_forget takes an
+ * entry and its events out of the index (the log keeps its records); relais_store_contact_iterate
+ * calls `fn` for the entries older than `before` (all when 0), newest first, until it returns
+ * nonzero. */
+typedef int (*relais_store_contact_fn)(void *ctx, uint64_t entry_seq, const uint8_t *value, size_t len);
+typedef int (*relais_store_seq_fn)(void *ctx, uint64_t seq);
+int relais_store_batch_contact_get(relais_store_batch_t *self, uint64_t entry_seq, uint8_t **value, size_t *len);
+int relais_store_batch_contact_put(relais_store_batch_t *self, uint64_t entry_seq, const uint8_t *value, size_t len);
+int relais_store_batch_contact_link(relais_store_batch_t *self, uint64_t seq, uint64_t entry_seq);
+int relais_store_batch_contact_of(relais_store_batch_t *self, uint64_t seq, uint64_t *entry_seq);
+int relais_store_batch_contact_events(relais_store_batch_t *self, uint64_t entry_seq, relais_store_seq_fn fn,
+                                      void *ctx);
+int relais_store_batch_contact_forget(relais_store_batch_t *self, uint64_t entry_seq);
+int relais_store_contact_get(relais_store_t *self, uint64_t entry_seq, uint8_t **value, size_t *len);
+int relais_store_contact_of(relais_store_t *self, uint64_t seq, uint64_t *entry_seq);
+int relais_store_contact_events(relais_store_t *self, uint64_t entry_seq, relais_store_seq_fn fn, void *ctx);
+int relais_store_contact_iterate(relais_store_t *self, uint64_t before, relais_store_contact_fn fn, void *ctx);
+
 /* Commits the log part with sync, then the index part, and releases the batch (*self_p = NULL,
  * also on failure). 0: the log part is on disk; should the index part fail after it (its own
  * I/O), the indexes are left behind the log (relais_store_index_state says so, and the next
@@ -351,6 +380,7 @@ typedef enum {
     RELAIS_STORE_VALUE_CASE = 1,
     RELAIS_STORE_VALUE_HISTORY = 2,
     RELAIS_STORE_VALUE_BLOCK = 3, /* under blocking key (32) || case id */
+    RELAIS_STORE_VALUE_CONTACT = 4, /* an entry of the reception's register, under its seq (8) */
 } relais_store_value_t;
 
 typedef struct {

@@ -37,6 +37,9 @@ enum {
     STORE_DB_CASEBLOCKS, /* case id || 0x00 || blocking key -> nothing: to forget them */
     STORE_DB_MEETINGS,   /* meeting id || 0x00 || seq -> the case id record seq is about */
     STORE_DB_MEETINGSEQ, /* seq -> meeting id: to forget a meeting's record with its case */
+    STORE_DB_CONTACTS,   /* entry seq -> the register's entry (sealed) */
+    STORE_DB_CONTACTEVENTS, /* entry seq || seq -> nothing: the entry's events, to forget them */
+    STORE_DB_CONTACTSEQ, /* seq -> entry seq: the entry record seq is an event of */
     STORE_DB_COUNT
 };
 #define STORE_DB_FIRST_INDEX STORE_DB_IMETA

@@ -62,8 +62,16 @@ static const struct {
      "\"Mme Roux\", \"role\": \"psychologue\", \"organisation\": \"CMP de Sceaux\"}, {\"organisation\": \"MJC\"}], "
      "\"case_id\": \"C-7\", \"decision\": \"Orientation vers le CMP.\\nPoint en janvier.\", "
      "\"next_review_date\": \"2027-01-15\"}}"},
-    {"contact.json", "{\"contact\": {\"channel\": \"VISIT\", \"subject\": \"Bruit place de la Gare\", "
-                     "\"requester\": \"M. Durand\", \"summary\": \"Signalé trois soirs\", \"forwarded_to\": \"police\"}}"},
+    {"contact.json", "{\"contact\": {\"channel\": \"LETTER\", \"subject\": \"Bruit place de la Gare\", "
+                     "\"requester\": \"M. Durand\", \"summary\": \"Signalé trois soirs\", \"occurred_ms\": 1795422600000, "
+                     "\"category\": \"NOISE\", \"street\": \"Place de la Gare\", \"handling\": \"FOLLOW_UP\", "
+                     "\"acknowledged_date\": \"2026-11-27\", \"response_due_date\": \"2027-01-26\"}}"},
+    {"contact-update.json", "{\"contact_update\": {\"entry_id\": \"A-12\", \"handling\": \"CLOSED\", "
+                            "\"note\": \"Réponse envoyée le 2 décembre.\"}}"},
+    {"transfer.json", "{\"transfer\": {\"entry_id\": \"A-12\", \"recipient\": \"HUB\", \"recipient_name\": "
+                      "\"coordination\", \"means\": \"BY_HUB\", \"note\": \"Pour avis\"}}"},
+    {"transfer-answer.json", "{\"transfer_answer\": {\"transfer_id\": \"T-14\", \"answer\": \"DECLINED\", "
+                             "\"note\": \"Hors de notre champ.\"}}"},
     {"lost-found.json", "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\", "
                         "\"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795422600000, \"item_ref\": \"LF-31\"}}"},
     {"referral-minimal.json",

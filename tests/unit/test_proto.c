@@ -1028,7 +1028,8 @@ static void test_json_examples_round_trip(void **state)
     assert_true(seen >= 4);
     s_json_round_trip(s_update_json, strlen(s_update_json), "case_update");
     const char contact[] = "{\"contact\": {\"channel\": \"VISIT\", \"subject\": \"Bruit place de la Gare\","
-                           " \"requester\": \"M. Petit\", \"forwarded_to\": \"Police municipale\"}}";
+                           " \"requester\": \"M. Petit\", \"occurred_ms\": 1795687200000, \"category\": \"NOISE\","
+                           " \"street\": \"Place de la Gare\", \"handling\": \"FOLLOW_UP\"}}";
     s_json_round_trip(contact, strlen(contact), "contact");
     const char lost[] = "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\","
                         " \"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795687200000,"
@@ -1713,8 +1714,8 @@ static void test_reply_refuses(void **state)
     (void)state;
     relais_reply_t back;
     s_buf_t w = {.n = 0}, sub = {.n = 0};
-    s_field_bytes(&w, 12, "", 0); /* a oneof member this build does not know */
-    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 12");
+    s_field_bytes(&w, 14, "", 0); /* a oneof member this build does not know */
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 14");
 
     uint8_t hash[33] = {0};
     s_field_bytes(&sub, 1, s_id, sizeof s_id);

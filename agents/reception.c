@@ -1,0 +1,779 @@
+/* reception.c -- `relais reception`: the Tranquillité urbaine desk's register of every call, visit,
+ * letter, e-mail and form, their follow-up, their transfers and the town's figures.
+ *
+ * Each subcommand that writes signs one message (ContactLog, ContactUpdate, Transfer,
+ * TransferAnswer) and waits for its acknowledgement; the hub's register rules decide it. The
+ * reads (list, show, stats) are the hub's to serve, need-to-know applied there.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "case_show.h"
+#include "cli_util.h"
+#include "relais_streets.h"
+
+static const char s_help[] =
+    "usage: relais reception record --channel CHANNEL --category CATEGORY --subject TEXT --summary TEXT\n"
+    "                               [--when 'YYYY-MM-DD HH:MM'] [--requester NAME] [--contact DETAILS --agreed]\n"
+    "                               [--street STREET [--number N]] [--answered] [--acknowledged YYYY-MM-DD]\n"
+    "                               [--due YYYY-MM-DD | --due-days N] [--json]\n"
+    "       relais reception list [--open] [--overdue] [--search TEXT] [--category CATEGORY] [--street STREET]\n"
+    "                             [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--before A-N] [--all] [--json]\n"
+    "       relais reception show A-N|T-N [--lang fr|en] [--json]\n"
+    "       relais reception update A-N [--note TEXT] [--follow-up] [--acknowledged YYYY-MM-DD] [--due YYYY-MM-DD]\n"
+    "                               [--category CATEGORY] [--street STREET [--number N]] [--subject TEXT] [--json]\n"
+    "       relais reception close A-N [--note TEXT] [--json]\n"
+    "       relais reception transfer A-N --to RECIPIENT --name NAME [--by MEANS] [--note TEXT] [--json]\n"
+    "       relais reception answer T-N accepted|declined [--note TEXT] [--json]\n"
+    "       relais reception stats --from YYYY-MM-DD --to YYYY-MM-DD [--threshold N] [--csv | --json]\n"
+    "\n"
+    "The reception desk of the Tranquillite urbaine service registers every solicitation: a call, a\n"
+    "visit, a letter, an e-mail, a form. Each is an entry of the register, A-<number>, followed up,\n"
+    "transferred and closed there. The register is the desk's: the coordinator and the partners see\n"
+    "of it only what is transferred to them, and the desk sees nothing of the children's cases.\n"
+    "\n"
+    "record: --channel call, visit, letter, email or form; --category noise, neighbourhood-dispute,\n"
+    "incivility, public-space, parking-traffic, victim-support, lost-property, decree-information or\n"
+    "other; --when the solicitation came (local time; now unless given). The resident may stay\n"
+    "anonymous (no --requester); their --contact details are kept only with --agreed, their\n"
+    "agreement to be reached back. --street is looked up in the town's street list (`relais streets\n"
+    "import`; --streets FILE or RELAIS_STREETS): 'r. houdan' is Rue Houdan, and a street the list\n"
+    "does not know is refused with the closest ones. --answered: answered on the spot (the entry is\n"
+    "closed as it is recorded); otherwise it awaits a follow-up. A written request (letter, email,\n"
+    "form) is acknowledged (--acknowledged, the date the acknowledgement of receipt went out: the\n"
+    "Code des relations entre le public et l'administration, art. L112-3) and answered by a due date:\n"
+    "--due, or --due-days after it came (RELAIS_RECEPTION_DUE_DAYS, else 60: two months, after which\n"
+    "the administration's silence is a decision, art. L231-1 and L231-4).\n"
+    "list: the entries, newest first, 50 a page (--all: every page); --open: to follow up or\n"
+    "transferred; --overdue: open and past their due date; --search in the subject, the summary, the\n"
+    "resident's name and the street (case and accents ignored); --from/--to: when they came.\n"
+    "show: a page to read or print: the entry, its follow-up, its transfers and their answers.\n"
+    "update: a note, a correction, an acknowledgement; --follow-up reopens a closed entry.\n"
+    "close: the entry is dealt with (for a written request: the answer went out).\n"
+    "transfer: --to police-municipale, police-nationale, victim-support-association,\n"
+    "municipal-service (--name: which one, --by phone, email, letter or in-person), or hub: a partner\n"
+    "or the coordinator by its identity --name, who receives the entry on its feed and answers.\n"
+    "answer: the recipient's answer to a transfer made to it (a note is required to decline).\n"
+    "stats: the figures of the period (--to included): by week, channel, category and outcome, the\n"
+    "share of written requests answered by their due date, the transfers by recipient; no cell under\n"
+    "--threshold (the hub's floor, 5, when higher). French text, or --csv, or --json.\n"
+    "\n" RELAIS_CLI_CONN_HELP
+    "  --json   machine output: one JSON object per entry or acknowledgement; times in ms since 1970\n";
+
+enum {
+    S_OPT_JSON = RELAIS_OPT_FIRST_FREE,
+    S_OPT_CHANNEL,
+    S_OPT_CATEGORY,
+    S_OPT_SUBJECT,
+    S_OPT_SUMMARY,
+    S_OPT_WHEN,
+    S_OPT_REQUESTER,
+    S_OPT_CONTACT,
+    S_OPT_AGREED,
+    S_OPT_STREET,
+    S_OPT_NUMBER,
+    S_OPT_STREETS,
+    S_OPT_ANSWERED,
+    S_OPT_ACKNOWLEDGED,
+    S_OPT_DUE,
+    S_OPT_DUE_DAYS,
+    S_OPT_OPEN,
+    S_OPT_OVERDUE,
+    S_OPT_SEARCH,
+    S_OPT_FROM,
+    S_OPT_TO,
+    S_OPT_BEFORE,
+    S_OPT_ALL,
+    S_OPT_LANG,
+    S_OPT_NOTE,
+    S_OPT_FOLLOW_UP,
+    S_OPT_NAME,
+    S_OPT_BY,
+    S_OPT_THRESHOLD,
+    S_OPT_CSV,
+};
+
+#define S_PAGE 50              /* lines of the list a page */
+#define S_DUE_DAYS_DEFAULT 60  /* two months: art. L231-1 and L231-4 of the CRPA */
+#define S_DAY_MS (86400LL * 1000)
+
+typedef struct {
+    relais_cli_conn_t conn;
+    int json, csv, all, open_only, overdue, answered, agreed, follow_up;
+    relais_channel_t channel;
+    relais_category_t category;
+    relais_recipient_t recipient;
+    relais_means_t means;
+    const char *subject, *summary, *requester, *contact, *street, *number, *streets, *search, *note, *name, *before,
+        *to_arg;
+    char acknowledged[16], due[16]; /* dates, "" when not given */
+    int64_t when_ms;
+    long due_days;
+    char from[16], to[16];
+    unsigned threshold;
+    relais_cli_lang_t lang;
+} s_opts_t;
+
+#define S_T(o, fr, en) ((o)->lang == RELAIS_CLI_EN ? (en) : (fr))
+
+/* ---- Options --------------------------------------------------------------------------------- */
+
+/* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
+static int s_local_time(const char *text, int64_t *ms)
+{
+    struct tm tm = {.tm_isdst = -1};
+    int y, mo, d, h = 0, mi = 0;
+    char tail = 0;
+    int n = sscanf(text, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail);
+    char date[11];
+    snprintf(date, sizeof date, "%.10s", text);
+    if ((n != 3 && n != 5) || !relais_calendar_date(date, NULL, NULL, NULL) || h > 23 || mi > 59 || h < 0 || mi < 0)
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *ms = (int64_t)t * 1000;
+    return 0;
+}
+
+static int s_date_opt(const char *opt, const char *arg, char *out, size_t cap)
+{
+    if (!relais_calendar_date(arg, NULL, NULL, NULL))
+        return relais_cli_usage("reception", "%s: '%s' is not a date; expected YYYY-MM-DD", opt, arg);
+    snprintf(out, cap, "%s", arg);
+    return 0;
+}
+
+static int s_enum_opt(const char *opt, const char *arg, int value, const char *expected)
+{
+    return value ? 0 : relais_cli_usage("reception", "%s: '%s' is unknown; expected %s", opt, arg, expected);
+}
+
+static int s_option(s_opts_t *o, int c, const char *arg)
+{
+    switch (c) {
+    case RELAIS_OPT_HELP: fputs(s_help, stdout); return -1;
+    case S_OPT_JSON: o->json = 1; return 0;
+    case S_OPT_CSV: o->csv = 1; return 0;
+    case S_OPT_CHANNEL:
+        o->channel = relais_channel_from_name(arg);
+        return s_enum_opt("--channel", arg, o->channel, "call, visit, letter, email or form");
+    case S_OPT_CATEGORY:
+        o->category = relais_category_from_name(arg);
+        return s_enum_opt("--category", arg, o->category,
+                          "noise, neighbourhood-dispute, incivility, public-space, parking-traffic, victim-support, "
+                          "lost-property, decree-information or other");
+    case S_OPT_BY:
+        o->means = relais_means_from_name(arg);
+        return s_enum_opt("--by", arg, o->means && o->means != RELAIS_MEANS_BY_HUB, "phone, email, letter or in-person");
+    case S_OPT_SUBJECT: o->subject = arg; return 0;
+    case S_OPT_SUMMARY: o->summary = arg; return 0;
+    case S_OPT_WHEN:
+        return s_local_time(arg, &o->when_ms) == 0
+                   ? 0
+                   : relais_cli_usage("reception", "--when: '%s' is no time; expected 'YYYY-MM-DD HH:MM' (local)", arg);
+    case S_OPT_REQUESTER: o->requester = arg; return 0;
+    case S_OPT_CONTACT: o->contact = arg; return 0;
+    case S_OPT_AGREED: o->agreed = 1; return 0;
+    case S_OPT_STREET: o->street = arg; return 0;
+    case S_OPT_NUMBER: o->number = arg; return 0;
+    case S_OPT_STREETS: o->streets = arg; return 0;
+    case S_OPT_ANSWERED: o->answered = 1; return 0;
+    case S_OPT_ACKNOWLEDGED: return s_date_opt("--acknowledged", arg, o->acknowledged, sizeof o->acknowledged);
+    case S_OPT_DUE: return s_date_opt("--due", arg, o->due, sizeof o->due);
+    case S_OPT_DUE_DAYS: {
+        uint64_t n;
+        if (relais_cli_parse_u64(arg, &n) != 0 || n == 0 || n > 730)
+            return relais_cli_usage("reception", "--due-days: expected 1 to 730 days");
+        o->due_days = (long)n;
+        return 0;
+    }
+    case S_OPT_OPEN: o->open_only = 1; return 0;
+    case S_OPT_OVERDUE: o->overdue = 1; return 0;
+    case S_OPT_SEARCH: o->search = arg; return 0;
+    case S_OPT_FROM: return s_date_opt("--from", arg, o->from, sizeof o->from);
+    case S_OPT_TO: o->to_arg = arg; return 0; /* a date, or a transfer's recipient: the subcommand says */
+    case S_OPT_BEFORE: o->before = arg; return 0;
+    case S_OPT_ALL: o->all = 1; return 0;
+    case S_OPT_LANG:
+        return relais_cli_lang_parse(arg, &o->lang) ? relais_cli_usage("reception", "%s", relais_status_detail()) : 0;
+    case S_OPT_NOTE: o->note = arg; return 0;
+    case S_OPT_FOLLOW_UP: o->follow_up = 1; return 0;
+    case S_OPT_NAME: o->name = arg; return 0;
+    case S_OPT_THRESHOLD: {
+        uint64_t n;
+        if (relais_cli_parse_u64(arg, &n) != 0 || n > 1000)
+            return relais_cli_usage("reception", "--threshold: expected a count of 0 to 1000");
+        o->threshold = (unsigned)n;
+        return 0;
+    }
+    default: return relais_cli_usage("reception", "unknown option or missing value");
+    }
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
+    static const struct option opts[] = {
+        RELAIS_CLI_CONN_OPTIONS,
+        {"json", no_argument, NULL, S_OPT_JSON},
+        {"csv", no_argument, NULL, S_OPT_CSV},
+        {"channel", required_argument, NULL, S_OPT_CHANNEL},
+        {"category", required_argument, NULL, S_OPT_CATEGORY},
+        {"subject", required_argument, NULL, S_OPT_SUBJECT},
+        {"summary", required_argument, NULL, S_OPT_SUMMARY},
+        {"when", required_argument, NULL, S_OPT_WHEN},
+        {"requester", required_argument, NULL, S_OPT_REQUESTER},
+        {"contact", required_argument, NULL, S_OPT_CONTACT},
+        {"agreed", no_argument, NULL, S_OPT_AGREED},
+        {"street", required_argument, NULL, S_OPT_STREET},
+        {"number", required_argument, NULL, S_OPT_NUMBER},
+        {"streets", required_argument, NULL, S_OPT_STREETS},
+        {"answered", no_argument, NULL, S_OPT_ANSWERED},
+        {"acknowledged", required_argument, NULL, S_OPT_ACKNOWLEDGED},
+        {"due", required_argument, NULL, S_OPT_DUE},
+        {"due-days", required_argument, NULL, S_OPT_DUE_DAYS},
+        {"open", no_argument, NULL, S_OPT_OPEN},
+        {"overdue", no_argument, NULL, S_OPT_OVERDUE},
+        {"search", required_argument, NULL, S_OPT_SEARCH},
+        {"from", required_argument, NULL, S_OPT_FROM},
+        {"to", required_argument, NULL, S_OPT_TO},
+        {"before", required_argument, NULL, S_OPT_BEFORE},
+        {"all", no_argument, NULL, S_OPT_ALL},
+        {"lang", required_argument, NULL, S_OPT_LANG},
+        {"note", required_argument, NULL, S_OPT_NOTE},
+        {"follow-up", no_argument, NULL, S_OPT_FOLLOW_UP},
+        {"name", required_argument, NULL, S_OPT_NAME},
+        {"by", required_argument, NULL, S_OPT_BY},
+        {"threshold", required_argument, NULL, S_OPT_THRESHOLD},
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (relais_cli_conn_opt(&o->conn, c, optarg))
+            continue;
+        int rc = s_option(o, c, optarg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- Writing: the payloads as JSON, signed and acknowledged -------------------------------- */
+
+/* "call" -> "CALL": the enum value names the JSON form reads. */
+static json_t *s_enum_json(const char *name)
+{
+    char buf[64];
+    size_t i = 0;
+    for (; name && name[i] && i + 1 < sizeof buf; i++)
+        buf[i] = name[i] == '-' ? '_' : (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+    buf[i] = '\0';
+    return json_string(buf);
+}
+
+static void s_put(json_t *obj, const char *key, const char *value)
+{
+    if (value && value[0])
+        json_object_set_new(obj, key, json_string(value));
+}
+
+/* The payload `key` around `body` (stolen), submitted and acknowledged. */
+static int s_submit(relais_client_t *client, const s_opts_t *o, const char *key, json_t *body)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, key, body);
+    char *json = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (!json)
+        return relais_cli_local("reception", RELAIS_E_NOMEM);
+    relais_ack_t ack;
+    relais_error_t err;
+    int rc = relais_client_submit_json(client, json, strlen(json), &ack, &err);
+    free(json);
+    if (rc)
+        return relais_cli_fail("reception", rc, &err);
+    if (o->json) {
+        json_t *out = json_object();
+        json_object_set_new(out, "seq", json_integer((json_int_t)ack.seq));
+        json_object_set_new(out, "handle", json_string(ack.case_id));
+        json_object_set_new(out, "received_ms", json_integer(ack.received_ms));
+        json_object_set_new(out, "duplicate", json_boolean(ack.duplicate));
+        relais_cli_print_json(stdout, out);
+    } else {
+        relais_cli_line(stdout, "%s %s (#%" PRIu64 ")%s", key, ack.case_id, ack.seq,
+                        ack.duplicate ? " (already stored)" : "");
+    }
+    return RELAIS_EXIT_OK;
+}
+
+/* The street as the town's list spells it, or a refusal that names the closest ones. */
+static int s_street(const s_opts_t *o, char *out, size_t cap)
+{
+    const char *path = o->streets ? o->streets : getenv("RELAIS_STREETS");
+    relais_streets_t *list = NULL;
+    char why[512];
+    int rc = relais_streets_load(path && path[0] ? path : "streets.tsv", &list);
+    if (rc)
+        return relais_cli_usage("reception",
+                                "--street: the town's street list cannot be read (%s); import it with `relais streets "
+                                "import FILE.csv`, or give --streets FILE",
+                                relais_status_detail());
+    rc = relais_streets_resolve(list, o->street, out, cap, why, sizeof why);
+    relais_streets_destroy(&list);
+    return rc ? relais_cli_usage("reception", "--street: %s", why) : 0;
+}
+
+static int s_record(relais_client_t *client, const s_opts_t *o)
+{
+    char street[RELAIS_CONTACT_LABEL_LEN] = "", due[16] = "";
+    if (o->street && s_street(o, street, sizeof street) != 0)
+        return RELAIS_EXIT_USAGE;
+    int64_t when = o->when_ms ? o->when_ms : (int64_t)time(NULL) * 1000;
+    if (relais_channel_is_written(o->channel)) {
+        if (o->due[0]) {
+            snprintf(due, sizeof due, "%s", o->due);
+        } else {
+            const char *env = getenv("RELAIS_RECEPTION_DUE_DAYS");
+            uint64_t days = o->due_days ? (uint64_t)o->due_days : S_DUE_DAYS_DEFAULT;
+            if (!o->due_days && env && env[0] && (relais_cli_parse_u64(env, &days) != 0 || days == 0 || days > 730))
+                return relais_cli_usage("reception", "RELAIS_RECEPTION_DUE_DAYS: expected 1 to 730 days");
+            time_t t = (time_t)((when + (int64_t)days * S_DAY_MS) / 1000);
+            struct tm tm;
+            if (!localtime_r(&t, &tm) || !strftime(due, sizeof due, "%Y-%m-%d", &tm))
+                return relais_cli_local("reception", RELAIS_E_INVALID);
+        }
+    }
+    json_t *c = json_object();
+    json_object_set_new(c, "channel", s_enum_json(relais_channel_name(o->channel)));
+    s_put(c, "subject", o->subject);
+    s_put(c, "requester", o->requester);
+    s_put(c, "summary", o->summary);
+    json_object_set_new(c, "occurred_ms", json_integer(when));
+    json_object_set_new(c, "category", s_enum_json(o->category == RELAIS_CATEGORY_OTHER ? "other-category"
+                                                                                         : relais_category_name(o->category)));
+    s_put(c, "street", street);
+    s_put(c, "house_number", o->number);
+    s_put(c, "contact_details", o->contact);
+    if (o->agreed)
+        json_object_set_new(c, "contact_agreed", json_true());
+    json_object_set_new(c, "handling", s_enum_json(o->answered ? "answered-on-spot" : "follow-up"));
+    s_put(c, "acknowledged_date", o->acknowledged);
+    s_put(c, "response_due_date", due);
+    return s_submit(client, o, "contact", c);
+}
+
+static int s_update(relais_client_t *client, const s_opts_t *o, const char *entry, int closing)
+{
+    char street[RELAIS_CONTACT_LABEL_LEN] = "";
+    if (o->street && s_street(o, street, sizeof street) != 0)
+        return RELAIS_EXIT_USAGE;
+    json_t *u = json_object();
+    s_put(u, "entry_id", entry);
+    if (closing || o->follow_up)
+        json_object_set_new(u, "handling", s_enum_json(closing ? "closed" : "follow-up"));
+    s_put(u, "note", o->note);
+    s_put(u, "acknowledged_date", o->acknowledged);
+    s_put(u, "response_due_date", o->due);
+    if (o->category)
+        json_object_set_new(u, "category", s_enum_json(o->category == RELAIS_CATEGORY_OTHER
+                                                            ? "other-category"
+                                                            : relais_category_name(o->category)));
+    s_put(u, "street", street);
+    s_put(u, "house_number", o->number);
+    s_put(u, "subject", o->subject);
+    return s_submit(client, o, "contact_update", u);
+}
+
+static int s_transfer(relais_client_t *client, const s_opts_t *o, const char *entry)
+{
+    int hub = o->recipient == RELAIS_RECIPIENT_HUB;
+    if (!hub && !o->means)
+        return relais_cli_usage("reception", "transfer --to %s needs --by: how the entry was passed on (phone, email, "
+                                             "letter or in-person)",
+                                relais_recipient_name(o->recipient));
+    json_t *t = json_object();
+    s_put(t, "entry_id", entry);
+    json_object_set_new(t, "recipient", s_enum_json(relais_recipient_name(o->recipient)));
+    s_put(t, "recipient_name", o->name);
+    json_object_set_new(t, "means", s_enum_json(hub ? "by-hub" : o->means == RELAIS_MEANS_BY_PHONE  ? "by-phone"
+                                                  : o->means == RELAIS_MEANS_BY_EMAIL              ? "by-email"
+                                                  : o->means == RELAIS_MEANS_BY_LETTER             ? "by-letter"
+                                                                                                  : "in-person"));
+    s_put(t, "note", o->note);
+    return s_submit(client, o, "transfer", t);
+}
+
+static int s_answer(relais_client_t *client, const s_opts_t *o, const char *transfer, const char *answer)
+{
+    relais_answer_t a = relais_answer_from_name(answer);
+    if (!a)
+        return relais_cli_usage("reception", "answer: '%s' is no answer; expected accepted or declined", answer);
+    json_t *t = json_object();
+    s_put(t, "transfer_id", transfer);
+    json_object_set_new(t, "answer", s_enum_json(relais_answer_name(a)));
+    s_put(t, "note", o->note);
+    return s_submit(client, o, "transfer_answer", t);
+}
+
+/* ---- Reading: the list, an entry's page, the figures ---------------------------------------- */
+
+static const char *const s_channel_fr[RELAIS_CHANNEL_COUNT] = {"?", "téléphone", "visite", "courrier", "courriel",
+                                                               "formulaire"};
+static const char *const s_category_fr[RELAIS_CATEGORY_COUNT] = {
+    "?",          "bruit",           "conflit de voisinage", "incivilité",       "espace public",
+    "stationnement et circulation", "aide aux victimes", "objets trouvés", "information sur un arrêté", "autre"};
+static const char *const s_handling_fr[RELAIS_HANDLING_COUNT] = {"?", "répondu sur place", "suite à donner",
+                                                                 "transmis", "clos"};
+static const char *const s_recipient_fr[RELAIS_RECIPIENT_COUNT] = {
+    "?", "police municipale", "police nationale", "association d'aide aux victimes", "autre service municipal",
+    "partenaire du réseau"};
+static const char *const s_means_fr[RELAIS_MEANS_COUNT] = {"?", "par le réseau", "par téléphone", "par courriel",
+                                                           "par courrier", "en main propre"};
+
+#define S_LABEL(o, table, names_fn, v)                                                                                 \
+    ((o)->lang == RELAIS_CLI_EN ? ((names_fn)(v) ? (names_fn)(v) : "?")                                                \
+                                : ((int)(v) >= 0 && (size_t)(v) < sizeof table / sizeof table[0] ? table[v] : "?"))
+
+static json_t *s_entry_json(const relais_contact_record_t *r)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_entry_handle(r->seq, handle);
+    json_t *e = json_object(), *transfers = json_array();
+    json_object_set_new(e, "entry", json_string(handle));
+    json_object_set_new(e, "sender", json_string(r->sender));
+    json_object_set_new(e, "received_ms", json_integer(r->received_ms));
+    json_object_set_new(e, "occurred_ms", json_integer(r->occurred_ms));
+    json_object_set_new(e, "channel", json_string(relais_channel_name(r->channel) ? relais_channel_name(r->channel) : ""));
+    json_object_set_new(e, "category",
+                        json_string(relais_category_name(r->category) ? relais_category_name(r->category) : ""));
+    json_object_set_new(e, "handling",
+                        json_string(relais_handling_name(r->handling) ? relais_handling_name(r->handling) : ""));
+    s_put(e, "subject", r->subject);
+    s_put(e, "requester", r->requester);
+    s_put(e, "summary", r->summary);
+    s_put(e, "street", r->street);
+    s_put(e, "house_number", r->house_number);
+    s_put(e, "acknowledged_date", r->acknowledged_date);
+    s_put(e, "response_due_date", r->response_due_date);
+    if (r->closed_ms)
+        json_object_set_new(e, "closed_ms", json_integer(r->closed_ms));
+    json_object_set_new(e, "overdue", json_boolean(r->overdue));
+    json_object_set_new(e, "contact_agreed", json_boolean(r->contact_agreed));
+    json_object_set_new(e, "updated_ms", json_integer(r->updated_ms));
+    for (size_t i = 0; i < r->transfer_count; i++) {
+        const relais_transfer_state_t *t = &r->transfers[i];
+        char th[RELAIS_CASE_ID_LEN];
+        relais_transfer_handle(t->seq, th);
+        json_t *x = json_object();
+        json_object_set_new(x, "transfer", json_string(th));
+        json_object_set_new(x, "recipient", json_string(relais_recipient_name(t->recipient)
+                                                            ? relais_recipient_name(t->recipient) : ""));
+        json_object_set_new(x, "recipient_name", json_string(t->recipient_name));
+        json_object_set_new(x, "means", json_string(relais_means_name(t->means) ? relais_means_name(t->means) : ""));
+        json_object_set_new(x, "transferred_ms", json_integer(t->transferred_ms));
+        json_object_set_new(x, "sender", json_string(t->sender));
+        if (t->answer) {
+            json_object_set_new(x, "answer", json_string(relais_answer_name(t->answer)));
+            json_object_set_new(x, "answered_ms", json_integer(t->answered_ms));
+        }
+        json_array_append_new(transfers, x);
+    }
+    json_object_set_new(e, "transfers", transfers);
+    return e;
+}
+
+/* `text` then spaces to `width` characters (accented letters are one column, two bytes). */
+static const char *s_pad(const char *text, size_t width, char *buf, size_t cap)
+{
+    size_t n = relais_utf8_chars(text), len = strlen(text);
+    snprintf(buf, cap, "%s%*s", text, n < width && len + (width - n) < cap ? (int)(width - n) : 0, "");
+    return buf;
+}
+
+static void s_list_line(const s_opts_t *o, const relais_contact_record_t *r)
+{
+    char handle[RELAIS_CASE_ID_LEN], when[32], due[64] = "", place[2 * RELAIS_CONTACT_LABEL_LEN];
+    char c1[64], c2[96], c3[64], c4[96];
+    relais_entry_handle(r->seq, handle);
+    relais_cli_date_time(r->occurred_ms, o->lang, when, sizeof when);
+    if (r->response_due_date[0]) {
+        char d[32];
+        relais_cli_date(r->response_due_date, o->lang, d, sizeof d);
+        snprintf(due, sizeof due, "%s %s%s", S_T(o, "échéance", "due"), d, r->overdue ? S_T(o, " EN RETARD", " OVERDUE") : "");
+    }
+    snprintf(place, sizeof place, "%s%s%s", r->house_number, r->house_number[0] ? " " : "", r->street);
+    relais_cli_line(stdout, "%-7s %-16s %s %s %s %s %s%s%s", handle, when,
+                    s_pad(S_LABEL(o, s_channel_fr, relais_channel_name, r->channel), 10, c1, sizeof c1),
+                    s_pad(S_LABEL(o, s_category_fr, relais_category_name, r->category), 22, c2, sizeof c2),
+                    s_pad(S_LABEL(o, s_handling_fr, relais_handling_name, r->handling), 17, c3, sizeof c3),
+                    s_pad(due, 30, c4, sizeof c4), r->subject, place[0] ? " — " : "", place);
+}
+
+static int s_list(relais_client_t *client, const s_opts_t *o)
+{
+    relais_request_t filter = {.open_only = o->open_only, .overdue_only = o->overdue, .category = o->category};
+    if ((o->search && snprintf(filter.search, sizeof filter.search, "%s", o->search) >= (int)sizeof filter.search) ||
+        (o->street && snprintf(filter.street, sizeof filter.street, "%s", o->street) >= (int)sizeof filter.street))
+        return relais_cli_usage("reception", "--search or --street: too long");
+    if (o->from[0])
+        s_local_time(o->from, &filter.from_ms);
+    if (o->to[0] && s_local_time(o->to, &filter.to_ms) == 0)
+        filter.to_ms += S_DAY_MS; /* --to is included: up to the end of that day */
+    if (o->before) {
+        char id[RELAIS_CASE_ID_LEN];
+        snprintf(id, sizeof id, "%s", o->before);
+        filter.before = relais_entry_handle_seq(id);
+        if (!filter.before)
+            return relais_cli_usage("reception", "--before: '%s' is no entry; expected A-<number>", o->before);
+    }
+    size_t shown = 0;
+    for (;;) {
+        relais_reply_t reply;
+        relais_error_t err;
+        int rc = relais_client_reception_list(client, &filter, &reply, &err);
+        if (rc)
+            return relais_cli_fail("reception", rc, &err);
+        for (size_t i = 0; i < reply.contact_count && (o->all || shown < S_PAGE); i++, shown++) {
+            if (o->json)
+                relais_cli_print_json(stdout, s_entry_json(&reply.contacts[i]));
+            else
+                s_list_line(o, &reply.contacts[i]);
+            filter.before = reply.contacts[i].seq;
+        }
+        uint64_t next = reply.next_seq;
+        int full = reply.contact_count > 0 && !o->all && shown >= S_PAGE;
+        relais_reply_clear(&reply);
+        if (!next && !full)
+            break;
+        if (!o->all) {
+            if (!o->json)
+                relais_cli_line(stdout, "%s A-%" PRIu64, S_T(o, "suite : --before", "more: --before"), filter.before);
+            break;
+        }
+        if (next > filter.before || !filter.before)
+            filter.before = next;
+    }
+    if (!shown && !o->json)
+        relais_cli_line(stdout, "%s", S_T(o, "Aucune fiche.", "No entry."));
+    return RELAIS_EXIT_OK;
+}
+
+/* One line of an entry's follow-up, from one of its records. */
+static void s_timeline_line(const s_opts_t *o, const uint8_t *record, size_t len)
+{
+    relais_log_record_t lr;
+    relais_message_t *msg = NULL;
+    if (relais_record_message_decode(record, len, &lr, NULL, &msg) != 0) {
+        relais_cli_line(stdout, "  ?");
+        return;
+    }
+    char when[32], th[RELAIS_CASE_ID_LEN];
+    relais_cli_date_time(lr.received_ms, o->lang, when, sizeof when);
+    const char *who = relais_message_sender(msg);
+    relais_contact_update_view_t u;
+    relais_transfer_view_t t;
+    relais_transfer_answer_view_t a;
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_CONTACT) {
+        relais_cli_line(stdout, "  %s  %s  %s", when, who, S_T(o, "enregistrement de la fiche", "entry recorded"));
+    } else if (relais_message_contact_update(msg, &u) == 0) {
+        relais_cli_line(stdout, "  %s  %s  %s%s%s%s%s%s", when, who,
+                        u.handling == RELAIS_HANDLING_CLOSED      ? S_T(o, "clôture", "closed")
+                        : u.handling == RELAIS_HANDLING_FOLLOW_UP ? S_T(o, "suite à donner", "to follow up")
+                                                                  : S_T(o, "mise à jour", "update"),
+                        u.acknowledged_date[0] ? S_T(o, " ; accusé de réception du ", "; acknowledged on ") : "",
+                        u.acknowledged_date, u.note[0] ? " : « " : "", u.note, u.note[0] ? " »" : "");
+    } else if (relais_message_transfer(msg, &t) == 0) {
+        relais_transfer_handle(lr.seq, th);
+        relais_cli_line(stdout, "  %s  %s  %s %s %s (%s), %s%s%s%s", when, who, th, S_T(o, "transmis à", "transferred to"),
+                        S_LABEL(o, s_recipient_fr, relais_recipient_name, t.recipient), t.recipient_name,
+                        S_LABEL(o, s_means_fr, relais_means_name, t.means), t.note[0] ? " : « " : "", t.note,
+                        t.note[0] ? " »" : "");
+    } else if (relais_message_transfer_answer(msg, &a) == 0) {
+        relais_cli_line(stdout, "  %s  %s  %s %s%s%s%s", when, who, a.transfer_id,
+                        a.answer == RELAIS_ANSWER_ACCEPTED ? S_T(o, "accepté", "accepted") : S_T(o, "refusé", "declined"),
+                        a.note[0] ? " : « " : "", a.note, a.note[0] ? " »" : "");
+    }
+    relais_message_destroy(&msg);
+}
+
+static void s_show_page(const s_opts_t *o, const relais_reply_t *reply)
+{
+    const relais_contact_record_t *r = &reply->contacts[0];
+    char handle[RELAIS_CASE_ID_LEN], title[128], when[32], came[160], place[2 * RELAIS_CONTACT_LABEL_LEN],
+        resident[2 * RELAIS_CONTACT_LABEL_LEN], handling[96], d[32];
+    relais_entry_handle(r->seq, handle);
+    snprintf(title, sizeof title, "%s %s",
+             S_T(o, "Accueil Tranquillité urbaine — fiche", "Tranquillité urbaine reception — entry"), handle);
+    relais_page_title(stdout, title);
+    relais_cli_date_time(r->occurred_ms, o->lang, when, sizeof when);
+    snprintf(came, sizeof came, "%s (%s)", when, S_LABEL(o, s_channel_fr, relais_channel_name, r->channel));
+    relais_page_field(stdout, 2, S_T(o, "Reçue le", "Came on"), came);
+    relais_page_field(stdout, 2, S_T(o, "Saisie par", "Recorded by"), r->sender);
+    relais_page_field(stdout, 2, S_T(o, "Catégorie", "Category"),
+                      S_LABEL(o, s_category_fr, relais_category_name, r->category));
+    relais_page_field(stdout, 2, S_T(o, "Objet", "Subject"), r->subject);
+    snprintf(place, sizeof place, "%s%s%s", r->house_number, r->house_number[0] ? " " : "", r->street);
+    relais_page_field(stdout, 2, S_T(o, "Lieu", "Place"), place);
+    snprintf(resident, sizeof resident, "%s%s", r->requester[0] ? r->requester : S_T(o, "anonyme", "anonymous"),
+             r->contact_agreed ? S_T(o, " (accepte d'être recontacté)", " (agreed to be reached back)") : "");
+    relais_page_field(stdout, 2, S_T(o, "Demandeur", "Resident"), resident);
+    /* The resident's details are in the entry's own record alone, kept with their agreement. */
+    relais_message_t *first = NULL;
+    relais_contact_view_t c;
+    if (reply->record_count && relais_record_message_decode(reply->records[0], reply->record_lens[0], NULL, NULL,
+                                                            &first) == 0 &&
+        relais_message_contact(first, &c) == 0)
+        relais_page_field(stdout, 2, S_T(o, "Joignable", "Reach at"), c.contact_details);
+    relais_message_destroy(&first);
+    snprintf(handling, sizeof handling, "%s%s", S_LABEL(o, s_handling_fr, relais_handling_name, r->handling),
+             r->overdue ? S_T(o, " — EN RETARD", " — OVERDUE") : "");
+    relais_page_field(stdout, 2, S_T(o, "Traitement", "Handling"), handling);
+    if (r->acknowledged_date[0]) {
+        relais_cli_date(r->acknowledged_date, o->lang, d, sizeof d);
+        relais_page_field(stdout, 2, S_T(o, "Accusé de réception", "Acknowledged"), d);
+    }
+    if (r->response_due_date[0]) {
+        relais_cli_date(r->response_due_date, o->lang, d, sizeof d);
+        relais_page_field(stdout, 2, S_T(o, "Réponse due le", "Answer due"), d);
+    }
+    if (r->closed_ms) {
+        relais_cli_date_time(r->closed_ms, o->lang, when, sizeof when);
+        relais_page_field(stdout, 2, S_T(o, "Close le", "Closed on"), when);
+    }
+    relais_page_text(stdout, 2, S_T(o, "Résumé", "Summary"), r->summary);
+    relais_page_heading(stdout, S_T(o, "Suivi", "Follow-up"));
+    for (size_t i = 0; i < reply->record_count; i++)
+        s_timeline_line(o, reply->records[i], reply->record_lens[i]);
+}
+
+static int s_show(relais_client_t *client, const s_opts_t *o, const char *entry)
+{
+    relais_reply_t reply;
+    relais_error_t err;
+    int rc = relais_client_reception_show(client, entry, &reply, &err);
+    if (rc)
+        return relais_cli_fail("reception", rc, &err);
+    if (o->json) {
+        json_t *out = json_object();
+        json_object_set_new(out, "entry", s_entry_json(&reply.contacts[0]));
+        json_object_set_new(out, "timeline", relais_cli_timeline_json(&reply, 0));
+        relais_cli_print_json(stdout, out);
+    } else {
+        s_show_page(o, &reply);
+    }
+    relais_reply_clear(&reply);
+    return RELAIS_EXIT_OK;
+}
+
+static int s_stats(relais_client_t *client, const s_opts_t *o)
+{
+    int64_t from = 0, to = 0;
+    s_local_time(o->from, &from);
+    s_local_time(o->to, &to);
+    relais_reply_t reply;
+    relais_error_t err;
+    int rc = relais_client_reception_stats(client, from, to + S_DAY_MS, o->threshold, &reply, &err);
+    if (rc)
+        return relais_cli_fail("reception", rc, &err);
+    fputs(o->json ? reply.stats_json : o->csv ? reply.stats_csv : reply.stats_text, stdout);
+    relais_reply_clear(&reply);
+    return RELAIS_EXIT_OK;
+}
+
+/* ---- The command ---------------------------------------------------------------------------- */
+
+/* Which options each subcommand takes, and what it needs. */
+static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
+{
+    int want = strcmp(sub, "record") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "stats") == 0 ? 0
+               : strcmp(sub, "answer") == 0                                                           ? 2
+                                                                                                      : 1;
+    if (strcmp(sub, "record") && strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "update") &&
+        strcmp(sub, "close") && strcmp(sub, "transfer") && strcmp(sub, "answer") && strcmp(sub, "stats"))
+        return relais_cli_usage("reception", "unknown subcommand '%s'; expected record, list, show, update, close, "
+                                             "transfer, answer or stats",
+                                sub);
+    if (nargs != want)
+        return relais_cli_usage("reception", "%s takes %d argument%s", sub, want, want == 1 ? "" : "s");
+    if (o->to_arg && strcmp(sub, "transfer") == 0) {
+        o->recipient = relais_recipient_from_name(o->to_arg);
+        if (!o->recipient)
+            return relais_cli_usage("reception", "--to: '%s' is unknown; expected police-municipale, police-nationale, "
+                                                 "victim-support-association, municipal-service or hub",
+                                    o->to_arg);
+    } else if (o->to_arg && s_date_opt("--to", o->to_arg, o->to, sizeof o->to) != 0) {
+        return RELAIS_EXIT_USAGE;
+    }
+    if (strcmp(sub, "record") == 0 && (!o->channel || !o->category || !o->subject || !o->summary))
+        return relais_cli_usage("reception", "record needs --channel, --category, --subject and --summary");
+    if (strcmp(sub, "record") == 0 && o->contact && !o->agreed)
+        return relais_cli_usage("reception", "--contact: a resident's details are kept only with their agreement "
+                                             "(--agreed)");
+    if (strcmp(sub, "transfer") == 0 && (!o->recipient || !o->name))
+        return relais_cli_usage("reception", "transfer needs --to (who receives it) and --name (which one; for hub, "
+                                             "its identity name)");
+    if (strcmp(sub, "stats") == 0 && (!o->from[0] || !o->to[0]))
+        return relais_cli_usage("reception", "stats needs --from and --to");
+    if (o->number && !o->street)
+        return relais_cli_usage("reception", "--number goes with --street");
+    for (int i = 0; i < nargs && strcmp(sub, "answer") != 0; i++) {
+        uint64_t seq = relais_entry_handle_seq(args[i]);
+        if (!seq && !(strcmp(sub, "show") == 0 && relais_transfer_handle_seq(args[i])))
+            return relais_cli_usage("reception", "'%s' is no entry of the register; expected A-<number>%s", args[i],
+                                    strcmp(sub, "show") == 0 ? " or T-<number>" : "");
+    }
+    if (strcmp(sub, "answer") == 0 && !relais_transfer_handle_seq(args[0]))
+        return relais_cli_usage("reception", "'%s' is no transfer; expected T-<number>", args[0]);
+    return 0;
+}
+
+static int s_run(s_opts_t *o, const char *sub, char **args)
+{
+    relais_client_t *client = NULL;
+    int rc = relais_cli_connect(&o->conn, NULL, 0, &client);
+    if (rc)
+        return rc;
+    if (strcmp(sub, "record") == 0)
+        rc = s_record(client, o);
+    else if (strcmp(sub, "list") == 0)
+        rc = s_list(client, o);
+    else if (strcmp(sub, "show") == 0)
+        rc = s_show(client, o, args[0]);
+    else if (strcmp(sub, "update") == 0)
+        rc = s_update(client, o, args[0], 0);
+    else if (strcmp(sub, "close") == 0)
+        rc = s_update(client, o, args[0], 1);
+    else if (strcmp(sub, "transfer") == 0)
+        rc = s_transfer(client, o, args[0]);
+    else if (strcmp(sub, "answer") == 0)
+        rc = s_answer(client, o, args[0], args[1]);
+    else
+        rc = s_stats(client, o);
+    relais_client_destroy(&client);
+    return rc;
+}
+
+int relais_cmd_reception(int argc, char **argv)
+{
+    if (argc < 2)
+        return relais_cli_usage("reception", "expected record, list, show, update, close, transfer, answer or stats");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(s_help, stdout);
+        return RELAIS_EXIT_OK;
+    }
+    s_opts_t o = {0};
+    const char *sub = argv[1];
+    optind = 0;
+    int rc = s_parse(argc - 1, argv + 1, &o);
+    if (rc == 0)
+        rc = s_check(&o, sub, argc - 1 - optind, argv + 1 + optind);
+    if (rc == 0)
+        rc = s_run(&o, sub, argv + 1 + optind);
+    return rc < 0 ? RELAIS_EXIT_OK : rc;
+}
