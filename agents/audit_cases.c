@@ -141,6 +141,7 @@ struct relais_audit_cases {
     s_map_t moved;                /* seq (8) -> 1 byte: a referral the index files elsewhere than its case
                                    * then; a split must have moved it (0 once its copy showed where) */
     s_map_t split_keys;           /* key id (8) -> the split's seq (8): keys a split destroyed */
+    s_map_t transfers;            /* a transfer's seq (8) -> its entry's seq (8): the register's answers */
     uint64_t next_seq;            /* the record the replay expects next */
     uint64_t gone_seq;            /* the last record whose key is gone ... */
     char gone_case[RELAIS_CASE_ID_LEN]; /* ... and the case its key names */
@@ -574,6 +575,58 @@ static int s_apply_privacy(s_replay_t *r, uint64_t seq, int64_t received_ms, con
     return s_check_event(r, seq, &step) ? RELAIS_AUDIT_STOP : 0;
 }
 
+/* The entry of the reception's register a record of it belongs to (0 when it names none the log
+ * made): a new entry is its own; an update and a transfer name it; an answer names its transfer. */
+static uint64_t s_entry_of(s_replay_t *r, uint64_t seq, const relais_message_t *msg)
+{
+    relais_contact_update_view_t u;
+    relais_transfer_view_t t;
+    relais_transfer_answer_view_t a;
+    uint8_t key[8];
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_CONTACT)
+        return seq;
+    if (relais_message_contact_update(msg, &u) == 0)
+        return relais_entry_handle_seq(u.entry_id);
+    if (relais_message_transfer(msg, &t) == 0) {
+        uint64_t entry = relais_entry_handle_seq(t.entry_id);
+        uint8_t value[8];
+        relais_u64_put(key, seq);
+        relais_u64_put(value, entry);
+        return s_put(&r->transfers, key, sizeof key, value, sizeof value) ? 0 : entry;
+    }
+    if (relais_message_transfer_answer(msg, &a) != 0)
+        return 0;
+    relais_u64_put(key, relais_transfer_handle_seq(a.transfer_id));
+    const s_slot_t *s = s_get(&r->transfers, key, sizeof key);
+    return s && s->vlen == 8 ? relais_u64_get(s->val) : 0;
+}
+
+/* A record of the reception's register is an event of its entry, whose lifecycle it touches (the
+ * register's own index is the auditor's to check another day: docs/reception.md). */
+static int s_apply_reception(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    uint64_t entry = s_entry_of(r, seq, msg);
+    if (!entry)
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "a record of the reception's register that names no entry the log "
+                                                    "made");
+    relais_entry_handle(entry, handle);
+    if (s_touch(r, handle, seq, received_ms))
+        return s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the register");
+    return s_check_no_event(r, seq);
+}
+
+/* A record whose key is gone was an entry's of the register when it is sealed under an entry's
+ * own key: the one that opened it (part 0, its owner itself), or a later one of an entry the
+ * replay knows. */
+static int s_entry_key(const s_replay_t *r, uint64_t key_id, uint64_t seq, char *handle)
+{
+    uint64_t owner = relais_key_id_owner(key_id);
+    relais_lifecycle_t lc;
+    relais_entry_handle(owner, handle);
+    return relais_key_id_part(key_id) == 0 && (owner == seq || s_lifecycle(r, handle, &lc));
+}
+
 void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t received_ms, uint64_t key_id,
                              uint64_t copy_of)
 {
@@ -584,6 +637,14 @@ void relais_audit_cases_gone(relais_audit_cases_t *r, uint64_t seq, int64_t rece
         return;
     }
     r->next_seq++;
+    char entry[RELAIS_CASE_ID_LEN];
+    if (s_entry_key(r, key_id, seq, entry)) {
+        uint8_t id[8];
+        relais_u64_put(id, key_id);
+        if (s_put(&r->gone, id, sizeof id, "", 0) || s_touch(r, entry, seq, received_ms))
+            s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the register");
+        return;
+    }
     relais_cases_step_t step;
     int rc = relais_cases_decide_gone(&s_index, r, key_id, copy_of, seq, received_ms, &step);
     if (rc) {
@@ -646,6 +707,8 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, uint64_t co
 {
     if (relais_message_payload(msg) == RELAIS_PAYLOAD_PRIVACY && !copy_of)
         return s_apply_privacy(r, seq, received_ms, msg);
+    if (relais_payload_is_reception(relais_message_payload(msg)))
+        return s_apply_reception(r, seq, received_ms, msg);
     relais_cases_step_t step;
     int rc = copy_of ? s_decide_copy(r, seq, received_ms, copy_of, msg, &step)
                      : relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
@@ -857,7 +920,8 @@ static int s_check_lifecycles(s_replay_t *r)
         const relais_lifecycle_t *lc = (const relais_lifecycle_t *)s->val;
         if (lc->tier == RELAIS_TIER_ACTIVE)
             continue;
-        uint64_t n = relais_cases_number(where + 5), kept = 0;
+        const char *id = where + 5;
+        uint64_t n = relais_entry_handle_seq(id) ? relais_entry_handle_seq(id) : relais_cases_number(id), kept = 0;
         rc = relais_store_key_range(r->store, NULL, RELAIS_STORE_KEYS_LIVE, relais_key_id_of(n, 0),
                                     relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX), s_count_key, &kept);
         if (rc)
@@ -872,8 +936,10 @@ static int s_check_lifecycles(s_replay_t *r)
         if (!s->key || s->klen != 8 || s_get(&r->split_keys, s->key, s->klen))
             continue;
         uint64_t key_id = relais_u64_get(s->key);
-        snprintf(where, sizeof where, "C-%" PRIu64, relais_key_id_owner(key_id));
         relais_lifecycle_t lc;
+        relais_entry_handle(relais_key_id_owner(key_id), where);
+        if (relais_key_id_part(key_id) != 0 || !s_lifecycle(r, where, &lc))
+            snprintf(where, sizeof where, "C-%" PRIu64, relais_key_id_owner(key_id));
         if (!s_lifecycle(r, where, &lc) || lc.tier == RELAIS_TIER_ACTIVE)
             return relais_audit_fail(r->out, RELAIS_E_CORRUPT, "keys",
                                      "data key %" PRIu64 " is gone from the store, though the log never archived %s "
@@ -993,6 +1059,7 @@ int relais_audit_cases_end(relais_audit_cases_t *r, relais_audit_outcome_t *out)
     s_map_free(&r->gone);
     s_map_free(&r->moved);
     s_map_free(&r->split_keys);
+    s_map_free(&r->transfers);
     s_map_free(&r->meetings);
     free(r);
     return out->status ? RELAIS_AUDIT_STOP : 0;

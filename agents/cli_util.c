@@ -235,6 +235,8 @@ int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap
         prefix = 'C';
     else if (text && (text[0] == 'R' || text[0] == 'r') && text[1] == '-' && (accept & RELAIS_CLI_REF_HANDLE))
         prefix = 'R';
+    else if (text && (text[0] == 'A' || text[0] == 'a') && text[1] == '-' && (accept & RELAIS_CLI_REF_ENTRY))
+        prefix = 'A';
     const char *digits = prefix ? text + 2 : text;
     if (text && (prefix || (accept & RELAIS_CLI_REF_CASE)) && s_ref_number(digits, &n) == 0) {
         snprintf(out, cap, "%c-%" PRIu64, prefix ? prefix : 'C', n);
@@ -242,7 +244,9 @@ int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap
     }
     const char *expected = accept == RELAIS_CLI_REF_HANDLE ? "a referral's handle (R-57 or r-57)"
                            : accept == RELAIS_CLI_REF_CASE ? "a case id (C-14, c-14 or 14)"
-                                                           : "a case id (C-14, c-14 or 14) or a referral's handle (R-57)";
+                           : (accept & RELAIS_CLI_REF_ENTRY)
+                               ? "a case id (C-14, c-14 or 14) or an entry of the reception's register (A-12)"
+                               : "a case id (C-14, c-14 or 14) or a referral's handle (R-57)";
     return relais_status_set(RELAIS_E_INVALID, "'%.64s' is not %s", text ? text : "", expected);
 }
 

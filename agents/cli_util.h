@@ -96,6 +96,7 @@ int relais_cli_lang_parse(const char *name, relais_cli_lang_t *lang);
 
 #define RELAIS_CLI_REF_CASE 1u   /* a case id: C-14, c-14 or 14 */
 #define RELAIS_CLI_REF_HANDLE 2u /* a referral's handle: R-57 or r-57 */
+#define RELAIS_CLI_REF_ENTRY 4u  /* an entry of the reception's register: A-12 or a-12 */
 
 /* Writes the id as the hub spells it ("C-14", "R-57") into `out` (room RELAIS_CASE_ID_LEN), from
  * the forms `accept` allows; leading zeros of the number are dropped. Errors: RELAIS_E_INVALID,

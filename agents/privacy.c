@@ -45,6 +45,8 @@ static const char s_help[] =
     "            referrer.name, referrer.contact, description, support_in_place, note, diagnosis.\n"
     "  erase     erasure on request (art. 17): the case is sealed for the archive at once, and\n"
     "            erased at the hub's next sweep. Refused (LEGAL_HOLD) while a legal hold is set.\n"
+    "            An entry of the reception's register (A-12) too, at a resident's request, by the\n"
+    "            data protection officer alone (and so are hold and release of an entry).\n"
     "  hold      a legal hold (an information préoccupante sent to the département, a judge's\n"
     "            request): the case is not erased while it is set. The reason is a reference,\n"
     "            never a fact about the child: it stays once the case is gone.\n"
@@ -552,7 +554,10 @@ int relais_cmd_privacy(int argc, char **argv)
         rc = s_check(&o, sub, argc - 1 - optind);
     /* "c-14" and "14" are C-14; export, like case show, also takes a referral's handle */
     char case_id[RELAIS_CASE_ID_LEN] = "";
-    unsigned forms = RELAIS_CLI_REF_CASE | (strcmp(sub, "export") == 0 ? RELAIS_CLI_REF_HANDLE : 0);
+    unsigned forms = RELAIS_CLI_REF_CASE | (strcmp(sub, "export") == 0 ? RELAIS_CLI_REF_HANDLE : 0) |
+                     (strcmp(sub, "erase") == 0 || strcmp(sub, "hold") == 0 || strcmp(sub, "release") == 0
+                          ? RELAIS_CLI_REF_ENTRY
+                          : 0);
     if (rc == 0 && strcmp(sub, "stats") != 0 && relais_cli_case_ref(argv[1 + optind], forms, case_id, sizeof case_id))
         rc = relais_cli_usage("privacy", "%s", relais_status_detail());
     if (rc == 0)

@@ -39,6 +39,8 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->handshake_timeout_ms = 5000;
     opts->active_days = RELAIS_CASES_ACTIVE_DAYS_DEFAULT;
     opts->archive_days = RELAIS_CASES_ARCHIVE_DAYS_DEFAULT;
+    opts->reception_active_days = RELAIS_RECEPTION_ACTIVE_DAYS_DEFAULT;
+    opts->reception_archive_days = RELAIS_RECEPTION_ARCHIVE_DAYS_DEFAULT;
     opts->backup_days = 30;
     opts->sweep_interval_s = 86400;
     opts->index_settle_ms = 1000;
@@ -65,6 +67,7 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
         opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->handshake_timeout_ms < 100 || opts->work_hours[0] >= opts->work_hours[1] ||
         opts->work_hours[1] > 24 * 60 || opts->active_days == 0 || opts->archive_days == 0 ||
+        opts->reception_active_days == 0 || opts->reception_archive_days == 0 ||
         opts->sweep_interval_s == 0 || opts->index_settle_ms == 0 ||
         opts->limits.child_age_min < 0 || opts->limits.child_age_max < opts->limits.child_age_min ||
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))
@@ -266,6 +269,9 @@ static void s_rebuild_progress(void *ctx, uint64_t applied, uint64_t head)
                (unsigned long long)head, head ? 100.0 * (double)applied / (double)head : 100.0);
 }
 
+/* The reception's register is derived from the log with the cases. */
+static const relais_cases_other_t s_register = {relais_reception_fold, relais_reception_fold_gone};
+
 int broker_index_catch_up(relais_broker_t *b, const char *when)
 {
     relais_store_index_t index;
@@ -280,7 +286,7 @@ int broker_index_catch_up(relais_broker_t *b, const char *when)
                (unsigned long long)index.applied, (unsigned long long)head, broker_logq(q, sizeof q, index.why));
     s_rebuild_t r = {.started_us = broker_monotonic_us(), .from = index.applied};
     r.told_us = r.started_us;
-    rc = relais_cases_index_catch_up(b->store, b->keyring, b->hub_secret, 0, relais_reception_fold, s_rebuild_progress, &r);
+    rc = relais_cases_index_catch_up(b->store, b->keyring, b->hub_secret, 0, &s_register, s_rebuild_progress, &r);
     double s = (double)(broker_monotonic_us() - r.started_us) / 1e6;
     if (rc != 0) {
         broker_log("error", "index-rebuild-failed", "code=%s why=%s", relais_status_name(rc),

@@ -61,6 +61,10 @@ static void s_usage(FILE *out)
             "                            event (default 730: two years after the last contact)\n"
             "  --archive-days N          then stays N days in the intermediate archive, sealed to the data\n"
             "                            protection officer, before it is erased (default 1826)\n"
+            "  --reception-active-days N an entry of the reception's register leaves the active base N days\n"
+            "                            after its last event (default 365: its follow-up, its due date\n"
+            "                            and the two months of an appeal, docs/reception.md)\n"
+            "  --reception-archive-days N then stays N days in the intermediate archive (default 1826)\n"
             "  --backup-days N           a retired data key generation (kept for restoring backups) is\n"
             "                            destroyed N days after the rotation that retired it (default 30)\n"
             "  --retired-keys DIR        where retired generations go (default: retired/ beside --data-key)\n"
@@ -158,7 +162,7 @@ enum {
     S_OPT_DATA_KEY,
     S_OPT_NO_ENCRYPTION,
     S_OPT_ACTIVE_DAYS,
-    S_OPT_ARCHIVE_DAYS,
+    S_OPT_ARCHIVE_DAYS, S_OPT_RECEPTION_ACTIVE_DAYS, S_OPT_RECEPTION_ARCHIVE_DAYS,
     S_OPT_BACKUP_DAYS,
     S_OPT_RETIRED_KEYS,
     S_OPT_SWEEP_INTERVAL,
@@ -197,6 +201,8 @@ static const struct option s_options[] = {
     {"no-encryption", no_argument, NULL, S_OPT_NO_ENCRYPTION},
     {"active-days", required_argument, NULL, S_OPT_ACTIVE_DAYS},
     {"archive-days", required_argument, NULL, S_OPT_ARCHIVE_DAYS},
+    {"reception-active-days", required_argument, NULL, S_OPT_RECEPTION_ACTIVE_DAYS},
+    {"reception-archive-days", required_argument, NULL, S_OPT_RECEPTION_ARCHIVE_DAYS},
     {"backup-days", required_argument, NULL, S_OPT_BACKUP_DAYS},
     {"retired-keys", required_argument, NULL, S_OPT_RETIRED_KEYS},
     {"sweep-interval", required_argument, NULL, S_OPT_SWEEP_INTERVAL},
@@ -253,6 +259,10 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->active_days = (unsigned)v, 0);
     case S_OPT_ARCHIVE_DAYS:
         return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->archive_days = (unsigned)v, 0);
+    case S_OPT_RECEPTION_ACTIVE_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->reception_active_days = (unsigned)v, 0);
+    case S_OPT_RECEPTION_ARCHIVE_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->reception_archive_days = (unsigned)v, 0);
     case S_OPT_BACKUP_DAYS:
         return s_parse_u64(arg, 0, 3650, &v) ? -1 : (o->backup_days = (unsigned)v, 0);
     case S_OPT_SWEEP_INTERVAL:

@@ -247,11 +247,25 @@ typedef struct {
 } s_move_t;
 
 typedef struct {
-    const relais_cases_retention_t *retention;
+    const relais_cases_retention_t *retention;  /* a case's */
+    const relais_cases_retention_t *reception;  /* an entry of the reception's register's */
     int64_t now;
     s_move_t *moves;
     size_t count, room;
 } s_plan_t;
+
+/* An entry of the reception's register ("A-<seq>") rather than a case: its own retention, no case
+ * record, no statistics, its entry in the register's index. */
+static int s_is_entry(const char *id)
+{
+    return relais_entry_handle_seq(id) != 0;
+}
+
+/* The record whose keys an id names: a case's number or an entry's. */
+static uint64_t s_owner(const char *id)
+{
+    return s_is_entry(id) ? relais_entry_handle_seq(id) : relais_cases_number(id);
+}
 
 static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, size_t len)
 {
@@ -259,7 +273,8 @@ static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, siz
     relais_lifecycle_t lc;
     if (relais_lifecycle_decode(value, len, &lc) != 0)
         return relais_status_set(RELAIS_E_CORRUPT, "the lifecycle of %s does not decode", case_id);
-    relais_cases_move_t move = relais_cases_sweep_move(&lc, plan->retention, plan->now, NULL);
+    relais_cases_move_t move =
+        relais_cases_sweep_move(&lc, s_is_entry(case_id) ? plan->reception : plan->retention, plan->now, NULL);
     if (move == RELAIS_CASES_MOVE_NONE)
         return 0;
     if (plan->count == plan->room) {
@@ -464,10 +479,10 @@ static void s_reason(const s_move_t *m, const relais_broker_t *b, char *out, siz
         snprintf(out, cap, "erasure asked by record %" PRIu64, m->lc.erasure_requested_seq);
     else if (m->move == RELAIS_CASES_MOVE_ARCHIVE)
         snprintf(out, cap, "%u days without an event since record %" PRIu64 ": the end of the active period",
-                 b->opts.active_days, m->lc.last_event_seq);
+                 s_is_entry(m->case_id) ? b->opts.reception_active_days : b->opts.active_days, m->lc.last_event_seq);
     else
         snprintf(out, cap, "%u days in the intermediate archive since record %" PRIu64 ": the end of the archive period",
-                 b->opts.archive_days, m->lc.archived_seq);
+                 s_is_entry(m->case_id) ? b->opts.reception_archive_days : b->opts.archive_days, m->lc.archived_seq);
 }
 
 /* What an archiving needs, read before anything is written: a case that cannot be read is
@@ -500,7 +515,7 @@ static int s_key_id_add(void *ctx, uint64_t key_id, const uint8_t *wrapped, size
 static int s_case_key_ids(relais_store_t *store, relais_store_batch_t *batch, relais_store_keys_t which,
                           const char *case_id, s_key_ids_t *out)
 {
-    uint64_t n = relais_cases_number(case_id);
+    uint64_t n = s_owner(case_id);
     memset(out, 0, sizeof *out);
     return relais_store_key_range(store, batch, which, relais_key_id_of(n, 0), relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX),
                                   s_key_id_add, out);
@@ -537,11 +552,12 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     relais_case_record_t rec;
     relais_stats_case_t profile;
     s_key_ids_t ids = {0};
-    int rc = relais_store_batch_case_get(s->batch, m->case_id, &bytes, &len);
-    if (rc == 0)
+    int entry = s_is_entry(m->case_id);
+    int rc = entry ? 0 : relais_store_batch_case_get(s->batch, m->case_id, &bytes, &len);
+    if (rc == 0 && !entry)
         rc = relais_case_record_decode(bytes, len, &rec);
     free(bytes);
-    if (rc == 0)
+    if (rc == 0 && !entry)
         rc = broker_case_profile(b, &rec, &profile);
     if (rc == 0)
         rc = s_case_key_ids(b->store, s->batch, RELAIS_STORE_KEYS_LIVE, m->case_id, &ids);
@@ -555,14 +571,14 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
         free(boxes);
         return S_SKIP;
     }
-    rc = s_stats_load(s);
+    rc = entry ? 0 : s_stats_load(s);
     /* A merged case was the surviving case's child: counted with it, never on its own. */
-    if (rc == 0 && !rec.summary.merged_into[0])
+    if (rc == 0 && !entry && !rec.summary.merged_into[0])
         rc = relais_stats_add(s->retired, &profile);
     /* A case still open leaves its child: the next referral of the child opens a new case. A
      * merged case's child key led to the case it was merged into, which leaves with it. */
     char linked[RELAIS_CASE_ID_MAX];
-    if (rc == 0 && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
+    if (rc == 0 && !entry && relais_store_batch_child_get(s->batch, rec.child_key, linked) == 0 &&
         (strcmp(linked, m->case_id) == 0 || (m->follows && strcmp(linked, m->follows) == 0)))
         rc = relais_store_batch_child_del(s->batch, rec.child_key);
     /* The boxes in place of the keys themselves. */
@@ -574,9 +590,10 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     free(ids.ids);
     free(boxes);
     if (rc == 0)
-        rc = relais_store_batch_case_forget(s->batch, m->case_id);
+        rc = entry ? relais_store_batch_contact_forget(s->batch, s_owner(m->case_id))
+                   : relais_store_batch_case_forget(s->batch, m->case_id);
     if (rc == 0)
-        s->forgotten[s->forgotten_count++] = relais_cases_number(m->case_id);
+        s->forgotten[s->forgotten_count++] = s_owner(m->case_id);
     return rc;
 }
 
@@ -690,8 +707,10 @@ int broker_sweep(relais_broker_t *b, uint64_t *head)
         return 0; /* a store in clear has nothing sealed to archive */
     relais_cases_retention_t retention = {.active_ms = (int64_t)b->opts.active_days * S_DAY_MS,
                                           .archive_ms = (int64_t)b->opts.archive_days * S_DAY_MS};
+    relais_cases_retention_t reception = {.active_ms = (int64_t)b->opts.reception_active_days * S_DAY_MS,
+                                          .archive_ms = (int64_t)b->opts.reception_archive_days * S_DAY_MS};
     s_sweep_t s = {.b = b, .now = broker_sweep_clock(b), .received_ms = broker_now_ms()};
-    s_plan_t plan = {.retention = &retention, .now = s.now};
+    s_plan_t plan = {.retention = &retention, .reception = &reception, .now = s.now};
     char name[RELAIS_IDENT_NAME_MAX];
     int rc = relais_store_lifecycle_iterate(b->store, s_plan_case, &plan);
     size_t moved = 0;

@@ -214,6 +214,17 @@ static int s_check_privacy(const relais_message_t *msg, relais_role_t role, cons
         *why = "only the data protection officer opens the archive";
         return RELAIS_E_FORBIDDEN;
     }
+    /* A resident's rights over the register are the officer's to serve: the coordinator has no
+     * need to know the desk's entries, and the desk corrects an entry with an update. */
+    if (relais_entry_handle_seq(p.case_id) && role != RELAIS_ROLE_DPO) {
+        *why = "a resident's rights over the reception's register are served by the data protection officer";
+        return RELAIS_E_FORBIDDEN;
+    }
+    if (relais_entry_handle_seq(p.case_id) && p.kind == RELAIS_PRIVACY_RECTIFIED) {
+        *why = "an entry of the reception's register is corrected by the desk (relais reception update), not "
+               "rectified";
+        return RELAIS_E_MALFORMED;
+    }
     return 0;
 }
 

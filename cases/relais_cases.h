@@ -427,13 +427,17 @@ int relais_cases_batch_privacy_record(relais_store_batch_t *batch, const relais_
  * Errors: RELAIS_E_CORRUPT (a record the rules refuse, or that does not decode: the indexes
  * cannot be made from this log), RELAIS_E_CRYPTO, the store's. */
 typedef void (*relais_cases_progress_fn)(void *ctx, uint64_t applied, uint64_t head);
-/* What is no case's record but has an index of its own (the reception's register) is folded by
- * `other` when it is given, in the same batches: it returns 0 or a status, as a fold does. */
-typedef int (*relais_cases_other_fn)(relais_store_batch_t *batch, const relais_message_t *msg, uint64_t seq,
-                                     int64_t received_ms);
+/* What is no case's but has an index of its own (the reception's register) is folded by `other`
+ * when it is given, in the same batches: `record` a record it can open (0 or a status, as a fold
+ * returns), `gone` a record whose data key is gone (1: it was the other index's, and is folded;
+ * 0: it is a case's, for the case rules; or a status). */
+typedef struct {
+    int (*record)(relais_store_batch_t *batch, const relais_message_t *msg, uint64_t seq, int64_t received_ms);
+    int (*gone)(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq, int64_t received_ms);
+} relais_cases_other_t;
 int relais_cases_index_catch_up(relais_store_t *store, relais_keyring_t *ring,
                                 const uint8_t secret[RELAIS_CASES_SECRET_SIZE], size_t chunk,
-                                relais_cases_other_fn other, relais_cases_progress_fn progress, void *ctx);
+                                const relais_cases_other_t *other, relais_cases_progress_fn progress, void *ctx);
 
 /* ---- A case's lifecycle (docs/privacy.md) ---------------------------------------------- */
 

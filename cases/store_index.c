@@ -296,7 +296,7 @@ typedef struct {
     relais_store_t *store;
     relais_keyring_t *ring;
     const uint8_t *secret;
-    relais_cases_other_fn other;        /* the register's records, or NULL */
+    const relais_cases_other_t *other;  /* the register's records, or NULL */
     uint64_t gone_seq;                  /* the last record whose key is gone ... */
     char gone_case[RELAIS_CASE_ID_LEN]; /* ... and the case its key names */
 } s_fold_t;
@@ -343,7 +343,7 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64
         return rc ? rc : relais_cases_batch_privacy_record(f->batch, &p, &lc, seq);
     }
     if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE && payload != RELAIS_PAYLOAD_MEETING)
-        return f->other ? f->other(f->batch, msg, seq, received_ms) : 0; /* the register's, an access record's */
+        return f->other ? f->other->record(f->batch, msg, seq, received_ms) : 0; /* the register's, an access record's */
     relais_cases_step_t step;
     int rc = copy_of ? s_fold_copy(f, seq, received_ms, copy_of, msg, &step)
                      : relais_cases_batch_decide(f->batch, f->secret, msg, NULL, seq, received_ms, &step);
@@ -356,6 +356,9 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64
  * indexes but its lifecycle, which its key names; or a split moved it out (the rules say). */
 static int s_fold_gone(s_fold_t *f, const relais_log_record_t *rec)
 {
+    int others = f->other ? f->other->gone(f->batch, rec->key_id, rec->seq, rec->received_ms) : 0;
+    if (others)
+        return others < 0 ? others : 0;
     f->gone_seq = rec->seq;
     snprintf(f->gone_case, sizeof f->gone_case, "C-%llu", (unsigned long long)relais_key_id_owner(rec->key_id));
     relais_cases_step_t step;
@@ -412,7 +415,7 @@ static int s_fold(void *ctx, uint64_t seq, const uint8_t *record, size_t len, co
 
 int relais_cases_index_catch_up(relais_store_t *store, relais_keyring_t *ring,
                                 const uint8_t secret[RELAIS_CASES_SECRET_SIZE], size_t chunk,
-                                relais_cases_other_fn other, relais_cases_progress_fn progress, void *ctx)
+                                const relais_cases_other_t *other, relais_cases_progress_fn progress, void *ctx)
 {
     if (!store || !secret)
         return relais_status_set(RELAIS_E_INVALID, "relais_cases_index_catch_up needs a store and the hub secret");

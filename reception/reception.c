@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "relais_cases.h"
+#include "relais_keys.h"
 
 static int s_refuse(relais_reception_step_t *out, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -301,6 +302,23 @@ int relais_reception_batch_decide(relais_store_batch_t *batch, const relais_mess
     return rc;
 }
 
+int relais_reception_lifecycle_touch(relais_store_batch_t *batch, uint64_t entry_seq, uint64_t seq,
+                                     int64_t received_ms)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_lifecycle_t lc;
+    relais_entry_handle(entry_seq, handle);
+    int rc = relais_cases_batch_lifecycle_get(batch, handle, &lc);
+    if (rc == RELAIS_E_NOT_FOUND) {
+        memset(&lc, 0, sizeof lc);
+        rc = 0;
+    }
+    if (rc)
+        return rc;
+    relais_cases_lifecycle_touch(&lc, seq, received_ms);
+    return relais_cases_batch_lifecycle_put(batch, handle, &lc);
+}
+
 int relais_reception_batch_record(relais_store_batch_t *batch, const relais_reception_step_t *step, uint64_t seq)
 {
     uint8_t *value = NULL;
@@ -310,6 +328,9 @@ int relais_reception_batch_record(relais_store_batch_t *batch, const relais_rece
         rc = relais_store_batch_contact_put(batch, step->entry_seq, value, len);
     if (rc == 0)
         rc = relais_store_batch_contact_link(batch, seq, step->entry_seq);
+    /* Every record of the entry is one more event: its active period counts from the last. */
+    if (rc == 0)
+        rc = relais_reception_lifecycle_touch(batch, step->entry_seq, seq, step->rec.updated_ms);
     free(value);
     return rc;
 }
@@ -331,6 +352,27 @@ int relais_reception_fold(relais_store_batch_t *batch, const relais_message_t *m
         rc = relais_reception_batch_record(batch, step, seq);
     free(step);
     return rc;
+}
+
+int relais_reception_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq)
+{
+    if (relais_key_id_part(key_id) != 0)
+        return 0;
+    uint64_t owner = relais_key_id_owner(key_id);
+    if (owner == seq)
+        return 1;
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_lifecycle_t lc;
+    relais_entry_handle(owner, handle);
+    return relais_cases_batch_lifecycle_get(batch, handle, &lc) == 0;
+}
+
+int relais_reception_fold_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq, int64_t received_ms)
+{
+    if (!relais_reception_owns_key(batch, key_id, seq))
+        return 0;
+    int rc = relais_reception_lifecycle_touch(batch, relais_key_id_owner(key_id), seq, received_ms);
+    return rc ? rc : 1;
 }
 
 /* ---- The desk's search ----------------------------------------------------------------- */

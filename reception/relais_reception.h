@@ -23,6 +23,16 @@
 extern "C" {
 #endif
 
+/* How long an entry stays in each tier (docs/reception.md, "Retention"): in the active base
+ * until a year after its last event (its follow-up, its due date, the two months in which a
+ * decision may be challenged, a solicitation that comes back with the seasons), then in the
+ * intermediate archive for the four years in which a claim against the commune is barred (loi
+ * n° 68-1250, art. 1, counted from the 1 January after the facts), then erased. Its lifecycle is
+ * the store's lifecycle index's entry under its handle, "A-<seq>", moved by the same sweep as a
+ * case's. */
+#define RELAIS_RECEPTION_ACTIVE_DAYS_DEFAULT 365
+#define RELAIS_RECEPTION_ARCHIVE_DAYS_DEFAULT 1826
+
 /* What a reception record does to the register. */
 typedef struct {
     int status;                  /* 0, or the refusal: RELAIS_E_BAD_TRANSITION, RELAIS_E_FORBIDDEN, RELAIS_E_MALFORMED */
@@ -48,6 +58,23 @@ int relais_reception_batch_decide(relais_store_batch_t *batch, const relais_mess
 /* Writes an accepted step into the batch once its record `seq` is appended: the entry's state and
  * the record's link to it. */
 int relais_reception_batch_record(relais_store_batch_t *batch, const relais_reception_step_t *step, uint64_t seq);
+
+/* Record `seq`, received at `received_ms`, is an event of entry `entry_seq`: the entry's lifecycle
+ * ("A-<entry_seq>" in the lifecycle index) counts its active period from it. Also for a record
+ * whose key is gone (the index's rebuild after the entry left the active base). */
+int relais_reception_lifecycle_touch(relais_store_batch_t *batch, uint64_t entry_seq, uint64_t seq,
+                                     int64_t received_ms);
+
+/* Whether a record whose data key `key_id` is gone was an entry's of the register rather than a
+ * case's: the record that opened the entry is sealed under its entry's own key (part 0, owner
+ * the record itself), which no case record is (a case opens with a referral's key, part 1); the
+ * entry's later records under that key once its lifecycle is known. */
+int relais_reception_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq);
+
+/* A record whose key is gone, as the index's rebuild meets it (relais_cases_index_catch_up's
+ * `other.gone`): 1 when it was an entry's (its lifecycle touched), 0 when it is a case's, or a
+ * status. */
+int relais_reception_fold_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq, int64_t received_ms);
 
 /* Folds a reception record of the log into the index as the writer did when it stored it (the
  * index's rebuild: relais_cases_index_catch_up's `other`). A record the rules refuse cannot have

@@ -171,8 +171,62 @@ cp "$tmp/out" "$tmp/before.json"
 stop_broker_clean
 rm -rf "$tmp/store/index"
 start_broker_on_free_port
-grep -q "event=index-rebuilt\|rebuil" "$tmp/broker.log" || fail "the index was not rebuilt"
+grep -q "event=index-rebuilt" "$tmp/broker.log" || fail "the index was not rebuilt"
 expect 0 accueil-tu reception list --all --json
 diff "$tmp/before.json" "$tmp/out" >&2 || fail "the register rebuilt differs"
+
+step "a resident's request: the officer erases the visit's entry at once; the coordinator may not"
+refused FORBIDDEN coordination privacy erase "$visit" --reason "demande de l'habitant"
+expect 0 dpd-ville privacy erase "$visit" --reason "demande de l'habitant, courriel du 3 décembre"
+for _ in $(seq 50); do grep -q "event=archived case=$visit" "$tmp/broker.log" && break; sleep 0.1; done
+grep -q "event=archived case=$visit" "$tmp/broker.log" || fail "the visit's entry was not sealed for the archive"
+refused MALFORMED accueil-tu reception show "$visit"
+expect 0 accueil-tu reception list --all --json
+has_entry "$visit" && fail "an entry gone from the active base is listed"
+
+step "retention: a year after their last event the entries leave the active base, five years later they are erased"
+stop_broker_clean
+clock=$tmp/clock
+set_clock() { echo "$1" >"$clock.new" && mv "$clock.new" "$clock"; }
+sweeps() { grep -c 'event=sweep moved' "$tmp/broker.log" || true; }
+wait_sweep() {
+  local want=$(($(sweeps) + 2))
+  for _ in $(seq 300); do [ "$(sweeps)" -ge "$want" ] && return 0; sleep 0.1; done
+  fail "no sweep after the clock moved: $(tail -5 "$tmp/broker.log")"
+}
+day_ms=$((24 * 3600 * 1000))
+now_ms=$(($(date +%s) * 1000))
+set_clock "$((now_ms + 300 * day_ms))"
+broker_args=(--sweep-clock "$clock" --sweep-interval 1)
+start_broker_on_free_port
+wait_sweep
+expect 0 accueil-tu reception list --all --json
+[ "$(json_count)" = 3 ] || fail "an entry left the active base within the year: $(cat "$tmp/out")"
+set_clock "$((now_ms + 366 * day_ms))"
+wait_sweep
+expect 0 accueil-tu reception list --all --json
+[ "$(json_count)" = 0 ] || fail "entries still listed a year after their last event: $(cat "$tmp/out")"
+for e in "$call" "$letter" "$late"; do
+  grep -q "event=archived case=$e " "$tmp/broker.log" || fail "$e was not archived"
+done
+expect 0 coordination case list --json
+grep -q "Lina" "$tmp/out" || fail "the child's case left with the register's entries"
+set_clock "$((now_ms + (366 + 1827) * day_ms))"
+wait_sweep
+for e in "$call" "$letter" "$late" "$visit"; do
+  grep -q "event=erased case=$e " "$tmp/broker.log" || fail "$e was not erased"
+done
+stop_broker_clean
+
+step "the audit replays the register's lifecycles, with and without the data key"
+"$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap" >/dev/null
+expect_exit 0 "$relais" audit verify --store "$tmp/snap" --certs "$broker_certs"
+expect_exit 0 "$relais" audit verify --store "$tmp/snap" --certs "$broker_certs" --data-key "$broker_data_key"
+rm -rf "$tmp/store/index"
+broker_args=()
+start_broker_on_free_port
+grep -q "event=index-rebuilt" "$tmp/broker.log" || fail "the index was not rebuilt"
+expect 0 accueil-tu reception list --all --json
+[ "$(json_count)" = 0 ] || fail "erased entries came back with the rebuild: $(cat "$tmp/out")"
 stop_broker_clean
 echo "reception: ok"
