@@ -621,7 +621,7 @@ static void s_show_page(const s_opts_t *o, const relais_reply_t *reply)
     snprintf(place, sizeof place, "%s%s%s", r->house_number, r->house_number[0] ? " " : "", r->street);
     relais_page_field(stdout, 2, S_T(o, "Lieu", "Place"), place);
     snprintf(resident, sizeof resident, "%s%s", r->requester[0] ? r->requester : S_T(o, "anonyme", "anonymous"),
-             r->contact_agreed ? S_T(o, " (accepte d'être recontacté)", " (agreed to be reached back)") : "");
+             r->contact_agreed ? S_T(o, " (accepte d'être rappelé par le service)", " (agreed to be reached back)") : "");
     relais_page_field(stdout, 2, S_T(o, "Demandeur", "Resident"), resident);
     /* The resident's details are in the entry's own record alone, kept with their agreement. */
     relais_message_t *first = NULL;
