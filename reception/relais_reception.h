@@ -45,8 +45,8 @@ typedef struct {
  * to be stored as record `seq` received at `received_ms`, against `entry`: the entry it names as
  * the index holds it (NULL for a new entry, or when the index has none: an update of an entry
  * that does not exist is refused). For an answer, `entry` is the entry of the transfer it names.
- * Fills *out (out->status says whether it is accepted). Errors (not refusals): RELAIS_E_INVALID
- * (not a reception record). */
+ * Fills *out (out->status says whether it is accepted); `entry` must not be &out->rec. Errors (not
+ * refusals): RELAIS_E_INVALID (not a reception record). */
 int relais_reception_decide(const relais_contact_record_t *entry, const relais_message_t *msg, uint64_t seq,
                             int64_t received_ms, relais_reception_step_t *out);
 
