@@ -115,8 +115,8 @@ static void s_source(const char *path, char *out, size_t cap)
     snprintf(out, cap, "%s, imported %s", base, day);
 }
 
-/* Appends `value` to the comma-separated `seen` (room cap) when not there yet, up to `max` values;
- * returns 1 when it was new but there was no room left: the summary then ends with "...". */
+/* Adds `value` to seen[0..*n) when not there yet, up to `max` values; returns 1 when it was new
+ * but there was no room left: the summary then ends with "...". */
 static int s_collect(char seen[][RELAIS_STREETS_COMMUNE_MAX + 1], size_t *n, size_t max, const char *value)
 {
     for (size_t i = 0; i < *n; i++)
@@ -128,7 +128,19 @@ static int s_collect(char seen[][RELAIS_STREETS_COMMUNE_MAX + 1], size_t *n, siz
     return 0;
 }
 
-/* "Sceaux, 92330", or the first three communes and postcodes and "..." when there are more. */
+/* Joins the values with ", ", and "..." after them when there were more. */
+static size_t s_join(char *out, size_t cap, char values[][RELAIS_STREETS_COMMUNE_MAX + 1], size_t n, int more)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? ", " : "", values[i]);
+    if (more && len < cap)
+        len += (size_t)snprintf(out + len, cap - len, ", ...");
+    return len < cap ? len : cap - 1;
+}
+
+/* "Sceaux, 92330"; for a list of several communes, the first three and their postcodes:
+ * "Sceaux, Antony, Bourg-la-Reine, ...; 92330, 92160, 92340, ...". */
 static void s_summary_places(const relais_streets_t *list, char *out, size_t cap)
 {
     char communes[3][RELAIS_STREETS_COMMUNE_MAX + 1], postcodes[3][RELAIS_STREETS_COMMUNE_MAX + 1];
@@ -141,16 +153,11 @@ static void s_summary_places(const relais_streets_t *list, char *out, size_t cap
         if (*e.postcode)
             more_p |= s_collect(postcodes, &np, 3, e.postcode);
     }
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < nc && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? ", " : "", communes[i]);
-    if (more_c && len < cap)
-        len += (size_t)snprintf(out + len, cap - len, ", ...");
-    for (size_t i = 0; i < np && len < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : ", ", postcodes[i]);
-    if (more_p && len < cap)
-        snprintf(out + len, cap - len, " ...");
+    size_t len = s_join(out, cap, communes, nc, more_c);
+    if (np && len + 2 < cap) {
+        len += (size_t)snprintf(out + len, cap - len, nc == 1 && np == 1 ? ", " : "; ");
+        s_join(out + len, cap - len, postcodes, np, more_p);
+    }
 }
 
 static int s_import(const s_opts_t *o, const char *csv)

@@ -135,11 +135,12 @@ static size_t s_words_of(const char *text, size_t len, char *buf, size_t cap, s_
 
 /* The words that, first in a name with more after them, say what kind of street it is. */
 static const char *const s_types[] = {
-    "rue",     "avenue",  "boulevard", "place",     "allee",  "impasse",   "chemin", "square",   "sente",
-    "sentier", "passage", "route",     "residence", "faubourg", "quai",     "cours",  "cour",     "villa",
-    "cite",    "parc",    "jardin",    "promenade", "esplanade", "carrefour", "voie",  "ruelle",   "venelle",
-    "mail",    "parvis",  "hameau",    "lotissement", "clos",   "galerie",   "chaussee", "traverse", "montee",
-    "rampe",   "domaine", "port",      "pont",      "porte",
+    "rue",       "avenue",   "boulevard", "place",  "allee",   "impasse",     "chemin",    "square",
+    "sente",     "sentier",  "passage",   "route",  "residence", "faubourg",  "quai",      "cours",
+    "cour",      "villa",    "cite",      "parc",   "jardin",  "promenade",   "esplanade", "carrefour",
+    "voie",      "ruelle",   "venelle",   "mail",   "parvis",  "hameau",      "lotissement", "clos",
+    "galerie",   "chaussee", "traverse",  "montee", "rampe",   "domaine",     "port",      "pont",
+    "porte",
 };
 #define S_TYPE_COUNT (sizeof s_types / sizeof s_types[0])
 
@@ -202,7 +203,7 @@ static int s_is_number(const s_word_t *w)
 static int s_is_suffix(const s_word_t *w)
 {
     return s_is(w, "bis") || s_is(w, "ter") || s_is(w, "quater") ||
-           (w->n == 1 && w->p[0] >= 'a' && w->p[0] <= 'd' && w->p[0] != 'r');
+           (w->n == 1 && w->p[0] >= 'a' && w->p[0] <= 'd');
 }
 
 /* The words a house number takes before the type word ("12 rue", "12 bis av"); 0 when the text
@@ -302,8 +303,9 @@ static double s_word_closeness(const s_word_t *typed, const s_word_t *named, dou
  * are checked against "rue" only, so that "la" or "de" never become a type. */
 static int s_guess_type(const s_word_t *w)
 {
-    static const char *const common[] = {"rue",     "avenue",  "boulevard", "place",    "allee",     "impasse",  "chemin",
-                                         "square",  "sentier", "passage",   "residence", "faubourg", "promenade", "esplanade"};
+    static const char *const common[] = {"rue",    "avenue",  "boulevard", "place",     "allee",
+                                         "impasse", "chemin", "square",   "sentier",   "passage",
+                                         "residence", "faubourg", "promenade", "esplanade"};
     uint64_t peq[256] = {0};
     int best = 0, ties = 0;
     unsigned best_d = 3;
@@ -391,14 +393,14 @@ int relais_streets_normalize(const char *text, char *out, size_t cap)
 
 /* What is typed, ready to compare with every street. */
 typedef struct {
-    streets_norm_t norm;  /* the normalised text */
-    streets_norm_t plain; /* the same without a guessed type: what an exact match compares */
-    const char *core;    /* the name after the type word */
-    size_t core_n;       /* its length */
+    streets_norm_t norm;           /* the normalised text */
+    streets_norm_t plain;          /* the same without a guessed type: what an exact match compares */
+    const char *core;              /* the name after the type word, in norm */
+    size_t core_n;                 /* its length */
     s_word_t words[S_SCORE_WORDS]; /* the name's words */
-    size_t nw;           /* how many */
-    size_t weight;       /* the letters of those words */
-    uint64_t peq[256];   /* s_osa's table, all zero between comparisons */
+    size_t nw;                     /* how many */
+    size_t weight;                 /* the letters of those words */
+    uint64_t peq[256];             /* s_osa's table, all zero between comparisons */
 } s_query_t;
 
 static size_t s_split(const char *s, size_t n, s_word_t *w, size_t max)

@@ -46,11 +46,12 @@
  *    swap of two letters is one edit; a typed word of 3 letters or more that begins a street's
  *    word counts as close), weighted by length both ways, and the whole names against each other
  *    (a word cut in two); a type that differs or is missing costs a little. A first word one
- *    typo away from a common type ("reu houdan") is taken for it, as good as the name without
- *    its type (950), unless a street of the list is called exactly so. Only suggestions within
- *    2/3 of the best are kept.
+ *    typo away from a common type is taken for it, never exactly: "reu houdan" scores as
+ *    "houdan" does (950), unless a street of the list is called "Reu Houdan". Only suggestions
+ *    within 2/3 of the best are kept.
  * Ties go to the list's order (alphabetical on the normalised names). A match compares the text
- * to every street: about 1,000 streets in well under a millisecond (see the module's tests).
+ * to every street, each comparison bounded (64 bytes of a word or a name, 16 words): about
+ * 0.1 ms for 1,000 streets in an optimised build, 0.8 ms for a text of 200 bytes.
  *
  * Depends on relais_proto (status codes, the UTF-8 decoder and the control characters).
  */
@@ -100,7 +101,7 @@ typedef struct {
 /* Reads a BAN addresses CSV from `in` to its end. `insee`, when not NULL, keeps the streets of
  * that commune only (a department's file holds all of them); `source` (NULL: "unknown") says
  * where the file came from, for the stored list's first line: at most RELAIS_STREETS_SOURCE_MAX
- * bytes, its controls replaced by '?'. *out (caller destroys) is set on success only.
+ * bytes, its controls replaced by '?'. *out: the list (caller destroys), NULL on failure.
  * Errors: RELAIS_E_MALFORMED (the detail names the line: a missing column, a field count other
  * than the header's, a quote not closed, a line over RELAIS_STREETS_LINE_MAX, text that is not
  * UTF-8 or holds a control, a code that is not one, more than RELAIS_STREETS_MAX streets);
@@ -112,8 +113,8 @@ int relais_streets_import_csv(FILE *in, const char *insee, const char *source, r
 int relais_streets_write(const relais_streets_t *list, FILE *out);
 
 /* Reads the stored form from `in`, strictly: the first line, then five fields per line, each as
- * import checks them, no street twice, LF line ends, a last line that ends. *out (caller
- * destroys) is set on success only. Errors: RELAIS_E_MALFORMED (naming the line),
+ * import checks them, no street twice, LF line ends, a last line that ends. *out: the list
+ * (caller destroys), NULL on failure. Errors: RELAIS_E_MALFORMED (naming the line),
  * RELAIS_E_VERSION (a list of a later format), RELAIS_E_IO, RELAIS_E_NOMEM. */
 int relais_streets_read(FILE *in, relais_streets_t **out);
 
@@ -153,12 +154,13 @@ int relais_streets_normalize(const char *text, char *out, size_t cap);
 /* Looks `text` up (at most RELAIS_STREETS_NAME_MAX bytes; text that is not UTF-8 is read as
  * Latin-1, as an old terminal sends it). Writes at most `max` answers, best first, and their
  * number in *n:
- *   - RELAIS_OK: exactly one street is `text` after normalisation; it is out[0], *n == 1.
+ *   - RELAIS_OK: exactly one street is `text` after normalisation; it is out[0], *n == 1 (0
+ *     when max is 0).
  *   - RELAIS_E_NOT_FOUND: none is (out holds the closest, perhaps none), or several are (names
  *     equal but for case or accents, or one name in two communes: out holds those, each scored
  *     RELAIS_STREETS_SCORE_EXACT). The detail is the sentence relais_streets_resolve writes.
- *   - RELAIS_E_INVALID: `text` is too long, or holds nothing to look for (empty, only
- *     punctuation or articles); *n == 0.
+ *   - RELAIS_E_INVALID: `text` is too long, or holds nothing to look for (no letter or
+ *     digit); *n == 0.
  * Reads the list only: several threads may match against one list. */
 int relais_streets_match(const relais_streets_t *list, const char *text, relais_streets_match_t *out, size_t max,
                          size_t *n);

@@ -8,6 +8,7 @@ set -euo pipefail
 relais=$1
 relaisd=$2
 examples=$3
+src=$(dirname "$examples")
 if [ "${RELAIS_VALGRIND:-0}" != 1 ]; then
   echo "SKIP: set RELAIS_VALGRIND=1 (make valgrind) to run the valgrind test"
   exit 77
@@ -42,7 +43,7 @@ client() {
 }
 
 mkdir -p "$tmp/home"
-make_pki relaisd:broker college-curie:partner coordination:coordinator audit-ville:auditor
+make_pki relaisd:broker college-curie:partner coordination:coordinator audit-ville:auditor accueil-tu:reception
 export HOME="$tmp/home" RELAIS_SPOOL= RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert"
 
 step "relaisd under valgrind"
@@ -75,6 +76,24 @@ again=$(sed -n 's/.*"case_id":"\(R-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
 # The case is named by the referral's own handle (the two first submissions may be stored in
 # either order, so $case_id may be the other child's).
 client 0 split case split "$again" "$again" --note "un autre enfant"
+# The reception's register: the streets, an entry, a transfer to the coordinator, its answer, the
+# reads on each side, the figures.
+client 0 streets streets import "$src/tests/data/ban-sceaux-extract.csv" --out "$tmp/streets.tsv"
+export RELAIS_STREETS="$tmp/streets.tsv" RELAIS_KEY="$tmp/keys/accueil-tu.cert_secret"
+client 0 contact reception record --channel letter --category noise --street "r. houdan" --subject "Bruit" \
+  --summary "Courrier d'un voisin" --requester "M. Petit" --contact "06 00 00 00 00" --agreed --json
+entry=$(sed -n 's/.*"handle":"\(A-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
+client 0 transfer reception transfer "$entry" --to hub --name coordination --json
+transfer=$(sed -n 's/.*"handle":"\(T-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
+client 0 desklist reception list --search "petit"
+client 0 deskshow reception show "$entry"
+client 0 deskstats reception stats --from "$(date +%Y-%m-%d)" --to "$(date +%Y-%m-%d)" --json
+export RELAIS_KEY="$tmp/keys/coordination.cert_secret"
+client 0 answer reception answer "$transfer" accepted --note "vu"
+client 0 coordlist reception list --json
+client 0 coordfeed feed --json --from 1 --count 3
+export RELAIS_KEY="$tmp/keys/accueil-tu.cert_secret"
+client 0 close reception close "$entry" --note "répondu"
 export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
 client 0 auditonline audit verify --quiet --certs "$tmp/registry"
 kill -HUP "$broker_pid"
