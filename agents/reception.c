@@ -109,6 +109,7 @@ typedef struct {
     const char *subject, *summary, *requester, *contact, *street, *number, *streets, *search, *note, *name, *before,
         *to_arg;
     char acknowledged[16], due[16]; /* dates, "" when not given */
+    char handle[RELAIS_CASE_ID_LEN];  /* the entry or transfer the subcommand names, as the hub spells it */
     int64_t when_ms;
     long due_days;
     char from[16], to[16];
@@ -261,6 +262,23 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         if (rc)
             return rc;
     }
+    return 0;
+}
+
+/* An entry or a transfer as people type it (A-12, a-12, or 12 for an entry; T-14, t-14), written as
+ * the hub spells it into `out`, when its letter is one of `letters`. 0, or -1. */
+static int s_handle_arg(const char *text, const char *letters, char *out, size_t cap)
+{
+    char letter = 'A';
+    const char *digits = text;
+    if ((text[0] == 'A' || text[0] == 'a' || text[0] == 'T' || text[0] == 't') && text[1] == '-') {
+        letter = (char)(text[0] & ~0x20);
+        digits = text + 2;
+    }
+    uint64_t n = 0;
+    if (!strchr(letters, letter) || relais_cli_parse_u64(digits, &n) != 0 || n == 0)
+        return -1;
+    snprintf(out, cap, "%c-%" PRIu64, letter, n);
     return 0;
 }
 
@@ -527,10 +545,9 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
         filter.to_ms += S_DAY_MS; /* --to is included: up to the end of that day */
     if (o->before) {
         char id[RELAIS_CASE_ID_LEN];
-        snprintf(id, sizeof id, "%s", o->before);
-        filter.before = relais_entry_handle_seq(id);
-        if (!filter.before)
+        if (s_handle_arg(o->before, "A", id, sizeof id) != 0)
             return relais_cli_usage("reception", "--before: '%s' is no entry; expected A-<number>", o->before);
+        filter.before = relais_entry_handle_seq(id);
     }
     size_t shown = 0;
     for (;;) {
@@ -556,8 +573,7 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
                 relais_cli_line(stdout, "%s A-%" PRIu64, S_T(o, "suite : --before", "more: --before"), filter.before);
             break;
         }
-        if (next > filter.before || !filter.before)
-            filter.before = next;
+        filter.before = next; /* the hub's next page: after a page it scanned without a match too */
     }
     if (!shown && !o->json)
         relais_cli_line(stdout, "%s", S_T(o, "Aucune fiche.", "No entry."));
@@ -722,14 +738,13 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
         return relais_cli_usage("reception", "stats needs --from and --to");
     if (o->number && !o->street)
         return relais_cli_usage("reception", "--number goes with --street");
-    for (int i = 0; i < nargs && strcmp(sub, "answer") != 0; i++) {
-        uint64_t seq = relais_entry_handle_seq(args[i]);
-        if (!seq && !(strcmp(sub, "show") == 0 && relais_transfer_handle_seq(args[i])))
-            return relais_cli_usage("reception", "'%s' is no entry of the register; expected A-<number>%s", args[i],
-                                    strcmp(sub, "show") == 0 ? " or T-<number>" : "");
-    }
-    if (strcmp(sub, "answer") == 0 && !relais_transfer_handle_seq(args[0]))
-        return relais_cli_usage("reception", "'%s' is no transfer; expected T-<number>", args[0]);
+    if (nargs == 0)
+        return 0;
+    int want_transfer = strcmp(sub, "answer") == 0, may_transfer = strcmp(sub, "show") == 0;
+    if (s_handle_arg(args[0], want_transfer ? "T" : may_transfer ? "AT" : "A", o->handle, sizeof o->handle) != 0)
+        return want_transfer ? relais_cli_usage("reception", "'%s' is no transfer; expected T-<number>", args[0])
+                             : relais_cli_usage("reception", "'%s' is no entry of the register; expected A-<number>%s",
+                                                args[0], may_transfer ? " or T-<number>" : "");
     return 0;
 }
 
@@ -744,15 +759,15 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
     else if (strcmp(sub, "list") == 0)
         rc = s_list(client, o);
     else if (strcmp(sub, "show") == 0)
-        rc = s_show(client, o, args[0]);
+        rc = s_show(client, o, o->handle);
     else if (strcmp(sub, "update") == 0)
-        rc = s_update(client, o, args[0], 0);
+        rc = s_update(client, o, o->handle, 0);
     else if (strcmp(sub, "close") == 0)
-        rc = s_update(client, o, args[0], 1);
+        rc = s_update(client, o, o->handle, 1);
     else if (strcmp(sub, "transfer") == 0)
-        rc = s_transfer(client, o, args[0]);
+        rc = s_transfer(client, o, o->handle);
     else if (strcmp(sub, "answer") == 0)
-        rc = s_answer(client, o, args[0], args[1]);
+        rc = s_answer(client, o, o->handle, args[1]);
     else
         rc = s_stats(client, o);
     relais_client_destroy(&client);

@@ -45,6 +45,12 @@ call=$(field handle "$(cat "$tmp/out")")
 expect 0 accueil-tu reception show "$call" --json
 grep -q '"street": *"Rue Houdan"' "$tmp/out" && grep -q '"handling": *"follow-up"' "$tmp/out" ||
   fail "the call as stored: $(cat "$tmp/out")"
+expect 0 accueil-tu reception show "${call#A-}"
+grep -q "fiche $call" "$tmp/out" || fail "an entry by its number alone: $(cat "$tmp/out")"
+expect 0 accueil-tu reception show "a-${call#A-}" --lang en
+grep -q "entry $call" "$tmp/out" || fail "an entry in lower case: $(cat "$tmp/out")"
+expect 2 accueil-tu reception close "C-${call#A-}"
+grep -q "is no entry of the register" "$tmp/err" || fail "a case id given as an entry: $(cat "$tmp/err")"
 
 step "an unknown street is refused with the closest ones, and nothing is stored"
 expect 0 accueil-tu reception list --json
