@@ -601,8 +601,8 @@ static uint64_t s_entry_of(s_replay_t *r, uint64_t seq, const relais_message_t *
     return s && s->vlen == 8 ? relais_u64_get(s->val) : 0;
 }
 
-/* A record of the reception's register is an event of its entry, whose lifecycle it touches (the
- * register's own index is the auditor's to check another day: docs/reception.md). */
+/* A record of the reception's register is an event of its entry, whose lifecycle it touches. The
+ * register's own index is not compared with the log here yet (docs/reception.md says so). */
 static int s_apply_reception(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
 {
     char handle[RELAIS_CASE_ID_LEN];

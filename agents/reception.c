@@ -734,6 +734,12 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
     if (strcmp(sub, "transfer") == 0 && (!o->recipient || !o->name))
         return relais_cli_usage("reception", "transfer needs --to (who receives it) and --name (which one; for hub, "
                                              "its identity name)");
+    if (strcmp(sub, "record") == 0 && (o->due[0] || o->due_days || o->acknowledged[0]) &&
+        !relais_channel_is_written(o->channel))
+        return relais_cli_usage("reception", "--due, --due-days and --acknowledged are for a written request "
+                                             "(letter, email or form)");
+    if (strcmp(sub, "transfer") == 0 && o->recipient == RELAIS_RECIPIENT_HUB && o->means)
+        return relais_cli_usage("reception", "--by: a transfer to the hub goes on the recipient's feed; leave --by out");
     if (strcmp(sub, "stats") == 0 && (!o->from[0] || !o->to[0]))
         return relais_cli_usage("reception", "stats needs --from and --to");
     if (o->number && !o->street)

@@ -155,14 +155,17 @@ static void s_show(broker_worker_t *w, const broker_env_t *env, const relais_req
     int rc = !s || !rec ? RELAIS_E_NOMEM : entry_seq ? relais_reception_load(w->b->store, entry_seq, rec) : RELAIS_E_NOT_FOUND;
     char handle[RELAIS_CASE_ID_LEN];
     relais_entry_handle(entry_seq, handle);
-    if (rc == 0 && !s_reads_register(env->role) && !relais_reception_transferred_to(rec, env->user))
+    /* Another reader learns nothing by asking: an entry that does not exist and one not
+     * transferred to it get the same answer. */
+    if ((rc == 0 || rc == RELAIS_E_NOT_FOUND) && !s_reads_register(env->role) &&
+        (rc == RELAIS_E_NOT_FOUND || !relais_reception_transferred_to(rec, env->user)))
         rc = RELAIS_E_FORBIDDEN;
     if (rc == RELAIS_E_NOT_FOUND || rc == RELAIS_E_FORBIDDEN) {
         broker_send_error(w->to_intake, env, rc == RELAIS_E_FORBIDDEN ? RELAIS_E_FORBIDDEN : RELAIS_E_MALFORMED, NULL,
                           rc == RELAIS_E_FORBIDDEN
                               ? "%s was not transferred to you: the reception's register is the desk's"
                               : "there is no entry %s in the reception's register; `relais reception list` lists them",
-                          rc == RELAIS_E_FORBIDDEN ? handle : req->case_id);
+                          rc == RELAIS_E_FORBIDDEN && entry_seq ? handle : req->case_id);
         goto done;
     }
     if (rc == 0) {

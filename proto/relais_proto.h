@@ -722,7 +722,7 @@ typedef struct {
     relais_channel_t channel;
     relais_category_t category;
     char street[RELAIS_CONTACT_LABEL_LEN];
-    char house_number[RELAIS_DATE_LEN * 2];
+    char house_number[48];           /* at most 10 characters: up to 40 bytes of UTF-8 */
     char subject[RELAIS_CONTACT_LABEL_LEN];
     char requester[RELAIS_CONTACT_LABEL_LEN];
     char summary[RELAIS_CONTACT_TEXT_LEN];

@@ -593,16 +593,35 @@ static int s_transfer_answer(s_out_t *o, const Relais__V1__TransferAnswer *a)
     return rc;
 }
 
-/* A solicitation is registered once it came (not in the future), and its due date is not
- * before it came. */
+/* A solicitation is registered once it came (not in the future, nor more than the review window
+ * ago), and its dates lie within that window of today. */
 static int s_contact_hub(s_out_t *o, const Relais__V1__ContactLog *c, const relais_validation_limits_t *lim,
                          int64_t now_ms)
 {
-    int rc = s_time_in_range(o, "contact.occurred_ms", c->occurred_ms, lim->review_max_days, lim, now_ms);
-    if (!rc && c->response_due_date[0])
+    char when[16];
+    s_day_text(c->occurred_ms, when);
+    int rc = s_time_in_range(o, "contact.occurred_ms", c->occurred_ms, 0, lim, now_ms);
+    if (!rc && c->occurred_ms < now_ms - (int64_t)lim->review_max_days * S_DAY_MS)
+        rc = s_refuse(o, "contact.occurred_ms: %s is more than %d days ago; a solicitation is registered when it comes",
+                      when, lim->review_max_days);
+    if (!rc)
         rc = s_date_window(o, "contact.response_due_date", c->response_due_date, lim->review_max_days,
                            lim->review_max_days, now_ms);
+    if (!rc)
+        rc = s_date_window(o, "contact.acknowledged_date", c->acknowledged_date, lim->review_max_days, 1, now_ms);
     return rc;
+}
+
+/* An update's dates within the same window: an acknowledgement sent (tomorrow allowed, for a
+ * clock in another time zone), a due date planned. */
+static int s_contact_update_hub(s_out_t *o, const Relais__V1__ContactUpdate *u, const relais_validation_limits_t *lim,
+                                int64_t now_ms)
+{
+    int rc = s_date_window(o, "contact_update.response_due_date", u->response_due_date, lim->review_max_days,
+                           lim->review_max_days, now_ms);
+    return rc ? rc
+              : s_date_window(o, "contact_update.acknowledged_date", u->acknowledged_date, lim->review_max_days, 1,
+                              now_ms);
 }
 
 static int s_referral_hub(s_out_t *o, const Relais__V1__Referral *r, const relais_validation_limits_t *lim,
@@ -687,6 +706,8 @@ int relais_message_validate(const relais_message_t *self, const relais_validatio
             rc = s_contact_hub(&o, pb->contact, lim, now_ms);
     } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_CONTACT_UPDATE) {
         rc = s_contact_update(&o, pb->contact_update);
+        if (!rc && lim)
+            rc = s_contact_update_hub(&o, pb->contact_update, lim, now_ms);
     } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER) {
         rc = s_transfer(&o, pb->transfer);
     } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER_ANSWER) {

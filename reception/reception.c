@@ -171,7 +171,9 @@ static int s_answer(const relais_message_t *msg, const relais_transfer_answer_vi
 {
     relais_transfer_state_t *x = (relais_transfer_state_t *)relais_reception_transfer(&out->rec, transfer_seq);
     const char *sender = relais_message_sender(msg);
-    if (!x || x->recipient != RELAIS_RECIPIENT_HUB || strcmp(x->recipient_name, sender) != 0)
+    if (!x)
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s is no transfer of the reception's register", a->transfer_id);
+    if (x->recipient != RELAIS_RECIPIENT_HUB || strcmp(x->recipient_name, sender) != 0)
         return s_refuse(out, RELAIS_E_FORBIDDEN, "%s was not transferred to %s; only its recipient answers it",
                         a->transfer_id, sender);
     if (x->answer)

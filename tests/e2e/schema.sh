@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # schema.sh -- the schemas of schema/ and the hub agree, both ways: every referral, case update and
-# meeting's record of a corpus at the boundaries of the schemas' rules (schema_corpus.py) is judged by Python's
+# meeting's record, and every contact, contact update, transfer and transfer answer of the reception
+# desk, of a corpus at the boundaries of the schemas' rules (schema_corpus.py) is judged by Python's
 # jsonschema (Draft 2020-12, formats checked) and sent to a real relaisd with `relais submit`;
 # what the schema accepts must be acknowledged, what it refuses refused (MALFORMED, or NO_CONSENT
 # where only the consent/parental_request oneOf fails; a refusal by relais itself, before
-# sending, counts). Then each of the hub's own rules (the child's age, the consent's and the
-# review's windows), which no schema states, at its boundaries, under relaisd's options.
+# sending, counts). The reception's examples (examples/contact-*.json, transfer-*.json), with this
+# run's dates and entries, pass both. Then each of the hub's own rules (the child's age, the
+# consent's and the review's windows, a solicitation's time and due date, a transfer's recipient in
+# the registry), which no schema states, at its boundaries, under relaisd's options.
 # usage: schema.sh RELAIS RELAISD SOURCE_DIR
 # Exits 77 (skipped) when Python's jsonschema module is missing.
 set -euo pipefail
@@ -35,7 +38,10 @@ if [ "$left" -lt 45 ]; then
   sleep $((left + 1))
 fi
 
-make_pki relaisd:broker "college-curie:partner:Collège Marie Curie" coordination:coordinator:Ville
+# The reception desk, and a partner whose name is as long as a transfer may name (63 characters).
+longest=club-de-prevention-specialisee-des-hauts-de-seine-sceaux-blagis
+make_pki relaisd:broker "college-curie:partner:Collège Marie Curie" coordination:coordinator:Ville \
+  "accueil-tu:reception:Ville de Sceaux, Tranquillité urbaine" "$longest:partner:Prévention spécialisée"
 export RELAIS_SERVER_CERT=$tmp/keys/relaisd.cert
 # A text of 60,000 accented letters is 120 KB: both sides take messages of up to 256 KiB.
 max=262144
@@ -96,22 +102,64 @@ submit coordination "$tmp/meetings.out" "$tmp"/meetings/meeting-*.json
 compare "$tmp/meetings/manifest.jsonl" "$tmp/meetings.out"
 grep '^known: ' "$tmp/check.txt" >>"$tmp/known.txt" || true
 
+# reception KIND DIR WHO [NAME=VALUE...]: the register's corpus KIND made in DIR, sent by WHO and
+# compared; its disagreements known today noted.
+reception() {
+  local kind=$1 dir=$2 who=$3
+  shift 3
+  python3 "$corpus" make "$kind" "$src/schema" "$dir" "$@"
+  submit "$who" "$dir.out" "$dir"/*.json
+  compare "$dir/manifest.jsonl" "$dir.out"
+  grep '^known: ' "$tmp/check.txt" >>"$tmp/known.txt" || true
+}
+
+step "the reception's register: a pool of entries (letters to follow up) for the corpora to name"
+reception entries "$tmp/entries" accueil-tu
+python3 "$corpus" handles "$tmp/entries/manifest.jsonl" "$tmp/entries.out" >"$tmp/entries.txt" ||
+  fail "the pool's entries were not all acknowledged"
+
+step "contacts: what the schema accepts is acknowledged, what it refuses is refused"
+reception contact "$tmp/contacts" accueil-tu
+
+step "contact updates: what the schema accepts is acknowledged, what it refuses is refused"
+reception contact_update "$tmp/followups" accueil-tu "entries=$tmp/entries.txt"
+
+step "transfers: what the schema accepts is acknowledged, what it refuses is refused"
+reception transfer "$tmp/transfers" accueil-tu "entries=$tmp/entries.txt" "longest=$longest"
+
+step "transfer answers, by the coordinator the transfers went to: what the schema accepts is acknowledged"
+reception answer_targets "$tmp/targets" accueil-tu "entries=$tmp/entries.txt"
+python3 "$corpus" handles "$tmp/targets/manifest.jsonl" "$tmp/targets.out" >"$tmp/targets.txt" ||
+  fail "the transfers to answer were not all acknowledged"
+reception transfer_answer "$tmp/answers" coordination "transfers=$tmp/targets.txt"
+
+step "the reception's examples, with this run's dates and entries: valid, and acknowledged"
+reception examples "$tmp/examples" accueil-tu "examples=$src/examples" "entries=$tmp/entries.txt"
+transfer=$(handle_of "$tmp/examples.out" "$tmp/examples/transfer-coordination.json")
+[[ "$transfer" == T-* ]] || fail "the example transfer to the coordinator was not acknowledged: $transfer"
+reception examples "$tmp/examples-answer" coordination "examples=$src/examples" "entries=$tmp/entries.txt" \
+  "transfer=$transfer"
+
 # hub_rules ROUND [NAME=VALUE...]: the hub's own rules under the options relaisd runs with now.
 hub_rules() {
   local round=$1 dir=$tmp/hub-$1
   shift
-  python3 "$corpus" make hub "$src/schema" "$dir" "case=$case_id" "round=$round" "$@"
+  python3 "$corpus" make hub "$src/schema" "$dir" "case=$case_id" "round=$round" "entries=$tmp/entries.txt" \
+    "referral=$first" "$@"
   submit college-curie "$dir.referrals.out" "$dir"/referral-*.json
   submit coordination "$dir.updates.out" "$dir"/update-*.json
   submit coordination "$dir.meetings.out" "$dir"/meeting-*.json
-  compare "$dir/manifest.jsonl" "$dir.referrals.out" "$dir.updates.out" "$dir.meetings.out"
+  submit accueil-tu "$dir.desk.out" "$dir"/contact-*.json "$dir"/followup-*.json "$dir"/transfer-*.json
+  submit coordination "$dir.answers.out" "$dir"/answer-*.json
+  compare "$dir/manifest.jsonl" "$dir.referrals.out" "$dir.updates.out" "$dir.meetings.out" "$dir.desk.out" \
+    "$dir.answers.out"
 }
 restart() {
   stop_broker_clean
   start_broker --max-message "$max" "$@" || fail "relaisd did not start again with $*"
 }
 
-step "the hub's own rules, by default: ages 0-18, consents within 730 days, reviews within 730 days"
+step "the hub's own rules, by default: ages 0-18, consents within 730 days, reviews and solicitations within 730 days"
 hub_rules 0
 
 step "the hub's own rules with --child-ages 3-11 --consent-days 30 --review-days 60"

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """schema_corpus.py -- the documents of schema.sh and the comparison of verdicts.
 
-Writes referrals, case updates and meetings' records at the boundary of each rule of
-schema/referral.schema.json, schema/case_update.schema.json and schema/meeting.schema.json (one
-valid base, then variants that each break or meet one
-rule), with the schema's verdict on each (JSON Schema Draft 2020-12, formats checked, so that
-"format": "date" counts), and reads back what `relais submit` answered for each file.
+Writes referrals, case updates and meetings' records, and the reception desk's contacts, contact
+updates, transfers and transfer answers, at the boundary of each rule of the schemas of schema/
+(one valid base, then variants that each break or meet one rule), with the schema's verdict on
+each (JSON Schema Draft 2020-12, formats checked, so that "format": "date" counts), and reads
+back what `relais submit` answered for each file.
 
   schema_corpus.py make KIND SCHEMA_DIR OUT_DIR [NAME=VALUE...]
       KIND: referral (the agreement corpus of referrals), case_update (of case updates: needs
@@ -14,13 +14,28 @@ rule), with the schema's verdict on each (JSON Schema Draft 2020-12, formats che
       given), meeting (of meetings' records: needs case=C-N, an open case they review), hub
       (the hub-only rules: needs case=C-N and the relaisd options in force:
       ages=MIN-MAX consent_days=N review_days=N; the registry's partner=NAME and hub=NAME,
-      college-curie and relaisd unless given, as schema.sh's PKI names them).
+      college-curie and relaisd unless given, as schema.sh's PKI names them; for the register's
+      rules, entries=FILE (below), desk=NAME, the reception desk's identity, accueil-tu unless
+      given, and referral=R-N, a child's referral).
+      The reception desk's register: entries (the pool of entries the other corpora name: letters
+      to follow up, POOL_SIZE of them; their handles, in order, are the file entries=FILE the
+      others read, each taking its own slice of it), contact (the agreement corpus of contacts),
+      contact_update (needs entries=FILE), transfer (needs entries=FILE and longest=NAME, a
+      partner of the registry whose name is 63 characters long; coordinator=NAME and
+      partner=NAME, coordination and college-curie unless given), answer_targets (transfers to
+      the coordinator the answers answer: needs entries=FILE), transfer_answer (needs
+      transfers=FILE, the handles of those transfers, to be sent by the coordinator), examples
+      (examples/'s contacts, update and transfers with this run's times, dates and entries: needs
+      examples=DIR and entries=FILE; with transfer=T-N, the answer alone, to that transfer).
       Writes OUT_DIR/*.json and OUT_DIR/manifest.jsonl, one line a document: {"file", "what",
       "schema": true|false, "schema_error", "expect": "ACK"|"MALFORMED"|..., "hint" (what a
       refusal must name), "known" (why the hub differs, for a known disagreement)}.
   schema_corpus.py check MANIFEST SUBMIT_OUTPUT...
       Compares the manifest with the JSON lines of `relais submit` (one a file). Exit 1 on
       any difference, each one printed with the document, the schema's verdict and relais's.
+  schema_corpus.py handles MANIFEST SUBMIT_OUTPUT...
+      Prints the handle `relais submit` was acknowledged with for each document (A-N, T-N),
+      one a line, in the manifest's order. Exit 1 when one was not acknowledged.
 
 The agreement corpus keeps every date and time inside the hub's own windows (computed from
 today, UTC, as the hub computes them), so that only the schema's rules decide; the hub's own
@@ -35,6 +50,14 @@ import time
 
 DELETE = object()
 DAY_MS = 86400 * 1000
+# The files' prefix by payload, when a corpus holds several kinds (each goes to its sender).
+PREFIXES = {"case_update": "update", "meeting": "meeting", "contact": "contact", "contact_update": "followup",
+            "transfer": "transfer", "transfer_answer": "answer"}
+# The schema of each payload.
+SCHEMAS = {"referral": "referral.schema.json", "case_update": "case_update.schema.json",
+           "meeting": "meeting.schema.json", "contact": "contact.schema.json",
+           "contact_update": "contact_update.schema.json", "transfer": "transfer.schema.json",
+           "transfer_answer": "transfer_answer.schema.json"}
 
 
 def load_validator(schema_dir, name):
@@ -113,16 +136,17 @@ class Corpus:
         errors = list(self.validator.iter_errors(doc))
         return not errors, errors
 
-    def add(self, what, doc, expect=None, hint="", known="", raw=None):
+    def add(self, what, doc, expect=None, hint="", known="", raw=None, name=None):
         """Adds one document. `expect` is the hub's answer when it is not the schema's (the hub
         corpus, and any known disagreement, `known` saying what it is); `raw` is the file's
-        text when it must be written otherwise than json.dumps does."""
+        text when it must be written otherwise than json.dumps does; `name` the file's name when
+        it is not the corpus's next."""
         valid, errors = self.schema_verdict(doc)
         if expect is None:
             expect = "ACK" if valid else self.refusal_code(doc, errors)
-        kind = next((k for k in ("case_update", "meeting") if isinstance(doc, dict) and k in doc), None)
-        prefix = self.prefix or {"case_update": "update", "meeting": "meeting"}.get(kind, "referral")
-        name = os.path.join(self.out_dir, "%s-%03d.json" % (prefix, len(self.entries) + 1))
+        kind = next((k for k in PREFIXES if isinstance(doc, dict) and k in doc), None)
+        prefix = self.prefix or PREFIXES.get(kind, "referral")
+        name = os.path.join(self.out_dir, name or "%s-%03d.json" % (prefix, len(self.entries) + 1))
         with open(name, "w", encoding="utf-8") as f:
             f.write(raw if raw is not None else json.dumps(doc, ensure_ascii=False))
         self.entries.append({"file": name, "what": what, "schema": valid,
@@ -591,6 +615,563 @@ def make_meetings(c, args):
           {"meeting": base()["meeting"], "case_update": {"case_id": case, "from_state": "TRIAGE", "to_state": "TRIAGE"}})
 
 
+# ---- The reception desk's register -----------------------------------------------------------
+
+# The entries the register's corpora name, made first (`make entries`) and handed to each corpus as
+# a file of their handles, one a line: each corpus takes its own slice, so that what one document
+# does to an entry (a closing, a transfer) changes nothing for another's.
+POOL = {"contact_update": (0, 12), "transfer": (12, 52), "answer": (52, 76), "example": (76, 80), "hub": (80, 83)}
+POOL_SIZE = 83
+# The desk's base letter: a written request, open, acknowledged, with its due date.
+LETTER_SUMMARY = "Courrier de Mme Durand : le trottoir devant le 4 est soulevé par une racine.\nDemande une réponse."
+
+
+def base_contact(now, today):
+    return {"contact": {"channel": "LETTER", "subject": "Trottoir soulevé", "requester": "Mme Durand",
+                        "summary": LETTER_SUMMARY, "occurred_ms": now - 3600 * 1000, "category": "PUBLIC_SPACE",
+                        "street": "Avenue Jean Perrin", "house_number": "4", "contact_details": "01 99 00 04 27",
+                        "contact_agreed": True, "handling": "FOLLOW_UP", "acknowledged_date": today.isoformat(),
+                        "response_due_date": (today + datetime.timedelta(days=60)).isoformat()}}
+
+
+def pool(args, kind):
+    """The handles of the pool's slice for `kind` (args' entries=FILE, in the order made)."""
+    with open(args["entries"], encoding="utf-8") as f:
+        handles = [line.strip() for line in f if line.strip()]
+    lo, hi = POOL[kind]
+    if len(handles) < hi:
+        raise SystemExit("schema_corpus: %d entries in %s; the corpora need %d" % (len(handles), args["entries"],
+                                                                                      POOL_SIZE))
+    return handles[lo:hi]
+
+
+class Taker:
+    """Hands out a slice's entries one at a time, and says so when there are too few."""
+
+    def __init__(self, handles, kind):
+        self.handles, self.kind, self.used = handles, kind, 0
+
+    def __call__(self):
+        if self.used == len(self.handles):
+            raise SystemExit("schema_corpus: the %s corpus needs more than the %d entries of its slice of POOL" % (
+                self.kind, len(self.handles)))
+        self.used += 1
+        return self.handles[self.used - 1]
+
+
+def leap_day_within(today, back, ahead):
+    """A 29 February from `back` days ago to `ahead` days ahead, or None."""
+    for y in range(today.year - 3, today.year + 4):
+        if y % 4 == 0 and (y % 100 or y % 400 == 0):
+            d = datetime.date(y, 2, 29)
+            if today - datetime.timedelta(days=back) <= d <= today + datetime.timedelta(days=ahead):
+                return d
+    return None
+
+
+BAD_DATES = ["15/03/2027", "2027-02-29", "2026-02-30", "2026-04-31", "2026-1-05", "2026-01-05T10:00", "20270105",
+             " 2027-01-05", "2027-01-05\n"]
+
+
+def make_entries(c, args):
+    """The pool: letters to follow up, each an entry the other corpora may name."""
+    now, today = now_ms(), utc_today()
+    for i in range(int(args.get("count", POOL_SIZE))):
+        doc = put(base_contact(now, today), ["contact", "subject"], "Fiche %d du lot" % (i + 1))
+        c.add("entry %d of the pool" % (i + 1), doc, name="entry-%03d.json" % (i + 1))
+        if c.entries[-1]["expect"] != "ACK":
+            raise SystemExit("schema_corpus: the schema refuses the pool's entry: %s" % c.entries[-1]["schema_error"])
+
+
+def make_contacts(c, args):
+    now, today = now_ms(), utc_today()
+
+    def base():
+        return base_contact(now, today)
+
+    def spoken(channel="CALL"):
+        """A call (or a visit): no acknowledgement, no due date."""
+        doc = put(base(), ["contact", "channel"], channel)
+        del doc["contact"]["acknowledged_date"], doc["contact"]["response_due_date"]
+        return doc
+
+    c.add("the base contact (a letter, acknowledged, its due date, contact details agreed)", base())
+    c.add("the least contact (a call answered on the spot)",
+          {"contact": {"channel": "CALL", "subject": "x", "summary": "y", "occurred_ms": now - 60000,
+                       "category": "NOISE", "handling": "ANSWERED_ON_SPOT"}})
+    c.add("the least written contact (an e-mail and its due date)",
+          {"contact": {"channel": "EMAIL", "subject": "x", "summary": "y", "occurred_ms": now - 60000,
+                       "category": "OTHER_CATEGORY", "handling": "FOLLOW_UP",
+                       "response_due_date": (today + datetime.timedelta(days=60)).isoformat()}})
+
+    # Texts: empty, at the limit and one over, in accented letters (two bytes each), and the short
+    # ones in letters outside the BMP (four bytes each): the limit counts characters.
+    for field, limit, required in (("subject", 120, True), ("requester", 120, False), ("summary", 1000, True),
+                                   ("street", 120, False), ("house_number", 10, False),
+                                   ("contact_details", 120, False)):
+        path = ["contact", field]
+        # A house number goes with its street: the street's variants leave the number out.
+        start = (lambda: put(base(), ["contact", "house_number"], DELETE)) if field == "street" else base
+        c.add("contact.%s empty" % field, put(start(), path, ""), hint=field if required else "")
+        c.add("contact.%s of %d accented letters" % (field, limit), put(start(), path, text(limit)))
+        c.add("contact.%s of %d accented letters" % (field, limit + 1), put(start(), path, text(limit + 1)),
+              hint=field)
+        c.add("contact.%s of %d letters outside the BMP" % (field, limit), put(start(), path, text(limit, "😀")))
+        c.add("contact.%s of %d letters outside the BMP" % (field, limit + 1),
+              put(start(), path, text(limit + 1, "😀")), hint=field)
+        if required:
+            c.add("contact.%s missing" % field, put(base(), path, DELETE), hint=field)
+            c.add("contact.%s null" % field, put(base(), path, None), hint=field)
+        else:
+            c.add("contact.%s absent" % field, put(start(), path, DELETE))
+            c.add("contact.%s null" % field, put(start(), path, None))
+    c.add("contact.summary over three lines", put(base(), ["contact", "summary"], "Un.\nDeux.\r\nTrois\tfin."))
+    c.add("contact.contact_details over two lines (an address)",
+          put(base(), ["contact", "contact_details"], "4 avenue Jean Perrin\n92330 Sceaux"))
+    c.add("contact.subject of 1000 ASCII letters", put(base(), ["contact", "subject"], text(1000, "a")),
+          hint="subject")
+
+    # Required fields: missing, null.
+    for field in ("channel", "occurred_ms", "category", "handling"):
+        c.add("contact.%s missing" % field, put(base(), ["contact", field], DELETE), hint=field)
+        c.add("contact.%s null" % field, put(base(), ["contact", field], None), hint=field)
+
+    # Enumerations, by name and by number.
+    for channel in ("LETTER", "EMAIL", "FORM", 3, 4, 5, 4.0):
+        c.add("contact.channel %r (written, with its due date)" % (channel,), put(base(), ["contact", "channel"],
+                                                                                 channel))
+    for channel in ("CALL", "VISIT", 1, 2):
+        c.add("contact.channel %r (spoken: no acknowledgement, no due date)" % (channel,), spoken(channel))
+    for bad in ("call", "PHONE", "CHANNEL_UNSPECIFIED", "", " LETTER", 0, 6, -1, 2.5, True):
+        c.add("contact.channel %r" % (bad,), put(base(), ["contact", "channel"], bad), hint="channel")
+    for category in ("NOISE", "NEIGHBOURHOOD_DISPUTE", "INCIVILITY", "PUBLIC_SPACE", "PARKING_TRAFFIC",
+                     "VICTIM_SUPPORT", "LOST_PROPERTY", "DECREE_INFORMATION", "OTHER_CATEGORY"):
+        c.add("contact.category %s" % category, put(base(), ["contact", "category"], category))
+    c.add("contact.category given as its number, 9", put(base(), ["contact", "category"], 9))
+    for bad in ("noise", "OTHER", "CATEGORY_UNSPECIFIED", "LOST_FOUND", "", 0, 10):
+        c.add("contact.category %r" % (bad,), put(base(), ["contact", "category"], bad), hint="category")
+    for handling in ("ANSWERED_ON_SPOT", "FOLLOW_UP", 1, 2):
+        c.add("contact.handling %r" % (handling,), put(base(), ["contact", "handling"], handling))
+    for bad in ("TRANSFERRED", "CLOSED", "HANDLING_UNSPECIFIED", "follow-up", "", 0, 3, 4, 5):
+        c.add("contact.handling %r" % (bad,), put(base(), ["contact", "handling"], bad), hint="handling")
+
+    # A house number goes with its street.
+    c.add("contact.house_number without a street", put(base(), ["contact", "street"], DELETE), hint="house_number")
+    c.add("contact.house_number with an empty street", put(base(), ["contact", "street"], ""), hint="house_number")
+    c.add("contact.house_number with a null street", put(base(), ["contact", "street"], None), hint="house_number")
+    c.add("contact.house_number empty, without a street",
+          put(put(base(), ["contact", "street"], DELETE), ["contact", "house_number"], ""))
+    c.add("contact.house_number null, without a street",
+          put(put(base(), ["contact", "street"], DELETE), ["contact", "house_number"], None))
+    c.add("contact.street alone, without a number", put(base(), ["contact", "house_number"], DELETE))
+
+    # A resident's details only with their agreement.
+    for agreed, what in ((False, "false"), (None, "null"), (DELETE, "absent"), ("true", "the string 'true'"),
+                         (1, "1")):
+        c.add("contact.contact_details with contact_agreed %s" % what, put(base(), ["contact", "contact_agreed"],
+                                                                         agreed),
+              hint="contact_" + ("agreed" if what in ("the string 'true'", "1") else "details"))
+    c.add("contact.contact_agreed true without details", put(base(), ["contact", "contact_details"], DELETE))
+    c.add("contact.contact_agreed false, details empty",
+          put(put(base(), ["contact", "contact_details"], ""), ["contact", "contact_agreed"], False))
+    c.add("contact.contact_agreed false, no details",
+          put(put(base(), ["contact", "contact_details"], DELETE), ["contact", "contact_agreed"], False))
+
+    # A written request is answered by a due date; only a written one is acknowledged.
+    for channel in ("LETTER", "EMAIL", "FORM", 3):
+        for due, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+            c.add("contact.response_due_date %s for a written request (%r)" % (what, channel),
+                  put(put(base(), ["contact", "channel"], channel), ["contact", "response_due_date"], due),
+                  hint="response_due_date")
+    c.add("contact.response_due_date for a call", put(spoken(), ["contact", "response_due_date"],
+                                                      (today + datetime.timedelta(days=7)).isoformat()))
+    for channel in ("CALL", "VISIT", 1):
+        c.add("contact.acknowledged_date for a %r" % (channel,),
+              put(spoken(channel), ["contact", "acknowledged_date"], today.isoformat()), hint="acknowledged_date")
+    for ack, what in (("", "empty"), (None, "null")):
+        c.add("contact.acknowledged_date %s for a call" % what, put(spoken(), ["contact", "acknowledged_date"], ack))
+    c.add("contact.acknowledged_date absent for a letter", put(base(), ["contact", "acknowledged_date"], DELETE))
+    c.add("contact.acknowledged_date of a form", put(base(), ["contact", "channel"], "FORM"))
+
+    # Calendar dates: the valid ones inside the hub's window of due dates.
+    leap = leap_day_within(today, 700, 700)
+    for field in ("acknowledged_date", "response_due_date"):
+        for bad in BAD_DATES:
+            c.add("contact.%s %r" % (field, bad), put(base(), ["contact", field], bad), hint=field)
+        if leap and field == "response_due_date":  # an acknowledgement is dated by tomorrow at the latest
+            c.add("contact.%s %s" % (field, leap), put(base(), ["contact", field], leap.isoformat()))
+
+    # Times.
+    for bad in (0, -1, "1796115900000", 1.5, now - 3600 * 1000 + 0.5):
+        c.add("contact.occurred_ms %r" % (bad,), put(base(), ["contact", "occurred_ms"], bad), hint="occurred_ms")
+    c.add("contact.occurred_ms 2^63, beyond an int64", put(base(), ["contact", "occurred_ms"], 9223372036854775808))
+    c.add("contact.occurred_ms written as an integral real", put(base(), ["contact", "occurred_ms"],
+                                                                 float(now - 3600 * 1000)))
+
+    # Shape.
+    c.add("an unknown field in contact", put(base(), ["contact", "forwarded_to"], "Police municipale"),
+          hint="forwarded_to")
+    c.add("contact.subject a number", put(base(), ["contact", "subject"], 12), hint="subject")
+    c.add("contact an array", {"contact": []}, hint="contact")
+    c.add("a contact and a transfer together",
+          {"contact": base()["contact"], "transfer": {"entry_id": "A-1", "recipient": "POLICE_MUNICIPALE",
+                                                      "recipient_name": "Police municipale", "means": "BY_PHONE"}})
+    c.add("a header beside the contact", put(base(), ["header"], {"sender": "accueil-tu"}))
+
+
+def make_contact_updates(c, args):
+    today = utc_today()
+    take = Taker(pool(args, "contact_update"), "contact_update")
+    entry = take()  # a letter to follow up: every update here but the closings goes to it
+
+    def base():
+        return {"contact_update": {"entry_id": entry, "note": "Rappel de Mme Durand : la racine est signalée.",
+                                   "acknowledged_date": today.isoformat(),
+                                   "response_due_date": (today + datetime.timedelta(days=30)).isoformat(),
+                                   "category": "PUBLIC_SPACE", "street": "Avenue Jean Perrin", "house_number": "4",
+                                   "subject": "Trottoir soulevé par une racine"}}
+
+    def only(field, value, entry_id=None):
+        return {"contact_update": {"entry_id": entry_id or entry, field: value}}
+
+    c.add("the base update (a note and corrections)", base())
+    c.add("the least update (a note)", only("note", "x"))
+    # Texts.
+    for field, limit in (("note", 4000), ("street", 120), ("house_number", 10), ("subject", 120)):
+        path = ["contact_update", field]
+        c.add("contact_update.%s empty" % field, put(base(), path, ""))
+        c.add("contact_update.%s null" % field, put(base(), path, None))
+        c.add("contact_update.%s of %d accented letters" % (field, limit), put(base(), path, text(limit)))
+        c.add("contact_update.%s of %d accented letters" % (field, limit + 1), put(base(), path, text(limit + 1)),
+              hint=field)
+        if field == "house_number":
+            c.add("contact_update.%s of %d letters outside the BMP (its own entry)" % (field, limit),
+                  only(field, text(limit, "😀"), take()))
+        else:
+            c.add("contact_update.%s of %d letters outside the BMP" % (field, limit),
+                  put(base(), path, text(limit, "😀")))
+        c.add("contact_update.%s of %d letters outside the BMP" % (field, limit + 1),
+              put(base(), path, text(limit + 1, "😀")), hint=field)
+    c.add("contact_update.note over three lines", only("note", "Un.\nDeux.\r\nTrois\tfin."))
+    c.add("contact_update.house_number alone (the entry's street is kept)", only("house_number", "6 bis"))
+
+    # An update must change something.
+    c.add("contact_update with nothing but the entry", {"contact_update": {"entry_id": entry}},
+          hint="nothing to update")
+    c.add("contact_update with every field empty or null",
+          {"contact_update": {"entry_id": entry, "note": "", "acknowledged_date": "", "response_due_date": None,
+                              "street": "", "house_number": None, "subject": "", "handling": None,
+                              "category": None}}, hint="nothing to update")
+    for field, value in (("handling", "HANDLING_UNSPECIFIED"), ("handling", 0), ("category", "CATEGORY_UNSPECIFIED"),
+                         ("category", 0), ("note", "")):
+        c.add("contact_update with nothing but %s %r" % (field, value), only(field, value), hint="nothing to update")
+    for field, value in (("handling", "FOLLOW_UP"), ("handling", 2), ("category", "NOISE"), ("category", 9),
+                         ("acknowledged_date", today.isoformat()),
+                         ("response_due_date", (today + datetime.timedelta(days=45)).isoformat()),
+                         ("street", "Rue Houdan"), ("subject", "Bruit")):
+        c.add("contact_update with nothing but %s %r" % (field, value), only(field, value))
+
+    # Handling: FOLLOW_UP, CLOSED (each closing on an entry of its own), or keep.
+    for closing in ("CLOSED", 4, 4.0):
+        c.add("contact_update.handling %r (its own entry, closed)" % (closing,),
+              {"contact_update": {"entry_id": take(), "handling": closing, "note": "Réponse envoyée."}})
+    c.add("contact_update.handling CLOSED, no note (its own entry)", only("handling", "CLOSED", take()))
+    for keep in ("HANDLING_UNSPECIFIED", 0):
+        c.add("contact_update.handling %r with a note" % (keep,), put(base(), ["contact_update", "handling"], keep))
+    for bad in ("ANSWERED_ON_SPOT", "TRANSFERRED", "closed", "", 1, 3, 5, -1):
+        c.add("contact_update.handling %r" % (bad,), put(base(), ["contact_update", "handling"], bad),
+              hint="handling")
+    # Category.
+    for keep in ("CATEGORY_UNSPECIFIED", 0):
+        c.add("contact_update.category %r with a note" % (keep,), put(base(), ["contact_update", "category"], keep))
+    for bad in ("OTHER", "noise", "", 10, -1):
+        c.add("contact_update.category %r" % (bad,), put(base(), ["contact_update", "category"], bad),
+              hint="category")
+
+    # The entry's handle.
+    number = entry[2:]
+    for bad in ("a-" + number, "A-0" + number, "A-0", "A-", "A-1a", "C-" + number, "T-" + number, "R-" + number,
+                " " + entry, entry + " ", "", entry + "\n", "A-+" + number, "A-1" + "0" * 20):
+        c.add("contact_update.entry_id %r" % bad, put(base(), ["contact_update", "entry_id"], bad), hint="entry_id")
+    for bad, what in ((DELETE, "missing"), (None, "null"), (12, "a number")):
+        c.add("contact_update.entry_id %s" % what, put(base(), ["contact_update", "entry_id"], bad),
+              hint="entry_id")
+    c.add("contact_update.entry_id of 20 digits, naming nothing",
+          put(base(), ["contact_update", "entry_id"], "A-1" + "0" * 19), expect="BAD_TRANSITION",
+          hint="is not in the reception's register")
+
+    # Dates (the hub's windows are the hub corpus's).
+    leap = leap_day_within(today, 700, 700)
+    for field in ("acknowledged_date", "response_due_date"):
+        for bad in BAD_DATES:
+            c.add("contact_update.%s %r" % (field, bad), put(base(), ["contact_update", field], bad), hint=field)
+        if leap and field == "response_due_date":
+            c.add("contact_update.%s %s" % (field, leap), put(base(), ["contact_update", field], leap.isoformat()))
+        for ok, what in (("", "empty"), (None, "null"), (DELETE, "absent")):
+            c.add("contact_update.%s %s" % (field, what), put(base(), ["contact_update", field], ok))
+
+    # Shape.
+    c.add("an unknown field in contact_update", put(base(), ["contact_update", "requester"], "Mme Durand"),
+          hint="requester")
+    c.add("contact_update an array", {"contact_update": []}, hint="contact_update")
+    c.add("contact_update.note a number", put(base(), ["contact_update", "note"], 3), hint="note")
+    c.add("a contact update and a contact together",
+          {"contact_update": base()["contact_update"], "contact": base_contact(now_ms(), today)["contact"]})
+
+
+def make_transfers(c, args):
+    take = Taker(pool(args, "transfer"), "transfer")
+    hub, partner = args.get("coordinator", "coordination"), args.get("partner", "college-curie")
+    longest = args["longest"]
+    if len(longest) != 63:
+        raise SystemExit("schema_corpus: longest=%s is not 63 characters" % longest)
+    placeholder = "A-12"  # named by the documents the schema refuses: the hub refuses them before it looks
+
+    def base():
+        return {"transfer": {"entry_id": placeholder, "recipient": "POLICE_MUNICIPALE",
+                             "recipient_name": "Police municipale de Sceaux", "means": "BY_PHONE",
+                             "note": "Passage demandé ce soir vers minuit."}}
+
+    def to_hub(name=hub):
+        return {"transfer": {"entry_id": placeholder, "recipient": "HUB", "recipient_name": name, "means": "BY_HUB",
+                             "note": "Une famille suivie ?"}}
+
+    def add(what, doc, **kw):
+        """Each document the schema accepts transfers an entry of its own (an entry holds 16 transfers,
+        and one to a recipient of the hub at a time)."""
+        if isinstance(doc.get("transfer"), dict) and doc["transfer"].get("entry_id") == placeholder and \
+                c.schema_verdict(doc)[0]:
+            doc["transfer"]["entry_id"] = take()
+        c.add(what, doc, **kw)
+
+    add("the base transfer (to the police municipale, by phone)", base())
+    add("the least transfer", {"transfer": {"entry_id": placeholder, "recipient": "MUNICIPAL_SERVICE",
+                                            "recipient_name": "x", "means": "IN_PERSON"}})
+    # Every recipient, and every means that goes with it.
+    for recipient, means in (("POLICE_NATIONALE", "BY_EMAIL"), ("VICTIM_SUPPORT_ASSOCIATION", "BY_LETTER"),
+                             ("MUNICIPAL_SERVICE", "IN_PERSON"), (2, 3), (4, 5), (1, 2.0)):
+        add("transfer to %r %r" % (recipient, means),
+            put(put(base(), ["transfer", "recipient"], recipient), ["transfer", "means"], means))
+    add("transfer to the coordinator (HUB %s, BY_HUB)" % hub, to_hub())
+    add("transfer to a partner (HUB %s, BY_HUB)" % partner, to_hub(partner))
+    add("transfer to a partner of 63 characters (HUB %s)" % longest, to_hub(longest))
+    add("transfer to HUB given as 5, BY_HUB as 1", put(put(to_hub(), ["transfer", "recipient"], 5),
+                                                      ["transfer", "means"], 1))
+    # BY_HUB for HUB, and only for it.
+    for means in ("BY_PHONE", "BY_EMAIL", "IN_PERSON", 2):
+        add("transfer to HUB %r" % (means,), put(to_hub(), ["transfer", "means"], means), hint="means")
+    for recipient in ("POLICE_MUNICIPALE", "MUNICIPAL_SERVICE", 1):
+        add("transfer to %r BY_HUB" % (recipient,), put(put(base(), ["transfer", "recipient"], recipient),
+                                                        ["transfer", "means"], "BY_HUB"), hint="means")
+    add("transfer to 4 by 1 (BY_HUB)", put(put(base(), ["transfer", "recipient"], 4), ["transfer", "means"], 1),
+        hint="means")
+    # The recipient's name: 120 characters, 63 for HUB.
+    path = ["transfer", "recipient_name"]
+    for limit, start, what in ((120, base, "a service"), (63, to_hub, "HUB")):
+        add("transfer.recipient_name of %s, %d accented letters" % (what, limit + 1),
+            put(start(), path, text(limit + 1)), hint="recipient_name")
+        add("transfer.recipient_name of %s, %d letters outside the BMP" % (what, limit + 1),
+            put(start(), path, text(limit + 1, "😀")), hint="recipient_name")
+    add("transfer.recipient_name of a service, 120 accented letters", put(base(), path, text(120)))
+    add("transfer.recipient_name of a service, 120 letters outside the BMP", put(base(), path, text(120, "😀")))
+    add("transfer.recipient_name of a service, 64 letters", put(base(), path, text(64, "a")))
+    add("transfer.recipient_name of HUB, 64 letters (%s and one more)" % longest, put(to_hub(), path, longest + "a"),
+        hint="recipient_name")
+    add("transfer.recipient_name of HUB, 120 letters", put(to_hub(), path, text(120, "a")), hint="recipient_name")
+    for bad, what in (("", "empty"), (DELETE, "missing"), (None, "null"), (5, "a number")):
+        add("transfer.recipient_name %s" % what, put(base(), path, bad), hint="recipient_name")
+    # The note.
+    path = ["transfer", "note"]
+    add("transfer.note of 4000 accented letters", put(base(), path, text(4000)))
+    add("transfer.note of 4001 accented letters", put(base(), path, text(4001)), hint="note")
+    add("transfer.note of 4000 letters outside the BMP", put(base(), path, text(4000, "😀")))
+    add("transfer.note of 4001 letters outside the BMP", put(base(), path, text(4001, "😀")), hint="note")
+    add("transfer.note over three lines", put(base(), path, "Un.\nDeux.\r\nTrois\tfin."))
+    for ok, what in (("", "empty"), (None, "null"), (DELETE, "absent")):
+        add("transfer.note %s" % what, put(base(), path, ok))
+    # Enumerations.
+    for field, bads in (("recipient", ("police-municipale", "POLICE", "RECIPIENT_UNSPECIFIED", "HUB ", "", 0, 6,
+                                       True)),
+                        ("means", ("phone", "BY_FAX", "MEANS_UNSPECIFIED", "", 0, 6, 1.5))):
+        for bad in bads:
+            add("transfer.%s %r" % (field, bad), put(base(), ["transfer", field], bad), hint=field)
+        for bad, what in ((DELETE, "missing"), (None, "null")):
+            add("transfer.%s %s" % (field, what), put(base(), ["transfer", field], bad), hint=field)
+    # The entry's handle.
+    for bad in ("a-12", "A-012", "A-", "A-0", "T-12", "C-12", " A-12", "A-12\n", "A-1" + "0" * 20, ""):
+        add("transfer.entry_id %r" % bad, put(base(), ["transfer", "entry_id"], bad), hint="entry_id")
+    for bad, what in ((DELETE, "missing"), (None, "null")):
+        add("transfer.entry_id %s" % what, put(base(), ["transfer", "entry_id"], bad), hint="entry_id")
+    add("transfer.entry_id of 20 digits, naming nothing", put(base(), ["transfer", "entry_id"], "A-1" + "0" * 19),
+        expect="BAD_TRANSITION", hint="is not in the reception's register")
+    # Shape.
+    add("an unknown field in transfer", put(base(), ["transfer", "urgent"], True), hint="urgent")
+    add("transfer an array", {"transfer": []}, hint="transfer")
+    add("a transfer and a transfer answer together",
+        {"transfer": base()["transfer"], "transfer_answer": {"transfer_id": "T-1", "answer": "ACCEPTED"}})
+
+
+def make_answer_targets(c, args):
+    """Transfers to the coordinator, one an entry of the answers' slice: what the answers answer."""
+    hub = args.get("coordinator", "coordination")
+    for i, entry in enumerate(pool(args, "answer")):
+        doc = {"transfer": {"entry_id": entry, "recipient": "HUB", "recipient_name": hub, "means": "BY_HUB"}}
+        c.add("transfer %d to %s, to be answered" % (i + 1, hub), doc, name="target-%03d.json" % (i + 1))
+
+
+def make_transfer_answers(c, args):
+    with open(args["transfers"], encoding="utf-8") as f:
+        take = Taker([line.strip() for line in f if line.strip()], "transfer_answer")
+    spare = take()  # named by the documents the schema refuses: the hub refuses them before it looks
+
+    def base(answer="ACCEPTED", note="Famille connue, je la rappelle."):
+        doc = {"transfer_answer": {"transfer_id": spare, "answer": answer, "note": note}}
+        if note is DELETE:
+            del doc["transfer_answer"]["note"]
+        return doc
+
+    def add(what, doc, **kw):
+        """Each document the schema accepts answers a transfer of its own: a transfer is answered once."""
+        if isinstance(doc.get("transfer_answer"), dict) and doc["transfer_answer"].get("transfer_id") == spare and \
+                c.schema_verdict(doc)[0]:
+            doc["transfer_answer"]["transfer_id"] = take()
+        c.add(what, doc, **kw)
+
+    add("the base answer (accepted, with a note)", base())
+    add("accepted without a note", base(note=DELETE))
+    add("accepted with an empty note", base(note=""))
+    add("accepted with a null note", base(note=None))
+    add("accepted given as 1, without a note", base(1, DELETE))
+    add("declined with a note", base("DECLINED", "Hors de notre champ : voir la police municipale."))
+    add("declined given as 2, with a note", base(2, "Non."))
+    add("declined given as 2.0, with a note", base(2.0, "Non."))
+    add("declined with a note over two lines", base("DECLINED", "Hors champ.\nVoir le CCAS."))
+    for note, what in ((DELETE, "without a note"), ("", "with an empty note"), (None, "with a null note")):
+        add("declined %s" % what, base("DECLINED", note), hint="note")
+        add("declined given as 2, %s" % what, base(2, note), hint="note")
+    add("transfer_answer.note of 4000 accented letters", base(note=text(4000)))
+    add("transfer_answer.note of 4001 accented letters", base(note=text(4001)), hint="note")
+    add("transfer_answer.note of 4000 letters outside the BMP", base("DECLINED", text(4000, "😀")))
+    add("transfer_answer.note of 4001 letters outside the BMP", base("DECLINED", text(4001, "😀")), hint="note")
+    for bad in ("accepted", "ACCEPT", "ANSWER_UNSPECIFIED", "", 0, 3, False):
+        add("transfer_answer.answer %r" % (bad,), base(bad), hint="answer")
+    for bad, what in ((DELETE, "missing"), (None, "null")):
+        add("transfer_answer.answer %s" % what, put(base(), ["transfer_answer", "answer"], bad), hint="answer")
+    number = spare[2:]
+    for bad in ("t-" + number, "T-0" + number, "T-", "T-0", "A-" + number, " " + spare, spare + "\n",
+                "T-1" + "0" * 20, "T-" + number + "x", ""):
+        add("transfer_answer.transfer_id %r" % bad, put(base(), ["transfer_answer", "transfer_id"], bad),
+            hint="transfer_id")
+    for bad, what in ((DELETE, "missing"), (None, "null")):
+        add("transfer_answer.transfer_id %s" % what, put(base(), ["transfer_answer", "transfer_id"], bad),
+            hint="transfer_id")
+    add("transfer_answer.transfer_id of 20 digits, naming nothing",
+        put(base(), ["transfer_answer", "transfer_id"], "T-1" + "0" * 19), expect="BAD_TRANSITION",
+        hint="is not in the reception's register")
+    add("an unknown field in transfer_answer", put(base(), ["transfer_answer", "by"], "coordination"), hint="by")
+    add("transfer_answer an array", {"transfer_answer": []}, hint="transfer_answer")
+
+
+def make_examples(c, args):
+    """The examples of examples/, as a test submits them: the times and dates of today, the handles
+    of this run (stage 1: the contacts, the update and the transfers; stage 2, with transfer=T-N:
+    the answer, to that transfer)."""
+    now, today = now_ms(), utc_today()
+    take = Taker(pool(args, "example"), "example")
+    for name in sorted(n for n in os.listdir(args["examples"]) if n.endswith(".json")):
+        with open(os.path.join(args["examples"], name), encoding="utf-8") as f:
+            doc = json.load(f)
+        kind = next(iter(doc))
+        if kind not in ("contact", "contact_update", "transfer", "transfer_answer") or \
+                (kind == "transfer_answer") != ("transfer" in args):
+            continue
+        body = doc[kind]
+        if kind == "contact":
+            body["occurred_ms"] = now - 2 * 3600 * 1000
+            for field, days in (("acknowledged_date", 0), ("response_due_date", 60)):
+                if field in body:
+                    body[field] = (today + datetime.timedelta(days=days)).isoformat()
+        elif kind in ("contact_update", "transfer"):
+            body["entry_id"] = take()
+        elif kind == "transfer_answer":
+            body["transfer_id"] = args["transfer"]
+        c.add("the example %s (this run's dates and handles)" % name, doc, name=name)
+        if c.entries[-1]["expect"] != "ACK":
+            raise SystemExit("schema_corpus: the schema refuses the example %s: %s" % (name,
+                                                                                     c.entries[-1]["schema_error"]))
+
+
+def reception_hub_cases(args, review_days, now, today, day):
+    """The register's rules no schema can state: the windows of a solicitation's time and of its due
+    date (--review-days), the registry's recipients (each round transfers an entry of its own), and
+    handles that name nothing."""
+    def contact(occurred=None, due=None):
+        doc = base_contact(now, today)
+        if occurred is not None:
+            doc["contact"]["occurred_ms"] = occurred
+        if due is not None:
+            doc["contact"]["response_due_date"] = due
+        return doc
+
+    cases = [
+        ("a solicitation 4 minutes ahead (within the clock skew)", contact(now + 240 * 1000), True, ""),
+        ("a solicitation 6 minutes ahead", contact(now + 360 * 1000), False, "is in the future"),
+        ("a solicitation's time in seconds", contact(now // 1000), False, "(not seconds)"),
+        ("a solicitation %d days ago" % (review_days - 1), contact(now - (review_days - 1) * DAY_MS), True, ""),
+        ("a solicitation %d days ago" % (review_days + 1), contact(now - (review_days + 1) * DAY_MS), False,
+         "is more than %d days ago" % review_days),
+        ("a response due %d days ahead" % review_days, contact(due=day(review_days)), True, ""),
+        ("a response due %d days ahead" % (review_days + 1), contact(due=day(review_days + 1)), False,
+         "is more than %d days ahead" % review_days),
+        ("a response due %d days ago" % review_days, contact(due=day(-review_days)), True, ""),
+        ("a response due %d days ago" % (review_days + 1), contact(due=day(-review_days - 1)), False,
+         "is more than %d days ago" % review_days),
+    ]
+    def acknowledged(date):
+        doc = base_contact(now, today)
+        doc["contact"]["acknowledged_date"] = date
+        return doc
+    cases += [
+        ("an acknowledgement dated tomorrow (a clock in another zone)", acknowledged(day(1)), True, ""),
+        ("an acknowledgement dated in 2 days", acknowledged(day(2)), False, "is more than 1 days ahead"),
+        ("an acknowledgement %d days ago" % review_days, acknowledged(day(-review_days)), True, ""),
+        ("an acknowledgement %d days ago" % (review_days + 1), acknowledged(day(-review_days - 1)), False,
+         "is more than %d days ago" % review_days),
+    ]
+    rnd = int(args.get("round", "0"))
+    entry = pool(args, "hub")[rnd]
+
+    def transfer(name, entry_id=entry):
+        return {"transfer": {"entry_id": entry_id, "recipient": "HUB", "recipient_name": name, "means": "BY_HUB"}}
+
+    desk, hub, partner = args.get("desk", "accueil-tu"), args.get("hub", "relaisd"), args.get("partner",
+                                                                                               "college-curie")
+    missing = "A-99999999"
+    cases += [
+        ("a transfer to a name of 63 letters that is no identity", transfer("a" * 63), False,
+         "no identity of the registry"),
+        ("a transfer to the hub's own identity (%s, role broker)" % hub, transfer(hub), False,
+         "not a partner nor the coordinator"),
+        ("a transfer to the reception desk itself (%s)" % desk, transfer(desk), False,
+         "not a partner nor the coordinator"),
+        ("a transfer to a partner of the registry (%s)" % partner, transfer(partner), True, ""),
+        ("a transfer of an entry that does not exist", transfer(partner, missing), None,
+         "%s is not in the reception's register" % missing),
+        ("an update of an entry that does not exist", {"contact_update": {"entry_id": missing, "note": "x"}},
+         None, "%s is not in the reception's register" % missing),
+        ("an answer to a transfer that does not exist",
+         {"transfer_answer": {"transfer_id": "T-99999999", "answer": "ACCEPTED"}}, None,
+         "T-99999999 is not in the reception's register"),
+    ]
+    if args.get("referral"):
+        # A child's referral is no entry: its number as an entry's names nothing of the register.
+        named = "A-" + args["referral"][2:]
+        cases.append(("an update naming a child's referral (%s as %s)" % (args["referral"], named),
+                      {"contact_update": {"entry_id": named, "note": "x"}}, None,
+                      "%s is not in the reception's register" % named))
+    return cases
+
+
 # ---- The hub's own rules ---------------------------------------------------------------------
 
 def make_hub(c, args):
@@ -721,6 +1302,7 @@ def make_hub(c, args):
             ("an owner that is a partner (%s)" % args.get("partner", "college-curie"),
              update(owner, args.get("partner", "college-curie")), True, ""),
         ]
+    cases += reception_hub_cases(args, review_days, now, today, day)
     for what, doc, ok, hint in cases:
         code, hint = ("BAD_TRANSITION", hint) if ok is None else expect(ok, hint)
         if not c.schema_verdict(doc)[0]:
@@ -772,16 +1354,62 @@ def check(manifest, outputs):
     return 1 if bad else 0
 
 
+def handles(manifest, outputs):
+    """Prints the handle relais acknowledged each document of the manifest with (its case_id: A-N,
+    T-N, R-N), one a line, in the manifest's order; exit 1 when one was not acknowledged."""
+    answers = {}
+    for path in outputs:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    answer = json.loads(line)
+                    answers[answer.get("file")] = answer
+    with open(manifest, encoding="utf-8") as f:
+        entries = [json.loads(line) for line in f if line.strip()]
+    for e in entries:
+        answer = answers.get(e["file"], {})
+        if not answer.get("case_id"):
+            print("schema_corpus: %s was not acknowledged with a handle: %s" % (e["file"], answer), file=sys.stderr)
+            return 1
+        print(answer["case_id"])
+    return 0
+
+
+class AnyPayload:
+    """Judges each document by the schema of its payload (its first key that names one)."""
+
+    def __init__(self, schema_dir):
+        self.validators = {k: load_validator(schema_dir, v) for k, v in SCHEMAS.items()}
+
+    def iter_errors(self, doc):
+        kind = next((k for k in doc if k in SCHEMAS), "referral") if isinstance(doc, dict) else "referral"
+        return self.validators[kind].iter_errors(doc)
+
+
+# The register's corpora: their maker and their files' prefix.
+RECEPTION_KINDS = {"entries": (make_entries, "entry"), "contact": (make_contacts, "contact"),
+                   "contact_update": (make_contact_updates, "followup"), "transfer": (make_transfers, "transfer"),
+                   "answer_targets": (make_answer_targets, "target"),
+                   "transfer_answer": (make_transfer_answers, "answer"), "examples": (make_examples, None)}
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "check":
         return check(argv[2], argv[3:])
-    if len(argv) < 5 or argv[1] != "make" or argv[2] not in ("referral", "case_update", "meeting", "hub"):
+    if len(argv) >= 3 and argv[1] == "handles":
+        return handles(argv[2], argv[3:])
+    if len(argv) < 5 or argv[1] != "make" or argv[2] not in ("referral", "case_update", "meeting", "hub") + tuple(
+            RECEPTION_KINDS):
         print(__doc__, file=sys.stderr)
         return 2
     kind, schema_dir, out_dir = argv[2], argv[3], argv[4]
     args = dict(a.split("=", 1) for a in argv[5:])
     os.makedirs(out_dir, exist_ok=True)
-    if kind == "referral":
+    if kind in RECEPTION_KINDS:
+        maker, prefix = RECEPTION_KINDS[kind]
+        c = Corpus(AnyPayload(schema_dir), out_dir, prefix)
+        maker(c, args)
+    elif kind == "referral":
         c = Corpus(load_validator(schema_dir, "referral.schema.json"), out_dir, "referral")
         make_referrals(c, args)
     elif kind == "case_update":
@@ -792,16 +1420,7 @@ def main(argv):
         make_meetings(c, args)
     else:
         # Each document is judged by the schema of its own kind.
-        ref = load_validator(schema_dir, "referral.schema.json")
-        upd = load_validator(schema_dir, "case_update.schema.json")
-        meet = load_validator(schema_dir, "meeting.schema.json")
-
-        class All:
-            @staticmethod
-            def iter_errors(doc):
-                return (upd if "case_update" in doc else meet if "meeting" in doc else ref).iter_errors(doc)
-
-        c = Corpus(All, out_dir, None)  # files named by their kind: each goes to its sender
+        c = Corpus(AnyPayload(schema_dir), out_dir, None)  # files named by their kind: each goes to its sender
         make_hub(c, args)
     c.write_manifest()
     print("%s: %d documents" % (kind, len(c.entries)))

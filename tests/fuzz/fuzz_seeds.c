@@ -180,6 +180,15 @@ static void s_requests(uint8_t *frame, size_t frame_len)
     s_request_seed("req-meeting-list", &r);
     r = (relais_request_t){.request_id = 18, .kind = RELAIS_REQ_MEETING_SHOW, .case_id = "M-20261202-a3f9"};
     s_request_seed("req-meeting-show", &r);
+    r = (relais_request_t){.request_id = 19, .kind = RELAIS_REQ_RECEPTION_LIST, .search = "houdan",
+                           .street = "Rue Houdan", .category = RELAIS_CATEGORY_NOISE, .from_ms = FUZZ_CREATED_MS,
+                           .to_ms = FUZZ_CREATED_MS + 86400000, .open_only = 1, .overdue_only = 1, .before = 40};
+    s_request_seed("req-reception-list", &r);
+    r = (relais_request_t){.request_id = 20, .kind = RELAIS_REQ_RECEPTION_SHOW, .case_id = "A-12"};
+    s_request_seed("req-reception-show", &r);
+    r = (relais_request_t){.request_id = 21, .kind = RELAIS_REQ_RECEPTION_STATS, .from_ms = FUZZ_CREATED_MS,
+                           .to_ms = FUZZ_CREATED_MS + 86400000, .threshold = 5};
+    s_request_seed("req-reception-stats", &r);
 }
 
 static void s_reply_seed(const char *name, const relais_reply_t *rep)
@@ -248,6 +257,29 @@ static void s_replies(uint8_t *record, size_t record_len, const relais_hash_t *p
     s_reply_seed("rep-records", &r);
     r = (relais_reply_t){.request_id = 16, .kind = RELAIS_REPLY_NONE};
     s_reply_seed("rep-pong", &r);
+    /* An entry of the reception's register with a transfer answered, listed and shown. */
+    relais_contact_record_t *entry = calloc(1, sizeof *entry);
+    FUZZ_CHECK(entry != NULL, "rep-contact", RELAIS_E_NOMEM);
+    *entry = (relais_contact_record_t){.seq = 12, .sender = "accueil-tu", .received_ms = FUZZ_CREATED_MS,
+                                       .occurred_ms = FUZZ_CREATED_MS - 60000, .channel = RELAIS_CHANNEL_LETTER,
+                                       .category = RELAIS_CATEGORY_PUBLIC_SPACE, .street = "Rue Houdan",
+                                       .house_number = "12", .subject = "Trottoir", .requester = "Mme Durand",
+                                       .summary = "Courrier.", .handling = RELAIS_HANDLING_TRANSFERRED,
+                                       .acknowledged_date = "2026-12-02", .response_due_date = "2027-01-31",
+                                       .last_seq = 15, .updated_ms = FUZZ_CREATED_MS + 2000, .transfer_count = 1,
+                                       .contact_agreed = 1};
+    entry->transfers[0] = (relais_transfer_state_t){.seq = 14, .recipient = RELAIS_RECIPIENT_HUB,
+                                                    .recipient_name = "coordination", .means = RELAIS_MEANS_BY_HUB,
+                                                    .transferred_ms = FUZZ_CREATED_MS + 1000, .sender = "accueil-tu",
+                                                    .answer = RELAIS_ANSWER_ACCEPTED, .answer_seq = 15,
+                                                    .answered_ms = FUZZ_CREATED_MS + 2000};
+    r = (relais_reply_t){.request_id = 17, .kind = RELAIS_REPLY_CONTACT_LIST, .contacts = entry, .contact_count = 1,
+                         .next_seq = 12};
+    s_reply_seed("rep-contact-list", &r);
+    r = (relais_reply_t){.request_id = 18, .kind = RELAIS_REPLY_CONTACT_DETAIL, .contacts = entry, .contact_count = 1,
+                         .records = records, .record_lens = lens, .record_count = 2};
+    s_reply_seed("rep-contact-detail", &r);
+    free(entry);
 }
 
 static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, size_t *leaf_len)
