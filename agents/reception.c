@@ -549,32 +549,37 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
             return relais_cli_usage("reception", "--before: '%s' is no entry; expected A-<number>", o->before);
         filter.before = relais_entry_handle_seq(id);
     }
+    /* The hub answers a page at a time, and looks at a bounded number of entries for each: a
+     * search goes on from page to page until the desk's page is full or the register ends. */
     size_t shown = 0;
-    for (;;) {
+    uint64_t last = 0;
+    int more = 0;
+    while (!more) {
         relais_reply_t reply;
         relais_error_t err;
         int rc = relais_client_reception_list(client, &filter, &reply, &err);
         if (rc)
             return relais_cli_fail("reception", rc, &err);
-        for (size_t i = 0; i < reply.contact_count && (o->all || shown < S_PAGE); i++, shown++) {
+        for (size_t i = 0; i < reply.contact_count; i++) {
+            if (!o->all && shown == S_PAGE) {
+                more = 1;
+                break;
+            }
             if (o->json)
                 relais_cli_print_json(stdout, s_entry_json(&reply.contacts[i]));
             else
                 s_list_line(o, &reply.contacts[i]);
-            filter.before = reply.contacts[i].seq;
+            last = reply.contacts[i].seq;
+            shown++;
         }
         uint64_t next = reply.next_seq;
-        int full = reply.contact_count > 0 && !o->all && shown >= S_PAGE;
         relais_reply_clear(&reply);
-        if (!next && !full)
+        if (!more && !next)
             break;
-        if (!o->all) {
-            if (!o->json)
-                relais_cli_line(stdout, "%s A-%" PRIu64, S_T(o, "suite : --before", "more: --before"), filter.before);
-            break;
-        }
-        filter.before = next; /* the hub's next page: after a page it scanned without a match too */
+        filter.before = next;
     }
+    if (more && !o->json)
+        relais_cli_line(stdout, "%s A-%" PRIu64, S_T(o, "suite : --before", "more: --before"), last);
     if (!shown && !o->json)
         relais_cli_line(stdout, "%s", S_T(o, "Aucune fiche.", "No entry."));
     return RELAIS_EXIT_OK;

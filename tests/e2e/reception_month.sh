@@ -92,6 +92,16 @@ ls "$tmp/work" | sed "s|^|$tmp/work/|" >"$tmp/files"
 as accueil-tu "$relais" submit --timeout 600 $(cat "$tmp/files") >"$tmp/acks2.json" 2>"$tmp/err" ||
   fail "the day's work: $(tail -3 "$tmp/err")"
 
+step "the desk's list, a page at a time: 50 entries, then the next 50 from where it stopped"
+expect 0 accueil-tu reception list
+[ "$(grep -c '^A-' "$tmp/out")" = 50 ] || fail "a first page of $(grep -c '^A-' "$tmp/out") lines"
+more=$(sed -n 's/^suite : --before \(A-[0-9]*\)$/\1/p' "$tmp/out")
+last=$(grep '^A-' "$tmp/out" | tail -1 | cut -d' ' -f1)
+[ -n "$more" ] && [ "$more" = "$last" ] || fail "no word of the next page: $(tail -2 "$tmp/out")"
+expect 0 accueil-tu reception list --before "$more"
+first=$(grep '^A-' "$tmp/out" | head -1 | cut -d' ' -f1)
+[ "${first#A-}" -lt "${more#A-}" ] && [ "$(grep -c '^A-' "$tmp/out")" = 50 ] || fail "the second page: $(head -2 "$tmp/out")"
+
 step "the figures of the month, as JSON, CSV and text"
 from=$(date -d "-31 days" +%Y-%m-%d)
 to=$(date +%Y-%m-%d)
