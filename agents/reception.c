@@ -110,6 +110,7 @@ typedef struct {
         *to_arg;
     char acknowledged[16], due[16]; /* dates, "" when not given */
     char handle[RELAIS_CASE_ID_LEN];  /* the entry or transfer the subcommand names, as the hub spells it */
+    uint64_t given;                   /* S_BIT of each option given */
     int64_t when_ms;
     long due_days;
     char from[16], to[16];
@@ -177,7 +178,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_SUBJECT: o->subject = arg; return 0;
     case S_OPT_SUMMARY: o->summary = arg; return 0;
     case S_OPT_WHEN:
-        return s_local_time(arg, &o->when_ms) == 0
+        return strlen(arg) > 10 && s_local_time(arg, &o->when_ms) == 0
                    ? 0
                    : relais_cli_usage("reception", "--when: '%s' is no time; expected 'YYYY-MM-DD HH:MM' (local)", arg);
     case S_OPT_REQUESTER: o->requester = arg; return 0;
@@ -219,9 +220,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     }
 }
 
-static int s_parse(int argc, char **argv, s_opts_t *o)
-{
-    static const struct option opts[] = {
+static const struct option s_long_opts[] = {
         RELAIS_CLI_CONN_OPTIONS,
         {"json", no_argument, NULL, S_OPT_JSON},
         {"csv", no_argument, NULL, S_OPT_CSV},
@@ -254,10 +253,52 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         {"by", required_argument, NULL, S_OPT_BY},
         {"threshold", required_argument, NULL, S_OPT_THRESHOLD},
         {NULL, 0, NULL, 0}};
+
+/* The options each subcommand takes, as bits of S_OPT_* (the connection's are everyone's). */
+#define S_BIT(opt) (UINT64_C(1) << ((opt) - RELAIS_OPT_FIRST_FREE))
+static const struct {
+    const char *sub;
+    uint64_t takes;
+} s_takes[] = {
+    {"record", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_CHANNEL) | S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_SUBJECT) |
+                   S_BIT(S_OPT_SUMMARY) | S_BIT(S_OPT_WHEN) | S_BIT(S_OPT_REQUESTER) | S_BIT(S_OPT_CONTACT) |
+                   S_BIT(S_OPT_AGREED) | S_BIT(S_OPT_STREET) | S_BIT(S_OPT_NUMBER) | S_BIT(S_OPT_STREETS) |
+                   S_BIT(S_OPT_ANSWERED) | S_BIT(S_OPT_ACKNOWLEDGED) | S_BIT(S_OPT_DUE) | S_BIT(S_OPT_DUE_DAYS)},
+    {"list", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_OPEN) | S_BIT(S_OPT_OVERDUE) | S_BIT(S_OPT_SEARCH) |
+                 S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_STREET) | S_BIT(S_OPT_STREETS) | S_BIT(S_OPT_FROM) |
+                 S_BIT(S_OPT_TO) | S_BIT(S_OPT_BEFORE) | S_BIT(S_OPT_ALL) | S_BIT(S_OPT_LANG)},
+    {"show", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_LANG)},
+    {"update", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_NOTE) | S_BIT(S_OPT_FOLLOW_UP) | S_BIT(S_OPT_ACKNOWLEDGED) |
+                   S_BIT(S_OPT_DUE) | S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_STREET) | S_BIT(S_OPT_NUMBER) |
+                   S_BIT(S_OPT_STREETS) | S_BIT(S_OPT_SUBJECT)},
+    {"close", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_NOTE)},
+    {"transfer", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_TO) | S_BIT(S_OPT_NAME) | S_BIT(S_OPT_BY) | S_BIT(S_OPT_NOTE)},
+    {"answer", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_NOTE)},
+    {"stats", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_CSV) | S_BIT(S_OPT_FROM) | S_BIT(S_OPT_TO) | S_BIT(S_OPT_THRESHOLD)},
+};
+
+/* The first option given that `sub` does not take, as it is typed ("--contact"); NULL when none. */
+static const char *s_not_taken(const char *sub, uint64_t given)
+{
+    for (size_t i = 0; i < sizeof s_takes / sizeof s_takes[0]; i++) {
+        if (strcmp(s_takes[i].sub, sub) != 0)
+            continue;
+        uint64_t extra = given & ~s_takes[i].takes;
+        for (size_t k = 0; extra && s_long_opts[k].name; k++)
+            if (s_long_opts[k].val >= RELAIS_OPT_FIRST_FREE && (extra & S_BIT(s_long_opts[k].val)))
+                return s_long_opts[k].name;
+    }
+    return NULL;
+}
+
+static int s_parse(int argc, char **argv, s_opts_t *o)
+{
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", s_long_opts, NULL)) != -1) {
         if (relais_cli_conn_opt(&o->conn, c, optarg))
             continue;
+        if (c >= RELAIS_OPT_FIRST_FREE && c < RELAIS_OPT_FIRST_FREE + 64)
+            o->given |= S_BIT(c);
         int rc = s_option(o, c, optarg);
         if (rc)
             return rc;
@@ -330,13 +371,18 @@ static int s_submit(relais_client_t *client, const s_opts_t *o, const char *key,
     return RELAIS_EXIT_OK;
 }
 
-/* The street as the town's list spells it, or a refusal that names the closest ones. */
-static int s_street(const s_opts_t *o, char *out, size_t cap)
+/* The street as the town's list spells it, or a refusal that names the closest ones. Without a
+ * list to read, `as_typed` lets the street through as it was typed (a search), else it is refused. */
+static int s_street_lookup(const s_opts_t *o, int as_typed, char *out, size_t cap)
 {
     const char *path = o->streets ? o->streets : getenv("RELAIS_STREETS");
     relais_streets_t *list = NULL;
     char why[512];
     int rc = relais_streets_load(path && path[0] ? path : "streets.tsv", &list);
+    if (rc && as_typed) {
+        snprintf(out, cap, "%s", o->street);
+        return 0;
+    }
     if (rc)
         return relais_cli_usage("reception",
                                 "--street: the town's street list cannot be read (%s); import it with `relais streets "
@@ -345,6 +391,11 @@ static int s_street(const s_opts_t *o, char *out, size_t cap)
     rc = relais_streets_resolve(list, o->street, out, cap, why, sizeof why);
     relais_streets_destroy(&list);
     return rc ? relais_cli_usage("reception", "--street: %s", why) : 0;
+}
+
+static int s_street(const s_opts_t *o, char *out, size_t cap)
+{
+    return s_street_lookup(o, 0, out, cap);
 }
 
 static int s_record(relais_client_t *client, const s_opts_t *o)
@@ -449,10 +500,47 @@ static const char *const s_category_fr[RELAIS_CATEGORY_COUNT] = {
 static const char *const s_handling_fr[RELAIS_HANDLING_COUNT] = {"?", "répondu sur place", "suite à donner",
                                                                  "transmis", "clos"};
 static const char *const s_recipient_fr[RELAIS_RECIPIENT_COUNT] = {
-    "?", "police municipale", "police nationale", "association d'aide aux victimes", "autre service municipal",
-    "partenaire du réseau"};
+    "?", "à la police municipale", "à la police nationale", "à une association d'aide aux victimes",
+    "à un autre service municipal", "à un partenaire du réseau"};
 static const char *const s_means_fr[RELAIS_MEANS_COUNT] = {"?", "par le réseau", "par téléphone", "par courriel",
                                                            "par courrier", "en main propre"};
+
+/* The English page's words (the command's names are for typing: "parking-traffic"). */
+static const char *s_channel_en(relais_channel_t v)
+{
+    static const char *const en[RELAIS_CHANNEL_COUNT] = {NULL, "call", "visit", "letter", "e-mail", "form"};
+    return (int)v > 0 && v < RELAIS_CHANNEL_COUNT ? en[v] : NULL;
+}
+
+static const char *s_category_en(relais_category_t v)
+{
+    static const char *const en[RELAIS_CATEGORY_COUNT] = {
+        NULL,           "noise",         "neighbourhood dispute", "incivility",         "public space",
+        "parking and traffic", "victim support", "lost property", "decree information", "other"};
+    return (int)v > 0 && v < RELAIS_CATEGORY_COUNT ? en[v] : NULL;
+}
+
+static const char *s_handling_en(relais_handling_t v)
+{
+    static const char *const en[RELAIS_HANDLING_COUNT] = {NULL, "answered on the spot", "to follow up",
+                                                          "transferred", "closed"};
+    return (int)v > 0 && v < RELAIS_HANDLING_COUNT ? en[v] : NULL;
+}
+
+static const char *s_recipient_en(relais_recipient_t v)
+{
+    static const char *const en[RELAIS_RECIPIENT_COUNT] = {
+        NULL, "the police municipale", "the police nationale", "a victim support association",
+        "another service of the town", "a partner of the hub"};
+    return (int)v > 0 && v < RELAIS_RECIPIENT_COUNT ? en[v] : NULL;
+}
+
+static const char *s_means_en(relais_means_t v)
+{
+    static const char *const en[RELAIS_MEANS_COUNT] = {NULL, "on the hub", "by phone", "by e-mail", "by letter",
+                                                       "in person"};
+    return (int)v > 0 && v < RELAIS_MEANS_COUNT ? en[v] : NULL;
+}
 
 #define S_LABEL(o, table, names_fn, v)                                                                                 \
     ((o)->lang == RELAIS_CLI_EN ? ((names_fn)(v) ? (names_fn)(v) : "?")                                                \
@@ -514,31 +602,67 @@ static const char *s_pad(const char *text, size_t width, char *buf, size_t cap)
     return buf;
 }
 
+/* `text` cut to `width` characters, with "…" when cut (a list line fits a printed page). */
+static const char *s_cut_to(const char *text, size_t width, char *buf, size_t cap)
+{
+    size_t chars = 0, i = 0;
+    for (; text[i] && chars < width; i++)
+        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+    while (text[i] && ((unsigned char)text[i] & 0xC0) == 0x80)
+        i++;
+    if (!text[i] || i + 4 > cap) {
+        snprintf(buf, cap, "%s", text);
+        return buf;
+    }
+    /* The character that made `width` gives way to the ellipsis. */
+    size_t keep = i;
+    while (keep > 0 && ((unsigned char)text[--keep] & 0xC0) == 0x80)
+        ;
+    snprintf(buf, cap, "%.*s…", (int)keep, text);
+    return buf;
+}
+
+/* The columns of a list line, and their heading. */
+enum { S_W_CHANNEL = 10, S_W_CATEGORY = 28, S_W_HANDLING = 20, S_W_DUE = 30, S_W_TEXT = 48 };
+
+static void s_list_heading(const s_opts_t *o)
+{
+    char c1[64], c2[96], c3[64], c4[96], c5[64];
+    relais_cli_line(stdout, "%-7s %s %s %s %s %s %s", S_T(o, "fiche", "entry"),
+                    s_pad(S_T(o, "reçue le", "came on"), 16, c5, sizeof c5), s_pad(S_T(o, "canal", "channel"), S_W_CHANNEL, c1, sizeof c1),
+                    s_pad(S_T(o, "catégorie", "category"), S_W_CATEGORY, c2, sizeof c2),
+                    s_pad(S_T(o, "traitement", "handling"), S_W_HANDLING, c3, sizeof c3),
+                    s_pad(S_T(o, "réponse due", "answer due"), S_W_DUE, c4, sizeof c4), S_T(o, "objet — lieu", "subject — place"));
+}
+
 static void s_list_line(const s_opts_t *o, const relais_contact_record_t *r)
 {
-    char handle[RELAIS_CASE_ID_LEN], when[32], due[64] = "", place[2 * RELAIS_CONTACT_LABEL_LEN];
-    char c1[64], c2[96], c3[64], c4[96];
+    char handle[RELAIS_CASE_ID_LEN], when[32], due[64] = "", text[3 * RELAIS_CONTACT_LABEL_LEN];
+    char c1[64], c2[96], c3[64], c4[96], c5[256];
     relais_entry_handle(r->seq, handle);
     relais_cli_date_time(r->occurred_ms, o->lang, when, sizeof when);
     if (r->response_due_date[0]) {
-        char d[32];
-        relais_cli_date(r->response_due_date, o->lang, d, sizeof d);
-        snprintf(due, sizeof due, "%s %s%s", S_T(o, "échéance", "due"), d, r->overdue ? S_T(o, " EN RETARD", " OVERDUE") : "");
+        relais_cli_date(r->response_due_date, o->lang, due, sizeof due);
+        if (r->overdue)
+            strncat(due, S_T(o, " EN RETARD", " OVERDUE"), sizeof due - strlen(due) - 1);
     }
-    snprintf(place, sizeof place, "%s%s%s", r->house_number, r->house_number[0] ? " " : "", r->street);
-    relais_cli_line(stdout, "%-7s %-16s %s %s %s %s %s%s%s", handle, when,
-                    s_pad(S_LABEL(o, s_channel_fr, relais_channel_name, r->channel), 10, c1, sizeof c1),
-                    s_pad(S_LABEL(o, s_category_fr, relais_category_name, r->category), 22, c2, sizeof c2),
-                    s_pad(S_LABEL(o, s_handling_fr, relais_handling_name, r->handling), 17, c3, sizeof c3),
-                    s_pad(due, 30, c4, sizeof c4), r->subject, place[0] ? " — " : "", place);
+    snprintf(text, sizeof text, "%s%s%s%s%s", r->subject, r->street[0] ? " — " : "", r->house_number,
+             r->house_number[0] ? " " : "", r->street);
+    relais_cli_line(stdout, "%-7s %-16s %s %s %s %s %s", handle, when,
+                    s_pad(S_LABEL(o, s_channel_fr, s_channel_en, r->channel), S_W_CHANNEL, c1, sizeof c1),
+                    s_pad(S_LABEL(o, s_category_fr, s_category_en, r->category), S_W_CATEGORY, c2, sizeof c2),
+                    s_pad(S_LABEL(o, s_handling_fr, s_handling_en, r->handling), S_W_HANDLING, c3, sizeof c3),
+                    s_pad(due, S_W_DUE, c4, sizeof c4), s_cut_to(text, S_W_TEXT, c5, sizeof c5));
 }
 
 static int s_list(relais_client_t *client, const s_opts_t *o)
 {
     relais_request_t filter = {.open_only = o->open_only, .overdue_only = o->overdue, .category = o->category};
-    if ((o->search && snprintf(filter.search, sizeof filter.search, "%s", o->search) >= (int)sizeof filter.search) ||
-        (o->street && snprintf(filter.street, sizeof filter.street, "%s", o->street) >= (int)sizeof filter.street))
-        return relais_cli_usage("reception", "--search or --street: too long");
+    /* The street as `record` wrote it: looked up in the town's list, as typed when there is none. */
+    if (o->street && s_street_lookup(o, 1, filter.street, sizeof filter.street) != 0)
+        return RELAIS_EXIT_USAGE;
+    if (o->search && snprintf(filter.search, sizeof filter.search, "%s", o->search) >= (int)sizeof filter.search)
+        return relais_cli_usage("reception", "--search: at most %zu bytes", sizeof filter.search - 1);
     if (o->from[0])
         s_local_time(o->from, &filter.from_ms);
     if (o->to[0] && s_local_time(o->to, &filter.to_ms) == 0)
@@ -565,10 +689,13 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
                 more = 1;
                 break;
             }
-            if (o->json)
+            if (o->json) {
                 relais_cli_print_json(stdout, s_entry_json(&reply.contacts[i]));
-            else
+            } else {
+                if (!shown)
+                    s_list_heading(o);
                 s_list_line(o, &reply.contacts[i]);
+            }
             last = reply.contacts[i].seq;
             shown++;
         }
@@ -603,22 +730,41 @@ static void s_timeline_line(const s_opts_t *o, const uint8_t *record, size_t len
     if (relais_message_payload(msg) == RELAIS_PAYLOAD_CONTACT) {
         relais_cli_line(stdout, "  %s  %s  %s", when, who, S_T(o, "enregistrement de la fiche", "entry recorded"));
     } else if (relais_message_contact_update(msg, &u) == 0) {
-        relais_cli_line(stdout, "  %s  %s  %s%s%s%s%s%s", when, who,
+        /* What the update changed, so that the page keeps the entry's story, not just its state. */
+        char changed[1024] = "", d[32];
+        size_t n = 0;
+#define S_CHANGED(cond, ...)                                                                                           \
+    if ((cond) && n < sizeof changed)                                                                                  \
+        n += (size_t)snprintf(changed + n, sizeof changed - n, __VA_ARGS__)
+        S_CHANGED(u.category, "%s%s %s", n ? "," : "", S_T(o, " catégorie :", " category:"),
+                  S_LABEL(o, s_category_fr, s_category_en, u.category));
+        S_CHANGED(u.subject[0], "%s%s %s", n ? "," : "", S_T(o, " objet :", " subject:"), u.subject);
+        S_CHANGED(u.street[0] || u.house_number[0], "%s%s %s%s%s", n ? "," : "", S_T(o, " lieu :", " place:"),
+                  u.house_number, u.house_number[0] && u.street[0] ? " " : "", u.street);
+        if (u.acknowledged_date[0])
+            relais_cli_date(u.acknowledged_date, o->lang, d, sizeof d);
+        S_CHANGED(u.acknowledged_date[0], "%s%s %s", n ? "," : "",
+                  S_T(o, " accusé de réception envoyé le", " acknowledged on"), d);
+        if (u.response_due_date[0])
+            relais_cli_date(u.response_due_date, o->lang, d, sizeof d);
+        S_CHANGED(u.response_due_date[0], "%s%s %s", n ? "," : "", S_T(o, " réponse due le", " answer due on"), d);
+#undef S_CHANGED
+        relais_cli_line(stdout, "  %s  %s  %s%s%s%s%s", when, who,
                         u.handling == RELAIS_HANDLING_CLOSED      ? S_T(o, "clôture", "closed")
                         : u.handling == RELAIS_HANDLING_FOLLOW_UP ? S_T(o, "suite à donner", "to follow up")
                                                                   : S_T(o, "mise à jour", "update"),
-                        u.acknowledged_date[0] ? S_T(o, " ; accusé de réception du ", "; acknowledged on ") : "",
-                        u.acknowledged_date, u.note[0] ? " : « " : "", u.note, u.note[0] ? " »" : "");
+                        changed, u.note[0] ? S_T(o, " : « ", ": \"") : "", u.note,
+                        u.note[0] ? S_T(o, " »", "\"") : "");
     } else if (relais_message_transfer(msg, &t) == 0) {
         relais_transfer_handle(lr.seq, th);
-        relais_cli_line(stdout, "  %s  %s  %s %s %s (%s), %s%s%s%s", when, who, th, S_T(o, "transmis à", "transferred to"),
-                        S_LABEL(o, s_recipient_fr, relais_recipient_name, t.recipient), t.recipient_name,
-                        S_LABEL(o, s_means_fr, relais_means_name, t.means), t.note[0] ? " : « " : "", t.note,
-                        t.note[0] ? " »" : "");
+        relais_cli_line(stdout, "  %s  %s  %s %s %s (%s), %s%s%s%s", when, who, th, S_T(o, "transmis", "transferred to"),
+                        S_LABEL(o, s_recipient_fr, s_recipient_en, t.recipient), t.recipient_name,
+                        S_LABEL(o, s_means_fr, s_means_en, t.means), t.note[0] ? S_T(o, " : « ", ": \"") : "", t.note,
+                        t.note[0] ? S_T(o, " »", "\"") : "");
     } else if (relais_message_transfer_answer(msg, &a) == 0) {
         relais_cli_line(stdout, "  %s  %s  %s %s%s%s%s", when, who, a.transfer_id,
                         a.answer == RELAIS_ANSWER_ACCEPTED ? S_T(o, "accepté", "accepted") : S_T(o, "refusé", "declined"),
-                        a.note[0] ? " : « " : "", a.note, a.note[0] ? " »" : "");
+                        a.note[0] ? S_T(o, " : « ", ": \"") : "", a.note, a.note[0] ? S_T(o, " »", "\"") : "");
     }
     relais_message_destroy(&msg);
 }
@@ -633,11 +779,11 @@ static void s_show_page(const s_opts_t *o, const relais_reply_t *reply)
              S_T(o, "Accueil Tranquillité urbaine — fiche", "Tranquillité urbaine reception — entry"), handle);
     relais_page_title(stdout, title);
     relais_cli_date_time(r->occurred_ms, o->lang, when, sizeof when);
-    snprintf(came, sizeof came, "%s (%s)", when, S_LABEL(o, s_channel_fr, relais_channel_name, r->channel));
+    snprintf(came, sizeof came, "%s (%s)", when, S_LABEL(o, s_channel_fr, s_channel_en, r->channel));
     relais_page_field(stdout, 2, S_T(o, "Reçue le", "Came on"), came);
     relais_page_field(stdout, 2, S_T(o, "Saisie par", "Recorded by"), r->sender);
     relais_page_field(stdout, 2, S_T(o, "Catégorie", "Category"),
-                      S_LABEL(o, s_category_fr, relais_category_name, r->category));
+                      S_LABEL(o, s_category_fr, s_category_en, r->category));
     relais_page_field(stdout, 2, S_T(o, "Objet", "Subject"), r->subject);
     snprintf(place, sizeof place, "%s%s%s", r->house_number, r->house_number[0] ? " " : "", r->street);
     relais_page_field(stdout, 2, S_T(o, "Lieu", "Place"), place);
@@ -652,7 +798,7 @@ static void s_show_page(const s_opts_t *o, const relais_reply_t *reply)
         relais_message_contact(first, &c) == 0)
         relais_page_field(stdout, 2, S_T(o, "Joignable", "Reach at"), c.contact_details);
     relais_message_destroy(&first);
-    snprintf(handling, sizeof handling, "%s%s", S_LABEL(o, s_handling_fr, relais_handling_name, r->handling),
+    snprintf(handling, sizeof handling, "%s%s", S_LABEL(o, s_handling_fr, s_handling_en, r->handling),
              r->overdue ? S_T(o, " — EN RETARD", " — OVERDUE") : "");
     relais_page_field(stdout, 2, S_T(o, "Traitement", "Handling"), handling);
     if (r->acknowledged_date[0]) {
@@ -722,6 +868,11 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
                                 sub);
     if (nargs != want)
         return relais_cli_usage("reception", "%s takes %d argument%s", sub, want, want == 1 ? "" : "s");
+    const char *extra = s_not_taken(sub, o->given);
+    if (extra)
+        return relais_cli_usage("reception", "%s does not take --%s%s", sub, extra,
+                                strcmp(sub, "update") == 0 ? " (what a resident said stays as recorded; add a --note)"
+                                                           : "");
     if (o->to_arg && strcmp(sub, "transfer") == 0) {
         o->recipient = relais_recipient_from_name(o->to_arg);
         if (!o->recipient)
@@ -732,10 +883,19 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
         return RELAIS_EXIT_USAGE;
     }
     if (strcmp(sub, "record") == 0 && (!o->channel || !o->category || !o->subject || !o->summary))
-        return relais_cli_usage("reception", "record needs --channel, --category, --subject and --summary");
+        return relais_cli_usage("reception", "record needs %s", !o->channel    ? "--channel (call, visit, letter, email or form)"
+                                                                : !o->category ? "--category (noise, ... other)"
+                                                                : !o->subject  ? "--subject (a few words)"
+                                                                               : "--summary (what was said or written)");
     if (strcmp(sub, "record") == 0 && o->contact && !o->agreed)
         return relais_cli_usage("reception", "--contact: a resident's details are kept only with their agreement "
                                              "(--agreed)");
+    if (strcmp(sub, "record") == 0 && o->agreed && !o->contact)
+        return relais_cli_usage("reception", "--agreed: the resident agreed to be reached back, but how? Give --contact");
+    if ((strcmp(sub, "list") == 0 || strcmp(sub, "stats") == 0) && o->from[0] && o->to[0] && strcmp(o->from, o->to) > 0)
+        return relais_cli_usage("reception", "--from %s is after --to %s", o->from, o->to);
+    if (strcmp(sub, "answer") == 0 && relais_answer_from_name(args[1]) == RELAIS_ANSWER_DECLINED && !o->note)
+        return relais_cli_usage("reception", "answer declined needs a --note: why, so that the desk can tell the resident");
     if (strcmp(sub, "transfer") == 0 && (!o->recipient || !o->name))
         return relais_cli_usage("reception", "transfer needs --to (who receives it) and --name (which one; for hub, "
                                              "its identity name)");
@@ -747,7 +907,7 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
         return relais_cli_usage("reception", "--by: a transfer to the hub goes on the recipient's feed; leave --by out");
     if (strcmp(sub, "stats") == 0 && (!o->from[0] || !o->to[0]))
         return relais_cli_usage("reception", "stats needs --from and --to");
-    if (o->number && !o->street)
+    if (strcmp(sub, "record") == 0 && o->number && !o->street)
         return relais_cli_usage("reception", "--number goes with --street");
     if (nargs == 0)
         return 0;

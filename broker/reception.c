@@ -165,7 +165,7 @@ static void s_show(broker_worker_t *w, const broker_env_t *env, const relais_req
                           rc == RELAIS_E_FORBIDDEN
                               ? "%s was not transferred to you: the reception's register is the desk's"
                               : "there is no entry %s in the reception's register; `relais reception list` lists them",
-                          rc == RELAIS_E_FORBIDDEN && entry_seq ? handle : req->case_id);
+                          req->case_id);
         goto done;
     }
     if (rc == 0) {
@@ -209,6 +209,7 @@ done:
 typedef struct {
     relais_reception_figures_t *figures;
     relais_contact_record_t rec;
+    int64_t now_ms;
     int rc;
 } s_figures_t;
 
@@ -235,7 +236,10 @@ static int s_count_entry(void *ctx, uint64_t entry_seq, const uint8_t *value, si
         }
         ptrs[i] = labels[i];
     }
-    int has_due = relais_channel_is_written(r->channel) && r->response_due_date[0];
+    /* A written request counts in the share once it is answered or its day has passed: one still
+     * open before its due date is neither in time nor late yet. */
+    int64_t due_end = relais_reception_day_end_ms(r->response_due_date);
+    int has_due = relais_channel_is_written(r->channel) && due_end && (r->closed_ms || f->now_ms >= due_end);
     relais_reception_fact_t fact = {.occurred_ms = r->occurred_ms,
                                     .channel = (int)r->channel,
                                     .category = (int)r->category,
@@ -264,6 +268,8 @@ static void s_figures(broker_worker_t *w, const broker_env_t *env, const relais_
     char *json = NULL, *csv = NULL, *text = NULL;
     size_t text_len = 0;
     int rc = f ? relais_reception_figures_new(req->from_ms, req->to_ms, &f->figures) : RELAIS_E_NOMEM;
+    if (f)
+        f->now_ms = broker_now_ms();
     if (rc == RELAIS_E_INVALID) {
         broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "the period cannot be counted: %s",
                           relais_status_detail());

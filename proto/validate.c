@@ -480,6 +480,8 @@ static int s_date_window(s_out_t *o, const char *path, const char *date, int bac
     if (delta < -(int64_t)back_days)
         return s_refuse(o, "%s: %s is more than %d days ago; expected a date from %d days ago on", path, date,
                         back_days, back_days);
+    if (delta > ahead_days && ahead_days == 1)
+        return s_refuse(o, "%s: %s is after tomorrow; expected a date that has come", path, date);
     if (delta > ahead_days)
         return s_refuse(o, "%s: %s is more than %d days ahead; expected a date within %d days", path, date,
                         ahead_days, ahead_days);
@@ -609,6 +611,14 @@ static int s_contact_hub(s_out_t *o, const Relais__V1__ContactLog *c, const rela
                            lim->review_max_days, now_ms);
     if (!rc)
         rc = s_date_window(o, "contact.acknowledged_date", c->acknowledged_date, lim->review_max_days, 1, now_ms);
+    /* Nor before it came (a day's slack: the desk's dates are local, the hub's days UTC). */
+    int y, m, d;
+    int64_t came = c->occurred_ms / S_DAY_MS - 1;
+    const char *dates[2] = {c->acknowledged_date, c->response_due_date};
+    const char *paths[2] = {"contact.acknowledged_date", "contact.response_due_date"};
+    for (int i = 0; !rc && i < 2; i++)
+        if (relais_calendar_date(dates[i], &y, &m, &d) && s_days_from_civil(y, m, d) < came)
+            rc = s_refuse(o, "%s: %s is before the solicitation came (%s)", paths[i], dates[i], when);
     return rc;
 }
 

@@ -104,12 +104,13 @@ static int s_update(const relais_contact_update_view_t *u, int64_t received_ms, 
     char handle[RELAIS_CASE_ID_LEN];
     relais_entry_handle(rec->seq, handle);
     if (u->handling == RELAIS_HANDLING_CLOSED && !relais_reception_is_open(rec))
-        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s is closed already; reopen it (handling FOLLOW_UP) to add to it",
-                        handle);
-    if (u->acknowledged_date[0] && !relais_channel_is_written(rec->channel))
         return s_refuse(out, RELAIS_E_BAD_TRANSITION,
-                        "%s came by %s: only a written request (letter, e-mail, form) is acknowledged", handle,
-                        relais_channel_name(rec->channel));
+                        "%s is closed already; reopen it first (relais reception update %s --follow-up)", handle, handle);
+    if ((u->acknowledged_date[0] || u->response_due_date[0]) && !relais_channel_is_written(rec->channel))
+        return s_refuse(out, RELAIS_E_BAD_TRANSITION,
+                        "%s came by %s: only a written request (letter, e-mail, form) is acknowledged and answered by "
+                        "a due date",
+                        handle, relais_channel_name(rec->channel));
     if (u->handling == RELAIS_HANDLING_FOLLOW_UP && !relais_reception_is_open(rec)) {
         rec->handling = RELAIS_HANDLING_FOLLOW_UP;
         rec->closed_ms = 0;
@@ -142,7 +143,7 @@ static int s_transfer(const relais_message_t *msg, const relais_transfer_view_t 
     relais_entry_handle(rec->seq, handle);
     if (!relais_reception_is_open(rec))
         return s_refuse(out, RELAIS_E_BAD_TRANSITION,
-                        "%s is closed; reopen it (handling FOLLOW_UP) before transferring it", handle);
+                        "%s is closed; reopen it first (relais reception update %s --follow-up)", handle, handle);
     if (rec->transfer_count >= RELAIS_MAX_TRANSFERS)
         return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s has been transferred %d times already, the most an entry keeps",
                         handle, RELAIS_MAX_TRANSFERS);
@@ -171,9 +172,8 @@ static int s_answer(const relais_message_t *msg, const relais_transfer_answer_vi
 {
     relais_transfer_state_t *x = (relais_transfer_state_t *)relais_reception_transfer(&out->rec, transfer_seq);
     const char *sender = relais_message_sender(msg);
-    if (!x)
-        return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s is no transfer of the reception's register", a->transfer_id);
-    if (x->recipient != RELAIS_RECIPIENT_HUB || strcmp(x->recipient_name, sender) != 0)
+    /* No transfer, or another's: one answer for both, so that asking teaches nothing. */
+    if (!x || x->recipient != RELAIS_RECIPIENT_HUB || strcmp(x->recipient_name, sender) != 0)
         return s_refuse(out, RELAIS_E_FORBIDDEN, "%s was not transferred to %s; only its recipient answers it",
                         a->transfer_id, sender);
     if (x->answer)
@@ -209,6 +209,9 @@ int relais_reception_decide(const relais_contact_record_t *entry, const relais_m
     const char *named = payload == RELAIS_PAYLOAD_CONTACT_UPDATE ? (relais_message_contact_update(msg, &u), u.entry_id)
                         : payload == RELAIS_PAYLOAD_TRANSFER     ? (relais_message_transfer(msg, &t), t.entry_id)
                                                                  : (relais_message_transfer_answer(msg, &a), a.transfer_id);
+    if (!entry && payload == RELAIS_PAYLOAD_TRANSFER_ANSWER)
+        return s_refuse(out, RELAIS_E_FORBIDDEN, "%s was not transferred to %s; only its recipient answers it", named,
+                        relais_message_sender(msg));
     if (!entry)
         return s_refuse(out, RELAIS_E_BAD_TRANSITION, "%s is not in the reception's register", named);
     out->rec = *entry;

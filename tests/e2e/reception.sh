@@ -103,7 +103,7 @@ expect 0 accueil-tu reception transfer "$call" --to police-municipale --name "Po
   --by phone --note "Passage demandé ce soir vers minuit." --json
 to_police=$(field handle "$(cat "$tmp/out")")
 expect 0 accueil-tu reception show "$call"
-grep -q "transmis à police municipale (Police municipale de Sceaux), par téléphone" "$tmp/out" &&
+grep -q "transmis à la police municipale (Police municipale de Sceaux), par téléphone" "$tmp/out" &&
   grep -q "Traitement .*transmis" "$tmp/out" || fail "the call's transfer: $(cat "$tmp/out")"
 refused MALFORMED accueil-tu reception transfer "$call" --to hub --name "police-municipale"
 grep -q "no identity of the registry" "$tmp/err" || fail "a hub transfer to nobody: $(cat "$tmp/err")"
@@ -139,7 +139,8 @@ step "the e-mail transferred to the CMP, who declines with a note (required)"
 expect 0 accueil-tu reception transfer "$late" --to hub --name cmp-sceaux --json
 to_cmp=$(field handle "$(cat "$tmp/out")")
 refused FORBIDDEN pmi-blagis reception answer "$to_cmp" accepted
-refused MALFORMED cmp-sceaux reception answer "$to_cmp" declined
+expect 2 cmp-sceaux reception answer "$to_cmp" declined
+grep -q "needs a --note" "$tmp/err" || fail "a refusal without a note: $(cat "$tmp/err")"
 expect 0 cmp-sceaux reception answer "$to_cmp" declined --note "Hors de notre champ : voir la police municipale."
 expect 0 cmp-sceaux reception list --json
 has_entry "$late" && [ "$(json_count)" = 1 ] || fail "the CMP's register: $(cat "$tmp/out")"

@@ -1066,8 +1066,8 @@ def make_transfer_answers(c, args):
         add("transfer_answer.transfer_id %s" % what, put(base(), ["transfer_answer", "transfer_id"], bad),
             hint="transfer_id")
     add("transfer_answer.transfer_id of 20 digits, naming nothing",
-        put(base(), ["transfer_answer", "transfer_id"], "T-1" + "0" * 19), expect="BAD_TRANSITION",
-        hint="is not in the reception's register")
+        put(base(), ["transfer_answer", "transfer_id"], "T-1" + "0" * 19), expect="FORBIDDEN",
+        hint="was not transferred to")
     add("an unknown field in transfer_answer", put(base(), ["transfer_answer", "by"], "coordination"), hint="by")
     add("transfer_answer an array", {"transfer_answer": []}, hint="transfer_answer")
 
@@ -1123,7 +1123,8 @@ def reception_hub_cases(args, review_days, now, today, day):
         ("a response due %d days ahead" % review_days, contact(due=day(review_days)), True, ""),
         ("a response due %d days ahead" % (review_days + 1), contact(due=day(review_days + 1)), False,
          "is more than %d days ahead" % review_days),
-        ("a response due %d days ago" % review_days, contact(due=day(-review_days)), True, ""),
+        ("a response due the day it came", contact(due=day(0)), True, ""),
+        ("a response due 2 days before it came", contact(due=day(-2)), False, "is before the solicitation came"),
         ("a response due %d days ago" % (review_days + 1), contact(due=day(-review_days - 1)), False,
          "is more than %d days ago" % review_days),
     ]
@@ -1133,8 +1134,9 @@ def reception_hub_cases(args, review_days, now, today, day):
         return doc
     cases += [
         ("an acknowledgement dated tomorrow (a clock in another zone)", acknowledged(day(1)), True, ""),
-        ("an acknowledgement dated in 2 days", acknowledged(day(2)), False, "is more than 1 days ahead"),
-        ("an acknowledgement %d days ago" % review_days, acknowledged(day(-review_days)), True, ""),
+        ("an acknowledgement dated in 2 days", acknowledged(day(2)), False, "is after tomorrow"),
+        ("an acknowledgement the day it came", acknowledged(day(0)), True, ""),
+        ("an acknowledgement 2 days before it came", acknowledged(day(-2)), False, "is before the solicitation came"),
         ("an acknowledgement %d days ago" % (review_days + 1), acknowledged(day(-review_days - 1)), False,
          "is more than %d days ago" % review_days),
     ]
@@ -1159,9 +1161,9 @@ def reception_hub_cases(args, review_days, now, today, day):
          "%s is not in the reception's register" % missing),
         ("an update of an entry that does not exist", {"contact_update": {"entry_id": missing, "note": "x"}},
          None, "%s is not in the reception's register" % missing),
-        ("an answer to a transfer that does not exist",
-         {"transfer_answer": {"transfer_id": "T-99999999", "answer": "ACCEPTED"}}, None,
-         "T-99999999 is not in the reception's register"),
+        ("an answer to a transfer that does not exist (the same refusal as another's transfer)",
+         {"transfer_answer": {"transfer_id": "T-99999999", "answer": "ACCEPTED"}}, "FORBIDDEN",
+         "T-99999999 was not transferred to"),
     ]
     if args.get("referral"):
         # A child's referral is no entry: its number as an entry's names nothing of the register.
@@ -1304,7 +1306,7 @@ def make_hub(c, args):
         ]
     cases += reception_hub_cases(args, review_days, now, today, day)
     for what, doc, ok, hint in cases:
-        code, hint = ("BAD_TRANSITION", hint) if ok is None else expect(ok, hint)
+        code, hint = ("BAD_TRANSITION", hint) if ok is None else (ok, hint) if isinstance(ok, str) else expect(ok, hint)
         if not c.schema_verdict(doc)[0]:
             raise SystemExit("schema_corpus: the schema refuses a document of the hub's own rules: %s" % what)
         c.add(what, doc, expect=code, hint=hint)
