@@ -217,6 +217,7 @@ typedef struct {
     char origin[256];         /* its origin line */
     uint64_t sealed;          /* sealed records checked as stored only (no data key) */
     uint64_t gone;            /* sealed records whose key is gone (archived or erased cases) */
+    uint64_t withheld;        /* online, of those: the reception's register's, not this reader's to read */
     uint64_t erased;          /* the hub's records of an erasure seen */
     char erasures[1024];      /* the first of them, one "C-3 by record 57" a line */
     int keyed;                /* sealed records were opened: RELAIS_AUDIT_KEYED_* */

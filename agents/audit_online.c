@@ -187,18 +187,37 @@ static void s_check_gone(s_online_t *v)
         qsort(v->archived, v->archived_count, sizeof *v->archived, s_cmp_id);
     if (v->copied_count)
         qsort(v->copied, v->copied_count, sizeof *v->copied, s_cmp_id);
+    /* A reader other than an auditor gets the reception's register as stored, but for what was
+     * transferred to it: an entry opens under its own key (part 0, its own record's number),
+     * which no case's record is sealed under, so the entries withheld are known by their first
+     * record, and their later records by that entry's key. (Its leaf is its own: the hub cannot
+     * pass a case's record off as one of them.) */
+    const char *role = relais_client_role(v->remote.client);
+    int withheld_ok = role && strcmp(role, "auditor") != 0;
+    uint64_t *entries = withheld_ok ? calloc(v->gone_count ? v->gone_count : 1, sizeof *entries) : NULL;
+    size_t entry_count = 0;
+    for (size_t i = 0; entries && i < v->gone_count; i++)
+        if (relais_key_id_part(v->gone[i]) == 0 && relais_key_id_owner(v->gone[i]) == v->gone_seqs[i])
+            entries[entry_count++] = v->gone_seqs[i];
     for (size_t i = 0; i < v->gone_count; i++) {
         uint64_t owner = relais_key_id_owner(v->gone[i]);
         if ((v->archived_count && bsearch(&owner, v->archived, v->archived_count, sizeof *v->archived, s_cmp_id)) ||
             (relais_key_id_part(v->gone[i]) >= 2 && v->copied_count &&
-             bsearch(&v->gone_seqs[i], v->copied, v->copied_count, sizeof *v->copied, s_cmp_id)))
+             bsearch(&v->gone_seqs[i], v->copied, v->copied_count, sizeof *v->copied, s_cmp_id)) ||
+            (entry_count && relais_key_id_part(v->gone[i]) == 0 &&
+             bsearch(&owner, entries, entry_count, sizeof *entries, s_cmp_id))) {
+            v->out.withheld += entry_count && relais_key_id_part(v->gone[i]) == 0 &&
+                               bsearch(&owner, entries, entry_count, sizeof *entries, s_cmp_id) != NULL;
             continue;
+        }
+        free(entries);
         relais_audit_fail(&v->out, RELAIS_E_PROOF, "records",
                           "the hub sent record %" PRIu64 " (data key %" PRIu64 ") sealed, and the log neither archived "
                           "C-%" PRIu64 " nor moved the record out of it by a split",
                           v->gone_seqs[i], v->gone[i], owner);
         return;
     }
+    free(entries);
 }
 
 /* From a sealed store the hub sends each record opened, with its stored leaf's hash: the tree is
@@ -236,7 +255,8 @@ static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, con
     const relais_peer_t *signer = verdict.msg ? relais_audit_keys_find(&v->keys, relais_message_sender(verdict.msg)) : NULL;
     if (signer && signer->role == RELAIS_ROLE_BROKER && relais_message_privacy(verdict.msg, &p) == 0 &&
         p.kind == RELAIS_PRIVACY_ARCHIVED)
-        s_note_id(v, &v->archived, &v->archived_count, &v->archived_room, relais_cases_number(p.case_id));
+        s_note_id(v, &v->archived, &v->archived_count, &v->archived_room,
+                  relais_entry_handle_seq(p.case_id) ? relais_entry_handle_seq(p.case_id) : relais_cases_number(p.case_id));
     if (verdict.copy_of)
         s_note_id(v, &v->copied, &v->copied_count, &v->copied_room, verdict.copy_of);
     relais_message_destroy(&verdict.msg);

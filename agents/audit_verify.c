@@ -278,10 +278,14 @@ void relais_audit_report(const relais_audit_outcome_t *o, int quiet)
     else
         printf("level: full (a store in clear): the tree, every leaf, the checkpoints, every signature%s\n",
                o->cases_checked ? ", the cases replayed" : "");
-    if (o->gone)
+    if (o->gone > o->withheld)
         printf("archived or erased: %" PRIu64 " records whose keys are gone from the store (their cases left the "
                "active base, or a split moved them out), their leaves checked\n",
-               o->gone);
+               o->gone - o->withheld);
+    if (o->withheld)
+        printf("withheld: %" PRIu64 " records of the reception's register, not this identity's to read, checked as "
+               "stored (their leaves)\n",
+               o->withheld);
     if (o->erased)
         printf("erasures: %" PRIu64 "\n%s", o->erased, o->erasures);
     printf("signatures ok: %" PRIu64 "\n", o->signatures);

@@ -12,6 +12,7 @@
 
 #include "case_show.h"
 #include "cli_util.h"
+#include "relais_reception.h"
 #include "relais_streets.h"
 
 static const char s_help[] =
@@ -665,8 +666,8 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
         return relais_cli_usage("reception", "--search: at most %zu bytes", sizeof filter.search - 1);
     if (o->from[0])
         s_local_time(o->from, &filter.from_ms);
-    if (o->to[0] && s_local_time(o->to, &filter.to_ms) == 0)
-        filter.to_ms += S_DAY_MS; /* --to is included: up to the end of that day */
+    if (o->to[0])
+        filter.to_ms = relais_reception_day_end_ms(o->to); /* --to is included: to the end of that day, DST or not */
     if (o->before) {
         char id[RELAIS_CASE_ID_LEN];
         if (s_handle_arg(o->before, "A", id, sizeof id) != 0)
@@ -705,7 +706,12 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
             break;
         filter.before = next;
     }
-    if (more && !o->json)
+    char next[RELAIS_CASE_ID_LEN];
+    relais_entry_handle(last, next);
+    /* A program reading the JSON lines is told, like a person, that the page is not all. */
+    if (more && o->json)
+        relais_cli_print_json(stdout, json_pack("{s:s}", "next_before", next));
+    else if (more)
         relais_cli_line(stdout, "%s A-%" PRIu64, S_T(o, "suite : --before", "more: --before"), last);
     if (!shown && !o->json)
         relais_cli_line(stdout, "%s", S_T(o, "Aucune fiche.", "No entry."));
@@ -840,12 +846,12 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *entry)
 
 static int s_stats(relais_client_t *client, const s_opts_t *o)
 {
-    int64_t from = 0, to = 0;
+    int64_t from = 0;
     s_local_time(o->from, &from);
-    s_local_time(o->to, &to);
     relais_reply_t reply;
     relais_error_t err;
-    int rc = relais_client_reception_stats(client, from, to + S_DAY_MS, o->threshold, &reply, &err);
+    int rc = relais_client_reception_stats(client, from, relais_reception_day_end_ms(o->to), o->threshold, &reply,
+                                           &err);
     if (rc)
         return relais_cli_fail("reception", rc, &err);
     fputs(o->json ? reply.stats_json : o->csv ? reply.stats_csv : reply.stats_text, stdout);

@@ -303,6 +303,29 @@ int broker_record_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, si
 /* The reception's register (reception.c): a list, an entry, the figures. */
 void broker_reception_query(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req);
 
+/* What a record is to the register's need-to-know, decided from the record itself (opened), so
+ * that a record the index does not know yet is still the register's: any record of an entry (its
+ * ContactLog, updates, transfers, answers) or a Privacy record about an entry ("A-<seq>"). */
+typedef struct {
+    int is_register;                  /* the register's record */
+    int is_privacy;                   /* a Privacy record about an entry (in clear in the log) */
+    uint64_t entry_seq;               /* its entry, when known */
+    int party_kind;                   /* BROKER_PARTY_*: who besides the desk may see it */
+    char party[RELAIS_CONTACT_LABEL_LEN]; /* that identity */
+} broker_register_class_t;
+enum { BROKER_PARTY_NONE = 0, BROKER_PARTY_TRANSFER, BROKER_PARTY_ANSWER };
+
+/* Classifies record `seq` as opened (a LogRecord in clear: `opened`). A record that does not
+ * decode is no register record (it shows nothing to anyone). */
+void broker_register_classify(relais_broker_t *b, uint64_t seq, const uint8_t *opened, size_t len,
+                              broker_register_class_t *out);
+
+/* Whether identity `reader` of `role` may read a register record so classified: the desk and the
+ * auditors every one; the data protection officer the Privacy records about entries it signs; a
+ * partner or the coordinator a transfer made to it (to be shown with its entry) and its own
+ * answer; no one else. */
+int broker_register_readable(const broker_register_class_t *c, const char *reader, int role);
+
 /* Logs a feed subscription's access record; the writer then starts the feed. */
 void broker_query_subscribe(broker_worker_t *w, const broker_env_t *env);
 

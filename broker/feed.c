@@ -58,14 +58,9 @@ typedef struct {
     int opened_known;            /* open_rc and opened are set */
     uint8_t *opened;             /* the record opened (NULL: shown as stored) */
     size_t opened_len;
-    int reception;               /* a record of the reception's register ... */
-    uint64_t entry_seq;          /* ... of this entry */
-    int party_known;             /* party and party_kind are set */
-    int party_kind;              /* S_PARTY_*: the one identity beside the desk that sees the record */
-    char party[RELAIS_CONTACT_LABEL_LEN]; /* a transfer's hub recipient, or who answered it */
+    int register_known;          /* reg is set (from the record opened) */
+    broker_register_class_t reg; /* what the record is to the register's need-to-know */
 } s_prepared_t;
-
-enum { S_PARTY_NONE = 0, S_PARTY_TRANSFER, S_PARTY_ANSWER };
 
 struct broker_feed {
     relais_broker_t *b; /* the broker */
@@ -323,7 +318,6 @@ static s_prepared_t *s_prepared(broker_feed_t *self, uint64_t seq, const uint8_t
     relais_log_record_t lr;
     p->received_ms = relais_log_record_decode(record, len, &lr) == 0 ? lr.received_ms : 0;
     p->has_status = broker_case_event(self->b->store, seq, &p->status) == 0;
-    p->reception = !p->has_status && relais_store_contact_of(self->b->store, seq, &p->entry_seq) == 0;
     return p;
 }
 
@@ -367,27 +361,19 @@ static void s_prepared_duplicates(broker_feed_t *self, s_prepared_t *p, relais_d
     out->duplicate_count = p->duplicate_count;
 }
 
-/* Who, beside the desk, sees a record of the register: the recipient in the hub of a transfer
- * (the transfer, with the entry it transfers), and that recipient for its own answer. The
- * coordinator's feed about children shows nothing else of the register; a partner's neither. */
-static void s_prepared_party(broker_feed_t *self, s_prepared_t *p)
+/* What the record is to the register, decided once a turn from the record itself (opened): a
+ * record the register's index does not know yet is the register's all the same (fail closed). */
+static const broker_register_class_t *s_prepared_register(broker_feed_t *self, s_prepared_t *p, const uint8_t *view,
+                                                          size_t view_len)
 {
-    if (p->party_known)
-        return;
-    p->party_known = 1;
-    relais_contact_record_t *rec = malloc(sizeof *rec);
-    if (!rec || relais_reception_load(self->b->store, p->entry_seq, rec) != 0) {
-        free(rec);
-        return; /* unreadable: shown to the desk alone */
+    if (!p->register_known) {
+        if (p->has_status)
+            memset(&p->reg, 0, sizeof p->reg); /* a case's event */
+        else
+            broker_register_classify(self->b, p->seq, view, view_len, &p->reg);
+        p->register_known = 1;
     }
-    for (size_t i = 0; i < rec->transfer_count; i++) {
-        const relais_transfer_state_t *t = &rec->transfers[i];
-        if (t->recipient != RELAIS_RECIPIENT_HUB || (t->seq != p->seq && t->answer_seq != p->seq))
-            continue;
-        p->party_kind = t->seq == p->seq ? S_PARTY_TRANSFER : S_PARTY_ANSWER;
-        snprintf(p->party, sizeof p->party, "%s", t->recipient_name);
-    }
-    free(rec);
+    return &p->reg;
 }
 
 /* A transfer's delivery to its recipient carries the entry it transfers, opened: *owned (the
@@ -396,7 +382,7 @@ static int s_attach_entry(broker_feed_t *self, const s_prepared_t *p, relais_del
 {
     uint8_t *stored = NULL;
     size_t stored_len = 0;
-    int rc = relais_store_get_record(self->b->store, p->entry_seq, &stored, &stored_len);
+    int rc = relais_store_get_record(self->b->store, p->reg.entry_seq, &stored, &stored_len);
     if (rc == 0)
         rc = broker_record_opened(self->b, stored, stored_len, owned, &d->transferred_entry_len,
                                   d->transferred_entry_leaf_hash);
@@ -421,17 +407,19 @@ static s_stop_t s_send(broker_feed_t *self, s_sub_t *sub, const relais_reply_t *
     return err == EAGAIN || err == EINTR ? S_STOP_FULL : S_STOP_GONE;
 }
 
-/* What the subscriber may be shown of a stored record: from a sealed store, the record opened
- * (its leaf's hash beside it) for whoever sees records, and for a partner's view of a case event
- * (which needs its payload and sender). *view is the record itself when nothing was opened; it
- * is the turn's opened copy, or one in *owned (the caller frees) past the turn's allowance. */
-static int s_open_for(broker_feed_t *self, const s_sub_t *sub, s_prepared_t *p, const uint8_t *record, size_t len,
+/* The stored record as the turn's readers start from it: from a sealed store, opened (its leaf's
+ * hash beside it), for every reader, since what a reader may see of it (a case's record, a
+ * partner's view of a case event, the register's need-to-know) is read from the record itself.
+ * *view is the record itself when nothing was opened; it is the turn's opened copy, or one in
+ * *owned (the caller frees) past the turn's allowance. */
+static int s_open_for(broker_feed_t *self, s_prepared_t *p, const uint8_t *record, size_t len,
                       uint8_t **owned, const uint8_t **view, size_t *view_len)
 {
     *owned = NULL;
     *view = record;
     *view_len = len;
-    if (!self->b->keyring || (!s_sees_all(sub->role) && !p->has_status && !p->reception))
+    /* Opened for every reader: what a record is to the register is read from the record itself. */
+    if (!self->b->keyring)
         return 0;
     if (!p->opened_known) {
         uint8_t *opened = NULL;
@@ -490,20 +478,21 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     const uint8_t *view = NULL;
     size_t view_len = 0;
     /* A record that cannot be opened is not shown (the error is logged; the audit names it). */
-    int visible = s_open_for(st->feed, sub, p, record, len, &owned, &view, &view_len) == 0;
+    int visible = s_open_for(st->feed, p, record, len, &owned, &view, &view_len) == 0;
     uint8_t *entry = NULL;
-    if (visible && p->reception && sub->role != RELAIS_ROLE_AUDITOR && sub->role != RELAIS_ROLE_RECEPTION) {
-        /* Need-to-know: the register is the desk's; another reader sees a transfer made to it and
-         * its own answer, nothing else. */
-        s_prepared_party(st->feed, p);
-        visible = p->party_kind != S_PARTY_NONE && strcmp(p->party, sub->user) == 0;
-        if (visible && p->party_kind == S_PARTY_TRANSFER)
+    const broker_register_class_t *reg = visible ? s_prepared_register(st->feed, p, view, view_len) : NULL;
+    if (reg && reg->is_register) {
+        /* Need-to-know: the register is the desk's; another reader sees a transfer made to it
+         * (with its entry) and its own answer, nothing else. */
+        visible = broker_register_readable(reg, sub->user, sub->role);
+        if (visible && sub->role != RELAIS_ROLE_RECEPTION && sub->role != RELAIS_ROLE_AUDITOR &&
+            reg->party_kind == BROKER_PARTY_TRANSFER)
             visible = s_attach_entry(st->feed, p, &reply.delivery, &entry) == 0;
-    } else if (visible && sub->role == RELAIS_ROLE_RECEPTION && !p->reception) {
+    } else if (visible && sub->role == RELAIS_ROLE_RECEPTION) {
         visible = s_partner_view(st->feed, sub, seq, view, view_len, &reply.delivery);
         view = NULL; /* a child's case: its status alone, as for a partner */
     }
-    if (visible && view && (s_sees_all(sub->role) || p->reception)) {
+    if (visible && view && (s_sees_all(sub->role) || (reg && reg->is_register))) {
         reply.delivery.record = view;
         reply.delivery.record_len = view_len;
         if (view != record) {

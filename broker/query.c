@@ -7,6 +7,7 @@
  */
 #include "broker_internal.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1040,6 +1041,7 @@ static void s_statistics(broker_worker_t *w, const broker_env_t *env, const rela
 
 typedef struct {
     relais_broker_t *b;     /* to open sealed records */
+    const broker_env_t *env; /* the reader: the register's records it may not read stay sealed */
     uint8_t **records;      /* page records, owned, opened when sealed */
     size_t *lens;           /* their lengths */
     relais_hash_t *leaves;  /* their stored leaves' hashes */
@@ -1056,8 +1058,21 @@ static int s_page_add(void *ctx, uint64_t seq, const uint8_t *record, size_t len
     uint8_t *copy = NULL;
     size_t copy_len = 0;
     int rc = broker_record_opened(p->b, record, len, &copy, &copy_len, NULL);
+    broker_register_class_t reg;
+    if (rc == 0 && p->env->role != RELAIS_ROLE_AUDITOR) {
+        /* The register is the desk's: a reader of the log who may not read one of its records
+         * gets it as stored (sealed, its leaf still checks), never opened. */
+        broker_register_classify(p->b, seq, copy, copy_len, &reg);
+        if (reg.is_register && !broker_register_readable(&reg, p->env->user, p->env->role)) {
+            OPENSSL_cleanse(copy, copy_len);
+            free(copy);
+            copy = NULL;
+            rc = RELAIS_E_NOT_FOUND;
+        }
+    }
     if (rc == RELAIS_E_NOT_FOUND && (copy = malloc(len))) {
-        /* Its case left the active base: the hub cannot open it, the auditor checks its leaf. */
+        /* Its case left the active base (or it is not this reader's): the hub gives it as stored,
+         * the auditor checks its leaf. */
         memcpy(copy, record, len);
         copy_len = len;
         rc = 0;
@@ -1082,7 +1097,7 @@ static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const r
     relais_store_head(w->b->store, &head);
     uint64_t from = req->from_seq ? req->from_seq : 1;
     uint64_t to = req->to_seq && req->to_seq < head ? req->to_seq : head;
-    s_page_t p = {w->b, calloc(S_PAGE_RECORDS, sizeof(uint8_t *)), calloc(S_PAGE_RECORDS, sizeof(size_t)),
+    s_page_t p = {w->b, env, calloc(S_PAGE_RECORDS, sizeof(uint8_t *)), calloc(S_PAGE_RECORDS, sizeof(size_t)),
                   calloc(S_PAGE_RECORDS, sizeof(relais_hash_t)), 0, 0, 0};
     int rc = p.records && p.lens && p.leaves ? 0 : RELAIS_E_NOMEM;
     if (rc == 0 && from <= to)

@@ -31,6 +31,53 @@ static void s_recipient_view(relais_contact_record_t *rec, const char *reader)
     rec->transfer_count = kept;
 }
 
+/* ---- Need-to-know, record by record ------------------------------------------------------ */
+
+void broker_register_classify(relais_broker_t *b, uint64_t seq, const uint8_t *opened, size_t len,
+                              broker_register_class_t *out)
+{
+    memset(out, 0, sizeof *out);
+    relais_message_t *msg = NULL;
+    relais_log_record_t lr;
+    if (relais_record_message_decode(opened, len, &lr, NULL, &msg) != 0)
+        return;
+    relais_payload_t payload = relais_message_payload(msg);
+    relais_privacy_view_t p;
+    if (payload == RELAIS_PAYLOAD_PRIVACY && relais_message_privacy(msg, &p) == 0 && relais_entry_handle_seq(p.case_id)) {
+        out->is_register = 1;
+        out->is_privacy = 1;
+        out->entry_seq = relais_entry_handle_seq(p.case_id);
+    } else if (relais_payload_is_reception(payload)) {
+        out->is_register = 1;
+        if (relais_store_contact_of(b->store, seq, &out->entry_seq) != 0)
+            out->entry_seq = 0; /* not indexed (yet): shown to the desk alone */
+        if (payload == RELAIS_PAYLOAD_TRANSFER_ANSWER) {
+            /* The rules took it from the transfer's recipient alone: its sender is that recipient. */
+            out->party_kind = BROKER_PARTY_ANSWER;
+            snprintf(out->party, sizeof out->party, "%s", relais_message_sender(msg));
+        }
+        relais_contact_record_t *rec = payload == RELAIS_PAYLOAD_TRANSFER && out->entry_seq ? malloc(sizeof *rec) : NULL;
+        const relais_transfer_state_t *t = NULL;
+        if (rec && relais_reception_load(b->store, out->entry_seq, rec) == 0)
+            t = relais_reception_transfer(rec, seq);
+        if (t && t->recipient == RELAIS_RECIPIENT_HUB) {
+            out->party_kind = BROKER_PARTY_TRANSFER;
+            snprintf(out->party, sizeof out->party, "%s", t->recipient_name);
+        }
+        free(rec);
+    }
+    relais_message_destroy(&msg);
+}
+
+int broker_register_readable(const broker_register_class_t *c, const char *reader, int role)
+{
+    if (!c->is_register || role == RELAIS_ROLE_AUDITOR || role == RELAIS_ROLE_RECEPTION)
+        return 1;
+    if (role == RELAIS_ROLE_DPO)
+        return c->is_privacy;
+    return c->party_kind != BROKER_PARTY_NONE && strcmp(c->party, reader) == 0;
+}
+
 /* ---- The list ------------------------------------------------------------------------- */
 
 typedef struct {

@@ -325,6 +325,15 @@ static int s_fold_copy(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64_t 
     return rc ? rc : relais_cases_batch_decide_copy(f->batch, f->secret, msg, &copy, seq, received_ms, step);
 }
 
+/* An archived case or entry of the register leaves the index (nothing to forget when the index
+ * never held it: a rebuild that met its records sealed). */
+static int s_forget_archived(relais_store_batch_t *batch, const char *id)
+{
+    uint64_t entry = relais_entry_handle_seq(id);
+    int rc = entry ? relais_store_batch_contact_forget(batch, entry) : relais_store_batch_case_forget(batch, id);
+    return rc == RELAIS_E_NOT_FOUND ? 0 : rc;
+}
+
 /* A stored message: what the writer did with it when it stored it. */
 static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64_t copy_of,
                           const relais_message_t *msg)
@@ -340,7 +349,13 @@ static int s_fold_message(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64
         int rc = relais_cases_batch_privacy(f->batch, &p, seq, received_ms, &lc, &refused, why, sizeof why);
         if (rc == 0 && refused)
             rc = s_refused(seq, refused, why);
-        return rc ? rc : relais_cases_batch_privacy_record(f->batch, &p, &lc, seq);
+        if (rc == 0)
+            rc = relais_cases_batch_privacy_record(f->batch, &p, &lc, seq);
+        /* What the sweep forgot as it archived, forgotten again: indexes that lost the sweep's own
+         * commit (a crash before they were synced) are caught up to the same place. */
+        if (rc == 0 && p.kind == RELAIS_PRIVACY_ARCHIVED)
+            rc = s_forget_archived(f->batch, p.case_id);
+        return rc;
     }
     if (payload != RELAIS_PAYLOAD_REFERRAL && payload != RELAIS_PAYLOAD_CASE_UPDATE && payload != RELAIS_PAYLOAD_MEETING)
         return f->other ? f->other->record(f->batch, msg, seq, received_ms) : 0; /* the register's, an access record's */

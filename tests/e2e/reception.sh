@@ -128,6 +128,16 @@ assert t["seq"] == int(sys.argv[2][2:]) and t["transferred_entry"]["seq"] == int
 assert "Trottoir" in t["transferred_entry"]["message"]["contact"]["subject"]
 PY
 
+step "the officer's hold on the letter is the register's too: the coordinator's feed shows none of it"
+expect 0 dpd-ville privacy hold "$letter" --reason "réf. DPO-2026-77"
+expect 0 coordination feed --json --idle-exit 2
+grep -q '"privacy"' "$tmp/out" && fail "the coordinator's feed shows a privacy record of the register: $(cat "$tmp/out")"
+expect 0 accueil-tu feed --json --idle-exit 2
+grep -q 'DPO-2026-77' "$tmp/out" || fail "the desk's feed lacks the hold on its entry"
+expect 0 dpd-ville privacy release "$letter" --reason "levée"
+step "the coordinator's online audit of the log checks the register's records it may not read, sealed"
+expect 0 coordination audit verify --certs "$broker_certs"
+
 step "the coordinator accepts; once; the desk sees the answer"
 refused FORBIDDEN coordination reception answer "$to_police" accepted
 expect 0 coordination reception answer "$to_coord" accepted --note "Famille connue, je la rappelle."

@@ -101,6 +101,9 @@ last=$(grep '^A-' "$tmp/out" | tail -1 | cut -d' ' -f1)
 expect 0 accueil-tu reception list --before "$more"
 first=$(grep '^A-' "$tmp/out" | head -1 | cut -d' ' -f1)
 [ "${first#A-}" -lt "${more#A-}" ] && [ "$(grep -c '^A-' "$tmp/out")" = 50 ] || fail "the second page: $(head -2 "$tmp/out")"
+expect 0 accueil-tu reception list --json
+[ "$(grep -c '"entry"' "$tmp/out")" = 50 ] && tail -1 "$tmp/out" | grep -q "\"next_before\": *\"$more\"" ||
+  fail "the JSON page does not say where the next starts: $(tail -1 "$tmp/out")"
 
 step "the figures of the month, as JSON, CSV and text"
 from=$(date -d "-31 days" +%Y-%m-%d)
