@@ -20,8 +20,9 @@ static const char s_help[] =
     "                               [--when 'YYYY-MM-DD HH:MM'] [--requester NAME] [--contact DETAILS --agreed]\n"
     "                               [--street STREET [--number N]] [--answered] [--acknowledged YYYY-MM-DD]\n"
     "                               [--due YYYY-MM-DD | --due-days N] [--json]\n"
-    "       relais reception list [--open] [--overdue] [--search TEXT] [--category CATEGORY] [--street STREET]\n"
-    "                             [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--before A-N] [--all] [--json]\n"
+    "       relais reception list [--open] [--overdue] [--awaiting] [--declined] [--unacknowledged]\n"
+    "                             [--search TEXT] [--category CATEGORY] [--street STREET] [--from YYYY-MM-DD]\n"
+    "                             [--to YYYY-MM-DD] [--before A-N] [--all] [--lang fr|en] [--json]\n"
     "       relais reception show A-N|T-N [--lang fr|en] [--json]\n"
     "       relais reception update A-N [--note TEXT] [--follow-up] [--acknowledged YYYY-MM-DD] [--due YYYY-MM-DD]\n"
     "                               [--category CATEGORY] [--street STREET [--number N]] [--subject TEXT] [--json]\n"
@@ -30,7 +31,7 @@ static const char s_help[] =
     "       relais reception answer T-N accepted|declined [--note TEXT] [--json]\n"
     "       relais reception stats --from YYYY-MM-DD --to YYYY-MM-DD [--threshold N] [--csv | --json]\n"
     "\n"
-    "The reception desk of the Tranquillite urbaine service registers every solicitation: a call, a\n"
+    "The reception desk of the Tranquillité urbaine service registers every solicitation: a call, a\n"
     "visit, a letter, an e-mail, a form. Each is an entry of the register, A-<number>, followed up,\n"
     "transferred and closed there. The register is the desk's: the coordinator and the partners see\n"
     "of it only what is transferred to them, and the desk sees nothing of the children's cases.\n"
@@ -48,7 +49,10 @@ static const char s_help[] =
     "--due, or --due-days after it came (RELAIS_RECEPTION_DUE_DAYS, else 60: two months, after which\n"
     "the administration's silence is a decision, art. L231-1 and L231-4).\n"
     "list: the entries, newest first, 50 a page (--all: every page); --open: to follow up or\n"
-    "transferred; --overdue: open and past their due date; --search in the subject, the summary, the\n"
+    "transferred; --overdue: open and past their due date; --awaiting: transferred in the hub and\n"
+    "not answered yet (the coordinator's or a partner's: waiting for its answer); --declined: the\n"
+    "last transfer in the hub declined; --unacknowledged: written requests not acknowledged yet;\n"
+    "--search in the subject, the summary, the\n"
     "resident's name and the street (case and accents ignored); --from/--to: when they came.\n"
     "show: a page to read or print: the entry, its follow-up, its transfers and their answers.\n"
     "update: a note, a correction, an acknowledgement; --follow-up reopens a closed entry.\n"
@@ -94,6 +98,9 @@ enum {
     S_OPT_BY,
     S_OPT_THRESHOLD,
     S_OPT_CSV,
+    S_OPT_AWAITING,
+    S_OPT_DECLINED,
+    S_OPT_UNACKNOWLEDGED,
 };
 
 #define S_PAGE 50              /* lines of the list a page */
@@ -102,7 +109,7 @@ enum {
 
 typedef struct {
     relais_cli_conn_t conn;
-    int json, csv, all, open_only, overdue, answered, agreed, follow_up;
+    int json, csv, all, open_only, overdue, answered, agreed, follow_up, awaiting, declined, unacknowledged;
     relais_channel_t channel;
     relais_category_t category;
     relais_recipient_t recipient;
@@ -199,6 +206,9 @@ static int s_option(s_opts_t *o, int c, const char *arg)
         return 0;
     }
     case S_OPT_OPEN: o->open_only = 1; return 0;
+    case S_OPT_AWAITING: o->awaiting = 1; return 0;
+    case S_OPT_DECLINED: o->declined = 1; return 0;
+    case S_OPT_UNACKNOWLEDGED: o->unacknowledged = 1; return 0;
     case S_OPT_OVERDUE: o->overdue = 1; return 0;
     case S_OPT_SEARCH: o->search = arg; return 0;
     case S_OPT_FROM: return s_date_opt("--from", arg, o->from, sizeof o->from);
@@ -241,6 +251,9 @@ static const struct option s_long_opts[] = {
         {"due", required_argument, NULL, S_OPT_DUE},
         {"due-days", required_argument, NULL, S_OPT_DUE_DAYS},
         {"open", no_argument, NULL, S_OPT_OPEN},
+        {"awaiting", no_argument, NULL, S_OPT_AWAITING},
+        {"declined", no_argument, NULL, S_OPT_DECLINED},
+        {"unacknowledged", no_argument, NULL, S_OPT_UNACKNOWLEDGED},
         {"overdue", no_argument, NULL, S_OPT_OVERDUE},
         {"search", required_argument, NULL, S_OPT_SEARCH},
         {"from", required_argument, NULL, S_OPT_FROM},
@@ -266,6 +279,7 @@ static const struct {
                    S_BIT(S_OPT_AGREED) | S_BIT(S_OPT_STREET) | S_BIT(S_OPT_NUMBER) | S_BIT(S_OPT_STREETS) |
                    S_BIT(S_OPT_ANSWERED) | S_BIT(S_OPT_ACKNOWLEDGED) | S_BIT(S_OPT_DUE) | S_BIT(S_OPT_DUE_DAYS)},
     {"list", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_OPEN) | S_BIT(S_OPT_OVERDUE) | S_BIT(S_OPT_SEARCH) |
+                 S_BIT(S_OPT_AWAITING) | S_BIT(S_OPT_DECLINED) | S_BIT(S_OPT_UNACKNOWLEDGED) |
                  S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_STREET) | S_BIT(S_OPT_STREETS) | S_BIT(S_OPT_FROM) |
                  S_BIT(S_OPT_TO) | S_BIT(S_OPT_BEFORE) | S_BIT(S_OPT_ALL) | S_BIT(S_OPT_LANG)},
     {"show", S_BIT(S_OPT_JSON) | S_BIT(S_OPT_LANG)},
@@ -658,7 +672,12 @@ static void s_list_line(const s_opts_t *o, const relais_contact_record_t *r)
 
 static int s_list(relais_client_t *client, const s_opts_t *o)
 {
-    relais_request_t filter = {.open_only = o->open_only, .overdue_only = o->overdue, .category = o->category};
+    relais_request_t filter = {.open_only = o->open_only,
+                               .overdue_only = o->overdue,
+                               .category = o->category,
+                               .awaiting_answer = o->awaiting,
+                               .declined = o->declined,
+                               .unacknowledged = o->unacknowledged};
     /* The street as `record` wrote it: looked up in the town's list, as typed when there is none. */
     if (o->street && s_street_lookup(o, 1, filter.street, sizeof filter.street) != 0)
         return RELAIS_EXIT_USAGE;

@@ -806,6 +806,9 @@ typedef struct {
     int64_t to_ms;
     int open_only;
     uint64_t before;
+    int awaiting_answer;        /* RECEPTION_LIST: open, a hub transfer unanswered */
+    int declined;               /* RECEPTION_LIST: open, its last hub transfer declined */
+    int unacknowledged;         /* RECEPTION_LIST: an open written request not acknowledged */
 } relais_request_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),

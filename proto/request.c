@@ -148,6 +148,9 @@ static int s_reception_to_pb(const relais_request_t *r, s_request_pb_t *h)
     l->to_ms = r->to_ms;
     l->open_only = r->open_only ? 1 : 0;
     l->before = r->before;
+    l->awaiting_answer = r->awaiting_answer ? 1 : 0;
+    l->declined = r->declined ? 1 : 0;
+    l->unacknowledged = r->unacknowledged ? 1 : 0;
     h->reception.what_case = RELAIS__V1__RECEPTION_QUERY__WHAT_LIST;
     h->reception.list = l;
     return RELAIS_OK;
@@ -351,6 +354,9 @@ static int s_reception_from_pb(const Relais__V1__ReceptionQuery *q, relais_reque
         out->to_ms = l->to_ms;
         out->open_only = l->open_only ? 1 : 0;
         out->before = l->before;
+        out->awaiting_answer = l->awaiting_answer ? 1 : 0;
+        out->declined = l->declined ? 1 : 0;
+        out->unacknowledged = l->unacknowledged ? 1 : 0;
         return RELAIS_OK;
     }
     case RELAIS__V1__RECEPTION_QUERY__WHAT_SHOW:

@@ -411,6 +411,22 @@ int relais_reception_matches(const relais_contact_record_t *rec, const relais_re
         return 0;
     if (req->overdue_only && !relais_reception_overdue(rec, now_ms))
         return 0;
+    if ((req->awaiting_answer || req->declined || req->unacknowledged) && !relais_reception_is_open(rec))
+        return 0;
+    if (req->unacknowledged && (!relais_channel_is_written(rec->channel) || rec->acknowledged_date[0]))
+        return 0;
+    /* The transfers in the hub: any still unanswered; the last one declined. */
+    int awaiting = 0;
+    const relais_transfer_state_t *last = NULL;
+    for (size_t i = 0; i < rec->transfer_count; i++)
+        if (rec->transfers[i].recipient == RELAIS_RECIPIENT_HUB) {
+            awaiting |= !rec->transfers[i].answer;
+            last = &rec->transfers[i];
+        }
+    if (req->awaiting_answer && !awaiting)
+        return 0;
+    if (req->declined && (!last || last->answer != RELAIS_ANSWER_DECLINED))
+        return 0;
     if (street[0]) {
         char buf[RELAIS_CONTACT_LABEL_LEN * 2];
         if (strcmp(relais_reception_fold_text(rec->street, buf, sizeof buf), street) != 0)

@@ -110,7 +110,9 @@ int relais_reception_transferred_to(const relais_contact_record_t *rec, const ch
 char *relais_reception_fold_text(const char *text, char *out, size_t cap);
 
 /* Whether `rec` matches list filter `req` (RELAIS_REQ_RECEPTION_LIST's: category, street and
- * search folded, the period of the solicitation, open and overdue ones only) at `now_ms`.
+ * search folded, the period of the solicitation, open and overdue ones only, those awaiting an
+ * answer from the hub, those whose last transfer was declined, the written requests not yet
+ * acknowledged) at `now_ms`. A recipient's list is matched on its own transfers only.
  * `search` and `street` are the request's, folded already (relais_reception_fold_text). */
 int relais_reception_matches(const relais_contact_record_t *rec, const relais_request_t *req, const char *search,
                              const char *street, int64_t now_ms);

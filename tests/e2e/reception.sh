@@ -139,11 +139,15 @@ step "the coordinator's online audit of the log checks the register's records it
 expect 0 coordination audit verify --certs "$broker_certs"
 
 step "the coordinator accepts; once; the desk sees the answer"
+expect 0 coordination reception list --awaiting --json
+has_entry "$letter" && [ "$(json_count)" = 1 ] || fail "what awaits the coordinator's answer: $(cat "$tmp/out")"
 refused FORBIDDEN coordination reception answer "$to_police" accepted
 expect 0 coordination reception answer "$to_coord" accepted --note "Famille connue, je la rappelle."
 refused BAD_TRANSITION coordination reception answer "$to_coord" declined --note "non"
 expect 0 accueil-tu reception show "$letter"
 grep -q "$to_coord accepté : « Famille connue" "$tmp/out" || fail "the answer on the desk's page: $(cat "$tmp/out")"
+expect 0 coordination reception list --awaiting --json
+[ "$(json_count)" = 0 ] || fail "an answered transfer still awaits: $(cat "$tmp/out")"
 
 step "the e-mail transferred to the CMP, who declines with a note (required)"
 expect 0 accueil-tu reception transfer "$late" --to hub --name cmp-sceaux --json
@@ -159,6 +163,10 @@ expect 0 pmi-blagis reception list --json
 [ "$(json_count)" = 0 ] || fail "the PMI sees entries: $(cat "$tmp/out")"
 expect 0 accueil-tu reception show "$late" --json
 grep -q '"answer": *"declined"' "$tmp/out" || fail "the declined answer: $(cat "$tmp/out")"
+expect 0 accueil-tu reception list --declined --json
+has_entry "$late" && [ "$(json_count)" = 1 ] || fail "the entries whose transfer was declined: $(cat "$tmp/out")"
+expect 0 accueil-tu reception list --unacknowledged --json
+has_entry "$late" && ! has_entry "$letter" || fail "the written requests not acknowledged: $(cat "$tmp/out")"
 
 step "closing: once; a closed entry is neither closed nor transferred again, until reopened"
 expect 0 accueil-tu reception close "$call" --note "Passage effectué, musique arrêtée."
