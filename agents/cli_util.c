@@ -1,5 +1,6 @@
 /* cli_util.c -- shared pieces of the `relais` subcommands: connection flags, error reports, record lines. */
 #include "cli_util.h"
+#include "relais_certs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,32 @@ int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeo
     if (rc)
         return relais_cli_local("cannot start the client", rc);
     return RELAIS_EXIT_OK;
+}
+
+int relais_cli_default_spool(const relais_cli_conn_t *conn, const char *cmd, char *out, size_t cap)
+{
+    const char *env = getenv("RELAIS_SPOOL");
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return 0;
+    }
+    const char *key = conn->key && *conn->key ? conn->key : getenv("RELAIS_KEY");
+    const char *home = getenv("HOME");
+    relais_identity_t *id = NULL;
+    if (!key || !home || !*home)
+        return relais_cli_usage(cmd, "no spool folder: give --spool, RELAIS_SPOOL, or a --key and a HOME");
+    int rc = relais_identity_load(key, &id);
+    if (rc)
+        return relais_cli_local("cannot read the key file", rc);
+    snprintf(out, cap, "%s/.relais", home);
+    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+        relais_cli_line(stderr, "relais %s: %s: %s", cmd, out, strerror(errno));
+        relais_identity_destroy(&id);
+        return RELAIS_EXIT_USAGE;
+    }
+    snprintf(out, cap, "%s/.relais/spool-%s", home, relais_identity_peer(id)->name);
+    relais_identity_destroy(&id);
+    return 0;
 }
 
 /* ---- Printing text safely ------------------------------------------------------------------ */

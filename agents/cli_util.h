@@ -47,6 +47,11 @@ int relais_cli_conn_opt(relais_cli_conn_t *conn, int opt, const char *arg);
  * Returns 0, or prints why and returns RELAIS_EXIT_USAGE. */
 int relais_cli_connect(relais_cli_conn_t *conn, const char *spool_dir, int timeout_ms, relais_client_t **out);
 
+/* The spool folder of the identity: $RELAIS_SPOOL, or ~/.relais/spool-NAME for the identity of
+ * the key file (the folder ~/.relais made). 0, or prints why (naming `cmd`) and returns
+ * RELAIS_EXIT_USAGE. */
+int relais_cli_default_spool(const relais_cli_conn_t *conn, const char *cmd, char *out, size_t cap);
+
 /* Reports a failed call on stderr and returns the exit status: the broker's refusals and an
  * unanswered request (UNAVAILABLE) give RELAIS_EXIT_REFUSED, anything else RELAIS_EXIT_USAGE. */
 int relais_cli_fail(const char *what, int status, const relais_error_t *err);

@@ -119,6 +119,7 @@ typedef struct {
     char acknowledged[16], due[16]; /* dates, "" when not given */
     char handle[RELAIS_CASE_ID_LEN];  /* the entry or transfer the subcommand names, as the hub spells it */
     uint64_t given;                   /* S_BIT of each option given */
+    char spool[4096];                 /* where a write waits for the hub (the identity's spool) */
     int64_t when_ms;
     long due_days;
     char from[16], to[16];
@@ -358,6 +359,40 @@ static void s_put(json_t *obj, const char *key, const char *value)
 }
 
 /* The payload `key` around `body` (stolen), submitted and acknowledged. */
+/* What became of the message this command spooled, and of any an earlier one left there. */
+typedef struct {
+    uint8_t id[RELAIS_MSG_ID_BYTES];
+    int done;        /* the broker answered ours */
+    relais_ack_t ack; /* its acknowledgement ... */
+    relais_error_t err; /* ... or its refusal */
+    int refused;
+} s_sent_t;
+
+static void s_on_flushed(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag, const relais_ack_t *ack,
+                         const relais_error_t *err)
+{
+    s_sent_t *sent = arg;
+    if (memcmp(msg_id, sent->id, RELAIS_MSG_ID_BYTES) == 0) {
+        sent->done = 1;
+        sent->refused = err != NULL;
+        if (ack)
+            sent->ack = *ack;
+        if (err)
+            sent->err = *err;
+        return;
+    }
+    /* One an earlier command left in the spool, the hub down: it goes now. */
+    if (ack)
+        relais_cli_line(stderr, "relais reception: sent now, kept since the hub did not answer: %s %s (#%" PRIu64 ")",
+                        tag ? tag : "", ack->case_id, ack->seq);
+    else
+        relais_cli_line(stderr, "relais reception: refused now, kept since the hub did not answer: %s %s: %s",
+                        tag ? tag : "", relais_status_name(err->status), err->message);
+}
+
+/* The payload `key` around `body` (stolen), signed and written to the identity's spool before
+ * it is sent: a call typed while the hub is unreachable is not lost, and goes with the next
+ * command (or `relais submit --flush`). */
 static int s_submit(relais_client_t *client, const s_opts_t *o, const char *key, json_t *body)
 {
     json_t *root = json_object();
@@ -366,22 +401,33 @@ static int s_submit(relais_client_t *client, const s_opts_t *o, const char *key,
     json_decref(root);
     if (!json)
         return relais_cli_local("reception", RELAIS_E_NOMEM);
-    relais_ack_t ack;
-    relais_error_t err;
-    int rc = relais_client_submit_json(client, json, strlen(json), &ack, &err);
+    s_sent_t sent;
+    memset(&sent, 0, sizeof sent);
+    int rc = relais_client_enqueue_json(client, json, strlen(json), key, sent.id);
     free(json);
     if (rc)
-        return relais_cli_fail("reception", rc, &err);
+        return relais_cli_local("reception", rc);
+    rc = relais_client_flush(client, 10000, s_on_flushed, &sent);
+    if (!sent.done) {
+        relais_cli_line(stderr,
+                        "relais reception: the hub did not answer (%s); the %s is kept in the spool (%s) and goes with "
+                        "the next command, or `relais submit --flush`",
+                        relais_status_name(rc ? rc : RELAIS_E_TIMEOUT), key, o->spool);
+        return RELAIS_EXIT_REFUSED;
+    }
+    if (sent.refused)
+        return relais_cli_fail("reception", sent.err.status, &sent.err);
+    const relais_ack_t *ack = &sent.ack;
     if (o->json) {
         json_t *out = json_object();
-        json_object_set_new(out, "seq", json_integer((json_int_t)ack.seq));
-        json_object_set_new(out, "handle", json_string(ack.case_id));
-        json_object_set_new(out, "received_ms", json_integer(ack.received_ms));
-        json_object_set_new(out, "duplicate", json_boolean(ack.duplicate));
+        json_object_set_new(out, "seq", json_integer((json_int_t)ack->seq));
+        json_object_set_new(out, "handle", json_string(ack->case_id));
+        json_object_set_new(out, "received_ms", json_integer(ack->received_ms));
+        json_object_set_new(out, "duplicate", json_boolean(ack->duplicate));
         relais_cli_print_json(stdout, out);
     } else {
-        relais_cli_line(stdout, "%s %s (#%" PRIu64 ")%s", key, ack.case_id, ack.seq,
-                        ack.duplicate ? " (already stored)" : "");
+        relais_cli_line(stdout, "%s %s (#%" PRIu64 ")%s", key, ack->case_id, ack->seq,
+                        ack->duplicate ? " (already stored)" : "");
     }
     return RELAIS_EXIT_OK;
 }
@@ -947,7 +993,10 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
 static int s_run(s_opts_t *o, const char *sub, char **args)
 {
     relais_client_t *client = NULL;
-    int rc = relais_cli_connect(&o->conn, NULL, 0, &client);
+    int writes = strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "stats") != 0;
+    int rc = writes ? relais_cli_default_spool(&o->conn, "reception", o->spool, sizeof o->spool) : 0;
+    if (rc == 0)
+        rc = relais_cli_connect(&o->conn, writes ? o->spool : NULL, 0, &client);
     if (rc)
         return rc;
     if (strcmp(sub, "record") == 0)

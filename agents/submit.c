@@ -130,33 +130,6 @@ static int s_parse(int argc, char **argv, relais_submit_opts_t *o)
     return 0;
 }
 
-/* $RELAIS_SPOOL, or ~/.relais/spool-NAME for the identity of the key file. */
-static int s_default_spool(const relais_cli_conn_t *conn, char *out, size_t cap)
-{
-    const char *env = getenv("RELAIS_SPOOL");
-    if (env && *env) {
-        snprintf(out, cap, "%s", env);
-        return 0;
-    }
-    const char *key = conn->key && *conn->key ? conn->key : getenv("RELAIS_KEY");
-    const char *home = getenv("HOME");
-    relais_identity_t *id = NULL;
-    if (!key || !home || !*home)
-        return relais_cli_usage("submit", "no spool folder: give --spool, RELAIS_SPOOL, or a --key and a HOME");
-    int rc = relais_identity_load(key, &id);
-    if (rc)
-        return relais_cli_local("cannot read the key file", rc);
-    snprintf(out, cap, "%s/.relais", home);
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
-        relais_cli_line(stderr, "relais submit: %s: %s", out, strerror(errno));
-        relais_identity_destroy(&id);
-        return RELAIS_EXIT_USAGE;
-    }
-    snprintf(out, cap, "%s/.relais/spool-%s", home, relais_identity_peer(id)->name);
-    relais_identity_destroy(&id);
-    return 0;
-}
-
 /* ---- File mode ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -267,7 +240,7 @@ int relais_cmd_submit(int argc, char **argv)
         snprintf(spool, sizeof spool, "%s/.relais-spool", o.watch_dir);
         o.spool_dir = spool;
     } else if (!o.spool_dir) {
-        if ((rc = s_default_spool(&o.conn, spool, sizeof spool)) != 0)
+        if ((rc = relais_cli_default_spool(&o.conn, "submit", spool, sizeof spool)) != 0)
             return rc;
         o.spool_dir = spool;
     }

@@ -190,6 +190,18 @@ refused FORBIDDEN coordination reception close "$letter"
 expect 0 coordination case list --json
 grep -q "Lina" "$tmp/out" || fail "the coordinator's cases: $(cat "$tmp/out")"
 
+step "a call taken while the hub is down is kept, and goes with the next command"
+stop_broker_clean
+RELAIS_ENDPOINT=tcp://127.0.0.1:$port expect 1 accueil-tu reception record --channel call --category incivility \
+  --subject "Tags sur un mur" --summary "Tags apparus cette nuit sur le mur de l'école."
+grep -q "kept in the spool" "$tmp/err" || fail "a call lost while the hub was down: $(cat "$tmp/err")"
+start_broker_on_free_port
+expect 0 accueil-tu reception record --channel visit --category lost-property --subject "Clés perdues" \
+  --summary "Un trousseau perdu près du marché." --answered
+grep -q "sent now, kept since the hub did not answer: contact A-" "$tmp/err" || fail "the kept call: $(cat "$tmp/err")"
+expect 0 accueil-tu reception list --search "tags" --json
+[ "$(json_count)" = 1 ] || fail "the kept call is not in the register: $(cat "$tmp/out")"
+
 step "the register rebuilt from the log is the one the hub kept"
 expect 0 accueil-tu reception list --all --json
 cp "$tmp/out" "$tmp/before.json"
@@ -226,7 +238,7 @@ broker_args=(--sweep-clock "$clock" --sweep-interval 1)
 start_broker_on_free_port
 wait_sweep
 expect 0 accueil-tu reception list --all --json
-[ "$(json_count)" = 3 ] || fail "an entry left the active base within the year: $(cat "$tmp/out")"
+[ "$(json_count)" = 5 ] || fail "an entry left the active base within the year: $(cat "$tmp/out")"
 set_clock "$((now_ms + 366 * day_ms))"
 wait_sweep
 expect 0 accueil-tu reception list --all --json
