@@ -699,7 +699,7 @@ static void s_list_heading(const s_opts_t *o)
 static void s_list_line(const s_opts_t *o, const relais_contact_record_t *r)
 {
     char handle[RELAIS_CASE_ID_LEN], when[32], due[64] = "", text[3 * RELAIS_CONTACT_LABEL_LEN];
-    char c1[64], c2[96], c3[64], c4[96], c5[256];
+    char c1[64], c2[96], c3[64], c4[96], c5[3 * RELAIS_CONTACT_LABEL_LEN];
     relais_entry_handle(r->seq, handle);
     relais_cli_date_time(r->occurred_ms, o->lang, when, sizeof when);
     if (r->response_due_date[0]) {
