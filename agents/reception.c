@@ -52,8 +52,8 @@ static const char s_help[] =
     "transferred; --overdue: open and past their due date; --awaiting: transferred in the hub and\n"
     "not answered yet (the coordinator's or a partner's: waiting for its answer); --declined: the\n"
     "last transfer in the hub declined; --unacknowledged: written requests not acknowledged yet;\n"
-    "--search in the subject, the summary, the\n"
-    "resident's name and the street (case and accents ignored); --from/--to: when they came.\n"
+    "--search in the subject, the summary, the resident's name and the street (case and accents\n"
+    "ignored); --street as record looks it up; --from/--to: when they came (both days included).\n"
     "show: a page to read or print: the entry, its follow-up, its transfers and their answers.\n"
     "update: a note, a correction, an acknowledgement; --follow-up reopens a closed entry.\n"
     "close: the entry is dealt with (for a written request: the answer went out).\n"
@@ -64,6 +64,9 @@ static const char s_help[] =
     "stats: the figures of the period (--to included): by week, channel, category and outcome, the\n"
     "share of written requests answered by their due date, the transfers by recipient; no cell under\n"
     "--threshold (the hub's floor, 5, when higher). French text, or --csv, or --json.\n"
+    "Each write is kept in the identity's spool until the hub answers (RELAIS_SPOOL, or\n"
+    "~/.relais/spool-NAME): one typed while the hub is down goes with the next write, or with\n"
+    "`relais submit --flush`.\n"
     "\n" RELAIS_CLI_CONN_HELP
     "  --json   machine output: one JSON object per entry or acknowledgement; times in ms since 1970\n";
 
