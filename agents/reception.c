@@ -107,6 +107,7 @@ enum {
 };
 
 #define S_PAGE 50              /* lines of the list a page */
+#define S_TIMELINE_SHOWN 512   /* records of an entry the hub sends at most (broker/reception.c) */
 #define S_DUE_DAYS_DEFAULT 60  /* two months: art. L231-1 and L231-4 of the CRPA */
 #define S_DAY_MS (86400LL * 1000)
 
@@ -891,6 +892,10 @@ static void s_show_page(const s_opts_t *o, const relais_reply_t *reply)
     relais_page_heading(stdout, S_T(o, "Suivi", "Follow-up"));
     for (size_t i = 0; i < reply->record_count; i++)
         s_timeline_line(o, reply->records[i], reply->record_lens[i]);
+    /* The hub sends an entry's first S_TIMELINE_SHOWN records: a page that has that many may have more. */
+    if (reply->record_count >= S_TIMELINE_SHOWN)
+        relais_cli_line(stdout, "  %s", S_T(o, "(les 512 premiers enregistrements de la fiche ; la suite n'est pas montrée)",
+                                            "(the entry's first 512 records; the rest is not shown)"));
 }
 
 static int s_show(relais_client_t *client, const s_opts_t *o, const char *entry)
