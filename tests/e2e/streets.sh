@@ -18,7 +18,8 @@ step "import: a summary in French and English, the list where --out says, readab
 expect_exit 0 "$relais" streets import "$extract" --out "$tmp/streets.tsv"
 grep -qx "43 voies importées / streets imported (Sceaux, 92330) -> $tmp/streets.tsv" "$tmp/out" ||
   fail "import summary: $(cat "$tmp/out")"
-head -1 "$tmp/streets.tsv" | grep -q '^# relais streets v1: .*source: ban-sceaux-extract.csv, imported ' ||
+first_line=$(sed -n 1p "$tmp/streets.tsv")
+[[ $first_line =~ ^#\ relais\ streets\ v1:\ .*source:\ ban-sceaux-extract\.csv,\ imported\  ]] ||
   fail "the list's first line: $(head -1 "$tmp/streets.tsv")"
 grep -qx $'Rue Houdan\t92330\tSceaux\t92071\t92071_0350' "$tmp/streets.tsv" || fail "Rue Houdan not in the list"
 [ "$(stat -c %a "$tmp/streets.tsv")" = 644 ] || fail "the list is not 0644"
