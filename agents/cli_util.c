@@ -264,9 +264,12 @@ int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap
         prefix = 'R';
     else if (text && (text[0] == 'A' || text[0] == 'a') && text[1] == '-' && (accept & RELAIS_CLI_REF_ENTRY))
         prefix = 'A';
+    else if (text && (text[0] == 'T' || text[0] == 't') && text[1] == '-' && (accept & RELAIS_CLI_REF_TRANSFER))
+        prefix = 'T';
     const char *digits = prefix ? text + 2 : text;
-    if (text && (prefix || (accept & RELAIS_CLI_REF_CASE)) && s_ref_number(digits, &n) == 0) {
-        snprintf(out, cap, "%c-%" PRIu64, prefix ? prefix : 'C', n);
+    char bare = accept & RELAIS_CLI_REF_CASE ? 'C' : accept & RELAIS_CLI_REF_ENTRY ? 'A' : 0;
+    if (text && (prefix || bare) && s_ref_number(digits, &n) == 0) {
+        snprintf(out, cap, "%c-%" PRIu64, prefix ? prefix : bare, n);
         return RELAIS_OK;
     }
     const char *expected = accept == RELAIS_CLI_REF_HANDLE ? "a referral's handle (R-57 or r-57)"

@@ -101,10 +101,12 @@ int relais_cli_lang_parse(const char *name, relais_cli_lang_t *lang);
 
 #define RELAIS_CLI_REF_CASE 1u   /* a case id: C-14, c-14 or 14 */
 #define RELAIS_CLI_REF_HANDLE 2u /* a referral's handle: R-57 or r-57 */
-#define RELAIS_CLI_REF_ENTRY 4u  /* an entry of the reception's register: A-12 or a-12 */
+#define RELAIS_CLI_REF_ENTRY 4u  /* an entry of the reception's register: A-12 or a-12 (or 12 without REF_CASE) */
+#define RELAIS_CLI_REF_TRANSFER 8u /* a transfer of the register: T-14 or t-14 */
 
-/* Writes the id as the hub spells it ("C-14", "R-57") into `out` (room RELAIS_CASE_ID_LEN), from
- * the forms `accept` allows; leading zeros of the number are dropped. Errors: RELAIS_E_INVALID,
+/* Writes the id as the hub spells it ("C-14", "R-57", "A-12", "T-14") into `out` (room
+ * RELAIS_CASE_ID_LEN), from the forms `accept` allows; a number alone is a case's, or an entry's
+ * when cases are not accepted; leading zeros of the number are dropped. Errors: RELAIS_E_INVALID,
  * the detail saying which forms are expected (it quotes the text given, to be printed escaped). */
 int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap);
 

@@ -326,35 +326,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
     return 0;
 }
 
-/* An entry or a transfer as people type it (A-12, a-12, or 12 for an entry; T-14, t-14), written as
- * the hub spells it into `out`, when its letter is one of `letters`. 0, or -1. */
-static int s_handle_arg(const char *text, const char *letters, char *out, size_t cap)
-{
-    char letter = 'A';
-    const char *digits = text;
-    if ((text[0] == 'A' || text[0] == 'a' || text[0] == 'T' || text[0] == 't') && text[1] == '-') {
-        letter = (char)(text[0] & ~0x20);
-        digits = text + 2;
-    }
-    uint64_t n = 0;
-    if (!strchr(letters, letter) || relais_cli_parse_u64(digits, &n) != 0 || n == 0)
-        return -1;
-    snprintf(out, cap, "%c-%" PRIu64, letter, n);
-    return 0;
-}
-
 /* ---- Writing: the payloads as JSON, signed and acknowledged -------------------------------- */
-
-/* "call" -> "CALL": the enum value names the JSON form reads. */
-static json_t *s_enum_json(const char *name)
-{
-    char buf[64];
-    size_t i = 0;
-    for (; name && name[i] && i + 1 < sizeof buf; i++)
-        buf[i] = name[i] == '-' ? '_' : (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
-    buf[i] = '\0';
-    return json_string(buf);
-}
 
 static void s_put(json_t *obj, const char *key, const char *value)
 {
@@ -484,19 +456,19 @@ static int s_record(relais_client_t *client, const s_opts_t *o)
         }
     }
     json_t *c = json_object();
-    json_object_set_new(c, "channel", s_enum_json(relais_channel_name(o->channel)));
+    /* Enums by number: the JSON form takes relais.proto's values, which the C enums hold. */
+    json_object_set_new(c, "channel", json_integer((int)o->channel));
     s_put(c, "subject", o->subject);
     s_put(c, "requester", o->requester);
     s_put(c, "summary", o->summary);
     json_object_set_new(c, "occurred_ms", json_integer(when));
-    json_object_set_new(c, "category", s_enum_json(o->category == RELAIS_CATEGORY_OTHER ? "other-category"
-                                                                                         : relais_category_name(o->category)));
+    json_object_set_new(c, "category", json_integer((int)o->category));
     s_put(c, "street", street);
     s_put(c, "house_number", o->number);
     s_put(c, "contact_details", o->contact);
     if (o->agreed)
         json_object_set_new(c, "contact_agreed", json_true());
-    json_object_set_new(c, "handling", s_enum_json(o->answered ? "answered-on-spot" : "follow-up"));
+    json_object_set_new(c, "handling", json_integer(o->answered ? RELAIS_HANDLING_ANSWERED_ON_SPOT : RELAIS_HANDLING_FOLLOW_UP));
     s_put(c, "acknowledged_date", o->acknowledged);
     s_put(c, "response_due_date", due);
     return s_submit(client, o, "contact", c);
@@ -510,14 +482,12 @@ static int s_update(relais_client_t *client, const s_opts_t *o, const char *entr
     json_t *u = json_object();
     s_put(u, "entry_id", entry);
     if (closing || o->follow_up)
-        json_object_set_new(u, "handling", s_enum_json(closing ? "closed" : "follow-up"));
+        json_object_set_new(u, "handling", json_integer(closing ? RELAIS_HANDLING_CLOSED : RELAIS_HANDLING_FOLLOW_UP));
     s_put(u, "note", o->note);
     s_put(u, "acknowledged_date", o->acknowledged);
     s_put(u, "response_due_date", o->due);
     if (o->category)
-        json_object_set_new(u, "category", s_enum_json(o->category == RELAIS_CATEGORY_OTHER
-                                                            ? "other-category"
-                                                            : relais_category_name(o->category)));
+        json_object_set_new(u, "category", json_integer((int)o->category));
     s_put(u, "street", street);
     s_put(u, "house_number", o->number);
     s_put(u, "subject", o->subject);
@@ -533,12 +503,9 @@ static int s_transfer(relais_client_t *client, const s_opts_t *o, const char *en
                                 relais_recipient_name(o->recipient));
     json_t *t = json_object();
     s_put(t, "entry_id", entry);
-    json_object_set_new(t, "recipient", s_enum_json(relais_recipient_name(o->recipient)));
+    json_object_set_new(t, "recipient", json_integer((int)o->recipient));
     s_put(t, "recipient_name", o->name);
-    json_object_set_new(t, "means", s_enum_json(hub ? "by-hub" : o->means == RELAIS_MEANS_BY_PHONE  ? "by-phone"
-                                                  : o->means == RELAIS_MEANS_BY_EMAIL              ? "by-email"
-                                                  : o->means == RELAIS_MEANS_BY_LETTER             ? "by-letter"
-                                                                                                  : "in-person"));
+    json_object_set_new(t, "means", json_integer(hub ? RELAIS_MEANS_BY_HUB : (int)o->means));
     s_put(t, "note", o->note);
     return s_submit(client, o, "transfer", t);
 }
@@ -550,7 +517,7 @@ static int s_answer(relais_client_t *client, const s_opts_t *o, const char *tran
         return relais_cli_usage("reception", "answer: '%s' is no answer; expected accepted or declined", answer);
     json_t *t = json_object();
     s_put(t, "transfer_id", transfer);
-    json_object_set_new(t, "answer", s_enum_json(relais_answer_name(a)));
+    json_object_set_new(t, "answer", json_integer((int)a));
     s_put(t, "note", o->note);
     return s_submit(client, o, "transfer_answer", t);
 }
@@ -739,7 +706,7 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
         filter.to_ms = relais_reception_day_end_ms(o->to); /* --to is included: to the end of that day, DST or not */
     if (o->before) {
         char id[RELAIS_CASE_ID_LEN];
-        if (s_handle_arg(o->before, "A", id, sizeof id) != 0)
+        if (relais_cli_case_ref(o->before, RELAIS_CLI_REF_ENTRY, id, sizeof id) != 0)
             return relais_cli_usage("reception", "--before: '%s' is no entry; expected A-<number>", o->before);
         filter.before = relais_entry_handle_seq(id);
     }
@@ -991,7 +958,10 @@ static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
     if (nargs == 0)
         return 0;
     int want_transfer = strcmp(sub, "answer") == 0, may_transfer = strcmp(sub, "show") == 0;
-    if (s_handle_arg(args[0], want_transfer ? "T" : may_transfer ? "AT" : "A", o->handle, sizeof o->handle) != 0)
+    unsigned forms = want_transfer  ? RELAIS_CLI_REF_TRANSFER
+                     : may_transfer ? RELAIS_CLI_REF_ENTRY | RELAIS_CLI_REF_TRANSFER
+                                    : RELAIS_CLI_REF_ENTRY;
+    if (relais_cli_case_ref(args[0], forms, o->handle, sizeof o->handle) != 0)
         return want_transfer ? relais_cli_usage("reception", "'%s' is no transfer; expected T-<number>", args[0])
                              : relais_cli_usage("reception", "'%s' is no entry of the register; expected A-<number>%s",
                                                 args[0], may_transfer ? " or T-<number>" : "");

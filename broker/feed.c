@@ -480,7 +480,9 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     /* A record that cannot be opened is not shown (the error is logged; the audit names it). */
     int visible = s_open_for(st->feed, p, record, len, &owned, &view, &view_len) == 0;
     uint8_t *entry = NULL;
-    const broker_register_class_t *reg = visible ? s_prepared_register(st->feed, p, view, view_len) : NULL;
+    /* An auditor sees every record: what one is to the register is the other readers' question. */
+    const broker_register_class_t *reg =
+        visible && sub->role != RELAIS_ROLE_AUDITOR ? s_prepared_register(st->feed, p, view, view_len) : NULL;
     if (reg && reg->is_register) {
         /* Need-to-know: the register is the desk's; another reader sees a transfer made to it
          * (with its entry) and its own answer, nothing else. */

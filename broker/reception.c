@@ -71,7 +71,7 @@ void broker_register_classify(relais_broker_t *b, uint64_t seq, const uint8_t *o
 
 int broker_register_readable(const broker_register_class_t *c, const char *reader, int role)
 {
-    if (!c->is_register || role == RELAIS_ROLE_AUDITOR || role == RELAIS_ROLE_RECEPTION)
+    if (!c->is_register || s_reads_register(role))
         return 1;
     if (role == RELAIS_ROLE_DPO)
         return c->is_privacy;
@@ -94,6 +94,14 @@ typedef struct {
     int rc;
 } s_list_t;
 
+/* An entry of the index as a walk gets it; a status with its sentence when it does not decode. */
+static int s_entry_decode(const uint8_t *value, size_t len, uint64_t entry_seq, relais_contact_record_t *rec)
+{
+    if (relais_contact_record_decode(value, len, rec) != 0)
+        return relais_status_set(RELAIS_E_CORRUPT, "the register's entry A-%" PRIu64 " does not decode", entry_seq);
+    return 0;
+}
+
 static int s_list_entry(void *ctx, uint64_t entry_seq, const uint8_t *value, size_t len)
 {
     s_list_t *l = ctx;
@@ -103,10 +111,8 @@ static int s_list_entry(void *ctx, uint64_t entry_seq, const uint8_t *value, siz
     }
     l->scanned++;
     relais_contact_record_t *rec = &l->scratch;
-    if (relais_contact_record_decode(value, len, rec) != 0) {
-        l->rc = relais_status_set(RELAIS_E_CORRUPT, "the register's entry A-%" PRIu64 " does not decode", entry_seq);
+    if ((l->rc = s_entry_decode(value, len, entry_seq, rec)) != 0)
         return 1;
-    }
     if (!s_reads_register(l->env->role)) {
         if (!relais_reception_transferred_to(rec, l->env->user))
             return 0;
@@ -265,10 +271,8 @@ typedef struct {
 static int s_count_entry(void *ctx, uint64_t entry_seq, const uint8_t *value, size_t len)
 {
     s_figures_t *f = ctx;
-    if (relais_contact_record_decode(value, len, &f->rec) != 0) {
-        f->rc = relais_status_set(RELAIS_E_CORRUPT, "the register's entry A-%" PRIu64 " does not decode", entry_seq);
+    if ((f->rc = s_entry_decode(value, len, entry_seq, &f->rec)) != 0)
         return 1;
-    }
     const relais_contact_record_t *r = &f->rec;
     char labels[RELAIS_MAX_TRANSFERS][RELAIS_NAME_LEN + 8];
     const char *ptrs[RELAIS_MAX_TRANSFERS];

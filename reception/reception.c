@@ -245,7 +245,8 @@ int relais_reception_load(relais_store_t *store, uint64_t entry_seq, relais_cont
     return s_decode(rc, value, len, entry_seq, out);
 }
 
-int relais_reception_batch_load(relais_store_batch_t *batch, uint64_t entry_seq, relais_contact_record_t *out)
+/* The entry as the batch sees it (errors those of relais_reception_load). */
+static int s_batch_load(relais_store_batch_t *batch, uint64_t entry_seq, relais_contact_record_t *out)
 {
     uint8_t *value = NULL;
     size_t len = 0;
@@ -286,7 +287,7 @@ static int s_named_entry(relais_store_batch_t *batch, const relais_message_t *ms
     }
     if (entry_seq == 0)
         return 0;
-    int rc = relais_reception_batch_load(batch, entry_seq, entry);
+    int rc = s_batch_load(batch, entry_seq, entry);
     if (rc == RELAIS_E_NOT_FOUND)
         return 0;
     *found = rc == 0;
@@ -307,8 +308,10 @@ int relais_reception_batch_decide(relais_store_batch_t *batch, const relais_mess
     return rc;
 }
 
-int relais_reception_lifecycle_touch(relais_store_batch_t *batch, uint64_t entry_seq, uint64_t seq,
-                                     int64_t received_ms)
+/* Record `seq`, received at `received_ms`, is an event of entry `entry_seq`: the entry's lifecycle
+ * ("A-<entry_seq>" in the lifecycle index) counts its active period from it. Also for a record
+ * whose key is gone (the index's rebuild after the entry left the active base). */
+static int s_lifecycle_touch(relais_store_batch_t *batch, uint64_t entry_seq, uint64_t seq, int64_t received_ms)
 {
     char handle[RELAIS_CASE_ID_LEN];
     relais_lifecycle_t lc;
@@ -335,7 +338,7 @@ int relais_reception_batch_record(relais_store_batch_t *batch, const relais_rece
         rc = relais_store_batch_contact_link(batch, seq, step->entry_seq);
     /* Every record of the entry is one more event: its active period counts from the last. */
     if (rc == 0)
-        rc = relais_reception_lifecycle_touch(batch, step->entry_seq, seq, step->rec.updated_ms);
+        rc = s_lifecycle_touch(batch, step->entry_seq, seq, step->rec.updated_ms);
     free(value);
     return rc;
 }
@@ -359,7 +362,11 @@ int relais_reception_fold(relais_store_batch_t *batch, const relais_message_t *m
     return rc;
 }
 
-int relais_reception_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq)
+/* Whether a record whose data key `key_id` is gone was an entry's of the register rather than a
+ * case's: the record that opened the entry is sealed under its entry's own key (part 0, owner
+ * the record itself), which no case record is (a case opens with a referral's key, part 1); the
+ * entry's later records under that key once its lifecycle is known. */
+static int s_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq)
 {
     if (relais_key_id_part(key_id) != 0)
         return 0;
@@ -374,9 +381,9 @@ int relais_reception_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint
 
 int relais_reception_fold_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq, int64_t received_ms)
 {
-    if (!relais_reception_owns_key(batch, key_id, seq))
+    if (!s_owns_key(batch, key_id, seq))
         return 0;
-    int rc = relais_reception_lifecycle_touch(batch, relais_key_id_owner(key_id), seq, received_ms);
+    int rc = s_lifecycle_touch(batch, relais_key_id_owner(key_id), seq, received_ms);
     return rc ? rc : 1;
 }
 

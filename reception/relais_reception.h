@@ -59,18 +59,6 @@ int relais_reception_batch_decide(relais_store_batch_t *batch, const relais_mess
  * the record's link to it. */
 int relais_reception_batch_record(relais_store_batch_t *batch, const relais_reception_step_t *step, uint64_t seq);
 
-/* Record `seq`, received at `received_ms`, is an event of entry `entry_seq`: the entry's lifecycle
- * ("A-<entry_seq>" in the lifecycle index) counts its active period from it. Also for a record
- * whose key is gone (the index's rebuild after the entry left the active base). */
-int relais_reception_lifecycle_touch(relais_store_batch_t *batch, uint64_t entry_seq, uint64_t seq,
-                                     int64_t received_ms);
-
-/* Whether a record whose data key `key_id` is gone was an entry's of the register rather than a
- * case's: the record that opened the entry is sealed under its entry's own key (part 0, owner
- * the record itself), which no case record is (a case opens with a referral's key, part 1); the
- * entry's later records under that key once its lifecycle is known. */
-int relais_reception_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq);
-
 /* A record whose key is gone, as the index's rebuild meets it (relais_cases_index_catch_up's
  * `other.gone`): 1 when it was an entry's (its lifecycle touched), 0 when it is a case's, or a
  * status. */
@@ -81,10 +69,9 @@ int relais_reception_fold_gone(relais_store_batch_t *batch, uint64_t key_id, uin
  * been stored: RELAIS_E_CORRUPT. Other payloads are left alone (0). */
 int relais_reception_fold(relais_store_batch_t *batch, const relais_message_t *msg, uint64_t seq, int64_t received_ms);
 
-/* The entry `entry_seq` of the committed index, or of a batch's. Errors: RELAIS_E_NOT_FOUND,
- * RELAIS_E_CORRUPT (it does not decode), the store's. */
+/* The entry `entry_seq` of the committed index. Errors: RELAIS_E_NOT_FOUND, RELAIS_E_CORRUPT (it
+ * does not decode), the store's. */
 int relais_reception_load(relais_store_t *store, uint64_t entry_seq, relais_contact_record_t *out);
-int relais_reception_batch_load(relais_store_batch_t *batch, uint64_t entry_seq, relais_contact_record_t *out);
 
 /* Whether an entry is still to be dealt with: to follow up, or transferred. */
 int relais_reception_is_open(const relais_contact_record_t *rec);

@@ -291,7 +291,7 @@ int relais_store_meeting_records(relais_store_t *self, const char *meeting_id, r
  * gives RELAIS_E_NOT_FOUND; _contact_put replaces it; _contact_link files record `seq` (appended
  * already, not before its entry) as an event of entry `entry_seq`, once (RELAIS_E_INVALID a second
  * time); _contact_of reads which entry a record belongs to (RELAIS_E_NOT_FOUND: none);
- * _contact_events calls `fn` with each event of an entry in log order; _contact_forget takes an
+ * relais_store_contact_events calls `fn` with each event of an entry in log order; _contact_forget takes an
  * entry and its events out of the index (the log keeps its records); relais_store_contact_iterate
  * calls `fn` for the entries older than `before` (all when 0), newest first, until it returns
  * nonzero. */
@@ -301,8 +301,6 @@ int relais_store_batch_contact_get(relais_store_batch_t *self, uint64_t entry_se
 int relais_store_batch_contact_put(relais_store_batch_t *self, uint64_t entry_seq, const uint8_t *value, size_t len);
 int relais_store_batch_contact_link(relais_store_batch_t *self, uint64_t seq, uint64_t entry_seq);
 int relais_store_batch_contact_of(relais_store_batch_t *self, uint64_t seq, uint64_t *entry_seq);
-int relais_store_batch_contact_events(relais_store_batch_t *self, uint64_t entry_seq, relais_store_seq_fn fn,
-                                      void *ctx);
 int relais_store_batch_contact_forget(relais_store_batch_t *self, uint64_t entry_seq);
 int relais_store_contact_get(relais_store_t *self, uint64_t entry_seq, uint8_t **value, size_t *len);
 int relais_store_contact_of(relais_store_t *self, uint64_t seq, uint64_t *entry_seq);

@@ -190,8 +190,7 @@ static int s_events(relais_store_t *self, MDB_txn *txn, uint64_t entry_seq, rela
     return rc;
 }
 
-int relais_store_batch_contact_events(relais_store_batch_t *self, uint64_t entry_seq, relais_store_seq_fn fn,
-                                      void *ctx)
+static int s_batch_events(relais_store_batch_t *self, uint64_t entry_seq, relais_store_seq_fn fn, void *ctx)
 {
     int rc = store_batch_ready(self);
     return rc ? rc : s_events(self->store, store_batch_txn(self, STORE_DB_CONTACTEVENTS), entry_seq, fn, ctx);
@@ -236,7 +235,7 @@ int relais_store_batch_contact_forget(relais_store_batch_t *self, uint64_t entry
     uint8_t entry[STORE_SEQ_SIZE];
     store_put_u64(entry, entry_seq);
     /* Listed first, deleted after: the walk's cursor reads the keys deleted. */
-    int rc = relais_store_batch_contact_events(self, entry_seq, s_collect, &all);
+    int rc = s_batch_events(self, entry_seq, s_collect, &all);
     for (size_t i = 0; rc == 0 && i < all.count; i++) {
         uint8_t seq_key[STORE_SEQ_SIZE], event[2 * STORE_SEQ_SIZE];
         store_put_u64(seq_key, all.seqs[i]);
