@@ -438,6 +438,10 @@ static const char *s_payload_name(relais_payload_t p)
         return "answer";
     case RELAIS_PAYLOAD_LOST_FOUND:
         return "lost-found";
+    case RELAIS_PAYLOAD_LOST_FOUND_UPDATE:
+        return "lost-upd";
+    case RELAIS_PAYLOAD_DECREE:
+        return "decree";
     case RELAIS_PAYLOAD_PRIVACY:
         return "privacy";
     case RELAIS_PAYLOAD_MEETING:
@@ -592,6 +596,11 @@ static void s_json_summary(const relais_message_t *msg, char *out, size_t cap, c
         const char *reader = json_string_value(json_object_get(access, "reader"));
         *case_id = json_string_value(json_object_get(access, "case_id"));
         snprintf(out, cap, "%s by %s", action ? action : "?", reader ? reader : "?");
+    } else if (json_object_get(root, "decree")) {
+        json_t *d = json_object_get(root, "decree");
+        const char *number = json_string_value(json_object_get(d, "number"));
+        const char *title = json_string_value(json_object_get(d, "title"));
+        snprintf(out, cap, "%s %s", number ? number : "?", title ? title : "-");
     } else if (json_object_get(root, "contact") || json_object_get(root, "lost_found")) {
         json_t *p = json_object_get(root, "contact") ? json_object_get(root, "contact")
                                                       : json_object_get(root, "lost_found");

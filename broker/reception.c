@@ -49,7 +49,7 @@ void broker_register_classify(relais_broker_t *b, uint64_t seq, const uint8_t *o
         out->entry_seq = relais_entry_handle_seq(p.case_id);
     } else if (relais_payload_is_reception(payload)) {
         out->is_register = 1;
-        if (relais_store_contact_of(b->store, seq, &out->entry_seq) != 0)
+        if (relais_store_register_of(b->store, RELAIS_STORE_REGISTER_CONTACTS, seq, &out->entry_seq) != 0)
             out->entry_seq = 0; /* not indexed (yet): shown to the desk alone */
         if (payload == RELAIS_PAYLOAD_TRANSFER_ANSWER) {
             /* The rules took it from the transfer's recipient alone: its sender is that recipient. */
@@ -142,7 +142,7 @@ static void s_list(broker_worker_t *w, const broker_env_t *env, const relais_req
     l->now_ms = broker_now_ms();
     relais_reception_fold_text(req->search, l->search, sizeof l->search);
     relais_reception_fold_text(req->street, l->street, sizeof l->street);
-    int rc = relais_store_contact_iterate(w->b->store, req->before, s_list_entry, l);
+    int rc = relais_store_register_iterate(w->b->store, RELAIS_STORE_REGISTER_CONTACTS, req->before, s_list_entry, l);
     if (rc < 0 || l->rc) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "the register cannot be read: %s",
                           relais_status_detail());
@@ -201,7 +201,7 @@ static int s_show_event(void *ctx, uint64_t seq)
 static void s_show(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
     uint64_t entry_seq = relais_entry_handle_seq(req->case_id), transfer_seq = relais_transfer_handle_seq(req->case_id);
-    if (!entry_seq && transfer_seq && relais_store_contact_of(w->b->store, transfer_seq, &entry_seq) != 0)
+    if (!entry_seq && transfer_seq && relais_store_register_of(w->b->store, RELAIS_STORE_REGISTER_CONTACTS, transfer_seq, &entry_seq) != 0)
         entry_seq = 0;
     s_show_t *s = calloc(1, sizeof *s);
     relais_contact_record_t *rec = malloc(sizeof *rec);
@@ -227,7 +227,7 @@ static void s_show(broker_worker_t *w, const broker_env_t *env, const relais_req
         if (!s->whole)
             s_recipient_view(rec, env->user);
         s->rec = rec;
-        rc = relais_store_contact_events(w->b->store, entry_seq, s_show_event, s);
+        rc = relais_store_register_events(w->b->store, RELAIS_STORE_REGISTER_CONTACTS, entry_seq, s_show_event, s);
         if (rc >= 0)
             rc = s->rc;
     }
@@ -328,7 +328,7 @@ static void s_figures(broker_worker_t *w, const broker_env_t *env, const relais_
         return;
     }
     if (rc == 0)
-        rc = relais_store_contact_iterate(w->b->store, 0, s_count_entry, f);
+        rc = relais_store_register_iterate(w->b->store, RELAIS_STORE_REGISTER_CONTACTS, 0, s_count_entry, f);
     if (rc >= 0 && f->rc)
         rc = f->rc;
     if (rc == 0)

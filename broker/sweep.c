@@ -590,7 +590,7 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     free(ids.ids);
     free(boxes);
     if (rc == 0)
-        rc = entry ? relais_store_batch_contact_forget(s->batch, s_owner(m->case_id))
+        rc = entry ? relais_store_batch_register_forget(s->batch, RELAIS_STORE_REGISTER_CONTACTS, s_owner(m->case_id))
                    : relais_store_batch_case_forget(s->batch, m->case_id);
     if (rc == 0)
         s->forgotten[s->forgotten_count++] = s_owner(m->case_id);

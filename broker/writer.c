@@ -517,7 +517,7 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
             relais_referral_handle(it->ack.seq, it->handle);
         uint64_t entry_seq = 0;
         if (rc == 0 && relais_payload_is_reception(relais_message_payload(it->msg)) &&
-            relais_store_batch_contact_of(batch, it->ack.seq, &entry_seq) == 0)
+            relais_store_batch_register_of(batch, RELAIS_STORE_REGISTER_CONTACTS, it->ack.seq, &entry_seq) == 0)
             s_reception_handle(it->msg, it->ack.seq, entry_seq, it->handle);
         return rc;
     }

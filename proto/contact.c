@@ -34,59 +34,14 @@ static const char *const s_means_names[RELAIS_MEANS_COUNT] = {NULL,    "hub",   
                                                               "email", "letter", "in-person"};
 static const char *const s_answer_names[RELAIS_ANSWER_COUNT] = {NULL, "accepted", "declined"};
 
-static const char *s_name(const char *const *names, int count, int v)
-{
-    return v > 0 && v < count ? names[v] : NULL;
-}
-
-static int s_from_name(const char *const *names, int count, const ProtobufCEnumDescriptor *desc, const char *name)
-{
-    if (!name || !name[0])
-        return 0;
-    for (int i = 1; i < count; i++)
-        if (relais_proto_same_name(name, names[i]))
-            return i;
-    for (unsigned i = 0; i < desc->n_values; i++)
-        if (desc->values[i].value > 0 && desc->values[i].value < count &&
-            relais_proto_same_name(name, desc->values[i].name))
-            return desc->values[i].value;
-    return 0;
-}
-
-#define S_NAMES(type, fn, table, desc)                                                                                 \
-    const char *relais_##fn##_name(type v)                                                                            \
-    {                                                                                                                  \
-        return s_name(table, (int)(sizeof table / sizeof table[0]), (int)v);                                           \
-    }                                                                                                                  \
-    type relais_##fn##_from_name(const char *name)                                                                     \
-    {                                                                                                                  \
-        return (type)s_from_name(table, (int)(sizeof table / sizeof table[0]), &desc, name);                           \
-    }
-
-S_NAMES(relais_channel_t, channel, s_channel_names, relais__v1__contact_log__channel__descriptor)
-S_NAMES(relais_category_t, category, s_category_names, relais__v1__contact_log__category__descriptor)
-S_NAMES(relais_handling_t, handling, s_handling_names, relais__v1__contact_log__handling__descriptor)
-S_NAMES(relais_recipient_t, recipient, s_recipient_names, relais__v1__transfer__recipient__descriptor)
-S_NAMES(relais_means_t, means, s_means_names, relais__v1__transfer__means__descriptor)
-S_NAMES(relais_answer_t, answer, s_answer_names, relais__v1__transfer_answer__answer__descriptor)
+RELAIS_PROTO_NAMES(relais_channel_t, channel, s_channel_names, relais__v1__contact_log__channel__descriptor)
+RELAIS_PROTO_NAMES(relais_category_t, category, s_category_names, relais__v1__contact_log__category__descriptor)
+RELAIS_PROTO_NAMES(relais_handling_t, handling, s_handling_names, relais__v1__contact_log__handling__descriptor)
+RELAIS_PROTO_NAMES(relais_recipient_t, recipient, s_recipient_names, relais__v1__transfer__recipient__descriptor)
+RELAIS_PROTO_NAMES(relais_means_t, means, s_means_names, relais__v1__transfer__means__descriptor)
+RELAIS_PROTO_NAMES(relais_answer_t, answer, s_answer_names, relais__v1__transfer_answer__answer__descriptor)
 
 /* ---- Handles --------------------------------------------------------------------------- */
-
-static uint64_t s_handle_seq(const char *text, char letter)
-{
-    if (!text || text[0] != letter || text[1] != '-' || text[2] < '1' || text[2] > '9')
-        return 0;
-    uint64_t seq = 0;
-    for (const char *p = text + 2; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        uint64_t digit = (uint64_t)(*p - '0');
-        if (seq > (UINT64_MAX - digit) / 10)
-            return 0;
-        seq = seq * 10 + digit;
-    }
-    return seq;
-}
 
 void relais_entry_handle(uint64_t seq, char *out)
 {
@@ -95,7 +50,7 @@ void relais_entry_handle(uint64_t seq, char *out)
 
 uint64_t relais_entry_handle_seq(const char *text)
 {
-    return s_handle_seq(text, 'A');
+    return relais_proto_handle_seq(text, 'A');
 }
 
 void relais_transfer_handle(uint64_t seq, char *out)
@@ -105,21 +60,14 @@ void relais_transfer_handle(uint64_t seq, char *out)
 
 uint64_t relais_transfer_handle_seq(const char *text)
 {
-    return s_handle_seq(text, 'T');
+    return relais_proto_handle_seq(text, 'T');
 }
 
 /* ---- Views ----------------------------------------------------------------------------- */
 
-static int s_payload(const relais_message_t *self, Relais__V1__Message__PayloadCase want, const char *what)
-{
-    if (!self || self->pb->payload_case != want)
-        return relais_status_set(RELAIS_E_INVALID, "message is not %s", what);
-    return RELAIS_OK;
-}
-
 int relais_message_contact(const relais_message_t *self, relais_contact_view_t *out)
 {
-    int rc = s_payload(self, RELAIS__V1__MESSAGE__PAYLOAD_CONTACT, "an entry of the reception's register");
+    int rc = relais_proto_payload_is(self, RELAIS__V1__MESSAGE__PAYLOAD_CONTACT, "an entry of the reception's register");
     if (rc || !out)
         return rc ? rc : relais_status_set(RELAIS_E_INVALID, "no view to fill");
     const Relais__V1__ContactLog *c = self->pb->contact;
@@ -143,7 +91,7 @@ int relais_message_contact(const relais_message_t *self, relais_contact_view_t *
 
 int relais_message_contact_update(const relais_message_t *self, relais_contact_update_view_t *out)
 {
-    int rc = s_payload(self, RELAIS__V1__MESSAGE__PAYLOAD_CONTACT_UPDATE, "an update of the reception's register");
+    int rc = relais_proto_payload_is(self, RELAIS__V1__MESSAGE__PAYLOAD_CONTACT_UPDATE, "an update of the reception's register");
     if (rc || !out)
         return rc ? rc : relais_status_set(RELAIS_E_INVALID, "no view to fill");
     const Relais__V1__ContactUpdate *u = self->pb->contact_update;
@@ -163,7 +111,7 @@ int relais_message_contact_update(const relais_message_t *self, relais_contact_u
 
 int relais_message_transfer(const relais_message_t *self, relais_transfer_view_t *out)
 {
-    int rc = s_payload(self, RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER, "a transfer");
+    int rc = relais_proto_payload_is(self, RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER, "a transfer");
     if (rc || !out)
         return rc ? rc : relais_status_set(RELAIS_E_INVALID, "no view to fill");
     const Relais__V1__Transfer *t = self->pb->transfer;
@@ -179,7 +127,7 @@ int relais_message_transfer(const relais_message_t *self, relais_transfer_view_t
 
 int relais_message_transfer_answer(const relais_message_t *self, relais_transfer_answer_view_t *out)
 {
-    int rc = s_payload(self, RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER_ANSWER, "an answer to a transfer");
+    int rc = relais_proto_payload_is(self, RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER_ANSWER, "an answer to a transfer");
     if (rc || !out)
         return rc ? rc : relais_status_set(RELAIS_E_INVALID, "no view to fill");
     const Relais__V1__TransferAnswer *a = self->pb->transfer_answer;

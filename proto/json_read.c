@@ -395,7 +395,7 @@ static int s_payload_from_json(json_t *root, Relais__V1__Message *pb)
     if (!fd)
         return relais_status_set(RELAIS_E_MALFORMED,
                                  "%s: not a payload (expected referral, case_update, privacy, meeting, contact, contact_update, "
-                                 "transfer, transfer_answer or lost_found)",
+                                 "transfer, transfer_answer, lost_found, lost_found_update or decree)",
                                  key);
     if (fd->id == RELAIS__V1__MESSAGE__PAYLOAD_ACCESS)
         return relais_status_set(RELAIS_E_MALFORMED, "access: only the broker writes access records");

@@ -113,6 +113,22 @@ int relais_proto_contact_to_pb(const relais_contact_record_t *in, relais_contact
 /* Errors: RELAIS_E_MALFORMED naming `path`. */
 int relais_proto_contact_from_pb(const Relais__V1__ContactRecord *pb, relais_contact_record_t *out, const char *path);
 
+/* A LostRecord built over a relais_lost_record_t (pointers borrowed), and back.
+ * Errors: RELAIS_E_INVALID (an unterminated buffer, an unknown enum value); RELAIS_E_MALFORMED
+ * naming `path`. */
+int relais_proto_lost_to_pb(const relais_lost_record_t *in, Relais__V1__LostRecord *out);
+int relais_proto_lost_from_pb(const Relais__V1__LostRecord *pb, relais_lost_record_t *out, const char *path);
+
+/* A DecreeRecord built over a relais_decree_record_t (pointers borrowed; what it allocates is
+ * `held`, freed by relais_proto_decree_pb_free, also after a failure), and back. */
+typedef struct {
+    Relais__V1__DecreeRecord pb;
+    void *held;
+} relais_decree_pb_t;
+int relais_proto_decree_to_pb(const relais_decree_record_t *in, relais_decree_pb_t *out);
+void relais_proto_decree_pb_free(relais_decree_pb_t *h);
+int relais_proto_decree_from_pb(const Relais__V1__DecreeRecord *pb, relais_decree_record_t *out, const char *path);
+
 /* Checks the header values a caller passes to a message builder and fills `hdr` with them
  * (borrowed). Errors: RELAIS_E_INVALID. */
 int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const uint8_t *msg_id,
@@ -121,6 +137,30 @@ int relais_proto_header_init(Relais__V1__Header *hdr, const char *sender, const 
 /* Whether two spellings name the same enum value: case, '-' and '_' do not matter
  * ("pathway-proposed" is "PATHWAY_PROPOSED"). */
 int relais_proto_same_name(const char *a, const char *b);
+
+/* An enum value's command-line spelling from `names` (count entries, names[0] unused): NULL for 0
+ * or an unknown value; and back, from that spelling or the schema's (`desc`), 0 when unknown. */
+const char *relais_proto_enum_name(const char *const *names, int count, int v);
+int relais_proto_enum_from_name(const char *const *names, int count, const ProtobufCEnumDescriptor *desc,
+                                const char *name);
+
+/* Defines relais_<fn>_name and relais_<fn>_from_name over a table of spellings. */
+#define RELAIS_PROTO_NAMES(type, fn, table, desc)                                                                      \
+    const char *relais_##fn##_name(type v)                                                                            \
+    {                                                                                                                  \
+        return relais_proto_enum_name(table, (int)(sizeof table / sizeof table[0]), (int)v);                           \
+    }                                                                                                                  \
+    type relais_##fn##_from_name(const char *name)                                                                     \
+    {                                                                                                                  \
+        return (type)relais_proto_enum_from_name(table, (int)(sizeof table / sizeof table[0]), &desc, name);           \
+    }
+
+/* The seq of a handle "<letter>-<digits>" (no leading zero), 0 when `text` is none. */
+uint64_t relais_proto_handle_seq(const char *text, char letter);
+
+/* RELAIS_OK when the message carries payload `want`, else RELAIS_E_INVALID ("message is not
+ * <what>"). */
+int relais_proto_payload_is(const relais_message_t *self, Relais__V1__Message__PayloadCase want, const char *what);
 
 /* Packs any message into a fresh buffer. Errors: RELAIS_E_NOMEM. */
 int relais_proto_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len);

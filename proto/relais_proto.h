@@ -184,11 +184,16 @@ typedef enum {
     RELAIS_PAYLOAD_CONTACT_UPDATE = 23,
     RELAIS_PAYLOAD_TRANSFER = 24,
     RELAIS_PAYLOAD_TRANSFER_ANSWER = 25,
+    RELAIS_PAYLOAD_LOST_FOUND_UPDATE = 26,
+    RELAIS_PAYLOAD_DECREE = 27,
 } relais_payload_t;
 
 /* Whether a payload is the reception desk's register (an entry, its update, a transfer, an
  * answer): never about a child's case (docs/reception.md). */
 int relais_payload_is_reception(relais_payload_t payload);
+
+/* Whether a payload is the lost and found's (an item, what becomes of it). */
+int relais_payload_is_lost(relais_payload_t payload);
 
 /* Case states and FHIR Task statuses: the numbering of relais.proto's enums. */
 typedef enum {
@@ -742,6 +747,244 @@ typedef struct {
 int relais_contact_record_encode(const relais_contact_record_t *rec, uint8_t **out, size_t *out_len);
 int relais_contact_record_decode(const uint8_t *buf, size_t len, relais_contact_record_t *out);
 
+/* ---- The lost and found (docs/reception.md, "Lost and found") --------------------------- */
+
+/* relais.proto's LostFoundItem, LostFoundUpdate and LostRecord enums, by value. */
+typedef enum {
+    RELAIS_LOST_KIND_UNSPECIFIED = 0,
+    RELAIS_LOST_KIND_FOUND,
+    RELAIS_LOST_KIND_LOST,
+    RELAIS_LOST_KIND_COUNT
+} relais_lost_kind_t;
+
+typedef enum {
+    RELAIS_ITEM_UNSPECIFIED = 0,
+    RELAIS_ITEM_KEYS,
+    RELAIS_ITEM_WALLET,
+    RELAIS_ITEM_PHONE,
+    RELAIS_ITEM_BAG,
+    RELAIS_ITEM_PAPERS,
+    RELAIS_ITEM_JEWELLERY,
+    RELAIS_ITEM_CLOTHING,
+    RELAIS_ITEM_GLASSES,
+    RELAIS_ITEM_ELECTRONICS,
+    RELAIS_ITEM_BICYCLE,
+    RELAIS_ITEM_TOY,
+    RELAIS_ITEM_OTHER,
+    RELAIS_ITEM_COUNT
+} relais_item_category_t;
+
+typedef enum {
+    RELAIS_LOST_UPDATE_UNSPECIFIED = 0,
+    RELAIS_LOST_UPDATE_NOTE,
+    RELAIS_LOST_UPDATE_RETURN,
+    RELAIS_LOST_UPDATE_END,
+    RELAIS_LOST_UPDATE_WITHDRAW,
+    RELAIS_LOST_UPDATE_COUNT
+} relais_lost_update_kind_t;
+
+typedef enum {
+    RELAIS_OUTCOME_UNSPECIFIED = 0,
+    RELAIS_OUTCOME_TO_FINDER,
+    RELAIS_OUTCOME_HANDED_OVER,
+    RELAIS_OUTCOME_DESTROYED,
+    RELAIS_OUTCOME_COUNT
+} relais_outcome_t;
+
+typedef enum {
+    RELAIS_LOST_STATE_UNSPECIFIED = 0,
+    RELAIS_LOST_STATE_KEPT,
+    RELAIS_LOST_STATE_SOUGHT,
+    RELAIS_LOST_STATE_RETURNED,
+    RELAIS_LOST_STATE_RECOVERED,
+    RELAIS_LOST_STATE_ENDED,
+    RELAIS_LOST_STATE_WITHDRAWN,
+    RELAIS_LOST_STATE_COUNT
+} relais_lost_state_t;
+
+/* The command line's spellings ("found", "wallet", "return", "to-finder", "kept"), NULL for 0 or
+ * an unknown value; and back (either spelling), 0 when unknown. */
+const char *relais_lost_kind_name(relais_lost_kind_t v);
+relais_lost_kind_t relais_lost_kind_from_name(const char *name);
+const char *relais_item_category_name(relais_item_category_t v);
+relais_item_category_t relais_item_category_from_name(const char *name);
+const char *relais_lost_update_name(relais_lost_update_kind_t v);
+relais_lost_update_kind_t relais_lost_update_from_name(const char *name);
+const char *relais_outcome_name(relais_outcome_t v);
+relais_outcome_t relais_outcome_from_name(const char *name);
+const char *relais_lost_state_name(relais_lost_state_t v);
+relais_lost_state_t relais_lost_state_from_name(const char *name);
+
+/* Handles: a found item is "O-<seq>" (objet trouvé), a declared loss "P-<seq>" (perte). Write into
+ * `out` (room RELAIS_CASE_ID_LEN); read back the seq, 0 when `text` is no such handle. */
+void relais_found_handle(uint64_t seq, char *out);
+uint64_t relais_found_handle_seq(const char *text);
+void relais_loss_handle(uint64_t seq, char *out);
+uint64_t relais_loss_handle_seq(const char *text);
+/* The handle of an item of either kind. */
+void relais_lost_handle(relais_lost_kind_t kind, uint64_t seq, char *out);
+
+typedef struct {
+    relais_lost_kind_t kind;
+    relais_item_category_t category;
+    const char *description;
+    const char *street;
+    const char *house_number;
+    const char *place;
+    int64_t when_ms;
+    int64_t until_ms;
+    const char *person;
+    const char *contact;
+    const char *storage;
+    const char *keep_until;
+    int finder_claims;
+} relais_lost_view_t;
+
+typedef struct {
+    const char *item_id;
+    relais_lost_update_kind_t kind;
+    const char *owner;
+    const char *identity_checked;
+    const char *declaration_id;
+    relais_outcome_t outcome;
+    const char *handed_to;
+    const char *note;
+} relais_lost_update_view_t;
+
+/* Fill *out for their payload. Errors: RELAIS_E_INVALID (another payload). */
+int relais_message_lost(const relais_message_t *self, relais_lost_view_t *out);
+int relais_message_lost_update(const relais_message_t *self, relais_lost_update_view_t *out);
+
+/* The lost and found's index entry of one item (LostRecord): replaying the log rebuilds it. */
+typedef struct {
+    uint64_t seq;                    /* the LostFoundItem record: "O-<seq>" or "P-<seq>" */
+    char sender[RELAIS_NAME_LEN];
+    int64_t received_ms;
+    relais_lost_kind_t kind;
+    relais_item_category_t category;
+    char description[RELAIS_CONTACT_TEXT_LEN];
+    char street[RELAIS_CONTACT_LABEL_LEN];
+    char house_number[48];
+    char place[RELAIS_CONTACT_LABEL_LEN];
+    int64_t when_ms;
+    int64_t until_ms;
+    char person[RELAIS_CONTACT_LABEL_LEN];
+    char contact[RELAIS_CONTACT_LABEL_LEN];
+    char storage[RELAIS_CONTACT_LABEL_LEN];
+    char keep_until[RELAIS_DATE_LEN];
+    int finder_claims;
+    relais_lost_state_t state;
+    char owner[RELAIS_CONTACT_LABEL_LEN];
+    char identity_checked[RELAIS_CONTACT_LABEL_LEN];
+    char matched_id[RELAIS_CASE_ID_LEN];
+    relais_outcome_t outcome;
+    char handed_to[RELAIS_CONTACT_LABEL_LEN];
+    int64_t closed_ms;
+    uint64_t last_seq;
+    int64_t updated_ms;
+} relais_lost_record_t;
+
+/* LostRecord to and from bytes, with the errors of relais_contact_record_encode/_decode. */
+int relais_lost_record_encode(const relais_lost_record_t *rec, uint8_t **out, size_t *out_len);
+int relais_lost_record_decode(const uint8_t *buf, size_t len, relais_lost_record_t *out);
+
+/* Why two items may be one (LostMatch.Reason bits). */
+#define RELAIS_MATCH_SAME_CATEGORY 1u
+#define RELAIS_MATCH_SAME_STREET 2u
+#define RELAIS_MATCH_SAME_PLACE 4u
+#define RELAIS_MATCH_CLOSE_DATES 8u
+#define RELAIS_MATCH_SAME_WORDS 16u
+
+typedef struct {
+    relais_lost_record_t candidate;
+    unsigned score;   /* 0-100 */
+    unsigned reasons; /* RELAIS_MATCH_* bits */
+} relais_lost_match_t;
+
+/* ---- Municipal decrees (docs/reception.md, "Decrees") ----------------------------------- */
+
+typedef enum {
+    RELAIS_DECREE_NATURE_UNSPECIFIED = 0,
+    RELAIS_DECREE_REGULATORY,
+    RELAIS_DECREE_INDIVIDUAL,
+    RELAIS_DECREE_NATURE_COUNT
+} relais_decree_nature_t;
+
+typedef enum {
+    RELAIS_DECREE_DURATION_UNSPECIFIED = 0,
+    RELAIS_DECREE_PERMANENT,
+    RELAIS_DECREE_TEMPORARY,
+    RELAIS_DECREE_DURATION_COUNT
+} relais_decree_duration_t;
+
+typedef enum {
+    RELAIS_SIDE_BOTH = 0,
+    RELAIS_SIDE_EVEN,
+    RELAIS_SIDE_ODD,
+    RELAIS_SIDE_COUNT
+} relais_side_t;
+
+/* "regulatory", "permanent", "even" (and "both" for 0), NULL for an unknown value; and back. */
+const char *relais_decree_nature_name(relais_decree_nature_t v);
+relais_decree_nature_t relais_decree_nature_from_name(const char *name);
+const char *relais_decree_duration_name(relais_decree_duration_t v);
+relais_decree_duration_t relais_decree_duration_from_name(const char *name);
+const char *relais_side_name(relais_side_t v);
+/* RELAIS_SIDE_COUNT when `name` is no side. */
+relais_side_t relais_side_from_name(const char *name);
+
+#define RELAIS_DECREE_NUMBER_LEN 64  /* "2026-148": at most 32 characters */
+#define RELAIS_DECREE_TITLE_LEN 1024 /* at most 250 characters */
+#define RELAIS_MAX_DECREE_PLACES 32  /* streets of one decree */
+#define RELAIS_MAX_REPEALS 16        /* decrees one decree repeals */
+
+typedef struct {
+    char street[RELAIS_CONTACT_LABEL_LEN];
+    uint32_t from_number;            /* 0: from the street's start */
+    uint32_t to_number;              /* 0: to its end */
+    relais_side_t side;
+} relais_decree_place_t;
+
+/* A decree's public fields, as its record carries them and its index entry keeps them (its text
+ * stays in the record). */
+typedef struct {
+    char number[RELAIS_DECREE_NUMBER_LEN];
+    char title[RELAIS_DECREE_TITLE_LEN];
+    relais_decree_nature_t nature;
+    relais_decree_duration_t duration;
+    char signed_date[RELAIS_DATE_LEN];
+    char effective_from[RELAIS_DATE_LEN];
+    char effective_to[RELAIS_DATE_LEN];
+    int town_wide;
+    relais_decree_place_t places[RELAIS_MAX_DECREE_PLACES];
+    size_t place_count;
+    int has_pdf;
+    uint8_t pdf_sha256[32];
+    char repeals[RELAIS_MAX_REPEALS][RELAIS_DECREE_NUMBER_LEN];
+    size_t repeal_count;
+    char signatory[RELAIS_CONTACT_LABEL_LEN];
+    char request_entry[RELAIS_CASE_ID_LEN];
+} relais_decree_t;
+
+/* The decree a message carries (its text in *text, valid while the message lives; may be NULL).
+ * Errors: RELAIS_E_INVALID (another payload), RELAIS_E_MALFORMED (a field wider than its buffer:
+ * the validator refuses those first). */
+int relais_message_decree(const relais_message_t *self, relais_decree_t *out, const char **text);
+
+/* The decrees' index entry of one decree (DecreeRecord). */
+typedef struct {
+    uint64_t seq;
+    char sender[RELAIS_NAME_LEN];
+    int64_t received_ms;
+    relais_decree_t decree;
+    char repealed_by[RELAIS_DECREE_NUMBER_LEN];
+    char repealed_from[RELAIS_DATE_LEN];
+} relais_decree_record_t;
+
+/* DecreeRecord to and from bytes, with the errors of relais_contact_record_encode/_decode. */
+int relais_decree_record_encode(const relais_decree_record_t *rec, uint8_t **out, size_t *out_len);
+int relais_decree_record_decode(const uint8_t *buf, size_t len, relais_decree_record_t *out);
+
 /* ---- Requests (agent -> broker) -------------------------------------------------------- */
 
 typedef enum {
@@ -762,6 +1005,12 @@ typedef enum {
     RELAIS_REQ_RECEPTION_LIST,  /* the register's entries, newest first */
     RELAIS_REQ_RECEPTION_SHOW,  /* the entry named in case_id ("A-<seq>") */
     RELAIS_REQ_RECEPTION_STATS, /* the reception's figures over [from_ms, to_ms) */
+    RELAIS_REQ_LOST_LIST,       /* the lost and found's items, newest first */
+    RELAIS_REQ_LOST_SHOW,       /* the item named in case_id ("O-<seq>", "P-<seq>") */
+    RELAIS_REQ_LOST_MATCH,      /* the likely matches of the item named in case_id */
+    RELAIS_REQ_DECREE_LIST,     /* the decrees, newest first */
+    RELAIS_REQ_DECREE_SHOW,     /* the decree whose number is decree_number */
+    RELAIS_REQ_DECREE_IN_FORCE, /* the decrees in force on on_date at street (and house_number) */
 } relais_request_kind_t;
 
 typedef struct {
@@ -809,6 +1058,16 @@ typedef struct {
     int awaiting_answer;        /* RECEPTION_LIST: open, a hub transfer unanswered */
     int declined;               /* RECEPTION_LIST: open, its last hub transfer declined */
     int unacknowledged;         /* RECEPTION_LIST: an open written request not acknowledged */
+    /* LOST_LIST: the kind and category (0: all), and found items kept past their end; with
+     * search, from_ms, to_ms, open_only and before as RECEPTION_LIST's */
+    relais_lost_kind_t lost_kind;
+    relais_item_category_t item_category;
+    int keeping_over;
+    /* DECREE_LIST (search, before, on_date), DECREE_SHOW (decree_number), DECREE_IN_FORCE
+     * (street, house_number, on_date) */
+    char decree_number[RELAIS_DECREE_NUMBER_LEN];
+    char house_number[48];
+    char on_date[RELAIS_DATE_LEN];
 } relais_request_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields, a case id or filter longer than its buffer),
@@ -836,6 +1095,10 @@ typedef enum {
     RELAIS_REPLY_STATISTICS,
     RELAIS_REPLY_CONTACT_LIST,
     RELAIS_REPLY_CONTACT_DETAIL,
+    RELAIS_REPLY_LOST_LIST,
+    RELAIS_REPLY_LOST_DETAIL,
+    RELAIS_REPLY_LOST_MATCHES,
+    RELAIS_REPLY_DECREE_LIST,
 } relais_reply_kind_t;
 
 typedef struct {
@@ -944,6 +1207,15 @@ typedef struct {
      * timeline in records and leaf_hashes): the register's entries (owned when decoded) */
     relais_contact_record_t *contacts;
     size_t contact_count;
+    /* LOST_LIST (next_seq), LOST_DETAIL (lost[0], its timeline in records and leaf_hashes),
+     * LOST_MATCHES (lost[0] the item, matches its candidates best first) */
+    relais_lost_record_t *lost;
+    size_t lost_count;
+    relais_lost_match_t *matches;
+    size_t match_count;
+    /* DECREE_LIST (next_seq; a show: decrees[0], its record in records[0] and leaf_hash) */
+    relais_decree_record_t *decrees;
+    size_t decree_count;
 } relais_reply_t;
 
 /* Errors: RELAIS_E_MALFORMED (also unknown fields or oneof members, hashes that are not 32

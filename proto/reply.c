@@ -36,6 +36,17 @@ typedef struct {
     Relais__V1__ContactDetail contact_detail; /* CONTACT_DETAIL */
     relais_contact_pb_t *contacts;           /* CONTACT_LIST, CONTACT_DETAIL */
     Relais__V1__ContactRecord **contact_ptrs; /* what ContactList.entries points to */
+    Relais__V1__LostList lost_list;          /* LOST_LIST */
+    Relais__V1__LostDetail lost_detail;      /* LOST_DETAIL */
+    Relais__V1__LostMatches lost_matches;    /* LOST_MATCHES */
+    Relais__V1__LostRecord *lost;            /* LOST_*: the items, then the candidates */
+    Relais__V1__LostRecord **lost_ptrs;      /* what LostList.items points to */
+    Relais__V1__LostMatch *matches;          /* LOST_MATCHES */
+    Relais__V1__LostMatch **match_ptrs;
+    Relais__V1__DecreeList decree_list;      /* DECREE_LIST */
+    relais_decree_pb_t *decrees;
+    Relais__V1__DecreeRecord **decree_ptrs;
+    size_t decree_built;                     /* how many of decrees hold what to free */
 } s_reply_pb_t;
 
 static void s_reply_pb_free(s_reply_pb_t *h)
@@ -51,6 +62,14 @@ static void s_reply_pb_free(s_reply_pb_t *h)
     free(h->follower_ptrs);
     free(h->contacts);
     free(h->contact_ptrs);
+    free(h->lost);
+    free(h->lost_ptrs);
+    free(h->matches);
+    free(h->match_ptrs);
+    for (size_t i = 0; i < h->decree_built; i++)
+        relais_proto_decree_pb_free(&h->decrees[i]);
+    free(h->decrees);
+    free(h->decree_ptrs);
 }
 
 static int s_ack_to_pb(const relais_ack_t *a, s_reply_pb_t *h)
@@ -373,6 +392,112 @@ static int s_contact_detail_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     return RELAIS_OK;
 }
 
+/* The reply's items (lost[0..lost_count)) and, for matches, their candidates after them. */
+static int s_lost_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    size_t n = r->lost_count + r->match_count;
+    if ((r->lost_count && !r->lost) || (r->match_count && !r->matches))
+        return relais_status_set(RELAIS_E_INVALID, "reply: items of the lost and found missing");
+    if (n == 0)
+        return RELAIS_OK;
+    h->lost = calloc(n, sizeof *h->lost);
+    h->lost_ptrs = calloc(n, sizeof *h->lost_ptrs);
+    if (!h->lost || !h->lost_ptrs)
+        return relais_status_set(RELAIS_E_NOMEM, "reply: %zu items of the lost and found", n);
+    for (size_t i = 0; i < n; i++) {
+        const relais_lost_record_t *rec = i < r->lost_count ? &r->lost[i] : &r->matches[i - r->lost_count].candidate;
+        int rc = relais_proto_lost_to_pb(rec, &h->lost[i]);
+        if (rc)
+            return rc;
+        h->lost_ptrs[i] = &h->lost[i];
+    }
+    return RELAIS_OK;
+}
+
+static int s_lost_reply_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->kind != RELAIS_REPLY_LOST_LIST && r->lost_count != 1)
+        return relais_status_set(RELAIS_E_INVALID, "reply: an item's detail or matches hold one item, not %zu",
+                                 r->lost_count);
+    int rc = s_lost_to_pb(r, h);
+    if (rc)
+        return rc;
+    if (r->kind == RELAIS_REPLY_LOST_LIST) {
+        h->lost_list = (Relais__V1__LostList)RELAIS__V1__LOST_LIST__INIT;
+        h->lost_list.n_items = r->lost_count;
+        h->lost_list.items = r->lost_count ? h->lost_ptrs : NULL;
+        h->lost_list.next = r->next_seq;
+        h->reply.what_case = RELAIS__V1__REPLY__WHAT_LOST_LIST;
+        h->reply.lost_list = &h->lost_list;
+        return RELAIS_OK;
+    }
+    if (r->kind == RELAIS_REPLY_LOST_DETAIL) {
+        if ((rc = s_record_blobs(r, h)))
+            return rc;
+        h->lost_detail = (Relais__V1__LostDetail)RELAIS__V1__LOST_DETAIL__INIT;
+        h->lost_detail.item = h->lost_ptrs[0];
+        h->lost_detail.n_timeline = r->record_count;
+        h->lost_detail.timeline = h->blobs;
+        h->lost_detail.n_leaf_hashes = r->leaf_hash_count;
+        h->lost_detail.leaf_hashes = h->leaf_blobs;
+        h->reply.what_case = RELAIS__V1__REPLY__WHAT_LOST_DETAIL;
+        h->reply.lost_detail = &h->lost_detail;
+        return RELAIS_OK;
+    }
+    if (r->match_count) {
+        h->matches = calloc(r->match_count, sizeof *h->matches);
+        h->match_ptrs = calloc(r->match_count, sizeof *h->match_ptrs);
+        if (!h->matches || !h->match_ptrs)
+            return relais_status_set(RELAIS_E_NOMEM, "reply: %zu matches", r->match_count);
+    }
+    for (size_t i = 0; i < r->match_count; i++) {
+        h->matches[i] = (Relais__V1__LostMatch)RELAIS__V1__LOST_MATCH__INIT;
+        h->matches[i].candidate = h->lost_ptrs[1 + i];
+        h->matches[i].score = r->matches[i].score;
+        h->matches[i].reasons = r->matches[i].reasons;
+        h->match_ptrs[i] = &h->matches[i];
+    }
+    h->lost_matches = (Relais__V1__LostMatches)RELAIS__V1__LOST_MATCHES__INIT;
+    h->lost_matches.item = h->lost_ptrs[0];
+    h->lost_matches.n_matches = r->match_count;
+    h->lost_matches.matches = h->match_ptrs;
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_LOST_MATCHES;
+    h->reply.lost_matches = &h->lost_matches;
+    return RELAIS_OK;
+}
+
+static int s_decree_list_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
+{
+    if (r->decree_count && !r->decrees)
+        return relais_status_set(RELAIS_E_INVALID, "reply: decrees missing");
+    if (r->record_count > 1 || r->leaf_hash_count > r->record_count || (r->record_count && !r->records))
+        return relais_status_set(RELAIS_E_INVALID, "reply: a decree list carries one record at most");
+    if (r->decree_count) {
+        h->decrees = calloc(r->decree_count, sizeof *h->decrees);
+        h->decree_ptrs = calloc(r->decree_count, sizeof *h->decree_ptrs);
+        if (!h->decrees || !h->decree_ptrs)
+            return relais_status_set(RELAIS_E_NOMEM, "reply: %zu decrees", r->decree_count);
+    }
+    for (size_t i = 0; i < r->decree_count; i++) {
+        int rc = relais_proto_decree_to_pb(&r->decrees[i], &h->decrees[i]);
+        h->decree_built = i + 1;
+        if (rc)
+            return rc;
+        h->decree_ptrs[i] = &h->decrees[i].pb;
+    }
+    h->decree_list = (Relais__V1__DecreeList)RELAIS__V1__DECREE_LIST__INIT;
+    h->decree_list.n_decrees = r->decree_count;
+    h->decree_list.decrees = h->decree_ptrs;
+    h->decree_list.next = r->next_seq;
+    if (r->record_count)
+        h->decree_list.record = (ProtobufCBinaryData){r->record_lens[0], r->records[0]};
+    if (r->leaf_hash_count)
+        h->decree_list.leaf_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)r->leaf_hashes[0]};
+    h->reply.what_case = RELAIS__V1__REPLY__WHAT_DECREE_LIST;
+    h->reply.decree_list = &h->decree_list;
+    return RELAIS_OK;
+}
+
 static int s_records_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
 {
     int rc = s_record_blobs(r, h);
@@ -425,6 +550,12 @@ static int s_reply_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
         return s_contact_list_to_pb(r, h);
     case RELAIS_REPLY_CONTACT_DETAIL:
         return s_contact_detail_to_pb(r, h);
+    case RELAIS_REPLY_LOST_LIST:
+    case RELAIS_REPLY_LOST_DETAIL:
+    case RELAIS_REPLY_LOST_MATCHES:
+        return s_lost_reply_to_pb(r, h);
+    case RELAIS_REPLY_DECREE_LIST:
+        return s_decree_list_to_pb(r, h);
     default:
         return relais_status_set(RELAIS_E_INVALID, "reply kind %d unknown", (int)r->kind);
     }
@@ -728,6 +859,87 @@ static int s_contact_detail_from_pb(const Relais__V1__ContactDetail *d, relais_r
     return rc;
 }
 
+static int s_lost_from_list(size_t n, Relais__V1__LostRecord *const *items, const char *where, relais_reply_t *out)
+{
+    if (n == 0)
+        return RELAIS_OK;
+    out->lost = calloc(n, sizeof *out->lost);
+    if (!out->lost)
+        return relais_status_set(RELAIS_E_NOMEM, "%s: %zu items", where, n);
+    out->lost_count = n;
+    for (size_t i = 0; i < n; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, where, i);
+        int rc = relais_proto_lost_from_pb(items[i], &out->lost[i], item);
+        if (rc)
+            return rc;
+    }
+    return RELAIS_OK;
+}
+
+static int s_lost_detail_from_pb(const Relais__V1__LostDetail *d, relais_reply_t *out)
+{
+    if (!d->item)
+        return relais_status_set(RELAIS_E_MALFORMED, "reply.lost_detail.item: missing");
+    Relais__V1__LostRecord *one[1] = {d->item};
+    int rc = s_lost_from_list(1, one, "reply.lost_detail.item", out);
+    if (rc == RELAIS_OK)
+        rc = s_records_from_pb(d->n_timeline, d->timeline, "reply.lost_detail.timeline", out);
+    if (rc == RELAIS_OK)
+        rc = s_leaf_hashes_from_pb(d->n_leaf_hashes, d->n_timeline, d->leaf_hashes, "reply.lost_detail.leaf_hashes",
+                                   out);
+    return rc;
+}
+
+static int s_lost_matches_from_pb(const Relais__V1__LostMatches *m, relais_reply_t *out)
+{
+    if (!m->item)
+        return relais_status_set(RELAIS_E_MALFORMED, "reply.lost_matches.item: missing");
+    Relais__V1__LostRecord *one[1] = {m->item};
+    int rc = s_lost_from_list(1, one, "reply.lost_matches.item", out);
+    if (rc || m->n_matches == 0)
+        return rc;
+    out->matches = calloc(m->n_matches, sizeof *out->matches);
+    if (!out->matches)
+        return relais_status_set(RELAIS_E_NOMEM, "reply.lost_matches: %zu matches", m->n_matches);
+    out->match_count = m->n_matches;
+    for (size_t i = 0; i < m->n_matches; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, "reply.lost_matches.matches", i);
+        if (!m->matches[i]->candidate)
+            return relais_status_set(RELAIS_E_MALFORMED, "%s.candidate: missing", item);
+        if ((rc = relais_proto_lost_from_pb(m->matches[i]->candidate, &out->matches[i].candidate, item)))
+            return rc;
+        out->matches[i].score = m->matches[i]->score;
+        out->matches[i].reasons = m->matches[i]->reasons;
+    }
+    return RELAIS_OK;
+}
+
+static int s_decree_list_from_pb(const Relais__V1__DecreeList *l, relais_reply_t *out)
+{
+    int rc = RELAIS_OK;
+    out->next_seq = l->next;
+    if (l->n_decrees) {
+        out->decrees = calloc(l->n_decrees, sizeof *out->decrees);
+        if (!out->decrees)
+            return relais_status_set(RELAIS_E_NOMEM, "reply.decree_list: %zu decrees", l->n_decrees);
+        out->decree_count = l->n_decrees;
+    }
+    for (size_t i = 0; rc == RELAIS_OK && i < l->n_decrees; i++) {
+        char item[RELAIS_PROTO_PATH_LEN];
+        relais_proto_path_index(item, sizeof item, "reply.decree_list.decrees", i);
+        rc = relais_proto_decree_from_pb(l->decrees[i], &out->decrees[i], item);
+    }
+    if (rc == RELAIS_OK && l->record.len)
+        rc = s_records_from_pb(1, &l->record, "reply.decree_list.record", out);
+    if (rc == RELAIS_OK && l->leaf_hash.len)
+        rc = l->record.len ? s_hashes_from_pb(1, &l->leaf_hash, "reply.decree_list.leaf_hash", &out->leaf_hashes,
+                                              &out->leaf_hash_count)
+                           : relais_status_set(RELAIS_E_MALFORMED, "reply.decree_list.leaf_hash: without a record");
+    return rc;
+}
+
 static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
 {
     out->request_id = pb->request_id;
@@ -787,6 +999,19 @@ static int s_reply_from_pb(const Relais__V1__Reply *pb, relais_reply_t *out)
     case RELAIS__V1__REPLY__WHAT_CONTACT_DETAIL:
         out->kind = RELAIS_REPLY_CONTACT_DETAIL;
         return s_contact_detail_from_pb(pb->contact_detail, out);
+    case RELAIS__V1__REPLY__WHAT_LOST_LIST:
+        out->kind = RELAIS_REPLY_LOST_LIST;
+        out->next_seq = pb->lost_list->next;
+        return s_lost_from_list(pb->lost_list->n_items, pb->lost_list->items, "reply.lost_list.items", out);
+    case RELAIS__V1__REPLY__WHAT_LOST_DETAIL:
+        out->kind = RELAIS_REPLY_LOST_DETAIL;
+        return s_lost_detail_from_pb(pb->lost_detail, out);
+    case RELAIS__V1__REPLY__WHAT_LOST_MATCHES:
+        out->kind = RELAIS_REPLY_LOST_MATCHES;
+        return s_lost_matches_from_pb(pb->lost_matches, out);
+    case RELAIS__V1__REPLY__WHAT_DECREE_LIST:
+        out->kind = RELAIS_REPLY_DECREE_LIST;
+        return s_decree_list_from_pb(pb->decree_list, out);
     default:
         return relais_status_set(RELAIS_E_MALFORMED, "reply: unknown member %d", (int)pb->what_case);
     }
@@ -830,5 +1055,8 @@ void relais_reply_clear(relais_reply_t *reply)
     free(reply->stats_text);
     free(reply->stats_csv);
     free(reply->contacts);
+    free(reply->lost);
+    free(reply->matches);
+    free(reply->decrees);
     memset(reply, 0, sizeof *reply);
 }

@@ -20,6 +20,11 @@ typedef struct {
     Relais__V1__ReceptionQuery reception;             /* RECEPTION_* */
     Relais__V1__ReceptionListQuery reception_list;    /* RECEPTION_LIST */
     Relais__V1__ReceptionStatsQuery reception_stats;  /* RECEPTION_STATS */
+    Relais__V1__LostQuery lost;                       /* LOST_* */
+    Relais__V1__LostListQuery lost_list;              /* LOST_LIST */
+    Relais__V1__DecreeQuery decree;                   /* DECREE_* */
+    Relais__V1__DecreeListQuery decree_list;          /* DECREE_LIST */
+    Relais__V1__DecreeInForceQuery decree_in_force;   /* DECREE_IN_FORCE */
 } s_request_pb_t;
 
 /* The states bitmask becomes the repeated CaseState list; only real states may be asked for. */
@@ -156,6 +161,87 @@ static int s_reception_to_pb(const relais_request_t *r, s_request_pb_t *h)
     return RELAIS_OK;
 }
 
+/* An item's handle for a show or a match: required. */
+static int s_named(const char *buf, size_t cap, const char *what)
+{
+    size_t n;
+    int rc = relais_proto_fixed_len(buf, cap, what, &n);
+    return rc == RELAIS_OK && n == 0 ? relais_status_set(RELAIS_E_INVALID, "%s: none named", what) : rc;
+}
+
+static int s_lost_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    size_t n;
+    int rc;
+    h->lost = (Relais__V1__LostQuery)RELAIS__V1__LOST_QUERY__INIT;
+    h->req.what_case = RELAIS__V1__REQUEST__WHAT_LOST;
+    h->req.lost = &h->lost;
+    if (r->kind == RELAIS_REQ_LOST_SHOW || r->kind == RELAIS_REQ_LOST_MATCH) {
+        h->lost.what_case = r->kind == RELAIS_REQ_LOST_SHOW ? RELAIS__V1__LOST_QUERY__WHAT_SHOW
+                                                            : RELAIS__V1__LOST_QUERY__WHAT_MATCH;
+        h->lost.show = h->lost.match = (char *)r->case_id;
+        return s_named(r->case_id, sizeof r->case_id, "lost and found item");
+    }
+    if ((int)r->lost_kind < 0 || r->lost_kind >= RELAIS_LOST_KIND_COUNT || (int)r->item_category < 0 ||
+        r->item_category >= RELAIS_ITEM_COUNT)
+        return relais_status_set(RELAIS_E_INVALID, "lost list: kind %d or category %d unknown", (int)r->lost_kind,
+                                 (int)r->item_category);
+    if ((rc = relais_proto_fixed_len(r->search, sizeof r->search, "lost list search", &n)))
+        return rc;
+    Relais__V1__LostListQuery *l = &h->lost_list;
+    *l = (Relais__V1__LostListQuery)RELAIS__V1__LOST_LIST_QUERY__INIT;
+    l->kind = (Relais__V1__LostFoundItem__Kind)r->lost_kind;
+    l->open_only = r->open_only ? 1 : 0;
+    l->search = (char *)r->search;
+    l->category = (Relais__V1__LostFoundItem__Category)r->item_category;
+    l->from_ms = r->from_ms;
+    l->to_ms = r->to_ms;
+    l->before = r->before;
+    l->keeping_over = r->keeping_over ? 1 : 0;
+    h->lost.what_case = RELAIS__V1__LOST_QUERY__WHAT_LIST;
+    h->lost.list = l;
+    return RELAIS_OK;
+}
+
+static int s_decree_to_pb(const relais_request_t *r, s_request_pb_t *h)
+{
+    size_t n;
+    int rc;
+    h->decree = (Relais__V1__DecreeQuery)RELAIS__V1__DECREE_QUERY__INIT;
+    h->req.what_case = RELAIS__V1__REQUEST__WHAT_DECREE;
+    h->req.decree = &h->decree;
+    if ((rc = relais_proto_fixed_len(r->on_date, sizeof r->on_date, "decree date", &n)))
+        return rc;
+    if (r->kind == RELAIS_REQ_DECREE_SHOW) {
+        h->decree.what_case = RELAIS__V1__DECREE_QUERY__WHAT_SHOW;
+        h->decree.show = (char *)r->decree_number;
+        return s_named(r->decree_number, sizeof r->decree_number, "decree number");
+    }
+    if (r->kind == RELAIS_REQ_DECREE_IN_FORCE) {
+        if ((rc = relais_proto_fixed_len(r->street, sizeof r->street, "decree street", &n)) ||
+            (rc = relais_proto_fixed_len(r->house_number, sizeof r->house_number, "decree house number", &n)))
+            return rc;
+        Relais__V1__DecreeInForceQuery *q = &h->decree_in_force;
+        *q = (Relais__V1__DecreeInForceQuery)RELAIS__V1__DECREE_IN_FORCE_QUERY__INIT;
+        q->street = (char *)r->street;
+        q->house_number = (char *)r->house_number;
+        q->on_date = (char *)r->on_date;
+        h->decree.what_case = RELAIS__V1__DECREE_QUERY__WHAT_IN_FORCE;
+        h->decree.in_force = q;
+        return RELAIS_OK;
+    }
+    if ((rc = relais_proto_fixed_len(r->search, sizeof r->search, "decree list search", &n)))
+        return rc;
+    Relais__V1__DecreeListQuery *l = &h->decree_list;
+    *l = (Relais__V1__DecreeListQuery)RELAIS__V1__DECREE_LIST_QUERY__INIT;
+    l->search = (char *)r->search;
+    l->on_date = (char *)r->on_date;
+    l->before = r->before;
+    h->decree.what_case = RELAIS__V1__DECREE_QUERY__WHAT_LIST;
+    h->decree.list = l;
+    return RELAIS_OK;
+}
+
 static void s_audit_to_pb(const relais_request_t *r, s_request_pb_t *h)
 {
     h->audit = (Relais__V1__AuditRequest)RELAIS__V1__AUDIT_REQUEST__INIT;
@@ -236,6 +322,14 @@ static int s_request_to_pb(const relais_request_t *r, s_request_pb_t *h)
     case RELAIS_REQ_RECEPTION_SHOW:
     case RELAIS_REQ_RECEPTION_STATS:
         return s_reception_to_pb(r, h);
+    case RELAIS_REQ_LOST_LIST:
+    case RELAIS_REQ_LOST_SHOW:
+    case RELAIS_REQ_LOST_MATCH:
+        return s_lost_to_pb(r, h);
+    case RELAIS_REQ_DECREE_LIST:
+    case RELAIS_REQ_DECREE_SHOW:
+    case RELAIS_REQ_DECREE_IN_FORCE:
+        return s_decree_to_pb(r, h);
     case RELAIS_REQ_PING:
         h->req.what_case = RELAIS__V1__REQUEST__WHAT_PING;
         h->req.ping = 1;
@@ -375,6 +469,65 @@ static int s_reception_from_pb(const Relais__V1__ReceptionQuery *q, relais_reque
     }
 }
 
+static int s_lost_from_pb(const Relais__V1__LostQuery *q, relais_request_t *out)
+{
+    switch (q->what_case) {
+    case RELAIS__V1__LOST_QUERY__WHAT_LIST: {
+        const Relais__V1__LostListQuery *l = q->list;
+        out->kind = RELAIS_REQ_LOST_LIST;
+        out->lost_kind = (relais_lost_kind_t)l->kind;
+        out->open_only = l->open_only ? 1 : 0;
+        out->item_category = (relais_item_category_t)l->category;
+        out->from_ms = l->from_ms;
+        out->to_ms = l->to_ms;
+        out->before = l->before;
+        out->keeping_over = l->keeping_over ? 1 : 0;
+        return relais_proto_copy_exact(out->search, sizeof out->search, l->search, "request.lost.list.search");
+    }
+    case RELAIS__V1__LOST_QUERY__WHAT_SHOW:
+    case RELAIS__V1__LOST_QUERY__WHAT_MATCH: {
+        int show = q->what_case == RELAIS__V1__LOST_QUERY__WHAT_SHOW;
+        const char *item = show ? q->show : q->match;
+        if (!item || !item[0])
+            return relais_status_set(RELAIS_E_MALFORMED, "request.lost.%s: no item", show ? "show" : "match");
+        out->kind = show ? RELAIS_REQ_LOST_SHOW : RELAIS_REQ_LOST_MATCH;
+        return relais_proto_copy_exact(out->case_id, sizeof out->case_id, item, "request.lost.item");
+    }
+    default:
+        return relais_status_set(RELAIS_E_MALFORMED, "request.lost: no query set (list, show or match)");
+    }
+}
+
+static int s_decree_from_pb(const Relais__V1__DecreeQuery *q, relais_request_t *out)
+{
+    int rc;
+    switch (q->what_case) {
+    case RELAIS__V1__DECREE_QUERY__WHAT_LIST:
+        out->kind = RELAIS_REQ_DECREE_LIST;
+        out->before = q->list->before;
+        if ((rc = relais_proto_copy_exact(out->on_date, sizeof out->on_date, q->list->on_date,
+                                          "request.decree.list.on_date")))
+            return rc;
+        return relais_proto_copy_exact(out->search, sizeof out->search, q->list->search, "request.decree.list.search");
+    case RELAIS__V1__DECREE_QUERY__WHAT_SHOW:
+        if (!q->show || !q->show[0])
+            return relais_status_set(RELAIS_E_MALFORMED, "request.decree.show: no number");
+        out->kind = RELAIS_REQ_DECREE_SHOW;
+        return relais_proto_copy_exact(out->decree_number, sizeof out->decree_number, q->show, "request.decree.show");
+    case RELAIS__V1__DECREE_QUERY__WHAT_IN_FORCE: {
+        const Relais__V1__DecreeInForceQuery *f = q->in_force;
+        out->kind = RELAIS_REQ_DECREE_IN_FORCE;
+        if ((rc = relais_proto_copy_exact(out->street, sizeof out->street, f->street, "request.decree.in_force.street")) ||
+            (rc = relais_proto_copy_exact(out->house_number, sizeof out->house_number, f->house_number,
+                                          "request.decree.in_force.house_number")))
+            return rc;
+        return relais_proto_copy_exact(out->on_date, sizeof out->on_date, f->on_date, "request.decree.in_force.on_date");
+    }
+    default:
+        return relais_status_set(RELAIS_E_MALFORMED, "request.decree: no query set (list, show or in_force)");
+    }
+}
+
 /* The signed bytes are copied: the request outlives the frame it came in. */
 static int s_submit_from_pb(const ProtobufCBinaryData *submit, relais_request_t *out)
 {
@@ -410,6 +563,10 @@ static int s_request_from_pb(const Relais__V1__Request *pb, relais_request_t *ou
         return s_audit_from_pb(pb->audit, out);
     case RELAIS__V1__REQUEST__WHAT_RECEPTION:
         return s_reception_from_pb(pb->reception, out);
+    case RELAIS__V1__REQUEST__WHAT_LOST:
+        return s_lost_from_pb(pb->lost, out);
+    case RELAIS__V1__REQUEST__WHAT_DECREE:
+        return s_decree_from_pb(pb->decree, out);
     case RELAIS__V1__REQUEST__WHAT_PING:
         out->kind = RELAIS_REQ_PING;
         return RELAIS_OK;

@@ -101,6 +101,8 @@ static const struct {
     {&relais__v1__transfer__descriptor, "note"},
     {&relais__v1__transfer_answer__descriptor, "note"},
     {&relais__v1__lost_found_item__descriptor, "description"},
+    {&relais__v1__lost_found_update__descriptor, "note"},
+    {&relais__v1__decree__descriptor, "text"},
     {&relais__v1__privacy__descriptor, "value"},
     {&relais__v1__meeting_record__descriptor, "decision"},
 };
@@ -298,5 +300,48 @@ int relais_proto_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_le
         return relais_status_set(RELAIS_E_NOMEM, "%zu bytes for a serialized message", need);
     *out_len = protobuf_c_message_pack(msg, buf);
     *out = buf;
+    return RELAIS_OK;
+}
+
+const char *relais_proto_enum_name(const char *const *names, int count, int v)
+{
+    return v > 0 && v < count ? names[v] : NULL;
+}
+
+int relais_proto_enum_from_name(const char *const *names, int count, const ProtobufCEnumDescriptor *desc,
+                                const char *name)
+{
+    if (!name || !name[0])
+        return 0;
+    for (int i = 1; i < count; i++)
+        if (names[i] && relais_proto_same_name(name, names[i]))
+            return i;
+    for (unsigned i = 0; i < desc->n_values; i++)
+        if (desc->values[i].value > 0 && desc->values[i].value < count &&
+            relais_proto_same_name(name, desc->values[i].name))
+            return desc->values[i].value;
+    return 0;
+}
+
+uint64_t relais_proto_handle_seq(const char *text, char letter)
+{
+    if (!text || text[0] != letter || text[1] != '-' || text[2] < '1' || text[2] > '9')
+        return 0;
+    uint64_t seq = 0;
+    for (const char *p = text + 2; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (seq > (UINT64_MAX - digit) / 10)
+            return 0;
+        seq = seq * 10 + digit;
+    }
+    return seq;
+}
+
+int relais_proto_payload_is(const relais_message_t *self, Relais__V1__Message__PayloadCase want, const char *what)
+{
+    if (!self || self->pb->payload_case != want)
+        return relais_status_set(RELAIS_E_INVALID, "message is not %s", what);
     return RELAIS_OK;
 }

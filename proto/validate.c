@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define S_DAY_MS (86400LL * 1000)
@@ -36,6 +37,9 @@ enum {
     S_DESK_NUMBER_MAX = 10, /* a house number ("12 bis") */
     S_DESK_SUMMARY_MAX = 1000, /* what a resident said or wrote: the register's index keeps it for the search */
     S_DESK_NOTE_MAX = 4000, /* a follow-up's note, a transfer's, an answer's */
+    S_DECREE_NUMBER_MAX = 32,  /* a decree's number in the town's register */
+    S_DECREE_TITLE_MAX = 250,  /* a decree's title: RELAIS_DECREE_TITLE_LEN bytes */
+    S_HOUSE_NUMBER_MAX = 99999, /* the highest house number a place may name */
 };
 
 typedef struct {
@@ -677,6 +681,264 @@ static int s_meeting_hub(s_out_t *o, const Relais__V1__MeetingRecord *m, const r
     return rc ? rc : s_date_window(o, "meeting.next_review_date", m->next_review_date, 1, lim->review_max_days, now_ms);
 }
 
+/* ---- The lost and found ------------------------------------------------------------- */
+
+#define S_ITEM_CATEGORIES                                                                                             \
+    "KEYS, WALLET, PHONE, BAG, PAPERS, JEWELLERY, CLOTHING, GLASSES, ELECTRONICS, BICYCLE, TOY, OTHER_ITEM"
+
+static int s_lost(s_out_t *o, const Relais__V1__LostFoundItem *l)
+{
+    int rc = s_enum_set(o, "lost_found.kind", l->kind, "FOUND, LOST");
+    int found = l->kind == RELAIS__V1__LOST_FOUND_ITEM__KIND__FOUND;
+    if (!rc)
+        rc = s_enum_set(o, "lost_found.category", l->category, S_ITEM_CATEGORIES);
+    if (!rc)
+        rc = s_text(o, "lost_found.description", l->description, S_DESK_SUMMARY_MAX, 1);
+    if (!rc)
+        rc = s_text(o, "lost_found.street", l->street, S_DESK_LABEL_MAX, 0);
+    if (!rc)
+        rc = s_text(o, "lost_found.house_number", l->house_number, S_DESK_NUMBER_MAX, 0);
+    if (!rc && l->house_number[0] && !l->street[0])
+        rc = s_refuse(o, "lost_found.house_number: given without a street; expected the street too");
+    if (!rc)
+        rc = s_text(o, "lost_found.place", l->place, S_DESK_LABEL_MAX, 0);
+    if (!rc && !l->street[0] && !l->place[0])
+        rc = s_refuse(o, "lost_found.place: required; expected where it was %s: a street of the town's list or a place",
+                      found ? "found" : "lost");
+    if (!rc && l->when_ms <= 0)
+        rc = s_refuse(o, "lost_found.when_ms: required; expected when it was %s, in milliseconds since 1970-01-01 UTC",
+                      found ? "found" : "lost");
+    if (!rc && l->until_ms && (found || l->until_ms < l->when_ms))
+        rc = s_refuse(o, found ? "lost_found.until_ms: only a loss is declared over a window of time"
+                               : "lost_found.until_ms: before when_ms; expected the end of the window in which it was lost");
+    if (!rc)
+        rc = s_text(o, "lost_found.person", l->person, S_DESK_LABEL_MAX, !found);
+    if (!rc)
+        rc = s_text(o, "lost_found.contact", l->contact, S_DESK_LABEL_MAX, !found);
+    if (!rc)
+        rc = s_text(o, "lost_found.storage", l->storage, S_DESK_LABEL_MAX, found);
+    if (!rc)
+        rc = s_date(o, "lost_found.keep_until", l->keep_until, found);
+    if (!rc && !found && (l->storage[0] || l->keep_until[0] || l->finder_claims))
+        rc = s_refuse(o, "lost_found.%s: only a found item is stored and kept; a declared loss has none",
+                      l->storage[0] ? "storage" : l->keep_until[0] ? "keep_until" : "finder_claims");
+    if (!rc && found && l->finder_claims && !l->person[0])
+        rc = s_refuse(o, "lost_found.finder_claims: the finder stays anonymous; expected their name (person) for the "
+                         "item to go to them");
+    return rc;
+}
+
+static int s_lost_item_id(s_out_t *o, const char *s, char prefix)
+{
+    if (prefix)
+        return s_handle(o, "lost_found_update.item_id", s, prefix,
+                        prefix == 'O' ? "a found item" : "a declared loss", 1);
+    if (s && s[0] == 'P')
+        return s_handle(o, "lost_found_update.item_id", s, 'P', "a declared loss", 1);
+    return s_handle(o, "lost_found_update.item_id", s, 'O', "an item of the lost and found", 1);
+}
+
+static int s_lost_update(s_out_t *o, const Relais__V1__LostFoundUpdate *u)
+{
+    int rc = s_enum_set(o, "lost_found_update.kind", u->kind, "NOTE, RETURN, END, WITHDRAW");
+    int kind = u->kind;
+    char want = kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__RETURN || kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__END
+                    ? 'O'
+                : kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__WITHDRAW ? 'P'
+                                                                       : 0;
+    if (!rc)
+        rc = s_lost_item_id(o, u->item_id, want);
+    int giving_back = kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__RETURN;
+    int ending = kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__END;
+    if (!rc)
+        rc = s_text(o, "lost_found_update.owner", u->owner, S_DESK_LABEL_MAX, giving_back);
+    if (!rc)
+        rc = s_text(o, "lost_found_update.identity_checked", u->identity_checked, S_DESK_LABEL_MAX, giving_back);
+    if (!rc && !giving_back && (u->owner[0] || u->identity_checked[0] || u->declaration_id[0]))
+        rc = s_refuse(o, "lost_found_update.%s: only a RETURN names the owner, the identity checked and the declaration",
+                      u->owner[0] ? "owner" : u->identity_checked[0] ? "identity_checked" : "declaration_id");
+    if (!rc && u->declaration_id[0])
+        rc = s_handle(o, "lost_found_update.declaration_id", u->declaration_id, 'P', "a declared loss", 0);
+    if (!rc && ending)
+        rc = s_enum_set(o, "lost_found_update.outcome", u->outcome, "TO_FINDER, HANDED_OVER, DESTROYED");
+    if (!rc && !ending && u->outcome)
+        rc = s_refuse(o, "lost_found_update.outcome: only an END records an outcome");
+    if (!rc)
+        rc = s_text(o, "lost_found_update.handed_to", u->handed_to, S_DESK_LABEL_MAX,
+                    u->outcome == RELAIS__V1__LOST_FOUND_UPDATE__OUTCOME__HANDED_OVER);
+    if (!rc && u->handed_to[0] && u->outcome != RELAIS__V1__LOST_FOUND_UPDATE__OUTCOME__HANDED_OVER)
+        rc = s_refuse(o, "lost_found_update.handed_to: only an item HANDED_OVER goes to someone named");
+    if (!rc)
+        rc = s_text(o, "lost_found_update.note", u->note, S_DESK_NOTE_MAX,
+                    kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__NOTE ||
+                        kind == RELAIS__V1__LOST_FOUND_UPDATE__KIND__WITHDRAW);
+    return rc;
+}
+
+/* Found when it was, or lost: not in the future, nor more than the review window ago; kept from
+ * that day on, and not beyond the window either. */
+static int s_lost_hub(s_out_t *o, const Relais__V1__LostFoundItem *l, const relais_validation_limits_t *lim,
+                      int64_t now_ms)
+{
+    char when[16];
+    s_day_text(l->when_ms, when);
+    int rc = s_time_in_range(o, "lost_found.when_ms", l->when_ms, lim->review_max_days, lim, now_ms);
+    if (!rc && l->until_ms)
+        rc = s_time_in_range(o, "lost_found.until_ms", l->until_ms, lim->review_max_days, lim, now_ms);
+    int y, m, d;
+    if (!rc && relais_calendar_date(l->keep_until, &y, &m, &d) && s_days_from_civil(y, m, d) < l->when_ms / S_DAY_MS)
+        rc = s_refuse(o, "lost_found.keep_until: %s is before the item was found (%s)", l->keep_until, when);
+    if (!rc)
+        rc = s_date_window(o, "lost_found.keep_until", l->keep_until, lim->review_max_days, lim->review_max_days, now_ms);
+    return rc;
+}
+
+/* ---- Municipal decrees -------------------------------------------------------------- */
+
+/* A decree's number as the town writes it: letters, digits and . / - _, one digit at least. */
+static int s_decree_number(s_out_t *o, const char *path, const char *s)
+{
+    int rc = s_text(o, path, s, S_DECREE_NUMBER_MAX, 1);
+    int digit = 0, ok = 1;
+    for (const char *p = s; !rc && ok && *p; p++) {
+        digit |= *p >= '0' && *p <= '9';
+        ok = (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '.' ||
+             *p == '/' || *p == '-' || *p == '_';
+    }
+    if (!rc && (!ok || !digit)) {
+        char shown[80];
+        relais_text_escape(s, strlen(s), shown, sizeof shown);
+        rc = s_refuse(o, "%s: %s is not a decree number; expected the town's number, letters, digits and . / - _, "
+                         "e.g. 2026-148",
+                      path, shown);
+    }
+    return rc;
+}
+
+/* Two places of one street that share a house number: the same street (its spelling from the
+ * town's list), ranges that meet, and sides that are not one even and one odd. */
+static int s_places_overlap(const Relais__V1__DecreePlace *a, const Relais__V1__DecreePlace *b)
+{
+    if (strcasecmp(a->street, b->street) != 0)
+        return 0;
+    if ((a->side == RELAIS__V1__DECREE_PLACE__SIDE__EVEN && b->side == RELAIS__V1__DECREE_PLACE__SIDE__ODD) ||
+        (a->side == RELAIS__V1__DECREE_PLACE__SIDE__ODD && b->side == RELAIS__V1__DECREE_PLACE__SIDE__EVEN))
+        return 0;
+    uint32_t a_to = a->to_number ? a->to_number : UINT32_MAX, b_to = b->to_number ? b->to_number : UINT32_MAX;
+    return a->from_number <= b_to && b->from_number <= a_to;
+}
+
+static void s_place_text(const Relais__V1__DecreePlace *p, char *out, size_t cap)
+{
+    static const char *const sides[] = {"", " even side", " odd side"};
+    const char *side = p->side >= 0 && p->side < 3 ? sides[p->side] : "";
+    if (!p->from_number && !p->to_number)
+        snprintf(out, cap, "%.120s, all of it%s", p->street, side);
+    else if (!p->to_number)
+        snprintf(out, cap, "%.120s from %u%s", p->street, p->from_number, side);
+    else
+        snprintf(out, cap, "%.120s %u to %u%s", p->street, p->from_number ? p->from_number : 1, p->to_number, side);
+}
+
+static int s_decree_places(s_out_t *o, const Relais__V1__Decree *d)
+{
+    if (d->town_wide && d->n_places)
+        return s_refuse(o, "decree.places: given with town_wide; expected the whole town or the places, not both");
+    if (!d->town_wide && !d->n_places)
+        return s_refuse(o, "decree.places: required; expected the streets the decree applies to, or town_wide");
+    if (d->n_places > RELAIS_MAX_DECREE_PLACES)
+        return s_refuse(o, "decree.places: %zu; expected at most %d", d->n_places, RELAIS_MAX_DECREE_PLACES);
+    for (size_t i = 0; i < d->n_places; i++) {
+        const Relais__V1__DecreePlace *p = d->places[i];
+        char path[64];
+        snprintf(path, sizeof path, "decree.places.%zu.street", i + 1);
+        int rc = s_text(o, path, p->street, S_DESK_LABEL_MAX, 1);
+        if (rc)
+            return rc;
+        if (p->from_number > S_HOUSE_NUMBER_MAX || p->to_number > S_HOUSE_NUMBER_MAX)
+            return s_refuse(o, "decree.places.%zu: number %u; expected house numbers up to %d", i + 1,
+                            p->from_number > S_HOUSE_NUMBER_MAX ? p->from_number : p->to_number, S_HOUSE_NUMBER_MAX);
+        if (p->to_number && p->from_number > p->to_number)
+            return s_refuse(o, "decree.places.%zu.to_number: %u is before from_number %u; expected a range from the "
+                               "lower number to the higher",
+                            i + 1, p->to_number, p->from_number);
+        for (size_t j = 0; j < i; j++)
+            if (s_places_overlap(d->places[j], p)) {
+                char mine[200], theirs[200];
+                s_place_text(p, mine, sizeof mine);
+                s_place_text(d->places[j], theirs, sizeof theirs);
+                return s_refuse(o, "decree.places.%zu: %s overlaps decree.places.%zu (%s); expected each house "
+                                   "number of a street in one place only",
+                                i + 1, mine, j + 1, theirs);
+            }
+    }
+    return 0;
+}
+
+static int s_decree(s_out_t *o, const Relais__V1__Decree *d)
+{
+    int rc = s_decree_number(o, "decree.number", d->number);
+    if (!rc)
+        rc = s_text(o, "decree.title", d->title, S_DECREE_TITLE_MAX, 1);
+    if (!rc)
+        rc = s_enum_set(o, "decree.nature", d->nature, "REGULATORY, INDIVIDUAL");
+    if (!rc)
+        rc = s_enum_set(o, "decree.duration", d->duration, "PERMANENT, TEMPORARY");
+    if (!rc)
+        rc = s_date(o, "decree.signed_date", d->signed_date, 1);
+    if (!rc)
+        rc = s_date(o, "decree.effective_from", d->effective_from, 1);
+    int temporary = d->duration == RELAIS__V1__DECREE__DURATION__TEMPORARY;
+    if (!rc)
+        rc = s_date(o, "decree.effective_to", d->effective_to, temporary);
+    if (!rc && !temporary && d->effective_to[0])
+        rc = s_refuse(o, "decree.effective_to: a permanent decree applies until it is repealed; expected no end date, "
+                         "or a TEMPORARY decree");
+    /* ISO dates compare as text. */
+    if (!rc && strcmp(d->effective_from, d->signed_date) < 0)
+        rc = s_refuse(o, "decree.effective_from: %s is before the decree was signed (%s); a decree takes effect no "
+                         "earlier than it is signed",
+                      d->effective_from, d->signed_date);
+    if (!rc && temporary && strcmp(d->effective_to, d->effective_from) < 0)
+        rc = s_refuse(o, "decree.effective_to: %s is before effective_from %s; expected the last day it applies",
+                      d->effective_to, d->effective_from);
+    if (!rc)
+        rc = s_decree_places(o, d);
+    int individual = d->nature == RELAIS__V1__DECREE__NATURE__INDIVIDUAL;
+    if (!rc)
+        rc = s_text(o, "decree.text", d->text, S_TEXT_MAX, 0);
+    if (!rc && individual && d->text[0])
+        rc = s_refuse(o, "decree.text: an individual decree names the person it concerns, and the log keeps a decree "
+                         "for good; expected the hash of its signed PDF (pdf_sha256) and no text");
+    if (!rc && d->pdf_sha256.len && d->pdf_sha256.len != 32)
+        rc = s_refuse(o, "decree.pdf_sha256: %zu bytes; expected a SHA-256, 32 bytes", d->pdf_sha256.len);
+    if (!rc && !d->text[0] && !d->pdf_sha256.len)
+        rc = s_refuse(o, "decree.pdf_sha256: required without a text; expected the SHA-256 of the signed PDF");
+    if (!rc && d->n_repeals > RELAIS_MAX_REPEALS)
+        rc = s_refuse(o, "decree.repeals: %zu; expected at most %d", d->n_repeals, RELAIS_MAX_REPEALS);
+    for (size_t i = 0; !rc && i < d->n_repeals; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "decree.repeals.%zu", i + 1);
+        rc = s_decree_number(o, path, d->repeals[i]);
+        if (!rc && strcmp(d->repeals[i], d->number) == 0)
+            rc = s_refuse(o, "%s: a decree cannot repeal itself", path);
+    }
+    if (!rc)
+        rc = s_text(o, "decree.signatory", d->signatory, S_DESK_LABEL_MAX, 1);
+    if (!rc)
+        rc = s_handle(o, "decree.request_entry", d->request_entry, 'A', "an entry of the register", 0);
+    if (!rc && d->request_entry[0] && !individual)
+        rc = s_refuse(o, "decree.request_entry: only an individual decree answers one person's request");
+    return rc;
+}
+
+/* Signed by now (tomorrow allowed, for a clock in another time zone), and not from before the
+ * review window: a decree is published as it is signed. */
+static int s_decree_hub(s_out_t *o, const Relais__V1__Decree *d, const relais_validation_limits_t *lim, int64_t now_ms)
+{
+    return s_date_window(o, "decree.signed_date", d->signed_date, lim->review_max_days, 1, now_ms);
+}
+
 void relais_validation_limits_default(relais_validation_limits_t *lim)
 {
     *lim = (relais_validation_limits_t){
@@ -722,6 +984,16 @@ int relais_message_validate(const relais_message_t *self, const relais_validatio
         rc = s_transfer(&o, pb->transfer);
     } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_TRANSFER_ANSWER) {
         rc = s_transfer_answer(&o, pb->transfer_answer);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_LOST_FOUND) {
+        rc = s_lost(&o, pb->lost_found);
+        if (!rc && lim)
+            rc = s_lost_hub(&o, pb->lost_found, lim, now_ms);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_LOST_FOUND_UPDATE) {
+        rc = s_lost_update(&o, pb->lost_found_update);
+    } else if (pb->payload_case == RELAIS__V1__MESSAGE__PAYLOAD_DECREE) {
+        rc = s_decree(&o, pb->decree);
+        if (!rc && lim)
+            rc = s_decree_hub(&o, pb->decree, lim, now_ms);
     }
     return rc;
 }

@@ -241,7 +241,7 @@ int relais_reception_load(relais_store_t *store, uint64_t entry_seq, relais_cont
 {
     uint8_t *value = NULL;
     size_t len = 0;
-    int rc = relais_store_contact_get(store, entry_seq, &value, &len);
+    int rc = relais_store_register_get(store, RELAIS_STORE_REGISTER_CONTACTS, entry_seq, &value, &len);
     return s_decode(rc, value, len, entry_seq, out);
 }
 
@@ -250,7 +250,7 @@ static int s_batch_load(relais_store_batch_t *batch, uint64_t entry_seq, relais_
 {
     uint8_t *value = NULL;
     size_t len = 0;
-    int rc = relais_store_batch_contact_get(batch, entry_seq, &value, &len);
+    int rc = relais_store_batch_register_get(batch, RELAIS_STORE_REGISTER_CONTACTS, entry_seq, &value, &len);
     return s_decode(rc, value, len, entry_seq, out);
 }
 
@@ -275,7 +275,7 @@ static int s_named_entry(relais_store_batch_t *batch, const relais_message_t *ms
         break;
     case RELAIS_PAYLOAD_TRANSFER_ANSWER: {
         relais_message_transfer_answer(msg, &a);
-        int rc = relais_store_batch_contact_of(batch, relais_transfer_handle_seq(a.transfer_id), &entry_seq);
+        int rc = relais_store_batch_register_of(batch, RELAIS_STORE_REGISTER_CONTACTS, relais_transfer_handle_seq(a.transfer_id), &entry_seq);
         if (rc == RELAIS_E_NOT_FOUND)
             return 0;
         if (rc)
@@ -333,9 +333,9 @@ int relais_reception_batch_record(relais_store_batch_t *batch, const relais_rece
     size_t len = 0;
     int rc = relais_contact_record_encode(&step->rec, &value, &len);
     if (rc == 0)
-        rc = relais_store_batch_contact_put(batch, step->entry_seq, value, len);
+        rc = relais_store_batch_register_put(batch, RELAIS_STORE_REGISTER_CONTACTS, step->entry_seq, value, len);
     if (rc == 0)
-        rc = relais_store_batch_contact_link(batch, seq, step->entry_seq);
+        rc = relais_store_batch_register_link(batch, RELAIS_STORE_REGISTER_CONTACTS, seq, step->entry_seq);
     /* Every record of the entry is one more event: its active period counts from the last. */
     if (rc == 0)
         rc = s_lifecycle_touch(batch, step->entry_seq, seq, step->rec.updated_ms);

@@ -46,6 +46,9 @@
  *   contacts entry seq (u64)            -> the reception register's entry (sealed under its key)
  *   contactevents entry seq || seq      -> nothing: the entry's events (its record, updates, transfers, answers)
  *   contactseq seq (u64)                -> entry seq: the entry record seq is an event of
+ *   lost, lostevents, lostseq           -> the same for the lost and found's items ("O-"/"P-<seq>")
+ *   decrees  decree seq (u64)           -> the decree's index entry (in clear: a public act)
+ *   decreenumbers number (string)       -> decree seq: the number is taken
  * history and seqcase are written together (relais_store_batch_case_link), so each holds
  * exactly the other's pairs.
  *
@@ -75,9 +78,11 @@ extern "C" {
  * derived indexes in an environment of their own; format 7 the partners' references; format
  * 8 the blocking index of likely duplicates, without which a new case is never compared with
  * the cases opened before; format 9 per-referral keys; format 10 the reception's register,
- * whose entries an older log holds in a shape the register's rules no longer read). */
-#define RELAIS_STORE_FORMAT 10
-#define RELAIS_STORE_FORMAT_OLDEST 10
+ * whose entries an older log holds in a shape the register's rules no longer read; format 11 the
+ * lost and found and the decrees, for the same reason: an older log's lost-and-found records are
+ * of a shape no longer read). */
+#define RELAIS_STORE_FORMAT 11
+#define RELAIS_STORE_FORMAT_OLDEST 11
 #define RELAIS_MSG_ID_SIZE 16
 #define RELAIS_CHILD_KEY_SIZE 32
 #define RELAIS_CASE_ID_MAX 64 /* including the NUL */
@@ -284,28 +289,51 @@ int relais_store_batch_meeting_put(relais_store_batch_t *self, const char *meeti
 int relais_store_meeting_iterate(relais_store_t *self, relais_store_meeting_fn fn, void *ctx);
 int relais_store_meeting_records(relais_store_t *self, const char *meeting_id, relais_store_meeting_fn fn, void *ctx);
 
-/* The reception desk's register (derived, in the index environment): each entry's state under
- * its number (the ContactLog record that opened it; sealed as RELAIS_STORE_VALUE_CONTACT under
- * the entry's key), and which entry each of its records (the entry itself, its updates, transfers
- * and answers) belongs to. _contact_get copies an entry's state into *value (caller frees) or
- * gives RELAIS_E_NOT_FOUND; _contact_put replaces it; _contact_link files record `seq` (appended
- * already, not before its entry) as an event of entry `entry_seq`, once (RELAIS_E_INVALID a second
- * time); _contact_of reads which entry a record belongs to (RELAIS_E_NOT_FOUND: none);
- * relais_store_contact_events calls `fn` with each event of an entry in log order; _contact_forget takes an
- * entry and its events out of the index (the log keeps its records); relais_store_contact_iterate
- * calls `fn` for the entries older than `before` (all when 0), newest first, until it returns
- * nonzero. */
-typedef int (*relais_store_contact_fn)(void *ctx, uint64_t entry_seq, const uint8_t *value, size_t len);
+/* The reception desk's registers and the decrees (derived, in the index environment): each
+ * entry's state under its seq (a register's sealed under the entry's key as a case's record is;
+ * the decrees' in clear), and for the registers the events of each entry and the entry each
+ * event belongs to. _register_get copies an entry's state into *value (caller frees) or gives
+ * RELAIS_E_NOT_FOUND; _register_put replaces it; _register_link files record `seq` (appended
+ * already) as an event of entry `entry_seq` (RELAIS_E_INVALID for a seq not yet appended or
+ * filed a second time); _register_of reads which entry a record belongs to (RELAIS_E_NOT_FOUND:
+ * none); relais_store_register_events calls `fn` with each event of an entry in log order;
+ * _register_forget takes an entry and its events out of the index (the log keeps its records);
+ * relais_store_register_iterate calls `fn` with each entry, newest first, from the one before
+ * `before` (0: from the newest), until `fn` returns non-zero (returned). The decrees have no
+ * events: link, of, events and forget refuse them (RELAIS_E_INVALID). */
+typedef enum {
+    RELAIS_STORE_REGISTER_CONTACTS = 1, /* the register's entries, "A-<seq>" */
+    RELAIS_STORE_REGISTER_LOST = 2,     /* the lost and found's items, "O-<seq>" and "P-<seq>" */
+    RELAIS_STORE_REGISTER_DECREES = 3,  /* the decrees, under their record's seq */
+} relais_store_register_t;
+
+typedef int (*relais_store_register_fn)(void *ctx, uint64_t entry_seq, const uint8_t *value, size_t len);
 typedef int (*relais_store_seq_fn)(void *ctx, uint64_t seq);
-int relais_store_batch_contact_get(relais_store_batch_t *self, uint64_t entry_seq, uint8_t **value, size_t *len);
-int relais_store_batch_contact_put(relais_store_batch_t *self, uint64_t entry_seq, const uint8_t *value, size_t len);
-int relais_store_batch_contact_link(relais_store_batch_t *self, uint64_t seq, uint64_t entry_seq);
-int relais_store_batch_contact_of(relais_store_batch_t *self, uint64_t seq, uint64_t *entry_seq);
-int relais_store_batch_contact_forget(relais_store_batch_t *self, uint64_t entry_seq);
-int relais_store_contact_get(relais_store_t *self, uint64_t entry_seq, uint8_t **value, size_t *len);
-int relais_store_contact_of(relais_store_t *self, uint64_t seq, uint64_t *entry_seq);
-int relais_store_contact_events(relais_store_t *self, uint64_t entry_seq, relais_store_seq_fn fn, void *ctx);
-int relais_store_contact_iterate(relais_store_t *self, uint64_t before, relais_store_contact_fn fn, void *ctx);
+
+int relais_store_batch_register_get(relais_store_batch_t *self, relais_store_register_t reg, uint64_t entry_seq,
+                                    uint8_t **value, size_t *len);
+int relais_store_batch_register_put(relais_store_batch_t *self, relais_store_register_t reg, uint64_t entry_seq,
+                                    const uint8_t *value, size_t len);
+int relais_store_batch_register_link(relais_store_batch_t *self, relais_store_register_t reg, uint64_t seq,
+                                     uint64_t entry_seq);
+int relais_store_batch_register_of(relais_store_batch_t *self, relais_store_register_t reg, uint64_t seq,
+                                   uint64_t *entry_seq);
+int relais_store_batch_register_forget(relais_store_batch_t *self, relais_store_register_t reg, uint64_t entry_seq);
+int relais_store_register_get(relais_store_t *self, relais_store_register_t reg, uint64_t entry_seq, uint8_t **value,
+                              size_t *len);
+int relais_store_register_of(relais_store_t *self, relais_store_register_t reg, uint64_t seq, uint64_t *entry_seq);
+int relais_store_register_events(relais_store_t *self, relais_store_register_t reg, uint64_t entry_seq,
+                                 relais_store_seq_fn fn, void *ctx);
+int relais_store_register_iterate(relais_store_t *self, relais_store_register_t reg, uint64_t before,
+                                  relais_store_register_fn fn, void *ctx);
+
+/* A decree's number (1 to RELAIS_DECREE_NUMBER_MAX - 1 bytes) -> its record's seq: _get gives
+ * RELAIS_E_NOT_FOUND for a number no decree has; _put of a number taken fails the batch, so look
+ * it up first. */
+#define RELAIS_DECREE_NUMBER_MAX 64
+int relais_store_batch_decree_number_get(relais_store_batch_t *self, const char *number, uint64_t *seq);
+int relais_store_batch_decree_number_put(relais_store_batch_t *self, const char *number, uint64_t seq);
+int relais_store_decree_number_get(relais_store_t *self, const char *number, uint64_t *seq);
 
 /* Commits the log part with sync, then the index part, and releases the batch (*self_p = NULL,
  * also on failure). 0: the log part is on disk; should the index part fail after it (its own
@@ -378,7 +406,9 @@ typedef enum {
     RELAIS_STORE_VALUE_CASE = 1,
     RELAIS_STORE_VALUE_HISTORY = 2,
     RELAIS_STORE_VALUE_BLOCK = 3, /* under blocking key (32) || case id */
+    RELAIS_STORE_VALUE_NONE = 0,    /* a public value, never sealed (the decrees') */
     RELAIS_STORE_VALUE_CONTACT = 4, /* an entry of the reception's register, under its seq (8) */
+    RELAIS_STORE_VALUE_LOST = 5,    /* an item of the lost and found, under its seq (8) */
 } relais_store_value_t;
 
 typedef struct {

@@ -25,7 +25,8 @@ const char *const store_db_names[STORE_DB_COUNT] = {"meta",  "log",     "nodes",
                                                    "keys",  "archive", "stats",    "refs",    "refseq",
                                                    "imeta", "cases",   "history",  "children", "seqcase",
                                                    "lifecycle", "blocks", "caseblocks", "meetings", "meetingseq",
-                                                   "contacts", "contactevents", "contactseq"};
+                                                   "contacts", "contactevents", "contactseq", "lost", "lostevents", "lostseq",
+                                                   "decrees", "decreenumbers"};
 #define S_MSGID_VALUE_SIZE (STORE_SEQ_SIZE + RELAIS_HASH_SIZE) /* seq, then the SignedMessage's hash */
 
 /* ---- Encoding --------------------------------------------------------------------------- */

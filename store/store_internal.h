@@ -40,6 +40,11 @@ enum {
     STORE_DB_CONTACTS,   /* entry seq -> the register's entry (sealed) */
     STORE_DB_CONTACTEVENTS, /* entry seq || seq -> nothing: the entry's events, to forget them */
     STORE_DB_CONTACTSEQ, /* seq -> entry seq: the entry record seq is an event of */
+    STORE_DB_LOST,       /* item seq -> the lost and found's item (sealed) */
+    STORE_DB_LOSTEVENTS, /* item seq || seq -> nothing: the item's events, to forget them */
+    STORE_DB_LOSTSEQ,    /* seq -> item seq */
+    STORE_DB_DECREES,    /* decree seq -> its index entry (in clear) */
+    STORE_DB_DECREENUMBERS, /* number -> decree seq */
     STORE_DB_COUNT
 };
 #define STORE_DB_FIRST_INDEX STORE_DB_IMETA
