@@ -16,6 +16,8 @@ static const struct {
     {"case", relais_cmd_case, "list, show and update cases"},
     {"meeting", relais_cmd_meeting, "the partnership meeting: record its decisions, list, show, agenda"},
     {"reception", relais_cmd_reception, "the Tranquillite urbaine desk's register: record, follow up, transfer, count"},
+    {"lost", relais_cmd_lost, "the desk's lost and found: found items, declared losses, matches, returns"},
+    {"decree", relais_cmd_decree, "the town's decrees: publish (mayor's office), what is in force where"},
     {"streets", relais_cmd_streets, "the town's street list (BAN): import it, find a street as typed"},
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},

@@ -17,6 +17,8 @@ int relais_cmd_feed(int argc, char **argv);
 int relais_cmd_case(int argc, char **argv);
 int relais_cmd_meeting(int argc, char **argv);
 int relais_cmd_reception(int argc, char **argv);
+int relais_cmd_lost(int argc, char **argv);
+int relais_cmd_decree(int argc, char **argv);
 int relais_cmd_streets(int argc, char **argv);
 int relais_cmd_audit(int argc, char **argv);
 int relais_cmd_ping(int argc, char **argv);

@@ -141,6 +141,30 @@ int relais_client_reception_list(relais_client_t *self, const relais_request_t *
     return relais_client_call(self, &req, RELAIS_REPLY_CONTACT_LIST, out, err);
 }
 
+int relais_client_lost(relais_client_t *self, const relais_request_t *query, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = *query;
+    req.submit = NULL;
+    memset(out, 0, sizeof *out);
+    relais_reply_kind_t want = req.kind == RELAIS_REQ_LOST_LIST   ? RELAIS_REPLY_LOST_LIST
+                               : req.kind == RELAIS_REQ_LOST_SHOW ? RELAIS_REPLY_LOST_DETAIL
+                               : req.kind == RELAIS_REQ_LOST_MATCH ? RELAIS_REPLY_LOST_MATCHES
+                                                                   : RELAIS_REPLY_NONE;
+    if (want == RELAIS_REPLY_NONE)
+        return relais_status_set(RELAIS_E_INVALID, "relais_client_lost: not a query of the lost and found");
+    return relais_client_call(self, &req, want, out, err);
+}
+
+int relais_client_decree(relais_client_t *self, const relais_request_t *query, relais_reply_t *out, relais_error_t *err)
+{
+    relais_request_t req = *query;
+    req.submit = NULL;
+    memset(out, 0, sizeof *out);
+    if (req.kind != RELAIS_REQ_DECREE_LIST && req.kind != RELAIS_REQ_DECREE_SHOW && req.kind != RELAIS_REQ_DECREE_IN_FORCE)
+        return relais_status_set(RELAIS_E_INVALID, "relais_client_decree: not a query of the decrees");
+    return relais_client_call(self, &req, RELAIS_REPLY_DECREE_LIST, out, err);
+}
+
 int relais_client_reception_show(relais_client_t *self, const char *entry, relais_reply_t *out, relais_error_t *err)
 {
     relais_request_t req = {.kind = RELAIS_REQ_RECEPTION_SHOW};

@@ -12,6 +12,7 @@
 
 #include "case_show.h"
 #include "cli_util.h"
+#include "desk_util.h"
 #include "relais_reception.h"
 #include "relais_streets.h"
 
@@ -135,28 +136,6 @@ typedef struct {
 
 /* ---- Options --------------------------------------------------------------------------------- */
 
-/* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
-static int s_local_time(const char *text, int64_t *ms)
-{
-    struct tm tm = {.tm_isdst = -1};
-    int y, mo, d, h = 0, mi = 0;
-    char tail = 0;
-    int n = sscanf(text, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail);
-    char date[11];
-    snprintf(date, sizeof date, "%.10s", text);
-    if ((n != 3 && n != 5) || !relais_calendar_date(date, NULL, NULL, NULL) || h > 23 || mi > 59 || h < 0 || mi < 0)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    time_t t = mktime(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *ms = (int64_t)t * 1000;
-    return 0;
-}
 
 static int s_date_opt(const char *opt, const char *arg, char *out, size_t cap)
 {
@@ -191,7 +170,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_SUBJECT: o->subject = arg; return 0;
     case S_OPT_SUMMARY: o->summary = arg; return 0;
     case S_OPT_WHEN:
-        return strlen(arg) > 10 && s_local_time(arg, &o->when_ms) == 0
+        return strlen(arg) > 10 && relais_desk_local_time(arg, &o->when_ms) == 0
                    ? 0
                    : relais_cli_usage("reception", "--when: '%s' is no time; expected 'YYYY-MM-DD HH:MM' (local)", arg);
     case S_OPT_REQUESTER: o->requester = arg; return 0;
@@ -334,100 +313,16 @@ static void s_put(json_t *obj, const char *key, const char *value)
         json_object_set_new(obj, key, json_string(value));
 }
 
-/* The payload `key` around `body` (stolen), submitted and acknowledged. */
-/* What became of the message this command spooled, and of any an earlier one left there. */
-typedef struct {
-    uint8_t id[RELAIS_MSG_ID_BYTES];
-    int done;        /* the broker answered ours */
-    relais_ack_t ack; /* its acknowledgement ... */
-    relais_error_t err; /* ... or its refusal */
-    int refused;
-} s_sent_t;
-
-static void s_on_flushed(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag, const relais_ack_t *ack,
-                         const relais_error_t *err)
-{
-    s_sent_t *sent = arg;
-    if (memcmp(msg_id, sent->id, RELAIS_MSG_ID_BYTES) == 0) {
-        sent->done = 1;
-        sent->refused = err != NULL;
-        if (ack)
-            sent->ack = *ack;
-        if (err)
-            sent->err = *err;
-        return;
-    }
-    /* One an earlier command left in the spool, the hub down: it goes now. */
-    if (ack)
-        relais_cli_line(stderr, "relais reception: sent now, kept since the hub did not answer: %s %s (#%" PRIu64 ")",
-                        tag ? tag : "", ack->case_id, ack->seq);
-    else
-        relais_cli_line(stderr, "relais reception: refused now, kept since the hub did not answer: %s %s: %s",
-                        tag ? tag : "", relais_status_name(err->status), err->message);
-}
-
-/* The payload `key` around `body` (stolen), signed and written to the identity's spool before
- * it is sent: a call typed while the hub is unreachable is not lost, and goes with the next
- * command (or `relais submit --flush`). */
+/* The payload `key` around `body` (stolen), signed, spooled and sent (relais_desk_submit). */
 static int s_submit(relais_client_t *client, const s_opts_t *o, const char *key, json_t *body)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, key, body);
-    char *json = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    if (!json)
-        return relais_cli_local("reception", RELAIS_E_NOMEM);
-    s_sent_t sent;
-    memset(&sent, 0, sizeof sent);
-    int rc = relais_client_enqueue_json(client, json, strlen(json), key, sent.id);
-    free(json);
-    if (rc)
-        return relais_cli_local("reception", rc);
-    rc = relais_client_flush(client, 10000, s_on_flushed, &sent);
-    if (!sent.done) {
-        relais_cli_line(stderr,
-                        "relais reception: the hub did not answer (%s); the %s is kept in the spool (%s) and goes with "
-                        "the next command, or `relais submit --flush`",
-                        relais_status_name(rc ? rc : RELAIS_E_TIMEOUT), key, o->spool);
-        return RELAIS_EXIT_REFUSED;
-    }
-    if (sent.refused)
-        return relais_cli_fail("reception", sent.err.status, &sent.err);
-    const relais_ack_t *ack = &sent.ack;
-    if (o->json) {
-        json_t *out = json_object();
-        json_object_set_new(out, "seq", json_integer((json_int_t)ack->seq));
-        json_object_set_new(out, "handle", json_string(ack->case_id));
-        json_object_set_new(out, "received_ms", json_integer(ack->received_ms));
-        json_object_set_new(out, "duplicate", json_boolean(ack->duplicate));
-        relais_cli_print_json(stdout, out);
-    } else {
-        relais_cli_line(stdout, "%s %s (#%" PRIu64 ")%s", key, ack->case_id, ack->seq,
-                        ack->duplicate ? " (already stored)" : "");
-    }
-    return RELAIS_EXIT_OK;
+    return relais_desk_submit(client, "reception", o->spool, o->json, key, body);
 }
 
-/* The street as the town's list spells it, or a refusal that names the closest ones. Without a
- * list to read, `as_typed` lets the street through as it was typed (a search), else it is refused. */
+/* The street as the town's list spells it (relais_desk_street). */
 static int s_street_lookup(const s_opts_t *o, int as_typed, char *out, size_t cap)
 {
-    const char *path = o->streets ? o->streets : getenv("RELAIS_STREETS");
-    relais_streets_t *list = NULL;
-    char why[512];
-    int rc = relais_streets_load(path && path[0] ? path : "streets.tsv", &list);
-    if (rc && as_typed) {
-        snprintf(out, cap, "%s", o->street);
-        return 0;
-    }
-    if (rc)
-        return relais_cli_usage("reception",
-                                "--street: the town's street list cannot be read (%s); import it with `relais streets "
-                                "import FILE.csv`, or give --streets FILE",
-                                relais_status_detail());
-    rc = relais_streets_resolve(list, o->street, out, cap, why, sizeof why);
-    relais_streets_destroy(&list);
-    return rc ? relais_cli_usage("reception", "--street: %s", why) : 0;
+    return relais_desk_street("reception", o->streets, o->street, as_typed, out, cap);
 }
 
 static int s_street(const s_opts_t *o, char *out, size_t cap)
@@ -701,7 +596,7 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
     if (o->search && snprintf(filter.search, sizeof filter.search, "%s", o->search) >= (int)sizeof filter.search)
         return relais_cli_usage("reception", "--search: at most %zu bytes", sizeof filter.search - 1);
     if (o->from[0])
-        s_local_time(o->from, &filter.from_ms);
+        relais_desk_local_time(o->from, &filter.from_ms);
     if (o->to[0])
         filter.to_ms = relais_reception_day_end_ms(o->to); /* --to is included: to the end of that day, DST or not */
     if (o->before) {
@@ -887,7 +782,7 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *entry)
 static int s_stats(relais_client_t *client, const s_opts_t *o)
 {
     int64_t from = 0;
-    s_local_time(o->from, &from);
+    relais_desk_local_time(o->from, &from);
     relais_reply_t reply;
     relais_error_t err;
     int rc = relais_client_reception_stats(client, from, relais_reception_day_end_ms(o->to), o->threshold, &reply,

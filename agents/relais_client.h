@@ -207,6 +207,16 @@ int relais_client_reception_show(relais_client_t *self, const char *entry, relai
 int relais_client_reception_stats(relais_client_t *self, int64_t from_ms, int64_t to_ms, unsigned threshold,
                                   relais_reply_t *out, relais_error_t *err);
 
+/* The lost and found (the desk's and the auditors'): `query` is a RELAIS_REQ_LOST_LIST (its filter
+ * fields), _SHOW or _MATCH (case_id the item, "O-<seq>" or "P-<seq>"); the answer in out->lost
+ * (and out->matches, out->records). The decrees (anyone's): a RELAIS_REQ_DECREE_LIST (search,
+ * on_date, before), _SHOW (decree_number; its signed record in out->records[0]) or _IN_FORCE
+ * (street, house_number, on_date); the answer in out->decrees. Errors as relais_client_statistics,
+ * and RELAIS_E_INVALID for a query of another kind. */
+int relais_client_lost(relais_client_t *self, const relais_request_t *query, relais_reply_t *out, relais_error_t *err);
+int relais_client_decree(relais_client_t *self, const relais_request_t *query, relais_reply_t *out,
+                         relais_error_t *err);
+
 typedef enum {
     RELAIS_PATHWAY_INDIVIDUAL = 1,
     RELAIS_PATHWAY_COLLECTIVE = 2,

@@ -41,6 +41,8 @@ void relais_broker_options_default(relais_broker_options_t *opts)
     opts->archive_days = RELAIS_CASES_ARCHIVE_DAYS_DEFAULT;
     opts->reception_active_days = RELAIS_RECEPTION_ACTIVE_DAYS_DEFAULT;
     opts->reception_archive_days = RELAIS_RECEPTION_ARCHIVE_DAYS_DEFAULT;
+    opts->lost_active_days = RELAIS_LOST_ACTIVE_DAYS_DEFAULT;
+    opts->lost_archive_days = RELAIS_LOST_ARCHIVE_DAYS_DEFAULT;
     opts->backup_days = 30;
     opts->sweep_interval_s = 86400;
     opts->index_settle_ms = 1000;
@@ -67,7 +69,8 @@ static int s_copy_options(relais_broker_t *b, const relais_broker_options_t *opt
         opts->max_age_s <= 0 || opts->max_skew_s < 0 || opts->batch_max == 0 || opts->max_subscribers == 0 ||
         opts->queue_hwm <= 0 || opts->verifiers < 0 || opts->handshake_timeout_ms < 100 || opts->work_hours[0] >= opts->work_hours[1] ||
         opts->work_hours[1] > 24 * 60 || opts->active_days == 0 || opts->archive_days == 0 ||
-        opts->reception_active_days == 0 || opts->reception_archive_days == 0 ||
+        opts->reception_active_days == 0 || opts->reception_archive_days == 0 || opts->lost_active_days == 0 ||
+        opts->lost_archive_days == 0 ||
         opts->sweep_interval_s == 0 || opts->index_settle_ms == 0 ||
         opts->limits.child_age_min < 0 || opts->limits.child_age_max < opts->limits.child_age_min ||
         (opts->holidays != RELAIS_CASES_HOLIDAYS_NONE && opts->holidays != RELAIS_CASES_HOLIDAYS_FR))

@@ -302,6 +302,10 @@ int broker_record_get_opened(relais_broker_t *b, uint64_t seq, uint8_t **out, si
 
 /* The reception's register (reception.c): a list, an entry, the figures. */
 void broker_reception_query(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req);
+/* The lost and found's queries (lost.c: the desk's and the auditors'), and the decrees' (decree.c:
+ * anyone's, unlogged: public acts). */
+void broker_lost_query(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req);
+void broker_decree_query(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req);
 
 /* What a record is to the register's need-to-know, decided from the record itself (opened), so
  * that a record the index does not know yet is still the register's: any record of an entry (its

@@ -65,6 +65,10 @@ static void s_usage(FILE *out)
             "                            after its last event (default 365: its follow-up, its due date\n"
             "                            and the two months of an appeal, docs/reception.md)\n"
             "  --reception-archive-days N then stays N days in the intermediate archive (default 1826)\n"
+            "  --lost-active-days N      an item of the lost and found leaves the active base N days after\n"
+            "                            its last event or the end of its keeping (default 365)\n"
+            "  --lost-archive-days N     then stays N days in the intermediate archive (default 1096: the\n"
+            "                            three years an owner may claim a lost thing back)\n"
             "  --backup-days N           a retired data key generation (kept for restoring backups) is\n"
             "                            destroyed N days after the rotation that retired it (default 30)\n"
             "  --retired-keys DIR        where retired generations go (default: retired/ beside --data-key)\n"
@@ -164,7 +168,8 @@ enum {
     S_OPT_DATA_KEY,
     S_OPT_NO_ENCRYPTION,
     S_OPT_ACTIVE_DAYS,
-    S_OPT_ARCHIVE_DAYS, S_OPT_RECEPTION_ACTIVE_DAYS, S_OPT_RECEPTION_ARCHIVE_DAYS,
+    S_OPT_ARCHIVE_DAYS, S_OPT_RECEPTION_ACTIVE_DAYS, S_OPT_RECEPTION_ARCHIVE_DAYS, S_OPT_LOST_ACTIVE_DAYS,
+    S_OPT_LOST_ARCHIVE_DAYS,
     S_OPT_BACKUP_DAYS,
     S_OPT_RETIRED_KEYS,
     S_OPT_SWEEP_INTERVAL,
@@ -205,6 +210,8 @@ static const struct option s_options[] = {
     {"archive-days", required_argument, NULL, S_OPT_ARCHIVE_DAYS},
     {"reception-active-days", required_argument, NULL, S_OPT_RECEPTION_ACTIVE_DAYS},
     {"reception-archive-days", required_argument, NULL, S_OPT_RECEPTION_ARCHIVE_DAYS},
+    {"lost-active-days", required_argument, NULL, S_OPT_LOST_ACTIVE_DAYS},
+    {"lost-archive-days", required_argument, NULL, S_OPT_LOST_ARCHIVE_DAYS},
     {"backup-days", required_argument, NULL, S_OPT_BACKUP_DAYS},
     {"retired-keys", required_argument, NULL, S_OPT_RETIRED_KEYS},
     {"sweep-interval", required_argument, NULL, S_OPT_SWEEP_INTERVAL},
@@ -265,6 +272,10 @@ static int s_numeric(int opt, const char *arg, relais_broker_options_t *o)
         return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->reception_active_days = (unsigned)v, 0);
     case S_OPT_RECEPTION_ARCHIVE_DAYS:
         return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->reception_archive_days = (unsigned)v, 0);
+    case S_OPT_LOST_ACTIVE_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->lost_active_days = (unsigned)v, 0);
+    case S_OPT_LOST_ARCHIVE_DAYS:
+        return s_parse_u64(arg, 1, 36500, &v) ? -1 : (o->lost_archive_days = (unsigned)v, 0);
     case S_OPT_BACKUP_DAYS:
         return s_parse_u64(arg, 0, 3650, &v) ? -1 : (o->backup_days = (unsigned)v, 0);
     case S_OPT_SWEEP_INTERVAL:

@@ -1223,6 +1223,16 @@ void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint
     case RELAIS_REQ_RECEPTION_STATS:
         broker_reception_query(w, env, &req);
         break;
+    case RELAIS_REQ_LOST_LIST:
+    case RELAIS_REQ_LOST_SHOW:
+    case RELAIS_REQ_LOST_MATCH:
+        broker_lost_query(w, env, &req);
+        break;
+    case RELAIS_REQ_DECREE_LIST:
+    case RELAIS_REQ_DECREE_SHOW:
+    case RELAIS_REQ_DECREE_IN_FORCE:
+        broker_decree_query(w, env, &req);
+        break;
     default:
         broker_send_error(w->to_intake, env, RELAIS_E_MALFORMED, NULL, "not a query");
         break;

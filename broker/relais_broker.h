@@ -57,6 +57,9 @@ typedef struct {
     unsigned reception_active_days;  /* an entry of the reception's register leaves the active base
                                       * this many days after its last event (365) */
     unsigned reception_archive_days; /* then stays in the intermediate archive this long (1826) */
+    unsigned lost_active_days;     /* an item of the lost and found leaves the active base this many
+                                    * days after its last event, or the end of its keeping (365) */
+    unsigned lost_archive_days;    /* then stays in the intermediate archive this long (1096) */
     unsigned backup_days;          /* a retired data key generation is destroyed this long after it
                                     * was retired (30): the backup period */
     unsigned sweep_interval_s;     /* the retention sweep runs at start, then this often (86400) */

@@ -249,22 +249,45 @@ typedef struct {
 typedef struct {
     const relais_cases_retention_t *retention;  /* a case's */
     const relais_cases_retention_t *reception;  /* an entry of the reception's register's */
+    const relais_cases_retention_t *lost;       /* an item of the lost and found's */
     int64_t now;
     s_move_t *moves;
     size_t count, room;
 } s_plan_t;
 
-/* An entry of the reception's register ("A-<seq>") rather than a case: its own retention, no case
- * record, no statistics, its entry in the register's index. */
+/* An entry of the reception's register ("A-<seq>") or an item of its lost and found ("O-", "P-")
+ * rather than a case: its own retention, no case record, no statistics, its entry in its register's
+ * index. */
 static int s_is_entry(const char *id)
 {
-    return relais_entry_handle_seq(id) != 0;
+    return relais_register_handle_seq(id) != 0;
+}
+
+static relais_store_register_t s_register_of(const char *id)
+{
+    return relais_entry_handle_seq(id) ? RELAIS_STORE_REGISTER_CONTACTS : RELAIS_STORE_REGISTER_LOST;
 }
 
 /* The record whose keys an id names: a case's number or an entry's. */
 static uint64_t s_owner(const char *id)
 {
-    return s_is_entry(id) ? relais_entry_handle_seq(id) : relais_cases_number(id);
+    return s_is_entry(id) ? relais_register_handle_seq(id) : relais_cases_number(id);
+}
+
+static const relais_cases_retention_t *s_retention(const s_plan_t *plan, const char *id)
+{
+    return !s_is_entry(id) ? plan->retention
+           : s_register_of(id) == RELAIS_STORE_REGISTER_CONTACTS ? plan->reception
+                                                                 : plan->lost;
+}
+
+static unsigned s_days(const relais_broker_t *b, const char *id, int archive)
+{
+    if (!s_is_entry(id))
+        return archive ? b->opts.archive_days : b->opts.active_days;
+    if (s_register_of(id) == RELAIS_STORE_REGISTER_CONTACTS)
+        return archive ? b->opts.reception_archive_days : b->opts.reception_active_days;
+    return archive ? b->opts.lost_archive_days : b->opts.lost_active_days;
 }
 
 static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, size_t len)
@@ -274,7 +297,7 @@ static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, siz
     if (relais_lifecycle_decode(value, len, &lc) != 0)
         return relais_status_set(RELAIS_E_CORRUPT, "the lifecycle of %s does not decode", case_id);
     relais_cases_move_t move =
-        relais_cases_sweep_move(&lc, s_is_entry(case_id) ? plan->reception : plan->retention, plan->now, NULL);
+        relais_cases_sweep_move(&lc, s_retention(plan, case_id), plan->now, NULL);
     if (move == RELAIS_CASES_MOVE_NONE)
         return 0;
     if (plan->count == plan->room) {
@@ -479,10 +502,10 @@ static void s_reason(const s_move_t *m, const relais_broker_t *b, char *out, siz
         snprintf(out, cap, "erasure asked by record %" PRIu64, m->lc.erasure_requested_seq);
     else if (m->move == RELAIS_CASES_MOVE_ARCHIVE)
         snprintf(out, cap, "%u days without an event since record %" PRIu64 ": the end of the active period",
-                 s_is_entry(m->case_id) ? b->opts.reception_active_days : b->opts.active_days, m->lc.last_event_seq);
+                 s_days(b, m->case_id, 0), m->lc.last_event_seq);
     else
         snprintf(out, cap, "%u days in the intermediate archive since record %" PRIu64 ": the end of the archive period",
-                 s_is_entry(m->case_id) ? b->opts.reception_archive_days : b->opts.archive_days, m->lc.archived_seq);
+                 s_days(b, m->case_id, 1), m->lc.archived_seq);
 }
 
 /* What an archiving needs, read before anything is written: a case that cannot be read is
@@ -590,7 +613,7 @@ static int s_archive(s_sweep_t *s, s_move_t *m)
     free(ids.ids);
     free(boxes);
     if (rc == 0)
-        rc = entry ? relais_store_batch_register_forget(s->batch, RELAIS_STORE_REGISTER_CONTACTS, s_owner(m->case_id))
+        rc = entry ? relais_store_batch_register_forget(s->batch, s_register_of(m->case_id), s_owner(m->case_id))
                    : relais_store_batch_case_forget(s->batch, m->case_id);
     if (rc == 0)
         s->forgotten[s->forgotten_count++] = s_owner(m->case_id);
@@ -710,7 +733,9 @@ int broker_sweep(relais_broker_t *b, uint64_t *head)
     relais_cases_retention_t reception = {.active_ms = (int64_t)b->opts.reception_active_days * S_DAY_MS,
                                           .archive_ms = (int64_t)b->opts.reception_archive_days * S_DAY_MS};
     s_sweep_t s = {.b = b, .now = broker_sweep_clock(b), .received_ms = broker_now_ms()};
-    s_plan_t plan = {.retention = &retention, .reception = &reception, .now = s.now};
+    relais_cases_retention_t lost = {.active_ms = (int64_t)b->opts.lost_active_days * S_DAY_MS,
+                                     .archive_ms = (int64_t)b->opts.lost_archive_days * S_DAY_MS};
+    s_plan_t plan = {.retention = &retention, .reception = &reception, .lost = &lost, .now = s.now};
     char name[RELAIS_IDENT_NAME_MAX];
     int rc = relais_store_lifecycle_iterate(b->store, s_plan_case, &plan);
     size_t moved = 0;

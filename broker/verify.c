@@ -27,9 +27,12 @@ static int s_role_may_send(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_CONTACT_UPDATE:
     case RELAIS_PAYLOAD_TRANSFER:
     case RELAIS_PAYLOAD_LOST_FOUND:
+    case RELAIS_PAYLOAD_LOST_FOUND_UPDATE:
         return role == RELAIS_ROLE_RECEPTION;
     case RELAIS_PAYLOAD_TRANSFER_ANSWER:
         return role == RELAIS_ROLE_PARTNER || role == RELAIS_ROLE_COORDINATOR;
+    case RELAIS_PAYLOAD_DECREE:
+        return role == RELAIS_ROLE_PUBLISHER;
     case RELAIS_PAYLOAD_PRIVACY:
         return role == RELAIS_ROLE_COORDINATOR || role == RELAIS_ROLE_DPO;
     default:
@@ -51,8 +54,12 @@ static const char *s_role_refusal(relais_role_t role, relais_payload_t payload)
     case RELAIS_PAYLOAD_CONTACT:
     case RELAIS_PAYLOAD_CONTACT_UPDATE:
     case RELAIS_PAYLOAD_TRANSFER:
-    case RELAIS_PAYLOAD_LOST_FOUND:
         return "only the reception desk registers what comes to the reception, follows it up and transfers it";
+    case RELAIS_PAYLOAD_LOST_FOUND:
+    case RELAIS_PAYLOAD_LOST_FOUND_UPDATE:
+        return "only the reception desk keeps the lost and found";
+    case RELAIS_PAYLOAD_DECREE:
+        return "only the mayor's office (an identity of role publisher) publishes the town's decrees";
     case RELAIS_PAYLOAD_TRANSFER_ANSWER:
         return "only the partner or the coordinator an entry was transferred to answers the transfer";
     case RELAIS_PAYLOAD_PRIVACY:
@@ -216,11 +223,11 @@ static int s_check_privacy(const relais_message_t *msg, relais_role_t role, cons
     }
     /* A resident's rights over the register are the officer's to serve: the coordinator has no
      * need to know the desk's entries, and the desk corrects an entry with an update. */
-    if (relais_entry_handle_seq(p.case_id) && role != RELAIS_ROLE_DPO) {
+    if (relais_register_handle_seq(p.case_id) && role != RELAIS_ROLE_DPO) {
         *why = "a resident's rights over the reception's register are served by the data protection officer";
         return RELAIS_E_FORBIDDEN;
     }
-    if (relais_entry_handle_seq(p.case_id) && p.kind == RELAIS_PRIVACY_RECTIFIED) {
+    if (relais_register_handle_seq(p.case_id) && p.kind == RELAIS_PRIVACY_RECTIFIED) {
         *why = "an entry of the reception's register is corrected by the desk (relais reception update), not "
                "rectified";
         return RELAIS_E_MALFORMED;

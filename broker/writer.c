@@ -350,6 +350,55 @@ static int s_apply_reception(s_writer_t *w, relais_store_batch_t *batch, s_item_
     return rc;
 }
 
+/* A record of the lost and found: its rules decide. A new item is sealed under a key of its own
+ * (the part its kind names), made now; what becomes of it under the item's. */
+static int s_apply_lost(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    relais_lost_step_t *step = malloc(sizeof *step);
+    if (!step)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory applying a lost-and-found record");
+    int rc = relais_lost_batch_decide(batch, it->msg, seq, it->env.received_ms, step);
+    if (rc == 0 && step->status) {
+        s_refuse(it, step->status, "%s", step->why);
+        free(step);
+        return 0;
+    }
+    if (rc == 0)
+        rc = s_seal(w, batch, it, relais_lost_key_id(&step->rec), seq, step->item_seq == seq);
+    if (rc == 0)
+        rc = s_append(w, batch, it, seq);
+    if (rc == 0)
+        rc = relais_lost_batch_record(batch, step, seq);
+    if (rc == 0)
+        relais_lost_handle(step->rec.kind, step->item_seq, it->handle);
+    free(step);
+    return rc;
+}
+
+/* A decree: a public act, stored in clear, under a number of its own. */
+static int s_apply_decree(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it)
+{
+    uint64_t seq = relais_store_batch_head(batch) + 1;
+    relais_decree_step_t *step = malloc(sizeof *step);
+    if (!step)
+        return relais_status_set(RELAIS_E_NOMEM, "out of memory applying a decree");
+    int rc = relais_decree_batch_decide(batch, it->msg, seq, it->env.received_ms, step);
+    if (rc == 0 && step->status) {
+        s_refuse(it, step->status, "%s", step->why);
+        free(step);
+        return 0;
+    }
+    if (rc == 0)
+        rc = s_append(w, batch, it, seq);
+    if (rc == 0)
+        rc = relais_decree_batch_record(batch, step);
+    if (rc == 0)
+        snprintf(it->handle, RELAIS_CASE_ID_LEN, "%s", step->rec.decree.number);
+    free(step);
+    return rc;
+}
+
 /* A partner's reference seen before (the log's own index, synced with it). The same referral
  * sent again gets the first one's acknowledgement, marked duplicate, and nothing is stored
  * (*answered). Another referral under the same reference is refused, naming the first, unless
@@ -519,6 +568,9 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
         if (rc == 0 && relais_payload_is_reception(relais_message_payload(it->msg)) &&
             relais_store_batch_register_of(batch, RELAIS_STORE_REGISTER_CONTACTS, it->ack.seq, &entry_seq) == 0)
             s_reception_handle(it->msg, it->ack.seq, entry_seq, it->handle);
+        relais_lost_view_t item;
+        if (rc == 0 && relais_message_lost(it->msg, &item) == 0)
+            relais_lost_handle(item.kind, it->ack.seq, it->handle);
         return rc;
     }
     if (rc != RELAIS_E_NOT_FOUND)
@@ -546,13 +598,12 @@ static int s_apply(s_writer_t *w, relais_store_batch_t *batch, s_item_t *it, uin
         return s_apply_privacy(w, batch, it);
     if (it->env.kind == BROKER_WRITE_MESSAGE && relais_payload_is_reception(payload))
         return s_apply_reception(w, batch, it);
-    /* A lost-and-found item gets a key of its own; the hub's own access records stay in clear:
-     * they name a reader and a case id, nothing of a child. */
-    if (it->env.kind == BROKER_WRITE_MESSAGE) {
-        uint64_t seq = relais_store_batch_head(batch) + 1;
-        rc = s_seal(w, batch, it, relais_key_id_of(seq, 0), seq, 1);
-        return rc ? rc : s_append(w, batch, it, seq);
-    }
+    if (it->env.kind == BROKER_WRITE_MESSAGE && relais_payload_is_lost(payload))
+        return s_apply_lost(w, batch, it);
+    if (it->env.kind == BROKER_WRITE_MESSAGE && payload == RELAIS_PAYLOAD_DECREE)
+        return s_apply_decree(w, batch, it);
+    /* The hub's own access records stay in clear: they name a reader and a case id, nothing of a
+     * child. */
     return s_append(w, batch, it, 0);
 }
 

@@ -59,8 +59,14 @@ static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_le
                     uint64_t *key_id)
 {
     uint64_t n;
-    if (kind == RELAIS_STORE_VALUE_CONTACT || kind == RELAIS_STORE_VALUE_LOST) {
-        n = key_len == 8 ? relais_u64_get(key) : 0; /* an entry of a register: under its own key */
+    if (kind == RELAIS_STORE_VALUE_LOST) {
+        relais_lost_record_t item;
+        n = key_len == 8 && relais_lost_record_decode(plain, len, &item) == 0 ? relais_u64_get(key) : 0;
+        *key_id = relais_key_id_of(n, item.kind == RELAIS_LOST_KIND_LOST ? RELAIS_KEY_ID_PART_LOSS
+                                                                        : RELAIS_KEY_ID_PART_FOUND);
+        return *key_id ? 0 : relais_status_set(RELAIS_E_INVALID, "an item of the lost and found to seal names none");
+    } else if (kind == RELAIS_STORE_VALUE_CONTACT) {
+        n = key_len == 8 ? relais_u64_get(key) : 0; /* an entry of the register: under its own key */
     } else if (kind == RELAIS_STORE_VALUE_HISTORY) {
         const uint8_t *nul = memchr(key, 0, key_len);
         n = nul ? s_case_number(key, (size_t)(nul - key)) : 0;

@@ -329,8 +329,10 @@ static int s_fold_copy(s_fold_t *f, uint64_t seq, int64_t received_ms, uint64_t 
  * never held it: a rebuild that met its records sealed). */
 static int s_forget_archived(relais_store_batch_t *batch, const char *id)
 {
-    uint64_t entry = relais_entry_handle_seq(id);
-    int rc = entry ? relais_store_batch_register_forget(batch, RELAIS_STORE_REGISTER_CONTACTS, entry) : relais_store_batch_case_forget(batch, id);
+    uint64_t entry = relais_entry_handle_seq(id), item = relais_register_handle_seq(id);
+    int rc = entry  ? relais_store_batch_register_forget(batch, RELAIS_STORE_REGISTER_CONTACTS, entry)
+             : item ? relais_store_batch_register_forget(batch, RELAIS_STORE_REGISTER_LOST, item)
+                    : relais_store_batch_case_forget(batch, id);
     return rc == RELAIS_E_NOT_FOUND ? 0 : rc;
 }
 

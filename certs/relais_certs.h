@@ -35,6 +35,8 @@ typedef enum {
     RELAIS_ROLE_DPO,         /* the town's data protection officer: the family's rights, and
                               * the only one who can open the intermediate archive (its CURVE
                               * key, an X25519 key, is what archived cases are sealed to) */
+    RELAIS_ROLE_PUBLISHER,   /* the mayor's office: publishes the town's decrees, reads nothing
+                              * personal */
 } relais_role_t;
 
 /* "partner", "coordinator", ...; NULL for an unknown role. */

@@ -44,6 +44,11 @@ extern "C" {
  * numbers stay below 2^48. */
 #define RELAIS_KEY_ID_SHIFT 16
 #define RELAIS_KEY_ID_PART_MAX 0xffffu
+/* An item of the lost and found is sealed under a part of its own record's keys that no case
+ * reaches (a case holds a few referrals, never thousands): its kind is then known from the key id
+ * alone, also once the key is gone. */
+#define RELAIS_KEY_ID_PART_FOUND 0xfffeu
+#define RELAIS_KEY_ID_PART_LOSS 0xffffu
 #define RELAIS_KEY_ID_OWNER_MAX ((UINT64_C(1) << (64 - RELAIS_KEY_ID_SHIFT)) - 1)
 
 /* Key `part` of record n's keys; 0 when n is 0 or beyond RELAIS_KEY_ID_OWNER_MAX, or part

@@ -53,6 +53,14 @@ uint64_t relais_loss_handle_seq(const char *text)
     return relais_proto_handle_seq(text, 'P');
 }
 
+uint64_t relais_register_handle_seq(const char *text)
+{
+    uint64_t seq = relais_entry_handle_seq(text);
+    if (!seq)
+        seq = relais_found_handle_seq(text);
+    return seq ? seq : relais_loss_handle_seq(text);
+}
+
 void relais_lost_handle(relais_lost_kind_t kind, uint64_t seq, char *out)
 {
     if (kind == RELAIS_LOST_KIND_LOST)

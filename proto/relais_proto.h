@@ -195,6 +195,10 @@ int relais_payload_is_reception(relais_payload_t payload);
 /* Whether a payload is the lost and found's (an item, what becomes of it). */
 int relais_payload_is_lost(relais_payload_t payload);
 
+/* The record whose keys a handle of the reception's registers names: an entry "A-<seq>", a found
+ * item "O-<seq>", a declared loss "P-<seq>"; 0 for any other text (a case id among them). */
+uint64_t relais_register_handle_seq(const char *text);
+
 /* Case states and FHIR Task statuses: the numbering of relais.proto's enums. */
 typedef enum {
     RELAIS_CASE_UNSPECIFIED = 0,

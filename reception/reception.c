@@ -345,6 +345,10 @@ int relais_reception_batch_record(relais_store_batch_t *batch, const relais_rece
 
 int relais_reception_fold(relais_store_batch_t *batch, const relais_message_t *msg, uint64_t seq, int64_t received_ms)
 {
+    if (relais_payload_is_lost(relais_message_payload(msg)))
+        return relais_lost_fold(batch, msg, seq, received_ms);
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_DECREE)
+        return relais_decree_fold(batch, msg, seq, received_ms);
     if (!relais_payload_is_reception(relais_message_payload(msg)))
         return 0;
     relais_reception_step_t *step = malloc(sizeof *step);
@@ -381,6 +385,9 @@ static int s_owns_key(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq
 
 int relais_reception_fold_gone(relais_store_batch_t *batch, uint64_t key_id, uint64_t seq, int64_t received_ms)
 {
+    int lost = relais_lost_fold_gone(batch, key_id, seq, received_ms);
+    if (lost)
+        return lost;
     if (!s_owns_key(batch, key_id, seq))
         return 0;
     int rc = s_lifecycle_touch(batch, relais_key_id_owner(key_id), seq, received_ms);

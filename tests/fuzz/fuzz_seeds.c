@@ -73,7 +73,8 @@ static const struct {
     {"transfer-answer.json", "{\"transfer_answer\": {\"transfer_id\": \"T-14\", \"answer\": \"DECLINED\", "
                              "\"note\": \"Hors de notre champ.\"}}"},
     {"lost-found.json", "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\", "
-                        "\"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795422600000, \"item_ref\": \"LF-31\"}}"},
+                        "\"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795422600000, \"category\": \"KEYS\", "
+                        "\"storage\": \"armoire 2\", \"keep_until\": \"2027-11-25\"}}"},
     {"referral-minimal.json",
      "{\"referral\": {\"child\": {\"family_name\": \"B\", \"given_names\": [\"L\", \"M\"]}, \"domains\": "
      "[\"HEALTH\"], \"urgency\": 3, \"parental_request\": {\"requester_name\": \"P\", \"channel\": null}}}"},

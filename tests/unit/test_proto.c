@@ -1038,10 +1038,16 @@ static void test_json_examples_round_trip(void **state)
                            " \"requester\": \"M. Petit\", \"occurred_ms\": 1795687200000, \"category\": \"NOISE\","
                            " \"street\": \"Place de la Gare\", \"handling\": \"FOLLOW_UP\"}}";
     s_json_round_trip(contact, strlen(contact), "contact");
-    const char lost[] = "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\","
-                        " \"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795687200000,"
-                        " \"item_ref\": \"OT-2026-311\"}}";
+    const char lost[] = "{\"lost_found\": {\"kind\": \"FOUND\", \"category\": \"KEYS\", \"description\": \"Trousseau "
+                        "de clés\", \"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795687200000, \"storage\":"
+                        " \"armoire 2\", \"keep_until\": \"2027-11-25\"}}";
     s_json_round_trip(lost, strlen(lost), "lost_found");
+    const char decree[] = "{\"decree\": {\"number\": \"2026-148\", \"title\": \"Stationnement interdit\", "
+                          "\"nature\": \"REGULATORY\", \"duration\": \"TEMPORARY\", \"signed_date\": \"2026-12-01\","
+                          " \"effective_from\": \"2026-12-14\", \"effective_to\": \"2026-12-15\", \"places\": "
+                          "[{\"street\": \"Rue Houdan\", \"from_number\": 2, \"to_number\": 40, \"side\": \"EVEN\"}],"
+                          " \"text\": \"Article 1\", \"signatory\": \"Le maire\"}}";
+    s_json_round_trip(decree, strlen(decree), "decree");
 }
 
 static void test_meeting_view(void **state)
@@ -1407,8 +1413,8 @@ static void test_request_refuses(void **state)
     s_field_bytes(&w, 2, "", 0); /* an empty submission */
     s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.submit: empty");
     w.n = 0;
-    s_field_varint(&w, 9, 1); /* a member this build does not know */
-    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 9");
+    s_field_varint(&w, 15, 1); /* a member this build does not know */
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 15");
     char long_id[RELAIS_CASE_ID_LEN];
     memset(long_id, '1', sizeof long_id);
     w.n = 0;
@@ -1721,8 +1727,8 @@ static void test_reply_refuses(void **state)
     (void)state;
     relais_reply_t back;
     s_buf_t w = {.n = 0}, sub = {.n = 0};
-    s_field_bytes(&w, 14, "", 0); /* a oneof member this build does not know */
-    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 14");
+    s_field_bytes(&w, 30, "", 0); /* a oneof member this build does not know */
+    s_expect_detail(relais_reply_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "unknown field number 30");
 
     uint8_t hash[33] = {0};
     s_field_bytes(&sub, 1, s_id, sizeof s_id);

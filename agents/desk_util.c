@@ -1,0 +1,127 @@
+/* desk_util.c -- what the desk's commands (reception, lost, decree) share: local times typed at
+ * the desk, the town's street list, and a write that waits in the identity's spool. */
+#include "desk_util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "relais_streets.h"
+
+/* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
+int relais_desk_local_time(const char *text, int64_t *ms)
+{
+    struct tm tm = {.tm_isdst = -1};
+    int y, mo, d, h = 0, mi = 0;
+    char tail = 0;
+    int n = sscanf(text, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail);
+    char date[11];
+    snprintf(date, sizeof date, "%.10s", text);
+    if ((n != 3 && n != 5) || !relais_calendar_date(date, NULL, NULL, NULL) || h > 23 || mi > 59 || h < 0 || mi < 0)
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *ms = (int64_t)t * 1000;
+    return 0;
+}
+
+/* The street as the town's list spells it, or a refusal that names the closest ones. Without a
+ * list to read, `as_typed` lets the street through as it was typed (a search), else it is refused. */
+int relais_desk_street(const char *cmd, const char *streets, const char *typed, int as_typed, char *out, size_t cap)
+{
+    const char *path = streets ? streets : getenv("RELAIS_STREETS");
+    relais_streets_t *list = NULL;
+    char why[512];
+    int rc = relais_streets_load(path && path[0] ? path : "streets.tsv", &list);
+    if (rc && as_typed) {
+        snprintf(out, cap, "%s", typed);
+        return 0;
+    }
+    if (rc)
+        return relais_cli_usage(cmd,
+                                "--street: the town's street list cannot be read (%s); import it with `relais streets "
+                                "import FILE.csv`, or give --streets FILE",
+                                relais_status_detail());
+    rc = relais_streets_resolve(list, typed, out, cap, why, sizeof why);
+    relais_streets_destroy(&list);
+    return rc ? relais_cli_usage(cmd, "--street: %s", why) : 0;
+}
+
+/* What became of the message this command spooled, and of any an earlier one left there. */
+typedef struct {
+    uint8_t id[RELAIS_MSG_ID_BYTES];
+    int done;        /* the broker answered ours */
+    relais_ack_t ack; /* its acknowledgement ... */
+    relais_error_t err; /* ... or its refusal */
+    int refused;
+} s_sent_t;
+
+static void s_on_flushed(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag, const relais_ack_t *ack,
+                         const relais_error_t *err)
+{
+    s_sent_t *sent = arg;
+    if (memcmp(msg_id, sent->id, RELAIS_MSG_ID_BYTES) == 0) {
+        sent->done = 1;
+        sent->refused = err != NULL;
+        if (ack)
+            sent->ack = *ack;
+        if (err)
+            sent->err = *err;
+        return;
+    }
+    /* One an earlier command left in the spool, the hub down: it goes now. */
+    if (ack)
+        relais_cli_line(stderr, "relais: sent now, kept since the hub did not answer: %s %s (#%" PRIu64 ")", tag ? tag : "", ack->case_id, ack->seq);
+    else
+        relais_cli_line(stderr, "relais: refused now, kept since the hub did not answer: %s %s: %s", tag ? tag : "", relais_status_name(err->status), err->message);
+}
+
+/* The payload `key` around `body` (stolen), signed and written to the identity's spool before
+ * it is sent: a call typed while the hub is unreachable is not lost, and goes with the next
+ * command (or `relais submit --flush`). */
+int relais_desk_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
+                       json_t *body)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, key, body);
+    char *json = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (!json)
+        return relais_cli_local(cmd, RELAIS_E_NOMEM);
+    s_sent_t sent;
+    memset(&sent, 0, sizeof sent);
+    int rc = relais_client_enqueue_json(client, json, strlen(json), key, sent.id);
+    free(json);
+    if (rc)
+        return relais_cli_local(cmd, rc);
+    rc = relais_client_flush(client, 10000, s_on_flushed, &sent);
+    if (!sent.done) {
+        relais_cli_line(stderr,
+                        "relais %s: the hub did not answer (%s); the %s is kept in the spool (%s) and goes with the "
+                        "next command, or `relais submit --flush`",
+                        cmd, relais_status_name(rc ? rc : RELAIS_E_TIMEOUT), key, spool);
+        return RELAIS_EXIT_REFUSED;
+    }
+    if (sent.refused)
+        return relais_cli_fail(cmd, sent.err.status, &sent.err);
+    const relais_ack_t *ack = &sent.ack;
+    if (json_out) {
+        json_t *out = json_object();
+        json_object_set_new(out, "seq", json_integer((json_int_t)ack->seq));
+        json_object_set_new(out, "handle", json_string(ack->case_id));
+        json_object_set_new(out, "received_ms", json_integer(ack->received_ms));
+        json_object_set_new(out, "duplicate", json_boolean(ack->duplicate));
+        relais_cli_print_json(stdout, out);
+    } else {
+        relais_cli_line(stdout, "%s %s (#%" PRIu64 ")%s", key, ack->case_id, ack->seq,
+                        ack->duplicate ? " (already stored)" : "");
+    }
+    return RELAIS_EXIT_OK;
+}
