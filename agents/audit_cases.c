@@ -616,6 +616,29 @@ static int s_apply_reception(s_replay_t *r, uint64_t seq, int64_t received_ms, c
     return s_check_no_event(r, seq);
 }
 
+/* A record of the lost and found is an event of its item (a return, of the found item alone),
+ * whose lifecycle it touches as the hub's index does. */
+static int s_apply_lost(s_replay_t *r, uint64_t seq, int64_t received_ms, const relais_message_t *msg)
+{
+    char handle[RELAIS_CASE_ID_LEN];
+    relais_lost_view_t item;
+    relais_lost_update_view_t u;
+    relais_lifecycle_t lc;
+    int named = 0;
+    if (relais_message_lost(msg, &item) == 0) {
+        relais_lost_handle(item.kind, seq, handle);
+        named = 1;
+    } else if (relais_message_lost_update(msg, &u) == 0) {
+        snprintf(handle, sizeof handle, "%s", u.item_id);
+        named = s_lifecycle(r, handle, &lc);
+    }
+    if (!named)
+        return s_fail_seq(r, seq, RELAIS_E_CORRUPT, "a record of the lost and found that names no item the log made");
+    if (s_touch(r, handle, seq, received_ms))
+        return s_fail_seq(r, seq, RELAIS_E_NOMEM, "out of memory replaying the lost and found");
+    return s_check_no_event(r, seq);
+}
+
 /* A record whose key is gone was an entry's of the register when it is sealed under an entry's
  * own key: the one that opened it (part 0, its owner itself), or a later one of an entry the
  * replay knows. */
@@ -623,6 +646,13 @@ static int s_entry_key(const s_replay_t *r, uint64_t key_id, uint64_t seq, char 
 {
     uint64_t owner = relais_key_id_owner(key_id);
     relais_lifecycle_t lc;
+    /* An item of the lost and found: its key's part says which kind. */
+    if (relais_key_id_part(key_id) == RELAIS_KEY_ID_PART_FOUND || relais_key_id_part(key_id) == RELAIS_KEY_ID_PART_LOSS) {
+        relais_lost_handle(relais_key_id_part(key_id) == RELAIS_KEY_ID_PART_LOSS ? RELAIS_LOST_KIND_LOST
+                                                                                 : RELAIS_LOST_KIND_FOUND,
+                           owner, handle);
+        return 1;
+    }
     relais_entry_handle(owner, handle);
     return relais_key_id_part(key_id) == 0 && (owner == seq || s_lifecycle(r, handle, &lc));
 }
@@ -709,6 +739,8 @@ static int s_apply(s_replay_t *r, uint64_t seq, int64_t received_ms, uint64_t co
         return s_apply_privacy(r, seq, received_ms, msg);
     if (relais_payload_is_reception(relais_message_payload(msg)))
         return s_apply_reception(r, seq, received_ms, msg);
+    if (relais_payload_is_lost(relais_message_payload(msg)))
+        return s_apply_lost(r, seq, received_ms, msg);
     relais_cases_step_t step;
     int rc = copy_of ? s_decide_copy(r, seq, received_ms, copy_of, msg, &step)
                      : relais_cases_decide(&s_index, r, r->secret, msg, NULL, seq, received_ms, &step);
@@ -921,7 +953,7 @@ static int s_check_lifecycles(s_replay_t *r)
         if (lc->tier == RELAIS_TIER_ACTIVE)
             continue;
         const char *id = where + 5;
-        uint64_t n = relais_entry_handle_seq(id) ? relais_entry_handle_seq(id) : relais_cases_number(id), kept = 0;
+        uint64_t n = relais_register_handle_seq(id) ? relais_register_handle_seq(id) : relais_cases_number(id), kept = 0;
         rc = relais_store_key_range(r->store, NULL, RELAIS_STORE_KEYS_LIVE, relais_key_id_of(n, 0),
                                     relais_key_id_of(n, RELAIS_KEY_ID_PART_MAX), s_count_key, &kept);
         if (rc)
@@ -937,8 +969,13 @@ static int s_check_lifecycles(s_replay_t *r)
             continue;
         uint64_t key_id = relais_u64_get(s->key);
         relais_lifecycle_t lc;
-        relais_entry_handle(relais_key_id_owner(key_id), where);
-        if (relais_key_id_part(key_id) != 0 || !s_lifecycle(r, where, &lc))
+        uint32_t part = relais_key_id_part(key_id);
+        if (part == RELAIS_KEY_ID_PART_FOUND || part == RELAIS_KEY_ID_PART_LOSS)
+            relais_lost_handle(part == RELAIS_KEY_ID_PART_LOSS ? RELAIS_LOST_KIND_LOST : RELAIS_LOST_KIND_FOUND,
+                               relais_key_id_owner(key_id), where);
+        else
+            relais_entry_handle(relais_key_id_owner(key_id), where);
+        if ((part != 0 && part != RELAIS_KEY_ID_PART_FOUND && part != RELAIS_KEY_ID_PART_LOSS) || !s_lifecycle(r, where, &lc))
             snprintf(where, sizeof where, "C-%" PRIu64, relais_key_id_owner(key_id));
         if (!s_lifecycle(r, where, &lc) || lc.tier == RELAIS_TIER_ACTIVE)
             return relais_audit_fail(r->out, RELAIS_E_CORRUPT, "keys",

@@ -387,14 +387,9 @@ static int s_in_force(relais_client_t *client, const s_opts_t *o)
     if (rc)
         return relais_cli_fail("decree", rc, &err);
     if (o->json) {
-        json_t *list = json_array();
+        /* One line a decree. */
         for (size_t i = 0; i < reply.decree_count; i++)
-            json_array_append_new(list, s_decree_json(&reply.decrees[i]));
-        json_t *page = json_object();
-        json_object_set_new(page, "street", json_string(q.street));
-        json_object_set_new(page, "on", json_string(q.on_date));
-        json_object_set_new(page, "decrees", list);
-        relais_cli_print_json(stdout, page);
+            relais_cli_print_json(stdout, s_decree_json(&reply.decrees[i]));
     } else {
         char day[40];
         relais_cli_date(q.on_date, RELAIS_CLI_FR, day, sizeof day);
@@ -418,14 +413,14 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
     if (rc)
         return relais_cli_fail("decree", rc, &err);
     if (o->json) {
-        json_t *list = json_array();
+        /* One line a decree, and the next page's cursor. */
         for (size_t i = 0; i < reply.decree_count; i++)
-            json_array_append_new(list, s_decree_json(&reply.decrees[i]));
-        json_t *page = json_object();
-        json_object_set_new(page, "decrees", list);
-        if (reply.next_seq)
-            json_object_set_new(page, "next_before", json_integer((json_int_t)reply.next_seq));
-        relais_cli_print_json(stdout, page);
+            relais_cli_print_json(stdout, s_decree_json(&reply.decrees[i]));
+        if (reply.next_seq) {
+            json_t *next = json_object();
+            json_object_set_new(next, "next_before", json_integer((json_int_t)reply.next_seq));
+            relais_cli_print_json(stdout, next);
+        }
     } else {
         relais_cli_line(stdout, "Registre des arrêtés : %zu", reply.decree_count);
         for (size_t i = 0; i < reply.decree_count; i++)

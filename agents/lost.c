@@ -408,14 +408,16 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
     if (rc)
         return relais_cli_fail("lost", rc, &err);
     if (o->json) {
-        json_t *items = json_array();
+        /* One line an item, as `relais reception list --json`, and the next page's cursor. */
         for (size_t i = 0; i < reply.lost_count; i++)
-            json_array_append_new(items, s_item_json(&reply.lost[i]));
-        json_t *page = json_object();
-        json_object_set_new(page, "items", items);
-        if (reply.next_seq)
-            json_object_set_new(page, "next_before", json_integer((json_int_t)reply.next_seq));
-        relais_cli_print_json(stdout, page);
+            relais_cli_print_json(stdout, s_item_json(&reply.lost[i]));
+        if (reply.next_seq) {
+            char before[RELAIS_CASE_ID_LEN];
+            relais_lost_handle(reply.lost[reply.lost_count - 1].kind, reply.next_seq, before);
+            json_t *next = json_object();
+            json_object_set_new(next, "next_before", json_string(before));
+            relais_cli_print_json(stdout, next);
+        }
     } else {
         relais_cli_line(stdout, "Objets trouvés et déclarations de perte : %zu", reply.lost_count);
         for (size_t i = 0; i < reply.lost_count; i++)
@@ -538,17 +540,15 @@ static int s_match(relais_client_t *client, const s_opts_t *o)
     if (rc)
         return relais_cli_fail("lost", rc, &err);
     if (o->json) {
-        json_t *list = json_array();
+        /* One line a likely match, best first. */
         for (size_t i = 0; i < reply.match_count; i++) {
+            char why[160];
             json_t *j = s_item_json(&reply.matches[i].candidate);
+            s_reasons(reply.matches[i].reasons, why, sizeof why);
             json_object_set_new(j, "score", json_integer(reply.matches[i].score));
-            json_object_set_new(j, "reasons", json_integer(reply.matches[i].reasons));
-            json_array_append_new(list, j);
+            json_object_set_new(j, "why", json_string(why));
+            relais_cli_print_json(stdout, j);
         }
-        json_t *page = json_object();
-        json_object_set_new(page, "item", s_item_json(&reply.lost[0]));
-        json_object_set_new(page, "matches", list);
-        relais_cli_print_json(stdout, page);
     } else {
         relais_cli_line(stdout, "Rapprochements possibles de %s : %zu", o->handle, reply.match_count);
         for (size_t i = 0; i < reply.match_count; i++) {

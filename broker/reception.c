@@ -43,10 +43,13 @@ void broker_register_classify(relais_broker_t *b, uint64_t seq, const uint8_t *o
         return;
     relais_payload_t payload = relais_message_payload(msg);
     relais_privacy_view_t p;
-    if (payload == RELAIS_PAYLOAD_PRIVACY && relais_message_privacy(msg, &p) == 0 && relais_entry_handle_seq(p.case_id)) {
+    if (payload == RELAIS_PAYLOAD_PRIVACY && relais_message_privacy(msg, &p) == 0 &&
+        relais_register_handle_seq(p.case_id)) {
         out->is_register = 1;
         out->is_privacy = 1;
         out->entry_seq = relais_entry_handle_seq(p.case_id);
+    } else if (relais_payload_is_lost(payload)) {
+        out->is_register = 1; /* the desk's alone: no one else has a part in it */
     } else if (relais_payload_is_reception(payload)) {
         out->is_register = 1;
         if (relais_store_register_of(b->store, RELAIS_STORE_REGISTER_CONTACTS, seq, &out->entry_seq) != 0)
@@ -262,6 +265,7 @@ done:
 typedef struct {
     relais_reception_figures_t *figures;
     relais_contact_record_t rec;
+    relais_lost_record_t item;
     int64_t now_ms;
     int rc;
 } s_figures_t;
@@ -307,6 +311,27 @@ static int s_count_entry(void *ctx, uint64_t entry_seq, const uint8_t *value, si
     return 0;
 }
 
+/* One item of the lost and found as the figures count it: its kind, category and state, and when
+ * it was found or lost; no description, no place, no name. */
+static int s_count_item(void *ctx, uint64_t seq, const uint8_t *value, size_t len)
+{
+    s_figures_t *f = ctx;
+    if (relais_lost_record_decode(value, len, &f->item) != 0) {
+        f->rc = relais_status_set(RELAIS_E_CORRUPT, "the lost and found's item %" PRIu64 " does not decode", seq);
+        return 1;
+    }
+    relais_lost_fact_t fact = {.when_ms = f->item.when_ms,
+                               .kind = (int)f->item.kind,
+                               .category = (int)f->item.category,
+                               .state = (int)f->item.state};
+    int rc = relais_reception_figures_add_item(f->figures, &fact);
+    if (rc) {
+        f->rc = rc;
+        return 1;
+    }
+    return 0;
+}
+
 static void s_figures(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
     if (env->role != RELAIS_ROLE_RECEPTION && env->role != RELAIS_ROLE_AUDITOR && env->role != RELAIS_ROLE_DPO) {
@@ -329,6 +354,11 @@ static void s_figures(broker_worker_t *w, const broker_env_t *env, const relais_
     }
     if (rc == 0)
         rc = relais_store_register_iterate(w->b->store, RELAIS_STORE_REGISTER_CONTACTS, 0, s_count_entry, f);
+    if (rc >= 0 && f->rc)
+        rc = f->rc;
+    /* then the lost and found's items, over the same period */
+    if (rc == 0)
+        rc = relais_store_register_iterate(w->b->store, RELAIS_STORE_REGISTER_LOST, 0, s_count_item, f);
     if (rc >= 0 && f->rc)
         rc = f->rc;
     if (rc == 0)

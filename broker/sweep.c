@@ -250,6 +250,7 @@ typedef struct {
     const relais_cases_retention_t *retention;  /* a case's */
     const relais_cases_retention_t *reception;  /* an entry of the reception's register's */
     const relais_cases_retention_t *lost;       /* an item of the lost and found's */
+    relais_store_t *store;                      /* the items' state, for a kept one's keeping */
     int64_t now;
     s_move_t *moves;
     size_t count, room;
@@ -296,8 +297,13 @@ static int s_plan_case(void *ctx, const char *case_id, const uint8_t *value, siz
     relais_lifecycle_t lc;
     if (relais_lifecycle_decode(value, len, &lc) != 0)
         return relais_status_set(RELAIS_E_CORRUPT, "the lifecycle of %s does not decode", case_id);
-    relais_cases_move_t move =
-        relais_cases_sweep_move(&lc, s_retention(plan, case_id), plan->now, NULL);
+    /* A found item still kept is not archived before its keeping ends and its active period after. */
+    relais_lifecycle_t clock = lc;
+    relais_lost_record_t *item = relais_found_handle_seq(case_id) ? malloc(sizeof *item) : NULL;
+    if (item && lc.tier == RELAIS_TIER_ACTIVE && relais_lost_load(plan->store, relais_found_handle_seq(case_id), item) == 0)
+        clock.last_event_ms = relais_lost_active_from(item, lc.last_event_ms);
+    free(item);
+    relais_cases_move_t move = relais_cases_sweep_move(&clock, s_retention(plan, case_id), plan->now, NULL);
     if (move == RELAIS_CASES_MOVE_NONE)
         return 0;
     if (plan->count == plan->room) {
@@ -735,7 +741,7 @@ int broker_sweep(relais_broker_t *b, uint64_t *head)
     s_sweep_t s = {.b = b, .now = broker_sweep_clock(b), .received_ms = broker_now_ms()};
     relais_cases_retention_t lost = {.active_ms = (int64_t)b->opts.lost_active_days * S_DAY_MS,
                                      .archive_ms = (int64_t)b->opts.lost_archive_days * S_DAY_MS};
-    s_plan_t plan = {.retention = &retention, .reception = &reception, .lost = &lost, .now = s.now};
+    s_plan_t plan = {.retention = &retention, .reception = &reception, .lost = &lost, .store = b->store, .now = s.now};
     char name[RELAIS_IDENT_NAME_MAX];
     int rc = relais_store_lifecycle_iterate(b->store, s_plan_case, &plan);
     size_t moved = 0;

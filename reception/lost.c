@@ -35,6 +35,12 @@ int relais_lost_is_open(const relais_lost_record_t *rec)
     return rec->state == RELAIS_LOST_STATE_KEPT || rec->state == RELAIS_LOST_STATE_SOUGHT;
 }
 
+int64_t relais_lost_active_from(const relais_lost_record_t *rec, int64_t last_event_ms)
+{
+    int64_t kept_to = rec->state == RELAIS_LOST_STATE_KEPT ? relais_reception_day_end_ms(rec->keep_until) : 0;
+    return kept_to > last_event_ms ? kept_to : last_event_ms;
+}
+
 int relais_lost_keeping_over(const relais_lost_record_t *rec, int64_t now_ms)
 {
     int64_t end = relais_reception_day_end_ms(rec->keep_until);
@@ -242,8 +248,8 @@ int relais_lost_batch_decide(relais_store_batch_t *batch, const relais_message_t
     return rc;
 }
 
-/* An item's active period counts from its last event; a found item still kept, from the end of its
- * keeping at the earliest, so that it is never archived while the desk keeps it. */
+/* An item's active period counts from its last event (the sweep waits for the end of a kept item's
+ * keeping too: relais_lost_active_from). */
 static int s_lifecycle_touch(relais_store_batch_t *batch, const relais_lost_record_t *rec, uint64_t seq,
                              int64_t received_ms)
 {
@@ -257,8 +263,7 @@ static int s_lifecycle_touch(relais_store_batch_t *batch, const relais_lost_reco
     }
     if (rc)
         return rc;
-    int64_t kept_to = rec->state == RELAIS_LOST_STATE_KEPT ? relais_reception_day_end_ms(rec->keep_until) : 0;
-    relais_cases_lifecycle_touch(&lc, seq, kept_to > received_ms ? kept_to : received_ms);
+    relais_cases_lifecycle_touch(&lc, seq, received_ms);
     return relais_cases_batch_lifecycle_put(batch, handle, &lc);
 }
 
@@ -280,11 +285,11 @@ int relais_lost_batch_record(relais_store_batch_t *batch, const relais_lost_step
         rc = relais_store_batch_register_link(batch, RELAIS_STORE_REGISTER_LOST, seq, step->item_seq);
     if (rc == 0)
         rc = s_lifecycle_touch(batch, &step->rec, seq, step->rec.updated_ms);
-    /* The declaration a return answers: its state, and one more event of its lifecycle. */
+    /* The declaration a return answers: its state. The return is the found item's event, sealed
+     * under its key: once that key is gone, a rebuild cannot tell the declaration it closed, so
+     * the declaration's lifecycle keeps counting from its own records. */
     if (rc == 0 && step->has_other)
         rc = s_put(batch, &step->other);
-    if (rc == 0 && step->has_other)
-        rc = s_lifecycle_touch(batch, &step->other, seq, step->other.updated_ms);
     return rc;
 }
 

@@ -112,8 +112,9 @@ int relais_reception_matches(const relais_contact_record_t *rec, const relais_re
  * outcome: to its finder, handed over, destroyed); a declaration is SOUGHT until a return answers
  * it or the desk withdraws it (WITHDRAWN). Each is sealed under its own record's key part
  * RELAIS_KEY_ID_PART_FOUND or _LOSS, and its lifecycle is the lifecycle index's entry under its
- * handle: its active period counts from its last event, and for an item still kept from the end
- * of its keeping at the earliest. Retention (docs/reception.md): active a year after that, then
+ * handle, touched by each of its records: its active period counts from its last event, and for
+ * an item still kept from the end of its keeping at the earliest (relais_lost_active_from, which
+ * the sweep applies). Retention (docs/reception.md): active a year after that, then
  * archived for the three years in which an owner may claim a lost thing back (Code civil,
  * art. 2276), then erased. */
 #define RELAIS_LOST_KEEP_DAYS_DEFAULT 366 /* "a year and a day" */
@@ -148,6 +149,9 @@ int relais_lost_load(relais_store_t *store, uint64_t seq, relais_lost_record_t *
 uint64_t relais_lost_key_id(const relais_lost_record_t *rec);
 /* KEPT or SOUGHT. */
 int relais_lost_is_open(const relais_lost_record_t *rec);
+/* When the item's active period starts, its last event at `last_event_ms`: then, or the end of its
+ * keeping while it is kept. */
+int64_t relais_lost_active_from(const relais_lost_record_t *rec, int64_t last_event_ms);
 /* A found item still kept after the end of its keep_until day (local time) at `now_ms`. */
 int relais_lost_keeping_over(const relais_lost_record_t *rec, int64_t now_ms);
 /* How likely a found item and a declared loss are one thing, 0-100, and why (RELAIS_MATCH_*

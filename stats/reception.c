@@ -1,5 +1,6 @@
 /* reception.c -- the Tranquillité urbaine reception desk's figures: counting its register's entries
- * over a period, and publishing them (JSON, CSV, French text) under the cases' suppression rule. */
+ * and its lost and found's items over a period, and publishing them (JSON, CSV, French text) under
+ * the cases' suppression rule. */
 #include "stats_internal.h"
 
 #include <inttypes.h>
@@ -49,7 +50,27 @@ static const s_label_t s_kinds[] = {
     {"municipal-service", "autre service municipal"},
 };
 
+/* The lost and found's item categories, indexed by relais_item_category_t - 1, "unspecified" last;
+ * their keys are relais_item_category_name's spellings. */
+static const s_label_t s_items[] = {
+    {"keys", "clés"},
+    {"wallet", "portefeuille"},
+    {"phone", "téléphone portable"},
+    {"bag", "sac"},
+    {"papers", "papiers"},
+    {"jewellery", "bijoux"},
+    {"clothing", "vêtements"},
+    {"glasses", "lunettes"},
+    {"electronics", "appareil électronique"},
+    {"bicycle", "vélo"},
+    {"toy", "jouet"},
+    {"other", "autre objet"},
+    {"unspecified", "catégorie non précisée"},
+};
+
 #define S_COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(S_COUNT_OF(s_items) == RELAIS_ITEM_COUNT, "one label an item category, 0 as unspecified");
+#define S_ITEMS S_COUNT_OF(s_items)
 #define S_CHANNELS S_COUNT_OF(s_channels)
 #define S_CATEGORIES S_COUNT_OF(s_categories)
 #define S_OUTCOMES S_COUNT_OF(s_outcomes)
@@ -86,6 +107,13 @@ struct relais_reception_figures {
     size_t slot_count; /* a power of two, at least twice hub_cap, or 0 */
     uint64_t due;      /* entries with a response due date */
     uint64_t in_time;  /* of these, those answered in time */
+    /* the lost and found, items of the period only */
+    uint64_t found;                /* found items */
+    uint64_t found_category[S_ITEMS];
+    uint64_t returned;             /* found items returned to their owner */
+    uint64_t ended;                /* found items whose keeping ended */
+    uint64_t declared;             /* declarations of loss */
+    uint64_t recovered;            /* of these, those answered by a return */
 };
 
 /* ---- Dates ------------------------------------------------------------------------------- */
@@ -393,20 +421,96 @@ int relais_reception_figures_add(relais_reception_figures_t *self, const relais_
     return RELAIS_OK;
 }
 
+/* The states each kind of item has (reception/lost.c): a found item is kept, then returned or
+ * ended; a declaration is sought, then recovered or withdrawn. */
+static int s_item_state_ok(int kind, int state)
+{
+    if (kind == RELAIS_LOST_KIND_FOUND)
+        return state == RELAIS_LOST_STATE_KEPT || state == RELAIS_LOST_STATE_RETURNED ||
+               state == RELAIS_LOST_STATE_ENDED;
+    return state == RELAIS_LOST_STATE_SOUGHT || state == RELAIS_LOST_STATE_RECOVERED ||
+           state == RELAIS_LOST_STATE_WITHDRAWN;
+}
+
+int relais_reception_figures_add_item(relais_reception_figures_t *self, const relais_lost_fact_t *fact)
+{
+    if (!self || !fact)
+        return relais_status_set(RELAIS_E_INVALID, "no reception figures or no item to count");
+    if (fact->kind != RELAIS_LOST_KIND_FOUND && fact->kind != RELAIS_LOST_KIND_LOST)
+        return relais_status_set(RELAIS_E_INVALID, "item kind %d: neither found (1) nor lost (2)", fact->kind);
+    if (fact->category < 0 || fact->category >= (int)S_ITEMS)
+        return relais_status_set(RELAIS_E_INVALID, "item category %d: not a category this build knows", fact->category);
+    if (!s_item_state_ok(fact->kind, fact->state))
+        return relais_status_set(RELAIS_E_INVALID, "item state %d: not a state of a %s", fact->state,
+                                 fact->kind == RELAIS_LOST_KIND_FOUND ? "found item" : "declaration of loss");
+    if (fact->when_ms < self->from_ms || fact->when_ms >= self->to_ms)
+        return RELAIS_OK;
+    if (fact->kind == RELAIS_LOST_KIND_LOST) {
+        if (self->declared >= RELAIS_STATS_MAX_CASES)
+            return relais_status_set(RELAIS_E_INVALID, "the reception figures count as many declarations as they can");
+        self->declared++;
+        self->recovered += fact->state == RELAIS_LOST_STATE_RECOVERED;
+        return RELAIS_OK;
+    }
+    if (self->found >= RELAIS_STATS_MAX_CASES)
+        return relais_status_set(RELAIS_E_INVALID, "the reception figures count as many found items as they can");
+    self->found++;
+    self->found_category[fact->category ? fact->category - 1 : (int)S_ITEMS - 1]++;
+    self->returned += fact->state == RELAIS_LOST_STATE_RETURNED;
+    self->ended += fact->state == RELAIS_LOST_STATE_ENDED;
+    return RELAIS_OK;
+}
+
 /* ---- The rule ---------------------------------------------------------------------------- */
 
-typedef enum { S_WEEK, S_CHANNEL, S_CATEGORY, S_OUTCOME, S_TRANSFERS, S_DUE, S_TABLES } s_table_id_t;
+/* The entries' tables, then the lost and found's from S_FOUND on. */
+typedef enum {
+    S_WEEK,
+    S_CHANNEL,
+    S_CATEGORY,
+    S_OUTCOME,
+    S_TRANSFERS,
+    S_DUE,
+    S_FOUND,
+    S_RETURNS,
+    S_DECLARED,
+    S_TABLES
+} s_table_id_t;
 
-static const char *const s_table_keys[S_TABLES] = {"week",    "channel",   "category",
-                                                   "outcome", "transfers", "answered_in_time"};
+static const char *const s_table_keys[S_TABLES] = {"week",        "channel",        "category",
+                                                   "outcome",     "transfers",      "answered_in_time",
+                                                   "items_found", "items_returned", "loss_declarations"};
 
-/* The two cells of the answered_in_time table. */
+/* The two cells of a pair table (answered_in_time, items_returned, loss_declarations): those that
+ * were (answered in time, returned, recovered), and the others. Only the first is published, with
+ * the total; the second is the total less it. */
 enum { S_IN_TIME, S_LATE };
+
+static int s_is_pair(s_table_id_t id)
+{
+    return id == S_DUE || id == S_RETURNS || id == S_DECLARED;
+}
+
+/* A pair table's published keys: its total, its first cell, and its share of the total (NULL:
+ * none published). */
+typedef struct {
+    const char *total, *count, *percent;
+} s_pair_keys_t;
+
+static s_pair_keys_t s_pair_keys(s_table_id_t id)
+{
+    if (id == S_RETURNS)
+        return (s_pair_keys_t){"closed", "returned", "return_rate_percent"};
+    if (id == S_DECLARED)
+        return (s_pair_keys_t){"declared", "recovered", NULL};
+    return (s_pair_keys_t){"due", "in_time", "share_percent"};
+}
 
 typedef struct {
     stats_cell_t *cells; /* every label, zeros too; for transfers, the hubs after the kinds */
     size_t n;
-    uint64_t total;    /* what the cells sum to: the contacts, the transfers or the due requests */
+    uint64_t total;    /* what the cells sum to: the contacts, the transfers, the due requests,
+                        * the found items, the closed ones or the declarations */
     int withheld;      /* secret whole, its total too */
     int own_total;     /* a total of its own, published with it */
 } s_table_t;
@@ -447,6 +551,8 @@ static int s_table_fill(s_table_t *t, const uint64_t *counts, size_t n, uint64_t
 static int s_tables_build(const relais_reception_figures_t *f, s_publication_t *p)
 {
     const uint64_t due[2] = {f->in_time, f->due - f->in_time};
+    const uint64_t returns[2] = {f->returned, f->ended};
+    const uint64_t declared[2] = {f->recovered, f->declared - f->recovered};
     int rc = s_table_fill(&p->tables[S_WEEK], f->weeks, f->week_count, f->contacts);
     if (rc == RELAIS_OK)
         rc = s_table_fill(&p->tables[S_CHANNEL], f->channel, S_CHANNELS, f->contacts);
@@ -458,6 +564,15 @@ static int s_tables_build(const relais_reception_figures_t *f, s_publication_t *
         rc = s_table_fill(&p->tables[S_TRANSFERS], NULL, S_KINDS + f->hub_count, f->transfers);
     if (rc == RELAIS_OK)
         rc = s_table_fill(&p->tables[S_DUE], due, 2, f->due);
+    /* Items are things, not people; but a found wallet or a declared loss is a resident's, and
+     * their per-category counts go through the same suppression as the entries' cells
+     * (stats_suppress_single, in s_publication_make), against the items found as their total. */
+    if (rc == RELAIS_OK)
+        rc = s_table_fill(&p->tables[S_FOUND], f->found_category, S_ITEMS, f->found);
+    if (rc == RELAIS_OK)
+        rc = s_table_fill(&p->tables[S_RETURNS], returns, 2, f->returned + f->ended);
+    if (rc == RELAIS_OK)
+        rc = s_table_fill(&p->tables[S_DECLARED], declared, 2, f->declared);
     if (rc)
         return rc;
     if (f->hub_count) {
@@ -472,7 +587,8 @@ static int s_tables_build(const relais_reception_figures_t *f, s_publication_t *
     for (size_t i = 0; i < t->n; i++)
         t->cells[i] = (stats_cell_t){.count = i < S_KINDS ? f->kinds[i] : p->hubs[i - S_KINDS]->count,
                                      .label = (int32_t)i};
-    p->tables[S_TRANSFERS].own_total = p->tables[S_DUE].own_total = 1;
+    for (int i = S_TRANSFERS; i < S_TABLES; i++)
+        p->tables[i].own_total = 1;
     return RELAIS_OK;
 }
 
@@ -489,10 +605,12 @@ static int s_publication_make(const relais_reception_figures_t *f, unsigned thre
     p->withheld = f->contacts < threshold; /* rule 1 */
     for (int i = 0; i < S_TABLES && !p->withheld; i++) {
         s_table_t *t = &p->tables[i];
+        int lost = i >= S_FOUND;
         if (t->own_total && t->total && t->total < threshold) {
             t->withheld = 1;
-            /* a reader knows it holds 1 to t - 1: a single value at t = 2 */
-            p->withheld |= threshold - 1 < 2;
+            /* a reader knows it holds 1 to t - 1: a single value at t = 2, unless it may also be
+             * a lost and found's table withheld below (relais_stats.h) */
+            p->withheld |= threshold - 1 < 2 && !lost;
             continue;
         }
         int protected = 1;
@@ -501,7 +619,11 @@ static int s_publication_make(const relais_reception_figures_t *f, unsigned thre
             s_publication_clear(p);
             return rc;
         }
-        p->withheld |= !protected; /* rule 4 */
+        /* rule 4; for the lost and found, withholding its table (and its total) is enough */
+        if (lost)
+            t->withheld |= !protected;
+        else
+            p->withheld |= !protected;
     }
     return RELAIS_OK;
 }
@@ -511,12 +633,13 @@ static int s_table_secret(const s_publication_t *p, s_table_id_t id)
     return p->withheld || p->tables[id].withheld;
 }
 
-/* The published share answered in time, in tenths of a percent; -1 when there is none to
- * publish (no due request), -2 when it is secret. */
-static int64_t s_share_tenths(const s_publication_t *p)
+/* The published share of a pair table (answered in time of the due requests, returned of the
+ * closed found items), in tenths of a percent; -1 when there is none to publish (a total of 0),
+ * -2 when it is secret. */
+static int64_t s_share_tenths(const s_publication_t *p, s_table_id_t id)
 {
-    const s_table_t *t = &p->tables[S_DUE];
-    if (s_table_secret(p, S_DUE) || t->cells[S_IN_TIME].secret || t->cells[S_LATE].secret)
+    const s_table_t *t = &p->tables[id];
+    if (s_table_secret(p, id) || t->cells[S_IN_TIME].secret || t->cells[S_LATE].secret)
         return -2;
     if (!t->total)
         return -1;
@@ -534,6 +657,7 @@ static const char *s_cell_key(const s_publication_t *p, s_table_id_t id, const s
     case S_CHANNEL: return s_channels[c->label].key;
     case S_CATEGORY: return s_categories[c->label].key;
     case S_OUTCOME: return s_outcomes[c->label].key;
+    case S_FOUND: return s_items[c->label].key;
     case S_TRANSFERS:
         if (c->label < (int32_t)S_KINDS)
             return s_kinds[c->label].key;
@@ -557,13 +681,18 @@ static json_t *s_table_json(const s_publication_t *p, s_table_id_t id)
     const s_table_t *t = &p->tables[id];
     json_t *table = json_object();
     int ok = table != NULL;
-    if (ok && id == S_DUE) {
-        int64_t share = s_share_tenths(p);
-        json_t *percent = share == -2 ? json_string("secret") : share == -1 ? json_null() : json_real((double)share / 10);
-        ok = json_object_set_new(table, "due", json_integer((json_int_t)t->total)) == 0 &&
-             json_object_set_new(table, "in_time",
-                                 s_count_json(t->cells[S_IN_TIME].secret, t->cells[S_IN_TIME].count)) == 0 &&
-             json_object_set_new(table, "share_percent", percent) == 0;
+    if (ok && s_is_pair(id)) {
+        s_pair_keys_t keys = s_pair_keys(id);
+        ok = json_object_set_new(table, keys.total, json_integer((json_int_t)t->total)) == 0 &&
+             json_object_set_new(table, keys.count,
+                                 s_count_json(t->cells[S_IN_TIME].secret, t->cells[S_IN_TIME].count)) == 0;
+        if (ok && keys.percent) {
+            int64_t share = s_share_tenths(p, id);
+            json_t *percent = share == -2   ? json_string("secret")
+                              : share == -1 ? json_null()
+                                            : json_real((double)share / 10);
+            ok = json_object_set_new(table, keys.percent, percent) == 0;
+        }
     } else if (ok) {
         if (t->own_total)
             ok = json_object_set_new(table, "total", json_integer((json_int_t)t->total)) == 0;
@@ -664,16 +793,19 @@ static void s_csv_table(s_buf_t *b, const s_publication_t *p, s_table_id_t id)
         s_append(b, "%s,,secret\r\n", name);
         return;
     }
-    if (id == S_DUE) {
-        int64_t share = s_share_tenths(p);
-        s_csv_count(b, name, "due", 0, t->total);
-        s_csv_count(b, name, "in_time", t->cells[S_IN_TIME].secret, t->cells[S_IN_TIME].count);
+    if (s_is_pair(id)) {
+        s_pair_keys_t keys = s_pair_keys(id);
+        s_csv_count(b, name, keys.total, 0, t->total);
+        s_csv_count(b, name, keys.count, t->cells[S_IN_TIME].secret, t->cells[S_IN_TIME].count);
+        if (!keys.percent)
+            return;
+        int64_t share = s_share_tenths(p, id);
         if (share == -2)
-            s_append(b, "%s,share_percent,secret\r\n", name);
+            s_append(b, "%s,%s,secret\r\n", name, keys.percent);
         else if (share == -1)
-            s_append(b, "%s,share_percent,\r\n", name);
+            s_append(b, "%s,%s,\r\n", name, keys.percent);
         else
-            s_append(b, "%s,share_percent,%" PRId64 ".%" PRId64 "\r\n", name, share / 10, share % 10);
+            s_append(b, "%s,%s,%" PRId64 ".%" PRId64 "\r\n", name, keys.percent, share / 10, share % 10);
         return;
     }
     if (t->own_total)
@@ -800,7 +932,7 @@ static void s_share_text(const s_publication_t *p, FILE *out)
         fputs("Aucune demande écrite avec une date de réponse sur la période.\n", out);
         return;
     }
-    int64_t share = s_share_tenths(p);
+    int64_t share = s_share_tenths(p, S_DUE);
     if (share < 0)
         fprintf(out,
                 "Demandes écrites avec une date de réponse : %" PRIu64 ", dont répondues dans le délai : secret.\n",
@@ -810,6 +942,65 @@ static void s_share_text(const s_publication_t *p, FILE *out)
                 "Demandes écrites avec une date de réponse : %" PRIu64 ", dont %" PRIu64
                 " répondues dans le délai, soit %" PRId64 ",%" PRId64 " %%.\n",
                 t->total, t->cells[S_IN_TIME].count, share / 10, share % 10);
+}
+
+/* The lost and found: the items found by category, with their total, as the transfers are. */
+static void s_found_text(const s_publication_t *p, FILE *out)
+{
+    const s_table_t *t = &p->tables[S_FOUND];
+    char count[24];
+    s_count_text(count, sizeof count, s_table_secret(p, S_FOUND), t->total);
+    fprintf(out,
+            "\nObjets trouvés\n(trouvés sur la période, par catégorie : des objets et non des personnes, mais "
+            "chacun est à quelqu'un,\net les cases suivent le même secret statistique que les sollicitations)\n"
+            "Total : %s\n",
+            count);
+    if (!s_table_secret(p, S_FOUND))
+        stats_text_rows(out, t->cells, t->n, s_fixed_french, s_items, 0);
+}
+
+static void s_returns_text(const s_publication_t *p, FILE *out)
+{
+    const s_table_t *t = &p->tables[S_RETURNS];
+    fputs("\nRestitutions\n(le taux de restitution porte sur les objets trouvés clos, rendus à leur propriétaire "
+          "ou dont la garde\nest terminée ; ceux encore gardés n'y entrent pas)\n",
+          out);
+    if (s_table_secret(p, S_RETURNS)) {
+        fputs("Objets trouvés clos : secret.\n", out);
+        return;
+    }
+    if (!t->total) {
+        fputs("Aucun objet trouvé sur la période n'est clos : pas de taux de restitution.\n", out);
+        return;
+    }
+    int64_t share = s_share_tenths(p, S_RETURNS);
+    if (share < 0)
+        fprintf(out,
+                "Objets trouvés clos : %" PRIu64 ", dont rendus à leur propriétaire : secret ; taux de restitution : "
+                "secret.\n",
+                t->total);
+    else
+        fprintf(out,
+                "Objets trouvés clos : %" PRIu64 ", dont %" PRIu64 " rendus à leur propriétaire, soit un taux de "
+                "restitution de %" PRId64 ",%" PRId64 " %% des objets clos.\n",
+                t->total, t->cells[S_IN_TIME].count, share / 10, share % 10);
+}
+
+static void s_declarations_text(const s_publication_t *p, FILE *out)
+{
+    const s_table_t *t = &p->tables[S_DECLARED];
+    fputs("\nDéclarations de perte\n(objets perdus sur la période ; retrouvées : celles auxquelles a répondu, à ce "
+          "jour, la restitution\nd'un objet trouvé)\n",
+          out);
+    if (s_table_secret(p, S_DECLARED))
+        fputs("Déclarations de perte : secret.\n", out);
+    else if (!t->total)
+        fputs("Aucune déclaration de perte sur la période.\n", out);
+    else if (t->cells[S_IN_TIME].secret)
+        fprintf(out, "Déclarations de perte : %" PRIu64 ", dont retrouvées : secret.\n", t->total);
+    else
+        fprintf(out, "Déclarations de perte : %" PRIu64 ", dont %" PRIu64 " retrouvées.\n", t->total,
+                t->cells[S_IN_TIME].count);
 }
 
 int relais_reception_figures_publish_text(const relais_reception_figures_t *self, unsigned threshold, FILE *out)
@@ -841,6 +1032,9 @@ int relais_reception_figures_publish_text(const relais_reception_figures_t *self
     for (int i = S_WEEK; i < S_DUE; i++)
         s_table_text(&p, (s_table_id_t)i, out);
     s_share_text(&p, out);
+    s_found_text(&p, out);
+    s_returns_text(&p, out);
+    s_declarations_text(&p, out);
     s_publication_clear(&p);
     if (fflush(out) != 0 || ferror(out))
         return relais_status_set(RELAIS_E_IO, "reception figures: the text could not be written");

@@ -205,6 +205,29 @@ int relais_stats_publish_text(const relais_stats_t *self, unsigned threshold, FI
  *
  * As for the cases, two publications of nearly the same entries (November, then November and
  * the 1st of December) can be subtracted from each other: publish each period once.
+ *
+ * The lost and found's figures, over the same period (an item counts when it was found, or for a
+ * declared loss when it was lost: relais_lost_record_t's when_ms), in three tables after those:
+ *   items_found        the found items by category: keys, wallet, phone, bag, papers, jewellery,
+ *                      clothing, glasses, electronics, bicycle, toy, other (relais_item_category_name's
+ *                      spellings), unspecified; with its total, the items found
+ *   items_returned     the found items that are closed, "closed": returned to their owner or whose
+ *                      keeping has ended (to the finder, handed over, destroyed), and of these those
+ *                      "returned" to their owner; the return rate is returned / closed: the items still
+ *                      kept are in neither
+ *   loss_declarations  the declarations of loss, "declared", and of these those "recovered", answered
+ *                      by the return of a found item
+ * Each has a total of its own and goes through the rule as the transfers and answered_in_time do:
+ * an item is a thing, not a person, but a found wallet or a declared loss is someone's, and a small
+ * cell of them names a resident as well as a small cell of entries does ("1 bicycle" returned in
+ * November). So the return rate is published only when "closed" is at least t and neither the
+ * returned nor the not-returned count is a small cell, and "recovered" likewise against "declared".
+ * One difference, the reach of rule 4: a lost and found's table that cannot be protected (a handful
+ * of items found, each of its own category) is withheld whole, its total with it, and the rest of
+ * the publication stays; a reader who knows the rule learns from it that the table held under t
+ * items, or at least t each alone in its category, not which category holds one: so also at t = 2,
+ * where a withheld total is 1 or such a table. Rules 1 and 4 of the entries' tables still withhold
+ * these three with everything else.
  */
 
 /* The most weeks a period may span (about 21 years): every week is listed, zeros too, so a
@@ -261,6 +284,24 @@ int relais_reception_figures_add(relais_reception_figures_t *self, const relais_
 uint64_t relais_reception_figures_total(const relais_reception_figures_t *self);
 uint64_t relais_reception_figures_outside(const relais_reception_figures_t *self);
 
+/* One item of the lost and found, as the figures count it: no description, no place, no name.
+ * Its values are relais_lost_record_t's (relais.proto's LostFoundItem and LostRecord). */
+typedef struct {
+    int64_t when_ms; /* when it was found, or lost (the start of the window): counts in the period */
+    int kind;        /* a relais_lost_kind_t: 1 found, 2 lost (a declaration of loss) */
+    int category;    /* a relais_item_category_t: 1 keys .. 12 other; 0 unspecified */
+    int state;       /* a relais_lost_state_t, its state now: a found item 1 kept, 3 returned or
+                      * 5 ended; a declaration 2 sought, 4 recovered or 6 withdrawn */
+} relais_lost_fact_t;
+
+/* Counts one item of the lost and found, or none: as relais_reception_figures_add does an entry,
+ * its values are checked first, whatever its time (a kind, a category this build knows, and a
+ * state that item's kind has), then an item outside the period is left out, and that is no
+ * error. The entries' counts (relais_reception_figures_total, _outside) do not change. Errors:
+ * RELAIS_E_INVALID (a value above, with a detail naming it; or the found items or the
+ * declarations at RELAIS_STATS_MAX_CASES); on error nothing is counted. */
+int relais_reception_figures_add_item(relais_reception_figures_t *self, const relais_lost_fact_t *fact);
+
 /* The figures after the suppression rule at threshold t (RELAIS_STATS_THRESHOLD_DEFAULT unless
  * the town's agreement sets another), in three forms of the same cells. In all three a secret
  * cell or total is written "secret", and so is a table withheld whole (no label of it is listed);
@@ -271,9 +312,13 @@ uint64_t relais_reception_figures_outside(const relais_reception_figures_t *self
  *   {"threshold":5,"from":"2026-11-01","to":"2026-12-01","contacts":412,
  *    "week":{"2026-W44":31,...},"channel":{"call":198,...},"category":{...},"outcome":{...},
  *    "transfers":{"total":57,"police-municipale":21,...,"hub:cmp-sceaux":"secret"},
- *    "answered_in_time":{"due":64,"in_time":60,"share_percent":93.8}}
+ *    "answered_in_time":{"due":64,"in_time":60,"share_percent":93.8},
+ *    "items_found":{"total":31,"keys":6,"wallet":"secret",...,"unspecified":0},
+ *    "items_returned":{"closed":20,"returned":8,"return_rate_percent":40.0},
+ *    "loss_declarations":{"declared":12,"recovered":5}}
  * "from" and "to" are the local dates of from_ms and to_ms (to_ms excluded: a period of whole
- * days ends at the next midnight); share_percent is rounded to a tenth, null when "due" is 0.
+ * days ends at the next midnight); share_percent is rounded to a tenth, null when "due" is 0;
+ * return_rate_percent, returned / closed, likewise, null when "closed" is 0.
  * *out (NUL-terminated) is the caller's to free. Errors: RELAIS_E_INVALID (no figures or no
  * out), RELAIS_E_NOMEM. */
 int relais_reception_figures_publish_json(const relais_reception_figures_t *self, unsigned threshold, char **out);
@@ -282,8 +327,9 @@ int relais_reception_figures_publish_json(const relais_reception_figures_t *self
  * end): the header "table,label,count", then one row per value of the JSON above, its key as the
  * table and its key within as the label, in the same order: "threshold,,5", "from,,2026-11-01",
  * "to,,2026-12-01", "contacts,,412", "week,2026-W44,31", ..., "transfers,total,57", ...,
- * "answered_in_time,share_percent,93.8" (an empty count when "due" is 0). A table withheld whole
- * is one row with an empty label: "transfers,,secret". *out is the caller's to free. Errors:
+ * "answered_in_time,share_percent,93.8" (an empty count when "due" is 0), "items_found,total,31",
+ * ..., "items_returned,return_rate_percent,40.0", "loss_declarations,recovered,5". A table
+ * withheld whole is one row with an empty label: "transfers,,secret". *out is the caller's to free. Errors:
  * RELAIS_E_INVALID (no figures or no out), RELAIS_E_NOMEM. */
 int relais_reception_figures_publish_csv(const relais_reception_figures_t *self, unsigned threshold, char **out);
 
@@ -291,7 +337,10 @@ int relais_reception_figures_publish_csv(const relais_reception_figures_t *self,
  * urbaine — sollicitations du 1er novembre 2026 au 30 novembre 2026"), the total, the rule in
  * a sentence, one table per dimension with its French labels, the weeks drawn as bars (a secret
  * week as nothing; a week the period holds only some days of is marked "en partie"), the
- * transfers with their total, and the share answered in time as a sentence. Errors:
+ * transfers with their total, the share answered in time as a sentence, then the lost and found:
+ * the items found by category with their total ("Objets trouvés"), the closed ones, those returned
+ * to their owner and the return rate over the closed ones ("Restitutions"), the declarations of
+ * loss and those recovered ("Déclarations de perte"). Errors:
  * RELAIS_E_INVALID (no figures or no stream), RELAIS_E_IO (the stream refused a write),
  * RELAIS_E_NOMEM. */
 int relais_reception_figures_publish_text(const relais_reception_figures_t *self, unsigned threshold, FILE *out);

@@ -1,6 +1,7 @@
 /* test_reception_figures.c -- the reception desk's figures: counting entries over a period, ISO weeks
  * in local time, the suppression rule on every table and on the share answered in time, the three
- * published forms, refusals, and generated registers checked against a tally kept here. */
+ * published forms, refusals, generated registers checked against a tally kept here, and the lost
+ * and found's figures (items found by category, returns and their rate, declarations of loss). */
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,6 +61,11 @@ static const char *const s_category_keys[] = {"noise",           "neighbourhood-
 static const char *const s_outcome_keys[] = {"answered-on-spot", "follow-up", "transferred", "closed", "unspecified"};
 static const char *const s_kind_keys[] = {"police-municipale", "police-nationale", "victim-support-association",
                                           "municipal-service"};
+/* The lost and found's item categories, by relais_item_category_t - 1, "unspecified" last. */
+static const char *const s_item_keys[] = {"keys",     "wallet",  "phone",       "bag",     "papers", "jewellery",
+                                          "clothing", "glasses", "electronics", "bicycle", "toy",    "other",
+                                          "unspecified"};
+#define S_ITEM_KEYS (sizeof s_item_keys / sizeof s_item_keys[0])
 
 static const char *const s_channel_french[] = {"téléphone", "visite",     "courrier",
                                                "courriel",  "formulaire", "non précisé"};
@@ -656,14 +662,17 @@ static void test_small_total_hides_everything(void **state)
     json_t *root = s_json(f, 5);
     s_expect(root, "threshold", NULL, 5);
     s_expect_secret(root, "contacts", NULL);
-    static const char *const tables[] = {"week", "channel", "category", "outcome", "transfers", "answered_in_time"};
-    for (size_t i = 0; i < 6; i++)
+    static const char *const tables[] = {"week",      "channel",          "category",    "outcome",
+                                         "transfers", "answered_in_time", "items_found", "items_returned",
+                                         "loss_declarations"};
+    for (size_t i = 0; i < 9; i++)
         s_expect_secret(root, tables[i], NULL);
     json_decref(root);
     char *csv = s_csv(f, 5);
     assert_string_equal(csv, "table,label,count\r\nthreshold,,5\r\nfrom,,2026-11-01\r\nto,,2026-12-01\r\n"
                              "contacts,,secret\r\nweek,,secret\r\nchannel,,secret\r\ncategory,,secret\r\n"
-                             "outcome,,secret\r\ntransfers,,secret\r\nanswered_in_time,,secret\r\n");
+                             "outcome,,secret\r\ntransfers,,secret\r\nanswered_in_time,,secret\r\n"
+                             "items_found,,secret\r\nitems_returned,,secret\r\nloss_declarations,,secret\r\n");
     free(csv);
     char *text = s_text(f, 5);
     assert_non_null(strstr(text, "Sollicitations enregistrées : secret\n"));
@@ -788,7 +797,15 @@ static void test_outputs(void **state)
                              "transfers,victim-support-association,0\r\ntransfers,municipal-service,0\r\n"
                              "transfers,hub:cmp-sceaux,secret\r\n"
                              "answered_in_time,due,10\r\nanswered_in_time,in_time,10\r\n"
-                             "answered_in_time,share_percent,100.0\r\n");
+                             "answered_in_time,share_percent,100.0\r\n"
+                             "items_found,total,0\r\nitems_found,keys,0\r\nitems_found,wallet,0\r\n"
+                             "items_found,phone,0\r\nitems_found,bag,0\r\nitems_found,papers,0\r\n"
+                             "items_found,jewellery,0\r\nitems_found,clothing,0\r\nitems_found,glasses,0\r\n"
+                             "items_found,electronics,0\r\nitems_found,bicycle,0\r\nitems_found,toy,0\r\n"
+                             "items_found,other,0\r\nitems_found,unspecified,0\r\n"
+                             "items_returned,closed,0\r\nitems_returned,returned,0\r\n"
+                             "items_returned,return_rate_percent,\r\n"
+                             "loss_declarations,declared,0\r\nloss_declarations,recovered,0\r\n");
     json_t *root = s_json(f, 5);
     char *from_json = s_csv_of_json(root);
     assert_string_equal(csv, from_json);
@@ -851,6 +868,303 @@ static void test_outputs(void **state)
         assert_int_equal(relais_reception_figures_publish_text(f, 5, full), RELAIS_E_IO);
         fclose(full);
     }
+    relais_reception_figures_destroy(&f);
+}
+
+/* ---- The lost and found ---------------------------------------------------------------------- */
+
+static relais_lost_fact_t s_item(int64_t ms, int kind, int category, int state)
+{
+    return (relais_lost_fact_t){.when_ms = ms, .kind = kind, .category = category, .state = state};
+}
+
+static void s_add_item(relais_reception_figures_t *f, const relais_lost_fact_t *fact)
+{
+    if (relais_reception_figures_add_item(f, fact) != RELAIS_OK)
+        fail_msg("add item: %s", relais_status_detail());
+}
+
+/* The section of the text that starts with the line `heading`, to its next blank line. */
+static char *s_section(const char *text, const char *heading)
+{
+    char start[128];
+    snprintf(start, sizeof start, "\n%s\n", heading);
+    const char *at = strstr(text, start);
+    if (!at)
+        fail_msg("no section \"%s\" in:\n%s", heading, text);
+    at++;
+    const char *end = strstr(at, "\n\n");
+    size_t len = end ? (size_t)(end - at) + 1 : strlen(at);
+    char *out = malloc(len + 1);
+    assert_non_null(out);
+    memcpy(out, at, len);
+    out[len] = '\0';
+    return out;
+}
+
+/* The eighteen entries' period (2 to 23 November 2026), and in it 14 found items: 6 keys (3
+ * returned, 3 ended), 5 wallets (4 returned, 1 ended), 2 phones still kept, 1 of no category
+ * ended; so 12 closed, 7 returned: 58.3 %, and not 7 of 14 found (50 %). 10 declarations: 5
+ * recovered, 4 sought, 1 withdrawn. And items outside the period, which count nowhere. */
+static relais_reception_figures_t *s_lost_and_found(void)
+{
+    relais_reception_figures_t *f = s_eighteen();
+    int64_t day = s_local(2026, 11, 10, 9, 0), minute = 60000;
+    int n = 0;
+    for (int i = 0; i < 6; i++) {
+        relais_lost_fact_t item = s_item(day + minute * n++, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_KEYS,
+                                         i < 3 ? RELAIS_LOST_STATE_RETURNED : RELAIS_LOST_STATE_ENDED);
+        s_add_item(f, &item);
+    }
+    for (int i = 0; i < 5; i++) {
+        relais_lost_fact_t item = s_item(day + minute * n++, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_WALLET,
+                                         i < 4 ? RELAIS_LOST_STATE_RETURNED : RELAIS_LOST_STATE_ENDED);
+        s_add_item(f, &item);
+    }
+    for (int i = 0; i < 2; i++) {
+        relais_lost_fact_t item = s_item(day + minute * n++, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_PHONE,
+                                         RELAIS_LOST_STATE_KEPT);
+        s_add_item(f, &item);
+    }
+    relais_lost_fact_t item = s_item(day + minute * n++, RELAIS_LOST_KIND_FOUND, 0, RELAIS_LOST_STATE_ENDED);
+    s_add_item(f, &item);
+    for (int i = 0; i < 10; i++) {
+        int declared = i < 5   ? RELAIS_LOST_STATE_RECOVERED
+                       : i < 9 ? RELAIS_LOST_STATE_SOUGHT
+                               : RELAIS_LOST_STATE_WITHDRAWN;
+        item = s_item(day + minute * n++, RELAIS_LOST_KIND_LOST, RELAIS_ITEM_BICYCLE, declared);
+        s_add_item(f, &item);
+    }
+    /* outside the period, on either side: left out, and no error */
+    int64_t outside[] = {s_local(2026, 11, 2, 0, 0) - 1, s_local(2026, 11, 23, 0, 0), INT64_MIN};
+    for (size_t i = 0; i < 3; i++) {
+        item = s_item(outside[i], RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_BAG, RELAIS_LOST_STATE_RETURNED);
+        s_add_item(f, &item);
+        item = s_item(outside[i], RELAIS_LOST_KIND_LOST, RELAIS_ITEM_BAG, RELAIS_LOST_STATE_RECOVERED);
+        s_add_item(f, &item);
+    }
+    return f;
+}
+
+static void test_lost_and_found(void **state)
+{
+    (void)state;
+    relais_reception_figures_t *f = s_lost_and_found();
+    /* the entries' counts are the entries' alone */
+    assert_int_equal(relais_reception_figures_total(f), 18);
+    assert_int_equal(relais_reception_figures_outside(f), 0);
+
+    /* at 1, every count as it is; the keys are relais_item_category_name's */
+    json_t *root = s_json(f, 1);
+    static const long long found[] = {6, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    s_expect(root, "items_found", "total", 14);
+    assert_int_equal(json_object_size(json_object_get(root, "items_found")), 1 + S_ITEM_KEYS);
+    for (size_t i = 0; i < S_ITEM_KEYS; i++) {
+        s_expect(root, "items_found", s_item_keys[i], found[i]);
+        if (i + 1 < S_ITEM_KEYS)
+            assert_string_equal(relais_item_category_name((relais_item_category_t)(i + 1)), s_item_keys[i]);
+    }
+    s_expect(root, "items_returned", "closed", 12);
+    s_expect(root, "items_returned", "returned", 7);
+    assert_true(json_real_value(s_cell(root, "items_returned", "return_rate_percent")) == 58.3);
+    s_expect(root, "loss_declarations", "declared", 10);
+    s_expect(root, "loss_declarations", "recovered", 5);
+    s_expect(root, "contacts", NULL, 18);
+    json_decref(root);
+
+    /* at 5: the phones (2) and the item of no category (1) are small cells, together under 5, so
+     * the wallets (5), the smallest published, go with them; the keys (6) and the zeros stay. The
+     * totals are published, as the transfers' is: 14 items, 12 closed, 10 declarations */
+    root = s_json(f, 5);
+    s_expect(root, "contacts", NULL, 18);
+    s_expect(root, "items_found", "total", 14);
+    s_expect(root, "items_found", "keys", 6);
+    s_expect_secret(root, "items_found", "wallet");
+    s_expect_secret(root, "items_found", "phone");
+    s_expect_secret(root, "items_found", "unspecified");
+    s_expect(root, "items_found", "bag", 0);
+    s_expect(root, "items_found", "bicycle", 0); /* the declared bicycles are no found items */
+    s_expect(root, "items_returned", "closed", 12);
+    s_expect(root, "items_returned", "returned", 7);
+    assert_true(json_real_value(s_cell(root, "items_returned", "return_rate_percent")) == 58.3);
+    s_expect(root, "loss_declarations", "declared", 10);
+    s_expect(root, "loss_declarations", "recovered", 5);
+    char *from_json = s_csv_of_json(root);
+    json_decref(root);
+    char *csv = s_csv(f, 5);
+    assert_string_equal(csv, from_json);
+    assert_non_null(strstr(csv, "\r\nanswered_in_time,share_percent,100.0\r\n"
+                                "items_found,total,14\r\nitems_found,keys,6\r\nitems_found,wallet,secret\r\n"
+                                "items_found,phone,secret\r\nitems_found,bag,0\r\n"));
+    assert_non_null(strstr(csv, "\r\nitems_found,unspecified,secret\r\n"
+                                "items_returned,closed,12\r\nitems_returned,returned,7\r\n"
+                                "items_returned,return_rate_percent,58.3\r\n"
+                                "loss_declarations,declared,10\r\nloss_declarations,recovered,5\r\n"));
+    free(csv);
+    free(from_json);
+
+    char *text = s_text(f, 5), count[64];
+    char *items = s_section(text, "Objets trouvés");
+    assert_non_null(strstr(items, "\nTotal : 14\n"));
+    assert_string_equal(s_row_count(items, "clés", count, sizeof count), "6");
+    assert_string_equal(s_row_count(items, "portefeuille", count, sizeof count), "secret");
+    assert_string_equal(s_row_count(items, "téléphone portable", count, sizeof count), "secret");
+    assert_string_equal(s_row_count(items, "catégorie non précisée", count, sizeof count), "secret");
+    assert_string_equal(s_row_count(items, "sac", count, sizeof count), "0");
+    free(items);
+    char *returns = s_section(text, "Restitutions");
+    assert_non_null(strstr(returns, "objets trouvés clos"));
+    assert_non_null(strstr(returns, "ceux encore gardés n'y entrent pas"));
+    assert_non_null(strstr(returns, "\nObjets trouvés clos : 12, dont 7 rendus à leur propriétaire, soit un taux de "
+                                    "restitution de 58,3 % des objets clos.\n"));
+    free(returns);
+    char *declared = s_section(text, "Déclarations de perte");
+    assert_non_null(strstr(declared, "\nDéclarations de perte : 10, dont 5 retrouvées.\n"));
+    free(declared);
+    free(text);
+
+    /* a sixth wallet, returned: the wallets (6) tie with the keys (6) for the smallest published,
+     * and the tie goes to the first label, the keys; the rate is now 8 of 13 closed */
+    relais_lost_fact_t item = s_item(s_local(2026, 11, 12, 9, 0), RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_WALLET,
+                                     RELAIS_LOST_STATE_RETURNED);
+    s_add_item(f, &item);
+    root = s_json(f, 5);
+    s_expect_secret(root, "items_found", "keys");
+    s_expect(root, "items_found", "wallet", 6);
+    s_expect(root, "items_returned", "returned", 8);
+    assert_true(json_real_value(s_cell(root, "items_returned", "return_rate_percent")) == 61.5);
+    json_decref(root);
+    relais_reception_figures_destroy(&f);
+}
+
+static void test_lost_and_found_small_cells(void **state)
+{
+    (void)state;
+    /* 7 keys found, all closed: 3 returned, 4 ended; 9 declarations, 1 recovered. At 5 the
+     * returned (3) and the ended (4) are small cells: the returned go secret, and the rate with
+     * them; so does the recovered (1). The totals stay */
+    relais_reception_figures_t *f = s_eighteen();
+    int64_t day = s_local(2026, 11, 16, 14, 0);
+    for (int i = 0; i < 7; i++) {
+        relais_lost_fact_t item = s_item(day + i, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_KEYS,
+                                         i < 3 ? RELAIS_LOST_STATE_RETURNED : RELAIS_LOST_STATE_ENDED);
+        s_add_item(f, &item);
+    }
+    for (int i = 0; i < 9; i++) {
+        relais_lost_fact_t item = s_item(day + i, RELAIS_LOST_KIND_LOST, RELAIS_ITEM_PAPERS,
+                                         i ? RELAIS_LOST_STATE_SOUGHT : RELAIS_LOST_STATE_RECOVERED);
+        s_add_item(f, &item);
+    }
+    json_t *root = s_json(f, 5);
+    s_expect(root, "items_found", "keys", 7);
+    s_expect(root, "items_returned", "closed", 7);
+    s_expect_secret(root, "items_returned", "returned");
+    s_expect_secret(root, "items_returned", "return_rate_percent");
+    s_expect(root, "loss_declarations", "declared", 9);
+    s_expect_secret(root, "loss_declarations", "recovered");
+    json_decref(root);
+    char *text = s_text(f, 5);
+    assert_non_null(strstr(text, "\nObjets trouvés clos : 7, dont rendus à leur propriétaire : secret ; taux de "
+                                 "restitution : secret.\n"));
+    assert_non_null(strstr(text, "\nDéclarations de perte : 9, dont retrouvées : secret.\n"));
+    free(text);
+    relais_reception_figures_destroy(&f);
+
+    /* under the threshold, a lost and found's total is secret with its table; the entries' figures
+     * stay published */
+    f = s_eighteen();
+    for (int i = 0; i < 3; i++) {
+        relais_lost_fact_t item = s_item(day + i, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_BICYCLE,
+                                         i ? RELAIS_LOST_STATE_KEPT : RELAIS_LOST_STATE_RETURNED);
+        s_add_item(f, &item);
+    }
+    root = s_json(f, 5);
+    s_expect(root, "contacts", NULL, 18);
+    s_expect_secret(root, "items_found", NULL);
+    s_expect_secret(root, "items_returned", NULL);
+    s_expect(root, "loss_declarations", "declared", 0);
+    json_decref(root);
+    char *csv = s_csv(f, 5);
+    assert_non_null(
+        strstr(csv, "\r\nitems_found,,secret\r\nitems_returned,,secret\r\nloss_declarations,declared,0\r\n"));
+    assert_null(strstr(csv, "bicycle"));
+    free(csv);
+    text = s_text(f, 5);
+    char *items = s_section(text, "Objets trouvés");
+    assert_null(strstr(items, "vélo"));
+    assert_non_null(strstr(items, "\nTotal : secret\n"));
+    free(items);
+    assert_non_null(strstr(text, "\nObjets trouvés clos : secret.\n"));
+    assert_non_null(strstr(text, "\nAucune déclaration de perte sur la période.\n"));
+    free(text);
+    relais_reception_figures_destroy(&f);
+
+    /* 6 items each of its own category cannot be protected: the items found are withheld whole,
+     * their total too, and not the entries' figures (things, found: the rule's reach is theirs) */
+    f = s_eighteen();
+    for (int i = 0; i < 6; i++) {
+        relais_lost_fact_t item = s_item(day + i, RELAIS_LOST_KIND_FOUND, 1 + i, RELAIS_LOST_STATE_KEPT);
+        s_add_item(f, &item);
+    }
+    root = s_json(f, 5);
+    s_expect(root, "contacts", NULL, 18);
+    s_expect(root, "week", "2026-W45", 10);
+    s_expect_secret(root, "items_found", NULL);
+    s_expect(root, "items_returned", "closed", 0);
+    json_decref(root);
+    root = s_json(f, 1); /* and at 1 all is published */
+    s_expect(root, "items_found", "total", 6);
+    s_expect(root, "items_found", "jewellery", 1);
+    s_expect(root, "items_found", "clothing", 0);
+    json_decref(root);
+    relais_reception_figures_destroy(&f);
+
+    /* at 2, a single found item withheld: it may be 1, or a table of ones; the rest stays */
+    f = s_eighteen();
+    relais_lost_fact_t item = s_item(day, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_TOY, RELAIS_LOST_STATE_KEPT);
+    s_add_item(f, &item);
+    root = s_json(f, 2);
+    s_expect(root, "contacts", NULL, 18);
+    s_expect_secret(root, "items_found", NULL);
+    json_decref(root);
+    relais_reception_figures_destroy(&f);
+}
+
+static void test_lost_and_found_refused(void **state)
+{
+    (void)state;
+    relais_reception_figures_t *f = s_lost_and_found();
+    char *before = s_csv(f, 0);
+    int64_t in = s_local(2026, 11, 10, 9, 0);
+    struct {
+        relais_lost_fact_t fact;
+        const char *detail;
+    } cases[] = {
+        {s_item(in, 0, 1, RELAIS_LOST_STATE_KEPT), "item kind 0"},
+        {s_item(in, 3, 1, RELAIS_LOST_STATE_KEPT), "item kind 3"},
+        {s_item(in, RELAIS_LOST_KIND_FOUND, RELAIS_ITEM_COUNT, RELAIS_LOST_STATE_KEPT), "item category 13"},
+        {s_item(in, RELAIS_LOST_KIND_FOUND, -1, RELAIS_LOST_STATE_KEPT), "item category -1"},
+        {s_item(in, RELAIS_LOST_KIND_FOUND, 1, RELAIS_LOST_STATE_SOUGHT), "not a state of a found item"},
+        {s_item(in, RELAIS_LOST_KIND_FOUND, 1, RELAIS_LOST_STATE_WITHDRAWN), "not a state of a found item"},
+        {s_item(in, RELAIS_LOST_KIND_FOUND, 1, 0), "item state 0"},
+        {s_item(in, RELAIS_LOST_KIND_LOST, 1, RELAIS_LOST_STATE_RETURNED), "not a state of a declaration"},
+        {s_item(in, RELAIS_LOST_KIND_LOST, 1, RELAIS_LOST_STATE_COUNT), "item state 7"},
+        /* outside the period: checked all the same */
+        {s_item(INT64_MIN, RELAIS_LOST_KIND_LOST, 1, RELAIS_LOST_STATE_KEPT), "not a state of a declaration"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = relais_reception_figures_add_item(f, &cases[i].fact);
+        if (rc != RELAIS_E_INVALID || !strstr(relais_status_detail(), cases[i].detail))
+            fail_msg("case %zu: got %s \"%s\", expected \"%s\"", i, relais_status_name(rc), relais_status_detail(),
+                     cases[i].detail);
+    }
+    relais_lost_fact_t good = s_item(in, RELAIS_LOST_KIND_FOUND, 1, RELAIS_LOST_STATE_KEPT);
+    assert_int_equal(relais_reception_figures_add_item(NULL, &good), RELAIS_E_INVALID);
+    assert_int_equal(relais_reception_figures_add_item(f, NULL), RELAIS_E_INVALID);
+    char *after = s_csv(f, 0);
+    assert_string_equal(before, after); /* nothing counted */
+    free(before);
+    free(after);
     relais_reception_figures_destroy(&f);
 }
 
@@ -1122,9 +1436,11 @@ static int s_check_publication(const relais_reception_figures_t *f, const s_tall
     int whole = json_is_string(contacts);
     if (t->contacts < threshold)
         assert_true(whole);
-    static const char *const tables[] = {"week", "channel", "category", "outcome", "transfers", "answered_in_time"};
+    static const char *const tables[] = {"week",      "channel",          "category",    "outcome",
+                                         "transfers", "answered_in_time", "items_found", "items_returned",
+                                         "loss_declarations"};
     if (whole) {
-        for (size_t i = 0; i < 6; i++)
+        for (size_t i = 0; i < 9; i++)
             s_expect_secret(root, tables[i], NULL);
         json_decref(root);
         return 1;
@@ -1305,6 +1621,9 @@ int main(void)
         cmocka_unit_test(test_unprotectable_table_hides_everything),
         cmocka_unit_test(test_share_rule),
         cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_lost_and_found),
+        cmocka_unit_test(test_lost_and_found_small_cells),
+        cmocka_unit_test(test_lost_and_found_refused),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_random_publications),
         cmocka_unit_test(test_generated_month),
