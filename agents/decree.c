@@ -348,10 +348,10 @@ static void s_decree_text(FILE *out, const relais_decree_record_t *r)
     relais_cli_date(d->effective_from, RELAIS_CLI_FR, from, sizeof from);
     relais_cli_date(d->effective_to, RELAIS_CLI_FR, to, sizeof to);
     relais_cli_line(out, "Arrêté n° %s — %s", d->number, d->title);
+    int temporary = d->duration == RELAIS_DECREE_TEMPORARY, one_day = temporary && strcmp(from, to) == 0;
     relais_cli_line(out, "  %s, %s ; %s%s%s%s", d->nature == RELAIS_DECREE_INDIVIDUAL ? "individuel" : "réglementaire",
-                    d->duration == RELAIS_DECREE_TEMPORARY ? "temporaire" : "permanent",
-                    d->duration == RELAIS_DECREE_TEMPORARY ? "du " : "à partir du ", from,
-                    d->duration == RELAIS_DECREE_TEMPORARY ? " au " : "", d->duration == RELAIS_DECREE_TEMPORARY ? to : "");
+                    temporary ? "temporaire" : "permanent", one_day ? "le " : temporary ? "du " : "à partir du ", from,
+                    temporary && !one_day ? " au " : "", temporary && !one_day ? to : "");
     if (d->town_wide)
         relais_cli_line(out, "  Lieu : toute la commune");
     for (size_t i = 0; i < d->place_count; i++) {
@@ -393,8 +393,12 @@ static int s_in_force(relais_client_t *client, const s_opts_t *o)
     } else {
         char day[40];
         relais_cli_date(q.on_date, RELAIS_CLI_FR, day, sizeof day);
-        relais_cli_line(stdout, "En vigueur le %s, %s%s%s : %zu arrêté%s", day, q.house_number,
-                        q.house_number[0] ? " " : "", q.street, reply.decree_count, reply.decree_count == 1 ? "" : "s");
+        if (reply.decree_count)
+            relais_cli_line(stdout, "En vigueur le %s, %s%s%s : %zu arrêté%s", day, q.house_number,
+                            q.house_number[0] ? " " : "", q.street, reply.decree_count, reply.decree_count == 1 ? "" : "s");
+        else
+            relais_cli_line(stdout, "En vigueur le %s, %s%s%s : aucun arrêté, ni de la commune entière ni de cette rue",
+                            day, q.house_number, q.house_number[0] ? " " : "", q.street);
         for (size_t i = 0; i < reply.decree_count; i++)
             s_decree_text(stdout, &reply.decrees[i]);
     }

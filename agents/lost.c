@@ -562,6 +562,23 @@ static int s_match(relais_client_t *client, const s_opts_t *o)
     return RELAIS_EXIT_OK;
 }
 
+/* `text` cut or padded to `width` characters (not bytes: the columns of a page line up with accents). */
+static const char *s_cell(const char *text, size_t width, char *out, size_t cap)
+{
+    size_t chars = 0, n = 0;
+    for (const char *p = text; *p && n + 4 < cap; p++) {
+        if (((unsigned char)*p & 0xc0) != 0x80 && chars++ == width)
+            break;
+        out[n++] = *p;
+    }
+    while (chars < width && n + 1 < cap) {
+        out[n++] = ' ';
+        chars++;
+    }
+    out[n] = '\0';
+    return out;
+}
+
 /* The register of found items of a period, every page of it, as a page to print. */
 static int s_extract(relais_client_t *client, const s_opts_t *o)
 {
@@ -581,8 +598,10 @@ static int s_extract(relais_client_t *client, const s_opts_t *o)
         relais_cli_line(stdout, "Registre des objets trouvés — tous les objets enregistrés");
     relais_cli_line(stdout, "Édité le %s", today);
     relais_cli_line(stdout, "%s", "");
-    relais_cli_line(stdout, "%-8s %-16s %-13s %-28s %-24s %-10s %s", "N°", "Trouvé le", "Catégorie", "Description",
-                    "Lieu", "État", "Rangement / sortie");
+    char c1[64], c2[64], c3[64], c4[160], c5[160], c6[64];
+    relais_cli_line(stdout, "%s %s %s %s %s %s %s", s_cell("N°", 8, c1, sizeof c1), s_cell("Trouvé le", 16, c2, sizeof c2),
+                    s_cell("Catégorie", 12, c3, sizeof c3), s_cell("Description", 28, c4, sizeof c4),
+                    s_cell("Lieu", 24, c5, sizeof c5), s_cell("État", 9, c6, sizeof c6), "Rangement / sortie");
     size_t total = 0;
     for (;;) {
         relais_reply_t reply;
@@ -603,8 +622,10 @@ static int s_extract(relais_client_t *client, const s_opts_t *o)
                          r->handed_to);
             else
                 snprintf(fate, sizeof fate, "%.200s, jusqu'au %s", r->storage, r->keep_until);
-            relais_cli_line(stdout, "%-8s %-16s %-13s %-28.28s %-24.24s %-10s %s", handle, when,
-                            s_category_fr(r->category), r->description, where, s_state_fr(r->state), fate);
+            relais_cli_line(stdout, "%s %s %s %s %s %s %s", s_cell(handle, 8, c1, sizeof c1), s_cell(when, 16, c2, sizeof c2),
+                            s_cell(s_category_fr(r->category), 12, c3, sizeof c3),
+                            s_cell(r->description, 28, c4, sizeof c4), s_cell(where, 24, c5, sizeof c5),
+                            s_cell(s_state_fr(r->state), 9, c6, sizeof c6), fate);
             total++;
         }
         uint64_t next = reply.next_seq;

@@ -43,7 +43,8 @@ client() {
 }
 
 mkdir -p "$tmp/home"
-make_pki relaisd:broker college-curie:partner coordination:coordinator audit-ville:auditor accueil-tu:reception
+make_pki relaisd:broker college-curie:partner coordination:coordinator audit-ville:auditor accueil-tu:reception \
+  mairie-actes:publisher
 export HOME="$tmp/home" RELAIS_SPOOL= RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert"
 
 step "relaisd under valgrind"
@@ -94,6 +95,24 @@ client 0 coordlist reception list --json
 client 0 coordfeed feed --json --from 1 --count 3
 export RELAIS_KEY="$tmp/keys/accueil-tu.cert_secret"
 client 0 close reception close "$entry" --note "répondu"
+# The lost and found: a found wallet, a declaration, their match, the return, the extract.
+client 0 found lost found --category wallet --street "r. houdan" --number 12 --storage "armoire 2" \
+  --description "Portefeuille noir" --finder "Mme Leroy" --json
+found=$(sed -n 's/.*"handle":"\(O-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
+client 0 declared lost declare --category wallet --street "rue houdan" --name "M. Martin" --contact "06" \
+  --description "portefeuille noir en cuir" --json
+declared=$(sed -n 's/.*"handle":"\(P-[0-9]*\)".*/\1/p' "$tmp/out" | head -1)
+client 0 match lost match "$found"
+client 0 returned lost return "$found" --owner "M. Martin" --identity "CNI ...4521" --declaration "$declared"
+client 0 lostshow lost show "$declared"
+client 0 extract lost extract
+# A decree of the mayor's office, and what is in force at 12 rue Houdan.
+printf 'Article 1 : stationnement interdit.\n' >"$tmp/decree.txt"
+RELAIS_KEY="$tmp/keys/mairie-actes.cert_secret" client 0 publish decree publish --number 2026-148 --title "Stationnement" \
+  --regulatory --temporary --signed "$(date +%Y-%m-%d)" --from "$(date +%Y-%m-%d)" --to "$(date +%Y-%m-%d)" \
+  --street "rue houdan" --numbers 2-40 --side even --text "$tmp/decree.txt" --signatory "Le maire"
+client 0 inforce decree in-force --street "rue houdan" --number 12
+client 0 decreeshow decree show 2026-148
 export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
 client 0 auditonline audit verify --quiet --certs "$tmp/registry"
 kill -HUP "$broker_pid"
