@@ -175,6 +175,14 @@ static int s_cmp_id(const void *a, const void *b)
  * log archived, or the record a referral that a split moved out (the log holds the hub's copy
  * of it, which the hub sends opened), or the hub would be hiding a record from the signature
  * check. */
+/* A key of the reception's registers: an entry's (part 0) or an item's of the lost and found (its
+ * kind's part); an entry or an item opens under its own record's key, which no case's is. */
+static int s_register_key(uint64_t key_id)
+{
+    uint32_t part = relais_key_id_part(key_id);
+    return part == 0 || part == RELAIS_KEY_ID_PART_FOUND || part == RELAIS_KEY_ID_PART_LOSS;
+}
+
 static void s_check_gone(s_online_t *v)
 {
     if (v->out.status || !v->gone_count)
@@ -197,16 +205,16 @@ static void s_check_gone(s_online_t *v)
     uint64_t *entries = withheld_ok ? calloc(v->gone_count ? v->gone_count : 1, sizeof *entries) : NULL;
     size_t entry_count = 0;
     for (size_t i = 0; entries && i < v->gone_count; i++)
-        if (relais_key_id_part(v->gone[i]) == 0 && relais_key_id_owner(v->gone[i]) == v->gone_seqs[i])
+        if (s_register_key(v->gone[i]) && relais_key_id_owner(v->gone[i]) == v->gone_seqs[i])
             entries[entry_count++] = v->gone_seqs[i];
     for (size_t i = 0; i < v->gone_count; i++) {
         uint64_t owner = relais_key_id_owner(v->gone[i]);
         if ((v->archived_count && bsearch(&owner, v->archived, v->archived_count, sizeof *v->archived, s_cmp_id)) ||
             (relais_key_id_part(v->gone[i]) >= 2 && v->copied_count &&
              bsearch(&v->gone_seqs[i], v->copied, v->copied_count, sizeof *v->copied, s_cmp_id)) ||
-            (entry_count && relais_key_id_part(v->gone[i]) == 0 &&
+            (entry_count && s_register_key(v->gone[i]) &&
              bsearch(&owner, entries, entry_count, sizeof *entries, s_cmp_id))) {
-            v->out.withheld += entry_count && relais_key_id_part(v->gone[i]) == 0 &&
+            v->out.withheld += entry_count && s_register_key(v->gone[i]) &&
                                bsearch(&owner, entries, entry_count, sizeof *entries, s_cmp_id) != NULL;
             continue;
         }
@@ -256,7 +264,8 @@ static int s_online_record(s_online_t *v, const uint8_t *record, size_t len, con
     if (signer && signer->role == RELAIS_ROLE_BROKER && relais_message_privacy(verdict.msg, &p) == 0 &&
         p.kind == RELAIS_PRIVACY_ARCHIVED)
         s_note_id(v, &v->archived, &v->archived_count, &v->archived_room,
-                  relais_entry_handle_seq(p.case_id) ? relais_entry_handle_seq(p.case_id) : relais_cases_number(p.case_id));
+                  relais_register_handle_seq(p.case_id) ? relais_register_handle_seq(p.case_id)
+                                                        : relais_cases_number(p.case_id));
     if (verdict.copy_of)
         s_note_id(v, &v->copied, &v->copied_count, &v->copied_room, verdict.copy_of);
     relais_message_destroy(&verdict.msg);

@@ -266,6 +266,10 @@ int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap
         prefix = 'A';
     else if (text && (text[0] == 'T' || text[0] == 't') && text[1] == '-' && (accept & RELAIS_CLI_REF_TRANSFER))
         prefix = 'T';
+    else if (text && (text[0] == 'O' || text[0] == 'o') && text[1] == '-' && (accept & RELAIS_CLI_REF_ITEM))
+        prefix = 'O';
+    else if (text && (text[0] == 'P' || text[0] == 'p') && text[1] == '-' && (accept & RELAIS_CLI_REF_ITEM))
+        prefix = 'P';
     const char *digits = prefix ? text + 2 : text;
     char bare = accept & RELAIS_CLI_REF_CASE ? 'C' : accept & RELAIS_CLI_REF_ENTRY ? 'A' : 0;
     if (text && (prefix || bare) && s_ref_number(digits, &n) == 0) {
@@ -274,6 +278,9 @@ int relais_cli_case_ref(const char *text, unsigned accept, char *out, size_t cap
     }
     const char *expected = accept == RELAIS_CLI_REF_HANDLE ? "a referral's handle (R-57 or r-57)"
                            : accept == RELAIS_CLI_REF_CASE ? "a case id (C-14, c-14 or 14)"
+                           : (accept & RELAIS_CLI_REF_ITEM)
+                               ? "a case id (C-14, c-14 or 14), an entry of the reception's register (A-12) or an item "
+                                 "of its lost and found (O-31, P-32)"
                            : (accept & RELAIS_CLI_REF_ENTRY)
                                ? "a case id (C-14, c-14 or 14) or an entry of the reception's register (A-12)"
                                : "a case id (C-14, c-14 or 14) or a referral's handle (R-57)";

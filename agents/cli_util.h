@@ -103,6 +103,7 @@ int relais_cli_lang_parse(const char *name, relais_cli_lang_t *lang);
 #define RELAIS_CLI_REF_HANDLE 2u /* a referral's handle: R-57 or r-57 */
 #define RELAIS_CLI_REF_ENTRY 4u  /* an entry of the reception's register: A-12 or a-12 (or 12 without REF_CASE) */
 #define RELAIS_CLI_REF_TRANSFER 8u /* a transfer of the register: T-14 or t-14 */
+#define RELAIS_CLI_REF_ITEM 16u    /* an item of the lost and found: O-31, P-32 (or o-31, p-32) */
 
 /* Writes the id as the hub spells it ("C-14", "R-57", "A-12", "T-14") into `out` (room
  * RELAIS_CASE_ID_LEN), from the forms `accept` allows; a number alone is a case's, or an entry's

@@ -45,8 +45,9 @@ static const char s_help[] =
     "            referrer.name, referrer.contact, description, support_in_place, note, diagnosis.\n"
     "  erase     erasure on request (art. 17): the case is sealed for the archive at once, and\n"
     "            erased at the hub's next sweep. Refused (LEGAL_HOLD) while a legal hold is set.\n"
-    "            An entry of the reception's register (A-12) too, at a resident's request, by the\n"
-    "            data protection officer alone (and so are hold and release of an entry).\n"
+    "            An entry of the reception's register (A-12) or an item of its lost and found\n"
+    "            (O-31, P-32) too, at a resident's request, by the data protection officer alone\n"
+    "            (and so are hold and release of those).\n"
     "  hold      a legal hold (an information préoccupante sent to the département, a judge's\n"
     "            request): the case is not erased while it is set. The reason is a reference,\n"
     "            never a fact about the child: it stays once the case is gone.\n"
@@ -556,7 +557,7 @@ int relais_cmd_privacy(int argc, char **argv)
     char case_id[RELAIS_CASE_ID_LEN] = "";
     unsigned forms = RELAIS_CLI_REF_CASE | (strcmp(sub, "export") == 0 ? RELAIS_CLI_REF_HANDLE : 0) |
                      (strcmp(sub, "erase") == 0 || strcmp(sub, "hold") == 0 || strcmp(sub, "release") == 0
-                          ? RELAIS_CLI_REF_ENTRY
+                          ? RELAIS_CLI_REF_ENTRY | RELAIS_CLI_REF_ITEM
                           : 0);
     if (rc == 0 && strcmp(sub, "stats") != 0 && relais_cli_case_ref(argv[1 + optind], forms, case_id, sizeof case_id))
         rc = relais_cli_usage("privacy", "%s", relais_status_detail());

@@ -60,7 +60,7 @@ static int s_key_id(relais_store_value_t kind, const uint8_t *key, size_t key_le
 {
     uint64_t n;
     if (kind == RELAIS_STORE_VALUE_LOST) {
-        relais_lost_record_t item;
+        relais_lost_record_t item = {.kind = RELAIS_LOST_KIND_UNSPECIFIED};
         n = key_len == 8 && relais_lost_record_decode(plain, len, &item) == 0 ? relais_u64_get(key) : 0;
         *key_id = relais_key_id_of(n, item.kind == RELAIS_LOST_KIND_LOST ? RELAIS_KEY_ID_PART_LOSS
                                                                         : RELAIS_KEY_ID_PART_FOUND);

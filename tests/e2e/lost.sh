@@ -127,6 +127,15 @@ expect 0 accueil-tu lost show "$umbrella" --json
 expect 0 accueil-tu lost withdraw "$keys" --note "Retrouvées par la propriétaire dans son sac."
 expect 0 accueil-tu lost note "$scarf" --note "Une habitante a appelé, ce n'était pas la sienne."
 
+step "a resident's request: the officer erases a declaration at once; the desk may not"
+refused FORBIDDEN accueil-tu privacy erase "$keys" --reason "demande de la déclarante"
+expect 0 dpd-ville privacy erase "$keys" --reason "demande de la déclarante, courriel du 3 décembre"
+for _ in $(seq 50); do grep -q "event=archived case=$keys " "$tmp/broker.log" && break; sleep 0.1; done
+grep -q "event=archived case=$keys " "$tmp/broker.log" || fail "the declaration was not sealed for the archive"
+refused MALFORMED accueil-tu lost show "$keys"
+expect 0 accueil-tu lost list --declared --json
+grep -q "\"$keys\"" "$tmp/out" && fail "an item gone from the active base is listed"
+
 step "the register extract, to print"
 expect 0 accueil-tu lost extract --from "$(date -d "-7 day" +%F)" --to "$(date +%F)"
 for w in "Registre des objets trouvés" "$wallet" "$umbrella" "$scarf" "rendu à son propriétaire" "Secours populaire"; do
@@ -152,6 +161,8 @@ grep -q "event=index-rebuilt" "$tmp/broker.log" || fail "the index was not rebui
 expect 0 accueil-tu lost list --json
 diff "$tmp/before.json" "$tmp/out" >&2 || fail "the lost and found rebuilt differs"
 expect 0 audit-ville audit verify --certs "$broker_certs"
+expect 0 coordination audit verify --certs "$broker_certs"
+grep -q "withheld" "$tmp/out" || fail "the coordinator's audit of records it may not read: $(cat "$tmp/out")"
 
 step "retention: a year after their last event items leave the active base (a kept one not before its end), three years later they are erased"
 stop_broker_clean

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # schema.sh -- the schemas of schema/ and the hub agree, both ways: every referral, case update and
-# meeting's record, and every contact, contact update, transfer and transfer answer of the reception
-# desk, of a corpus at the boundaries of the schemas' rules (schema_corpus.py) is judged by Python's
+# meeting's record, every contact, contact update, transfer and transfer answer of the reception
+# desk, every item and update of its lost and found, and every decree of the mayor's office, of a
+# corpus at the boundaries of the schemas' rules (schema_corpus.py) is judged by Python's
 # jsonschema (Draft 2020-12, formats checked) and sent to a real relaisd with `relais submit`;
 # what the schema accepts must be acknowledged, what it refuses refused (MALFORMED, or NO_CONSENT
 # where only the consent/parental_request oneOf fails; a refusal by relais itself, before
-# sending, counts). The reception's examples (examples/contact-*.json, transfer-*.json), with this
-# run's dates and entries, pass both. Then each of the hub's own rules (the child's age, the
-# consent's and the review's windows, a solicitation's time and due date, a transfer's recipient in
-# the registry), which no schema states, at its boundaries, under relaisd's options.
+# sending, counts). The reception's examples (examples/contact-*.json, transfer-*.json,
+# lost-found-*.json, decree-*.json), with this run's dates and handles, pass both. Then each of the
+# hub's own rules (the child's age, the consent's and the review's windows, a solicitation's time
+# and due date, a transfer's recipient in the registry, an item's times and keeping, a decree's
+# signature, the comparisons between fields, the lost and found's states and the decrees'
+# register, who may send them), which no schema states, at its boundaries, under relaisd's options.
 # usage: schema.sh RELAIS RELAISD SOURCE_DIR
 # Exits 77 (skipped) when Python's jsonschema module is missing.
 set -euo pipefail
@@ -38,10 +41,12 @@ if [ "$left" -lt 45 ]; then
   sleep $((left + 1))
 fi
 
-# The reception desk, and a partner whose name is as long as a transfer may name (63 characters).
+# The reception desk, the mayor's office (its decrees), and a partner whose name is as long as a
+# transfer may name (63 characters).
 longest=club-de-prevention-specialisee-des-hauts-de-seine-sceaux-blagis
 make_pki relaisd:broker "college-curie:partner:Collège Marie Curie" coordination:coordinator:Ville \
-  "accueil-tu:reception:Ville de Sceaux, Tranquillité urbaine" "$longest:partner:Prévention spécialisée"
+  "accueil-tu:reception:Ville de Sceaux, Tranquillité urbaine" "$longest:partner:Prévention spécialisée" \
+  "cabinet-maire:publisher:Ville de Sceaux, cabinet du maire"
 export RELAIS_SERVER_CERT=$tmp/keys/relaisd.cert
 # A text of 60,000 accented letters is 120 KB: both sides take messages of up to 256 KiB.
 max=262144
@@ -133,33 +138,57 @@ python3 "$corpus" handles "$tmp/targets/manifest.jsonl" "$tmp/targets.out" >"$tm
   fail "the transfers to answer were not all acknowledged"
 reception transfer_answer "$tmp/answers" coordination "transfers=$tmp/targets.txt"
 
-step "the reception's examples, with this run's dates and entries: valid, and acknowledged"
-reception examples "$tmp/examples" accueil-tu "examples=$src/examples" "entries=$tmp/entries.txt"
+step "the lost and found: a pool of items (kept past their keeping, declarations, kept yet) for the corpora to name"
+reception lost_pool "$tmp/lostpool" accueil-tu
+python3 "$corpus" handles "$tmp/lostpool/manifest.jsonl" "$tmp/lostpool.out" >"$tmp/lostpool.txt" ||
+  fail "the pool's items were not all acknowledged"
+
+step "lost and found items: what the schema accepts is acknowledged, what it refuses is refused"
+reception lost_found "$tmp/items" accueil-tu
+
+step "lost and found updates: what the schema accepts is acknowledged, what it refuses is refused"
+reception lost_found_update "$tmp/itemupdates" accueil-tu "items=$tmp/lostpool.txt"
+
+step "decrees, by the mayor's office: a pool of decrees to repeal"
+reception decree_pool "$tmp/decreepool" cabinet-maire
+python3 "$corpus" handles "$tmp/decreepool/manifest.jsonl" "$tmp/decreepool.out" >"$tmp/decreepool.txt" ||
+  fail "the pool's decrees were not all acknowledged"
+
+step "decrees: what the schema accepts is acknowledged, what it refuses is refused"
+reception decree "$tmp/decrees" cabinet-maire "decrees=$tmp/decreepool.txt"
+
+step "the reception's examples, with this run's dates and handles: valid, and acknowledged"
+reception examples "$tmp/examples" accueil-tu "examples=$src/examples" "entries=$tmp/entries.txt" \
+  "items=$tmp/lostpool.txt"
 transfer=$(handle_of "$tmp/examples.out" "$tmp/examples/transfer-coordination.json")
 [[ "$transfer" == T-* ]] || fail "the example transfer to the coordinator was not acknowledged: $transfer"
 reception examples "$tmp/examples-answer" coordination "examples=$src/examples" "entries=$tmp/entries.txt" \
   "transfer=$transfer"
+reception examples "$tmp/examples-decree" cabinet-maire "examples=$src/examples" "entries=$tmp/entries.txt" \
+  "decrees=$tmp/decreepool.txt" stage=decree
 
 # hub_rules ROUND [NAME=VALUE...]: the hub's own rules under the options relaisd runs with now.
 hub_rules() {
   local round=$1 dir=$tmp/hub-$1
   shift
   python3 "$corpus" make hub "$src/schema" "$dir" "case=$case_id" "round=$round" "entries=$tmp/entries.txt" \
-    "referral=$first" "$@"
+    "referral=$first" "items=$tmp/lostpool.txt" "decrees=$tmp/decreepool.txt" "$@"
   submit college-curie "$dir.referrals.out" "$dir"/referral-*.json
   submit coordination "$dir.updates.out" "$dir"/update-*.json
   submit coordination "$dir.meetings.out" "$dir"/meeting-*.json
-  submit accueil-tu "$dir.desk.out" "$dir"/contact-*.json "$dir"/followup-*.json "$dir"/transfer-*.json
-  submit coordination "$dir.answers.out" "$dir"/answer-*.json
+  submit accueil-tu "$dir.desk.out" "$dir"/contact-*.json "$dir"/followup-*.json "$dir"/transfer-*.json \
+    "$dir"/item-*.json "$dir"/itemupdate-*.json "$dir"/misdecree-*.json
+  submit coordination "$dir.answers.out" "$dir"/answer-*.json "$dir"/misitem-*.json
+  submit cabinet-maire "$dir.decrees.out" "$dir"/decree-*.json
   compare "$dir/manifest.jsonl" "$dir.referrals.out" "$dir.updates.out" "$dir.meetings.out" "$dir.desk.out" \
-    "$dir.answers.out"
+    "$dir.answers.out" "$dir.decrees.out"
 }
 restart() {
   stop_broker_clean
   start_broker --max-message "$max" "$@" || fail "relaisd did not start again with $*"
 }
 
-step "the hub's own rules, by default: ages 0-18, consents within 730 days, reviews and solicitations within 730 days"
+step "the hub's own rules, by default: ages 0-18, consents within 730 days, reviews, solicitations, items and decrees within 730 days"
 hub_rules 0
 
 step "the hub's own rules with --child-ages 3-11 --consent-days 30 --review-days 60"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """schema_corpus.py -- the documents of schema.sh and the comparison of verdicts.
 
-Writes referrals, case updates and meetings' records, and the reception desk's contacts, contact
-updates, transfers and transfer answers, at the boundary of each rule of the schemas of schema/
+Writes referrals, case updates and meetings' records, the reception desk's contacts, contact
+updates, transfers and transfer answers, its lost and found's items and updates, and the mayor's
+office's decrees, at the boundary of each rule of the schemas of schema/
 (one valid base, then variants that each break or meet one rule), with the schema's verdict on
 each (JSON Schema Draft 2020-12, formats checked, so that "format": "date" counts), and reads
 back what `relais submit` answered for each file.
@@ -25,8 +26,19 @@ back what `relais submit` answered for each file.
       partner=NAME, coordination and college-curie unless given), answer_targets (transfers to
       the coordinator the answers answer: needs entries=FILE), transfer_answer (needs
       transfers=FILE, the handles of those transfers, to be sent by the coordinator), examples
-      (examples/'s contacts, update and transfers with this run's times, dates and entries: needs
-      examples=DIR and entries=FILE; with transfer=T-N, the answer alone, to that transfer).
+      (examples/'s contacts, update and transfers with this run's times, dates and entries, and its
+      lost and found's items and updates: needs examples=DIR, entries=FILE and items=FILE (below);
+      with transfer=T-N, the answer alone, to that transfer; with stage=decree, the decrees alone,
+      to be sent by the publisher: needs decrees=FILE).
+      The lost and found: lost_pool (the items the updates name, in groups: found items whose
+      keeping is over, declarations, found items still kept, one not claimed by its finder; their
+      handles, in order, are the file items=FILE the others read, each taking its own slice of each
+      group), lost_found (the agreement corpus of items), lost_found_update (needs items=FILE).
+      The decrees, sent by the publisher: decree_pool (decrees to repeal; their numbers, in order,
+      are the file decrees=FILE), decree (the agreement corpus: needs decrees=FILE). The hub
+      corpus takes items=FILE and decrees=FILE too, for the lost and found's and the decrees'
+      rules (files item-, itemupdate- for the desk, decree- for the publisher, misitem- for the
+      coordinator and misdecree- for the desk, both refused FORBIDDEN).
       Writes OUT_DIR/*.json and OUT_DIR/manifest.jsonl, one line a document: {"file", "what",
       "schema": true|false, "schema_error", "expect": "ACK"|"MALFORMED"|..., "hint" (what a
       refusal must name), "known" (why the hub differs, for a known disagreement)}.
@@ -41,6 +53,7 @@ The agreement corpus keeps every date and time inside the hub's own windows (com
 today, UTC, as the hub computes them), so that only the schema's rules decide; the hub's own
 rules are the `hub` corpus, whose documents the schema must all accept.
 """
+import base64
 import copy
 import datetime
 import json
@@ -52,12 +65,14 @@ DELETE = object()
 DAY_MS = 86400 * 1000
 # The files' prefix by payload, when a corpus holds several kinds (each goes to its sender).
 PREFIXES = {"case_update": "update", "meeting": "meeting", "contact": "contact", "contact_update": "followup",
-            "transfer": "transfer", "transfer_answer": "answer"}
+            "transfer": "transfer", "transfer_answer": "answer", "lost_found": "item",
+            "lost_found_update": "itemupdate", "decree": "decree"}
 # The schema of each payload.
 SCHEMAS = {"referral": "referral.schema.json", "case_update": "case_update.schema.json",
            "meeting": "meeting.schema.json", "contact": "contact.schema.json",
            "contact_update": "contact_update.schema.json", "transfer": "transfer.schema.json",
-           "transfer_answer": "transfer_answer.schema.json"}
+           "transfer_answer": "transfer_answer.schema.json", "lost_found": "lost_found.schema.json",
+           "lost_found_update": "lost_found_update.schema.json", "decree": "decree.schema.json"}
 
 
 def load_validator(schema_dir, name):
@@ -1074,16 +1089,33 @@ def make_transfer_answers(c, args):
 
 def make_examples(c, args):
     """The examples of examples/, as a test submits them: the times and dates of today, the handles
-    of this run (stage 1: the contacts, the update and the transfers; stage 2, with transfer=T-N:
-    the answer, to that transfer)."""
+    of this run. Stage 1 (the desk's): the contacts, the update and the transfers, with the
+    entries=FILE of the register's pool, and the lost and found's items and updates, shifted from
+    the day they were written to this run's time, with items=FILE of its pool; stage 2, with
+    transfer=T-N: the answer, to that transfer; stage 3, with stage=decree (the publisher's): the
+    decrees, shifted likewise, repealing decrees of decrees=FILE's pool."""
     now, today = now_ms(), utc_today()
-    take = Taker(pool(args, "example"), "example")
+    stage = args.get("stage", "answer" if "transfer" in args else "desk")
+    kinds = {"desk": ("contact", "contact_update", "transfer", "lost_found", "lost_found_update"),
+             "answer": ("transfer_answer",), "decree": ("decree",)}[stage]
+    shift_ms = now - EXAMPLES_WRITTEN_MS
+    written = datetime.datetime.fromtimestamp(EXAMPLES_WRITTEN_MS / 1000, datetime.timezone.utc).date()
+    shift_days = datetime.timedelta(days=(today - written).days)
+
+    def shifted(date):
+        return (datetime.date.fromisoformat(date) + shift_days).isoformat() if date else date
+
+    take = Taker(pool(args, "example"), "example") if stage == "desk" else None
+    if stage == "desk" and "items" in args:
+        take_found = Taker(lost_pool(args, "over", "example"), "example (found items)")
+        take_sought = Taker(lost_pool(args, "sought", "example"), "example (declarations)")
+    if stage == "decree":
+        take_decree = Taker(decree_pool(args, "example"), "example (decrees)")
     for name in sorted(n for n in os.listdir(args["examples"]) if n.endswith(".json")):
         with open(os.path.join(args["examples"], name), encoding="utf-8") as f:
             doc = json.load(f)
         kind = next(iter(doc))
-        if kind not in ("contact", "contact_update", "transfer", "transfer_answer") or \
-                (kind == "transfer_answer") != ("transfer" in args):
+        if kind not in kinds:
             continue
         body = doc[kind]
         if kind == "contact":
@@ -1095,6 +1127,24 @@ def make_examples(c, args):
             body["entry_id"] = take()
         elif kind == "transfer_answer":
             body["transfer_id"] = args["transfer"]
+        elif kind == "lost_found":
+            for field in ("when_ms", "until_ms"):
+                if body.get(field):
+                    body[field] += shift_ms
+            if body.get("keep_until"):
+                body["keep_until"] = shifted(body["keep_until"])
+        elif kind == "lost_found_update":
+            body["item_id"] = take_found() if body["item_id"].startswith("O-") else take_sought()
+            if body.get("declaration_id"):
+                body["declaration_id"] = take_sought()
+        elif kind == "decree":
+            for field in ("signed_date", "effective_from", "effective_to"):
+                if body.get(field):
+                    body[field] = shifted(body[field])
+            if body.get("repeals"):
+                body["repeals"] = [take_decree() for _ in body["repeals"]]
+            if body.get("request_entry") and "entries" in args:
+                body["request_entry"] = pool(args, "example")[-1]  # an entry of this run (it is only named)
         c.add("the example %s (this run's dates and handles)" % name, doc, name=name)
         if c.entries[-1]["expect"] != "ACK":
             raise SystemExit("schema_corpus: the schema refuses the example %s: %s" % (name,
@@ -1174,7 +1224,727 @@ def reception_hub_cases(args, review_days, now, today, day):
     return cases
 
 
+# ---- The lost and found ----------------------------------------------------------------------
+
+# The items the lost and found's corpora name, made first (`make lost_pool`, sent by the desk) and
+# handed to each corpus as a file of their handles, one a line, in the order made: found items
+# whose keeping is over (their finder claims them: any outcome may end them), declarations still
+# sought, a found item kept for a month yet, and one whose finder did not claim it. Each corpus
+# takes its own slice of each group, so that what one document closes changes nothing for another.
+LOST_GROUPS = (("over", 64), ("sought", 44), ("kept", 6), ("unclaimed", 2))
+LOST_POOL = {"over": {"update": (0, 44), "example": (44, 48), "hub": (48, 64)},
+             "sought": {"update": (0, 28), "example": (28, 32), "hub": (32, 44)},
+             "kept": {"hub": (0, 6)}, "unclaimed": {"hub": (0, 2)}}
+# The day a found wallet and its owner's declaration were written down in examples/ (a Thursday
+# morning at the desk, 2026-12-03 10:30, Paris): the examples are sent shifted to this run's time.
+EXAMPLES_WRITTEN_MS = 1796290200000
+
+
+def lost_pool(args, group, kind):
+    """The handles of the lost and found pool's slice `kind` of `group` (args' items=FILE)."""
+    with open(args["items"], encoding="utf-8") as f:
+        handles = [line.strip() for line in f if line.strip()]
+    start = 0
+    for name, size in LOST_GROUPS:
+        if name == group:
+            break
+        start += size
+    lo, hi = LOST_POOL[group][kind]
+    if len(handles) < sum(size for _, size in LOST_GROUPS):
+        raise SystemExit("schema_corpus: %d items in %s; the corpora need %d" % (
+            len(handles), args["items"], sum(size for _, size in LOST_GROUPS)))
+    return handles[start + lo:start + hi]
+
+
+def base_found(now, today):
+    return {"lost_found": {"kind": "FOUND", "category": "WALLET",
+                           "description": "Portefeuille en cuir marron, fermeture éclair cassée.\nCarte Navigo.",
+                           "street": "Rue Houdan", "house_number": "12", "place": "devant l'arrêt de bus",
+                           "when_ms": now - 3600 * 1000, "person": "M. Karim Benhamou", "contact": "01 99 00 06 18",
+                           "storage": "coffre de l'accueil", "keep_until": (today + datetime.timedelta(days=366)).isoformat()}}
+
+
+def base_lost(now):
+    return {"lost_found": {"kind": "LOST", "category": "WALLET", "description": "Portefeuille en cuir marron.",
+                           "place": "entre la gare et le marché", "when_ms": now - 5 * 3600 * 1000,
+                           "until_ms": now - 4 * 3600 * 1000, "person": "Mme Nadia Roussel", "contact": "01 99 00 07 52"}}
+
+
+def make_lost_pool(c, args):
+    """The pool: found items kept past their keeping (found ten days ago, kept to two days ago: the
+    end of that day is past in every time zone), declarations, found items kept a month yet."""
+    now, today = now_ms(), utc_today()
+    n = 0
+    for group, size in LOST_GROUPS:
+        for i in range(size):
+            n += 1
+            if group == "sought":
+                doc = put(base_lost(now), ["lost_found", "description"], "Perte %d du lot" % (i + 1))
+            else:
+                doc = put(base_found(now, today), ["lost_found", "description"], "Objet %d du lot (%s)" % (i + 1, group))
+                if group == "kept":
+                    doc["lost_found"]["keep_until"] = (today + datetime.timedelta(days=30)).isoformat()
+                else:
+                    doc["lost_found"]["when_ms"] = now - 10 * DAY_MS
+                    doc["lost_found"]["keep_until"] = (today - datetime.timedelta(days=2)).isoformat()
+                doc["lost_found"]["finder_claims"] = group != "unclaimed"
+            c.add("item %d of the pool (%s)" % (i + 1, group), doc, name="lostpool-%03d.json" % n)
+            if c.entries[-1]["expect"] != "ACK":
+                raise SystemExit("schema_corpus: the schema refuses the pool's item: %s" % c.entries[-1]["schema_error"])
+
+
+def make_lost_items(c, args):
+    now, today = now_ms(), utc_today()
+    path = lambda field: ["lost_found", field]
+
+    def found():
+        return base_found(now, today)
+
+    def lost():
+        return base_lost(now)
+
+    def without(doc, *fields):
+        for field in fields:
+            doc["lost_found"].pop(field, None)
+        return doc
+
+    c.add("the base found item (a street and a place, the finder named)", found())
+    c.add("the base declared loss (a place, a window of time)", lost())
+    c.add("the least found item (a place, an anonymous finder)",
+          {"lost_found": {"kind": "FOUND", "category": "KEYS", "description": "x", "place": "y",
+                          "when_ms": now - 60000, "storage": "z", "keep_until": today.isoformat()}})
+    c.add("the least declared loss (a street, a moment)",
+          {"lost_found": {"kind": "LOST", "category": "PHONE", "description": "x", "street": "Rue Houdan",
+                          "when_ms": now - 60000, "person": "y", "contact": "z"}})
+
+    # Texts: empty, at the limit and one over, in accented letters and in letters outside the BMP.
+    for field, limit, required_found, required_lost in (
+            ("description", 1000, True, True), ("street", 120, False, False), ("house_number", 10, False, False),
+            ("place", 120, False, False), ("person", 120, False, True), ("contact", 120, False, True),
+            ("storage", 120, True, False)):
+        for kind, start in (("found", found), ("lost", lost)):
+            if field == "storage" and kind == "lost":
+                continue
+            required = required_found if kind == "found" else required_lost
+            begin = start
+            if field == "street":  # the street's variants leave the number out
+                begin = (lambda s=start: without(s(), "house_number"))
+            if field in ("house_number", "place") and kind == "lost":  # a declaration with a street too
+                begin = (lambda: put(lost(), path("street"), "Rue Houdan"))
+            name = "lost_found.%s (%s)" % (field, kind)
+            c.add("%s empty" % name, put(begin(), path(field), ""), hint=field if required else "")
+            c.add("%s of %d accented letters" % (name, limit), put(begin(), path(field), text(limit)))
+            c.add("%s of %d accented letters" % (name, limit + 1), put(begin(), path(field), text(limit + 1)),
+                  hint=field)
+            if limit <= 120:
+                c.add("%s of %d letters outside the BMP" % (name, limit), put(begin(), path(field), text(limit, "😀")))
+                c.add("%s of %d letters outside the BMP" % (name, limit + 1),
+                      put(begin(), path(field), text(limit + 1, "😀")), hint=field)
+            if required:
+                c.add("%s missing" % name, put(begin(), path(field), DELETE), hint=field)
+                c.add("%s null" % name, put(begin(), path(field), None), hint=field)
+            else:
+                c.add("%s absent" % name, without(begin(), field))
+                c.add("%s null" % name, put(begin(), path(field), None))
+    c.add("lost_found.description over three lines", put(found(), path("description"), "Un.\nDeux.\r\nTrois\tfin."))
+    c.add("lost_found.description of 1001 ASCII letters", put(lost(), path("description"), text(1001, "a")),
+          hint="description")
+
+    # Required fields: missing, null.
+    for field in ("kind", "category", "when_ms"):
+        c.add("lost_found.%s missing" % field, put(found(), path(field), DELETE), hint=field)
+        c.add("lost_found.%s null" % field, put(found(), path(field), None), hint=field)
+
+    # Enumerations, by name and by number.
+    for kind in ("FOUND", 1, 1.0):
+        c.add("lost_found.kind %r (a found item)" % (kind,), put(found(), path("kind"), kind))
+    for kind in ("LOST", 2):
+        c.add("lost_found.kind %r (a declared loss)" % (kind,), put(lost(), path("kind"), kind))
+    for bad in ("found", "KIND_UNSPECIFIED", "TROUVE", "", 0, 3, -1, 1.5, True):
+        c.add("lost_found.kind %r" % (bad,), put(found(), path("kind"), bad), hint="kind")
+    for category in ("KEYS", "WALLET", "PHONE", "BAG", "PAPERS", "JEWELLERY", "CLOTHING", "GLASSES", "ELECTRONICS",
+                     "BICYCLE", "TOY", "OTHER_ITEM"):
+        c.add("lost_found.category %s" % category, put(found(), path("category"), category))
+    c.add("lost_found.category given as its number, 12", put(lost(), path("category"), 12))
+    for bad in ("wallet", "OTHER", "OTHER_CATEGORY", "CATEGORY_UNSPECIFIED", "", 0, 13):
+        c.add("lost_found.category %r" % (bad,), put(found(), path("category"), bad), hint="category")
+
+    # Where: a street of the list, a place, or both; a house number with its street.
+    c.add("lost_found with a street alone", without(found(), "place"))
+    c.add("lost_found with a place alone", without(found(), "street", "house_number"))
+    for what, doc in (("neither a street nor a place", without(found(), "street", "house_number", "place")),
+                      ("an empty street and an empty place",
+                       put(put(without(lost(), "house_number"), path("street"), ""), path("place"), "")),
+                      ("a null street and a null place",
+                       put(put(without(found(), "house_number"), path("street"), None), path("place"), None))):
+        c.add("lost_found with %s" % what, doc, hint="place")
+    c.add("lost_found.house_number without a street", without(found(), "street"), hint="house_number")
+    c.add("lost_found.house_number with an empty street", put(found(), path("street"), ""), hint="house_number")
+    c.add("lost_found.house_number empty, without a street", put(without(found(), "street"), path("house_number"), ""))
+
+    # Times.
+    for bad in (0, -1, "1796229600000", 1.5, now - 3600 * 1000 + 0.5):
+        c.add("lost_found.when_ms %r" % (bad,), put(found(), path("when_ms"), bad), hint="when_ms")
+    c.add("lost_found.when_ms 2^63, beyond an int64", put(found(), path("when_ms"), 9223372036854775808))
+    c.add("lost_found.when_ms written as an integral real", put(found(), path("when_ms"), float(now - 3600 * 1000)))
+    when = lost()["lost_found"]["when_ms"]
+    for ok, what in ((when, "equal to when_ms"), (0, "0"), (None, "null"), (DELETE, "absent")):
+        c.add("lost_found.until_ms %s (a declared loss)" % what, put(lost(), path("until_ms"), ok))
+    for bad in (-1, "1796230800000", 1.5):
+        c.add("lost_found.until_ms %r (a declared loss)" % (bad,), put(lost(), path("until_ms"), bad), hint="until_ms")
+    c.add("lost_found.until_ms of a found item", put(found(), path("until_ms"), now - 1800 * 1000), hint="until_ms")
+    for ok, what in ((0, "0"), (None, "null")):
+        c.add("lost_found.until_ms %s of a found item" % what, put(found(), path("until_ms"), ok))
+
+    # A found item is stored and kept until a date; a declared loss is neither.
+    for bad in BAD_DATES:
+        c.add("lost_found.keep_until %r" % bad, put(found(), path("keep_until"), bad), hint="keep_until")
+    for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+        c.add("lost_found.keep_until %s (a found item)" % what, put(found(), path("keep_until"), bad),
+              hint="keep_until")
+    c.add("lost_found.storage of a declared loss", put(lost(), path("storage"), "armoire 2"), hint="storage")
+    c.add("lost_found.keep_until of a declared loss", put(lost(), path("keep_until"), today.isoformat()),
+          hint="keep_until")
+    for ok, what in (("", "empty"), (None, "null")):
+        c.add("lost_found.storage and keep_until %s (a declared loss)" % what,
+              put(put(lost(), path("storage"), ok), path("keep_until"), ok))
+
+    # The finder may claim it, if they give their name; a declared loss has no finder.
+    c.add("lost_found.finder_claims true, the finder named", put(found(), path("finder_claims"), True))
+    for ok, what in ((False, "false"), (None, "null")):
+        c.add("lost_found.finder_claims %s, the finder anonymous" % what,
+              put(without(found(), "person"), path("finder_claims"), ok))
+    for person, what in ((DELETE, "absent"), ("", "empty"), (None, "null")):
+        c.add("lost_found.finder_claims true, the finder's name %s" % what,
+              put(put(found(), path("finder_claims"), True), path("person"), person), hint="finder_claims")
+    c.add("lost_found.finder_claims true for a declared loss", put(lost(), path("finder_claims"), True),
+          hint="finder_claims")
+    c.add("lost_found.finder_claims false for a declared loss", put(lost(), path("finder_claims"), False))
+    for bad in ("true", 1):
+        c.add("lost_found.finder_claims %r" % (bad,), put(found(), path("finder_claims"), bad), hint="finder_claims")
+
+    # Shape.
+    c.add("an unknown field in lost_found", put(found(), path("register_number"), "2026-211"),
+          hint="register_number")
+    c.add("lost_found.description a number", put(found(), path("description"), 12), hint="description")
+    c.add("lost_found an array", {"lost_found": []}, hint="lost_found")
+    c.add("an item and its update together",
+          {"lost_found": found()["lost_found"], "lost_found_update": {"item_id": "O-1", "kind": "NOTE", "note": "x"}})
+    c.add("a header beside the item", put(found(), ["header"], {"sender": "accueil-tu"}))
+
+
+def make_lost_updates(c, args):
+    take_found = Taker(lost_pool(args, "over", "update"), "lost_found_update (found items)")
+    take_sought = Taker(lost_pool(args, "sought", "update"), "lost_found_update (declarations)")
+    found, sought = take_found(), take_sought()  # named by the notes, and by the documents the schema refuses
+    ph_found, ph_sought = "O-12", "P-12"
+
+    def add(what, doc, **kw):
+        """Each document the schema accepts that closes an item (a return, an end, a withdrawal) closes
+        one of its own, and a return that names a declaration, a declaration of its own; the others
+        name the two items every note goes to."""
+        body = doc.get("lost_found_update") if isinstance(doc, dict) else None
+        valid = c.schema_verdict(doc)[0]
+        if isinstance(body, dict):
+            if body.get("item_id") == ph_found:
+                body["item_id"] = take_found() if valid else found
+            elif body.get("item_id") == ph_sought:
+                body["item_id"] = take_sought() if valid else sought
+            if body.get("declaration_id") == ph_sought:
+                body["declaration_id"] = take_sought() if valid else sought
+        c.add(what, doc, **kw)
+
+    def note(item=None):
+        return {"lost_found_update": {"item_id": item or found, "kind": "NOTE",
+                                      "note": "Appel de Mme Roussel : elle passera demain."}}
+
+    def ret(declaration=False):
+        doc = {"lost_found_update": {"item_id": ph_found, "kind": "RETURN", "owner": "Mme Nadia Roussel",
+                                     "identity_checked": "carte d'identité …4521", "note": "Contenu vérifié."}}
+        if declaration:
+            doc["lost_found_update"]["declaration_id"] = ph_sought
+        return doc
+
+    def end(outcome="HANDED_OVER"):
+        doc = {"lost_found_update": {"item_id": ph_found, "kind": "END", "outcome": outcome,
+                                     "note": "Non réclamé dans l'an et jour."}}
+        if outcome in ("HANDED_OVER", 2):
+            doc["lost_found_update"]["handed_to"] = "CCAS de Sceaux, vestiaire solidaire"
+        return doc
+
+    def withdraw():
+        return {"lost_found_update": {"item_id": ph_sought, "kind": "WITHDRAW", "note": "Retrouvé chez elle."}}
+
+    p = lambda field: ["lost_found_update", field]
+    add("the base note, on a found item", note())
+    add("a note on a declaration", note(sought))
+    add("a note over three lines", put(note(), p("note"), "Un.\nDeux.\r\nTrois\tfin."))
+    add("the base return (the owner, the document checked)", ret())
+    add("a return closing the owner's declaration", ret(True))
+    add("a return without a note", put(ret(), p("note"), DELETE))
+    for outcome in ("TO_FINDER", "HANDED_OVER", "DESTROYED", 1, 2, 3):
+        add("an end %r (the keeping over)" % (outcome,), end(outcome))
+    add("an end, destroyed, without a note", put(end("DESTROYED"), p("note"), DELETE))
+    add("the base withdrawal", withdraw())
+    for kind, doc in ((1, note()), (2, ret()), (3, end()), (4, withdraw()), (2.0, ret())):
+        add("lost_found_update.kind given as its number, %r" % (kind,), put(doc, p("kind"), kind))
+
+    # The item's handle: O- for a return and an end, P- for a withdrawal, either for a note.
+    number = found[2:]
+    for bad in ("o-" + number, "O-0" + number, "O-", "O-0", "A-" + number, "T-" + number, " " + found, found + "\n",
+                "O-1" + "0" * 20, "O-" + number + "x", ""):
+        add("lost_found_update.item_id %r" % bad, put(note(), p("item_id"), bad), hint="item_id")
+    for bad, what in ((DELETE, "missing"), (None, "null"), (12, "a number")):
+        add("lost_found_update.item_id %s" % what, put(note(), p("item_id"), bad), hint="item_id")
+    add("lost_found_update.item_id of 20 digits, naming nothing", put(note(), p("item_id"), "O-1" + "0" * 19),
+        expect="BAD_TRANSITION", hint="is not in the lost and found")
+    add("a return of a declaration (P-)", put(ret(), p("item_id"), sought), hint="item_id")
+    add("an end of a declaration (P-)", put(end(), p("item_id"), sought), hint="item_id")
+    add("a withdrawal of a found item (O-)", put(withdraw(), p("item_id"), found), hint="item_id")
+
+    # The kind.
+    for bad in ("note", "KIND_UNSPECIFIED", "CLOSE", "", 0, 5, -1, True):
+        add("lost_found_update.kind %r" % (bad,), put(note(), p("kind"), bad), hint="kind")
+    for bad, what in ((DELETE, "missing"), (None, "null")):
+        add("lost_found_update.kind %s" % what, put(note(), p("kind"), bad), hint="kind")
+
+    # A return: the owner and the document checked; no other kind names them.
+    for field in ("owner", "identity_checked"):
+        for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+            add("a return, %s %s" % (field, what), put(ret(), p(field), bad), hint=field)
+        add("a return, %s of 120 accented letters" % field, put(ret(), p(field), text(120)))
+        add("a return, %s of 121 accented letters" % field, put(ret(), p(field), text(121)), hint=field)
+        add("a return, %s of 121 letters outside the BMP" % field, put(ret(), p(field), text(121, "😀")), hint=field)
+        add("a note naming an %s" % field, put(note(), p(field), "Mme Roussel"), hint=field)
+        add("an end naming an %s" % field, put(end(), p(field), "Mme Roussel"), hint=field)
+    for ok, what in (("", "empty"), (None, "null")):
+        add("a return, declaration_id %s" % what, put(ret(), p("declaration_id"), ok))
+        add("a note, owner and identity %s" % what, put(put(note(), p("owner"), ok), p("identity_checked"), ok))
+    snumber = sought[2:]
+    for bad in ("p-" + snumber, "P-0" + snumber, "P-", found, "A-" + snumber, sought + "\n", "P-1" + "0" * 20):
+        add("a return, declaration_id %r" % bad, put(ret(), p("declaration_id"), bad), hint="declaration_id")
+    add("a note naming a declaration", put(note(), p("declaration_id"), sought), hint="declaration_id")
+    add("a withdrawal naming a declaration", put(withdraw(), p("declaration_id"), sought), hint="declaration_id")
+
+    # An end: its outcome, and to whom for an item handed over; no other kind has one.
+    for bad, what in ((DELETE, "missing"), (None, "null"), (0, "0"), ("OUTCOME_UNSPECIFIED", "unspecified")):
+        add("an end, outcome %s" % what, put(end(), p("outcome"), bad), hint="outcome")
+    for bad in ("handed-over", "LOST", "", 4, -1, 2.5):
+        add("an end, outcome %r" % (bad,), put(end(), p("outcome"), bad), hint="outcome")
+    for kind, doc in (("note", note()), ("return", ret()), ("withdrawal", withdraw())):
+        add("a %s with an outcome" % kind, put(doc, p("outcome"), "DESTROYED"), hint="outcome")
+    for ok in ("OUTCOME_UNSPECIFIED", 0, None):
+        add("a note with outcome %r" % (ok,), put(note(), p("outcome"), ok))
+    for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+        add("an end handed over, handed_to %s" % what, put(end(), p("handed_to"), bad), hint="handed_to")
+    add("an end handed over, handed_to of 120 accented letters", put(end(), p("handed_to"), text(120)))
+    add("an end handed over, handed_to of 121 accented letters", put(end(), p("handed_to"), text(121)),
+        hint="handed_to")
+    for outcome in ("TO_FINDER", "DESTROYED"):
+        add("an end %s naming whom it went to" % outcome, put(end(outcome), p("handed_to"), "Emmaüs"),
+            hint="handed_to")
+    add("a note naming whom it went to", put(note(), p("handed_to"), "Emmaüs"), hint="handed_to")
+    add("an end to the finder, handed_to empty", put(end("TO_FINDER"), p("handed_to"), ""))
+
+    # The note: required for a note and a withdrawal.
+    for doc, kind in ((note, "note"), (withdraw, "withdrawal")):
+        for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+            add("a %s, its note %s" % (kind, what), put(doc(), p("note"), bad), hint="note")
+    add("lost_found_update.note of 4000 accented letters", put(note(), p("note"), text(4000)))
+    add("lost_found_update.note of 4001 accented letters", put(note(), p("note"), text(4001)), hint="note")
+    add("lost_found_update.note of 4000 letters outside the BMP", put(note(), p("note"), text(4000, "😀")))
+    add("lost_found_update.note of 4001 letters outside the BMP", put(note(), p("note"), text(4001, "😀")),
+        hint="note")
+
+    # Shape.
+    add("an unknown field in lost_found_update", put(note(), p("state"), "RETURNED"), hint="state")
+    add("lost_found_update.note a number", put(note(), p("note"), 3), hint="note")
+    add("lost_found_update an array", {"lost_found_update": []}, hint="lost_found_update")
+    add("an update and a contact update together",
+        {"lost_found_update": note()["lost_found_update"], "contact_update": {"entry_id": "A-1", "note": "x"}})
+
+
+# ---- The decrees -----------------------------------------------------------------------------
+
+# The decrees the repeals name, published first (`make decree_pool`, by the publisher): each corpus
+# repeals its own slice, a decree being repealed once.
+DECREE_POOL = {"decree": (0, 40), "example": (40, 44), "hub": (44, 56)}
+DECREE_POOL_SIZE = 56
+PDF_SHA256 = "1eZezIg6IiH3x5XGXPE9Ljgx4aK3ZCoCmfeilD5wJX4="  # 32 bytes
+SIGNATORY = "Paul Lemoine, adjoint au maire délégué à la voirie"
+
+
+def decree_pool(args, kind):
+    with open(args["decrees"], encoding="utf-8") as f:
+        numbers = [line.strip() for line in f if line.strip()]
+    if len(numbers) < DECREE_POOL_SIZE:
+        raise SystemExit("schema_corpus: %d decrees in %s; the corpora need %d" % (len(numbers), args["decrees"],
+                                                                                    DECREE_POOL_SIZE))
+    lo, hi = DECREE_POOL[kind]
+    return numbers[lo:hi]
+
+
+def base_decree(number, today):
+    day = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+    return {"decree": {"number": number, "title": "Interdiction temporaire de stationnement, rue Houdan",
+                       "nature": "REGULATORY", "duration": "TEMPORARY", "signed_date": day(0),
+                       "effective_from": day(10), "effective_to": day(11),
+                       "places": [{"street": "Rue Houdan", "from_number": 2, "to_number": 40, "side": "EVEN"}],
+                       "text": "Le Maire de la Ville de Sceaux,\nARRÊTE\nArticle 1er : Le stationnement est interdit.",
+                       "signatory": SIGNATORY}}
+
+
+def permanent_decree(number, today):
+    return {"decree": {"number": number, "title": "Lutte contre les bruits de voisinage", "nature": "REGULATORY",
+                       "duration": "PERMANENT", "signed_date": today.isoformat(),
+                       "effective_from": today.isoformat(), "town_wide": True,
+                       "text": "Article 1er : Les travaux bruyants sont interdits le dimanche après-midi.",
+                       "signatory": "Jeanne Martin, adjointe au maire déléguée à la tranquillité urbaine"}}
+
+
+def individual_decree(number, today):
+    doc = base_decree(number, today)
+    d = doc["decree"]
+    d.update({"title": "Pose d'une benne, 18 rue des Écoles", "nature": "INDIVIDUAL", "pdf_sha256": PDF_SHA256,
+              "places": [{"street": "Rue des Écoles", "from_number": 18, "to_number": 18}],
+              "request_entry": "A-31"})
+    del d["text"]
+    return doc
+
+
+def make_decree_pool(c, args):
+    today = utc_today()
+    for i in range(DECREE_POOL_SIZE):
+        doc = permanent_decree("POOL-%03d" % (i + 1), today)
+        c.add("decree %d of the pool" % (i + 1), doc, name="decreepool-%03d.json" % (i + 1))
+        if c.entries[-1]["expect"] != "ACK":
+            raise SystemExit("schema_corpus: the schema refuses the pool's decree: %s" % c.entries[-1]["schema_error"])
+
+
+def make_decrees(c, args):
+    today = utc_today()
+    take = Taker(decree_pool(args, "decree"), "decree")
+    spare = take()  # named by the repeals of the documents the schema refuses
+    placeholder, repealed = "2026-148", "2012-045"
+    count = [0]
+
+    def add(what, doc, **kw):
+        """Each document the schema accepts is published under a number of its own, and repeals
+        decrees of its own; the others are refused before the hub looks at the register."""
+        body = doc.get("decree") if isinstance(doc, dict) else None
+        valid = c.schema_verdict(doc)[0]
+        if isinstance(body, dict):
+            if body.get("number") == placeholder and valid:
+                count[0] += 1
+                body["number"] = "C-%04d" % count[0]
+            if isinstance(body.get("repeals"), list):
+                body["repeals"] = [(take() if valid else spare) if r == repealed else r for r in body["repeals"]]
+        c.add(what, doc, **kw)
+
+    base = lambda: base_decree(placeholder, today)
+    permanent = lambda: permanent_decree(placeholder, today)
+    individual = lambda: individual_decree(placeholder, today)
+    p = lambda field: ["decree", field]
+    day = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+
+    add("the base decree (regulatory, temporary, one place, its text)", base())
+    add("a permanent decree of the whole town", permanent())
+    add("an individual decree (its PDF's hash, the request's entry)", individual())
+    add("the least decree (a PDF's hash, a street)",
+        {"decree": {"number": placeholder, "title": "x", "nature": "REGULATORY", "duration": "PERMANENT",
+                    "signed_date": day(0), "effective_from": day(0), "places": [{"street": "Rue Houdan"}],
+                    "pdf_sha256": PDF_SHA256, "signatory": "y"}})
+    add("a regulatory decree with its text and its PDF's hash", put(base(), p("pdf_sha256"), PDF_SHA256))
+
+    # The number.
+    for ok in ("2026.152/b_1-%d" % 1, "7", "N" * 27 + "-0001"):
+        doc = put(base(), p("number"), ok)
+        c.add("decree.number %r" % ok, doc)
+    for bad in ("", "2026 148", "2026–148", "arrêté", "abc", "n°12", " 12", "12\n", "2026-148?", "N" * 28 + "-0002"):
+        add("decree.number %r" % bad, put(base(), p("number"), bad), hint="number")
+    for bad, what in ((DELETE, "missing"), (None, "null"), (148, "a number")):
+        add("decree.number %s" % what, put(base(), p("number"), bad), hint="number")
+
+    # Texts.
+    for field, limit in (("title", 250), ("signatory", 120)):
+        add("decree.%s empty" % field, put(base(), p(field), ""), hint=field)
+        add("decree.%s of %d accented letters" % (field, limit), put(base(), p(field), text(limit)))
+        add("decree.%s of %d accented letters" % (field, limit + 1), put(base(), p(field), text(limit + 1)), hint=field)
+        add("decree.%s of %d letters outside the BMP" % (field, limit), put(base(), p(field), text(limit, "😀")))
+        add("decree.%s of %d letters outside the BMP" % (field, limit + 1), put(base(), p(field), text(limit + 1, "😀")),
+            hint=field)
+        for bad, what in ((DELETE, "missing"), (None, "null")):
+            add("decree.%s %s" % (field, what), put(base(), p(field), bad), hint=field)
+    add("decree.text of 60000 accented letters", put(base(), p("text"), text(60000)))
+    add("decree.text of 60001 accented letters", put(base(), p("text"), text(60001)), hint="text")
+    add("decree.text over three lines", put(base(), p("text"), "Un.\nDeux.\r\nTrois\tfin."))
+
+    # Enumerations.
+    for field, names, doc in (("nature", ("REGULATORY", 1), base), ("nature", ("INDIVIDUAL", 2), individual),
+                              ("duration", ("TEMPORARY", 2, 2.0), base), ("duration", ("PERMANENT", 1), permanent)):
+        for ok in names:
+            add("decree.%s %r" % (field, ok), put(doc(), p(field), ok))
+    for field, bads in (("nature", ("regulatory", "NATURE_UNSPECIFIED", "REGLEMENTAIRE", "", 0, 3, True)),
+                        ("duration", ("temporary", "DURATION_UNSPECIFIED", "", 0, 3, -1))):
+        for bad in bads:
+            add("decree.%s %r" % (field, bad), put(base(), p(field), bad), hint=field)
+        for bad, what in ((DELETE, "missing"), (None, "null")):
+            add("decree.%s %s" % (field, what), put(base(), p(field), bad), hint=field)
+
+    # Dates.
+    for field in ("signed_date", "effective_from", "effective_to"):
+        for bad in BAD_DATES:
+            add("decree.%s %r" % (field, bad), put(base(), p(field), bad), hint=field)
+    for field in ("signed_date", "effective_from"):
+        for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+            add("decree.%s %s" % (field, what), put(base(), p(field), bad), hint=field)
+    for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+        add("a temporary decree, effective_to %s" % what, put(base(), p("effective_to"), bad), hint="effective_to")
+    add("a permanent decree with an effective_to", put(permanent(), p("effective_to"), day(30)), hint="effective_to")
+    for ok, what in (("", "empty"), (None, "null")):
+        add("a permanent decree, effective_to %s" % what, put(permanent(), p("effective_to"), ok))
+    add("a decree of one day (effective_to is effective_from)", put(base(), p("effective_to"), day(10)))
+    add("a decree in force the day it is signed", put(base(), p("effective_from"), day(0)))
+
+    # Where: the whole town, or the places.
+    place = lambda **kw: dict({"street": "Rue Houdan"}, **kw)
+    add("a town-wide decree, places empty", put(permanent(), p("places"), []))
+    add("a town-wide decree, places null", put(permanent(), p("places"), None))
+    add("a town-wide decree with places", put(permanent(), p("places"), [place()]), hint="places")
+    add("town_wide false, with places", put(base(), p("town_wide"), False))
+    add("town_wide null, with places", put(base(), p("town_wide"), None))
+    for bad, what in ((DELETE, "missing"), ([], "empty"), (None, "null")):
+        add("decree.places %s, not town-wide" % what, put(base(), p("places"), bad), hint="places")
+        add("decree.places %s, town_wide false" % what, put(put(base(), p("places"), bad), p("town_wide"), False),
+            hint="places")
+    streets = [place(street="Allée %02d" % i) for i in range(33)]
+    add("decree.places, 32 streets", put(base(), p("places"), streets[:32]))
+    add("decree.places, 33 streets", put(base(), p("places"), streets), hint="places")
+    add("decree.town_wide \"true\"", put(permanent(), p("town_wide"), "true"), hint="town_wide")
+    add("decree.places an object", put(base(), p("places"), place()), hint="places")
+    # A place.
+    for ok, what in ((place(), "the whole street"), (place(from_number=100), "from 100 on"),
+                     (place(to_number=40), "to 40"), (place(from_number=99999, to_number=99999), "number 99999"),
+                     (place(from_number=None, to_number=None, side=None), "nulls"),
+                     (place(from_number=2.0, to_number=40.0), "integral reals"),
+                     (place(street=text(120)), "a street of 120 accented letters"),
+                     (place(street=text(120, "😀")), "a street of 120 letters outside the BMP")):
+        add("decree.places.1 %s" % what, put(base(), p("places"), [ok]))
+    for side in ("BOTH", "EVEN", "ODD", 0, 1, 2):
+        add("decree.places.1.side %r" % (side,), put(base(), p("places"), [place(side=side)]))
+    for bad in ("even", "PAIR", "SIDE_UNSPECIFIED", "", 3, -1, True):
+        add("decree.places.1.side %r" % (bad,), put(base(), p("places"), [place(side=bad)]), hint="side")
+    for field in ("from_number", "to_number"):
+        for bad in (-1, 2.5, "2", True, 4294967296):
+            add("decree.places.1.%s %r" % (field, bad), put(base(), p("places"), [place(**{field: bad})]),
+                hint=field)
+        add("decree.places.1.%s 100000" % field, put(base(), p("places"), [place(**{field: 100000})]),
+            hint="places.1")
+    for bad, what in (("", "empty"), (None, "null"), (text(121), "of 121 accented letters"),
+                      (text(121, "😀"), "of 121 letters outside the BMP")):
+        add("decree.places.1.street %s" % what, put(base(), p("places"), [place(street=bad)]), hint="street")
+    add("decree.places.1 without its street", put(base(), p("places"), [{"from_number": 2}]), hint="street")
+    add("an unknown field in a place", put(base(), p("places"), [place(numbers="2-40")]), hint="numbers")
+    add("decree.places.1 null", put(base(), p("places"), [None]), hint="places")
+    add("two places of one street, one side each", put(base(), p("places"), [place(side="EVEN"), place(side="ODD")]))
+    add("two places of one street, ranges apart",
+        put(base(), p("places"), [place(from_number=1, to_number=9), place(from_number=10, to_number=0)]))
+
+    # Its text or its PDF's hash; an individual decree names a person: no text.
+    for bad, what in ((DELETE, "missing"), ("", "empty"), (None, "null")):
+        add("a regulatory decree, no text and pdf_sha256 %s" % what,
+            put(base(), p("text"), DELETE) if bad is DELETE else put(put(base(), p("text"), DELETE), p("pdf_sha256"), bad),
+            hint="pdf_sha256")
+        add("an individual decree, pdf_sha256 %s" % what, put(individual(), p("pdf_sha256"), bad), hint="pdf_sha256")
+        if bad is not DELETE:
+            add("an individual decree, text %s" % what, put(individual(), p("text"), bad))
+    add("an individual decree with a text", put(individual(), p("text"), "Article 1er : M. X est autorisé…"),
+        hint="text")
+    b64 = lambda n: base64.b64encode(bytes(range(1, n + 1))).decode()
+    for bad, what in ((b64(31), "31 bytes"), (b64(33), "33 bytes"), (b64(48), "48 bytes"),
+                      (PDF_SHA256[:-1], "without its padding"), (PDF_SHA256[:-2] + "5=", "non-zero padding bits"),
+                      (PDF_SHA256.replace("+", "-").replace("/", "_")[:-4] + "-_8=", "the URL-safe alphabet"),
+                      (PDF_SHA256 + "\n", "a final line break"), ("d5e65ecc" * 8, "64 hex digits"),
+                      (" " + PDF_SHA256[1:], "a space"), (12, "a number")):
+        add("decree.pdf_sha256 of %s" % what, put(individual(), p("pdf_sha256"), bad), hint="pdf_sha256")
+    add("decree.pdf_sha256 of 32 zero bytes", put(individual(), p("pdf_sha256"), base64.b64encode(bytes(32)).decode()))
+    add("decree.pdf_sha256 of 32 bytes 0xff", put(individual(), p("pdf_sha256"),
+                                                 base64.b64encode(b"\xff" * 32).decode()))
+
+    # Repeals.
+    for n in (1, 3, 16):
+        add("decree.repeals, %d decree%s" % (n, "s" if n > 1 else ""), put(permanent(), p("repeals"), [repealed] * n))
+    for ok, what in (([], "empty"), (None, "null")):
+        add("decree.repeals %s" % what, put(permanent(), p("repeals"), ok))
+    add("decree.repeals, 17 decrees", put(permanent(), p("repeals"), [spare] * 17), hint="repeals")
+    add("decree.repeals, one decree twice", put(permanent(), p("repeals"), [spare, spare]), hint="repeals")
+    for bad in ("", "abc", "2026 148", "N" * 33, 2012, None):
+        add("decree.repeals [%r]" % (bad,), put(permanent(), p("repeals"), [bad]), hint="repeals")
+    add("decree.repeals a string", put(permanent(), p("repeals"), spare), hint="repeals")
+
+    # The request's entry: an individual decree's only.
+    for ok, what in (("", "empty"), (None, "null"), (DELETE, "absent"), ("A-1" + "0" * 19, "of 20 digits")):
+        add("an individual decree, request_entry %s" % what, put(individual(), p("request_entry"), ok))
+    for bad in ("a-31", "A-031", "A-", "A-0", "T-31", "P-31", " A-31", "A-31\n", "A-1" + "0" * 20):
+        add("decree.request_entry %r" % bad, put(individual(), p("request_entry"), bad), hint="request_entry")
+    add("a regulatory decree answering a request", put(base(), p("request_entry"), "A-31"), hint="request_entry")
+    for ok, what in (("", "empty"), (None, "null")):
+        add("a regulatory decree, request_entry %s" % what, put(base(), p("request_entry"), ok))
+
+    # Shape.
+    add("an unknown field in decree", put(base(), p("published"), True), hint="published")
+    add("decree an array", {"decree": []}, hint="decree")
+    add("a decree and an item together",
+        {"decree": base()["decree"], "lost_found": base_found(now_ms(), today)["lost_found"]})
+    add("a header beside the decree", put(base(), ["header"], {"sender": "cabinet-maire"}))
+
+
+
 # ---- The hub's own rules ---------------------------------------------------------------------
+
+def lost_decree_hub_cases(args, review_days, now, today, day):
+    """The lost and found's and the decrees' rules no schema can state: the windows of an item's
+    times and of its keeping, of a decree's signature (--review-days); the comparisons between the
+    fields of one message; and, against the pools, the states of the items and the register of
+    decrees (round 0 closes and repeals what rounds 1 and 2 find closed and repealed). Each tuple
+    may name its files' prefix: `misitem` goes to the coordinator, `misdecree` to the desk, refused
+    FORBIDDEN both."""
+    rnd = int(args.get("round", "0"))
+    keep = day(min(30, review_days))
+    over, sought = lost_pool(args, "over", "hub"), lost_pool(args, "sought", "hub")
+    kept, unclaimed = lost_pool(args, "kept", "hub"), lost_pool(args, "unclaimed", "hub")
+    repealable = decree_pool(args, "hub")
+    number = [0]
+
+    def found(when=None, keep_until=None):
+        doc = base_found(now, today)
+        if when is not None:
+            doc["lost_found"]["when_ms"] = when
+        doc["lost_found"]["keep_until"] = keep_until or keep
+        return doc
+
+    def lost(when=None, until=None):
+        doc = base_lost(now)
+        if when is not None:
+            doc["lost_found"]["when_ms"] = when
+        if until is not None:
+            doc["lost_found"]["until_ms"] = until
+        return doc
+
+    def decree(signed=None, **fields):
+        number[0] += 1
+        doc = permanent_decree("H%d-%02d" % (rnd, number[0]), today)
+        if signed is not None:
+            doc["decree"]["signed_date"] = doc["decree"]["effective_from"] = signed
+        doc["decree"].update(fields)
+        return doc
+
+    def update(item, kind, **fields):
+        return {"lost_found_update": dict({"item_id": item, "kind": kind}, **fields)}
+
+    def utc_day(ms):
+        return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).date()
+
+    three_days_ago = now - 3 * DAY_MS
+    cases = [
+        ("an item found 4 minutes ahead (within the clock skew)", found(now + 240 * 1000), True, ""),
+        ("an item found 6 minutes ahead", found(now + 360 * 1000), False, "is in the future"),
+        ("an item found, its time in seconds", found(now // 1000), False, "(not seconds)"),
+        ("an item found %d days ago" % (review_days - 1), found(now - (review_days - 1) * DAY_MS), True, ""),
+        ("an item found %d days ago" % (review_days + 1), found(now - (review_days + 1) * DAY_MS), False,
+         "is more than %d days ago" % review_days),
+        ("a loss whose window ends 6 minutes ahead", lost(until=now + 360 * 1000), False, "is in the future"),
+        ("a loss %d days ago" % (review_days + 1), lost(now - (review_days + 1) * DAY_MS, 0), False,
+         "is more than %d days ago" % review_days),
+        ("an item kept until %d days ahead" % review_days, found(keep_until=day(review_days)), True, ""),
+        ("an item kept until %d days ahead" % (review_days + 1), found(keep_until=day(review_days + 1)), False,
+         "is more than %d days ahead" % review_days),
+        ("an item kept until the day before it was found",
+         found(three_days_ago, (utc_day(three_days_ago) - datetime.timedelta(days=1)).isoformat()), False,
+         "is before the item was found"),
+        ("an item kept until the day it was found (UTC)", found(three_days_ago, utc_day(three_days_ago).isoformat()),
+         True, ""),
+        ("a decree signed tomorrow (a clock in another time zone)", decree(day(1)), True, ""),
+        ("a decree signed the day after tomorrow", decree(day(2)), False, "is after tomorrow"),
+        ("a decree signed %d days ago" % review_days, decree(day(-review_days)), True, ""),
+        ("a decree signed %d days ago" % (review_days + 1), decree(day(-review_days - 1)), False,
+         "is more than %d days ago" % review_days),
+        ("a note on an item that does not exist", update("O-99999999", "NOTE", note="x"), None,
+         "O-99999999 is not in the lost and found"),
+        ("an item of the lost and found sent by the coordinator", found(), "FORBIDDEN",
+         "only the reception desk keeps the lost and found", "misitem"),
+        ("a decree sent by the reception desk", decree(), "FORBIDDEN", "only the mayor's office", "misdecree"),
+    ]
+    if rnd == 0:
+        # Rules of content between fields, which no schema can state.
+        cases += [
+            ("a loss whose window ends before it begins", lost(now - 2 * 3600 * 1000, now - 3 * 3600 * 1000), False,
+             "before when_ms"),
+            ("a decree taking effect the day before it was signed", decree(day(0), effective_from=day(-1)), False,
+             "is before the decree was signed"),
+            ("a temporary decree ending the day before it begins",
+             decree(day(0), duration="TEMPORARY", effective_from=day(5), effective_to=day(4)), False,
+             "is before effective_from"),
+            ("a place from 40 to 2", decree(town_wide=None, places=[{"street": "Rue Houdan", "from_number": 40,
+                                                                     "to_number": 2}]), False,
+             "is before from_number"),
+            ("two places of one street sharing house numbers (the street's case aside)",
+             decree(town_wide=None, places=[{"street": "Rue Houdan", "from_number": 2, "to_number": 40, "side": "EVEN"},
+                                            {"street": "rue houdan", "from_number": 10, "to_number": 20}]), False,
+             "overlaps decree.places.1"),
+            ("two places of one street, the whole of it and a part", decree(town_wide=None, places=[
+                {"street": "Rue Houdan"}, {"street": "Rue Houdan", "from_number": 100, "side": "ODD"}]), False,
+             "overlaps"),
+        ]
+        own = decree()
+        own["decree"]["repeals"] = [own["decree"]["number"]]
+        cases += [
+            ("a decree repealing itself", own, False, "cannot repeal itself"),
+            ("a decree under the number of one published already", permanent_decree(repealable[0], today), None,
+             "is the number of a decree published already"),
+            ("a decree repealing one that is not published", decree(repeals=["NOPE-1"]), None,
+             "no decree NOPE-1 is published"),
+            ("a decree repealing %s" % repealable[1], decree(repeals=[repealable[1]]), True, ""),
+            # The lost and found's states.
+            ("a return of %s closing %s" % (over[0], sought[0]),
+             update(over[0], "RETURN", owner="Mme Roussel", identity_checked="passeport …0817",
+                    declaration_id=sought[0]), True, ""),
+            ("an end before the keeping is over, handed over",
+             update(kept[0], "END", outcome="HANDED_OVER", handed_to="Emmaüs"), None,
+             "is kept for its owner until"),
+            ("an end before the keeping is over, destroyed without a note", update(kept[0], "END", outcome="DESTROYED"),
+             None, "destroying it before then needs a note"),
+            ("an end before the keeping is over, destroyed with a note",
+             update(kept[1], "END", outcome="DESTROYED", note="Sac de provisions : denrées périssables."), True, ""),
+            ("an end to a finder who did not claim the item", update(unclaimed[0], "END", outcome="TO_FINDER"), None,
+             "its finder did not ask for it"),
+            ("a declaration's number as a found item's (O-%s)" % sought[1][2:],
+             update("O-" + sought[1][2:], "NOTE", note="x"), None, "is not in the lost and found"),
+        ]
+    elif rnd == 1:
+        cases += [
+            ("a decree repealing %s, repealed already" % repealable[1], decree(repeals=[repealable[1]]), None,
+             "was repealed already by"),
+            ("an end of %s, returned" % over[0], update(over[0], "END", outcome="DESTROYED"), None,
+             "%s is returned already" % over[0]),
+            ("a return naming %s, recovered" % sought[0],
+             update(over[1], "RETURN", owner="Mme Roussel", identity_checked="passeport …0817",
+                    declaration_id=sought[0]), None, "%s is recovered already" % sought[0]),
+            ("a withdrawal of %s, recovered" % sought[0], update(sought[0], "WITHDRAW", note="x"), None,
+             "%s is recovered already" % sought[0]),
+            ("a return of %s, ended" % kept[1],
+             update(kept[1], "RETURN", owner="Mme Roussel", identity_checked="passeport …0817"), None,
+             "%s is ended already" % kept[1]),
+            ("a note on %s, returned" % over[0], update(over[0], "NOTE", note="La propriétaire a remercié le finder."),
+             True, ""),
+        ]
+    else:
+        cases += [
+            ("a withdrawal of %s" % sought[1], update(sought[1], "WITHDRAW", note="Retrouvé chez elle."), True, ""),
+            ("a note on %s, withdrawn" % sought[1], update(sought[1], "NOTE", note="x"), True, ""),
+        ]
+    return cases
+
 
 def make_hub(c, args):
     """The rules no schema can state, at their boundaries, under the relaisd options in force.
@@ -1305,11 +2075,16 @@ def make_hub(c, args):
              update(owner, args.get("partner", "college-curie")), True, ""),
         ]
     cases += reception_hub_cases(args, review_days, now, today, day)
-    for what, doc, ok, hint in cases:
+    if args.get("items") and args.get("decrees"):
+        cases += lost_decree_hub_cases(args, review_days, now, today, day)
+    for case in cases:
+        what, doc, ok, hint = case[:4]
         code, hint = ("BAD_TRANSITION", hint) if ok is None else (ok, hint) if isinstance(ok, str) else expect(ok, hint)
         if not c.schema_verdict(doc)[0]:
             raise SystemExit("schema_corpus: the schema refuses a document of the hub's own rules: %s" % what)
-        c.add(what, doc, expect=code, hint=hint)
+        # A prefix of its own sends the file to another sender than its kind's (a refused role).
+        name = "%s-%03d.json" % (case[4], len(c.entries) + 1) if len(case) > 4 else None
+        c.add(what, doc, expect=code, hint=hint, name=name)
 
 
 # ---- The comparison --------------------------------------------------------------------------
@@ -1392,7 +2167,10 @@ class AnyPayload:
 RECEPTION_KINDS = {"entries": (make_entries, "entry"), "contact": (make_contacts, "contact"),
                    "contact_update": (make_contact_updates, "followup"), "transfer": (make_transfers, "transfer"),
                    "answer_targets": (make_answer_targets, "target"),
-                   "transfer_answer": (make_transfer_answers, "answer"), "examples": (make_examples, None)}
+                   "transfer_answer": (make_transfer_answers, "answer"), "examples": (make_examples, None),
+                   "lost_pool": (make_lost_pool, "lostpool"), "lost_found": (make_lost_items, "item"),
+                   "lost_found_update": (make_lost_updates, "itemupdate"),
+                   "decree_pool": (make_decree_pool, "decreepool"), "decree": (make_decrees, "decree")}
 
 
 def main(argv):
