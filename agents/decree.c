@@ -28,7 +28,8 @@ static const char s_help[] =
     "regulatory decree gives its text (--text FILE) or the signed PDF (--pdf FILE: its SHA-256 is\n"
     "published); an individual decree names a person, so only its PDF's hash is, with --request the\n"
     "register entry of the request. `in-force` answers what applies at a place on a day (today by\n"
-    "default), the decrees of the whole town included.\n";
+    "default), the decrees of the whole town included.\n"
+    "\n" RELAIS_CLI_CONN_HELP;
 
 enum {
     S_OPT_JSON = RELAIS_OPT_FIRST_FREE,
@@ -185,6 +186,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_BEFORE:
         return relais_cli_parse_u64(arg, &o->before) ? relais_cli_usage("decree", "--before: expected a record number")
                                                      : 0;
+    case RELAIS_OPT_HELP: fputs(s_help, stdout); return -1;
     default: return relais_cli_usage("decree", "unknown option or missing value");
     }
 }

@@ -38,7 +38,8 @@ static const char s_help[] =
     "`end` records what became of an item once its keeping is over (before then, only destroyed,\n"
     "with a --note). `extract` prints the register of found items of a period, to print (A4).\n"
     "CATEGORY: keys, wallet, phone, bag, papers, jewellery, clothing, glasses, electronics, bicycle,\n"
-    "toy, other. --street is looked up in the town's street list (--streets FILE or RELAIS_STREETS).\n";
+    "toy, other. --street is looked up in the town's street list (--streets FILE or RELAIS_STREETS).\n"
+    "\n" RELAIS_CLI_CONN_HELP;
 
 enum {
     S_OPT_JSON = RELAIS_OPT_FIRST_FREE,
@@ -225,6 +226,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
                                                      "destroyed",
                                              arg);
     case S_OPT_NOTE: o->note = arg; return 0;
+    case RELAIS_OPT_HELP: fputs(s_help, stdout); return -1;
     default: return relais_cli_usage("lost", "unknown option or missing value");
     }
 }

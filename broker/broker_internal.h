@@ -309,8 +309,10 @@ void broker_decree_query(broker_worker_t *w, const broker_env_t *env, const rela
 
 /* What a record is to the register's need-to-know, decided from the record itself (opened), so
  * that a record the index does not know yet is still the register's: any record of an entry (its
- * ContactLog, updates, transfers, answers) or a Privacy record about an entry ("A-<seq>"). */
+ * ContactLog, updates, transfers, answers), of the lost and found, or a Privacy record about one
+ * of those ("A-", "O-", "P-<seq>"). A decree is a public act: everyone's. */
 typedef struct {
+    int is_public;                    /* a public act (a decree): every reader's, in full */
     int is_register;                  /* the register's record */
     int is_privacy;                   /* a Privacy record about an entry (in clear in the log) */
     uint64_t entry_seq;               /* its entry, when known */

@@ -483,7 +483,11 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
     /* An auditor sees every record: what one is to the register is the other readers' question. */
     const broker_register_class_t *reg =
         visible && sub->role != RELAIS_ROLE_AUDITOR ? s_prepared_register(st->feed, p, view, view_len) : NULL;
-    if (reg && reg->is_register) {
+    if (reg && reg->is_public) {
+        /* A decree: the town's public act, on the feed of the town's own services as published; a
+         * partner's feed stays the status of its referrals (its system reads decrees by asking). */
+        visible = sub->role != RELAIS_ROLE_PARTNER;
+    } else if (reg && reg->is_register) {
         /* Need-to-know: the register is the desk's; another reader sees a transfer made to it
          * (with its entry) and its own answer, nothing else. */
         visible = broker_register_readable(reg, sub->user, sub->role);
@@ -494,7 +498,7 @@ static int s_serve_record(void *ctx, uint64_t seq, const uint8_t *record, size_t
         visible = s_partner_view(st->feed, sub, seq, view, view_len, &reply.delivery);
         view = NULL; /* a child's case: its status alone, as for a partner */
     }
-    if (visible && view && (s_sees_all(sub->role) || (reg && reg->is_register))) {
+    if (visible && view && (s_sees_all(sub->role) || (reg && (reg->is_register || reg->is_public)))) {
         reply.delivery.record = view;
         reply.delivery.record_len = view_len;
         if (view != record) {

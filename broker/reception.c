@@ -50,6 +50,8 @@ void broker_register_classify(relais_broker_t *b, uint64_t seq, const uint8_t *o
         out->entry_seq = relais_entry_handle_seq(p.case_id);
     } else if (relais_payload_is_lost(payload)) {
         out->is_register = 1; /* the desk's alone: no one else has a part in it */
+    } else if (payload == RELAIS_PAYLOAD_DECREE) {
+        out->is_public = 1;
     } else if (relais_payload_is_reception(payload)) {
         out->is_register = 1;
         if (relais_store_register_of(b->store, RELAIS_STORE_REGISTER_CONTACTS, seq, &out->entry_seq) != 0)

@@ -130,6 +130,10 @@ done
 expect 0 mairie-actes reception list --json
 [ "$(json_count)" = 0 ] || fail "the mayor's office reads the register: $(cat "$tmp/out")"
 refused FORBIDDEN mairie-actes lost list
+expect 0 accueil-tu feed --from 1 --idle-exit 2
+grep -q "decree.*2026-148" "$tmp/out" || fail "the desk's feed lacks the decree: $(cat "$tmp/out")"
+expect 0 college-curie feed --from 1 --idle-exit 2
+grep -q "decree" "$tmp/out" && fail "a partner's feed carries decrees: $(cat "$tmp/out")"
 expect 0 accueil-tu decree list --search "HOUDAN" --json
 [ "$(numbers)" = "2026-148 2026-170 2026-172" ] || fail "a search ignoring case: $(cat "$tmp/out")"
 expect 0 accueil-tu decree list --on "$(d +11)" --json

@@ -46,7 +46,7 @@ fi
 longest=club-de-prevention-specialisee-des-hauts-de-seine-sceaux-blagis
 make_pki relaisd:broker "college-curie:partner:Collège Marie Curie" coordination:coordinator:Ville \
   "accueil-tu:reception:Ville de Sceaux, Tranquillité urbaine" "$longest:partner:Prévention spécialisée" \
-  "cabinet-maire:publisher:Ville de Sceaux, cabinet du maire"
+  "mairie-actes:publisher:Ville de Sceaux, cabinet du maire"
 export RELAIS_SERVER_CERT=$tmp/keys/relaisd.cert
 # A text of 60,000 accented letters is 120 KB: both sides take messages of up to 256 KiB.
 max=262144
@@ -150,12 +150,12 @@ step "lost and found updates: what the schema accepts is acknowledged, what it r
 reception lost_found_update "$tmp/itemupdates" accueil-tu "items=$tmp/lostpool.txt"
 
 step "decrees, by the mayor's office: a pool of decrees to repeal"
-reception decree_pool "$tmp/decreepool" cabinet-maire
+reception decree_pool "$tmp/decreepool" mairie-actes
 python3 "$corpus" handles "$tmp/decreepool/manifest.jsonl" "$tmp/decreepool.out" >"$tmp/decreepool.txt" ||
   fail "the pool's decrees were not all acknowledged"
 
 step "decrees: what the schema accepts is acknowledged, what it refuses is refused"
-reception decree "$tmp/decrees" cabinet-maire "decrees=$tmp/decreepool.txt"
+reception decree "$tmp/decrees" mairie-actes "decrees=$tmp/decreepool.txt"
 
 step "the reception's examples, with this run's dates and handles: valid, and acknowledged"
 reception examples "$tmp/examples" accueil-tu "examples=$src/examples" "entries=$tmp/entries.txt" \
@@ -164,7 +164,7 @@ transfer=$(handle_of "$tmp/examples.out" "$tmp/examples/transfer-coordination.js
 [[ "$transfer" == T-* ]] || fail "the example transfer to the coordinator was not acknowledged: $transfer"
 reception examples "$tmp/examples-answer" coordination "examples=$src/examples" "entries=$tmp/entries.txt" \
   "transfer=$transfer"
-reception examples "$tmp/examples-decree" cabinet-maire "examples=$src/examples" "entries=$tmp/entries.txt" \
+reception examples "$tmp/examples-decree" mairie-actes "examples=$src/examples" "entries=$tmp/entries.txt" \
   "decrees=$tmp/decreepool.txt" stage=decree
 
 # hub_rules ROUND [NAME=VALUE...]: the hub's own rules under the options relaisd runs with now.
@@ -179,7 +179,7 @@ hub_rules() {
   submit accueil-tu "$dir.desk.out" "$dir"/contact-*.json "$dir"/followup-*.json "$dir"/transfer-*.json \
     "$dir"/item-*.json "$dir"/itemupdate-*.json "$dir"/misdecree-*.json
   submit coordination "$dir.answers.out" "$dir"/answer-*.json "$dir"/misitem-*.json
-  submit cabinet-maire "$dir.decrees.out" "$dir"/decree-*.json
+  submit mairie-actes "$dir.decrees.out" "$dir"/decree-*.json
   compare "$dir/manifest.jsonl" "$dir.referrals.out" "$dir.updates.out" "$dir.meetings.out" "$dir.desk.out" \
     "$dir.answers.out" "$dir.decrees.out"
 }

@@ -1796,7 +1796,7 @@ def make_decrees(c, args):
     add("decree an array", {"decree": []}, hint="decree")
     add("a decree and an item together",
         {"decree": base()["decree"], "lost_found": base_found(now_ms(), today)["lost_found"]})
-    add("a header beside the decree", put(base(), ["header"], {"sender": "cabinet-maire"}))
+    add("a header beside the decree", put(base(), ["header"], {"sender": "mairie-actes"}))
 
 
 
