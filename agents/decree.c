@@ -58,7 +58,7 @@ enum {
     S_OPT_BEFORE,
 };
 
-#define S_BIT(opt) (UINT64_C(1) << ((opt) - RELAIS_OPT_FIRST_FREE))
+#define S_BIT RELAIS_DESK_BIT
 #define S_TEXT_MAX (256 * 1024) /* bytes of a decree's text file */
 
 static const struct option s_long_opts[] = {
@@ -89,11 +89,7 @@ static const struct option s_long_opts[] = {
     {"before", required_argument, NULL, S_OPT_BEFORE},
     {NULL, 0, NULL, 0}};
 
-static const struct {
-    const char *sub;
-    int args;
-    uint64_t takes;
-} s_subs[] = {
+static const relais_desk_sub_t s_subs[] = {
     {"publish", 0,
      S_BIT(S_OPT_JSON) | S_BIT(S_OPT_NUMBER_OF) | S_BIT(S_OPT_TITLE) | S_BIT(S_OPT_REGULATORY) |
          S_BIT(S_OPT_INDIVIDUAL) | S_BIT(S_OPT_PERMANENT) | S_BIT(S_OPT_TEMPORARY) | S_BIT(S_OPT_SIGNED) |
@@ -123,7 +119,6 @@ typedef struct {
     const char *repeals[RELAIS_MAX_REPEALS];
     size_t repeal_count;
     uint64_t before;
-    uint64_t given;
     char spool[4096];
 } s_opts_t;
 
@@ -136,8 +131,9 @@ static int s_date_opt(const char *opt, const char *arg, char *out)
 }
 
 
-static int s_option(s_opts_t *o, int c, const char *arg)
+static int s_option(void *ctx, int c, const char *arg)
 {
+    s_opts_t *o = ctx;
     s_place_t *last = o->place_count ? &o->places[o->place_count - 1] : NULL;
     switch (c) {
     case S_OPT_JSON: o->json = 1; return 0;
@@ -476,19 +472,9 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *number
 
 /* ---- The command ---------------------------------------------------------------------------- */
 
-static int s_check(s_opts_t *o, const char *sub, int nargs)
+/* What the options of a subcommand must say together, once each was read. */
+static int s_check(const s_opts_t *o, const char *sub)
 {
-    size_t k = 0;
-    while (k < sizeof s_subs / sizeof s_subs[0] && strcmp(s_subs[k].sub, sub) != 0)
-        k++;
-    if (k == sizeof s_subs / sizeof s_subs[0])
-        return relais_cli_usage("decree", "unknown subcommand '%s'; expected publish, in-force, list or show", sub);
-    if (nargs != s_subs[k].args)
-        return relais_cli_usage("decree", "%s takes %d argument%s", sub, s_subs[k].args, s_subs[k].args == 1 ? "" : "s");
-    uint64_t extra = o->given & ~s_subs[k].takes;
-    for (size_t i = 0; extra && s_long_opts[i].name; i++)
-        if (s_long_opts[i].val >= RELAIS_OPT_FIRST_FREE && (extra & S_BIT(s_long_opts[i].val)))
-            return relais_cli_usage("decree", "%s does not take --%s", sub, s_long_opts[i].name);
     if (strcmp(sub, "in-force") == 0 && o->place_count != 1)
         return relais_cli_usage("decree", "in-force needs one --street");
     if (strcmp(sub, "publish") != 0)
@@ -539,19 +525,12 @@ int relais_cmd_decree(int argc, char **argv)
         return RELAIS_EXIT_OK;
     }
     s_opts_t o = {0};
-    const char *sub = argv[1];
-    optind = 0;
-    int c, rc = 0;
-    while (rc == 0 && (c = getopt_long(argc - 1, argv + 1, "", s_long_opts, NULL)) != -1) {
-        if (relais_cli_conn_opt(&o.conn, c, optarg))
-            continue;
-        if (c >= RELAIS_OPT_FIRST_FREE && c < RELAIS_OPT_FIRST_FREE + 64)
-            o.given |= S_BIT(c);
-        rc = s_option(&o, c, optarg);
-    }
+    const relais_desk_sub_t *sub = NULL;
+    int rc = relais_desk_parse("decree", argc - 1, argv + 1, s_long_opts, s_subs, sizeof s_subs / sizeof s_subs[0],
+                               &o.conn, s_option, &o, &sub);
     if (rc == 0)
-        rc = s_check(&o, sub, argc - 1 - optind);
+        rc = s_check(&o, sub->name);
     if (rc == 0)
-        rc = s_run(&o, sub, argv + 1 + optind);
+        rc = s_run(&o, sub->name, argv + 1 + optind);
     return rc < 0 ? RELAIS_EXIT_OK : rc;
 }

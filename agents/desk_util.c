@@ -9,6 +9,44 @@
 
 #include "relais_streets.h"
 
+int relais_desk_parse(const char *cmd, int argc, char **argv, const struct option *opts, const relais_desk_sub_t *subs,
+                      size_t sub_count, relais_cli_conn_t *conn, int (*option)(void *ctx, int opt, const char *arg),
+                      void *ctx, const relais_desk_sub_t **sub)
+{
+    uint64_t given = 0;
+    int c, rc = 0;
+    optind = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (relais_cli_conn_opt(conn, c, optarg))
+            continue;
+        if (c >= RELAIS_OPT_FIRST_FREE && c < RELAIS_OPT_FIRST_FREE + 64)
+            given |= RELAIS_DESK_BIT(c);
+        rc = option(ctx, c, optarg);
+    }
+    if (rc)
+        return rc;
+    size_t k = 0;
+    while (k < sub_count && strcmp(subs[k].name, argv[0]) != 0)
+        k++;
+    if (k == sub_count) {
+        char names[512] = "";
+        for (size_t i = 0; i < sub_count; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? (i + 1 == sub_count ? " or " : ", ") : "",
+                     subs[i].name);
+        return relais_cli_usage(cmd, "unknown subcommand '%s'; expected %s", argv[0], names);
+    }
+    int nargs = argc - optind;
+    if (nargs != subs[k].args)
+        return relais_cli_usage(cmd, "%s takes %d argument%s", argv[0], subs[k].args, subs[k].args == 1 ? "" : "s");
+    uint64_t extra = given & ~subs[k].takes;
+    for (size_t i = 0; extra && opts[i].name; i++)
+        if (opts[i].val >= RELAIS_OPT_FIRST_FREE && (extra & RELAIS_DESK_BIT(opts[i].val)))
+            return relais_cli_usage(cmd, "%s does not take --%s", argv[0], opts[i].name);
+    if (sub)
+        *sub = &subs[k];
+    return 0;
+}
+
 /* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
 int relais_desk_local_time(const char *text, int64_t *ms)
 {

@@ -2,6 +2,7 @@
 #ifndef RELAIS_DESK_UTIL_H
 #define RELAIS_DESK_UTIL_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,5 +25,23 @@ int relais_desk_street(const char *cmd, const char *streets, const char *typed, 
  * `json_out`); returns the command's exit status. */
 int relais_desk_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
                        json_t *body);
+
+/* A subcommand of a desk command: its name, its number of arguments and the options it takes (bits
+ * RELAIS_DESK_BIT of their values). */
+#define RELAIS_DESK_BIT(opt) (UINT64_C(1) << ((opt) - RELAIS_OPT_FIRST_FREE))
+typedef struct {
+    const char *name;
+    int args;
+    uint64_t takes;
+} relais_desk_sub_t;
+
+/* Reads the options of `argv` (argv[0] the subcommand) with `opts`: the connection's into `conn`,
+ * the others through `option` (which returns 0, -1 after printing the help, or an exit status),
+ * each one's bit in *given. Then checks subcommand argv[0] against `subs`: known, its number of
+ * arguments, no option it does not take (a usage error of `cmd` naming it). Returns 0, -1 (the
+ * help was printed: exit 0) or an exit status; *sub (may be NULL) gets the subcommand. */
+int relais_desk_parse(const char *cmd, int argc, char **argv, const struct option *opts, const relais_desk_sub_t *subs,
+                      size_t sub_count, relais_cli_conn_t *conn, int (*option)(void *ctx, int opt, const char *arg),
+                      void *ctx, const relais_desk_sub_t **sub);
 
 #endif

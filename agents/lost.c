@@ -73,7 +73,7 @@ enum {
     S_OPT_NOTE,
 };
 
-#define S_BIT(opt) (UINT64_C(1) << ((opt) - RELAIS_OPT_FIRST_FREE))
+#define S_BIT RELAIS_DESK_BIT
 #define S_DAY_MS (86400LL * 1000)
 
 static const struct option s_long_opts[] = {
@@ -110,11 +110,7 @@ static const struct option s_long_opts[] = {
     {NULL, 0, NULL, 0}};
 
 #define S_PLACE (S_BIT(S_OPT_STREET) | S_BIT(S_OPT_NUMBER) | S_BIT(S_OPT_STREETS) | S_BIT(S_OPT_PLACE))
-static const struct {
-    const char *sub;
-    int args;
-    uint64_t takes;
-} s_subs[] = {
+static const relais_desk_sub_t s_subs[] = {
     {"found", 0,
      S_BIT(S_OPT_JSON) | S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_DESCRIPTION) | S_PLACE | S_BIT(S_OPT_STORAGE) |
          S_BIT(S_OPT_WHEN) | S_BIT(S_OPT_FINDER) | S_BIT(S_OPT_FINDER_CLAIMS) | S_BIT(S_OPT_CONTACT) |
@@ -146,7 +142,6 @@ typedef struct {
     long keep_days;
     char keep_until[16], from[16], to_date[16], declaration[RELAIS_CASE_ID_LEN], before[RELAIS_CASE_ID_LEN];
     char handle[RELAIS_CASE_ID_LEN];
-    uint64_t given;
     char spool[4096];
 } s_opts_t;
 
@@ -174,8 +169,9 @@ static int s_item_ref(const char *opt, const char *arg, char kinds, char *out, s
     return 0;
 }
 
-static int s_option(s_opts_t *o, int c, const char *arg)
+static int s_option(void *ctx, int c, const char *arg)
 {
+    s_opts_t *o = ctx;
     char *end;
     switch (c) {
     case S_OPT_JSON: o->json = 1; return 0;
@@ -643,21 +639,9 @@ static int s_extract(relais_client_t *client, const s_opts_t *o)
 
 /* ---- The command -------------------------------------------------------------------------- */
 
+/* What the options of a subcommand must say together, once each was read. */
 static int s_check(s_opts_t *o, const char *sub, int nargs, char **args)
 {
-    size_t k = 0;
-    while (k < sizeof s_subs / sizeof s_subs[0] && strcmp(s_subs[k].sub, sub) != 0)
-        k++;
-    if (k == sizeof s_subs / sizeof s_subs[0])
-        return relais_cli_usage("lost", "unknown subcommand '%s'; expected found, declare, list, show, match, return, "
-                                        "end, withdraw, note or extract",
-                                sub);
-    if (nargs != s_subs[k].args)
-        return relais_cli_usage("lost", "%s takes %d argument%s", sub, s_subs[k].args, s_subs[k].args == 1 ? "" : "s");
-    uint64_t extra = o->given & ~s_subs[k].takes;
-    for (size_t i = 0; extra && s_long_opts[i].name; i++)
-        if (s_long_opts[i].val >= RELAIS_OPT_FIRST_FREE && (extra & S_BIT(s_long_opts[i].val)))
-            return relais_cli_usage("lost", "%s does not take --%s", sub, s_long_opts[i].name);
     if (o->to && strcmp(sub, "end") != 0 && s_date_opt("--to", o->to, o->to_date, sizeof o->to_date) != 0)
         return RELAIS_EXIT_USAGE;
     int found = strcmp(sub, "found") == 0, declare = strcmp(sub, "declare") == 0;
@@ -736,19 +720,12 @@ int relais_cmd_lost(int argc, char **argv)
         return RELAIS_EXIT_OK;
     }
     s_opts_t o = {0};
-    const char *sub = argv[1];
-    optind = 0;
-    int c, rc = 0;
-    while (rc == 0 && (c = getopt_long(argc - 1, argv + 1, "", s_long_opts, NULL)) != -1) {
-        if (relais_cli_conn_opt(&o.conn, c, optarg))
-            continue;
-        if (c >= RELAIS_OPT_FIRST_FREE && c < RELAIS_OPT_FIRST_FREE + 64)
-            o.given |= S_BIT(c);
-        rc = s_option(&o, c, optarg);
-    }
+    const relais_desk_sub_t *sub = NULL;
+    int rc = relais_desk_parse("lost", argc - 1, argv + 1, s_long_opts, s_subs, sizeof s_subs / sizeof s_subs[0],
+                               &o.conn, s_option, &o, &sub);
     if (rc == 0)
-        rc = s_check(&o, sub, argc - 1 - optind, argv + 1 + optind);
+        rc = s_check(&o, sub->name, sub->args, argv + 1 + optind);
     if (rc == 0)
-        rc = s_run(&o, sub);
+        rc = s_run(&o, sub->name);
     return rc < 0 ? RELAIS_EXIT_OK : rc;
 }

@@ -45,7 +45,7 @@ RELAIS_PROTO_NAMES(relais_answer_t, answer, s_answer_names, relais__v1__transfer
 
 void relais_entry_handle(uint64_t seq, char *out)
 {
-    snprintf(out, RELAIS_CASE_ID_LEN, "A-%" PRIu64, seq);
+    relais_proto_handle('A', seq, out);
 }
 
 uint64_t relais_entry_handle_seq(const char *text)
@@ -55,7 +55,7 @@ uint64_t relais_entry_handle_seq(const char *text)
 
 void relais_transfer_handle(uint64_t seq, char *out)
 {
-    snprintf(out, RELAIS_CASE_ID_LEN, "T-%" PRIu64, seq);
+    relais_proto_handle('T', seq, out);
 }
 
 uint64_t relais_transfer_handle_seq(const char *text)

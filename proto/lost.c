@@ -35,7 +35,7 @@ RELAIS_PROTO_NAMES(relais_lost_state_t, lost_state, s_state_names, relais__v1__l
 
 void relais_found_handle(uint64_t seq, char *out)
 {
-    snprintf(out, RELAIS_CASE_ID_LEN, "O-%" PRIu64, seq);
+    relais_proto_handle('O', seq, out);
 }
 
 uint64_t relais_found_handle_seq(const char *text)
@@ -45,7 +45,7 @@ uint64_t relais_found_handle_seq(const char *text)
 
 void relais_loss_handle(uint64_t seq, char *out)
 {
-    snprintf(out, RELAIS_CASE_ID_LEN, "P-%" PRIu64, seq);
+    relais_proto_handle('P', seq, out);
 }
 
 uint64_t relais_loss_handle_seq(const char *text)

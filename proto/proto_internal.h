@@ -155,7 +155,9 @@ int relais_proto_enum_from_name(const char *const *names, int count, const Proto
         return (type)relais_proto_enum_from_name(table, (int)(sizeof table / sizeof table[0]), &desc, name);           \
     }
 
-/* The seq of a handle "<letter>-<digits>" (no leading zero), 0 when `text` is none. */
+/* A handle "<letter>-<seq>" into out (room RELAIS_CASE_ID_LEN); and the seq of one (no leading
+ * zero), 0 when `text` is none. */
+void relais_proto_handle(char letter, uint64_t seq, char *out);
 uint64_t relais_proto_handle_seq(const char *text, char letter);
 
 /* RELAIS_OK when the message carries payload `want`, else RELAIS_E_INVALID ("message is not

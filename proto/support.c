@@ -1,6 +1,7 @@
 /* support.c -- helpers the codec files share: UTF-8 and tree checks, field paths, fixed buffers. */
 #include "proto_internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,11 @@ int relais_proto_enum_from_name(const char *const *names, int count, const Proto
             relais_proto_same_name(name, desc->values[i].name))
             return desc->values[i].value;
     return 0;
+}
+
+void relais_proto_handle(char letter, uint64_t seq, char *out)
+{
+    snprintf(out, RELAIS_CASE_ID_LEN, "%c-%" PRIu64, letter, seq);
 }
 
 uint64_t relais_proto_handle_seq(const char *text, char letter)

@@ -2,22 +2,13 @@
 #include "relais_reception.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int s_refuse(relais_decree_step_t *out, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#include "reception_internal.h"
 
-static int s_refuse(relais_decree_step_t *out, int status, const char *fmt, ...)
-{
-    out->status = status;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out->why, sizeof out->why, fmt, ap);
-    va_end(ap);
-    return 0;
-}
+#define s_refuse RECEPTION_REFUSE
 
 static int s_load(relais_store_t *store, relais_store_batch_t *batch, uint64_t seq, relais_decree_record_t *out)
 {
@@ -112,10 +103,7 @@ int relais_decree_fold(relais_store_batch_t *batch, const relais_message_t *msg,
         return relais_status_set(RELAIS_E_NOMEM, "out of memory folding the decrees");
     int rc = relais_decree_batch_decide(batch, msg, seq, received_ms, step);
     if (rc == 0 && step->status)
-        rc = relais_status_set(RELAIS_E_CORRUPT,
-                               "record %" PRIu64 " is a decree the rules refuse (%s: %s): the decrees cannot be made "
-                               "from this log",
-                               seq, relais_status_name(step->status), step->why);
+        rc = reception_refused_in_log(seq, step->status, step->why, "a decree", "the decrees");
     if (rc == 0)
         rc = relais_decree_batch_record(batch, step);
     free(step);

@@ -2,7 +2,6 @@
 #include "relais_reception.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,25 +9,12 @@
 
 #include "relais_cases.h"
 #include "relais_keys.h"
+#include "reception_internal.h"
 
 #define S_DAY_MS (86400LL * 1000)
 
-static int s_refuse(relais_lost_step_t *out, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int s_refuse(relais_lost_step_t *out, int status, const char *fmt, ...)
-{
-    out->status = status;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out->why, sizeof out->why, fmt, ap);
-    va_end(ap);
-    return 0;
-}
-
-static void s_set(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
+#define s_refuse RECEPTION_REFUSE
+#define s_set reception_set
 
 int relais_lost_is_open(const relais_lost_record_t *rec)
 {
@@ -300,10 +286,7 @@ int relais_lost_fold(relais_store_batch_t *batch, const relais_message_t *msg, u
         return relais_status_set(RELAIS_E_NOMEM, "out of memory folding the lost and found");
     int rc = relais_lost_batch_decide(batch, msg, seq, received_ms, step);
     if (rc == 0 && step->status)
-        rc = relais_status_set(RELAIS_E_CORRUPT,
-                               "record %" PRIu64 " is a lost-and-found record the rules refuse (%s: %s): the lost and "
-                               "found cannot be made from this log",
-                               seq, relais_status_name(step->status), step->why);
+        rc = reception_refused_in_log(seq, step->status, step->why, "a lost-and-found record", "the lost and found");
     if (rc == 0)
         rc = relais_lost_batch_record(batch, step, seq);
     free(step);

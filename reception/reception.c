@@ -10,25 +10,32 @@
 
 #include "relais_cases.h"
 #include "relais_keys.h"
+#include "reception_internal.h"
 
-static int s_refuse(relais_reception_step_t *out, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_refuse(relais_reception_step_t *out, int status, const char *fmt, ...)
+void reception_set(char *dst, size_t cap, const char *src)
 {
-    out->status = status;
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+int reception_refuse(int *status, char *why, size_t cap, int code, const char *fmt, ...)
+{
+    *status = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(out->why, sizeof out->why, fmt, ap);
+    vsnprintf(why, cap, fmt, ap);
     va_end(ap);
     return 0;
 }
 
-/* Copies decoded text into a record's buffer; the verifier's limits keep it within. */
-static void s_set(char *dst, size_t cap, const char *src)
+int reception_refused_in_log(uint64_t seq, int status, const char *why, const char *what, const char *made)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    return relais_status_set(RELAIS_E_CORRUPT,
+                             "record %" PRIu64 " is %s the rules refuse (%s: %s): %s cannot be made from this log", seq,
+                             what, relais_status_name(status), why, made);
 }
+
+#define s_refuse RECEPTION_REFUSE
+#define s_set reception_set
 
 int relais_reception_is_open(const relais_contact_record_t *rec)
 {
@@ -356,10 +363,7 @@ int relais_reception_fold(relais_store_batch_t *batch, const relais_message_t *m
         return relais_status_set(RELAIS_E_NOMEM, "out of memory folding the register");
     int rc = relais_reception_batch_decide(batch, msg, seq, received_ms, step);
     if (rc == 0 && step->status)
-        rc = relais_status_set(RELAIS_E_CORRUPT,
-                               "record %" PRIu64 " is a reception record the rules refuse (%s: %s): the register cannot "
-                               "be made from this log",
-                               seq, relais_status_name(step->status), step->why);
+        rc = reception_refused_in_log(seq, step->status, step->why, "a reception record", "the register");
     if (rc == 0)
         rc = relais_reception_batch_record(batch, step, seq);
     free(step);

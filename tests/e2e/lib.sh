@@ -193,3 +193,13 @@ verify_offline() {
   expect_exit 0 "$relais" audit verify --store "$tmp/snap" --certs "$broker_certs" --data-key "$broker_data_key"
   grep -q "rebuilt, equal to the index" "$tmp/out" || fail "the audit compared no case: $(cat "$tmp/out")"
 }
+# The retention sweep on a fake clock: set_clock MS sets the time the sweep reads from $clock
+# (relaisd --sweep-clock "$clock"); wait_sweep returns once the broker has logged two more sweeps
+# (the one running may have read the clock before it moved).
+set_clock() { echo "$1" >"$clock.new" && mv "$clock.new" "$clock"; }
+sweeps() { grep -c 'event=sweep moved' "$tmp/broker.log" || true; }
+wait_sweep() {
+  local want=$(($(sweeps) + 2))
+  for _ in $(seq 300); do [ "$(sweeps)" -ge "$want" ] && return 0; sleep 0.1; done
+  fail "no sweep after the clock moved: $(tail -5 "$tmp/broker.log")"
+}

@@ -24,14 +24,6 @@ retired=$tmp/pki/relais-hub/retired
 clock=$tmp/clock
 day=$((24 * 3600 * 1000))
 
-# set_clock MS: the sweep's time; wait_sweep N: until the broker has logged N sweeps in all.
-set_clock() { echo "$1" >"$clock.new" && mv "$clock.new" "$clock"; }
-sweeps() { grep -c 'event=sweep moved' "$tmp/broker.log" || true; }
-wait_sweep() {
-  local want=$(($(sweeps) + 2)) # the one running may have read the clock before it moved
-  for _ in $(seq 300); do [ "$(sweeps)" -ge "$want" ] && return 0; sleep 0.1; done
-  fail "no sweep after the clock moved: $(tail -5 "$tmp/broker.log")"
-}
 # search KEY_ID FILE...: the copies of that case's key that open with any key that still exists.
 search() {
   local id=$1

@@ -167,13 +167,6 @@ grep -q "withheld" "$tmp/out" || fail "the coordinator's audit of records it may
 step "retention: a year after their last event items leave the active base (a kept one not before its end), three years later they are erased"
 stop_broker_clean
 clock=$tmp/clock
-set_clock() { echo "$1" >"$clock.new" && mv "$clock.new" "$clock"; }
-sweeps() { grep -c 'event=sweep moved' "$tmp/broker.log" || true; }
-wait_sweep() {
-  local want=$(($(sweeps) + 2))
-  for _ in $(seq 300); do [ "$(sweeps)" -ge "$want" ] && return 0; sleep 0.1; done
-  fail "no sweep after the clock moved: $(tail -5 "$tmp/broker.log")"
-}
 day_ms=$((24 * 3600 * 1000))
 now_ms=$(($(date +%s) * 1000))
 set_clock "$((now_ms + 367 * day_ms))"
