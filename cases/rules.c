@@ -20,23 +20,6 @@
 
 /* ---- Child keys ------------------------------------------------------------------------- */
 
-/* ASCII folding of U+00C0..U+017F (Latin-1 Supplement letters and Latin Extended-A), lower
- * case; NULL keeps the character (the two signs, x and the division sign). */
-static const char *const s_fold[] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* U+00C0 */
-    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss", /* U+00D0 */
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* U+00E0 */
-    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y", /* U+00F0 */
-    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d", /* U+0100 */
-    "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g", /* U+0110 */
-    "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i", /* U+0120 */
-    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l", /* U+0130 */
-    "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o", /* U+0140 */
-    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s", /* U+0150 */
-    "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u", /* U+0160 */
-    "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s", /* U+0170 */
-};
-
 /* Decodes one UTF-8 code point at `s`; sets *len (1 for a byte that starts no sequence,
  * which is then kept as it is: the codec has already refused invalid UTF-8). */
 static unsigned s_utf8_next(const unsigned char *s, size_t *len)
@@ -64,62 +47,9 @@ static unsigned s_utf8_next(const unsigned char *s, size_t *len)
     return 0xfffd;
 }
 
-/* Spaces, hyphens and apostrophes, ASCII and typographic: "Ben-Ali", "N'Diaye", "N’Diaye". */
-static int s_is_separator(unsigned cp)
-{
-    return cp == ' ' || cp == '\t' || cp == '-' || cp == '\'' || cp == 0x00a0 || cp == 0x2010 || cp == 0x2011 ||
-           cp == 0x2019 || cp == 0x02bc;
-}
-
-typedef struct {
-    char *out;    /* destination */
-    size_t cap;   /* its room */
-    size_t len;   /* bytes written */
-    int space;    /* a separator is pending */
-    int overflow; /* something did not fit */
-} s_norm_t;
-
-static void s_emit(s_norm_t *n, const char *bytes, size_t len)
-{
-    if (n->space && n->len > 0) {
-        if (n->len + 1 >= n->cap) {
-            n->overflow = 1;
-            return;
-        }
-        n->out[n->len++] = ' ';
-    }
-    n->space = 0;
-    if (n->len + len >= n->cap) {
-        n->overflow = 1;
-        return;
-    }
-    memcpy(n->out + n->len, bytes, len);
-    n->len += len;
-}
-
 int relais_cases_normalise_name(const char *in, char *out, size_t cap)
 {
-    if (!in || !out || cap == 0)
-        return RELAIS_E_INVALID;
-    s_norm_t n = {out, cap, 0, 0, 0};
-    const unsigned char *s = (const unsigned char *)in;
-    while (*s) {
-        size_t len;
-        unsigned cp = s_utf8_next(s, &len);
-        if (s_is_separator(cp)) {
-            n.space = 1;
-        } else if (cp < 0x80) {
-            char c = (char)tolower(cp);
-            s_emit(&n, &c, 1);
-        } else if (cp >= 0xc0 && cp < 0x180 && s_fold[cp - 0xc0]) {
-            s_emit(&n, s_fold[cp - 0xc0], strlen(s_fold[cp - 0xc0]));
-        } else {
-            s_emit(&n, (const char *)s, len);
-        }
-        s += len;
-    }
-    out[n.len] = '\0';
-    return n.overflow ? relais_status_set(RELAIS_E_INVALID, "name too long to normalise") : 0;
+    return relais_text_fold(in, out, cap);
 }
 
 /* HMAC-SHA256 through an EVP_MAC context each thread keeps: HMAC() fetches the MAC and the

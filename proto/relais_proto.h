@@ -113,6 +113,12 @@ int relais_text_is_control(uint32_t cp);
  * escape boundary. Returns `out`. */
 char *relais_text_escape(const char *s, size_t len, char *out, size_t cap);
 
+/* How relais compares names, streets and words: case folded, the letters of Latin-1 and Latin
+ * Extended-A to ASCII (é -> e, œ -> oe, ß -> ss), runs of spaces, hyphens and apostrophes (ASCII and
+ * typographic) as one space, none at the ends; anything else kept as it is. Into out (room cap).
+ * Errors: RELAIS_E_INVALID (no room: out holds what fitted). */
+int relais_text_fold(const char *in, char *out, size_t cap);
+
 /* ---- The log record (the Merkle leaf) -------------------------------------------------- */
 
 #define RELAIS_SEAL_NONCE_BYTES 12 /* AES-256-GCM's nonce */

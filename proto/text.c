@@ -1,6 +1,7 @@
 /* text.c -- text that reaches people: which characters are controls, the hub's rule for fields, escaping. */
 #include "proto_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -138,3 +139,97 @@ char *relais_text_escape(const char *s, size_t len, char *out, size_t cap)
     out[used] = '\0';
     return out;
 }
+
+/* ---- Folding: how relais compares names and words --------------------------------------- */
+
+/* ASCII folding of U+00C0..U+017F (Latin-1 Supplement letters and Latin Extended-A), lower
+ * case; NULL keeps the character (the two signs, x and the division sign). */
+static const char *const s_fold[] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* U+00C0 */
+    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss", /* U+00D0 */
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* U+00E0 */
+    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y", /* U+00F0 */
+    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d", /* U+0100 */
+    "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g", /* U+0110 */
+    "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i", /* U+0120 */
+    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l", /* U+0130 */
+    "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o", /* U+0140 */
+    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s", /* U+0150 */
+    "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u", /* U+0160 */
+    "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s", /* U+0170 */
+};
+
+/* The code point at `s` (a byte that starts no sequence stands for itself: the codec has refused
+ * invalid UTF-8 already), and its length in *len. */
+static unsigned s_fold_next(const unsigned char *s, size_t *len)
+{
+    if (s[0] >= 0x80 && (s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+        *len = 2;
+        return ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+    }
+    if (s[0] >= 0x80 && (s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+        *len = 3;
+        return ((unsigned)(s[0] & 0x0f) << 12) | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+    }
+    *len = 1;
+    return s[0] < 0x80 ? s[0] : 0xfffd;
+}
+
+/* Spaces, hyphens and apostrophes, ASCII and typographic: "Ben-Ali", "N'Diaye", "N’Diaye". */
+static int s_is_separator(unsigned cp)
+{
+    return cp == ' ' || cp == '\t' || cp == '-' || cp == '\'' || cp == 0x00a0 || cp == 0x2010 || cp == 0x2011 ||
+           cp == 0x2019 || cp == 0x02bc;
+}
+
+typedef struct {
+    char *out;    /* destination */
+    size_t cap;   /* its room */
+    size_t len;   /* bytes written */
+    int space;    /* a separator is pending */
+    int overflow; /* something did not fit */
+} s_norm_t;
+
+static void s_emit(s_norm_t *n, const char *bytes, size_t len)
+{
+    if (n->space && n->len > 0) {
+        if (n->len + 1 >= n->cap) {
+            n->overflow = 1;
+            return;
+        }
+        n->out[n->len++] = ' ';
+    }
+    n->space = 0;
+    if (n->len + len >= n->cap) {
+        n->overflow = 1;
+        return;
+    }
+    memcpy(n->out + n->len, bytes, len);
+    n->len += len;
+}
+
+int relais_text_fold(const char *in, char *out, size_t cap)
+{
+    if (!in || !out || cap == 0)
+        return RELAIS_E_INVALID;
+    s_norm_t n = {out, cap, 0, 0, 0};
+    const unsigned char *s = (const unsigned char *)in;
+    while (*s) {
+        size_t len;
+        unsigned cp = s_fold_next(s, &len);
+        if (s_is_separator(cp)) {
+            n.space = 1;
+        } else if (cp < 0x80) {
+            char c = (char)tolower(cp);
+            s_emit(&n, &c, 1);
+        } else if (cp >= 0xc0 && cp < 0x180 && s_fold[cp - 0xc0]) {
+            s_emit(&n, s_fold[cp - 0xc0], strlen(s_fold[cp - 0xc0]));
+        } else {
+            s_emit(&n, (const char *)s, len);
+        }
+        s += len;
+    }
+    out[n.len] = '\0';
+    return n.overflow ? relais_status_set(RELAIS_E_INVALID, "name too long to normalise") : 0;
+}
+

@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define S_DAY_MS (86400LL * 1000)
@@ -819,7 +818,10 @@ static int s_decree_number(s_out_t *o, const char *path, const char *s)
  * town's list), ranges that meet, and sides that are not one even and one odd. */
 static int s_places_overlap(const Relais__V1__DecreePlace *a, const Relais__V1__DecreePlace *b)
 {
-    if (strcasecmp(a->street, b->street) != 0)
+    /* Folded as the in-force question compares them: "Rue des Écoles" is "rue des ecoles". */
+    char fa[4 * S_DESK_LABEL_MAX + 1], fb[4 * S_DESK_LABEL_MAX + 1];
+    if (relais_text_fold(a->street, fa, sizeof fa) != 0 || relais_text_fold(b->street, fb, sizeof fb) != 0 ||
+        strcmp(fa, fb) != 0)
         return 0;
     if ((a->side == RELAIS__V1__DECREE_PLACE__SIDE__EVEN && b->side == RELAIS__V1__DECREE_PLACE__SIDE__ODD) ||
         (a->side == RELAIS__V1__DECREE_PLACE__SIDE__ODD && b->side == RELAIS__V1__DECREE_PLACE__SIDE__EVEN))

@@ -319,22 +319,29 @@ static int s_word_counts(const char *word, size_t len)
     return 1;
 }
 
+/* Within a word: what folding left of letters and digits (and of scripts it keeps as they are);
+ * punctuation and line breaks end a word as spaces do. */
+static int s_word_byte(char c)
+{
+    return (unsigned char)c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
 /* How many words of `a` are words of `b` too (both folded). */
 static unsigned s_shared_words(const char *a, const char *b)
 {
     unsigned shared = 0;
     size_t blen = strlen(b);
     for (const char *p = a; *p;) {
-        while (*p == ' ')
+        while (*p && !s_word_byte(*p))
             p++;
         const char *w = p;
-        while (*p && *p != ' ')
+        while (*p && s_word_byte(*p))
             p++;
         size_t len = (size_t)(p - w);
         if (!s_word_counts(w, len))
             continue;
         for (const char *q = b; q + len <= b + blen; q++)
-            if ((q == b || q[-1] == ' ') && memcmp(q, w, len) == 0 && (q[len] == ' ' || q[len] == '\0')) {
+            if ((q == b || !s_word_byte(q[-1])) && memcmp(q, w, len) == 0 && !s_word_byte(q[len])) {
                 shared++;
                 break;
             }

@@ -46,6 +46,39 @@ static void s_views(const relais_message_t *msg)
                        (int)upd.to_state >= 0 && upd.to_state < RELAIS_CASE_STATE_COUNT,
                    "case update view with a state the schema lacks", 0);
     }
+    /* The lost and found's and the decrees' views: every string they point at, the decree's
+     * places and repeals within their room. */
+    relais_lost_view_t lost;
+    relais_lost_update_view_t lost_update;
+    if (relais_message_lost(msg, &lost) == RELAIS_OK) {
+        n += s_touch(lost.description) + s_touch(lost.street) + s_touch(lost.house_number) + s_touch(lost.place) +
+             s_touch(lost.person) + s_touch(lost.contact) + s_touch(lost.storage) + s_touch(lost.keep_until);
+        FUZZ_CHECK(relais_message_payload(msg) == RELAIS_PAYLOAD_LOST_FOUND, "lost view of another payload", 0);
+    }
+    if (relais_message_lost_update(msg, &lost_update) == RELAIS_OK) {
+        n += s_touch(lost_update.item_id) + s_touch(lost_update.owner) + s_touch(lost_update.identity_checked) +
+             s_touch(lost_update.declaration_id) + s_touch(lost_update.handed_to) + s_touch(lost_update.note);
+        FUZZ_CHECK(relais_message_payload(msg) == RELAIS_PAYLOAD_LOST_FOUND_UPDATE,
+                   "lost update view of another payload", 0);
+    }
+    relais_decree_t *decree = malloc(sizeof *decree);
+    FUZZ_CHECK(decree != NULL, "no memory for a decree", 0);
+    const char *decree_text = NULL;
+    int decree_rc = relais_message_decree(msg, decree, &decree_text);
+    if (relais_message_payload(msg) != RELAIS_PAYLOAD_DECREE)
+        FUZZ_CHECK(decree_rc == RELAIS_E_INVALID, "decree view of another payload", decree_rc);
+    else
+        FUZZ_CHECK(decree_rc == RELAIS_OK || decree_rc == RELAIS_E_MALFORMED, "decree view failed with a code it "
+                                                                              "does not list", decree_rc);
+    if (decree_rc == RELAIS_OK) {
+        FUZZ_CHECK(decree->place_count <= RELAIS_MAX_DECREE_PLACES && decree->repeal_count <= RELAIS_MAX_REPEALS,
+                   "a decree view has more places or repeals than room", 0);
+        n += s_touch(decree_text) + s_touch(decree->number) + s_touch(decree->title) + s_touch(decree->signatory);
+        for (size_t i = 0; i < decree->place_count; i++)
+            n += s_touch(decree->places[i].street);
+        for (size_t i = 0; i < decree->repeal_count; i++)
+            n += s_touch(decree->repeals[i]);
+    }
     /* The content rules read every field of a referral or case update: at any date, with the
      * default limits, a refusal says which field. */
     relais_validation_limits_t lim;
@@ -53,6 +86,10 @@ static void s_views(const relais_message_t *msg)
     char why[256];
     int rc = relais_message_validate(msg, &lim, relais_message_created_ms(msg), why, sizeof why);
     FUZZ_CHECK(rc == 0 || (rc == RELAIS_E_MALFORMED && strchr(why, ':')), "a content refusal names no field", 0);
+    /* What the content rules accept fits the views the rules and the index read it through. */
+    if (rc == 0 && relais_message_payload(msg) == RELAIS_PAYLOAD_DECREE)
+        FUZZ_CHECK(decree_rc == RELAIS_OK, "a decree the content rules accept does not fit its view", decree_rc);
+    free(decree);
     volatile size_t total = n;
     (void)total;
 }

@@ -1,4 +1,5 @@
-/* fuzz_request.c -- libFuzzer target: requests, replies, case records and log records, decoded and re-encoded. */
+/* fuzz_request.c -- libFuzzer target: requests, replies, case records, the lost and found's and the decrees' index
+ * entries and log records, decoded and re-encoded. */
 #include "fuzz_common.h"
 
 #include "relais_proto.h"
@@ -47,6 +48,22 @@ static void s_reply_touch(const relais_reply_t *r)
         n += r->delivery.record[r->delivery.record_len - 1];
     if (r->path_len)
         n += r->path[r->path_len - 1][31];
+    for (size_t i = 0; i < r->lost_count; i++)
+        n += strlen(r->lost[i].description) + strlen(r->lost[i].matched_id) + strlen(r->lost[i].handed_to);
+    for (size_t i = 0; i < r->match_count; i++)
+        n += strlen(r->matches[i].candidate.street) + r->matches[i].score;
+    for (size_t i = 0; i < r->decree_count; i++) {
+        const relais_decree_t *d = &r->decrees[i].decree;
+        FUZZ_CHECK(d->place_count <= RELAIS_MAX_DECREE_PLACES && d->repeal_count <= RELAIS_MAX_REPEALS,
+                   "a decoded decree has more places or repeals than room", 0);
+        n += strlen(d->number) + strlen(d->title) + strlen(r->decrees[i].repealed_by);
+        for (size_t j = 0; j < d->place_count; j++)
+            n += strlen(d->places[j].street) + (size_t)d->places[j].side;
+        for (size_t j = 0; j < d->repeal_count; j++)
+            n += strlen(d->repeals[j]);
+    }
+    if (r->leaf_hash_count)
+        n += r->leaf_hashes[r->leaf_hash_count - 1][31];
     volatile size_t sink = n;
     (void)sink;
 }
@@ -59,7 +76,7 @@ static void s_reply(const uint8_t *data, size_t size)
     int rc = relais_reply_decode(data, size, &rep);
     if (rc != RELAIS_OK) {
         FUZZ_CHECK(rep.note == NULL && rep.path == NULL && rep.cases == NULL && rep.records == NULL &&
-                       rep.delivery.record == NULL,
+                       rep.delivery.record == NULL && rep.lost == NULL && rep.matches == NULL && rep.decrees == NULL,
                    "a failed reply decode holds memory", rc);
         return;
     }
@@ -96,6 +113,67 @@ static void s_case_record(const uint8_t *data, size_t size)
         rc = relais_case_record_encode(rec2, &enc2, &len2);
         FUZZ_CHECK(rc == RELAIS_OK && len2 == len && memcmp(enc, enc2, len) == 0,
                    "case record does not re-encode stably", rc);
+    }
+    free(enc);
+    free(enc2);
+    free(rec);
+    free(rec2);
+}
+
+/* An item of the lost and found's index entry round-trips, its enums within the schema's. */
+static void s_lost_record(const uint8_t *data, size_t size)
+{
+    relais_lost_record_t *rec = malloc(sizeof *rec), *rec2 = malloc(sizeof *rec2);
+    uint8_t *enc = NULL, *enc2 = NULL;
+    size_t len = 0, len2 = 0;
+    FUZZ_CHECK(rec != NULL && rec2 != NULL, "no memory for lost and found records", 0);
+    int rc = relais_lost_record_decode(data, size, rec);
+    if (rc == RELAIS_OK) {
+        FUZZ_CHECK((int)rec->kind >= 0 && rec->kind < RELAIS_LOST_KIND_COUNT && (int)rec->state >= 0 &&
+                       rec->state < RELAIS_LOST_STATE_COUNT && (int)rec->category >= 0 &&
+                       rec->category < RELAIS_ITEM_COUNT && (int)rec->outcome >= 0 &&
+                       rec->outcome < RELAIS_OUTCOME_COUNT,
+                   "a decoded lost and found record has a value its schema lacks", 0);
+        rc = relais_lost_record_encode(rec, &enc, &len);
+        FUZZ_CHECK(rc == RELAIS_OK, "lost_record_encode refused a decoded record", rc);
+        rc = relais_lost_record_decode(enc, len, rec2);
+        FUZZ_CHECK(rc == RELAIS_OK, "lost_record_decode refused what lost_record_encode wrote", rc);
+        rc = relais_lost_record_encode(rec2, &enc2, &len2);
+        FUZZ_CHECK(rc == RELAIS_OK && len2 == len && memcmp(enc, enc2, len) == 0,
+                   "lost and found record does not re-encode stably", rc);
+    } else {
+        FUZZ_CHECK(rc == RELAIS_E_MALFORMED, "lost_record_decode failed with a code it does not list", rc);
+    }
+    free(enc);
+    free(enc2);
+    free(rec);
+    free(rec2);
+}
+
+/* A decree's index entry round-trips, its places and repeals within their room. */
+static void s_decree_record(const uint8_t *data, size_t size)
+{
+    relais_decree_record_t *rec = malloc(sizeof *rec), *rec2 = malloc(sizeof *rec2);
+    uint8_t *enc = NULL, *enc2 = NULL;
+    size_t len = 0, len2 = 0;
+    FUZZ_CHECK(rec != NULL && rec2 != NULL, "no memory for decree records", 0);
+    int rc = relais_decree_record_decode(data, size, rec);
+    if (rc == RELAIS_OK) {
+        const relais_decree_t *d = &rec->decree;
+        FUZZ_CHECK(d->place_count <= RELAIS_MAX_DECREE_PLACES && d->repeal_count <= RELAIS_MAX_REPEALS,
+                   "a decoded decree has more places or repeals than room", 0);
+        for (size_t i = 0; i < d->place_count; i++)
+            FUZZ_CHECK((int)d->places[i].side >= 0 && d->places[i].side < RELAIS_SIDE_COUNT,
+                       "a decoded decree place has a side its schema lacks", 0);
+        rc = relais_decree_record_encode(rec, &enc, &len);
+        FUZZ_CHECK(rc == RELAIS_OK, "decree_record_encode refused a decoded record", rc);
+        rc = relais_decree_record_decode(enc, len, rec2);
+        FUZZ_CHECK(rc == RELAIS_OK, "decree_record_decode refused what decree_record_encode wrote", rc);
+        rc = relais_decree_record_encode(rec2, &enc2, &len2);
+        FUZZ_CHECK(rc == RELAIS_OK && len2 == len && memcmp(enc, enc2, len) == 0,
+                   "decree record does not re-encode stably", rc);
+    } else {
+        FUZZ_CHECK(rc == RELAIS_E_MALFORMED, "decree_record_decode failed with a code it does not list", rc);
     }
     free(enc);
     free(enc2);
@@ -204,6 +282,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_case_record(data, size);
     s_referral_record(data, size);
     s_lifecycle(data, size);
+    s_lost_record(data, size);
+    s_decree_record(data, size);
     s_log_record(data, size);
     return 0;
 }

@@ -1,8 +1,8 @@
 /* fuzz_seeds.c -- writes the fuzz targets' seed corpora: real, small, deterministic inputs of every kind.
  *
  *   fuzz_seeds EXAMPLES_DIR CORPUS_DIR
- * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json, fuzz_proof and fuzz_text
- * (the folders must exist). Everything is derived from fixed keys, ids and times, so running
+ * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json, fuzz_proof, fuzz_text and
+ * fuzz_decree_numbers (the folders must exist). Everything is derived from fixed keys, ids and times, so running
  * it again rewrites the same bytes. Exit 0, or 1 with a sentence on stderr.
  */
 #include "fuzz_common.h"
@@ -75,6 +75,37 @@ static const struct {
     {"lost-found.json", "{\"lost_found\": {\"kind\": \"FOUND\", \"description\": \"Trousseau de clés\", "
                         "\"place\": \"Jardin de la Ménagerie\", \"when_ms\": 1795422600000, \"category\": \"KEYS\", "
                         "\"storage\": \"armoire 2\", \"keep_until\": \"2027-11-25\"}}"},
+    {"lost-found-declaration.json",
+     "{\"lost_found\": {\"kind\": \"LOST\", \"category\": \"WALLET\", \"description\": \"Portefeuille en cuir "
+     "marron\\nfermeture éclair\", \"street\": \"Rue Houdan\", \"house_number\": \"12 bis\", \"place\": \"entre la "
+     "gare et le marché\", \"when_ms\": 1795415400000, \"until_ms\": 1795420800000, \"person\": \"Mme Roussel\", "
+     "\"contact\": \"01 99 00 07 52\"}}"},
+    {"lost-found-finder.json",
+     "{\"lost_found\": {\"kind\": \"FOUND\", \"category\": \"OTHER_ITEM\", \"description\": \"Doudou lapin\", "
+     "\"street\": \"Rue Florian\", \"when_ms\": 1795422600000, \"person\": \"M. Benhamou\", \"contact\": "
+     "\"01 99\", \"storage\": \"armoire 2\", \"keep_until\": \"2027-11-25\", \"finder_claims\": true}}"},
+    {"lost-found-update-return.json",
+     "{\"lost_found_update\": {\"item_id\": \"O-21\", \"kind\": \"RETURN\", \"owner\": \"Mme Roussel\", "
+     "\"identity_checked\": \"carte d'identité …4521\", \"declaration_id\": \"P-23\", \"note\": \"Rendu au "
+     "guichet.\"}}"},
+    {"lost-found-update-end.json",
+     "{\"lost_found_update\": {\"item_id\": \"O-7\", \"kind\": \"END\", \"outcome\": \"HANDED_OVER\", "
+     "\"handed_to\": \"CCAS de Sceaux\", \"note\": \"Reçu n° 2026-37.\"}}"},
+    {"lost-found-update-withdraw.json",
+     "{\"lost_found_update\": {\"item_id\": \"P-23\", \"kind\": \"WITHDRAW\", \"note\": \"Retrouvé.\"}}"},
+    {"decree.json",
+     "{\"decree\": {\"number\": \"2026-148\", \"title\": \"Stationnement interdit, rue Houdan\", \"nature\": "
+     "\"REGULATORY\", \"duration\": \"TEMPORARY\", \"signed_date\": \"2026-11-20\", \"effective_from\": "
+     "\"2026-12-14\", \"effective_to\": \"2026-12-15\", \"places\": [{\"street\": \"Rue Houdan\", "
+     "\"from_number\": 2, \"to_number\": 40, \"side\": \"EVEN\"}, {\"street\": \"Rue Houdan\", \"from_number\": "
+     "101, \"side\": \"ODD\"}, {\"street\": \"Rue des Écoles\"}], \"text\": \"Article 1er : le stationnement "
+     "est interdit.\\nArticle 2 : …\", \"repeals\": [\"2012-045\", \"2019/7\"], \"signatory\": \"Paul "
+     "Lemoine, adjoint au maire\"}}"},
+    {"decree-individual.json",
+     "{\"decree\": {\"number\": \"2026-152\", \"title\": \"Benne, 18 rue des Écoles\", \"nature\": "
+     "\"INDIVIDUAL\", \"duration\": \"PERMANENT\", \"signed_date\": \"2026-11-20\", \"effective_from\": "
+     "\"2026-11-21\", \"town_wide\": true, \"pdf_sha256\": \"1eZezIg6IiH3x5XGXPE9Ljgx4aK3ZCoCmfeilD5wJX4=\", "
+     "\"signatory\": \"Philippe Laurent, maire\", \"request_entry\": \"A-31\"}}"},
     {"referral-minimal.json",
      "{\"referral\": {\"child\": {\"family_name\": \"B\", \"given_names\": [\"L\", \"M\"]}, \"domains\": "
      "[\"HEALTH\"], \"urgency\": 3, \"parental_request\": {\"requester_name\": \"P\", \"channel\": null}}}"},
@@ -190,6 +221,22 @@ static void s_requests(uint8_t *frame, size_t frame_len)
     r = (relais_request_t){.request_id = 21, .kind = RELAIS_REQ_RECEPTION_STATS, .from_ms = FUZZ_CREATED_MS,
                            .to_ms = FUZZ_CREATED_MS + 86400000, .threshold = 5};
     s_request_seed("req-reception-stats", &r);
+    r = (relais_request_t){.request_id = 22, .kind = RELAIS_REQ_LOST_LIST, .lost_kind = RELAIS_LOST_KIND_FOUND,
+                           .item_category = RELAIS_ITEM_WALLET, .search = "portefeuille", .from_ms = FUZZ_CREATED_MS,
+                           .to_ms = FUZZ_CREATED_MS + 86400000, .open_only = 1, .before = 40, .keeping_over = 1};
+    s_request_seed("req-lost-list", &r);
+    r = (relais_request_t){.request_id = 23, .kind = RELAIS_REQ_LOST_SHOW, .case_id = "O-21"};
+    s_request_seed("req-lost-show", &r);
+    r = (relais_request_t){.request_id = 24, .kind = RELAIS_REQ_LOST_MATCH, .case_id = "P-23"};
+    s_request_seed("req-lost-match", &r);
+    r = (relais_request_t){.request_id = 25, .kind = RELAIS_REQ_DECREE_LIST, .search = "stationnement",
+                           .on_date = "2026-12-14", .before = 41};
+    s_request_seed("req-decree-list", &r);
+    r = (relais_request_t){.request_id = 26, .kind = RELAIS_REQ_DECREE_SHOW, .decree_number = "2026-148"};
+    s_request_seed("req-decree-show", &r);
+    r = (relais_request_t){.request_id = 27, .kind = RELAIS_REQ_DECREE_IN_FORCE, .street = "Rue Houdan",
+                           .house_number = "12 bis", .on_date = "2026-12-14"};
+    s_request_seed("req-decree-in-force", &r);
 }
 
 static void s_reply_seed(const char *name, const relais_reply_t *rep)
@@ -211,6 +258,69 @@ static relais_case_summary_t s_summary(void)
                                .opened_ms = FUZZ_CREATED_MS, .updated_ms = FUZZ_CREATED_MS + 1000,
                                .due_ms = FUZZ_CREATED_MS + 86400000, .referral_count = 2};
     return s;
+}
+
+/* A found item returned, and the declaration it answered (items[0], items[1]). */
+static void s_lost_records(relais_lost_record_t *items)
+{
+    items[0] = (relais_lost_record_t){.seq = 21, .sender = "accueil-tu", .received_ms = FUZZ_CREATED_MS,
+                                      .kind = RELAIS_LOST_KIND_FOUND, .category = RELAIS_ITEM_WALLET,
+                                      .description = "Portefeuille en cuir marron\ncarte Navigo",
+                                      .street = "Rue Houdan", .house_number = "12", .place = "arrêt de bus",
+                                      .when_ms = FUZZ_CREATED_MS - 3600000, .person = "M. Benhamou",
+                                      .contact = "01 99 00 06 18", .storage = "coffre", .keep_until = "2027-11-25",
+                                      .finder_claims = 1, .state = RELAIS_LOST_STATE_RETURNED,
+                                      .owner = "Mme Roussel", .identity_checked = "CNI …4521", .matched_id = "P-23",
+                                      .closed_ms = FUZZ_CREATED_MS + 1000, .last_seq = 30,
+                                      .updated_ms = FUZZ_CREATED_MS + 1000};
+    items[1] = (relais_lost_record_t){.seq = 23, .sender = "accueil-tu", .received_ms = FUZZ_CREATED_MS + 500,
+                                      .kind = RELAIS_LOST_KIND_LOST, .category = RELAIS_ITEM_WALLET,
+                                      .description = "portefeuille marron", .street = "Rue Houdan",
+                                      .place = "gare", .when_ms = FUZZ_CREATED_MS - 7200000,
+                                      .until_ms = FUZZ_CREATED_MS - 3600000, .person = "Mme Roussel",
+                                      .contact = "01 99 00 07 52", .state = RELAIS_LOST_STATE_RECOVERED,
+                                      .owner = "Mme Roussel", .matched_id = "O-21",
+                                      .closed_ms = FUZZ_CREATED_MS + 1000, .last_seq = 30,
+                                      .updated_ms = FUZZ_CREATED_MS + 1000};
+}
+
+/* A temporary decree at places, and a permanent town-wide one another decree repealed. */
+static void s_decree_records(relais_decree_record_t *d)
+{
+    d[0].seq = 41;
+    snprintf(d[0].sender, sizeof d[0].sender, "publication");
+    d[0].received_ms = FUZZ_CREATED_MS;
+    snprintf(d[0].decree.number, sizeof d[0].decree.number, "2026-148");
+    snprintf(d[0].decree.title, sizeof d[0].decree.title, "Stationnement interdit, rue Houdan");
+    d[0].decree.nature = RELAIS_DECREE_REGULATORY;
+    d[0].decree.duration = RELAIS_DECREE_TEMPORARY;
+    snprintf(d[0].decree.signed_date, sizeof d[0].decree.signed_date, "2026-11-20");
+    snprintf(d[0].decree.effective_from, sizeof d[0].decree.effective_from, "2026-12-14");
+    snprintf(d[0].decree.effective_to, sizeof d[0].decree.effective_to, "2026-12-15");
+    d[0].decree.places[0] = (relais_decree_place_t){.street = "Rue Houdan", .from_number = 2, .to_number = 40,
+                                                    .side = RELAIS_SIDE_EVEN};
+    d[0].decree.places[1] = (relais_decree_place_t){.street = "Rue des Écoles", .from_number = 101,
+                                                    .side = RELAIS_SIDE_ODD};
+    d[0].decree.place_count = 2;
+    snprintf(d[0].decree.repeals[0], sizeof d[0].decree.repeals[0], "2019/7");
+    d[0].decree.repeal_count = 1;
+    snprintf(d[0].decree.signatory, sizeof d[0].decree.signatory, "Paul Lemoine, adjoint au maire");
+    d[1].seq = 12;
+    snprintf(d[1].sender, sizeof d[1].sender, "publication");
+    d[1].received_ms = FUZZ_CREATED_MS - 86400000;
+    snprintf(d[1].decree.number, sizeof d[1].decree.number, "2012-045");
+    snprintf(d[1].decree.title, sizeof d[1].decree.title, "Bruits de voisinage");
+    d[1].decree.nature = RELAIS_DECREE_INDIVIDUAL;
+    d[1].decree.duration = RELAIS_DECREE_PERMANENT;
+    snprintf(d[1].decree.signed_date, sizeof d[1].decree.signed_date, "2012-04-03");
+    snprintf(d[1].decree.effective_from, sizeof d[1].decree.effective_from, "2012-04-03");
+    d[1].decree.town_wide = 1;
+    d[1].decree.has_pdf = 1;
+    memset(d[1].decree.pdf_sha256, 0xd5, sizeof d[1].decree.pdf_sha256);
+    snprintf(d[1].decree.signatory, sizeof d[1].decree.signatory, "Philippe Laurent, maire");
+    snprintf(d[1].decree.request_entry, sizeof d[1].decree.request_entry, "A-31");
+    snprintf(d[1].repealed_by, sizeof d[1].repealed_by, "2026-131");
+    snprintf(d[1].repealed_from, sizeof d[1].repealed_from, "2026-11-25");
 }
 
 static void s_replies(uint8_t *record, size_t record_len, const relais_hash_t *path, size_t path_len)
@@ -281,6 +391,45 @@ static void s_replies(uint8_t *record, size_t record_len, const relais_hash_t *p
                          .records = records, .record_lens = lens, .record_count = 2};
     s_reply_seed("rep-contact-detail", &r);
     free(entry);
+
+    /* The lost and found: a found item returned to the owner whose declaration it answered, the
+     * declaration, listed, shown and matched. */
+    relais_lost_record_t *items = calloc(2, sizeof *items);
+    relais_lost_match_t *match = calloc(1, sizeof *match);
+    FUZZ_CHECK(items != NULL && match != NULL, "rep-lost", RELAIS_E_NOMEM);
+    s_lost_records(items);
+    r = (relais_reply_t){.request_id = 22, .kind = RELAIS_REPLY_LOST_LIST, .lost = items, .lost_count = 2,
+                         .next_seq = 21};
+    s_reply_seed("rep-lost-list", &r);
+    uint8_t(*leaves)[32] = calloc(2, sizeof *leaves);
+    FUZZ_CHECK(leaves != NULL, "rep-lost-detail", RELAIS_E_NOMEM);
+    memset(leaves, 0x4c, 2 * sizeof *leaves);
+    r = (relais_reply_t){.request_id = 23, .kind = RELAIS_REPLY_LOST_DETAIL, .lost = items, .lost_count = 1,
+                         .records = records, .record_lens = lens, .record_count = 2, .leaf_hashes = leaves,
+                         .leaf_hash_count = 2};
+    s_reply_seed("rep-lost-detail", &r);
+    *match = (relais_lost_match_t){.candidate = items[1], .score = 87,
+                                   .reasons = RELAIS_MATCH_SAME_CATEGORY | RELAIS_MATCH_CLOSE_DATES |
+                                              RELAIS_MATCH_SAME_STREET | RELAIS_MATCH_SAME_WORDS};
+    r = (relais_reply_t){.request_id = 24, .kind = RELAIS_REPLY_LOST_MATCHES, .lost = items, .lost_count = 1,
+                         .matches = match, .match_count = 1};
+    s_reply_seed("rep-lost-matches", &r);
+    free(items);
+    free(match);
+
+    /* The decrees: one in force at places, one town-wide it repealed; listed, then one shown. */
+    relais_decree_record_t *decrees = calloc(2, sizeof *decrees);
+    FUZZ_CHECK(decrees != NULL, "rep-decree-list", RELAIS_E_NOMEM);
+    s_decree_records(decrees);
+    r = (relais_reply_t){.request_id = 25, .kind = RELAIS_REPLY_DECREE_LIST, .decrees = decrees, .decree_count = 2,
+                         .next_seq = 12};
+    s_reply_seed("rep-decree-list", &r);
+    r = (relais_reply_t){.request_id = 26, .kind = RELAIS_REPLY_DECREE_LIST, .decrees = decrees, .decree_count = 1,
+                         .records = records, .record_lens = lens, .record_count = 1, .leaf_hashes = leaves,
+                         .leaf_hash_count = 1};
+    s_reply_seed("rep-decree-show", &r);
+    free(decrees);
+    free(leaves);
 }
 
 static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, size_t *leaf_len)
@@ -306,6 +455,23 @@ static void s_records(const uint8_t *frame, size_t frame_len, uint8_t **leaf, si
     s_write("fuzz_request", "referral-record", out, len);
     free(out);
     s_write("fuzz_request", "referral-handle", (const uint8_t *)"R-18446744073709551615", 22);
+    relais_lost_record_t *items = calloc(2, sizeof *items);
+    relais_decree_record_t *decrees = calloc(2, sizeof *decrees);
+    FUZZ_CHECK(items != NULL && decrees != NULL, "no memory for index entries", RELAIS_E_NOMEM);
+    s_lost_records(items);
+    rc = relais_lost_record_encode(&items[0], &out, &len);
+    FUZZ_CHECK(rc == RELAIS_OK, "lost_record_encode", rc);
+    s_write("fuzz_request", "lost-record", out, len);
+    free(out);
+    s_decree_records(decrees);
+    for (int i = 0; i < 2; i++) {
+        rc = relais_decree_record_encode(&decrees[i], &out, &len);
+        FUZZ_CHECK(rc == RELAIS_OK, "decree_record_encode", rc);
+        s_write("fuzz_request", i == 0 ? "decree-record" : "decree-record-repealed", out, len);
+        free(out);
+    }
+    free(items);
+    free(decrees);
 
     relais_log_record_t lr = {.seq = 1, .received_ms = FUZZ_CREATED_MS + 20, .signed_message = frame,
                               .signed_len = frame_len};
@@ -456,6 +622,19 @@ static void s_texts(void)
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
         s_write("fuzz_text", seeds[i].name, seeds[i].text, strlen(seeds[i].text));
+
+    /* House numbers and their ranges as the desk types them, and descriptions to compare. */
+    static const struct {
+        const char *name;
+        const char *text;
+    } numbers[] = {
+        {"one", "15"},          {"range", "2-40"},         {"to-the-end", "100-"},  {"from-the-start", "-20"},
+        {"highest", "99999"},   {"too-high", "100000"},    {"reversed", "40-2"},    {"zero", "0"},
+        {"three-parts", "1-2-3"}, {"bis", "12 bis"},       {"long", "0000000000000000000015"},
+        {"words", "Portefeuille en cuir marron avec une carte Navigo\ndans la poche"},
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        s_write("fuzz_decree_numbers", numbers[i].name, numbers[i].text, strlen(numbers[i].text));
 }
 
 int main(int argc, char **argv)
