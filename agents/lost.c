@@ -20,7 +20,7 @@ static const char s_help[] =
     "       relais lost declare --category CATEGORY --description TEXT (--street STREET [--number N] | --place TEXT)\n"
     "                         --name NAME --contact DETAILS [--when 'YYYY-MM-DD HH:MM'] [--until 'YYYY-MM-DD HH:MM']\n"
     "       relais lost list [--found | --declared] [--open] [--keeping-over] [--search TEXT] [--category CATEGORY]\n"
-    "                         [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--before O-N|P-N] [--json]\n"
+    "                         [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--before N] [--all] [--json]\n"
     "       relais lost show O-N|P-N [--json]\n"
     "       relais lost match O-N|P-N [--json]\n"
     "       relais lost return O-N --owner NAME --identity TEXT [--declaration P-N] [--note TEXT]\n"
@@ -66,6 +66,7 @@ enum {
     S_OPT_FROM,
     S_OPT_TO,
     S_OPT_BEFORE,
+    S_OPT_ALL,
     S_OPT_OWNER,
     S_OPT_IDENTITY,
     S_OPT_DECLARATION,
@@ -102,6 +103,7 @@ static const struct option s_long_opts[] = {
     {"from", required_argument, NULL, S_OPT_FROM},
     {"to", required_argument, NULL, S_OPT_TO},
     {"before", required_argument, NULL, S_OPT_BEFORE},
+    {"all", no_argument, NULL, S_OPT_ALL},
     {"owner", required_argument, NULL, S_OPT_OWNER},
     {"identity", required_argument, NULL, S_OPT_IDENTITY},
     {"declaration", required_argument, NULL, S_OPT_DECLARATION},
@@ -120,7 +122,7 @@ static const relais_desk_sub_t s_subs[] = {
          S_BIT(S_OPT_UNTIL) | S_BIT(S_OPT_NAME) | S_BIT(S_OPT_CONTACT)},
     {"list", 0,
      S_BIT(S_OPT_JSON) | S_BIT(S_OPT_FOUND) | S_BIT(S_OPT_DECLARED) | S_BIT(S_OPT_OPEN) | S_BIT(S_OPT_KEEPING_OVER) |
-         S_BIT(S_OPT_SEARCH) | S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_FROM) | S_BIT(S_OPT_TO) | S_BIT(S_OPT_BEFORE)},
+         S_BIT(S_OPT_SEARCH) | S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_FROM) | S_BIT(S_OPT_TO) | S_BIT(S_OPT_BEFORE) | S_BIT(S_OPT_ALL)},
     {"show", 1, S_BIT(S_OPT_JSON)},
     {"match", 1, S_BIT(S_OPT_JSON)},
     {"return", 1,
@@ -133,14 +135,15 @@ static const relais_desk_sub_t s_subs[] = {
 
 typedef struct {
     relais_cli_conn_t conn;
-    int json, finder_claims, found, declared, open_only, keeping_over;
+    int json, finder_claims, found, declared, open_only, keeping_over, all;
     relais_item_category_t category;
     relais_outcome_t outcome;
     const char *description, *street, *number, *streets, *place, *storage, *finder, *name, *contact, *search, *owner,
         *identity, *note, *to;
     int64_t when_ms, until_ms;
     long keep_days;
-    char keep_until[16], from[16], to_date[16], declaration[RELAIS_CASE_ID_LEN], before[RELAIS_CASE_ID_LEN];
+    char keep_until[16], from[16], to_date[16], declaration[RELAIS_CASE_ID_LEN];
+    uint64_t before;
     char handle[RELAIS_CASE_ID_LEN];
     char spool[4096];
 } s_opts_t;
@@ -211,7 +214,17 @@ static int s_option(void *ctx, int c, const char *arg)
     case S_OPT_SEARCH: o->search = arg; return 0;
     case S_OPT_FROM: return s_date_opt("--from", arg, o->from, sizeof o->from);
     case S_OPT_TO: o->to = arg; return 0;
-    case S_OPT_BEFORE: return s_item_ref("--before: ", arg, 0, o->before, sizeof o->before);
+    case S_OPT_BEFORE: {
+        /* The cursor a page printed: a record number (or an item's handle, the same number). */
+        char handle[RELAIS_CASE_ID_LEN];
+        if (relais_cli_parse_u64(arg, &o->before) == 0 && o->before)
+            return 0;
+        if (s_item_ref("--before: ", arg, 0, handle, sizeof handle) != 0)
+            return RELAIS_EXIT_USAGE;
+        o->before = relais_register_handle_seq(handle);
+        return 0;
+    }
+    case S_OPT_ALL: o->all = 1; return 0;
     case S_OPT_OWNER: o->owner = arg; return 0;
     case S_OPT_IDENTITY: o->identity = arg; return 0;
     case S_OPT_DECLARATION: return s_item_ref("--declaration: ", arg, 'P', o->declaration, sizeof o->declaration);
@@ -393,38 +406,44 @@ static void s_query_init(const s_opts_t *o, relais_request_t *q)
     if (o->from[0])
         relais_desk_local_time(o->from, &q->from_ms);
     q->to_ms = relais_reception_day_end_ms(o->to_date);
-    q->before = relais_register_handle_seq(o->before);
+    q->before = o->before;
 }
 
+/* A page of the list (every page with --all): one JSON line an item and the next page's cursor,
+ * as `relais reception list --json`, or lines to read. */
 static int s_list(relais_client_t *client, const s_opts_t *o)
 {
     relais_request_t q;
-    relais_reply_t reply;
-    relais_error_t err;
     s_query_init(o, &q);
-    int rc = relais_client_lost(client, &q, &reply, &err);
-    if (rc)
-        return relais_cli_fail("lost", rc, &err);
-    if (o->json) {
-        /* One line an item, as `relais reception list --json`, and the next page's cursor. */
-        for (size_t i = 0; i < reply.lost_count; i++)
-            relais_cli_print_json(stdout, s_item_json(&reply.lost[i]));
-        if (reply.next_seq) {
-            char before[RELAIS_CASE_ID_LEN];
-            relais_lost_handle(reply.lost[reply.lost_count - 1].kind, reply.next_seq, before);
-            json_t *next = json_object();
-            json_object_set_new(next, "next_before", json_string(before));
-            relais_cli_print_json(stdout, next);
+    size_t shown = 0;
+    uint64_t next = 0;
+    do {
+        relais_reply_t reply;
+        relais_error_t err;
+        int rc = relais_client_lost(client, &q, &reply, &err);
+        if (rc)
+            return relais_cli_fail("lost", rc, &err);
+        if (!o->json && shown == 0 && reply.lost_count)
+            relais_cli_line(stdout, "Objets trouvés et déclarations de perte");
+        for (size_t i = 0; i < reply.lost_count; i++) {
+            if (o->json)
+                relais_cli_print_json(stdout, s_item_json(&reply.lost[i]));
+            else
+                s_line(stdout, &reply.lost[i]);
         }
-    } else {
-        relais_cli_line(stdout, "Objets trouvés et déclarations de perte : %zu", reply.lost_count);
-        for (size_t i = 0; i < reply.lost_count; i++)
-            s_line(stdout, &reply.lost[i]);
-        if (reply.next_seq)
-            relais_cli_line(stdout, "(suite : --before %c-%" PRIu64 ")",
-                            reply.lost[reply.lost_count - 1].kind == RELAIS_LOST_KIND_LOST ? 'P' : 'O', reply.next_seq);
+        shown += reply.lost_count;
+        next = q.before = reply.next_seq;
+        relais_reply_clear(&reply);
+    } while (o->all && next);
+    if (next && o->json) {
+        json_t *cursor = json_object();
+        json_object_set_new(cursor, "next_before", json_integer((json_int_t)next));
+        relais_cli_print_json(stdout, cursor);
+    } else if (next) {
+        relais_cli_line(stdout, "(suite : --before %" PRIu64 ", ou --all)", next);
     }
-    relais_reply_clear(&reply);
+    if (!o->json && shown == 0)
+        relais_cli_line(stdout, "Aucun objet ni déclaration.");
     return RELAIS_EXIT_OK;
 }
 

@@ -64,6 +64,8 @@ expect 0 accueil-tu lost match "$keys" --json
 step "the list: found, declared, open, searched"
 expect 0 accueil-tu lost list --json
 [ "$(json_count)" = 3 ] || fail "the lost and found: $(cat "$tmp/out")"
+expect 0 accueil-tu lost list --all --json
+[ "$(json_count)" = 3 ] || fail "every page of the lost and found: $(cat "$tmp/out")"
 expect 0 accueil-tu lost list --found --json
 [ "$(json_count)" = 1 ] || fail "found items only: $(cat "$tmp/out")"
 expect 0 accueil-tu lost list --declared --search "PORTE-CLES" --json
