@@ -240,9 +240,7 @@ int relais_proto_contact_from_pb(const Relais__V1__ContactRecord *pb, relais_con
     char where[RELAIS_PROTO_PATH_LEN];
     int rc;
     memset(out, 0, sizeof *out);
-#define S_COPY(field)                                                                                                  \
-    (relais_proto_path_field(where, sizeof where, path, #field),                                                       \
-     relais_proto_copy_exact(out->field, sizeof out->field, pb->field, where))
+#define S_COPY(field) relais_proto_copy_field(out->field, sizeof out->field, pb->field, path, #field)
     if ((rc = S_COPY(sender)) || (rc = S_COPY(street)) || (rc = S_COPY(house_number)) || (rc = S_COPY(subject)) ||
         (rc = S_COPY(requester)) || (rc = S_COPY(summary)) || (rc = S_COPY(acknowledged_date)) ||
         (rc = S_COPY(response_due_date)))

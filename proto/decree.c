@@ -94,9 +94,7 @@ static int s_from_pb(const Relais__V1__Decree *pb, relais_decree_t *out, const c
     char where[RELAIS_PROTO_PATH_LEN];
     int rc;
     memset(out, 0, sizeof *out);
-#define S_COPY(field)                                                                                                  \
-    (relais_proto_path_field(where, sizeof where, path, #field),                                                       \
-     relais_proto_copy_exact(out->field, sizeof out->field, pb->field, where))
+#define S_COPY(field) relais_proto_copy_field(out->field, sizeof out->field, pb->field, path, #field)
     if ((rc = S_COPY(number)) || (rc = S_COPY(title)) || (rc = S_COPY(signed_date)) || (rc = S_COPY(effective_from)) ||
         (rc = S_COPY(effective_to)) || (rc = S_COPY(signatory)) || (rc = S_COPY(request_entry)))
         return rc;
@@ -188,9 +186,7 @@ int relais_proto_decree_from_pb(const Relais__V1__DecreeRecord *pb, relais_decre
         return relais_status_set(RELAIS_E_MALFORMED, "%s: missing", where);
     if ((rc = s_from_pb(pb->decree, &out->decree, where)))
         return rc;
-#define S_COPY(field)                                                                                                  \
-    (relais_proto_path_field(where, sizeof where, path, #field),                                                       \
-     relais_proto_copy_exact(out->field, sizeof out->field, pb->field, where))
+#define S_COPY(field) relais_proto_copy_field(out->field, sizeof out->field, pb->field, path, #field)
     if ((rc = S_COPY(sender)) || (rc = S_COPY(repealed_by)) || (rc = S_COPY(repealed_from)))
         return rc;
 #undef S_COPY

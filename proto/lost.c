@@ -170,12 +170,9 @@ int relais_proto_lost_to_pb(const relais_lost_record_t *r, Relais__V1__LostRecor
 
 int relais_proto_lost_from_pb(const Relais__V1__LostRecord *pb, relais_lost_record_t *out, const char *path)
 {
-    char where[RELAIS_PROTO_PATH_LEN];
     int rc;
     memset(out, 0, sizeof *out);
-#define S_COPY(field)                                                                                                  \
-    (relais_proto_path_field(where, sizeof where, path, #field),                                                       \
-     relais_proto_copy_exact(out->field, sizeof out->field, pb->field, where))
+#define S_COPY(field) relais_proto_copy_field(out->field, sizeof out->field, pb->field, path, #field)
     if ((rc = S_COPY(sender)) || (rc = S_COPY(description)) || (rc = S_COPY(street)) || (rc = S_COPY(house_number)) ||
         (rc = S_COPY(place)) || (rc = S_COPY(person)) || (rc = S_COPY(contact)) || (rc = S_COPY(storage)) ||
         (rc = S_COPY(keep_until)) || (rc = S_COPY(owner)) || (rc = S_COPY(identity_checked)) ||

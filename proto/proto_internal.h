@@ -60,6 +60,10 @@ int relais_proto_fixed_len(const char *buf, size_t cap, const char *what, size_t
  * fit, because a peer that follows the schema never sends one longer than our buffers. */
 int relais_proto_copy_exact(char *dst, size_t cap, const char *src, const char *path);
 
+/* relais_proto_copy_exact of field `name` under `parent`, whose path is written only when the
+ * text does not fit: decoding an index walks thousands of records, each of a dozen fields. */
+int relais_proto_copy_field(char *dst, size_t cap, const char *src, const char *parent, const char *name);
+
 /* Copies a decoded list of `n` strings into rows of `cap` bytes from `dst` (at most `max`), as
  * relais_proto_copy_exact each, and sets *count; RELAIS_E_MALFORMED naming `path` (and the
  * item) for too many or one too long. */

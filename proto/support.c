@@ -268,6 +268,19 @@ int relais_proto_copy_exact(char *dst, size_t cap, const char *src, const char *
     return RELAIS_OK;
 }
 
+int relais_proto_copy_field(char *dst, size_t cap, const char *src, const char *parent, const char *name)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n < cap) {
+        memcpy(dst, src ? src : "", n);
+        dst[n] = '\0';
+        return RELAIS_OK;
+    }
+    char where[RELAIS_PROTO_PATH_LEN];
+    relais_proto_path_field(where, sizeof where, parent, name);
+    return relais_proto_copy_exact(dst, cap, src, where);
+}
+
 int relais_proto_copy_list(char *dst, size_t cap, size_t max, char *const *src, size_t n, const char *path,
                            size_t *count)
 {

@@ -934,11 +934,14 @@ static int s_decree(s_out_t *o, const Relais__V1__Decree *d)
     return rc;
 }
 
-/* Signed by now (tomorrow allowed, for a clock in another time zone), and not from before the
- * review window: a decree is published as it is signed. */
+/* Signed by now (tomorrow allowed, for a clock in another time zone). A decree may be old: a town
+ * that starts its register enters the permanent decrees still in force, some signed decades ago,
+ * so the bound back is a century, not the review window. */
+#define S_DECREE_BACK_DAYS 36525
 static int s_decree_hub(s_out_t *o, const Relais__V1__Decree *d, const relais_validation_limits_t *lim, int64_t now_ms)
 {
-    return s_date_window(o, "decree.signed_date", d->signed_date, lim->review_max_days, 1, now_ms);
+    (void)lim;
+    return s_date_window(o, "decree.signed_date", d->signed_date, S_DECREE_BACK_DAYS, 1, now_ms);
 }
 
 void relais_validation_limits_default(relais_validation_limits_t *lim)

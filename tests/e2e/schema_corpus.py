@@ -1804,7 +1804,7 @@ def make_decrees(c, args):
 
 def lost_decree_hub_cases(args, review_days, now, today, day):
     """The lost and found's and the decrees' rules no schema can state: the windows of an item's
-    times and of its keeping, of a decree's signature (--review-days); the comparisons between the
+    times and of its keeping (--review-days), of a decree's signature (a century back); the comparisons between the
     fields of one message; and, against the pools, the states of the items and the register of
     decrees (round 0 closes and repeals what rounds 1 and 2 find closed and repealed). Each tuple
     may name its files' prefix: `misitem` goes to the coordinator, `misdecree` to the desk, refused
@@ -1866,9 +1866,11 @@ def lost_decree_hub_cases(args, review_days, now, today, day):
          True, ""),
         ("a decree signed tomorrow (a clock in another time zone)", decree(day(1)), True, ""),
         ("a decree signed the day after tomorrow", decree(day(2)), False, "is after tomorrow"),
-        ("a decree signed %d days ago" % review_days, decree(day(-review_days)), True, ""),
-        ("a decree signed %d days ago" % (review_days + 1), decree(day(-review_days - 1)), False,
-         "is more than %d days ago" % review_days),
+        # A town entering its register keeps permanent decrees signed decades ago: a century back.
+        ("a decree signed %d days ago (older than the review window)" % (review_days + 1),
+         decree(day(-review_days - 1)), True, ""),
+        ("a decree signed 36525 days ago", decree(day(-36525)), True, ""),
+        ("a decree signed 36526 days ago", decree(day(-36526)), False, "is more than 36525 days ago"),
         ("a note on an item that does not exist", update("O-99999999", "NOTE", note="x"), None,
          "O-99999999 is not in the lost and found"),
         ("an item of the lost and found sent by the coordinator", found(), "FORBIDDEN",
