@@ -424,7 +424,8 @@ static int s_online_proof(s_remote_t *r, const relais_checkpoint_t *cp, relais_a
     if (!rc) {
         proof->tree_size = cp->size;
         memcpy(proof->leaf, reply.leaf_hash, RELAIS_HASH_SIZE);
-        memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
+        if (reply.path_len) /* an empty path may come as no array at all */
+            memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
         proof->path_len = reply.path_len;
         memcpy(proof->root, cp->root, RELAIS_HASH_SIZE);
         rc = relais_merkle_verify_inclusion(proof->seq - 1, proof->tree_size, proof->leaf, proof->path,
@@ -557,7 +558,8 @@ static int s_online_consistency(s_remote_t *r, relais_audit_consistency_t *proof
         rc = relais_status_set(RELAIS_E_PROOF, "the broker answered with a proof of something else");
     if (!rc) {
         proof->new_size = reply.tree_size;
-        memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
+        if (reply.path_len) /* an empty path may come as no array at all */
+            memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
         proof->path_len = reply.path_len;
     }
     relais_reply_clear(&reply);
