@@ -28,6 +28,9 @@ void relais_audit_usage(FILE *out)
           "                          (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
           "       relais audit check-proof FILE.json --checkpoint NOTE_FILE --broker-cert FILE\n"
           "       relais audit checkpoint [--size N] (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
+          "       relais audit consistency OLD_SIZE [NEW_SIZE]\n"
+          "                          (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
+          "       relais audit check-consistency FILE.json --old NOTE_FILE --new NOTE_FILE --broker-cert FILE\n"
           "       relais audit snapshot --store DIR --out DIR\n"
           "\n"
           "verify checks every record (decoding, sequence, leaf hash, sender, signature, unique id)\n"
@@ -39,8 +42,14 @@ void relais_audit_usage(FILE *out)
           "without the data key, opened with it.\n"
           "A registry's revoked/ folder is searched too. Exit 1 when the log fails, 2 on a local error.\n"
           "Offline, --jobs N checks signatures on N threads (default: the online cores).\n"
-          "prove prints an inclusion proof (JSON) for the latest signed checkpoint that holds SEQ;\n"
-          "checkpoint prints a signed note (C2SP tlog-checkpoint) that check-proof checks it against.\n"
+          "prove prints an inclusion proof (JSON, hashes in base64) for the latest signed checkpoint\n"
+          "that holds SEQ; checkpoint prints a signed note (C2SP tlog-checkpoint) of the latest\n"
+          "checkpoint or of --size N, which check-proof checks the proof against.\n"
+          "consistency prints the proof (RFC 9162 section 2.1.4, JSON) that the tree of NEW_SIZE\n"
+          "records (default: the log's size now) extends the tree of OLD_SIZE, with the hub's signed\n"
+          "notes of those sizes when it has them; check-consistency checks it against two notes you\n"
+          "kept, with nothing but the hub's certificate: exit 0 when the new tree extends the old, 1\n"
+          "naming what differs, 2 when a file does not read.\n"
           "snapshot copies a store, even one a running relaisd writes to, as it is at one instant\n"
           "(compacted; its data keys wrapped, so that it is read only with the hub's data key of its\n"
           "generation): the copy to audit offline, or a backup.\n"
@@ -60,6 +69,8 @@ int relais_cmd_audit(int argc, char **argv)
         {"check-proof", relais_audit_cmd_check_proof},
         {"checkpoint", relais_audit_cmd_checkpoint},
         {"snapshot", relais_audit_cmd_snapshot},
+        {"consistency", relais_audit_cmd_consistency},
+        {"check-consistency", relais_audit_cmd_check_consistency},
     };
     if (argc < 2) {
         relais_audit_usage(stderr);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "audit_json.h"
 #include "cli_util.h"
 #include "relais_certs.h"
 #include "relais_keys.h"
@@ -25,27 +26,31 @@ int relais_audit_cmd_prove(int argc, char **argv);
 int relais_audit_cmd_check_proof(int argc, char **argv);
 int relais_audit_cmd_checkpoint(int argc, char **argv);
 int relais_audit_cmd_snapshot(int argc, char **argv);
+int relais_audit_cmd_consistency(int argc, char **argv);
+int relais_audit_cmd_check_consistency(int argc, char **argv);
 
 /* Online modes (audit_online.c), over the shared connection flags. */
 int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, int quiet);
 int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t size, const char *save);
 int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size);
+/* The consistency proof from old_size to new_size (0: the log's size now), its roots and the
+ * hub's signed notes of those sizes when it has them, checked, then printed. */
+int relais_audit_online_consistency(relais_cli_conn_t *conn, uint64_t old_size, uint64_t new_size);
 
 /* Usage of all the audit subcommands, for --help and usage errors. */
 void relais_audit_usage(FILE *out);
 
-/* An inclusion proof as `prove` prints it and `check-proof` reads it. */
-typedef struct {
-    uint64_t seq;                                /* the record (leaf index seq - 1) */
-    uint64_t tree_size;                          /* the tree it is proven in */
-    relais_hash_t leaf;                          /* the record's leaf hash */
-    relais_hash_t path[RELAIS_MERKLE_MAX_PATH];  /* RFC 9162 audit path, bottom up */
-    size_t path_len;                             /* hashes in path */
-    relais_hash_t root;                          /* root of the tree of tree_size */
-} relais_audit_proof_t;
+/* One proof as one compact JSON line on stdout (relais_audit_proof_json and the like), which
+ * it steals. Errors: RELAIS_E_NOMEM (`json` NULL), RELAIS_E_IO (stdout refused it). */
+int relais_audit_print_json(json_t *json);
 
-/* One line of JSON on stdout: {"seq","tree_size","leaf_hash","path":[hex...],"root"}. */
-void relais_audit_proof_print(const relais_audit_proof_t *proof);
+/* Reads a proof file (`-`: standard input) of at most RELAIS_AUDIT_PROOF_FILE_MAX bytes into
+ * *text (caller frees). Errors: those of relais_cli_read_file. */
+int relais_audit_read_proof_file(const char *path, char **text, size_t *len);
+
+/* Reads a checkpoint note file into `note` (room RELAIS_CHECKPOINT_MAX): its text, not yet
+ * checked. Errors: RELAIS_E_IO (it does not read), RELAIS_E_MALFORMED (too long, or a NUL). */
+int relais_audit_read_note(const char *path, char *note);
 
 /* Writes the signed note a proof leads to into `path` (prove --save-checkpoint), so that the
  * proof and its checkpoint travel together even while the log grows. Errors:

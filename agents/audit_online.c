@@ -1,4 +1,4 @@
-/* audit_online.c -- `relais audit verify` and `prove` against a running broker, through librelais. */
+/* audit_online.c -- `relais audit verify`, `prove`, `checkpoint` and `consistency` against a running broker. */
 #include "audit_internal.h"
 
 #include <inttypes.h>
@@ -39,13 +39,14 @@ static const char *s_why(int rc, const relais_error_t *err)
     return detail && *detail ? detail : relais_strerror(rc);
 }
 
-/* The broker's latest checkpoint, its note verified with the server certificate's key and
- * copied into `note` (room RELAIS_CHECKPOINT_MAX) unless NULL. */
-static int s_latest_checkpoint(s_remote_t *r, relais_checkpoint_t *cp, char *note, relais_error_t *err)
+/* The broker's checkpoint of `size` (0: its latest), its note verified with the server
+ * certificate's key and copied into `note` (room RELAIS_CHECKPOINT_MAX) unless NULL. */
+static int s_checkpoint(s_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note, relais_error_t *err)
 {
     relais_reply_t reply;
     memset(&reply, 0, sizeof reply);
-    int rc = relais_client_audit_checkpoint(r->client, &reply, err);
+    int rc = size ? relais_client_audit_checkpoint_at(r->client, size, &reply, err)
+                  : relais_client_audit_checkpoint(r->client, &reply, err);
     if (rc)
         return rc;
     if (!reply.note)
@@ -54,10 +55,18 @@ static int s_latest_checkpoint(s_remote_t *r, relais_checkpoint_t *cp, char *not
         rc = relais_checkpoint_verify(reply.note, r->broker.name, r->broker.sign_public, cp);
     if (!rc && (cp->size != reply.tree_size || memcmp(cp->root, reply.root, RELAIS_HASH_SIZE) != 0))
         rc = relais_status_set(RELAIS_E_PROOF, "the checkpoint's size or root differ from its signed note");
+    if (!rc && size && cp->size != size)
+        rc = relais_status_set(RELAIS_E_PROOF, "asked for the checkpoint of size %" PRIu64 ", the broker sent one of "
+                                               "size %" PRIu64, size, cp->size);
     if (!rc && note)
         snprintf(note, RELAIS_CHECKPOINT_MAX, "%s", reply.note);
     relais_reply_clear(&reply);
     return rc;
+}
+
+static int s_latest_checkpoint(s_remote_t *r, relais_checkpoint_t *cp, char *note, relais_error_t *err)
+{
+    return s_checkpoint(r, 0, cp, note, err);
 }
 
 /* ---- Message ids seen ------------------------------------------------------------------- */
@@ -415,7 +424,8 @@ static int s_online_proof(s_remote_t *r, const relais_checkpoint_t *cp, relais_a
     if (!rc) {
         proof->tree_size = cp->size;
         memcpy(proof->leaf, reply.leaf_hash, RELAIS_HASH_SIZE);
-        memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
+        if (reply.path_len) /* an empty path may come as no array at all */
+            memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
         proof->path_len = reply.path_len;
         memcpy(proof->root, cp->root, RELAIS_HASH_SIZE);
         rc = relais_merkle_verify_inclusion(proof->seq - 1, proof->tree_size, proof->leaf, proof->path,
@@ -471,10 +481,9 @@ int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t si
     relais_client_destroy(&r.client);
     if (!rc && save)
         rc = relais_audit_save_note(save, note);
-    if (rc)
-        return s_online_status("audit prove", rc, &err);
-    relais_audit_proof_print(&proof);
-    return RELAIS_EXIT_OK;
+    if (!rc)
+        rc = relais_audit_print_json(relais_audit_proof_json(&proof));
+    return rc ? s_online_status("audit prove", rc, &err) : RELAIS_EXIT_OK;
 }
 
 int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
@@ -487,13 +496,102 @@ int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
     int status = s_connect(conn, &r);
     if (status)
         return status;
-    int rc = s_latest_checkpoint(&r, &cp, note, &err);
+    int rc = s_checkpoint(&r, size, &cp, note, &err);
     relais_client_destroy(&r.client);
-    if (!rc && size && size != cp.size)
-        rc = relais_status_set(RELAIS_E_INVALID, "the broker serves its latest checkpoint only (size %" PRIu64 ")",
-                               cp.size);
     if (rc)
         return s_online_status("audit checkpoint", rc, &err);
     fputs(note, stdout);
     return fflush(stdout) == 0 ? RELAIS_EXIT_OK : RELAIS_EXIT_USAGE;
+}
+
+/* ---- consistency ------------------------------------------------------------------------ */
+
+/* The root of the tree of `size` and the hub's signed note of that size into `note` ("" when
+ * it signed none): from that note when there is one, else from the proof of the tree's last
+ * record, which leads to the root as the hub holds it (its word alone: check-consistency wants
+ * a note). A hub that answers a checkpoint of this size with MALFORMED signed none, or is older
+ * than that request: said on stderr, not a failure. */
+static int s_online_root(s_remote_t *r, uint64_t size, relais_hash_t root, char *note, relais_error_t *err)
+{
+    relais_checkpoint_t cp;
+    relais_reply_t reply;
+    memset(err, 0, sizeof *err);
+    int rc = s_checkpoint(r, size, &cp, note, err);
+    if (rc == 0) {
+        memcpy(root, cp.root, RELAIS_HASH_SIZE);
+        return 0;
+    }
+    note[0] = '\0';
+    /* the hub's refusal, not a note of its that does not parse */
+    if (rc != RELAIS_E_MALFORMED || err->status != RELAIS_E_MALFORMED)
+        return rc;
+    relais_cli_line(stderr,
+                    "relais audit consistency: note: no signed checkpoint of size %" PRIu64 " from the hub (%s); "
+                    "check-consistency needs one of each size",
+                    size, err->message[0] ? err->message : "no sentence");
+    memset(err, 0, sizeof *err);
+    memset(&reply, 0, sizeof reply);
+    rc = relais_client_audit_inclusion(r->client, size, size, &reply, err);
+    if (rc)
+        return rc;
+    if (reply.seq != size || reply.tree_size != size || reply.path_len > RELAIS_MERKLE_MAX_PATH)
+        rc = relais_status_set(RELAIS_E_PROOF, "the broker answered with a proof of something else");
+    if (!rc && relais_merkle_inclusion_root(size - 1, size, reply.leaf_hash, (const relais_hash_t *)reply.path,
+                                            reply.path_len, root) != 0)
+        rc = relais_status_set(RELAIS_E_PROOF, "the broker's proof of record %" PRIu64 " leads to no root of size %"
+                                               PRIu64, size, size);
+    relais_reply_clear(&reply);
+    return rc;
+}
+
+/* Asks for the proof (new_size 0: to the log's size now), then for the roots of both sizes,
+ * and checks that the proof leads from one to the other before anyone sees it. */
+static int s_online_consistency(s_remote_t *r, relais_audit_consistency_t *proof, relais_error_t *err)
+{
+    relais_reply_t reply;
+    memset(&reply, 0, sizeof reply);
+    int rc = relais_client_audit_consistency(r->client, proof->old_size, proof->new_size, &reply, err);
+    if (rc)
+        return rc;
+    if (reply.old_size != proof->old_size || (proof->new_size && reply.tree_size != proof->new_size) ||
+        reply.tree_size < proof->old_size || reply.path_len > RELAIS_MERKLE_MAX_PATH)
+        rc = relais_status_set(RELAIS_E_PROOF, "the broker answered with a proof of something else");
+    if (!rc) {
+        proof->new_size = reply.tree_size;
+        if (reply.path_len) /* an empty path may come as no array at all */
+            memcpy(proof->path, reply.path, reply.path_len * RELAIS_HASH_SIZE);
+        proof->path_len = reply.path_len;
+    }
+    relais_reply_clear(&reply);
+    if (!rc)
+        rc = s_online_root(r, proof->old_size, proof->old_root, proof->old_note, err);
+    if (!rc)
+        rc = s_online_root(r, proof->new_size, proof->new_root, proof->new_note, err);
+    if (!rc && relais_merkle_verify_consistency(proof->old_size, proof->new_size, proof->old_root, proof->new_root,
+                                                proof->path, proof->path_len) != 0)
+        rc = relais_status_set(RELAIS_E_PROOF, "the hub's proof does not lead from the old root to the new");
+    return rc;
+}
+
+int relais_audit_online_consistency(relais_cli_conn_t *conn, uint64_t old_size, uint64_t new_size)
+{
+    relais_audit_consistency_t *proof = calloc(1, sizeof *proof);
+    relais_error_t err;
+    s_remote_t r;
+    memset(&err, 0, sizeof err);
+    if (!proof)
+        return relais_cli_local("audit consistency", relais_status_set(RELAIS_E_NOMEM, "a consistency proof"));
+    int status = s_connect(conn, &r);
+    if (status) {
+        free(proof);
+        return status;
+    }
+    proof->old_size = old_size;
+    proof->new_size = new_size;
+    int rc = s_online_consistency(&r, proof, &err);
+    relais_client_destroy(&r.client);
+    if (!rc)
+        rc = relais_audit_print_json(relais_audit_consistency_json(proof));
+    free(proof);
+    return rc ? s_online_status("audit consistency", rc, &err) : RELAIS_EXIT_OK;
 }

@@ -11,117 +11,46 @@
 #include "cli.h"
 #include "relais_store.h"
 
-/* A proof is a few dozen hashes: a file far larger is not one, and is not read whole. */
-#define S_PROOF_MAX (1024 * 1024)
+/* ---- Proofs and notes in files ------------------------------------------------------------ */
 
-/* ---- The proof as JSON ------------------------------------------------------------------ */
-
-static int s_nibble(char c)
+int relais_audit_print_json(json_t *json)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    if (!json)
+        return relais_status_set(RELAIS_E_NOMEM, "building the proof's JSON");
+    relais_cli_print_json(stdout, json);
+    return ferror(stdout) ? relais_status_set(RELAIS_E_IO, "writing to standard output") : 0;
 }
 
-/* Parses exactly `len` bytes of hex; 0 or -1. */
-static int s_unhex(const char *in, uint8_t *out, size_t len)
+int relais_audit_read_proof_file(const char *path, char **text, size_t *len)
 {
-    if (!in || strlen(in) != 2 * len)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        int hi = s_nibble(in[2 * i]), lo = s_nibble(in[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return strcmp(path, "-") == 0 ? relais_cli_read_fd(0, "standard input", RELAIS_AUDIT_PROOF_FILE_MAX, text, len)
+                                  : relais_cli_read_file(path, RELAIS_AUDIT_PROOF_FILE_MAX, 0, text, len);
 }
 
-void relais_audit_proof_print(const relais_audit_proof_t *proof)
+int relais_audit_read_note(const char *path, char *note)
 {
-    json_t *path = json_array();
-    for (size_t i = 0; path && i < proof->path_len; i++)
-        json_array_append_new(path, relais_audit_json_hex(proof->path[i], RELAIS_HASH_SIZE));
-    /* json_pack steals the values given with "o" and fails as a whole on a NULL among them. */
-    relais_cli_print_json(stdout, json_pack("{s:I, s:I, s:o, s:o*, s:o}", "seq", (json_int_t)proof->seq, "tree_size",
-                                            (json_int_t)proof->tree_size, "leaf_hash", relais_audit_json_hex(proof->leaf, RELAIS_HASH_SIZE),
-                                            "path", path, "root", relais_audit_json_hex(proof->root, RELAIS_HASH_SIZE)));
-}
-
-/* A 32-byte hash from a hex string member or element. */
-static int s_hash_of(const json_t *value, relais_hash_t out)
-{
-    return json_is_string(value) ? s_unhex(json_string_value(value), out, RELAIS_HASH_SIZE) : -1;
-}
-
-static int s_u64_of(const json_t *value, uint64_t *out)
-{
-    if (!json_is_integer(value) || json_integer_value(value) < 1)
-        return -1;
-    *out = (uint64_t)json_integer_value(value);
-    return 0;
-}
-
-/* Reads a proof as `prove` prints it. 0, or -1 with the reason in `why`. */
-static int s_proof_parse(const json_t *doc, relais_audit_proof_t *proof, char *why, size_t cap)
-{
-    const json_t *path = json_object_get(doc, "path");
-    memset(proof, 0, sizeof *proof);
-    if (s_u64_of(json_object_get(doc, "seq"), &proof->seq) || s_u64_of(json_object_get(doc, "tree_size"),
-                                                                         &proof->tree_size)) {
-        snprintf(why, cap, "\"seq\" and \"tree_size\" must be positive integers");
-        return -1;
-    }
-    if (s_hash_of(json_object_get(doc, "leaf_hash"), proof->leaf) ||
-        s_hash_of(json_object_get(doc, "root"), proof->root)) {
-        snprintf(why, cap, "\"leaf_hash\" and \"root\" must be 64 hex digits");
-        return -1;
-    }
-    if (!json_is_array(path) || json_array_size(path) > RELAIS_MERKLE_MAX_PATH) {
-        snprintf(why, cap, "\"path\" must be an array of at most %d hashes", RELAIS_MERKLE_MAX_PATH);
-        return -1;
-    }
-    for (size_t i = 0; i < json_array_size(path); i++) {
-        if (s_hash_of(json_array_get(path, i), proof->path[i])) {
-            snprintf(why, cap, "\"path\"[%zu] must be 64 hex digits", i);
-            return -1;
-        }
-    }
-    proof->path_len = json_array_size(path);
-    return 0;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = relais_cli_read_file(path, RELAIS_CHECKPOINT_MAX, 0, &text, &len);
+    if (rc == RELAIS_E_TOO_LARGE)
+        rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note (over %d bytes)", path,
+                               RELAIS_CHECKPOINT_MAX);
+    if (rc)
+        return rc;
+    if (len >= RELAIS_CHECKPOINT_MAX || strlen(text) != len)
+        rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note", path);
+    else
+        memcpy(note, text, len + 1);
+    free(text);
+    return rc;
 }
 
 /* ---- prove (offline) ------------------------------------------------------------------- */
 
-/* Stops a checkpoint walk at the size wanted, copying that checkpoint out. */
-typedef struct {
-    uint64_t size;                 /* wanted */
-    relais_store_checkpoint_t *cp; /* where it goes */
-} s_cp_find_t;
-
-static int s_cp_find(void *ctx, const relais_store_checkpoint_t *cp)
-{
-    s_cp_find_t *f = ctx;
-    if (cp->size != f->size)
-        return 0;
-    *f->cp = *cp;
-    return 1;
-}
-
 /* The stored checkpoint of `size` (0: the latest) into *cp. Errors: RELAIS_E_NOT_FOUND. */
 static int s_checkpoint_get(relais_store_t *store, uint64_t size, relais_store_checkpoint_t *cp)
 {
-    s_cp_find_t find = {size, cp};
-    if (size == 0)
-        return relais_store_checkpoint_latest(store, cp);
-    int rc = relais_store_checkpoint_iterate(store, s_cp_find, &find);
-    if (rc == 0)
-        return relais_status_set(RELAIS_E_NOT_FOUND, "no checkpoint of size %" PRIu64 " in the store", size);
-    return rc == 1 ? 0 : rc;
+    return size == 0 ? relais_store_checkpoint_latest(store, cp) : relais_store_checkpoint_get(store, size, cp);
 }
 
 /* Without --size, the proof is for the latest checkpoint that holds the record, since only
@@ -224,12 +153,12 @@ static int s_prove_offline(const char *store_dir, uint64_t seq, uint64_t size, c
     relais_store_destroy(&store);
     if (!rc && save)
         rc = relais_audit_save_note(save, note);
-    if (!rc) {
-        relais_audit_proof_print(&proof);
-        return RELAIS_EXIT_OK;
+    if (rc) {
+        relais_cli_local(store_dir, rc);
+        return rc == RELAIS_E_CORRUPT || rc == RELAIS_E_PROOF ? RELAIS_EXIT_REFUSED : RELAIS_EXIT_USAGE;
     }
-    relais_cli_local(store_dir, rc);
-    return rc == RELAIS_E_CORRUPT || rc == RELAIS_E_PROOF ? RELAIS_EXIT_REFUSED : RELAIS_EXIT_USAGE;
+    rc = relais_audit_print_json(relais_audit_proof_json(&proof));
+    return rc ? relais_cli_local("audit prove", rc) : RELAIS_EXIT_OK;
 }
 
 /* The options of prove and checkpoint: --size, --store or the connection flags, and for
@@ -314,25 +243,6 @@ int relais_audit_cmd_checkpoint(int argc, char **argv)
 
 /* ---- check-proof ------------------------------------------------------------------------ */
 
-/* Reads a checkpoint note file into `note` (room RELAIS_CHECKPOINT_MAX). */
-static int s_read_note(const char *path, char *note)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int rc = relais_cli_read_file(path, RELAIS_CHECKPOINT_MAX, 0, &text, &len);
-    if (rc == RELAIS_E_TOO_LARGE)
-        rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note (over %d bytes)", path,
-                               RELAIS_CHECKPOINT_MAX);
-    if (rc)
-        return rc;
-    if (len >= RELAIS_CHECKPOINT_MAX || strlen(text) != len)
-        rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note", path);
-    else
-        memcpy(note, text, len + 1);
-    free(text);
-    return rc;
-}
-
 /* The proof against the signed checkpoint: same tree, same root, and the path leads there. */
 static int s_check_against(const relais_audit_proof_t *proof, const relais_checkpoint_t *cp)
 {
@@ -351,32 +261,22 @@ static int s_check_against(const relais_audit_proof_t *proof, const relais_check
 
 static int s_check_proof(const char *proof_file, const char *note_file, const char *cert_file)
 {
-    char note[RELAIS_CHECKPOINT_MAX], why[160];
+    char note[RELAIS_CHECKPOINT_MAX];
     relais_audit_proof_t proof;
     relais_checkpoint_t cp;
     relais_peer_t broker;
-    json_error_t jerr;
     char *text = NULL;
     size_t len = 0;
-    int read_rc = strcmp(proof_file, "-") == 0 ? relais_cli_read_fd(0, "standard input", S_PROOF_MAX, &text, &len)
-                                               : relais_cli_read_file(proof_file, S_PROOF_MAX, 0, &text, &len);
-    if (read_rc)
-        return relais_cli_local("audit check-proof", read_rc);
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc = relais_audit_read_proof_file(proof_file, &text, &len);
+    if (rc)
+        return relais_cli_local("audit check-proof", rc);
+    rc = relais_audit_proof_parse(text, len, &proof);
     free(text);
-    if (!doc) {
-        /* jansson's words quote the text near the error: the line and column say where */
-        relais_cli_line(stderr, "relais audit check-proof: %s: not valid JSON (line %d, column %d)", proof_file,
-                        jerr.line, jerr.column);
+    if (rc) {
+        relais_cli_line(stderr, "relais audit check-proof: %s: not a proof: %s", proof_file, relais_status_detail());
         return RELAIS_EXIT_USAGE;
     }
-    int parsed = s_proof_parse(doc, &proof, why, sizeof why);
-    json_decref(doc);
-    if (parsed != 0) {
-        relais_cli_line(stderr, "relais audit check-proof: %s: not a proof: %s", proof_file, why);
-        return RELAIS_EXIT_USAGE;
-    }
-    int rc = s_read_note(note_file, note);
+    rc = relais_audit_read_note(note_file, note);
     if (!rc)
         rc = relais_peer_load(cert_file, &broker);
     if (rc)

@@ -19,7 +19,7 @@ static const struct {
     {"lost", relais_cmd_lost, "the desk's lost and found: found items, declared losses, matches, returns"},
     {"decree", relais_cmd_decree, "the town's decrees: publish (mayor's office), what is in force where"},
     {"streets", relais_cmd_streets, "the town's street list (BAN): import it, find a street as typed"},
-    {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log"},
+    {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log; check its consistency"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
     {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},
     {"privacy", relais_cmd_privacy, "the family's rights: export, rectify, erase; legal holds"},

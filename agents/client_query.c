@@ -348,6 +348,15 @@ int relais_client_audit_checkpoint(relais_client_t *self, relais_reply_t *out, r
     return relais_client_call(self, &req, RELAIS_REPLY_CHECKPOINT, out, err);
 }
 
+int relais_client_audit_checkpoint_at(relais_client_t *self, uint64_t tree_size, relais_reply_t *out,
+                                      relais_error_t *err)
+{
+    relais_request_t req = {.kind = RELAIS_REQ_AUDIT_CHECKPOINT, .tree_size = tree_size};
+    if (tree_size == 0)
+        return relais_status_set(RELAIS_E_INVALID, "a checkpoint's tree size is from 1");
+    return relais_client_call(self, &req, RELAIS_REPLY_CHECKPOINT, out, err);
+}
+
 int relais_client_audit_inclusion(relais_client_t *self, uint64_t seq, uint64_t tree_size, relais_reply_t *out,
                                   relais_error_t *err)
 {

@@ -299,6 +299,10 @@ int relais_client_meeting_show(relais_client_t *self, const char *meeting_id, re
 int relais_client_audit_records(relais_client_t *self, uint64_t from_seq, uint64_t to_seq, relais_reply_t *out,
                                 relais_error_t *err);
 int relais_client_audit_checkpoint(relais_client_t *self, relais_reply_t *out, relais_error_t *err);
+/* The checkpoint the hub signed at exactly `tree_size` (from 1), as CHECKPOINT. The hub refuses
+ * with RELAIS_E_MALFORMED when it signed none of that size (a hub older than this request too). */
+int relais_client_audit_checkpoint_at(relais_client_t *self, uint64_t tree_size, relais_reply_t *out,
+                                      relais_error_t *err);
 int relais_client_audit_inclusion(relais_client_t *self, uint64_t seq, uint64_t tree_size, relais_reply_t *out,
                                   relais_error_t *err);
 int relais_client_audit_consistency(relais_client_t *self, uint64_t old_size, uint64_t new_size,

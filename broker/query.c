@@ -1123,10 +1123,19 @@ static void s_audit_records(broker_worker_t *w, const broker_env_t *env, const r
     free(p.leaves);
 }
 
-static void s_audit_checkpoint(broker_worker_t *w, const broker_env_t *env)
+/* The latest checkpoint, or with a tree size the one signed at exactly that size. */
+static void s_audit_checkpoint(broker_worker_t *w, const broker_env_t *env, const relais_request_t *req)
 {
     relais_store_checkpoint_t cp;
-    int rc = relais_store_checkpoint_latest(w->b->store, &cp);
+    int rc = req->tree_size ? relais_store_checkpoint_get(w->b->store, req->tree_size, &cp)
+                            : relais_store_checkpoint_latest(w->b->store, &cp);
+    if (rc != 0 && req->tree_size) {
+        broker_send_error(w->to_intake, env, rc == RELAIS_E_NOT_FOUND ? RELAIS_E_MALFORMED : RELAIS_E_UNAVAILABLE, NULL,
+                          rc == RELAIS_E_NOT_FOUND ? "the hub signed no checkpoint of size %llu"
+                                                   : "the checkpoint of size %llu cannot be read",
+                          (unsigned long long)req->tree_size);
+        return;
+    }
     if (rc != 0) {
         broker_send_error(w->to_intake, env, RELAIS_E_UNAVAILABLE, NULL, "no checkpoint has been signed yet");
         return;
@@ -1201,7 +1210,7 @@ void broker_query_handle(broker_worker_t *w, const broker_env_t *env, const uint
         s_audit_records(w, env, &req);
         break;
     case RELAIS_REQ_AUDIT_CHECKPOINT:
-        s_audit_checkpoint(w, env);
+        s_audit_checkpoint(w, env, &req);
         break;
     case RELAIS_REQ_AUDIT_INCLUSION:
         s_audit_inclusion(w, env, &req);

@@ -1030,7 +1030,8 @@ typedef struct {
     uint8_t *submit;
     size_t submit_len;
     /* SUBSCRIBE (from_seq, credit), CREDIT (credit), AUDIT_RECORDS (from_seq, to_seq),
-     * AUDIT_INCLUSION (seq, tree_size), AUDIT_CONSISTENCY (old_size, new_size) */
+     * AUDIT_INCLUSION (seq, tree_size), AUDIT_CONSISTENCY (old_size, new_size),
+     * AUDIT_CHECKPOINT (tree_size: the checkpoint of that size; 0, the latest) */
     uint64_t from_seq;
     uint64_t to_seq;
     uint32_t credit;

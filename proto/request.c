@@ -269,9 +269,14 @@ static void s_audit_to_pb(const relais_request_t *r, s_request_pb_t *h)
         h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_CONSISTENCY;
         h->audit.consistency = &h->consistency;
         break;
-    default: /* AUDIT_CHECKPOINT */
-        h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_LATEST_CHECKPOINT;
-        h->audit.latest_checkpoint = 1;
+    default: /* AUDIT_CHECKPOINT: the latest, or the one of tree_size */
+        if (r->tree_size) {
+            h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_CHECKPOINT_SIZE;
+            h->audit.checkpoint_size = r->tree_size;
+        } else {
+            h->audit.what_case = RELAIS__V1__AUDIT_REQUEST__WHAT_LATEST_CHECKPOINT;
+            h->audit.latest_checkpoint = 1;
+        }
         break;
     }
 }
@@ -416,6 +421,12 @@ static int s_audit_from_pb(const Relais__V1__AuditRequest *a, relais_request_t *
         return RELAIS_OK;
     case RELAIS__V1__AUDIT_REQUEST__WHAT_LATEST_CHECKPOINT:
         out->kind = RELAIS_REQ_AUDIT_CHECKPOINT;
+        return RELAIS_OK;
+    case RELAIS__V1__AUDIT_REQUEST__WHAT_CHECKPOINT_SIZE:
+        if (a->checkpoint_size == 0)
+            return relais_status_set(RELAIS_E_MALFORMED, "request.audit.checkpoint_size: a tree size from 1");
+        out->kind = RELAIS_REQ_AUDIT_CHECKPOINT;
+        out->tree_size = a->checkpoint_size;
         return RELAIS_OK;
     case RELAIS__V1__AUDIT_REQUEST__WHAT_INCLUSION:
         out->kind = RELAIS_REQ_AUDIT_INCLUSION;

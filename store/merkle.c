@@ -283,8 +283,8 @@ static void s_shift_to_odd(uint64_t *fn, uint64_t *sn)
     }
 }
 
-int relais_merkle_verify_inclusion(uint64_t index, uint64_t size, const relais_hash_t leaf,
-                                   const relais_hash_t *path, size_t path_len, const relais_hash_t root)
+int relais_merkle_inclusion_root(uint64_t index, uint64_t size, const relais_hash_t leaf, const relais_hash_t *path,
+                                 size_t path_len, relais_hash_t root)
 {
     if (leaf == NULL || root == NULL || (path == NULL && path_len != 0))
         return s_proof_failed("inclusion: missing argument");
@@ -312,6 +312,19 @@ int relais_merkle_verify_inclusion(uint64_t index, uint64_t size, const relais_h
     }
     if (sn != 0)
         return s_proof_failed("inclusion: path too short for the tree");
+    memcpy(root, r, RELAIS_HASH_SIZE);
+    return 0;
+}
+
+int relais_merkle_verify_inclusion(uint64_t index, uint64_t size, const relais_hash_t leaf,
+                                   const relais_hash_t *path, size_t path_len, const relais_hash_t root)
+{
+    relais_hash_t r;
+    if (root == NULL)
+        return s_proof_failed("inclusion: missing argument");
+    int rc = relais_merkle_inclusion_root(index, size, leaf, path, path_len, r);
+    if (rc != 0)
+        return rc;
     if (memcmp(r, root, RELAIS_HASH_SIZE) != 0)
         return s_proof_failed("inclusion: path does not lead to the root");
     return 0;

@@ -58,6 +58,13 @@ int relais_merkle_consistency_proof(relais_merkle_subtree_fn get, void *ctx, uin
 int relais_merkle_verify_inclusion(uint64_t index, uint64_t size, const relais_hash_t leaf,
                                    const relais_hash_t *path, size_t path_len, const relais_hash_t root);
 
+/* The root an inclusion proof leads to: RFC 9162 section 2.1.3.2 without its last comparison.
+ * With the proof of the last leaf (index size - 1) it is the root of the tree of `size` as the
+ * prover holds it. Returns 0 and writes `root`, or RELAIS_E_PROOF (a path of the wrong length
+ * for the tree, index not below size). */
+int relais_merkle_inclusion_root(uint64_t index, uint64_t size, const relais_hash_t leaf, const relais_hash_t *path,
+                                 size_t path_len, relais_hash_t root);
+
 /* Checks a consistency proof (RFC 9162 section 2.1.4.2). Returns 0 or RELAIS_E_PROOF. */
 int relais_merkle_verify_consistency(uint64_t old_size, uint64_t new_size, const relais_hash_t old_root,
                                      const relais_hash_t new_root, const relais_hash_t *path, size_t path_len);

@@ -479,6 +479,9 @@ int relais_store_checkpoint_put(relais_store_t *self, const relais_store_checkpo
 /* The checkpoint of the largest size. Errors: RELAIS_E_NOT_FOUND. */
 int relais_store_checkpoint_latest(relais_store_t *self, relais_store_checkpoint_t *out);
 
+/* The checkpoint of exactly `size` records. Errors: RELAIS_E_NOT_FOUND. */
+int relais_store_checkpoint_get(relais_store_t *self, uint64_t size, relais_store_checkpoint_t *out);
+
 /* Called for each checkpoint in size order; `cp` valid only during the call. Non-zero stops. */
 typedef int (*relais_store_checkpoint_fn)(void *ctx, const relais_store_checkpoint_t *cp);
 int relais_store_checkpoint_iterate(relais_store_t *self, relais_store_checkpoint_fn fn, void *ctx);

@@ -560,6 +560,27 @@ int relais_store_checkpoint_latest(relais_store_t *self, relais_store_checkpoint
     return s_cp_walk(self, MDB_LAST, NULL, NULL, out);
 }
 
+int relais_store_checkpoint_get(relais_store_t *self, uint64_t size, relais_store_checkpoint_t *out)
+{
+    uint8_t key[STORE_SEQ_SIZE];
+    MDB_txn *txn;
+    MDB_val v;
+    if (!self || !out)
+        return relais_status_set(RELAIS_E_INVALID, "relais_store_checkpoint_get needs a store and an output");
+    int rc = store_read_begin(self, STORE_DB_CHECKPOINTS, &txn);
+    if (rc)
+        return rc;
+    store_put_u64(key, size);
+    MDB_val k = store_val(key, sizeof key);
+    rc = store_get(txn, self->dbi[STORE_DB_CHECKPOINTS], key, sizeof key, &v);
+    if (rc == RELAIS_E_NOT_FOUND)
+        rc = relais_status_set(RELAIS_E_NOT_FOUND, "no checkpoint of size %llu in the store", (unsigned long long)size);
+    else if (rc == 0)
+        rc = s_cp_decode(&k, &v, out);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 int relais_store_checkpoint_iterate(relais_store_t *self, relais_store_checkpoint_fn fn, void *ctx)
 {
     relais_store_checkpoint_t cp;

@@ -83,6 +83,20 @@ broker_cert="$tmp/certs/relais-hub.cert"
 cat "$tmp/proof.json"
 [ "$(field tree_size "$(cat "$tmp/proof.json")")" = "$N" ] || fail "proof not at the latest checkpoint"
 "$relais" audit check-proof "$tmp/proof.json" --checkpoint "$tmp/notes/latest.note" --broker-cert "$broker_cert"
+# Its hashes are standard base64, as the notes' roots: the leaf is export's (hex) leaf of record 123,
+# the root the latest note's.
+b64hex() { base64 -d <<<"$1" | od -An -tx1 -v | tr -d ' \n'; }
+leaf_b64=$(field leaf_hash "$(cat "$tmp/proof.json")")
+[[ "$leaf_b64" =~ ^[A-Za-z0-9+/]{43}=$ ]] || fail "the proof's leaf hash is not base64: $leaf_b64"
+[ "$(b64hex "$leaf_b64")" = "$(field leaf_hash "$(sed -n 123p "$tmp/export.jsonl")")" ] ||
+  fail "the proof's leaf hash is not record 123's"
+[ "$(field root "$(cat "$tmp/proof.json")")" = "$root_b64" ] || fail "the proof's root is not the latest note's"
+# A proof saved before the hashes went base64 (hex) is still checked.
+hex_proof=$(cat "$tmp/proof.json")
+for h in $(grep -oE '[A-Za-z0-9+/]{43}=' "$tmp/proof.json"); do hex_proof=${hex_proof//"$h"/"$(b64hex "$h")"}; done
+grep -qE '[A-Za-z0-9+/]{43}=' <<<"$hex_proof" && fail "a hash left in base64: $hex_proof"
+printf '%s\n' "$hex_proof" >"$tmp/proof-hex.json"
+"$relais" audit check-proof "$tmp/proof-hex.json" --checkpoint "$tmp/notes/latest.note" --broker-cert "$broker_cert"
 first=$(ls "$tmp/notes" | grep -v latest | sort -n | head -1)
 first_size=${first%.note}
 "$relais" audit prove 1 --size "$first_size" --store "$tmp/store" --save-checkpoint "$tmp/saved.note" \
@@ -103,7 +117,8 @@ expect_exit 1 "$relais" audit check-proof "$tmp/proof1.json" --checkpoint "$tmp/
   --broker-cert "$broker_cert"
 leaf=$(field leaf_hash "$(cat "$tmp/proof.json")")
 flipped=$( [ "${leaf:0:1}" = 0 ] && echo 1 || echo 0 )${leaf:1}
-sed "s/$leaf/$flipped/" "$tmp/proof.json" >"$tmp/bad.json"
+sed "s|$leaf|$flipped|" "$tmp/proof.json" >"$tmp/bad.json"
+cmp -s "$tmp/proof.json" "$tmp/bad.json" && fail "the leaf hash was not changed"
 expect_exit 1 "$relais" audit check-proof "$tmp/bad.json" --checkpoint "$tmp/notes/latest.note" \
   --broker-cert "$broker_cert"
 expect_exit 1 "$relais" audit check-proof "$tmp/proof.json" --checkpoint "$tmp/notes/latest.note" \

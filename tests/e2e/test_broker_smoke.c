@@ -388,6 +388,20 @@ static void s_audit(s_fixture_t *f, void *auditor)
     s_request(auditor, &req, &reply);
     assert_int_equal(reply.kind, RELAIS_REPLY_CONSISTENCY);
     relais_reply_clear(&reply);
+    /* The checkpoint of that size, asked by its size: the same note; of a size never signed (past
+     * the head), none. */
+    req = (relais_request_t){.request_id = 34, .kind = RELAIS_REQ_AUDIT_CHECKPOINT, .tree_size = cp.size};
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_CHECKPOINT);
+    assert_int_equal(reply.tree_size, cp.size);
+    assert_memory_equal(reply.root, cp.root, RELAIS_HASH_SIZE);
+    relais_reply_clear(&reply);
+    req = (relais_request_t){.request_id = 35, .kind = RELAIS_REQ_AUDIT_CHECKPOINT, .tree_size = 1000};
+    s_request(auditor, &req, &reply);
+    assert_int_equal(reply.kind, RELAIS_REPLY_ERROR);
+    assert_int_equal(reply.error.status, RELAIS_E_MALFORMED);
+    assert_non_null(strstr(reply.error.message, "no checkpoint of size 1000"));
+    relais_reply_clear(&reply);
 }
 
 /* A frame that is not a Request but starts with a readable request id gets its refusal under

@@ -115,6 +115,9 @@ client 0 inforce decree in-force --street "rue houdan" --number 12
 client 0 decreeshow decree show 2026-148
 export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
 client 0 auditonline audit verify --quiet --certs "$tmp/registry"
+client 0 consistencyonline audit consistency 1
+client 0 checkpointlatest audit checkpoint
+client 0 checkpointsize audit checkpoint --size "$(sed -n 2p "$tmp/out")"
 kill -HUP "$broker_pid"
 sleep 1
 
@@ -131,6 +134,15 @@ client 0 auditkeyed audit verify --quiet --store "$tmp/store" --certs "$tmp/regi
 client 0 export audit export --store "$tmp/store" --data-key "$tmp/keys/data.key"
 client 0 snapshot audit snapshot --store "$tmp/store" --out "$tmp/snap"
 client 0 auditsnap audit verify --quiet --store "$tmp/snap" --certs "$tmp/registry"
+# The first checkpoint the hub signed and its last (at the clean stop): a consistency proof between them, checked.
+first=$(awk 'match($0, /event=checkpoint size=[0-9]+/) { print substr($0, RSTART + 22, RLENGTH - 22); exit }' \
+  "$tmp/broker.log")
+"$relais" audit checkpoint --store "$tmp/snap" --size "$first" >"$tmp/first.note"
+"$relais" audit checkpoint --store "$tmp/snap" >"$tmp/last.note"
+client 0 consistencyoffline audit consistency "$first" "$(sed -n 2p "$tmp/last.note")" --store "$tmp/snap"
+cp "$tmp/out" "$tmp/consistency.json"
+client 0 checkconsistency audit check-consistency "$tmp/consistency.json" --old "$tmp/first.note" \
+  --new "$tmp/last.note" --broker-cert "$tmp/keys/relaisd.cert"
 client 0 datakeyrotate datakey rotate --store "$tmp/snap" --data-key "$tmp/keys/data.key" --out "$tmp/keys/data-2.key" \
   --keep-old
 echo "valgrind: all clean"

@@ -1,15 +1,17 @@
 /* fuzz_seeds.c -- writes the fuzz targets' seed corpora: real, small, deterministic inputs of every kind.
  *
  *   fuzz_seeds EXAMPLES_DIR CORPUS_DIR
- * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json, fuzz_proof, fuzz_text and
- * fuzz_decree_numbers (the folders must exist). Everything is derived from fixed keys, ids and times, so running
- * it again rewrites the same bytes. Exit 0, or 1 with a sentence on stderr.
+ * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json, fuzz_proof, fuzz_text,
+ * fuzz_decree_numbers and fuzz_proof_json (the folders must exist). Everything is derived from fixed keys, ids
+ * and times, so running it again rewrites the same bytes. Exit 0, or 1 with a sentence on stderr.
  */
 #include "fuzz_common.h"
 
+#include "audit_json.h"
 #include "relais_merkle.h"
 #include "relais_proto.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -598,6 +600,73 @@ static void s_proofs(relais_hash_t *path, size_t *path_len)
     s_write("fuzz_proof", "checkpoint-cosigned.note", cosigned, strlen(cosigned));
 }
 
+/* ---- Proof files: what `relais audit prove` and `consistency` print --------------------------- */
+
+static void s_json_seed(const char *name, json_t *json)
+{
+    FUZZ_CHECK(json != NULL, "printing a proof file", 0);
+    char *text = json_dumps(json, JSON_COMPACT);
+    json_decref(json);
+    FUZZ_CHECK(text != NULL, "dumping a proof file", 0);
+    s_write("fuzz_proof_json", name, text, strlen(text));
+    free(text);
+}
+
+/* The note of `size` leaves, signed with the fixed key as the hub would; "" for size 0. */
+static void s_note_of(uint64_t size, char note[RELAIS_CHECKPOINT_MAX])
+{
+    relais_checkpoint_t cp = {.origin = FUZZ_ORIGIN, .size = size};
+    note[0] = '\0';
+    if (size == 0)
+        return;
+    int rc = relais_merkle_root(s_get, NULL, size, cp.root);
+    rc = rc ? rc : relais_checkpoint_sign(&cp, FUZZ_KEY_NAME, fuzz_sign_seed, note, RELAIS_CHECKPOINT_MAX);
+    FUZZ_CHECK(rc == 0, "checkpoint_sign", rc);
+}
+
+/* A consistency proof from m to n of the seeds' tree, with the notes of the sizes in `notes`
+ * (bit 0 the old one's, bit 1 the new one's). */
+static void s_consistency_json_seed(uint64_t m, uint64_t n, unsigned notes)
+{
+    static relais_audit_consistency_t c;
+    char name[64];
+    memset(&c, 0, sizeof c);
+    c.old_size = m;
+    c.new_size = n;
+    int rc = relais_merkle_consistency_proof(s_get, NULL, m, n, c.path, &c.path_len);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, m, c.old_root);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, n, c.new_root);
+    FUZZ_CHECK(rc == 0, "consistency proof", rc);
+    s_note_of(notes & 1 ? m : 0, c.old_note);
+    s_note_of(notes & 2 ? n : 0, c.new_note);
+    snprintf(name, sizeof name, "consistency-%llu-to-%llu", (unsigned long long)m, (unsigned long long)n);
+    s_json_seed(name, relais_audit_consistency_json(&c));
+}
+
+static void s_proof_json_seeds(void)
+{
+    s_consistency_json_seed(3, 9, 3);
+    s_consistency_json_seed(4, S_LEAVES, 2);
+    s_consistency_json_seed(7, 7, 0);
+    s_consistency_json_seed(1, S_LEAVES, 1);
+
+    relais_audit_proof_t p = {.seq = 6, .tree_size = 9};
+    relais_hash_t leaf;
+    int rc = relais_merkle_inclusion_proof(s_get, NULL, p.seq - 1, p.tree_size, p.path, &p.path_len);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, p.tree_size, p.root);
+    FUZZ_CHECK(rc == 0, "inclusion proof", rc);
+    s_get(NULL, 0, p.seq - 1, leaf);
+    memcpy(p.leaf, leaf, RELAIS_HASH_SIZE);
+    s_json_seed("inclusion-6-of-9", relais_audit_proof_json(&p));
+    /* as `prove` wrote it before base64: hex */
+    char hex[3 * RELAIS_HASH_SIZE], root_hex[3 * RELAIS_HASH_SIZE], text[1024];
+    relais_hex_encode(p.leaf, RELAIS_HASH_SIZE, hex);
+    relais_hex_encode(p.root, RELAIS_HASH_SIZE, root_hex);
+    int len = snprintf(text, sizeof text,
+                       "{\"seq\":6,\"tree_size\":9,\"leaf_hash\":\"%s\",\"path\":[],\"root\":\"%s\"}", hex, root_hex);
+    s_write("fuzz_proof_json", "inclusion-hex", text, (size_t)len);
+}
+
 /* ---- Text: what people type and read -------------------------------------------------------- */
 
 static void s_texts(void)
@@ -654,6 +723,7 @@ int main(int argc, char **argv)
     s_requests(frame, frame_len);
     s_records(frame, frame_len, &leaf, &leaf_len);
     s_proofs(path, &path_len);
+    s_proof_json_seeds();
     s_replies(leaf, leaf_len, path, path_len);
     s_texts();
     free(body);

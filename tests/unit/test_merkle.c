@@ -507,6 +507,34 @@ static void test_consistency_tampering(void **state)
     }
 }
 
+/* The root a proof of the last leaf leads to is the tree's root, for every size; any other
+ * leaf's proof leads there too, and a path of the wrong length leads nowhere. */
+static void test_inclusion_root(void **state)
+{
+    (void)state;
+    s_tree_t t;
+    s_tree_big(&t);
+    for (uint64_t n = 1; n <= S_MAX_SIZE; n++) {
+        relais_hash_t path[RELAIS_MERKLE_MAX_PATH], want, got;
+        size_t len = 0;
+        memset(path, 0, sizeof path);
+        t.count = n;
+        s_ref_mth(t.leaves, n, want);
+        for (uint64_t i = n - 1; i < n; i -= n / 3 + 1) {
+            assert_int_equal(relais_merkle_inclusion_proof(s_tree_get, &t, i, n, path, &len), 0);
+            memset(got, 0, sizeof got);
+            assert_int_equal(relais_merkle_inclusion_root(i, n, t.leaves[i], path, len, got), 0);
+            assert_memory_equal(got, want, RELAIS_HASH_SIZE);
+            if (len > 0)
+                assert_int_equal(relais_merkle_inclusion_root(i, n, t.leaves[i], path, len - 1, got), RELAIS_E_PROOF);
+            assert_int_equal(relais_merkle_inclusion_root(i, n, t.leaves[i], path, len + 1, got), RELAIS_E_PROOF);
+        }
+    }
+    relais_hash_t out;
+    assert_int_equal(relais_merkle_inclusion_root(1, 1, t.leaves[0], NULL, 0, out), RELAIS_E_PROOF);
+    assert_int_equal(relais_merkle_inclusion_root(0, 1, t.leaves[0], NULL, 0, NULL), RELAIS_E_PROOF);
+}
+
 static void test_verify_rejects_malformed_calls(void **state)
 {
     (void)state;
@@ -1003,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_consistency_matches_reference),
         cmocka_unit_test(test_inclusion_tampering),
         cmocka_unit_test(test_consistency_tampering),
+        cmocka_unit_test(test_inclusion_root),
         cmocka_unit_test(test_verify_rejects_malformed_calls),
         cmocka_unit_test(test_proof_generation_rejects_invalid),
         cmocka_unit_test(test_callback_errors_propagate),

@@ -1382,6 +1382,8 @@ static void test_request_round_trips(void **state)
     memset(&r, 0, sizeof r);
     r.kind = RELAIS_REQ_CASE_LIST; /* no filter at all */
     s_request_round_trip(&r);
+    relais_request_t cp = {.kind = RELAIS_REQ_AUDIT_CHECKPOINT, .tree_size = 9}; /* one size's, not the latest */
+    s_request_round_trip(&cp);
 
     uint8_t *buf;
     size_t len;
@@ -1410,6 +1412,10 @@ static void test_request_refuses(void **state)
     s_field_bytes(&w, 6, "", 0); /* an empty audit request */
     s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.audit");
     w.n = 0;
+    s_field_varint(&sub, 5, 0); /* the checkpoint of size 0: there is none */
+    s_field_bytes(&w, 6, sub.b, sub.n);
+    s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.audit.checkpoint_size");
+    w.n = sub.n = 0;
     s_field_bytes(&w, 2, "", 0); /* an empty submission */
     s_expect_detail(relais_request_decode(w.b, w.n, &back), RELAIS_E_MALFORMED, "request.submit: empty");
     w.n = 0;

@@ -1340,6 +1340,15 @@ static void test_checkpoints(void **state)
     assert_int_equal(got.time_ms, cp10.time_ms);
     assert_memory_equal(got.root, cp10.root, RELAIS_HASH_SIZE);
     assert_string_equal(got.note, cp10.note);
+    /* By size: exactly the one stored of that size, and none of a size never signed. */
+    assert_int_equal(relais_store_checkpoint_get(f->store, 5, &got), 0);
+    assert_int_equal(got.size, 5);
+    assert_memory_equal(got.root, cp5.root, RELAIS_HASH_SIZE);
+    assert_string_equal(got.note, cp5.note);
+    assert_int_equal(relais_store_checkpoint_get(f->store, 7, &got), RELAIS_E_NOT_FOUND);
+    s_assert_detail();
+    assert_int_equal(relais_store_checkpoint_get(f->store, 0, &got), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_store_checkpoint_get(f->store, 5, NULL), RELAIS_E_INVALID);
     assert_int_equal(relais_store_checkpoint_iterate(f->store, s_on_checkpoint, &seen), 0);
     assert_int_equal(seen.n, 2);
     assert_int_equal(seen.seqs[0], 5);
