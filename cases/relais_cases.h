@@ -529,6 +529,10 @@ typedef struct {
  * French public holidays off. */
 void relais_cases_policy_default(relais_cases_policy_t *policy);
 
+/* Parses "4,24,72" into the policy's triage targets (urgent, priority, routine; hours, 1 to
+ * 10000). Errors: RELAIS_E_INVALID. */
+int relais_cases_policy_triage(relais_cases_policy_t *policy, const char *text);
+
 /* Parses "09:00-18:00" into the policy's working day. Errors: RELAIS_E_INVALID. */
 int relais_cases_policy_hours(relais_cases_policy_t *policy, const char *text);
 

@@ -681,6 +681,13 @@ static void test_working_hours(void **state)
                      s_utc(2026, 11, 25, 11, 30));
     assert_int_equal(relais_cases_policy_hours(&p, "18:00-09:00"), RELAIS_E_INVALID);
     assert_int_equal(relais_cases_policy_hours(&p, "9h-18h"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_triage(&p, "2,12,48"), 0);
+    assert_int_equal(p.hours[0], 2);
+    assert_int_equal(p.hours[2], 48);
+    assert_int_equal(relais_cases_policy_triage(&p, "2,12"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_triage(&p, "0,12,48"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_triage(&p, "2,12,48h"), RELAIS_E_INVALID);
+    assert_int_equal(p.hours[1], 12); /* a refusal leaves the policy as it was */
     /* The hub's own time zone: 09:00 in Paris is 08:00 UTC in winter, 07:00 in summer. */
     setenv("TZ", "Europe/Paris", 1);
     tzset();
