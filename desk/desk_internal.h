@@ -107,11 +107,14 @@ typedef struct {
     size_t case_count;    /* cases known */
 } desk_feed_state_t;
 
-/* A case event, for the event streams. */
+/* A case event, for the event streams and the live feed on the list. */
 typedef struct {
     uint64_t seq;
     char case_id[RELAIS_CASE_ID_LEN];
-    relais_case_state_t state;
+    relais_case_state_t state;   /* the case's state after it */
+    int64_t received_ms;         /* when the hub received it */
+    relais_payload_t kind;       /* a referral, an update, a meeting's record, a privacy record */
+    char sender[RELAIS_NAME_LEN]; /* who sent it */
 } desk_event_t;
 
 /* A new model, whose due dates follow `policy` (copied). */
@@ -132,6 +135,8 @@ int desk_model_row(desk_model_t *m, const char *case_id, int64_t now_ms, desk_ro
  * when the stream fell behind the events kept (256: it should reload). */
 uint64_t desk_model_event_head(desk_model_t *m);
 int desk_model_events(desk_model_t *m, uint64_t *pos, desk_event_t *ev, size_t cap, int timeout_ms);
+/* The last events (at most cap), newest first; returns how many. */
+size_t desk_model_recent(desk_model_t *m, desk_event_t *ev, size_t cap);
 /* Wakes every stream waiting (the desk stops). */
 void desk_model_wake(desk_model_t *m);
 

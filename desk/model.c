@@ -344,7 +344,7 @@ static void s_privacy(desk_model_t *m, const relais_message_t *msg)
 }
 
 /* The hub's word on where the case stands after the event. */
-static void s_status(desk_model_t *m, const relais_delivery_t *d)
+static void s_status(desk_model_t *m, const relais_delivery_t *d, const relais_message_t *msg, int64_t received_ms)
 {
     s_case_t *c = d->has_status ? s_find(m, d->status.case_id) : NULL;
     if (!c)
@@ -366,6 +366,9 @@ static void s_status(desk_model_t *m, const relais_delivery_t *d)
     ev->seq = d->seq;
     snprintf(ev->case_id, sizeof ev->case_id, "%s", s->case_id);
     ev->state = s->state;
+    ev->received_ms = received_ms;
+    ev->kind = relais_message_payload(msg);
+    snprintf(ev->sender, sizeof ev->sender, "%s", relais_message_sender(msg) ? relais_message_sender(msg) : "");
     m->head++;
     pthread_cond_broadcast(&m->changed);
 }
@@ -386,7 +389,7 @@ void desk_model_apply(desk_model_t *m, const relais_delivery_t *d)
         case RELAIS_PAYLOAD_PRIVACY: s_privacy(m, msg); break;
         default: break;
         }
-        s_status(m, d);
+        s_status(m, d, msg, lr.received_ms);
     }
     relais_message_destroy(&msg);
     m->feed.case_count = m->count;
@@ -531,6 +534,16 @@ uint64_t desk_model_event_head(desk_model_t *m)
     uint64_t head = m->head;
     pthread_mutex_unlock(&m->lock);
     return head;
+}
+
+size_t desk_model_recent(desk_model_t *m, desk_event_t *ev, size_t cap)
+{
+    pthread_mutex_lock(&m->lock);
+    size_t n = 0;
+    for (uint64_t at = m->head; at > 0 && n < cap && m->head - at < S_EVENTS; at--)
+        ev[n++] = m->events[(at - 1) % S_EVENTS];
+    pthread_mutex_unlock(&m->lock);
+    return n;
 }
 
 void desk_model_wake(desk_model_t *m)

@@ -215,6 +215,50 @@ static void s_list_row(const desk_row_t *r, relais_cli_lang_t lang, desk_buf_t *
     desk_buf_put(b, "</td></tr>\n");
 }
 
+#define S_RECENT 12
+
+/* The live feed: the latest case events the desk's feed brought, newest first. */
+static void s_live_feed(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    desk_event_t ev[S_RECENT];
+    size_t n = desk_model_recent(desk->model, ev, S_RECENT);
+    desk_buf_printf(b, "<h2>%s</h2>\n", T(lang, "Fil en direct", "Live feed"));
+    if (!n) {
+        desk_buf_printf(b, "<p>%s</p>\n", T(lang, "Rien de nouveau depuis le démarrage du desk.",
+                                              "Nothing new since the desk started."));
+        return;
+    }
+    desk_buf_printf(b, "<div class=\"scroll\"><table>\n<caption>%s</caption>\n<thead><tr>",
+                    T(lang, "Les derniers enregistrements des dossiers, du plus récent au plus ancien",
+                      "The cases' latest records, newest first"));
+    const char *head[] = {T(lang, "Reçu le", "Received"), T(lang, "Enregistrement", "Record"),
+                          T(lang, "Dossier", "Case"), T(lang, "Quoi", "What"), T(lang, "De", "From"),
+                          T(lang, "État ensuite", "State after")};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        desk_buf_printf(b, "<th scope=\"col\">%s</th>", head[i]);
+    desk_buf_put(b, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < n; i++) {
+        char when[64];
+        const char *what = ev[i].kind == RELAIS_PAYLOAD_REFERRAL      ? T(lang, "signalement", "referral")
+                           : ev[i].kind == RELAIS_PAYLOAD_CASE_UPDATE ? T(lang, "mise à jour", "update")
+                           : ev[i].kind == RELAIS_PAYLOAD_MEETING     ? T(lang, "instance partenariale", "meeting")
+                           : ev[i].kind == RELAIS_PAYLOAD_PRIVACY     ? T(lang, "protection des données", "data protection")
+                                                                       : "-";
+        s_when(ev[i].received_ms, lang, when, sizeof when);
+        desk_buf_put(b, "<tr><td>");
+        desk_buf_text(b, when);
+        desk_buf_printf(b, "</td><td>%s %" PRIu64 "</td><th scope=\"row\"><a href=\"/cases/", T(lang, "n°", "#"),
+                        ev[i].seq);
+        desk_buf_text(b, ev[i].case_id);
+        desk_buf_put(b, "\">");
+        desk_buf_text(b, ev[i].case_id);
+        desk_buf_printf(b, "</a></th><td>%s</td><td>", what);
+        desk_buf_text(b, ev[i].sender);
+        desk_buf_printf(b, "</td><td>%s</td></tr>\n", s_state(ev[i].state, lang));
+    }
+    desk_buf_put(b, "</tbody>\n</table></div>\n");
+}
+
 void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Connection *conn, desk_buf_t *b)
 {
     relais_cli_lang_t lang = s->lang;
@@ -232,7 +276,8 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
     desk_row_t *rows = NULL;
     size_t n = 0;
     int rc = desk_model_rows(desk->model, &f, s_wall_ms(), &rows, &n);
-    desk_buf_put(b, "<div id=\"worklist\">\n");
+    desk_buf_printf(b, "<div id=\"worklist\">\n<h2 class=\"visually-hidden\">%s</h2>\n",
+                    T(lang, "Liste de travail", "Work list"));
     if (rc) {
         desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s</p>\n",
                         T(lang, "La liste n'a pas pu être faite (mémoire).", "The list could not be made (memory)."));
@@ -257,6 +302,7 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
             s_list_row(&rows[i], lang, b);
         desk_buf_put(b, "</tbody>\n</table></div>\n");
     }
+    s_live_feed(desk, lang, b);
     desk_buf_put(b, "</div>\n");
     free(rows);
     s_end(lang, b);

@@ -146,6 +146,8 @@ lina=$(sed -n 's/.*<a href="\/cases\/\(C-[0-9]*\)">.*/\1/p' "$tmp/b" | head -1)
 [[ "$lina" == C-* ]] || fail "no case link in the list"
 has '<html lang="fr">'
 has '<th scope="col">Échéance</th>'
+has '<h2>Fil en direct</h2>'
+has "</a></th><td>signalement</td><td>college-curie</td><td>reçu</td></tr>"
 page list
 env "${hub[@]}" RELAIS_KEY="$tmp/pki/cmp-sceaux/cmp-sceaux.cert_secret" RELAIS_SPOOL="$tmp/spool/cmp" \
   timeout 60 "$relais" submit "$examples/referral-cmp-sceaux-parental-request.json" >"$tmp/out" || fail "submit"
