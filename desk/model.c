@@ -292,40 +292,45 @@ static void s_meeting(desk_model_t *m, const relais_delivery_t *d, const relais_
     relais_cases_update(&c->rec, &note, d->seq, received_ms, &closed, why, sizeof why);
 }
 
-/* A correction of the child's names in the referral that opened a case: the list shows it. */
+/* The child's display ("Lina B. (2014)") made again from the names the model holds and the year
+ * the display had, or `year` when given. */
+static void s_redisplay(s_case_t *c, const char *year)
+{
+    char first[RELAIS_NAME_LEN], birth[8] = "";
+    snprintf(first, sizeof first, "%s", c->given ? c->given : "");
+    first[strcspn(first, " ")] = '\0'; /* the display takes the first given name */
+    const char *paren = strrchr(c->rec.summary.child_display, '(');
+    if (year)
+        snprintf(birth, sizeof birth, "%.4s", year);
+    else if (paren && strlen(paren) >= 5)
+        snprintf(birth, sizeof birth, "%.4s", paren + 1);
+    const char *given[1] = {first};
+    relais_referral_view_t view = {.family_name = c->family ? c->family : "",
+                                   .given_names = given,
+                                   .given_count = first[0] ? 1 : 0,
+                                   .birth_date = birth};
+    relais_cases_child_display(&view, c->rec.summary.child_display, sizeof c->rec.summary.child_display);
+}
+
+/* A correction of the child in the referral that opened a case: the list shows it. */
 static void s_rectified(desk_model_t *m, const relais_privacy_view_t *p)
 {
     for (size_t i = 0; i < m->count; i++) {
         s_case_t *c = m->cases[i];
         if (!c->rec.referral_seq_count || c->rec.referral_seqs[0] != p->record_seq)
             continue;
-        char **target = strcmp(p->field, "child.family_name") == 0   ? &c->family
-                        : strcmp(p->field, "child.given_names") == 0 ? &c->given
-                                                                     : NULL;
-        if (target) {
-            free(*target);
-            *target = strdup(p->value ? p->value : "");
-            const char *given[1] = {c->given ? c->given : ""};
-            char year[8] = "";
-            const char *paren = strrchr(c->rec.summary.child_display, '(');
-            if (paren && strlen(paren) >= 5)
-                snprintf(year, sizeof year, "%.4s", paren + 1);
-            relais_referral_view_t view = {.family_name = c->family ? c->family : "",
-                                           .given_names = given,
-                                           .given_count = c->given && *c->given ? 1 : 0,
-                                           .birth_date = year};
-            /* The display takes the first given name. */
-            char first[RELAIS_NAME_LEN];
-            snprintf(first, sizeof first, "%s", given[0]);
-            first[strcspn(first, " ")] = '\0';
-            given[0] = first;
-            relais_cases_child_display(&view, c->rec.summary.child_display, sizeof c->rec.summary.child_display);
-        } else if (strcmp(p->field, "child.birth_date") == 0 && p->value) {
-            char *paren = strrchr(c->rec.summary.child_display, '(');
-            if (paren && strlen(paren) >= 6 && strlen(p->value) >= 4)
-                memcpy(paren + 1, p->value, 4);
-        } else if (strcmp(p->field, "child.school") == 0 && p->value) {
-            relais_cases_copy_text(c->rec.summary.school, sizeof c->rec.summary.school, p->value);
+        const char *value = p->value ? p->value : "";
+        char **names = strcmp(p->field, "child.family_name") == 0   ? &c->family
+                       : strcmp(p->field, "child.given_names") == 0 ? &c->given
+                                                                    : NULL;
+        if (names) {
+            free(*names);
+            *names = strdup(value);
+            s_redisplay(c, NULL);
+        } else if (strcmp(p->field, "child.birth_date") == 0 && strlen(value) >= 4) {
+            s_redisplay(c, value);
+        } else if (strcmp(p->field, "child.school") == 0) {
+            relais_cases_copy_text(c->rec.summary.school, sizeof c->rec.summary.school, value);
         }
         s_index_text(c);
         return;
