@@ -587,8 +587,12 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
         const char *ref = url + 7;
         const char *slash = strchr(ref, '/');
         if (get && !slash) {
-            if (made.id) /* a session made just now: its cookie comes with the page */
-                return s_redirect(desk, conn, url, &made);
+            char id[RELAIS_CASE_ID_LEN], where[RELAIS_CASE_ID_LEN + 16];
+            if (made.id && relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE | RELAIS_CLI_REF_HANDLE, id, sizeof id) == 0) {
+                /* a session made just now: its cookie comes first, then the page */
+                snprintf(where, sizeof where, "/cases/%s", id);
+                return s_redirect(desk, conn, where, &made);
+            }
             return s_case(desk, conn, &s, ref);
         }
         if (post && slash && strcmp(slash, "/move") == 0) {

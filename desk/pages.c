@@ -25,6 +25,7 @@
 typedef struct {
     const char *page;    /* body's data-page: "list", "case", "" */
     const char *case_id; /* a case's page: its id, for the script */
+    const char *here;    /* the page the language link shows again ("": this one, with ?lang=) */
 } s_frame_t;
 
 static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
@@ -55,8 +56,10 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
     if (s) {
         desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a></nav>\n", T(lang, "Menu", "Menu"),
                         T(lang, "Dossiers", "Cases"));
-        desk_buf_printf(b, "<a href=\"?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"),
-                        T(lang, "en", "fr"), T(lang, "en", "fr"), T(lang, "English", "Français"));
+        desk_buf_put(b, "<a href=\"");
+        desk_buf_text(b, frame && frame->here ? frame->here : "/");
+        desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
+                        T(lang, "en", "fr"), T(lang, "English", "Français"));
         desk_buf_put(b, "<span>");
         desk_buf_text(b, desk->person);
         desk_buf_put(b, "</span>\n");
@@ -268,7 +271,7 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
         f.all = 1;
     else if (*state && strcmp(state, "open") != 0 && relais_case_state_from_name(state))
         f.states = 1u << relais_case_state_from_name(state);
-    s_frame_t frame = {.page = "list"};
+    s_frame_t frame = {.page = "list", .here = ""};
     s_begin(desk, s, lang, T(lang, "Dossiers", "Cases"), &frame, b);
     desk_buf_printf(b, "<h1>%s</h1>\n", T(lang, "Dossiers", "Cases"));
     s_feed_line(desk, lang, b);
@@ -643,7 +646,9 @@ void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_r
     const relais_case_summary_t *c = &r->cases[0];
     char title[256];
     snprintf(title, sizeof title, "%s %s", T(lang, "Dossier", "Case"), c->case_id);
-    s_frame_t frame = {.page = "case", .case_id = c->case_id};
+    char here[RELAIS_CASE_ID_LEN + 16];
+    snprintf(here, sizeof here, "/cases/%s", c->case_id);
+    s_frame_t frame = {.page = "case", .case_id = c->case_id, .here = here};
     s_begin(desk, s, lang, title, &frame, b);
     s_case_nav(lang, NULL, b);
     if (moved_seq)
@@ -708,7 +713,9 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
     int known = desk_model_row(desk->model, case_id, s_wall_ms(), &row) == 0;
     char title[256], alert[1024];
     snprintf(title, sizeof title, "%s %s", T(lang, "Dossier", "Case"), case_id);
-    s_frame_t frame = {.page = "move", .case_id = case_id};
+    char here[RELAIS_CASE_ID_LEN + 16];
+    snprintf(here, sizeof here, "/cases/%s", case_id);
+    s_frame_t frame = {.page = "move", .case_id = case_id, .here = here};
     s_begin(desk, s, lang, title, &frame, b);
     s_case_nav(lang, case_id, b);
     desk_buf_put(b, "<h1>");

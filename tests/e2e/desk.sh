@@ -244,6 +244,7 @@ has "le dossier est « en cours d&#39;examen » et ne peut pas passer à « diag
 has "(Le hub : case $lina is in triage and cannot move to diagnosis; from triage it can move to: awaiting-agreement"
 has ">Ligne 1 &lt;tapée&gt; &amp; gardée"
 has "Ligne 2</textarea>"
+has "<a href=\"/cases/$lina?lang=en\"" # the language link shows the case, not the form's address
 page refused
 [ "$(records)" = "$before" ] || fail "a refused move was stored"
 # A move that lacks what it needs is the hub's to refuse too, and says what.
