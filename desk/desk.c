@@ -356,7 +356,6 @@ void relais_desk_stop(relais_desk_t **desk_p)
     free(desk->key_path);
     free(desk->server_cert_path);
     free(desk->socket_path);
-    free(desk->listen);
     free(desk);
     *desk_p = NULL;
 }

@@ -144,7 +144,7 @@ void desk_model_wake(desk_model_t *m);
 
 struct relais_desk {
     /* What it was started with (its own copies). */
-    char *endpoint, *key_path, *server_cert_path, *socket_path, *listen;
+    char *endpoint, *key_path, *server_cert_path, *socket_path;
     relais_client_options_t client_opts;
     int64_t idle_ms;
     relais_cli_lang_t lang;
