@@ -4,9 +4,11 @@
  * The page is made from what the hub sent, read back through the messages' JSON form (every
  * field of a referral and an update, which the rules' views do not carry), with the corrections
  * the case holds applied (relais_cli_timeline_json). French by default, the town's language,
- * English on request; dates are local. Nothing is printed raw: each line goes through
- * relais_cli_line, and the multi-line texts (descriptions, notes, a diagnosis, an address) are
- * quoted under a bar, their lines wrapped, so that no text can pass for a line of the page.
+ * English on request; dates are local. What the page says is decided here once; how it is
+ * written is its sink's (relais_page_sink_t): the terminal's text here, the desk's HTML in desk/.
+ * The text sink prints nothing raw: each line goes through relais_cli_line, and the multi-line
+ * texts (descriptions, notes, a diagnosis, an address) are quoted under a bar, their lines
+ * wrapped, so that no text can pass for a line of the page.
  */
 #include "case_show.h"
 
@@ -24,7 +26,8 @@
 #define S_T(p, fr, en) ((p)->lang == RELAIS_CLI_EN ? (en) : (fr))
 
 typedef struct {
-    FILE *out;
+    const relais_page_sink_t *sink; /* where the page is written */
+    void *ctx;                      /* the sink's */
     relais_cli_lang_t lang;
     const relais_reply_t *r;
     const relais_case_summary_t *c;
@@ -124,9 +127,9 @@ static void s_number(const s_page_t *p, int64_t seq, char *out, size_t cap)
     snprintf(out, cap, S_T(p, "n° %" PRId64, "#%" PRId64), seq);
 }
 
-/* ---- Lines ------------------------------------------------------------------------------------ */
+/* ---- The text sink: the terminal's page ------------------------------------------------------- */
 
-static void s_heading(const s_page_t *p, const char *title)
+static void s_txt_heading(FILE *out, const char *title)
 {
     char rule[S_WIDTH + 1];
     size_t n = relais_utf8_chars(title);
@@ -134,21 +137,21 @@ static void s_heading(const s_page_t *p, const char *title)
         n = S_WIDTH;
     memset(rule, '-', n);
     rule[n] = '\0';
-    fputc('\n', p->out);
-    relais_cli_line(p->out, "%s", title);
-    relais_cli_line(p->out, "%s", rule);
+    fputc('\n', out);
+    relais_cli_line(out, "%s", title);
+    relais_cli_line(out, "%s", rule);
 }
 
 static size_t s_cut(const char *s, size_t cols);
 
 /* `lead` (the page's own words, `column` characters wide) then the value, escaped and wrapped
  * under itself: "  Label                 value that runs on / and on". */
-static void s_wrap(const s_page_t *p, const char *lead, int column, const char *value)
+static void s_wrap(FILE *out, const char *lead, int column, const char *value)
 {
     size_t cap = 4 * strlen(value) + 1;
     char *safe = malloc(cap);
     if (!safe) {
-        relais_cli_line(p->out, "%s%s", lead, value);
+        relais_cli_line(out, "%s%s", lead, value);
         return;
     }
     relais_text_escape(value, strlen(value), safe, cap);
@@ -158,7 +161,7 @@ static void s_wrap(const s_page_t *p, const char *lead, int column, const char *
         size_t cut = s_cut(rest, cols), end = cut;
         while (end > 0 && rest[end - 1] == ' ')
             end--;
-        relais_cli_line(p->out, "%s%*s%.*s", first ? lead : "", first ? 0 : column, "", (int)end, rest);
+        relais_cli_line(out, "%s%*s%.*s", first ? lead : "", first ? 0 : column, "", (int)end, rest);
         rest += cut;
         while (*rest == ' ')
             rest++;
@@ -167,7 +170,7 @@ static void s_wrap(const s_page_t *p, const char *lead, int column, const char *
 }
 
 /* "  Label                 value"; nothing when the value is empty. */
-static void s_field(const s_page_t *p, int indent, const char *label, const char *value)
+static void s_txt_field(FILE *out, int indent, const char *label, const char *value)
 {
     if (!value || !*value)
         return;
@@ -175,7 +178,7 @@ static void s_field(const s_page_t *p, int indent, const char *label, const char
     size_t n = relais_utf8_chars(label);
     int pad = n < S_LABEL_WIDTH ? (int)(S_LABEL_WIDTH - n) : 1;
     snprintf(lead, sizeof lead, "%*s%s%*s", indent, "", label, pad, "");
-    s_wrap(p, lead, indent + (int)n + pad, value);
+    s_wrap(out, lead, indent + (int)n + pad, value);
 }
 
 /* Where to cut `s` (escaped text) to show at most `cols` characters: at the last space that
@@ -196,12 +199,12 @@ static size_t s_cut(const char *s, size_t cols)
 }
 
 /* One line of a multi-line text, escaped, wrapped under the bar. */
-static void s_quote_line(const s_page_t *p, int indent, const char *line, size_t len)
+static void s_quote_line(FILE *out, int indent, const char *line, size_t len)
 {
     size_t cap = 4 * len + 1;
     char *safe = malloc(cap);
     if (!safe) {
-        relais_cli_line(p->out, "%*s" S_BAR " (?)", indent, "");
+        relais_cli_line(out, "%*s" S_BAR " (?)", indent, "");
         return;
     }
     relais_text_escape(line, len, safe, cap);
@@ -212,9 +215,9 @@ static void s_quote_line(const s_page_t *p, int indent, const char *line, size_t
         while (end > 0 && rest[end - 1] == ' ')
             end--;
         if (end)
-            relais_cli_line(p->out, "%*s" S_BAR " %.*s", indent, "", (int)end, rest);
+            relais_cli_line(out, "%*s" S_BAR " %.*s", indent, "", (int)end, rest);
         else
-            relais_cli_line(p->out, "%*s" S_BAR, indent, "");
+            relais_cli_line(out, "%*s" S_BAR, indent, "");
         rest += cut;
         while (*rest == ' ')
             rest++;
@@ -223,28 +226,146 @@ static void s_quote_line(const s_page_t *p, int indent, const char *line, size_t
 }
 
 /* A multi-line text under a bar, line by line (\r\n is a line break as \n is). */
-static void s_quote(const s_page_t *p, int indent, const char *text)
+static void s_txt_quote(FILE *out, int indent, const char *text)
 {
     while (text && *text) {
         const char *nl = strchr(text, '\n');
         size_t len = nl ? (size_t)(nl - text) : strlen(text);
-        s_quote_line(p, indent, text, len && text[len - 1] == '\r' ? len - 1 : len);
+        s_quote_line(out, indent, text, len && text[len - 1] == '\r' ? len - 1 : len);
         text = nl ? nl + 1 : text + len;
     }
 }
 
 /* A labelled text that may run over several lines: on the label's line when it is one short
  * line, else quoted under it. */
-static void s_text_field(const s_page_t *p, int indent, const char *label, const char *text)
+static void s_txt_text_field(FILE *out, int indent, const char *label, const char *text)
 {
     if (!text || !*text)
         return;
     if (!strchr(text, '\n') && relais_utf8_chars(text) + S_LABEL_WIDTH + (size_t)indent <= S_WIDTH) {
-        s_field(p, indent, label, text);
+        s_txt_field(out, indent, label, text);
         return;
     }
-    relais_cli_line(p->out, "%*s%s", indent, "", label);
-    s_quote(p, indent + 2, text);
+    relais_cli_line(out, "%*s%s", indent, "", label);
+    s_txt_quote(out, indent + 2, text);
+}
+
+/* The page's title, underlined with '=', and a blank line. */
+static void s_txt_title(FILE *out, const char *title)
+{
+    char rule[S_WIDTH + 1];
+    size_t n = relais_utf8_chars(title) < S_WIDTH ? relais_utf8_chars(title) : S_WIDTH;
+    memset(rule, '=', n);
+    rule[n] = '\0';
+    relais_cli_line(out, "%s", title);
+    relais_cli_line(out, "%s", rule);
+    fputc('\n', out);
+}
+
+static void s_sink_title(void *ctx, const char *title)
+{
+    s_txt_title(ctx, title);
+}
+
+static void s_sink_heading(void *ctx, const char *title)
+{
+    s_txt_heading(ctx, title);
+}
+
+static void s_sink_line(void *ctx, int indent, const char *text)
+{
+    relais_cli_line(ctx, "%*s%s", indent, "", text);
+}
+
+static void s_sink_field(void *ctx, int indent, const char *label, const char *value)
+{
+    s_txt_field(ctx, indent, label, value);
+}
+
+static void s_sink_text(void *ctx, int indent, const char *label, const char *text)
+{
+    if (label)
+        s_txt_text_field(ctx, indent, label, text);
+    else
+        s_txt_quote(ctx, indent, text);
+}
+
+static void s_sink_gap(void *ctx)
+{
+    fputc('\n', (FILE *)ctx);
+}
+
+/* One dated line: "03/12/2026 06:10  n° 1     college-curie : signalement R-1 (Collège Marie Curie)". */
+static void s_sink_history(void *ctx, const char *when, const char *number, const char *what)
+{
+    int pad_when = relais_utf8_chars(when) < 18 ? 18 - (int)relais_utf8_chars(when) : 1;
+    int pad_num = relais_utf8_chars(number) < 9 ? 9 - (int)relais_utf8_chars(number) : 1;
+    char lead[128];
+    snprintf(lead, sizeof lead, "  %s%*s%s%*s", when, pad_when, "", number, pad_num, "");
+    s_wrap(ctx, lead, 2 + (int)relais_utf8_chars(when) + pad_when + (int)relais_utf8_chars(number) + pad_num, what);
+}
+
+static const relais_page_sink_t s_text_sink = {
+    .title = s_sink_title,
+    .heading = s_sink_heading,
+    .block = s_sink_line,
+    .line = s_sink_line,
+    .field = s_sink_field,
+    .text = s_sink_text,
+    .gap = s_sink_gap,
+    .history = s_sink_history,
+};
+
+/* ---- The page's parts, through its sink ------------------------------------------------------- */
+
+static void s_title(const s_page_t *p, const char *title)
+{
+    p->sink->title(p->ctx, title);
+}
+
+static void s_heading(const s_page_t *p, const char *title)
+{
+    p->sink->heading(p->ctx, title);
+}
+
+/* A block's first line (a referral, a parent, an update, an action): `indent` 2 opens a block
+ * of a section, 4 a block within it. */
+static void s_block(const s_page_t *p, int indent, const char *text)
+{
+    p->sink->block(p->ctx, indent, text);
+}
+
+/* A sentence of the page's own ("Aucun diagnostic enregistré."). */
+static void s_line(const s_page_t *p, int indent, const char *text)
+{
+    p->sink->line(p->ctx, indent, text);
+}
+
+/* "  Label                 value"; nothing when the value is empty. */
+static void s_field(const s_page_t *p, int indent, const char *label, const char *value)
+{
+    if (value && *value)
+        p->sink->field(p->ctx, indent, label, value);
+}
+
+/* A labelled text that may run over several lines; nothing when it is empty. */
+static void s_text_field(const s_page_t *p, int indent, const char *label, const char *text)
+{
+    if (text && *text)
+        p->sink->text(p->ctx, indent, label, text);
+}
+
+/* A multi-line text alone, quoted. */
+static void s_quote(const s_page_t *p, int indent, const char *text)
+{
+    if (text && *text)
+        p->sink->text(p->ctx, indent, NULL, text);
+}
+
+/* Between two blocks of a section. */
+static void s_gap(const s_page_t *p)
+{
+    p->sink->gap(p->ctx);
 }
 
 /* ---- The records ------------------------------------------------------------------------------ */
@@ -317,18 +438,6 @@ static void s_print_merges(const s_page_t *p)
                  ids, ids);
         s_field(p, 2, S_T(p, "Détaché de", "Split from"), line);
     }
-}
-
-/* The page's title, underlined with '=', and a blank line. */
-static void s_title(const s_page_t *p, const char *title)
-{
-    char rule[S_WIDTH + 1];
-    size_t n = relais_utf8_chars(title) < S_WIDTH ? relais_utf8_chars(title) : S_WIDTH;
-    memset(rule, '=', n);
-    rule[n] = '\0';
-    relais_cli_line(p->out, "%s", title);
-    relais_cli_line(p->out, "%s", rule);
-    fputc('\n', p->out);
 }
 
 static void s_print_header(const s_page_t *p)
@@ -501,9 +610,11 @@ static void s_print_referral(const s_page_t *p, json_t *entry)
     char handle[RELAIS_CASE_ID_LEN], when[64], text[1024];
     relais_referral_handle(s_referral_seq(entry), handle);
     relais_cli_date_time(s_int(entry, "received_ms"), p->lang, when, sizeof when);
-    fputc('\n', p->out);
-    relais_cli_line(p->out, S_T(p, "  %s \xe2\x80\x94 reçu le %s de %s", "  %s \xe2\x80\x94 received %s from %s"), handle,
-                    when, s_sender(entry));
+    char line[1024];
+    snprintf(line, sizeof line, S_T(p, "%s \xe2\x80\x94 reçu le %s de %s", "%s \xe2\x80\x94 received %s from %s"), handle,
+             when, s_sender(entry));
+    s_gap(p);
+    s_block(p, 2, line);
     s_field(p, 4, S_T(p, "Organisme", "Organisation"), s_str(who, "organisation"));
     snprintf(text, sizeof text, "%s%s%s%s", s_str(who, "name"), *s_str(who, "name") ? " (" : "",
              s_role(p, s_str(who, "role")), *s_str(who, "name") ? ")" : "");
@@ -596,14 +707,16 @@ static void s_print_family(const s_page_t *p)
     json_array_foreach(list, i, g)
     {
         const char *rel = s_str(g, "relationship");
-        relais_cli_line(p->out, "  %s%s%s%s", *s_str(g, "name") ? s_str(g, "name") : "?", *rel ? " (" : "", rel,
-                        *rel ? ")" : "");
+        char line[1024];
+        snprintf(line, sizeof line, "%s%s%s%s", *s_str(g, "name") ? s_str(g, "name") : "?", *rel ? " (" : "", rel,
+                 *rel ? ")" : "");
+        s_block(p, 2, line);
         s_field(p, 4, S_T(p, "Téléphone", "Phone"), s_str(g, "phone"));
         s_field(p, 4, S_T(p, "Courriel", "E-mail"), s_str(g, "email"));
         s_text_field(p, 4, S_T(p, "Adresse", "Address"), s_str(g, "address"));
     }
     if (json_array_size(list) == 0)
-        relais_cli_line(p->out, "  %s", S_T(p, "Aucun responsable légal indiqué.", "No parent or guardian given."));
+        s_line(p, 2, S_T(p, "Aucun responsable légal indiqué.", "No parent or guardian given."));
     json_decref(list);
 }
 
@@ -615,7 +728,9 @@ static void s_update_line(const s_page_t *p, json_t *entry, const char *what)
     char when[64], num[32];
     relais_cli_date_time(s_int(entry, "received_ms"), p->lang, when, sizeof when);
     s_number(p, s_int(entry, "seq"), num, sizeof num);
-    relais_cli_line(p->out, "  %s%s%s (%s, %s)", what, *what ? " " : "", when, num, s_sender(entry));
+    char line[1024];
+    snprintf(line, sizeof line, "%s%s%s (%s, %s)", what, *what ? " " : "", when, num, s_sender(entry));
+    s_block(p, 2, line);
 }
 
 static json_t *s_update(json_t *entry)
@@ -634,12 +749,12 @@ static void s_print_diagnosis(const s_page_t *p)
         if (!*text)
             continue;
         if (n++)
-            fputc('\n', p->out);
+            s_gap(p);
         s_update_line(p, entry, "");
         s_quote(p, 4, text);
     }
     if (!n)
-        relais_cli_line(p->out, "  %s", S_T(p, "Aucun diagnostic enregistré.", "No diagnosis recorded."));
+        s_line(p, 2, S_T(p, "Aucun diagnostic enregistré.", "No diagnosis recorded."));
 }
 
 /* "1. Action collective — avec Médiathèque — à partir du 03/12/2026 — weekly": what, who, when. */
@@ -647,7 +762,7 @@ static void s_print_action(const s_page_t *p, size_t k, json_t *a)
 {
     char line[1024], start[64];
     const char *kind = s_str(a, "kind");
-    snprintf(line, sizeof line, "    %zu. %s", k + 1,
+    snprintf(line, sizeof line, "%zu. %s", k + 1,
              strcmp(kind, "COLLECTIVE") == 0 ? S_T(p, "Action collective", "Collective action")
              : strcmp(kind, "INDIVIDUAL") == 0 ? S_T(p, "Action individuelle", "Individual action")
                                                : S_T(p, "Action", "Action"));
@@ -666,7 +781,7 @@ static void s_print_action(const s_page_t *p, size_t k, json_t *a)
         size_t used = strlen(line);
         snprintf(line + used, sizeof line - used, " \xe2\x80\x94 %s", s_str(a, "frequency"));
     }
-    relais_cli_line(p->out, "%s", line);
+    s_block(p, 4, line);
     s_field(p, 7, S_T(p, "Responsable", "Responsible"), s_str(a, "responsible"));
     s_quote(p, 7, s_str(a, "description"));
 }
@@ -682,12 +797,12 @@ static void s_print_pathway(const s_page_t *p)
         if (!json_array_size(actions))
             continue;
         if (n++)
-            fputc('\n', p->out);
+            s_gap(p);
         s_update_line(p, entry, S_T(p, "Proposé le", "Proposed"));
         json_array_foreach(actions, k, a) s_print_action(p, k, a);
     }
     if (!n)
-        relais_cli_line(p->out, "  %s", S_T(p, "Aucun parcours proposé.", "No pathway proposed."));
+        s_line(p, 2, S_T(p, "Aucun parcours proposé.", "No pathway proposed."));
 }
 
 static void s_print_reviews(const s_page_t *p)
@@ -703,14 +818,14 @@ static void s_print_reviews(const s_page_t *p)
             continue;
         char date[64];
         if (n++)
-            fputc('\n', p->out);
+            s_gap(p);
         s_update_line(p, entry, "");
         relais_cli_date(review, p->lang, date, sizeof date);
         s_field(p, 4, S_T(p, "Prochain bilan le", "Next review"), *review ? date : "");
         s_text_field(p, 4, S_T(p, "Note", "Note"), note);
     }
     if (!n)
-        relais_cli_line(p->out, "  %s", S_T(p, "Aucun bilan ni note.", "No review or note."));
+        s_line(p, 2, S_T(p, "Aucun bilan ni note.", "No review or note."));
 }
 
 /* ---- Partnership meetings ------------------------------------------------------------------- */
@@ -769,7 +884,7 @@ static void s_print_meetings(const s_page_t *p)
             continue;
         char date[64], what[256], who[1024];
         if (n++)
-            fputc('\n', p->out);
+            s_gap(p);
         relais_cli_date(s_str(m, "date"), p->lang, date, sizeof date);
         snprintf(what, sizeof what, S_T(p, "Instance du %s (%s), enregistrée le", "Meeting of %s (%s), recorded"), date,
                  s_str(m, "meeting_id"));
@@ -854,17 +969,13 @@ static void s_record_words(const s_page_t *p, json_t *entry, char *out, size_t c
     snprintf(out, cap, S_T(p, "%s : %s", "%s: %s"), s_sender(entry), words);
 }
 
-/* One dated line: "03/12/2026 06:10  n° 1     college-curie : signalement R-1 (Collège Marie Curie)". */
+/* One dated line of the history: when, the record's number, what it was. */
 static void s_history_line(const s_page_t *p, int64_t when_ms, uint64_t seq, const char *what)
 {
     char when[64], num[32];
     relais_cli_date_time(when_ms, p->lang, when, sizeof when);
     s_number(p, (int64_t)seq, num, sizeof num);
-    int pad_when = relais_utf8_chars(when) < 18 ? 18 - (int)relais_utf8_chars(when) : 1;
-    int pad_num = relais_utf8_chars(num) < 9 ? 9 - (int)relais_utf8_chars(num) : 1;
-    char lead[128];
-    snprintf(lead, sizeof lead, "  %s%*s%s%*s", when, pad_when, "", num, pad_num, "");
-    s_wrap(p, lead, 2 + (int)relais_utf8_chars(when) + pad_when + (int)relais_utf8_chars(num) + pad_num, what);
+    p->sink->history(p->ctx, when, num, what);
 }
 
 /* The event's status, for an event the reader sees without its record (a partner's view of
@@ -901,7 +1012,7 @@ static void s_print_history(const s_page_t *p)
         }
     }
     if (!n && !r->event_count)
-        relais_cli_line(p->out, "  -");
+        s_line(p, 2, "-");
 }
 
 /* ---- The page --------------------------------------------------------------------------------- */
@@ -920,11 +1031,12 @@ static json_t *s_first_child(json_t *timeline)
     return NULL;
 }
 
-int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t lang)
+int relais_case_page_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
+                            relais_cli_lang_t lang)
 {
     if (!r || r->case_count == 0)
         return relais_status_set(RELAIS_E_INVALID, "the hub sent no summary of the case");
-    s_page_t p = {.out = out, .lang = lang, .r = r, .c = &r->cases[0]};
+    s_page_t p = {.sink = sink, .ctx = ctx, .lang = lang, .r = r, .c = &r->cases[0]};
     p.timeline = relais_cli_timeline_json(r, 1);
     if (!p.timeline)
         return relais_status_set(RELAIS_E_NOMEM, "case show: the page");
@@ -943,6 +1055,14 @@ int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t
     }
     s_print_history(&p);
     json_decref(p.timeline);
+    return RELAIS_OK;
+}
+
+int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t lang)
+{
+    int rc = relais_case_page_render(&s_text_sink, out, r, lang);
+    if (rc)
+        return rc;
     return fflush(out) == 0 ? RELAIS_OK : relais_status_set(RELAIS_E_IO, "case show: the page could not be written");
 }
 
@@ -962,24 +1082,20 @@ const char *relais_page_urgency(relais_urgency_t urgency, relais_cli_lang_t lang
 
 void relais_page_title(FILE *out, const char *title)
 {
-    s_page_t p = {.out = out};
-    s_title(&p, title);
+    s_txt_title(out, title);
 }
 
 void relais_page_heading(FILE *out, const char *title)
 {
-    s_page_t p = {.out = out};
-    s_heading(&p, title);
+    s_txt_heading(out, title);
 }
 
 void relais_page_field(FILE *out, int indent, const char *label, const char *value)
 {
-    s_page_t p = {.out = out};
-    s_field(&p, indent, label, value);
+    s_txt_field(out, indent, label, value);
 }
 
 void relais_page_text(FILE *out, int indent, const char *label, const char *text)
 {
-    s_page_t p = {.out = out};
-    s_text_field(&p, indent, label, text);
+    s_txt_text_field(out, indent, label, text);
 }

@@ -6,6 +6,29 @@
 
 #include "cli_util.h"
 
+/* Where a page is written: the terminal's text (relais_case_page_print), or another form (the
+ * desk's HTML). The page calls these in reading order; every text is as the hub sent it, the
+ * sink's to make safe for its form. `indent` is the text page's: 2 for what belongs to a
+ * section, 4 for what belongs to a block of it, 7 for an action's fields. */
+typedef struct {
+    void (*title)(void *ctx, const char *title);   /* the page's title, once, first */
+    void (*heading)(void *ctx, const char *title); /* a section */
+    void (*block)(void *ctx, int indent, const char *text); /* a block's first line: a referral, a parent, an
+                                                             * update (indent 2), a pathway's action (4) */
+    void (*line)(void *ctx, int indent, const char *text);  /* a sentence of the page's own */
+    void (*field)(void *ctx, int indent, const char *label, const char *value); /* never empty; a label ""
+                                                                                  * continues the one before */
+    void (*text)(void *ctx, int indent, const char *label, const char *text); /* may run over lines;
+                                                                               * label NULL: the text alone */
+    void (*gap)(void *ctx);                                                    /* between two blocks */
+    void (*history)(void *ctx, const char *when, const char *number, const char *what); /* a dated event */
+} relais_page_sink_t;
+
+/* The page of relais_case_page_print, written through `sink` (with its `ctx`).
+ * Errors: RELAIS_E_INVALID (no summary), RELAIS_E_NOMEM. */
+int relais_case_page_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
+                            relais_cli_lang_t lang);
+
 /* Prints the case (or, for a partner, its referral) of a CASE_DETAIL reply as a page to read or
  * print before a partnership meeting: the child, each referral with its description, referrer
  * and the family's contacts, the diagnosis, the pathway, reviews and notes, and the history as

@@ -15,6 +15,7 @@ static const struct {
     {"feed", relais_cmd_feed, "follow the live feed from a sequence number"},
     {"case", relais_cmd_case, "list, show and update cases"},
     {"meeting", relais_cmd_meeting, "the partnership meeting: record its decisions, list, show, agenda"},
+    {"desk", relais_cmd_desk, "the coordinator's work in a web browser: feed, work list, cases, moves"},
     {"reception", relais_cmd_reception, "the Tranquillite urbaine desk's register: record, follow up, transfer, count"},
     {"lost", relais_cmd_lost, "the desk's lost and found: found items, declared losses, matches, returns"},
     {"decree", relais_cmd_decree, "the town's decrees: publish (mayor's office), what is in force where"},

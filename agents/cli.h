@@ -24,5 +24,6 @@ int relais_cmd_audit(int argc, char **argv);
 int relais_cmd_ping(int argc, char **argv);
 int relais_cmd_datakey(int argc, char **argv);
 int relais_cmd_privacy(int argc, char **argv);
+int relais_cmd_desk(int argc, char **argv);
 
 #endif

@@ -68,6 +68,19 @@ int relais_cases_is_holiday(relais_cases_holidays_t holidays, int year, int mont
     return after_easter == 1 || after_easter == 39 || after_easter == 50;
 }
 
+int relais_cases_policy_triage(relais_cases_policy_t *policy, const char *text)
+{
+    unsigned u, p, r;
+    char tail;
+    if (!text || sscanf(text, "%u,%u,%u%c", &u, &p, &r, &tail) != 3 || u == 0 || p == 0 || r == 0 || u > 10000 ||
+        p > 10000 || r > 10000)
+        return relais_status_set(RELAIS_E_INVALID, "triage targets are U,P,R: hours, 1 to 10000 each");
+    policy->hours[0] = u;
+    policy->hours[1] = p;
+    policy->hours[2] = r;
+    return 0;
+}
+
 int relais_cases_policy_hours(relais_cases_policy_t *policy, const char *text)
 {
     unsigned h1, m1, h2, m2;

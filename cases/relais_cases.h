@@ -172,6 +172,14 @@ int relais_cases_task_status(relais_case_state_t state);
 /* True for the states in which a case is open (a referral attaches, notes are allowed). */
 int relais_cases_state_is_open(relais_case_state_t state);
 
+/* Whether a case in state `from` may take an update to `to`, as the hub's rules decide it: a
+ * move of the state machine (docs/cases.md), a pause, a note (`to` equal to `from`, in an open
+ * state), entered-in-error from any state but itself, and from paused only the state it left,
+ * `paused_from` (unused for another state). What a screen offers from a state, so that it
+ * never offers what the hub refuses; the fields a move needs (a reason, where to, a pathway)
+ * are checked by the hub. */
+int relais_cases_can_move(relais_case_state_t from, relais_case_state_t paused_from, relais_case_state_t to);
+
 /* ---- Events on one case record (pure) ------------------------------------------------- */
 
 /* Copies `text` (NULL: "") into `out` (room `cap`), cut between two characters when it does not
@@ -520,6 +528,10 @@ typedef struct {
 /* Defaults: urgent 4 working hours, priority 24 h, routine 72 h; Monday to Friday 09:00-18:00,
  * French public holidays off. */
 void relais_cases_policy_default(relais_cases_policy_t *policy);
+
+/* Parses "4,24,72" into the policy's triage targets (urgent, priority, routine; hours, 1 to
+ * 10000). Errors: RELAIS_E_INVALID. */
+int relais_cases_policy_triage(relais_cases_policy_t *policy, const char *text);
 
 /* Parses "09:00-18:00" into the policy's working day. Errors: RELAIS_E_INVALID. */
 int relais_cases_policy_hours(relais_cases_policy_t *policy, const char *text);

@@ -322,11 +322,8 @@ static const char *s_name(relais_case_state_t s)
     return n ? n : "unknown";
 }
 
-/* Whether `cur` may take an update to `to`: a move, a pause or its resume, a note (to == from,
- * in an open state), or entered-in-error from anything but itself. */
-static int s_can_move(const relais_case_record_t *cur, relais_case_state_t to)
+int relais_cases_can_move(relais_case_state_t from, relais_case_state_t paused_from, relais_case_state_t to)
 {
-    relais_case_state_t from = cur->summary.state;
     if ((unsigned)to >= RELAIS_CASE_STATE_COUNT || to == RELAIS_CASE_UNSPECIFIED)
         return 0;
     if (to == RELAIS_CASE_ENTERED_IN_ERROR)
@@ -334,8 +331,15 @@ static int s_can_move(const relais_case_record_t *cur, relais_case_state_t to)
     if (to == from || to == RELAIS_CASE_PAUSED)
         return relais_cases_state_is_open(from); /* a note or a review; a pause */
     if (from == RELAIS_CASE_PAUSED)
-        return to == cur->paused_from;
+        return to == paused_from;
     return (unsigned)from < RELAIS_CASE_STATE_COUNT && (s_moves[from] & S_BIT(to)) != 0;
+}
+
+/* Whether `cur` may take an update to `to`: a move, a pause or its resume, a note (to == from,
+ * in an open state), or entered-in-error from anything but itself. */
+static int s_can_move(const relais_case_record_t *cur, relais_case_state_t to)
+{
+    return relais_cases_can_move(cur->summary.state, cur->paused_from, to);
 }
 
 /* Where the case stands, as the coordinator would say it: "in triage", "paused (it was in

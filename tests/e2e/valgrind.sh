@@ -113,6 +113,42 @@ RELAIS_KEY="$tmp/keys/mairie-actes.cert_secret" client 0 publish decree publish 
   --street "rue houdan" --numbers 2-40 --side even --text "$tmp/decree.txt" --signatory "Le maire"
 client 0 inforce decree in-force --street "rue houdan" --number 12
 client 0 decreeshow decree show 2026-148
+step "relais desk under valgrind: a session, the list, a case's page, a move, a refusal, the event stream, its stop"
+export RELAIS_KEY="$tmp/keys/coordination.cert_secret"
+"${vg[@]}" --log-file="$tmp/vg-desk.log" "$relais" desk </dev/null >"$tmp/desk.out" 2>"$tmp/desk.err" &
+desk_pid=$!
+bg_pids+=("$desk_pid")
+for _ in $(seq 600); do grep -q 'login?token=' "$tmp/desk.out" 2>/dev/null && break; sleep 0.1; done
+login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/desk.out" | head -1)
+[ -n "$login" ] || fail "relais desk under valgrind printed no address: $(cat "$tmp/desk.err")"
+base=${login%%/login*}
+web() { curl -s -m 120 -b "$tmp/desk.jar" -c "$tmp/desk.jar" -o "$tmp/desk.page" -w '%{http_code}' "$@"; }
+[ "$(web "$login")" = 303 ] || fail "relais desk: the one-time address"
+for _ in $(seq 300); do
+  [ "$(web "$base/?state=all")" = 200 ] && grep -q 'href="/cases/C-' "$tmp/desk.page" && break
+  sleep 0.2
+done
+desk_case=$(sed -n 's/.*<a href="\/cases\/\(C-[0-9]*\)">.*/\1/p' "$tmp/desk.page" | head -1)
+[ -n "$desk_case" ] || fail "relais desk: no case in the list"
+[ "$(web "$base/cases/$desk_case")" = 200 ] || fail "relais desk: the case page"
+csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/desk.page" | head -1)
+from=$(sed -n 's/.*name="from" value="\([^"]*\)".*/\1/p' "$tmp/desk.page" | head -1)
+curl -s -N -m 8 -b "$tmp/desk.jar" "$base/events" >"$tmp/desk.events" &
+events_pid=$!
+[ "$(web --data-urlencode "csrf=$csrf" --data-urlencode "from=$from" --data-urlencode "to=note" \
+  --data-urlencode "note=vu au bureau" "$base/cases/$desk_case/move")" = 303 ] || fail "relais desk: a note"
+[ "$(web --data-urlencode "csrf=$csrf" --data-urlencode "from=$from" --data-urlencode "to=submitted" \
+  "$base/cases/$desk_case/move")" = 409 ] || fail "relais desk: a refused move"
+[ "$(web --data-urlencode "from=$from" --data-urlencode "to=note" "$base/cases/$desk_case/move")" = 403 ] ||
+  fail "relais desk: a move without its CSRF token"
+wait "$events_pid" || true
+kill -TERM "$desk_pid"
+rc=0
+wait "$desk_pid" || rc=$?
+[ "$rc" -ne 99 ] || fail "valgrind found errors or definite leaks in relais desk"
+[ "$rc" -eq 0 ] || fail "relais desk exited $rc"
+echo "   relais desk: clean"
+
 export RELAIS_KEY="$tmp/keys/audit-ville.cert_secret"
 client 0 auditonline audit verify --quiet --certs "$tmp/registry"
 client 0 consistencyonline audit consistency 1

@@ -479,6 +479,39 @@ static void test_refusals_list_the_rule(void **state)
     }
 }
 
+/* What a screen offers (relais_cases_can_move) is what the rules take, from every state (a paused
+ * case from every state it may have left) to every state, when the move's fields are given. */
+static void test_can_move_is_the_rule(void **state)
+{
+    (void)state;
+    for (int from = 1; from < RELAIS_CASE_STATE_COUNT; from++) {
+        for (int left = 0; left < RELAIS_CASE_STATE_COUNT; left++) {
+            if ((from == RELAIS_CASE_PAUSED) != (left != 0) ||
+                (left && (!relais_cases_state_is_open((relais_case_state_t)left) || left == RELAIS_CASE_PAUSED)))
+                continue;
+            for (int to = 0; to <= RELAIS_CASE_STATE_COUNT; to++) {
+                relais_case_record_t rec;
+                s_open(&rec, RELAIS_URGENCY_ROUTINE);
+                rec.summary.state = (relais_case_state_t)from;
+                rec.paused_from = (relais_case_state_t)left;
+                relais_case_update_view_t u = {.case_id = "C-7", .from_state = (relais_case_state_t)from,
+                                               .to_state = (relais_case_state_t)to, .reason_code = "r",
+                                               .redirected_to = "CMP", .pathway_count = 1};
+                int closed;
+                char why[256];
+                int taken = relais_cases_update(&rec, &u, 8, 2000, &closed, why, sizeof why) == 0;
+                int offered = relais_cases_can_move((relais_case_state_t)from, (relais_case_state_t)left,
+                                                    (relais_case_state_t)to);
+                if (taken != offered)
+                    fail_msg("from %s (paused from %s) to %d: %s by the rules, %s by relais_cases_can_move",
+                             relais_case_state_name((relais_case_state_t)from),
+                             left ? relais_case_state_name((relais_case_state_t)left) : "-", to,
+                             taken ? "taken" : "refused", offered ? "offered" : "not offered");
+            }
+        }
+    }
+}
+
 static void test_required_fields(void **state)
 {
     (void)state;
@@ -648,6 +681,13 @@ static void test_working_hours(void **state)
                      s_utc(2026, 11, 25, 11, 30));
     assert_int_equal(relais_cases_policy_hours(&p, "18:00-09:00"), RELAIS_E_INVALID);
     assert_int_equal(relais_cases_policy_hours(&p, "9h-18h"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_triage(&p, "2,12,48"), 0);
+    assert_int_equal(p.hours[0], 2);
+    assert_int_equal(p.hours[2], 48);
+    assert_int_equal(relais_cases_policy_triage(&p, "2,12"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_triage(&p, "0,12,48"), RELAIS_E_INVALID);
+    assert_int_equal(relais_cases_policy_triage(&p, "2,12,48h"), RELAIS_E_INVALID);
+    assert_int_equal(p.hours[1], 12); /* a refusal leaves the policy as it was */
     /* The hub's own time zone: 09:00 in Paris is 08:00 UTC in winter, 07:00 in summer. */
     setenv("TZ", "Europe/Paris", 1);
     tzset();
@@ -1564,6 +1604,7 @@ int main(void)
         cmocka_unit_test(test_stale_from_state),
         cmocka_unit_test(test_refusals_say_the_moves),
         cmocka_unit_test(test_refusals_list_the_rule),
+        cmocka_unit_test(test_can_move_is_the_rule),
         cmocka_unit_test(test_required_fields),
         cmocka_unit_test(test_pause_resume),
         cmocka_unit_test(test_owner),

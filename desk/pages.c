@@ -1,0 +1,779 @@
+/* pages.c -- the desk's pages: the frame every page shares, the work list, a case's page, the
+ * form of a workflow move, and the pages that say one thing.
+ *
+ * French first, English on request; dates local (the desk's time zone, TZ). Accessibility (RGAA /
+ * WCAG 2.1 AA): the document's language, a skip link to the content, headings in order (the page's
+ * title h1, its sections h2, their blocks h3 and h4), a label for every control, groups of choices
+ * in a fieldset with its legend, tables with a caption and header cells that say their scope, the
+ * hub's refusal in a role="alert" beside the form it refuses, the list's refreshes said in a live
+ * region. Every text that is not the page's own goes through desk_buf_text or desk_buf_lines.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "case_show.h"
+#include "desk_internal.h"
+#include "relais_cases.h"
+
+#define T(lang, fr, en) DESK_T(lang, fr, en)
+
+/* ---- The frame ----------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *page;    /* body's data-page: "list", "case", "" */
+    const char *case_id; /* a case's page: its id, for the script */
+    const char *here;    /* the page the language link shows again ("": this one, with ?lang=) */
+} s_frame_t;
+
+static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
+                    const s_frame_t *frame, desk_buf_t *b)
+{
+    desk_buf_printf(b,
+                    "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+                    T(lang, "fr", "en"));
+    desk_buf_text(b, title);
+    desk_buf_printf(b, " \xe2\x80\x94 %s</title>\n", T(lang, "relais, coordination", "relais, coordination"));
+    desk_buf_put(b, "<link rel=\"stylesheet\" href=\"/assets/desk.css\">\n"
+                    "<script src=\"/assets/desk.js\" defer></script>\n</head>\n");
+    desk_buf_printf(b, "<body data-page=\"%s\"", frame && frame->page ? frame->page : "");
+    if (frame && frame->case_id) {
+        desk_buf_put(b, " data-case=\"");
+        desk_buf_text(b, frame->case_id);
+        desk_buf_put(b, "\"");
+    }
+    desk_buf_printf(b, " data-said-refreshed=\"%s\" data-said-stale=\"%s\">\n",
+                    T(lang, "Liste mise à jour.", "List updated."),
+                    T(lang, "La liste n'a pas pu être mise à jour.", "The list could not be updated."));
+    desk_buf_printf(b, "<a class=\"skip\" href=\"#main\">%s</a>\n",
+                    T(lang, "Aller au contenu", "Skip to the content"));
+    desk_buf_printf(b, "<header class=\"site\">\n<span class=\"name\">%s</span>\n",
+                    T(lang, "relais \xe2\x80\x94 coordination socio-éducative",
+                      "relais \xe2\x80\x94 socio-educational coordination"));
+    if (s) {
+        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a></nav>\n", T(lang, "Menu", "Menu"),
+                        T(lang, "Dossiers", "Cases"));
+        desk_buf_put(b, "<a href=\"");
+        desk_buf_text(b, frame && frame->here ? frame->here : "/");
+        desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
+                        T(lang, "en", "fr"), T(lang, "English", "Français"));
+        desk_buf_put(b, "<span>");
+        desk_buf_text(b, desk->person);
+        desk_buf_put(b, "</span>\n");
+        if (!desk->proxied) { /* behind the proxy, the proxy's login is the session */
+            desk_buf_printf(b, "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+                               "<button type=\"submit\">%s</button></form>\n",
+                            s->csrf, T(lang, "Se déconnecter", "Log out"));
+        }
+    }
+    desk_buf_put(b, "</header>\n<main id=\"main\" tabindex=\"-1\">\n");
+}
+
+static void s_end(relais_cli_lang_t lang, desk_buf_t *b)
+{
+    (void)lang;
+    desk_buf_put(b, "<div id=\"live\" class=\"visually-hidden\" role=\"status\" aria-live=\"polite\"></div>\n"
+                    "</main>\n</body>\n</html>\n");
+}
+
+void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
+                       const char *sentence, desk_buf_t *b)
+{
+    s_begin(desk, s, lang, title, NULL, b);
+    desk_buf_put(b, "<h1>");
+    desk_buf_text(b, title);
+    desk_buf_put(b, "</h1>\n<p>");
+    desk_buf_text(b, sentence);
+    desk_buf_put(b, "</p>\n");
+    if (s)
+        desk_buf_printf(b, "<p><a href=\"/\">%s</a></p>\n", T(lang, "Retour aux dossiers", "Back to the cases"));
+    s_end(lang, b);
+}
+
+/* ---- Words -------------------------------------------------------------------------------------- */
+
+static const char *s_state(relais_case_state_t st, relais_cli_lang_t lang)
+{
+    return relais_page_state(st, lang);
+}
+
+/* The wall clock, for deadlines. */
+static int64_t s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "04/12/2026 05:25", "-" for none. */
+static void s_when(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap)
+{
+    relais_cli_date_time(ms, lang, out, cap);
+}
+
+/* ---- The work list ------------------------------------------------------------------------------- */
+
+static const char *s_arg(struct MHD_Connection *conn, const char *key)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+    return v ? v : "";
+}
+
+/* The feed's state, when it is worth a word: still catching up, stopped, or the hub away. */
+static void s_feed_line(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    desk_feed_state_t f;
+    desk_model_feed_state(desk->model, &f);
+    if (f.trouble[0]) {
+        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s ",
+                        T(lang, "Le fil du hub s'est arrêté : la liste n'est plus mise à jour.",
+                          "The hub's feed has stopped: the list is no longer kept up to date."));
+        desk_buf_text(b, f.trouble);
+        desk_buf_put(b, "</p>\n");
+    } else if (!f.caught_up) {
+        desk_buf_printf(b, "<p class=\"notice\">");
+        desk_buf_printf(b, T(lang, "Lecture du fil du hub en cours : %zu dossiers lus jusqu'ici.",
+                             "Reading the hub's feed: %zu cases so far."),
+                        f.case_count);
+        desk_buf_put(b, "</p>\n");
+    } else if (!f.hub_up) {
+        int64_t ago = f.last_ms ? (relais_cli_now_ms() - f.last_ms) / 60000 : 0;
+        desk_buf_printf(b, "<p class=\"notice\">");
+        desk_buf_printf(b,
+                        T(lang, "Le hub ne répond pas en ce moment : la liste est celle de son dernier envoi "
+                                "(il y a %" PRId64 " min).",
+                          "The hub is not answering just now: the list is as of its last delivery (%" PRId64
+                          " min ago)."),
+                        ago);
+        desk_buf_put(b, "</p>\n");
+    }
+}
+
+static void s_filters(struct MHD_Connection *conn, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    const char *q = s_arg(conn, "q"), *state = s_arg(conn, "state");
+    desk_buf_printf(b, "<form method=\"get\" action=\"/\" class=\"filters\" role=\"search\" aria-label=\"%s\">\n",
+                    T(lang, "Filtrer les dossiers", "Filter the cases"));
+    desk_buf_printf(b, "<div class=\"field\"><label for=\"q\">%s <span class=\"hint\">%s</span></label>"
+                       "<input type=\"search\" id=\"q\" name=\"q\" value=\"",
+                    T(lang, "Rechercher", "Search"),
+                    T(lang, "nom de l'enfant, école, organisme, numéro de dossier ; accents et majuscules "
+                            "indifférents",
+                      "child's name, school, organisation, case number; accents and capitals do not matter"));
+    desk_buf_text(b, q);
+    desk_buf_put(b, "\"></div>\n");
+    desk_buf_printf(b, "<div class=\"field\"><label for=\"state\">%s</label><select id=\"state\" name=\"state\">\n",
+                    T(lang, "État", "State"));
+    desk_buf_printf(b, "<option value=\"open\"%s>%s</option>\n", !*state || !strcmp(state, "open") ? " selected" : "",
+                    T(lang, "ouverts", "open"));
+    desk_buf_printf(b, "<option value=\"all\"%s>%s</option>\n", !strcmp(state, "all") ? " selected" : "",
+                    T(lang, "tous, clos compris", "all, closed ones too"));
+    for (int st = RELAIS_CASE_SUBMITTED; st < RELAIS_CASE_STATE_COUNT; st++) {
+        const char *name = relais_case_state_name((relais_case_state_t)st);
+        desk_buf_printf(b, "<option value=\"%s\"%s>%s</option>\n", name, !strcmp(state, name) ? " selected" : "",
+                        s_state((relais_case_state_t)st, lang));
+    }
+    desk_buf_put(b, "</select></div>\n");
+    desk_buf_printf(b, "<div class=\"choice\"><input type=\"checkbox\" id=\"overdue\" name=\"overdue\" value=\"1\"%s>"
+                       "<label for=\"overdue\">%s</label></div>\n",
+                    !strcmp(s_arg(conn, "overdue"), "1") ? " checked" : "",
+                    T(lang, "En retard seulement", "Overdue only"));
+    desk_buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n", T(lang, "Filtrer", "Filter"));
+}
+
+static void s_list_row(const desk_row_t *r, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    char when[64];
+    desk_buf_put(b, "<tr><th scope=\"row\"><a href=\"/cases/");
+    desk_buf_text(b, r->case_id);
+    desk_buf_put(b, "\">");
+    desk_buf_text(b, r->case_id);
+    desk_buf_put(b, "</a>");
+    if (r->duplicate_count)
+        desk_buf_printf(b, " <span>(%s)</span>", T(lang, "doublon possible", "possible duplicate"));
+    desk_buf_printf(b, "</th><td>%s</td><td>%s</td><td>", s_state(r->state, lang),
+                    relais_page_urgency(r->urgency, lang));
+    if (r->due_ms) {
+        s_when(r->due_ms, lang, when, sizeof when);
+        if (r->overdue)
+            desk_buf_printf(b, "<span class=\"overdue\">%s</span> ", T(lang, "en retard :", "overdue:"));
+        desk_buf_text(b, when);
+    } else {
+        desk_buf_put(b, "-");
+    }
+    desk_buf_put(b, "</td><td>");
+    desk_buf_text(b, r->child);
+    desk_buf_put(b, "</td><td>");
+    desk_buf_text(b, r->school);
+    desk_buf_put(b, "</td><td>");
+    desk_buf_text(b, r->referrers);
+    desk_buf_put(b, "</td><td>");
+    desk_buf_text(b, r->owner[0] ? r->owner : "-");
+    s_when(r->updated_ms, lang, when, sizeof when);
+    desk_buf_put(b, "</td><td>");
+    desk_buf_text(b, when);
+    desk_buf_put(b, "</td></tr>\n");
+}
+
+#define S_RECENT 12
+
+/* The live feed: the latest case events the desk's feed brought, newest first. */
+static void s_live_feed(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    desk_event_t ev[S_RECENT];
+    size_t n = desk_model_recent(desk->model, ev, S_RECENT);
+    desk_buf_printf(b, "<h2>%s</h2>\n", T(lang, "Fil en direct", "Live feed"));
+    if (!n) {
+        desk_buf_printf(b, "<p>%s</p>\n", T(lang, "Rien de nouveau depuis le démarrage du desk.",
+                                              "Nothing new since the desk started."));
+        return;
+    }
+    desk_buf_printf(b, "<div class=\"scroll\"><table>\n<caption>%s</caption>\n<thead><tr>",
+                    T(lang, "Les derniers enregistrements des dossiers, du plus récent au plus ancien",
+                      "The cases' latest records, newest first"));
+    const char *head[] = {T(lang, "Reçu le", "Received"), T(lang, "Enregistrement", "Record"),
+                          T(lang, "Dossier", "Case"), T(lang, "Quoi", "What"), T(lang, "De", "From"),
+                          T(lang, "État ensuite", "State after")};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        desk_buf_printf(b, "<th scope=\"col\">%s</th>", head[i]);
+    desk_buf_put(b, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < n; i++) {
+        char when[64];
+        const char *what = ev[i].kind == RELAIS_PAYLOAD_REFERRAL      ? T(lang, "signalement", "referral")
+                           : ev[i].kind == RELAIS_PAYLOAD_CASE_UPDATE ? T(lang, "mise à jour", "update")
+                           : ev[i].kind == RELAIS_PAYLOAD_MEETING     ? T(lang, "instance partenariale", "meeting")
+                           : ev[i].kind == RELAIS_PAYLOAD_PRIVACY     ? T(lang, "protection des données", "data protection")
+                                                                       : "-";
+        s_when(ev[i].received_ms, lang, when, sizeof when);
+        desk_buf_put(b, "<tr><td>");
+        desk_buf_text(b, when);
+        desk_buf_printf(b, "</td><td>%s %" PRIu64 "</td><th scope=\"row\"><a href=\"/cases/", T(lang, "n°", "#"),
+                        ev[i].seq);
+        desk_buf_text(b, ev[i].case_id);
+        desk_buf_put(b, "\">");
+        desk_buf_text(b, ev[i].case_id);
+        desk_buf_printf(b, "</a></th><td>%s</td><td>", what);
+        desk_buf_text(b, ev[i].sender);
+        desk_buf_printf(b, "</td><td>%s</td></tr>\n", s_state(ev[i].state, lang));
+    }
+    desk_buf_put(b, "</tbody>\n</table></div>\n");
+}
+
+void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Connection *conn, desk_buf_t *b)
+{
+    relais_cli_lang_t lang = s->lang;
+    desk_filter_t f = {.search = s_arg(conn, "q"), .overdue_only = !strcmp(s_arg(conn, "overdue"), "1")};
+    const char *state = s_arg(conn, "state");
+    if (!strcmp(state, "all"))
+        f.all = 1;
+    else if (*state && strcmp(state, "open") != 0 && relais_case_state_from_name(state))
+        f.states = 1u << relais_case_state_from_name(state);
+    s_frame_t frame = {.page = "list", .here = ""};
+    s_begin(desk, s, lang, T(lang, "Dossiers", "Cases"), &frame, b);
+    desk_buf_printf(b, "<h1>%s</h1>\n", T(lang, "Dossiers", "Cases"));
+    s_feed_line(desk, lang, b);
+    s_filters(conn, lang, b);
+    desk_row_t *rows = NULL;
+    size_t n = 0;
+    int rc = desk_model_rows(desk->model, &f, s_wall_ms(), &rows, &n);
+    desk_buf_printf(b, "<div id=\"worklist\">\n<h2 class=\"visually-hidden\">%s</h2>\n",
+                    T(lang, "Liste de travail", "Work list"));
+    if (rc) {
+        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s</p>\n",
+                        T(lang, "La liste n'a pas pu être faite (mémoire).", "The list could not be made (memory)."));
+    } else if (n == 0) {
+        desk_buf_printf(b, "<p>%s</p>\n", T(lang, "Aucun dossier ne correspond.", "No case matches."));
+    } else {
+        desk_buf_put(b, "<div class=\"scroll\"><table>\n<caption>");
+        desk_buf_printf(b,
+                        T(lang, "%zu dossier%s : en retard d'abord, puis par échéance",
+                          "%zu case%s: overdue first, then by due date"),
+                        n, n == 1 ? "" : "s");
+        desk_buf_put(b, "</caption>\n<thead><tr>");
+        const char *head[] = {T(lang, "Dossier", "Case"),          T(lang, "État", "State"),
+                              T(lang, "Urgence", "Urgency"),       T(lang, "Échéance", "Due"),
+                              T(lang, "Enfant", "Child"),          T(lang, "École", "School"),
+                              T(lang, "Signalé par", "Referred by"), T(lang, "Référent", "Owner"),
+                              T(lang, "Mis à jour", "Updated")};
+        for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+            desk_buf_printf(b, "<th scope=\"col\">%s</th>", head[i]);
+        desk_buf_put(b, "</tr></thead>\n<tbody>\n");
+        for (size_t i = 0; i < n; i++)
+            s_list_row(&rows[i], lang, b);
+        desk_buf_put(b, "</tbody>\n</table></div>\n");
+    }
+    s_live_feed(desk, lang, b);
+    desk_buf_put(b, "</div>\n");
+    free(rows);
+    s_end(lang, b);
+}
+
+/* ---- The form of a move ------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *case_id;
+    relais_case_state_t from, paused_from;
+    const desk_form_t *typed;   /* what was typed, shown again; may be NULL */
+    const char *alert;          /* the sentence beside the form, or NULL */
+    const char *csrf;
+} s_move_t;
+
+static int s_offers(const s_move_t *m, relais_case_state_t to)
+{
+    return relais_cases_can_move(m->from, m->paused_from, to);
+}
+
+static const char *s_typed(const s_move_t *m, size_t offset)
+{
+    if (!m->typed)
+        return "";
+    const char *v = *(char *const *)((const char *)m->typed + offset);
+    return v ? v : "";
+}
+
+#define S_TYPED(m, field) s_typed(m, offsetof(desk_form_t, field))
+
+/* A labelled input; its hint, said once (not inside the label: it would be read twice). */
+static void s_input(desk_buf_t *b, const char *type, const char *id, const char *label, const char *hint,
+                    const char *value)
+{
+    desk_buf_printf(b, "<div class=\"field\"><label for=\"%s\">%s</label>", id, label);
+    if (hint)
+        desk_buf_printf(b, "<span class=\"hint\" id=\"%s-hint\">%s</span>", id, hint);
+    desk_buf_printf(b, "<input type=\"%s\" id=\"%s\" name=\"%s\"", type, id, id);
+    if (hint)
+        desk_buf_printf(b, " aria-describedby=\"%s-hint\"", id);
+    desk_buf_put(b, " value=\"");
+    desk_buf_text(b, value);
+    desk_buf_put(b, "\"></div>\n");
+}
+
+static void s_area(desk_buf_t *b, const char *id, const char *label, const char *value)
+{
+    desk_buf_printf(b, "<div class=\"field\"><label for=\"%s\">%s</label><textarea id=\"%s\" name=\"%s\" rows=\"4\">",
+                    id, label, id, id);
+    /* A textarea's content is text: the same escapes, its line breaks kept. */
+    desk_buf_lines(b, value);
+    desk_buf_put(b, "</textarea></div>\n");
+}
+
+static void s_choice(desk_buf_t *b, const char *value, const char *label, int checked, int first)
+{
+    desk_buf_printf(b, "<div class=\"choice\"><input type=\"radio\" name=\"to\" id=\"to-%s\" value=\"%s\"%s%s>"
+                       "<label for=\"to-%s\">",
+                    value, value, checked ? " checked" : "", first ? " required" : "", value);
+    desk_buf_text(b, label);
+    desk_buf_put(b, "</label></div>\n");
+}
+
+static void s_move_form(const s_move_t *m, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    desk_buf_printf(b, "<section id=\"move\" aria-labelledby=\"move-title\">\n<h2 id=\"move-title\">%s</h2>\n",
+                    T(lang, "Faire avancer le dossier", "Move the case"));
+    if (m->alert) {
+        desk_buf_put(b, "<p class=\"alert\" role=\"alert\" id=\"move-error\">");
+        desk_buf_text(b, m->alert);
+        desk_buf_put(b, "</p>\n");
+    }
+    int any = 0;
+    for (int to = 1; to < RELAIS_CASE_STATE_COUNT; to++)
+        any |= s_offers(m, (relais_case_state_t)to);
+    if (!any) {
+        desk_buf_printf(b, "<p>%s</p>\n</section>\n",
+                        T(lang, "Ce dossier ne peut plus bouger ni prendre de note.",
+                          "This case can no longer move or take a note."));
+        return;
+    }
+    desk_buf_put(b, "<form method=\"post\" action=\"/cases/");
+    desk_buf_text(b, m->case_id);
+    desk_buf_printf(b, "/move\"%s>\n", m->alert ? " aria-describedby=\"move-error\"" : "");
+    desk_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", m->csrf);
+    desk_buf_printf(b, "<input type=\"hidden\" name=\"from\" value=\"%s\">\n", relais_case_state_name(m->from));
+    desk_buf_printf(b, "<fieldset>\n<legend>%s</legend>\n", T(lang, "Ce que vous faites", "What you do"));
+    const char *typed_to = S_TYPED(m, to);
+    int first = 1;
+    char label[256];
+    if (s_offers(m, m->from)) {
+        snprintf(label, sizeof label,
+                 T(lang, "ajouter une note, un diagnostic ou une date de bilan (l'état reste « %s »)",
+                   "add a note, a diagnosis or a review date (the state stays %s)"),
+                 s_state(m->from, lang));
+        s_choice(b, "note", label, !strcmp(typed_to, "note"), first);
+        first = 0;
+    }
+    for (int to = 1; to < RELAIS_CASE_STATE_COUNT; to++) {
+        relais_case_state_t st = (relais_case_state_t)to;
+        if (st == m->from || !s_offers(m, st))
+            continue;
+        const char *name = relais_case_state_name(st);
+        if (m->from == RELAIS_CASE_PAUSED && st == m->paused_from)
+            snprintf(label, sizeof label, T(lang, "reprendre : retour à « %s »", "resume: back to %s"),
+                     s_state(st, lang));
+        else if (lang == RELAIS_CLI_EN)
+            snprintf(label, sizeof label, "%s", s_state(st, lang));
+        else
+            snprintf(label, sizeof label, "%s (%s)", s_state(st, lang), name);
+        s_choice(b, name, label, !strcmp(typed_to, name), first);
+        first = 0;
+    }
+    desk_buf_put(b, "</fieldset>\n");
+    s_area(b, "note", T(lang, "Note", "Note"), S_TYPED(m, note));
+    int closing = s_offers(m, RELAIS_CASE_DECLINED) || s_offers(m, RELAIS_CASE_CLOSED_COMPLETED) ||
+                  s_offers(m, RELAIS_CASE_CLOSED_WITHDRAWN) || s_offers(m, RELAIS_CASE_CLOSED_FAILED);
+    if (closing)
+        s_input(b, "text", "reason", T(lang, "Motif", "Reason"),
+                T(lang, "un code, demandé pour « non retenu » et pour une clôture",
+                  "a code, needed to decline or to close"),
+                S_TYPED(m, reason));
+    if (s_offers(m, RELAIS_CASE_REDIRECTED))
+        s_input(b, "text", "redirect_to", T(lang, "Réorienté vers", "Redirected to"),
+                T(lang, "demandé pour « réorienté »", "needed to redirect"), S_TYPED(m, redirect_to));
+    if (relais_cases_state_is_open(m->from))
+        s_input(b, "date", "review_date", T(lang, "Prochain bilan le", "Next review on"),
+                T(lang, "AAAA-MM-JJ", "YYYY-MM-DD"), S_TYPED(m, review_date));
+    if (m->from == RELAIS_CASE_ACCEPTED || m->from == RELAIS_CASE_DIAGNOSIS ||
+        m->from == RELAIS_CASE_PATHWAY_PROPOSED || m->from == RELAIS_CASE_FOLLOW_UP ||
+        (m->from == RELAIS_CASE_PAUSED && m->paused_from >= RELAIS_CASE_ACCEPTED))
+        s_area(b, "diagnosis", T(lang, "Diagnostic", "Diagnosis"), S_TYPED(m, diagnosis));
+    if (s_offers(m, RELAIS_CASE_PATHWAY_PROPOSED)) {
+        desk_buf_printf(b, "<fieldset>\n<legend>%s</legend>\n",
+                        T(lang, "Action du parcours (demandée pour « parcours proposé »)",
+                          "Pathway action (needed to propose a pathway)"));
+        const char *kind = S_TYPED(m, kind);
+        desk_buf_printf(b, "<div class=\"field\"><label for=\"kind\">%s</label><select id=\"kind\" name=\"kind\">"
+                           "<option value=\"individual\"%s>%s</option><option value=\"collective\"%s>%s</option>"
+                           "</select></div>\n",
+                        T(lang, "Nature", "Kind"), strcmp(kind, "collective") ? " selected" : "",
+                        T(lang, "individuelle", "individual"), !strcmp(kind, "collective") ? " selected" : "",
+                        T(lang, "collective", "collective"));
+        s_area(b, "description", T(lang, "Description", "Description"), S_TYPED(m, description));
+        s_input(b, "text", "partner", T(lang, "Avec (partenaire)", "With (partner)"), NULL, S_TYPED(m, partner));
+        s_input(b, "date", "start", T(lang, "À partir du", "From"), T(lang, "AAAA-MM-JJ", "YYYY-MM-DD"),
+                S_TYPED(m, start));
+        s_input(b, "text", "frequency", T(lang, "Fréquence", "How often"), NULL, S_TYPED(m, frequency));
+        s_input(b, "text", "responsible", T(lang, "Responsable", "Responsible"), NULL, S_TYPED(m, responsible));
+        desk_buf_put(b, "</fieldset>\n");
+    }
+    desk_buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n",
+                    T(lang, "Envoyer au hub", "Send to the hub"));
+}
+
+/* ---- A case's page: the page of case_show.c, written as HTML -------------------------------------- */
+
+typedef struct {
+    desk_buf_t *b;
+    relais_cli_lang_t lang;
+    int in_dl, in_table, in_section, sections;
+    const s_move_t *move; /* written before the first section */
+    int move_done;
+} s_html_t;
+
+static void s_close(s_html_t *h)
+{
+    if (h->in_dl)
+        desk_buf_put(h->b, "</dl>\n");
+    if (h->in_table)
+        desk_buf_put(h->b, "</tbody>\n</table></div>\n");
+    h->in_dl = h->in_table = 0;
+}
+
+static void s_h_title(void *ctx, const char *title)
+{
+    s_html_t *h = ctx;
+    desk_buf_put(h->b, "<h1>");
+    desk_buf_text(h->b, title);
+    desk_buf_put(h->b, "</h1>\n");
+}
+
+static void s_h_heading(void *ctx, const char *title)
+{
+    s_html_t *h = ctx;
+    s_close(h);
+    if (h->in_section)
+        desk_buf_put(h->b, "</section>\n");
+    if (h->move && !h->move_done) {
+        s_move_form(h->move, h->lang, h->b);
+        h->move_done = 1;
+    }
+    h->sections++;
+    desk_buf_printf(h->b, "<section aria-labelledby=\"part-%d\">\n<h2 id=\"part-%d\">", h->sections, h->sections);
+    desk_buf_text(h->b, title);
+    desk_buf_put(h->b, "</h2>\n");
+    h->in_section = 1;
+}
+
+static void s_h_block(void *ctx, int indent, const char *text)
+{
+    s_html_t *h = ctx;
+    s_close(h);
+    const char *tag = indent <= 2 ? "h3" : "h4";
+    desk_buf_printf(h->b, "<%s>", tag);
+    desk_buf_text(h->b, text);
+    desk_buf_printf(h->b, "</%s>\n", tag);
+}
+
+static void s_h_line(void *ctx, int indent, const char *text)
+{
+    s_html_t *h = ctx;
+    (void)indent;
+    s_close(h);
+    desk_buf_put(h->b, "<p>");
+    desk_buf_text(h->b, text);
+    desk_buf_put(h->b, "</p>\n");
+}
+
+static void s_h_field(void *ctx, int indent, const char *label, const char *value)
+{
+    s_html_t *h = ctx;
+    (void)indent;
+    if (h->in_table)
+        s_close(h);
+    if (!h->in_dl) {
+        desk_buf_put(h->b, "<dl>\n");
+        h->in_dl = 1;
+    }
+    if (label && *label) {
+        desk_buf_put(h->b, "<dt>");
+        desk_buf_text(h->b, label);
+        desk_buf_put(h->b, "</dt>");
+    }
+    desk_buf_put(h->b, "<dd>");
+    desk_buf_text(h->b, value);
+    desk_buf_put(h->b, "</dd>\n");
+}
+
+static void s_h_text(void *ctx, int indent, const char *label, const char *text)
+{
+    s_html_t *h = ctx;
+    (void)indent;
+    if (!label) {
+        s_close(h);
+        desk_buf_put(h->b, "<blockquote class=\"text\">");
+        desk_buf_lines(h->b, text);
+        desk_buf_put(h->b, "</blockquote>\n");
+        return;
+    }
+    if (!h->in_dl) {
+        s_close(h);
+        desk_buf_put(h->b, "<dl>\n");
+        h->in_dl = 1;
+    }
+    desk_buf_put(h->b, "<dt>");
+    desk_buf_text(h->b, label);
+    desk_buf_put(h->b, "</dt><dd class=\"text\">");
+    desk_buf_lines(h->b, text);
+    desk_buf_put(h->b, "</dd>\n");
+}
+
+static void s_h_gap(void *ctx)
+{
+    s_close(ctx);
+}
+
+static void s_h_history(void *ctx, const char *when, const char *number, const char *what)
+{
+    s_html_t *h = ctx;
+    if (!h->in_table) {
+        s_close(h);
+        desk_buf_printf(h->b,
+                        "<div class=\"scroll\"><table>\n<caption class=\"visually-hidden\">%s</caption>\n"
+                        "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
+                        "</thead>\n<tbody>\n",
+                        T(h->lang, "Historique du dossier, du plus ancien au plus récent",
+                          "The case's history, oldest first"),
+                        T(h->lang, "Date", "Date"), T(h->lang, "Enregistrement", "Record"),
+                        T(h->lang, "Événement", "Event"));
+        h->in_table = 1;
+    }
+    desk_buf_put(h->b, "<tr><td>");
+    desk_buf_text(h->b, when);
+    desk_buf_put(h->b, "</td><td>");
+    desk_buf_text(h->b, number);
+    desk_buf_put(h->b, "</td><td>");
+    desk_buf_text(h->b, what);
+    desk_buf_put(h->b, "</td></tr>\n");
+}
+
+static const relais_page_sink_t s_html_sink = {
+    .title = s_h_title,
+    .heading = s_h_heading,
+    .block = s_h_block,
+    .line = s_h_line,
+    .field = s_h_field,
+    .text = s_h_text,
+    .gap = s_h_gap,
+    .history = s_h_history,
+};
+
+/* The state a paused case resumes to: the from_state of the update that paused it last. */
+static relais_case_state_t s_paused_from(const relais_reply_t *r)
+{
+    relais_case_state_t found = RELAIS_CASE_UNSPECIFIED;
+    for (size_t i = 0; i < r->record_count; i++) {
+        relais_message_t *msg = NULL;
+        relais_case_update_view_t u;
+        if (relais_record_message_decode(r->records[i], r->record_lens[i], NULL, NULL, &msg))
+            continue;
+        if (relais_message_case_update(msg, &u) == RELAIS_OK && u.to_state == RELAIS_CASE_PAUSED &&
+            u.from_state != RELAIS_CASE_PAUSED)
+            found = u.from_state;
+        relais_message_destroy(&msg);
+    }
+    return found;
+}
+
+static void s_case_nav(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b)
+{
+    desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a>", T(lang, "Fil d'Ariane", "Breadcrumb"),
+                    T(lang, "Dossiers", "Cases"));
+    if (case_id) {
+        desk_buf_put(b, " \xe2\x80\xba <a href=\"/cases/");
+        desk_buf_text(b, case_id);
+        desk_buf_printf(b, "\">%s ", T(lang, "Dossier", "Case"));
+        desk_buf_text(b, case_id);
+        desk_buf_put(b, "</a>");
+    }
+    desk_buf_put(b, "</nav>\n");
+}
+
+void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_reply_t *r, uint64_t moved_seq,
+                    desk_buf_t *b)
+{
+    relais_cli_lang_t lang = s->lang;
+    const relais_case_summary_t *c = &r->cases[0];
+    char title[256];
+    snprintf(title, sizeof title, "%s %s", T(lang, "Dossier", "Case"), c->case_id);
+    char here[RELAIS_CASE_ID_LEN + 16];
+    snprintf(here, sizeof here, "/cases/%s", c->case_id);
+    s_frame_t frame = {.page = "case", .case_id = c->case_id, .here = here};
+    s_begin(desk, s, lang, title, &frame, b);
+    s_case_nav(lang, NULL, b);
+    if (moved_seq)
+        desk_buf_printf(b, "<p class=\"notice\" role=\"status\">%s %" PRIu64 ".</p>\n",
+                        T(lang, "Enregistré par le hub : n°", "Recorded by the hub: #"), moved_seq);
+    desk_buf_put(b, "<p id=\"changed\" class=\"notice\" hidden>");
+    desk_buf_printf(b, "%s <a href=\"/cases/", T(lang, "Ce dossier a changé depuis l'ouverture de cette page :",
+                                                  "This case has changed since this page was opened:"));
+    desk_buf_text(b, c->case_id);
+    desk_buf_printf(b, "\">%s</a>.</p>\n",
+                    T(lang, "le relire (une lecture, consignée au hub)", "read it again (a read, logged at the hub)"));
+    s_move_t move = {.case_id = c->case_id, .from = c->state, .paused_from = s_paused_from(r), .csrf = s->csrf};
+    s_html_t h = {.b = b, .lang = lang, .move = &move};
+    if (relais_case_page_render(&s_html_sink, &h, r, lang) != 0)
+        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s</p>\n",
+                        T(lang, "La page du dossier n'a pas pu être faite.", "The case's page could not be made."));
+    s_close(&h);
+    if (h.in_section)
+        desk_buf_put(b, "</section>\n");
+    if (!h.move_done)
+        s_move_form(&move, lang, b);
+    s_end(lang, b);
+}
+
+/* The hub's refusal of a move, in the page's language where the desk can say it: a move the state
+ * does not allow is said in French from the state machine the hub runs, the hub's own sentence
+ * (in English, as its log has it) after it. */
+static void s_refusal(relais_cli_lang_t lang, const s_move_t *m, const char *to_name, const char *sentence,
+                      char *out, size_t cap)
+{
+    relais_case_state_t to = to_name && strcmp(to_name, "note") == 0 ? m->from
+                                                                       : relais_case_state_from_name(to_name ? to_name : "");
+    if (lang == RELAIS_CLI_EN || !m->from || !to || relais_cases_can_move(m->from, m->paused_from, to)) {
+        snprintf(out, cap, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), sentence);
+        return;
+    }
+    size_t used = (size_t)snprintf(out, cap, "Le hub a refusé : le dossier est « %s »", s_state(m->from, lang));
+    if (to == m->from)
+        used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, " et ne prend plus de note");
+    else
+        used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, " et ne peut pas passer à « %s »",
+                                 s_state(to, lang));
+    int listed = 0;
+    for (int t = 1; t < RELAIS_CASE_STATE_COUNT && used < cap; t++) {
+        if (t == (int)m->from || !relais_cases_can_move(m->from, m->paused_from, (relais_case_state_t)t))
+            continue;
+        used += (size_t)snprintf(out + used, cap - used, "%s « %s »", listed ? "," : " ; il peut passer à",
+                                 s_state((relais_case_state_t)t, lang));
+        listed++;
+    }
+    if (used < cap && relais_cases_can_move(m->from, m->paused_from, m->from))
+        used += (size_t)snprintf(out + used, cap - used, "%s", listed ? ", ou prendre une note" : " ; il peut prendre une note");
+    if (used < cap)
+        snprintf(out + used, cap - used, ". (Le hub : %s)", sentence);
+}
+
+void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
+                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+{
+    relais_cli_lang_t lang = s->lang;
+    desk_row_t row;
+    int known = desk_model_row(desk->model, case_id, s_wall_ms(), &row) == 0;
+    char title[256], alert[1024];
+    snprintf(title, sizeof title, "%s %s", T(lang, "Dossier", "Case"), case_id);
+    char here[RELAIS_CASE_ID_LEN + 16];
+    snprintf(here, sizeof here, "/cases/%s", case_id);
+    s_frame_t frame = {.page = "move", .case_id = case_id, .here = here};
+    s_begin(desk, s, lang, title, &frame, b);
+    s_case_nav(lang, case_id, b);
+    desk_buf_put(b, "<h1>");
+    desk_buf_text(b, title);
+    if (known && row.child[0]) {
+        desk_buf_put(b, " \xe2\x80\x94 ");
+        desk_buf_text(b, row.child);
+    }
+    desk_buf_put(b, "</h1>\n");
+    s_move_t move = {.case_id = case_id, .typed = form, .csrf = s->csrf};
+    /* Where the case stands as the feed last said: a refusal for a state that moved on is answered
+     * with the moves of the state it is in. */
+    move.from = known ? row.state : relais_case_state_from_name(form->from ? form->from : "");
+    move.paused_from = known ? row.paused_from : RELAIS_CASE_UNSPECIFIED;
+    if (move.from) {
+        desk_buf_printf(b, "<p>%s ", T(lang, "État :", "State:"));
+        desk_buf_text(b, s_state(move.from, lang));
+        desk_buf_put(b, "</p>\n");
+    }
+    switch (outcome) {
+    case DESK_MOVE_REFUSED:
+        s_refusal(lang, &move, form->to, sentence, alert, sizeof alert);
+        break;
+    case DESK_MOVE_NOT_SENT:
+        snprintf(alert, sizeof alert,
+                 T(lang, "Non envoyé : le hub ne répond pas (%s). Ce que vous avez saisi est ci-dessous ; "
+                         "envoyez-le à nouveau quand il répondra.",
+                   "Not sent: the hub does not answer (%s). What you typed is below; send it again when it "
+                   "answers."),
+                 sentence);
+        break;
+    case DESK_MOVE_NO_ANSWER:
+        snprintf(alert, sizeof alert,
+                 T(lang, "Le hub n'a pas répondu (%s) : le mouvement a pu être enregistré ou non. Relisez le "
+                         "dossier avant de l'envoyer à nouveau ; ce que vous avez saisi est ci-dessous.",
+                   "The hub did not answer (%s): the move may or may not have been recorded. Read the case "
+                   "again before sending it again; what you typed is below."),
+                 sentence);
+        break;
+    case DESK_MOVE_INVALID:
+        snprintf(alert, sizeof alert, T(lang, "Non envoyé : %s.", "Not sent: %s."), sentence);
+        break;
+    case DESK_MOVE_EXPIRED:
+    default:
+        snprintf(alert, sizeof alert, "%s",
+                 T(lang, "Non envoyé : ce formulaire venait d'une session terminée ou d'une autre page. "
+                         "Vérifiez ce que vous avez saisi, ci-dessous, et envoyez-le à nouveau.",
+                   "Not sent: this form came from a session that has ended, or from another page. Check what "
+                   "you typed, below, and send it again."));
+        break;
+    }
+    move.alert = alert;
+    if (!move.from) {
+        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">");
+        desk_buf_text(b, alert);
+        desk_buf_put(b, "</p>\n");
+    } else {
+        s_move_form(&move, lang, b);
+    }
+    s_end(lang, b);
+}

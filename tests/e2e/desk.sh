@@ -1,0 +1,440 @@
+#!/usr/bin/env bash
+# desk.sh -- end-to-end test of `relais desk` against a real hub on 127.0.0.1, with curl: the one-time
+# address and its cookie, the gate (no cookie, another Host, the proxy's secret and user over a unix
+# socket), the work list built from the desk's own feed (a referral appears without a restart; a
+# refresh reads nothing at the hub), the case page and its logged read, the moves (CSRF, a valid
+# one stored, a refused one with the hub's sentence and the typed note kept, the hub down: not
+# sent), escaping, the headers of every answer, the event stream, English, idle sessions, logout.
+# usage: desk.sh RELAIS RELAISD SOURCE_DIR
+set -euo pipefail
+
+relais=$1
+relaisd=$2
+src=$3
+examples=$src/examples
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init desk
+pki_broker
+command -v curl >/dev/null || { echo "curl is not installed (scripts/install-deps)" >&2; exit 2; }
+
+mkdir -p "$tmp/store" "$tmp/spool" "$tmp/pages"
+RELAIS=$relais "$src/certs/make-pki" "$tmp/pki" >/dev/null
+start_broker_on_free_port
+hub=(RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_KEY="$tmp/pki/coordination/coordination.cert_secret"
+  RELAIS_SERVER_CERT="$tmp/pki/relais-hub/relais-hub.cert")
+
+# start_desk NAME ARG...: `relais desk ARG...` as the coordinator, in the background, stdin from $desk_in
+# (/dev/null unless set), stdout in $tmp/NAME.out; waits for its first line.
+start_desk() {
+  local name=$1
+  shift
+  env "${hub[@]}" "$relais" desk "$@" <"${desk_in:-/dev/null}" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  desk_pid=$!
+  bg_pids+=("$desk_pid")
+  for _ in $(seq 100); do
+    [ -s "$tmp/$name.out" ] && return 0
+    kill -0 "$desk_pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; fail "relais desk $* exited at start"; }
+    sleep 0.1
+  done
+  fail "relais desk $* printed nothing"
+}
+# stop_desk PID: SIGTERM, and it exits 0.
+stop_desk() {
+  local rc=0
+  kill -TERM "$1"
+  wait "$1" || rc=$?
+  [ "$rc" -eq 0 ] || fail "relais desk exited $rc on SIGTERM"
+}
+
+# The headers every answer carries ($tmp/h, its line ends made Unix's).
+headers_ok() {
+  sed -i 's/\r$//' "$tmp/h"
+  grep -qiF "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" "$tmp/h" ||
+    { cat "$tmp/h" >&2; fail "$1: no Content-Security-Policy, or another"; }
+  grep -qi '^X-Content-Type-Options: nosniff' "$tmp/h" || fail "$1: no X-Content-Type-Options"
+  grep -qi '^Referrer-Policy: no-referrer' "$tmp/h" || fail "$1: no Referrer-Policy"
+}
+# web METHOD PATH [CURL-ARG...]: one request to the local desk with the cookie jar $jar; the status in
+# $code, the headers in $tmp/h, the body in $tmp/b; the headers checked.
+jar=$tmp/jar
+web() {
+  local method=$1 path=$2
+  shift 2
+  code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -X "$method" -b "$jar" -c "$jar" "$@" "$desk_url$path")
+  headers_ok "$method $path"
+}
+# page NAME: the body just fetched kept as a page for the HTML rules (desk_html.py).
+page() { cp "$tmp/b" "$tmp/pages/$1.html"; }
+has() { grep -qF -- "$1" "$tmp/b" || { cat "$tmp/b" >&2; fail "expected in the page: $1"; }; }
+hasnt() { if grep -qF -- "$1" "$tmp/b"; then fail "not expected in the page: $1"; fi; }
+# reads WHAT: the number of the hub's access records of the coordinator's reads of kind WHAT (case-show, case-list).
+reads() {
+  env "${hub[@]}" timeout 60 "$relais" feed --from 1 --with-access --idle-exit 1 >"$tmp/feed" 2>"$tmp/err" ||
+    fail "relais feed: $(cat "$tmp/err")"
+  grep -c " access .*$1 by coordination" "$tmp/feed" || true
+}
+csrf() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/b" | head -1; }
+# until_page PATH TEXT: polls the page until it holds TEXT (20 s).
+until_page() {
+  for _ in $(seq 100); do
+    web GET "$1"
+    grep -qF -- "$2" "$tmp/b" && return 0
+    sleep 0.2
+  done
+  cat "$tmp/b" >&2
+  fail "$1 never showed: $2"
+}
+
+step "a desk on 127.0.0.1: it prints its address with a one-time token"
+mkfifo "$tmp/local.in"
+exec 7<>"$tmp/local.in" # the desk's stdin, kept open here: a line on it (Enter) asks for another address
+desk_in=$tmp/local.in
+start_desk local
+desk_in=
+local_pid=$desk_pid
+login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/local.out" | head -1)
+[ -n "$login" ] || fail "no address: $(cat "$tmp/local.out")"
+desk_url=${login%%/login*}
+token=${login##*token=}
+[ ${#token} -eq 43 ] || fail "the token is not 32 bytes in base64url: $token"
+
+step "no cookie: sent to /login, and no data"
+env "${hub[@]}" RELAIS_KEY="$tmp/pki/college-curie/college-curie.cert_secret" RELAIS_SPOOL="$tmp/spool/college" \
+  timeout 60 "$relais" submit "$examples/referral-college-marie-curie.json" >"$tmp/out" || fail "submit"
+lina_r=$(field case_id "$(cat "$tmp/out")")
+web GET /
+[ "$code" = 303 ] && grep -qi '^Location: /login' "$tmp/h" || fail "no cookie: $code $(cat "$tmp/h")"
+hasnt "Lina"
+web GET /cases/C-1
+[ "$code" = 303 ] && hasnt "Benali" || fail "no cookie, a case: $code"
+web POST /cases/C-1/move -d "to=triage"
+[ "$code" = 401 ] || fail "no cookie, a move: $code"
+web GET /events
+[ "$code" = 401 ] || fail "no cookie, the event stream: $code"
+web GET /login
+[ "$code" = 401 ] && has "relais desk" || fail "/login without a token: $code"
+page login
+
+step "the token gives a session cookie: HttpOnly, SameSite=Strict, not Secure on 127.0.0.1; once only"
+web GET "/login?token=$token"
+[ "$code" = 303 ] && grep -qi '^Location: /$' "$tmp/h" || fail "the token: $code $(cat "$tmp/h")"
+cookie=$(grep -i '^Set-Cookie:' "$tmp/h")
+[[ "$cookie" == *"; HttpOnly"* && "$cookie" == *"; SameSite=Strict"* && "$cookie" == *"; Path=/"* ]] ||
+  fail "the cookie: $cookie"
+[[ "$cookie" != *Secure* ]] || fail "a Secure cookie on http://127.0.0.1 would not come back: $cookie"
+saved_jar=$(cat "$jar")
+rm -f "$jar"
+web GET "/login?token=$token"
+[ "$code" = 403 ] && ! grep -qi '^Set-Cookie' "$tmp/h" || fail "the token a second time: $code"
+printf '%s\n' "$saved_jar" >"$jar"
+echo >&7 # Enter: another address, which works
+for _ in $(seq 50); do [ "$(grep -c 'login?token=' "$tmp/local.out")" -ge 2 ] && break; sleep 0.1; done
+second=$(grep -o 'login?token=[A-Za-z0-9_-]*' "$tmp/local.out" | sed -n 2p)
+[ -n "$second" ] && [ "$second" != "login?token=$token" ] || fail "Enter printed no new address"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$desk_url/$second")
+[ "$code" = 303 ] || fail "the second address: $code"
+
+step "the gate: another Host (a name that resolves here) is refused"
+code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -b "$jar" -H 'Host: desk.attacker.example' "$desk_url/")
+headers_ok "another Host"
+[ "$code" = 403 ] && hasnt "Lina" || fail "another Host: $code"
+
+step "the work list, from the desk's feed: the referral is there, then a new one appears without a restart"
+until_page / "Lina B. (2014)"
+lina=$(sed -n 's/.*<a href="\/cases\/\(C-[0-9]*\)">.*/\1/p' "$tmp/b" | head -1)
+[[ "$lina" == C-* ]] || fail "no case link in the list"
+has '<html lang="fr">'
+has '<th scope="col">Échéance</th>'
+has '<h2>Fil en direct</h2>'
+has "</a></th><td>signalement</td><td>college-curie</td><td>reçu</td></tr>"
+page list
+env "${hub[@]}" RELAIS_KEY="$tmp/pki/cmp-sceaux/cmp-sceaux.cert_secret" RELAIS_SPOOL="$tmp/spool/cmp" \
+  timeout 60 "$relais" submit "$examples/referral-cmp-sceaux-parental-request.json" >"$tmp/out" || fail "submit"
+until_page / "Tom "
+page list-two
+
+step "a refresh reads nothing at the hub: the list is the desk's own"
+lists=$(reads case-list)
+shows=$(reads case-show)
+for _ in 1 2 3 4 5; do web GET /; [ "$code" = 200 ] || fail "the list: $code"; done
+web GET "/?q=benali&state=all"
+[ "$(reads case-list)" = "$lists" ] && [ "$(reads case-show)" = "$shows" ] ||
+  fail "the list's refreshes were reads at the hub: $lists/$shows -> $(reads case-list)/$(reads case-show)"
+
+step "the search ignores case and accents; the filters"
+env "${hub[@]}" RELAIS_KEY="$tmp/pki/pmi-blagis/pmi-blagis.cert_secret" RELAIS_SPOOL="$tmp/spool/pmi" \
+  timeout 60 "$relais" submit "$examples/referral-pmi-les-blagis.json" >/dev/null || fail "submit"
+for q in benali BÉNALI "lina benali" "marie curie"; do
+  web GET / -G --data-urlencode "q=$q"
+  has "/cases/$lina\""
+  hasnt "Tom "
+done
+web GET / -G --data-urlencode "q=zzzz"
+has "Aucun dossier ne correspond."
+web GET "/?state=triage"
+has "Aucun dossier ne correspond."
+
+step "a case's page: the child, through a read the hub logs"
+shows=$(reads "case-show")
+web GET "/cases/$lina"
+[ "$code" = 200 ] || fail "the case page: $code"
+has "<h1>Dossier $lina"
+has "<dd>Benali</dd>"
+has "<dd>Lina</dd>"
+has 'name="csrf"'
+page case
+[ "$(reads "case-show")" -eq $((shows + 1)) ] || fail "the case page's read is not in the log once"
+grep -q " access  *$lina  *case-show by coordination" "$tmp/feed" || fail "no access record of $lina's read"
+# The form offers only the moves the state allows: from submitted, triage, paused, entered-in-error, a note.
+offered=$(sed -n 's/.*name="to" id="to-\([a-z-]*\)".*/\1/p' "$tmp/b" | sort | tr '\n' ' ')
+[ "$offered" = "entered-in-error note paused triage " ] || fail "the moves offered from submitted: $offered"
+web GET /cases/C-999
+[ "$code" = 404 ] && has "there is no case C-999" || fail "an unknown case: $code"
+
+step "a move without the CSRF token, or with another: 403, nothing stored"
+web GET "/cases/$lina"
+token_csrf=$(csrf)
+records() {
+  env "${hub[@]}" timeout 60 "$relais" case show "$lina" --json >"$tmp/show" || fail "case show"
+  { grep -o '"case_update"' "$tmp/show" || true; } | wc -l
+}
+before=$(records)
+web POST "/cases/$lina/move" --data-urlencode "from=submitted" --data-urlencode "to=triage"
+[ "$code" = 403 ] || fail "no CSRF token: $code"
+web POST "/cases/$lina/move" --data-urlencode "csrf=AAAA${token_csrf:4}" --data-urlencode "from=submitted" \
+  --data-urlencode "to=triage"
+[ "$code" = 403 ] || fail "another CSRF token: $code"
+# Another session's token is not this one's: a second session (Enter, another address) sends the first's.
+echo >&7
+for _ in $(seq 50); do [ "$(grep -c 'login?token=' "$tmp/local.out")" -ge 3 ] && break; sleep 0.1; done
+third=$(grep -o 'login?token=[A-Za-z0-9_-]*' "$tmp/local.out" | sed -n 3p)
+[ -n "$third" ] || fail "Enter printed no third address"
+curl -s -o /dev/null -c "$tmp/jar2" "$desk_url/$third"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar2" --data-urlencode "csrf=$token_csrf" \
+  --data-urlencode "from=submitted" --data-urlencode "to=triage" "$desk_url/cases/$lina/move")
+[ "$code" = 403 ] || fail "another session's CSRF token: $code"
+[ "$(records)" = "$before" ] || fail "a move without a good CSRF token was stored"
+
+step "a valid move: triage, with a note; stored (relais case show says so)"
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
+  --data-urlencode "to=triage" --data-urlencode "note=Premier examen par le bureau"
+[ "$code" = 303 ] || fail "the move: $code $(cat "$tmp/b")"
+where=$(sed -n 's/^Location: \(.*\)$/\1/Ip' "$tmp/h")
+[[ "$where" == "/cases/$lina?moved="* ]] || fail "after the move: $where"
+env "${hub[@]}" timeout 60 "$relais" case show "$lina" --json >"$tmp/show"
+grep -q '"state": *"triage"' "$tmp/show" && grep -q 'Premier examen par le bureau' "$tmp/show" ||
+  fail "the move is not in the hub: $(cat "$tmp/show")"
+web GET "$where"
+has "Enregistré par le hub"
+until_page "/?state=triage" "/cases/$lina\""
+
+step "a move the state does not allow: the hub's sentence beside the form, the typed note kept"
+web GET "/cases/$lina"
+offered=$(sed -n 's/.*name="to" id="to-\([a-z-]*\)".*/\1/p' "$tmp/b" | sort | tr '\n' ' ')
+[ "$offered" = "accepted awaiting-agreement declined entered-in-error note paused redirected " ] ||
+  fail "the moves offered from triage: $offered"
+before=$(records)
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=triage" \
+  --data-urlencode "to=diagnosis" --data-urlencode "note=Ligne 1 <tapée> & gardée
+Ligne 2"
+[ "$code" = 409 ] || fail "a refused move: $code"
+has 'role="alert"'
+has "le dossier est « en cours d&#39;examen » et ne peut pas passer à « diagnostic » ; il peut passer à « en attente de l&#39;accord de la famille »"
+has "(Le hub : case $lina is in triage and cannot move to diagnosis; from triage it can move to: awaiting-agreement"
+has ">Ligne 1 &lt;tapée&gt; &amp; gardée"
+has "Ligne 2</textarea>"
+has "<a href=\"/cases/$lina?lang=en\"" # the language link shows the case, not the form's address
+page refused
+[ "$(records)" = "$before" ] || fail "a refused move was stored"
+# A move that lacks what it needs is the hub's to refuse too, and says what.
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=triage" \
+  --data-urlencode "to=declined" --data-urlencode "note=sans motif"
+[ "$code" = 409 ] && has "declined needs a reason_code" && has ">sans motif</textarea>" || fail "declined without a reason: $code"
+
+step "a child named <script>alert(1)</script> is text, on the list and on its page"
+python3 - "$examples/referral-college-marie-curie.json" "$tmp/script.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding='utf-8'))
+ref = r['referral']
+del ref['external_ref']
+ref['child']['family_name'] = '<script>alert(1)</script>'
+ref['child']['given_names'] = ['<img src=x onerror=alert(2)>']
+ref['child']['birth_date'] = '2015-06-01'
+json.dump(r, open(sys.argv[2], 'w', encoding='utf-8'), ensure_ascii=False)
+PY
+env "${hub[@]}" RELAIS_KEY="$tmp/pki/college-curie/college-curie.cert_secret" RELAIS_SPOOL="$tmp/spool/college" \
+  timeout 60 "$relais" submit "$tmp/script.json" >"$tmp/out" || fail "submit: $(cat "$tmp/out")"
+until_page / "&lt;img src=x onerror=alert(2)&gt;"
+hasnt "<img src=x"
+page list-script
+web GET / -G --data-urlencode "q=<script>"
+script_case=$(sed -n 's/.*<a href="\/cases\/\(C-[0-9]*\)">.*/\1/p' "$tmp/b" | head -1)
+[[ "$script_case" == C-* ]] || fail "the search for <script> found nothing"
+web GET "/cases/$script_case"
+has "<dd>&lt;script&gt;alert(1)&lt;/script&gt;</dd>"
+hasnt "<script>alert"
+hasnt "<img src=x"
+page case-script
+
+step "the event stream: a line per new case record (case id, state)"
+curl -s -N -m 6 -b "$jar" "$desk_url/events" >"$tmp/events" 2>/dev/null &
+events_pid=$!
+sleep 1
+web GET "/cases/$lina"
+web POST "/cases/$lina/move" --data-urlencode "csrf=$(csrf)" --data-urlencode "from=triage" \
+  --data-urlencode "to=accepted"
+[ "$code" = 303 ] || fail "accepted: $code"
+wait "$events_pid" || true
+grep -q "^event: case$" "$tmp/events" && grep -q "^data: {\"case\":\"$lina\",\"state\":\"accepted\"" "$tmp/events" ||
+  fail "the event stream: $(cat "$tmp/events")"
+
+step "the assets come from the desk; English on request"
+web GET /assets/desk.css
+[ "$code" = 200 ] && grep -qi '^Content-Type: text/css' "$tmp/h" || fail "the style sheet: $code"
+web GET /assets/desk.js
+[ "$code" = 200 ] && grep -qi '^Content-Type: text/javascript' "$tmp/h" && has "EventSource" || fail "the script: $code"
+web GET /assets/other.js
+[ "$code" = 404 ] || fail "an asset the desk does not have: $code"
+web GET "/?lang=en"
+has '<html lang="en">'
+has '<h1>Cases</h1>'
+has '<th scope="col">Due</th>'
+page list-en
+web GET "/cases/$lina"
+has "<h2 id=\"move-title\">Move the case</h2>"
+page case-en
+web GET "/?lang=fr"
+has '<html lang="fr">'
+
+step "the hub away: a move is not sent, and says so, with what was typed"
+stop_broker
+web GET "/cases/$lina"
+[ "$code" = 503 ] && has "Le hub ne répond pas" || fail "a case's page with the hub away: $code"
+web GET /
+[ "$code" = 200 ] && has "/cases/$lina\"" || fail "the list with the hub away: $code"
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
+  --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
+[ "$code" = 503 ] || fail "a move with the hub away: $code"
+has "Non envoyé"
+has "Texte saisi pendant la panne</textarea>"
+page not-sent
+start_broker || fail "relaisd did not start again"
+until_page / "/cases/$lina\""
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
+  --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
+[ "$code" = 303 ] || fail "the move once the hub is back: $code"
+
+step "the pages keep the HTML rules (language, skip link, headings, labels, scopes, no inline code, nothing from elsewhere)"
+python3 "$(dirname "$0")/desk_html.py" "$tmp/pages/"*.html || fail "desk_html.py"
+
+step "logout ends the session"
+web GET /
+web POST /logout --data-urlencode "csrf=$(csrf)"
+[ "$code" = 200 ] && grep -qi '^Set-Cookie: relais_desk_[0-9]*=;.*Max-Age=0' "$tmp/h" || fail "logout: $code"
+web GET /
+[ "$code" = 303 ] || fail "after logout: $code"
+stop_desk "$local_pid"
+exec 7>&-
+
+step "an idle session ends (a desk with --idle-seconds 3)"
+start_desk idle --idle-seconds 3
+idle_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/idle.out" | head -1)
+desk_url=${idle_login%%/login*}
+rm -f "$jar"
+web GET "/login?token=${idle_login##*token=}"
+web GET /
+[ "$code" = 200 ] || fail "a fresh session: $code"
+sleep 2
+web GET / # activity: the session lives on past its first 3 s
+sleep 2
+web GET /
+[ "$code" = 200 ] || fail "a session in use ended: $code"
+# The script's refreshes of the list are no sign of the person: the session ends all the same.
+for _ in 1 2 3 4; do sleep 1; web GET / -H "X-Relais-Refresh: 1"; done
+web GET /
+[ "$code" = 303 ] && grep -qi '^Location: /login' "$tmp/h" && hasnt "Lina" || fail "an idle session did not end: $code"
+stop_desk "$desk_pid"
+
+step "proxy mode over a unix socket (0600): the secret and the person, else 403; cookies Secure"
+printf 'un-secret-partagé-avec-nginx-%s\n' "$RANDOM$RANDOM" >"$tmp/secret"
+chmod 644 "$tmp/secret"
+env "${hub[@]}" "$relais" desk --socket "$tmp/desk.sock" --proxy-secret "$tmp/secret" </dev/null >"$tmp/out" 2>"$tmp/err" &&
+  fail "a secret others may read was taken"
+grep -q "may be read by others" "$tmp/err" || fail "the secret's mode: $(cat "$tmp/err")"
+chmod 600 "$tmp/secret"
+secret=$(head -1 "$tmp/secret")
+start_desk proxy --socket "$tmp/desk.sock" --proxy-secret "$tmp/secret"
+[ "$(stat -c %a "$tmp/desk.sock")" = 600 ] || fail "the socket is $(stat -c %a "$tmp/desk.sock")"
+grep -q "serving its proxy at $tmp/desk.sock, for coordination" "$tmp/proxy.out" || fail "$(cat "$tmp/proxy.out")"
+proxy() { # proxy [CURL-ARG...] PATH
+  local path=${*: -1}
+  code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' --unix-socket "$tmp/desk.sock" "${@:1:$#-1}" "http://desk$path")
+  headers_ok "proxy $path"
+}
+proxy -H "X-Remote-User: coordination" /
+[ "$code" = 403 ] && hasnt "Lina" || fail "without the secret: $code"
+proxy -H "X-Relais-Proxy-Secret: ${secret}x" -H "X-Remote-User: coordination" /
+[ "$code" = 403 ] || fail "with another secret: $code"
+proxy -H "X-Relais-Proxy-Secret: $secret" -H "X-Remote-User: pmi-blagis" /
+[ "$code" = 403 ] && hasnt "Lina" || fail "with another X-Remote-User: $code"
+proxy -H "X-Relais-Proxy-Secret: $secret" /
+[ "$code" = 403 ] || fail "without X-Remote-User: $code"
+proxy -H "X-Relais-Proxy-Secret: $secret" -H "X-Remote-User: coordination" /login?token=x
+[ "$code" = 404 ] || fail "a one-time address behind the proxy: $code"
+proxy -H "X-Relais-Proxy-Secret: $secret" -H "X-Remote-User: coordination" /
+[ "$code" = 200 ] || fail "with both right: $code"
+cookie=$(grep -i '^Set-Cookie:' "$tmp/h")
+[[ "$cookie" == *"; HttpOnly"* && "$cookie" == *"; SameSite=Strict"* && "$cookie" == *"; Secure"* ]] ||
+  fail "behind the proxy, the cookie: $cookie"
+until_page_proxy() {
+  for _ in $(seq 100); do
+    proxy -H "X-Relais-Proxy-Secret: $secret" -H "X-Remote-User: coordination" /
+    grep -qF "$1" "$tmp/b" && return 0
+    sleep 0.2
+  done
+  fail "the proxied list never showed $1"
+}
+until_page_proxy "/cases/$lina\""
+has "Lina B. (2014)"
+hasnt "Se déconnecter" # the proxy's login is the session
+session=${cookie#*=}
+session=${session%%;*}
+proxy -H "X-Relais-Proxy-Secret: $secret" -H "X-Remote-User: coordination" -b "relais_desk=$session" "/cases/$lina"
+[ "$code" = 200 ] && has "<dd>Benali</dd>" || fail "a case behind the proxy: $code"
+proxy_csrf=$(csrf)
+proxy -H "X-Relais-Proxy-Secret: $secret" -H "X-Remote-User: coordination" -b "relais_desk=$session" \
+  --data-urlencode "csrf=$proxy_csrf" --data-urlencode "from=diagnosis" --data-urlencode "to=note" \
+  --data-urlencode "note=Par le proxy" "/cases/$lina/move"
+[ "$code" = 303 ] || fail "a move behind the proxy: $code"
+stop_desk "$desk_pid"
+[ ! -e "$tmp/desk.sock" ] || fail "the socket was left behind"
+
+step "proxy mode on 127.0.0.1: the secret alone keeps the others out"
+start_desk tcp-proxy --listen 127.0.0.1:0 --proxy-secret "$tmp/secret" --person coord-bureau
+proxy_url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/tcp-proxy.out" | head -1)
+[ -n "$proxy_url" ] && grep -q "for coord-bureau" "$tmp/tcp-proxy.out" || fail "$(cat "$tmp/tcp-proxy.out")"
+code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -H "X-Remote-User: coord-bureau" "$proxy_url/")
+headers_ok "tcp proxy"
+[ "$code" = 403 ] || fail "on 127.0.0.1, without the secret: $code"
+code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -H "X-Relais-Proxy-Secret: $secret" \
+  -H "X-Remote-User: coordination" "$proxy_url/")
+headers_ok "tcp proxy"
+[ "$code" = 403 ] || fail "on 127.0.0.1, the identity's name when --person names another: $code"
+code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -H "X-Relais-Proxy-Secret: $secret" \
+  -H "X-Remote-User: coord-bureau" -H "Host: desk.sceaux.example" "$proxy_url/")
+headers_ok "tcp proxy"
+[ "$code" = 200 ] && grep -qi '^Set-Cookie: relais_desk=.*; Secure' "$tmp/h" || fail "on 127.0.0.1, both right: $code"
+stop_desk "$desk_pid"
+
+step "a desk for anyone but a coordinator is refused at start"
+env "${hub[@]}" RELAIS_KEY="$tmp/pki/college-curie/college-curie.cert_secret" "$relais" desk </dev/null \
+  >"$tmp/out" 2>"$tmp/err" && fail "a partner's desk started"
+grep -q "the desk is the coordinator's" "$tmp/err" || fail "$(cat "$tmp/err")"
+env "${hub[@]}" "$relais" desk --listen 0.0.0.0:0 </dev/null >"$tmp/out" 2>"$tmp/err" && fail "a desk on 0.0.0.0"
+grep -q "listens on 127.0.0.1 only" "$tmp/err" || fail "$(cat "$tmp/err")"
+env "${hub[@]}" "$relais" desk --triage-hours 4,24 </dev/null >"$tmp/out" 2>"$tmp/err" && fail "a bad --triage-hours"
+grep -q "triage targets are U,P,R" "$tmp/err" || fail "$(cat "$tmp/err")"
+
+stop_broker_clean
+echo "desk: all checks passed"

@@ -1,0 +1,420 @@
+/* test_desk_unit.c -- the desk's parts without a server: text made safe for HTML, sessions and one-time
+ * tokens, and the model its feed keeps (the fold of records, the work list's order, filters and
+ * search, cases leaving with the sweep, the events for the streams). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "desk_internal.h"
+
+/* ---- HTML ----------------------------------------------------------------------------------------- */
+
+static char *s_text(const char *in, int lines)
+{
+    desk_buf_t b = {0};
+    desk_buf_put(&b, "[");
+    if (lines)
+        desk_buf_lines(&b, in);
+    else
+        desk_buf_text(&b, in);
+    desk_buf_put(&b, "]");
+    assert_false(b.failed);
+    return b.data;
+}
+
+static void test_html_text(void **state)
+{
+    (void)state;
+    char *t = s_text("<script>alert(1)</script>", 0);
+    assert_string_equal(t, "[&lt;script&gt;alert(1)&lt;/script&gt;]");
+    free(t);
+    t = s_text("a \"b\" & 'c'", 0);
+    assert_string_equal(t, "[a &quot;b&quot; &amp; &#39;c&#39;]");
+    free(t);
+    /* Controls are escaped as the terminal's pages escape them: a line break on one line, an
+     * escape sequence, a right-to-left override. */
+    t = s_text("L1\nL2\x1b[2J\xe2\x80\xaegnp.exe", 0);
+    assert_string_equal(t, "[L1\\nL2\\x1b[2J\\u202egnp.exe]");
+    free(t);
+    /* A text over lines keeps its line breaks, each line escaped. */
+    t = s_text("Ligne <1>\r\nLigne 2\n", 1);
+    assert_string_equal(t, "[Ligne &lt;1&gt;\nLigne 2\n]");
+    free(t);
+    t = s_text("caf\xc3\xa9 \xff", 0); /* accents kept, a byte that is no UTF-8 escaped */
+    assert_string_equal(t, "[caf\xc3\xa9 \\xff]");
+    free(t);
+}
+
+/* ---- Sessions and tokens --------------------------------------------------------------------------- */
+
+static relais_desk_t *s_desk(int64_t idle_ms)
+{
+    relais_desk_t *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    pthread_mutex_init(&d->lock, NULL);
+    d->idle_ms = idle_ms;
+    return d;
+}
+
+static void s_desk_free(relais_desk_t *d)
+{
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+static void test_sessions(void **state)
+{
+    (void)state;
+    relais_desk_t *d = s_desk(60000);
+    desk_session_t a, b, found;
+    desk_session_open(d, RELAIS_CLI_FR, &a);
+    desk_session_open(d, RELAIS_CLI_EN, &b);
+    assert_int_equal(strlen(a.id), DESK_TOKEN_LEN - 1);
+    assert_string_not_equal(a.id, b.id);
+    assert_string_not_equal(a.id, a.csrf);
+    assert_int_equal(desk_session_find(d, a.id, 1, &found), 0);
+    assert_string_equal(found.csrf, a.csrf);
+    assert_int_equal(found.lang, RELAIS_CLI_FR);
+    desk_session_set_lang(d, a.id, RELAIS_CLI_EN);
+    assert_int_equal(desk_session_find(d, a.id, 0, &found), 0);
+    assert_int_equal(found.lang, RELAIS_CLI_EN);
+    /* Another value, a prefix, nothing: no session. */
+    char other[DESK_TOKEN_LEN];
+    memcpy(other, a.id, sizeof other);
+    other[0] = other[0] == 'A' ? 'B' : 'A';
+    assert_int_equal(desk_session_find(d, other, 0, &found), RELAIS_E_NOT_FOUND);
+    other[0] = a.id[0];
+    other[10] = '\0';
+    assert_int_equal(desk_session_find(d, other, 0, &found), RELAIS_E_NOT_FOUND);
+    assert_int_equal(desk_session_find(d, NULL, 0, &found), RELAIS_E_NOT_FOUND);
+    desk_session_close(d, a.id);
+    assert_int_equal(desk_session_find(d, a.id, 0, &found), RELAIS_E_NOT_FOUND);
+    assert_int_equal(desk_session_find(d, b.id, 0, &found), 0);
+    /* All taken: the least recently used goes. */
+    desk_session_t first;
+    desk_session_open(d, RELAIS_CLI_FR, &first);
+    usleep(2000);
+    for (int i = 0; i < DESK_MAX_SESSIONS; i++) {
+        desk_session_t s;
+        desk_session_open(d, RELAIS_CLI_FR, &s);
+        if (i == 0)
+            assert_int_equal(desk_session_find(d, b.id, 1, &found), 0); /* b in use */
+    }
+    assert_int_equal(desk_session_find(d, first.id, 0, &found), RELAIS_E_NOT_FOUND);
+    s_desk_free(d);
+}
+
+static void test_idle_sessions_end(void **state)
+{
+    (void)state;
+    relais_desk_t *d = s_desk(1000);
+    desk_session_t s, found;
+    desk_session_open(d, RELAIS_CLI_FR, &s);
+    usleep(600 * 1000);
+    assert_int_equal(desk_session_find(d, s.id, 1, &found), 0); /* in use: lives on */
+    usleep(600 * 1000);
+    assert_int_equal(desk_session_find(d, s.id, 0, &found), 0); /* 0.6 s since its last use */
+    usleep(600 * 1000);
+    assert_int_equal(desk_session_find(d, s.id, 0, &found), RELAIS_E_NOT_FOUND); /* untouched: 1.2 s */
+    s_desk_free(d);
+}
+
+static void test_tokens_once(void **state)
+{
+    (void)state;
+    relais_desk_t *d = s_desk(60000);
+    char t[DESK_TOKEN_LEN], u[DESK_TOKEN_LEN];
+    assert_int_equal(desk_token_new(d, t), 0);
+    assert_int_equal(desk_token_new(d, u), 0);
+    assert_int_equal(strlen(t), 43);
+    assert_int_equal(desk_token_take(d, "nope"), RELAIS_E_NOT_FOUND);
+    assert_int_equal(desk_token_take(d, t), 0);
+    assert_int_equal(desk_token_take(d, t), RELAIS_E_NOT_FOUND);
+    assert_int_equal(desk_token_take(d, u), 0);
+    for (int i = 0; i < DESK_MAX_TOKENS; i++)
+        assert_int_equal(desk_token_new(d, t), 0);
+    assert_int_equal(desk_token_new(d, u), RELAIS_E_UNAVAILABLE);
+    assert_int_equal(desk_token_take(d, t), 0);
+    assert_int_equal(desk_token_new(d, u), 0);
+    s_desk_free(d);
+}
+
+/* ---- The model ------------------------------------------------------------------------------------- */
+
+#define S_HOUR (3600 * 1000LL)
+#define S_T0 (1800000000000LL)
+
+typedef struct {
+    uint8_t *record;
+    size_t len;
+} s_record_t;
+
+/* A record as the hub delivers it to the coordinator: the LogRecord in clear, its SignedMessage
+ * (a signature the desk does not check), and the case's status after it. */
+static void s_deliver(desk_model_t *m, uint64_t seq, int64_t received_ms, const char *sender, const char *json,
+                      const char *case_id, relais_case_state_t state)
+{
+    uint8_t id[RELAIS_MSG_ID_BYTES] = {0}, signature[RELAIS_SIGNATURE_BYTES] = {0};
+    id[15] = (uint8_t)seq;
+    uint8_t *body = NULL, *signed_msg = NULL;
+    size_t body_len = 0, signed_len = 0;
+    if (relais_message_from_json(json, strlen(json), sender, id, received_ms, &body, &body_len) != 0)
+        fail_msg("%s: %s", json, relais_status_detail());
+    assert_int_equal(relais_signed_encode(body, body_len, signature, &signed_msg, &signed_len), 0);
+    relais_log_record_t lr = {.seq = seq, .received_ms = received_ms, .signed_message = signed_msg,
+                              .signed_len = signed_len};
+    size_t cap = relais_log_record_max_size(signed_len), len = 0;
+    uint8_t *record = malloc(cap);
+    assert_non_null(record);
+    assert_int_equal(relais_log_record_encode(&lr, record, cap, &len), 0);
+    relais_delivery_t d = {.seq = seq, .received_ms = received_ms, .record = record, .record_len = len};
+    if (case_id) {
+        d.has_status = 1;
+        snprintf(d.status.case_id, sizeof d.status.case_id, "%s", case_id);
+        d.status.state = state;
+        d.status.updated_ms = received_ms;
+    }
+    desk_model_apply(m, &d);
+    free(record);
+    free(signed_msg);
+    free(body);
+}
+
+static void s_referral(desk_model_t *m, uint64_t seq, int64_t at, const char *family, const char *given,
+                       const char *urgency, const char *case_id)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"referral\": {\"referrer\": {\"organisation\": \"Collège Marie Curie\", \"role\": \"SCHOOL_HEAD\"},"
+             " \"child\": {\"family_name\": \"%s\", \"given_names\": [\"%s\"], \"birth_date\": \"2014-03-12\","
+             " \"school\": \"Collège Marie-Curie\"}, \"domains\": [\"EDUCATIONAL\"], \"description\": \"x\","
+             " \"urgency\": \"%s\", \"consent\": {\"recorded_by\": \"H. G.\", \"recorded_ms\": 1795422600000,"
+             " \"given_by\": \"la mère\"}}}",
+             family, given, urgency);
+    s_deliver(m, seq, at, "college-curie", json, case_id, RELAIS_CASE_SUBMITTED);
+}
+
+static void s_move(desk_model_t *m, uint64_t seq, int64_t at, const char *case_id, const char *from, const char *to,
+                   const char *extra, relais_case_state_t after)
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"case_update\": {\"case_id\": \"%s\", \"from_state\": \"%s\", \"to_state\": \"%s\"%s}}", case_id,
+             from, to, extra ? extra : "");
+    s_deliver(m, seq, at, "coordination", json, case_id, after);
+}
+
+/* The ids of the list `f` keeps at `now`, joined by spaces. */
+static void s_ids(desk_model_t *m, const desk_filter_t *f, int64_t now, char *out, size_t cap)
+{
+    desk_row_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(desk_model_rows(m, f, now, &rows, &n), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? " " : "", rows[i].case_id);
+    free(rows);
+}
+
+static desk_model_t *s_model(void)
+{
+    relais_cases_policy_t policy;
+    relais_cases_policy_default(&policy);
+    policy.hours[0] = 1; /* urgent, priority, routine: 1, 2 and 3 clock hours */
+    policy.hours[1] = 2;
+    policy.hours[2] = 3;
+    policy.work_days = 0; /* no working days: clock hours */
+    desk_model_t *m = NULL;
+    assert_int_equal(desk_model_new(&policy, &m), 0);
+    return m;
+}
+
+static void test_model_order(void **state)
+{
+    (void)state;
+    desk_model_t *m = s_model();
+    s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");              /* due T0 + 2 h */
+    s_referral(m, 2, S_T0 + 2 * S_HOUR, "Martin", "Tom", "URGENT", "C-2");    /* due T0 + 3 h */
+    s_referral(m, 3, S_T0, "Durand", "Léa", "ROUTINE", "C-3");                /* due T0 + 3 h */
+    s_referral(m, 4, S_T0 + S_HOUR, "BÉNALI", "LINA", "PRIORITY", "C-1");     /* joins C-1 */
+    desk_filter_t open = {0};
+    char ids[256];
+    s_ids(m, &open, S_T0 + 150 * 60000, ids, sizeof ids);
+    assert_string_equal(ids, "C-1 C-2 C-3"); /* C-1 overdue; C-2 and C-3 due together: by number */
+    desk_row_t r;
+    assert_int_equal(desk_model_row(m, "C-1", S_T0 + 150 * 60000, &r), 0);
+    assert_true(r.overdue);
+    assert_string_equal(r.child, "Lina B. (2014)");
+    assert_string_equal(r.referrers, "Collège Marie Curie");
+    assert_int_equal(desk_model_row(m, "C-9", 0, &r), RELAIS_E_NOT_FOUND);
+    /* The overdue first, whatever their due dates: C-3 overdue at T0 + 3 h 30, C-2 too. */
+    s_move(m, 5, S_T0 + 150 * 60000, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    s_ids(m, &open, S_T0 + 210 * 60000, ids, sizeof ids);
+    assert_string_equal(ids, "C-1 C-2 C-3");
+    /* A review date far ahead: C-1 is no longer overdue and comes after the others. */
+    s_move(m, 6, S_T0 + 160 * 60000, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED);
+    s_move(m, 7, S_T0 + 170 * 60000, "C-1", "ACCEPTED", "ACCEPTED", ", \"next_review_date\": \"2027-06-01\"",
+           RELAIS_CASE_ACCEPTED);
+    s_ids(m, &open, S_T0 + 210 * 60000, ids, sizeof ids);
+    assert_string_equal(ids, "C-2 C-3 C-1");
+    desk_model_free(&m);
+}
+
+static void test_model_filters_and_search(void **state)
+{
+    (void)state;
+    desk_model_t *m = s_model();
+    s_referral(m, 1, S_T0, "BÉNALI", "Lina", "PRIORITY", "C-1");
+    s_referral(m, 2, S_T0, "Martin", "Tom", "ROUTINE", "C-2");
+    s_referral(m, 3, S_T0, "Le Gall", "Zoé", "ROUTINE", "C-3");
+    s_move(m, 4, S_T0 + S_HOUR, "C-2", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    s_move(m, 5, S_T0 + S_HOUR, "C-3", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    s_move(m, 6, S_T0 + S_HOUR, "C-3", "TRIAGE", "DECLINED", ", \"reason_code\": \"hors-champ\"",
+           RELAIS_CASE_DECLINED);
+    char ids[256];
+    desk_filter_t f = {0};
+    s_ids(m, &f, S_T0, ids, sizeof ids);
+    assert_string_equal(ids, "C-1 C-2"); /* open cases only, by default */
+    f.all = 1;
+    s_ids(m, &f, S_T0, ids, sizeof ids);
+    assert_string_equal(ids, "C-1 C-2 C-3");
+    f = (desk_filter_t){.states = 1u << RELAIS_CASE_TRIAGE};
+    s_ids(m, &f, S_T0, ids, sizeof ids);
+    assert_string_equal(ids, "C-2");
+    /* Case and accents folded, every word found, anywhere in the case's text. */
+    const struct {
+        const char *search, *ids;
+    } finds[] = {
+        {"benali", "C-1"},         {"BÉNALI lina", "C-1"},   {"lina benali", "C-1"},
+        {"Lina Martin", ""},       {"marie curie", "C-1 C-2 C-3"}, {"le gall", "C-3"},
+        {"zoe", "C-3"},            {"C-2", "C-2"},           {"nobody", ""},
+    };
+    for (size_t i = 0; i < sizeof finds / sizeof finds[0]; i++) {
+        f = (desk_filter_t){.all = 1, .search = finds[i].search};
+        s_ids(m, &f, S_T0, ids, sizeof ids);
+        if (strcmp(ids, finds[i].ids) != 0)
+            fail_msg("search '%s': '%s', expected '%s'", finds[i].search, ids, finds[i].ids);
+    }
+    f = (desk_filter_t){.overdue_only = 1};
+    s_ids(m, &f, S_T0 + 150 * 60000, ids, sizeof ids);
+    assert_string_equal(ids, "C-1"); /* priority, 2 h; C-2 in triage counts 3 h */
+    desk_model_free(&m);
+}
+
+static void test_model_pause_merge_and_sweep(void **state)
+{
+    (void)state;
+    desk_model_t *m = s_model();
+    s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");
+    s_referral(m, 2, S_T0, "Benali", "Lyna", "URGENT", "C-2");
+    s_move(m, 3, S_T0, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    s_move(m, 4, S_T0, "C-1", "TRIAGE", "PAUSED", NULL, RELAIS_CASE_PAUSED);
+    desk_row_t r;
+    assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), 0);
+    assert_int_equal(r.state, RELAIS_CASE_PAUSED);
+    assert_int_equal(r.paused_from, RELAIS_CASE_TRIAGE);
+    assert_int_equal(r.due_ms, 0); /* a paused case has no deadline */
+    /* C-2 merged into C-1: the event is C-1's; C-2 is entered in error; C-1 counts its referral. */
+    s_deliver(m, 5, S_T0, "coordination",
+              "{\"case_update\": {\"case_id\": \"C-2\", \"from_state\": \"SUBMITTED\", \"to_state\": "
+              "\"ENTERED_IN_ERROR\", \"merge_into\": \"C-1\"}}",
+              "C-1", RELAIS_CASE_PAUSED);
+    assert_int_equal(desk_model_row(m, "C-2", S_T0, &r), 0);
+    assert_int_equal(r.state, RELAIS_CASE_ENTERED_IN_ERROR);
+    assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), 0);
+    assert_int_equal(r.urgency, RELAIS_URGENCY_URGENT);
+    /* The sweep archives C-1: it leaves the desk. */
+    s_deliver(m, 6, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-1\"}}", NULL, 0);
+    assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), RELAIS_E_NOT_FOUND);
+    desk_feed_state_t fs;
+    desk_model_feed_state(m, &fs);
+    assert_int_equal(fs.case_count, 1);
+    assert_int_equal(fs.last_seq, 6);
+    assert_true(fs.hub_up);
+    desk_model_free(&m);
+}
+
+/* A correction of the child's names, at the family's request, reaches the list and its search. */
+static void test_model_rectified_names(void **state)
+{
+    (void)state;
+    desk_model_t *m = s_model();
+    s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");
+    s_deliver(m, 2, S_T0, "coordination",
+              "{\"privacy\": {\"kind\": \"RECTIFIED\", \"case_id\": \"C-1\", \"record_seq\": 1, \"field\": "
+              "\"child.family_name\", \"value\": \"Zidane\", \"reason\": \"erreur\"}}",
+              "C-1", RELAIS_CASE_SUBMITTED);
+    s_deliver(m, 3, S_T0, "coordination",
+              "{\"privacy\": {\"kind\": \"RECTIFIED\", \"case_id\": \"C-1\", \"record_seq\": 1, \"field\": "
+              "\"child.given_names\", \"value\": \"Lyna Sarah\", \"reason\": \"erreur\"}}",
+              "C-1", RELAIS_CASE_SUBMITTED);
+    s_deliver(m, 4, S_T0, "coordination",
+              "{\"privacy\": {\"kind\": \"RECTIFIED\", \"case_id\": \"C-1\", \"record_seq\": 1, \"field\": "
+              "\"child.birth_date\", \"value\": \"2015-01-02\", \"reason\": \"erreur\"}}",
+              "C-1", RELAIS_CASE_SUBMITTED);
+    desk_row_t r;
+    assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), 0);
+    assert_string_equal(r.child, "Lyna Z. (2015)");
+    char ids[64];
+    desk_filter_t f = {.search = "zidane sarah"};
+    s_ids(m, &f, S_T0, ids, sizeof ids);
+    assert_string_equal(ids, "C-1");
+    f.search = "benali";
+    s_ids(m, &f, S_T0, ids, sizeof ids);
+    assert_string_equal(ids, "");
+    desk_model_free(&m);
+}
+
+static void test_model_events(void **state)
+{
+    (void)state;
+    desk_model_t *m = s_model();
+    uint64_t pos = desk_model_event_head(m);
+    desk_event_t ev[8];
+    assert_int_equal(desk_model_events(m, &pos, ev, 8, 10), 0); /* nothing: the wait ends */
+    s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");
+    s_move(m, 2, S_T0, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    s_deliver(m, 3, S_T0, "relais-hub",
+              "{\"privacy\": {\"kind\": \"LEGAL_HOLD_SET\", \"case_id\": \"C-1\", \"reason\": \"x\"}}", NULL, 0);
+    assert_int_equal(desk_model_events(m, &pos, ev, 8, 10), 2); /* case events only */
+    assert_string_equal(ev[0].case_id, "C-1");
+    assert_int_equal(ev[0].kind, RELAIS_PAYLOAD_REFERRAL);
+    assert_string_equal(ev[0].sender, "college-curie");
+    assert_int_equal(ev[1].state, RELAIS_CASE_TRIAGE);
+    assert_int_equal(ev[1].seq, 2);
+    assert_int_equal(desk_model_recent(m, ev, 8), 2);
+    assert_int_equal(ev[0].seq, 2); /* newest first */
+    /* A stream that fell more than 256 events behind is told to reload. */
+    pos = desk_model_event_head(m);
+    for (uint64_t seq = 4; seq < 4 + 300; seq++)
+        s_move(m, seq, S_T0, "C-1", "TRIAGE", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    assert_int_equal(desk_model_events(m, &pos, ev, 8, 10), -1);
+    assert_int_equal(pos, desk_model_event_head(m));
+    desk_model_wake(m);
+    assert_int_equal(desk_model_events(m, &pos, ev, 8, 5000), 0); /* woken: no wait */
+    desk_model_free(&m);
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_html_text),
+        cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_idle_sessions_end),
+        cmocka_unit_test(test_tokens_once),
+        cmocka_unit_test(test_model_order),
+        cmocka_unit_test(test_model_filters_and_search),
+        cmocka_unit_test(test_model_pause_merge_and_sweep),
+        cmocka_unit_test(test_model_rectified_names),
+        cmocka_unit_test(test_model_events),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
