@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "cli_util.h"
-#include "desk_util.h"
+#include "reception_cli.h"
 #include "relais_reception.h"
 
 static const char s_help[] =
@@ -58,7 +58,7 @@ enum {
     S_OPT_BEFORE,
 };
 
-#define S_BIT RELAIS_DESK_BIT
+#define S_BIT RELAIS_RCLI_BIT
 #define S_TEXT_MAX (256 * 1024) /* bytes of a decree's text file */
 
 static const struct option s_long_opts[] = {
@@ -89,7 +89,7 @@ static const struct option s_long_opts[] = {
     {"before", required_argument, NULL, S_OPT_BEFORE},
     {NULL, 0, NULL, 0}};
 
-static const relais_desk_sub_t s_subs[] = {
+static const relais_rcli_sub_t s_subs[] = {
     {"publish", 0,
      S_BIT(S_OPT_JSON) | S_BIT(S_OPT_NUMBER_OF) | S_BIT(S_OPT_TITLE) | S_BIT(S_OPT_REGULATORY) |
          S_BIT(S_OPT_INDIVIDUAL) | S_BIT(S_OPT_PERMANENT) | S_BIT(S_OPT_TEMPORARY) | S_BIT(S_OPT_SIGNED) |
@@ -240,7 +240,7 @@ static int s_publish(relais_client_t *client, const s_opts_t *o)
     json_t *places = json_array();
     for (size_t i = 0; i < o->place_count; i++) {
         char street[RELAIS_CONTACT_LABEL_LEN];
-        int rc = relais_desk_street("decree", o->streets, o->places[i].street, 0, street, sizeof street);
+        int rc = relais_rcli_street("decree", o->streets, o->places[i].street, 0, street, sizeof street);
         if (rc) {
             json_decref(places);
             json_decref(body);
@@ -291,7 +291,7 @@ static int s_publish(relais_client_t *client, const s_opts_t *o)
     json_object_set_new(body, "signatory", json_string(o->signatory));
     if (o->request)
         json_object_set_new(body, "request_entry", json_string(o->request));
-    return relais_desk_submit(client, "decree", o->spool, o->json, "decree", body);
+    return relais_rcli_submit(client, "decree", o->spool, o->json, "decree", body);
 }
 
 /* ---- reads ---------------------------------------------------------------------------------- */
@@ -369,7 +369,7 @@ static int s_in_force(relais_client_t *client, const s_opts_t *o)
     relais_request_t q = {.kind = RELAIS_REQ_DECREE_IN_FORCE};
     relais_reply_t reply;
     relais_error_t err;
-    int rc = relais_desk_street("decree", o->streets, o->places[0].street, 0, q.street, sizeof q.street);
+    int rc = relais_rcli_street("decree", o->streets, o->places[0].street, 0, q.street, sizeof q.street);
     if (rc)
         return rc;
     snprintf(q.house_number, sizeof q.house_number, "%s", o->number ? o->number : "");
@@ -525,8 +525,8 @@ int relais_cmd_decree(int argc, char **argv)
         return RELAIS_EXIT_OK;
     }
     s_opts_t o = {0};
-    const relais_desk_sub_t *sub = NULL;
-    int rc = relais_desk_parse("decree", argc - 1, argv + 1, s_long_opts, s_subs, sizeof s_subs / sizeof s_subs[0],
+    const relais_rcli_sub_t *sub = NULL;
+    int rc = relais_rcli_parse("decree", argc - 1, argv + 1, s_long_opts, s_subs, sizeof s_subs / sizeof s_subs[0],
                                &o.conn, s_option, &o, &sub);
     if (rc == 0)
         rc = s_check(&o, sub->name);

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cli_util.h"
-#include "desk_util.h"
+#include "reception_cli.h"
 #include "relais_reception.h"
 
 static const char s_help[] =
@@ -74,7 +74,7 @@ enum {
     S_OPT_NOTE,
 };
 
-#define S_BIT RELAIS_DESK_BIT
+#define S_BIT RELAIS_RCLI_BIT
 #define S_DAY_MS (86400LL * 1000)
 
 static const struct option s_long_opts[] = {
@@ -112,7 +112,7 @@ static const struct option s_long_opts[] = {
     {NULL, 0, NULL, 0}};
 
 #define S_PLACE (S_BIT(S_OPT_STREET) | S_BIT(S_OPT_NUMBER) | S_BIT(S_OPT_STREETS) | S_BIT(S_OPT_PLACE))
-static const relais_desk_sub_t s_subs[] = {
+static const relais_rcli_sub_t s_subs[] = {
     {"found", 0,
      S_BIT(S_OPT_JSON) | S_BIT(S_OPT_CATEGORY) | S_BIT(S_OPT_DESCRIPTION) | S_PLACE | S_BIT(S_OPT_STORAGE) |
          S_BIT(S_OPT_WHEN) | S_BIT(S_OPT_FINDER) | S_BIT(S_OPT_FINDER_CLAIMS) | S_BIT(S_OPT_CONTACT) |
@@ -193,7 +193,7 @@ static int s_option(void *ctx, int c, const char *arg)
     case S_OPT_STORAGE: o->storage = arg; return 0;
     case S_OPT_WHEN:
     case S_OPT_UNTIL:
-        if (relais_desk_local_time(arg, c == S_OPT_WHEN ? &o->when_ms : &o->until_ms) != 0)
+        if (relais_rcli_local_time(arg, c == S_OPT_WHEN ? &o->when_ms : &o->until_ms) != 0)
             return relais_cli_usage("lost", "--%s: '%s' is no time; expected 'YYYY-MM-DD HH:MM' (local)",
                                     c == S_OPT_WHEN ? "when" : "until", arg);
         return 0;
@@ -253,7 +253,7 @@ static int s_where(const s_opts_t *o, json_t *body)
 {
     if (o->street) {
         char street[RELAIS_CONTACT_LABEL_LEN];
-        int rc = relais_desk_street("lost", o->streets, o->street, 0, street, sizeof street);
+        int rc = relais_rcli_street("lost", o->streets, o->street, 0, street, sizeof street);
         if (rc)
             return rc;
         s_put(body, "street", street);
@@ -313,7 +313,7 @@ static int s_item(relais_client_t *client, const s_opts_t *o, int found)
     } else if (o->until_ms) {
         json_object_set_new(body, "until_ms", json_integer(o->until_ms));
     }
-    return relais_desk_submit(client, "lost", o->spool, o->json, "lost_found", body);
+    return relais_rcli_submit(client, "lost", o->spool, o->json, "lost_found", body);
 }
 
 static int s_update(relais_client_t *client, const s_opts_t *o, relais_lost_update_kind_t kind)
@@ -328,7 +328,7 @@ static int s_update(relais_client_t *client, const s_opts_t *o, relais_lost_upda
         json_object_set_new(body, "outcome", json_integer(o->outcome));
     s_put(body, "handed_to", o->to);
     s_put(body, "note", o->note);
-    return relais_desk_submit(client, "lost", o->spool, o->json, "lost_found_update", body);
+    return relais_rcli_submit(client, "lost", o->spool, o->json, "lost_found_update", body);
 }
 
 /* ---- Reads -------------------------------------------------------------------------------- */
@@ -404,7 +404,7 @@ static void s_query_init(const s_opts_t *o, relais_request_t *q)
     q->keeping_over = o->keeping_over;
     snprintf(q->search, sizeof q->search, "%s", o->search ? o->search : "");
     if (o->from[0])
-        relais_desk_local_time(o->from, &q->from_ms);
+        relais_rcli_local_time(o->from, &q->from_ms);
     q->to_ms = relais_reception_day_end_ms(o->to_date);
     q->before = o->before;
 }
@@ -739,8 +739,8 @@ int relais_cmd_lost(int argc, char **argv)
         return RELAIS_EXIT_OK;
     }
     s_opts_t o = {0};
-    const relais_desk_sub_t *sub = NULL;
-    int rc = relais_desk_parse("lost", argc - 1, argv + 1, s_long_opts, s_subs, sizeof s_subs / sizeof s_subs[0],
+    const relais_rcli_sub_t *sub = NULL;
+    int rc = relais_rcli_parse("lost", argc - 1, argv + 1, s_long_opts, s_subs, sizeof s_subs / sizeof s_subs[0],
                                &o.conn, s_option, &o, &sub);
     if (rc == 0)
         rc = s_check(&o, sub->name, sub->args, argv + 1 + optind);

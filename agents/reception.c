@@ -12,7 +12,7 @@
 
 #include "case_show.h"
 #include "cli_util.h"
-#include "desk_util.h"
+#include "reception_cli.h"
 #include "relais_reception.h"
 #include "relais_streets.h"
 
@@ -170,7 +170,7 @@ static int s_option(s_opts_t *o, int c, const char *arg)
     case S_OPT_SUBJECT: o->subject = arg; return 0;
     case S_OPT_SUMMARY: o->summary = arg; return 0;
     case S_OPT_WHEN:
-        return strlen(arg) > 10 && relais_desk_local_time(arg, &o->when_ms) == 0
+        return strlen(arg) > 10 && relais_rcli_local_time(arg, &o->when_ms) == 0
                    ? 0
                    : relais_cli_usage("reception", "--when: '%s' is no time; expected 'YYYY-MM-DD HH:MM' (local)", arg);
     case S_OPT_REQUESTER: o->requester = arg; return 0;
@@ -313,16 +313,16 @@ static void s_put(json_t *obj, const char *key, const char *value)
         json_object_set_new(obj, key, json_string(value));
 }
 
-/* The payload `key` around `body` (stolen), signed, spooled and sent (relais_desk_submit). */
+/* The payload `key` around `body` (stolen), signed, spooled and sent (relais_rcli_submit). */
 static int s_submit(relais_client_t *client, const s_opts_t *o, const char *key, json_t *body)
 {
-    return relais_desk_submit(client, "reception", o->spool, o->json, key, body);
+    return relais_rcli_submit(client, "reception", o->spool, o->json, key, body);
 }
 
-/* The street as the town's list spells it (relais_desk_street). */
+/* The street as the town's list spells it (relais_rcli_street). */
 static int s_street_lookup(const s_opts_t *o, int as_typed, char *out, size_t cap)
 {
-    return relais_desk_street("reception", o->streets, o->street, as_typed, out, cap);
+    return relais_rcli_street("reception", o->streets, o->street, as_typed, out, cap);
 }
 
 static int s_street(const s_opts_t *o, char *out, size_t cap)
@@ -596,7 +596,7 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
     if (o->search && snprintf(filter.search, sizeof filter.search, "%s", o->search) >= (int)sizeof filter.search)
         return relais_cli_usage("reception", "--search: at most %zu bytes", sizeof filter.search - 1);
     if (o->from[0])
-        relais_desk_local_time(o->from, &filter.from_ms);
+        relais_rcli_local_time(o->from, &filter.from_ms);
     if (o->to[0])
         filter.to_ms = relais_reception_day_end_ms(o->to); /* --to is included: to the end of that day, DST or not */
     if (o->before) {
@@ -782,7 +782,7 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *entry)
 static int s_stats(relais_client_t *client, const s_opts_t *o)
 {
     int64_t from = 0;
-    relais_desk_local_time(o->from, &from);
+    relais_rcli_local_time(o->from, &from);
     relais_reply_t reply;
     relais_error_t err;
     int rc = relais_client_reception_stats(client, from, relais_reception_day_end_ms(o->to), o->threshold, &reply,

@@ -1,6 +1,7 @@
-/* desk_util.h -- what the Tranquillité urbaine desk's commands share (reception, lost, decree). */
-#ifndef RELAIS_DESK_UTIL_H
-#define RELAIS_DESK_UTIL_H
+/* reception_cli.h -- what the Tranquillité urbaine reception's commands share (reception, lost,
+ * decree); the web desk is desk/, another thing. */
+#ifndef RELAIS_RECEPTION_CLI_H
+#define RELAIS_RECEPTION_CLI_H
 
 #include <getopt.h>
 #include <jansson.h>
@@ -11,37 +12,37 @@
 #include "relais_client.h"
 
 /* "2026-12-03 09:40" (or a date alone: its midnight) as local time, in *ms; -1 when it is neither. */
-int relais_desk_local_time(const char *text, int64_t *ms);
+int relais_rcli_local_time(const char *text, int64_t *ms);
 
 /* The street `typed` as the town's list spells it, into out (room cap): the list at `streets`, or
  * RELAIS_STREETS, or ./streets.tsv. A street the list does not have is refused, the closest named
  * (usage error of command `cmd`); with no list to read, `as_typed` lets the text through as typed
  * (a search), else that is refused too. Returns 0 or the command's exit status. */
-int relais_desk_street(const char *cmd, const char *streets, const char *typed, int as_typed, char *out, size_t cap);
+int relais_rcli_street(const char *cmd, const char *streets, const char *typed, int as_typed, char *out, size_t cap);
 
 /* The payload `key` around `body` (stolen), signed and written to the identity's spool (`spool`)
  * before it is sent: what is typed while the hub is unreachable is not lost, and goes with the
  * next command (or `relais submit --flush`). Prints the handle the hub gave (JSON with
  * `json_out`); returns the command's exit status. */
-int relais_desk_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
+int relais_rcli_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
                        json_t *body);
 
 /* A subcommand of a desk command: its name, its number of arguments and the options it takes (bits
- * RELAIS_DESK_BIT of their values). */
-#define RELAIS_DESK_BIT(opt) (UINT64_C(1) << ((opt) - RELAIS_OPT_FIRST_FREE))
+ * RELAIS_RCLI_BIT of their values). */
+#define RELAIS_RCLI_BIT(opt) (UINT64_C(1) << ((opt) - RELAIS_OPT_FIRST_FREE))
 typedef struct {
     const char *name;
     int args;
     uint64_t takes;
-} relais_desk_sub_t;
+} relais_rcli_sub_t;
 
 /* Reads the options of `argv` (argv[0] the subcommand) with `opts`: the connection's into `conn`,
  * the others through `option` (which returns 0, -1 after printing the help, or an exit status),
  * each one's bit in *given. Then checks subcommand argv[0] against `subs`: known, its number of
  * arguments, no option it does not take (a usage error of `cmd` naming it). Returns 0, -1 (the
  * help was printed: exit 0) or an exit status; *sub (may be NULL) gets the subcommand. */
-int relais_desk_parse(const char *cmd, int argc, char **argv, const struct option *opts, const relais_desk_sub_t *subs,
+int relais_rcli_parse(const char *cmd, int argc, char **argv, const struct option *opts, const relais_rcli_sub_t *subs,
                       size_t sub_count, relais_cli_conn_t *conn, int (*option)(void *ctx, int opt, const char *arg),
-                      void *ctx, const relais_desk_sub_t **sub);
+                      void *ctx, const relais_rcli_sub_t **sub);
 
 #endif

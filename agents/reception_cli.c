@@ -1,6 +1,6 @@
-/* desk_util.c -- what the desk's commands (reception, lost, decree) share: local times typed at
- * the desk, the town's street list, and a write that waits in the identity's spool. */
-#include "desk_util.h"
+/* reception_cli.c -- what the reception's commands (reception, lost, decree) share: local times
+ * typed at the counter, the town's street list, and a write that waits in the identity's spool. */
+#include "reception_cli.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -9,9 +9,9 @@
 
 #include "relais_streets.h"
 
-int relais_desk_parse(const char *cmd, int argc, char **argv, const struct option *opts, const relais_desk_sub_t *subs,
+int relais_rcli_parse(const char *cmd, int argc, char **argv, const struct option *opts, const relais_rcli_sub_t *subs,
                       size_t sub_count, relais_cli_conn_t *conn, int (*option)(void *ctx, int opt, const char *arg),
-                      void *ctx, const relais_desk_sub_t **sub)
+                      void *ctx, const relais_rcli_sub_t **sub)
 {
     uint64_t given = 0;
     int c, rc = 0;
@@ -20,7 +20,7 @@ int relais_desk_parse(const char *cmd, int argc, char **argv, const struct optio
         if (relais_cli_conn_opt(conn, c, optarg))
             continue;
         if (c >= RELAIS_OPT_FIRST_FREE && c < RELAIS_OPT_FIRST_FREE + 64)
-            given |= RELAIS_DESK_BIT(c);
+            given |= RELAIS_RCLI_BIT(c);
         rc = option(ctx, c, optarg);
     }
     if (rc)
@@ -40,7 +40,7 @@ int relais_desk_parse(const char *cmd, int argc, char **argv, const struct optio
         return relais_cli_usage(cmd, "%s takes %d argument%s", argv[0], subs[k].args, subs[k].args == 1 ? "" : "s");
     uint64_t extra = given & ~subs[k].takes;
     for (size_t i = 0; extra && opts[i].name; i++)
-        if (opts[i].val >= RELAIS_OPT_FIRST_FREE && (extra & RELAIS_DESK_BIT(opts[i].val)))
+        if (opts[i].val >= RELAIS_OPT_FIRST_FREE && (extra & RELAIS_RCLI_BIT(opts[i].val)))
             return relais_cli_usage(cmd, "%s does not take --%s", argv[0], opts[i].name);
     if (sub)
         *sub = &subs[k];
@@ -48,7 +48,7 @@ int relais_desk_parse(const char *cmd, int argc, char **argv, const struct optio
 }
 
 /* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
-int relais_desk_local_time(const char *text, int64_t *ms)
+int relais_rcli_local_time(const char *text, int64_t *ms)
 {
     struct tm tm = {.tm_isdst = -1};
     int y, mo, d, h = 0, mi = 0;
@@ -72,7 +72,7 @@ int relais_desk_local_time(const char *text, int64_t *ms)
 
 /* The street as the town's list spells it, or a refusal that names the closest ones. Without a
  * list to read, `as_typed` lets the street through as it was typed (a search), else it is refused. */
-int relais_desk_street(const char *cmd, const char *streets, const char *typed, int as_typed, char *out, size_t cap)
+int relais_rcli_street(const char *cmd, const char *streets, const char *typed, int as_typed, char *out, size_t cap)
 {
     const char *path = streets ? streets : getenv("RELAIS_STREETS");
     relais_streets_t *list = NULL;
@@ -124,7 +124,7 @@ static void s_on_flushed(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], c
 /* The payload `key` around `body` (stolen), signed and written to the identity's spool before
  * it is sent: a call typed while the hub is unreachable is not lost, and goes with the next
  * command (or `relais submit --flush`). */
-int relais_desk_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
+int relais_rcli_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
                        json_t *body)
 {
     json_t *root = json_object();
