@@ -348,23 +348,6 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *case_i
 
 /* ---- update ------------------------------------------------------------------------------ */
 
-/* The state a paused case resumes to: the from_state of the update that paused it. */
-static relais_case_state_t s_paused_from(const relais_reply_t *r)
-{
-    relais_case_state_t found = RELAIS_CASE_UNSPECIFIED;
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_message_t *msg = NULL;
-        relais_case_update_view_t u;
-        if (relais_record_message_decode(r->records[i], r->record_lens[i], NULL, NULL, &msg))
-            continue;
-        if (relais_message_case_update(msg, &u) == RELAIS_OK && u.to_state == RELAIS_CASE_PAUSED &&
-            u.from_state != RELAIS_CASE_PAUSED)
-            found = u.from_state;
-        relais_message_destroy(&msg);
-    }
-    return found;
-}
-
 /* Reads the case when --from was not given, or when resuming (to learn where to). */
 static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
 {
@@ -389,7 +372,7 @@ static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
     snprintf(o->case_id, sizeof o->case_id, "%s", r.cases[0].case_id);
     o->update.case_id = o->case_id;
     if (resume) {
-        o->update.to_state = s_paused_from(&r);
+        o->update.to_state = relais_page_paused_from(&r);
         if (o->update.to_state == RELAIS_CASE_UNSPECIFIED) {
             relais_reply_clear(&r);
             relais_cli_line(stderr, "relais case update: %s is not paused (it is %s)", o->update.case_id,

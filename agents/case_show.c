@@ -1099,3 +1099,20 @@ void relais_page_text(FILE *out, int indent, const char *label, const char *text
 {
     s_txt_text_field(out, indent, label, text);
 }
+
+/* The state a paused case resumes to: the from_state of the update that paused it. */
+relais_case_state_t relais_page_paused_from(const relais_reply_t *r)
+{
+    relais_case_state_t found = RELAIS_CASE_UNSPECIFIED;
+    for (size_t i = 0; i < r->record_count; i++) {
+        relais_message_t *msg = NULL;
+        relais_case_update_view_t u;
+        if (relais_record_message_decode(r->records[i], r->record_lens[i], NULL, NULL, &msg))
+            continue;
+        if (relais_message_case_update(msg, &u) == RELAIS_OK && u.to_state == RELAIS_CASE_PAUSED &&
+            u.from_state != RELAIS_CASE_PAUSED)
+            found = u.from_state;
+        relais_message_destroy(&msg);
+    }
+    return found;
+}

@@ -52,4 +52,9 @@ void relais_page_field(FILE *out, int indent, const char *label, const char *val
 void relais_page_text(FILE *out, int indent, const char *label, const char *text);
 void relais_page_attendee(json_t *attendee, char *out, size_t cap);
 
+/* The state a paused case resumes to, from a CASE_DETAIL's timeline: the from_state of the update
+ * that paused it last; RELAIS_CASE_UNSPECIFIED when none did (for `relais case update` and the
+ * desk's move form alike). */
+relais_case_state_t relais_page_paused_from(const relais_reply_t *r);
+
 #endif

@@ -608,23 +608,6 @@ static const relais_page_sink_t s_html_sink = {
     .history = s_h_history,
 };
 
-/* The state a paused case resumes to: the from_state of the update that paused it last. */
-static relais_case_state_t s_paused_from(const relais_reply_t *r)
-{
-    relais_case_state_t found = RELAIS_CASE_UNSPECIFIED;
-    for (size_t i = 0; i < r->record_count; i++) {
-        relais_message_t *msg = NULL;
-        relais_case_update_view_t u;
-        if (relais_record_message_decode(r->records[i], r->record_lens[i], NULL, NULL, &msg))
-            continue;
-        if (relais_message_case_update(msg, &u) == RELAIS_OK && u.to_state == RELAIS_CASE_PAUSED &&
-            u.from_state != RELAIS_CASE_PAUSED)
-            found = u.from_state;
-        relais_message_destroy(&msg);
-    }
-    return found;
-}
-
 static void s_case_nav(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b)
 {
     desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a>", T(lang, "Fil d'Ariane", "Breadcrumb"),
@@ -660,7 +643,7 @@ void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_r
     desk_buf_text(b, c->case_id);
     desk_buf_printf(b, "\">%s</a>.</p>\n",
                     T(lang, "le relire (une lecture, consignée au hub)", "read it again (a read, logged at the hub)"));
-    s_move_t move = {.case_id = c->case_id, .from = c->state, .paused_from = s_paused_from(r), .csrf = s->csrf};
+    s_move_t move = {.case_id = c->case_id, .from = c->state, .paused_from = relais_page_paused_from(r), .csrf = s->csrf};
     s_html_t h = {.b = b, .lang = lang, .move = &move};
     if (relais_case_page_render(&s_html_sink, &h, r, lang) != 0)
         desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s</p>\n",
