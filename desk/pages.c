@@ -231,7 +231,7 @@ static void s_live_feed(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t 
                                               "Nothing new since the desk started."));
         return;
     }
-    desk_buf_printf(b, "<div class=\"scroll\"><table>\n<caption>%s</caption>\n<thead><tr>",
+    desk_buf_printf(b, "<div class=\"scroll\"><table id=\"feed\">\n<caption>%s</caption>\n<thead><tr>",
                     T(lang, "Les derniers enregistrements des dossiers, du plus récent au plus ancien",
                       "The cases' latest records, newest first"));
     const char *head[] = {T(lang, "Reçu le", "Received"), T(lang, "Enregistrement", "Record"),
@@ -287,7 +287,7 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
     } else if (n == 0) {
         desk_buf_printf(b, "<p>%s</p>\n", T(lang, "Aucun dossier ne correspond.", "No case matches."));
     } else {
-        desk_buf_put(b, "<div class=\"scroll\"><table>\n<caption>");
+        desk_buf_put(b, "<div class=\"scroll\"><table id=\"cases\">\n<caption>");
         desk_buf_printf(b,
                         T(lang, "%zu dossier%s : en retard d'abord, puis par échéance",
                           "%zu case%s: overdue first, then by due date"),
