@@ -32,7 +32,7 @@ static const char s_help[] =
     "On the person's own machine (the default): the desk listens on 127.0.0.1 (--listen\n"
     "127.0.0.1:PORT; PORT 0, the default, takes any free one) and prints an address with a\n"
     "one-time token: open it in the browser; it works once, within ten minutes, and gives a session\n"
-    "cookie. Press Enter in this terminal for another address.\n"
+    "cookie. Press Enter in this terminal for another address (or send the desk SIGUSR1).\n"
     "\n"
     "For Windows workstations, on the town's server, behind a reverse proxy that terminates TLS and\n"
     "authenticates the person (desk/README.md has an nginx configuration): one desk per person, on\n"
@@ -160,13 +160,27 @@ static void s_print_login(relais_desk_t *desk)
     fflush(stdout);
 }
 
-/* Until SIGINT or SIGTERM; in local mode, a line on standard input asks for another address. */
+static volatile sig_atomic_t s_another_address;
+
+static void s_on_usr1(int sig)
+{
+    (void)sig;
+    s_another_address = 1;
+}
+
+/* Until SIGINT or SIGTERM; in local mode, a line on standard input asks for another address, and
+ * so does SIGUSR1, for a desk started in the background with no terminal (scripts/demo --keep). */
 static void s_serve(relais_desk_t *desk)
 {
-    int input = !relais_desk_proxied(desk);
+    int local = !relais_desk_proxied(desk), input = local;
     while (!relais_cli_stopping()) {
+        if (s_another_address) {
+            s_another_address = 0;
+            if (local)
+                s_print_login(desk);
+        }
         struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-        int n = poll(&p, input ? 1 : 0, 1000);
+        int n = poll(&p, input ? 1 : 0, input ? 1000 : 200);
         if (n <= 0 || !input)
             continue;
         char line[256];
@@ -193,11 +207,12 @@ int relais_cmd_desk(int argc, char **argv)
     o.desk.client.key_path = s_env(o.conn.key, "RELAIS_KEY");
     o.desk.client.server_cert_path = s_env(o.conn.server_cert, "RELAIS_SERVER_CERT");
     signal(SIGPIPE, SIG_IGN);
-    /* The desk's threads leave SIGINT and SIGTERM to this one, whose wait they end. */
+    /* The desk's threads leave SIGINT, SIGTERM and SIGUSR1 to this one, whose wait they end or serve. */
     sigset_t stop, old;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop, &old);
     relais_desk_t *desk = NULL;
     relais_status_clear();
@@ -211,6 +226,11 @@ int relais_cmd_desk(int argc, char **argv)
         return rc == RELAIS_E_INVALID ? relais_cli_usage("desk", "%s", relais_status_detail())
                                       : relais_cli_local("desk", rc);
     relais_cli_catch_signals();
+    struct sigaction usr1;
+    memset(&usr1, 0, sizeof usr1);
+    usr1.sa_handler = s_on_usr1;
+    sigemptyset(&usr1.sa_mask);
+    sigaction(SIGUSR1, &usr1, NULL);
     if (relais_desk_proxied(desk)) {
         relais_cli_line(stdout, "relais desk: serving its proxy at %s, for %s", relais_desk_address(desk),
                         relais_desk_person(desk));
