@@ -66,7 +66,7 @@ static const char s_css[] =
     "white-space:nowrap}\n"
     "[hidden]{display:none!important}\n"
     "@media (max-width:40rem){dl{grid-template-columns:1fr}dd{grid-column:1;margin-left:1rem}}\n"
-    "@media print{.site,.skip,#move,.filters{display:none}}\n";
+    "@media print{.site,.skip,#move,#duplicates,.filters{display:none}}\n";
 
 static const char s_js[] =
     "/* desk.js -- follows the desk's event stream: the work list refreshed in place, a case's page told\n"

@@ -192,13 +192,15 @@ int desk_token_take(relais_desk_t *desk, const char *token);
 
 /* ---- Pages (pages.c) ----------------------------------------------------------------------------- */
 
-/* What a move's form holds, as typed (each may be NULL). */
+/* What a move's form holds, as typed (each may be NULL); a duplicate's decision uses csrf, from,
+ * note, action and other. */
 typedef struct {
     char *csrf, *from, *to, *note, *reason, *redirect_to, *review_date, *diagnosis, *sub_status;
     char *kind, *description, *partner, *start, *frequency, *responsible; /* one pathway action */
+    char *action, *other; /* a possible duplicate: "merge" or "dismiss", and the other case */
 } desk_form_t;
 
-/* How a move went, for the form shown again. */
+/* How a move or a decision on a duplicate went, for the form shown again. */
 typedef enum {
     DESK_MOVE_REFUSED = 1,   /* the hub's sentence */
     DESK_MOVE_NOT_SENT,      /* the hub could not be reached: nothing was sent */
@@ -213,6 +215,11 @@ void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_r
                     desk_buf_t *b);
 void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
                     desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b);
+/* A decision on a possible duplicate that did not go through: the sentence beside the forms for
+ * `other` (the other case as the hub spells it; NULL when the form did not name one), the note
+ * typed kept in the form of the action sent. */
+void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const char *other,
+                         const desk_form_t *form, desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b);
 /* A page that says one thing: a title and a sentence (an error, the login's help). */
 void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
                        const char *sentence, desk_buf_t *b);

@@ -58,6 +58,8 @@ static const struct {
     {"start", offsetof(desk_form_t, start)},
     {"frequency", offsetof(desk_form_t, frequency)},
     {"responsible", offsetof(desk_form_t, responsible)},
+    {"action", offsetof(desk_form_t, action)},
+    {"other", offsetof(desk_form_t, other)},
 };
 
 static char **s_field(desk_form_t *form, const char *key)
@@ -334,6 +336,59 @@ static const char *s_or_null(const char *v)
     return v && *v ? v : NULL;
 }
 
+/* What the hub made of an update sent: its acknowledgement, its refusal, or why it was not sent. */
+typedef struct {
+    relais_ack_t ack;
+    relais_error_t err;
+    char why[256];     /* refused before sending: the detail names the field */
+    int was_up, is_up; /* the connection before and after: not sent, or sent and no answer */
+} s_sent_t;
+
+/* Sends `u` through the desk's one client of the hub; 0 or the client's status. */
+static int s_send_update(relais_desk_t *desk, const relais_case_update_t *u, s_sent_t *out)
+{
+    *out = (s_sent_t){0};
+    pthread_mutex_lock(&desk->hub_lock);
+    out->was_up = relais_client_is_connected(desk->hub);
+    relais_status_clear();
+    int rc = relais_client_case_update(desk->hub, u, &out->ack, &out->err);
+    out->is_up = relais_client_is_connected(desk->hub);
+    if (rc && !out->err.status)
+        snprintf(out->why, sizeof out->why, "%s", relais_status_detail());
+    if (rc == RELAIS_E_TIMEOUT && !out->err.message[0])
+        relais_client_diagnose(desk->hub, out->err.message, sizeof out->err.message);
+    pthread_mutex_unlock(&desk->hub_lock);
+    return rc;
+}
+
+/* How an update that did not go through is answered: its status, what happened, the sentence. */
+static void s_not_through(int rc, const s_sent_t *sent, unsigned *status, desk_move_outcome_t *outcome,
+                          const char **sentence)
+{
+    if (rc == RELAIS_E_TIMEOUT) {
+        *status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        *outcome = sent->was_up || sent->is_up ? DESK_MOVE_NO_ANSWER : DESK_MOVE_NOT_SENT;
+        *sentence = sent->err.message;
+    } else if (!sent->err.status) { /* refused here, before anything was sent: the detail names the field */
+        *status = MHD_HTTP_UNPROCESSABLE_CONTENT;
+        *outcome = DESK_MOVE_INVALID;
+        *sentence = sent->why;
+    } else {
+        *status = MHD_HTTP_CONFLICT;
+        *outcome = DESK_MOVE_REFUSED;
+        *sentence = sent->err.message;
+    }
+}
+
+/* After an update the hub took: the case's page, saying the record's number. */
+static enum MHD_Result s_recorded(relais_desk_t *desk, struct MHD_Connection *conn, const char *id, uint64_t seq,
+                                  const s_cookie_t *cookie)
+{
+    char where[RELAIS_CASE_ID_LEN + 64];
+    snprintf(where, sizeof where, "/cases/%s?moved=%" PRIu64, id, seq);
+    return s_redirect(desk, conn, where, cookie);
+}
+
 static enum MHD_Result s_move_page(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
                                    const desk_session_t *s, const char *id, const desk_form_t *form,
                                    desk_move_outcome_t outcome, const char *sentence, const s_cookie_t *cookie)
@@ -389,30 +444,96 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
         u.pathway = &action;
         u.pathway_count = 1;
     }
-    relais_ack_t ack;
-    relais_error_t err = {0};
-    char why[256] = "";
-    pthread_mutex_lock(&desk->hub_lock);
-    int was_up = relais_client_is_connected(desk->hub);
-    relais_status_clear();
-    int rc = relais_client_case_update(desk->hub, &u, &ack, &err);
-    int is_up = relais_client_is_connected(desk->hub);
-    if (rc && !err.status)
-        snprintf(why, sizeof why, "%s", relais_status_detail());
-    if (rc == RELAIS_E_TIMEOUT && !err.message[0])
-        relais_client_diagnose(desk->hub, err.message, sizeof err.message);
-    pthread_mutex_unlock(&desk->hub_lock);
-    if (rc == 0) {
-        char where[RELAIS_CASE_ID_LEN + 64];
-        snprintf(where, sizeof where, "/cases/%s?moved=%" PRIu64, id, ack.seq);
-        return s_redirect(desk, conn, where, cookie);
+    s_sent_t sent;
+    int rc = s_send_update(desk, &u, &sent);
+    if (rc == 0)
+        return s_recorded(desk, conn, id, sent.ack.seq, cookie);
+    unsigned status;
+    desk_move_outcome_t outcome;
+    const char *sentence;
+    s_not_through(rc, &sent, &status, &outcome, &sentence);
+    return s_move_page(desk, conn, status, s, id, f, outcome, sentence, cookie);
+}
+
+static enum MHD_Result s_dup_page(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
+                                  const desk_session_t *s, const char *id, const char *other, const desk_form_t *form,
+                                  desk_move_outcome_t outcome, const char *sentence, const s_cookie_t *cookie)
+{
+    desk_buf_t b = {0};
+    desk_page_duplicate(desk, s, id, other, form, outcome, sentence, &b);
+    return s_send(desk, conn, status, &b, cookie, NULL);
+}
+
+/* The coordinator's answer to a possible duplicate, the update `relais case merge` or `relais case
+ * dismiss` sends: merged, this case goes to entered-in-error into the other; dismissed, it takes a
+ * note and the flag goes. */
+static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *conn, const desk_session_t *s,
+                                   const char *ref, s_req_t *req, const s_cookie_t *cookie)
+{
+    relais_cli_lang_t lang = s->lang;
+    desk_form_t *f = &req->form;
+    char id[RELAIS_CASE_ID_LEN], other[RELAIS_CASE_ID_LEN];
+    if (relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE, id, sizeof id) != 0)
+        return s_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
+                     T(lang, "Un dossier se nomme C-14.", "A case is named C-14."), cookie);
+    /* The other case as the hub spells it, read only to show its forms again: nothing is acted on
+     * before the token is known to be this session's. */
+    const char *named = f->other && relais_cli_case_ref(f->other, RELAIS_CLI_REF_CASE, other, sizeof other) == 0
+                            ? other
+                            : NULL;
+    if (!f->csrf || strlen(f->csrf) != strlen(s->csrf) || sodium_memcmp(f->csrf, s->csrf, strlen(s->csrf)) != 0)
+        return s_dup_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, named, f, DESK_MOVE_EXPIRED, NULL, cookie);
+    if (req->too_big)
+        return s_dup_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, named, f, DESK_MOVE_INVALID,
+                          T(lang, "le formulaire est trop long pour le hub", "the form is too long for the hub"),
+                          cookie);
+    if (!named) {
+        char why[160];
+        if (!f->other || !*f->other)
+            snprintf(why, sizeof why, "%s",
+                     T(lang, "le formulaire ne nomme pas l'autre dossier", "the form does not name the other case"));
+        else /* quoted as typed, cut short: the page writes it as text */
+            snprintf(why, sizeof why,
+                     T(lang, "« %.40s » n'est pas un numéro de dossier (un dossier se nomme C-14)",
+                       "\xe2\x80\x9c%.40s\xe2\x80\x9d is not a case number (a case is named C-14)"),
+                     f->other);
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, NULL, f, DESK_MOVE_INVALID, why,
+                          cookie);
     }
-    if (rc == RELAIS_E_TIMEOUT)
-        return s_move_page(desk, conn, MHD_HTTP_SERVICE_UNAVAILABLE, s, id, f,
-                           was_up || is_up ? DESK_MOVE_NO_ANSWER : DESK_MOVE_NOT_SENT, err.message, cookie);
-    if (!err.status) /* refused here, before anything was sent: the detail names the field */
-        return s_move_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, f, DESK_MOVE_INVALID, why, cookie);
-    return s_move_page(desk, conn, MHD_HTTP_CONFLICT, s, id, f, DESK_MOVE_REFUSED, err.message, cookie);
+    if (strcmp(other, id) == 0)
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, NULL, f, DESK_MOVE_INVALID,
+                          T(lang, "un dossier n'est pas le doublon de lui-même",
+                            "a case is not a duplicate of itself"),
+                          cookie);
+    int merge = f->action && strcmp(f->action, "merge") == 0;
+    if (!merge && !(f->action && strcmp(f->action, "dismiss") == 0))
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, other, f, DESK_MOVE_INVALID,
+                          T(lang, "choisissez : fusionner, ou pas un doublon", "choose: merge, or not a duplicate"),
+                          cookie);
+    relais_case_update_t u = {.case_id = id, .note = s_or_null(f->note)};
+    desk_row_t row;
+    u.from_state = relais_case_state_from_name(f->from ? f->from : "");
+    if (!u.from_state && desk_model_row(desk->model, id, 0, &row) == 0)
+        u.from_state = row.state;
+    if (!u.from_state)
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, other, f, DESK_MOVE_INVALID,
+                          T(lang, "l'état du dossier n'est pas connu : ouvrez à nouveau sa page",
+                            "the case's state is not known: open its page again"),
+                          cookie);
+    u.to_state = merge ? RELAIS_CASE_ENTERED_IN_ERROR : u.from_state;
+    if (merge)
+        u.merge_into = other;
+    else
+        u.dismiss_duplicate = other;
+    s_sent_t sent;
+    int rc = s_send_update(desk, &u, &sent);
+    if (rc == 0)
+        return s_recorded(desk, conn, id, sent.ack.seq, cookie);
+    unsigned status;
+    desk_move_outcome_t outcome;
+    const char *sentence;
+    s_not_through(rc, &sent, &status, &outcome, &sentence);
+    return s_dup_page(desk, conn, status, s, id, other, f, outcome, sentence, cookie);
 }
 
 /* ---- The event stream ----------------------------------------------------------------------------- */
@@ -599,6 +720,11 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
             char id[RELAIS_CASE_ID_LEN];
             snprintf(id, sizeof id, "%.*s", (int)(slash - ref), ref);
             return s_move(desk, conn, &s, id, req, &made);
+        }
+        if (post && slash && strcmp(slash, "/duplicate") == 0) {
+            char id[RELAIS_CASE_ID_LEN];
+            snprintf(id, sizeof id, "%.*s", (int)(slash - ref), ref);
+            return s_duplicate(desk, conn, &s, id, req, &made);
         }
     }
     if (post && strcmp(url, "/logout") == 0) {

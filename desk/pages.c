@@ -1,5 +1,6 @@
 /* pages.c -- the desk's pages: the frame every page shares, the work list, a case's page, the
- * form of a workflow move, and the pages that say one thing.
+ * form of a workflow move, the forms that answer a possible duplicate, and the pages that say one
+ * thing.
  *
  * French first, English on request; dates local (the desk's time zone, TZ). Accessibility (RGAA /
  * WCAG 2.1 AA): the document's language, a skip link to the content, headings in order (the page's
@@ -461,13 +462,134 @@ static void s_move_form(const s_move_t *m, relais_cli_lang_t lang, desk_buf_t *b
                     T(lang, "Envoyer au hub", "Send to the hub"));
 }
 
+/* ---- The possible duplicates: the coordinator's two answers ------------------------------------ */
+
+/* The hub flags the newer case; the decision is made on it, as `relais case merge` and
+ * `relais case dismiss` make it: merged, this case is entered in error into the other, which goes
+ * on; dismissed, this case takes a note and the flag goes. */
+typedef struct {
+    desk_model_t *model;                      /* the other cases' children, to compare */
+    const char *case_id;
+    relais_case_state_t from, paused_from;
+    const char (*others)[RELAIS_CASE_ID_LEN]; /* the cases it may duplicate */
+    size_t count;
+    const desk_form_t *typed;                 /* the decision sent, shown again; may be NULL */
+    const char *alert;                        /* the sentence beside it, or NULL */
+    const char *csrf;
+} s_dup_t;
+
+/* One answer's form; its sentence says what sending it does, and the button points to it. */
+static void s_dup_form(const s_dup_t *d, size_t i, int merge, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    const char *other = d->others[i], *action = merge ? "merge" : "dismiss";
+    /* The decision sent comes back with the page that answers it alone. */
+    int sent = d->typed && d->typed->action && strcmp(d->typed->action, action) == 0;
+    char id[32], text[768];
+    snprintf(id, sizeof id, "dup-%zu-%s", i + 1, action);
+    desk_buf_put(b, "<form method=\"post\" action=\"/cases/");
+    desk_buf_text(b, d->case_id);
+    desk_buf_printf(b, "/duplicate\"%s>\n", sent && d->alert ? " aria-describedby=\"dup-error\"" : "");
+    desk_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", d->csrf);
+    desk_buf_printf(b, "<input type=\"hidden\" name=\"from\" value=\"%s\">\n", relais_case_state_name(d->from));
+    desk_buf_printf(b, "<input type=\"hidden\" name=\"action\" value=\"%s\">\n", action);
+    desk_buf_put(b, "<input type=\"hidden\" name=\"other\" value=\"");
+    desk_buf_text(b, other);
+    desk_buf_put(b, "\">\n<fieldset>\n<legend>");
+    if (merge)
+        snprintf(text, sizeof text,
+                 T(lang, "Fusionner %s dans %s : c'est le même enfant", "Merge %s into %s: the same child"),
+                 d->case_id, other);
+    else
+        snprintf(text, sizeof text,
+                 T(lang, "Pas un doublon : l'enfant de %s n'est pas celui de %s",
+                   "Not a duplicate: %s's child is not %s's"),
+                 d->case_id, other);
+    desk_buf_text(b, text);
+    desk_buf_printf(b, "</legend>\n<p id=\"%s-what\">", id);
+    if (merge)
+        snprintf(text, sizeof text,
+                 T(lang, "En envoyant, vous fermez %s dans %s : %s passe à « saisi par erreur » et renvoie à %s, "
+                         "qui reste ouvert et en reprend les signalements, l'historique et l'enfant. Une fusion ne "
+                         "peut pas être annulée.",
+                   "Sending this closes %s into %s: %s becomes entered in error and points to %s, which stays "
+                   "open and takes its referrals, history and child. A merge cannot be undone."),
+                 d->case_id, other, d->case_id, other);
+    else
+        snprintf(text, sizeof text,
+                 T(lang, "En envoyant, vous ajoutez une note à %s (il reste « %s ») et %s n'est plus signalé "
+                         "comme doublon possible de %s : les deux dossiers restent séparés.",
+                   "Sending this adds a note to %s (it stays %s) and %s is no longer flagged as a possible "
+                   "duplicate of %s: the two cases stay apart."),
+                 d->case_id, s_state(d->from, lang), d->case_id, other);
+    desk_buf_text(b, text);
+    desk_buf_printf(b, "</p>\n<div class=\"field\"><label for=\"%s-note\">%s</label>"
+                       "<textarea id=\"%s-note\" name=\"note\" rows=\"3\">",
+                    id, T(lang, "Note (facultative)", "Note (optional)"), id);
+    desk_buf_lines(b, sent ? d->typed->note : NULL);
+    desk_buf_printf(b, "</textarea></div>\n<button type=\"submit\" aria-describedby=\"%s-what\">", id);
+    if (merge)
+        snprintf(text, sizeof text, T(lang, "Fusionner %s dans %s", "Merge %s into %s"), d->case_id, other);
+    else
+        snprintf(text, sizeof text, T(lang, "Pas un doublon de %s", "Not a duplicate of %s"), other);
+    desk_buf_text(b, text);
+    desk_buf_put(b, "</button>\n</fieldset>\n</form>\n");
+}
+
+/* Returns how many cases it offered the forms of. */
+static size_t s_dup_section(const s_dup_t *d, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    /* The hub's own rules: a merge takes an open case, a dismissal is a note. A case that can do
+     * neither (closed, merged) keeps the hub's line naming its flags, and no forms. */
+    int merge = relais_cases_state_is_open(d->from) &&
+                relais_cases_can_move(d->from, d->paused_from, RELAIS_CASE_ENTERED_IN_ERROR);
+    int dismiss = relais_cases_can_move(d->from, d->paused_from, d->from);
+    size_t count = merge || dismiss ? d->count : 0;
+    if (!count && !d->alert)
+        return 0;
+    desk_buf_printf(b, "<section id=\"duplicates\" aria-labelledby=\"dup-title\">\n<h2 id=\"dup-title\">%s</h2>\n",
+                    T(lang, "Doublons possibles", "Possible duplicates"));
+    if (d->alert) {
+        desk_buf_put(b, "<p class=\"alert\" role=\"alert\" id=\"dup-error\">");
+        desk_buf_text(b, d->alert);
+        desk_buf_put(b, "</p>\n");
+    }
+    if (count && !d->alert) /* after a decision sent, the sentence beside it says what matters */
+        desk_buf_printf(b, "<p>%s</p>\n",
+                        T(lang, "Le hub a trouvé un autre dossier ouvert d'un enfant né le même jour, aux noms "
+                                "proches. Il ne décide jamais seul : comparez les deux dossiers, puis dites si c'est "
+                                "le même enfant (fusionner) ou non (pas un doublon).",
+                          "The hub found another open case of a child born the same day, with close names. It "
+                          "never decides on its own: compare the two cases, then say whether it is the same child "
+                          "(merge) or not (not a duplicate)."));
+    for (size_t i = 0; i < count; i++) {
+        desk_row_t row;
+        desk_buf_printf(b, "<h3>%s <a href=\"/cases/", T(lang, "Avec le dossier", "With case"));
+        desk_buf_text(b, d->others[i]);
+        desk_buf_put(b, "\">");
+        desk_buf_text(b, d->others[i]);
+        desk_buf_put(b, "</a>");
+        if (desk_model_row(d->model, d->others[i], 0, &row) == 0 && row.child[0]) {
+            desk_buf_put(b, " \xe2\x80\x94 ");
+            desk_buf_text(b, row.child);
+        }
+        desk_buf_put(b, "</h3>\n");
+        if (merge)
+            s_dup_form(d, i, 1, lang, b);
+        if (dismiss)
+            s_dup_form(d, i, 0, lang, b);
+    }
+    desk_buf_put(b, "</section>\n");
+    return count;
+}
+
 /* ---- A case's page: the page of case_show.c, written as HTML -------------------------------------- */
 
 typedef struct {
     desk_buf_t *b;
     relais_cli_lang_t lang;
     int in_dl, in_table, in_section, sections;
-    const s_move_t *move; /* written before the first section */
+    const s_move_t *move; /* written before the first section, after the duplicates */
+    const s_dup_t *dup;
     int move_done;
 } s_html_t;
 
@@ -495,6 +617,8 @@ static void s_h_heading(void *ctx, const char *title)
     if (h->in_section)
         desk_buf_put(h->b, "</section>\n");
     if (h->move && !h->move_done) {
+        if (h->dup)
+            s_dup_section(h->dup, h->lang, h->b);
         s_move_form(h->move, h->lang, h->b);
         h->move_done = 1;
     }
@@ -644,15 +768,24 @@ void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_r
     desk_buf_printf(b, "\">%s</a>.</p>\n",
                     T(lang, "le relire (une lecture, consignée au hub)", "read it again (a read, logged at the hub)"));
     s_move_t move = {.case_id = c->case_id, .from = c->state, .paused_from = relais_page_paused_from(r), .csrf = s->csrf};
-    s_html_t h = {.b = b, .lang = lang, .move = &move};
+    s_dup_t dup = {.model = desk->model,
+                   .case_id = c->case_id,
+                   .from = move.from,
+                   .paused_from = move.paused_from,
+                   .others = c->duplicates,
+                   .count = c->duplicate_count < RELAIS_MAX_DUPLICATES ? c->duplicate_count : RELAIS_MAX_DUPLICATES,
+                   .csrf = s->csrf};
+    s_html_t h = {.b = b, .lang = lang, .move = &move, .dup = &dup};
     if (relais_case_page_render(&s_html_sink, &h, r, lang) != 0)
         desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s</p>\n",
                         T(lang, "La page du dossier n'a pas pu être faite.", "The case's page could not be made."));
     s_close(&h);
     if (h.in_section)
         desk_buf_put(b, "</section>\n");
-    if (!h.move_done)
+    if (!h.move_done) {
+        s_dup_section(&dup, lang, b);
         s_move_form(&move, lang, b);
+    }
     s_end(lang, b);
 }
 
@@ -688,13 +821,16 @@ static void s_refusal(relais_cli_lang_t lang, const s_move_t *m, const char *to_
         snprintf(out + used, cap - used, ". (Le hub : %s)", sentence);
 }
 
-void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
-                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+/* The head of a page that shows a case's form again: the frame, the way back, the case and its
+ * child, and where the case stands as the feed last said (a refusal for a state that moved on is
+ * answered with what the state it is in allows) into *from and *paused_from. */
+static void s_form_page(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
+                        relais_case_state_t *from, relais_case_state_t *paused_from, desk_buf_t *b)
 {
     relais_cli_lang_t lang = s->lang;
     desk_row_t row;
     int known = desk_model_row(desk->model, case_id, s_wall_ms(), &row) == 0;
-    char title[256], alert[1024];
+    char title[256];
     snprintf(title, sizeof title, "%s %s", T(lang, "Dossier", "Case"), case_id);
     char here[RELAIS_CASE_ID_LEN + 16];
     snprintf(here, sizeof here, "/cases/%s", case_id);
@@ -708,16 +844,22 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
         desk_buf_text(b, row.child);
     }
     desk_buf_put(b, "</h1>\n");
-    s_move_t move = {.case_id = case_id, .typed = form, .csrf = s->csrf};
-    /* Where the case stands as the feed last said: a refusal for a state that moved on is answered
-     * with the moves of the state it is in. */
-    move.from = known ? row.state : relais_case_state_from_name(form->from ? form->from : "");
-    move.paused_from = known ? row.paused_from : RELAIS_CASE_UNSPECIFIED;
-    if (move.from) {
+    *from = known ? row.state : relais_case_state_from_name(form->from ? form->from : "");
+    *paused_from = known ? row.paused_from : RELAIS_CASE_UNSPECIFIED;
+    if (*from) {
         desk_buf_printf(b, "<p>%s ", T(lang, "État :", "State:"));
-        desk_buf_text(b, s_state(move.from, lang));
+        desk_buf_text(b, s_state(*from, lang));
         desk_buf_put(b, "</p>\n");
     }
+}
+
+void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
+                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+{
+    relais_cli_lang_t lang = s->lang;
+    char alert[1024];
+    s_move_t move = {.case_id = case_id, .typed = form, .csrf = s->csrf};
+    s_form_page(desk, s, case_id, form, &move.from, &move.paused_from, b);
     switch (outcome) {
     case DESK_MOVE_REFUSED:
         s_refusal(lang, &move, form->to, sentence, alert, sizeof alert);
@@ -757,6 +899,68 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
         desk_buf_put(b, "</p>\n");
     } else {
         s_move_form(&move, lang, b);
+    }
+    s_end(lang, b);
+}
+
+void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const char *other,
+                         const desk_form_t *form, desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+{
+    relais_cli_lang_t lang = s->lang;
+    char alert[1024], others[1][RELAIS_CASE_ID_LEN];
+    s_dup_t dup = {.model = desk->model, .case_id = case_id, .typed = form, .csrf = s->csrf};
+    s_form_page(desk, s, case_id, form, &dup.from, &dup.paused_from, b);
+    if (other) {
+        snprintf(others[0], sizeof others[0], "%s", other);
+        dup.others = (const char(*)[RELAIS_CASE_ID_LEN])others;
+        dup.count = 1;
+    }
+    switch (outcome) {
+    case DESK_MOVE_REFUSED:
+        snprintf(alert, sizeof alert, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), sentence);
+        break;
+    case DESK_MOVE_NOT_SENT:
+        snprintf(alert, sizeof alert,
+                 T(lang, "Non envoyé : le hub ne répond pas (%s). Votre note est ci-dessous ; envoyez la décision "
+                         "à nouveau quand il répondra.",
+                   "Not sent: the hub does not answer (%s). Your note is below; send the decision again when it "
+                   "answers."),
+                 sentence);
+        break;
+    case DESK_MOVE_NO_ANSWER:
+        snprintf(alert, sizeof alert,
+                 T(lang, "Le hub n'a pas répondu (%s) : la décision a pu être enregistrée ou non. Relisez le "
+                         "dossier avant de l'envoyer à nouveau ; votre note est ci-dessous.",
+                   "The hub did not answer (%s): the decision may or may not have been recorded. Read the case "
+                   "again before sending it again; your note is below."),
+                 sentence);
+        break;
+    case DESK_MOVE_INVALID:
+        snprintf(alert, sizeof alert, T(lang, "Non envoyé : %s.", "Not sent: %s."), sentence);
+        break;
+    case DESK_MOVE_EXPIRED:
+    default:
+        snprintf(alert, sizeof alert, "%s",
+                 T(lang, "Non envoyé : ce formulaire venait d'une session terminée ou d'une autre page. "
+                         "Vérifiez votre note, ci-dessous, et envoyez la décision à nouveau.",
+                   "Not sent: this form came from a session that has ended, or from another page. Check your "
+                   "note, below, and send the decision again."));
+        break;
+    }
+    dup.alert = alert;
+    size_t shown = 0;
+    if (!dup.from) {
+        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">");
+        desk_buf_text(b, alert);
+        desk_buf_put(b, "</p>\n");
+    } else {
+        shown = s_dup_section(&dup, lang, b);
+    }
+    if (!shown && form->note && *form->note) { /* no form to keep it in: said back, to be copied */
+        desk_buf_printf(b, "<p>%s</p>\n<blockquote class=\"text\">",
+                        T(lang, "Votre note, non envoyée :", "Your note, not sent:"));
+        desk_buf_lines(b, form->note);
+        desk_buf_put(b, "</blockquote>\n");
     }
     s_end(lang, b);
 }

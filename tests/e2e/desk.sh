@@ -4,7 +4,9 @@
 # socket), the work list built from the desk's own feed (a referral appears without a restart; a
 # refresh reads nothing at the hub), the case page and its logged read, the moves (CSRF, a valid
 # one stored, a refused one with the hub's sentence and the typed note kept, the hub down: not
-# sent), escaping, the headers of every answer, the event stream, English, idle sessions, logout.
+# sent), the answers to a possible duplicate (the forms offered, CSRF, a malformed case id, a
+# dismissal, a merge, a refusal, the hub down), escaping, the headers of every answer, the event
+# stream, English, idle sessions, logout.
 # usage: desk.sh RELAIS RELAISD SOURCE_DIR
 set -euo pipefail
 
@@ -277,6 +279,110 @@ hasnt "<script>alert"
 hasnt "<img src=x"
 page case-script
 
+step "possible duplicates: the flagged case's page offers a merge and a dismissal for each"
+# A cousin born the same day as Lina, 'Lena Benaly': the hub flags her case as a possible duplicate of Lina's.
+child "$tmp/cousin.json" Benaly '["Lena"]' "Collège Marie Curie" SCHOOL_HEAD
+expect 0 college-curie submit "$tmp/cousin.json"
+cousin=$(case_of "$(field case_id "$(cat "$tmp/out")")")
+[[ "$cousin" == C-* && "$cousin" != "$lina" ]] || fail "the cousin's case: '$cousin'"
+# Yanis Kaci, referred by the college, then by the PMI as 'KACI Yanis Karim', born the same day: two cases.
+child "$tmp/yanis.json" Kaci '["Yanis"]' "Collège Marie Curie" SCHOOL_HEAD
+sed -i 's/"2014-03-12"/"2013-05-20"/' "$tmp/yanis.json"
+expect 0 college-curie submit "$tmp/yanis.json"
+yanis=$(case_of "$(field case_id "$(cat "$tmp/out")")")
+child "$tmp/yanis2.json" KACI '["Yanis", "Karim"]' "PMI Les Blagis" PMI
+sed -i 's/"2014-03-12"/"2013-05-20"/' "$tmp/yanis2.json"
+expect 0 pmi-blagis submit "$tmp/yanis2.json"
+yanis2=$(case_of "$(field case_id "$(cat "$tmp/out")")")
+[[ "$yanis" == C-* && "$yanis2" == C-* && "$yanis" != "$yanis2" ]] || fail "Yanis's cases: '$yanis' and '$yanis2'"
+until_page "/?state=all" "/cases/$yanis2\""
+web GET "/cases/$cousin"
+[ "$code" = 200 ] || fail "the cousin's page: $code"
+has '<h2 id="dup-title">Doublons possibles</h2>'
+has "<h3>Avec le dossier <a href=\"/cases/$lina\">$lina</a> — Lina B. (2014)</h3>"
+[ "$(grep -c "<form method=\"post\" action=\"/cases/$cousin/duplicate\">" "$tmp/b")" -eq 2 ] || fail "not two forms for $lina"
+has '<input type="hidden" name="action" value="merge">'
+has '<input type="hidden" name="action" value="dismiss">'
+has "<input type=\"hidden\" name=\"other\" value=\"$lina\">"
+has "<legend>Fusionner $cousin dans $lina : c&#39;est le même enfant</legend>"
+has "En envoyant, vous fermez $cousin dans $lina : $cousin passe à « saisi par erreur » et renvoie à $lina"
+has '<label for="dup-1-merge-note">Note (facultative)</label><textarea id="dup-1-merge-note" name="note"'
+has "<button type=\"submit\" aria-describedby=\"dup-1-dismiss-what\">Pas un doublon de $lina</button>"
+page case-duplicates
+web GET "/cases/$cousin?lang=en"
+has "<legend>Merge $cousin into $lina: the same child</legend>"
+has "Sending this closes $cousin into $lina"
+page case-duplicates-en
+web GET "/cases/$cousin?lang=fr"
+web GET "/cases/$lina"
+hasnt 'action="/cases/'"$lina"'/duplicate"' # the flag is the newer case's: the older one decides nothing
+
+step "a decision on a duplicate without the CSRF token, or naming no case, or itself: refused, nothing sent"
+flags() { # flags CASE: the cases CASE is flagged as a possible duplicate of, as the hub says
+  env "${hub[@]}" timeout 60 "$relais" case show "$1" --json >"$tmp/show" || fail "case show $1"
+  sed -n 's/.*"possible_duplicates": *\[\([^]]*\)\].*/\1/p' "$tmp/show" | tr -d ' "'
+}
+[ "$(flags "$cousin")" = "$lina" ] || fail "the cousin's flags: $(flags "$cousin")"
+web POST "/cases/$cousin/duplicate" --data-urlencode "action=dismiss" --data-urlencode "other=$lina" \
+  --data-urlencode "note=Sans jeton"
+[ "$code" = 403 ] || fail "a dismissal without the CSRF token: $code"
+has ">Sans jeton</textarea>"
+page duplicate-expired
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "action=dismiss" \
+  --data-urlencode "other=$lina<b>" --data-urlencode "note=Autre mal écrit"
+[ "$code" = 422 ] && has "Non envoyé : « $lina&lt;b&gt; » n&#39;est pas un numéro de dossier" && has "Autre mal écrit" ||
+  fail "another case's id badly written: $code"
+hasnt "$lina<b>"
+page duplicate-invalid
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "action=merge" \
+  --data-urlencode "other=$cousin"
+[ "$code" = 422 ] && has "un dossier n&#39;est pas le doublon de lui-même" || fail "a merge into itself: $code"
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "action=split" \
+  --data-urlencode "other=$lina"
+[ "$code" = 422 ] && has "choisissez : fusionner, ou pas un doublon" || fail "another action: $code"
+[ "$(flags "$cousin")" = "$lina" ] || fail "a refused decision changed the flags: $(flags "$cousin")"
+
+step "not a duplicate: the cousin's flag goes, the forms with it; a second dismissal is the hub's to refuse"
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
+  --data-urlencode "action=dismiss" --data-urlencode "other=$lina" --data-urlencode "note=Cousine, même date de naissance"
+[ "$code" = 303 ] || fail "the dismissal: $code $(cat "$tmp/b")"
+where=$(sed -n 's/^Location: \(.*\)$/\1/Ip' "$tmp/h")
+[[ "$where" == "/cases/$cousin?moved="* ]] || fail "after the dismissal: $where"
+[ -z "$(flags "$cousin")" ] || fail "the dismissed flag stays: $(flags "$cousin")"
+grep -q '"state": *"submitted"' "$tmp/show" && grep -q 'Cousine, même date de naissance' "$tmp/show" ||
+  fail "the dismissal's note is not in the hub: $(cat "$tmp/show")"
+web GET "$where"
+has "Enregistré par le hub"
+hasnt "/cases/$cousin/duplicate"
+hasnt "Doublons possibles"
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
+  --data-urlencode "action=dismiss" --data-urlencode "other=$lina" --data-urlencode "note=Une seconde fois"
+[ "$code" = 409 ] || fail "a second dismissal: $code"
+has 'role="alert" id="dup-error">Le hub a refusé : case '"$cousin"' is not flagged as a possible duplicate'
+has ">Une seconde fois</textarea>"
+page duplicate-refused
+
+step "a merge: the PMI's case of Yanis is closed into the college's, and says so"
+web GET "/cases/$yanis2"
+has "<h3>Avec le dossier <a href=\"/cases/$yanis\">$yanis</a> — Yanis K. (2013)</h3>"
+has "<button type=\"submit\" aria-describedby=\"dup-1-merge-what\">Fusionner $yanis2 dans $yanis</button>"
+web POST "/cases/$yanis2/duplicate" --data-urlencode "csrf=$(csrf)" --data-urlencode "from=submitted" \
+  --data-urlencode "action=merge" --data-urlencode "other=$yanis" --data-urlencode "note=Même enfant, écrit autrement par la PMI"
+[ "$code" = 303 ] || fail "the merge: $code $(cat "$tmp/b")"
+where=$(sed -n 's/^Location: \(.*\)$/\1/Ip' "$tmp/h")
+[[ "$where" == "/cases/$yanis2?moved="* ]] || fail "after the merge: $where"
+env "${hub[@]}" timeout 60 "$relais" case show "$yanis2" --json >"$tmp/show" || fail "case show"
+grep -q '"state": *"entered-in-error"' "$tmp/show" && grep -q "\"merged_into\": *\"$yanis\"" "$tmp/show" ||
+  fail "the merge is not in the hub: $(cat "$tmp/show")"
+web GET "$where"
+has "Enregistré par le hub"
+has "<dt>Fusionné dans</dt><dd>$yanis, qui en tient les signalements et l&#39;historique"
+hasnt "/cases/$yanis2/duplicate"
+hasnt "Doublons possibles"
+page case-merged
+web GET "/cases/$yanis"
+has "<dt>Dossiers fusionnés</dt><dd>$yanis2</dd>"
+
 step "the event stream: a line per new case record (case id, state)"
 curl -s -N -m 6 -b "$jar" "$desk_url/events" >"$tmp/events" 2>/dev/null &
 events_pid=$!
@@ -319,6 +425,12 @@ web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencod
 has "Non envoyé"
 has "Texte saisi pendant la panne</textarea>"
 page not-sent
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
+  --data-urlencode "action=merge" --data-urlencode "other=$lina" --data-urlencode "note=Décision saisie pendant la panne"
+[ "$code" = 503 ] || fail "a decision on a duplicate with the hub away: $code"
+has "Non envoyé : le hub ne répond pas"
+has ">Décision saisie pendant la panne</textarea>"
+page duplicate-not-sent
 start_broker || fail "relaisd did not start again"
 until_page / "/cases/$lina\""
 web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \

@@ -113,7 +113,7 @@ RELAIS_KEY="$tmp/keys/mairie-actes.cert_secret" client 0 publish decree publish 
   --street "rue houdan" --numbers 2-40 --side even --text "$tmp/decree.txt" --signatory "Le maire"
 client 0 inforce decree in-force --street "rue houdan" --number 12
 client 0 decreeshow decree show 2026-148
-step "relais desk under valgrind: a session, the list, a case's page, a move, a refusal, the event stream, its stop"
+step "relais desk under valgrind: a session, the list, a case's page, a move, a refusal, decisions on a duplicate refused, the event stream, its stop"
 export RELAIS_KEY="$tmp/keys/coordination.cert_secret"
 "${vg[@]}" --log-file="$tmp/vg-desk.log" "$relais" desk </dev/null >"$tmp/desk.out" 2>"$tmp/desk.err" &
 desk_pid=$!
@@ -141,6 +141,11 @@ events_pid=$!
   "$base/cases/$desk_case/move")" = 409 ] || fail "relais desk: a refused move"
 [ "$(web --data-urlencode "from=$from" --data-urlencode "to=note" "$base/cases/$desk_case/move")" = 403 ] ||
   fail "relais desk: a move without its CSRF token"
+[ "$(web --data-urlencode "csrf=$csrf" --data-urlencode "from=$from" --data-urlencode "action=dismiss" \
+  --data-urlencode "other=C-999" --data-urlencode "note=pas un doublon" "$base/cases/$desk_case/duplicate")" = 409 ] ||
+  fail "relais desk: a dismissal the hub refuses"
+[ "$(web --data-urlencode "csrf=$csrf" --data-urlencode "action=merge" --data-urlencode "other=C-x" \
+  "$base/cases/$desk_case/duplicate")" = 422 ] || fail "relais desk: a merge naming no case"
 wait "$events_pid" || true
 kill -TERM "$desk_pid"
 rc=0
