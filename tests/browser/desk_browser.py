@@ -10,6 +10,7 @@ and what must hold while she does it:
 - with the keyboard alone: the case is opened from the list, triaged, accepted, diagnosed and
   given a pathway, each move a form that offers only what the state allows;
 - a move the hub refuses comes back with the hub's words beside the form, the typed note kept;
+- a possible duplicate answered "not the same child", with the keyboard alone;
 - the pages in English;
 - a child named with markup is shown as text, and no script of it runs;
 - a request without the session's cookie, or without the CSRF token, is refused;
@@ -195,6 +196,32 @@ def local_desk(args, hub):
         browser.axe(d, "a refused move")
         browser.shot(d, args.shots, "03-refused-move")
 
+        say("a possible duplicate, answered with the keyboard alone: not the same child")
+
+        def cousin(r):
+            del r["external_ref"]
+            r["child"]["family_name"] = "Benaly"
+            r["child"]["given_names"] = ["Lena"]
+        hub.submit("college-curie", "referral-college-marie-curie.json", cousin)
+        d.get(base + "/")
+        wait_for(lambda: case_link(d, "Lena B."), "Lena's case on the list")
+        d.get(case_link(d, "Lena B.").get_attribute("href"))
+        wait_for(lambda: d.find_elements(By.ID, "duplicates"), "the possible duplicates on Lena's page")
+        check(d.find_elements(By.ID, "dup-1-merge-note") and d.find_elements(By.ID, "dup-1-dismiss-note"),
+              "Lena's page does not offer both answers to the possible duplicate")
+        browser.axe(d, "a case with a possible duplicate")
+        browser.shot(d, args.shots, "04-possible-duplicate")
+        d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+        d.find_element(By.TAG_NAME, "html").send_keys(Keys.TAB)
+        tab_to(d, by_id("dup-1-dismiss-note"), "the note of 'not a duplicate'")\
+            .send_keys("Cousine de Lina, née le même jour : deux enfants.")
+        tab_to(d, lambda el: el.tag_name == "button" and el.get_attribute("aria-describedby") == "dup-1-dismiss-what",
+               "the button 'not a duplicate'").send_keys(Keys.ENTER)
+        wait_for(lambda: "moved=" in d.current_url, "the page after 'not a duplicate'")
+        check(not d.find_elements(By.ID, "dup-1-dismiss-note"), "the duplicate is still offered after its dismissal")
+        check("deux enfants" in d.find_element(By.ID, "main").text, "the dismissal's note is not on the case")
+        browser.axe(d, "after 'not a duplicate'")
+
         say("the pages in English")
         d.get(case_url)
         tab_to(d, lambda el: (el.get_attribute("href") or "").endswith("lang=en"), "the English link")\
@@ -204,7 +231,7 @@ def local_desk(args, hub):
         d.get(base + "/")
         check("Work list" in d.page_source or "Case" in d.page_source, "the list is not in English")
         browser.axe(d, "the work list in English")
-        browser.shot(d, args.shots, "04-work-list-en")
+        browser.shot(d, args.shots, "05-work-list-en")
         d.get(base + "/?lang=fr")
 
         say("a child named with markup is text: no script of it runs")
@@ -252,7 +279,7 @@ def local_desk(args, hub):
         check("/login" in d.current_url and "Benali" not in d.page_source and "Lina" not in d.page_source,
               "without the cookie, the list was served: %s" % d.current_url)
         browser.axe(d, "the page without a session")
-        browser.shot(d, args.shots, "05-no-session")
+        browser.shot(d, args.shots, "06-no-session")
         return case_id
     finally:
         d.quit()
@@ -279,7 +306,7 @@ def proxied_desk(args, hub, case_id):
                                                            birth_date="2016-09-03")))
         wait_for(lambda: "Nour M. (2016)" in worklist_text(d), "the new referral on the list behind the proxy")
         check(same_page(d), "behind the proxy the list was loaded again instead of refreshed")
-        browser.shot(d, args.shots, "06-work-list-proxied")
+        browser.shot(d, args.shots, "07-work-list-proxied")
 
         say("behind nginx: a note on the case")
         d.get(args.proxied + "/cases/" + case_id)
@@ -301,7 +328,7 @@ def proxied_desk(args, hub, case_id):
         check("Lina" not in text and "Benali" not in text, "another person saw the list")
         check("autre personne" in text, "the desk's refusal of another person: %r" % text[:300])
         browser.axe(d, "the refusal of another person")
-        browser.shot(d, args.shots, "07-another-person")
+        browser.shot(d, args.shots, "08-another-person")
     finally:
         d.quit()
 
