@@ -220,6 +220,9 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
  * typed kept in the form of the action sent. */
 void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const char *other,
                          const desk_form_t *form, desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b);
+/* A form posted after its session ended (local mode): nothing sent, and what was typed given back
+ * to copy, so that a long note is not lost to an idle timeout. */
+void desk_page_session_ended(relais_desk_t *desk, relais_cli_lang_t lang, const desk_form_t *form, desk_buf_t *b);
 /* A page that says one thing: a title and a sentence (an error, the login's help). */
 void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
                        const char *sentence, desk_buf_t *b);

@@ -684,6 +684,11 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
         if (!desk->proxied) {
             if (get && strcmp(url, "/events") != 0)
                 return s_redirect(desk, conn, "/login", &(s_cookie_t){.clear = cookie != NULL});
+            if (post && !req->too_big) {
+                desk_buf_t b = {0};
+                desk_page_session_ended(desk, lang, &req->form, &b);
+                return s_send(desk, conn, MHD_HTTP_UNAUTHORIZED, &b, &(s_cookie_t){.clear = cookie != NULL}, NULL);
+            }
             return s_say(desk, conn, MHD_HTTP_UNAUTHORIZED, NULL, lang, T(lang, "Session terminée", "Session ended"),
                          T(lang, "Aucune session ouverte, ou elle a expiré : rien n'a été envoyé. Ouvrez une nouvelle "
                                  "adresse de relais desk.",

@@ -94,6 +94,48 @@ void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_
     s_end(lang, b);
 }
 
+void desk_page_session_ended(relais_desk_t *desk, relais_cli_lang_t lang, const desk_form_t *form, desk_buf_t *b)
+{
+    const char *title = T(lang, "Session terminée : rien n'a été envoyé", "Session ended: nothing was sent");
+    s_begin(desk, NULL, lang, title, NULL, b);
+    desk_buf_put(b, "<h1>");
+    desk_buf_text(b, title);
+    desk_buf_printf(b, "</h1>\n<p>%s</p>\n",
+                    T(lang, "La session de ce navigateur a expiré ou a été fermée : le hub n'a rien reçu. Ouvrez "
+                            "une nouvelle adresse de relais desk (touche Entrée dans son terminal), puis recopiez ce "
+                            "que vous aviez écrit, repris ci-dessous.",
+                      "This browser's session expired or was closed: the hub received nothing. Open a new address "
+                      "of relais desk (Enter in its terminal), then copy what you had written, given back below."));
+    /* Only what the person typed comes back, to the browser that sent it: no case is read. */
+    const struct {
+        const char *text, *fr, *en;
+    } typed[] = {
+        {form->note, "Note", "Note"},
+        {form->diagnosis, "Diagnostic", "Diagnosis"},
+        {form->reason, "Motif", "Reason"},
+        {form->redirect_to, "Réorienté vers", "Redirected to"},
+        {form->review_date, "Prochain bilan le", "Next review on"},
+        {form->description, "Action du parcours", "Pathway action"},
+        {form->partner, "Avec (partenaire)", "With (partner)"},
+        {form->frequency, "Fréquence", "How often"},
+        {form->responsible, "Responsable", "Responsible"},
+    };
+    int any = 0;
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        if (!typed[i].text || !typed[i].text[0])
+            continue;
+        desk_buf_printf(b, "<div class=\"field\"><label for=\"typed-%zu\">%s</label>"
+                           "<textarea id=\"typed-%zu\" rows=\"4\" readonly>",
+                        i, T(lang, typed[i].fr, typed[i].en), i);
+        desk_buf_lines(b, typed[i].text);
+        desk_buf_put(b, "</textarea></div>\n");
+        any = 1;
+    }
+    if (!any)
+        desk_buf_printf(b, "<p>%s</p>\n", T(lang, "Le formulaire ne contenait aucun texte.", "The form held no text."));
+    s_end(lang, b);
+}
+
 /* ---- Words -------------------------------------------------------------------------------------- */
 
 static const char *s_state(relais_case_state_t st, relais_cli_lang_t lang)

@@ -6,7 +6,7 @@
 # one stored, a refused one with the hub's sentence and the typed note kept, the hub down: not
 # sent), the answers to a possible duplicate (the forms offered, CSRF, a malformed case id, a
 # dismissal, a merge, a refusal, the hub down), escaping, the headers of every answer, the event
-# stream, English, idle sessions, logout.
+# stream, English, idle sessions (a form sent after one ended: its text given back), logout.
 # usage: desk.sh RELAIS RELAISD SOURCE_DIR
 set -euo pipefail
 
@@ -464,6 +464,14 @@ web GET /
 [ "$code" = 200 ] || fail "a session in use ended: $code"
 # The script's refreshes of the list are no sign of the person: the session ends all the same.
 for _ in 1 2 3 4; do sleep 1; web GET / -H "X-Relais-Refresh: 1"; done
+# A form sent after the session ended: nothing sent, and the text typed given back to copy.
+web POST "/cases/$lina/move" --data-urlencode "csrf=x" --data-urlencode "to=note" \
+  --data-urlencode "note=Longue note écrite pendant la pause <b>déjeuner</b>"
+[ "$code" = 401 ] || fail "a form after the session ended: $code"
+has "<h1>Session terminée : rien n&#39;a été envoyé</h1>"
+has 'readonly>Longue note écrite pendant la pause &lt;b&gt;déjeuner&lt;/b&gt;</textarea>'
+hasnt "Benali"
+page session-ended
 web GET /
 [ "$code" = 303 ] && grep -qi '^Location: /login' "$tmp/h" && hasnt "Lina" || fail "an idle session did not end: $code"
 stop_desk "$desk_pid"
