@@ -31,6 +31,7 @@ void relais_audit_usage(FILE *out)
           "       relais audit consistency OLD_SIZE [NEW_SIZE]\n"
           "                          (--store DIR | --endpoint E --key FILE --server-cert FILE)\n"
           "       relais audit check-consistency FILE.json --old NOTE_FILE --new NOTE_FILE --broker-cert FILE\n"
+          "       relais audit watch --checkpoints DIR --endpoint E --key FILE --server-cert FILE\n"
           "       relais audit snapshot --store DIR --out DIR\n"
           "\n"
           "verify checks every record (decoding, sequence, leaf hash, sender, signature, unique id)\n"
@@ -50,6 +51,11 @@ void relais_audit_usage(FILE *out)
           "notes of those sizes when it has them; check-consistency checks it against two notes you\n"
           "kept, with nothing but the hub's certificate: exit 0 when the new tree extends the old, 1\n"
           "naming what differs, 2 when a file does not read.\n"
+          "watch, for an auditor's timer, fetches the hub's latest checkpoint and checks with a\n"
+          "consistency proof that it extends the one kept in DIR (latest.note), then keeps it: exit 0;\n"
+          "4 with an ALARM when the hub shows a history that does not extend the one kept (cut,\n"
+          "rewritten, or another than it showed before), its note kept apart as evidence; 1 when the\n"
+          "hub refused or did not answer; 2 on a local error. The first run keeps what it gets.\n"
           "snapshot copies a store, even one a running relaisd writes to, as it is at one instant\n"
           "(compacted; its data keys wrapped, so that it is read only with the hub's data key of its\n"
           "generation): the copy to audit offline, or a backup.\n"
@@ -71,6 +77,7 @@ int relais_cmd_audit(int argc, char **argv)
         {"snapshot", relais_audit_cmd_snapshot},
         {"consistency", relais_audit_cmd_consistency},
         {"check-consistency", relais_audit_cmd_check_consistency},
+        {"watch", relais_audit_cmd_watch},
     };
     if (argc < 2) {
         relais_audit_usage(stderr);

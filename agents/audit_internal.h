@@ -37,6 +37,24 @@ int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size);
  * hub's signed notes of those sizes when it has them, checked, then printed. */
 int relais_audit_online_consistency(relais_cli_conn_t *conn, uint64_t old_size, uint64_t new_size);
 
+int relais_audit_cmd_watch(int argc, char **argv);
+
+/* A connection to the broker and the certificate whose key signs its checkpoints. */
+typedef struct {
+    relais_client_t *client; /* the connection */
+    relais_peer_t broker;    /* --server-cert */
+} relais_audit_remote_t;
+
+/* Connects with the shared flags (or the environment). 0, or the exit status after saying why. */
+int relais_audit_remote_connect(relais_cli_conn_t *conn, relais_audit_remote_t *r);
+/* The broker's checkpoint of `size` (0: its latest), its note verified with the server
+ * certificate's key and copied into `note` (room RELAIS_CHECKPOINT_MAX) unless NULL. */
+int relais_audit_remote_checkpoint(relais_audit_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note,
+                                   relais_error_t *err);
+/* The exit status of a failed online request: the broker's refusals as every command
+ * reports them; a proof or note that fails to verify is a finding of ours. */
+int relais_audit_remote_status(const char *what, int rc, const relais_error_t *err);
+
 /* Usage of all the audit subcommands, for --help and usage errors. */
 void relais_audit_usage(FILE *out);
 

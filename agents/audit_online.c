@@ -11,14 +11,7 @@
 
 /* ---- Connecting ------------------------------------------------------------------------- */
 
-/* A connection to the broker and the certificate whose key signs its checkpoints. */
-typedef struct {
-    relais_client_t *client; /* the connection */
-    relais_peer_t broker;    /* --server-cert */
-} s_remote_t;
-
-/* Connects with the shared flags (or the environment). 0, or the exit status after saying why. */
-static int s_connect(relais_cli_conn_t *conn, s_remote_t *r)
+int relais_audit_remote_connect(relais_cli_conn_t *conn, relais_audit_remote_t *r)
 {
     memset(r, 0, sizeof *r);
     int status = relais_cli_connect(conn, NULL, 0, &r->client);
@@ -39,9 +32,7 @@ static const char *s_why(int rc, const relais_error_t *err)
     return detail && *detail ? detail : relais_strerror(rc);
 }
 
-/* The broker's checkpoint of `size` (0: its latest), its note verified with the server
- * certificate's key and copied into `note` (room RELAIS_CHECKPOINT_MAX) unless NULL. */
-static int s_checkpoint(s_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note, relais_error_t *err)
+int relais_audit_remote_checkpoint(relais_audit_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note, relais_error_t *err)
 {
     relais_reply_t reply;
     memset(&reply, 0, sizeof reply);
@@ -64,9 +55,9 @@ static int s_checkpoint(s_remote_t *r, uint64_t size, relais_checkpoint_t *cp, c
     return rc;
 }
 
-static int s_latest_checkpoint(s_remote_t *r, relais_checkpoint_t *cp, char *note, relais_error_t *err)
+static int s_latest_checkpoint(relais_audit_remote_t *r, relais_checkpoint_t *cp, char *note, relais_error_t *err)
 {
-    return s_checkpoint(r, 0, cp, note, err);
+    return relais_audit_remote_checkpoint(r, 0, cp, note, err);
 }
 
 /* ---- Message ids seen ------------------------------------------------------------------- */
@@ -147,7 +138,7 @@ static void s_id_free(s_idset_t *set)
 
 /* One online verification. */
 typedef struct {
-    s_remote_t remote;                /* the broker */
+    relais_audit_remote_t remote;                /* the broker */
     relais_audit_keys_t keys;         /* senders' keys: --certs */
     s_idset_t ids;                    /* message ids seen */
     uint64_t *gone, *gone_seqs;       /* key ids and numbers of the records sent sealed */
@@ -356,7 +347,7 @@ int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, i
         return relais_cli_local("audit verify", relais_status_set(RELAIS_E_NOMEM, "a verification"));
     relais_audit_tree_init(&v->out.tree);
     int rc = relais_audit_keys_load(certs_dir, &v->keys);
-    int status = rc ? relais_cli_local(certs_dir, rc) : s_connect(conn, &v->remote);
+    int status = rc ? relais_cli_local(certs_dir, rc) : relais_audit_remote_connect(conn, &v->remote);
     if (status == 0) {
         s_online_pass(v, quiet);
         s_check_gone(v);
@@ -379,7 +370,7 @@ int relais_audit_online_verify(relais_cli_conn_t *conn, const char *certs_dir, i
 /* The record's own bytes give its leaf hash, so the proof does not rest on the broker's word
  * for it. A partner may not read records (FORBIDDEN): it then compares the leaf hash with
  * the one in its acknowledgement. */
-static int s_online_leaf(s_remote_t *r, uint64_t seq, const relais_hash_t claimed)
+static int s_online_leaf(relais_audit_remote_t *r, uint64_t seq, const relais_hash_t claimed)
 {
     relais_reply_t page;
     relais_error_t err;
@@ -411,7 +402,7 @@ out_clear:
 }
 
 /* Asks for the proof of `seq` in the tree of the verified checkpoint and checks it. */
-static int s_online_proof(s_remote_t *r, const relais_checkpoint_t *cp, relais_audit_proof_t *proof,
+static int s_online_proof(relais_audit_remote_t *r, const relais_checkpoint_t *cp, relais_audit_proof_t *proof,
                           relais_error_t *err)
 {
     relais_reply_t reply;
@@ -450,9 +441,7 @@ static int s_prove_size_ok(uint64_t seq, uint64_t size, const relais_checkpoint_
     return 0;
 }
 
-/* The exit status of a failed online request: the broker's refusals as every command
- * reports them; a proof or note that fails to verify is a finding of ours. */
-static int s_online_status(const char *what, int rc, const relais_error_t *err)
+int relais_audit_remote_status(const char *what, int rc, const relais_error_t *err)
 {
     if (relais_status_to_wire(rc) || rc == RELAIS_E_TIMEOUT)
         return relais_cli_fail(what, rc, err);
@@ -466,11 +455,11 @@ int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t si
     relais_audit_proof_t proof;
     relais_checkpoint_t cp;
     relais_error_t err;
-    s_remote_t r;
+    relais_audit_remote_t r;
     memset(&err, 0, sizeof err);
     memset(&proof, 0, sizeof proof);
     proof.seq = seq;
-    int status = s_connect(conn, &r);
+    int status = relais_audit_remote_connect(conn, &r);
     if (status)
         return status;
     int rc = s_latest_checkpoint(&r, &cp, note, &err);
@@ -483,7 +472,7 @@ int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t si
         rc = relais_audit_save_note(save, note);
     if (!rc)
         rc = relais_audit_print_json(relais_audit_proof_json(&proof));
-    return rc ? s_online_status("audit prove", rc, &err) : RELAIS_EXIT_OK;
+    return rc ? relais_audit_remote_status("audit prove", rc, &err) : RELAIS_EXIT_OK;
 }
 
 int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
@@ -491,15 +480,15 @@ int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
     char note[RELAIS_CHECKPOINT_MAX];
     relais_checkpoint_t cp;
     relais_error_t err;
-    s_remote_t r;
+    relais_audit_remote_t r;
     memset(&err, 0, sizeof err);
-    int status = s_connect(conn, &r);
+    int status = relais_audit_remote_connect(conn, &r);
     if (status)
         return status;
-    int rc = s_checkpoint(&r, size, &cp, note, &err);
+    int rc = relais_audit_remote_checkpoint(&r, size, &cp, note, &err);
     relais_client_destroy(&r.client);
     if (rc)
-        return s_online_status("audit checkpoint", rc, &err);
+        return relais_audit_remote_status("audit checkpoint", rc, &err);
     fputs(note, stdout);
     return fflush(stdout) == 0 ? RELAIS_EXIT_OK : RELAIS_EXIT_USAGE;
 }
@@ -511,12 +500,12 @@ int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
  * record, which leads to the root as the hub holds it (its word alone: check-consistency wants
  * a note). A hub that answers a checkpoint of this size with MALFORMED signed none, or is older
  * than that request: said on stderr, not a failure. */
-static int s_online_root(s_remote_t *r, uint64_t size, relais_hash_t root, char *note, relais_error_t *err)
+static int s_online_root(relais_audit_remote_t *r, uint64_t size, relais_hash_t root, char *note, relais_error_t *err)
 {
     relais_checkpoint_t cp;
     relais_reply_t reply;
     memset(err, 0, sizeof *err);
-    int rc = s_checkpoint(r, size, &cp, note, err);
+    int rc = relais_audit_remote_checkpoint(r, size, &cp, note, err);
     if (rc == 0) {
         memcpy(root, cp.root, RELAIS_HASH_SIZE);
         return 0;
@@ -546,7 +535,7 @@ static int s_online_root(s_remote_t *r, uint64_t size, relais_hash_t root, char 
 
 /* Asks for the proof (new_size 0: to the log's size now), then for the roots of both sizes,
  * and checks that the proof leads from one to the other before anyone sees it. */
-static int s_online_consistency(s_remote_t *r, relais_audit_consistency_t *proof, relais_error_t *err)
+static int s_online_consistency(relais_audit_remote_t *r, relais_audit_consistency_t *proof, relais_error_t *err)
 {
     relais_reply_t reply;
     memset(&reply, 0, sizeof reply);
@@ -577,11 +566,11 @@ int relais_audit_online_consistency(relais_cli_conn_t *conn, uint64_t old_size, 
 {
     relais_audit_consistency_t *proof = calloc(1, sizeof *proof);
     relais_error_t err;
-    s_remote_t r;
+    relais_audit_remote_t r;
     memset(&err, 0, sizeof err);
     if (!proof)
         return relais_cli_local("audit consistency", relais_status_set(RELAIS_E_NOMEM, "a consistency proof"));
-    int status = s_connect(conn, &r);
+    int status = relais_audit_remote_connect(conn, &r);
     if (status) {
         free(proof);
         return status;
@@ -593,5 +582,5 @@ int relais_audit_online_consistency(relais_cli_conn_t *conn, uint64_t old_size, 
     if (!rc)
         rc = relais_audit_print_json(relais_audit_consistency_json(proof));
     free(proof);
-    return rc ? s_online_status("audit consistency", rc, &err) : RELAIS_EXIT_OK;
+    return rc ? relais_audit_remote_status("audit consistency", rc, &err) : RELAIS_EXIT_OK;
 }

@@ -10,6 +10,9 @@
 #define RELAIS_EXIT_OK 0
 #define RELAIS_EXIT_REFUSED 1
 #define RELAIS_EXIT_USAGE 2
+/* `relais audit watch` alone: the hub showed a history that does not extend the one kept, so
+ * that an auditor's timer tells an alarm from a hub that did not answer (1). */
+#define RELAIS_EXIT_ALARM 4
 
 int relais_cmd_keygen(int argc, char **argv);
 int relais_cmd_submit(int argc, char **argv);

@@ -20,22 +20,6 @@ pki_broker
 said() { # said TEXT: the last command's stderr holds TEXT, word for word
   grep -qF -- "$1" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected on stderr: $1"; }
 }
-# submit_referrals N: N referrals of as many children; $head is the last one's sequence number.
-n_children=0
-submit_referrals() {
-  local i
-  for i in $(seq "$1"); do
-    n_children=$((n_children + 1))
-    child "$tmp/child.json" "Essai$n_children" '["Lina"]' "Collège Marie Curie" SCHOOL_HEAD
-    expect 0 college-curie submit "$tmp/child.json"
-    head=$(field seq "$(cat "$tmp/out")")
-  done
-}
-# wait_checkpoint SIZE: the hub signed a checkpoint of that size (within its 1 s interval).
-wait_checkpoint() {
-  for _ in $(seq 100); do grep -q "event=checkpoint size=$1 " "$tmp/broker.log" && return 0; sleep 0.1; done
-  fail "no checkpoint of size $1: $(grep 'event=checkpoint' "$tmp/broker.log" | tail -3)"
-}
 # note_of FIELD FILE: the note a proof file carries in FIELD (old_checkpoint, new_checkpoint), as text.
 note_of() { printf '%b' "$(field "$1" "$(cat "$2")")"; }
 # check STATUS PROOF OLD NEW [CERT]: relais audit check-consistency exits STATUS; output in $tmp/out, $tmp/err.

@@ -180,6 +180,28 @@ child() {
     -e "s/\"Collège Marie Curie\",$/\"$4\",/" -e "s/\"SCHOOL_HEAD\"/\"$5\"/" -e '/"external_ref"/d' \
     "$examples/referral-college-marie-curie.json" >"$1"
 }
+# submit_referrals N: N referrals of as many new children, by the college; $head is the last
+# one's sequence number.
+n_children=0
+submit_referrals() {
+  local i
+  for i in $(seq "$1"); do
+    n_children=$((n_children + 1))
+    child "$tmp/child.json" "Essai$n_children" '["Lina"]' "Collège Marie Curie" SCHOOL_HEAD
+    expect 0 college-curie submit "$tmp/child.json"
+    head=$(field seq "$(cat "$tmp/out")")
+  done
+}
+# wait_checkpoint SIZE: the hub signed a checkpoint of that size (within its 1 s interval), in the
+# lines of its log from $log_from on (1 unless a script restarted the hub on another store).
+log_from=1
+wait_checkpoint() {
+  for _ in $(seq 100); do
+    tail -n +"$log_from" "$tmp/broker.log" | grep -q "event=checkpoint size=$1 " && return 0
+    sleep 0.1
+  done
+  fail "no checkpoint of size $1: $(grep 'event=checkpoint' "$tmp/broker.log" | tail -3)"
+}
 # case_of HANDLE: the case a referral was filed in, as the coordinator sees it.
 case_of() {
   expect 0 coordination case show "$1" --json
