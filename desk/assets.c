@@ -65,8 +65,24 @@ static const char s_css[] =
     ".visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
     "white-space:nowrap}\n"
     "[hidden]{display:none!important}\n"
+    ".site nav a+a{margin-left:1rem}\n"
+    ".site nav a[aria-current]{font-weight:700;text-decoration-thickness:3px}\n"
+    /* the charts: each beside its table when there is room, the wide ones above it */
+    ".pair{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start}\n"
+    ".pair figure{flex:0 1 auto;margin:0;min-width:0}\n"
+    ".pair .scroll{flex:1 1 22rem}\n"
+    ".pair.wide .scroll{flex-basis:100%}\n"
+    "svg.chart{display:block;max-width:100%;height:auto}\n"
+    "table.figures td{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "table.figures .sum th,table.figures .sum td{font-weight:700;border-top:2px solid var(--fg)}\n"
+    ".hint-inline{font-weight:400}\n"
     "@media (max-width:40rem){dl{grid-template-columns:1fr}dd{grid-column:1;margin-left:1rem}}\n"
-    "@media print{.site,.skip,#move,#duplicates,.filters{display:none}}\n";
+    "@page{size:A4;margin:12mm}\n"
+    "@media print{.site,.skip,#move,#duplicates,.filters{display:none}"
+    "body{font-size:10pt}main{padding:0;max-width:none}a{color:inherit}"
+    ".chart-section{break-inside:avoid}.pair{display:block}.pair figure{max-width:none;margin-bottom:.5rem}"
+    "svg.chart{max-height:200mm}.scroll{overflow:visible}"
+    "table.figures th,table.figures td{padding:.1rem .3rem}}\n";
 
 static const char s_js[] =
     "/* desk.js -- follows the desk's event stream: the work list refreshed in place, a case's page told\n"

@@ -140,6 +140,80 @@ size_t desk_model_recent(desk_model_t *m, desk_event_t *ev, size_t cap);
 /* Wakes every stream waiting (the desk stops). */
 void desk_model_wake(desk_model_t *m);
 
+/* What the charts count (charts.c publishes it through the statistics' suppression rule). The
+ * sources are the ReferrerRole values 1 to 10 in their order, then "unspecified" (0, or a value
+ * this build does not know), as the statistics list them; the urgencies those of the triage
+ * targets: urgent, priority, routine (a referral without one counts as routine, as its deadline
+ * does). */
+#define DESK_CHART_MONTHS 12
+#define DESK_SOURCES 11
+#define DESK_URGENCIES 3
+
+typedef struct {
+    /* The period, set by the caller: [from_ms, to_ms), its first month year * 12 + month - 1
+     * (local time), and DESK_CHART_MONTHS months long. */
+    int64_t from_ms, to_ms;
+    int first_month;
+    /* The referrals received in the period, by month and source (a split's copy is the referral it
+     * copies, counted once); the cases opened in it, by their state now (a case merged into
+     * another counts with it, not on its own); the triage decisions made in it (the move out of
+     * submitted or triage to a decision: awaiting agreement, accepted, declined, redirected), by
+     * urgency, [0] within the target and [1] after it. */
+    uint64_t referrals[DESK_CHART_MONTHS][DESK_SOURCES];
+    uint64_t states[RELAIS_CASE_STATE_COUNT];
+    uint64_t triage[DESK_URGENCIES][2];
+    int incomplete; /* a fact was lost to memory since the desk started: the counts are short */
+} desk_counts_t;
+
+/* Counts the period's figures into *c from what the feed brought. Errors: RELAIS_E_INVALID (no
+ * period). */
+int desk_model_count(desk_model_t *m, desk_counts_t *c);
+
+/* The deadline policy the model was made with (it never changes). */
+void desk_model_policy(desk_model_t *m, relais_cases_policy_t *out);
+
+/* ---- The charts' figures (charts.c) --------------------------------------------------------------- */
+
+/* A chart's figures after the statistics' suppression rule (relais_stats.h), with their threshold:
+ * the chart's total split into parts (months, states, urgencies), a table of the total; and, when
+ * the chart has kinds, each part split again into kinds (sources; within the target or late), a
+ * table of that part. Rule 1 and rule 4 withhold the whole chart; a part's kinds that cannot be
+ * protected are withheld alone, the part's count kept, as the statistics withhold a lost and
+ * found's table alone: a reader learns that they held one kind only or each case alone in its
+ * kind, not which. The charts count different things (referrals, cases opened in the period, triage
+ * decisions made in it), so no sum of one is exactly a sum of another's cells; nearly, at times (a
+ * past year's cases, opened and triaged within it), which the rule does not cover, as it does not
+ * cover two publications a few cases apart (relais_stats.h). */
+#define DESK_CHART_PARTS 16 /* the most parts a chart has: the case states */
+
+typedef struct {
+    uint64_t count;
+    int secret;
+} desk_cell_t;
+
+typedef struct {
+    uint64_t total;
+    int withheld;                 /* every figure of the chart is secret */
+    size_t parts, kinds;          /* kinds 0: the parts alone */
+    desk_cell_t part[DESK_CHART_PARTS];
+    desk_cell_t kind[DESK_CHART_PARTS][DESK_SOURCES];
+    int kinds_withheld[DESK_CHART_PARTS]; /* this part's kinds are secret whole */
+} desk_chart_t;
+
+typedef struct {
+    unsigned threshold;
+    desk_chart_t referrals; /* parts: the months of the period; kinds: the sources */
+    desk_chart_t states;    /* parts: the states, RELAIS_CASE_SUBMITTED first */
+    desk_chart_t triage;    /* parts: the urgencies; kinds: within the target, late */
+} desk_figures_t;
+
+/* The three charts' figures from the counts, at `threshold`. Errors: RELAIS_E_INVALID (no counts
+ * or figures), RELAIS_E_NOMEM. */
+int desk_figures_make(const desk_counts_t *c, unsigned threshold, desk_figures_t *out);
+
+/* Whether a chart's figure is secret: a part's count (kind < 0), or one of its kinds'. */
+int desk_figure_secret(const desk_chart_t *f, size_t part, int kind);
+
 /* ---- The desk ------------------------------------------------------------------------------------ */
 
 struct relais_desk {
@@ -223,6 +297,16 @@ void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const cha
 /* A form posted after its session ended (local mode): nothing sent, and what was typed given back
  * to copy, so that a long note is not lost to an idle timeout. */
 void desk_page_session_ended(relais_desk_t *desk, relais_cli_lang_t lang, const desk_form_t *form, desk_buf_t *b);
+/* The frame every page shares: the document's head, the skip link, the site's header and its
+ * navigation, <main>; `page` names the page for the script and the navigation ("charts"; NULL: none),
+ * the language link shows the current address again. desk_page_end closes what it opened. */
+void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, const char *title, const char *page,
+                     desk_buf_t *b);
+void desk_page_end(relais_cli_lang_t lang, desk_buf_t *b);
+/* The charts (charts.c): the period of the request's `year` (the last 12 months without one), from
+ * the desk's model. Returns 0, or the status that kept the figures from being made (the page then
+ * says so). */
+int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Connection *conn, desk_buf_t *b);
 /* A page that says one thing: a title and a sentence (an error, the login's help). */
 void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
                        const char *sentence, desk_buf_t *b);

@@ -709,6 +709,11 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     }
     if (get && strcmp(url, "/events") == 0)
         return made.id ? s_redirect(desk, conn, "/", &made) : s_events(desk, conn, &s);
+    if (get && strcmp(url, "/charts") == 0) {
+        desk_buf_t b = {0};
+        int rc = desk_page_charts(desk, &s, conn, &b);
+        return s_send(desk, conn, rc ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, &b, &made, NULL);
+    }
     if (strncmp(url, "/cases/", 7) == 0) {
         const char *ref = url + 7;
         const char *slash = strchr(ref, '/');

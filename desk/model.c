@@ -9,6 +9,10 @@
  *
  * Nothing here is written anywhere: the names are in this process's memory, for the list and its
  * search, and go with it.
+ *
+ * For the charts, a case also keeps what the hub's case record does not: when each of its referrals
+ * came and from which kind of referrer, and when its triage was decided against which deadline (a
+ * deadline depends on the urgency and clock at that moment, which a later referral may change).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +25,20 @@
 #define S_EVENTS 256 /* case events kept for the event streams */
 
 typedef struct {
+    int64_t received_ms;
+    int source; /* the referrer's ReferrerRole */
+} s_referral_fact_t;
+
+typedef struct {
     relais_case_record_t rec;
     char *family;       /* the child's names as its first referral gives them (corrections applied) */
     char *given;
     char *search;       /* what the search looks in, folded */
+    s_referral_fact_t *referrals; /* its referrals, for the charts */
+    size_t referral_count, referral_cap;
+    int64_t triaged_ms;           /* its triage decision; 0 while none */
+    int64_t triage_due_ms;        /* the deadline that decision was due by */
+    relais_urgency_t triage_urgency;
 } s_case_t;
 
 struct desk_model {
@@ -37,6 +51,7 @@ struct desk_model {
     uint64_t head;          /* events so far; the last S_EVENTS are in events[n % S_EVENTS] */
     int woken;
     relais_cases_policy_t policy;
+    int facts_lost;         /* a chart's fact could not be kept (memory) */
 };
 
 int desk_model_new(const relais_cases_policy_t *policy, desk_model_t **out)
@@ -68,6 +83,7 @@ static void s_case_free(s_case_t *c)
     free(c->family);
     free(c->given);
     free(c->search);
+    free(c->referrals);
     sodium_memzero(c, sizeof *c);
     free(c);
 }
@@ -378,6 +394,74 @@ static void s_status(desk_model_t *m, const relais_delivery_t *d, const relais_m
     pthread_cond_broadcast(&m->changed);
 }
 
+/* ---- What the charts keep ------------------------------------------------------------------------ */
+
+/* Where the case of a delivery stood before it: waiting for its triage, and by when. */
+typedef struct {
+    int waiting;
+    int64_t due_ms;
+    relais_urgency_t urgency;
+} s_before_t;
+
+static int s_waits_for_triage(relais_case_state_t st)
+{
+    return st == RELAIS_CASE_SUBMITTED || st == RELAIS_CASE_TRIAGE;
+}
+
+/* A state a triage decides: a pause keeps the case waiting, and a case entered in error was never
+ * to be triaged. */
+static int s_decided(relais_case_state_t st)
+{
+    return st != RELAIS_CASE_UNSPECIFIED && !s_waits_for_triage(st) && st != RELAIS_CASE_PAUSED &&
+           st != RELAIS_CASE_ENTERED_IN_ERROR;
+}
+
+static void s_before(desk_model_t *m, const relais_delivery_t *d, s_before_t *out)
+{
+    memset(out, 0, sizeof *out);
+    const s_case_t *c = d->has_status ? s_find(m, d->status.case_id) : NULL;
+    if (!c || c->triaged_ms || !s_waits_for_triage(c->rec.summary.state))
+        return;
+    out->waiting = 1;
+    out->due_ms = relais_cases_due_ms(&c->rec, &m->policy);
+    out->urgency = c->rec.summary.urgency;
+}
+
+static int s_keep_referral(s_case_t *c, int64_t received_ms, int source)
+{
+    if (c->referral_count == c->referral_cap) {
+        size_t cap = c->referral_cap ? 2 * c->referral_cap : 2;
+        s_referral_fact_t *grown = realloc(c->referrals, cap * sizeof *grown);
+        if (!grown)
+            return relais_status_set(RELAIS_E_NOMEM, "the charts' referrals");
+        c->referrals = grown;
+        c->referral_cap = cap;
+    }
+    c->referrals[c->referral_count++] = (s_referral_fact_t){received_ms, source};
+    return 0;
+}
+
+/* After the fold: the referral the delivery brought (not a split's copy: the referral it copies was
+ * counted when it came), and the case's triage decision when this was it. */
+static void s_charted(desk_model_t *m, const relais_delivery_t *d, const relais_message_t *msg,
+                      const relais_log_record_t *lr, const s_before_t *before)
+{
+    s_case_t *c = d->has_status ? s_find(m, d->status.case_id) : NULL;
+    if (!c)
+        return;
+    relais_referral_view_t ref;
+    if (relais_message_payload(msg) == RELAIS_PAYLOAD_REFERRAL && !lr->copy_of &&
+        relais_message_referral(msg, &ref) == 0 && s_keep_referral(c, lr->received_ms, ref.referrer_role) != 0)
+        m->facts_lost = 1;
+    if (before->waiting && s_decided(c->rec.summary.state)) {
+        c->triaged_ms = lr->received_ms;
+        c->triage_due_ms = before->due_ms;
+        c->triage_urgency = before->urgency;
+    }
+}
+
+/* ---- A delivery --------------------------------------------------------------------------------- */
+
 void desk_model_apply(desk_model_t *m, const relais_delivery_t *d)
 {
     relais_log_record_t lr;
@@ -387,6 +471,8 @@ void desk_model_apply(desk_model_t *m, const relais_delivery_t *d)
     m->feed.last_ms = relais_cli_now_ms();
     m->feed.hub_up = 1;
     if (d->record && relais_record_message_decode(d->record, d->record_len, &lr, NULL, &msg) == 0) {
+        s_before_t before;
+        s_before(m, d, &before);
         switch (relais_message_payload(msg)) {
         case RELAIS_PAYLOAD_REFERRAL: s_referral(m, d, msg, lr.received_ms); break;
         case RELAIS_PAYLOAD_CASE_UPDATE: s_update(m, d, msg, lr.received_ms); break;
@@ -395,6 +481,7 @@ void desk_model_apply(desk_model_t *m, const relais_delivery_t *d)
         default: break;
         }
         s_status(m, d, msg, lr.received_ms);
+        s_charted(m, d, msg, &lr, &before);
     }
     relais_message_destroy(&msg);
     m->feed.case_count = m->count;
@@ -529,6 +616,62 @@ int desk_model_row(desk_model_t *m, const char *case_id, int64_t now_ms, desk_ro
         s_row(m, c, now_ms, out);
     pthread_mutex_unlock(&m->lock);
     return c ? 0 : RELAIS_E_NOT_FOUND;
+}
+
+/* ---- The charts' counts ------------------------------------------------------------------------------ */
+
+/* year * 12 + month - 1 of `ms` in local time, as the statistics count months. */
+static int s_month_of(int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        return -1;
+    return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+static size_t s_source_index(int role)
+{
+    return role >= 1 && role < DESK_SOURCES ? (size_t)role - 1 : DESK_SOURCES - 1;
+}
+
+static size_t s_urgency_index(relais_urgency_t u)
+{
+    return u == RELAIS_URGENCY_URGENT ? 0 : u == RELAIS_URGENCY_PRIORITY ? 1 : 2;
+}
+
+void desk_model_policy(desk_model_t *m, relais_cases_policy_t *out)
+{
+    *out = m->policy;
+}
+
+int desk_model_count(desk_model_t *m, desk_counts_t *c)
+{
+    if (!m || !c || c->to_ms <= c->from_ms)
+        return relais_status_set(RELAIS_E_INVALID, "the charts' period");
+    memset(c->referrals, 0, sizeof c->referrals);
+    memset(c->states, 0, sizeof c->states);
+    memset(c->triage, 0, sizeof c->triage);
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < m->count; i++) {
+        const s_case_t *k = m->cases[i];
+        for (size_t j = 0; j < k->referral_count; j++) {
+            const s_referral_fact_t *f = &k->referrals[j];
+            int in = f->received_ms >= c->from_ms && f->received_ms < c->to_ms;
+            int at = in ? s_month_of(f->received_ms) - c->first_month : -1;
+            if (at >= 0 && at < DESK_CHART_MONTHS)
+                c->referrals[at][s_source_index(f->source)]++;
+        }
+        const relais_case_summary_t *s = &k->rec.summary;
+        if (!s->merged_into[0] && s->opened_ms >= c->from_ms && s->opened_ms < c->to_ms &&
+            (unsigned)s->state < RELAIS_CASE_STATE_COUNT)
+            c->states[s->state]++;
+        if (k->triaged_ms && k->triaged_ms >= c->from_ms && k->triaged_ms < c->to_ms)
+            c->triage[s_urgency_index(k->triage_urgency)][k->triaged_ms > k->triage_due_ms]++;
+    }
+    c->incomplete = m->facts_lost;
+    pthread_mutex_unlock(&m->lock);
+    return 0;
 }
 
 /* ---- Event streams ---------------------------------------------------------------------------------- */

@@ -27,6 +27,7 @@ typedef struct {
     const char *page;    /* body's data-page: "list", "case", "" */
     const char *case_id; /* a case's page: its id, for the script */
     const char *here;    /* the page the language link shows again ("": this one, with ?lang=) */
+    int still;           /* a page the script leaves alone (no event stream) */
 } s_frame_t;
 
 static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
@@ -40,7 +41,8 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
     desk_buf_printf(b, " \xe2\x80\x94 %s</title>\n", T(lang, "relais, coordination", "relais, coordination"));
     desk_buf_put(b, "<link rel=\"stylesheet\" href=\"/assets/desk.css\">\n"
                     "<script src=\"/assets/desk.js\" defer></script>\n</head>\n");
-    desk_buf_printf(b, "<body data-page=\"%s\"", frame && frame->page ? frame->page : "");
+    /* the script follows the event stream for the pages it refreshes only */
+    desk_buf_printf(b, "<body data-page=\"%s\"", frame && frame->page && !frame->still ? frame->page : "");
     if (frame && frame->case_id) {
         desk_buf_put(b, " data-case=\"");
         desk_buf_text(b, frame->case_id);
@@ -55,8 +57,10 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
                     T(lang, "relais \xe2\x80\x94 coordination socio-éducative",
                       "relais \xe2\x80\x94 socio-educational coordination"));
     if (s) {
-        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a></nav>\n", T(lang, "Menu", "Menu"),
-                        T(lang, "Dossiers", "Cases"));
+        int charts = frame && frame->page && strcmp(frame->page, "charts") == 0;
+        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a> <a href=\"/charts\"%s>%s</a></nav>\n",
+                        T(lang, "Menu", "Menu"), T(lang, "Dossiers", "Cases"), charts ? " aria-current=\"page\"" : "",
+                        T(lang, "Graphiques", "Charts"));
         desk_buf_put(b, "<a href=\"");
         desk_buf_text(b, frame && frame->here ? frame->here : "/");
         desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
@@ -78,6 +82,18 @@ static void s_end(relais_cli_lang_t lang, desk_buf_t *b)
     (void)lang;
     desk_buf_put(b, "<div id=\"live\" class=\"visually-hidden\" role=\"status\" aria-live=\"polite\"></div>\n"
                     "</main>\n</body>\n</html>\n");
+}
+
+void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, const char *title, const char *page,
+                     desk_buf_t *b)
+{
+    s_frame_t frame = {.page = page, .here = "", .still = 1};
+    s_begin(desk, s, s->lang, title, &frame, b);
+}
+
+void desk_page_end(relais_cli_lang_t lang, desk_buf_t *b)
+{
+    s_end(lang, b);
 }
 
 void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,

@@ -183,6 +183,36 @@ int stats_suppress_single(stats_cell_t *cells, size_t n, uint64_t total, uint64_
     return s_suppress(cells, n, 0, total, threshold, protected);
 }
 
+int relais_stats_suppress(const uint64_t *counts, size_t n, uint64_t total, unsigned threshold, int *secret,
+                          int *protected)
+{
+    if (!protected || (n && (!counts || !secret)))
+        return relais_status_set(RELAIS_E_INVALID, "statistics: a table to suppress");
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (counts[i] > RELAIS_STATS_MAX_CASES)
+            return relais_status_set(RELAIS_E_INVALID, "statistics: a count above the most a table holds");
+        sum += counts[i]; /* checked at each step: never past 2^54, so never wraps */
+        if (sum > RELAIS_STATS_MAX_CASES)
+            return relais_status_set(RELAIS_E_INVALID, "statistics: a table above the most it holds");
+    }
+    if (sum != total)
+        return relais_status_set(RELAIS_E_INVALID, "statistics: the cells do not sum to the table's total");
+    *protected = 1;
+    if (!n)
+        return RELAIS_OK;
+    stats_cell_t *cells = calloc(n, sizeof *cells);
+    if (!cells)
+        return relais_status_set(RELAIS_E_NOMEM, "statistics: suppression");
+    for (size_t i = 0; i < n; i++)
+        cells[i] = (stats_cell_t){.count = counts[i], .label = (int32_t)i};
+    int rc = stats_suppress_single(cells, n, total, threshold, protected);
+    for (size_t i = 0; rc == RELAIS_OK && i < n; i++)
+        secret[i] = cells[i].secret;
+    free(cells);
+    return rc;
+}
+
 static int s_table_build(const relais_stats_t *stats, relais_stats_dimension_t dim, s_table_t *t)
 {
     t->dim = dim;

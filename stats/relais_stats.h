@@ -165,6 +165,16 @@ int relais_stats_publish_json(const relais_stats_t *self, unsigned threshold, ch
  * RELAIS_E_NOMEM. */
 int relais_stats_publish_text(const relais_stats_t *self, unsigned threshold, FILE *out);
 
+/* Rules 2 to 4 for a table counted elsewhere (the coordinator's desk draws its charts' figures
+ * through it), so that every count the project shows goes through one rule: `n` counts of one
+ * single-valued table (each counted thing in exactly one cell) summing to `total`. Sets secret[i]
+ * (room n) for each cell the rule makes secret, and *protected to 0 when even all its non-zero
+ * cells secret do not protect it (rule 4: the caller withholds what the table belongs to). Rule 1,
+ * a total under the threshold, is the caller's. Errors: RELAIS_E_INVALID (NULL where n > 0, counts
+ * that do not sum to `total`, a count above RELAIS_STATS_MAX_CASES), RELAIS_E_NOMEM. */
+int relais_stats_suppress(const uint64_t *counts, size_t n, uint64_t total, unsigned threshold, int *secret,
+                          int *protected);
+
 /* ---- The reception desk's figures ----------------------------------------------------------
  *
  * The Tranquillité urbaine reception desk registers every call, visit, letter, e-mail and form

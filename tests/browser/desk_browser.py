@@ -17,7 +17,8 @@ and what must hold while she does it:
 - behind nginx: the cookie is Secure, the list is live through the proxy, a move goes through,
   and another authenticated person is refused by the desk;
 - every page passes axe-core (WCAG 2.1 A and AA, RGAA's reference, and axe's best practices) and
-  is kept as a screenshot.
+  is kept as a screenshot;
+- then the charts behind nginx (desk_charts.py).
 Exit 0 when everything held; otherwise the first failure on stderr, exit 1.
 """
 import argparse
@@ -31,6 +32,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 import browser
+import desk_charts
 from browser import Failure, by_id, check, tab_to, wait_for
 
 
@@ -343,6 +345,7 @@ def main():
     try:
         case_id = local_desk(args, hub)
         proxied_desk(args, hub, case_id)
+        desk_charts.run(args, hub)
     except Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)
         return 1

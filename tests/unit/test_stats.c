@@ -759,6 +759,56 @@ static void test_random_publications_disclose_nothing(void **state)
     assert_true(most_withheld < 12);
 }
 
+/* The rule for a table counted elsewhere (relais_stats_suppress, the desk's charts) is the
+ * publication's: on random aggregates, the source table's secret cells are the same. */
+static void test_suppress_is_the_publications_rule(void **state)
+{
+    (void)state;
+    s_rng = 20260601;
+    unsigned compared = 0;
+    for (int round = 0; round < 400; round++) {
+        relais_stats_t *s = NULL;
+        assert_int_equal(relais_stats_new(&s), RELAIS_OK);
+        unsigned n = s_below(80);
+        for (unsigned i = 0; i < n; i++) {
+            relais_stats_case_t c = {.opened_ms = s_utc_ms(2026, 3, 15, 12, 0), .source = (int)s_skewed(11),
+                                     .age_years = -1, .duration_ms = -1};
+            assert_int_equal(relais_stats_add(s, &c), RELAIS_OK);
+        }
+        json_t *root = s_publish(s, RELAIS_STATS_THRESHOLD_DEFAULT);
+        json_t *table = json_object_get(root, "source");
+        if (json_is_object(table)) {
+            uint64_t counts[11];
+            int secret[11];
+            for (size_t i = 0; i < 11; i++)
+                counts[i] = s_count(s, RELAIS_STATS_SOURCE, s_labels[RELAIS_STATS_SOURCE][i]);
+            int protected = 0;
+            assert_int_equal(relais_stats_suppress(counts, 11, n, RELAIS_STATS_THRESHOLD_DEFAULT, secret, &protected),
+                             RELAIS_OK);
+            assert_true(protected);
+            for (size_t i = 0; i < 11; i++)
+                assert_int_equal(secret[i], json_is_string(json_object_get(table, s_labels[RELAIS_STATS_SOURCE][i])));
+            compared++;
+        }
+        json_decref(root);
+        relais_stats_destroy(&s);
+    }
+    assert_true(compared > 300);
+
+    /* A table the rule cannot protect (every case alone in its cell), and refusals. */
+    const uint64_t ones[6] = {1, 1, 1, 1, 1, 0};
+    int secret[6], protected = 1;
+    assert_int_equal(relais_stats_suppress(ones, 6, 5, 5, secret, &protected), RELAIS_OK);
+    assert_false(protected);
+    assert_int_equal(relais_stats_suppress(ones, 6, 6, 5, secret, &protected), RELAIS_E_INVALID);
+    assert_int_equal(relais_stats_suppress(NULL, 6, 5, 5, secret, &protected), RELAIS_E_INVALID);
+    assert_int_equal(relais_stats_suppress(ones, 6, 5, 5, secret, NULL), RELAIS_E_INVALID);
+    const uint64_t huge[2] = {RELAIS_STATS_MAX_CASES, 1};
+    assert_int_equal(relais_stats_suppress(huge, 2, 0, 5, secret, &protected), RELAIS_E_INVALID);
+    assert_int_equal(relais_stats_suppress(NULL, 0, 0, 5, NULL, &protected), RELAIS_OK);
+    assert_true(protected);
+}
+
 int main(void)
 {
     setenv("TZ", S_TZ, 1);
@@ -775,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_unprotectable_table_hides_everything),
         cmocka_unit_test(test_month_bars),
         cmocka_unit_test(test_random_publications_disclose_nothing),
+        cmocka_unit_test(test_suppress_is_the_publications_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
