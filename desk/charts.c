@@ -216,7 +216,7 @@ static void s_capital(const char *text, char *out, size_t cap)
 #define S_WIDE 760   /* the months' chart */
 #define S_NARROW 600 /* the others, beside their tables */
 #define S_LABELS 280 /* the months' chart's labels, right-aligned at the end of their column */
-#define S_NARROW_LABELS 250
+#define S_NARROW_LABELS 300 /* room for "en attente de l'accord de la famille" at 14 px */
 
 /* The opening of a chart's SVG, its name and description, and its patterns: secret (grey hatching,
  * a figure no one may read) and late (red, white stripes); ids prefixed by the chart's. */
