@@ -55,8 +55,8 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
                     T(lang, "relais \xe2\x80\x94 coordination socio-éducative",
                       "relais \xe2\x80\x94 socio-educational coordination"));
     if (s) {
-        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a></nav>\n", T(lang, "Menu", "Menu"),
-                        T(lang, "Dossiers", "Cases"));
+        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a> <a href=\"/calendar\">%s</a></nav>\n",
+                        T(lang, "Menu", "Menu"), T(lang, "Dossiers", "Cases"), T(lang, "Calendrier", "Calendar"));
         desk_buf_put(b, "<a href=\"");
         desk_buf_text(b, frame && frame->here ? frame->here : "/");
         desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
@@ -78,6 +78,18 @@ static void s_end(relais_cli_lang_t lang, desk_buf_t *b)
     (void)lang;
     desk_buf_put(b, "<div id=\"live\" class=\"visually-hidden\" role=\"status\" aria-live=\"polite\"></div>\n"
                     "</main>\n</body>\n</html>\n");
+}
+
+void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
+                     const char *page, desk_buf_t *b)
+{
+    s_frame_t frame = {.page = page, .here = ""};
+    s_begin(desk, s, lang, title, &frame, b);
+}
+
+void desk_page_end(relais_cli_lang_t lang, desk_buf_t *b)
+{
+    s_end(lang, b);
 }
 
 void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
