@@ -543,14 +543,14 @@ void desk_page_calendar(relais_desk_t *desk, const desk_session_t *s, const desk
         if (v->address) {
             desk_buf_printf(b,
                             "<div class=\"field\"><label for=\"cal-address\">%s <span class=\"hint\">%s</span>"
-                            "</label><input type=\"text\" id=\"cal-address\" readonly value=\"",
+                            "</label><textarea id=\"cal-address\" rows=\"2\" readonly spellcheck=\"false\">",
                             T(lang, "Adresse d'abonnement", "Subscription address"),
                             T(lang, "affichée cette fois seulement : copiez-la maintenant dans votre agenda (« "
                                     "s'abonner à un calendrier sur le réseau »)",
                               "shown this once only: copy it into your calendar program now (\xe2\x80\x9csubscribe "
                               "to a calendar on the network\xe2\x80\x9d)"));
-            desk_buf_text(b, v->address);
-            desk_buf_put(b, "\"></div>");
+            desk_buf_text(b, v->address); /* all of it in sight, over two lines if need be */
+            desk_buf_put(b, "</textarea></div>");
         }
         desk_buf_put(b, "</div>\n");
     }

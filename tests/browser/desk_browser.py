@@ -31,6 +31,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 import browser
+import desk_calendar
 from browser import Failure, by_id, check, tab_to, wait_for
 
 
@@ -343,6 +344,7 @@ def main():
     try:
         case_id = local_desk(args, hub)
         proxied_desk(args, hub, case_id)
+        desk_calendar.run(args, case_id)
     except Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)
         return 1

@@ -182,7 +182,7 @@ web POST /calendar --data-urlencode "csrf=$form_csrf" --data-urlencode "action=n
 [ "$code" = 422 ] || fail "another action: $code"
 web POST /calendar --data-urlencode "csrf=$form_csrf" --data-urlencode "action=subscribe"
 [ "$code" = 200 ] || fail "the subscription: $code"
-address=$(sed -n 's/.*id="cal-address" readonly value="\([^"]*\)".*/\1/p' "$tmp/b")
+address=$(sed -n 's/.*id="cal-address"[^>]*>\([^<]*\)<\/textarea>.*/\1/p' "$tmp/b")
 [[ "$address" =~ ^$desk_url/calendar/[A-Za-z0-9_-]{43}\.ics$ ]] || fail "the address shown: '$address'"
 token=${address##*/calendar/}
 token=${token%.ics}
@@ -243,7 +243,7 @@ hasnt "dossier d'état"
 step "a new address replaces the old one; revoked, refused, and still after a restart"
 web POST /calendar --data-urlencode "csrf=$(csrf)" --data-urlencode "action=subscribe"
 [ "$code" = 200 ] || fail "a second subscription: $code"
-second=$(sed -n 's/.*id="cal-address" readonly value="[^"]*\/calendar\/\([A-Za-z0-9_-]*\)\.ics".*/\1/p' "$tmp/b")
+second=$(sed -n 's/.*id="cal-address"[^>]*>[^<]*\/calendar\/\([A-Za-z0-9_-]*\)\.ics<\/textarea>.*/\1/p' "$tmp/b")
 [ ${#second} -eq 43 ] && [ "$second" != "$token" ] || fail "the second token: '$second'"
 bare "/calendar/$token.ics"
 [ "$code" = 404 ] || fail "the replaced address: $code"
@@ -294,7 +294,7 @@ session
 web GET /calendar
 has "Ce desk n'a pas de dossier d'état (--state-dir)"
 web POST /calendar --data-urlencode "csrf=$(csrf)" --data-urlencode "action=subscribe"
-token=$(sed -n 's/.*id="cal-address" readonly value="[^"]*\/calendar\/\([A-Za-z0-9_-]*\)\.ics".*/\1/p' "$tmp/b")
+token=$(sed -n 's/.*id="cal-address"[^>]*>[^<]*\/calendar\/\([A-Za-z0-9_-]*\)\.ics<\/textarea>.*/\1/p' "$tmp/b")
 bare "/calendar/$token.ics"
 [ "$code" = 200 ] || fail "a subscription in memory: $code"
 stop_desk "$desk_pid"
@@ -319,7 +319,7 @@ proxy "${as_person[@]}" /calendar
 cookie=$(sed -n 's/^Set-Cookie: \(relais_desk=[^;]*\);.*/\1/Ip' "$tmp/h") # Secure: curl's jar keeps it from http
 proxy "${as_person[@]}" -b "$cookie" --data-urlencode "csrf=$(csrf)" --data-urlencode "action=subscribe" /calendar
 [ "$code" = 200 ] || fail "a subscription behind the proxy: $code"
-address=$(sed -n 's/.*id="cal-address" readonly value="\([^"]*\)".*/\1/p' "$tmp/b")
+address=$(sed -n 's/.*id="cal-address"[^>]*>\([^<]*\)<\/textarea>.*/\1/p' "$tmp/b")
 [[ "$address" =~ ^https://desk\.sceaux\.example/calendar/coordination/[A-Za-z0-9_-]{43}\.ics$ ]] ||
   fail "the address behind the proxy: '$address'"
 token=${address##*/}
