@@ -208,7 +208,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -I "$desk_url/calendar/$token.ics"
 [ "$code" = 200 ] || fail "HEAD of the subscription address: $code"
 bare "/calendar/$token.ics" -X POST -d x=1
 [ "$code" = 404 ] && hasnt BEGIN:VCALENDAR || fail "a POST to the subscription address: $code"
-bare "/calendar/${token:0:42}A.ics"
+if [ "${token:0:1}" = A ]; then wrong=B${token:1}; else wrong=A${token:1}; fi
+bare "/calendar/$wrong.ics"
 [ "$code" = 404 ] && hasnt BEGIN:VCALENDAR && cp "$tmp/b" "$tmp/wrong" || fail "a wrong token: $code"
 for path in "/calendar/$token" "/calendar/$token.ics/x" "/calendar/${token}x.ics" "/calendar/x.ics" "/calendar/" \
   "/calendar/..%2F$token.ics" "/calendar/$token.ICS"; do
