@@ -45,6 +45,11 @@ static const char s_help[] =
     "Either way: cookies HttpOnly and SameSite=Strict, a CSRF token in every form, a strict\n"
     "Content-Security-Policy, every asset served from this program, and sessions that end after\n"
     "--idle-minutes without a request (30 by default).\n"
+    "\n"
+    "The review calendar (/calendar): the next reviews and the partnership meetings as an iCalendar\n"
+    "file, by case number only, downloaded from a session or read by a calendar program at a secret\n"
+    "subscription address the person makes and revokes there. With --state-dir the address survives\n"
+    "a restart (only the SHA-256 of its token is kept there); without, it lives until the desk stops.\n"
     "\n" RELAIS_CLI_CONN_HELP
     "  --listen ADDR       127.0.0.1:PORT or localhost:PORT (default 127.0.0.1:0)\n"
     "  --socket PATH       a unix socket instead (proxy mode)\n"
@@ -55,10 +60,13 @@ static const char s_help[] =
     "  --lang fr|en        the pages' language until the person picks the other (default fr)\n"
     "  --triage-hours U,P,R, --working-hours HH:MM-HH:MM, --holidays fr|none\n"
     "                      the hub's deadline policy, when relaisd is given other than its defaults:\n"
-    "                      the same values, so that the list's due dates are the hub's\n";
+    "                      the same values, so that the list's due dates are the hub's\n"
+    "  --state-dir DIR     the desk's own folder (0700, made when missing) for the calendar's\n"
+    "                      subscription; one folder a desk\n";
 
 enum { S_OPT_LISTEN = RELAIS_OPT_FIRST_FREE, S_OPT_SOCKET, S_OPT_SOCKET_GROUP, S_OPT_SECRET, S_OPT_PERSON, S_OPT_IDLE,
-       S_OPT_IDLE_SECONDS, S_OPT_LANG, S_OPT_TRIAGE, S_OPT_WORK_HOURS, S_OPT_HOLIDAYS };
+       S_OPT_IDLE_SECONDS, S_OPT_LANG, S_OPT_TRIAGE, S_OPT_WORK_HOURS, S_OPT_HOLIDAYS,
+       S_OPT_STATE_DIR };
 
 typedef struct {
     relais_cli_conn_t conn;
@@ -103,6 +111,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"triage-hours", required_argument, NULL, S_OPT_TRIAGE},
                                          {"working-hours", required_argument, NULL, S_OPT_WORK_HOURS},
                                          {"holidays", required_argument, NULL, S_OPT_HOLIDAYS},
+                                         {"state-dir", required_argument, NULL, S_OPT_STATE_DIR},
                                          {NULL, 0, NULL, 0}};
     int c;
     uint64_t v;
@@ -120,6 +129,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         case S_OPT_TRIAGE: o->desk.triage_hours = optarg; break;
         case S_OPT_WORK_HOURS: o->desk.working_hours = optarg; break;
         case S_OPT_HOLIDAYS: o->desk.holidays = optarg; break;
+        case S_OPT_STATE_DIR: o->desk.state_dir = optarg; break;
         case S_OPT_IDLE:
             if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 1440)
                 return relais_cli_usage("desk", "--idle-minutes: 1 to 1440");

@@ -757,7 +757,7 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
         rc = desk_figures_make(&counts, RELAIS_STATS_THRESHOLD_DEFAULT, &fig);
 
     const char *title = T(lang, "Graphiques", "Charts");
-    desk_page_begin(desk, s, title, "charts", b);
+    desk_page_begin(desk, s, s->lang, title, "charts", b);
     desk_buf_printf(b, "<div class=\"charts\">\n<h1>%s</h1>\n", title);
     if (asked < 0)
         desk_buf_printf(b, "<p class=\"notice\">%s</p>\n",

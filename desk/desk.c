@@ -268,6 +268,10 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     }
     snprintf(desk->name, sizeof desk->name, "%s", relais_client_name(desk->hub));
     snprintf(desk->person, sizeof desk->person, "%s", o->person ? o->person : desk->name);
+    if ((rc = desk_calendar_open(&desk->calendar, o->state_dir, desk->person)) != 0) {
+        relais_desk_stop(&desk);
+        return rc;
+    }
     rc = o->socket_path ? s_listen_unix(desk, o->socket_path, o->socket_group) : s_listen_tcp(desk, port);
     if (rc) {
         relais_desk_stop(&desk);
@@ -348,6 +352,7 @@ void relais_desk_stop(relais_desk_t **desk_p)
     relais_client_destroy(&desk->feed);
     relais_client_destroy(&desk->hub);
     desk_model_free(&desk->model);
+    desk_calendar_close(&desk->calendar);
     sodium_memzero(desk->sessions, sizeof desk->sessions);
     sodium_memzero(desk->tokens, sizeof desk->tokens);
     pthread_mutex_destroy(&desk->hub_lock);

@@ -214,6 +214,49 @@ int desk_figures_make(const desk_counts_t *c, unsigned threshold, desk_figures_t
 /* Whether a chart's figure is secret: a part's count (kind < 0), or one of its kinds'. */
 int desk_figure_secret(const desk_chart_t *f, size_t part, int kind);
 
+/* What the review calendar shows (calendar.c), copied out of the model: ids, states and dates, never
+ * a name, a school or a referrer, for the calendar leaves the town's systems. */
+#define DESK_CAL_MEETING_CASES 64 /* a meeting's cases named in its event; the count says the rest */
+
+typedef struct {
+    char case_id[RELAIS_CASE_ID_LEN];
+    relais_case_state_t state;
+    int64_t review_ms;                /* midnight UTC of the review's day */
+} desk_cal_review_t;
+
+typedef struct {
+    char id[RELAIS_MEETING_ID_LEN];   /* "M-20261203-d8a4" */
+    char date[11];                    /* YYYY-MM-DD */
+    size_t case_count;                /* cases it reviewed; the first DESK_CAL_MEETING_CASES in cases */
+    char cases[DESK_CAL_MEETING_CASES][RELAIS_CASE_ID_LEN];
+} desk_cal_meeting_t;
+
+typedef struct {
+    desk_cal_review_t *reviews;       /* by date, then case number */
+    size_t review_count;
+    desk_cal_meeting_t *meetings;     /* by date, then id */
+    size_t meeting_count;
+    int incomplete;                   /* memory ran out while a meeting was kept: one may be missing */
+} desk_cal_t;
+
+/* The next review of every open case that is not paused (a paused case's review waits, as its
+ * deadline does), and the partnership meetings whose records the feed brought, of the cases the
+ * model still holds. Errors: RELAIS_E_NOMEM (*out empty). */
+int desk_model_calendar(desk_model_t *m, desk_cal_t *out);
+void desk_cal_free(desk_cal_t *c);
+
+/* The calendar's subscription: one a desk (one person's), known by the SHA-256 of its token only,
+ * kept in a file of --state-dir when there is one (calendar.c). */
+typedef struct {
+    pthread_mutex_t lock;
+    int ready;                        /* lock made */
+    int dir_fd;                       /* the state folder, or -1: in memory only */
+    char *dir;                        /* its path, for the sentences */
+    int has;                          /* a subscription exists */
+    uint8_t hash[32];                 /* SHA-256 of its token */
+    int64_t made_ms;                  /* when it was made (wall clock) */
+} desk_cal_sub_t;
+
 /* ---- The desk ------------------------------------------------------------------------------------ */
 
 struct relais_desk {
@@ -248,6 +291,8 @@ struct relais_desk {
     pthread_mutex_t lock;              /* sessions and tokens */
     desk_session_t sessions[DESK_MAX_SESSIONS];
     desk_login_token_t tokens[DESK_MAX_TOKENS];
+
+    desk_cal_sub_t calendar;           /* the calendar's subscription (calendar.c) */
 };
 
 /* session.c. Each takes desk->lock. */
@@ -298,10 +343,10 @@ void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const cha
  * to copy, so that a long note is not lost to an idle timeout. */
 void desk_page_session_ended(relais_desk_t *desk, relais_cli_lang_t lang, const desk_form_t *form, desk_buf_t *b);
 /* The frame every page shares: the document's head, the skip link, the site's header and its
- * navigation, <main>; `page` names the page for the script and the navigation ("charts"; NULL: none),
+ * navigation, <main>; `page` names the page for the script and the navigation ("charts", "calendar"; NULL: none),
  * the language link shows the current address again. desk_page_end closes what it opened. */
-void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, const char *title, const char *page,
-                     desk_buf_t *b);
+void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
+                     const char *page, desk_buf_t *b);
 void desk_page_end(relais_cli_lang_t lang, desk_buf_t *b);
 /* The charts (charts.c): the period of the request's `year` (the last 12 months without one), from
  * the desk's model. Returns 0, or the status that kept the figures from being made (the page then
@@ -310,6 +355,47 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
 /* A page that says one thing: a title and a sentence (an error, the login's help). */
 void desk_page_message(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
                        const char *sentence, desk_buf_t *b);
+
+/* ---- The review calendar (calendar.c) ------------------------------------------------------------ */
+
+/* The subscription: read from `state_dir` (NULL: in memory only; made 0700 when missing; a folder
+ * others may enter, a file others may write, a file that is not one, or another person's, is
+ * refused). Errors: RELAIS_E_INVALID, RELAIS_E_IO, RELAIS_E_MALFORMED, RELAIS_E_NOMEM. Close: safe
+ * on a subscription never opened (zeroed). */
+int desk_calendar_open(desk_cal_sub_t *sub, const char *state_dir, const char *person);
+void desk_calendar_close(desk_cal_sub_t *sub);
+/* A new subscription, which replaces any: its token into `token` (the caller shows it once and
+ * forgets it), its hash kept, and written first when there is a state folder. Errors: RELAIS_E_IO
+ * (nothing changed). */
+int desk_calendar_subscribe(desk_cal_sub_t *sub, const char *person, char token[DESK_TOKEN_LEN]);
+/* The subscription revoked: its token is refused from now on, even when the file could not be
+ * removed (RELAIS_E_IO then: it would come back at the next start). RELAIS_E_NOT_FOUND: none. */
+int desk_calendar_revoke(desk_cal_sub_t *sub);
+/* 1 and when it was made when a subscription exists, else 0. */
+int desk_calendar_subscribed(desk_cal_sub_t *sub, int64_t *made_ms);
+/* Whether `token` (from a request, any length) is the subscription's, compared in constant time:
+ * 0 or RELAIS_E_NOT_FOUND. */
+int desk_calendar_token_ok(desk_cal_sub_t *sub, const char *token);
+/* The iCalendar file (RFC 5545) of `cal` into b, made at `now_ms`, named for `person`, its words
+ * in `lang`. Errors: RELAIS_E_NOMEM. */
+int desk_calendar_write(const desk_cal_t *cal, const char *person, relais_cli_lang_t lang, int64_t now_ms,
+                        desk_buf_t *b);
+/* The desk's calendar as it stands, from its model. Errors: RELAIS_E_NOMEM. */
+int desk_calendar_ics(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t *b);
+/* The subscription's whole address for `token`, as the person's calendar program will ask for it:
+ * the desk's own in local mode, the proxy's (https, the Host the proxy passed, /calendar/PERSON/)
+ * in proxy mode. Errors: RELAIS_E_INVALID (no room, or a Host that is no host name). */
+int desk_calendar_address(relais_desk_t *desk, struct MHD_Connection *conn, const char *token, char *out,
+                          size_t cap);
+
+/* What the calendar's page says besides its forms. */
+typedef struct {
+    const char *address; /* a subscription made just now: its address, shown this once; NULL otherwise */
+    const char *said;    /* what was done, in a role="status"; NULL: nothing */
+    const char *trouble; /* what went wrong, in a role="alert"; NULL: nothing */
+} desk_cal_view_t;
+
+void desk_page_calendar(relais_desk_t *desk, const desk_session_t *s, const desk_cal_view_t *v, desk_buf_t *b);
 
 /* ---- Assets (assets.c) ---------------------------------------------------------------------------- */
 

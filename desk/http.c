@@ -213,8 +213,9 @@ static const char *s_header(struct MHD_Connection *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-/* NULL when the request may come in, else why not (and the status is 403). */
-static const char *s_gate(relais_desk_t *desk, struct MHD_Connection *conn)
+/* NULL when the request may come in, else why not (and the status is 403). `by_token`: the calendar's
+ * subscription address, which a calendar program asks for through the proxy without a person. */
+static const char *s_gate(relais_desk_t *desk, struct MHD_Connection *conn, int by_token)
 {
     relais_cli_lang_t lang = desk->lang;
     if (desk->proxied) {
@@ -229,6 +230,8 @@ static const char *s_gate(relais_desk_t *desk, struct MHD_Connection *conn)
                          "Refused: this request does not come through this desk's proxy (its secret is missing or "
                          "wrong).");
         }
+        if (by_token)
+            return NULL;
         const char *user = s_header(conn, "X-Remote-User");
         if (!user || !*user)
             return T(lang, "Refusé : le proxy n'a pas dit qui est authentifié (X-Remote-User).",
@@ -639,6 +642,104 @@ static enum MHD_Result s_events(relais_desk_t *desk, struct MHD_Connection *conn
     return rc;
 }
 
+/* ---- The review calendar (calendar.c) -------------------------------------------------------------- */
+
+/* The calendar's file in `lang`: a download (`attachment`) or what a subscribed program reads. */
+static enum MHD_Result s_ics(relais_desk_t *desk, struct MHD_Connection *conn, relais_cli_lang_t lang, int attachment,
+                             const s_cookie_t *cookie)
+{
+    desk_buf_t b = {0};
+    struct MHD_Response *resp = NULL;
+    if (desk_calendar_ics(desk, lang, &b) == 0)
+        resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        desk_buf_free(&b);
+        return s_say(desk, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, lang, T(lang, "Erreur", "Error"),
+                     T(lang, "Le calendrier n'a pas pu être fait (mémoire).", "The calendar could not be made (memory)."),
+                     cookie);
+    }
+    s_headers(resp, 1);
+    s_cookie(desk, resp, cookie);
+    MHD_add_response_header(resp, "Content-Type", "text/calendar; charset=utf-8");
+    if (attachment)
+        MHD_add_response_header(resp, "Content-Disposition", "attachment; filename=\"relais-calendrier.ics\"");
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* The third way in: /calendar/TOKEN.ics, the subscription's file and nothing else. Whatever is wrong
+ * (the method, the path, the token, a revoked one) gets the same plain 404. */
+static enum MHD_Result s_calendar_token(relais_desk_t *desk, struct MHD_Connection *conn, const char *rest, int get)
+{
+    char token[DESK_TOKEN_LEN + 8];
+    size_t n = strlen(rest);
+    if (get && n > 4 && n - 4 < sizeof token && strcmp(rest + n - 4, ".ics") == 0) {
+        snprintf(token, sizeof token, "%.*s", (int)(n - 4), rest);
+        if (desk_calendar_token_ok(&desk->calendar, token) == 0)
+            return s_ics(desk, conn, desk->lang, 0, NULL);
+    }
+    return s_say(desk, conn, MHD_HTTP_NOT_FOUND, NULL, desk->lang, T(desk->lang, "Page introuvable", "Page not found"),
+                 T(desk->lang, "Cette page n'existe pas sur ce desk.", "There is no such page on this desk."), NULL);
+}
+
+/* The calendar's page; posted (CSRF first), a subscription made or revoked. */
+static enum MHD_Result s_calendar(relais_desk_t *desk, struct MHD_Connection *conn, const desk_session_t *s,
+                                  const s_req_t *req, const s_cookie_t *cookie)
+{
+    relais_cli_lang_t lang = s->lang;
+    desk_cal_view_t v = {0};
+    unsigned status = MHD_HTTP_OK;
+    char token[DESK_TOKEN_LEN], address[512], trouble[512];
+    if (req) {
+        const char *csrf = req->form.csrf, *action = req->form.action ? req->form.action : "";
+        if (!csrf || strlen(csrf) != strlen(s->csrf) || sodium_memcmp(csrf, s->csrf, strlen(s->csrf)) != 0)
+            return s_say(desk, conn, MHD_HTTP_FORBIDDEN, s, lang, T(lang, "Refusé", "Refused"),
+                         T(lang, "Ce formulaire ne vient pas de cette session : rien n'a été fait.",
+                           "This form does not come from this session: nothing was done."),
+                         cookie);
+        if (strcmp(action, "subscribe") == 0) {
+            int rc = desk_calendar_subscribe(&desk->calendar, desk->person, token);
+            if (rc == 0 && (rc = desk_calendar_address(desk, conn, token, address, sizeof address)) != 0)
+                desk_calendar_revoke(&desk->calendar); /* an address nobody can be given is none */
+            sodium_memzero(token, sizeof token);
+            if (rc == 0) {
+                v.address = address;
+                v.said = T(lang, "Adresse d'abonnement créée ; toute adresse d'avant cesse de servir.",
+                           "Subscription address made; any address before it stops working.");
+            } else {
+                status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+                snprintf(trouble, sizeof trouble, "%s %s",
+                         T(lang, "L'adresse n'a pas pu être créée :", "The address could not be made:"),
+                         relais_status_detail());
+                v.trouble = trouble;
+            }
+        } else if (strcmp(action, "revoke") == 0) {
+            int rc = desk_calendar_revoke(&desk->calendar);
+            if (rc == 0 || rc == RELAIS_E_NOT_FOUND) {
+                v.said = T(lang, "Adresse révoquée : un agenda qui la lit n'obtient plus rien.",
+                           "Address revoked: a calendar program that reads it gets nothing now.");
+            } else {
+                status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+                snprintf(trouble, sizeof trouble, "%s %s",
+                         T(lang, "L'adresse est révoquée jusqu'à l'arrêt du desk, mais son fichier n'a pas pu être "
+                                 "effacé : elle reviendrait au prochain démarrage.",
+                           "The address is revoked until the desk stops, but its file could not be removed: it "
+                           "would come back at the next start."),
+                         relais_status_detail());
+                v.trouble = trouble;
+            }
+        } else {
+            status = MHD_HTTP_UNPROCESSABLE_CONTENT;
+            v.trouble = T(lang, "Choisissez : créer ou révoquer l'adresse.", "Choose: make or revoke the address.");
+        }
+    }
+    desk_buf_t b = {0};
+    desk_page_calendar(desk, s, &v, &b);
+    sodium_memzero(address, sizeof address);
+    return s_send(desk, conn, status, &b, cookie, NULL);
+}
+
 /* ---- Routes --------------------------------------------------------------------------------------- */
 
 static enum MHD_Result s_asset(relais_desk_t *desk, struct MHD_Connection *conn, const desk_asset_t *a)
@@ -661,9 +762,14 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     relais_cli_lang_t lang = desk->lang;
     int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     int post = strcmp(method, "POST") == 0;
-    const char *refused = s_gate(desk, conn);
+    /* The calendar's subscription address: a calendar program cannot log in, its token is the key,
+     * and it reads nothing else; no session is read or made. */
+    int by_token = strncmp(url, "/calendar/", 10) == 0;
+    const char *refused = s_gate(desk, conn, by_token);
     if (refused)
         return s_say(desk, conn, MHD_HTTP_FORBIDDEN, NULL, lang, T(lang, "Refusé", "Refused"), refused, NULL);
+    if (by_token)
+        return s_calendar_token(desk, conn, url + 10, get);
     if (!get && !post)
         return s_say(desk, conn, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, lang, T(lang, "Refusé", "Refused"),
                      T(lang, "Ce desk ne répond qu'à GET et POST.", "This desk answers GET and POST only."), NULL);
@@ -714,6 +820,10 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
         int rc = desk_page_charts(desk, &s, conn, &b);
         return s_send(desk, conn, rc ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, &b, &made, NULL);
     }
+    if (get && strcmp(url, "/calendar.ics") == 0)
+        return s_ics(desk, conn, s.lang, 1, &made);
+    if ((get || post) && strcmp(url, "/calendar") == 0)
+        return s_calendar(desk, conn, &s, post ? req : NULL, &made);
     if (strncmp(url, "/cases/", 7) == 0) {
         const char *ref = url + 7;
         const char *slash = strchr(ref, '/');

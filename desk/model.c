@@ -24,6 +24,15 @@
 
 #define S_EVENTS 256 /* case events kept for the event streams */
 
+/* A partnership meeting, for the calendar: its id, its date and the cases whose records the feed
+ * brought (ids are in clear at the hub too: a date and a tag; docs/cases.md). */
+typedef struct {
+    char id[RELAIS_MEETING_ID_LEN];
+    char date[11];
+    char (*cases)[RELAIS_CASE_ID_LEN];
+    size_t count, cap;
+} s_meeting_t;
+
 typedef struct {
     int64_t received_ms;
     int source; /* the referrer's ReferrerRole */
@@ -52,6 +61,9 @@ struct desk_model {
     int woken;
     relais_cases_policy_t policy;
     int facts_lost;         /* a chart's fact could not be kept (memory) */
+    s_meeting_t *meetings;  /* by id, which begins with the date */
+    size_t meeting_count, meeting_cap;
+    int meetings_incomplete; /* memory ran out keeping one */
 };
 
 int desk_model_new(const relais_cases_policy_t *policy, desk_model_t **out)
@@ -96,6 +108,9 @@ void desk_model_free(desk_model_t **m_p)
     for (size_t i = 0; i < m->count; i++)
         s_case_free(m->cases[i]);
     free(m->cases);
+    for (size_t i = 0; i < m->meeting_count; i++)
+        free(m->meetings[i].cases);
+    free(m->meetings);
     pthread_cond_destroy(&m->changed);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -141,8 +156,11 @@ static s_case_t *s_insert(desk_model_t *m, s_case_t *c)
     return c;
 }
 
+static void s_meetings_forget(desk_model_t *m, const char *case_id);
+
 static void s_remove(desk_model_t *m, const char *case_id)
 {
+    s_meetings_forget(m, case_id);
     s_case_t *c = s_find(m, case_id);
     if (!c)
         return;
@@ -291,6 +309,72 @@ static void s_update(desk_model_t *m, const relais_delivery_t *d, const relais_m
         c->rec.summary.referral_count--; /* the referral moved out opens a case of its own next */
 }
 
+/* ---- The meetings, for the calendar ------------------------------------------------------------- */
+
+/* Records that meeting `mv` reviewed its case. Errors: RELAIS_E_NOMEM, RELAIS_E_INVALID (an id or a
+ * date the hub would have refused). */
+static int s_meeting_keep(desk_model_t *m, const relais_meeting_view_t *mv)
+{
+    if (!mv->meeting_id || !mv->date || !relais_meeting_id_valid(mv->meeting_id, mv->date) ||
+        strlen(mv->case_id) >= RELAIS_CASE_ID_LEN)
+        return relais_status_set(RELAIS_E_INVALID, "a meeting's record the hub would not have taken");
+    size_t at = 0;
+    while (at < m->meeting_count && strcmp(m->meetings[at].id, mv->meeting_id) < 0)
+        at++;
+    if (at == m->meeting_count || strcmp(m->meetings[at].id, mv->meeting_id) != 0) {
+        if (m->meeting_count == m->meeting_cap) {
+            size_t cap = m->meeting_cap ? 2 * m->meeting_cap : 16;
+            s_meeting_t *grown = realloc(m->meetings, cap * sizeof *grown);
+            if (!grown)
+                return relais_status_set(RELAIS_E_NOMEM, "the meetings");
+            m->meetings = grown;
+            m->meeting_cap = cap;
+        }
+        memmove(&m->meetings[at + 1], &m->meetings[at], (m->meeting_count - at) * sizeof *m->meetings);
+        m->meetings[at] = (s_meeting_t){0};
+        snprintf(m->meetings[at].id, sizeof m->meetings[at].id, "%s", mv->meeting_id);
+        snprintf(m->meetings[at].date, sizeof m->meetings[at].date, "%s", mv->date);
+        m->meeting_count++;
+    }
+    s_meeting_t *mt = &m->meetings[at];
+    for (size_t i = 0; i < mt->count; i++)
+        if (strcmp(mt->cases[i], mv->case_id) == 0)
+            return 0;
+    if (mt->count == mt->cap) {
+        size_t cap = mt->cap ? 2 * mt->cap : 8;
+        char(*grown)[RELAIS_CASE_ID_LEN] = realloc(mt->cases, cap * sizeof *grown);
+        if (!grown)
+            return relais_status_set(RELAIS_E_NOMEM, "a meeting's cases");
+        mt->cases = grown;
+        mt->cap = cap;
+    }
+    snprintf(mt->cases[mt->count++], RELAIS_CASE_ID_LEN, "%s", mv->case_id);
+    return 0;
+}
+
+/* A case leaving the active base takes its meetings' records with it, as the hub's index does; a
+ * meeting left with no case goes too. */
+static void s_meetings_forget(desk_model_t *m, const char *case_id)
+{
+    for (size_t i = 0; i < m->meeting_count;) {
+        s_meeting_t *mt = &m->meetings[i];
+        for (size_t j = 0; j < mt->count; j++) {
+            if (strcmp(mt->cases[j], case_id) != 0)
+                continue;
+            memmove(mt->cases[j], mt->cases[j + 1], (mt->count - j - 1) * sizeof mt->cases[0]);
+            mt->count--;
+            break;
+        }
+        if (mt->count) {
+            i++;
+            continue;
+        }
+        free(mt->cases);
+        memmove(mt, mt + 1, (m->meeting_count - i - 1) * sizeof *mt);
+        m->meeting_count--;
+    }
+}
+
 static void s_meeting(desk_model_t *m, const relais_delivery_t *d, const relais_message_t *msg, int64_t received_ms)
 {
     relais_meeting_view_t mv;
@@ -305,7 +389,9 @@ static void s_meeting(desk_model_t *m, const relais_delivery_t *d, const relais_
                                       .next_review_date = mv.next_review_date};
     int closed = 0;
     char why[256];
-    relais_cases_update(&c->rec, &note, d->seq, received_ms, &closed, why, sizeof why);
+    if (relais_cases_update(&c->rec, &note, d->seq, received_ms, &closed, why, sizeof why) == 0 &&
+        s_meeting_keep(m, &mv) != 0)
+        m->meetings_incomplete = 1;
 }
 
 /* The child's display ("Lina B. (2014)") made again from the names the model holds and the year
@@ -671,6 +757,67 @@ int desk_model_count(desk_model_t *m, desk_counts_t *c)
     }
     c->incomplete = m->facts_lost;
     pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+/* ---- The calendar ------------------------------------------------------------------------------------ */
+
+static int s_by_review(const void *pa, const void *pb)
+{
+    const desk_cal_review_t *a = pa, *b = pb;
+    if (a->review_ms != b->review_ms)
+        return a->review_ms < b->review_ms ? -1 : 1;
+    uint64_t x = relais_cases_number(a->case_id), y = relais_cases_number(b->case_id);
+    return x < y ? -1 : x > y;
+}
+
+void desk_cal_free(desk_cal_t *c)
+{
+    free(c->reviews);
+    free(c->meetings);
+    *c = (desk_cal_t){0};
+}
+
+int desk_model_calendar(desk_model_t *m, desk_cal_t *out)
+{
+    *out = (desk_cal_t){0};
+    pthread_mutex_lock(&m->lock);
+    size_t reviews = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        const relais_case_record_t *r = &m->cases[i]->rec;
+        reviews += r->review_ms > 0 && relais_cases_state_is_open(r->summary.state) &&
+                   r->summary.state != RELAIS_CASE_PAUSED;
+    }
+    out->reviews = reviews ? calloc(reviews, sizeof *out->reviews) : NULL;
+    out->meetings = m->meeting_count ? calloc(m->meeting_count, sizeof *out->meetings) : NULL;
+    if ((reviews && !out->reviews) || (m->meeting_count && !out->meetings)) {
+        pthread_mutex_unlock(&m->lock);
+        desk_cal_free(out);
+        return relais_status_set(RELAIS_E_NOMEM, "the calendar");
+    }
+    for (size_t i = 0; i < m->count; i++) {
+        const relais_case_record_t *r = &m->cases[i]->rec;
+        if (r->review_ms <= 0 || !relais_cases_state_is_open(r->summary.state) || r->summary.state == RELAIS_CASE_PAUSED)
+            continue;
+        desk_cal_review_t *v = &out->reviews[out->review_count++];
+        snprintf(v->case_id, sizeof v->case_id, "%s", r->summary.case_id);
+        v->state = r->summary.state;
+        v->review_ms = r->review_ms;
+    }
+    for (size_t i = 0; i < m->meeting_count; i++) {
+        const s_meeting_t *mt = &m->meetings[i];
+        desk_cal_meeting_t *v = &out->meetings[i];
+        memcpy(v->id, mt->id, sizeof v->id);
+        memcpy(v->date, mt->date, sizeof v->date);
+        v->case_count = mt->count;
+        for (size_t j = 0; j < mt->count && j < DESK_CAL_MEETING_CASES; j++)
+            memcpy(v->cases[j], mt->cases[j], sizeof v->cases[j]);
+    }
+    out->meeting_count = m->meeting_count;
+    out->incomplete = m->meetings_incomplete;
+    pthread_mutex_unlock(&m->lock);
+    if (out->review_count > 1)
+        qsort(out->reviews, out->review_count, sizeof *out->reviews, s_by_review);
     return 0;
 }
 

@@ -58,9 +58,12 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
                       "relais \xe2\x80\x94 socio-educational coordination"));
     if (s) {
         int charts = frame && frame->page && strcmp(frame->page, "charts") == 0;
-        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a> <a href=\"/charts\"%s>%s</a></nav>\n",
+        int calendar = frame && frame->page && strcmp(frame->page, "calendar") == 0;
+        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a> <a href=\"/charts\"%s>%s</a> "
+                           "<a href=\"/calendar\"%s>%s</a></nav>\n",
                         T(lang, "Menu", "Menu"), T(lang, "Dossiers", "Cases"), charts ? " aria-current=\"page\"" : "",
-                        T(lang, "Graphiques", "Charts"));
+                        T(lang, "Graphiques", "Charts"), calendar ? " aria-current=\"page\"" : "",
+                        T(lang, "Calendrier", "Calendar"));
         desk_buf_put(b, "<a href=\"");
         desk_buf_text(b, frame && frame->here ? frame->here : "/");
         desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
@@ -84,11 +87,11 @@ static void s_end(relais_cli_lang_t lang, desk_buf_t *b)
                     "</main>\n</body>\n</html>\n");
 }
 
-void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, const char *title, const char *page,
-                     desk_buf_t *b)
+void desk_page_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
+                     const char *page, desk_buf_t *b)
 {
     s_frame_t frame = {.page = page, .here = "", .still = 1};
-    s_begin(desk, s, s->lang, title, &frame, b);
+    s_begin(desk, s, lang, title, &frame, b);
 }
 
 void desk_page_end(relais_cli_lang_t lang, desk_buf_t *b)

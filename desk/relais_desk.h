@@ -54,6 +54,10 @@ typedef struct {
      * "09:00-18:00", --holidays "fr"|"none"); NULL: relaisd's defaults. The list's due dates are
      * the hub's when these are its. */
     const char *triage_hours, *working_hours, *holidays;
+    /* A folder of the desk's own (0700; made when missing) where the review calendar's subscription
+     * is kept, as the SHA-256 of its token, so that its address survives a restart; NULL: in memory
+     * only. One folder a desk. */
+    const char *state_dir;
 } relais_desk_options_t;
 
 /* Starts a desk: checks the options and the identity, opens the listening socket, starts the

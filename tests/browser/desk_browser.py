@@ -33,6 +33,7 @@ from selenium.webdriver.common.keys import Keys
 
 import browser
 import desk_charts
+import desk_calendar
 from browser import Failure, by_id, check, tab_to, wait_for
 
 
@@ -346,6 +347,7 @@ def main():
         case_id = local_desk(args, hub)
         proxied_desk(args, hub, case_id)
         desk_charts.run(args, hub)
+        desk_calendar.run(args, case_id)
     except Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)
         return 1

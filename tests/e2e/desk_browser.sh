@@ -111,6 +111,14 @@ http {
         secretariat   "$secret";
         default       "";
     }
+    map \$relais_calendar_person \$relais_calendar_desk {
+        coordination  desk_coordination;
+        default       "";
+    }
+    map \$relais_calendar_person \$relais_calendar_secret {
+        coordination  "$secret";
+        default       "";
+    }
     server {
         listen 127.0.0.1:$nginx_port ssl;
         server_name 127.0.0.1;
@@ -135,6 +143,27 @@ http {
             proxy_set_header X-Relais-Proxy-Secret \$relais_desk_secret;
             proxy_buffering off;
             proxy_read_timeout 1h;
+        }
+        location ^~ /calendar/ {
+            auth_basic off;
+            access_log off;
+            location ~ "^/calendar/(?<relais_calendar_person>[A-Za-z0-9._-]+)/(?<relais_calendar_token>[A-Za-z0-9_-]{43})\\.ics\$" {
+                if (\$relais_calendar_desk = "") {
+                    return 404;
+                }
+                limit_except GET {
+                    deny all;
+                }
+                proxy_pass http://\$relais_calendar_desk/calendar/\$relais_calendar_token.ics;
+                proxy_http_version 1.1;
+                proxy_set_header Host \$host;
+                proxy_set_header Connection "";
+                proxy_set_header Authorization "";
+                proxy_set_header Cookie "";
+                proxy_set_header X-Remote-User "";
+                proxy_set_header X-Relais-Proxy-Secret \$relais_calendar_secret;
+            }
+            return 404;
         }
     }
 }
