@@ -18,7 +18,7 @@ static const char s_help[] =
     "       relais desk --listen 127.0.0.1:PORT --proxy-secret FILE [--person NAME] ...\n"
     "\n"
     "The coordinator's work in a web browser: the live feed, the work list (overdue first, then by\n"
-    "due date; filters; a search that ignores accents and capitals), a case's page, and each\n"
+    "due date, in pages; filters; a search that ignores accents and capitals), a case's page, and each\n"
     "workflow move as a form that offers only the moves the case's state allows. In French, or\n"
     "English (--lang en, or the link on every page). The desk acts as the identity of --key, which\n"
     "must be a coordinator's, and talks to the hub as the other commands do.\n"
@@ -58,6 +58,7 @@ static const char s_help[] =
     "  --person NAME       proxy mode: the X-Remote-User expected (default: the identity's name)\n"
     "  --idle-minutes N    a session unused this long ends (1 to 1440; default 30)\n"
     "  --lang fr|en        the pages' language until the person picks the other (default fr)\n"
+    "  --page-rows N       the work list's cases a page (1 to 10000; default 100)\n"
     "  --triage-hours U,P,R, --working-hours HH:MM-HH:MM, --holidays fr|none\n"
     "                      the hub's deadline policy, when relaisd is given other than its defaults:\n"
     "                      the same values, so that the list's due dates are the hub's\n"
@@ -66,7 +67,7 @@ static const char s_help[] =
 
 enum { S_OPT_LISTEN = RELAIS_OPT_FIRST_FREE, S_OPT_SOCKET, S_OPT_SOCKET_GROUP, S_OPT_SECRET, S_OPT_PERSON, S_OPT_IDLE,
        S_OPT_IDLE_SECONDS, S_OPT_LANG, S_OPT_TRIAGE, S_OPT_WORK_HOURS, S_OPT_HOLIDAYS,
-       S_OPT_STATE_DIR };
+       S_OPT_STATE_DIR, S_OPT_PAGE_ROWS };
 
 typedef struct {
     relais_cli_conn_t conn;
@@ -112,6 +113,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"working-hours", required_argument, NULL, S_OPT_WORK_HOURS},
                                          {"holidays", required_argument, NULL, S_OPT_HOLIDAYS},
                                          {"state-dir", required_argument, NULL, S_OPT_STATE_DIR},
+                                         {"page-rows", required_argument, NULL, S_OPT_PAGE_ROWS},
                                          {NULL, 0, NULL, 0}};
     int c;
     uint64_t v;
@@ -139,6 +141,11 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
             if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 86400)
                 return relais_cli_usage("desk", "--idle-seconds: 1 to 86400");
             o->desk.idle_seconds = (unsigned)v;
+            break;
+        case S_OPT_PAGE_ROWS:
+            if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 10000)
+                return relais_cli_usage("desk", "--page-rows: 1 to 10000");
+            o->desk.page_rows = (unsigned)v;
             break;
         case S_OPT_LANG:
             if (relais_cli_lang_parse(optarg, &lang) != 0)

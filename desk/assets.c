@@ -49,6 +49,8 @@ static const char s_css[] =
     ".alert{border-left:5px solid var(--alert);background:#fdecea;padding:.5rem 1rem;margin:.5rem 0}\n"
     ".notice{border-left:5px solid var(--accent);background:#e8f0fa;padding:.5rem 1rem;margin:.5rem 0}\n"
     ".filters{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:flex-end;margin-bottom:1rem}\n"
+    ".pages{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:baseline;margin:.75rem 0}\n"
+    ".pages [aria-current]{font-weight:600}\n"
     ".field{margin:.75rem 0}\n"
     ".filters .field{margin:0}\n"
     "label{display:block;font-weight:600}\n"

@@ -121,8 +121,9 @@ static int s_load(desk_cal_sub_t *sub, const char *person)
     close(fd);
     if (rc)
         return rc;
-    text[got] = '\0';
-    if ((size_t)got != strlen(text) || got == S_FILE_MAX)
+    size_t len = got > 0 ? (size_t)got : 0;
+    text[len] = '\0';
+    if (len != strlen(text) || len == S_FILE_MAX)
         return relais_status_set(RELAIS_E_MALFORMED, "--state-dir: %s/%s is not a subscription this desk wrote",
                                  sub->dir, S_FILE);
     return s_parse(sub, text, person);

@@ -27,6 +27,8 @@
 #define S_HUB_TIMEOUT_MS 5000 /* a read or a move waits this long for the hub */
 #define S_FEED_WAIT_MS 500    /* the feed is caught up when nothing came for this long */
 #define S_MIN_SECRET 16
+#define S_PAGE_ROWS 100      /* the work list's lines a page, unless told */
+#define S_MAX_PAGE_ROWS 10000
 
 /* ---- The feed's thread ------------------------------------------------------------------------- */
 
@@ -183,6 +185,8 @@ static int s_check(const relais_desk_options_t *o)
                                  S_MIN_SECRET);
     if (o->person && !o->proxy_secret && !o->socket_path)
         return relais_status_set(RELAIS_E_INVALID, "--person is the proxy's: it goes with --socket or --proxy-secret");
+    if (o->page_rows > S_MAX_PAGE_ROWS)
+        return relais_status_set(RELAIS_E_INVALID, "--page-rows: 1 to %d", S_MAX_PAGE_ROWS);
     if (o->person && (!*o->person || strlen(o->person) >= RELAIS_NAME_LEN))
         return relais_status_set(RELAIS_E_INVALID, "--person: a name of 1 to %d bytes", RELAIS_NAME_LEN - 1);
     return 0;
@@ -240,6 +244,7 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     if (desk->client_opts.timeout_ms <= 0)
         desk->client_opts.timeout_ms = S_HUB_TIMEOUT_MS;
     desk->idle_ms = (int64_t)(o->idle_seconds ? o->idle_seconds : 30 * 60) * 1000;
+    desk->page_rows = o->page_rows ? o->page_rows : S_PAGE_ROWS;
     desk->lang = o->lang == RELAIS_DESK_EN ? RELAIS_CLI_EN : RELAIS_CLI_FR;
     desk->proxied = o->socket_path || o->proxy_secret;
     if (o->proxy_secret) {

@@ -128,6 +128,11 @@ void desk_model_feed_state(desk_model_t *m, desk_feed_state_t *out);
 /* The lines `f` keeps, overdue first, then by due date (none last), then by case number: *rows
  * (caller frees) and their count. Errors: RELAIS_E_NOMEM. */
 int desk_model_rows(desk_model_t *m, const desk_filter_t *f, int64_t now_ms, desk_row_t **rows, size_t *count);
+/* One page of that list: the lines from *first (0-based), at most max of them, and in *total
+ * how many `f` keeps in all. A *first past the end is moved to the first line of the last page
+ * (of `max` lines). Errors: RELAIS_E_NOMEM. */
+int desk_model_page(desk_model_t *m, const desk_filter_t *f, int64_t now_ms, size_t *first, size_t max,
+                    desk_row_t **rows, size_t *count, size_t *total);
 /* One case's line; RELAIS_E_NOT_FOUND when the model does not know it. */
 int desk_model_row(desk_model_t *m, const char *case_id, int64_t now_ms, desk_row_t *out);
 /* The event streams: the number of the next event to come; then the events after *pos (up to
@@ -264,6 +269,7 @@ struct relais_desk {
     char *endpoint, *key_path, *server_cert_path, *socket_path;
     relais_client_options_t client_opts;
     int64_t idle_ms;
+    size_t page_rows;                  /* the work list's lines a page */
     relais_cli_lang_t lang;
     int proxied;                       /* proxy mode: a socket or a secret */
     int has_secret;

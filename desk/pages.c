@@ -28,6 +28,7 @@ typedef struct {
     const char *case_id; /* a case's page: its id, for the script */
     const char *here;    /* the page the language link shows again ("": this one, with ?lang=) */
     int still;           /* a page the script leaves alone (no event stream) */
+    const char *feed;    /* the list: body's data-feed, how far the desk's feed has come */
 } s_frame_t;
 
 static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
@@ -48,6 +49,8 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
         desk_buf_text(b, frame->case_id);
         desk_buf_put(b, "\"");
     }
+    if (frame && frame->feed)
+        desk_buf_printf(b, " data-feed=\"%s\"", frame->feed);
     desk_buf_printf(b, " data-said-refreshed=\"%s\" data-said-stale=\"%s\">\n",
                     T(lang, "Liste mise à jour.", "List updated."),
                     T(lang, "La liste n'a pas pu être mise à jour.", "The list could not be updated."));
@@ -184,25 +187,30 @@ static const char *s_arg(struct MHD_Connection *conn, const char *key)
     return v ? v : "";
 }
 
-/* The feed's state, when it is worth a word: still catching up, stopped, or the hub away. */
-static void s_feed_line(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t *b)
+/* The feed's state in one word, for scripts that wait for the list to be whole (bench/desk.sh):
+ * the sentence s_feed_line writes says the same to people. */
+static const char *s_feed_word(const desk_feed_state_t *f)
 {
-    desk_feed_state_t f;
-    desk_model_feed_state(desk->model, &f);
-    if (f.trouble[0]) {
+    return f->trouble[0] ? "stopped" : !f->caught_up ? "catching-up" : !f->hub_up ? "hub-down" : "caught-up";
+}
+
+/* The feed's state, when it is worth a word: still catching up, stopped, or the hub away. */
+static void s_feed_line(const desk_feed_state_t *f, relais_cli_lang_t lang, desk_buf_t *b)
+{
+    if (f->trouble[0]) {
         desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">%s ",
                         T(lang, "Le fil du hub s'est arrêté : la liste n'est plus mise à jour.",
                           "The hub's feed has stopped: the list is no longer kept up to date."));
-        desk_buf_text(b, f.trouble);
+        desk_buf_text(b, f->trouble);
         desk_buf_put(b, "</p>\n");
-    } else if (!f.caught_up) {
+    } else if (!f->caught_up) {
         desk_buf_printf(b, "<p class=\"notice\">");
         desk_buf_printf(b, T(lang, "Lecture du fil du hub en cours : %zu dossiers lus jusqu'ici.",
                              "Reading the hub's feed: %zu cases so far."),
-                        f.case_count);
+                        f->case_count);
         desk_buf_put(b, "</p>\n");
-    } else if (!f.hub_up) {
-        int64_t ago = f.last_ms ? (relais_cli_now_ms() - f.last_ms) / 60000 : 0;
+    } else if (!f->hub_up) {
+        int64_t ago = f->last_ms ? (relais_cli_now_ms() - f->last_ms) / 60000 : 0;
         desk_buf_printf(b, "<p class=\"notice\">");
         desk_buf_printf(b,
                         T(lang, "Le hub ne répond pas en ce moment : la liste est celle de son dernier envoi "
@@ -324,6 +332,66 @@ static void s_live_feed(relais_desk_t *desk, relais_cli_lang_t lang, desk_buf_t 
     desk_buf_put(b, "</tbody>\n</table></div>\n");
 }
 
+#define S_MAX_PAGE 1000000 /* a page number past any list's end, so that page * rows cannot overflow */
+
+/* "?page=N": 1 when absent or not a number. */
+static size_t s_page_asked(struct MHD_Connection *conn)
+{
+    uint64_t v;
+    if (relais_cli_parse_u64(s_arg(conn, "page"), &v) != 0 || v == 0)
+        return 1;
+    return v > S_MAX_PAGE ? S_MAX_PAGE : (size_t)v;
+}
+
+/* A query's value, percent-encoded but for the characters a URL leaves as they are. */
+static void s_url_value(desk_buf_t *u, const char *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+            desk_buf_putn(u, (const char *)p, 1);
+        } else {
+            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            desk_buf_putn(u, esc, 3);
+        }
+    }
+}
+
+/* A link to page `page` of the same list: the search and the filters kept. */
+static void s_page_link(struct MHD_Connection *conn, size_t page, const char *rel, const char *words, desk_buf_t *b)
+{
+    desk_buf_t u = {0};
+    desk_buf_put(&u, "/?");
+    const char *keep[] = {"q", "state", "overdue"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        const char *v = s_arg(conn, keep[i]);
+        if (!*v)
+            continue;
+        desk_buf_printf(&u, "%s=", keep[i]);
+        s_url_value(&u, v);
+        desk_buf_put(&u, "&");
+    }
+    desk_buf_printf(&u, "page=%zu", page);
+    desk_buf_put(b, "<a href=\"");
+    desk_buf_text(b, u.failed ? "/" : u.data);
+    desk_buf_printf(b, "\" rel=\"%s\">%s</a>", rel, words);
+    desk_buf_free(&u);
+}
+
+/* Where this page is among the list's pages, and the way to the one before and the one after. */
+static void s_pages_nav(struct MHD_Connection *conn, relais_cli_lang_t lang, size_t page, size_t pages, desk_buf_t *b)
+{
+    desk_buf_printf(b, "<nav class=\"pages\" aria-label=\"%s\">\n", T(lang, "Pages de la liste", "Pages of the list"));
+    if (page > 1)
+        s_page_link(conn, page - 1, "prev", T(lang, "Page précédente", "Previous page"), b);
+    desk_buf_printf(b, "\n<span aria-current=\"page\">");
+    desk_buf_printf(b, T(lang, "page %zu sur %zu", "page %zu of %zu"), page, pages);
+    desk_buf_put(b, "</span>\n");
+    if (page < pages)
+        s_page_link(conn, page + 1, "next", T(lang, "Page suivante", "Next page"), b);
+    desk_buf_put(b, "\n</nav>\n");
+}
+
 void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Connection *conn, desk_buf_t *b)
 {
     relais_cli_lang_t lang = s->lang;
@@ -333,14 +401,17 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
         f.all = 1;
     else if (*state && strcmp(state, "open") != 0 && relais_case_state_from_name(state))
         f.states = 1u << relais_case_state_from_name(state);
-    s_frame_t frame = {.page = "list", .here = ""};
+    desk_feed_state_t feed;
+    desk_model_feed_state(desk->model, &feed);
+    s_frame_t frame = {.page = "list", .here = "", .feed = s_feed_word(&feed)};
     s_begin(desk, s, lang, T(lang, "Dossiers", "Cases"), &frame, b);
     desk_buf_printf(b, "<h1>%s</h1>\n", T(lang, "Dossiers", "Cases"));
-    s_feed_line(desk, lang, b);
+    s_feed_line(&feed, lang, b);
     s_filters(conn, lang, b);
     desk_row_t *rows = NULL;
-    size_t n = 0;
-    int rc = desk_model_rows(desk->model, &f, s_wall_ms(), &rows, &n);
+    size_t n = 0, total = 0, per_page = desk->page_rows, first = (s_page_asked(conn) - 1) * per_page;
+    int rc = desk_model_page(desk->model, &f, s_wall_ms(), &first, per_page, &rows, &n, &total);
+    size_t page = first / per_page + 1, pages = total ? (total + per_page - 1) / per_page : 1;
     desk_buf_printf(b, "<div id=\"worklist\">\n<h2 class=\"visually-hidden\">%s</h2>\n",
                     T(lang, "Liste de travail", "Work list"));
     if (rc) {
@@ -353,7 +424,10 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
         desk_buf_printf(b,
                         T(lang, "%zu dossier%s : en retard d'abord, puis par échéance",
                           "%zu case%s: overdue first, then by due date"),
-                        n, n == 1 ? "" : "s");
+                        total, total == 1 ? "" : "s");
+        if (pages > 1)
+            desk_buf_printf(b, T(lang, " (page %zu sur %zu : dossiers %zu à %zu)", " (page %zu of %zu: cases %zu to %zu)"),
+                            page, pages, first + 1, first + n);
         desk_buf_put(b, "</caption>\n<thead><tr>");
         const char *head[] = {T(lang, "Dossier", "Case"),          T(lang, "État", "State"),
                               T(lang, "Urgence", "Urgency"),       T(lang, "Échéance", "Due"),
@@ -366,6 +440,8 @@ void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Con
         for (size_t i = 0; i < n; i++)
             s_list_row(&rows[i], lang, b);
         desk_buf_put(b, "</tbody>\n</table></div>\n");
+        if (pages > 1)
+            s_pages_nav(conn, lang, page, pages, b);
     }
     s_live_feed(desk, lang, b);
     desk_buf_put(b, "</div>\n");

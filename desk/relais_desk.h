@@ -49,6 +49,7 @@ typedef struct {
                                * (at least 16 bytes); NULL: none (local mode, or a socket alone) */
     const char *person;       /* proxy mode: the X-Remote-User expected; NULL: the identity's name */
     unsigned idle_seconds;    /* a session unused this long ends; 0: 30 minutes */
+    unsigned page_rows;       /* the work list's lines a page (1 to 10000); 0: 100 */
     relais_desk_lang_t lang;  /* the pages' language until a person picks the other */
     /* The hub's deadline policy, as relaisd was given it (--triage-hours "4,24,72", --working-hours
      * "09:00-18:00", --holidays "fr"|"none"); NULL: relaisd's defaults. The list's due dates are

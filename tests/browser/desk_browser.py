@@ -2,7 +2,7 @@
 """desk_browser.py -- the coordinator's desk in headless Chromium, against a real hub.
 
 Run by tests/e2e/desk_browser.sh, which starts the hub, a desk on 127.0.0.1 (its one-time address
-is --local) and a desk behind nginx with TLS and a password (--proxied). What a coordinator does,
+is --local), another whose work list has one case a page (--paged) and a desk behind nginx with TLS and a password (--proxied). What a coordinator does,
 and what must hold while she does it:
 
 - the one-time address opens the work list; a referral a partner submits appears on it live,
@@ -14,6 +14,8 @@ and what must hold while she does it:
 - the pages in English;
 - a child named with markup is shown as text, and no script of it runs;
 - a request without the session's cookie, or without the CSRF token, is refused;
+- the work list in pages: the caption says the total and the page, and the next and previous
+  pages are reached with the keyboard alone;
 - behind nginx: the cookie is Secure, the list is live through the proxy, a move goes through,
   and another authenticated person is refused by the desk;
 - every page passes axe-core (WCAG 2.1 A and AA, RGAA's reference, and axe's best practices) and
@@ -336,9 +338,46 @@ def proxied_desk(args, hub, case_id):
         d.quit()
 
 
+def paged_desk(args):
+    d = browser.start()
+    try:
+        say("the work list in pages: the total, the next page and back with the keyboard alone")
+        d.get(args.paged)
+        wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "nav.pages"), "the navigation between the list's pages")
+        caption = browser.text_of(d, "#cases caption")
+        total = int(caption.split()[0])
+        check(total >= 2 and ("(page 1 sur %d : dossiers 1 à 1)" % total) in caption,
+              "the caption of the list's first page: %r" % caption)
+        rows = d.find_elements(By.CSS_SELECTOR, "#cases tbody tr")
+        check(len(rows) == 1, "one case a page, and page 1 has %d rows" % len(rows))
+        first = browser.text_of(d, "#cases tbody th a")
+        browser.axe(d, "the first page of the work list")
+
+        def from_the_top():
+            d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+            d.find_element(By.TAG_NAME, "html").send_keys(Keys.TAB)
+
+        from_the_top()
+        tab_to(d, lambda el: el.get_attribute("rel") == "next", "the link to the next page").send_keys(Keys.ENTER)
+        wait_for(lambda: "page=2" in d.current_url and "page 2 sur" in browser.text_of(d, "#cases caption"),
+                 "the list's second page")
+        check(browser.text_of(d, "nav.pages [aria-current=page]") == "page 2 sur %d" % total,
+              "the navigation on page 2 says %r" % browser.text_of(d, "nav.pages [aria-current=page]"))
+        second = browser.text_of(d, "#cases tbody th a")
+        check(second and second != first, "page 2 shows the case of page 1 again: %s" % second)
+        browser.axe(d, "the second page of the work list")
+        browser.shot(d, args.shots, "08-work-list-page-2")
+        from_the_top()
+        tab_to(d, lambda el: el.get_attribute("rel") == "prev", "the link to the previous page").send_keys(Keys.ENTER)
+        wait_for(lambda: "page=1" in d.current_url, "the list's first page again")
+        check(browser.text_of(d, "#cases tbody th a") == first, "page 1 shows another case the second time")
+    finally:
+        d.quit()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("relais", "pki", "examples", "work", "shots", "local", "proxied", "user", "other-user"):
+    for a in ("relais", "pki", "examples", "work", "shots", "local", "paged", "proxied", "user", "other-user"):
         ap.add_argument("--" + a, required=True)
     args = ap.parse_args()
     hub = Hub(args)
@@ -346,6 +385,7 @@ def main():
     try:
         case_id = local_desk(args, hub)
         proxied_desk(args, hub, case_id)
+        paged_desk(args)
         desk_charts.run(args, hub)
         desk_calendar.run(args, case_id)
     except Failure as e:

@@ -419,6 +419,8 @@ web GET "/cases/$lina"
 [ "$code" = 503 ] && has "Le hub ne répond pas" || fail "a case's page with the hub away: $code"
 web GET /
 [ "$code" = 200 ] && has "/cases/$lina\"" || fail "the list with the hub away: $code"
+until_page / 'data-feed="hub-down"'
+has "Le hub ne répond pas en ce moment"
 web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
   --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
 [ "$code" = 503 ] || fail "a move with the hub away: $code"
@@ -436,6 +438,61 @@ until_page / "/cases/$lina\""
 web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
   --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
 [ "$code" = 303 ] || fail "the move once the hub is back: $code"
+
+step "the work list in pages (a desk with --page-rows 1): the total, the way from page to page, the filters kept"
+start_desk paged --page-rows 1
+paged_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/paged.out" | head -1)
+saved_url=$desk_url
+desk_url=${paged_login%%/login*}
+jar=$tmp/jar-paged
+web GET "/login?token=${paged_login##*token=}"
+until_page "/?state=all" 'data-feed="caught-up"'
+rows() { grep -c '^<tr><th scope="row"><a href="/cases/' "$tmp/b" || true; }
+# The earlier steps made n cases (all states): one a page, n pages.
+n=$(sed -n "s/.*<caption>\([0-9]*\) dossiers : en retard d'abord, puis par échéance (page 1 sur \([0-9]*\) : dossiers 1 à 1).*/\1 \2/p" "$tmp/b")
+read -r n n_pages <<<"$n"
+[ -n "$n" ] && [ "$n" -ge 3 ] && [ "$n" = "$n_pages" ] || fail "the first page's caption: $(grep -o '<caption>[^<]*' "$tmp/b")"
+[ "$(rows)" = 1 ] || fail "page 1 of $n has $(rows) rows"
+has '<nav class="pages" aria-label="Pages de la liste">'
+has "<span aria-current=\"page\">page 1 sur $n</span>"
+has '<a href="/?state=all&amp;page=2" rel="next">Page suivante</a>'
+hasnt 'Page précédente'
+seen=$(sed -n 's/^<tr><th scope="row"><a href="\/cases\/\(C-[0-9]*\)">.*/\1/p' "$tmp/b")
+web GET "/?state=all&page=2"
+has "(page 2 sur $n : dossiers 2 à 2)"
+has '<a href="/?state=all&amp;page=1" rel="prev">Page précédente</a>'
+has '<a href="/?state=all&amp;page=3" rel="next">Page suivante</a>'
+page list-paged
+for p in $(seq 2 "$n"); do
+  web GET "/?state=all&page=$p"
+  seen="$seen $(sed -n 's/^<tr><th scope="row"><a href="\/cases\/\(C-[0-9]*\)">.*/\1/p' "$tmp/b")"
+done
+[ "$(tr ' ' '\n' <<<"$seen" | sort -u | grep -c .)" = "$n" ] && [[ " $seen " == *" $lina "* ]] ||
+  fail "the $n pages did not show the $n cases once each: $seen"
+web GET "/?state=all&page=999" # past the end: the last page
+has "(page $n sur $n : dossiers $n à $n)"
+hasnt 'Page suivante'
+web GET "/?state=all&page=x"
+has "(page 1 sur $n : dossiers 1 à 1)"
+# The search's words go into the links encoded, and the filters with them.
+web GET "/?q=coll%C3%A8ge&state=all&overdue=&page=2"
+q=$(sed -n "s/.*<caption>\([0-9]*\) dossiers : en retard d'abord, puis par échéance (page 2 sur .*/\1/p" "$tmp/b")
+[ -n "$q" ] && [ "$q" -ge 2 ] && [ "$q" -lt "$n" ] || fail "the search for collège, page 2: $(grep -o '<caption>[^<]*' "$tmp/b")"
+has "(page 2 sur $q : dossiers 2 à 2)"
+has '<a href="/?q=coll%C3%A8ge&amp;state=all&amp;page=1" rel="prev">Page précédente</a>'
+web GET "/?q=%3Cb%3E%20%26&state=all" # markup and an ampersand in the search: nothing, and text
+has "Aucun dossier ne correspond."
+web GET "/?lang=en&state=all&page=2"
+has '<nav class="pages" aria-label="Pages of the list">'
+has "<span aria-current=\"page\">page 2 of $n</span>"
+has 'rel="prev">Previous page</a>'
+has 'rel="next">Next page</a>'
+has "$n cases: overdue first, then by due date (page 2 of $n: cases 2 to 2)"
+page list-paged-en
+web GET "/?lang=fr"
+stop_desk "$desk_pid"
+desk_url=$saved_url
+jar=$tmp/jar
 
 step "the pages keep the HTML rules (language, skip link, headings, labels, scopes, no inline code, nothing from elsewhere)"
 python3 "$(dirname "$0")/desk_html.py" "$tmp/pages/"*.html || fail "desk_html.py"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # desk_browser.sh -- `relais desk` in a real browser: headless Chromium driven by Selenium
 # (tests/browser/desk_browser.py), against a real hub on 127.0.0.1, a desk on 127.0.0.1 opened by
-# its one-time address, and a desk on a unix socket behind nginx with TLS and a password, set up
+# its one-time address, another whose work list has one case a page, and a desk on a unix socket behind nginx with TLS and a password, set up
 # as desk/README.md tells a town to. This script starts them; the browser's steps are the
 # Python's. Screenshots of each page are kept in SHOTS.
 # usage: desk_browser.sh RELAIS RELAISD SOURCE_DIR SHOTS
@@ -59,6 +59,11 @@ exec 7<>"$tmp/local.in" # Enter on the desk's stdin prints another one-time addr
 desk_in=$tmp/local.in start_desk local
 local_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/local.out" | head -1)
 [ -n "$local_login" ] || fail "no one-time address: $(cat "$tmp/local.out")"
+
+step "a desk on 127.0.0.1 whose work list has one case a page"
+start_desk paged --page-rows 1
+paged_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/paged.out" | head -1)
+[ -n "$paged_login" ] || fail "no one-time address: $(cat "$tmp/paged.out")"
 
 step "a desk on a unix socket behind nginx: TLS, a password, the proxy's secret"
 # nginx's workers run as nobody when nginx is started as root: the socket is then its group's, and
@@ -193,10 +198,10 @@ code=$(curl -sk -o /dev/null -w '%{http_code}' -u "coordination:$coordination_pa
 step "the browser's steps (tests/browser/desk_browser.py)"
 RELAIS_ENDPOINT=tcp://127.0.0.1:$port "$python" "$src/tests/browser/desk_browser.py" \
   --relais "$relais" --pki "$tmp/pki" --examples "$src/examples" --work "$tmp" --shots "$shots" \
-  --local "$local_login" --proxied "https://127.0.0.1:$nginx_port" \
+  --local "$local_login" --paged "$paged_login" --proxied "https://127.0.0.1:$nginx_port" \
   --user "coordination:$coordination_password" --other-user "secretariat:$secretariat_password" ||
   { echo "--- the local desk's stderr" >&2; cat "$tmp/local.err" >&2; echo "--- the proxied desk's" >&2;
-    cat "$tmp/proxied.err" >&2; fail "the browser's steps"; }
+    cat "$tmp/proxied.err" >&2; echo "--- the paged desk's" >&2; cat "$tmp/paged.err" >&2; fail "the browser's steps"; }
 
 # SIGTERM: the desks and nginx stop, and the desks exit 0.
 for p in "${bg_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

@@ -264,6 +264,20 @@ static void test_model_order(void **state)
            RELAIS_CASE_ACCEPTED);
     s_ids(m, &open, S_T0 + 210 * 60000, ids, sizeof ids);
     assert_string_equal(ids, "C-2 C-3 C-1");
+    /* A page of that order, and the total; a page past the end is the last one. */
+    desk_row_t *rows = NULL;
+    size_t first = 1, n = 0, total = 0;
+    assert_int_equal(desk_model_page(m, &open, S_T0 + 210 * 60000, &first, 1, &rows, &n, &total), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 3);
+    assert_string_equal(rows[0].case_id, "C-3");
+    free(rows);
+    first = 7;
+    assert_int_equal(desk_model_page(m, &open, S_T0 + 210 * 60000, &first, 2, &rows, &n, &total), 0);
+    assert_int_equal(first, 2);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].case_id, "C-1");
+    free(rows);
     desk_model_free(&m);
 }
 
