@@ -33,10 +33,10 @@
 
 typedef struct {
     const char *dir;
-    char kept_note[RELAIS_CHECKPOINT_MAX];
+    char kept_note[RELAIS_NOTE_MAX];
     relais_checkpoint_t kept;
     int have_kept;
-    char new_note[RELAIS_CHECKPOINT_MAX];
+    char new_note[RELAIS_NOTE_MAX];
     relais_checkpoint_t now;
 } s_watch_t;
 
@@ -187,7 +187,7 @@ static int s_watch(relais_cli_conn_t *conn, s_watch_t *w)
         return relais_cli_local("audit watch", rc);
     }
     char why[512] = "";
-    rc = relais_audit_remote_checkpoint(&r, 0, &w->now, w->new_note, &err);
+    rc = relais_audit_remote_checkpoint(&r, 0, &w->now, w->new_note, sizeof w->new_note, NULL, &err);
     if (!rc && w->have_kept)
         rc = s_compare(w, &r, why, sizeof why, &err);
     relais_client_destroy(&r.client);
