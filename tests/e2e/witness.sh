@@ -185,4 +185,18 @@ ls "$tmp/state-witness-a"/refused-relais%2Frelais-hub-9-*.body "$tmp/state-witne
 
 stop_witness
 stop_broker_clean
+
+step "the example of docs/protocol.md: its cosignature checks with openssl, the hub's line with relais"
+doc_block() { # doc_block TAG NAME: the fenced block after <!-- TAG NAME --> in docs/protocol.md
+  awk -v tag="<!-- $1 $2 -->" '$0 == tag { getline; on = 1; next } on && /^```/ { exit } on { print }' \
+    "$src/docs/protocol.md"
+}
+mkdir -p "$tmp/doc"
+for f in relais-hub.cert old.note proof.json; do doc_block consistency-example "$f" >"$tmp/doc/$f"; done
+for f in witness-example.cert cosigned.note; do doc_block witness-example "$f" >"$tmp/doc/$f"; done
+openssl_cosig "$tmp/doc/cosigned.note" "$(grep '^— witness-example ' "$tmp/doc/cosigned.note")" \
+  "$tmp/doc/witness-example.cert" any-time
+[ "$(od -An -tx1 <"$tmp/id.want" | tr -d ' \n')" = 53539180 ] || fail "the example's key id is not 53539180"
+expect_exit 0 "$relais" audit check-consistency "$tmp/doc/proof.json" --old "$tmp/doc/old.note" \
+  --new "$tmp/doc/cosigned.note" --broker-cert "$tmp/doc/relais-hub.cert"
 echo "witness: all checks passed"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # witness_hub.sh -- a hub and two witnesses on loopback (and a third that accepts connections and never
-# answers): each new checkpoint cosigned by both and served with their cosignatures, checked by openssl; a
-# witness down costs its cosignature and a log line, never the intake, and its cosignatures come back
-# when it does, and after the hub's restart. Then two hubs of one key on two stores (a split view): the
-# witnesses refuse the second history, served without cosignatures; and the hub restarted on another
-# store (a rewritten history): refused by the witnesses.
+# answers): each new checkpoint cosigned by both and served with their cosignatures, checked by `relais
+# audit watch --require-cosigners 2` and by openssl; a witness down costs its cosignature and a log line,
+# never the intake, and its cosignatures come back when it does, and after the hub's restart. Then two
+# hubs of one key on two stores, shown at once to two watchers (a split view): the witnesses refuse the
+# second history, its watcher raises the alarm of missing cosignatures; and the hub restarted on another
+# store (a rewritten history): refused by the witnesses, caught by the watchers.
 # usage: witness_hub.sh RELAIS RELAISD SOURCE_DIR
 set -euo pipefail
 
@@ -60,6 +61,13 @@ in_log() {
 cosigned() { # cosigned WITNESS SIZE: the hub (its log from $log_from) got WITNESS's cosignature of SIZE
   in_log "$tmp/broker.log" "$log_from" "event=witness-cosigned witness=$1 size=$2 " "${3:-100}"
 }
+# watch DIR STATUS [FLAG...]: relais audit watch as the town's auditor, both witnesses trusted, exits STATUS.
+watch() {
+  local dir=$1 status=$2
+  shift 2
+  expect "$status" audit-ville audit watch --checkpoints "$tmp/$dir" --witness-cert "$w/witness-a.cert" \
+    --witness-cert "$w/witness-b.cert" --cosign-wait 2 "$@"
+}
 said() { grep -qF -- "$1" "$tmp/$2" || { cat "$tmp/out" "$tmp/err" >&2; fail "expected in $2: $1"; }; }
 
 mkdir -p "$tmp/store" "$tmp/spool"
@@ -107,9 +115,13 @@ openssl_cosig "$tmp/3.note" "$(grep '^— witness-b ' "$tmp/3.note")" "$w/witnes
 # the checkpoint asked by its size is the hub's note alone, the same bytes as offline
 expect 0 audit-ville audit checkpoint --size 3
 grep -q '^— witness-' "$tmp/out" && fail "a checkpoint asked by size carries cosignatures"
+watch kept1 0 --require-cosigners 2
+said "cosigned by 2 of the trusted witnesses (witness-a, witness-b), 2 required" out
+said "first checkpoint kept: 3 records, relais/relais-hub, as its witnesses saw it" out
+[ "$(grep -c '^— witness-' "$tmp/kept1/latest.note")" = 2 ] || fail "the kept note lost its cosignatures"
 in_log "$tmp/broker.log" 1 "event=witness-unreachable witness=witness-c" 200
 
-step "a witness down: the hub goes on, and says how old its newest cosignature is"
+step "a witness down: the hub goes on, says how old its newest cosignature is; the watcher's alarm"
 stop_witness witness-b
 started=$(date +%s%N)
 submit_referrals 2
@@ -120,25 +132,27 @@ cosigned witness-a 5
 in_log "$tmp/broker.log" 1 "event=witness-unreachable witness=witness-b status=0 size=5"
 grep 'event=witness-unreachable witness=witness-b' "$tmp/broker.log" | tail -1 | grep -q 'newest_cosignature_age_s=[0-9]' ||
   fail "the refusal's log line does not say the newest cosignature's age"
-expect 0 audit-ville audit checkpoint
-[ "$(grep -c '^— witness-' "$tmp/out")" = 1 ] || fail "not one cosignature line with witness-b down"
-said "1 cosignature line(s) on this checkpoint of 5; the hub's newest cosignature (of size 5" err
+watch kept1 4 --require-cosigners 2
+said "ALARM: missing cosignatures: the hub's checkpoint of 5 records carries 1 valid cosignature(s) of the trusted witnesses (witness-a), 2 required" err
+said "the hub's newest cosignature, of 5 records, came" err
+[ "$(sed -n 2p "$tmp/kept1/latest.note")" = 3 ] || fail "an unwitnessed checkpoint was kept"
+watch kept1 0 --require-cosigners 1
+said "ok: the tree of 5 records extends the tree of 3 kept (2 more)" out
 
 step "the witness back: its cosignature comes back (the hub retries), then after the hub's restart"
 start_witness witness-b "$port_b"
 cosigned witness-b 5 400
-expect 0 audit-ville audit checkpoint
-[ "$(grep -c '^— witness-' "$tmp/out")" = 2 ] || fail "witness-b's cosignature is not served"
+watch kept1 0 --require-cosigners 2
+said "ok: the log has not grown: 5 records" out
 stop_broker_clean
 log_from=$(($(wc -l <"$tmp/broker.log") + 1))
 start_broker
 cosigned witness-a 5
 cosigned witness-b 5
 in_log "$tmp/broker.log" "$log_from" "event=witness-cosigned witness=witness-a size=5 old=5"
-expect 0 audit-ville audit checkpoint
-[ "$(grep -c '^— witness-' "$tmp/out")" = 2 ] || fail "the cosignatures did not come back after the restart"
+watch kept1 0 --require-cosigners 2
 
-step "a split view: the hub's key on a second store shows another history"
+step "a split view: the hub's key on a second store shows another history to a second watcher"
 port_a=$port
 port=$(pick_port)
 "$relaisd" --endpoint "tcp://127.0.0.1:$port" --store "$tmp/store-b" --certs "$broker_certs" --key "$broker_key" \
@@ -150,14 +164,15 @@ in_log "$tmp/broker-b.log" 1 "event=checkpoint size=5 "
 in_log "$tmp/broker-b.log" 1 "event=witness-refused witness=witness-a status=409 size=5 old=5" 400
 in_log "$tmp/broker-b.log" 1 "event=witness-refused witness=witness-b status=409 size=5 old=5" 400
 grep -q "another root for the size this witness cosigned" "$tmp/broker-b.log" || fail "the refusal's reason"
-expect 0 audit-ville audit checkpoint
-cp "$tmp/out" "$tmp/b-5.note"
-[ "$(grep -c '^— witness-' "$tmp/b-5.note")" = 0 ] || fail "the second history is served with cosignatures"
-said "the hub has 3 witness(es) and no cosignature from any yet" err
+watch kept2 4 --require-cosigners 2
+said "ALARM: missing cosignatures: the hub's checkpoint of 5 records carries 0 valid cosignature(s)" err
+said "a split view" err
+ls "$tmp/kept2"/alarm-5-*.note >/dev/null 2>&1 || fail "no evidence kept by the second watcher"
+[ ! -e "$tmp/kept2/latest.note" ] || fail "the second watcher kept an unwitnessed first checkpoint"
 port=$port_a
-expect 0 audit-ville audit checkpoint
-[ "$(grep -c '^— witness-' "$tmp/out")" = 2 ] || fail "the first history lost its cosignatures"
-[ "$(sed -n 3p "$tmp/out")" != "$(sed -n 3p "$tmp/b-5.note")" ] || fail "the two hubs show the same root"
+watch kept1 0 --require-cosigners 2
+[ "$(sed -n 3p "$tmp/kept1/latest.note")" != "$(sed -n 3p "$(ls "$tmp/kept2"/alarm-5-*.note | head -1)")" ] ||
+  fail "the two watchers were shown the same root"
 ls "$tmp/state-witness-a"/refused-relais%2Frelais-hub-5-*.body >/dev/null || fail "witness-a kept no evidence"
 kill -TERM "$hub_b_pid"
 wait "$hub_b_pid" || fail "the second hub did not stop cleanly"
@@ -173,8 +188,10 @@ submit_referrals 7
 wait_checkpoint 7
 in_log "$tmp/broker.log" "$log_from" "event=witness-refused witness=witness-a status=422 size=7 old=5" 400
 in_log "$tmp/broker.log" "$log_from" "event=witness-refused witness=witness-b status=422 size=7 old=5" 400
-expect 0 audit-ville audit checkpoint
-[ "$(grep -c '^— witness-' "$tmp/out")" = 0 ] || fail "the rewritten history is served with cosignatures"
+watch kept1 4 --require-cosigners 2
+said "ALARM: the hub's tree of 7 records does not extend the tree of 5 records kept" err
+watch kept3 4 --require-cosigners 2
+said "ALARM: missing cosignatures: the hub's checkpoint of 7 records carries 0 valid cosignature(s)" err
 # the witnesses still hold the history they cosigned
 [ "$(sed -n 2p "$tmp/state-witness-a/relais%2Frelais-hub.note")" = 5 ] || fail "witness-a moved"
 
