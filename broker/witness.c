@@ -234,6 +234,7 @@ static void s_submit(relais_broker_t *b, s_witness_t *w, const relais_store_chec
     if (!body || !a.data) {
         free(body);
         free(a.data);
+        s_failed(ws, w, "witness-failed", 0, cp->size, w->held, "out of memory for the request");
         return;
     }
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -310,6 +311,9 @@ static void *s_thread(void *arg)
     relais_broker_t *b = w->b;
     broker_witnesses_t *ws = b->witnesses;
     relais_store_checkpoint_t *cp = malloc(sizeof *cp);
+    if (!cp)
+        broker_log("error", "witness-failed", "witness=%s why=\"out of memory: no checkpoint will be sent\"",
+                   w->cert.name);
     for (;;) {
         pthread_mutex_lock(&ws->mu);
         if (!ws->stop) {

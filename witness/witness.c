@@ -358,6 +358,11 @@ static void s_keep_evidence(relais_witness_t *w, const s_log_t *log, uint64_t si
     if (s_write_file(w, name, body, len) == 0) {
         w->evidence++;
         s_log("warn", "evidence-kept", "file=%s/%s", w->dir, name);
+    } else {
+        char q[300];
+        const char *why = relais_status_detail();
+        s_log("error", "evidence-not-kept", "origin=%s size=%" PRIu64 " why=%s", log->origin, size,
+              s_q(q, sizeof q, why, strlen(why)));
     }
 }
 
@@ -568,7 +573,7 @@ static void s_done(void *cls, struct MHD_Connection *conn, void **req_cls, enum 
     *req_cls = NULL;
 }
 
-static void s_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char text[512], q[600];
