@@ -162,8 +162,8 @@ static int s_check_consistency_against(const relais_audit_consistency_t *proof, 
  * 2 when one of them does not read (or the proof is no proof), with the reason said. */
 typedef struct {
     relais_audit_consistency_t proof;
-    char old_note[RELAIS_CHECKPOINT_MAX];
-    char new_note[RELAIS_CHECKPOINT_MAX];
+    char old_note[RELAIS_NOTE_MAX];
+    char new_note[RELAIS_NOTE_MAX];
     relais_peer_t broker;
 } s_check_input_t;
 

@@ -47,10 +47,17 @@ typedef struct {
 
 /* Connects with the shared flags (or the environment). 0, or the exit status after saying why. */
 int relais_audit_remote_connect(relais_cli_conn_t *conn, relais_audit_remote_t *r);
-/* The broker's checkpoint of `size` (0: its latest), its note verified with the server
- * certificate's key and copied into `note` (room RELAIS_CHECKPOINT_MAX) unless NULL. */
+/* The broker's checkpoint of `size` (0: its latest, with its witnesses' cosignatures), its note
+ * verified with the server certificate's key and copied into `note` (room `cap`: RELAIS_NOTE_MAX
+ * for a latest one) unless NULL; *cosigned, unless NULL, gets what the hub says of its witnesses.
+ * A note longer than `cap` is refused (RELAIS_E_MALFORMED), never cut. */
+typedef struct {
+    uint32_t witnesses;     /* the witnesses the hub was given */
+    int64_t cosigned_ms;    /* when it got its newest cosignature (its clock), 0: none */
+    uint64_t cosigned_size; /* of what size */
+} relais_audit_cosigned_t;
 int relais_audit_remote_checkpoint(relais_audit_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note,
-                                   relais_error_t *err);
+                                   size_t cap, relais_audit_cosigned_t *cosigned, relais_error_t *err);
 /* The exit status of a failed online request: the broker's refusals as every command
  * reports them; a proof or note that fails to verify is a finding of ours. */
 int relais_audit_remote_status(const char *what, int rc, const relais_error_t *err);
@@ -66,8 +73,9 @@ int relais_audit_print_json(json_t *json);
  * *text (caller frees). Errors: those of relais_cli_read_file. */
 int relais_audit_read_proof_file(const char *path, char **text, size_t *len);
 
-/* Reads a checkpoint note file into `note` (room RELAIS_CHECKPOINT_MAX): its text, not yet
- * checked. Errors: RELAIS_E_IO (it does not read), RELAIS_E_MALFORMED (too long, or a NUL). */
+/* Reads a checkpoint note file into `note` (room RELAIS_NOTE_MAX: a note kept with its
+ * cosignatures): its text, not yet checked. Errors: RELAIS_E_IO (it does not read),
+ * RELAIS_E_MALFORMED (too long, or a NUL). */
 int relais_audit_read_note(const char *path, char *note);
 
 /* Writes the signed note a proof leads to into `path` (prove --save-checkpoint), so that the

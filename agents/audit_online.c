@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "relais_cases.h"
@@ -32,7 +33,8 @@ static const char *s_why(int rc, const relais_error_t *err)
     return detail && *detail ? detail : relais_strerror(rc);
 }
 
-int relais_audit_remote_checkpoint(relais_audit_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note, relais_error_t *err)
+int relais_audit_remote_checkpoint(relais_audit_remote_t *r, uint64_t size, relais_checkpoint_t *cp, char *note,
+                                   size_t cap, relais_audit_cosigned_t *cosigned, relais_error_t *err)
 {
     relais_reply_t reply;
     memset(&reply, 0, sizeof reply);
@@ -49,15 +51,23 @@ int relais_audit_remote_checkpoint(relais_audit_remote_t *r, uint64_t size, rela
     if (!rc && size && cp->size != size)
         rc = relais_status_set(RELAIS_E_PROOF, "asked for the checkpoint of size %" PRIu64 ", the broker sent one of "
                                                "size %" PRIu64, size, cp->size);
+    if (!rc && note && strlen(reply.note) >= cap)
+        rc = relais_status_set(RELAIS_E_MALFORMED, "the hub's note is longer than the %zu bytes read", cap - 1);
     if (!rc && note)
-        snprintf(note, RELAIS_CHECKPOINT_MAX, "%s", reply.note);
+        memcpy(note, reply.note, strlen(reply.note) + 1);
+    if (!rc && cosigned) {
+        cosigned->witnesses = reply.witnesses;
+        cosigned->cosigned_ms = reply.cosigned_ms;
+        cosigned->cosigned_size = reply.cosigned_size;
+    }
     relais_reply_clear(&reply);
     return rc;
 }
 
+/* `note`, unless NULL, has room RELAIS_NOTE_MAX. */
 static int s_latest_checkpoint(relais_audit_remote_t *r, relais_checkpoint_t *cp, char *note, relais_error_t *err)
 {
-    return relais_audit_remote_checkpoint(r, 0, cp, note, err);
+    return relais_audit_remote_checkpoint(r, 0, cp, note, RELAIS_NOTE_MAX, NULL, err);
 }
 
 /* ---- Message ids seen ------------------------------------------------------------------- */
@@ -451,7 +461,7 @@ int relais_audit_remote_status(const char *what, int rc, const relais_error_t *e
 
 int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t size, const char *save)
 {
-    char note[RELAIS_CHECKPOINT_MAX];
+    char note[RELAIS_NOTE_MAX];
     relais_audit_proof_t proof;
     relais_checkpoint_t cp;
     relais_error_t err;
@@ -475,20 +485,53 @@ int relais_audit_online_prove(relais_cli_conn_t *conn, uint64_t seq, uint64_t si
     return rc ? relais_audit_remote_status("audit prove", rc, &err) : RELAIS_EXIT_OK;
 }
 
+/* The wall clock: cosignatures and the hub's times are POSIX times (relais_cli_now_ms is monotonic). */
+static int64_t s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How many signature lines follow the hub's own: its witnesses' cosignatures (not checked here:
+ * the witnesses' certificates are `audit watch --witness-cert`'s). */
+static unsigned s_extra_lines(const char *note)
+{
+    const char *sigs = strstr(note, "\n\n");
+    unsigned lines = 0;
+    for (const char *p = sigs ? sigs + 2 : note + strlen(note); *p; p++)
+        lines += *p == '\n';
+    return lines > 0 ? lines - 1 : 0;
+}
+
 int relais_audit_online_checkpoint(relais_cli_conn_t *conn, uint64_t size)
 {
-    char note[RELAIS_CHECKPOINT_MAX];
+    char note[RELAIS_NOTE_MAX];
     relais_checkpoint_t cp;
     relais_error_t err;
     relais_audit_remote_t r;
+    relais_audit_cosigned_t cosigned;
     memset(&err, 0, sizeof err);
+    memset(&cosigned, 0, sizeof cosigned);
     int status = relais_audit_remote_connect(conn, &r);
     if (status)
         return status;
-    int rc = relais_audit_remote_checkpoint(&r, size, &cp, note, &err);
+    int rc = relais_audit_remote_checkpoint(&r, size, &cp, note, sizeof note, &cosigned, &err);
     relais_client_destroy(&r.client);
     if (rc)
         return relais_audit_remote_status("audit checkpoint", rc, &err);
+    /* The age of the newest cosignature is what tells a witness down (or refusing) for hours from
+     * one that has not yet answered for the checkpoint signed a second ago. */
+    if (!size && cosigned.witnesses && !cosigned.cosigned_ms)
+        relais_cli_line(stderr, "relais audit checkpoint: note: the hub has %u witness(es) and no cosignature from any "
+                                "yet",
+                        cosigned.witnesses);
+    else if (!size && cosigned.witnesses)
+        relais_cli_line(stderr,
+                        "relais audit checkpoint: note: %u cosignature line(s) on this checkpoint of %" PRIu64
+                        "; the hub's newest cosignature (of size %" PRIu64 ", from %u witness(es)) came %lld s ago",
+                        s_extra_lines(note), cp.size, cosigned.cosigned_size, cosigned.witnesses,
+                        (long long)((s_wall_ms() - cosigned.cosigned_ms) / 1000));
     fputs(note, stdout);
     return fflush(stdout) == 0 ? RELAIS_EXIT_OK : RELAIS_EXIT_USAGE;
 }
@@ -505,7 +548,7 @@ static int s_online_root(relais_audit_remote_t *r, uint64_t size, relais_hash_t 
     relais_checkpoint_t cp;
     relais_reply_t reply;
     memset(err, 0, sizeof *err);
-    int rc = relais_audit_remote_checkpoint(r, size, &cp, note, err);
+    int rc = relais_audit_remote_checkpoint(r, size, &cp, note, RELAIS_CHECKPOINT_MAX, NULL, err);
     if (rc == 0) {
         memcpy(root, cp.root, RELAIS_HASH_SIZE);
         return 0;

@@ -31,13 +31,13 @@ int relais_audit_read_note(const char *path, char *note)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = relais_cli_read_file(path, RELAIS_CHECKPOINT_MAX, 0, &text, &len);
+    int rc = relais_cli_read_file(path, RELAIS_NOTE_MAX, 0, &text, &len);
     if (rc == RELAIS_E_TOO_LARGE)
         rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note (over %d bytes)", path,
-                               RELAIS_CHECKPOINT_MAX);
+                               RELAIS_NOTE_MAX);
     if (rc)
         return rc;
-    if (len >= RELAIS_CHECKPOINT_MAX || strlen(text) != len)
+    if (len >= RELAIS_NOTE_MAX || strlen(text) != len)
         rc = relais_status_set(RELAIS_E_MALFORMED, "%s is not a checkpoint note", path);
     else
         memcpy(note, text, len + 1);
@@ -261,7 +261,7 @@ static int s_check_against(const relais_audit_proof_t *proof, const relais_check
 
 static int s_check_proof(const char *proof_file, const char *note_file, const char *cert_file)
 {
-    char note[RELAIS_CHECKPOINT_MAX];
+    char note[RELAIS_NOTE_MAX];
     relais_audit_proof_t proof;
     relais_checkpoint_t cp;
     relais_peer_t broker;

@@ -21,6 +21,7 @@ static const struct {
     {"decree", relais_cmd_decree, "the town's decrees: publish (mayor's office), what is in force where"},
     {"streets", relais_cmd_streets, "the town's street list (BAN): import it, find a street as typed"},
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log; check its consistency"},
+    {"witness", relais_cmd_witness, "cosign the hubs' checkpoints that extend what it cosigned (C2SP tlog-witness)"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
     {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},
     {"privacy", relais_cmd_privacy, "the family's rights: export, rectify, erase; legal holds"},

@@ -28,5 +28,6 @@ int relais_cmd_ping(int argc, char **argv);
 int relais_cmd_datakey(int argc, char **argv);
 int relais_cmd_privacy(int argc, char **argv);
 int relais_cmd_desk(int argc, char **argv);
+int relais_cmd_witness(int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@ static const char s_help[] =
     "Creates DIR/NAME.cert (public: goes in the broker's registry), DIR/NAME.cert_secret and\n"
     "DIR/NAME.sign.key (secret, mode 0600: the --key file is NAME.cert_secret). DIR is created\n"
     "(mode 0700) when missing; existing files are never overwritten.\n"
-    "  --role ROLE   partner, coordinator, auditor, reception, dpo, publisher or broker\n"
+    "  --role ROLE   partner, coordinator, auditor, reception, dpo, publisher, broker or witness\n"
     "  --org ORG     organisation, e.g. \"Collège Marie Curie\"\n"
     "  --out DIR     where to write the files\n";
 
@@ -57,7 +57,7 @@ int relais_cmd_keygen(int argc, char **argv)
         return s_usage("--role and --out are required");
     relais_role_t role = relais_role_from_name(role_name);
     if (role == RELAIS_ROLE_NONE)
-        return s_usage("--role: expected partner, coordinator, auditor, reception, dpo, publisher or broker");
+        return s_usage("--role: expected partner, coordinator, auditor, reception, dpo, publisher, broker or witness");
     const char *name = argv[optind];
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         relais_cli_line(stderr, "relais keygen: %s: %s", dir, strerror(errno));

@@ -367,6 +367,8 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
     if (rc == 0)
         rc = s_open_secrets(b);
     if (rc == 0)
+        rc = broker_witnesses_new(b);
+    if (rc == 0)
         rc = broker_index_catch_up(b, "start");
     if (rc == 0)
         rc = s_make_wake_pipe(b);
@@ -421,11 +423,15 @@ int relais_broker_run(relais_broker_t *self)
         atomic_store(&self->writer_drain, 1);
         broker_writer_join(self);
     }
+    /* A witness that fails to start costs the cosignatures, not the hub: logged, the log goes on. */
+    if (rc == 0 && broker_witnesses_start(self) != 0)
+        broker_log("error", "witnesses-not-started", "why=\"%s\"", relais_status_detail());
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (rc != 0)
         goto out_zap;
     /* From here the intake loop owns the shutdown of the verifiers and the writer. */
     rc = broker_intake_run(self);
+    broker_witnesses_stop(self);
 out_zap:
     broker_zap_stop(self);
     zmq_ctx_term(self->ctx);
@@ -460,6 +466,7 @@ void relais_broker_destroy(relais_broker_t **self_p)
     if (!self_p || !*self_p)
         return;
     relais_broker_t *b = *self_p;
+    broker_witnesses_destroy(b);
     relais_store_destroy(&b->store);
     relais_keyring_destroy(&b->keyring);
     relais_kek_destroy(&b->kek);

@@ -63,6 +63,8 @@ typedef enum {
     BROKER_STAGE_COUNT
 } broker_stage_t;
 
+typedef struct broker_witnesses broker_witnesses_t;
+
 struct relais_broker {
     relais_broker_options_t opts;    /* copy of the options; strings below are owned */
     char *endpoint;                  /* opts.endpoint, owned */
@@ -106,6 +108,7 @@ struct relais_broker {
     pthread_t zap_thread;            /* ZAP handler */
     int zap_started;                 /* the ZAP thread exists */
     void *zap_socket;                /* REP bound before the ROUTER, handed to the ZAP thread */
+    broker_witnesses_t *witnesses;   /* the witnesses' thread and the cosignatures (witness.c), or NULL */
     pthread_t writer_thread;         /* the single writer */
     int writer_started;              /* the writer thread exists */
     pthread_t *verifier_threads;     /* the verifier pool */
@@ -493,5 +496,26 @@ uint64_t broker_referral_record(relais_store_t *store, uint64_t seq);
 /* The status right after event `seq` of a case, as stored with it. Errors:
  * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */
 int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status);
+
+/* ---- Witnesses (witness.c): the hub's side of C2SP tlog-witness ------------------------------ */
+
+/* What the hub holds of its witnesses' cosignatures, for the checkpoint it serves. */
+typedef struct {
+    uint32_t witnesses;   /* witnesses relaisd was given */
+    int64_t newest_ms;    /* when the newest cosignature (any witness, any size) came, the hub's clock; 0: none */
+    uint64_t newest_size; /* the size it cosigned */
+} broker_cosigned_t;
+
+/* Reads --witness (certificates of role witness) and starts libcurl. Errors: RELAIS_E_INVALID,
+ * RELAIS_E_MALFORMED, RELAIS_E_IO, RELAIS_E_NOMEM, RELAIS_E_UNAVAILABLE. */
+int broker_witnesses_new(relais_broker_t *b);
+/* Starts the thread that sends each new checkpoint to the witnesses. Errors: RELAIS_E_NOMEM. */
+int broker_witnesses_start(relais_broker_t *b);
+/* Stops it (a request in flight ends within its timeout). */
+void broker_witnesses_stop(relais_broker_t *b);
+void broker_witnesses_destroy(relais_broker_t *b);
+/* Appends to `note` (room `cap`) the cosignature lines the witnesses gave for the checkpoint of
+ * `size`, and says how old the newest is. */
+void broker_witnesses_cosign(relais_broker_t *b, uint64_t size, char *note, size_t cap, broker_cosigned_t *info);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 static relais_broker_t *s_broker; /* the one broker, for the signal handlers */
+static const char **s_witnesses;  /* the --witness values, for the process's life */
 
 static void s_usage(FILE *out)
 {
@@ -30,6 +31,10 @@ static void s_usage(FILE *out)
             "  --checkpoint-every N      sign a checkpoint every N records (default 1000)\n"
             "  --checkpoint-interval S   ... or S seconds after the log grew (default 10); one at clean stop\n"
             "  --origin TEXT             checkpoint origin line (default relais/<broker name>)\n"
+            "  --witness URL,CERT        send each new checkpoint to this witness (C2SP tlog-witness; URL\n"
+            "                            its add-checkpoint address, CERT its certificate, role witness)\n"
+            "                            and serve its cosignature with the checkpoint; repeatable. A\n"
+            "                            witness down or refusing is logged and retried; intake never waits\n"
             "  --max-message BYTES       largest request accepted (default 65536)\n"
             "  --max-age SECONDS         oldest created_ms accepted (default 2592000, 30 days:\n"
             "                            spooled messages arrive late after an outage)\n"
@@ -150,6 +155,7 @@ enum {
     S_OPT_CP_EVERY,
     S_OPT_CP_INTERVAL,
     S_OPT_ORIGIN,
+    S_OPT_WITNESS,
     S_OPT_MAX_MESSAGE,
     S_OPT_MAX_AGE,
     S_OPT_MAX_SKEW,
@@ -189,6 +195,7 @@ static const struct option s_options[] = {
     {"checkpoint-every", required_argument, NULL, S_OPT_CP_EVERY},
     {"checkpoint-interval", required_argument, NULL, S_OPT_CP_INTERVAL},
     {"origin", required_argument, NULL, S_OPT_ORIGIN},
+    {"witness", required_argument, NULL, S_OPT_WITNESS},
     {"max-message", required_argument, NULL, S_OPT_MAX_MESSAGE},
     {"max-age", required_argument, NULL, S_OPT_MAX_AGE},
     {"max-skew", required_argument, NULL, S_OPT_MAX_SKEW},
@@ -318,6 +325,14 @@ static int s_parse(int argc, char **argv, relais_broker_options_t *o)
         case S_OPT_CERTS: o->certs_dir = optarg; break;
         case S_OPT_KEY: o->key_path = optarg; break;
         case S_OPT_ORIGIN: o->origin = optarg; break;
+        case S_OPT_WITNESS:
+            if (!s_witnesses && !(s_witnesses = calloc((size_t)argc, sizeof *s_witnesses))) {
+                fprintf(stderr, "relaisd: out of memory\n");
+                return 2;
+            }
+            s_witnesses[o->witness_count++] = optarg;
+            o->witnesses = s_witnesses;
+            break;
         case S_OPT_DATA_KEY: o->data_key_path = optarg; break;
         case S_OPT_RETIRED_KEYS: o->retired_keys_dir = optarg; break;
         case S_OPT_SWEEP_CLOCK: o->sweep_clock_path = optarg; break;
@@ -390,6 +405,7 @@ int main(int argc, char **argv)
     if (rc != 0) {
         const char *detail = relais_status_detail();
         fprintf(stderr, "relaisd: %s\n", detail && detail[0] ? detail : relais_strerror(rc));
+        free(s_witnesses);
         return 2;
     }
     s_install_signals();
@@ -401,5 +417,6 @@ int main(int argc, char **argv)
     relais_broker_t *b = s_broker;
     s_broker = NULL;
     relais_broker_destroy(&b);
+    free(s_witnesses);
     return rc == 0 ? 0 : 2;
 }

@@ -1145,6 +1145,18 @@ static void s_audit_checkpoint(broker_worker_t *w, const broker_env_t *env, cons
     memcpy(reply.root, cp.root, sizeof reply.root);
     reply.time_ms = cp.time_ms;
     reply.note = cp.note;
+    /* The latest is served with its witnesses' cosignatures; a checkpoint asked by its size is
+     * the note the store keeps, the same bytes offline and online. */
+    char cosigned[RELAIS_NOTE_MAX];
+    if (!req->tree_size && w->b->witnesses) {
+        broker_cosigned_t info;
+        snprintf(cosigned, sizeof cosigned, "%s", cp.note);
+        broker_witnesses_cosign(w->b, cp.size, cosigned, sizeof cosigned, &info);
+        reply.note = cosigned;
+        reply.witnesses = info.witnesses;
+        reply.cosigned_ms = info.newest_ms;
+        reply.cosigned_size = info.newest_size;
+    }
     broker_send_reply(w->to_intake, env, &reply);
 }
 

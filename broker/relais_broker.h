@@ -71,6 +71,10 @@ typedef struct {
                                     * and marked clean in the log (1000) */
     unsigned reference_days;       /* a partner's reference may name a new referral once its first one's
                                     * case is closed and this old (400: a school year and more) */
+    const char *const *witnesses;  /* the witnesses each new checkpoint is sent to (C2SP tlog-witness):
+                                    * "URL,CERT", URL its add-checkpoint address, CERT its certificate
+                                    * (role witness); none by default */
+    size_t witness_count;
     relais_validation_limits_t limits; /* the hub's own content rules (ages, consent and review
                                         * windows); the broker sets skew_ms from max_skew_s */
 } relais_broker_options_t;

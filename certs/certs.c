@@ -39,7 +39,7 @@ static const char *const s_role_names[] = {
     [RELAIS_ROLE_PARTNER] = "partner",     [RELAIS_ROLE_COORDINATOR] = "coordinator",
     [RELAIS_ROLE_AUDITOR] = "auditor",     [RELAIS_ROLE_RECEPTION] = "reception",
     [RELAIS_ROLE_BROKER] = "broker",       [RELAIS_ROLE_DPO] = "dpo",
-    [RELAIS_ROLE_PUBLISHER] = "publisher",
+    [RELAIS_ROLE_PUBLISHER] = "publisher", [RELAIS_ROLE_WITNESS] = "witness",
 };
 #define S_ROLE_COUNT (sizeof s_role_names / sizeof s_role_names[0])
 

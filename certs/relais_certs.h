@@ -37,6 +37,8 @@ typedef enum {
                               * key, an X25519 key, is what archived cases are sealed to) */
     RELAIS_ROLE_PUBLISHER,   /* the mayor's office: publishes the town's decrees, reads nothing
                               * personal */
+    RELAIS_ROLE_WITNESS,     /* a witness (`relais witness`): cosigns the hub's checkpoints that
+                              * extend what it cosigned before; talks to no hub, sends nothing */
 } relais_role_t;
 
 /* "partner", "coordinator", ...; NULL for an unknown role. */

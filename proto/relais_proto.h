@@ -1181,6 +1181,9 @@ typedef struct {
     uint8_t root[32];
     int64_t time_ms;
     char *note;                       /* owned */
+    uint32_t witnesses;               /* CHECKPOINT: the hub's witnesses, the newest cosignature's */
+    int64_t cosigned_ms;              /* arrival (hub's clock, 0: none) and size */
+    uint64_t cosigned_size;
     /* INCLUSION (seq, tree_size, leaf_hash, path) and CONSISTENCY (old_size, tree_size, path) */
     uint64_t seq;
     uint64_t old_size;

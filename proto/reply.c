@@ -158,6 +158,9 @@ static void s_checkpoint_to_pb(const relais_reply_t *r, s_reply_pb_t *h)
     h->checkpoint.tree_size = r->tree_size;
     h->checkpoint.root_hash = (ProtobufCBinaryData){S_HASH_BYTES, (uint8_t *)r->root};
     h->checkpoint.time_ms = r->time_ms;
+    h->checkpoint.witnesses = r->witnesses;
+    h->checkpoint.cosigned_ms = r->cosigned_ms;
+    h->checkpoint.cosigned_size = r->cosigned_size;
     if (r->note)
         h->checkpoint.note = r->note;
     h->reply.what_case = RELAIS__V1__REPLY__WHAT_CHECKPOINT;
@@ -675,6 +678,9 @@ static int s_checkpoint_from_pb(const Relais__V1__Checkpoint *c, relais_reply_t 
         return relais_status_set(RELAIS_E_NOMEM, "reply.checkpoint.note");
     out->tree_size = c->tree_size;
     out->time_ms = c->time_ms;
+    out->witnesses = c->witnesses;
+    out->cosigned_ms = c->cosigned_ms;
+    out->cosigned_size = c->cosigned_size;
     return RELAIS_OK;
 }
 

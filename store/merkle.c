@@ -1,6 +1,8 @@
 /* merkle.c -- RFC 9162 Merkle hashing and proofs over a subtree callback, and C2SP signed checkpoints. */
 #include "relais_merkle.h"
 
+#include "note_internal.h"
+
 #include "relais_proto.h"
 
 #include <inttypes.h>
@@ -391,98 +393,13 @@ int relais_merkle_verify_consistency(uint64_t old_size, uint64_t new_size, const
 
 /* ---- Checkpoints ----------------------------------------------------------------------------- */
 
-#define S_KEY_NAME_MAX 255                  /* keeps every note within RELAIS_CHECKPOINT_MAX */
-#define S_ED25519_SIG 64                    /* Ed25519 signature bytes */
-#define S_KEY_ID 4                          /* signed-note key id bytes */
-#define S_SIG_BLOB (S_KEY_ID + S_ED25519_SIG) /* what a relais signature line carries */
-#define S_B64_LEN(n) (4 * (((n) + 2) / 3))  /* base64 text length of n bytes, padded */
-#define S_EM_DASH "\xE2\x80\x94 "            /* U+2014 and a space open a signature line */
-#define S_ALG_ED25519 0x01                  /* signed-note algorithm byte for Ed25519 */
-
-/* Origins and key names are single words: a space would split a signature line, and a
- * control character (newline above all) would forge lines. Key names may not hold '+'
- * either, which separates the fields of a signed-note verifier key. */
-static bool s_valid_word(const char *s, size_t len, size_t max, bool is_key_name)
-{
-    if (len == 0 || len > max)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c == 0x7f || (is_key_name && c == '+'))
-            return false;
-    }
-    return true;
-}
-
-static bool s_valid_key_name(const char *name)
-{
-    return name != NULL && s_valid_word(name, strnlen(name, S_KEY_NAME_MAX + 1), S_KEY_NAME_MAX, true);
-}
-
-static bool s_valid_origin(const char *origin, size_t len)
-{
-    return s_valid_word(origin, len, sizeof(((relais_checkpoint_t *)0)->origin) - 1, false);
-}
-
-/* First 4 bytes of SHA-256(name || "\n" || 0x01 || public key), as C2SP signed notes fix it. */
-static int s_key_id(const char *name, size_t name_len, const uint8_t public_key[32], uint8_t id[S_KEY_ID])
-{
-    static const uint8_t sep[2] = {'\n', S_ALG_ED25519};
-    relais_hash_t h;
-    int rc = s_sha256((const uint8_t *)name, name_len, sep, sizeof sep, public_key, 32, h);
-    if (rc == 0)
-        memcpy(id, h, S_KEY_ID);
-    return rc;
-}
-
-/* Standard base64 with padding; `out` holds S_B64_LEN(len) + 1 bytes. */
-static void s_b64_encode(const uint8_t *in, size_t len, char *out)
-{
-    EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-}
-
-static bool s_b64_char(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-/* Whether `in` is padded standard base64 (EVP_DecodeBlock would skip whitespace and
- * accept more); gives the decoded length. */
-static bool s_b64_shape(const char *in, size_t len, size_t *decoded_len)
-{
-    if (len == 0 || len % 4 != 0)
-        return false;
-    size_t pad = in[len - 1] == '=' ? (in[len - 2] == '=' ? 2 : 1) : 0;
-    for (size_t i = 0; i < len - pad; i++)
-        if (!s_b64_char((unsigned char)in[i]))
-            return false;
-    *decoded_len = len / 4 * 3 - pad;
-    return true;
-}
-
-/* Decodes exactly `want` bytes from canonical base64 (unused bits zero), else false. */
-static bool s_b64_decode_exact(const char *in, size_t len, uint8_t *out, size_t want)
-{
-    uint8_t buf[S_B64_LEN(S_SIG_BLOB)];
-    char again[S_B64_LEN(S_SIG_BLOB) + 1];
-    size_t n;
-    if (!s_b64_shape(in, len, &n) || n != want || len > sizeof buf)
-        return false;
-    /* DecodeBlock counts padding as zero bytes; n, from the '=' count, is the true length. */
-    if (EVP_DecodeBlock(buf, (const unsigned char *)in, (int)len) < 0)
-        return false;
-    s_b64_encode(buf, n, again);
-    if (memcmp(again, in, len) != 0)
-        return false;
-    memcpy(out, buf, n);
-    return true;
-}
+#define S_SIG_BLOB (NOTE_KEY_ID + NOTE_ED25519_SIG) /* what a relais signature line carries */
 
 /* The signed text: "<origin>\n<size>\n<base64 root>\n". */
 static int s_format_text(const relais_checkpoint_t *cp, char *text, size_t cap, size_t *len)
 {
-    char root[S_B64_LEN(RELAIS_HASH_SIZE) + 1];
-    s_b64_encode(cp->root, RELAIS_HASH_SIZE, root);
+    char root[NOTE_B64_LEN(RELAIS_HASH_SIZE) + 1];
+    note_b64_encode(cp->root, RELAIS_HASH_SIZE, root);
     int n = snprintf(text, cap, "%s\n%" PRIu64 "\n%s\n", cp->origin, cp->size, root);
     if (n < 0 || (size_t)n >= cap)
         return relais_status_set(RELAIS_E_INVALID, "checkpoint text too long");
@@ -490,46 +407,14 @@ static int s_format_text(const relais_checkpoint_t *cp, char *text, size_t cap, 
     return 0;
 }
 
-/* Pure Ed25519 (no pre-hash, hence the NULL digest) over `msg`. */
-static int s_ed25519_sign(const uint8_t secret[32], const char *msg, size_t len, uint8_t sig[S_ED25519_SIG],
-                          uint8_t public_key[32])
-{
-    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, secret, 32);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    size_t sig_len = S_ED25519_SIG, pub_len = 32;
-    int ok = key != NULL && md != NULL && EVP_PKEY_get_raw_public_key(key, public_key, &pub_len) == 1 &&
-             pub_len == 32 && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
-             EVP_DigestSign(md, sig, &sig_len, (const unsigned char *)msg, len) == 1 && sig_len == S_ED25519_SIG;
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(key);
-    return ok ? 0 : relais_status_set(RELAIS_E_CRYPTO, "Ed25519 signing failed in the crypto library");
-}
-
-/* 1 when `sig` is a valid Ed25519 signature of `msg`, 0 when not, or a status. */
-static int s_ed25519_verify(const uint8_t public_key[32], const char *msg, size_t len,
-                            const uint8_t sig[S_ED25519_SIG])
-{
-    EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, public_key, 32);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (key == NULL || md == NULL || EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) != 1) {
-        EVP_MD_CTX_free(md);
-        EVP_PKEY_free(key);
-        return relais_status_set(RELAIS_E_CRYPTO, "Ed25519 verification could not start");
-    }
-    int ok = EVP_DigestVerify(md, sig, S_ED25519_SIG, (const unsigned char *)msg, len) == 1;
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(key);
-    return ok;
-}
-
 int relais_checkpoint_sign(const relais_checkpoint_t *cp, const char *key_name, const uint8_t secret[32],
                            char *note, size_t cap)
 {
     if (cp == NULL || secret == NULL || note == NULL)
         return relais_status_set(RELAIS_E_INVALID, "checkpoint sign: missing argument");
-    if (!s_valid_origin(cp->origin, strnlen(cp->origin, sizeof cp->origin)))
+    if (!note_valid_origin(cp->origin, strnlen(cp->origin, sizeof cp->origin)))
         return relais_status_set(RELAIS_E_INVALID, "checkpoint origin empty, too long, or with spaces");
-    if (!s_valid_key_name(key_name))
+    if (!note_valid_key_name(key_name))
         return relais_status_set(RELAIS_E_INVALID, "checkpoint key name empty, too long, or with spaces or '+'");
 
     char text[RELAIS_CHECKPOINT_MAX];
@@ -537,16 +422,16 @@ int relais_checkpoint_sign(const relais_checkpoint_t *cp, const char *key_name, 
     uint8_t blob[S_SIG_BLOB], public_key[32];
     int rc = s_format_text(cp, text, sizeof text, &text_len);
     if (rc == 0)
-        rc = s_ed25519_sign(secret, text, text_len, blob + S_KEY_ID, public_key);
+        rc = note_ed25519_sign(secret, (const uint8_t *)text, text_len, blob + NOTE_KEY_ID, public_key);
     if (rc == 0)
-        rc = s_key_id(key_name, strlen(key_name), public_key, blob);
+        rc = note_key_id(key_name, strlen(key_name), NOTE_ALG_ED25519, public_key, blob);
     if (rc != 0)
         return rc;
 
-    char sig[S_B64_LEN(S_SIG_BLOB) + 1];
-    s_b64_encode(blob, sizeof blob, sig);
+    char sig[NOTE_B64_LEN(S_SIG_BLOB) + 1];
+    note_b64_encode(blob, sizeof blob, sig);
     char full[RELAIS_CHECKPOINT_MAX];
-    int n = snprintf(full, sizeof full, "%s\n" S_EM_DASH "%s %s\n", text, key_name, sig);
+    int n = snprintf(full, sizeof full, "%s\n" NOTE_EM_DASH "%s %s\n", text, key_name, sig);
     if (n < 0 || (size_t)n >= sizeof full || (size_t)n >= cap)
         return relais_status_set(RELAIS_E_INVALID, "checkpoint note needs %d bytes, room for %zu", n + 1, cap);
     memcpy(note, full, (size_t)n + 1);
@@ -555,110 +440,33 @@ int relais_checkpoint_sign(const relais_checkpoint_t *cp, const char *key_name, 
 
 /* ---- Checkpoint parsing ---------------------------------------------------------------------- */
 
-/* Cuts the line that starts at *pos (without its '\n'); false when no '\n' ends it. */
-static bool s_next_line(const char *s, size_t *pos, const char **line, size_t *len)
-{
-    const char *start = s + *pos;
-    const char *nl = strchr(start, '\n');
-    if (nl == NULL)
-        return false;
-    *line = start;
-    *len = (size_t)(nl - start);
-    *pos += *len + 1;
-    return true;
-}
-
-/* Decimal without sign, spaces or leading zeros (other than "0"), within uint64_t. */
-static bool s_parse_size(const char *s, size_t len, uint64_t *out)
-{
-    if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-        return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
-/* The three lines of the checkpoint body and the blank line after them; *sigs_at gets the
- * offset of the first signature line (the signed text is everything before the blank line). */
-static int s_parse_body(const char *note, relais_checkpoint_t *cp, size_t *sigs_at)
-{
-    size_t pos = 0, len;
-    const char *line;
-    if (!s_next_line(note, &pos, &line, &len) || !s_valid_origin(line, len))
-        return relais_status_set(RELAIS_E_MALFORMED, "checkpoint: bad origin line");
-    memcpy(cp->origin, line, len);
-    cp->origin[len] = '\0';
-    if (!s_next_line(note, &pos, &line, &len) || !s_parse_size(line, len, &cp->size))
-        return relais_status_set(RELAIS_E_MALFORMED, "checkpoint: bad size line");
-    if (!s_next_line(note, &pos, &line, &len) || !s_b64_decode_exact(line, len, cp->root, RELAIS_HASH_SIZE))
-        return relais_status_set(RELAIS_E_MALFORMED, "checkpoint: bad root hash line");
-    /* Extension lines are legal C2SP but never written by relais: refused, not ignored. */
-    if (note[pos] != '\n')
-        return relais_status_set(RELAIS_E_MALFORMED, "checkpoint: expected a blank line after the root");
-    *sigs_at = pos + 1;
-    return 0;
-}
-
-/* A parsed signature line: "— <name> <base64>". */
-typedef struct {
-    const char *name; /* key name, not NUL-terminated */
-    size_t name_len;  /* its length */
-    const char *b64;  /* base64 of key id || signature, not NUL-terminated */
-    size_t b64_len;   /* its length */
-} s_sig_line_t;
-
-static bool s_parse_sig_line(const char *line, size_t len, s_sig_line_t *out)
-{
-    size_t dash = sizeof S_EM_DASH - 1, decoded;
-    if (len < dash || memcmp(line, S_EM_DASH, dash) != 0)
-        return false;
-    const char *name = line + dash;
-    const char *space = memchr(name, ' ', len - dash);
-    if (space == NULL)
-        return false;
-    out->name = name;
-    out->name_len = (size_t)(space - name);
-    out->b64 = space + 1;
-    out->b64_len = len - dash - out->name_len - 1;
-    /* A signature shorter than its key id plus one byte is malformed in any algorithm. */
-    return s_valid_word(name, out->name_len, SIZE_MAX, true) && s_b64_shape(out->b64, out->b64_len, &decoded) &&
-           decoded > S_KEY_ID;
-}
-
 /* 1 when the line is a valid relais signature by (key_name, key_id, public_key), else 0. */
-static int s_check_sig_line(const s_sig_line_t *sl, const char *key_name, const uint8_t key_id[S_KEY_ID],
+static int s_check_sig_line(const note_sig_line_t *sl, const char *key_name, const uint8_t key_id[NOTE_KEY_ID],
                             const uint8_t public_key[32], const char *text, size_t text_len)
 {
     uint8_t blob[S_SIG_BLOB];
     if (sl->name_len != strlen(key_name) || memcmp(sl->name, key_name, sl->name_len) != 0)
         return 0;
-    /* Another algorithm's or key's line under the same name is not ours to judge. */
-    if (!s_b64_decode_exact(sl->b64, sl->b64_len, blob, sizeof blob) || memcmp(blob, key_id, S_KEY_ID) != 0)
+    /* Another algorithm's or key's line under the same name (a witness's cosignature) is not ours
+     * to judge. */
+    if (!note_b64_decode_exact(sl->b64, sl->b64_len, blob, sizeof blob) || memcmp(blob, key_id, NOTE_KEY_ID) != 0)
         return 0;
-    return s_ed25519_verify(public_key, text, text_len, blob + S_KEY_ID);
+    return note_ed25519_verify(public_key, (const uint8_t *)text, text_len, blob + NOTE_KEY_ID);
 }
 
 /* Walks every signature line: all must be well formed, one must verify. */
 static int s_check_sigs(const char *note, size_t sigs_at, const char *key_name, const uint8_t public_key[32])
 {
-    uint8_t key_id[S_KEY_ID];
-    int rc = s_key_id(key_name, strlen(key_name), public_key, key_id);
+    uint8_t key_id[NOTE_KEY_ID];
+    int rc = note_key_id(key_name, strlen(key_name), NOTE_ALG_ED25519, public_key, key_id);
     if (rc != 0)
         return rc;
     size_t pos = sigs_at, len;
     const char *line;
     bool verified = false;
     while (note[pos] != '\0') {
-        s_sig_line_t sl;
-        if (!s_next_line(note, &pos, &line, &len) || !s_parse_sig_line(line, len, &sl))
+        note_sig_line_t sl;
+        if (!note_next_line(note, &pos, &line, &len) || !note_parse_sig_line(line, len, &sl))
             return relais_status_set(RELAIS_E_MALFORMED, "checkpoint: bad signature line");
         rc = verified ? 0 : s_check_sig_line(&sl, key_name, key_id, public_key, note, sigs_at - 1);
         if (rc < 0)
@@ -677,11 +485,11 @@ int relais_checkpoint_verify(const char *note, const char *key_name, const uint8
 {
     if (note == NULL || public_key == NULL || out == NULL)
         return relais_status_set(RELAIS_E_INVALID, "checkpoint verify: missing argument");
-    if (!s_valid_key_name(key_name))
+    if (!note_valid_key_name(key_name))
         return relais_status_set(RELAIS_E_INVALID, "checkpoint verify: bad key name");
     relais_checkpoint_t cp;
     size_t sigs_at = 0;
-    int rc = s_parse_body(note, &cp, &sigs_at);
+    int rc = note_parse_checkpoint(note, &cp, &sigs_at);
     if (rc == 0)
         rc = s_check_sigs(note, sigs_at, key_name, public_key);
     if (rc == 0)

@@ -77,6 +77,9 @@ int relais_merkle_verify_consistency(uint64_t old_size, uint64_t new_size, const
  * signature is pure Ed25519 over the note text (the first three lines with their "\n"). */
 
 #define RELAIS_CHECKPOINT_MAX 1024 /* a formatted note never exceeds this many bytes */
+/* Room for a checkpoint as the hub serves it, its witnesses' cosignatures added (relais_cosig.h):
+ * signed notes must be read with at least 16 signature lines, of names up to 255 bytes. */
+#define RELAIS_NOTE_MAX 8192
 
 typedef struct {
     char origin[256];      /* the log's origin line, e.g. "relais.sceaux.fr/enfance" */
@@ -92,7 +95,8 @@ int relais_checkpoint_sign(const relais_checkpoint_t *cp, const char *key_name, 
                            char *note, size_t cap);
 
 /* Parses `note` and checks its signature line for `key_name` with the 32-byte Ed25519
- * `public_key`. On success fills *out. Errors: RELAIS_E_MALFORMED (not a checkpoint note),
+ * `public_key`; lines of other keys (a witness's cosignatures) are read as signature lines and
+ * otherwise ignored. On success fills *out. Errors: RELAIS_E_MALFORMED (not a checkpoint note),
  * RELAIS_E_BAD_SIGNATURE (no valid signature by that key). */
 int relais_checkpoint_verify(const char *note, const char *key_name, const uint8_t public_key[32],
                              relais_checkpoint_t *out);

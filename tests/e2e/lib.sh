@@ -71,6 +71,32 @@ openssl_verify_line() {
     >"$tmp/out"
 }
 
+# openssl_cosig NOTE LINE CERT [ANY_TIME]: checks a cosignature line over NOTE with openssl alone, as
+# tlog-cosignature writes it: key id = SHA-256(name "\n" 0x04 key)[:4], then the 8-byte time, then
+# Ed25519 over "cosignature/v1\ntime T\n" and the note's text. Its time must be within the last 10
+# minutes, unless ANY_TIME is given (a written example).
+openssl_cosig() {
+  local note=$1 line=$2 cert=$3 name b64 key t
+  name=$(cut -d' ' -f2 <<<"$line")
+  b64=$(cut -d' ' -f3 <<<"$line")
+  key=$(sed -n 's/^[[:space:]]*sign-key[[:space:]]*=[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' "$cert")
+  base64 -d <<<"$b64" >"$tmp/cosig.bin"
+  [ "$(stat -c %s "$tmp/cosig.bin")" = 76 ] || fail "a cosignature of $(stat -c %s "$tmp/cosig.bin") bytes, not 76"
+  { printf '%s\n\x04' "$name"; base64 -d <<<"$key"; } | openssl dgst -sha256 -binary | head -c 4 >"$tmp/id.want"
+  head -c 4 "$tmp/cosig.bin" | cmp -s - "$tmp/id.want" || fail "the key id is not SHA-256(name, 0x04, key)[:4]"
+  t=$(tail -c +5 "$tmp/cosig.bin" | head -c 8 | od -An -tu8 --endian=big | tr -d ' ')
+  { printf 'cosignature/v1\ntime %s\n' "$t"; head -3 "$note"; } >"$tmp/cosigned.bin"
+  tail -c 64 "$tmp/cosig.bin" >"$tmp/sig.bin"
+  { printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; base64 -d <<<"$key"; } >"$tmp/pub.der"
+  openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
+  openssl pkeyutl -verify -rawin -pubin -inkey "$tmp/pub.pem" -in "$tmp/cosigned.bin" -sigfile "$tmp/sig.bin" \
+    >/dev/null || fail "openssl: the cosignature does not verify"
+  [ -z "${4:-}" ] || return 0
+  local now
+  now=$(date +%s)
+  [ "$t" -le "$now" ] && [ "$t" -gt $((now - 600)) ] || fail "the cosignature's time $t is not now ($now)"
+}
+
 # make_pki NAME:ROLE[:ORG]...: keys in $tmp/keys (relais keygen), every .cert copied to $tmp/registry,
 # and the hub's data key, $tmp/keys/data.key.
 make_pki() {

@@ -47,11 +47,21 @@ make_pki relaisd:broker college-curie:partner coordination:coordinator audit-vil
   mairie-actes:publisher
 export HOME="$tmp/home" RELAIS_SPOOL= RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert"
 
+step "relais witness under valgrind, the hub's witness"
+"$relais" keygen witness-a --role witness --out "$tmp/keys" >/dev/null
+"${vg[@]}" --log-file="$tmp/vg-witness.log" "$relais" witness --key "$tmp/keys/witness-a.cert_secret" \
+  --state "$tmp/witness-state" --log-cert "$tmp/keys/relaisd.cert" >"$tmp/witness.out" 2>"$tmp/witness.log" &
+witness_pid=$!
+bg_pids+=("$witness_pid")
+for _ in $(seq 600); do grep -q ' listening at ' "$tmp/witness.out" 2>/dev/null && break; sleep 0.1; done
+witness_url=$(sed -n 's/.* listening at \(http:.*\)$/\1/p' "$tmp/witness.out")
+[ -n "$witness_url" ] || fail "relais witness under valgrind printed no address: $(cat "$tmp/witness.log")"
+
 step "relaisd under valgrind"
 broker_wrap=("${vg[@]}" --log-file="$tmp/vg-relaisd.log")
 broker_wait=600
 # A port free when picked may be taken by the time relaisd binds it: another on that failure.
-start_broker_on_free_port --verifiers 2
+start_broker_on_free_port --verifiers 2 --witness "$witness_url,$tmp/keys/witness-a.cert"
 
 step "clients under valgrind: submit, refusal, duplicate, feed, case, audit"
 export RELAIS_KEY="$tmp/keys/college-curie.cert_secret"
@@ -159,6 +169,8 @@ client 0 auditonline audit verify --quiet --certs "$tmp/registry"
 client 0 consistencyonline audit consistency 1
 client 0 checkpointlatest audit checkpoint
 client 0 checkpointsize audit checkpoint --size "$(sed -n 2p "$tmp/out")"
+client 0 watch audit watch --checkpoints "$tmp/kept" --require-cosigners 1 --witness-cert "$tmp/keys/witness-a.cert" \
+  --cosign-wait 120
 kill -HUP "$broker_pid"
 sleep 1
 
@@ -170,6 +182,13 @@ broker_pid=
 [ "$rc" -ne 99 ] || fail "valgrind found errors or definite leaks in relaisd"
 [ "$rc" -eq 0 ] || fail "relaisd exited $rc"
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$tmp/vg-relaisd.log" | sed 's/^==[0-9]*== */   relaisd: /'
+kill -TERM "$witness_pid"
+rc=0
+wait "$witness_pid" || rc=$?
+[ "$rc" -ne 99 ] || fail "valgrind found errors or definite leaks in relais witness"
+[ "$rc" -eq 0 ] || fail "relais witness exited $rc"
+grep -q 'event=cosigned' "$tmp/witness.log" || fail "the witness cosigned nothing: $(tail -3 "$tmp/witness.log")"
+echo "   relais witness: clean"
 client 0 auditoffline audit verify --quiet --store "$tmp/store" --certs "$tmp/registry"
 client 0 auditkeyed audit verify --quiet --store "$tmp/store" --certs "$tmp/registry" --data-key "$tmp/keys/data.key"
 client 0 export audit export --store "$tmp/store" --data-key "$tmp/keys/data.key"

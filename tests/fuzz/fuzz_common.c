@@ -16,6 +16,9 @@ const uint8_t fuzz_msg_id[16] = {0xf0, 0x0d, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 
 const uint8_t fuzz_sign_seed[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
+const uint8_t fuzz_witness_seed[32] = {0x77, 0x69, 0x74, 0x6e, 0x65, 0x73, 0x73, 8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                       17,   18,   19,   20,   21,   22,   23,   24, 25, 26, 27, 28, 29, 30, 31, 32};
+
 void fuzz_fail(const char *what, int status)
 {
     fprintf(stderr, "fuzz invariant failed: %s (%s: %s)\n", what, relais_status_name(status),
@@ -23,11 +26,25 @@ void fuzz_fail(const char *what, int status)
     abort();
 }
 
-static EVP_PKEY *s_key(void)
+static EVP_PKEY *s_key_of(const uint8_t seed[32])
 {
-    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, fuzz_sign_seed, sizeof fuzz_sign_seed);
+    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
     FUZZ_CHECK(key != NULL, "OpenSSL made no Ed25519 key from the fixed seed", 0);
     return key;
+}
+
+static EVP_PKEY *s_key(void)
+{
+    return s_key_of(fuzz_sign_seed);
+}
+
+void fuzz_witness_public(uint8_t out[32])
+{
+    EVP_PKEY *key = s_key_of(fuzz_witness_seed);
+    size_t len = 32;
+    int ok = EVP_PKEY_get_raw_public_key(key, out, &len) == 1 && len == 32;
+    EVP_PKEY_free(key);
+    FUZZ_CHECK(ok, "OpenSSL gave no public key for the witness's seed", 0);
 }
 
 void fuzz_sign_public(uint8_t out[32])

@@ -15,11 +15,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 #define FUZZ_CREATED_MS INT64_C(1795422600000)
 #define FUZZ_KEY_NAME "fuzz-log"
 #define FUZZ_ORIGIN "relais.example/fuzz"
+#define FUZZ_WITNESS_NAME "witness.example/fuzz"
 extern const uint8_t fuzz_msg_id[16];
 
 /* The fixed Ed25519 seed (a test key, public in this file) and its public key. */
 extern const uint8_t fuzz_sign_seed[32];
 void fuzz_sign_public(uint8_t out[32]);
+
+/* The fixed seed of the witness that cosigns the seeds' checkpoints, and its public key. */
+extern const uint8_t fuzz_witness_seed[32];
+void fuzz_witness_public(uint8_t out[32]);
 
 /* Signs RELAIS_SIGN_CONTEXT || 0x00 || body with the fixed seed, as a sender would. */
 void fuzz_sign_body(const uint8_t *body, size_t len, uint8_t sig[64]);

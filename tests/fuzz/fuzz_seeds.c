@@ -2,12 +2,13 @@
  *
  *   fuzz_seeds EXAMPLES_DIR CORPUS_DIR
  * writes CORPUS_DIR/<target>/<name> for fuzz_message, fuzz_request, fuzz_json, fuzz_proof, fuzz_text,
- * fuzz_decree_numbers and fuzz_proof_json (the folders must exist). Everything is derived from fixed keys, ids
+ * fuzz_decree_numbers, fuzz_proof_json, fuzz_witness_body and fuzz_cosig (the folders must exist). Everything is derived from fixed keys, ids
  * and times, so running it again rewrites the same bytes. Exit 0, or 1 with a sentence on stderr.
  */
 #include "fuzz_common.h"
 
 #include "audit_json.h"
+#include "relais_cosig.h"
 #include "relais_merkle.h"
 #include "relais_proto.h"
 
@@ -600,6 +601,43 @@ static void s_proofs(relais_hash_t *path, size_t *path_len)
     s_write("fuzz_proof", "checkpoint-cosigned.note", cosigned, strlen(cosigned));
 }
 
+/* ---- The witness protocol: add-checkpoint bodies, answers, cosigned notes -------------------- */
+
+static void s_witness_seeds(void)
+{
+    char old_note[RELAIS_CHECKPOINT_MAX], note[RELAIS_CHECKPOINT_MAX], line[RELAIS_COSIG_LINE_MAX];
+    char other[RELAIS_COSIG_LINE_MAX], *body = malloc(RELAIS_TLOGW_BODY_MAX + 1);
+    relais_hash_t path[RELAIS_MERKLE_MAX_PATH];
+    size_t path_len = 0, len = 0;
+    FUZZ_CHECK(body != NULL, "no memory for a body", 0);
+    relais_checkpoint_t old = {.origin = FUZZ_ORIGIN, .size = 5}, cp = {.origin = FUZZ_ORIGIN, .size = S_LEAVES};
+    int rc = relais_merkle_root(s_get, NULL, 5, old.root);
+    rc = rc ? rc : relais_merkle_root(s_get, NULL, S_LEAVES, cp.root);
+    rc = rc ? rc : relais_checkpoint_sign(&old, FUZZ_KEY_NAME, fuzz_sign_seed, old_note, sizeof old_note);
+    rc = rc ? rc : relais_checkpoint_sign(&cp, FUZZ_KEY_NAME, fuzz_sign_seed, note, sizeof note);
+    rc = rc ? rc : relais_merkle_consistency_proof(s_get, NULL, 5, S_LEAVES, path, &path_len);
+    FUZZ_CHECK(rc == 0, "the witness seeds' checkpoints", rc);
+    /* the first submission, and one from the size the witness holds */
+    rc = relais_tlogw_add_format(0, NULL, 0, old_note, body, RELAIS_TLOGW_BODY_MAX + 1, &len);
+    FUZZ_CHECK(rc == 0, "tlogw_add_format", rc);
+    s_write("fuzz_witness_body", "add-first", body, len);
+    rc = relais_tlogw_add_format(5, path, path_len, note, body, RELAIS_TLOGW_BODY_MAX + 1, &len);
+    FUZZ_CHECK(rc == 0, "tlogw_add_format", rc);
+    s_write("fuzz_witness_body", "add-5-to-13", body, len);
+    s_write("fuzz_witness_body", "conflict-size", "13\n", 3);
+    /* the note as the hub serves it, with the witness's cosignature and another's */
+    rc = relais_cosig_sign(note, FUZZ_WITNESS_NAME, fuzz_witness_seed, 1795422600, line, sizeof line);
+    rc = rc ? rc : relais_cosig_sign(note, "witness.example/other", fuzz_sign_seed, 1795422601, other, sizeof other);
+    FUZZ_CHECK(rc == 0, "cosig_sign", rc);
+    snprintf(body, RELAIS_TLOGW_BODY_MAX, "%s%s", note, line);
+    s_write("fuzz_cosig", "cosigned.note", body, strlen(body));
+    snprintf(body, RELAIS_TLOGW_BODY_MAX, "%s%s%s", note, other, line);
+    s_write("fuzz_cosig", "cosigned-twice.note", body, strlen(body));
+    s_write("fuzz_cosig", "answer", line, strlen(line));
+    s_write("fuzz_cosig", "checkpoint.note", note, strlen(note));
+    free(body);
+}
+
 /* ---- Proof files: what `relais audit prove` and `consistency` print --------------------------- */
 
 static void s_json_seed(const char *name, json_t *json)
@@ -723,6 +761,7 @@ int main(int argc, char **argv)
     s_requests(frame, frame_len);
     s_records(frame, frame_len, &leaf, &leaf_len);
     s_proofs(path, &path_len);
+    s_witness_seeds();
     s_proof_json_seeds();
     s_replies(leaf, leaf_len, path, path_len);
     s_texts();

@@ -1504,10 +1504,18 @@ static void test_reply_simple_round_trips(void **state)
     r.note = "relais.example/log\n1234\nERERERERERERERERERERERERERERERERERERERERERE=\n\n\xe2\x80\x94 relais Az3d\n";
     s_reply_round_trip(&r, &back);
     assert_true(back.tree_size == 1234 && back.time_ms == S_CREATED_MS);
+    assert_true(back.witnesses == 0 && back.cosigned_ms == 0 && back.cosigned_size == 0);
     assert_memory_equal(back.root, r.root, sizeof r.root);
     assert_string_equal(back.note, r.note);
     relais_reply_clear(&back);
     assert_null(back.note);
+    /* a hub with witnesses says when its newest cosignature came, and of what size */
+    r.witnesses = 2;
+    r.cosigned_ms = S_CREATED_MS + 5;
+    r.cosigned_size = 1200;
+    s_reply_round_trip(&r, &back);
+    assert_true(back.witnesses == 2 && back.cosigned_ms == S_CREATED_MS + 5 && back.cosigned_size == 1200);
+    relais_reply_clear(&back);
 }
 
 static void test_reply_delivery_round_trips(void **state)
