@@ -157,6 +157,9 @@ static int s_listen_unix(relais_desk_t *desk, const char *path, const char *grou
 
 /* ---- Start and stop -------------------------------------------------------------------------------- */
 
+/* libmicrohttpd's error log: its format is the library's own, not ours to check. */
+static void s_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void s_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
