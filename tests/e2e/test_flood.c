@@ -648,7 +648,10 @@ static void test_idle_connections(void **state)
     char limits[64];
     snprintf(limits, sizeof limits, "event=limits nofile=%d", S_TEST_NOFILE);
     assert_true(h_log_has(&f->h, limits));
-    assert_true(h_log_has(&f->h, "event=accept-failed"));
+    /* Whether the broker runs out of descriptors depends on how fast the holder reopens what the
+     * broker sheds against how fast the broker sheds it: on a quiet machine the broker can keep
+     * ahead for the whole minute (seen in CI: 97,556 connections opened, none refused). Either
+     * way it reports the idle handshakes it holds, and the partner is served within the bound. */
     assert_true(h_log_has(&f->h, "event=connections pending_handshakes="));
     assert_true(waited <= S_HANDSHAKE_MS + 2000);
 }
