@@ -261,7 +261,9 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     }
     relais_status_clear();
     rc = relais_client_new(&desk->client_opts, &desk->hub);
-    if (rc == 0 && strcmp(relais_client_role(desk->hub), "coordinator") != 0)
+    if (rc == 0 && strcmp(relais_client_role(desk->hub), "coordinator") == 0)
+        desk->role = DESK_ROLE_COORDINATOR;
+    else if (rc == 0)
         rc = relais_status_set(RELAIS_E_INVALID,
                                "the desk is the coordinator's: %.64s is the identity of a %.32s, not of a coordinator",
                                relais_client_name(desk->hub),

@@ -264,7 +264,17 @@ typedef struct {
 
 /* ---- The desk ------------------------------------------------------------------------------------ */
 
+/* Whose desk it is, by its identity's role: each serves its own pages (the coordinator's cases,
+ * charts and calendar; the reception's register, lost and found and decrees; a partner's referral
+ * form and the status of what it referred). */
+typedef enum {
+    DESK_ROLE_COORDINATOR = 0,
+    DESK_ROLE_RECEPTION,
+    DESK_ROLE_PARTNER,
+} desk_role_t;
+
 struct relais_desk {
+    desk_role_t role;
     /* What it was started with (its own copies). */
     char *endpoint, *key_path, *server_cert_path, *socket_path;
     relais_client_options_t client_opts;
@@ -317,13 +327,28 @@ int desk_token_take(relais_desk_t *desk, const char *token);
 
 /* ---- Pages (pages.c) ----------------------------------------------------------------------------- */
 
+/* A posted field the forms of the reception and the partners name (desk_form_get). */
+#define DESK_FORM_EXTRA 64
+typedef struct {
+    char key[64];
+    char *value;
+} desk_field_t;
+
 /* What a move's form holds, as typed (each may be NULL); a duplicate's decision uses csrf, from,
- * note, action and other. */
+ * note, action and other. The other forms' fields are kept by name in `extra` (a form posting more
+ * than DESK_FORM_EXTRA names, or a name of 64 bytes or more, is refused as too big). */
 typedef struct {
     char *csrf, *from, *to, *note, *reason, *redirect_to, *review_date, *diagnosis, *sub_status;
     char *kind, *description, *partner, *start, *frequency, *responsible; /* one pathway action */
     char *action, *other; /* a possible duplicate: "merge" or "dismiss", and the other case */
+    desk_field_t extra[DESK_FORM_EXTRA];
+    size_t extra_count;
 } desk_form_t;
+
+/* A field of `extra` as typed ("" when posted empty), or NULL when the form did not post it. */
+const char *desk_form_get(const desk_form_t *form, const char *key);
+/* Whether the form's csrf field is session s's, compared in constant time. */
+int desk_csrf_ok(const desk_session_t *s, const desk_form_t *form);
 
 /* How a move or a decision on a duplicate went, for the form shown again. */
 typedef enum {
@@ -414,6 +439,38 @@ typedef struct {
 const desk_asset_t *desk_asset(const char *path);
 
 /* ---- HTTP (http.c) -------------------------------------------------------------------------------- */
+
+/* What the session cookie says, to set it or take it away. */
+typedef struct {
+    const char *id; /* set this session's cookie; NULL: none */
+    int clear;      /* take the cookie away */
+} desk_cookie_t;
+
+/* Queues page `b` (taken: the response owns its bytes) with its status, the headers every answer
+ * carries, a cookie and a Location when given. A page that could not be made (memory) is a 500. */
+enum MHD_Result desk_http_send(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status, desk_buf_t *b,
+                               const desk_cookie_t *cookie, const char *location);
+/* A 303 to `location`, with the cookie. */
+enum MHD_Result desk_http_redirect(relais_desk_t *desk, struct MHD_Connection *conn, const char *location,
+                                   const desk_cookie_t *cookie);
+/* A page that says one thing (desk_page_message), with its status. */
+enum MHD_Result desk_http_say(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
+                              const desk_session_t *s, relais_cli_lang_t lang, const char *title,
+                              const char *sentence, const desk_cookie_t *cookie);
+
+/* A request past the gate and the session, as each role's routes see it: the session it came
+ * with (made.id set when the session was made by this request: its cookie must go with the
+ * answer), the form posted (too_big: over the desk's bounds, and nothing of it to be used). */
+typedef struct {
+    relais_desk_t *desk;
+    struct MHD_Connection *conn;
+    const desk_session_t *s;
+    const char *url;
+    int get, post;
+    desk_form_t *form;
+    int too_big;
+    const desk_cookie_t *made;
+} desk_request_t;
 
 enum MHD_Result desk_http_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,

@@ -70,6 +70,39 @@ static char **s_field(desk_form_t *form, const char *key)
     return NULL;
 }
 
+/* A field the forms of the reception and the partners name themselves (their names are the
+ * payloads' fields): kept by name, in the order posted; a name posted again grows its value, as
+ * libmicrohttpd hands a long value over in pieces. */
+static char **s_extra_field(desk_form_t *form, const char *key)
+{
+    if (strlen(key) >= sizeof form->extra[0].key)
+        return NULL;
+    for (size_t i = 0; i < form->extra_count; i++)
+        if (strcmp(form->extra[i].key, key) == 0)
+            return &form->extra[i].value;
+    if (form->extra_count == DESK_FORM_EXTRA)
+        return NULL;
+    desk_field_t *f = &form->extra[form->extra_count++];
+    snprintf(f->key, sizeof f->key, "%s", key);
+    f->value = NULL;
+    return &f->value;
+}
+
+const char *desk_form_get(const desk_form_t *form, const char *key)
+{
+    for (size_t i = 0; i < form->extra_count; i++)
+        if (strcmp(form->extra[i].key, key) == 0)
+            return form->extra[i].value ? form->extra[i].value : "";
+    return NULL;
+}
+
+int desk_csrf_ok(const desk_session_t *s, const desk_form_t *form)
+{
+    const char *csrf = form->csrf;
+    size_t n = strlen(s->csrf);
+    return csrf && strlen(csrf) == n && sodium_memcmp(csrf, s->csrf, n) == 0;
+}
+
 static enum MHD_Result s_post_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
                                     const char *content_type, const char *transfer_encoding, const char *data,
                                     uint64_t off, size_t size)
@@ -80,9 +113,15 @@ static enum MHD_Result s_post_field(void *cls, enum MHD_ValueKind kind, const ch
     (void)content_type;
     (void)transfer_encoding;
     (void)off;
-    char **slot = key ? s_field(&req->form, key) : NULL;
+    if (!key)
+        return MHD_YES;
+    char **slot = s_field(&req->form, key);
     if (!slot)
-        return MHD_YES; /* a field no form of ours has: ignored */
+        slot = s_extra_field(&req->form, key);
+    if (!slot) {
+        req->too_big = 1; /* more fields than any form of ours has */
+        return MHD_YES;
+    }
     size_t have = *slot ? strlen(*slot) : 0;
     if (have + size > S_MAX_FIELD) {
         req->too_big = 1;
@@ -109,6 +148,13 @@ static void s_form_free(desk_form_t *form)
             *slot = NULL;
         }
     }
+    for (size_t i = 0; i < form->extra_count; i++) {
+        if (form->extra[i].value) {
+            sodium_memzero(form->extra[i].value, strlen(form->extra[i].value));
+            free(form->extra[i].value);
+        }
+    }
+    form->extra_count = 0;
 }
 
 void desk_http_done(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
@@ -139,13 +185,7 @@ static void s_headers(struct MHD_Response *resp, int page)
     MHD_add_response_header(resp, "Cache-Control", page ? "no-store" : "no-cache");
 }
 
-/* What the session cookie says, to set it or take it away. */
-typedef struct {
-    const char *id; /* set this session's cookie; NULL: none */
-    int clear;      /* take the cookie away */
-} s_cookie_t;
-
-static void s_cookie(relais_desk_t *desk, struct MHD_Response *resp, const s_cookie_t *c)
+static void s_cookie(relais_desk_t *desk, struct MHD_Response *resp, const desk_cookie_t *c)
 {
     char line[256];
     if (!c || (!c->id && !c->clear))
@@ -157,8 +197,8 @@ static void s_cookie(relais_desk_t *desk, struct MHD_Response *resp, const s_coo
 
 /* Queues page `b` (taken: the response owns its bytes) with its status, the headers every answer
  * carries, a cookie and a Location when given. A page that could not be made (memory) is a 500. */
-static enum MHD_Result s_send(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status, desk_buf_t *b,
-                              const s_cookie_t *cookie, const char *location)
+enum MHD_Result desk_http_send(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status, desk_buf_t *b,
+                              const desk_cookie_t *cookie, const char *location)
 {
     static const char s_nomem[] = "relais desk: out of memory\n";
     struct MHD_Response *resp = NULL;
@@ -185,25 +225,25 @@ static enum MHD_Result s_send(relais_desk_t *desk, struct MHD_Connection *conn, 
     return rc;
 }
 
-static enum MHD_Result s_redirect(relais_desk_t *desk, struct MHD_Connection *conn, const char *location,
-                                  const s_cookie_t *cookie)
+enum MHD_Result desk_http_redirect(relais_desk_t *desk, struct MHD_Connection *conn, const char *location,
+                                  const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
     desk_buf_put(&b, "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>relais</title></head>"
                      "<body><p><a href=\"");
     desk_buf_text(&b, location);
     desk_buf_put(&b, "\">\xe2\x86\x92</a></p></body></html>\n");
-    return s_send(desk, conn, MHD_HTTP_SEE_OTHER, &b, cookie, location);
+    return desk_http_send(desk, conn, MHD_HTTP_SEE_OTHER, &b, cookie, location);
 }
 
 /* A page that says one thing, with its status. */
-static enum MHD_Result s_say(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
+enum MHD_Result desk_http_say(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
                              const desk_session_t *s, relais_cli_lang_t lang, const char *title, const char *sentence,
-                             const s_cookie_t *cookie)
+                             const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
     desk_page_message(desk, s, s ? s->lang : lang, title, sentence, &b);
-    return s_send(desk, conn, status, &b, cookie, NULL);
+    return desk_http_send(desk, conn, status, &b, cookie, NULL);
 }
 
 /* ---- The gate ------------------------------------------------------------------------------------ */
@@ -268,11 +308,11 @@ static enum MHD_Result s_login(relais_desk_t *desk, struct MHD_Connection *conn)
     desk_session_t s;
     if (token && desk_token_take(desk, token) == 0) {
         desk_session_open(desk, lang, &s);
-        s_cookie_t c = {.id = s.id};
-        return s_redirect(desk, conn, "/", &c);
+        desk_cookie_t c = {.id = s.id};
+        return desk_http_redirect(desk, conn, "/", &c);
     }
     if (token)
-        return s_say(desk, conn, MHD_HTTP_FORBIDDEN, NULL, lang, T(lang, "Adresse refusée", "Address refused"),
+        return desk_http_say(desk, conn, MHD_HTTP_FORBIDDEN, NULL, lang, T(lang, "Adresse refusée", "Address refused"),
                      T(lang, "Cette adresse a déjà servi ou a plus de dix minutes. Demandez-en une nouvelle : touche "
                              "Entrée dans le terminal où relais desk tourne.",
                        "This address has been used already, or is more than ten minutes old. Ask for a new one: "
@@ -280,8 +320,8 @@ static enum MHD_Result s_login(relais_desk_t *desk, struct MHD_Connection *conn)
                      NULL);
     const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, desk->cookie);
     if (desk_session_find(desk, cookie, 0, &s) == 0)
-        return s_redirect(desk, conn, "/", NULL);
-    return s_say(desk, conn, MHD_HTTP_UNAUTHORIZED, NULL, lang, T(lang, "Connexion", "Log in"),
+        return desk_http_redirect(desk, conn, "/", NULL);
+    return desk_http_say(desk, conn, MHD_HTTP_UNAUTHORIZED, NULL, lang, T(lang, "Connexion", "Log in"),
                  T(lang, "Aucune session ouverte, ou elle a expiré. Ouvrez l'adresse que relais desk affiche dans son "
                          "terminal (touche Entrée pour en avoir une nouvelle) : elle ne sert qu'une fois.",
                    "No session is open, or it has expired. Open the address relais desk prints in its terminal "
@@ -297,7 +337,7 @@ static enum MHD_Result s_case(relais_desk_t *desk, struct MHD_Connection *conn, 
     relais_cli_lang_t lang = s->lang;
     char id[RELAIS_CASE_ID_LEN];
     if (relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE | RELAIS_CLI_REF_HANDLE, id, sizeof id) != 0)
-        return s_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
+        return desk_http_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
                      T(lang, "Un dossier se nomme C-14, un signalement R-57.", "A case is named C-14, a referral R-57."),
                      NULL);
     relais_reply_t r;
@@ -322,7 +362,7 @@ static enum MHD_Result s_case(relais_desk_t *desk, struct MHD_Connection *conn, 
                  rc == RELAIS_E_TIMEOUT ? T(lang, "Le hub ne répond pas : ", "The hub does not answer: ")
                                         : T(lang, "Le hub répond : ", "The hub says: "),
                  err.message[0] ? err.message : relais_status_detail());
-        return s_say(desk, conn, status, s, lang, T(lang, "Dossier non lu", "Case not read"), sentence, NULL);
+        return desk_http_say(desk, conn, status, s, lang, T(lang, "Dossier non lu", "Case not read"), sentence, NULL);
     }
     const char *moved = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "moved");
     uint64_t moved_seq = 0;
@@ -331,7 +371,7 @@ static enum MHD_Result s_case(relais_desk_t *desk, struct MHD_Connection *conn, 
     desk_buf_t b = {0};
     desk_page_case(desk, s, &r, moved_seq, &b);
     relais_reply_clear(&r);
-    return s_send(desk, conn, MHD_HTTP_OK, &b, NULL, NULL);
+    return desk_http_send(desk, conn, MHD_HTTP_OK, &b, NULL, NULL);
 }
 
 static const char *s_or_null(const char *v)
@@ -385,33 +425,33 @@ static void s_not_through(int rc, const s_sent_t *sent, unsigned *status, desk_m
 
 /* After an update the hub took: the case's page, saying the record's number. */
 static enum MHD_Result s_recorded(relais_desk_t *desk, struct MHD_Connection *conn, const char *id, uint64_t seq,
-                                  const s_cookie_t *cookie)
+                                  const desk_cookie_t *cookie)
 {
     char where[RELAIS_CASE_ID_LEN + 64];
     snprintf(where, sizeof where, "/cases/%s?moved=%" PRIu64, id, seq);
-    return s_redirect(desk, conn, where, cookie);
+    return desk_http_redirect(desk, conn, where, cookie);
 }
 
 static enum MHD_Result s_move_page(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
                                    const desk_session_t *s, const char *id, const desk_form_t *form,
-                                   desk_move_outcome_t outcome, const char *sentence, const s_cookie_t *cookie)
+                                   desk_move_outcome_t outcome, const char *sentence, const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
     desk_page_move(desk, s, id, form, outcome, sentence, &b);
-    return s_send(desk, conn, status, &b, cookie, NULL);
+    return desk_http_send(desk, conn, status, &b, cookie, NULL);
 }
 
 static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, const desk_session_t *s,
-                              const char *ref, s_req_t *req, const s_cookie_t *cookie)
+                              const char *ref, s_req_t *req, const desk_cookie_t *cookie)
 {
     relais_cli_lang_t lang = s->lang;
     desk_form_t *f = &req->form;
     char id[RELAIS_CASE_ID_LEN];
     if (relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE, id, sizeof id) != 0)
-        return s_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
+        return desk_http_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
                      T(lang, "Un dossier se nomme C-14.", "A case is named C-14."), cookie);
     /* The form's token first: nothing is read from a form that is not this session's. */
-    if (!f->csrf || strlen(f->csrf) != strlen(s->csrf) || sodium_memcmp(f->csrf, s->csrf, strlen(s->csrf)) != 0)
+    if (!desk_csrf_ok(s, f))
         return s_move_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, f, DESK_MOVE_EXPIRED, NULL, cookie);
     if (req->too_big)
         return s_move_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, f, DESK_MOVE_INVALID,
@@ -460,31 +500,31 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
 
 static enum MHD_Result s_dup_page(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
                                   const desk_session_t *s, const char *id, const char *other, const desk_form_t *form,
-                                  desk_move_outcome_t outcome, const char *sentence, const s_cookie_t *cookie)
+                                  desk_move_outcome_t outcome, const char *sentence, const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
     desk_page_duplicate(desk, s, id, other, form, outcome, sentence, &b);
-    return s_send(desk, conn, status, &b, cookie, NULL);
+    return desk_http_send(desk, conn, status, &b, cookie, NULL);
 }
 
 /* The coordinator's answer to a possible duplicate, the update `relais case merge` or `relais case
  * dismiss` sends: merged, this case goes to entered-in-error into the other; dismissed, it takes a
  * note and the flag goes. */
 static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *conn, const desk_session_t *s,
-                                   const char *ref, s_req_t *req, const s_cookie_t *cookie)
+                                   const char *ref, s_req_t *req, const desk_cookie_t *cookie)
 {
     relais_cli_lang_t lang = s->lang;
     desk_form_t *f = &req->form;
     char id[RELAIS_CASE_ID_LEN], other[RELAIS_CASE_ID_LEN];
     if (relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE, id, sizeof id) != 0)
-        return s_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
+        return desk_http_say(desk, conn, MHD_HTTP_NOT_FOUND, s, lang, T(lang, "Pas de tel dossier", "No such case"),
                      T(lang, "Un dossier se nomme C-14.", "A case is named C-14."), cookie);
     /* The other case as the hub spells it, read only to show its forms again: nothing is acted on
      * before the token is known to be this session's. */
     const char *named = f->other && relais_cli_case_ref(f->other, RELAIS_CLI_REF_CASE, other, sizeof other) == 0
                             ? other
                             : NULL;
-    if (!f->csrf || strlen(f->csrf) != strlen(s->csrf) || sodium_memcmp(f->csrf, s->csrf, strlen(s->csrf)) != 0)
+    if (!desk_csrf_ok(s, f))
         return s_dup_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, named, f, DESK_MOVE_EXPIRED, NULL, cookie);
     if (req->too_big)
         return s_dup_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, named, f, DESK_MOVE_INVALID,
@@ -646,7 +686,7 @@ static enum MHD_Result s_events(relais_desk_t *desk, struct MHD_Connection *conn
 
 /* The calendar's file in `lang`: a download (`attachment`) or what a subscribed program reads. */
 static enum MHD_Result s_ics(relais_desk_t *desk, struct MHD_Connection *conn, relais_cli_lang_t lang, int attachment,
-                             const s_cookie_t *cookie)
+                             const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
     struct MHD_Response *resp = NULL;
@@ -654,7 +694,7 @@ static enum MHD_Result s_ics(relais_desk_t *desk, struct MHD_Connection *conn, r
         resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         desk_buf_free(&b);
-        return s_say(desk, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, lang, T(lang, "Erreur", "Error"),
+        return desk_http_say(desk, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, lang, T(lang, "Erreur", "Error"),
                      T(lang, "Le calendrier n'a pas pu être fait (mémoire).", "The calendar could not be made (memory)."),
                      cookie);
     }
@@ -679,22 +719,22 @@ static enum MHD_Result s_calendar_token(relais_desk_t *desk, struct MHD_Connecti
         if (desk_calendar_token_ok(&desk->calendar, token) == 0)
             return s_ics(desk, conn, desk->lang, 0, NULL);
     }
-    return s_say(desk, conn, MHD_HTTP_NOT_FOUND, NULL, desk->lang, T(desk->lang, "Page introuvable", "Page not found"),
+    return desk_http_say(desk, conn, MHD_HTTP_NOT_FOUND, NULL, desk->lang, T(desk->lang, "Page introuvable", "Page not found"),
                  T(desk->lang, "Cette page n'existe pas sur ce desk.", "There is no such page on this desk."), NULL);
 }
 
 /* The calendar's page; posted (CSRF first), a subscription made or revoked. */
 static enum MHD_Result s_calendar(relais_desk_t *desk, struct MHD_Connection *conn, const desk_session_t *s,
-                                  const s_req_t *req, const s_cookie_t *cookie)
+                                  const s_req_t *req, const desk_cookie_t *cookie)
 {
     relais_cli_lang_t lang = s->lang;
     desk_cal_view_t v = {0};
     unsigned status = MHD_HTTP_OK;
     char token[DESK_TOKEN_LEN], address[512], trouble[512];
     if (req) {
-        const char *csrf = req->form.csrf, *action = req->form.action ? req->form.action : "";
-        if (!csrf || strlen(csrf) != strlen(s->csrf) || sodium_memcmp(csrf, s->csrf, strlen(s->csrf)) != 0)
-            return s_say(desk, conn, MHD_HTTP_FORBIDDEN, s, lang, T(lang, "Refusé", "Refused"),
+        const char *action = req->form.action ? req->form.action : "";
+        if (!desk_csrf_ok(s, &req->form))
+            return desk_http_say(desk, conn, MHD_HTTP_FORBIDDEN, s, lang, T(lang, "Refusé", "Refused"),
                          T(lang, "Ce formulaire ne vient pas de cette session : rien n'a été fait.",
                            "This form does not come from this session: nothing was done."),
                          cookie);
@@ -737,7 +777,7 @@ static enum MHD_Result s_calendar(relais_desk_t *desk, struct MHD_Connection *co
     desk_buf_t b = {0};
     desk_page_calendar(desk, s, &v, &b);
     sodium_memzero(address, sizeof address);
-    return s_send(desk, conn, status, &b, cookie, NULL);
+    return desk_http_send(desk, conn, status, &b, cookie, NULL);
 }
 
 /* ---- Routes --------------------------------------------------------------------------------------- */
@@ -767,11 +807,11 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     int by_token = strncmp(url, "/calendar/", 10) == 0;
     const char *refused = s_gate(desk, conn, by_token);
     if (refused)
-        return s_say(desk, conn, MHD_HTTP_FORBIDDEN, NULL, lang, T(lang, "Refusé", "Refused"), refused, NULL);
+        return desk_http_say(desk, conn, MHD_HTTP_FORBIDDEN, NULL, lang, T(lang, "Refusé", "Refused"), refused, NULL);
     if (by_token)
         return s_calendar_token(desk, conn, url + 10, get);
     if (!get && !post)
-        return s_say(desk, conn, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, lang, T(lang, "Refusé", "Refused"),
+        return desk_http_say(desk, conn, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, lang, T(lang, "Refusé", "Refused"),
                      T(lang, "Ce desk ne répond qu'à GET et POST.", "This desk answers GET and POST only."), NULL);
     const desk_asset_t *asset = get ? desk_asset(url) : NULL;
     if (asset)
@@ -785,17 +825,17 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     const char *refresh = s_header(conn, "X-Relais-Refresh");
     int touch = strcmp(url, "/events") != 0 && !(refresh && strcmp(refresh, "1") == 0);
     desk_session_t s;
-    s_cookie_t made = {0};
+    desk_cookie_t made = {0};
     if (desk_session_find(desk, cookie, touch, &s) != 0) {
         if (!desk->proxied) {
             if (get && strcmp(url, "/events") != 0)
-                return s_redirect(desk, conn, "/login", &(s_cookie_t){.clear = cookie != NULL});
+                return desk_http_redirect(desk, conn, "/login", &(desk_cookie_t){.clear = cookie != NULL});
             if (post && !req->too_big) {
                 desk_buf_t b = {0};
                 desk_page_session_ended(desk, lang, &req->form, &b);
-                return s_send(desk, conn, MHD_HTTP_UNAUTHORIZED, &b, &(s_cookie_t){.clear = cookie != NULL}, NULL);
+                return desk_http_send(desk, conn, MHD_HTTP_UNAUTHORIZED, &b, &(desk_cookie_t){.clear = cookie != NULL}, NULL);
             }
-            return s_say(desk, conn, MHD_HTTP_UNAUTHORIZED, NULL, lang, T(lang, "Session terminée", "Session ended"),
+            return desk_http_say(desk, conn, MHD_HTTP_UNAUTHORIZED, NULL, lang, T(lang, "Session terminée", "Session ended"),
                          T(lang, "Aucune session ouverte, ou elle a expiré : rien n'a été envoyé. Ouvrez une nouvelle "
                                  "adresse de relais desk.",
                            "No session is open, or it has expired: nothing was sent. Open a new address of "
@@ -808,59 +848,65 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     if (get)
         s_take_lang(desk, conn, &s);
 
-    if (get && strcmp(url, "/") == 0) {
-        desk_buf_t b = {0};
-        desk_page_list(desk, &s, conn, &b);
-        return s_send(desk, conn, MHD_HTTP_OK, &b, &made, NULL);
-    }
-    if (get && strcmp(url, "/events") == 0)
-        return made.id ? s_redirect(desk, conn, "/", &made) : s_events(desk, conn, &s);
-    if (get && strcmp(url, "/charts") == 0) {
-        desk_buf_t b = {0};
-        int rc = desk_page_charts(desk, &s, conn, &b);
-        return s_send(desk, conn, rc ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, &b, &made, NULL);
-    }
-    if (get && strcmp(url, "/calendar.ics") == 0)
-        return s_ics(desk, conn, s.lang, 1, &made);
-    if ((get || post) && strcmp(url, "/calendar") == 0)
-        return s_calendar(desk, conn, &s, post ? req : NULL, &made);
-    if (strncmp(url, "/cases/", 7) == 0) {
-        const char *ref = url + 7;
-        const char *slash = strchr(ref, '/');
-        if (get && !slash) {
-            char id[RELAIS_CASE_ID_LEN], where[RELAIS_CASE_ID_LEN + 16];
-            if (made.id && relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE | RELAIS_CLI_REF_HANDLE, id, sizeof id) == 0) {
-                /* a session made just now: its cookie comes first, then the page */
-                snprintf(where, sizeof where, "/cases/%s", id);
-                return s_redirect(desk, conn, where, &made);
-            }
-            return s_case(desk, conn, &s, ref);
-        }
-        if (post && slash && strcmp(slash, "/move") == 0) {
-            char id[RELAIS_CASE_ID_LEN];
-            snprintf(id, sizeof id, "%.*s", (int)(slash - ref), ref);
-            return s_move(desk, conn, &s, id, req, &made);
-        }
-        if (post && slash && strcmp(slash, "/duplicate") == 0) {
-            char id[RELAIS_CASE_ID_LEN];
-            snprintf(id, sizeof id, "%.*s", (int)(slash - ref), ref);
-            return s_duplicate(desk, conn, &s, id, req, &made);
-        }
-    }
     if (post && strcmp(url, "/logout") == 0) {
-        const char *csrf = req->form.csrf;
-        if (!csrf || strlen(csrf) != strlen(s.csrf) || sodium_memcmp(csrf, s.csrf, strlen(s.csrf)) != 0)
-            return s_say(desk, conn, MHD_HTTP_FORBIDDEN, &s, lang, T(lang, "Refusé", "Refused"),
+        if (!desk_csrf_ok(&s, &req->form))
+            return desk_http_say(desk, conn, MHD_HTTP_FORBIDDEN, &s, lang, T(lang, "Refusé", "Refused"),
                          T(lang, "Ce formulaire ne vient pas de cette session.",
                            "This form does not come from this session."),
                          &made);
         desk_session_close(desk, s.id);
-        return s_say(desk, conn, MHD_HTTP_OK, NULL, s.lang, T(s.lang, "Déconnecté", "Logged out"),
+        return desk_http_say(desk, conn, MHD_HTTP_OK, NULL, s.lang, T(s.lang, "Déconnecté", "Logged out"),
                      T(s.lang, "La session est fermée. Pour revenir, ouvrez une nouvelle adresse de relais desk.",
                        "The session is closed. To come back, open a new address of relais desk."),
-                     &(s_cookie_t){.clear = 1});
+                     &(desk_cookie_t){.clear = 1});
     }
-    return s_say(desk, conn, MHD_HTTP_NOT_FOUND, &s, s.lang, T(s.lang, "Page introuvable", "Page not found"),
+    desk_request_t r = {.desk = desk, .conn = conn, .s = &s, .url = url, .get = get, .post = post,
+                        .form = &req->form, .too_big = req->too_big, .made = &made};
+    enum MHD_Result answer;
+    (void)r;
+    (void)answer;
+    if (desk->role == DESK_ROLE_COORDINATOR) {
+        if (get && strcmp(url, "/") == 0) {
+            desk_buf_t b = {0};
+            desk_page_list(desk, &s, conn, &b);
+            return desk_http_send(desk, conn, MHD_HTTP_OK, &b, &made, NULL);
+        }
+        if (get && strcmp(url, "/events") == 0)
+            return made.id ? desk_http_redirect(desk, conn, "/", &made) : s_events(desk, conn, &s);
+        if (get && strcmp(url, "/charts") == 0) {
+            desk_buf_t b = {0};
+            int rc = desk_page_charts(desk, &s, conn, &b);
+            return desk_http_send(desk, conn, rc ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, &b, &made, NULL);
+        }
+        if (get && strcmp(url, "/calendar.ics") == 0)
+            return s_ics(desk, conn, s.lang, 1, &made);
+        if ((get || post) && strcmp(url, "/calendar") == 0)
+            return s_calendar(desk, conn, &s, post ? req : NULL, &made);
+        if (strncmp(url, "/cases/", 7) == 0) {
+            const char *ref = url + 7;
+            const char *slash = strchr(ref, '/');
+            if (get && !slash) {
+                char id[RELAIS_CASE_ID_LEN], where[RELAIS_CASE_ID_LEN + 16];
+                if (made.id && relais_cli_case_ref(ref, RELAIS_CLI_REF_CASE | RELAIS_CLI_REF_HANDLE, id, sizeof id) == 0) {
+                    /* a session made just now: its cookie comes first, then the page */
+                    snprintf(where, sizeof where, "/cases/%s", id);
+                    return desk_http_redirect(desk, conn, where, &made);
+                }
+                return s_case(desk, conn, &s, ref);
+            }
+            if (post && slash && strcmp(slash, "/move") == 0) {
+                char id[RELAIS_CASE_ID_LEN];
+                snprintf(id, sizeof id, "%.*s", (int)(slash - ref), ref);
+                return s_move(desk, conn, &s, id, req, &made);
+            }
+            if (post && slash && strcmp(slash, "/duplicate") == 0) {
+                char id[RELAIS_CASE_ID_LEN];
+                snprintf(id, sizeof id, "%.*s", (int)(slash - ref), ref);
+                return s_duplicate(desk, conn, &s, id, req, &made);
+            }
+        }
+    }
+    return desk_http_say(desk, conn, MHD_HTTP_NOT_FOUND, &s, s.lang, T(s.lang, "Page introuvable", "Page not found"),
                  T(s.lang, "Cette page n'existe pas sur ce desk.", "There is no such page on this desk."), &made);
 }
 

@@ -31,6 +31,30 @@ typedef struct {
     const char *feed;    /* the list: body's data-feed, how far the desk's feed has come */
 } s_frame_t;
 
+/* The site's navigation: each role's pages, the one shown marked as the current page. */
+typedef struct {
+    const char *href, *page, *fr, *en;
+} s_nav_item_t;
+
+static const s_nav_item_t s_nav_coordinator[] = {
+    {"/", "list", "Dossiers", "Cases"},
+    {"/charts", "charts", "Graphiques", "Charts"},
+    {"/calendar", "calendar", "Calendrier", "Calendar"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void s_nav(const relais_desk_t *desk, relais_cli_lang_t lang, const char *page, desk_buf_t *b)
+{
+    const s_nav_item_t *items = s_nav_coordinator; /* each role's pages join as they come */
+    (void)desk;
+    desk_buf_printf(b, "<nav aria-label=\"%s\">", T(lang, "Menu", "Menu"));
+    for (const s_nav_item_t *it = items; it->href; it++)
+        desk_buf_printf(b, "%s<a href=\"%s\"%s>%s</a>", it == items ? "" : " ", it->href,
+                        page && strcmp(page, it->page) == 0 ? " aria-current=\"page\"" : "",
+                        T(lang, it->fr, it->en));
+    desk_buf_put(b, "</nav>\n");
+}
+
 static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
                     const s_frame_t *frame, desk_buf_t *b)
 {
@@ -60,13 +84,7 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
                     T(lang, "relais \xe2\x80\x94 coordination socio-éducative",
                       "relais \xe2\x80\x94 socio-educational coordination"));
     if (s) {
-        int charts = frame && frame->page && strcmp(frame->page, "charts") == 0;
-        int calendar = frame && frame->page && strcmp(frame->page, "calendar") == 0;
-        desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a> <a href=\"/charts\"%s>%s</a> "
-                           "<a href=\"/calendar\"%s>%s</a></nav>\n",
-                        T(lang, "Menu", "Menu"), T(lang, "Dossiers", "Cases"), charts ? " aria-current=\"page\"" : "",
-                        T(lang, "Graphiques", "Charts"), calendar ? " aria-current=\"page\"" : "",
-                        T(lang, "Calendrier", "Calendar"));
+        s_nav(desk, lang, frame ? frame->page : NULL, b);
         desk_buf_put(b, "<a href=\"");
         desk_buf_text(b, frame && frame->here ? frame->here : "/");
         desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
