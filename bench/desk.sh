@@ -24,10 +24,7 @@ relaisd=$bin/broker/relaisd
 feeder=$bin/bench/relais-desk-feeder
 [ -x "$relais" ] && [ -x "$relaisd" ] && [ -x "$feeder" ] ||
   { echo "build first: make release (or set RELAIS_BIN_DIR)" >&2; exit 2; }
-python=
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import selenium' 2>/dev/null; then python=$p; break; fi
-done
+python=$("$src/scripts/python-with" selenium || true)
 [ -n "$python" ] || { echo "Selenium for Python is missing (Debian: python3-selenium; scripts/install-deps)" >&2; exit 2; }
 [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
   { echo "Chromium is missing (Debian: chromium, chromium-driver; scripts/install-deps)" >&2; exit 2; }

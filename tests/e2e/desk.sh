@@ -26,68 +26,14 @@ start_broker_on_free_port
 hub=(RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_KEY="$tmp/pki/coordination/coordination.cert_secret"
   RELAIS_SERVER_CERT="$tmp/pki/relais-hub/relais-hub.cert")
 
-# start_desk NAME ARG...: `relais desk ARG...` as the coordinator, in the background, stdin from $desk_in
-# (/dev/null unless set), stdout in $tmp/NAME.out; waits for its first line.
-start_desk() {
-  local name=$1
-  shift
-  env "${hub[@]}" "$relais" desk "$@" <"${desk_in:-/dev/null}" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  desk_pid=$!
-  bg_pids+=("$desk_pid")
-  for _ in $(seq 100); do
-    [ -s "$tmp/$name.out" ] && return 0
-    kill -0 "$desk_pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; fail "relais desk $* exited at start"; }
-    sleep 0.1
-  done
-  fail "relais desk $* printed nothing"
-}
-# stop_desk PID: SIGTERM, and it exits 0.
-stop_desk() {
-  local rc=0
-  kill -TERM "$1"
-  wait "$1" || rc=$?
-  [ "$rc" -eq 0 ] || fail "relais desk exited $rc on SIGTERM"
-}
-
-# The headers every answer carries ($tmp/h, its line ends made Unix's).
-headers_ok() {
-  sed -i 's/\r$//' "$tmp/h"
-  grep -qiF "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" "$tmp/h" ||
-    { cat "$tmp/h" >&2; fail "$1: no Content-Security-Policy, or another"; }
-  grep -qi '^X-Content-Type-Options: nosniff' "$tmp/h" || fail "$1: no X-Content-Type-Options"
-  grep -qi '^Referrer-Policy: no-referrer' "$tmp/h" || fail "$1: no Referrer-Policy"
-}
-# web METHOD PATH [CURL-ARG...]: one request to the local desk with the cookie jar $jar; the status in
-# $code, the headers in $tmp/h, the body in $tmp/b; the headers checked.
-jar=$tmp/jar
-web() {
-  local method=$1 path=$2
-  shift 2
-  code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -X "$method" -b "$jar" -c "$jar" "$@" "$desk_url$path")
-  headers_ok "$method $path"
-}
-# page NAME: the body just fetched kept as a page for the HTML rules (desk_html.py).
-page() { cp "$tmp/b" "$tmp/pages/$1.html"; }
-has() { grep -qF -- "$1" "$tmp/b" || { cat "$tmp/b" >&2; fail "expected in the page: $1"; }; }
-hasnt() { if grep -qF -- "$1" "$tmp/b"; then fail "not expected in the page: $1"; fi; }
+# shellcheck source-path=SCRIPTDIR source=desk_lib.sh
+. "$(dirname "$0")/desk_lib.sh"
 # reads WHAT: the number of the hub's access records of the coordinator's reads of kind WHAT (case-show, case-list).
 reads() {
   env "${hub[@]}" timeout 60 "$relais" feed --from 1 --with-access --idle-exit 1 >"$tmp/feed" 2>"$tmp/err" ||
     fail "relais feed: $(cat "$tmp/err")"
   grep -c " access .*$1 by coordination" "$tmp/feed" || true
 }
-csrf() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/b" | head -1; }
-# until_page PATH TEXT: polls the page until it holds TEXT (20 s).
-until_page() {
-  for _ in $(seq 100); do
-    web GET "$1"
-    grep -qF -- "$2" "$tmp/b" && return 0
-    sleep 0.2
-  done
-  cat "$tmp/b" >&2
-  fail "$1 never showed: $2"
-}
-
 step "a desk on 127.0.0.1: it prints its address with a one-time token"
 mkfifo "$tmp/local.in"
 exec 7<>"$tmp/local.in" # the desk's stdin, kept open here: a line on it (Enter) asks for another address
@@ -440,10 +386,9 @@ web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencod
 [ "$code" = 303 ] || fail "the move once the hub is back: $code"
 
 step "the work list in pages (a desk with --page-rows 1): the total, the way from page to page, the filters kept"
-start_desk paged --page-rows 1
-paged_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/paged.out" | head -1)
 saved_url=$desk_url
-desk_url=${paged_login%%/login*}
+start_desk paged --page-rows 1
+paged_login=$login
 jar=$tmp/jar-paged
 web GET "/login?token=${paged_login##*token=}"
 until_page "/?state=all" 'data-feed="caught-up"'

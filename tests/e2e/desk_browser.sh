@@ -17,10 +17,7 @@ e2e_init desk-browser
 pki_broker
 
 # The browser tests need what scripts/install-deps installs: missing, they fail and say what.
-python=
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import selenium' 2>/dev/null; then python=$p; break; fi
-done
+python=$("$src/scripts/python-with" selenium || true)
 [ -n "$python" ] || fail "Selenium for Python is missing (Debian: python3-selenium; scripts/install-deps)"
 [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
   fail "Chromium is missing (Debian: chromium, chromium-driver; scripts/install-deps)"
@@ -37,31 +34,21 @@ start_broker_on_free_port
 export RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert
 coordinator=$tmp/pki/coordination/coordination.cert_secret
 
-# start_desk NAME ARG...: `relais desk ARG...` as the coordinator, in the background; waits for
-# its first line (in $tmp/NAME.out).
-start_desk() {
-  local name=$1
-  shift
-  RELAIS_KEY=$coordinator "$relais" desk "$@" <"${desk_in:-/dev/null}" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  bg_pids+=("$!")
-  desk_pids+=("$!")
-  for _ in $(seq 100); do
-    grep -q 'http://\|serving its proxy' "$tmp/$name.out" 2>/dev/null && return 0
-    kill -0 "$!" 2>/dev/null || { cat "$tmp/$name.err" >&2; fail "relais desk $* exited at start"; }
-    sleep 0.1
-  done
-  fail "relais desk $* printed nothing"
-}
+# shellcheck source-path=SCRIPTDIR source=desk_lib.sh
+. "$(dirname "$0")/desk_lib.sh"
+desk_key=$coordinator
 
 step "a desk on 127.0.0.1, for the coordinator's own machine"
 mkfifo "$tmp/local.in"
 exec 7<>"$tmp/local.in" # Enter on the desk's stdin prints another one-time address
 desk_in=$tmp/local.in start_desk local
+desk_pids+=("$desk_pid")
 local_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/local.out" | head -1)
 [ -n "$local_login" ] || fail "no one-time address: $(cat "$tmp/local.out")"
 
 step "a desk on 127.0.0.1 whose work list has one case a page"
 start_desk paged --page-rows 1
+desk_pids+=("$desk_pid")
 paged_login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/paged.out" | head -1)
 [ -n "$paged_login" ] || fail "no one-time address: $(cat "$tmp/paged.out")"
 
@@ -79,6 +66,7 @@ fi
 head -c 32 /dev/urandom | base64 >"$tmp/proxy.secret"
 chmod 600 "$tmp/proxy.secret"
 start_desk proxied --socket "$tmp/run/coordination.sock" "${socket_group[@]}" --proxy-secret "$tmp/proxy.secret"
+desk_pids+=("$desk_pid")
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$tmp/nginx/tls.key" -out "$tmp/nginx/tls.pem" 2>/dev/null
 coordination_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')

@@ -23,10 +23,7 @@ pki_broker
 # The hub counts review days in UTC; the dates below too.
 export TZ=UTC
 command -v curl >/dev/null || { echo "curl is not installed (scripts/install-deps)" >&2; exit 2; }
-python=
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import icalendar' 2>/dev/null; then python=$p; break; fi
-done
+python=$("$src/scripts/python-with" icalendar || true)
 [ -n "$python" ] || fail "icalendar for Python is missing (Debian: python3-icalendar; scripts/install-deps)"
 
 mkdir -p "$tmp/store" "$tmp/spool" "$tmp/pages"
@@ -41,62 +38,9 @@ in_month=$(day "+30 days")
 in_two=$(day "+60 days")
 in_three=$(day "+90 days")
 
-# start_desk NAME ARG...: `relais desk ARG...` as the coordinator, in the background, stdout in
-# $tmp/NAME.out; waits for its first line. The login address (local mode) in $login, its desk in $desk_url.
-start_desk() {
-  local name=$1
-  shift
-  env "${hub[@]}" "$relais" desk "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  desk_pid=$!
-  bg_pids+=("$desk_pid")
-  for _ in $(seq 100); do
-    if grep -q 'login?token=\|serving its proxy' "$tmp/$name.out" 2>/dev/null; then
-      login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/$name.out" | head -1 || true)
-      desk_url=${login%%/login*}
-      return 0
-    fi
-    kill -0 "$desk_pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; fail "relais desk $* exited at start"; }
-    sleep 0.1
-  done
-  fail "relais desk $* printed nothing"
-}
-stop_desk() {
-  local rc=0
-  kill -TERM "$1"
-  wait "$1" || rc=$?
-  [ "$rc" -eq 0 ] || fail "relais desk exited $rc on SIGTERM"
-}
-headers_ok() {
-  sed -i 's/\r$//' "$tmp/h"
-  grep -qiF "Content-Security-Policy: default-src 'none';" "$tmp/h" || { cat "$tmp/h" >&2; fail "$1: no Content-Security-Policy"; }
-  grep -qi '^X-Content-Type-Options: nosniff' "$tmp/h" || fail "$1: no X-Content-Type-Options"
-  grep -qi '^Referrer-Policy: no-referrer' "$tmp/h" || fail "$1: no Referrer-Policy"
-  grep -qi '^Cache-Control: no-store' "$tmp/h" || fail "$1: no Cache-Control: no-store"
-}
-jar=$tmp/jar
-# web METHOD PATH [CURL-ARG...]: with the session's cookie jar; $code, $tmp/h, $tmp/b.
-web() {
-  local method=$1 path=$2
-  shift 2
-  code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -X "$method" -b "$jar" -c "$jar" "$@" "$desk_url$path")
-  headers_ok "$method $path"
-}
-# bare PATH [CURL-ARG...]: what a calendar program asks: no cookie, none kept.
-bare() {
-  local path=$1
-  shift
-  code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' "$@" "$desk_url$path")
-  headers_ok "bare $path"
-}
-page() { cp "$tmp/b" "$tmp/pages/$1.html"; }
-has() { grep -qF -- "$1" "$tmp/b" || { cat "$tmp/b" >&2; fail "expected in the answer: $1"; }; }
-hasnt() { if grep -qF -- "$1" "$tmp/b"; then fail "not expected in the answer: $1"; fi; }
-csrf() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/b" | head -1; }
-session() { # a session of the desk just started, by its one-time address
-  rm -f "$jar"
-  web GET "/login?token=${login##*token=}"
-  [ "$code" = 303 ] || fail "the one-time address: $code"
-}
+# shellcheck source-path=SCRIPTDIR source=desk_lib.sh
+. "$(dirname "$0")/desk_lib.sh"
+desk_no_store=1
 # What no calendar may hold: the children's names, their schools, the referrers.
 forbid=(--forbid Benali --forbid Lina --forbid Martin --forbid Adam --forbid "Marie Curie" --forbid Blagis
   --forbid "<script" --forbid "onerror" --forbid "alert(" --forbid "college-curie" --forbid "pmi-blagis"

@@ -24,27 +24,11 @@ start_broker_on_free_port
 hub=(RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_KEY="$tmp/pki/coordination/coordination.cert_secret"
   RELAIS_SERVER_CERT="$tmp/pki/relais-hub/relais-hub.cert")
 
-env "${hub[@]}" "$relais" desk </dev/null >"$tmp/desk.out" 2>"$tmp/desk.err" &
-desk_pid=$!
-bg_pids+=("$desk_pid")
-for _ in $(seq 100); do
-  grep -q 'login?token=' "$tmp/desk.out" 2>/dev/null && break
-  kill -0 "$desk_pid" 2>/dev/null || { cat "$tmp/desk.err" >&2; fail "relais desk exited at start"; }
-  sleep 0.1
-done
-login=$(grep -o 'http://127\.0\.0\.1:[0-9]*/login?token=[A-Za-z0-9_-]*' "$tmp/desk.out" | head -1)
+# shellcheck source-path=SCRIPTDIR source=desk_lib.sh
+. "$(dirname "$0")/desk_lib.sh"
+start_desk desk
 [ -n "$login" ] || fail "no address: $(cat "$tmp/desk.out")"
-desk_url=${login%%/login*}
 
-jar=$tmp/jar
-# web PATH: a GET with the session's cookie; the status in $code, the headers in $tmp/h, the body in $tmp/b.
-web() {
-  code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -b "$jar" -c "$jar" "$desk_url$1")
-  sed -i 's/\r$//' "$tmp/h"
-}
-has() { grep -qF -- "$1" "$tmp/b" || { cat "$tmp/b" >&2; fail "expected in the page: $1"; }; }
-hasnt() { if grep -qF -- "$1" "$tmp/b"; then fail "not expected in the page: $1"; fi; }
-page() { cp "$tmp/b" "$tmp/pages/$1.html"; }
 # cell TABLE ROW COLUMN: the text of a cell of one of the page's tables (ROW the row's header, COLUMN 1 the
 # first cell after it), as a reader of the table finds it.
 cell() {
@@ -137,13 +121,13 @@ reads() {
 }
 
 step "the one-time address; the charts in the navigation"
-web "/login?token=${login##*token=}"
+web GET "/login?token=${login##*token=}"
 [ "$code" = 303 ] || fail "the one-time address: $code"
-web /
+web GET /
 has '<a href="/charts">Graphiques</a>'
 
 step "no case yet: three charts, every total 0 (a zero names no one and is shown)"
-web /charts
+web GET /charts
 [ "$code" = 200 ] || fail "/charts: $code"
 grep -qiF "Content-Security-Policy: default-src 'none'" "$tmp/h" && grep -qi '^Cache-Control: no-store' "$tmp/h" &&
   grep -qi '^Content-Type: text/html' "$tmp/h" || fail "the charts' headers: $(cat "$tmp/h")"
@@ -185,7 +169,7 @@ done
 step "the charts: the figures the rule publishes, and the secret ones written so"
 before=$(reads)
 for _ in $(seq 100); do
-  web /charts
+  web GET /charts
   grep -qF 'Total : 14 signalements reçus.' "$tmp/b" && grep -qF 'Total : 5 signalements examinés' "$tmp/b" && break
   sleep 0.2
 done
@@ -224,24 +208,24 @@ drawn chart-triage "Prioritaire — objectif 24 heures — 5 examinés, 100 % da
 page charts-figures
 
 step "a year: the form's choice; a year the desk cannot take: the last 12 months, said so"
-web "/charts?year=$(date +%Y)"
+web GET "/charts?year=$(date +%Y)"
 [ "$code" = 200 ] || fail "a year: $code"
 has "<option value=\"$(date +%Y)\" selected>$(date +%Y)</option>"
 has "Période : de janvier $(date +%Y) à décembre $(date +%Y)."
 has 'Total : 14 signalements reçus.'
 svgs_ok
 page charts-year
-web "/charts?year=2019"
+web GET "/charts?year=2019"
 has 'Total : 0 signalement reçu.'
-web "/charts?year=abcd"
+web GET "/charts?year=abcd"
 [ "$code" = 200 ] && has "voici les 12 derniers mois" || fail "a year the desk cannot take: $code"
-web "/charts?year=<script>"
+web GET "/charts?year=<script>"
 hasnt "<script>" # the value is never written back
 hasnt "&lt;script&gt;"
 has "voici les 12 derniers mois"
 
 step "in English"
-web "/charts?lang=en"
+web GET "/charts?lang=en"
 has '<html lang="en">'
 has '<h1>Charts</h1>'
 has 'Total: 14 referrals received.'
@@ -250,7 +234,7 @@ is table-referrals "School head" $col secret
 svgs_ok
 drawn chart-triage "Priority — target 24 hours — 5 triaged, 100% in time"
 page charts-en
-web "/charts?lang=fr"
+web GET "/charts?lang=fr"
 
 step "without a session: sent to /login, no figure"
 code=$(curl -s -o "$tmp/b" -w '%{http_code}' "$desk_url/charts")
