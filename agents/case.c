@@ -79,6 +79,7 @@ typedef enum { S_SORT_DUE = 0, S_SORT_UPDATED, S_SORT_OPENED, S_SORT_CASE } s_so
 typedef struct {
     relais_cli_conn_t conn;         /* shared flags */
     int json;                       /* --json */
+    char spool[4096];               /* the identity's spool, where an update waits for the hub */
     relais_case_filter_t filter;    /* list */
     int filtered;                   /* a list filter was given */
     relais_case_update_t update;    /* update */
@@ -360,6 +361,9 @@ static int s_learn_state(relais_client_t *client, s_opts_t *o, int resume)
         snprintf(err.message, sizeof err.message, "%s",
                  strcmp(role, "partner") == 0 ? "a partner cannot move a case or add to it; ask the coordinator"
                                               : "only the coordinator moves a case or adds to it");
+    if (rc && (rc == RELAIS_E_UNAVAILABLE || rc == RELAIS_E_TIMEOUT) && !o->has_from && !resume)
+        relais_cli_line(stderr, "relais case update: the hub does not answer, so the case's state cannot be read; "
+                                "give it with --from STATE and the update is kept until the hub is back");
     if (rc)
         return relais_cli_fail("case update: reading the case", rc, &err);
     if (r.case_count == 0) {
@@ -432,13 +436,27 @@ static int s_update(relais_client_t *client, s_opts_t *o, const char *case_id, c
     }
     if (note)
         o->update.to_state = o->update.from_state;
-    relais_ack_t ack;
-    relais_error_t err = {0};
-    int rc = relais_client_case_update(client, &o->update, &ack, &err);
-    if (rc && !err.status) /* refused here, before anything was sent: the detail names the field */
+    /* Spooled first, then sent: an update typed while the hub is away is kept, not lost. */
+    char tag[160];
+    if (o->update.to_state == o->update.from_state)
+        snprintf(tag, sizeof tag, "case note %s", o->update.case_id);
+    else
+        snprintf(tag, sizeof tag, "case update %s: %s to %s", o->update.case_id, s_state(o->update.from_state),
+                 s_state(o->update.to_state));
+    uint8_t id[RELAIS_MSG_ID_BYTES];
+    int rc = relais_client_case_update_enqueue(client, &o->update, tag, id);
+    if (rc) /* refused here, before anything was sent: the detail names the field */
         return relais_cli_local("case update", rc);
-    if (rc)
-        return relais_cli_fail("case update", rc, &err);
+    relais_ack_t ack;
+    relais_error_t err;
+    int why = 0;
+    rc = relais_cli_send_queued(client, id, &ack, &err, &why);
+    if (rc < 0)
+        return relais_cli_local("case update", rc);
+    if (rc == 0)
+        return relais_cli_queued("case update", why, "update", id, o->spool, o->json);
+    if (err.status)
+        return relais_cli_fail("case update", err.status, &err);
     s_print_ack(o, &ack);
     return RELAIS_EXIT_OK;
 }
@@ -699,7 +717,10 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
     if (rc)
         return rc;
     relais_client_t *client = NULL;
-    if ((rc = relais_cli_connect(&o->conn, NULL, 0, &client)) != 0)
+    int writes = strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0;
+    if (writes && (rc = relais_cli_default_spool(&o->conn, "case", o->spool, sizeof o->spool)) != 0)
+        return rc;
+    if ((rc = relais_cli_connect(&o->conn, writes ? o->spool : NULL, 0, &client)) != 0)
         return rc;
     if (strcmp(sub, "list") == 0)
         rc = s_list(client, o);

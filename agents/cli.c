@@ -22,6 +22,7 @@ static const struct {
     {"streets", relais_cmd_streets, "the town's street list (BAN): import it, find a street as typed"},
     {"audit", relais_cmd_audit, "verify, export, prove and snapshot the log; check its consistency"},
     {"witness", relais_cmd_witness, "cosign the hubs' checkpoints that extend what it cosigned (C2SP tlog-witness)"},
+    {"outbox", relais_cmd_outbox, "what waits in this identity's spool, and what the hub said of what left it"},
     {"ping", relais_cmd_ping, "check that the hub answers and accepts this identity"},
     {"datakey", relais_cmd_datakey, "make the hub's data key, or rotate it to a new generation"},
     {"privacy", relais_cmd_privacy, "the family's rights: export, rectify, erase; legal holds"},
@@ -35,7 +36,8 @@ static void s_usage(FILE *out)
     fputs("\nOptions shared by the commands that talk to the broker (or the environment):\n"
           "  --endpoint E (RELAIS_ENDPOINT)  --key FILE (RELAIS_KEY)  --server-cert FILE (RELAIS_SERVER_CERT)\n"
           "\nExit status: 0 success, 1 refused by the broker (code and sentence on stderr), 2 usage or\n"
-          "local error. 'relais COMMAND --help' describes each command.\n",
+          "local error, 3 queued: the hub could not be reached, what was typed is signed and kept in\n"
+          "the spool and goes when it is back (relais outbox). 'relais COMMAND --help' describes each.\n",
           out);
 }
 

@@ -825,3 +825,74 @@ int relais_cli_stopping(void)
 {
     return s_stop != 0;
 }
+
+int relais_cli_queued(const char *cmd, int why, const char *what, const uint8_t msg_id[RELAIS_MSG_ID_BYTES],
+                      const char *spool, int json_out)
+{
+    char id[2 * RELAIS_MSG_ID_BYTES + 1];
+    relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, id);
+    relais_cli_line(stderr,
+                    "relais %s: the hub did not answer (%s); the %s is kept in the spool (%s) and goes with the next "
+                    "command, or `relais outbox --send`; `relais outbox` tells what the hub said of it",
+                    cmd, relais_status_name(why), what, spool);
+    if (json_out) {
+        json_t *o = json_object();
+        json_object_set_new(o, "queued", json_true());
+        json_object_set_new(o, "msg_id", json_string(id));
+        relais_cli_print_json(stdout, o);
+    } else {
+        relais_cli_line(stdout, "queued %s", id);
+    }
+    return RELAIS_EXIT_QUEUED;
+}
+
+/* What became of the message a command queued, and of any an earlier one left there. */
+typedef struct {
+    const uint8_t *id;
+    int done;
+    relais_ack_t *ack;
+    relais_error_t *err;
+} s_mine_t;
+
+static void s_on_sent(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag, const relais_ack_t *ack,
+                      const relais_error_t *err)
+{
+    s_mine_t *mine = arg;
+    if (memcmp(msg_id, mine->id, RELAIS_MSG_ID_BYTES) == 0) {
+        mine->done = 1;
+        if (ack)
+            *mine->ack = *ack;
+        else
+            *mine->err = *err;
+        return;
+    }
+    if (ack)
+        relais_cli_line(stderr, "relais: sent now, kept since the hub did not answer: %s %s (#%" PRIu64 ")",
+                        tag ? tag : "", ack->case_id, ack->seq);
+    else
+        relais_cli_line(stderr, "relais: refused now, kept since the hub did not answer: %s %s: %s", tag ? tag : "",
+                        relais_status_name(err->status), err->message);
+}
+
+int relais_cli_send_queued(relais_client_t *client, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], relais_ack_t *ack,
+                           relais_error_t *err, int *why)
+{
+    memset(ack, 0, sizeof *ack);
+    memset(err, 0, sizeof *err);
+    s_mine_t mine = {.id = msg_id, .ack = ack, .err = err};
+    int rc = relais_client_flush(client, 10000, s_on_sent, &mine);
+    if (mine.done)
+        return 1;
+    if (relais_client_auth_refused(client)) { /* not waiting for the hub: refused by it */
+        err->status = RELAIS_E_UNKNOWN_SENDER;
+        snprintf(err->message, sizeof err->message,
+                 "the hub does not accept %s (its certificate is not in the hub's registry, or was revoked); the "
+                 "message stays in the spool",
+                 relais_client_name(client));
+        return 1;
+    }
+    if (rc && rc != RELAIS_E_TIMEOUT)
+        return rc;
+    *why = rc ? rc : RELAIS_E_TIMEOUT;
+    return 0;
+}

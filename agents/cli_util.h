@@ -137,6 +137,19 @@ int relais_cli_read_fd(int fd, const char *name, size_t max, char **out, size_t 
  * escapes too, so that a JSON line on a terminal is as safe as a text one. */
 void relais_cli_print_json(FILE *out, json_t *v);
 
+/* Sends the spool, for up to 10 s, after a command queued message `msg_id` in it: 1 when the hub
+ * answered it (*ack, or *err with err->status set when it refused it), 0 when it still waits
+ * (*why: the status the flush ended on), or a negative local status. What becomes of the
+ * messages an earlier command left there (the hub down) is said on stderr as they go. */
+int relais_cli_send_queued(relais_client_t *client, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], relais_ack_t *ack,
+                           relais_error_t *err, int *why);
+
+/* A message the hub did not take in time (why: its status), kept in the spool: says so on
+ * stderr (what it is, where it waits, how it goes), prints its id on stdout (a line, or with
+ * json_out {"queued": true, "msg_id"}), and returns RELAIS_EXIT_QUEUED. */
+int relais_cli_queued(const char *cmd, int why, const char *what, const uint8_t msg_id[RELAIS_MSG_ID_BYTES],
+                      const char *spool, int json_out);
+
 /* FHIR spelling of a TaskStatus value ("in-progress"); "?" when unknown. */
 const char *relais_cli_task_status(int task_status);
 

@@ -251,17 +251,35 @@ out:
     return text;
 }
 
-int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
-                              relais_error_t *err)
+/* The update's payload, checked; caller frees. */
+static int s_update_checked(const relais_client_t *self, const relais_case_update_t *update, char **json)
 {
     if (!self || !update || !update->case_id || !*update->case_id)
         return relais_status_set(RELAIS_E_INVALID, "case update: no case id");
     if (!relais_case_state_name(update->from_state) || !relais_case_state_name(update->to_state))
         return relais_status_set(RELAIS_E_INVALID, "case update: unknown state");
-    char *json = s_update_json(update);
-    if (!json)
-        return RELAIS_E_NOMEM;
-    int rc = relais_client_submit_json(self, json, strlen(json), ack, err);
+    *json = s_update_json(update);
+    return *json ? 0 : RELAIS_E_NOMEM;
+}
+
+int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
+                              relais_error_t *err)
+{
+    char *json = NULL;
+    int rc = s_update_checked(self, update, &json);
+    if (!rc)
+        rc = relais_client_submit_json(self, json, strlen(json), ack, err);
+    free(json);
+    return rc;
+}
+
+int relais_client_case_update_enqueue(relais_client_t *self, const relais_case_update_t *update, const char *tag,
+                                      uint8_t msg_id[RELAIS_MSG_ID_BYTES])
+{
+    char *json = NULL;
+    int rc = s_update_checked(self, update, &json);
+    if (!rc)
+        rc = relais_client_enqueue_json(self, json, strlen(json), tag, msg_id);
     free(json);
     return rc;
 }

@@ -29,6 +29,7 @@ typedef struct {
     int queued;                /* a suspect waiting for the others to be answered */
     int64_t alone_until;       /* a suspect sent alone: nothing else goes before this */
     relais_error_t last_error; /* last retryable refusal, reported if time runs out */
+    int64_t spooled_ms;        /* when it went into the spool */
 } s_entry_t;
 
 /* Told an entry's final outcome (exactly one of ack and err). Returns 0 or a local error
@@ -451,6 +452,61 @@ int64_t relais_client_spool_count(relais_client_t *self)
     return rc ? rc : relais_spool_count(self->spool);
 }
 
+int relais_client_outbox_waiting(relais_client_t *self, relais_waiting_t **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    int rc = s_need_spool(self);
+    if (rc)
+        return rc;
+    int64_t n = relais_spool_count(self->spool);
+    if (n < 0)
+        return (int)n;
+    relais_waiting_t *list = calloc(n ? (size_t)n : 1, sizeof *list);
+    if (!list)
+        return RELAIS_E_NOMEM;
+    size_t got = 0;
+    uint64_t after = 0;
+    while (got < (size_t)n) {
+        relais_spool_entry_t se;
+        rc = relais_spool_next(self->spool, after, &se);
+        if (rc == RELAIS_E_NOT_FOUND) {
+            rc = 0;
+            break; /* another agent sent some meanwhile */
+        }
+        if (rc)
+            break;
+        after = se.key;
+        s_msg_id_of(se.bytes, se.len, list[got].msg_id);
+        list[got].spooled_ms = se.spooled_ms;
+        snprintf(list[got].tag, sizeof list[got].tag, "%s", se.tag ? se.tag : "");
+        got++;
+        relais_spool_entry_clear(&se);
+    }
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *count = got;
+    return 0;
+}
+
+int relais_client_outbox_outcomes(relais_client_t *self, relais_sent_outcome_t **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    int rc = s_need_spool(self);
+    return rc ? rc : relais_spool_outcomes(self->spool, out, count);
+}
+
+int relais_client_outbox_outcome(relais_client_t *self, const uint8_t msg_id[RELAIS_MSG_ID_BYTES],
+                                 relais_sent_outcome_t *out)
+{
+    int rc = s_need_spool(self);
+    return rc ? rc : relais_spool_outcome(self->spool, msg_id, out);
+}
+
 /* ---- Flush --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -466,7 +522,21 @@ static int s_flush_outcome(s_entry_t *e, const relais_ack_t *ack, const relais_e
     s_flush_t *f = arg;
     if (f->fn)
         f->fn(f->arg, e->msg_id, e->tag, ack, err);
-    return relais_spool_remove(f->client->spool, e->key);
+    relais_spool_outcome_t o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.msg_id, e->msg_id, sizeof o.msg_id);
+    o.spooled_ms = e->spooled_ms;
+    o.settled_ms = s_wall_ms();
+    snprintf(o.tag, sizeof o.tag, "%s", e->tag ? e->tag : "");
+    if (ack) {
+        o.seq = ack->seq;
+        snprintf(o.case_id, sizeof o.case_id, "%s", ack->case_id);
+    } else {
+        o.refused = 1;
+        snprintf(o.code, sizeof o.code, "%s", relais_status_name(err->status));
+        snprintf(o.sentence, sizeof o.sentence, "%s", err->message);
+    }
+    return relais_spool_settle(f->client->spool, e->key, &o);
 }
 
 /* A spooled message the hub would not take (spooled by an older librelais, or under a larger
@@ -477,6 +547,7 @@ static int s_refuse_too_large(relais_client_t *self, const relais_spool_entry_t 
     memset(&e, 0, sizeof e);
     e.key = se->key;
     e.tag = se->tag;
+    e.spooled_ms = se->spooled_ms;
     s_msg_id_of(se->bytes, se->len, e.msg_id);
     relais_error_t err;
     relais_client_local_error(self, RELAIS_E_TOO_LARGE, &err);
@@ -502,6 +573,7 @@ static int s_refill(relais_client_t *self, s_entry_t *win, size_t *n, uint64_t *
             continue;
         }
         rc = s_entry_init(self, &win[*n], se.bytes, se.len, se.key, se.tag);
+        win[*n].spooled_ms = se.spooled_ms;
         relais_spool_entry_clear(&se);
         if (rc) {
             s_entry_clear(&win[*n]);

@@ -92,35 +92,6 @@ int relais_rcli_street(const char *cmd, const char *streets, const char *typed, 
     return rc ? relais_cli_usage(cmd, "--street: %s", why) : 0;
 }
 
-/* What became of the message this command spooled, and of any an earlier one left there. */
-typedef struct {
-    uint8_t id[RELAIS_MSG_ID_BYTES];
-    int done;        /* the broker answered ours */
-    relais_ack_t ack; /* its acknowledgement ... */
-    relais_error_t err; /* ... or its refusal */
-    int refused;
-} s_sent_t;
-
-static void s_on_flushed(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag, const relais_ack_t *ack,
-                         const relais_error_t *err)
-{
-    s_sent_t *sent = arg;
-    if (memcmp(msg_id, sent->id, RELAIS_MSG_ID_BYTES) == 0) {
-        sent->done = 1;
-        sent->refused = err != NULL;
-        if (ack)
-            sent->ack = *ack;
-        if (err)
-            sent->err = *err;
-        return;
-    }
-    /* One an earlier command left in the spool, the hub down: it goes now. */
-    if (ack)
-        relais_cli_line(stderr, "relais: sent now, kept since the hub did not answer: %s %s (#%" PRIu64 ")", tag ? tag : "", ack->case_id, ack->seq);
-    else
-        relais_cli_line(stderr, "relais: refused now, kept since the hub did not answer: %s %s: %s", tag ? tag : "", relais_status_name(err->status), err->message);
-}
-
 /* The payload `key` around `body` (stolen), signed and written to the identity's spool before
  * it is sent: a call typed while the hub is unreachable is not lost, and goes with the next
  * command (or `relais submit --flush`). */
@@ -133,23 +104,22 @@ int relais_rcli_submit(relais_client_t *client, const char *cmd, const char *spo
     json_decref(root);
     if (!json)
         return relais_cli_local(cmd, RELAIS_E_NOMEM);
-    s_sent_t sent;
-    memset(&sent, 0, sizeof sent);
-    int rc = relais_client_enqueue_json(client, json, strlen(json), key, sent.id);
+    uint8_t id[RELAIS_MSG_ID_BYTES];
+    int rc = relais_client_enqueue_json(client, json, strlen(json), key, id);
     free(json);
     if (rc)
         return relais_cli_local(cmd, rc);
-    rc = relais_client_flush(client, 10000, s_on_flushed, &sent);
-    if (!sent.done) {
-        relais_cli_line(stderr,
-                        "relais %s: the hub did not answer (%s); the %s is kept in the spool (%s) and goes with the "
-                        "next command, or `relais submit --flush`",
-                        cmd, relais_status_name(rc ? rc : RELAIS_E_TIMEOUT), key, spool);
-        return RELAIS_EXIT_REFUSED;
-    }
-    if (sent.refused)
-        return relais_cli_fail(cmd, sent.err.status, &sent.err);
-    const relais_ack_t *ack = &sent.ack;
+    relais_ack_t answer;
+    relais_error_t err;
+    int why = 0;
+    rc = relais_cli_send_queued(client, id, &answer, &err, &why);
+    if (rc < 0)
+        return relais_cli_local(cmd, rc);
+    if (rc == 0)
+        return relais_cli_queued(cmd, why, key, id, spool, json_out);
+    if (err.status)
+        return relais_cli_fail(cmd, err.status, &err);
+    const relais_ack_t *ack = &answer;
     if (json_out) {
         json_t *out = json_object();
         json_object_set_new(out, "seq", json_integer((json_int_t)ack->seq));

@@ -119,6 +119,36 @@ int relais_client_spool_has_tag(relais_client_t *self, const char *tag);
 /* Number of messages waiting in the spool, or a negative code. */
 int64_t relais_client_spool_count(relais_client_t *self);
 
+/* What the hub finally said of a message that left the spool, kept in the spool so that a refusal
+ * that comes hours after the command that queued it is still seen (`relais outbox`). Its texts are
+ * the hub's code and sentence and the caller's tag, never the payload. */
+typedef struct {
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
+    int64_t spooled_ms, settled_ms; /* wall clock; spooled_ms 0 when the spool did not know */
+    int refused;                    /* 1: refused for good; 0: acknowledged */
+    uint64_t seq;                   /* acknowledged: its record's number */
+    char case_id[64];               /* acknowledged: the case or the handle the hub named */
+    char code[32];                  /* refused: the stable code (relais_status_name) */
+    char sentence[512];             /* refused: the hub's sentence */
+    char tag[256];                  /* the caller's tag, "" when none */
+} relais_sent_outcome_t;
+
+/* A message waiting in the spool. */
+typedef struct {
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
+    int64_t spooled_ms; /* 0 when spooled by an older librelais */
+    char tag[256];
+} relais_waiting_t;
+
+/* The spool's messages waiting, oldest first (*out: caller frees), and the outcomes it keeps,
+ * newest first (the last 1000). Errors: RELAIS_E_INVALID (no spool), RELAIS_E_IO, RELAIS_E_NOMEM,
+ * RELAIS_E_CORRUPT. */
+int relais_client_outbox_waiting(relais_client_t *self, relais_waiting_t **out, size_t *count);
+int relais_client_outbox_outcomes(relais_client_t *self, relais_sent_outcome_t **out, size_t *count);
+/* One message's outcome: 0, RELAIS_E_NOT_FOUND (still waiting, never spooled here, or forgotten). */
+int relais_client_outbox_outcome(relais_client_t *self, const uint8_t msg_id[RELAIS_MSG_ID_BYTES],
+                                 relais_sent_outcome_t *out);
+
 /* Told the final outcome of one spooled message: exactly one of ack and err is non-NULL
  * (err: the broker refused it for good). `tag` is the one given to enqueue, or NULL.
  * The message leaves the spool only after the callback returns, so after a crash the
@@ -256,6 +286,11 @@ typedef struct {
  * naming the field and *err untouched: nothing was sent. */
 int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
                               relais_error_t *err);
+/* The same update built, signed and written to the spool (synced) instead, labelled `tag` for
+ * `relais outbox`; it goes at the next relais_client_flush. Errors as relais_client_enqueue_json,
+ * and RELAIS_E_MALFORMED as above (nothing spooled). */
+int relais_client_case_update_enqueue(relais_client_t *self, const relais_case_update_t *update, const char *tag,
+                                      uint8_t msg_id[RELAIS_MSG_ID_BYTES]);
 
 /* ---- Partnership meetings (the coordinator's) ----------------------------------------- */
 

@@ -3,9 +3,13 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <time.h>
 
 #include "relais_proto.h"
 
@@ -15,6 +19,8 @@ struct relais_spool {
     MDB_env *env;     /* the environment in the spool folder, owned */
     MDB_dbi messages; /* key -> SignedMessage bytes */
     MDB_dbi tags;     /* key -> tag text */
+    MDB_dbi times;    /* key -> when it was spooled */
+    MDB_dbi outcomes; /* message id -> the hub's final answer */
 };
 
 static int s_lmdb_fail(int rc, const char *what)
@@ -39,6 +45,13 @@ static uint64_t s_key_decode(const MDB_val *v)
     for (size_t i = 0; i < v->mv_size && i < 8; i++)
         key = (key << 8) | p[i];
     return key;
+}
+
+static int64_t s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The spool folder and any missing folder above it (~/.relais on a first run), each 0700: a
@@ -74,6 +87,10 @@ static int s_open_dbs(relais_spool_t *self)
     rc = mdb_dbi_open(txn, "messages", MDB_CREATE, &self->messages);
     if (!rc)
         rc = mdb_dbi_open(txn, "tags", MDB_CREATE, &self->tags);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "times", MDB_CREATE, &self->times);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "outcomes", MDB_CREATE, &self->outcomes);
     if (rc) {
         mdb_txn_abort(txn);
         return s_lmdb_fail(rc, "open");
@@ -99,7 +116,7 @@ int relais_spool_open(const char *dir, size_t map_size, relais_spool_t **out)
         return s_lmdb_fail(mrc, "create");
     }
     /* Sync on (no MDB_NOSYNC / MDB_NOMETASYNC): an entry acknowledged to the caller is on disk. */
-    mdb_env_set_maxdbs(self->env, 4);
+    mdb_env_set_maxdbs(self->env, 8);
     mdb_env_set_mapsize(self->env, map_size ? map_size : S_DEFAULT_MAP);
     mrc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
     if (mrc) {
@@ -166,6 +183,11 @@ int relais_spool_put(relais_spool_t *self, const uint8_t *bytes, size_t len, con
         MDB_val t = {strlen(tag), (void *)tag};
         rc = mdb_put(txn, self->tags, &k, &t, 0);
     }
+    uint8_t when[8];
+    s_key_encode((uint64_t)s_wall_ms(), when);
+    MDB_val w = {sizeof when, when};
+    if (!rc)
+        rc = mdb_put(txn, self->times, &k, &w, 0);
     if (rc) {
         mdb_txn_abort(txn);
         return s_lmdb_fail(rc, "put");
@@ -206,7 +228,15 @@ static int s_copy_entry(relais_spool_t *self, MDB_txn *txn, MDB_val *k, MDB_val 
     int rc = s_copy_tag(self, txn, k, &out->tag);
     if (rc == ENOMEM)
         return RELAIS_E_NOMEM;
-    return rc ? s_lmdb_fail(rc, "tag") : RELAIS_OK;
+    if (rc)
+        return s_lmdb_fail(rc, "tag");
+    MDB_val w;
+    rc = mdb_get(txn, self->times, k, &w);
+    if (rc == 0 && w.mv_size == 8)
+        out->spooled_ms = (int64_t)s_key_decode(&w);
+    else if (rc && rc != MDB_NOTFOUND)
+        return s_lmdb_fail(rc, "time");
+    return RELAIS_OK;
 }
 
 int relais_spool_next(relais_spool_t *self, uint64_t after, relais_spool_entry_t *out)
@@ -242,6 +272,25 @@ int relais_spool_next(relais_spool_t *self, uint64_t after, relais_spool_entry_t
     return status;
 }
 
+/* Deletes message `key`, its tag and its time; *had says whether it was there. */
+static int s_delete(relais_spool_t *self, MDB_txn *txn, uint64_t key, int *had)
+{
+    uint8_t kb[8];
+    s_key_encode(key, kb);
+    MDB_val k = {sizeof kb, kb};
+    int rc = mdb_del(txn, self->messages, &k, NULL);
+    *had = rc == 0;
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    MDB_dbi others[] = {self->tags, self->times};
+    for (size_t i = 0; !rc && i < sizeof others / sizeof others[0]; i++) {
+        rc = mdb_del(txn, others[i], &k, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    return rc;
+}
+
 int relais_spool_remove(relais_spool_t *self, uint64_t key)
 {
     if (!self)
@@ -250,23 +299,200 @@ int relais_spool_remove(relais_spool_t *self, uint64_t key)
     int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
     if (rc)
         return s_lmdb_fail(rc, "remove");
-    uint8_t kb[8];
-    s_key_encode(key, kb);
-    MDB_val k = {sizeof kb, kb};
-    rc = mdb_del(txn, self->messages, &k, NULL);
-    if (rc == MDB_NOTFOUND)
-        rc = 0;
-    if (!rc) {
-        rc = mdb_del(txn, self->tags, &k, NULL);
-        if (rc == MDB_NOTFOUND)
-            rc = 0;
-    }
+    int had;
+    rc = s_delete(self, txn, key, &had);
     if (rc) {
         mdb_txn_abort(txn);
         return s_lmdb_fail(rc, "remove");
     }
     rc = mdb_txn_commit(txn);
-    return rc ? s_lmdb_fail(rc, "commit") : RELAIS_OK;
+    return rc ? s_lmdb_fail(rc, "remove") : RELAIS_OK;
+}
+
+/* ---- Outcomes ----------------------------------------------------------------------------------
+ * One record a message id: a version byte (1), spooled_ms and settled_ms (8 bytes each, big-endian),
+ * refused (1 byte), seq (8 bytes), then case_id, code, sentence and tag, each NUL-terminated. */
+
+#define S_OUTCOME_VERSION 1
+#define S_OUTCOME_FIXED (1 + 8 + 8 + 1 + 8)
+
+static size_t s_outcome_encode(const relais_spool_outcome_t *o, uint8_t *buf, size_t cap)
+{
+    const char *texts[] = {o->case_id, o->code, o->sentence, o->tag};
+    size_t need = S_OUTCOME_FIXED;
+    for (size_t i = 0; i < 4; i++)
+        need += strnlen(texts[i], 511) + 1;
+    if (need > cap)
+        return 0;
+    buf[0] = S_OUTCOME_VERSION;
+    s_key_encode((uint64_t)o->spooled_ms, buf + 1);
+    s_key_encode((uint64_t)o->settled_ms, buf + 9);
+    buf[17] = o->refused ? 1 : 0;
+    s_key_encode(o->seq, buf + 18);
+    size_t at = S_OUTCOME_FIXED;
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = strnlen(texts[i], 511);
+        memcpy(buf + at, texts[i], n);
+        buf[at + n] = '\0';
+        at += n + 1;
+    }
+    return at;
+}
+
+static int s_outcome_decode(const MDB_val *k, const MDB_val *v, relais_spool_outcome_t *o)
+{
+    const uint8_t *p = v->mv_data;
+    memset(o, 0, sizeof *o);
+    if (k->mv_size != sizeof o->msg_id || v->mv_size < S_OUTCOME_FIXED || p[0] != S_OUTCOME_VERSION)
+        return relais_status_set(RELAIS_E_CORRUPT, "spool: an outcome does not decode");
+    memcpy(o->msg_id, k->mv_data, sizeof o->msg_id);
+    MDB_val f = {8, (void *)(p + 1)};
+    o->spooled_ms = (int64_t)s_key_decode(&f);
+    f.mv_data = (void *)(p + 9);
+    o->settled_ms = (int64_t)s_key_decode(&f);
+    o->refused = p[17] != 0;
+    f.mv_data = (void *)(p + 18);
+    o->seq = s_key_decode(&f);
+    struct {
+        char *dst;
+        size_t cap;
+    } texts[] = {{o->case_id, sizeof o->case_id},
+                 {o->code, sizeof o->code},
+                 {o->sentence, sizeof o->sentence},
+                 {o->tag, sizeof o->tag}};
+    size_t at = S_OUTCOME_FIXED;
+    for (size_t i = 0; i < 4; i++) {
+        const char *text = (const char *)p + at;
+        size_t n = at < v->mv_size ? strnlen(text, v->mv_size - at) : 0;
+        if (at + n >= v->mv_size)
+            return relais_status_set(RELAIS_E_CORRUPT, "spool: an outcome is cut short");
+        snprintf(texts[i].dst, texts[i].cap, "%.*s", (int)n, text);
+        at += n + 1;
+    }
+    return RELAIS_OK;
+}
+
+/* The oldest outcomes beyond RELAIS_SPOOL_OUTCOMES go: a linear scan, the table being small. */
+static int s_prune(relais_spool_t *self, MDB_txn *txn)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, self->outcomes, &st);
+    while (!rc && st.ms_entries > RELAIS_SPOOL_OUTCOMES) {
+        MDB_cursor *cur;
+        if ((rc = mdb_cursor_open(txn, self->outcomes, &cur)) != 0)
+            break;
+        uint8_t oldest[16];
+        int64_t oldest_ms = INT64_MAX;
+        MDB_val k, v;
+        int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        while (mrc == 0) {
+            MDB_val f = {8, (uint8_t *)v.mv_data + 9};
+            int64_t ms = v.mv_size >= S_OUTCOME_FIXED ? (int64_t)s_key_decode(&f) : INT64_MIN;
+            if (ms < oldest_ms && k.mv_size == sizeof oldest) {
+                oldest_ms = ms;
+                memcpy(oldest, k.mv_data, sizeof oldest);
+            }
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+        if (mrc != MDB_NOTFOUND)
+            return mrc;
+        MDB_val old = {sizeof oldest, oldest};
+        if ((rc = mdb_del(txn, self->outcomes, &old, NULL)) == 0)
+            rc = mdb_stat(txn, self->outcomes, &st);
+    }
+    return rc;
+}
+
+int relais_spool_settle(relais_spool_t *self, uint64_t key, const relais_spool_outcome_t *outcome)
+{
+    if (!self || !outcome)
+        return RELAIS_E_INVALID;
+    uint8_t buf[S_OUTCOME_FIXED + 4 * 512];
+    size_t len = s_outcome_encode(outcome, buf, sizeof buf);
+    if (!len)
+        return relais_status_set(RELAIS_E_INVALID, "spool: an outcome too long to keep");
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "settle");
+    int had = 0;
+    rc = s_delete(self, txn, key, &had);
+    if (!rc && had) {
+        MDB_val k = {sizeof outcome->msg_id, (void *)outcome->msg_id}, v = {len, buf};
+        rc = mdb_put(txn, self->outcomes, &k, &v, 0);
+        if (!rc)
+            rc = s_prune(self, txn);
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "settle");
+    }
+    rc = mdb_txn_commit(txn);
+    return rc ? s_lmdb_fail(rc, "settle") : RELAIS_OK;
+}
+
+int relais_spool_outcome(relais_spool_t *self, const uint8_t msg_id[16], relais_spool_outcome_t *out)
+{
+    if (!self || !out)
+        return RELAIS_E_INVALID;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "read");
+    MDB_val k = {16, (void *)msg_id}, v;
+    rc = mdb_get(txn, self->outcomes, &k, &v);
+    int status = rc == MDB_NOTFOUND ? RELAIS_E_NOT_FOUND : rc ? s_lmdb_fail(rc, "read") : s_outcome_decode(&k, &v, out);
+    mdb_txn_abort(txn);
+    return status;
+}
+
+static int s_newest_first(const void *a, const void *b)
+{
+    const relais_spool_outcome_t *x = a, *y = b;
+    return x->settled_ms < y->settled_ms ? 1 : x->settled_ms > y->settled_ms ? -1 : 0;
+}
+
+int relais_spool_outcomes(relais_spool_t *self, relais_spool_outcome_t **out, size_t *count)
+{
+    if (!self || !out || !count)
+        return RELAIS_E_INVALID;
+    *out = NULL;
+    *count = 0;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return s_lmdb_fail(rc, "read");
+    MDB_stat st;
+    MDB_cursor *cur = NULL;
+    rc = mdb_stat(txn, self->outcomes, &st);
+    if (!rc)
+        rc = mdb_cursor_open(txn, self->outcomes, &cur);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return s_lmdb_fail(rc, "read");
+    }
+    relais_spool_outcome_t *list = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *list);
+    int status = list ? RELAIS_OK : RELAIS_E_NOMEM;
+    size_t n = 0;
+    MDB_val k, v;
+    int mrc = status ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (mrc == 0 && n < st.ms_entries && !status) {
+        status = s_outcome_decode(&k, &v, &list[n++]);
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (!status && mrc && mrc != MDB_NOTFOUND)
+        status = s_lmdb_fail(mrc, "read");
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (status) {
+        free(list);
+        return status;
+    }
+    qsort(list, n, sizeof *list, s_newest_first);
+    *out = list;
+    *count = n;
+    return RELAIS_OK;
 }
 
 int64_t relais_spool_count(relais_spool_t *self)

@@ -6,13 +6,20 @@
  * accepted into the spool survives a crash of the agent or the machine):
  *   messages  key (u64, big-endian, increasing) -> the SignedMessage bytes, untouched
  *   tags      key (u64, big-endian)             -> caller's tag text (optional)
- * Keys grow from the largest present, so spool order is submission order.
+ *   times     key (u64, big-endian)             -> when it was spooled (ms, u64 big-endian)
+ *   outcomes  message id (16 bytes)             -> the hub's final answer to a message that left
+ *                                                  the spool (relais_spool_settle), the newest
+ *                                                  RELAIS_SPOOL_OUTCOMES kept
+ * Keys grow from the largest present, so spool order is submission order. A message and its
+ * outcome change in one transaction: it is waiting or settled, never both, never neither.
  */
 #ifndef RELAIS_SPOOL_H
 #define RELAIS_SPOOL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "relais_client.h"
 
 typedef struct relais_spool relais_spool_t;
 
@@ -22,7 +29,13 @@ typedef struct {
     uint8_t *bytes; /* SignedMessage bytes (owned) */
     size_t len;
     char *tag;      /* owned; NULL when none was given */
+    int64_t spooled_ms; /* when it was spooled (wall clock); 0 for a spool of an older librelais */
 } relais_spool_entry_t;
+
+/* What the hub finally said of a message that left the spool (relais_client.h's relais_sent_outcome_t),
+ * the newest RELAIS_SPOOL_OUTCOMES kept. */
+#define RELAIS_SPOOL_OUTCOMES 1000
+typedef relais_sent_outcome_t relais_spool_outcome_t;
 
 /* Opens the spool in `dir`, creating the folder (0700) and the environment when missing.
  * `map_size` bounds the spool's size (0: 64 MiB).
@@ -44,6 +57,18 @@ int relais_spool_next(relais_spool_t *self, uint64_t after, relais_spool_entry_t
 /* Removes a message (and its tag) and syncs. Removing a key that is not there is not an
  * error, so that two agents flushing one spool both succeed. Errors: RELAIS_E_IO. */
 int relais_spool_remove(relais_spool_t *self, uint64_t key);
+
+/* Removes message `key` and records its outcome, in one synced transaction; the oldest outcomes
+ * beyond RELAIS_SPOOL_OUTCOMES go. A key no longer there (another agent settled it) records
+ * nothing. Errors: RELAIS_E_IO, RELAIS_E_STORE_FULL. */
+int relais_spool_settle(relais_spool_t *self, uint64_t key, const relais_spool_outcome_t *outcome);
+
+/* The outcome recorded for message `msg_id`: 0, RELAIS_E_NOT_FOUND, RELAIS_E_IO, RELAIS_E_CORRUPT. */
+int relais_spool_outcome(relais_spool_t *self, const uint8_t msg_id[16], relais_spool_outcome_t *out);
+
+/* Every outcome kept, newest first: *out (caller frees) and *count. Errors: RELAIS_E_IO,
+ * RELAIS_E_NOMEM, RELAIS_E_CORRUPT. */
+int relais_spool_outcomes(relais_spool_t *self, relais_spool_outcome_t **out, size_t *count);
 
 /* Number of messages waiting, or a negative code. */
 int64_t relais_spool_count(relais_spool_t *self);

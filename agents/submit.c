@@ -35,8 +35,9 @@ static const char s_help[] =
     "  --max-message BYTES the hub's --max-message (default 65536): a message over it is refused\n"
     "                      here, before it is spooled; a file over 16 times it is not read\n"
     "\n"
-    "Exit status: 0 all acknowledged, 1 some refused or unanswered (they stay in the spool),\n"
-    "2 a file is not a valid payload (the message names the field; nothing sent for it).\n";
+    "Exit status: 0 all acknowledged, 1 some refused, 2 a file is not a valid payload (the\n"
+    "message names the field; nothing sent for it), 3 queued: some unanswered in time (they stay\n"
+    "in the spool and go with the next command; `relais outbox` lists them and the hub's answers).\n";
 
 enum { S_OPT_SPOOL = RELAIS_OPT_FIRST_FREE, S_OPT_TIMEOUT, S_OPT_WATCH, S_OPT_DONE, S_OPT_REFUSED, S_OPT_POLL,
        S_OPT_ONCE, S_OPT_FLUSH, S_OPT_MAX_MESSAGE };
@@ -186,7 +187,7 @@ static void s_spool_file(relais_client_t *client, s_files_t *f, size_t i)
 
 static int s_files_status(const s_files_t *f, int flush_rc, relais_client_t *client, const char *spool)
 {
-    int exit_code = RELAIS_EXIT_OK, local = 0;
+    int exit_code = RELAIS_EXIT_OK, local = 0, queued = 0;
     char why[256];
     if (flush_rc == RELAIS_E_TIMEOUT)
         relais_client_diagnose(client, why, sizeof why);
@@ -200,12 +201,16 @@ static int s_files_status(const s_files_t *f, int flush_rc, relais_client_t *cli
         if (f->state[i] != S_PENDING)
             continue;
         char msg[512];
-        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and is sent by the next submit", why, spool);
+        snprintf(msg, sizeof msg, "%s; the message stays in the spool %s and goes with the next command, or "
+                 "`relais outbox --send`", why, spool);
         relais_cli_print_json(stdout, relais_submit_error_json(f->files[i], f->ids[i], RELAIS_E_UNAVAILABLE, msg));
         relais_cli_line(stderr, "relais: UNAVAILABLE: %s -- %s", msg, f->files[i]);
-        exit_code = RELAIS_EXIT_REFUSED;
+        queued = 1;
     }
-    return local ? RELAIS_EXIT_USAGE : exit_code;
+    /* a person must see a local mistake first, then a refusal, then what merely waits */
+    if (queued && relais_client_auth_refused(client))
+        exit_code = RELAIS_EXIT_REFUSED; /* not waiting for the hub: refused by it at the handshake */
+    return local ? RELAIS_EXIT_USAGE : exit_code != RELAIS_EXIT_OK ? exit_code : queued ? RELAIS_EXIT_QUEUED : exit_code;
 }
 
 static int s_submit_files(relais_client_t *client, const relais_submit_opts_t *o, char **files, size_t count)

@@ -154,7 +154,7 @@ for _ in $(seq 100); do [ -s "$tmp/follow.out" ] && break; sleep 0.1; done
 
 step "the broker goes down: a submission waits in the spool"
 stop_broker
-expect_exit 1 env RELAIS_KEY="$tmp/keys/pmi-blagis.cert_secret" "$relais" submit --spool "$tmp/spool-a" --timeout 2 "$examples/referral-pmi-les-blagis.json"
+expect_exit 3 env RELAIS_KEY="$tmp/keys/pmi-blagis.cert_secret" "$relais" submit --spool "$tmp/spool-a" --timeout 2 "$examples/referral-pmi-les-blagis.json"
 [ "$(field error "$(cat "$tmp/out")")" = UNAVAILABLE ] || fail "no UNAVAILABLE line: $(cat "$tmp/out")"
 pending_id=$(field msg_id "$(cat "$tmp/out")")
 cp -a "$tmp/spool-a" "$tmp/spool-b" # the same signed bytes, for the duplicate below

@@ -92,7 +92,7 @@ step "a hub that takes the connection and never answers"
 fake mute "$tmp/keys/relaisd.cert_secret"
 ping_says 1 "it takes our connections but did not answer" RELAIS_ENDPOINT="tcp://127.0.0.1:$fake_port"
 printf '{"referral": {"child": {"family_name": "A", "given_names": ["B"], "birth_date": "2015-01-01"}}}' >"$tmp/r.json"
-expect_exit 1 env RELAIS_ENDPOINT="tcp://127.0.0.1:$fake_port" "$relais" submit --spool "$tmp/spool" --timeout 2 \
+expect_exit 3 env RELAIS_ENDPOINT="tcp://127.0.0.1:$fake_port" "$relais" submit --spool "$tmp/spool" --timeout 2 \
   "$tmp/r.json"
 grep -q "it takes our connections but did not answer" "$tmp/err" || fail "submit: $(cat "$tmp/err")"
 kill "$fake_pid"

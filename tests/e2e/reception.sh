@@ -192,7 +192,7 @@ grep -q "Lina" "$tmp/out" || fail "the coordinator's cases: $(cat "$tmp/out")"
 
 step "a call taken while the hub is down is kept, and goes with the next command"
 stop_broker_clean
-RELAIS_ENDPOINT=tcp://127.0.0.1:$port expect 1 accueil-tu reception record --channel call --category incivility \
+RELAIS_ENDPOINT=tcp://127.0.0.1:$port expect 3 accueil-tu reception record --channel call --category incivility \
   --subject "Tags sur un mur" --summary "Tags apparus cette nuit sur le mur de l'école."
 grep -q "kept in the spool" "$tmp/err" || fail "a call lost while the hub was down: $(cat "$tmp/err")"
 start_broker_on_free_port

@@ -229,6 +229,73 @@ static void test_full(void **state)
     relais_spool_close(&sp);
 }
 
+/* A settled message leaves the spool and its outcome stays, found by its id after a reopen; a key
+ * settled twice (two agents) records once; the outcomes are listed newest first and the oldest go
+ * beyond RELAIS_SPOOL_OUTCOMES. */
+static void test_outcomes(void **state)
+{
+    s_fixture_t *f = *state;
+    relais_spool_t *sp = NULL;
+    assert_int_equal(relais_spool_open(f->dir, 0, &sp), RELAIS_OK);
+    uint64_t k1, k2;
+    s_put_text(sp, "first", "case update C-12", &k1);
+    s_put_text(sp, "second", NULL, &k2);
+    relais_spool_entry_t e;
+    assert_int_equal(relais_spool_next(sp, 0, &e), RELAIS_OK);
+    assert_true(e.spooled_ms > 1700000000000LL);
+    int64_t spooled = e.spooled_ms;
+    relais_spool_entry_clear(&e);
+
+    relais_spool_outcome_t refused = {.msg_id = {1}, .spooled_ms = spooled, .settled_ms = spooled + 5000,
+                                      .refused = 1};
+    snprintf(refused.code, sizeof refused.code, "BAD_TRANSITION");
+    snprintf(refused.sentence, sizeof refused.sentence, "le dossier C-12 est clos");
+    snprintf(refused.tag, sizeof refused.tag, "case update C-12");
+    assert_int_equal(relais_spool_settle(sp, k1, &refused), RELAIS_OK);
+    relais_spool_outcome_t acked = {.msg_id = {2}, .settled_ms = spooled + 6000, .seq = 42};
+    snprintf(acked.case_id, sizeof acked.case_id, "A-42");
+    assert_int_equal(relais_spool_settle(sp, k2, &acked), RELAIS_OK);
+    relais_spool_outcome_t again = acked;
+    again.msg_id[0] = 3;
+    assert_int_equal(relais_spool_settle(sp, k2, &again), RELAIS_OK); /* gone already: nothing kept */
+    assert_int_equal(relais_spool_count(sp), 0);
+    relais_spool_close(&sp);
+
+    assert_int_equal(relais_spool_open(f->dir, 0, &sp), RELAIS_OK);
+    relais_spool_outcome_t got;
+    assert_int_equal(relais_spool_outcome(sp, refused.msg_id, &got), RELAIS_OK);
+    assert_true(got.refused);
+    assert_int_equal(got.spooled_ms, spooled);
+    assert_string_equal(got.code, "BAD_TRANSITION");
+    assert_string_equal(got.sentence, "le dossier C-12 est clos");
+    assert_string_equal(got.tag, "case update C-12");
+    assert_int_equal(relais_spool_outcome(sp, again.msg_id, &got), RELAIS_E_NOT_FOUND);
+    relais_spool_outcome_t *list = NULL;
+    size_t n = 0;
+    assert_int_equal(relais_spool_outcomes(sp, &list, &n), RELAIS_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].seq, 42);
+    assert_string_equal(list[0].case_id, "A-42");
+    assert_true(list[1].refused);
+    free(list);
+
+    /* beyond the bound, the oldest go: the refusal first */
+    for (int i = 0; i < RELAIS_SPOOL_OUTCOMES; i++) {
+        uint64_t k;
+        s_put_text(sp, "more", NULL, &k);
+        relais_spool_outcome_t o = {.settled_ms = spooled + 10000 + i, .seq = (uint64_t)i};
+        o.msg_id[0] = 9;
+        memcpy(o.msg_id + 1, &i, sizeof i);
+        assert_int_equal(relais_spool_settle(sp, k, &o), RELAIS_OK);
+    }
+    assert_int_equal(relais_spool_outcomes(sp, &list, &n), RELAIS_OK);
+    assert_int_equal(n, RELAIS_SPOOL_OUTCOMES);
+    free(list);
+    assert_int_equal(relais_spool_outcome(sp, refused.msg_id, &got), RELAIS_E_NOT_FOUND);
+    assert_int_equal(relais_spool_outcome(sp, acked.msg_id, &got), RELAIS_E_NOT_FOUND);
+    relais_spool_close(&sp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +306,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_full, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_missing_parents, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_outcomes, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
