@@ -322,15 +322,33 @@ out:
     return text;
 }
 
-int relais_client_meeting_record(relais_client_t *self, const relais_meeting_record_t *record, relais_ack_t *ack,
-                                 relais_error_t *err)
+/* The record's payload, checked; caller frees. */
+static int s_meeting_checked(const relais_client_t *self, const relais_meeting_record_t *record, char **json)
 {
     if (!self || !record || !record->case_id || !*record->case_id || !record->meeting_id || !*record->meeting_id)
         return relais_status_set(RELAIS_E_INVALID, "meeting record: no case or meeting id");
-    char *json = s_meeting_json(record);
-    if (!json)
-        return RELAIS_E_NOMEM;
-    int rc = relais_client_submit_json(self, json, strlen(json), ack, err);
+    *json = s_meeting_json(record);
+    return *json ? 0 : RELAIS_E_NOMEM;
+}
+
+int relais_client_meeting_record(relais_client_t *self, const relais_meeting_record_t *record, relais_ack_t *ack,
+                                 relais_error_t *err)
+{
+    char *json = NULL;
+    int rc = s_meeting_checked(self, record, &json);
+    if (!rc)
+        rc = relais_client_submit_json(self, json, strlen(json), ack, err);
+    free(json);
+    return rc;
+}
+
+int relais_client_meeting_record_enqueue(relais_client_t *self, const relais_meeting_record_t *record,
+                                         const char *tag, uint8_t msg_id[RELAIS_MSG_ID_BYTES])
+{
+    char *json = NULL;
+    int rc = s_meeting_checked(self, record, &json);
+    if (!rc)
+        rc = relais_client_enqueue_json(self, json, strlen(json), tag, msg_id);
     free(json);
     return rc;
 }

@@ -66,6 +66,7 @@ typedef struct {
 typedef struct {
     relais_cli_conn_t conn;
     int json;
+    char spool[4096]; /* the identity's spool, where decisions wait for the hub */
     char date[16]; /* --date, or the id's date, or today (agenda) */
     const char *id;
     relais_cli_lang_t lang;
@@ -292,8 +293,8 @@ static int s_record(relais_client_t *client, s_opts_t *o)
     int rc = s_meeting_id(o, meeting_id, sizeof meeting_id);
     if (rc)
         return rc;
-    size_t stored = 0;
-    int refused = 0;
+    size_t stored = 0, queued = 0;
+    int refused = 0, why = 0;
     for (size_t i = 0; i < o->case_count; i++) {
         const s_case_t *c = &o->cases[i];
         relais_meeting_record_t m = {.meeting_id = meeting_id,
@@ -303,16 +304,32 @@ static int s_record(relais_client_t *client, s_opts_t *o)
                                      .case_id = c->case_id,
                                      .decision = c->decision,
                                      .next_review_date = c->review};
+        /* Spooled first: a meeting's decisions typed while the hub is away are kept, not lost. */
+        char tag[RELAIS_MEETING_ID_LEN + RELAIS_CASE_ID_LEN + 16], what[RELAIS_CASE_ID_LEN + 32];
+        snprintf(tag, sizeof tag, "meeting %s: %s", meeting_id, c->case_id);
+        snprintf(what, sizeof what, "meeting record %s", c->case_id);
+        uint8_t id[RELAIS_MSG_ID_BYTES];
+        rc = relais_client_meeting_record_enqueue(client, &m, tag, id);
+        if (rc)
+            return relais_cli_local("meeting record", rc); /* not spooled: the others would fail alike */
+        if (queued) { /* the hub did not answer for an earlier case: no use waiting again */
+            relais_cli_queued(what, why, "decision", id, o->spool, o->json);
+            queued++;
+            continue;
+        }
         relais_ack_t ack;
-        relais_error_t err = {0};
-        rc = relais_client_meeting_record(client, &m, &ack, &err);
-        if (rc && !err.status)
-            return relais_cli_local("meeting record", rc); /* not sent: the others would fail alike */
+        relais_error_t err;
+        rc = relais_cli_send_queued(client, id, &ack, &err, &why);
+        if (rc < 0)
+            return relais_cli_local("meeting record", rc);
+        if (rc == 0) {
+            relais_cli_queued(what, why, "decision", id, o->spool, o->json);
+            queued++;
+            continue;
+        }
         /* Each case on its own: a refusal (a case closed since) does not hold the others back. */
-        if (rc) {
-            char what[96];
-            snprintf(what, sizeof what, "meeting record %s", c->case_id);
-            relais_cli_fail(what, rc, &err);
+        if (err.status) {
+            relais_cli_fail(what, err.status, &err);
             refused = 1;
             continue;
         }
@@ -320,9 +337,9 @@ static int s_record(relais_client_t *client, s_opts_t *o)
         stored++;
     }
     if (!o->json)
-        relais_cli_line(stdout, "meeting %s of %s: %zu of %zu case%s recorded", meeting_id, o->date, stored,
-                        o->case_count, o->case_count == 1 ? "" : "s");
-    return refused ? RELAIS_EXIT_REFUSED : RELAIS_EXIT_OK;
+        relais_cli_line(stdout, "meeting %s of %s: %zu of %zu case%s recorded%s", meeting_id, o->date, stored,
+                        o->case_count, o->case_count == 1 ? "" : "s", queued ? ", the others queued" : "");
+    return refused ? RELAIS_EXIT_REFUSED : queued ? RELAIS_EXIT_QUEUED : RELAIS_EXIT_OK;
 }
 
 /* ---- list -------------------------------------------------------------------------------------- */
@@ -652,7 +669,10 @@ static int s_run(s_opts_t *o, const char *sub, char **args)
             return relais_cli_local("meeting agenda", RELAIS_E_INVALID);
     }
     relais_client_t *client = NULL;
-    int rc = relais_cli_connect(&o->conn, NULL, 0, &client);
+    int writes = strcmp(sub, "record") == 0;
+    int rc = writes ? relais_cli_default_spool(&o->conn, "meeting", o->spool, sizeof o->spool) : 0;
+    if (!rc)
+        rc = relais_cli_connect(&o->conn, writes ? o->spool : NULL, 0, &client);
     if (rc)
         return rc;
     if (strcmp(sub, "record") == 0)

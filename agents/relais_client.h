@@ -316,6 +316,9 @@ typedef struct {
 /* Builds, signs and submits a MeetingRecord; as relais_client_case_update. */
 int relais_client_meeting_record(relais_client_t *self, const relais_meeting_record_t *record, relais_ack_t *ack,
                                  relais_error_t *err);
+/* The same record written to the spool instead, labelled `tag` (relais_client_case_update_enqueue). */
+int relais_client_meeting_record_enqueue(relais_client_t *self, const relais_meeting_record_t *record,
+                                         const char *tag, uint8_t msg_id[RELAIS_MSG_ID_BYTES]);
 
 /* The meetings: a line each in out->cases (case_id the meeting's id, opened_ms its date at
  * midnight UTC, referral_count the cases it reviewed), in date order. */

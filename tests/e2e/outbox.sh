@@ -54,6 +54,11 @@ grep -q "Waiting in the spool .* (2), oldest first" "$tmp/out" || fail "the text
 grep -q "waiting for [0-9]* min  case update $lina: submitted to triage" "$tmp/out" ||
   fail "the first line: $(cat "$tmp/out")"
 
+step "a partnership meeting's decision is queued too"
+expect 3 coordination meeting record --date "$(date +%Y-%m-%d)" --present "Mme Roux;psychologue;CMP de Sceaux" \
+  --case "$lina;Suivi au collège, à revoir"
+grep -q "the others queued" "$tmp/out" || fail "the meeting's summary: $(cat "$tmp/out")"
+
 step "the reception's call is queued too, and the college's referral"
 expect 3 accueil-tu reception record --channel call --category noise --subject "Bruit la nuit" --summary "Appel d'un riverain."
 expect 3 college-curie submit --timeout 2 "$examples/referral-pmi-les-blagis.json"
@@ -71,6 +76,8 @@ assert a["outcome"] == "acknowledged" and a["seq"] > 0, a
 assert b["outcome"] == "refused" and b["error"] == "BAD_TRANSITION", b
 assert b["message"], b
 assert b["answered_ms"] >= a["answered_ms"] >= a["spooled_ms"] > 0
+meeting = [x for x in o["answered"] if x["what"].startswith("meeting M-")]
+assert len(meeting) == 1 and meeting[0]["outcome"] == "acknowledged", o["answered"]
 PY
 expect 0 coordination outbox
 grep -q "REFUSED BAD_TRANSITION: .*case update $lina: submitted to declined" "$tmp/out" ||
