@@ -495,7 +495,7 @@ static int s_agenda(relais_client_t *client, s_opts_t *o)
     relais_agenda_t a;
     relais_error_t err;
     const char *which = "";
-    int rc = relais_agenda_read(client, o->date, &a, &err, &which);
+    int rc = relais_agenda_read(client, o->date, NULL, &a, &err, &which);
     if (rc == RELAIS_E_NOMEM || rc == RELAIS_E_INVALID)
         return relais_cli_local("meeting agenda", rc);
     if (rc) {

@@ -82,38 +82,40 @@ void relais_agenda_words(relais_agenda_section_t section, const relais_case_summ
              *c->school ? " \xe2\x80\x94 " : "", c->school);
 }
 
-/* The last meeting before the one on `date` (ISO): its id into a->last ("" when none). */
-static int s_last_meeting(relais_client_t *client, relais_agenda_t *a, relais_error_t *err)
+/* The last meeting before the one on a->date, from the meetings' list: its id into a->last ("" when
+ * none) and its date into a->last_date. */
+static void s_last_meeting(const relais_reply_t *meetings, relais_agenda_t *a)
 {
-    relais_reply_t r;
-    int rc = relais_client_meeting_list(client, &r, err);
-    if (rc)
-        return rc;
     a->last[0] = '\0';
-    for (size_t i = 0; i < r.case_count; i++) {
+    for (size_t i = 0; i < meetings->case_count; i++) {
         char d[11];
-        relais_meeting_id_date(r.cases[i].case_id, d);
-        if (relais_meeting_id_valid(r.cases[i].case_id, NULL) && strcmp(d, a->date) < 0)
-            snprintf(a->last, sizeof a->last, "%s", r.cases[i].case_id); /* listed in date order: the last wins */
+        relais_meeting_id_date(meetings->cases[i].case_id, d);
+        if (relais_meeting_id_valid(meetings->cases[i].case_id, NULL) && strcmp(d, a->date) < 0)
+            snprintf(a->last, sizeof a->last, "%s", meetings->cases[i].case_id); /* in date order: the last wins */
     }
-    relais_reply_clear(&r);
     relais_meeting_id_date(a->last, a->last_date);
-    return 0;
 }
 
-int relais_agenda_read(relais_client_t *client, const char *date, relais_agenda_t *out, relais_error_t *err,
-                       const char **which)
+int relais_agenda_read(relais_client_t *client, const char *date, const relais_reply_t *meetings,
+                       relais_agenda_t *out, relais_error_t *err, const char **which)
 {
     memset(out, 0, sizeof *out);
     *which = "the meetings";
     if (!date || !relais_calendar_date(date, NULL, NULL, NULL))
         return relais_status_set(RELAIS_E_INVALID, "the meeting's date");
     snprintf(out->date, sizeof out->date, "%s", date);
-    int rc = s_last_meeting(client, out, err);
-    if (rc)
-        return rc;
+    if (meetings) {
+        s_last_meeting(meetings, out);
+    } else {
+        relais_reply_t list;
+        int rc = relais_client_meeting_list(client, &list, err);
+        if (rc)
+            return rc;
+        s_last_meeting(&list, out);
+        relais_reply_clear(&list);
+    }
     *which = "the cases";
-    rc = relais_client_case_list(client, NULL, &out->cases, err);
+    int rc = relais_client_case_list(client, NULL, &out->cases, err);
     if (rc) {
         memset(&out->cases, 0, sizeof out->cases);
         return rc;

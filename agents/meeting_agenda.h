@@ -27,11 +27,12 @@ typedef struct {
 } relais_agenda_t;
 
 /* The agenda of the meeting on `date` (YYYY-MM-DD), from the coordinator's meetings' list and case
- * list (two reads, each logged at the hub). On a refusal or no answer the client's status is
- * returned, `err` says why and *which names the read that failed ("the meetings", "the cases").
- * Errors besides: RELAIS_E_INVALID (no date), RELAIS_E_NOMEM. *out is empty on failure. */
-int relais_agenda_read(relais_client_t *client, const char *date, relais_agenda_t *out, relais_error_t *err,
-                       const char **which);
+ * list (two reads, each logged at the hub; `meetings`, when not NULL, is that list already read, and
+ * only the cases are). On a refusal or no answer the client's status is returned, `err` says why
+ * and *which names the read that failed ("the meetings", "the cases"). Errors besides:
+ * RELAIS_E_INVALID (no date), RELAIS_E_NOMEM. *out is empty on failure. */
+int relais_agenda_read(relais_client_t *client, const char *date, const relais_reply_t *meetings,
+                       relais_agenda_t *out, relais_error_t *err, const char **which);
 void relais_agenda_clear(relais_agenda_t *a);
 
 /* Whether a case's deadline is its triage target (else its next review). */

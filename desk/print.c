@@ -232,30 +232,32 @@ static void s_date_form(const char *date, relais_cli_lang_t lang, desk_buf_t *b)
                     T(lang, "Voir l'ordre du jour", "Show the agenda"));
 }
 
-/* The agenda of the meeting on `date`: two reads at the hub, each logged, as the command's. */
-static int s_agenda_read(relais_desk_t *desk, const char *date, relais_agenda_t *a, relais_error_t *err)
+/* The agenda of the meeting on `date`: two reads at the hub, each logged, as the command's (one
+ * when the page has read the meetings' list already: `meetings`). */
+static int s_agenda_read(relais_desk_t *desk, const char *date, const relais_reply_t *meetings, relais_agenda_t *a,
+                         relais_error_t *err)
 {
     const char *which = "";
     s_hub_take(desk);
-    int rc = relais_agenda_read(desk->hub, date, a, err, &which);
+    int rc = relais_agenda_read(desk->hub, date, meetings, a, err, &which);
     s_hub_give(desk, rc, err);
     return rc;
 }
 
-/* The agenda's page; `page` names it for the navigation. */
-static enum MHD_Result s_agenda_page(const desk_request_t *r, const char *date, const char *page)
+/* The agenda's page (`meetings`: the meetings' list when the caller has read it, else NULL). */
+static enum MHD_Result s_agenda_page(const desk_request_t *r, const char *date, const relais_reply_t *meetings)
 {
     relais_cli_lang_t lang = r->s->lang;
     relais_agenda_t a;
     relais_error_t err = {0};
-    int rc = s_agenda_read(r->desk, date, &a, &err);
+    int rc = s_agenda_read(r->desk, date, meetings, &a, &err);
     if (rc)
         return s_hub_failed(r, rc, &err, T(lang, "Ordre du jour non lu", "Agenda not read"));
     char when[64], title[128];
     relais_cli_date(date, lang, when, sizeof when);
     snprintf(title, sizeof title, T(lang, "Ordre du jour du %s", "Agenda of %s"), when);
     desk_buf_t b = {0};
-    desk_page_begin(r->desk, r->s, lang, title, page, &b);
+    desk_page_begin(r->desk, r->s, lang, title, "meetings", &b);
     desk_buf_put(&b, "<div class=\"printable\">\n");
     desk_buf_printf(&b, "<p class=\"no-print\"><a href=\"/meetings\">%s</a></p>\n",
                     T(lang, "Toutes les instances", "All the meetings"));
@@ -284,7 +286,7 @@ static enum MHD_Result s_agenda(const desk_request_t *r)
         snprintf(date, sizeof date, "%s", asked);
     else
         s_today(date);
-    return s_agenda_page(r, date, "meetings");
+    return s_agenda_page(r, date, NULL);
 }
 
 /* The meetings' list (a read, logged at the hub): 1 with it in *list, or 0 with the page that says
@@ -318,12 +320,13 @@ static enum MHD_Result s_meeting_agenda(const desk_request_t *r, const char *id,
     int known = 0;
     for (size_t i = 0; i < list.case_count && !known; i++)
         known = strcmp(list.cases[i].case_id, meeting_id) == 0;
-    relais_reply_clear(&list);
-    if (!known)
-        return s_not_found(r, title, T(lang, "Le hub ne connaît pas cette instance.", "The hub knows no such meeting."));
     char date[11];
     relais_meeting_id_date(meeting_id, date);
-    return s_agenda_page(r, date, "meetings");
+    enum MHD_Result answer =
+        known ? s_agenda_page(r, date, &list)
+              : s_not_found(r, title, T(lang, "Le hub ne connaît pas cette instance.", "The hub knows no such meeting."));
+    relais_reply_clear(&list);
+    return answer;
 }
 
 /* /meetings: the meetings recorded, then the agenda of the next one (today's, as the command's). */
@@ -338,7 +341,7 @@ static enum MHD_Result s_meetings(const desk_request_t *r)
     s_today(date);
     relais_agenda_t a;
     relais_error_t err = {0};
-    int rc = s_agenda_read(r->desk, date, &a, &err);
+    int rc = s_agenda_read(r->desk, date, &list, &a, &err);
     if (rc) {
         relais_reply_clear(&list);
         return s_hub_failed(r, rc, &err, T(lang, "Ordre du jour non lu", "Agenda not read"));

@@ -124,9 +124,13 @@ has 'Dossier non lu'
 web GET /cases/nothing/summary
 [ "$code" = 404 ] && has 'Un dossier se nomme C-14' || fail "a case that is no case id: $code"
 
-step "the meetings: the one recorded today, then the next one's agenda"
+step "the meetings: the one recorded today, then the next one's agenda; the meetings' list read once"
+meeting_lists=$(reads meeting-list)
+case_lists=$(reads case-list)
 web GET /meetings
 [ "$code" = 200 ] || fail "/meetings: $code"
+[ "$(reads meeting-list)" -eq $((meeting_lists + 1)) ] && [ "$(reads case-list)" -eq $((case_lists + 1)) ] ||
+  fail "/meetings read the hub's meetings $(($(reads meeting-list) - meeting_lists)) and cases $(($(reads case-list) - case_lists)) times"
 has '<a href="/meetings" aria-current="page">Réunions</a>'
 in_order "<h1>Réunions de l'instance partenariale</h1>" '>Instances enregistrées</h2>' "$mid" \
   "<a href=\"/meetings/$mid/agenda\">" '>Prochaine instance</h2>' \
