@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "relais_cases.h"
 
@@ -34,6 +35,8 @@ typedef struct {
     json_t *timeline; /* the records the hub sent, corrected, as relais_cli_record_json entries */
     json_t *child;    /* the child as the first referral names it (borrowed from the timeline) */
     int partner;      /* a partner's view of its own referral: no case, no diagnosis, no notes */
+    int summary;      /* the meeting's summary: the referrals without contacts, sharing or corrections */
+    size_t recent;    /* the summary's: only the last `recent` reviews and meetings (0: all of them) */
 } s_page_t;
 
 /* ---- Words ------------------------------------------------------------------------------------ */
@@ -444,8 +447,9 @@ static void s_print_header(const s_page_t *p)
 {
     const relais_case_summary_t *c = p->c;
     char title[512], when[64], state[160], refs[1024] = "";
-    snprintf(title, sizeof title, "%s %s%s%s", p->partner ? S_T(p, "Signalement", "Referral") : S_T(p, "Dossier", "Case"),
-             c->case_id, *c->child_display ? " \xe2\x80\x94 " : "", c->child_display);
+    snprintf(title, sizeof title, "%s%s %s%s%s", p->summary ? S_T(p, "Synthèse pour l'instance \xe2\x80\x94 ", "Summary for the meeting \xe2\x80\x94 ") : "",
+             p->partner ? S_T(p, "Signalement", "Referral") : S_T(p, "Dossier", "Case"), c->case_id,
+             *c->child_display ? " \xe2\x80\x94 " : "", c->child_display);
     s_title(p, title);
     s_state_long(p, c->state, state, sizeof state);
     s_field(p, 2, S_T(p, "État", "State"), state);
@@ -475,6 +479,8 @@ static void s_print_header(const s_page_t *p)
             strncat(when, S_T(p, " \xe2\x80\x94 EN RETARD", " \xe2\x80\x94 OVERDUE"), sizeof when - strlen(when) - 1);
         s_field(p, 2, S_T(p, "Échéance", "Due"), when);
     }
+    if (p->summary) /* the summary asks the meeting about them in its own words */
+        return;
     s_print_duplicates(p);
     s_print_merges(p);
 }
@@ -619,8 +625,10 @@ static void s_print_referral(const s_page_t *p, json_t *entry)
     snprintf(text, sizeof text, "%s%s%s%s", s_str(who, "name"), *s_str(who, "name") ? " (" : "",
              s_role(p, s_str(who, "role")), *s_str(who, "name") ? ")" : "");
     s_field(p, 4, S_T(p, "Auteur", "Written by"), text);
-    s_field(p, 4, S_T(p, "Contact", "Contact"), s_str(who, "contact"));
-    s_field(p, 4, S_T(p, "Référence", "Reference"), s_str(ref, "external_ref"));
+    if (!p->summary) {
+        s_field(p, 4, S_T(p, "Contact", "Contact"), s_str(who, "contact"));
+        s_field(p, 4, S_T(p, "Référence", "Reference"), s_str(ref, "external_ref"));
+    }
     s_field(p, 4, S_T(p, "Urgence", "Urgency"),
             s_urgency(p, relais_urgency_from_name(s_str(ref, "urgency")) ? relais_urgency_from_name(s_str(ref, "urgency"))
                                                                          : RELAIS_URGENCY_ROUTINE));
@@ -639,9 +647,12 @@ static void s_print_referral(const s_page_t *p, json_t *entry)
         s_child_line(p, child, text, sizeof text);
         s_field(p, 4, S_T(p, "Enfant nommé", "Child as named"), text);
     }
-    s_print_basis(p, ref);
+    if (!p->summary)
+        s_print_basis(p, ref);
     s_text_field(p, 4, S_T(p, "Description", "Description"), s_str(ref, "description"));
     s_text_field(p, 4, S_T(p, "Déjà en place", "Support in place"), s_str(ref, "support_in_place"));
+    if (p->summary)
+        return;
     s_print_corrections(p, entry);
     if (!p->partner)
         s_print_sharing(p, (int64_t)s_referral_seq(entry));
@@ -805,17 +816,40 @@ static void s_print_pathway(const s_page_t *p)
         s_line(p, 2, S_T(p, "Aucun parcours proposé.", "No pathway proposed."));
 }
 
+static int s_is_review(json_t *entry)
+{
+    json_t *u = s_update(entry);
+    return *s_str(u, "note") || *s_str(u, "next_review_date");
+}
+
+/* How many of `total` entries the page leaves out before the ones it shows (the summary's last
+ * few), said in a line when it leaves any. */
+static size_t s_left_out(const s_page_t *p, size_t total)
+{
+    if (!p->recent || total <= p->recent)
+        return 0;
+    char line[160];
+    snprintf(line, sizeof line,
+             S_T(p, "Les %zu derniers sur %zu ; les autres sont sur la page du dossier.",
+                 "The last %zu of %zu; the others are on the case's page."),
+             p->recent, total);
+    s_line(p, 2, line);
+    return total - p->recent;
+}
+
 static void s_print_reviews(const s_page_t *p)
 {
-    size_t i, n = 0;
+    size_t i, n = 0, total = 0;
     json_t *entry;
     s_heading(p, S_T(p, "Suivi : bilans et notes", "Follow-up: reviews and notes"));
+    json_array_foreach(p->timeline, i, entry) total += (size_t)s_is_review(entry);
+    size_t skip = s_left_out(p, total), seen = 0;
     json_array_foreach(p->timeline, i, entry)
     {
+        if (!s_is_review(entry) || seen++ < skip)
+            continue;
         json_t *u = s_update(entry);
         const char *note = s_str(u, "note"), *review = s_str(u, "next_review_date");
-        if (!*note && !*review)
-            continue;
         char date[64];
         if (n++)
             s_gap(p);
@@ -876,11 +910,12 @@ static void s_print_meetings(const s_page_t *p)
     if (!n)
         return;
     s_heading(p, S_T(p, "Instances partenariales", "Partnership meetings"));
+    size_t skip = s_left_out(p, n), seen = 0;
     n = 0;
     json_array_foreach(p->timeline, i, entry)
     {
         json_t *m = json_object_get(s_message(entry), "meeting");
-        if (!m)
+        if (!m || seen++ < skip)
             continue;
         char date[64], what[256], who[1024];
         if (n++)
@@ -1031,31 +1066,114 @@ static json_t *s_first_child(json_t *timeline)
     return NULL;
 }
 
-int relais_case_page_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
-                            relais_cli_lang_t lang)
+const char *relais_page_question(relais_case_state_t state, relais_cli_lang_t lang)
+{
+    s_page_t page = {.lang = lang}, *p = &page;
+    switch (state) {
+    case RELAIS_CASE_SUBMITTED:
+    case RELAIS_CASE_TRIAGE:
+        return S_T(p, "Retenir le signalement, le réorienter ou ne pas le retenir ?",
+                   "Accept the referral, redirect it or decline it?");
+    case RELAIS_CASE_AWAITING_AGREEMENT:
+        return S_T(p, "L'accord de la famille est-il recueilli ?", "Has the family agreed?");
+    case RELAIS_CASE_ACCEPTED:
+        return S_T(p, "Quel diagnostic de la situation ?", "What is the diagnosis of the situation?");
+    case RELAIS_CASE_DIAGNOSIS:
+        return S_T(p, "Quel parcours éducatif proposer ?", "Which educational pathway to propose?");
+    case RELAIS_CASE_PATHWAY_PROPOSED:
+        return S_T(p, "La famille et les partenaires engagent-ils le parcours proposé ?",
+                   "Do the family and the partners take up the pathway proposed?");
+    case RELAIS_CASE_FOLLOW_UP:
+        return S_T(p, "Poursuivre, adapter ou clore le parcours ?", "Continue, adapt or close the pathway?");
+    case RELAIS_CASE_PAUSED:
+        return S_T(p, "Reprendre le suivi, ou clore le dossier ?", "Resume the follow-up, or close the case?");
+    default: return S_T(p, "Aucune : le dossier est clos.", "None: the case is closed.");
+    }
+}
+
+void relais_page_review_day(int64_t due_ms, relais_cli_lang_t lang, char *out, size_t cap)
+{
+    time_t t = (time_t)((due_ms - 1) / 1000); /* a review is due at the end of its day */
+    struct tm tm;
+    char iso[16];
+    if (due_ms <= 0 || !localtime_r(&t, &tm) || strftime(iso, sizeof iso, "%Y-%m-%d", &tm) == 0)
+        snprintf(iso, sizeof iso, "-");
+    relais_cli_date(iso, lang, out, cap);
+}
+
+/* What the meeting is asked to decide: the question the case's state puts, by when, and the
+ * hub's flag of a possible duplicate, which only the coordinator can settle. */
+static void s_print_pending(const s_page_t *p)
+{
+    const relais_case_summary_t *c = p->c;
+    char when[64], ids[RELAIS_MAX_DUPLICATES * RELAIS_CASE_ID_LEN * 4], line[sizeof ids + 160];
+    s_heading(p, S_T(p, "Décisions en attente", "Decisions pending"));
+    s_field(p, 2, S_T(p, "Question", "Question"), relais_page_question(c->state, p->lang));
+    int triage = c->state == RELAIS_CASE_SUBMITTED || c->state == RELAIS_CASE_TRIAGE;
+    if (c->due_ms && triage)
+        relais_cli_date_time(c->due_ms, p->lang, when, sizeof when);
+    else if (c->due_ms)
+        relais_page_review_day(c->due_ms, p->lang, when, sizeof when);
+    if (c->due_ms && c->overdue)
+        strncat(when, S_T(p, " \xe2\x80\x94 en retard", " \xe2\x80\x94 overdue"), sizeof when - strlen(when) - 1);
+    s_field(p, 2, triage ? S_T(p, "À examiner avant le", "Triage due") : S_T(p, "Prochain bilan le", "Next review"),
+            c->due_ms ? when : S_T(p, "aucun", "none"));
+    if (c->duplicate_count) {
+        relais_cli_ids(c->duplicates, c->duplicate_count, ids, sizeof ids);
+        snprintf(line, sizeof line, S_T(p, "%s : même enfant ? (fusionner, ou pas un doublon)",
+                                        "%s: the same child? (merge, or not a duplicate)"), ids);
+        s_field(p, 2, S_T(p, "Doublon possible", "Possible duplicate"), line);
+    }
+}
+
+/* The last reviews and meetings a summary shows, the rest being on the case's page. */
+#define S_SUMMARY_RECENT 3
+
+/* The case's page, or its summary for the partnership meeting: the same words, fewer sections. */
+static int s_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r, relais_cli_lang_t lang,
+                    int summary)
 {
     if (!r || r->case_count == 0)
         return relais_status_set(RELAIS_E_INVALID, "the hub sent no summary of the case");
-    s_page_t p = {.sink = sink, .ctx = ctx, .lang = lang, .r = r, .c = &r->cases[0]};
+    s_page_t p = {.sink = sink, .ctx = ctx, .lang = lang, .r = r, .c = &r->cases[0], .summary = summary,
+                  .recent = summary ? S_SUMMARY_RECENT : 0};
+    /* A partner is answered under its referral's handle, never a case id. */
+    p.partner = relais_referral_handle_seq(p.c->case_id) != 0;
+    if (summary && p.partner)
+        return relais_status_set(RELAIS_E_INVALID, "a partner's view has no summary for the meeting");
     p.timeline = relais_cli_timeline_json(r, 1);
     if (!p.timeline)
         return relais_status_set(RELAIS_E_NOMEM, "case show: the page");
-    /* A partner is answered under its referral's handle, never a case id. */
-    p.partner = relais_referral_handle_seq(p.c->case_id) != 0;
     p.child = s_first_child(p.timeline);
     s_print_header(&p);
+    if (summary)
+        s_print_pending(&p);
     s_print_child(&p);
     s_print_referrals(&p);
-    s_print_family(&p);
+    if (!summary) /* the meeting decides without the family's addresses and phones */
+        s_print_family(&p);
     if (!p.partner) {
         s_print_diagnosis(&p);
         s_print_pathway(&p);
         s_print_reviews(&p);
         s_print_meetings(&p);
     }
-    s_print_history(&p);
+    if (!summary)
+        s_print_history(&p);
     json_decref(p.timeline);
     return RELAIS_OK;
+}
+
+int relais_case_page_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
+                            relais_cli_lang_t lang)
+{
+    return s_render(sink, ctx, r, lang, 0);
+}
+
+int relais_case_summary_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
+                               relais_cli_lang_t lang)
+{
+    return s_render(sink, ctx, r, lang, 1);
 }
 
 int relais_case_page_print(FILE *out, const relais_reply_t *r, relais_cli_lang_t lang)

@@ -29,6 +29,22 @@ typedef struct {
 int relais_case_page_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
                             relais_cli_lang_t lang);
 
+/* The case on one or two printed pages for the partnership meeting (the desk's summary): the
+ * header, the decisions pending (the question the state puts, the next review or the triage's
+ * deadline, a possible duplicate), the child, each referral (who, when, why; no contact, no
+ * sharing), the diagnosis, the pathway, the last 3 reviews and meetings; no family, no history.
+ * Errors: RELAIS_E_INVALID (no summary, or a partner's reply), RELAIS_E_NOMEM. */
+int relais_case_summary_render(const relais_page_sink_t *sink, void *ctx, const relais_reply_t *r,
+                               relais_cli_lang_t lang);
+
+/* The decision a case in `state` waits for from the partnership meeting, as a question ("Quel
+ * parcours éducatif proposer ?"), for the summary and the meeting's agenda. */
+const char *relais_page_question(relais_case_state_t state, relais_cli_lang_t lang);
+
+/* The day a review is due, from a case's due_ms (the end of that day, local), as the reader
+ * writes a date ("10/12/2026"); "-" for none. */
+void relais_page_review_day(int64_t due_ms, relais_cli_lang_t lang, char *out, size_t cap);
+
 /* Prints the case (or, for a partner, its referral) of a CASE_DETAIL reply as a page to read or
  * print before a partnership meeting: the child, each referral with its description, referrer
  * and the family's contacts, the diagnosis, the pathway, reviews and notes, and the history as

@@ -15,6 +15,7 @@
 
 #include "case_show.h"
 #include "cli_util.h"
+#include "meeting_agenda.h"
 
 static const char s_help[] =
     "usage: relais meeting record --date YYYY-MM-DD --present 'name;role;organisation'...\n"
@@ -207,43 +208,6 @@ static int s_check(const s_opts_t *o, const char *sub, int nargs)
     return relais_cli_usage("meeting", "unknown subcommand '%s' (record, list, show or agenda)", sub);
 }
 
-/* ---- Dates ------------------------------------------------------------------------------------- */
-
-/* "2026-12-10" of a meeting id "M-20261210-a3f9" (out: room 11). */
-static void s_id_date(const char *id, char *out)
-{
-    if (!relais_meeting_id_valid(id, NULL)) {
-        snprintf(out, 11, "?");
-        return;
-    }
-    snprintf(out, 11, "%.4s-%.2s-%.2s", id + 2, id + 6, id + 8);
-}
-
-/* Local midnight at the start of an ISO date, plus `days`; 0 when it is no date. */
-static int64_t s_local_day_ms(const char *iso, int days)
-{
-    struct tm tm = {0};
-    if (!relais_calendar_date(iso, &tm.tm_year, &tm.tm_mon, &tm.tm_mday))
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_mday += days;
-    tm.tm_isdst = -1;
-    time_t t = mktime(&tm);
-    return t == (time_t)-1 ? 0 : (int64_t)t * 1000;
-}
-
-/* The local date of `ms` as the reader writes it ("10/12/2026", "10 Dec 2026"). */
-static void s_day_of(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char iso[16];
-    if (ms <= 0 || !localtime_r(&t, &tm) || strftime(iso, sizeof iso, "%Y-%m-%d", &tm) == 0)
-        snprintf(iso, sizeof iso, "-");
-    relais_cli_date(iso, lang, out, cap);
-}
-
 /* ---- record ------------------------------------------------------------------------------------ */
 
 /* The meeting's id: --id as given (M-...) or as its tag, else a random tag; the date's. */
@@ -251,7 +215,7 @@ static int s_meeting_id(s_opts_t *o, char *out, size_t cap)
 {
     if (o->id && o->id[0] == 'M') {
         char date[16];
-        s_id_date(o->id, date);
+        relais_meeting_id_date(o->id, date);
         if (!relais_meeting_id_valid(o->id, o->date[0] ? o->date : NULL))
             return relais_cli_usage("meeting", "--id: '%s' is not a meeting id of %s; expected M-YYYYMMDD-TAG",
                                     o->id, o->date[0] ? o->date : "a date");
@@ -356,7 +320,7 @@ static int s_list(relais_client_t *client, const s_opts_t *o)
         relais_cli_line(stdout, "%-22s %-12s %s", S_T(o, "INSTANCE", "MEETING"), "DATE", S_T(o, "DOSSIERS", "CASES"));
     for (size_t i = 0; i < r.case_count; i++) {
         const relais_case_summary_t *m = &r.cases[i];
-        s_id_date(m->case_id, date);
+        relais_meeting_id_date(m->case_id, date);
         if (o->json) {
             relais_cli_print_json(stdout, json_pack("{s:s, s:s, s:i}", "meeting_id", m->case_id, "date", date,
                                                     "cases", (int)m->referral_count));
@@ -405,7 +369,7 @@ static void s_show_page(const s_opts_t *o, const relais_reply_t *r, json_t *time
 {
     char date[16], when[64], title[256], line[512], num[32];
     json_t *first = s_meeting_of(json_array_get(timeline, 0));
-    s_id_date(r->cases[0].case_id, date);
+    relais_meeting_id_date(r->cases[0].case_id, date);
     relais_cli_date(date, o->lang, when, sizeof when);
     snprintf(title, sizeof title,
              S_T(o, "Instance partenariale de suivi des situations individuelles du %s",
@@ -447,7 +411,7 @@ static void s_show_page(const s_opts_t *o, const relais_reply_t *r, json_t *time
 static json_t *s_show_json(const relais_reply_t *r, json_t *timeline)
 {
     char date[16];
-    s_id_date(r->cases[0].case_id, date);
+    relais_meeting_id_date(r->cases[0].case_id, date);
     json_t *cases = json_array();
     for (size_t i = 0; i < r->record_count && 1 + i < r->case_count; i++) {
         json_t *entry = json_array_get(timeline, i), *m = s_meeting_of(entry);
@@ -489,35 +453,6 @@ static int s_show(relais_client_t *client, const s_opts_t *o, const char *meetin
 
 /* ---- agenda ------------------------------------------------------------------------------------ */
 
-typedef enum { S_OVERDUE = 0, S_DUE, S_NEW, S_SECTIONS } s_section_t;
-
-/* Whether a case's deadline is its triage target (else its next review). */
-static int s_in_triage(const relais_case_summary_t *c)
-{
-    return c->state == RELAIS_CASE_SUBMITTED || c->state == RELAIS_CASE_TRIAGE;
-}
-
-/* Which section of the agenda a case goes in, or S_SECTIONS for none: overdue first, then the
- * reviews due by the end of the meeting's day, then the referrals still waiting since `since_ms`.
- * A review is due at the end of its day. */
-static s_section_t s_section(const relais_case_summary_t *c, int64_t day_end_ms, int64_t since_ms)
-{
-    if (c->overdue)
-        return S_OVERDUE;
-    if (!s_in_triage(c) && c->due_ms && c->due_ms <= day_end_ms)
-        return S_DUE;
-    if (c->state == RELAIS_CASE_SUBMITTED && c->opened_ms >= since_ms)
-        return S_NEW;
-    return S_SECTIONS;
-}
-
-static int s_by_due(const void *pa, const void *pb)
-{
-    const relais_case_summary_t *a = *(relais_case_summary_t *const *)pa, *b = *(relais_case_summary_t *const *)pb;
-    int64_t x = a->due_ms ? a->due_ms : a->opened_ms, y = b->due_ms ? b->due_ms : b->opened_ms;
-    return x < y ? -1 : x > y;
-}
-
 static json_t *s_agenda_case_json(const relais_case_summary_t *c)
 {
     const char *state = relais_case_state_name(c->state), *urgency = relais_urgency_name(c->urgency);
@@ -526,90 +461,47 @@ static json_t *s_agenda_case_json(const relais_case_summary_t *c)
                      (json_int_t)c->opened_ms, "due_ms", (json_int_t)c->due_ms, "overdue", c->overdue);
 }
 
-/* "Lina B. (2014) — accepté (prioritaire) — bilan prévu le 10/12/2026 — Collège Marie Curie" */
-static void s_agenda_line(const s_opts_t *o, s_section_t section, const relais_case_summary_t *c)
+static void s_agenda_text(const s_opts_t *o, const relais_agenda_t *a)
 {
-    char when[64], what[1024];
-    const char *date_word;
-    if (section == S_NEW) {
-        relais_cli_date_time(c->opened_ms, o->lang, when, sizeof when);
-        date_word = S_T(o, "reçu le", "received");
-    } else if (!s_in_triage(c)) {
-        s_day_of(c->due_ms - 1, o->lang, when, sizeof when); /* the review's own day */
-        date_word = S_T(o, "bilan prévu le", "review due");
-    } else {
-        relais_cli_date_time(c->due_ms, o->lang, when, sizeof when);
-        date_word = S_T(o, "à examiner avant le", "triage due");
-    }
-    snprintf(what, sizeof what, "%s \xe2\x80\x94 %s (%s) \xe2\x80\x94 %s %s%s%s%s",
-             *c->child_display ? c->child_display : "-", relais_page_state(c->state, o->lang),
-             relais_page_urgency(c->urgency, o->lang), date_word, when,
-             section == S_OVERDUE ? S_T(o, ", en retard", ", overdue") : "", *c->school ? " \xe2\x80\x94 " : "",
-             c->school);
-    relais_page_field(stdout, 2, c->case_id, what);
-}
-
-/* The last meeting before the one on `date` (ISO): its id into `last` ("" when none). */
-static int s_last_meeting(relais_client_t *client, const char *date, char *last, size_t cap)
-{
-    relais_reply_t r;
-    relais_error_t err;
-    int rc = relais_client_meeting_list(client, &r, &err);
-    if (rc)
-        return relais_cli_fail("meeting agenda: the meetings", rc, &err);
-    last[0] = '\0';
-    for (size_t i = 0; i < r.case_count; i++) {
-        char d[16];
-        s_id_date(r.cases[i].case_id, d);
-        if (relais_meeting_id_valid(r.cases[i].case_id, NULL) && strcmp(d, date) < 0)
-            snprintf(last, cap, "%s", r.cases[i].case_id); /* listed in date order: the last one wins */
-    }
-    relais_reply_clear(&r);
-    return RELAIS_EXIT_OK;
-}
-
-static void s_agenda_text(const s_opts_t *o, const char *last, relais_case_summary_t **by[S_SECTIONS],
-                          const size_t n[S_SECTIONS])
-{
-    char when[64], title[256], since[64], heading[256], date[16];
+    char when[64], title[256], since[64], heading[256], what[1024];
     relais_cli_date(o->date, o->lang, when, sizeof when);
     snprintf(title, sizeof title, S_T(o, "Instance partenariale du %s \xe2\x80\x94 ordre du jour",
                                       "Partnership meeting of %s \xe2\x80\x94 agenda"), when);
     relais_page_title(stdout, title);
-    s_id_date(last, date);
-    relais_cli_date(date, o->lang, since, sizeof since);
-    if (last[0])
-        snprintf(heading, sizeof heading, S_T(o, "%s, le %s", "%s, on %s"), last, since);
+    relais_cli_date(a->last_date, o->lang, since, sizeof since);
+    if (a->last[0])
+        snprintf(heading, sizeof heading, S_T(o, "%s, le %s", "%s, on %s"), a->last, since);
     relais_page_field(stdout, 2, S_T(o, "Dernière instance", "Last meeting"),
-                      last[0] ? heading : S_T(o, "aucune", "none"));
-    static const char *const fr[S_SECTIONS] = {"Dossiers en retard", "Dossiers à revoir", "Nouveaux signalements"};
-    static const char *const en[S_SECTIONS] = {"Overdue cases", "Cases due for review", "New referrals"};
-    for (int s = 0; s < S_SECTIONS; s++) {
-        if (s == S_NEW && last[0])
+                      a->last[0] ? heading : S_T(o, "aucune", "none"));
+    static const char *const fr[RELAIS_AGENDA_SECTIONS] = {"Dossiers en retard", "Dossiers à revoir",
+                                                           "Nouveaux signalements"};
+    static const char *const en[RELAIS_AGENDA_SECTIONS] = {"Overdue cases", "Cases due for review", "New referrals"};
+    for (int s = 0; s < RELAIS_AGENDA_SECTIONS; s++) {
+        if (s == RELAIS_AGENDA_NEW && a->last[0])
             snprintf(heading, sizeof heading, S_T(o, "%s depuis le %s (%zu)", "%s since %s (%zu)"), S_T(o, fr[s], en[s]),
-                     since, n[s]);
+                     since, a->count[s]);
         else
-            snprintf(heading, sizeof heading, "%s (%zu)", S_T(o, fr[s], en[s]), n[s]);
+            snprintf(heading, sizeof heading, "%s (%zu)", S_T(o, fr[s], en[s]), a->count[s]);
         relais_page_heading(stdout, heading);
-        for (size_t i = 0; i < n[s]; i++)
-            s_agenda_line(o, (s_section_t)s, by[s][i]);
-        if (!n[s])
+        for (size_t i = 0; i < a->count[s]; i++) {
+            relais_agenda_words((relais_agenda_section_t)s, a->by[s][i], o->lang, what, sizeof what);
+            relais_page_field(stdout, 2, a->by[s][i]->case_id, what);
+        }
+        if (!a->count[s])
             relais_cli_line(stdout, "  %s", S_T(o, "Aucun.", "None."));
     }
 }
 
-static json_t *s_agenda_json(const s_opts_t *o, const char *last, relais_case_summary_t **by[S_SECTIONS],
-                             const size_t n[S_SECTIONS])
+static json_t *s_agenda_json(const relais_agenda_t *a)
 {
-    static const char *const keys[S_SECTIONS] = {"overdue", "due_for_review", "new_referrals"};
-    char date[16];
-    s_id_date(last, date);
-    json_t *root = json_pack("{s:s, s:o}", "date", o->date, "last_meeting",
-                             last[0] ? json_pack("{s:s, s:s}", "meeting_id", last, "date", date) : json_null());
-    for (int s = 0; root && s < S_SECTIONS; s++) {
+    static const char *const keys[RELAIS_AGENDA_SECTIONS] = {"overdue", "due_for_review", "new_referrals"};
+    json_t *root = json_pack("{s:s, s:o}", "date", a->date, "last_meeting",
+                             a->last[0] ? json_pack("{s:s, s:s}", "meeting_id", a->last, "date", a->last_date)
+                                        : json_null());
+    for (int s = 0; root && s < RELAIS_AGENDA_SECTIONS; s++) {
         json_t *list = json_array();
-        for (size_t i = 0; i < n[s]; i++)
-            json_array_append_new(list, s_agenda_case_json(by[s][i]));
+        for (size_t i = 0; i < a->count[s]; i++)
+            json_array_append_new(list, s_agenda_case_json(a->by[s][i]));
         json_object_set_new(root, keys[s], list);
     }
     return root;
@@ -617,39 +509,23 @@ static json_t *s_agenda_json(const s_opts_t *o, const char *last, relais_case_su
 
 static int s_agenda(relais_client_t *client, s_opts_t *o)
 {
-    char last[RELAIS_CASE_ID_LEN], last_date[16];
-    int rc = s_last_meeting(client, o->date, last, sizeof last);
-    if (rc)
-        return rc;
-    relais_reply_t r;
+    relais_agenda_t a;
     relais_error_t err;
-    rc = relais_client_case_list(client, NULL, &r, &err);
-    if (rc)
-        return relais_cli_fail("meeting agenda: the cases", rc, &err);
-    s_id_date(last, last_date);
-    int64_t day_end = s_local_day_ms(o->date, 1), since = last[0] ? s_local_day_ms(last_date, 0) : 0;
-    relais_case_summary_t **by[S_SECTIONS];
-    size_t n[S_SECTIONS] = {0};
-    for (int s = 0; s < S_SECTIONS; s++)
-        by[s] = calloc(r.case_count + 1, sizeof *by[s]);
-    int nomem = !by[0] || !by[1] || !by[2];
-    for (size_t i = 0; !nomem && i < r.case_count; i++) {
-        s_section_t s = s_section(&r.cases[i], day_end, since);
-        if (s != S_SECTIONS)
-            by[s][n[s]++] = &r.cases[i];
+    const char *which = "";
+    int rc = relais_agenda_read(client, o->date, NULL, &a, &err, &which);
+    if (rc == RELAIS_E_NOMEM || rc == RELAIS_E_INVALID)
+        return relais_cli_local("meeting agenda", rc);
+    if (rc) {
+        char what[64];
+        snprintf(what, sizeof what, "meeting agenda: %s", which);
+        return relais_cli_fail(what, rc, &err);
     }
-    for (int s = 0; !nomem && s < S_SECTIONS; s++)
-        qsort(by[s], n[s], sizeof *by[s], s_by_due);
-    if (nomem)
-        rc = relais_cli_local("meeting agenda", RELAIS_E_NOMEM);
-    else if (o->json)
-        relais_cli_print_json(stdout, s_agenda_json(o, last, by, n));
+    if (o->json)
+        relais_cli_print_json(stdout, s_agenda_json(&a));
     else
-        s_agenda_text(o, last, by, n);
-    for (int s = 0; s < S_SECTIONS; s++)
-        free(by[s]);
-    relais_reply_clear(&r);
-    return rc;
+        s_agenda_text(o, &a);
+    relais_agenda_clear(&a);
+    return RELAIS_EXIT_OK;
 }
 
 /* ---- The command ------------------------------------------------------------------------------- */

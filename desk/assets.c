@@ -79,12 +79,39 @@ static const char s_css[] =
     "table.figures .sum th,table.figures .sum td{font-weight:700;border-top:2px solid var(--fg)}\n"
     ".hint-inline{font-weight:400}\n"
     "@media (max-width:40rem){dl{grid-template-columns:1fr}dd{grid-column:1;margin-left:1rem}}\n"
-    "@page{size:A4;margin:12mm}\n"
-    "@media print{.site,.skip,#move,#duplicates,.filters{display:none}"
-    "body{font-size:10pt}main{padding:0;max-width:none}a{color:inherit}"
+    /* the printable pages (print.c): what only paper shows, and the hint to print on screen */
+    ".print-only{display:none}\n"
+    ".print-hint{border-left:5px solid var(--accent);padding:.25rem 1rem;margin:.5rem 0 1rem}\n"
+    ".cover .kicker{font-weight:600;margin:0}\n"
+    ".cover .subtitle{font-size:1.1rem;margin:.25rem 0}\n"
+    "table.key{width:auto}\n"
+    /* paper: A4, black on white, nothing to click or type, headings kept with what follows, a row or a
+     * chart never cut in two, the page's foot line printed */
+    "@page{size:A4;margin:15mm}\n"
+    "@media print{"
+    ".site,.skip,nav,form,.filters,.no-print,#move,#duplicates,#live,#changed,[aria-live]{display:none!important}"
+    ".print-only{display:block}"
+    "html,body{color:#000;background:#fff}"
+    "body{font-size:10pt;line-height:1.35}main{padding:0;max-width:none}"
+    "a{color:#000;text-decoration:none}"
+    "h1{font-size:16pt;margin:0 0 4mm}h2{font-size:13pt;margin:5mm 0 2mm;border-bottom:1px solid #000}"
+    "h3{font-size:11pt;margin:3mm 0 1mm}h4{font-size:10pt;margin:2mm 0 1mm}"
+    "h1,h2,h3,h4,caption,dt{break-after:avoid}"
+    "tr,dd,blockquote,li,figure{break-inside:avoid}"
+    "table{border-collapse:collapse}"
+    "th,td{border:1px solid #000;padding:1mm 1.5mm}"
+    "thead{display:table-header-group}"
+    "dl{gap:.5mm 4mm;margin:1mm 0 2mm}"
+    ".notice,.alert{background:none;border:1px solid #000;color:#000}"
+    "blockquote.text{border-left:2px solid #000}"
+    ".overdue{color:#000}"
+    ".printed{margin-top:6mm;padding-top:2mm;border-top:1px solid #000;font-size:8.5pt}"
+    ".cover{border-bottom:2px solid #000;padding-bottom:3mm;margin-bottom:5mm}"
+    ".report-chart+.report-chart{break-before:page}"
     ".chart-section{break-inside:avoid}.pair{display:block}.pair figure{max-width:none;margin-bottom:.5rem}"
     "svg.chart{max-height:200mm}.scroll{overflow:visible}"
-    "table.figures th,table.figures td{padding:.1rem .3rem}}\n";
+    "table.figures{font-size:8pt}"
+    "table.figures th,table.figures td{padding:.3mm 1mm}}\n";
 
 static const char s_js[] =
     "/* desk.js -- follows the desk's event stream: the work list refreshed in place, a case's page told\n"

@@ -139,7 +139,7 @@ static const char *s_month_short(int month, relais_cli_lang_t lang)
     return lang == RELAIS_CLI_EN ? en[month % 12] : fr[month % 12];
 }
 
-static const char *s_month_long(int month, relais_cli_lang_t lang)
+const char *desk_month_name(int month, relais_cli_lang_t lang)
 {
     static const char *const fr[12] = {"janvier", "février", "mars",      "avril",   "mai",      "juin",
                                        "juillet", "août",    "septembre", "octobre", "novembre", "décembre"};
@@ -282,13 +282,6 @@ static int s_scale(uint64_t n, uint64_t most, int room)
 
 /* ---- The referrals, by month and source ------------------------------------------------------------------ */
 
-typedef struct {
-    int first_month;                /* year * 12 + month - 1 */
-    int year;                       /* 0: the last twelve months */
-    relais_cli_lang_t lang;
-    const relais_cases_policy_t *policy;
-    const desk_figures_t *fig;
-} s_ctx_t;
 
 /* Whether a source's line says anything: one of its figures published non-zero, or secret (a
  * secret one holds one referral at least); so the lines drawn are the published figures' doing. */
@@ -329,10 +322,10 @@ static void s_month_row(desk_buf_t *b, const char *id, int y, const char *label,
     }
 }
 
-static void s_referrals_svg(const s_ctx_t *x, desk_buf_t *b)
+void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
-    const desk_chart_t *f = &x->fig->referrals;
+    const desk_chart_t *f = &x->fig.referrals;
     const char *id = "chart-referrals";
     size_t shown = 0;
     for (size_t k = 0; k < DESK_SOURCES; k++)
@@ -391,10 +384,10 @@ static void s_referrals_svg(const s_ctx_t *x, desk_buf_t *b)
     desk_buf_put(b, "</svg>\n");
 }
 
-static void s_referrals_table(const s_ctx_t *x, desk_buf_t *b)
+void desk_chart_referrals_table(const desk_charts_t *x, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
-    const desk_chart_t *f = &x->fig->referrals;
+    const desk_chart_t *f = &x->fig.referrals;
     desk_buf_printf(b, "<div class=\"scroll\"><table class=\"figures\" id=\"table-referrals\">\n<caption>%s</caption>\n"
                        "<thead><tr><th scope=\"col\">%s</th>",
                     T(lang, "Signalements reçus, par mois et par source", "Referrals received, by month and source"),
@@ -429,10 +422,10 @@ static void s_referrals_table(const s_ctx_t *x, desk_buf_t *b)
 #define S_STATE_H 26
 #define S_GROUP_H 30
 
-static void s_states_svg(const s_ctx_t *x, desk_buf_t *b)
+void desk_chart_states_svg(const desk_charts_t *x, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
-    const desk_chart_t *f = &x->fig->states;
+    const desk_chart_t *f = &x->fig.states;
     const char *id = "chart-states";
     int rows = (int)(S_COUNT_OF(s_open_states) + S_COUNT_OF(s_closed_states));
     int height = f->withheld ? 72 : 2 * S_GROUP_H + rows * S_STATE_H + 6;
@@ -486,10 +479,10 @@ static void s_states_svg(const s_ctx_t *x, desk_buf_t *b)
     desk_buf_put(b, "</svg>\n");
 }
 
-static void s_states_table(const s_ctx_t *x, desk_buf_t *b)
+void desk_chart_states_table(const desk_charts_t *x, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
-    const desk_chart_t *f = &x->fig->states;
+    const desk_chart_t *f = &x->fig.states;
     desk_buf_printf(b, "<div class=\"scroll\"><table class=\"figures\" id=\"table-states\">\n<caption>%s</caption>\n"
                        "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
                     T(lang, "Dossiers ouverts sur la période, par état aujourd'hui",
@@ -522,14 +515,14 @@ static int s_share(const desk_chart_t *f, size_t u)
     return (int)((f->kind[u][0].count * 100 + f->part[u].count / 2) / f->part[u].count);
 }
 
-static void s_triage_svg(const s_ctx_t *x, desk_buf_t *b)
+void desk_chart_triage_svg(const desk_charts_t *x, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
-    const desk_chart_t *f = &x->fig->triage;
+    const desk_chart_t *f = &x->fig.triage;
     const char *id = "chart-triage";
     char targets[3][48], desc[1400];
     for (size_t u = 0; u < DESK_URGENCIES; u++)
-        s_target(x->policy, u, lang, targets[u], sizeof targets[u]);
+        s_target(&x->policy, u, lang, targets[u], sizeof targets[u]);
     snprintf(desc, sizeof desc,
              T(lang,
                "Pour chaque degré d'urgence, les signalements examinés sur la période : le dossier est passé de « "
@@ -607,10 +600,10 @@ static void s_triage_svg(const s_ctx_t *x, desk_buf_t *b)
     desk_buf_put(b, "</svg>\n");
 }
 
-static void s_triage_table(const s_ctx_t *x, desk_buf_t *b)
+void desk_chart_triage_table(const desk_charts_t *x, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
-    const desk_chart_t *f = &x->fig->triage;
+    const desk_chart_t *f = &x->fig.triage;
     desk_buf_printf(b, "<div class=\"scroll\"><table class=\"figures\" id=\"table-triage\">\n<caption>%s</caption>\n"
                        "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                        "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n"
@@ -622,7 +615,7 @@ static void s_triage_table(const s_ctx_t *x, desk_buf_t *b)
                     T(lang, "Part dans le délai", "Share in time"));
     for (size_t u = 0; u < DESK_URGENCIES; u++) {
         char target[48];
-        s_target(x->policy, u, lang, target, sizeof target);
+        s_target(&x->policy, u, lang, target, sizeof target);
         char urgency[48];
         s_capital(relais_page_urgency(s_urgencies[u], lang), urgency, sizeof urgency);
         desk_buf_printf(b, "<tr><th scope=\"row\">%s</th><td>%s</td><td>", urgency, target);
@@ -664,7 +657,7 @@ static int s_month_start(int month, int64_t *out)
 }
 
 /* The period: the year asked, or the twelve months that end with this one. */
-static int s_period(int year, int64_t now_ms, s_ctx_t *x, desk_counts_t *c)
+static int s_period(int year, int64_t now_ms, desk_charts_t *x)
 {
     time_t now = (time_t)(now_ms / 1000);
     struct tm tm;
@@ -672,15 +665,28 @@ static int s_period(int year, int64_t now_ms, s_ctx_t *x, desk_counts_t *c)
         return relais_status_set(RELAIS_E_INVALID, "the desk's clock");
     x->year = year;
     x->first_month = year ? year * 12 : (tm.tm_year + 1900) * 12 + tm.tm_mon - (DESK_CHART_MONTHS - 1);
-    c->first_month = x->first_month;
-    int rc = s_month_start(x->first_month, &c->from_ms);
+    x->counts.first_month = x->first_month;
+    int rc = s_month_start(x->first_month, &x->counts.from_ms);
     if (rc == 0)
-        rc = s_month_start(x->first_month + DESK_CHART_MONTHS, &c->to_ms);
+        rc = s_month_start(x->first_month + DESK_CHART_MONTHS, &x->counts.to_ms);
+    return rc;
+}
+
+int desk_charts_make(relais_desk_t *desk, int year, relais_cli_lang_t lang, desk_charts_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->lang = lang;
+    desk_model_policy(desk->model, &out->policy);
+    int rc = s_period(year, s_wall_ms(), out);
+    if (rc == 0)
+        rc = desk_model_count(desk->model, &out->counts);
+    if (rc == 0)
+        rc = desk_figures_make(&out->counts, RELAIS_STATS_THRESHOLD_DEFAULT, &out->fig);
     return rc;
 }
 
 /* The year the form asks for: 0 for none (the last twelve months), -1 for one the desk cannot take. */
-static int s_year_asked(struct MHD_Connection *conn, int this_year)
+int desk_chart_year_asked(struct MHD_Connection *conn, int this_year)
 {
     const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "year");
     if (!v || !*v)
@@ -696,7 +702,7 @@ static int s_year_asked(struct MHD_Connection *conn, int this_year)
  * an older year would show what is left of it. */
 #define S_YEARS_OFFERED 5
 
-static void s_period_form(const s_ctx_t *x, int this_year, desk_buf_t *b)
+static void s_period_form(const desk_charts_t *x, int this_year, desk_buf_t *b)
 {
     relais_cli_lang_t lang = x->lang;
     desk_buf_printf(b, "<form method=\"get\" action=\"/charts\" class=\"filters\" aria-label=\"%s\">\n"
@@ -710,8 +716,8 @@ static void s_period_form(const s_ctx_t *x, int this_year, desk_buf_t *b)
 }
 
 /* One chart's section: its heading, a sentence of its total, the chart and its table side by side. */
-static void s_section(const s_ctx_t *x, const char *id, const char *heading, const char *total_said,
-                      void (*svg)(const s_ctx_t *, desk_buf_t *), void (*table)(const s_ctx_t *, desk_buf_t *),
+static void s_section(const desk_charts_t *x, const char *id, const char *heading, const char *total_said,
+                      void (*svg)(const desk_charts_t *, desk_buf_t *), void (*table)(const desk_charts_t *, desk_buf_t *),
                       int wide, desk_buf_t *b)
 {
     desk_buf_printf(b, "<section class=\"chart-section\" aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">%s</h2>\n", id, id,
@@ -725,7 +731,7 @@ static void s_section(const s_ctx_t *x, const char *id, const char *heading, con
     desk_buf_put(b, "</div>\n</section>\n");
 }
 
-static void s_total_said(const desk_chart_t *f, relais_cli_lang_t lang, const char *fr_one, const char *fr_many,
+void desk_chart_total_said(const desk_chart_t *f, relais_cli_lang_t lang, const char *fr_one, const char *fr_many,
                          const char *en_one, const char *en_many, char *out, size_t cap)
 {
     if (f->withheld)
@@ -743,18 +749,10 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
     time_t now = (time_t)(now_ms / 1000);
     struct tm tm;
     int this_year = localtime_r(&now, &tm) ? tm.tm_year + 1900 : 1970;
-    int asked = s_year_asked(conn, this_year);
+    int asked = desk_chart_year_asked(conn, this_year);
 
-    relais_cases_policy_t policy;
-    desk_model_policy(desk->model, &policy);
-    desk_figures_t fig;
-    desk_counts_t counts;
-    s_ctx_t x = {.lang = lang, .policy = &policy, .fig = &fig};
-    int rc = s_period(asked > 0 ? asked : 0, now_ms, &x, &counts);
-    if (rc == 0)
-        rc = desk_model_count(desk->model, &counts);
-    if (rc == 0)
-        rc = desk_figures_make(&counts, RELAIS_STATS_THRESHOLD_DEFAULT, &fig);
+    desk_charts_t x;
+    int rc = desk_charts_make(desk, asked > 0 ? asked : 0, lang, &x);
 
     const char *title = T(lang, "Graphiques", "Charts");
     desk_page_begin(desk, s, s->lang, title, "charts", b);
@@ -772,7 +770,7 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
     }
     int last = x.first_month + DESK_CHART_MONTHS - 1;
     desk_buf_printf(b, T(lang, "<p>Période : de %s %d à %s %d%s.", "<p>Period: %s %d to %s %d%s."),
-                    s_month_long(x.first_month % 12, lang), x.first_month / 12, s_month_long(last % 12, lang),
+                    desk_month_name(x.first_month % 12, lang), x.first_month / 12, desk_month_name(last % 12, lang),
                     last / 12, x.year ? "" : T(lang, " (les 12 derniers mois, celui-ci compris)",
                                                " (the last 12 months, this one included)"));
     desk_buf_printf(b,
@@ -788,7 +786,7 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
                     RELAIS_STATS_THRESHOLD_DEFAULT - 1, RELAIS_STATS_THRESHOLD_DEFAULT);
     desk_feed_state_t feed;
     desk_model_feed_state(desk->model, &feed);
-    if (!feed.caught_up || feed.trouble[0] || counts.incomplete)
+    if (!feed.caught_up || feed.trouble[0] || x.counts.incomplete)
         desk_buf_printf(b, "<p class=\"notice\">%s</p>\n",
                         T(lang, "Ces chiffres sont incomplets : le fil du hub n'a pas tout apporté, ou un fait n'a pas pu "
                                 "être gardé (mémoire).",
@@ -796,18 +794,18 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
                           "not be kept (memory)."));
 
     char said[160];
-    s_total_said(&fig.referrals, lang, "signalement reçu", "signalements reçus", "referral received",
+    desk_chart_total_said(&x.fig.referrals, lang, "signalement reçu", "signalements reçus", "referral received",
                  "referrals received", said, sizeof said);
     s_section(&x, "referrals", T(lang, "Signalements par mois et par source", "Referrals by month and source"), said,
-              s_referrals_svg, s_referrals_table, 1, b);
-    s_total_said(&fig.states, lang, "dossier ouvert sur la période", "dossiers ouverts sur la période",
+              desk_chart_referrals_svg, desk_chart_referrals_table, 1, b);
+    desk_chart_total_said(&x.fig.states, lang, "dossier ouvert sur la période", "dossiers ouverts sur la période",
                  "case opened in the period", "cases opened in the period", said, sizeof said);
-    s_section(&x, "states", T(lang, "Dossiers par état", "Cases by state"), said, s_states_svg, s_states_table, 0, b);
-    s_total_said(&fig.triage, lang, "signalement examiné sur la période", "signalements examinés sur la période",
+    s_section(&x, "states", T(lang, "Dossiers par état", "Cases by state"), said, desk_chart_states_svg, desk_chart_states_table, 0, b);
+    desk_chart_total_said(&x.fig.triage, lang, "signalement examiné sur la période", "signalements examinés sur la période",
                  "referral triaged in the period", "referrals triaged in the period", said, sizeof said);
     s_section(&x, "triage",
               T(lang, "Délai d'examen, par rapport aux objectifs", "Time to triage, against the targets"), said,
-              s_triage_svg, s_triage_table, 0, b);
+              desk_chart_triage_svg, desk_chart_triage_table, 0, b);
     desk_buf_printf(b, "<p>%s</p>\n</div>\n",
                     T(lang, "Les sollicitations de l'accueil, par semaine et par canal, viendront avec un desk de "
                             "l'accueil : ce desk est celui de la coordination.",

@@ -219,6 +219,38 @@ int desk_figures_make(const desk_counts_t *c, unsigned threshold, desk_figures_t
 /* Whether a chart's figure is secret: a part's count (kind < 0), or one of its kinds'. */
 int desk_figure_secret(const desk_chart_t *f, size_t part, int kind);
 
+/* A period's charts, ready to draw: its first month (year * 12 + month - 1), the year asked (0: the
+ * last twelve months), the words' language, the deadline policy the model counts triage against,
+ * the counts and their figures after the suppression rule. */
+typedef struct {
+    int first_month;
+    int year;
+    relais_cli_lang_t lang;
+    relais_cases_policy_t policy;
+    desk_counts_t counts;
+    desk_figures_t fig;
+} desk_charts_t;
+
+/* The charts of `year` (0: the last twelve months) from the desk's model, at the statistics'
+ * threshold. Errors: RELAIS_E_INVALID (the clock, a month mktime cannot make), RELAIS_E_NOMEM. */
+int desk_charts_make(relais_desk_t *desk, int year, relais_cli_lang_t lang, desk_charts_t *out);
+/* Each chart as an SVG (role="img", its title and description) and as the table of its figures,
+ * for the charts' page and the annual report alike. */
+void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b);
+void desk_chart_referrals_table(const desk_charts_t *x, desk_buf_t *b);
+void desk_chart_states_svg(const desk_charts_t *x, desk_buf_t *b);
+void desk_chart_states_table(const desk_charts_t *x, desk_buf_t *b);
+void desk_chart_triage_svg(const desk_charts_t *x, desk_buf_t *b);
+void desk_chart_triage_table(const desk_charts_t *x, desk_buf_t *b);
+/* "Total : 37 signalements reçus." or "Total : secret.", in `lang`, singular or plural. */
+void desk_chart_total_said(const desk_chart_t *f, relais_cli_lang_t lang, const char *fr_one, const char *fr_many,
+                           const char *en_one, const char *en_many, char *out, size_t cap);
+/* A month's name ("janvier", "January"), month 0 to 11. */
+const char *desk_month_name(int month, relais_cli_lang_t lang);
+/* The year a request's `year` asks for: 0 for none, -1 for one the desk cannot take (not four
+ * digits, before 1970 or after `this_year`). */
+int desk_chart_year_asked(struct MHD_Connection *conn, int this_year);
+
 /* What the review calendar shows (calendar.c), copied out of the model: ids, states and dates, never
  * a name, a school or a referrer, for the calendar leaves the town's systems. */
 #define DESK_CAL_MEETING_CASES 64 /* a meeting's cases named in its event; the count says the rest */
@@ -476,6 +508,20 @@ typedef struct {
     int too_big;
     const desk_cookie_t *made;
 } desk_request_t;
+
+/* ---- Printable pages (print.c) -------------------------------------------------------------------- */
+
+/* The coordinator's pages made for paper (A4): a case's summary for the partnership meeting
+ * (/cases/C-12/summary), the meetings and an agenda (/meetings, /meetings/M-…/agenda,
+ * /agenda?date=), the partnership body's annual report (/report?year=). 1 when `r` is one of them
+ * (*answer then queued), 0 when it is another page's. */
+int desk_print_route(const desk_request_t *r, enum MHD_Result *answer);
+
+/* A case's page written as HTML (pages.c's sink) into b, without the frame: the whole page, or the
+ * summary for the meeting (relais_case_summary_render). Errors: the render's. */
+int desk_page_case_body(const relais_reply_t *r, relais_cli_lang_t lang, int summary, desk_buf_t *b);
+/* The breadcrumb above a case's pages: the cases, then that case's page when case_id is not NULL. */
+void desk_case_trail(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b);
 
 enum MHD_Result desk_http_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,

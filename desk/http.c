@@ -866,6 +866,8 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     (void)r;
     (void)answer;
     if (desk->role == DESK_ROLE_COORDINATOR) {
+        if (desk_print_route(&r, &answer))
+            return answer;
         if (get && strcmp(url, "/") == 0) {
             desk_buf_t b = {0};
             desk_page_list(desk, &s, conn, &b);

@@ -40,6 +40,8 @@ static const s_nav_item_t s_nav_coordinator[] = {
     {"/", "list", "Dossiers", "Cases"},
     {"/charts", "charts", "Graphiques", "Charts"},
     {"/calendar", "calendar", "Calendrier", "Calendar"},
+    {"/meetings", "meetings", "Réunions", "Meetings"},
+    {"/report", "report", "Rapport annuel", "Annual report"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -887,7 +889,18 @@ static const relais_page_sink_t s_html_sink = {
     .history = s_h_history,
 };
 
-static void s_case_nav(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b)
+int desk_page_case_body(const relais_reply_t *r, relais_cli_lang_t lang, int summary, desk_buf_t *b)
+{
+    s_html_t h = {.b = b, .lang = lang};
+    int rc = summary ? relais_case_summary_render(&s_html_sink, &h, r, lang)
+                     : relais_case_page_render(&s_html_sink, &h, r, lang);
+    s_close(&h);
+    if (h.in_section)
+        desk_buf_put(b, "</section>\n");
+    return rc;
+}
+
+void desk_case_trail(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b)
 {
     desk_buf_printf(b, "<nav aria-label=\"%s\"><a href=\"/\">%s</a>", T(lang, "Fil d'Ariane", "Breadcrumb"),
                     T(lang, "Dossiers", "Cases"));
@@ -912,10 +925,14 @@ void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_r
     snprintf(here, sizeof here, "/cases/%s", c->case_id);
     s_frame_t frame = {.page = "case", .case_id = c->case_id, .here = here};
     s_begin(desk, s, lang, title, &frame, b);
-    s_case_nav(lang, NULL, b);
+    desk_case_trail(lang, NULL, b);
     if (moved_seq)
         desk_buf_printf(b, "<p class=\"notice\" role=\"status\">%s %" PRIu64 ".</p>\n",
                         T(lang, "Enregistré par le hub : n°", "Recorded by the hub: #"), moved_seq);
+    desk_buf_put(b, "<p class=\"no-print\"><a href=\"/cases/");
+    desk_buf_text(b, c->case_id);
+    desk_buf_printf(b, "/summary\">%s</a></p>\n",
+                    T(lang, "Synthèse à imprimer pour l'instance partenariale", "Summary to print for the partnership meeting"));
     desk_buf_put(b, "<p id=\"changed\" class=\"notice\" hidden>");
     desk_buf_printf(b, "%s <a href=\"/cases/", T(lang, "Ce dossier a changé depuis l'ouverture de cette page :",
                                                   "This case has changed since this page was opened:"));
@@ -991,7 +1008,7 @@ static void s_form_page(relais_desk_t *desk, const desk_session_t *s, const char
     snprintf(here, sizeof here, "/cases/%s", case_id);
     s_frame_t frame = {.page = "move", .case_id = case_id, .here = here};
     s_begin(desk, s, lang, title, &frame, b);
-    s_case_nav(lang, case_id, b);
+    desk_case_trail(lang, case_id, b);
     desk_buf_put(b, "<h1>");
     desk_buf_text(b, title);
     if (known && row.child[0]) {

@@ -28,12 +28,6 @@ hub=(RELAIS_ENDPOINT="tcp://127.0.0.1:$port" RELAIS_KEY="$tmp/pki/coordination/c
 
 # shellcheck source-path=SCRIPTDIR source=desk_lib.sh
 . "$(dirname "$0")/desk_lib.sh"
-# reads WHAT: the number of the hub's access records of the coordinator's reads of kind WHAT (case-show, case-list).
-reads() {
-  env "${hub[@]}" timeout 60 "$relais" feed --from 1 --with-access --idle-exit 1 >"$tmp/feed" 2>"$tmp/err" ||
-    fail "relais feed: $(cat "$tmp/err")"
-  grep -c " access .*$1 by coordination" "$tmp/feed" || true
-}
 step "a desk on 127.0.0.1: it prints its address with a one-time token"
 mkfifo "$tmp/local.in"
 exec 7<>"$tmp/local.in" # the desk's stdin, kept open here: a line on it (Enter) asks for another address

@@ -16,13 +16,9 @@ shots=$4
 e2e_init desk-browser
 pki_broker
 
-# The browser tests need what scripts/install-deps installs: missing, they fail and say what.
-python=$("$src/scripts/python-with" selenium || true)
-[ -n "$python" ] || fail "Selenium for Python is missing (Debian: python3-selenium; scripts/install-deps)"
-[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
-  fail "Chromium is missing (Debian: chromium, chromium-driver; scripts/install-deps)"
-[ -f "$src/tests/browser/node_modules/axe-core/axe.min.js" ] ||
-  fail "axe-core is missing (npm ci --prefix tests/browser; scripts/install-deps does it)"
+# shellcheck source-path=SCRIPTDIR source=desk_lib.sh
+. "$(dirname "$0")/desk_lib.sh"
+browser_needs
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || fail "nginx is missing (Debian: nginx-light; scripts/install-deps)"
 
@@ -34,8 +30,6 @@ start_broker_on_free_port
 export RELAIS_SERVER_CERT=$tmp/pki/relais-hub/relais-hub.cert
 coordinator=$tmp/pki/coordination/coordination.cert_secret
 
-# shellcheck source-path=SCRIPTDIR source=desk_lib.sh
-. "$(dirname "$0")/desk_lib.sh"
 desk_key=$coordinator
 
 step "a desk on 127.0.0.1, for the coordinator's own machine"

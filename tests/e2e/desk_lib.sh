@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # desk_lib.sh -- what the desk's end-to-end tests share, sourced after lib.sh: a desk started and
-# stopped, and curl against it, each answer's headers checked.
+# stopped, and curl against it, each answer's headers checked; the hub's records of the desk's
+# reads; what the browser tests need.
 #
 # The caller sets $relais and hub=(VAR=VALUE ...), the environment of the desk's identity and its
 # hub (RELAIS_ENDPOINT, RELAIS_KEY, RELAIS_SERVER_CERT); desk_key=PATH starts a desk as another
@@ -85,4 +86,23 @@ until_page() {
   done
   cat "$tmp/b" >&2
   fail "$1 never showed: $2"
+}
+
+# reads WHAT: the number of the hub's access records of the coordinator's reads of kind WHAT
+# (case-show, case-list), from the feed with the access records.
+reads() {
+  env "${hub[@]}" timeout 60 "$relais" feed --from 1 --with-access --idle-exit 1 >"$tmp/feed" 2>"$tmp/err" ||
+    fail "relais feed: $(cat "$tmp/err")"
+  grep -c " access .*$1 by coordination" "$tmp/feed" || true
+}
+
+# browser_needs: what the browser tests need, which scripts/install-deps installs: missing, the test
+# fails and says what. Sets python, the python3 that sees Debian's Selenium ($src: the sources).
+browser_needs() {
+  python=$("$src/scripts/python-with" selenium || true)
+  [ -n "$python" ] || fail "Selenium for Python is missing (Debian: python3-selenium; scripts/install-deps)"
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
+    fail "Chromium is missing (Debian: chromium, chromium-driver; scripts/install-deps)"
+  [ -f "$src/tests/browser/node_modules/axe-core/axe.min.js" ] ||
+    fail "axe-core is missing (npm ci --prefix tests/browser; scripts/install-deps does it)"
 }
