@@ -329,12 +329,14 @@ static const s_label_t s_labels[] = {
     {"referral.child", "L'enfant", "The child", NULL, NULL},
     {"child.family_name", "Nom de famille", "Family name", NULL, NULL},
     {"child.given_names", "Prénoms", "Given names", "Le prénom usuel d'abord.", "The usual given name first."},
+    {"child.given_names#row", "Prénom", "Given name", NULL, NULL},
     {"child.birth_date", "Date de naissance", "Birth date", NULL, NULL},
     {"child.school", "École ou établissement", "School", NULL, NULL},
     {"child.class_name", "Classe", "Class", "Par exemple « CM1 » ou « 6e B ».", "For example \xe2\x80\x9c" "CM1\xe2\x80\x9d."},
     {"referral.guardians", "Parents ou autres responsables légaux", "Parents or other guardians",
      "Remplissez ce que vous savez ; une ligne laissée vide n'est pas envoyée.",
      "Fill in what you know; a row left empty is not sent."},
+    {"referral.guardians#row", "Responsable", "Guardian", NULL, NULL},
     {"guardians.name", "Nom et prénom", "Full name", NULL, NULL},
     {"guardians.relationship", "Lien avec l'enfant", "Relationship to the child", "Mère, père, tuteur…",
      "Mother, father, guardian…"},
@@ -410,14 +412,15 @@ static const s_label_t *s_find(const s_label_t *table, const char *key)
     return NULL;
 }
 
-/* An item's label; a property without one is shown by its name. */
+/* An item's label (a row's: its array's "#row" label and its number); a property without one is
+ * shown by its name. */
 static void s_label(const s_item_t *it, relais_cli_lang_t lang, desk_buf_t *b)
 {
-    const s_label_t *l = s_find(s_labels, it->key);
+    char row_key[S_PATH_LEN + 8];
+    snprintf(row_key, sizeof row_key, "%s#row", it->key);
+    const s_label_t *l = it->row && s_find(s_labels, row_key) ? s_find(s_labels, row_key) : s_find(s_labels, it->key);
     const char *name = strrchr(it->key, '.') ? strrchr(it->key, '.') + 1 : it->key;
-    if (it->row && strcmp(it->key, "referral.guardians") == 0)
-        desk_buf_printf(b, T(lang, "Responsable %zu", "Guardian %zu"), it->row);
-    else if (it->row && l)
+    if (it->row && l)
         desk_buf_printf(b, "%s %zu", T(lang, l->fr, l->en), it->row);
     else if (l)
         desk_buf_put(b, T(lang, l->fr, l->en));
@@ -1122,7 +1125,9 @@ static void s_page_form(const desk_request_t *r, const s_form_t *f, const s_view
         case S_OPEN: {
             char hint_id[S_PATH_LEN * 2 + 8];
             s_id(it->path, "hint", hint_id, sizeof hint_id);
-            const char *hint = s_hint(it, lang);
+            /* a member of the legal basis: its radio button says already what it means */
+            const char *dot = strchr(it->key, '.');
+            const char *hint = it->member[0] && dot && strcmp(dot + 1, it->member) == 0 ? NULL : s_hint(it, lang);
             desk_buf_put(b, "<fieldset");
             if (hint)
                 desk_buf_printf(b, " aria-describedby=\"%s\"", hint_id);
