@@ -1279,7 +1279,8 @@ done:
 
 /* ---- A referral received ---------------------------------------------------------------------------------- */
 
-static enum MHD_Result s_received(const desk_request_t *r)
+/* The page after a referral was received; 0 (no page) when the address names no handle. */
+static int s_received(const desk_request_t *r, enum MHD_Result *answer)
 {
     relais_cli_lang_t lang = r->s->lang;
     const char *asked = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "r");
@@ -1315,7 +1316,8 @@ static enum MHD_Result s_received(const desk_request_t *r)
                     handle, T(lang, "Voir l'état du signalement", "See the status of referral"), handle,
                     T(lang, "Mes signalements", "My referrals"), T(lang, "Nouveau signalement", "New referral"));
     desk_page_end(lang, &b);
-    return desk_http_send(r->desk, r->conn, MHD_HTTP_OK, &b, r->made, NULL);
+    *answer = desk_http_send(r->desk, r->conn, MHD_HTTP_OK, &b, r->made, NULL);
+    return 1;
 }
 
 /* ---- The status of what it referred ----------------------------------------------------------------------- */
@@ -1569,13 +1571,8 @@ int desk_partner_route(const desk_request_t *r, enum MHD_Result *answer)
         *answer = s_refer(r);
         return 1;
     }
-    if (r->get && strcmp(r->url, "/refer/received") == 0) {
-        enum MHD_Result a = s_received(r);
-        if (a == 0)
-            return 0; /* no handle: no such page */
-        *answer = a;
-        return 1;
-    }
+    if (r->get && strcmp(r->url, "/refer/received") == 0)
+        return s_received(r, answer);
     if (r->get && strncmp(r->url, "/referrals/", 11) == 0 && !strchr(r->url + 11, '/')) {
         *answer = s_referral(r, r->url + 11);
         return 1;
