@@ -332,7 +332,8 @@ static const s_label_t s_labels[] = {
     {"child.given_names#row", "Prénom", "Given name", NULL, NULL},
     {"child.birth_date", "Date de naissance", "Birth date", NULL, NULL},
     {"child.school", "École ou établissement", "School", NULL, NULL},
-    {"child.class_name", "Classe", "Class", "Par exemple « CM1 » ou « 6e B ».", "For example \xe2\x80\x9c" "CM1\xe2\x80\x9d."},
+    {"child.class_name", "Classe", "Class", "Par exemple « CM1 » ou « 6e B ».",
+     "For example \xe2\x80\x9c" "CM1\xe2\x80\x9d."},
     {"referral.guardians", "Parents ou autres responsables légaux", "Parents or other guardians",
      "Remplissez ce que vous savez ; une ligne laissée vide n'est pas envoyée.",
      "Fill in what you know; a row left empty is not sent."},
@@ -569,7 +570,8 @@ static void s_check(const s_form_t *f, const desk_form_t *form, relais_cli_lang_
                     known |= strcmp(it->members[k], v) == 0;
                 if (!known)
                     s_error(errs, i, NULL, "%s",
-                            T(lang, "Choisissez l'une des réponses : sans elle, le signalement ne peut pas être envoyé.",
+                            T(lang, "Choisissez l'une des réponses : sans elle, le signalement ne peut pas être "
+                                    "envoyé.",
                               "Choose one of the answers: without it the referral cannot be sent."));
             }
             break;
@@ -1244,19 +1246,20 @@ static enum MHD_Result s_refer(const desk_request_t *r)
     free(json);
     if (rc == 0) {
         char where[RELAIS_CASE_ID_LEN + 64];
+        const char *again = sent->ack.duplicate ? "&again=1" : "";
         if (strncmp(sent->ack.case_id, "R-", 2) == 0)
-            snprintf(where, sizeof where, "/refer/received?r=%s%s", sent->ack.case_id, sent->ack.duplicate ? "&again=1" : "");
+            snprintf(where, sizeof where, "/refer/received?r=%s%s", sent->ack.case_id, again);
         else
-            snprintf(where, sizeof where, "/refer/received?r=R-%" PRIu64 "%s", sent->ack.seq,
-                     sent->ack.duplicate ? "&again=1" : "");
+            snprintf(where, sizeof where, "/refer/received?r=R-%" PRIu64 "%s", sent->ack.seq, again);
         answer = desk_http_redirect(r->desk, r->conn, where, r->made);
     } else if (rc == RELAIS_E_TIMEOUT) {
         v.trouble = sent->was_up || sent->is_up
                         ? T(lang, "Envoyé, mais le hub n'a pas répondu : le signalement a peut-être été enregistré. "
                                   "Regardez « Mes signalements » avant de l'envoyer à nouveau ; ce que vous avez écrit "
                                   "est gardé ci-dessous.",
-                            "Sent, but the hub did not answer: the referral may have been recorded. Look at \xe2\x80\x9cMy "
-                            "referrals\xe2\x80\x9d before sending it again; what you typed is kept below.")
+                            "Sent, but the hub did not answer: the referral may have been recorded. Look at "
+                            "\xe2\x80\x9cMy referrals\xe2\x80\x9d before sending it again; what you typed is kept "
+                            "below.")
                         : T(lang, "Non envoyé : le hub ne répond pas, rien n'a été enregistré. Ce que vous avez écrit "
                                   "est gardé ci-dessous ; envoyez-le à nouveau quand le hub répondra.",
                             "Not sent: the hub does not answer, nothing was recorded. What you typed is kept below; "
@@ -1293,12 +1296,16 @@ static int s_received(const desk_request_t *r, enum MHD_Result *answer)
     desk_buf_printf(&b, "<h1>%s</h1>\n<div class=\"notice\" role=\"status\"><p>",
                     T(lang, "Signalement reçu", "Referral received"));
     if (again && strcmp(again, "1") == 0)
-        desk_buf_printf(&b, T(lang, "Le hub avait déjà reçu ce signalement (même référence) : c'est le signalement <strong>%s</strong>.",
-                              "The hub had already received this referral (same reference): it is referral <strong>%s</strong>."),
+        desk_buf_printf(&b,
+                        T(lang, "Le hub avait déjà reçu ce signalement (même référence) : c'est le signalement "
+                                "<strong>%s</strong>.",
+                          "The hub had already received this referral (same reference): it is referral "
+                          "<strong>%s</strong>."),
                         handle);
     else
-        desk_buf_printf(&b, T(lang, "Le hub a reçu et enregistré votre signalement. Son numéro est <strong>%s</strong>.",
-                              "The hub received and recorded your referral. Its number is <strong>%s</strong>."),
+        desk_buf_printf(&b,
+                        T(lang, "Le hub a reçu et enregistré votre signalement. Son numéro est <strong>%s</strong>.",
+                          "The hub received and recorded your referral. Its number is <strong>%s</strong>."),
                         handle);
     desk_buf_printf(&b, "</p></div>\n<h2>%s</h2>\n<ul>\n<li>%s</li>\n<li>%s</li>\n<li>%s</li>\n</ul>\n",
                     T(lang, "Et ensuite", "What happens next"),
@@ -1312,7 +1319,9 @@ static int s_received(const desk_request_t *r, enum MHD_Result *answer)
                       "then see its status, never the diagnosis or the notes, which stay with the coordination."),
                     T(lang, "Donnez ce numéro si vous appelez la coordination à son sujet.",
                       "Give this number if you call the coordination about it."));
-    desk_buf_printf(&b, "<p><a href=\"/referrals/%s\">%s %s</a></p>\n<p><a href=\"/\">%s</a> \xc2\xb7 <a href=\"/refer\">%s</a></p>\n",
+    desk_buf_printf(&b,
+                    "<p><a href=\"/referrals/%s\">%s %s</a></p>\n"
+                    "<p><a href=\"/\">%s</a> \xc2\xb7 <a href=\"/refer\">%s</a></p>\n",
                     handle, T(lang, "Voir l'état du signalement", "See the status of referral"), handle,
                     T(lang, "Mes signalements", "My referrals"), T(lang, "Nouveau signalement", "New referral"));
     desk_page_end(lang, &b);
@@ -1328,7 +1337,8 @@ static const char *s_state_label(relais_case_state_t st, relais_cli_lang_t lang)
     switch (st) {
     case RELAIS_CASE_SUBMITTED: return T(lang, "reçu, en attente d'examen", "received, waiting to be looked at");
     case RELAIS_CASE_TRIAGE: return T(lang, "en cours d'examen", "being looked at");
-    case RELAIS_CASE_AWAITING_AGREEMENT: return T(lang, "en attente de l'accord de la famille", "awaiting the family's agreement");
+    case RELAIS_CASE_AWAITING_AGREEMENT:
+        return T(lang, "en attente de l'accord de la famille", "awaiting the family's agreement");
     case RELAIS_CASE_ACCEPTED: return T(lang, "accepté", "accepted");
     case RELAIS_CASE_DECLINED: return T(lang, "non retenu", "declined");
     case RELAIS_CASE_REDIRECTED: return T(lang, "réorienté", "redirected");
@@ -1463,7 +1473,8 @@ static enum MHD_Result s_list(const desk_request_t *r)
         desk_buf_printf(&b, T(lang, "%zu signalement(s)", "%zu referral(s)"), reply.case_count);
         desk_buf_printf(&b, "</caption>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                             "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-                            "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+                            "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                            "</tr></thead>\n<tbody>\n",
                         T(lang, "Signalement", "Referral"), T(lang, "Enfant", "Child"), T(lang, "École", "School"),
                         T(lang, "Urgence", "Urgency"), T(lang, "État", "State"),
                         T(lang, "Statut (FHIR)", "Status (FHIR)"), T(lang, "Motif", "Reason"),

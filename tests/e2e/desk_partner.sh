@@ -180,6 +180,13 @@ web GET "$where"
 page received
 web GET /refer/received
 [ "$code" = 404 ] || fail "received without a handle: $code"
+refer
+[ "$code" = 303 ] || fail "the same reference again: $code"
+where=$(sed -n 's/^Location: \(.*\)\r*$/\1/Ip' "$tmp/h")
+[ "$where" = "/refer/received?r=$handle&again=1" ] || fail "the same reference again, sent to: $where"
+web GET "$where"
+has "Le hub avait déjà reçu ce signalement (même référence)"
+has "<strong>$handle</strong>"
 
 step "the status list and the referral's page: its own referral, submitted, nothing of the case"
 expect 0 coordination case update "$lina_case" triage --note "NOTE-SECRETE de la coordination"
