@@ -263,14 +263,19 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     rc = relais_client_new(&desk->client_opts, &desk->hub);
     if (rc == 0 && strcmp(relais_client_role(desk->hub), "coordinator") == 0)
         desk->role = DESK_ROLE_COORDINATOR;
+    else if (rc == 0 && strcmp(relais_client_role(desk->hub), "partner") == 0)
+        desk->role = DESK_ROLE_PARTNER;
     else if (rc == 0)
         rc = relais_status_set(RELAIS_E_INVALID,
                                "the desk is the coordinator's: %.64s is the identity of a %.32s, not of a coordinator",
                                relais_client_name(desk->hub),
                                *relais_client_role(desk->hub) ? relais_client_role(desk->hub) : "role unknown");
-    if (rc == 0)
+    /* A partner's feed brings its referrals' statuses without their records, which the model cannot
+     * fold, and its pages read the hub instead: no feed is taken from the partner's few. */
+    int feeds = desk->role != DESK_ROLE_PARTNER;
+    if (rc == 0 && feeds)
         rc = relais_client_new(&desk->client_opts, &desk->feed);
-    if (rc == 0)
+    if (rc == 0 && feeds)
         rc = desk_model_new(&policy, &desk->model);
     if (rc) {
         relais_desk_stop(&desk);
@@ -304,11 +309,11 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
         return relais_status_set(RELAIS_E_IO, "the HTTP server did not start");
     }
     desk->listen_fd = -1; /* the server's now: it closes it when it stops */
-    if (pthread_create(&desk->feed_thread, NULL, s_feed_main, desk) != 0) {
+    if (feeds && pthread_create(&desk->feed_thread, NULL, s_feed_main, desk) != 0) {
         relais_desk_stop(&desk);
         return relais_status_set(RELAIS_E_NOMEM, "the feed's thread");
     }
-    desk->feed_started = 1;
+    desk->feed_started = feeds;
     *out = desk;
     return 0;
 }

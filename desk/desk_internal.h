@@ -528,4 +528,15 @@ enum MHD_Result desk_http_handle(void *cls, struct MHD_Connection *conn, const c
                                  void **req_cls);
 void desk_http_done(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe);
 
+/* ---- A partner's pages (partner.c) -------------------------------------------------------------- */
+
+/* schema/referral.schema.json as it was when the desk was built (desk/CMakeLists.txt), NUL-ended:
+ * the referral form is made from it. */
+extern const char desk_referral_schema[];
+
+/* The routes of a partner's desk: its referrals' statuses (/), one referral's (/referrals/R-57),
+ * the referral form (/refer) and the page that says one was received (/refer/received). Returns 1
+ * with *answer set when the request was one of them, 0 to let the caller say there is no such page. */
+int desk_partner_route(const desk_request_t *r, enum MHD_Result *answer);
+
 #endif

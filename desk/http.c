@@ -863,8 +863,8 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     desk_request_t r = {.desk = desk, .conn = conn, .s = &s, .url = url, .get = get, .post = post,
                         .form = &req->form, .too_big = req->too_big, .made = &made};
     enum MHD_Result answer;
-    (void)r;
-    (void)answer;
+    if (desk->role == DESK_ROLE_PARTNER && desk_partner_route(&r, &answer))
+        return answer;
     if (desk->role == DESK_ROLE_COORDINATOR) {
         if (desk_print_route(&r, &answer))
             return answer;

@@ -45,10 +45,15 @@ static const s_nav_item_t s_nav_coordinator[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+static const s_nav_item_t s_nav_partner[] = {
+    {"/", "referrals", "Mes signalements", "My referrals"},
+    {"/refer", "refer", "Nouveau signalement", "New referral"},
+    {NULL, NULL, NULL, NULL},
+};
+
 static void s_nav(const relais_desk_t *desk, relais_cli_lang_t lang, const char *page, desk_buf_t *b)
 {
-    const s_nav_item_t *items = s_nav_coordinator; /* each role's pages join as they come */
-    (void)desk;
+    const s_nav_item_t *items = desk->role == DESK_ROLE_PARTNER ? s_nav_partner : s_nav_coordinator;
     desk_buf_printf(b, "<nav aria-label=\"%s\">", T(lang, "Menu", "Menu"));
     for (const s_nav_item_t *it = items; it->href; it++)
         desk_buf_printf(b, "%s<a href=\"%s\"%s>%s</a>", it == items ? "" : " ", it->href,

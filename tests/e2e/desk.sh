@@ -544,8 +544,8 @@ headers_ok "tcp proxy"
 stop_desk "$desk_pid"
 
 step "a desk for anyone but a coordinator is refused at start"
-env "${hub[@]}" RELAIS_KEY="$tmp/pki/college-curie/college-curie.cert_secret" "$relais" desk </dev/null \
-  >"$tmp/out" 2>"$tmp/err" && fail "a partner's desk started"
+env "${hub[@]}" RELAIS_KEY="$tmp/pki/audit-ville/audit-ville.cert_secret" "$relais" desk </dev/null \
+  >"$tmp/out" 2>"$tmp/err" && fail "an auditor's desk started"
 grep -q "the desk is the coordinator's" "$tmp/err" || fail "$(cat "$tmp/err")"
 env "${hub[@]}" "$relais" desk --listen 0.0.0.0:0 </dev/null >"$tmp/out" 2>"$tmp/err" && fail "a desk on 0.0.0.0"
 grep -q "listens on 127.0.0.1 only" "$tmp/err" || fail "$(cat "$tmp/err")"
