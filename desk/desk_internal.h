@@ -495,6 +495,22 @@ enum MHD_Result desk_http_say(relais_desk_t *desk, struct MHD_Connection *conn, 
                               const desk_session_t *s, relais_cli_lang_t lang, const char *title,
                               const char *sentence, const desk_cookie_t *cookie);
 
+/* What the hub made of a message the desk sent: its acknowledgement, its refusal, or why it was not
+ * sent. */
+typedef struct {
+    relais_ack_t ack;
+    relais_error_t err;
+    char why[256];     /* refused before sending: the detail names the field */
+    int was_up, is_up; /* the connection before and after: not sent, or sent and no answer */
+} desk_sent_t;
+
+/* How a message goes: relais_client_submit_json's or relais_client_case_update's shape around `arg`. */
+typedef int(desk_send_fn)(relais_client_t *hub, const void *arg, relais_ack_t *ack, relais_error_t *err);
+
+/* Sends through the desk's one client of the hub, under its lock (a librelais client is not
+ * thread-safe); *out says what came of it. Returns 0 or the client's status. */
+int desk_hub_send(relais_desk_t *desk, desk_send_fn *send, const void *arg, desk_sent_t *out);
+
 /* A request past the gate and the session, as each role's routes see it: the session it came
  * with (made.id set when the session was made by this request: its cookie must go with the
  * answer), the form posted (too_big: over the desk's bounds, and nothing of it to be used). */

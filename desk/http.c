@@ -379,22 +379,18 @@ static const char *s_or_null(const char *v)
     return v && *v ? v : NULL;
 }
 
-/* What the hub made of an update sent: its acknowledgement, its refusal, or why it was not sent. */
-typedef struct {
-    relais_ack_t ack;
-    relais_error_t err;
-    char why[256];     /* refused before sending: the detail names the field */
-    int was_up, is_up; /* the connection before and after: not sent, or sent and no answer */
-} s_sent_t;
-
-/* Sends `u` through the desk's one client of the hub; 0 or the client's status. */
-static int s_send_update(relais_desk_t *desk, const relais_case_update_t *u, s_sent_t *out)
+static int s_case_update(relais_client_t *hub, const void *update, relais_ack_t *ack, relais_error_t *err)
 {
-    *out = (s_sent_t){0};
+    return relais_client_case_update(hub, update, ack, err);
+}
+
+int desk_hub_send(relais_desk_t *desk, desk_send_fn *send, const void *arg, desk_sent_t *out)
+{
+    *out = (desk_sent_t){0};
     pthread_mutex_lock(&desk->hub_lock);
     out->was_up = relais_client_is_connected(desk->hub);
     relais_status_clear();
-    int rc = relais_client_case_update(desk->hub, u, &out->ack, &out->err);
+    int rc = send(desk->hub, arg, &out->ack, &out->err);
     out->is_up = relais_client_is_connected(desk->hub);
     if (rc && !out->err.status)
         snprintf(out->why, sizeof out->why, "%s", relais_status_detail());
@@ -405,7 +401,7 @@ static int s_send_update(relais_desk_t *desk, const relais_case_update_t *u, s_s
 }
 
 /* How an update that did not go through is answered: its status, what happened, the sentence. */
-static void s_not_through(int rc, const s_sent_t *sent, unsigned *status, desk_move_outcome_t *outcome,
+static void s_not_through(int rc, const desk_sent_t *sent, unsigned *status, desk_move_outcome_t *outcome,
                           const char **sentence)
 {
     if (rc == RELAIS_E_TIMEOUT) {
@@ -487,8 +483,8 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
         u.pathway = &action;
         u.pathway_count = 1;
     }
-    s_sent_t sent;
-    int rc = s_send_update(desk, &u, &sent);
+    desk_sent_t sent;
+    int rc = desk_hub_send(desk, s_case_update, &u, &sent);
     if (rc == 0)
         return s_recorded(desk, conn, id, sent.ack.seq, cookie);
     unsigned status;
@@ -568,8 +564,8 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
         u.merge_into = other;
     else
         u.dismiss_duplicate = other;
-    s_sent_t sent;
-    int rc = s_send_update(desk, &u, &sent);
+    desk_sent_t sent;
+    int rc = desk_hub_send(desk, s_case_update, &u, &sent);
     if (rc == 0)
         return s_recorded(desk, conn, id, sent.ack.seq, cookie);
     unsigned status;

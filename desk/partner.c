@@ -851,28 +851,9 @@ static void s_refusal(const s_form_t *f, const s_aliases_t *al, const char *sent
 
 /* ---- The hub ---------------------------------------------------------------------------------------------- */
 
-/* What the hub made of a referral sent: its acknowledgement, its refusal, or why it was not sent. */
-typedef struct {
-    relais_ack_t ack;
-    relais_error_t err;
-    char why[256];     /* refused before sending: the detail names the field */
-    int was_up, is_up; /* the connection before and after: not sent, or sent and no answer */
-} s_sent_t;
-
-static int s_submit(relais_desk_t *desk, const char *json, s_sent_t *out)
+static int s_submit_json(relais_client_t *hub, const void *json, relais_ack_t *ack, relais_error_t *err)
 {
-    *out = (s_sent_t){0};
-    pthread_mutex_lock(&desk->hub_lock);
-    out->was_up = relais_client_is_connected(desk->hub);
-    relais_status_clear();
-    int rc = relais_client_submit_json(desk->hub, json, strlen(json), &out->ack, &out->err);
-    out->is_up = relais_client_is_connected(desk->hub);
-    if (rc && !out->err.status)
-        snprintf(out->why, sizeof out->why, "%s", relais_status_detail());
-    if (rc == RELAIS_E_TIMEOUT && !out->err.message[0])
-        relais_client_diagnose(desk->hub, out->err.message, sizeof out->err.message);
-    pthread_mutex_unlock(&desk->hub_lock);
-    return rc;
+    return relais_client_submit_json(hub, json, strlen(json), ack, err);
 }
 
 /* ---- The form's page -------------------------------------------------------------------------------------- */
@@ -1236,13 +1217,13 @@ static enum MHD_Result s_refer(const desk_request_t *r)
                                f, &v);
         goto done;
     }
-    s_sent_t *sent = malloc(sizeof *sent);
+    desk_sent_t *sent = malloc(sizeof *sent);
     if (!sent) {
         free(json);
         answer = s_no_form(r);
         goto done;
     }
-    rc = s_submit(r->desk, json, sent);
+    rc = desk_hub_send(r->desk, s_submit_json, json, sent);
     free(json);
     if (rc == 0) {
         char where[RELAIS_CASE_ID_LEN + 64];
