@@ -34,6 +34,15 @@ grep -Eq "(relaisd starts on 127.0.0.1, port|this demo's hub uses port) $used[ .
   { cat "$tmp/demo.out" >&2; fail "the demo does not print port $used"; }
 grep -q '^result: ok' "$tmp/demo.out" || { cat "$tmp/demo.out" >&2; fail "the demo's audit did not pass"; }
 kill -0 "$broker_pid" 2>/dev/null || fail "the other hub is gone"
+if [ -x /usr/bin/chromium ] && "$src/scripts/python-with" selenium >/dev/null && command -v pdftotext >/dev/null; then
+  for f in desk-work-list.png desk-case.png desk-case-summary.pdf desk-report.pdf; do
+    [ -s "$tmp/demo-run/$f" ] || { cat "$tmp/demo.out" >&2; fail "the demo made no $f"; }
+  done
+  pdftotext "$tmp/demo-run/desk-case-summary.pdf" "$tmp/summary.txt"
+  pdftotext "$tmp/demo-run/desk-report.pdf" "$tmp/report.txt"
+  grep -q "Lina" "$tmp/summary.txt" || fail "the printed summary does not name Lina"
+  grep -q "Rapport d'activité [0-9]\{4\}" "$tmp/report.txt" || fail "the printed report has no title"
+fi
 
 step "RELAIS_DEMO_PORT on the taken port: no other port, and the reason"
 if RELAIS_DEMO_PORT=$held demo; then fail "the demo ran with RELAIS_DEMO_PORT=$held taken"; fi
