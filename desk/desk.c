@@ -263,6 +263,8 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     rc = relais_client_new(&desk->client_opts, &desk->hub);
     if (rc == 0 && strcmp(relais_client_role(desk->hub), "coordinator") == 0)
         desk->role = DESK_ROLE_COORDINATOR;
+    else if (rc == 0 && strcmp(relais_client_role(desk->hub), "reception") == 0)
+        desk->role = DESK_ROLE_RECEPTION;
     else if (rc == 0)
         rc = relais_status_set(RELAIS_E_INVALID,
                                "the desk is the coordinator's: %.64s is the identity of a %.32s, not of a coordinator",
@@ -279,6 +281,10 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     snprintf(desk->name, sizeof desk->name, "%s", relais_client_name(desk->hub));
     snprintf(desk->person, sizeof desk->person, "%s", o->person ? o->person : desk->name);
     if ((rc = desk_calendar_open(&desk->calendar, o->state_dir, desk->person)) != 0) {
+        relais_desk_stop(&desk);
+        return rc;
+    }
+    if (desk->role == DESK_ROLE_RECEPTION && (rc = desk_reception_open(desk, o->streets)) != 0) {
         relais_desk_stop(&desk);
         return rc;
     }
@@ -363,6 +369,7 @@ void relais_desk_stop(relais_desk_t **desk_p)
     relais_client_destroy(&desk->hub);
     desk_model_free(&desk->model);
     desk_calendar_close(&desk->calendar);
+    desk_reception_close(desk);
     sodium_memzero(desk->sessions, sizeof desk->sessions);
     sodium_memzero(desk->tokens, sizeof desk->tokens);
     pthread_mutex_destroy(&desk->hub_lock);

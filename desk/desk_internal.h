@@ -309,6 +309,7 @@ struct relais_desk {
     desk_login_token_t tokens[DESK_MAX_TOKENS];
 
     desk_cal_sub_t calendar;           /* the calendar's subscription (calendar.c) */
+    struct relais_streets *streets;    /* a reception desk's street list (reception.c); NULL: none */
 };
 
 /* session.c. Each takes desk->lock. */
@@ -471,6 +472,20 @@ typedef struct {
     int too_big;
     const desk_cookie_t *made;
 } desk_request_t;
+
+/* ---- The reception's pages (reception.c) ---------------------------------------------------------- */
+
+/* A reception desk's street list: `streets`, else RELAIS_STREETS, else none. Errors: those of
+ * relais_streets_load, the detail naming the option. Close: safe when none was opened. */
+int desk_reception_open(relais_desk_t *desk, const char *streets);
+void desk_reception_close(relais_desk_t *desk);
+/* The reception's routes: the register (/), an entry (/register/A-12, or by a transfer T-14), the
+ * forms of every reception command, the extract to print (/register/print). 1 and *answer when
+ * the request was one of them, else 0. */
+int desk_reception_route(desk_request_t *r, enum MHD_Result *answer);
+/* The transfers made to this desk's identity (a coordinator's or a partner's), /transfers, and the
+ * answer to one, POST /transfers/T-14/answer. As desk_reception_route. */
+int desk_transfers_route(desk_request_t *r, enum MHD_Result *answer);
 
 enum MHD_Result desk_http_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,

@@ -40,13 +40,19 @@ static const s_nav_item_t s_nav_coordinator[] = {
     {"/", "list", "Dossiers", "Cases"},
     {"/charts", "charts", "Graphiques", "Charts"},
     {"/calendar", "calendar", "Calendrier", "Calendar"},
+    {"/transfers", "transfers", "Transferts", "Transfers"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const s_nav_item_t s_nav_reception[] = {
+    {"/", "register", "Registre", "Register"},
+    {"/register/new", "record", "Enregistrer", "Record"},
     {NULL, NULL, NULL, NULL},
 };
 
 static void s_nav(const relais_desk_t *desk, relais_cli_lang_t lang, const char *page, desk_buf_t *b)
 {
-    const s_nav_item_t *items = s_nav_coordinator; /* each role's pages join as they come */
-    (void)desk;
+    const s_nav_item_t *items = desk->role == DESK_ROLE_RECEPTION ? s_nav_reception : s_nav_coordinator;
     desk_buf_printf(b, "<nav aria-label=\"%s\">", T(lang, "Menu", "Menu"));
     for (const s_nav_item_t *it = items; it->href; it++)
         desk_buf_printf(b, "%s<a href=\"%s\"%s>%s</a>", it == items ? "" : " ", it->href,
