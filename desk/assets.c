@@ -84,7 +84,11 @@ static const char s_css[] =
     "body{font-size:10pt}main{padding:0;max-width:none}a{color:inherit}"
     ".chart-section{break-inside:avoid}.pair{display:block}.pair figure{max-width:none;margin-bottom:.5rem}"
     "svg.chart{max-height:200mm}.scroll{overflow:visible}"
-    "table.figures th,table.figures td{padding:.1rem .3rem}}\n";
+    "table.figures th,table.figures td{padding:.1rem .3rem}"
+    /* the reception's register extract: black on white, every cell ruled, its head on each page */
+    "body{color:#000;background:#fff}form{display:none}"
+    "table.register{border:1px solid #000}table.register th,table.register td{border:1px solid #000;"
+    "padding:.1rem .3rem}table.register thead{display:table-header-group}table.register tr{break-inside:avoid}}\n";
 
 static const char s_js[] =
     "/* desk.js -- follows the desk's event stream: the work list refreshed in place, a case's page told\n"
