@@ -71,36 +71,12 @@ static int s_path(const s_watch_t *w, const char *name, char *out)
     return n > 0 && n < PATH_MAX ? 0 : relais_status_set(RELAIS_E_INVALID, "the folder's path is too long: %s", w->dir);
 }
 
-/* Writes `note` to DIR/NAME through a temporary file, synced, then renamed over it. */
+/* Writes `note` to DIR/NAME, replaced whole. */
 static int s_write_note(const s_watch_t *w, const char *name, const char *note)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
+    char path[PATH_MAX];
     int rc = s_path(w, name, path);
-    if (!rc)
-        rc = s_path(w, ".watch.tmp", tmp);
-    if (rc)
-        return rc;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", tmp, strerror(errno));
-    size_t len = strlen(note), done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, note + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    int ok = done == len && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", path, strerror(e));
-    }
-    return 0;
+    return rc ? rc : relais_file_replace(path, note, strlen(note));
 }
 
 /* DIR, made (0700) when it does not exist; the kept note read and checked with the hub's key. */

@@ -117,24 +117,12 @@ static int s_state_read(const char *path, uint64_t *last)
     return rc;
 }
 
-/* Write-then-rename, synced: after a crash the file holds the old or the new number, whole. */
+/* Replaced whole: after a crash the file holds the old or the new number. */
 static int s_state_write(const char *path, uint64_t last)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "%s: %s", tmp, strerror(errno));
     char line[32];
     int n = snprintf(line, sizeof line, "%" PRIu64 "\n", last);
-    int ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int saved = errno;
-        unlink(tmp);
-        return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(saved));
-    }
-    return RELAIS_OK;
+    return relais_file_replace(path, line, (size_t)n);
 }
 
 /* ---- Output ---------------------------------------------------------------------------------- */

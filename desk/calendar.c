@@ -44,7 +44,6 @@
 #define T(lang, fr, en) DESK_T(lang, fr, en)
 
 #define S_FILE "calendar-subscription"
-#define S_FILE_NEW "calendar-subscription.new"
 #define S_FILE_MAX 1024
 #define S_FOLD 75 /* octets a line, CRLF apart (RFC 5545, 3.1) */
 
@@ -179,23 +178,7 @@ static int s_save(desk_cal_sub_t *sub, const char *person, const uint8_t hash[32
                        (long long)made_ms);
     if (len < 0 || (size_t)len >= sizeof text)
         return relais_status_set(RELAIS_E_IO, "--state-dir: the person's name is too long for the file");
-    int fd = openat(sub->dir_fd, S_FILE_NEW, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "%s/%s: %s", sub->dir, S_FILE_NEW, strerror(errno));
-    int ok = write(fd, text, (size_t)len) == len && fsync(fd) == 0;
-    int e = errno;
-    ok = close(fd) == 0 && ok;
-    if (ok && renameat(sub->dir_fd, S_FILE_NEW, sub->dir_fd, S_FILE) != 0) {
-        e = errno;
-        ok = 0;
-    }
-    if (!ok) {
-        unlinkat(sub->dir_fd, S_FILE_NEW, 0);
-        return relais_status_set(RELAIS_E_IO, "%s/%s: %s", sub->dir, S_FILE, strerror(e ? e : EIO));
-    }
-    if (fsync(sub->dir_fd) != 0) /* the rename itself, on the disk */
-        return relais_status_set(RELAIS_E_IO, "%s: %s", sub->dir, strerror(errno));
-    return 0;
+    return relais_file_replace_at(sub->dir_fd, sub->dir, S_FILE, text, (size_t)len);
 }
 
 int desk_calendar_subscribe(desk_cal_sub_t *sub, const char *person, char token[DESK_TOKEN_LEN])

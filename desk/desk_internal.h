@@ -360,6 +360,11 @@ typedef enum {
     DESK_MOVE_INVALID,       /* refused by the desk or librelais before sending: nothing sent */
 } desk_move_outcome_t;
 
+/* What is said beside a form that did not go through (the hub's refusal, not sent, no answer, refused
+ * by the desk, expired), with `sentence` (the hub's, or why), into out. */
+void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, const char *sentence, char *out,
+                           size_t cap);
+
 /* The pages, each a whole HTML document into b. */
 void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Connection *conn, desk_buf_t *b);
 void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_reply_t *r, uint64_t moved_seq,

@@ -1014,19 +1014,15 @@ static void s_form_page(relais_desk_t *desk, const desk_session_t *s, const char
     }
 }
 
-void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
-                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, const char *sentence, char *out,
+                           size_t cap)
 {
-    relais_cli_lang_t lang = s->lang;
-    char alert[1024];
-    s_move_t move = {.case_id = case_id, .typed = form, .csrf = s->csrf};
-    s_form_page(desk, s, case_id, form, &move.from, &move.paused_from, b);
     switch (outcome) {
     case DESK_MOVE_REFUSED:
-        s_refusal(lang, &move, form->to, sentence, alert, sizeof alert);
+        snprintf(out, cap, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), sentence);
         break;
     case DESK_MOVE_NOT_SENT:
-        snprintf(alert, sizeof alert,
+        snprintf(out, cap,
                  T(lang, "Non envoyé : le hub ne répond pas (%s). Ce que vous avez saisi est ci-dessous ; "
                          "envoyez-le à nouveau quand il répondra.",
                    "Not sent: the hub does not answer (%s). What you typed is below; send it again when it "
@@ -1034,25 +1030,40 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
                  sentence);
         break;
     case DESK_MOVE_NO_ANSWER:
-        snprintf(alert, sizeof alert,
-                 T(lang, "Le hub n'a pas répondu (%s) : le mouvement a pu être enregistré ou non. Relisez le "
-                         "dossier avant de l'envoyer à nouveau ; ce que vous avez saisi est ci-dessous.",
-                   "The hub did not answer (%s): the move may or may not have been recorded. Read the case "
+        /* the hub may have stored it before the connection went: sending again blindly could
+         * record it twice */
+        snprintf(out, cap,
+                 T(lang, "Le hub n'a pas répondu (%s) : l'envoi a pu être enregistré ou non. Relisez la page "
+                         "concernée avant de l'envoyer à nouveau ; ce que vous avez saisi est ci-dessous.",
+                   "The hub did not answer (%s): it may or may not have been recorded. Read the page concerned "
                    "again before sending it again; what you typed is below."),
                  sentence);
         break;
     case DESK_MOVE_INVALID:
-        snprintf(alert, sizeof alert, T(lang, "Non envoyé : %s.", "Not sent: %s."), sentence);
+        snprintf(out, cap, T(lang, "Non envoyé : %s.", "Not sent: %s."), sentence);
         break;
     case DESK_MOVE_EXPIRED:
     default:
-        snprintf(alert, sizeof alert, "%s",
+        snprintf(out, cap, "%s",
                  T(lang, "Non envoyé : ce formulaire venait d'une session terminée ou d'une autre page. "
                          "Vérifiez ce que vous avez saisi, ci-dessous, et envoyez-le à nouveau.",
                    "Not sent: this form came from a session that has ended, or from another page. Check what "
                    "you typed, below, and send it again."));
         break;
     }
+}
+
+void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
+                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+{
+    relais_cli_lang_t lang = s->lang;
+    char alert[1024];
+    s_move_t move = {.case_id = case_id, .typed = form, .csrf = s->csrf};
+    s_form_page(desk, s, case_id, form, &move.from, &move.paused_from, b);
+    if (outcome == DESK_MOVE_REFUSED)
+        s_refusal(lang, &move, form->to, sentence, alert, sizeof alert);
+    else
+        desk_outcome_sentence(lang, outcome, sentence, alert, sizeof alert);
     move.alert = alert;
     if (!move.from) {
         desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">");
@@ -1076,38 +1087,7 @@ void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const cha
         dup.others = (const char(*)[RELAIS_CASE_ID_LEN])others;
         dup.count = 1;
     }
-    switch (outcome) {
-    case DESK_MOVE_REFUSED:
-        snprintf(alert, sizeof alert, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), sentence);
-        break;
-    case DESK_MOVE_NOT_SENT:
-        snprintf(alert, sizeof alert,
-                 T(lang, "Non envoyé : le hub ne répond pas (%s). Votre note est ci-dessous ; envoyez la décision "
-                         "à nouveau quand il répondra.",
-                   "Not sent: the hub does not answer (%s). Your note is below; send the decision again when it "
-                   "answers."),
-                 sentence);
-        break;
-    case DESK_MOVE_NO_ANSWER:
-        snprintf(alert, sizeof alert,
-                 T(lang, "Le hub n'a pas répondu (%s) : la décision a pu être enregistrée ou non. Relisez le "
-                         "dossier avant de l'envoyer à nouveau ; votre note est ci-dessous.",
-                   "The hub did not answer (%s): the decision may or may not have been recorded. Read the case "
-                   "again before sending it again; your note is below."),
-                 sentence);
-        break;
-    case DESK_MOVE_INVALID:
-        snprintf(alert, sizeof alert, T(lang, "Non envoyé : %s.", "Not sent: %s."), sentence);
-        break;
-    case DESK_MOVE_EXPIRED:
-    default:
-        snprintf(alert, sizeof alert, "%s",
-                 T(lang, "Non envoyé : ce formulaire venait d'une session terminée ou d'une autre page. "
-                         "Vérifiez votre note, ci-dessous, et envoyez la décision à nouveau.",
-                   "Not sent: this form came from a session that has ended, or from another page. Check your "
-                   "note, below, and send the decision again."));
-        break;
-    }
+    desk_outcome_sentence(lang, outcome, sentence, alert, sizeof alert);
     dup.alert = alert;
     size_t shown = 0;
     if (!dup.from) {

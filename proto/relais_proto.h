@@ -69,6 +69,17 @@ const char *relais_status_detail(void);
 /* Clears the calling thread's detail. */
 void relais_status_clear(void);
 
+/* ---- Small files written whole ---------------------------------------------------------
+ * A state file a program keeps (a feed's position, an auditor's kept checkpoint, a witness's
+ * cosigned size, a calendar's subscription) is replaced whole or not at all: written to a
+ * temporary name beside it (0600, no symlink followed), synced, renamed over the old one, and
+ * the folder synced so that the rename itself survives a power loss. After a crash the file
+ * holds the old contents or the new. Errors: RELAIS_E_IO, with the file's name and the reason
+ * (the old file left as it was). */
+int relais_file_replace_at(int dir_fd, const char *dir_label, const char *name, const void *data, size_t len);
+/* The same for a path: the folder it names (or the current one) opened for the while. */
+int relais_file_replace(const char *path, const void *data, size_t len);
+
 /* A u64 as 8 big-endian bytes, and back: sequence numbers and key ids as keys that sort. */
 static inline void relais_u64_put(uint8_t out[8], uint64_t v)
 {

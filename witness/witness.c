@@ -130,42 +130,12 @@ static int s_path(const relais_witness_t *w, const char *name, char *out)
     return n > 0 && n < PATH_MAX ? 0 : relais_status_set(RELAIS_E_INVALID, "the state folder's path is too long");
 }
 
-/* Writes DIR/NAME whole or not at all: a temporary file, synced, renamed over it, the folder
- * synced so that the rename itself survives a power loss. */
+/* Writes DIR/NAME whole or not at all. */
 static int s_write_file(const relais_witness_t *w, const char *name, const char *data, size_t len)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
+    char path[PATH_MAX];
     int rc = s_path(w, name, path);
-    if (!rc)
-        rc = s_path(w, ".witness.tmp", tmp);
-    if (rc)
-        return rc;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", tmp, strerror(errno));
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    int ok = done == len && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return relais_status_set(RELAIS_E_IO, "cannot write %s: %s", path, strerror(e));
-    }
-    int dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ok = dfd >= 0 && fsync(dfd) == 0;
-    int e = errno;
-    if (dfd >= 0)
-        close(dfd);
-    return ok ? 0 : relais_status_set(RELAIS_E_IO, "cannot sync the folder %s: %s", w->dir, strerror(e));
+    return rc ? rc : relais_file_replace(path, data, len);
 }
 
 /* The whole of a small file, NUL-terminated, into `buf` (room `cap`); RELAIS_E_NOT_FOUND when

@@ -17,40 +17,12 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "desk_feed_fixture.h"
 #include "desk_internal.h"
 
 #define S_T0 (1800000000000LL)
 
 /* ---- The model ------------------------------------------------------------------------------------- */
-
-/* A record as the hub delivers it to the coordinator, with the case's status after it. */
-static void s_deliver(desk_model_t *m, uint64_t seq, const char *sender, const char *json, const char *case_id,
-                      relais_case_state_t state)
-{
-    uint8_t id[RELAIS_MSG_ID_BYTES] = {0}, signature[RELAIS_SIGNATURE_BYTES] = {0};
-    id[15] = (uint8_t)seq;
-    uint8_t *body = NULL, *signed_msg = NULL;
-    size_t body_len = 0, signed_len = 0;
-    if (relais_message_from_json(json, strlen(json), sender, id, S_T0, &body, &body_len) != 0)
-        fail_msg("%s: %s", json, relais_status_detail());
-    assert_int_equal(relais_signed_encode(body, body_len, signature, &signed_msg, &signed_len), 0);
-    relais_log_record_t lr = {.seq = seq, .received_ms = S_T0, .signed_message = signed_msg, .signed_len = signed_len};
-    size_t cap = relais_log_record_max_size(signed_len), len = 0;
-    uint8_t *record = malloc(cap);
-    assert_non_null(record);
-    assert_int_equal(relais_log_record_encode(&lr, record, cap, &len), 0);
-    relais_delivery_t d = {.seq = seq, .received_ms = S_T0, .record = record, .record_len = len};
-    if (case_id) {
-        d.has_status = 1;
-        snprintf(d.status.case_id, sizeof d.status.case_id, "%s", case_id);
-        d.status.state = state;
-        d.status.updated_ms = S_T0;
-    }
-    desk_model_apply(m, &d);
-    free(record);
-    free(signed_msg);
-    free(body);
-}
 
 static void s_referral(desk_model_t *m, uint64_t seq, const char *family, const char *case_id)
 {
@@ -62,17 +34,7 @@ static void s_referral(desk_model_t *m, uint64_t seq, const char *family, const 
              " \"urgency\": \"ROUTINE\", \"consent\": {\"recorded_by\": \"H. G.\", \"recorded_ms\": 1795422600000,"
              " \"given_by\": \"la mère\"}}}",
              family);
-    s_deliver(m, seq, "college-curie", json, case_id, RELAIS_CASE_SUBMITTED);
-}
-
-static void s_move(desk_model_t *m, uint64_t seq, const char *case_id, const char *from, const char *to,
-                   const char *extra, relais_case_state_t after)
-{
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\"case_update\": {\"case_id\": \"%s\", \"from_state\": \"%s\", \"to_state\": \"%s\"%s}}", case_id,
-             from, to, extra ? extra : "");
-    s_deliver(m, seq, "coordination", json, case_id, after);
+    desk_fixture_deliver(m, seq, S_T0, "college-curie", json, case_id, RELAIS_CASE_SUBMITTED, 0);
 }
 
 static void s_meeting(desk_model_t *m, uint64_t seq, const char *id, const char *date, const char *case_id,
@@ -84,7 +46,7 @@ static void s_meeting(desk_model_t *m, uint64_t seq, const char *id, const char 
              "\"role\": \"psychologue\", \"organisation\": \"CMP\"}], \"case_id\": \"%s\", \"decision\": \"Lina "
              "Benali va mieux\"%s%s%s}}",
              id, date, case_id, review ? ", \"next_review_date\": \"" : "", review ? review : "", review ? "\"" : "");
-    s_deliver(m, seq, "coordination", json, case_id, state);
+    desk_fixture_deliver(m, seq, S_T0, "coordination", json, case_id, state, 0);
 }
 
 static desk_model_t *s_model(void)
@@ -135,15 +97,15 @@ static void test_model_calendar(void **state)
     const char *ids[] = {"C-1", "C-2", "C-3"};
     uint64_t seq = 5;
     for (size_t i = 0; i < 3; i++) {
-        s_move(m, seq++, ids[i], "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-        s_move(m, seq++, ids[i], "TRIAGE", "ACCEPTED", ", \"next_review_date\": \"2027-06-01\"", RELAIS_CASE_ACCEPTED);
+        desk_fixture_move(m, seq++, S_T0, ids[i], "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+        desk_fixture_move(m, seq++, S_T0, ids[i], "TRIAGE", "ACCEPTED", ", \"next_review_date\": \"2027-06-01\"", RELAIS_CASE_ACCEPTED);
     }
-    s_move(m, seq++, "C-3", "ACCEPTED", "ACCEPTED", ", \"next_review_date\": \"2027-05-02\"", RELAIS_CASE_ACCEPTED);
+    desk_fixture_move(m, seq++, S_T0, "C-3", "ACCEPTED", "ACCEPTED", ", \"next_review_date\": \"2027-05-02\"", RELAIS_CASE_ACCEPTED);
     s_calendar(m, reviews, meetings, sizeof reviews);
     assert_string_equal(reviews, "C-3@2027-05-02 C-1@2027-06-01 C-2@2027-06-01"); /* by day, then number */
     /* Paused: its review waits, as its deadline does; entered in error: no longer open. */
-    s_move(m, seq++, "C-2", "ACCEPTED", "PAUSED", NULL, RELAIS_CASE_PAUSED);
-    s_move(m, seq++, "C-3", "ACCEPTED", "ENTERED_IN_ERROR", NULL, RELAIS_CASE_ENTERED_IN_ERROR);
+    desk_fixture_move(m, seq++, S_T0, "C-2", "ACCEPTED", "PAUSED", NULL, RELAIS_CASE_PAUSED);
+    desk_fixture_move(m, seq++, S_T0, "C-3", "ACCEPTED", "ENTERED_IN_ERROR", NULL, RELAIS_CASE_ENTERED_IN_ERROR);
     /* A meeting of C-1 (a new review) and C-2 (paused, reviewed all the same), recorded in two goes,
      * C-1 twice; another meeting before it, of C-4 only. */
     s_meeting(m, seq++, "M-20261203-ab12", "2026-12-03", "C-1", "2027-01-15", RELAIS_CASE_ACCEPTED);
@@ -156,8 +118,8 @@ static void test_model_calendar(void **state)
     assert_string_equal(reviews, "C-1@2027-01-15");
     assert_string_equal(meetings, "M-20261105-x9@2026-11-05:C-4 M-20261203-ab12@2026-12-03:C-1,C-2");
     /* Archived, a case leaves its meetings; a meeting left with none goes too. */
-    s_deliver(m, seq++, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-1\"}}", NULL, 0);
-    s_deliver(m, seq++, "relais-hub", "{\"privacy\": {\"kind\": \"ERASED\", \"case_id\": \"C-4\"}}", NULL, 0);
+    desk_fixture_deliver(m, seq++, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-1\"}}", NULL, 0, 0);
+    desk_fixture_deliver(m, seq++, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ERASED\", \"case_id\": \"C-4\"}}", NULL, 0, 0);
     s_calendar(m, reviews, meetings, sizeof reviews);
     assert_string_equal(reviews, "");
     assert_string_equal(meetings, "M-20261203-ab12@2026-12-03:C-2");

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "desk_feed_fixture.h"
 #include "desk_internal.h"
 #include "relais_stats.h"
 
@@ -21,37 +22,6 @@
 #define S_DAY (24 * S_HOUR)
 #define S_T0 (1800000000000LL) /* 2027-01-15 08:00 UTC */
 #define S_JANUARY_2027 (2027 * 12)
-
-/* A record as the hub delivers it to the coordinator (see test_desk_unit.c): the LogRecord in
- * clear, a split's copy when copy_of is set, and the case's status after it. */
-static void s_deliver(desk_model_t *m, uint64_t seq, int64_t received_ms, const char *sender, const char *json,
-                      const char *case_id, relais_case_state_t state, uint64_t copy_of)
-{
-    uint8_t id[RELAIS_MSG_ID_BYTES] = {0}, signature[RELAIS_SIGNATURE_BYTES] = {0};
-    id[15] = (uint8_t)seq;
-    uint8_t *body = NULL, *signed_msg = NULL;
-    size_t body_len = 0, signed_len = 0;
-    if (relais_message_from_json(json, strlen(json), sender, id, received_ms, &body, &body_len) != 0)
-        fail_msg("%s: %s", json, relais_status_detail());
-    assert_int_equal(relais_signed_encode(body, body_len, signature, &signed_msg, &signed_len), 0);
-    relais_log_record_t lr = {.seq = seq, .received_ms = received_ms, .signed_message = signed_msg,
-                              .signed_len = signed_len, .copy_of = copy_of};
-    size_t cap = relais_log_record_max_size(signed_len), len = 0;
-    uint8_t *record = malloc(cap);
-    assert_non_null(record);
-    assert_int_equal(relais_log_record_encode(&lr, record, cap, &len), 0);
-    relais_delivery_t d = {.seq = seq, .received_ms = received_ms, .record = record, .record_len = len};
-    if (case_id) {
-        d.has_status = 1;
-        snprintf(d.status.case_id, sizeof d.status.case_id, "%s", case_id);
-        d.status.state = state;
-        d.status.updated_ms = received_ms;
-    }
-    desk_model_apply(m, &d);
-    free(record);
-    free(signed_msg);
-    free(body);
-}
 
 /* A referral of child FAMILY by a referrer of ROLE ("PMI"), of URGENCY, filed in CASE. */
 static void s_referral(desk_model_t *m, uint64_t seq, int64_t at, const char *family, const char *role,
@@ -65,30 +35,7 @@ static void s_referral(desk_model_t *m, uint64_t seq, int64_t at, const char *fa
              " \"urgency\": \"%s\", \"consent\": {\"recorded_by\": \"H. G.\", \"recorded_ms\": 1795422600000,"
              " \"given_by\": \"la mère\"}}}",
              role, family, urgency);
-    s_deliver(m, seq, at, "partenaire", json, case_id, RELAIS_CASE_SUBMITTED, copy_of);
-}
-
-static void s_move(desk_model_t *m, uint64_t seq, int64_t at, const char *case_id, const char *from, const char *to,
-                   const char *extra, relais_case_state_t after)
-{
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\"case_update\": {\"case_id\": \"%s\", \"from_state\": \"%s\", \"to_state\": \"%s\"%s}}", case_id,
-             from, to, extra ? extra : "");
-    s_deliver(m, seq, at, "coordination", json, case_id, after, 0);
-}
-
-static desk_model_t *s_model(void)
-{
-    relais_cases_policy_t policy;
-    relais_cases_policy_default(&policy);
-    policy.hours[0] = 1; /* urgent, priority, routine: 1, 2 and 3 clock hours */
-    policy.hours[1] = 2;
-    policy.hours[2] = 3;
-    policy.work_days = 0;
-    desk_model_t *m = NULL;
-    assert_int_equal(desk_model_new(&policy, &m), 0);
-    return m;
+    desk_fixture_deliver(m, seq, at, "partenaire", json, case_id, RELAIS_CASE_SUBMITTED, copy_of);
 }
 
 /* The counts of 2027, January first. */
@@ -107,7 +54,7 @@ enum { S_SCHOOL_HEAD = 0, S_TEACHER = 1, S_PMI = 6, S_CMP = 7, S_PARENT = 8, S_O
 static void test_model_facts(void **state)
 {
     (void)state;
-    desk_model_t *m = s_model();
+    desk_model_t *m = desk_fixture_model();
     s_referral(m, 1, S_T0, "Arnaud", "SCHOOL_HEAD", "PRIORITY", "C-1", 0);  /* due T0 + 2 h */
     s_referral(m, 2, S_T0, "Bertin", "PMI", "ROUTINE", "C-2", 0);           /* due T0 + 3 h */
     s_referral(m, 3, S_T0 + 30 * S_DAY, "Chevalier", "CMP", "URGENT", "C-3", 0); /* February, still waiting */
@@ -117,22 +64,22 @@ static void test_model_facts(void **state)
 
     /* C-1 triaged within its 2 hours; C-2 paused in triage (no decision), resumed, declined at 5 h:
      * late against its 3 hours. */
-    s_move(m, 7, S_T0 + S_HOUR, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 8, S_T0 + 90 * 60000, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED);
-    s_move(m, 9, S_T0 + S_HOUR, "C-2", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 10, S_T0 + S_HOUR, "C-2", "TRIAGE", "PAUSED", NULL, RELAIS_CASE_PAUSED);
-    s_move(m, 11, S_T0 + 4 * S_HOUR, "C-2", "PAUSED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 12, S_T0 + 5 * S_HOUR, "C-2", "TRIAGE", "DECLINED", ", \"reason_code\": \"hors-champ\"",
+    desk_fixture_move(m, 7, S_T0 + S_HOUR, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 8, S_T0 + 90 * 60000, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED);
+    desk_fixture_move(m, 9, S_T0 + S_HOUR, "C-2", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 10, S_T0 + S_HOUR, "C-2", "TRIAGE", "PAUSED", NULL, RELAIS_CASE_PAUSED);
+    desk_fixture_move(m, 11, S_T0 + 4 * S_HOUR, "C-2", "PAUSED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 12, S_T0 + 5 * S_HOUR, "C-2", "TRIAGE", "DECLINED", ", \"reason_code\": \"hors-champ\"",
            RELAIS_CASE_DECLINED);
     /* An urgent referral after C-1's triage: the decision stays one of a priority case. */
     s_referral(m, 13, S_T0 + 2 * S_HOUR, "Arnaud", "CMP", "URGENT", "C-1", 0);
     /* C-5 merged into C-1: it counts with C-1, not on its own; its referral was received all the same. */
-    s_deliver(m, 14, S_T0 + 3 * S_HOUR, "coordination",
+    desk_fixture_deliver(m, 14, S_T0 + 3 * S_HOUR, "coordination",
               "{\"case_update\": {\"case_id\": \"C-5\", \"from_state\": \"SUBMITTED\", \"to_state\": "
               "\"ENTERED_IN_ERROR\", \"merge_into\": \"C-1\"}}",
               "C-1", RELAIS_CASE_ACCEPTED, 0);
     /* C-6 entered in error from submitted: no triage decision. */
-    s_move(m, 15, S_T0 + 3 * S_HOUR, "C-6", "SUBMITTED", "ENTERED_IN_ERROR", NULL, RELAIS_CASE_ENTERED_IN_ERROR);
+    desk_fixture_move(m, 15, S_T0 + 3 * S_HOUR, "C-6", "SUBMITTED", "ENTERED_IN_ERROR", NULL, RELAIS_CASE_ENTERED_IN_ERROR);
     /* A split's copy of referral 4 opens C-16: a case, not another referral. */
     s_referral(m, 16, S_T0 + 4 * S_HOUR, "Arnaud", "PMI", "PRIORITY", "C-16", 4);
 
@@ -165,7 +112,7 @@ static void test_model_facts(void **state)
     assert_int_equal(desk_model_count(m, &d), RELAIS_E_INVALID);
 
     /* The sweep archives C-3: its referral and its state leave the charts with it. */
-    s_deliver(m, 17, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-3\"}}", NULL, 0, 0);
+    desk_fixture_deliver(m, 17, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-3\"}}", NULL, 0, 0);
     s_count_2027(m, &c);
     assert_int_equal(c.referrals[1][S_CMP], 0);
     assert_int_equal(c.states[RELAIS_CASE_SUBMITTED], 1);
@@ -188,11 +135,11 @@ static void test_model_triage_working_hours(void **state)
     const int64_t friday_17h = 1800637200000LL; /* 2027-01-22 17:00 UTC, a Friday: due Monday 12:00 */
     const int64_t monday_noon = friday_17h + 67 * S_HOUR;
     s_referral(m, 1, friday_17h, "Fabre", "PMI", "URGENT", "C-1", 0);
-    s_move(m, 2, monday_noon - 3 * S_HOUR, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 3, monday_noon, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED); /* at the deadline: in time */
+    desk_fixture_move(m, 2, monday_noon - 3 * S_HOUR, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 3, monday_noon, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED); /* at the deadline: in time */
     s_referral(m, 4, friday_17h, "Garnier", "PMI", "URGENT", "C-4", 0);
-    s_move(m, 5, monday_noon - S_HOUR, "C-4", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 6, monday_noon + 1000, "C-4", "TRIAGE", "AWAITING_AGREEMENT", NULL,
+    desk_fixture_move(m, 5, monday_noon - S_HOUR, "C-4", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 6, monday_noon + 1000, "C-4", "TRIAGE", "AWAITING_AGREEMENT", NULL,
            RELAIS_CASE_AWAITING_AGREEMENT); /* a second past it: late */
     desk_counts_t c;
     s_count_2027(m, &c);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "desk_feed_fixture.h"
 #include "desk_internal.h"
 
 /* ---- HTML ----------------------------------------------------------------------------------------- */
@@ -156,37 +157,6 @@ typedef struct {
     size_t len;
 } s_record_t;
 
-/* A record as the hub delivers it to the coordinator: the LogRecord in clear, its SignedMessage
- * (a signature the desk does not check), and the case's status after it. */
-static void s_deliver(desk_model_t *m, uint64_t seq, int64_t received_ms, const char *sender, const char *json,
-                      const char *case_id, relais_case_state_t state)
-{
-    uint8_t id[RELAIS_MSG_ID_BYTES] = {0}, signature[RELAIS_SIGNATURE_BYTES] = {0};
-    id[15] = (uint8_t)seq;
-    uint8_t *body = NULL, *signed_msg = NULL;
-    size_t body_len = 0, signed_len = 0;
-    if (relais_message_from_json(json, strlen(json), sender, id, received_ms, &body, &body_len) != 0)
-        fail_msg("%s: %s", json, relais_status_detail());
-    assert_int_equal(relais_signed_encode(body, body_len, signature, &signed_msg, &signed_len), 0);
-    relais_log_record_t lr = {.seq = seq, .received_ms = received_ms, .signed_message = signed_msg,
-                              .signed_len = signed_len};
-    size_t cap = relais_log_record_max_size(signed_len), len = 0;
-    uint8_t *record = malloc(cap);
-    assert_non_null(record);
-    assert_int_equal(relais_log_record_encode(&lr, record, cap, &len), 0);
-    relais_delivery_t d = {.seq = seq, .received_ms = received_ms, .record = record, .record_len = len};
-    if (case_id) {
-        d.has_status = 1;
-        snprintf(d.status.case_id, sizeof d.status.case_id, "%s", case_id);
-        d.status.state = state;
-        d.status.updated_ms = received_ms;
-    }
-    desk_model_apply(m, &d);
-    free(record);
-    free(signed_msg);
-    free(body);
-}
-
 static void s_referral(desk_model_t *m, uint64_t seq, int64_t at, const char *family, const char *given,
                        const char *urgency, const char *case_id)
 {
@@ -198,17 +168,7 @@ static void s_referral(desk_model_t *m, uint64_t seq, int64_t at, const char *fa
              " \"urgency\": \"%s\", \"consent\": {\"recorded_by\": \"H. G.\", \"recorded_ms\": 1795422600000,"
              " \"given_by\": \"la mère\"}}}",
              family, given, urgency);
-    s_deliver(m, seq, at, "college-curie", json, case_id, RELAIS_CASE_SUBMITTED);
-}
-
-static void s_move(desk_model_t *m, uint64_t seq, int64_t at, const char *case_id, const char *from, const char *to,
-                   const char *extra, relais_case_state_t after)
-{
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\"case_update\": {\"case_id\": \"%s\", \"from_state\": \"%s\", \"to_state\": \"%s\"%s}}", case_id,
-             from, to, extra ? extra : "");
-    s_deliver(m, seq, at, "coordination", json, case_id, after);
+    desk_fixture_deliver(m, seq, at, "college-curie", json, case_id, RELAIS_CASE_SUBMITTED, 0);
 }
 
 /* The ids of the list `f` keeps at `now`, joined by spaces. */
@@ -223,23 +183,10 @@ static void s_ids(desk_model_t *m, const desk_filter_t *f, int64_t now, char *ou
     free(rows);
 }
 
-static desk_model_t *s_model(void)
-{
-    relais_cases_policy_t policy;
-    relais_cases_policy_default(&policy);
-    policy.hours[0] = 1; /* urgent, priority, routine: 1, 2 and 3 clock hours */
-    policy.hours[1] = 2;
-    policy.hours[2] = 3;
-    policy.work_days = 0; /* no working days: clock hours */
-    desk_model_t *m = NULL;
-    assert_int_equal(desk_model_new(&policy, &m), 0);
-    return m;
-}
-
 static void test_model_order(void **state)
 {
     (void)state;
-    desk_model_t *m = s_model();
+    desk_model_t *m = desk_fixture_model();
     s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");              /* due T0 + 2 h */
     s_referral(m, 2, S_T0 + 2 * S_HOUR, "Martin", "Tom", "URGENT", "C-2");    /* due T0 + 3 h */
     s_referral(m, 3, S_T0, "Durand", "Léa", "ROUTINE", "C-3");                /* due T0 + 3 h */
@@ -255,12 +202,12 @@ static void test_model_order(void **state)
     assert_string_equal(r.referrers, "Collège Marie Curie");
     assert_int_equal(desk_model_row(m, "C-9", 0, &r), RELAIS_E_NOT_FOUND);
     /* The overdue first, whatever their due dates: C-3 overdue at T0 + 3 h 30, C-2 too. */
-    s_move(m, 5, S_T0 + 150 * 60000, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 5, S_T0 + 150 * 60000, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
     s_ids(m, &open, S_T0 + 210 * 60000, ids, sizeof ids);
     assert_string_equal(ids, "C-1 C-2 C-3");
     /* A review date far ahead: C-1 is no longer overdue and comes after the others. */
-    s_move(m, 6, S_T0 + 160 * 60000, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED);
-    s_move(m, 7, S_T0 + 170 * 60000, "C-1", "ACCEPTED", "ACCEPTED", ", \"next_review_date\": \"2027-06-01\"",
+    desk_fixture_move(m, 6, S_T0 + 160 * 60000, "C-1", "TRIAGE", "ACCEPTED", NULL, RELAIS_CASE_ACCEPTED);
+    desk_fixture_move(m, 7, S_T0 + 170 * 60000, "C-1", "ACCEPTED", "ACCEPTED", ", \"next_review_date\": \"2027-06-01\"",
            RELAIS_CASE_ACCEPTED);
     s_ids(m, &open, S_T0 + 210 * 60000, ids, sizeof ids);
     assert_string_equal(ids, "C-2 C-3 C-1");
@@ -284,13 +231,13 @@ static void test_model_order(void **state)
 static void test_model_filters_and_search(void **state)
 {
     (void)state;
-    desk_model_t *m = s_model();
+    desk_model_t *m = desk_fixture_model();
     s_referral(m, 1, S_T0, "BÉNALI", "Lina", "PRIORITY", "C-1");
     s_referral(m, 2, S_T0, "Martin", "Tom", "ROUTINE", "C-2");
     s_referral(m, 3, S_T0, "Le Gall", "Zoé", "ROUTINE", "C-3");
-    s_move(m, 4, S_T0 + S_HOUR, "C-2", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 5, S_T0 + S_HOUR, "C-3", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 6, S_T0 + S_HOUR, "C-3", "TRIAGE", "DECLINED", ", \"reason_code\": \"hors-champ\"",
+    desk_fixture_move(m, 4, S_T0 + S_HOUR, "C-2", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 5, S_T0 + S_HOUR, "C-3", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 6, S_T0 + S_HOUR, "C-3", "TRIAGE", "DECLINED", ", \"reason_code\": \"hors-champ\"",
            RELAIS_CASE_DECLINED);
     char ids[256];
     desk_filter_t f = {0};
@@ -325,27 +272,27 @@ static void test_model_filters_and_search(void **state)
 static void test_model_pause_merge_and_sweep(void **state)
 {
     (void)state;
-    desk_model_t *m = s_model();
+    desk_model_t *m = desk_fixture_model();
     s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");
     s_referral(m, 2, S_T0, "Benali", "Lyna", "URGENT", "C-2");
-    s_move(m, 3, S_T0, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_move(m, 4, S_T0, "C-1", "TRIAGE", "PAUSED", NULL, RELAIS_CASE_PAUSED);
+    desk_fixture_move(m, 3, S_T0, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_move(m, 4, S_T0, "C-1", "TRIAGE", "PAUSED", NULL, RELAIS_CASE_PAUSED);
     desk_row_t r;
     assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), 0);
     assert_int_equal(r.state, RELAIS_CASE_PAUSED);
     assert_int_equal(r.paused_from, RELAIS_CASE_TRIAGE);
     assert_int_equal(r.due_ms, 0); /* a paused case has no deadline */
     /* C-2 merged into C-1: the event is C-1's; C-2 is entered in error; C-1 counts its referral. */
-    s_deliver(m, 5, S_T0, "coordination",
+    desk_fixture_deliver(m, 5, S_T0, "coordination",
               "{\"case_update\": {\"case_id\": \"C-2\", \"from_state\": \"SUBMITTED\", \"to_state\": "
               "\"ENTERED_IN_ERROR\", \"merge_into\": \"C-1\"}}",
-              "C-1", RELAIS_CASE_PAUSED);
+              "C-1", RELAIS_CASE_PAUSED, 0);
     assert_int_equal(desk_model_row(m, "C-2", S_T0, &r), 0);
     assert_int_equal(r.state, RELAIS_CASE_ENTERED_IN_ERROR);
     assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), 0);
     assert_int_equal(r.urgency, RELAIS_URGENCY_URGENT);
     /* The sweep archives C-1: it leaves the desk. */
-    s_deliver(m, 6, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-1\"}}", NULL, 0);
+    desk_fixture_deliver(m, 6, S_T0, "relais-hub", "{\"privacy\": {\"kind\": \"ARCHIVED\", \"case_id\": \"C-1\"}}", NULL, 0, 0);
     assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), RELAIS_E_NOT_FOUND);
     desk_feed_state_t fs;
     desk_model_feed_state(m, &fs);
@@ -359,20 +306,20 @@ static void test_model_pause_merge_and_sweep(void **state)
 static void test_model_rectified_names(void **state)
 {
     (void)state;
-    desk_model_t *m = s_model();
+    desk_model_t *m = desk_fixture_model();
     s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");
-    s_deliver(m, 2, S_T0, "coordination",
+    desk_fixture_deliver(m, 2, S_T0, "coordination",
               "{\"privacy\": {\"kind\": \"RECTIFIED\", \"case_id\": \"C-1\", \"record_seq\": 1, \"field\": "
               "\"child.family_name\", \"value\": \"Zidane\", \"reason\": \"erreur\"}}",
-              "C-1", RELAIS_CASE_SUBMITTED);
-    s_deliver(m, 3, S_T0, "coordination",
+              "C-1", RELAIS_CASE_SUBMITTED, 0);
+    desk_fixture_deliver(m, 3, S_T0, "coordination",
               "{\"privacy\": {\"kind\": \"RECTIFIED\", \"case_id\": \"C-1\", \"record_seq\": 1, \"field\": "
               "\"child.given_names\", \"value\": \"Lyna Sarah\", \"reason\": \"erreur\"}}",
-              "C-1", RELAIS_CASE_SUBMITTED);
-    s_deliver(m, 4, S_T0, "coordination",
+              "C-1", RELAIS_CASE_SUBMITTED, 0);
+    desk_fixture_deliver(m, 4, S_T0, "coordination",
               "{\"privacy\": {\"kind\": \"RECTIFIED\", \"case_id\": \"C-1\", \"record_seq\": 1, \"field\": "
               "\"child.birth_date\", \"value\": \"2015-01-02\", \"reason\": \"erreur\"}}",
-              "C-1", RELAIS_CASE_SUBMITTED);
+              "C-1", RELAIS_CASE_SUBMITTED, 0);
     desk_row_t r;
     assert_int_equal(desk_model_row(m, "C-1", S_T0, &r), 0);
     assert_string_equal(r.child, "Lyna Z. (2015)");
@@ -389,14 +336,14 @@ static void test_model_rectified_names(void **state)
 static void test_model_events(void **state)
 {
     (void)state;
-    desk_model_t *m = s_model();
+    desk_model_t *m = desk_fixture_model();
     uint64_t pos = desk_model_event_head(m);
     desk_event_t ev[8];
     assert_int_equal(desk_model_events(m, &pos, ev, 8, 10), 0); /* nothing: the wait ends */
     s_referral(m, 1, S_T0, "Benali", "Lina", "PRIORITY", "C-1");
-    s_move(m, 2, S_T0, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
-    s_deliver(m, 3, S_T0, "relais-hub",
-              "{\"privacy\": {\"kind\": \"LEGAL_HOLD_SET\", \"case_id\": \"C-1\", \"reason\": \"x\"}}", NULL, 0);
+    desk_fixture_move(m, 2, S_T0, "C-1", "SUBMITTED", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+    desk_fixture_deliver(m, 3, S_T0, "relais-hub",
+              "{\"privacy\": {\"kind\": \"LEGAL_HOLD_SET\", \"case_id\": \"C-1\", \"reason\": \"x\"}}", NULL, 0, 0);
     assert_int_equal(desk_model_events(m, &pos, ev, 8, 10), 2); /* case events only */
     assert_string_equal(ev[0].case_id, "C-1");
     assert_int_equal(ev[0].kind, RELAIS_PAYLOAD_REFERRAL);
@@ -408,7 +355,7 @@ static void test_model_events(void **state)
     /* A stream that fell more than 256 events behind is told to reload. */
     pos = desk_model_event_head(m);
     for (uint64_t seq = 4; seq < 4 + 300; seq++)
-        s_move(m, seq, S_T0, "C-1", "TRIAGE", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
+        desk_fixture_move(m, seq, S_T0, "C-1", "TRIAGE", "TRIAGE", NULL, RELAIS_CASE_TRIAGE);
     assert_int_equal(desk_model_events(m, &pos, ev, 8, 10), -1);
     assert_int_equal(pos, desk_model_event_head(m));
     desk_model_wake(m);

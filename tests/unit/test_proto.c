@@ -1,5 +1,8 @@
 /* test_proto.c -- the proto module: status codes, the exact leaf and envelope bytes, messages, JSON, cases, frames. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +16,56 @@
 #include <jansson.h>
 
 #include "relais_proto.h"
+
+/* A state file replaced whole: its new contents, 0600, no temporary left behind; a name with a
+ * slash, a folder that does not exist and a symlink in the temporary's place are refused, the old
+ * contents kept. */
+static int s_read_small(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return 0;
+}
+
+static void test_file_replace(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/relais-file-XXXXXX", path[PATH_MAX], tmp[PATH_MAX], got[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/state", dir);
+    snprintf(tmp, sizeof tmp, "%s/.state.new", dir);
+    assert_int_equal(relais_file_replace(path, "41\n", 3), 0);
+    assert_int_equal(relais_file_replace(path, "42\n", 3), 0);
+    assert_int_equal(s_read_small(path, got, sizeof got), 0);
+    assert_string_equal(got, "42\n");
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(access(tmp, F_OK), -1);
+
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    assert_int_equal(relais_file_replace_at(dfd, dir, "a/b", "x", 1), RELAIS_E_IO);
+    assert_non_null(strstr(relais_status_detail(), "a/b"));
+    /* a link planted where the temporary goes is not followed: the write fails, the file stays */
+    assert_int_equal(symlink("/dev/null", tmp), 0);
+    assert_int_equal(relais_file_replace_at(dfd, dir, "state", "43\n", 3), RELAIS_E_IO);
+    assert_int_equal(s_read_small(path, got, sizeof got), 0);
+    assert_string_equal(got, "42\n");
+    close(dfd);
+    unlink(tmp);
+
+    char missing[PATH_MAX];
+    snprintf(missing, sizeof missing, "%s/none/state", dir);
+    assert_int_equal(relais_file_replace(missing, "x", 1), RELAIS_E_IO);
+    assert_non_null(strstr(relais_status_detail(), "none"));
+    unlink(path);
+    rmdir(dir);
+}
 
 static void test_status_names_round_trip(void **state)
 {
@@ -1884,6 +1937,7 @@ int main(void)
         cmocka_unit_test(test_validate_case_update_rules),
         cmocka_unit_test(test_validate_meeting_rules),
         cmocka_unit_test(test_meeting_view),
+        cmocka_unit_test(test_file_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
