@@ -72,6 +72,31 @@ json_t *relais_rcli_update_json(const relais_rcli_update_t *u);
 json_t *relais_rcli_transfer_json(const char *entry_id, relais_recipient_t recipient, const char *name,
                                   relais_means_t means, const char *note);
 json_t *relais_rcli_answer_json(const char *transfer_id, relais_answer_t answer, const char *note);
+/* An item of the lost and found as it comes in (LostFoundItem): found (storage, keep_until,
+ * finder_claims) or declared lost (until_ms); the street as the town's list spells it; NULL or ""
+ * texts are left out. */
+typedef struct {
+    relais_lost_kind_t kind;
+    relais_item_category_t category;
+    const char *description, *street, *house_number, *place, *person, *contact, *storage, *keep_until;
+    int64_t when_ms, until_ms;
+    int finder_claims;
+} relais_rcli_lost_t;
+
+/* A return, the end of a keeping, a withdrawal or a note (LostFoundUpdate). */
+typedef struct {
+    const char *item_id;
+    relais_lost_update_kind_t kind;
+    const char *owner, *identity_checked, *declaration_id, *handed_to, *note;
+    relais_outcome_t outcome;
+} relais_rcli_lost_update_t;
+
+json_t *relais_rcli_lost_json(const relais_rcli_lost_t *l);
+json_t *relais_rcli_lost_update_json(const relais_rcli_lost_update_t *u);
+/* The last day an item found at `when_ms` is kept, YYYY-MM-DD: `days` after the day it was found (0:
+ * RELAIS_LOST_KEEP_DAYS from the environment, else a year and a day). RELAIS_E_INVALID: no such day. */
+int relais_rcli_keep_until(int64_t when_ms, long days, char *out, size_t cap);
+
 /* `{"KEY": body}` as compact JSON (caller frees), body stolen; NULL: memory. */
 char *relais_rcli_payload(const char *key, json_t *body);
 /* The date `days` after `when_ms`, local time, as YYYY-MM-DD; RELAIS_E_INVALID when it cannot be said. */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "reception_cli.h"
+#include "relais_reception.h"
 
 /* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
 int relais_rcli_local_time(const char *text, int64_t *ms)
@@ -124,4 +125,67 @@ char *relais_rcli_payload(const char *key, json_t *body)
     char *json = json_dumps(root, JSON_COMPACT);
     json_decref(root);
     return json;
+}
+
+json_t *relais_rcli_lost_json(const relais_rcli_lost_t *l)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "kind", json_integer((int)l->kind));
+    json_object_set_new(o, "category", json_integer((int)l->category));
+    s_put(o, "description", l->description);
+    s_put(o, "street", l->street);
+    if (l->street && l->street[0]) /* a number alone says no place */
+        s_put(o, "house_number", l->house_number);
+    s_put(o, "place", l->place);
+    json_object_set_new(o, "when_ms", json_integer(l->when_ms));
+    s_put(o, "person", l->person);
+    s_put(o, "contact", l->contact);
+    if (l->kind == RELAIS_LOST_KIND_FOUND) {
+        s_put(o, "storage", l->storage);
+        s_put(o, "keep_until", l->keep_until);
+        if (l->finder_claims)
+            json_object_set_new(o, "finder_claims", json_true());
+    } else if (l->until_ms) {
+        json_object_set_new(o, "until_ms", json_integer(l->until_ms));
+    }
+    return o;
+}
+
+json_t *relais_rcli_lost_update_json(const relais_rcli_lost_update_t *u)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    s_put(o, "item_id", u->item_id);
+    json_object_set_new(o, "kind", json_integer((int)u->kind));
+    s_put(o, "owner", u->owner);
+    s_put(o, "identity_checked", u->identity_checked);
+    s_put(o, "declaration_id", u->declaration_id);
+    if (u->outcome)
+        json_object_set_new(o, "outcome", json_integer((int)u->outcome));
+    s_put(o, "handed_to", u->handed_to);
+    s_put(o, "note", u->note);
+    return o;
+}
+
+int relais_rcli_keep_until(int64_t when_ms, long days, char *out, size_t cap)
+{
+    const char *env = getenv("RELAIS_LOST_KEEP_DAYS");
+    if (!days && env && atol(env) > 0 && atol(env) <= 730)
+        days = atol(env);
+    if (!days)
+        days = RELAIS_LOST_KEEP_DAYS_DEFAULT;
+    time_t t = (time_t)(when_ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        return RELAIS_E_INVALID;
+    tm.tm_mday += (int)days;
+    tm.tm_hour = 12; /* noon: a change of hour does not move the day */
+    tm.tm_isdst = -1;
+    t = mktime(&tm);
+    if (t == (time_t)-1 || !localtime_r(&t, &tm) || !strftime(out, cap, "%Y-%m-%d", &tm))
+        return RELAIS_E_INVALID;
+    return 0;
 }
