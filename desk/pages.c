@@ -47,6 +47,9 @@ static const s_nav_item_t s_nav_coordinator[] = {
 static const s_nav_item_t s_nav_reception[] = {
     {"/", "register", "Registre", "Register"},
     {"/register/new", "record", "Enregistrer", "Record"},
+    {"/lost", "lost", "Objets trouvés", "Lost and found"},
+    {"/decrees", "decrees", "Arrêtés", "Decrees"},
+    {"/charts", "charts", "Graphiques", "Charts"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -59,6 +62,20 @@ static void s_nav(const relais_desk_t *desk, relais_cli_lang_t lang, const char 
                         page && strcmp(page, it->page) == 0 ? " aria-current=\"page\"" : "",
                         T(lang, it->fr, it->en));
     desk_buf_put(b, "</nav>\n");
+}
+
+/* The site's name: whose desk it is, as the person at it calls their service. */
+static const char *s_site_name(const relais_desk_t *desk, relais_cli_lang_t lang)
+{
+    switch (desk->role) {
+    case DESK_ROLE_RECEPTION:
+        return T(lang, "relais \xe2\x80\x94 accueil Tranquillité urbaine", "relais \xe2\x80\x94 Tranquillité urbaine reception");
+    case DESK_ROLE_PARTNER:
+        return T(lang, "relais \xe2\x80\x94 signalements", "relais \xe2\x80\x94 referrals");
+    case DESK_ROLE_COORDINATOR:
+    default:
+        return T(lang, "relais \xe2\x80\x94 coordination socio-éducative", "relais \xe2\x80\x94 socio-educational coordination");
+    }
 }
 
 static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
@@ -86,9 +103,7 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
                     T(lang, "La liste n'a pas pu être mise à jour.", "The list could not be updated."));
     desk_buf_printf(b, "<a class=\"skip\" href=\"#main\">%s</a>\n",
                     T(lang, "Aller au contenu", "Skip to the content"));
-    desk_buf_printf(b, "<header class=\"site\">\n<span class=\"name\">%s</span>\n",
-                    T(lang, "relais \xe2\x80\x94 coordination socio-éducative",
-                      "relais \xe2\x80\x94 socio-educational coordination"));
+    desk_buf_printf(b, "<header class=\"site\">\n<span class=\"name\">%s</span>\n", s_site_name(desk, lang));
     if (s) {
         s_nav(desk, lang, frame ? frame->page : NULL, b);
         desk_buf_put(b, "<a href=\"");

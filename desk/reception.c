@@ -73,34 +73,37 @@ static const char *const s_means_en[] = {"", "through the hub", "by phone", "by 
 
 /* ---- What a request brings ------------------------------------------------------------------------- */
 
-static const char *s_arg(struct MHD_Connection *conn, const char *key)
+const char *desk_r_arg(struct MHD_Connection *conn, const char *key)
 {
     const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
     return v ? v : "";
 }
 
-/* A field as typed, "" when the form did not post it; the note is one of the form's own slots. */
-static const char *s_typed(const desk_form_t *form, const char *key)
+/* A field as typed, "" when the form did not post it; the note and the description are slots of the
+ * form's own (a case's move posts them). */
+const char *desk_r_typed(const desk_form_t *form, const char *key)
 {
     if (!form)
         return "";
     if (strcmp(key, "note") == 0)
         return form->note ? form->note : "";
+    if (strcmp(key, "description") == 0)
+        return form->description ? form->description : "";
     const char *v = desk_form_get(form, key);
     return v ? v : "";
 }
 
-static const char *s_or_null(const char *v)
+const char *desk_r_or_null(const char *v)
 {
     return v && *v ? v : NULL;
 }
 
-static void s_when(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap)
+void desk_r_when(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap)
 {
     relais_cli_date_time(ms, lang, out, cap);
 }
 
-static int64_t s_wall_ms(void)
+int64_t desk_r_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -109,27 +112,18 @@ static int64_t s_wall_ms(void)
 
 /* ---- A form shown again ---------------------------------------------------------------------------- */
 
-/* What a form that did not go through shows: what was typed, the sentence beside it, and the field
- * the sentence names (its payload name: "subject"), marked invalid. */
-typedef struct {
-    const char *form;        /* which of the page's forms: "record", "update", "close", "transfer", "answer" */
-    const desk_form_t *typed;
-    char alert[1200];
-    char field[48];
-} s_view_t;
-
-static const char *s_value(const s_view_t *v, const char *form, const char *key)
+const char *desk_r_value(const desk_r_view_t *v, const char *form, const char *key)
 {
-    return v && v->form && strcmp(v->form, form) == 0 ? s_typed(v->typed, key) : "";
+    return v && v->form && strcmp(v->form, form) == 0 ? desk_r_typed(v->typed, key) : "";
 }
 
-static int s_invalid(const s_view_t *v, const char *form, const char *key)
+static int s_invalid(const desk_r_view_t *v, const char *form, const char *key)
 {
     return v && v->form && strcmp(v->form, form) == 0 && strcmp(v->field, key) == 0;
 }
 
 /* The alert beside form `form`, when it is the one that did not go through. */
-static void s_alert(const s_view_t *v, const char *form, desk_buf_t *b)
+void desk_r_alert(const desk_r_view_t *v, const char *form, desk_buf_t *b)
 {
     if (!v || !v->form || strcmp(v->form, form) != 0 || !v->alert[0])
         return;
@@ -139,14 +133,14 @@ static void s_alert(const s_view_t *v, const char *form, desk_buf_t *b)
 }
 
 /* The attributes of a control the sentence names: invalid, and described by the sentence. */
-static void s_invalid_attrs(const s_view_t *v, const char *form, const char *key, desk_buf_t *b)
+static void s_invalid_attrs(const desk_r_view_t *v, const char *form, const char *key, desk_buf_t *b)
 {
     if (s_invalid(v, form, key))
         desk_buf_printf(b, " aria-invalid=\"true\" aria-describedby=\"%s-error\"", form);
 }
 
 /* A labelled input named `key`, its id the form's and the key's, its hint said once. */
-static void s_input(desk_buf_t *b, const s_view_t *v, const char *form, const char *type, const char *key,
+void desk_r_input(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *type, const char *key,
                     const char *label, const char *hint, const char *value, int required)
 {
     desk_buf_printf(b, "<div class=\"field\"><label for=\"%s-%s\">%s%s</label>", form, key, label,
@@ -164,7 +158,7 @@ static void s_input(desk_buf_t *b, const s_view_t *v, const char *form, const ch
     desk_buf_put(b, "\"></div>\n");
 }
 
-static void s_area(desk_buf_t *b, const s_view_t *v, const char *form, const char *key, const char *label,
+void desk_r_area(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *key, const char *label,
                    const char *value, int required)
 {
     desk_buf_printf(b, "<div class=\"field\"><label for=\"%s-%s\">%s%s</label><textarea id=\"%s-%s\" name=\"%s\" "
@@ -177,7 +171,7 @@ static void s_area(desk_buf_t *b, const s_view_t *v, const char *form, const cha
 }
 
 /* A select of an enum's values by their command names, the first option "" when `blank` says what it means. */
-static void s_select(desk_buf_t *b, const s_view_t *v, const char *form, const char *key, const char *label,
+void desk_r_select(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *key, const char *label,
                      const char *blank, const char *const *fr, const char *const *en, int count,
                      const char *(*name)(int), const char *selected, relais_cli_lang_t lang)
 {
@@ -205,7 +199,7 @@ static const char *s_means_name(int v)
     return v == RELAIS_MEANS_BY_HUB ? NULL : relais_means_name((relais_means_t)v); /* the hub's means is its own */
 }
 
-static void s_check(desk_buf_t *b, const s_view_t *v, const char *form, const char *key, const char *label,
+void desk_r_check(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *key, const char *label,
                     int checked)
 {
     desk_buf_printf(b, "<div class=\"choice\"><input type=\"checkbox\" id=\"%s-%s\" name=\"%s\" value=\"1\"%s>"
@@ -214,7 +208,7 @@ static void s_check(desk_buf_t *b, const s_view_t *v, const char *form, const ch
     (void)v;
 }
 
-static void s_form_open(desk_buf_t *b, const desk_session_t *s, const s_view_t *v, const char *form,
+void desk_r_form_open(desk_buf_t *b, const desk_session_t *s, const desk_r_view_t *v, const char *form,
                         const char *action)
 {
     desk_buf_put(b, "<form method=\"post\" action=\"");
@@ -227,20 +221,9 @@ static void s_form_open(desk_buf_t *b, const desk_session_t *s, const s_view_t *
 
 /* ---- The hub ------------------------------------------------------------------------------------- */
 
-/* One call of the desk's one client of the hub (a librelais client is not thread-safe), with whether
- * the connection was up before and after it: a write that timed out was not sent, or was sent and got
- * no answer. */
-typedef int (*s_call_fn)(relais_client_t *hub, const void *arg, void *out, relais_error_t *err);
-
-typedef struct {
-    relais_error_t err;
-    char why[256];     /* failed here, before anything was sent: librelais's detail */
-    int was_up, is_up;
-} s_call_t;
-
-static int s_call(relais_desk_t *desk, s_call_fn fn, const void *arg, void *out, s_call_t *c)
+int desk_r_call(relais_desk_t *desk, desk_r_call_fn fn, const void *arg, void *out, desk_r_call_t *c)
 {
-    *c = (s_call_t){0};
+    *c = (desk_r_call_t){0};
     pthread_mutex_lock(&desk->hub_lock);
     c->was_up = relais_client_is_connected(desk->hub);
     relais_status_clear();
@@ -254,12 +237,6 @@ static int s_call(relais_desk_t *desk, s_call_fn fn, const void *arg, void *out,
     return rc;
 }
 
-/* What the hub made of a payload sent: its acknowledgement, or the call's trouble. */
-typedef struct {
-    relais_ack_t ack;
-    s_call_t call;
-} s_sent_t;
-
 static int s_call_submit(relais_client_t *hub, const void *json, void *ack, relais_error_t *err)
 {
     return relais_client_submit_json(hub, json, strlen(json), ack, err);
@@ -268,15 +245,15 @@ static int s_call_submit(relais_client_t *hub, const void *json, void *ack, rela
 /* Signs the payload `key` around `body` (stolen) and submits it, as `relais reception` does but
  * without its spool: the person is there, and the form comes back with what was typed when the hub
  * does not answer. 0 or the client's status. */
-static int s_submit(relais_desk_t *desk, const char *key, json_t *body, s_sent_t *out)
+int desk_r_submit(relais_desk_t *desk, const char *key, json_t *body, desk_r_sent_t *out)
 {
-    *out = (s_sent_t){0};
+    *out = (desk_r_sent_t){0};
     char *json = relais_rcli_payload(key, body);
     if (!json) {
         snprintf(out->call.why, sizeof out->call.why, "out of memory");
         return RELAIS_E_NOMEM;
     }
-    int rc = s_call(desk, s_call_submit, json, &out->ack, &out->call);
+    int rc = desk_r_call(desk, s_call_submit, json, &out->ack, &out->call);
     free(json);
     return rc;
 }
@@ -294,37 +271,27 @@ static void s_named_field(const char *sentence, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)(colon - dot - 1), dot + 1);
 }
 
-/* How a payload that did not go through is told, and its status: as a case's move is (pages.c). */
-static unsigned s_not_through(int rc, const s_sent_t *sent, relais_cli_lang_t lang, s_view_t *v)
+/* How a payload that did not go through is told, and its status: in the words a case's move is told
+ * (desk_outcome_sentence). */
+unsigned desk_r_not_through(int rc, const desk_r_sent_t *sent, relais_cli_lang_t lang, desk_r_view_t *v)
 {
-    if (rc == RELAIS_E_TIMEOUT && (sent->call.was_up || sent->call.is_up)) {
-        snprintf(v->alert, sizeof v->alert,
-                 T(lang, "Le hub n'a pas répondu (%s) : la fiche a pu être enregistrée ou non. Relisez le registre "
-                         "avant d'envoyer à nouveau ; ce que vous avez saisi est ci-dessous.",
-                   "The hub did not answer (%s): it may or may not have been recorded. Read the register again "
-                   "before sending it again; what you typed is below."),
-                 sent->call.err.message);
-        return MHD_HTTP_SERVICE_UNAVAILABLE;
-    }
     if (rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE) {
-        snprintf(v->alert, sizeof v->alert,
-                 T(lang, "Non envoyé : le hub ne répond pas (%s). Ce que vous avez saisi est ci-dessous ; "
-                         "envoyez-le à nouveau quand il répondra.",
-                   "Not sent: the hub does not answer (%s). What you typed is below; send it again when it "
-                   "answers."),
-                 sent->call.err.message[0] ? sent->call.err.message : sent->call.why);
+        /* a write that timed out on a connection that was up may have been stored */
+        int maybe = rc == RELAIS_E_TIMEOUT && (sent->call.was_up || sent->call.is_up);
+        desk_outcome_sentence(lang, maybe ? DESK_MOVE_NO_ANSWER : DESK_MOVE_NOT_SENT,
+                              sent->call.err.message[0] ? sent->call.err.message : sent->call.why, v->alert,
+                              sizeof v->alert);
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     }
     const char *sentence = sent->call.err.status ? sent->call.err.message : sent->call.why;
     s_named_field(sentence, v->field, sizeof v->field);
-    snprintf(v->alert, sizeof v->alert, sent->call.err.status ? T(lang, "Le hub a refusé : %s", "The hub refused: %s")
-                                                         : T(lang, "Non envoyé : %s.", "Not sent: %s."),
-             sentence);
+    desk_outcome_sentence(lang, sent->call.err.status ? DESK_MOVE_REFUSED : DESK_MOVE_INVALID, sentence, v->alert,
+                          sizeof v->alert);
     return sent->call.err.status ? MHD_HTTP_CONFLICT : MHD_HTTP_UNPROCESSABLE_CONTENT;
 }
 
 /* A refusal of the desk's own, before anything is sent, naming its field. */
-static unsigned s_refuse(s_view_t *v, const char *field, const char *sentence, relais_cli_lang_t lang)
+unsigned desk_r_refuse(desk_r_view_t *v, const char *field, const char *sentence, relais_cli_lang_t lang)
 {
     snprintf(v->field, sizeof v->field, "%s", field);
     snprintf(v->alert, sizeof v->alert, T(lang, "Non envoyé : %s", "Not sent: %s"), sentence);
@@ -343,12 +310,37 @@ static int s_read_show(relais_client_t *hub, const void *entry, void *out, relai
     return relais_client_reception_show(hub, entry, out, err);
 }
 
+void desk_r_note(desk_buf_t *b, const char *note, relais_cli_lang_t lang)
+{
+    if (!note || !note[0])
+        return;
+    desk_buf_put(b, T(lang, " : « ", ": “"));
+    desk_buf_lines(b, note);
+    desk_buf_put(b, T(lang, " »", "”"));
+}
+
+int desk_r_one(int rc, relais_reply_t *reply, size_t count, const char *missing, char *why, size_t cap)
+{
+    if (rc == 0 && !count) {
+        relais_reply_clear(reply);
+        snprintf(why, cap, "%s", missing);
+        return RELAIS_E_MALFORMED;
+    }
+    return rc;
+}
+
+enum MHD_Result desk_r_unread(desk_request_t *r, int rc, const char *title, const char *why)
+{
+    return desk_http_say(r->desk, r->conn, rc == RELAIS_E_NOT_FOUND ? MHD_HTTP_NOT_FOUND : desk_r_read_status(rc), r->s,
+                         r->s->lang, title, why, r->made);
+}
+
 /* A read; on failure, the sentence to show in `why`. */
-static int s_read(relais_desk_t *desk, s_call_fn fn, const void *arg, relais_reply_t *out, relais_cli_lang_t lang,
+int desk_r_read(relais_desk_t *desk, desk_r_call_fn fn, const void *arg, relais_reply_t *out, relais_cli_lang_t lang,
                   char *why, size_t cap)
 {
-    s_call_t c;
-    int rc = s_call(desk, fn, arg, out, &c);
+    desk_r_call_t c;
+    int rc = desk_r_call(desk, fn, arg, out, &c);
     if (rc)
         snprintf(why, cap, "%s%s",
                  rc == RELAIS_E_TIMEOUT ? T(lang, "Le hub ne répond pas : ", "The hub does not answer: ")
@@ -362,7 +354,7 @@ static int s_list_begin(desk_request_t *r, const relais_request_t *f, const char
                         relais_reply_t *reply, char *why, size_t cap, desk_buf_t *b)
 {
     relais_cli_lang_t lang = r->s->lang;
-    int rc = s_read(r->desk, s_read_list, f, reply, lang, why, cap);
+    int rc = desk_r_read(r->desk, s_read_list, f, reply, lang, why, cap);
     desk_page_begin(r->desk, r->s, lang, title, page, b);
     desk_buf_put(b, "<h1>");
     desk_buf_text(b, title);
@@ -371,14 +363,14 @@ static int s_list_begin(desk_request_t *r, const relais_request_t *f, const char
 }
 
 /* What kept a page from being read, where it was to be. */
-static void s_trouble(desk_buf_t *b, const char *why)
+void desk_r_trouble(desk_buf_t *b, const char *why)
 {
     desk_buf_put(b, "<p class=\"alert\" role=\"alert\">");
     desk_buf_text(b, why);
     desk_buf_put(b, "</p>\n");
 }
 
-static unsigned s_read_status(int rc)
+unsigned desk_r_read_status(int rc)
 {
     return rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE
            : rc == RELAIS_E_FORBIDDEN                           ? MHD_HTTP_FORBIDDEN
@@ -388,7 +380,7 @@ static unsigned s_read_status(int rc)
 /* ---- The register ---------------------------------------------------------------------------------- */
 
 /* A query string's value, percent-encoded. */
-static void s_url_value(desk_buf_t *u, const char *v)
+void desk_r_url_value(desk_buf_t *u, const char *v)
 {
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
@@ -400,32 +392,31 @@ static void s_url_value(desk_buf_t *u, const char *v)
 }
 
 static const char *const s_flags[] = {"open", "overdue", "awaiting", "declined", "unacknowledged"};
-static const char *const s_texts[] = {"q", "category", "street", "from", "to"};
 
 /* The register's filters from the request, as `relais reception list` takes them; a street looked up
  * in the town's list, as typed when there is none or it is not found (a search finds nothing then). */
 static void s_filter(relais_desk_t *desk, struct MHD_Connection *conn, relais_request_t *f)
 {
     *f = (relais_request_t){0};
-    f->open_only = strcmp(s_arg(conn, "open"), "1") == 0;
-    f->overdue_only = strcmp(s_arg(conn, "overdue"), "1") == 0;
-    f->awaiting_answer = strcmp(s_arg(conn, "awaiting"), "1") == 0;
-    f->declined = strcmp(s_arg(conn, "declined"), "1") == 0;
-    f->unacknowledged = strcmp(s_arg(conn, "unacknowledged"), "1") == 0;
-    snprintf(f->search, sizeof f->search, "%s", s_arg(conn, "q"));
-    f->category = relais_category_from_name(s_arg(conn, "category"));
-    const char *street = s_arg(conn, "street");
+    f->open_only = strcmp(desk_r_arg(conn, "open"), "1") == 0;
+    f->overdue_only = strcmp(desk_r_arg(conn, "overdue"), "1") == 0;
+    f->awaiting_answer = strcmp(desk_r_arg(conn, "awaiting"), "1") == 0;
+    f->declined = strcmp(desk_r_arg(conn, "declined"), "1") == 0;
+    f->unacknowledged = strcmp(desk_r_arg(conn, "unacknowledged"), "1") == 0;
+    snprintf(f->search, sizeof f->search, "%s", desk_r_arg(conn, "q"));
+    f->category = relais_category_from_name(desk_r_arg(conn, "category"));
+    const char *street = desk_r_arg(conn, "street");
     char why[256];
     if (!*street || !desk->streets ||
         relais_streets_resolve(desk->streets, street, f->street, sizeof f->street, why, sizeof why) != 0)
         snprintf(f->street, sizeof f->street, "%s", street);
     int64_t ms;
-    if (*s_arg(conn, "from") && relais_rcli_local_time(s_arg(conn, "from"), &ms) == 0)
+    if (*desk_r_arg(conn, "from") && relais_rcli_local_time(desk_r_arg(conn, "from"), &ms) == 0)
         f->from_ms = ms;
-    if (*s_arg(conn, "to"))
-        f->to_ms = relais_reception_day_end_ms(s_arg(conn, "to")); /* the day included */
+    if (*desk_r_arg(conn, "to"))
+        f->to_ms = relais_reception_day_end_ms(desk_r_arg(conn, "to")); /* the day included */
     uint64_t before;
-    if (relais_cli_parse_u64(s_arg(conn, "before"), &before) == 0)
+    if (relais_cli_parse_u64(desk_r_arg(conn, "before"), &before) == 0)
         f->before = before;
 }
 
@@ -438,22 +429,22 @@ static void s_filters_form(struct MHD_Connection *conn, relais_cli_lang_t lang, 
                     T(lang, "Rechercher", "Search"),
                     T(lang, "objet, résumé, demandeur, rue ; accents et majuscules indifférents",
                       "subject, summary, resident, street; accents and capitals do not matter"));
-    desk_buf_text(b, s_arg(conn, "q"));
+    desk_buf_text(b, desk_r_arg(conn, "q"));
     desk_buf_put(b, "\"></div>\n");
-    s_select(b, NULL, "filter", "category", T(lang, "Catégorie", "Category"), T(lang, "toutes", "all"), s_category_fr,
-             s_category_en, RELAIS_CATEGORY_COUNT, s_category_name, s_arg(conn, "category"), lang);
+    desk_r_select(b, NULL, "filter", "category", T(lang, "Catégorie", "Category"), T(lang, "toutes", "all"), s_category_fr,
+             s_category_en, RELAIS_CATEGORY_COUNT, s_category_name, desk_r_arg(conn, "category"), lang);
     desk_buf_printf(b, "<div class=\"field\"><label for=\"filter-street\">%s</label><input type=\"text\" "
                        "id=\"filter-street\" name=\"street\" value=\"",
                     T(lang, "Rue", "Street"));
-    desk_buf_text(b, s_arg(conn, "street"));
+    desk_buf_text(b, desk_r_arg(conn, "street"));
     desk_buf_printf(b, "\"></div>\n<div class=\"field\"><label for=\"filter-from\">%s</label><input type=\"date\" "
                        "id=\"filter-from\" name=\"from\" value=\"",
                     T(lang, "Reçues du", "Came from"));
-    desk_buf_text(b, s_arg(conn, "from"));
+    desk_buf_text(b, desk_r_arg(conn, "from"));
     desk_buf_printf(b, "\"></div>\n<div class=\"field\"><label for=\"filter-to\">%s</label><input type=\"date\" "
                        "id=\"filter-to\" name=\"to\" value=\"",
                     T(lang, "au (inclus)", "to (included)"));
-    desk_buf_text(b, s_arg(conn, "to"));
+    desk_buf_text(b, desk_r_arg(conn, "to"));
     desk_buf_printf(b, "\"></div>\n<fieldset><legend>%s</legend>\n", T(lang, "Seulement", "Only"));
     static const char *const fr[] = {"ouvertes", "en retard", "transmises sans réponse", "dernier transfert refusé",
                                      "écrits sans accusé de réception"};
@@ -462,25 +453,27 @@ static void s_filters_form(struct MHD_Connection *conn, relais_cli_lang_t lang, 
     for (size_t i = 0; i < sizeof s_flags / sizeof s_flags[0]; i++)
         desk_buf_printf(b, "<div class=\"choice\"><input type=\"checkbox\" id=\"only-%s\" name=\"%s\" value=\"1\"%s>"
                            "<label for=\"only-%s\">%s</label></div>\n",
-                        s_flags[i], s_flags[i], strcmp(s_arg(conn, s_flags[i]), "1") == 0 ? " checked" : "",
+                        s_flags[i], s_flags[i], strcmp(desk_r_arg(conn, s_flags[i]), "1") == 0 ? " checked" : "",
                         s_flags[i], T(lang, fr[i], en[i]));
     desk_buf_printf(b, "</fieldset>\n<button type=\"submit\">%s</button>\n</form>\n", T(lang, "Filtrer", "Filter"));
 }
 
-/* The register's address with the request's filters, and `before` for the page after. */
-static void s_list_link(struct MHD_Connection *conn, uint64_t before, desk_buf_t *u)
+void desk_r_next_link(desk_buf_t *b, struct MHD_Connection *conn, const char *path, const char *const *keys,
+                      size_t key_count, uint64_t before, const char *said, relais_cli_lang_t lang)
 {
-    desk_buf_put(u, "/?");
-    for (size_t i = 0; i < sizeof s_flags / sizeof s_flags[0]; i++)
-        if (strcmp(s_arg(conn, s_flags[i]), "1") == 0)
-            desk_buf_printf(u, "%s=1&", s_flags[i]);
-    for (size_t i = 0; i < sizeof s_texts / sizeof s_texts[0]; i++)
-        if (*s_arg(conn, s_texts[i])) {
-            desk_buf_printf(u, "%s=", s_texts[i]);
-            s_url_value(u, s_arg(conn, s_texts[i]));
-            desk_buf_put(u, "&");
+    desk_buf_t u = {0};
+    desk_buf_printf(&u, "%s?", path);
+    for (size_t i = 0; i < key_count; i++)
+        if (*desk_r_arg(conn, keys[i])) {
+            desk_buf_printf(&u, "%s=", keys[i]);
+            desk_r_url_value(&u, desk_r_arg(conn, keys[i]));
+            desk_buf_put(&u, "&");
         }
-    desk_buf_printf(u, "before=%" PRIu64, before);
+    desk_buf_printf(&u, "before=%" PRIu64, before);
+    desk_buf_printf(b, "<nav aria-label=\"%s\"><a rel=\"next\" href=\"", T(lang, "Pages", "Pages"));
+    desk_buf_text(b, u.data ? u.data : path);
+    desk_buf_printf(b, "\">%s</a></nav>\n", said);
+    desk_buf_free(&u);
 }
 
 /* An entry's place: "12 Rue Houdan". */
@@ -493,7 +486,7 @@ static void s_entry_row(const relais_contact_record_t *e, relais_cli_lang_t lang
 {
     char handle[RELAIS_CASE_ID_LEN], when[48], place[2 * RELAIS_CONTACT_LABEL_LEN], due[32] = "";
     relais_entry_handle(e->seq, handle);
-    s_when(e->occurred_ms, lang, when, sizeof when);
+    desk_r_when(e->occurred_ms, lang, when, sizeof when);
     s_place(e, place, sizeof place);
     if (e->response_due_date[0])
         relais_cli_date(e->response_due_date, lang, due, sizeof due);
@@ -533,7 +526,7 @@ static enum MHD_Result s_register(desk_request_t *r)
                     T(lang, "Enregistrer une sollicitation", "Record a solicitation"));
     s_filters_form(r->conn, lang, &b);
     if (rc) {
-        s_trouble(&b, why);
+        desk_r_trouble(&b, why);
     } else if (!reply.contact_count) {
         desk_buf_printf(&b, "<p>%s</p>\n", T(lang, "Aucune fiche.", "No entry."));
     } else {
@@ -548,12 +541,10 @@ static enum MHD_Result s_register(desk_request_t *r)
             s_entry_row(&reply.contacts[i], lang, &b);
         desk_buf_put(&b, "</tbody>\n</table>\n");
         if (reply.next_seq) {
-            desk_buf_t u = {0};
-            s_list_link(r->conn, reply.next_seq, &u);
-            desk_buf_printf(&b, "<nav aria-label=\"%s\"><a rel=\"next\" href=\"", T(lang, "Pages", "Pages"));
-            desk_buf_text(&b, u.data ? u.data : "/");
-            desk_buf_printf(&b, "\">%s</a></nav>\n", T(lang, "Fiches plus anciennes", "Older entries"));
-            desk_buf_free(&u);
+            static const char *const keys[] = {"open", "overdue", "awaiting", "declined", "unacknowledged",
+                                               "q",    "category", "street", "from", "to"};
+            desk_r_next_link(&b, r->conn, "/", keys, sizeof keys / sizeof keys[0], reply.next_seq,
+                             T(lang, "Fiches plus anciennes", "Older entries"), lang);
         }
     }
     relais_reply_clear(&reply);
@@ -568,58 +559,58 @@ static enum MHD_Result s_register(desk_request_t *r)
                     T(lang, "Du", "From"), T(lang, "au (inclus)", "to (included)"),
                     T(lang, "Voir l'extrait", "Show the extract"));
     desk_page_end(lang, &b);
-    return desk_http_send(desk, r->conn, rc ? s_read_status(rc) : MHD_HTTP_OK, &b, r->made, NULL);
+    return desk_http_send(desk, r->conn, rc ? desk_r_read_status(rc) : MHD_HTTP_OK, &b, r->made, NULL);
 }
 
 /* ---- Recording a solicitation ---------------------------------------------------------------------- */
 
-static void s_record_form(const desk_session_t *s, const s_view_t *v, relais_cli_lang_t lang, desk_buf_t *b)
+static void s_record_form(const desk_session_t *s, const desk_r_view_t *v, relais_cli_lang_t lang, desk_buf_t *b)
 {
     const char *f = "record";
     desk_buf_printf(b, "<section aria-labelledby=\"record-title\">\n<h2 id=\"record-title\">%s</h2>\n",
                     T(lang, "La sollicitation", "The solicitation"));
-    s_alert(v, f, b);
-    s_form_open(b, s, v, f, "/register/new");
+    desk_r_alert(v, f, b);
+    desk_r_form_open(b, s, v, f, "/register/new");
     desk_buf_printf(b, "<p class=\"hint\">%s</p>\n", T(lang, "* : obligatoire", "*: required"));
-    s_select(b, v, f, "channel", T(lang, "Canal", "Channel"), NULL, s_channel_fr, s_channel_en, RELAIS_CHANNEL_COUNT,
-             s_channel_name, s_value(v, f, "channel"), lang);
-    s_select(b, v, f, "category", T(lang, "Catégorie", "Category"), NULL, s_category_fr, s_category_en,
-             RELAIS_CATEGORY_COUNT, s_category_name, s_value(v, f, "category"), lang);
-    s_input(b, v, f, "text", "subject", T(lang, "Objet", "Subject"),
+    desk_r_select(b, v, f, "channel", T(lang, "Canal", "Channel"), NULL, s_channel_fr, s_channel_en, RELAIS_CHANNEL_COUNT,
+             s_channel_name, desk_r_value(v, f, "channel"), lang);
+    desk_r_select(b, v, f, "category", T(lang, "Catégorie", "Category"), NULL, s_category_fr, s_category_en,
+             RELAIS_CATEGORY_COUNT, s_category_name, desk_r_value(v, f, "category"), lang);
+    desk_r_input(b, v, f, "text", "subject", T(lang, "Objet", "Subject"),
             T(lang, "quelques mots, la ligne du registre (120 caractères au plus)",
               "a few words, the register's line (120 characters at most)"),
-            s_value(v, f, "subject"), 1);
-    s_area(b, v, f, "summary", T(lang, "Résumé", "Summary"), s_value(v, f, "summary"), 1);
-    s_input(b, v, f, "datetime-local", "when", T(lang, "Reçue le", "Came on"),
-            T(lang, "maintenant si vide", "now when empty"), s_value(v, f, "when"), 0);
-    s_input(b, v, f, "text", "requester", T(lang, "Demandeur", "Resident"),
-            T(lang, "vide s'il reste anonyme", "empty when they stay anonymous"), s_value(v, f, "requester"), 0);
+            desk_r_value(v, f, "subject"), 1);
+    desk_r_area(b, v, f, "summary", T(lang, "Résumé", "Summary"), desk_r_value(v, f, "summary"), 1);
+    desk_r_input(b, v, f, "datetime-local", "when", T(lang, "Reçue le", "Came on"),
+            T(lang, "maintenant si vide", "now when empty"), desk_r_value(v, f, "when"), 0);
+    desk_r_input(b, v, f, "text", "requester", T(lang, "Demandeur", "Resident"),
+            T(lang, "vide s'il reste anonyme", "empty when they stay anonymous"), desk_r_value(v, f, "requester"), 0);
     desk_buf_printf(b, "<fieldset><legend>%s</legend>\n", T(lang, "Le rappeler", "Reaching them back"));
-    s_input(b, v, f, "text", "contact_details", T(lang, "Coordonnées", "Contact details"),
+    desk_r_input(b, v, f, "text", "contact_details", T(lang, "Coordonnées", "Contact details"),
             T(lang, "gardées seulement avec son accord", "kept only with their agreement"),
-            s_value(v, f, "contact_details"), 0);
-    s_check(b, v, f, "contact_agreed", T(lang, "Accepte d'être rappelé par le service", "Agrees to be reached back"),
-            *s_value(v, f, "contact_agreed") != '\0');
+            desk_r_value(v, f, "contact_details"), 0);
+    desk_r_check(b, v, f, "contact_agreed", T(lang, "Accepte d'être rappelé par le service", "Agrees to be reached back"),
+            *desk_r_value(v, f, "contact_agreed") != '\0');
     desk_buf_printf(b, "</fieldset>\n<fieldset><legend>%s</legend>\n", T(lang, "Le lieu", "The place"));
-    s_input(b, v, f, "text", "street", T(lang, "Rue", "Street"),
+    desk_r_input(b, v, f, "text", "street", T(lang, "Rue", "Street"),
             T(lang, "cherchée dans la liste des voies de la ville (« r. houdan »)",
               "looked up in the town's street list (\"r. houdan\")"),
-            s_value(v, f, "street"), 0);
-    s_input(b, v, f, "text", "house_number", T(lang, "Numéro", "Number"), NULL, s_value(v, f, "house_number"), 0);
+            desk_r_value(v, f, "street"), 0);
+    desk_r_input(b, v, f, "text", "house_number", T(lang, "Numéro", "Number"), NULL, desk_r_value(v, f, "house_number"), 0);
     desk_buf_printf(b, "</fieldset>\n<fieldset><legend>%s</legend>\n", T(lang, "Traitement", "Handling"));
-    s_check(b, v, f, "answered", T(lang, "Répondu sur place", "Answered on the spot"),
-            *s_value(v, f, "answered") != '\0');
-    s_input(b, v, f, "date", "acknowledged_date", T(lang, "Accusé de réception envoyé le", "Acknowledged on"),
+    desk_r_check(b, v, f, "answered", T(lang, "Répondu sur place", "Answered on the spot"),
+            *desk_r_value(v, f, "answered") != '\0');
+    desk_r_input(b, v, f, "date", "acknowledged_date", T(lang, "Accusé de réception envoyé le", "Acknowledged on"),
             T(lang, "un écrit seulement (courrier, courriel, formulaire)", "a written request only (letter, e-mail, form)"),
-            s_value(v, f, "acknowledged_date"), 0);
-    s_input(b, v, f, "date", "response_due_date", T(lang, "Réponse due le", "Answer due on"),
+            desk_r_value(v, f, "acknowledged_date"), 0);
+    desk_r_input(b, v, f, "date", "response_due_date", T(lang, "Réponse due le", "Answer due on"),
             T(lang, "un écrit : deux mois après sa réception si vide", "a written request: two months after it came when empty"),
-            s_value(v, f, "response_due_date"), 0);
+            desk_r_value(v, f, "response_due_date"), 0);
     desk_buf_printf(b, "</fieldset>\n<button type=\"submit\">%s</button>\n</form>\n</section>\n",
                     T(lang, "Enregistrer", "Record"));
 }
 
-static enum MHD_Result s_record_page(desk_request_t *r, unsigned status, const s_view_t *v)
+static enum MHD_Result s_record_page(desk_request_t *r, unsigned status, const desk_r_view_t *v)
 {
     relais_cli_lang_t lang = r->s->lang;
     desk_buf_t b = {0};
@@ -633,11 +624,11 @@ static enum MHD_Result s_record_page(desk_request_t *r, unsigned status, const s
 }
 
 /* The street typed, as the town's list spells it; else the sentence that refuses it into v. */
-static int s_street(relais_desk_t *desk, const char *typed, char *out, size_t cap, s_view_t *v, relais_cli_lang_t lang)
+int desk_r_street(relais_desk_t *desk, const char *typed, char *out, size_t cap, desk_r_view_t *v, relais_cli_lang_t lang)
 {
     char why[512], sentence[700];
     if (!desk->streets) {
-        s_refuse(v, "street",
+        desk_r_refuse(v, "street",
                  T(lang, "ce desk n'a pas la liste des voies de la ville (relais desk --streets FICHIER) : une rue ne "
                          "peut pas être vérifiée.",
                    "this desk has no street list of the town (relais desk --streets FILE): a street cannot be "
@@ -648,7 +639,7 @@ static int s_street(relais_desk_t *desk, const char *typed, char *out, size_t ca
     if (relais_streets_resolve(desk->streets, typed, out, cap, why, sizeof why) == 0)
         return 0;
     snprintf(sentence, sizeof sentence, "%s %s", T(lang, "rue :", "street:"), why);
-    s_refuse(v, "street", sentence, lang);
+    desk_r_refuse(v, "street", sentence, lang);
     return RELAIS_E_NOT_FOUND;
 }
 
@@ -661,15 +652,11 @@ static enum MHD_Result s_done(desk_request_t *r, const char *entry, const char *
 }
 
 /* The form's token first: nothing is read from a form that is not this session's. */
-static int s_form_ok(desk_request_t *r, s_view_t *v, unsigned *status)
+int desk_r_form_ok(desk_request_t *r, desk_r_view_t *v, unsigned *status)
 {
     relais_cli_lang_t lang = r->s->lang;
     if (!desk_csrf_ok(r->s, r->form)) {
-        snprintf(v->alert, sizeof v->alert, "%s",
-                 T(lang, "Non envoyé : ce formulaire venait d'une session terminée ou d'une autre page. Vérifiez ce "
-                         "que vous avez saisi, ci-dessous, et envoyez-le à nouveau.",
-                   "Not sent: this form came from a session that has ended, or from another page. Check what you "
-                   "typed, below, and send it again."));
+        desk_outcome_sentence(lang, DESK_MOVE_EXPIRED, NULL, v->alert, sizeof v->alert);
         *status = MHD_HTTP_FORBIDDEN;
         return 0;
     }
@@ -688,65 +675,65 @@ static enum MHD_Result s_record(desk_request_t *r)
     relais_desk_t *desk = r->desk;
     relais_cli_lang_t lang = r->s->lang;
     const desk_form_t *form = r->form;
-    s_view_t v = {.form = "record", .typed = form};
+    desk_r_view_t v = {.form = "record", .typed = form};
     unsigned status;
-    if (!s_form_ok(r, &v, &status))
+    if (!desk_r_form_ok(r, &v, &status))
         return s_record_page(r, status, &v);
     relais_rcli_contact_t c = {
-        .channel = relais_channel_from_name(s_typed(form, "channel")),
-        .category = relais_category_from_name(s_typed(form, "category")),
-        .subject = s_or_null(s_typed(form, "subject")),
-        .requester = s_or_null(s_typed(form, "requester")),
-        .summary = s_or_null(s_typed(form, "summary")),
-        .house_number = s_or_null(s_typed(form, "house_number")),
-        .contact_details = s_or_null(s_typed(form, "contact_details")),
-        .acknowledged_date = s_or_null(s_typed(form, "acknowledged_date")),
-        .response_due_date = s_or_null(s_typed(form, "response_due_date")),
-        .agreed = *s_typed(form, "contact_agreed") != '\0',
-        .answered = *s_typed(form, "answered") != '\0',
+        .channel = relais_channel_from_name(desk_r_typed(form, "channel")),
+        .category = relais_category_from_name(desk_r_typed(form, "category")),
+        .subject = desk_r_or_null(desk_r_typed(form, "subject")),
+        .requester = desk_r_or_null(desk_r_typed(form, "requester")),
+        .summary = desk_r_or_null(desk_r_typed(form, "summary")),
+        .house_number = desk_r_or_null(desk_r_typed(form, "house_number")),
+        .contact_details = desk_r_or_null(desk_r_typed(form, "contact_details")),
+        .acknowledged_date = desk_r_or_null(desk_r_typed(form, "acknowledged_date")),
+        .response_due_date = desk_r_or_null(desk_r_typed(form, "response_due_date")),
+        .agreed = *desk_r_typed(form, "contact_agreed") != '\0',
+        .answered = *desk_r_typed(form, "answered") != '\0',
     };
     if (!c.channel)
-        return s_record_page(r, s_refuse(&v, "channel", T(lang, "choisissez le canal.", "choose the channel."), lang),
+        return s_record_page(r, desk_r_refuse(&v, "channel", T(lang, "choisissez le canal.", "choose the channel."), lang),
                              &v);
     if (!c.category)
         return s_record_page(
-            r, s_refuse(&v, "category", T(lang, "choisissez la catégorie.", "choose the category."), lang), &v);
+            r, desk_r_refuse(&v, "category", T(lang, "choisissez la catégorie.", "choose the category."), lang), &v);
     char street[RELAIS_CONTACT_LABEL_LEN] = "", due[16], when[32];
-    if (*s_typed(form, "street")) {
-        if (s_street(desk, s_typed(form, "street"), street, sizeof street, &v, lang) != 0)
+    if (*desk_r_typed(form, "street")) {
+        if (desk_r_street(desk, desk_r_typed(form, "street"), street, sizeof street, &v, lang) != 0)
             return s_record_page(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &v);
         c.street = street;
     }
     /* the browser's "2026-12-03T09:40" is the command's "2026-12-03 09:40" */
-    snprintf(when, sizeof when, "%s", s_typed(form, "when"));
+    snprintf(when, sizeof when, "%s", desk_r_typed(form, "when"));
     char *t = strchr(when, 'T');
     if (t)
         *t = ' ';
     if (!*when)
-        c.occurred_ms = s_wall_ms();
+        c.occurred_ms = desk_r_wall_ms();
     else if (relais_rcli_local_time(when, &c.occurred_ms) != 0)
         return s_record_page(r,
-                             s_refuse(&v, "when",
+                             desk_r_refuse(&v, "when",
                                       T(lang, "la date de réception attend une date et une heure (2026-12-03 09:40).",
                                         "when it came expects a date and a time (2026-12-03 09:40)."),
                                       lang),
                              &v);
     if (relais_channel_is_written(c.channel) && !c.response_due_date) {
         if (relais_rcli_due_date(c.occurred_ms, S_DUE_DAYS, due, sizeof due) != 0)
-            return s_record_page(r, s_refuse(&v, "response_due_date", T(lang, "date impossible.", "no such date."), lang),
+            return s_record_page(r, desk_r_refuse(&v, "response_due_date", T(lang, "date impossible.", "no such date."), lang),
                                  &v);
         c.response_due_date = due;
     }
-    s_sent_t sent;
-    int rc = s_submit(desk, "contact", relais_rcli_contact_json(&c), &sent);
+    desk_r_sent_t sent;
+    int rc = desk_r_submit(desk, "contact", relais_rcli_contact_json(&c), &sent);
     if (rc == 0)
         return s_done(r, sent.ack.case_id, "recorded");
-    return s_record_page(r, s_not_through(rc, &sent, lang, &v), &v);
+    return s_record_page(r, desk_r_not_through(rc, &sent, lang, &v), &v);
 }
 
 /* ---- An entry's page ------------------------------------------------------------------------------- */
 
-static void s_dl(desk_buf_t *b, const char *label, const char *value)
+void desk_r_dl(desk_buf_t *b, const char *label, const char *value)
 {
     desk_buf_printf(b, "<dt>%s</dt><dd>", label);
     desk_buf_lines(b, value);
@@ -774,7 +761,7 @@ static void s_timeline_item(const uint8_t *record, size_t len, relais_cli_lang_t
     if (relais_record_message_decode(record, len, &lr, NULL, &msg) != 0)
         return;
     char when[48], th[RELAIS_CASE_ID_LEN];
-    s_when(lr.received_ms, lang, when, sizeof when);
+    desk_r_when(lr.received_ms, lang, when, sizeof when);
     desk_buf_printf(b, "<li>%s — ", when);
     desk_buf_text(b, relais_message_sender(msg));
     desk_buf_put(b, " — ");
@@ -809,11 +796,7 @@ static void s_timeline_item(const uint8_t *record, size_t len, relais_cli_lang_t
                                                                       : T(lang, "refusé", "declined"));
         note = a.note;
     }
-    if (note && note[0]) {
-        desk_buf_put(b, T(lang, " : « ", ": “"));
-        desk_buf_lines(b, note);
-        desk_buf_put(b, T(lang, " »", "”"));
-    }
+    desk_r_note(b, note, lang);
     desk_buf_put(b, "</li>\n");
     relais_message_destroy(&msg);
 }
@@ -831,13 +814,13 @@ static void s_transfers_table(const relais_contact_record_t *e, relais_cli_lang_
         const relais_transfer_state_t *t = &e->transfers[i];
         char th[RELAIS_CASE_ID_LEN], when[48], answered[48];
         relais_transfer_handle(t->seq, th);
-        s_when(t->transferred_ms, lang, when, sizeof when);
+        desk_r_when(t->transferred_ms, lang, when, sizeof when);
         desk_buf_printf(b, "<tr><th scope=\"row\">%s</th><td>%s</td><td>%s (", th, when,
                         S_PICK(s_recipient_fr, s_recipient_en, t->recipient, lang));
         desk_buf_text(b, t->recipient_name);
         desk_buf_printf(b, ")</td><td>%s</td><td>", S_PICK(s_means_fr, s_means_en, t->means, lang));
         if (t->answer) {
-            s_when(t->answered_ms, lang, answered, sizeof answered);
+            desk_r_when(t->answered_ms, lang, answered, sizeof answered);
             desk_buf_printf(b, "%s, %s", t->answer == RELAIS_ANSWER_ACCEPTED ? T(lang, "accepté", "accepted")
                                                                                : T(lang, "refusé", "declined"),
                             answered);
@@ -853,17 +836,17 @@ static void s_transfers_table(const relais_contact_record_t *e, relais_cli_lang_
 
 /* A section of an entry's page holding the form posted to /register/A-12/FORM: its title, the sentence
  * that refused it when it came back, the form's opening. */
-static void s_entry_section(desk_buf_t *b, const desk_session_t *s, const s_view_t *v, const char *form,
+static void s_entry_section(desk_buf_t *b, const desk_session_t *s, const desk_r_view_t *v, const char *form,
                             const char *handle, const char *title)
 {
     char action[RELAIS_CASE_ID_LEN + 32];
     desk_buf_printf(b, "<section aria-labelledby=\"%s-title\">\n<h2 id=\"%s-title\">%s</h2>\n", form, form, title);
-    s_alert(v, form, b);
+    desk_r_alert(v, form, b);
     snprintf(action, sizeof action, "/register/%s/%s", handle, form);
-    s_form_open(b, s, v, form, action);
+    desk_r_form_open(b, s, v, form, action);
 }
 
-static void s_entry_forms(const desk_session_t *s, const relais_contact_record_t *e, const s_view_t *v,
+static void s_entry_forms(const desk_session_t *s, const relais_contact_record_t *e, const desk_r_view_t *v,
                           relais_cli_lang_t lang, desk_buf_t *b)
 {
     char handle[RELAIS_CASE_ID_LEN];
@@ -872,21 +855,21 @@ static void s_entry_forms(const desk_session_t *s, const relais_contact_record_t
 
     /* update: a note, a correction, the acknowledgement; reopens a closed entry */
     s_entry_section(b, s, v, "update", handle, T(lang, "Mettre à jour", "Update"));
-    s_area(b, v, "update", "note", T(lang, "Note", "Note"), s_value(v, "update", "note"), 0);
+    desk_r_area(b, v, "update", "note", T(lang, "Note", "Note"), desk_r_value(v, "update", "note"), 0);
     if (!open)
-        s_check(b, v, "update", "follow_up", T(lang, "Rouvrir la fiche (suite à donner)", "Reopen the entry (to follow up)"),
-                *s_value(v, "update", "follow_up") != '\0');
-    s_input(b, v, "update", "date", "acknowledged_date", T(lang, "Accusé de réception envoyé le", "Acknowledged on"),
-            NULL, s_value(v, "update", "acknowledged_date"), 0);
-    s_input(b, v, "update", "date", "response_due_date", T(lang, "Réponse due le", "Answer due on"), NULL,
-            s_value(v, "update", "response_due_date"), 0);
-    s_select(b, v, "update", "category", T(lang, "Catégorie", "Category"), T(lang, "inchangée", "unchanged"),
-             s_category_fr, s_category_en, RELAIS_CATEGORY_COUNT, s_category_name, s_value(v, "update", "category"),
+        desk_r_check(b, v, "update", "follow_up", T(lang, "Rouvrir la fiche (suite à donner)", "Reopen the entry (to follow up)"),
+                *desk_r_value(v, "update", "follow_up") != '\0');
+    desk_r_input(b, v, "update", "date", "acknowledged_date", T(lang, "Accusé de réception envoyé le", "Acknowledged on"),
+            NULL, desk_r_value(v, "update", "acknowledged_date"), 0);
+    desk_r_input(b, v, "update", "date", "response_due_date", T(lang, "Réponse due le", "Answer due on"), NULL,
+            desk_r_value(v, "update", "response_due_date"), 0);
+    desk_r_select(b, v, "update", "category", T(lang, "Catégorie", "Category"), T(lang, "inchangée", "unchanged"),
+             s_category_fr, s_category_en, RELAIS_CATEGORY_COUNT, s_category_name, desk_r_value(v, "update", "category"),
              lang);
-    s_input(b, v, "update", "text", "street", T(lang, "Rue", "Street"), NULL, s_value(v, "update", "street"), 0);
-    s_input(b, v, "update", "text", "house_number", T(lang, "Numéro", "Number"), NULL,
-            s_value(v, "update", "house_number"), 0);
-    s_input(b, v, "update", "text", "subject", T(lang, "Objet", "Subject"), NULL, s_value(v, "update", "subject"), 0);
+    desk_r_input(b, v, "update", "text", "street", T(lang, "Rue", "Street"), NULL, desk_r_value(v, "update", "street"), 0);
+    desk_r_input(b, v, "update", "text", "house_number", T(lang, "Numéro", "Number"), NULL,
+            desk_r_value(v, "update", "house_number"), 0);
+    desk_r_input(b, v, "update", "text", "subject", T(lang, "Objet", "Subject"), NULL, desk_r_value(v, "update", "subject"), 0);
     desk_buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n",
                     T(lang, "Enregistrer la mise à jour", "Record the update"));
     /* a closed entry is closed or transferred once reopened; a refused form still comes back with
@@ -899,7 +882,7 @@ static void s_entry_forms(const desk_session_t *s, const relais_contact_record_t
     /* close */
     if (open || failed_close) {
         s_entry_section(b, s, v, "close", handle, T(lang, "Clore", "Close"));
-        s_area(b, v, "close", "note", T(lang, "Note de clôture", "Closing note"), s_value(v, "close", "note"), 0);
+        desk_r_area(b, v, "close", "note", T(lang, "Note de clôture", "Closing note"), desk_r_value(v, "close", "note"), 0);
         desk_buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", T(lang, "Clore la fiche", "Close the entry"));
     }
     if (!open && !failed_transfer)
@@ -907,19 +890,19 @@ static void s_entry_forms(const desk_session_t *s, const relais_contact_record_t
 
     /* transfer */
     s_entry_section(b, s, v, "transfer", handle, T(lang, "Transmettre", "Transfer"));
-    s_select(b, v, "transfer", "recipient", T(lang, "À", "To"), NULL, s_recipient_fr, s_recipient_en,
-             RELAIS_RECIPIENT_COUNT, s_recipient_name, s_value(v, "transfer", "recipient"), lang);
-    s_input(b, v, "transfer", "text", "recipient_name", T(lang, "Nom", "Name"),
+    desk_r_select(b, v, "transfer", "recipient", T(lang, "À", "To"), NULL, s_recipient_fr, s_recipient_en,
+             RELAIS_RECIPIENT_COUNT, s_recipient_name, desk_r_value(v, "transfer", "recipient"), lang);
+    desk_r_input(b, v, "transfer", "text", "recipient_name", T(lang, "Nom", "Name"),
             T(lang, "lequel (« Police municipale de Sceaux ») ; dans le réseau, son identité (« coordination »)",
               "which one (\"Police municipale de Sceaux\"); in the hub, its identity (\"coordination\")"),
-            s_value(v, "transfer", "recipient_name"), 1);
-    s_select(b, v, "transfer", "means", T(lang, "Par", "By"), T(lang, "par le réseau", "through the hub"), s_means_fr,
-             s_means_en, RELAIS_MEANS_COUNT, s_means_name, s_value(v, "transfer", "means"), lang);
-    s_area(b, v, "transfer", "note", T(lang, "Ce qui est demandé", "What is asked"), s_value(v, "transfer", "note"), 0);
+            desk_r_value(v, "transfer", "recipient_name"), 1);
+    desk_r_select(b, v, "transfer", "means", T(lang, "Par", "By"), T(lang, "par le réseau", "through the hub"), s_means_fr,
+             s_means_en, RELAIS_MEANS_COUNT, s_means_name, desk_r_value(v, "transfer", "means"), lang);
+    desk_r_area(b, v, "transfer", "note", T(lang, "Ce qui est demandé", "What is asked"), desk_r_value(v, "transfer", "note"), 0);
     desk_buf_printf(b, "<button type=\"submit\">%s</button>\n</form>\n</section>\n", T(lang, "Transmettre", "Transfer"));
 }
 
-static enum MHD_Result s_entry_page(desk_request_t *r, const char *ref, unsigned status, const s_view_t *v)
+static enum MHD_Result s_entry_page(desk_request_t *r, const char *ref, unsigned status, const desk_r_view_t *v)
 {
     relais_desk_t *desk = r->desk;
     relais_cli_lang_t lang = r->s->lang;
@@ -929,7 +912,7 @@ static enum MHD_Result s_entry_page(desk_request_t *r, const char *ref, unsigned
                              T(lang, "Une fiche se nomme A-12, un transfert T-14.", "An entry is named A-12, a transfer T-14."),
                              r->made);
     relais_reply_t reply = {0};
-    int rc = s_read(desk, s_read_show, id, &reply, lang, why, sizeof why);
+    int rc = desk_r_read(desk, s_read_show, id, &reply, lang, why, sizeof why);
     if (rc == 0 && !reply.contact_count) {
         relais_reply_clear(&reply);
         rc = RELAIS_E_MALFORMED;
@@ -949,7 +932,7 @@ static enum MHD_Result s_entry_page(desk_request_t *r, const char *ref, unsigned
     desk_buf_printf(&b, "<p><a href=\"/\">%s</a></p>\n<h1>%s — ", T(lang, "← Le registre", "← The register"), title);
     desk_buf_text(&b, e->subject);
     desk_buf_put(&b, "</h1>\n");
-    const char *done = s_arg(r->conn, "done");
+    const char *done = desk_r_arg(r->conn, "done");
     if (*done)
         desk_buf_printf(&b, "<p role=\"status\">%s</p>\n",
                         !strcmp(done, "recorded")      ? T(lang, "Fiche enregistrée.", "Entry recorded.")
@@ -957,34 +940,34 @@ static enum MHD_Result s_entry_page(desk_request_t *r, const char *ref, unsigned
                         : !strcmp(done, "closed")      ? T(lang, "Fiche close.", "Entry closed.")
                                                        : T(lang, "Mise à jour enregistrée.", "Update recorded."));
     desk_buf_put(&b, "<dl>\n");
-    s_when(e->occurred_ms, lang, when, sizeof when);
+    desk_r_when(e->occurred_ms, lang, when, sizeof when);
     desk_buf_printf(&b, "<dt>%s</dt><dd>%s (%s)</dd>\n", T(lang, "Reçue le", "Came on"), when,
                     S_PICK(s_channel_fr, s_channel_en, e->channel, lang));
-    s_dl(&b, T(lang, "Saisie par", "Recorded by"), e->sender);
-    s_dl(&b, T(lang, "Catégorie", "Category"), S_PICK(s_category_fr, s_category_en, e->category, lang));
+    desk_r_dl(&b, T(lang, "Saisie par", "Recorded by"), e->sender);
+    desk_r_dl(&b, T(lang, "Catégorie", "Category"), S_PICK(s_category_fr, s_category_en, e->category, lang));
     s_place(e, place, sizeof place);
-    s_dl(&b, T(lang, "Lieu", "Place"), place);
-    s_dl(&b, T(lang, "Demandeur", "Resident"), e->requester[0] ? e->requester : T(lang, "anonyme", "anonymous"));
+    desk_r_dl(&b, T(lang, "Lieu", "Place"), place);
+    desk_r_dl(&b, T(lang, "Demandeur", "Resident"), e->requester[0] ? e->requester : T(lang, "anonyme", "anonymous"));
     /* the resident's details are in the entry's own record alone, kept with their agreement */
     relais_message_t *first = NULL;
     relais_contact_view_t c;
     if (reply.record_count &&
         relais_record_message_decode(reply.records[0], reply.record_lens[0], NULL, NULL, &first) == 0 &&
         relais_message_contact(first, &c) == 0 && c.contact_details && c.contact_details[0])
-        s_dl(&b, T(lang, "Joignable", "Reach at"), c.contact_details);
+        desk_r_dl(&b, T(lang, "Joignable", "Reach at"), c.contact_details);
     relais_message_destroy(&first);
     desk_buf_printf(&b, "<dt>%s</dt><dd>%s%s</dd>\n", T(lang, "Traitement", "Handling"),
                     S_PICK(s_handling_fr, s_handling_en, e->handling, lang),
                     e->overdue ? T(lang, " — <strong>en retard</strong>", " — <strong>overdue</strong>") : "");
     if (e->acknowledged_date[0]) {
         relais_cli_date(e->acknowledged_date, lang, d, sizeof d);
-        s_dl(&b, T(lang, "Accusé de réception", "Acknowledged"), d);
+        desk_r_dl(&b, T(lang, "Accusé de réception", "Acknowledged"), d);
     }
     if (e->response_due_date[0]) {
         relais_cli_date(e->response_due_date, lang, d, sizeof d);
-        s_dl(&b, T(lang, "Réponse due le", "Answer due"), d);
+        desk_r_dl(&b, T(lang, "Réponse due le", "Answer due"), d);
     }
-    s_dl(&b, T(lang, "Résumé", "Summary"), e->summary);
+    desk_r_dl(&b, T(lang, "Résumé", "Summary"), e->summary);
     desk_buf_put(&b, "</dl>\n");
     s_transfers_table(e, lang, &b);
     desk_buf_printf(&b, "<h2>%s</h2>\n<ol class=\"timeline\">\n", T(lang, "Suivi", "Follow-up"));
@@ -1003,60 +986,60 @@ static enum MHD_Result s_entry_post(desk_request_t *r, const char *id, const cha
     relais_desk_t *desk = r->desk;
     relais_cli_lang_t lang = r->s->lang;
     const desk_form_t *form = r->form;
-    s_view_t v = {.form = what, .typed = form};
+    desk_r_view_t v = {.form = what, .typed = form};
     unsigned status;
     char entry[RELAIS_CASE_ID_LEN];
     if (relais_cli_case_ref(id, RELAIS_CLI_REF_ENTRY, entry, sizeof entry) != 0)
         return desk_http_say(desk, r->conn, MHD_HTTP_NOT_FOUND, r->s, lang, T(lang, "Pas de telle fiche", "No such entry"),
                              T(lang, "Une fiche se nomme A-12.", "An entry is named A-12."), r->made);
-    if (!s_form_ok(r, &v, &status))
+    if (!desk_r_form_ok(r, &v, &status))
         return s_entry_page(r, entry, status, &v);
-    s_sent_t sent;
+    desk_r_sent_t sent;
     int rc;
     const char *said;
     if (strcmp(what, "transfer") == 0) {
-        relais_recipient_t to = relais_recipient_from_name(s_typed(form, "recipient"));
-        relais_means_t by = relais_means_from_name(s_typed(form, "means"));
+        relais_recipient_t to = relais_recipient_from_name(desk_r_typed(form, "recipient"));
+        relais_means_t by = relais_means_from_name(desk_r_typed(form, "means"));
         if (!to)
-            return s_entry_page(r, entry, s_refuse(&v, "recipient", T(lang, "choisissez à qui.", "choose to whom."), lang),
+            return s_entry_page(r, entry, desk_r_refuse(&v, "recipient", T(lang, "choisissez à qui.", "choose to whom."), lang),
                                 &v);
         if (to != RELAIS_RECIPIENT_HUB && !by)
             return s_entry_page(r, entry,
-                                s_refuse(&v, "means",
+                                desk_r_refuse(&v, "means",
                                          T(lang, "dites comment la fiche a été transmise (téléphone, courriel, "
                                                  "courrier, en main propre).",
                                            "say how the entry was passed on (phone, e-mail, letter, in person)."),
                                          lang),
                                 &v);
-        rc = s_submit(desk, "transfer",
-                      relais_rcli_transfer_json(entry, to, s_or_null(s_typed(form, "recipient_name")), by,
-                                                s_or_null(s_typed(form, "note"))),
+        rc = desk_r_submit(desk, "transfer",
+                      relais_rcli_transfer_json(entry, to, desk_r_or_null(desk_r_typed(form, "recipient_name")), by,
+                                                desk_r_or_null(desk_r_typed(form, "note"))),
                       &sent);
         said = "transferred";
     } else {
         int closing = strcmp(what, "close") == 0;
         char street[RELAIS_CONTACT_LABEL_LEN] = "";
-        if (!closing && *s_typed(form, "street") &&
-            s_street(desk, s_typed(form, "street"), street, sizeof street, &v, lang) != 0)
+        if (!closing && *desk_r_typed(form, "street") &&
+            desk_r_street(desk, desk_r_typed(form, "street"), street, sizeof street, &v, lang) != 0)
             return s_entry_page(r, entry, MHD_HTTP_UNPROCESSABLE_CONTENT, &v);
-        relais_rcli_update_t u = {.entry_id = entry, .note = s_or_null(s_typed(form, "note"))};
+        relais_rcli_update_t u = {.entry_id = entry, .note = desk_r_or_null(desk_r_typed(form, "note"))};
         if (closing) {
             u.handling = RELAIS_HANDLING_CLOSED;
         } else {
-            u.handling = *s_typed(form, "follow_up") ? RELAIS_HANDLING_FOLLOW_UP : RELAIS_HANDLING_UNSPECIFIED;
-            u.category = relais_category_from_name(s_typed(form, "category"));
-            u.acknowledged_date = s_or_null(s_typed(form, "acknowledged_date"));
-            u.response_due_date = s_or_null(s_typed(form, "response_due_date"));
-            u.street = s_or_null(street);
-            u.house_number = s_or_null(s_typed(form, "house_number"));
-            u.subject = s_or_null(s_typed(form, "subject"));
+            u.handling = *desk_r_typed(form, "follow_up") ? RELAIS_HANDLING_FOLLOW_UP : RELAIS_HANDLING_UNSPECIFIED;
+            u.category = relais_category_from_name(desk_r_typed(form, "category"));
+            u.acknowledged_date = desk_r_or_null(desk_r_typed(form, "acknowledged_date"));
+            u.response_due_date = desk_r_or_null(desk_r_typed(form, "response_due_date"));
+            u.street = desk_r_or_null(street);
+            u.house_number = desk_r_or_null(desk_r_typed(form, "house_number"));
+            u.subject = desk_r_or_null(desk_r_typed(form, "subject"));
         }
-        rc = s_submit(desk, "contact_update", relais_rcli_update_json(&u), &sent);
+        rc = desk_r_submit(desk, "contact_update", relais_rcli_update_json(&u), &sent);
         said = closing ? "closed" : "updated";
     }
     if (rc == 0)
         return s_done(r, entry, said);
-    status = s_not_through(rc, &sent, lang, &v);
+    status = desk_r_not_through(rc, &sent, lang, &v);
     return s_entry_page(r, entry, status, &v);
 }
 
@@ -1066,7 +1049,7 @@ static enum MHD_Result s_print(desk_request_t *r)
 {
     relais_desk_t *desk = r->desk;
     relais_cli_lang_t lang = r->s->lang;
-    const char *from = s_arg(r->conn, "from"), *to = s_arg(r->conn, "to");
+    const char *from = desk_r_arg(r->conn, "from"), *to = desk_r_arg(r->conn, "to");
     relais_request_t f = {0};
     if (relais_rcli_local_time(from, &f.from_ms) != 0 || !(f.to_ms = relais_reception_day_end_ms(to)) ||
         f.to_ms <= f.from_ms)
@@ -1082,7 +1065,7 @@ static enum MHD_Result s_print(desk_request_t *r)
     char why[512];
     for (;;) {
         relais_reply_t reply = {0};
-        if ((rc = s_read(desk, s_read_list, &f, &reply, lang, why, sizeof why)) != 0)
+        if ((rc = desk_r_read(desk, s_read_list, &f, &reply, lang, why, sizeof why)) != 0)
             break;
         relais_contact_record_t *grown = reply.contact_count
                                              ? realloc(rows, (count + reply.contact_count) * sizeof *rows)
@@ -1116,7 +1099,7 @@ static enum MHD_Result s_print(desk_request_t *r)
                       "Ville de Sceaux — Tranquillité urbaine service"),
                     T(lang, "Période : du", "Period: from"), dfrom, T(lang, "au", "to"), dto);
     if (rc) {
-        s_trouble(&b, why);
+        desk_r_trouble(&b, why);
     } else {
         desk_buf_printf(&b, "<p>%s %zu%s</p>\n", T(lang, "Fiches :", "Entries:"), count,
                         cut ? T(lang, " (extrait tronqué : choisissez une période plus courte)",
@@ -1133,11 +1116,11 @@ static enum MHD_Result s_print(desk_request_t *r)
         }
     }
     char now[48];
-    s_when(s_wall_ms(), lang, now, sizeof now);
+    desk_r_when(desk_r_wall_ms(), lang, now, sizeof now);
     desk_buf_printf(&b, "<p>%s %s</p>\n</div>\n", T(lang, "Imprimé le", "Printed on"), now);
     free(rows);
     desk_page_end(lang, &b);
-    return desk_http_send(desk, r->conn, rc ? s_read_status(rc) : MHD_HTTP_OK, &b, r->made, NULL);
+    return desk_http_send(desk, r->conn, rc ? desk_r_read_status(rc) : MHD_HTTP_OK, &b, r->made, NULL);
 }
 
 /* ---- The reception's routes ------------------------------------------------------------------------ */
@@ -1145,6 +1128,8 @@ static enum MHD_Result s_print(desk_request_t *r)
 int desk_reception_route(desk_request_t *r, enum MHD_Result *answer)
 {
     const char *url = r->url;
+    if (desk_lost_route(r, answer) || desk_decree_route(r, answer) || desk_reception_chart_route(r, answer))
+        return 1;
     if (r->get && strcmp(url, "/") == 0) {
         *answer = s_register(r);
         return 1;
@@ -1175,7 +1160,7 @@ int desk_reception_route(desk_request_t *r, enum MHD_Result *answer)
 
 /* ---- The transfers made to a coordinator or a partner ---------------------------------------------- */
 
-static enum MHD_Result s_transfers_page(desk_request_t *r, unsigned status, const char *failed, const s_view_t *v)
+static enum MHD_Result s_transfers_page(desk_request_t *r, unsigned status, const char *failed, const desk_r_view_t *v)
 {
     relais_desk_t *desk = r->desk;
     relais_cli_lang_t lang = r->s->lang;
@@ -1185,14 +1170,14 @@ static enum MHD_Result s_transfers_page(desk_request_t *r, unsigned status, cons
     desk_buf_t b = {0};
     int rc = s_list_begin(r, &f, T(lang, "Transferts reçus de l'accueil", "Transfers from the reception"), "transfers",
                           &reply, why, sizeof why, &b);
-    const char *done = s_arg(r->conn, "answered");
+    const char *done = desk_r_arg(r->conn, "answered");
     if (*done) {
         desk_buf_printf(&b, "<p role=\"status\">%s ", T(lang, "Réponse enregistrée :", "Answer recorded:"));
         desk_buf_text(&b, done);
         desk_buf_put(&b, "</p>\n");
     }
     if (rc) {
-        s_trouble(&b, why);
+        desk_r_trouble(&b, why);
     } else if (!reply.contact_count) {
         desk_buf_printf(&b, "<p>%s</p>\n", T(lang, "Aucune fiche ne vous a été transmise.", "No entry was transferred to you."));
     }
@@ -1200,16 +1185,16 @@ static enum MHD_Result s_transfers_page(desk_request_t *r, unsigned status, cons
         const relais_contact_record_t *e = &reply.contacts[i];
         char handle[RELAIS_CASE_ID_LEN], when[48], place[2 * RELAIS_CONTACT_LABEL_LEN];
         relais_entry_handle(e->seq, handle);
-        s_when(e->occurred_ms, lang, when, sizeof when);
+        desk_r_when(e->occurred_ms, lang, when, sizeof when);
         s_place(e, place, sizeof place);
         desk_buf_printf(&b, "<section aria-labelledby=\"e-%s\">\n<h2 id=\"e-%s\">%s — ", handle, handle, handle);
         desk_buf_text(&b, e->subject);
         desk_buf_printf(&b, "</h2>\n<dl>\n<dt>%s</dt><dd>%s (%s)</dd>\n", T(lang, "Reçue le", "Came on"), when,
                         S_PICK(s_channel_fr, s_channel_en, e->channel, lang));
-        s_dl(&b, T(lang, "Catégorie", "Category"), S_PICK(s_category_fr, s_category_en, e->category, lang));
-        s_dl(&b, T(lang, "Lieu", "Place"), place);
-        s_dl(&b, T(lang, "Demandeur", "Resident"), e->requester[0] ? e->requester : T(lang, "anonyme", "anonymous"));
-        s_dl(&b, T(lang, "Résumé", "Summary"), e->summary);
+        desk_r_dl(&b, T(lang, "Catégorie", "Category"), S_PICK(s_category_fr, s_category_en, e->category, lang));
+        desk_r_dl(&b, T(lang, "Lieu", "Place"), place);
+        desk_r_dl(&b, T(lang, "Demandeur", "Resident"), e->requester[0] ? e->requester : T(lang, "anonyme", "anonymous"));
+        desk_r_dl(&b, T(lang, "Résumé", "Summary"), e->summary);
         desk_buf_put(&b, "</dl>\n");
         s_transfers_table(e, lang, &b);
         for (size_t k = 0; k < e->transfer_count && k < RELAIS_MAX_TRANSFERS; k++) {
@@ -1220,13 +1205,13 @@ static enum MHD_Result s_transfers_page(desk_request_t *r, unsigned status, cons
             relais_transfer_handle(t->seq, th);
             snprintf(form, sizeof form, "answer-%s", th);
             snprintf(action, sizeof action, "/transfers/%s/answer", th);
-            const s_view_t *mine = failed && strcmp(failed, th) == 0 ? v : NULL;
-            s_view_t named = mine ? *mine : (s_view_t){0};
+            const desk_r_view_t *mine = failed && strcmp(failed, th) == 0 ? v : NULL;
+            desk_r_view_t named = mine ? *mine : (desk_r_view_t){0};
             named.form = mine ? form : NULL;
             desk_buf_printf(&b, "<h3>%s %s</h3>\n", T(lang, "Répondre au transfert", "Answer transfer"), th);
-            s_alert(&named, form, &b);
-            s_form_open(&b, r->s, &named, form, action);
-            const char *typed = s_value(&named, form, "answer");
+            desk_r_alert(&named, form, &b);
+            desk_r_form_open(&b, r->s, &named, form, action);
+            const char *typed = desk_r_value(&named, form, "answer");
             desk_buf_printf(&b, "<fieldset><legend>%s</legend>\n", T(lang, "Votre réponse *", "Your answer *"));
             desk_buf_printf(&b, "<div class=\"choice\"><input type=\"radio\" name=\"answer\" id=\"%s-accepted\" "
                                 "value=\"accepted\" required%s><label for=\"%s-accepted\">%s</label></div>\n",
@@ -1236,14 +1221,14 @@ static enum MHD_Result s_transfers_page(desk_request_t *r, unsigned status, cons
                                 "value=\"declined\"%s><label for=\"%s-declined\">%s</label></div>\n</fieldset>\n",
                             form, !strcmp(typed, "declined") ? " checked" : "", form,
                             T(lang, "refusé (une note dit pourquoi)", "declined (a note says why)"));
-            s_area(&b, &named, form, "note", T(lang, "Note", "Note"), s_value(&named, form, "note"), 0);
+            desk_r_area(&b, &named, form, "note", T(lang, "Note", "Note"), desk_r_value(&named, form, "note"), 0);
             desk_buf_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n", T(lang, "Répondre", "Answer"));
         }
         desk_buf_put(&b, "</section>\n");
     }
     relais_reply_clear(&reply);
     desk_page_end(lang, &b);
-    return desk_http_send(desk, r->conn, rc ? s_read_status(rc) : status, &b, r->made, NULL);
+    return desk_http_send(desk, r->conn, rc ? desk_r_read_status(rc) : status, &b, r->made, NULL);
 }
 
 static enum MHD_Result s_answer(desk_request_t *r, const char *ref)
@@ -1254,23 +1239,23 @@ static enum MHD_Result s_answer(desk_request_t *r, const char *ref)
         return desk_http_say(r->desk, r->conn, MHD_HTTP_NOT_FOUND, r->s, lang,
                              T(lang, "Pas de tel transfert", "No such transfer"),
                              T(lang, "Un transfert se nomme T-14.", "A transfer is named T-14."), r->made);
-    s_view_t v = {.typed = r->form};
+    desk_r_view_t v = {.typed = r->form};
     unsigned status;
-    if (!s_form_ok(r, &v, &status))
+    if (!desk_r_form_ok(r, &v, &status))
         return s_transfers_page(r, status, th, &v);
-    relais_answer_t a = relais_answer_from_name(s_typed(r->form, "answer"));
+    relais_answer_t a = relais_answer_from_name(desk_r_typed(r->form, "answer"));
     if (!a)
-        return s_transfers_page(r, s_refuse(&v, "answer", T(lang, "choisissez : accepté ou refusé.", "choose: accepted or declined."), lang),
+        return s_transfers_page(r, desk_r_refuse(&v, "answer", T(lang, "choisissez : accepté ou refusé.", "choose: accepted or declined."), lang),
                                 th, &v);
-    s_sent_t sent;
-    int rc = s_submit(r->desk, "transfer_answer", relais_rcli_answer_json(th, a, s_or_null(s_typed(r->form, "note"))),
+    desk_r_sent_t sent;
+    int rc = desk_r_submit(r->desk, "transfer_answer", relais_rcli_answer_json(th, a, desk_r_or_null(desk_r_typed(r->form, "note"))),
                       &sent);
     if (rc == 0) {
         char where[RELAIS_CASE_ID_LEN + 32];
         snprintf(where, sizeof where, "/transfers?answered=%s", th);
         return desk_http_redirect(r->desk, r->conn, where, r->made);
     }
-    return s_transfers_page(r, s_not_through(rc, &sent, lang, &v), th, &v);
+    return s_transfers_page(r, desk_r_not_through(rc, &sent, lang, &v), th, &v);
 }
 
 int desk_transfers_route(desk_request_t *r, enum MHD_Result *answer)

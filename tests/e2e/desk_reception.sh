@@ -6,7 +6,10 @@
 # naming its field, what was typed kept; an update, a transfer to the coordinator, a close and a
 # close refused; a form without the session's token refused and nothing stored; a subject in
 # markup written as text; the extract to print; the hub stopped (not sent, the typed text kept);
-# the coordinator's desk answering the transfer from /transfers; English; the HTML rules.
+# the coordinator's desk answering the transfer from /transfers; the lost and found (a found item, a
+# declared loss, their match, the return, each form refused with its field named); the decrees (what
+# is in force at an address on a day, the list, a decree's page); the chart by week and channel;
+# English; the HTML rules.
 # usage: desk_reception.sh RELAIS RELAISD SOURCE_DIR
 set -euo pipefail
 
@@ -193,14 +196,137 @@ cp "$tmp/jar.reception" "$jar"
 web GET "/register/$visit"
 has 'refusé'; has 'Aucune situation suivie à cette adresse.'
 
+step "the site says whose desk it is, and its menu"
+web GET /
+has 'relais — accueil Tranquillité urbaine'; has 'href="/lost"'; has 'href="/decrees"'; has 'href="/charts"'
+
+step "lost and found: a found item and a declared loss, refused with their field named, then recorded"
+web GET /lost
+[ "$code" = 200 ] || fail "the lost and found: $code"
+has 'Aucun objet ni déclaration.'; has 'href="/lost/found"'; has 'name="keeping_over"'
+page lost-empty
+web GET /lost/found
+has 'name="storage"'; has 'name="finder_claims"'
+page lost-found-form
+post /lost/found category=wallet "description=Portefeuille en cuir noir" "street=r. houdan" house_number=12
+[ "$code" = 422 ] || fail "a found item without its storage: $code"
+has 'role="alert"'; grep -q 'id="found-storage"[^>]*aria-invalid="true"' "$tmp/b" || { grep -o "role=.alert.[^<]*" "$tmp/b" >&2; fail "storage not marked"; }
+has 'Portefeuille en cuir noir'; has 'value="r. houdan"'
+page lost-found-refused
+post /lost/found category=wallet "description=Portefeuille en cuir noir" "street=rue houdin" "storage=Armoire A"
+[ "$code" = 422 ] || fail "an unknown street: $code"
+grep -q 'id="found-street"[^>]*aria-invalid="true"' "$tmp/b" || fail "street not marked"
+post /lost/found category=wallet "description=Portefeuille en cuir noir <b>" "street=r. houdan" house_number=12 \
+  "storage=Armoire A" "person=M. Dupont"
+[ "$code" = 303 ] || { cat "$tmp/b" >&2; fail "a found item: $code"; }
+item=$(sed -n 's/^Location: \/lost\/\(O-[0-9]*\).*/\1/Ip' "$tmp/h" | head -1)
+[ -n "$item" ] || fail "no item in $(cat "$tmp/h")"
+web GET /lost/declare
+post /lost/declare category=wallet "description=Portefeuille noir" "street=rue houdan"
+[ "$code" = 422 ] || fail "a loss without who: $code"
+grep -q 'id="declare-person"[^>]*aria-invalid="true"' "$tmp/b" || fail "person not marked"
+post /lost/declare category=wallet "description=Portefeuille noir en cuir" "street=rue houdan" "person=Mme Leroy" \
+  "contact=06 00 00 00 02"
+[ "$code" = 303 ] || fail "a declared loss: $code"
+loss=$(sed -n 's/^Location: \/lost\/\(P-[0-9]*\).*/\1/Ip' "$tmp/h" | head -1)
+[ -n "$loss" ] || fail "no loss in $(cat "$tmp/h")"
+web GET /lost
+has "href=\"/lost/$item\""; has "href=\"/lost/$loss\""
+page lost
+web GET "/lost?kind=declared"
+has "$loss"; hasnt "href=\"/lost/$item\""
+
+step "the item's page: its match, a return refused then recorded, escaping"
+web GET "/lost/$item?done=recorded"
+has 'Enregistré.'; has 'Armoire A'; has '12 Rue Houdan'; has 'Portefeuille en cuir noir &lt;b&gt;'; hasnt 'noir <b>'
+has 'Rapprochements possibles'; has "href=\"/lost/$loss\""; has 'même catégorie'
+page lost-item
+post "/lost/$item/return" "owner=Mme Leroy"
+[ "$code" = 422 ] || fail "a return without the identity: $code"
+grep -q 'id="return-identity_checked"[^>]*aria-invalid="true"' "$tmp/b" || fail "identity not marked"
+has 'value="Mme Leroy"'
+page lost-return-refused
+web GET "/lost/$item"
+csrf_lost=$(csrf)
+web POST "/lost/$item/return" --data-urlencode "owner=Mme Leroy" --data-urlencode "identity_checked=CNI …4521"
+[ "$code" = 403 ] || fail "a return without the token: $code"
+post "/lost/$item/return" "owner=Mme Leroy" "identity_checked=carte d'identité …4521" "declaration_id=$loss"
+[ "$code" = 303 ] || { cat "$tmp/b" >&2; fail "a return: $code"; }
+web GET "/lost/$item?done=return"
+has 'Retour enregistré.'; has 'rendu'; has 'Mme Leroy'; hasnt "action=\"/lost/$item/return\""
+page lost-returned
+web GET "/lost/$loss"
+has 'retrouvé'
+post "/lost/$loss/note" "note="
+[ "$code" = 422 ] || fail "an empty note: $code"
+post "/lost/$loss/note" "note=Prévenue par téléphone."
+[ "$code" = 303 ] || fail "a note: $code"
+web POST "/lost/$item/end" --data-urlencode "csrf=$csrf_lost" --data-urlencode "outcome=destroyed"
+[ "$code" = 409 ] || [ "$code" = 422 ] || fail "ending a returned item: $code"
+has 'role="alert"'
+
+step "decrees: what is in force at an address on a day, the list, a decree's page"
+printf 'Article 1 : le stationnement est interdit rue Houdan, côté pair, du n° 2 au n° 40.\n' >"$tmp/ban.txt"
+ban_day=$(date -d '+11 days' +%F)
+RELAIS_STREETS=$tmp/streets.tsv expect 0 mairie-actes decree publish --signatory "Philippe Laurent, maire" \
+  --number "2026-148" --title "Interdiction temporaire de stationnement, rue Houdan" --regulatory --temporary \
+  --signed "$(date +%F)" --from "$ban_day" --to "$ban_day" --street "r. houdan" --numbers 2-40 --side even \
+  --text "$tmp/ban.txt"
+web GET /decrees
+[ "$code" = 200 ] || fail "the decrees: $code"
+has 'name="street"'; has '2026-148'; has 'Interdiction temporaire de stationnement'
+page decrees
+web GET "/decrees?street=r.+houdan&number=12&on=$ban_day"
+[ "$code" = 200 ] || fail "in force: $code"
+has '1 arrêté en vigueur'; has 'href="/decrees/2026-148"'; has 'côté pair'
+page decrees-in-force
+web GET "/decrees?street=r.+houdan&number=13&on=$ban_day"
+has 'aucun arrêté en vigueur'
+web GET "/decrees?street=rue+houdin&on=$ban_day"
+[ "$code" = 422 ] || fail "an unknown street: $code"
+grep -q 'id="inforce-street"[^>]*aria-invalid="true"' "$tmp/b" || fail "street not marked"; has 'value="rue houdin"'
+web GET "/decrees?street=r.+houdan&on=demain"
+[ "$code" = 422 ] || fail "a day that is no date: $code"
+web GET "/decrees?q=stationnement"
+has '2026-148'
+web GET /decrees/2026-148
+[ "$code" = 200 ] || fail "a decree's page: $code"
+has 'Article 1 : le stationnement est interdit'; has 'mairie-actes'
+page decree
+web GET /decrees/2099-1
+[ "$code" = 404 ] || [ "$code" = 502 ] || fail "no such decree: $code"
+
+step "the chart: solicitations by week and channel, small cells secret"
+web GET /charts
+[ "$code" = 200 ] || fail "the chart: $code"
+has '<svg'; has 'role="img"'; has 'Sollicitations, par semaine ISO et par canal'; has "$(date +%G-W%V)"; has 'secret'
+page chart
+web GET "/charts?from=$(date -d '-20 days' +%F)&to=$(date +%F)"
+[ "$code" = 200 ] || fail "the chart of a period: $code"
+web GET "/charts?from=2026-01-01&to=2025-01-01"
+[ "$code" = 422 ] || fail "a period backwards: $code"
+grep -q 'id="period-to"[^>]*aria-invalid="true"' "$tmp/b" || fail "the end not marked"
+web GET "/charts?lang=en"
+has 'Solicitations by week and channel'
+page chart-en
+web GET "/lost?lang=en"
+has 'Lost and found'
+page lost-en
+web GET "/?lang=fr"
+
 step "the hub stopped: not sent, what was typed kept"
 stop_broker
 web GET /register/new
 post /register/new channel=call category=noise "subject=Pendant la panne" "summary=Gardé tel quel."
 [ "$code" = 503 ] || fail "the hub down: $code"
 has 'role="alert"'; has 'Pendant la panne'; has 'Gardé tel quel.'
-grep -q 'Non envoyé\|a pu être enregistrée' "$tmp/b" || fail "no sentence for the hub down"
+grep -q 'Non envoyé\|a pu être enregistré' "$tmp/b" || fail "no sentence for the hub down"
 page record-hub-down
+web GET /lost/found
+post /lost/found category=keys "description=Trousseau de clés pendant la panne" "place=Mairie" "storage=Armoire B"
+[ "$code" = 503 ] || fail "a found item with the hub down: $code"
+has 'Non envoyé'; has 'Trousseau de clés pendant la panne'
+page lost-hub-down
 stop_desk "$reception_pid"
 
 python3 "$(dirname "$0")/desk_html.py" "$tmp/pages/"*.html || fail "desk_html.py"
