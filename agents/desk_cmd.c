@@ -66,11 +66,13 @@ static const char s_help[] =
     "                      the hub's deadline policy, when relaisd is given other than its defaults:\n"
     "                      the same values, so that the list's due dates are the hub's\n"
     "  --state-dir DIR     the desk's own folder (0700, made when missing) for the calendar's\n"
-    "                      subscription; one folder a desk\n";
+    "                      subscription; one folder a desk\n"
+    "  --streets FILE      a reception desk: the town's street list (`relais streets import`) the\n"
+    "                      streets typed are looked up in (default RELAIS_STREETS)\n";
 
 enum { S_OPT_LISTEN = RELAIS_OPT_FIRST_FREE, S_OPT_SOCKET, S_OPT_SOCKET_GROUP, S_OPT_SECRET, S_OPT_PERSON, S_OPT_IDLE,
        S_OPT_IDLE_SECONDS, S_OPT_LANG, S_OPT_TRIAGE, S_OPT_WORK_HOURS, S_OPT_HOLIDAYS,
-       S_OPT_STATE_DIR, S_OPT_PAGE_ROWS };
+       S_OPT_STATE_DIR, S_OPT_PAGE_ROWS, S_OPT_STREETS };
 
 typedef struct {
     relais_cli_conn_t conn;
@@ -117,6 +119,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
                                          {"holidays", required_argument, NULL, S_OPT_HOLIDAYS},
                                          {"state-dir", required_argument, NULL, S_OPT_STATE_DIR},
                                          {"page-rows", required_argument, NULL, S_OPT_PAGE_ROWS},
+                                         {"streets", required_argument, NULL, S_OPT_STREETS},
                                          {NULL, 0, NULL, 0}};
     int c;
     uint64_t v;
@@ -135,6 +138,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o)
         case S_OPT_WORK_HOURS: o->desk.working_hours = optarg; break;
         case S_OPT_HOLIDAYS: o->desk.holidays = optarg; break;
         case S_OPT_STATE_DIR: o->desk.state_dir = optarg; break;
+        case S_OPT_STREETS: o->desk.streets = optarg; break;
         case S_OPT_IDLE:
             if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 1440)
                 return relais_cli_usage("desk", "--idle-minutes: 1 to 1440");

@@ -248,87 +248,49 @@ static void s_put(json_t *obj, const char *key, const char *value)
         json_object_set_new(obj, key, json_string(value));
 }
 
-/* The place: a street of the town's list (and its number), and/or a place in words. */
-static int s_where(const s_opts_t *o, json_t *body)
+static int s_item(relais_client_t *client, const s_opts_t *o, int found)
 {
+    char street[RELAIS_CONTACT_LABEL_LEN] = "", keep[16] = "";
     if (o->street) {
-        char street[RELAIS_CONTACT_LABEL_LEN];
         int rc = relais_rcli_street("lost", o->streets, o->street, 0, street, sizeof street);
         if (rc)
             return rc;
-        s_put(body, "street", street);
-        s_put(body, "house_number", o->number);
     }
-    s_put(body, "place", o->place);
-    return 0;
-}
-
-/* The last day an item found at `when_ms` is kept: --keep-until, or --keep-days (or
- * RELAIS_LOST_KEEP_DAYS, or a year and a day) after the day it was found. */
-static void s_keep_until(const s_opts_t *o, int64_t when_ms, char out[16])
-{
-    if (o->keep_until[0]) {
-        snprintf(out, 16, "%s", o->keep_until);
-        return;
-    }
-    long days = o->keep_days;
-    const char *env = getenv("RELAIS_LOST_KEEP_DAYS");
-    if (!days && env && atol(env) > 0 && atol(env) <= 730)
-        days = atol(env);
-    if (!days)
-        days = RELAIS_LOST_KEEP_DAYS_DEFAULT;
-    time_t t = (time_t)(when_ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    tm.tm_mday += (int)days;
-    tm.tm_hour = 12;
-    tm.tm_isdst = -1;
-    t = mktime(&tm);
-    localtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
-static int s_item(relais_client_t *client, const s_opts_t *o, int found)
-{
-    json_t *body = json_object();
-    int64_t when = o->when_ms ? o->when_ms : (int64_t)time(NULL) * 1000;
-    json_object_set_new(body, "kind", json_integer(found ? RELAIS_LOST_KIND_FOUND : RELAIS_LOST_KIND_LOST));
-    json_object_set_new(body, "category", json_integer(o->category));
-    s_put(body, "description", o->description);
-    int rc = s_where(o, body);
-    if (rc) {
-        json_decref(body);
-        return rc;
-    }
-    json_object_set_new(body, "when_ms", json_integer(when));
-    s_put(body, "person", found ? o->finder : o->name);
-    s_put(body, "contact", o->contact);
-    if (found) {
-        char keep[16];
-        s_keep_until(o, when, keep);
-        s_put(body, "storage", o->storage);
-        s_put(body, "keep_until", keep);
-        if (o->finder_claims)
-            json_object_set_new(body, "finder_claims", json_true());
-    } else if (o->until_ms) {
-        json_object_set_new(body, "until_ms", json_integer(o->until_ms));
-    }
-    return relais_rcli_submit(client, "lost", o->spool, o->json, "lost_found", body);
+    relais_rcli_lost_t l = {
+        .kind = found ? RELAIS_LOST_KIND_FOUND : RELAIS_LOST_KIND_LOST,
+        .category = o->category,
+        .description = o->description,
+        .street = street,
+        .house_number = o->number,
+        .place = o->place,
+        .person = found ? o->finder : o->name,
+        .contact = o->contact,
+        .storage = o->storage,
+        .keep_until = keep,
+        .when_ms = o->when_ms ? o->when_ms : (int64_t)time(NULL) * 1000,
+        .until_ms = o->until_ms,
+        .finder_claims = o->finder_claims,
+    };
+    if (found && o->keep_until[0])
+        snprintf(keep, sizeof keep, "%s", o->keep_until);
+    else if (found && relais_rcli_keep_until(l.when_ms, o->keep_days, keep, sizeof keep) != 0)
+        return relais_cli_usage("lost", "found: no keeping date can be said for that day");
+    return relais_rcli_submit(client, "lost", o->spool, o->json, "lost_found", relais_rcli_lost_json(&l));
 }
 
 static int s_update(relais_client_t *client, const s_opts_t *o, relais_lost_update_kind_t kind)
 {
-    json_t *body = json_object();
-    s_put(body, "item_id", o->handle);
-    json_object_set_new(body, "kind", json_integer(kind));
-    s_put(body, "owner", o->owner);
-    s_put(body, "identity_checked", o->identity);
-    s_put(body, "declaration_id", o->declaration);
-    if (o->outcome)
-        json_object_set_new(body, "outcome", json_integer(o->outcome));
-    s_put(body, "handed_to", o->to);
-    s_put(body, "note", o->note);
-    return relais_rcli_submit(client, "lost", o->spool, o->json, "lost_found_update", body);
+    relais_rcli_lost_update_t u = {
+        .item_id = o->handle,
+        .kind = kind,
+        .owner = o->owner,
+        .identity_checked = o->identity,
+        .declaration_id = o->declaration,
+        .outcome = o->outcome,
+        .handed_to = o->to,
+        .note = o->note,
+    };
+    return relais_rcli_submit(client, "lost", o->spool, o->json, "lost_found_update", relais_rcli_lost_update_json(&u));
 }
 
 /* ---- Reads -------------------------------------------------------------------------------- */

@@ -344,29 +344,16 @@ static int s_record(relais_client_t *client, const s_opts_t *o)
             uint64_t days = o->due_days ? (uint64_t)o->due_days : S_DUE_DAYS_DEFAULT;
             if (!o->due_days && env && env[0] && (relais_cli_parse_u64(env, &days) != 0 || days == 0 || days > 730))
                 return relais_cli_usage("reception", "RELAIS_RECEPTION_DUE_DAYS: expected 1 to 730 days");
-            time_t t = (time_t)((when + (int64_t)days * S_DAY_MS) / 1000);
-            struct tm tm;
-            if (!localtime_r(&t, &tm) || !strftime(due, sizeof due, "%Y-%m-%d", &tm))
+            if (relais_rcli_due_date(when, (unsigned)days, due, sizeof due) != 0)
                 return relais_cli_local("reception", RELAIS_E_INVALID);
         }
     }
-    json_t *c = json_object();
-    /* Enums by number: the JSON form takes relais.proto's values, which the C enums hold. */
-    json_object_set_new(c, "channel", json_integer((int)o->channel));
-    s_put(c, "subject", o->subject);
-    s_put(c, "requester", o->requester);
-    s_put(c, "summary", o->summary);
-    json_object_set_new(c, "occurred_ms", json_integer(when));
-    json_object_set_new(c, "category", json_integer((int)o->category));
-    s_put(c, "street", street);
-    s_put(c, "house_number", o->number);
-    s_put(c, "contact_details", o->contact);
-    if (o->agreed)
-        json_object_set_new(c, "contact_agreed", json_true());
-    json_object_set_new(c, "handling", json_integer(o->answered ? RELAIS_HANDLING_ANSWERED_ON_SPOT : RELAIS_HANDLING_FOLLOW_UP));
-    s_put(c, "acknowledged_date", o->acknowledged);
-    s_put(c, "response_due_date", due);
-    return s_submit(client, o, "contact", c);
+    relais_rcli_contact_t c = {.channel = o->channel, .category = o->category, .subject = o->subject,
+                               .requester = o->requester, .summary = o->summary, .street = street,
+                               .house_number = o->number, .contact_details = o->contact,
+                               .acknowledged_date = o->acknowledged, .response_due_date = due,
+                               .occurred_ms = when, .agreed = o->agreed, .answered = o->answered};
+    return s_submit(client, o, "contact", relais_rcli_contact_json(&c));
 }
 
 static int s_update(relais_client_t *client, const s_opts_t *o, const char *entry, int closing)
@@ -374,35 +361,23 @@ static int s_update(relais_client_t *client, const s_opts_t *o, const char *entr
     char street[RELAIS_CONTACT_LABEL_LEN] = "";
     if (o->street && s_street(o, street, sizeof street) != 0)
         return RELAIS_EXIT_USAGE;
-    json_t *u = json_object();
-    s_put(u, "entry_id", entry);
-    if (closing || o->follow_up)
-        json_object_set_new(u, "handling", json_integer(closing ? RELAIS_HANDLING_CLOSED : RELAIS_HANDLING_FOLLOW_UP));
-    s_put(u, "note", o->note);
-    s_put(u, "acknowledged_date", o->acknowledged);
-    s_put(u, "response_due_date", o->due);
-    if (o->category)
-        json_object_set_new(u, "category", json_integer((int)o->category));
-    s_put(u, "street", street);
-    s_put(u, "house_number", o->number);
-    s_put(u, "subject", o->subject);
-    return s_submit(client, o, "contact_update", u);
+    relais_rcli_update_t u = {.entry_id = entry,
+                              .handling = closing ? RELAIS_HANDLING_CLOSED
+                                          : o->follow_up ? RELAIS_HANDLING_FOLLOW_UP
+                                                         : RELAIS_HANDLING_UNSPECIFIED,
+                              .category = o->category, .note = o->note, .acknowledged_date = o->acknowledged,
+                              .response_due_date = o->due, .street = street, .house_number = o->number,
+                              .subject = o->subject};
+    return s_submit(client, o, "contact_update", relais_rcli_update_json(&u));
 }
 
 static int s_transfer(relais_client_t *client, const s_opts_t *o, const char *entry)
 {
-    int hub = o->recipient == RELAIS_RECIPIENT_HUB;
-    if (!hub && !o->means)
+    if (o->recipient != RELAIS_RECIPIENT_HUB && !o->means)
         return relais_cli_usage("reception", "transfer --to %s needs --by: how the entry was passed on (phone, email, "
                                              "letter or in-person)",
                                 relais_recipient_name(o->recipient));
-    json_t *t = json_object();
-    s_put(t, "entry_id", entry);
-    json_object_set_new(t, "recipient", json_integer((int)o->recipient));
-    s_put(t, "recipient_name", o->name);
-    json_object_set_new(t, "means", json_integer(hub ? RELAIS_MEANS_BY_HUB : (int)o->means));
-    s_put(t, "note", o->note);
-    return s_submit(client, o, "transfer", t);
+    return s_submit(client, o, "transfer", relais_rcli_transfer_json(entry, o->recipient, o->name, o->means, o->note));
 }
 
 static int s_answer(relais_client_t *client, const s_opts_t *o, const char *transfer, const char *answer)
@@ -410,11 +385,7 @@ static int s_answer(relais_client_t *client, const s_opts_t *o, const char *tran
     relais_answer_t a = relais_answer_from_name(answer);
     if (!a)
         return relais_cli_usage("reception", "answer: '%s' is no answer; expected accepted or declined", answer);
-    json_t *t = json_object();
-    s_put(t, "transfer_id", transfer);
-    json_object_set_new(t, "answer", json_integer((int)a));
-    s_put(t, "note", o->note);
-    return s_submit(client, o, "transfer_answer", t);
+    return s_submit(client, o, "transfer_answer", relais_rcli_answer_json(transfer, a, o->note));
 }
 
 /* ---- Reading: the list, an entry's page, the figures ---------------------------------------- */

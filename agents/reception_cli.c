@@ -47,29 +47,6 @@ int relais_rcli_parse(const char *cmd, int argc, char **argv, const struct optio
     return 0;
 }
 
-/* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */
-int relais_rcli_local_time(const char *text, int64_t *ms)
-{
-    struct tm tm = {.tm_isdst = -1};
-    int y, mo, d, h = 0, mi = 0;
-    char tail = 0;
-    int n = sscanf(text, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail);
-    char date[11];
-    snprintf(date, sizeof date, "%.10s", text);
-    if ((n != 3 && n != 5) || !relais_calendar_date(date, NULL, NULL, NULL) || h > 23 || mi > 59 || h < 0 || mi < 0)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    time_t t = mktime(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *ms = (int64_t)t * 1000;
-    return 0;
-}
-
 /* The street as the town's list spells it, or a refusal that names the closest ones. Without a
  * list to read, `as_typed` lets the street through as it was typed (a search), else it is refused. */
 int relais_rcli_street(const char *cmd, const char *streets, const char *typed, int as_typed, char *out, size_t cap)
@@ -98,10 +75,7 @@ int relais_rcli_street(const char *cmd, const char *streets, const char *typed, 
 int relais_rcli_submit(relais_client_t *client, const char *cmd, const char *spool, int json_out, const char *key,
                        json_t *body)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, key, body);
-    char *json = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
+    char *json = relais_rcli_payload(key, body);
     if (!json)
         return relais_cli_local(cmd, RELAIS_E_NOMEM);
     uint8_t id[RELAIS_MSG_ID_BYTES];

@@ -45,4 +45,61 @@ int relais_rcli_parse(const char *cmd, int argc, char **argv, const struct optio
                       size_t sub_count, relais_cli_conn_t *conn, int (*option)(void *ctx, int opt, const char *arg),
                       void *ctx, const relais_rcli_sub_t **sub);
 
+/* ---- The register's payloads (reception_json.c), the command's and the web desk's alike -------- */
+
+/* A solicitation as it comes in (ContactLog); NULL or "" texts are left out. */
+typedef struct {
+    relais_channel_t channel;
+    relais_category_t category;
+    const char *subject, *requester, *summary, *street, *house_number, *contact_details;
+    const char *acknowledged_date, *response_due_date; /* YYYY-MM-DD */
+    int64_t occurred_ms;
+    int agreed;   /* the resident agreed to be reached back */
+    int answered; /* answered on the spot; otherwise to follow up */
+} relais_rcli_contact_t;
+
+/* A note, a correction, the closing or the reopening of an entry (ContactUpdate); handling 0: unchanged. */
+typedef struct {
+    const char *entry_id;
+    relais_handling_t handling;
+    relais_category_t category;
+    const char *note, *acknowledged_date, *response_due_date, *street, *house_number, *subject;
+} relais_rcli_update_t;
+
+/* The payloads' bodies (NULL: memory); a transfer in the hub goes BY_HUB whatever `means` says. */
+json_t *relais_rcli_contact_json(const relais_rcli_contact_t *c);
+json_t *relais_rcli_update_json(const relais_rcli_update_t *u);
+json_t *relais_rcli_transfer_json(const char *entry_id, relais_recipient_t recipient, const char *name,
+                                  relais_means_t means, const char *note);
+json_t *relais_rcli_answer_json(const char *transfer_id, relais_answer_t answer, const char *note);
+/* An item of the lost and found as it comes in (LostFoundItem): found (storage, keep_until,
+ * finder_claims) or declared lost (until_ms); the street as the town's list spells it; NULL or ""
+ * texts are left out. */
+typedef struct {
+    relais_lost_kind_t kind;
+    relais_item_category_t category;
+    const char *description, *street, *house_number, *place, *person, *contact, *storage, *keep_until;
+    int64_t when_ms, until_ms;
+    int finder_claims;
+} relais_rcli_lost_t;
+
+/* A return, the end of a keeping, a withdrawal or a note (LostFoundUpdate). */
+typedef struct {
+    const char *item_id;
+    relais_lost_update_kind_t kind;
+    const char *owner, *identity_checked, *declaration_id, *handed_to, *note;
+    relais_outcome_t outcome;
+} relais_rcli_lost_update_t;
+
+json_t *relais_rcli_lost_json(const relais_rcli_lost_t *l);
+json_t *relais_rcli_lost_update_json(const relais_rcli_lost_update_t *u);
+/* The last day an item found at `when_ms` is kept, YYYY-MM-DD: `days` after the day it was found (0:
+ * RELAIS_LOST_KEEP_DAYS from the environment, else a year and a day). RELAIS_E_INVALID: no such day. */
+int relais_rcli_keep_until(int64_t when_ms, long days, char *out, size_t cap);
+
+/* `{"KEY": body}` as compact JSON (caller frees), body stolen; NULL: memory. */
+char *relais_rcli_payload(const char *key, json_t *body);
+/* The date `days` after `when_ms`, local time, as YYYY-MM-DD; RELAIS_E_INVALID when it cannot be said. */
+int relais_rcli_due_date(int64_t when_ms, unsigned days, char *out, size_t cap);
+
 #endif

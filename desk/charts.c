@@ -28,7 +28,7 @@
 
 /* Rules 1 to 4 over a chart: the parts are a table of the total, each part's kinds a table of that
  * part (kind_counts: parts rows of `kinds`, or NULL). */
-static int s_chart(const uint64_t *part_counts, size_t parts, const uint64_t *kind_counts, size_t kinds,
+int desk_chart_make(const uint64_t *part_counts, size_t parts, const uint64_t *kind_counts, size_t kinds,
                    unsigned threshold, desk_chart_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -87,18 +87,18 @@ int desk_figures_make(const desk_counts_t *c, unsigned threshold, desk_figures_t
         for (size_t k = 0; k < DESK_SOURCES; k++)
             months[m] += c->referrals[m][k];
     }
-    int rc = s_chart(months, DESK_CHART_MONTHS, &c->referrals[0][0], DESK_SOURCES, threshold, &out->referrals);
+    int rc = desk_chart_make(months, DESK_CHART_MONTHS, &c->referrals[0][0], DESK_SOURCES, threshold, &out->referrals);
 
     /* Every state a case can be in, the first one first: "unspecified" holds none. */
     if (rc == 0)
-        rc = s_chart(&c->states[RELAIS_CASE_SUBMITTED], RELAIS_CASE_STATE_COUNT - RELAIS_CASE_SUBMITTED, NULL, 0,
+        rc = desk_chart_make(&c->states[RELAIS_CASE_SUBMITTED], RELAIS_CASE_STATE_COUNT - RELAIS_CASE_SUBMITTED, NULL, 0,
                      threshold, &out->states);
 
     uint64_t urgencies[DESK_URGENCIES];
     for (size_t u = 0; u < DESK_URGENCIES; u++)
         urgencies[u] = c->triage[u][0] + c->triage[u][1];
     if (rc == 0)
-        rc = s_chart(urgencies, DESK_URGENCIES, &c->triage[0][0], 2, threshold, &out->triage);
+        rc = desk_chart_make(urgencies, DESK_URGENCIES, &c->triage[0][0], 2, threshold, &out->triage);
     return rc;
 }
 
@@ -152,7 +152,7 @@ const char *desk_month_name(int month, relais_cli_lang_t lang)
 #define S_SECRET "secret"
 
 /* A figure as text: its count, or the word for a secret one. */
-static void s_figure(desk_buf_t *b, const desk_cell_t *c, int secret)
+void desk_chart_figure(desk_buf_t *b, const desk_cell_t *c, int secret)
 {
     if (secret)
         desk_buf_put(b, S_SECRET);
@@ -215,12 +215,12 @@ static void s_capital(const char *text, char *out, size_t cap)
  * labels 14 px), so that their text is as legible as the page's; they shrink with a narrower page. */
 #define S_WIDE 760   /* the months' chart */
 #define S_NARROW 600 /* the others, beside their tables */
-#define S_LABELS 280 /* the months' chart's labels, right-aligned at the end of their column */
+#define S_LABELS DESK_SVG_LABELS
 #define S_NARROW_LABELS 300 /* room for "en attente de l'accord de la famille" at 14 px */
 
 /* The opening of a chart's SVG, its name and description, and its patterns: secret (grey hatching,
  * a figure no one may read) and late (red, white stripes); ids prefixed by the chart's. */
-static void s_svg_open(desk_buf_t *b, const char *id, int width, int height, const char *title, const char *desc)
+void desk_svg_open(desk_buf_t *b, const char *id, int width, int height, const char *title, const char *desc)
 {
     desk_buf_printf(b,
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"%s\" role=\"img\" width=\"%d\" "
@@ -240,7 +240,7 @@ static void s_svg_open(desk_buf_t *b, const char *id, int width, int height, con
                     id, id);
 }
 
-static void s_svg_text(desk_buf_t *b, int x, int y, const char *anchor, int size, int bold, const char *text)
+void desk_svg_text(desk_buf_t *b, int x, int y, const char *anchor, int size, int bold, const char *text)
 {
     desk_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"%d\" fill=\"" S_INK "\"%s%s%s>", x, y, size,
                     anchor ? " text-anchor=\"" : "", anchor ? anchor : "", anchor ? "\"" : "");
@@ -252,27 +252,27 @@ static void s_svg_text(desk_buf_t *b, int x, int y, const char *anchor, int size
     desk_buf_put(b, "</text>\n");
 }
 
-static void s_svg_number(desk_buf_t *b, int x, int y, const char *anchor, int size, uint64_t n)
+void desk_svg_number(desk_buf_t *b, int x, int y, const char *anchor, int size, uint64_t n)
 {
     char text[24];
     snprintf(text, sizeof text, "%" PRIu64, n);
-    s_svg_text(b, x, y, anchor, size, 0, text);
+    desk_svg_text(b, x, y, anchor, size, 0, text);
 }
 
 /* A withheld chart: one hatched panel that says why, and nothing of its figures. */
-static void s_svg_withheld(desk_buf_t *b, const char *id, int width, relais_cli_lang_t lang)
+void desk_svg_withheld(desk_buf_t *b, const char *id, int width, relais_cli_lang_t lang)
 {
     desk_buf_printf(b, "<rect x=\"0\" y=\"8\" width=\"%d\" height=\"56\" fill=\"url(#%s-secret)\" stroke=\"" S_INK
                        "\"/>\n<rect x=\"40\" y=\"20\" width=\"%d\" height=\"32\" fill=\"#ffffff\" stroke=\"" S_INK
                        "\"/>\n",
                     width, id, width - 80);
-    s_svg_text(b, width / 2, 41, "middle", 14, 1,
+    desk_svg_text(b, width / 2, 41, "middle", 14, 1,
                T(lang, "secret : des chiffres si petits désigneraient quelqu'un",
                  "secret: figures this small could name someone"));
 }
 
 /* A bar's height (or length) for `n` out of `most`, `room` at the most, 2 at the least. */
-static int s_scale(uint64_t n, uint64_t most, int room)
+int desk_svg_scale(uint64_t n, uint64_t most, int room)
 {
     if (!n || !most)
         return 0;
@@ -285,7 +285,7 @@ static int s_scale(uint64_t n, uint64_t most, int room)
 
 /* Whether a source's line says anything: one of its figures published non-zero, or secret (a
  * secret one holds one referral at least); so the lines drawn are the published figures' doing. */
-static int s_source_shown(const desk_chart_t *f, size_t k)
+int desk_chart_kind_shown(const desk_chart_t *f, size_t k)
 {
     for (size_t m = 0; m < f->parts; m++)
         if (!f->part[m].secret && !f->kinds_withheld[m] && (f->kind[m][k].secret || f->kind[m][k].count))
@@ -293,32 +293,32 @@ static int s_source_shown(const desk_chart_t *f, size_t k)
     return 0;
 }
 
-#define S_MONTH_W 40
-#define S_ROW_H 58
-#define S_HEAD_H 44
+#define S_MONTH_W DESK_SVG_COLUMN_W
+#define S_ROW_H DESK_SVG_ROW_H
+#define S_HEAD_H DESK_SVG_HEAD_H
 
 /* One line of small bars, a month each: its figures, scaled to `most`. */
-static void s_month_row(desk_buf_t *b, const char *id, int y, const char *label, int bold, const desk_cell_t *cells,
-                        const int *secret, uint64_t most)
+void desk_svg_columns_row(desk_buf_t *b, const char *id, int y, const char *label, int bold, const desk_cell_t *cells,
+                          const int *secret, int columns, uint64_t most)
 {
     int base = y + S_ROW_H - 10;
-    s_svg_text(b, S_LABELS - 10, base - 8, "end", 14, bold, label);
+    desk_svg_text(b, S_LABELS - 10, base - 8, "end", 14, bold, label);
     desk_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"" S_GREY "\" stroke-width=\"1\"/>\n",
-                    S_LABELS, base, S_LABELS + DESK_CHART_MONTHS * S_MONTH_W, base);
-    for (int m = 0; m < DESK_CHART_MONTHS; m++) {
+                    S_LABELS, base, S_LABELS + columns * S_MONTH_W, base);
+    for (int m = 0; m < columns; m++) {
         int x = S_LABELS + m * S_MONTH_W, mid = x + S_MONTH_W / 2;
         if (secret[m]) {
             desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"24\" height=\"12\" fill=\"url(#%s-secret)\" "
                                "stroke=\"" S_INK "\" stroke-width=\"1\"/>\n",
                             mid - 12, base - 12, id);
-            s_svg_text(b, mid, base - 16, "middle", 11, 0, S_SECRET);
+            desk_svg_text(b, mid, base - 16, "middle", 11, 0, S_SECRET);
             continue;
         }
-        int h = s_scale(cells[m].count, most, 28);
+        int h = desk_svg_scale(cells[m].count, most, 28);
         if (h)
             desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"24\" height=\"%d\" fill=\"" S_BAR "\"/>\n", mid - 12,
                             base - h, h);
-        s_svg_number(b, mid, base - h - 4, "middle", 12, cells[m].count);
+        desk_svg_number(b, mid, base - h - 4, "middle", 12, cells[m].count);
     }
 }
 
@@ -329,7 +329,7 @@ void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b)
     const char *id = "chart-referrals";
     size_t shown = 0;
     for (size_t k = 0; k < DESK_SOURCES; k++)
-        shown += s_source_shown(f, k);
+        shown += desk_chart_kind_shown(f, k);
     int height = f->withheld ? 72 : S_HEAD_H + (int)(1 + shown) * S_ROW_H + 6;
     char desc[1024];
     snprintf(desc, sizeof desc, "%s",
@@ -342,10 +342,10 @@ void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b)
                "author's role). First line: all the referrals of each month; then a line per source that has any, "
                "on one scale between them. Each bar carries its number; \"secret\" marks a number the statistics' "
                "rule hides. The table that follows gives the same figures."));
-    s_svg_open(b, id, S_WIDE, height, T(lang, "Signalements par mois et par source", "Referrals by month and source"),
+    desk_svg_open(b, id, S_WIDE, height, T(lang, "Signalements par mois et par source", "Referrals by month and source"),
                desc);
     if (f->withheld) {
-        s_svg_withheld(b, id, S_WIDE, lang);
+        desk_svg_withheld(b, id, S_WIDE, lang);
         desk_buf_put(b, "</svg>\n");
         return;
     }
@@ -353,8 +353,8 @@ void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b)
         int month = x->first_month + m, mid = S_LABELS + m * S_MONTH_W + S_MONTH_W / 2;
         char year[16];
         snprintf(year, sizeof year, "%d", month / 12);
-        s_svg_text(b, mid, 16, "middle", 12, 0, s_month_short(month % 12, lang));
-        s_svg_text(b, mid, 32, "middle", 12, 0, year);
+        desk_svg_text(b, mid, 16, "middle", 12, 0, s_month_short(month % 12, lang));
+        desk_svg_text(b, mid, 32, "middle", 12, 0, year);
     }
     int secret[DESK_CHART_MONTHS];
     uint64_t most = 0;
@@ -363,7 +363,7 @@ void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b)
         if (!secret[m] && f->part[m].count > most)
             most = f->part[m].count;
     }
-    s_month_row(b, id, S_HEAD_H, T(lang, "Tous les signalements", "All referrals"), 1, f->part, secret, most);
+    desk_svg_columns_row(b, id, S_HEAD_H, T(lang, "Tous les signalements", "All referrals"), 1, f->part, secret, DESK_CHART_MONTHS, most);
     most = 0;
     for (size_t k = 0; k < DESK_SOURCES; k++)
         for (int m = 0; m < DESK_CHART_MONTHS; m++)
@@ -371,14 +371,14 @@ void desk_chart_referrals_svg(const desk_charts_t *x, desk_buf_t *b)
                 most = f->kind[m][k].count;
     int y = S_HEAD_H + S_ROW_H;
     for (size_t k = 0; k < DESK_SOURCES; k++) {
-        if (!s_source_shown(f, k))
+        if (!desk_chart_kind_shown(f, k))
             continue;
         desk_cell_t cells[DESK_CHART_MONTHS];
         for (int m = 0; m < DESK_CHART_MONTHS; m++) {
             cells[m] = f->kind[m][k];
             secret[m] = desk_figure_secret(f, (size_t)m, (int)k);
         }
-        s_month_row(b, id, y, T(lang, s_sources[k].fr, s_sources[k].en), 0, cells, secret, most);
+        desk_svg_columns_row(b, id, y, T(lang, s_sources[k].fr, s_sources[k].en), 0, cells, secret, DESK_CHART_MONTHS, most);
         y += S_ROW_H;
     }
     desk_buf_put(b, "</svg>\n");
@@ -400,7 +400,7 @@ void desk_chart_referrals_table(const desk_charts_t *x, desk_buf_t *b)
                     T(lang, "Tous les signalements", "All referrals"));
     for (size_t m = 0; m < DESK_CHART_MONTHS; m++) {
         desk_buf_put(b, "<td>");
-        s_figure(b, &f->part[m], desk_figure_secret(f, m, -1));
+        desk_chart_figure(b, &f->part[m], desk_figure_secret(f, m, -1));
         desk_buf_put(b, "</td>");
     }
     desk_buf_put(b, "</tr>\n");
@@ -408,7 +408,7 @@ void desk_chart_referrals_table(const desk_charts_t *x, desk_buf_t *b)
         desk_buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(lang, s_sources[k].fr, s_sources[k].en));
         for (size_t m = 0; m < DESK_CHART_MONTHS; m++) {
             desk_buf_put(b, "<td>");
-            s_figure(b, &f->kind[m][k], desk_figure_secret(f, m, (int)k));
+            desk_chart_figure(b, &f->kind[m][k], desk_figure_secret(f, m, (int)k));
             desk_buf_put(b, "</td>");
         }
         desk_buf_put(b, "</tr>\n");
@@ -429,7 +429,7 @@ void desk_chart_states_svg(const desk_charts_t *x, desk_buf_t *b)
     const char *id = "chart-states";
     int rows = (int)(S_COUNT_OF(s_open_states) + S_COUNT_OF(s_closed_states));
     int height = f->withheld ? 72 : 2 * S_GROUP_H + rows * S_STATE_H + 6;
-    s_svg_open(b, id, S_NARROW, height, T(lang, "Dossiers par état", "Cases by state"),
+    desk_svg_open(b, id, S_NARROW, height, T(lang, "Dossiers par état", "Cases by state"),
                T(lang,
                  "Les dossiers ouverts sur la période (par leur premier signalement), selon leur état aujourd'hui : "
                  "d'abord les états d'un dossier ouvert, dans l'ordre du parcours, puis ceux d'un dossier clos. Un "
@@ -440,7 +440,7 @@ void desk_chart_states_svg(const desk_charts_t *x, desk_buf_t *b)
                  "another counts with it. Each bar carries its number; \"secret\" marks a number the statistics' rule "
                  "hides. The table that follows gives the same figures."));
     if (f->withheld) {
-        s_svg_withheld(b, id, S_NARROW, lang);
+        desk_svg_withheld(b, id, S_NARROW, lang);
         desk_buf_put(b, "</svg>\n");
         return;
     }
@@ -452,25 +452,25 @@ void desk_chart_states_svg(const desk_charts_t *x, desk_buf_t *b)
     for (int group = 0; group < 2; group++) {
         const relais_case_state_t *states = group ? s_closed_states : s_open_states;
         size_t n = group ? S_COUNT_OF(s_closed_states) : S_COUNT_OF(s_open_states);
-        s_svg_text(b, 0, y + 21, NULL, 15, 1,
+        desk_svg_text(b, 0, y + 21, NULL, 15, 1,
                    group ? T(lang, "Dossiers clos", "Closed cases") : T(lang, "Dossiers ouverts", "Open cases"));
         y += S_GROUP_H;
         for (size_t i = 0; i < n; i++, y += S_STATE_H) {
             size_t p = s_state_part(states[i]);
             int mid = y + S_STATE_H / 2;
-            s_svg_text(b, S_NARROW_LABELS - 10, mid + 5, "end", 14, 0, relais_page_state(states[i], lang));
+            desk_svg_text(b, S_NARROW_LABELS - 10, mid + 5, "end", 14, 0, relais_page_state(states[i], lang));
             if (f->part[p].secret) {
                 desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"36\" height=\"16\" fill=\"url(#%s-secret)\" "
                                    "stroke=\"" S_INK "\" stroke-width=\"1\"/>\n",
                                 S_NARROW_LABELS, mid - 8, id);
-                s_svg_text(b, S_NARROW_LABELS + 42, mid + 5, NULL, 14, 0, S_SECRET);
+                desk_svg_text(b, S_NARROW_LABELS + 42, mid + 5, NULL, 14, 0, S_SECRET);
                 continue;
             }
-            int w = s_scale(f->part[p].count, most, S_BAR_ROOM);
+            int w = desk_svg_scale(f->part[p].count, most, S_BAR_ROOM);
             if (w)
                 desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"" S_BAR "\"/>\n",
                                 S_NARROW_LABELS, mid - 8, w);
-            s_svg_number(b, S_NARROW_LABELS + w + 6, mid + 5, NULL, 14, f->part[p].count);
+            desk_svg_number(b, S_NARROW_LABELS + w + 6, mid + 5, NULL, 14, f->part[p].count);
         }
         desk_buf_printf(b,
                         "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"" S_GREY "\" stroke-width=\"1\"/>\n",
@@ -496,12 +496,12 @@ void desk_chart_states_table(const desk_charts_t *x, desk_buf_t *b)
             desk_buf_printf(b, "<tr><th scope=\"row\">%s <span class=\"hint-inline\">(%s)</span></th><td>",
                             relais_page_state(states[i], lang),
                             group ? T(lang, "clos", "closed") : T(lang, "ouvert", "open"));
-            s_figure(b, &f->part[p], desk_figure_secret(f, p, -1));
+            desk_chart_figure(b, &f->part[p], desk_figure_secret(f, p, -1));
             desk_buf_put(b, "</td></tr>\n");
         }
     }
     desk_buf_printf(b, "<tr class=\"sum\"><th scope=\"row\">%s</th><td>", T(lang, "Total", "Total"));
-    s_figure(b, &(desk_cell_t){.count = f->total}, f->withheld);
+    desk_chart_figure(b, &(desk_cell_t){.count = f->total}, f->withheld);
     desk_buf_put(b, "</td></tr>\n</tbody>\n</table></div>\n");
 }
 
@@ -540,11 +540,11 @@ void desk_chart_triage_svg(const desk_charts_t *x, desk_buf_t *b)
                "still waiting are on the work list. The table that follows gives the same figures."),
              targets[0], targets[1], targets[2]);
     int height = f->withheld ? 72 : DESK_URGENCIES * (S_GROUP_H + 2 * S_STATE_H + 8) + 6;
-    s_svg_open(b, id, S_NARROW, height, T(lang, "Délai d'examen des signalements, par rapport aux objectifs",
+    desk_svg_open(b, id, S_NARROW, height, T(lang, "Délai d'examen des signalements, par rapport aux objectifs",
                                 "Time from referral to triage, against the targets"),
                desc);
     if (f->withheld) {
-        s_svg_withheld(b, id, S_NARROW, lang);
+        desk_svg_withheld(b, id, S_NARROW, lang);
         desk_buf_put(b, "</svg>\n");
         return;
     }
@@ -569,21 +569,21 @@ void desk_chart_triage_svg(const desk_charts_t *x, desk_buf_t *b)
         s_capital(relais_page_urgency(s_urgencies[u], lang), urgency, sizeof urgency);
         snprintf(head, sizeof head, "%s \xe2\x80\x94 %s %s \xe2\x80\x94 %s%s", urgency, T(lang, "objectif", "target"),
                  targets[u], count, said);
-        s_svg_text(b, 0, y + 21, NULL, 14, 1, head);
+        desk_svg_text(b, 0, y + 21, NULL, 14, 1, head);
         y += S_GROUP_H;
         for (int k = 0; k < 2; k++, y += S_STATE_H) {
             int mid = y + S_STATE_H / 2;
-            s_svg_text(b, S_NARROW_LABELS - 10, mid + 5, "end", 14, 0,
+            desk_svg_text(b, S_NARROW_LABELS - 10, mid + 5, "end", 14, 0,
                        k ? T(lang, "examinés en retard", "triaged late")
                          : T(lang, "examinés dans le délai", "triaged in time"));
             if (desk_figure_secret(f, u, k)) {
                 desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"36\" height=\"16\" fill=\"url(#%s-secret)\" "
                                    "stroke=\"" S_INK "\" stroke-width=\"1\"/>\n",
                                 S_NARROW_LABELS, mid - 8, id);
-                s_svg_text(b, S_NARROW_LABELS + 42, mid + 5, NULL, 14, 0, S_SECRET);
+                desk_svg_text(b, S_NARROW_LABELS + 42, mid + 5, NULL, 14, 0, S_SECRET);
                 continue;
             }
-            int w = s_scale(f->kind[u][k].count, most, S_BAR_ROOM);
+            int w = desk_svg_scale(f->kind[u][k].count, most, S_BAR_ROOM);
             if (w && k)
                 desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"url(#%s-late)\" "
                                    "stroke=\"" S_LATE "\" stroke-width=\"1\"/>\n",
@@ -591,7 +591,7 @@ void desk_chart_triage_svg(const desk_charts_t *x, desk_buf_t *b)
             else if (w)
                 desk_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"" S_BAR "\"/>\n",
                                 S_NARROW_LABELS, mid - 8, w);
-            s_svg_number(b, S_NARROW_LABELS + w + 6, mid + 5, NULL, 14, f->kind[u][k].count);
+            desk_svg_number(b, S_NARROW_LABELS + w + 6, mid + 5, NULL, 14, f->kind[u][k].count);
         }
         desk_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"" S_GREY "\" stroke-width=\"1\"/>\n",
                         S_NARROW_LABELS, y - 2 * S_STATE_H, S_NARROW_LABELS, y);
@@ -619,10 +619,10 @@ void desk_chart_triage_table(const desk_charts_t *x, desk_buf_t *b)
         char urgency[48];
         s_capital(relais_page_urgency(s_urgencies[u], lang), urgency, sizeof urgency);
         desk_buf_printf(b, "<tr><th scope=\"row\">%s</th><td>%s</td><td>", urgency, target);
-        s_figure(b, &f->part[u], desk_figure_secret(f, u, -1));
+        desk_chart_figure(b, &f->part[u], desk_figure_secret(f, u, -1));
         for (int k = 0; k < 2; k++) {
             desk_buf_put(b, "</td><td>");
-            s_figure(b, &f->kind[u][k], desk_figure_secret(f, u, k));
+            desk_chart_figure(b, &f->kind[u][k], desk_figure_secret(f, u, k));
         }
         int share = s_share(f, u);
         if (share >= 0)
@@ -632,7 +632,7 @@ void desk_chart_triage_table(const desk_charts_t *x, desk_buf_t *b)
                             !desk_figure_secret(f, u, -1) && !f->part[u].count ? "-" : S_SECRET);
     }
     desk_buf_printf(b, "<tr class=\"sum\"><th scope=\"row\">%s</th><td>-</td><td>", T(lang, "Total", "Total"));
-    s_figure(b, &(desk_cell_t){.count = f->total}, f->withheld);
+    desk_chart_figure(b, &(desk_cell_t){.count = f->total}, f->withheld);
     desk_buf_put(b, "</td><td></td><td></td><td></td></tr>\n</tbody>\n</table></div>\n");
 }
 
@@ -807,9 +807,9 @@ int desk_page_charts(relais_desk_t *desk, const desk_session_t *s, struct MHD_Co
               T(lang, "Délai d'examen, par rapport aux objectifs", "Time to triage, against the targets"), said,
               desk_chart_triage_svg, desk_chart_triage_table, 0, b);
     desk_buf_printf(b, "<p>%s</p>\n</div>\n",
-                    T(lang, "Les sollicitations de l'accueil, par semaine et par canal, viendront avec un desk de "
+                    T(lang, "Les sollicitations de l'accueil, par semaine et par canal, sont sur le desk de "
                             "l'accueil : ce desk est celui de la coordination.",
-                      "The reception's solicitations, by week and channel, will come with a reception desk: this "
+                      "The reception's solicitations, by week and channel, are on the reception's desk: this "
                       "desk is the coordination's."));
     desk_page_end(lang, b);
     return 0;

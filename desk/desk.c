@@ -265,9 +265,12 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
         desk->role = DESK_ROLE_COORDINATOR;
     else if (rc == 0 && strcmp(relais_client_role(desk->hub), "partner") == 0)
         desk->role = DESK_ROLE_PARTNER;
+    else if (rc == 0 && strcmp(relais_client_role(desk->hub), "reception") == 0)
+        desk->role = DESK_ROLE_RECEPTION;
     else if (rc == 0)
         rc = relais_status_set(RELAIS_E_INVALID,
-                               "the desk is the coordinator's: %.64s is the identity of a %.32s, not of a coordinator",
+                               "a desk serves the coordinator, the reception or a partner: %.64s's role is %.32s, which "
+                               "has no pages here",
                                relais_client_name(desk->hub),
                                *relais_client_role(desk->hub) ? relais_client_role(desk->hub) : "role unknown");
     /* A partner's feed brings its referrals' statuses without their records, which the model cannot
@@ -284,6 +287,10 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     snprintf(desk->name, sizeof desk->name, "%s", relais_client_name(desk->hub));
     snprintf(desk->person, sizeof desk->person, "%s", o->person ? o->person : desk->name);
     if ((rc = desk_calendar_open(&desk->calendar, o->state_dir, desk->person)) != 0) {
+        relais_desk_stop(&desk);
+        return rc;
+    }
+    if (desk->role == DESK_ROLE_RECEPTION && (rc = desk_reception_open(desk, o->streets)) != 0) {
         relais_desk_stop(&desk);
         return rc;
     }
@@ -368,6 +375,7 @@ void relais_desk_stop(relais_desk_t **desk_p)
     relais_client_destroy(&desk->hub);
     desk_model_free(&desk->model);
     desk_calendar_close(&desk->calendar);
+    desk_reception_close(desk);
     sodium_memzero(desk->sessions, sizeof desk->sessions);
     sodium_memzero(desk->tokens, sizeof desk->tokens);
     pthread_mutex_destroy(&desk->hub_lock);

@@ -189,7 +189,7 @@ void desk_model_policy(desk_model_t *m, relais_cases_policy_t *out);
  * decisions made in it), so no sum of one is exactly a sum of another's cells; nearly, at times (a
  * past year's cases, opened and triaged within it), which the rule does not cover, as it does not
  * cover two publications a few cases apart (relais_stats.h). */
-#define DESK_CHART_PARTS 16 /* the most parts a chart has: the case states */
+#define DESK_CHART_PARTS 26 /* the most parts a chart has: the reception's weeks (half a year) */
 
 typedef struct {
     uint64_t count;
@@ -250,6 +250,31 @@ const char *desk_month_name(int month, relais_cli_lang_t lang);
 /* The year a request's `year` asks for: 0 for none, -1 for one the desk cannot take (not four
  * digits, before 1970 or after `this_year`). */
 int desk_chart_year_asked(struct MHD_Connection *conn, int this_year);
+/* The suppression rule over one chart (charts.c): parts a table of the total, each part's kinds
+ * (kind_counts: parts rows of `kinds`, or NULL) a table of that part. Errors: RELAIS_E_INVALID (too
+ * many parts or kinds), those of relais_stats_suppress. */
+int desk_chart_make(const uint64_t *part_counts, size_t parts, const uint64_t *kind_counts, size_t kinds,
+                    unsigned threshold, desk_chart_t *out);
+/* Whether kind k's line says anything: one of its figures published non-zero, or secret. */
+int desk_chart_kind_shown(const desk_chart_t *f, size_t k);
+/* A figure as a table's text: its count, or "secret". */
+void desk_chart_figure(desk_buf_t *b, const desk_cell_t *c, int secret);
+
+/* Drawing a chart (charts.c): an inline SVG with role="img", its title and description and its
+ * patterns (ids prefixed by `id`), its texts, a withheld chart's panel, a bar's length for n out of
+ * most in room, and a line of small bars a column each (DESK_SVG_COLUMN_W wide, after
+ * DESK_SVG_LABELS of label, DESK_SVG_ROW_H high), each carrying its number or "secret". */
+#define DESK_SVG_LABELS 280
+#define DESK_SVG_COLUMN_W 40
+#define DESK_SVG_ROW_H 58
+#define DESK_SVG_HEAD_H 44
+void desk_svg_open(desk_buf_t *b, const char *id, int width, int height, const char *title, const char *desc);
+void desk_svg_text(desk_buf_t *b, int x, int y, const char *anchor, int size, int bold, const char *text);
+void desk_svg_number(desk_buf_t *b, int x, int y, const char *anchor, int size, uint64_t n);
+void desk_svg_withheld(desk_buf_t *b, const char *id, int width, relais_cli_lang_t lang);
+int desk_svg_scale(uint64_t n, uint64_t most, int room);
+void desk_svg_columns_row(desk_buf_t *b, const char *id, int y, const char *label, int bold, const desk_cell_t *cells,
+                          const int *secret, int columns, uint64_t most);
 
 /* What the review calendar shows (calendar.c), copied out of the model: ids, states and dates, never
  * a name, a school or a referrer, for the calendar leaves the town's systems. */
@@ -341,6 +366,7 @@ struct relais_desk {
     desk_login_token_t tokens[DESK_MAX_TOKENS];
 
     desk_cal_sub_t calendar;           /* the calendar's subscription (calendar.c) */
+    struct relais_streets *streets;    /* a reception desk's street list (reception.c); NULL: none */
 };
 
 /* session.c. Each takes desk->lock. */
@@ -538,6 +564,117 @@ int desk_print_route(const desk_request_t *r, enum MHD_Result *answer);
 int desk_page_case_body(const relais_reply_t *r, relais_cli_lang_t lang, int summary, desk_buf_t *b);
 /* The breadcrumb above a case's pages: the cases, then that case's page when case_id is not NULL. */
 void desk_case_trail(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b);
+/* ---- The reception's pages (reception.c) ---------------------------------------------------------- */
+
+/* A reception desk's street list: `streets`, else RELAIS_STREETS, else none. Errors: those of
+ * relais_streets_load, the detail naming the option. Close: safe when none was opened. */
+int desk_reception_open(relais_desk_t *desk, const char *streets);
+void desk_reception_close(relais_desk_t *desk);
+/* What the reception's pages share (reception.c), for the lost and found's and the decrees' pages. */
+
+/* A query string's value ("" when absent), a posted field as typed ("" when not posted; the note is
+ * one of the form's own slots), a text or NULL when empty, the wall clock, a date and time to read. */
+const char *desk_r_arg(struct MHD_Connection *conn, const char *key);
+const char *desk_r_typed(const desk_form_t *form, const char *key);
+const char *desk_r_or_null(const char *v);
+int64_t desk_r_wall_ms(void);
+void desk_r_when(int64_t ms, relais_cli_lang_t lang, char *out, size_t cap);
+/* A query string's value, percent-encoded, appended to u. */
+void desk_r_url_value(desk_buf_t *u, const char *v);
+
+/* What a form that did not go through shows: what was typed, the sentence beside it, and the field
+ * the sentence names (its payload name: "subject"), marked invalid. */
+typedef struct {
+    const char *form;        /* which of the page's forms: "record", "update", "found", "return"... */
+    const desk_form_t *typed;
+    char alert[1200];
+    char field[48];
+} desk_r_view_t;
+
+/* The value typed in form `form` when it is the one shown again, else "". */
+const char *desk_r_value(const desk_r_view_t *v, const char *form, const char *key);
+/* The role="alert" beside form `form`, when it is the one that did not go through. */
+void desk_r_alert(const desk_r_view_t *v, const char *form, desk_buf_t *b);
+/* A form's opening (POST to `action`, the session's CSRF token), and its labelled controls, their id
+ * "FORM-KEY", the one the sentence names marked invalid and described by it. */
+void desk_r_form_open(desk_buf_t *b, const desk_session_t *s, const desk_r_view_t *v, const char *form,
+                      const char *action);
+void desk_r_input(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *type, const char *key,
+                  const char *label, const char *hint, const char *value, int required);
+void desk_r_area(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *key, const char *label,
+                 const char *value, int required);
+/* A select of an enum's values 1..count-1 by their command names (`name`; NULL skips one), its first
+ * option "" when `blank` says what it means (else required). */
+void desk_r_select(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *key, const char *label,
+                   const char *blank, const char *const *fr, const char *const *en, int count,
+                   const char *(*name)(int), const char *selected, relais_cli_lang_t lang);
+void desk_r_check(desk_buf_t *b, const desk_r_view_t *v, const char *form, const char *key, const char *label,
+                  int checked);
+/* A line of a <dl>: its label, and a text from others, its line breaks kept. */
+void desk_r_dl(desk_buf_t *b, const char *label, const char *value);
+
+/* One call of the desk's one client of the hub (a librelais client is not thread-safe), with whether
+ * the connection was up before and after it: a write that timed out was not sent, or was sent and got
+ * no answer. */
+typedef int (*desk_r_call_fn)(relais_client_t *hub, const void *arg, void *out, relais_error_t *err);
+typedef struct {
+    relais_error_t err;
+    char why[256];     /* failed here, before anything was sent: librelais's detail */
+    int was_up, is_up;
+} desk_r_call_t;
+int desk_r_call(relais_desk_t *desk, desk_r_call_fn fn, const void *arg, void *out, desk_r_call_t *c);
+/* A read; on failure, the sentence to show in `why`, and the page's status for it. */
+int desk_r_read(relais_desk_t *desk, desk_r_call_fn fn, const void *arg, relais_reply_t *out, relais_cli_lang_t lang,
+                char *why, size_t cap);
+unsigned desk_r_read_status(int rc);
+/* What kept a page from being read, in a role="alert". */
+void desk_r_trouble(desk_buf_t *b, const char *why);
+
+/* A note of a story's line, quoted, when there is one. */
+void desk_r_note(desk_buf_t *b, const char *note, relais_cli_lang_t lang);
+/* A read of one thing: RELAIS_E_MALFORMED (`missing` in why, the reply cleared) when the hub sent
+ * `count` 0 of it; else rc. And the page that says it could not be read (404 for one the hub does
+ * not know). */
+int desk_r_one(int rc, relais_reply_t *reply, size_t count, const char *missing, char *why, size_t cap);
+enum MHD_Result desk_r_unread(desk_request_t *r, int rc, const char *title, const char *why);
+
+/* The link to a list's next page: `path` with the request's values of `keys` (those not empty) and
+ * `before`, in a <nav>, saying `said`. */
+void desk_r_next_link(desk_buf_t *b, struct MHD_Connection *conn, const char *path, const char *const *keys,
+                      size_t key_count, uint64_t before, const char *said, relais_cli_lang_t lang);
+
+/* What the hub made of a payload sent: its acknowledgement, or the call's trouble. */
+typedef struct {
+    relais_ack_t ack;
+    desk_r_call_t call;
+} desk_r_sent_t;
+/* Signs the payload `key` around `body` (stolen) and submits it, as the reception's commands do but
+ * without their spool: the person is there, and the form comes back with what was typed. */
+int desk_r_submit(relais_desk_t *desk, const char *key, struct json_t *body, desk_r_sent_t *out);
+/* The form's CSRF token and size, first: 0 (and the sentence, the status) when it cannot be read. */
+int desk_r_form_ok(desk_request_t *r, desk_r_view_t *v, unsigned *status);
+/* A payload that did not go through (desk_outcome_sentence's words, the field the hub names), and a
+ * refusal of the desk's own naming its field: the page's status. */
+unsigned desk_r_not_through(int rc, const desk_r_sent_t *sent, relais_cli_lang_t lang, desk_r_view_t *v);
+unsigned desk_r_refuse(desk_r_view_t *v, const char *field, const char *sentence, relais_cli_lang_t lang);
+/* The street typed as the town's list spells it (the desk's --streets); else the refusal into v. */
+int desk_r_street(relais_desk_t *desk, const char *typed, char *out, size_t cap, desk_r_view_t *v,
+                  relais_cli_lang_t lang);
+
+/* The lost and found (lost_pages.c): /lost, /lost/O-12 and /lost/P-3, the forms of `relais lost`.
+ * The decrees (decree_pages.c): /decrees, /decrees/NUMBER. The reception's chart (reception_chart.c):
+ * /charts. As desk_reception_route. */
+int desk_lost_route(desk_request_t *r, enum MHD_Result *answer);
+int desk_decree_route(desk_request_t *r, enum MHD_Result *answer);
+int desk_reception_chart_route(desk_request_t *r, enum MHD_Result *answer);
+
+/* The reception's routes: the register (/), an entry (/register/A-12, or by a transfer T-14), the
+ * forms of every reception command, the extract to print (/register/print). 1 and *answer when
+ * the request was one of them, else 0. */
+int desk_reception_route(desk_request_t *r, enum MHD_Result *answer);
+/* The transfers made to this desk's identity (a coordinator's or a partner's), /transfers, and the
+ * answer to one, POST /transfers/T-14/answer. As desk_reception_route. */
+int desk_transfers_route(desk_request_t *r, enum MHD_Result *answer);
 
 enum MHD_Result desk_http_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,

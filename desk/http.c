@@ -859,10 +859,12 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     desk_request_t r = {.desk = desk, .conn = conn, .s = &s, .url = url, .get = get, .post = post,
                         .form = &req->form, .too_big = req->too_big, .made = &made};
     enum MHD_Result answer;
-    if (desk->role == DESK_ROLE_PARTNER && desk_partner_route(&r, &answer))
+    if (desk->role == DESK_ROLE_RECEPTION && desk_reception_route(&r, &answer))
+        return answer;
+    if (desk->role == DESK_ROLE_PARTNER && (desk_transfers_route(&r, &answer) || desk_partner_route(&r, &answer)))
         return answer;
     if (desk->role == DESK_ROLE_COORDINATOR) {
-        if (desk_print_route(&r, &answer))
+        if (desk_print_route(&r, &answer) || desk_transfers_route(&r, &answer))
             return answer;
         if (get && strcmp(url, "/") == 0) {
             desk_buf_t b = {0};

@@ -42,24 +42,51 @@ static const s_nav_item_t s_nav_coordinator[] = {
     {"/calendar", "calendar", "Calendrier", "Calendar"},
     {"/meetings", "meetings", "Réunions", "Meetings"},
     {"/report", "report", "Rapport annuel", "Annual report"},
+    {"/transfers", "transfers", "Transferts", "Transfers"},
     {NULL, NULL, NULL, NULL},
 };
 
 static const s_nav_item_t s_nav_partner[] = {
     {"/", "referrals", "Mes signalements", "My referrals"},
     {"/refer", "refer", "Nouveau signalement", "New referral"},
+    {"/transfers", "transfers", "Transferts", "Transfers"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const s_nav_item_t s_nav_reception[] = {
+    {"/", "register", "Registre", "Register"},
+    {"/register/new", "record", "Enregistrer", "Record"},
+    {"/lost", "lost", "Objets trouvés", "Lost and found"},
+    {"/decrees", "decrees", "Arrêtés", "Decrees"},
+    {"/charts", "charts", "Graphiques", "Charts"},
     {NULL, NULL, NULL, NULL},
 };
 
 static void s_nav(const relais_desk_t *desk, relais_cli_lang_t lang, const char *page, desk_buf_t *b)
 {
-    const s_nav_item_t *items = desk->role == DESK_ROLE_PARTNER ? s_nav_partner : s_nav_coordinator;
+    const s_nav_item_t *items = desk->role == DESK_ROLE_PARTNER     ? s_nav_partner
+                                : desk->role == DESK_ROLE_RECEPTION ? s_nav_reception
+                                                                    : s_nav_coordinator;
     desk_buf_printf(b, "<nav aria-label=\"%s\">", T(lang, "Menu", "Menu"));
     for (const s_nav_item_t *it = items; it->href; it++)
         desk_buf_printf(b, "%s<a href=\"%s\"%s>%s</a>", it == items ? "" : " ", it->href,
                         page && strcmp(page, it->page) == 0 ? " aria-current=\"page\"" : "",
                         T(lang, it->fr, it->en));
     desk_buf_put(b, "</nav>\n");
+}
+
+/* The site's name: whose desk it is, as the person at it calls their service. */
+static const char *s_site_name(const relais_desk_t *desk, relais_cli_lang_t lang)
+{
+    switch (desk->role) {
+    case DESK_ROLE_RECEPTION:
+        return T(lang, "relais \xe2\x80\x94 accueil Tranquillité urbaine", "relais \xe2\x80\x94 Tranquillité urbaine reception");
+    case DESK_ROLE_PARTNER:
+        return T(lang, "relais \xe2\x80\x94 signalements", "relais \xe2\x80\x94 referrals");
+    case DESK_ROLE_COORDINATOR:
+    default:
+        return T(lang, "relais \xe2\x80\x94 coordination socio-éducative", "relais \xe2\x80\x94 socio-educational coordination");
+    }
 }
 
 static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lang_t lang, const char *title,
@@ -87,9 +114,7 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
                     T(lang, "La liste n'a pas pu être mise à jour.", "The list could not be updated."));
     desk_buf_printf(b, "<a class=\"skip\" href=\"#main\">%s</a>\n",
                     T(lang, "Aller au contenu", "Skip to the content"));
-    desk_buf_printf(b, "<header class=\"site\">\n<span class=\"name\">%s</span>\n",
-                    T(lang, "relais \xe2\x80\x94 coordination socio-éducative",
-                      "relais \xe2\x80\x94 socio-educational coordination"));
+    desk_buf_printf(b, "<header class=\"site\">\n<span class=\"name\">%s</span>\n", s_site_name(desk, lang));
     if (s) {
         s_nav(desk, lang, frame ? frame->page : NULL, b);
         desk_buf_put(b, "<a href=\"");

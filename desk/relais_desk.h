@@ -59,6 +59,10 @@ typedef struct {
      * is kept, as the SHA-256 of its token, so that its address survives a restart; NULL: in memory
      * only. One folder a desk. */
     const char *state_dir;
+    /* The town's street list (`relais streets import`) a reception desk looks up the streets typed
+     * in, as `relais reception record` does; NULL: RELAIS_STREETS, or none (a street typed is then
+     * refused by the desk, a search takes it as typed). */
+    const char *streets;
 } relais_desk_options_t;
 
 /* Starts a desk: checks the options and the identity, opens the listening socket, starts the

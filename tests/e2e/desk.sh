@@ -543,10 +543,11 @@ headers_ok "tcp proxy"
 [ "$code" = 200 ] && grep -qi '^Set-Cookie: relais_desk=.*; Secure' "$tmp/h" || fail "on 127.0.0.1, both right: $code"
 stop_desk "$desk_pid"
 
-step "a desk for anyone but a coordinator is refused at start"
+step "a desk for anyone but the coordinator, the reception or a partner is refused at start"
 env "${hub[@]}" RELAIS_KEY="$tmp/pki/audit-ville/audit-ville.cert_secret" "$relais" desk </dev/null \
   >"$tmp/out" 2>"$tmp/err" && fail "an auditor's desk started"
-grep -q "the desk is the coordinator's" "$tmp/err" || fail "$(cat "$tmp/err")"
+grep -q "a desk serves the coordinator, the reception or a partner: audit-ville's role is auditor" "$tmp/err" ||
+  fail "$(cat "$tmp/err")"
 env "${hub[@]}" "$relais" desk --listen 0.0.0.0:0 </dev/null >"$tmp/out" 2>"$tmp/err" && fail "a desk on 0.0.0.0"
 grep -q "listens on 127.0.0.1 only" "$tmp/err" || fail "$(cat "$tmp/err")"
 env "${hub[@]}" "$relais" desk --triage-hours 4,24 </dev/null >"$tmp/out" 2>"$tmp/err" && fail "a bad --triage-hours"
