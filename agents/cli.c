@@ -12,6 +12,7 @@ static const struct {
 } s_commands[] = {
     {"keygen", relais_cmd_keygen, "create an identity (CURVE and Ed25519 keys, certificate)"},
     {"submit", relais_cmd_submit, "sign and submit payloads (files or a drop folder), durably"},
+    {"agent", relais_cmd_agent, "a partner's agent: drop folder, local HTTP intake, statuses back to its system"},
     {"feed", relais_cmd_feed, "follow the live feed from a sequence number"},
     {"case", relais_cmd_case, "list, show and update cases"},
     {"meeting", relais_cmd_meeting, "the partnership meeting: record its decisions, list, show, agenda"},

@@ -33,5 +33,6 @@ int relais_cmd_privacy(int argc, char **argv);
 int relais_cmd_desk(int argc, char **argv);
 int relais_cmd_witness(int argc, char **argv);
 int relais_cmd_outbox(int argc, char **argv);
+int relais_cmd_agent(int argc, char **argv);
 
 #endif

@@ -42,38 +42,6 @@ static const char s_help[] =
 enum { S_OPT_SPOOL = RELAIS_OPT_FIRST_FREE, S_OPT_TIMEOUT, S_OPT_WATCH, S_OPT_DONE, S_OPT_REFUSED, S_OPT_POLL,
        S_OPT_ONCE, S_OPT_FLUSH, S_OPT_MAX_MESSAGE };
 
-/* ---- Shared: ack and error lines ---------------------------------------------------------- */
-
-json_t *relais_submit_ack_json(const char *file, const relais_ack_t *ack)
-{
-    char id[2 * RELAIS_MSG_ID_BYTES + 1], leaf[65];
-    relais_hex_encode(ack->msg_id, sizeof ack->msg_id, id);
-    relais_hex_encode(ack->leaf_hash, sizeof ack->leaf_hash, leaf);
-    json_t *o = json_object();
-    json_object_set_new(o, "file", file ? json_string(file) : json_null());
-    json_object_set_new(o, "msg_id", json_string(id));
-    json_object_set_new(o, "seq", json_integer((json_int_t)ack->seq));
-    json_object_set_new(o, "leaf_hash", json_string(leaf));
-    json_object_set_new(o, "duplicate", json_boolean(ack->duplicate));
-    json_object_set_new(o, "received_ms", json_integer(ack->received_ms));
-    json_object_set_new(o, "case_id", *ack->case_id ? json_string(ack->case_id) : json_null());
-    return o;
-}
-
-json_t *relais_submit_error_json(const char *file, const uint8_t *msg_id, int status, const char *message)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "file", file ? json_string(file) : json_null());
-    if (msg_id) {
-        char id[2 * RELAIS_MSG_ID_BYTES + 1];
-        relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, id);
-        json_object_set_new(o, "msg_id", json_string(id));
-    }
-    json_object_set_new(o, "error", json_string(relais_status_name(status)));
-    json_object_set_new(o, "message", json_string(message && *message ? message : relais_strerror(status)));
-    return o;
-}
-
 /* ---- Options ------------------------------------------------------------------------------ */
 
 static int s_parse(int argc, char **argv, relais_submit_opts_t *o)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cli_util.h"
+#include "drop.h"
 
 typedef struct {
     relais_cli_conn_t conn;  /* --endpoint, --key, --server-cert */
@@ -25,12 +26,6 @@ typedef struct {
  * refused without being read whole. */
 #define RELAIS_SUBMIT_FILE_FACTOR 16
 #define RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE 65536
-
-/* {"file","msg_id","seq","leaf_hash","duplicate","received_ms","case_id"}; `file` may be NULL. */
-json_t *relais_submit_ack_json(const char *file, const relais_ack_t *ack);
-
-/* {"file","msg_id","error","message"}; `msg_id` may be NULL. */
-json_t *relais_submit_error_json(const char *file, const uint8_t *msg_id, int status, const char *message);
 
 /* The drop-folder loop; returns the exit status. */
 int relais_submit_watch(relais_client_t *client, const relais_submit_opts_t *opts);
