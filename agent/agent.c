@@ -24,6 +24,7 @@
 
 #include "agent_internal.h"
 #include "cli_util.h"
+#include "endpoint.h"
 #include "submit_internal.h"
 
 #define S_FLUSH_SLICE_MS 500      /* the sender holds the spool this long at most at a time */
@@ -54,34 +55,8 @@ void agent_log(const char *level, const char *event, const char *fmt, ...)
     relais_cli_line(stderr, "ts=%s.%03dZ level=%s event=%s %s", when, (int)(ts.tv_nsec / 1000000), level, event, text);
 }
 
-static int64_t s_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- The spool: what waits, sent by the sender ---------------------------------------------------- */
-
-/* Under the lock: the number waiting and the oldest one's age (-1 when none). */
-static int s_waiting(relais_agent_t *a, int64_t *count, int64_t *oldest_age_s)
-{
-    relais_waiting_t *w = NULL;
-    size_t n = 0;
-    int rc = relais_client_outbox_waiting(a->client, &w, &n);
-    if (rc)
-        return rc;
-    *count = (int64_t)n;
-    *oldest_age_s = -1;
-    if (n && w[0].spooled_ms > 0) {
-        int64_t age = (s_wall_ms() - w[0].spooled_ms) / 1000;
-        *oldest_age_s = age < 0 ? 0 : age;
-    } else if (n) {
-        *oldest_age_s = 0; /* spooled by an older librelais, which kept no time */
-    }
-    free(w);
-    return 0;
-}
 
 static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const char *tag,
                          const relais_ack_t *ack, const relais_error_t *err)
@@ -108,7 +83,7 @@ static void s_say_hub(relais_agent_t *a, int up, int *said, int64_t *said_at)
         return;
     int64_t count = 0, oldest = -1;
     pthread_mutex_lock(&a->lock);
-    int rc = s_waiting(a, &count, &oldest);
+    int rc = relais_client_outbox_waiting_age(a->client, &count, &oldest);
     char why[256] = "";
     if (!up)
         relais_client_diagnose(a->client, why, sizeof why);
@@ -185,42 +160,13 @@ static void *s_sender_main(void *arg)
 
 /* ---- Start ------------------------------------------------------------------------------------ */
 
-/* "127.0.0.1:PORT" or "localhost:PORT": the intake takes referrals from this machine only. */
-static int s_parse_listen(const char *text, unsigned *port)
-{
-    const char *colon = strrchr(text, ':');
-    uint64_t p;
-    if (!colon || relais_cli_parse_u64(colon + 1, &p) != 0 || p > 65535)
-        return relais_status_set(RELAIS_E_INVALID, "--listen: expected 127.0.0.1:PORT (PORT 0: any free one)");
-    size_t host = (size_t)(colon - text);
-    if (!(host == 9 && (strncmp(text, "127.0.0.1", 9) == 0 || strncmp(text, "localhost", 9) == 0)))
-        return relais_status_set(RELAIS_E_INVALID,
-                                 "--listen: the agent listens on 127.0.0.1 only (the partner's system runs on this "
-                                 "machine), not on %.*s",
-                                 (int)(host > 64 ? 64 : host), text);
-    *port = (unsigned)p;
-    return 0;
-}
-
 static int s_listen(relais_agent_t *a, unsigned port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "socket: %s", strerror(errno));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        int e = errno;
-        close(fd);
-        return relais_status_set(RELAIS_E_IO, "127.0.0.1:%u: %s", port, strerror(e));
-    }
-    a->listen_fd = fd;
-    snprintf(a->address, sizeof a->address, "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
-    return 0;
+    unsigned got = 0;
+    int rc = relais_cli_listen_loopback(port, &a->listen_fd, &got);
+    if (!rc)
+        snprintf(a->address, sizeof a->address, "http://127.0.0.1:%u", got);
+    return rc;
 }
 
 /* The token: a file only its owner may read or write (a secret others can read is none), of
@@ -276,23 +222,11 @@ static int s_lock_state(relais_agent_t *a)
     return 0;
 }
 
-/* --post-to: an http URL on this machine (the partner's system), "http://127.0.0.1:PORT/PATH". */
+/* --post-to: the partner's system, on this machine. */
 static int s_check_post_url(const char *url)
 {
-    static const char *const hosts[] = {"http://127.0.0.1:", "http://localhost:"};
-    const char *rest = NULL;
-    for (size_t i = 0; i < sizeof hosts / sizeof *hosts && !rest; i++)
-        if (strncmp(url, hosts[i], strlen(hosts[i])) == 0)
-            rest = url + strlen(hosts[i]);
-    size_t digits = rest ? strspn(rest, "0123456789") : 0;
-    int bad = !rest || digits == 0 || digits > 5 || (rest[digits] != '/' && rest[digits] != '\0') ||
-              strlen(url) >= 500;
-    for (const char *p = url; !bad && *p; p++)
-        bad = (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f;
-    if (bad)
-        return relais_status_set(RELAIS_E_INVALID, "--post-to: expected http://127.0.0.1:PORT/PATH (the partner's "
-                                                   "system on this machine)");
-    return 0;
+    return relais_endpoint_loopback_url(url) ? relais_status_set(RELAIS_E_INVALID, "--post-to: %s", relais_status_detail())
+                                        : 0;
 }
 
 static int s_join(char *out, const char *dir, const char *name)
@@ -383,7 +317,8 @@ int relais_agent_start(const relais_agent_options_t *o, relais_agent_t **out)
     unsigned port = 0;
     int rc = s_check(o);
     if (!rc)
-        rc = s_parse_listen(o->listen ? o->listen : "127.0.0.1:0", &port);
+        rc = relais_endpoint_loopback_port(o->listen ? o->listen : "127.0.0.1:0", "the agent",
+                                      "the partner's system runs on this machine", &port);
     if (rc)
         return rc;
     if (sodium_init() < 0)
@@ -454,7 +389,7 @@ int relais_agent_status(relais_agent_t *a, relais_agent_status_t *out)
     out->feed_running = atomic_load(&a->feed_running);
     out->posts_waiting = agent_posts_waiting(a);
     pthread_mutex_lock(&a->lock);
-    int rc = s_waiting(a, &out->waiting, &out->oldest_age_s);
+    int rc = relais_client_outbox_waiting_age(a->client, &out->waiting, &out->oldest_age_s);
     pthread_mutex_unlock(&a->lock);
     return rc;
 }

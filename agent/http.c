@@ -175,19 +175,12 @@ static enum MHD_Result s_post_referral(relais_agent_t *a, struct MHD_Connection 
 
 static int s_parse_id(const char *text, uint8_t id[RELAIS_MSG_ID_BYTES])
 {
-    if (strlen(text) != 2 * RELAIS_MSG_ID_BYTES)
+    size_t got = 0;
+    const char *end = NULL;
+    if (strlen(text) != 2 * RELAIS_MSG_ID_BYTES ||
+        sodium_hex2bin(id, RELAIS_MSG_ID_BYTES, text, strlen(text), NULL, &got, &end) != 0 || got != RELAIS_MSG_ID_BYTES ||
+        *end != '\0')
         return -1;
-    for (size_t i = 0; i < RELAIS_MSG_ID_BYTES; i++) {
-        int v = 0;
-        for (size_t j = 0; j < 2; j++) {
-            char c = text[2 * i + j];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (d < 0)
-                return -1;
-            v = v * 16 + d;
-        }
-        id[i] = (uint8_t)v;
-    }
     return 0;
 }
 

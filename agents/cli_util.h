@@ -144,6 +144,13 @@ void relais_cli_print_json(FILE *out, json_t *v);
 int relais_cli_send_queued(relais_client_t *client, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], relais_ack_t *ack,
                            relais_error_t *err, int *why);
 
+/* ---- Servers on this machine only (the desk, the agent) ---------------------------------------- */
+
+/* (The addresses they take are read by endpoint.h's relais_endpoint_loopback_*.) */
+/* A listening TCP socket on 127.0.0.1:port (0: any free one): *fd (the caller's) and the port it
+ * got. Errors: RELAIS_E_IO. */
+int relais_cli_listen_loopback(unsigned port, int *fd, unsigned *got);
+
 /* A message the hub did not take in time (why: its status), kept in the spool: says so on
  * stderr (what it is, where it waits, how it goes), prints its id on stdout (a line, or with
  * json_out {"queued": true, "msg_id"}), and returns RELAIS_EXIT_QUEUED. */

@@ -492,6 +492,23 @@ int relais_client_outbox_waiting(relais_client_t *self, relais_waiting_t **out, 
     return 0;
 }
 
+int relais_client_outbox_waiting_age(relais_client_t *self, int64_t *count, int64_t *oldest_age_s)
+{
+    relais_waiting_t *w = NULL;
+    size_t n = 0;
+    int rc = relais_client_outbox_waiting(self, &w, &n);
+    if (rc)
+        return rc;
+    *count = (int64_t)n;
+    *oldest_age_s = -1;
+    if (n) {
+        int64_t age = w[0].spooled_ms > 0 ? (s_wall_ms() - w[0].spooled_ms) / 1000 : 0;
+        *oldest_age_s = age < 0 ? 0 : age;
+    }
+    free(w);
+    return 0;
+}
+
 int relais_client_outbox_outcomes(relais_client_t *self, relais_sent_outcome_t **out, size_t *count)
 {
     *out = NULL;

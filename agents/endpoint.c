@@ -122,3 +122,49 @@ int relais_endpoint_parse(const char *text, relais_endpoint_t *out)
         *out = ep;
     return rc;
 }
+
+/* PORT: 1 to 5 digits, 0 to 65535; the number of digits read, 0 when none or too many. */
+static size_t s_port(const char *text, unsigned *port)
+{
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0 || digits > 5)
+        return 0;
+    unsigned v = 0;
+    for (size_t i = 0; i < digits; i++)
+        v = v * 10 + (unsigned)(text[i] - '0');
+    if (v > 65535)
+        return 0;
+    *port = v;
+    return digits;
+}
+
+int relais_endpoint_loopback_port(const char *text, const char *who, const char *why, unsigned *port)
+{
+    const char *colon = text ? strrchr(text, ':') : NULL;
+    unsigned p = 0;
+    size_t digits = colon ? s_port(colon + 1, &p) : 0;
+    if (!colon || !digits || colon[1 + digits] != '\0')
+        return relais_status_set(RELAIS_E_INVALID, "--listen: expected 127.0.0.1:PORT (PORT 0: any free one)");
+    size_t host = (size_t)(colon - text);
+    if (host != 9 || (strncmp(text, "127.0.0.1", 9) != 0 && strncmp(text, "localhost", 9) != 0))
+        return relais_status_set(RELAIS_E_INVALID, "--listen: %s listens on 127.0.0.1 only (%s), not on %.*s", who,
+                                 why, (int)(host > 64 ? 64 : host), text);
+    *port = p;
+    return 0;
+}
+
+int relais_endpoint_loopback_url(const char *url)
+{
+    static const char *const hosts[] = {"http://127.0.0.1:", "http://localhost:"};
+    const char *rest = NULL;
+    for (size_t i = 0; url && i < sizeof hosts / sizeof *hosts && !rest; i++)
+        if (strncmp(url, hosts[i], strlen(hosts[i])) == 0)
+            rest = url + strlen(hosts[i]);
+    unsigned port = 0;
+    size_t digits = rest ? s_port(rest, &port) : 0;
+    int bad = !digits || port == 0 || (rest[digits] != '/' && rest[digits] != '\0') || strlen(url) >= 500;
+    for (const char *p = url; !bad && *p; p++)
+        bad = (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f;
+    return bad ? relais_status_set(RELAIS_E_INVALID, "expected http://127.0.0.1:PORT/PATH (a system on this machine)")
+               : 0;
+}

@@ -20,4 +20,13 @@ typedef struct {
  * `out` is filled only on success. */
 int relais_endpoint_parse(const char *text, relais_endpoint_t *out);
 
+/* The address a server of this machine only (the desk, the agent) listens on: "127.0.0.1:PORT"
+ * or "localhost:PORT", PORT 0 to 65535 (0: any free one), into *port; otherwise RELAIS_E_INVALID,
+ * whose sentence says that `who` listens on 127.0.0.1 only, and `why`. */
+int relais_endpoint_loopback_port(const char *text, const char *who, const char *why, unsigned *port);
+
+/* Whether `url` is an http URL on this machine, "http://127.0.0.1:PORT[/PATH]" or localhost's,
+ * PORT 1 to 65535, printable ASCII, under 500 bytes: 0, or RELAIS_E_INVALID. */
+int relais_endpoint_loopback_url(const char *url);
+
 #endif

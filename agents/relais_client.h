@@ -145,6 +145,9 @@ typedef struct {
  * RELAIS_E_CORRUPT. */
 int relais_client_outbox_waiting(relais_client_t *self, relais_waiting_t **out, size_t *count);
 int relais_client_outbox_outcomes(relais_client_t *self, relais_sent_outcome_t **out, size_t *count);
+/* How many messages wait and the oldest one's age in seconds (-1 when none wait; 0 for one an
+ * older librelais spooled without its time): what a long-running sender says while the hub is away. */
+int relais_client_outbox_waiting_age(relais_client_t *self, int64_t *count, int64_t *oldest_age_s);
 /* One message's outcome: 0, RELAIS_E_NOT_FOUND (still waiting, never spooled here, or forgotten). */
 int relais_client_outbox_outcome(relais_client_t *self, const uint8_t msg_id[RELAIS_MSG_ID_BYTES],
                                  relais_sent_outcome_t *out);

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "desk_internal.h"
+#include "endpoint.h"
 
 #define S_HUB_TIMEOUT_MS 5000 /* a read or a move waits this long for the hub */
 #define S_FEED_WAIT_MS 500    /* the feed is caught up when nothing came for this long */
@@ -65,41 +66,13 @@ static void *s_feed_main(void *arg)
 
 /* ---- Sockets --------------------------------------------------------------------------------------- */
 
-/* "127.0.0.1:PORT" or "localhost:PORT", PORT 0 to 65535. */
-static int s_parse_listen(const char *text, unsigned *port)
-{
-    const char *colon = text ? strrchr(text, ':') : NULL;
-    uint64_t p;
-    if (!colon || relais_cli_parse_u64(colon + 1, &p) != 0 || p > 65535)
-        return relais_status_set(RELAIS_E_INVALID, "--listen: expected 127.0.0.1:PORT (PORT 0: any free one)");
-    size_t host = (size_t)(colon - text);
-    if (!(host == 9 && strncmp(text, "127.0.0.1", 9) == 0) && !(host == 9 && strncmp(text, "localhost", 9) == 0))
-        return relais_status_set(RELAIS_E_INVALID,
-                                 "--listen: the desk listens on 127.0.0.1 only (a browser on this machine, or a proxy "
-                                 "here that serves the network with TLS), not on %.*s",
-                                 (int)(host > 64 ? 64 : host), text);
-    *port = (unsigned)p;
-    return 0;
-}
-
 static int s_listen_tcp(relais_desk_t *desk, unsigned port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "socket: %s", strerror(errno));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        int e = errno;
-        close(fd);
-        return relais_status_set(RELAIS_E_IO, "127.0.0.1:%u: %s", port, strerror(e));
-    }
-    desk->port = ntohs(a.sin_port);
-    desk->listen_fd = fd;
+    unsigned got = 0;
+    int rc = relais_cli_listen_loopback(port, &desk->listen_fd, &got);
+    if (rc)
+        return rc;
+    desk->port = (int)got;
     snprintf(desk->address, sizeof desk->address, "http://127.0.0.1:%d", desk->port);
     snprintf(desk->host, sizeof desk->host, "127.0.0.1:%d", desk->port);
     snprintf(desk->host_alt, sizeof desk->host_alt, "localhost:%d", desk->port);
@@ -227,7 +200,10 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
     if (sodium_init() < 0)
         return relais_status_set(RELAIS_E_CRYPTO, "libsodium did not start");
     unsigned port = 0;
-    if (!o->socket_path && (rc = s_parse_listen(o->listen ? o->listen : "127.0.0.1:0", &port)) != 0)
+    if (!o->socket_path && (rc = relais_endpoint_loopback_port(o->listen ? o->listen : "127.0.0.1:0", "the desk",
+                                                             "a browser on this machine, or a proxy here that "
+                                                             "serves the network with TLS",
+                                                             &port)) != 0)
         return rc;
     relais_desk_t *desk = calloc(1, sizeof *desk);
     if (!desk)

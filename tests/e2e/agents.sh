@@ -237,6 +237,27 @@ expect_exit 0 env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" "$relais" submit
 [ -f "$drop/done/tom.1.json" ] || fail "a reused file name overwrote done/tom.json: $(ls "$drop/done")"
 [ -z "$(ls "$drop/.relais-inflight")" ] || fail "files left in flight"
 
+step "drop folder, running: the hub going away and coming back is said, the file kept then sent"
+drop2="$tmp/drop-running"
+mkdir -p "$drop2"
+env RELAIS_KEY="$tmp/keys/cmp-sceaux.cert_secret" timeout 120 "$relais" submit --watch "$drop2" --poll-ms 200 \
+  >"$tmp/watch.out" 2>"$tmp/watch.err" &
+watch_pid=$!
+bg_pids+=("$watch_pid")
+stop_broker_clean
+cp "$examples/referral-cmp-sceaux-parental-request.json" "$drop2/away.json"
+for _ in $(seq 150); do grep -q "the hub does not answer" "$tmp/watch.err" && break; sleep 0.1; done
+grep -q "the hub does not answer (.*); 1 file kept in the spool, the oldest for [0-9]* s" "$tmp/watch.err" ||
+  fail "the watcher said nothing while the hub was away: $(cat "$tmp/watch.err")"
+start_broker || fail "relaisd did not restart"
+for _ in $(seq 150); do [ -f "$drop2/done/away.json" ] && break; sleep 0.1; done
+[ -f "$drop2/done/away.json" ] || fail "the kept file was not sent: $(ls -R "$drop2"; cat "$tmp/watch.err")"
+for _ in $(seq 50); do grep -q "the hub answers again" "$tmp/watch.err" && break; sleep 0.1; done
+grep -q "the hub answers again; the files kept went to it" "$tmp/watch.err" ||
+  fail "the return not said: $(cat "$tmp/watch.err")"
+kill -TERM "$watch_pid"
+wait "$watch_pid" || fail "the watcher did not stop cleanly"
+
 step "clean stop"
 stop_broker_clean
 echo "agents: all passed"

@@ -119,7 +119,7 @@ referral Mid 12000 >"$drop/a-mid.json" # over 4 x 2048: the hub cuts, unanswered
 referral Good2 >"$drop/b-good.json"
 referral Good3 >"$drop/c-good.json"
 watch_timeout=10 watch_once
-[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$tmp/out" "$tmp/err")"
+[ "$rc" -eq 3 ] || fail "exit $rc: $(cat "$tmp/out" "$tmp/err")"
 [ -f "$drop/done/b-good.json" ] && [ -f "$drop/done/c-good.json" ] ||
   fail "the files behind the one the hub cuts over did not go through: $(ls -R "$drop"; cat "$tmp/err")"
 grep -q '"file":"a-mid.json".*"error":"UNAVAILABLE"' "$tmp/out" || fail "a-mid not reported pending: $(cat "$tmp/out")"

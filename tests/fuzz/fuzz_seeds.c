@@ -718,6 +718,8 @@ static void s_texts(void)
         {"endpoint-ipv6", "tcp://[2001:db8::1]:7100"},
         {"endpoint-ipc", "ipc:///run/relais/hub"},
         {"endpoint-no-port", "tcp://hub.example"},
+        {"listen-loopback", "localhost:8080"},
+        {"post-to-local", "http://127.0.0.1:8081/relais/statuses"},
         {"name-accents", "Ch\xc3\xa9rif N\xe2\x80\x99" "Diaye, Coll\xc3\xa8ge Marie Curie"},
         {"name-escape", "Ben\x1b[2Jali\x1b]0;pwned\x07"},
         {"name-c1-bidi", "Lina\xe2\x80\xae 6e\xc2\x9b" "1m"},

@@ -1,4 +1,4 @@
-/* fuzz_text.c -- libFuzzer target: text others write that relais shows (escapes), connects to (endpoints) or compares (children's names). */
+/* fuzz_text.c -- libFuzzer target: text others write that relais shows (escapes), connects to or listens on (endpoints, the desk's and the agent's addresses) or compares (children's names). */
 #include "fuzz_common.h"
 
 #include "endpoint.h"
@@ -61,6 +61,38 @@ static void s_endpoint(const uint8_t *data, size_t size)
                "a parsed endpoint does not parse to itself", rc);
 }
 
+/* The addresses the desk and the agent take: a listen address that parses names this machine and
+ * a port that prints back as it was written (leading zeros aside); a URL that passes is on this
+ * machine, printable, short, with a port from 1 to 65535. */
+static void s_loopback(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    FUZZ_CHECK(text != NULL, "no memory", 0);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    unsigned port = 70000;
+    int rc = relais_endpoint_loopback_port(text, "fuzz", "fuzz", &port);
+    if (rc == RELAIS_OK) {
+        FUZZ_CHECK(strncmp(text, "127.0.0.1:", 10) == 0 || strncmp(text, "localhost:", 10) == 0,
+                   "a listen address off this machine passed", 0);
+        FUZZ_CHECK(port <= 65535 && strtoul(text + 10, NULL, 10) == port, "a listen port read wrong", (int)port);
+    } else {
+        FUZZ_CHECK(rc == RELAIS_E_INVALID && port == 70000, "a refused listen address changed the port", rc);
+    }
+    rc = relais_endpoint_loopback_url(text);
+    if (rc == RELAIS_OK) {
+        FUZZ_CHECK(strncmp(text, "http://127.0.0.1:", 17) == 0 || strncmp(text, "http://localhost:", 17) == 0,
+                   "a URL off this machine passed", 0);
+        unsigned long p = strtoul(text + 17, NULL, 10);
+        FUZZ_CHECK(p >= 1 && p <= 65535 && strlen(text) < 500, "a URL with a bad port or length passed", (int)p);
+        for (const char *c = text; *c; c++)
+            FUZZ_CHECK((unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f, "a URL with a control passed", *c);
+    } else {
+        FUZZ_CHECK(rc == RELAIS_E_INVALID, "a URL refused with a code other than INVALID", rc);
+    }
+    free(text);
+}
+
 /* Names as a blocking entry keeps them: what unpacks packs back to the same bytes; any names a
  * partner may write get a phonetic key or a clear refusal, and the rule judges them without
  * reading past them, the same both ways. */
@@ -95,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     s_escape(data, size);
     s_endpoint(data, size);
+    s_loopback(data, size);
     s_names(data, size);
     return 0;
 }
