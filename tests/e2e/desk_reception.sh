@@ -303,6 +303,34 @@ has '<svg'; has 'role="img"'; has 'Sollicitations, par semaine ISO et par canal'
 page chart
 web GET "/charts?from=$(date -d '-20 days' +%F)&to=$(date +%F)"
 [ "$code" = 200 ] || fail "the chart of a period: $code"
+# A past week of its own, enough solicitations to publish: the counts by channel, read back from the table.
+monday=$(date -d "$(date +%F) -$(($(date +%u) - 1 + 21)) days" +%F)
+for i in 1 2 3 4 5 6 7; do
+  expect 0 accueil-tu reception record --channel call --category noise --when "$monday 0$i:00" --answered \
+    --subject "Bruit $i" --summary "Appel $i."
+done
+for i in 1 2 3 4 5 6; do
+  expect 0 accueil-tu reception record --channel visit --category other --when "$(date -d "$monday +2 days" +%F) 1$i:00" \
+    --answered --subject "Visite $i" --summary "Passage $i."
+done
+web GET "/charts?from=$monday&to=$(date -d "$monday +6 days" +%F)"
+[ "$code" = 200 ] || fail "the chart of a past week: $code"
+page chart-week
+python3 - "$tmp/b" <<'PY' || fail "the week's counts by channel"
+import re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+table = html[html.index('id="table-solicitations"'):]
+table = table[:table.index("</table>")]
+rows = {}
+for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+    if cells:
+        rows[cells[0]] = cells[1:]
+want = {"Toutes les sollicitations": ["13"], "Téléphone": ["7"], "Visite": ["6"], "Courrier": ["0"]}
+for name, cells in want.items():
+    assert rows.get(name) == cells, (name, rows.get(name), rows)
+PY
+grep -q "secret" "$tmp/b" && grep -q ">secret<" "$tmp/b" && fail "a week of 13 shown as secret"
 web GET "/charts?from=2026-01-01&to=2025-01-01"
 [ "$code" = 422 ] || fail "a period backwards: $code"
 grep -q 'id="period-to"[^>]*aria-invalid="true"' "$tmp/b" || fail "the end not marked"
