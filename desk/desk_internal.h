@@ -342,7 +342,11 @@ typedef struct {
     char fr[160], en[160];
     char link[64];
     int by_handle;
+    char once[DESK_TOKEN_LEN]; /* the form's one-time id (desk_form_once); "" when none */
 } desk_what_t;
+
+/* Whether an action carrying `once` is in the queue (waiting or settled); under the queue's lock. */
+int desk_queue_has_once(relais_desk_t *desk, const char *once);
 
 typedef struct {
     uint64_t number;                    /* its place among the desk's queued actions, from 1 */
@@ -481,6 +485,13 @@ typedef struct {
 const char *desk_form_get(const desk_form_t *form, const char *key);
 /* Whether the form's csrf field is session s's, compared in constant time. */
 int desk_csrf_ok(const desk_session_t *s, const desk_form_t *form);
+
+/* A form that sends writes a hidden one-time id ("once"): the one it was posted with when it comes
+ * back with what was typed, else a new one. The action it sends carries it (desk_what_once), so
+ * that a form sent again after its action was queued (a second click, the page sent again) is
+ * not queued twice: desk_hub_send answers it as queued already. */
+void desk_form_once(desk_buf_t *b, const desk_form_t *typed);
+void desk_what_once(desk_what_t *what, const desk_form_t *form);
 
 /* How a move or a decision on a duplicate went, for the form shown again. */
 typedef enum {

@@ -398,6 +398,13 @@ int desk_hub_send(relais_desk_t *desk, desk_sign_fn *sign, const void *arg, cons
     *out = (desk_sent_t){0};
     uint8_t msg_id[RELAIS_MSG_ID_BYTES], *bytes = NULL;
     size_t len = 0;
+    if (what && what->once[0] && desk_queue_has_once(desk, what->once)) {
+        /* this form's action is queued already (sent twice): said again, not queued again */
+        out->queued = 1;
+        snprintf(out->err.message, sizeof out->err.message, "%s",
+                 "this form's action is already in the desk's queue");
+        return RELAIS_E_TIMEOUT;
+    }
     pthread_mutex_lock(&desk->hub_lock);
     out->was_up = relais_client_is_connected(desk->hub);
     relais_status_clear();
@@ -514,6 +521,7 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
     }
     desk_what_t what = {0};
     snprintf(what.link, sizeof what.link, "/cases/%.48s", id);
+    desk_what_once(&what, f);
     if (u.to_state == u.from_state) {
         snprintf(what.fr, sizeof what.fr, "Note au dossier %s", id);
         snprintf(what.en, sizeof what.en, "Note on case %s", id);
@@ -606,6 +614,7 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
         u.dismiss_duplicate = other;
     desk_what_t what = {0};
     snprintf(what.link, sizeof what.link, "/cases/%.48s", id);
+    desk_what_once(&what, f);
     snprintf(what.fr, sizeof what.fr, merge ? "Fusion de %s dans %s" : "%s : pas un doublon de %s", id, other);
     snprintf(what.en, sizeof what.en, merge ? "Merge of %s into %s" : "%s: not a duplicate of %s", id, other);
     desk_sent_t sent;

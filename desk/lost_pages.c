@@ -327,6 +327,7 @@ static enum MHD_Result s_item_post(desk_request_t *r, int found)
         return s_item_form_page(r, found, desk_r_refuse(&v, "when", T(lang, "date impossible.", "no such date."), lang),
                                 &v);
     desk_what_t what = {.link = "/lost/", .by_handle = 1};
+    desk_what_once(&what, r->form);
     snprintf(what.fr, sizeof what.fr, "%s", found ? "Objet trouvé (nouveau)" : "Perte déclarée (nouvelle)");
     snprintf(what.en, sizeof what.en, "%s", found ? "Item found (new)" : "Loss declared (new)");
     desk_r_sent_t sent;
@@ -605,6 +606,7 @@ static enum MHD_Result s_update_post(desk_request_t *r, const char *ref, const c
     static const char *const kind_fr[] = {"", "note", "restitution", "fin de garde", "retrait de la déclaration"};
     static const char *const kind_en[] = {"", "note", "return", "end of keeping", "declaration withdrawn"};
     desk_what_t queued = {0};
+    desk_what_once(&queued, r->form);
     snprintf(queued.link, sizeof queued.link, "/lost/%.48s", handle);
     snprintf(queued.fr, sizeof queued.fr, "%s : %s", handle, u.kind < RELAIS_LOST_UPDATE_COUNT ? kind_fr[u.kind] : "");
     snprintf(queued.en, sizeof queued.en, "%s: %s", handle, u.kind < RELAIS_LOST_UPDATE_COUNT ? kind_en[u.kind] : "");

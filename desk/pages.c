@@ -608,6 +608,7 @@ static void s_move_form(const s_move_t *m, relais_cli_lang_t lang, desk_buf_t *b
     desk_buf_text(b, m->case_id);
     desk_buf_printf(b, "/move\"%s>\n", m->alert ? " aria-describedby=\"move-error\"" : "");
     desk_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", m->csrf);
+    desk_form_once(b, m->typed);
     desk_buf_printf(b, "<input type=\"hidden\" name=\"from\" value=\"%s\">\n", relais_case_state_name(m->from));
     desk_buf_printf(b, "<fieldset>\n<legend>%s</legend>\n", T(lang, "Ce que vous faites", "What you do"));
     const char *typed_to = S_TYPED(m, to);
@@ -707,6 +708,7 @@ static void s_dup_form(const s_dup_t *d, size_t i, int merge, relais_cli_lang_t 
     desk_buf_text(b, d->case_id);
     desk_buf_printf(b, "/duplicate\"%s>\n", sent && d->alert ? " aria-describedby=\"dup-error\"" : "");
     desk_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", d->csrf);
+    desk_form_once(b, sent ? d->typed : NULL);
     desk_buf_printf(b, "<input type=\"hidden\" name=\"from\" value=\"%s\">\n", relais_case_state_name(d->from));
     desk_buf_printf(b, "<input type=\"hidden\" name=\"action\" value=\"%s\">\n", action);
     desk_buf_put(b, "<input type=\"hidden\" name=\"other\" value=\"");

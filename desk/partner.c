@@ -1102,6 +1102,7 @@ static void s_page_form(const desk_request_t *r, const s_form_t *f, const s_view
     desk_buf_printf(b, "<form method=\"post\" action=\"/refer\" novalidate>\n"
                        "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
                     r->s->csrf);
+    desk_form_once(b, v->form);
     for (size_t i = 0; i < f->count; i++) {
         const s_item_t *it = &f->items[i];
         switch (it->kind) {
@@ -1224,6 +1225,7 @@ static enum MHD_Result s_refer(const desk_request_t *r)
         goto done;
     }
     desk_what_t what = {.fr = "Signalement", .en = "Referral", .link = "/referrals/", .by_handle = 1};
+    desk_what_once(&what, r->form);
     rc = desk_hub_send(r->desk, desk_sign_json, json, &what, sent);
     sodium_memzero(json, strlen(json)); /* what was typed about a child */
     free(json);

@@ -387,3 +387,45 @@ void desk_page_queue(relais_desk_t *desk, const desk_session_t *s, desk_buf_t *b
     free(items);
     desk_page_end(lang, b);
 }
+
+/* 43 characters of base64url: what desk_random_token makes. */
+static int s_once_valid(const char *once)
+{
+    if (!once || strlen(once) != DESK_TOKEN_LEN - 1)
+        return 0;
+    for (const char *c = once; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+              *c == '_'))
+            return 0;
+    return 1;
+}
+
+void desk_form_once(desk_buf_t *b, const desk_form_t *typed)
+{
+    char once[DESK_TOKEN_LEN];
+    const char *posted = typed ? desk_form_get(typed, "once") : NULL;
+    if (s_once_valid(posted))
+        snprintf(once, sizeof once, "%s", posted);
+    else
+        desk_random_token(once);
+    desk_buf_printf(b, "<input type=\"hidden\" name=\"once\" value=\"%s\">\n", once);
+}
+
+void desk_what_once(desk_what_t *what, const desk_form_t *form)
+{
+    const char *posted = form ? desk_form_get(form, "once") : NULL;
+    snprintf(what->once, sizeof what->once, "%s", s_once_valid(posted) ? posted : "");
+}
+
+int desk_queue_has_once(relais_desk_t *desk, const char *once)
+{
+    desk_queue_t *q = &desk->queue;
+    int found = 0;
+    if (!q->ready || !s_once_valid(once))
+        return 0;
+    pthread_mutex_lock(&q->lock);
+    for (size_t i = 0; i < q->count && !found; i++)
+        found = strcmp(q->items[i].what.once, once) == 0;
+    pthread_mutex_unlock(&q->lock);
+    return found;
+}

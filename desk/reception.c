@@ -223,6 +223,7 @@ void desk_r_form_open(desk_buf_t *b, const desk_session_t *s, const desk_r_view_
     if (v && v->form && strcmp(v->form, form) == 0 && v->alert[0])
         desk_buf_printf(b, " aria-describedby=\"%s-error\"", form);
     desk_buf_printf(b, ">\n<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", s->csrf);
+    desk_form_once(b, v && v->form && strcmp(v->form, form) == 0 ? v->typed : NULL);
 }
 
 /* ---- The hub ------------------------------------------------------------------------------------- */
@@ -747,6 +748,7 @@ static enum MHD_Result s_record(desk_request_t *r)
         c.response_due_date = due;
     }
     desk_what_t what = {.link = "/register/", .by_handle = 1};
+    desk_what_once(&what, form);
     snprintf(what.fr, sizeof what.fr, "Nouvelle fiche du registre (%s)", s_channel_fr[c.channel]);
     snprintf(what.en, sizeof what.en, "New register entry (%s)", s_channel_en[c.channel]);
     desk_r_sent_t sent;
@@ -1023,6 +1025,7 @@ static enum MHD_Result s_entry_post(desk_request_t *r, const char *id, const cha
     int rc;
     const char *said;
     desk_what_t queued = {0};
+    desk_what_once(&queued, form);
     snprintf(queued.link, sizeof queued.link, "/register/%.48s", entry);
     if (strcmp(what, "transfer") == 0) {
         relais_recipient_t to = relais_recipient_from_name(desk_r_typed(form, "recipient"));
@@ -1279,6 +1282,7 @@ static enum MHD_Result s_answer(desk_request_t *r, const char *ref)
         return s_transfers_page(r, desk_r_refuse(&v, "answer", T(lang, "choisissez : accepté ou refusé.", "choose: accepted or declined."), lang),
                                 th, &v);
     desk_what_t what = {.link = "/transfers"};
+    desk_what_once(&what, r->form);
     snprintf(what.fr, sizeof what.fr, "Réponse au transfert %s : %s", th,
              a == RELAIS_ANSWER_ACCEPTED ? "accepté" : "refusé");
     snprintf(what.en, sizeof what.en, "Answer to transfer %s: %s", th,

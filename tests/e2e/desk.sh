@@ -364,12 +364,19 @@ until_page / 'data-feed="hub-down"'
 has "Le hub ne répond pas en ce moment"
 hasnt 'id="waiting"'
 queued="Le hub ne répond pas : votre envoi est gardé en attente dans la mémoire de ce desk (rien n&#39;est écrit sur son disque) et partira dès que le hub répondra. Si le desk s&#39;arrête avant, il sera perdu : ce que vous avez saisi reste affiché ci-dessous."
-web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
-  --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
+# a form's one-time id, as the case's page writes it in the form
+once=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "once=$once" \
+  --data-urlencode "from=accepted" --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
 [ "$code" = 202 ] || fail "a move with the hub away: $code"
 has "<p class=\"notice\" role=\"status\" id=\"move-error\">$queued <a href=\"/queue\">Voir les envois en attente</a></p>"
 has "Texte saisi pendant la panne</textarea>"
 page queued
+# the page it came back in sent again (a second click): its one-time id is the same, nothing queued twice
+has "name=\"once\" value=\"$once\""
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "once=$once" \
+  --data-urlencode "from=accepted" --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
+[ "$code" = 202 ] && has "$queued" || fail "the same form sent again: $code"
 # a note typed from the same state: by the time it goes, the case has left it
 web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
   --data-urlencode "to=note" --data-urlencode "note=Note saisie depuis un état dépassé"
