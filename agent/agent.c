@@ -66,6 +66,11 @@ static void s_on_outcome(void *arg, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], c
         relais_drop_on_outcome(a->drop, msg_id, tag, ack, err);
     char id[2 * RELAIS_MSG_ID_BYTES + 1];
     relais_hex_encode(msg_id, RELAIS_MSG_ID_BYTES, id);
+    if (ack) { /* wall time: a scraper compares it with its own clock */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        atomic_store(&a->last_ack_ms, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    }
     if (ack)
         agent_log("info", "acknowledged", "msg_id=%s seq=%" PRIu64 " handle=%s duplicate=%d from=\"%s\"", id, ack->seq,
                   ack->case_id, ack->duplicate, tag ? tag : "");
@@ -353,6 +358,8 @@ int relais_agent_start(const relais_agent_options_t *o, relais_agent_t **out)
     }
     if (!rc)
         rc = s_listen(a, port);
+    if (!rc && o->metrics_listen)
+        rc = agent_metrics_bind(a, o->metrics_listen);
     if (!rc)
         rc = s_serve(a);
     if (!rc && pthread_create(&a->sender, NULL, s_sender_main, a) != 0)
@@ -361,6 +368,8 @@ int relais_agent_start(const relais_agent_options_t *o, relais_agent_t **out)
         a->sender_started = 1;
     if (!rc)
         rc = agent_deliver_start(a);
+    if (!rc)
+        rc = agent_metrics_start(a);
     if (rc) {
         relais_agent_stop(&a);
         return rc;
@@ -374,6 +383,11 @@ int relais_agent_start(const relais_agent_options_t *o, relais_agent_t **out)
 const char *relais_agent_address(const relais_agent_t *a)
 {
     return a->address;
+}
+
+const char *relais_agent_metrics_url(const relais_agent_t *a)
+{
+    return a->metrics ? relais_metrics_server_url(a->metrics) : "";
 }
 
 const char *relais_agent_name(const relais_agent_t *a)
@@ -400,6 +414,7 @@ void relais_agent_stop(relais_agent_t **ap)
     if (!a)
         return;
     atomic_store(&a->stopping, 1);
+    relais_metrics_server_destroy(&a->metrics); /* first: it reads the spool and the posts */
     if (a->mhd)
         MHD_stop_daemon(a->mhd);
     agent_kick(a);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "drop.h"
+#include "relais_metrics.h"
 #include "relais_agent.h"
 
 #define AGENT_TOKEN_HASH 32
@@ -40,6 +41,7 @@ struct relais_agent {
     int sender_started;
     atomic_int hub_reachable;
     atomic_int stopping;
+    _Atomic int64_t last_ack_ms;  /* when the hub last acknowledged one of the spool's messages; 0: not yet */
 
     /* The feed, and the POSTs. */
     relais_client_t *feed;
@@ -54,7 +56,12 @@ struct relais_agent {
     int listen_fd;
     struct MHD_Daemon *mhd;
     char address[64];
+    relais_metrics_server_t *metrics; /* --metrics, or NULL */
 };
+
+/* The agent's metrics (metrics.c): binds --metrics at the start, serves it once everything runs. */
+int agent_metrics_bind(relais_agent_t *agent, const char *listen);
+int agent_metrics_start(relais_agent_t *agent);
 
 /* One log line on stderr, "ts=… level=… event=… key=value…", controls escaped. */
 void agent_log(const char *level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

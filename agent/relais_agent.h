@@ -35,6 +35,8 @@ typedef struct {
     const char *post_to;            /* "http://127.0.0.1:PORT/PATH" (or localhost) each status is POSTed to, or NULL */
     unsigned post_backoff_max_s;    /* the longest wait between two tries of a POST; 0: 300 */
     unsigned unreachable_log_s;     /* while the hub is away, the log says so this often; 0: 60 */
+    const char *metrics_listen;     /* "127.0.0.1:PORT" (or localhost; 0: any free port): GET /metrics there,
+                                     * without the token, in the Prometheus text format; NULL: none */
 } relais_agent_options_t;
 
 /* What GET /status says. */
@@ -49,13 +51,16 @@ typedef struct {
 
 /* Checks the options, locks the state folder (one agent a folder), reads the token, opens the
  * spool and the drop folder, connects, and starts serving and sending. Errors: RELAIS_E_INVALID
- * (options: a listen address off the loopback, a token file others may read, a --post-to that is
+ * (options: a listen or metrics address off the loopback, a token file others may read, a --post-to that is
  * not a local http URL; the detail says which), RELAIS_E_IO, RELAIS_E_MALFORMED (key files),
  * RELAIS_E_UNAVAILABLE (another agent holds the state folder), RELAIS_E_NOMEM. */
 int relais_agent_start(const relais_agent_options_t *opts, relais_agent_t **out);
 
 /* "http://127.0.0.1:PORT", the port it got. */
 const char *relais_agent_address(const relais_agent_t *agent);
+
+/* "http://127.0.0.1:PORT/metrics", or "" without metrics_listen. */
+const char *relais_agent_metrics_url(const relais_agent_t *agent);
 
 /* The identity's name. */
 const char *relais_agent_name(const relais_agent_t *agent);

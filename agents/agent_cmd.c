@@ -11,6 +11,7 @@
 static const char s_help[] =
     "usage: relais agent --state DIR --token-file FILE [--listen 127.0.0.1:PORT] [--watch DIR]\n"
     "                    [--outbox DIR] [--post-to http://127.0.0.1:PORT/PATH] [--post-backoff-max SECONDS]\n"
+    "                    [--metrics 127.0.0.1:PORT]\n"
     "\n"
     "A partner's agent, one per identity: the partner's system hands it referrals, and gets back\n"
     "the statuses of what it referred. Referrals come as files in a drop folder (--watch, as\n"
@@ -32,12 +33,15 @@ static const char s_help[] =
     "  --post-backoff-max SECONDS  the longest wait between tries of a POST (default 300)\n"
     "  --max-message BYTES the hub's --max-message (default 65536); a request body is at most 16 times it\n"
     "  --unreachable-log-seconds N  while the hub is away, the log says so this often (default 60)\n"
+    "  --metrics ADDR      serve GET /metrics there too, without a token, in the Prometheus text format\n"
+    "                      (spool depth, the oldest's age, the last acknowledgement, posts waiting):\n"
+    "                      127.0.0.1:PORT or localhost:PORT, on a port of its own (agent/README.md)\n"
     "\n"
     "It prints its address on standard output, and logs on standard error (event=hub-unreachable,\n"
     "hub-reachable, acknowledged, refused, delivered, posted, post-failed, ...).\n";
 
 enum { S_OPT_STATE = RELAIS_OPT_FIRST_FREE, S_OPT_TOKEN, S_OPT_LISTEN, S_OPT_WATCH, S_OPT_OUTBOX, S_OPT_POST_TO,
-       S_OPT_BACKOFF, S_OPT_MAX_MESSAGE, S_OPT_UNREACHABLE_LOG };
+       S_OPT_BACKOFF, S_OPT_MAX_MESSAGE, S_OPT_UNREACHABLE_LOG, S_OPT_METRICS };
 
 static int s_parse(int argc, char **argv, relais_cli_conn_t *conn, relais_agent_options_t *o)
 {
@@ -51,6 +55,7 @@ static int s_parse(int argc, char **argv, relais_cli_conn_t *conn, relais_agent_
                                          {"post-backoff-max", required_argument, NULL, S_OPT_BACKOFF},
                                          {"max-message", required_argument, NULL, S_OPT_MAX_MESSAGE},
                                          {"unreachable-log-seconds", required_argument, NULL, S_OPT_UNREACHABLE_LOG},
+                                         {"metrics", required_argument, NULL, S_OPT_METRICS},
                                          {NULL, 0, NULL, 0}};
     uint64_t v;
     int c;
@@ -65,6 +70,7 @@ static int s_parse(int argc, char **argv, relais_cli_conn_t *conn, relais_agent_
         case S_OPT_WATCH: o->watch_dir = optarg; break;
         case S_OPT_OUTBOX: o->outbox_dir = optarg; break;
         case S_OPT_POST_TO: o->post_to = optarg; break;
+        case S_OPT_METRICS: o->metrics_listen = optarg; break;
         case S_OPT_BACKOFF:
             if (relais_cli_parse_u64(optarg, &v) || v == 0 || v > 86400)
                 return relais_cli_usage("agent", "--post-backoff-max: expected 1 to 86400 seconds");
@@ -121,6 +127,8 @@ int relais_cmd_agent(int argc, char **argv)
                                       : relais_cli_local("agent", rc);
     relais_cli_catch_signals();
     relais_cli_line(stdout, "relais agent: %s listening at %s", relais_agent_name(agent), relais_agent_address(agent));
+    if (*relais_agent_metrics_url(agent))
+        relais_cli_line(stdout, "relais agent: metrics at %s", relais_agent_metrics_url(agent));
     fflush(stdout);
     while (!relais_cli_stopping())
         usleep(200 * 1000);

@@ -3,9 +3,6 @@
 #include "relais_certs.h"
 
 #include <errno.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -894,25 +891,3 @@ int relais_cli_send_queued(relais_client_t *client, const uint8_t msg_id[RELAIS_
     *why = rc ? rc : RELAIS_E_TIMEOUT;
     return 0;
 }
-
-int relais_cli_listen_loopback(unsigned port, int *fd_out, unsigned *got)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return relais_status_set(RELAIS_E_IO, "socket: %s", strerror(errno));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        int e = errno;
-        close(fd);
-        return relais_status_set(RELAIS_E_IO, "127.0.0.1:%u: %s", port, strerror(e));
-    }
-    *fd_out = fd;
-    *got = ntohs(a.sin_port);
-    return 0;
-}
-

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "endpoint.h"
 #include "relais_client.h"
 
 /* getopt_long values of the shared connection flags (beyond any short option). */
@@ -146,10 +147,8 @@ int relais_cli_send_queued(relais_client_t *client, const uint8_t msg_id[RELAIS_
 
 /* ---- Servers on this machine only (the desk, the agent) ---------------------------------------- */
 
-/* (The addresses they take are read by endpoint.h's relais_endpoint_loopback_*.) */
-/* A listening TCP socket on 127.0.0.1:port (0: any free one): *fd (the caller's) and the port it
- * got. Errors: RELAIS_E_IO. */
-int relais_cli_listen_loopback(unsigned port, int *fd, unsigned *got);
+/* The addresses they take are read, and their sockets bound, by endpoint.h's
+ * relais_endpoint_loopback_* and relais_cli_listen_loopback. */
 
 /* A message the hub did not take in time (why: its status), kept in the spool: says so on
  * stderr (what it is, where it waits, how it goes), prints its id on stdout (a line, or with

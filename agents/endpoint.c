@@ -1,12 +1,20 @@
 /* endpoint.c -- the broker endpoint: "tcp://HOST:PORT", "HOST:PORT" or "ipc://PATH", checked before ZeroMQ sees it.
  *
  * zmq_connect answers a mistyped endpoint with "Invalid argument" and nothing else; here every
- * refusal says what was expected, with an example.
+ * refusal says what was expected, with an example. The loopback listeners of the desk, the agent and
+ * the metrics of relaisd and the agent are here too, so that a server that links no client reads
+ * and binds its address the same way.
  */
 #include "endpoint.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "relais_proto.h"
 
@@ -138,19 +146,25 @@ static size_t s_port(const char *text, unsigned *port)
     return digits;
 }
 
-int relais_endpoint_loopback_port(const char *text, const char *who, const char *why, unsigned *port)
+int relais_endpoint_loopback_flag(const char *flag, const char *text, const char *who, const char *why,
+                                  unsigned *port)
 {
     const char *colon = text ? strrchr(text, ':') : NULL;
     unsigned p = 0;
     size_t digits = colon ? s_port(colon + 1, &p) : 0;
     if (!colon || !digits || colon[1 + digits] != '\0')
-        return relais_status_set(RELAIS_E_INVALID, "--listen: expected 127.0.0.1:PORT (PORT 0: any free one)");
+        return relais_status_set(RELAIS_E_INVALID, "%s: expected 127.0.0.1:PORT (PORT 0: any free one)", flag);
     size_t host = (size_t)(colon - text);
     if (host != 9 || (strncmp(text, "127.0.0.1", 9) != 0 && strncmp(text, "localhost", 9) != 0))
-        return relais_status_set(RELAIS_E_INVALID, "--listen: %s listens on 127.0.0.1 only (%s), not on %.*s", who,
+        return relais_status_set(RELAIS_E_INVALID, "%s: %s listens on 127.0.0.1 only (%s), not on %.*s", flag, who,
                                  why, (int)(host > 64 ? 64 : host), text);
     *port = p;
     return 0;
+}
+
+int relais_endpoint_loopback_port(const char *text, const char *who, const char *why, unsigned *port)
+{
+    return relais_endpoint_loopback_flag("--listen", text, who, why, port);
 }
 
 int relais_endpoint_loopback_url(const char *url)
@@ -167,4 +181,25 @@ int relais_endpoint_loopback_url(const char *url)
         bad = (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f;
     return bad ? relais_status_set(RELAIS_E_INVALID, "expected http://127.0.0.1:PORT/PATH (a system on this machine)")
                : 0;
+}
+
+int relais_cli_listen_loopback(unsigned port, int *fd_out, unsigned *got)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return relais_status_set(RELAIS_E_IO, "socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        int e = errno;
+        close(fd);
+        return relais_status_set(RELAIS_E_IO, "127.0.0.1:%u: %s", port, strerror(e));
+    }
+    *fd_out = fd;
+    *got = ntohs(a.sin_port);
+    return 0;
 }

@@ -1,7 +1,8 @@
 /* endpoint.h -- the broker endpoint an agent is given, checked and spelled the way ZeroMQ takes it.
  *
  * Internal to librelais (client.c) and its fuzz target: partners give a plain string in
- * relais_client_options_t. Depends on nothing but libc, so that the fuzzer links it alone.
+ * relais_client_options_t. Depends on nothing but libc and the status codes, so that the fuzzer
+ * and the servers that link no client (relaisd's metrics) link it alone.
  */
 #ifndef RELAIS_ENDPOINT_H
 #define RELAIS_ENDPOINT_H
@@ -24,6 +25,14 @@ int relais_endpoint_parse(const char *text, relais_endpoint_t *out);
  * or "localhost:PORT", PORT 0 to 65535 (0: any free one), into *port; otherwise RELAIS_E_INVALID,
  * whose sentence says that `who` listens on 127.0.0.1 only, and `why`. */
 int relais_endpoint_loopback_port(const char *text, const char *who, const char *why, unsigned *port);
+
+/* The same for the option `flag` ("--metrics"), which the refusal names. */
+int relais_endpoint_loopback_flag(const char *flag, const char *text, const char *who, const char *why,
+                                  unsigned *port);
+
+/* A listening TCP socket on 127.0.0.1:port (0: any free one): *fd (the caller's) and the port it
+ * got. Errors: RELAIS_E_IO. */
+int relais_cli_listen_loopback(unsigned port, int *fd, unsigned *got);
 
 /* Whether `url` is an http URL on this machine, "http://127.0.0.1:PORT[/PATH]" or localhost's,
  * PORT 1 to 65535, printable ASCII, under 500 bytes: 0, or RELAIS_E_INVALID. */

@@ -355,7 +355,10 @@ int relais_broker_new(const relais_broker_options_t *opts, relais_broker_t **out
     atomic_init(&b->registry_gen, 1); /* 0 in an envelope: never authorised */
     pthread_rwlock_init(&b->registry_lock, NULL);
     pthread_mutex_init(&b->sign_lock, NULL);
+    broker_metrics_init(&b->metrics);
     int rc = s_copy_options(b, opts);
+    if (rc == 0)
+        rc = broker_metrics_bind(b);
     if (rc == 0)
         rc = s_load_identity(b);
     if (rc == 0)
@@ -415,7 +418,9 @@ int relais_broker_run(relais_broker_t *self)
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, &saved);
-    int rc = broker_zap_start(self);
+    int rc = broker_metrics_start(self);
+    if (rc == 0)
+        rc = broker_zap_start(self);
     if (rc == 0)
         rc = broker_writer_start(self);
     if (rc == 0 && (rc = broker_verifiers_start(self)) != 0) {
@@ -434,6 +439,7 @@ int relais_broker_run(relais_broker_t *self)
     broker_witnesses_stop(self);
 out_zap:
     broker_zap_stop(self);
+    broker_metrics_stop(self);
     zmq_ctx_term(self->ctx);
     self->ctx = NULL;
     return rc;
@@ -466,6 +472,7 @@ void relais_broker_destroy(relais_broker_t **self_p)
     if (!self_p || !*self_p)
         return;
     relais_broker_t *b = *self_p;
+    broker_metrics_stop(b); /* before the store and the registry it reads */
     broker_witnesses_destroy(b);
     relais_store_destroy(&b->store);
     relais_keyring_destroy(&b->keyring);

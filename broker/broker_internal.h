@@ -24,6 +24,7 @@
 #include "relais_cases.h"
 #include "relais_certs.h"
 #include "relais_keys.h"
+#include "relais_metrics.h"
 #include "relais_proto.h"
 #include "relais_reception.h"
 #include "relais_stats.h"
@@ -64,6 +65,25 @@ typedef enum {
 } broker_stage_t;
 
 typedef struct broker_witnesses broker_witnesses_t;
+
+/* What relaisd --metrics serves (metrics.c): counters bumped where things happen, with atomics and
+ * no lock, read by the metrics server's thread. What lives behind a lock already (the registry)
+ * or in the store is read there at each scrape instead. */
+#define BROKER_WIRE_CODES (-RELAIS_E_WIRE_LAST - RELAIS_E_BASE + 1) /* wire codes 1.. (0 unused) */
+#define BROKER_ROLES (RELAIS_ROLE_WITNESS + 1)                      /* RELAIS_ROLE_NONE: not known */
+typedef struct {
+    _Atomic uint64_t acknowledged[BROKER_ROLES];                  /* messages acked, by sender's role */
+    _Atomic uint64_t refused[BROKER_WIRE_CODES][BROKER_ROLES];    /* ERROR replies, by code and role */
+    relais_metrics_histogram_t commit_us;                          /* a batch's time, as event=commit us= */
+    relais_metrics_histogram_t batch_records;                      /* a batch's records, as records= */
+    _Atomic uint64_t feed_subscribers;                             /* feeds held (intake publishes) */
+    _Atomic uint64_t feed_lag_max;                                 /* records behind the head, the worst */
+    _Atomic uint64_t feed_lag_sum;                                 /* ... and over every feed */
+    _Atomic uint64_t connections_accepted;                         /* the ROUTER's socket monitor's counts */
+    _Atomic uint64_t connections_closed;
+    _Atomic uint64_t handshakes_failed;
+    _Atomic uint64_t accepts_failed;
+} broker_metrics_t;
 
 struct relais_broker {
     relais_broker_options_t opts;    /* copy of the options; strings below are owned */
@@ -116,6 +136,8 @@ struct relais_broker {
     _Atomic uint64_t stage_ns[BROKER_STAGE_COUNT]; /* time spent in each stage since the last trace line */
     _Atomic uint64_t stage_messages; /* messages stored since then */
     int64_t stage_logged_ms;         /* writer: when the last trace line went out */
+    broker_metrics_t metrics;        /* what --metrics serves */
+    relais_metrics_server_t *metrics_server; /* bound by relais_broker_new, served while it runs; or NULL */
 };
 
 /* ---- Envelopes on the internal queues -------------------------------------------------- */
@@ -496,6 +518,22 @@ uint64_t broker_referral_record(relais_store_t *store, uint64_t seq);
 /* The status right after event `seq` of a case, as stored with it. Errors:
  * RELAIS_E_NOT_FOUND (seq is no case's event), RELAIS_E_CORRUPT, ... */
 int broker_case_event(relais_store_t *store, uint64_t seq, relais_case_status_t *status);
+
+/* ---- Metrics (metrics.c): relaisd --metrics ---------------------------------------------------- */
+
+void broker_metrics_init(broker_metrics_t *m);
+/* A message acknowledged (stored, or found stored already) from a sender of `role`. */
+void broker_metrics_acknowledged(relais_broker_t *b, int role);
+/* An ERROR reply of `status` (a local code counts as the UNAVAILABLE it travels as) to `role`. */
+void broker_metrics_refused(relais_broker_t *b, int status, int role);
+/* A committed batch of `records` records that took `us` microseconds. */
+void broker_metrics_commit(relais_broker_t *b, size_t records, int64_t us);
+/* Checks and binds --metrics (nothing without it). Errors: RELAIS_E_INVALID, RELAIS_E_IO. */
+int broker_metrics_bind(relais_broker_t *b);
+/* Starts serving what was bound, and logs `event=metrics url=...`. Errors: RELAIS_E_IO. */
+int broker_metrics_start(relais_broker_t *b);
+/* Stops serving and closes the socket; safe when nothing was bound. */
+void broker_metrics_stop(relais_broker_t *b);
 
 /* ---- Witnesses (witness.c): the hub's side of C2SP tlog-witness ------------------------------ */
 

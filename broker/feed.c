@@ -544,6 +544,24 @@ static int s_serve_one(broker_feed_t *self, s_sub_t *sub, int *gone)
     return st.stop == S_STOP_BUDGET ? BROKER_FEED_MORE : st.stop == S_STOP_FULL ? BROKER_FEED_BLOCKED : 0;
 }
 
+/* The feeds' figures for --metrics, after each turn: how many, and how far behind the head (a
+ * partner's feed moves past what it may not see, so its lag is the log's, not its deliveries'). */
+static void s_publish(broker_feed_t *self)
+{
+    uint64_t lag_max = 0, lag_sum = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        uint64_t done = self->subs[i].next_seq ? self->subs[i].next_seq - 1 : 0;
+        uint64_t lag = self->head > done ? self->head - done : 0;
+        lag_sum += lag;
+        if (lag > lag_max)
+            lag_max = lag;
+    }
+    broker_metrics_t *m = &self->b->metrics;
+    atomic_store_explicit(&m->feed_subscribers, self->count, memory_order_relaxed);
+    atomic_store_explicit(&m->feed_lag_max, lag_max, memory_order_relaxed);
+    atomic_store_explicit(&m->feed_lag_sum, lag_sum, memory_order_relaxed);
+}
+
 int broker_feed_serve(broker_feed_t *self)
 {
     int busy = 0;
@@ -556,5 +574,6 @@ int broker_feed_serve(broker_feed_t *self)
             i++;
     }
     s_prepared_clear(self);
+    s_publish(self);
     return busy;
 }

@@ -103,6 +103,10 @@ static void s_defer(s_intake_t *in, const broker_env_t *peer, uint8_t *bytes, si
 static void s_send_owned(s_intake_t *in, const broker_env_t *env, uint8_t *bytes, size_t len)
 {
     broker_env_t peer = *env;
+    /* Every refusal goes out here, those of intake's own queues too (which the log counts by
+     * identity and second rather than one by one). */
+    if (peer.status != 0)
+        broker_metrics_refused(in->b, peer.status, peer.role);
     if (!s_may_deliver(in, &peer)) {
         free(bytes);
         return;

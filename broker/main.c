@@ -92,6 +92,10 @@ static void s_usage(FILE *out)
             "  --brake-bad-signatures N  an identity whose messages fail their signature N times in a\n"
             "                            burst (16; more than 1.6 a second sustained) has its submissions\n"
             "                            refused unverified until the burst has drained; 0: never\n"
+            "  --metrics 127.0.0.1:PORT  serve GET /metrics there, in the Prometheus text format (counters of\n"
+            "                            acks and refusals, commit times, feeds, store, checkpoint, registry,\n"
+            "                            connections, memory; no personal data); 127.0.0.1 or localhost only,\n"
+            "                            PORT 0 any free one (the log's event=metrics says which). Default: none\n"
             "  --help                    this text\n"
             "\n"
             "Signals: SIGTERM/SIGINT stop (in-flight batch committed, final checkpoint, exit 0);\n"
@@ -183,6 +187,7 @@ enum {
     S_OPT_CONSENT_DAYS,
     S_OPT_REVIEW_DAYS,
     S_OPT_REFERENCE_DAYS,
+    S_OPT_METRICS,
     S_OPT_HELP,
 };
 
@@ -226,6 +231,7 @@ static const struct option s_options[] = {
     {"consent-days", required_argument, NULL, S_OPT_CONSENT_DAYS},
     {"review-days", required_argument, NULL, S_OPT_REVIEW_DAYS},
     {"reference-days", required_argument, NULL, S_OPT_REFERENCE_DAYS},
+    {"metrics", required_argument, NULL, S_OPT_METRICS},
     {"help", no_argument, NULL, S_OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -336,6 +342,7 @@ static int s_parse(int argc, char **argv, relais_broker_options_t *o)
         case S_OPT_DATA_KEY: o->data_key_path = optarg; break;
         case S_OPT_RETIRED_KEYS: o->retired_keys_dir = optarg; break;
         case S_OPT_SWEEP_CLOCK: o->sweep_clock_path = optarg; break;
+        case S_OPT_METRICS: o->metrics_listen = optarg; break;
         case S_OPT_NO_ENCRYPTION: no_encryption = 1; break;
         case S_OPT_HELP: s_usage(stdout); return 1;
         case '?':

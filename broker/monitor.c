@@ -26,6 +26,8 @@ struct broker_monitor {
     uint64_t handshakes;     /* handshakes completed */
     uint64_t failed;         /* handshakes failed (refused key, protocol, timeout, closed) */
     uint64_t accept_failed;  /* accepts refused by the system (descriptors, memory) */
+    uint64_t closed;         /* connections closed, after a handshake or without one */
+    broker_metrics_t *metrics; /* where the counts are published for --metrics */
     uint64_t accept_logged;  /* accept_failed when last logged */
     int last_errno;          /* the system's reason for the last failed accept */
     int64_t accept_log_ms;   /* when failed accepts were last logged */
@@ -40,7 +42,7 @@ broker_monitor_t *broker_monitor_new(relais_broker_t *b, void *router)
         return NULL;
     int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
                  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED;
     self->pair = zmq_socket(b->ctx, ZMQ_PAIR);
     if (!self->pair || zmq_socket_monitor(router, S_MONITOR_EP, events) != 0 ||
         zmq_connect(self->pair, S_MONITOR_EP) != 0) {
@@ -52,6 +54,7 @@ broker_monitor_t *broker_monitor_new(relais_broker_t *b, void *router)
     int linger = 0;
     zmq_setsockopt(self->pair, ZMQ_LINGER, &linger, sizeof linger);
     self->report_ms = broker_now_ms();
+    self->metrics = &b->metrics;
     return self;
 }
 
@@ -122,11 +125,18 @@ void broker_monitor_read(broker_monitor_t *self)
             self->accept_failed++;
             self->last_errno = (int)value;
             break;
+        case ZMQ_EVENT_DISCONNECTED: /* libzmq's last word on every connection, whatever became of it */
+            self->closed++;
+            break;
         default: /* a handshake that failed: a key refused, a protocol error, a timeout, a close */
             self->failed++;
             break;
         }
     }
+    atomic_store_explicit(&self->metrics->connections_accepted, self->accepted, memory_order_relaxed);
+    atomic_store_explicit(&self->metrics->connections_closed, self->closed, memory_order_relaxed);
+    atomic_store_explicit(&self->metrics->handshakes_failed, self->failed, memory_order_relaxed);
+    atomic_store_explicit(&self->metrics->accepts_failed, self->accept_failed, memory_order_relaxed);
 }
 
 void broker_monitor_tick(broker_monitor_t *self)

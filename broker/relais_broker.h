@@ -75,6 +75,8 @@ typedef struct {
                                     * "URL,CERT", URL its add-checkpoint address, CERT its certificate
                                     * (role witness); none by default */
     size_t witness_count;
+    const char *metrics_listen;    /* "127.0.0.1:PORT" (or localhost; 0: any free port): GET /metrics there,
+                                    * in the Prometheus text format; NULL: no server. The loopback only */
     relais_validation_limits_t limits; /* the hub's own content rules (ages, consent and review
                                         * windows); the broker sets skew_ms from max_skew_s */
 } relais_broker_options_t;

@@ -631,10 +631,11 @@ static void s_answer_message(s_writer_t *w, s_item_t *it)
 }
 
 /* The log line of a stored message, written once every answer of the batch is on its way. */
-static void s_log_message(broker_logbuf_t *lb, const s_item_t *it)
+static void s_log_message(relais_broker_t *b, broker_logbuf_t *lb, const s_item_t *it)
 {
     if (it->status != 0)
         return; /* its refusal was logged as it was queued */
+    broker_metrics_acknowledged(b, it->env.role);
     char hex[2 * RELAIS_MSG_ID_BYTES + 1];
     relais_hex_encode(relais_message_id(it->msg), RELAIS_MSG_ID_BYTES, hex);
     broker_logbuf_add(lb, "info", "ack", "sender=%s seq=%llu case=%s referral=%s duplicate=%d request=%llu msg=%s",
@@ -680,7 +681,7 @@ static void s_log_all(const s_writer_t *w, broker_logbuf_t *lb)
     for (size_t i = 0; i < w->count; i++) {
         const s_item_t *it = &w->items[i];
         if (it->env.kind != BROKER_WRITE_ACCESS)
-            s_log_message(lb, it);
+            s_log_message(w->b, lb, it);
         else if (it->status == 0 && it->covered_by)
             broker_logbuf_add(lb, "info", "access", "reader=%s covered_by=%llu request=%llu", it->env.user,
                               (unsigned long long)it->covered_by, (unsigned long long)it->env.request_id);
@@ -800,6 +801,7 @@ static void s_commit(s_writer_t *w)
         broker_logbuf_begin(&lb);
         broker_logbuf_add(&lb, "info", "commit", "records=%zu head=%llu us=%lld sync_us=%lld", w->count,
                           (unsigned long long)head, (long long)us, (long long)sync_us);
+        broker_metrics_commit(w->b, w->count, us);
         s_log_all(w, &lb);
     }
     broker_stage_add(w->b, BROKER_STAGE_ANSWER, broker_clock_ns() - answer_t0);

@@ -26,23 +26,6 @@ start_broker_on_free_port
 head -c 32 /dev/urandom | base64 >"$tmp/token"
 chmod 600 "$tmp/token"
 token=$(cat "$tmp/token")
-agent_pid=
-# stop_agent: SIGTERM, and it must exit 0 (under the sanitizers, a leak or an error at exit fails it).
-stop_agent() {
-  [ -n "$agent_pid" ] || return 0
-  local rc=0 pid=$agent_pid
-  agent_pid=
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || rc=$?
-  [ "$rc" -eq 0 ] || fail "the agent exited $rc on SIGTERM: $(tail -5 "$tmp/agent.log")"
-}
-# the exit trap's: a test that already failed is not failed again by the agent's stop
-stop_agent_quietly() {
-  [ -n "$agent_pid" ] || return 0
-  kill -TERM "$agent_pid" 2>/dev/null || true
-  wait "$agent_pid" 2>/dev/null || true
-  agent_pid=
-}
 on_cleanup=stop_agent_quietly
 # start_agent [FLAG...]: the college's agent, its address in $agent.
 start_agent() {

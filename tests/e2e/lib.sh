@@ -198,6 +198,25 @@ refused() {
   grep -q "$code" "$tmp/err" || { cat "$tmp/err" >&2; fail "expected $code from: $*"; }
 }
 
+# ---- A partner's agent (`relais agent`), started by the script as $agent_pid, its log in $tmp/agent.log
+agent_pid=
+# stop_agent: SIGTERM, and it must exit 0 (under the sanitizers, a leak or an error at exit fails it).
+stop_agent() {
+  [ -n "$agent_pid" ] || return 0
+  local rc=0 pid=$agent_pid
+  agent_pid=
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || rc=$?
+  [ "$rc" -eq 0 ] || fail "the agent exited $rc on SIGTERM: $(tail -5 "$tmp/agent.log")"
+}
+# the exit trap's: a test that already failed is not failed again by the agent's stop
+stop_agent_quietly() {
+  [ -n "$agent_pid" ] || return 0
+  kill -TERM "$agent_pid" 2>/dev/null || true
+  wait "$agent_pid" 2>/dev/null || true
+  agent_pid=
+}
+
 # ---- Children and cases for the tests of the coordinator's decisions (duplicates, meetings) ----
 # child FILE FAMILY GIVEN-NAMES-JSON ORGANISATION ROLE: the college's example ($examples) for
 # another child or partner, without its reference (each referral made so is a new one).
