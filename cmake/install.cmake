@@ -52,5 +52,11 @@ install(FILES ${PROJECT_BINARY_DIR}/relaisConfig.cmake ${PROJECT_BINARY_DIR}/rel
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schema/ DESTINATION ${CMAKE_INSTALL_DATADIR}/relais/schema
   FILES_MATCHING PATTERN "*.schema.json")
 
+# The manual pages, written in roff (man/).
+install(FILES ${PROJECT_SOURCE_DIR}/man/relais.1 ${PROJECT_SOURCE_DIR}/man/relais-desk.1
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/man/relaisd.8 ${PROJECT_SOURCE_DIR}/man/relais-agent.8
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+
 # To come with a later part of issue 22, here: the service units (relaisd, relais agent, relais desk, relais witness)
 # and the desk's assets, should they leave the binary.

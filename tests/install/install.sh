@@ -21,7 +21,8 @@ step "cmake --install puts each part where GNUInstallDirs says"
 cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
 for f in bin/relais bin/relaisd lib/librelais.a include/relais/relais_client.h include/relais/relais_proto.h \
   lib/pkgconfig/librelais.pc lib/cmake/relais/relaisConfig.cmake lib/cmake/relais/relaisConfigVersion.cmake \
-  lib/cmake/relais/relaisTargets.cmake share/relais/schema/referral.schema.json; do
+  lib/cmake/relais/relaisTargets.cmake share/relais/schema/referral.schema.json share/man/man1/relais.1 \
+  share/man/man1/relais-desk.1 share/man/man8/relaisd.8 share/man/man8/relais-agent.8; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
 [ -x "$prefix/bin/relais" ] && [ -x "$prefix/bin/relaisd" ] || fail "the programs are not executable"
