@@ -4,12 +4,15 @@
 # `cc $(pkg-config --cflags --libs librelais)` and as a CMake project with find_package(relais), and run. The same
 # builds against copies of the prefix without a header, or without the library, must fail: that is what shows the
 # first ones used the install and nothing of the source folder.
-# usage: install.sh BUILD_DIR SOURCE_DIR
-# Needs bash, cmake, a C compiler (cc) and pkg-config.
+# usage: install.sh BUILD_DIR SOURCE_DIR [CFLAGS]
+#   CFLAGS: what a program linking this build's librelais must be compiled and linked with too (the sanitizers, for
+#   an Asan build, whose objects call their runtime).
+# Needs bash, cmake, a C compiler (cc), pkg-config and nm.
 set -euo pipefail
 
 build_dir=$1
 source_dir=$2
+read -r -a extra_flags <<<"${3:-}"
 relais=/nonexistent relaisd=/nonexistent # lib.sh's helpers for the build's binaries are not used: the installed are
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$source_dir/tests/e2e/lib.sh"
@@ -51,11 +54,12 @@ build_pc() {
   local flags
   flags=$(PKG_CONFIG_PATH=$1/lib/pkgconfig pkg-config --cflags --libs librelais) || return 1
   # shellcheck disable=SC2086 # pkg-config's flags are words
-  cc -std=c11 -Wall -Wextra -Werror -o "$2" "$here/hello_relais.c" $flags
+  cc -std=c11 -Wall -Wextra -Werror "${extra_flags[@]}" -o "$2" "$here/hello_relais.c" $flags
 }
 # build_cmake PREFIX DIR: the CMake project of tests/install/project, find_package(relais) finding PREFIX.
 build_cmake() {
-  cmake -S "$here/project" -B "$2" -DCMAKE_PREFIX_PATH="$1" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF &&
+  cmake -S "$here/project" -B "$2" -DCMAKE_PREFIX_PATH="$1" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+    -DCMAKE_C_FLAGS="${extra_flags[*]}" -DCMAKE_EXE_LINKER_FLAGS="${extra_flags[*]}" &&
     cmake --build "$2"
 }
 # run_hello BINARY: the identity's name on stdout, and nothing else.
