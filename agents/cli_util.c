@@ -79,12 +79,7 @@ int relais_cli_default_spool(const relais_cli_conn_t *conn, const char *cmd, cha
     int rc = relais_identity_load(key, &id);
     if (rc)
         return relais_cli_local("cannot read the key file", rc);
-    snprintf(out, cap, "%s/.relais", home);
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
-        relais_cli_line(stderr, "relais %s: %s: %s", cmd, out, strerror(errno));
-        relais_identity_destroy(&id);
-        return RELAIS_EXIT_USAGE;
-    }
+    /* the spool makes its folder and the missing ones above it (0700) when it opens */
     snprintf(out, cap, "%s/.relais/spool-%s", home, relais_identity_peer(id)->name);
     relais_identity_destroy(&id);
     return 0;

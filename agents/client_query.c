@@ -273,6 +273,17 @@ int relais_client_case_update(relais_client_t *self, const relais_case_update_t 
     return rc;
 }
 
+int relais_client_case_update_sign(relais_client_t *self, const relais_case_update_t *update,
+                                   uint8_t msg_id[RELAIS_MSG_ID_BYTES], uint8_t **out, size_t *out_len)
+{
+    char *json = NULL;
+    int rc = s_update_checked(self, update, &json);
+    if (!rc)
+        rc = relais_client_sign_json(self, json, strlen(json), msg_id, out, out_len);
+    free(json);
+    return rc;
+}
+
 int relais_client_case_update_enqueue(relais_client_t *self, const relais_case_update_t *update, const char *tag,
                                       uint8_t msg_id[RELAIS_MSG_ID_BYTES])
 {

@@ -289,6 +289,12 @@ typedef struct {
  * naming the field and *err untouched: nothing was sent. */
 int relais_client_case_update(relais_client_t *self, const relais_case_update_t *update, relais_ack_t *ack,
                               relais_error_t *err);
+/* The same update built and signed, not sent: its SignedMessage bytes in *out (caller frees) and
+ * its id in msg_id (may be NULL), to be given to relais_client_submit_signed, as often as needed
+ * (the hub answers a message it already stored with its first acknowledgement). Errors as
+ * relais_client_sign_json, and RELAIS_E_MALFORMED as above. */
+int relais_client_case_update_sign(relais_client_t *self, const relais_case_update_t *update,
+                                   uint8_t msg_id[RELAIS_MSG_ID_BYTES], uint8_t **out, size_t *out_len);
 /* The same update built, signed and written to the spool (synced) instead, labelled `tag` for
  * `relais outbox`; it goes at the next relais_client_flush. Errors as relais_client_enqueue_json,
  * and RELAIS_E_MALFORMED as above (nothing spooled). */

@@ -279,6 +279,10 @@ int relais_desk_start(const relais_desk_options_t *o, relais_desk_t **out)
         snprintf(desk->cookie, sizeof desk->cookie, "relais_desk");
     else /* a browser sends 127.0.0.1's cookies to every port: one name a desk */
         snprintf(desk->cookie, sizeof desk->cookie, "relais_desk_%d", desk->port);
+    if ((rc = desk_queue_open(desk)) != 0) {
+        relais_desk_stop(&desk);
+        return rc;
+    }
     s_no_core();
     tzset(); /* the pages' local dates: TZ as it is now, read once before the threads */
     desk->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
@@ -343,6 +347,7 @@ void relais_desk_stop(relais_desk_t **desk_p)
         MHD_stop_daemon(desk->mhd);
     if (desk->feed_started)
         pthread_join(desk->feed_thread, NULL);
+    desk_queue_close(desk); /* after the server: no form adds to it any more */
     if (desk->listen_fd >= 0)
         close(desk->listen_fd);
     if (desk->socket_made)

@@ -1,7 +1,8 @@
 /* desk_internal.h -- what the desk's files share (not installed): the desk itself, its sessions,
  * the in-memory model the feed keeps, HTML made safe, the pages.
  *
- * Threads: the HTTP server's (one per connection, libmicrohttpd's), the feed's, and the caller's.
+ * Threads: the HTTP server's (one per connection, libmicrohttpd's), the feed's, the queue's (it sends
+ * again what the hub did not answer, through the hub's client under hub_lock), and the caller's.
  * The model and the sessions have locks of their own; the hub's client for reads and moves is
  * one connection, taken under hub_lock (a librelais client is not thread-safe); the feed has a
  * client of its own in its thread.
@@ -319,6 +320,82 @@ typedef struct {
     int64_t made_ms;                  /* when it was made (wall clock) */
 } desk_cal_sub_t;
 
+/* ---- The actions waiting for the hub (queue.c) ----------------------------------------------------- */
+
+/* An action the hub did not answer is kept signed in the desk's memory (never on its disk: the desk
+ * writes nothing personal there) and sent again, the same bytes, until the hub answers; the hub
+ * answers a message it already stored with its first acknowledgement, so an action that was sent
+ * and got no answer is kept too. At most DESK_QUEUE_MAX a desk: its waiting actions and, while there
+ * is room, the outcomes of those settled since it started (the oldest settled goes first). */
+#define DESK_QUEUE_MAX 32
+
+typedef enum {
+    DESK_QUEUED_WAITING = 0,
+    DESK_QUEUED_RECORDED, /* the hub's record number and handle */
+    DESK_QUEUED_REFUSED,  /* the hub's code and sentence */
+} desk_queued_state_t;
+
+/* What an action is, for the person at the desk, in both languages and never naming a child
+ * ("Mouvement C-12 : en triage → accepté"), and where it leads: `link`, or, when by_handle, `link`
+ * followed by the handle the hub gives it ("/referrals/" and R-57); "" for nowhere. */
+typedef struct {
+    char fr[160], en[160];
+    char link[64];
+    int by_handle;
+    char once[DESK_TOKEN_LEN]; /* the form's one-time id (desk_form_once); "" when none */
+} desk_what_t;
+
+/* Whether an action carrying `once` is in the queue (waiting or settled); under the queue's lock. */
+int desk_queue_has_once(relais_desk_t *desk, const char *once);
+
+typedef struct {
+    uint64_t number;                    /* its place among the desk's queued actions, from 1 */
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES];
+    desk_what_t what;
+    int64_t queued_ms, settled_ms;      /* wall clock; settled 0 while it waits */
+    desk_queued_state_t state;
+    uint64_t seq;                       /* recorded: the hub's record number */
+    char handle[RELAIS_CASE_ID_LEN];    /* recorded: the case, referral or entry it made or moved */
+    char code[48];                      /* refused: the hub's code (BAD_TRANSITION) */
+    char sentence[256];                 /* refused: the hub's sentence */
+    uint8_t *bytes;                     /* waiting: the signed message; NULL once settled (wiped) */
+    size_t len;
+} desk_queued_t;
+
+typedef struct {
+    pthread_mutex_t lock;               /* the list; taken after the desk's hub_lock, never before */
+    pthread_cond_t wake;                /* an action added, or the desk stopping */
+    int ready;
+    desk_queued_t items[DESK_QUEUE_MAX]; /* oldest first */
+    size_t count;
+    uint64_t numbered;
+    pthread_t thread;
+    int started;
+} desk_queue_t;
+
+/* The queue and its thread, which sends the waiting actions again while the hub is away (every
+ * second at first, doubling to every 30 s); closed after the HTTP server stopped: the thread joined,
+ * every signed message wiped. Errors: RELAIS_E_NOMEM (no thread). Close: safe on a queue never
+ * opened. */
+int desk_queue_open(relais_desk_t *desk);
+void desk_queue_close(relais_desk_t *desk);
+/* With the desk's hub_lock held: the waiting actions sent in order, each settled by the hub's
+ * answer, until one gets none. Returns how many still wait. */
+size_t desk_queue_flush_locked(relais_desk_t *desk);
+/* With the desk's hub_lock held: a copy of the signed message `bytes`, id msg_id, kept to be sent
+ * after those waiting. Errors: RELAIS_E_STORE_FULL (DESK_QUEUE_MAX actions wait), RELAIS_E_NOMEM. */
+int desk_queue_add_locked(relais_desk_t *desk, const uint8_t msg_id[RELAIS_MSG_ID_BYTES], const uint8_t *bytes,
+                          size_t len, const desk_what_t *what);
+/* How many actions wait. */
+size_t desk_queue_waiting(relais_desk_t *desk);
+/* The actions, newest first, copied without their bytes into out (at most cap): how many. */
+size_t desk_queue_list(relais_desk_t *desk, desk_queued_t *out, size_t cap);
+/* The queue's page, /queue. */
+void desk_page_queue(relais_desk_t *desk, const desk_session_t *s, desk_buf_t *b);
+/* What a form that queued its action says, French first, then the link to the queue's page. */
+const char *desk_queued_sentence(relais_cli_lang_t lang);
+void desk_queued_link(relais_cli_lang_t lang, desk_buf_t *b);
+
 /* ---- The desk ------------------------------------------------------------------------------------ */
 
 /* Whose desk it is, by its identity's role: each serves its own pages (the coordinator's cases,
@@ -367,6 +444,7 @@ struct relais_desk {
 
     desk_cal_sub_t calendar;           /* the calendar's subscription (calendar.c) */
     struct relais_streets *streets;    /* a reception desk's street list (reception.c); NULL: none */
+    desk_queue_t queue;                /* the actions the hub did not answer (queue.c) */
 };
 
 /* session.c. Each takes desk->lock. */
@@ -408,6 +486,13 @@ const char *desk_form_get(const desk_form_t *form, const char *key);
 /* Whether the form's csrf field is session s's, compared in constant time. */
 int desk_csrf_ok(const desk_session_t *s, const desk_form_t *form);
 
+/* A form that sends writes a hidden one-time id ("once"): the one it was posted with when it comes
+ * back with what was typed, else a new one. The action it sends carries it (desk_what_once), so
+ * that a form sent again after its action was queued (a second click, the page sent again) is
+ * not queued twice: desk_hub_send answers it as queued already. */
+void desk_form_once(desk_buf_t *b, const desk_form_t *typed);
+void desk_what_once(desk_what_t *what, const desk_form_t *form);
+
 /* How a move or a decision on a duplicate went, for the form shown again. */
 typedef enum {
     DESK_MOVE_REFUSED = 1,   /* the hub's sentence */
@@ -415,6 +500,7 @@ typedef enum {
     DESK_MOVE_NO_ANSWER,     /* sent, and no answer came: it may or may not be recorded */
     DESK_MOVE_EXPIRED,       /* the form's token is not this session's: nothing sent */
     DESK_MOVE_INVALID,       /* refused by the desk or librelais before sending: nothing sent */
+    DESK_MOVE_QUEUED,        /* the hub did not answer: kept in the desk's memory, sent when it does */
 } desk_move_outcome_t;
 
 /* What is said beside a form that did not go through (the hub's refusal, not sent, no answer, refused
@@ -528,14 +614,24 @@ typedef struct {
     relais_error_t err;
     char why[256];     /* refused before sending: the detail names the field */
     int was_up, is_up; /* the connection before and after: not sent, or sent and no answer */
+    int queued;        /* no answer, and kept in the desk's queue (queue.c): it goes when the hub is back */
 } desk_sent_t;
 
-/* How a message goes: relais_client_submit_json's or relais_client_case_update's shape around `arg`. */
-typedef int(desk_send_fn)(relais_client_t *hub, const void *arg, relais_ack_t *ack, relais_error_t *err);
+/* How a message is made: relais_client_sign_json's or relais_client_case_update_sign's shape around
+ * `arg`, its id into msg_id and its signed bytes into *out (caller frees). */
+typedef int(desk_sign_fn)(relais_client_t *hub, const void *arg, uint8_t msg_id[RELAIS_MSG_ID_BYTES], uint8_t **out,
+                          size_t *len);
+/* relais_client_sign_json around a JSON text. */
+int desk_sign_json(relais_client_t *hub, const void *json, uint8_t msg_id[RELAIS_MSG_ID_BYTES], uint8_t **out,
+                   size_t *len);
 
-/* Sends through the desk's one client of the hub, under its lock (a librelais client is not
- * thread-safe); *out says what came of it. Returns 0 or the client's status. */
-int desk_hub_send(relais_desk_t *desk, desk_send_fn *send, const void *arg, desk_sent_t *out);
+/* Signs, then sends through the desk's one client of the hub, under its lock (a librelais client
+ * is not thread-safe), after the actions already waiting (an action never overtakes one typed
+ * before it); when the hub does not answer, the signed message is kept in the queue as `what`
+ * (out->queued). *out says what came of it. Returns 0 or the client's status (RELAIS_E_TIMEOUT
+ * when queued). */
+int desk_hub_send(relais_desk_t *desk, desk_sign_fn *sign, const void *arg, const desk_what_t *what,
+                  desk_sent_t *out);
 
 /* A request past the gate and the session, as each role's routes see it: the session it came
  * with (made.id set when the session was made by this request: its cookie must go with the
@@ -589,6 +685,8 @@ typedef struct {
     const desk_form_t *typed;
     char alert[1200];
     char field[48];
+    int queued;              /* the alert says the action waits in the desk's queue */
+    relais_cli_lang_t lang;  /* with it, the words of the link to the queue's page */
 } desk_r_view_t;
 
 /* The value typed in form `form` when it is the one shown again, else "". */
@@ -647,10 +745,12 @@ void desk_r_next_link(desk_buf_t *b, struct MHD_Connection *conn, const char *pa
 typedef struct {
     relais_ack_t ack;
     desk_r_call_t call;
+    int queued;        /* no answer: kept in the desk's queue, as `what` */
 } desk_r_sent_t;
 /* Signs the payload `key` around `body` (stolen) and submits it, as the reception's commands do but
- * without their spool: the person is there, and the form comes back with what was typed. */
-int desk_r_submit(relais_desk_t *desk, const char *key, struct json_t *body, desk_r_sent_t *out);
+ * with the desk's queue in memory for their spool on disk (desk_hub_send). */
+int desk_r_submit(relais_desk_t *desk, const char *key, struct json_t *body, const desk_what_t *what,
+                  desk_r_sent_t *out);
 /* The form's CSRF token and size, first: 0 (and the sentence, the status) when it cannot be read. */
 int desk_r_form_ok(desk_request_t *r, desk_r_view_t *v, unsigned *status);
 /* A payload that did not go through (desk_outcome_sentence's words, the field the hub names), and a

@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "case_show.h"
 #include "desk_internal.h"
 
 #define T(lang, fr, en) DESK_T(lang, fr, en)
@@ -379,24 +380,55 @@ static const char *s_or_null(const char *v)
     return v && *v ? v : NULL;
 }
 
-static int s_case_update(relais_client_t *hub, const void *update, relais_ack_t *ack, relais_error_t *err)
+static int s_sign_update(relais_client_t *hub, const void *update, uint8_t msg_id[RELAIS_MSG_ID_BYTES], uint8_t **out,
+                         size_t *len)
 {
-    return relais_client_case_update(hub, update, ack, err);
+    return relais_client_case_update_sign(hub, update, msg_id, out, len);
 }
 
-int desk_hub_send(relais_desk_t *desk, desk_send_fn *send, const void *arg, desk_sent_t *out)
+int desk_sign_json(relais_client_t *hub, const void *json, uint8_t msg_id[RELAIS_MSG_ID_BYTES], uint8_t **out,
+                   size_t *len)
+{
+    return relais_client_sign_json(hub, json, strlen(json), msg_id, out, len);
+}
+
+int desk_hub_send(relais_desk_t *desk, desk_sign_fn *sign, const void *arg, const desk_what_t *what,
+                  desk_sent_t *out)
 {
     *out = (desk_sent_t){0};
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES], *bytes = NULL;
+    size_t len = 0;
+    if (what && what->once[0] && desk_queue_has_once(desk, what->once)) {
+        /* this form's action is queued already (sent twice): said again, not queued again */
+        out->queued = 1;
+        snprintf(out->err.message, sizeof out->err.message, "%s",
+                 "this form's action is already in the desk's queue");
+        return RELAIS_E_TIMEOUT;
+    }
     pthread_mutex_lock(&desk->hub_lock);
     out->was_up = relais_client_is_connected(desk->hub);
     relais_status_clear();
-    int rc = send(desk->hub, arg, &out->ack, &out->err);
+    int rc = sign(desk->hub, arg, msg_id, &bytes, &len);
+    if (rc == 0 && desk_queue_flush_locked(desk) > 0) {
+        /* what waits goes first (a move made after another must not overtake it): this one waits too */
+        rc = relais_status_set(RELAIS_E_TIMEOUT, "actions made before this one still wait for the hub");
+    } else if (rc == 0) {
+        rc = relais_client_submit_signed(desk->hub, bytes, len, &out->ack, &out->err);
+    }
     out->is_up = relais_client_is_connected(desk->hub);
     if (rc && !out->err.status)
         snprintf(out->why, sizeof out->why, "%s", relais_status_detail());
     if (rc == RELAIS_E_TIMEOUT && !out->err.message[0])
         relais_client_diagnose(desk->hub, out->err.message, sizeof out->err.message);
+    /* Not sent, sent and not answered, or refused for now (the hub busy): the same bytes go again
+     * later, which the hub records once. */
+    if (bytes && (rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE))
+        out->queued = desk_queue_add_locked(desk, msg_id, bytes, len, what) == 0;
     pthread_mutex_unlock(&desk->hub_lock);
+    if (bytes) {
+        sodium_memzero(bytes, len);
+        free(bytes);
+    }
     return rc;
 }
 
@@ -404,7 +436,11 @@ int desk_hub_send(relais_desk_t *desk, desk_send_fn *send, const void *arg, desk
 static void s_not_through(int rc, const desk_sent_t *sent, unsigned *status, desk_move_outcome_t *outcome,
                           const char **sentence)
 {
-    if (rc == RELAIS_E_TIMEOUT) {
+    if (sent->queued) {
+        *status = MHD_HTTP_ACCEPTED;
+        *outcome = DESK_MOVE_QUEUED;
+        *sentence = sent->err.message;
+    } else if (rc == RELAIS_E_TIMEOUT) {
         *status = MHD_HTTP_SERVICE_UNAVAILABLE;
         *outcome = sent->was_up || sent->is_up ? DESK_MOVE_NO_ANSWER : DESK_MOVE_NOT_SENT;
         *sentence = sent->err.message;
@@ -483,8 +519,20 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
         u.pathway = &action;
         u.pathway_count = 1;
     }
+    desk_what_t what = {0};
+    snprintf(what.link, sizeof what.link, "/cases/%.48s", id);
+    desk_what_once(&what, f);
+    if (u.to_state == u.from_state) {
+        snprintf(what.fr, sizeof what.fr, "Note au dossier %s", id);
+        snprintf(what.en, sizeof what.en, "Note on case %s", id);
+    } else {
+        snprintf(what.fr, sizeof what.fr, "Mouvement %s : %s \xe2\x86\x92 %s", id,
+                 relais_page_state(u.from_state, RELAIS_CLI_FR), relais_page_state(u.to_state, RELAIS_CLI_FR));
+        snprintf(what.en, sizeof what.en, "Move %s: %s \xe2\x86\x92 %s", id,
+                 relais_page_state(u.from_state, RELAIS_CLI_EN), relais_page_state(u.to_state, RELAIS_CLI_EN));
+    }
     desk_sent_t sent;
-    int rc = desk_hub_send(desk, s_case_update, &u, &sent);
+    int rc = desk_hub_send(desk, s_sign_update, &u, &what, &sent);
     if (rc == 0)
         return s_recorded(desk, conn, id, sent.ack.seq, cookie);
     unsigned status;
@@ -564,8 +612,13 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
         u.merge_into = other;
     else
         u.dismiss_duplicate = other;
+    desk_what_t what = {0};
+    snprintf(what.link, sizeof what.link, "/cases/%.48s", id);
+    desk_what_once(&what, f);
+    snprintf(what.fr, sizeof what.fr, merge ? "Fusion de %s dans %s" : "%s : pas un doublon de %s", id, other);
+    snprintf(what.en, sizeof what.en, merge ? "Merge of %s into %s" : "%s: not a duplicate of %s", id, other);
     desk_sent_t sent;
-    int rc = desk_hub_send(desk, s_case_update, &u, &sent);
+    int rc = desk_hub_send(desk, s_sign_update, &u, &what, &sent);
     if (rc == 0)
         return s_recorded(desk, conn, id, sent.ack.seq, cookie);
     unsigned status;
@@ -858,6 +911,11 @@ static enum MHD_Result s_route(relais_desk_t *desk, struct MHD_Connection *conn,
     }
     desk_request_t r = {.desk = desk, .conn = conn, .s = &s, .url = url, .get = get, .post = post,
                         .form = &req->form, .too_big = req->too_big, .made = &made};
+    if (get && strcmp(url, "/queue") == 0) { /* every role's: what waits for the hub */
+        desk_buf_t b = {0};
+        desk_page_queue(desk, &s, &b);
+        return desk_http_send(desk, conn, MHD_HTTP_OK, &b, &made, NULL);
+    }
     enum MHD_Result answer;
     if (desk->role == DESK_ROLE_RECEPTION && desk_reception_route(&r, &answer))
         return answer;

@@ -326,8 +326,12 @@ static enum MHD_Result s_item_post(desk_request_t *r, int found)
     else if (found && relais_rcli_keep_until(l.when_ms, 0, keep, sizeof keep) != 0)
         return s_item_form_page(r, found, desk_r_refuse(&v, "when", T(lang, "date impossible.", "no such date."), lang),
                                 &v);
+    desk_what_t what = {.link = "/lost/", .by_handle = 1};
+    desk_what_once(&what, r->form);
+    snprintf(what.fr, sizeof what.fr, "%s", found ? "Objet trouvé (nouveau)" : "Perte déclarée (nouvelle)");
+    snprintf(what.en, sizeof what.en, "%s", found ? "Item found (new)" : "Loss declared (new)");
     desk_r_sent_t sent;
-    int rc = desk_r_submit(desk, "lost_found", relais_rcli_lost_json(&l), &sent);
+    int rc = desk_r_submit(desk, "lost_found", relais_rcli_lost_json(&l), &what, &sent);
     if (rc == 0)
         return s_done(r, sent.ack.case_id, "recorded");
     return s_item_form_page(r, found, desk_r_not_through(rc, &sent, lang, &v), &v);
@@ -599,8 +603,15 @@ static enum MHD_Result s_update_post(desk_request_t *r, const char *ref, const c
         return s_item_page(r, handle, desk_r_refuse(&v, field, refused, lang), &v);
     if (u.declaration_id)
         u.declaration_id = declaration;
+    static const char *const kind_fr[] = {"", "note", "restitution", "fin de garde", "retrait de la déclaration"};
+    static const char *const kind_en[] = {"", "note", "return", "end of keeping", "declaration withdrawn"};
+    desk_what_t queued = {0};
+    desk_what_once(&queued, r->form);
+    snprintf(queued.link, sizeof queued.link, "/lost/%.48s", handle);
+    snprintf(queued.fr, sizeof queued.fr, "%s : %s", handle, u.kind < RELAIS_LOST_UPDATE_COUNT ? kind_fr[u.kind] : "");
+    snprintf(queued.en, sizeof queued.en, "%s: %s", handle, u.kind < RELAIS_LOST_UPDATE_COUNT ? kind_en[u.kind] : "");
     desk_r_sent_t sent;
-    int rc = desk_r_submit(r->desk, "lost_found_update", relais_rcli_lost_update_json(&u), &sent);
+    int rc = desk_r_submit(r->desk, "lost_found_update", relais_rcli_lost_update_json(&u), &queued, &sent);
     if (rc == 0)
         return s_done(r, handle, what);
     return s_item_page(r, handle, desk_r_not_through(rc, &sent, lang, &v), &v);

@@ -43,6 +43,7 @@ static const s_nav_item_t s_nav_coordinator[] = {
     {"/meetings", "meetings", "Réunions", "Meetings"},
     {"/report", "report", "Rapport annuel", "Annual report"},
     {"/transfers", "transfers", "Transferts", "Transfers"},
+    {"/queue", "queue", "En attente", "Waiting"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -50,6 +51,7 @@ static const s_nav_item_t s_nav_partner[] = {
     {"/", "referrals", "Mes signalements", "My referrals"},
     {"/refer", "refer", "Nouveau signalement", "New referral"},
     {"/transfers", "transfers", "Transferts", "Transfers"},
+    {"/queue", "queue", "En attente", "Waiting"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -59,19 +61,24 @@ static const s_nav_item_t s_nav_reception[] = {
     {"/lost", "lost", "Objets trouvés", "Lost and found"},
     {"/decrees", "decrees", "Arrêtés", "Decrees"},
     {"/charts", "charts", "Graphiques", "Charts"},
+    {"/queue", "queue", "En attente", "Waiting"},
     {NULL, NULL, NULL, NULL},
 };
 
-static void s_nav(const relais_desk_t *desk, relais_cli_lang_t lang, const char *page, desk_buf_t *b)
+static void s_nav(relais_desk_t *desk, relais_cli_lang_t lang, const char *page, size_t waiting, desk_buf_t *b)
 {
     const s_nav_item_t *items = desk->role == DESK_ROLE_PARTNER     ? s_nav_partner
                                 : desk->role == DESK_ROLE_RECEPTION ? s_nav_reception
                                                                     : s_nav_coordinator;
     desk_buf_printf(b, "<nav aria-label=\"%s\">", T(lang, "Menu", "Menu"));
-    for (const s_nav_item_t *it = items; it->href; it++)
-        desk_buf_printf(b, "%s<a href=\"%s\"%s>%s</a>", it == items ? "" : " ", it->href,
+    for (const s_nav_item_t *it = items; it->href; it++) {
+        desk_buf_printf(b, "%s<a href=\"%s\"%s>%s", it == items ? "" : " ", it->href,
                         page && strcmp(page, it->page) == 0 ? " aria-current=\"page\"" : "",
                         T(lang, it->fr, it->en));
+        if (waiting && strcmp(it->page, "queue") == 0)
+            desk_buf_printf(b, " (%zu)", waiting);
+        desk_buf_put(b, "</a>");
+    }
     desk_buf_put(b, "</nav>\n");
 }
 
@@ -115,8 +122,9 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
     desk_buf_printf(b, "<a class=\"skip\" href=\"#main\">%s</a>\n",
                     T(lang, "Aller au contenu", "Skip to the content"));
     desk_buf_printf(b, "<header class=\"site\">\n<span class=\"name\">%s</span>\n", s_site_name(desk, lang));
+    size_t waiting = s ? desk_queue_waiting(desk) : 0;
     if (s) {
-        s_nav(desk, lang, frame ? frame->page : NULL, b);
+        s_nav(desk, lang, frame ? frame->page : NULL, waiting, b);
         desk_buf_put(b, "<a href=\"");
         desk_buf_text(b, frame && frame->here ? frame->here : "/");
         desk_buf_printf(b, "?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a>\n", T(lang, "en", "fr"), T(lang, "en", "fr"),
@@ -131,6 +139,17 @@ static void s_begin(relais_desk_t *desk, const desk_session_t *s, relais_cli_lan
         }
     }
     desk_buf_put(b, "</header>\n<main id=\"main\" tabindex=\"-1\">\n");
+    if (waiting && !(frame && frame->page && strcmp(frame->page, "queue") == 0)) {
+        desk_buf_put(b, "<p class=\"notice\" id=\"waiting\">");
+        desk_buf_printf(b,
+                        waiting == 1 ? T(lang, "%zu envoi attend le hub, gardé dans la mémoire de ce desk.",
+                                         "%zu action waits for the hub, kept in this desk's memory.")
+                                     : T(lang, "%zu envois attendent le hub, gardés dans la mémoire de ce desk.",
+                                         "%zu actions wait for the hub, kept in this desk's memory."),
+                        waiting);
+        desk_queued_link(lang, b);
+        desk_buf_put(b, "</p>\n");
+    }
 }
 
 static void s_end(relais_cli_lang_t lang, desk_buf_t *b)
@@ -506,6 +525,7 @@ typedef struct {
     relais_case_state_t from, paused_from;
     const desk_form_t *typed;   /* what was typed, shown again; may be NULL */
     const char *alert;          /* the sentence beside the form, or NULL */
+    int queued;                 /* it says the move waits in the desk's queue */
     const char *csrf;
 } s_move_t;
 
@@ -557,15 +577,24 @@ static void s_choice(desk_buf_t *b, const char *value, const char *label, int ch
     desk_buf_put(b, "</label></div>\n");
 }
 
+/* The sentence beside a form that did not go through; one that waits in the desk's queue is no error
+ * (role status), and leads to the queue's page. */
+static void s_alert(desk_buf_t *b, const char *id, const char *alert, int queued, relais_cli_lang_t lang)
+{
+    desk_buf_printf(b, "<p class=\"%s\" role=\"%s\" id=\"%s\">", queued ? "notice" : "alert",
+                    queued ? "status" : "alert", id);
+    desk_buf_text(b, alert);
+    if (queued)
+        desk_queued_link(lang, b);
+    desk_buf_put(b, "</p>\n");
+}
+
 static void s_move_form(const s_move_t *m, relais_cli_lang_t lang, desk_buf_t *b)
 {
     desk_buf_printf(b, "<section id=\"move\" aria-labelledby=\"move-title\">\n<h2 id=\"move-title\">%s</h2>\n",
                     T(lang, "Faire avancer le dossier", "Move the case"));
-    if (m->alert) {
-        desk_buf_put(b, "<p class=\"alert\" role=\"alert\" id=\"move-error\">");
-        desk_buf_text(b, m->alert);
-        desk_buf_put(b, "</p>\n");
-    }
+    if (m->alert)
+        s_alert(b, "move-error", m->alert, m->queued, lang);
     int any = 0;
     for (int to = 1; to < RELAIS_CASE_STATE_COUNT; to++)
         any |= s_offers(m, (relais_case_state_t)to);
@@ -579,6 +608,7 @@ static void s_move_form(const s_move_t *m, relais_cli_lang_t lang, desk_buf_t *b
     desk_buf_text(b, m->case_id);
     desk_buf_printf(b, "/move\"%s>\n", m->alert ? " aria-describedby=\"move-error\"" : "");
     desk_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", m->csrf);
+    desk_form_once(b, m->typed);
     desk_buf_printf(b, "<input type=\"hidden\" name=\"from\" value=\"%s\">\n", relais_case_state_name(m->from));
     desk_buf_printf(b, "<fieldset>\n<legend>%s</legend>\n", T(lang, "Ce que vous faites", "What you do"));
     const char *typed_to = S_TYPED(m, to);
@@ -662,6 +692,7 @@ typedef struct {
     size_t count;
     const desk_form_t *typed;                 /* the decision sent, shown again; may be NULL */
     const char *alert;                        /* the sentence beside it, or NULL */
+    int queued;                               /* it says the decision waits in the desk's queue */
     const char *csrf;
 } s_dup_t;
 
@@ -677,6 +708,7 @@ static void s_dup_form(const s_dup_t *d, size_t i, int merge, relais_cli_lang_t 
     desk_buf_text(b, d->case_id);
     desk_buf_printf(b, "/duplicate\"%s>\n", sent && d->alert ? " aria-describedby=\"dup-error\"" : "");
     desk_buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", d->csrf);
+    desk_form_once(b, sent ? d->typed : NULL);
     desk_buf_printf(b, "<input type=\"hidden\" name=\"from\" value=\"%s\">\n", relais_case_state_name(d->from));
     desk_buf_printf(b, "<input type=\"hidden\" name=\"action\" value=\"%s\">\n", action);
     desk_buf_put(b, "<input type=\"hidden\" name=\"other\" value=\"");
@@ -735,11 +767,8 @@ static size_t s_dup_section(const s_dup_t *d, relais_cli_lang_t lang, desk_buf_t
         return 0;
     desk_buf_printf(b, "<section id=\"duplicates\" aria-labelledby=\"dup-title\">\n<h2 id=\"dup-title\">%s</h2>\n",
                     T(lang, "Doublons possibles", "Possible duplicates"));
-    if (d->alert) {
-        desk_buf_put(b, "<p class=\"alert\" role=\"alert\" id=\"dup-error\">");
-        desk_buf_text(b, d->alert);
-        desk_buf_put(b, "</p>\n");
-    }
+    if (d->alert)
+        s_alert(b, "dup-error", d->alert, d->queued, lang);
     if (count && !d->alert) /* after a decision sent, the sentence beside it says what matters */
         desk_buf_printf(b, "<p>%s</p>\n",
                         T(lang, "Le hub a trouvé un autre dossier ouvert d'un enfant né le même jour, aux noms "
@@ -1083,6 +1112,9 @@ void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, 
     case DESK_MOVE_INVALID:
         snprintf(out, cap, T(lang, "Non envoyé : %s.", "Not sent: %s."), sentence);
         break;
+    case DESK_MOVE_QUEUED:
+        snprintf(out, cap, "%s", desk_queued_sentence(lang));
+        break;
     case DESK_MOVE_EXPIRED:
     default:
         snprintf(out, cap, "%s",
@@ -1106,10 +1138,9 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
     else
         desk_outcome_sentence(lang, outcome, sentence, alert, sizeof alert);
     move.alert = alert;
+    move.queued = outcome == DESK_MOVE_QUEUED;
     if (!move.from) {
-        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">");
-        desk_buf_text(b, alert);
-        desk_buf_put(b, "</p>\n");
+        s_alert(b, "move-error", alert, move.queued, lang);
     } else {
         s_move_form(&move, lang, b);
     }
@@ -1130,17 +1161,17 @@ void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const cha
     }
     desk_outcome_sentence(lang, outcome, sentence, alert, sizeof alert);
     dup.alert = alert;
+    dup.queued = outcome == DESK_MOVE_QUEUED;
     size_t shown = 0;
     if (!dup.from) {
-        desk_buf_printf(b, "<p class=\"alert\" role=\"alert\">");
-        desk_buf_text(b, alert);
-        desk_buf_put(b, "</p>\n");
+        s_alert(b, "dup-error", alert, dup.queued, lang);
     } else {
         shown = s_dup_section(&dup, lang, b);
     }
     if (!shown && form->note && *form->note) { /* no form to keep it in: said back, to be copied */
         desk_buf_printf(b, "<p>%s</p>\n<blockquote class=\"text\">",
-                        T(lang, "Votre note, non envoyée :", "Your note, not sent:"));
+                        dup.queued ? T(lang, "Votre note, en attente :", "Your note, waiting:")
+                                   : T(lang, "Votre note, non envoyée :", "Your note, not sent:"));
         desk_buf_lines(b, form->note);
         desk_buf_put(b, "</blockquote>\n");
     }

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "desk_internal.h"
 
@@ -851,17 +852,13 @@ static void s_refusal(const s_form_t *f, const s_aliases_t *al, const char *sent
 
 /* ---- The hub ---------------------------------------------------------------------------------------------- */
 
-static int s_submit_json(relais_client_t *hub, const void *json, relais_ack_t *ack, relais_error_t *err)
-{
-    return relais_client_submit_json(hub, json, strlen(json), ack, err);
-}
-
 /* ---- The form's page -------------------------------------------------------------------------------------- */
 
 typedef struct {
     const desk_form_t *form;  /* what was typed; NULL: an empty form */
     const s_errors_t *errs;
     const char *trouble;      /* above the form, in a role="alert": not sent, no answer, expired */
+    int queued;               /* the trouble is that it waits in the desk's queue: a role="status" */
     const char *hub_said;     /* the hub's or librelais's sentence with it */
 } s_view_t;
 
@@ -1045,8 +1042,11 @@ static void s_render_control(const s_item_t *it, size_t i, const s_view_t *v, re
 static void s_summary(const s_form_t *f, const s_view_t *v, relais_cli_lang_t lang, desk_buf_t *b)
 {
     if (v->trouble) {
-        desk_buf_put(b, "<div class=\"alert\" role=\"alert\" id=\"trouble\"><p>");
+        desk_buf_printf(b, "<div class=\"%s\" role=\"%s\" id=\"trouble\"><p>", v->queued ? "notice" : "alert",
+                        v->queued ? "status" : "alert");
         desk_buf_text(b, v->trouble);
+        if (v->queued)
+            desk_queued_link(lang, b);
         if (v->hub_said && *v->hub_said) {
             desk_buf_put(b, " <q lang=\"en\">");
             desk_buf_text(b, v->hub_said);
@@ -1102,6 +1102,7 @@ static void s_page_form(const desk_request_t *r, const s_form_t *f, const s_view
     desk_buf_printf(b, "<form method=\"post\" action=\"/refer\" novalidate>\n"
                        "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
                     r->s->csrf);
+    desk_form_once(b, v->form);
     for (size_t i = 0; i < f->count; i++) {
         const s_item_t *it = &f->items[i];
         switch (it->kind) {
@@ -1223,7 +1224,10 @@ static enum MHD_Result s_refer(const desk_request_t *r)
         answer = s_no_form(r);
         goto done;
     }
-    rc = desk_hub_send(r->desk, s_submit_json, json, sent);
+    desk_what_t what = {.fr = "Signalement", .en = "Referral", .link = "/referrals/", .by_handle = 1};
+    desk_what_once(&what, r->form);
+    rc = desk_hub_send(r->desk, desk_sign_json, json, &what, sent);
+    sodium_memzero(json, strlen(json)); /* what was typed about a child */
     free(json);
     if (rc == 0) {
         char where[RELAIS_CASE_ID_LEN + 64];
@@ -1233,6 +1237,10 @@ static enum MHD_Result s_refer(const desk_request_t *r)
         else
             snprintf(where, sizeof where, "/refer/received?r=R-%" PRIu64 "%s", sent->ack.seq, again);
         answer = desk_http_redirect(r->desk, r->conn, where, r->made);
+    } else if (sent->queued) {
+        v.trouble = desk_queued_sentence(lang);
+        v.queued = 1;
+        answer = s_form_answer(r, MHD_HTTP_ACCEPTED, f, &v);
     } else if (rc == RELAIS_E_TIMEOUT) {
         v.trouble = sent->was_up || sent->is_up
                         ? T(lang, "Envoyé, mais le hub n'a pas répondu : le signalement a peut-être été enregistré. "

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "desk_internal.h"
 #include "reception_cli.h"
 #include "relais_reception.h"
@@ -127,8 +129,12 @@ void desk_r_alert(const desk_r_view_t *v, const char *form, desk_buf_t *b)
 {
     if (!v || !v->form || strcmp(v->form, form) != 0 || !v->alert[0])
         return;
-    desk_buf_printf(b, "<p class=\"alert\" role=\"alert\" id=\"%s-error\">", form);
+    /* an action kept in the desk's queue is no error: a status, and the way to the queue's page */
+    desk_buf_printf(b, "<p class=\"%s\" role=\"%s\" id=\"%s-error\">", v->queued ? "notice" : "alert",
+                    v->queued ? "status" : "alert", form);
     desk_buf_text(b, v->alert);
+    if (v->queued)
+        desk_queued_link(v->lang, b);
     desk_buf_put(b, "</p>\n");
 }
 
@@ -217,6 +223,7 @@ void desk_r_form_open(desk_buf_t *b, const desk_session_t *s, const desk_r_view_
     if (v && v->form && strcmp(v->form, form) == 0 && v->alert[0])
         desk_buf_printf(b, " aria-describedby=\"%s-error\"", form);
     desk_buf_printf(b, ">\n<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", s->csrf);
+    desk_form_once(b, v && v->form && strcmp(v->form, form) == 0 ? v->typed : NULL);
 }
 
 /* ---- The hub ------------------------------------------------------------------------------------- */
@@ -237,15 +244,10 @@ int desk_r_call(relais_desk_t *desk, desk_r_call_fn fn, const void *arg, void *o
     return rc;
 }
 
-static int s_call_submit(relais_client_t *hub, const void *json, void *ack, relais_error_t *err)
-{
-    return relais_client_submit_json(hub, json, strlen(json), ack, err);
-}
-
-/* Signs the payload `key` around `body` (stolen) and submits it, as `relais reception` does but
- * without its spool: the person is there, and the form comes back with what was typed when the hub
- * does not answer. 0 or the client's status. */
-int desk_r_submit(relais_desk_t *desk, const char *key, json_t *body, desk_r_sent_t *out)
+/* Signs the payload `key` around `body` (stolen) and submits it, as `relais reception` does, the
+ * desk's queue in memory for the command's spool on disk: when the hub does not answer, the form
+ * comes back with what was typed and says the action waits. 0 or the client's status. */
+int desk_r_submit(relais_desk_t *desk, const char *key, json_t *body, const desk_what_t *what, desk_r_sent_t *out)
 {
     *out = (desk_r_sent_t){0};
     char *json = relais_rcli_payload(key, body);
@@ -253,8 +255,23 @@ int desk_r_submit(relais_desk_t *desk, const char *key, json_t *body, desk_r_sen
         snprintf(out->call.why, sizeof out->call.why, "out of memory");
         return RELAIS_E_NOMEM;
     }
-    int rc = desk_r_call(desk, s_call_submit, json, &out->ack, &out->call);
+    desk_sent_t *sent = malloc(sizeof *sent);
+    if (!sent) {
+        sodium_memzero(json, strlen(json));
+        free(json);
+        snprintf(out->call.why, sizeof out->call.why, "out of memory");
+        return RELAIS_E_NOMEM;
+    }
+    int rc = desk_hub_send(desk, desk_sign_json, json, what, sent);
+    sodium_memzero(json, strlen(json)); /* what was typed about a resident */
     free(json);
+    out->ack = sent->ack;
+    out->call.err = sent->err;
+    snprintf(out->call.why, sizeof out->call.why, "%s", sent->why);
+    out->call.was_up = sent->was_up;
+    out->call.is_up = sent->is_up;
+    out->queued = sent->queued;
+    free(sent);
     return rc;
 }
 
@@ -275,6 +292,12 @@ static void s_named_field(const char *sentence, char *out, size_t cap)
  * (desk_outcome_sentence). */
 unsigned desk_r_not_through(int rc, const desk_r_sent_t *sent, relais_cli_lang_t lang, desk_r_view_t *v)
 {
+    if (sent->queued) {
+        desk_outcome_sentence(lang, DESK_MOVE_QUEUED, NULL, v->alert, sizeof v->alert);
+        v->queued = 1;
+        v->lang = lang;
+        return MHD_HTTP_ACCEPTED;
+    }
     if (rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE) {
         /* a write that timed out on a connection that was up may have been stored */
         int maybe = rc == RELAIS_E_TIMEOUT && (sent->call.was_up || sent->call.is_up);
@@ -724,8 +747,12 @@ static enum MHD_Result s_record(desk_request_t *r)
                                  &v);
         c.response_due_date = due;
     }
+    desk_what_t what = {.link = "/register/", .by_handle = 1};
+    desk_what_once(&what, form);
+    snprintf(what.fr, sizeof what.fr, "Nouvelle fiche du registre (%s)", s_channel_fr[c.channel]);
+    snprintf(what.en, sizeof what.en, "New register entry (%s)", s_channel_en[c.channel]);
     desk_r_sent_t sent;
-    int rc = desk_r_submit(desk, "contact", relais_rcli_contact_json(&c), &sent);
+    int rc = desk_r_submit(desk, "contact", relais_rcli_contact_json(&c), &what, &sent);
     if (rc == 0)
         return s_done(r, sent.ack.case_id, "recorded");
     return s_record_page(r, desk_r_not_through(rc, &sent, lang, &v), &v);
@@ -997,6 +1024,9 @@ static enum MHD_Result s_entry_post(desk_request_t *r, const char *id, const cha
     desk_r_sent_t sent;
     int rc;
     const char *said;
+    desk_what_t queued = {0};
+    desk_what_once(&queued, form);
+    snprintf(queued.link, sizeof queued.link, "/register/%.48s", entry);
     if (strcmp(what, "transfer") == 0) {
         relais_recipient_t to = relais_recipient_from_name(desk_r_typed(form, "recipient"));
         relais_means_t by = relais_means_from_name(desk_r_typed(form, "means"));
@@ -1011,10 +1041,12 @@ static enum MHD_Result s_entry_post(desk_request_t *r, const char *id, const cha
                                            "say how the entry was passed on (phone, e-mail, letter, in person)."),
                                          lang),
                                 &v);
+        snprintf(queued.fr, sizeof queued.fr, "Transfert de la fiche %s", entry);
+        snprintf(queued.en, sizeof queued.en, "Transfer of entry %s", entry);
         rc = desk_r_submit(desk, "transfer",
                       relais_rcli_transfer_json(entry, to, desk_r_or_null(desk_r_typed(form, "recipient_name")), by,
                                                 desk_r_or_null(desk_r_typed(form, "note"))),
-                      &sent);
+                      &queued, &sent);
         said = "transferred";
     } else {
         int closing = strcmp(what, "close") == 0;
@@ -1034,7 +1066,9 @@ static enum MHD_Result s_entry_post(desk_request_t *r, const char *id, const cha
             u.house_number = desk_r_or_null(desk_r_typed(form, "house_number"));
             u.subject = desk_r_or_null(desk_r_typed(form, "subject"));
         }
-        rc = desk_r_submit(desk, "contact_update", relais_rcli_update_json(&u), &sent);
+        snprintf(queued.fr, sizeof queued.fr, closing ? "Clôture de la fiche %s" : "Mise à jour de la fiche %s", entry);
+        snprintf(queued.en, sizeof queued.en, closing ? "Closing of entry %s" : "Update of entry %s", entry);
+        rc = desk_r_submit(desk, "contact_update", relais_rcli_update_json(&u), &queued, &sent);
         said = closing ? "closed" : "updated";
     }
     if (rc == 0)
@@ -1247,9 +1281,15 @@ static enum MHD_Result s_answer(desk_request_t *r, const char *ref)
     if (!a)
         return s_transfers_page(r, desk_r_refuse(&v, "answer", T(lang, "choisissez : accepté ou refusé.", "choose: accepted or declined."), lang),
                                 th, &v);
+    desk_what_t what = {.link = "/transfers"};
+    desk_what_once(&what, r->form);
+    snprintf(what.fr, sizeof what.fr, "Réponse au transfert %s : %s", th,
+             a == RELAIS_ANSWER_ACCEPTED ? "accepté" : "refusé");
+    snprintf(what.en, sizeof what.en, "Answer to transfer %s: %s", th,
+             a == RELAIS_ANSWER_ACCEPTED ? "accepted" : "declined");
     desk_r_sent_t sent;
     int rc = desk_r_submit(r->desk, "transfer_answer", relais_rcli_answer_json(th, a, desk_r_or_null(desk_r_typed(r->form, "note"))),
-                      &sent);
+                      &what, &sent);
     if (rc == 0) {
         char where[RELAIS_CASE_ID_LEN + 32];
         snprintf(where, sizeof where, "/transfers?answered=%s", th);

@@ -353,7 +353,8 @@ page case-en
 web GET "/?lang=fr"
 has '<html lang="fr">'
 
-step "the hub away: a move is not sent, and says so, with what was typed"
+step "the hub away: a move, a note and a decision are kept in the desk's memory, said so, with what was typed"
+before=$(records)
 stop_broker
 web GET "/cases/$lina"
 [ "$code" = 503 ] && has "Le hub ne répond pas" || fail "a case's page with the hub away: $code"
@@ -361,23 +362,72 @@ web GET /
 [ "$code" = 200 ] && has "/cases/$lina\"" || fail "the list with the hub away: $code"
 until_page / 'data-feed="hub-down"'
 has "Le hub ne répond pas en ce moment"
-web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
-  --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
-[ "$code" = 503 ] || fail "a move with the hub away: $code"
-has "Non envoyé"
+hasnt 'id="waiting"'
+queued="Le hub ne répond pas : votre envoi est gardé en attente dans la mémoire de ce desk (rien n&#39;est écrit sur son disque) et partira dès que le hub répondra. Si le desk s&#39;arrête avant, il sera perdu : ce que vous avez saisi reste affiché ci-dessous."
+# a form's one-time id, as the case's page writes it in the form
+once=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "once=$once" \
+  --data-urlencode "from=accepted" --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
+[ "$code" = 202 ] || fail "a move with the hub away: $code"
+has "<p class=\"notice\" role=\"status\" id=\"move-error\">$queued <a href=\"/queue\">Voir les envois en attente</a></p>"
 has "Texte saisi pendant la panne</textarea>"
-page not-sent
-web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
-  --data-urlencode "action=merge" --data-urlencode "other=$lina" --data-urlencode "note=Décision saisie pendant la panne"
-[ "$code" = 503 ] || fail "a decision on a duplicate with the hub away: $code"
-has "Non envoyé : le hub ne répond pas"
-has ">Décision saisie pendant la panne</textarea>"
-page duplicate-not-sent
-start_broker || fail "relaisd did not start again"
-until_page / "/cases/$lina\""
+page queued
+# the page it came back in sent again (a second click): its one-time id is the same, nothing queued twice
+has "name=\"once\" value=\"$once\""
+web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "once=$once" \
+  --data-urlencode "from=accepted" --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
+[ "$code" = 202 ] && has "$queued" || fail "the same form sent again: $code"
+# a note typed from the same state: by the time it goes, the case has left it
 web POST "/cases/$lina/move" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=accepted" \
-  --data-urlencode "to=diagnosis" --data-urlencode "diagnosis=Texte saisi pendant la panne"
-[ "$code" = 303 ] || fail "the move once the hub is back: $code"
+  --data-urlencode "to=note" --data-urlencode "note=Note saisie depuis un état dépassé"
+[ "$code" = 202 ] && has "$queued" && has "Note saisie depuis un état dépassé</textarea>" ||
+  fail "a second move with the hub away: $code"
+web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
+  --data-urlencode "action=dismiss" --data-urlencode "other=$lina" --data-urlencode "note=Décision saisie pendant la panne"
+[ "$code" = 202 ] || fail "a decision on a duplicate with the hub away: $code"
+has "$queued"
+has ">Décision saisie pendant la panne</textarea>"
+page duplicate-queued
+web GET /queue
+[ "$code" = 200 ] || fail "the queue's page: $code"
+has '<a href="/queue" aria-current="page">En attente (3)</a>'
+has "Cette page ne se met pas à jour d'elle-même"
+has "<caption>3 envoi(s), le plus récent d'abord ; 3 en attente</caption>"
+has "<a href=\"/cases/$lina\">Mouvement $lina : accepté → diagnostic</a></td><td>en attente depuis le "
+has "<a href=\"/cases/$lina\">Note au dossier $lina</a></td><td>en attente depuis le "
+has "<a href=\"/cases/$cousin\">$cousin : pas un doublon de $lina</a></td><td>en attente depuis le "
+hasnt "Benali"
+hasnt "Texte saisi"
+page queue-waiting
+web GET /
+has '<p class="notice" id="waiting">3 envois attendent le hub, gardés dans la mémoire de ce desk. <a href="/queue">'
+has '<a href="/queue">En attente (3)</a>'
+web GET "/queue?lang=en"
+has "<a href=\"/cases/$lina\">Move $lina: accepted → "
+has "waiting since "
+page queue-waiting-en
+web GET "/?lang=fr"
+
+step "the hub back: the move recorded once, the note and the decision refused in the hub's words, on /queue"
+start_broker || fail "relaisd did not start again"
+until_queue_settled
+hasnt "en attente depuis"
+has "<caption>3 envoi(s), le plus récent d'abord ; 0 en attente</caption>"
+seq_moved=$(sed -n "s|.*Mouvement $lina : accepté → diagnostic</a></td><td>enregistré n° \([0-9]*\) ($lina) le .*|\1|p" "$tmp/b")
+[ -n "$seq_moved" ] || fail "the move is not said recorded: $(cat "$tmp/b")"
+grep -q "Note au dossier $lina</a></td><td><strong>refusé :</strong> [^<]* (BAD_TRANSITION)</td>" "$tmp/b" ||
+  fail "the stale note is not said refused: $(cat "$tmp/b")"
+has "$cousin : pas un doublon de $lina</a></td><td><strong>refusé :</strong> case $cousin is not flagged as a possible duplicate"
+hasnt 'id="waiting"'
+has '<a href="/queue" aria-current="page">En attente</a>'
+page queue-settled
+env "${hub[@]}" timeout 60 "$relais" case show "$lina" --json >"$tmp/show" || fail "case show"
+grep -q '"state": *"diagnosis"' "$tmp/show" || fail "the queued move is not in the hub: $(cat "$tmp/show")"
+[ "$(grep -o 'Texte saisi pendant la panne' "$tmp/show" | wc -l)" = 1 ] || fail "the queued move recorded twice"
+hasnt_show() { if grep -qF -- "$1" "$tmp/show"; then fail "not expected at the hub: $1"; fi; }
+hasnt_show "Note saisie depuis un état dépassé"
+[ "$(records)" = $((before + 1)) ] || fail "records of $lina: $before before, $(records) after"
+until_page / "/cases/$lina\""
 
 step "the work list in pages (a desk with --page-rows 1): the total, the way from page to page, the filters kept"
 saved_url=$desk_url

@@ -77,6 +77,17 @@ has() { grep -qF -- "$1" "$tmp/b" || { cat "$tmp/b" >&2; fail "expected in the a
 hasnt() { if grep -qF -- "$1" "$tmp/b"; then fail "not expected in the answer: $1"; fi; }
 csrf() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/b" | head -1; }
 
+# until_queue_settled: polls the queue's page (/queue) until no action on it waits for the hub (60 s:
+# the desk retries every second at first, up to every 30 s); the page in $tmp/b.
+until_queue_settled() {
+  for _ in $(seq 120); do
+    web GET /queue
+    grep -q "en attente depuis" "$tmp/b" || return 0
+    sleep 0.5
+  done
+  fail "actions still wait on /queue: $(cat "$tmp/b")"
+}
+
 # until_page PATH TEXT: polls the page until it holds TEXT (20 s).
 until_page() {
   for _ in $(seq 100); do

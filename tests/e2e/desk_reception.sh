@@ -342,19 +342,38 @@ has 'Lost and found'
 page lost-en
 web GET "/?lang=fr"
 
-step "the hub stopped: not sent, what was typed kept"
+step "the hub stopped: kept in the desk's memory, said so, what was typed kept; sent when it is back"
 stop_broker
 web GET /register/new
 post /register/new channel=call category=noise "subject=Pendant la panne" "summary=Gardé tel quel."
-[ "$code" = 503 ] || fail "the hub down: $code"
-has 'role="alert"'; has 'Pendant la panne'; has 'Gardé tel quel.'
-grep -q 'Non envoyé\|a pu être enregistré' "$tmp/b" || fail "no sentence for the hub down"
+[ "$code" = 202 ] || fail "the hub down: $code"
+has '<p class="notice" role="status" id="record-error">Le hub ne répond pas : votre envoi est gardé en attente dans la mémoire de ce desk'
+has '<a href="/queue">Voir les envois en attente</a>'
+has 'Pendant la panne'; has 'Gardé tel quel.'
 page record-hub-down
 web GET /lost/found
 post /lost/found category=keys "description=Trousseau de clés pendant la panne" "place=Mairie" "storage=Armoire B"
-[ "$code" = 503 ] || fail "a found item with the hub down: $code"
-has 'Non envoyé'; has 'Trousseau de clés pendant la panne'
+[ "$code" = 202 ] || fail "a found item with the hub down: $code"
+has 'gardé en attente dans la mémoire de ce desk'; has 'Trousseau de clés pendant la panne'
 page lost-hub-down
+web GET /queue
+has '<a href="/queue" aria-current="page">En attente (2)</a>'
+has "<td>Nouvelle fiche du registre (téléphone)</td><td>en attente depuis le "
+has "<td>Objet trouvé (nouveau)</td><td>en attente depuis le "
+hasnt "Pendant la panne"
+page queue-waiting
+start_broker || fail "relaisd did not start again"
+until_queue_settled
+entry=$(sed -n 's|.*<td><a href="/register/\(A-[0-9]*\)">Nouvelle fiche du registre (téléphone)</a></td><td>enregistré n° [0-9]* (A-[0-9]*) le .*|\1|p' "$tmp/b")
+[ -n "$entry" ] || fail "the queued entry is not said recorded: $(cat "$tmp/b")"
+grep -q '<td><a href="/lost/O-[0-9]*">Objet trouvé (nouveau)</a></td><td>enregistré n° ' "$tmp/b" ||
+  fail "the queued item is not said recorded: $(cat "$tmp/b")"
+page queue-recorded
+web GET "/register/$entry"
+[ "$code" = 200 ] && has 'Pendant la panne' || fail "the entry the queue sent: $code"
+web GET "/?q=Pendant+la+panne"
+[ "$(grep -c '^<tr><th scope="row"><a href="/register/A-' "$tmp/b")" = 1 ] ||
+  fail "the queued entry is not in the register once: $(grep -c '^<tr><th scope="row"><a href="/register/A-' "$tmp/b")"
 stop_desk "$reception_pid"
 
 python3 "$(dirname "$0")/desk_html.py" "$tmp/pages/"*.html || fail "desk_html.py"

@@ -146,15 +146,24 @@ from=$(sed -n 's/.*name="from" value="\([^"]*\)".*/\1/p' "$tmp/desk.page" | head
 curl -s -N -m 8 -b "$tmp/desk.jar" "$base/events" >"$tmp/desk.events" &
 events_pid=$!
 # answered WANT WHAT CURL-ARG...: the desk's answer is WANT. Under memcheck the desk, the hub and the
-# witness share two cores, and a request may outlast the desk's 5 s wait for the hub: that answer
-# (503, "not sent" or "no answer") is asked again, as the page tells a person to, up to 4 times.
+# witness share two cores, and a request may outlast the desk's 5 s wait for the hub: the desk then
+# keeps the action in its queue (202) and sends it again itself; its outcome is read on /queue, the
+# newest line (recorded for a 303, refused for a 409), as a person would read it there.
 answered() {
   local want=$1 what=$2 code
   shift 2
-  for _ in 1 2 3 4; do
-    code=$(web "$@")
-    [ "$code" = 503 ] || break
-  done
+  code=$(web "$@")
+  if [ "$code" = 202 ]; then
+    for _ in $(seq 240); do
+      [ "$(web "$base/queue")" = 200 ] && ! grep -q 'en attente depuis' "$tmp/desk.page" && break
+      sleep 0.5
+    done
+    case $(grep -m1 -o '<td>enregistré n°\|<td><strong>refusé' "$tmp/desk.page") in
+    "<td>enregistré n°") code=303 ;;
+    "<td><strong>refusé") code=409 ;;
+    *) code="202, still waiting" ;;
+    esac
+  fi
   [ "$code" = "$want" ] || fail "relais desk: $what: $code $(grep -o '<p class="alert"[^<]*' "$tmp/desk.page")"
 }
 answered 303 "a note" --data-urlencode "csrf=$csrf" --data-urlencode "from=$from" --data-urlencode "to=note" \
@@ -168,6 +177,7 @@ answered 409 "a dismissal the hub refuses" --data-urlencode "csrf=$csrf" --data-
   "$base/cases/$desk_case/duplicate"
 [ "$(web --data-urlencode "csrf=$csrf" --data-urlencode "action=merge" --data-urlencode "other=C-x" \
   "$base/cases/$desk_case/duplicate")" = 422 ] || fail "relais desk: a merge naming no case"
+[ "$(web "$base/queue")" = 200 ] || fail "relais desk: the queue's page"
 wait "$events_pid" || true
 kill -TERM "$desk_pid"
 rc=0
