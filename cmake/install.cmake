@@ -1,0 +1,62 @@
+# What `cmake --install` puts where, in one place (GNUInstallDirs: the prefix's bin, lib, include, share, share/man).
+# The build from the source folder does not depend on anything here: it only adds the combined archive below.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+# The programs. relais-bench and relais-desk-feeder are the benchmark's, run from the build folder: not installed.
+install(TARGETS relais relaisd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# librelais as partners link it: one archive holding the client and the two libraries of ours it stands on (the
+# codec with its generated protobuf-c code, and the identities), so that `-lrelais` is the only library of ours a
+# partner names. The objects are the ones the build already compiled for agents/librelais.a; only the archive is new.
+add_library(relais_client_bundle STATIC
+  $<TARGET_OBJECTS:relais_client> $<TARGET_OBJECTS:relais_proto> $<TARGET_OBJECTS:relais_pb>
+  $<TARGET_OBJECTS:relais_certs>)
+set_target_properties(relais_client_bundle PROPERTIES
+  OUTPUT_NAME relais
+  LINKER_LANGUAGE C
+  ARCHIVE_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/install-lib # not beside agents/librelais.a, whose name it shares
+  EXPORT_NAME client)
+install(TARGETS relais_client_bundle EXPORT relaisTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/relais)
+
+# The public headers: relais_client.h and what it includes (relais_proto.h, the status codes and the messages' plain C
+# views). In a folder of their own, so that their names cannot meet another library's.
+install(FILES ${PROJECT_SOURCE_DIR}/agents/relais_client.h ${PROJECT_SOURCE_DIR}/proto/relais_proto.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/relais)
+
+# pkg-config. The paths are written relative to the prefix the .pc file is found under, so that an install moved
+# (or made with DESTDIR) still links.
+file(RELATIVE_PATH relais_pc_prefix_rel ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+file(RELATIVE_PATH relais_pc_libdir_rel ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_FULL_LIBDIR})
+file(RELATIVE_PATH relais_pc_includedir_rel ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_FULL_INCLUDEDIR})
+foreach(_v relais_pc_prefix_rel relais_pc_libdir_rel relais_pc_includedir_rel)
+  string(REGEX REPLACE "/$" "" ${_v} "${${_v}}") # no doubled slash in the paths pkg-config prints
+endforeach()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/librelais.pc.in ${PROJECT_BINARY_DIR}/librelais.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/librelais.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The CMake package: find_package(relais) gives relais::client. Its dependencies are found by relaisConfig.cmake
+# itself, on the machine that links, rather than written into the targets file with this machine's paths.
+set(relais_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/relais)
+install(EXPORT relaisTargets NAMESPACE relais:: DESTINATION ${relais_cmake_dir})
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/relaisConfig.cmake.in ${PROJECT_BINARY_DIR}/relaisConfig.cmake
+  INSTALL_DESTINATION ${relais_cmake_dir})
+# 0.x: a new minor version may change the API, so only the same minor version is compatible.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/relaisConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/relaisConfig.cmake ${PROJECT_BINARY_DIR}/relaisConfigVersion.cmake
+  DESTINATION ${relais_cmake_dir})
+
+# The JSON Schemas of what `relais submit` takes: the contract a partner's system writes to.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/schema/ DESTINATION ${CMAKE_INSTALL_DATADIR}/relais/schema
+  FILES_MATCHING PATTERN "*.schema.json")
+
+# The manual pages, written in roff (man/).
+install(FILES ${PROJECT_SOURCE_DIR}/man/relais.1 ${PROJECT_SOURCE_DIR}/man/relais-desk.1
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/man/relaisd.8 ${PROJECT_SOURCE_DIR}/man/relais-agent.8
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+
+# To come with a later part of issue 22, here: the service units (relaisd, relais agent, relais desk, relais witness)
+# and the desk's assets, should they leave the binary.
