@@ -10,7 +10,7 @@ install(TARGETS relais relaisd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # codec with its generated protobuf-c code, and the identities), so that `-lrelais` is the only library of ours a
 # partner names. The objects are the ones the build already compiled for agents/librelais.a; only the archive is new.
 add_library(relais_client_bundle STATIC
-  $<TARGET_OBJECTS:relais_client> $<TARGET_OBJECTS:relais_proto> $<TARGET_OBJECTS:relais_pb>
+  $<TARGET_OBJECTS:relais_client> $<TARGET_OBJECTS:relais_endpoint> $<TARGET_OBJECTS:relais_proto> $<TARGET_OBJECTS:relais_pb>
   $<TARGET_OBJECTS:relais_certs>)
 set_target_properties(relais_client_bundle PROPERTIES
   OUTPUT_NAME relais
