@@ -58,5 +58,20 @@ install(FILES ${PROJECT_SOURCE_DIR}/man/relais.1 ${PROJECT_SOURCE_DIR}/man/relai
 install(FILES ${PROJECT_SOURCE_DIR}/man/relaisd.8 ${PROJECT_SOURCE_DIR}/man/relais-agent.8
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 
-# To come with a later part of issue 22, here: the service units (relaisd, relais agent, relais desk, relais witness)
-# and the desk's assets, should they leave the binary.
+# The systemd units (systemd/, README.md "Running under systemd") in lib/systemd/system, and the snapshot timer's
+# script in libexec/relais. Their ExecStart lines name the programs by absolute paths, which are those of the prefix
+# the install is made under: `cmake --install --prefix DIR` changes it after the build, so @BINDIR@ and @LIBEXECDIR@
+# are filled in when installing (the prefix without DESTDIR: where the files will be at run time), not when
+# configuring.
+set(relais_units relaisd.service relais-agent@.service relais-desk@.service relais-snapshot.service
+  relais-snapshot.timer)
+install(CODE "
+  set(BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  set(LIBEXECDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBEXECDIR}\")
+  foreach(f ${relais_units} relais-snapshot)
+    configure_file(\"${PROJECT_SOURCE_DIR}/systemd/\${f}\" \"${PROJECT_BINARY_DIR}/systemd/\${f}\" @ONLY)
+  endforeach()")
+list(TRANSFORM relais_units PREPEND ${PROJECT_BINARY_DIR}/systemd/)
+install(FILES ${relais_units} DESTINATION lib/systemd/system)
+install(PROGRAMS ${PROJECT_BINARY_DIR}/systemd/relais-snapshot DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/relais)
+# To come with a later part of issue 22: the relais witness's unit, and the desk's assets should they leave the binary.

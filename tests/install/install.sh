@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# install.sh -- `cmake --install` of this build into a scratch prefix, then what a partner does with it: the
-# installed relais makes an identity, and hello_relais.c is built against the installed librelais twice, with
-# `cc $(pkg-config --cflags --libs librelais)` and as a CMake project with find_package(relais), and run. The same
-# builds against copies of the prefix without a header, or without the library, must fail: that is what shows the
-# first ones used the install and nothing of the source folder.
+# install.sh -- `cmake --install` of this build into a scratch prefix (its systemd units among the files checked),
+# then what a partner does with it: the installed relais makes an identity, and hello_relais.c is built against the
+# installed librelais twice, with `cc $(pkg-config --cflags --libs librelais)` and as a CMake project with
+# find_package(relais), and run. The same builds against copies of the prefix without a header, or without the
+# library, must fail: that is what shows the first ones used the install and nothing of the source folder.
 # usage: install.sh BUILD_DIR SOURCE_DIR [CFLAGS]
 #   CFLAGS: what a program linking this build's librelais must be compiled and linked with too (the sanitizers, for
 #   an Asan build, whose objects call their runtime).
@@ -25,10 +25,17 @@ cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 || { ca
 for f in bin/relais bin/relaisd lib/librelais.a include/relais/relais_client.h include/relais/relais_proto.h \
   lib/pkgconfig/librelais.pc lib/cmake/relais/relaisConfig.cmake lib/cmake/relais/relaisConfigVersion.cmake \
   lib/cmake/relais/relaisTargets.cmake share/relais/schema/referral.schema.json share/man/man1/relais.1 \
-  share/man/man1/relais-desk.1 share/man/man8/relaisd.8 share/man/man8/relais-agent.8; do
+  share/man/man1/relais-desk.1 share/man/man8/relaisd.8 share/man/man8/relais-agent.8 \
+  lib/systemd/system/relaisd.service lib/systemd/system/relais-agent@.service \
+  lib/systemd/system/relais-desk@.service lib/systemd/system/relais-snapshot.service \
+  lib/systemd/system/relais-snapshot.timer libexec/relais/relais-snapshot; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
-[ -x "$prefix/bin/relais" ] && [ -x "$prefix/bin/relaisd" ] || fail "the programs are not executable"
+[ -x "$prefix/bin/relais" ] && [ -x "$prefix/bin/relaisd" ] && [ -x "$prefix/libexec/relais/relais-snapshot" ] ||
+  fail "the programs are not executable"
+# The units start the programs of this prefix (tests/e2e/units.sh checks them with systemd-analyze).
+grep -q "^ExecStart=$prefix/bin/relaisd " "$prefix/lib/systemd/system/relaisd.service" ||
+  fail "relaisd.service does not start the installed relaisd"
 for s in "$source_dir"/schema/*.schema.json; do
   cmp -s "$s" "$prefix/share/relais/schema/${s##*/}" || fail "schema ${s##*/} not installed as it is"
 done
