@@ -1,4 +1,4 @@
-# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | torture | fuzz | fresh-check | clean.
+# Thin front door to the CMake build: make demo | check | sanitize | bench | valgrind | torture | fuzz | packages | fresh-check | clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 TORTURE_FUZZ_SECONDS ?= 300
@@ -9,7 +9,7 @@ STEP := scripts/quiet-step
 # cmake --build runs make beneath this one, which would otherwise announce every directory it enters.
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build debug release asan demo check sanitize bench valgrind torture fuzz fuzz-seeds fresh-check clean
+.PHONY: all deps build debug release asan demo check sanitize bench valgrind torture fuzz fuzz-seeds packages fresh-check clean
 
 all: build
 
@@ -66,6 +66,11 @@ fuzz: deps build/fuzz/CMakeCache.txt
 fuzz-seeds: build/fuzz/CMakeCache.txt
 	@$(STEP) build/fuzz/build.log "building fuzz_seeds" $(CMAKE) --build build/fuzz -j $(JOBS) --target fuzz_seeds
 	build/fuzz/tests/fuzz/fuzz_seeds examples tests/fuzz/corpus
+
+# The Debian packages (debian/): built, checked by lintian, installed, used (the hub started as its unit starts it,
+# the demo told by the installed programs), then purged. Root or sudo; it installs on this machine (scripts/packages).
+packages:
+	scripts/packages
 
 # The README's first commands, as written, as root on a minimal Debian 12 made by debootstrap (by hand, not in CI).
 fresh-check:

@@ -3,8 +3,10 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# The programs. relais-bench and relais-desk-feeder are the benchmark's, run from the build folder: not installed.
-install(TARGETS relais relaisd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The programs. relaisd is a daemon an administrator starts (section 8): sbin. relais-bench and relais-desk-feeder are
+# the benchmark's, run from the build folder: not installed.
+install(TARGETS relais RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS relaisd RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
 # librelais as partners link it: one archive holding the client and the two libraries of ours it stands on (the
 # codec with its generated protobuf-c code, and the identities), so that `-lrelais` is the only library of ours a
@@ -58,20 +60,24 @@ install(FILES ${PROJECT_SOURCE_DIR}/man/relais.1 ${PROJECT_SOURCE_DIR}/man/relai
 install(FILES ${PROJECT_SOURCE_DIR}/man/relaisd.8 ${PROJECT_SOURCE_DIR}/man/relais-agent.8
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 
-# The systemd units (systemd/, README.md "Running under systemd") in lib/systemd/system, and the snapshot timer's
-# script in libexec/relais. Their ExecStart lines name the programs by absolute paths, which are those of the prefix
-# the install is made under: `cmake --install --prefix DIR` changes it after the build, so @BINDIR@ and @LIBEXECDIR@
+# The systemd units (systemd/, README.md "Running under systemd") in lib/systemd/system under the prefix, or where
+# RELAIS_SYSTEMD_UNITDIR says (Debian 12 wants /lib/systemd/system: debian/rules), and the snapshot timer's script in
+# libexec/relais. Their ExecStart lines name the programs by absolute paths, which are those of the prefix the install
+# is made under: `cmake --install --prefix DIR` changes it after the build, so @BINDIR@, @SBINDIR@ and @LIBEXECDIR@
 # are filled in when installing (the prefix without DESTDIR: where the files will be at run time), not when
 # configuring.
+set(RELAIS_SYSTEMD_UNITDIR lib/systemd/system CACHE STRING
+  "Where the systemd units are installed: relative to the prefix, or absolute")
 set(relais_units relaisd.service relais-agent@.service relais-desk@.service relais-snapshot.service
   relais-snapshot.timer)
 install(CODE "
   set(BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  set(SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")
   set(LIBEXECDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBEXECDIR}\")
   foreach(f ${relais_units} relais-snapshot)
     configure_file(\"${PROJECT_SOURCE_DIR}/systemd/\${f}\" \"${PROJECT_BINARY_DIR}/systemd/\${f}\" @ONLY)
   endforeach()")
 list(TRANSFORM relais_units PREPEND ${PROJECT_BINARY_DIR}/systemd/)
-install(FILES ${relais_units} DESTINATION lib/systemd/system)
+install(FILES ${relais_units} DESTINATION ${RELAIS_SYSTEMD_UNITDIR})
 install(PROGRAMS ${PROJECT_BINARY_DIR}/systemd/relais-snapshot DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/relais)
 # To come with a later part of issue 22: the relais witness's unit, and the desk's assets should they leave the binary.

@@ -31,7 +31,7 @@ for f in "${services[@]}" relais-snapshot.timer; do
 done
 [ -x "$prefix/libexec/relais/relais-snapshot" ] || fail "not installed: libexec/relais/relais-snapshot"
 ! grep -n '@[A-Z]*@' "$units"/* "$prefix/libexec/relais/relais-snapshot" || fail "a placeholder left unfilled"
-grep -q "^ExecStart=$prefix/bin/relaisd " "$units/relaisd.service" || fail "relaisd.service does not start $prefix/bin/relaisd"
+grep -q "^ExecStart=$prefix/sbin/relaisd " "$units/relaisd.service" || fail "relaisd.service does not start $prefix/sbin/relaisd"
 
 # verify DIR UNIT...: systemd-analyze verify of the UNITs of DIR (a template as an instance), its words in $tmp/out;
 # fails when it says anything at all, a warning included, or exits with an error.
@@ -55,7 +55,7 @@ cp "$units"/* "$tmp/bad-key/" && cp "$units"/* "$tmp/bad-exec/"
 sed -i 's/^UMask=0077$/UMask=0077\nProtectEverything=yes/' "$tmp/bad-key/relais-agent@.service"
 ! verify "$tmp/bad-key" relais-agent@college-curie.service || fail "verify saw no unknown setting"
 grep -q ProtectEverything "$tmp/out" || { cat "$tmp/out" >&2; fail "verify did not name the unknown setting"; }
-sed -i "s|^ExecStart=$prefix/bin/relaisd |ExecStart=$tmp/nowhere/relaisd |" "$tmp/bad-exec/relaisd.service"
+sed -i "s|^ExecStart=$prefix/sbin/relaisd |ExecStart=$tmp/nowhere/relaisd |" "$tmp/bad-exec/relaisd.service"
 ! verify "$tmp/bad-exec" relaisd.service || fail "verify accepted a program that is not there"
 
 step "systemd-analyze security --offline=true: the exposure of each service"

@@ -22,7 +22,7 @@ here=$source_dir/tests/install
 
 step "cmake --install puts each part where GNUInstallDirs says"
 cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
-for f in bin/relais bin/relaisd lib/librelais.a include/relais/relais_client.h include/relais/relais_proto.h \
+for f in bin/relais sbin/relaisd lib/librelais.a include/relais/relais_client.h include/relais/relais_proto.h \
   lib/pkgconfig/librelais.pc lib/cmake/relais/relaisConfig.cmake lib/cmake/relais/relaisConfigVersion.cmake \
   lib/cmake/relais/relaisTargets.cmake share/relais/schema/referral.schema.json share/man/man1/relais.1 \
   share/man/man1/relais-desk.1 share/man/man8/relaisd.8 share/man/man8/relais-agent.8 \
@@ -31,10 +31,10 @@ for f in bin/relais bin/relaisd lib/librelais.a include/relais/relais_client.h i
   lib/systemd/system/relais-snapshot.timer libexec/relais/relais-snapshot; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
-[ -x "$prefix/bin/relais" ] && [ -x "$prefix/bin/relaisd" ] && [ -x "$prefix/libexec/relais/relais-snapshot" ] ||
+[ -x "$prefix/bin/relais" ] && [ -x "$prefix/sbin/relaisd" ] && [ -x "$prefix/libexec/relais/relais-snapshot" ] ||
   fail "the programs are not executable"
 # The units start the programs of this prefix (tests/e2e/units.sh checks them with systemd-analyze).
-grep -q "^ExecStart=$prefix/bin/relaisd " "$prefix/lib/systemd/system/relaisd.service" ||
+grep -q "^ExecStart=$prefix/sbin/relaisd " "$prefix/lib/systemd/system/relaisd.service" ||
   fail "relaisd.service does not start the installed relaisd"
 for s in "$source_dir"/schema/*.schema.json; do
   cmp -s "$s" "$prefix/share/relais/schema/${s##*/}" || fail "schema ${s##*/} not installed as it is"
