@@ -80,4 +80,6 @@ install(CODE "
 list(TRANSFORM relais_units PREPEND ${PROJECT_BINARY_DIR}/systemd/)
 install(FILES ${relais_units} DESTINATION ${RELAIS_SYSTEMD_UNITDIR})
 install(PROGRAMS ${PROJECT_BINARY_DIR}/systemd/relais-snapshot DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/relais)
-# To come with a later part of issue 22: the relais witness's unit, and the desk's assets should they leave the binary.
+# Nothing of the desk's to install: its style sheet and script are compiled into relais (desk/assets.c), so that a
+# desk always serves the assets of its own version. No unit for `relais witness` yet: a witness runs on another
+# organisation's machine, with that organisation's own supervision.
