@@ -266,6 +266,8 @@ static int s_paths(relais_agent_t *a, const relais_agent_options_t *o)
     if (!rc)
         rc = s_join(a->posting_dir, a->state_dir, "posting");
     if (!rc)
+        rc = s_join(a->refused_dir, a->state_dir, "post-refused");
+    if (!rc)
         rc = o->client.spool_dir ? (snprintf(a->spool_dir, sizeof a->spool_dir, "%s", o->client.spool_dir) <
                                             (int)sizeof a->spool_dir
                                         ? 0
@@ -350,6 +352,8 @@ int relais_agent_start(const relais_agent_options_t *o, relais_agent_t **out)
         rc = s_mkdir(a->outbox_dir);
     if (!rc && *a->post_url)
         rc = s_mkdir(a->posting_dir);
+    if (!rc && *a->post_url)
+        rc = s_mkdir(a->refused_dir);
     if (!rc)
         rc = s_open_hub(a, o);
     if (!rc && o->watch_dir) {
@@ -402,6 +406,7 @@ int relais_agent_status(relais_agent_t *a, relais_agent_status_t *out)
     out->feed_position = atomic_load(&a->feed_position);
     out->feed_running = atomic_load(&a->feed_running);
     out->posts_waiting = agent_posts_waiting(a);
+    out->posts_refused = agent_posts_refused(a);
     pthread_mutex_lock(&a->lock);
     int rc = relais_client_outbox_waiting_age(a->client, &out->waiting, &out->oldest_age_s);
     pthread_mutex_unlock(&a->lock);

@@ -22,6 +22,7 @@ struct relais_agent {
     char position_path[PATH_MAX]; /* the last feed record delivered, replaced whole */
     char outbox_dir[PATH_MAX];
     char posting_dir[PATH_MAX];   /* STATE/posting: a copy of each status until the partner's system took it */
+    char refused_dir[PATH_MAX];   /* STATE/post-refused: the statuses the partner's system refused as such */
     char post_url[512];           /* "" without --post-to */
     int64_t post_backoff_max_ms;
     int64_t unreachable_log_ms;
@@ -83,5 +84,7 @@ int agent_deliver_start(relais_agent_t *agent);
 void agent_deliver_stop(relais_agent_t *agent);
 /* Statuses the partner's system has not taken yet, or -1 without --post-to. */
 int64_t agent_posts_waiting(relais_agent_t *agent);
+/* The statuses set aside in post-refused/; -1 without --post-to or when the folder cannot be read. */
+int64_t agent_posts_refused(relais_agent_t *agent);
 
 #endif

@@ -10,6 +10,11 @@
  * both, so a crash replays at most the last delivery, whose files are then found there already.
  * The poster takes a copy only once the position is past it, removes it once posted with a 2xx,
  * and so never re-creates and POSTs again a status its partner took.
+ *
+ * A status the partner's system refuses as such (400, 409, 413, 415 or 422: this body, not the system,
+ * is the matter) is moved to STATE/post-refused and the next one goes: trying it again would only
+ * hold every later status behind it. Any other failure, its system down or misconfigured (401, 404,
+ * 5xx...), is tried again with back-off, since every status would meet it.
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -240,13 +245,13 @@ static int s_is_posting_name(const char *name, uint64_t *seq)
     return relais_cli_parse_u64(digits, seq) == 0;
 }
 
-/* The oldest copy waiting that the feed's position has passed, into name (room NAME_MAX + 1); the
- * count of all waiting into *count when asked. 1 when there is one, 0 when none, or a status. */
-static int s_next_post(relais_agent_t *a, char *name, int64_t *count)
+/* The oldest copy in folder that the feed's position has passed, into name (room NAME_MAX + 1);
+ * the count of all there into *count when asked. 1 when there is one, 0 when none, or a status. */
+static int s_oldest_in(relais_agent_t *a, const char *folder, char *name, int64_t *count)
 {
-    DIR *dir = opendir(a->posting_dir);
+    DIR *dir = opendir(folder);
     if (!dir)
-        return relais_status_set(RELAIS_E_IO, "%s: %s", a->posting_dir, strerror(errno));
+        return relais_status_set(RELAIS_E_IO, "%s: %s", folder, strerror(errno));
     uint64_t best = UINT64_MAX, position = atomic_load(&a->feed_position), seq;
     int64_t n = 0;
     struct dirent *e;
@@ -265,6 +270,21 @@ static int s_next_post(relais_agent_t *a, char *name, int64_t *count)
     return best != UINT64_MAX;
 }
 
+/* The next status to POST: the oldest waiting in posting/. */
+static int s_next_post(relais_agent_t *a, char *name, int64_t *count)
+{
+    return s_oldest_in(a, a->posting_dir, name, count);
+}
+
+int64_t agent_posts_refused(relais_agent_t *a)
+{
+    if (!*a->post_url)
+        return -1;
+    char name[NAME_MAX + 1];
+    int64_t count = 0;
+    return s_oldest_in(a, a->refused_dir, name, &count) < 0 ? -1 : count;
+}
+
 int64_t agent_posts_waiting(relais_agent_t *a)
 {
     if (!*a->post_url)
@@ -274,11 +294,29 @@ int64_t agent_posts_waiting(relais_agent_t *a)
     return s_next_post(a, name, &count) < 0 ? -1 : count;
 }
 
-static size_t s_discard(char *data, size_t size, size_t n, void *arg)
+/* The start of the partner's answer, for the log line of a refusal: its system's reason. */
+typedef struct {
+    char text[200];
+    size_t len;
+} s_answer_t;
+
+static size_t s_keep_answer(char *data, size_t size, size_t n, void *arg)
 {
-    (void)data;
-    (void)arg;
-    return size * n; /* the partner's answer: only its status matters */
+    s_answer_t *answer = arg;
+    size_t got = size * n;
+    for (size_t i = 0; i < got && answer->len + 1 < sizeof answer->text; i++) {
+        unsigned char ch = (unsigned char)data[i];
+        /* one log line, whatever it sent: no control character, no quote that would end the field */
+        answer->text[answer->len++] = (char)(ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\' ? ' ' : ch);
+    }
+    answer->text[answer->len] = '\0';
+    return got;
+}
+
+/* What only this status is refused for: set it aside rather than hold the others behind it. */
+static int s_refuses_this_body(long status)
+{
+    return status == 400 || status == 409 || status == 413 || status == 415 || status == 422;
 }
 
 static int s_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
@@ -291,9 +329,27 @@ static int s_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_o
     return atomic_load(&a->stopping) ? 1 : 0; /* a stopping agent does not wait out a hung partner */
 }
 
-/* POSTs one file: 0 once the partner's system answered 2xx, else a status with the detail set. */
-static int s_post(relais_agent_t *a, CURL *c, const char *name)
+/* Moves a refused status from posting/ to post-refused/, both folders synced: it is never posted again by
+ * itself, and an administrator who moves it back has it posted once more. */
+static int s_set_aside(relais_agent_t *a, const char *name)
 {
+    char from[PATH_MAX], to[PATH_MAX];
+    int rc = s_path(from, sizeof from, a->posting_dir, name);
+    if (!rc)
+        rc = s_path(to, sizeof to, a->refused_dir, name);
+    if (rc)
+        return rc;
+    if (rename(from, to) != 0)
+        return relais_status_set(RELAIS_E_IO, "%s -> %s: %s", from, to, strerror(errno));
+    rc = s_sync_dir(a->refused_dir);
+    return rc ? rc : s_sync_dir(a->posting_dir);
+}
+
+/* POSTs one file: 0 once the partner's system answered 2xx, else a status with the detail set;
+ * *refused is the HTTP status when the system refused this status as such (s_refuses_this_body). */
+static int s_post(relais_agent_t *a, CURL *c, const char *name, long *refused)
+{
+    *refused = 0;
     char path[PATH_MAX];
     char *body = NULL;
     size_t len = 0;
@@ -318,7 +374,9 @@ static int s_post(relais_agent_t *a, CURL *c, const char *name)
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_discard);
+    s_answer_t answer = {.len = 0};
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_keep_answer);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* a thread among others: no SIGALRM for the timeouts */
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)S_POST_CONNECT_TIMEOUT_S);
@@ -337,8 +395,14 @@ static int s_post(relais_agent_t *a, CURL *c, const char *name)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (cc != CURLE_OK)
         return relais_status_set(RELAIS_E_UNAVAILABLE, "%s", err[0] ? err : curl_easy_strerror(cc));
+    if (s_refuses_this_body(status)) {
+        *refused = status;
+        return relais_status_set(RELAIS_E_MALFORMED, "the partner's system refused this status: %ld%s%s", status,
+                                 answer.len ? ", " : "", answer.text);
+    }
     if (status < 200 || status > 299)
-        return relais_status_set(RELAIS_E_UNAVAILABLE, "the partner's system answered %ld", status);
+        return relais_status_set(RELAIS_E_UNAVAILABLE, "the partner's system answered %ld%s%s", status,
+                                 answer.len ? ", " : "", answer.text);
     /* Taken: gone at once, so that no restart posts it again. */
     if (unlink(path) != 0)
         return relais_status_set(RELAIS_E_IO, "%s: %s", path, strerror(errno));
@@ -364,7 +428,23 @@ static void *s_poster_main(void *arg)
             agent_wait(a, &a->post_lock, &a->post_wake, 1000);
             continue;
         }
-        int rc = s_post(a, c, name);
+        long refused = 0;
+        int rc = s_post(a, c, name, &refused);
+        if (refused) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", relais_status_detail());
+            if (failures) /* it answered: its system is up */
+                agent_log("info", "partner-reachable", "url=%s after_failures=%d", a->post_url, failures);
+            failures = 0;
+            if (s_set_aside(a, name) == 0) {
+                agent_log("error", "post-refused", "file=%s url=%s status=%ld kept_in=%s waiting=%" PRId64 " why=\"%s\"",
+                          name, a->post_url, refused, a->refused_dir, count - 1, why);
+                continue;
+            }
+            /* not moved: it stays first in line and is tried again with back-off, as after a failure */
+            agent_log("error", "post-refused", "file=%s url=%s status=%ld why=\"%s\" not_moved=\"%s\"", name,
+                      a->post_url, refused, why, relais_status_detail());
+        }
         if (rc == 0) {
             if (failures)
                 agent_log("info", "partner-reachable", "url=%s after_failures=%d", a->post_url, failures);

@@ -241,6 +241,8 @@ static enum MHD_Result s_get_status(relais_agent_t *a, struct MHD_Connection *co
                           "feed_position", (json_int_t)st.feed_position, "feed_running", st.feed_running);
     if (v && st.posts_waiting >= 0)
         json_object_set_new(v, "posts_waiting", json_integer(st.posts_waiting));
+    if (v && st.posts_refused >= 0)
+        json_object_set_new(v, "posts_refused", json_integer(st.posts_refused));
     return s_reply(conn, MHD_HTTP_OK, v, NULL, NULL);
 }
 

@@ -30,6 +30,10 @@ static void s_render(void *ctx, relais_metrics_text_t *t)
     if (st.posts_waiting >= 0)
         relais_metrics_gauge(t, "relais_agent_posts_waiting",
                              "Statuses the partner's system (--post-to) has not taken yet.", (double)st.posts_waiting);
+    if (st.posts_refused >= 0)
+        relais_metrics_gauge(t, "relais_agent_posts_refused",
+                             "Statuses the partner's system refused as such, set aside in STATE/post-refused.",
+                             (double)st.posts_refused);
     uint64_t resident = 0;
     if (relais_metrics_resident_bytes(&resident) == 0)
         relais_metrics_gauge(t, "relais_agent_resident_memory_bytes", "The agent's resident memory.",

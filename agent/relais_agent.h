@@ -46,6 +46,7 @@ typedef struct {
     int64_t oldest_age_s;     /* the oldest one's age; -1 when none waits */
     uint64_t feed_position;   /* the last record of the feed delivered to the outbox */
     int64_t posts_waiting;    /* statuses the partner's system has not taken yet; -1 without post_to */
+    int64_t posts_refused;    /* statuses it refused as such, set aside in STATE/post-refused; -1 without post_to */
     int feed_running;         /* 0 once the hub refused the feed for good */
 } relais_agent_status_t;
 

@@ -160,6 +160,12 @@ port, out = int(sys.argv[1]), sys.argv[2]
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if b'"state":"accepted"' in body:  # this system knows no such state: it refuses this status as such
+            self.send_response(422)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b'etat "accepted" inconnu\nde ce logiciel')
+            return
         n = len(os.listdir(out))
         with open(os.path.join(out, "%04d-%s" % (n, self.headers.get("X-Relais-Seq", "?"))), "wb") as f:
             f.write(body)
@@ -175,12 +181,31 @@ grep -l '"state":"triage"' "$tmp/received/"* >/dev/null || fail "the triage stat
 dups=$(ls "$tmp/received" | cut -d- -f2 | sort | uniq -d)
 [ -z "$dups" ] || fail "posted twice: $dups"
 
+step "a status the partner's system refuses as such (422) is set aside, and the next one goes"
+expect 0 coordination case update "$lina" accepted --from triage
+expect 0 coordination case update "$lina" diagnosis --from accepted --diagnosis "Difficultés de lecture"
+for _ in $(seq 300); do grep -l '"state":"diagnosis"' "$tmp/received/"* >/dev/null 2>&1 && break; sleep 0.1; done
+grep -l '"state":"diagnosis"' "$tmp/received/"* >/dev/null 2>&1 ||
+  fail "the status after the refused one was not posted: $(ls "$tmp/state/posting" "$tmp/state/post-refused")"
+refused=$(ls "$tmp/state/post-refused")
+[ "$(echo "$refused" | wc -w)" -eq 1 ] && grep -q '"state":"accepted"' "$tmp/state/post-refused/$refused" ||
+  fail "post-refused/ does not hold the accepted status alone: $refused"
+[ -z "$(ls "$tmp/state/posting")" ] || fail "statuses still wait: $(ls "$tmp/state/posting")"
+grep -l '"state":"accepted"' "$tmp/received/"* >/dev/null 2>&1 && fail "the refused status counts as received"
+grep "event=post-refused" "$tmp/agent.log" | grep "file=$refused" | grep "status=422" |
+  grep -q 'why="the partner.s system refused this status: 422, etat  accepted  inconnu de ce logiciel"' ||
+  fail "the log does not say which status was refused, with the system's words: $(grep post-refused "$tmp/agent.log")"
+[ "$(http GET /status)" = 200 ] && [ "$(field posts_refused "$(cat "$tmp/body")")" = 1 ] &&
+  [ "$(field posts_waiting "$(cat "$tmp/body")")" = 0 ] || fail "GET /status does not count the refused status: $(cat "$tmp/body")"
+echo "   $(grep -o 'event=post-refused.*' "$tmp/agent.log" | head -1)"
+
 step "a restart of the agent posts nothing again and writes nothing again"
 before=$(ls "$tmp/received" | wc -l)
 stop_agent
 start_agent --post-to "http://127.0.0.1:$receiver_port/statuses" --post-backoff-max 1
 sleep 2
 [ "$(ls "$tmp/received" | wc -l)" -eq "$before" ] || fail "the restart posted again"
+[ "$(ls "$tmp/state/post-refused")" = "$refused" ] || fail "the restart changed post-refused/: $(ls "$tmp/state/post-refused")"
 [ "$(http GET /status)" = 200 ] && [ "$(field hub "$(cat "$tmp/body")")" = reachable ] &&
   [ "$(field waiting "$(cat "$tmp/body")")" = 0 ] || fail "the status: $(cat "$tmp/body")"
 stop_agent
