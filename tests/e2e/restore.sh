@@ -39,11 +39,12 @@ keep() {
   expect 0 audit-ville audit checkpoint
   cp "$tmp/out" "$tmp/kept/$1.note"
 }
-# restore_store DIR: the procedure of docs/operations.md: the snapshot folder becomes the store folder, private.
+# restore_store DIR: the procedure of docs/operations.md: the snapshot folder (the log, and its index/ folder)
+# becomes the store folder, folders 0700 and files 0600.
 restore_store() {
   rm -rf "$tmp/store"
   cp -r "$1" "$tmp/store"
-  chmod 0700 "$tmp/store"
+  find "$tmp/store" -type d -exec chmod 0700 {} +
   find "$tmp/store" -type f -exec chmod 0600 {} +
 }
 # consistent OLD_NOTE: the hub's latest checkpoint now extends OLD_NOTE, checked with the hub's certificate alone.
@@ -100,7 +101,8 @@ rm -rf "$tmp/store"
 
 step "the snapshot restored as the store folder (0700, files 0600); relaisd starts on it with the same data key"
 restore_store "$tmp/backups/day1"
-[ "$(stat -c %a "$tmp/store")" = 700 ] || fail "the store folder is not 0700"
+[ -f "$tmp/store/data.mdb" ] && [ -f "$tmp/store/index/data.mdb" ] || fail "the snapshot is not a store: $(ls -R "$tmp/store")"
+[ -z "$(find "$tmp/store" -type d ! -perm 0700)" ] || fail "a folder of the store is not 0700"
 [ -z "$(find "$tmp/store" -type f ! -perm 0600)" ] || fail "a file of the store is not 0600: $(ls -l "$tmp/store")"
 log_from=$(($(wc -l <"$tmp/broker.log") + 1))
 start_broker_on_free_port
@@ -179,7 +181,7 @@ rm -rf "$tmp/store"
 
 step "restored, the store's keys are generation 1's: relaisd with the live data key (generation 2) refuses, changing nothing"
 restore_store "$tmp/backups/day2"
-sha256sum "$tmp/store/data.mdb" "$broker_data_key" "$retired"/* >"$tmp/sums"
+sha256sum "$tmp/store/data.mdb" "$tmp/store/index/data.mdb" "$broker_data_key" "$retired"/* >"$tmp/sums"
 expect_exit 2 "$relaisd" --endpoint "tcp://127.0.0.1:$(pick_port)" --store "$tmp/store" \
   --certs "$broker_certs" --key "$broker_key" --data-key "$broker_data_key" --sweep-clock "$clock"
 grep -q "does not open this store's keys" "$tmp/err" || fail "relaisd said: $(cat "$tmp/err")"
