@@ -63,8 +63,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/man/relaisd.8 ${PROJECT_SOURCE_DIR}/man/rela
 # the install is made under: `cmake --install --prefix DIR` changes it after the build, so @BINDIR@ and @LIBEXECDIR@
 # are filled in when installing (the prefix without DESTDIR: where the files will be at run time), not when
 # configuring.
-set(relais_units relaisd.service relais-agent@.service relais-desk@.service relais-snapshot.service
-  relais-snapshot.timer)
+set(relais_units relaisd.service relaisd@.service relais-agent@.service relais-desk@.service relais-snapshot.service
+  relais-snapshot.timer relais-snapshot@.service relais-snapshot@.timer)
 install(CODE "
   set(BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
   set(LIBEXECDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBEXECDIR}\")
