@@ -68,8 +68,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/man/relaisd.8 ${PROJECT_SOURCE_DIR}/man/rela
 # configuring.
 set(RELAIS_SYSTEMD_UNITDIR lib/systemd/system CACHE STRING
   "Where the systemd units are installed: relative to the prefix, or absolute")
-set(relais_units relaisd.service relais-agent@.service relais-desk@.service relais-snapshot.service
-  relais-snapshot.timer)
+set(relais_units relaisd.service relaisd@.service relais-agent@.service relais-desk@.service relais-snapshot.service
+  relais-snapshot.timer relais-snapshot@.service relais-snapshot@.timer)
 install(CODE "
   set(BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
   set(SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")

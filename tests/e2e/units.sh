@@ -3,7 +3,8 @@
 # into a scratch prefix puts them in lib/systemd/system with the prefix's programs in their ExecStart lines;
 # `systemd-analyze verify` reads each of them (the templates as an instance) without a word, and is shown to speak
 # on a copy with an unknown setting and on one whose program is missing; `systemd-analyze security --offline=true`
-# scores each service's exposure, relaisd.service at most 2.0 and the others at most 3.0. Then the snapshot timer's
+# scores each service's exposure, relaisd.service and relaisd@.service (a town's hub on a machine of several) at most
+# 2.0 and the others at most 3.0; each town's instance names only its own town's paths. Then the snapshot timer's
 # script: it names each snapshot after its data key generation and deletes those whose generation is neither the
 # store's nor still in the backup-key store (a stand-in for `relais audit snapshot`, the real `relais datakey
 # retired`).
@@ -25,13 +26,15 @@ systemd-analyze --version | head -1
 
 step "cmake --install puts the units in lib/systemd/system, naming the prefix's programs"
 cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
-services=(relaisd.service relais-agent@.service relais-desk@.service relais-snapshot.service)
-for f in "${services[@]}" relais-snapshot.timer; do
+services=(relaisd.service relaisd@.service relais-agent@.service relais-desk@.service relais-snapshot.service
+  relais-snapshot@.service)
+for f in "${services[@]}" relais-snapshot.timer relais-snapshot@.timer; do
   [ -f "$units/$f" ] || fail "not installed: lib/systemd/system/$f"
 done
 [ -x "$prefix/libexec/relais/relais-snapshot" ] || fail "not installed: libexec/relais/relais-snapshot"
 ! grep -n '@[A-Z]*@' "$units"/* "$prefix/libexec/relais/relais-snapshot" || fail "a placeholder left unfilled"
 grep -q "^ExecStart=$prefix/sbin/relaisd " "$units/relaisd.service" || fail "relaisd.service does not start $prefix/sbin/relaisd"
+grep -q "^ExecStart=$prefix/sbin/relaisd " "$units/relaisd@.service" || fail "relaisd@.service does not start $prefix/sbin/relaisd"
 
 # verify DIR UNIT...: systemd-analyze verify of the UNITs of DIR (a template as an instance), its words in $tmp/out;
 # fails when it says anything at all, a warning included, or exits with an error.
@@ -41,8 +44,8 @@ verify() {
   (cd "$dir" && systemd-analyze verify --man=no "$@") >"$tmp/out" 2>&1 || rc=$?
   [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ]
 }
-instances=(relaisd.service relais-agent@college-curie.service relais-desk@coordination.service
-  relais-snapshot.service relais-snapshot.timer)
+instances=(relaisd.service relaisd@sceaux.service relais-agent@college-curie.service relais-desk@coordination.service
+  relais-snapshot.service relais-snapshot.timer relais-snapshot@sceaux.service relais-snapshot@sceaux.timer)
 
 step "systemd-analyze verify reads every unit without a warning"
 for u in "${instances[@]}"; do
@@ -58,14 +61,26 @@ grep -q ProtectEverything "$tmp/out" || { cat "$tmp/out" >&2; fail "verify did n
 sed -i "s|^ExecStart=$prefix/sbin/relaisd |ExecStart=$tmp/nowhere/relaisd |" "$tmp/bad-exec/relaisd.service"
 ! verify "$tmp/bad-exec" relaisd.service || fail "verify accepted a program that is not there"
 
+step "a town's hub and its snapshots name that town's paths only, the single hub's none"
+# Every path of a template that is under /etc/relais or /var/lib/relais(-snapshots) goes through the instance's name.
+for t in relaisd@.service relais-snapshot@.service; do
+  grep -v '^#' "$units/$t" | grep -o '/\(etc/relais\|var/lib/relais\(-snapshots\)\{0,1\}\)\(/[^ ]*\)\{0,1\}' >"$tmp/paths" || true
+  [ -s "$tmp/paths" ] || fail "$t names no path of the hub"
+  ! grep -v '^/\(etc/relais\|var/lib/relais\(-snapshots\)\{0,1\}\)/%i\(/\|$\)' "$tmp/paths" || fail "$t names a path outside the instance's folders"
+done
+grep -q '^StateDirectory=relais/%i$' "$units/relaisd@.service" || fail "relaisd@.service: the store's folder is not relais/%i"
+grep -q '^ReadWritePaths=/var/lib/relais/%i /etc/relais/%i/relais-hub$' "$units/relaisd@.service" ||
+  fail "relaisd@.service: it may write outside its town's folders"
+
 step "systemd-analyze security --offline=true: the exposure of each service"
-for u in relaisd.service relais-agent@college-curie.service relais-desk@coordination.service relais-snapshot.service; do
+for u in relaisd.service relaisd@sceaux.service relais-agent@college-curie.service relais-desk@coordination.service \
+  relais-snapshot.service relais-snapshot@sceaux.service; do
   (cd "$units" && systemd-analyze security --offline=true --no-pager "$u") >"$tmp/out" 2>&1 ||
     { cat "$tmp/out" >&2; fail "systemd-analyze security $u"; }
   score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9]*\.[0-9]\).*/\1/p' "$tmp/out")
   [ -n "$score" ] || { cat "$tmp/out" >&2; fail "$u: no exposure level found"; }
   limit=3.0
-  [ "$u" = relaisd.service ] && limit=2.0
+  case $u in relaisd.service | relaisd@*) limit=2.0 ;; esac
   echo "$u: exposure $score (at most $limit)"
   awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }' ||
     { grep '✗' "$tmp/out" >&2 || true; fail "$u: exposure $score above $limit"; }
