@@ -14,6 +14,12 @@
 
 #include "relais_client.h"
 
+/* A payload file may be this many times the message limit: JSON spells out field names and
+ * escapes that protobuf does not. A larger file cannot hold a message the hub takes, and is
+ * refused without being read whole. */
+#define RELAIS_SUBMIT_FILE_FACTOR 16
+#define RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE 65536
+
 typedef struct relais_drop relais_drop_t;
 
 typedef struct {

@@ -21,12 +21,6 @@ typedef struct {
     size_t max_file;         /* the largest payload file read: RELAIS_SUBMIT_FILE_FACTOR x --max-message */
 } relais_submit_opts_t;
 
-/* A payload file may be this many times the message limit: JSON spells out field names and
- * escapes that protobuf does not. A larger file cannot hold a message the hub takes, and is
- * refused without being read whole. */
-#define RELAIS_SUBMIT_FILE_FACTOR 16
-#define RELAIS_SUBMIT_DEFAULT_MAX_MESSAGE 65536
-
 /* The drop-folder loop; returns the exit status. */
 int relais_submit_watch(relais_client_t *client, const relais_submit_opts_t *opts);
 
