@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "relais_store.h"
 
 /* ---- consistency (offline) ------------------------------------------------------------------ */

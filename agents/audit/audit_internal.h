@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "audit_json.h"
-#include "cli_util.h"
+#include "audit_json_internal.h"
+#include "relais_audit.h"
 #include "relais_certs.h"
 #include "relais_keys.h"
 #include "relais_merkle.h"
+#include "relais_page.h"
 #include "relais_proto.h"
 
 /* ---- Subcommands (audit.c dispatches to them) ----------------------------------------- */

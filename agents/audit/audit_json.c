@@ -1,5 +1,5 @@
 /* audit_json.c -- the inclusion and consistency proofs of `relais audit` as JSON, printed and read back. */
-#include "audit_json.h"
+#include "audit_json_internal.h"
 
 #include <inttypes.h>
 #include <sodium.h>

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "relais_cases.h"
 #include "relais_client.h"
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "relais_store.h"
 
 /* ---- Proofs and notes in files ------------------------------------------------------------ */

@@ -12,7 +12,6 @@
 
 #include <openssl/crypto.h>
 
-#include "cli.h"
 #include "relais_cases.h"
 #include "relais_store.h"
 

@@ -33,7 +33,6 @@
 #include <unistd.h>
 
 #include "audit_internal.h"
-#include "cli.h"
 #include "relais_client.h"
 #include "relais_cosig.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_agent.h"
 
 static const char s_help[] =

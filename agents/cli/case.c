@@ -4,8 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "case_show.h"
-#include "cli_util.h"
+#include "cli_internal.h"
 
 static const char s_help[] =
     "usage: relais case list [--state S]... [--urgency U] [--school TEXT] [--referrer TEXT] [--name TEXT]\n"

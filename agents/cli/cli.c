@@ -3,11 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
+#include "relais_audit.h"
 
 static const struct {
     const char *name;               /* subcommand as typed */
-    int (*run)(int argc, char **argv); /* its entry point (cli.h) */
+    int (*run)(int argc, char **argv); /* its entry point (cli_internal.h, relais_audit.h) */
     const char *summary;            /* one line for `relais --help` */
 } s_commands[] = {
     {"keygen", relais_cmd_keygen, "create an identity (CURVE and Ed25519 keys, certificate)"},

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_keys.h"
 #include "relais_store.h"
 

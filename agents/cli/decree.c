@@ -9,8 +9,7 @@
 
 #include <sodium.h>
 
-#include "cli_util.h"
-#include "reception_cli.h"
+#include "cli_internal.h"
 #include "relais_reception.h"
 
 static const char s_help[] =

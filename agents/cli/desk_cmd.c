@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_desk.h"
 
 static const char s_help[] =

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 
 static const char s_help[] =
     "usage: relais feed [--from SEQ] [--json] [--state FILE] [--follow | --count N] [--idle-exit SECONDS]\n"

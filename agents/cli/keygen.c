@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_certs.h"
 #include "relais_proto.h"
 

@@ -13,9 +13,7 @@
 
 #include <openssl/rand.h>
 
-#include "case_show.h"
-#include "cli_util.h"
-#include "meeting_agenda.h"
+#include "cli_internal.h"
 
 static const char s_help[] =
     "usage: relais meeting record --date YYYY-MM-DD --present 'name;role;organisation'...\n"

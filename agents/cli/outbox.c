@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 
 static const char s_help[] =
     "usage: relais outbox [--spool DIR] [--send [--timeout SECONDS]] [--all] [--json]\n"

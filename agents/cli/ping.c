@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 
 static const char s_help[] =
     "usage: relais ping [--timeout SECONDS]\n"

@@ -15,8 +15,7 @@
 #include <openssl/crypto.h>
 #include <zmq.h>
 
-#include "cli.h"
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_cases.h"
 #include "relais_certs.h"
 #include "relais_client.h"

@@ -10,9 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "case_show.h"
-#include "cli_util.h"
-#include "reception_cli.h"
+#include "cli_internal.h"
 #include "relais_reception.h"
 #include "relais_streets.h"
 

@@ -1,6 +1,6 @@
 /* reception_cli.c -- what the reception's commands (reception, lost, decree) share: local times
  * typed at the counter, the town's street list, and a write that waits in the identity's spool. */
-#include "reception_cli.h"
+#include "cli_internal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

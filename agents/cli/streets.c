@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_streets.h"
 
 static const char s_help[] =

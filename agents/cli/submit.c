@@ -7,9 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "cli_internal.h"
 #include "relais_certs.h"
-#include "submit_internal.h"
 
 static const char s_help[] =
     "usage: relais submit [--spool DIR] [--timeout SECONDS] FILE.json...\n"

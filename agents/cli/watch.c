@@ -1,11 +1,11 @@
-/* watch.c -- `relais submit --watch DIR`: the drop folder (drop.h) as a command, once or until
+/* watch.c -- `relais submit --watch DIR`: the drop folder (relais_drop.h) as a command, once or until
  * SIGINT or SIGTERM. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "drop.h"
-#include "submit_internal.h"
+#include "cli_internal.h"
+#include "relais_drop.h"
 
 #define S_FLUSH_SLICE_MS 5000 /* a running watcher looks at the folder again at least this often */
 #define S_AWAY_SAY_MS (5 * 60 * 1000) /* while the hub stays away, said again this often */

@@ -7,10 +7,10 @@
 
 #include <stdint.h>
 
-#include "endpoint.h"
 #include "relais_certs.h"
 #include "relais_client.h"
-#include "spool.h"
+#include "relais_endpoint.h"
+#include "spool_internal.h"
 
 /* Waits are cut into slices this long at most, so that a resend or a top-up is never late. */
 #define RELAIS_CLIENT_SEND_RETRY_MS 50

@@ -5,7 +5,7 @@
  * the metrics of relaisd and the agent are here too, so that a server that links no client reads
  * and binds its address the same way.
  */
-#include "endpoint.h"
+#include "relais_endpoint.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* spool.c -- the durable outbox: LMDB with sync on, one message per increasing big-endian key. */
-#include "spool.h"
+#include "spool_internal.h"
 
 #include <errno.h>
 #include <lmdb.h>

@@ -1,4 +1,4 @@
-/* drop.c -- a drop folder whose files go through the spool, then to done/ or refused/ (drop.h).
+/* drop.c -- a drop folder whose files go through the spool, then to done/ or refused/ (relais_drop.h).
  *
  * A file's life: DIR/NAME.json -> DIR/.relais-inflight/NAME.json (renamed before it is
  * spooled, with the in-flight name as the spool tag) -> done/ once acknowledged, or
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_util.h"
-#include "drop.h"
+#include "relais_drop.h"
+#include "relais_page.h"
 
 struct relais_drop {
     relais_client_t *client; /* with the spool */

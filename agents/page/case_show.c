@@ -10,7 +10,7 @@
  * texts (descriptions, notes, a diagnosis, an address) are quoted under a bar, their lines
  * wrapped, so that no text can pass for a line of the page.
  */
-#include "case_show.h"
+#include "relais_page.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* cli_util.c -- shared pieces of the `relais` subcommands: connection flags, error reports, record lines. */
-#include "cli_util.h"
+#include "relais_page.h"
 #include "relais_certs.h"
 
 #include <errno.h>

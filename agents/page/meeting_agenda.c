@@ -2,13 +2,11 @@
  * day, the referrals still waiting since the last meeting; shared by `relais meeting agenda` and the
  * desk's agenda page.
  */
-#include "meeting_agenda.h"
+#include "relais_page.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "case_show.h"
 
 #define S_T(lang, fr, en) ((lang) == RELAIS_CLI_EN ? (en) : (fr))
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "reception_cli.h"
+#include "relais_page.h"
 #include "relais_reception.h"
 
 /* "2026-12-03 09:40" (or a date alone: its midnight) as local time. */

@@ -1,8 +1,9 @@
-/* endpoint.h -- the broker endpoint an agent is given, checked and spelled the way ZeroMQ takes it.
+/* relais_endpoint.h -- the broker endpoint an agent is given, checked and spelled the way ZeroMQ takes it.
  *
- * Internal to librelais (client.c) and its fuzz target: partners give a plain string in
- * relais_client_options_t. Depends on nothing but libc and the status codes, so that the fuzzer
- * and the servers that link no client (relaisd's metrics) link it alone.
+ * Not installed: partners give a plain string in relais_client_options_t. librelais (client.c)
+ * checks the hub's address with it, and the servers of this machine (the desk, the agent,
+ * relaisd's metrics) their loopback addresses. Depends on nothing but libc and the status codes,
+ * so that the fuzzer and the servers that link no client (relaisd's metrics) link it alone.
  */
 #ifndef RELAIS_ENDPOINT_H
 #define RELAIS_ENDPOINT_H

@@ -1,12 +1,12 @@
-/* audit_json.h -- the proofs `relais audit` prints and reads back, as JSON (docs/protocol.md, "Proofs as JSON").
+/* audit_json_internal.h -- the proofs `relais audit` prints and reads back, as JSON (docs/protocol.md, "Proofs as JSON").
  *
  * An inclusion proof (`audit prove`, read by `audit check-proof`) and a consistency proof (`audit
  * consistency`, read by `audit check-consistency`): one JSON object each, every hash 32 bytes in
  * standard base64 with its padding, as in the checkpoints' notes. Needs nothing but jansson,
  * libsodium and the status codes, so that a fuzzer and the unit tests take it alone.
  */
-#ifndef RELAIS_AUDIT_JSON_H
-#define RELAIS_AUDIT_JSON_H
+#ifndef RELAIS_AUDIT_JSON_INTERNAL_H
+#define RELAIS_AUDIT_JSON_INTERNAL_H
 
 #include <jansson.h>
 #include <stddef.h>

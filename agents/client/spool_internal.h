@@ -1,4 +1,4 @@
-/* spool.h -- librelais's durable outbox: SignedMessage bytes kept in LMDB until the broker answers.
+/* spool_internal.h -- librelais's durable outbox: SignedMessage bytes kept in LMDB until the broker answers.
  *
  * Internal to librelais (client.c) and its tests; partners use relais_client_enqueue_*.
  *
@@ -13,8 +13,8 @@
  * Keys grow from the largest present, so spool order is submission order. A message and its
  * outcome change in one transaction: it is waiting or settled, never both, never neither.
  */
-#ifndef RELAIS_SPOOL_H
-#define RELAIS_SPOOL_H
+#ifndef RELAIS_SPOOL_INTERNAL_H
+#define RELAIS_SPOOL_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* drop.h -- a drop folder whose files go through the spool, then to done/ or refused/: what
+/* relais_drop.h -- a drop folder whose files go through the spool, then to done/ or refused/: what
  * `relais submit --watch` (watch.c) and the partner agent (agent/) share.
  *
  * A file's life: DIR/NAME.json -> DIR/.relais-inflight/NAME.json (renamed before it is spooled,
