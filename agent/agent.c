@@ -23,9 +23,8 @@
 #include <sodium.h>
 
 #include "agent_internal.h"
-#include "cli_util.h"
-#include "endpoint.h"
-#include "submit_internal.h"
+#include "relais_endpoint.h"
+#include "relais_page.h"
 
 #define S_FLUSH_SLICE_MS 500      /* the sender holds the spool this long at most at a time */
 #define S_IDLE_WAIT_MS 1000       /* with nothing to send, the folder and the hub are looked at this often */

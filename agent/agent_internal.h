@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "drop.h"
+#include "relais_drop.h"
 #include "relais_metrics.h"
 #include "relais_agent.h"
 

@@ -31,7 +31,7 @@
 #include <jansson.h>
 
 #include "agent_internal.h"
-#include "cli_util.h"
+#include "relais_page.h"
 
 #define S_FEED_WAIT_MS 500
 #define S_CREDIT 64

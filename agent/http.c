@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "agent_internal.h"
-#include "cli_util.h"
+#include "relais_page.h"
 
 #define S_JSON "application/json"
 #define S_MESSAGES "/messages/"

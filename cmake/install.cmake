@@ -10,14 +10,14 @@ install(TARGETS relaisd RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
 # librelais as partners link it: one archive holding the client and the two libraries of ours it stands on (the
 # codec with its generated protobuf-c code, and the identities), so that `-lrelais` is the only library of ours a
-# partner names. The objects are the ones the build already compiled for agents/librelais.a; only the archive is new.
+# partner names. The objects are the ones the build already compiled for agents/client/librelais.a; only the archive is new.
 add_library(relais_client_bundle STATIC
   $<TARGET_OBJECTS:relais_client> $<TARGET_OBJECTS:relais_endpoint> $<TARGET_OBJECTS:relais_proto> $<TARGET_OBJECTS:relais_pb>
   $<TARGET_OBJECTS:relais_certs>)
 set_target_properties(relais_client_bundle PROPERTIES
   OUTPUT_NAME relais
   LINKER_LANGUAGE C
-  ARCHIVE_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/install-lib # not beside agents/librelais.a, whose name it shares
+  ARCHIVE_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/install-lib # not beside agents/client/librelais.a, whose name it shares
   EXPORT_NAME client)
 install(TARGETS relais_client_bundle EXPORT relaisTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -25,7 +25,7 @@ install(TARGETS relais_client_bundle EXPORT relaisTargets
 
 # The public headers: relais_client.h and what it includes (relais_proto.h, the status codes and the messages' plain C
 # views). In a folder of their own, so that their names cannot meet another library's.
-install(FILES ${PROJECT_SOURCE_DIR}/agents/relais_client.h ${PROJECT_SOURCE_DIR}/proto/relais_proto.h
+install(FILES ${PROJECT_SOURCE_DIR}/agents/client/relais_client.h ${PROJECT_SOURCE_DIR}/proto/relais_proto.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/relais)
 
 # pkg-config. The paths are written relative to the prefix the .pc file is found under, so that an install moved

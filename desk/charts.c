@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "case_show.h"
 #include "desk_internal.h"
+#include "relais_page.h"
 #include "relais_stats.h"
 
 #define T(lang, fr, en) DESK_T(lang, fr, en)

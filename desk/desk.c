@@ -23,7 +23,7 @@
 #include <sodium.h>
 
 #include "desk_internal.h"
-#include "endpoint.h"
+#include "relais_endpoint.h"
 
 #define S_HUB_TIMEOUT_MS 5000 /* a read or a move waits this long for the hub */
 #define S_FEED_WAIT_MS 500    /* the feed is caught up when nothing came for this long */

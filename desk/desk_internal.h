@@ -17,9 +17,9 @@
 
 #include <microhttpd.h>
 
-#include "cli_util.h"
 #include "relais_cases.h"
 #include "relais_desk.h"
+#include "relais_page.h"
 
 /* French or English, one literal each, so that formats stay checked. */
 #define DESK_T(lang, fr, en) ((lang) == RELAIS_CLI_EN ? (en) : (fr))

@@ -18,8 +18,8 @@
 
 #include <sodium.h>
 
-#include "case_show.h"
 #include "desk_internal.h"
+#include "relais_page.h"
 
 #define T(lang, fr, en) DESK_T(lang, fr, en)
 

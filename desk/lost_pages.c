@@ -1,7 +1,7 @@
 /* lost_pages.c -- the reception's lost and found on the desk: the items kept and the losses sought,
  * with the filters of `relais lost list`; an item's page (O-12, P-3) with its story and its likely
  * matches; a form for every `relais lost` command an agent runs (found, declare, return, end,
- * withdraw, note), each sending the payload the command sends (agents/reception_json.c).
+ * withdraw, note), each sending the payload the command sends (agents/page/reception_json.c).
  *
  * What the hub refuses comes back beside the form in a role="alert", the field it names marked and
  * what was typed kept, as on the register's pages (reception.c, whose helpers these are).
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "desk_internal.h"
-#include "reception_cli.h"
+#include "relais_page.h"
 #include "relais_reception.h"
 
 #define T(lang, fr, en) DESK_T(lang, fr, en)

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "case_show.h"
 #include "desk_internal.h"
 #include "relais_cases.h"
+#include "relais_page.h"
 
 #define T(lang, fr, en) DESK_T(lang, fr, en)
 

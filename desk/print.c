@@ -9,9 +9,9 @@
  *
  * What each reads: the summary is a read of the case at the hub, logged there like the case's page
  * (relais_client_case_show); the agenda reads the meetings' list and the case list, as `relais
- * meeting agenda` does (meeting_agenda.h, the same sections in the same order); the report reads
- * nothing at the hub: its figures are the charts' (charts.c), from the desk's own feed, through the
- * statistics' suppression rule.
+ * meeting agenda` does (relais_agenda_read, relais_page.h: the same sections in the same order);
+ * the report reads nothing at the hub: its figures are the charts' (charts.c), from the desk's own
+ * feed, through the statistics' suppression rule.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,9 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "case_show.h"
 #include "desk_internal.h"
-#include "meeting_agenda.h"
+#include "relais_page.h"
 #include "relais_stats.h"
 
 #define T(lang, fr, en) DESK_T(lang, fr, en)

@@ -5,7 +5,7 @@
  * the form that answers one.
  *
  * Every page is a read of the hub (logged there); every form posts with the session's CSRF token and
- * sends the same payload `relais reception` sends (agents/reception_json.c). What the hub refuses
+ * sends the same payload `relais reception` sends (agents/page/reception_json.c). What the hub refuses
  * comes back beside the form, in a role="alert", with everything typed kept and, when the hub's
  * sentence names a field, that field marked invalid. French first, English with ?lang=en.
  */
@@ -17,7 +17,7 @@
 #include <sodium.h>
 
 #include "desk_internal.h"
-#include "reception_cli.h"
+#include "relais_page.h"
 #include "relais_reception.h"
 #include "relais_streets.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "desk_internal.h"
-#include "reception_cli.h"
+#include "relais_page.h"
 #include "relais_reception.h"
 #include "relais_stats.h"
 

@@ -14,7 +14,7 @@
 
 #include <microhttpd.h>
 
-#include "endpoint.h"
+#include "relais_endpoint.h"
 #include "relais_proto.h"
 
 #define S_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -142,7 +142,7 @@ for jobs in 1 2; do
 done
 expect_exit 1 "$relais" audit prove 77 --store "$tmp/tampered"
 
-# Workers check chunks of 256 records (agents/audit_pool.c) that also end at checkpoints: one
+# Workers check chunks of 256 records (agents/audit/audit_pool.c) that also end at checkpoints: one
 # batch of 1000 gives chunks 1-256, 257-512, 513-768, 769-1000. Two workers finish chunks out
 # of order; the first problem in the log must still be the one reported.
 step "with two workers, the failure named is the first in the log, within a chunk or across"

@@ -87,7 +87,7 @@ for u in relaisd.service relaisd@sceaux.service relais-agent@college-curie.servi
 done
 
 step "relais-snapshot names each snapshot after its generation and deletes those past their backup period"
-# A stand-in for relais: `audit snapshot` makes the folder and prints what the real one prints (agents/audit.c's
+# A stand-in for relais: `audit snapshot` makes the folder and prints what the real one prints (agents/audit/audit.c's
 # report) for the generation in $tmp/generation; everything else is the real relais.
 cat >"$tmp/relais" <<STUB
 #!/bin/sh
@@ -100,7 +100,7 @@ fi
 exec "$real_relais" "\$@"
 STUB
 chmod +x "$tmp/relais"
-grep -q '"sealed under data key generation %" PRIu32 ": the copy is read' "$source_dir/agents/audit.c" ||
+grep -q '"sealed under data key generation %" PRIu32 ": the copy is read' "$source_dir/agents/audit/audit.c" ||
   fail "relais audit snapshot no longer reports its generation as this stand-in does"
 snap=$tmp/snapshots retired=$tmp/retired
 mkdir "$snap" "$retired"

@@ -1,8 +1,8 @@
 /* fuzz_proof_json.c -- libFuzzer target: the proof files `relais audit check-proof` and `check-consistency` read
- * (agents/audit_json.c), and what check-consistency does next with what they hold. */
+ * (agents/audit/audit_json.c), and what check-consistency does next with what they hold. */
 #include "fuzz_common.h"
 
-#include "audit_json.h"
+#include "audit_json_internal.h"
 #include "relais_merkle.h"
 #include "relais_proto.h"
 

@@ -7,7 +7,7 @@
  */
 #include "fuzz_common.h"
 
-#include "audit_json.h"
+#include "audit_json_internal.h"
 #include "relais_cosig.h"
 #include "relais_merkle.h"
 #include "relais_proto.h"

@@ -1,8 +1,8 @@
 /* fuzz_text.c -- libFuzzer target: text others write that relais shows (escapes), connects to or listens on (endpoints, the desk's and the agent's addresses) or compares (children's names). */
 #include "fuzz_common.h"
 
-#include "endpoint.h"
 #include "relais_cases.h"
+#include "relais_endpoint.h"
 #include "relais_proto.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_audit_json.c -- the proofs of `relais audit` as JSON (agents/audit_json.c): the exact text printed,
+/* test_audit_json.c -- the proofs of `relais audit` as JSON (agents/audit/audit_json.c): the exact text printed,
  * round trips, the hex of earlier inclusion proofs, and each refusal of the readers with its sentence. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "audit_json.h"
+#include "audit_json_internal.h"
 #include "relais_proto.h"
 
 /* 00 01 .. 1f, 20 21 .. 3f, ff .. ff in base64. */

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "relais_proto.h"
-#include "spool.h"
+#include "spool_internal.h"
 
 typedef struct {
     char dir[256]; /* a fresh temporary folder for the spool */
