@@ -138,7 +138,7 @@ post "/register/$visit/transfer" recipient=hub recipient_name=coordination "note
 [ "$code" = 303 ] || { cat "$tmp/b" >&2; fail "a transfer: $code"; }
 web GET "/register/$visit"
 has 'transmis'; has 'pas encore de réponse'
-transfer=$(grep -o 'T-[0-9]*' "$tmp/b" | head -1)
+transfer=$(grep -oE '\bT-[0-9]+\b' "$tmp/b" | head -1) # not the T- a random token may hold
 post "/register/$visit/transfer" recipient=hub recipient_name=police-municipale
 [ "$code" = 409 ] || fail "a transfer to no identity: $code"
 has 'transfer.recipient_name'; grep -q 'id="transfer-recipient_name"[^>]*aria-invalid="true"' "$tmp/b" || fail "recipient_name not marked"
