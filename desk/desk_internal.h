@@ -504,21 +504,30 @@ typedef enum {
 } desk_move_outcome_t;
 
 /* What is said beside a form that did not go through (the hub's refusal, not sent, no answer, refused
- * by the desk, expired), with `sentence` (the hub's, or why), into out. */
-void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, const char *sentence, char *out,
-                           size_t cap);
+ * by the desk, expired), with `sentence` (the hub's, or why), into out. hub_status: the hub's code
+ * (RELAIS_E_*) with DESK_MOVE_REFUSED, whose words (desk_refusal_words) come first; else 0. */
+void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, int hub_status, const char *sentence,
+                           char *out, size_t cap);
+/* What a refusal of the hub's means for the person, by its code: the hub's own sentence is English and
+ * names a field or a value, these words say what to do. NULL for a code without words of its own. */
+const char *desk_refusal_words(relais_cli_lang_t lang, int hub_status);
+/* A read the hub refused or did not answer (rc, with err when the hub answered): its sentence into
+ * `sentence`, and the page's status: no answer 503, a refusal of who we are 403, what the hub does
+ * not know 404, anything else 502. */
+unsigned desk_read_failed(relais_cli_lang_t lang, int rc, const relais_error_t *err, char *sentence, size_t cap);
 
 /* The pages, each a whole HTML document into b. */
 void desk_page_list(relais_desk_t *desk, const desk_session_t *s, struct MHD_Connection *conn, desk_buf_t *b);
 void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_reply_t *r, uint64_t moved_seq,
                     desk_buf_t *b);
 void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
-                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b);
+                    desk_move_outcome_t outcome, int hub_status, const char *sentence, desk_buf_t *b);
 /* A decision on a possible duplicate that did not go through: the sentence beside the forms for
  * `other` (the other case as the hub spells it; NULL when the form did not name one), the note
  * typed kept in the form of the action sent. */
 void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const char *other,
-                         const desk_form_t *form, desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b);
+                         const desk_form_t *form, desk_move_outcome_t outcome, int hub_status, const char *sentence,
+                         desk_buf_t *b);
 /* A form posted after its session ended (local mode): nothing sent, and what was typed given back
  * to copy, so that a long note is not lost to an idle timeout. */
 void desk_page_session_ended(relais_desk_t *desk, relais_cli_lang_t lang, const desk_form_t *form, desk_buf_t *b);

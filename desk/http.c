@@ -354,15 +354,8 @@ static enum MHD_Result s_case(relais_desk_t *desk, struct MHD_Connection *conn, 
         snprintf(err.message, sizeof err.message, "the hub sent no summary of %s", id);
     }
     if (rc) {
-        unsigned status = rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE
-                          : rc == RELAIS_E_FORBIDDEN                           ? MHD_HTTP_FORBIDDEN
-                          : err.status                                         ? MHD_HTTP_NOT_FOUND
-                                                                               : MHD_HTTP_BAD_GATEWAY;
-        char sentence[512];
-        snprintf(sentence, sizeof sentence, "%s%s",
-                 rc == RELAIS_E_TIMEOUT ? T(lang, "Le hub ne répond pas : ", "The hub does not answer: ")
-                                        : T(lang, "Le hub répond : ", "The hub says: "),
-                 err.message[0] ? err.message : relais_status_detail());
+        char sentence[800];
+        unsigned status = desk_read_failed(lang, rc, &err, sentence, sizeof sentence);
         return desk_http_say(desk, conn, status, s, lang, T(lang, "Dossier non lu", "Case not read"), sentence, NULL);
     }
     const char *moved = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "moved");
@@ -432,10 +425,27 @@ int desk_hub_send(relais_desk_t *desk, desk_sign_fn *sign, const void *arg, cons
     return rc;
 }
 
+unsigned desk_read_failed(relais_cli_lang_t lang, int rc, const relais_error_t *err, char *sentence, size_t cap)
+{
+    const char *said = err->message[0] ? err->message : relais_status_detail();
+    const char *words = rc != RELAIS_E_TIMEOUT && err->status ? desk_refusal_words(lang, err->status) : NULL;
+    if (rc == RELAIS_E_TIMEOUT)
+        snprintf(sentence, cap, T(lang, "Le hub ne répond pas : %s", "The hub does not answer: %s"), said);
+    else if (words)
+        desk_outcome_sentence(lang, DESK_MOVE_REFUSED, err->status, said, sentence, cap);
+    else
+        snprintf(sentence, cap, T(lang, "Le hub répond : %s", "The hub says: %s"), said);
+    return rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE
+           : rc == RELAIS_E_FORBIDDEN                           ? MHD_HTTP_FORBIDDEN
+           : err->status                                        ? MHD_HTTP_NOT_FOUND
+                                                                : MHD_HTTP_BAD_GATEWAY;
+}
+
 /* How an update that did not go through is answered: its status, what happened, the sentence. */
 static void s_not_through(int rc, const desk_sent_t *sent, unsigned *status, desk_move_outcome_t *outcome,
-                          const char **sentence)
+                          int *hub_status, const char **sentence)
 {
+    *hub_status = 0;
     if (sent->queued) {
         *status = MHD_HTTP_ACCEPTED;
         *outcome = DESK_MOVE_QUEUED;
@@ -451,6 +461,7 @@ static void s_not_through(int rc, const desk_sent_t *sent, unsigned *status, des
     } else {
         *status = MHD_HTTP_CONFLICT;
         *outcome = DESK_MOVE_REFUSED;
+        *hub_status = sent->err.status;
         *sentence = sent->err.message;
     }
 }
@@ -466,10 +477,11 @@ static enum MHD_Result s_recorded(relais_desk_t *desk, struct MHD_Connection *co
 
 static enum MHD_Result s_move_page(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
                                    const desk_session_t *s, const char *id, const desk_form_t *form,
-                                   desk_move_outcome_t outcome, const char *sentence, const desk_cookie_t *cookie)
+                                   desk_move_outcome_t outcome, int hub_status, const char *sentence,
+                                   const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
-    desk_page_move(desk, s, id, form, outcome, sentence, &b);
+    desk_page_move(desk, s, id, form, outcome, hub_status, sentence, &b);
     return desk_http_send(desk, conn, status, &b, cookie, NULL);
 }
 
@@ -484,9 +496,9 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
                      T(lang, "Un dossier se nomme C-14.", "A case is named C-14."), cookie);
     /* The form's token first: nothing is read from a form that is not this session's. */
     if (!desk_csrf_ok(s, f))
-        return s_move_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, f, DESK_MOVE_EXPIRED, NULL, cookie);
+        return s_move_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, f, DESK_MOVE_EXPIRED, 0, NULL, cookie);
     if (req->too_big)
-        return s_move_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, f, DESK_MOVE_INVALID,
+        return s_move_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, f, DESK_MOVE_INVALID, 0,
                            T(lang, "le formulaire est trop long pour le hub", "the form is too long for the hub"),
                            cookie);
     relais_case_update_t u = {.case_id = id};
@@ -495,11 +507,11 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
     if (!u.from_state && desk_model_row(desk->model, id, 0, &row) == 0)
         u.from_state = row.state;
     if (!f->to || !*f->to)
-        return s_move_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, f, DESK_MOVE_INVALID,
+        return s_move_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, f, DESK_MOVE_INVALID, 0,
                            T(lang, "choisissez ce que vous faites", "choose what you do"), cookie);
     u.to_state = strcmp(f->to, "note") == 0 ? u.from_state : relais_case_state_from_name(f->to);
     if (!u.to_state || !u.from_state)
-        return s_move_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, f, DESK_MOVE_INVALID,
+        return s_move_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, f, DESK_MOVE_INVALID, 0,
                            T(lang, "cet état n'existe pas", "there is no such state"), cookie);
     u.note = s_or_null(f->note);
     u.reason_code = s_or_null(f->reason);
@@ -537,17 +549,19 @@ static enum MHD_Result s_move(relais_desk_t *desk, struct MHD_Connection *conn, 
         return s_recorded(desk, conn, id, sent.ack.seq, cookie);
     unsigned status;
     desk_move_outcome_t outcome;
+    int hub_status;
     const char *sentence;
-    s_not_through(rc, &sent, &status, &outcome, &sentence);
-    return s_move_page(desk, conn, status, s, id, f, outcome, sentence, cookie);
+    s_not_through(rc, &sent, &status, &outcome, &hub_status, &sentence);
+    return s_move_page(desk, conn, status, s, id, f, outcome, hub_status, sentence, cookie);
 }
 
 static enum MHD_Result s_dup_page(relais_desk_t *desk, struct MHD_Connection *conn, unsigned status,
                                   const desk_session_t *s, const char *id, const char *other, const desk_form_t *form,
-                                  desk_move_outcome_t outcome, const char *sentence, const desk_cookie_t *cookie)
+                                  desk_move_outcome_t outcome, int hub_status, const char *sentence,
+                                  const desk_cookie_t *cookie)
 {
     desk_buf_t b = {0};
-    desk_page_duplicate(desk, s, id, other, form, outcome, sentence, &b);
+    desk_page_duplicate(desk, s, id, other, form, outcome, hub_status, sentence, &b);
     return desk_http_send(desk, conn, status, &b, cookie, NULL);
 }
 
@@ -569,9 +583,9 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
                             ? other
                             : NULL;
     if (!desk_csrf_ok(s, f))
-        return s_dup_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, named, f, DESK_MOVE_EXPIRED, NULL, cookie);
+        return s_dup_page(desk, conn, MHD_HTTP_FORBIDDEN, s, id, named, f, DESK_MOVE_EXPIRED, 0, NULL, cookie);
     if (req->too_big)
-        return s_dup_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, named, f, DESK_MOVE_INVALID,
+        return s_dup_page(desk, conn, MHD_HTTP_CONTENT_TOO_LARGE, s, id, named, f, DESK_MOVE_INVALID, 0,
                           T(lang, "le formulaire est trop long pour le hub", "the form is too long for the hub"),
                           cookie);
     if (!named) {
@@ -584,17 +598,17 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
                      T(lang, "« %.40s » n'est pas un numéro de dossier (un dossier se nomme C-14)",
                        "\xe2\x80\x9c%.40s\xe2\x80\x9d is not a case number (a case is named C-14)"),
                      f->other);
-        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, NULL, f, DESK_MOVE_INVALID, why,
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, NULL, f, DESK_MOVE_INVALID, 0, why,
                           cookie);
     }
     if (strcmp(other, id) == 0)
-        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, NULL, f, DESK_MOVE_INVALID,
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, NULL, f, DESK_MOVE_INVALID, 0,
                           T(lang, "un dossier n'est pas le doublon de lui-même",
                             "a case is not a duplicate of itself"),
                           cookie);
     int merge = f->action && strcmp(f->action, "merge") == 0;
     if (!merge && !(f->action && strcmp(f->action, "dismiss") == 0))
-        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, other, f, DESK_MOVE_INVALID,
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, other, f, DESK_MOVE_INVALID, 0,
                           T(lang, "choisissez : fusionner, ou pas un doublon", "choose: merge, or not a duplicate"),
                           cookie);
     relais_case_update_t u = {.case_id = id, .note = s_or_null(f->note)};
@@ -603,7 +617,7 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
     if (!u.from_state && desk_model_row(desk->model, id, 0, &row) == 0)
         u.from_state = row.state;
     if (!u.from_state)
-        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, other, f, DESK_MOVE_INVALID,
+        return s_dup_page(desk, conn, MHD_HTTP_UNPROCESSABLE_CONTENT, s, id, other, f, DESK_MOVE_INVALID, 0,
                           T(lang, "l'état du dossier n'est pas connu : ouvrez à nouveau sa page",
                             "the case's state is not known: open its page again"),
                           cookie);
@@ -624,8 +638,9 @@ static enum MHD_Result s_duplicate(relais_desk_t *desk, struct MHD_Connection *c
     unsigned status;
     desk_move_outcome_t outcome;
     const char *sentence;
-    s_not_through(rc, &sent, &status, &outcome, &sentence);
-    return s_dup_page(desk, conn, status, s, id, other, f, outcome, sentence, cookie);
+    int hub_status;
+    s_not_through(rc, &sent, &status, &outcome, &hub_status, &sentence);
+    return s_dup_page(desk, conn, status, s, id, other, f, outcome, hub_status, sentence, cookie);
 }
 
 /* ---- The event stream ----------------------------------------------------------------------------- */

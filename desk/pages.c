@@ -1023,13 +1023,13 @@ void desk_page_case(relais_desk_t *desk, const desk_session_t *s, const relais_r
 /* The hub's refusal of a move, in the page's language where the desk can say it: a move the state
  * does not allow is said in French from the state machine the hub runs, the hub's own sentence
  * (in English, as its log has it) after it. */
-static void s_refusal(relais_cli_lang_t lang, const s_move_t *m, const char *to_name, const char *sentence,
-                      char *out, size_t cap)
+static void s_refusal(relais_cli_lang_t lang, const s_move_t *m, const char *to_name, int hub_status,
+                      const char *sentence, char *out, size_t cap)
 {
     relais_case_state_t to = to_name && strcmp(to_name, "note") == 0 ? m->from
                                                                        : relais_case_state_from_name(to_name ? to_name : "");
     if (lang == RELAIS_CLI_EN || !m->from || !to || relais_cases_can_move(m->from, m->paused_from, to)) {
-        snprintf(out, cap, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), sentence);
+        desk_outcome_sentence(lang, DESK_MOVE_REFUSED, hub_status, sentence, out, cap);
         return;
     }
     size_t used = (size_t)snprintf(out, cap, "Le hub a refusé : le dossier est « %s »", s_state(m->from, lang));
@@ -1084,12 +1084,64 @@ static void s_form_page(relais_desk_t *desk, const desk_session_t *s, const char
     }
 }
 
-void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, const char *sentence, char *out,
-                           size_t cap)
+const char *desk_refusal_words(relais_cli_lang_t lang, int hub_status)
 {
+    switch (hub_status) {
+    case RELAIS_E_BAD_SIGNATURE:
+    case RELAIS_E_SENDER_MISMATCH:
+        return T(lang, "l'envoi ne porte pas la signature de votre identité ; prévenez l'administrateur du hub",
+                 "the message does not carry your identity's signature; tell the hub's administrator");
+    case RELAIS_E_UNKNOWN_SENDER:
+        return T(lang, "votre identité n'est pas, ou plus, dans le registre du hub ; prévenez son administrateur",
+                 "your identity is not, or no longer, in the hub's registry; tell its administrator");
+    case RELAIS_E_MALFORMED:
+        return T(lang, "une valeur saisie n'est pas acceptée ; la réponse du hub nomme le champ",
+                 "a value typed is not accepted; the hub's answer names the field");
+    case RELAIS_E_TOO_LARGE:
+        return T(lang, "l'envoi est trop long ; raccourcissez le texte", "the message is too long; shorten the text");
+    case RELAIS_E_STALE:
+        return T(lang, "la date de l'envoi est hors de ce que le hub accepte ; vérifiez l'horloge de ce poste",
+                 "the message's date is outside what the hub accepts; check this computer's clock");
+    case RELAIS_E_DUPLICATE_CONFLICT:
+        return T(lang, "cet envoi a déjà été reçu avec un autre contenu ; rechargez la page",
+                 "this message was received before with other content; reload the page");
+    case RELAIS_E_NO_CONSENT:
+        return T(lang, "le signalement n'a ni l'accord des parents ni leur demande",
+                 "the referral has neither the parents' agreement nor their request");
+    case RELAIS_E_BAD_TRANSITION:
+        return T(lang, "la fiche n'est plus dans l'état où vous l'avez vue ; rechargez la page",
+                 "the record is no longer in the state you saw; reload the page");
+    case RELAIS_E_FORBIDDEN:
+        return T(lang, "votre rôle ne permet pas cette action", "your role does not allow this action");
+    case RELAIS_E_STORE_FULL:
+        return T(lang, "le hub n'a plus de place pour enregistrer ; prévenez son administrateur",
+                 "the hub has no room left to record; tell its administrator");
+    case RELAIS_E_UNAVAILABLE:
+        return T(lang, "le hub ne peut pas enregistrer pour l'instant ; réessayez dans un moment",
+                 "the hub cannot record now; try again in a moment");
+    case RELAIS_E_RATE_LIMITED:
+        return T(lang, "trop de lectures en peu de temps ; réessayez dans quelques minutes",
+                 "too many reads in a short time; try again in a few minutes");
+    case RELAIS_E_LEGAL_HOLD:
+        return T(lang, "la fiche est sous conservation légale : elle ne peut pas être effacée",
+                 "the record is under a legal hold: it cannot be erased");
+    default:
+        return NULL;
+    }
+}
+
+void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, int hub_status, const char *sentence,
+                           char *out, size_t cap)
+{
+    const char *words = outcome == DESK_MOVE_REFUSED ? desk_refusal_words(lang, hub_status) : NULL;
     switch (outcome) {
     case DESK_MOVE_REFUSED:
-        snprintf(out, cap, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), sentence);
+        if (words && sentence && *sentence)
+            snprintf(out, cap, T(lang, "Le hub a refusé : %s. Sa réponse : « %s »", "The hub refused: %s. Its answer: "
+                                 "\xe2\x80\x9c%s\xe2\x80\x9d"),
+                     words, sentence);
+        else
+            snprintf(out, cap, T(lang, "Le hub a refusé : %s", "The hub refused: %s"), words ? words : sentence);
         break;
     case DESK_MOVE_NOT_SENT:
         snprintf(out, cap,
@@ -1127,16 +1179,16 @@ void desk_outcome_sentence(relais_cli_lang_t lang, desk_move_outcome_t outcome, 
 }
 
 void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const desk_form_t *form,
-                    desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+                    desk_move_outcome_t outcome, int hub_status, const char *sentence, desk_buf_t *b)
 {
     relais_cli_lang_t lang = s->lang;
     char alert[1024];
     s_move_t move = {.case_id = case_id, .typed = form, .csrf = s->csrf};
     s_form_page(desk, s, case_id, form, &move.from, &move.paused_from, b);
     if (outcome == DESK_MOVE_REFUSED)
-        s_refusal(lang, &move, form->to, sentence, alert, sizeof alert);
+        s_refusal(lang, &move, form->to, hub_status, sentence, alert, sizeof alert);
     else
-        desk_outcome_sentence(lang, outcome, sentence, alert, sizeof alert);
+        desk_outcome_sentence(lang, outcome, hub_status, sentence, alert, sizeof alert);
     move.alert = alert;
     move.queued = outcome == DESK_MOVE_QUEUED;
     if (!move.from) {
@@ -1148,7 +1200,8 @@ void desk_page_move(relais_desk_t *desk, const desk_session_t *s, const char *ca
 }
 
 void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const char *case_id, const char *other,
-                         const desk_form_t *form, desk_move_outcome_t outcome, const char *sentence, desk_buf_t *b)
+                         const desk_form_t *form, desk_move_outcome_t outcome, int hub_status, const char *sentence,
+                         desk_buf_t *b)
 {
     relais_cli_lang_t lang = s->lang;
     char alert[1024], others[1][RELAIS_CASE_ID_LEN];
@@ -1159,7 +1212,7 @@ void desk_page_duplicate(relais_desk_t *desk, const desk_session_t *s, const cha
         dup.others = (const char(*)[RELAIS_CASE_ID_LEN])others;
         dup.count = 1;
     }
-    desk_outcome_sentence(lang, outcome, sentence, alert, sizeof alert);
+    desk_outcome_sentence(lang, outcome, hub_status, sentence, alert, sizeof alert);
     dup.alert = alert;
     dup.queued = outcome == DESK_MOVE_QUEUED;
     size_t shown = 0;

@@ -1430,10 +1430,12 @@ static void s_summary_cells(const relais_case_summary_t *c, relais_cli_lang_t la
 
 static void s_hub_trouble(int rc, const relais_error_t *err, relais_cli_lang_t lang, desk_buf_t *b)
 {
-    desk_buf_printf(b, "<div class=\"alert\" role=\"alert\"><p>%s <q lang=\"en\">",
+    const char *words = rc != RELAIS_E_TIMEOUT ? desk_refusal_words(lang, err->status) : NULL;
+    desk_buf_printf(b, "<div class=\"alert\" role=\"alert\"><p>%s%s%s <q lang=\"en\">",
                     rc == RELAIS_E_TIMEOUT ? T(lang, "Le hub ne répond pas : rien n'a pu être lu.",
                                                "The hub does not answer: nothing could be read.")
-                                           : T(lang, "Le hub a refusé la lecture.", "The hub refused the read."));
+                                           : T(lang, "Le hub a refusé la lecture", "The hub refused the read"),
+                    words ? T(lang, " : ", ": ") : "", words ? words : (rc == RELAIS_E_TIMEOUT ? "" : "."));
     desk_buf_text(b, err->message);
     desk_buf_put(b, "</q></p></div>\n");
 }

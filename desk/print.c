@@ -52,21 +52,12 @@ static void s_printed_line(relais_cli_lang_t lang, int names_children, desk_buf_
                                    : "");
 }
 
-/* A read the hub refused or did not answer, on a page whose status says which: no answer 503, a
- * refusal of who we are 403, a case or meeting the hub does not know 404, anything else 502. */
+/* A read the hub refused or did not answer, on a page whose status says which (desk_read_failed). */
 static enum MHD_Result s_hub_failed(const desk_request_t *r, int rc, const relais_error_t *err, const char *title)
 {
-    relais_cli_lang_t lang = r->s->lang;
-    unsigned status = rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE
-                      : rc == RELAIS_E_FORBIDDEN                           ? MHD_HTTP_FORBIDDEN
-                      : err->status                                        ? MHD_HTTP_NOT_FOUND
-                                                                           : MHD_HTTP_BAD_GATEWAY;
-    char sentence[600];
-    snprintf(sentence, sizeof sentence, "%s%s",
-             rc == RELAIS_E_TIMEOUT ? T(lang, "Le hub ne répond pas : ", "The hub does not answer: ")
-                                    : T(lang, "Le hub répond : ", "The hub says: "),
-             err->message[0] ? err->message : relais_status_detail());
-    return desk_http_say(r->desk, r->conn, status, r->s, lang, title, sentence, r->made);
+    char sentence[800];
+    unsigned status = desk_read_failed(r->s->lang, rc, err, sentence, sizeof sentence);
+    return desk_http_say(r->desk, r->conn, status, r->s, r->s->lang, title, sentence, r->made);
 }
 
 /* The hub's one connection, taken for a read (a librelais client is not thread-safe), and given

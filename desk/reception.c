@@ -293,7 +293,7 @@ static void s_named_field(const char *sentence, char *out, size_t cap)
 unsigned desk_r_not_through(int rc, const desk_r_sent_t *sent, relais_cli_lang_t lang, desk_r_view_t *v)
 {
     if (sent->queued) {
-        desk_outcome_sentence(lang, DESK_MOVE_QUEUED, NULL, v->alert, sizeof v->alert);
+        desk_outcome_sentence(lang, DESK_MOVE_QUEUED, 0, NULL, v->alert, sizeof v->alert);
         v->queued = 1;
         v->lang = lang;
         return MHD_HTTP_ACCEPTED;
@@ -301,15 +301,15 @@ unsigned desk_r_not_through(int rc, const desk_r_sent_t *sent, relais_cli_lang_t
     if (rc == RELAIS_E_TIMEOUT || rc == RELAIS_E_UNAVAILABLE) {
         /* a write that timed out on a connection that was up may have been stored */
         int maybe = rc == RELAIS_E_TIMEOUT && (sent->call.was_up || sent->call.is_up);
-        desk_outcome_sentence(lang, maybe ? DESK_MOVE_NO_ANSWER : DESK_MOVE_NOT_SENT,
+        desk_outcome_sentence(lang, maybe ? DESK_MOVE_NO_ANSWER : DESK_MOVE_NOT_SENT, 0,
                               sent->call.err.message[0] ? sent->call.err.message : sent->call.why, v->alert,
                               sizeof v->alert);
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     }
     const char *sentence = sent->call.err.status ? sent->call.err.message : sent->call.why;
     s_named_field(sentence, v->field, sizeof v->field);
-    desk_outcome_sentence(lang, sent->call.err.status ? DESK_MOVE_REFUSED : DESK_MOVE_INVALID, sentence, v->alert,
-                          sizeof v->alert);
+    desk_outcome_sentence(lang, sent->call.err.status ? DESK_MOVE_REFUSED : DESK_MOVE_INVALID, sent->call.err.status,
+                          sentence, v->alert, sizeof v->alert);
     return sent->call.err.status ? MHD_HTTP_CONFLICT : MHD_HTTP_UNPROCESSABLE_CONTENT;
 }
 
@@ -679,7 +679,7 @@ int desk_r_form_ok(desk_request_t *r, desk_r_view_t *v, unsigned *status)
 {
     relais_cli_lang_t lang = r->s->lang;
     if (!desk_csrf_ok(r->s, r->form)) {
-        desk_outcome_sentence(lang, DESK_MOVE_EXPIRED, NULL, v->alert, sizeof v->alert);
+        desk_outcome_sentence(lang, DESK_MOVE_EXPIRED, 0, NULL, v->alert, sizeof v->alert);
         *status = MHD_HTTP_FORBIDDEN;
         return 0;
     }

@@ -298,7 +298,8 @@ hasnt "Doublons possibles"
 web POST "/cases/$cousin/duplicate" --data-urlencode "csrf=$token_csrf" --data-urlencode "from=submitted" \
   --data-urlencode "action=dismiss" --data-urlencode "other=$lina" --data-urlencode "note=Une seconde fois"
 [ "$code" = 409 ] || fail "a second dismissal: $code"
-has 'role="alert" id="dup-error">Le hub a refusé : case '"$cousin"' is not flagged as a possible duplicate'
+has 'role="alert" id="dup-error">Le hub a refusé : '
+has 'Sa réponse : « case '"$cousin"' is not flagged as a possible duplicate'
 has ">Une seconde fois</textarea>"
 page duplicate-refused
 

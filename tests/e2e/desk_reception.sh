@@ -109,6 +109,8 @@ page record-refused
 post /register/new channel=call category=noise "subject=$(printf 'x%.0s' $(seq 130))" "summary=Trop long."
 [ "$code" = 409 ] || fail "a subject too long: $code"
 has 'contact.subject'; grep -q 'id="record-subject"[^>]*aria-invalid="true"' "$tmp/b" || fail "the subject not marked"
+# The hub's sentence is English and names the field; the person first reads in French what it means.
+has "Le hub a refusé : une valeur saisie n&#39;est pas acceptée ; la réponse du hub nomme le champ. Sa réponse : « contact.subject"
 has 'Trop long.'
 
 step "a form without the session's token is refused and nothing is stored"

@@ -363,6 +363,42 @@ static void test_model_events(void **state)
     desk_model_free(&m);
 }
 
+/* Every code the hub refuses with has words of its own for the person, in French and in English; the
+ * hub's English sentence follows them; a read the hub refused or did not answer gets its page status. */
+static void test_refusal_words(void **state)
+{
+    (void)state;
+    for (int code = RELAIS_E_BAD_SIGNATURE; code >= RELAIS_E_WIRE_LAST; code--) {
+        const char *fr = desk_refusal_words(RELAIS_CLI_FR, code), *en = desk_refusal_words(RELAIS_CLI_EN, code);
+        assert_non_null(fr);
+        assert_non_null(en);
+        assert_string_not_equal(fr, en);
+    }
+    assert_null(desk_refusal_words(RELAIS_CLI_FR, 0));
+    assert_null(desk_refusal_words(RELAIS_CLI_FR, RELAIS_E_NOMEM));
+
+    char out[512];
+    desk_outcome_sentence(RELAIS_CLI_FR, DESK_MOVE_REFUSED, RELAIS_E_FORBIDDEN, "coordinator only", out, sizeof out);
+    assert_string_equal(out, "Le hub a refusé : votre rôle ne permet pas cette action. Sa réponse : « coordinator only »");
+    desk_outcome_sentence(RELAIS_CLI_EN, DESK_MOVE_REFUSED, RELAIS_E_FORBIDDEN, "coordinator only", out, sizeof out);
+    assert_string_equal(out, "The hub refused: your role does not allow this action. Its answer: \xe2\x80\x9c"
+                             "coordinator only\xe2\x80\x9d");
+    desk_outcome_sentence(RELAIS_CLI_FR, DESK_MOVE_REFUSED, 0, "no code", out, sizeof out);
+    assert_string_equal(out, "Le hub a refusé : no code");
+
+    relais_error_t err = {.status = RELAIS_E_RATE_LIMITED};
+    snprintf(err.message, sizeof err.message, "%s", "read budget spent");
+    assert_int_equal(desk_read_failed(RELAIS_CLI_FR, RELAIS_E_RATE_LIMITED, &err, out, sizeof out), 404);
+    assert_non_null(strstr(out, "réessayez dans quelques minutes"));
+    assert_non_null(strstr(out, "« read budget spent »"));
+    relais_error_t none = {0};
+    snprintf(none.message, sizeof none.message, "%s", "no handshake");
+    assert_int_equal(desk_read_failed(RELAIS_CLI_FR, RELAIS_E_TIMEOUT, &none, out, sizeof out), 503);
+    assert_string_equal(out, "Le hub ne répond pas : no handshake");
+    err.status = RELAIS_E_FORBIDDEN;
+    assert_int_equal(desk_read_failed(RELAIS_CLI_FR, RELAIS_E_FORBIDDEN, &err, out, sizeof out), 403);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -376,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_model_pause_merge_and_sweep),
         cmocka_unit_test(test_model_rectified_names),
         cmocka_unit_test(test_model_events),
+        cmocka_unit_test(test_refusal_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
