@@ -199,6 +199,28 @@ grep "event=post-refused" "$tmp/agent.log" | grep "file=$refused" | grep "status
   [ "$(field posts_waiting "$(cat "$tmp/body")")" = 0 ] || fail "GET /status does not count the refused status: $(cat "$tmp/body")"
 echo "   $(grep -o 'event=post-refused.*' "$tmp/agent.log" | head -1)"
 
+step "the Tranquillité urbaine transfers a call to the college: the transfer as a file in the outbox, and POSTed"
+expect 0 accueil-tu reception record --channel call --category other --subject "Élève seul le soir" \
+  --summary "Un élève attend seul devant le collège après 19 h." --json
+entry=$(field handle "$(cat "$tmp/out")")
+expect 0 accueil-tu reception transfer "$entry" --to hub --name college-curie --note "Un de vos élèves ?" --json
+to_college=$(field handle "$(cat "$tmp/out")")
+for _ in $(seq 300); do ls "$tmp/state/outbox/" | grep -q -- '-transfer.json$' && break; sleep 0.1; done
+transfer_file=$(ls "$tmp/state/outbox/"*-transfer.json 2>/dev/null | head -1)
+[ -n "$transfer_file" ] || fail "no transfer in the outbox: $(ls "$tmp/state/outbox")"
+"$python" - "$transfer_file" "$entry" <<'PY' || fail "the transfer's file lacks its note or its entry: $(cat "$transfer_file")"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+t = d["record"]["message"]["transfer"]
+c = d["transferred_entry"]["message"]["contact"]
+assert d["kind"] == "transfer" and t["entry_id"] == sys.argv[2] and t["recipient_name"] == "college-curie", d
+assert t["note"] == "Un de vos élèves ?" and c["subject"] == "Élève seul le soir", d
+PY
+[ "$(stat -c %a "$transfer_file")" = 600 ] || fail "the transfer's file is not 0600"
+for _ in $(seq 300); do grep -l '"kind":"transfer"' "$tmp/received/"* >/dev/null 2>&1 && break; sleep 0.1; done
+grep -l '"kind":"transfer"' "$tmp/received/"* >/dev/null 2>&1 || fail "the transfer was not POSTed"
+expect 0 college-curie reception answer "$to_college" accepted --note "Nous le prenons en charge."
+
 step "a restart of the agent posts nothing again and writes nothing again"
 before=$(ls "$tmp/received" | wc -l)
 stop_agent
