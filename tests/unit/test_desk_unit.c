@@ -363,6 +363,51 @@ static void test_model_events(void **state)
     desk_model_free(&m);
 }
 
+/* A full queue: DESK_QUEUE_MAX actions wait, the next is refused and nothing is dropped; the list is
+ * newest first; an action's one-time id is found. The queue's thread is not started: no hub here. */
+static void test_queue_full(void **state)
+{
+    (void)state;
+    relais_desk_t *desk = calloc(1, sizeof *desk);
+    assert_non_null(desk);
+    pthread_mutex_init(&desk->queue.lock, NULL);
+    pthread_cond_init(&desk->queue.wake, NULL);
+    desk->queue.ready = 1;
+    uint8_t msg_id[RELAIS_MSG_ID_BYTES] = {0}, bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    desk_what_t what = {0};
+    for (int i = 0; i <= DESK_QUEUE_MAX; i++) {
+        msg_id[0] = (uint8_t)i;
+        snprintf(what.fr, sizeof what.fr, "Note au dossier C-%d", i + 1);
+        memset(what.once, 'a' + i % 26, DESK_TOKEN_LEN - 1);
+        what.once[0] = (char)('A' + i / 26);
+        int rc = desk_queue_add_locked(desk, msg_id, bytes, sizeof bytes, &what);
+        if (i < DESK_QUEUE_MAX) {
+            assert_int_equal(rc, 0);
+        } else {
+            assert_int_equal(rc, RELAIS_E_STORE_FULL);
+            assert_non_null(strstr(relais_status_detail(), "32 actions already wait"));
+        }
+    }
+    assert_int_equal(desk_queue_waiting(desk), DESK_QUEUE_MAX);
+    desk_queued_t listed[DESK_QUEUE_MAX];
+    assert_int_equal(desk_queue_list(desk, listed, DESK_QUEUE_MAX), DESK_QUEUE_MAX);
+    assert_int_equal(listed[0].number, DESK_QUEUE_MAX);
+    assert_string_equal(listed[0].what.fr, "Note au dossier C-32");
+    assert_int_equal(listed[DESK_QUEUE_MAX - 1].number, 1);
+    assert_null(listed[0].bytes); /* the list holds no signed bytes */
+    char once[DESK_TOKEN_LEN];
+    memset(once, 'f', DESK_TOKEN_LEN - 1);
+    once[0] = 'A';
+    once[DESK_TOKEN_LEN - 1] = '\0';
+    assert_true(desk_queue_has_once(desk, once)); /* the sixth action's */
+    once[0] = 'B';
+    once[1] = 'g'; /* the 33rd, refused: not in the queue */
+    memset(once + 1, 'g', DESK_TOKEN_LEN - 2);
+    assert_false(desk_queue_has_once(desk, once));
+    desk_queue_close(desk);
+    free(desk);
+}
+
 /* Every code the hub refuses with has words of its own for the person, in French and in English; the
  * hub's English sentence follows them; a read the hub refused or did not answer gets its page status. */
 static void test_refusal_words(void **state)
@@ -413,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_model_rectified_names),
         cmocka_unit_test(test_model_events),
         cmocka_unit_test(test_refusal_words),
+        cmocka_unit_test(test_queue_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
