@@ -147,9 +147,25 @@ static int s_write_all(int fd, const char *path, const void *data, size_t len)
     return 0;
 }
 
-/* `relais keygen --out DIR` may name a folder that does not exist yet: make it private. */
+/* `relais keygen --out DIR` may name a folder that does not exist yet, in folders that do not
+ * either (~/relais/NAME on a new machine): make each one missing, private. */
 static int s_ensure_dir(const char *dir)
 {
+    char parent[PATH_MAX];
+    size_t len = strlen(dir);
+    if (len == 0 || len >= sizeof parent)
+        return relais_status_set(RELAIS_E_INVALID, "the folder name is empty or too long");
+    memcpy(parent, dir, len + 1);
+    for (char *p = parent + 1; *p; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        int made = mkdir(parent, 0700) == 0 || errno == EEXIST;
+        *p = '/';
+        if (!made)
+            return relais_status_set(RELAIS_E_IO, "cannot create folder %.*s: %s", (int)(p - parent), parent,
+                                     strerror(errno));
+    }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return relais_status_set(RELAIS_E_IO, "cannot create folder %s: %s", dir, strerror(errno));
     struct stat st;

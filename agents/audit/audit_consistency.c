@@ -117,16 +117,16 @@ int relais_audit_cmd_consistency(int argc, char **argv)
 /* ---- check-consistency -------------------------------------------------------------------- */
 
 /* One of the two notes: its signature by the hub's key, then its size and root against the
- * proof's. `which` is "old" or "new". Returns 0, or the status of the first difference with a
+ * proof's. `which` is "old" or "new"; `option` the certificate's option, for the sentence. Returns 0, or the status of the first difference with a
  * sentence that names the note and the field. */
-static int s_check_note(const char *which, const char *note, const relais_peer_t *broker, uint64_t size,
-                        const relais_hash_t root, relais_checkpoint_t *cp)
+static int s_check_note(const char *which, const char *note, const relais_peer_t *broker, const char *option,
+                        uint64_t size, const relais_hash_t root, relais_checkpoint_t *cp)
 {
     char why[256];
     int rc = relais_checkpoint_verify(note, broker->name, broker->sign_public, cp);
     if (rc == RELAIS_E_BAD_SIGNATURE)
-        return relais_status_set(rc, "the %s note is not signed by %s's key (the --broker-cert's sign-key)", which,
-                                 broker->name);
+        return relais_status_set(rc, "the %s note is not signed by %s's key (the %s's sign-key)", which,
+                                 broker->name, option);
     if (rc) {
         snprintf(why, sizeof why, "%s", relais_status_detail());
         return relais_status_set(rc, "the %s note is not a checkpoint note: %s", which, why);
@@ -140,14 +140,20 @@ static int s_check_note(const char *which, const char *note, const relais_peer_t
     return 0;
 }
 
-/* Both notes, then the proof itself (RFC 9162 section 2.1.4.2). */
+/* Both notes, then the proof itself (RFC 9162 section 2.1.4.2). The old note is checked with
+ * `old_broker` when the hub's identity changed between the two (--old-broker-cert), else with
+ * `broker`. */
 static int s_check_consistency_against(const relais_audit_consistency_t *proof, const char *old_note,
-                                       const char *new_note, const relais_peer_t *broker, relais_checkpoint_t *old_cp,
+                                       const char *new_note, const relais_peer_t *broker,
+                                       const relais_peer_t *old_broker, relais_checkpoint_t *old_cp,
                                        relais_checkpoint_t *new_cp)
 {
-    int rc = s_check_note("old", old_note, broker, proof->old_size, proof->old_root, old_cp);
+    int rc = old_broker ? s_check_note("old", old_note, old_broker, "--old-broker-cert", proof->old_size,
+                                       proof->old_root, old_cp)
+                        : s_check_note("old", old_note, broker, "--broker-cert", proof->old_size, proof->old_root,
+                                       old_cp);
     if (!rc)
-        rc = s_check_note("new", new_note, broker, proof->new_size, proof->new_root, new_cp);
+        rc = s_check_note("new", new_note, broker, "--broker-cert", proof->new_size, proof->new_root, new_cp);
     if (!rc && strcmp(old_cp->origin, new_cp->origin) != 0)
         rc = relais_status_set(RELAIS_E_PROOF, "the new note's origin '%s' is not the old note's '%s': two logs",
                                new_cp->origin, old_cp->origin);
@@ -157,17 +163,19 @@ static int s_check_consistency_against(const relais_audit_consistency_t *proof, 
     return rc;
 }
 
-/* What check-consistency reads: the proof, both notes and the hub's certificate. Exit status
- * 2 when one of them does not read (or the proof is no proof), with the reason said. */
+/* What check-consistency reads: the proof, both notes and the hub's certificate (and the one
+ * that signed the old note, when it is another). Exit status 2 when one of them does not read
+ * (or the proof is no proof), with the reason said. */
 typedef struct {
     relais_audit_consistency_t proof;
     char old_note[RELAIS_NOTE_MAX];
     char new_note[RELAIS_NOTE_MAX];
     relais_peer_t broker;
+    relais_peer_t old_broker;
 } s_check_input_t;
 
 static int s_check_read(const char *proof_file, const char *old_file, const char *new_file, const char *cert_file,
-                        s_check_input_t *in)
+                        const char *old_cert_file, s_check_input_t *in)
 {
     char *text = NULL;
     size_t len = 0;
@@ -186,30 +194,39 @@ static int s_check_read(const char *proof_file, const char *old_file, const char
         rc = relais_audit_read_note(new_file, in->new_note);
     if (!rc)
         rc = relais_peer_load(cert_file, &in->broker);
+    if (!rc && old_cert_file)
+        rc = relais_peer_load(old_cert_file, &in->old_broker);
     return rc ? relais_cli_local("audit check-consistency", rc) : RELAIS_EXIT_OK;
 }
 
 static int s_check_consistency(const char *proof_file, const char *old_file, const char *new_file,
-                               const char *cert_file)
+                               const char *cert_file, const char *old_cert_file)
 {
     relais_checkpoint_t old_cp, new_cp;
     s_check_input_t *in = calloc(1, sizeof *in);
     if (!in)
         return relais_cli_local("audit check-consistency", relais_status_set(RELAIS_E_NOMEM, "a consistency proof"));
-    int status = s_check_read(proof_file, old_file, new_file, cert_file, in);
+    int status = s_check_read(proof_file, old_file, new_file, cert_file, old_cert_file, in);
     if (status) {
         free(in);
         return status;
     }
-    int rc = s_check_consistency_against(&in->proof, in->old_note, in->new_note, &in->broker, &old_cp, &new_cp);
+    const relais_peer_t *old_broker = old_cert_file ? &in->old_broker : NULL;
+    int rc = s_check_consistency_against(&in->proof, in->old_note, in->new_note, &in->broker, old_broker, &old_cp,
+                                         &new_cp);
     if (rc) {
         free(in);
         relais_cli_local("audit check-consistency: FAILED", rc);
         return RELAIS_EXIT_REFUSED;
     }
-    relais_cli_line(stdout, "ok: the tree of size %" PRIu64 " extends the tree of size %" PRIu64
-                            ", both signed by %s (%s)",
-                    new_cp.size, old_cp.size, in->broker.name, new_cp.origin);
+    if (old_broker)
+        relais_cli_line(stdout, "ok: the tree of size %" PRIu64 " extends the tree of size %" PRIu64
+                                ", signed by %s then by %s (%s)",
+                        new_cp.size, old_cp.size, old_broker->name, in->broker.name, new_cp.origin);
+    else
+        relais_cli_line(stdout, "ok: the tree of size %" PRIu64 " extends the tree of size %" PRIu64
+                                ", both signed by %s (%s)",
+                        new_cp.size, old_cp.size, in->broker.name, new_cp.origin);
     free(in);
     return RELAIS_EXIT_OK;
 }
@@ -220,10 +237,11 @@ int relais_audit_cmd_check_consistency(int argc, char **argv)
         {"old", required_argument, NULL, 'o'},
         {"new", required_argument, NULL, 'n'},
         {"broker-cert", required_argument, NULL, 'b'},
+        {"old-broker-cert", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *old_note = NULL, *new_note = NULL, *cert = NULL;
+    const char *old_note = NULL, *new_note = NULL, *cert = NULL, *old_cert = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'o') {
@@ -232,6 +250,8 @@ int relais_audit_cmd_check_consistency(int argc, char **argv)
             new_note = optarg;
         } else if (c == 'b') {
             cert = optarg;
+        } else if (c == 'c') {
+            old_cert = optarg;
         } else if (c == 'h') {
             relais_audit_usage(stdout);
             return RELAIS_EXIT_OK;
@@ -242,5 +262,5 @@ int relais_audit_cmd_check_consistency(int argc, char **argv)
     if (optind + 1 != argc || !old_note || !new_note || !cert)
         return relais_cli_usage("audit check-consistency", "needs FILE.json (or -), --old NOTE_FILE, --new NOTE_FILE "
                                                            "and --broker-cert FILE");
-    return s_check_consistency(argv[optind], old_note, new_note, cert);
+    return s_check_consistency(argv[optind], old_note, new_note, cert, old_cert);
 }

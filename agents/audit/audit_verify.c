@@ -340,6 +340,8 @@ typedef struct {
     const relais_audit_keys_t *keys;  /* senders' keys */
     const relais_peer_t *broker;      /* whose key signs checkpoints; NULL: see broker_why */
     char broker_why[160];             /* why there is no broker key, when there is none */
+    int broker_signed;                /* a checkpoint signed by `broker` was read: from then on a
+                                       * hub key of revoked/ signs none */
     relais_audit_pool_t *pool;        /* checks signatures on worker threads */
     relais_audit_cases_t *cases;      /* the case replay, fed in log order; NULL: out of memory */
     uint64_t next_seq;                /* the next record to read (and hand to the pool) */
@@ -489,16 +491,37 @@ static int s_check_consistency(s_verify_t *v, const relais_checkpoint_t *cp, con
     return 0;
 }
 
-/* The signed note, against the broker's key and the store's copy of size and root. */
+/* A hub identity the hub used before its own was rotated (docs/operations.md, "Rotating and
+ * revoking keys"): a certificate of role broker in the registry's revoked/ whose key signed
+ * `note`; NULL when none did. */
+static const relais_peer_t *s_former_broker(const s_verify_t *v, const char *note, relais_checkpoint_t *cp)
+{
+    const relais_registry_t *revoked = v->keys->revoked;
+    for (size_t i = 0; revoked && i < relais_registry_count(revoked); i++) {
+        const relais_peer_t *peer = relais_registry_at(revoked, i);
+        if (peer->role == RELAIS_ROLE_BROKER && relais_checkpoint_verify(note, peer->name, peer->sign_public, cp) == 0)
+            return peer;
+    }
+    return NULL;
+}
+
+/* The signed note, against the broker's key and the store's copy of size and root. Before the
+ * first note of that key, a note may be signed by a former hub key, in revoked/. */
 static int s_check_note(s_verify_t *v, const relais_store_checkpoint_t *scp, relais_checkpoint_t *cp,
                         const char *where)
 {
     if (!v->broker)
         return s_fail(v, RELAIS_E_INVALID, where, "cannot check checkpoints: %s", v->broker_why);
     int rc = relais_checkpoint_verify(scp->note, v->broker->name, v->broker->sign_public, cp);
+    char why[200];
+    snprintf(why, sizeof why, "%s", rc ? relais_status_detail() : "");
+    if (rc == 0)
+        v->broker_signed = 1;
+    else if (rc == RELAIS_E_BAD_SIGNATURE && !v->broker_signed && s_former_broker(v, scp->note, cp))
+        rc = 0;
     if (rc)
-        return s_fail(v, rc, where, "the signed note does not verify with the key of '%s': %s", v->broker->name,
-                      relais_status_detail());
+        return s_fail(v, rc, where, "the signed note does not verify with the key of '%s'%s: %s", v->broker->name,
+                      v->broker_signed ? "" : " (nor with a hub key of revoked/)", why);
     if (cp->size != scp->size || memcmp(cp->root, scp->root, RELAIS_HASH_SIZE) != 0)
         return s_fail(v, RELAIS_E_CORRUPT, where, "the signed note's size or root differ from those stored with it");
     return 0;

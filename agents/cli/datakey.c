@@ -35,8 +35,8 @@ static const char s_help[] =
     "retired         lists the generations kept, when each was retired and when it goes.\n"
     "export-retired  copies one to FILE (0600, never over a file): to an offline medium the town\n"
     "                keeps with its backups, and destroys with them.\n"
-    "destroy         overwrites one with zeros and removes it: the snapshots it opened are then\n"
-    "                unreadable for good.\n";
+    "destroy         overwrites one with zeros and removes it (each of its files, when a restore had\n"
+    "                it retired twice): the snapshots it opened are then unreadable for good.\n";
 
 static int s_fail(const char *what, int status)
 {
@@ -157,8 +157,9 @@ static int s_retired(const char *dir, uint64_t backup_days)
     return RELAIS_EXIT_OK;
 }
 
-/* The file of generation `generation` in the store `dir`, into `path`. */
-static int s_find_retired(const char *dir, uint64_t generation, char *path, size_t cap)
+/* The (first) file of generation `generation` in the store `dir`, into `path`; RELAIS_EXIT_USAGE when
+ * there is none, said on stderr unless `quiet`. */
+static int s_find_retired_in(const char *dir, uint64_t generation, char *path, size_t cap, int quiet)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -173,9 +174,19 @@ static int s_find_retired(const char *dir, uint64_t generation, char *path, size
     }
     if (d)
         closedir(d);
-    if (!found)
+    if (!found && !quiet)
         relais_cli_line(stderr, "relais datakey: %s holds no generation %" PRIu64, dir, generation);
     return found ? 0 : RELAIS_EXIT_USAGE;
+}
+
+static int s_find_retired(const char *dir, uint64_t generation, char *path, size_t cap)
+{
+    return s_find_retired_in(dir, generation, path, cap, 0);
+}
+
+static int s_find_retired_quiet(const char *dir, uint64_t generation, char *path, size_t cap)
+{
+    return s_find_retired_in(dir, generation, path, cap, 1);
 }
 
 static int s_export_retired(const char *dir, uint64_t generation, const char *out)
@@ -195,17 +206,28 @@ static int s_export_retired(const char *dir, uint64_t generation, const char *ou
     return RELAIS_EXIT_OK;
 }
 
+/* Every file of the generation: a restore from a snapshot of a retired generation has relaisd retire
+ * that generation again at its next rotation, so the store may hold it twice, under two dates. */
 static int s_destroy(const char *dir, uint64_t generation)
 {
     char path[4096];
     int rc = s_find_retired(dir, generation, path, sizeof path);
     if (rc)
         return rc;
-    rc = relais_kek_erase(path);
-    if (rc)
-        return s_fail(path, rc);
-    relais_cli_line(stdout, "generation %" PRIu64 " destroyed: the snapshots taken under it can no longer be read",
-                    generation);
+    int count = 0;
+    do {
+        rc = relais_kek_erase(path);
+        if (rc)
+            return s_fail(path, rc);
+        count++;
+    } while (s_find_retired_quiet(dir, generation, path, sizeof path) == 0);
+    if (count > 1)
+        relais_cli_line(stdout, "generation %" PRIu64 " destroyed (its %d files): the snapshots taken under it can no "
+                                "longer be read",
+                        generation, count);
+    else
+        relais_cli_line(stdout, "generation %" PRIu64 " destroyed: the snapshots taken under it can no longer be read",
+                        generation);
     return RELAIS_EXIT_OK;
 }
 

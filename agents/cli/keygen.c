@@ -1,9 +1,7 @@
 /* keygen.c -- `relais keygen NAME --role ROLE [--org ORG] --out DIR`: a new identity's three files. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli_internal.h"
 #include "relais_certs.h"
@@ -14,7 +12,7 @@ static const char s_help[] =
     "\n"
     "Creates DIR/NAME.cert (public: goes in the broker's registry), DIR/NAME.cert_secret and\n"
     "DIR/NAME.sign.key (secret, mode 0600: the --key file is NAME.cert_secret). DIR is created\n"
-    "(mode 0700) when missing; existing files are never overwritten.\n"
+    "(mode 0700) when missing, and so are its missing parents; existing files are never overwritten.\n"
     "  --role ROLE   partner, coordinator, auditor, reception, dpo, publisher, broker or witness\n"
     "  --org ORG     organisation, e.g. \"Collège Marie Curie\"\n"
     "  --out DIR     where to write the files\n";
@@ -59,10 +57,7 @@ int relais_cmd_keygen(int argc, char **argv)
     if (role == RELAIS_ROLE_NONE)
         return s_usage("--role: expected partner, coordinator, auditor, reception, dpo, publisher, broker or witness");
     const char *name = argv[optind];
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        relais_cli_line(stderr, "relais keygen: %s: %s", dir, strerror(errno));
-        return RELAIS_EXIT_USAGE;
-    }
+    /* DIR, and its missing parents, are made by relais_identity_save. */
     relais_identity_t *id = NULL;
     int rc = relais_identity_generate(name, role, org, &id);
     if (rc)

@@ -34,6 +34,12 @@ make_pki relaisd:broker "pmi-blagis:partner:PMI Les Blagis" "cmp-sceaux:partner:
 "$relais" keygen intrus --role partner --out "$tmp/outsider" >/dev/null
 [ "$(stat -c %a "$tmp/keys/coordination.cert_secret")" = 600 ] || fail "secret key is not 0600"
 expect_exit 2 "$relais" keygen coordination --role coordinator --out "$tmp/keys" # never overwrites
+# --out in folders that do not exist yet either (~/relais/NAME on a new machine): each one made, 0700
+expect_exit 0 "$relais" keygen service-jeunesse --role partner --out "$tmp/new-home/relais/service-jeunesse"
+for d in new-home new-home/relais new-home/relais/service-jeunesse; do
+  [ "$(stat -c %a "$tmp/$d")" = 700 ] || fail "$d is not 0700"
+done
+[ -f "$tmp/new-home/relais/service-jeunesse/service-jeunesse.cert" ] || fail "keygen made no certificate there"
 
 start_broker_on_free_port
 export RELAIS_SERVER_CERT="$tmp/keys/relaisd.cert" RELAIS_SPOOL=

@@ -4,7 +4,8 @@
 # online (the same bytes), and checks it with nothing but the hub's certificate; then every way of
 # getting it wrong is named: a changed hash of the proof, a changed root, the notes swapped, a note of
 # another size, a note signed by another key (made with openssl), a proof for other sizes; and a file
-# that does not read is a local error. The inclusion proofs' hashes are base64 too, and the worked
+# that does not read is a local error. Across a change of the hub's own identity, the proof checks
+# with --old-broker-cert, and audit verify with the old certificate in revoked/. The inclusion proofs' hashes are base64 too, and the worked
 # example of docs/protocol.md checks.
 # usage: consistency.sh RELAIS RELAISD SOURCE_DIR
 set -euo pipefail
@@ -212,6 +213,74 @@ sed '/"path"/{n;s/"A/"B/;t;s/"[^A]/"A/;}' "$tmp/doc/proof.json" >"$tmp/doc/bad.j
 cmp -s "$tmp/doc/bad.json" "$tmp/doc/proof.json" && fail "the example's proof was not changed"
 check 1 "$tmp/doc/bad.json" "$tmp/doc/old.note" "$tmp/doc/new.note" "$tmp/doc/relais-hub.cert"
 said "the proof does not lead from the old root to the new"
+
+step "the hub's own identity is rotated (relais-hub-2027, --origin kept): the proof across the switch"
+# docs/operations.md, "Rotating and revoking keys": the new key signs from the next record on; the hub's
+# note of an older size is the old key's, which the new certificate does not check: online the proof is
+# refused as such, offline (a snapshot) it is given, and --old-broker-cert checks the old note.
+stop_broker_clean
+# the old key's last note: the checkpoint signed at the clean stop, read from the store
+last=$(sed -n 's/.*event=checkpoint size=\([0-9]*\) .*/\1/p' "$tmp/broker.log" | tail -1)
+expect_exit 0 "$relais" audit checkpoint --size "$last" --store "$tmp/store"
+cp "$tmp/out" "$tmp/kept/last-old.note"
+"$relais" keygen relais-hub-2027 --role broker --org "Ville de Sceaux" --out "$tmp/pki/relais-hub" >/dev/null
+cp "$tmp/pki/relais-hub/relais-hub-2027.cert" "$tmp/pki/registry/"
+old_hub_cert=$hub_cert
+hub_cert=$tmp/pki/registry/relais-hub-2027.cert
+broker_key=$tmp/pki/relais-hub/relais-hub-2027.cert_secret
+as() { # as WHO CMD...: as lib.sh's, with the new hub's certificate
+  local who=$1
+  shift
+  RELAIS_ENDPOINT=tcp://127.0.0.1:$port RELAIS_KEY=$tmp/pki/$who/$who.cert_secret \
+    RELAIS_SERVER_CERT=$hub_cert RELAIS_SPOOL=$tmp/spool/$who timeout 60 "$@"
+}
+log_from=$(($(wc -l <"$tmp/broker.log") + 1))
+start_broker_on_free_port --origin relais/relais-hub
+submit_referrals 1
+wait_checkpoint "$head"
+expect 0 audit-ville audit checkpoint
+cp "$tmp/out" "$tmp/kept/first-new.note"
+[ "$(sed -n 1,2p "$tmp/kept/first-new.note" | tr '\n' ' ')" = "relais/relais-hub $head " ] ||
+  fail "the new key's first note: $(cat "$tmp/kept/first-new.note")"
+grep -q '^— relais-hub-2027 ' "$tmp/kept/first-new.note" || fail "the note of size $head is not signed by relais-hub-2027"
+refused BAD_SIGNATURE audit-ville audit consistency "$last"
+"$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap2" >/dev/null
+expect_exit 0 "$relais" audit consistency "$last" --store "$tmp/snap2"
+cp "$tmp/out" "$tmp/switch.json"
+across() { # across STATUS NEW_CERT OLD_CERT: check-consistency of the proof across the switch
+  expect_exit "$1" "$relais" audit check-consistency "$tmp/switch.json" --old "$tmp/kept/last-old.note" \
+    --new "$tmp/kept/first-new.note" --broker-cert "$2" --old-broker-cert "$3"
+}
+across 0 "$hub_cert" "$old_hub_cert"
+grep -qx "ok: the tree of size $head extends the tree of size $last, signed by relais-hub then by relais-hub-2027 (relais/relais-hub)" \
+  "$tmp/out" || fail "check-consistency said: $(cat "$tmp/out")"
+echo "   $(cat "$tmp/out")"
+check 1 "$tmp/switch.json" "$tmp/kept/last-old.note" "$tmp/kept/first-new.note"
+said "the old note is not signed by relais-hub-2027's key (the --broker-cert's sign-key)"
+across 1 "$old_hub_cert" "$old_hub_cert"
+said "the new note is not signed by relais-hub's key (the --broker-cert's sign-key)"
+across 1 "$hub_cert" "$hub_cert"
+said "the old note is not signed by relais-hub-2027's key (the --old-broker-cert's sign-key)"
+across 2 "$hub_cert" "$tmp/nowhere.cert"
+# The full audit: the old hub certificate in the auditor's revoked/ checks the notes before the switch; both as
+# current is refused (which signs?), and once the new key signed, a note of the old one fails.
+mkdir -p "$tmp/auditor/revoked"
+cp "$tmp/pki/registry/"*.cert "$tmp/auditor/"
+mv "$tmp/auditor/relais-hub.cert" "$tmp/auditor/revoked/"
+expect_exit 0 "$relais" audit verify --store "$tmp/snap2" --certs "$tmp/auditor"
+grep -qx "latest checkpoint: size $head, origin relais/relais-hub" "$tmp/out" && grep -qx "result: ok" "$tmp/out" ||
+  fail "audit verify across the switch: $(cat "$tmp/out")"
+expect_exit 2 "$relais" audit verify --store "$tmp/snap2" --certs "$tmp/pki/registry"
+said "several broker certificates ('relais-hub', 'relais-hub-2027'): name one with --broker"
+stop_broker_clean
+broker_key=$tmp/pki/relais-hub/relais-hub.cert_secret
+hub_cert=$old_hub_cert
+start_broker_on_free_port
+submit_referrals 1
+wait_checkpoint "$head"
+"$relais" audit snapshot --store "$tmp/store" --out "$tmp/snap3" >/dev/null
+expect_exit 1 "$relais" audit verify --store "$tmp/snap3" --certs "$tmp/auditor"
+said "BAD_SIGNATURE: the signed note does not verify with the key of 'relais-hub-2027': checkpoint:"
 
 stop_broker_clean
 echo "consistency.sh: all passed"

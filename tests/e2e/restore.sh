@@ -10,7 +10,8 @@
 # `relais audit watch` raises as an alarm. Then the same after the data key was rotated between the snapshot and
 # the loss: the live key is refused without a change; without the retired generation nothing can be done; with it,
 # exported from the backup-key store, the hub starts, makes again the moves of its retention sweep that the lost log
-# had made, rotates again, and its log extends the checkpoint kept before that snapshot.
+# had made, rotates again, and its log extends the checkpoint kept before that snapshot. That generation is then
+# twice in the backup-key store (retired before the loss and again after the restore): `datakey destroy` takes both.
 # usage: restore.sh RELAIS RELAISD SOURCE_DIR
 set -euo pipefail
 
@@ -229,6 +230,15 @@ grep -q 'left the active base' "$tmp/err" || fail "C-1 is active again after the
 consistent "$tmp/kept/before2.note"
 verify_offline
 grep -q '^level: full, with the data key' "$tmp/out" || fail "audit verify after the rotated restore: $(cat "$tmp/out")"
-
 stop_broker_clean
+
+step "generation 1 is in the backup-key store twice (retired before the loss, and again after the restore): destroy takes both"
+[ "$(find "$retired" -name 'data-key.gen-1.retired-*' | wc -l)" = 2 ] || fail "the backup-key store: $(ls "$retired")"
+expect_exit 0 "$relais" datakey destroy --dir "$retired" --generation 1
+grep -qx "generation 1 destroyed (its 2 files): the snapshots taken under it can no longer be read" "$tmp/out" ||
+  fail "destroy said: $(cat "$tmp/out")"
+[ -z "$(find "$retired" -name 'data-key.gen-1.*')" ] || fail "generation 1 is left: $(ls "$retired")"
+expect_exit 2 "$relais" datakey export-retired --dir "$retired" --generation 1 --out "$tmp/gen-1-again.key"
+grep -q "holds no generation 1" "$tmp/err" || fail "export-retired said: $(cat "$tmp/err")"
+
 echo "restore.sh: all passed"
