@@ -1,4 +1,4 @@
-/* partner.c -- a partner's desk, for a partner without an IT system of its own: the referral form,
+/* partner_form.c -- a partner's desk, for a partner without an IT system of its own: the referral form,
  * what became of a referral sent, the status of what it referred.
  *
  * The form is made from schema/referral.schema.json, embedded at build time, which is the contract
