@@ -669,13 +669,14 @@ int desk_print_route(const desk_request_t *r, enum MHD_Result *answer);
 int desk_page_case_body(const relais_reply_t *r, relais_cli_lang_t lang, int summary, desk_buf_t *b);
 /* The breadcrumb above a case's pages: the cases, then that case's page when case_id is not NULL. */
 void desk_case_trail(relais_cli_lang_t lang, const char *case_id, desk_buf_t *b);
-/* ---- The reception's pages (reception.c) ---------------------------------------------------------- */
+/* ---- The reception's pages (reception.c, reception_entry.c, reception_common.c) ----------------- */
 
 /* A reception desk's street list: `streets`, else RELAIS_STREETS, else none. Errors: those of
  * relais_streets_load, the detail naming the option. Close: safe when none was opened. */
 int desk_reception_open(relais_desk_t *desk, const char *streets);
 void desk_reception_close(relais_desk_t *desk);
-/* What the reception's pages share (reception.c), for the lost and found's and the decrees' pages. */
+/* What the reception's pages share (reception_common.c), the register's, the lost and found's and the
+ * decrees'. */
 
 /* A query string's value ("" when absent), a posted field as typed ("" when not posted; the note is
  * one of the form's own slots), a text or NULL when empty, the wall clock, a date and time to read. */
@@ -790,11 +791,7 @@ enum MHD_Result desk_http_handle(void *cls, struct MHD_Connection *conn, const c
                                  void **req_cls);
 void desk_http_done(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe);
 
-/* ---- A partner's pages (partner.c) -------------------------------------------------------------- */
-
-/* schema/referral.schema.json as it was when the desk was built (desk/CMakeLists.txt), NUL-ended:
- * the referral form is made from it. */
-extern const char desk_referral_schema[];
+/* ---- A partner's pages (partner_pages.c; the referral form's files share partner_internal.h) ------ */
 
 /* The routes of a partner's desk: its referrals' statuses (/), one referral's (/referrals/R-57),
  * the referral form (/refer) and the page that says one was received (/refer/received). Returns 1

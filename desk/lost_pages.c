@@ -4,7 +4,7 @@
  * withdraw, note), each sending the payload the command sends (agents/page/reception_json.c).
  *
  * What the hub refuses comes back beside the form in a role="alert", the field it names marked and
- * what was typed kept, as on the register's pages (reception.c, whose helpers these are).
+ * what was typed kept, as on the register's pages (reception_common.c holds the helpers both use).
  */
 #include <inttypes.h>
 #include <stdlib.h>
