@@ -1109,8 +1109,12 @@ const char *desk_refusal_words(relais_cli_lang_t lang, int hub_status)
         return T(lang, "le signalement n'a ni l'accord des parents ni leur demande",
                  "the referral has neither the parents' agreement nor their request");
     case RELAIS_E_BAD_TRANSITION:
-        return T(lang, "la fiche n'est plus dans l'état où vous l'avez vue ; rechargez la page",
-                 "the record is no longer in the state you saw; reload the page");
+        /* the hub says BAD_TRANSITION for a move its rules forbid from this state, a field such a move
+         * needs (a closure's reason), or a state changed since the page was read: its sentence says which */
+        return T(lang, "ce changement n'est pas accepté tel quel ; la réponse du hub dit ce qui manque ou ce qui a "
+                       "changé (rechargez la page si la fiche a bougé)",
+                 "this change is not accepted as it is; the hub's answer says what is missing or what changed "
+                 "(reload the page if the record moved)");
     case RELAIS_E_FORBIDDEN:
         return T(lang, "votre rôle ne permet pas cette action", "your role does not allow this action");
     case RELAIS_E_STORE_FULL:
